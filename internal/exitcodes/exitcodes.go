@@ -1,0 +1,33 @@
+// Package exitcodes lists every exit code of the discstage command, so
+// scripts can tell one failure from another.
+package exitcodes
+
+const (
+	// OK: the command did what it was asked.
+	OK = 0
+	// Other: an error with no code of its own.
+	Other = 1
+	// Usage: the command line was wrong.
+	Usage = 2
+	// NoTarget: the target (image file or drive) does not exist or cannot be opened.
+	NoTarget = 3
+	// NotISO: the target holds no readable ISO 9660 session.
+	NotISO = 4
+	// NoSpace: the session does not fit in the free space of the medium.
+	NoSpace = 5
+	// SourceChanged: a source file vanished or changed while it was read;
+	// nothing was written.
+	SourceChanged = 6
+	// BadName: a name or file cannot be held by ISO 9660, Joliet or Rock Ridge.
+	BadName = 7
+	// Closed: the medium is closed (finalized) and takes no more sessions.
+	Closed = 8
+	// VerifyFailed: what was read back does not match what was written.
+	VerifyFailed = 9
+	// NotFound: a path does not exist in the session.
+	NotFound = 10
+	// Busy: the mount is busy with another action.
+	Busy = 11
+	// Medium: the drive reported a medium or hardware error.
+	Medium = 12
+)

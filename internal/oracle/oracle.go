@@ -1,0 +1,54 @@
+// Package oracle runs the independent tools that check what discstage
+// writes and reads: xorriso, isoinfo, genisoimage, 7z, bsdtar, udfinfo.
+//
+// Tests never prove our writer with our own reader alone; they ask these
+// tools. Outside CI a missing tool skips the test that needs it; under
+// CI=true it fails the test, because CI installs every tool.
+package oracle
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// InCI reports whether the tests run under CI (CI=true), where every
+// tool and /dev/fuse must be present.
+func InCI() bool { return os.Getenv("CI") == "true" }
+
+// Need makes sure each named program is on PATH. A missing program skips
+// the test, or fails it under CI.
+func Need(t testing.TB, programs ...string) {
+	t.Helper()
+	for _, p := range programs {
+		if _, err := exec.LookPath(p); err != nil {
+			if InCI() {
+				t.Fatalf("required tool %q is not installed (CI=true): %v", p, err)
+			}
+			t.Skipf("tool %q is not installed", p)
+		}
+	}
+}
+
+// Run runs a program and returns its standard output. A non-zero exit
+// fails the test with the program's standard error.
+func Run(t testing.TB, name string, args ...string) string {
+	t.Helper()
+	out, errOut, err := Try(name, args...)
+	if err != nil {
+		t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), err, out, errOut)
+	}
+	return out
+}
+
+// Try runs a program and returns its standard output and standard error
+// and the error of the run, without failing anything.
+func Try(name string, args ...string) (stdout, stderr string, err error) {
+	cmd := exec.Command(name, args...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}

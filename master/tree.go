@@ -1,0 +1,89 @@
+package master
+
+import (
+	"io"
+	"io/fs"
+	"os"
+	"time"
+)
+
+// SectorSize is the size of a logical block on every medium discstage
+// handles: 2048 bytes.
+const SectorSize = 2048
+
+// Extent is a run of sectors on the medium holding part of a file's data.
+// LBA is absolute (counted from the start of the medium, not of a session);
+// Length is in bytes and is always below 4 GiB. A file of N bytes may be
+// spread over several extents; the extents are in file order.
+type Extent struct {
+	LBA    uint32
+	Length uint32
+}
+
+// Source supplies the bytes of a file that is new in a session. Open is
+// called once, while the session streams; the reader must yield exactly
+// the node's Size bytes.
+type Source interface {
+	Open() (io.ReadCloser, error)
+}
+
+// FileSource is a Source backed by a path on the local file system.
+type FileSource string
+
+// Open opens the file.
+func (p FileSource) Open() (io.ReadCloser, error) { return os.Open(string(p)) }
+
+// ReaderAtSource is a Source over an io.ReaderAt of a known size.
+type ReaderAtSource struct {
+	R    io.ReaderAt
+	Size int64
+}
+
+// Open returns a reader over the whole range.
+func (s ReaderAtSource) Open() (io.ReadCloser, error) {
+	return io.NopCloser(io.NewSectionReader(s.R, 0, s.Size)), nil
+}
+
+// Node is one entry of a session's tree: a directory, a regular file or a
+// symbolic link. The writer takes a tree of Nodes; the reader returns one.
+//
+// A regular file's data is either Source (new bytes to write) or Extents
+// (data already on the medium, referenced and not written again). A file
+// with Size 0 has neither.
+type Node struct {
+	Name string      // one path element; empty for the root
+	Mode fs.FileMode // type bits (fs.ModeDir, fs.ModeSymlink, 0 for files) and permissions
+	UID  uint32
+	GID  uint32
+
+	ModTime    time.Time
+	AccessTime time.Time // zero: same as ModTime
+	ChangeTime time.Time // zero: same as ModTime
+
+	Size    int64    // regular files: the data length in bytes
+	Source  Source   // regular files: new data
+	Extents []Extent // regular files: existing data on the medium
+
+	Target string // symbolic links: the link target
+
+	Children []*Node // directories: entries in any order
+}
+
+// IsDir reports whether n is a directory.
+func (n *Node) IsDir() bool { return n.Mode&fs.ModeDir != 0 }
+
+// IsSymlink reports whether n is a symbolic link.
+func (n *Node) IsSymlink() bool { return n.Mode&fs.ModeSymlink != 0 }
+
+// IsRegular reports whether n is a regular file.
+func (n *Node) IsRegular() bool { return n.Mode.IsRegular() }
+
+// Child returns the child of directory n with the given name, or nil.
+func (n *Node) Child(name string) *Node {
+	for _, c := range n.Children {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
