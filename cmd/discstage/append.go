@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/internal/localtree"
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/writer"
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+)
+
+func init() {
+	var (
+		tf       targetFlags
+		mirror   string
+		dryRun   bool
+		volumeID string
+		verifyS  string
+		fixed    string
+		closeIt  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "append TARGET [SRC...]",
+		Short: "Write a new session: the newest session's tree with SRC merged in",
+		Long: `append writes a new session to TARGET (an image file, created blank if missing).
+The new tree is the newest session's tree with each SRC merged in at the root: a
+directory's contents merge recursively, a file replaces the file at the same path.
+With --mirror DIR the new tree equals DIR instead (additions, changes, deletions).
+A file whose path, size and modification time match the newest session keeps its
+extents and is not written again.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, srcs := args[0], args[1:]
+			if (mirror == "") == (len(srcs) == 0) {
+				return usageError{errors.New("give either SRC arguments or --mirror DIR")}
+			}
+			level, err := writer.ParseVerifyLevel(verifyS)
+			if err != nil {
+				return usageError{err}
+			}
+			opts := writer.AppendOptions{VolumeID: volumeID, DryRun: dryRun, Verify: level, Close: closeIt}
+			if fixed != "" {
+				if opts.Time, err = time.Parse(time.RFC3339, fixed); err != nil {
+					return usageError{fmt.Errorf("--time: %v", err)}
+				}
+			}
+			tf.create = true
+			t, err := openTarget(target, tf)
+			if err != nil {
+				return err
+			}
+			defer t.Close()
+			return runAppend(cmd.Context(), cmd.OutOrStdout(), t, srcs, mirror, opts)
+		},
+	}
+	tf.register(cmd)
+	cmd.Flags().StringVar(&mirror, "mirror", "", "make the new tree equal to this directory")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what would be written, write nothing")
+	cmd.Flags().StringVar(&volumeID, "volume-id", "", "volume id of the new session")
+	cmd.Flags().StringVar(&verifyS, "verify", "full", "read back and check the session: none, quick or full")
+	cmd.Flags().StringVar(&fixed, "time", "", "fix every recorded time (RFC 3339) for reproducible output")
+	cmd.Flags().BoolVar(&closeIt, "close", false, "close the medium after this session")
+	rootCmd.AddCommand(cmd)
+}
+
+// buildSession returns the new session's tree: the newest session's tree
+// with srcs merged in, or mirror's tree.
+func buildSession(t writer.Target, srcs []string, mirror string) (*master.Node, master.Changes, error) {
+	newest, err := writer.Newest(t)
+	if err != nil {
+		return nil, master.Changes{}, err
+	}
+	var base *master.Node
+	if newest != nil {
+		base = newest.Root
+	}
+	if mirror != "" {
+		want, err := localtree.Build(mirror)
+		if err != nil {
+			return nil, master.Changes{}, err
+		}
+		root, ch := master.Mirror(base, want)
+		return root, ch, nil
+	}
+	if base == nil {
+		base = &master.Node{Mode: os.ModeDir | 0o755, ModTime: time.Now()}
+	}
+	var all master.Changes
+	root := base
+	for _, src := range srcs {
+		add, err := sourceTree(src)
+		if err != nil {
+			return nil, all, err
+		}
+		var ch master.Changes
+		root, ch = master.Merge(root, add)
+		all.Added = append(all.Added, ch.Added...)
+		all.Replaced = append(all.Replaced, ch.Replaced...)
+		all.Kept = append(all.Kept, ch.Kept...)
+		all.Removed = append(all.Removed, ch.Removed...)
+	}
+	all.Sort()
+	return root, all, nil
+}
+
+// sourceTree returns the tree a SRC adds at the root: a directory's
+// contents, or a single file or symlink under its own name.
+func sourceTree(src string) (*master.Node, error) {
+	n, err := localtree.Build(src)
+	if err != nil {
+		return nil, err
+	}
+	if n.IsDir() {
+		return n, nil
+	}
+	n.Name = filepath.Base(src)
+	return &master.Node{Mode: os.ModeDir | 0o755, ModTime: time.Now(), Children: []*master.Node{n}}, nil
+}
+
+func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []string, mirror string, opts writer.AppendOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	root, ch, err := buildSession(t, srcs, mirror)
+	if err != nil {
+		return err
+	}
+	for _, l := range []struct {
+		what  string
+		paths []string
+	}{{"added", ch.Added}, {"replaced", ch.Replaced}, {"kept", ch.Kept}, {"removed", ch.Removed}} {
+		for _, p := range l.paths {
+			fmt.Fprintf(out, "%-8s %s\n", l.what, p)
+		}
+	}
+	res, err := writer.Append(ctx, t, root, opts)
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(os.Stderr, "discstage: warning:", w)
+	}
+	verb := "wrote"
+	if opts.DryRun {
+		verb = "would write"
+	}
+	fmt.Fprintf(out, "%s session %d at LBA %d: %d sectors (%s), of which %s new file data; %d added, %d replaced, %d kept, %d removed\n",
+		verb, res.Session.Number, res.Session.Start, res.Sectors, humanize.IBytes(uint64(res.Sectors)*master.SectorSize),
+		humanize.IBytes(uint64(res.DataSectors)*master.SectorSize), len(ch.Added), len(ch.Replaced), len(ch.Kept), len(ch.Removed))
+	if res.Free >= 0 {
+		fmt.Fprintf(out, "free after the session: %s\n", humanize.IBytes(uint64(res.Free)*master.SectorSize))
+	}
+	return nil
+}
+
+func init() {
+	codeMappers = append(codeMappers, func(err error) int {
+		switch {
+		case errors.Is(err, writer.ErrNoTarget):
+			return exitcodes.NoTarget
+		case errors.Is(err, writer.ErrNoSpace):
+			return exitcodes.NoSpace
+		case errors.Is(err, writer.ErrClosed):
+			return exitcodes.Closed
+		case errors.Is(err, writer.ErrVerify):
+			return exitcodes.VerifyFailed
+		case errors.Is(err, master.ErrNotISO):
+			return exitcodes.NotISO
+		case errors.Is(err, master.ErrSourceChanged):
+			return exitcodes.SourceChanged
+		case errors.Is(err, master.ErrBadName), errors.Is(err, master.ErrUnsupported):
+			return exitcodes.BadName
+		case errors.Is(err, os.ErrNotExist):
+			return exitcodes.NotFound
+		}
+		return 0
+	})
+}

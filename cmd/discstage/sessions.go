@@ -1,0 +1,307 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/writer"
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+)
+
+func init() {
+	var (
+		tf     targetFlags
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "sessions TARGET",
+		Short: "List the sessions of a disc or image",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			tf.readOnly = true
+			t, err := openTarget(args[0], tf)
+			if err != nil {
+				return err
+			}
+			defer t.Close()
+			m, err := t.Probe()
+			if err != nil {
+				return err
+			}
+			return printSessions(cmd.OutOrStdout(), m, asJSON)
+		},
+	}
+	tf.register(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	rootCmd.AddCommand(cmd)
+}
+
+// sessionJSON is one session in `discstage sessions --json`.
+type sessionJSON struct {
+	Number   int       `json:"number"`
+	Start    uint32    `json:"start_lba"`
+	Sectors  uint32    `json:"sectors"`
+	Bytes    int64     `json:"bytes"`
+	VolumeID string    `json:"volume_id"`
+	Time     time.Time `json:"time"`
+}
+
+// mediumJSON is the output of `discstage sessions --json`.
+type mediumJSON struct {
+	Profile      string        `json:"profile"`
+	State        string        `json:"state"`
+	NextWritable uint32        `json:"next_writable_lba"`
+	FreeSectors  *int64        `json:"free_sectors"` // null when unbounded
+	Sessions     []sessionJSON `json:"sessions"`
+}
+
+func printSessions(w io.Writer, m writer.Medium, asJSON bool) error {
+	if asJSON {
+		out := mediumJSON{Profile: m.Profile, State: m.State.String(), NextWritable: m.NextWritable, Sessions: []sessionJSON{}}
+		if f := m.Free(); f >= 0 {
+			out.FreeSectors = &f
+		}
+		for _, s := range m.Sessions {
+			out.Sessions = append(out.Sessions, sessionJSON{s.Number, s.Start, s.Size, int64(s.Size) * master.SectorSize, s.VolumeID, s.Time})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "session\tstart LBA\tsectors\tsize\t volume id\t time\t")
+	for _, s := range m.Sessions {
+		t := ""
+		if !s.Time.IsZero() {
+			t = s.Time.Local().Format("2006-01-02 15:04:05")
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t %s\t %s\t\n", s.Number, s.Start, s.Size, humanize.IBytes(uint64(s.Size)*master.SectorSize), s.VolumeID, t)
+	}
+	tw.Flush()
+	free := "unbounded"
+	if f := m.Free(); f >= 0 {
+		free = humanize.IBytes(uint64(f) * master.SectorSize)
+	}
+	fmt.Fprintf(w, "%s, %s, next writable LBA %d, free %s\n", m.Profile, m.State, m.NextWritable, free)
+	return nil
+}
+
+// sessionFlag selects a session: 0 means the newest.
+type sessionFlag struct{ n int }
+
+func (s *sessionFlag) register(cmd *cobra.Command) {
+	cmd.Flags().IntVar(&s.n, "session", 0, "session number, from 1 (default: the newest)")
+}
+
+// open opens the selected session of the target.
+func (s sessionFlag) open(spec string, tf targetFlags) (writer.Target, *master.Session, error) {
+	tf.readOnly = true
+	t, err := openTarget(spec, tf)
+	if err != nil {
+		return nil, nil, err
+	}
+	var sess *master.Session
+	if s.n == 0 {
+		sess, err = writer.Newest(t)
+		if err == nil && sess == nil {
+			err = fmt.Errorf("%s: the medium is blank: %w", spec, master.ErrNotISO)
+		}
+	} else {
+		sess, err = writer.ReadSession(t, s.n)
+	}
+	if err != nil {
+		t.Close()
+		return nil, nil, err
+	}
+	return t, sess, nil
+}
+
+// fsPath turns a user's path in a session ("/a/b", "a/b", "/") into an
+// io/fs path.
+func fsPath(p string) string {
+	p = strings.Trim(path.Clean("/"+p), "/")
+	if p == "" {
+		return "."
+	}
+	return p
+}
+
+func init() {
+	var (
+		tf   targetFlags
+		sf   sessionFlag
+		short bool
+	)
+	cmd := &cobra.Command{
+		Use:   "ls TARGET [PATH]",
+		Short: "List a directory of a session",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, sess, err := sf.open(args[0], tf)
+			if err != nil {
+				return err
+			}
+			defer t.Close()
+			p := "."
+			if len(args) == 2 {
+				p = fsPath(args[1])
+			}
+			return listPath(cmd.OutOrStdout(), sess.FS(), p, !short)
+		},
+	}
+	tf.register(cmd)
+	sf.register(cmd)
+	cmd.Flags().BoolVarP(&short, "names", "1", false, "names only, one a line")
+	rootCmd.AddCommand(cmd)
+}
+
+func listPath(w io.Writer, fsys fs.FS, p string, long bool) error {
+	st, err := fs.Stat(fsys, p)
+	if err != nil {
+		return err
+	}
+	var infos []fs.FileInfo
+	if st.IsDir() {
+		ents, err := fs.ReadDir(fsys, p)
+		if err != nil {
+			return err
+		}
+		for _, e := range ents {
+			fi, err := e.Info()
+			if err != nil {
+				return err
+			}
+			infos = append(infos, fi)
+		}
+	} else {
+		infos = []fs.FileInfo{st}
+	}
+	for _, fi := range infos {
+		if !long {
+			fmt.Fprintln(w, fi.Name())
+			continue
+		}
+		name := fi.Name()
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			if rl, ok := fsys.(fs.ReadLinkFS); ok {
+				full := path.Join(p, fi.Name())
+				if !st.IsDir() {
+					full = p
+				}
+				if target, err := rl.ReadLink(full); err == nil {
+					name += " -> " + target
+				}
+			}
+		}
+		fmt.Fprintf(w, "%s %12d %s %s\n", fi.Mode(), fi.Size(), fi.ModTime().Local().Format("2006-01-02 15:04"), name)
+	}
+	return nil
+}
+
+func init() {
+	var (
+		tf targetFlags
+		sf sessionFlag
+	)
+	cmd := &cobra.Command{
+		Use:   "extract TARGET PATH DEST",
+		Short: "Copy a file or directory out of a session",
+		Args:  cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, sess, err := sf.open(args[0], tf)
+			if err != nil {
+				return err
+			}
+			defer t.Close()
+			return extract(sess.FS(), fsPath(args[1]), args[2])
+		},
+	}
+	tf.register(cmd)
+	sf.register(cmd)
+	rootCmd.AddCommand(cmd)
+}
+
+// extract copies p (a file, symlink or directory tree) of fsys to dest,
+// keeping modes and modification times.
+func extract(fsys fs.FS, p, dest string) error {
+	st, err := fs.Stat(fsys, p)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		if di, err := os.Stat(dest); err == nil && di.IsDir() {
+			dest = filepath.Join(dest, path.Base(p))
+		}
+		return extractOne(fsys, p, dest)
+	}
+	var dirs []string
+	err = fs.WalkDir(fsys, p, func(q string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(q, p), "/")
+		if p == "." {
+			rel = q
+		}
+		to := filepath.Join(dest, filepath.FromSlash(rel))
+		if d.IsDir() {
+			dirs = append(dirs, q, to)
+			return os.MkdirAll(to, 0o755)
+		}
+		return extractOne(fsys, q, to)
+	})
+	if err != nil {
+		return err
+	}
+	// Directory modes and times last, deepest first, once their contents exist.
+	for i := len(dirs) - 2; i >= 0; i -= 2 {
+		if fi, err := fs.Stat(fsys, dirs[i]); err == nil {
+			os.Chmod(dirs[i+1], fi.Mode().Perm())
+			os.Chtimes(dirs[i+1], fi.ModTime(), fi.ModTime())
+		}
+	}
+	return nil
+}
+
+func extractOne(fsys fs.FS, p, to string) error {
+	fi, err := fs.Lstat(fsys, p)
+	if err != nil {
+		return err
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		target, err := fs.ReadLink(fsys, p)
+		if err != nil {
+			return err
+		}
+		os.Remove(to)
+		return os.Symlink(target, to)
+	}
+	src, err := fsys.Open(p)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fi.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return fmt.Errorf("extract %s to %s: %w", p, to, err)
+	}
+	if err := dst.Close(); err != nil {
+		return err
+	}
+	os.Chmod(to, fi.Mode().Perm())
+	return os.Chtimes(to, fi.ModTime(), fi.ModTime())
+}

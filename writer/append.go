@@ -1,0 +1,233 @@
+package writer
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"hash"
+	"io"
+	"time"
+
+	"github.com/discstage/discstage/master"
+)
+
+// VerifyLevel says how a written session is checked, after IMAPI's levels.
+type VerifyLevel int
+
+const (
+	// VerifyFull reads every sector of the session back and compares it
+	// with what was written, then parses the session.
+	VerifyFull VerifyLevel = iota
+	// VerifyQuick parses the session's descriptors and tree back.
+	VerifyQuick
+	// VerifyNone does not read back.
+	VerifyNone
+)
+
+// ParseVerifyLevel reads "none", "quick" or "full".
+func ParseVerifyLevel(s string) (VerifyLevel, error) {
+	switch s {
+	case "full", "":
+		return VerifyFull, nil
+	case "quick":
+		return VerifyQuick, nil
+	case "none":
+		return VerifyNone, nil
+	}
+	return 0, fmt.Errorf("writer: unknown verify level %q (none, quick, full)", s)
+}
+
+// AppendOptions tunes Append.
+type AppendOptions struct {
+	VolumeID string
+	// Time, if set, fixes every time the session records for
+	// reproducible output.
+	Time     time.Time
+	Close    bool
+	Verify   VerifyLevel
+	Progress func(Progress)
+	// DryRun masters the session and checks that it fits, but writes nothing.
+	DryRun bool
+	// NoJoliet and NoRockRidge leave those hierarchies out.
+	NoJoliet, NoRockRidge bool
+}
+
+// Result describes an appended session.
+type Result struct {
+	Session     master.SessionInfo
+	Sectors     uint32 // the session's size
+	DataSectors uint32 // of which new file data
+	Warnings    []master.Warning
+	Free        int64 // sectors left after the session; -1 when unbounded
+}
+
+// layout masters root for t's next writable address and checks that it
+// can be written there.
+func layout(t Target, root *master.Node, opts AppendOptions) (Medium, *master.Image, error) {
+	m, err := t.Probe()
+	if err != nil {
+		return m, nil, err
+	}
+	if m.State == Closed {
+		return m, nil, fmt.Errorf("writer: append: %w", ErrClosed)
+	}
+	im, err := master.Layout(root, master.Options{
+		StartLBA:            m.NextWritable,
+		VolumeID:            opts.VolumeID,
+		Joliet:              !opts.NoJoliet,
+		RockRidge:           !opts.NoRockRidge,
+		Time:                opts.Time,
+		AbsoluteVolumeSpace: !m.Grown,
+	})
+	if err != nil {
+		return m, nil, err
+	}
+	if free := m.Free(); free >= 0 && int64(im.Sectors()) > free {
+		return m, nil, fmt.Errorf("writer: append: %w", &SpaceError{Need: int64(im.Sectors()), Free: free})
+	}
+	return m, im, nil
+}
+
+// Project returns the size in sectors that a session with this tree would
+// have on t, without writing anything.
+func Project(t Target, root *master.Node, opts AppendOptions) (uint32, error) {
+	m, err := t.Probe()
+	if err != nil {
+		return 0, err
+	}
+	im, err := master.Layout(root, master.Options{
+		StartLBA: m.NextWritable, VolumeID: opts.VolumeID, Joliet: !opts.NoJoliet,
+		RockRidge: !opts.NoRockRidge, Time: opts.Time, AbsoluteVolumeSpace: !m.Grown,
+	})
+	if err != nil {
+		return 0, err
+	}
+	return im.Sectors(), nil
+}
+
+// Append masters root as a new session at t's next writable address,
+// refuses it before any write if it does not fit or the medium is closed,
+// writes it, and verifies it at opts.Verify. On any failure the sessions
+// already on the medium are unchanged.
+func Append(ctx context.Context, t Target, root *master.Node, opts AppendOptions) (*Result, error) {
+	report := func(p Progress) {
+		if opts.Progress != nil {
+			opts.Progress(p)
+		}
+	}
+	report(Progress{Phase: PhaseMastering, Started: time.Now(), Fifo: -1})
+	m, im, err := layout(t, root, opts)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{
+		Session:     master.SessionInfo{Number: len(m.Sessions) + 1, Start: im.Start(), Size: im.Sectors(), VolumeID: opts.VolumeID, Time: opts.Time},
+		Sectors:     im.Sectors(),
+		DataSectors: im.DataSectors(),
+		Warnings:    im.Warnings(),
+		Free:        -1,
+	}
+	if free := m.Free(); free >= 0 {
+		res.Free = free - int64(im.Sectors())
+	}
+	if opts.DryRun {
+		return res, nil
+	}
+	hs := &hashedSession{Session: im, h: sha256.New()}
+	if err := t.WriteSession(ctx, hs, WriteOptions{Close: opts.Close, Progress: opts.Progress}); err != nil {
+		return nil, err
+	}
+	if err := verify(ctx, t, im, hs.h.Sum(nil), opts.Verify, report); err != nil {
+		return nil, err
+	}
+	after, err := t.Probe()
+	if err != nil {
+		return nil, err
+	}
+	if len(after.Sessions) > 0 {
+		res.Session = after.Sessions[len(after.Sessions)-1]
+	}
+	report(Progress{Phase: PhaseDone, Fifo: -1})
+	return res, nil
+}
+
+// hashedSession hashes the stream as it is written.
+type hashedSession struct {
+	Session
+	h hash.Hash
+}
+
+func (s *hashedSession) WriteTo(w io.Writer) (int64, error) {
+	return s.Session.WriteTo(io.MultiWriter(w, s.h))
+}
+
+// verify reads the session back: at VerifyFull every sector is hashed and
+// compared with the hash of the stream; at VerifyQuick and above the
+// session's descriptors and tree are parsed back.
+func verify(ctx context.Context, t Target, im *master.Image, want []byte, level VerifyLevel, report func(Progress)) error {
+	if level == VerifyNone {
+		return nil
+	}
+	total := int64(im.Sectors()) * master.SectorSize
+	started := time.Now()
+	if level == VerifyFull {
+		h := sha256.New()
+		r := io.NewSectionReader(t, int64(im.Start())*master.SectorSize, total)
+		buf := make([]byte, 1<<20)
+		var done int64
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			n, err := r.Read(buf)
+			h.Write(buf[:n])
+			done += int64(n)
+			report(Progress{Phase: PhaseVerifying, Done: done, Total: total, Started: started, Fifo: -1})
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("writer: verify session at LBA %d: read at byte %d: %w", im.Start(), done, err)
+			}
+		}
+		if done != total {
+			return fmt.Errorf("writer: verify session at LBA %d: read back %d of %d bytes: %w", im.Start(), done, total, ErrVerify)
+		}
+		if got := h.Sum(nil); !bytes.Equal(got, want) {
+			return fmt.Errorf("writer: verify session at LBA %d: the data read back differs from the data written: %w", im.Start(), ErrVerify)
+		}
+	}
+	m, err := t.Probe()
+	if err != nil {
+		return fmt.Errorf("writer: verify session at LBA %d: %w: %w", im.Start(), ErrVerify, err)
+	}
+	if _, err := master.ReadSession(t, m.Readable, im.Start()); err != nil {
+		return fmt.Errorf("writer: verify session at LBA %d: %w: %w", im.Start(), ErrVerify, err)
+	}
+	return nil
+}
+
+// Newest reads the newest session of t, or returns nil on a blank medium.
+func Newest(t Target) (*master.Session, error) {
+	m, err := t.Probe()
+	if err != nil {
+		return nil, err
+	}
+	if len(m.Sessions) == 0 {
+		return nil, nil
+	}
+	return master.ReadSession(t, m.Readable, m.Sessions[len(m.Sessions)-1].Start)
+}
+
+// ReadSession reads session number n (from 1) of t.
+func ReadSession(t Target, n int) (*master.Session, error) {
+	m, err := t.Probe()
+	if err != nil {
+		return nil, err
+	}
+	if n < 1 || n > len(m.Sessions) {
+		return nil, fmt.Errorf("writer: no session %d (the medium has %d)", n, len(m.Sessions))
+	}
+	return master.ReadSession(t, m.Readable, m.Sessions[n-1].Start)
+}

@@ -1,0 +1,356 @@
+package writer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/discstage/discstage/master"
+)
+
+// Image files are grown the way xorriso grows overwritable media:
+//
+//   - session 1 starts at LBA 32; each later session at the end of the
+//     previous one rounded up to a multiple of 32 sectors;
+//   - every session carries its own volume descriptor set at start+16,
+//     whose Volume Space Size is the session's own size, so readers can
+//     follow the chain of sessions from LBA 32;
+//   - LBAs 0-31 (the superblock) hold a copy of the newest session's
+//     descriptors with the absolute end as Volume Space Size, so every
+//     ordinary reader sees the newest session.
+//
+// A session is made durable in an order that leaves a readable image
+// after a crash at any moment:
+//
+//  1. the session's first 32 sectors (system area and descriptors) are
+//     zeroed and synced, so no stale descriptor can make a half-written
+//     session look complete;
+//  2. the rest of the session is written and synced;
+//  3. the first 32 sectors are written and synced: from here on the chain
+//     from LBA 32 finds the session;
+//  4. the superblock is rewritten and synced.
+//
+// Opening an image for writing compares the superblock with the chain and
+// rewrites it when it is torn or stale (a crash between steps 3 and 4).
+
+const (
+	superblockSectors = 32 // LBAs 0-31
+	growAlign         = 32 // sessions start at multiples of 32 sectors
+	firstGrownSession = 32
+	descriptorStart   = 16 // volume descriptors begin at session start + 16
+)
+
+// ImageOptions tunes an image-file target.
+type ImageOptions struct {
+	// Capacity in sectors makes the image stand in for a medium of that
+	// size; 0 means unbounded.
+	Capacity uint32
+	// Media names the medium the image stands in for (for Profile).
+	Media string
+	// Create makes a missing file a blank image instead of an error.
+	Create bool
+	// ReadOnly opens the image for reading only.
+	ReadOnly bool
+}
+
+// Image is an image-file target. It implements Target.
+type Image struct {
+	path string
+	f    *os.File
+	opts ImageOptions
+}
+
+var _ Target = (*Image)(nil)
+
+// OpenImage opens the image file at path. With opts.Create a missing file
+// is created empty (a blank medium). An image opened for writing whose
+// superblock is torn or stale is repaired from the session chain.
+func OpenImage(path string, opts ImageOptions) (*Image, error) {
+	flag := os.O_RDWR
+	if opts.ReadOnly {
+		flag = os.O_RDONLY
+	} else if opts.Create {
+		flag |= os.O_CREATE
+	}
+	f, err := os.OpenFile(path, flag, 0o644)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("writer: open image %s: %w", path, ErrNoTarget)
+		}
+		return nil, fmt.Errorf("writer: open image %s: %w", path, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("writer: open image %s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("writer: open image %s: not a regular file: %w", path, ErrNoTarget)
+	}
+	im := &Image{path: path, f: f, opts: opts}
+	if !opts.ReadOnly {
+		if err := im.repairSuperblock(); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return im, nil
+}
+
+// Path returns the image's file name.
+func (im *Image) Path() string { return im.path }
+
+// Close closes the image file.
+func (im *Image) Close() error { return im.f.Close() }
+
+// ReadAt reads from the image; byte offset = LBA × 2048.
+func (im *Image) ReadAt(p []byte, off int64) (int, error) { return im.f.ReadAt(p, off) }
+
+func (im *Image) readable() (int64, error) {
+	st, err := im.f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("writer: stat image %s: %w", im.path, err)
+	}
+	return (st.Size() + master.SectorSize - 1) / master.SectorSize, nil
+}
+
+// Probe reports the image's sessions, state and next writable address.
+func (im *Image) Probe() (Medium, error) {
+	m := Medium{Profile: "image", Grown: true, Capacity: im.opts.Capacity}
+	if im.opts.Media != "" {
+		m.Profile = im.opts.Media
+	}
+	n, err := im.readable()
+	if err != nil {
+		return m, err
+	}
+	m.Readable = n
+	if n == 0 {
+		m.State, m.NextWritable = Blank, firstGrownSession
+		return m, nil
+	}
+	sessions, err := master.ListSessions(im.f, n)
+	if err != nil {
+		return m, fmt.Errorf("writer: read sessions of %s: %w", im.path, err)
+	}
+	m.Sessions = sessions
+	last := sessions[len(sessions)-1]
+	m.NextWritable = alignUp(last.Start+last.Size, growAlign)
+	m.State = Appendable
+	if m.Capacity != 0 && m.NextWritable >= m.Capacity {
+		m.State = Closed
+	}
+	return m, nil
+}
+
+func alignUp(v, a uint32) uint32 { return (v + a - 1) / a * a }
+
+// WriteSession writes s at the image's next writable address and makes
+// it the newest session, in the crash-safe order described above.
+func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions) error {
+	if im.opts.ReadOnly {
+		return fmt.Errorf("writer: write session to %s: image opened read-only", im.path)
+	}
+	m, err := im.Probe()
+	if err != nil {
+		return err
+	}
+	if m.State == Closed {
+		return fmt.Errorf("writer: write session to %s: %w", im.path, ErrClosed)
+	}
+	if s.Start() != m.NextWritable {
+		return fmt.Errorf("writer: write session to %s: mastered for LBA %d, next writable address is %d: %w",
+			im.path, s.Start(), m.NextWritable, ErrWrongStart)
+	}
+	if free := m.Free(); free >= 0 && int64(s.Sectors()) > free {
+		return fmt.Errorf("writer: write session to %s: %w", im.path, &SpaceError{Need: int64(s.Sectors()), Free: free})
+	}
+	start := int64(s.Start()) * master.SectorSize
+	headLen := int64(superblockSectors) * master.SectorSize
+	if int64(s.Sectors()) < superblockSectors {
+		headLen = int64(s.Sectors()) * master.SectorSize
+	}
+
+	// 1. Zero the head, so a stale descriptor cannot survive a crash.
+	if _, err := im.f.WriteAt(make([]byte, headLen), start); err != nil {
+		return im.writeErr("clear session head", err)
+	}
+	if err := im.f.Sync(); err != nil {
+		return im.writeErr("sync", err)
+	}
+
+	// 2. Stream the session, holding back its head.
+	sw := &sessionWriter{ctx: ctx, f: im.f, base: start, head: make([]byte, 0, headLen), headLen: headLen,
+		total: int64(s.Sectors()) * master.SectorSize, progress: opts.Progress}
+	sw.report(PhaseWriting)
+	n, err := s.WriteTo(sw)
+	if err != nil {
+		return fmt.Errorf("writer: write session to %s at LBA %d: %w", im.path, s.Start(), err)
+	}
+	if n != sw.total {
+		return fmt.Errorf("writer: write session to %s at LBA %d: stream gave %d bytes, layout promised %d", im.path, s.Start(), n, sw.total)
+	}
+	if err := im.f.Sync(); err != nil {
+		return im.writeErr("sync", err)
+	}
+
+	// 3. The head: now the chain finds the session.
+	if _, err := im.f.WriteAt(sw.head, start); err != nil {
+		return im.writeErr("write session head", err)
+	}
+	if err := im.f.Sync(); err != nil {
+		return im.writeErr("sync", err)
+	}
+
+	// 4. The superblock.
+	if err := im.writeSuperblock(sw.head, s.Start()+s.Sectors()); err != nil {
+		return err
+	}
+	if opts.Progress != nil {
+		opts.Progress(Progress{Phase: PhaseWriting, Done: sw.total, Total: sw.total, Started: sw.started, Fifo: -1})
+	}
+	return nil
+}
+
+func (im *Image) writeErr(op string, err error) error {
+	return fmt.Errorf("writer: %s of %s: %w", op, im.path, err)
+}
+
+// superblockFor builds LBAs 0-31 from a session's first sectors: the
+// session's volume descriptors, up to and including the terminator, with
+// Volume Space Size set to the absolute end of the session.
+func superblockFor(head []byte, end uint32) ([]byte, error) {
+	sb := make([]byte, superblockSectors*master.SectorSize)
+	for i := descriptorStart; i < superblockSectors; i++ {
+		off := i * master.SectorSize
+		if off+master.SectorSize > len(head) {
+			break
+		}
+		d := head[off : off+master.SectorSize]
+		if !bytes.Equal(d[1:6], []byte("CD001")) {
+			return nil, fmt.Errorf("writer: session sector %d is not a volume descriptor", i)
+		}
+		copy(sb[off:], d)
+		switch d[0] {
+		case 1, 2: // primary, supplementary: set the absolute volume end
+			putBoth32(sb[off+80:], end)
+		case 255:
+			return sb, nil
+		}
+	}
+	return nil, errors.New("writer: no volume descriptor set terminator in the session's first 32 sectors")
+}
+
+func putBoth32(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	b[4], b[5], b[6], b[7] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+}
+
+func (im *Image) writeSuperblock(head []byte, end uint32) error {
+	sb, err := superblockFor(head, end)
+	if err != nil {
+		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
+	}
+	if _, err := im.f.WriteAt(sb, 0); err != nil {
+		return im.writeErr("write superblock", err)
+	}
+	if err := im.f.Sync(); err != nil {
+		return im.writeErr("sync", err)
+	}
+	return nil
+}
+
+// repairSuperblock rewrites LBAs 0-31 from the newest session of the
+// chain when they do not describe it (a torn or missing superblock write).
+func (im *Image) repairSuperblock() error {
+	m, err := im.Probe()
+	if err != nil || len(m.Sessions) == 0 {
+		// A blank image has nothing to repair; an unreadable one is
+		// reported by whoever uses it.
+		return nil
+	}
+	last := m.Sessions[len(m.Sessions)-1]
+	if last.Start < firstGrownSession {
+		return nil // a plain image: its descriptors are its own
+	}
+	head := make([]byte, superblockSectors*master.SectorSize)
+	if _, err := im.f.ReadAt(head, int64(last.Start)*master.SectorSize); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("writer: read session head of %s at LBA %d: %w", im.path, last.Start, err)
+	}
+	want, err := superblockFor(head, last.Start+last.Size)
+	if err != nil {
+		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
+	}
+	have := make([]byte, len(want))
+	if _, err := im.f.ReadAt(have, 0); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("writer: read superblock of %s: %w", im.path, err)
+	}
+	// Only the descriptor sectors matter; the system area of an image
+	// made by another tool may hold a boot record and stays as it is.
+	d := descriptorStart * master.SectorSize
+	if bytes.Equal(have[d:], want[d:]) {
+		return nil
+	}
+	copy(want[:d], have[:d])
+	if _, err := im.f.WriteAt(want, 0); err != nil {
+		return im.writeErr("repair superblock", err)
+	}
+	return im.f.Sync()
+}
+
+// sessionWriter writes a session stream at its place in the file, keeping
+// the first headLen bytes in memory, and checks for cancellation.
+type sessionWriter struct {
+	ctx      context.Context
+	f        *os.File
+	base     int64
+	off      int64
+	head     []byte
+	headLen  int64
+	total    int64
+	progress func(Progress)
+	started  time.Time
+	lastRep  int64
+}
+
+func (w *sessionWriter) Write(p []byte) (int, error) {
+	if err := w.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	if w.off < w.headLen {
+		k := int(min(int64(len(p)), w.headLen-w.off))
+		w.head = append(w.head, p[:k]...)
+		w.off += int64(k)
+		n, p = k, p[k:]
+	}
+	if len(p) > 0 {
+		k, err := w.f.WriteAt(p, w.base+w.off)
+		w.off += int64(k)
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	if w.progress != nil && w.off-w.lastRep >= 4<<20 {
+		w.lastRep = w.off
+		w.report(PhaseWriting)
+	}
+	return n, nil
+}
+
+func (w *sessionWriter) report(ph Phase) {
+	if w.progress == nil {
+		return
+	}
+	if w.started.IsZero() {
+		w.started = time.Now()
+	}
+	w.progress(Progress{Phase: ph, Done: w.off, Total: w.total, Started: w.started, Fifo: -1})
+}

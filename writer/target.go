@@ -1,0 +1,154 @@
+// Package writer holds discstage's targets: the media a session is
+// written to. Image files and drives implement the same small
+// interfaces, so everything above this package (staging, the mount, the
+// CLI) works the same on a file and on a disc.
+package writer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/discstage/discstage/master"
+)
+
+// State is what a medium can still take.
+type State int
+
+const (
+	// Blank media hold no session yet.
+	Blank State = iota
+	// Appendable media hold sessions and take more.
+	Appendable
+	// Closed media are finalized and take no more sessions.
+	Closed
+)
+
+func (s State) String() string {
+	switch s {
+	case Blank:
+		return "blank"
+	case Appendable:
+		return "appendable"
+	case Closed:
+		return "closed"
+	}
+	return fmt.Sprintf("state(%d)", int(s))
+}
+
+// Medium describes what is in a target.
+type Medium struct {
+	Profile string // "image", "cd-r", "dvd+rw", "bd-r", ...
+	State   State
+	// Capacity is the medium's size in sectors; 0 means unbounded
+	// (an image file with no capacity set).
+	Capacity uint32
+	// NextWritable is the LBA at which the next session starts.
+	NextWritable uint32
+	// Readable is how many sectors can be read now, from LBA 0: the
+	// size to pass to master.ReadSession and master.ListSessions.
+	Readable int64
+	// Grown is true for overwritable media grown the way xorriso grows
+	// them (superblock at LBA 0-31, sessions chained); false for media
+	// with a real table of contents (write-once media), whose session
+	// descriptors hold the absolute volume end.
+	Grown    bool
+	Sessions []master.SessionInfo
+}
+
+// Free returns the sectors left for sessions, or -1 when unbounded.
+func (m Medium) Free() int64 {
+	if m.Capacity == 0 {
+		return -1
+	}
+	if m.State == Closed || m.NextWritable >= m.Capacity {
+		return 0
+	}
+	return int64(m.Capacity) - int64(m.NextWritable)
+}
+
+// Session is a mastered session ready to stream: *master.Image
+// implements it.
+type Session interface {
+	Start() uint32
+	Sectors() uint32
+	WriteTo(w io.Writer) (int64, error)
+}
+
+// Phase is a step of a burn, reported in Progress.
+type Phase string
+
+// The phases of a burn, in order.
+const (
+	PhaseMastering Phase = "mastering"
+	PhaseWriting   Phase = "writing"
+	PhaseClosing   Phase = "closing"
+	PhaseVerifying Phase = "verifying"
+	PhaseDone      Phase = "done"
+)
+
+// Progress reports how far a burn has come.
+type Progress struct {
+	Phase   Phase
+	Done    int64 // bytes done in this phase
+	Total   int64 // bytes this phase will take
+	Started time.Time
+	Fifo    int // percent fill of the write buffer, drives only; -1 otherwise
+}
+
+// WriteOptions tunes a session write.
+type WriteOptions struct {
+	// Close finalizes the medium after the session, so it takes no more.
+	Close bool
+	// Progress, if set, is called as the session streams.
+	Progress func(Progress)
+}
+
+// Prober tells what is in a target.
+type Prober interface {
+	Probe() (Medium, error)
+}
+
+// SessionWriter writes a session at the target's next writable address.
+type SessionWriter interface {
+	WriteSession(ctx context.Context, s Session, opts WriteOptions) error
+}
+
+// Target is a medium discstage reads and writes: an image file or a
+// drive. ReadAt reads sectors back (byte offset = LBA × 2048).
+type Target interface {
+	Prober
+	SessionWriter
+	io.ReaderAt
+	io.Closer
+}
+
+// Errors a caller tests with errors.Is.
+var (
+	// ErrNoSpace: the session does not fit in the free space.
+	ErrNoSpace = errors.New("writer: session does not fit on the medium")
+	// ErrClosed: the medium is closed and takes no more sessions.
+	ErrClosed = errors.New("writer: medium is closed")
+	// ErrWrongStart: the session was mastered for another address than the
+	// medium's next writable address.
+	ErrWrongStart = errors.New("writer: session start is not the next writable address")
+	// ErrNoTarget: the target does not exist or cannot be opened.
+	ErrNoTarget = errors.New("writer: no such target")
+	// ErrVerify: what was read back differs from what was written.
+	ErrVerify = errors.New("writer: verification failed")
+)
+
+// SpaceError says how much a session needs and how much is free.
+type SpaceError struct {
+	Need, Free int64 // sectors
+}
+
+func (e *SpaceError) Error() string {
+	return fmt.Sprintf("writer: session needs %d sectors (%d bytes) but the medium has %d free (%d bytes)",
+		e.Need, e.Need*master.SectorSize, e.Free, e.Free*master.SectorSize)
+}
+
+// Is makes errors.Is(err, ErrNoSpace) true for a SpaceError.
+func (e *SpaceError) Is(target error) bool { return target == ErrNoSpace }
