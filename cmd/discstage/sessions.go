@@ -138,8 +138,8 @@ func fsPath(p string) string {
 
 func init() {
 	var (
-		tf   targetFlags
-		sf   sessionFlag
+		tf    targetFlags
+		sf    sessionFlag
 		short bool
 	)
 	cmd := &cobra.Command{
