@@ -1,0 +1,395 @@
+package master
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Directory record flags (ECMA-119 9.1.6).
+const (
+	rFlagHidden     = 0x01
+	rFlagDir        = 0x02
+	rFlagAssociated = 0x04
+	rFlagMulti      = 0x80
+)
+
+// rTreeMode says which names and attributes the tree reader uses.
+type rTreeMode int
+
+const (
+	rModeISO    rTreeMode = iota // plain ISO 9660 names
+	rModeJoliet                  // Joliet UCS-2 names
+	rModeRR                      // Rock Ridge names and attributes
+)
+
+// rRecord is a parsed directory record (ECMA-119 9.1). Slices point into
+// the sector buffer they were parsed from.
+type rRecord struct {
+	lba    uint32 // first data sector (extended attribute record skipped)
+	length uint32 // data length in bytes
+	date   time.Time
+	flags  byte
+	dir    bool
+	name   []byte // file identifier as recorded
+	su     []byte // system use area
+}
+
+// isDot reports whether the record is the "." (0x00) or ".." (0x01) entry.
+func (r *rRecord) isDot() bool { return len(r.name) == 1 && r.name[0] <= 1 }
+
+// rParseRecord parses the directory record at b[off:], which must end at
+// or before end.
+func rParseRecord(b []byte, off, end int) (rRecord, error) {
+	var rec rRecord
+	n := int(b[off])
+	if n < 34 {
+		return rec, fmt.Errorf("record at offset %d: length %d below 34: %w", off, n, ErrCorrupt)
+	}
+	if off+n > end {
+		return rec, fmt.Errorf("record at offset %d: length %d past sector end: %w", off, n, ErrCorrupt)
+	}
+	b = b[off : off+n]
+	nl := int(b[32])
+	if nl == 0 || 33+nl > n {
+		return rec, fmt.Errorf("record at offset %d: name length %d does not fit record length %d: %w", off, nl, n, ErrCorrupt)
+	}
+	ear := uint32(b[1])
+	rec.lba = getBoth32(b[2:10]) + ear
+	if rec.lba < ear {
+		return rec, fmt.Errorf("record at offset %d: extent LBA overflows: %w", off, ErrCorrupt)
+	}
+	rec.length = getBoth32(b[10:18])
+	rec.date = getRecordTime(b[18:25])
+	rec.flags = b[25]
+	rec.dir = rec.flags&rFlagDir != 0
+	rec.name = b[33 : 33+nl]
+	suStart := 33 + nl
+	if nl%2 == 0 {
+		suStart++ // padding byte after an even-length identifier
+	}
+	if suStart < n {
+		rec.su = b[suStart:n]
+	}
+	return rec, nil
+}
+
+// rTreeReader reads one hierarchy of a session.
+type rTreeReader struct {
+	r        io.ReaderAt
+	sectors  int64
+	mode     rTreeMode
+	suspSkip int
+	visited  map[uint32]bool
+	dirBytes int64  // directory bytes read so far, bounded by the medium size
+	buf      []byte // reused sector buffer
+	ceBuf    []byte // reused continuation-area buffer
+}
+
+// rDirChunk is how many sectors of a directory are read at a time.
+const rDirChunk = 16
+
+// forEachRecord reads the directory extent of rec and calls fn for each
+// record. A zero length byte ends the records of a sector. It checks the
+// extent against the medium first and reads it in bounded chunks.
+func (t *rTreeReader) forEachRecord(rec rRecord, path string, fn func(rRecord) error) error {
+	if rec.length == 0 {
+		return fmt.Errorf("master: directory %q at LBA %d: empty extent: %w", path, rec.lba, ErrCorrupt)
+	}
+	nsec := (int64(rec.length) + SectorSize - 1) / SectorSize
+	if int64(rec.lba)+nsec > t.sectors {
+		return fmt.Errorf("master: directory %q at LBA %d: %d sectors past the medium end (%d sectors): %w", path, rec.lba, nsec, t.sectors, ErrCorrupt)
+	}
+	t.dirBytes += nsec * SectorSize
+	if t.dirBytes > t.sectors*SectorSize {
+		return fmt.Errorf("master: directory %q at LBA %d: directories larger than the medium: %w", path, rec.lba, ErrCorrupt)
+	}
+	if t.buf == nil {
+		t.buf = make([]byte, rDirChunk*SectorSize)
+	}
+	remaining := int64(rec.length)
+	for done := int64(0); done < nsec; {
+		n := min(nsec-done, rDirChunk)
+		lba := rec.lba + uint32(done)
+		buf := t.buf[:n*SectorSize]
+		if _, err := t.r.ReadAt(buf, int64(lba)*SectorSize); err != nil {
+			return fmt.Errorf("master: read directory %q at LBA %d: %v: %w", path, lba, err, ErrCorrupt)
+		}
+		for i := int64(0); i < n; i++ {
+			sec := buf[i*SectorSize : (i+1)*SectorSize]
+			end := int(min(remaining, SectorSize))
+			remaining -= int64(end)
+			for off := 0; off < end; {
+				if sec[off] == 0 {
+					break
+				}
+				r, err := rParseRecord(sec, off, end)
+				if err != nil {
+					return fmt.Errorf("master: directory %q at LBA %d: %w", path, lba+uint32(i), err)
+				}
+				if err := fn(r); err != nil {
+					return err
+				}
+				off += int(sec[off])
+			}
+		}
+		done += n
+	}
+	return nil
+}
+
+// detectRockRidge reads the root's "." record and reports whether it
+// starts with a SUSP SP entry and carries Rock Ridge entries; skip is the
+// SP's count of bytes to skip in every other System Use field.
+func (t *rTreeReader) detectRockRidge(root rRecord) (skip int, ok bool, err error) {
+	if root.length == 0 || int64(root.lba) >= t.sectors {
+		return 0, false, fmt.Errorf("master: directory %q at LBA %d: extent past the medium end (%d sectors): %w", "/", root.lba, t.sectors, ErrCorrupt)
+	}
+	sec := make([]byte, SectorSize)
+	if _, err := t.r.ReadAt(sec, int64(root.lba)*SectorSize); err != nil {
+		return 0, false, fmt.Errorf("master: read directory %q at LBA %d: %v: %w", "/", root.lba, err, ErrCorrupt)
+	}
+	if sec[0] == 0 {
+		return 0, false, fmt.Errorf("master: directory %q at LBA %d: no records: %w", "/", root.lba, ErrCorrupt)
+	}
+	dot, err := rParseRecord(sec, 0, int(min(root.length, SectorSize)))
+	if err != nil {
+		return 0, false, fmt.Errorf("master: directory %q at LBA %d: %w", "/", root.lba, err)
+	}
+	su := dot.su
+	if len(su) < 7 || su[0] != 'S' || su[1] != 'P' || su[2] < 7 || su[4] != 0xBE || su[5] != 0xEF {
+		return 0, false, nil
+	}
+	skip = int(su[6])
+	var a rAttrs
+	if err := t.parseSUSP(su, &a, "/", root.lba); err != nil {
+		return 0, false, err
+	}
+	return skip, a.hasPX || a.rrip, nil
+}
+
+// readRoot reads the whole hierarchy below the root record.
+func (t *rTreeReader) readRoot(rec rRecord) (*Node, error) {
+	root := &Node{Mode: fs.ModeDir | 0o555, ModTime: rec.date}
+	t.visited[rec.lba] = true
+	if err := t.readDir(root, rec, "/", 0, true); err != nil {
+		return nil, err
+	}
+	return root, nil
+}
+
+// readDir fills dir's children from the directory extent of rec. When
+// selfAttrs is set (the root, relocated directories), dir takes its
+// attributes from its own "." record.
+func (t *rTreeReader) readDir(dir *Node, rec rRecord, path string, depth int, selfAttrs bool) error {
+	if depth > rMaxDepth {
+		return fmt.Errorf("master: directory %q at LBA %d: nesting deeper than %d: %w", path, rec.lba, rMaxDepth, ErrCorrupt)
+	}
+	type pendingDir struct {
+		node *Node
+		rec  rRecord
+		path string
+		self bool
+	}
+	var (
+		subdirs []pendingDir
+		multi   *Node // a multi-extent file still collecting parts
+		multiN  []byte
+		first   = true
+	)
+	err := t.forEachRecord(rec, path, func(r rRecord) error {
+		isFirst := first
+		first = false
+		if r.isDot() {
+			if isFirst && selfAttrs && t.mode == rModeRR {
+				var a rAttrs
+				su := r.su
+				if path != "/" {
+					su = t.skipSU(su)
+				}
+				if err := t.parseSUSP(su, &a, path, rec.lba); err != nil {
+					return err
+				}
+				a.apply(dir, r, true)
+			}
+			return nil
+		}
+		if r.flags&rFlagAssociated != 0 {
+			return nil
+		}
+		if multi != nil {
+			if !bytes.Equal(r.name, multiN) {
+				return fmt.Errorf("master: directory %q at LBA %d: multi-extent file %q has no final part: %w", path, rec.lba, multi.Name, ErrCorrupt)
+			}
+			if err := t.addExtent(multi, r, path); err != nil {
+				return err
+			}
+			if r.flags&rFlagMulti == 0 {
+				multi, multiN = nil, nil
+			}
+			return nil
+		}
+		var a rAttrs
+		if t.mode == rModeRR {
+			if err := t.parseSUSP(t.skipSU(r.su), &a, path, rec.lba); err != nil {
+				return err
+			}
+			if a.re {
+				return nil // shown where its CL placeholder is
+			}
+		}
+		name, err := t.name(r, &a)
+		if err != nil {
+			return fmt.Errorf("master: directory %q at LBA %d: %w", path, rec.lba, err)
+		}
+		n := &Node{Name: name}
+		a.apply(n, r, false)
+		dir.Children = append(dir.Children, n)
+		childPath := path + name
+		switch {
+		case a.hasCL:
+			n.Mode = fs.ModeDir | n.Mode.Perm()
+			dr, err := t.relocated(a.cl, childPath)
+			if err != nil {
+				return err
+			}
+			subdirs = append(subdirs, pendingDir{n, dr, childPath + "/", true})
+		case r.dir:
+			n.Mode = fs.ModeDir | n.Mode.Perm()
+			if t.visited[r.lba] {
+				return fmt.Errorf("master: directory %q at LBA %d: extent already used by another directory (loop): %w", childPath, r.lba, ErrCorrupt)
+			}
+			t.visited[r.lba] = true
+			subdirs = append(subdirs, pendingDir{n, r, childPath + "/", false})
+		case n.Mode.Type() == 0:
+			if err := t.addExtent(n, r, childPath); err != nil {
+				return err
+			}
+			if r.flags&rFlagMulti != 0 {
+				multi, multiN = n, r.name
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if multi != nil {
+		return fmt.Errorf("master: directory %q at LBA %d: multi-extent file %q has no final part: %w", path, rec.lba, multi.Name, ErrCorrupt)
+	}
+	slices.SortFunc(dir.Children, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
+	for i := 1; i < len(dir.Children); i++ {
+		if dir.Children[i].Name == dir.Children[i-1].Name {
+			return fmt.Errorf("master: directory %q at LBA %d: duplicate name %q: %w", path, rec.lba, dir.Children[i].Name, ErrCorrupt)
+		}
+	}
+	for _, sd := range subdirs {
+		if err := t.readDir(sd.node, sd.rec, sd.path, depth+1, sd.self); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// relocated returns the "." record of the directory a CL entry points to,
+// marking it visited.
+func (t *rTreeReader) relocated(lba uint32, path string) (rRecord, error) {
+	if t.visited[lba] {
+		return rRecord{}, fmt.Errorf("master: directory %q at LBA %d: relocated directory already used (loop): %w", path, lba, ErrCorrupt)
+	}
+	if int64(lba) >= t.sectors {
+		return rRecord{}, fmt.Errorf("master: directory %q at LBA %d: relocated directory past the medium end (%d sectors): %w", path, lba, t.sectors, ErrCorrupt)
+	}
+	t.visited[lba] = true
+	sec := make([]byte, SectorSize)
+	if _, err := t.r.ReadAt(sec, int64(lba)*SectorSize); err != nil {
+		return rRecord{}, fmt.Errorf("master: read directory %q at LBA %d: %v: %w", path, lba, err, ErrCorrupt)
+	}
+	if sec[0] == 0 {
+		return rRecord{}, fmt.Errorf("master: directory %q at LBA %d: relocated directory has no records: %w", path, lba, ErrCorrupt)
+	}
+	dot, err := rParseRecord(sec, 0, SectorSize)
+	if err != nil {
+		return rRecord{}, fmt.Errorf("master: directory %q at LBA %d: %w", path, lba, err)
+	}
+	if !dot.isDot() || dot.lba != lba || !dot.dir {
+		return rRecord{}, fmt.Errorf("master: directory %q at LBA %d: relocation target is not a directory: %w", path, lba, ErrCorrupt)
+	}
+	return rRecord{lba: lba, length: dot.length, date: dot.date, flags: dot.flags, dir: true}, nil
+}
+
+// skipSU drops the SP-announced prefix of a System Use field.
+func (t *rTreeReader) skipSU(su []byte) []byte {
+	if t.suspSkip >= len(su) {
+		return nil
+	}
+	return su[t.suspSkip:]
+}
+
+// addExtent appends the data extent of r to file n, checking it against
+// the medium.
+func (t *rTreeReader) addExtent(n *Node, r rRecord, path string) error {
+	if r.length == 0 {
+		return nil
+	}
+	nsec := (int64(r.length) + SectorSize - 1) / SectorSize
+	if int64(r.lba)+nsec > t.sectors {
+		return fmt.Errorf("master: file %q at LBA %d: %d bytes past the medium end (%d sectors): %w", path, r.lba, r.length, t.sectors, ErrCorrupt)
+	}
+	if n.Extents == nil {
+		n.Extents = make([]Extent, 0, 1)
+	}
+	n.Extents = append(n.Extents, Extent{LBA: r.lba, Length: r.length})
+	n.Size += int64(r.length)
+	return nil
+}
+
+// name returns the entry's name for the current mode, checked for
+// safety.
+func (t *rTreeReader) name(r rRecord, a *rAttrs) (string, error) {
+	var name string
+	switch {
+	case t.mode == rModeRR && a.hasNM:
+		if a.nmDot {
+			return "", fmt.Errorf("Rock Ridge name refers to %q or %q: %w", ".", "..", ErrCorrupt)
+		}
+		name = string(a.nm)
+	case t.mode == rModeJoliet:
+		name = rStripVersion(rDecodeUCS2(r.name), r.dir)
+	default:
+		name = rStripVersion(string(r.name), r.dir)
+		if !r.dir {
+			name = strings.TrimSuffix(name, ".")
+		}
+	}
+	if err := rCheckName(name); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// rStripVersion removes a ";N" file version from a file identifier.
+func rStripVersion(s string, dir bool) string {
+	if dir {
+		return s
+	}
+	if i := strings.LastIndexByte(s, ';'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// rCheckName rejects names that cannot be one path element.
+func rCheckName(name string) error {
+	switch {
+	case name == "", name == ".", name == "..":
+		return fmt.Errorf("invalid name %q: %w", name, ErrCorrupt)
+	case strings.ContainsAny(name, "/\x00"):
+		return fmt.Errorf("name %q contains %q or NUL: %w", name, "/", ErrCorrupt)
+	}
+	return nil
+}

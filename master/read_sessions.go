@@ -1,0 +1,83 @@
+package master
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// SessionInfo describes one session of a medium.
+type SessionInfo struct {
+	Number   int       // 1 for the first session
+	Start    uint32    // LBA of the session start
+	Size     uint32    // sectors, as its PVD's Volume Space Size records
+	VolumeID string    // the PVD volume identifier
+	Time     time.Time // PVD creation (or modification) time
+}
+
+// rGrowAlign is the alignment of session starts on grown media: xorriso
+// starts each session at a multiple of 32 blocks.
+const rGrowAlign = 32
+
+// rReadPVD reads the sector at lba and returns it as a primary volume
+// descriptor, or ok=false.
+func rReadPVD(r io.ReaderAt, sectors int64, lba uint32) (rVolume, bool) {
+	b, err := rReadSectors(r, sectors, lba, 1, "volume descriptor")
+	if err != nil {
+		return rVolume{}, false
+	}
+	return rParsePVD(b, lba)
+}
+
+// rRootLBA returns the extent LBA of a volume's root directory record.
+func rRootLBA(v rVolume) uint32 { return getBoth32(v.root[2:10]) }
+
+// ListSessions finds the sessions of an image or overwritable medium.
+//
+// On a medium grown the way xorriso grows overwritable media (session 1
+// at LBA 32, the superblock at LBA 16 a copy of the newest session's
+// descriptors; a session at LBA s whose PVD records size n is followed by
+// one at roundup(s+n, 32)), it returns every session in order, as
+// `xorriso -indev IMG -toc` does. The chain is walked from LBA 32 even
+// when the superblock at LBA 16 is torn or garbage, so that a caller can
+// repair it. On a plain image it returns the one session at LBA 0. With
+// neither, it returns an error wrapping ErrNotISO.
+//
+// A chain is taken as the medium's sessions when the superblock at LBA 16
+// is missing or its root directory is the root of the newest session in
+// the chain; otherwise (an ISO image stored as a file at LBA 32 of a
+// plain image, say) the medium is a plain image.
+func ListSessions(r io.ReaderAt, sectors int64) ([]SessionInfo, error) {
+	super, haveSuper := rReadPVD(r, sectors, 16)
+	var chain []SessionInfo
+	var last rVolume
+	for s := int64(rGrowAlign); s+16 < sectors && len(chain) < int(sectors/rGrowAlign)+1; {
+		v, ok := rReadPVD(r, sectors, uint32(s+16))
+		if !ok || v.size == 0 {
+			break
+		}
+		chain = append(chain, rInfoOf(len(chain)+1, uint32(s), v))
+		last = v
+		next := (s + int64(v.size) + rGrowAlign - 1) / rGrowAlign * rGrowAlign
+		if next <= s {
+			break
+		}
+		s = next
+	}
+	switch {
+	case len(chain) > 0 && (!haveSuper || rRootLBA(super) == rRootLBA(last)):
+		return chain, nil
+	case haveSuper:
+		return []SessionInfo{rInfoOf(1, 0, super)}, nil
+	}
+	return nil, fmt.Errorf("master: list sessions: no primary volume descriptor at LBA 16 or %d: %w", rGrowAlign+16, ErrNotISO)
+}
+
+// rInfoOf makes the SessionInfo of the session at start with PVD v.
+func rInfoOf(number int, start uint32, v rVolume) SessionInfo {
+	t := v.created
+	if t.IsZero() {
+		t = v.modified
+	}
+	return SessionInfo{Number: number, Start: start, Size: v.size, VolumeID: v.id, Time: t}
+}
