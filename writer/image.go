@@ -112,12 +112,17 @@ func (im *Image) Close() error { return im.f.Close() }
 // ReadAt reads from the image; byte offset = LBA × 2048.
 func (im *Image) ReadAt(p []byte, off int64) (int, error) { return im.f.ReadAt(p, off) }
 
-func (im *Image) readable() (int64, error) {
+func (im *Image) size() (int64, error) {
 	st, err := im.f.Stat()
 	if err != nil {
 		return 0, fmt.Errorf("writer: stat image %s: %w", im.path, err)
 	}
-	return (st.Size() + master.SectorSize - 1) / master.SectorSize, nil
+	return st.Size(), nil
+}
+
+func (im *Image) readable() (int64, error) {
+	n, err := im.size()
+	return (n + master.SectorSize - 1) / master.SectorSize, err
 }
 
 // Probe reports the image's sessions, state and next writable address.
@@ -152,8 +157,10 @@ func (im *Image) Probe() (Medium, error) {
 func alignUp(v, a uint32) uint32 { return (v + a - 1) / a * a }
 
 // WriteSession writes s at the image's next writable address and makes
-// it the newest session, in the crash-safe order described above.
-func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions) error {
+// it the newest session, in the crash-safe order described above. When it
+// fails before the session is complete, the file is cut back to its old
+// size: the image is as it was.
+func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions) (err error) {
 	if im.opts.ReadOnly {
 		return fmt.Errorf("writer: write session to %s: image opened read-only", im.path)
 	}
@@ -171,6 +178,18 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 	if free := m.Free(); free >= 0 && int64(s.Sectors()) > free {
 		return fmt.Errorf("writer: write session to %s: %w", im.path, &SpaceError{Need: int64(s.Sectors()), Free: free})
 	}
+	oldSize, err := im.size()
+	if err != nil {
+		return err
+	}
+	headWritten := false
+	defer func() {
+		if err != nil && !headWritten {
+			if terr := im.f.Truncate(oldSize); terr == nil {
+				im.f.Sync()
+			}
+		}
+	}()
 	start := int64(s.Start()) * master.SectorSize
 	headLen := int64(superblockSectors) * master.SectorSize
 	if int64(s.Sectors()) < superblockSectors {
@@ -207,6 +226,7 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 	if err := im.f.Sync(); err != nil {
 		return im.writeErr("sync", err)
 	}
+	headWritten = true
 
 	// 4. The superblock.
 	if err := im.writeSuperblock(sw.head, s.Start()+s.Sectors()); err != nil {
