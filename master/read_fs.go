@@ -17,9 +17,12 @@ import (
 //
 // Open and Stat follow symbolic links whose targets lie inside the
 // session (an absolute target is taken relative to the session root, and
-// ".." stops at the root); a dangling link or a loop gives an error, as
-// with the operating system. Lstat and ReadLink do not follow the last
-// element. The tree must not be changed while the FS is in use.
+// ".." stops at the root). A link that resolves to nothing in the session
+// (a dangling link, a loop, a target on the host) opens as the link
+// itself: its Stat shows fs.ModeSymlink and reading it gives no bytes, so
+// that every entry ReadDir lists can be opened. Lstat and ReadLink do not
+// follow the last element. The tree must not be changed while the FS is
+// in use.
 func (s *Session) FS() fs.FS { return &rFS{s: s} }
 
 // rFS is the fs.FS view of a Session.
@@ -101,9 +104,22 @@ func (f *rFS) resolve(op, name string, followLast bool) (*Node, error) {
 	return stack[len(stack)-1], nil
 }
 
+// follow resolves name following symbolic links; a final link that does
+// not resolve stands for itself.
+func (f *rFS) follow(op, name string) (*Node, error) {
+	n, err := f.resolve(op, name, false)
+	if err != nil || !n.IsSymlink() {
+		return n, err
+	}
+	if t, err := f.resolve(op, name, true); err == nil {
+		return t, nil
+	}
+	return n, nil
+}
+
 // Open opens the named file or directory, following symbolic links.
 func (f *rFS) Open(name string) (fs.File, error) {
-	n, err := f.resolve("open", name, true)
+	n, err := f.follow("open", name)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +132,7 @@ func (f *rFS) Open(name string) (fs.File, error) {
 
 // Stat describes the named file, following symbolic links.
 func (f *rFS) Stat(name string) (fs.FileInfo, error) {
-	n, err := f.resolve("stat", name, true)
+	n, err := f.follow("stat", name)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +162,7 @@ func (f *rFS) ReadLink(name string) (string, error) {
 
 // ReadDir lists the named directory, sorted by name.
 func (f *rFS) ReadDir(name string) ([]fs.DirEntry, error) {
-	n, err := f.resolve("readdir", name, true)
+	n, err := f.follow("readdir", name)
 	if err != nil {
 		return nil, err
 	}
