@@ -150,7 +150,7 @@ func IsoinfoManifest(t testing.TB, img string, lba int64) Manifest {
 		if len(l) < 10 || i < 0 {
 			continue
 		}
-		name := l[i+3:]
+		name := strings.TrimSuffix(l[i+3:], " ")
 		fields := strings.Fields(l[:i])
 		if len(fields) < 5 || name == "." || name == ".." {
 			continue
@@ -195,26 +195,44 @@ func DiskfsManifest(t testing.TB, img string, lba int64) Manifest {
 			t.Fatalf("go-diskfs ReadDir(%s): %v", dir, err)
 		}
 		for _, e := range ents {
-			p := strings.TrimSuffix(dir, "/") + "/" + e.Name()
+			p := e.Name()
+			if dir != "." {
+				p = dir + "/" + e.Name()
+			}
+			key := "/" + p
 			fi, err := e.Info()
 			if err != nil {
 				t.Fatalf("go-diskfs Info(%s): %v", p, err)
 			}
 			switch {
 			case fi.IsDir():
-				m[p] = "d"
+				m[key] = "d"
 				walk(p)
 			case fi.Mode()&fs.ModeSymlink != 0:
 				target := "?"
 				if rl, ok := fi.(interface{ ReadLink() (string, bool) }); ok {
 					target, _ = rl.ReadLink()
 				}
-				m[p] = "l " + target
+				m[key] = "l " + target
 			default:
-				m[p] = fmt.Sprintf("f %d", fi.Size())
+				m[key] = fmt.Sprintf("f %d", fi.Size())
 			}
 		}
 	}
-	walk("/")
+	walk(".")
 	return m
+}
+
+// Shallow returns the entries no deeper than depth path components, less
+// the relocation directory /rr_moved: what readers that do not follow
+// Rock Ridge relocation (isoinfo, go-diskfs) can be compared on.
+func (m Manifest) Shallow(depth int) Manifest {
+	out := Manifest{}
+	for k, v := range m {
+		if k == "/rr_moved" || strings.HasPrefix(k, "/rr_moved/") || strings.Count(k, "/") > depth {
+			continue
+		}
+		out[k] = v
+	}
+	return out
 }

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/internal/testtree"
+)
+
+func TestAppendSessionsLsExtract(t *testing.T) {
+	oracle.Need(t, "xorriso")
+	tmp := t.TempDir()
+	img := filepath.Join(tmp, "d.iso")
+	a := filepath.Join(tmp, "a")
+	testtree.File(t, a, "dir/one.txt", []byte("one\n"))
+	testtree.Symlink(t, a, "dir/link", "one.txt")
+	out := mustRun(t, "append", img, a)
+	if !strings.Contains(out, "added    /dir/one.txt") || !strings.Contains(out, "session 1 at LBA 32") {
+		t.Errorf("append output:\n%s", out)
+	}
+	b := filepath.Join(tmp, "two.txt")
+	os.WriteFile(b, []byte("two\n"), 0o600)
+	out = mustRun(t, "append", img, b, "--dry-run")
+	if !strings.Contains(out, "would write session 2") {
+		t.Errorf("dry run output:\n%s", out)
+	}
+	if toc := testtree.XorrisoTOC(t, img); len(toc) != 1 {
+		t.Fatalf("a dry run wrote a session: %v", toc)
+	}
+	mustRun(t, "append", img, b)
+
+	var med mediumJSON
+	if err := json.Unmarshal([]byte(mustRun(t, "sessions", img, "--json")), &med); err != nil {
+		t.Fatal(err)
+	}
+	toc := testtree.XorrisoTOC(t, img)
+	if len(med.Sessions) != 2 || len(toc) != 2 {
+		t.Fatalf("sessions --json: %+v; xorriso: %v", med, toc)
+	}
+	for i := range toc {
+		if med.Sessions[i].Start != toc[i].Start || med.Sessions[i].Sectors != toc[i].Size {
+			t.Errorf("session %d: %+v, xorriso %+v", i+1, med.Sessions[i], toc[i])
+		}
+	}
+	if med.FreeSectors != nil {
+		t.Errorf("an unbounded image reports free sectors %d", *med.FreeSectors)
+	}
+	if out := mustRun(t, "sessions", img); !strings.Contains(out, "next writable LBA") {
+		t.Errorf("sessions output:\n%s", out)
+	}
+
+	// ls of the newest and of session 1.
+	out = mustRun(t, "ls", img, "/")
+	if !strings.Contains(out, "two.txt") || !strings.Contains(out, "dir") {
+		t.Errorf("ls /:\n%s", out)
+	}
+	out = mustRun(t, "ls", "--session", "1", img, "/")
+	if strings.Contains(out, "two.txt") {
+		t.Errorf("ls --session 1 shows a file of session 2:\n%s", out)
+	}
+	out = mustRun(t, "ls", img, "dir")
+	if !strings.Contains(out, "link -> one.txt") {
+		t.Errorf("ls dir:\n%s", out)
+	}
+
+	// extract a file and a tree.
+	dest := filepath.Join(tmp, "out")
+	os.Mkdir(dest, 0o755)
+	mustRun(t, "extract", img, "/two.txt", dest)
+	if got, _ := os.ReadFile(filepath.Join(dest, "two.txt")); string(got) != "two\n" {
+		t.Errorf("extracted two.txt: %q", got)
+	}
+	mustRun(t, "extract", "--session", "1", img, "/", filepath.Join(tmp, "tree"))
+	if d := testtree.DirManifest(t, a).Diff(testtree.DirManifest(t, filepath.Join(tmp, "tree"))); d != "" {
+		t.Errorf("extracted session 1 differs:\n%s", d)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	tmp := t.TempDir()
+	notiso := filepath.Join(tmp, "text.iso")
+	os.WriteFile(notiso, bytes.Repeat([]byte("text "), 20000), 0o644)
+	src := filepath.Join(tmp, "src")
+	testtree.File(t, src, "f", testtree.Random(300_000))
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"sessions", filepath.Join(tmp, "missing.iso")}, exitcodes.NoTarget, "no such target"},
+		{[]string{"sessions", notiso}, exitcodes.NotISO, "ISO 9660"},
+		{[]string{"append", "--capacity", "100KiB", filepath.Join(tmp, "small.iso"), src}, exitcodes.NoSpace, "free"},
+		{[]string{"append", filepath.Join(tmp, "x.iso"), filepath.Join(tmp, "no-such-src")}, exitcodes.NotFound, "no-such-src"},
+		{[]string{"append", "--media", "floppy", filepath.Join(tmp, "x.iso"), src}, exitcodes.Usage, "floppy"},
+		{[]string{"append", "--verify", "sometimes", filepath.Join(tmp, "x.iso"), src}, exitcodes.Usage, "sometimes"},
+	} {
+		out, code := run(t, c.args...)
+		if code != c.code || !strings.Contains(out, c.msg) {
+			t.Errorf("discstage %v: exit %d, want %d; output %q should contain %q", c.args, code, c.code, out, c.msg)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "small.iso")); err == nil {
+		if st, _ := os.Stat(filepath.Join(tmp, "small.iso")); st.Size() != 0 {
+			t.Errorf("a refused first session left %d bytes in the image", st.Size())
+		}
+	}
+}
+
+// TestKillDuringAppend kills discstage at random moments of an append:
+// the previous session must stay readable and the next append work.
+func TestKillDuringAppend(t *testing.T) {
+	oracle.Need(t, "xorriso")
+	tmp := t.TempDir()
+	img := filepath.Join(tmp, "d.iso")
+	v1 := filepath.Join(tmp, "v1")
+	testtree.File(t, v1, "first.txt", []byte("first\n"))
+	mustRun(t, "append", "--mirror", v1, img)
+	v2 := filepath.Join(tmp, "v2")
+	testtree.Copy(t, v1, v2)
+	testtree.File(t, v2, "big.bin", testtree.Random(48<<20))
+	testtree.File(t, v2, "second.txt", []byte("second\n"))
+
+	// How long an undisturbed append takes, on a copy.
+	cp := filepath.Join(tmp, "copy.iso")
+	testtree.Copy(t, img, cp)
+	t0 := time.Now()
+	mustRun(t, "append", "--mirror", v2, cp)
+	full := time.Since(t0)
+
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	killed := 0
+	for i := 0; i < 8; i++ {
+		cmd := exec.Command(binary, "append", "--mirror", v2, img)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		delay := time.Duration(rng.Int63n(int64(full)))
+		time.Sleep(delay)
+		cmd.Process.Kill()
+		err := cmd.Wait()
+		toc := testtree.XorrisoTOC(t, img)
+		switch len(toc) {
+		case 1:
+			killed++
+			testtree.XorrisoCompare(t, img, -1, v1)
+		case 2:
+			// The append finished (or died after the session was
+			// complete): the image must hold v2 in full.
+			testtree.XorrisoCompare(t, img, -1, v2)
+			t.Logf("kill after %v (of %v) came too late: %v", delay, full, err)
+			return
+		default:
+			t.Fatalf("after a kill at %v: toc %v", delay, toc)
+		}
+		if t.Failed() {
+			t.Fatalf("the image is damaged after a kill at %v of %v", delay, full)
+		}
+	}
+	t.Logf("%d appends killed mid-way", killed)
+	mustRun(t, "append", "--mirror", v2, img)
+	if toc := testtree.XorrisoTOC(t, img); len(toc) != 2 {
+		t.Fatalf("after the kills, an append gives toc %v", toc)
+	}
+	testtree.XorrisoCompare(t, img, -1, v2)
+	testtree.XorrisoCompare(t, img, 32, v1)
+}
