@@ -1,0 +1,76 @@
+// Package localtree builds a master.Node tree from a directory of the
+// local file system, for mastering it as a session.
+//
+// Build walks the directory without following symbolic links: a link is
+// recorded as a link. Regular files get a master.FileSource, so their
+// bytes are read only when the session streams. Owners and access and
+// change times come from the operating system where it has them (see
+// stat_unix.go); elsewhere they are zero and the writer uses its
+// defaults.
+package localtree
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/discstage/discstage/master"
+)
+
+// Build walks dir into a tree of Nodes. The root Node has an empty name
+// and the attributes of dir itself. Sockets, devices and named pipes give
+// an error that names the path and wraps master.ErrUnsupported.
+func Build(dir string) (*master.Node, error) {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("localtree: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("localtree: %q is not a directory: %w", dir, master.ErrUnsupported)
+	}
+	root, err := node(dir, fi)
+	if err != nil {
+		return nil, err
+	}
+	root.Name = ""
+	return root, nil
+}
+
+// node converts one file system object, recursing into directories.
+func node(p string, fi fs.FileInfo) (*master.Node, error) {
+	n := &master.Node{Name: fi.Name(), Mode: fi.Mode() & (fs.ModeType | fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky), ModTime: fi.ModTime()}
+	n.UID, n.GID, n.AccessTime, n.ChangeTime = statExtra(fi)
+	switch {
+	case fi.IsDir():
+		ents, err := os.ReadDir(p)
+		if err != nil {
+			return nil, fmt.Errorf("localtree: read directory %q: %w", p, err)
+		}
+		n.Children = make([]*master.Node, 0, len(ents))
+		for _, e := range ents {
+			cp := filepath.Join(p, e.Name())
+			cfi, err := os.Lstat(cp)
+			if err != nil {
+				return nil, fmt.Errorf("localtree: %w", err)
+			}
+			c, err := node(cp, cfi)
+			if err != nil {
+				return nil, err
+			}
+			n.Children = append(n.Children, c)
+		}
+	case fi.Mode()&fs.ModeSymlink != 0:
+		t, err := os.Readlink(p)
+		if err != nil {
+			return nil, fmt.Errorf("localtree: %w", err)
+		}
+		n.Target = filepath.ToSlash(t)
+	case fi.Mode().IsRegular():
+		n.Size = fi.Size()
+		n.Source = master.FileSource(p)
+	default:
+		return nil, fmt.Errorf("localtree: %q is a %v, which a disc cannot hold: %w", p, fi.Mode().Type(), master.ErrUnsupported)
+	}
+	return n, nil
+}

@@ -1,0 +1,102 @@
+package master
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Errors of the writer. Callers test them with errors.Is; the returned
+// errors wrap them with the operation and the path concerned.
+var (
+	// ErrSourceChanged reports that a file's Source failed to open or
+	// yielded more or fewer bytes than the node's Size.
+	ErrSourceChanged = errors.New("master: source changed")
+	// ErrBadName reports a name that no hierarchy can hold: empty, with
+	// '/' or NUL, "." or "..", longer than 255 bytes, or twice in one
+	// directory.
+	ErrBadName = errors.New("master: bad name")
+	// ErrUnsupported reports a node the session cannot hold: a symbolic
+	// link without Rock Ridge, a device, socket or pipe, a directory
+	// tree too deep for plain ISO 9660, or an inconsistent file.
+	ErrUnsupported = errors.New("master: unsupported node")
+)
+
+// Options control how Layout lays out a session.
+type Options struct {
+	// StartLBA is the absolute LBA at which the session begins (0 for a
+	// plain image). Every LBA written into the session is absolute.
+	StartLBA uint32
+	// VolumeID is the volume identifier, d-characters, at most 32;
+	// default "CDROM". Lower case is raised and other characters become
+	// '_' in the primary descriptor; the Joliet descriptor keeps the
+	// text as given (up to 16 characters).
+	VolumeID string
+	// Joliet adds a Joliet hierarchy (UCS-2 names) with its own
+	// supplementary volume descriptor.
+	Joliet bool
+	// RockRidge adds Rock Ridge (RRIP 1.12) entries: POSIX names,
+	// modes, owners, times, symbolic links and deep directories.
+	RockRidge bool
+	// Time is the fixed time used for the volume dates and for nodes
+	// whose times are zero, for reproducible output; zero means
+	// time.Now().
+	Time time.Time
+	// AbsoluteVolumeSpace writes StartLBA plus the session's size as
+	// the Volume Space Size, as mkisofs -C does for write-once media.
+	// The default writes the session's own size, as libisofs does on
+	// grown images.
+	AbsoluteVolumeSpace bool
+}
+
+// Warning reports a name that was changed to fit a hierarchy, for
+// example a Joliet name that was too long. Nothing is dropped silently:
+// each change the writer makes to a name that a reader will show is
+// reported.
+type Warning struct {
+	Path      string // the path of the node in the tree, from the root
+	Hierarchy string // "Joliet" or "ISO 9660"
+	Name      string // the name written in that hierarchy
+	Reason    string // why the name was changed
+}
+
+// String formats the warning for a person.
+func (w Warning) String() string {
+	return fmt.Sprintf("%s: %s name %q: %s", w.Path, w.Hierarchy, w.Name, w.Reason)
+}
+
+// Image is a session laid out by Layout: every LBA and size is fixed,
+// no data has been read yet. WriteTo streams it.
+type Image struct {
+	opts Options
+
+	start   uint32 // StartLBA
+	sectors uint32 // total sectors of the session
+	data    uint32 // sectors of new file data
+
+	vdCount uint32 // volume descriptors, terminator included
+
+	iso *wTree // the ISO 9660 (+ Rock Ridge) hierarchy
+	jol *wTree // the Joliet hierarchy, or nil
+
+	files   []*wFile // files with new data, in data order
+	dataLBA uint32   // first sector of file data
+
+	warnings []Warning
+}
+
+// Start returns the absolute LBA at which the session begins, the
+// StartLBA of the options.
+func (im *Image) Start() uint32 { return im.start }
+
+// Sectors returns the exact size of the session in sectors. WriteTo
+// writes exactly Sectors()*2048 bytes.
+func (im *Image) Sectors() uint32 { return im.sectors }
+
+// DataSectors returns the number of sectors of new file data (files with
+// a Source) in the session.
+func (im *Image) DataSectors() uint32 { return im.data }
+
+// Warnings returns the names that were changed to fit a hierarchy, in a
+// deterministic order.
+func (im *Image) Warnings() []Warning { return im.warnings }

@@ -1,0 +1,646 @@
+package master
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+)
+
+const (
+	// wMaxExtent is the largest extent the writer records for new data:
+	// the largest multiple of 2048 below 4 GiB.
+	wMaxExtent = 0xFFFFF800
+	// wMaxLevel is the deepest directory level of ISO 9660 (root = 1).
+	wMaxLevel = 8
+	// wMaxPath is the longest ISO 9660 path.
+	wMaxPath = 255
+	// wMovedName is the Rock Ridge name of the relocation directory.
+	wMovedName = "rr_moved"
+	// wMovedID is its ISO 9660 identifier.
+	wMovedID = "RR_MOVED"
+	// wMovedPathBound bounds the ISO path length of a directory placed
+	// in the relocation directory: "/RR_MOVED/" and 31 characters.
+	wMovedPathBound = 1 + len(wMovedID) + 1 + wISODirMax
+)
+
+// wSrc is a checked node of the caller's tree: children sorted by name,
+// times resolved, serial number and link count assigned.
+type wSrc struct {
+	n             *Node
+	path          string
+	kids          []*wSrc
+	mod, acc, chg time.Time
+	ino, nlink    uint32
+	file          *wFile
+}
+
+// wFile is a regular file or symbolic link of the session.
+type wFile struct {
+	src     *wSrc
+	extents []Extent // fixed once data LBAs are known; nil for empty files
+	rel     uint32   // sector offset of new data within the data area
+	sectors uint32   // sectors of new data
+}
+
+// records returns how many directory records the file needs: one per
+// extent, at least one.
+func (f *wFile) records() int {
+	n := f.src.n
+	switch {
+	case !n.IsRegular():
+		return 1
+	case n.Source != nil:
+		c := int((n.Size + wMaxExtent - 1) / wMaxExtent)
+		return max(c, 1)
+	default:
+		return max(len(n.Extents), 1)
+	}
+}
+
+// wTree is one hierarchy (ISO 9660 or Joliet): its directories in path
+// table order and the location of its path tables.
+type wTree struct {
+	joliet    bool
+	root      *wDir
+	dirs      []*wDir
+	ptSize    uint32 // path table size in bytes
+	ptSectors uint32 // sectors of one path table
+	ptL, ptM  uint32 // LBAs of the type L and type M tables
+}
+
+// wDir is a directory of one hierarchy.
+type wDir struct {
+	src        *wSrc
+	parent     *wDir // parent in this hierarchy (the relocation directory for relocated ones)
+	origParent *wDir // relocated directories: the parent in the caller's tree
+	level      int
+	pathLen    int
+	id         []byte
+	ents       []*wEnt
+	num        int // path table number, 1-based
+	lba        uint32
+	size       uint32 // bytes, a multiple of the sector size
+	dot        *wSU
+	dotdot     *wSU
+	ceBlocks   uint32      // continuation sectors following the directory's extent
+	ceChunks   []*wCEChunk // continuation areas in those sectors, in order
+}
+
+// ceLBA is the first continuation sector of d, right after its extent,
+// where libisofs puts them too (some readers expect them near).
+func (d *wDir) ceLBA() uint32 { return d.lba + d.size/SectorSize }
+
+// wEnt is one entry of a directory: a subdirectory, a placeholder for a
+// relocated subdirectory, or a file (regular or symbolic link).
+type wEnt struct {
+	src   *wSrc
+	id    []byte
+	dir   *wDir
+	reloc *wDir
+	file  *wFile
+	su    *wSU
+}
+
+// wLayout holds the state while a session is laid out.
+type wLayout struct {
+	opts     Options
+	im       *Image
+	ino      uint32
+	moved    *wDir
+	movedSrc *wSrc
+}
+
+// Layout lays the session out without writing or reading any file data:
+// it checks every name and node, chooses the ISO 9660 and Joliet names,
+// relocates deep directories, and fixes every LBA and size, so that
+// Sectors is exact before a byte is written.
+func Layout(root *Node, opts Options) (*Image, error) {
+	if root == nil || !root.IsDir() {
+		return nil, fmt.Errorf("master: lay out session: root is not a directory: %w", ErrUnsupported)
+	}
+	if opts.Time.IsZero() {
+		opts.Time = time.Now()
+	}
+	if opts.VolumeID == "" {
+		opts.VolumeID = "CDROM"
+	}
+	l := &wLayout{opts: opts, im: &Image{opts: opts, start: opts.StartLBA}}
+	src, err := l.check(root, "/")
+	if err != nil {
+		return nil, err
+	}
+	if err := l.buildISO(src); err != nil {
+		return nil, err
+	}
+	if opts.Joliet {
+		l.im.jol = l.buildJoliet(src)
+	}
+	if opts.RockRidge {
+		l.rockRidge()
+	}
+	return l.im, l.place()
+}
+
+// times resolves a node's times: zero ones default to opts.Time, access
+// and change times to the modification time.
+func (l *wLayout) times(n *Node) (mod, acc, chg time.Time) {
+	mod = n.ModTime
+	if mod.IsZero() {
+		mod = l.opts.Time
+	}
+	acc, chg = n.AccessTime, n.ChangeTime
+	if acc.IsZero() {
+		acc = mod
+	}
+	if chg.IsZero() {
+		chg = mod
+	}
+	return mod, acc, chg
+}
+
+// check validates n and its subtree and builds the wSrc tree.
+func (l *wLayout) check(n *Node, p string) (*wSrc, error) {
+	s := &wSrc{n: n, path: p, nlink: 1}
+	s.mod, s.acc, s.chg = l.times(n)
+	l.ino++
+	s.ino = l.ino
+	switch {
+	case n.IsDir():
+		s.nlink = 2
+		s.kids = make([]*wSrc, 0, len(n.Children))
+		seen := make(map[string]bool, len(n.Children))
+		kids := append([]*Node(nil), n.Children...)
+		sort.Slice(kids, func(i, j int) bool { return kids[i].Name < kids[j].Name })
+		for _, c := range kids {
+			if c == nil {
+				return nil, fmt.Errorf("master: lay out %q: nil child: %w", p, ErrUnsupported)
+			}
+			cp := path.Join(p, c.Name)
+			if err := wCheckName(c.Name); err != nil {
+				return nil, fmt.Errorf("master: lay out %q: name %q: %w", p, c.Name, err)
+			}
+			if seen[c.Name] {
+				return nil, fmt.Errorf("master: lay out %q: name appears twice: %w", cp, ErrBadName)
+			}
+			seen[c.Name] = true
+			k, err := l.check(c, cp)
+			if err != nil {
+				return nil, err
+			}
+			if c.IsDir() {
+				s.nlink++
+			}
+			s.kids = append(s.kids, k)
+		}
+	case n.IsSymlink():
+		if !l.opts.RockRidge {
+			return nil, fmt.Errorf("master: lay out %q: symbolic link needs Rock Ridge: %w", p, ErrUnsupported)
+		}
+		s.file = &wFile{src: s}
+	case n.IsRegular():
+		if n.Size < 0 {
+			return nil, fmt.Errorf("master: lay out %q: negative size %d: %w", p, n.Size, ErrUnsupported)
+		}
+		if n.Source != nil && len(n.Extents) > 0 {
+			return nil, fmt.Errorf("master: lay out %q: file has both a source and extents: %w", p, ErrUnsupported)
+		}
+		if len(n.Extents) > 0 {
+			var sum int64
+			for _, e := range n.Extents {
+				sum += int64(e.Length)
+			}
+			if sum != n.Size {
+				return nil, fmt.Errorf("master: lay out %q: extents hold %d bytes, size is %d: %w", p, sum, n.Size, ErrUnsupported)
+			}
+		} else if n.Source == nil && n.Size > 0 {
+			return nil, fmt.Errorf("master: lay out %q: %d bytes but no source: %w", p, n.Size, ErrUnsupported)
+		}
+		s.file = &wFile{src: s}
+	default:
+		return nil, fmt.Errorf("master: lay out %q: file type %v: %w", p, n.Mode.Type(), ErrUnsupported)
+	}
+	return s, nil
+}
+
+// wCheckName rejects a name no hierarchy can hold.
+func wCheckName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("empty: %w", ErrBadName)
+	case name == "." || name == "..":
+		return fmt.Errorf("reserved: %w", ErrBadName)
+	case strings.ContainsAny(name, "/\x00"):
+		return fmt.Errorf("contains '/' or NUL: %w", ErrBadName)
+	case len(name) > wRRNameMax:
+		return fmt.Errorf("longer than %d bytes: %w", wRRNameMax, ErrBadName)
+	}
+	return nil
+}
+
+// buildISO builds the ISO 9660 hierarchy. It first tries without a
+// relocation directory; if a directory must be relocated, it builds the
+// hierarchy again with one, so that the relocation directory only exists
+// when needed.
+func (l *wLayout) buildISO(src *wSrc) error {
+	t, need, err := l.buildISOOnce(src, false)
+	if err != nil {
+		return err
+	}
+	if need {
+		if t, _, err = l.buildISOOnce(src, true); err != nil {
+			return err
+		}
+	}
+	l.im.iso = t
+	return nil
+}
+
+// wNameReq is one entry to be named in a directory.
+type wNameReq struct {
+	s    *wSrc
+	base string
+	ext  string
+	dir  bool
+	id   string
+}
+
+func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) {
+	t := &wTree{}
+	root := &wDir{src: src, level: 1, id: []byte{0}}
+	t.root = root
+	l.moved, l.movedSrc = nil, nil
+	var relocated []*wDir
+	if withMoved {
+		name := wMovedName
+		for i := 1; wSrcChild(src, name) != nil; i++ {
+			name = fmt.Sprintf("%s_%d", wMovedName, i)
+		}
+		ms := &wSrc{
+			n:    &Node{Name: name, Mode: fs.ModeDir | 0o755, ModTime: l.opts.Time},
+			path: "/" + name, mod: l.opts.Time, acc: l.opts.Time, chg: l.opts.Time,
+			nlink: 2, ino: l.ino + 1,
+		}
+		l.movedSrc = ms
+		l.moved = &wDir{src: ms, parent: root, level: 2, pathLen: 1 + len(wMovedID), id: []byte(wMovedID)}
+	}
+	queue := []*wDir{root}
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		reqs := make([]*wNameReq, len(d.src.kids))
+		for i, k := range d.src.kids {
+			r := &wNameReq{s: k, dir: k.n.IsDir()}
+			r.base, r.ext = wISOSplit(k.n.Name, r.dir)
+			reqs[i] = r
+		}
+		namer := newISONamer(len(reqs) + 1)
+		if d == root && l.moved != nil {
+			namer.claim(wMovedID, "", true)
+			d.ents = append(d.ents, &wEnt{src: l.movedSrc, id: l.moved.id, dir: l.moved})
+		}
+		wAssignISO(namer, reqs)
+		for _, r := range reqs {
+			e := &wEnt{src: r.s, id: []byte(r.id)}
+			if !r.dir {
+				e.file = r.s.file
+				d.ents = append(d.ents, e)
+				continue
+			}
+			level, plen := d.level+1, d.pathLen+1+len(r.id)
+			if level > wMaxLevel || plen > wMaxPath {
+				if !l.opts.RockRidge {
+					return nil, false, fmt.Errorf("master: lay out %q: directory deeper than %d levels or path over %d characters needs Rock Ridge: %w", r.s.path, wMaxLevel, wMaxPath, ErrUnsupported)
+				}
+				if !withMoved {
+					return nil, true, nil
+				}
+				c := &wDir{src: r.s, parent: l.moved, origParent: d, level: 3, pathLen: wMovedPathBound}
+				e.reloc = c
+				relocated = append(relocated, c)
+				queue = append(queue, c)
+				d.ents = append(d.ents, e)
+				continue
+			}
+			c := &wDir{src: r.s, parent: d, level: level, pathLen: plen, id: e.id}
+			e.dir = c
+			queue = append(queue, c)
+			d.ents = append(d.ents, e)
+		}
+		sortISOEnts(d.ents)
+	}
+	if l.moved != nil {
+		reqs := make([]*wNameReq, len(relocated))
+		for i, c := range relocated {
+			r := &wNameReq{s: c.src, dir: true}
+			r.base, r.ext = wISOSplit(c.src.n.Name, true)
+			reqs[i] = r
+		}
+		wAssignISO(newISONamer(len(reqs)), reqs)
+		for i, c := range relocated {
+			c.id = []byte(reqs[i].id)
+			l.moved.ents = append(l.moved.ents, &wEnt{src: c.src, id: c.id, dir: c})
+		}
+		sortISOEnts(l.moved.ents)
+	}
+	if err := t.number(); err != nil {
+		return nil, false, err
+	}
+	return t, false, nil
+}
+
+// wAssignISO names one directory's entries: natural identifiers first in
+// request order, then suffixed ones.
+func wAssignISO(namer *wISONamer, reqs []*wNameReq) {
+	for _, r := range reqs {
+		if id, ok := namer.claim(r.base, r.ext, r.dir); ok {
+			r.id = id
+		}
+	}
+	for _, r := range reqs {
+		if r.id == "" {
+			r.id = namer.suffixed(r.base, r.ext, r.dir)
+		}
+	}
+}
+
+func sortISOEnts(ents []*wEnt) {
+	sort.SliceStable(ents, func(i, j int) bool { return wISOLess(string(ents[i].id), string(ents[j].id)) })
+}
+
+func wSrcChild(s *wSrc, name string) *wSrc {
+	i := sort.Search(len(s.kids), func(i int) bool { return s.kids[i].n.Name >= name })
+	if i < len(s.kids) && s.kids[i].n.Name == name {
+		return s.kids[i]
+	}
+	return nil
+}
+
+// number lists the directories in path table order (by level, then
+// parent number, then identifier) and numbers them.
+func (t *wTree) number() error {
+	t.dirs = t.dirs[:0]
+	t.dirs = append(t.dirs, t.root)
+	for i := 0; i < len(t.dirs); i++ {
+		d := t.dirs[i]
+		d.num = i + 1
+		if d.num > 0xFFFF {
+			return fmt.Errorf("master: lay out: more than 65535 directories: %w", ErrUnsupported)
+		}
+		for _, e := range d.ents {
+			if e.dir != nil {
+				e.dir.parent = d
+				t.dirs = append(t.dirs, e.dir)
+			}
+		}
+	}
+	t.root.parent = t.root
+	return nil
+}
+
+// buildJoliet builds the Joliet hierarchy: the caller's tree without
+// symbolic links, names converted to UCS-2 (see doc.go).
+func (l *wLayout) buildJoliet(src *wSrc) *wTree {
+	t := &wTree{joliet: true}
+	t.root = &wDir{src: src, level: 1, id: []byte{0}}
+	queue := []*wDir{t.root}
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		type req struct {
+			s      *wSrc
+			u      []uint16
+			reason string
+			key    string
+		}
+		var reqs []*req
+		used := make(map[string]bool, len(d.src.kids))
+		for _, k := range d.src.kids {
+			if k.n.IsSymlink() {
+				continue
+			}
+			u, reason := wJolietName(k.n.Name)
+			reqs = append(reqs, &req{s: k, u: u, reason: reason})
+		}
+		keyOf := func(u []uint16, dir bool) string {
+			if dir {
+				return "d" + string(wUCS2Bytes(u))
+			}
+			return "f" + string(wUCS2Bytes(u))
+		}
+		for _, r := range reqs {
+			if r.reason == "" {
+				k := keyOf(r.u, r.s.n.IsDir())
+				if !used[k] {
+					used[k], r.key = true, k
+				}
+			}
+		}
+		next := map[string]int{}
+		for _, r := range reqs {
+			if r.key != "" {
+				continue
+			}
+			dir := r.s.n.IsDir()
+			k := keyOf(r.u, dir)
+			if used[k] {
+				base := k
+				n := next[base]
+				for {
+					n++
+					u := wJolietSuffixed(r.u, n)
+					if k = keyOf(u, dir); !used[k] {
+						r.u = u
+						break
+					}
+				}
+				next[base] = n
+				if r.reason == "" {
+					r.reason = "same as another name"
+				} else {
+					r.reason += ", same as another name"
+				}
+			}
+			used[k], r.key = true, k
+			l.im.warnings = append(l.im.warnings, Warning{Path: r.s.path, Hierarchy: "Joliet", Name: wUCS2String(r.u), Reason: r.reason})
+		}
+		for _, r := range reqs {
+			id := wUCS2Bytes(r.u)
+			e := &wEnt{src: r.s}
+			if r.s.n.IsDir() {
+				e.id = id
+				e.dir = &wDir{src: r.s, parent: d, level: d.level + 1, id: id}
+				queue = append(queue, e.dir)
+			} else {
+				e.id = append(id, 0, ';', 0, '1')
+				e.file = r.s.file
+			}
+			d.ents = append(d.ents, e)
+		}
+		sort.SliceStable(d.ents, func(i, j int) bool { return bytes.Compare(d.ents[i].id, d.ents[j].id) < 0 })
+	}
+	// Joliet has the same directory count as the ISO tree, less the
+	// relocation directory, so numbering cannot overflow here.
+	_ = t.number()
+	return t
+}
+
+// rockRidge builds the System Use entries of every ISO 9660 record and
+// packs them into records and continuation areas, in the order the
+// directories are written.
+func (l *wLayout) rockRidge() {
+	t := l.im.iso
+	for _, d := range t.dirs {
+		ce := &wCEAlloc{}
+		s := d.src
+		dot := []wSUEntry{}
+		force := 1 << 30
+		if d == t.root {
+			dot = append(dot, wSP())
+		}
+		dot = append(dot, wPX(s.n.Mode, s.nlink, s.n.UID, s.n.GID, s.ino), wTF(s.mod, s.acc, s.chg))
+		if d == t.root {
+			force = len(dot)
+			dot = append(dot, wER())
+		}
+		d.dot = ce.pack(dot, wRecordMax-34, force)
+
+		p := d.parent
+		if d.origParent != nil {
+			p = d.origParent
+		}
+		ps := p.src
+		dotdot := []wSUEntry{wPX(ps.n.Mode, ps.nlink, ps.n.UID, ps.n.GID, ps.ino), wTF(ps.mod, ps.acc, ps.chg)}
+		if d.origParent != nil {
+			dotdot = append(dotdot, wPL(d.origParent))
+		}
+		d.dotdot = ce.pack(dotdot, wRecordMax-34, 1<<30)
+
+		for _, e := range d.ents {
+			es := e.src
+			list := []wSUEntry{wPX(es.n.Mode, es.nlink, es.n.UID, es.n.GID, es.ino), wTF(es.mod, es.acc, es.chg)}
+			list = append(list, wNM(es.n.Name)...)
+			switch {
+			case es.n.IsSymlink():
+				list = append(list, wSL(es.n.Target)...)
+			case e.reloc != nil:
+				list = append(list, wCL(e.reloc))
+			case e.dir != nil && e.dir.origParent != nil:
+				list = append(list, wRE())
+			}
+			e.su = ce.pack(list, wRecordMax-wRecLen(len(e.id), 0), 1<<30)
+		}
+		d.ceBlocks, d.ceChunks = ce.blocks(), ce.chunks
+	}
+}
+
+// wRecLen is the length of a directory record with an identifier of n
+// bytes and su bytes of System Use.
+func wRecLen(n, su int) int { return wRecordFixed + n + (n+1)%2 + su }
+
+func (su *wSU) length() int {
+	if su == nil {
+		return 0
+	}
+	return su.inLen
+}
+
+// dirRecords calls fn with the identifier length and System Use of each
+// record of d in order: ".", "..", then the entries (several records
+// for a file of several extents).
+func (d *wDir) eachRecord(fn func(idLen int, su *wSU)) {
+	fn(1, d.dot)
+	fn(1, d.dotdot)
+	for _, e := range d.ents {
+		n := 1
+		if e.file != nil {
+			n = e.file.records()
+		}
+		for i := 0; i < n; i++ {
+			fn(len(e.id), e.su)
+		}
+	}
+}
+
+// sizeDirs computes the size of each directory: records never cross a
+// sector boundary (ECMA-119 6.8.1.1).
+func (t *wTree) sizeDirs() {
+	for _, d := range t.dirs {
+		pos := 0
+		d.eachRecord(func(idLen int, su *wSU) {
+			n := wRecLen(idLen, su.length())
+			if pos%SectorSize+n > SectorSize {
+				pos += SectorSize - pos%SectorSize
+			}
+			pos += n
+		})
+		d.size = uint32(wSectorsOf(int64(pos))) * SectorSize
+	}
+}
+
+// sizePathTable computes the size of the hierarchy's path tables.
+func (t *wTree) sizePathTable() {
+	n := 0
+	for _, d := range t.dirs {
+		n += 8 + len(d.id) + len(d.id)%2
+	}
+	t.ptSize = uint32(n)
+	t.ptSectors = uint32(wSectorsOf(int64(n)))
+}
+
+// wSectorsOf rounds a byte count up to sectors.
+func wSectorsOf(n int64) int64 { return (n + SectorSize - 1) / SectorSize }
+
+// place fixes the LBA of every structure and of every file's data:
+// volume descriptors at StartLBA+16, then path tables, directories,
+// continuation areas and file data.
+func (l *wLayout) place() error {
+	im := l.im
+	trees := []*wTree{im.iso}
+	if im.jol != nil {
+		trees = append(trees, im.jol)
+	}
+	lba := uint64(im.start) + 16
+	im.vdCount = uint32(len(trees)) + 1
+	lba += uint64(im.vdCount)
+	for _, t := range trees {
+		t.sizeDirs()
+		t.sizePathTable()
+		t.ptL = uint32(lba)
+		t.ptM = uint32(lba) + t.ptSectors
+		lba += 2 * uint64(t.ptSectors)
+	}
+	for _, t := range trees {
+		for _, d := range t.dirs {
+			d.lba = uint32(lba)
+			lba += uint64(d.size/SectorSize) + uint64(d.ceBlocks)
+		}
+	}
+	im.dataLBA = uint32(lba)
+	for _, d := range im.iso.dirs {
+		for _, e := range d.ents {
+			f := e.file
+			if f == nil || f.src.n.Source == nil || !f.src.n.IsRegular() {
+				continue
+			}
+			size := f.src.n.Size
+			f.sectors = uint32(wSectorsOf(size))
+			f.rel = uint32(lba - uint64(im.dataLBA))
+			for off := int64(0); off < size; off += wMaxExtent {
+				n := min(size-off, wMaxExtent)
+				f.extents = append(f.extents, Extent{LBA: uint32(lba + uint64(off/SectorSize)), Length: uint32(n)})
+			}
+			lba += uint64(wSectorsOf(size))
+			if lba > 0xFFFFFFFF {
+				return fmt.Errorf("master: lay out %q: session ends beyond LBA 2^32: %w", f.src.path, ErrUnsupported)
+			}
+			im.files = append(im.files, f)
+		}
+	}
+	im.data = uint32(lba - uint64(im.dataLBA))
+	im.sectors = uint32(lba - uint64(im.start))
+	return nil
+}

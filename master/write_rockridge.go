@@ -1,0 +1,334 @@
+package master
+
+import (
+	"io/fs"
+	"strings"
+	"time"
+)
+
+// System Use entries of SUSP 1.12 and RRIP 1.12 as the writer records
+// them, and the packing of those entries into a directory record's System
+// Use field and its continuation areas.
+
+const (
+	wCELen       = 28  // size of a CE entry
+	wSUEntryMax  = 255 // largest System Use entry (its length is one byte)
+	wRRPXLen     = 44  // PX with the file serial number (RRIP 1.12)
+	wRRTFLen     = 5 + 3*7
+	wRecordMax   = 255 // largest directory record
+	wRecordFixed = 33  // directory record without identifier
+)
+
+// RRIP 1.12 extension reference texts, as registered for "RRIP_1991A".
+const (
+	wRRIPID     = "RRIP_1991A"
+	wRRIPDesc   = "THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS"
+	wRRIPSource = "PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.  SEE PUBLISHER IDENTIFIER IN PRIMARY VOLUME DESCRIPTOR FOR CONTACT INFORMATION."
+)
+
+// wSUEntry is one System Use entry. An entry with ref set (CL, PL) gets
+// the LBA of ref written into bytes 4..11 when it is serialized, since
+// LBAs are only known once the whole session is laid out.
+type wSUEntry struct {
+	b   []byte
+	ref *wDir
+}
+
+// wSU is the Rock Ridge part of one directory record: the entries inside
+// the record, and the chain of continuation areas holding the rest.
+type wSU struct {
+	in    []wSUEntry
+	inLen int
+	ce    *wCEChunk
+}
+
+// wCEChunk is one continuation area: entries recorded at offset within
+// a continuation sector, followed by a CE entry to next if next is set.
+type wCEChunk struct {
+	entries []wSUEntry
+	length  int    // bytes, CE entry to next included
+	block   uint32 // sector, relative to the first continuation sector
+	offset  uint32
+	next    *wCEChunk
+}
+
+// wCEAlloc hands out space in the continuation sectors in order.
+type wCEAlloc struct {
+	block  uint32
+	off    int
+	used   bool
+	chunks []*wCEChunk
+}
+
+// blocks returns how many continuation sectors were used.
+func (a *wCEAlloc) blocks() uint32 {
+	if !a.used {
+		return 0
+	}
+	return a.block + 1
+}
+
+// pack splits entries into the record's System Use field, which has
+// avail bytes, and continuation areas. Entries from index force on go to
+// a continuation area even if they would fit in the record (libisofs
+// keeps ER there).
+func (a *wCEAlloc) pack(entries []wSUEntry, avail, force int) *wSU {
+	su := &wSU{}
+	total := 0
+	for _, e := range entries {
+		total += len(e.b)
+	}
+	if total <= avail && force >= len(entries) {
+		su.in, su.inLen = entries, total
+		return su
+	}
+	i, n := 0, 0
+	for i < len(entries) && i < force && n+len(entries[i].b)+wCELen <= avail {
+		n += len(entries[i].b)
+		i++
+	}
+	rest := entries[i:]
+	in := entries[:i:i]
+	if i < force && len(rest) > 0 && string(rest[0].b[:2]) == "NM" {
+		// Split a name so that its start stays in the record, as
+		// libisofs does; some readers expect NM there.
+		if room := avail - n - wCELen - 5; room > 0 {
+			e := rest[0].b
+			head := wEntry("NM", 1+room)
+			head[4] = e[4] | 0x01
+			copy(head[5:], e[5:5+room])
+			tail := wEntry("NM", 1+len(e)-5-room)
+			tail[4] = e[4]
+			copy(tail[5:], e[5+room:])
+			in = append(in, wSUEntry{b: head})
+			n += len(head)
+			rest = append([]wSUEntry{{b: tail}}, rest[1:]...)
+		}
+	}
+	su.in, su.inLen = in, n+wCELen
+	var prev *wCEChunk
+	for len(rest) > 0 {
+		space := SectorSize - a.off
+		j, m := 0, 0
+		for j < len(rest) {
+			need := len(rest[j].b)
+			if j+1 < len(rest) {
+				// More entries follow: keep room for a CE entry.
+				if m+need+wCELen > space {
+					break
+				}
+			} else if m+need > space {
+				break
+			}
+			m += need
+			j++
+		}
+		if j == 0 || (j < len(rest) && m+wCELen > space) {
+			// Not even one entry fits here: start a new sector.
+			a.block++
+			a.off = 0
+			if !a.used {
+				a.block = 0
+			}
+			a.used = true
+			continue
+		}
+		a.used = true
+		c := &wCEChunk{entries: rest[:j], length: m, block: a.block, offset: uint32(a.off)}
+		if j < len(rest) {
+			c.length += wCELen
+		}
+		a.off += c.length
+		a.chunks = append(a.chunks, c)
+		if prev == nil {
+			su.ce = c
+		} else {
+			prev.next = c
+		}
+		prev = c
+		rest = rest[j:]
+	}
+	return su
+}
+
+// wEntry builds an entry header: signature, length, version 1.
+func wEntry(sig string, body int) []byte {
+	b := make([]byte, 4+body)
+	b[0], b[1] = sig[0], sig[1]
+	b[2] = byte(4 + body)
+	b[3] = 1
+	return b
+}
+
+// wSP is the SUSP indicator, first entry of the root's "." record.
+func wSP() wSUEntry {
+	b := wEntry("SP", 3)
+	b[4], b[5], b[6] = 0xBE, 0xEF, 0
+	return wSUEntry{b: b}
+}
+
+// wER is the extension reference for RRIP 1.12.
+func wER() wSUEntry {
+	b := wEntry("ER", 4+len(wRRIPID)+len(wRRIPDesc)+len(wRRIPSource))
+	b[4] = byte(len(wRRIPID))
+	b[5] = byte(len(wRRIPDesc))
+	b[6] = byte(len(wRRIPSource))
+	b[7] = 1
+	n := copy(b[8:], wRRIPID)
+	n += copy(b[8+n:], wRRIPDesc)
+	copy(b[8+n:], wRRIPSource)
+	return wSUEntry{b: b}
+}
+
+// wPosixMode converts a FileMode to the POSIX st_mode bits PX records.
+func wPosixMode(m fs.FileMode) uint32 {
+	v := uint32(m.Perm())
+	switch {
+	case m&fs.ModeDir != 0:
+		v |= 0o040000
+	case m&fs.ModeSymlink != 0:
+		v |= 0o120000
+	default:
+		v |= 0o100000
+	}
+	if m&fs.ModeSetuid != 0 {
+		v |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		v |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		v |= 0o1000
+	}
+	return v
+}
+
+// wPX records mode, links, owner and serial number.
+func wPX(mode fs.FileMode, nlink, uid, gid, ino uint32) wSUEntry {
+	b := wEntry("PX", wRRPXLen-4)
+	putBoth32(b[4:], wPosixMode(mode))
+	putBoth32(b[12:], nlink)
+	putBoth32(b[20:], uid)
+	putBoth32(b[28:], gid)
+	putBoth32(b[36:], ino)
+	return wSUEntry{b: b}
+}
+
+// wTF records modification, access and attribute-change times.
+func wTF(mod, acc, chg time.Time) wSUEntry {
+	b := wEntry("TF", 1+3*7)
+	b[4] = 0x02 | 0x04 | 0x08
+	putRecordTime(b[5:], mod)
+	putRecordTime(b[12:], acc)
+	putRecordTime(b[19:], chg)
+	return wSUEntry{b: b}
+}
+
+// wNM records the POSIX name, split over several NM entries (CONTINUE
+// flag) when it does not fit in one.
+func wNM(name string) []wSUEntry {
+	const room = wSUEntryMax - 5
+	var out []wSUEntry
+	for {
+		part := name
+		flags := byte(0)
+		if len(part) > room {
+			part, flags = name[:room], 0x01
+		}
+		b := wEntry("NM", 1+len(part))
+		b[4] = flags
+		copy(b[5:], part)
+		out = append(out, wSUEntry{b: b})
+		name = name[len(part):]
+		if name == "" {
+			return out
+		}
+	}
+}
+
+// wSLComp is one component record of an SL entry.
+type wSLComp struct {
+	flags byte
+	text  string
+}
+
+// wSL records a symbolic link target: a root component for a leading
+// '/', "." and ".." as their flag components, other components as text
+// (split with the CONTINUE flag when longer than a component can hold).
+// Components are spread over as many SL entries as needed; every entry
+// but the last has the CONTINUE flag.
+func wSL(target string) []wSUEntry {
+	const compMax = wSUEntryMax - 5 - 2
+	var comps []wSLComp
+	rest := target
+	if strings.HasPrefix(rest, "/") {
+		comps = append(comps, wSLComp{flags: 0x08})
+		rest = strings.TrimLeft(rest, "/")
+	}
+	if rest != "" {
+		for _, p := range strings.Split(rest, "/") {
+			switch p {
+			case "":
+				continue
+			case ".":
+				comps = append(comps, wSLComp{flags: 0x02})
+			case "..":
+				comps = append(comps, wSLComp{flags: 0x04})
+			default:
+				for len(p) > compMax {
+					comps = append(comps, wSLComp{flags: 0x01, text: p[:compMax]})
+					p = p[compMax:]
+				}
+				comps = append(comps, wSLComp{text: p})
+			}
+		}
+	}
+	var out []wSUEntry
+	var cur []byte
+	flush := func(last bool) {
+		b := wEntry("SL", 1+len(cur))
+		if !last {
+			b[4] = 0x01
+		}
+		copy(b[5:], cur)
+		out = append(out, wSUEntry{b: b})
+		cur = cur[:0:0]
+	}
+	for _, c := range comps {
+		if 5+len(cur)+2+len(c.text) > wSUEntryMax {
+			flush(false)
+		}
+		cur = append(cur, c.flags, byte(len(c.text)))
+		cur = append(cur, c.text...)
+	}
+	flush(true)
+	return out
+}
+
+// wRE marks a relocated directory in the relocation directory.
+func wRE() wSUEntry { return wSUEntry{b: wEntry("RE", 0)} }
+
+// wCL points a placeholder at the relocated directory.
+func wCL(d *wDir) wSUEntry { return wSUEntry{b: wEntry("CL", 8), ref: d} }
+
+// wPL points a relocated directory's ".." at its original parent.
+func wPL(d *wDir) wSUEntry { return wSUEntry{b: wEntry("PL", 8), ref: d} }
+
+// wCE builds a continuation entry.
+func wCE(lba, off, length uint32) []byte {
+	b := wEntry("CE", 24)
+	putBoth32(b[4:], lba)
+	putBoth32(b[12:], off)
+	putBoth32(b[20:], length)
+	return b
+}
+
+// appendEntry serializes one entry, resolving CL/PL targets.
+func (e wSUEntry) appendTo(dst []byte) []byte {
+	start := len(dst)
+	dst = append(dst, e.b...)
+	if e.ref != nil {
+		putBoth32(dst[start+4:], e.ref.lba)
+	}
+	return dst
+}

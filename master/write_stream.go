@@ -1,0 +1,402 @@
+package master
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// wCopyBuffer is the size of the buffer file data is copied with.
+const wCopyBuffer = 1 << 20
+
+// wStream writes a laid-out session in order, counting bytes.
+type wStream struct {
+	im  *Image
+	w   io.Writer
+	bw  *bufio.Writer
+	buf []byte
+}
+
+// Write counts and buffers metadata.
+func (s *wStream) write(p []byte) error {
+	_, err := s.bw.Write(p)
+	return err
+}
+
+// zeros writes n zero bytes.
+func (s *wStream) zeros(n int64) error {
+	var z [SectorSize]byte
+	for n > 0 {
+		k := min(n, SectorSize)
+		if _, err := s.bw.Write(z[:k]); err != nil {
+			return err
+		}
+		n -= k
+	}
+	return nil
+}
+
+// wCountWriter counts what reaches the destination.
+type wCountWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *wCountWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// WriteTo streams the session to w: exactly Sectors()*2048 bytes, whose
+// first sector is LBA Start(). Metadata is generated on the fly and file
+// data is copied from each Source in turn; nothing is staged in memory or
+// in a temporary file. When w is an *os.File and a Source opens an
+// *os.File, the data is copied by the kernel where it can
+// (copy_file_range). A Source that fails to open or yields more or fewer
+// bytes than its node's Size stops the stream with an error wrapping
+// ErrSourceChanged and the path.
+func (im *Image) WriteTo(w io.Writer) (int64, error) {
+	cw := &wCountWriter{w: w}
+	s := &wStream{im: im, w: cw, bw: bufio.NewWriterSize(cw, 256<<10)}
+	err := s.run(w)
+	if ferr := s.bw.Flush(); err == nil {
+		err = ferr
+	}
+	if err == nil && cw.n != int64(im.sectors)*SectorSize {
+		err = fmt.Errorf("master: write session: wrote %d bytes, laid out %d", cw.n, int64(im.sectors)*SectorSize)
+	}
+	return cw.n, err
+}
+
+func (s *wStream) run(dst io.Writer) error {
+	im := s.im
+	if err := s.zeros(16 * SectorSize); err != nil {
+		return err
+	}
+	if err := s.write(im.descriptor(im.iso)); err != nil {
+		return err
+	}
+	if im.jol != nil {
+		if err := s.write(im.descriptor(im.jol)); err != nil {
+			return err
+		}
+	}
+	var term [SectorSize]byte
+	term[0] = 255
+	copy(term[1:6], "CD001")
+	term[6] = 1
+	if err := s.write(term[:]); err != nil {
+		return err
+	}
+	trees := []*wTree{im.iso}
+	if im.jol != nil {
+		trees = append(trees, im.jol)
+	}
+	for _, t := range trees {
+		for _, big := range []bool{false, true} {
+			if err := s.write(t.pathTable(big)); err != nil {
+				return err
+			}
+		}
+	}
+	var dirBuf []byte
+	for _, t := range trees {
+		for _, d := range t.dirs {
+			dirBuf = im.appendDir(dirBuf[:0], d)
+			if err := s.write(dirBuf); err != nil {
+				return err
+			}
+			if err := s.writeCE(d); err != nil {
+				return err
+			}
+		}
+	}
+	for _, f := range im.files {
+		if err := s.copyFile(dst, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeCE writes the continuation sectors of directory d.
+func (s *wStream) writeCE(d *wDir) error {
+	if d.ceBlocks == 0 {
+		return nil
+	}
+	blk := make([]byte, 0, SectorSize)
+	cur := uint32(0)
+	flush := func() error {
+		blk = blk[:SectorSize]
+		err := s.write(blk)
+		clear(blk)
+		blk = blk[:0]
+		return err
+	}
+	for _, c := range d.ceChunks {
+		for c.block > cur {
+			if err := flush(); err != nil {
+				return err
+			}
+			cur++
+		}
+		blk = blk[:c.offset]
+		for _, e := range c.entries {
+			blk = e.appendTo(blk)
+		}
+		if c.next != nil {
+			blk = append(blk, wCE(d.ceLBA()+c.next.block, c.next.offset, uint32(c.next.length))...)
+		}
+	}
+	for cur < d.ceBlocks {
+		if err := flush(); err != nil {
+			return err
+		}
+		cur++
+	}
+	return nil
+}
+
+// wSourceReader remembers whether an error came from the source.
+type wSourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (r *wSourceReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
+}
+
+// wPlainWriter hides an *os.File's ReadFrom, so that io.CopyBuffer uses
+// the large buffer when the kernel cannot copy.
+type wPlainWriter struct{ w io.Writer }
+
+func (p wPlainWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
+
+// copyFile copies one file's new data and pads it to a whole sector.
+func (s *wStream) copyFile(dst io.Writer, f *wFile) error {
+	n := f.src.n
+	p := f.src.path
+	r, err := n.Source.Open()
+	if err != nil {
+		return fmt.Errorf("master: open source of %q: %w: %w", p, ErrSourceChanged, err)
+	}
+	defer r.Close()
+	if err := s.bw.Flush(); err != nil {
+		return err
+	}
+	var copied int64
+	df, dok := dst.(*os.File)
+	sf, sok := r.(*os.File)
+	if dok && sok {
+		// Let the kernel copy where it can; the counting writer is
+		// bypassed, so count here.
+		copied, err = io.Copy(df, io.LimitReader(sf, n.Size))
+		s.w.(*wCountWriter).n += copied
+		if err != nil {
+			return fmt.Errorf("master: copy %q: %w", p, err)
+		}
+	} else {
+		if s.buf == nil {
+			s.buf = make([]byte, wCopyBuffer)
+		}
+		sr := &wSourceReader{r: r}
+		copied, err = io.CopyBuffer(wPlainWriter{s.w}, io.LimitReader(sr, n.Size), s.buf)
+		if sr.err != nil {
+			return fmt.Errorf("master: read source of %q: %w: %w", p, ErrSourceChanged, sr.err)
+		}
+		if err != nil {
+			return fmt.Errorf("master: write data of %q: %w", p, err)
+		}
+	}
+	if copied != n.Size {
+		return fmt.Errorf("master: read source of %q: got %d bytes, expected %d: %w", p, copied, n.Size, ErrSourceChanged)
+	}
+	var one [1]byte
+	if k, _ := io.ReadFull(r, one[:]); k > 0 {
+		return fmt.Errorf("master: read source of %q: longer than %d bytes: %w", p, n.Size, ErrSourceChanged)
+	}
+	if pad := int64(f.sectors)*SectorSize - n.Size; pad > 0 {
+		return s.zeros(pad)
+	}
+	return nil
+}
+
+// descriptor builds the primary (ISO tree) or Joliet supplementary
+// volume descriptor.
+func (im *Image) descriptor(t *wTree) []byte {
+	b := make([]byte, SectorSize)
+	o := im.opts
+	b[0] = 1
+	if t.joliet {
+		b[0] = 2
+	}
+	copy(b[1:6], "CD001")
+	b[6] = 1
+	text := func(field []byte, s string) {
+		if t.joliet {
+			u, _ := wJolietName(s)
+			for i := 0; i+1 < len(field); i += 2 {
+				c := uint16(' ')
+				if i/2 < len(u) {
+					c = u[i/2]
+				}
+				field[i], field[i+1] = byte(c>>8), byte(c)
+			}
+			if len(field)%2 == 1 {
+				field[len(field)-1] = 0
+			}
+			return
+		}
+		for i := range field {
+			field[i] = ' '
+		}
+		copy(field, s)
+	}
+	text(b[8:40], "")
+	if t.joliet {
+		text(b[40:72], o.VolumeID)
+		copy(b[88:91], "%/E")
+	} else {
+		id := wISOChars(o.VolumeID)
+		if len(id) > 32 {
+			id = id[:32]
+		}
+		text(b[40:72], id)
+	}
+	space := im.sectors
+	if o.AbsoluteVolumeSpace {
+		space += im.start
+	}
+	putBoth32(b[80:], space)
+	putBoth16(b[120:], 1)
+	putBoth16(b[124:], 1)
+	putBoth16(b[128:], SectorSize)
+	putBoth32(b[132:], t.ptSize)
+	b[140], b[141], b[142], b[143] = byte(t.ptL), byte(t.ptL>>8), byte(t.ptL>>16), byte(t.ptL>>24)
+	b[148], b[149], b[150], b[151] = byte(t.ptM>>24), byte(t.ptM>>16), byte(t.ptM>>8), byte(t.ptM)
+	root := t.root
+	wAppendRecord(b[156:156], []byte{0}, root.lba, root.size, root.src.mod, 0x02, nil, 0)
+	text(b[190:318], "")
+	text(b[318:446], "")
+	text(b[446:574], "")
+	text(b[574:702], "DISCSTAGE")
+	text(b[702:739], "")
+	text(b[739:776], "")
+	text(b[776:813], "")
+	putVolumeTime(b[813:], o.Time)
+	putVolumeTime(b[830:], o.Time)
+	putVolumeTime(b[847:], time.Time{})
+	putVolumeTime(b[864:], time.Time{})
+	b[881] = 1
+	return b
+}
+
+// pathTable builds the type L (little-endian) or type M (big-endian)
+// path table, padded to whole sectors.
+func (t *wTree) pathTable(big bool) []byte {
+	b := make([]byte, 0, int(t.ptSectors)*SectorSize)
+	for _, d := range t.dirs {
+		var h [8]byte
+		h[0] = byte(len(d.id))
+		parent := uint16(d.parent.num)
+		if big {
+			h[2], h[3], h[4], h[5] = byte(d.lba>>24), byte(d.lba>>16), byte(d.lba>>8), byte(d.lba)
+			h[6], h[7] = byte(parent>>8), byte(parent)
+		} else {
+			h[2], h[3], h[4], h[5] = byte(d.lba), byte(d.lba>>8), byte(d.lba>>16), byte(d.lba>>24)
+			h[6], h[7] = byte(parent), byte(parent>>8)
+		}
+		b = append(b, h[:]...)
+		b = append(b, d.id...)
+		if len(d.id)%2 == 1 {
+			b = append(b, 0)
+		}
+	}
+	return b[:cap(b)]
+}
+
+// wAppendRecord appends one directory record (ECMA-119 9.1).
+func wAppendRecord(dst []byte, id []byte, lba, length uint32, t time.Time, flags byte, su *wSU, ceLBA uint32) []byte {
+	n := wRecLen(len(id), su.length())
+	start := len(dst)
+	dst = append(dst, make([]byte, wRecordFixed)...)
+	r := dst[start:]
+	r[0] = byte(n)
+	putBoth32(r[2:], lba)
+	putBoth32(r[10:], length)
+	putRecordTime(r[18:], t)
+	r[25] = flags
+	putBoth16(r[28:], 1)
+	r[32] = byte(len(id))
+	dst = append(dst, id...)
+	if len(id)%2 == 0 {
+		dst = append(dst, 0)
+	}
+	if su != nil {
+		for _, e := range su.in {
+			dst = e.appendTo(dst)
+		}
+		if su.ce != nil {
+			dst = append(dst, wCE(ceLBA+su.ce.block, su.ce.offset, uint32(su.ce.length))...)
+		}
+	}
+	return dst
+}
+
+// appendDir appends the whole extent of directory d.
+func (im *Image) appendDir(b []byte, d *wDir) []byte {
+	start := len(b)
+	rec := func(id []byte, lba, length uint32, t time.Time, flags byte, su *wSU) {
+		n := wRecLen(len(id), su.length())
+		pos := len(b) - start
+		if pos%SectorSize+n > SectorSize {
+			b = append(b, make([]byte, SectorSize-pos%SectorSize)...)
+		}
+		b = wAppendRecord(b, id, lba, length, t, flags, su, d.ceLBA())
+	}
+	p := d.parent
+	rec([]byte{0}, d.lba, d.size, d.src.mod, 0x02, d.dot)
+	rec([]byte{1}, p.lba, p.size, p.src.mod, 0x02, d.dotdot)
+	for _, e := range d.ents {
+		s := e.src
+		switch {
+		case e.dir != nil:
+			rec(e.id, e.dir.lba, e.dir.size, s.mod, 0x02, e.su)
+		case e.reloc != nil:
+			rec(e.id, e.reloc.lba, 0, s.mod, 0, e.su)
+		case s.n.IsRegular() && s.n.Source != nil && len(e.file.extents) > 0:
+			for i, x := range e.file.extents {
+				rec(e.id, x.LBA, x.Length, s.mod, wMultiFlag(i, len(e.file.extents)), e.su)
+			}
+		case s.n.IsRegular() && len(s.n.Extents) > 0:
+			for i, x := range s.n.Extents {
+				rec(e.id, x.LBA, x.Length, s.mod, wMultiFlag(i, len(s.n.Extents)), e.su)
+			}
+		default:
+			rec(e.id, 0, 0, s.mod, 0, e.su)
+		}
+	}
+	total := start + int(d.size)
+	if len(b) > total {
+		// The layout and the records disagree: a bug, never bad input.
+		panic(errors.New("master: directory records exceed the laid-out size"))
+	}
+	return append(b, make([]byte, total-len(b))...)
+}
+
+// wMultiFlag is the multi-extent flag for record i of n.
+func wMultiFlag(i, n int) byte {
+	if i < n-1 {
+		return 0x80
+	}
+	return 0
+}
