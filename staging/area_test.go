@@ -1,0 +1,483 @@
+package staging
+
+import (
+	"errors"
+	"io"
+	iofs "io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/discstage/discstage/master"
+)
+
+func open(t *testing.T, dir string, m Medium) *Area {
+	t.Helper()
+	a, err := Open(dir, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+// walk resolves a slash-separated path in the merged view.
+func walk(t *testing.T, a *Area, path string) Attr {
+	t.Helper()
+	at, err := a.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
+		if p == "" {
+			continue
+		}
+		if at, err = a.Lookup(at.ID, p); err != nil {
+			t.Fatalf("lookup %q: %v", path, err)
+		}
+	}
+	return at
+}
+
+func exists(a *Area, parent uint64, name string) bool {
+	_, err := a.Lookup(parent, name)
+	return err == nil
+}
+
+func writeFile(t *testing.T, a *Area, parent uint64, name, content string) Attr {
+	t.Helper()
+	at, h, err := a.Create(parent, name, 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.WriteAt([]byte(content), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Release(); err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
+
+func readFile(t *testing.T, a *Area, id uint64) string {
+	t.Helper()
+	h, err := a.OpenFile(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Release()
+	at := h.Attr()
+	b := make([]byte, at.Size)
+	n, err := h.ReadAt(b, 0)
+	if err != nil && err != io.EOF {
+		t.Fatal(err)
+	}
+	return string(b[:n])
+}
+
+func dataFiles(t *testing.T, a *Area) int {
+	des, err := os.ReadDir(filepath.Join(a.Dir(), "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(des)
+}
+
+// populate stages a small tree and commits it as session 1.
+func populate(t *testing.T, a *Area) {
+	t.Helper()
+	d, err := a.Mkdir(RootID, "docs", 0o755, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, d.ID, "a.txt", "alpha")
+	writeFile(t, a, d.ID, "b.txt", strings.Repeat("b", 5000))
+	sub, err := a.Mkdir(d.ID, "sub", 0o700, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, sub.ID, "c.txt", "gamma")
+	writeFile(t, a, RootID, "top.txt", "top")
+	if err := a.Commit(CommitOptions{VolumeID: "T"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPersistAcrossReopen(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a, err := Open(dir, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := a.Mkdir(RootID, "dir", 0o750, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, d.ID, "f", "hello")
+	if _, err := a.Symlink(d.ID, "ln", "f", 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	mode := iofs.FileMode(0o600)
+	mt := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	f := walk(t, a, "dir/f")
+	if _, err := a.Setattr(f.ID, SetAttr{Mode: &mode, Mtime: &mt}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b := open(t, dir, m)
+	if got := readFile(t, b, walk(t, b, "dir/f").ID); got != "hello" {
+		t.Errorf("content after reopen = %q", got)
+	}
+	at := walk(t, b, "dir/f")
+	if at.Mode != 0o600 || !at.Mtime.Equal(mt) || !at.Staged {
+		t.Errorf("attributes after reopen: %+v", at)
+	}
+	if dd := walk(t, b, "dir"); dd.Mode != iofs.ModeDir|0o750 || dd.UID != 1 || dd.GID != 2 {
+		t.Errorf("dir after reopen: %+v", dd)
+	}
+	if tg, err := b.Readlink(walk(t, b, "dir/ln").ID); err != nil || tg != "f" {
+		t.Errorf("readlink = %q, %v", tg, err)
+	}
+	if s := b.Status(); !s.Pending || s.StagedFiles != 1 || s.StagedBytes != 5 {
+		t.Errorf("status after reopen: %+v", s)
+	}
+}
+
+func TestWhiteoutsAndMergedReaddir(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a, err := Open(dir, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	populate(t, a)
+	docs := walk(t, a, "docs")
+	if err := a.Unlink(docs.ID, "a.txt"); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, docs.ID, "new.txt", "new")
+	if err := a.Rmdir(docs.ID, "sub"); !errors.Is(err, ErrNotEmpty) {
+		t.Errorf("rmdir of a non-empty disc directory: %v, want ErrNotEmpty", err)
+	}
+	if err := a.Unlink(docs.ID, "sub"); !errors.Is(err, ErrIsDir) {
+		t.Errorf("unlink of a directory: %v, want ErrIsDir", err)
+	}
+	a.Close()
+	b := open(t, dir, m)
+	docs = walk(t, b, "docs")
+	des, err := b.ReadDir(docs.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range des {
+		names = append(names, d.Name)
+	}
+	if got := strings.Join(names, ","); got != "b.txt,new.txt,sub" {
+		t.Errorf("merged listing = %s", got)
+	}
+	if _, err := b.Lookup(docs.ID, "a.txt"); !errors.Is(err, ErrNotExist) {
+		t.Errorf("deleted disc file: %v", err)
+	}
+	if err := b.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	root, _, _ := m.Newest()
+	if findNode(root, "/docs/a.txt") != nil || findNode(root, "/docs/new.txt") == nil {
+		t.Error("session 2 does not reflect the deletion and the new file")
+	}
+}
+
+func TestRenameDiscDirectoryCopiesNothing(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	populate(t, a)
+	old := findNode(must(m.Newest()), "/docs/b.txt").Extents
+	docs := walk(t, a, "docs")
+	other, err := a.Mkdir(RootID, "other", 0o755, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Rename(RootID, "docs", other.ID, "moved", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Rename(RootID, "docs", other.ID, "again", 0); !errors.Is(err, ErrNotExist) {
+		t.Errorf("renaming the old name again: %v", err)
+	}
+	if at := walk(t, a, "other/moved"); at.ID != docs.ID {
+		t.Error("a renamed directory changed its ID")
+	}
+	moved := walk(t, a, "other/moved")
+	if err := a.Rename(other.ID, "moved", moved.ID, "inside", 0); !errors.Is(err, ErrInvalid) {
+		t.Errorf("moving a directory into itself: %v, want ErrInvalid", err)
+	}
+	if at := walk(t, a, "other/moved/b.txt"); at.Staged {
+		t.Error("a file of a renamed disc directory was copied")
+	}
+	if n := dataFiles(t, a); n != 0 {
+		t.Errorf("%d data files after renaming a disc directory", n)
+	}
+	if got := readFile(t, a, walk(t, a, "other/moved/sub/c.txt").ID); got != "gamma" {
+		t.Errorf("read through renamed directory = %q", got)
+	}
+	// Rename a disc file over another one.
+	if err := a.Rename(moved.ID, "a.txt", RootID, "top.txt", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Rename(RootID, "top.txt", RootID, "other", RenameNoReplace); !errors.Is(err, ErrExist) {
+		t.Errorf("rename with no-replace over an entry: %v", err)
+	}
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	root := must(m.Newest())
+	if n := findNode(root, "/other/moved/b.txt"); n == nil || n.Extents[0] != old[0] {
+		t.Errorf("renamed file in session 2: %+v, want extents %v", n, old)
+	}
+	if n := findNode(root, "/top.txt"); n == nil || n.Size != 5 {
+		t.Errorf("file renamed over top.txt: %+v", n)
+	}
+	if findNode(root, "/docs") != nil {
+		t.Error("old directory name still in session 2")
+	}
+}
+
+func must(root *master.Node, _ uint32, err error) *master.Node {
+	if err != nil {
+		panic(err)
+	}
+	return root
+}
+
+func TestCommitDropsWhatItWrote(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	populate(t, a)
+	s := a.Status()
+	if s.Pending || s.StagedFiles != 0 || s.StagedBytes != 0 || s.ProjectedSectors != 0 || s.Commits != 1 || s.LastError != "" {
+		t.Errorf("status after commit: %+v", s)
+	}
+	if n := dataFiles(t, a); n != 0 {
+		t.Errorf("%d data files left after the commit", n)
+	}
+	if err := a.StartCommit(CommitOptions{}); !errors.Is(err, ErrNothingStaged) {
+		t.Errorf("commit with nothing staged: %v", err)
+	}
+	if at := walk(t, a, "docs/b.txt"); at.Staged || at.Size != 5000 {
+		t.Errorf("committed file: %+v", at)
+	}
+	if got := readFile(t, a, walk(t, a, "docs/b.txt").ID); got != strings.Repeat("b", 5000) {
+		t.Error("committed file reads wrong from the medium")
+	}
+	// Reopen: the area comes back clean over session 1.
+	a.Close()
+	b := open(t, dir, m)
+	if s := b.Status(); s.Pending {
+		t.Errorf("status after reopen: %+v", s)
+	}
+}
+
+func TestCopyUpOnWriteAndTruncate(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	populate(t, a)
+	b := walk(t, a, "docs/b.txt")
+	h, err := a.OpenFile(b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at := h.Attr(); at.Staged {
+		t.Error("opening a disc file copied it")
+	}
+	if _, err := h.WriteAt([]byte("XY"), 4998); err != nil {
+		t.Fatal(err)
+	}
+	h.Release()
+	want := strings.Repeat("b", 4998) + "XY"
+	if got := readFile(t, a, b.ID); got != want {
+		t.Errorf("after copy-up write: %d bytes, tail %q", len(got), got[len(got)-4:])
+	}
+	c := walk(t, a, "docs/sub/c.txt")
+	sz := int64(2)
+	if _, err := a.Setattr(c.ID, SetAttr{Size: &sz}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, a, c.ID); got != "ga" {
+		t.Errorf("after truncate = %q", got)
+	}
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	root := must(m.Newest())
+	if n := findNode(root, "/docs/sub/c.txt"); n.Size != 2 {
+		t.Errorf("truncated file in session 2 has %d bytes", n.Size)
+	}
+}
+
+func TestFailedCommitKeepsEverything(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	writeFile(t, a, RootID, "f", "data")
+	m.failNext = errors.New("drive on fire")
+	if err := a.Commit(CommitOptions{}); err == nil || !strings.Contains(err.Error(), "drive on fire") {
+		t.Fatalf("commit error = %v", err)
+	}
+	s := a.Status()
+	if !s.Pending || s.StagedFiles != 1 || !strings.Contains(s.LastError, "drive on fire") {
+		t.Errorf("status after failed commit: %+v", s)
+	}
+	if len(m.sessions) != 0 {
+		t.Error("failed commit left a session")
+	}
+	a.Close()
+	b := open(t, dir, m)
+	if got := readFile(t, b, walk(t, b, "f").ID); got != "data" {
+		t.Errorf("after failed commit and reopen: %q", got)
+	}
+	if err := b.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.Status(); s.Pending || s.LastError != "" {
+		t.Errorf("status after retry: %+v", s)
+	}
+}
+
+func TestCommitRefusals(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{capacity: 100}
+	a := open(t, dir, m)
+	at, h, err := a.Create(RootID, "big", 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.WriteAt(make([]byte, 200*master.SectorSize), 0)
+	h.Release()
+	if err := a.StartCommit(CommitOptions{}); !errors.Is(err, ErrNoSpace) {
+		t.Errorf("oversized commit: %v", err)
+	}
+	if s := a.Status(); !strings.Contains(s.LastError, "sectors") {
+		t.Errorf("status after refusal: %+v", s)
+	}
+	total, free, err := a.Space()
+	if err != nil || total != 100 || free != 0 {
+		t.Errorf("space = %d, %d, %v", total, free, err)
+	}
+	sz := int64(10)
+	a.Setattr(at.ID, SetAttr{Size: &sz})
+	if err := a.Commit(CommitOptions{Close: true}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, RootID, "more", "x")
+	if err := a.StartCommit(CommitOptions{}); !errors.Is(err, ErrClosed) {
+		t.Errorf("commit on a closed medium: %v", err)
+	}
+}
+
+func TestNamesADiscCannotHold(t *testing.T) {
+	a := open(t, t.TempDir(), &fakeMedium{})
+	long := strings.Repeat("n", 256)
+	if _, _, err := a.Create(RootID, long, 0o644, 0, 0); !errors.Is(err, ErrNameTooLong) {
+		t.Errorf("256-byte name: %v", err)
+	}
+	if _, err := a.Lookup(RootID, long); !errors.Is(err, ErrNameTooLong) {
+		t.Errorf("lookup of 256-byte name: %v", err)
+	}
+	if _, err := a.Mkdir(RootID, strings.Repeat("n", 255), 0o755, 0, 0); err != nil {
+		t.Errorf("255-byte name: %v", err)
+	}
+	f := writeFile(t, a, RootID, "f", "x")
+	if err := a.Link(f.ID, RootID, "g"); !errors.Is(err, ErrNotSupported) {
+		t.Errorf("hard link: %v", err)
+	}
+	if err := a.Mknod(RootID, "dev"); !errors.Is(err, ErrNotSupported) {
+		t.Errorf("mknod: %v", err)
+	}
+	if _, err := a.Mkdir(RootID, "f", 0o755, 0, 0); !errors.Is(err, ErrExist) {
+		t.Errorf("mkdir over a file: %v", err)
+	}
+}
+
+func TestChangesDuringCommitLandInNextSession(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	f := writeFile(t, a, RootID, "f", "first")
+	writeFile(t, a, RootID, "gone", "g")
+	m.block, m.entered = make(chan struct{}), make(chan struct{})
+	h, err := a.OpenFile(f.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.StartCommit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	<-m.entered
+	if err := a.StartCommit(CommitOptions{}); !errors.Is(err, ErrBusy) {
+		t.Errorf("second commit: %v", err)
+	}
+	if err := a.Discard(); !errors.Is(err, ErrBusy) {
+		t.Errorf("discard during commit: %v", err)
+	}
+	if _, err := h.WriteAt([]byte("SECOND"), 0); err != nil {
+		t.Fatal(err)
+	}
+	h.Release()
+	writeFile(t, a, RootID, "late", "late")
+	if err := a.Unlink(RootID, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	close(m.block)
+	if err := a.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	m.block, m.entered = nil, nil
+	root := must(m.Newest())
+	if n := findNode(root, "/f"); n == nil || n.Size != 5 || string(m.data[n.Extents[0].LBA*2048:][:5]) != "first" {
+		t.Errorf("session 1 file f: %+v", n)
+	}
+	if findNode(root, "/late") != nil || findNode(root, "/gone") == nil {
+		t.Error("session 1 holds changes made during its commit")
+	}
+	s := a.Status()
+	if !s.Pending || s.StagedFiles != 2 {
+		t.Errorf("status after commit: %+v", s)
+	}
+	if got := readFile(t, a, f.ID); got != "SECOND" {
+		t.Errorf("f after the commit = %q", got)
+	}
+	a.Close()
+	b := open(t, dir, m)
+	if err := b.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	root = must(m.Newest())
+	if n := findNode(root, "/f"); n == nil || n.Size != 6 {
+		t.Errorf("session 2 file f: %+v", n)
+	}
+	if findNode(root, "/late") == nil || findNode(root, "/gone") != nil {
+		t.Error("session 2 misses changes made during the first commit")
+	}
+	if n := dataFiles(t, b); n != 0 {
+		t.Errorf("%d data files left", n)
+	}
+}
+
+func TestDiscard(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	populate(t, a)
+	writeFile(t, a, RootID, "x", "x")
+	if err := a.Unlink(RootID, "top.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Discard(); err != nil {
+		t.Fatal(err)
+	}
+	if exists(a, RootID, "x") || !exists(a, RootID, "top.txt") {
+		t.Error("discard did not restore the newest session")
+	}
+	if s := a.Status(); s.Pending || dataFiles(t, a) != 0 {
+		t.Errorf("after discard: %+v", s)
+	}
+}

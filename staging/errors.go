@@ -1,0 +1,41 @@
+package staging
+
+import "errors"
+
+// Portable errors of the staging area. Callers test them with errors.Is;
+// the FUSE adapter maps each to one errno.
+var (
+	// ErrNotExist: no entry of that name.
+	ErrNotExist = errors.New("staging: no such file or directory")
+	// ErrExist: an entry of that name already exists.
+	ErrExist = errors.New("staging: file exists")
+	// ErrNotEmpty: the directory is not empty.
+	ErrNotEmpty = errors.New("staging: directory not empty")
+	// ErrNotDir: a directory was expected.
+	ErrNotDir = errors.New("staging: not a directory")
+	// ErrIsDir: a directory was found where a file was expected.
+	ErrIsDir = errors.New("staging: is a directory")
+	// ErrNameTooLong: a name over 255 bytes, which no disc can hold.
+	ErrNameTooLong = errors.New("staging: name longer than 255 bytes")
+	// ErrInvalid: an argument is wrong (".", "..", a slash in a name,
+	// moving a directory into itself).
+	ErrInvalid = errors.New("staging: invalid argument")
+	// ErrNotSupported: the operation has no equivalent on a disc (hard
+	// links, device nodes, fifos, sockets).
+	ErrNotSupported = errors.New("staging: not supported on an optical disc")
+	// ErrReadOnly: the entry or the medium cannot change.
+	ErrReadOnly = errors.New("staging: read-only")
+	// ErrBusy: another commit is running.
+	ErrBusy = errors.New("staging: a commit is already running")
+	// ErrNoSpace: the staged changes do not fit on the medium.
+	ErrNoSpace = errors.New("staging: staged changes do not fit on the medium")
+	// ErrClosed: the medium is closed and takes no more sessions.
+	ErrClosed = errors.New("staging: medium is closed")
+	// ErrNothingStaged: there is nothing to commit.
+	ErrNothingStaged = errors.New("staging: nothing staged")
+	// ErrBaseChanged: the medium got a session this area did not write
+	// while changes were staged on the older one.
+	ErrBaseChanged = errors.New("staging: the medium's newest session is not the one the staged changes are based on")
+	// ErrAreaClosed: the area was closed.
+	ErrAreaClosed = errors.New("staging: area is closed")
+)

@@ -1,0 +1,165 @@
+package staging
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/discstage/discstage/master"
+)
+
+// fakeMedium is an in-memory medium: Append copies the sources' bytes
+// into a byte slice at sector-aligned addresses and keeps the tree with
+// Extents, as a real session would hold them.
+type fakeMedium struct {
+	mu       sync.Mutex
+	data     []byte
+	sessions []fakeSession
+	capacity uint32
+	closed   bool
+	failNext error         // returned by the next Append
+	block    chan struct{} // if set, Append waits for it to close
+	entered  chan struct{} // if set, closed when Append starts
+}
+
+type fakeSession struct {
+	start uint32
+	root  *master.Node
+}
+
+func (m *fakeMedium) ReadAt(p []byte, off int64) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if off >= int64(len(m.data)) {
+		return 0, io.EOF
+	}
+	n := copy(p, m.data[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (m *fakeMedium) nwa() uint32 {
+	if len(m.data) == 0 {
+		return 32
+	}
+	return uint32((len(m.data)/master.SectorSize + 31) / 32 * 32)
+}
+
+func (m *fakeMedium) Info() (MediumInfo, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := MediumInfo{Profile: "fake", Closed: m.closed, Capacity: m.capacity, NextWritable: m.nwa(), Free: -1, Sessions: len(m.sessions)}
+	if m.capacity > 0 {
+		i.Free = int64(m.capacity) - int64(i.NextWritable)
+	}
+	return i, nil
+}
+
+func clone(n *master.Node) *master.Node {
+	c := *n
+	c.Children = nil
+	for _, k := range n.Children {
+		c.Children = append(c.Children, clone(k))
+	}
+	return &c
+}
+
+func (m *fakeMedium) Newest() (*master.Node, uint32, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.sessions) == 0 {
+		return nil, 0, nil
+	}
+	s := m.sessions[len(m.sessions)-1]
+	return clone(s.root), s.start, nil
+}
+
+func (m *fakeMedium) Sessions() ([]SessionRef, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []SessionRef
+	for i, s := range m.sessions {
+		root := s.root
+		out = append(out, SessionRef{Number: i + 1, Start: s.start, Open: func() (*master.Node, error) { return clone(root), nil }})
+	}
+	return out, nil
+}
+
+func (m *fakeMedium) Project(root *master.Node, _ CommitOptions) (uint32, error) {
+	var n uint32 = 20
+	var walk func(*master.Node)
+	walk = func(x *master.Node) {
+		n++
+		if x.Source != nil {
+			n += uint32((x.Size + master.SectorSize - 1) / master.SectorSize)
+		}
+		for _, c := range x.Children {
+			walk(c)
+		}
+	}
+	walk(root)
+	return n, nil
+}
+
+func (m *fakeMedium) Append(_ context.Context, root *master.Node, opts CommitOptions) (uint32, error) {
+	if m.entered != nil {
+		close(m.entered)
+	}
+	if m.block != nil {
+		<-m.block
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.failNext; err != nil {
+		m.failNext = nil
+		return 0, err
+	}
+	if m.closed {
+		return 0, ErrClosed
+	}
+	start := m.nwa()
+	m.data = append(m.data, make([]byte, int(start)*master.SectorSize-len(m.data))...)
+	m.data = append(m.data, make([]byte, 16*master.SectorSize)...) // descriptors
+	tree := clone(root)
+	var walk func(*master.Node) error
+	walk = func(x *master.Node) error {
+		if x.Source != nil {
+			r, err := x.Source.Open()
+			if err != nil {
+				return err
+			}
+			b, err := io.ReadAll(r)
+			r.Close()
+			if err != nil {
+				return err
+			}
+			if int64(len(b)) != x.Size {
+				return errors.New("fake: source size changed")
+			}
+			lba := uint32(len(m.data) / master.SectorSize)
+			m.data = append(m.data, b...)
+			if pad := len(m.data) % master.SectorSize; pad != 0 {
+				m.data = append(m.data, make([]byte, master.SectorSize-pad)...)
+			}
+			x.Source, x.Extents = nil, []master.Extent{{LBA: lba, Length: uint32(len(b))}}
+		}
+		for _, c := range x.Children {
+			if err := walk(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(tree); err != nil {
+		return 0, err
+	}
+	if opts.Progress != nil {
+		opts.Progress(Progress{Phase: "done", Done: 1, Total: 1})
+	}
+	m.sessions = append(m.sessions, fakeSession{start: start, root: tree})
+	m.closed = opts.Close
+	return start, nil
+}

@@ -1,0 +1,69 @@
+package staging
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/discstage/discstage/master"
+)
+
+// Medium is what the staging area needs from a target: read its sectors,
+// know its newest session and free space, and append a session.
+// TargetMedium adapts a writer.Target; tests use fakes.
+type Medium interface {
+	// ReaderAt reads the medium; byte offset = LBA × 2048.
+	io.ReaderAt
+	// Info tells the medium's space and state.
+	Info() (MediumInfo, error)
+	// Newest returns the newest session's tree and start LBA; a nil
+	// root means a blank medium.
+	Newest() (root *master.Node, start uint32, err error)
+	// Sessions lists every session, oldest first.
+	Sessions() ([]SessionRef, error)
+	// Project returns the size in sectors a session with this tree
+	// would take, without writing.
+	Project(root *master.Node, opts CommitOptions) (uint32, error)
+	// Append writes the tree as a new session, reads it back and
+	// verifies it. It returns the new session's start LBA.
+	Append(ctx context.Context, root *master.Node, opts CommitOptions) (start uint32, err error)
+}
+
+// MediumInfo is the space and state of a medium.
+type MediumInfo struct {
+	Profile      string
+	Closed       bool
+	Capacity     uint32 // sectors; 0 = unbounded
+	NextWritable uint32 // LBA of the next session
+	Free         int64  // sectors left; -1 = unbounded
+	Sessions     int
+}
+
+// SessionRef names one session of the medium.
+type SessionRef struct {
+	Number  int    // 1 for the oldest
+	Start   uint32 // LBA
+	Sectors uint32
+	// Open reads the session's tree; its files carry absolute Extents.
+	Open func() (*master.Node, error)
+}
+
+// CommitOptions tune a commit.
+type CommitOptions struct {
+	VolumeID string
+	// Close finalizes the medium after this session.
+	Close bool
+	// Time stamps the session; zero means now.
+	Time time.Time
+	// Progress, if set, is called as the session is mastered, written
+	// and verified.
+	Progress func(Progress)
+}
+
+// Progress is how far a commit has come.
+type Progress struct {
+	Phase   string // mastering, writing, closing, verifying, done
+	Done    int64  // bytes done in this phase
+	Total   int64  // bytes this phase takes
+	Started time.Time
+}

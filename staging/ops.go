@@ -1,0 +1,743 @@
+package staging
+
+import (
+	"fmt"
+	"io"
+	iofs "io/fs"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/discstage/discstage/master"
+)
+
+// Attr describes an entry of the merged view.
+type Attr struct {
+	ID    uint64
+	Mode  iofs.FileMode // type bits and permissions
+	UID   uint32
+	GID   uint32
+	Size  int64
+	Nlink uint32
+	Mtime time.Time
+	Atime time.Time
+	Ctime time.Time
+	// Staged is true for a regular file whose bytes wait on local disk.
+	Staged bool
+}
+
+// DirEntry is one name of a directory listing.
+type DirEntry struct {
+	Name string
+	ID   uint64
+	Mode iofs.FileMode
+}
+
+// SetAttr lists the attributes Setattr changes; nil fields stay.
+type SetAttr struct {
+	Mode  *iofs.FileMode // permission and setuid/setgid/sticky bits
+	UID   *uint32
+	GID   *uint32
+	Size  *int64
+	Atime *time.Time
+	Mtime *time.Time
+}
+
+// Rename flags, as in renameat2(2).
+const (
+	RenameNoReplace = 1
+	RenameExchange  = 2
+)
+
+// checkName refuses names no disc can hold.
+func checkName(name string) error {
+	switch {
+	case name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00"):
+		return fmt.Errorf("staging: name %q: %w", name, ErrInvalid)
+	case len(name) > MaxName:
+		return fmt.Errorf("staging: name of %d bytes: %w", len(name), ErrNameTooLong)
+	}
+	return nil
+}
+
+func (a *Area) get(id uint64) (*entry, error) {
+	if a.closed {
+		return nil, ErrAreaClosed
+	}
+	e := a.entries[id]
+	if e == nil {
+		return nil, fmt.Errorf("staging: entry %d: %w", id, ErrNotExist)
+	}
+	return e, nil
+}
+
+func (a *Area) getDir(id uint64) (*entry, error) {
+	e, err := a.get(id)
+	if err != nil {
+		return nil, err
+	}
+	if e.kids == nil {
+		return nil, fmt.Errorf("staging: %q: %w", a.path(e), ErrNotDir)
+	}
+	return e, nil
+}
+
+// path returns the entry's path in the merged view, for messages.
+func (a *Area) path(e *entry) string {
+	if e.parent == nil {
+		if e.id == RootID {
+			return "/"
+		}
+		return e.name
+	}
+	var parts []string
+	for ; e != nil && e.parent != nil; e = e.parent {
+		parts = append(parts, e.name)
+	}
+	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+		parts[i], parts[j] = parts[j], parts[i]
+	}
+	return "/" + strings.Join(parts, "/")
+}
+
+func (a *Area) attr(e *entry) Attr {
+	at := Attr{ID: e.id, Mode: e.mode, UID: e.uid, GID: e.gid, Size: e.size, Nlink: 1,
+		Mtime: e.mtime, Atime: e.atime, Ctime: e.ctime}
+	switch {
+	case e.kids != nil:
+		at.Size = 2048
+		at.Nlink = 2
+		for _, k := range e.kids {
+			if k.kids != nil {
+				at.Nlink++
+			}
+		}
+	case e.mode&iofs.ModeSymlink != 0:
+		at.Size = int64(len(e.target))
+	case e.data != "":
+		at.Staged = true
+		var fi iofs.FileInfo
+		var err error
+		if e.file != nil {
+			fi, err = e.file.Stat()
+		} else {
+			fi, err = os.Stat(a.dataPath(e.data))
+		}
+		if err == nil {
+			at.Size = fi.Size()
+			at.Mtime = fi.ModTime()
+			if at.Mtime.After(at.Ctime) {
+				at.Ctime = at.Mtime
+			}
+		} else {
+			at.Size = 0
+		}
+	}
+	if e.removed || (e.parent == nil && e.id != RootID) {
+		at.Nlink = 0
+	}
+	return at
+}
+
+// Root returns the attributes of the root directory.
+func (a *Area) Root() (Attr, error) { return a.Getattr(RootID) }
+
+// Getattr returns an entry's attributes.
+func (a *Area) Getattr(id uint64) (Attr, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e, err := a.get(id)
+	if err != nil {
+		return Attr{}, err
+	}
+	return a.attr(e), nil
+}
+
+// Lookup finds name in directory parent.
+func (a *Area) Lookup(parent uint64, name string) (Attr, error) {
+	if len(name) > MaxName {
+		return Attr{}, fmt.Errorf("staging: look up name of %d bytes: %w", len(name), ErrNameTooLong)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d, err := a.getDir(parent)
+	if err != nil {
+		return Attr{}, err
+	}
+	e := d.kids[name]
+	if e == nil {
+		return Attr{}, fmt.Errorf("staging: %q in %q: %w", name, a.path(d), ErrNotExist)
+	}
+	return a.attr(e), nil
+}
+
+// ReadDir lists a directory, sorted by name.
+func (a *Area) ReadDir(id uint64) ([]DirEntry, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d, err := a.getDir(id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DirEntry, 0, len(d.kids))
+	for n, e := range d.kids {
+		out = append(out, DirEntry{Name: n, ID: e.id, Mode: e.mode})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Readlink returns a symbolic link's target.
+func (a *Area) Readlink(id uint64) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e, err := a.get(id)
+	if err != nil {
+		return "", err
+	}
+	if e.mode&iofs.ModeSymlink == 0 {
+		return "", fmt.Errorf("staging: readlink %q: %w", a.path(e), ErrInvalid)
+	}
+	return e.target, nil
+}
+
+// newChild prepares an entry in d; the caller fills it and records it.
+func (a *Area) newChild(d *entry, name string, mode iofs.FileMode, uid, gid uint32) (*entry, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	if d.kids[name] != nil {
+		return nil, fmt.Errorf("staging: create %q in %q: %w", name, a.path(d), ErrExist)
+	}
+	now := time.Now()
+	e := &entry{id: a.nextID, name: name, mode: mode, uid: uid, gid: gid, mtime: now, atime: now, ctime: now}
+	return e, nil
+}
+
+// attach links e into d, records it (and d's new times) and counts it.
+func (a *Area) attach(op string, d, e *entry) error {
+	a.nextID++
+	e.parent = d
+	d.kids[e.name] = e
+	a.entries[e.id] = e
+	old := d.mtime
+	d.mtime, d.ctime = e.mtime, e.mtime
+	if err := a.record(op, []*entry{e, d}, nil); err != nil {
+		delete(d.kids, e.name)
+		delete(a.entries, e.id)
+		d.mtime = old
+		return err
+	}
+	return nil
+}
+
+// Mkdir creates a directory.
+func (a *Area) Mkdir(parent uint64, name string, perm iofs.FileMode, uid, gid uint32) (Attr, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d, err := a.getDir(parent)
+	if err != nil {
+		return Attr{}, err
+	}
+	e, err := a.newChild(d, name, iofs.ModeDir|perm&modeBits, uid, gid)
+	if err != nil {
+		return Attr{}, err
+	}
+	e.kids = map[string]*entry{}
+	if err := a.attach("mkdir "+name, d, e); err != nil {
+		return Attr{}, err
+	}
+	return a.attr(e), nil
+}
+
+// Symlink creates a symbolic link.
+func (a *Area) Symlink(parent uint64, name, target string, uid, gid uint32) (Attr, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d, err := a.getDir(parent)
+	if err != nil {
+		return Attr{}, err
+	}
+	e, err := a.newChild(d, name, iofs.ModeSymlink|0o777, uid, gid)
+	if err != nil {
+		return Attr{}, err
+	}
+	e.target = target
+	if err := a.attach("symlink "+name, d, e); err != nil {
+		return Attr{}, err
+	}
+	return a.attr(e), nil
+}
+
+// Create makes an empty staged file and opens it for writing.
+func (a *Area) Create(parent uint64, name string, perm iofs.FileMode, uid, gid uint32) (Attr, *Handle, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d, err := a.getDir(parent)
+	if err != nil {
+		return Attr{}, nil, err
+	}
+	e, err := a.newChild(d, name, perm&modeBits, uid, gid)
+	if err != nil {
+		return Attr{}, nil, err
+	}
+	e.data = newDataName()
+	f, err := os.OpenFile(a.dataPath(e.data), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return Attr{}, nil, fmt.Errorf("staging: create data of %q: %w", name, err)
+	}
+	if err := a.attach("create "+name, d, e); err != nil {
+		f.Close()
+		os.Remove(a.dataPath(e.data))
+		return Attr{}, nil, err
+	}
+	e.file = f
+	e.opens++
+	a.open[e] = true
+	return a.attr(e), &Handle{a: a, e: e}, nil
+}
+
+// Link refuses hard links: a disc holds each file once.
+func (a *Area) Link(id, parent uint64, name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	return fmt.Errorf("staging: hard link %q: %w", name, ErrNotSupported)
+}
+
+// Mknod refuses device nodes, fifos and sockets: discs hold none.
+func (a *Area) Mknod(parent uint64, name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	return fmt.Errorf("staging: special file %q: %w", name, ErrNotSupported)
+}
+
+// detach removes e from the view; its data goes when nothing uses it.
+func (a *Area) detach(e *entry) {
+	delete(e.parent.kids, e.name)
+	delete(a.entries, e.id)
+	e.parent = nil
+	if e.opens > 0 {
+		e.removed = true
+		return
+	}
+	a.dropData(e)
+}
+
+// dropData removes e's data file unless a running commit reads it.
+func (a *Area) dropData(e *entry) {
+	if e.data != "" && !e.frozen {
+		os.Remove(a.dataPath(e.data))
+	}
+}
+
+func (a *Area) remove(parent uint64, name string, wantDir bool) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d, err := a.getDir(parent)
+	if err != nil {
+		return err
+	}
+	e := d.kids[name]
+	if e == nil {
+		return fmt.Errorf("staging: remove %q in %q: %w", name, a.path(d), ErrNotExist)
+	}
+	if wantDir && e.kids == nil {
+		return fmt.Errorf("staging: rmdir %q: %w", a.path(e), ErrNotDir)
+	}
+	if !wantDir && e.kids != nil {
+		return fmt.Errorf("staging: unlink %q: %w", a.path(e), ErrIsDir)
+	}
+	if wantDir && len(e.kids) > 0 {
+		return fmt.Errorf("staging: rmdir %q: %w", a.path(e), ErrNotEmpty)
+	}
+	now := time.Now()
+	d.mtime, d.ctime = now, now
+	if err := a.record("remove "+a.path(e), []*entry{d}, []uint64{e.id}); err != nil {
+		return err
+	}
+	a.detach(e)
+	return nil
+}
+
+// Unlink removes a file or symbolic link.
+func (a *Area) Unlink(parent uint64, name string) error { return a.remove(parent, name, false) }
+
+// Rmdir removes an empty directory.
+func (a *Area) Rmdir(parent uint64, name string) error { return a.remove(parent, name, true) }
+
+// Rename moves an entry, over an existing one if allowed. Renaming a
+// directory or a file that is on the disc copies no data.
+func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newName string, flags uint32) error {
+	if flags&RenameExchange != 0 {
+		return fmt.Errorf("staging: rename with exchange: %w", ErrInvalid)
+	}
+	if err := checkName(newName); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	od, err := a.getDir(oldParent)
+	if err != nil {
+		return err
+	}
+	nd, err := a.getDir(newParent)
+	if err != nil {
+		return err
+	}
+	src := od.kids[oldName]
+	if src == nil {
+		return fmt.Errorf("staging: rename %q in %q: %w", oldName, a.path(od), ErrNotExist)
+	}
+	if src.kids != nil {
+		for p := nd; p != nil; p = p.parent {
+			if p == src {
+				return fmt.Errorf("staging: rename %q into itself: %w", a.path(src), ErrInvalid)
+			}
+		}
+	}
+	dst := nd.kids[newName]
+	if dst == src {
+		return nil
+	}
+	var del []uint64
+	if dst != nil {
+		switch {
+		case flags&RenameNoReplace != 0:
+			return fmt.Errorf("staging: rename onto %q: %w", a.path(dst), ErrExist)
+		case src.kids != nil && dst.kids == nil:
+			return fmt.Errorf("staging: rename directory onto %q: %w", a.path(dst), ErrNotDir)
+		case src.kids == nil && dst.kids != nil:
+			return fmt.Errorf("staging: rename onto directory %q: %w", a.path(dst), ErrIsDir)
+		case dst.kids != nil && len(dst.kids) > 0:
+			return fmt.Errorf("staging: rename onto %q: %w", a.path(dst), ErrNotEmpty)
+		}
+		del = append(del, dst.id)
+	}
+	now := time.Now()
+	oldMt := [2]time.Time{od.mtime, nd.mtime}
+	delete(od.kids, oldName)
+	if dst != nil {
+		delete(nd.kids, newName)
+	}
+	src.parent, src.name = nd, newName
+	nd.kids[newName] = src
+	od.mtime, od.ctime, nd.mtime, nd.ctime, src.ctime = now, now, now, now, now
+	if err := a.record("rename "+oldName, []*entry{src, od, nd}, del); err != nil {
+		delete(nd.kids, newName)
+		src.parent, src.name = od, oldName
+		od.kids[oldName] = src
+		if dst != nil {
+			nd.kids[newName] = dst
+		}
+		od.mtime, nd.mtime = oldMt[0], oldMt[1]
+		return err
+	}
+	if dst != nil {
+		dst.parent = nd // detach expects a parent
+		nd.kids[newName] = dst
+		a.detach(dst)
+		nd.kids[newName] = src
+	}
+	return nil
+}
+
+const modeBits = iofs.ModePerm | iofs.ModeSetuid | iofs.ModeSetgid | iofs.ModeSticky
+
+// Setattr changes mode, owner, size or times.
+func (a *Area) Setattr(id uint64, s SetAttr) (Attr, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e, err := a.get(id)
+	if err != nil {
+		return Attr{}, err
+	}
+	if err := a.setattr(e, s); err != nil {
+		return Attr{}, err
+	}
+	return a.attr(e), nil
+}
+
+func (a *Area) setattr(e *entry, s SetAttr) error {
+	now := time.Now()
+	if s.Size != nil {
+		if e.kids != nil {
+			return fmt.Errorf("staging: truncate %q: %w", a.path(e), ErrIsDir)
+		}
+		if e.mode&iofs.ModeSymlink != 0 {
+			return fmt.Errorf("staging: truncate %q: %w", a.path(e), ErrInvalid)
+		}
+		if err := a.copyUp(e, *s.Size); err != nil {
+			return err
+		}
+		if err := a.withFile(e, func(f *os.File) error { return f.Truncate(*s.Size) }); err != nil {
+			return fmt.Errorf("staging: truncate %q: %w", a.path(e), err)
+		}
+	}
+	if s.Atime != nil || s.Mtime != nil {
+		if e.data != "" {
+			at := a.attr(e)
+			mt, atime := at.Mtime, at.Atime
+			if s.Mtime != nil {
+				mt = *s.Mtime
+			}
+			if s.Atime != nil {
+				atime = *s.Atime
+			}
+			if err := os.Chtimes(a.dataPath(e.data), atime, mt); err != nil {
+				return fmt.Errorf("staging: set times of %q: %w", a.path(e), err)
+			}
+		}
+		if s.Mtime != nil {
+			e.mtime = *s.Mtime
+		}
+		if s.Atime != nil {
+			e.atime = *s.Atime
+		}
+	}
+	if s.Mode != nil {
+		e.mode = e.mode&^modeBits | *s.Mode&modeBits
+	}
+	if s.UID != nil {
+		e.uid = *s.UID
+	}
+	if s.GID != nil {
+		e.gid = *s.GID
+	}
+	e.ctime = now
+	if e.parent == nil && e.id != RootID {
+		return nil
+	}
+	return a.record("setattr "+a.path(e), []*entry{e}, nil)
+}
+
+// withFile runs fn on e's open data file, opening it for the call if no
+// handle holds it.
+func (a *Area) withFile(e *entry, fn func(*os.File) error) error {
+	if e.file != nil {
+		return fn(e.file)
+	}
+	f, err := os.OpenFile(a.dataPath(e.data), os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return fn(f)
+}
+
+// copyUp makes e a staged file that can be written: a disc file's first
+// keep bytes (all when keep < 0) are copied from the medium, a frozen
+// staged file (one a running commit reads) is copied to a new data file.
+func (a *Area) copyUp(e *entry, keep int64) error {
+	if e.data != "" && !e.frozen {
+		return nil
+	}
+	name := newDataName()
+	f, err := os.OpenFile(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("staging: copy up %q: %w", a.path(e), err)
+	}
+	fail := func(err error) error {
+		f.Close()
+		os.Remove(a.dataPath(name))
+		return fmt.Errorf("staging: copy up %q: %w", a.path(e), err)
+	}
+	var src io.Reader
+	at := a.attr(e)
+	if e.data != "" {
+		old, err := os.Open(a.dataPath(e.data))
+		if err != nil {
+			return fail(err)
+		}
+		defer old.Close()
+		src = old
+	} else {
+		src = io.NewSectionReader(&extentReader{m: a.medium, ext: e.ext, size: e.size}, 0, e.size)
+	}
+	if keep >= 0 {
+		src = io.LimitReader(src, keep)
+	}
+	if _, err := io.Copy(f, src); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := os.Chtimes(a.dataPath(name), at.Atime, at.Mtime); err != nil {
+		return fail(err)
+	}
+	oldData, oldFile, oldFrozen := e.data, e.file, e.frozen
+	e.data, e.frozen = name, false
+	if e.parent != nil || e.id == RootID {
+		if err := a.record("copy up "+a.path(e), []*entry{e}, nil); err != nil {
+			e.data, e.frozen = oldData, oldFrozen
+			return fail(err)
+		}
+	}
+	if oldFile != nil {
+		oldFile.Close()
+	}
+	if e.opens > 0 {
+		e.file = f
+	} else {
+		f.Close()
+		e.file = nil
+	}
+	if oldData != "" && !oldFrozen {
+		os.Remove(a.dataPath(oldData))
+	}
+	return nil
+}
+
+// extentReader reads a disc file from its extents on the medium.
+type extentReader struct {
+	m    io.ReaderAt
+	ext  []master.Extent
+	size int64
+}
+
+// ReadAt reads file bytes at off.
+func (r *extentReader) ReadAt(p []byte, off int64) (int, error) {
+	if off >= r.size {
+		return 0, io.EOF
+	}
+	if rem := r.size - off; int64(len(p)) > rem {
+		p = p[:rem]
+	}
+	n := 0
+	var pos int64
+	for _, x := range r.ext {
+		l := int64(x.Length)
+		if n < len(p) && off < pos+l {
+			in := off - pos
+			want := min(int64(len(p)-n), l-in)
+			m, err := r.m.ReadAt(p[n:n+int(want)], int64(x.LBA)*master.SectorSize+in)
+			n += m
+			off += int64(m)
+			if err != nil && !(err == io.EOF && int64(m) == want) {
+				return n, fmt.Errorf("staging: read medium at LBA %d: %w", x.LBA, err)
+			}
+		}
+		pos += l
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Handle is an open file of the merged view.
+type Handle struct {
+	a *Area
+	e *entry
+}
+
+// OpenFile opens a regular file for reading and writing. A disc file is
+// copied to local disk on its first write or truncation only.
+func (a *Area) OpenFile(id uint64) (*Handle, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e, err := a.get(id)
+	if err != nil {
+		return nil, err
+	}
+	if e.kids != nil {
+		return nil, fmt.Errorf("staging: open %q: %w", a.path(e), ErrIsDir)
+	}
+	if !e.mode.IsRegular() {
+		return nil, fmt.Errorf("staging: open %q: %w", a.path(e), ErrInvalid)
+	}
+	if e.data != "" && e.file == nil {
+		f, err := os.OpenFile(a.dataPath(e.data), os.O_RDWR, 0)
+		if err != nil {
+			return nil, fmt.Errorf("staging: open data of %q: %w", a.path(e), err)
+		}
+		e.file = f
+	}
+	e.opens++
+	a.open[e] = true
+	return &Handle{a: a, e: e}, nil
+}
+
+// ReadAt reads the file: staged bytes from local disk, disc bytes from
+// the medium. It returns io.EOF at the end of the file.
+func (h *Handle) ReadAt(p []byte, off int64) (int, error) {
+	h.a.mu.Lock()
+	e := h.e
+	if e.data != "" {
+		f := e.file
+		h.a.mu.Unlock()
+		if f == nil {
+			return 0, ErrAreaClosed
+		}
+		return f.ReadAt(p, off)
+	}
+	r := &extentReader{m: h.a.medium, ext: e.ext, size: e.size}
+	h.a.mu.Unlock()
+	return r.ReadAt(p, off)
+}
+
+// WriteAt writes to the file, copying a disc file up first.
+func (h *Handle) WriteAt(p []byte, off int64) (int, error) {
+	h.a.mu.Lock()
+	defer h.a.mu.Unlock()
+	if err := h.a.copyUp(h.e, -1); err != nil {
+		return 0, err
+	}
+	return h.e.file.WriteAt(p, off)
+}
+
+// Truncate sets the file's size.
+func (h *Handle) Truncate(size int64) error {
+	h.a.mu.Lock()
+	defer h.a.mu.Unlock()
+	return h.a.setattr(h.e, SetAttr{Size: &size})
+}
+
+// Sync flushes a staged file's bytes to stable storage.
+func (h *Handle) Sync() error {
+	h.a.mu.Lock()
+	f := h.e.file
+	h.a.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	return f.Sync()
+}
+
+// Attr returns the open file's attributes; Nlink is 0 once removed.
+func (h *Handle) Attr() Attr {
+	h.a.mu.Lock()
+	defer h.a.mu.Unlock()
+	return h.a.attr(h.e)
+}
+
+// ID returns the open file's entry ID.
+func (h *Handle) ID() uint64 { return h.e.id }
+
+// Release closes the handle. The last release of a removed file frees
+// its data.
+func (h *Handle) Release() error {
+	h.a.mu.Lock()
+	defer h.a.mu.Unlock()
+	e := h.e
+	if e.opens == 0 {
+		return nil
+	}
+	e.opens--
+	if e.opens > 0 {
+		return nil
+	}
+	delete(h.a.open, e)
+	var err error
+	if e.file != nil {
+		err = e.file.Close()
+		e.file = nil
+	}
+	if e.removed {
+		h.a.dropData(e)
+	}
+	return err
+}
