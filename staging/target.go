@@ -1,0 +1,91 @@
+package staging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/writer"
+)
+
+// TargetMedium adapts a writer target (an image file or a drive) to the
+// Medium the staging area needs. Commits are verified in full.
+func TargetMedium(t writer.Target) Medium { return targetMedium{t} }
+
+type targetMedium struct{ t writer.Target }
+
+func (m targetMedium) ReadAt(p []byte, off int64) (int, error) { return m.t.ReadAt(p, off) }
+
+func (m targetMedium) Info() (MediumInfo, error) {
+	md, err := m.t.Probe()
+	if err != nil {
+		return MediumInfo{}, err
+	}
+	return MediumInfo{Profile: md.Profile, Closed: md.State == writer.Closed, Capacity: md.Capacity,
+		NextWritable: md.NextWritable, Free: md.Free(), Sessions: len(md.Sessions)}, nil
+}
+
+func (m targetMedium) Newest() (*master.Node, uint32, error) {
+	s, err := writer.Newest(m.t)
+	if err != nil || s == nil {
+		return nil, 0, err
+	}
+	return s.Root, s.Start, nil
+}
+
+func (m targetMedium) Sessions() ([]SessionRef, error) {
+	md, err := m.t.Probe()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SessionRef, 0, len(md.Sessions))
+	for _, s := range md.Sessions {
+		start, readable := s.Start, md.Readable
+		out = append(out, SessionRef{Number: s.Number, Start: s.Start, Sectors: s.Size,
+			Open: func() (*master.Node, error) {
+				rs, err := master.ReadSession(m.t, readable, start)
+				if err != nil {
+					return nil, err
+				}
+				return rs.Root, nil
+			}})
+	}
+	return out, nil
+}
+
+func appendOptions(o CommitOptions) writer.AppendOptions {
+	ao := writer.AppendOptions{VolumeID: o.VolumeID, Time: o.Time, Close: o.Close, Verify: writer.VerifyFull}
+	if o.Progress != nil {
+		ao.Progress = func(p writer.Progress) {
+			o.Progress(Progress{Phase: string(p.Phase), Done: p.Done, Total: p.Total, Started: p.Started})
+		}
+	}
+	return ao
+}
+
+// mediumError gives writer errors their staging equivalents, keeping both.
+func mediumError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, writer.ErrNoSpace):
+		return fmt.Errorf("%w: %w", ErrNoSpace, err)
+	case errors.Is(err, writer.ErrClosed):
+		return fmt.Errorf("%w: %w", ErrClosed, err)
+	}
+	return err
+}
+
+func (m targetMedium) Project(root *master.Node, o CommitOptions) (uint32, error) {
+	n, err := writer.Project(m.t, root, appendOptions(o))
+	return n, mediumError(err)
+}
+
+func (m targetMedium) Append(ctx context.Context, root *master.Node, o CommitOptions) (uint32, error) {
+	res, err := writer.Append(ctx, m.t, root, appendOptions(o))
+	if err != nil {
+		return 0, mediumError(err)
+	}
+	return res.Session.Start, nil
+}
