@@ -1,0 +1,45 @@
+// Package mmc drives optical drives with the T10 MMC command set (MMC-5/6)
+// and makes a drive a writer.Target.
+//
+// # Layers
+//
+// Package scsi carries one command descriptor block with its data to a
+// drive and brings back status and sense data; Linux SG_IO (package
+// platform) and the emulated drive (package emu) implement it. Device
+// turns MMC commands into methods (INQUIRY, GET CONFIGURATION, READ DISC
+// INFORMATION, READ TRACK INFORMATION, READ TOC, MODE SENSE/SELECT,
+// WRITE(10), CLOSE TRACK/SESSION, BLANK, FORMAT UNIT, ...), retrying
+// with backoff while the drive says it is becoming ready or busy with a
+// long write, and turning sense data into *SenseError values that match
+// the package's sentinels (ErrNoMedium, ErrWrite with the LBA, ...).
+// Drive builds burns out of those commands.
+//
+// # Sessions on write-once media
+//
+// CD-R/RW, DVD-R/RW (sequential), DVD+R and BD-R hold real sessions. A
+// session is written as one track at the next writable address that READ
+// TRACK INFORMATION gives for the invisible track: on CD in Track At Once
+// mode (mode page 05h, Mode 1 blocks), on DVD-R in incremental mode. The
+// track is padded to the medium's recording unit (300 sectors at least on
+// CD, 16-sector ECC blocks on DVD, 32-sector clusters on BD), then CLOSE
+// TRACK and CLOSE SESSION leave the disc appendable, or finalize it. The
+// sessions Probe reports come from the track information; their volume
+// descriptors hold the absolute volume end, as on all media with a TOC.
+//
+// # Overwritable media
+//
+// DVD+RW, BD-RE, formatted DVD-RW and DVD-RAM have no sessions of their
+// own. They are grown like image files: formatted on first use, session 1
+// at LBA 32, each next session at the end of the last rounded up to 32
+// sectors, and LBA 0-31 rewritten after each session with a copy of its
+// volume descriptors whose Volume Space Size is the absolute end. Probe
+// finds the sessions by following that chain (master.ListSessions), as
+// xorriso does.
+//
+// # The write buffer
+//
+// WriteSession streams the session through a FIFO of 64 KiB chunks that a
+// goroutine fills ahead of the drive, so that the drive is never starved
+// while files are read. Progress reports the phase, the bytes written,
+// the FIFO fill and the start time.
+package mmc

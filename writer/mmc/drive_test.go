@@ -1,0 +1,481 @@
+package mmc_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/writer"
+	"github.com/discstage/discstage/writer/mmc"
+	"github.com/discstage/discstage/writer/mmc/emu"
+	"github.com/discstage/discstage/writer/mmc/scsi"
+)
+
+var fixed = time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
+
+// tree is a small session tree: one directory, one file per call.
+func tree(name string, size int) *master.Node {
+	data := bytes.Repeat([]byte(name[:1]), size)
+	return &master.Node{Mode: fs.ModeDir | 0o755, ModTime: fixed, Children: []*master.Node{
+		{Name: "dir", Mode: fs.ModeDir | 0o755, ModTime: fixed, Children: []*master.Node{
+			{Name: name, Mode: 0o644, ModTime: fixed, Size: int64(size), Source: master.ReaderAtSource{R: bytes.NewReader(data), Size: int64(size)}},
+		}},
+	}}
+}
+
+// emulated opens a fresh emulated medium as a drive target.
+func emulated(t *testing.T, profile string) (*mmc.Drive, *emu.Drive, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), profile+".img")
+	e, err := emu.Open(path, profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := mmc.Open(e, "emulated:"+profile+":"+path, mmc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d, e, path
+}
+
+// appendSession masters a tree for the medium's next writable address
+// and writes it.
+func appendSession(t *testing.T, d writer.Target, name string, size int, close bool) (*master.Image, error) {
+	t.Helper()
+	m, err := d.Probe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := master.Layout(tree(name, size), master.Options{StartLBA: m.NextWritable, VolumeID: strings.ToUpper(name),
+		Joliet: true, RockRidge: true, Time: fixed, AbsoluteVolumeSpace: !m.Grown})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return im, d.WriteSession(context.Background(), im, writer.WriteOptions{Close: close})
+}
+
+func mustAppend(t *testing.T, d writer.Target, name string, size int, close bool) *master.Image {
+	t.Helper()
+	im, err := appendSession(t, d, name, size, close)
+	if err != nil {
+		t.Fatalf("write session %s: %v", name, err)
+	}
+	return im
+}
+
+func probe(t *testing.T, d writer.Target) writer.Medium {
+	t.Helper()
+	m, err := d.Probe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// checkSession reads a session straight from the emulator's data file
+// with isoinfo and finds the file in it.
+func checkSession(t *testing.T, path string, lba uint32, name string) {
+	t.Helper()
+	out := oracle.Run(t, "isoinfo", "-R", "-T", fmt.Sprint(lba), "-f", "-i", path)
+	if !strings.Contains(out, "/dir/"+name) {
+		t.Errorf("isoinfo -T %d: no /dir/%s in\n%s", lba, name, out)
+	}
+}
+
+func TestCDRSessionGaps(t *testing.T) {
+	oracle.Need(t, "isoinfo")
+	d, _, path := emulated(t, "cd-r")
+	m := probe(t, d)
+	if m.Profile != "cd-r" || m.State != writer.Blank || m.NextWritable != 0 || m.Capacity != 359_846 || m.Grown {
+		t.Fatalf("blank CD-R: %+v", m)
+	}
+	mustAppend(t, d, "one", 10_000, false)
+	m = probe(t, d)
+	if m.State != writer.Appendable || len(m.Sessions) != 1 || m.Sessions[0].Start != 0 {
+		t.Fatalf("after session 1: %+v", m)
+	}
+	end1 := m.Sessions[0].Start + m.Sessions[0].Size
+	if m.NextWritable != end1+11400 {
+		t.Fatalf("next writable after the first session: %d, want lead-out %d + 11400", m.NextWritable, end1)
+	}
+	if m.Sessions[0].VolumeID != "ONE" {
+		t.Errorf("volume id %q", m.Sessions[0].VolumeID)
+	}
+	s2 := m.NextWritable
+	mustAppend(t, d, "two", 5_000, false)
+	m = probe(t, d)
+	if len(m.Sessions) != 2 || m.Sessions[1].Start != s2 {
+		t.Fatalf("after session 2: %+v", m)
+	}
+	end2 := m.Sessions[1].Start + m.Sessions[1].Size
+	if m.NextWritable != end2+6900 {
+		t.Fatalf("next writable after a later session: %d, want lead-out %d + 6900", m.NextWritable, end2)
+	}
+	if m.Sessions[1].Size < 302 {
+		t.Errorf("track shorter than 300 sectors + run-out: %d", m.Sessions[1].Size)
+	}
+	checkSession(t, path, 0, "one")
+	checkSession(t, path, s2, "two")
+
+	// The TOC holds both sessions' tracks, format 1 the last session.
+	toc, err := d.Device().ReadTOC(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(toc) != 3 || toc[0].LBA != 0 || toc[1].LBA != s2 || toc[2].Track != 0xAA || toc[2].LBA != end2 {
+		t.Fatalf("TOC %+v", toc)
+	}
+	// Read back through the drive with our reader too.
+	s, err := master.ReadSession(d, m.Readable, s2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Root.Child("dir") == nil || s.Root.Child("dir").Child("two") == nil || s.Root.Child("dir").Child("one") != nil {
+		t.Fatalf("session 2 tree through the drive: %+v", s.Root.Child("dir"))
+	}
+}
+
+func TestSequentialAlignmentAndFinalize(t *testing.T) {
+	oracle.Need(t, "isoinfo")
+	for _, c := range []struct {
+		profile string
+		align   uint32
+	}{{"dvd+r", 16}, {"bd-r", 32}, {"dvd-r", 16}} {
+		t.Run(c.profile, func(t *testing.T) {
+			d, _, path := emulated(t, c.profile)
+			mustAppend(t, d, "one", 3_000, false)
+			m := probe(t, d)
+			if m.NextWritable%c.align != 0 || m.NextWritable < m.Sessions[0].Size {
+				t.Fatalf("next writable %d not aligned to %d after %+v", m.NextWritable, c.align, m.Sessions)
+			}
+			s2 := m.NextWritable
+			mustAppend(t, d, "two", 7_000, true)
+			m = probe(t, d)
+			if m.State != writer.Closed || len(m.Sessions) != 2 || m.Free() != 0 {
+				t.Fatalf("after finalizing: %+v", m)
+			}
+			checkSession(t, path, s2, "two")
+			if _, err := appendSession(t, d, "three", 10, false); !errors.Is(err, writer.ErrClosed) {
+				t.Fatalf("append to a closed disc: %v, want ErrClosed", err)
+			}
+		})
+	}
+}
+
+func TestGrownOverwritable(t *testing.T) {
+	oracle.Need(t, "xorriso", "isoinfo")
+	for _, profile := range []string{"dvd+rw", "bd-re"} {
+		t.Run(profile, func(t *testing.T) {
+			d, e, path := emulated(t, profile)
+			m := probe(t, d)
+			if !m.Grown || m.State != writer.Blank || m.NextWritable != 32 {
+				t.Fatalf("blank %s: %+v", profile, m)
+			}
+			mustAppend(t, d, "one", 40_000, false)
+			if !e.Medium().Formatted {
+				t.Fatal("medium not formatted by the first session")
+			}
+			m = probe(t, d)
+			s2 := m.NextWritable
+			if s2%32 != 0 || len(m.Sessions) != 1 || m.Sessions[0].Start != 32 {
+				t.Fatalf("after session 1: %+v", m)
+			}
+			mustAppend(t, d, "two", 100, false)
+			m = probe(t, d)
+			if len(m.Sessions) != 2 || m.Sessions[1].Start != s2 {
+				t.Fatalf("after session 2: %+v", m)
+			}
+			out := oracle.Run(t, "xorriso", "-indev", path, "-toc")
+			for _, want := range []string{fmt.Sprintf("ISO session  :   1 ,        32 ,"), fmt.Sprintf("ISO session  :   2 , %9d ,", s2)} {
+				if !strings.Contains(out, want) {
+					t.Errorf("xorriso -toc lacks %q:\n%s", want, out)
+				}
+			}
+			// The superblock at LBA 16 leads isoinfo to the newest session.
+			if ls := oracle.Run(t, "isoinfo", "-R", "-f", "-i", path); !strings.Contains(ls, "/dir/two") {
+				t.Errorf("isoinfo via the superblock:\n%s", ls)
+			}
+		})
+	}
+}
+
+func TestNoSpace(t *testing.T) {
+	d, e, _ := emulated(t, "cd-r")
+	_ = e
+	m := probe(t, d)
+	im, err := master.Layout(tree("big", 1), master.Options{StartLBA: m.NextWritable, Time: fixed, AbsoluteVolumeSpace: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := &sizedSession{Image: im, sectors: m.Capacity + 1}
+	err = d.WriteSession(context.Background(), big, writer.WriteOptions{})
+	var se *writer.SpaceError
+	if !errors.Is(err, writer.ErrNoSpace) || !errors.As(err, &se) || se.Free != int64(m.Capacity) {
+		t.Fatalf("oversized session: %v", err)
+	}
+	if m2 := probe(t, d); m2.State != writer.Blank {
+		t.Fatalf("medium changed by a refused session: %+v", m2)
+	}
+}
+
+// sizedSession claims another size than it has, to test the space check.
+type sizedSession struct {
+	*master.Image
+	sectors uint32
+}
+
+func (s *sizedSession) Sectors() uint32 { return s.sectors }
+
+func TestWrongStart(t *testing.T) {
+	d, _, _ := emulated(t, "dvd+r")
+	im, err := master.Layout(tree("x", 10), master.Options{StartLBA: 64, Time: fixed, AbsoluteVolumeSpace: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WriteSession(context.Background(), im, writer.WriteOptions{}); !errors.Is(err, writer.ErrWrongStart) {
+		t.Fatalf("session for LBA 64 on a blank disc: %v", err)
+	}
+}
+
+func TestWriteErrorAtSector(t *testing.T) {
+	d, e, _ := emulated(t, "dvd+r")
+	mustAppend(t, d, "one", 1000, false)
+	m := probe(t, d)
+	bad := m.NextWritable + 40
+	if err := e.SetFaults(emu.Faults{WriteErrorLBA: &bad}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := appendSession(t, d, "two", 200_000, false)
+	var se *mmc.SenseError
+	if !errors.Is(err, mmc.ErrWrite) || !errors.As(err, &se) || se.LBA != bad || !strings.Contains(err.Error(), fmt.Sprintf("LBA %d", bad)) {
+		t.Fatalf("write error at %d: %v", bad, err)
+	}
+	// The medium tells the truth: one complete session, and an
+	// incomplete one that ends where the error struck.
+	m2 := probe(t, d)
+	if m2.State != writer.Appendable || len(m2.Sessions) != 1 || m2.NextWritable != bad {
+		t.Fatalf("after the write error: %+v", m2)
+	}
+}
+
+func TestMediumRemovedMidBurn(t *testing.T) {
+	d, e, _ := emulated(t, "bd-r")
+	mustAppend(t, d, "one", 1000, false)
+	before := probe(t, d)
+	after := uint32(100)
+	if err := e.SetFaults(emu.Faults{RemoveAfter: &after}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := appendSession(t, d, "two", 1_000_000, false)
+	if !errors.Is(err, mmc.ErrNoMedium) {
+		t.Fatalf("medium removed mid-burn: %v", err)
+	}
+	if _, err := d.Probe(); !errors.Is(err, mmc.ErrNoMedium) {
+		t.Fatalf("probe with the tray open: %v", err)
+	}
+	if err := d.Load(); err != nil {
+		t.Fatal(err)
+	}
+	m := probe(t, d)
+	if m.State != writer.Appendable || len(m.Sessions) != 1 || m.Sessions[0] != before.Sessions[0] ||
+		m.NextWritable != before.NextWritable+after {
+		t.Fatalf("after reloading: %+v (before %+v)", m, before)
+	}
+}
+
+func TestPowerCalibration(t *testing.T) {
+	d, e, _ := emulated(t, "cd-r")
+	if err := e.SetFaults(emu.Faults{PowerCalibration: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := appendSession(t, d, "one", 10, false); !errors.Is(err, mmc.ErrPowerCalibration) {
+		t.Fatalf("power calibration: %v", err)
+	}
+	if m := probe(t, d); m.State != writer.Blank {
+		t.Fatalf("after a failed calibration: %+v", m)
+	}
+}
+
+func TestSimulation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cd.img")
+	e, err := emu.Open(path, "cd-rw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := mmc.Open(e, path, mmc.Options{Simulate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	mustAppend(t, d, "one", 5000, false)
+	if m := probe(t, d); m.State != writer.Blank {
+		t.Fatalf("simulated burn recorded something: %+v", m)
+	}
+	dp, _, _ := emulated(t, "dvd+r")
+	sim, err := mmc.Open(dp.Device().Transport(), "dvd+r", mmc.Options{Simulate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := appendSession(t, sim, "one", 10, false); !errors.Is(err, mmc.ErrNoSimulation) {
+		t.Fatalf("simulation on DVD+R: %v", err)
+	}
+}
+
+func TestBlankCDRW(t *testing.T) {
+	d, _, _ := emulated(t, "cd-rw")
+	mustAppend(t, d, "one", 10, true)
+	if m := probe(t, d); m.State != writer.Closed {
+		t.Fatalf("finalized CD-RW: %+v", m)
+	}
+	if err := d.Blank(true); err != nil {
+		t.Fatal(err)
+	}
+	if m := probe(t, d); m.State != writer.Blank || m.NextWritable != 0 {
+		t.Fatalf("blanked CD-RW: %+v", m)
+	}
+	r, _, _ := emulated(t, "cd-r")
+	if err := r.Blank(true); !errors.Is(err, mmc.ErrNotWritable) {
+		t.Fatalf("blanking a CD-R: %v", err)
+	}
+}
+
+// TestDVDPlusRSessionLimit records 153 minimal sessions through the
+// command layer: the disc is then full of sessions and closed.
+func TestDVDPlusRSessionLimit(t *testing.T) {
+	d, _, _ := emulated(t, "dvd+r")
+	dev := d.Device()
+	block := make([]byte, 16*master.SectorSize)
+	for i := 0; i < 153; i++ {
+		ti, err := dev.ReadTrackInfo(mmc.AddrTrack, mmc.InvisibleTrack)
+		if err != nil {
+			t.Fatalf("session %d: %v", i+1, err)
+		}
+		if err := dev.Write10(ti.NWA, block); err != nil {
+			t.Fatalf("session %d: %v", i+1, err)
+		}
+		if err := dev.Close(mmc.CloseTrack, uint16(ti.Number)); err != nil {
+			t.Fatal(err)
+		}
+		if err := dev.Close(mmc.CloseSession, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := probe(t, d)
+	if m.State != writer.Closed || len(m.Sessions) != 153 {
+		t.Fatalf("after 153 sessions: state %v, %d sessions", m.State, len(m.Sessions))
+	}
+}
+
+func TestEjectAndLock(t *testing.T) {
+	d, _, _ := emulated(t, "dvd+r")
+	dev := d.Device()
+	if err := dev.PreventRemoval(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := dev.StartStop(false); !errors.Is(err, mmc.ErrRemovalPrevented) {
+		t.Fatalf("eject while locked: %v", err)
+	}
+	if err := d.Eject(); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := dev.MediaStatus()
+	if err != nil || ev.Present || ev.Code != 3 {
+		t.Fatalf("media event after eject: %+v %v", ev, err)
+	}
+	if err := dev.TestUnitReady(); !errors.Is(err, mmc.ErrNoMedium) {
+		t.Fatalf("TEST UNIT READY with no medium: %v", err)
+	}
+	var ej mmc.Ejector = d
+	_ = ej
+	if err := d.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if ev, err := dev.MediaStatus(); err != nil || !ev.Present {
+		t.Fatalf("media event after load: %+v %v", ev, err)
+	}
+}
+
+// TestEmulatorAnswers checks replies that Linux and libburn rely on.
+func TestEmulatorAnswers(t *testing.T) {
+	d, _, _ := emulated(t, "cd-r")
+	dev := d.Device()
+	inq, err := dev.Inquiry()
+	if err != nil || inq.DeviceType != 5 || !inq.Removable {
+		t.Fatalf("INQUIRY: %+v %v", inq, err)
+	}
+	last, bl, err := dev.ReadCapacity()
+	if err != nil || bl != 2048 || last != 0 {
+		t.Fatalf("READ CAPACITY on blank media: %d %d %v", last, bl, err)
+	}
+	mustAppend(t, d, "one", 10, false)
+	// READ TOC with the format in the old place (byte 9, bits 7-6).
+	c := &scsi.Command{CDB: []byte{0x43, 0, 0, 0, 0, 0, 0, 0, 12, 0x40}, Dir: scsi.FromDevice, Data: make([]byte, 12)}
+	if err := dev.Transport().Do(c); err != nil || c.Status != 0 {
+		t.Fatalf("READ TOC format 1 in byte 9: %v status %d", err, c.Status)
+	}
+	if c.Data[1] != 10 || c.Data[3] != 1 {
+		t.Fatalf("session info reply % x", c.Data)
+	}
+	cfg, err := dev.GetConfiguration()
+	if err != nil || cfg.Current != 0x09 || !cfg.CurrentFeatures[0x2D] {
+		t.Fatalf("GET CONFIGURATION: %+v %v", cfg, err)
+	}
+	if _, err := dev.ReadTOCRaw(2, true, 1); err != nil {
+		t.Fatalf("full TOC: %v", err)
+	}
+}
+
+func TestProgressAndFifo(t *testing.T) {
+	d, _, _ := emulated(t, "dvd+r")
+	m := probe(t, d)
+	im, err := master.Layout(tree("p", 3<<20), master.Options{StartLBA: m.NextWritable, Time: fixed, AbsoluteVolumeSpace: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var phases []writer.Phase
+	var lastDone, total int64
+	err = d.WriteSession(context.Background(), im, writer.WriteOptions{Progress: func(p writer.Progress) {
+		if len(phases) == 0 || phases[len(phases)-1] != p.Phase {
+			phases = append(phases, p.Phase)
+		}
+		if p.Phase == writer.PhaseWriting {
+			lastDone, total = p.Done, p.Total
+			if p.Fifo < 0 || p.Fifo > 100 {
+				t.Errorf("fifo fill %d%%", p.Fifo)
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(phases) != "[writing closing done]" || lastDone != total || total < 3<<20 {
+		t.Fatalf("phases %v, done %d of %d", phases, lastDone, total)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	d, _, _ := emulated(t, "bd-r")
+	m := probe(t, d)
+	im, err := master.Layout(tree("c", 8<<20), master.Options{StartLBA: m.NextWritable, Time: fixed, AbsoluteVolumeSpace: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	err = d.WriteSession(ctx, im, writer.WriteOptions{Progress: func(p writer.Progress) {
+		if p.Done > 1<<20 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled burn: %v", err)
+	}
+}

@@ -1,0 +1,369 @@
+package mmc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/writer"
+)
+
+// chunkSectors is the size of one WRITE(10): 64 KiB, a multiple of the
+// DVD ECC block (16 sectors) and the BD cluster (32).
+const chunkSectors = 32
+
+// superblockSectors are LBA 0-31, the overall descriptors of grown media.
+const superblockSectors = 32
+
+// WriteSession writes s at the medium's next writable address. On
+// write-once media the session becomes a real session: written as one
+// track (TAO on CD), then the track and the session are closed, leaving
+// the disc appendable unless opts.Close finalizes it. On overwritable
+// media the session is written at the address and the superblock at LBA
+// 0-31 is rewritten to point at it.
+func (d *Drive) WriteSession(ctx context.Context, s writer.Session, opts writer.WriteOptions) error {
+	if err := d.writeSession(ctx, s, opts); err != nil {
+		return fmt.Errorf("mmc: write session to %s: %w", d.name, err)
+	}
+	return nil
+}
+
+func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.WriteOptions) error {
+	p, err := d.profile()
+	if err != nil {
+		return err
+	}
+	cl := classOf(p)
+	if cl == classReadOnly {
+		return fmt.Errorf("%s media: %w", ProfileName(p), ErrNotWritable)
+	}
+	if d.opts.Simulate && !cl.simulation() {
+		return fmt.Errorf("%s: %w", ProfileName(p), ErrNoSimulation)
+	}
+	m, err := d.probe()
+	if err != nil {
+		return err
+	}
+	if m.State == writer.Closed {
+		return writer.ErrClosed
+	}
+	if s.Start() != m.NextWritable {
+		return fmt.Errorf("%w: session mastered for LBA %d, medium's next writable address is %d",
+			writer.ErrWrongStart, s.Start(), m.NextWritable)
+	}
+	unit, min := cl.unit()
+	sectors := alignUp(max(s.Sectors(), min), unit)
+	if free := m.Free(); free >= 0 && int64(sectors) > free {
+		return &writer.SpaceError{Need: int64(sectors), Free: free}
+	}
+
+	if err := d.dev.PreventRemoval(true); err != nil {
+		return err
+	}
+	defer d.dev.PreventRemoval(false) //nolint:errcheck // best effort: the medium may be gone
+
+	if cl == classOverwrite && m.State == writer.Blank {
+		if err := d.formatIfNeeded(p); err != nil {
+			return err
+		}
+	}
+	switch cl {
+	case classCD:
+		err = d.dev.SetWriteParams(WriteParams{Type: WriteTAO, TestWrite: d.opts.Simulate, Multisession: multi(opts.Close), TrackMode: 4, DataBlockType: 8})
+	case classDVDMinus:
+		err = d.dev.SetWriteParams(WriteParams{Type: WritePacket, TestWrite: d.opts.Simulate, Multisession: multi(opts.Close), TrackMode: 5, DataBlockType: 8, LinkSize: 16})
+	}
+	if err != nil {
+		return err
+	}
+	d.setSpeed(cl, m.Capacity)
+
+	var head []byte
+	if cl == classOverwrite {
+		head = make([]byte, 0, superblockSectors*master.SectorSize)
+	}
+	if err := d.stream(ctx, s, sectors, head, opts.Progress); err != nil {
+		return err
+	}
+	report(opts.Progress, writer.Progress{Phase: writer.PhaseClosing, Fifo: -1})
+	if err := d.dev.SyncCache(); err != nil {
+		return err
+	}
+	switch {
+	case d.opts.Simulate:
+		// Nothing was recorded; nothing to close.
+	case cl == classOverwrite:
+		if err := d.writeSuperblock(head[:cap(head)], s.Start()+s.Sectors()); err != nil {
+			return err
+		}
+		if err := d.dev.SyncCache(); err != nil {
+			return err
+		}
+	default:
+		if err := d.closeSession(cl, opts.Close); err != nil {
+			return err
+		}
+	}
+	report(opts.Progress, writer.Progress{Phase: writer.PhaseDone, Fifo: -1})
+	return nil
+}
+
+func multi(close bool) byte {
+	if close {
+		return 0
+	}
+	return 3
+}
+
+func report(f func(writer.Progress), p writer.Progress) {
+	if f != nil {
+		f(p)
+	}
+}
+
+// setSpeed asks for the configured speed; drives that refuse keep theirs.
+func (d *Drive) setSpeed(cl class, capacity uint32) {
+	if d.opts.SpeedKBs <= 0 {
+		return
+	}
+	if cl == classCD {
+		d.dev.SetCDSpeed(0xFFFF, uint16(min(d.opts.SpeedKBs, 0xFFFF))) //nolint:errcheck // speed is advisory
+		return
+	}
+	d.dev.SetStreaming(capacity, uint32(d.opts.SpeedKBs)) //nolint:errcheck // speed is advisory
+}
+
+// formatIfNeeded formats a new DVD+RW or BD-RE before its first session.
+func (d *Drive) formatIfNeeded(p uint16) error {
+	cur, formats, err := d.dev.ReadFormatCapacities()
+	if err != nil {
+		if errors.Is(err, ErrUnsupported) {
+			return nil
+		}
+		return err
+	}
+	if cur.Type != 1 {
+		return nil // already formatted
+	}
+	want := map[uint16][]byte{0x1A: {0x26}, 0x43: {0x30, 0x31, 0x00}, 0x13: {0x00, 0x15}, 0x12: {0x00}}[p]
+	for _, t := range want {
+		for _, f := range formats {
+			if f.Type == t {
+				return d.dev.Format(f.Type, f.Blocks, f.Param)
+			}
+		}
+	}
+	return fmt.Errorf("format %s: drive offers no usable format: %w", ProfileName(p), ErrIncompatible)
+}
+
+// closeSession closes the track just written and its session, or
+// finalizes the disc.
+func (d *Drive) closeSession(cl class, finalize bool) error {
+	t, err := d.dev.ReadTrackInfo(AddrTrack, InvisibleTrack)
+	if err != nil {
+		return err
+	}
+	if err := d.dev.Close(CloseTrack, uint16(t.Number)); err != nil {
+		return err
+	}
+	fn := byte(CloseSession)
+	if finalize && (cl == classDVDPlus || cl == classBD) {
+		fn = FinalizeDisc
+	}
+	return d.dev.Close(fn, 0)
+}
+
+// writeSuperblock writes LBA 0-31 of a grown medium: the session's volume
+// descriptors with Volume Space Size set to the absolute end.
+func (d *Drive) writeSuperblock(head []byte, end uint32) error {
+	sb, err := superblock(head, end)
+	if err != nil {
+		return err
+	}
+	for lba := 0; lba < superblockSectors; lba += chunkSectors {
+		if err := d.dev.Write10(uint32(lba), sb[lba*master.SectorSize:(lba+chunkSectors)*master.SectorSize]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ErrNoDescriptors: a session streamed to grown media does not begin with
+// a volume descriptor set.
+var ErrNoDescriptors = errors.New("mmc: session has no volume descriptor set in its first 32 sectors")
+
+// superblock builds LBA 0-31 from a session's first 32 sectors.
+func superblock(head []byte, end uint32) ([]byte, error) {
+	sb := make([]byte, superblockSectors*master.SectorSize)
+	for i := 16; i < superblockSectors && (i+1)*master.SectorSize <= len(head); i++ {
+		v := head[i*master.SectorSize : (i+1)*master.SectorSize]
+		if string(v[1:6]) != "CD001" {
+			break
+		}
+		copy(sb[i*master.SectorSize:], v)
+		switch v[0] {
+		case 1, 2:
+			o := i*master.SectorSize + 80
+			sb[o], sb[o+1], sb[o+2], sb[o+3] = byte(end), byte(end>>8), byte(end>>16), byte(end>>24)
+			sb[o+4], sb[o+5], sb[o+6], sb[o+7] = byte(end>>24), byte(end>>16), byte(end>>8), byte(end)
+		case 255:
+			return sb, nil
+		}
+	}
+	return nil, ErrNoDescriptors
+}
+
+// stream writes the session through the FIFO: a goroutine fills buffers
+// from the session ahead of the drive, the caller's goroutine sends them
+// with WRITE(10). sectors is the padded length to record; head, when not
+// nil, receives the session's first 32 sectors.
+func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, head []byte, progress func(writer.Progress)) error {
+	fifoBytes := d.opts.FifoBytes
+	if fifoBytes <= 0 {
+		fifoBytes = 8 << 20
+	}
+	const chunkBytes = chunkSectors * master.SectorSize
+	slots := max(fifoBytes/chunkBytes, 2)
+	f := newFifo(slots, chunkBytes)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	want := int64(s.Sectors()) * master.SectorSize
+	go f.fill(ctx, s, want)
+
+	total := int64(sectors) * master.SectorSize
+	started := time.Now()
+	report(progress, writer.Progress{Phase: writer.PhaseWriting, Total: total, Started: started, Fifo: 0})
+	lba := s.Start()
+	var done int64
+	lastReport, lastDone := time.Now(), int64(0)
+	for done < total {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var buf []byte
+		var ok bool
+		select {
+		case buf, ok = <-f.full:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if !ok {
+			if f.err != nil {
+				return f.err
+			}
+			// The session is streamed; pad to the recording unit.
+			buf = make([]byte, min(int64(chunkBytes), total-done))
+		}
+		if rem := total - done; int64(len(buf)) > rem {
+			buf = buf[:rem]
+		}
+		if head != nil && len(head) < cap(head) {
+			head = append(head, buf[:min(len(buf), cap(head)-len(head))]...)
+		}
+		if err := d.dev.Write10(lba, buf); err != nil {
+			return err
+		}
+		lba += uint32(len(buf) / master.SectorSize)
+		done += int64(len(buf))
+		if ok {
+			f.free <- buf[:cap(buf)]
+		}
+		if progress != nil && (time.Since(lastReport) > 200*time.Millisecond || done-lastDone >= total/100 || done == total) {
+			lastReport, lastDone = time.Now(), done
+			progress(writer.Progress{Phase: writer.PhaseWriting, Done: done, Total: total, Started: started, Fifo: f.percent()})
+		}
+	}
+	return nil
+}
+
+// fifo is the write buffer: fixed chunks cycle between free and full.
+type fifo struct {
+	full chan []byte
+	free chan []byte
+	err  error // set before full is closed
+}
+
+func newFifo(slots, size int) *fifo {
+	f := &fifo{full: make(chan []byte, slots), free: make(chan []byte, slots)}
+	for range slots {
+		f.free <- make([]byte, size)
+	}
+	return f
+}
+
+func (f *fifo) percent() int { return len(f.full) * 100 / cap(f.full) }
+
+// ErrSessionLength: the session streamed another number of bytes than
+// its Sectors promise.
+var ErrSessionLength = errors.New("mmc: session length differs from its announced size")
+
+// fill streams the session into chunks; the last one is zero-padded to
+// whole sectors.
+func (f *fifo) fill(ctx context.Context, s writer.Session, want int64) {
+	w := &chunker{f: f, ctx: ctx}
+	n, err := s.WriteTo(w)
+	if err == nil {
+		err = w.flush()
+	}
+	if err == nil && n != want {
+		err = fmt.Errorf("%w: %d bytes, want %d", ErrSessionLength, n, want)
+	}
+	f.err = err
+	close(f.full)
+}
+
+type chunker struct {
+	f   *fifo
+	ctx context.Context
+	cur []byte
+	n   int
+}
+
+func (c *chunker) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		if c.cur == nil {
+			select {
+			case c.cur = <-c.f.free:
+				c.n = 0
+			case <-c.ctx.Done():
+				return written, c.ctx.Err()
+			}
+		}
+		k := copy(c.cur[c.n:], p)
+		c.n += k
+		p = p[k:]
+		written += k
+		if c.n == len(c.cur) {
+			if err := c.send(); err != nil {
+				return written, err
+			}
+		}
+	}
+	return written, nil
+}
+
+func (c *chunker) send() error {
+	select {
+	case c.f.full <- c.cur[:c.n]:
+		c.cur = nil
+		return nil
+	case <-c.ctx.Done():
+		return c.ctx.Err()
+	}
+}
+
+func (c *chunker) flush() error {
+	if c.cur == nil || c.n == 0 {
+		return nil
+	}
+	pad := (master.SectorSize - c.n%master.SectorSize) % master.SectorSize
+	clear(c.cur[c.n : c.n+pad])
+	c.n += pad
+	return c.send()
+}
+
+var _ io.Writer = (*chunker)(nil)
