@@ -422,3 +422,11 @@ func (a *Area) Space() (total, free uint64, err error) {
 	}
 	return total, total - used, nil
 }
+
+// NoteError keeps err as the last error Status reports, for failures of
+// actions around the area (such as ejecting the disc).
+func (a *Area) NoteError(err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.fail(err)
+}

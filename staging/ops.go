@@ -741,3 +741,49 @@ func (h *Handle) Release() error {
 	}
 	return err
 }
+
+// Allocate makes the file at least off+length bytes long, as
+// fallocate(2) with mode 0 does.
+func (h *Handle) Allocate(off, length int64) error {
+	h.a.mu.Lock()
+	defer h.a.mu.Unlock()
+	if err := h.a.copyUp(h.e, -1); err != nil {
+		return err
+	}
+	fi, err := h.e.file.Stat()
+	if err != nil {
+		return err
+	}
+	if end := off + length; end > fi.Size() {
+		return h.e.file.Truncate(end)
+	}
+	return nil
+}
+
+// NewExtentReader reads a file of size bytes held in extents on m; it
+// returns io.EOF at the file's end.
+func NewExtentReader(m io.ReaderAt, ext []master.Extent, size int64) io.ReaderAt {
+	return &extentReader{m: m, ext: ext, size: size}
+}
+
+// CreateUnnamed makes a staged file in no directory, as open(2) with
+// O_TMPFILE does. It is never committed; its data goes on Release.
+func (a *Area) CreateUnnamed(parent uint64, perm iofs.FileMode, uid, gid uint32) (Attr, *Handle, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, err := a.getDir(parent); err != nil {
+		return Attr{}, nil, err
+	}
+	now := time.Now()
+	e := &entry{id: a.nextID, mode: perm & modeBits, uid: uid, gid: gid, mtime: now, atime: now, ctime: now,
+		data: newDataName(), removed: true}
+	a.nextID++
+	f, err := os.OpenFile(a.dataPath(e.data), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return Attr{}, nil, fmt.Errorf("staging: create unnamed file: %w", err)
+	}
+	e.file = f
+	e.opens++
+	a.open[e] = true
+	return a.attr(e), &Handle{a: a, e: e}, nil
+}

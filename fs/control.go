@@ -1,0 +1,312 @@
+//go:build linux || darwin
+
+package fs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/staging"
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// newControl builds the .discstage folder under root.
+func newControl(ctx context.Context, root *node) *gofs.Inode {
+	m := root.m
+	dir := root.NewPersistentInode(ctx, &gofs.Inode{}, gofs.StableAttr{Mode: syscall.S_IFDIR})
+	dir.AddChild("ctl", dir.NewPersistentInode(ctx, &ctlFile{m: m}, gofs.StableAttr{Mode: syscall.S_IFREG}), false)
+	dir.AddChild("status", dir.NewPersistentInode(ctx, &statusFile{m: m}, gofs.StableAttr{Mode: syscall.S_IFREG}), false)
+	dir.AddChild("sessions", dir.NewPersistentInode(ctx, &sessionsDir{m: m, roots: map[int]*master.Node{}}, gofs.StableAttr{Mode: syscall.S_IFDIR}), false)
+	return dir
+}
+
+// ctlFile takes actions written to it.
+type ctlFile struct {
+	gofs.Inode
+	m *mount
+}
+
+var (
+	_ gofs.NodeOpener    = (*ctlFile)(nil)
+	_ gofs.NodeWriter    = (*ctlFile)(nil)
+	_ gofs.NodeGetattrer = (*ctlFile)(nil)
+	_ gofs.NodeSetattrer = (*ctlFile)(nil)
+)
+
+func (c *ctlFile) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	out.Mode = syscall.S_IFREG | 0o200
+	out.Nlink = 1
+	uid, gid := caller(ctx)
+	out.Uid, out.Gid = uid, gid
+	return 0
+}
+
+// Setattr accepts the truncation a shell's ">" asks for.
+func (c *ctlFile) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	return c.Getattr(ctx, f, out)
+}
+
+func (c *ctlFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	if flags&syscall.O_ACCMODE == syscall.O_RDONLY {
+		return nil, 0, syscall.EACCES
+	}
+	return nil, fuse.FOPEN_DIRECT_IO, 0
+}
+
+// Write runs one action per write; it fails with the action's errno.
+func (c *ctlFile) Write(ctx context.Context, f gofs.FileHandle, data []byte, off int64) (uint32, syscall.Errno) {
+	if err := c.m.action(strings.TrimSpace(string(data))); err != nil {
+		return 0, errnoOf(err)
+	}
+	return uint32(len(data)), 0
+}
+
+// action runs a control command.
+func (m *mount) action(cmd string) error {
+	a := m.area
+	opts := m.opts.Commit
+	switch strings.Join(strings.Fields(cmd), " ") {
+	case "commit":
+		return a.StartCommit(opts)
+	case "commit close":
+		opts.Close = true
+		return a.StartCommit(opts)
+	case "discard":
+		if err := a.Discard(); err != nil {
+			return err
+		}
+		m.invalidate()
+		return nil
+	case "eject":
+		if a.Status().Pending {
+			if err := a.StartCommit(opts); err != nil {
+				return err
+			}
+		}
+		go func() {
+			if err := a.Wait(); err != nil {
+				return
+			}
+			if m.opts.Eject != nil {
+				if err := m.opts.Eject(); err != nil {
+					a.NoteError(fmt.Errorf("fs: eject: %w", err))
+				}
+			}
+			m.server.Unmount()
+		}()
+		return nil
+	}
+	return fmt.Errorf("fs: unknown control command %q (want commit, commit close, eject or discard): %w", cmd, staging.ErrInvalid)
+}
+
+// invalidate drops the kernel's cached names under the root after the
+// view changed under it.
+func (m *mount) invalidate() {
+	for name := range m.root.Children() {
+		if name != ControlName {
+			m.root.NotifyEntry(name)
+		}
+	}
+}
+
+// statusFile serves the area's status as JSON.
+type statusFile struct {
+	gofs.Inode
+	m *mount
+}
+
+var (
+	_ gofs.NodeOpener    = (*statusFile)(nil)
+	_ gofs.NodeGetattrer = (*statusFile)(nil)
+)
+
+func (s *statusFile) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	out.Mode = syscall.S_IFREG | 0o444
+	out.Nlink = 1
+	uid, gid := caller(ctx)
+	out.Uid, out.Gid = uid, gid
+	if b, ok := f.(*bytesFile); ok {
+		out.Size = uint64(len(b.data))
+	}
+	return 0
+}
+
+func (s *statusFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	if flags&syscall.O_ACCMODE != syscall.O_RDONLY {
+		return nil, 0, syscall.EACCES
+	}
+	b, err := json.MarshalIndent(s.m.area.Status(), "", "  ")
+	if err != nil {
+		return nil, 0, errnoOf(err)
+	}
+	return &bytesFile{data: append(b, '\n')}, fuse.FOPEN_DIRECT_IO, 0
+}
+
+// bytesFile is an open snapshot of generated content.
+type bytesFile struct{ data []byte }
+
+var _ gofs.FileReader = (*bytesFile)(nil)
+
+func (b *bytesFile) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	if off >= int64(len(b.data)) {
+		return fuse.ReadResultData(nil), 0
+	}
+	n := copy(dest, b.data[off:])
+	return fuse.ReadResultData(dest[:n]), 0
+}
+
+// sessionsDir lists every session of the medium as a read-only folder.
+type sessionsDir struct {
+	gofs.Inode
+	m     *mount
+	mu    sync.Mutex
+	roots map[int]*master.Node
+}
+
+var (
+	_ gofs.NodeLookuper  = (*sessionsDir)(nil)
+	_ gofs.NodeReaddirer = (*sessionsDir)(nil)
+)
+
+func (d *sessionsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	refs, err := d.m.area.Medium().Sessions()
+	if err != nil {
+		return nil, errnoOf(err)
+	}
+	out := make([]fuse.DirEntry, 0, len(refs))
+	for _, r := range refs {
+		out = append(out, fuse.DirEntry{Name: strconv.Itoa(r.Number), Mode: syscall.S_IFDIR})
+	}
+	return gofs.NewListDirStream(out), 0
+}
+
+func (d *sessionsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	num, err := strconv.Atoi(name)
+	if err != nil || num < 1 || strconv.Itoa(num) != name {
+		return nil, syscall.ENOENT
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	root := d.roots[num]
+	if root == nil {
+		refs, err := d.m.area.Medium().Sessions()
+		if err != nil {
+			return nil, errnoOf(err)
+		}
+		if num > len(refs) {
+			return nil, syscall.ENOENT
+		}
+		if root, err = refs[num-1].Open(); err != nil {
+			return nil, errnoOf(err)
+		}
+		d.roots[num] = root
+	}
+	dn := &discNode{m: d.m, n: root}
+	dn.fill(&out.Attr)
+	return d.NewInode(ctx, dn, gofs.StableAttr{Mode: syscall.S_IFDIR}), 0
+}
+
+// discNode is an entry of an old session, served read-only from the
+// medium.
+type discNode struct {
+	gofs.Inode
+	m *mount
+	n *master.Node
+}
+
+var (
+	_ gofs.NodeLookuper   = (*discNode)(nil)
+	_ gofs.NodeReaddirer  = (*discNode)(nil)
+	_ gofs.NodeGetattrer  = (*discNode)(nil)
+	_ gofs.NodeOpener     = (*discNode)(nil)
+	_ gofs.NodeReadlinker = (*discNode)(nil)
+)
+
+func (d *discNode) fill(out *fuse.Attr) {
+	n := d.n
+	out.Mode = unixMode(n.Mode)
+	out.Uid, out.Gid = n.UID, n.GID
+	out.Nlink = 1
+	switch {
+	case n.IsDir():
+		out.Size = 2048
+		out.Nlink = 2
+	case n.IsSymlink():
+		out.Size = uint64(len(n.Target))
+	default:
+		out.Size = uint64(n.Size)
+	}
+	out.Blocks = (out.Size + 511) / 512
+	at, ct := n.AccessTime, n.ChangeTime
+	if at.IsZero() {
+		at = n.ModTime
+	}
+	if ct.IsZero() {
+		ct = n.ModTime
+	}
+	out.SetTimes(&at, &n.ModTime, &ct)
+}
+
+func (d *discNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	d.fill(&out.Attr)
+	return 0
+}
+
+func (d *discNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	c := d.n.Child(name)
+	if c == nil {
+		return nil, syscall.ENOENT
+	}
+	cn := &discNode{m: d.m, n: c}
+	cn.fill(&out.Attr)
+	return d.NewInode(ctx, cn, gofs.StableAttr{Mode: unixMode(c.Mode) & syscall.S_IFMT}), 0
+}
+
+func (d *discNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	kids := append([]*master.Node(nil), d.n.Children...)
+	sort.Slice(kids, func(i, j int) bool { return kids[i].Name < kids[j].Name })
+	out := make([]fuse.DirEntry, len(kids))
+	for i, c := range kids {
+		out[i] = fuse.DirEntry{Name: c.Name, Mode: unixMode(c.Mode)}
+	}
+	return gofs.NewListDirStream(out), 0
+}
+
+func (d *discNode) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
+	if !d.n.IsSymlink() {
+		return nil, syscall.EINVAL
+	}
+	return []byte(d.n.Target), 0
+}
+
+func (d *discNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	if flags&syscall.O_ACCMODE != syscall.O_RDONLY {
+		return nil, 0, syscall.EROFS
+	}
+	if !d.n.IsRegular() {
+		return nil, 0, syscall.EISDIR
+	}
+	return &discFile{r: staging.NewExtentReader(d.m.area.Medium(), d.n.Extents, d.n.Size)}, fuse.FOPEN_KEEP_CACHE, 0
+}
+
+// discFile is an open file of an old session.
+type discFile struct{ r io.ReaderAt }
+
+var _ gofs.FileReader = (*discFile)(nil)
+
+func (f *discFile) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	n, err := f.r.ReadAt(dest, off)
+	if err != nil && err != io.EOF {
+		return nil, errnoOf(err)
+	}
+	return fuse.ReadResultData(dest[:n]), 0
+}

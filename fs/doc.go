@@ -1,0 +1,33 @@
+// Package fs mounts a staging area with FUSE (go-fuse), so the disc's
+// newest session plus the staged changes appear as one read-write
+// folder. It is a thin adapter: every decision is made by package
+// staging, and staging's errors become errno values in one function,
+// errnoOf.
+//
+// # Layout of the mount
+//
+// The root shows the merged view. A control folder, .discstage, sits at
+// the root without being listed (like ZFS's .zfs); it is reachable by
+// path and never mastered:
+//
+//	.discstage/ctl        write "commit", "commit close", "eject" or "discard"
+//	.discstage/status     JSON: state, staged files and bytes, projected and
+//	                      free sectors, commit phase, percent, ETA, last error
+//	.discstage/sessions/N every session of the disc, read-only, N from 1
+//
+// A control action that cannot start fails the write with an errno
+// (ENODATA: nothing staged, ENOSPC: does not fit, EROFS: disc closed,
+// EBUSY: a commit runs) and leaves the reason in status.
+//
+// # Caching
+//
+// Entries and attributes are cached by the kernel for one second. Inode
+// numbers are the staging area's entry IDs, stable across renames,
+// commits and remounts. The status file is served with direct I/O, so
+// every read sees a fresh snapshot.
+//
+// # Platforms
+//
+// The adapter builds on Linux and macOS, where go-fuse runs; elsewhere
+// Mount returns ErrUnsupported.
+package fs

@@ -1,0 +1,163 @@
+//go:build linux
+
+package fs
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/staging"
+	"github.com/discstage/discstage/writer"
+	"github.com/hanwen/go-fuse/v2/posixtest"
+	"golang.org/x/sys/unix"
+)
+
+// needFuse skips without /dev/fuse, or fails under CI.
+func needFuse(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		if oracle.InCI() {
+			t.Fatalf("/dev/fuse is missing (CI=true): %v", err)
+		}
+		t.Skipf("no /dev/fuse: %v", err)
+	}
+}
+
+type fixture struct {
+	img, dir, mnt string
+	target        *writer.Image
+	area          *staging.Area
+	srv           *Server
+}
+
+// mountImage mounts a staging area over the image file img (created
+// blank when missing) and unmounts it at the end of the test.
+func mountImage(t *testing.T, img string) *fixture {
+	t.Helper()
+	needFuse(t)
+	f := &fixture{img: img, dir: t.TempDir(), mnt: t.TempDir()}
+	f.mount(t)
+	t.Cleanup(func() { f.unmount(t) })
+	return f
+}
+
+func (f *fixture) mount(t *testing.T) {
+	t.Helper()
+	var err error
+	if f.target, err = writer.OpenImage(f.img, writer.ImageOptions{Create: true}); err != nil {
+		t.Fatal(err)
+	}
+	if f.area, err = staging.Open(f.dir, staging.TargetMedium(f.target)); err != nil {
+		t.Fatal(err)
+	}
+	_, lookErr := exec.LookPath("fusermount3")
+	opts := Options{DirectMount: lookErr != nil, Commit: staging.CommitOptions{VolumeID: "TEST"}}
+	if f.srv, err = Mount(f.mnt, f.area, opts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) unmount(t *testing.T) {
+	t.Helper()
+	if f.srv == nil {
+		return
+	}
+	for i := 0; ; i++ {
+		err := f.srv.Unmount()
+		if err == nil {
+			break
+		}
+		if i == 50 {
+			t.Errorf("unmount: %v", err)
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	f.srv.Wait()
+	f.srv = nil
+	f.area.Close()
+	f.target.Close()
+}
+
+// skipped lists the posixtest checks a disc cannot pass by nature; each
+// is replaced by a check of the clear errno below.
+var skipped = map[string]string{
+	"Link":             "a disc holds each file once: link(2) fails with EPERM",
+	"LinkUnlinkRename": "needs hard links",
+	"XAttr":            "Rock Ridge holds no extended attributes: ENOTSUP",
+	"XAttrLarge":       "Rock Ridge holds no extended attributes: ENOTSUP",
+}
+
+func TestPosix(t *testing.T) {
+	f := mountImage(t, filepath.Join(t.TempDir(), "img.iso"))
+	for name, fn := range posixtest.All {
+		if skipped[name] != "" {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(f.mnt, name)
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			fn(t, dir)
+		})
+	}
+	t.Run("LinkRefused", func(t *testing.T) {
+		p := filepath.Join(f.mnt, "linksrc")
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Link(p, p+"2"); !errors.Is(err, syscall.EPERM) {
+			t.Errorf("link: %v, want EPERM", err)
+		}
+	})
+	t.Run("XAttrRefused", func(t *testing.T) {
+		p := filepath.Join(f.mnt, "linksrc")
+		if err := unix.Setxattr(p, "user.x", []byte("v"), 0); !errors.Is(err, unix.ENOTSUP) {
+			t.Errorf("setxattr: %v, want ENOTSUP", err)
+		}
+	})
+	t.Run("SpecialFilesRefused", func(t *testing.T) {
+		if err := syscall.Mkfifo(filepath.Join(f.mnt, "fifo"), 0o644); !errors.Is(err, syscall.EPERM) {
+			t.Errorf("mkfifo: %v, want EPERM", err)
+		}
+		if err := syscall.Mknod(filepath.Join(f.mnt, "dev"), syscall.S_IFCHR|0o644, 0x0101); !errors.Is(err, syscall.EPERM) {
+			t.Errorf("mknod: %v, want EPERM", err)
+		}
+	})
+	t.Run("LongNameRefused", func(t *testing.T) {
+		long := make([]byte, 256)
+		for i := range long {
+			long[i] = 'n'
+		}
+		if err := os.WriteFile(filepath.Join(f.mnt, string(long)), nil, 0o644); !errors.Is(err, syscall.ENAMETOOLONG) {
+			t.Errorf("256-byte name: %v, want ENAMETOOLONG", err)
+		}
+		if err := os.WriteFile(filepath.Join(f.mnt, string(long[:255])), nil, 0o644); err != nil {
+			t.Errorf("255-byte name: %v", err)
+		}
+	})
+	t.Run("ControlFolderHidden", func(t *testing.T) {
+		des, err := os.ReadDir(f.mnt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range des {
+			if d.Name() == ControlName {
+				t.Error("readdir lists the control folder")
+			}
+		}
+		if _, err := os.Stat(filepath.Join(f.mnt, ControlName, "status")); err != nil {
+			t.Error(err)
+		}
+		if err := os.Mkdir(filepath.Join(f.mnt, ControlName), 0o755); !errors.Is(err, syscall.EEXIST) {
+			t.Errorf("mkdir of the control folder: %v", err)
+		}
+	})
+}

@@ -1,0 +1,441 @@
+//go:build linux || darwin
+
+package fs
+
+import (
+	"context"
+	"io"
+	"sync"
+	iofs "io/fs"
+	"syscall"
+	"time"
+
+	"github.com/discstage/discstage/staging"
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// mount is what every node of one mount shares.
+type mount struct {
+	area   *staging.Area
+	opts   Options
+	server *fuse.Server
+	ctl    *gofs.Inode // the .discstage folder
+	root   *node
+	locks  locks
+}
+
+func (m *mount) handle(h *staging.Handle) *handle {
+	return &handle{h: h, id: h.ID(), locks: &m.locks}
+}
+
+// node is an entry of the merged view; id is its staging entry ID.
+type node struct {
+	gofs.Inode
+	m  *mount
+	id uint64
+
+	mu   sync.Mutex
+	last staging.Attr // last attributes seen, for fstat after removal
+}
+
+func (n *node) remember(a staging.Attr) staging.Attr {
+	n.mu.Lock()
+	n.last = a
+	n.mu.Unlock()
+	return a
+}
+
+var (
+	_ gofs.NodeOnAdder    = (*node)(nil)
+	_ gofs.NodeLookuper   = (*node)(nil)
+	_ gofs.NodeReaddirer  = (*node)(nil)
+	_ gofs.NodeGetattrer  = (*node)(nil)
+	_ gofs.NodeSetattrer  = (*node)(nil)
+	_ gofs.NodeCreater    = (*node)(nil)
+	_ gofs.NodeOpener     = (*node)(nil)
+	_ gofs.NodeMkdirer    = (*node)(nil)
+	_ gofs.NodeMknoder    = (*node)(nil)
+	_ gofs.NodeLinker     = (*node)(nil)
+	_ gofs.NodeSymlinker  = (*node)(nil)
+	_ gofs.NodeReadlinker = (*node)(nil)
+	_ gofs.NodeUnlinker   = (*node)(nil)
+	_ gofs.NodeRmdirer    = (*node)(nil)
+	_ gofs.NodeRenamer    = (*node)(nil)
+	_ gofs.NodeStatfser   = (*node)(nil)
+	_ gofs.NodeTmpfiler   = (*node)(nil)
+)
+
+// unixMode converts a Go file mode to st_mode bits.
+func unixMode(m iofs.FileMode) uint32 {
+	u := uint32(m.Perm())
+	switch {
+	case m.IsDir():
+		u |= syscall.S_IFDIR
+	case m&iofs.ModeSymlink != 0:
+		u |= syscall.S_IFLNK
+	default:
+		u |= syscall.S_IFREG
+	}
+	if m&iofs.ModeSetuid != 0 {
+		u |= syscall.S_ISUID
+	}
+	if m&iofs.ModeSetgid != 0 {
+		u |= syscall.S_ISGID
+	}
+	if m&iofs.ModeSticky != 0 {
+		u |= syscall.S_ISVTX
+	}
+	return u
+}
+
+// goMode converts st_mode permission bits to a Go file mode.
+func goMode(u uint32) iofs.FileMode {
+	m := iofs.FileMode(u & 0o777)
+	if u&syscall.S_ISUID != 0 {
+		m |= iofs.ModeSetuid
+	}
+	if u&syscall.S_ISGID != 0 {
+		m |= iofs.ModeSetgid
+	}
+	if u&syscall.S_ISVTX != 0 {
+		m |= iofs.ModeSticky
+	}
+	return m
+}
+
+func fillAttr(a staging.Attr, out *fuse.Attr) {
+	out.Ino = a.ID
+	out.Mode = unixMode(a.Mode)
+	out.Size = uint64(a.Size)
+	out.Blocks = (out.Size + 511) / 512
+	out.Blksize = 1 << 16
+	out.Nlink = a.Nlink
+	out.Uid, out.Gid = a.UID, a.GID
+	out.SetTimes(&a.Atime, &a.Mtime, &a.Ctime)
+}
+
+func (n *node) newChild(ctx context.Context, a staging.Attr, out *fuse.EntryOut) *gofs.Inode {
+	fillAttr(a, &out.Attr)
+	child := &node{m: n.m, id: a.ID, last: a}
+	return n.NewInode(ctx, child, gofs.StableAttr{Mode: unixMode(a.Mode) & syscall.S_IFMT, Ino: a.ID})
+}
+
+func caller(ctx context.Context) (uid, gid uint32) {
+	if c, ok := fuse.FromContext(ctx); ok {
+		return c.Uid, c.Gid
+	}
+	return uint32(syscall.Getuid()), uint32(syscall.Getgid())
+}
+
+// reserved reports whether name in this directory is the control folder.
+func (n *node) reserved(name string) bool { return n.id == staging.RootID && name == ControlName }
+
+// OnAdd creates the control folder under the root.
+func (n *node) OnAdd(ctx context.Context) {
+	if n.id != staging.RootID || n.m.ctl != nil {
+		return
+	}
+	n.m.ctl = newControl(ctx, n)
+}
+
+// Lookup finds a child; the root also answers for the control folder.
+func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if n.reserved(name) {
+		out.Attr.Mode = syscall.S_IFDIR | 0o555
+		out.Attr.Nlink = 2
+		out.Attr.Ino = n.m.ctl.StableAttr().Ino
+		return n.m.ctl, 0
+	}
+	a, err := n.m.area.Lookup(n.id, name)
+	if err != nil {
+		return nil, errnoOf(err)
+	}
+	return n.newChild(ctx, a, out), 0
+}
+
+// Readdir lists the merged directory; the control folder is not listed.
+func (n *node) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	des, err := n.m.area.ReadDir(n.id)
+	if err != nil {
+		return nil, errnoOf(err)
+	}
+	out := make([]fuse.DirEntry, len(des))
+	for i, d := range des {
+		out[i] = fuse.DirEntry{Name: d.Name, Ino: d.ID, Mode: unixMode(d.Mode)}
+	}
+	return gofs.NewListDirStream(out), 0
+}
+
+// Getattr returns the attributes, through the open file when there is
+// one (an unlinked open file still answers).
+func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	if h, ok := f.(*handle); ok {
+		fillAttr(h.h.Attr(), &out.Attr)
+		return 0
+	}
+	a, err := n.m.area.Getattr(n.id)
+	if err != nil {
+		n.mu.Lock()
+		last := n.last
+		n.mu.Unlock()
+		if errnoOf(err) != syscall.ENOENT || last.ID == 0 {
+			return errnoOf(err)
+		}
+		// Removed while open (or renamed over): the kernel may still
+		// ask; answer with what it last saw, unlinked.
+		last.Nlink = 0
+		a = last
+	}
+	fillAttr(n.remember(a), &out.Attr)
+	return 0
+}
+
+// Setattr changes mode, owner, size and times.
+func (n *node) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	var s staging.SetAttr
+	if m, ok := in.GetMode(); ok {
+		gm := goMode(m)
+		s.Mode = &gm
+	}
+	if u, ok := in.GetUID(); ok {
+		s.UID = &u
+	}
+	if g, ok := in.GetGID(); ok {
+		s.GID = &g
+	}
+	if sz, ok := in.GetSize(); ok {
+		v := int64(sz)
+		s.Size = &v
+	}
+	if t, ok := in.GetATime(); ok {
+		s.Atime = &t
+	}
+	if t, ok := in.GetMTime(); ok {
+		s.Mtime = &t
+	}
+	if h, ok := f.(*handle); ok && s.Size != nil {
+		if err := h.h.Truncate(*s.Size); err != nil {
+			return errnoOf(err)
+		}
+		s.Size = nil
+	}
+	a, err := n.m.area.Setattr(n.id, s)
+	if err != nil {
+		if h, ok := f.(*handle); ok && errnoOf(err) == syscall.ENOENT {
+			fillAttr(h.h.Attr(), &out.Attr)
+			return 0
+		}
+		return errnoOf(err)
+	}
+	fillAttr(a, &out.Attr)
+	return 0
+}
+
+// Create makes a staged file and opens it.
+func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+	if n.reserved(name) {
+		return nil, nil, 0, syscall.EEXIST
+	}
+	uid, gid := caller(ctx)
+	a, h, err := n.m.area.Create(n.id, name, goMode(mode), uid, gid)
+	if err != nil {
+		return nil, nil, 0, errnoOf(err)
+	}
+	return n.newChild(ctx, a, out), n.m.handle(h), 0, 0
+}
+
+// Tmpfile creates an unnamed file (O_TMPFILE).
+func (n *node) Tmpfile(ctx context.Context, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+	uid, gid := caller(ctx)
+	a, h, err := n.m.area.CreateUnnamed(n.id, goMode(mode), uid, gid)
+	if err != nil {
+		return nil, nil, 0, errnoOf(err)
+	}
+	fillAttr(a, &out.Attr)
+	child := &node{m: n.m, id: a.ID, last: a}
+	return n.NewInode(ctx, child, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: a.ID}), n.m.handle(h), 0, 0
+}
+
+// Open opens a file; a disc file is copied only when first written.
+func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	h, err := n.m.area.OpenFile(n.id)
+	if err != nil {
+		return nil, 0, errnoOf(err)
+	}
+	if flags&syscall.O_TRUNC != 0 && flags&syscall.O_ACCMODE != syscall.O_RDONLY {
+		if err := h.Truncate(0); err != nil {
+			h.Release()
+			return nil, 0, errnoOf(err)
+		}
+	}
+	return n.m.handle(h), 0, 0
+}
+
+// Mkdir creates a directory.
+func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if n.reserved(name) {
+		return nil, syscall.EEXIST
+	}
+	uid, gid := caller(ctx)
+	a, err := n.m.area.Mkdir(n.id, name, goMode(mode), uid, gid)
+	if err != nil {
+		return nil, errnoOf(err)
+	}
+	return n.newChild(ctx, a, out), 0
+}
+
+// Mknod refuses device nodes, fifos and sockets (EPERM).
+func (n *node) Mknod(ctx context.Context, name string, mode uint32, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, errnoOf(n.m.area.Mknod(n.id, name))
+}
+
+// Link refuses hard links (EPERM): a disc holds each file once.
+func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	var id uint64
+	if t, ok := target.(*node); ok {
+		id = t.id
+	}
+	return nil, errnoOf(n.m.area.Link(id, n.id, name))
+}
+
+// Symlink creates a symbolic link.
+func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if n.reserved(name) {
+		return nil, syscall.EEXIST
+	}
+	uid, gid := caller(ctx)
+	a, err := n.m.area.Symlink(n.id, name, target, uid, gid)
+	if err != nil {
+		return nil, errnoOf(err)
+	}
+	return n.newChild(ctx, a, out), 0
+}
+
+// Readlink returns a link's target.
+func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
+	t, err := n.m.area.Readlink(n.id)
+	if err != nil {
+		return nil, errnoOf(err)
+	}
+	return []byte(t), 0
+}
+
+// Unlink removes a file or link.
+func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
+	if n.reserved(name) {
+		return syscall.EPERM
+	}
+	return errnoOf(n.m.area.Unlink(n.id, name))
+}
+
+// Rmdir removes an empty directory.
+func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
+	if n.reserved(name) {
+		return syscall.EPERM
+	}
+	return errnoOf(n.m.area.Rmdir(n.id, name))
+}
+
+// Rename moves an entry; disc files and directories move without copying.
+func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	np, ok := newParent.(*node)
+	if !ok || n.reserved(name) || np.reserved(newName) {
+		return syscall.EPERM
+	}
+	return errnoOf(n.m.area.Rename(n.id, name, np.id, newName, flags))
+}
+
+// Statfs reports the medium's size and what the pending session leaves.
+func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	total, free, err := n.m.area.Space()
+	if err != nil {
+		return errnoOf(err)
+	}
+	out.Bsize, out.Frsize = 2048, 2048
+	out.Blocks, out.Bfree, out.Bavail = total, free, free
+	out.Files, out.Ffree = 1<<32, 1<<31
+	out.NameLen = staging.MaxName
+	return 0
+}
+
+// handle is an open file of the merged view.
+type handle struct {
+	h     *staging.Handle
+	id    uint64
+	locks *locks
+}
+
+var (
+	_ gofs.FileReader    = (*handle)(nil)
+	_ gofs.FileWriter    = (*handle)(nil)
+	_ gofs.FileFsyncer   = (*handle)(nil)
+	_ gofs.FileReleaser  = (*handle)(nil)
+	_ gofs.FileGetattrer = (*handle)(nil)
+	_ gofs.FileAllocater = (*handle)(nil)
+	_ gofs.FileLseeker   = (*handle)(nil)
+	_ gofs.FileFlusher   = (*handle)(nil)
+)
+
+func (f *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	n, err := f.h.ReadAt(dest, off)
+	if err != nil && err != io.EOF {
+		return nil, errnoOf(err)
+	}
+	return fuse.ReadResultData(dest[:n]), 0
+}
+
+func (f *handle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
+	n, err := f.h.WriteAt(data, off)
+	if err != nil {
+		return uint32(n), errnoOf(err)
+	}
+	return uint32(n), 0
+}
+
+func (f *handle) Fsync(ctx context.Context, flags uint32) syscall.Errno { return errnoOf(f.h.Sync()) }
+
+func (f *handle) Flush(ctx context.Context) syscall.Errno { return 0 }
+
+func (f *handle) Release(ctx context.Context) syscall.Errno {
+	f.locks.drop(f.id, f)
+	return errnoOf(f.h.Release())
+}
+
+func (f *handle) Getattr(ctx context.Context, out *fuse.AttrOut) syscall.Errno {
+	fillAttr(f.h.Attr(), &out.Attr)
+	return 0
+}
+
+func (f *handle) Allocate(ctx context.Context, off uint64, size uint64, mode uint32) syscall.Errno {
+	const keepSize = 1 // FALLOC_FL_KEEP_SIZE
+	switch mode {
+	case 0:
+		return errnoOf(f.h.Allocate(int64(off), int64(size)))
+	case keepSize:
+		return 0
+	}
+	return syscall.EOPNOTSUPP
+}
+
+// Lseek answers SEEK_DATA and SEEK_HOLE: files have no holes.
+func (f *handle) Lseek(ctx context.Context, off uint64, whence uint32) (uint64, syscall.Errno) {
+	size := uint64(f.h.Attr().Size)
+	const seekData, seekHole = 3, 4
+	switch whence {
+	case seekData:
+		if off >= size {
+			return 0, syscall.ENXIO
+		}
+		return off, 0
+	case seekHole:
+		if off > size {
+			return 0, syscall.ENXIO
+		}
+		return size, 0
+	}
+	return 0, syscall.EINVAL
+}
+
+// timeout is how long the kernel caches entries and attributes.
+var timeout = time.Second

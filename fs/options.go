@@ -1,0 +1,29 @@
+package fs
+
+import (
+	"errors"
+
+	"github.com/discstage/discstage/staging"
+)
+
+// ControlName is the name of the control folder at the mount's root.
+const ControlName = ".discstage"
+
+// ErrUnsupported: this operating system has no FUSE adapter.
+var ErrUnsupported = errors.New("fs: mounting is not supported on this operating system")
+
+// Options tune a mount.
+type Options struct {
+	// AllowOther lets other users see the mount.
+	AllowOther bool
+	// DirectMount mounts with mount(2) instead of fusermount (needs root).
+	DirectMount bool
+	// Debug logs every FUSE request.
+	Debug bool
+	// Commit holds the options of commits started through ctl (volume ID).
+	Commit staging.CommitOptions
+	// Eject, if set, is called after an "eject" action's commit, before
+	// the mount goes away: it opens the drive's tray. Image targets
+	// leave it nil.
+	Eject func() error
+}
