@@ -5,8 +5,8 @@ package fs
 import (
 	"context"
 	"io"
-	"sync"
 	iofs "io/fs"
+	"sync"
 	"syscall"
 	"time"
 
