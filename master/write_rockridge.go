@@ -19,11 +19,13 @@ const (
 	wRecordFixed = 33  // directory record without identifier
 )
 
-// RRIP 1.12 extension reference texts, as registered for "RRIP_1991A".
+// RRIP 1.12 extension reference: the identifier, descriptor and source
+// texts IEEE P1282 registers. (RRIP 1.09/1.10 used "RRIP_1991A" with a
+// 36-byte PX; readers such as go-diskfs tie the 44-byte PX to this one.)
 const (
-	wRRIPID     = "RRIP_1991A"
-	wRRIPDesc   = "THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS"
-	wRRIPSource = "PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.  SEE PUBLISHER IDENTIFIER IN PRIMARY VOLUME DESCRIPTOR FOR CONTACT INFORMATION."
+	wRRIPID     = "IEEE_P1282"
+	wRRIPDesc   = "THE IEEE P1282 PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS."
+	wRRIPSource = "PLEASE CONTACT THE IEEE STANDARDS DEPARTMENT, PISCATAWAY, NJ, USA FOR THE P1282 SPECIFICATION."
 )
 
 // wSUEntry is one System Use entry. An entry with ref set (CL, PL) gets
@@ -283,6 +285,12 @@ func wSL(target string) []wSUEntry {
 			}
 		}
 	}
+	// Fill each SL entry to the brim, splitting a text component across
+	// entries (component CONTINUE flag) rather than ending an entry
+	// between two components: Linux inserts a '/' at such a boundary and
+	// libarchive does not, while a split component reads the same in
+	// both.
+	const room = wSUEntryMax - 5
 	var out []wSUEntry
 	var cur []byte
 	flush := func(last bool) {
@@ -292,14 +300,40 @@ func wSL(target string) []wSUEntry {
 		}
 		copy(b[5:], cur)
 		out = append(out, wSUEntry{b: b})
-		cur = cur[:0:0]
+		cur = nil
 	}
-	for _, c := range comps {
-		if 5+len(cur)+2+len(c.text) > wSUEntryMax {
-			flush(false)
+	for i := 0; i < len(comps); {
+		c := comps[i]
+		free := room - len(cur)
+		fits := 2+len(c.text) <= free
+		if fits && i+1 < len(comps) && c.text != "" && len(c.text) >= 2 {
+			// Would the next component be unable to start here?
+			after := free - 2 - len(c.text)
+			need := 3
+			if comps[i+1].text == "" {
+				need = 2
+			}
+			if after < need {
+				fits = false
+				free = 2 + len(c.text) - 1 + 0
+				if f := room - len(cur); f < free {
+					free = f
+				}
+			}
 		}
-		cur = append(cur, c.flags, byte(len(c.text)))
-		cur = append(cur, c.text...)
+		if fits {
+			cur = append(cur, c.flags, byte(len(c.text)))
+			cur = append(cur, c.text...)
+			i++
+			continue
+		}
+		if c.text != "" && free >= 3 {
+			k := min(len(c.text)-1, free-2)
+			cur = append(cur, c.flags|0x01, byte(k))
+			cur = append(cur, c.text[:k]...)
+			comps[i].text = c.text[k:]
+		}
+		flush(false)
 	}
 	flush(true)
 	return out

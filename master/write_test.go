@@ -1,0 +1,751 @@
+package master_test
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/discstage/discstage/internal/localtree"
+	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/internal/testtree"
+	"github.com/discstage/discstage/master"
+)
+
+// wFixedTime is the session time of the tests, for reproducible images.
+var wFixedTime = time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+
+// sparseWriter writes a stream into a file at a byte offset, seeking over
+// all-zero sectors so that the file stays sparse.
+type sparseWriter struct {
+	f    *os.File
+	off  int64
+	pend []byte
+}
+
+var zeroSector = make([]byte, master.SectorSize)
+
+func (s *sparseWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		k := min(len(p), master.SectorSize-len(s.pend))
+		s.pend = append(s.pend, p[:k]...)
+		p = p[k:]
+		if len(s.pend) == master.SectorSize {
+			if err := s.flush(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return n, nil
+}
+
+func (s *sparseWriter) flush() error {
+	if !bytes.Equal(s.pend, zeroSector[:len(s.pend)]) {
+		if _, err := s.f.WriteAt(s.pend, s.off); err != nil {
+			return err
+		}
+	}
+	s.off += int64(len(s.pend))
+	s.pend = s.pend[:0]
+	return nil
+}
+
+// finish extends the file to the end of what was written.
+func (s *sparseWriter) finish() error {
+	if err := s.flush(); err != nil {
+		return err
+	}
+	st, err := s.f.Stat()
+	if err != nil {
+		return err
+	}
+	if st.Size() < s.off {
+		return s.f.Truncate(s.off)
+	}
+	return nil
+}
+
+// writeSession lays root out and writes it into img at the session's
+// byte offset (StartLBA*2048), sparse. It checks the byte count against
+// Sectors.
+func writeSession(t testing.TB, img string, root *master.Node, opts master.Options) *master.Image {
+	t.Helper()
+	im, err := master.Layout(root, opts)
+	if err != nil {
+		t.Fatalf("Layout: %v", err)
+	}
+	f, err := os.OpenFile(img, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sw := &sparseWriter{f: f, off: int64(opts.StartLBA) * master.SectorSize}
+	n, err := im.WriteTo(sw)
+	if err != nil {
+		t.Fatalf("WriteTo: %v", err)
+	}
+	if err := sw.finish(); err != nil {
+		t.Fatal(err)
+	}
+	if n != int64(im.Sectors())*master.SectorSize {
+		t.Fatalf("WriteTo wrote %d bytes, Sectors() says %d sectors", n, im.Sectors())
+	}
+	return im
+}
+
+// fullOpts are the options of most tests: Joliet and Rock Ridge, fixed time.
+func fullOpts() master.Options {
+	return master.Options{VolumeID: "TEST", Joliet: true, RockRidge: true, Time: wFixedTime}
+}
+
+// buildTestDir creates the tree most oracle tests master: files of
+// several sizes and modes, Unicode and 255-byte names, names that
+// collide after mangling, names Joliet must change, symbolic links of
+// every kind, and a directory chain 12 levels deep. It returns the
+// directory.
+func buildTestDir(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "src")
+	file := func(rel string, content []byte, mode fs.FileMode) {
+		p := testtree.File(t, dir, rel, content)
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file("a.txt", testtree.Random(5000), 0o644)
+	file("empty", nil, 0o644)
+	file("big.bin", testtree.Random(1<<20+123), 0o644)
+	file("secret", []byte("s"), 0o600)
+	file("run.sh", []byte("#!/bin/sh\n"), 0o755)
+	file("Ünïcødé 😀 name.txt", []byte("unicode"), 0o644)
+	file("日本語のファイル.txt", []byte("cjk"), 0o644)
+	file(strings.Repeat("n", 251)+".txt", []byte("long"), 0o644)
+	for _, n := range []string{"a-b.txt", "a_b.txt", "A_B.txt", "a b.txt", "a+b.txt", "a.b.txt"} {
+		file("collide/"+n, []byte(n), 0o644)
+	}
+	for i := 0; i < 5; i++ {
+		file(fmt.Sprintf("collide/%s%d.extension", strings.Repeat("same-prefix-", 4), i), []byte{byte(i)}, 0o644)
+	}
+	file("joliet/what?.txt", []byte("q"), 0o644)
+	file("joliet/colon:name", []byte("c"), 0o644)
+	file("joliet/"+strings.Repeat("p", 70)+"1.txt", []byte("p1"), 0o644)
+	file("joliet/"+strings.Repeat("p", 70)+"2.txt", []byte("p2"), 0o644)
+	file("joliet/"+strings.Repeat("q", 80), []byte("q80"), 0o644)
+	testtree.Symlink(t, dir, "rel", "a.txt")
+	testtree.Symlink(t, dir, "abs", "/etc/hostname")
+	testtree.Symlink(t, dir, "dangling", "no/such/file")
+	testtree.Symlink(t, dir, "dots", "../x/./y/..")
+	testtree.Symlink(t, dir, "longlink", strings.Repeat("segment/", 75)+strings.Repeat("z", 300))
+	deep := "d1"
+	for i := 2; i <= 12; i++ {
+		deep += "/d" + strconv.Itoa(i)
+	}
+	file(deep+"/f.txt", []byte("deep"), 0o644)
+	file("private/x", []byte("x"), 0o644)
+	if err := os.Chmod(filepath.Join(dir, "private"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// Fixed times, with access times that differ from modification times.
+	mt := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.Type()&fs.ModeSymlink != 0 {
+			return err
+		}
+		return os.Chtimes(p, mt.Add(time.Hour), mt)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// fileSums maps the path of every regular file below dir to the md5 of
+// its contents, and of every link to its target, skipping the relocation
+// directory.
+func fileSums(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if rel == "." {
+			return nil
+		}
+		if rel == "rr_moved" {
+			return filepath.SkipDir
+		}
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			m[rel] = "-> " + target
+		case d.Type().IsRegular():
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			m[rel] = fmt.Sprintf("%x", md5.Sum(b))
+		case d.IsDir():
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			m[rel] = "dir " + fi.Mode().Perm().String()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// diffSums reports the differences between two fileSums maps.
+func diffSums(want, got map[string]string) string {
+	var d []string
+	for k, v := range want {
+		if got[k] != v {
+			d = append(d, fmt.Sprintf("%q: want %q, got %q", k, v, got[k]))
+		}
+	}
+	for k, v := range got {
+		if _, ok := want[k]; !ok {
+			d = append(d, fmt.Sprintf("%q: unexpected %q", k, v))
+		}
+	}
+	sort.Strings(d)
+	return strings.Join(d, "\n")
+}
+
+// xorrisoCompareTop compares each top-level entry of dir with the image
+// by xorriso -compare_r (names, sizes, contents, modes, owners, times,
+// link targets). The relocation directory, which exists only in the
+// image, is left out.
+func xorrisoCompareTop(t testing.TB, img string, lba uint32, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-load", "sbsector", strconv.FormatUint(uint64(lba), 10), "-indev", img}
+	for _, e := range ents {
+		args = append(args, "-compare_r", filepath.Join(dir, e.Name()), "/"+e.Name())
+	}
+	out, errOut, err := oracle.Try("xorriso", args...)
+	all := out + errOut
+	if err != nil || strings.Contains(all, "Differences detected") || strings.Contains(all, "FAILURE") || strings.Contains(all, "SORRY") {
+		t.Errorf("xorriso -compare_r finds differences (%v):\n%s", err, all)
+	}
+}
+
+func TestWriteOracles(t *testing.T) {
+	oracle.Need(t, "xorriso", "isoinfo", "bsdtar", "7z")
+	dir := buildTestDir(t)
+	root, err := localtree.Build(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(t.TempDir(), "img.iso")
+	im := writeSession(t, img, root, fullOpts())
+	want := fileSums(t, dir)
+
+	t.Run("xorriso compare", func(t *testing.T) {
+		xorrisoCompareTop(t, img, 0, dir)
+	})
+	t.Run("xorriso extract", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "x")
+		oracle.Run(t, "xorriso", "-indev", img, "-osirrox", "on", "-extract", "/", out)
+		if d := diffSums(want, fileSums(t, out)); d != "" {
+			t.Errorf("xorriso extraction differs:\n%s", d)
+		}
+	})
+	t.Run("isoinfo -R", func(t *testing.T) {
+		// isoinfo does not follow relocation (as with genisoimage's
+		// images): compare the levels it shows in place.
+		got := testtree.IsoinfoManifest(t, img, 0).Shallow(8)
+		exp := testtree.DirManifest(t, dir).Shallow(8)
+		if d := exp.Diff(got); d != "" {
+			t.Errorf("isoinfo -R -l differs:\n%s", d)
+		}
+		ls := oracle.Run(t, "isoinfo", "-R", "-l", "-i", img)
+		for _, w := range []string{"-rw-------", "-rwxr-xr-x", "drwx------", "rel -> a.txt", "abs -> /etc/hostname", "dots -> ../x/./y/.."} {
+			if !strings.Contains(ls, w) {
+				t.Errorf("isoinfo -R -l lacks %q", w)
+			}
+		}
+		for _, f := range []string{"a.txt", "big.bin", "Ünïcødé 😀 name.txt"} {
+			b := oracle.Run(t, "isoinfo", "-R", "-i", img, "-x", "/"+f)
+			if got := fmt.Sprintf("%x", md5.Sum([]byte(b))); got != want[f] {
+				t.Errorf("isoinfo -R -x /%s: md5 %s, want %s", f, got, want[f])
+			}
+		}
+	})
+	t.Run("isoinfo -J", func(t *testing.T) {
+		out := oracle.Run(t, "isoinfo", "-J", "-f", "-i", img)
+		names := map[string]bool{}
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			names[strings.TrimSuffix(l, ";1")] = true
+		}
+		// isoinfo prints Joliet names in an 8-bit character set: check
+		// the ASCII ones here, 7z checks the others.
+		for _, n := range []string{"/a.txt", "/joliet/what_.txt", "/joliet/colon_name",
+			"/joliet/" + strings.Repeat("p", 58) + "_1.txt", "/joliet/" + strings.Repeat("p", 60) + ".txt", "/joliet/" + strings.Repeat("q", 64),
+			"/d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/f.txt", "/collide/a+b.txt"} {
+			if !names[n] {
+				t.Errorf("isoinfo -J lacks %q", n)
+			}
+		}
+		for n := range names {
+			if strings.HasSuffix(n, "/rel") || strings.Contains(n, "rr_moved") {
+				t.Errorf("isoinfo -J shows %q, which Joliet must not hold", n)
+			}
+		}
+	})
+	t.Run("bsdtar", func(t *testing.T) {
+		out := t.TempDir()
+		oracle.Run(t, "bsdtar", "-xf", img, "-C", out)
+		if d := diffSums(want, fileSums(t, out)); d != "" {
+			t.Errorf("bsdtar extraction differs:\n%s", d)
+		}
+		ls := oracle.Run(t, "bsdtar", "-tvf", img)
+		if !strings.Contains(ls, "dangling -> no/such/file") {
+			t.Errorf("bsdtar -tv lacks the dangling link:\n%s", ls)
+		}
+	})
+	t.Run("7z", func(t *testing.T) {
+		out := t.TempDir()
+		oracle.Run(t, "7z", "x", "-y", "-o"+out, img)
+		got := fileSums(t, out)
+		for _, f := range []string{"a.txt", "big.bin", "日本語のファイル.txt", "collide/a b.txt", "d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/f.txt"} {
+			if got[f] != want[f] {
+				t.Errorf("7z x: %q has %q, want %q", f, got[f], want[f])
+			}
+		}
+		if _, ok := got["joliet/what_.txt"]; !ok {
+			t.Errorf("7z x lacks the Joliet name joliet/what_.txt")
+		}
+	})
+	t.Run("go-diskfs", func(t *testing.T) {
+		// go-diskfs neither follows relocation (it shows the placeholder
+		// as an empty file) nor joins NM or SL entries that continue in
+		// a second entry: leave those out, the other readers check them.
+		got := testtree.DiskfsManifest(t, img, 0).Shallow(8)
+		exp := testtree.DirManifest(t, dir).Shallow(8)
+		for _, m := range []testtree.Manifest{got, exp} {
+			for k := range m {
+				if strings.Contains(k, strings.Repeat("n", 50)) || strings.HasSuffix(k, "/longlink") || strings.HasSuffix(k, "/d7/d8") {
+					delete(m, k)
+				}
+			}
+		}
+		if d := exp.Diff(got); d != "" {
+			t.Errorf("go-diskfs differs:\n%s", d)
+		}
+	})
+	t.Run("warnings", func(t *testing.T) {
+		ws := map[string]master.Warning{}
+		for _, w := range im.Warnings() {
+			ws[w.Path] = w
+		}
+		for p, name := range map[string]string{
+			"/joliet/what?.txt":                            "what_.txt",
+			"/joliet/colon:name":                           "colon_name",
+			"/Ünïcødé 😀 name.txt":                          "Ünïcødé _ name.txt",
+			"/joliet/" + strings.Repeat("p", 70) + "1.txt": strings.Repeat("p", 60) + ".txt",
+			"/joliet/" + strings.Repeat("p", 70) + "2.txt": strings.Repeat("p", 58) + "_1.txt",
+			"/joliet/" + strings.Repeat("q", 80):           strings.Repeat("q", 64),
+		} {
+			w, ok := ws[p]
+			if !ok || w.Name != name || w.Hierarchy != "Joliet" || w.Reason == "" {
+				t.Errorf("warning for %q: got %+v, want Joliet name %q", p, w, name)
+			}
+		}
+		if len(ws) != len(im.Warnings()) {
+			t.Errorf("a path is warned about twice: %v", im.Warnings())
+		}
+	})
+}
+
+func TestWriteEmptyTree(t *testing.T) {
+	oracle.Need(t, "xorriso", "isoinfo", "bsdtar", "7z")
+	img := filepath.Join(t.TempDir(), "empty.iso")
+	root := &master.Node{Mode: fs.ModeDir | 0o755}
+	im := writeSession(t, img, root, fullOpts())
+	if im.DataSectors() != 0 {
+		t.Errorf("DataSectors = %d, want 0", im.DataSectors())
+	}
+	out := oracle.Run(t, "xorriso", "-indev", img, "-find", "/")
+	if strings.TrimSpace(out) != "'/'" {
+		t.Errorf("xorriso -find /: %q", out)
+	}
+	if out := oracle.Run(t, "isoinfo", "-R", "-f", "-i", img); strings.TrimSpace(out) != "" {
+		t.Errorf("isoinfo -f: %q", out)
+	}
+	d := oracle.Run(t, "isoinfo", "-d", "-i", img)
+	for _, w := range []string{"Volume id: TEST", fmt.Sprintf("Volume size is: %d", im.Sectors()), "Joliet", "Rock Ridge"} {
+		if !strings.Contains(d, w) {
+			t.Errorf("isoinfo -d lacks %q:\n%s", w, d)
+		}
+	}
+	if out := oracle.Run(t, "bsdtar", "-tf", img); strings.Trim(out, "./\n") != "" {
+		t.Errorf("bsdtar -tf: %q", out)
+	}
+	oracle.Run(t, "7z", "l", img)
+	if m := testtree.DiskfsManifest(t, img, 0); len(m) != 0 {
+		t.Errorf("go-diskfs: %v", m)
+	}
+}
+
+func TestWriteManyFiles(t *testing.T) {
+	oracle.Need(t, "xorriso", "isoinfo")
+	const n = 10000
+	root := &master.Node{Mode: fs.ModeDir | 0o755}
+	content := bytes.NewReader([]byte("0123456789"))
+	for i := 0; i < n; i++ {
+		// All names share a 40-character prefix, so every ISO name
+		// collides after truncation and needs a numeric suffix.
+		name := fmt.Sprintf("%s-%05d.data", strings.Repeat("collision", 5), i)
+		size := int64(i % 11)
+		root.Children = append(root.Children, &master.Node{Name: name, Mode: 0o644, Size: size,
+			Source: master.ReaderAtSource{R: content, Size: size}})
+	}
+	start := time.Now()
+	im, err := master.Layout(root, fullOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Layout of %d files took %v", n, d)
+	}
+	img := filepath.Join(t.TempDir(), "many.iso")
+	writeSession(t, img, root, fullOpts())
+	if want := uint32(n - (n+10)/11); im.DataSectors() != want {
+		t.Errorf("DataSectors = %d, want %d", im.DataSectors(), want)
+	}
+	rr := strings.Split(strings.TrimSpace(oracle.Run(t, "isoinfo", "-R", "-f", "-i", img)), "\n")
+	iso := strings.Split(strings.TrimSpace(oracle.Run(t, "isoinfo", "-f", "-i", img)), "\n")
+	if len(rr) != n || len(iso) != n {
+		t.Fatalf("isoinfo lists %d Rock Ridge and %d ISO names, want %d", len(rr), len(iso), n)
+	}
+	uniq := map[string]bool{}
+	for _, s := range iso {
+		if len(s) > 1+30+1+2 {
+			t.Errorf("ISO name %q too long", s)
+		}
+		uniq[s] = true
+	}
+	if len(uniq) != n {
+		t.Errorf("%d unique ISO names, want %d", len(uniq), n)
+	}
+	out := oracle.Run(t, "xorriso", "-indev", img, "-find", "/", "-type", "f", "-name", "*-09998.data", "-exec", "lsdl")
+	if !strings.Contains(out, " 10 ") {
+		t.Errorf("xorriso: file 9998 should have 10 bytes:\n%s", out)
+	}
+	b := oracle.Run(t, "isoinfo", "-R", "-i", img, "-x", "/"+strings.Repeat("collision", 5)+"-00007.data")
+	if b != "0123456" {
+		t.Errorf("isoinfo -x of file 7: %q", b)
+	}
+}
+
+func TestWriteMultiExtent(t *testing.T) {
+	oracle.Need(t, "xorriso", "isoinfo")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(src, "huge.bin")
+	const size = 4<<30 + 512<<20 + 77 // 4.5 GiB and a bit, not sector-aligned
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(size); err != nil {
+		t.Fatal(err)
+	}
+	// Marks at the start, across the first extent boundary and at the end.
+	for _, off := range []int64{0, 0xFFFFF800 - 3, size - 5} {
+		if _, err := f.WriteAt([]byte("MARK!"), off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	testtree.File(t, src, "small.txt", []byte("small"))
+	root, err := localtree.Build(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(dir, "img.iso")
+	im := writeSession(t, img, root, fullOpts())
+	if want := uint32((size+2047)/2048 + 1); im.DataSectors() != want {
+		t.Errorf("DataSectors = %d, want %d", im.DataSectors(), want)
+	}
+	if st, err := os.Stat(img); err != nil || st.Size() != int64(im.Sectors())*2048 {
+		t.Fatalf("image size: %v, %v", st, err)
+	}
+	xorrisoCompareTop(t, img, 0, src)
+	ls := oracle.Run(t, "isoinfo", "-l", "-i", img)
+	if c := strings.Count(ls, "HUGE.BIN;1"); c != 2 {
+		t.Errorf("isoinfo -l shows %d records of HUGE.BIN;1, want 2 extents:\n%s", c, ls)
+	}
+	rr := oracle.Run(t, "xorriso", "-indev", img, "-find", "/huge.bin", "-exec", "lsdl")
+	if !strings.Contains(rr, strconv.Itoa(size)) {
+		t.Errorf("xorriso does not see the whole size %d:\n%s", size, rr)
+	}
+}
+
+// isoinfoLBAs returns the first LBA of each file in the root of the
+// session at lba, as isoinfo -R -l shows it.
+func isoinfoLBAs(t testing.TB, img string) map[string]uint32 {
+	t.Helper()
+	out := oracle.Run(t, "isoinfo", "-R", "-l", "-i", img)
+	m := map[string]uint32{}
+	for _, l := range strings.Split(out, "\n") {
+		i, j := strings.Index(l, "["), strings.Index(l, "]  ")
+		if i < 0 || j < i {
+			continue
+		}
+		f := strings.Fields(l[i+1 : j])
+		lba, err := strconv.ParseUint(f[0], 10, 32)
+		if err != nil {
+			t.Fatalf("isoinfo line %q: %v", l, err)
+		}
+		name := strings.TrimSpace(l[j+3:])
+		if _, ok := m[name]; !ok {
+			m[name] = uint32(lba)
+		}
+	}
+	return m
+}
+
+func TestWriteSecondSession(t *testing.T) {
+	oracle.Need(t, "xorriso", "isoinfo")
+	dir := t.TempDir()
+	s1 := filepath.Join(dir, "s1")
+	a := testtree.Random(10000)
+	b := testtree.Random(3 << 20)
+	testtree.File(t, s1, "a.bin", a)
+	testtree.File(t, s1, "b.bin", b)
+	root1, err := localtree.Build(s1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(dir, "img.iso")
+	writeSession(t, img, root1, fullOpts())
+	lbas := isoinfoLBAs(t, img)
+
+	// Session 2 at LBA 20000: a.bin and b.bin reference session 1's
+	// data, c.txt is new.
+	c := []byte("new in session 2\n")
+	ref := func(name string, data []byte) *master.Node {
+		return &master.Node{Name: name, Mode: 0o644, ModTime: wFixedTime, Size: int64(len(data)),
+			Extents: []master.Extent{{LBA: lbas[name], Length: uint32(len(data))}}}
+	}
+	root2 := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+		ref("a.bin", a),
+		{Name: "dir", Mode: fs.ModeDir | 0o755, Children: []*master.Node{ref("b.bin", b)}},
+		{Name: "c.txt", Mode: 0o644, Size: int64(len(c)), Source: master.ReaderAtSource{R: bytes.NewReader(c), Size: int64(len(c))}},
+	}}
+	opts := fullOpts()
+	opts.StartLBA = 20000
+	im := writeSession(t, img, root2, opts)
+	if im.Start() != 20000 || im.DataSectors() != 1 {
+		t.Errorf("Start %d, DataSectors %d", im.Start(), im.DataSectors())
+	}
+	exp := map[string]string{
+		"a.bin":     fmt.Sprintf("%x", md5.Sum(a)),
+		"dir/b.bin": fmt.Sprintf("%x", md5.Sum(b)),
+		"c.txt":     fmt.Sprintf("%x", md5.Sum(c)),
+		"dir":       "dir -rwxr-xr-x",
+	}
+	for name := range exp {
+		if strings.HasPrefix(exp[name], "dir") {
+			continue
+		}
+		got := oracle.Run(t, "isoinfo", "-R", "-T", "20000", "-i", img, "-x", "/"+name)
+		if s := fmt.Sprintf("%x", md5.Sum([]byte(got))); s != exp[name] {
+			t.Errorf("isoinfo -T 20000 -x /%s: md5 %s, want %s", name, s, exp[name])
+		}
+	}
+	out := filepath.Join(dir, "x")
+	oracle.Run(t, "xorriso", "-load", "sbsector", "20000", "-indev", img, "-osirrox", "on", "-extract", "/", out)
+	if d := diffSums(exp, fileSums(t, out)); d != "" {
+		t.Errorf("xorriso extraction of session 2 differs:\n%s", d)
+	}
+	m := testtree.DiskfsManifest(t, img, 20000)
+	wantM := testtree.Manifest{"/a.bin": "f 10000", "/dir": "d", "/dir/b.bin": fmt.Sprintf("f %d", len(b)), "/c.txt": fmt.Sprintf("f %d", len(c))}
+	if d := wantM.Diff(m); d != "" {
+		t.Errorf("go-diskfs at LBA 20000 differs:\n%s", d)
+	}
+	// Session 1 is untouched.
+	if got := oracle.Run(t, "isoinfo", "-R", "-i", img, "-x", "/a.bin"); got != string(a) {
+		t.Errorf("session 1 changed")
+	}
+}
+
+func TestWriteDeterministic(t *testing.T) {
+	// One tree, built once: reading the files changes their access
+	// times, which a second Build would pick up.
+	root, err := localtree.Build(buildTestDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := func() [32]byte {
+		// Shuffle the children order: the writer must sort.
+		for i, j := 0, len(root.Children)-1; i < j; i, j = i+1, j-1 {
+			root.Children[i], root.Children[j] = root.Children[j], root.Children[i]
+		}
+		im, err := master.Layout(root, fullOpts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.New()
+		if _, err := im.WriteTo(h); err != nil {
+			t.Fatal(err)
+		}
+		return [32]byte(h.Sum(nil))
+	}
+	a := sum()
+	b := sum()
+	if a != b {
+		t.Errorf("two runs give different images: %x, %x", a, b)
+	}
+}
+
+// shortReader yields fewer bytes than it claims.
+type shortSource struct{ data []byte }
+
+func (s shortSource) Open() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(s.data)), nil
+}
+
+func TestWriteSourceChanged(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		size int64
+		src  master.Source
+	}{
+		{"shrunk", 100, shortSource{make([]byte, 50)}},
+		{"grown", 10, shortSource{make([]byte, 50)}},
+		{"grown-empty", 0, shortSource{make([]byte, 1)}},
+		{"missing", 10, master.FileSource(filepath.Join(t.TempDir(), "gone"))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+				{Name: "sub", Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+					{Name: "f.bin", Mode: 0o644, Size: tc.size, Source: tc.src},
+				}},
+			}}
+			im, err := master.Layout(root, fullOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = im.WriteTo(io.Discard)
+			if !errors.Is(err, master.ErrSourceChanged) || !strings.Contains(err.Error(), "/sub/f.bin") {
+				t.Errorf("WriteTo: %v, want ErrSourceChanged naming /sub/f.bin", err)
+			}
+		})
+	}
+}
+
+func TestLayoutErrors(t *testing.T) {
+	dir := func(kids ...*master.Node) *master.Node {
+		return &master.Node{Mode: fs.ModeDir | 0o755, Children: kids}
+	}
+	f := func(name string) *master.Node { return &master.Node{Name: name, Mode: 0o644} }
+	deep := dir()
+	cur := deep
+	for i := 0; i < 9; i++ {
+		n := &master.Node{Name: "d", Mode: fs.ModeDir | 0o755}
+		cur.Children = []*master.Node{n}
+		cur = n
+	}
+	rrOff := fullOpts()
+	rrOff.RockRidge = false
+	for _, tc := range []struct {
+		name string
+		root *master.Node
+		opts master.Options
+		want error
+	}{
+		{"empty name", dir(f("")), fullOpts(), master.ErrBadName},
+		{"slash", dir(f("a/b")), fullOpts(), master.ErrBadName},
+		{"nul", dir(f("a\x00b")), fullOpts(), master.ErrBadName},
+		{"dot", dir(f(".")), fullOpts(), master.ErrBadName},
+		{"dotdot", dir(f("..")), fullOpts(), master.ErrBadName},
+		{"256 bytes", dir(f(strings.Repeat("x", 256))), fullOpts(), master.ErrBadName},
+		{"twice", dir(f("a"), f("a")), fullOpts(), master.ErrBadName},
+		{"symlink without Rock Ridge", dir(&master.Node{Name: "l", Mode: fs.ModeSymlink | 0o777, Target: "x"}), rrOff, master.ErrUnsupported},
+		{"device", dir(&master.Node{Name: "dev", Mode: fs.ModeDevice | 0o644}), fullOpts(), master.ErrUnsupported},
+		{"deep without Rock Ridge", deep, rrOff, master.ErrUnsupported},
+		{"no data", dir(&master.Node{Name: "x", Mode: 0o644, Size: 5}), fullOpts(), master.ErrUnsupported},
+		{"extents mismatch", dir(&master.Node{Name: "x", Mode: 0o644, Size: 5, Extents: []master.Extent{{LBA: 30, Length: 4}}}), fullOpts(), master.ErrUnsupported},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := master.Layout(tc.root, tc.opts)
+			if !errors.Is(err, tc.want) {
+				t.Errorf("Layout: %v, want %v", err, tc.want)
+			}
+		})
+	}
+	// 255 bytes is fine.
+	if _, err := master.Layout(dir(f(strings.Repeat("x", 255))), fullOpts()); err != nil {
+		t.Errorf("255-byte name: %v", err)
+	}
+}
+
+func TestWritePlainISO(t *testing.T) {
+	oracle.Need(t, "isoinfo", "xorriso")
+	root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+		{Name: "readme.txt", Mode: 0o644, Size: 3, Source: master.ReaderAtSource{R: strings.NewReader("abc"), Size: 3}},
+		{Name: "Sub Dir", Mode: fs.ModeDir | 0o755},
+	}}
+	img := filepath.Join(t.TempDir(), "plain.iso")
+	writeSession(t, img, root, master.Options{Time: wFixedTime})
+	out := oracle.Run(t, "isoinfo", "-f", "-i", img)
+	if strings.TrimSpace(out) != "/README.TXT;1\n/SUB_DIR" {
+		t.Errorf("isoinfo -f: %q", out)
+	}
+	if d := oracle.Run(t, "isoinfo", "-d", "-i", img); !strings.Contains(d, "NO Joliet present") || !strings.Contains(d, "NO Rock Ridge present") || !strings.Contains(d, "Volume id: CDROM") {
+		t.Errorf("isoinfo -d:\n%s", d)
+	}
+	if b := oracle.Run(t, "isoinfo", "-i", img, "-x", "/README.TXT;1"); b != "abc" {
+		t.Errorf("isoinfo -x: %q", b)
+	}
+}
+
+// BenchmarkWriteTo measures streaming a session of 200 files of 1 MiB
+// from memory.
+func BenchmarkWriteTo(b *testing.B) {
+	data := bytes.NewReader(testtree.Random(1 << 20))
+	root := &master.Node{Mode: fs.ModeDir | 0o755}
+	for i := 0; i < 200; i++ {
+		root.Children = append(root.Children, &master.Node{Name: fmt.Sprintf("file%03d.bin", i), Mode: 0o644,
+			Size: 1 << 20, Source: master.ReaderAtSource{R: data, Size: 1 << 20}})
+	}
+	im, err := master.Layout(root, fullOpts())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(im.Sectors()) * master.SectorSize)
+	for b.Loop() {
+		if _, err := im.WriteTo(io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
