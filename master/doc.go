@@ -1,0 +1,156 @@
+// Package master masters and reads ISO 9660 sessions with Joliet and
+// Rock Ridge, the format of every session discstage writes to an image
+// file or a disc.
+//
+// The shared tree model is in tree.go: a session's content is a tree of
+// Nodes, whose files carry either new data (a Source) or Extents already
+// on the medium from an earlier session. The writer (files write*.go)
+// turns such a tree into a session; the reader (read*.go) turns a
+// session back into a tree.
+//
+// # Specifications
+//
+//   - ECMA-119 (ISO 9660): volume descriptors, path tables, directory
+//     records, interchange level 3 (files as several extents).
+//   - Joliet (Microsoft, 1995): a supplementary volume descriptor with
+//     escape sequence %/E (UCS-2 level 3) and its own hierarchy of UCS-2
+//     big-endian names.
+//   - IEEE P1281 (SUSP 1.12) and P1282 (RRIP 1.12): SP, CE, ER; PX, NM,
+//     SL, TF, RE, CL, PL.
+//
+// # Layout of a session
+//
+// Writing is split into Layout, which decides everything, and
+// Image.WriteTo, which streams. Layout reads no file data; it checks
+// every node and name, chooses every identifier, and fixes every LBA, so
+// Image.Sectors is exact before a byte is written. A session of N
+// sectors starting at LBA S is, in order:
+//
+//	S+0  .. S+15   system area, zeros
+//	S+16           primary volume descriptor (ISO 9660 + Rock Ridge tree)
+//	S+17           Joliet supplementary volume descriptor (if Joliet)
+//	next           volume descriptor set terminator
+//	next           ISO path table type L, then type M
+//	next           Joliet path table type L, then type M (if Joliet)
+//	next           ISO directories, each followed by its Rock Ridge
+//	               continuation sectors (as libisofs places them)
+//	next           Joliet directories
+//	next           file data, one file after another, each padded to
+//	               a whole sector
+//
+// Every LBA written into descriptors, path tables and records is
+// absolute, counted from the start of the medium, so a session written
+// at S references data of earlier sessions simply by their old LBAs.
+// Nodes with Extents are not written again: their records point at the
+// old extents, one record per extent. Directories are listed in path
+// table order (by level, then parent, then name) and laid out in that
+// order. The Volume Space Size is the session's own size, as libisofs
+// writes it on grown images, or S+N with Options.AbsoluteVolumeSpace, as
+// mkisofs -C does for write-once media.
+//
+// # ISO 9660 names
+//
+// Identifiers follow interchange level 3 lengths with level-1
+// characters: d-characters (A-Z, 0-9, '_'), lower case raised, every
+// other character (a whole UTF-8 sequence counting as one) replaced by
+// '_'. A file identifier is NAME.EXT;1 with name and extension together
+// at most 30 characters (the extension keeps up to 8 when the name must
+// be cut); a directory identifier has at most 31. Names that collide
+// after this mapping are resolved deterministically: entries are taken
+// in byte order of their original names, the first keeps the mapped
+// identifier and the others get the lowest free decimal suffix, fitted
+// into the name part. A counter per mapped name keeps this linear even
+// when thousands of names collide. These identifiers are what plain
+// ISO 9660 readers show; they are expected to differ from the real
+// names and are not reported as warnings. Records in a directory are
+// sorted as ECMA-119 9.3 asks (name, then extension, padded with spaces).
+//
+// Rock Ridge holds the real name (NM, up to 255 bytes, split into
+// continued NM entries when it does not fit in one), so Rock Ridge
+// readers see every name unchanged.
+//
+// # Joliet names
+//
+// Joliet names are UCS-2 big-endian, at most 64 characters; file
+// identifiers get ";1" appended as genisoimage and libisofs do. The
+// writer changes a name only when Joliet cannot hold it, and reports
+// every change as a Warning (path, new name, reason):
+//
+//   - characters Joliet forbids (control characters and * / : ; ? \),
+//     characters outside the Basic Multilingual Plane and bytes that are
+//     not UTF-8 become '_';
+//   - a name longer than 64 characters is cut to 64, keeping its
+//     extension (the part from the last '.', up to 16 characters);
+//   - if the result equals another entry's Joliet name, "_N" with the
+//     lowest free N is inserted before the extension. Unchanged names
+//     are claimed first, so only changed names ever move.
+//
+// Symbolic links exist only in Rock Ridge: the Joliet hierarchy leaves
+// them out, as genisoimage does. So does the relocation directory.
+//
+// # Rock Ridge
+//
+// With Options.RockRidge every ISO record carries PX (mode, links,
+// owner, file serial number: the 44-byte PX of RRIP 1.12), TF
+// (modification, access and attribute-change times) and NM; symbolic
+// links carry SL. The root's "." record starts with SP and has the ER
+// entry (identifier IEEE_P1282, as RRIP 1.12 registers it) in a
+// continuation area, as libisofs does. When a record's System Use field
+// (what remains of its 255 bytes) is full, the rest goes to a
+// continuation area reached by CE; continuation areas never cross a
+// sector and chain with further CE entries when long (long symbolic
+// links). Long names are split so their first part stays in the record.
+//
+// SL records a leading '/' as a root component and "." and ".." as their
+// flag components. An SL entry is filled to the brim and continues in
+// the next one by splitting a text component (component CONTINUE flag)
+// rather than between components: Linux adds a '/' at an entry boundary
+// between components and libarchive does not, while both read a split
+// component the same way.
+//
+// Without Rock Ridge a symbolic link cannot be recorded and Layout
+// returns ErrUnsupported.
+//
+// # Relocation of deep directories
+//
+// ISO 9660 allows 8 directory levels (the root is level 1) and paths of
+// 255 characters. With Rock Ridge, a directory that would be deeper, or
+// whose ISO path would be longer, is moved into a directory "rr_moved"
+// at the root (RR_MOVED in ISO names), as genisoimage and libisofs do:
+// its old parent keeps a placeholder record (a zero-length file with
+// the directory's Rock Ridge attributes and a CL entry pointing at the
+// moved directory), the moved directory's record in rr_moved has RE, and
+// its ".." record has PL pointing at the old parent. Readers that follow
+// Rock Ridge (Linux, xorriso, libarchive) show the directory in place;
+// readers that do not (isoinfo, go-diskfs) show rr_moved and the
+// placeholder, exactly as with genisoimage's images. rr_moved itself is
+// an ordinary directory in the Rock Ridge view (renamed rr_moved_1 ...
+// if the root already has that name) and exists only when something was
+// moved. Without Rock Ridge such a tree is refused with ErrUnsupported
+// rather than flattened: flattening would change paths silently. The
+// Joliet hierarchy is not relocated.
+//
+// # Files of 4 GiB and more
+//
+// A directory record's data length is 32 bits. A new file of 4 GiB or
+// more is written as consecutive extents of 0xFFFFF800 bytes (the
+// largest multiple of 2048 below 4 GiB) and a last, shorter one; each
+// extent has its own record with the same identifier and the
+// multi-extent flag set on all but the last (ECMA-119 interchange level
+// 3). Nodes with Extents get one record per given extent the same way.
+//
+// # Streaming and determinism
+//
+// WriteTo generates metadata on the fly and copies file data from each
+// Source in turn through a 1 MiB buffer; when the destination is an
+// *os.File and the Source opens an *os.File, io.Copy lets the kernel copy
+// (copy_file_range). Nothing is staged in memory or in temporary files;
+// memory grows with the number of files, not with their size. A Source
+// that fails to open or yields more or fewer bytes than its Size stops
+// the stream with ErrSourceChanged and the path.
+//
+// The output depends only on the tree and the options: children are
+// sorted, serial numbers are given in sorted tree order, and with a
+// fixed Options.Time (also the default for zero node times) two runs
+// give byte-identical images.
+package master
