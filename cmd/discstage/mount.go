@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/discstage/discstage/fs"
+	"github.com/discstage/discstage/platform"
+	"github.com/discstage/discstage/staging"
+	"github.com/spf13/cobra"
+)
+
+// mountFlags are the flags of the mount command.
+type mountFlags struct {
+	target     targetFlags
+	staging    string
+	foreground bool
+	allowOther bool
+	volumeID   string
+	debug      bool
+}
+
+// readyFD is the descriptor on which a mount started in the background
+// tells its parent that it is serving ("ok") or why it failed.
+const readyEnv = "DISCSTAGE_READY_FD"
+
+func init() {
+	var f mountFlags
+	cmd := &cobra.Command{
+		Use:   "mount TARGET MOUNTPOINT",
+		Short: "Mount the staging area of a target: the disc's files plus what waits for the next session",
+		Long: `Mount shows the newest session of TARGET (an image file, created blank when
+missing) at MOUNTPOINT, read-write. Files copied in are staged on local disk
+until "discstage commit" writes them as a new session. Staged changes survive
+unmounting, crashes and reboots.
+
+By default the mount runs in the background and the command returns once it
+serves; --foreground keeps it attached. Other users cannot see it unless
+--allow-other is given.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !f.foreground {
+				return mountBackground(cmd, args)
+			}
+			return mountForeground(cmd, args[0], args[1], f)
+		},
+	}
+	f.target.register(cmd)
+	cmd.Flags().StringVar(&f.staging, "staging", "", "staging area directory (default: $XDG_DATA_HOME/discstage/<target>-<hash>)")
+	cmd.Flags().BoolVar(&f.foreground, "foreground", false, "stay attached until unmounted")
+	cmd.Flags().BoolVar(&f.allowOther, "allow-other", false, "let other users see the mount")
+	cmd.Flags().StringVar(&f.volumeID, "volume-id", "DISCSTAGE", "volume identifier of the sessions committed")
+	cmd.Flags().BoolVar(&f.debug, "debug", false, "log every FUSE request (with --foreground)")
+	rootCmd.AddCommand(cmd)
+}
+
+// mountBackground starts this program again with --foreground, detached,
+// and waits until it serves the mount or fails.
+func mountBackground(cmd *cobra.Command, args []string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("mount: find own executable: %w", err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("mount: %w", err)
+	}
+	defer r.Close()
+	child := exec.Command(self, append(os.Args[1:], "--foreground")...)
+	child.Env = append(os.Environ(), readyEnv+"=3")
+	child.ExtraFiles = []*os.File{w}
+	platform.Detach(child)
+	if err := child.Start(); err != nil {
+		w.Close()
+		return fmt.Errorf("mount: start %s: %w", self, err)
+	}
+	w.Close()
+	line, _ := bufio.NewReader(r).ReadString('\n')
+	line = strings.TrimSpace(line)
+	if line == "ok" {
+		child.Process.Release()
+		return nil
+	}
+	werr := child.Wait()
+	if msg, ok := strings.CutPrefix(line, "error "); ok {
+		return mountError(msg)
+	}
+	return fmt.Errorf("mount: the mount process ended before serving: %v", werr)
+}
+
+// mountError rebuilds the error a background mount reported, keeping
+// what the exit code depends on.
+func mountError(msg string) error {
+	for _, e := range []error{staging.ErrBaseChanged, errAreaInUse} {
+		if strings.Contains(msg, e.Error()) {
+			return fmt.Errorf("%s: %w", strings.TrimSuffix(strings.TrimSuffix(msg, e.Error()), ": "), e)
+		}
+	}
+	return errors.New(msg)
+}
+
+var errAreaInUse = errors.New("the staging area is in use by another mount")
+
+// mountForeground serves the mount until it is unmounted or a signal
+// arrives.
+func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountFlags) (err error) {
+	var ready io.WriteCloser
+	if os.Getenv(readyEnv) == "3" {
+		ready = os.NewFile(3, "ready")
+		os.Unsetenv(readyEnv)
+		defer func() {
+			if err != nil {
+				fmt.Fprintf(ready, "error %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
+			}
+			ready.Close()
+		}()
+	}
+	f.target.create = true
+	t, err := openTarget(targetSpec, f.target)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	dir := f.staging
+	if dir == "" {
+		if dir, err = staging.DefaultDir(targetSpec); err != nil {
+			return err
+		}
+	}
+	area, err := staging.Open(dir, staging.TargetMedium(t))
+	if err != nil {
+		if strings.Contains(err.Error(), "timeout") {
+			return fmt.Errorf("mount: %s: %w", dir, errAreaInUse)
+		}
+		return err
+	}
+	defer area.Close()
+	abs, err := filepath.Abs(mountpoint)
+	if err != nil {
+		return err
+	}
+	srv, err := fs.Mount(abs, area, fs.Options{
+		AllowOther: f.allowOther,
+		Debug:      f.debug,
+		Commit:     staging.CommitOptions{VolumeID: f.volumeID},
+	})
+	if err != nil {
+		return err
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		for range sigs {
+			for i := 0; i < 50; i++ {
+				if srv.Unmount() == nil {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+	}()
+	if ready != nil {
+		fmt.Fprintln(ready, "ok")
+		ready.Close()
+		ready = nil
+		devnull, _ := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+		if devnull != nil {
+			os.Stdout, os.Stderr = devnull, devnull
+		}
+	} else {
+		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: serving %s at %s (staging in %s)\n", targetSpec, abs, dir)
+	}
+	srv.Wait()
+	signal.Stop(sigs)
+	close(sigs)
+	if err := area.Wait(); err != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "discstage:", err)
+	}
+	if s := area.Status(); s.Pending {
+		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: unmounted; %d staged files (%d bytes) wait for the next commit\n", s.StagedFiles, s.StagedBytes)
+	}
+	return nil
+}

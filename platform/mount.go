@@ -1,0 +1,10 @@
+// Package platform holds discstage's per-operating-system code behind
+// small portable functions. Its mount helpers tell whether a folder is a
+// mount point and unmount a FUSE mount, so the CLI can wait for a mount
+// to appear and take it down.
+package platform
+
+import "errors"
+
+// ErrUnsupported: the operating system has no such facility.
+var ErrUnsupported = errors.New("platform: not supported on this operating system")

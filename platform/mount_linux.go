@@ -1,0 +1,94 @@
+//go:build linux
+
+package platform
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Mounted reports whether dir is the mount point of a FUSE file system,
+// as /proc/self/mountinfo lists it.
+func Mounted(dir string) (bool, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return false, fmt.Errorf("platform: mount point %q: %w", dir, err)
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = r
+	}
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return false, fmt.Errorf("platform: list mounts: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		// id parent major:minor root mountpoint options [optional...] - fstype source superoptions
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 5 || unescape(fields[4]) != abs {
+			continue
+		}
+		for i, fl := range fields {
+			if fl == "-" && i+1 < len(fields) && strings.HasPrefix(fields[i+1], "fuse") {
+				return true, nil
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return false, fmt.Errorf("platform: read mounts: %w", err)
+	}
+	return false, nil
+}
+
+// unescape decodes the octal escapes (\040 for a space) of mountinfo.
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// Unmount unmounts the FUSE file system at dir: with fusermount3 or
+// fusermount when installed (they work for unprivileged users), else
+// with umount(2). A dead mount (its process killed) unmounts too.
+func Unmount(dir string) error {
+	var msgs []string
+	for _, tool := range []string{"fusermount3", "fusermount"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			continue
+		}
+		out, err := exec.Command(tool, "-u", dir).CombinedOutput()
+		if err == nil {
+			return nil
+		}
+		msgs = append(msgs, strings.TrimSpace(string(out)))
+		break
+	}
+	if err := unix.Unmount(dir, 0); err != nil {
+		if len(msgs) > 0 {
+			return fmt.Errorf("platform: unmount %q: %s; umount: %w", dir, strings.Join(msgs, "; "), err)
+		}
+		return fmt.Errorf("platform: unmount %q: %w", dir, err)
+	}
+	return nil
+}

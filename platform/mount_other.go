@@ -1,0 +1,9 @@
+//go:build !linux && !darwin
+
+package platform
+
+// Mounted reports ErrUnsupported: discstage mounts only on Linux and macOS.
+func Mounted(dir string) (bool, error) { return false, ErrUnsupported }
+
+// Unmount reports ErrUnsupported.
+func Unmount(dir string) error { return ErrUnsupported }
