@@ -162,12 +162,15 @@ func (d *Drive) formatIfNeeded(p uint16) error {
 // closeSession closes the track just written and its session, or
 // finalizes the disc.
 func (d *Drive) closeSession(cl class, finalize bool) error {
-	t, err := d.dev.ReadTrackInfo(AddrTrack, InvisibleTrack)
-	if err != nil {
-		return err
-	}
-	if err := d.dev.Close(CloseTrack, uint16(t.Number)); err != nil {
-		return err
+	// On CD, SYNCHRONIZE CACHE has closed the Track At Once track.
+	if cl != classCD {
+		t, err := d.dev.ReadTrackInfo(AddrTrack, InvisibleTrack)
+		if err != nil {
+			return err
+		}
+		if err := d.dev.Close(CloseTrack, uint16(t.Number)); err != nil {
+			return err
+		}
 	}
 	fn := byte(CloseSession)
 	if finalize && (cl == classDVDPlus || cl == classBD) {

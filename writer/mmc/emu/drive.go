@@ -27,7 +27,8 @@ type Drive struct {
 	writeType    byte // mode page 05: 0 packet/incremental, 1 TAO, 2 SAO
 	testWrite    bool
 	simNext      *uint32 // test write: the address the simulated track has reached
-	multisession byte // mode page 05 multi-session field
+	sao          *saoRun // Session At Once: the cue sheet sent for a blank CD
+	multisession byte    // mode page 05 multi-session field
 	prevent      bool
 	attention    bool // unit attention pending (medium changed)
 	event        byte // pending media event code for GET EVENT STATUS NOTIFICATION
@@ -286,11 +287,13 @@ func (d *Drive) exec(c *scsi.Command) (int, *scsi.Sense) {
 	case 0xA8:
 		return d.read(c, uint64(be32(c.CDB[2:6])), uint64(be32(c.CDB[6:10])))
 	case 0x2A:
-		return d.write(c, be32(c.CDB[2:6]), uint32(be16(c.CDB[7:9])))
+		return d.writeAny(c, be32(c.CDB[2:6]), uint32(be16(c.CDB[7:9])))
 	case 0xAA:
-		return d.write(c, be32(c.CDB[2:6]), be32(c.CDB[6:10]))
-	case 0x35: // SYNCHRONIZE CACHE
-		return 0, nil
+		return d.writeAny(c, be32(c.CDB[2:6]), be32(c.CDB[6:10]))
+	case 0x35:
+		return d.syncCache()
+	case 0x5D:
+		return d.sendCueSheet(c)
 	case 0x5B:
 		return d.closeTrackSession(c)
 	case 0x53:
@@ -525,10 +528,10 @@ func (d *Drive) modeSelect(c *scsi.Command) (int, *scsi.Sense) {
 		test := pg[2]&(1<<4) != 0
 		switch d.p.kind {
 		case kindCD:
-			if wt != 1 { // this drive does TAO only
-				return 0, errInvalidParam
-			}
-			if pg[4] != 8 && pg[4] != 10 { // Mode 1 or Mode 2 Form 1
+			switch {
+			case wt == 1 && (pg[4] == 8 || pg[4] == 10): // TAO, Mode 1 or Mode 2 Form 1
+			case wt == 2: // SAO: the cue sheet tells the block types
+			default:
 				return 0, errInvalidParam
 			}
 		case kindDVDMinus:
@@ -597,3 +600,13 @@ func (d *Drive) readCapacity(c *scsi.Command) (int, *scsi.Sense) {
 	binary.BigEndian.PutUint32(out[4:8], sectorSize)
 	return put(c, out), nil
 }
+
+// Attach returns a transport onto the drive whose Close leaves the drive
+// open: one more user of the drive, like one more open descriptor of a
+// device node.
+func (d *Drive) Attach() scsi.Transport { return attached{d} }
+
+type attached struct{ d *Drive }
+
+func (a attached) Do(c *scsi.Command) error { return a.d.Do(c) }
+func (a attached) Close() error             { return nil }
