@@ -29,7 +29,12 @@ var masterCmd = &cobra.Command{
 Rock Ridge (like genisoimage -R -J). Names changed to fit Joliet are
 reported on standard error. The image is written to a temporary file
 next to OUT and renamed when complete, so a failed run leaves no OUT.`,
-	Args: cobra.ExactArgs(1),
+	Args: func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(1)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	},
 	RunE: runMaster,
 }
 
@@ -40,7 +45,6 @@ func init() {
 	f.BoolVar(&masterFlags.noJoliet, "no-joliet", false, "leave out the Joliet hierarchy")
 	f.BoolVar(&masterFlags.noRockRidge, "no-rock-ridge", false, "leave out Rock Ridge (symbolic links and deep directories then fail)")
 	f.StringVar(&masterFlags.time, "time", "", "fixed time (RFC 3339) for volume dates, for reproducible images")
-	_ = masterCmd.MarkFlagRequired("output")
 	rootCmd.AddCommand(masterCmd)
 	codeMappers = append(codeMappers, masterExitCode)
 }
@@ -57,6 +61,9 @@ func masterExitCode(err error) int {
 }
 
 func runMaster(cmd *cobra.Command, args []string) error {
+	if masterFlags.out == "" {
+		return usageError{errors.New("master: -o OUT.iso is required")}
+	}
 	opts := master.Options{
 		VolumeID:  masterFlags.volumeID,
 		Joliet:    !masterFlags.noJoliet,

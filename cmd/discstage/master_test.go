@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/master"
+)
+
+// masterTestDir makes a small tree with a link and a name Joliet must
+// change.
+func masterTestDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "src")
+	for rel, data := range map[string]string{"a.txt": "alpha\n", "sub/b.bin": strings.Repeat("b", 5000), "sub/emoji 😀.txt": "e", "empty": ""} {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("a.txt", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestMasterCommand(t *testing.T) {
+	oracle.Need(t, "xorriso", "isoinfo")
+	dir := masterTestDir(t)
+	outDir := t.TempDir()
+	img := filepath.Join(outDir, "out.iso")
+	out := mustRun(t, "master", "-o", img, "--volume-id", "MYVOL", "--time", "2024-01-02T03:04:05Z", dir)
+	if !strings.Contains(out, "emoji _.txt") || !strings.Contains(out, "warning") {
+		t.Errorf("no warning for the renamed Joliet name:\n%s", out)
+	}
+	o, e, err := oracle.Try("xorriso", "-indev", img, "-compare_r", dir, "/")
+	if err != nil || strings.Contains(o+e, "Differences detected") {
+		t.Errorf("xorriso -compare_r: %v\n%s%s", err, o, e)
+	}
+	if d := oracle.Run(t, "isoinfo", "-d", "-i", img); !strings.Contains(d, "Volume id: MYVOL") || !strings.Contains(d, "Joliet") {
+		t.Errorf("isoinfo -d:\n%s", d)
+	}
+	if l := oracle.Run(t, "isoinfo", "-R", "-l", "-i", img); !strings.Contains(l, "link -> a.txt") {
+		t.Errorf("isoinfo -R -l lacks the link:\n%s", l)
+	}
+	// Same input, same time: the same bytes.
+	img2 := filepath.Join(outDir, "again.iso")
+	mustRun(t, "master", "-o", img2, "--volume-id", "MYVOL", "--time", "2024-01-02T03:04:05Z", dir)
+	a, _ := os.ReadFile(img)
+	b, _ := os.ReadFile(img2)
+	if !bytes.Equal(a, b) {
+		t.Errorf("two runs with --time differ")
+	}
+	ents, _ := os.ReadDir(outDir)
+	if len(ents) != 2 {
+		t.Errorf("output directory holds %d entries, want 2 (no temporary files)", len(ents))
+	}
+}
+
+func TestMasterErrors(t *testing.T) {
+	dir := masterTestDir(t)
+	outDir := t.TempDir()
+	img := filepath.Join(outDir, "out.iso")
+	if out, code := run(t, "master", "-o", img, "--no-rock-ridge", dir); code != exitcodes.BadName || !strings.Contains(out, "/link") {
+		t.Errorf("symbolic link without Rock Ridge: exit %d, want %d, naming /link:\n%s", code, exitcodes.BadName, out)
+	}
+	if _, code := run(t, "master", dir); code != exitcodes.Usage {
+		t.Errorf("without -o: exit %d, want %d", code, exitcodes.Usage)
+	}
+	if _, code := run(t, "master", "-o", img, "--time", "yesterday", dir); code != exitcodes.Usage {
+		t.Errorf("bad --time: exit %d, want %d", code, exitcodes.Usage)
+	}
+	if ents, _ := os.ReadDir(outDir); len(ents) != 0 {
+		t.Errorf("failed runs left %d files", len(ents))
+	}
+}
+
+// masterShrinkingSource claims more bytes than it yields.
+type masterShrinkingSource struct{}
+
+func (masterShrinkingSource) Open() (io.ReadCloser, error) {
+	return io.NopCloser(strings.NewReader("short")), nil
+}
+
+func TestMasterRemovesPartialOutput(t *testing.T) {
+	root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+		{Name: "ok.txt", Mode: 0o644, Size: 3, Source: master.ReaderAtSource{R: strings.NewReader("abc"), Size: 3}},
+		{Name: "shrunk.bin", Mode: 0o644, Size: 100000, Source: masterShrinkingSource{}},
+	}}
+	im, err := master.Layout(root, master.Options{Joliet: true, RockRidge: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outDir := t.TempDir()
+	img := filepath.Join(outDir, "out.iso")
+	err = masterWriteImage(img, im)
+	if err == nil || !strings.Contains(err.Error(), "/shrunk.bin") || exitCode(err) != exitcodes.SourceChanged {
+		t.Errorf("masterWriteImage: %v (exit code %d), want a source-changed error naming /shrunk.bin", err, exitCode(err))
+	}
+	if ents, _ := os.ReadDir(outDir); len(ents) != 0 {
+		t.Errorf("a failed write left %v", ents)
+	}
+}
