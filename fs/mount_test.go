@@ -34,6 +34,7 @@ type fixture struct {
 	target        *writer.Image
 	area          *staging.Area
 	srv           *Server
+	wrap          func(staging.Medium) staging.Medium // optional medium wrapper
 }
 
 // mountImage mounts a staging area over the image file img (created
@@ -53,7 +54,11 @@ func (f *fixture) mount(t *testing.T) {
 	if f.target, err = writer.OpenImage(f.img, writer.ImageOptions{Create: true}); err != nil {
 		t.Fatal(err)
 	}
-	if f.area, err = staging.Open(f.dir, staging.TargetMedium(f.target)); err != nil {
+	med := staging.TargetMedium(f.target)
+	if f.wrap != nil {
+		med = f.wrap(med)
+	}
+	if f.area, err = staging.Open(f.dir, med); err != nil {
 		t.Fatal(err)
 	}
 	_, lookErr := exec.LookPath("fusermount3")

@@ -1,0 +1,269 @@
+//go:build linux
+
+package fs
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/staging"
+)
+
+// makeTree writes a small tree of files, links and directories.
+func makeTree(t *testing.T, dir string) {
+	t.Helper()
+	files := map[string]int{
+		"a.txt": 5, "empty": 0, "docs/readme.md": 3000, "docs/deep/er/file.bin": 70000,
+		"photos/2024/p1.jpg": 300000, "photos/2024/p2.jpg": 2048, "photos/2025/p3.jpg": 4097,
+	}
+	for name, size := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, size)
+		rand.Read(b)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("docs/readme.md", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "emptydir"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// commitNow starts a commit through the control file and waits for it.
+func (f *fixture) commitNow(t *testing.T) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(f.mnt, ControlName, "ctl"), []byte("commit\n"), 0); err != nil {
+		t.Fatalf("write commit to ctl: %v (status: %+v)", err, f.area.Status())
+	}
+	if err := f.area.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var tocLine = regexp.MustCompile(`ISO session\s*:\s*(\d+)\s*,\s*(\d+)\s*,`)
+
+// sessions returns the start LBA of each session xorriso lists.
+func sessions(t *testing.T, img string) []uint32 {
+	t.Helper()
+	out := oracle.Run(t, "xorriso", "-indev", img, "-toc")
+	var lbas []uint32
+	for _, m := range tocLine.FindAllStringSubmatch(out, -1) {
+		v, _ := strconv.Atoi(m[2])
+		lbas = append(lbas, uint32(v))
+	}
+	return lbas
+}
+
+// compareSession checks one session against a directory with xorriso.
+func compareSession(t *testing.T, img string, lba uint32, dir string) {
+	t.Helper()
+	out := oracle.Run(t, "xorriso", "-load", "sbsector", strconv.Itoa(int(lba)), "-indev", img, "-compare_r", dir, "/")
+	if !strings.Contains(out, "Both file objects match") {
+		t.Errorf("session at LBA %d differs from %s:\n%s", lba, dir, out)
+	}
+}
+
+func TestEndToEnd(t *testing.T) {
+	oracle.Need(t, "xorriso", "cp", "diff")
+	work := t.TempDir()
+	img := filepath.Join(work, "disc.iso")
+	src1 := filepath.Join(work, "src1")
+	makeTree(t, src1)
+	f := mountImage(t, img)
+
+	run(t, "cp", "-a", src1+"/.", f.mnt)
+	f.commitNow(t)
+	if got := sessions(t, img); len(got) != 1 || got[0] != 32 {
+		t.Fatalf("sessions after commit 1: %v", got)
+	}
+	out := oracle.Run(t, "xorriso", "-indev", img, "-compare_r", src1, "/")
+	if !strings.Contains(out, "Both file objects match") {
+		t.Fatalf("session 1 differs:\n%s", out)
+	}
+	if s := f.area.Status(); s.Pending || s.StagedFiles != 0 {
+		t.Errorf("status after commit: %+v", s)
+	}
+
+	// Second session: modify, delete, rename a disc directory; the same
+	// changes are made to a copy of the source for comparison.
+	src2 := filepath.Join(work, "src2")
+	run(t, "cp", "-a", src1, src2)
+	for _, root := range []string{f.mnt, src2} {
+		if err := os.WriteFile(filepath.Join(root, "a.txt"), []byte("changed"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(filepath.Join(root, "photos/2024/p2.jpg")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(root, "docs"), filepath.Join(root, "photos/documents")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "photos/new.txt"), []byte("new"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := f.area.Status()
+	if st.StagedFiles != 2 {
+		t.Errorf("staged files = %d, want 2 (the renamed disc directory must not be copied)", st.StagedFiles)
+	}
+	f.commitNow(t)
+	lbas := sessions(t, img)
+	if len(lbas) != 2 {
+		t.Fatalf("sessions after commit 2: %v", lbas)
+	}
+	compareSession(t, img, lbas[0], src1)
+	compareSession(t, img, lbas[1], src2)
+	out = oracle.Run(t, "xorriso", "-indev", img, "-compare_r", src2, "/")
+	if !strings.Contains(out, "Both file objects match") {
+		t.Errorf("newest session differs:\n%s", out)
+	}
+	// The control folder serves both sessions read-only; the view itself
+	// equals the newest one.
+	for i, src := range []string{src1, src2} {
+		d := filepath.Join(f.mnt, ControlName, "sessions", strconv.Itoa(i+1))
+		if o, err := exec.Command("diff", "-r", "--no-dereference", src, d).CombinedOutput(); err != nil {
+			t.Errorf("sessions/%d differs from the source: %v\n%s", i+1, err, o)
+		}
+	}
+	if o, err := exec.Command("diff", "-r", "--no-dereference", src2, f.mnt).CombinedOutput(); err != nil {
+		t.Errorf("the mount differs from the source: %v\n%s", err, o)
+	}
+	if err := os.WriteFile(filepath.Join(f.mnt, ControlName, "sessions/1/a.txt"), []byte("x"), 0); err == nil {
+		t.Error("an old session was writable")
+	}
+	// Nothing staged: a commit is refused with ENODATA and the reason.
+	err := os.WriteFile(filepath.Join(f.mnt, ControlName, "ctl"), []byte("commit\n"), 0)
+	if err == nil || !strings.Contains(err.Error(), "no data") {
+		t.Errorf("commit with nothing staged: %v", err)
+	}
+	b, _ := os.ReadFile(filepath.Join(f.mnt, ControlName, "status"))
+	if !bytes.Contains(b, []byte("nothing staged")) {
+		t.Errorf("status does not tell why:\n%s", b)
+	}
+	// A remount shows the same view.
+	f.unmount(t)
+	f.mount(t)
+	if o, err := exec.Command("diff", "-r", "--no-dereference", src2, f.mnt).CombinedOutput(); err != nil {
+		t.Errorf("after remount the mount differs: %v\n%s", err, o)
+	}
+}
+
+// slowMedium holds Append until release is closed.
+type slowMedium struct {
+	staging.Medium
+	entered, release chan struct{}
+}
+
+func (m *slowMedium) Append(ctx context.Context, root *master.Node, o staging.CommitOptions) (uint32, error) {
+	if m.entered != nil {
+		close(m.entered)
+		<-m.release
+		m.entered = nil
+	}
+	return m.Medium.Append(ctx, root, o)
+}
+
+func TestWritesDuringCommitLandInNextSession(t *testing.T) {
+	oracle.Need(t, "xorriso", "cp")
+	work := t.TempDir()
+	img := filepath.Join(work, "disc.iso")
+	src1 := filepath.Join(work, "src1")
+	makeTree(t, src1)
+	slow := &slowMedium{entered: make(chan struct{}), release: make(chan struct{})}
+	needFuse(t)
+	f := &fixture{img: img, dir: t.TempDir(), mnt: t.TempDir(),
+		wrap: func(m staging.Medium) staging.Medium { slow.Medium = m; return slow }}
+	f.mount(t)
+	t.Cleanup(func() { f.unmount(t) })
+
+	run(t, "cp", "-a", src1+"/.", f.mnt)
+	if err := os.WriteFile(filepath.Join(f.mnt, ControlName, "ctl"), []byte("commit"), 0); err != nil {
+		t.Fatal(err)
+	}
+	<-slow.entered
+	// During the commit: rewrite a file being committed, add one, delete one.
+	if err := os.WriteFile(filepath.Join(f.mnt, "a.txt"), []byte("during"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.mnt, "late.txt"), []byte("late"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(f.mnt, "empty")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.mnt, ControlName, "ctl"), []byte("commit"), 0); err == nil || !strings.Contains(err.Error(), "busy") {
+		t.Errorf("second commit during a commit: %v, want EBUSY", err)
+	}
+	close(slow.release)
+	if err := f.area.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	lbas := sessions(t, img)
+	if len(lbas) != 1 {
+		t.Fatalf("sessions: %v", lbas)
+	}
+	compareSession(t, img, lbas[0], src1)
+	if s := f.area.Status(); !s.Pending || s.StagedFiles != 2 {
+		t.Errorf("after the commit, status = %+v; want the two files written during it staged", s)
+	}
+	if b, _ := os.ReadFile(filepath.Join(f.mnt, "a.txt")); string(b) != "during" {
+		t.Errorf("a.txt in the view = %q", b)
+	}
+	f.commitNow(t)
+	src2 := filepath.Join(work, "src2")
+	run(t, "cp", "-a", src1, src2)
+	os.WriteFile(filepath.Join(src2, "a.txt"), []byte("during"), 0o644)
+	os.WriteFile(filepath.Join(src2, "late.txt"), []byte("late"), 0o644)
+	os.Remove(filepath.Join(src2, "empty"))
+	lbas = sessions(t, img)
+	if len(lbas) != 2 {
+		t.Fatalf("sessions: %v", lbas)
+	}
+	compareSession(t, img, lbas[1], src2)
+}
+
+func TestRsyncRoundTrip(t *testing.T) {
+	oracle.Need(t, "rsync", "xorriso")
+	work := t.TempDir()
+	src := filepath.Join(work, "src")
+	makeTree(t, src)
+	f := mountImage(t, filepath.Join(work, "disc.iso"))
+	run(t, "rsync", "-a", src+"/", f.mnt+"/")
+	check := func(when string) {
+		out := run(t, "rsync", "-an", "--itemize-changes", src+"/", f.mnt+"/")
+		if strings.TrimSpace(out) != "" {
+			t.Errorf("rsync -an --itemize-changes %s shows differences:\n%s", when, out)
+		}
+	}
+	check("before the commit")
+	f.commitNow(t)
+	check("after the commit")
+	f.unmount(t)
+	f.mount(t)
+	check("after a remount")
+}
