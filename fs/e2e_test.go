@@ -82,9 +82,24 @@ func sessions(t *testing.T, img string) []uint32 {
 // compareSession checks one session against a directory with xorriso.
 func compareSession(t *testing.T, img string, lba uint32, dir string) {
 	t.Helper()
-	out := oracle.Run(t, "xorriso", "-load", "sbsector", strconv.Itoa(int(lba)), "-indev", img, "-compare_r", dir, "/")
-	if !strings.Contains(out, "Both file objects match") {
-		t.Errorf("session at LBA %d differs from %s:\n%s", lba, dir, out)
+	xorrisoCompare(t, dir, "-load", "sbsector", strconv.Itoa(int(lba)), "-indev", img, "-compare_r", dir, "/")
+}
+
+// xorrisoCompare runs an xorriso comparison and fails on any difference
+// but st_ctime: a status change time cannot be copied, so a file staged
+// through the mount and its copy made for comparison may differ in it.
+func xorrisoCompare(t *testing.T, what string, args ...string) {
+	t.Helper()
+	out, errOut, err := oracle.Try("xorriso", args...)
+	all := out + errOut
+	var diffs []string
+	for _, l := range strings.Split(all, "\n") {
+		if (strings.HasPrefix(l, "- ") || strings.HasPrefix(l, "? ")) && !strings.Contains(l, ": st_ctime :") {
+			diffs = append(diffs, l)
+		}
+	}
+	if err != nil || len(diffs) > 0 || !strings.Contains(all, "Differences detected") && !strings.Contains(all, "Both file objects match") {
+		t.Errorf("xorriso %s: %v; differences from %s:\n%s\n%s", strings.Join(args, " "), err, what, strings.Join(diffs, "\n"), all)
 	}
 }
 
@@ -101,10 +116,7 @@ func TestEndToEnd(t *testing.T) {
 	if got := sessions(t, img); len(got) != 1 || got[0] != 32 {
 		t.Fatalf("sessions after commit 1: %v", got)
 	}
-	out := oracle.Run(t, "xorriso", "-indev", img, "-compare_r", src1, "/")
-	if !strings.Contains(out, "Both file objects match") {
-		t.Fatalf("session 1 differs:\n%s", out)
-	}
+	xorrisoCompare(t, src1, "-indev", img, "-compare_r", src1, "/")
 	if s := f.area.Status(); s.Pending || s.StagedFiles != 0 {
 		t.Errorf("status after commit: %+v", s)
 	}
@@ -138,10 +150,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	compareSession(t, img, lbas[0], src1)
 	compareSession(t, img, lbas[1], src2)
-	out = oracle.Run(t, "xorriso", "-indev", img, "-compare_r", src2, "/")
-	if !strings.Contains(out, "Both file objects match") {
-		t.Errorf("newest session differs:\n%s", out)
-	}
+	xorrisoCompare(t, src2, "-indev", img, "-compare_r", src2, "/")
 	// The control folder serves both sessions read-only; the view itself
 	// equals the newest one.
 	for i, src := range []string{src1, src2} {
