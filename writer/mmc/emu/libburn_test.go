@@ -1,20 +1,31 @@
 package emu_test
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/writer"
+	"github.com/discstage/discstage/writer/mmc"
 	"github.com/discstage/discstage/writer/mmc/emu"
 	"github.com/discstage/discstage/writer/mmc/scsi"
 )
+
+var fixed = time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
 
 var (
 	shimOnce sync.Once
@@ -91,7 +102,7 @@ func newBench(t *testing.T, profile string) *bench {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		if os.Getenv("EMU_LOG_ALL") != "" || s.Key != 0 || s.ASC != 0 {
-			b.log = append(b.log, fmt.Sprintf("% x -> %v", cdb, s))
+			b.log = append(b.log, fmt.Sprintf("%s % x -> %v", time.Now().Format("05.000"), cdb, s))
 		}
 	}
 	l, err := net.Listen("unix", b.sock)
@@ -132,12 +143,142 @@ func (b *bench) run(name string, args ...string) string {
 	return o + e
 }
 
-func TestXorrisoProbe(t *testing.T) {
-	oracle.Need(t, "xorriso")
-	b := newBench(t, "cd-r")
-	out := b.run("xorriso", "-outdev", b.dev, "-toc")
-	t.Log(out)
-	b.mu.Lock()
-	t.Log(strings.Join(b.log, "\n"))
-	b.mu.Unlock()
+// sessionLine matches a session of `xorriso -toc`.
+var sessionLine = regexp.MustCompile(`ISO session\s*:\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)s\s*,\s*(\S*)`)
+
+// tocSessions lists (start LBA, volume id) from `xorriso -toc` output.
+func tocSessions(out string) (starts []uint32, ids []string) {
+	for _, m := range sessionLine.FindAllStringSubmatch(out, -1) {
+		n, _ := strconv.ParseUint(m[2], 10, 32)
+		starts = append(starts, uint32(n))
+		ids = append(ids, m[4])
+	}
+	return starts, ids
+}
+
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestLibburnInterop has libburn (xorriso) and discstage take turns on
+// one emulated write-once disc: xorriso burns session 1, discstage
+// appends session 2, xorriso appends session 3 on top of it. xorriso's
+// TOC, cdrskin's and discstage's agree, and every session reads back
+// through the drive with xorriso, from the data file with isoinfo, and
+// with discstage.
+func TestLibburnInterop(t *testing.T) {
+	oracle.Need(t, "xorriso", "cdrskin", "isoinfo", "gcc")
+	for _, profile := range []string{"cd-r", "dvd+r", "bd-r"} {
+		t.Run(profile, func(t *testing.T) {
+			b := newBench(t, profile)
+			src := t.TempDir()
+			d1 := writeFile(t, mkdir(t, src, "d1"), "a.txt", "first session, written by xorriso\n")
+			d3 := writeFile(t, mkdir(t, src, "d3"), "c.txt", "third session, written by xorriso\n")
+
+			b.run("xorriso", "-outdev", b.dev, "-volid", "S1", "-map", d1, "/one", "-commit")
+
+			// discstage appends session 2 through the same drive.
+			d, err := mmc.Open(b.drv.Attach(), b.dev, mmc.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			m, err := d.Probe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.State != writer.Appendable || len(m.Sessions) != 1 || m.Sessions[0].VolumeID != "S1" || m.Grown {
+				t.Fatalf("after xorriso's session: %+v", m)
+			}
+			prev, err := master.ReadSession(d, m.Readable, m.Sessions[0].Start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := []byte("second session, written by discstage\n")
+			root := prev.Root
+			root.Children = append(root.Children, &master.Node{Name: "two", Mode: fs.ModeDir | 0o755, ModTime: fixed,
+				Children: []*master.Node{{Name: "b.txt", Mode: 0o644, ModTime: fixed, Size: int64(len(body)),
+					Source: master.ReaderAtSource{R: bytes.NewReader(body), Size: int64(len(body))}}}})
+			res, err := writer.Append(context.Background(), d, root, writer.AppendOptions{VolumeID: "S2", Time: fixed})
+			if err != nil {
+				t.Fatalf("discstage append: %v", err)
+			}
+			if res.Session.Start != m.NextWritable {
+				t.Fatalf("discstage session at %d, next writable was %d", res.Session.Start, m.NextWritable)
+			}
+
+			b.run("xorriso", "-dev", b.dev, "-volid", "S3", "-map", d3, "/three", "-commit")
+
+			m, err = d.Probe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			starts, ids := tocSessions(b.run("xorriso", "-outdev", b.dev, "-toc"))
+			if len(starts) != 3 || len(m.Sessions) != 3 || fmt.Sprint(ids) != "[S1 S2 S3]" {
+				t.Fatalf("xorriso -toc: starts %v ids %v; discstage: %+v", starts, ids, m.Sessions)
+			}
+			for i, s := range m.Sessions {
+				if s.Start != starts[i] {
+					t.Errorf("session %d: discstage says LBA %d, xorriso %d", i+1, s.Start, starts[i])
+				}
+			}
+			if starts[1] != res.Session.Start {
+				t.Errorf("xorriso sees session 2 at %d, discstage wrote it at %d", starts[1], res.Session.Start)
+			}
+
+			want := [][]string{{"/one/a.txt"}, {"/one/a.txt", "/two/b.txt"}, {"/one/a.txt", "/two/b.txt", "/three/c.txt"}}
+			for i, lba := range starts {
+				x := b.run("xorriso", "-load", "sbsector", fmt.Sprint(lba), "-indev", b.dev, "-find", "/", "-type", "f")
+				iso := oracle.Run(t, "isoinfo", "-R", "-T", fmt.Sprint(lba), "-f", "-i", b.data)
+				s, err := master.ReadSession(d, m.Readable, lba)
+				if err != nil {
+					t.Fatalf("discstage reads session %d: %v", i+1, err)
+				}
+				for _, f := range want[i] {
+					if !strings.Contains(x, "'"+f+"'") {
+						t.Errorf("session %d at %d: xorriso does not find %s:\n%s", i+1, lba, f, x)
+					}
+					if !strings.Contains(iso, f) {
+						t.Errorf("session %d at %d: isoinfo does not find %s:\n%s", i+1, lba, f, iso)
+					}
+					parts := strings.Split(strings.Trim(f, "/"), "/")
+					if s.Root.Child(parts[0]) == nil || s.Root.Child(parts[0]).Child(parts[1]) == nil {
+						t.Errorf("session %d at %d: discstage does not find %s", i+1, lba, f)
+					}
+				}
+			}
+			// xorriso extracts discstage's file from the newest session.
+			out := filepath.Join(t.TempDir(), "b.txt")
+			b.run("xorriso", "-indev", b.dev, "-osirrox", "on", "-extract", "/two/b.txt", out)
+			if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, body) {
+				t.Errorf("extracted /two/b.txt: %q %v", got, err)
+			}
+
+			// cdrskin agrees: an appendable disc with three tracks at
+			// the same addresses.
+			minfo := b.run("cdrskin", "dev="+b.dev, "-minfo")
+			if !strings.Contains(minfo, "incomplete/appendable") {
+				t.Errorf("cdrskin -minfo:\n%s", minfo)
+			}
+			toc := b.run("cdrskin", "dev="+b.dev, "-toc")
+			for i, lba := range starts {
+				if !regexp.MustCompile(fmt.Sprintf(`track:\s+%d lba:\s+%d\b`, i+1, lba)).MatchString(toc) {
+					t.Errorf("cdrskin -toc lacks track %d at %d:\n%s", i+1, lba, toc)
+				}
+			}
+		})
+	}
+}
+
+func mkdir(t *testing.T, parent, name string) string {
+	t.Helper()
+	p := filepath.Join(parent, name)
+	if err := os.Mkdir(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
