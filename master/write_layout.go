@@ -311,7 +311,7 @@ func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) 
 				continue
 			}
 			level, plen := d.level+1, d.pathLen+1+len(r.id)
-			if level > wMaxLevel || plen > wMaxPath {
+			if level > wMaxLevel || plen > wMaxPath || (wHasFiles(r.s) && plen+1+wISOFileMax+3 > wMaxPath) {
 				if !l.opts.RockRidge {
 					return nil, false, fmt.Errorf("master: lay out %q: directory deeper than %d levels or path over %d characters needs Rock Ridge: %w", r.s.path, wMaxLevel, wMaxPath, ErrUnsupported)
 				}
@@ -369,6 +369,17 @@ func wAssignISO(namer *wISONamer, reqs []*wNameReq) {
 
 func sortISOEnts(ents []*wEnt) {
 	sort.SliceStable(ents, func(i, j int) bool { return wISOLess(string(ents[i].id), string(ents[j].id)) })
+}
+
+// wHasFiles reports whether a directory holds files (or links), whose
+// ISO paths (up to 33 more characters) must also stay within 255.
+func wHasFiles(s *wSrc) bool {
+	for _, k := range s.kids {
+		if !k.n.IsDir() {
+			return true
+		}
+	}
+	return false
 }
 
 func wSrcChild(s *wSrc, name string) *wSrc {

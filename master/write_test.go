@@ -397,6 +397,37 @@ func TestWriteOracles(t *testing.T) {
 	})
 }
 
+// TestWriteLongPaths builds ISO paths over 255 characters at only 7
+// levels: the writer relocates, and every ISO path isoinfo lists stays
+// within 255 characters while Rock Ridge readers see the tree in place.
+func TestWriteLongPaths(t *testing.T) {
+	oracle.Need(t, "xorriso", "isoinfo")
+	root := &master.Node{Mode: fs.ModeDir | 0o755}
+	cur := root
+	var want string
+	for i := 0; i < 7; i++ {
+		name := fmt.Sprintf("%d%s", i, strings.Repeat("x", 40))
+		n := &master.Node{Name: name, Mode: fs.ModeDir | 0o755}
+		cur.Children = append(cur.Children, n)
+		cur = n
+		want += "/" + name
+	}
+	cur.Children = []*master.Node{{Name: strings.Repeat("f", 40) + ".txt", Mode: 0o644, Size: 2,
+		Source: master.ReaderAtSource{R: strings.NewReader("ok"), Size: 2}}}
+	want += "/" + strings.Repeat("f", 40) + ".txt"
+	img := filepath.Join(t.TempDir(), "long.iso")
+	writeSession(t, img, root, fullOpts())
+	for _, p := range strings.Split(strings.TrimSpace(oracle.Run(t, "isoinfo", "-f", "-i", img)), "\n") {
+		if len(p)-1 > 255 {
+			t.Errorf("ISO path of %d characters: %s", len(p)-1, p)
+		}
+	}
+	out := oracle.Run(t, "xorriso", "-indev", img, "-find", "/", "-type", "f")
+	if !strings.Contains(out, "'"+want+"'") {
+		t.Errorf("xorriso does not show %s in place:\n%s", want, out)
+	}
+}
+
 func TestWriteEmptyTree(t *testing.T) {
 	oracle.Need(t, "xorriso", "isoinfo", "bsdtar", "7z")
 	img := filepath.Join(t.TempDir(), "empty.iso")
@@ -609,6 +640,16 @@ func TestWriteSecondSession(t *testing.T) {
 	wantM := testtree.Manifest{"/a.bin": "f 10000", "/dir": "d", "/dir/b.bin": fmt.Sprintf("f %d", len(b)), "/c.txt": fmt.Sprintf("f %d", len(c))}
 	if d := wantM.Diff(m); d != "" {
 		t.Errorf("go-diskfs at LBA 20000 differs:\n%s", d)
+	}
+	// The session's descriptor holds its own size by default, and the
+	// absolute end with AbsoluteVolumeSpace.
+	if d := oracle.Run(t, "isoinfo", "-d", "-T", "20000", "-i", img); !strings.Contains(d, fmt.Sprintf("Volume size is: %d\n", im.Sectors())) {
+		t.Errorf("isoinfo -d -T 20000: want volume size %d:\n%s", im.Sectors(), d)
+	}
+	opts.AbsoluteVolumeSpace = true
+	im = writeSession(t, img, root2, opts)
+	if d := oracle.Run(t, "isoinfo", "-d", "-T", "20000", "-i", img); !strings.Contains(d, fmt.Sprintf("Volume size is: %d\n", 20000+im.Sectors())) {
+		t.Errorf("isoinfo -d -T 20000 with AbsoluteVolumeSpace: want volume size %d:\n%s", 20000+im.Sectors(), d)
 	}
 	// Session 1 is untouched.
 	if got := oracle.Run(t, "isoinfo", "-R", "-i", img, "-x", "/a.bin"); got != string(a) {
