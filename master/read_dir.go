@@ -338,7 +338,7 @@ func (t *rTreeReader) addExtent(n *Node, r rRecord, path string) error {
 	}
 	nsec := (int64(r.length) + SectorSize - 1) / SectorSize
 	if int64(r.lba)+nsec > t.sectors {
-		return fmt.Errorf("master: file %q at LBA %d: %d bytes past the medium end (%d sectors): %w", path, r.lba, r.length, t.sectors, ErrCorrupt)
+		return fmt.Errorf("master: file %q at LBA %d: extent of %d bytes reaches past the medium end (%d sectors): %w", path, r.lba, r.length, t.sectors, ErrCorrupt)
 	}
 	if n.Extents == nil {
 		n.Extents = make([]Extent, 0, 1)

@@ -1,0 +1,323 @@
+package master
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"testing"
+)
+
+// rtRaw is a test's view of a fixture image for corrupting it in place.
+type rtRaw struct {
+	b     []byte
+	start uint32
+}
+
+// rootLBA is the root directory's LBA from the PVD.
+func (m rtRaw) rootLBA() uint32 {
+	pvd := m.b[(int(m.start)+16)*SectorSize:]
+	return getBoth32(pvd[156+2:])
+}
+
+// record returns the byte offset of the record in directory dirLBA (one
+// sector is enough for the fixtures) whose Rock Ridge NM name is name.
+func (m rtRaw) record(t *testing.T, dirLBA uint32, name string) int {
+	t.Helper()
+	base := int(dirLBA) * SectorSize
+	for off := 0; off < SectorSize && m.b[base+off] != 0; off += int(m.b[base+off]) {
+		rec := m.b[base+off : base+off+int(m.b[base+off])]
+		nm := append([]byte("NM"), byte(5+len(name)), 1, 0)
+		if bytes.Contains(rec, append(nm, name...)) {
+			return base + off
+		}
+	}
+	t.Fatalf("no record %q in directory at LBA %d", name, dirLBA)
+	return 0
+}
+
+// su returns the offset of the SUSP entry sig in the record at off.
+func (m rtRaw) su(t *testing.T, off int, sig string) int {
+	t.Helper()
+	rec := m.b[off : off+int(m.b[off])]
+	i := bytes.Index(rec[33+int(rec[32]):], []byte(sig))
+	if i < 0 {
+		t.Fatalf("record at %d has no %s entry", off, sig)
+	}
+	return off + 33 + int(rec[32]) + i
+}
+
+func (m rtRaw) read() (*Session, error) {
+	return ReadSession(bytes.NewReader(m.b), int64(len(m.b)/SectorSize), m.start)
+}
+
+// rtCorrupt returns a fresh copy of a fixture.
+func rtCorrupt(t *testing.T, fixture string, start uint32) rtRaw {
+	return rtRaw{b: rtFixture(t, fixture), start: start}
+}
+
+func TestReadHostile(t *testing.T) {
+	for _, fx := range []struct {
+		name  string
+		start uint32
+	}{{"genisoimage-rj", 0}, {"xorriso-rr", 32}} {
+		t.Run(fx.name, func(t *testing.T) {
+			fresh := func() rtRaw { return rtCorrupt(t, fx.name, fx.start) }
+			if _, err := fresh().read(); err != nil {
+				t.Fatalf("pristine image: %v", err)
+			}
+			cases := []struct {
+				name  string
+				spoil func(m rtRaw)
+			}{
+				{"directory pointing to its parent", func(m rtRaw) {
+					off := m.record(t, m.rootLBA(), "sub")
+					putBoth32(m.b[off+2:], m.rootLBA())
+				}},
+				{"record shorter than its fields", func(m rtRaw) {
+					m.b[m.record(t, m.rootLBA(), "sub")] = 20
+				}},
+				{"name longer than the record", func(m rtRaw) {
+					m.b[m.record(t, m.rootLBA(), "sub")+32] = 200
+				}},
+				{"file extent past the medium", func(m rtRaw) {
+					off := m.record(t, m.rootLBA(), "hello.txt")
+					putBoth32(m.b[off+2:], uint32(len(m.b)/SectorSize)+10)
+				}},
+				{"directory of 4 GiB", func(m rtRaw) {
+					off := m.record(t, m.rootLBA(), "sub")
+					putBoth32(m.b[off+10:], 0xFFFFF800)
+				}},
+				{"continuation loop", func(m rtRaw) {
+					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "PX")
+					rtCE(m.b[pos:], 1, 0, 28)
+					rtCE(m.b[1*SectorSize:], 1, 0, 28)
+				}},
+				{"continuation past the medium", func(m rtRaw) {
+					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "PX")
+					rtCE(m.b[pos:], uint32(len(m.b)/SectorSize)+1, 0, 28)
+				}},
+				{"continuation of 1 GiB", func(m rtRaw) {
+					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "PX")
+					rtCE(m.b[pos:], 1, 0, 1<<30)
+				}},
+				{"SUSP entry length past the field", func(m rtRaw) {
+					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "PX")
+					m.b[pos+2] = 250
+				}},
+				{"SUSP entry length 0", func(m rtRaw) {
+					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "PX")
+					m.b[pos+2] = 0
+				}},
+				{"name ..", func(m rtRaw) {
+					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "NM")
+					// NM of 7 bytes "..", then a 7-byte entry nobody knows
+					copy(m.b[pos:], "NM\x07\x01\x00..XX\x07\x01abc")
+				}},
+				{"name flagged as parent", func(m rtRaw) {
+					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "NM")
+					m.b[pos+4] = 0x04
+				}},
+				{"name with a slash", func(m rtRaw) {
+					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "NM")
+					m.b[pos+7] = '/'
+				}},
+				{"name with NUL", func(m rtRaw) {
+					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "NM")
+					m.b[pos+7] = 0
+				}},
+				{"duplicate name", func(m rtRaw) {
+					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "NM")
+					copy(m.b[pos+5:], "empty dir")
+				}},
+				{"symlink component past the entry", func(m rtRaw) {
+					pos := m.su(t, m.record(t, m.rootLBA(), "link-rel"), "SL")
+					m.b[pos+6] = 200
+				}},
+				{"relocation to the root (loop)", func(m rtRaw) {
+					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "PX")
+					copy(m.b[pos:], "CL") // keeps the PX length
+					putBoth32(m.b[pos+4:], m.rootLBA())
+				}},
+				{"logical block size 512", func(m rtRaw) {
+					putBoth16(m.b[(int(m.start)+16)*SectorSize+128:], 512)
+				}},
+			}
+			for _, c := range cases {
+				t.Run(c.name, func(t *testing.T) {
+					m := fresh()
+					c.spoil(m)
+					_, err := m.read()
+					rtWantCorrupt(t, c.name, err)
+				})
+			}
+		})
+	}
+}
+
+// rtCE writes a CE entry over the entry at b, keeping its length when
+// that is long enough so that the entries after it stay in place.
+func rtCE(b []byte, lba, off, length uint32) {
+	l := b[2]
+	copy(b, "CE\x1c\x01")
+	if l >= 28 && b[0] == 'C' {
+		b[2] = l
+	}
+	putBoth32(b[4:], lba)
+	putBoth32(b[12:], off)
+	putBoth32(b[20:], length)
+}
+
+func TestReadTruncated(t *testing.T) {
+	for _, name := range []string{"genisoimage-rj", "xorriso-grown3"} {
+		img := rtFixture(t, name)
+		for cut := 0; cut <= len(img); cut += SectorSize / 2 {
+			part := img[:cut]
+			r := bytes.NewReader(part)
+			sectors := int64(len(part) / SectorSize)
+			if _, err := ListSessions(r, sectors); err != nil && !errors.Is(err, ErrNotISO) {
+				t.Errorf("%s cut at %d: ListSessions: %v", name, cut, err)
+			}
+			for _, start := range []uint32{0, 32, 96, 160} {
+				s, err := ReadSession(r, sectors, start)
+				if err != nil {
+					if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrNotISO) {
+						t.Errorf("%s cut at %d, session %d: %v", name, cut, start, err)
+					}
+					continue
+				}
+				rtWalkAll(t, s)
+			}
+			// The size claimed may exceed what the reader holds.
+			if _, err := ReadSession(r, sectors+100, 0); err != nil && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrNotISO) {
+				t.Errorf("%s cut at %d, lying size: %v", name, cut, err)
+			}
+		}
+	}
+}
+
+// rtWalkAll walks the FS of s and reads every file, bounded.
+func rtWalkAll(t testing.TB, s *Session) {
+	fsys := s.FS()
+	budget := 32 << 20
+	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if _, err := fs.Stat(fsys, p); err != nil {
+			return nil
+		}
+		f, err := fsys.Open(p)
+		if err != nil {
+			return nil
+		}
+		defer f.Close()
+		if d.IsDir() || budget <= 0 {
+			return nil
+		}
+		buf := make([]byte, 64<<10)
+		for budget > 0 {
+			n, err := f.Read(buf)
+			budget -= n
+			if err != nil {
+				break
+			}
+		}
+		return nil
+	})
+}
+
+// rtChainImage crafts an image whose root starts a chain of depth nested
+// directories, one sector each, and returns it.
+func rtChainImage(depth int) []byte {
+	const first = 20
+	sectors := first + depth + 1
+	b := make([]byte, sectors*SectorSize)
+	pvd := b[16*SectorSize:]
+	pvd[0], pvd[6] = 1, 1
+	copy(pvd[1:], "CD001")
+	putBoth32(pvd[80:], uint32(sectors))
+	putBoth16(pvd[128:], SectorSize)
+	rtPutRecord(pvd[156:], first, SectorSize, rFlagDir, "\x00")
+	term := b[17*SectorSize:]
+	term[0], term[6] = 255, 1
+	copy(term[1:], "CD001")
+	for i := 0; i <= depth; i++ {
+		lba := uint32(first + i)
+		d := b[int(lba)*SectorSize:]
+		off := rtPutRecord(d, lba, SectorSize, rFlagDir, "\x00")
+		off += rtPutRecord(d[off:], lba-1, SectorSize, rFlagDir, "\x01")
+		if i < depth {
+			rtPutRecord(d[off:], lba+1, SectorSize, rFlagDir, fmt.Sprintf("D%d", i))
+		}
+	}
+	return b
+}
+
+// rtPutRecord writes a directory record without system use field.
+func rtPutRecord(b []byte, lba, length uint32, flags byte, name string) int {
+	n := 33 + len(name)
+	if n%2 == 1 {
+		n++
+	}
+	b[0] = byte(n)
+	putBoth32(b[2:], lba)
+	putBoth32(b[10:], length)
+	b[18], b[19], b[20] = 126, 1, 1
+	b[25] = flags
+	putBoth16(b[28:], 1)
+	b[32] = byte(len(name))
+	copy(b[33:], name)
+	return n
+}
+
+func TestReadDepthLimit(t *testing.T) {
+	ok := rtChainImage(100)
+	s, err := ReadSession(bytes.NewReader(ok), int64(len(ok)/SectorSize), 0)
+	if err != nil {
+		t.Fatalf("100 levels: %v", err)
+	}
+	depth := 0
+	for n := s.Root; len(n.Children) == 1; n = n.Children[0] {
+		depth++
+	}
+	if depth != 100 {
+		t.Errorf("100 levels read as %d", depth)
+	}
+	deep := rtChainImage(rMaxDepth + 10)
+	_, err = ReadSession(bytes.NewReader(deep), int64(len(deep)/SectorSize), 0)
+	rtWantCorrupt(t, "too deep", err)
+}
+
+func TestReadRecordPastSectorEnd(t *testing.T) {
+	img := rtChainImage(1)
+	d := img[20*SectorSize : 21*SectorSize]
+	off := 68
+	for i := 0; off+100 <= SectorSize-34; i++ {
+		off += rtPutRecord(d[off:], 30, 0, 0, fmt.Sprintf("%066d", i))
+	}
+	good, err := ReadSession(bytes.NewReader(img), int64(len(img)/SectorSize), 0)
+	if err != nil {
+		t.Fatalf("before: %v", err)
+	}
+	if len(good.Root.Children) != 19 {
+		t.Fatalf("before: %d entries", len(good.Root.Children))
+	}
+	rtPutRecord(d[off:], 30, 0, 0, "LAST")
+	d[off] = 255
+	_, err = ReadSession(bytes.NewReader(img), int64(len(img)/SectorSize), 0)
+	rtWantCorrupt(t, "record crossing the sector end", err)
+}
+
+func TestReadNotISO(t *testing.T) {
+	zero := make([]byte, 64*SectorSize)
+	if _, err := ReadSession(bytes.NewReader(zero), 64, 0); !errors.Is(err, ErrNotISO) {
+		t.Errorf("ReadSession on zeros: %v", err)
+	}
+	if _, err := ListSessions(bytes.NewReader(zero), 64); !errors.Is(err, ErrNotISO) {
+		t.Errorf("ListSessions on zeros: %v", err)
+	}
+	if _, err := ReadSession(bytes.NewReader(nil), 0, 0); !errors.Is(err, ErrNotISO) {
+		t.Errorf("ReadSession on nothing: %v", err)
+	}
+}
