@@ -40,7 +40,8 @@ type Drive struct {
 	Log func(cdb []byte, s scsi.Sense)
 }
 
-// Open opens the emulated medium whose data lives at path, creating a
+// Open opens the emulated medium whose data lives at path, with the
+// medium in the drive (one left ejected is inserted again), creating a
 // blank medium of the named profile ("cd-r", "dvd+r", "bd-re", ...) when
 // there is none yet. An empty profile accepts whatever is on file. The
 // data file's byte offset is LBA × 2048, so any session can be read
@@ -68,6 +69,7 @@ func Open(path, profileName string) (*Drive, error) {
 		return nil, fmt.Errorf("emu: open %q: %w", path, err)
 	}
 	p, _ := lookupProfile(m.Profile)
+	m.Removed = false // opening the drive puts the medium in
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("emu: open %q: %w", path, err)

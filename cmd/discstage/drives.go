@@ -1,0 +1,166 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/platform"
+	"github.com/discstage/discstage/writer"
+	"github.com/discstage/discstage/writer/mmc"
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+)
+
+// driveReport is one drive as `drives --json` prints it.
+type driveReport struct {
+	Path     string        `json:"path"`
+	Vendor   string        `json:"vendor,omitempty"`
+	Model    string        `json:"model,omitempty"`
+	Revision string        `json:"revision,omitempty"`
+	Profiles []string      `json:"profiles,omitempty"`
+	Medium   *mediumReport `json:"medium"`
+	Error    string        `json:"error,omitempty"`
+	noMedium bool          // the drive is empty
+}
+
+type mediumReport struct {
+	Profile      string          `json:"profile"`
+	State        string          `json:"state"`
+	Capacity     uint32          `json:"capacity_sectors"`
+	NextWritable uint32          `json:"next_writable"`
+	FreeSectors  int64           `json:"free_sectors"`
+	FreeBytes    int64           `json:"free_bytes"`
+	Sessions     []sessionReport `json:"sessions"`
+}
+
+type sessionReport struct {
+	Number   int    `json:"number"`
+	Start    uint32 `json:"start"`
+	Size     uint32 `json:"size"`
+	VolumeID string `json:"volume_id,omitempty"`
+}
+
+func init() {
+	var asJSON bool
+	var devices []string
+	var devDir string
+	cmd := &cobra.Command{
+		Use:   "drives",
+		Short: "List optical drives with their media, sessions and free space",
+		Long: `List the optical drives (/dev/sr*): vendor, model, the media each
+supports, and the medium in it: its profile, state (blank, appendable,
+closed), sessions and free space. --device names drives instead of
+scanning, including emulated ones (emulated:PROFILE:PATH).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(devices) == 0 {
+				found, err := platform.OpticalDrives(devDir)
+				if err != nil {
+					return fmt.Errorf("drives: scan %s: %w", devDir, err)
+				}
+				devices = found
+			}
+			reports := make([]driveReport, 0, len(devices))
+			for _, dev := range devices {
+				reports = append(reports, describeDrive(dev))
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(reports)
+			}
+			if len(reports) == 0 {
+				fmt.Fprintln(out, "no drives found")
+				return nil
+			}
+			for _, r := range reports {
+				printDrive(out, r)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringArrayVar(&devices, "device", nil, "a drive to list instead of scanning (repeatable): /dev/srN or emulated:PROFILE:PATH")
+	cmd.Flags().StringVar(&devDir, "dev-dir", "/dev", "the directory scanned for sr* nodes")
+	cmd.Flags().MarkHidden("dev-dir") //nolint:errcheck // the flag exists
+	rootCmd.AddCommand(cmd)
+
+	codeMappers = append(codeMappers, func(err error) int {
+		var se *mmc.SenseError
+		switch {
+		case errors.Is(err, mmc.ErrNoMedium):
+			return exitcodes.NoTarget
+		case errors.As(err, &se), errors.Is(err, mmc.ErrNoSimulation), errors.Is(err, platform.ErrTransport):
+			return exitcodes.Medium
+		}
+		return 0
+	})
+}
+
+// describeDrive opens a drive for reading and reports what it holds.
+func describeDrive(dev string) driveReport {
+	r := driveReport{Path: dev}
+	d, err := openDrive(dev, targetFlags{readOnly: true})
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	defer d.Close()
+	info, err := d.Info()
+	r.Vendor, r.Model, r.Revision, r.Profiles = info.Vendor, info.Model, info.Revision, info.Profiles
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	m, err := d.Probe()
+	if err != nil {
+		r.Error, r.noMedium = err.Error(), errors.Is(err, mmc.ErrNoMedium)
+		return r
+	}
+	mr := &mediumReport{Profile: m.Profile, State: m.State.String(), Capacity: m.Capacity,
+		NextWritable: m.NextWritable, FreeSectors: m.Free(), Sessions: []sessionReport{}}
+	mr.FreeBytes = mr.FreeSectors * master.SectorSize
+	for _, s := range m.Sessions {
+		mr.Sessions = append(mr.Sessions, sessionReport{Number: s.Number, Start: s.Start, Size: s.Size, VolumeID: s.VolumeID})
+	}
+	r.Medium = mr
+	return r
+}
+
+func printDrive(w io.Writer, r driveReport) {
+	fmt.Fprintf(w, "%s: %s %s", r.Path, r.Vendor, r.Model)
+	if r.Revision != "" {
+		fmt.Fprintf(w, " (rev %s)", r.Revision)
+	}
+	fmt.Fprintln(w)
+	if len(r.Profiles) > 0 {
+		fmt.Fprintf(w, "  supports: %s\n", strings.Join(r.Profiles, ", "))
+	}
+	if r.noMedium {
+		fmt.Fprintln(w, "  medium:   none")
+		return
+	}
+	if r.Error != "" {
+		fmt.Fprintf(w, "  error:    %s\n", r.Error)
+		return
+	}
+	m := r.Medium
+	fmt.Fprintf(w, "  medium:   %s, %s, %d session(s)", m.Profile, m.State, len(m.Sessions))
+	if m.State != writer.Closed.String() {
+		fmt.Fprintf(w, ", %s free (%d sectors), next writable LBA %d", humanize.Bytes(uint64(m.FreeBytes)), m.FreeSectors, m.NextWritable)
+	}
+	fmt.Fprintln(w)
+	for _, s := range m.Sessions {
+		fmt.Fprintf(w, "  session %d: LBA %d, %d sectors", s.Number, s.Start, s.Size)
+		if s.VolumeID != "" {
+			fmt.Fprintf(w, ", %q", s.VolumeID)
+		}
+		fmt.Fprintln(w)
+	}
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/writer/mmc/emu"
+)
+
+func TestDrivesNoneFound(t *testing.T) {
+	empty := t.TempDir()
+	if out := mustRun(t, "drives", "--dev-dir", empty); strings.TrimSpace(out) != "no drives found" {
+		t.Fatalf("drives with no drives: %q", out)
+	}
+	if out := mustRun(t, "drives", "--dev-dir", empty, "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("drives --json with no drives: %q", out)
+	}
+}
+
+// TestDrivesEmulated burns to an emulated DVD+R from the command line and
+// lists it with `drives`; isoinfo reads the sessions from the data file.
+func TestDrivesEmulated(t *testing.T) {
+	oracle.Need(t, "isoinfo")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "a.txt"), []byte("one\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(dir, "disc.img")
+	target := "emulated:dvd+r:" + img
+	mustRun(t, "append", target, src)
+	if err := os.WriteFile(filepath.Join(src, "b.txt"), []byte("two\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "append", target, src)
+
+	var reports []struct {
+		Path     string
+		Vendor   string
+		Profiles []string
+		Medium   *struct {
+			Profile      string
+			State        string
+			NextWritable uint32 `json:"next_writable"`
+			FreeSectors  int64  `json:"free_sectors"`
+			Sessions     []struct{ Number, Start, Size uint32 }
+		}
+	}
+	out := mustRun(t, "drives", "--json", "--device", target)
+	if err := json.Unmarshal([]byte(out), &reports); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(reports) != 1 || reports[0].Medium == nil {
+		t.Fatalf("drives --json:\n%s", out)
+	}
+	m := reports[0].Medium
+	if m.Profile != "dvd+r" || m.State != "appendable" || len(m.Sessions) != 2 || m.Sessions[0].Start != 0 ||
+		m.Sessions[1].Start%16 != 0 || m.FreeSectors != int64(2_295_104-m.NextWritable) {
+		t.Fatalf("medium: %+v", m)
+	}
+	ls := oracle.Run(t, "isoinfo", "-R", "-T", fmt.Sprint(m.Sessions[1].Start), "-f", "-i", img)
+	if !strings.Contains(ls, "/a.txt") || !strings.Contains(ls, "/b.txt") {
+		t.Fatalf("isoinfo reads session 2:\n%s", ls)
+	}
+	text := mustRun(t, "drives", "--device", target)
+	if !strings.Contains(text, "medium:   dvd+r, appendable, 2 session(s)") {
+		t.Fatalf("drives:\n%s", text)
+	}
+
+	// Finalize, then a further session is refused with the Closed code.
+	if err := os.WriteFile(filepath.Join(src, "c.txt"), []byte("three\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "append", "--close", target, src)
+	if out, code := run(t, "append", target, src); code != exitcodes.Closed {
+		t.Fatalf("append to a closed disc: exit %d\n%s", code, out)
+	}
+	if text := mustRun(t, "drives", "--device", target); !strings.Contains(text, "dvd+r, closed, 3 session(s)") {
+		t.Fatalf("drives after closing:\n%s", text)
+	}
+}
+
+func TestDriveErrorsExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "a.txt"), make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A write error at a chosen sector: the Medium code and the LBA.
+	img := filepath.Join(dir, "cd.img")
+	e, err := emu.Open(img, "cd-r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := uint32(100)
+	if err := e.SetFaults(emu.Faults{WriteErrorLBA: &bad}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, code := run(t, "append", "emulated:cd-r:"+img, src)
+	if code != exitcodes.Medium || !strings.Contains(out, "write error") || !strings.Contains(out, "LBA 100") {
+		t.Fatalf("write error: exit %d\n%s", code, out)
+	}
+	// Bad emulated specs.
+	if out, code := run(t, "sessions", "emulated:cd-x:"+img); code != exitcodes.NoTarget {
+		t.Fatalf("unknown profile: exit %d\n%s", code, out)
+	}
+	if out, code := run(t, "sessions", "emulated:cd-r"); code != exitcodes.Usage {
+		t.Fatalf("no path: exit %d\n%s", code, out)
+	}
+	if out, code := run(t, "append", "--media", "cd-r", "emulated:cd-r:"+img, src); code != exitcodes.Usage {
+		t.Fatalf("--media with a drive: exit %d\n%s", code, out)
+	}
+}
