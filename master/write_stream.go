@@ -2,7 +2,6 @@ package master
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -106,7 +105,10 @@ func (s *wStream) run(dst io.Writer) error {
 	var dirBuf []byte
 	for _, t := range trees {
 		for _, d := range t.dirs {
-			dirBuf = im.appendDir(dirBuf[:0], d)
+			var err error
+			if dirBuf, err = im.appendDir(dirBuf[:0], d); err != nil {
+				return err
+			}
 			if err := s.write(dirBuf); err != nil {
 				return err
 			}
@@ -353,7 +355,7 @@ func wAppendRecord(dst []byte, id []byte, lba, length uint32, t time.Time, flags
 }
 
 // appendDir appends the whole extent of directory d.
-func (im *Image) appendDir(b []byte, d *wDir) []byte {
+func (im *Image) appendDir(b []byte, d *wDir) ([]byte, error) {
 	start := len(b)
 	rec := func(id []byte, lba, length uint32, t time.Time, flags byte, su *wSU) {
 		n := wRecLen(len(id), su.length())
@@ -388,9 +390,9 @@ func (im *Image) appendDir(b []byte, d *wDir) []byte {
 	total := start + int(d.size)
 	if len(b) > total {
 		// The layout and the records disagree: a bug, never bad input.
-		panic(errors.New("master: directory records exceed the laid-out size"))
+		return nil, fmt.Errorf("master: write directory %q at LBA %d: records exceed the laid-out %d bytes", d.src.path, d.lba, d.size)
 	}
-	return append(b, make([]byte, total-len(b))...)
+	return append(b, make([]byte, total-len(b))...), nil
 }
 
 // wMultiFlag is the multi-extent flag for record i of n.

@@ -556,6 +556,42 @@ func TestWriteMultiExtent(t *testing.T) {
 	if !strings.Contains(rr, strconv.Itoa(size)) {
 		t.Errorf("xorriso does not see the whole size %d:\n%s", size, rr)
 	}
+
+	// A second session references the file's two extents without
+	// writing them again: one record per extent.
+	var lbas []uint32
+	for _, l := range strings.Split(ls, "\n") {
+		if strings.Contains(l, "HUGE.BIN;1") {
+			f := strings.Fields(l[strings.Index(l, "[")+1:])
+			v, _ := strconv.ParseUint(f[0], 10, 32)
+			lbas = append(lbas, uint32(v))
+		}
+	}
+	if len(lbas) != 2 {
+		t.Fatalf("extent LBAs %v", lbas)
+	}
+	start := (im.Sectors() + 31) / 32 * 32
+	root2 := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{{Name: "huge.bin", Mode: 0o644, Size: size,
+		Extents: []master.Extent{{LBA: lbas[0], Length: 0xFFFFF800}, {LBA: lbas[1], Length: size - 0xFFFFF800}}}}}
+	opts := fullOpts()
+	opts.StartLBA = start
+	im2 := writeSession(t, img, root2, opts)
+	if im2.DataSectors() != 0 {
+		t.Errorf("second session writes %d data sectors, want 0", im2.DataSectors())
+	}
+	sb := strconv.FormatUint(uint64(start), 10)
+	if c := strings.Count(oracle.Run(t, "isoinfo", "-l", "-T", sb, "-i", img), "HUGE.BIN;1"); c != 2 {
+		t.Errorf("isoinfo -T %s shows %d records of HUGE.BIN;1, want 2", sb, c)
+	}
+	cut := filepath.Join(dir, "cut")
+	oracle.Run(t, "xorriso", "-load", "sbsector", sb, "-indev", img, "-osirrox", "on",
+		"-extract_cut", "/huge.bin", strconv.Itoa(0xFFFFF800-4), "7", cut)
+	if b, err := os.ReadFile(cut); err != nil || string(b) != "\x00MARK!\x00" {
+		t.Errorf("bytes across the extent boundary in session 2: %q, %v", b, err)
+	}
+	if rr := oracle.Run(t, "xorriso", "-load", "sbsector", sb, "-indev", img, "-find", "/huge.bin", "-exec", "lsdl"); !strings.Contains(rr, strconv.Itoa(size)) {
+		t.Errorf("session 2: xorriso does not see the whole size %d:\n%s", size, rr)
+	}
 }
 
 // isoinfoLBAs returns the first LBA of each file in the root of the
