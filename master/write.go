@@ -55,7 +55,7 @@ type Options struct {
 // reported.
 type Warning struct {
 	Path      string // the path of the node in the tree, from the root
-	Hierarchy string // "Joliet" or "ISO 9660"
+	Hierarchy string // the hierarchy whose name changed: "Joliet"
 	Name      string // the name written in that hierarchy
 	Reason    string // why the name was changed
 }

@@ -19,7 +19,7 @@ type wStream struct {
 	buf []byte
 }
 
-// Write counts and buffers metadata.
+// write buffers metadata.
 func (s *wStream) write(p []byte) error {
 	_, err := s.bw.Write(p)
 	return err

@@ -758,6 +758,37 @@ func TestWriteSourceChanged(t *testing.T) {
 	}
 }
 
+// TestWriteFileSourceChanged covers the kernel copy path: a FileSource
+// streamed into an *os.File, grown or shrunk after Layout.
+func TestWriteFileSourceChanged(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "data")
+	if err := os.WriteFile(src, bytes.Repeat([]byte("d"), 10000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int64{10000, 5000, 20000} {
+		root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+			{Name: "data", Mode: 0o644, Size: size, Source: master.FileSource(src)},
+		}}
+		im, err := master.Layout(root, fullOpts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := os.Create(filepath.Join(dir, "out.iso"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := im.WriteTo(out)
+		out.Close()
+		switch {
+		case size == 10000 && (err != nil || n != int64(im.Sectors())*master.SectorSize):
+			t.Errorf("unchanged file: wrote %d bytes of %d: %v", n, int64(im.Sectors())*master.SectorSize, err)
+		case size != 10000 && (!errors.Is(err, master.ErrSourceChanged) || !strings.Contains(err.Error(), "/data")):
+			t.Errorf("size %d for a file of 10000 bytes: %v, want ErrSourceChanged naming /data", size, err)
+		}
+	}
+}
+
 func TestLayoutErrors(t *testing.T) {
 	dir := func(kids ...*master.Node) *master.Node {
 		return &master.Node{Mode: fs.ModeDir | 0o755, Children: kids}
