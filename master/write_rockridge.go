@@ -125,14 +125,11 @@ func (a *wCEAlloc) pack(entries []wSUEntry, avail, force int) *wSU {
 			m += need
 			j++
 		}
-		if j == 0 || (j < len(rest) && m+wCELen > space) {
-			// Not even one entry fits here: start a new sector.
+		if j == 0 {
+			// Not even one entry fits in what is left of this sector
+			// (never the case in a fresh one): start the next.
 			a.block++
 			a.off = 0
-			if !a.used {
-				a.block = 0
-			}
-			a.used = true
 			continue
 		}
 		a.used = true
@@ -268,13 +265,17 @@ func wSL(target string) []wSUEntry {
 		rest = strings.TrimLeft(rest, "/")
 	}
 	if rest != "" {
-		for _, p := range strings.Split(rest, "/") {
-			switch p {
-			case "":
+		parts := strings.Split(rest, "/")
+		for i, p := range parts {
+			switch {
+			case p == "" && i == len(parts)-1:
+				// A trailing '/': an empty last component keeps it.
+				comps = append(comps, wSLComp{})
+			case p == "":
 				continue
-			case ".":
+			case p == ".":
 				comps = append(comps, wSLComp{flags: 0x02})
-			case "..":
+			case p == "..":
 				comps = append(comps, wSLComp{flags: 0x04})
 			default:
 				for len(p) > compMax {

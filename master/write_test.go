@@ -428,6 +428,44 @@ func TestWriteLongPaths(t *testing.T) {
 	}
 }
 
+// TestWriteManyContinuations fills a directory with long names and long
+// link targets, so its continuation areas span many sectors and chain.
+func TestWriteManyContinuations(t *testing.T) {
+	oracle.Need(t, "xorriso", "bsdtar")
+	root := &master.Node{Mode: fs.ModeDir | 0o755}
+	want := map[string]string{}
+	for i := 0; i < 60; i++ {
+		name := fmt.Sprintf("%03d-%s", i, strings.Repeat("long name ", 25))
+		root.Children = append(root.Children, &master.Node{Name: name, Mode: 0o644})
+		want[name] = ""
+	}
+	for i := 0; i < 20; i++ {
+		name := fmt.Sprintf("link%02d", i)
+		target := fmt.Sprintf("/%02d/%s", i, strings.Repeat("component/../", 60))
+		root.Children = append(root.Children, &master.Node{Name: name, Mode: fs.ModeSymlink | 0o777, Target: target})
+		want[name] = target
+	}
+	img := filepath.Join(t.TempDir(), "ce.iso")
+	writeSession(t, img, root, fullOpts())
+	for tool, out := range map[string]string{
+		"xorriso": oracle.Run(t, "xorriso", "-indev", img, "-find", "/", "-exec", "lsdl"),
+		"bsdtar":  oracle.Run(t, "bsdtar", "-tvf", img),
+	} {
+		for name, target := range want {
+			line := name
+			if target != "" {
+				line += "' -> '" + target
+				if tool == "bsdtar" {
+					line = name + " -> " + target
+				}
+			}
+			if !strings.Contains(out, line) {
+				t.Errorf("%s lacks %q", tool, line)
+			}
+		}
+	}
+}
+
 func TestWriteEmptyTree(t *testing.T) {
 	oracle.Need(t, "xorriso", "isoinfo", "bsdtar", "7z")
 	img := filepath.Join(t.TempDir(), "empty.iso")
