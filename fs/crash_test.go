@@ -176,6 +176,7 @@ func TestKillDuringCopyAndCommit(t *testing.T) {
 		t.Errorf("staged files after kill -9 and remount: %d, want 21", s.StagedFiles)
 	}
 	diffDirs(t, ref, mnt)
+	syncTimes(t, ref, mnt)
 	commitAndWait(t, mnt)
 	xorrisoCompare(t, ref, "-indev", img, "-compare_r", ref, "/")
 
@@ -193,6 +194,7 @@ func TestKillDuringCopyAndCommit(t *testing.T) {
 		f.Truncate(300 << 20)
 		f.Close()
 	}
+	syncTimes(t, ref, mnt)
 	if err := os.WriteFile(filepath.Join(mnt, ControlName, "ctl"), []byte("commit"), 0); err != nil {
 		t.Fatal(err)
 	}
@@ -227,6 +229,29 @@ func TestKillDuringCopyAndCommit(t *testing.T) {
 	}
 	if m, _ := platform.Mounted(mnt); m {
 		t.Error("still mounted after discstage unmount")
+	}
+}
+
+// syncTimes gives every path of ref and its twin under mnt the same
+// modification time, deepest first, so that a session written from mnt
+// can be compared with ref by xorriso, times included.
+func syncTimes(t *testing.T, ref, mnt string) {
+	t.Helper()
+	var paths []string
+	filepath.Walk(ref, func(p string, fi os.FileInfo, err error) error {
+		if err == nil {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	stamp := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	for i := len(paths) - 1; i >= 0; i-- {
+		rel, _ := filepath.Rel(ref, paths[i])
+		for _, p := range []string{paths[i], filepath.Join(mnt, rel)} {
+			if err := os.Chtimes(p, stamp, stamp); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
 
