@@ -199,7 +199,7 @@ func TestReadTruncated(t *testing.T) {
 // rtWalkAll walks the FS of s and reads every file, bounded.
 func rtWalkAll(t testing.TB, s *Session) {
 	fsys := s.FS()
-	budget := 32 << 20
+	budget := 4 << 20
 	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
