@@ -153,4 +153,25 @@
 // sorted, serial numbers are given in sorted tree order, and with a
 // fixed Options.Time (also the default for zero node times) two runs
 // give byte-identical images.
+//
+// # Reading
+//
+// ReadSession turns any session of any medium back into a tree: it reads
+// the volume descriptors at start+16, then the Rock Ridge tree if the
+// root announces SUSP and RRIP, else the Joliet tree, else plain ISO 9660
+// names (version and trailing dot removed, case kept), the order xorriso
+// uses. Relocation is undone, multi-extent files are joined, and every
+// extent is checked against the whole medium, since a session's records
+// point into earlier sessions. Session.FS exposes the tree as an io/fs
+// file system (fs.ReadDirFS, fs.StatFS, fs.ReadLinkFS) that reads file
+// bytes from the medium. ListSessions follows xorriso's chain of grown
+// sessions (first at LBA 32, each next at the previous end rounded up to
+// 32 blocks) even when the superblock at LBA 16 is torn, or reports the
+// single session at LBA 0 of a plain image.
+//
+// The medium is untrusted input: no size field is trusted before it is
+// checked against the medium, directories are visited once (by extent
+// LBA), and depth, continuation chains and link resolution are bounded.
+// Damage is reported as errors wrapping ErrCorrupt with the path and LBA
+// where it was found; the doc comment of Session has the details.
 package master
