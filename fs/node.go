@@ -25,9 +25,6 @@ type mount struct {
 	locks  locks
 }
 
-func (m *mount) handle(h *staging.Handle) *handle {
-	return &handle{h: h, id: h.ID(), locks: &m.locks}
-}
 
 // node is an entry of the merged view; id is its staging entry ID.
 type node struct {
@@ -35,8 +32,40 @@ type node struct {
 	m  *mount
 	id uint64
 
-	mu   sync.Mutex
-	last staging.Attr // last attributes seen, for fstat after removal
+	mu     sync.Mutex
+	last   staging.Attr // last attributes seen, for fstat after removal
+	pt     int          // open handles in passthrough mode
+	cached int          // open handles served through FUSE requests
+}
+
+// open wraps a staging handle for the kernel. A staged file is opened in
+// passthrough mode: the kernel reads and writes its data file directly.
+// The kernel wants every open of an inode in one mode, so a file already
+// open through FUSE requests stays in that mode until it is closed.
+func (n *node) open(h *staging.Handle) gofs.FileHandle {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	fh := &handle{h: h, id: h.ID(), locks: &n.m.locks, n: n}
+	if n.cached == 0 && !n.m.opts.NoPassthrough {
+		if f, ok := h.Pin(); ok {
+			n.pt++
+			fh.pt = true
+			return &ptHandle{handle: fh, fd: int(f.Fd())}
+		}
+	}
+	n.cached++
+	return fh
+}
+
+// asHandle returns the handle behind a FUSE file handle, or nil.
+func asHandle(f gofs.FileHandle) *handle {
+	switch v := f.(type) {
+	case *handle:
+		return v
+	case *ptHandle:
+		return v.handle
+	}
+	return nil
 }
 
 func (n *node) remember(a staging.Attr) staging.Attr {
@@ -170,7 +199,7 @@ func (n *node) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 // Getattr returns the attributes, through the open file when there is
 // one (an unlinked open file still answers).
 func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	if h, ok := f.(*handle); ok {
+	if h := asHandle(f); h != nil {
 		fillAttr(h.h.Attr(), &out.Attr)
 		return 0
 	}
@@ -214,7 +243,7 @@ func (n *node) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrI
 	if t, ok := in.GetMTime(); ok {
 		s.Mtime = &t
 	}
-	if h, ok := f.(*handle); ok && s.Size != nil {
+	if h := asHandle(f); h != nil && s.Size != nil {
 		if err := h.h.Truncate(*s.Size); err != nil {
 			return errnoOf(err)
 		}
@@ -222,7 +251,7 @@ func (n *node) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrI
 	}
 	a, err := n.m.area.Setattr(n.id, s)
 	if err != nil {
-		if h, ok := f.(*handle); ok && errnoOf(err) == syscall.ENOENT {
+		if h := asHandle(f); h != nil && errnoOf(err) == syscall.ENOENT {
 			fillAttr(h.h.Attr(), &out.Attr)
 			return 0
 		}
@@ -242,7 +271,8 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	if err != nil {
 		return nil, nil, 0, errnoOf(err)
 	}
-	return n.newChild(ctx, a, out), n.m.handle(h), 0, 0
+	ch := n.newChild(ctx, a, out)
+	return ch, ch.Operations().(*node).open(h), 0, 0
 }
 
 // Tmpfile creates an unnamed file (O_TMPFILE).
@@ -254,7 +284,8 @@ func (n *node) Tmpfile(ctx context.Context, flags uint32, mode uint32, out *fuse
 	}
 	fillAttr(a, &out.Attr)
 	child := &node{m: n.m, id: a.ID, last: a}
-	return n.NewInode(ctx, child, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: a.ID}), n.m.handle(h), 0, 0
+	ch := n.NewInode(ctx, child, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: a.ID})
+	return ch, ch.Operations().(*node).open(h), 0, 0
 }
 
 // Open opens a file; a disc file is copied only when first written.
@@ -269,7 +300,7 @@ func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32,
 			return nil, 0, errnoOf(err)
 		}
 	}
-	return n.m.handle(h), 0, 0
+	return n.open(h), 0, 0
 }
 
 // Mkdir creates a directory.
@@ -364,7 +395,21 @@ type handle struct {
 	h     *staging.Handle
 	id    uint64
 	locks *locks
+	n     *node
+	pt    bool
 }
+
+// ptHandle is a handle in passthrough mode: the kernel does its reads
+// and writes on fd, the staged data file.
+type ptHandle struct {
+	*handle
+	fd int
+}
+
+var _ gofs.FilePassthroughFder = (*ptHandle)(nil)
+
+// PassthroughFd returns the data file's descriptor.
+func (p *ptHandle) PassthroughFd() (int, bool) { return p.fd, true }
 
 var (
 	_ gofs.FileReader    = (*handle)(nil)
@@ -399,6 +444,13 @@ func (f *handle) Flush(ctx context.Context) syscall.Errno { return 0 }
 
 func (f *handle) Release(ctx context.Context) syscall.Errno {
 	f.locks.drop(f.id, f)
+	f.n.mu.Lock()
+	if f.pt {
+		f.n.pt--
+	} else {
+		f.n.cached--
+	}
+	f.n.mu.Unlock()
 	return errnoOf(f.h.Release())
 }
 

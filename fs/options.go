@@ -20,6 +20,11 @@ type Options struct {
 	DirectMount bool
 	// Debug logs every FUSE request.
 	Debug bool
+	// NoPassthrough serves every read and write through FUSE requests,
+	// even where the kernel could use the staged data file directly
+	// (passthrough needs Linux 6.9 and privileges; without them the
+	// mount falls back to requests by itself).
+	NoPassthrough bool
 	// Commit holds the options of commits started through ctl (volume ID).
 	Commit staging.CommitOptions
 	// Eject, if set, is called after an "eject" action's commit, before

@@ -55,7 +55,7 @@ type Area struct {
 	open     map[*entry]bool // entries with open handles
 	commit   *commitState
 	status   Status
-	projGen  uint64
+	projKey  [2]uint64 // gen+1 and staged bytes the projection was made for
 	projSize uint32
 	projErr  error
 }
@@ -78,6 +78,7 @@ type entry struct {
 	kids   map[string]*entry
 
 	frozen  bool     // data file is being committed; copy before writing
+	pins    int      // handles writing the data file directly (passthrough)
 	file    *os.File // open data file while handles exist
 	opens   int
 	removed bool // unlinked while open
@@ -222,7 +223,7 @@ func (a *Area) load() error {
 			return err
 		}
 		if !baseMatches {
-			if a.gen != a.baseGen {
+			if a.pending() {
 				return fmt.Errorf("staging: area %q: %w", a.dir, ErrBaseChanged)
 			}
 			if err := a.reset(root, start); err != nil {
@@ -230,7 +231,7 @@ func (a *Area) load() error {
 			}
 		}
 	case !baseMatches:
-		if a.gen != a.baseGen {
+		if a.pending() {
 			return fmt.Errorf("staging: area %q: %w", a.dir, ErrBaseChanged)
 		}
 		if err := a.reset(root, start); err != nil {

@@ -481,3 +481,49 @@ func TestDiscard(t *testing.T) {
 		t.Errorf("after discard: %+v", s)
 	}
 }
+
+func TestPinnedFileIsCopiedAtCommit(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	at, h, err := a.Create(RootID, "p", 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := h.Pin()
+	if !ok {
+		t.Fatal("a new staged file cannot be pinned")
+	}
+	f.WriteAt([]byte("one"), 0)
+	m.block, m.entered = make(chan struct{}), make(chan struct{})
+	if err := a.StartCommit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	<-m.entered
+	f.WriteAt([]byte("TWO"), 0) // straight to the data file, as passthrough writes go
+	close(m.block)
+	if err := a.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	m.block, m.entered = nil, nil
+	n := findNode(must(m.Newest()), "/p")
+	if n == nil || string(m.data[n.Extents[0].LBA*2048:][:3]) != "one" {
+		t.Errorf("session 1 holds %+v, want the bytes of the snapshot", n)
+	}
+	if s := a.Status(); !s.Pending || s.StagedFiles != 1 {
+		t.Errorf("a file pinned during the commit must stay staged: %+v", s)
+	}
+	if got := readFile(t, a, at.ID); got != "TWO" {
+		t.Errorf("view = %q", got)
+	}
+	h.Release()
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	n = findNode(must(m.Newest()), "/p")
+	if string(m.data[n.Extents[0].LBA*2048:][:3]) != "TWO" {
+		t.Error("session 2 misses the write made during commit 1")
+	}
+	if c := dataFiles(t, a); c != 0 {
+		t.Errorf("%d data files left", c)
+	}
+}

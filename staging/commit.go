@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	iofs "io/fs"
 	"os"
 	"strings"
@@ -97,13 +98,21 @@ func (a *Area) tree(freeze bool) (*master.Node, []commitFile, error) {
 			}
 			at := a.attr(e)
 			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), at.Atime, at.Ctime
+			data := e.data
+			if freeze && e.pins > 0 {
+				// Written directly by open handles: commit a copy.
+				snap, size, err := a.snapshotCopy(e)
+				if err != nil {
+					return nil, fmt.Errorf("staging: snapshot %q: %w", path, err)
+				}
+				data, p, n.Size = snap, a.dataPath(snap), size
+			} else if freeze {
+				e.frozen = true
+			}
 			if n.Size > 0 {
 				n.Source = master.FileSource(p)
 			}
-			files = append(files, commitFile{ID: e.id, Data: e.data, Path: path})
-			if freeze {
-				e.frozen = true
-			}
+			files = append(files, commitFile{ID: e.id, Data: data, Path: path})
 		default:
 			n.Size, n.Extents = e.size, e.ext
 		}
@@ -114,6 +123,30 @@ func (a *Area) tree(freeze bool) (*master.Node, []commitFile, error) {
 		a.unfreeze()
 	}
 	return root, files, err
+}
+
+// snapshotCopy copies a pinned file's data to a new data file the
+// commit reads; the copy goes when the commit ends.
+func (a *Area) snapshotCopy(e *entry) (string, int64, error) {
+	name := newDataName()
+	src, err := os.Open(a.dataPath(e.data))
+	if err != nil {
+		return "", 0, err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := io.Copy(dst, src)
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(a.dataPath(name))
+		return "", 0, err
+	}
+	return name, n, nil
 }
 
 func (a *Area) unfreeze() {
@@ -140,7 +173,7 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 	if a.commit != nil {
 		return a.fail(fmt.Errorf("staging: commit: %w", ErrBusy))
 	}
-	if a.gen == a.baseGen {
+	if !a.pending() {
 		return a.fail(fmt.Errorf("staging: commit: %w", ErrNothingStaged))
 	}
 	info, err := a.medium.Info()
@@ -152,21 +185,25 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 	}
 	root, files, err := a.tree(true)
 	if err != nil {
+		a.collect()
 		return a.fail(err)
 	}
 	need, err := a.medium.Project(root, opts)
 	if err != nil {
 		a.unfreeze()
+		a.collect()
 		return a.fail(fmt.Errorf("staging: commit: project session size: %w", err))
 	}
 	if info.Free >= 0 && int64(need) > info.Free {
 		a.unfreeze()
+		a.collect()
 		return a.fail(fmt.Errorf("staging: commit needs %d sectors, %d free: %w", need, info.Free, ErrNoSpace))
 	}
 	inf := inflightRecord{Gen: a.gen, Start: info.NextWritable, Files: files}
 	v, _ := json.Marshal(&inf)
 	if err := a.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyInflight, v) }); err != nil {
 		a.unfreeze()
+		a.collect()
 		return a.fail(fmt.Errorf("staging: commit: record snapshot: %w", err))
 	}
 	c := &commitState{done: make(chan struct{}), files: files}
@@ -228,6 +265,21 @@ func (a *Area) run(c *commitState, root *master.Node, inf *inflightRecord, opts 
 	a.collect()
 	a.mu.Unlock()
 	close(c.done)
+}
+
+// pending reports whether anything waits for the next session: a
+// change since the base was written, or a staged file (one that was
+// written directly during the last commit stays staged).
+func (a *Area) pending() bool {
+	if a.gen != a.baseGen {
+		return true
+	}
+	for _, e := range a.entries {
+		if e.data != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *Area) clearInflight() error {
@@ -358,7 +410,7 @@ func (a *Area) Discard() error {
 func (a *Area) Status() Status {
 	a.mu.Lock()
 	s := a.status
-	s.Pending = a.gen != a.baseGen
+	s.Pending = a.pending()
 	for _, e := range a.entries {
 		if e.data != "" {
 			s.StagedFiles++
@@ -379,15 +431,21 @@ func (a *Area) Status() Status {
 // when nothing is pending.
 func (a *Area) Projected() (uint32, error) {
 	a.mu.Lock()
-	if a.gen == a.baseGen {
+	if !a.pending() {
 		a.mu.Unlock()
 		return 0, nil
 	}
-	if a.projGen == a.gen+1 {
+	var bytes uint64
+	for _, e := range a.entries {
+		if e.data != "" {
+			bytes += uint64(a.attr(e).Size)
+		}
+	}
+	k := [2]uint64{a.gen + 1, bytes}
+	if a.projKey == k {
 		defer a.mu.Unlock()
 		return a.projSize, a.projErr
 	}
-	gen := a.gen
 	root, _, err := a.tree(false)
 	a.mu.Unlock()
 	var n uint32
@@ -395,7 +453,7 @@ func (a *Area) Projected() (uint32, error) {
 		n, err = a.medium.Project(root, CommitOptions{})
 	}
 	a.mu.Lock()
-	a.projGen, a.projSize, a.projErr = gen+1, n, err
+	a.projKey, a.projSize, a.projErr = k, n, err
 	a.mu.Unlock()
 	return n, err
 }

@@ -630,8 +630,30 @@ func (r *extentReader) ReadAt(p []byte, off int64) (int, error) {
 
 // Handle is an open file of the merged view.
 type Handle struct {
-	a *Area
-	e *entry
+	a      *Area
+	e      *entry
+	pinned bool
+}
+
+// Pin hands out the open data file of a staged file, for a caller that
+// reads and writes it directly (FUSE passthrough), bypassing the
+// handle. It fails (false) for a file whose bytes are on the medium or
+// are being committed. While pinned, the data file stays the file's
+// data: a commit takes a copy of it instead of freezing it, and the file
+// stays staged after the commit, since writes may have come in.
+func (h *Handle) Pin() (*os.File, bool) {
+	h.a.mu.Lock()
+	defer h.a.mu.Unlock()
+	e := h.e
+	if h.pinned {
+		return e.file, true
+	}
+	if e.data == "" || e.frozen || e.file == nil {
+		return nil, false
+	}
+	e.pins++
+	h.pinned = true
+	return e.file, true
 }
 
 // OpenFile opens a regular file for reading and writing. A disc file is
@@ -723,6 +745,10 @@ func (h *Handle) Release() error {
 	h.a.mu.Lock()
 	defer h.a.mu.Unlock()
 	e := h.e
+	if h.pinned {
+		h.pinned = false
+		e.pins--
+	}
 	if e.opens == 0 {
 		return nil
 	}
