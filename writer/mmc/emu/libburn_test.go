@@ -174,14 +174,17 @@ func writeFile(t *testing.T, dir, name, text string) string {
 // with discstage.
 func TestLibburnInterop(t *testing.T) {
 	oracle.Need(t, "xorriso", "cdrskin", "isoinfo", "gcc")
-	for _, profile := range []string{"cd-r", "dvd+r", "bd-r"} {
+	for _, profile := range []string{"cd-r", "dvd+r", "bd-r", "dvd+rw", "bd-re"} {
 		t.Run(profile, func(t *testing.T) {
+			t.Parallel() // libburn spends most of its time sleeping
+			grown := profile == "dvd+rw" || profile == "bd-re"
 			b := newBench(t, profile)
 			src := t.TempDir()
 			d1 := writeFile(t, mkdir(t, src, "d1"), "a.txt", "first session, written by xorriso\n")
 			d3 := writeFile(t, mkdir(t, src, "d3"), "c.txt", "third session, written by xorriso\n")
 
-			b.run("xorriso", "-outdev", b.dev, "-volid", "S1", "-map", d1, "/one", "-commit")
+			// -blank as_needed formats a new BD-RE.
+			b.run("xorriso", "-outdev", b.dev, "-blank", "as_needed", "-volid", "S1", "-map", d1, "/one", "-commit")
 
 			// discstage appends session 2 through the same drive.
 			d, err := mmc.Open(b.drv.Attach(), b.dev, mmc.Options{})
@@ -193,7 +196,7 @@ func TestLibburnInterop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if m.State != writer.Appendable || len(m.Sessions) != 1 || m.Sessions[0].VolumeID != "S1" || m.Grown {
+			if m.State != writer.Appendable || len(m.Sessions) != 1 || m.Sessions[0].VolumeID != "S1" || m.Grown != grown {
 				t.Fatalf("after xorriso's session: %+v", m)
 			}
 			prev, err := master.ReadSession(d, m.Readable, m.Sessions[0].Start)
@@ -260,6 +263,14 @@ func TestLibburnInterop(t *testing.T) {
 				t.Errorf("extracted /two/b.txt: %q %v", got, err)
 			}
 
+			if grown {
+				// cdrskin knows no sessions on overwritable media; the
+				// superblock leads isoinfo to the newest session.
+				if ls := oracle.Run(t, "isoinfo", "-R", "-f", "-i", b.data); !strings.Contains(ls, "/three/c.txt") {
+					t.Errorf("isoinfo via the superblock:\n%s", ls)
+				}
+				return
+			}
 			// cdrskin agrees: an appendable disc with three tracks at
 			// the same addresses.
 			minfo := b.run("cdrskin", "dev="+b.dev, "-minfo")
@@ -271,6 +282,29 @@ func TestLibburnInterop(t *testing.T) {
 				if !regexp.MustCompile(fmt.Sprintf(`track:\s+%d lba:\s+%d\b`, i+1, lba)).MatchString(toc) {
 					t.Errorf("cdrskin -toc lacks track %d at %d:\n%s", i+1, lba, toc)
 				}
+			}
+
+			// discstage finalizes the disc with a fourth session: both
+			// libburn programs see it closed, and xorriso cannot add.
+			m, err = d.Probe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			last, err := master.ReadSession(d, m.Readable, m.Sessions[2].Start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := writer.Append(context.Background(), d, last.Root, writer.AppendOptions{VolumeID: "S4", Time: fixed, Close: true}); err != nil {
+				t.Fatalf("discstage final session: %v", err)
+			}
+			if toc := b.run("xorriso", "-outdev", b.dev, "-toc"); !strings.Contains(toc, "is closed") || !strings.Contains(toc, "4 sessions") {
+				t.Errorf("xorriso -toc of the finalized disc:\n%s", toc)
+			}
+			if minfo := b.run("cdrskin", "dev="+b.dev, "-minfo"); !strings.Contains(minfo, "disk status:              complete") {
+				t.Errorf("cdrskin -minfo of the finalized disc:\n%s", minfo)
+			}
+			if _, stderr, err := b.try("xorriso", "-dev", b.dev, "-map", d3, "/four", "-commit"); err == nil {
+				t.Errorf("xorriso appended to a finalized disc:\n%s", stderr)
 			}
 		})
 	}

@@ -295,7 +295,11 @@ func (d *Drive) readFormatCapacities(c *scsi.Command) (int, *scsi.Sense) {
 	case d.p.overwrite && d.p.kind == kindDVDPlus:
 		desc(d.m.Capacity, 0x26<<2, 0)
 	case d.p.overwrite && d.p.kind == kindBD:
-		desc(d.m.Capacity, 0x31<<2, 0)
+		// Full format and format with the default spare area (the first
+		// must be type 00h), and without spare area.
+		desc(bdDefaultSpare(d.p.capacity), 0x00<<2, d.p.capacity-bdDefaultSpare(d.p.capacity))
+		desc(bdDefaultSpare(d.p.capacity), 0x30<<2, d.p.capacity-bdDefaultSpare(d.p.capacity))
+		desc(d.p.capacity, 0x31<<2, 0)
 	case d.p.overCode != 0:
 		desc(d.m.Capacity, 0x00<<2, 16)
 		desc(d.m.Capacity, 0x15<<2, 16)
@@ -529,6 +533,15 @@ func (d *Drive) format(c *scsi.Command) (int, *scsi.Sense) {
 			return 0, errInvalidParam
 		}
 		typ := c.Data[8] >> 2
+		blocks := be32(c.Data[4:8])
+		switch {
+		case d.p.kind == kindBD && typ == 0x31:
+			d.m.Capacity = d.p.capacity
+		case d.p.kind == kindBD:
+			d.m.Capacity = bdDefaultSpare(d.p.capacity)
+		case blocks > 0 && blocks < d.p.capacity:
+			d.m.Capacity = blocks
+		}
 		switch {
 		case d.p.kind == kindDVDPlus && typ == 0x26:
 		case d.p.kind == kindBD && (typ == 0x00 || typ == 0x30 || typ == 0x31):
@@ -540,4 +553,11 @@ func (d *Drive) format(c *scsi.Command) (int, *scsi.Sense) {
 	d.m.Formatted = true
 	d.m.Sessions, d.m.Finalized = nil, false
 	return 0, d.save()
+}
+
+// bdDefaultSpare is a BD-RE's user capacity formatted with the default
+// spare areas (25 GB single layer: 11,826,176 sectors).
+func bdDefaultSpare(capacity uint32) uint32 {
+	layers := max(capacity/12_219_392, 1)
+	return capacity - 393_216*layers
 }
