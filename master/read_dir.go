@@ -64,7 +64,7 @@ func rParseRecord(b []byte, off, end int) (rRecord, error) {
 		return rec, fmt.Errorf("record at offset %d: extent LBA overflows: %w", off, ErrCorrupt)
 	}
 	rec.length = getBoth32(b[10:18])
-	rec.date = getRecordTime(b[18:25])
+	rec.date = rRecordTime(b[18:25])
 	rec.flags = b[25]
 	rec.dir = rec.flags&rFlagDir != 0
 	rec.name = b[33 : 33+nl]
@@ -76,6 +76,16 @@ func rParseRecord(b []byte, off, end int) (rRecord, error) {
 		rec.su = b[suStart:n]
 	}
 	return rec, nil
+}
+
+// rRecordTime decodes a 7-byte directory record date (ECMA-119 9.1.5)
+// as getRecordTime does, without allocating a zone per call.
+func rRecordTime(b []byte) time.Time {
+	if b[0] == 0 && b[1] == 0 && b[2] == 0 {
+		return time.Time{}
+	}
+	t := time.Date(1900+int(b[0]), time.Month(b[1]), int(b[2]), int(b[3]), int(b[4]), int(b[5]), 0, time.UTC)
+	return t.Add(-time.Duration(int8(b[6])) * 15 * time.Minute)
 }
 
 // rTreeReader reads one hierarchy of a session.

@@ -321,3 +321,18 @@ func TestReadNotISO(t *testing.T) {
 		t.Errorf("ReadSession on nothing: %v", err)
 	}
 }
+
+func TestReadRecordTime(t *testing.T) {
+	for _, b := range [][]byte{
+		{126, 11, 20, 12, 34, 56, 0},
+		{126, 11, 20, 12, 34, 56, 4},
+		{70, 1, 1, 0, 0, 0, 0xF0},
+		{255, 12, 31, 23, 59, 59, 52},
+		{0, 0, 0, 0, 0, 0, 0},
+		{99, 13, 40, 25, 61, 61, 0x80},
+	} {
+		if got, want := rRecordTime(b), getRecordTime(b); !got.Equal(want) {
+			t.Errorf("rRecordTime(%v) = %v, getRecordTime gives %v", b, got, want)
+		}
+	}
+}

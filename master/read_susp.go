@@ -210,7 +210,7 @@ func (a *rAttrs) addTF(e []byte) {
 		if size == 17 {
 			ts = getVolumeTime(b[:17])
 		} else {
-			ts = getRecordTime(b[:7])
+			ts = rRecordTime(b[:7])
 		}
 		b = b[size:]
 		switch bit {
