@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -31,11 +32,26 @@ const (
 // times resolved, serial number and link count assigned.
 type wSrc struct {
 	n             *Node
-	path          string
+	parent        *wSrc // nil for the root
 	kids          []*wSrc
 	mod, acc, chg time.Time
 	ino, nlink    uint32
 	file          *wFile
+}
+
+// pathName returns the node's path from the root, for errors and
+// warnings (built on demand: memory per file matters more than speed
+// here).
+func (s *wSrc) pathName() string {
+	if s.parent == nil {
+		return "/"
+	}
+	var parts []string
+	for x := s; x.parent != nil; x = x.parent {
+		parts = append(parts, x.n.Name)
+	}
+	slices.Reverse(parts)
+	return "/" + strings.Join(parts, "/")
 }
 
 // wFile is a regular file or symbolic link of the session.
@@ -129,7 +145,7 @@ func Layout(root *Node, opts Options) (*Image, error) {
 		opts.VolumeID = "CDROM"
 	}
 	l := &wLayout{opts: opts, im: &Image{opts: opts, start: opts.StartLBA}}
-	src, err := l.check(root, "/")
+	src, err := l.check(root, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -163,8 +179,8 @@ func (l *wLayout) times(n *Node) (mod, acc, chg time.Time) {
 }
 
 // check validates n and its subtree and builds the wSrc tree.
-func (l *wLayout) check(n *Node, p string) (*wSrc, error) {
-	s := &wSrc{n: n, path: p, nlink: 1}
+func (l *wLayout) check(n *Node, parent *wSrc) (*wSrc, error) {
+	s := &wSrc{n: n, parent: parent, nlink: 1}
 	s.mod, s.acc, s.chg = l.times(n)
 	l.ino++
 	s.ino = l.ino
@@ -177,17 +193,16 @@ func (l *wLayout) check(n *Node, p string) (*wSrc, error) {
 		sort.Slice(kids, func(i, j int) bool { return kids[i].Name < kids[j].Name })
 		for _, c := range kids {
 			if c == nil {
-				return nil, fmt.Errorf("master: lay out %q: nil child: %w", p, ErrUnsupported)
+				return nil, fmt.Errorf("master: lay out %q: nil child: %w", s.pathName(), ErrUnsupported)
 			}
-			cp := path.Join(p, c.Name)
 			if err := wCheckName(c.Name); err != nil {
-				return nil, fmt.Errorf("master: lay out %q: name %q: %w", p, c.Name, err)
+				return nil, fmt.Errorf("master: lay out %q: name %q: %w", s.pathName(), c.Name, err)
 			}
 			if seen[c.Name] {
-				return nil, fmt.Errorf("master: lay out %q: name appears twice: %w", cp, ErrBadName)
+				return nil, fmt.Errorf("master: lay out %q: name appears twice: %w", path.Join(s.pathName(), c.Name), ErrBadName)
 			}
 			seen[c.Name] = true
-			k, err := l.check(c, cp)
+			k, err := l.check(c, s)
 			if err != nil {
 				return nil, err
 			}
@@ -198,15 +213,15 @@ func (l *wLayout) check(n *Node, p string) (*wSrc, error) {
 		}
 	case n.IsSymlink():
 		if !l.opts.RockRidge {
-			return nil, fmt.Errorf("master: lay out %q: symbolic link needs Rock Ridge: %w", p, ErrUnsupported)
+			return nil, fmt.Errorf("master: lay out %q: symbolic link needs Rock Ridge: %w", s.pathName(), ErrUnsupported)
 		}
 		s.file = &wFile{src: s}
 	case n.IsRegular():
 		if n.Size < 0 {
-			return nil, fmt.Errorf("master: lay out %q: negative size %d: %w", p, n.Size, ErrUnsupported)
+			return nil, fmt.Errorf("master: lay out %q: negative size %d: %w", s.pathName(), n.Size, ErrUnsupported)
 		}
 		if n.Source != nil && len(n.Extents) > 0 {
-			return nil, fmt.Errorf("master: lay out %q: file has both a source and extents: %w", p, ErrUnsupported)
+			return nil, fmt.Errorf("master: lay out %q: file has both a source and extents: %w", s.pathName(), ErrUnsupported)
 		}
 		if len(n.Extents) > 0 {
 			var sum int64
@@ -214,14 +229,14 @@ func (l *wLayout) check(n *Node, p string) (*wSrc, error) {
 				sum += int64(e.Length)
 			}
 			if sum != n.Size {
-				return nil, fmt.Errorf("master: lay out %q: extents hold %d bytes, size is %d: %w", p, sum, n.Size, ErrUnsupported)
+				return nil, fmt.Errorf("master: lay out %q: extents hold %d bytes, size is %d: %w", s.pathName(), sum, n.Size, ErrUnsupported)
 			}
 		} else if n.Source == nil && n.Size > 0 {
-			return nil, fmt.Errorf("master: lay out %q: %d bytes but no source: %w", p, n.Size, ErrUnsupported)
+			return nil, fmt.Errorf("master: lay out %q: %d bytes but no source: %w", s.pathName(), n.Size, ErrUnsupported)
 		}
 		s.file = &wFile{src: s}
 	default:
-		return nil, fmt.Errorf("master: lay out %q: file type %v: %w", p, n.Mode.Type(), ErrUnsupported)
+		return nil, fmt.Errorf("master: lay out %q: file type %v: %w", s.pathName(), n.Mode.Type(), ErrUnsupported)
 	}
 	return s, nil
 }
@@ -275,15 +290,7 @@ func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) 
 	l.moved, l.movedSrc = nil, nil
 	var relocated []*wDir
 	if withMoved {
-		name := wMovedName
-		for i := 1; wSrcChild(src, name) != nil; i++ {
-			name = fmt.Sprintf("%s_%d", wMovedName, i)
-		}
-		ms := &wSrc{
-			n:    &Node{Name: name, Mode: fs.ModeDir | 0o755, ModTime: l.opts.Time},
-			path: "/" + name, mod: l.opts.Time, acc: l.opts.Time, chg: l.opts.Time,
-			nlink: 2, ino: l.ino + 1,
-		}
+		ms := l.relocationDir(src)
 		l.movedSrc = ms
 		l.moved = &wDir{src: ms, parent: root, level: 2, pathLen: 1 + len(wMovedID), id: []byte(wMovedID)}
 	}
@@ -291,11 +298,14 @@ func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) 
 	for len(queue) > 0 {
 		d := queue[0]
 		queue = queue[1:]
-		reqs := make([]*wNameReq, len(d.src.kids))
-		for i, k := range d.src.kids {
+		reqs := make([]*wNameReq, 0, len(d.src.kids))
+		for _, k := range d.src.kids {
+			if k == l.movedSrc {
+				continue // an earlier session's relocation directory, reused
+			}
 			r := &wNameReq{s: k, dir: k.n.IsDir()}
 			r.base, r.ext = wISOSplit(k.n.Name, r.dir)
-			reqs[i] = r
+			reqs = append(reqs, r)
 		}
 		namer := newISONamer(len(reqs) + 1)
 		if d == root && l.moved != nil {
@@ -313,7 +323,7 @@ func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) 
 			level, plen := d.level+1, d.pathLen+1+len(r.id)
 			if level > wMaxLevel || plen > wMaxPath || (wHasFiles(r.s) && plen+1+wISOFileMax+3 > wMaxPath) {
 				if !l.opts.RockRidge {
-					return nil, false, fmt.Errorf("master: lay out %q: directory deeper than %d levels or path over %d characters needs Rock Ridge: %w", r.s.path, wMaxLevel, wMaxPath, ErrUnsupported)
+					return nil, false, fmt.Errorf("master: lay out %q: directory deeper than %d levels or path over %d characters needs Rock Ridge: %w", r.s.pathName(), wMaxLevel, wMaxPath, ErrUnsupported)
 				}
 				if !withMoved {
 					return nil, true, nil
@@ -350,6 +360,40 @@ func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) 
 		return nil, false, err
 	}
 	return t, false, nil
+}
+
+// relocationDir chooses the relocation directory. Its Rock Ridge name is
+// "rr_moved", or ".rr_moved" if the root already holds a "rr_moved" with
+// content: libarchive recognizes (and hides) only these two names, and
+// only the first such directory in record order, so the relocation
+// directory also always gets the ISO identifier RR_MOVED, which sorts
+// before the suffixed identifier of a user's directory of the same name.
+// An empty directory of either name at the root is reused: it is what a
+// reader returns for the relocation directory of an earlier session, and
+// reusing it keeps sessions from piling up rr_moved, rr_moved_1, ...
+func (l *wLayout) relocationDir(root *wSrc) *wSrc {
+	for _, name := range []string{wMovedName, "." + wMovedName} {
+		c := wSrcChild(root, name)
+		if c == nil {
+			return &wSrc{
+				n:      &Node{Name: name, Mode: fs.ModeDir | 0o755, ModTime: l.opts.Time},
+				parent: root, mod: l.opts.Time, acc: l.opts.Time, chg: l.opts.Time,
+				nlink: 2, ino: l.ino + 1,
+			}
+		}
+		if c.n.IsDir() && len(c.kids) == 0 {
+			return c
+		}
+	}
+	name := wMovedName
+	for i := 1; wSrcChild(root, name) != nil; i++ {
+		name = fmt.Sprintf("%s_%d", wMovedName, i)
+	}
+	return &wSrc{
+		n:      &Node{Name: name, Mode: fs.ModeDir | 0o755, ModTime: l.opts.Time},
+		parent: root, mod: l.opts.Time, acc: l.opts.Time, chg: l.opts.Time,
+		nlink: 2, ino: l.ino + 1,
+	}
 }
 
 // wAssignISO names one directory's entries: natural identifiers first in
@@ -430,7 +474,7 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 		var reqs []*req
 		used := make(map[string]bool, len(d.src.kids))
 		for _, k := range d.src.kids {
-			if k.n.IsSymlink() {
+			if k.n.IsSymlink() || k == l.movedSrc {
 				continue
 			}
 			u, reason := wJolietName(k.n.Name)
@@ -476,7 +520,7 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 				}
 			}
 			used[k], r.key = true, k
-			l.im.warnings = append(l.im.warnings, Warning{Path: r.s.path, Hierarchy: "Joliet", Name: wUCS2String(r.u), Reason: r.reason})
+			l.im.warnings = append(l.im.warnings, Warning{Path: r.s.pathName(), Hierarchy: "Joliet", Name: wUCS2String(r.u), Reason: r.reason})
 		}
 		for _, r := range reqs {
 			id := wUCS2Bytes(r.u)
@@ -646,7 +690,7 @@ func (l *wLayout) place() error {
 			}
 			lba += uint64(wSectorsOf(size))
 			if lba > 0xFFFFFFFF {
-				return fmt.Errorf("master: lay out %q: session ends beyond LBA 2^32: %w", f.src.path, ErrUnsupported)
+				return fmt.Errorf("master: lay out %q: session ends beyond LBA 2^32: %w", f.src.pathName(), ErrUnsupported)
 			}
 			im.files = append(im.files, f)
 		}

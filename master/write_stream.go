@@ -186,7 +186,7 @@ func (p wPlainWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
 // copyFile copies one file's new data and pads it to a whole sector.
 func (s *wStream) copyFile(dst io.Writer, f *wFile) error {
 	n := f.src.n
-	p := f.src.path
+	p := f.src.pathName()
 	r, err := n.Source.Open()
 	if err != nil {
 		return fmt.Errorf("master: open source of %q: %w: %w", p, ErrSourceChanged, err)
@@ -390,7 +390,7 @@ func (im *Image) appendDir(b []byte, d *wDir) ([]byte, error) {
 	total := start + int(d.size)
 	if len(b) > total {
 		// The layout and the records disagree: a bug, never bad input.
-		return nil, fmt.Errorf("master: write directory %q at LBA %d: records exceed the laid-out %d bytes", d.src.path, d.lba, d.size)
+		return nil, fmt.Errorf("master: write directory %q at LBA %d: records exceed the laid-out %d bytes", d.src.pathName(), d.lba, d.size)
 	}
 	return append(b, make([]byte, total-len(b))...), nil
 }

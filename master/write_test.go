@@ -466,6 +466,65 @@ func TestWriteManyContinuations(t *testing.T) {
 	}
 }
 
+// deepChain returns a chain of 12 directories d1/.../d12 holding f.txt.
+func deepChain() *master.Node {
+	leaf := &master.Node{Name: "f.txt", Mode: 0o644, Size: 4, Source: master.ReaderAtSource{R: strings.NewReader("deep"), Size: 4}}
+	n := leaf
+	for i := 12; i >= 1; i-- {
+		n = &master.Node{Name: "d" + strconv.Itoa(i), Mode: fs.ModeDir | 0o755, Children: []*master.Node{n}}
+	}
+	return n
+}
+
+// TestWriteRelocationDir checks the choice of the relocation directory
+// when the root already has an entry named rr_moved.
+func TestWriteRelocationDir(t *testing.T) {
+	oracle.Need(t, "xorriso", "bsdtar", "isoinfo")
+	const deepFile = "d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/f.txt"
+	t.Run("user content", func(t *testing.T) {
+		root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{deepChain(),
+			{Name: "rr_moved", Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+				{Name: "user.txt", Mode: 0o644, Size: 1, Source: master.ReaderAtSource{R: strings.NewReader("u"), Size: 1}}}}}}
+		img := filepath.Join(t.TempDir(), "img.iso")
+		writeSession(t, img, root, fullOpts())
+		// libarchive accepts RE only inside the first root directory
+		// named rr_moved or .rr_moved: it must be the relocation one.
+		ls := oracle.Run(t, "bsdtar", "-tf", img)
+		for _, w := range []string{deepFile, "rr_moved/user.txt"} {
+			if !strings.Contains(ls, w) {
+				t.Errorf("bsdtar -tf lacks %s:\n%s", w, ls)
+			}
+		}
+		x := oracle.Run(t, "xorriso", "-indev", img, "-find", "/")
+		for _, w := range []string{"'/" + deepFile + "'", "'/rr_moved/user.txt'", "'/.rr_moved'"} {
+			if !strings.Contains(x, w) {
+				t.Errorf("xorriso -find lacks %s:\n%s", w, x)
+			}
+		}
+	})
+	t.Run("reused", func(t *testing.T) {
+		// An empty rr_moved, as a reader returns an earlier session's
+		// relocation directory, is reused rather than joined by another.
+		root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{deepChain(),
+			{Name: "rr_moved", Mode: fs.ModeDir | 0o700}}}
+		img := filepath.Join(t.TempDir(), "img.iso")
+		writeSession(t, img, root, fullOpts())
+		x := oracle.Run(t, "xorriso", "-indev", img, "-find", "/", "-maxdepth", "1")
+		if strings.Count(x, "moved") != 1 || !strings.Contains(x, "'/rr_moved'") {
+			t.Errorf("xorriso -find / -maxdepth 1 should show one rr_moved:\n%s", x)
+		}
+		if ls := oracle.Run(t, "bsdtar", "-tf", img); !strings.Contains(ls, deepFile) {
+			t.Errorf("bsdtar -tf lacks %s:\n%s", deepFile, ls)
+		}
+		if l := oracle.Run(t, "isoinfo", "-R", "-l", "-i", img); !strings.Contains(l, "drwx------") {
+			t.Errorf("the reused directory lost its mode:\n%s", l)
+		}
+		if j := oracle.Run(t, "isoinfo", "-J", "-f", "-i", img); strings.Contains(j, "moved") {
+			t.Errorf("Joliet shows the relocation directory:\n%s", j)
+		}
+	})
+}
+
 func TestWriteEmptyTree(t *testing.T) {
 	oracle.Need(t, "xorriso", "isoinfo", "bsdtar", "7z")
 	img := filepath.Join(t.TempDir(), "empty.iso")
@@ -909,6 +968,21 @@ func BenchmarkWriteTo(b *testing.B) {
 	b.SetBytes(int64(im.Sectors()) * master.SectorSize)
 	for b.Loop() {
 		if _, err := im.WriteTo(io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLayout measures laying out 10,000 files in one directory
+// whose ISO names all collide after truncation.
+func BenchmarkLayout(b *testing.B) {
+	root := &master.Node{Mode: fs.ModeDir | 0o755}
+	for i := 0; i < 10000; i++ {
+		root.Children = append(root.Children, &master.Node{Name: fmt.Sprintf("%s-%05d.data", strings.Repeat("collision", 5), i),
+			Mode: 0o644, Size: 1, Source: master.ReaderAtSource{R: strings.NewReader("x"), Size: 1}})
+	}
+	for b.Loop() {
+		if _, err := master.Layout(root, fullOpts()); err != nil {
 			b.Fatal(err)
 		}
 	}
