@@ -479,3 +479,69 @@ func TestCancel(t *testing.T) {
 		t.Fatalf("cancelled burn: %v", err)
 	}
 }
+
+// TestDVDRWModes writes a DVD-RW in sequential mode, blanks it, formats
+// it for restricted overwrite and then grows it like a DVD+RW.
+func TestDVDRWModes(t *testing.T) {
+	oracle.Need(t, "xorriso")
+	d, _, path := emulated(t, "dvd-rw")
+	mustAppend(t, d, "one", 100, false)
+	if m := probe(t, d); m.Grown || m.State != writer.Appendable || len(m.Sessions) != 1 {
+		t.Fatalf("sequential DVD-RW: %+v", m)
+	}
+	if err := d.Blank(false); err != nil {
+		t.Fatal(err)
+	}
+	if m := probe(t, d); m.State != writer.Blank {
+		t.Fatalf("blanked DVD-RW: %+v", m)
+	}
+	if err := d.Device().Format(0x15, 2_298_496, 16); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := d.Device().GetConfiguration()
+	if err != nil || cfg.Current != 0x13 || !cfg.CurrentFeatures[0x26] {
+		t.Fatalf("formatted DVD-RW: profile %04x %v", cfg.Current, err)
+	}
+	m := probe(t, d)
+	if !m.Grown || m.State != writer.Blank || m.NextWritable != 32 {
+		t.Fatalf("restricted overwrite DVD-RW: %+v", m)
+	}
+	mustAppend(t, d, "two", 100, false)
+	mustAppend(t, d, "three", 100, false)
+	out := oracle.Run(t, "xorriso", "-indev", path, "-toc")
+	if !strings.Contains(out, "ISO session  :   2 ,") {
+		t.Fatalf("xorriso -toc of the grown DVD-RW:\n%s", out)
+	}
+}
+
+// BenchmarkEmulatedBurn streams a 64 MiB session through the FIFO to an
+// emulated BD-R.
+func BenchmarkEmulatedBurn(b *testing.B) {
+	const size = 64 << 20
+	data := make([]byte, size)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	b.SetBytes(size)
+	for range b.N {
+		path := filepath.Join(b.TempDir(), "bd.img")
+		e, err := emu.Open(path, "bd-r")
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := mmc.Open(e, path, mmc.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		root := &master.Node{Mode: fs.ModeDir | 0o755, ModTime: fixed, Children: []*master.Node{
+			{Name: "f", Mode: 0o644, ModTime: fixed, Size: size, Source: master.ReaderAtSource{R: bytes.NewReader(data), Size: size}}}}
+		im, err := master.Layout(root, master.Options{Time: fixed, AbsoluteVolumeSpace: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := d.WriteSession(context.Background(), im, writer.WriteOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		d.Close()
+	}
+}

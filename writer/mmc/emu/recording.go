@@ -364,10 +364,12 @@ func (d *Drive) write(c *scsi.Command, lba, count uint32) (int, *scsi.Sense) {
 		return 0, errOutOfRange
 	}
 	var track *Track
+	newTrack := false
 	if d.overwritable() {
 		if !d.m.Formatted {
 			if d.p.kind == kindDVDPlus && d.p.overwrite {
 				d.m.Formatted = true // DVD+RW drives format in the background on first write
+				newTrack = true
 			} else {
 				return 0, errNotFormatted
 			}
@@ -390,6 +392,7 @@ func (d *Drive) write(c *scsi.Command, lba, count uint32) (int, *scsi.Sense) {
 		}
 		track = d.m.openTrack()
 		if track == nil {
+			newTrack = true
 			if d.m.Faults.PowerCalibration {
 				return 0, errPowerCal
 			}
@@ -429,8 +432,12 @@ func (d *Drive) write(c *scsi.Command, lba, count uint32) (int, *scsi.Sense) {
 			d.event = 3
 		}
 	}
-	if s := d.save(); s != nil {
-		return 0, s
+	// The state is saved when a track starts, at SYNCHRONIZE CACHE and
+	// at every other change of the session structure, not per write.
+	if newTrack || fault != nil {
+		if s := d.save(); s != nil {
+			return 0, s
+		}
 	}
 	if fault != nil {
 		return 0, fault

@@ -70,15 +70,14 @@ func (d *Drive) writeAny(c *scsi.Command, lba, count uint32) (int, *scsi.Sense) 
 func (d *Drive) syncCache() (int, *scsi.Sense) {
 	t := d.m.openTrack()
 	if t == nil || d.p.kind != kindCD {
-		return 0, nil
+		return 0, d.save()
 	}
 	if d.sao == nil {
 		if d.writeType == 1 {
 			t.Closed = true
 			t.Size += 2
-			return 0, d.save()
 		}
-		return 0, nil
+		return 0, d.save()
 	}
 	d.sao = nil
 	t.Closed = true
