@@ -25,7 +25,6 @@ type mount struct {
 	locks  locks
 }
 
-
 // node is an entry of the merged view; id is its staging entry ID.
 type node struct {
 	gofs.Inode
