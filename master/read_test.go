@@ -346,6 +346,9 @@ func rtCheckExtents(t testing.TB, img string, s *Session) {
 		}
 	}
 	walk(s.Root, "/")
+	if len(want) == 0 {
+		t.Fatalf("xorriso reported no extents:\n%s", out)
+	}
 	for p, w := range want {
 		if !slices.Equal(got[p], w) {
 			t.Errorf("%s: extents at %v, xorriso reports %v", p, got[p], w)
@@ -389,6 +392,9 @@ func rtCheckIsoinfo(t testing.TB, img string, s *Session) {
 	walk(s.Root)
 	slices.Sort(want)
 	slices.Sort(got)
+	if len(want) == 0 {
+		t.Fatalf("isoinfo listed no files:\n%s", out)
+	}
 	rtDiff(t, "isoinfo -R -l", got, want)
 }
 
@@ -436,7 +442,65 @@ func rtCheckBsdtar(t testing.TB, img string, s *Session, hide ...string) {
 	walk(s.Root, "")
 	slices.Sort(want)
 	slices.Sort(got)
+	if len(want) == 0 {
+		t.Fatalf("bsdtar listed nothing:\n%s", out)
+	}
 	rtDiff(t, "bsdtar -tv", got, want)
+}
+
+// rtCheckSevenZip compares paths, kinds and file sizes with 7-Zip's
+// listing (`7z l -slt`), which reads the Joliet tree when there is one.
+func rtCheckSevenZip(t testing.TB, img string, s *Session) {
+	t.Helper()
+	out := oracle.Run(t, "7z", "l", "-slt", img)
+	var want, got []string
+	var cur []string
+	flush := func() {
+		if len(cur) == 3 {
+			want = append(want, strings.Join(cur, " "))
+		}
+		cur = nil
+	}
+	_, body, _ := strings.Cut(out, "----------")
+	for _, l := range strings.Split(body, "\n") {
+		k, v, ok := strings.Cut(l, " = ")
+		switch {
+		case !ok:
+		case k == "Path":
+			flush()
+			cur = []string{v}
+		case k == "Folder" && len(cur) == 1:
+			cur = append(cur, v)
+		case k == "Size" && len(cur) == 2:
+			if cur[1] == "+" {
+				v = "0"
+			}
+			cur = append(cur, v)
+		}
+	}
+	flush()
+	var walk func(n *Node, p string)
+	walk = func(n *Node, p string) {
+		for _, c := range n.Children {
+			cp := c.Name
+			if p != "" {
+				cp = p + "/" + c.Name
+			}
+			kind := "-"
+			if c.IsDir() {
+				kind = "+"
+			}
+			got = append(got, fmt.Sprintf("%s %s %d", cp, kind, c.Size))
+			walk(c, cp)
+		}
+	}
+	walk(s.Root, "")
+	slices.Sort(want)
+	slices.Sort(got)
+	if len(want) == 0 {
+		t.Fatalf("7z listed nothing:\n%s", out)
+	}
+	rtDiff(t, "7z l -slt", got, want)
 }
 
 // rtCheckSource compares a Rock Ridge session with the source tree it was
@@ -581,6 +645,10 @@ func TestReadImagesFromTools(t *testing.T) {
 			}
 			if c.isoinfo {
 				rtCheckIsoinfo(t, img, s)
+			}
+			if c.jol && !c.rr {
+				oracle.Need(t, "7z")
+				rtCheckSevenZip(t, img, s)
 			}
 			if c.rr {
 				oracle.Need(t, "bsdtar")
