@@ -44,30 +44,42 @@ func rRootLBA(v rVolume) uint32 { return getBoth32(v.root[2:10]) }
 // neither, it returns an error wrapping ErrNotISO.
 //
 // A chain is taken as the medium's sessions when the superblock at LBA 16
-// is missing or its root directory is the root of the newest session in
-// the chain; otherwise (an ISO image stored as a file at LBA 32 of a
-// plain image, say) the medium is a plain image.
+// is not a valid primary volume descriptor, or when its root directory is
+// the root of a session in the chain; the list then ends at that session,
+// as xorriso's does when the superblock is stale (a later session whose
+// superblock update was lost is not listed; ReadSession still reads it at
+// its LBA). Otherwise (an ISO image stored as a file at LBA 32 of a plain
+// image, say) the medium is a plain image.
 func ListSessions(r io.ReaderAt, sectors int64) ([]SessionInfo, error) {
 	super, haveSuper := rReadPVD(r, sectors, 16)
 	var chain []SessionInfo
-	var last rVolume
+	var roots []uint32
 	for s := int64(rGrowAlign); s+16 < sectors && len(chain) < int(sectors/rGrowAlign)+1; {
 		v, ok := rReadPVD(r, sectors, uint32(s+16))
 		if !ok || v.size == 0 {
 			break
 		}
 		chain = append(chain, rInfoOf(len(chain)+1, uint32(s), v))
-		last = v
+		roots = append(roots, rRootLBA(v))
 		next := (s + int64(v.size) + rGrowAlign - 1) / rGrowAlign * rGrowAlign
 		if next <= s {
 			break
 		}
 		s = next
 	}
-	switch {
-	case len(chain) > 0 && (!haveSuper || rRootLBA(super) == rRootLBA(last)):
+	if len(chain) > 0 && !haveSuper {
 		return chain, nil
-	case haveSuper:
+	}
+	if len(chain) > 0 {
+		// The superblock copies the newest session's descriptors; a
+		// stale one (its update lost) ends the list at its session.
+		for i, v := range roots {
+			if v == rRootLBA(super) {
+				return chain[:i+1], nil
+			}
+		}
+	}
+	if haveSuper {
 		return []SessionInfo{rInfoOf(1, 0, super)}, nil
 	}
 	return nil, fmt.Errorf("master: list sessions: no primary volume descriptor at LBA 16 or %d: %w", rGrowAlign+16, ErrNotISO)

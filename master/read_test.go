@@ -758,6 +758,16 @@ func TestReadMultisession(t *testing.T) {
 		t.Fatal(err)
 	}
 	commit("-rm", "/one", "--")
+	stale := make([]byte, 32*SectorSize)
+	if fi, err := os.Open(img); err != nil {
+		t.Fatal(err)
+	} else {
+		_, err = io.ReadFull(fi, stale)
+		fi.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := os.WriteFile(filepath.Join(src, "sub", "inner.txt"), bytes.Repeat([]byte("changed "), 999), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -800,6 +810,19 @@ func TestReadMultisession(t *testing.T) {
 	if err != nil || !slices.Equal(torn, list) {
 		t.Errorf("torn superblock: ListSessions = %+v, %v; want %+v", torn, err, list)
 	}
+
+	// A stale superblock (that of session 2): xorriso lists sessions up
+	// to the one it describes, and so does ListSessions.
+	copy(b, stale)
+	staleImg := filepath.Join(t.TempDir(), "stale.iso")
+	if err := os.WriteFile(staleImg, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ListSessions(bytes.NewReader(b), int64(len(b)/SectorSize))
+	if err != nil || !slices.Equal(got, list[:2]) {
+		t.Errorf("stale superblock: ListSessions = %+v, %v; want %+v", got, err, list[:2])
+	}
+	rtCheckToc(t, staleImg, got)
 }
 
 func TestReadMultiExtentFile(t *testing.T) {
