@@ -442,7 +442,8 @@ func (a *Area) Projected() (uint32, error) {
 		}
 	}
 	k := [2]uint64{a.gen + 1, bytes}
-	if a.projKey == k {
+	if a.projKey == k || a.commit != nil {
+		// Unchanged, or a commit is writing: keep the last projection.
 		defer a.mu.Unlock()
 		return a.projSize, a.projErr
 	}

@@ -153,14 +153,15 @@ func init() {
 			if err := control(mp, "eject"); err != nil {
 				return err
 			}
-			if before.Pending {
-				if _, err := waitCommit(cmd, mp, before.Commits); err != nil {
-					return err
-				}
-			}
-			for i := 0; i < 300; i++ {
+			// The mount goes away once the commit (if any) succeeded; a
+			// failed commit leaves it mounted with the reason in status.
+			for i := 0; i < 36000; i++ {
 				if m, err := platform.Mounted(mp); err != nil || !m {
 					return err
+				}
+				s, err := readStatus(mp)
+				if err == nil && before.Pending && s.State != staging.StateCommitting && s.Commits > before.Commits && s.LastError != "" {
+					return fmt.Errorf("eject: commit failed: %s", s.LastError)
 				}
 				time.Sleep(100 * time.Millisecond)
 			}

@@ -1,0 +1,114 @@
+//go:build linux
+
+package fs
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/platform"
+)
+
+// discstage runs the built command and returns its output and exit code.
+func discstage(t *testing.T, bin string, args ...string) (string, int) {
+	t.Helper()
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return string(out), 0
+	case errors.As(err, &ee):
+		return string(out), ee.ExitCode()
+	}
+	t.Fatalf("discstage %s: %v", strings.Join(args, " "), err)
+	return "", -1
+}
+
+func TestCommandLine(t *testing.T) {
+	needFuse(t)
+	oracle.Need(t, "xorriso", "go")
+	bin := buildBinary(t)
+	work := t.TempDir()
+	img, area, mnt := filepath.Join(work, "disc.iso"), filepath.Join(work, "area"), filepath.Join(work, "mnt")
+	os.Mkdir(mnt, 0o755)
+	t.Cleanup(func() { platform.Unmount(mnt) })
+
+	// In the background by default: the command returns once it serves.
+	if out, code := discstage(t, bin, "mount", img, mnt, "--staging", area, "--media", "cd-r"); code != 0 {
+		t.Fatalf("mount: exit %d\n%s", code, out)
+	}
+	if m, err := platform.Mounted(mnt); err != nil || !m {
+		t.Fatalf("not mounted after discstage mount returned: %v", err)
+	}
+	mnt2 := filepath.Join(work, "mnt2")
+	os.Mkdir(mnt2, 0o755)
+	if out, code := discstage(t, bin, "mount", img, mnt2, "--staging", area); code != exitcodes.Busy || !strings.Contains(out, "in use") {
+		t.Errorf("a second mount of the same area: exit %d, want %d\n%s", code, exitcodes.Busy, out)
+	}
+	if err := os.WriteFile(filepath.Join(mnt, "hello.txt"), []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code := discstage(t, bin, "status", mnt)
+	if code != 0 || !strings.Contains(out, "1 files") || !strings.Contains(out, "free") {
+		t.Errorf("status: exit %d\n%s", code, out)
+	}
+	if out, code := discstage(t, bin, "commit", mnt); code != 0 || !strings.Contains(out, "session 1") {
+		t.Fatalf("commit: exit %d\n%s", code, out)
+	}
+	if out, code := discstage(t, bin, "commit", mnt); code == 0 || !strings.Contains(out, "nothing staged") {
+		t.Errorf("commit with nothing staged: exit %d\n%s", code, out)
+	}
+	// A file too big for the CD-R that the image stands in for.
+	if err := os.Truncate(filepath.Join(mnt, "hello.txt"), 800<<20); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := discstage(t, bin, "commit", mnt); code != exitcodes.NoSpace {
+		t.Errorf("oversized commit: exit %d, want %d\n%s", code, exitcodes.NoSpace, out)
+	}
+	if err := os.Truncate(filepath.Join(mnt, "hello.txt"), 3); err != nil {
+		t.Fatal(err)
+	}
+	out, code = discstage(t, bin, "status", mnt, "--json")
+	if code != 0 || !strings.Contains(out, `"pending": true`) {
+		t.Errorf("status --json: exit %d\n%s", code, out)
+	}
+	if out, code := discstage(t, bin, "unmount", mnt); code != 0 || !strings.Contains(out, "1 staged files") {
+		t.Errorf("unmount: exit %d\n%s", code, out)
+	}
+	// Remount; eject commits what is staged and unmounts.
+	if out, code := discstage(t, bin, "mount", img, mnt, "--staging", area, "--media", "cd-r"); code != 0 {
+		t.Fatalf("remount: exit %d\n%s", code, out)
+	}
+	if b, err := os.ReadFile(filepath.Join(mnt, "hello.txt")); err != nil || string(b) != "hel" {
+		t.Errorf("staged change after remount: %q, %v", b, err)
+	}
+	if out, code := discstage(t, bin, "eject", mnt); code != 0 {
+		t.Fatalf("eject: exit %d\n%s", code, out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m, _ := platform.Mounted(mnt); !m {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("still mounted after eject")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	toc := oracle.Run(t, "xorriso", "-indev", img, "-toc")
+	if n := len(tocLine.FindAllString(toc, -1)); n != 2 {
+		t.Errorf("%d sessions after eject, want 2:\n%s", n, toc)
+	}
+	x := filepath.Join(work, "x")
+	oracle.Run(t, "xorriso", "-osirrox", "on", "-indev", img, "-extract", "/hello.txt", x)
+	if b, _ := os.ReadFile(x); string(b) != "hel" {
+		t.Errorf("hello.txt in session 2 = %q", b)
+	}
+}
