@@ -502,6 +502,25 @@ func TestWriteRelocationDir(t *testing.T) {
 			}
 		}
 	})
+	t.Run("same names", func(t *testing.T) {
+		// Two chains relocate directories of the same name into rr_moved.
+		root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+			{Name: "a", Mode: fs.ModeDir | 0o755, Children: []*master.Node{deepChain()}},
+			{Name: "b", Mode: fs.ModeDir | 0o755, Children: []*master.Node{deepChain()}},
+		}}
+		img := filepath.Join(t.TempDir(), "img.iso")
+		writeSession(t, img, root, fullOpts())
+		x := oracle.Run(t, "xorriso", "-indev", img, "-find", "/", "-type", "f")
+		ls := oracle.Run(t, "bsdtar", "-tf", img)
+		for _, top := range []string{"a", "b"} {
+			if !strings.Contains(x, "'/"+top+"/"+deepFile+"'") || !strings.Contains(ls, top+"/"+deepFile) {
+				t.Errorf("%s/%s missing:\nxorriso:\n%s\nbsdtar:\n%s", top, deepFile, x, ls)
+			}
+		}
+		if iso := oracle.Run(t, "isoinfo", "-f", "-i", img); !strings.Contains(iso, "/RR_MOVED/D7\n") || !strings.Contains(iso, "/RR_MOVED/D71\n") {
+			t.Errorf("isoinfo -f should show RR_MOVED/D7 and RR_MOVED/D71:\n%s", iso)
+		}
+	})
 	t.Run("reused", func(t *testing.T) {
 		// An empty rr_moved, as a reader returns an earlier session's
 		// relocation directory, is reused rather than joined by another.
