@@ -855,6 +855,13 @@ func TestReadMultiExtentFile(t *testing.T) {
 	img := filepath.Join(t.TempDir(), "big.iso")
 	rtSparseImage(t, img, "xorriso", "-as", "mkisofs", "-R", "-iso-level", "3", "-o", "-", src)
 	defer os.Remove(img)
+	if st, err := os.Stat(img); err != nil {
+		t.Fatal(err)
+	} else if used := st.Sys().(*syscall.Stat_t).Blocks * 512; used > 64<<20 {
+		t.Errorf("image of %d bytes uses %d bytes of disk: not sparse", st.Size(), used)
+	} else {
+		t.Logf("image of %d bytes uses %d bytes of disk", st.Size(), used)
+	}
 
 	// No fstest here: it reads the 4.5 GiB file in tiny pieces, many times.
 	fimg, sectors := rtOpen(t, img)
