@@ -169,8 +169,8 @@ func ReadSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error) {
 		}
 		b, err := rReadSectors(r, sectors, lba, 1, "volume descriptor")
 		if err != nil {
-			if !havePVD {
-				return nil, fmt.Errorf("master: session at LBA %d: %w: %w", start, ErrNotISO, err)
+			if !havePVD && errors.Is(err, ErrCorrupt) {
+				return nil, fmt.Errorf("master: session at LBA %d: no volume descriptor at LBA %d on a medium of %d sectors: %w", start, lba, sectors, ErrNotISO)
 			}
 			return nil, err
 		}
