@@ -19,12 +19,32 @@
 // (ENODATA: nothing staged, ENOSPC: does not fit, EROFS: disc closed,
 // EBUSY: a commit runs) and leaves the reason in status.
 //
+// # Errors
+//
+// Operations a disc cannot hold fail at once: link(2), mknod(2) and
+// mkfifo(2) with EPERM, names over 255 bytes with ENAMETOOLONG, extended
+// attributes with ENOTSUP (Rock Ridge has none). errnoOf holds the whole
+// mapping.
+//
+// # Data path
+//
+// A staged file is opened in FUSE passthrough mode where the kernel
+// allows it (Linux 6.9 and CAP_SYS_ADMIN): reads and writes go straight
+// to its data file in the staging area, at local-disk speed. Files whose
+// bytes are on the disc, or that a running commit reads, are served
+// through FUSE requests, so that the first write copies them up. The
+// kernel wants all opens of an inode in one mode; a node counts its open
+// handles of each mode and stays in the mode it is in until they close.
+// Byte-range locks are kept per open file, as open file description
+// locks are.
+//
 // # Caching
 //
 // Entries and attributes are cached by the kernel for one second. Inode
 // numbers are the staging area's entry IDs, stable across renames,
-// commits and remounts. The status file is served with direct I/O, so
-// every read sees a fresh snapshot.
+// commits and remounts; "discard" invalidates the cached names. The
+// status file is served with direct I/O, so every read sees a fresh
+// snapshot.
 //
 // # Platforms
 //

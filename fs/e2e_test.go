@@ -174,6 +174,22 @@ func TestEndToEnd(t *testing.T) {
 	if !bytes.Contains(b, []byte("nothing staged")) {
 		t.Errorf("status does not tell why:\n%s", b)
 	}
+	// Discard drops what is staged: the view is the newest session again.
+	if err := os.WriteFile(filepath.Join(f.mnt, "photos/documents/readme.md"), []byte("scratch"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.mnt, "scratch.txt"), []byte("scratch"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.mnt, ControlName, "ctl"), []byte("discard\n"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(f.mnt, "scratch.txt")); !os.IsNotExist(err) {
+		t.Errorf("a discarded file is still there: %v", err)
+	}
+	if o, err := exec.Command("diff", "-r", "--no-dereference", src2, f.mnt).CombinedOutput(); err != nil {
+		t.Errorf("after discard the mount differs from the newest session: %v\n%s", err, o)
+	}
 	// A remount shows the same view.
 	f.unmount(t)
 	f.mount(t)

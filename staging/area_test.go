@@ -2,6 +2,7 @@ package staging
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	iofs "io/fs"
 	"os"
@@ -525,5 +526,79 @@ func TestPinnedFileIsCopiedAtCommit(t *testing.T) {
 	}
 	if c := dataFiles(t, a); c != 0 {
 		t.Errorf("%d data files left", c)
+	}
+}
+
+// copyDir copies an area's files as a crash would leave them.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.Walk(src, func(p string, fi iofs.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if fi.IsDir() {
+			return os.MkdirAll(target, 0o700)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCrashDuringCommit reopens the state a process killed during a
+// commit leaves behind: once after the session landed, once after it
+// failed.
+func TestCrashDuringCommit(t *testing.T) {
+	for _, landed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("landed=%v", landed), func(t *testing.T) {
+			dir, crashed, m := t.TempDir(), t.TempDir(), &fakeMedium{}
+			a := open(t, dir, m)
+			populate(t, a)
+			writeFile(t, a, RootID, "second", "two")
+			m.block, m.entered = make(chan struct{}), make(chan struct{})
+			if !landed {
+				m.failNext = errors.New("power cut")
+			}
+			if err := a.StartCommit(CommitOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			<-m.entered
+			copyDir(t, dir, crashed) // the process dies here
+			close(m.block)
+			a.Wait()
+			a.Close()
+			m.block, m.entered = nil, nil
+
+			b := open(t, crashed, m)
+			s := b.Status()
+			if landed {
+				if s.Pending || s.StagedFiles != 0 || dataFiles(t, b) != 0 {
+					t.Errorf("after a landed commit: %+v, %d data files", s, dataFiles(t, b))
+				}
+				if at := walk(t, b, "second"); at.Staged {
+					t.Error("the committed file is still staged")
+				}
+			} else if !s.Pending || s.StagedFiles != 1 {
+				t.Errorf("after a failed commit: %+v", s)
+			}
+			if got := readFile(t, b, walk(t, b, "second").ID); got != "two" {
+				t.Errorf("second = %q", got)
+			}
+			if !landed {
+				if err := b.Commit(CommitOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				if n := findNode(must(m.Newest()), "/second"); n == nil || n.Size != 3 {
+					t.Errorf("retried commit: %+v", n)
+				}
+			}
+		})
 	}
 }

@@ -43,7 +43,11 @@
 //
 // A change counter (generation) is stored with every transaction. The
 // area is "pending" while the generation differs from the one the newest
-// session was written from.
+// session was written from, or while any file is staged.
+//
+// The cost of this guarantee is one bbolt transaction, with its fsyncs,
+// per change of the tree: creating many small files is bound by the
+// disk's sync latency (see the mount benchmarks in package fs).
 //
 // # Commit protocol
 //
@@ -57,6 +61,11 @@
 // stay those of the snapshot and the write lands in the next session.
 // The snapshot (generation, expected start LBA, and the staged files it
 // holds) is stored as the "inflight" record before the medium is touched.
+//
+// A file that a caller writes directly (Handle.Pin, used for FUSE
+// passthrough) cannot be frozen, since its writes bypass the area: the
+// commit copies its data file instead and the file stays staged after
+// the commit, so what was written meanwhile reaches the next session.
 //
 // The session is then written in the background by Medium.Append, which
 // verifies it. On success the area reads the newest session and switches
