@@ -1,7 +1,6 @@
 package master
 
 import (
-	"bytes"
 	"fmt"
 	"io/fs"
 	"path"
@@ -95,7 +94,7 @@ type wDir struct {
 	origParent *wDir // relocated directories: the parent in the caller's tree
 	level      int
 	pathLen    int
-	id         []byte
+	id         string // identifier in the parent: ISO d-characters or UCS-2 bytes
 	ents       []*wEnt
 	num        int // path table number, 1-based
 	lba        uint32
@@ -114,7 +113,7 @@ func (d *wDir) ceLBA() uint32 { return d.lba + d.size/SectorSize }
 // relocated subdirectory, or a file (regular or symbolic link).
 type wEnt struct {
 	src   *wSrc
-	id    []byte
+	id    string
 	dir   *wDir
 	reloc *wDir
 	file  *wFile
@@ -285,14 +284,14 @@ type wNameReq struct {
 
 func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) {
 	t := &wTree{}
-	root := &wDir{src: src, level: 1, id: []byte{0}}
+	root := &wDir{src: src, level: 1, id: "\x00"}
 	t.root = root
 	l.moved, l.movedSrc = nil, nil
 	var relocated []*wDir
 	if withMoved {
 		ms := l.relocationDir(src)
 		l.movedSrc = ms
-		l.moved = &wDir{src: ms, parent: root, level: 2, pathLen: 1 + len(wMovedID), id: []byte(wMovedID)}
+		l.moved = &wDir{src: ms, parent: root, level: 2, pathLen: 1 + len(wMovedID), id: wMovedID}
 	}
 	queue := []*wDir{root}
 	for len(queue) > 0 {
@@ -314,7 +313,7 @@ func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) 
 		}
 		wAssignISO(namer, reqs)
 		for _, r := range reqs {
-			e := &wEnt{src: r.s, id: []byte(r.id)}
+			e := &wEnt{src: r.s, id: r.id}
 			if !r.dir {
 				e.file = r.s.file
 				d.ents = append(d.ents, e)
@@ -351,7 +350,7 @@ func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) 
 		}
 		wAssignISO(newISONamer(len(reqs)), reqs)
 		for i, c := range relocated {
-			c.id = []byte(reqs[i].id)
+			c.id = reqs[i].id
 			l.moved.ents = append(l.moved.ents, &wEnt{src: c.src, id: c.id, dir: c})
 		}
 		sortISOEnts(l.moved.ents)
@@ -412,7 +411,7 @@ func wAssignISO(namer *wISONamer, reqs []*wNameReq) {
 }
 
 func sortISOEnts(ents []*wEnt) {
-	sort.SliceStable(ents, func(i, j int) bool { return wISOLess(string(ents[i].id), string(ents[j].id)) })
+	sort.SliceStable(ents, func(i, j int) bool { return wISOLess(ents[i].id, ents[j].id) })
 }
 
 // wHasFiles reports whether a directory holds files (or links), whose
@@ -460,7 +459,7 @@ func (t *wTree) number() error {
 // symbolic links, names converted to UCS-2 (see doc.go).
 func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 	t := &wTree{joliet: true}
-	t.root = &wDir{src: src, level: 1, id: []byte{0}}
+	t.root = &wDir{src: src, level: 1, id: "\x00"}
 	queue := []*wDir{t.root}
 	for len(queue) > 0 {
 		d := queue[0]
@@ -523,19 +522,19 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 			l.im.warnings = append(l.im.warnings, Warning{Path: r.s.pathName(), Hierarchy: "Joliet", Name: wUCS2String(r.u), Reason: r.reason})
 		}
 		for _, r := range reqs {
-			id := wUCS2Bytes(r.u)
+			id := string(wUCS2Bytes(r.u))
 			e := &wEnt{src: r.s}
 			if r.s.n.IsDir() {
 				e.id = id
 				e.dir = &wDir{src: r.s, parent: d, level: d.level + 1, id: id}
 				queue = append(queue, e.dir)
 			} else {
-				e.id = append(id, 0, ';', 0, '1')
+				e.id = id + "\x00;\x001"
 				e.file = r.s.file
 			}
 			d.ents = append(d.ents, e)
 		}
-		sort.SliceStable(d.ents, func(i, j int) bool { return bytes.Compare(d.ents[i].id, d.ents[j].id) < 0 })
+		sort.SliceStable(d.ents, func(i, j int) bool { return d.ents[i].id < d.ents[j].id })
 	}
 	// Joliet has the same directory count as the ISO tree, less the
 	// relocation directory, so numbering cannot overflow here.

@@ -286,7 +286,7 @@ func (im *Image) descriptor(t *wTree) []byte {
 	b[140], b[141], b[142], b[143] = byte(t.ptL), byte(t.ptL>>8), byte(t.ptL>>16), byte(t.ptL>>24)
 	b[148], b[149], b[150], b[151] = byte(t.ptM>>24), byte(t.ptM>>16), byte(t.ptM>>8), byte(t.ptM)
 	root := t.root
-	wAppendRecord(b[156:156], []byte{0}, root.lba, root.size, root.src.mod, 0x02, nil, 0)
+	wAppendRecord(b[156:156], "\x00", root.lba, root.size, root.src.mod, 0x02, nil, 0)
 	text(b[190:318], "")
 	text(b[318:446], "")
 	text(b[446:574], "")
@@ -327,7 +327,7 @@ func (t *wTree) pathTable(big bool) []byte {
 }
 
 // wAppendRecord appends one directory record (ECMA-119 9.1).
-func wAppendRecord(dst []byte, id []byte, lba, length uint32, t time.Time, flags byte, su *wSU, ceLBA uint32) []byte {
+func wAppendRecord(dst []byte, id string, lba, length uint32, t time.Time, flags byte, su *wSU, ceLBA uint32) []byte {
 	n := wRecLen(len(id), su.length())
 	start := len(dst)
 	dst = append(dst, make([]byte, wRecordFixed)...)
@@ -357,7 +357,7 @@ func wAppendRecord(dst []byte, id []byte, lba, length uint32, t time.Time, flags
 // appendDir appends the whole extent of directory d.
 func (im *Image) appendDir(b []byte, d *wDir) ([]byte, error) {
 	start := len(b)
-	rec := func(id []byte, lba, length uint32, t time.Time, flags byte, su *wSU) {
+	rec := func(id string, lba, length uint32, t time.Time, flags byte, su *wSU) {
 		n := wRecLen(len(id), su.length())
 		pos := len(b) - start
 		if pos%SectorSize+n > SectorSize {
@@ -366,8 +366,8 @@ func (im *Image) appendDir(b []byte, d *wDir) ([]byte, error) {
 		b = wAppendRecord(b, id, lba, length, t, flags, su, d.ceLBA())
 	}
 	p := d.parent
-	rec([]byte{0}, d.lba, d.size, d.src.mod, 0x02, d.dot)
-	rec([]byte{1}, p.lba, p.size, p.src.mod, 0x02, d.dotdot)
+	rec("\x00", d.lba, d.size, d.src.mod, 0x02, d.dot)
+	rec("\x01", p.lba, p.size, p.src.mod, 0x02, d.dotdot)
 	for _, e := range d.ents {
 		s := e.src
 		switch {
