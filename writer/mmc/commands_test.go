@@ -88,18 +88,3 @@ func TestSenseErrors(t *testing.T) {
 		}
 	}
 }
-
-func TestParseSenseFormats(t *testing.T) {
-	fixed := scsi.Sense{Key: 3, ASC: 0x0C, ASCQ: 0, InfoValid: true, Info: 0x01020304}
-	got, err := scsi.ParseSense(fixed.Bytes())
-	if err != nil || got != fixed {
-		t.Fatalf("fixed format: %+v %v", got, err)
-	}
-	got, err = scsi.ParseSense([]byte{0x72, 0x02, 0x3A, 0x01, 0, 0, 0, 0})
-	if err != nil || got.Key != 2 || got.ASC != 0x3A || got.ASCQ != 1 {
-		t.Fatalf("descriptor format: %+v %v", got, err)
-	}
-	if _, err := scsi.ParseSense([]byte{0x70}); !errors.Is(err, scsi.ErrShortSense) {
-		t.Fatalf("short sense: %v", err)
-	}
-}

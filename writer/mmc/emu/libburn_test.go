@@ -5,6 +5,7 @@ package emu_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -317,4 +318,62 @@ func mkdir(t *testing.T, parent, name string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestLibburnSeesFaults burns with xorriso while the emulator removes the
+// medium mid-burn, then while it fails a write at a chosen sector: xorriso
+// reports the drive's errors, and afterwards xorriso and discstage agree
+// on what the disc holds.
+func TestLibburnSeesFaults(t *testing.T) {
+	oracle.Need(t, "xorriso", "gcc")
+	t.Parallel()
+	b := newBench(t, "dvd+r")
+	src := t.TempDir()
+	writeFile(t, src, "a.bin", strings.Repeat("x", 3<<20))
+	b.run("xorriso", "-outdev", b.dev, "-volid", "S1", "-map", src, "/one", "-commit")
+	d, err := mmc.Open(b.drv.Attach(), b.dev, mmc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	before, err := d.Probe()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	after := uint32(100)
+	if err := b.drv.SetFaults(emu.Faults{RemoveAfter: &after}); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := b.try("xorriso", "-dev", b.dev, "-map", src, "/two", "-commit")
+	if err == nil || !strings.Contains(stderr, "[2 3A 00]") {
+		t.Fatalf("xorriso with the medium removed mid-burn: %v\n%s", err, stderr)
+	}
+	if _, err := d.Probe(); !errors.Is(err, mmc.ErrNoMedium) {
+		t.Fatalf("discstage with the tray open: %v", err)
+	}
+	// xorriso loads the tray again; both see the complete session and
+	// the track left open at the sector where the medium vanished.
+	toc := b.run("xorriso", "-outdev", b.dev, "-toc")
+	m, err := d.Probe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts, _ := tocSessions(toc)
+	if len(starts) != 1 || len(m.Sessions) != 1 || m.NextWritable != before.NextWritable+after ||
+		!strings.Contains(toc, fmt.Sprintf("Media nwa    : %ds", m.NextWritable)) {
+		t.Fatalf("after the removal: discstage %+v\nxorriso:\n%s", m, toc)
+	}
+
+	bad := m.NextWritable + 150
+	if err := b.drv.SetFaults(emu.Faults{WriteErrorLBA: &bad}); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err = b.try("xorriso", "-dev", b.dev, "-map", src, "/three", "-commit")
+	if err == nil || !strings.Contains(stderr, "[3 0C 00]") {
+		t.Fatalf("xorriso with a write error: %v\n%s", err, stderr)
+	}
+	if m, err := d.Probe(); err != nil || m.NextWritable != bad || len(m.Sessions) != 1 {
+		t.Fatalf("after the write error at %d: %+v %v", bad, m, err)
+	}
 }
