@@ -71,6 +71,9 @@ func TestDrivesEmulated(t *testing.T) {
 	if !strings.Contains(ls, "/a.txt") || !strings.Contains(ls, "/b.txt") {
 		t.Fatalf("isoinfo reads session 2:\n%s", ls)
 	}
+	if out := mustRun(t, "sessions", target); !strings.Contains(out, fmt.Sprintf(" %d ", m.Sessions[1].Start)) {
+		t.Fatalf("sessions:\n%s", out)
+	}
 	text := mustRun(t, "drives", "--device", target)
 	if !strings.Contains(text, "medium:   dvd+r, appendable, 2 session(s)") {
 		t.Fatalf("drives:\n%s", text)

@@ -92,7 +92,7 @@ func checkSession(t *testing.T, path string, lba uint32, name string) {
 }
 
 func TestCDRSessionGaps(t *testing.T) {
-	oracle.Need(t, "isoinfo")
+	oracle.Need(t, "isoinfo", "xorriso")
 	d, _, path := emulated(t, "cd-r")
 	m := probe(t, d)
 	if m.Profile != "cd-r" || m.State != writer.Blank || m.NextWritable != 0 || m.Capacity != 359_846 || m.Grown {
@@ -125,6 +125,9 @@ func TestCDRSessionGaps(t *testing.T) {
 	}
 	checkSession(t, path, 0, "one")
 	checkSession(t, path, s2, "two")
+	if out := oracle.Run(t, "xorriso", "-load", "sbsector", fmt.Sprint(s2), "-indev", path, "-find", "/", "-type", "f"); !strings.Contains(out, "'/dir/two'") {
+		t.Errorf("xorriso -load sbsector %d on the data file:\n%s", s2, out)
+	}
 
 	// The TOC holds both sessions' tracks, format 1 the last session.
 	toc, err := d.Device().ReadTOC(1)
