@@ -123,19 +123,15 @@
 // its ".." record has PL pointing at the old parent. Readers that follow
 // Rock Ridge (Linux, xorriso, libarchive) show the directory in place;
 // readers that do not (isoinfo, go-diskfs) show rr_moved and the
-// placeholder, exactly as with genisoimage's images. rr_moved itself is
-// an ordinary, empty directory in the Rock Ridge view of Linux and
-// xorriso (libarchive hides it); it exists only when something was
-// moved, and the Joliet hierarchy leaves it out. Its ISO identifier is
-// always RR_MOVED. If the root already holds an empty directory named
-// rr_moved (what a reader returns for an earlier session's relocation
-// directory), it is reused, so sessions do not pile up relocation
-// directories; if the root holds a rr_moved with content, the relocation
-// directory is named .rr_moved instead, the other name libarchive
-// accepts as a relocation directory (a third choice, rr_moved_1, is left
-// for the unlikely case that both exist with content). Since libarchive
-// takes the first of them in record order, RR_MOVED sorts before the
-// user's directory, whose ISO identifier gets a suffix.
+// placeholder, as with genisoimage's images. The relocation directory
+// itself carries an RE entry too, as mkisofs writes it, so that readers
+// that hide relocated directories (Linux, xorriso) hide it as well;
+// libarchive hides it by its name. It exists only when something was
+// moved and the Joliet hierarchy leaves it out. Its ISO identifier is
+// always RR_MOVED; its Rock Ridge name is rr_moved, or .rr_moved if the
+// root already has an entry named rr_moved (libarchive accepts only
+// these two names for a relocation directory, and takes the first in
+// record order, which RR_MOVED is), or rr_moved_1 ... if both are taken.
 //
 // Without Rock Ridge such a tree is refused with ErrUnsupported
 // rather than flattened: flattening would change paths silently. The

@@ -299,9 +299,6 @@ func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) 
 		queue = queue[1:]
 		reqs := make([]*wNameReq, 0, len(d.src.kids))
 		for _, k := range d.src.kids {
-			if k == l.movedSrc {
-				continue // an earlier session's relocation directory, reused
-			}
 			r := &wNameReq{s: k, dir: k.n.IsDir()}
 			r.base, r.ext = wISOSplit(k.n.Name, r.dir)
 			reqs = append(reqs, r)
@@ -361,30 +358,18 @@ func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) 
 	return t, false, nil
 }
 
-// relocationDir chooses the relocation directory. Its Rock Ridge name is
-// "rr_moved", or ".rr_moved" if the root already holds a "rr_moved" with
-// content: libarchive recognizes (and hides) only these two names, and
-// only the first such directory in record order, so the relocation
-// directory also always gets the ISO identifier RR_MOVED, which sorts
-// before the suffixed identifier of a user's directory of the same name.
-// An empty directory of either name at the root is reused: it is what a
-// reader returns for the relocation directory of an earlier session, and
-// reusing it keeps sessions from piling up rr_moved, rr_moved_1, ...
+// relocationDir makes the relocation directory. Its Rock Ridge name is
+// "rr_moved", or ".rr_moved" if the root already holds an entry named
+// "rr_moved": libarchive recognizes only these two names, and only the
+// first such directory in record order, so the relocation directory
+// always gets the ISO identifier RR_MOVED, which sorts before the
+// suffixed identifier of a user's entry of the same name. Only if both
+// names are taken is it called rr_moved_1 (or _2, ...).
 func (l *wLayout) relocationDir(root *wSrc) *wSrc {
-	for _, name := range []string{wMovedName, "." + wMovedName} {
-		c := wSrcChild(root, name)
-		if c == nil {
-			return &wSrc{
-				n:      &Node{Name: name, Mode: fs.ModeDir | 0o755, ModTime: l.opts.Time},
-				parent: root, mod: l.opts.Time, acc: l.opts.Time, chg: l.opts.Time,
-				nlink: 2, ino: l.ino + 1,
-			}
-		}
-		if c.n.IsDir() && len(c.kids) == 0 {
-			return c
-		}
-	}
 	name := wMovedName
+	if wSrcChild(root, name) != nil {
+		name = "." + wMovedName
+	}
 	for i := 1; wSrcChild(root, name) != nil; i++ {
 		name = fmt.Sprintf("%s_%d", wMovedName, i)
 	}
@@ -473,7 +458,7 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 		var reqs []*req
 		used := make(map[string]bool, len(d.src.kids))
 		for _, k := range d.src.kids {
-			if k.n.IsSymlink() || k == l.movedSrc {
+			if k.n.IsSymlink() {
 				continue
 			}
 			u, reason := wJolietName(k.n.Name)
@@ -583,6 +568,11 @@ func (l *wLayout) rockRidge() {
 			case e.reloc != nil:
 				list = append(list, wCL(e.reloc))
 			case e.dir != nil && e.dir.origParent != nil:
+				list = append(list, wRE())
+			case e.dir != nil && e.dir == l.moved:
+				// RE on the relocation directory itself, as mkisofs
+				// does: readers that hide relocated directories (Linux,
+				// xorriso) hide it too; libarchive knows it by name.
 				list = append(list, wRE())
 			}
 			e.su = ce.pack(list, wRecordMax-wRecLen(len(e.id), 0), 1<<30)
