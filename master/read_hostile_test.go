@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"testing"
 )
@@ -196,26 +197,42 @@ func TestReadTruncated(t *testing.T) {
 	}
 }
 
-// rtWalkAll walks the FS of s and reads every file, bounded.
+// rtWalkAll walks the FS of s and reads every file, bounded, through
+// every method: Stat, Lstat, ReadLink, ReadDir, Read, ReadAt and Seek.
 func rtWalkAll(t testing.TB, s *Session) {
 	fsys := s.FS()
+	rl := fsys.(fs.ReadLinkFS)
 	budget := 4 << 20
+	buf := make([]byte, 64<<10)
 	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
 		}
 		if _, err := fs.Stat(fsys, p); err != nil {
+			t.Errorf("%s: Stat of a listed entry: %v", p, err)
+		}
+		if _, err := rl.Lstat(p); err != nil {
+			t.Errorf("%s: Lstat of a listed entry: %v", p, err)
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			if _, err := rl.ReadLink(p); err != nil {
+				t.Errorf("%s: ReadLink: %v", p, err)
+			}
+		}
+		if d.IsDir() {
+			_, _ = fs.ReadDir(fsys, p)
 			return nil
 		}
 		f, err := fsys.Open(p)
 		if err != nil {
+			t.Errorf("%s: Open of a listed entry: %v", p, err)
 			return nil
 		}
 		defer f.Close()
-		if d.IsDir() || budget <= 0 {
-			return nil
+		if end, err := f.(io.Seeker).Seek(0, io.SeekEnd); err == nil && end > 0 {
+			_, _ = f.(io.ReaderAt).ReadAt(buf[:min(len(buf), 4096)], end/2)
+			_, _ = f.(io.Seeker).Seek(0, io.SeekStart)
 		}
-		buf := make([]byte, 64<<10)
 		for budget > 0 {
 			n, err := f.Read(buf)
 			budget -= n
