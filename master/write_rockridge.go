@@ -36,22 +36,61 @@ type wSUEntry struct {
 	ref *wDir
 }
 
+// wSURef marks where an entry with a target LBA (CL, PL) sits in a
+// serialized run of entries.
+type wSURef struct {
+	off int
+	d   *wDir
+}
+
 // wSU is the Rock Ridge part of one directory record: the entries inside
-// the record, and the chain of continuation areas holding the rest.
+// the record, serialized, and the chain of continuation areas holding the
+// rest. Entries are kept as bytes, not as separate slices, to keep the
+// memory per file small.
 type wSU struct {
-	in    []wSUEntry
-	inLen int
-	ce    *wCEChunk
+	in     []byte
+	inRefs []wSURef
+	inLen  int // bytes in the record, the CE entry included
+	ce     *wCEChunk
 }
 
 // wCEChunk is one continuation area: entries recorded at offset within
 // a continuation sector, followed by a CE entry to next if next is set.
 type wCEChunk struct {
-	entries []wSUEntry
-	length  int    // bytes, CE entry to next included
-	block   uint32 // sector, relative to the first continuation sector
-	offset  uint32
-	next    *wCEChunk
+	data   []byte
+	refs   []wSURef
+	length int    // bytes, CE entry to next included
+	block  uint32 // sector, relative to the first continuation sector
+	offset uint32
+	next   *wCEChunk
+}
+
+// wJoin serializes entries into one buffer.
+func wJoin(entries []wSUEntry) ([]byte, []wSURef) {
+	n := 0
+	for _, e := range entries {
+		n += len(e.b)
+	}
+	b := make([]byte, 0, n)
+	var refs []wSURef
+	for _, e := range entries {
+		if e.ref != nil {
+			refs = append(refs, wSURef{off: len(b), d: e.ref})
+		}
+		b = append(b, e.b...)
+	}
+	return b, refs
+}
+
+// wAppendSU appends serialized entries, writing the LBAs of CL and PL
+// targets, which are known only once the session is laid out.
+func wAppendSU(dst, data []byte, refs []wSURef) []byte {
+	start := len(dst)
+	dst = append(dst, data...)
+	for _, r := range refs {
+		putBoth32(dst[start+r.off+4:], r.d.lba)
+	}
+	return dst
 }
 
 // wCEAlloc hands out space in the continuation sectors in order.
@@ -81,7 +120,8 @@ func (a *wCEAlloc) pack(entries []wSUEntry, avail, force int) *wSU {
 		total += len(e.b)
 	}
 	if total <= avail && force >= len(entries) {
-		su.in, su.inLen = entries, total
+		su.in, su.inRefs = wJoin(entries)
+		su.inLen = total
 		return su
 	}
 	i, n := 0, 0
@@ -107,7 +147,8 @@ func (a *wCEAlloc) pack(entries []wSUEntry, avail, force int) *wSU {
 			rest = append([]wSUEntry{{b: tail}}, rest[1:]...)
 		}
 	}
-	su.in, su.inLen = in, n+wCELen
+	su.in, su.inRefs = wJoin(in)
+	su.inLen = n + wCELen
 	var prev *wCEChunk
 	for len(rest) > 0 {
 		space := SectorSize - a.off
@@ -133,7 +174,8 @@ func (a *wCEAlloc) pack(entries []wSUEntry, avail, force int) *wSU {
 			continue
 		}
 		a.used = true
-		c := &wCEChunk{entries: rest[:j], length: m, block: a.block, offset: uint32(a.off)}
+		c := &wCEChunk{length: m, block: a.block, offset: uint32(a.off)}
+		c.data, c.refs = wJoin(rest[:j])
 		if j < len(rest) {
 			c.length += wCELen
 		}
@@ -356,14 +398,4 @@ func wCE(lba, off, length uint32) []byte {
 	putBoth32(b[12:], off)
 	putBoth32(b[20:], length)
 	return b
-}
-
-// appendEntry serializes one entry, resolving CL/PL targets.
-func (e wSUEntry) appendTo(dst []byte) []byte {
-	start := len(dst)
-	dst = append(dst, e.b...)
-	if e.ref != nil {
-		putBoth32(dst[start+4:], e.ref.lba)
-	}
-	return dst
 }

@@ -147,9 +147,7 @@ func (s *wStream) writeCE(d *wDir) error {
 			cur++
 		}
 		blk = blk[:c.offset]
-		for _, e := range c.entries {
-			blk = e.appendTo(blk)
-		}
+		blk = wAppendSU(blk, c.data, c.refs)
 		if c.next != nil {
 			blk = append(blk, wCE(d.ceLBA()+c.next.block, c.next.offset, uint32(c.next.length))...)
 		}
@@ -344,9 +342,7 @@ func wAppendRecord(dst []byte, id string, lba, length uint32, t time.Time, flags
 		dst = append(dst, 0)
 	}
 	if su != nil {
-		for _, e := range su.in {
-			dst = e.appendTo(dst)
-		}
+		dst = wAppendSU(dst, su.in, su.inRefs)
 		if su.ce != nil {
 			dst = append(dst, wCE(ceLBA+su.ce.block, su.ce.offset, uint32(su.ce.length))...)
 		}
