@@ -548,3 +548,17 @@ func BenchmarkEmulatedBurn(b *testing.B) {
 		d.Close()
 	}
 }
+
+// TestSessionLengthChecked: a session that streams fewer bytes than its
+// Sectors announce is an error, not a silently padded session.
+func TestSessionLengthChecked(t *testing.T) {
+	d, _, _ := emulated(t, "dvd+r")
+	im, err := master.Layout(tree("s", 1000), master.Options{Time: fixed, AbsoluteVolumeSpace: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = d.WriteSession(context.Background(), &sizedSession{Image: im, sectors: im.Sectors() + 40}, writer.WriteOptions{})
+	if !errors.Is(err, mmc.ErrSessionLength) {
+		t.Fatalf("short session: %v", err)
+	}
+}

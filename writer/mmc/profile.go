@@ -71,9 +71,9 @@ func classOf(p uint16) class {
 	return classReadOnly
 }
 
-// unit is the recording unit a session is padded to, and min the least
+// unit is the recording unit a session is padded to, and least the fewest
 // sectors of a track.
-func (c class) unit() (unit, min uint32) {
+func (c class) unit() (unit, least uint32) {
 	switch c {
 	case classCD:
 		return 1, 300

@@ -23,7 +23,8 @@ const superblockSectors = 32
 // track (TAO on CD), then the track and the session are closed, leaving
 // the disc appendable unless opts.Close finalizes it. On overwritable
 // media the session is written at the address and the superblock at LBA
-// 0-31 is rewritten to point at it.
+// 0-31 is rewritten to point at it; such media cannot be finalized, so
+// opts.Close changes nothing there.
 func (d *Drive) WriteSession(ctx context.Context, s writer.Session, opts writer.WriteOptions) error {
 	if err := d.writeSession(ctx, s, opts); err != nil {
 		return fmt.Errorf("mmc: write session to %s: %w", d.name, err)
@@ -54,8 +55,8 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 		return fmt.Errorf("%w: session mastered for LBA %d, medium's next writable address is %d",
 			writer.ErrWrongStart, s.Start(), m.NextWritable)
 	}
-	unit, min := cl.unit()
-	sectors := alignUp(max(s.Sectors(), min), unit)
+	unit, least := cl.unit()
+	sectors := alignUp(max(s.Sectors(), least), unit)
 	if free := m.Free(); free >= 0 && int64(sectors) > free {
 		return &writer.SpaceError{Need: int64(sectors), Free: free}
 	}
@@ -232,9 +233,16 @@ func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, he
 	slots := max(fifoBytes/chunkBytes, 2)
 	f := newFifo(slots, chunkBytes)
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	want := int64(s.Sectors()) * master.SectorSize
 	go f.fill(ctx, s, want)
+	// Whatever happens, the session's WriteTo has returned before this
+	// function does: the caller may use what it wrote (a hash, say).
+	defer func() {
+		cancel()
+		for buf := range f.full {
+			f.free <- buf[:cap(buf)]
+		}
+	}()
 
 	total := int64(sectors) * master.SectorSize
 	started := time.Now()
@@ -279,7 +287,15 @@ func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, he
 			progress(writer.Progress{Phase: writer.PhaseWriting, Done: done, Total: total, Started: started, Fifo: f.percent()})
 		}
 	}
-	return nil
+	// The session must end where it said it would.
+	for buf := range f.full {
+		f.free <- buf[:cap(buf)]
+		if len(buf) > 0 {
+			cancel()
+			return fmt.Errorf("%w: more than %d bytes", ErrSessionLength, want)
+		}
+	}
+	return f.err
 }
 
 // fifo is the write buffer: fixed chunks cycle between free and full.
