@@ -825,6 +825,48 @@ func TestReadMultisession(t *testing.T) {
 	rtCheckToc(t, staleImg, got)
 }
 
+// TestReadWriteOnceLayout reads a second session laid out the way
+// genisoimage -M -C lays it out for write-once media: no chain, the
+// session found by its LBA, its files of session 1 referenced there.
+func TestReadWriteOnceLayout(t *testing.T) {
+	oracle.Need(t, "genisoimage", "xorriso", "isoinfo")
+	t.Setenv("TZ", "UTC")
+	src := filepath.Join(t.TempDir(), "src")
+	rtTree(t, src)
+	dir := t.TempDir()
+	whole := filepath.Join(dir, "whole.iso")
+	oracle.Run(t, "genisoimage", "-quiet", "-R", "-J", "-o", whole, src)
+	b, err := os.ReadFile(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nwa := (len(b)/SectorSize + 15) / 16 * 16
+	if err := os.WriteFile(filepath.Join(src, "second.txt"), []byte("session two"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	part := filepath.Join(dir, "part.iso")
+	oracle.Run(t, "genisoimage", "-quiet", "-R", "-J", "-M", whole, "-C", fmt.Sprintf("0,%d", nwa), "-o", part, src)
+	p, err := os.ReadFile(part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, make([]byte, nwa*SectorSize-len(b))...)
+	b = append(b, p...)
+	if err := os.WriteFile(whole, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := rtRead(t, whole, uint32(nwa))
+	if s.Root.Child("second.txt") == nil || s.Root.Child("big.dat") == nil {
+		t.Fatalf("second session lacks old or new files: %v", rtExpected(s))
+	}
+	if lba := s.Root.Child("big.dat").Extents[0].LBA; int(lba) >= nwa {
+		t.Errorf("big.dat at LBA %d: not the copy of session 1 below %d", lba, nwa)
+	}
+	rtCheckAll(t, whole, s)
+	rtCheckIsoinfo(t, whole, s)
+	rtCheckSource(t, s, src)
+}
+
 func TestReadMultiExtentFile(t *testing.T) {
 	oracle.Need(t, "xorriso")
 	t.Setenv("TZ", "UTC")
