@@ -16,6 +16,7 @@ import (
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
+	"golang.org/x/sys/unix"
 )
 
 // buildBinary builds the discstage command into a temporary folder.
@@ -244,12 +245,13 @@ func syncTimes(t *testing.T, ref, mnt string) {
 		}
 		return nil
 	})
-	stamp := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	stamp := unix.NsecToTimespec(time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC).UnixNano())
+	ts := []unix.Timespec{stamp, stamp}
 	for i := len(paths) - 1; i >= 0; i-- {
 		rel, _ := filepath.Rel(ref, paths[i])
 		for _, p := range []string{paths[i], filepath.Join(mnt, rel)} {
-			if err := os.Chtimes(p, stamp, stamp); err != nil {
-				t.Fatal(err)
+			if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+				t.Fatalf("set times of %s: %v", p, err)
 			}
 		}
 	}

@@ -139,6 +139,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	syncTimes(t, src2, f.mnt)
 	st := f.area.Status()
 	if st.StagedFiles != 2 {
 		t.Errorf("staged files = %d, want 2 (the renamed disc directory must not be copied)", st.StagedFiles)
@@ -259,12 +260,13 @@ func TestWritesDuringCommitLandInNextSession(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(f.mnt, "a.txt")); string(b) != "during" {
 		t.Errorf("a.txt in the view = %q", b)
 	}
-	f.commitNow(t)
 	src2 := filepath.Join(work, "src2")
 	run(t, "cp", "-a", src1, src2)
 	os.WriteFile(filepath.Join(src2, "a.txt"), []byte("during"), 0o644)
 	os.WriteFile(filepath.Join(src2, "late.txt"), []byte("late"), 0o644)
 	os.Remove(filepath.Join(src2, "empty"))
+	syncTimes(t, src2, f.mnt)
+	f.commitNow(t)
 	lbas = sessions(t, img)
 	if len(lbas) != 2 {
 		t.Fatalf("sessions: %v", lbas)
