@@ -301,6 +301,29 @@ func TestWriteOracles(t *testing.T) {
 			}
 		}
 	})
+	t.Run("isoinfo ISO names", func(t *testing.T) {
+		// Plain ISO 9660 names: d-characters, within level 3 lengths,
+		// unique although eleven names in collide/ map alike.
+		out := oracle.Run(t, "isoinfo", "-f", "-i", img)
+		seen := map[string]bool{}
+		n := 0
+		for _, p := range strings.Split(strings.TrimSpace(out), "\n") {
+			if seen[p] {
+				t.Errorf("ISO path %s appears twice", p)
+			}
+			seen[p] = true
+			base := p[strings.LastIndexByte(p, '/')+1:]
+			if strings.Trim(base, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.;") != "" || len(base) > 33 {
+				t.Errorf("ISO name %q is not a level 3 d-character identifier", base)
+			}
+			if strings.HasPrefix(p, "/COLLIDE/") {
+				n++
+			}
+		}
+		if n != 11 {
+			t.Errorf("isoinfo -f lists %d names in /COLLIDE, want 11:\n%s", n, out)
+		}
+	})
 	t.Run("isoinfo -J", func(t *testing.T) {
 		out := oracle.Run(t, "isoinfo", "-J", "-f", "-i", img)
 		names := map[string]bool{}
@@ -337,7 +360,7 @@ func TestWriteOracles(t *testing.T) {
 		out := t.TempDir()
 		oracle.Run(t, "7z", "x", "-y", "-o"+out, img)
 		got := fileSums(t, out)
-		for _, f := range []string{"a.txt", "big.bin", "日本語のファイル.txt", "collide/a b.txt", "d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/f.txt"} {
+		for _, f := range []string{"a.txt", "big.bin", "日本語のファイル.txt", "collide/a b.txt", "collide/a-b.txt", "collide/A_B.txt", "d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/f.txt"} {
 			if got[f] != want[f] {
 				t.Errorf("7z x: %q has %q, want %q", f, got[f], want[f])
 			}
