@@ -141,7 +141,7 @@ func rIsJoliet(b []byte) bool {
 // medium of the given size.
 func rReadSectors(r io.ReaderAt, sectors int64, lba uint32, n int64, what string) ([]byte, error) {
 	if n < 0 || int64(lba)+n > sectors {
-		return nil, fmt.Errorf("master: %s at LBA %d: %d sectors past the medium end (%d sectors): %w", what, lba, n, sectors, ErrCorrupt)
+		return nil, fmt.Errorf("master: %s at LBA %d: %d sectors from there reach past the medium end (%d sectors): %w", what, lba, n, sectors, ErrCorrupt)
 	}
 	b := make([]byte, n*SectorSize)
 	if _, err := r.ReadAt(b, int64(lba)*SectorSize); err != nil {

@@ -112,7 +112,7 @@ func (t *rTreeReader) forEachRecord(rec rRecord, path string, fn func(rRecord) e
 	}
 	nsec := (int64(rec.length) + SectorSize - 1) / SectorSize
 	if int64(rec.lba)+nsec > t.sectors {
-		return fmt.Errorf("master: directory %q at LBA %d: %d sectors past the medium end (%d sectors): %w", path, rec.lba, nsec, t.sectors, ErrCorrupt)
+		return fmt.Errorf("master: directory %q at LBA %d: extent of %d sectors reaches past the medium end (%d sectors): %w", path, rec.lba, nsec, t.sectors, ErrCorrupt)
 	}
 	t.dirBytes += nsec * SectorSize
 	if t.dirBytes > t.sectors*SectorSize {
@@ -259,7 +259,10 @@ func (t *rTreeReader) readDir(dir *Node, rec rRecord, path string, depth int, se
 		n := &Node{Name: name}
 		a.apply(n, r, false)
 		dir.Children = append(dir.Children, n)
-		childPath := path + name
+		childPath := path + "/" + name
+		if path == "/" {
+			childPath = "/" + name
+		}
 		switch {
 		case a.hasCL:
 			n.Mode = fs.ModeDir | n.Mode.Perm()
@@ -267,14 +270,14 @@ func (t *rTreeReader) readDir(dir *Node, rec rRecord, path string, depth int, se
 			if err != nil {
 				return err
 			}
-			subdirs = append(subdirs, pendingDir{n, dr, childPath + "/", true})
+			subdirs = append(subdirs, pendingDir{n, dr, childPath, true})
 		case r.dir:
 			n.Mode = fs.ModeDir | n.Mode.Perm()
 			if t.visited[r.lba] {
 				return fmt.Errorf("master: directory %q at LBA %d: extent already used by another directory (loop): %w", childPath, r.lba, ErrCorrupt)
 			}
 			t.visited[r.lba] = true
-			subdirs = append(subdirs, pendingDir{n, r, childPath + "/", false})
+			subdirs = append(subdirs, pendingDir{n, r, childPath, false})
 		case n.Mode.Type() == 0:
 			if err := t.addExtent(n, r, childPath); err != nil {
 				return err
