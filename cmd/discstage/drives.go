@@ -55,7 +55,10 @@ func init() {
 		Long: `List the optical drives (/dev/sr*): vendor, model, the media each
 supports, and the medium in it: its profile, state (blank, appendable,
 closed), sessions and free space. --device names drives instead of
-scanning, including emulated ones (emulated:PROFILE:PATH).`,
+scanning, including emulated ones (emulated:PROFILE:PATH).
+
+"drives eject TARGET" ejects a drive's medium; "drives blank TARGET"
+erases a CD-RW or DVD-RW.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(devices) == 0 {
@@ -91,6 +94,38 @@ scanning, including emulated ones (emulated:PROFILE:PATH).`,
 	cmd.Flags().MarkHidden("dev-dir") //nolint:errcheck // the flag exists
 	rootCmd.AddCommand(cmd)
 
+	cmd.AddCommand(&cobra.Command{
+		Use:   "eject TARGET",
+		Short: "Unlock and eject the medium of a drive",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return withDrive(args[0], "eject", func(t writer.Target) error {
+				ej, ok := t.(mmc.Ejector)
+				if !ok {
+					return usageError{fmt.Errorf("eject: %s is not a drive", args[0])}
+				}
+				return ej.Eject()
+			})
+		},
+	})
+	var full bool
+	blank := &cobra.Command{
+		Use:   "blank TARGET",
+		Short: "Erase a rewritable CD-RW or DVD-RW in a drive",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return withDrive(args[0], "blank", func(t writer.Target) error {
+				b, ok := t.(blanker)
+				if !ok {
+					return usageError{fmt.Errorf("blank: %s is not a drive", args[0])}
+				}
+				return b.Blank(!full)
+			})
+		},
+	}
+	blank.Flags().BoolVar(&full, "full", false, "erase every sector, not only the table of contents")
+	cmd.AddCommand(blank)
+
 	codeMappers = append(codeMappers, func(err error) int {
 		var se *mmc.SenseError
 		switch {
@@ -101,6 +136,24 @@ scanning, including emulated ones (emulated:PROFILE:PATH).`,
 		}
 		return 0
 	})
+}
+
+// blanker is a target that can erase its medium: a drive.
+type blanker interface {
+	Blank(minimal bool) error
+}
+
+// withDrive opens TARGET exclusively and runs f on it.
+func withDrive(spec, op string, f func(writer.Target) error) error {
+	t, err := openTarget(spec, targetFlags{})
+	if err != nil {
+		return err
+	}
+	err = f(t)
+	if cerr := t.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("%s: close %s: %w", op, spec, cerr)
+	}
+	return err
 }
 
 // describeDrive opens a drive for reading and reports what it holds.

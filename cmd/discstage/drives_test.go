@@ -129,3 +129,36 @@ func TestDriveErrorsExitCodes(t *testing.T) {
 		t.Fatalf("--media with a drive: exit %d\n%s", code, out)
 	}
 }
+
+// TestDrivesEjectAndBlank ejects an emulated drive's medium and blanks a
+// CD-RW; image files are refused as not being drives.
+func TestDrivesEjectAndBlank(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "a.txt"), []byte("one\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(dir, "rw.img")
+	target := "emulated:cd-rw:" + img
+	mustRun(t, "append", target, src)
+	mustRun(t, "drives", "eject", target)
+	b, err := os.ReadFile(emu.StatePath(img))
+	if err != nil || !strings.Contains(string(b), `"removed": true`) {
+		t.Fatalf("state after eject: %s %v", b, err)
+	}
+	mustRun(t, "drives", "blank", target)
+	if text := mustRun(t, "drives", "--device", target); !strings.Contains(text, "cd-rw, blank, 0 session(s)") {
+		t.Fatalf("after blanking:\n%s", text)
+	}
+	if out, code := run(t, "drives", "blank", "emulated:cd-r:"+filepath.Join(dir, "r.img")); code != exitcodes.Medium {
+		t.Fatalf("blanking a CD-R: exit %d\n%s", code, out)
+	}
+	plain := filepath.Join(dir, "plain.iso")
+	mustRun(t, "append", plain, src)
+	if out, code := run(t, "drives", "eject", plain); code != exitcodes.Usage || !strings.Contains(out, "not a drive") {
+		t.Fatalf("eject of an image: exit %d\n%s", code, out)
+	}
+}
