@@ -377,3 +377,40 @@ func TestLibburnSeesFaults(t *testing.T) {
 		t.Fatalf("after the write error at %d: %+v %v", bad, m, err)
 	}
 }
+
+// TestLibburnMoreMedia has xorriso write two sessions on the other
+// emulated write-once and rewritable media; discstage reads the same
+// sessions at the same addresses.
+func TestLibburnMoreMedia(t *testing.T) {
+	oracle.Need(t, "xorriso", "gcc")
+	for _, profile := range []string{"dvd-r", "dvd-rw", "cd-rw"} {
+		t.Run(profile, func(t *testing.T) {
+			t.Parallel()
+			b := newBench(t, profile)
+			src := writeFile(t, t.TempDir(), "a.txt", "hello\n")
+			b.run("xorriso", "-outdev", b.dev, "-volid", "S1", "-map", src, "/one", "-commit")
+			b.run("xorriso", "-dev", b.dev, "-volid", "S2", "-map", src, "/two", "-commit")
+			starts, ids := tocSessions(b.run("xorriso", "-outdev", b.dev, "-toc"))
+			d, err := mmc.Open(b.drv.Attach(), b.dev, mmc.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			m, err := d.Probe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(starts) != 2 || len(m.Sessions) != 2 || fmt.Sprint(ids) != "[S1 S2]" ||
+				m.Sessions[0].Start != starts[0] || m.Sessions[1].Start != starts[1] || m.State != writer.Appendable {
+				t.Fatalf("xorriso: %v %v; discstage: %+v", starts, ids, m)
+			}
+			s, err := master.ReadSession(d, m.Readable, starts[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Root.Child("two") == nil || s.Root.Child("two").Child("a.txt") == nil {
+				t.Fatalf("session 2 read by discstage lacks /two/a.txt")
+			}
+		})
+	}
+}
