@@ -5,7 +5,9 @@
 // LBA × 2048 (sparse where nothing was written), so any session can be
 // read straight from it (xorriso -load sbsector, isoinfo -T). Its state,
 // profile, sessions, tracks, closed or not, armed faults, lives in a small
-// JSON file beside it (StatePath).
+// JSON file beside it (StatePath), saved whenever the session structure
+// changes (a track starts or closes, a session closes, SYNCHRONIZE CACHE,
+// blanking, formatting, ejecting) and when the drive is closed.
 //
 // The emulated media follow the rules of real ones: CD-R/RW sessions are
 // Track At Once tracks with 2 run-out blocks, and the next session starts

@@ -32,9 +32,18 @@ var fixed = time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
 
 var (
 	shimOnce sync.Once
+	shimDir  string
 	shimPath string
 	shimErr  error
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shimDir != "" {
+		os.RemoveAll(shimDir)
+	}
+	os.Exit(code)
+}
 
 // buildShim compiles testdata/mmcshim.c once per test binary.
 func buildShim(t *testing.T) string {
@@ -46,6 +55,7 @@ func buildShim(t *testing.T) string {
 			shimErr = err
 			return
 		}
+		shimDir = dir
 		shimPath = filepath.Join(dir, "mmcshim.so")
 		out, err := exec.Command("gcc", "-Wall", "-Werror", "-shared", "-fPIC", "-O2", "-o", shimPath,
 			"testdata/mmcshim.c", "-ldl", "-lpthread").CombinedOutput()
