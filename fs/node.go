@@ -7,6 +7,7 @@ import (
 	"io"
 	iofs "io/fs"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -23,6 +24,8 @@ type mount struct {
 	ctl    *gofs.Inode // the .discstage folder
 	root   *node
 	locks  locks
+
+	fuseWrites atomic.Int64 // writes served by requests, not passthrough
 }
 
 // node is an entry of the merged view; id is its staging entry ID.
@@ -430,6 +433,7 @@ func (f *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadRes
 }
 
 func (f *handle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
+	f.n.m.fuseWrites.Add(1)
 	n, err := f.h.WriteAt(data, off)
 	if err != nil {
 		return uint32(n), errnoOf(err)
