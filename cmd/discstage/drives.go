@@ -187,7 +187,10 @@ func describeDrive(dev string) driveReport {
 }
 
 func printDrive(w io.Writer, r driveReport) {
-	fmt.Fprintf(w, "%s: %s %s", r.Path, r.Vendor, r.Model)
+	fmt.Fprintf(w, "%s:", r.Path)
+	if id := strings.TrimSpace(r.Vendor + " " + r.Model); id != "" {
+		fmt.Fprintf(w, " %s", id)
+	}
 	if r.Revision != "" {
 		fmt.Fprintf(w, " (rev %s)", r.Revision)
 	}
