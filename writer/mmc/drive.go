@@ -45,7 +45,6 @@ type Drive struct {
 
 	mu     sync.Mutex
 	closed bool
-	last   writer.Medium
 }
 
 var _ writer.Target = (*Drive)(nil)
@@ -164,9 +163,6 @@ func (d *Drive) Probe() (writer.Medium, error) {
 	if err != nil {
 		return m, fmt.Errorf("mmc: probe %s: %w", d.name, err)
 	}
-	d.mu.Lock()
-	d.last = m
-	d.mu.Unlock()
 	return m, nil
 }
 
