@@ -144,6 +144,11 @@ func (d *Drive) Info() (Info, error) {
 // profile reads the current profile, waiting for the drive to be ready.
 func (d *Drive) profile() (uint16, error) {
 	if err := d.dev.TestUnitReady(); err != nil {
+		if errors.Is(err, ErrNoMedium) {
+			if ev, e := d.dev.MediaStatus(); e == nil && ev.TrayOpen {
+				return 0, fmt.Errorf("tray open: %w", err)
+			}
+		}
 		return 0, err
 	}
 	cfg, err := d.dev.GetConfiguration()

@@ -282,7 +282,7 @@ func TestMediumRemovedMidBurn(t *testing.T) {
 	if !errors.Is(err, mmc.ErrNoMedium) {
 		t.Fatalf("medium removed mid-burn: %v", err)
 	}
-	if _, err := d.Probe(); !errors.Is(err, mmc.ErrNoMedium) {
+	if _, err := d.Probe(); !errors.Is(err, mmc.ErrNoMedium) || !strings.Contains(err.Error(), "tray open") {
 		t.Fatalf("probe with the tray open: %v", err)
 	}
 	if err := d.Load(); err != nil {
