@@ -14,6 +14,8 @@ import (
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/platform"
+	"github.com/discstage/discstage/writer"
+	"golang.org/x/sys/unix"
 )
 
 // discstage runs the built command and returns its output and exit code.
@@ -54,6 +56,15 @@ func TestCommandLine(t *testing.T) {
 	}
 	if err := os.WriteFile(filepath.Join(mnt, "hello.txt"), []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	// statfs: the CD-R's size, less the session the staged file makes.
+	var sf unix.Statfs_t
+	if err := unix.Statfs(mnt, &sf); err != nil {
+		t.Fatal(err)
+	}
+	capacity, _ := writer.MediaCapacity("cd-r")
+	if sf.Bsize != 2048 || sf.Blocks != uint64(capacity) || sf.Bavail >= sf.Blocks-32 || sf.Bavail == 0 {
+		t.Errorf("statfs: bsize %d, blocks %d (want %d), available %d", sf.Bsize, sf.Blocks, capacity, sf.Bavail)
 	}
 	out, code := discstage(t, bin, "status", mnt)
 	if code != 0 || !strings.Contains(out, "1 files") || !strings.Contains(out, "free") {
