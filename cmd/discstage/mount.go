@@ -148,11 +148,15 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	if err != nil {
 		return err
 	}
-	srv, err := fs.Mount(abs, area, fs.Options{
+	opts := fs.Options{
 		AllowOther: f.allowOther,
 		Debug:      f.debug,
 		Commit:     staging.CommitOptions{VolumeID: f.volumeID},
-	})
+	}
+	if ej, ok := t.(interface{ Eject() error }); ok {
+		opts.Eject = ej.Eject // a drive opens its tray on "eject"
+	}
+	srv, err := fs.Mount(abs, area, opts)
 	if err != nil {
 		return err
 	}
