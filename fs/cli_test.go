@@ -123,3 +123,53 @@ func TestCommandLine(t *testing.T) {
 		t.Errorf("hello.txt in session 2 = %q", b)
 	}
 }
+
+// TestEmulatedDrive stages two sessions for an emulated CD-R (write-once,
+// a real table of contents) and ejects it through the mount.
+func TestEmulatedDrive(t *testing.T) {
+	needFuse(t)
+	oracle.Need(t, "go", "diff")
+	bin := buildBinary(t)
+	work := t.TempDir()
+	target := "emulated:cd-r:" + filepath.Join(work, "cdr.img")
+	area, mnt, src := filepath.Join(work, "area"), filepath.Join(work, "mnt"), filepath.Join(work, "src")
+	os.Mkdir(mnt, 0o755)
+	makeTree(t, src)
+	t.Cleanup(func() { platform.Unmount(mnt) })
+
+	if out, code := discstage(t, bin, "mount", target, mnt, "--staging", area); code != 0 {
+		t.Fatalf("mount: exit %d\n%s", code, out)
+	}
+	if out, err := exec.Command("cp", "-a", src+"/.", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v\n%s", err, out)
+	}
+	if out, code := discstage(t, bin, "commit", mnt); code != 0 {
+		t.Fatalf("commit 1: exit %d\n%s", code, out)
+	}
+	if err := os.WriteFile(filepath.Join(mnt, "second.txt"), []byte("two"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "second.txt"), []byte("two"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := discstage(t, bin, "eject", mnt); code != 0 {
+		t.Fatalf("eject: exit %d\n%s", code, out)
+	}
+	// Remount: the drive's two sessions, the view equal to the source.
+	if out, code := discstage(t, bin, "mount", target, mnt, "--staging", area); code != 0 {
+		t.Fatalf("remount: exit %d\n%s", code, out)
+	}
+	des, err := os.ReadDir(filepath.Join(mnt, ControlName, "sessions"))
+	if err != nil || len(des) != 2 {
+		t.Errorf("sessions after eject: %v, %v", des, err)
+	}
+	if out, err := exec.Command("diff", "-r", "--no-dereference", src, mnt).CombinedOutput(); err != nil {
+		t.Errorf("the drive's newest session differs from the source: %v\n%s", err, out)
+	}
+	if s := status(t, mnt); s.Pending || s.Sessions != 2 {
+		t.Errorf("status after remount: %+v", s)
+	}
+	if out, code := discstage(t, bin, "unmount", mnt); code != 0 {
+		t.Errorf("unmount: exit %d\n%s", code, out)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,15 +20,39 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// buildBinary builds the discstage command into a temporary folder.
+var (
+	binOnce sync.Once
+	binDir  string
+	binPath string
+	binErr  error
+)
+
+// TestMain removes the command built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// buildBinary builds the discstage command once for all tests.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "discstage")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/discstage/discstage/cmd/discstage").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	binOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "discstage-bin"); binErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "discstage")
+		out, err := exec.Command("go", "build", "-o", binPath, "github.com/discstage/discstage/cmd/discstage").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
 	}
-	return bin
+	return binPath
 }
 
 // child is a mount process started from the built binary.
