@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/discstage/discstage/internal/exitcodes"
@@ -96,7 +95,7 @@ func buildSession(t writer.Target, srcs []string, mirror string) (*master.Node, 
 	var all master.Changes
 	root := base
 	for _, src := range srcs {
-		add, err := sourceTree(src)
+		add, err := sourceTree(src, root)
 		if err != nil {
 			return nil, all, err
 		}
@@ -112,17 +111,20 @@ func buildSession(t writer.Target, srcs []string, mirror string) (*master.Node, 
 }
 
 // sourceTree returns the tree a SRC adds at the root: a directory's
-// contents, or a single file or symlink under its own name.
-func sourceTree(src string) (*master.Node, error) {
-	n, err := localtree.Build(src)
+// contents, or a single file or symlink under its own name in a root that
+// keeps the attributes of root.
+func sourceTree(src string, root *master.Node) (*master.Node, error) {
+	n, err := localtree.Entry(src)
 	if err != nil {
 		return nil, err
 	}
 	if n.IsDir() {
+		n.Name = ""
 		return n, nil
 	}
-	n.Name = filepath.Base(src)
-	return &master.Node{Mode: os.ModeDir | 0o755, ModTime: time.Now(), Children: []*master.Node{n}}, nil
+	wrap := *root
+	wrap.Children = []*master.Node{n}
+	return &wrap, nil
 }
 
 func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []string, mirror string, opts writer.AppendOptions) error {

@@ -37,6 +37,17 @@ func Build(dir string) (*master.Node, error) {
 	return root, nil
 }
 
+// Entry returns the Node of any file system object, named by its base
+// name: a regular file, a symbolic link (not followed), or a directory
+// with its whole tree.
+func Entry(p string) (*master.Node, error) {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return nil, fmt.Errorf("localtree: %w", err)
+	}
+	return node(p, fi)
+}
+
 // node converts one file system object, recursing into directories.
 func node(p string, fi fs.FileInfo) (*master.Node, error) {
 	n := &master.Node{Name: fi.Name(), Mode: fi.Mode() & (fs.ModeType | fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky), ModTime: fi.ModTime()}
