@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"net"
@@ -37,7 +38,17 @@ var (
 	shimErr  error
 )
 
+// TestMain lets the libburn tests run side by side beyond GOMAXPROCS
+// unless -parallel is given: each xorriso or cdrskin run spends most of
+// its time in libburn's own waits (half a second after each START STOP
+// UNIT), not on a CPU.
 func TestMain(m *testing.M) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		flag.Set("test.parallel", "8") //nolint:errcheck // the testing package defines the flag
+	}
 	code := m.Run()
 	if shimDir != "" {
 		os.RemoveAll(shimDir)
