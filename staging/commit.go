@@ -46,6 +46,9 @@ type Status struct {
 	Commits int `json:"commits"`
 	// LastError is why the last action failed; empty after a success.
 	LastError string `json:"last_error,omitempty"`
+	// MediumError says why the medium cannot be probed now (no disc,
+	// tray open); the space figures are then unknown.
+	MediumError string `json:"medium_error,omitempty"`
 	// LastSession is the start LBA of the last session this area wrote.
 	LastSession uint32 `json:"last_session,omitempty"`
 }
@@ -420,8 +423,8 @@ func (a *Area) Status() Status {
 	a.mu.Unlock()
 	if info, err := a.medium.Info(); err == nil {
 		s.FreeSectors, s.Sessions, s.Closed = info.Free, info.Sessions, info.Closed
-	} else if s.LastError == "" {
-		s.LastError = err.Error()
+	} else {
+		s.MediumError = err.Error()
 	}
 	s.ProjectedSectors, _ = a.Projected()
 	return s

@@ -245,10 +245,15 @@ func printStatus(cmd *cobra.Command, s staging.Status) {
 	if s.Closed {
 		closed = " (closed)"
 	}
-	fmt.Fprintf(w, "medium:    %d sessions, %s free%s\n", s.Sessions, free, closed)
+	if s.MediumError == "" {
+		fmt.Fprintf(w, "medium:    %d sessions, %s free%s\n", s.Sessions, free, closed)
+	}
 	if s.State == staging.StateCommitting {
 		fmt.Fprintf(w, "commit:    %s %.0f%% (%s of %s), about %s left\n", s.Phase, s.Percent,
 			humanize.IBytes(uint64(s.Done)), humanize.IBytes(uint64(s.Total)), time.Duration(s.ETASeconds)*time.Second)
+	}
+	if s.MediumError != "" {
+		fmt.Fprintf(w, "medium:    %s\n", s.MediumError)
 	}
 	if s.LastError != "" {
 		fmt.Fprintf(w, "last error: %s\n", s.LastError)

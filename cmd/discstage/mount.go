@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -176,9 +177,13 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		fmt.Fprintln(ready, "ok")
 		ready.Close()
 		ready = nil
-		devnull, _ := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-		if devnull != nil {
-			os.Stdout, os.Stderr = devnull, devnull
+		// Detached from the terminal: what the mount has to say goes
+		// to a log in the staging area.
+		if lf, err := os.OpenFile(filepath.Join(dir, "mount.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
+			defer lf.Close()
+			log.SetOutput(lf)
+			os.Stdout, os.Stderr = lf, lf
+			cmd.SetErr(lf)
 		}
 	} else {
 		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: serving %s at %s (staging in %s)\n", targetSpec, abs, dir)
