@@ -84,6 +84,9 @@ type Session struct {
 	// multi-extent files whole) and Size, no Source; symbolic links have
 	// Target; directories have Children, sorted by name.
 	Root *Node
+	// Checksums is the session's checksum array (libisofs format) when
+	// the root records one; its files' MD5s are then in Node.MD5.
+	Checksums *ChecksumArea
 
 	r       io.ReaderAt
 	sectors int64
@@ -250,6 +253,7 @@ func ReadSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error) {
 		return nil, err
 	}
 	s.Root = root
+	s.Checksums = rd.sums.load(r, sectors)
 	return s, nil
 }
 

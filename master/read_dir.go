@@ -98,6 +98,7 @@ type rTreeReader struct {
 	dirBytes int64  // directory bytes read so far, bounded by the medium size
 	buf      []byte // reused sector buffer
 	ceBuf    []byte // reused continuation-area buffer
+	sums     rSums  // checksum attributes (AAIP isofs.ca, isofs.cx) seen
 }
 
 // rDirChunk is how many sectors of a directory are read at a time.
@@ -225,6 +226,7 @@ func (t *rTreeReader) readDir(dir *Node, rec rRecord, path string, depth int, se
 					return err
 				}
 				a.apply(dir, r, true)
+				t.sums.note(dir, &a, path == "/")
 			}
 			return nil
 		}
@@ -258,6 +260,7 @@ func (t *rTreeReader) readDir(dir *Node, rec rRecord, path string, depth int, se
 		}
 		n := &Node{Name: name}
 		a.apply(n, r, false)
+		t.sums.note(n, &a, false)
 		dir.Children = append(dir.Children, n)
 		childPath := path + "/" + name
 		if path == "/" {

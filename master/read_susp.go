@@ -29,6 +29,8 @@ type rAttrs struct {
 	cl    uint32
 
 	rrip bool // an ER entry names RRIP, or an RR entry was seen
+
+	al []byte // AAIP AL entry bodies, each after a 0xFF mark (see rAAIPAttrs)
 }
 
 // POSIX file type bits as recorded in PX.
@@ -119,6 +121,10 @@ func (t *rTreeReader) parseSUSP(su []byte, a *rAttrs, path string, dirLBA uint32
 				}
 			case "RR":
 				a.rrip = true
+			case "AL":
+				if l >= 5 && len(a.al)+l <= rMaxCEBytes {
+					a.al = append(append(a.al, 0xFF), e[4:]...)
+				}
 			}
 		}
 		if !ce || stop {

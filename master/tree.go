@@ -66,6 +66,13 @@ type Node struct {
 
 	Target string // symbolic links: the link target
 
+	// MD5 is the MD5 of a regular file's data when HasMD5 is set. The
+	// reader sets it from the session's checksum array (libisofs
+	// format); the writer records it again for a file carried over by
+	// Extents instead of reading the old data.
+	MD5    [16]byte
+	HasMD5 bool
+
 	Children []*Node // directories: entries in any order
 }
 

@@ -3,6 +3,7 @@ package master
 import (
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -47,6 +48,17 @@ type Options struct {
 	// The default writes the session's own size, as libisofs does on
 	// grown images.
 	AbsoluteVolumeSpace bool
+	// MD5 records checksums in libisofs' format: superblock, tree and
+	// session tags and, with RockRidge, an MD5 per regular file in a
+	// checksum array (see doc/checksums.txt of libisofs and
+	// checksum.go). New data is hashed as it streams; a file carried
+	// over by Extents keeps Node.MD5 when HasMD5 is set, else its old
+	// extents are read once from Medium; without Medium such a file gets
+	// no checksum.
+	MD5 bool
+	// Medium gives read access to the earlier sessions, for the MD5 of
+	// carried-over files that have none recorded.
+	Medium io.ReaderAt
 }
 
 // Warning reports a name that was changed to fit a hierarchy, for
@@ -83,6 +95,12 @@ type Image struct {
 	dataLBA uint32   // first sector of file data
 
 	warnings []Warning
+
+	// With Options.MD5: the LBAs of the three tags and of the checksum
+	// array, and the files with an MD5 index (index i+1 is sums[i]).
+	sbTag, treeTag, sessTag uint32
+	arrayLBA, arrayBlocks   uint32
+	sums                    []*wFile
 }
 
 // Start returns the absolute LBA at which the session begins, the

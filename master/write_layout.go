@@ -59,6 +59,8 @@ type wFile struct {
 	extents []Extent // fixed once data LBAs are known; nil for empty files
 	rel     uint32   // sector offset of new data within the data area
 	sectors uint32   // sectors of new data
+	md5     [16]byte // the data's MD5 once known (Options.MD5)
+	hasMD5  bool
 }
 
 // records returns how many directory records the file needs: one per
@@ -544,6 +546,9 @@ func (l *wLayout) rockRidge() {
 		if d == t.root {
 			force = len(dot)
 			dot = append(dot, wER())
+			if l.opts.MD5 {
+				dot = append(dot, l.caEntry())
+			}
 		}
 		d.dot = ce.pack(dot, wRecordMax-34, force)
 
@@ -574,6 +579,10 @@ func (l *wLayout) rockRidge() {
 				// does: readers that hide relocated directories (Linux,
 				// xorriso) hide it too; libarchive knows it by name.
 				list = append(list, wRE())
+			}
+			if l.opts.MD5 && e.file != nil && es.n.IsRegular() && (es.n.Source != nil || es.n.HasMD5 || es.n.Size == 0 || l.opts.Medium != nil) {
+				l.im.sums = append(l.im.sums, e.file)
+				list = append(list, wSUEntry{b: appendAL(nil, "cx", cxValue(uint32(len(l.im.sums))))})
 			}
 			e.su = ce.pack(list, wRecordMax-wRecLen(len(e.id), 0), 1<<30)
 		}
@@ -650,6 +659,10 @@ func (l *wLayout) place() error {
 	lba := uint64(im.start) + 16
 	im.vdCount = uint32(len(trees)) + 1
 	lba += uint64(im.vdCount)
+	if l.opts.MD5 {
+		im.sbTag = uint32(lba)
+		lba++
+	}
 	for _, t := range trees {
 		t.sizeDirs()
 		t.sizePathTable()
@@ -662,6 +675,10 @@ func (l *wLayout) place() error {
 			d.lba = uint32(lba)
 			lba += uint64(d.size/SectorSize) + uint64(d.ceBlocks)
 		}
+	}
+	if l.opts.MD5 {
+		im.treeTag = uint32(lba)
+		lba++
 	}
 	im.dataLBA = uint32(lba)
 	for _, d := range im.iso.dirs {
@@ -685,6 +702,29 @@ func (l *wLayout) place() error {
 		}
 	}
 	im.data = uint32(lba - uint64(im.dataLBA))
+	if l.opts.MD5 {
+		im.arrayLBA = uint32(lba)
+		im.arrayBlocks = uint32(wSectorsOf(int64(len(im.sums)+2) * md5Size))
+		lba += uint64(im.arrayBlocks)
+		im.sessTag = uint32(lba)
+		lba++
+		if lba > 0xFFFFFFFF {
+			return fmt.Errorf("master: lay out session: session ends beyond LBA 2^32: %w", ErrUnsupported)
+		}
+	}
 	im.sectors = uint32(lba - uint64(im.start))
 	return nil
+}
+
+// caEntry is the root's "isofs.ca" attribute. Its numbers are known only
+// once the session is placed, so they are written when it is serialized.
+func (l *wLayout) caEntry() wSUEntry {
+	im := l.im
+	return wSUEntry{
+		b: appendAL(nil, "ca", caValue(0, 0, 0)),
+		patch: func(b []byte) {
+			v := caValue(im.start, im.arrayLBA, uint32(len(im.sums))+2)
+			copy(b[len(b)-len(v):], v)
+		},
+	}
 }

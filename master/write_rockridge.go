@@ -32,15 +32,18 @@ const (
 // the LBA of ref written into bytes 4..11 when it is serialized, since
 // LBAs are only known once the whole session is laid out.
 type wSUEntry struct {
-	b   []byte
-	ref *wDir
+	b     []byte
+	ref   *wDir
+	patch func(entry []byte) // fills in numbers known only after layout
 }
 
 // wSURef marks where an entry with a target LBA (CL, PL) sits in a
 // serialized run of entries.
 type wSURef struct {
-	off int
-	d   *wDir
+	off   int
+	d     *wDir
+	n     int                // entry length, for patch
+	patch func(entry []byte) // set instead of d for late-filled entries
 }
 
 // wSU is the Rock Ridge part of one directory record: the entries inside
@@ -74,8 +77,8 @@ func wJoin(entries []wSUEntry) ([]byte, []wSURef) {
 	b := make([]byte, 0, n)
 	var refs []wSURef
 	for _, e := range entries {
-		if e.ref != nil {
-			refs = append(refs, wSURef{off: len(b), d: e.ref})
+		if e.ref != nil || e.patch != nil {
+			refs = append(refs, wSURef{off: len(b), d: e.ref, n: len(e.b), patch: e.patch})
 		}
 		b = append(b, e.b...)
 	}
@@ -88,6 +91,10 @@ func wAppendSU(dst, data []byte, refs []wSURef) []byte {
 	start := len(dst)
 	dst = append(dst, data...)
 	for _, r := range refs {
+		if r.patch != nil {
+			r.patch(dst[start+r.off : start+r.off+r.n])
+			continue
+		}
 		putBoth32(dst[start+r.off+4:], r.d.lba)
 	}
 	return dst

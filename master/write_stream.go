@@ -2,6 +2,8 @@ package master
 
 import (
 	"bufio"
+	"crypto/md5"
+	"hash"
 	"fmt"
 	"io"
 	"os"
@@ -42,11 +44,15 @@ func (s *wStream) zeros(n int64) error {
 type wCountWriter struct {
 	w io.Writer
 	n int64
+	h hash.Hash // the session's MD5 (Options.MD5), else nil
 }
 
 func (c *wCountWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
+	if c.h != nil {
+		c.h.Write(p[:n])
+	}
 	return n, err
 }
 
@@ -60,6 +66,9 @@ func (c *wCountWriter) Write(p []byte) (int, error) {
 // ErrSourceChanged and the path.
 func (im *Image) WriteTo(w io.Writer) (int64, error) {
 	cw := &wCountWriter{w: w}
+	if im.opts.MD5 {
+		cw.h = md5.New()
+	}
 	s := &wStream{im: im, w: cw, bw: bufio.NewWriterSize(cw, 256<<10)}
 	err := s.run(w)
 	if ferr := s.bw.Flush(); err == nil {
@@ -91,6 +100,11 @@ func (s *wStream) run(dst io.Writer) error {
 	if err := s.write(term[:]); err != nil {
 		return err
 	}
+	if im.opts.MD5 {
+		if err := s.tag(TagSuperblock, im.sbTag, im.treeTag); err != nil {
+			return err
+		}
+	}
 	trees := []*wTree{im.iso}
 	if im.jol != nil {
 		trees = append(trees, im.jol)
@@ -117,10 +131,21 @@ func (s *wStream) run(dst io.Writer) error {
 			}
 		}
 	}
+	if im.opts.MD5 {
+		if err := s.tag(TagTree, im.treeTag, im.sessTag); err != nil {
+			return err
+		}
+	}
 	for _, f := range im.files {
 		if err := s.copyFile(dst, f); err != nil {
 			return err
 		}
+	}
+	if im.opts.MD5 {
+		if err := s.writeSums(); err != nil {
+			return err
+		}
+		return s.tag(TagSession, im.sessTag, 0)
 	}
 	return nil
 }
@@ -196,7 +221,20 @@ func (s *wStream) copyFile(dst io.Writer, f *wFile) error {
 	var copied int64
 	df, dok := dst.(*os.File)
 	sf, sok := r.(*os.File)
-	if dok && sok {
+	if s.im.opts.MD5 {
+		// Checksums need the bytes in user space: no kernel copy.
+		if s.buf == nil {
+			s.buf = make([]byte, wCopyBuffer)
+		}
+		sr := &wSourceReader{r: r}
+		copied, err = s.copyHashed(io.LimitReader(sr, n.Size), f)
+		if sr.err != nil {
+			return fmt.Errorf("master: read source of %q: %w: %w", p, ErrSourceChanged, sr.err)
+		}
+		if err != nil {
+			return fmt.Errorf("master: write data of %q: %w", p, err)
+		}
+	} else if dok && sok {
 		// Let the kernel copy where it can; the counting writer is
 		// bypassed, so count here.
 		copied, err = io.Copy(df, io.LimitReader(sf, n.Size))
