@@ -35,7 +35,10 @@ func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error)
 			DirectMount:   opts.DirectMount,
 			Debug:         opts.Debug,
 			DisableXAttrs: true,
-			EnableLocks:   true,
+			// The kernel checks permissions from the mode bits, as on
+			// a local disk (this matters with AllowOther).
+			Options:     []string{"default_permissions"},
+			EnableLocks: true,
 		},
 	}
 	srv, err := gofs.Mount(mountpoint, m.root, fo)
