@@ -38,13 +38,6 @@ import (
 // Opening an image for writing compares the superblock with the chain and
 // rewrites it when it is torn or stale (a crash between steps 3 and 4).
 
-const (
-	superblockSectors = 32 // LBAs 0-31
-	growAlign         = 32 // sessions start at multiples of 32 sectors
-	firstGrownSession = 32
-	descriptorStart   = 16 // volume descriptors begin at session start + 16
-)
-
 // ImageOptions tunes an image-file target.
 type ImageOptions struct {
 	// Capacity in sectors makes the image stand in for a medium of that
@@ -137,7 +130,7 @@ func (im *Image) Probe() (Medium, error) {
 	}
 	m.Readable = n
 	if n == 0 {
-		m.State, m.NextWritable = Blank, firstGrownSession
+		m.State, m.NextWritable = Blank, FirstGrownSession
 		return m, nil
 	}
 	sessions, err := master.ListSessions(im.f, n)
@@ -146,15 +139,13 @@ func (im *Image) Probe() (Medium, error) {
 	}
 	m.Sessions = sessions
 	last := sessions[len(sessions)-1]
-	m.NextWritable = alignUp(last.Start+last.Size, growAlign)
+	m.NextWritable = alignUp(last.Start+last.Size, GrowAlign)
 	m.State = Appendable
 	if m.Capacity != 0 && m.NextWritable >= m.Capacity {
 		m.State = Closed
 	}
 	return m, nil
 }
-
-func alignUp(v, a uint32) uint32 { return (v + a - 1) / a * a }
 
 // WriteSession writes s at the image's next writable address and makes
 // it the newest session, in the crash-safe order described above. When it
@@ -191,8 +182,8 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 		}
 	}()
 	start := int64(s.Start()) * master.SectorSize
-	headLen := int64(superblockSectors) * master.SectorSize
-	if int64(s.Sectors()) < superblockSectors {
+	headLen := int64(SuperblockSectors) * master.SectorSize
+	if int64(s.Sectors()) < SuperblockSectors {
 		headLen = int64(s.Sectors()) * master.SectorSize
 	}
 
@@ -242,38 +233,8 @@ func (im *Image) writeErr(op string, err error) error {
 	return fmt.Errorf("writer: %s of %s: %w", op, im.path, err)
 }
 
-// superblockFor builds LBAs 0-31 from a session's first sectors: the
-// session's volume descriptors, up to and including the terminator, with
-// Volume Space Size set to the absolute end of the session.
-func superblockFor(head []byte, end uint32) ([]byte, error) {
-	sb := make([]byte, superblockSectors*master.SectorSize)
-	for i := descriptorStart; i < superblockSectors; i++ {
-		off := i * master.SectorSize
-		if off+master.SectorSize > len(head) {
-			break
-		}
-		d := head[off : off+master.SectorSize]
-		if !bytes.Equal(d[1:6], []byte("CD001")) {
-			return nil, fmt.Errorf("writer: session sector %d is not a volume descriptor", i)
-		}
-		copy(sb[off:], d)
-		switch d[0] {
-		case 1, 2: // primary, supplementary: set the absolute volume end
-			putBoth32(sb[off+80:], end)
-		case 255:
-			return sb, nil
-		}
-	}
-	return nil, errors.New("writer: no volume descriptor set terminator in the session's first 32 sectors")
-}
-
-func putBoth32(b []byte, v uint32) {
-	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-	b[4], b[5], b[6], b[7] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
-}
-
 func (im *Image) writeSuperblock(head []byte, end uint32) error {
-	sb, err := superblockFor(head, end)
+	sb, err := GrownSuperblock(head, end)
 	if err != nil {
 		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
 	}
@@ -296,14 +257,14 @@ func (im *Image) repairSuperblock() error {
 		return nil
 	}
 	last := m.Sessions[len(m.Sessions)-1]
-	if last.Start < firstGrownSession {
+	if last.Start < FirstGrownSession {
 		return nil // a plain image: its descriptors are its own
 	}
-	head := make([]byte, superblockSectors*master.SectorSize)
+	head := make([]byte, SuperblockSectors*master.SectorSize)
 	if _, err := im.f.ReadAt(head, int64(last.Start)*master.SectorSize); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("writer: read session head of %s at LBA %d: %w", im.path, last.Start, err)
 	}
-	want, err := superblockFor(head, last.Start+last.Size)
+	want, err := GrownSuperblock(head, last.Start+last.Size)
 	if err != nil {
 		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
 	}

@@ -15,8 +15,6 @@ import (
 // DVD ECC block (16 sectors) and the BD cluster (32).
 const chunkSectors = 32
 
-// superblockSectors are LBA 0-31, the overall descriptors of grown media.
-const superblockSectors = 32
 
 // WriteSession writes s at the medium's next writable address. On
 // write-once media the session becomes a real session: written as one
@@ -84,7 +82,7 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 
 	var head []byte
 	if cl == classOverwrite {
-		head = make([]byte, 0, superblockSectors*master.SectorSize)
+		head = make([]byte, 0, writer.SuperblockSectors*master.SectorSize)
 	}
 	if err := d.stream(ctx, s, sectors, head, opts.Progress); err != nil {
 		return err
@@ -183,41 +181,16 @@ func (d *Drive) closeSession(cl class, finalize bool) error {
 // writeSuperblock writes LBA 0-31 of a grown medium: the session's volume
 // descriptors with Volume Space Size set to the absolute end.
 func (d *Drive) writeSuperblock(head []byte, end uint32) error {
-	sb, err := superblock(head, end)
+	sb, err := writer.GrownSuperblock(head, end)
 	if err != nil {
 		return err
 	}
-	for lba := 0; lba < superblockSectors; lba += chunkSectors {
+	for lba := 0; lba < writer.SuperblockSectors; lba += chunkSectors {
 		if err := d.dev.Write10(uint32(lba), sb[lba*master.SectorSize:(lba+chunkSectors)*master.SectorSize]); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// ErrNoDescriptors: a session streamed to grown media does not begin with
-// a volume descriptor set.
-var ErrNoDescriptors = errors.New("mmc: session has no volume descriptor set in its first 32 sectors")
-
-// superblock builds LBA 0-31 from a session's first 32 sectors.
-func superblock(head []byte, end uint32) ([]byte, error) {
-	sb := make([]byte, superblockSectors*master.SectorSize)
-	for i := 16; i < superblockSectors && (i+1)*master.SectorSize <= len(head); i++ {
-		v := head[i*master.SectorSize : (i+1)*master.SectorSize]
-		if string(v[1:6]) != "CD001" {
-			break
-		}
-		copy(sb[i*master.SectorSize:], v)
-		switch v[0] {
-		case 1, 2:
-			o := i*master.SectorSize + 80
-			sb[o], sb[o+1], sb[o+2], sb[o+3] = byte(end), byte(end>>8), byte(end>>16), byte(end>>24)
-			sb[o+4], sb[o+5], sb[o+6], sb[o+7] = byte(end>>24), byte(end>>16), byte(end>>8), byte(end)
-		case 255:
-			return sb, nil
-		}
-	}
-	return nil, ErrNoDescriptors
 }
 
 // stream writes the session through the FIFO: a goroutine fills buffers
