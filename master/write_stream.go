@@ -3,8 +3,8 @@ package master
 import (
 	"bufio"
 	"crypto/md5"
-	"hash"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"time"

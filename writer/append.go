@@ -51,6 +51,24 @@ type AppendOptions struct {
 	DryRun bool
 	// NoJoliet and NoRockRidge leave those hierarchies out.
 	NoJoliet, NoRockRidge bool
+	// NoMD5 leaves out the checksums (libisofs format: tags and a
+	// checksum array, see master.Options.MD5) that Append records by
+	// default and verifies the session against.
+	NoMD5 bool
+}
+
+// masterOptions are the mastering options of a session at start.
+func masterOptions(t Target, m Medium, opts AppendOptions) master.Options {
+	return master.Options{
+		StartLBA:            m.NextWritable,
+		VolumeID:            opts.VolumeID,
+		Joliet:              !opts.NoJoliet,
+		RockRidge:           !opts.NoRockRidge,
+		Time:                opts.Time,
+		AbsoluteVolumeSpace: !m.Grown,
+		MD5:                 !opts.NoMD5,
+		Medium:              t,
+	}
 }
 
 // Result describes an appended session.
@@ -72,14 +90,7 @@ func layout(t Target, root *master.Node, opts AppendOptions) (Medium, *master.Im
 	if m.State == Closed {
 		return m, nil, fmt.Errorf("writer: append: %w", ErrClosed)
 	}
-	im, err := master.Layout(root, master.Options{
-		StartLBA:            m.NextWritable,
-		VolumeID:            opts.VolumeID,
-		Joliet:              !opts.NoJoliet,
-		RockRidge:           !opts.NoRockRidge,
-		Time:                opts.Time,
-		AbsoluteVolumeSpace: !m.Grown,
-	})
+	im, err := master.Layout(root, masterOptions(t, m, opts))
 	if err != nil {
 		return m, nil, err
 	}
@@ -96,10 +107,7 @@ func Project(t Target, root *master.Node, opts AppendOptions) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	im, err := master.Layout(root, master.Options{
-		StartLBA: m.NextWritable, VolumeID: opts.VolumeID, Joliet: !opts.NoJoliet,
-		RockRidge: !opts.NoRockRidge, Time: opts.Time, AbsoluteVolumeSpace: !m.Grown,
-	})
+	im, err := master.Layout(root, masterOptions(t, m, opts))
 	if err != nil {
 		return 0, err
 	}
@@ -135,10 +143,19 @@ func Append(ctx context.Context, t Target, root *master.Node, opts AppendOptions
 		return res, nil
 	}
 	hs := &hashedSession{Session: im, h: sha256.New()}
-	if err := t.WriteSession(ctx, hs, WriteOptions{Close: opts.Close, Progress: opts.Progress}); err != nil {
+	var sess Session = im
+	if opts.NoMD5 {
+		sess = hs // hashed for the comparison after the write
+	}
+	if err := t.WriteSession(ctx, sess, WriteOptions{Close: opts.Close, Progress: opts.Progress}); err != nil {
 		return nil, err
 	}
-	if err := verify(ctx, t, im, hs.h.Sum(nil), opts.Verify, report); err != nil {
+	if !opts.NoMD5 {
+		err = verifyTags(t, im, opts.Verify, report)
+	} else {
+		err = verify(ctx, t, im, hs.h.Sum(nil), opts.Verify, report)
+	}
+	if err != nil {
 		return nil, err
 	}
 	after, err := t.Probe()
@@ -160,6 +177,36 @@ type hashedSession struct {
 
 func (s *hashedSession) WriteTo(w io.Writer) (int64, error) {
 	return s.Session.WriteTo(io.MultiWriter(w, s.h))
+}
+
+// verifyTags reads a session with checksums back and checks it against
+// them: at VerifyFull every sector of the session (tags and checksum
+// array), at VerifyQuick the descriptors and the directory tree (the
+// superblock and tree tags) and the parsed tree.
+func verifyTags(t Target, im *master.Image, level VerifyLevel, report func(Progress)) error {
+	if level == VerifyNone {
+		return nil
+	}
+	total := int64(im.Sectors()) * master.SectorSize
+	started := time.Now()
+	report(Progress{Phase: PhaseVerifying, Total: total, Started: started, Fifo: -1})
+	m, err := t.Probe()
+	if err != nil {
+		return fmt.Errorf("writer: verify session at LBA %d: %w: %w", im.Start(), ErrVerify, err)
+	}
+	ml := master.VerifyQuick
+	if level == VerifyFull {
+		ml = master.VerifySession
+	}
+	rep, err := master.Verify(t, m.Readable, im.Start(), ml)
+	if err == nil && !rep.Checksummed {
+		err = master.ErrUnverifiable
+	}
+	if err != nil {
+		return fmt.Errorf("writer: verify session at LBA %d: %w: %w", im.Start(), ErrVerify, err)
+	}
+	report(Progress{Phase: PhaseVerifying, Done: total, Total: total, Started: started, Fifo: -1})
+	return nil
 }
 
 // verify reads the session back: at VerifyFull every sector is hashed and
