@@ -2,6 +2,7 @@ package writer
 
 import (
 	"bytes"
+	"crypto/md5"
 	"errors"
 
 	"github.com/discstage/discstage/master"
@@ -45,10 +46,28 @@ func GrownSuperblock(head []byte, end uint32) ([]byte, error) {
 		case 1, 2: // primary, supplementary: the absolute volume end
 			putBoth32(sb[off+80:], end)
 		case 255:
+			relocatedTag(sb, head, i+1)
 			return sb, nil
 		}
 	}
 	return nil, ErrNoDescriptors
+}
+
+// relocatedTag follows the copied descriptors with a libisofs relocated
+// superblock checksum tag at sector i, as xorriso does, when the session
+// has checksums (a superblock tag right after its terminator): it covers
+// LBA 0 to i-1 of the copy and names the session the copy belongs to.
+func relocatedTag(sb, head []byte, i int) {
+	off := i * master.SectorSize
+	if i >= SuperblockSectors || off+master.SectorSize > len(head) {
+		return
+	}
+	t, err := master.ParseTag(head[off : off+master.SectorSize])
+	if err != nil || t.Type != master.TagSuperblock {
+		return
+	}
+	rt := master.Tag{Type: master.TagRelocated, Pos: uint32(i), RangeSize: uint32(i), SessionStart: t.RangeStart, MD5: md5.Sum(sb[:off])}
+	copy(sb[off:], rt.Encode())
 }
 
 func putBoth32(b []byte, v uint32) {
