@@ -70,7 +70,9 @@ const (
 // nesting depth, continuation chains and symbolic link resolution, and
 // rejects records that are too short, cross a sector end or reach past
 // the medium. Names that are empty, ".", "..", or contain "/" or NUL, and
-// duplicate names in one directory, are errors. Every such error wraps
+// duplicate names in one directory, are errors. Bytes of a name that are
+// not UTF-8 are read as Latin-1 characters, since io/fs paths must be
+// UTF-8. Every such error wraps
 // ErrCorrupt and names the structure and its LBA.
 type Session struct {
 	Start     uint32    // LBA of the session start

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"testing"
+	"testing/fstest"
 )
 
 // rtRaw is a test's view of a fixture image for corrupting it in place.
@@ -351,5 +352,21 @@ func TestReadRecordTime(t *testing.T) {
 		if got, want := rRecordTime(b), getRecordTime(b); !got.Equal(want) {
 			t.Errorf("rRecordTime(%v) = %v, getRecordTime gives %v", b, got, want)
 		}
+	}
+}
+
+func TestReadNameNotUTF8(t *testing.T) {
+	m := rtCorrupt(t, "xorriso-rr", 32)
+	pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "NM")
+	m.b[pos+6] = 0xE9 // Latin-1 e acute
+	s, err := m.read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Root.Child("h\u00e9llo.txt") == nil {
+		t.Errorf("name not read as Latin-1: %v", rtExpected(s))
+	}
+	if err := fstest.TestFS(s.FS(), "h\u00e9llo.txt"); err != nil {
+		t.Error(err)
 	}
 }
