@@ -30,4 +30,7 @@ const (
 	Busy = 11
 	// Medium: the drive reported a medium or hardware error.
 	Medium = 12
+	// Unverifiable: `discstage verify` read a session through without
+	// error, but the session records no checksums to check it against.
+	Unverifiable = 13
 )

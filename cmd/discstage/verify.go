@@ -1,0 +1,153 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/master"
+	"github.com/spf13/cobra"
+)
+
+// errVerifyFailed and errUnverifiable are what `discstage verify` returns
+// when a session is bad or has no checksums; they wrap the master errors
+// so that the exit code follows.
+var (
+	errVerifyFailed = fmt.Errorf("verify: %w", master.ErrMismatch)
+	errUnverifiable = fmt.Errorf("verify: %w", master.ErrUnverifiable)
+)
+
+func init() {
+	var (
+		tf      targetFlags
+		session int
+		all     bool
+		level   string
+	)
+	cmd := &cobra.Command{
+		Use:   "verify TARGET",
+		Short: "Check sessions against the MD5 checksums recorded on the medium",
+		Long: `verify checks sessions of TARGET against the checksums recorded in them in
+libisofs' format (as discstage and xorriso -md5 on / -for_backup write them).
+
+--level quick checks the superblock and tree checksum tags: the volume
+descriptors and the directory tree. --level full (the default) also reads every
+sector of the session and checks it against the session tag and the checksum
+array, then reads every file and compares it with its recorded MD5.
+
+Each session gets one line: "good", "BAD" followed by one line per problem (the
+file by path, or the region by LBAs), or "unverifiable" when the session has no
+checksums (it was read through without error, which proves nothing about its
+content). Exit code 0: all checked sessions good; 9: some session is bad;
+13: none bad but some unverifiable.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var lv master.VerifyLevel
+			switch level {
+			case "quick":
+				lv = master.VerifyQuick
+			case "full", "":
+				lv = master.VerifyFull
+			default:
+				return usageError{fmt.Errorf("unknown --level %q (quick, full)", level)}
+			}
+			if all && session != 0 {
+				return usageError{errors.New("--session and --all exclude each other")}
+			}
+			tf.readOnly = true
+			t, err := openTarget(args[0], tf)
+			if err != nil {
+				return err
+			}
+			defer t.Close()
+			m, err := t.Probe()
+			if err != nil {
+				return err
+			}
+			if len(m.Sessions) == 0 {
+				return fmt.Errorf("verify %s: no session: %w", args[0], master.ErrNotISO)
+			}
+			pick := m.Sessions[len(m.Sessions)-1:]
+			switch {
+			case all:
+				pick = m.Sessions
+			case session != 0:
+				if session < 1 || session > len(m.Sessions) {
+					return usageError{fmt.Errorf("--session %d: the medium has sessions 1 to %d", session, len(m.Sessions))}
+				}
+				pick = m.Sessions[session-1 : session]
+			}
+			bad, unverifiable := 0, 0
+			for _, s := range pick {
+				rep, err := master.Verify(t, m.Readable, s.Start, lv)
+				switch printVerify(cmd.OutOrStdout(), s.Number, rep, err) {
+				case verifyBad:
+					bad++
+				case verifyUnverifiable:
+					unverifiable++
+				}
+			}
+			switch {
+			case bad > 0:
+				return fmt.Errorf("%d of %d sessions failed: %w", bad, len(pick), errVerifyFailed)
+			case unverifiable > 0:
+				return fmt.Errorf("%d of %d sessions have no checksums: %w", unverifiable, len(pick), errUnverifiable)
+			}
+			return nil
+		},
+	}
+	tf.register(cmd)
+	cmd.Flags().IntVar(&session, "session", 0, "check session N (from 1; default: the newest)")
+	cmd.Flags().BoolVar(&all, "all", false, "check every session")
+	cmd.Flags().StringVar(&level, "level", "full", "quick (tags, descriptors and tree) or full (every sector and file)")
+	rootCmd.AddCommand(cmd)
+	codeMappers = append(codeMappers, func(err error) int {
+		switch {
+		case errors.Is(err, master.ErrMismatch):
+			return exitcodes.VerifyFailed
+		case errors.Is(err, master.ErrUnverifiable):
+			return exitcodes.Unverifiable
+		}
+		return 0
+	})
+}
+
+// verifyOutcome classifies one session's result.
+type verifyOutcome int
+
+const (
+	verifyGood verifyOutcome = iota
+	verifyBad
+	verifyUnverifiable
+)
+
+// printVerify prints one session's result and classifies it. An error
+// that is neither a mismatch nor "no checksums" (an unreadable or
+// corrupt session) counts as bad.
+func printVerify(w io.Writer, number int, rep *master.VerifyReport, err error) verifyOutcome {
+	head := fmt.Sprintf("session %d at LBA %d", number, rep.Start)
+	stats := fmt.Sprintf("%d sectors read, %d files checked", rep.Sectors, rep.Files)
+	if rep.Unchecked > 0 {
+		stats += fmt.Sprintf(", %d files without MD5", rep.Unchecked)
+	}
+	switch {
+	case err == nil:
+		fmt.Fprintf(w, "%s: good (%d tags; %s)\n", head, len(rep.Tags), stats)
+		return verifyGood
+	case errors.Is(err, master.ErrUnverifiable):
+		fmt.Fprintf(w, "%s: unverifiable: no checksums recorded (%s, no read errors)\n", head, stats)
+		return verifyUnverifiable
+	case errors.Is(err, master.ErrMismatch):
+		fmt.Fprintf(w, "%s: BAD (%s)\n", head, stats)
+		for _, p := range rep.Problems {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+		return verifyBad
+	}
+	fmt.Fprintf(w, "%s: BAD: %v\n", head, err)
+	for _, p := range rep.Problems {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+	return verifyBad
+}
