@@ -230,9 +230,18 @@ func rtWalkAll(t testing.TB, s *Session) {
 			return nil
 		}
 		defer f.Close()
-		if end, err := f.(io.Seeker).Seek(0, io.SeekEnd); err == nil && end > 0 {
-			_, _ = f.(io.ReaderAt).ReadAt(buf[:min(len(buf), 4096)], end/2)
-			_, _ = f.(io.Seeker).Seek(0, io.SeekStart)
+		if _, ok := f.(fs.ReadDirFile); ok {
+			return nil // a link to a directory
+		}
+		sk, ok1 := f.(io.Seeker)
+		ra, ok2 := f.(io.ReaderAt)
+		if !ok1 || !ok2 {
+			t.Errorf("%s: open file is not an io.Seeker and io.ReaderAt", p)
+			return nil
+		}
+		if end, err := sk.Seek(0, io.SeekEnd); err == nil && end > 0 {
+			_, _ = ra.ReadAt(buf[:min(len(buf), 4096)], end/2)
+			_, _ = sk.Seek(0, io.SeekStart)
 		}
 		for budget > 0 {
 			n, err := f.Read(buf)
