@@ -88,6 +88,9 @@ type vReader struct {
 
 // to hashes the sectors up to (not including) lba.
 func (v *vReader) to(lba uint32) error {
+	if int64(lba) > v.sectors {
+		return fmt.Errorf("master: verify: LBA %d is past the medium end (%d sectors): %w", lba-1, v.sectors, ErrCorrupt)
+	}
 	for v.pos < lba {
 		n := min(int64(lba-v.pos), int64(len(v.buf)/SectorSize))
 		b := v.buf[:n*SectorSize]
@@ -303,6 +306,9 @@ func (v *vReader) file(n *Node, p string) error {
 		last = e.LBA + uint32(wSectorsOf(int64(e.Length))) - 1
 		if e.Length == 0 {
 			last = e.LBA
+		}
+		if int64(e.LBA)*SectorSize+int64(e.Length) > v.sectors*SectorSize {
+			return fmt.Errorf("master: verify %q: extent at LBA %d of %d bytes is past the medium end: %w", p, e.LBA, e.Length, ErrCorrupt)
 		}
 		for off := int64(0); off < int64(e.Length); {
 			k := min(int64(len(v.buf)), int64(e.Length)-off)
