@@ -107,3 +107,62 @@ func TestAppendChecksums(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// badReads is an image target whose reads come back with one byte changed
+// at byte offset off, as a drive returning wrong data would.
+type badReads struct {
+	*writer.Image
+	off int64
+}
+
+func (b badReads) ReadAt(p []byte, off int64) (int, error) {
+	n, err := b.Image.ReadAt(p, off)
+	if b.off >= off && b.off < off+int64(n) {
+		p[b.off-off] ^= 0x20
+	}
+	return n, err
+}
+
+// TestAppendVerifyFails checks that a session read back differently from
+// what was written fails Append with ErrVerify at full level (data) and
+// quick level (tree), and that the message says what failed.
+func TestAppendVerifyFails(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	testtree.File(t, src, "f.bin", testtree.Random(40000))
+	for _, c := range []struct {
+		level writer.VerifyLevel
+		sec   int64 // sector of the new session to damage, from its start
+		want  string
+	}{
+		{writer.VerifyFull, -1, "session tag range"}, // the last data sector
+		{writer.VerifyQuick, 16, "superblock tag range"},
+		{writer.VerifyFull, 16, "superblock tag range"},
+	} {
+		img := filepath.Join(dir, fmt.Sprintf("img%d.iso", c.sec+100))
+		tgt, err := writer.OpenImage(img, writer.ImageOptions{Create: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := tgt.Probe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sec := c.sec
+		if sec < 0 {
+			// f.bin's last sector: the session's data ends 4 sectors
+			// before its end (checksum array, session tag).
+			res, _, err := appendMirror(tgt, src, writer.AppendOptions{Verify: writer.VerifyNone, DryRun: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sec = int64(res.Sectors) - 3
+		}
+		bad := badReads{tgt, (int64(m.NextWritable)+sec)*2048 + 7}
+		_, _, err = appendMirror(bad, src, writer.AppendOptions{Verify: c.level})
+		if !errors.Is(err, writer.ErrVerify) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("level %v, damaged sector %d: Append = %v, want ErrVerify naming %q", c.level, sec, err, c.want)
+		}
+		tgt.Close()
+	}
+}
