@@ -43,21 +43,25 @@ type Area struct {
 	medium Medium
 	db     *bolt.DB
 
-	mu       sync.Mutex
-	entries  map[uint64]*entry
-	root     *entry
-	nextID   uint64
-	gen      uint64 // bumped by every recorded change
-	baseGen  uint64 // gen of the state the newest session holds
-	base     uint32 // start LBA of the newest session
-	blank    bool   // the medium held no session when the base was read
-	closed   bool
-	open     map[*entry]bool // entries with open handles
-	commit   *commitState
-	status   Status
-	projKey  [2]uint64 // gen+1 and staged bytes the projection was made for
-	projSize uint32
-	projErr  error
+	mu      sync.Mutex
+	entries map[uint64]*entry
+	root    *entry
+	nextID  uint64
+	gen     uint64 // bumped by every recorded change
+	baseGen uint64 // gen of the state the newest session holds
+	base    uint32 // start LBA of the newest session
+	blank   bool   // the medium held no session when the base was read
+	closed  bool
+	// mediumClosed: the medium takes no more sessions, so the view is
+	// read-only.
+	mediumClosed bool
+	open         map[*entry]bool // entries with open handles
+	commit       *commitState    // the running commit
+	last         *commitState    // the last commit started
+	status       Status
+	projKey      [2]uint64 // gen+1 and staged bytes the projection was made for
+	projSize     uint32
+	projErr      error
 }
 
 // entry is one file, directory or symbolic link of the merged view.
@@ -115,6 +119,9 @@ func Open(dir string, medium Medium) (*Area, error) {
 	if err := a.load(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if info, err := medium.Info(); err == nil && info.Closed {
+		a.mediumClosed = true
 	}
 	a.status.State = StateIdle
 	return a, nil

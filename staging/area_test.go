@@ -367,12 +367,31 @@ func TestCommitRefusals(t *testing.T) {
 	}
 	sz := int64(10)
 	a.Setattr(at.ID, SetAttr{Size: &sz})
-	if err := a.Commit(CommitOptions{Close: true}); err != nil {
+	// Close the medium; a file written during that commit stays staged
+	// but can never be committed, and the view turns read-only.
+	m.block, m.entered = make(chan struct{}), make(chan struct{})
+	if err := a.StartCommit(CommitOptions{Close: true}); err != nil {
 		t.Fatal(err)
 	}
+	<-m.entered
 	writeFile(t, a, RootID, "more", "x")
+	close(m.block)
+	if err := a.Wait(); err != nil {
+		t.Fatal(err)
+	}
 	if err := a.StartCommit(CommitOptions{}); !errors.Is(err, ErrClosed) {
 		t.Errorf("commit on a closed medium: %v", err)
+	}
+	if _, _, err := a.Create(RootID, "late", 0o644, 0, 0); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("create on a closed medium: %v", err)
+	}
+	if err := a.Unlink(RootID, "big"); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("unlink on a closed medium: %v", err)
+	}
+	a.Close()
+	b := open(t, dir, m)
+	if _, err := b.Mkdir(RootID, "d", 0o755, 0, 0); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("mkdir on a closed medium after reopen: %v", err)
 	}
 }
 

@@ -210,7 +210,7 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 		return a.fail(fmt.Errorf("staging: commit: record snapshot: %w", err))
 	}
 	c := &commitState{done: make(chan struct{}), files: files}
-	a.commit = c
+	a.commit, a.last = c, c
 	a.status.State = StateCommitting
 	a.status.Phase = "mastering"
 	a.status.Done, a.status.Total, a.status.Percent, a.status.ETASeconds = 0, 0, 0, 0
@@ -262,6 +262,7 @@ func (a *Area) run(c *commitState, root *master.Node, inf *inflightRecord, opts 
 	} else {
 		a.status.Phase = "done"
 		a.status.Percent = 100
+		a.mediumClosed = opts.Close
 		a.status.ETASeconds = 0
 		a.status.LastSession = start
 	}
@@ -350,10 +351,14 @@ func findNode(root *master.Node, path string) *master.Node {
 	return n
 }
 
-// Wait waits for the running commit, if any, and returns its error.
+// Wait waits for the running commit, if any, and returns its error; with
+// none running it returns the error of the last commit.
 func (a *Area) Wait() error {
 	a.mu.Lock()
 	c := a.commit
+	if c == nil {
+		c = a.last
+	}
 	a.mu.Unlock()
 	if c == nil {
 		return nil

@@ -72,6 +72,15 @@ func (a *Area) get(id uint64) (*entry, error) {
 	return e, nil
 }
 
+// writable refuses changes once the medium is closed: nothing staged
+// could ever be written.
+func (a *Area) writable(op string) error {
+	if a.mediumClosed {
+		return fmt.Errorf("staging: %s: the medium is closed: %w", op, ErrReadOnly)
+	}
+	return nil
+}
+
 func (a *Area) getDir(id uint64) (*entry, error) {
 	e, err := a.get(id)
 	if err != nil {
@@ -204,6 +213,9 @@ func (a *Area) Readlink(id uint64) (string, error) {
 
 // newChild prepares an entry in d; the caller fills it and records it.
 func (a *Area) newChild(d *entry, name string, mode iofs.FileMode, uid, gid uint32) (*entry, error) {
+	if err := a.writable("create " + name); err != nil {
+		return nil, err
+	}
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
@@ -340,6 +352,9 @@ func (a *Area) remove(parent uint64, name string, wantDir bool) error {
 	if err != nil {
 		return err
 	}
+	if err := a.writable("remove " + name); err != nil {
+		return err
+	}
 	e := d.kids[name]
 	if e == nil {
 		return fmt.Errorf("staging: remove %q in %q: %w", name, a.path(d), ErrNotExist)
@@ -379,6 +394,9 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if err := a.writable("rename " + oldName); err != nil {
+		return err
+	}
 	od, err := a.getDir(oldParent)
 	if err != nil {
 		return err
@@ -461,6 +479,9 @@ func (a *Area) Setattr(id uint64, s SetAttr) (Attr, error) {
 }
 
 func (a *Area) setattr(e *entry, s SetAttr) error {
+	if err := a.writable("change " + a.path(e)); err != nil {
+		return err
+	}
 	now := time.Now()
 	if s.Size != nil {
 		if e.kids != nil {
@@ -533,6 +554,9 @@ func (a *Area) withFile(e *entry, fn func(*os.File) error) error {
 func (a *Area) copyUp(e *entry, keep int64) error {
 	if e.data != "" && !e.frozen {
 		return nil
+	}
+	if err := a.writable("write " + a.path(e)); err != nil {
+		return err
 	}
 	name := newDataName()
 	f, err := os.OpenFile(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
@@ -798,6 +822,9 @@ func (a *Area) CreateUnnamed(parent uint64, perm iofs.FileMode, uid, gid uint32)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, err := a.getDir(parent); err != nil {
+		return Attr{}, nil, err
+	}
+	if err := a.writable("create an unnamed file"); err != nil {
 		return Attr{}, nil, err
 	}
 	now := time.Now()
