@@ -1,12 +1,14 @@
 package master
 
 import (
+	"cmp"
 	"crypto/md5"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -84,6 +86,37 @@ type vReader struct {
 	h       hash.Hash
 	buf     []byte
 	rep     *VerifyReport
+
+	// The session's MD5 is computed on another goroutine while the
+	// files' MD5s are computed from the same chunk (see to).
+	chunks chan []byte
+	done   chan struct{}
+
+	files    []*vFile // regular files of the tree, at VerifyFull
+	spans    []vSpan  // extents hashed during the sequential pass, by start
+	nextSpan int      // first span not yet fully fed
+}
+
+// vFile is a regular file being checked.
+type vFile struct {
+	n           *Node
+	path        string
+	h           hash.Hash // fed during the sequential pass; nil otherwise
+	first, last uint32    // the sectors of its data
+}
+
+// vSpan is one extent fed to its file's hash as the session is read.
+type vSpan struct {
+	start, end int64 // byte offsets on the medium
+	f          *vFile
+}
+
+// hashWorker hashes chunks into the session's MD5.
+func (v *vReader) hashWorker() {
+	for b := range v.chunks {
+		v.h.Write(b)
+		v.done <- struct{}{}
+	}
 }
 
 // to hashes the sectors up to (not including) lba.
@@ -97,11 +130,30 @@ func (v *vReader) to(lba uint32) error {
 		if _, err := v.r.ReadAt(b, int64(v.pos)*SectorSize); err != nil {
 			return fmt.Errorf("master: verify: read LBA %d-%d: %w", v.pos, v.pos+uint32(n)-1, err)
 		}
-		v.h.Write(b)
+		v.chunks <- b
+		v.feed(b, int64(v.pos)*SectorSize)
+		<-v.done
 		v.pos += uint32(n)
 		v.rep.Sectors += n
 	}
 	return nil
+}
+
+// feed hands the bytes of chunk b, read at byte offset off, to the files
+// whose extents it overlaps.
+func (v *vReader) feed(b []byte, off int64) {
+	end := off + int64(len(b))
+	for i := v.nextSpan; i < len(v.spans) && v.spans[i].start < end; i++ {
+		sp := v.spans[i]
+		if sp.end <= off {
+			if i == v.nextSpan {
+				v.nextSpan++
+			}
+			continue
+		}
+		lo, hi := max(sp.start, off), min(sp.end, end)
+		sp.f.h.Write(b[lo-off : hi-off])
+	}
 }
 
 // sector reads and hashes the sector at v.pos and returns it.
@@ -163,7 +215,10 @@ func (v *vReader) problem(what string, first, last uint32, detail string) {
 //   - another error when the session cannot be read or parsed.
 func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*VerifyReport, error) {
 	rep := &VerifyReport{Start: start}
-	v := &vReader{r: r, sectors: sectors, pos: start, h: md5.New(), buf: make([]byte, 1<<20), rep: rep}
+	v := &vReader{r: r, sectors: sectors, pos: start, h: md5.New(), buf: make([]byte, 1<<20), rep: rep,
+		chunks: make(chan []byte), done: make(chan struct{})}
+	go v.hashWorker()
+	defer close(v.chunks)
 	if err := v.to(start + 16); err != nil {
 		return rep, err
 	}
@@ -222,6 +277,10 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 		v.problem("tree tag", tree.Pos, tree.Pos, fmt.Sprintf("next tag at LBA %d is outside the session", tree.Next))
 		return rep, v.finish(s, level, nil)
 	}
+	if level >= VerifyFull && s != nil {
+		v.collect(s.Root, "/")
+		v.plan(v.pos, tree.Next)
+	}
 	var ca *ChecksumArea
 	if s != nil {
 		ca = s.Checksums
@@ -259,8 +318,13 @@ func (v *vReader) finish(s *Session, level VerifyLevel, err error) error {
 		return err
 	}
 	if level >= VerifyFull && s != nil {
-		if err := v.files(s.Root, "/"); err != nil {
-			return err
+		if v.files == nil {
+			v.collect(s.Root, "/")
+		}
+		for _, f := range v.files {
+			if err := v.check(f); err != nil {
+				return err
+			}
 		}
 	}
 	if n := len(v.rep.Problems); n > 0 {
@@ -277,56 +341,83 @@ func (v *vReader) finish(s *Session, level VerifyLevel, err error) error {
 	return nil
 }
 
-// files reads every regular file below dir and checks those with an MD5.
-func (v *vReader) files(dir *Node, p string) error {
+// collect lists the regular files below dir.
+func (v *vReader) collect(dir *Node, p string) {
 	for _, c := range dir.Children {
 		cp := path.Join(p, c.Name)
 		switch {
 		case c.IsDir():
-			if err := v.files(c, cp); err != nil {
-				return err
-			}
+			v.collect(c, cp)
 		case c.IsRegular():
-			if err := v.file(c, cp); err != nil {
-				return err
+			f := &vFile{n: c, path: cp}
+			for i, e := range c.Extents {
+				if i == 0 {
+					f.first = e.LBA
+				}
+				f.last = e.LBA + uint32(max(wSectorsOf(int64(e.Length)), 1)) - 1
 			}
+			v.files = append(v.files, f)
 		}
 	}
-	return nil
 }
 
-// file reads one file's extents and compares their MD5 with the recorded one.
-func (v *vReader) file(n *Node, p string) error {
-	h := md5.New()
-	var first, last uint32
-	for i, e := range n.Extents {
-		if i == 0 {
-			first = e.LBA
-		}
-		last = e.LBA + uint32(wSectorsOf(int64(e.Length))) - 1
-		if e.Length == 0 {
-			last = e.LBA
-		}
-		if int64(e.LBA)*SectorSize+int64(e.Length) > v.sectors*SectorSize {
-			return fmt.Errorf("master: verify %q: extent at LBA %d of %d bytes is past the medium end: %w", p, e.LBA, e.Length, ErrCorrupt)
-		}
-		for off := int64(0); off < int64(e.Length); {
-			k := min(int64(len(v.buf)), int64(e.Length)-off)
-			if _, err := v.r.ReadAt(v.buf[:k], int64(e.LBA)*SectorSize+off); err != nil {
-				return fmt.Errorf("master: verify %q: read LBA %d: %w", p, e.LBA+uint32(off/SectorSize), err)
+// plan picks the files whose extents all lie in sectors [from, to), in
+// ascending order, to be hashed while those sectors are read in order:
+// the session's own new files. The others are read separately.
+func (v *vReader) plan(from, to uint32) {
+	lo, hi := int64(from)*SectorSize, int64(to)*SectorSize
+	for _, f := range v.files {
+		ok, prev := len(f.n.Extents) > 0, lo
+		for _, e := range f.n.Extents {
+			s := int64(e.LBA) * SectorSize
+			if s < prev || s+int64(e.Length) > hi {
+				ok = false
+				break
 			}
-			h.Write(v.buf[:k])
-			off += k
+			prev = s + int64(e.Length)
+		}
+		if !ok {
+			continue
+		}
+		f.h = md5.New()
+		for _, e := range f.n.Extents {
+			s := int64(e.LBA) * SectorSize
+			if e.Length > 0 {
+				v.spans = append(v.spans, vSpan{start: s, end: s + int64(e.Length), f: f})
+			}
 		}
 	}
-	if !n.HasMD5 {
+	slices.SortStableFunc(v.spans, func(a, b vSpan) int { return cmp.Compare(a.start, b.start) })
+}
+
+// check compares one file's MD5 with the recorded one, reading its data
+// unless the sequential pass hashed it.
+func (v *vReader) check(f *vFile) error {
+	h := f.h
+	if h == nil {
+		h = md5.New()
+		for _, e := range f.n.Extents {
+			if int64(e.LBA)*SectorSize+int64(e.Length) > v.sectors*SectorSize {
+				return fmt.Errorf("master: verify %q: extent at LBA %d of %d bytes is past the medium end: %w", f.path, e.LBA, e.Length, ErrCorrupt)
+			}
+			for off := int64(0); off < int64(e.Length); {
+				k := min(int64(len(v.buf)), int64(e.Length)-off)
+				if _, err := v.r.ReadAt(v.buf[:k], int64(e.LBA)*SectorSize+off); err != nil {
+					return fmt.Errorf("master: verify %q: read LBA %d: %w", f.path, e.LBA+uint32(off/SectorSize), err)
+				}
+				h.Write(v.buf[:k])
+				off += k
+			}
+		}
+	}
+	if !f.n.HasMD5 {
 		v.rep.Unchecked++
 		return nil
 	}
 	v.rep.Files++
-	if sum := [16]byte(h.Sum(nil)); sum != n.MD5 {
-		v.rep.Problems = append(v.rep.Problems, Problem{Path: p, What: "file data", First: first, Last: last,
-			Detail: fmt.Sprintf("MD5 %x, the checksum array records %x", sum, n.MD5)})
+	if sum := [16]byte(h.Sum(nil)); sum != f.n.MD5 {
+		v.rep.Problems = append(v.rep.Problems, Problem{Path: f.path, What: "file data", First: f.first, Last: f.last,
+			Detail: fmt.Sprintf("MD5 %x, the checksum array records %x", sum, f.n.MD5)})
 	}
 	return nil
 }
