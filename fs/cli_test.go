@@ -90,7 +90,7 @@ func TestCommandLine(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"pending": true`) {
 		t.Errorf("status --json: exit %d\n%s", code, out)
 	}
-	if out, code := discstage(t, bin, "unmount", mnt); code != 0 || !strings.Contains(out, "1 staged files") {
+	if out, code := discstage(t, bin, "unmount", mnt); code != 0 || !strings.Contains(out, "1 staged file (3 B) waits") {
 		t.Errorf("unmount: exit %d\n%s", code, out)
 	}
 	// Remount; eject commits what is staged and unmounts.

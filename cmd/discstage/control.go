@@ -207,7 +207,7 @@ func init() {
 				return err
 			}
 			if serr == nil && s.Pending {
-				fmt.Fprintf(cmd.OutOrStdout(), "%d staged files (%s) wait for the next commit\n", s.StagedFiles, humanize.IBytes(uint64(s.StagedBytes)))
+				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s) %s for the next commit\n", plural(s.StagedFiles, "staged file"), humanize.IBytes(uint64(s.StagedBytes)), map[bool]string{true: "waits", false: "wait"}[s.StagedFiles == 1])
 			}
 			return nil
 		},
@@ -232,7 +232,7 @@ func printStatus(cmd *cobra.Command, s staging.Status) {
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "state:     %s\n", s.State)
 	if s.Pending {
-		fmt.Fprintf(w, "staged:    %d files, %s; next session about %s\n", s.StagedFiles,
+		fmt.Fprintf(w, "staged:    %s, %s; next session about %s\n", plural(s.StagedFiles, "file"),
 			humanize.IBytes(uint64(s.StagedBytes)), humanize.IBytes(uint64(s.ProjectedSectors)*2048))
 	} else {
 		fmt.Fprintln(w, "staged:    nothing")
@@ -246,7 +246,7 @@ func printStatus(cmd *cobra.Command, s staging.Status) {
 		closed = " (closed)"
 	}
 	if s.MediumError == "" {
-		fmt.Fprintf(w, "medium:    %d sessions, %s free%s\n", s.Sessions, free, closed)
+		fmt.Fprintf(w, "medium:    %s, %s free%s\n", plural(s.Sessions, "session"), free, closed)
 	}
 	if s.State == staging.StateCommitting {
 		fmt.Fprintf(w, "commit:    %s %.0f%% (%s of %s), about %s left\n", s.Phase, s.Percent,
@@ -258,4 +258,12 @@ func printStatus(cmd *cobra.Command, s staging.Status) {
 	if s.LastError != "" {
 		fmt.Fprintf(w, "last error: %s\n", s.LastError)
 	}
+}
+
+// plural says "1 file", "2 files".
+func plural[N int | int64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
