@@ -67,7 +67,7 @@ func TestCommandLine(t *testing.T) {
 		t.Errorf("statfs: bsize %d, blocks %d (want %d), available %d", sf.Bsize, sf.Blocks, capacity, sf.Bavail)
 	}
 	out, code := discstage(t, bin, "status", mnt)
-	if code != 0 || !strings.Contains(out, "1 files") || !strings.Contains(out, "free") {
+	if code != 0 || !strings.Contains(out, "staged:    1 file,") || !strings.Contains(out, "free") {
 		t.Errorf("status: exit %d\n%s", code, out)
 	}
 	if out, code := discstage(t, bin, "commit", mnt); code != 0 || !strings.Contains(out, "session 1") {
