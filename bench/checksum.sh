@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Checksums: what recording MD5s (libisofs format) costs while mastering,
+# and how fast `discstage verify --level full` reads compared with cat.
+# Uses the 1 GiB tree of bench/master.sh (made here the same way if
+# missing), page-cached. Each timing is the median of RUNS (default 5).
+#
+#   bash bench/checksum.sh [TREE]   (default: bench/out/master/tree)
+#
+# Targets: mastering with MD5 at most 1.15x without; verify at 0.9x or
+# more of the rate of `cat IMAGE > /dev/null`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=${WORK:-bench/out/checksum}
+runs=${RUNS:-5}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+go build -o "$work/discstage" ./cmd/discstage
+ds=$work/discstage
+
+tree=${1:-bench/out/master/tree}
+if [ -z "${1:-}" ] && [ ! -f "$tree/.done" ]; then
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	echo "making 2,000 files of about 1 GiB in $tree ..."
+	python3 - "$tree" <<'PY'
+import os, random, sys
+root = sys.argv[1]
+rng = random.Random(1)
+block = os.urandom(1 << 20)
+for i in range(2000):
+    d = os.path.join(root, "dir%02d" % (i % 20), "sub%d" % (i % 3))
+    os.makedirs(d, exist_ok=True)
+    size = rng.randint(0, 1 << 20)
+    off = rng.randint(0, len(block) - 1)
+    data = (block[off:] + block[:off])[:size]
+    with open(os.path.join(d, "file%04d.bin" % i), "wb") as f:
+        f.write(data)
+open(os.path.join(root, ".done"), "w").close()
+PY
+fi
+tree=$(cd "$tree" && pwd)
+echo "tree: $(find "$tree" -type f ! -name .done | wc -l) files, $(du -sh --apparent-size "$tree" | cut -f1)"
+find "$tree" -type f -print0 | xargs -0 cat > /dev/null
+
+now() { date +%s.%N; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# 1. Mastering into a file, without and with checksums (Go benchmark:
+# the same Layout and WriteTo the commands use), beside xorriso with and
+# without --md5.
+echo "mastering (median of $runs):"
+bench=$(DISCSTAGE_BENCH_TREE=$tree go test ./master/ -run XXX -bench 'BenchmarkMasterMD5' -benchtime "${runs}x" -count 1 | grep '^BenchmarkMasterMD5')
+echo "$bench"
+off=$(echo "$bench" | awk '/md5=false/ { print $3 / 1e9 }')
+on=$(echo "$bench" | awk '/md5=true/ { print $3 / 1e9 }')
+out=$work/x.iso
+for md5 in off on; do
+	flag=""
+	[ $md5 = on ] && flag="--md5"
+	for r in $(seq "$runs"); do
+		rm -f "$out"; sync
+		t0=$(now); xorriso -as mkisofs -quiet -R -J $flag -o "$out" "$tree" 2>/dev/null; t1=$(now)
+		echo "$t1 - $t0" | bc
+	done | median > "$work/x.$md5"
+done
+rm -f "$out"
+printf '%-26s %8.3f s\n' "discstage, no MD5" "$off" "discstage, MD5" "$on" \
+	"xorriso -as mkisofs" "$(cat "$work/x.off")" "xorriso -as mkisofs --md5" "$(cat "$work/x.on")"
+printf 'discstage MD5 / no MD5:     %6.2fx\n' "$(echo "$on / $off" | bc -l)"
+printf 'xorriso --md5 / no --md5:   %6.2fx\n' "$(echo "$(cat "$work/x.on") / $(cat "$work/x.off")" | bc -l)"
+
+# 2. Full verification against cat of the image.
+img=$work/img.iso
+rm -f "$img"
+"$ds" append --verify none "$img" "$tree" >/dev/null
+cat "$img" > /dev/null
+for r in $(seq "$runs"); do
+	t0=$(now); cat "$img" > /dev/null; t1=$(now); echo "$t1 - $t0" | bc
+done | median > "$work/cat"
+for r in $(seq "$runs"); do
+	t0=$(now); "$ds" verify --level full "$img" >/dev/null; t1=$(now); echo "$t1 - $t0" | bc
+done | median > "$work/verify"
+for r in $(seq "$runs"); do
+	t0=$(now); xorriso -md5 on -indev "$img" -check_media -- >/dev/null 2>&1; t1=$(now); echo "$t1 - $t0" | bc
+done | median > "$work/xcheck"
+size=$(stat -c %s "$img")
+rate() { echo "$size / $1 / 1000000" | bc -l; }
+echo "verification of a $((size >> 20)) MiB image (median of $runs):"
+printf '%-34s %8.3f s %8.0f MB/s\n' "cat IMAGE > /dev/null" "$(cat "$work/cat")" "$(rate "$(cat "$work/cat")")" \
+	"discstage verify --level full" "$(cat "$work/verify")" "$(rate "$(cat "$work/verify")")" \
+	"xorriso -check_media (MD5 tags)" "$(cat "$work/xcheck")" "$(rate "$(cat "$work/xcheck")")"
+printf 'verify rate / cat rate:            %6.2fx\n' "$(echo "$(cat "$work/cat") / $(cat "$work/verify")" | bc -l)"
+rm -f "$img" "$work"/x.* "$work"/cat "$work"/verify "$work"/xcheck
