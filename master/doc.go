@@ -17,6 +17,9 @@
 //     big-endian names.
 //   - IEEE P1281 (SUSP 1.12) and P1282 (RRIP 1.12): SP, CE, ER; PX, NM,
 //     SL, TF, RE, CL, PL.
+//   - libisofs doc/checksums.txt, doc/susp_aaip_2_0.txt and
+//     doc/susp_aaip_isofs_names.txt: MD5 checksum tags, the checksum
+//     array, and the AAIP "AL" attributes isofs.ca and isofs.cx.
 //
 // # Layout of a session
 //
@@ -30,13 +33,17 @@
 //	S+16           primary volume descriptor (ISO 9660 + Rock Ridge tree)
 //	S+17           Joliet supplementary volume descriptor (if Joliet)
 //	next           volume descriptor set terminator
+//	next           superblock checksum tag (with Options.MD5)
 //	next           ISO path table type L, then type M
 //	next           Joliet path table type L, then type M (if Joliet)
 //	next           ISO directories, each followed by its Rock Ridge
 //	               continuation sectors (as libisofs places them)
 //	next           Joliet directories
+//	next           tree checksum tag (with Options.MD5)
 //	next           file data, one file after another, each padded to
 //	               a whole sector
+//	next           checksum array, then session checksum tag (with
+//	               Options.MD5)
 //
 // Every LBA written into descriptors, path tables and records is
 // absolute, counted from the start of the medium, so a session written
@@ -160,6 +167,38 @@
 // sorted, serial numbers are given in sorted tree order, and with a
 // fixed Options.Time (also the default for zero node times) two runs
 // give byte-identical images.
+//
+// # Checksums
+//
+// With Options.MD5 a session carries MD5 checksums in libisofs' format,
+// so that xorriso -check_media and -check_md5_r check it, and Verify
+// checks sessions written by discstage or by xorriso -md5 on /
+// -for_backup. Three one-sector tags (superblock, tree, session) each
+// hold the MD5 of the session from its start up to the tag; the checksum
+// array after the file data holds the session's MD5 up to the array, one
+// MD5 per regular file and the MD5 of those entries. The root's
+// "isofs.ca" attribute says where the array is, each file's "isofs.cx"
+// its index; both are AAIP 2.0 AL entries, without an AAIP ER entry, as
+// xorriso writes them by default. checksum.go has the formats.
+//
+// The checksums are computed while the session streams: the session's
+// MD5 over every byte written, each new file's MD5 over its data on a
+// second goroutine. Hashing needs the bytes in user space, so with MD5
+// the kernel copy (copy_file_range) is not used. A file carried over by
+// Extents keeps the MD5 the reader loaded from its session's array
+// (Node.MD5); if that session had none, the old extents are read once
+// from Options.Medium while the array is written, and without a Medium
+// the file gets no checksum (as libisofs does for data it does not
+// write).
+//
+// Verify reads a session front to back as libisofs' doc describes:
+// descriptors and superblock tag, the tree up to the tree tag, then at
+// VerifySession and above every sector to the session tag, checking the
+// array's session entry on the way. At VerifyFull the session's own
+// files are hashed from the same sequential pass and files carried over
+// from earlier sessions are read where they lie. Each mismatch is
+// reported by file path or by sector range; a session without tags is
+// ErrUnverifiable, never good.
 //
 // # Reading
 //
