@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -526,9 +525,9 @@ func rtCheckSource(t testing.TB, s *Session, src string) {
 			return nil
 		}
 		n := got.Sys().(*Node)
-		st := want.Sys().(*syscall.Stat_t)
-		if got.Mode() != want.Mode() || n.UID != st.Uid || n.GID != st.Gid {
-			t.Errorf("%s: mode %v uid %d gid %d, source has %v %d %d", p, got.Mode(), n.UID, n.GID, want.Mode(), st.Uid, st.Gid)
+		uid, gid := rtOwner(want)
+		if got.Mode() != want.Mode() || n.UID != uid || n.GID != gid {
+			t.Errorf("%s: mode %v uid %d gid %d, source has %v %d %d", p, got.Mode(), n.UID, n.GID, want.Mode(), uid, gid)
 		}
 		if p != "." && !got.ModTime().Equal(want.ModTime().Truncate(time.Second)) {
 			t.Errorf("%s: mtime %v, source has %v", p, got.ModTime(), want.ModTime())
@@ -899,7 +898,7 @@ func TestReadMultiExtentFile(t *testing.T) {
 	defer os.Remove(img)
 	if st, err := os.Stat(img); err != nil {
 		t.Fatal(err)
-	} else if used := st.Sys().(*syscall.Stat_t).Blocks * 512; used > 64<<20 {
+	} else if used := rtDiskUsage(st); used > 64<<20 {
 		t.Errorf("image of %d bytes uses %d bytes of disk: not sparse", st.Size(), used)
 	} else {
 		t.Logf("image of %d bytes uses %d bytes of disk", st.Size(), used)
