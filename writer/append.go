@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/discstage/discstage/master"
@@ -90,6 +91,9 @@ func layout(t Target, root *master.Node, opts AppendOptions) (Medium, *master.Im
 	if m.State == Closed {
 		return m, nil, fmt.Errorf("writer: append: %w", ErrClosed)
 	}
+	if !opts.NoMD5 {
+		knownMD5s(t, m, root)
+	}
 	im, err := master.Layout(root, masterOptions(t, m, opts))
 	if err != nil {
 		return m, nil, err
@@ -98,6 +102,50 @@ func layout(t Target, root *master.Node, opts AppendOptions) (Medium, *master.Im
 		return m, nil, fmt.Errorf("writer: append: %w", &SpaceError{Need: int64(im.Sectors()), Free: free})
 	}
 	return m, im, nil
+}
+
+// knownMD5s sets the MD5 of files of root that are carried over (Extents)
+// without one, from the newest session's checksum array, where a file of
+// that session has the same extents: so that files a caller rebuilt from
+// its own records (the staging area keeps extents, not checksums) are
+// not read again to be checksummed. Files it cannot match are read once
+// by the mastering (master.Options.Medium). A newest session that cannot
+// be read leaves root as it is.
+func knownMD5s(t Target, m Medium, root *master.Node) {
+	if len(m.Sessions) == 0 {
+		return
+	}
+	s, err := master.ReadSession(t, m.Readable, m.Sessions[len(m.Sessions)-1].Start)
+	if err != nil || s.Checksums == nil {
+		return
+	}
+	known := map[master.Extent]*master.Node{}
+	var index func(n *master.Node)
+	index = func(n *master.Node) {
+		for _, c := range n.Children {
+			switch {
+			case c.IsDir():
+				index(c)
+			case c.HasMD5 && len(c.Extents) > 0:
+				known[c.Extents[0]] = c
+			}
+		}
+	}
+	index(s.Root)
+	var fill func(n *master.Node)
+	fill = func(n *master.Node) {
+		for _, c := range n.Children {
+			switch {
+			case c.IsDir():
+				fill(c)
+			case c.IsRegular() && c.Source == nil && !c.HasMD5 && len(c.Extents) > 0:
+				if k := known[c.Extents[0]]; k != nil && k.Size == c.Size && slices.Equal(k.Extents, c.Extents) {
+					c.MD5, c.HasMD5 = k.MD5, true
+				}
+			}
+		}
+	}
+	fill(root)
 }
 
 // Project returns the size in sectors that a session with this tree would

@@ -166,3 +166,51 @@ func TestAppendVerifyFails(t *testing.T) {
 		tgt.Close()
 	}
 }
+
+// countReads is an image target that counts the bytes read from it.
+type countReads struct {
+	*writer.Image
+	n *int64
+}
+
+func (c countReads) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.Image.ReadAt(p, off)
+	*c.n += int64(n)
+	return n, err
+}
+
+// TestAppendReusesMD5s checks that a file carried over keeps the MD5 of
+// the session it came from without its data being read again, even when
+// the caller's tree (as master.Mirror and the staging area build it)
+// carries only its extents.
+func TestAppendReusesMD5s(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	img := filepath.Join(dir, "img.iso")
+	testtree.File(t, src, "big.bin", testtree.Random(8<<20))
+	mirror(t, img, src, writer.AppendOptions{})
+	testtree.File(t, src, "small.txt", []byte("small\n"))
+	tgt, err := writer.OpenImage(img, writer.ImageOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	var read int64
+	if _, _, err := appendMirror(countReads{tgt, &read}, src, writer.AppendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if read > 2<<20 {
+		t.Errorf("appending a small file read %d bytes: the carried-over file was read again", read)
+	}
+	s, err := writer.Newest(tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.Root.Child("big.bin"); c == nil || !c.HasMD5 {
+		t.Fatal("big.bin has no MD5 in session 2")
+	}
+	m, _ := tgt.Probe()
+	if _, err := master.Verify(tgt, m.Readable, m.Sessions[1].Start, master.VerifyFull); err != nil {
+		t.Errorf("Verify session 2: %v", err)
+	}
+}
