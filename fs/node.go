@@ -443,6 +443,18 @@ func (f *handle) Write(ctx context.Context, data []byte, off int64) (uint32, sys
 
 func (f *handle) Fsync(ctx context.Context, flags uint32) syscall.Errno { return errnoOf(f.h.Sync()) }
 
+var _ gofs.NodeFsyncer = (*node)(nil)
+
+// Fsync serves fsync of a directory, or of a file without an open
+// handle, by making the area's recorded changes durable; an open file
+// syncs through its handle, which also syncs its bytes.
+func (n *node) Fsync(ctx context.Context, f gofs.FileHandle, flags uint32) syscall.Errno {
+	if fs, ok := f.(gofs.FileFsyncer); ok {
+		return fs.Fsync(ctx, flags)
+	}
+	return errnoOf(n.m.area.Sync())
+}
+
 func (f *handle) Flush(ctx context.Context) syscall.Errno { return 0 }
 
 func (f *handle) Release(ctx context.Context) syscall.Errno {

@@ -2,20 +2,18 @@ package staging
 
 import (
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	iofs "io/fs"
+	"log"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/discstage/discstage/master"
-	bolt "go.etcd.io/bbolt"
 )
 
 // RootID is the ID of the root directory.
@@ -24,24 +22,16 @@ const RootID uint64 = 1
 // MaxName is the longest name, in bytes, an entry can have.
 const MaxName = 255
 
-var (
-	bucketMeta    = []byte("meta")
-	bucketEntries = []byte("entries")
-	keyGen        = []byte("gen")
-	keyBaseGen    = []byte("basegen")
-	keyBaseStart  = []byte("basestart")
-	keyBlank      = []byte("blank")
-	keyInflight   = []byte("inflight")
-	keyNextID     = []byte("nextid")
-)
-
 // Area is a staging area: the merged view of a medium's newest session
 // and the changes staged on top of it. All methods are safe for
 // concurrent use.
 type Area struct {
 	dir    string
 	medium Medium
-	db     *bolt.DB
+	j      *journal
+
+	recovery Recovery        // what Open cut off the journal
+	inflight *inflightRecord // the running commit's stored snapshot
 
 	mu      sync.Mutex
 	entries map[uint64]*entry
@@ -106,18 +96,25 @@ type record struct {
 
 // Open opens (or creates) the staging area in dir over medium. A new
 // area starts from the medium's newest session; an existing one comes
-// back with every change it had staged.
+// back with every change it had staged. A journal with a torn or
+// damaged tail is cut at the first bad record (see Recovery); an area
+// in the old bbolt format is refused with ErrOldFormat, one another
+// process holds with ErrLocked.
 func Open(dir string, medium Medium) (*Area, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
 		return nil, fmt.Errorf("staging: create area %q: %w", dir, err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, "state.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	j, st, err := openJournal(dir)
 	if err != nil {
-		return nil, fmt.Errorf("staging: open state of area %q: %w", dir, err)
+		return nil, err
 	}
-	a := &Area{dir: dir, medium: medium, db: db, entries: map[uint64]*entry{}, open: map[*entry]bool{}}
-	if err := a.load(); err != nil {
-		db.Close()
+	if st.DroppedBytes > 0 {
+		log.Printf("staging: journal of area %q was damaged after record %d: cut off %d record(s), %d byte(s)",
+			dir, st.Records, st.Dropped, st.DroppedBytes)
+	}
+	a := &Area{dir: dir, medium: medium, j: j, entries: map[uint64]*entry{}, open: map[*entry]bool{}, recovery: st.Recovery}
+	if err := a.load(st); err != nil {
+		j.close()
 		return nil, err
 	}
 	if info, err := medium.Info(); err == nil && info.Closed {
@@ -126,6 +123,14 @@ func Open(dir string, medium Medium) (*Area, error) {
 	a.status.State = StateIdle
 	return a, nil
 }
+
+// Recovery tells what Open cut off a torn or damaged journal; it is
+// zero when the journal was whole.
+func (a *Area) Recovery() Recovery { return a.recovery }
+
+// Sync makes every change of the tree recorded so far durable. The
+// mount calls it when a staged file or directory is fsynced.
+func (a *Area) Sync() error { return a.j.sync() }
 
 // Dir returns the area's directory.
 func (a *Area) Dir() string { return a.dir }
@@ -154,20 +159,7 @@ func (a *Area) Close() error {
 			e.file = nil
 		}
 	}
-	return a.db.Close()
-}
-
-func u64(b []byte) uint64 {
-	if len(b) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(b)
-}
-
-func key(id uint64) []byte {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], id)
-	return b[:]
+	return a.j.close()
 }
 
 func (a *Area) dataPath(name string) string { return filepath.Join(a.dir, "data", name) }
@@ -180,44 +172,25 @@ func newDataName() string {
 	return hex.EncodeToString(b[:])
 }
 
-// load reads the persistent state, finishes or forgets a commit that was
-// cut short, and rebuilds from the medium when nothing is staged.
-func (a *Area) load() error {
+// load takes over the replayed state, finishes or forgets a commit
+// that was cut short, and rebuilds from the medium when nothing is
+// staged.
+func (a *Area) load(st *replayed) error {
 	root, start, err := a.medium.Newest()
 	if err != nil {
 		return fmt.Errorf("staging: read newest session: %w", err)
 	}
-	var fresh bool
-	var inflight *inflightRecord
-	err = a.db.Update(func(tx *bolt.Tx) error {
-		m, err := tx.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.CreateBucketIfNotExists(bucketEntries); err != nil {
-			return err
-		}
-		fresh = m.Get(keyGen) == nil
-		if v := m.Get(keyInflight); v != nil {
-			inflight = new(inflightRecord)
-			if err := json.Unmarshal(v, inflight); err != nil {
-				return fmt.Errorf("decode unfinished commit: %w", err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("staging: open state in %q: %w", a.dir, err)
-	}
-	if fresh {
+	if st.Records == 0 {
 		if err := a.reset(root, start); err != nil {
 			return err
 		}
 		return a.collect()
 	}
-	if err := a.readState(); err != nil {
+	inflight := st.inflight
+	if err := a.readState(st); err != nil {
 		return err
 	}
+	a.inflight = inflight
 	baseMatches := (a.blank && root == nil) || (!a.blank && root != nil && a.base == start)
 	switch {
 	case inflight != nil && root != nil && start == inflight.Start && !baseMatches:
@@ -248,35 +221,24 @@ func (a *Area) load() error {
 	return a.collect()
 }
 
-// readState loads the meta values and every entry.
-func (a *Area) readState() error {
-	recs := map[uint64]record{}
-	err := a.db.View(func(tx *bolt.Tx) error {
-		m := tx.Bucket(bucketMeta)
-		a.gen = u64(m.Get(keyGen))
-		a.baseGen = u64(m.Get(keyBaseGen))
-		a.base = uint32(u64(m.Get(keyBaseStart)))
-		a.blank = u64(m.Get(keyBlank)) == 1
-		a.nextID = u64(m.Get(keyNextID))
-		return tx.Bucket(bucketEntries).ForEach(func(k, v []byte) error {
-			var r record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("decode entry %d: %w", u64(k), err)
-			}
-			recs[u64(k)] = r
-			return nil
-		})
-	})
-	if err != nil {
-		return fmt.Errorf("staging: read state of area %q: %w", a.dir, err)
-	}
+// readState takes the meta values and every entry of a replayed
+// journal and checks that they form one tree under the root.
+func (a *Area) readState(st *replayed) error {
+	a.gen, a.baseGen, a.base, a.blank, a.nextID = st.gen, st.baseGen, st.base, st.blank, st.nextID
+	recs := st.entries
 	a.entries = make(map[uint64]*entry, len(recs))
 	for id, r := range recs {
+		if id == 0 {
+			return fmt.Errorf("staging: area %q: journal holds an entry with ID 0", a.dir)
+		}
 		e := &entry{id: id, name: r.Name, mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
 			mtime: time.Unix(0, r.Mtime), atime: time.Unix(0, r.Atime), ctime: time.Unix(0, r.Ctime),
 			size: r.Size, ext: r.Extents, data: r.Data, target: r.Target}
 		if e.mode.IsDir() {
 			e.kids = map[string]*entry{}
+		}
+		if id >= a.nextID {
+			a.nextID = id + 1
 		}
 		a.entries[id] = e
 	}
@@ -288,12 +250,29 @@ func (a *Area) readState() error {
 		if p == nil || p.kids == nil {
 			return fmt.Errorf("staging: area %q: entry %d (%q) has no parent directory %d", a.dir, id, r.Name, r.Parent)
 		}
+		if r.Name == "" || strings.Contains(r.Name, "/") || p.kids[r.Name] != nil {
+			return fmt.Errorf("staging: area %q: entry %d has a bad or duplicate name %q in directory %d", a.dir, id, r.Name, r.Parent)
+		}
 		e.parent = p
 		p.kids[e.name] = e
 	}
 	a.root = a.entries[RootID]
 	if a.root == nil || !a.root.mode.IsDir() {
 		return fmt.Errorf("staging: area %q has no root directory", a.dir)
+	}
+	// Every entry must hang under the root: a cycle of directories
+	// would not.
+	seen := 0
+	var count func(e *entry)
+	count = func(e *entry) {
+		seen++
+		for _, k := range e.kids {
+			count(k)
+		}
+	}
+	count(a.root)
+	if seen != len(a.entries) {
+		return fmt.Errorf("staging: area %q: %d of %d entries are not under the root directory", a.dir, len(a.entries)-seen, len(a.entries))
 	}
 	return nil
 }
@@ -334,79 +313,74 @@ func (a *Area) reset(root *master.Node, start uint32) error {
 	a.blank = blank
 	a.base = start
 	a.gen, a.baseGen = 0, 0
-	err := a.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bucketEntries); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
-			return err
-		}
-		b, err := tx.CreateBucket(bucketEntries)
-		if err != nil {
-			return err
-		}
-		for _, e := range a.entries {
-			if err := putEntry(b, e); err != nil {
-				return err
-			}
-		}
-		m := tx.Bucket(bucketMeta)
-		for k, v := range map[string]uint64{string(keyGen): 0, string(keyBaseGen): 0, string(keyBaseStart): uint64(start), string(keyNextID): a.nextID, string(keyBlank): b2u(a.blank)} {
-			if err := m.Put([]byte(k), key(v)); err != nil {
-				return err
-			}
-		}
-		return m.Delete(keyInflight)
-	})
-	if err != nil {
+	a.inflight = nil
+	if err := a.compact(); err != nil {
 		return fmt.Errorf("staging: record newest session in area %q: %w", a.dir, err)
 	}
 	return nil
 }
 
-func b2u(b bool) uint64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func putEntry(b *bolt.Bucket, e *entry) error {
+func (e *entry) record() putRecord {
 	r := record{Name: e.name, Mode: uint32(e.mode), UID: e.uid, GID: e.gid,
 		Mtime: e.mtime.UnixNano(), Atime: e.atime.UnixNano(), Ctime: e.ctime.UnixNano(),
 		Size: e.size, Extents: e.ext, Data: e.data, Target: e.target}
 	if e.parent != nil {
 		r.Parent = e.parent.id
 	}
-	v, err := json.Marshal(&r)
-	if err != nil {
-		return err
-	}
-	return b.Put(key(e.id), v)
+	return putRecord{ID: e.id, record: r}
 }
 
-// record durably stores the given entries, deletes the given IDs and
-// counts one change. It runs with a.mu held.
+func puts(es []*entry) []putRecord {
+	out := make([]putRecord, len(es))
+	for i, e := range es {
+		out[i] = e.record()
+	}
+	return out
+}
+
+// compact replaces the journal with a snapshot of the current state.
+// It runs with a.mu held.
+func (a *Area) compact() error {
+	ids := make([]uint64, 0, len(a.entries))
+	for id := range a.entries {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	recs := []*change{{Reset: true, Gen: a.gen, NextID: a.nextID,
+		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank}, Inflight: a.inflight}}
+	for len(ids) > 0 {
+		n := min(len(ids), snapshotChunk)
+		c := &change{Gen: a.gen, NextID: a.nextID, Put: make([]putRecord, n)}
+		for i, id := range ids[:n] {
+			c.Put[i] = a.entries[id].record()
+		}
+		recs = append(recs, c)
+		ids = ids[n:]
+	}
+	return a.j.compact(recs)
+}
+
+// maybeCompact compacts the journal once it has grown well past the
+// live state. The change that made it grow is already recorded, so a
+// failure is only logged: the old journal stays whole and in use.
+func (a *Area) maybeCompact() {
+	if !a.j.needsCompaction() {
+		return
+	}
+	if err := a.compact(); err != nil {
+		log.Printf("staging: compact journal of area %q: %v", a.dir, err)
+	}
+}
+
+// record appends the given entries and the deletion of the given IDs
+// to the journal as one record and counts one change. The record is
+// written, not synced, when it returns. It runs with a.mu held.
 func (a *Area) record(op string, put []*entry, del []uint64) error {
-	err := a.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketEntries)
-		for _, e := range put {
-			if err := putEntry(b, e); err != nil {
-				return err
-			}
-		}
-		for _, id := range del {
-			if err := b.Delete(key(id)); err != nil {
-				return err
-			}
-		}
-		m := tx.Bucket(bucketMeta)
-		if err := m.Put(keyNextID, key(a.nextID)); err != nil {
-			return err
-		}
-		return m.Put(keyGen, key(a.gen+1))
-	})
-	if err != nil {
+	if err := a.j.append(&change{Gen: a.gen + 1, NextID: a.nextID, Put: puts(put), Del: del}); err != nil {
 		return fmt.Errorf("staging: record %s: %w", op, err)
 	}
 	a.gen++
+	a.maybeCompact()
 	return nil
 }
 

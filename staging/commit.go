@@ -2,16 +2,15 @@ package staging
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"log"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/discstage/discstage/master"
-	bolt "go.etcd.io/bbolt"
 )
 
 // State is what the area is doing.
@@ -203,12 +202,17 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 		return a.fail(fmt.Errorf("staging: commit needs %d sectors, %d free: %w", need, info.Free, ErrNoSpace))
 	}
 	inf := inflightRecord{Gen: a.gen, Start: info.NextWritable, Files: files}
-	v, _ := json.Marshal(&inf)
-	if err := a.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyInflight, v) }); err != nil {
+	// The snapshot must be durable before the medium is touched.
+	err = a.j.append(&change{Gen: a.gen, NextID: a.nextID, Inflight: &inf})
+	if err == nil {
+		err = a.j.sync()
+	}
+	if err != nil {
 		a.unfreeze()
 		a.collect()
 		return a.fail(fmt.Errorf("staging: commit: record snapshot: %w", err))
 	}
+	a.inflight = &inf
 	c := &commitState{done: make(chan struct{}), files: files}
 	a.commit, a.last = c, c
 	a.status.State = StateCommitting
@@ -286,8 +290,17 @@ func (a *Area) pending() bool {
 	return false
 }
 
+// clearInflight durably forgets the running commit's snapshot.
 func (a *Area) clearInflight() error {
-	return a.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyInflight) })
+	err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, ClearInflight: true})
+	if err == nil {
+		err = a.j.sync()
+	}
+	if err != nil {
+		return fmt.Errorf("staging: forget unfinished commit: %w", err)
+	}
+	a.inflight = nil
+	return nil
 }
 
 // finish switches the base to the session just written: every file the
@@ -316,25 +329,21 @@ func (a *Area) finish(inf *inflightRecord, root *master.Node, start uint32) erro
 		put = append(put, e)
 	}
 	a.unfreeze()
-	err := a.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketEntries)
-		for _, e := range put {
-			if err := putEntry(b, e); err != nil {
-				return err
-			}
-		}
-		m := tx.Bucket(bucketMeta)
-		for k, v := range map[string]uint64{string(keyBaseGen): inf.Gen, string(keyBaseStart): uint64(start), string(keyBlank): 0} {
-			if err := m.Put([]byte(k), key(v)); err != nil {
-				return err
-			}
-		}
-		return m.Delete(keyInflight)
-	})
+	// The base switch must be durable before the caller goes on.
+	err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, Put: puts(put),
+		Base: &baseRecord{Gen: inf.Gen, Start: start}, ClearInflight: true})
+	if err == nil {
+		err = a.j.sync()
+	}
 	if err != nil {
 		return fmt.Errorf("staging: record the new session at LBA %d: %w", start, err)
 	}
 	a.baseGen, a.base, a.blank = inf.Gen, start, false
+	a.inflight = nil
+	// The switch rewrote much of the state: start the journal over.
+	if err := a.compact(); err != nil {
+		log.Printf("staging: compact journal of area %q: %v", a.dir, err)
+	}
 	return nil
 }
 

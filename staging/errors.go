@@ -38,4 +38,10 @@ var (
 	ErrBaseChanged = errors.New("staging: the medium's newest session is not the one the staged changes are based on")
 	// ErrAreaClosed: the area was closed.
 	ErrAreaClosed = errors.New("staging: area is closed")
+	// ErrOldFormat: the area holds its state in the bbolt database
+	// (state.db) of earlier versions, which this version does not read.
+	ErrOldFormat = errors.New("staging: area holds an old-format state database (state.db); commit or discard it with the version that staged it")
+	// ErrLocked: another process has the area open; Open gave up
+	// after waiting two seconds for it.
+	ErrLocked = errors.New("staging: area is in use by another process (timeout waiting for its lock)")
 )

@@ -742,15 +742,18 @@ func (h *Handle) Truncate(size int64) error {
 	return h.a.setattr(h.e, SetAttr{Size: &size})
 }
 
-// Sync flushes a staged file's bytes to stable storage.
+// Sync flushes a staged file's bytes and every recorded change of the
+// tree (the journal) to stable storage.
 func (h *Handle) Sync() error {
 	h.a.mu.Lock()
 	f := h.e.file
 	h.a.mu.Unlock()
-	if f == nil {
-		return nil
+	if f != nil {
+		if err := f.Sync(); err != nil {
+			return err
+		}
 	}
-	return f.Sync()
+	return h.a.j.sync()
 }
 
 // Attr returns the open file's attributes; Nlink is 0 once removed.

@@ -1,0 +1,408 @@
+package staging
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Names of the area's state files.
+const (
+	journalName    = "state.journal"
+	journalNewName = "state.journal.new"
+	legacyName     = "state.db"
+	lockName       = "state.lock"
+)
+
+const (
+	// frameHeader is the size of a record's header: payload length and
+	// CRC-32C of the payload, both little-endian uint32.
+	frameHeader = 8
+	// maxPayload bounds one record; a longer length field is damage.
+	maxPayload = 1 << 30
+	// snapshotChunk is how many entries one snapshot record holds.
+	snapshotChunk = 1024
+	// minCompact is the journal size below which it is never compacted.
+	minCompact = 1 << 20
+	// flushInterval is how long a record may stay unsynced.
+	flushInterval = time.Second
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// change is the payload of one journal record: what one operation did
+// to the state. Replaying every change in order rebuilds the state.
+type change struct {
+	// Reset starts the state over: every entry is dropped and the
+	// inflight snapshot forgotten before the rest applies. A snapshot's
+	// first record has it.
+	Reset  bool        `json:"r,omitempty"`
+	Gen    uint64      `json:"g"`
+	NextID uint64      `json:"n"`
+	Base   *baseRecord `json:"b,omitempty"`
+	Put    []putRecord `json:"p,omitempty"`
+	Del    []uint64    `json:"d,omitempty"`
+	// Inflight is stored when a commit starts; ClearInflight when it
+	// ends either way.
+	Inflight      *inflightRecord `json:"i,omitempty"`
+	ClearInflight bool            `json:"ci,omitempty"`
+}
+
+// baseRecord says which session the state is based on.
+type baseRecord struct {
+	Gen   uint64 `json:"g"`
+	Start uint32 `json:"s"`
+	Blank bool   `json:"b,omitempty"`
+}
+
+// putRecord is an entry stored under its ID.
+type putRecord struct {
+	ID uint64 `json:"id"`
+	record
+}
+
+// replayed is the state a journal's records rebuild.
+type replayed struct {
+	gen, baseGen, nextID uint64
+	base                 uint32
+	blank                bool
+	entries              map[uint64]record
+	inflight             *inflightRecord
+	// Recovery tells how far the replay got.
+	Recovery
+}
+
+// Recovery tells what Open found in the area's journal. A journal whose
+// tail is torn (power lost during a write) or damaged is cut at the
+// first record that does not check; the records from there on are lost
+// and Open goes on with the state before them.
+type Recovery struct {
+	// Records is how many records were replayed.
+	Records int
+	// Dropped is how many records (whole or partial) were cut off.
+	Dropped int
+	// DroppedBytes is how many bytes were cut off the journal.
+	DroppedBytes int64
+}
+
+// frame encodes one record: length, CRC-32C, payload.
+func frame(c *change) ([]byte, error) {
+	p, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, frameHeader+len(p))
+	binary.LittleEndian.PutUint32(b[0:4], uint32(len(p)))
+	binary.LittleEndian.PutUint32(b[4:8], crc32.Checksum(p, castagnoli))
+	copy(b[frameHeader:], p)
+	return b, nil
+}
+
+// replay applies the records of data in order and stops at the first
+// one that is short, fails its checksum or does not decode.
+func replay(data []byte) *replayed {
+	st := &replayed{entries: map[uint64]record{}}
+	off := 0
+	for {
+		if len(data)-off < frameHeader {
+			break
+		}
+		n := binary.LittleEndian.Uint32(data[off:])
+		if n > maxPayload || int64(n) > int64(len(data)-off-frameHeader) {
+			break
+		}
+		p := data[off+frameHeader : off+frameHeader+int(n)]
+		if crc32.Checksum(p, castagnoli) != binary.LittleEndian.Uint32(data[off+4:]) {
+			break
+		}
+		var c change
+		if err := json.Unmarshal(p, &c); err != nil {
+			break
+		}
+		st.apply(&c)
+		st.Records++
+		off += frameHeader + int(n)
+	}
+	st.DroppedBytes = int64(len(data) - off)
+	// Count the frames after the damage as far as their lengths allow.
+	for rest := data[off:]; len(rest) > 0; {
+		st.Dropped++
+		if len(rest) < frameHeader {
+			break
+		}
+		n := int64(binary.LittleEndian.Uint32(rest))
+		if n > int64(len(rest)-frameHeader) {
+			break
+		}
+		rest = rest[frameHeader+n:]
+	}
+	return st
+}
+
+func (st *replayed) apply(c *change) {
+	if c.Reset {
+		st.entries = map[uint64]record{}
+		st.inflight = nil
+	}
+	st.gen, st.nextID = c.Gen, c.NextID
+	if c.Base != nil {
+		st.baseGen, st.base, st.blank = c.Base.Gen, c.Base.Start, c.Base.Blank
+	}
+	for _, p := range c.Put {
+		st.entries[p.ID] = p.record
+	}
+	for _, id := range c.Del {
+		delete(st.entries, id)
+	}
+	if c.ClearInflight {
+		st.inflight = nil
+	}
+	if c.Inflight != nil {
+		st.inflight = c.Inflight
+	}
+}
+
+// journal is the append-only file that holds the area's state. Appends
+// are plain writes; syncs happen on demand and from a background
+// flusher at most flushInterval after a record was written.
+type journal struct {
+	dir       string
+	interval  time.Duration
+	compactAt int64 // size below which the journal is never compacted
+
+	mu       sync.Mutex
+	f        *os.File
+	size     int64  // bytes in the journal
+	snapSize int64  // bytes of the last snapshot written
+	appended uint64 // records written
+	synced   uint64 // records known to be on stable storage
+	lock     *os.File
+
+	syncs   atomic.Uint64 // syncs of the journal
+	flushed atomic.Uint64 // syncs done by the background flusher
+
+	kick chan struct{}
+	stop chan struct{}
+	done chan struct{}
+}
+
+// openJournal locks the area, reads and replays its journal, cuts off a
+// damaged tail and opens the journal for appending.
+func openJournal(dir string) (*journal, *replayed, error) {
+	if _, err := os.Stat(filepath.Join(dir, legacyName)); err == nil {
+		return nil, nil, fmt.Errorf("staging: open area %q: %w", dir, ErrOldFormat)
+	}
+	lock, err := lockArea(filepath.Join(dir, lockName))
+	if err != nil {
+		return nil, nil, fmt.Errorf("staging: lock area %q: %w", dir, err)
+	}
+	j := &journal{dir: dir, lock: lock, interval: flushInterval, compactAt: minCompact}
+	fail := func(err error) (*journal, *replayed, error) {
+		unlockArea(lock)
+		return nil, nil, err
+	}
+	// A snapshot that was not renamed in place is incomplete or
+	// unneeded: the journal beside it is whole.
+	if err := os.Remove(filepath.Join(dir, journalNewName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fail(fmt.Errorf("staging: remove unfinished snapshot in %q: %w", dir, err))
+	}
+	path := filepath.Join(dir, journalName)
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fail(fmt.Errorf("staging: read journal %q: %w", path, err))
+	}
+	st := replay(data)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fail(fmt.Errorf("staging: open journal %q: %w", path, err))
+	}
+	if st.DroppedBytes > 0 {
+		valid := int64(len(data)) - st.DroppedBytes
+		if err := f.Truncate(valid); err != nil {
+			f.Close()
+			return fail(fmt.Errorf("staging: cut damaged journal %q at %d: %w", path, valid, err))
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return fail(fmt.Errorf("staging: sync journal %q: %w", path, err))
+		}
+	}
+	j.f = f
+	j.size = int64(len(data)) - st.DroppedBytes
+	j.snapSize = j.size
+	j.kick = make(chan struct{}, 1)
+	j.stop = make(chan struct{})
+	j.done = make(chan struct{})
+	go j.flusher()
+	return j, st, nil
+}
+
+// append writes one record with a single write. It does not sync.
+func (j *journal) append(c *change) error {
+	b, err := frame(c)
+	if err != nil {
+		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return ErrAreaClosed
+	}
+	if _, err := j.f.Write(b); err != nil {
+		// Cut a partly written record so later ones stay reachable.
+		if terr := j.f.Truncate(j.size); terr != nil {
+			return fmt.Errorf("%w (and cut back: %v)", err, terr)
+		}
+		return err
+	}
+	j.size += int64(len(b))
+	j.appended++
+	select {
+	case j.kick <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// sync makes every record appended so far durable.
+func (j *journal) sync() error {
+	j.mu.Lock()
+	f, target := j.f, j.appended
+	if f == nil || target == j.synced {
+		j.mu.Unlock()
+		return nil
+	}
+	j.mu.Unlock()
+	// The sync runs without the lock so appends go on meanwhile.
+	if err := f.Sync(); err != nil {
+		j.mu.Lock()
+		replaced := j.f != f
+		j.mu.Unlock()
+		if replaced {
+			// A compaction synced and replaced the file meanwhile.
+			return nil
+		}
+		return fmt.Errorf("staging: sync journal in %q: %w", j.dir, err)
+	}
+	j.syncs.Add(1)
+	j.mu.Lock()
+	if j.f == f && target > j.synced {
+		j.synced = target
+	}
+	j.mu.Unlock()
+	return nil
+}
+
+// flusher syncs the journal at most interval after a record that is
+// not yet synced was written.
+func (j *journal) flusher() {
+	defer close(j.done)
+	for {
+		select {
+		case <-j.stop:
+			return
+		case <-j.kick:
+		}
+		t := time.NewTimer(j.interval)
+		select {
+		case <-j.stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		j.mu.Lock()
+		dirty := j.appended != j.synced
+		j.mu.Unlock()
+		if dirty && j.sync() == nil {
+			j.flushed.Add(1)
+		}
+	}
+}
+
+// needsCompaction reports whether the journal has grown past four
+// times the last snapshot (and past compactAt).
+func (j *journal) needsCompaction() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.size > j.compactAt && j.size > 4*j.snapSize
+}
+
+// compact writes the records of a snapshot to state.journal.new, syncs
+// it, renames it over state.journal and syncs the directory. A crash at
+// any point leaves one of the two journals whole.
+func (j *journal) compact(recs []*change) error {
+	var buf []byte
+	for _, c := range recs {
+		b, err := frame(c)
+		if err != nil {
+			return fmt.Errorf("staging: encode snapshot: %w", err)
+		}
+		buf = append(buf, b...)
+	}
+	tmp := filepath.Join(j.dir, journalNewName)
+	path := filepath.Join(j.dir, journalName)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("staging: write snapshot %q: %w", tmp, err)
+	}
+	fail := func(err error) error {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("staging: write snapshot %q: %w", tmp, err)
+	}
+	if _, err := f.Write(buf); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return fail(ErrAreaClosed)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fail(err)
+	}
+	if err := syncDir(j.dir); err != nil {
+		// The new journal is in place; only its name may not be durable.
+		j.swap(f, int64(len(buf)))
+		return fmt.Errorf("staging: sync area directory %q: %w", j.dir, err)
+	}
+	j.swap(f, int64(len(buf)))
+	j.syncs.Add(1)
+	return nil
+}
+
+// swap makes f, just synced, the journal. It runs with j.mu held.
+func (j *journal) swap(f *os.File, size int64) {
+	j.f.Close()
+	j.f = f
+	j.size, j.snapSize = size, size
+	j.synced = j.appended
+}
+
+// close stops the flusher, syncs and closes the journal and unlocks
+// the area.
+func (j *journal) close() error {
+	close(j.stop)
+	<-j.done
+	err := j.sync()
+	j.mu.Lock()
+	if j.f != nil {
+		if cerr := j.f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("staging: close journal in %q: %w", j.dir, cerr)
+		}
+		j.f = nil
+	}
+	j.mu.Unlock()
+	unlockArea(j.lock)
+	return err
+}
