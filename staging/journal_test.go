@@ -221,7 +221,7 @@ func TestCompactionCrashPoints(t *testing.T) {
 	a.Close()
 	late := journalBytes(t, dir)
 	for name, leftover := range map[string][]byte{
-		"partly written snapshot": late[:len(late)/2],
+		"partly written snapshot":     late[:len(late)/2],
 		"whole snapshot, not renamed": early,
 		"empty snapshot":              nil,
 	} {
