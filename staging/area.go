@@ -70,12 +70,34 @@ type entry struct {
 	data   string // staged data file name in data/; "" for data on the medium
 	target string
 	kids   map[string]*entry
+	// subdirs counts the directories among kids (for Nlink); setKid
+	// and dropKid keep it.
+	subdirs int
 
 	frozen  bool     // data file is being committed; copy before writing
 	pins    int      // handles writing the data file directly (passthrough)
 	file    *os.File // open data file while handles exist
 	opens   int
 	removed bool // unlinked while open
+}
+
+// setKid puts e under name in directory d.
+func (d *entry) setKid(name string, e *entry) {
+	d.dropKid(name)
+	d.kids[name] = e
+	if e.kids != nil {
+		d.subdirs++
+	}
+}
+
+// dropKid removes name from directory d.
+func (d *entry) dropKid(name string) {
+	if old := d.kids[name]; old != nil {
+		if old.kids != nil {
+			d.subdirs--
+		}
+		delete(d.kids, name)
+	}
 }
 
 // record is the persistent form of an entry.
@@ -254,7 +276,7 @@ func (a *Area) readState(st *replayed) error {
 			return fmt.Errorf("staging: area %q: entry %d has a bad or duplicate name %q in directory %d", a.dir, id, r.Name, r.Parent)
 		}
 		e.parent = p
-		p.kids[e.name] = e
+		p.setKid(e.name, e)
 	}
 	a.root = a.entries[RootID]
 	if a.root == nil || !a.root.mode.IsDir() {
@@ -299,7 +321,7 @@ func (a *Area) reset(root *master.Node, start uint32) error {
 			e.kids = map[string]*entry{}
 			for _, c := range n.Children {
 				k := add(c, e)
-				e.kids[k.name] = k
+				e.setKid(k.name, k)
 			}
 		}
 		return e

@@ -621,3 +621,45 @@ func TestCrashDuringCommit(t *testing.T) {
 		})
 	}
 }
+
+func TestDirectoryLinkCount(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a, err := Open(dir, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := a.Mkdir(RootID, "d", 0o755, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"a", "b", "c"} {
+		if _, err := a.Mkdir(d.ID, n, 0o755, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, a, d.ID, "f", "x")
+	nlink := func(a *Area, path string) uint32 { return walk(t, a, path).Nlink }
+	if n := nlink(a, "d"); n != 5 {
+		t.Errorf("d with 3 subdirectories: nlink %d", n)
+	}
+	if err := a.Rename(d.ID, "a", RootID, "a", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Rename(d.ID, "b", d.ID, "c", 0); err != nil {
+		t.Fatal(err)
+	}
+	if n, r := nlink(a, "d"), nlink(a, ""); n != 3 || r != 4 {
+		t.Errorf("after renames: d nlink %d, root nlink %d", n, r)
+	}
+	if err := a.Rmdir(d.ID, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if n := nlink(a, "d"); n != 2 {
+		t.Errorf("after rmdir: d nlink %d", n)
+	}
+	a.Close()
+	b := open(t, dir, m)
+	if n, r := nlink(b, "d"), nlink(b, ""); n != 2 || r != 4 {
+		t.Errorf("after reopen: d nlink %d, root nlink %d", n, r)
+	}
+}

@@ -116,12 +116,7 @@ func (a *Area) attr(e *entry) Attr {
 	switch {
 	case e.kids != nil:
 		at.Size = 2048
-		at.Nlink = 2
-		for _, k := range e.kids {
-			if k.kids != nil {
-				at.Nlink++
-			}
-		}
+		at.Nlink = 2 + uint32(e.subdirs)
 	case e.mode&iofs.ModeSymlink != 0:
 		at.Size = int64(len(e.target))
 	case e.data != "":
@@ -231,12 +226,12 @@ func (a *Area) newChild(d *entry, name string, mode iofs.FileMode, uid, gid uint
 func (a *Area) attach(op string, d, e *entry) error {
 	a.nextID++
 	e.parent = d
-	d.kids[e.name] = e
+	d.setKid(e.name, e)
 	a.entries[e.id] = e
 	old := d.mtime
 	d.mtime, d.ctime = e.mtime, e.mtime
 	if err := a.record(op, []*entry{e, d}, nil); err != nil {
-		delete(d.kids, e.name)
+		d.dropKid(e.name)
 		delete(a.entries, e.id)
 		d.mtime = old
 		return err
@@ -328,7 +323,7 @@ func (a *Area) Mknod(parent uint64, name string) error {
 
 // detach removes e from the view; its data goes when nothing uses it.
 func (a *Area) detach(e *entry) {
-	delete(e.parent.kids, e.name)
+	e.parent.dropKid(e.name)
 	delete(a.entries, e.id)
 	e.parent = nil
 	if e.opens > 0 {
@@ -436,28 +431,28 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 	}
 	now := time.Now()
 	oldMt := [2]time.Time{od.mtime, nd.mtime}
-	delete(od.kids, oldName)
+	od.dropKid(oldName)
 	if dst != nil {
-		delete(nd.kids, newName)
+		nd.dropKid(newName)
 	}
 	src.parent, src.name = nd, newName
-	nd.kids[newName] = src
+	nd.setKid(newName, src)
 	od.mtime, od.ctime, nd.mtime, nd.ctime, src.ctime = now, now, now, now, now
 	if err := a.record("rename "+oldName, []*entry{src, od, nd}, del); err != nil {
-		delete(nd.kids, newName)
+		nd.dropKid(newName)
 		src.parent, src.name = od, oldName
-		od.kids[oldName] = src
+		od.setKid(oldName, src)
 		if dst != nil {
-			nd.kids[newName] = dst
+			nd.setKid(newName, dst)
 		}
 		od.mtime, nd.mtime = oldMt[0], oldMt[1]
 		return err
 	}
 	if dst != nil {
 		dst.parent = nd // detach expects a parent
-		nd.kids[newName] = dst
+		nd.setKid(newName, dst)
 		a.detach(dst)
-		nd.kids[newName] = src
+		nd.setKid(newName, src)
 	}
 	return nil
 }
