@@ -25,29 +25,62 @@
 //
 // # Durability
 //
-// The tree is stored in a bbolt database (state.db), one record per
-// entry keyed by ID. Every operation that changes the tree writes the
-// records it touches in one bbolt transaction, which bbolt fsyncs before
-// it returns; the operation returns only then. bbolt was chosen over a
-// hand-written journal because it gives atomic multi-record updates
-// (rename touches two directories, the moved entry and the replaced one)
-// and crash-safe recovery without replay code of our own.
+// The tree is stored in a journal of our own, state.journal. Each
+// operation that changes the tree appends one record: a little-endian
+// uint32 payload length, the CRC-32C (Castagnoli) of the payload, and
+// the payload, a JSON object naming the entries the operation stored
+// (rename touches two directories, the moved entry and the replaced
+// one, all in one record), the IDs it deleted and the change counter.
+// The record is written with one plain write(2) before the operation
+// returns, but not synced: a per-operation fsync (two, with the bbolt
+// database used before) bounded creating small files by the disk's
+// sync latency, far below native speed.
+//
+// The journal is synced (fsync) when the user fsyncs any staged file
+// or directory through the mount, when a commit stores its snapshot and
+// when it switches the base (see below), on Close, and by a background
+// flusher at most one second after a record that is not yet synced was
+// written, like a file system's commit interval. So:
+//
+//   - a killed process (kill -9) loses nothing: the kernel holds every
+//     record written;
+//   - an unmount, a clean shutdown or a reboot loses nothing: Close
+//     syncs, and the kernel writes back what it holds when it shuts
+//     down;
+//   - a power loss or kernel crash loses at most the changes of about
+//     the last second that nobody fsynced, just as it loses the bytes
+//     of staged files the kernel had not yet written back.
+//
+// Open replays the records in order and stops at the first one that is
+// short, fails its checksum or does not decode: a torn tail after a
+// power loss, or damage. The journal is cut there (and synced), the
+// area goes on with the state so far, and Open logs a warning and
+// reports what it cut through Area.Recovery. The state replayed must
+// still form one tree under the root, or Open fails with an error
+// naming what is wrong; a damaged journal never panics (FuzzJournal).
+//
+// The journal is compacted when it grows past four times its last
+// snapshot (and past 1 MiB), and after every base switch: a snapshot of
+// the whole state is written to state.journal.new, synced, renamed over
+// state.journal, and the directory synced. A crash at any point leaves
+// either the old or the new journal whole; Open removes a leftover
+// state.journal.new.
+//
+// A lock on state.lock keeps a second process from opening the area
+// (ErrLocked). An area made with the bbolt store (state.db) is refused
+// with ErrOldFormat rather than opened empty.
 //
 // Data files are created before the record that names them and removed
 // after the record that dropped them, so a crash leaves at worst an
 // unreferenced data file, which the next Open removes. Bytes written to
 // a staged file are in its data file as soon as the write returns; they
 // survive a killed process (the kernel holds them) and, once fsynced,
-// a reboot. Reopening the same directory over the same medium restores
-// every staged change.
+// a power loss. Reopening the same directory over the same medium
+// restores every staged change.
 //
-// A change counter (generation) is stored with every transaction. The
-// area is "pending" while the generation differs from the one the newest
+// A change counter (generation) is stored with every record. The area
+// is "pending" while the generation differs from the one the newest
 // session was written from, or while any file is staged.
-//
-// The cost of this guarantee is one bbolt transaction, with its fsyncs,
-// per change of the tree: creating many small files is bound by the
-// disk's sync latency (see the mount benchmarks in package fs).
 //
 // # Commit protocol
 //
@@ -60,7 +93,8 @@
 // frozen file copies it to a new data file first, so the session's bytes
 // stay those of the snapshot and the write lands in the next session.
 // The snapshot (generation, expected start LBA, and the staged files it
-// holds) is stored as the "inflight" record before the medium is touched.
+// holds) is appended to the journal as the "inflight" record and synced
+// before the medium is touched.
 //
 // A file that a caller writes directly (Handle.Pin, used for FUSE
 // passthrough) cannot be frozen, since its writes bypass the area: the
@@ -71,7 +105,8 @@
 // verifies it. On success the area reads the newest session and switches
 // every file the commit wrote and nobody changed since to the medium's
 // Extents, drops their data files, and stores the snapshot's generation
-// as the base. Anything changed during the commit stays pending. On
+// as the base in one record, synced before the area goes on; the
+// journal is then compacted. Anything changed during the commit stays pending. On
 // failure nothing changes but the last error.
 //
 // If the process dies during a commit, Open finds the inflight record:
