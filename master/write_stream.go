@@ -19,6 +19,8 @@ type wStream struct {
 	w   io.Writer
 	bw  *bufio.Writer
 	buf []byte
+	// buf2 is the second buffer of the checksumming copy (copyHashed).
+	buf2 []byte
 }
 
 // write buffers metadata.
