@@ -211,7 +211,8 @@ func (v *vReader) problem(what string, first, last uint32, detail string) {
 //   - an error wrapping ErrMismatch when something did not (the report
 //     lists each problem: the file by path or the region by LBAs);
 //   - an error wrapping ErrUnverifiable when the session has no
-//     checksum tags, after reading it (at VerifyFull every file);
+//     checksum tags, after reading it (at VerifyFull every sector of
+//     the session and every file);
 //   - another error when the session cannot be read or parsed.
 func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*VerifyReport, error) {
 	rep := &VerifyReport{Start: start}
@@ -305,6 +306,19 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 // unverifiable handles a session without tags: at VerifyFull its files
 // are read through all the same (and checked if they have MD5s).
 func (v *vReader) unverifiable(s *Session, level VerifyLevel) error {
+	if level >= VerifyFull {
+		// Every sector of the session: its descriptor holds its size,
+		// or its absolute end (write-once media).
+		end := int64(s.Start) + int64(s.Size)
+		if end > v.sectors {
+			end = int64(s.Size)
+		}
+		if end > int64(v.pos) && end <= v.sectors {
+			if err := v.to(uint32(end)); err != nil {
+				return err
+			}
+		}
+	}
 	if err := v.finish(s, level, nil); err != nil {
 		return err
 	}
@@ -321,6 +335,9 @@ func (v *vReader) finish(s *Session, level VerifyLevel, err error) error {
 		if v.files == nil {
 			v.collect(s.Root, "/")
 		}
+		// Files read separately are read in medium order: a drive
+		// seeks less.
+		slices.SortStableFunc(v.files, func(a, b *vFile) int { return cmp.Compare(a.first, b.first) })
 		for _, f := range v.files {
 			if err := v.check(f); err != nil {
 				return err
