@@ -243,37 +243,31 @@ func cxValue(i uint32) []byte {
 	return []byte{byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)}
 }
 
-// rAAIPAttrs decodes the attribute pairs of the concatenated bodies of a
-// record's AL entries (each body: flags byte, component records). It
+// rAAIPAttrs decodes the attribute pairs of a record's AL entries, as the
+// reader collects them: each entry's body (its flags byte, then component
+// records) after a 0xFF mark, which no component record starts with. It
 // returns the "isofs." attributes by short name; others are ignored.
+// Components split over several records or entries are joined.
 func rAAIPAttrs(al []byte) map[string][]byte {
 	var (
 		comps [][]byte
 		cur   []byte
-		open  bool
 	)
 	for len(al) > 0 {
-		// One AL body: its length is not kept, so walk component records
-		// until the flags byte of the next body cannot be told apart;
-		// bodies were joined with a 0xFF separator by the reader.
 		if al[0] == 0xFF {
-			al = al[1:]
-			if len(al) == 0 {
-				break
-			}
-			al = al[1:] // AL flags
+			// The next entry: skip the mark and the entry's flags.
+			al = al[min(2, len(al)):]
 			continue
 		}
 		if len(al) < 2 {
 			break
 		}
 		flags, n := al[0], int(al[1])
-		if 2+n > len(al) {
+		if 2+n > len(al) || len(cur)+n > 1<<16 {
 			break
 		}
 		cur = append(cur, al[2:2+n]...)
-		open = flags&1 != 0
-		if !open {
+		if flags&1 == 0 {
 			comps = append(comps, cur)
 			cur = nil
 		}
