@@ -186,6 +186,16 @@ func (a *Area) Close() error {
 
 func (a *Area) dataPath(name string) string { return filepath.Join(a.dir, "data", name) }
 
+// validDataName reports whether name is one newDataName makes, so a
+// damaged journal cannot point outside data/.
+func validDataName(name string) bool {
+	if len(name) != 24 {
+		return false
+	}
+	_, err := hex.DecodeString(name)
+	return err == nil
+}
+
 func newDataName() string {
 	var b [12]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -250,8 +260,11 @@ func (a *Area) readState(st *replayed) error {
 	recs := st.entries
 	a.entries = make(map[uint64]*entry, len(recs))
 	for id, r := range recs {
-		if id == 0 {
-			return fmt.Errorf("staging: area %q: journal holds an entry with ID 0", a.dir)
+		if id == 0 || id == ^uint64(0) {
+			return fmt.Errorf("staging: area %q: journal holds an entry with ID %d", a.dir, id)
+		}
+		if r.Data != "" && !validDataName(r.Data) {
+			return fmt.Errorf("staging: area %q: entry %d names data file %q, not one the area makes", a.dir, id, r.Data)
 		}
 		e := &entry{id: id, name: r.Name, mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
 			mtime: time.Unix(0, r.Mtime), atime: time.Unix(0, r.Atime), ctime: time.Unix(0, r.Ctime),

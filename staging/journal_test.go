@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -401,4 +402,21 @@ func FuzzJournal(f *testing.F) {
 		}
 		b.Close()
 	})
+}
+
+func TestJournalRefusesForeignDataPath(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a, err := Open(dir, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	rec, err := frame(&change{Gen: 1, NextID: 3, Put: []putRecord{{ID: 2, record: record{Parent: RootID, Name: "evil", Mode: 0o644, Data: "../../state.journal"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := areaWith(t, append(journalBytes(t, dir), rec...))
+	if _, err := Open(d, m); err == nil || !strings.Contains(err.Error(), "data file") {
+		t.Errorf("open of a journal naming a data file outside data/: %v", err)
+	}
 }
