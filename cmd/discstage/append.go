@@ -25,6 +25,7 @@ func init() {
 		verifyS  string
 		fixed    string
 		closeIt  bool
+		noMD5    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "append TARGET [SRC...]",
@@ -45,7 +46,7 @@ extents and is not written again.`,
 			if err != nil {
 				return usageError{err}
 			}
-			opts := writer.AppendOptions{VolumeID: volumeID, DryRun: dryRun, Verify: level, Close: closeIt}
+			opts := writer.AppendOptions{VolumeID: volumeID, DryRun: dryRun, Verify: level, Close: closeIt, NoMD5: noMD5}
 			if fixed != "" {
 				if opts.Time, err = time.Parse(time.RFC3339, fixed); err != nil {
 					return usageError{fmt.Errorf("--time: %v", err)}
@@ -67,6 +68,7 @@ extents and is not written again.`,
 	cmd.Flags().StringVar(&verifyS, "verify", "full", "read back and check the session: none, quick or full")
 	cmd.Flags().StringVar(&fixed, "time", "", "fix every recorded time (RFC 3339) for reproducible output")
 	cmd.Flags().BoolVar(&closeIt, "close", false, "close the medium after this session")
+	cmd.Flags().BoolVar(&noMD5, "no-md5", false, "record no MD5 checksums (verification then compares the stream read back)")
 	rootCmd.AddCommand(cmd)
 }
 
