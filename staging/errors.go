@@ -43,5 +43,5 @@ var (
 	ErrOldFormat = errors.New("staging: area holds an old-format state database (state.db); commit or discard it with the version that staged it")
 	// ErrLocked: another process has the area open; Open gave up
 	// after waiting two seconds for it.
-	ErrLocked = errors.New("staging: area is in use by another process (timeout waiting for its lock)")
+	ErrLocked = errors.New("staging: area is in use by another process")
 )

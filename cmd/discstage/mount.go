@@ -139,7 +139,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	}
 	area, err := staging.Open(dir, staging.TargetMedium(t))
 	if err != nil {
-		if strings.Contains(err.Error(), "timeout") {
+		if errors.Is(err, staging.ErrLocked) {
 			return fmt.Errorf("mount: %s: %w", dir, errAreaInUse)
 		}
 		return err
