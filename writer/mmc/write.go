@@ -15,7 +15,6 @@ import (
 // DVD ECC block (16 sectors) and the BD cluster (32).
 const chunkSectors = 32
 
-
 // WriteSession writes s at the medium's next writable address. On
 // write-once media the session becomes a real session: written as one
 // track (TAO on CD), then the track and the session are closed, leaving
