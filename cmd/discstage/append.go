@@ -64,7 +64,7 @@ extents and is not written again.`,
 	tf.register(cmd)
 	cmd.Flags().StringVar(&mirror, "mirror", "", "make the new tree equal to this directory")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what would be written, write nothing")
-	cmd.Flags().StringVar(&volumeID, "volume-id", "", "volume id of the new session")
+	cmd.Flags().StringVar(&volumeID, "volume-id", "DISCSTAGE", "volume identifier of the new session (up to 32 characters A-Z 0-9 _)")
 	cmd.Flags().StringVar(&verifyS, "verify", "full", "read back and check the session: none, quick or full")
 	cmd.Flags().StringVar(&fixed, "time", "", "fix every recorded time (RFC 3339) for reproducible output")
 	cmd.Flags().BoolVar(&closeIt, "close", false, "close the medium after this session")
