@@ -99,7 +99,7 @@ func layout(t Target, root *master.Node, opts AppendOptions) (Medium, *master.Im
 		return m, nil, err
 	}
 	if free := m.Free(); free >= 0 && int64(im.Sectors()) > free {
-		return m, nil, fmt.Errorf("writer: append: %w", &SpaceError{Need: int64(im.Sectors()), Free: free})
+		return m, nil, &SpaceError{Need: int64(im.Sectors()), Free: free}
 	}
 	return m, im, nil
 }

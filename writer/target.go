@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master"
+	"github.com/dustin/go-humanize"
 )
 
 // State is what a medium can still take.
@@ -146,8 +147,8 @@ type SpaceError struct {
 }
 
 func (e *SpaceError) Error() string {
-	return fmt.Sprintf("writer: session needs %d sectors (%d bytes) but the medium has %d free (%d bytes)",
-		e.Need, e.Need*master.SectorSize, e.Free, e.Free*master.SectorSize)
+	return fmt.Sprintf("writer: the session does not fit: it needs %s (%d sectors) but the medium has %s (%d sectors) free",
+		humanize.IBytes(uint64(e.Need)*master.SectorSize), e.Need, humanize.IBytes(uint64(max(e.Free, 0))*master.SectorSize), e.Free)
 }
 
 // Is makes errors.Is(err, ErrNoSpace) true for a SpaceError.

@@ -137,6 +137,13 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 	if err != nil {
 		return err
 	}
+	res, err := writer.Append(ctx, t, root, opts)
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(os.Stderr, "discstage: warning:", w)
+	}
 	for _, l := range []struct {
 		what  string
 		paths []string
@@ -144,13 +151,6 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 		for _, p := range l.paths {
 			fmt.Fprintf(out, "%-8s %s\n", l.what, p)
 		}
-	}
-	res, err := writer.Append(ctx, t, root, opts)
-	if err != nil {
-		return err
-	}
-	for _, w := range res.Warnings {
-		fmt.Fprintln(os.Stderr, "discstage: warning:", w)
 	}
 	verb := "wrote"
 	if opts.DryRun {
