@@ -142,6 +142,11 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		if errors.Is(err, staging.ErrLocked) {
 			return fmt.Errorf("mount: %s: %w", dir, errAreaInUse)
 		}
+		if errors.Is(err, staging.ErrBaseChanged) {
+			return fmt.Errorf("mount: %s got a session from elsewhere after changes were staged in %s "+
+				"(mount with --staging DIR to start a new staging area, or remove %s to drop the staged changes): %w",
+				targetSpec, dir, dir, staging.ErrBaseChanged)
+		}
 		return err
 	}
 	defer area.Close()
