@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 work=${1:-bench/out/append}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
-go build -o "$work/discstage" ./cmd/discstage
-ds=$work/discstage
+. bench/lib.sh
+ds=$(bench_build "$work")
 
 tree=$work/tree100k
 if [ ! -f "$tree/.done" ]; then

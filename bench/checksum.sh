@@ -14,33 +14,12 @@ work=${WORK:-bench/out/checksum}
 runs=${RUNS:-5}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
-go build -o "$work/discstage" ./cmd/discstage
-ds=$work/discstage
+. bench/lib.sh
+ds=$(bench_build "$work")
 
 tree=${1:-bench/out/master/tree}
-if [ -z "${1:-}" ] && [ ! -f "$tree/.done" ]; then
-	rm -rf "$tree"
-	mkdir -p "$tree"
-	echo "making 2,000 files of about 1 GiB in $tree ..."
-	python3 - "$tree" <<'PY'
-import os, random, sys
-root = sys.argv[1]
-rng = random.Random(1)
-block = os.urandom(1 << 20)
-for i in range(2000):
-    d = os.path.join(root, "dir%02d" % (i % 20), "sub%d" % (i % 3))
-    os.makedirs(d, exist_ok=True)
-    size = rng.randint(0, 1 << 20)
-    off = rng.randint(0, len(block) - 1)
-    data = (block[off:] + block[:off])[:size]
-    with open(os.path.join(d, "file%04d.bin" % i), "wb") as f:
-        f.write(data)
-open(os.path.join(root, ".done"), "w").close()
-PY
-fi
+[ -n "${1:-}" ] || bench_tree "$tree"
 tree=$(cd "$tree" && pwd)
-echo "tree: $(find "$tree" -type f ! -name .done | wc -l) files, $(du -sh --apparent-size "$tree" | cut -f1)"
-find "$tree" -type f -print0 | xargs -0 cat > /dev/null
 
 now() { date +%s.%N; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer"
 )
@@ -19,9 +20,7 @@ import (
 // staged data).
 func benchMount(b *testing.B) (srv *Server, mnt, native string) {
 	b.Helper()
-	if _, err := os.Stat("/dev/fuse"); err != nil {
-		b.Skipf("no /dev/fuse: %v", err)
-	}
+	oracle.NeedFuse(b)
 	work := b.TempDir()
 	img, err := writer.OpenImage(filepath.Join(work, "img.iso"), writer.ImageOptions{Create: true})
 	if err != nil {

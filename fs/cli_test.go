@@ -34,7 +34,7 @@ func discstage(t *testing.T, bin string, args ...string) (string, int) {
 }
 
 func TestCommandLine(t *testing.T) {
-	needFuse(t)
+	oracle.NeedFuse(t)
 	oracle.Need(t, "xorriso", "go")
 	bin := buildBinary(t)
 	work := t.TempDir()
@@ -127,7 +127,7 @@ func TestCommandLine(t *testing.T) {
 // TestEmulatedDrive stages two sessions for an emulated CD-R (write-once,
 // a real table of contents) and ejects it through the mount.
 func TestEmulatedDrive(t *testing.T) {
-	needFuse(t)
+	oracle.NeedFuse(t)
 	oracle.Need(t, "go", "diff")
 	bin := buildBinary(t)
 	work := t.TempDir()

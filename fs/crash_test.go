@@ -159,7 +159,7 @@ func writeBoth(t *testing.T, mnt, ref, name string, data []byte) {
 }
 
 func TestKillDuringCopyAndCommit(t *testing.T) {
-	needFuse(t)
+	oracle.NeedFuse(t)
 	oracle.Need(t, "xorriso", "go")
 	bin := buildBinary(t)
 	work := t.TempDir()

@@ -221,7 +221,7 @@ func TestWritesDuringCommitLandInNextSession(t *testing.T) {
 	src1 := filepath.Join(work, "src1")
 	makeTree(t, src1)
 	slow := &slowMedium{entered: make(chan struct{}), release: make(chan struct{})}
-	needFuse(t)
+	oracle.NeedFuse(t)
 	f := &fixture{img: img, dir: t.TempDir(), mnt: t.TempDir(),
 		wrap: func(m staging.Medium) staging.Medium { slow.Medium = m; return slow }}
 	f.mount(t)

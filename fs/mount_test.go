@@ -18,17 +18,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// needFuse skips without /dev/fuse, or fails under CI.
-func needFuse(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat("/dev/fuse"); err != nil {
-		if oracle.InCI() {
-			t.Fatalf("/dev/fuse is missing (CI=true): %v", err)
-		}
-		t.Skipf("no /dev/fuse: %v", err)
-	}
-}
-
 type fixture struct {
 	img, dir, mnt string
 	target        *writer.Image
@@ -41,7 +30,7 @@ type fixture struct {
 // blank when missing) and unmounts it at the end of the test.
 func mountImage(t *testing.T, img string) *fixture {
 	t.Helper()
-	needFuse(t)
+	oracle.NeedFuse(t)
 	f := &fixture{img: img, dir: t.TempDir(), mnt: t.TempDir()}
 	f.mount(t)
 	t.Cleanup(func() { f.unmount(t) })

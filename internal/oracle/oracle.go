@@ -20,16 +20,32 @@ func InCI() bool { return os.Getenv("CI") == "true" }
 
 // Need makes sure each named program is on PATH. A missing program skips
 // the test, or fails it under CI.
-func Need(t testing.TB, programs ...string) {
-	t.Helper()
+func Need(tb testing.TB, programs ...string) {
+	tb.Helper()
 	for _, p := range programs {
 		if _, err := exec.LookPath(p); err != nil {
-			if InCI() {
-				t.Fatalf("required tool %q is not installed (CI=true): %v", p, err)
-			}
-			t.Skipf("tool %q is not installed", p)
+			Unavailable(tb, "tool %q is not installed: %v", p, err)
 		}
 	}
+}
+
+// NeedFuse makes sure /dev/fuse exists, for tests that mount.
+func NeedFuse(tb testing.TB) {
+	tb.Helper()
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		Unavailable(tb, "no /dev/fuse: %v", err)
+	}
+}
+
+// Unavailable says that something a test needs is missing from this
+// machine: it skips the test, or fails it under CI, where everything the
+// tests need is installed. It is the one place that decides.
+func Unavailable(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	if InCI() {
+		tb.Fatalf(format+" (required under CI=true)", args...)
+	}
+	tb.Skipf(format, args...)
 }
 
 // Run runs a program and returns its standard output. A non-zero exit
