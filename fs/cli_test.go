@@ -103,7 +103,7 @@ func TestCommandLine(t *testing.T) {
 	if out, code := discstage(t, bin, "eject", mnt); code != 0 {
 		t.Fatalf("eject: exit %d\n%s", code, out)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		if m, _ := platform.Mounted(mnt); !m {
 			break

@@ -67,7 +67,7 @@ func (f *fixture) unmount(t *testing.T) {
 		if err == nil {
 			break
 		}
-		if i == 50 {
+		if i == 600 {
 			t.Errorf("unmount: %v", err)
 			break
 		}

@@ -605,7 +605,9 @@ func TestWriteManyFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d > 5*time.Second {
+	// Quadratic name mangling takes minutes here; a busy machine
+	// takes at most a few seconds.
+	if d := time.Since(start); d > time.Minute {
 		t.Errorf("Layout of %d files took %v", n, d)
 	}
 	img := filepath.Join(t.TempDir(), "many.iso")
