@@ -21,7 +21,14 @@ var rootCmd = &cobra.Command{
 	Short:         "Stage files for an optical disc and burn them as new sessions",
 	SilenceUsage:  true,
 	SilenceErrors: true,
+	// Cobra parses flags, finds the command and checks its arguments
+	// before it runs this hook: an error before it is the command line's.
+	PersistentPreRun: func(*cobra.Command, []string) { started = true },
 }
+
+// started is set once the command line is parsed and accepted and the
+// command itself begins.
+var started bool
 
 // usageError marks an error in the command line itself.
 type usageError struct{ err error }
@@ -45,7 +52,7 @@ var codeMappers []func(error) int
 // exitCode maps an error to the exit code a script sees.
 func exitCode(err error) int {
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || !started {
 		return exitcodes.Usage
 	}
 	for _, m := range codeMappers {
