@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -100,8 +101,29 @@ func printSessions(w io.Writer, m writer.Medium, asJSON bool) error {
 type sessionFlag struct{ n int }
 
 func (s *sessionFlag) register(cmd *cobra.Command) {
-	cmd.Flags().IntVar(&s.n, "session", 0, "session number, from 1 (default: the newest)")
+	cmd.Flags().Var(s, "session", "session number, from 1 (default: the newest)")
 }
+
+// String, Set and Type make sessionFlag a flag value that takes only
+// session numbers: 0 or a negative number is a mistake in the command
+// line, not a way to name the newest session.
+func (s *sessionFlag) String() string {
+	if s.n == 0 {
+		return ""
+	}
+	return strconv.Itoa(s.n)
+}
+
+func (s *sessionFlag) Set(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return fmt.Errorf("session %q: sessions are numbered from 1", v)
+	}
+	s.n = n
+	return nil
+}
+
+func (s *sessionFlag) Type() string { return "N" }
 
 // open opens the selected session of the target.
 func (s sessionFlag) open(spec string, tf targetFlags) (writer.Target, *master.Session, error) {
@@ -188,10 +210,10 @@ func listPath(w io.Writer, fsys fs.FS, p string, long bool) error {
 	}
 	for _, fi := range infos {
 		if !long {
-			fmt.Fprintln(w, fi.Name())
+			fmt.Fprintln(w, lsQuote(fi.Name()))
 			continue
 		}
-		name := fi.Name()
+		name := lsQuote(fi.Name())
 		if fi.Mode()&fs.ModeSymlink != 0 {
 			if rl, ok := fsys.(fs.ReadLinkFS); ok {
 				full := path.Join(p, fi.Name())
@@ -199,11 +221,11 @@ func listPath(w io.Writer, fsys fs.FS, p string, long bool) error {
 					full = p
 				}
 				if target, err := rl.ReadLink(full); err == nil {
-					name += " -> " + target
+					name += " -> " + lsQuote(target)
 				}
 			}
 		}
-		fmt.Fprintf(w, "%s %12d %s %s\n", fi.Mode(), fi.Size(), fi.ModTime().Local().Format("2006-01-02 15:04"), name)
+		fmt.Fprintf(w, "%s %12d %s %s\n", lsMode(fi.Mode()), fi.Size(), fi.ModTime().Local().Format("2006-01-02 15:04"), name)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/discstage/discstage/internal/exitcodes"
@@ -32,6 +33,24 @@ func TestUsageErrorsExit2(t *testing.T) {
 		out, code := run(t, args...)
 		if code != exitcodes.Usage {
 			t.Errorf("discstage %q: exit %d, want %d\n%s", args, code, exitcodes.Usage, out)
+		}
+	}
+}
+
+// TestSessionZeroIsAnError checks that --session counts from 1 in every
+// command that takes it.
+func TestSessionZeroIsAnError(t *testing.T) {
+	img := filepath.Join(t.TempDir(), "x.iso")
+	for _, args := range [][]string{
+		{"ls", "--session", "0", img},
+		{"ls", "--session", "-1", img},
+		{"extract", "--session", "0", img, "/", t.TempDir()},
+		{"verify", "--session", "0", img},
+		{"ls", "--session", "one", img},
+	} {
+		out, code := run(t, args...)
+		if code != exitcodes.Usage || !strings.Contains(out, "numbered from 1") {
+			t.Errorf("discstage %q: exit %d, want %d and a word on numbering\n%s", args, code, exitcodes.Usage, out)
 		}
 	}
 }

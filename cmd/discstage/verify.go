@@ -20,10 +20,10 @@ var (
 
 func init() {
 	var (
-		tf      targetFlags
-		session int
-		all     bool
-		level   string
+		tf    targetFlags
+		sf    sessionFlag
+		all   bool
+		level string
 	)
 	cmd := &cobra.Command{
 		Use:   "verify TARGET",
@@ -52,7 +52,7 @@ content). Exit code 0: all checked sessions good; 9: some session is bad;
 			default:
 				return usageError{fmt.Errorf("unknown --level %q (quick, full)", level)}
 			}
-			if all && session != 0 {
+			if all && sf.n != 0 {
 				return usageError{errors.New("--session and --all exclude each other")}
 			}
 			tf.readOnly = true
@@ -72,11 +72,11 @@ content). Exit code 0: all checked sessions good; 9: some session is bad;
 			switch {
 			case all:
 				pick = m.Sessions
-			case session != 0:
-				if session < 1 || session > len(m.Sessions) {
-					return usageError{fmt.Errorf("--session %d: the medium has sessions 1 to %d", session, len(m.Sessions))}
+			case sf.n != 0:
+				if sf.n > len(m.Sessions) {
+					return usageError{fmt.Errorf("--session %d: the medium has sessions 1 to %d", sf.n, len(m.Sessions))}
 				}
-				pick = m.Sessions[session-1 : session]
+				pick = m.Sessions[sf.n-1 : sf.n]
 			}
 			bad, unverifiable := 0, 0
 			for _, s := range pick {
@@ -98,7 +98,7 @@ content). Exit code 0: all checked sessions good; 9: some session is bad;
 		},
 	}
 	tf.register(cmd)
-	cmd.Flags().IntVar(&session, "session", 0, "check session N (from 1; default: the newest)")
+	cmd.Flags().Var(&sf, "session", "check session N (from 1; default: the newest)")
 	cmd.Flags().BoolVar(&all, "all", false, "check every session")
 	cmd.Flags().StringVar(&level, "level", "full", "quick (tags, descriptors and tree) or full (every sector and file)")
 	rootCmd.AddCommand(cmd)
