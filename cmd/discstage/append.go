@@ -61,7 +61,7 @@ extents and is not written again.`,
 			return runAppend(cmd.Context(), cmd.OutOrStdout(), t, srcs, mirror, opts)
 		},
 	}
-	tf.register(cmd)
+	tf.registerBurn(cmd)
 	cmd.Flags().StringVar(&mirror, "mirror", "", "make the new tree equal to this directory")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what would be written, write nothing")
 	cmd.Flags().StringVar(&volumeID, "volume-id", "DISCSTAGE", "volume identifier of the new session (up to 32 characters A-Z 0-9 _)")

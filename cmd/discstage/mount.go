@@ -55,7 +55,7 @@ serves; --foreground keeps it attached. Other users cannot see it unless
 			return mountForeground(cmd, args[0], args[1], f)
 		},
 	}
-	f.target.register(cmd)
+	f.target.registerBurn(cmd)
 	cmd.Flags().StringVar(&f.staging, "staging", "", "staging area directory (default: $XDG_DATA_HOME/discstage/<target>-<hash>)")
 	cmd.Flags().BoolVar(&f.foreground, "foreground", false, "stay attached until unmounted")
 	cmd.Flags().BoolVar(&f.allowOther, "allow-other", false, "let other users see the mount")

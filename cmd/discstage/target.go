@@ -22,9 +22,17 @@ type targetFlags struct {
 	speed    int    // drives: write speed in kB/s, 0 for the drive's choice
 }
 
+// register adds the flags that say what a target is; every command that
+// opens one takes them.
 func (f *targetFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.capacity, "capacity", "", "capacity of an image target, e.g. 4.7GB (default: unbounded)")
 	cmd.Flags().StringVar(&f.media, "media", "", "let an image target stand in for a medium: "+writer.MediaNames())
+}
+
+// registerBurn adds the flags that say how a drive burns; only commands
+// that write take them.
+func (f *targetFlags) registerBurn(cmd *cobra.Command) {
+	f.register(cmd)
 	cmd.Flags().BoolVar(&f.simulate, "simulate", false, "drives: burn in test-write mode without recording (CD-R/RW, DVD-R/RW)")
 	cmd.Flags().IntVar(&f.speed, "speed", 0, "drives: write speed in kB/s (default: the drive's choice)")
 }

@@ -54,3 +54,24 @@ func TestSessionZeroIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// TestReadOnlyCommandsTakeNoBurnFlags checks that commands that only read
+// do not offer the flags that say how a drive burns.
+func TestReadOnlyCommandsTakeNoBurnFlags(t *testing.T) {
+	img := filepath.Join(t.TempDir(), "x.iso")
+	for _, args := range [][]string{
+		{"sessions", "--simulate", img},
+		{"ls", "--speed", "1000", img},
+		{"extract", "--simulate", img, "/", t.TempDir()},
+		{"verify", "--speed", "1000", img},
+	} {
+		if out, code := run(t, args...); code != exitcodes.Usage || !strings.Contains(out, "unknown flag") {
+			t.Errorf("discstage %q: exit %d, want %d for an unknown flag\n%s", args, code, exitcodes.Usage, out)
+		}
+	}
+	for _, cmd := range []string{"append", "mount"} {
+		if out := mustRun(t, cmd, "--help"); !strings.Contains(out, "--simulate") || !strings.Contains(out, "--speed") {
+			t.Errorf("discstage %s --help lacks the burn flags:\n%s", cmd, out)
+		}
+	}
+}
