@@ -47,7 +47,7 @@ func TestAppendSessionsLsExtract(t *testing.T) {
 		t.Fatalf("sessions --json: %+v; xorriso: %v", med, toc)
 	}
 	for i := range toc {
-		if med.Sessions[i].Start != toc[i].Start || med.Sessions[i].Sectors != toc[i].Size {
+		if med.Sessions[i].StartLBA != toc[i].Start || med.Sessions[i].Sectors != toc[i].Size {
 			t.Errorf("session %d: %+v, xorriso %+v", i+1, med.Sessions[i], toc[i])
 		}
 	}

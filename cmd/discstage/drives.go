@@ -1,14 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/discstage/discstage/internal/exitcodes"
-	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/mmc"
@@ -16,33 +14,22 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// drivesJSON is the output of `drives --json`.
+type drivesJSON struct {
+	Format int           `json:"format"`
+	Drives []driveReport `json:"drives"`
+}
+
 // driveReport is one drive as `drives --json` prints it.
 type driveReport struct {
-	Path     string        `json:"path"`
-	Vendor   string        `json:"vendor,omitempty"`
-	Model    string        `json:"model,omitempty"`
-	Revision string        `json:"revision,omitempty"`
-	Profiles []string      `json:"profiles,omitempty"`
-	Medium   *mediumReport `json:"medium"`
-	Error    string        `json:"error,omitempty"`
-	noMedium bool          // the drive is empty
-}
-
-type mediumReport struct {
-	Profile      string          `json:"profile"`
-	State        string          `json:"state"`
-	Capacity     uint32          `json:"capacity_sectors"`
-	NextWritable uint32          `json:"next_writable"`
-	FreeSectors  int64           `json:"free_sectors"`
-	FreeBytes    int64           `json:"free_bytes"`
-	Sessions     []sessionReport `json:"sessions"`
-}
-
-type sessionReport struct {
-	Number   int    `json:"number"`
-	Start    uint32 `json:"start"`
-	Size     uint32 `json:"size"`
-	VolumeID string `json:"volume_id,omitempty"`
+	Path     string      `json:"path"`
+	Vendor   string      `json:"vendor,omitempty"`
+	Model    string      `json:"model,omitempty"`
+	Revision string      `json:"revision,omitempty"`
+	Profiles []string    `json:"profiles,omitempty"`
+	Medium   *mediumJSON `json:"medium"` // null when the drive is empty or failed
+	Error    string      `json:"error,omitempty"`
+	noMedium bool        // the drive is empty
 }
 
 func init() {
@@ -74,9 +61,7 @@ erases a CD-RW or DVD-RW.`,
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(reports)
+				return printJSON(out, drivesJSON{Format: jsonFormat, Drives: reports})
 			}
 			if len(reports) == 0 {
 				fmt.Fprintln(out, "no drives found")
@@ -176,13 +161,7 @@ func describeDrive(dev string) driveReport {
 		r.Error, r.noMedium = err.Error(), errors.Is(err, mmc.ErrNoMedium)
 		return r
 	}
-	mr := &mediumReport{Profile: m.Profile, State: m.State.String(), Capacity: m.Capacity,
-		NextWritable: m.NextWritable, FreeSectors: m.Free(), Sessions: []sessionReport{}}
-	mr.FreeBytes = mr.FreeSectors * master.SectorSize
-	for _, s := range m.Sessions {
-		mr.Sessions = append(mr.Sessions, sessionReport{Number: s.Number, Start: s.Start, Size: s.Size, VolumeID: s.VolumeID})
-	}
-	r.Medium = mr
+	r.Medium = newMediumJSON(m)
 	return r
 }
 
@@ -208,12 +187,12 @@ func printDrive(w io.Writer, r driveReport) {
 	}
 	m := r.Medium
 	fmt.Fprintf(w, "  medium:   %s, %s, %d session(s)", m.Profile, m.State, len(m.Sessions))
-	if m.State != writer.Closed.String() {
-		fmt.Fprintf(w, ", %s free (%d sectors), next writable LBA %d", humanize.Bytes(uint64(m.FreeBytes)), m.FreeSectors, m.NextWritable)
+	if m.State != writer.Closed.String() && m.FreeSectors != nil {
+		fmt.Fprintf(w, ", %s free (%d sectors), next writable LBA %d", humanize.IBytes(uint64(*m.FreeBytes)), *m.FreeSectors, m.NextWritableLBA)
 	}
 	fmt.Fprintln(w)
 	for _, s := range m.Sessions {
-		fmt.Fprintf(w, "  session %d: LBA %d, %d sectors", s.Number, s.Start, s.Size)
+		fmt.Fprintf(w, "  session %d: LBA %d, %d sectors", s.Number, s.StartLBA, s.Sectors)
 		if s.VolumeID != "" {
 			fmt.Fprintf(w, ", %q", s.VolumeID)
 		}

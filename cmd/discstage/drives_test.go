@@ -18,7 +18,7 @@ func TestDrivesNoneFound(t *testing.T) {
 	if out := mustRun(t, "drives", "--dev-dir", empty); strings.TrimSpace(out) != "no drives found" {
 		t.Fatalf("drives with no drives: %q", out)
 	}
-	if out := mustRun(t, "drives", "--dev-dir", empty, "--json"); strings.TrimSpace(out) != "[]" {
+	if out := mustRun(t, "drives", "--dev-dir", empty, "--json"); !strings.Contains(out, `"drives": []`) || !strings.Contains(out, `"format": 1`) {
 		t.Fatalf("drives --json with no drives: %q", out)
 	}
 }
@@ -43,35 +43,34 @@ func TestDrivesEmulated(t *testing.T) {
 	}
 	mustRun(t, "append", target, src)
 
-	var reports []struct {
-		Path     string
-		Vendor   string
-		Profiles []string
-		Medium   *struct {
-			Profile      string
-			State        string
-			NextWritable uint32 `json:"next_writable"`
-			FreeSectors  int64  `json:"free_sectors"`
-			Sessions     []struct{ Number, Start, Size uint32 }
-		}
-	}
+	var doc drivesJSON
 	out := mustRun(t, "drives", "--json", "--device", target)
-	if err := json.Unmarshal([]byte(out), &reports); err != nil {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if len(reports) != 1 || reports[0].Medium == nil {
+	reports := doc.Drives
+	if doc.Format != jsonFormat || len(reports) != 1 || reports[0].Medium == nil {
 		t.Fatalf("drives --json:\n%s", out)
 	}
 	m := reports[0].Medium
-	if m.Profile != "dvd+r" || m.State != "appendable" || len(m.Sessions) != 2 || m.Sessions[0].Start != 0 ||
-		m.Sessions[1].Start%16 != 0 || m.FreeSectors != int64(2_295_104-m.NextWritable) {
+	if m.Profile != "dvd+r" || m.State != "appendable" || len(m.Sessions) != 2 || m.Sessions[0].StartLBA != 0 ||
+		m.Sessions[1].StartLBA%16 != 0 || m.FreeSectors == nil || *m.FreeSectors != int64(2_295_104-m.NextWritableLBA) {
 		t.Fatalf("medium: %+v", m)
 	}
-	ls := oracle.Run(t, "isoinfo", "-R", "-T", fmt.Sprint(m.Sessions[1].Start), "-f", "-i", img)
+	// drives and sessions describe a medium in the same words.
+	var med mediumJSON
+	if err := json.Unmarshal([]byte(mustRun(t, "sessions", "--json", target)), &med); err != nil {
+		t.Fatal(err)
+	}
+	if med.Format != jsonFormat || med.NextWritableLBA != m.NextWritableLBA || *med.FreeSectors != *m.FreeSectors ||
+		len(med.Sessions) != 2 || med.Sessions[1].StartLBA != m.Sessions[1].StartLBA || med.Sessions[1].Sectors != m.Sessions[1].Sectors {
+		t.Errorf("sessions --json %+v, drives --json %+v", med, m)
+	}
+	ls := oracle.Run(t, "isoinfo", "-R", "-T", fmt.Sprint(m.Sessions[1].StartLBA), "-f", "-i", img)
 	if !strings.Contains(ls, "/a.txt") || !strings.Contains(ls, "/b.txt") {
 		t.Fatalf("isoinfo reads session 2:\n%s", ls)
 	}
-	if out := mustRun(t, "sessions", target); !strings.Contains(out, fmt.Sprintf(" %d ", m.Sessions[1].Start)) {
+	if out := mustRun(t, "sessions", target); !strings.Contains(out, fmt.Sprintf(" %d ", m.Sessions[1].StartLBA)) {
 		t.Fatalf("sessions:\n%s", out)
 	}
 	text := mustRun(t, "drives", "--device", target)

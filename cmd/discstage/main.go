@@ -21,14 +21,7 @@ var rootCmd = &cobra.Command{
 	Short:         "Stage files for an optical disc and burn them as new sessions",
 	SilenceUsage:  true,
 	SilenceErrors: true,
-	// Cobra parses flags, finds the command and checks its arguments
-	// before it runs this hook: an error before it is the command line's.
-	PersistentPreRun: func(*cobra.Command, []string) { started = true },
 }
-
-// started is set once the command line is parsed and accepted and the
-// command itself begins.
-var started bool
 
 // usageError marks an error in the command line itself.
 type usageError struct{ err error }
@@ -37,10 +30,34 @@ func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
 func main() {
-	rootCmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	markUsageErrors(rootCmd)
+	if _, _, err := rootCmd.Find(os.Args[1:]); err != nil {
+		// An unknown command.
+		err = usageError{err}
+		fmt.Fprintln(os.Stderr, "discstage:", err)
+		os.Exit(exitCode(err))
+	}
 	if err := rootCmd.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "discstage:", err)
 		os.Exit(exitCode(err))
+	}
+}
+
+// markUsageErrors makes every error cobra finds in the command line
+// itself (an unknown flag, a wrong number of arguments, an unknown
+// subcommand) a usageError, in cmd and every command beneath it.
+func markUsageErrors(cmd *cobra.Command) {
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return usageError{err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		markUsageErrors(sub)
 	}
 }
 
@@ -52,7 +69,7 @@ var codeMappers []func(error) int
 // exitCode maps an error to the exit code a script sees.
 func exitCode(err error) int {
 	var ue usageError
-	if errors.As(err, &ue) || !started {
+	if errors.As(err, &ue) {
 		return exitcodes.Usage
 	}
 	for _, m := range codeMappers {

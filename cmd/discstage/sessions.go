@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/writer"
@@ -47,37 +45,11 @@ func init() {
 	rootCmd.AddCommand(cmd)
 }
 
-// sessionJSON is one session in `discstage sessions --json`.
-type sessionJSON struct {
-	Number   int       `json:"number"`
-	Start    uint32    `json:"start_lba"`
-	Sectors  uint32    `json:"sectors"`
-	Bytes    int64     `json:"bytes"`
-	VolumeID string    `json:"volume_id"`
-	Time     time.Time `json:"time"`
-}
-
-// mediumJSON is the output of `discstage sessions --json`.
-type mediumJSON struct {
-	Profile      string        `json:"profile"`
-	State        string        `json:"state"`
-	NextWritable uint32        `json:"next_writable_lba"`
-	FreeSectors  *int64        `json:"free_sectors"` // null when unbounded
-	Sessions     []sessionJSON `json:"sessions"`
-}
-
 func printSessions(w io.Writer, m writer.Medium, asJSON bool) error {
 	if asJSON {
-		out := mediumJSON{Profile: m.Profile, State: m.State.String(), NextWritable: m.NextWritable, Sessions: []sessionJSON{}}
-		if f := m.Free(); f >= 0 {
-			out.FreeSectors = &f
-		}
-		for _, s := range m.Sessions {
-			out.Sessions = append(out.Sessions, sessionJSON{s.Number, s.Start, s.Size, int64(s.Size) * master.SectorSize, s.VolumeID, s.Time})
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		out := newMediumJSON(m)
+		out.Format = jsonFormat
+		return printJSON(w, out)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "session\tstart LBA\tsectors\tsize\t volume id\t time\t")

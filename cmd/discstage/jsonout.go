@@ -1,0 +1,72 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/writer"
+)
+
+// jsonFormat is the version of the JSON that `sessions`, `drives` and
+// `status` print, in the "format" field of each document. It changes
+// only when a field changes meaning or goes away; new fields may appear
+// within a version.
+const jsonFormat = 1
+
+// The JSON vocabulary shared by every command, documented in README.md:
+// sectors are 2048 bytes; an LBA is a field ending in "_lba"; sizes are
+// given both as "…_sectors" and as "…_bytes"; null means unbounded.
+
+// mediumJSON is a medium: `sessions --json` prints one, `drives --json`
+// one for each drive with a medium in it.
+type mediumJSON struct {
+	Format          int           `json:"format,omitempty"`
+	Profile         string        `json:"profile"`
+	State           string        `json:"state"`
+	CapacitySectors *int64        `json:"capacity_sectors"` // null when unbounded
+	NextWritableLBA uint32        `json:"next_writable_lba"`
+	FreeSectors     *int64        `json:"free_sectors"` // null when unbounded
+	FreeBytes       *int64        `json:"free_bytes"`   // null when unbounded
+	Sessions        []sessionJSON `json:"sessions"`
+}
+
+// sessionJSON is one session of a medium.
+type sessionJSON struct {
+	Number   int        `json:"number"`
+	StartLBA uint32     `json:"start_lba"`
+	Sectors  uint32     `json:"sectors"`
+	Bytes    int64      `json:"bytes"`
+	VolumeID string     `json:"volume_id"`
+	Time     *time.Time `json:"time"` // null when the session records none
+}
+
+// newMediumJSON describes m in the shared vocabulary.
+func newMediumJSON(m writer.Medium) *mediumJSON {
+	out := &mediumJSON{Profile: m.Profile, State: m.State.String(), NextWritableLBA: m.NextWritable, Sessions: []sessionJSON{}}
+	if m.Capacity != 0 {
+		c := int64(m.Capacity)
+		out.CapacitySectors = &c
+	}
+	if f := m.Free(); f >= 0 {
+		b := f * master.SectorSize
+		out.FreeSectors, out.FreeBytes = &f, &b
+	}
+	for _, s := range m.Sessions {
+		sj := sessionJSON{Number: s.Number, StartLBA: s.Start, Sectors: s.Size, Bytes: int64(s.Size) * master.SectorSize, VolumeID: s.VolumeID}
+		if !s.Time.IsZero() {
+			t := s.Time
+			sj.Time = &t
+		}
+		out.Sessions = append(out.Sessions, sj)
+	}
+	return out
+}
+
+// printJSON writes v indented, as every --json output is.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
