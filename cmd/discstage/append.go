@@ -141,9 +141,7 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 	if err != nil {
 		return err
 	}
-	for _, w := range res.Warnings {
-		fmt.Fprintln(os.Stderr, "discstage: warning:", w)
-	}
+	printWarnings(os.Stderr, res.Warnings)
 	for _, l := range []struct {
 		what  string
 		paths []string

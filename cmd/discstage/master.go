@@ -84,9 +84,7 @@ func runMaster(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, w := range im.Warnings() {
-		fmt.Fprintln(cmd.ErrOrStderr(), "discstage: warning:", w)
-	}
+	printWarnings(cmd.ErrOrStderr(), im.Warnings())
 	return masterWriteImage(masterFlags.out, im)
 }
 
