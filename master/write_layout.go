@@ -146,6 +146,7 @@ func Layout(root *Node, opts Options) (*Image, error) {
 		opts.VolumeID = "CDROM"
 	}
 	l := &wLayout{opts: opts, im: &Image{opts: opts, start: opts.StartLBA}}
+	l.checkVolumeID()
 	src, err := l.check(root, nil)
 	if err != nil {
 		return nil, err
@@ -160,6 +161,28 @@ func Layout(root *Node, opts Options) (*Image, error) {
 		l.rockRidge()
 	}
 	return l.im, l.place()
+}
+
+// checkVolumeID reports a volume identifier that a hierarchy records
+// differently from what was asked: ISO 9660 holds up to 32 of A-Z, 0-9
+// and _, Joliet up to 16 UCS-2 characters.
+func (l *wLayout) checkVolumeID() {
+	id := l.opts.VolumeID
+	iso := wISOChars(id)
+	if len(iso) > 32 {
+		iso = iso[:32]
+	}
+	if iso != id {
+		l.im.warnings = append(l.im.warnings, Warning{Path: "(volume id)", Hierarchy: "ISO 9660", Name: iso,
+			Reason: "a volume id holds up to 32 characters of A-Z, 0-9 and _"})
+	}
+	if !l.opts.Joliet {
+		return
+	}
+	if u, _ := wJolietName(id); len(u) > 16 {
+		l.im.warnings = append(l.im.warnings, Warning{Path: "(volume id)", Hierarchy: "Joliet", Name: wUCS2String(u[:16]),
+			Reason: "a Joliet volume id holds up to 16 characters"})
+	}
 }
 
 // times resolves a node's times: zero ones default to opts.Time, access
