@@ -126,7 +126,7 @@ func readAt(t *testing.T, f *os.File, start uint32) *master.Session {
 }
 
 func TestWriteHardLinks(t *testing.T) {
-	oracle.Need(t, "xorriso", "isoinfo")
+	oracle.Need(t, "xorriso", "isoinfo", "genisoimage")
 	src := linkTestDir(t, false)
 	root, err := localtree.Build(src)
 	if err != nil {
@@ -165,6 +165,22 @@ func TestWriteHardLinks(t *testing.T) {
 		if ours[p] == "" || strings.Fields(ours[p])[1] != strings.Fields(v)[1] {
 			t.Errorf("%s: ours %q, xorriso -as mkisofs %q", p, ours[p], v)
 		}
+	}
+	// So does genisoimage, directories included, and it shares the
+	// extent too.
+	gimg := filepath.Join(dir, "genisoimage.iso")
+	oracle.Run(t, "genisoimage", "-quiet", "-R", "-J", "-o", gimg, src)
+	gen := isoinfoLinks(t, gimg)
+	if len(gen) != len(ours) {
+		t.Errorf("genisoimage: %d names, ours %d", len(gen), len(ours))
+	}
+	for p, v := range gen {
+		if ours[p] == "" || strings.Fields(ours[p])[1] != strings.Fields(v)[1] {
+			t.Errorf("%s: ours %q, genisoimage %q", p, ours[p], v)
+		}
+	}
+	if gen["/a"] != gen["/b"] || gen["/a"] != gen["/d/c"] {
+		t.Errorf("genisoimage does not share the extent: %v", gen)
 	}
 	if o := oracle.Run(t, "xorriso", "-md5", "on", "-indev", img, "-check_md5_r", "SORRY", "/", "--"); !strings.Contains(o, "File contents and their MD5 checksums match") {
 		t.Errorf("xorriso -check_md5_r:\n%s", o)
