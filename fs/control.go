@@ -22,7 +22,7 @@ import (
 // newControl builds the .discstage folder under root.
 func newControl(ctx context.Context, root *node) *gofs.Inode {
 	m := root.m
-	dir := root.NewPersistentInode(ctx, &gofs.Inode{}, gofs.StableAttr{Mode: syscall.S_IFDIR})
+	dir := root.NewPersistentInode(ctx, &roDir{}, gofs.StableAttr{Mode: syscall.S_IFDIR})
 	dir.AddChild("ctl", dir.NewPersistentInode(ctx, &ctlFile{m: m}, gofs.StableAttr{Mode: syscall.S_IFREG}), false)
 	dir.AddChild("status", dir.NewPersistentInode(ctx, &statusFile{m: m}, gofs.StableAttr{Mode: syscall.S_IFREG}), false)
 	dir.AddChild("sessions", dir.NewPersistentInode(ctx, &sessionsDir{m: m, roots: map[int]*master.Node{}}, gofs.StableAttr{Mode: syscall.S_IFDIR}), false)
@@ -210,7 +210,7 @@ func (d *sessionsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOu
 		}
 		d.roots[num] = root
 	}
-	dn := &discNode{m: d.m, n: root}
+	dn := &discNode{m: d.m, n: root, s: newDiscSession(num, root)}
 	dn.fill(&out.Attr)
 	return d.NewInode(ctx, dn, gofs.StableAttr{Mode: syscall.S_IFDIR}), 0
 }
@@ -221,6 +221,40 @@ type discNode struct {
 	gofs.Inode
 	m *mount
 	n *master.Node
+	s *discSession
+}
+
+// discSession is what the entries of one session share: the number of
+// names of each hard-linked file.
+type discSession struct {
+	num   int
+	links map[uint64]uint32
+}
+
+func newDiscSession(num int, root *master.Node) *discSession {
+	s := &discSession{num: num, links: map[uint64]uint32{}}
+	var walk func(n *master.Node)
+	walk = func(n *master.Node) {
+		for _, c := range n.Children {
+			if c.Link != 0 {
+				s.links[c.Link]++
+			}
+			walk(c)
+		}
+	}
+	walk(root)
+	return s
+}
+
+// ino is the inode number of a hard-linked file's names, the same for
+// each: apart from the mount's entry IDs (counted from 1) and from
+// go-fuse's automatic numbers (from 1<<63). Other entries get automatic
+// numbers.
+func (s *discSession) ino(n *master.Node) uint64 {
+	if n.Link == 0 || s == nil {
+		return 0
+	}
+	return 1<<62 | uint64(s.num)<<40 | n.Link&(1<<40-1)
 }
 
 var (
@@ -236,6 +270,11 @@ func (d *discNode) fill(out *fuse.Attr) {
 	out.Mode = unixMode(n.Mode)
 	out.Uid, out.Gid = n.UID, n.GID
 	out.Nlink = 1
+	if n.Link != 0 && d.s != nil {
+		out.Nlink = d.s.links[n.Link]
+		out.Ino = d.s.ino(n)
+	}
+	out.Rdev = uint32(n.Rdev)
 	switch {
 	case n.IsDir():
 		out.Size = 2048
@@ -266,9 +305,9 @@ func (d *discNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 	if c == nil {
 		return nil, syscall.ENOENT
 	}
-	cn := &discNode{m: d.m, n: c}
+	cn := &discNode{m: d.m, n: c, s: d.s}
 	cn.fill(&out.Attr)
-	return d.NewInode(ctx, cn, gofs.StableAttr{Mode: unixMode(c.Mode) & syscall.S_IFMT}), 0
+	return d.NewInode(ctx, cn, gofs.StableAttr{Mode: unixMode(c.Mode) & syscall.S_IFMT, Ino: d.s.ino(c)}), 0
 }
 
 func (d *discNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
@@ -276,7 +315,7 @@ func (d *discNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) 
 	sort.Slice(kids, func(i, j int) bool { return kids[i].Name < kids[j].Name })
 	out := make([]fuse.DirEntry, len(kids))
 	for i, c := range kids {
-		out[i] = fuse.DirEntry{Name: c.Name, Mode: unixMode(c.Mode)}
+		out[i] = fuse.DirEntry{Name: c.Name, Mode: unixMode(c.Mode), Ino: d.s.ino(c)}
 	}
 	return gofs.NewListDirStream(out), 0
 }

@@ -21,10 +21,13 @@
 //
 // # Errors
 //
-// Operations a disc cannot hold fail at once: link(2), mknod(2) and
-// mkfifo(2) with EPERM, names over 255 bytes with ENAMETOOLONG, extended
-// attributes with ENOTSUP (Rock Ridge has none). errnoOf holds the whole
-// mapping.
+// Operations a disc cannot hold fail at once: names over 255 bytes with
+// ENAMETOOLONG, extended attributes with ENOTSUP (Rock Ridge has none).
+// Hard links (link(2), also of an O_TMPFILE file), named pipes, sockets
+// and device nodes (mknod(2), as root) are staged and go to the disc in
+// Rock Ridge; link(2) of a directory fails with EPERM. Modes are kept as
+// asked, a mode of 0 too (go-fuse's NullPermissions). errnoOf holds the
+// whole mapping.
 //
 // # Data path
 //

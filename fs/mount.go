@@ -27,6 +27,8 @@ func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error)
 		AttrTimeout:     &to,
 		NegativeTimeout: &neg,
 		RootStableAttr:  &gofs.StableAttr{Ino: staging.RootID},
+		// A mode of 0 is a mode (see modes.go).
+		NullPermissions: true,
 		MountOptions: fuse.MountOptions{
 			AllowOther:    opts.AllowOther,
 			FsName:        "discstage",

@@ -105,6 +105,14 @@ func unixMode(m iofs.FileMode) uint32 {
 		u |= syscall.S_IFDIR
 	case m&iofs.ModeSymlink != 0:
 		u |= syscall.S_IFLNK
+	case m&iofs.ModeCharDevice != 0:
+		u |= syscall.S_IFCHR
+	case m&iofs.ModeDevice != 0:
+		u |= syscall.S_IFBLK
+	case m&iofs.ModeNamedPipe != 0:
+		u |= syscall.S_IFIFO
+	case m&iofs.ModeSocket != 0:
+		u |= syscall.S_IFSOCK
 	default:
 		u |= syscall.S_IFREG
 	}
@@ -118,6 +126,25 @@ func unixMode(m iofs.FileMode) uint32 {
 		u |= syscall.S_ISVTX
 	}
 	return u
+}
+
+// goType converts the file type of st_mode to Go file mode type bits.
+func goType(u uint32) iofs.FileMode {
+	switch u & syscall.S_IFMT {
+	case syscall.S_IFDIR:
+		return iofs.ModeDir
+	case syscall.S_IFLNK:
+		return iofs.ModeSymlink
+	case syscall.S_IFCHR:
+		return iofs.ModeDevice | iofs.ModeCharDevice
+	case syscall.S_IFBLK:
+		return iofs.ModeDevice
+	case syscall.S_IFIFO:
+		return iofs.ModeNamedPipe
+	case syscall.S_IFSOCK:
+		return iofs.ModeSocket
+	}
+	return 0
 }
 
 // goMode converts st_mode permission bits to a Go file mode.
@@ -142,6 +169,7 @@ func fillAttr(a staging.Attr, out *fuse.Attr) {
 	out.Blocks = (out.Size + 511) / 512
 	out.Blksize = 1 << 16
 	out.Nlink = a.Nlink
+	out.Rdev = uint32(a.Rdev)
 	out.Uid, out.Gid = a.UID, a.GID
 	out.SetTimes(&a.Atime, &a.Mtime, &a.Ctime)
 }
@@ -318,18 +346,41 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 	return n.newChild(ctx, a, out), 0
 }
 
-// Mknod refuses device nodes, fifos and sockets (EPERM).
+// Mknod makes a device node, a named pipe or a socket (Rock Ridge
+// records them), or an empty regular file. The kernel has checked the
+// caller may make devices. dev is the kernel's 32-bit encoding of the
+// device number, which is the low half of a Linux dev_t.
 func (n *node) Mknod(ctx context.Context, name string, mode uint32, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, errnoOf(n.m.area.Mknod(n.id, name))
+	if n.reserved(name) {
+		return nil, syscall.EEXIST
+	}
+	uid, gid := caller(ctx)
+	if mode&syscall.S_IFMT == syscall.S_IFREG || mode&syscall.S_IFMT == 0 {
+		a, h, err := n.m.area.Create(n.id, name, goMode(mode), uid, gid)
+		if err != nil {
+			return nil, errnoOf(err)
+		}
+		h.Release()
+		return n.newChild(ctx, a, out), 0
+	}
+	a, err := n.m.area.Mknod(n.id, name, goType(mode)|goMode(mode), uint64(dev), uid, gid)
+	if err != nil {
+		return nil, errnoOf(err)
+	}
+	return n.newChild(ctx, a, out), 0
 }
 
-// Link refuses hard links (EPERM): a disc holds each file once.
+// Link gives a file another name; the names go to the disc as one file.
 func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	var id uint64
-	if t, ok := target.(*node); ok {
-		id = t.id
+	t, ok := target.(*node)
+	if !ok || n.reserved(name) {
+		return nil, syscall.EPERM
 	}
-	return nil, errnoOf(n.m.area.Link(id, n.id, name))
+	a, err := n.m.area.Link(t.id, n.id, name)
+	if err != nil {
+		return nil, errnoOf(err)
+	}
+	return n.newChild(ctx, a, out), 0
 }
 
 // Symlink creates a symbolic link.

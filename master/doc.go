@@ -93,7 +93,9 @@
 //     are claimed first, so only changed names ever move.
 //
 // Symbolic links exist only in Rock Ridge: the Joliet hierarchy leaves
-// them out, as genisoimage does. So does the relocation directory.
+// them out, as genisoimage does. So does the relocation directory. Device
+// nodes, named pipes and sockets are left out of Joliet too, each
+// reported as a Warning without a name.
 //
 // # Rock Ridge
 //
@@ -107,6 +109,34 @@
 // continuation area reached by CE; continuation areas never cross a
 // sector and chain with further CE entries when long (long symbolic
 // links). Long names are split so their first part stays in the record.
+//
+// Device nodes, named pipes and sockets are records of length 0 whose
+// PX mode carries the file type (S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK);
+// devices also carry PN with the high and low 32 bits of the device
+// number as a Linux dev_t, as libisofs writes and reads it (genisoimage
+// writes major and minor instead; Linux reads a low half above 0xFF with
+// a high half of 0 as major<<8|minor, so it shows minors above 255
+// wrongly for libisofs' and our images alike). Without Rock Ridge they
+// are refused with ErrUnsupported.
+//
+// # Hard links
+//
+// Nodes with the same Link are one file under several names. Its data
+// is written once (or referenced once, for Extents); every name's
+// records point at the same extents and carry the same PX serial number
+// and a link count of the number of names, and they share one MD5 index
+// (isofs.cx), as libisofs records hard links. The first name in sorted
+// tree order is the file: the others take its data, mode, owner and
+// times; names of one file must agree on type and size. The serial
+// numbers of other files stay unique.
+//
+// The reader gives names one Link when their PX link count is above 1
+// and they agree on type, size and first extent, and on the PX serial
+// number where one is recorded (RRIP 1.12, libisofs, discstage). Without
+// serial numbers (genisoimage, xorriso -as mkisofs write 36-byte PX)
+// only regular files with data are told apart, by their extent; empty
+// files and special files then stay single names. A name whose other
+// names lie outside the tree stays a plain file.
 //
 // SL records a leading '/' as a root component and "." and ".." as their
 // flag components. An SL entry is filled to the brim and continues in

@@ -100,6 +100,14 @@ type rTreeReader struct {
 	buf      []byte // reused sector buffer
 	ceBuf    []byte // reused continuation-area buffer
 	sums     rSums  // checksum attributes (AAIP isofs.ca, isofs.cx) seen
+	links    []rLinkName
+}
+
+// rLinkName is a name whose PX counts more than one link: maybe one of
+// several names of a file in this tree.
+type rLinkName struct {
+	n   *Node
+	ino uint32
 }
 
 // rDirChunk is how many sectors of a directory are read at a time.
@@ -191,7 +199,54 @@ func (t *rTreeReader) readRoot(rec rRecord) (*Node, error) {
 	if err := t.readDir(root, rec, "/", 0, true); err != nil {
 		return nil, err
 	}
+	t.linkNames()
 	return root, nil
+}
+
+// linkNames finds the names of hard-linked files and gives each file's
+// names one Link, numbered from 1 in reading order. Names are one file
+// when their PX counts several links and they agree on type, size and
+// first extent, and on the PX serial number when recorded (libisofs,
+// discstage). Without serial numbers (genisoimage, xorriso -as mkisofs)
+// only regular files with data can be told apart, by their extent.
+// A name whose other names are not in the tree stays a plain file.
+func (t *rTreeReader) linkNames() {
+	type key struct {
+		ino    uint32
+		typ    fs.FileMode
+		size   int64
+		lba    uint32
+		rdev   uint64
+		target string
+	}
+	groups := map[key][]*Node{}
+	var order []key
+	for _, c := range t.links {
+		n := c.n
+		k := key{ino: c.ino, typ: n.Mode.Type(), size: n.Size, rdev: n.Rdev, target: n.Target}
+		if len(n.Extents) > 0 {
+			k.lba = n.Extents[0].LBA
+		}
+		if c.ino == 0 && (!n.IsRegular() || len(n.Extents) == 0) {
+			continue
+		}
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], n)
+	}
+	id := uint64(0)
+	for _, k := range order {
+		g := groups[k]
+		if len(g) < 2 {
+			continue
+		}
+		id++
+		for _, n := range g {
+			n.Link = id
+		}
+	}
+	t.links = nil
 }
 
 // readDir fills dir's children from the directory extent of rec. When
@@ -262,6 +317,9 @@ func (t *rTreeReader) readDir(dir *Node, rec rRecord, path string, depth int, se
 		n := &Node{Name: name}
 		a.apply(n, r, false)
 		t.sums.note(n, &a, false)
+		if a.hasPX && a.nlink > 1 && !r.dir && !a.hasCL {
+			t.links = append(t.links, rLinkName{n, a.ino})
+		}
 		dir.Children = append(dir.Children, n)
 		childPath := path + "/" + name
 		if path == "/" {

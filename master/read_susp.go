@@ -13,7 +13,11 @@ import (
 type rAttrs struct {
 	hasPX    bool
 	mode     uint32
+	nlink    uint32
 	uid, gid uint32
+	ino      uint32 // file serial number (44-byte PX of RRIP 1.12); 0 if none
+	hasPN    bool
+	rdev     uint64
 
 	hasNM, nmDot bool
 	nm           []byte
@@ -79,8 +83,17 @@ func (t *rTreeReader) parseSUSP(su []byte, a *rAttrs, path string, dirLBA uint32
 				if l >= 36 {
 					a.hasPX = true
 					a.mode = getBoth32(e[4:12])
+					a.nlink = getBoth32(e[12:20])
 					a.uid = getBoth32(e[20:28])
 					a.gid = getBoth32(e[28:36])
+				}
+				if l >= 44 {
+					a.ino = getBoth32(e[36:44])
+				}
+			case "PN":
+				if l >= 20 {
+					a.hasPN = true
+					a.rdev = uint64(getBoth32(e[4:12]))<<32 | uint64(getBoth32(e[12:20]))
 				}
 			case "NM":
 				if l >= 5 {
@@ -267,8 +280,10 @@ func (a *rAttrs) apply(n *Node, r rRecord, self bool) {
 		n.Target = a.sl.String()
 	case a.mode&rSIFMT == rSIFCHR:
 		m |= fs.ModeDevice | fs.ModeCharDevice
+		n.Rdev = a.rdev
 	case a.mode&rSIFMT == rSIFBLK:
 		m |= fs.ModeDevice
+		n.Rdev = a.rdev
 	case a.mode&rSIFMT == rSIFIFO:
 		m |= fs.ModeNamedPipe
 	case a.mode&rSIFMT == rSIFSOCK:

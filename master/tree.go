@@ -44,12 +44,19 @@ func (s ReaderAtSource) Open() (io.ReadCloser, error) {
 	return io.NopCloser(io.NewSectionReader(s.R, 0, s.Size)), nil
 }
 
-// Node is one entry of a session's tree: a directory, a regular file or a
-// symbolic link. The writer takes a tree of Nodes; the reader returns one.
+// Node is one entry of a session's tree: a directory, a regular file, a
+// symbolic link or a special file (device node, named pipe, socket).
+// The writer takes a tree of Nodes; the reader returns one.
 //
 // A regular file's data is either Source (new bytes to write) or Extents
 // (data already on the medium, referenced and not written again). A file
 // with Size 0 has neither.
+//
+// Hard links are Nodes with the same nonzero Link: they are names of
+// one file. The writer writes its data once and gives every name the
+// same extents, PX serial number and a link count of the number of
+// names; attributes and data are taken from the first name in sorted
+// tree order. The reader sets Link on the names of a file recorded so.
 type Node struct {
 	Name string      // one path element; empty for the root
 	Mode fs.FileMode // type bits (fs.ModeDir, fs.ModeSymlink, 0 for files) and permissions
@@ -66,6 +73,14 @@ type Node struct {
 
 	Target string // symbolic links: the link target
 
+	// Rdev is a device node's number as a Linux dev_t (glibc's
+	// encoding of major and minor), the value libisofs records in PN.
+	Rdev uint64
+
+	// Link is nonzero for a file with several names in the tree (hard
+	// links): every name carries the same Link. Directories have none.
+	Link uint64
+
 	// MD5 is the MD5 of a regular file's data when HasMD5 is set. The
 	// reader sets it from the session's checksum array (libisofs
 	// format); the writer records it again for a file carried over by
@@ -81,6 +96,12 @@ func (n *Node) IsDir() bool { return n.Mode&fs.ModeDir != 0 }
 
 // IsSymlink reports whether n is a symbolic link.
 func (n *Node) IsSymlink() bool { return n.Mode&fs.ModeSymlink != 0 }
+
+// IsSpecial reports whether n is a device node, a named pipe or a
+// socket: a file that only Rock Ridge can record.
+func (n *Node) IsSpecial() bool {
+	return n.Mode&(fs.ModeDevice|fs.ModeCharDevice|fs.ModeNamedPipe|fs.ModeSocket) != 0
+}
 
 // IsRegular reports whether n is a regular file.
 func (n *Node) IsRegular() bool { return n.Mode.IsRegular() }

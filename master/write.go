@@ -62,18 +62,22 @@ type Options struct {
 }
 
 // Warning reports a name that was changed to fit a hierarchy, for
-// example a Joliet name that was too long. Nothing is dropped silently:
-// each change the writer makes to a name that a reader will show is
-// reported.
+// example a Joliet name that was too long, or a file left out of a
+// hierarchy that cannot hold it (a special file in Joliet). Nothing is
+// dropped silently: each change the writer makes to a name that a
+// reader will show is reported.
 type Warning struct {
 	Path      string // the path of the node in the tree, from the root
 	Hierarchy string // the hierarchy whose name changed: "Joliet"
-	Name      string // the name written in that hierarchy
+	Name      string // the name written in that hierarchy; empty when left out
 	Reason    string // why the name was changed
 }
 
 // String formats the warning for a person.
 func (w Warning) String() string {
+	if w.Name == "" {
+		return fmt.Sprintf("%s: %s: %s", w.Path, w.Hierarchy, w.Reason)
+	}
 	return fmt.Sprintf("%s: %s name %q: %s", w.Path, w.Hierarchy, w.Name, w.Reason)
 }
 

@@ -61,6 +61,7 @@ type wFile struct {
 	sectors uint32   // sectors of new data
 	md5     [16]byte // the data's MD5 once known (Options.MD5)
 	hasMD5  bool
+	sumIdx  uint32 // index in the checksum array, 1-based; 0 for none
 }
 
 // records returns how many directory records the file needs: one per
@@ -149,6 +150,9 @@ func Layout(root *Node, opts Options) (*Image, error) {
 	l.checkVolumeID()
 	src, err := l.check(root, nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := l.link(src); err != nil {
 		return nil, err
 	}
 	if err := l.buildISO(src); err != nil {
@@ -240,6 +244,11 @@ func (l *wLayout) check(n *Node, parent *wSrc) (*wSrc, error) {
 			return nil, fmt.Errorf("master: lay out %q: symbolic link needs Rock Ridge: %w", s.pathName(), ErrUnsupported)
 		}
 		s.file = &wFile{src: s}
+	case n.IsSpecial():
+		if !l.opts.RockRidge {
+			return nil, fmt.Errorf("master: lay out %q: %v needs Rock Ridge: %w", s.pathName(), n.Mode.Type(), ErrUnsupported)
+		}
+		s.file = &wFile{src: s}
 	case n.IsRegular():
 		if n.Size < 0 {
 			return nil, fmt.Errorf("master: lay out %q: negative size %d: %w", s.pathName(), n.Size, ErrUnsupported)
@@ -263,6 +272,61 @@ func (l *wLayout) check(n *Node, parent *wSrc) (*wSrc, error) {
 		return nil, fmt.Errorf("master: lay out %q: file type %v: %w", s.pathName(), n.Mode.Type(), ErrUnsupported)
 	}
 	return s, nil
+}
+
+// link makes the names of each hard-linked file (Nodes with the same
+// Link) one file: the first name in sorted tree order leads, and every
+// other name takes its file (data, extents, checksum index), serial
+// number and times; all get the count of names as link count. Names of
+// one file must agree on type and size.
+func (l *wLayout) link(root *wSrc) error {
+	groups := map[uint64][]*wSrc{}
+	var order []uint64
+	var walk func(s *wSrc) error
+	walk = func(s *wSrc) error {
+		for _, k := range s.kids {
+			if k.n.Link != 0 {
+				if k.n.IsDir() {
+					return fmt.Errorf("master: lay out %q: a directory cannot be a hard link: %w", k.pathName(), ErrUnsupported)
+				}
+				if groups[k.n.Link] == nil {
+					order = append(order, k.n.Link)
+				}
+				groups[k.n.Link] = append(groups[k.n.Link], k)
+			}
+			if err := walk(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(root); err != nil {
+		return err
+	}
+	for _, id := range order {
+		g := groups[id]
+		lead := g[0]
+		for _, s := range g[1:] {
+			if s.n.Mode.Type() != lead.n.Mode.Type() || (lead.n.IsRegular() && s.n.Size != lead.n.Size) {
+				return fmt.Errorf("master: lay out %q: hard link of %q with another type or size: %w", s.pathName(), lead.pathName(), ErrUnsupported)
+			}
+			s.file, s.ino = lead.file, lead.ino
+			s.mod, s.acc, s.chg = lead.mod, lead.acc, lead.chg
+		}
+		for _, s := range g {
+			s.nlink = uint32(len(g))
+		}
+	}
+	return nil
+}
+
+// attrs is the node whose attributes a name records: the leading name
+// of a hard-linked file, else the node itself.
+func (s *wSrc) attrs() *Node {
+	if s.file != nil {
+		return s.file.src.n
+	}
+	return s.n
 }
 
 // wCheckName rejects a name no hierarchy can hold.
@@ -486,6 +550,10 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 			if k.n.IsSymlink() {
 				continue
 			}
+			if k.n.IsSpecial() {
+				l.im.warnings = append(l.im.warnings, Warning{Path: k.pathName(), Hierarchy: "Joliet", Reason: fmt.Sprintf("left out: Joliet cannot hold a %s", wSpecialKind(k.n.Mode))})
+				continue
+			}
 			u, reason := wJolietName(k.n.Name)
 			reqs = append(reqs, &req{s: k, u: u, reason: reason})
 		}
@@ -588,11 +656,15 @@ func (l *wLayout) rockRidge() {
 
 		for _, e := range d.ents {
 			es := e.src
-			list := []wSUEntry{wPX(es.n.Mode, es.nlink, es.n.UID, es.n.GID, es.ino), wTF(es.mod, es.acc, es.chg)}
+			an := es.attrs()
+			list := []wSUEntry{wPX(an.Mode, es.nlink, an.UID, an.GID, es.ino), wTF(es.mod, es.acc, es.chg)}
+			if an.Mode&fs.ModeDevice != 0 {
+				list = append(list, wPN(an.Rdev))
+			}
 			list = append(list, wNM(es.n.Name)...)
 			switch {
-			case es.n.IsSymlink():
-				list = append(list, wSL(es.n.Target)...)
+			case an.IsSymlink():
+				list = append(list, wSL(an.Target)...)
 			case e.reloc != nil:
 				list = append(list, wCL(e.reloc))
 			case e.dir != nil && e.dir.origParent != nil:
@@ -603,9 +675,14 @@ func (l *wLayout) rockRidge() {
 				// xorriso) hide it too; libarchive knows it by name.
 				list = append(list, wRE())
 			}
-			if l.opts.MD5 && e.file != nil && es.n.IsRegular() && (es.n.Source != nil || es.n.HasMD5 || es.n.Size == 0 || l.opts.Medium != nil) {
-				l.im.sums = append(l.im.sums, e.file)
-				list = append(list, wSUEntry{b: appendAL(nil, "cx", cxValue(uint32(len(l.im.sums))))})
+			if l.opts.MD5 && e.file != nil && an.IsRegular() && (an.Source != nil || an.HasMD5 || an.Size == 0 || l.opts.Medium != nil) {
+				// Names of one file share its checksum index, as in
+				// libisofs.
+				if e.file.sumIdx == 0 {
+					l.im.sums = append(l.im.sums, e.file)
+					e.file.sumIdx = uint32(len(l.im.sums))
+				}
+				list = append(list, wSUEntry{b: appendAL(nil, "cx", cxValue(e.file.sumIdx))})
 			}
 			e.su = ce.pack(list, wRecordMax-wRecLen(len(e.id), 0), 1<<30)
 		}
@@ -707,7 +784,9 @@ func (l *wLayout) place() error {
 	for _, d := range im.iso.dirs {
 		for _, e := range d.ents {
 			f := e.file
-			if f == nil || f.src.n.Source == nil || !f.src.n.IsRegular() {
+			if f == nil || f.src != e.src || f.src.n.Source == nil || !f.src.n.IsRegular() {
+				// Names of a hard-linked file other than its leading
+				// one share its data.
 				continue
 			}
 			size := f.src.n.Size

@@ -236,6 +236,14 @@ func wPosixMode(m fs.FileMode) uint32 {
 		v |= 0o040000
 	case m&fs.ModeSymlink != 0:
 		v |= 0o120000
+	case m&fs.ModeCharDevice != 0:
+		v |= 0o020000
+	case m&fs.ModeDevice != 0:
+		v |= 0o060000
+	case m&fs.ModeNamedPipe != 0:
+		v |= 0o010000
+	case m&fs.ModeSocket != 0:
+		v |= 0o140000
 	default:
 		v |= 0o100000
 	}
@@ -260,6 +268,30 @@ func wPX(mode fs.FileMode, nlink, uid, gid, ino uint32) wSUEntry {
 	putBoth32(b[28:], gid)
 	putBoth32(b[36:], ino)
 	return wSUEntry{b: b}
+}
+
+// wPN records a device node's number as libisofs does: the high and
+// low 32 bits of the dev_t.
+func wPN(rdev uint64) wSUEntry {
+	b := wEntry("PN", 16)
+	putBoth32(b[4:], uint32(rdev>>32))
+	putBoth32(b[12:], uint32(rdev))
+	return wSUEntry{b: b}
+}
+
+// wSpecialKind names the kind of a special file for messages.
+func wSpecialKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "block device"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	}
+	return m.Type().String()
 }
 
 // wTF records modification, access and attribute-change times.

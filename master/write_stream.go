@@ -406,18 +406,19 @@ func (im *Image) appendDir(b []byte, d *wDir) ([]byte, error) {
 	rec("\x01", p.lba, p.size, p.src.mod, 0x02, d.dotdot)
 	for _, e := range d.ents {
 		s := e.src
+		an := s.attrs() // the leading name's node for a hard link
 		switch {
 		case e.dir != nil:
 			rec(e.id, e.dir.lba, e.dir.size, s.mod, 0x02, e.su)
 		case e.reloc != nil:
 			rec(e.id, e.reloc.lba, 0, s.mod, 0, e.su)
-		case s.n.IsRegular() && s.n.Source != nil && len(e.file.extents) > 0:
+		case an.IsRegular() && an.Source != nil && len(e.file.extents) > 0:
 			for i, x := range e.file.extents {
 				rec(e.id, x.LBA, x.Length, s.mod, wMultiFlag(i, len(e.file.extents)), e.su)
 			}
-		case s.n.IsRegular() && len(s.n.Extents) > 0:
-			for i, x := range s.n.Extents {
-				rec(e.id, x.LBA, x.Length, s.mod, wMultiFlag(i, len(s.n.Extents)), e.su)
+		case an.IsRegular() && len(an.Extents) > 0:
+			for i, x := range an.Extents {
+				rec(e.id, x.LBA, x.Length, s.mod, wMultiFlag(i, len(an.Extents)), e.su)
 			}
 		default:
 			rec(e.id, 0, 0, s.mod, 0, e.su)

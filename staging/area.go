@@ -54,11 +54,13 @@ type Area struct {
 	projErr      error
 }
 
-// entry is one file, directory or symbolic link of the merged view.
+// entry is one file, directory, symbolic link or special file of the
+// merged view.
 type entry struct {
 	id     uint64
 	parent *entry // nil for the root and for removed entries
 	name   string
+	links  []linkName // further names of a hard-linked file (links.go)
 	mode   iofs.FileMode
 	uid    uint32
 	gid    uint32
@@ -69,6 +71,7 @@ type entry struct {
 	ext    []master.Extent
 	data   string // staged data file name in data/; "" for data on the medium
 	target string
+	rdev   uint64 // device nodes: the device number (Linux dev_t)
 	kids   map[string]*entry
 	// subdirs counts the directories among kids (for Nlink); setKid
 	// and dropKid keep it.
@@ -114,6 +117,9 @@ type record struct {
 	Extents []master.Extent `json:"e,omitempty"`
 	Data    string          `json:"d,omitempty"`
 	Target  string          `json:"t,omitempty"`
+	Rdev    uint64          `json:"rd,omitempty"`
+	// Links are the further names of a hard-linked file.
+	Links []linkRecord `json:"l,omitempty"`
 }
 
 // Open opens (or creates) the staging area in dir over medium. A new
@@ -268,7 +274,7 @@ func (a *Area) readState(st *replayed) error {
 		}
 		e := &entry{id: id, name: r.Name, mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
 			mtime: time.Unix(0, r.Mtime), atime: time.Unix(0, r.Atime), ctime: time.Unix(0, r.Ctime),
-			size: r.Size, ext: r.Extents, data: r.Data, target: r.Target}
+			size: r.Size, ext: r.Extents, data: r.Data, target: r.Target, rdev: r.Rdev}
 		if e.mode.IsDir() {
 			e.kids = map[string]*entry{}
 		}
@@ -291,6 +297,20 @@ func (a *Area) readState(st *replayed) error {
 		e.parent = p
 		p.setKid(e.name, e)
 	}
+	for id, r := range recs {
+		e := a.entries[id]
+		for _, l := range r.Links {
+			p := a.entries[l.Parent]
+			if e.kids != nil || id == RootID || p == nil || p.kids == nil {
+				return fmt.Errorf("staging: area %q: entry %d has a further name %q in %d, which is not a directory, or is one itself", a.dir, id, l.Name, l.Parent)
+			}
+			if checkName(l.Name) != nil || p.kids[l.Name] != nil {
+				return fmt.Errorf("staging: area %q: entry %d has a bad or duplicate name %q in directory %d", a.dir, id, l.Name, l.Parent)
+			}
+			e.links = append(e.links, linkName{p, l.Name})
+			p.setKid(l.Name, e)
+		}
+	}
 	a.root = a.entries[RootID]
 	if a.root == nil || !a.root.mode.IsDir() {
 		return fmt.Errorf("staging: area %q has no root directory", a.dir)
@@ -301,8 +321,10 @@ func (a *Area) readState(st *replayed) error {
 	var count func(e *entry)
 	count = func(e *entry) {
 		seen++
-		for _, k := range e.kids {
-			count(k)
+		for name, k := range e.kids {
+			if k.parent == e && k.name == name {
+				count(k) // each entry once, by its first name
+			}
 		}
 	}
 	count(a.root)
@@ -317,11 +339,19 @@ func (a *Area) reset(root *master.Node, start uint32) error {
 	now := time.Now()
 	a.entries = map[uint64]*entry{}
 	a.nextID = RootID
+	linked := map[uint64]*entry{} // hard-linked files by master.Node.Link
 	var add func(n *master.Node, parent *entry) *entry
 	add = func(n *master.Node, parent *entry) *entry {
+		if e := linked[n.Link]; e != nil && !n.IsDir() {
+			e.links = append(e.links, linkName{parent, n.Name})
+			return e
+		}
 		e := &entry{id: a.nextID, parent: parent, name: n.Name, mode: n.Mode, uid: n.UID, gid: n.GID,
 			mtime: n.ModTime, atime: n.AccessTime, ctime: n.ChangeTime, size: n.Size,
-			ext: n.Extents, target: n.Target}
+			ext: n.Extents, target: n.Target, rdev: n.Rdev}
+		if n.Link != 0 && !n.IsDir() {
+			linked[n.Link] = e
+		}
 		a.nextID++
 		if e.atime.IsZero() {
 			e.atime = e.mtime
@@ -333,8 +363,7 @@ func (a *Area) reset(root *master.Node, start uint32) error {
 		if n.IsDir() {
 			e.kids = map[string]*entry{}
 			for _, c := range n.Children {
-				k := add(c, e)
-				e.setKid(k.name, k)
+				e.setKid(c.Name, add(c, e))
 			}
 		}
 		return e
@@ -358,9 +387,12 @@ func (a *Area) reset(root *master.Node, start uint32) error {
 func (e *entry) record() putRecord {
 	r := record{Name: e.name, Mode: uint32(e.mode), UID: e.uid, GID: e.gid,
 		Mtime: e.mtime.UnixNano(), Atime: e.atime.UnixNano(), Ctime: e.ctime.UnixNano(),
-		Size: e.size, Extents: e.ext, Data: e.data, Target: e.target}
+		Size: e.size, Extents: e.ext, Data: e.data, Target: e.target, Rdev: e.rdev}
 	if e.parent != nil {
 		r.Parent = e.parent.id
+	}
+	for _, l := range e.links {
+		r.Links = append(r.Links, linkRecord{Parent: l.parent.id, Name: l.name})
 	}
 	return putRecord{ID: e.id, record: r}
 }

@@ -77,14 +77,24 @@ type commitState struct {
 // staged files it names are frozen: later writes go to copies.
 func (a *Area) tree(freeze bool) (*master.Node, []commitFile, error) {
 	var files []commitFile
-	var build func(e *entry, path string) (*master.Node, error)
-	build = func(e *entry, path string) (*master.Node, error) {
-		n := &master.Node{Name: e.name, Mode: e.mode, UID: e.uid, GID: e.gid,
-			ModTime: e.mtime, AccessTime: e.atime, ChangeTime: e.ctime}
+	linked := map[*entry]*master.Node{} // hard-linked files built once
+	var build func(e *entry, name, path string) (*master.Node, error)
+	build = func(e *entry, name, path string) (*master.Node, error) {
+		if n := linked[e]; n != nil {
+			c := *n
+			c.Name = name
+			return &c, nil
+		}
+		n := &master.Node{Name: name, Mode: e.mode, UID: e.uid, GID: e.gid,
+			ModTime: e.mtime, AccessTime: e.atime, ChangeTime: e.ctime, Rdev: e.rdev}
+		if len(e.links) > 0 {
+			n.Link = e.id
+			defer func() { linked[e] = n }()
+		}
 		switch {
 		case e.kids != nil:
-			for _, k := range e.kids {
-				c, err := build(k, path+"/"+k.name)
+			for kn, k := range e.kids {
+				c, err := build(k, kn, path+"/"+kn)
 				if err != nil {
 					return nil, err
 				}
@@ -92,6 +102,7 @@ func (a *Area) tree(freeze bool) (*master.Node, []commitFile, error) {
 			}
 		case e.mode&iofs.ModeSymlink != 0:
 			n.Target = e.target
+		case e.mode&specialTypes != 0:
 		case e.data != "":
 			p := a.dataPath(e.data)
 			fi, err := os.Stat(p)
@@ -120,7 +131,7 @@ func (a *Area) tree(freeze bool) (*master.Node, []commitFile, error) {
 		}
 		return n, nil
 	}
-	root, err := build(a.root, "")
+	root, err := build(a.root, "", "")
 	if err != nil && freeze {
 		a.unfreeze()
 	}

@@ -7,7 +7,13 @@
 //
 // The area keeps the whole merged view as a tree of entries, each with a
 // stable 64-bit ID (the inode number the mount shows). An entry is a
-// directory, a symbolic link or a regular file. A regular file's bytes
+// directory, a symbolic link, a regular file or a special file (device
+// node, named pipe, socket: Rock Ridge records their type and device
+// number). A file other than a directory may have several names (hard
+// links): the entry keeps its first name and a list of further ones,
+// each a key of its directory, and goes to the disc as one file (data
+// written once, one Rock Ridge serial number, the link count); a
+// session read back gives such names one entry again. A regular file's bytes
 // are either on the medium (its Extents, absolute LBAs, as read from the
 // newest session) or staged: a real file under the area's data/
 // directory. A staged file's size and modification time are those of its
@@ -21,7 +27,7 @@
 // open.
 //
 // Names a disc cannot hold are refused when they happen: names over 255
-// bytes (ErrNameTooLong), hard links and special files (ErrNotSupported).
+// bytes (ErrNameTooLong).
 //
 // # Durability
 //

@@ -20,8 +20,8 @@ var (
 	// ErrInvalid: an argument is wrong (".", "..", a slash in a name,
 	// moving a directory into itself).
 	ErrInvalid = errors.New("staging: invalid argument")
-	// ErrNotSupported: the operation has no equivalent on a disc (hard
-	// links, device nodes, fifos, sockets).
+	// ErrNotSupported: the operation has no equivalent on a disc (a
+	// hard link to a directory, mknod of a regular file).
 	ErrNotSupported = errors.New("staging: not supported on an optical disc")
 	// ErrReadOnly: the entry or the medium cannot change.
 	ErrReadOnly = errors.New("staging: read-only")

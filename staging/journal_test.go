@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	iofs "io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -323,6 +324,19 @@ func TestSecondOpenIsRefused(t *testing.T) {
 
 // FuzzJournal replays arbitrary bytes as an area's journal: Open must
 // not panic, and an area it opens must be usable and reopen.
+// walkF finds an entry's ID by path, for seeding.
+func walkF(f *testing.F, a *Area, names ...string) uint64 {
+	id := RootID
+	for _, n := range names {
+		at, err := a.Lookup(id, n)
+		if err != nil {
+			f.Fatal(err)
+		}
+		id = at.ID
+	}
+	return id
+}
+
 func FuzzJournal(f *testing.F) {
 	// Seeds: the journal of a new area, and one after a few changes
 	// and a commit.
@@ -355,6 +369,11 @@ func FuzzJournal(f *testing.F) {
 	check(a.Rename(RootID, "d", RootID, "e", 0))
 	check(a.Unlink(RootID, "l"))
 	_, err = a.Mkdir(RootID, "n", 0o700, 3, 4)
+	check(err)
+	ef := walkF(f, a, "e", "f")
+	_, err = a.Link(ef, RootID, "hard")
+	check(err)
+	_, err = a.Mknod(RootID, "dev", iofs.ModeDevice|0o600, 8<<8|1, 0, 0)
 	check(err)
 	a.Close()
 	f.Add(journalBytes(f, dir))

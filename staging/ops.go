@@ -20,6 +20,7 @@ type Attr struct {
 	GID   uint32
 	Size  int64
 	Nlink uint32
+	Rdev  uint64 // device nodes: the device number (Linux dev_t)
 	Mtime time.Time
 	Atime time.Time
 	Ctime time.Time
@@ -111,14 +112,16 @@ func (a *Area) path(e *entry) string {
 }
 
 func (a *Area) attr(e *entry) Attr {
-	at := Attr{ID: e.id, Mode: e.mode, UID: e.uid, GID: e.gid, Size: e.size, Nlink: 1,
-		Mtime: e.mtime, Atime: e.atime, Ctime: e.ctime}
+	at := Attr{ID: e.id, Mode: e.mode, UID: e.uid, GID: e.gid, Size: e.size, Nlink: e.nlink(),
+		Mtime: e.mtime, Atime: e.atime, Ctime: e.ctime, Rdev: e.rdev}
 	switch {
 	case e.kids != nil:
 		at.Size = 2048
 		at.Nlink = 2 + uint32(e.subdirs)
 	case e.mode&iofs.ModeSymlink != 0:
 		at.Size = int64(len(e.target))
+	case e.mode&specialTypes != 0:
+		at.Size = 0
 	case e.data != "":
 		at.Staged = true
 		var fi iofs.FileInfo
@@ -305,22 +308,6 @@ func (a *Area) Create(parent uint64, name string, perm iofs.FileMode, uid, gid u
 	return a.attr(e), &Handle{a: a, e: e}, nil
 }
 
-// Link refuses hard links: a disc holds each file once.
-func (a *Area) Link(id, parent uint64, name string) error {
-	if err := checkName(name); err != nil {
-		return err
-	}
-	return fmt.Errorf("staging: hard link %q: %w", name, ErrNotSupported)
-}
-
-// Mknod refuses device nodes, fifos and sockets: discs hold none.
-func (a *Area) Mknod(parent uint64, name string) error {
-	if err := checkName(name); err != nil {
-		return err
-	}
-	return fmt.Errorf("staging: special file %q: %w", name, ErrNotSupported)
-}
-
 // detach removes e from the view; its data goes when nothing uses it.
 func (a *Area) detach(e *entry) {
 	e.parent.dropKid(e.name)
@@ -364,8 +351,22 @@ func (a *Area) remove(parent uint64, name string, wantDir bool) error {
 		return fmt.Errorf("staging: rmdir %q: %w", a.path(e), ErrNotEmpty)
 	}
 	now := time.Now()
+	oldMt := d.mtime
 	d.mtime, d.ctime = now, now
+	if p, n, links := e.names(); e.dropName(d, name) {
+		// One name of a hard-linked file: the file stays.
+		d.dropKid(name)
+		oldCt := e.ctime
+		e.ctime = now
+		if err := a.record("unlink "+name, []*entry{e, d}, nil); err != nil {
+			e.parent, e.name, e.links, e.ctime, d.mtime = p, n, links, oldCt, oldMt
+			d.setKid(name, e)
+			return err
+		}
+		return nil
+	}
 	if err := a.record("remove "+a.path(e), []*entry{d}, []uint64{e.id}); err != nil {
+		d.mtime = oldMt
 		return err
 	}
 	a.detach(e)
@@ -413,9 +414,12 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 	}
 	dst := nd.kids[newName]
 	if dst == src {
+		// Two names of one file (or the same name): rename(2) does
+		// nothing.
 		return nil
 	}
 	var del []uint64
+	put := []*entry{src, od, nd}
 	if dst != nil {
 		switch {
 		case flags&RenameNoReplace != 0:
@@ -427,28 +431,41 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 		case dst.kids != nil && len(dst.kids) > 0:
 			return fmt.Errorf("staging: rename onto %q: %w", a.path(dst), ErrNotEmpty)
 		}
-		del = append(del, dst.id)
 	}
 	now := time.Now()
 	oldMt := [2]time.Time{od.mtime, nd.mtime}
+	sp, sn, sl := src.names()
+	var dp *entry
+	var dn string
+	var dl []linkName
+	dstStays := false // dst is hard-linked: only this name of it goes
+	if dst != nil {
+		dp, dn, dl = dst.names()
+		if dstStays = dst.dropName(nd, newName); dstStays {
+			put = append(put, dst)
+		} else {
+			del = append(del, dst.id)
+		}
+	}
 	od.dropKid(oldName)
 	if dst != nil {
 		nd.dropKid(newName)
 	}
-	src.parent, src.name = nd, newName
+	src.moveName(od, oldName, nd, newName)
 	nd.setKid(newName, src)
 	od.mtime, od.ctime, nd.mtime, nd.ctime, src.ctime = now, now, now, now, now
-	if err := a.record("rename "+oldName, []*entry{src, od, nd}, del); err != nil {
+	if err := a.record("rename "+oldName, put, del); err != nil {
 		nd.dropKid(newName)
-		src.parent, src.name = od, oldName
+		src.parent, src.name, src.links = sp, sn, sl
 		od.setKid(oldName, src)
 		if dst != nil {
+			dst.parent, dst.name, dst.links = dp, dn, dl
 			nd.setKid(newName, dst)
 		}
 		od.mtime, nd.mtime = oldMt[0], oldMt[1]
 		return err
 	}
-	if dst != nil {
+	if dst != nil && !dstStays {
 		dst.parent = nd // detach expects a parent
 		nd.setKid(newName, dst)
 		a.detach(dst)

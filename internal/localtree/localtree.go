@@ -7,6 +7,14 @@
 // change times come from the operating system where it has them (see
 // stat_unix.go); elsewhere they are zero and the writer uses its
 // defaults.
+//
+// Files with several names in the walked tree (hard links, told by
+// device and inode number where the system has them) get one
+// master.Node.Link, so the session holds their data once. Link numbers
+// start at 1<<32 and are never reused in a process, so that trees of
+// several walks and trees read from a disc (numbered from 1) can be
+// merged without joining unrelated files. Device nodes, named pipes and
+// sockets are recorded as such (Rock Ridge holds them).
 package localtree
 
 import (
@@ -14,13 +22,23 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/discstage/discstage/master"
 )
 
+// nextLink numbers hard-linked files across all walks of the process.
+var nextLink atomic.Uint64
+
+func init() { nextLink.Store(1 << 32) }
+
+// walker walks one tree, remembering the files with several links.
+type walker struct {
+	links map[fileID]uint64
+}
+
 // Build walks dir into a tree of Nodes. The root Node has an empty name
-// and the attributes of dir itself. Sockets, devices and named pipes give
-// an error that names the path and wraps master.ErrUnsupported.
+// and the attributes of dir itself.
 func Build(dir string) (*master.Node, error) {
 	fi, err := os.Lstat(dir)
 	if err != nil {
@@ -29,7 +47,7 @@ func Build(dir string) (*master.Node, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("localtree: %q is not a directory: %w", dir, master.ErrUnsupported)
 	}
-	root, err := node(dir, fi)
+	root, err := (&walker{}).node(dir, fi)
 	if err != nil {
 		return nil, err
 	}
@@ -45,13 +63,23 @@ func Entry(p string) (*master.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("localtree: %w", err)
 	}
-	return node(p, fi)
+	return (&walker{}).node(p, fi)
 }
 
 // node converts one file system object, recursing into directories.
-func node(p string, fi fs.FileInfo) (*master.Node, error) {
+func (w *walker) node(p string, fi fs.FileInfo) (*master.Node, error) {
 	n := &master.Node{Name: fi.Name(), Mode: fi.Mode() & (fs.ModeType | fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky), ModTime: fi.ModTime()}
 	n.UID, n.GID, n.AccessTime, n.ChangeTime = statExtra(fi)
+	id, nlink, rdev := statID(fi)
+	if !fi.IsDir() && nlink > 1 && id != (fileID{}) {
+		if w.links == nil {
+			w.links = map[fileID]uint64{}
+		}
+		if w.links[id] == 0 {
+			w.links[id] = nextLink.Add(1)
+		}
+		n.Link = w.links[id]
+	}
 	switch {
 	case fi.IsDir():
 		ents, err := os.ReadDir(p)
@@ -65,7 +93,7 @@ func node(p string, fi fs.FileInfo) (*master.Node, error) {
 			if err != nil {
 				return nil, fmt.Errorf("localtree: %w", err)
 			}
-			c, err := node(cp, cfi)
+			c, err := w.node(cp, cfi)
 			if err != nil {
 				return nil, err
 			}
@@ -80,6 +108,8 @@ func node(p string, fi fs.FileInfo) (*master.Node, error) {
 	case fi.Mode().IsRegular():
 		n.Size = fi.Size()
 		n.Source = master.FileSource(p)
+	case n.IsSpecial():
+		n.Rdev = rdev
 	default:
 		return nil, fmt.Errorf("localtree: %q is a %v, which a disc cannot hold: %w", p, fi.Mode().Type(), master.ErrUnsupported)
 	}

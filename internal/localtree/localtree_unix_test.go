@@ -5,24 +5,46 @@ package localtree_test
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/discstage/discstage/internal/localtree"
-	"github.com/discstage/discstage/master"
 )
 
-func TestBuildRejectsSpecialFiles(t *testing.T) {
+func TestBuildSpecialFilesAndLinks(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "pipe")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+	if err := syscall.Mkfifo(fifo, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	_, err := localtree.Build(dir)
-	if !errors.Is(err, master.ErrUnsupported) || !strings.Contains(err.Error(), fifo) {
-		t.Errorf("Build: %v, want ErrUnsupported naming %s", err, fifo)
+	for _, n := range []string{"a", "c"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Link(filepath.Join(dir, "a"), filepath.Join(dir, "b")); err != nil {
+		t.Fatal(err)
+	}
+	root, err := localtree.Build(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := root.Child("pipe"); p == nil || p.Mode.Type() != fs.ModeNamedPipe || p.Mode.Perm() != 0o640 {
+		t.Errorf("pipe: %+v", p)
+	}
+	a, b, c := root.Child("a"), root.Child("b"), root.Child("c")
+	if a.Link == 0 || b.Link != a.Link || c.Link != 0 {
+		t.Errorf("Links: a %d, b %d, c %d; want a = b, c none", a.Link, b.Link, c.Link)
+	}
+	// Another walk numbers its links apart from this one's.
+	again, err := localtree.Build(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Child("a").Link == a.Link || a.Link < 1<<32 {
+		t.Errorf("Link %d reused by another walk, or below 1<<32", a.Link)
 	}
 	if _, err := localtree.Build(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Build of a missing directory: %v", err)
