@@ -51,9 +51,10 @@
 // Nodes with Extents are not written again: their records point at the
 // old extents, one record per extent. Directories are listed in path
 // table order (by level, then parent, then name) and laid out in that
-// order. The Volume Space Size is the session's own size, as libisofs
-// writes it on grown images, or S+N with Options.AbsoluteVolumeSpace, as
-// mkisofs -C does for write-once media.
+// order, except in a tree with relocated directories (see Deep
+// directories). The Volume Space Size is the session's own size, as
+// libisofs writes it on grown images, or S+N with
+// Options.AbsoluteVolumeSpace, as mkisofs -C does for write-once media.
 //
 // # ISO 9660 names
 //
@@ -118,31 +119,44 @@
 // Without Rock Ridge a symbolic link cannot be recorded and Layout
 // returns ErrUnsupported.
 //
-// # Relocation of deep directories
+// # Deep directories
 //
 // ISO 9660 allows 8 directory levels (the root is level 1) and paths of
-// 255 characters. With Rock Ridge, a directory that would be deeper, or
-// whose ISO path would be longer, is moved into a directory "rr_moved"
-// at the root (RR_MOVED in ISO names), as genisoimage and libisofs do:
-// its old parent keeps a placeholder record (a zero-length file with
-// the directory's Rock Ridge attributes and a CL entry pointing at the
-// moved directory), the moved directory's record in rr_moved has RE, and
-// its ".." record has PL pointing at the old parent. Readers that follow
-// Rock Ridge (Linux, xorriso, libarchive) show the directory in place;
-// readers that do not (isoinfo, go-diskfs) show rr_moved and the
-// placeholder, as with genisoimage's images. The relocation directory
-// itself carries an RE entry too, as mkisofs writes it, so that readers
-// that hide relocated directories (Linux, xorriso) hide it as well;
-// libarchive hides it by its name. It exists only when something was
-// moved and the Joliet hierarchy leaves it out. Its ISO identifier is
-// always RR_MOVED; its Rock Ridge name is rr_moved, or .rr_moved if the
-// root already has an entry named rr_moved (libarchive accepts only
-// these two names for a relocation directory, and takes the first in
-// record order, which RR_MOVED is), or rr_moved_1 ... if both are taken.
+// 255 characters. By default the writer keeps deeper directories and
+// longer paths in place, as xorriso does (native and -as mkisofs, at
+// every ISO level): Linux, Windows, macOS, libarchive, xorriso, isoinfo
+// and go-diskfs read such trees, in the ISO 9660, Rock Ridge and Joliet
+// hierarchies alike, also without Rock Ridge.
 //
-// Without Rock Ridge such a tree is refused with ErrUnsupported
-// rather than flattened: flattening would change paths silently. The
-// Joliet hierarchy is not relocated.
+// With Options.RelocateDeep (it needs Rock Ridge) a directory that would
+// be deeper, or whose ISO path would be longer, is moved into a
+// directory "rr_moved" at the root (RR_MOVED in ISO names), as
+// genisoimage does: its old parent keeps a placeholder record (a
+// zero-length file with the directory's Rock Ridge attributes and a CL
+// entry pointing at the moved directory), the moved directory's record
+// in rr_moved has RE, and its ".." record has PL pointing at the old
+// parent. Readers that follow Rock Ridge relocation (Linux, xorriso,
+// libarchive, ours) show the directory in place; isoinfo shows rr_moved
+// and the placeholder (as a directory, from PX); go-diskfs hides
+// rr_moved, lists the placeholder as an empty file and follows CL when
+// given a path through it. The relocation directory itself carries an
+// RE entry too, as mkisofs writes it, so that readers that hide
+// relocated directories (Linux, xorriso) hide it as well; libarchive
+// hides it by its name. It exists only when something was moved and the
+// Joliet hierarchy leaves it out. Its ISO identifier is always
+// RR_MOVED; its Rock Ridge name is rr_moved, or .rr_moved if the root
+// already has an entry named rr_moved (libarchive accepts only these two
+// names for a relocation directory, and takes the first in record order,
+// which RR_MOVED is), or rr_moved_1 ... if both are taken.
+//
+// A relocated tree's directories are laid out depth first, rr_moved and
+// everything below it before the rest of the root, as genisoimage lays
+// them out, not in path table order: libarchive reads directories in LBA
+// order and can join a directory relocated from inside another relocated
+// one (from 14 levels on) only while the outer one is not yet joined to
+// its placeholder. The path tables keep their order.
+//
+// The Joliet hierarchy is never relocated.
 //
 // # Files of 4 GiB and more
 //

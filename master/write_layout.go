@@ -84,9 +84,10 @@ type wTree struct {
 	joliet    bool
 	root      *wDir
 	dirs      []*wDir
-	ptSize    uint32 // path table size in bytes
-	ptSectors uint32 // sectors of one path table
-	ptL, ptM  uint32 // LBAs of the type L and type M tables
+	order     []*wDir // layout order of the directories when it differs from dirs (relocationOrder)
+	ptSize    uint32  // path table size in bytes
+	ptSectors uint32  // sectors of one path table
+	ptL, ptM  uint32  // LBAs of the type L and type M tables
 }
 
 // wDir is a directory of one hierarchy.
@@ -319,9 +320,9 @@ func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) 
 				continue
 			}
 			level, plen := d.level+1, d.pathLen+1+len(r.id)
-			if level > wMaxLevel || plen > wMaxPath || (wHasFiles(r.s) && plen+1+wISOFileMax+3 > wMaxPath) {
+			if l.opts.RelocateDeep && (level > wMaxLevel || plen > wMaxPath || (wHasFiles(r.s) && plen+1+wISOFileMax+3 > wMaxPath)) {
 				if !l.opts.RockRidge {
-					return nil, false, fmt.Errorf("master: lay out %q: directory deeper than %d levels or path over %d characters needs Rock Ridge: %w", r.s.pathName(), wMaxLevel, wMaxPath, ErrUnsupported)
+					return nil, false, fmt.Errorf("master: lay out %q: relocating a directory deeper than %d levels or with a path over %d characters needs Rock Ridge: %w", r.s.pathName(), wMaxLevel, wMaxPath, ErrUnsupported)
 				}
 				if !withMoved {
 					return nil, true, nil
@@ -357,7 +358,55 @@ func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) 
 	if err := t.number(); err != nil {
 		return nil, false, err
 	}
+	if l.moved != nil {
+		t.order = t.relocationOrder(l.moved)
+	}
 	return t, false, nil
+}
+
+// relocationOrder gives the order in which the directories of a tree
+// with a relocation directory are laid out: depth first, the relocation
+// directory and everything below it before the other directories of the
+// root. libarchive reads directories in LBA order and joins a relocated
+// directory to its placeholder when it meets the placeholder; for a
+// directory relocated from inside another relocated one it needs the
+// outer one still unjoined, that is, the placeholder of every directory
+// in rr_moved read before the placeholders in the rest of the tree. Path
+// table order (by level) breaks that from two nested relocations on (14
+// levels): the outer placeholder's parent, at level 8, came before the
+// inner one's. Each directory still follows its parent, which readers
+// that walk the tree in LBA order also need.
+func (t *wTree) relocationOrder(moved *wDir) []*wDir {
+	order := make([]*wDir, 0, len(t.dirs))
+	stack := []*wDir{t.root}
+	for len(stack) > 0 {
+		d := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		order = append(order, d)
+		var kids []*wDir
+		for _, e := range d.ents {
+			if e.dir != nil && e.dir != moved {
+				kids = append(kids, e.dir)
+			}
+		}
+		if d == t.root {
+			kids = append([]*wDir{moved}, kids...)
+		}
+		for i := len(kids) - 1; i >= 0; i-- {
+			stack = append(stack, kids[i])
+		}
+	}
+	return order
+}
+
+// layoutOrder returns the directories in the order their extents are
+// laid out and written: path table order, unless relocation asks for
+// another (relocationOrder).
+func (t *wTree) layoutOrder() []*wDir {
+	if t.order != nil {
+		return t.order
+	}
+	return t.dirs
 }
 
 // relocationDir makes the relocation directory. Its Rock Ridge name is
@@ -671,7 +720,7 @@ func (l *wLayout) place() error {
 		lba += 2 * uint64(t.ptSectors)
 	}
 	for _, t := range trees {
-		for _, d := range t.dirs {
+		for _, d := range t.layoutOrder() {
 			d.lba = uint32(lba)
 			lba += uint64(d.size/SectorSize) + uint64(d.ceBlocks)
 		}
