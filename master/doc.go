@@ -109,12 +109,20 @@
 // sector and chain with further CE entries when long (long symbolic
 // links). Long names are split so their first part stays in the record.
 //
-// SL records a leading '/' as a root component and "." and ".." as their
-// flag components. An SL entry is filled to the brim and continues in
-// the next one by splitting a text component (component CONTINUE flag)
-// rather than between components: Linux adds a '/' at an entry boundary
-// between components and libarchive does not, while both read a split
-// component the same way.
+// SL keeps a link target byte for byte, as libisofs records it: every
+// '/' separates two components, "." and ".." are their flag components,
+// and an empty component (a leading '/', or the second of two adjacent
+// slashes) is a root component, which Linux, libisofs, libarchive and
+// isoinfo read as one more '/'; so "a//b/../c" is a, root, b, parent, c.
+// A trailing '/' is an empty last component (libisofs drops it), which
+// Linux, libisofs and libarchive read back; isoinfo strips a trailing
+// '/' from every target. An SL entry is filled to the brim and continues
+// in the next one by splitting a text component (component CONTINUE
+// flag) rather than between components wherever the target allows:
+// Linux and libisofs put a '/' at an entry boundary between components,
+// libarchive does not, while all read a split component the same way.
+// go-diskfs reads only the last SL entry of a link and ignores empty
+// components.
 //
 // Without Rock Ridge a symbolic link cannot be recorded and Layout
 // returns ErrUnsupported.
