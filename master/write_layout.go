@@ -515,15 +515,12 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 			u, reason := wJolietName(k.n.Name)
 			reqs = append(reqs, &req{s: k, u: u, reason: reason})
 		}
-		keyOf := func(u []uint16, dir bool) string {
-			if dir {
-				return "d" + string(wUCS2Bytes(u))
-			}
-			return "f" + string(wUCS2Bytes(u))
-		}
+		// Files and directories share one name space: Joliet file
+		// identifiers carry no version (";1"), as libisofs writes them.
+		keyOf := func(u []uint16) string { return string(wUCS2Bytes(u)) }
 		for _, r := range reqs {
 			if r.reason == "" {
-				k := keyOf(r.u, r.s.n.IsDir())
+				k := keyOf(r.u)
 				if !used[k] {
 					used[k], r.key = true, k
 				}
@@ -534,15 +531,14 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 			if r.key != "" {
 				continue
 			}
-			dir := r.s.n.IsDir()
-			k := keyOf(r.u, dir)
+			k := keyOf(r.u)
 			if used[k] {
 				base := k
 				n := next[base]
 				for {
 					n++
 					u := wJolietSuffixed(r.u, n)
-					if k = keyOf(u, dir); !used[k] {
+					if k = keyOf(u); !used[k] {
 						r.u = u
 						break
 					}
@@ -565,7 +561,7 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 				e.dir = &wDir{src: r.s, parent: d, level: d.level + 1, id: id}
 				queue = append(queue, e.dir)
 			} else {
-				e.id = id + "\x00;\x001"
+				e.id = id
 				e.file = r.s.file
 			}
 			d.ents = append(d.ents, e)
@@ -583,6 +579,8 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 // directories are written.
 func (l *wLayout) rockRidge() {
 	t := l.im.iso
+	serials := wNeedSerials(t.root.src)
+	px := func(s *wSrc) wSUEntry { return wPX(s.n.Mode, s.nlink, s.n.UID, s.n.GID, s.ino, serials) }
 	for _, d := range t.dirs {
 		ce := &wCEAlloc{}
 		s := d.src
@@ -591,10 +589,10 @@ func (l *wLayout) rockRidge() {
 		if d == t.root {
 			dot = append(dot, wSP())
 		}
-		dot = append(dot, wPX(s.n.Mode, s.nlink, s.n.UID, s.n.GID, s.ino), wTF(s.mod, s.acc, s.chg))
+		dot = append(dot, px(s), wTF(s.mod, s.acc, s.chg))
 		if d == t.root {
 			force = len(dot)
-			dot = append(dot, wER())
+			dot = append(dot, wER(serials))
 			if l.opts.MD5 {
 				dot = append(dot, l.caEntry())
 			}
@@ -606,7 +604,7 @@ func (l *wLayout) rockRidge() {
 			p = d.origParent
 		}
 		ps := p.src
-		dotdot := []wSUEntry{wPX(ps.n.Mode, ps.nlink, ps.n.UID, ps.n.GID, ps.ino), wTF(ps.mod, ps.acc, ps.chg)}
+		dotdot := []wSUEntry{px(ps), wTF(ps.mod, ps.acc, ps.chg)}
 		if d.origParent != nil {
 			dotdot = append(dotdot, wPL(d.origParent))
 		}
@@ -614,7 +612,7 @@ func (l *wLayout) rockRidge() {
 
 		for _, e := range d.ents {
 			es := e.src
-			list := []wSUEntry{wPX(es.n.Mode, es.nlink, es.n.UID, es.n.GID, es.ino), wTF(es.mod, es.acc, es.chg)}
+			list := []wSUEntry{px(es), wTF(es.mod, es.acc, es.chg)}
 			list = append(list, wNM(es.n.Name)...)
 			switch {
 			case es.n.IsSymlink():
@@ -637,6 +635,24 @@ func (l *wLayout) rockRidge() {
 		}
 		d.ceBlocks, d.ceChunks = ce.blocks(), ce.chunks
 	}
+}
+
+// wNeedSerials reports whether the tree needs file serial numbers in
+// PX: only when a file other than a directory has more than one link
+// (a hard link), whose records must be known as one file. Otherwise the
+// numbers would only restate which record is which, and the session
+// records RRIP 1.10's shorter PX (see wER).
+func wNeedSerials(root *wSrc) bool {
+	stack := []*wSrc{root}
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if !s.n.IsDir() && s.nlink > 1 {
+			return true
+		}
+		stack = append(stack, s.kids...)
+	}
+	return false
 }
 
 // wRecLen is the length of a directory record with an identifier of n

@@ -14,18 +14,29 @@ const (
 	wCELen       = 28  // size of a CE entry
 	wSUEntryMax  = 255 // largest System Use entry (its length is one byte)
 	wRRPXLen     = 44  // PX with the file serial number (RRIP 1.12)
+	wRRPX110Len  = 36  // PX without it (RRIP 1.10)
 	wRRTFLen     = 5 + 3*7
 	wRecordMax   = 255 // largest directory record
 	wRecordFixed = 33  // directory record without identifier
 )
 
-// RRIP 1.12 extension reference: the identifier, descriptor and source
-// texts IEEE P1282 registers. (RRIP 1.09/1.10 used "RRIP_1991A" with a
-// 36-byte PX; readers such as go-diskfs tie the 44-byte PX to this one.)
+// Rock Ridge extension references. A session whose files need serial
+// numbers (hard links) announces RRIP 1.12 (IEEE_P1282) and writes the
+// 44-byte PX with the file serial number; any other announces RRIP 1.10
+// (RRIP_1991A) and writes the 36-byte PX without it, as xorriso does by
+// default: 8 bytes less in every directory record. Readers tie the PX
+// length to the identifier (go-diskfs insists on it); Linux takes
+// inode numbers from record positions and libarchive from extent
+// locations when PX has no serial number. The texts are those IEEE
+// P1282 and libisofs record.
 const (
 	wRRIPID     = "IEEE_P1282"
 	wRRIPDesc   = "THE IEEE P1282 PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS."
 	wRRIPSource = "PLEASE CONTACT THE IEEE STANDARDS DEPARTMENT, PISCATAWAY, NJ, USA FOR THE P1282 SPECIFICATION."
+
+	wRRIP110ID     = "RRIP_1991A"
+	wRRIP110Desc   = "THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS"
+	wRRIP110Source = "PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.  SEE PUBLISHER IDENTIFIER IN PRIMARY VOLUME DESCRIPTOR FOR CONTACT INFORMATION."
 )
 
 // wSUEntry is one System Use entry. An entry with ref set (CL, PL) gets
@@ -215,16 +226,20 @@ func wSP() wSUEntry {
 	return wSUEntry{b: b}
 }
 
-// wER is the extension reference for RRIP 1.12.
-func wER() wSUEntry {
-	b := wEntry("ER", 4+len(wRRIPID)+len(wRRIPDesc)+len(wRRIPSource))
-	b[4] = byte(len(wRRIPID))
-	b[5] = byte(len(wRRIPDesc))
-	b[6] = byte(len(wRRIPSource))
+// wER is the extension reference for RRIP 1.12 (serials) or RRIP 1.10.
+func wER(serials bool) wSUEntry {
+	id, desc, src := wRRIP110ID, wRRIP110Desc, wRRIP110Source
+	if serials {
+		id, desc, src = wRRIPID, wRRIPDesc, wRRIPSource
+	}
+	b := wEntry("ER", 4+len(id)+len(desc)+len(src))
+	b[4] = byte(len(id))
+	b[5] = byte(len(desc))
+	b[6] = byte(len(src))
 	b[7] = 1
-	n := copy(b[8:], wRRIPID)
-	n += copy(b[8+n:], wRRIPDesc)
-	copy(b[8+n:], wRRIPSource)
+	n := copy(b[8:], id)
+	n += copy(b[8+n:], desc)
+	copy(b[8+n:], src)
 	return wSUEntry{b: b}
 }
 
@@ -251,14 +266,21 @@ func wPosixMode(m fs.FileMode) uint32 {
 	return v
 }
 
-// wPX records mode, links, owner and serial number.
-func wPX(mode fs.FileMode, nlink, uid, gid, ino uint32) wSUEntry {
-	b := wEntry("PX", wRRPXLen-4)
+// wPX records mode, links, owner and, with serials, the file serial
+// number.
+func wPX(mode fs.FileMode, nlink, uid, gid, ino uint32, serials bool) wSUEntry {
+	n := wRRPX110Len
+	if serials {
+		n = wRRPXLen
+	}
+	b := wEntry("PX", n-4)
 	putBoth32(b[4:], wPosixMode(mode))
 	putBoth32(b[12:], nlink)
 	putBoth32(b[20:], uid)
 	putBoth32(b[28:], gid)
-	putBoth32(b[36:], ino)
+	if serials {
+		putBoth32(b[36:], ino)
+	}
 	return wSUEntry{b: b}
 }
 
