@@ -101,8 +101,12 @@
 //
 // With Options.RockRidge every ISO record carries PX (mode, links,
 // owner), TF (modification, access and attribute-change times) and NM;
-// symbolic links carry SL. The root's "." record starts with SP and has
-// the ER entry in a continuation area, as libisofs does. A session
+// symbolic links carry SL. The root's "." record starts with SP and
+// holds the ER entry and the checksum array's AL entry itself (libisofs
+// puts them in a continuation area), ER with short source texts: Linux,
+// mounting an older session of a grown image (sbsector=), measures
+// continuation areas against that session's own Volume Space Size and
+// drops Rock Ridge if the root's record points beyond it. A session
 // announces RRIP 1.10 (ER "RRIP_1991A", 36-byte PX without file serial
 // number), as xorriso does by default, unless a file has hard links:
 // then it announces RRIP 1.12 (ER "IEEE_P1282") and every PX has 44

@@ -585,19 +585,23 @@ func (l *wLayout) rockRidge() {
 		ce := &wCEAlloc{}
 		s := d.src
 		dot := []wSUEntry{}
-		force := 1 << 30
 		if d == t.root {
 			dot = append(dot, wSP())
 		}
 		dot = append(dot, px(s), wTF(s.mod, s.acc, s.chg))
 		if d == t.root {
-			force = len(dot)
+			// ER and the checksum array's place fit in the root's "."
+			// record (wER keeps its texts short for that): a session
+			// whose root needs no continuation area keeps Rock Ridge
+			// when Linux mounts it as an older session (sbsector=),
+			// where the kernel measures continuation areas against the
+			// session's own Volume Space Size.
 			dot = append(dot, wER(serials))
 			if l.opts.MD5 {
 				dot = append(dot, l.caEntry())
 			}
 		}
-		d.dot = ce.pack(dot, wRecordMax-34, force)
+		d.dot = ce.pack(dot, wRecordMax-34, 1<<30)
 
 		p := d.parent
 		if d.origParent != nil {

@@ -27,16 +27,21 @@ const (
 // default: 8 bytes less in every directory record. Readers tie the PX
 // length to the identifier (go-diskfs insists on it); Linux takes
 // inode numbers from record positions and libarchive from extent
-// locations when PX has no serial number. The texts are those IEEE
-// P1282 and libisofs record.
+// locations when PX has no serial number.
+//
+// The descriptor texts are those the specifications give; the source
+// texts are cut short so that the ER entry fits in the root's "."
+// record with SP, PX, TF and the checksum array's AL entry (255 bytes in
+// all), where no reader compares them: Linux, libisofs, libarchive and
+// go-diskfs know the extension by its identifier.
 const (
 	wRRIPID     = "IEEE_P1282"
 	wRRIPDesc   = "THE IEEE P1282 PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS."
-	wRRIPSource = "PLEASE CONTACT THE IEEE STANDARDS DEPARTMENT, PISCATAWAY, NJ, USA FOR THE P1282 SPECIFICATION."
+	wRRIPSource = "SEE IEEE P1282"
 
 	wRRIP110ID     = "RRIP_1991A"
 	wRRIP110Desc   = "THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS"
-	wRRIP110Source = "PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.  SEE PUBLISHER IDENTIFIER IN PRIMARY VOLUME DESCRIPTOR FOR CONTACT INFORMATION."
+	wRRIP110Source = "SEE RRIP 1.10"
 )
 
 // wSUEntry is one System Use entry. An entry with ref set (CL, PL) gets
@@ -129,8 +134,7 @@ func (a *wCEAlloc) blocks() uint32 {
 
 // pack splits entries into the record's System Use field, which has
 // avail bytes, and continuation areas. Entries from index force on go to
-// a continuation area even if they would fit in the record (libisofs
-// keeps ER there).
+// a continuation area even if they would fit in the record.
 func (a *wCEAlloc) pack(entries []wSUEntry, avail, force int) *wSU {
 	su := &wSU{}
 	total := 0
