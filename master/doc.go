@@ -51,9 +51,10 @@
 // Nodes with Extents are not written again: their records point at the
 // old extents, one record per extent. Directories are listed in path
 // table order (by level, then parent, then name) and laid out in that
-// order. The Volume Space Size is the session's own size, as libisofs
-// writes it on grown images, or S+N with Options.AbsoluteVolumeSpace, as
-// mkisofs -C does for write-once media.
+// order, except in a tree with relocated directories (see Deep
+// directories). The Volume Space Size is the session's own size, as
+// libisofs writes it on grown images, or S+N with
+// Options.AbsoluteVolumeSpace, as mkisofs -C does for write-once media.
 //
 // # ISO 9660 names
 //
@@ -79,7 +80,8 @@
 // # Joliet names
 //
 // Joliet names are UCS-2 big-endian, at most 64 characters; file
-// identifiers get ";1" appended as genisoimage and libisofs do. The
+// identifiers carry no version (";1"), as libisofs writes them by
+// default, so files and directories share one name space. The
 // writer changes a name only when Joliet cannot hold it, and reports
 // every change as a Warning (path, new name, reason):
 //
@@ -100,11 +102,21 @@
 // # Rock Ridge
 //
 // With Options.RockRidge every ISO record carries PX (mode, links,
-// owner, file serial number: the 44-byte PX of RRIP 1.12), TF
-// (modification, access and attribute-change times) and NM; symbolic
-// links carry SL. The root's "." record starts with SP and has the ER
-// entry (identifier IEEE_P1282, as RRIP 1.12 registers it) in a
-// continuation area, as libisofs does. When a record's System Use field
+// owner), TF (modification, access and attribute-change times) and NM;
+// symbolic links carry SL. The root's "." record starts with SP and
+// holds the ER entry and the checksum array's AL entry itself (libisofs
+// puts them in a continuation area), ER with short source texts: Linux,
+// mounting an older session of a grown image (sbsector=), measures
+// continuation areas against that session's own Volume Space Size and
+// drops Rock Ridge if the root's record points beyond it. A session
+// announces RRIP 1.10 (ER "RRIP_1991A", 36-byte PX without file serial
+// number), as xorriso does by default, unless a file has hard links:
+// then it announces RRIP 1.12 (ER "IEEE_P1282") and every PX has 44
+// bytes with the serial number. Readers tie the PX length to the ER
+// (go-diskfs insists on it); Linux takes inode numbers from record
+// positions and libarchive from extent locations when PX has none.
+// Serial numbers that only restate which record is which would cost 8
+// bytes in every record, about 20 % more directory sectors. When a record's System Use field
 // (what remains of its 255 bytes) is full, the rest goes to a
 // continuation area reached by CE; continuation areas never cross a
 // sector and chain with further CE entries when long (long symbolic
@@ -138,41 +150,62 @@
 // files and special files then stay single names. A name whose other
 // names lie outside the tree stays a plain file.
 //
-// SL records a leading '/' as a root component and "." and ".." as their
-// flag components. An SL entry is filled to the brim and continues in
-// the next one by splitting a text component (component CONTINUE flag)
-// rather than between components: Linux adds a '/' at an entry boundary
-// between components and libarchive does not, while both read a split
-// component the same way.
+// SL keeps a link target byte for byte, as libisofs records it: every
+// '/' separates two components, "." and ".." are their flag components,
+// and an empty component (a leading '/', or the second of two adjacent
+// slashes) is a root component, which Linux, libisofs, libarchive and
+// isoinfo read as one more '/'; so "a//b/../c" is a, root, b, parent, c.
+// A trailing '/' is an empty last component (libisofs drops it), which
+// Linux, libisofs and libarchive read back; isoinfo strips a trailing
+// '/' from every target. An SL entry is filled to the brim and continues
+// in the next one by splitting a text component (component CONTINUE
+// flag) rather than between components wherever the target allows:
+// Linux and libisofs put a '/' at an entry boundary between components,
+// libarchive does not, while all read a split component the same way.
+// go-diskfs reads only the last SL entry of a link and ignores empty
+// components.
 //
 // Without Rock Ridge a symbolic link cannot be recorded and Layout
 // returns ErrUnsupported.
 //
-// # Relocation of deep directories
+// # Deep directories
 //
 // ISO 9660 allows 8 directory levels (the root is level 1) and paths of
-// 255 characters. With Rock Ridge, a directory that would be deeper, or
-// whose ISO path would be longer, is moved into a directory "rr_moved"
-// at the root (RR_MOVED in ISO names), as genisoimage and libisofs do:
-// its old parent keeps a placeholder record (a zero-length file with
-// the directory's Rock Ridge attributes and a CL entry pointing at the
-// moved directory), the moved directory's record in rr_moved has RE, and
-// its ".." record has PL pointing at the old parent. Readers that follow
-// Rock Ridge (Linux, xorriso, libarchive) show the directory in place;
-// readers that do not (isoinfo, go-diskfs) show rr_moved and the
-// placeholder, as with genisoimage's images. The relocation directory
-// itself carries an RE entry too, as mkisofs writes it, so that readers
-// that hide relocated directories (Linux, xorriso) hide it as well;
-// libarchive hides it by its name. It exists only when something was
-// moved and the Joliet hierarchy leaves it out. Its ISO identifier is
-// always RR_MOVED; its Rock Ridge name is rr_moved, or .rr_moved if the
-// root already has an entry named rr_moved (libarchive accepts only
-// these two names for a relocation directory, and takes the first in
-// record order, which RR_MOVED is), or rr_moved_1 ... if both are taken.
+// 255 characters. By default the writer keeps deeper directories and
+// longer paths in place, as xorriso does (native and -as mkisofs, at
+// every ISO level): Linux, Windows, macOS, libarchive, xorriso, isoinfo
+// and go-diskfs read such trees, in the ISO 9660, Rock Ridge and Joliet
+// hierarchies alike, also without Rock Ridge.
 //
-// Without Rock Ridge such a tree is refused with ErrUnsupported
-// rather than flattened: flattening would change paths silently. The
-// Joliet hierarchy is not relocated.
+// With Options.RelocateDeep (it needs Rock Ridge) a directory that would
+// be deeper, or whose ISO path would be longer, is moved into a
+// directory "rr_moved" at the root (RR_MOVED in ISO names), as
+// genisoimage does: its old parent keeps a placeholder record (a
+// zero-length file with the directory's Rock Ridge attributes and a CL
+// entry pointing at the moved directory), the moved directory's record
+// in rr_moved has RE, and its ".." record has PL pointing at the old
+// parent. Readers that follow Rock Ridge relocation (Linux, xorriso,
+// libarchive, ours) show the directory in place; isoinfo shows rr_moved
+// and the placeholder (as a directory, from PX); go-diskfs hides
+// rr_moved, lists the placeholder as an empty file and follows CL when
+// given a path through it. The relocation directory itself carries an
+// RE entry too, as mkisofs writes it, so that readers that hide
+// relocated directories (Linux, xorriso) hide it as well; libarchive
+// hides it by its name. It exists only when something was moved and the
+// Joliet hierarchy leaves it out. Its ISO identifier is always
+// RR_MOVED; its Rock Ridge name is rr_moved, or .rr_moved if the root
+// already has an entry named rr_moved (libarchive accepts only these two
+// names for a relocation directory, and takes the first in record order,
+// which RR_MOVED is), or rr_moved_1 ... if both are taken.
+//
+// A relocated tree's directories are laid out depth first, rr_moved and
+// everything below it before the rest of the root, as genisoimage lays
+// them out, not in path table order: libarchive reads directories in LBA
+// order and can join a directory relocated from inside another relocated
+// one (from 14 levels on) only while the outer one is not yet joined to
+// its placeholder. The path tables keep their order.
+//
+// The Joliet hierarchy is never relocated.
 //
 // # Files of 4 GiB and more
 //

@@ -193,18 +193,16 @@ func (a *rAttrs) addSL(b []byte) error {
 		if a.sl.Len()+len(part)+1 > 4096 {
 			return fmt.Errorf("link target longer than 4096 bytes: %w", ErrCorrupt)
 		}
+		// As libisofs reads components: a component that does not
+		// continue the previous one is preceded by a '/' unless the
+		// target so far ends in one; a root component is a '/' itself.
+		// So "a", root, "b" is "a//b" and a trailing empty component
+		// a trailing '/', as Linux reads them too.
 		cur := a.sl.String()
-		switch {
-		case part == "/":
-			if !strings.HasSuffix(cur, "/") {
-				a.sl.WriteByte('/')
-			}
-		case cur == "" || a.slCont || strings.HasSuffix(cur, "/"):
-			a.sl.WriteString(part)
-		default:
+		if cur != "" && !a.slCont && !strings.HasSuffix(cur, "/") {
 			a.sl.WriteByte('/')
-			a.sl.WriteString(part)
 		}
+		a.sl.WriteString(part)
 		a.slCont = flags&0x01 != 0
 	}
 	return nil

@@ -37,8 +37,15 @@ type Options struct {
 	// supplementary volume descriptor.
 	Joliet bool
 	// RockRidge adds Rock Ridge (RRIP 1.12) entries: POSIX names,
-	// modes, owners, times, symbolic links and deep directories.
+	// modes, owners, times and symbolic links.
 	RockRidge bool
+	// RelocateDeep moves directories deeper than 8 levels, or whose ISO
+	// 9660 path would exceed 255 characters, into a relocation directory
+	// "rr_moved" with Rock Ridge RE, CL and PL entries, as genisoimage
+	// does. It needs RockRidge. The default keeps every directory in
+	// place, as xorriso does: Linux, Windows, macOS, libarchive,
+	// xorriso and isoinfo read such trees (see doc.go).
+	RelocateDeep bool
 	// Time is the fixed time used for the volume dates and for nodes
 	// whose times are zero, for reproducible output; zero means
 	// time.Now().

@@ -85,9 +85,10 @@ type wTree struct {
 	joliet    bool
 	root      *wDir
 	dirs      []*wDir
-	ptSize    uint32 // path table size in bytes
-	ptSectors uint32 // sectors of one path table
-	ptL, ptM  uint32 // LBAs of the type L and type M tables
+	order     []*wDir // layout order of the directories when it differs from dirs (relocationOrder)
+	ptSize    uint32  // path table size in bytes
+	ptSectors uint32  // sectors of one path table
+	ptL, ptM  uint32  // LBAs of the type L and type M tables
 }
 
 // wDir is a directory of one hierarchy.
@@ -406,9 +407,9 @@ func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) 
 				continue
 			}
 			level, plen := d.level+1, d.pathLen+1+len(r.id)
-			if level > wMaxLevel || plen > wMaxPath || (wHasFiles(r.s) && plen+1+wISOFileMax+3 > wMaxPath) {
+			if l.opts.RelocateDeep && (level > wMaxLevel || plen > wMaxPath || (wHasFiles(r.s) && plen+1+wISOFileMax+3 > wMaxPath)) {
 				if !l.opts.RockRidge {
-					return nil, false, fmt.Errorf("master: lay out %q: directory deeper than %d levels or path over %d characters needs Rock Ridge: %w", r.s.pathName(), wMaxLevel, wMaxPath, ErrUnsupported)
+					return nil, false, fmt.Errorf("master: lay out %q: relocating a directory deeper than %d levels or with a path over %d characters needs Rock Ridge: %w", r.s.pathName(), wMaxLevel, wMaxPath, ErrUnsupported)
 				}
 				if !withMoved {
 					return nil, true, nil
@@ -444,7 +445,55 @@ func (l *wLayout) buildISOOnce(src *wSrc, withMoved bool) (*wTree, bool, error) 
 	if err := t.number(); err != nil {
 		return nil, false, err
 	}
+	if l.moved != nil {
+		t.order = t.relocationOrder(l.moved)
+	}
 	return t, false, nil
+}
+
+// relocationOrder gives the order in which the directories of a tree
+// with a relocation directory are laid out: depth first, the relocation
+// directory and everything below it before the other directories of the
+// root. libarchive reads directories in LBA order and joins a relocated
+// directory to its placeholder when it meets the placeholder; for a
+// directory relocated from inside another relocated one it needs the
+// outer one still unjoined, that is, the placeholder of every directory
+// in rr_moved read before the placeholders in the rest of the tree. Path
+// table order (by level) breaks that from two nested relocations on (14
+// levels): the outer placeholder's parent, at level 8, came before the
+// inner one's. Each directory still follows its parent, which readers
+// that walk the tree in LBA order also need.
+func (t *wTree) relocationOrder(moved *wDir) []*wDir {
+	order := make([]*wDir, 0, len(t.dirs))
+	stack := []*wDir{t.root}
+	for len(stack) > 0 {
+		d := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		order = append(order, d)
+		var kids []*wDir
+		for _, e := range d.ents {
+			if e.dir != nil && e.dir != moved {
+				kids = append(kids, e.dir)
+			}
+		}
+		if d == t.root {
+			kids = append([]*wDir{moved}, kids...)
+		}
+		for i := len(kids) - 1; i >= 0; i-- {
+			stack = append(stack, kids[i])
+		}
+	}
+	return order
+}
+
+// layoutOrder returns the directories in the order their extents are
+// laid out and written: path table order, unless relocation asks for
+// another (relocationOrder).
+func (t *wTree) layoutOrder() []*wDir {
+	if t.order != nil {
+		return t.order
+	}
+	return t.dirs
 }
 
 // relocationDir makes the relocation directory. Its Rock Ridge name is
@@ -557,15 +606,12 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 			u, reason := wJolietName(k.n.Name)
 			reqs = append(reqs, &req{s: k, u: u, reason: reason})
 		}
-		keyOf := func(u []uint16, dir bool) string {
-			if dir {
-				return "d" + string(wUCS2Bytes(u))
-			}
-			return "f" + string(wUCS2Bytes(u))
-		}
+		// Files and directories share one name space: Joliet file
+		// identifiers carry no version (";1"), as libisofs writes them.
+		keyOf := func(u []uint16) string { return string(wUCS2Bytes(u)) }
 		for _, r := range reqs {
 			if r.reason == "" {
-				k := keyOf(r.u, r.s.n.IsDir())
+				k := keyOf(r.u)
 				if !used[k] {
 					used[k], r.key = true, k
 				}
@@ -576,15 +622,14 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 			if r.key != "" {
 				continue
 			}
-			dir := r.s.n.IsDir()
-			k := keyOf(r.u, dir)
+			k := keyOf(r.u)
 			if used[k] {
 				base := k
 				n := next[base]
 				for {
 					n++
 					u := wJolietSuffixed(r.u, n)
-					if k = keyOf(u, dir); !used[k] {
+					if k = keyOf(u); !used[k] {
 						r.u = u
 						break
 					}
@@ -607,7 +652,7 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 				e.dir = &wDir{src: r.s, parent: d, level: d.level + 1, id: id}
 				queue = append(queue, e.dir)
 			} else {
-				e.id = id + "\x00;\x001"
+				e.id = id
 				e.file = r.s.file
 			}
 			d.ents = append(d.ents, e)
@@ -625,30 +670,39 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 // directories are written.
 func (l *wLayout) rockRidge() {
 	t := l.im.iso
+	serials := wNeedSerials(t.root.src)
+	px := func(s *wSrc) wSUEntry {
+		a := s.attrs()
+		return wPX(a.Mode, s.nlink, a.UID, a.GID, s.ino, serials)
+	}
 	for _, d := range t.dirs {
 		ce := &wCEAlloc{}
 		s := d.src
 		dot := []wSUEntry{}
-		force := 1 << 30
 		if d == t.root {
 			dot = append(dot, wSP())
 		}
-		dot = append(dot, wPX(s.n.Mode, s.nlink, s.n.UID, s.n.GID, s.ino), wTF(s.mod, s.acc, s.chg))
+		dot = append(dot, px(s), wTF(s.mod, s.acc, s.chg))
 		if d == t.root {
-			force = len(dot)
-			dot = append(dot, wER())
+			// ER and the checksum array's place fit in the root's "."
+			// record (wER keeps its texts short for that): a session
+			// whose root needs no continuation area keeps Rock Ridge
+			// when Linux mounts it as an older session (sbsector=),
+			// where the kernel measures continuation areas against the
+			// session's own Volume Space Size.
+			dot = append(dot, wER(serials))
 			if l.opts.MD5 {
 				dot = append(dot, l.caEntry())
 			}
 		}
-		d.dot = ce.pack(dot, wRecordMax-34, force)
+		d.dot = ce.pack(dot, wRecordMax-34, 1<<30)
 
 		p := d.parent
 		if d.origParent != nil {
 			p = d.origParent
 		}
 		ps := p.src
-		dotdot := []wSUEntry{wPX(ps.n.Mode, ps.nlink, ps.n.UID, ps.n.GID, ps.ino), wTF(ps.mod, ps.acc, ps.chg)}
+		dotdot := []wSUEntry{px(ps), wTF(ps.mod, ps.acc, ps.chg)}
 		if d.origParent != nil {
 			dotdot = append(dotdot, wPL(d.origParent))
 		}
@@ -657,7 +711,7 @@ func (l *wLayout) rockRidge() {
 		for _, e := range d.ents {
 			es := e.src
 			an := es.attrs()
-			list := []wSUEntry{wPX(an.Mode, es.nlink, an.UID, an.GID, es.ino), wTF(es.mod, es.acc, es.chg)}
+			list := []wSUEntry{px(es), wTF(es.mod, es.acc, es.chg)}
 			if an.Mode&fs.ModeDevice != 0 {
 				list = append(list, wPN(an.Rdev))
 			}
@@ -688,6 +742,24 @@ func (l *wLayout) rockRidge() {
 		}
 		d.ceBlocks, d.ceChunks = ce.blocks(), ce.chunks
 	}
+}
+
+// wNeedSerials reports whether the tree needs file serial numbers in
+// PX: only when a file other than a directory has more than one link
+// (a hard link), whose records must be known as one file. Otherwise the
+// numbers would only restate which record is which, and the session
+// records RRIP 1.10's shorter PX (see wER).
+func wNeedSerials(root *wSrc) bool {
+	stack := []*wSrc{root}
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if !s.n.IsDir() && s.nlink > 1 {
+			return true
+		}
+		stack = append(stack, s.kids...)
+	}
+	return false
 }
 
 // wRecLen is the length of a directory record with an identifier of n
@@ -771,7 +843,7 @@ func (l *wLayout) place() error {
 		lba += 2 * uint64(t.ptSectors)
 	}
 	for _, t := range trees {
-		for _, d := range t.dirs {
+		for _, d := range t.layoutOrder() {
 			d.lba = uint32(lba)
 			lba += uint64(d.size/SectorSize) + uint64(d.ceBlocks)
 		}

@@ -14,18 +14,34 @@ const (
 	wCELen       = 28  // size of a CE entry
 	wSUEntryMax  = 255 // largest System Use entry (its length is one byte)
 	wRRPXLen     = 44  // PX with the file serial number (RRIP 1.12)
+	wRRPX110Len  = 36  // PX without it (RRIP 1.10)
 	wRRTFLen     = 5 + 3*7
 	wRecordMax   = 255 // largest directory record
 	wRecordFixed = 33  // directory record without identifier
 )
 
-// RRIP 1.12 extension reference: the identifier, descriptor and source
-// texts IEEE P1282 registers. (RRIP 1.09/1.10 used "RRIP_1991A" with a
-// 36-byte PX; readers such as go-diskfs tie the 44-byte PX to this one.)
+// Rock Ridge extension references. A session whose files need serial
+// numbers (hard links) announces RRIP 1.12 (IEEE_P1282) and writes the
+// 44-byte PX with the file serial number; any other announces RRIP 1.10
+// (RRIP_1991A) and writes the 36-byte PX without it, as xorriso does by
+// default: 8 bytes less in every directory record. Readers tie the PX
+// length to the identifier (go-diskfs insists on it); Linux takes
+// inode numbers from record positions and libarchive from extent
+// locations when PX has no serial number.
+//
+// The descriptor texts are those the specifications give; the source
+// texts are cut short so that the ER entry fits in the root's "."
+// record with SP, PX, TF and the checksum array's AL entry (255 bytes in
+// all), where no reader compares them: Linux, libisofs, libarchive and
+// go-diskfs know the extension by its identifier.
 const (
 	wRRIPID     = "IEEE_P1282"
 	wRRIPDesc   = "THE IEEE P1282 PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS."
-	wRRIPSource = "PLEASE CONTACT THE IEEE STANDARDS DEPARTMENT, PISCATAWAY, NJ, USA FOR THE P1282 SPECIFICATION."
+	wRRIPSource = "SEE IEEE P1282"
+
+	wRRIP110ID     = "RRIP_1991A"
+	wRRIP110Desc   = "THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS"
+	wRRIP110Source = "SEE RRIP 1.10"
 )
 
 // wSUEntry is one System Use entry. An entry with ref set (CL, PL) gets
@@ -118,8 +134,7 @@ func (a *wCEAlloc) blocks() uint32 {
 
 // pack splits entries into the record's System Use field, which has
 // avail bytes, and continuation areas. Entries from index force on go to
-// a continuation area even if they would fit in the record (libisofs
-// keeps ER there).
+// a continuation area even if they would fit in the record.
 func (a *wCEAlloc) pack(entries []wSUEntry, avail, force int) *wSU {
 	su := &wSU{}
 	total := 0
@@ -215,16 +230,20 @@ func wSP() wSUEntry {
 	return wSUEntry{b: b}
 }
 
-// wER is the extension reference for RRIP 1.12.
-func wER() wSUEntry {
-	b := wEntry("ER", 4+len(wRRIPID)+len(wRRIPDesc)+len(wRRIPSource))
-	b[4] = byte(len(wRRIPID))
-	b[5] = byte(len(wRRIPDesc))
-	b[6] = byte(len(wRRIPSource))
+// wER is the extension reference for RRIP 1.12 (serials) or RRIP 1.10.
+func wER(serials bool) wSUEntry {
+	id, desc, src := wRRIP110ID, wRRIP110Desc, wRRIP110Source
+	if serials {
+		id, desc, src = wRRIPID, wRRIPDesc, wRRIPSource
+	}
+	b := wEntry("ER", 4+len(id)+len(desc)+len(src))
+	b[4] = byte(len(id))
+	b[5] = byte(len(desc))
+	b[6] = byte(len(src))
 	b[7] = 1
-	n := copy(b[8:], wRRIPID)
-	n += copy(b[8+n:], wRRIPDesc)
-	copy(b[8+n:], wRRIPSource)
+	n := copy(b[8:], id)
+	n += copy(b[8+n:], desc)
+	copy(b[8+n:], src)
 	return wSUEntry{b: b}
 }
 
@@ -259,14 +278,21 @@ func wPosixMode(m fs.FileMode) uint32 {
 	return v
 }
 
-// wPX records mode, links, owner and serial number.
-func wPX(mode fs.FileMode, nlink, uid, gid, ino uint32) wSUEntry {
-	b := wEntry("PX", wRRPXLen-4)
+// wPX records mode, links, owner and, with serials, the file serial
+// number.
+func wPX(mode fs.FileMode, nlink, uid, gid, ino uint32, serials bool) wSUEntry {
+	n := wRRPX110Len
+	if serials {
+		n = wRRPXLen
+	}
+	b := wEntry("PX", n-4)
 	putBoth32(b[4:], wPosixMode(mode))
 	putBoth32(b[12:], nlink)
 	putBoth32(b[20:], uid)
 	putBoth32(b[28:], gid)
-	putBoth32(b[36:], ino)
+	if serials {
+		putBoth32(b[36:], ino)
+	}
 	return wSUEntry{b: b}
 }
 
@@ -332,53 +358,89 @@ type wSLComp struct {
 	text  string
 }
 
-// wSL records a symbolic link target: a root component for a leading
-// '/', "." and ".." as their flag components, other components as text
-// (split with the CONTINUE flag when longer than a component can hold).
-// Components are spread over as many SL entries as needed; every entry
-// but the last has the CONTINUE flag.
-func wSL(target string) []wSUEntry {
-	const compMax = wSUEntryMax - 5 - 2
-	var comps []wSLComp
-	rest := target
-	if strings.HasPrefix(rest, "/") {
-		comps = append(comps, wSLComp{flags: 0x08})
-		rest = strings.TrimLeft(rest, "/")
+// SL component flags (RRIP 1.12 4.1.3.1).
+const (
+	wSLContinue = 0x01
+	wSLCurrent  = 0x02
+	wSLParent   = 0x04
+	wSLRoot     = 0x08
+)
+
+// wSLComponents splits a symbolic link target into SL component records
+// so that readers get it back byte for byte, as libisofs records it:
+// every '/' separates two components, "." and ".." are their flag
+// components, and an empty component (a leading '/', or the second of
+// two adjacent slashes) is a root component, which Linux, libarchive,
+// libisofs and isoinfo all read as one '/' that needs no separator. A
+// trailing '/' (after a name, "." or "..") is an empty text component,
+// read as a separator and nothing; after a root component it is already
+// there. Text is split (component CONTINUE flag) only where an SL entry
+// ends, by wSL.
+func wSLComponents(target string) []wSLComp {
+	if target == "" {
+		return nil
 	}
-	if rest != "" {
-		parts := strings.Split(rest, "/")
-		for i, p := range parts {
-			switch {
-			case p == "" && i == len(parts)-1:
-				// A trailing '/': an empty last component keeps it.
+	parts := strings.Split(target, "/")
+	var comps []wSLComp
+	for i, p := range parts {
+		last := i == len(parts)-1
+		switch {
+		case p == "" && last && i > 0:
+			if comps[len(comps)-1].flags&wSLRoot == 0 {
 				comps = append(comps, wSLComp{})
-			case p == "":
-				continue
-			case p == ".":
-				comps = append(comps, wSLComp{flags: 0x02})
-			case p == "..":
-				comps = append(comps, wSLComp{flags: 0x04})
-			default:
-				for len(p) > compMax {
-					comps = append(comps, wSLComp{flags: 0x01, text: p[:compMax]})
-					p = p[compMax:]
-				}
-				comps = append(comps, wSLComp{text: p})
 			}
+		case p == "":
+			comps = append(comps, wSLComp{flags: wSLRoot})
+		case p == ".":
+			comps = append(comps, wSLComp{flags: wSLCurrent})
+		case p == "..":
+			comps = append(comps, wSLComp{flags: wSLParent})
+		default:
+			comps = append(comps, wSLComp{text: p})
 		}
 	}
-	// Fill each SL entry to the brim, splitting a text component across
-	// entries (component CONTINUE flag) rather than ending an entry
-	// between two components: Linux inserts a '/' at such a boundary and
-	// libarchive does not, while a split component reads the same in
-	// both.
+	return comps
+}
+
+// wSLCut returns how many bytes the component records comps need at the
+// end of an SL entry before the entry may end: the entry should end
+// inside a text component (split with the CONTINUE flag, at least one
+// byte on each side) or after the last component. Linux puts a '/' at
+// an entry boundary between two components and libarchive and go-diskfs
+// do not, while all of them join a split text component alike. It
+// returns -1 if no such place is within room bytes.
+func wSLCut(comps []wSLComp, room int) int {
+	n := 0
+	for _, c := range comps {
+		if len(c.text) >= 2 {
+			// Start this component with one byte, the rest in the
+			// next entry.
+			if n+3 <= room {
+				return n + 3
+			}
+			return -1
+		}
+		n += 2 + len(c.text)
+		if n > room {
+			return -1
+		}
+	}
+	return n
+}
+
+// wSL records a symbolic link target (see wSLComponents) in as few SL
+// entries as it needs, every entry but the last with the CONTINUE flag.
+// Each entry is filled to the brim and ends inside a text component
+// where the target allows it (see wSLCut).
+func wSL(target string) []wSUEntry {
+	comps := wSLComponents(target)
 	const room = wSUEntryMax - 5
 	var out []wSUEntry
 	var cur []byte
 	flush := func(last bool) {
 		b := wEntry("SL", 1+len(cur))
 		if !last {
-			b[4] = 0x01
+			b[4] = wSLContinue
 		}
 		copy(b[5:], cur)
 		out = append(out, wSUEntry{b: b})
@@ -387,31 +449,22 @@ func wSL(target string) []wSUEntry {
 	for i := 0; i < len(comps); {
 		c := comps[i]
 		free := room - len(cur)
-		fits := 2+len(c.text) <= free
-		if fits && i+1 < len(comps) && c.text != "" && len(c.text) >= 2 {
-			// Would the next component be unable to start here?
-			after := free - 2 - len(c.text)
-			need := 3
-			if comps[i+1].text == "" {
-				need = 2
-			}
-			if after < need {
-				fits = false
-				free = 2 + len(c.text) - 1 + 0
-				if f := room - len(cur); f < free {
-					free = f
-				}
+		need := 2 + len(c.text)
+		if need <= free {
+			after := wSLCut(comps[i+1:], free-need)
+			if after >= 0 || wSLCut(comps[i+1:], room) < 0 || len(c.text) < 2 {
+				// It fits and the entry can still end well after it
+				// (or never could, or this component cannot be
+				// split anyway).
+				cur = append(cur, c.flags, byte(len(c.text)))
+				cur = append(cur, c.text...)
+				i++
+				continue
 			}
 		}
-		if fits {
-			cur = append(cur, c.flags, byte(len(c.text)))
-			cur = append(cur, c.text...)
-			i++
-			continue
-		}
-		if c.text != "" && free >= 3 {
+		if len(c.text) >= 2 && free >= 3 {
 			k := min(len(c.text)-1, free-2)
-			cur = append(cur, c.flags|0x01, byte(k))
+			cur = append(cur, c.flags|wSLContinue, byte(k))
 			cur = append(cur, c.text[:k]...)
 			comps[i].text = c.text[k:]
 		}

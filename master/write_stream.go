@@ -120,7 +120,7 @@ func (s *wStream) run(dst io.Writer) error {
 	}
 	var dirBuf []byte
 	for _, t := range trees {
-		for _, d := range t.dirs {
+		for _, d := range t.layoutOrder() {
 			var err error
 			if dirBuf, err = im.appendDir(dirBuf[:0], d); err != nil {
 				return err

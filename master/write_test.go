@@ -125,6 +125,13 @@ func fullOpts() master.Options {
 	return master.Options{VolumeID: "TEST", Joliet: true, RockRidge: true, Time: wFixedTime}
 }
 
+// relocOpts is fullOpts with deep directories relocated into rr_moved.
+func relocOpts() master.Options {
+	o := fullOpts()
+	o.RelocateDeep = true
+	return o
+}
+
 // buildTestDir creates the tree most oracle tests master: files of
 // several sizes and modes, Unicode and 255-byte names, names that
 // collide after mangling, names Joliet must change, symbolic links of
@@ -281,10 +288,9 @@ func TestWriteOracles(t *testing.T) {
 		}
 	})
 	t.Run("isoinfo -R", func(t *testing.T) {
-		// isoinfo does not follow relocation (as with genisoimage's
-		// images): compare the levels it shows in place.
-		got := testtree.IsoinfoManifest(t, img, 0).Shallow(8)
-		exp := testtree.DirManifest(t, dir).Shallow(8)
+		// Deep directories are in place, so isoinfo sees them all.
+		got := testtree.IsoinfoManifest(t, img, 0)
+		exp := testtree.DirManifest(t, dir)
 		if d := exp.Diff(got); d != "" {
 			t.Errorf("isoinfo -R -l differs:\n%s", d)
 		}
@@ -370,14 +376,13 @@ func TestWriteOracles(t *testing.T) {
 		}
 	})
 	t.Run("go-diskfs", func(t *testing.T) {
-		// go-diskfs neither follows relocation (it shows the placeholder
-		// as an empty file) nor joins NM or SL entries that continue in
-		// a second entry: leave those out, the other readers check them.
-		got := testtree.DiskfsManifest(t, img, 0).Shallow(8)
-		exp := testtree.DirManifest(t, dir).Shallow(8)
+		// go-diskfs does not join NM or SL entries that continue in a
+		// second entry: leave those out, the other readers check them.
+		got := testtree.DiskfsManifest(t, img, 0)
+		exp := testtree.DirManifest(t, dir)
 		for _, m := range []testtree.Manifest{got, exp} {
 			for k := range m {
-				if strings.Contains(k, strings.Repeat("n", 50)) || strings.HasSuffix(k, "/longlink") || strings.HasSuffix(k, "/d7/d8") {
+				if strings.Contains(k, strings.Repeat("n", 50)) || strings.HasSuffix(k, "/longlink") {
 					delete(m, k)
 				}
 			}
@@ -411,9 +416,17 @@ func TestWriteOracles(t *testing.T) {
 }
 
 // TestWriteLongPaths builds ISO paths over 255 characters at only 7
-// levels: the writer relocates, and every ISO path isoinfo lists stays
-// within 255 characters while Rock Ridge readers see the tree in place.
+// levels. By default they stay in place, as xorriso writes them at ISO
+// level 3; with RelocateDeep the writer relocates, and every ISO path
+// isoinfo lists stays within 255 characters. Rock Ridge readers see the
+// tree in place either way.
 func TestWriteLongPaths(t *testing.T) {
+	for _, relocate := range []bool{false, true} {
+		t.Run(fmt.Sprintf("relocate=%v", relocate), func(t *testing.T) { testWriteLongPaths(t, relocate) })
+	}
+}
+
+func testWriteLongPaths(t *testing.T, relocate bool) {
 	oracle.Need(t, "xorriso", "isoinfo")
 	root := &master.Node{Mode: fs.ModeDir | 0o755}
 	cur := root
@@ -429,11 +442,18 @@ func TestWriteLongPaths(t *testing.T) {
 		Source: master.ReaderAtSource{R: strings.NewReader("ok"), Size: 2}}}
 	want += "/" + strings.Repeat("f", 40) + ".txt"
 	img := filepath.Join(t.TempDir(), "long.iso")
-	writeSession(t, img, root, fullOpts())
+	opts := fullOpts()
+	opts.RelocateDeep = relocate
+	writeSession(t, img, root, opts)
+	longest := 0
 	for _, p := range strings.Split(strings.TrimSpace(oracle.Run(t, "isoinfo", "-f", "-i", img)), "\n") {
-		if len(p)-1 > 255 {
-			t.Errorf("ISO path of %d characters: %s", len(p)-1, p)
-		}
+		longest = max(longest, len(p)-1)
+	}
+	if relocate && longest > 255 {
+		t.Errorf("relocated: an ISO path of %d characters", longest)
+	}
+	if !relocate && longest <= 255 {
+		t.Errorf("in place: the longest ISO path has %d characters, want the whole path", longest)
 	}
 	out := oracle.Run(t, "xorriso", "-indev", img, "-find", "/", "-type", "f")
 	if !strings.Contains(out, "'"+want+"'") {
@@ -499,7 +519,7 @@ func TestWriteRelocationDir(t *testing.T) {
 			{Name: "rr_moved", Mode: fs.ModeDir | 0o755, Children: []*master.Node{
 				{Name: "user.txt", Mode: 0o644, Size: 1, Source: master.ReaderAtSource{R: strings.NewReader("u"), Size: 1}}}}}}
 		img := filepath.Join(t.TempDir(), "img.iso")
-		writeSession(t, img, root, fullOpts())
+		writeSession(t, img, root, relocOpts())
 		// libarchive accepts RE only inside the first root directory
 		// named rr_moved or .rr_moved: it must be the relocation one.
 		ls := oracle.Run(t, "bsdtar", "-tf", img)
@@ -528,7 +548,7 @@ func TestWriteRelocationDir(t *testing.T) {
 			{Name: "b", Mode: fs.ModeDir | 0o755, Children: []*master.Node{deepChain()}},
 		}}
 		img := filepath.Join(t.TempDir(), "img.iso")
-		writeSession(t, img, root, fullOpts())
+		writeSession(t, img, root, relocOpts())
 		x := oracle.Run(t, "xorriso", "-indev", img, "-find", "/", "-type", "f")
 		ls := oracle.Run(t, "bsdtar", "-tf", img)
 		for _, top := range []string{"a", "b"} {
@@ -544,7 +564,7 @@ func TestWriteRelocationDir(t *testing.T) {
 		// Readers that follow relocation see the tree exactly as given.
 		root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{deepChain()}}
 		img := filepath.Join(t.TempDir(), "img.iso")
-		writeSession(t, img, root, fullOpts())
+		writeSession(t, img, root, relocOpts())
 		if x := oracle.Run(t, "xorriso", "-indev", img, "-find", "/", "-maxdepth", "1"); strings.Contains(x, "moved") {
 			t.Errorf("xorriso shows the relocation directory:\n%s", x)
 		}
@@ -971,6 +991,8 @@ func TestLayoutErrors(t *testing.T) {
 	}
 	rrOff := fullOpts()
 	rrOff.RockRidge = false
+	relocNoRR := rrOff
+	relocNoRR.RelocateDeep = true
 	for _, tc := range []struct {
 		name string
 		root *master.Node
@@ -988,7 +1010,7 @@ func TestLayoutErrors(t *testing.T) {
 		{"device without Rock Ridge", dir(&master.Node{Name: "dev", Mode: fs.ModeDevice | 0o644}), rrOff, master.ErrUnsupported},
 		{"fifo without Rock Ridge", dir(&master.Node{Name: "p", Mode: fs.ModeNamedPipe | 0o644}), rrOff, master.ErrUnsupported},
 		{"irregular", dir(&master.Node{Name: "x", Mode: fs.ModeIrregular | 0o644}), fullOpts(), master.ErrUnsupported},
-		{"deep without Rock Ridge", deep, rrOff, master.ErrUnsupported},
+		{"relocation without Rock Ridge", deep, relocNoRR, master.ErrUnsupported},
 		{"no data", dir(&master.Node{Name: "x", Mode: 0o644, Size: 5}), fullOpts(), master.ErrUnsupported},
 		{"extents mismatch", dir(&master.Node{Name: "x", Mode: 0o644, Size: 5, Extents: []master.Extent{{LBA: 30, Length: 4}}}), fullOpts(), master.ErrUnsupported},
 	} {

@@ -19,6 +19,7 @@ var masterFlags struct {
 	volumeID    string
 	noJoliet    bool
 	noRockRidge bool
+	rrMoved     bool
 	time        string
 }
 
@@ -43,7 +44,8 @@ func init() {
 	f.StringVarP(&masterFlags.out, "output", "o", "", "image file to write (required)")
 	f.StringVar(&masterFlags.volumeID, "volume-id", "CDROM", "volume identifier (up to 32 characters A-Z 0-9 _)")
 	f.BoolVar(&masterFlags.noJoliet, "no-joliet", false, "leave out the Joliet hierarchy")
-	f.BoolVar(&masterFlags.noRockRidge, "no-rock-ridge", false, "leave out Rock Ridge (symbolic links and deep directories then fail)")
+	f.BoolVar(&masterFlags.noRockRidge, "no-rock-ridge", false, "leave out Rock Ridge (symbolic links then fail)")
+	f.BoolVar(&masterFlags.rrMoved, "rr-moved", false, "move directories deeper than 8 levels into rr_moved, as genisoimage does (default: in place, as xorriso does)")
 	f.StringVar(&masterFlags.time, "time", "", "fixed time (RFC 3339) for volume dates, for reproducible images")
 	rootCmd.AddCommand(masterCmd)
 	codeMappers = append(codeMappers, masterExitCode)
@@ -65,9 +67,10 @@ func runMaster(cmd *cobra.Command, args []string) error {
 		return usageError{errors.New("master: -o OUT.iso is required")}
 	}
 	opts := master.Options{
-		VolumeID:  masterFlags.volumeID,
-		Joliet:    !masterFlags.noJoliet,
-		RockRidge: !masterFlags.noRockRidge,
+		VolumeID:     masterFlags.volumeID,
+		Joliet:       !masterFlags.noJoliet,
+		RockRidge:    !masterFlags.noRockRidge,
+		RelocateDeep: masterFlags.rrMoved,
 	}
 	if masterFlags.time != "" {
 		t, err := time.Parse(time.RFC3339, masterFlags.time)

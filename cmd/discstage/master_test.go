@@ -111,3 +111,36 @@ func TestMasterRemovesPartialOutput(t *testing.T) {
 		t.Errorf("a failed write left %v", ents)
 	}
 }
+
+// TestMasterRRMoved masters a tree 10 levels deep: in place by default,
+// as xorriso writes it, and relocated into rr_moved with --rr-moved.
+func TestMasterRRMoved(t *testing.T) {
+	oracle.Need(t, "xorriso", "isoinfo")
+	dir := filepath.Join(t.TempDir(), "src")
+	deep := filepath.Join(dir, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(deep, "x.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, relocate := range []bool{false, true} {
+		img := filepath.Join(t.TempDir(), "out.iso")
+		args := []string{"master", "-o", img, dir}
+		if relocate {
+			args = []string{"master", "--rr-moved", "-o", img, dir}
+		}
+		mustRun(t, args...)
+		o, e, err := oracle.Try("xorriso", "-indev", img, "-compare_r", dir, "/")
+		if err != nil || strings.Contains(o+e, "Differences detected") {
+			t.Errorf("%v: xorriso -compare_r: %v\n%s%s", args, err, o, e)
+		}
+		plain := oracle.Run(t, "isoinfo", "-f", "-i", img)
+		if got := strings.Contains(plain, "/RR_MOVED\n"); got != relocate {
+			t.Errorf("%v: isoinfo -f shows RR_MOVED: %v, want %v:\n%s", args, got, relocate, plain)
+		}
+		if !relocate && !strings.Contains(plain, "/A/B/C/D/E/F/G/H/I/J/X.TXT;1") {
+			t.Errorf("%v: isoinfo -f lacks the file in place:\n%s", args, plain)
+		}
+	}
+}
