@@ -32,6 +32,7 @@ func errnoOf(err error) syscall.Errno {
 		{staging.ErrNotSupported, syscall.EPERM},
 		{staging.ErrReadOnly, syscall.EROFS},
 		{staging.ErrBusy, syscall.EBUSY},
+		{staging.ErrOpenForWriting, syscall.EBUSY},
 		{staging.ErrNoSpace, syscall.ENOSPC},
 		{writer.ErrNoSpace, syscall.ENOSPC},
 		{staging.ErrClosed, syscall.EROFS},
