@@ -138,3 +138,46 @@ func TestAppendKeepsAttributes(t *testing.T) {
 		t.Errorf("isoinfo -R -l of the carried-over entries changed:\nsession 1:\n%s\nsession 2:\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
 	}
 }
+
+// TestAppendUnchangedWritesNothing: an append that would repeat the
+// newest session writes nothing and says so; a change of a mode alone
+// is a change.
+func TestAppendUnchangedWritesNothing(t *testing.T) {
+	oracle.Need(t, "xorriso")
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "src")
+	testtree.File(t, src, "a/one.txt", []byte("one\n"))
+	testtree.File(t, src, "two.txt", []byte("two\n"))
+	testtree.Symlink(t, src, "a/link", "one.txt")
+	img := filepath.Join(tmp, "d.iso")
+	mustRun(t, "append", "--mirror", src, img)
+	size := func() int64 {
+		fi, err := os.Stat(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	for _, args := range [][]string{{"append", "--mirror", src, img}, {"append", img, src}, {"append", img, filepath.Join(src, "two.txt")}} {
+		out, code := run(t, args...)
+		if code != 0 || !strings.Contains(out, "nothing changed") || strings.Contains(out, "wrote session") {
+			t.Errorf("discstage %s of an unchanged tree: exit %d\n%s", strings.Join(args, " "), code, out)
+		}
+	}
+	if toc := testtree.XorrisoTOC(t, img); len(toc) != 1 || size() != before {
+		t.Fatalf("appends of an unchanged tree wrote: %v, %d bytes (was %d)", toc, size(), before)
+	}
+	if err := os.Chmod(filepath.Join(src, "two.txt"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun(t, "append", "--mirror", src, img); !strings.Contains(out, "wrote session 2") {
+		t.Errorf("a changed mode wrote no session:\n%s", out)
+	}
+	if out := mustRun(t, "append", "--mirror", src, img); !strings.Contains(out, "nothing changed") {
+		t.Errorf("the append after it:\n%s", out)
+	}
+	if toc := testtree.XorrisoTOC(t, img); len(toc) != 2 {
+		t.Errorf("sessions: %v", toc)
+	}
+}
