@@ -229,3 +229,56 @@ func TestReaderDoesNotDelayCommit(t *testing.T) {
 		t.Errorf("%d sessions, want 1", n)
 	}
 }
+
+// TestCommitCloseWithNothingStaged: commit --close with nothing staged
+// closes a DVD+R without writing a session; a CD-R, which closes only
+// with a session, refuses.
+func TestCommitCloseWithNothingStaged(t *testing.T) {
+	oracle.NeedFuse(t)
+	oracle.Need(t, "go")
+	bin := buildBinary(t)
+	for _, c := range []struct {
+		profile string
+		closes  bool
+	}{{"dvd+r", true}, {"cd-r", false}} {
+		work := t.TempDir()
+		target, mnt := "emulated:"+c.profile+":"+filepath.Join(work, "disc.img"), filepath.Join(work, "mnt")
+		os.Mkdir(mnt, 0o755)
+		if out, code := discstage(t, bin, "mount", target, mnt, "--staging", filepath.Join(work, "area")); code != 0 {
+			t.Fatalf("%s: mount: exit %d\n%s", c.profile, code, out)
+		}
+		mounted := true
+		t.Cleanup(func() {
+			if mounted {
+				platform.Unmount(mnt)
+			}
+		})
+		os.WriteFile(filepath.Join(mnt, "a.txt"), []byte("a"), 0o644)
+		if out, code := discstage(t, bin, "commit", mnt); code != 0 {
+			t.Fatalf("%s: commit: exit %d\n%s", c.profile, code, out)
+		}
+		out, code := discstage(t, bin, "commit", "--close", mnt)
+		s := status(t, mnt)
+		if c.closes {
+			if code != 0 || !strings.Contains(out, "closed without a new session") || !s.Closed || s.Sessions != 1 {
+				t.Errorf("%s: commit --close with nothing staged: exit %d, status %+v\n%s", c.profile, code, s, out)
+			}
+			if err := os.WriteFile(filepath.Join(mnt, "b.txt"), []byte("b"), 0o644); !errors.Is(err, syscall.EROFS) {
+				t.Errorf("%s: a write to a closed disc: %v, want EROFS", c.profile, err)
+			}
+		} else if code == 0 || !strings.Contains(out, "nothing staged") || s.Closed || s.Sessions != 1 {
+			t.Errorf("%s: commit --close with nothing staged: exit %d, status %+v\n%s", c.profile, code, s, out)
+		}
+		if out, code := discstage(t, bin, "unmount", mnt); code != 0 {
+			t.Fatalf("%s: unmount: exit %d\n%s", c.profile, code, out)
+		}
+		mounted = false
+		want := "appendable, 1 session(s)"
+		if c.closes {
+			want = "closed, 1 session(s)"
+		}
+		if out, _ := discstage(t, bin, "drives", "--device", target); !strings.Contains(out, want) {
+			t.Errorf("%s: drives after the commit --close: want %q\n%s", c.profile, want, out)
+		}
+	}
+}

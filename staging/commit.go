@@ -216,6 +216,11 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 	if a.commit != nil {
 		return a.fail(fmt.Errorf("staging: commit: %w", ErrBusy))
 	}
+	if opts.Close && !a.pending() {
+		if f, ok := a.medium.(Finalizer); ok {
+			return a.finalize(f)
+		}
+	}
 	if err := a.check(); err != nil {
 		return a.fail(err)
 	}
@@ -242,6 +247,56 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 	if err := a.snapshot(c, opts); err != nil {
 		return a.fail(err)
 	}
+	return nil
+}
+
+// Finalizer is a Medium that may be closed without writing a session.
+type Finalizer interface {
+	// CanFinalize tells, without touching the medium, whether the
+	// medium described by info can be closed without a session.
+	CanFinalize(info MediumInfo) bool
+	// Finalize closes the medium: it takes no more sessions.
+	Finalize(ctx context.Context) error
+}
+
+// finalize starts closing the medium without a session, for a commit
+// with Close and nothing staged, as a commit of its own (phase
+// "closing"). A medium that needs a session to close refuses at once
+// with ErrNothingStaged. It runs with a.mu held.
+func (a *Area) finalize(f Finalizer) error {
+	info, err := a.medium.Info()
+	if err != nil {
+		return a.fail(fmt.Errorf("staging: close the medium: probe medium: %w", err))
+	}
+	if info.Closed {
+		return a.fail(fmt.Errorf("staging: close the medium: %w", ErrClosed))
+	}
+	if info.Sessions == 0 || !f.CanFinalize(info) {
+		return a.fail(fmt.Errorf("staging: commit: %w (a %s medium is closed only with a session)", ErrNothingStaged, info.Profile))
+	}
+	c := &commitState{done: make(chan struct{})}
+	a.commit, a.last = c, c
+	a.status.State = StateCommitting
+	a.status.Phase = "closing"
+	a.status.Done, a.status.Total, a.status.Percent, a.status.ETASeconds = 0, 0, 0, 0
+	a.status.LastError = ""
+	a.status.OpenForWriting, a.status.Partial = nil, nil
+	go func() {
+		err := f.Finalize(context.Background())
+		a.mu.Lock()
+		a.commit = nil
+		a.status.State = StateIdle
+		a.status.Commits++
+		if err != nil {
+			c.err = a.fail(fmt.Errorf("staging: close the medium: %w", err))
+		} else {
+			a.mediumClosed = true
+			a.status.Phase = "done"
+			a.status.Percent = 100
+		}
+		a.mu.Unlock()
+		close(c.done)
+	}()
 	return nil
 }
 

@@ -137,10 +137,22 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 	if err != nil {
 		return err
 	}
-	if base != nil && !opts.Close && master.Unchanged(base, root) {
+	if base != nil && master.Unchanged(base, root) {
 		// A session would repeat the newest one.
-		fmt.Fprintln(out, "nothing changed: the newest session already holds this tree; nothing written")
-		return nil
+		f, canClose := t.(writer.Finalizer)
+		switch {
+		case !opts.Close:
+			fmt.Fprintln(out, "nothing changed: the newest session already holds this tree; nothing written")
+			return nil
+		case canClose && !opts.DryRun:
+			if m, err := t.Probe(); err == nil && writer.ClosesWithoutSession(m.Profile) {
+				if err := f.Finalize(ctx); err != nil {
+					return err
+				}
+				fmt.Fprintln(out, "nothing changed: the medium is closed without a new session")
+				return nil
+			}
+		}
 	}
 	res, err := writer.Append(ctx, t, root, opts)
 	if err != nil {

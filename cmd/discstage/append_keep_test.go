@@ -180,4 +180,14 @@ func TestAppendUnchangedWritesNothing(t *testing.T) {
 	if toc := testtree.XorrisoTOC(t, img); len(toc) != 2 {
 		t.Errorf("sessions: %v", toc)
 	}
+
+	// --close of an unchanged tree closes a DVD+R without a session.
+	target := "emulated:dvd+r:" + filepath.Join(tmp, "dvd.img")
+	mustRun(t, "append", "--mirror", src, target)
+	if out := mustRun(t, "append", "--close", "--mirror", src, target); !strings.Contains(out, "closed without a new session") {
+		t.Errorf("append --close of an unchanged tree:\n%s", out)
+	}
+	if out := mustRun(t, "drives", "--device", target); !strings.Contains(out, "dvd+r, closed, 1 session(s)") {
+		t.Errorf("drives after append --close:\n%s", out)
+	}
 }

@@ -244,6 +244,10 @@ func init() {
 				return err
 			}
 			warnPartial(cmd, mp, s)
+			if closeDisc && s.Sessions == before.Sessions && s.Closed {
+				fmt.Fprintln(cmd.OutOrStdout(), "nothing staged: the medium is closed without a new session")
+				return nil
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "session %d written at LBA %d\n", s.Sessions, s.LastSession)
 			return nil
 		},
