@@ -43,6 +43,14 @@ func sessionBytes(t *testing.T, img, path string) []byte {
 	return b
 }
 
+// writersGone waits until the mount has seen every file open for
+// writing closed: the kernel tells it (FUSE_RELEASE) only after close(2)
+// has returned.
+func writersGone(t *testing.T, mnt string) {
+	t.Helper()
+	eventually(t, "the mount to see the files closed", func() bool { return len(status(t, mnt).OpenForWriting) == 0 })
+}
+
 // holdOpen creates name in the mount, writes data and keeps it open for
 // writing.
 func holdOpen(t *testing.T, mnt, name string, data []byte) *os.File {
@@ -139,11 +147,12 @@ func TestCommitRefusedWhileWriterStaysOpen(t *testing.T) {
 		t.Errorf("the image got bytes: %v", err)
 	}
 	s := status(t, f.mnt)
-	if s.Sessions != 0 || !s.Pending || s.StagedFiles != 2 || len(s.OpenForWriting) != 1 {
+	if s.Sessions != 0 || !s.Pending || s.StagedFiles != 2 || len(s.GaveUpOn) != 1 || len(s.OpenForWriting) != 1 {
 		t.Errorf("status after the refusals: %+v", s)
 	}
 	w.Write([]byte(", now finished"))
 	w.Close()
+	writersGone(t, f.mnt)
 	if b, _ := os.ReadFile(filepath.Join(f.mnt, "big.bin")); string(b) != "never finished, now finished" {
 		t.Errorf("big.bin in the view: %q", b)
 	}
@@ -202,6 +211,7 @@ func TestReaderDoesNotDelayCommit(t *testing.T) {
 	if err := os.WriteFile(p, []byte("read only"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	writersGone(t, f.mnt)
 	r, err := os.Open(p)
 	if err != nil {
 		t.Fatal(err)

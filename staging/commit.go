@@ -64,10 +64,12 @@ type Status struct {
 	MediumError string `json:"medium_error,omitempty"`
 	// LastSession is the start LBA of the last session this area wrote.
 	LastSession uint32 `json:"last_session,omitempty"`
-	// OpenForWriting lists the staged files open for writing that a
-	// waiting commit waits for, or that made the last commit give up
-	// (ErrOpenForWriting).
+	// OpenForWriting lists the staged files open for writing now;
+	// while State is StateWaiting, the commit waits for them.
 	OpenForWriting []OpenFile `json:"open_for_writing,omitempty"`
+	// GaveUpOn lists the staged files open for writing that made the
+	// last commit give up (ErrOpenForWriting).
+	GaveUpOn []OpenFile `json:"gave_up_on,omitempty"`
 	// Partial lists the files that were open for writing when the last
 	// commit took its snapshot anyway (CommitOptions.Now), with the size
 	// each was written at.
@@ -224,7 +226,7 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 	if err := a.check(); err != nil {
 		return a.fail(err)
 	}
-	a.status.OpenForWriting, a.status.Partial = nil, nil
+	a.status.GaveUpOn, a.status.Partial = nil, nil
 	c := &commitState{done: make(chan struct{})}
 	if open := a.openWriters(); len(open) > 0 && !opts.Now {
 		wait := opts.WaitOpen
@@ -232,7 +234,7 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 			wait = DefaultWaitOpen
 		}
 		if wait < 0 {
-			a.status.OpenForWriting = open
+			a.status.GaveUpOn = open
 			return a.fail(openError(open, 0))
 		}
 		c.stop = make(chan struct{})
@@ -280,7 +282,7 @@ func (a *Area) finalize(f Finalizer) error {
 	a.status.Phase = "closing"
 	a.status.Done, a.status.Total, a.status.Percent, a.status.ETASeconds = 0, 0, 0, 0
 	a.status.LastError = ""
-	a.status.OpenForWriting, a.status.Partial = nil, nil
+	a.status.GaveUpOn, a.status.Partial = nil, nil
 	go func() {
 		err := f.Finalize(context.Background())
 		a.mu.Lock()
@@ -371,7 +373,7 @@ func (a *Area) waitOpen(c *commitState, opts CommitOptions, wait time.Duration) 
 				return
 			}
 		case timedOut:
-			a.status.OpenForWriting = open
+			a.status.GaveUpOn = open
 			err = openError(open, wait)
 		default:
 			if a.wake == nil {
@@ -664,9 +666,7 @@ func (a *Area) Discard() error {
 func (a *Area) Status() Status {
 	a.mu.Lock()
 	s := a.status
-	if s.State == StateWaiting {
-		s.OpenForWriting = a.openWriters()
-	}
+	s.OpenForWriting = a.openWriters()
 	s.Pending = a.pending()
 	for _, e := range a.entries {
 		if e.data != "" {

@@ -82,7 +82,7 @@ func TestCommitGivesUpOnWriters(t *testing.T) {
 	if len(m.sessions) != 0 || s.Sessions != 0 {
 		t.Error("a session was written")
 	}
-	if s.State != StateIdle || s.LastError == "" || len(s.OpenForWriting) != 1 || s.OpenForWriting[0].Path != "/big" || !s.Pending || s.StagedFiles != 1 || s.Commits != 1 {
+	if s.State != StateIdle || s.LastError == "" || len(s.GaveUpOn) != 1 || s.GaveUpOn[0].Path != "/big" || len(s.OpenForWriting) != 1 || !s.Pending || s.StagedFiles != 1 || s.Commits != 1 {
 		t.Errorf("status after giving up: %+v", s)
 	}
 	// Refused at once without waiting.

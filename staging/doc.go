@@ -114,7 +114,7 @@
 // lists them in OpenForWriting with their growing sizes) until the last
 // such handle is released, and takes the snapshot then; after
 // CommitOptions.WaitOpen (DefaultWaitOpen) it gives up with
-// ErrOpenForWriting, keeps the list in Status, and writes nothing. With
+// ErrOpenForWriting, keeps the list in Status.GaveUpOn, and writes nothing. With
 // CommitOptions.Now it takes the files as they are and lists them, with
 // the size written, in Status.Partial. Handles open only for reading
 // never delay a commit. Closing the area ends a wait.

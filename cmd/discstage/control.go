@@ -139,10 +139,10 @@ func (e *openFilesError) Unwrap() error { return syscall.EBUSY }
 func openRefusal(mountpoint string, s staging.Status) error {
 	return &openFilesError{fmt.Sprintf("commit refused, nothing written: %s still open for writing: %s "+
 		"(close %s and commit again, or commit --now to write %s as %s)",
-		plural(len(s.OpenForWriting), "staged file"), describeOpen(mountpoint, s.OpenForWriting),
-		map[bool]string{true: "it", false: "them"}[len(s.OpenForWriting) == 1],
-		map[bool]string{true: "it", false: "them"}[len(s.OpenForWriting) == 1],
-		map[bool]string{true: "it is", false: "they are"}[len(s.OpenForWriting) == 1])}
+		plural(len(s.GaveUpOn), "staged file"), describeOpen(mountpoint, s.GaveUpOn),
+		map[bool]string{true: "it", false: "them"}[len(s.GaveUpOn) == 1],
+		map[bool]string{true: "it", false: "them"}[len(s.GaveUpOn) == 1],
+		map[bool]string{true: "it is", false: "they are"}[len(s.GaveUpOn) == 1])}
 }
 
 // refusedForOpenFiles turns a refused action into openRefusal when the
@@ -151,7 +151,7 @@ func refusedForOpenFiles(mountpoint string, err error) error {
 	if !errors.Is(err, syscall.EBUSY) {
 		return err
 	}
-	if s, serr := readStatus(mountpoint); serr == nil && s.State == staging.StateIdle && len(s.OpenForWriting) > 0 {
+	if s, serr := readStatus(mountpoint); serr == nil && s.State == staging.StateIdle && len(s.GaveUpOn) > 0 {
 		return openRefusal(mountpoint, s)
 	}
 	return err
@@ -189,7 +189,7 @@ func waitCommit(cmd *cobra.Command, mountpoint string, before int) (staging.Stat
 		}
 		if s.State == staging.StateIdle && s.Commits > before {
 			if s.LastError != "" {
-				if len(s.OpenForWriting) > 0 {
+				if len(s.GaveUpOn) > 0 {
 					return s, openRefusal(mountpoint, s)
 				}
 				return s, fmt.Errorf("commit failed: %s", s.LastError)
@@ -276,7 +276,7 @@ func init() {
 				}
 				s, err := readStatus(mp)
 				if err == nil && before.Pending && s.State == staging.StateIdle && s.Commits > before.Commits && s.LastError != "" {
-					if len(s.OpenForWriting) > 0 {
+					if len(s.GaveUpOn) > 0 {
 						return fmt.Errorf("eject: %w", openRefusal(mp, s))
 					}
 					return fmt.Errorf("eject: commit failed: %s", s.LastError)
@@ -370,7 +370,10 @@ func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 	if s.State == staging.StateWaiting {
 		fmt.Fprintf(w, "commit:    waiting for %s open for writing to be closed: %s\n", plural(len(s.OpenForWriting), "staged file"), describeOpen(mountpoint, s.OpenForWriting))
 	} else if len(s.OpenForWriting) > 0 {
-		fmt.Fprintf(w, "commit:    gave up: %s stayed open for writing: %s\n", plural(len(s.OpenForWriting), "staged file"), describeOpen(mountpoint, s.OpenForWriting))
+		fmt.Fprintf(w, "writing:   %s open for writing (a commit waits for them): %s\n", plural(len(s.OpenForWriting), "staged file"), describeOpen(mountpoint, s.OpenForWriting))
+	}
+	if s.State != staging.StateWaiting && len(s.GaveUpOn) > 0 {
+		fmt.Fprintf(w, "commit:    gave up: %s stayed open for writing: %s\n", plural(len(s.GaveUpOn), "staged file"), describeOpen(mountpoint, s.GaveUpOn))
 	}
 	if len(s.Partial) > 0 {
 		fmt.Fprintf(w, "partial:   the last commit wrote %s open for writing as it was: %s\n", plural(len(s.Partial), "file"), describeOpenPaths(s.Partial))
