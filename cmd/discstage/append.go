@@ -138,20 +138,24 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 		return err
 	}
 	if base != nil && master.Unchanged(base, root) {
-		// A session would repeat the newest one.
+		// A session would repeat the newest one. A closed medium is
+		// refused below as for any append.
+		m, err := t.Probe()
+		if err != nil {
+			return err
+		}
 		f, canClose := t.(writer.Finalizer)
 		switch {
+		case m.State == writer.Closed:
 		case !opts.Close:
 			fmt.Fprintln(out, "nothing changed: the newest session already holds this tree; nothing written")
 			return nil
-		case canClose && !opts.DryRun:
-			if m, err := t.Probe(); err == nil && writer.ClosesWithoutSession(m.Profile) {
-				if err := f.Finalize(ctx); err != nil {
-					return err
-				}
-				fmt.Fprintln(out, "nothing changed: the medium is closed without a new session")
-				return nil
+		case canClose && !opts.DryRun && writer.ClosesWithoutSession(m.Profile):
+			if err := f.Finalize(ctx); err != nil {
+				return err
 			}
+			fmt.Fprintln(out, "nothing changed: the medium is closed without a new session")
+			return nil
 		}
 	}
 	res, err := writer.Append(ctx, t, root, opts)
