@@ -227,7 +227,7 @@ func TestReaderDoesNotDelayCommit(t *testing.T) {
 	if s := status(t, f.mnt); s.Pending || s.StagedFiles != 0 {
 		t.Errorf("a file held open for reading stays pending after the commit: %+v", s)
 	}
-	if out, code := discstage(t, bin, "commit", f.mnt); code == 0 || !strings.Contains(out, "nothing staged") {
+	if out, code := discstage(t, bin, "commit", f.mnt); code != 0 || !strings.Contains(out, "nothing staged: nothing written") {
 		t.Errorf("a second commit: exit %d\n%s", code, out)
 	}
 	b := make([]byte, 64)
@@ -276,7 +276,7 @@ func TestCommitCloseWithNothingStaged(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(mnt, "b.txt"), []byte("b"), 0o644); !errors.Is(err, syscall.EROFS) {
 				t.Errorf("%s: a write to a closed disc: %v, want EROFS", c.profile, err)
 			}
-		} else if code == 0 || !strings.Contains(out, "nothing staged") || s.Closed || s.Sessions != 1 {
+		} else if code == 0 || !strings.Contains(out, "closed only by writing a session") || s.Closed || s.Sessions != 1 {
 			t.Errorf("%s: commit --close with nothing staged: exit %d, status %+v\n%s", c.profile, code, s, out)
 		}
 		if out, code := discstage(t, bin, "unmount", mnt); code != 0 {

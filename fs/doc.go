@@ -18,7 +18,8 @@
 //
 // A control action that cannot start fails the write with an errno
 // (ENODATA: nothing staged, ENOSPC: does not fit, EROFS: disc closed,
-// EBUSY: a commit runs) and leaves the reason in status.
+// EBUSY: a commit runs or files stay open for writing, EOPNOTSUPP: the
+// disc closes only with a session) and leaves the reason in status.
 //
 // A commit (also the one "eject" starts) that finds staged files open
 // for writing waits for them to be closed: status says "waiting" and

@@ -37,6 +37,7 @@ func errnoOf(err error) syscall.Errno {
 		{writer.ErrNoSpace, syscall.ENOSPC},
 		{staging.ErrClosed, syscall.EROFS},
 		{writer.ErrClosed, syscall.EROFS},
+		{writer.ErrNeedsSession, syscall.EOPNOTSUPP},
 		{staging.ErrNothingStaged, syscall.ENODATA},
 		{staging.ErrBaseChanged, syscall.ESTALE},
 		{staging.ErrAreaClosed, syscall.ESHUTDOWN},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/writer"
 )
 
 // State is what the area is doing.
@@ -274,7 +275,7 @@ func (a *Area) finalize(f Finalizer) error {
 		return a.fail(fmt.Errorf("staging: close the medium: %w", ErrClosed))
 	}
 	if info.Sessions == 0 || !f.CanFinalize(info) {
-		return a.fail(fmt.Errorf("staging: commit: %w (a %s medium is closed only with a session)", ErrNothingStaged, info.Profile))
+		return a.fail(fmt.Errorf("staging: close the %s medium with nothing staged: %w", info.Profile, writer.ErrNeedsSession))
 	}
 	c := &commitState{done: make(chan struct{})}
 	a.commit, a.last = c, c

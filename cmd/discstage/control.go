@@ -237,6 +237,11 @@ func init() {
 				action = "commit close"
 			}
 			if err := control(mp, action+cf.words(cmd)); err != nil {
+				if errors.Is(err, syscall.ENODATA) {
+					// Nothing changed: nothing to write, which is no failure.
+					fmt.Fprintln(cmd.OutOrStdout(), "nothing staged: nothing written")
+					return nil
+				}
 				return refusedForOpenFiles(mp, err)
 			}
 			s, err := waitCommit(cmd, mp, before.Commits)
