@@ -20,11 +20,11 @@ type State string
 
 // The states of an area.
 const (
-	StateIdle State = "idle"
+	StateIdle       State = "idle"
+	StateCommitting State = "committing"
 	// StateWaiting: a commit waits for staged files open for writing
 	// to be closed before it takes its snapshot.
-	StateWaiting    State = "waiting"
-	StateCommitting State = "committing"
+	StateWaiting State = "waiting"
 )
 
 // DefaultWaitOpen is how long a commit waits for staged files open for
