@@ -73,7 +73,7 @@ func TestCommandLine(t *testing.T) {
 	if out, code := discstage(t, bin, "commit", mnt); code != 0 || !strings.Contains(out, "session 1") {
 		t.Fatalf("commit: exit %d\n%s", code, out)
 	}
-	if out, code := discstage(t, bin, "commit", mnt); code == 0 || !strings.Contains(out, "nothing staged") {
+	if out, code := discstage(t, bin, "commit", mnt); code != 0 || !strings.Contains(out, "nothing staged") {
 		t.Errorf("commit with nothing staged: exit %d\n%s", code, out)
 	}
 	// A file too big for the CD-R that the image stands in for.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/staging"
@@ -70,17 +71,46 @@ func (c *ctlFile) Write(ctx context.Context, f gofs.FileHandle, data []byte, off
 	return uint32(len(data)), 0
 }
 
-// action runs a control command.
+// action runs a control command: "commit", "eject" or "discard". After
+// "commit" may come "close" (finalize the medium); after "commit" or
+// "eject", "now" (take files open for writing as they are) and
+// "wait=DURATION" (how long to wait for them to be closed; "wait=0"
+// refuses at once).
 func (m *mount) action(cmd string) error {
 	a := m.area
 	opts := m.opts.Commit
-	switch strings.Join(strings.Fields(cmd), " ") {
+	words := strings.Fields(cmd)
+	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION], eject [now] [wait=DURATION] or discard): %w", cmd, staging.ErrInvalid)
+	if len(words) == 0 {
+		return bad
+	}
+	verb := words[0]
+	for _, w := range words[1:] {
+		switch {
+		case verb == "commit" && w == "close":
+			opts.Close = true
+		case (verb == "commit" || verb == "eject") && w == "now":
+			opts.Now = true
+		case (verb == "commit" || verb == "eject") && strings.HasPrefix(w, "wait="):
+			d, err := time.ParseDuration(strings.TrimPrefix(w, "wait="))
+			if err != nil || d < 0 {
+				return bad
+			}
+			if d == 0 {
+				d = -1 // do not wait
+			}
+			opts.WaitOpen = d
+		default:
+			return bad
+		}
+	}
+	switch verb {
 	case "commit":
 		return a.StartCommit(opts)
-	case "commit close":
-		opts.Close = true
-		return a.StartCommit(opts)
 	case "discard":
+		if len(words) > 1 {
+			return bad
+		}
 		if err := a.Discard(); err != nil {
 			return err
 		}
@@ -105,7 +135,7 @@ func (m *mount) action(cmd string) error {
 		}()
 		return nil
 	}
-	return fmt.Errorf("fs: unknown control command %q (want commit, commit close, eject or discard): %w", cmd, staging.ErrInvalid)
+	return bad
 }
 
 // invalidate drops the kernel's cached names under the root after the

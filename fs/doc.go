@@ -10,14 +10,24 @@
 // the root without being listed (like ZFS's .zfs); it is reachable by
 // path and never mastered:
 //
-//	.discstage/ctl        write "commit", "commit close", "eject" or "discard"
+//	.discstage/ctl        write "commit", "commit close", "commit now",
+//	                      "eject" or "discard"
 //	.discstage/status     JSON: state, staged files and bytes, projected and
 //	                      free sectors, commit phase, percent, ETA, last error
 //	.discstage/sessions/N every session of the disc, read-only, N from 1
 //
 // A control action that cannot start fails the write with an errno
 // (ENODATA: nothing staged, ENOSPC: does not fit, EROFS: disc closed,
-// EBUSY: a commit runs) and leaves the reason in status.
+// EBUSY: a commit runs or files stay open for writing, EOPNOTSUPP: the
+// disc closes only with a session) and leaves the reason in status.
+//
+// A commit (also the one "eject" starts) that finds staged files open
+// for writing waits for them to be closed: status says "waiting" and
+// lists them under open_for_writing. After the mount's wait timeout (or
+// "commit wait=DURATION"; "wait=0" does not wait) it gives up, writes
+// nothing and keeps the list in status; "commit now" takes the files as
+// they are and lists them, with the size written, under partial. Files
+// open only for reading never delay a commit.
 //
 // # Errors
 //

@@ -320,7 +320,7 @@ func (n *node) Tmpfile(ctx context.Context, flags uint32, mode uint32, out *fuse
 
 // Open opens a file; a disc file is copied only when first written.
 func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	h, err := n.m.area.OpenFile(n.id)
+	h, err := n.m.area.OpenFile(n.id, flags&syscall.O_ACCMODE != syscall.O_RDONLY)
 	if err != nil {
 		return nil, 0, errnoOf(err)
 	}

@@ -25,7 +25,8 @@ type Options struct {
 	// (passthrough needs Linux 6.9 and privileges; without them the
 	// mount falls back to requests by itself).
 	NoPassthrough bool
-	// Commit holds the options of commits started through ctl (volume ID).
+	// Commit holds the options of commits started through ctl (volume
+	// ID, how long to wait for staged files open for writing).
 	Commit staging.CommitOptions
 	// Eject, if set, is called after an "eject" action's commit, before
 	// the mount goes away: it opens the drive's tray. Image targets

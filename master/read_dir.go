@@ -249,6 +249,10 @@ func (t *rTreeReader) linkNames() {
 	t.links = nil
 }
 
+// dirModeBits are the bits of a directory's mode its records carry:
+// permissions and the setuid, setgid and sticky bits.
+const dirModeBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
+
 // readDir fills dir's children from the directory extent of rec. When
 // selfAttrs is set (the root, relocated directories), dir takes its
 // attributes from its own "." record.
@@ -327,14 +331,14 @@ func (t *rTreeReader) readDir(dir *Node, rec rRecord, path string, depth int, se
 		}
 		switch {
 		case a.hasCL:
-			n.Mode = fs.ModeDir | n.Mode.Perm()
+			n.Mode = fs.ModeDir | n.Mode&dirModeBits
 			dr, err := t.relocated(a.cl, childPath)
 			if err != nil {
 				return err
 			}
 			subdirs = append(subdirs, pendingDir{n, dr, childPath, true})
 		case r.dir:
-			n.Mode = fs.ModeDir | n.Mode.Perm()
+			n.Mode = fs.ModeDir | n.Mode&dirModeBits
 			if t.visited[r.lba] {
 				return fmt.Errorf("master: directory %q at LBA %d: extent already used by another directory (loop): %w", childPath, r.lba, ErrCorrupt)
 			}

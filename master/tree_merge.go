@@ -167,3 +167,47 @@ func mirrorDir(base, want *Node, dir string, ch *Changes) *Node {
 	}
 	return &out
 }
+
+// Unchanged reports whether a session of tree nu would record what base
+// (a session's tree, as read) already holds: the same names, modes,
+// owners and modification times (to the second, as sessions record
+// them), the same symbolic link targets, and every file carried over by
+// base's extents, none with new data. Access and change times are not
+// compared: reading or linking a source file changes them, not what it
+// holds.
+func Unchanged(base, nu *Node) bool {
+	if base == nil || nu == nil {
+		return base == nu
+	}
+	if base.Name != nu.Name || base.Mode != nu.Mode || base.UID != nu.UID || base.GID != nu.GID ||
+		!base.ModTime.Truncate(time.Second).Equal(nu.ModTime.Truncate(time.Second)) {
+		return false
+	}
+	switch {
+	case nu.IsDir():
+		if len(base.Children) != len(nu.Children) {
+			return false
+		}
+		old := make(map[string]*Node, len(base.Children))
+		for _, c := range base.Children {
+			old[c.Name] = c
+		}
+		for _, c := range nu.Children {
+			if !Unchanged(old[c.Name], c) {
+				return false
+			}
+		}
+	case nu.IsSymlink():
+		return base.Target == nu.Target
+	case nu.IsRegular():
+		if nu.Source != nil || base.Size != nu.Size || len(base.Extents) != len(nu.Extents) {
+			return false
+		}
+		for i := range nu.Extents {
+			if base.Extents[i] != nu.Extents[i] {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -52,6 +52,10 @@ type Area struct {
 	projKey      [2]uint64 // gen+1 and staged bytes the projection was made for
 	projSize     uint32
 	projErr      error
+
+	// wake is closed (and cleared) when a handle that may write is
+	// released, for a commit waiting for them.
+	wake chan struct{}
 }
 
 // entry is one file, directory, symbolic link or special file of the
@@ -78,9 +82,16 @@ type entry struct {
 	subdirs int
 
 	frozen  bool     // data file is being committed; copy before writing
-	pins    int      // handles writing the data file directly (passthrough)
+	pins    int      // handles using the data file directly (passthrough)
+	wpins   int      // of those, handles that may write: their writes bypass the area
 	file    *os.File // open data file while handles exist
 	opens   int
+	writers int    // open handles that may write
+	writes  uint64 // counts writes, truncations and writer pins, to tell a file unchanged since a snapshot
+	// cache names the data file of a file a commit switched to the
+	// medium while handles used it directly (passthrough): it holds the
+	// same bytes as the medium and stays, unstaged, until they close.
+	cache   string
 	removed bool // unlinked while open
 }
 
@@ -174,6 +185,11 @@ func (a *Area) Close() error {
 		return nil
 	}
 	c := a.commit
+	if c != nil && c.stop != nil && !c.stopped {
+		// A commit waiting for open files gives up.
+		c.stopped = true
+		close(c.stop)
+	}
 	a.mu.Unlock()
 	if c != nil {
 		<-c.done
@@ -459,6 +475,9 @@ func (a *Area) collect() error {
 		if e.data != "" {
 			used[e.data] = true
 		}
+		if e.cache != "" {
+			used[e.cache] = true
+		}
 	}
 	if a.commit != nil {
 		for _, f := range a.commit.files {
@@ -481,7 +500,7 @@ func (a *Area) collect() error {
 // data file.
 func (a *Area) openRemoved(name string) bool {
 	for _, e := range a.orphans() {
-		if e.data == name {
+		if e.data == name || e.cache == name {
 			return true
 		}
 	}

@@ -64,7 +64,7 @@ func writeFile(t *testing.T, a *Area, parent uint64, name, content string) Attr 
 
 func readFile(t *testing.T, a *Area, id uint64) string {
 	t.Helper()
-	h, err := a.OpenFile(id)
+	h, err := a.OpenFile(id, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,7 @@ func TestCopyUpOnWriteAndTruncate(t *testing.T) {
 	a := open(t, dir, m)
 	populate(t, a)
 	b := walk(t, a, "docs/b.txt")
-	h, err := a.OpenFile(b.ID)
+	h, err := a.OpenFile(b.ID, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,11 +422,12 @@ func TestChangesDuringCommitLandInNextSession(t *testing.T) {
 	f := writeFile(t, a, RootID, "f", "first")
 	writeFile(t, a, RootID, "gone", "g")
 	m.block, m.entered = make(chan struct{}), make(chan struct{})
-	h, err := a.OpenFile(f.ID)
+	h, err := a.OpenFile(f.ID, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.StartCommit(CommitOptions{}); err != nil {
+	// f is open for writing: the commit takes it as it is.
+	if err := a.StartCommit(CommitOptions{Now: true}); err != nil {
 		t.Fatal(err)
 	}
 	<-m.entered
@@ -512,7 +513,7 @@ func TestPinnedFileIsCopiedAtCommit(t *testing.T) {
 	}
 	f.WriteAt([]byte("one"), 0)
 	m.block, m.entered = make(chan struct{}), make(chan struct{})
-	if err := a.StartCommit(CommitOptions{}); err != nil {
+	if err := a.StartCommit(CommitOptions{Now: true}); err != nil {
 		t.Fatal(err)
 	}
 	<-m.entered

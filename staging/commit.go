@@ -7,10 +7,12 @@ import (
 	iofs "io/fs"
 	"log"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/writer"
 )
 
 // State is what the area is doing.
@@ -20,7 +22,20 @@ type State string
 const (
 	StateIdle       State = "idle"
 	StateCommitting State = "committing"
+	// StateWaiting: a commit waits for staged files open for writing
+	// to be closed before it takes its snapshot.
+	StateWaiting State = "waiting"
 )
+
+// DefaultWaitOpen is how long a commit waits for staged files open for
+// writing to be closed when CommitOptions.WaitOpen is zero.
+const DefaultWaitOpen = 60 * time.Second
+
+// OpenFile is a staged file open for writing and its size.
+type OpenFile struct {
+	Path string `json:"path"`
+	Size int64  `json:"size"`
+}
 
 // Status is the area's state and accounting, as the control file shows it.
 type Status struct {
@@ -50,6 +65,16 @@ type Status struct {
 	MediumError string `json:"medium_error,omitempty"`
 	// LastSession is the start LBA of the last session this area wrote.
 	LastSession uint32 `json:"last_session,omitempty"`
+	// OpenForWriting lists the staged files open for writing now;
+	// while State is StateWaiting, the commit waits for them.
+	OpenForWriting []OpenFile `json:"open_for_writing,omitempty"`
+	// GaveUpOn lists the staged files open for writing that made the
+	// last commit give up (ErrOpenForWriting).
+	GaveUpOn []OpenFile `json:"gave_up_on,omitempty"`
+	// Partial lists the files that were open for writing when the last
+	// commit took its snapshot anyway (CommitOptions.Now), with the size
+	// each was written at.
+	Partial []OpenFile `json:"partial,omitempty"`
 }
 
 // commitFile names a staged file a commit writes.
@@ -57,6 +82,12 @@ type commitFile struct {
 	ID   uint64 `json:"id"`
 	Data string `json:"data"`
 	Path string `json:"path"`
+
+	// Known only to the process that took the snapshot:
+	live   string // a copy was taken of this data file, used directly by readers only
+	writes uint64 // the entry's write count when the copy was taken
+	open   bool   // a handle that may write had the file open
+	size   int64  // the size the snapshot holds
 }
 
 // inflightRecord is stored while a commit runs, so a restart can tell
@@ -68,9 +99,11 @@ type inflightRecord struct {
 }
 
 type commitState struct {
-	done  chan struct{}
-	files []commitFile
-	err   error
+	done    chan struct{}
+	files   []commitFile
+	err     error
+	stop    chan struct{} // closed by Close to end a wait for open files
+	stopped bool
 }
 
 // tree builds the session tree of the current state. With freeze, the
@@ -111,21 +144,25 @@ func (a *Area) tree(freeze bool) (*master.Node, []commitFile, error) {
 			}
 			at := a.attr(e)
 			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), at.Atime, at.Ctime
-			data := e.data
+			cf := commitFile{ID: e.id, Data: e.data, Path: path, open: e.writers > 0}
 			if freeze && e.pins > 0 {
-				// Written directly by open handles: commit a copy.
+				// Used directly by open handles: commit a copy.
 				snap, size, err := a.snapshotCopy(e)
 				if err != nil {
 					return nil, fmt.Errorf("staging: snapshot %q: %w", path, err)
 				}
-				data, p, n.Size = snap, a.dataPath(snap), size
+				if e.wpins == 0 {
+					cf.live, cf.writes = e.data, e.writes
+				}
+				cf.Data, p, n.Size = snap, a.dataPath(snap), size
 			} else if freeze {
 				e.frozen = true
 			}
 			if n.Size > 0 {
 				n.Source = master.FileSource(p)
 			}
-			files = append(files, commitFile{ID: e.id, Data: data, Path: path})
+			cf.size = n.Size
+			files = append(files, cf)
 		default:
 			n.Size, n.Extents = e.size, e.ext
 		}
@@ -177,6 +214,13 @@ func (a *Area) fail(err error) error {
 // state and writes it as a new session in the background. It fails at
 // once with ErrBusy, ErrNothingStaged, ErrClosed or ErrNoSpace. Changes
 // made after it returns land in the next session.
+//
+// While staged files are open for writing (a copy still running), the
+// commit first waits, in the background and for at most opts.WaitOpen,
+// for them to be closed (State is StateWaiting, Status lists them); if
+// they are not, it gives up with ErrOpenForWriting and writes nothing.
+// With opts.Now it takes them as they are and Status lists them as
+// Partial.
 func (a *Area) StartCommit(opts CommitOptions) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -186,31 +230,213 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 	if a.commit != nil {
 		return a.fail(fmt.Errorf("staging: commit: %w", ErrBusy))
 	}
+	if opts.Close && !a.pending() {
+		if f, ok := a.medium.(Finalizer); ok {
+			return a.finalize(f)
+		}
+	}
+	if err := a.check(); err != nil {
+		return a.fail(err)
+	}
+	a.status.GaveUpOn, a.status.Partial = nil, nil
+	c := &commitState{done: make(chan struct{})}
+	if open := a.openWriters(); len(open) > 0 && !opts.Now {
+		wait := opts.WaitOpen
+		if wait == 0 {
+			wait = DefaultWaitOpen
+		}
+		if wait < 0 {
+			a.status.GaveUpOn = open
+			return a.fail(openError(open, 0))
+		}
+		c.stop = make(chan struct{})
+		a.commit, a.last = c, c
+		a.status.State = StateWaiting
+		a.status.Phase = "waiting for files open for writing"
+		a.status.Done, a.status.Total, a.status.Percent, a.status.ETASeconds = 0, 0, 0, 0
+		a.status.LastError = ""
+		go a.waitOpen(c, opts, wait)
+		return nil
+	}
+	if err := a.snapshot(c, opts); err != nil {
+		return a.fail(err)
+	}
+	return nil
+}
+
+// Finalizer is a Medium that may be closed without writing a session.
+type Finalizer interface {
+	// CanFinalize tells, without touching the medium, whether the
+	// medium described by info can be closed without a session.
+	CanFinalize(info MediumInfo) bool
+	// Finalize closes the medium: it takes no more sessions.
+	Finalize(ctx context.Context) error
+}
+
+// finalize starts closing the medium without a session, for a commit
+// with Close and nothing staged, as a commit of its own (phase
+// "closing"). A medium that needs a session to close refuses at once
+// with ErrNothingStaged. It runs with a.mu held.
+func (a *Area) finalize(f Finalizer) error {
+	info, err := a.medium.Info()
+	if err != nil {
+		return a.fail(fmt.Errorf("staging: close the medium: probe medium: %w", err))
+	}
+	if info.Closed {
+		return a.fail(fmt.Errorf("staging: close the medium: %w", ErrClosed))
+	}
+	if info.Sessions == 0 || !f.CanFinalize(info) {
+		return a.fail(fmt.Errorf("staging: close the %s medium with nothing staged: %w", info.Profile, writer.ErrNeedsSession))
+	}
+	c := &commitState{done: make(chan struct{})}
+	a.commit, a.last = c, c
+	a.status.State = StateCommitting
+	a.status.Phase = "closing"
+	a.status.Done, a.status.Total, a.status.Percent, a.status.ETASeconds = 0, 0, 0, 0
+	a.status.LastError = ""
+	a.status.GaveUpOn, a.status.Partial = nil, nil
+	go func() {
+		err := f.Finalize(context.Background())
+		a.mu.Lock()
+		a.commit = nil
+		a.status.State = StateIdle
+		a.status.Commits++
+		if err != nil {
+			c.err = a.fail(fmt.Errorf("staging: close the medium: %w", err))
+		} else {
+			a.mediumClosed = true
+			a.status.Phase = "done"
+			a.status.Percent = 100
+		}
+		a.mu.Unlock()
+		close(c.done)
+	}()
+	return nil
+}
+
+// check tells whether a commit could start now: something is pending
+// and the medium takes another session. It runs with a.mu held.
+func (a *Area) check() error {
 	if !a.pending() {
-		return a.fail(fmt.Errorf("staging: commit: %w", ErrNothingStaged))
+		return fmt.Errorf("staging: commit: %w", ErrNothingStaged)
 	}
 	info, err := a.medium.Info()
 	if err != nil {
-		return a.fail(fmt.Errorf("staging: commit: probe medium: %w", err))
+		return fmt.Errorf("staging: commit: probe medium: %w", err)
 	}
 	if info.Closed {
-		return a.fail(fmt.Errorf("staging: commit: %w", ErrClosed))
+		return fmt.Errorf("staging: commit: %w", ErrClosed)
+	}
+	return nil
+}
+
+// openWriters lists the staged files of the view open for writing,
+// sorted by path. It runs with a.mu held.
+func (a *Area) openWriters() []OpenFile {
+	var out []OpenFile
+	for e := range a.open {
+		if e.writers > 0 && e.data != "" && !e.removed && e.parent != nil {
+			out = append(out, OpenFile{Path: a.path(e), Size: a.attr(e).Size})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// openError is the refusal of a commit that found files open for
+// writing.
+func openError(open []OpenFile, waited time.Duration) error {
+	names := make([]string, len(open))
+	for i, f := range open {
+		names[i] = fmt.Sprintf("%s (%d bytes so far)", f.Path, f.Size)
+	}
+	what := "1 staged file is"
+	if len(open) != 1 {
+		what = fmt.Sprintf("%d staged files are", len(open))
+	}
+	after := ""
+	if waited > 0 {
+		after = " after waiting " + waited.String()
+	}
+	return fmt.Errorf("staging: commit: %s still open for writing%s, nothing written: %s: %w",
+		what, after, strings.Join(names, ", "), ErrOpenForWriting)
+}
+
+// waitOpen waits up to wait for the staged files open for writing to be
+// closed, then takes the snapshot and writes it, or gives up.
+func (a *Area) waitOpen(c *commitState, opts CommitOptions, wait time.Duration) {
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	timedOut, stopped := false, false
+	a.mu.Lock()
+	for {
+		open := a.openWriters()
+		var err error
+		switch {
+		case stopped:
+			err = fmt.Errorf("staging: commit: %w", ErrAreaClosed)
+		case len(open) == 0:
+			a.commit = nil
+			if err = a.check(); err == nil {
+				err = a.snapshot(c, opts)
+			}
+			if err == nil {
+				a.mu.Unlock()
+				return
+			}
+		case timedOut:
+			a.status.GaveUpOn = open
+			err = openError(open, wait)
+		default:
+			if a.wake == nil {
+				a.wake = make(chan struct{})
+			}
+			w := a.wake
+			a.mu.Unlock()
+			select {
+			case <-w:
+			case <-timer.C:
+				timedOut = true
+			case <-c.stop:
+				stopped = true
+			}
+			a.mu.Lock()
+			continue
+		}
+		a.commit = nil
+		a.status.State = StateIdle
+		a.status.Phase = ""
+		a.status.Commits++
+		c.err = a.fail(err)
+		a.mu.Unlock()
+		close(c.done)
+		return
+	}
+}
+
+// snapshot freezes the staged state, records it and starts writing it
+// in the background as commit c. It runs with a.mu held.
+func (a *Area) snapshot(c *commitState, opts CommitOptions) error {
+	info, err := a.medium.Info()
+	if err != nil {
+		return fmt.Errorf("staging: commit: probe medium: %w", err)
 	}
 	root, files, err := a.tree(true)
 	if err != nil {
 		a.collect()
-		return a.fail(err)
+		return err
 	}
+	c.files = files
 	need, err := a.medium.Project(root, opts)
 	if err != nil {
 		a.unfreeze()
 		a.collect()
-		return a.fail(fmt.Errorf("staging: commit: project session size: %w", err))
+		return fmt.Errorf("staging: commit: project session size: %w", err)
 	}
 	if info.Free >= 0 && int64(need) > info.Free {
 		a.unfreeze()
 		a.collect()
-		return a.fail(fmt.Errorf("staging: commit needs %d sectors, %d free: %w", need, info.Free, ErrNoSpace))
+		return fmt.Errorf("staging: commit needs %d sectors, %d free: %w", need, info.Free, ErrNoSpace)
 	}
 	inf := inflightRecord{Gen: a.gen, Start: info.NextWritable, Files: files}
 	// The snapshot must be durable before the medium is touched.
@@ -221,11 +447,15 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 	if err != nil {
 		a.unfreeze()
 		a.collect()
-		return a.fail(fmt.Errorf("staging: commit: record snapshot: %w", err))
+		return fmt.Errorf("staging: commit: record snapshot: %w", err)
 	}
 	a.inflight = &inf
-	c := &commitState{done: make(chan struct{}), files: files}
 	a.commit, a.last = c, c
+	for _, f := range files {
+		if f.open {
+			a.status.Partial = append(a.status.Partial, OpenFile{Path: f.Path, Size: f.size})
+		}
+	}
 	a.status.State = StateCommitting
 	a.status.Phase = "mastering"
 	a.status.Done, a.status.Total, a.status.Percent, a.status.ETASeconds = 0, 0, 0, 0
@@ -320,22 +550,32 @@ func (a *Area) finish(inf *inflightRecord, root *master.Node, start uint32) erro
 	var put []*entry
 	for _, f := range inf.Files {
 		e := a.entries[f.ID]
-		if e == nil || e.data != f.Data {
+		if e == nil {
+			continue
+		}
+		// A file read directly by handles was committed from a copy:
+		// it goes to the medium too if nothing wrote it since.
+		readOnly := f.live != "" && e.data == f.live && e.writes == f.writes && e.wpins == 0
+		if e.data != f.Data && !readOnly {
 			continue
 		}
 		n := findNode(root, f.Path)
 		if n == nil || !n.IsRegular() {
 			continue
 		}
+		if readOnly && e.opens > 0 {
+			// Its handles go on using the data file, which holds
+			// the same bytes as the medium, until they close.
+			e.cache = e.data
+		} else if e.file != nil {
+			e.file.Close()
+			e.file = nil
+		}
 		e.ext, e.size, e.data = n.Extents, n.Size, ""
 		e.mtime = n.ModTime
 		e.atime = n.AccessTime
 		if e.atime.IsZero() {
 			e.atime = n.ModTime
-		}
-		if e.file != nil {
-			e.file.Close()
-			e.file = nil
 		}
 		put = append(put, e)
 	}
@@ -438,6 +678,7 @@ func (a *Area) Discard() error {
 func (a *Area) Status() Status {
 	a.mu.Lock()
 	s := a.status
+	s.OpenForWriting = a.openWriters()
 	s.Pending = a.pending()
 	for _, e := range a.entries {
 		if e.data != "" {
@@ -470,7 +711,7 @@ func (a *Area) Projected() (uint32, error) {
 		}
 	}
 	k := [2]uint64{a.gen + 1, bytes}
-	if a.projKey == k || a.commit != nil {
+	if a.projKey == k || (a.commit != nil && a.status.State == StateCommitting) {
 		// Unchanged, or a commit is writing: keep the last projection.
 		defer a.mu.Unlock()
 		return a.projSize, a.projErr

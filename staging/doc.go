@@ -93,7 +93,7 @@
 // StartCommit, under the area's lock: refuses when a commit runs
 // (ErrBusy), when nothing is pending (ErrNothingStaged), when the medium
 // is closed (ErrClosed) or when the projected session does not fit
-// (ErrNoSpace); then it builds the session tree from the current state
+// (ErrNoSpace); waits for files open for writing (below); then it builds the session tree from the current state
 // (disc files keep their Extents, staged files become master.FileSource
 // of their data file) and freezes those data files. A later write to a
 // frozen file copies it to a new data file first, so the session's bytes
@@ -105,7 +105,25 @@
 // A file that a caller writes directly (Handle.Pin, used for FUSE
 // passthrough) cannot be frozen, since its writes bypass the area: the
 // commit copies its data file instead and the file stays staged after
-// the commit, so what was written meanwhile reaches the next session.
+// the commit, so what was written meanwhile reaches the next session. A
+// file pinned only by handles open for reading is copied too, but goes to
+// the medium like any other when nothing wrote it meanwhile; its data
+// file stays, as the entry's cache, for the handles using it until they
+// close (a writer arriving first stages the cache again).
+//
+// # Files open for writing
+//
+// Handles say whether they may write (OpenFile's write, Create). Before
+// it takes its snapshot, StartCommit looks for staged files of the view
+// open for writing: a copy still running would otherwise be burned half
+// written. It then waits in the background (State "waiting", Status
+// lists them in OpenForWriting with their growing sizes) until the last
+// such handle is released, and takes the snapshot then; after
+// CommitOptions.WaitOpen (DefaultWaitOpen) it gives up with
+// ErrOpenForWriting, keeps the list in Status.GaveUpOn, and writes nothing. With
+// CommitOptions.Now it takes the files as they are and lists them, with
+// the size written, in Status.Partial. Handles open only for reading
+// never delay a commit. Closing the area ends a wait.
 //
 // The session is then written in the background by Medium.Append, which
 // verifies it. On success the area reads the newest session and switches

@@ -27,6 +27,9 @@ var (
 	ErrReadOnly = errors.New("staging: read-only")
 	// ErrBusy: another commit is running.
 	ErrBusy = errors.New("staging: a commit is already running")
+	// ErrOpenForWriting: staged files were still open for writing
+	// when a commit gave up waiting for them; nothing was written.
+	ErrOpenForWriting = errors.New("staging: staged files are open for writing")
 	// ErrNoSpace: the staged changes do not fit on the medium.
 	ErrNoSpace = errors.New("staging: staged changes do not fit on the medium")
 	// ErrClosed: the medium is closed and takes no more sessions.

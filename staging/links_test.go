@@ -28,7 +28,7 @@ func TestHardLinks(t *testing.T) {
 		t.Errorf("link of a directory: %v", err)
 	}
 	// A write through one name shows through the other.
-	h, err := a.OpenFile(walk(t, a, "d/g").ID)
+	h, err := a.OpenFile(walk(t, a, "d/g").ID, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestSpecialFiles(t *testing.T) {
 			t.Errorf("%s: %+v", c.name, at)
 		}
 	}
-	if _, err := a.OpenFile(walk(t, a, "fifo").ID); err == nil {
+	if _, err := a.OpenFile(walk(t, a, "fifo").ID, false); err == nil {
 		t.Error("opened a fifo as a file")
 	}
 	a.Close()

@@ -58,6 +58,13 @@ type CommitOptions struct {
 	// Progress, if set, is called as the session is mastered, written
 	// and verified.
 	Progress func(Progress)
+	// WaitOpen is how long a commit waits for staged files open for
+	// writing to be closed before it gives up (ErrOpenForWriting):
+	// zero means DefaultWaitOpen, a negative value not at all.
+	WaitOpen time.Duration
+	// Now takes staged files open for writing as they are, without
+	// waiting; Status lists them as Partial.
+	Now bool
 }
 
 // Progress is how far a commit has come.

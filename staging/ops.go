@@ -304,8 +304,9 @@ func (a *Area) Create(parent uint64, name string, perm iofs.FileMode, uid, gid u
 	}
 	e.file = f
 	e.opens++
+	e.writers++
 	a.open[e] = true
-	return a.attr(e), &Handle{a: a, e: e}, nil
+	return a.attr(e), &Handle{a: a, e: e, write: true}, nil
 }
 
 // detach removes e from the view; its data goes when nothing uses it.
@@ -315,15 +316,32 @@ func (a *Area) detach(e *entry) {
 	e.parent = nil
 	if e.opens > 0 {
 		e.removed = true
+		if e.writers > 0 {
+			a.wakeWaiters()
+		}
 		return
 	}
 	a.dropData(e)
 }
 
-// dropData removes e's data file unless a running commit reads it.
+// dropData removes e's data file unless a running commit reads it, and
+// the cache file it kept for open handles.
 func (a *Area) dropData(e *entry) {
 	if e.data != "" && !e.frozen {
 		os.Remove(a.dataPath(e.data))
+	}
+	if e.cache != "" {
+		os.Remove(a.dataPath(e.cache))
+		e.cache = ""
+	}
+}
+
+// wakeWaiters tells a commit waiting for files open for writing to look
+// again.
+func (a *Area) wakeWaiters() {
+	if a.wake != nil {
+		close(a.wake)
+		a.wake = nil
 	}
 }
 
@@ -505,6 +523,7 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 		if err := a.copyUp(e, *s.Size); err != nil {
 			return err
 		}
+		e.writes++
 		if err := a.withFile(e, func(f *os.File) error { return f.Truncate(*s.Size) }); err != nil {
 			return fmt.Errorf("staging: truncate %q: %w", a.path(e), err)
 		}
@@ -561,14 +580,28 @@ func (a *Area) withFile(e *entry, fn func(*os.File) error) error {
 }
 
 // copyUp makes e a staged file that can be written: a disc file's first
-// keep bytes (all when keep < 0) are copied from the medium, a frozen
-// staged file (one a running commit reads) is copied to a new data file.
+// keep bytes (all when keep < 0) are copied from the medium (or its cache
+// file staged again), a frozen staged file (one a running commit reads)
+// is copied to a new data file.
 func (a *Area) copyUp(e *entry, keep int64) error {
 	if e.data != "" && !e.frozen {
 		return nil
 	}
 	if err := a.writable("write " + a.path(e)); err != nil {
 		return err
+	}
+	if e.cache != "" {
+		// The file's bytes are still in the data file kept for its
+		// open handles: stage that one again.
+		e.data, e.cache = e.cache, ""
+		if e.parent == nil && e.id != RootID {
+			return nil
+		}
+		if err := a.record("copy up "+a.path(e), []*entry{e}, nil); err != nil {
+			e.data, e.cache = "", e.data
+			return err
+		}
+		return nil
 	}
 	name := newDataName()
 	f, err := os.OpenFile(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
@@ -668,6 +701,7 @@ func (r *extentReader) ReadAt(p []byte, off int64) (int, error) {
 type Handle struct {
 	a      *Area
 	e      *entry
+	write  bool // may write
 	pinned bool
 }
 
@@ -675,8 +709,10 @@ type Handle struct {
 // reads and writes it directly (FUSE passthrough), bypassing the
 // handle. It fails (false) for a file whose bytes are on the medium or
 // are being committed. While pinned, the data file stays the file's
-// data: a commit takes a copy of it instead of freezing it, and the file
-// stays staged after the commit, since writes may have come in.
+// data: a commit takes a copy of it instead of freezing it. After the
+// commit the file stays staged if a handle that may write pinned it,
+// since writes may have come in; a file only read that way goes to the
+// medium, its data file kept (as its cache) until the handles close.
 func (h *Handle) Pin() (*os.File, bool) {
 	h.a.mu.Lock()
 	defer h.a.mu.Unlock()
@@ -684,17 +720,34 @@ func (h *Handle) Pin() (*os.File, bool) {
 	if h.pinned {
 		return e.file, true
 	}
-	if e.data == "" || e.frozen || e.file == nil {
+	if e.cache != "" && h.write {
+		if e.pins == 0 {
+			// Served by requests, the first write stages the cache.
+			return nil, false
+		}
+		// Readers use the cache file directly, and the kernel wants
+		// every open of the file in one mode: stage it now.
+		if err := h.a.copyUp(e, -1); err != nil {
+			return nil, false
+		}
+	}
+	if (e.data == "" && e.cache == "") || e.frozen || e.file == nil {
 		return nil, false
 	}
 	e.pins++
+	if h.write {
+		e.wpins++
+		e.writes++
+	}
 	h.pinned = true
 	return e.file, true
 }
 
-// OpenFile opens a regular file for reading and writing. A disc file is
-// copied to local disk on its first write or truncation only.
-func (a *Area) OpenFile(id uint64) (*Handle, error) {
+// OpenFile opens a regular file, for reading and writing when write is
+// set. A disc file is copied to local disk on its first write or
+// truncation only. A commit waits for staged files open for writing to
+// be closed.
+func (a *Area) OpenFile(id uint64, write bool) (*Handle, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	e, err := a.get(id)
@@ -715,8 +768,11 @@ func (a *Area) OpenFile(id uint64) (*Handle, error) {
 		e.file = f
 	}
 	e.opens++
+	if write {
+		e.writers++
+	}
 	a.open[e] = true
-	return &Handle{a: a, e: e}, nil
+	return &Handle{a: a, e: e, write: write}, nil
 }
 
 // ReadAt reads the file: staged bytes from local disk, disc bytes from
@@ -724,7 +780,7 @@ func (a *Area) OpenFile(id uint64) (*Handle, error) {
 func (h *Handle) ReadAt(p []byte, off int64) (int, error) {
 	h.a.mu.Lock()
 	e := h.e
-	if e.data != "" {
+	if e.data != "" || (e.cache != "" && e.file != nil) {
 		f := e.file
 		h.a.mu.Unlock()
 		if f == nil {
@@ -744,6 +800,7 @@ func (h *Handle) WriteAt(p []byte, off int64) (int, error) {
 	if err := h.a.copyUp(h.e, -1); err != nil {
 		return 0, err
 	}
+	h.e.writes++
 	return h.e.file.WriteAt(p, off)
 }
 
@@ -787,11 +844,19 @@ func (h *Handle) Release() error {
 	if h.pinned {
 		h.pinned = false
 		e.pins--
+		if h.write {
+			e.wpins--
+		}
 	}
 	if e.opens == 0 {
 		return nil
 	}
 	e.opens--
+	if h.write {
+		h.write = false
+		e.writers--
+		h.a.wakeWaiters()
+	}
 	if e.opens > 0 {
 		return nil
 	}
@@ -803,6 +868,9 @@ func (h *Handle) Release() error {
 	}
 	if e.removed {
 		h.a.dropData(e)
+	} else if e.cache != "" {
+		os.Remove(h.a.dataPath(e.cache))
+		e.cache = ""
 	}
 	return err
 }
@@ -815,6 +883,7 @@ func (h *Handle) Allocate(off, length int64) error {
 	if err := h.a.copyUp(h.e, -1); err != nil {
 		return err
 	}
+	h.e.writes++
 	fi, err := h.e.file.Stat()
 	if err != nil {
 		return err
@@ -852,6 +921,7 @@ func (a *Area) CreateUnnamed(parent uint64, perm iofs.FileMode, uid, gid uint32)
 	}
 	e.file = f
 	e.opens++
+	e.writers++
 	a.open[e] = true
-	return a.attr(e), &Handle{a: a, e: e}, nil
+	return a.attr(e), &Handle{a: a, e: e, write: true}, nil
 }

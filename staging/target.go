@@ -89,3 +89,20 @@ func (m targetMedium) Append(ctx context.Context, root *master.Node, o CommitOpt
 	}
 	return res.Session.Start, nil
 }
+
+// CanFinalize tells whether the target is a drive (writer.Finalizer)
+// holding a medium that closes without a session.
+func (m targetMedium) CanFinalize(info MediumInfo) bool {
+	_, ok := m.t.(writer.Finalizer)
+	return ok && writer.ClosesWithoutSession(info.Profile)
+}
+
+// Finalize closes the medium without a session where the target can
+// (writer.Finalizer); elsewhere it fails with writer.ErrNeedsSession.
+func (m targetMedium) Finalize(ctx context.Context) error {
+	f, ok := m.t.(writer.Finalizer)
+	if !ok {
+		return fmt.Errorf("staging: close the medium: %w", writer.ErrNeedsSession)
+	}
+	return mediumError(f.Finalize(ctx))
+}

@@ -73,33 +73,33 @@ extents and is not written again.`,
 }
 
 // buildSession returns the new session's tree: the newest session's tree
-// with srcs merged in, or mirror's tree.
-func buildSession(t writer.Target, srcs []string, mirror string) (*master.Node, master.Changes, error) {
+// with srcs merged in, or mirror's tree; and the newest session's tree
+// (nil on a blank medium).
+func buildSession(t writer.Target, srcs []string, mirror string) (root *master.Node, all master.Changes, base *master.Node, err error) {
 	newest, err := writer.Newest(t)
 	if err != nil {
-		return nil, master.Changes{}, err
+		return nil, all, nil, err
 	}
-	var base *master.Node
 	if newest != nil {
 		base = newest.Root
 	}
 	if mirror != "" {
 		want, err := localtree.Build(mirror)
 		if err != nil {
-			return nil, master.Changes{}, err
+			return nil, all, base, err
 		}
 		root, ch := master.Mirror(base, want)
-		return root, ch, nil
+		return root, ch, base, nil
 	}
+	newestRoot := base
 	if base == nil {
 		base = &master.Node{Mode: os.ModeDir | 0o755, ModTime: time.Now()}
 	}
-	var all master.Changes
-	root := base
+	root = base
 	for _, src := range srcs {
 		add, err := sourceTree(src, root)
 		if err != nil {
-			return nil, all, err
+			return nil, all, newestRoot, err
 		}
 		var ch master.Changes
 		root, ch = master.Merge(root, add)
@@ -109,7 +109,7 @@ func buildSession(t writer.Target, srcs []string, mirror string) (*master.Node, 
 		all.Removed = append(all.Removed, ch.Removed...)
 	}
 	all.Sort()
-	return root, all, nil
+	return root, all, newestRoot, nil
 }
 
 // sourceTree returns the tree a SRC adds at the root: a directory's
@@ -133,9 +133,30 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	root, ch, err := buildSession(t, srcs, mirror)
+	root, ch, base, err := buildSession(t, srcs, mirror)
 	if err != nil {
 		return err
+	}
+	if base != nil && master.Unchanged(base, root) {
+		// A session would repeat the newest one. A closed medium is
+		// refused below as for any append.
+		m, err := t.Probe()
+		if err != nil {
+			return err
+		}
+		f, canClose := t.(writer.Finalizer)
+		switch {
+		case m.State == writer.Closed:
+		case !opts.Close:
+			fmt.Fprintln(out, "nothing changed: the newest session already holds this tree; nothing written")
+			return nil
+		case canClose && !opts.DryRun && writer.ClosesWithoutSession(m.Profile):
+			if err := f.Finalize(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintln(out, "nothing changed: the medium is closed without a new session")
+			return nil
+		}
 	}
 	res, err := writer.Append(ctx, t, root, opts)
 	if err != nil {

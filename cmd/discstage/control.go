@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -76,7 +77,97 @@ func control(mountpoint, action string) error {
 	return ae
 }
 
-// waitCommit follows a commit until it ends, drawing a progress bar.
+// commitFlags are the flags of commit and eject about files open for
+// writing.
+type commitFlags struct {
+	now  bool
+	wait time.Duration
+}
+
+func (f *commitFlags) register(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.now, "now", false, "write staged files open for writing as they are now, without waiting for them to be closed")
+	cmd.Flags().DurationVar(&f.wait, "wait-timeout", 0, "how long to wait for staged files open for writing to be closed (default: the mount's --wait-timeout; 0s: not at all)")
+}
+
+// words returns what the flags add to a ctl action.
+func (f *commitFlags) words(cmd *cobra.Command) string {
+	var w string
+	if f.now {
+		w += " now"
+	}
+	if cmd.Flags().Changed("wait-timeout") {
+		w += " wait=" + f.wait.String()
+	}
+	return w
+}
+
+// describeOpen names files open for writing in the mount at mountpoint,
+// with their sizes and, where the system tells, the processes holding
+// them.
+func describeOpen(mountpoint string, files []staging.OpenFile) string {
+	abs, err := filepath.Abs(mountpoint)
+	if err != nil {
+		abs = mountpoint
+	}
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = filepath.Join(abs, filepath.FromSlash(f.Path))
+	}
+	holders := platform.Holders(paths)
+	parts := make([]string, len(files))
+	for i, f := range files {
+		parts[i] = fmt.Sprintf("%s (%s so far)", paths[i], humanize.IBytes(uint64(f.Size)))
+		var hs []string
+		for _, h := range holders[paths[i]] {
+			hs = append(hs, fmt.Sprintf("pid %d (%s)", h.PID, h.Command))
+		}
+		if len(hs) > 0 {
+			parts[i] += ", held by " + strings.Join(hs, ", ")
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// openFilesError is a commit that gave up because staged files stayed
+// open for writing; it exits with the busy code.
+type openFilesError struct{ msg string }
+
+func (e *openFilesError) Error() string { return e.msg }
+func (e *openFilesError) Unwrap() error { return syscall.EBUSY }
+
+// openRefusal explains a commit that gave up on files open for writing.
+func openRefusal(mountpoint string, s staging.Status) error {
+	return &openFilesError{fmt.Sprintf("commit refused, nothing written: %s still open for writing: %s "+
+		"(close %s and commit again, or commit --now to write %s as %s)",
+		plural(len(s.GaveUpOn), "staged file"), describeOpen(mountpoint, s.GaveUpOn),
+		map[bool]string{true: "it", false: "them"}[len(s.GaveUpOn) == 1],
+		map[bool]string{true: "it", false: "them"}[len(s.GaveUpOn) == 1],
+		map[bool]string{true: "it is", false: "they are"}[len(s.GaveUpOn) == 1])}
+}
+
+// refusedForOpenFiles turns a refused action into openRefusal when the
+// mount refused it for files open for writing.
+func refusedForOpenFiles(mountpoint string, err error) error {
+	if !errors.Is(err, syscall.EBUSY) {
+		return err
+	}
+	if s, serr := readStatus(mountpoint); serr == nil && s.State == staging.StateIdle && len(s.GaveUpOn) > 0 {
+		return openRefusal(mountpoint, s)
+	}
+	return err
+}
+
+// warnPartial tells about files a commit wrote while they were open for
+// writing.
+func warnPartial(cmd *cobra.Command, mountpoint string, s staging.Status) {
+	for _, f := range s.Partial {
+		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: warning: %s was open for writing; it was written as it was then, %d bytes\n",
+			filepath.Join(mountpoint, filepath.FromSlash(f.Path)), f.Size)
+	}
+}
+
+// waitCommit follows a commit until it ends, drawing a progress bar. While
+// the commit waits for files open for writing, it says which.
 func waitCommit(cmd *cobra.Command, mountpoint string, before int) (staging.Status, error) {
 	out := io.Discard
 	if term.IsTerminal(int(os.Stderr.Fd())) {
@@ -90,16 +181,31 @@ func waitCommit(cmd *cobra.Command, mountpoint string, before int) (staging.Stat
 		progressbar.OptionClearOnFinish(),
 	)
 	defer bar.Finish()
+	waiting := ""
 	for {
 		s, err := readStatus(mountpoint)
 		if err != nil {
 			return s, err
 		}
-		if s.State != staging.StateCommitting && s.Commits > before {
+		if s.State == staging.StateIdle && s.Commits > before {
 			if s.LastError != "" {
+				if len(s.GaveUpOn) > 0 {
+					return s, openRefusal(mountpoint, s)
+				}
 				return s, fmt.Errorf("commit failed: %s", s.LastError)
 			}
 			return s, nil
+		}
+		if s.State == staging.StateWaiting {
+			var paths []string
+			for _, f := range s.OpenForWriting {
+				paths = append(paths, f.Path)
+			}
+			if k := strings.Join(paths, "\x00"); k != waiting {
+				waiting = k
+				fmt.Fprintf(cmd.ErrOrStderr(), "discstage: waiting for %s open for writing to be closed: %s\n",
+					plural(len(s.OpenForWriting), "staged file"), describeOpen(mountpoint, s.OpenForWriting))
+			}
 		}
 		desc := s.Phase
 		if s.ETASeconds > 0 {
@@ -112,7 +218,10 @@ func waitCommit(cmd *cobra.Command, mountpoint string, before int) (staging.Stat
 }
 
 func init() {
-	var closeDisc bool
+	var (
+		closeDisc bool
+		cf, ef    commitFlags
+	)
 	commit := &cobra.Command{
 		Use:   "commit MOUNTPOINT",
 		Short: "Write what is staged in a mount as a new session",
@@ -127,18 +236,29 @@ func init() {
 			if closeDisc {
 				action = "commit close"
 			}
-			if err := control(mp, action); err != nil {
-				return err
+			if err := control(mp, action+cf.words(cmd)); err != nil {
+				if errors.Is(err, syscall.ENODATA) {
+					// Nothing changed: nothing to write, which is no failure.
+					fmt.Fprintln(cmd.OutOrStdout(), "nothing staged: nothing written")
+					return nil
+				}
+				return refusedForOpenFiles(mp, err)
 			}
 			s, err := waitCommit(cmd, mp, before.Commits)
 			if err != nil {
 				return err
+			}
+			warnPartial(cmd, mp, s)
+			if closeDisc && s.Sessions == before.Sessions && s.Closed {
+				fmt.Fprintln(cmd.OutOrStdout(), "nothing staged: the medium is closed without a new session")
+				return nil
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "session %d written at LBA %d\n", s.Sessions, s.LastSession)
 			return nil
 		},
 	}
 	commit.Flags().BoolVar(&closeDisc, "close", false, "close (finalize) the disc after this session")
+	cf.register(commit)
 
 	eject := &cobra.Command{
 		Use:   "eject MOUNTPOINT",
@@ -150,8 +270,8 @@ func init() {
 			if err != nil {
 				return err
 			}
-			if err := control(mp, "eject"); err != nil {
-				return err
+			if err := control(mp, "eject"+ef.words(cmd)); err != nil {
+				return refusedForOpenFiles(mp, err)
 			}
 			// The mount goes away once the commit (if any) succeeded; a
 			// failed commit leaves it mounted with the reason in status.
@@ -160,7 +280,10 @@ func init() {
 					return err
 				}
 				s, err := readStatus(mp)
-				if err == nil && before.Pending && s.State != staging.StateCommitting && s.Commits > before.Commits && s.LastError != "" {
+				if err == nil && before.Pending && s.State == staging.StateIdle && s.Commits > before.Commits && s.LastError != "" {
+					if len(s.GaveUpOn) > 0 {
+						return fmt.Errorf("eject: %w", openRefusal(mp, s))
+					}
 					return fmt.Errorf("eject: commit failed: %s", s.LastError)
 				}
 				time.Sleep(100 * time.Millisecond)
@@ -168,6 +291,7 @@ func init() {
 			return fmt.Errorf("eject: %s is still mounted: %w", mp, syscall.EBUSY)
 		},
 	}
+	ef.register(eject)
 
 	var asJSON bool
 	status := &cobra.Command{
@@ -187,7 +311,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			printStatus(cmd, s)
+			printStatus(cmd, args[0], s)
 			return nil
 		},
 	}
@@ -228,7 +352,7 @@ func init() {
 }
 
 // printStatus shows a status for people.
-func printStatus(cmd *cobra.Command, s staging.Status) {
+func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "state:     %s\n", s.State)
 	if s.Pending {
@@ -248,6 +372,17 @@ func printStatus(cmd *cobra.Command, s staging.Status) {
 	if s.MediumError == "" {
 		fmt.Fprintf(w, "medium:    %s, %s free%s\n", plural(s.Sessions, "session"), free, closed)
 	}
+	if s.State == staging.StateWaiting {
+		fmt.Fprintf(w, "commit:    waiting for %s open for writing to be closed: %s\n", plural(len(s.OpenForWriting), "staged file"), describeOpen(mountpoint, s.OpenForWriting))
+	} else if len(s.OpenForWriting) > 0 {
+		fmt.Fprintf(w, "writing:   %s open for writing (a commit waits for them): %s\n", plural(len(s.OpenForWriting), "staged file"), describeOpen(mountpoint, s.OpenForWriting))
+	}
+	if s.State != staging.StateWaiting && len(s.GaveUpOn) > 0 {
+		fmt.Fprintf(w, "commit:    gave up: %s stayed open for writing: %s\n", plural(len(s.GaveUpOn), "staged file"), describeOpen(mountpoint, s.GaveUpOn))
+	}
+	if len(s.Partial) > 0 {
+		fmt.Fprintf(w, "partial:   the last commit wrote %s open for writing as it was: %s\n", plural(len(s.Partial), "file"), describeOpenPaths(s.Partial))
+	}
 	if s.State == staging.StateCommitting {
 		fmt.Fprintf(w, "commit:    %s %.0f%% (%s of %s), about %s left\n", s.Phase, s.Percent,
 			humanize.IBytes(uint64(s.Done)), humanize.IBytes(uint64(s.Total)), time.Duration(s.ETASeconds)*time.Second)
@@ -266,4 +401,13 @@ func plural[N int | int64](n N, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// describeOpenPaths lists files with their sizes.
+func describeOpenPaths(files []staging.OpenFile) string {
+	parts := make([]string, len(files))
+	for i, f := range files {
+		parts[i] = fmt.Sprintf("%s (%s)", f.Path, humanize.IBytes(uint64(f.Size)))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -68,7 +68,7 @@ func TestLsLongFormat(t *testing.T) {
 	mustRun(t, "master", "-o", img, src)
 	out := mustRun(t, "ls", img)
 	for _, want := range []string{
-		"\ndrwxrwxrw", "\nlrwxrwxrwx ", " link -> tmp\n", " 'two'$'\\n''lines'\n",
+		"\ndrwxrwxrwt ", "\nlrwxrwxrwx ", " link -> tmp\n", " 'two'$'\\n''lines'\n",
 	} {
 		if !strings.Contains("\n"+out, want) {
 			t.Errorf("ls output lacks %q:\n%s", want, out)

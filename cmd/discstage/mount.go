@@ -28,6 +28,7 @@ type mountFlags struct {
 	allowOther bool
 	volumeID   string
 	debug      bool
+	waitOpen   time.Duration
 }
 
 // readyFD is the descriptor on which a mount started in the background
@@ -61,6 +62,7 @@ serves; --foreground keeps it attached. Other users cannot see it unless
 	cmd.Flags().BoolVar(&f.allowOther, "allow-other", false, "let other users see the mount")
 	cmd.Flags().StringVar(&f.volumeID, "volume-id", "DISCSTAGE", "volume identifier of the sessions committed")
 	cmd.Flags().BoolVar(&f.debug, "debug", false, "log every FUSE request (with --foreground)")
+	cmd.Flags().DurationVar(&f.waitOpen, "wait-timeout", staging.DefaultWaitOpen, "how long a commit waits for staged files open for writing to be closed (0: not at all)")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -157,7 +159,10 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	opts := fs.Options{
 		AllowOther: f.allowOther,
 		Debug:      f.debug,
-		Commit:     staging.CommitOptions{VolumeID: f.volumeID},
+		Commit:     staging.CommitOptions{VolumeID: f.volumeID, WaitOpen: f.waitOpen},
+	}
+	if f.waitOpen <= 0 {
+		opts.Commit.WaitOpen = -1 // do not wait
 	}
 	if ej, ok := t.(interface{ Eject() error }); ok {
 		opts.Eject = ej.Eject // a drive opens its tray on "eject"
