@@ -48,6 +48,26 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 	if m.State == writer.Closed {
 		return writer.ErrClosed
 	}
+	if m.Interrupted != nil {
+		// What an interrupted burn left open is closed first, so that the
+		// session is one of its own: the one the table of contents names
+		// last, where every reader looks for it.
+		if d.opts.Simulate {
+			return fmt.Errorf("%s; a simulated burn does not close it: %w", m.Interrupted, ErrInterrupted)
+		}
+		if err := d.closeDamaged(cl); err != nil {
+			return fmt.Errorf("close the interrupted session %d: %w", m.Interrupted.Session, err)
+		}
+		if m, err = d.probe(); err != nil {
+			return err
+		}
+		if m.Interrupted != nil {
+			return fmt.Errorf("%s, and the drive did not close it: %w", m.Interrupted, ErrInterrupted)
+		}
+		if m.State == writer.Closed {
+			return writer.ErrClosed
+		}
+	}
 	if s.Start() != m.NextWritable {
 		return fmt.Errorf("%w: session mastered for LBA %d, medium's next writable address is %d",
 			writer.ErrWrongStart, s.Start(), m.NextWritable)
