@@ -48,6 +48,9 @@ type Status struct {
 	// MediumError says why the medium cannot be probed now (no disc,
 	// tray open); the space figures are then unknown.
 	MediumError string `json:"medium_error,omitempty"`
+	// MediumNote says what an interrupted burn left on the medium (see
+	// MediumInfo.Note).
+	MediumNote string `json:"medium_note,omitempty"`
 	// LastSession is the start LBA of the last session this area wrote.
 	LastSession uint32 `json:"last_session,omitempty"`
 }
@@ -436,7 +439,7 @@ func (a *Area) Status() Status {
 	}
 	a.mu.Unlock()
 	if info, err := a.medium.Info(); err == nil {
-		s.FreeSectors, s.Sessions, s.Closed = info.Free, info.Sessions, info.Closed
+		s.FreeSectors, s.Sessions, s.Closed, s.MediumNote = info.Free, info.Sessions, info.Closed, info.Note
 	} else {
 		s.MediumError = err.Error()
 	}

@@ -144,6 +144,9 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 	for _, w := range res.Warnings {
 		fmt.Fprintln(os.Stderr, "discstage: warning:", w)
 	}
+	if res.Closed != nil {
+		fmt.Fprintf(out, "closed first: %s\n", res.Closed)
+	}
 	for _, l := range []struct {
 		what  string
 		paths []string

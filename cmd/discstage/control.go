@@ -255,6 +255,9 @@ func printStatus(cmd *cobra.Command, s staging.Status) {
 	if s.MediumError != "" {
 		fmt.Fprintf(w, "medium:    %s\n", s.MediumError)
 	}
+	if s.MediumNote != "" {
+		fmt.Fprintf(w, "note:      %s\n", s.MediumNote)
+	}
 	if s.LastError != "" {
 		fmt.Fprintf(w, "last error: %s\n", s.LastError)
 	}

@@ -54,6 +54,9 @@ type sessionJSON struct {
 	Bytes    int64     `json:"bytes"`
 	VolumeID string    `json:"volume_id"`
 	Time     time.Time `json:"time"`
+	// Incomplete: an interrupted burn left the session shorter than its
+	// descriptors claim; it cannot be read.
+	Incomplete bool `json:"incomplete,omitempty"`
 }
 
 // mediumJSON is the output of `discstage sessions --json`.
@@ -63,6 +66,9 @@ type mediumJSON struct {
 	NextWritable uint32        `json:"next_writable_lba"`
 	FreeSectors  *int64        `json:"free_sectors"` // null when unbounded
 	Sessions     []sessionJSON `json:"sessions"`
+	// Interrupted says what an interrupted burn left open, which the
+	// next session closes first.
+	Interrupted string `json:"interrupted,omitempty"`
 }
 
 func printSessions(w io.Writer, m writer.Medium, asJSON bool) error {
@@ -72,7 +78,10 @@ func printSessions(w io.Writer, m writer.Medium, asJSON bool) error {
 			out.FreeSectors = &f
 		}
 		for _, s := range m.Sessions {
-			out.Sessions = append(out.Sessions, sessionJSON{s.Number, s.Start, s.Size, int64(s.Size) * master.SectorSize, s.VolumeID, s.Time})
+			out.Sessions = append(out.Sessions, sessionJSON{s.Number, s.Start, s.Size, int64(s.Size) * master.SectorSize, s.VolumeID, s.Time, s.Incomplete})
+		}
+		if m.Interrupted != nil {
+			out.Interrupted = m.Interrupted.String()
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -85,7 +94,11 @@ func printSessions(w io.Writer, m writer.Medium, asJSON bool) error {
 		if !s.Time.IsZero() {
 			t = s.Time.Local().Format("2006-01-02 15:04:05")
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t %s\t %s\t\n", s.Number, s.Start, s.Size, humanize.IBytes(uint64(s.Size)*master.SectorSize), s.VolumeID, t)
+		id := s.VolumeID
+		if s.Incomplete {
+			id = "(incomplete: an interrupted burn)"
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t %s\t %s\t\n", s.Number, s.Start, s.Size, humanize.IBytes(uint64(s.Size)*master.SectorSize), id, t)
 	}
 	tw.Flush()
 	free := "unbounded"
@@ -93,6 +106,9 @@ func printSessions(w io.Writer, m writer.Medium, asJSON bool) error {
 		free = humanize.IBytes(uint64(f) * master.SectorSize)
 	}
 	fmt.Fprintf(w, "%s, %s, next writable LBA %d, free %s\n", m.Profile, m.State, m.NextWritable, free)
+	if m.Interrupted != nil {
+		fmt.Fprintf(w, "note: %s\n", m.Interrupted)
+	}
 	return nil
 }
 

@@ -712,3 +712,45 @@ func openDying(t *testing.T, e *emu.Drive, die func(cdb []byte) bool) *mmc.Drive
 	}
 	return d
 }
+
+// TestNewestSkipsIncomplete closes an interrupted burn without writing a
+// session after it: the medium then lists an incomplete session, which
+// the newest-session reader passes over for the one before.
+func TestNewestSkipsIncomplete(t *testing.T) {
+	for _, profile := range []string{"cd-r", "dvd+r"} {
+		t.Run(profile, func(t *testing.T) {
+			d, e, path := emulated(t, profile)
+			mustAppend(t, d, "one", 5000, false)
+			m := probe(t, d)
+			im, err := master.Layout(tree("two", 3_000_000), master.Options{StartLBA: m.NextWritable, VolumeID: "TWO", Time: fixed, AbsoluteVolumeSpace: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := openDying(t, e, func(cdb []byte) bool { return cdb[0] == 0x2A && binary.BigEndian.Uint32(cdb[2:6]) >= m.NextWritable+64 })
+			if err := w.WriteSession(context.Background(), im, writer.WriteOptions{}); err == nil {
+				t.Fatal("the interrupted burn succeeded")
+			}
+			d, _ = reopen(t, e, path, profile)
+			closed, err := d.CloseDamaged()
+			if err != nil || closed == nil || closed.Recorded != 64 || closed.Lost == 0 {
+				t.Fatalf("CloseDamaged: %v, %v", closed, err)
+			}
+			after := probe(t, d)
+			if len(after.Sessions) != 2 || !after.Sessions[1].Incomplete || after.Interrupted != nil {
+				t.Fatalf("after closing: %+v", after)
+			}
+			s, err := writer.Newest(d)
+			if err != nil || s.Start != 0 || s.Root.Child("dir").Child("one") == nil {
+				t.Fatalf("newest readable session: %+v, %v", s, err)
+			}
+			skipped, err := writer.Skipped(d)
+			if err != nil || len(skipped) != 1 || skipped[0].Number != 2 {
+				t.Errorf("skipped: %+v, %v", skipped, err)
+			}
+			res, err := writer.Append(context.Background(), d, tree("three", 1000), writer.AppendOptions{Time: fixed})
+			if err != nil || lastSessionStart(t, d) != res.Session.Start || res.Session.Number != 3 {
+				t.Fatalf("append after the incomplete session: %+v, %v", res, err)
+			}
+		})
+	}
+}
