@@ -70,11 +70,21 @@ func (c *ctlFile) Write(ctx context.Context, f gofs.FileHandle, data []byte, off
 	return uint32(len(data)), 0
 }
 
-// action runs a control command.
+// action runs a control command. A commit or an eject may end with
+// "id=ID": the commit's outcome is then kept in the status under ID, for
+// the caller who asked for it (staging.Status.Outcomes).
 func (m *mount) action(cmd string) error {
 	a := m.area
 	opts := m.opts.Commit
-	switch strings.Join(strings.Fields(cmd), " ") {
+	words := strings.Fields(cmd)
+	if n := len(words); n > 1 && strings.HasPrefix(words[n-1], "id=") {
+		opts.ID = strings.TrimPrefix(words[n-1], "id=")
+		words = words[:n-1]
+		if opts.ID == "" || len(opts.ID) > 64 || strings.ContainsAny(opts.ID, "\"\\") {
+			return fmt.Errorf("fs: control command %q: bad id: %w", cmd, staging.ErrInvalid)
+		}
+	}
+	switch strings.Join(words, " ") {
 	case "commit":
 		return a.StartCommit(opts)
 	case "commit close":
@@ -105,7 +115,7 @@ func (m *mount) action(cmd string) error {
 		}()
 		return nil
 	}
-	return fmt.Errorf("fs: unknown control command %q (want commit, commit close, eject or discard): %w", cmd, staging.ErrInvalid)
+	return fmt.Errorf("fs: unknown control command %q (want commit, commit close, eject or discard, the first three optionally followed by id=ID): %w", cmd, staging.ErrInvalid)
 }
 
 // invalidate drops the kernel's cached names under the root after the

@@ -53,6 +53,53 @@ type Status struct {
 	MediumNote string `json:"medium_note,omitempty"`
 	// LastSession is the start LBA of the last session this area wrote.
 	LastSession uint32 `json:"last_session,omitempty"`
+	// Outcomes are the last commits asked for with an ID, newest last:
+	// each caller finds its own there, whatever other callers asked
+	// meanwhile.
+	Outcomes []Outcome `json:"outcomes,omitempty"`
+}
+
+// Outcome is how one commit asked for with an ID went.
+type Outcome struct {
+	ID string `json:"id"`
+	// State is running, done, failed (the commit ran and failed) or
+	// refused (it never started: busy, nothing staged, no space).
+	State string `json:"state"`
+	Error string `json:"error,omitempty"`
+	// Session and Start name the session written (done only).
+	Session int    `json:"session,omitempty"`
+	Start   uint32 `json:"start_lba,omitempty"`
+	// Note is what the medium said before the commit, such as an
+	// interrupted burn the commit closed first and the space it cost.
+	Note string `json:"note,omitempty"`
+}
+
+// The states of an Outcome.
+const (
+	OutcomeRunning = "running"
+	OutcomeDone    = "done"
+	OutcomeFailed  = "failed"
+	OutcomeRefused = "refused"
+)
+
+// maxOutcomes is how many commit outcomes Status keeps.
+const maxOutcomes = 16
+
+// outcome records or updates the outcome of commit id; the lock is held.
+func (a *Area) outcome(o Outcome) {
+	if o.ID == "" {
+		return
+	}
+	for i := range a.status.Outcomes {
+		if a.status.Outcomes[i].ID == o.ID {
+			a.status.Outcomes[i] = o
+			return
+		}
+	}
+	a.status.Outcomes = append(a.status.Outcomes, o)
+	if n := len(a.status.Outcomes); n > maxOutcomes {
+		a.status.Outcomes = append([]Outcome(nil), a.status.Outcomes[n-maxOutcomes:]...)
+	}
 }
 
 // commitFile names a staged file a commit writes.
@@ -71,9 +118,10 @@ type inflightRecord struct {
 }
 
 type commitState struct {
-	done  chan struct{}
-	files []commitFile
-	err   error
+	done    chan struct{}
+	files   []commitFile
+	err     error
+	outcome Outcome
 }
 
 // tree builds the session tree of the current state. With freeze, the
@@ -172,11 +220,21 @@ func (a *Area) fail(err error) error {
 func (a *Area) StartCommit(opts CommitOptions) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	err := a.startCommit(opts)
+	if err != nil {
+		a.outcome(Outcome{ID: opts.ID, State: OutcomeRefused, Error: err.Error()})
+	}
+	return err
+}
+
+func (a *Area) startCommit(opts CommitOptions) error {
 	if a.closed {
 		return ErrAreaClosed
 	}
 	if a.commit != nil {
-		return a.fail(fmt.Errorf("staging: commit: %w", ErrBusy))
+		// Refused, and only this caller learns it: the running commit's
+		// outcome, and the area's last error, are not this refusal's.
+		return fmt.Errorf("staging: commit: %w", ErrBusy)
 	}
 	if !a.pending() {
 		return a.fail(fmt.Errorf("staging: commit: %w", ErrNothingStaged))
@@ -216,7 +274,9 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 		return a.fail(fmt.Errorf("staging: commit: record snapshot: %w", err))
 	}
 	a.inflight = &inf
-	c := &commitState{done: make(chan struct{}), files: files}
+	c := &commitState{done: make(chan struct{}), files: files,
+		outcome: Outcome{ID: opts.ID, State: OutcomeRunning, Note: info.Note}}
+	a.outcome(c.outcome)
 	a.commit, a.last = c, c
 	a.status.State = StateCommitting
 	a.status.Phase = "mastering"
@@ -251,6 +311,12 @@ func (a *Area) run(c *commitState, root *master.Node, inf *inflightRecord, opts 
 			err = fmt.Errorf("staging: medium reads blank after the commit")
 		}
 	}
+	number := 0
+	if err == nil {
+		if info, ierr := a.medium.Info(); ierr == nil {
+			number = info.Sessions
+		}
+	}
 	a.mu.Lock()
 	if err == nil {
 		err = a.finish(inf, newRoot, start)
@@ -266,13 +332,17 @@ func (a *Area) run(c *commitState, root *master.Node, inf *inflightRecord, opts 
 	if err != nil {
 		c.err = fmt.Errorf("staging: commit: %w", err)
 		a.status.LastError = c.err.Error()
+		c.outcome.State, c.outcome.Error = OutcomeFailed, c.err.Error()
 	} else {
+		a.status.LastError = ""
+		c.outcome.State, c.outcome.Session, c.outcome.Start = OutcomeDone, number, start
 		a.status.Phase = "done"
 		a.status.Percent = 100
 		a.mediumClosed = opts.Close
 		a.status.ETASeconds = 0
 		a.status.LastSession = start
 	}
+	a.outcome(c.outcome)
 	a.collect()
 	a.mu.Unlock()
 	close(c.done)
@@ -381,12 +451,6 @@ func (a *Area) Wait() error {
 
 // Commit writes the staged changes as a new session and waits for it.
 func (a *Area) Commit(opts CommitOptions) error {
-	a.mu.Lock()
-	if a.commit != nil {
-		a.mu.Unlock()
-		return a.fail(fmt.Errorf("staging: commit: %w", ErrBusy))
-	}
-	a.mu.Unlock()
 	if err := a.StartCommit(opts); err != nil {
 		return err
 	}
@@ -409,7 +473,7 @@ func (a *Area) Discard() error {
 		return ErrAreaClosed
 	}
 	if a.commit != nil {
-		return a.fail(fmt.Errorf("staging: discard: %w", ErrBusy))
+		return fmt.Errorf("staging: discard: %w", ErrBusy)
 	}
 	root, start, err := a.medium.Newest()
 	if err != nil {

@@ -54,6 +54,10 @@ type SessionRef struct {
 
 // CommitOptions tune a commit.
 type CommitOptions struct {
+	// ID names the commit: its outcome is kept in Status.Outcomes under
+	// it, so that whoever asked for it learns how its own commit ended.
+	// Empty: not kept.
+	ID       string
 	VolumeID string
 	// Close finalizes the medium after this session.
 	Close bool

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,14 +56,20 @@ func (e *actionError) Error() string {
 
 func (e *actionError) Unwrap() error { return e.Errno }
 
-// control writes an action to the mount's ctl file. A refusal comes back
-// with the reason the mount put in its status.
-func control(mountpoint, action string) error {
+// control writes an action to the mount's ctl file, naming it id when id
+// is not empty (commit and eject). A refusal comes back with the reason
+// the mount put in its status: the action's own outcome, or the last
+// error.
+func control(mountpoint, action, id string) error {
 	f, err := os.OpenFile(controlPath(mountpoint, "ctl"), os.O_WRONLY, 0)
 	if err != nil {
 		return fmt.Errorf("%s is not a discstage mount: %w", mountpoint, err)
 	}
-	_, werr := f.Write([]byte(action + "\n"))
+	line := action
+	if id != "" {
+		line += " id=" + id
+	}
+	_, werr := f.Write([]byte(line + "\n"))
 	f.Close()
 	if werr == nil {
 		return nil
@@ -71,13 +79,39 @@ func control(mountpoint, action string) error {
 		return fmt.Errorf("%s: %w", action, werr)
 	}
 	if s, err := readStatus(mountpoint); err == nil {
-		ae.Reason = s.LastError
+		if o, ok := outcomeOf(s, id); ok && id != "" {
+			ae.Reason = o.Error
+		} else {
+			ae.Reason = s.LastError
+		}
 	}
 	return ae
 }
 
-// waitCommit follows a commit until it ends, drawing a progress bar.
-func waitCommit(cmd *cobra.Command, mountpoint string, before int) (staging.Status, error) {
+// newCommitID names a commit this command asks for, so that it finds
+// its own commit's outcome in the status (staging.Status.Outcomes).
+func newCommitID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// outcomeOf finds commit id's outcome in a status.
+func outcomeOf(s staging.Status, id string) (staging.Outcome, bool) {
+	for _, o := range s.Outcomes {
+		if o.ID == id {
+			return o, true
+		}
+	}
+	return staging.Outcome{}, false
+}
+
+// waitCommit follows commit id until it ends, drawing a progress bar,
+// and returns its outcome: this command's commit's, whatever other
+// commands ask of the mount meanwhile.
+func waitCommit(cmd *cobra.Command, mountpoint, id string) (staging.Outcome, error) {
 	out := io.Discard
 	if term.IsTerminal(int(os.Stderr.Fd())) {
 		out = cmd.ErrOrStderr()
@@ -93,13 +127,16 @@ func waitCommit(cmd *cobra.Command, mountpoint string, before int) (staging.Stat
 	for {
 		s, err := readStatus(mountpoint)
 		if err != nil {
-			return s, err
+			return staging.Outcome{}, err
 		}
-		if s.State != staging.StateCommitting && s.Commits > before {
-			if s.LastError != "" {
-				return s, fmt.Errorf("commit failed: %s", s.LastError)
-			}
-			return s, nil
+		o, ok := outcomeOf(s, id)
+		switch {
+		case !ok:
+			return o, fmt.Errorf("commit: the mount at %s no longer knows this commit (remounted?); see discstage status", mountpoint)
+		case o.State == staging.OutcomeFailed || o.State == staging.OutcomeRefused:
+			return o, fmt.Errorf("commit failed: %s", o.Error)
+		case o.State == staging.OutcomeDone:
+			return o, nil
 		}
 		desc := s.Phase
 		if s.ETASeconds > 0 {
@@ -119,22 +156,25 @@ func init() {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			mp := args[0]
-			before, err := readStatus(mp)
-			if err != nil {
+			if _, err := readStatus(mp); err != nil {
 				return err
 			}
 			action := "commit"
 			if closeDisc {
 				action = "commit close"
 			}
-			if err := control(mp, action); err != nil {
+			id := newCommitID()
+			if err := control(mp, action, id); err != nil {
 				return err
 			}
-			s, err := waitCommit(cmd, mp, before.Commits)
+			o, err := waitCommit(cmd, mp, id)
+			if o.Note != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "note: %s\n", o.Note)
+			}
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "session %d written at LBA %d\n", s.Sessions, s.LastSession)
+			fmt.Fprintf(cmd.OutOrStdout(), "session %d written at LBA %d\n", o.Session, o.Start)
 			return nil
 		},
 	}
@@ -146,11 +186,11 @@ func init() {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			mp := args[0]
-			before, err := readStatus(mp)
-			if err != nil {
+			if _, err := readStatus(mp); err != nil {
 				return err
 			}
-			if err := control(mp, "eject"); err != nil {
+			id := newCommitID()
+			if err := control(mp, "eject", id); err != nil {
 				return err
 			}
 			// The mount goes away once the commit (if any) succeeded; a
@@ -160,8 +200,8 @@ func init() {
 					return err
 				}
 				s, err := readStatus(mp)
-				if err == nil && before.Pending && s.State != staging.StateCommitting && s.Commits > before.Commits && s.LastError != "" {
-					return fmt.Errorf("eject: commit failed: %s", s.LastError)
+				if o, ok := outcomeOf(s, id); err == nil && ok && (o.State == staging.OutcomeFailed || o.State == staging.OutcomeRefused) {
+					return fmt.Errorf("eject: commit failed: %s", o.Error)
 				}
 				time.Sleep(100 * time.Millisecond)
 			}
