@@ -368,6 +368,9 @@ func newestOf(t Target, m Medium) (*master.Session, error) {
 		}
 		s, err := master.ReadSession(t, m.Readable, si.Start)
 		if err == nil {
+			err = within(m, si, s)
+		}
+		if err == nil {
 			return s, nil
 		}
 		if first == nil {
@@ -375,6 +378,39 @@ func newestOf(t Target, m Medium) (*master.Session, error) {
 		}
 	}
 	return nil, first
+}
+
+// within checks, on media with a table of contents, that no file of a
+// session lies past the session's end: a burn interrupted, then closed,
+// leaves a session whose descriptors and directories were recorded but
+// not all of its files.
+func within(m Medium, si master.SessionInfo, s *master.Session) error {
+	if m.Grown {
+		return nil
+	}
+	end := uint64(si.Start) + uint64(si.Size)
+	var bad error
+	var walk func(n *master.Node, path string)
+	walk = func(n *master.Node, path string) {
+		for _, c := range n.Children {
+			if bad != nil {
+				return
+			}
+			p := path + "/" + c.Name
+			if c.IsDir() {
+				walk(c, p)
+				continue
+			}
+			for _, e := range c.Extents {
+				if uint64(e.LBA)+(uint64(e.Length)+master.SectorSize-1)/master.SectorSize > end {
+					bad = fmt.Errorf("writer: session %d at LBA %d is incomplete: %s lies past its end at LBA %d: %w", si.Number, si.Start, p, end, master.ErrNotISO)
+					return
+				}
+			}
+		}
+	}
+	walk(s.Root, "")
+	return bad
 }
 
 // Skipped lists the sessions newer than the newest readable one (see
@@ -389,7 +425,8 @@ func Skipped(t Target) ([]master.SessionInfo, error) {
 	for i := len(m.Sessions) - 1; i >= 0; i-- {
 		si := m.Sessions[i]
 		if !si.Incomplete {
-			if _, err := master.ReadSession(t, m.Readable, si.Start); err == nil {
+			s, err := master.ReadSession(t, m.Readable, si.Start)
+			if err == nil && within(m, si, s) == nil {
 				break
 			}
 		}

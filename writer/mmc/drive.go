@@ -46,6 +46,7 @@ type Drive struct {
 
 	mu     sync.Mutex
 	closed bool
+	whole  map[[2]uint32]bool // wholeSession's last answer
 }
 
 var _ writer.Target = (*Drive)(nil)
@@ -298,7 +299,7 @@ func (d *Drive) probeSequential(m writer.Medium, cl class, readOnly bool) (write
 		// its last sector. It is then a session like the others.
 		s := master.SessionInfo{Number: in.Session, Start: in.Start, Size: in.Recorded}
 		d.describeSession(&s, uint32(m.Readable))
-		if !s.Incomplete {
+		if !s.Incomplete && d.wholeSession(in.Start, in.Recorded) {
 			in.Complete = true
 			m.Sessions = append(m.Sessions, s)
 		}
@@ -354,6 +355,38 @@ func (d *Drive) probeSequential(m writer.Medium, cl class, readOnly bool) (write
 		m.State = writer.Closed
 	}
 	return m, nil
+}
+
+// wholeSession tells whether the recorded sectors from start hold a whole
+// session: one whose checksum tags, session tag included, all verify
+// (master.VerifySession), or, without tags, one whose Volume Space Size
+// read as a size from start ends within them (sessions that record their
+// absolute end read longer that way: they count as incomplete). The
+// answer is kept for the track's recording, which only a write changes.
+func (d *Drive) wholeSession(start, recorded uint32) bool {
+	key := [2]uint32{start, recorded}
+	d.mu.Lock()
+	v, ok := d.whole[key]
+	d.mu.Unlock()
+	if ok {
+		return v
+	}
+	end := start + recorded
+	rep, err := master.Verify(d, int64(end), start, master.VerifySession)
+	switch {
+	case err == nil && rep.Checksummed:
+		v = true
+	case errors.Is(err, master.ErrUnverifiable):
+		b := make([]byte, master.SectorSize)
+		if d.dev.Read10(start+16, b) == nil {
+			vss := binary.LittleEndian.Uint32(b[80:84])
+			v = vss > 16 && uint64(start)+uint64(vss) <= uint64(end)
+		}
+	}
+	d.mu.Lock()
+	d.whole = map[[2]uint32]bool{key: v}
+	d.mu.Unlock()
+	return v
 }
 
 // CloseDamaged closes what an interrupted burn left open: the track it

@@ -610,7 +610,7 @@ func TestInterruptedBurn(t *testing.T) {
 				first := mustAppend(t, d, "one", 5000, false)
 				m := probe(t, d)
 				im, err := master.Layout(tree("two", 3_000_000), master.Options{StartLBA: m.NextWritable, VolumeID: "TWO",
-					Joliet: true, RockRidge: true, Time: fixed, AbsoluteVolumeSpace: true})
+					Joliet: true, RockRidge: true, Time: fixed, AbsoluteVolumeSpace: true, MD5: true})
 				if err != nil {
 					t.Fatal(err)
 				}
