@@ -10,14 +10,22 @@
 // the root without being listed (like ZFS's .zfs); it is reachable by
 // path and never mastered:
 //
-//	.discstage/ctl        write "commit", "commit close", "eject" or "discard"
+//	.discstage/ctl        write "commit", "commit close", "eject" or "discard";
+//	                      the first three may end with "id=ID"
 //	.discstage/status     JSON: state, staged files and bytes, projected and
-//	                      free sectors, commit phase, percent, ETA, last error
+//	                      free sectors, commit phase, percent, ETA, last error,
+//	                      what an interrupted burn left on the medium, and
+//	                      the outcome of each commit asked for with an ID
 //	.discstage/sessions/N every session of the disc, read-only, N from 1
 //
 // A control action that cannot start fails the write with an errno
 // (ENODATA: nothing staged, ENOSPC: does not fit, EROFS: disc closed,
-// EBUSY: a commit runs) and leaves the reason in status.
+// EBUSY: a commit runs). A commit asked for with an ID finds its own
+// outcome (refused with the reason, running, failed, or done with its
+// session) under that ID in status, whatever other callers asked
+// meanwhile: discstage commit and eject work so. Without an ID the
+// reason of a refusal is the last error, except for EBUSY, which leaves
+// the running commit's state alone.
 //
 // # Errors
 //
