@@ -20,6 +20,7 @@ import (
 
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/platform"
+	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer/mmc/emu"
 )
 
@@ -45,7 +46,8 @@ type tally struct {
 	landed                               int // killed commits or appends whose session was complete
 	stagedLost, unreadable, nextFailing  int
 	wrongFiles                           int
-	interrupted                          int // kills and errors that left an interrupted burn to close
+	interrupted                          int            // kills and errors that left an interrupted burn to close
+	phases                               map[string]int // the commit phase each mount kill struck
 	problems                             []string
 }
 
@@ -54,9 +56,9 @@ func (tl *tally) bad(format string, args ...any) {
 }
 
 func (tl *tally) String() string {
-	return fmt.Sprintf("mount kills %d, append kills %d, write errors %d (landed before the kill %d, interrupted burns closed %d): "+
+	return fmt.Sprintf("mount kills %d (in phase %v), append kills %d, write errors %d (landed before the kill %d, interrupted burns closed %d): "+
 		"staged files lost %d, sessions unreadable %d, next commit or append failing %d, files reading back wrong %d",
-		tl.mountKills, tl.appendKills, tl.writeErrors, tl.landed, tl.interrupted, tl.stagedLost, tl.unreadable, tl.nextFailing, tl.wrongFiles)
+		tl.mountKills, tl.phases, tl.appendKills, tl.writeErrors, tl.landed, tl.interrupted, tl.stagedLost, tl.unreadable, tl.nextFailing, tl.wrongFiles)
 }
 
 // campaignMedium is one medium of the campaign: its target spec and,
@@ -92,7 +94,7 @@ func TestCampaign(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rnd := rand.New(rand.NewSource(seed))
 	bin := buildBinary(t)
-	tl := &tally{}
+	tl := &tally{phases: map[string]int{}}
 	type plan struct {
 		profile                   string
 		mountKills, appendKills   int
@@ -310,6 +312,44 @@ func setFaults(t *testing.T, m campaignMedium, edit func(*emu.Faults)) {
 	}
 }
 
+// readStatusFile reads a mount's status.
+func readStatusFile(mnt string) (staging.Status, error) {
+	var s staging.Status
+	b, err := os.ReadFile(filepath.Join(mnt, ControlName, "status"))
+	if err == nil {
+		err = json.Unmarshal(b, &s)
+	}
+	return s, err
+}
+
+// timedCommit commits through the control file, naming the commit, and
+// returns how long it ran, as closely as polling its status tells.
+func timedCommit(mnt string) (time.Duration, error) {
+	id := fmt.Sprintf("campaign-%d", time.Now().UnixNano())
+	start := time.Now()
+	if err := os.WriteFile(filepath.Join(mnt, ControlName, "ctl"), []byte("commit id="+id), 0); err != nil {
+		return 0, fmt.Errorf("commit refused: %w", err)
+	}
+	for {
+		s, err := readStatusFile(mnt)
+		if err != nil {
+			return 0, err
+		}
+		for _, o := range s.Outcomes {
+			if o.ID != id {
+				continue
+			}
+			switch o.State {
+			case staging.OutcomeDone:
+				return time.Since(start), nil
+			case staging.OutcomeFailed, staging.OutcomeRefused:
+				return 0, fmt.Errorf("commit %s: %s", o.State, o.Error)
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // cliCommit commits through the command line; it returns the output
 // and exit code.
 func cliCommit(t *testing.T, bin, mnt string) (string, int, time.Duration) {
@@ -377,9 +417,14 @@ func campaignMounts(t *testing.T, bin string, rnd *rand.Rand, profile string, ki
 				tl.nextFailing++
 				tl.bad("%s: commit refused: %v", what, err)
 			}
-			time.Sleep(time.Duration(rnd.Int63n(int64(dur) * 13 / 10)))
+			time.Sleep(time.Duration(rnd.Int63n(int64(dur) * 11 / 10)))
+			phase := "ended"
+			if s, err := readStatusFile(mnt); err == nil && s.State == staging.StateCommitting {
+				phase = s.Phase
+			}
 			c.kill(t)
 			c.clear(t)
+			tl.phases[phase]++
 			if !mount(what + " (after the kill)") {
 				fresh()
 				continue
@@ -396,10 +441,9 @@ func campaignMounts(t *testing.T, bin string, rnd *rand.Rand, profile string, ki
 			tl.interrupted++
 		}
 		if s.Pending {
-			out, code, d := cliCommit(t, bin, mnt)
-			if code != 0 {
+			if d, err := timedCommit(mnt); err != nil {
 				tl.nextFailing++
-				tl.bad("%s: the next commit: exit %d\n%s\nstatus %+v", what, code, out, status(t, mnt))
+				tl.bad("%s: the next commit: %v", what, err)
 			} else {
 				dur = d
 			}

@@ -286,7 +286,7 @@ func (d *Drive) probeSequential(m writer.Medium, cl class, readOnly bool) (write
 		}
 		in = &writer.Interrupted{Session: open.Session, Start: open.Start, Recorded: recorded - open.Start, Damaged: open.Damaged}
 		m.Readable = int64(max(end, recorded))
-	} else if m.State == writer.Appendable && (di.LastSessionState == 1 || di.LastSessionState == 2) && lastSession > 0 {
+	} else if m.State == writer.Appendable && (di.LastSessionState == 1 || di.LastSessionState == 2) && lastSession > 0 && lastSession == di.Sessions {
 		// Every track closed, the session not: the burn stopped between
 		// closing its track and closing its session.
 		in = &writer.Interrupted{Session: lastSession, Complete: true}

@@ -124,6 +124,15 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 		if err := d.closeSession(cl, opts.Close); err != nil {
 			return err
 		}
+		// Readers find the newest session through the table of contents
+		// (READ TOC format 1: the first track of the last session): it
+		// must name this one.
+		if b, err := d.dev.ReadTOCRaw(1, false, 0); err == nil && len(b) >= 12 {
+			if got := be32(b[8:12]); got != s.Start() {
+				return fmt.Errorf("%w: the table of contents names LBA %d as the last session, the session was written at %d",
+					writer.ErrVerify, got, s.Start())
+			}
+		}
 	}
 	report(opts.Progress, writer.Progress{Phase: writer.PhaseDone, Fifo: -1})
 	return nil
