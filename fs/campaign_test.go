@@ -287,7 +287,8 @@ func armWriteError(t *testing.T, bin string, rnd *rand.Rand, m campaignMedium) {
 		t.Fatal(err)
 	}
 	setFaults(t, m, func(f *emu.Faults) {
-		lba := ss.NextWritable + 16 + uint32(rnd.Intn(200))
+		// Within the smallest session the campaign writes (46 sectors).
+		lba := ss.NextWritable + 16 + uint32(rnd.Intn(28))
 		f.WriteErrorLBA = &lba
 	})
 }
