@@ -47,6 +47,7 @@ type Drive struct {
 	mu     sync.Mutex
 	closed bool
 	whole  map[[2]uint32]bool // wholeSession's last answer
+	tails  map[[2]uint32]bool // tailMissing's answers
 }
 
 var _ writer.Target = (*Drive)(nil)
@@ -389,6 +390,68 @@ func (d *Drive) wholeSession(start, recorded uint32) bool {
 	return v
 }
 
+// tailMissing tells whether a session with checksum tags lacks its end,
+// which the padding of a closed track can hide from its size: the
+// superblock tag names the tree tag, the tree tag the session tag, and a
+// burn that stopped short left one of them unrecorded. A session without
+// tags tells nothing (false). The answers are kept: a closed track does
+// not change.
+func (d *Drive) tailMissing(start, end uint32) bool {
+	key := [2]uint32{start, end}
+	d.mu.Lock()
+	v, ok := d.tails[key]
+	d.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = d.checkTail(start, end)
+	d.mu.Lock()
+	if d.tails == nil {
+		d.tails = map[[2]uint32]bool{}
+	}
+	d.tails[key] = v
+	d.mu.Unlock()
+	return v
+}
+
+func (d *Drive) checkTail(start, end uint32) bool {
+	b := make([]byte, master.SectorSize)
+	read := func(lba int64) bool {
+		return lba >= int64(start) && lba < int64(end) && d.dev.Read10(uint32(lba), b) == nil
+	}
+	// The superblock tag follows the volume descriptor set terminator.
+	lba := int64(start) + 16
+	for ; ; lba++ {
+		if lba >= int64(start)+16+64 || !read(lba) {
+			return false
+		}
+		if b[0] == 255 && bytes.Equal(b[1:6], []byte("CD001")) {
+			break
+		}
+	}
+	if !read(lba + 1) {
+		return false
+	}
+	sb, err := master.ParseTag(b)
+	if err != nil || sb.Type != master.TagSuperblock {
+		return false
+	}
+	// Tags record their own place: absolute, or from the session start.
+	off := lba + 1 - int64(sb.Pos)
+	if !read(int64(sb.Next) + off) {
+		return true
+	}
+	tree, err := master.ParseTag(b)
+	if err != nil || tree.Type != master.TagTree {
+		return true
+	}
+	if !read(int64(tree.Next) + off) {
+		return true
+	}
+	sess, err := master.ParseTag(b)
+	return err != nil || sess.Type != master.TagSession
+}
+
 // CloseDamaged closes what an interrupted burn left open: the track it
 // was writing (with whatever the drive recorded) and its session, as
 // `xorriso -close_damaged` does, so that the next session is a session
@@ -456,7 +519,7 @@ func (d *Drive) describeSession(s *master.SessionInfo, readable uint32) {
 	}
 	// On media with a table of contents a session's Volume Space Size is
 	// its absolute end: beyond its tracks, the burn stopped short of it.
-	if vss := binary.LittleEndian.Uint32(b[80:84]); vss > s.Start+s.Size {
+	if vss := binary.LittleEndian.Uint32(b[80:84]); vss > s.Start+s.Size || d.tailMissing(s.Start, s.Start+s.Size) {
 		s.Incomplete = true
 	}
 	s.VolumeID = strings.TrimRight(string(b[40:72]), " ")
