@@ -166,6 +166,8 @@ func randomFile(t *testing.T, rnd *rand.Rand, roots []string, name string) {
 	sizes := []int{0, 1, 2047, 2048, 4096 + 7, 100_000, 1 << 20, 3<<20 + 5}
 	b := make([]byte, sizes[rnd.Intn(len(sizes))])
 	rnd.Read(b)
+	stamp++
+	when := time.Unix(1_700_000_000+stamp*60, 0)
 	for _, root := range roots {
 		p := filepath.Join(root, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -174,8 +176,17 @@ func randomFile(t *testing.T, rnd *rand.Rand, roots []string, name string) {
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// A time of its own, so that append --mirror, which takes a file
+		// of unchanged size and time for unchanged (as rsync does), sees
+		// every rewrite.
+		if err := os.Chtimes(p, when, when); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
+
+// stamp numbers the files the campaign writes, for their times.
+var stamp int64
 
 // changeTree makes trial i's changes under every root: new files, an
 // overwritten one, now and then a removed one.
@@ -268,6 +279,14 @@ func checkMedium(t *testing.T, bin string, m campaignMedium, want string, tl *ta
 	}
 	args = append(args, "-extract", "/", out)
 	if o, e, err := oracle.Try("xorriso", args...); err != nil {
+		if strings.Contains(o+e, "blank input media") {
+			// xorriso judges a data file by LBA 16, which a first
+			// session an interrupted burn left short may not reach
+			// (a drive's readers go by its table of contents): isoinfo
+			// reads the session at its start instead.
+			checkWithIsoinfo(t, m, newest.Start, want, tl, what)
+			return
+		}
 		tl.unreadable++
 		tl.bad("%s: xorriso %s: %v\n%s%s", what, strings.Join(args, " "), err, o, e)
 		return
@@ -277,6 +296,35 @@ func checkMedium(t *testing.T, bin string, m campaignMedium, want string, tl *ta
 		tl.bad("%s: xorriso reads the newest session (LBA %d) back wrong: %s", what, newest.Start, strings.Join(names, ", "))
 	}
 	os.RemoveAll(out)
+}
+
+// checkWithIsoinfo reads every file of want from the session at start
+// of the data file with isoinfo and compares it.
+func checkWithIsoinfo(t *testing.T, m campaignMedium, start uint32, want string, tl *tally, what string) {
+	oracle.Need(t, "isoinfo")
+	list, e, err := oracle.Try("isoinfo", "-i", m.data, "-T", fmt.Sprint(start), "-R", "-f")
+	if err != nil {
+		tl.unreadable++
+		tl.bad("%s: isoinfo -f at LBA %d: %v\n%s", what, start, err, e)
+		return
+	}
+	have := map[string]bool{}
+	for _, l := range strings.Split(list, "\n") {
+		have[strings.TrimSpace(l)] = true
+	}
+	filepath.WalkDir(want, func(p string, d iofs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(want, p)
+		a, _ := os.ReadFile(p)
+		got, _, err := oracle.Try("isoinfo", "-i", m.data, "-T", fmt.Sprint(start), "-R", "-x", "/"+rel)
+		if !have["/"+rel] || err != nil || got != string(a) {
+			tl.wrongFiles++
+			tl.bad("%s: isoinfo reads /%s at LBA %d back wrong (%d bytes, want %d; listed %v)", what, rel, start, len(got), len(a), have["/"+rel])
+		}
+		return nil
+	})
 }
 
 // armWriteError makes the emulated drive fail the write of a sector
