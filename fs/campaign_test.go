@@ -49,10 +49,14 @@ type tally struct {
 	interrupted                          int            // kills and errors that left an interrupted burn to close
 	phases                               map[string]int // the commit phase each mount kill struck
 	problems                             []string
+	log                                  func(string) // sees each problem as it is found
 }
 
 func (tl *tally) bad(format string, args ...any) {
 	tl.problems = append(tl.problems, fmt.Sprintf(format, args...))
+	if tl.log != nil {
+		tl.log("problem: " + tl.problems[len(tl.problems)-1])
+	}
 }
 
 func (tl *tally) String() string {
@@ -94,7 +98,7 @@ func TestCampaign(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rnd := rand.New(rand.NewSource(seed))
 	bin := buildBinary(t)
-	tl := &tally{phases: map[string]int{}}
+	tl := &tally{phases: map[string]int{}, log: func(s string) { t.Log(s) }}
 	type plan struct {
 		profile                   string
 		mountKills, appendKills   int
