@@ -73,14 +73,16 @@ func (c *ctlFile) Write(ctx context.Context, f gofs.FileHandle, data []byte, off
 
 // action runs a control command: "commit", "eject" or "discard". After
 // "commit" may come "close" (finalize the medium); after "commit" or
-// "eject", "now" (take files open for writing as they are) and
+// "eject", "now" (take files open for writing as they are),
 // "wait=DURATION" (how long to wait for them to be closed; "wait=0"
-// refuses at once).
+// refuses at once) and "id=ID": the commit's outcome is then kept in the
+// status under ID, for the caller who asked for it
+// (staging.Status.Outcomes).
 func (m *mount) action(cmd string) error {
 	a := m.area
 	opts := m.opts.Commit
 	words := strings.Fields(cmd)
-	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION], eject [now] [wait=DURATION] or discard): %w", cmd, staging.ErrInvalid)
+	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [id=ID], eject [now] [wait=DURATION] [id=ID] or discard): %w", cmd, staging.ErrInvalid)
 	if len(words) == 0 {
 		return bad
 	}
@@ -100,6 +102,11 @@ func (m *mount) action(cmd string) error {
 				d = -1 // do not wait
 			}
 			opts.WaitOpen = d
+		case (verb == "commit" || verb == "eject") && strings.HasPrefix(w, "id="):
+			opts.ID = strings.TrimPrefix(w, "id=")
+			if opts.ID == "" || len(opts.ID) > 64 || strings.ContainsAny(opts.ID, "\"\\") {
+				return fmt.Errorf("fs: control command %q: bad id: %w", cmd, staging.ErrInvalid)
+			}
 		default:
 			return bad
 		}

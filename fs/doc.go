@@ -11,15 +11,24 @@
 // path and never mastered:
 //
 //	.discstage/ctl        write "commit", "commit close", "commit now",
-//	                      "eject" or "discard"
+//	                      "eject" or "discard"; after commit or eject,
+//	                      "wait=DURATION" and "id=ID" may follow
 //	.discstage/status     JSON: state, staged files and bytes, projected and
-//	                      free sectors, commit phase, percent, ETA, last error
+//	                      free sectors, commit phase, percent, ETA, last error,
+//	                      what an interrupted burn left on the medium, and
+//	                      the outcome of each commit asked for with an ID
 //	.discstage/sessions/N every session of the disc, read-only, N from 1
 //
 // A control action that cannot start fails the write with an errno
 // (ENODATA: nothing staged, ENOSPC: does not fit, EROFS: disc closed,
 // EBUSY: a commit runs or files stay open for writing, EOPNOTSUPP: the
-// disc closes only with a session) and leaves the reason in status.
+// disc closes only with a session) and leaves the reason in status. A
+// commit asked for with an ID finds its own outcome (refused with the
+// reason, running, failed, or done with its session) under that ID in
+// status, whatever other callers asked meanwhile: discstage commit and
+// eject work so. Without an ID the reason of a refusal is the last
+// error, except for EBUSY, which leaves the running commit's state
+// alone.
 //
 // A commit (also the one "eject" starts) that finds staged files open
 // for writing waits for them to be closed: status says "waiting" and

@@ -13,6 +13,10 @@ type SessionInfo struct {
 	Size     uint32    // sectors, as its PVD's Volume Space Size records
 	VolumeID string    // the PVD volume identifier
 	Time     time.Time // PVD creation (or modification) time
+	// Incomplete: the session's tracks hold less than its descriptors
+	// claim, or no descriptors at all (a burn interrupted, then closed).
+	// Media with a table of contents list it; it cannot be read.
+	Incomplete bool
 }
 
 // rGrowAlign is the alignment of session starts on grown media: xorriso

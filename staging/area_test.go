@@ -661,3 +661,48 @@ func TestDirectoryLinkCount(t *testing.T) {
 		t.Errorf("after reopen: d nlink %d, root nlink %d", n, r)
 	}
 }
+
+// TestEachCommitKeepsItsOwnOutcome: a commit refused because another
+// runs is that caller's outcome only; the running commit's stays its
+// own, and the area's last error is not the refusal's.
+func TestEachCommitKeepsItsOwnOutcome(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	writeFile(t, a, RootID, "f", "first")
+	m.block, m.entered = make(chan struct{}), make(chan struct{})
+	if err := a.StartCommit(CommitOptions{ID: "one"}); err != nil {
+		t.Fatal(err)
+	}
+	<-m.entered
+	if err := a.StartCommit(CommitOptions{ID: "two"}); !errors.Is(err, ErrBusy) {
+		t.Errorf("second commit: %v", err)
+	}
+	find := func(id string) Outcome {
+		for _, o := range a.Status().Outcomes {
+			if o.ID == id {
+				return o
+			}
+		}
+		t.Fatalf("no outcome %q in %+v", id, a.Status().Outcomes)
+		return Outcome{}
+	}
+	if o := find("one"); o.State != OutcomeRunning {
+		t.Errorf("running commit: %+v", o)
+	}
+	if o := find("two"); o.State != OutcomeRefused || !strings.Contains(o.Error, "already running") {
+		t.Errorf("refused commit: %+v", o)
+	}
+	if s := a.Status(); s.LastError != "" {
+		t.Errorf("last error during the commit: %q", s.LastError)
+	}
+	close(m.block)
+	if err := a.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if o := find("one"); o.State != OutcomeDone || o.Error != "" || o.Session != 1 {
+		t.Errorf("finished commit: %+v", o)
+	}
+	if s := a.Status(); s.LastError != "" {
+		t.Errorf("last error after the commit: %q", s.LastError)
+	}
+}

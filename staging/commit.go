@@ -63,6 +63,9 @@ type Status struct {
 	// MediumError says why the medium cannot be probed now (no disc,
 	// tray open); the space figures are then unknown.
 	MediumError string `json:"medium_error,omitempty"`
+	// MediumNote says what an interrupted burn left on the medium (see
+	// MediumInfo.Note).
+	MediumNote string `json:"medium_note,omitempty"`
 	// LastSession is the start LBA of the last session this area wrote.
 	LastSession uint32 `json:"last_session,omitempty"`
 	// OpenForWriting lists the staged files open for writing now;
@@ -75,6 +78,53 @@ type Status struct {
 	// commit took its snapshot anyway (CommitOptions.Now), with the size
 	// each was written at.
 	Partial []OpenFile `json:"partial,omitempty"`
+	// Outcomes are the last commits asked for with an ID, newest last:
+	// each caller finds its own there, whatever other callers asked
+	// meanwhile.
+	Outcomes []Outcome `json:"outcomes,omitempty"`
+}
+
+// Outcome is how one commit asked for with an ID went.
+type Outcome struct {
+	ID string `json:"id"`
+	// State is running, done, failed (the commit ran and failed) or
+	// refused (it never started: busy, nothing staged, no space).
+	State string `json:"state"`
+	Error string `json:"error,omitempty"`
+	// Session and Start name the session written (done only).
+	Session int    `json:"session,omitempty"`
+	Start   uint32 `json:"start_lba,omitempty"`
+	// Note is what the medium said before the commit, such as an
+	// interrupted burn the commit closed first and the space it cost.
+	Note string `json:"note,omitempty"`
+}
+
+// The states of an Outcome.
+const (
+	OutcomeRunning = "running"
+	OutcomeDone    = "done"
+	OutcomeFailed  = "failed"
+	OutcomeRefused = "refused"
+)
+
+// maxOutcomes is how many commit outcomes Status keeps.
+const maxOutcomes = 16
+
+// outcome records or updates the outcome of commit id; the lock is held.
+func (a *Area) outcome(o Outcome) {
+	if o.ID == "" {
+		return
+	}
+	for i := range a.status.Outcomes {
+		if a.status.Outcomes[i].ID == o.ID {
+			a.status.Outcomes[i] = o
+			return
+		}
+	}
+	a.status.Outcomes = append(a.status.Outcomes, o)
+	if n := len(a.status.Outcomes); n > maxOutcomes {
+		a.status.Outcomes = append([]Outcome(nil), a.status.Outcomes[n-maxOutcomes:]...)
+	}
 }
 
 // commitFile names a staged file a commit writes.
@@ -104,6 +154,7 @@ type commitState struct {
 	err     error
 	stop    chan struct{} // closed by Close to end a wait for open files
 	stopped bool
+	outcome Outcome
 }
 
 // tree builds the session tree of the current state. With freeze, the
@@ -224,15 +275,25 @@ func (a *Area) fail(err error) error {
 func (a *Area) StartCommit(opts CommitOptions) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	err := a.startCommit(opts)
+	if err != nil {
+		a.outcome(Outcome{ID: opts.ID, State: OutcomeRefused, Error: err.Error()})
+	}
+	return err
+}
+
+func (a *Area) startCommit(opts CommitOptions) error {
 	if a.closed {
 		return ErrAreaClosed
 	}
 	if a.commit != nil {
-		return a.fail(fmt.Errorf("staging: commit: %w", ErrBusy))
+		// Refused, and only this caller learns it: the running commit's
+		// outcome, and the area's last error, are not this refusal's.
+		return fmt.Errorf("staging: commit: %w", ErrBusy)
 	}
 	if opts.Close && !a.pending() {
 		if f, ok := a.medium.(Finalizer); ok {
-			return a.finalize(f)
+			return a.finalize(f, opts.ID)
 		}
 	}
 	if err := a.check(); err != nil {
@@ -250,6 +311,8 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 			return a.fail(openError(open, 0))
 		}
 		c.stop = make(chan struct{})
+		c.outcome = Outcome{ID: opts.ID, State: OutcomeRunning}
+		a.outcome(c.outcome)
 		a.commit, a.last = c, c
 		a.status.State = StateWaiting
 		a.status.Phase = "waiting for files open for writing"
@@ -277,7 +340,7 @@ type Finalizer interface {
 // with Close and nothing staged, as a commit of its own (phase
 // "closing"). A medium that needs a session to close refuses at once
 // with ErrNothingStaged. It runs with a.mu held.
-func (a *Area) finalize(f Finalizer) error {
+func (a *Area) finalize(f Finalizer, id string) error {
 	info, err := a.medium.Info()
 	if err != nil {
 		return a.fail(fmt.Errorf("staging: close the medium: probe medium: %w", err))
@@ -288,7 +351,8 @@ func (a *Area) finalize(f Finalizer) error {
 	if info.Sessions == 0 || !f.CanFinalize(info) {
 		return a.fail(fmt.Errorf("staging: close the %s medium with nothing staged: %w", info.Profile, writer.ErrNeedsSession))
 	}
-	c := &commitState{done: make(chan struct{})}
+	c := &commitState{done: make(chan struct{}), outcome: Outcome{ID: id, State: OutcomeRunning}}
+	a.outcome(c.outcome)
 	a.commit, a.last = c, c
 	a.status.State = StateCommitting
 	a.status.Phase = "closing"
@@ -303,11 +367,15 @@ func (a *Area) finalize(f Finalizer) error {
 		a.status.Commits++
 		if err != nil {
 			c.err = a.fail(fmt.Errorf("staging: close the medium: %w", err))
+			c.outcome.State, c.outcome.Error = OutcomeFailed, c.err.Error()
 		} else {
 			a.mediumClosed = true
 			a.status.Phase = "done"
 			a.status.Percent = 100
+			a.status.LastError = ""
+			c.outcome.State = OutcomeDone
 		}
+		a.outcome(c.outcome)
 		a.mu.Unlock()
 		close(c.done)
 	}()
@@ -408,6 +476,8 @@ func (a *Area) waitOpen(c *commitState, opts CommitOptions, wait time.Duration) 
 		a.status.Phase = ""
 		a.status.Commits++
 		c.err = a.fail(err)
+		c.outcome.State, c.outcome.Error = OutcomeFailed, c.err.Error()
+		a.outcome(c.outcome)
 		a.mu.Unlock()
 		close(c.done)
 		return
@@ -450,6 +520,8 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions) error {
 		return fmt.Errorf("staging: commit: record snapshot: %w", err)
 	}
 	a.inflight = &inf
+	c.outcome = Outcome{ID: opts.ID, State: OutcomeRunning, Note: info.Note}
+	a.outcome(c.outcome)
 	a.commit, a.last = c, c
 	for _, f := range files {
 		if f.open {
@@ -489,6 +561,12 @@ func (a *Area) run(c *commitState, root *master.Node, inf *inflightRecord, opts 
 			err = fmt.Errorf("staging: medium reads blank after the commit")
 		}
 	}
+	number := 0
+	if err == nil {
+		if info, ierr := a.medium.Info(); ierr == nil {
+			number = info.Sessions
+		}
+	}
 	a.mu.Lock()
 	if err == nil {
 		err = a.finish(inf, newRoot, start)
@@ -504,13 +582,17 @@ func (a *Area) run(c *commitState, root *master.Node, inf *inflightRecord, opts 
 	if err != nil {
 		c.err = fmt.Errorf("staging: commit: %w", err)
 		a.status.LastError = c.err.Error()
+		c.outcome.State, c.outcome.Error = OutcomeFailed, c.err.Error()
 	} else {
+		a.status.LastError = ""
+		c.outcome.State, c.outcome.Session, c.outcome.Start = OutcomeDone, number, start
 		a.status.Phase = "done"
 		a.status.Percent = 100
 		a.mediumClosed = opts.Close
 		a.status.ETASeconds = 0
 		a.status.LastSession = start
 	}
+	a.outcome(c.outcome)
 	a.collect()
 	a.mu.Unlock()
 	close(c.done)
@@ -629,12 +711,6 @@ func (a *Area) Wait() error {
 
 // Commit writes the staged changes as a new session and waits for it.
 func (a *Area) Commit(opts CommitOptions) error {
-	a.mu.Lock()
-	if a.commit != nil {
-		a.mu.Unlock()
-		return a.fail(fmt.Errorf("staging: commit: %w", ErrBusy))
-	}
-	a.mu.Unlock()
 	if err := a.StartCommit(opts); err != nil {
 		return err
 	}
@@ -657,7 +733,7 @@ func (a *Area) Discard() error {
 		return ErrAreaClosed
 	}
 	if a.commit != nil {
-		return a.fail(fmt.Errorf("staging: discard: %w", ErrBusy))
+		return fmt.Errorf("staging: discard: %w", ErrBusy)
 	}
 	root, start, err := a.medium.Newest()
 	if err != nil {
@@ -688,7 +764,7 @@ func (a *Area) Status() Status {
 	}
 	a.mu.Unlock()
 	if info, err := a.medium.Info(); err == nil {
-		s.FreeSectors, s.Sessions, s.Closed = info.Free, info.Sessions, info.Closed
+		s.FreeSectors, s.Sessions, s.Closed, s.MediumNote = info.Free, info.Sessions, info.Closed, info.Note
 	} else {
 		s.MediumError = err.Error()
 	}

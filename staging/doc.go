@@ -145,6 +145,14 @@
 // go to the medium's ReaderAt. The commit runs without the lock except at
 // its start and end.
 //
+// # Outcomes
+//
+// A commit may carry an ID (CommitOptions.ID). Status.Outcomes keeps the
+// last commits' outcomes by ID: refused (with the reason, when StartCommit
+// fails), running, failed, or done with the session it wrote. Whoever
+// asked for a commit reads its own outcome there; a refusal because a
+// commit runs touches neither that commit's outcome nor LastError.
+//
 // # Accounting
 //
 // Status reports the staged files and bytes, whether anything is pending,

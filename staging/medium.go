@@ -37,6 +37,10 @@ type MediumInfo struct {
 	NextWritable uint32 // LBA of the next session
 	Free         int64  // sectors left; -1 = unbounded
 	Sessions     int
+	// Note says what an interrupted burn left on the medium: a track the
+	// next commit closes (and the space that costs), newest sessions that
+	// cannot be read and are passed over. Empty when all is well.
+	Note string
 }
 
 // SessionRef names one session of the medium.
@@ -50,6 +54,10 @@ type SessionRef struct {
 
 // CommitOptions tune a commit.
 type CommitOptions struct {
+	// ID names the commit: its outcome is kept in Status.Outcomes under
+	// it, so that whoever asked for it learns how its own commit ended.
+	// Empty: not kept.
+	ID       string
 	VolumeID string
 	// Close finalizes the medium after this session.
 	Close bool

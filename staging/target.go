@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/writer"
@@ -23,7 +24,30 @@ func (m targetMedium) Info() (MediumInfo, error) {
 		return MediumInfo{}, err
 	}
 	return MediumInfo{Profile: md.Profile, Closed: md.State == writer.Closed, Capacity: md.Capacity,
-		NextWritable: md.NextWritable, Free: md.Free(), Sessions: len(md.Sessions)}, nil
+		NextWritable: md.NextWritable, Free: md.Free(), Sessions: len(md.Sessions), Note: mediumNote(md)}, nil
+}
+
+// mediumNote tells what an interrupted burn left on a medium.
+func mediumNote(md writer.Medium) string {
+	var notes []string
+	n := len(md.Sessions)
+	for n > 0 && md.Sessions[n-1].Incomplete {
+		n--
+	}
+	if n < len(md.Sessions) {
+		shown := "no session (the medium reads as blank)"
+		if n > 0 {
+			shown = fmt.Sprintf("session %d at LBA %d", md.Sessions[n-1].Number, md.Sessions[n-1].Start)
+		}
+		for _, s := range md.Sessions[n:] {
+			notes = append(notes, fmt.Sprintf("session %d at LBA %d is incomplete (an interrupted burn) and cannot be read", s.Number, s.Start))
+		}
+		notes = append(notes, "the newest readable session is "+shown)
+	}
+	if md.Interrupted != nil {
+		notes = append(notes, md.Interrupted.String())
+	}
+	return strings.Join(notes, "; ")
 }
 
 func (m targetMedium) Newest() (*master.Node, uint32, error) {

@@ -79,6 +79,10 @@ type Result struct {
 	DataSectors uint32 // of which new file data
 	Warnings    []master.Warning
 	Free        int64 // sectors left after the session; -1 when unbounded
+	// Closed is what an interrupted burn had left open on a write-once
+	// medium and was closed before the session (its Lost sectors are
+	// gone), or nil.
+	Closed *Interrupted
 }
 
 // layout masters root for t's next writable address and checks that it
@@ -173,6 +177,20 @@ func Append(ctx context.Context, t Target, root *master.Node, opts AppendOptions
 		}
 	}
 	report(Progress{Phase: PhaseMastering, Started: time.Now(), Fifo: -1})
+	var closed *Interrupted
+	if dc, ok := t.(DamageCloser); ok && !opts.DryRun {
+		// Close what an interrupted burn left open first, so that the
+		// session is mastered for where the drive itself puts it.
+		m, err := t.Probe()
+		if err != nil {
+			return nil, err
+		}
+		if m.Interrupted != nil && m.State != Closed {
+			if closed, err = dc.CloseDamaged(); err != nil {
+				return nil, err
+			}
+		}
+	}
 	m, im, err := layout(t, root, opts)
 	if err != nil {
 		return nil, err
@@ -183,6 +201,7 @@ func Append(ctx context.Context, t Target, root *master.Node, opts AppendOptions
 		DataSectors: im.DataSectors(),
 		Warnings:    im.Warnings(),
 		Free:        -1,
+		Closed:      closed,
 	}
 	if free := m.Free(); free >= 0 {
 		res.Free = free - int64(im.Sectors())
@@ -242,6 +261,9 @@ func verifyTags(t Target, im *master.Image, level VerifyLevel, report func(Progr
 	if err != nil {
 		return fmt.Errorf("writer: verify session at LBA %d: %w: %w", im.Start(), ErrVerify, err)
 	}
+	if err := atNewest(m, im); err != nil {
+		return err
+	}
 	ml := master.VerifyQuick
 	if level == VerifyFull {
 		ml = master.VerifySession
@@ -254,6 +276,21 @@ func verifyTags(t Target, im *master.Image, level VerifyLevel, report func(Progr
 		return fmt.Errorf("writer: verify session at LBA %d: %w: %w", im.Start(), ErrVerify, err)
 	}
 	report(Progress{Phase: PhaseVerifying, Done: total, Total: total, Started: started, Fifo: -1})
+	return nil
+}
+
+// atNewest checks that the medium names the session just written as its
+// newest, where every reader (a kernel through the table of contents,
+// xorriso, discstage's next mount) looks for it: a session written
+// anywhere else verifies bad, whatever its own sectors hold.
+func atNewest(m Medium, im *master.Image) error {
+	if n := len(m.Sessions); n == 0 || m.Sessions[n-1].Start != im.Start() {
+		at := "no session"
+		if n > 0 {
+			at = fmt.Sprintf("the session at LBA %d", m.Sessions[n-1].Start)
+		}
+		return fmt.Errorf("writer: verify session at LBA %d: readers find %s as the newest: %w", im.Start(), at, ErrVerify)
+	}
 	return nil
 }
 
@@ -297,22 +334,105 @@ func verify(ctx context.Context, t Target, im *master.Image, want []byte, level 
 	if err != nil {
 		return fmt.Errorf("writer: verify session at LBA %d: %w: %w", im.Start(), ErrVerify, err)
 	}
+	if err := atNewest(m, im); err != nil {
+		return err
+	}
 	if _, err := master.ReadSession(t, m.Readable, im.Start()); err != nil {
 		return fmt.Errorf("writer: verify session at LBA %d: %w: %w", im.Start(), ErrVerify, err)
 	}
 	return nil
 }
 
-// Newest reads the newest session of t, or returns nil on a blank medium.
+// Newest reads the newest readable session of t, or returns nil on a
+// blank medium. Newer sessions an interrupted burn left incomplete, or
+// whose descriptors and tree cannot be read, are passed over (Skipped
+// tells which); when none can be read, the newest one's error is
+// returned.
 func Newest(t Target) (*master.Session, error) {
 	m, err := t.Probe()
 	if err != nil {
 		return nil, err
 	}
-	if len(m.Sessions) == 0 {
-		return nil, nil
+	return newestOf(t, m)
+}
+
+func newestOf(t Target, m Medium) (*master.Session, error) {
+	var first error
+	for i := len(m.Sessions) - 1; i >= 0; i-- {
+		si := m.Sessions[i]
+		if si.Incomplete {
+			if first == nil {
+				first = fmt.Errorf("writer: session %d at LBA %d is incomplete: %w", si.Number, si.Start, master.ErrNotISO)
+			}
+			continue
+		}
+		s, err := master.ReadSession(t, m.Readable, si.Start)
+		if err == nil {
+			err = within(m, si, s)
+		}
+		if err == nil {
+			return s, nil
+		}
+		if first == nil {
+			first = err
+		}
 	}
-	return master.ReadSession(t, m.Readable, m.Sessions[len(m.Sessions)-1].Start)
+	return nil, first
+}
+
+// within checks, on media with a table of contents, that no file of a
+// session lies past the session's end: a burn interrupted, then closed,
+// leaves a session whose descriptors and directories were recorded but
+// not all of its files.
+func within(m Medium, si master.SessionInfo, s *master.Session) error {
+	if m.Grown {
+		return nil
+	}
+	end := uint64(si.Start) + uint64(si.Size)
+	var bad error
+	var walk func(n *master.Node, path string)
+	walk = func(n *master.Node, path string) {
+		for _, c := range n.Children {
+			if bad != nil {
+				return
+			}
+			p := path + "/" + c.Name
+			if c.IsDir() {
+				walk(c, p)
+				continue
+			}
+			for _, e := range c.Extents {
+				if uint64(e.LBA)+(uint64(e.Length)+master.SectorSize-1)/master.SectorSize > end {
+					bad = fmt.Errorf("writer: session %d at LBA %d is incomplete: %s lies past its end at LBA %d: %w", si.Number, si.Start, p, end, master.ErrNotISO)
+					return
+				}
+			}
+		}
+	}
+	walk(s.Root, "")
+	return bad
+}
+
+// Skipped lists the sessions newer than the newest readable one (see
+// Newest): those an interrupted burn left incomplete or that cannot be
+// read. Only a medium's newest sessions are tried.
+func Skipped(t Target) ([]master.SessionInfo, error) {
+	m, err := t.Probe()
+	if err != nil {
+		return nil, err
+	}
+	var out []master.SessionInfo
+	for i := len(m.Sessions) - 1; i >= 0; i-- {
+		si := m.Sessions[i]
+		if !si.Incomplete {
+			s, err := master.ReadSession(t, m.Readable, si.Start)
+			if err == nil && within(m, si, s) == nil {
+				break
+			}
+		}
+		out = append([]master.SessionInfo{si}, out...)
+	}
+	return out, nil
 }
 
 // ReadSession reads session number n (from 1) of t.

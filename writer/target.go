@@ -57,6 +57,57 @@ type Medium struct {
 	// descriptors hold the absolute volume end.
 	Grown    bool
 	Sessions []master.SessionInfo
+	// Interrupted, when set, is what a burn that stopped before its end
+	// (a killed process, a write error, a pulled medium) left open on a
+	// write-once medium. The next session is written only after it is
+	// closed (DamageCloser); NextWritable is where that session starts
+	// once it is.
+	Interrupted *Interrupted
+}
+
+// Interrupted is a burn on a write-once medium that stopped before its
+// track and session were closed.
+type Interrupted struct {
+	// Session is the number of the session the burn was writing.
+	Session int
+	// Start is the first sector of the track it left open; Recorded is
+	// how many sectors the drive recorded from there (0 when only the
+	// session was left open, its tracks closed).
+	Start, Recorded uint32
+	// Damaged: the drive takes no more writes into the track (a write
+	// error struck it).
+	Damaged bool
+	// Complete: what was recorded is a whole session (the burn stopped
+	// after its last sector, or only the closing was missing). It is
+	// listed among Medium.Sessions and closing it loses nothing.
+	Complete bool
+	// Lost is how many sectors, from Start, the next session passes over
+	// and nothing readable holds: the attempt's partial recording and
+	// what closing it takes. 0 when Complete.
+	Lost uint32
+}
+
+func (i *Interrupted) String() string {
+	switch {
+	case i.Complete && i.Recorded == 0:
+		return fmt.Sprintf("session %d was left open by an interrupted burn; it is complete and is closed before the next session", i.Session)
+	case i.Complete:
+		return fmt.Sprintf("session %d at LBA %d was left open by an interrupted burn; it is complete and is closed before the next session", i.Session, i.Start)
+	}
+	how := "left open"
+	if i.Damaged {
+		how = "damaged by a write error"
+	}
+	return fmt.Sprintf("an interrupted burn %s a track at LBA %d with %d sectors recorded; closing it before the next session loses %s (%d sectors)",
+		how, i.Start, i.Recorded, humanize.IBytes(uint64(i.Lost)*master.SectorSize), i.Lost)
+}
+
+// DamageCloser is a target that can close what an interrupted burn left
+// open (Medium.Interrupted), as `xorriso -close_damaged` does, so that a
+// new session can follow it. It returns what it closed, or nil when
+// nothing was open.
+type DamageCloser interface {
+	CloseDamaged() (*Interrupted, error)
 }
 
 // Free returns the sectors left for sessions, or -1 when unbounded.

@@ -163,6 +163,9 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 		return err
 	}
 	printWarnings(os.Stderr, res.Warnings)
+	if res.Closed != nil {
+		fmt.Fprintf(out, "closed first: %s\n", res.Closed)
+	}
 	for _, l := range []struct {
 		what  string
 		paths []string

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,14 +57,20 @@ func (e *actionError) Error() string {
 
 func (e *actionError) Unwrap() error { return e.Errno }
 
-// control writes an action to the mount's ctl file. A refusal comes back
-// with the reason the mount put in its status.
-func control(mountpoint, action string) error {
+// control writes an action to the mount's ctl file, naming it id when id
+// is not empty (commit and eject). A refusal comes back with the reason
+// the mount put in its status: the action's own outcome, or the last
+// error.
+func control(mountpoint, action, id string) error {
 	f, err := os.OpenFile(controlPath(mountpoint, "ctl"), os.O_WRONLY, 0)
 	if err != nil {
 		return fmt.Errorf("%s is not a discstage mount: %w", mountpoint, err)
 	}
-	_, werr := f.Write([]byte(action + "\n"))
+	line := action
+	if id != "" {
+		line += " id=" + id
+	}
+	_, werr := f.Write([]byte(line + "\n"))
 	f.Close()
 	if werr == nil {
 		return nil
@@ -72,7 +80,11 @@ func control(mountpoint, action string) error {
 		return fmt.Errorf("%s: %w", action, werr)
 	}
 	if s, err := readStatus(mountpoint); err == nil {
-		ae.Reason = s.LastError
+		if o, ok := outcomeOf(s, id); ok && id != "" {
+			ae.Reason = o.Error
+		} else {
+			ae.Reason = s.LastError
+		}
 	}
 	return ae
 }
@@ -166,9 +178,31 @@ func warnPartial(cmd *cobra.Command, mountpoint string, s staging.Status) {
 	}
 }
 
-// waitCommit follows a commit until it ends, drawing a progress bar. While
-// the commit waits for files open for writing, it says which.
-func waitCommit(cmd *cobra.Command, mountpoint string, before int) (staging.Status, error) {
+// newCommitID names a commit this command asks for, so that it finds
+// its own commit's outcome in the status (staging.Status.Outcomes).
+func newCommitID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// outcomeOf finds commit id's outcome in a status.
+func outcomeOf(s staging.Status, id string) (staging.Outcome, bool) {
+	for _, o := range s.Outcomes {
+		if o.ID == id {
+			return o, true
+		}
+	}
+	return staging.Outcome{}, false
+}
+
+// waitCommit follows commit id until it ends, drawing a progress bar,
+// and returns its outcome (this command's commit's, whatever other
+// commands ask of the mount meanwhile) and the status it ended with.
+// While the commit waits for files open for writing, it says which.
+func waitCommit(cmd *cobra.Command, mountpoint, id string) (staging.Outcome, staging.Status, error) {
 	out := io.Discard
 	if term.IsTerminal(int(os.Stderr.Fd())) {
 		out = cmd.ErrOrStderr()
@@ -185,16 +219,19 @@ func waitCommit(cmd *cobra.Command, mountpoint string, before int) (staging.Stat
 	for {
 		s, err := readStatus(mountpoint)
 		if err != nil {
-			return s, err
+			return staging.Outcome{}, s, err
 		}
-		if s.State == staging.StateIdle && s.Commits > before {
-			if s.LastError != "" {
-				if len(s.GaveUpOn) > 0 {
-					return s, openRefusal(mountpoint, s)
-				}
-				return s, fmt.Errorf("commit failed: %s", s.LastError)
+		o, ok := outcomeOf(s, id)
+		switch {
+		case !ok:
+			return o, s, fmt.Errorf("commit: the mount at %s no longer knows this commit (remounted?); see discstage status", mountpoint)
+		case o.State == staging.OutcomeFailed || o.State == staging.OutcomeRefused:
+			if len(s.GaveUpOn) > 0 {
+				return o, s, openRefusal(mountpoint, s)
 			}
-			return s, nil
+			return o, s, fmt.Errorf("commit failed: %s", o.Error)
+		case o.State == staging.OutcomeDone:
+			return o, s, nil
 		}
 		if s.State == staging.StateWaiting {
 			var paths []string
@@ -228,15 +265,15 @@ func init() {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			mp := args[0]
-			before, err := readStatus(mp)
-			if err != nil {
+			if _, err := readStatus(mp); err != nil {
 				return err
 			}
 			action := "commit"
 			if closeDisc {
 				action = "commit close"
 			}
-			if err := control(mp, action+cf.words(cmd)); err != nil {
+			id := newCommitID()
+			if err := control(mp, action+cf.words(cmd), id); err != nil {
 				if errors.Is(err, syscall.ENODATA) {
 					// Nothing changed: nothing to write, which is no failure.
 					fmt.Fprintln(cmd.OutOrStdout(), "nothing staged: nothing written")
@@ -244,16 +281,22 @@ func init() {
 				}
 				return refusedForOpenFiles(mp, err)
 			}
-			s, err := waitCommit(cmd, mp, before.Commits)
+			o, s, err := waitCommit(cmd, mp, id)
+			if o.Note != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "note: %s\n", o.Note)
+			}
 			if err != nil {
 				return err
 			}
 			warnPartial(cmd, mp, s)
-			if closeDisc && s.Sessions == before.Sessions && s.Closed {
+			if closeDisc && o.Session == 0 && s.Closed {
 				fmt.Fprintln(cmd.OutOrStdout(), "nothing staged: the medium is closed without a new session")
 				return nil
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "session %d written at LBA %d\n", s.Sessions, s.LastSession)
+			fmt.Fprintf(cmd.OutOrStdout(), "session %d written at LBA %d\n", o.Session, o.Start)
+			if closeDisc {
+				fmt.Fprintln(cmd.OutOrStdout(), "the disc is now closed: it takes no more sessions")
+			}
 			return nil
 		},
 	}
@@ -266,11 +309,11 @@ func init() {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			mp := args[0]
-			before, err := readStatus(mp)
-			if err != nil {
+			if _, err := readStatus(mp); err != nil {
 				return err
 			}
-			if err := control(mp, "eject"+ef.words(cmd)); err != nil {
+			id := newCommitID()
+			if err := control(mp, "eject"+ef.words(cmd), id); err != nil {
 				return refusedForOpenFiles(mp, err)
 			}
 			// The mount goes away once the commit (if any) succeeded; a
@@ -280,11 +323,11 @@ func init() {
 					return err
 				}
 				s, err := readStatus(mp)
-				if err == nil && before.Pending && s.State == staging.StateIdle && s.Commits > before.Commits && s.LastError != "" {
+				if o, ok := outcomeOf(s, id); err == nil && ok && (o.State == staging.OutcomeFailed || o.State == staging.OutcomeRefused) {
 					if len(s.GaveUpOn) > 0 {
 						return fmt.Errorf("eject: %w", openRefusal(mp, s))
 					}
-					return fmt.Errorf("eject: commit failed: %s", s.LastError)
+					return fmt.Errorf("eject: commit failed: %s", o.Error)
 				}
 				time.Sleep(100 * time.Millisecond)
 			}
@@ -389,6 +432,9 @@ func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 	}
 	if s.MediumError != "" {
 		fmt.Fprintf(w, "medium:    %s\n", s.MediumError)
+	}
+	if s.MediumNote != "" {
+		fmt.Fprintf(w, "note:      %s\n", s.MediumNote)
 	}
 	if s.LastError != "" {
 		fmt.Fprintf(w, "last error: %s\n", s.LastError)

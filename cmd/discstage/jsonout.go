@@ -30,6 +30,9 @@ type mediumJSON struct {
 	FreeSectors     *int64        `json:"free_sectors"` // null when unbounded
 	FreeBytes       *int64        `json:"free_bytes"`   // null when unbounded
 	Sessions        []sessionJSON `json:"sessions"`
+	// Interrupted says what an interrupted burn left open, which the
+	// next session closes first.
+	Interrupted string `json:"interrupted,omitempty"`
 }
 
 // sessionJSON is one session of a medium.
@@ -40,6 +43,9 @@ type sessionJSON struct {
 	Bytes    int64      `json:"bytes"`
 	VolumeID string     `json:"volume_id"`
 	Time     *time.Time `json:"time"` // null when the session records none
+	// Incomplete: an interrupted burn left the session shorter than its
+	// descriptors claim; it cannot be read.
+	Incomplete bool `json:"incomplete,omitempty"`
 }
 
 // newMediumJSON describes m in the shared vocabulary.
@@ -53,8 +59,12 @@ func newMediumJSON(m writer.Medium) *mediumJSON {
 		b := f * master.SectorSize
 		out.FreeSectors, out.FreeBytes = &f, &b
 	}
+	if m.Interrupted != nil {
+		out.Interrupted = m.Interrupted.String()
+	}
 	for _, s := range m.Sessions {
-		sj := sessionJSON{Number: s.Number, StartLBA: s.Start, Sectors: s.Size, Bytes: int64(s.Size) * master.SectorSize, VolumeID: s.VolumeID}
+		sj := sessionJSON{Number: s.Number, StartLBA: s.Start, Sectors: s.Size, Bytes: int64(s.Size) * master.SectorSize,
+			VolumeID: s.VolumeID, Incomplete: s.Incomplete}
 		if !s.Time.IsZero() {
 			t := s.Time
 			sj.Time = &t

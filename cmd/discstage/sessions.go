@@ -58,7 +58,11 @@ func printSessions(w io.Writer, m writer.Medium, asJSON bool) error {
 		if !s.Time.IsZero() {
 			t = s.Time.Local().Format("2006-01-02 15:04:05")
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t %s\t %s\t\n", s.Number, s.Start, s.Size, humanize.IBytes(uint64(s.Size)*master.SectorSize), s.VolumeID, t)
+		id := s.VolumeID
+		if s.Incomplete {
+			id = "(incomplete: an interrupted burn)"
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t %s\t %s\t\n", s.Number, s.Start, s.Size, humanize.IBytes(uint64(s.Size)*master.SectorSize), id, t)
 	}
 	tw.Flush()
 	free := "unbounded"
@@ -66,6 +70,9 @@ func printSessions(w io.Writer, m writer.Medium, asJSON bool) error {
 		free = humanize.IBytes(uint64(f) * master.SectorSize)
 	}
 	fmt.Fprintf(w, "%s, %s, next writable LBA %d, free %s\n", m.Profile, m.State, m.NextWritable, free)
+	if m.Interrupted != nil {
+		fmt.Fprintf(w, "note: %s\n", m.Interrupted)
+	}
 	return nil
 }
 

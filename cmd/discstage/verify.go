@@ -69,6 +69,9 @@ content). Exit code 0: all checked sessions good; 9: some session is bad;
 				return fmt.Errorf("verify %s: no session: %w", args[0], master.ErrNotISO)
 			}
 			pick := m.Sessions[len(m.Sessions)-1:]
+			for i := len(m.Sessions) - 1; i > 0 && m.Sessions[i].Incomplete; i-- {
+				pick = m.Sessions[i-1 : i] // the newest: the newest readable one
+			}
 			switch {
 			case all:
 				pick = m.Sessions
@@ -80,6 +83,12 @@ content). Exit code 0: all checked sessions good; 9: some session is bad;
 			}
 			bad, unverifiable := 0, 0
 			for _, s := range pick {
+				if s.Incomplete && len(pick) > 1 {
+					// Not a session that was ever written whole: its loss was
+					// reported when it was closed.
+					fmt.Fprintf(cmd.OutOrStdout(), "session %d at LBA %d: incomplete: an interrupted burn left it, it holds no whole session\n", s.Number, s.Start)
+					continue
+				}
 				rep, err := master.Verify(t, m.Readable, s.Start, lv)
 				switch printVerify(cmd.OutOrStdout(), s.Number, rep, err) {
 				case verifyBad:

@@ -227,6 +227,7 @@ func (d *Device) ReadDiscInfo() (DiscInfo, error) {
 type TrackInfo struct {
 	Number, Session int
 	Blank           bool
+	Damaged         bool // the Damage bit: an incomplete track the drive cannot go on with
 	NWAValid        bool
 	Start           uint32
 	NWA             uint32
@@ -264,6 +265,7 @@ func (d *Device) ReadTrackInfo(addrType byte, addr uint32) (TrackInfo, error) {
 		Number:   int(b[2]),
 		Session:  int(b[3]),
 		Blank:    b[6]&0x40 != 0,
+		Damaged:  b[5]&0x20 != 0,
 		NWAValid: b[7]&1 != 0,
 		LRAValid: b[7]&2 != 0,
 		Start:    be32(b[8:]),

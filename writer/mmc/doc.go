@@ -26,6 +26,28 @@
 // sessions Probe reports come from the track information; their volume
 // descriptors hold the absolute volume end, as on all media with a TOC.
 //
+// # Interrupted burns
+//
+// A burn on write-once media that stops before its end (the process
+// killed, a medium write error, the medium pulled) leaves the track it
+// was writing open, recorded up to where it stopped, or damaged (the
+// Damage bit, no next writable address), or leaves its session open
+// after its track was closed. Probe reports it as Medium.Interrupted,
+// with the sectors it costs; the sessions it lists are the closed ones,
+// plus the open one when what was recorded is a whole session (its
+// checksum tags verify up to the session tag). NextWritable is where the
+// next session starts once the interrupted one is closed: past its
+// recording, run-out, lead-out and lead-in on CD, at the next recording
+// unit on DVD and BD. CloseDamaged closes the track and the session, as
+// `xorriso -close_damaged` does (writer.Append does it before mastering,
+// WriteSession before writing), so that the next session is a session of
+// its own: the last one the table of contents names, which is where
+// readers look for the newest descriptors. Writing into the open track
+// instead would leave the table of contents pointing at the failed
+// attempt's descriptors. A closed interrupted session whose tracks hold
+// less than its descriptors claim is listed as Incomplete, and
+// writer.Newest passes over it.
+//
 // # Overwritable media
 //
 // DVD+RW, BD-RE, formatted DVD-RW and DVD-RAM have no sessions of their

@@ -2,6 +2,7 @@ package mmc
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -45,9 +46,12 @@ type Drive struct {
 
 	mu     sync.Mutex
 	closed bool
+	whole  map[[2]uint32]bool // wholeSession's last answer
+	tails  map[[2]uint32]bool // tailMissing's answers
 }
 
 var _ writer.Target = (*Drive)(nil)
+var _ writer.DamageCloser = (*Drive)(nil)
 var _ Ejector = (*Drive)(nil)
 
 // Open makes a drive target over a transport; name (a device path, or
@@ -181,9 +185,9 @@ func (d *Drive) probe() (writer.Medium, error) {
 	case classOverwrite:
 		return d.probeGrown(m)
 	case classReadOnly:
-		return d.probeSequential(m, true)
+		return d.probeSequential(m, classReadOnly, true)
 	}
-	return d.probeSequential(m, false)
+	return d.probeSequential(m, classOf(p), false)
 }
 
 // probeGrown reads an overwritable medium like an image file.
@@ -227,8 +231,12 @@ func (d *Drive) probeGrown(m writer.Medium) (writer.Medium, error) {
 }
 
 // probeSequential reads the table of contents of a write-once medium
-// from the disc and track information.
-func (d *Drive) probeSequential(m writer.Medium, readOnly bool) (writer.Medium, error) {
+// from the disc and track information. A track an interrupted burn left
+// open (the drive still gives its next writable address) or damaged (the
+// Damage bit, no next writable address), and a session left open after
+// its tracks were closed, become Medium.Interrupted; NextWritable is then
+// where the next session starts once CloseDamaged has closed them.
+func (d *Drive) probeSequential(m writer.Medium, cl class, readOnly bool) (writer.Medium, error) {
 	di, err := d.dev.ReadDiscInfo()
 	if err != nil {
 		return m, err
@@ -242,6 +250,8 @@ func (d *Drive) probeSequential(m writer.Medium, readOnly bool) (writer.Medium, 
 		m.State = writer.Appendable
 	}
 	var end uint32
+	var open *TrackInfo // the track an interrupted burn left open or damaged
+	lastSession := 0
 	if m.State != writer.Blank {
 		var cur *master.SessionInfo
 		for n := 1; n <= di.LastTrackLastSession; n++ {
@@ -249,8 +259,12 @@ func (d *Drive) probeSequential(m writer.Medium, readOnly bool) (writer.Medium, 
 			if err != nil {
 				return m, err
 			}
-			if t.Blank || (t.NWAValid && !t.Blank) {
-				continue // the invisible track, or one left open by an interrupted burn
+			if t.Blank {
+				continue // the invisible track
+			}
+			if t.NWAValid || t.Damaged {
+				open = &t
+				continue
 			}
 			if cur == nil || cur.Number != t.Session {
 				m.Sessions = append(m.Sessions, master.SessionInfo{Number: t.Session, Start: t.Start})
@@ -258,12 +272,39 @@ func (d *Drive) probeSequential(m writer.Medium, readOnly bool) (writer.Medium, 
 			}
 			cur.Size = t.Start + t.Size - cur.Start
 			end = t.Start + t.Size
-		}
-		for i := range m.Sessions {
-			d.describeSession(&m.Sessions[i], end)
+			lastSession = t.Session
 		}
 	}
 	m.Readable = int64(end)
+	var in *writer.Interrupted
+	if open != nil && !readOnly {
+		recorded := open.Start
+		switch {
+		case open.NWAValid:
+			recorded = open.NWA
+		case open.LRAValid:
+			recorded = open.LastRecorded + 1
+		}
+		in = &writer.Interrupted{Session: open.Session, Start: open.Start, Recorded: recorded - open.Start, Damaged: open.Damaged}
+		m.Readable = int64(max(end, recorded))
+	} else if m.State == writer.Appendable && (di.LastSessionState == 1 || di.LastSessionState == 2) && lastSession > 0 && lastSession == di.Sessions {
+		// Every track closed, the session not: the burn stopped between
+		// closing its track and closing its session.
+		in = &writer.Interrupted{Session: lastSession, Complete: true}
+	}
+	for i := range m.Sessions {
+		d.describeSession(&m.Sessions[i], uint32(m.Readable))
+	}
+	if in != nil && in.Recorded > 0 && lastSession != in.Session {
+		// The recording may hold a whole session: the burn stopped after
+		// its last sector. It is then a session like the others.
+		s := master.SessionInfo{Number: in.Session, Start: in.Start, Size: in.Recorded}
+		d.describeSession(&s, uint32(m.Readable))
+		if !s.Incomplete && d.wholeSession(in.Start, in.Recorded) {
+			in.Complete = true
+			m.Sessions = append(m.Sessions, s)
+		}
+	}
 	if m.State == writer.Closed {
 		m.Capacity = end
 		m.NextWritable = end
@@ -273,27 +314,213 @@ func (d *Drive) probeSequential(m writer.Medium, readOnly bool) (writer.Medium, 
 	if err != nil {
 		return m, err
 	}
-	if !t.NWAValid {
-		m.State, m.Capacity, m.NextWritable = writer.Closed, end, end
+	if in == nil {
+		if !t.NWAValid {
+			m.State, m.Capacity, m.NextWritable = writer.Closed, end, end
+			return m, nil
+		}
+		m.NextWritable = t.NWA
+		m.Capacity = t.NWA + t.Free
 		return m, nil
 	}
-	m.NextWritable = t.NWA
-	m.Capacity = t.NWA + t.Free
+	// Where the next session starts once the interrupted one is closed.
+	m.Interrupted = in
+	switch {
+	case t.NWAValid:
+		m.Capacity = t.NWA + t.Free
+	case t.Size > 0:
+		m.Capacity = t.Start + t.Size // the open track reaches to the end of the medium
+	}
+	trackEnd := end
+	if open != nil {
+		trackEnd = in.Start + in.Recorded
+		switch unit, _ := cl.unit(); {
+		case cl == classCD:
+			trackEnd += 2 // the run-out blocks CLOSE TRACK writes
+		default:
+			trackEnd = alignUp(trackEnd, unit)
+		}
+	}
+	switch unit, _ := cl.unit(); {
+	case cl == classCD && in.Session == 1:
+		m.NextWritable = trackEnd + 11400 // lead-out 6750 + lead-in 4500 + pregap 150
+	case cl == classCD:
+		m.NextWritable = trackEnd + 6900 // lead-out 2250 + lead-in 4500 + pregap 150
+	default:
+		m.NextWritable = alignUp(trackEnd, unit)
+	}
+	if !in.Complete {
+		in.Lost = m.NextWritable - in.Start
+	}
+	if m.Capacity != 0 && m.NextWritable >= m.Capacity {
+		m.State = writer.Closed
+	}
 	return m, nil
+}
+
+// wholeSession tells whether the recorded sectors from start hold a whole
+// session: one whose checksum tags, session tag included, all verify
+// (master.VerifySession), or, without tags, one whose Volume Space Size
+// read as a size from start ends within them (sessions that record their
+// absolute end read longer that way: they count as incomplete). The
+// answer is kept for the track's recording, which only a write changes.
+func (d *Drive) wholeSession(start, recorded uint32) bool {
+	key := [2]uint32{start, recorded}
+	d.mu.Lock()
+	v, ok := d.whole[key]
+	d.mu.Unlock()
+	if ok {
+		return v
+	}
+	end := start + recorded
+	rep, err := master.Verify(d, int64(end), start, master.VerifySession)
+	switch {
+	case err == nil && rep.Checksummed:
+		v = true
+	case errors.Is(err, master.ErrUnverifiable):
+		b := make([]byte, master.SectorSize)
+		if d.dev.Read10(start+16, b) == nil {
+			vss := binary.LittleEndian.Uint32(b[80:84])
+			v = vss > 16 && uint64(start)+uint64(vss) <= uint64(end)
+		}
+	}
+	d.mu.Lock()
+	d.whole = map[[2]uint32]bool{key: v}
+	d.mu.Unlock()
+	return v
+}
+
+// tailMissing tells whether a session with checksum tags lacks its end,
+// which the padding of a closed track can hide from its size: the
+// superblock tag names the tree tag, the tree tag the session tag, and a
+// burn that stopped short left one of them unrecorded. A session without
+// tags tells nothing (false). The answers are kept: a closed track does
+// not change.
+func (d *Drive) tailMissing(start, end uint32) bool {
+	key := [2]uint32{start, end}
+	d.mu.Lock()
+	v, ok := d.tails[key]
+	d.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = d.checkTail(start, end)
+	d.mu.Lock()
+	if d.tails == nil {
+		d.tails = map[[2]uint32]bool{}
+	}
+	d.tails[key] = v
+	d.mu.Unlock()
+	return v
+}
+
+func (d *Drive) checkTail(start, end uint32) bool {
+	b := make([]byte, master.SectorSize)
+	read := func(lba int64) bool {
+		return lba >= int64(start) && lba < int64(end) && d.dev.Read10(uint32(lba), b) == nil
+	}
+	// The superblock tag follows the volume descriptor set terminator.
+	lba := int64(start) + 16
+	for ; ; lba++ {
+		if lba >= int64(start)+16+64 || !read(lba) {
+			return false
+		}
+		if b[0] == 255 && bytes.Equal(b[1:6], []byte("CD001")) {
+			break
+		}
+	}
+	if !read(lba + 1) {
+		return false
+	}
+	sb, err := master.ParseTag(b)
+	if err != nil || sb.Type != master.TagSuperblock {
+		return false
+	}
+	// Tags record their own place: absolute, or from the session start.
+	off := lba + 1 - int64(sb.Pos)
+	if !read(int64(sb.Next) + off) {
+		return true
+	}
+	tree, err := master.ParseTag(b)
+	if err != nil || tree.Type != master.TagTree {
+		return true
+	}
+	if !read(int64(tree.Next) + off) {
+		return true
+	}
+	sess, err := master.ParseTag(b)
+	return err != nil || sess.Type != master.TagSession
+}
+
+// CloseDamaged closes what an interrupted burn left open: the track it
+// was writing (with whatever the drive recorded) and its session, as
+// `xorriso -close_damaged` does, so that the next session is a session
+// of its own, the one the table of contents names last. It returns what
+// it closed, nil when nothing was open.
+func (d *Drive) CloseDamaged() (*writer.Interrupted, error) {
+	p, err := d.profile()
+	if err != nil {
+		return nil, fmt.Errorf("mmc: close damaged session on %s: %w", d.name, err)
+	}
+	m, err := d.probe()
+	if err != nil {
+		return nil, fmt.Errorf("mmc: close damaged session on %s: %w", d.name, err)
+	}
+	if m.Interrupted == nil {
+		return nil, nil
+	}
+	if err := d.closeDamaged(classOf(p)); err != nil {
+		return nil, fmt.Errorf("mmc: close damaged session %d on %s: %w", m.Interrupted.Session, d.name, err)
+	}
+	return m.Interrupted, nil
+}
+
+func (d *Drive) closeDamaged(cl class) error {
+	// CLOSE SESSION on CD and DVD-R follows the multi-session field of
+	// the write parameters page: left as a power-up default it could
+	// finalize the disc.
+	var err error
+	switch cl {
+	case classCD:
+		err = d.dev.SetWriteParams(WriteParams{Type: WriteTAO, Multisession: multi(false), TrackMode: 4, DataBlockType: 8})
+	case classDVDMinus:
+		err = d.dev.SetWriteParams(WriteParams{Type: WritePacket, Multisession: multi(false), TrackMode: 5, DataBlockType: 8, LinkSize: 16})
+	}
+	if err != nil {
+		return err
+	}
+	t, err := d.dev.ReadTrackInfo(AddrTrack, InvisibleTrack)
+	if err != nil {
+		return err
+	}
+	if !t.Blank { // the open track itself, not a blank one past it
+		if err := d.dev.Close(CloseTrack, uint16(t.Number)); err != nil {
+			return err
+		}
+	}
+	return d.dev.Close(CloseSession, 0)
 }
 
 // describeSession fills the volume identifier and time of a session from
 // its primary volume descriptor, when it has one.
 func (d *Drive) describeSession(s *master.SessionInfo, readable uint32) {
-	if s.Start+16 >= readable {
+	if s.Start+16 >= readable || s.Start+16 >= s.Start+s.Size {
+		s.Incomplete = true
 		return
 	}
 	b := make([]byte, master.SectorSize)
 	if err := d.dev.Read10(s.Start+16, b); err != nil {
+		s.Incomplete = true
 		return
 	}
 	if b[0] != 1 || !bytes.Equal(b[1:6], []byte("CD001")) {
+		s.Incomplete = true
 		return
+	}
+	// On media with a table of contents a session's Volume Space Size is
+	// its absolute end: beyond its tracks, the burn stopped short of it.
+	if vss := binary.LittleEndian.Uint32(b[80:84]); vss > s.Start+s.Size || d.tailMissing(s.Start, s.Start+s.Size) {
+		s.Incomplete = true
 	}
 	s.VolumeID = strings.TrimRight(string(b[40:72]), " ")
 	s.Time = pvdTime(b[813:830])

@@ -3,6 +3,7 @@ package mmc_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -262,11 +263,14 @@ func TestWriteErrorAtSector(t *testing.T) {
 	if !errors.Is(err, mmc.ErrWrite) || !errors.As(err, &se) || se.LBA != bad || !strings.Contains(err.Error(), fmt.Sprintf("LBA %d", bad)) {
 		t.Fatalf("write error at %d: %v", bad, err)
 	}
-	// The medium tells the truth: one complete session, and an
-	// incomplete one that ends where the error struck.
+	// The medium tells the truth: one complete session, and a damaged
+	// track that ends where the error struck, to be closed before the
+	// next session, which starts past it.
 	m2 := probe(t, d)
-	if m2.State != writer.Appendable || len(m2.Sessions) != 1 || m2.NextWritable != bad {
-		t.Fatalf("after the write error: %+v", m2)
+	in := m2.Interrupted
+	if m2.State != writer.Appendable || len(m2.Sessions) != 1 || in == nil || !in.Damaged || in.Complete ||
+		in.Start != m.NextWritable || in.Start+in.Recorded != bad || m2.NextWritable < bad || in.Lost != m2.NextWritable-in.Start {
+		t.Fatalf("after the write error: %+v (%v)", m2, in)
 	}
 }
 
@@ -289,8 +293,8 @@ func TestMediumRemovedMidBurn(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := probe(t, d)
-	if m.State != writer.Appendable || len(m.Sessions) != 1 || m.Sessions[0] != before.Sessions[0] ||
-		m.NextWritable != before.NextWritable+after {
+	if in := m.Interrupted; m.State != writer.Appendable || len(m.Sessions) != 1 || m.Sessions[0] != before.Sessions[0] ||
+		in == nil || in.Start != before.NextWritable || in.Recorded != after || in.Complete || m.NextWritable < in.Start+after {
 		t.Fatalf("after reloading: %+v (before %+v)", m, before)
 	}
 }
@@ -560,5 +564,198 @@ func TestSessionLengthChecked(t *testing.T) {
 	err = d.WriteSession(context.Background(), &sizedSession{Image: im, sectors: im.Sectors() + 40}, writer.WriteOptions{})
 	if !errors.Is(err, mmc.ErrSessionLength) {
 		t.Fatalf("short session: %v", err)
+	}
+}
+
+// lastSessionStart is where readers look for the newest session: the
+// first track of the last session in the table of contents (READ TOC
+// format 1), as the Linux kernel's CDROMMULTISESSION gives it.
+func lastSessionStart(t *testing.T, d *mmc.Drive) uint32 {
+	t.Helper()
+	b, err := d.Device().ReadTOCRaw(1, false, 0)
+	if err != nil || len(b) < 12 {
+		t.Fatalf("READ TOC format 1: %v (%x)", err, b)
+	}
+	return binary.BigEndian.Uint32(b[8:12])
+}
+
+// reopen drops an emulated drive as a killed process leaves it and
+// opens the medium again.
+func reopen(t *testing.T, e *emu.Drive, path, profile string) (*mmc.Drive, *emu.Drive) {
+	t.Helper()
+	e.Kill()
+	e2, err := emu.Open(path, profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := mmc.Open(e2, "emulated:"+profile+":"+path, mmc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d, e2
+}
+
+// TestInterruptedBurn stops a burn on write-once media partway (the
+// process killed, or a write error) and appends the next session: it
+// must land as a session of its own, the one the table of contents
+// names last, read back whole, with the lost space reported. Issue 10
+// saw the next session written inside the open track, behind the
+// failed attempt's descriptors.
+func TestInterruptedBurn(t *testing.T) {
+	for _, profile := range []string{"cd-r", "dvd+r", "dvd-r", "bd-r"} {
+		for _, how := range []string{"kill", "write error", "write error at the last sector", "kill after the last sector", "kill before the session is closed"} {
+			t.Run(profile+"/"+how, func(t *testing.T) {
+				d, e, path := emulated(t, profile)
+				first := mustAppend(t, d, "one", 5000, false)
+				m := probe(t, d)
+				im, err := master.Layout(tree("two", 3_000_000), master.Options{StartLBA: m.NextWritable, VolumeID: "TWO",
+					Joliet: true, RockRidge: true, Time: fixed, AbsoluteVolumeSpace: true, MD5: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				progress := func(p writer.Progress) {
+					if p.Phase == writer.PhaseWriting && p.Done >= 1<<20 && how == "kill" {
+						cancel() // the process dies here: nothing more reaches the drive
+					}
+				}
+				w := d
+				switch how {
+				case "write error", "write error at the last sector":
+					// The last sector holds the session tag; padding the
+					// closed track hides that it is missing from its size.
+					bad := m.NextWritable + 700
+					if how == "write error at the last sector" {
+						bad = m.NextWritable + im.Sectors() - 1
+					}
+					if err := e.SetFaults(emu.Faults{WriteErrorLBA: &bad}); err != nil {
+						t.Fatal(err)
+					}
+				case "kill after the last sector":
+					// The host dies as it sends SYNCHRONIZE CACHE.
+					w = openDying(t, e, func(cdb []byte) bool { return cdb[0] == 0x35 })
+				case "kill before the session is closed":
+					w = openDying(t, e, func(cdb []byte) bool { return cdb[0] == 0x5B && cdb[2]&7 == 2 })
+				}
+				err = w.WriteSession(ctx, im, writer.WriteOptions{Progress: progress})
+				if err == nil {
+					t.Fatal("the interrupted burn succeeded")
+				}
+				d, e = reopen(t, e, path, profile)
+				e.SetFaults(emu.Faults{})
+				before := probe(t, d)
+				if before.Interrupted == nil {
+					t.Fatalf("after the %s: no interrupted burn reported: %+v", how, before)
+				}
+				complete := before.Interrupted.Complete
+				if complete != (how == "kill after the last sector" || how == "kill before the session is closed") {
+					t.Errorf("interrupted burn: %v", before.Interrupted)
+				}
+				if !complete && before.Interrupted.Lost == 0 {
+					t.Errorf("the lost space is not reported: %v", before.Interrupted)
+				}
+				res, err := writer.Append(context.Background(), d, tree("three", 20_000), writer.AppendOptions{VolumeID: "THREE", Time: fixed})
+				if err != nil {
+					t.Fatalf("append after the %s: %v", how, err)
+				}
+				if res.Session.Start != before.NextWritable {
+					t.Errorf("session written at %d, the probe said %d", res.Session.Start, before.NextWritable)
+				}
+				if got := lastSessionStart(t, d); got != res.Session.Start {
+					t.Fatalf("the table of contents names LBA %d as the last session; the session was written at %d", got, res.Session.Start)
+				}
+				after := probe(t, d)
+				if after.Interrupted != nil {
+					t.Errorf("still interrupted: %v", after.Interrupted)
+				}
+				wantSessions := 3
+				if len(after.Sessions) != wantSessions {
+					t.Errorf("sessions after: %+v", after.Sessions)
+				}
+				if mid := after.Sessions[1]; mid.Incomplete == complete {
+					t.Errorf("the interrupted session: %+v", mid)
+				}
+				s, err := writer.Newest(d)
+				if err != nil || s.Start != res.Session.Start || s.Root.Child("dir").Child("three") == nil {
+					t.Fatalf("newest session: %+v, %v", s, err)
+				}
+				if _, err := master.Verify(d, after.Readable, res.Session.Start, master.VerifySession); err != nil {
+					t.Errorf("verify the new session: %v", err)
+				}
+				if _, err := master.Verify(d, after.Readable, first.Start(), master.VerifyQuick); err != nil && !errors.Is(err, master.ErrUnverifiable) {
+					t.Errorf("verify the first session: %v", err)
+				}
+				checkSession(t, path, res.Session.Start, "three")
+			})
+		}
+	}
+}
+
+// dying is a transport whose host process dies at the command that die
+// picks: that command and every later one fail without reaching the drive.
+type dying struct {
+	scsi.Transport
+	die  func(cdb []byte) bool
+	dead bool
+}
+
+func (t *dying) Do(c *scsi.Command) error {
+	if t.dead || t.die(c.CDB) {
+		t.dead = true
+		return errors.New("the process died")
+	}
+	return t.Transport.Do(c)
+}
+
+func openDying(t *testing.T, e *emu.Drive, die func(cdb []byte) bool) *mmc.Drive {
+	t.Helper()
+	d, err := mmc.Open(&dying{Transport: e.Attach(), die: die}, "dying", mmc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestNewestSkipsIncomplete closes an interrupted burn without writing a
+// session after it: the medium then lists an incomplete session, which
+// the newest-session reader passes over for the one before.
+func TestNewestSkipsIncomplete(t *testing.T) {
+	for _, profile := range []string{"cd-r", "dvd+r"} {
+		t.Run(profile, func(t *testing.T) {
+			d, e, path := emulated(t, profile)
+			mustAppend(t, d, "one", 5000, false)
+			m := probe(t, d)
+			im, err := master.Layout(tree("two", 3_000_000), master.Options{StartLBA: m.NextWritable, VolumeID: "TWO", Time: fixed, AbsoluteVolumeSpace: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := openDying(t, e, func(cdb []byte) bool { return cdb[0] == 0x2A && binary.BigEndian.Uint32(cdb[2:6]) >= m.NextWritable+64 })
+			if err := w.WriteSession(context.Background(), im, writer.WriteOptions{}); err == nil {
+				t.Fatal("the interrupted burn succeeded")
+			}
+			d, _ = reopen(t, e, path, profile)
+			closed, err := d.CloseDamaged()
+			if err != nil || closed == nil || closed.Recorded != 64 || closed.Lost == 0 {
+				t.Fatalf("CloseDamaged: %v, %v", closed, err)
+			}
+			after := probe(t, d)
+			if len(after.Sessions) != 2 || !after.Sessions[1].Incomplete || after.Interrupted != nil {
+				t.Fatalf("after closing: %+v", after)
+			}
+			s, err := writer.Newest(d)
+			if err != nil || s.Start != 0 || s.Root.Child("dir").Child("one") == nil {
+				t.Fatalf("newest readable session: %+v, %v", s, err)
+			}
+			skipped, err := writer.Skipped(d)
+			if err != nil || len(skipped) != 1 || skipped[0].Number != 2 {
+				t.Errorf("skipped: %+v, %v", skipped, err)
+			}
+			res, err := writer.Append(context.Background(), d, tree("three", 1000), writer.AppendOptions{Time: fixed})
+			if err != nil || lastSessionStart(t, d) != res.Session.Start || res.Session.Number != 3 {
+				t.Fatalf("append after the incomplete session: %+v, %v", res, err)
+			}
+		})
 	}
 }

@@ -38,6 +38,9 @@ var (
 	ErrRemovalPrevented = errors.New("mmc: medium removal prevented")
 	// ErrNoSimulation: the medium's profile has no test-write mode.
 	ErrNoSimulation = errors.New("mmc: this medium cannot be written in simulation mode")
+	// ErrInterrupted: an interrupted burn left a track or session open
+	// that could not be closed now (writer.Medium.Interrupted).
+	ErrInterrupted = errors.New("mmc: an interrupted burn is still open")
 	// ErrDrive: any other failure the drive reports.
 	ErrDrive = errors.New("mmc: drive reported an error")
 )

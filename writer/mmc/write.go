@@ -48,6 +48,26 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 	if m.State == writer.Closed {
 		return writer.ErrClosed
 	}
+	if m.Interrupted != nil {
+		// What an interrupted burn left open is closed first, so that the
+		// session is one of its own: the one the table of contents names
+		// last, where every reader looks for it.
+		if d.opts.Simulate {
+			return fmt.Errorf("%s; a simulated burn does not close it: %w", m.Interrupted, ErrInterrupted)
+		}
+		if err := d.closeDamaged(cl); err != nil {
+			return fmt.Errorf("close the interrupted session %d: %w", m.Interrupted.Session, err)
+		}
+		if m, err = d.probe(); err != nil {
+			return err
+		}
+		if m.Interrupted != nil {
+			return fmt.Errorf("%s, and the drive did not close it: %w", m.Interrupted, ErrInterrupted)
+		}
+		if m.State == writer.Closed {
+			return writer.ErrClosed
+		}
+	}
 	if s.Start() != m.NextWritable {
 		return fmt.Errorf("%w: session mastered for LBA %d, medium's next writable address is %d",
 			writer.ErrWrongStart, s.Start(), m.NextWritable)
@@ -103,6 +123,15 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 	default:
 		if err := d.closeSession(cl, opts.Close); err != nil {
 			return err
+		}
+		// Readers find the newest session through the table of contents
+		// (READ TOC format 1: the first track of the last session): it
+		// must name this one.
+		if b, err := d.dev.ReadTOCRaw(1, false, 0); err == nil && len(b) >= 12 {
+			if got := be32(b[8:12]); got != s.Start() {
+				return fmt.Errorf("%w: the table of contents names LBA %d as the last session, the session was written at %d",
+					writer.ErrVerify, got, s.Start())
+			}
 		}
 	}
 	report(opts.Progress, writer.Progress{Phase: writer.PhaseDone, Fifo: -1})

@@ -144,6 +144,19 @@ func (d *Drive) Close() error {
 	return err
 }
 
+// Kill drops the drive the way a killed host process leaves it: the
+// data file is closed and nothing more is saved, so the medium keeps
+// only what the drive had recorded (see write) when the process died.
+func (d *Drive) Kill() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return
+	}
+	d.closed = true
+	d.f.Close()
+}
+
 // ErrDriveClosed: a command was sent after Close.
 var ErrDriveClosed = errors.New("emu: drive is closed")
 

@@ -378,12 +378,13 @@ func TestLibburnSeesFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	starts, _ := tocSessions(toc)
-	if len(starts) != 1 || len(m.Sessions) != 1 || m.NextWritable != before.NextWritable+after ||
-		!strings.Contains(toc, fmt.Sprintf("Media nwa    : %ds", m.NextWritable)) {
+	if in := m.Interrupted; len(starts) != 1 || len(m.Sessions) != 1 || in == nil || in.Start != before.NextWritable || in.Recorded != after ||
+		!strings.Contains(toc, fmt.Sprintf("Media nwa    : %ds", in.Start+in.Recorded)) {
 		t.Fatalf("after the removal: discstage %+v\nxorriso:\n%s", m, toc)
 	}
 
-	bad := m.NextWritable + 150
+	// xorriso goes on in the open track; a write error damages it.
+	bad := before.NextWritable + after + 150
 	if err := b.drv.SetFaults(emu.Faults{WriteErrorLBA: &bad}); err != nil {
 		t.Fatal(err)
 	}
@@ -391,8 +392,96 @@ func TestLibburnSeesFaults(t *testing.T) {
 	if err == nil || !strings.Contains(stderr, "[3 0C 00]") {
 		t.Fatalf("xorriso with a write error: %v\n%s", err, stderr)
 	}
-	if m, err := d.Probe(); err != nil || m.NextWritable != bad || len(m.Sessions) != 1 {
+	b.drv.SetFaults(emu.Faults{})
+	m, err = d.Probe()
+	if in := m.Interrupted; err != nil || len(m.Sessions) != 1 || in == nil || !in.Damaged || in.Start != before.NextWritable || in.Start+in.Recorded != bad {
 		t.Fatalf("after the write error at %d: %+v %v", bad, m, err)
+	}
+	checkInterruptedTOC(t, b, d, m)
+}
+
+// checkInterruptedTOC has discstage append a session over what an
+// interrupted burn left, then checks with libburn's programs (cdrskin
+// -minfo and -toc, xorriso -toc and -extract) that the table of contents
+// names the new session last, at the address discstage wrote it, and
+// that the interrupted session counts as a closed session of its own.
+func checkInterruptedTOC(t *testing.T, b *bench, d *mmc.Drive, m writer.Medium) {
+	t.Helper()
+	src := writeFile(t, t.TempDir(), "d.txt", "written after an interrupted burn\n")
+	root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+		{Name: "d.txt", Mode: 0o644, Size: 34, Source: master.FileSource(filepath.Join(src, "d.txt"))}}}
+	res, err := writer.Append(context.Background(), d, root, writer.AppendOptions{VolumeID: "AFTER"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Closed == nil || res.Closed.Lost != m.Interrupted.Lost || res.Session.Start != m.NextWritable {
+		t.Errorf("append: closed %v, session %+v; the probe said %+v", res.Closed, res.Session, m)
+	}
+	n := len(m.Sessions) + 2
+	toc := b.run("xorriso", "-outdev", b.dev, "-toc")
+	starts, ids := tocSessions(toc)
+	if len(starts) != n || starts[n-1] != res.Session.Start || ids[n-1] != "AFTER" || starts[n-2] != m.Interrupted.Start {
+		t.Errorf("xorriso -toc after the append: starts %v ids %v, want %d sessions, the last at %d\n%s", starts, ids, n, res.Session.Start, toc)
+	}
+	minfo := b.run("cdrskin", "dev="+b.dev, "-minfo")
+	if !strings.Contains(minfo, "disk status:              incomplete/appendable") ||
+		!regexp.MustCompile(fmt.Sprintf(`Last session start address:\s+%d\s`, res.Session.Start)).MatchString(minfo) ||
+		!regexp.MustCompile(fmt.Sprintf(`\s%d\s+%d\s+Data\s+%d\s`, n-1, n-1, m.Interrupted.Start)).MatchString(minfo) {
+		t.Errorf("cdrskin -minfo after the append:\n%s", minfo)
+	}
+	ctoc := b.run("cdrskin", "dev="+b.dev, "-toc")
+	if !regexp.MustCompile(fmt.Sprintf(`track:\s+%d\s+lba:\s+%d\s`, n, res.Session.Start)).MatchString(ctoc) {
+		t.Errorf("cdrskin -toc lacks track %d at %d:\n%s", n, res.Session.Start, ctoc)
+	}
+	out := filepath.Join(t.TempDir(), "d.txt")
+	b.run("xorriso", "-indev", b.dev, "-osirrox", "on", "-extract", "/d.txt", out)
+	if got, err := os.ReadFile(out); err != nil || string(got) != "written after an interrupted burn\n" {
+		t.Errorf("xorriso extracts %q, %v", got, err)
+	}
+	t.Logf("after: cdrskin -minfo:\n%s\ncdrskin -toc:\n%s\nxorriso -toc:\n%s", minfo, ctoc, toc)
+}
+
+// TestLibburnAfterKill kills discstage in the middle of a burn on each
+// write-once medium: libburn's programs see the open track the drive
+// recorded up to the kill, and after discstage's next session they see
+// that session as the last one, where discstage wrote it.
+func TestLibburnAfterKill(t *testing.T) {
+	oracle.Need(t, "xorriso", "cdrskin", "gcc")
+	for _, profile := range []string{"cd-r", "dvd+r", "bd-r"} {
+		t.Run(profile, func(t *testing.T) {
+			t.Parallel()
+			b := newBench(t, profile)
+			d, err := mmc.Open(b.drv.Attach(), b.dev, mmc.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			one := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+				{Name: "a.txt", Mode: 0o644, Size: 6, Source: master.ReaderAtSource{R: strings.NewReader("hello\n"), Size: 6}}}}
+			if _, err := writer.Append(context.Background(), d, one, writer.AppendOptions{VolumeID: "ONE"}); err != nil {
+				t.Fatal(err)
+			}
+			big := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+				{Name: "big.bin", Mode: 0o644, Size: 4 << 20, Source: master.ReaderAtSource{R: strings.NewReader(strings.Repeat("b", 4<<20)), Size: 4 << 20}}}}
+			ctx, cancel := context.WithCancel(context.Background())
+			_, err = writer.Append(ctx, d, big, writer.AppendOptions{VolumeID: "TWO", Progress: func(p writer.Progress) {
+				if p.Phase == writer.PhaseWriting && p.Done >= 1<<20 {
+					cancel() // the process is killed: nothing more reaches the drive
+				}
+			}})
+			if err == nil {
+				t.Fatal("the killed burn succeeded")
+			}
+			m, err := d.Probe()
+			if err != nil || m.Interrupted == nil || m.Interrupted.Complete || len(m.Sessions) != 1 {
+				t.Fatalf("after the kill: %+v, %v", m, err)
+			}
+			toc := b.run("xorriso", "-outdev", b.dev, "-toc")
+			if starts, _ := tocSessions(toc); len(starts) != 1 {
+				t.Errorf("xorriso -toc after the kill:\n%s", toc)
+			}
+			checkInterruptedTOC(t, b, d, m)
+		})
 	}
 }
 

@@ -60,6 +60,9 @@ type Track struct {
 	Start  uint32 `json:"start"`
 	Size   uint32 `json:"size"` // sectors recorded, run-out included once closed
 	Closed bool   `json:"closed,omitempty"`
+	// Damaged: a write error struck the track while it was open. The
+	// drive takes no more writes into it; CLOSE TRACK closes it as it is.
+	Damaged bool `json:"damaged,omitempty"`
 }
 
 // Session is one session on the medium.
@@ -223,7 +226,9 @@ func (m *Medium) nwa(p profile) (uint32, bool) {
 			t := last.Tracks[len(last.Tracks)-1]
 			end = t.Start + t.Size
 			if !t.Closed {
-				return end, end < m.Capacity
+				// An open track goes on where its recording stopped,
+				// unless a write error damaged it.
+				return end, !t.Damaged && end < m.Capacity
 			}
 		}
 		switch {

@@ -53,7 +53,10 @@ func (d *Drive) readDiscInfo(c *scsi.Command) (int, *scsi.Sense) {
 		default:
 			status = 1
 			if d.lastSessionOpen() {
-				lastState = 1
+				lastState = 1 // incomplete
+				if t := d.m.openTrack(); t != nil && t.Damaged {
+					lastState = 2 // damaged
+				}
 			} else {
 				nsess++ // the empty session at the next writable address
 			}
@@ -144,6 +147,15 @@ func (d *Drive) readTrackInfo(c *scsi.Command) (int, *scsi.Sense) {
 		out[7] = 1       // NWA valid
 		binary.BigEndian.PutUint32(out[12:16], t.Start)
 		binary.BigEndian.PutUint32(out[16:20], d.m.Capacity-t.Start)
+	case open && t.Damaged:
+		// A write error struck the track: no next writable address
+		// until CLOSE TRACK closes it.
+		out[5] |= 1 << 5 // damage
+		if t.Size > 0 {
+			out[7] = 2 // LRA valid
+			binary.BigEndian.PutUint32(out[28:32], t.Start+t.Size-1)
+		}
+		size = d.m.Capacity - t.Start
 	case open:
 		out[7] = 3 // NWA and LRA valid
 		nwa := t.Start + t.Size
@@ -422,6 +434,9 @@ func (d *Drive) write(c *scsi.Command, lba, count uint32) (int, *scsi.Sense) {
 	}
 	if track != nil {
 		track.Size += n
+		if fault != nil && fault != errNoMedium {
+			track.Damaged = true
+		}
 	}
 	if r := d.m.Faults.RemoveAfter; r != nil {
 		left := *r - n
@@ -432,9 +447,12 @@ func (d *Drive) write(c *scsi.Command, lba, count uint32) (int, *scsi.Sense) {
 			d.event = 3
 		}
 	}
-	// The state is saved when a track starts, at SYNCHRONIZE CACHE and
-	// at every other change of the session structure, not per write.
-	if newTrack || fault != nil {
+	// Every write that records sectors moves the track's recorded end,
+	// and a drive remembers it whatever happens to the host: the state is
+	// saved after each one (after the data, so a host killed between the
+	// two leaves sectors past the recorded end, which the next write at
+	// the next writable address overwrites).
+	if newTrack || fault != nil || n > 0 {
 		if s := d.save(); s != nil {
 			return 0, s
 		}
