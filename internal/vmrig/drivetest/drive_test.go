@@ -1,0 +1,403 @@
+package drivetest
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/internal/testtree"
+	"github.com/discstage/discstage/internal/vmrig"
+	"github.com/discstage/discstage/writer/mmc/emu"
+	"github.com/discstage/discstage/writer/mmc/scsi"
+)
+
+// drive is one drive on the guest's bus and what the plan does with it.
+type drive struct {
+	tag     string // step names start with it; the source trees are /src/TAG/sN
+	profile string // emulated profile, or "" for tgt's drive
+	grown   bool   // overwritable medium: sessions follow the grown chain
+	// sessions to burn; the last one fails when failLBA is set.
+	sessions int
+	failLBA  uint32
+	bigLast  bool // the last session holds a 4 MiB file (so that a fault can land in it)
+
+	emu  *emu.Drive
+	scsi vmrig.ISCSIDrive
+	log  *cmdLog
+}
+
+// cmdLog keeps the commands the emulator ran, for failure messages.
+type cmdLog struct {
+	lines []string
+}
+
+func (l *cmdLog) add(cdb []byte, s scsi.Sense) {
+	if len(l.lines) > 4000 {
+		l.lines = l.lines[1:]
+	}
+	l.lines = append(l.lines, fmt.Sprintf("%x -> %v", cdb, s))
+}
+
+func TestKernelInFrontOfDrive(t *testing.T) {
+	for _, tool := range []string{"qemu-system-x86_64", "tgtd", "tgtadm", "apt-get", "dpkg-deb", "go"} {
+		oracle.Need(t, tool)
+	}
+	if _, err := os.Stat("/usr/lib/x86_64-linux-gnu/qemu/block-iscsi.so"); err != nil {
+		oracle.Unavailable(t, "qemu's iSCSI driver is missing (install qemu-block-extra): %v", err)
+	}
+	if _, err := vmrig.StaticBusybox(); err != nil {
+		oracle.Unavailable(t, "%v", err)
+	}
+	cache, err := vmrig.CacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := vmrig.FetchKernel(cache)
+	if err != nil {
+		oracle.Unavailable(t, "%v", err)
+	}
+
+	dir := t.TempDir()
+	drives := []*drive{
+		{tag: "cdr", profile: "cd-r", sessions: 3},
+		{tag: "dvdpr", profile: "dvd+r", sessions: 3},
+		{tag: "bdr", profile: "bd-r", sessions: 3},
+		{tag: "dvdprw", profile: "dvd+rw", grown: true, sessions: 3},
+		{tag: "bdre", profile: "bd-re", grown: true, sessions: 3},
+		// A write error in the second session: CD-R sessions lie 11400
+		// sectors apart, so LBA 12900 is inside session 2 (which holds
+		// more than 2000 sectors) whatever session 1's exact size.
+		{tag: "cdrfail", profile: "cd-r", sessions: 2, failLBA: 12900, bigLast: true},
+		{tag: "dvdprfail", profile: "dvd+r", sessions: 2, failLBA: 1500, bigLast: true},
+		{tag: "tgt", sessions: 1},
+	}
+	trees := filepath.Join(dir, "src")
+	var tgt *vmrig.Tgt
+	for _, d := range drives {
+		makeTrees(t, filepath.Join(trees, d.tag), d.sessions, d.bigLast)
+		if d.profile == "" {
+			if tgt == nil {
+				tgt = vmrig.StartTgt(t)
+			}
+			backing := filepath.Join(dir, d.tag+".img")
+			if err := os.WriteFile(backing, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			d.scsi = tgt.AddCD(t, backing)
+			continue
+		}
+		e, err := emu.Open(filepath.Join(dir, d.tag+".medium"), d.profile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.Close() })
+		e.Product = "RIG " + strings.ToUpper(d.tag)
+		d.log = &cmdLog{}
+		e.Log = d.log.add
+		if d.failLBA != 0 {
+			lba := d.failLBA
+			if err := e.SetFaults(emu.Faults{WriteErrorLBA: &lba}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d.emu = e
+		d.scsi = vmrig.ServeISCSI(t, e, "iqn.2026-01.org.discstage:"+d.tag, t.Logf)
+	}
+
+	g, err := vmrig.NewGuest(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range []string{"./cmd/discstage", "./internal/vmrig/rigtool"} {
+		if err := g.AddCommand(moduleRoot(t), pkg, dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := g.AddTree(trees, "src"); err != nil {
+		t.Fatal(err)
+	}
+	var plan strings.Builder
+	for i, d := range drives {
+		writePlan(&plan, i, d)
+	}
+	g.SetPlan(plan.String(), len(drives))
+	initrd := filepath.Join(dir, "initrd.cpio")
+	if err := g.Write(initrd); err != nil {
+		t.Fatal(err)
+	}
+
+	vm := &vmrig.VM{Kernel: k.Image, Initrd: initrd, Dir: dir, Timeout: 20 * time.Minute}
+	for _, d := range drives {
+		vm.Drives = append(vm.Drives, d.scsi)
+	}
+	if dl, ok := t.Deadline(); ok && time.Until(dl)-time.Minute < vm.Timeout {
+		vm.Timeout = time.Until(dl) - time.Minute
+	}
+	res, err := vm.Run(context.Background())
+	t.Logf("vmrig: boot and plan took %v (kernel %s, %d drives)", res.Elapsed.Round(time.Second), k.Version, len(drives))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, failure(res, tgt))
+	}
+	if t.Failed() {
+		return
+	}
+	for _, d := range drives {
+		t.Run(d.tag, func(t *testing.T) {
+			check(t, d, res, filepath.Join(trees, d.tag))
+			if t.Failed() {
+				t.Logf("guest console (last lines):\n%s", vmrig.Tail(res.Console, 150))
+				if d.log != nil {
+					t.Logf("emulator commands (last):\n%s", strings.Join(tail(d.log.lines, 60), "\n"))
+				}
+				if d.emu != nil {
+					m := d.emu.Medium()
+					j, _ := json.MarshalIndent(m, "", " ")
+					t.Logf("emulated medium (the TOC):\n%s", j)
+				}
+			}
+		})
+	}
+}
+
+func tail(l []string, n int) []string {
+	if len(l) > n {
+		return l[len(l)-n:]
+	}
+	return l
+}
+
+func failure(res *vmrig.Result, tgt *vmrig.Tgt) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "qemu:\n%s\nresult channel (last lines):\n%s\nguest console (last lines):\n%s\n",
+		vmrig.Tail(res.QEMU, 20), vmrig.Tail(res.Report, 40), vmrig.Tail(res.Console, 200))
+	if tgt != nil {
+		fmt.Fprintf(&b, "tgtd:\n%s\n", vmrig.Tail(tgt.Log(), 20))
+	}
+	return b.String()
+}
+
+func moduleRoot(t *testing.T) string {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatalf("go env GOMOD: %v", err)
+	}
+	return filepath.Dir(strings.TrimSpace(string(out)))
+}
+
+// makeTrees writes the source trees s1, s2, ...: each adds files and
+// replaces one of the first session's, so that every session's view
+// differs from the others.
+func makeTrees(t *testing.T, dir string, n int, bigLast bool) {
+	for i := 1; i <= n; i++ {
+		s := filepath.Join(dir, fmt.Sprintf("s%d", i))
+		testtree.File(t, s, fmt.Sprintf("session%d.txt", i), []byte(fmt.Sprintf("written in session %d\n", i)))
+		testtree.File(t, s, "changing.bin", testtree.Random(10000*i+123))
+		testtree.File(t, s, fmt.Sprintf("dir%d/sub/data.bin", i), testtree.Random(70000+i))
+		if i == n && bigLast {
+			testtree.File(t, s, "big.bin", testtree.Random(4<<20))
+		}
+	}
+}
+
+// expected is the tree the kernel must show for session i (from 1): the
+// source trees s1..si merged, later files replacing earlier ones.
+func expected(t *testing.T, dir string, i int) map[string]vmrig.File {
+	m := map[string]vmrig.File{}
+	for j := 1; j <= i; j++ {
+		s := filepath.Join(dir, fmt.Sprintf("s%d", j))
+		err := filepath.WalkDir(s, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(s, p)
+			sum := md5.Sum(b)
+			m["/"+filepath.ToSlash(rel)] = vmrig.File{Size: int64(len(b)), MD5: hex.EncodeToString(sum[:])}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m
+}
+
+// writePlan adds one drive's part of the guest's plan: burn each
+// session with discstage through SG_IO, and after each let the kernel
+// mount the disc with no option (the newest session, through the TOC);
+// at the end list the sessions as discstage sees them and mount each
+// one with sbsector=.
+func writePlan(w *strings.Builder, id int, d *drive) {
+	tag := d.tag
+	fmt.Fprintf(w, "\n# %s: %s\nD=$(rig_dev %d) || say \"RC %s.dev 1\"\nsay \"OUT %s.dev $D\"\n", tag, d.profile, id, tag, tag)
+	for i := 1; i <= d.sessions; i++ {
+		fmt.Fprintf(w, "rig_run %s.burn%d discstage append \"$D\" /src/%s/s%d/. --volume-id %s_%d\n", tag, i, tag, i, strings.ToUpper(tag), i)
+		// What the kernel shows right after the burn, then after the
+		// tray was opened and closed (a media change the kernel sees).
+		fmt.Fprintf(w, "rig_run %s.view%d rigtool view \"$D\"\n", tag, i)
+		fmt.Fprintf(w, "rig_mount %s.mount%d \"$D\" iso9660\n", tag, i)
+		fmt.Fprintf(w, "rig_run %s.reload%d rigtool reload \"$D\"\n", tag, i)
+		fmt.Fprintf(w, "rig_run %s.view%dr rigtool view \"$D\"\n", tag, i)
+		fmt.Fprintf(w, "rig_mount %s.mount%dr \"$D\" iso9660\n", tag, i)
+	}
+	fmt.Fprintf(w, "rig_run %s.sessions discstage sessions \"$D\" --json\n", tag)
+	// Every session by its start, as discstage lists it.
+	fmt.Fprintf(w, "for s in $(sed -n 's/.*\"start_lba\": *\\([0-9]*\\).*/\\1/p' /tmp/out); do rig_mount %s.lba$s \"$D\" iso9660 sbsector=$s; done\n", tag)
+}
+
+// sessionsJSON is the part of `discstage sessions --json` checked here.
+type sessionsJSON struct {
+	Profile  string `json:"profile"`
+	State    string `json:"state"`
+	Sessions []struct {
+		Number  int    `json:"number"`
+		Start   uint32 `json:"start_lba"`
+		Sectors uint32 `json:"sectors"`
+	} `json:"sessions"`
+}
+
+func check(t *testing.T, d *drive, res *vmrig.Result, src string) {
+	step := func(name string) *vmrig.Step {
+		s := res.Steps[d.tag+"."+name]
+		if s == nil {
+			t.Fatalf("the guest reported no step %s.%s", d.tag, name)
+		}
+		return s
+	}
+	burned := 0
+	for i := 1; i <= d.sessions; i++ {
+		s := step(fmt.Sprintf("burn%d", i))
+		wantFail := d.failLBA != 0 && i == d.sessions
+		switch {
+		case wantFail && s.RC == 0:
+			t.Errorf("session %d burned despite the write error armed at LBA %d", i, d.failLBA)
+		case !wantFail && s.RC != 0:
+			t.Errorf("burn of session %d: exit %d:\n%s", i, s.RC, strings.Join(s.Out, "\n"))
+		case s.RC == 0:
+			burned = i
+		}
+	}
+	// discstage's view.
+	var sj sessionsJSON
+	ss := step("sessions")
+	if ss.RC != 0 {
+		t.Fatalf("discstage sessions: exit %d:\n%s", ss.RC, strings.Join(ss.Out, "\n"))
+	}
+	if err := json.Unmarshal([]byte(strings.Join(ss.Out, "\n")), &sj); err != nil {
+		t.Fatalf("discstage sessions --json: %v\n%s", err, strings.Join(ss.Out, "\n"))
+	}
+	t.Logf("discstage sees %s, %s, sessions %+v", sj.Profile, sj.State, sj.Sessions)
+	if len(sj.Sessions) != burned {
+		t.Errorf("discstage lists %d sessions, %d were burned", len(sj.Sessions), burned)
+	}
+	// The TOC (the emulator's record) against discstage's view.
+	if d.emu != nil && !d.grown {
+		m := d.emu.Medium()
+		var toc []uint32
+		for _, s := range m.Sessions {
+			if len(s.Tracks) > 0 && s.Closed {
+				toc = append(toc, s.Tracks[0].Start)
+			}
+		}
+		var ds []uint32
+		for _, s := range sj.Sessions {
+			ds = append(ds, s.Start)
+		}
+		if fmt.Sprint(toc) != fmt.Sprint(ds) {
+			t.Errorf("closed sessions in the TOC start at %v; discstage lists %v", toc, ds)
+		}
+	}
+	// The kernel's view of each session, by sbsector=.
+	for i, s := range sj.Sessions {
+		st := res.Steps[fmt.Sprintf("%s.lba%d", d.tag, s.Start)]
+		if st == nil || st.RC != 0 {
+			t.Errorf("kernel mount of session %d (sbsector=%d) failed: %+v", i+1, s.Start, st)
+			continue
+		}
+		compare(t, fmt.Sprintf("session %d (sbsector=%d)", i+1, s.Start), st.Files, expected(t, src, i+1))
+	}
+	// The kernel's newest session after each burn, with no option:
+	// after a media change (the tray reloaded) it must be the newest
+	// session, through the TOC; right after the burn, with no media
+	// change, what the kernel shows is reported, not required (see the
+	// package documentation of vmrig).
+	for i := 1; i <= d.sessions && burned > 0; i++ {
+		n := min(i, burned)
+		want := expected(t, src, n)
+		st := step(fmt.Sprintf("mount%dr", i))
+		if st.RC != 0 {
+			t.Errorf("after session %d and a reload, the kernel cannot mount the disc: %s", i, strings.Join(st.Out, "; "))
+		} else {
+			compare(t, fmt.Sprintf("after session %d and a reload, the kernel's default session", i), st.Files, want)
+		}
+		v := step(fmt.Sprintf("view%dr", i))
+		wantLast := uint32(0)
+		if !d.grown && n <= len(sj.Sessions) {
+			wantLast = sj.Sessions[n-1].Start
+		}
+		if last, ok := field(v.Out, "last_session"); !ok || last != fmt.Sprint(wantLast) {
+			t.Errorf("after session %d and a reload, the kernel's last session starts at %q, the TOC says %d (%s)", i, last, wantLast, strings.Join(v.Out, " "))
+		}
+		now := step(fmt.Sprintf("mount%d", i))
+		if now.RC != 0 {
+			t.Logf("FINDING: right after session %d, before any media change, the kernel cannot mount the disc (%s; kernel view: %s)",
+				i, strings.Join(now.Out, "; "), strings.Join(step(fmt.Sprintf("view%d", i)).Out, " "))
+		} else if diff := differences(now.Files, want); len(diff) > 0 {
+			t.Logf("FINDING: right after session %d, before any media change, the kernel shows an older session (kernel view: %s): %s",
+				i, strings.Join(step(fmt.Sprintf("view%d", i)).Out, " "), strings.Join(diff, "; "))
+		}
+	}
+}
+
+// field finds KEY=VALUE in rigtool's output.
+func field(out []string, key string) (string, bool) {
+	for _, l := range out {
+		for _, f := range strings.Fields(l) {
+			if v, ok := strings.CutPrefix(f, key+"="); ok {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+func compare(t *testing.T, what string, got, want map[string]vmrig.File) {
+	t.Helper()
+	if diffs := differences(got, want); len(diffs) > 0 {
+		t.Errorf("%s differs from the source trees:\n%s", what, strings.Join(diffs, "\n"))
+	}
+}
+
+func differences(got, want map[string]vmrig.File) []string {
+	var diffs []string
+	for p, w := range want {
+		g, ok := got[p]
+		switch {
+		case !ok:
+			diffs = append(diffs, "missing "+p)
+		case g != w:
+			diffs = append(diffs, fmt.Sprintf("%s: %d bytes md5 %s, want %d bytes md5 %s", p, g.Size, g.MD5, w.Size, w.MD5))
+		}
+	}
+	for p := range got {
+		if _, ok := want[p]; !ok {
+			diffs = append(diffs, "extra "+p)
+		}
+	}
+	sort.Strings(diffs)
+	return diffs
+}
