@@ -100,7 +100,7 @@ func startTgt() (*Tgt, error) {
 	}
 	// The management socket is /var/run/tgtd/socket.N: pick an N no
 	// other tgtd uses.
-	control := 20000 + rand.IntN(40000)
+	control := 1000 + rand.IntN(31000) // tgtd keeps it in a short int
 	if _, err := os.Stat(fmt.Sprintf("/var/run/tgtd/socket.%d", control)); err == nil {
 		return nil, fmt.Errorf("control port %d in use", control)
 	}

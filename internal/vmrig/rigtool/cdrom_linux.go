@@ -69,15 +69,25 @@ func view(dev string) error {
 	return nil
 }
 
+// reload opens the tray, lets the kernel look at the drive while it is
+// open (an open of the device checks for media changes: the drive says
+// "no medium", which is a change even for a drive that reports no media
+// events), and closes it again. The next open finds the medium changed
+// and makes the kernel read capacity and TOC anew.
 func reload(dev string) error {
 	fd, err := open(dev)
 	if err != nil {
 		return err
 	}
-	defer unix.Close(fd)
 	if err := ioctl(fd, cdromEject, nil); err != nil {
+		unix.Close(fd)
 		return fmt.Errorf("CDROMEJECT %s: %w", dev, err)
 	}
+	unix.Close(fd)
+	if fd, err = open(dev); err != nil {
+		return err
+	}
+	defer unix.Close(fd)
 	if err := ioctl(fd, cdromCloseTray, nil); err != nil {
 		return fmt.Errorf("CDROMCLOSETRAY %s: %w", dev, err)
 	}

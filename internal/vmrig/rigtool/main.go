@@ -5,7 +5,7 @@
 // moves the tray through the kernel's cdrom layer as eject(1) does.
 //
 //	rigtool view DEV     capacity=N last_session=LBA xa=0|1 tracks=F-L
-//	rigtool reload DEV   open the tray and close it again
+//	rigtool reload DEV   open the tray, let the kernel see it open, close it
 package main
 
 import (
