@@ -24,7 +24,7 @@ const initScript = `#!/bin/busybox sh
 /bin/busybox mount -t sysfs sys /sys
 /bin/busybox mount -t devtmpfs dev /dev
 /bin/busybox --install -s /bin
-export PATH=/bin HOME=/root TMPDIR=/tmp LC_ALL=C
+export PATH=/bin:/usr/bin HOME=/root TMPDIR=/tmp LC_ALL=C
 mkdir -p /tmp /root /mnt && mount -t tmpfs tmp /tmp
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 exec 3>/dev/ttyS1
@@ -62,9 +62,11 @@ rig_log() { dmesg -c | sed 's/^/kernel: /'; }
 rig_run() {
 	n=$1; shift
 	echo "rig[$n]: $*"
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	"$@" >/tmp/out 2>&1
 	rc=$?
 	cat /tmp/out
+	echo "rig[$n]: exit $rc after $(awk -v t0=$t0 '{printf "%.1f", $1 - t0}' /proc/uptime) s"
 	while IFS= read -r l; do say "OUT $n $l"; done </tmp/out
 	rig_log
 	say "RC $n $rc"
@@ -176,6 +178,32 @@ func (g *Guest) AddTree(src, dst string) error {
 		}
 		return nil
 	})
+}
+
+// AddProgram copies a dynamically linked host program into the guest at
+// the same path, with the shared libraries and the loader ldd names for
+// it, so that tools such as xorriso run in the guest unchanged.
+func (g *Guest) AddProgram(prog string) error {
+	out, err := exec.Command("ldd", prog).Output()
+	if err != nil {
+		return fmt.Errorf("vmrig: ldd %s: %w", prog, err)
+	}
+	files := []string{prog}
+	for _, l := range strings.Split(string(out), "\n") {
+		for _, f := range strings.Fields(l) {
+			if strings.HasPrefix(f, "/") {
+				files = append(files, f)
+			}
+		}
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f) // through symbolic links
+		if err != nil {
+			return fmt.Errorf("vmrig: %w", err)
+		}
+		g.AddFile(f, 0o755, b)
+	}
+	return nil
 }
 
 // Write writes the initramfs to path.

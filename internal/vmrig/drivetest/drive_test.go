@@ -27,10 +27,13 @@ type drive struct {
 	tag     string // step names start with it; the source trees are /src/TAG/sN
 	profile string // emulated profile, or "" for tgt's drive
 	grown   bool   // overwritable medium: sessions follow the grown chain
-	// sessions to burn; the last one fails when failLBA is set.
-	sessions int
-	failLBA  uint32
-	bigLast  bool // the last session holds a 4 MiB file (so that a fault can land in it)
+	// burners of sessions 1, 2, ...: "discstage" or "xorriso"; the last
+	// burn fails when failLBA or pullAfter is set.
+	burners   []string
+	failLBA   uint32 // a write error at this LBA
+	pullAfter uint32 // the medium pulled after this many more sectors
+	bigLast   bool   // the last session holds a 4 MiB file (so that a fault can land in it)
+	tools     bool   // xorriso and cdrskin read the disc in the guest too
 
 	emu  *emu.Drive
 	scsi vmrig.ISCSIDrive
@@ -69,23 +72,29 @@ func TestKernelInFrontOfDrive(t *testing.T) {
 	}
 
 	dir := t.TempDir()
+	ds3 := []string{"discstage", "discstage", "discstage"}
+	ds2 := ds3[:2]
 	drives := []*drive{
-		{tag: "cdr", profile: "cd-r", sessions: 3},
-		{tag: "dvdpr", profile: "dvd+r", sessions: 3},
-		{tag: "bdr", profile: "bd-r", sessions: 3},
-		{tag: "dvdprw", profile: "dvd+rw", grown: true, sessions: 3},
-		{tag: "bdre", profile: "bd-re", grown: true, sessions: 3},
+		{tag: "cdr", profile: "cd-r", burners: ds3, tools: true},
+		{tag: "dvdpr", profile: "dvd+r", burners: ds3},
+		{tag: "bdr", profile: "bd-r", burners: ds3},
+		{tag: "dvdprw", profile: "dvd+rw", grown: true, burners: ds3},
+		{tag: "bdre", profile: "bd-re", grown: true, burners: ds3},
+		// xorriso appends a session between two of discstage's.
+		{tag: "xorr", profile: "dvd+r", burners: []string{"discstage", "xorriso", "discstage"}, tools: true},
 		// A write error in the second session: CD-R sessions lie 11400
 		// sectors apart, so LBA 12900 is inside session 2 (which holds
 		// more than 2000 sectors) whatever session 1's exact size.
-		{tag: "cdrfail", profile: "cd-r", sessions: 2, failLBA: 12900, bigLast: true},
-		{tag: "dvdprfail", profile: "dvd+r", sessions: 2, failLBA: 1500, bigLast: true},
-		{tag: "tgt", sessions: 1},
+		{tag: "cdrfail", profile: "cd-r", burners: ds2, failLBA: 12900, bigLast: true},
+		{tag: "dvdprfail", profile: "dvd+r", burners: ds2, failLBA: 1500, bigLast: true},
+		// The medium pulled from the drive 1000 sectors into session 2.
+		{tag: "bdrpull", profile: "bd-r", burners: ds2, pullAfter: 1000, bigLast: true},
+		{tag: "tgt", burners: ds2[:1]},
 	}
 	trees := filepath.Join(dir, "src")
 	var tgt *vmrig.Tgt
 	for _, d := range drives {
-		makeTrees(t, filepath.Join(trees, d.tag), d.sessions, d.bigLast)
+		makeTrees(t, filepath.Join(trees, d.tag), len(d.burners), d.bigLast)
 		if d.profile == "" {
 			if tgt == nil {
 				tgt = vmrig.StartTgt(t)
@@ -105,11 +114,15 @@ func TestKernelInFrontOfDrive(t *testing.T) {
 		e.Product = "RIG " + strings.ToUpper(d.tag)
 		d.log = &cmdLog{}
 		e.Log = d.log.add
+		var f emu.Faults
 		if d.failLBA != 0 {
-			lba := d.failLBA
-			if err := e.SetFaults(emu.Faults{WriteErrorLBA: &lba}); err != nil {
-				t.Fatal(err)
-			}
+			f.WriteErrorLBA = &d.failLBA
+		}
+		if d.pullAfter != 0 {
+			f.RemoveAfter = &d.pullAfter
+		}
+		if err := e.SetFaults(f); err != nil {
+			t.Fatal(err)
 		}
 		d.emu = e
 		d.scsi = vmrig.ServeISCSI(t, e, "iqn.2026-01.org.discstage:"+d.tag, t.Logf)
@@ -121,6 +134,14 @@ func TestKernelInFrontOfDrive(t *testing.T) {
 	}
 	for _, pkg := range []string{"./cmd/discstage", "./internal/vmrig/rigtool"} {
 		if err := g.AddCommand(moduleRoot(t), pkg, dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// xorriso and cdrskin with their libraries (about 5 MB).
+	oracle.Need(t, "xorriso", "cdrskin", "ldd")
+	for _, name := range []string{"xorriso", "cdrskin"} {
+		p, _ := exec.LookPath(name)
+		if err := g.AddProgram(p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -237,22 +258,36 @@ func expected(t *testing.T, dir string, i int) map[string]vmrig.File {
 }
 
 // writePlan adds one drive's part of the guest's plan: burn each
-// session with discstage through SG_IO, and after each let the kernel
-// mount the disc with no option (the newest session, through the TOC);
-// at the end list the sessions as discstage sees them and mount each
-// one with sbsector=.
+// session (with discstage through SG_IO, or xorriso through libburn's),
+// and after each let the kernel mount the disc with no option (the
+// newest session, through the TOC), right after the burn and after a
+// reload of the tray; at the end list the sessions as discstage sees
+// them, mount each one with sbsector=, and let xorriso and cdrskin read
+// the TOC.
 func writePlan(w *strings.Builder, id int, d *drive) {
 	tag := d.tag
 	fmt.Fprintf(w, "\n# %s: %s\nD=$(rig_dev %d) || say \"RC %s.dev 1\"\nsay \"OUT %s.dev $D\"\n", tag, d.profile, id, tag, tag)
-	for i := 1; i <= d.sessions; i++ {
-		fmt.Fprintf(w, "rig_run %s.burn%d discstage append \"$D\" /src/%s/s%d/. --volume-id %s_%d\n", tag, i, tag, i, strings.ToUpper(tag), i)
-		// What the kernel shows right after the burn, then after the
-		// tray was opened and closed (a media change the kernel sees).
+	for i, burner := range d.burners {
+		i++
+		volid := fmt.Sprintf("%s_%d", strings.ToUpper(tag), i)
+		switch burner {
+		case "xorriso":
+			fmt.Fprintf(w, "rig_run %s.burn%d xorriso -abort_on FAILURE -dev \"$D\" -volid %s -map /src/%s/s%d / -commit\n", tag, i, volid, tag, i)
+		default:
+			fmt.Fprintf(w, "rig_run %s.burn%d discstage append \"$D\" /src/%s/s%d/. --volume-id %s\n", tag, i, tag, i, volid)
+		}
 		fmt.Fprintf(w, "rig_run %s.view%d rigtool view \"$D\"\n", tag, i)
 		fmt.Fprintf(w, "rig_mount %s.mount%d \"$D\" iso9660\n", tag, i)
 		fmt.Fprintf(w, "rig_run %s.reload%d rigtool reload \"$D\"\n", tag, i)
 		fmt.Fprintf(w, "rig_run %s.view%dr rigtool view \"$D\"\n", tag, i)
 		fmt.Fprintf(w, "rig_mount %s.mount%dr \"$D\" iso9660\n", tag, i)
+	}
+	if d.tools {
+		fmt.Fprintf(w, "rig_run %s.xtoc xorriso -indev \"$D\" -toc\n", tag)
+		fmt.Fprintf(w, "rig_run %s.msinfo cdrskin dev=\"$D\" -msinfo\n", tag)
+		if d.burners[len(d.burners)-1] == "discstage" {
+			fmt.Fprintf(w, "rig_run %s.md5 xorriso -md5 on -indev \"$D\" -check_md5_r FAILURE / --\n", tag)
+		}
 	}
 	fmt.Fprintf(w, "rig_run %s.sessions discstage sessions \"$D\" --json\n", tag)
 	// Every session by its start, as discstage lists it.
@@ -279,12 +314,13 @@ func check(t *testing.T, d *drive, res *vmrig.Result, src string) {
 		return s
 	}
 	burned := 0
-	for i := 1; i <= d.sessions; i++ {
+	sessions := len(d.burners)
+	for i := 1; i <= sessions; i++ {
 		s := step(fmt.Sprintf("burn%d", i))
-		wantFail := d.failLBA != 0 && i == d.sessions
+		wantFail := (d.failLBA != 0 || d.pullAfter != 0) && i == sessions
 		switch {
 		case wantFail && s.RC == 0:
-			t.Errorf("session %d burned despite the write error armed at LBA %d", i, d.failLBA)
+			t.Errorf("session %d burned despite the fault armed (write error at %d, medium pulled after %d)", i, d.failLBA, d.pullAfter)
 		case !wantFail && s.RC != 0:
 			t.Errorf("burn of session %d: exit %d:\n%s", i, s.RC, strings.Join(s.Out, "\n"))
 		case s.RC == 0:
@@ -321,6 +357,36 @@ func check(t *testing.T, d *drive, res *vmrig.Result, src string) {
 			t.Errorf("closed sessions in the TOC start at %v; discstage lists %v", toc, ds)
 		}
 	}
+	var starts []string
+	for _, s := range sj.Sessions {
+		starts = append(starts, fmt.Sprint(s.Start))
+	}
+	// xorriso's and cdrskin's view, through libburn and the kernel's SG_IO.
+	if d.tools {
+		x := step("xtoc")
+		var xs []string
+		for _, l := range x.Out {
+			if strings.HasPrefix(l, "ISO session") || strings.HasPrefix(l, "Other session") {
+				if f := strings.Split(l, ","); len(f) >= 2 {
+					xs = append(xs, strings.TrimSpace(f[1]))
+				}
+			}
+		}
+		if x.RC != 0 || fmt.Sprint(xs) != fmt.Sprint(starts) {
+			t.Errorf("xorriso -toc (exit %d) finds sessions at %v, discstage at %v:\n%s", x.RC, xs, starts, strings.Join(x.Out, "\n"))
+		}
+		m := step("msinfo")
+		last := ""
+		if len(m.Out) > 0 {
+			last, _, _ = strings.Cut(m.Out[len(m.Out)-1], ",")
+		}
+		if m.RC != 0 || len(starts) == 0 || last != starts[len(starts)-1] {
+			t.Errorf("cdrskin -msinfo (exit %d) says the last session starts at %q, discstage lists %v:\n%s", m.RC, last, starts, strings.Join(m.Out, "\n"))
+		}
+		if c, ok := res.Steps[d.tag+".md5"]; ok && (c.RC != 0 || strings.Contains(strings.Join(c.Out, "\n"), "MISMATCH")) {
+			t.Errorf("xorriso -check_md5 of the newest session: exit %d:\n%s", c.RC, strings.Join(c.Out, "\n"))
+		}
+	}
 	// The kernel's view of each session, by sbsector=.
 	for i, s := range sj.Sessions {
 		st := res.Steps[fmt.Sprintf("%s.lba%d", d.tag, s.Start)]
@@ -335,7 +401,7 @@ func check(t *testing.T, d *drive, res *vmrig.Result, src string) {
 	// session, through the TOC; right after the burn, with no media
 	// change, what the kernel shows is reported, not required (see the
 	// package documentation of vmrig).
-	for i := 1; i <= d.sessions && burned > 0; i++ {
+	for i := 1; i <= sessions && burned > 0; i++ {
 		n := min(i, burned)
 		want := expected(t, src, n)
 		st := step(fmt.Sprintf("mount%dr", i))
