@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -170,6 +171,10 @@ func TestKernelInFrontOfDrive(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, failure(res, tgt))
 	}
+	if keep := os.Getenv("DISCSTAGE_VMRIG_CONSOLE"); keep != "" {
+		os.WriteFile(keep, []byte(res.Console), 0o644)
+	}
+	t.Logf("vmrig: slowest steps in the guest: %s", slowest(res.Console, 8))
 	if t.Failed() {
 		return
 	}
@@ -177,7 +182,7 @@ func TestKernelInFrontOfDrive(t *testing.T) {
 		t.Run(d.tag, func(t *testing.T) {
 			check(t, d, res, filepath.Join(trees, d.tag))
 			if t.Failed() {
-				t.Logf("guest console (last lines):\n%s", vmrig.Tail(res.Console, 150))
+				t.Logf("guest console, this drive's part:\n%s", vmrig.Tail(section(res.Console, d.tag), 300))
 				if d.log != nil {
 					t.Logf("emulator commands (last):\n%s", strings.Join(tail(d.log.lines, 60), "\n"))
 				}
@@ -189,6 +194,44 @@ func TestKernelInFrontOfDrive(t *testing.T) {
 			}
 		})
 	}
+}
+
+var stepTime = regexp.MustCompile(`(?m)^rig\[([^\]]+)\]: exit -?\d+ after ([0-9.]+) s$`)
+
+// slowest lists the n slowest steps of the plan with their guest-clock
+// seconds, as the console reports them.
+func slowest(console string, n int) string {
+	type st struct {
+		name string
+		sec  float64
+	}
+	var all []st
+	total := 0.0
+	for _, m := range stepTime.FindAllStringSubmatch(console, -1) {
+		var sec float64
+		fmt.Sscan(m[2], &sec)
+		all = append(all, st{m[1], sec})
+		total += sec
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].sec > all[j].sec })
+	var b []string
+	for _, s := range all[:min(n, len(all))] {
+		b = append(b, fmt.Sprintf("%s %.1fs", s.name, s.sec))
+	}
+	return fmt.Sprintf("%s (all %d steps run: %.0fs)", strings.Join(b, ", "), len(all), total)
+}
+
+// sectionMark starts a drive's part of the guest's console.
+const sectionMark = "rig: ==== drive "
+
+// section is one drive's part of the console.
+func section(console, tag string) string {
+	_, rest, ok := strings.Cut(console, sectionMark+tag+"\n")
+	if !ok {
+		return console
+	}
+	part, _, _ := strings.Cut(rest, sectionMark)
+	return part
 }
 
 func tail(l []string, n int) []string {
@@ -266,7 +309,8 @@ func expected(t *testing.T, dir string, i int) map[string]vmrig.File {
 // the TOC.
 func writePlan(w *strings.Builder, id int, d *drive) {
 	tag := d.tag
-	fmt.Fprintf(w, "\n# %s: %s\nD=$(rig_dev %d) || say \"RC %s.dev 1\"\nsay \"OUT %s.dev $D\"\n", tag, d.profile, id, tag, tag)
+	fmt.Fprintf(w, "\n# %s: %s\necho \"%s%s\"\n", tag, d.profile, sectionMark, tag)
+	fmt.Fprintf(w, "D=$(rig_dev %d) || say \"RC %s.dev 1\"\nsay \"OUT %s.dev $D\"\n", id, tag, tag)
 	for i, burner := range d.burners {
 		i++
 		volid := fmt.Sprintf("%s_%d", strings.ToUpper(tag), i)
