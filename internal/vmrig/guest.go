@@ -80,7 +80,8 @@ rig_manifest() {
 	done )
 }
 # rig_mount NAME DEV FSTYPE [OPTS]: mount read-only with OPTS, report
-# the mount line and the manifest, unmount; RC is mount's status.
+# the mount line, the manifest and the kernel's messages, unmount; RC is
+# mount's status.
 rig_mount() {
 	n=$1 dev=$2 fst=$3 o=ro${4:+,$4}
 	echo "rig[$n]: mount -t $fst -o $o $dev /mnt"
@@ -88,6 +89,8 @@ rig_mount() {
 		say "OUT $n $(grep ' /mnt ' /proc/mounts)"
 		rig_manifest "$n" /mnt
 		umount /mnt
+		dmesg >/tmp/kmsg
+		while IFS= read -r l; do say "OUT $n kernel: $l"; done </tmp/kmsg
 		rig_log
 		say "RC $n 0"
 	else
