@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/discstage/discstage/writer/mmc/scsi"
 )
@@ -36,14 +37,16 @@ type conn struct {
 	discovery      bool
 	tsih           uint16
 
-	cmds    chan *pdu // SCSI Command, Task Management, Text, Logout, in order
-	dataOut chan *pdu // Data-Out PDUs for the write waiting on its R2Ts
-	done    chan struct{}
+	cmds     chan *pdu   // SCSI Command, Task Management, Text, Logout, in order
+	dataOut  chan *pdu   // Data-Out PDUs for the write waiting on its R2Ts
+	wantData atomic.Bool // a write waits for Data-Out
+	done     chan struct{}
+	execDone chan struct{}
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
 	return &conn{s: s, nc: nc, maxSendSegment: 8192, maxBurst: ourMaxBurst,
-		cmds: make(chan *pdu, 2*cmdWindow), dataOut: make(chan *pdu, 64), done: make(chan struct{})}
+		cmds: make(chan *pdu, 2*cmdWindow), dataOut: make(chan *pdu, 64), done: make(chan struct{}), execDone: make(chan struct{})}
 }
 
 // serve runs the login phase, then the full feature phase until the
@@ -53,7 +56,11 @@ func (c *conn) serve() error {
 		return err
 	}
 	exec := make(chan error, 1)
-	go func() { exec <- c.execute() }()
+	go func() {
+		err := c.execute()
+		close(c.execDone)
+		exec <- err
+	}()
 	err := c.readLoop()
 	close(c.done)
 	c.nc.Close()
@@ -258,10 +265,13 @@ func (c *conn) readLoop() error {
 				return err
 			}
 		case opDataOut:
+			if !c.wantData.Load() {
+				return fmt.Errorf("%w: Data-Out nobody asked for (tag %#x)", ErrProtocol, p.itt())
+			}
 			select {
 			case c.dataOut <- p:
-			default:
-				return fmt.Errorf("%w: Data-Out nobody asked for (tag %#x)", ErrProtocol, p.itt())
+			case <-c.execDone:
+				return nil
 			}
 		case opSCSICommand, opTaskMgmt, opText, opLogout:
 			c.took(p)
@@ -443,6 +453,8 @@ func (c *conn) command(p *pdu) error {
 func (c *conn) collect(p *pdu, edtl int) ([]byte, error) {
 	buf := make([]byte, edtl)
 	got := copy(buf, p.data)
+	c.wantData.Store(true)
+	defer c.wantData.Store(false)
 	ttt := uint32(0)
 	r2tSN := uint32(0)
 	for got < edtl {

@@ -22,6 +22,7 @@ type initiator struct {
 	itt    uint32
 	cmdSN  uint32
 	statSN uint32
+	outSeg int // Data-Out segment size; 0 means 8192
 }
 
 func serve(t *testing.T, dev Device, name string) string {
@@ -181,8 +182,12 @@ func (in *initiator) do(cdb []byte, out []byte, readLen int) result {
 		case opR2T:
 			res.r2ts++
 			off, n := int(r.field32(40)), int(r.field32(44))
+			seg := in.outSeg
+			if seg == 0 {
+				seg = 8192
+			}
 			for sent := 0; sent < n; {
-				k := min(8192, n-sent)
+				k := min(seg, n-sent)
 				d := &pdu{data: out[off+sent : off+sent+k]}
 				d.setOpcode(opDataOut)
 				if sent+k == n {
@@ -341,5 +346,24 @@ func TestCDBLength(t *testing.T) {
 		if got := cdbLen(op); got != want {
 			t.Errorf("cdbLen(%#x) = %d, want %d", op, got, want)
 		}
+	}
+}
+
+// An initiator may cut a burst into many small Data-Out PDUs, more than
+// the target buffers: the reader then waits for the write to take them.
+func TestWriteInSmallDataOutPDUs(t *testing.T) {
+	d := openDrive(t, "dvd+rw") // formats itself on the first write
+	addr := serve(t, d, "")
+	in := dial(t, addr)
+	in.fullLogin("x", 1<<20)
+	in.outSeg = 512
+	payload := bytes.Repeat([]byte("0123456789abcdef"), 128*2048/16)
+	res := in.do([]byte{0x2A, 0, 0, 0, 0, 32, 0, 0, 128, 0}, payload, 0)
+	if res.status != 0 || res.r2ts != 1 {
+		t.Fatalf("WRITE(10) of 128 sectors in 512-byte PDUs: status %d sense %x, %d R2Ts", res.status, res.sense, res.r2ts)
+	}
+	res = in.do([]byte{0x28, 0, 0, 0, 0, 32, 0, 0, 128, 0}, nil, len(payload))
+	if res.status != 0 || !bytes.Equal(res.data, payload) {
+		t.Fatalf("READ(10) back: status %d, equal %v", res.status, bytes.Equal(res.data, payload))
 	}
 }
