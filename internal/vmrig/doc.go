@@ -40,7 +40,10 @@
 // (Debian's busybox-static), the modules, /init, the helpers of the
 // plan, the plan itself, and whatever the checks add: discstage and
 // rigtool built for linux/amd64 without cgo (AddCommand), source trees
-// (AddTree).
+// (AddTree), and host programs with the shared libraries ldd names for
+// them (AddProgram: xorriso and cdrskin, about 5 MB with libburn,
+// libisofs and libisoburn), so that libburn too drives the disc through
+// the guest kernel's SG_IO.
 //
 // qemu runs under TCG (no KVM here), one CPU, 512 MiB, no firmware
 // beyond the BIOS, the kernel and initramfs given directly. Each drive
@@ -78,14 +81,19 @@
 //
 // # Timing
 //
-// A boot with eight drives, three sessions burned on five of them, a
-// failed burn on two and one session on tgt's drive, with every session
-// mounted by the kernel, takes about 70 s on a busy two-core machine;
-// the unpacked kernel is cached, so later runs fetch nothing. The VM's
-// timeout is 20 minutes (or the test's deadline less a minute),
-// because TCG on a loaded machine can be many times slower; it only
-// trips when something is truly stuck, and the failure then shows the
-// guest's console, the result channel and qemu's own messages.
+// The checks boot once, with ten drives: three sessions burned on each of
+// CD-R, DVD+R, BD-R, DVD+RW and BD-RE, a session by xorriso between two
+// of discstage's, two failed burns (a write error) and a medium pulled
+// mid-burn, and one session on tgt's drive, with every session mounted
+// by the kernel. Boot and plan take 70 to 130 s on a busy two-core
+// machine when the rig runs alone (the guest's own steps about 40 s of
+// that, xorriso's the slowest), up to about 7 minutes beside the rest
+// of go test ./... on two cores. The unpacked kernel is cached, so only
+// the first run fetches it (27 MB). The VM's timeout is 20 minutes (or
+// the test's deadline less a minute), because TCG on a loaded machine
+// can be many times slower; it only trips when something is truly
+// stuck, and the failure then shows the guest's console, the result
+// channel and qemu's own messages. go test -short leaves the rig out.
 //
 // # What the kernel does not see
 //
@@ -97,4 +105,17 @@
 // and closed (rigtool reload, like eject(1) and eject -t) does a mount
 // show the new one. The checks require the newest session after a
 // reload and report what a mount shows right after the burn.
+//
+// Debian's kernel of 2026 carries a stable fix to isofs that takes a
+// Rock Ridge continuation area (CE) beyond the volume space size of the
+// primary volume descriptor for corruption, and then drops Rock Ridge
+// (falling back to Joliet). Sessions whose descriptors give a size
+// relative to the session start while the extents are absolute meet it:
+// libisofs writes every session so (xorriso's, on any medium), and on
+// grown media (DVD+RW, BD-RE) the session's own descriptors are so for
+// discstage too; only the copy at LBA 16, which a mount with no option
+// reads, gives the absolute end. discstage's sessions on write-once
+// media give the absolute end and keep Rock Ridge. The checks require
+// Rock Ridge wherever discstage's layout promises it and report the
+// other cases.
 package vmrig
