@@ -393,6 +393,10 @@ func check(t *testing.T, d *drive, res *vmrig.Result, src string) {
 	// The TOC (the emulator's record) against discstage's view.
 	if d.emu != nil && !d.grown {
 		m := d.emu.Medium()
+		if d.failLBA != 0 || d.pullAfter != 0 {
+			t.Logf("the TOC after the failed burn: sessions %+v; the kernel after a reload: %s; discstage: %+v",
+				m.Sessions, strings.Join(step(fmt.Sprintf("view%dr", sessions)).Out, " "), sj.Sessions)
+		}
 		var toc []uint32
 		for _, s := range m.Sessions {
 			if len(s.Tracks) > 0 && s.Closed {

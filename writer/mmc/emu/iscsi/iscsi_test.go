@@ -367,3 +367,41 @@ func TestWriteInSmallDataOutPDUs(t *testing.T) {
 		t.Fatalf("READ(10) back: status %d, equal %v", res.status, bytes.Equal(res.data, payload))
 	}
 }
+
+// A discovery session's SendTargets names the target and its portal;
+// a task management request is answered after the commands before it.
+func TestSendTargetsAndTaskManagement(t *testing.T) {
+	addr := serve(t, openDrive(t, "cd-r"), "iqn.2026-01.test:drive")
+	in := dial(t, addr)
+	r := in.login(0, 3, true, "InitiatorName=iqn.2026-01.test:init", "SessionType=Discovery", "AuthMethod=None")
+	if r.bhs[36] != 0 || r.flags()&flagTransit == 0 {
+		t.Fatalf("discovery login: status %d/%d flags %#x", r.bhs[36], r.bhs[37], r.flags())
+	}
+	p := &pdu{data: formatText([][2]string{{"SendTargets", "All"}})}
+	p.setOpcode(opText | 0x40)
+	p.bhs[1] = flagFinal
+	p.setField32(16, 9)
+	p.setField32(20, noTag)
+	p.setField32(24, in.cmdSN)
+	in.write(p)
+	r = in.read()
+	got := map[string]string{}
+	for _, kv := range parseText(r.data) {
+		got[kv[0]] = kv[1]
+	}
+	if r.opcode() != opTextResp || got["TargetName"] != "iqn.2026-01.test:drive" || got["TargetAddress"] != addr+",1" {
+		t.Fatalf("SendTargets answered opcode %#x: %v", r.opcode(), got)
+	}
+
+	p = &pdu{}
+	p.setOpcode(opTaskMgmt | 0x40)
+	p.bhs[1] = flagFinal | 1 // ABORT TASK
+	p.setField32(16, 10)
+	p.setField32(20, 3)
+	p.setField32(24, in.cmdSN)
+	in.write(p)
+	r = in.read()
+	if r.opcode() != opTaskMgmtResp || r.itt() != 10 || r.bhs[2] != 1 {
+		t.Fatalf("ABORT TASK answered opcode %#x tag %d response %d, want 0x22, 10, 1 (no such task)", r.opcode(), r.itt(), r.bhs[2])
+	}
+}
