@@ -103,11 +103,6 @@ func TestMasterRemovesPartialOutput(t *testing.T) {
 	}
 	outDir := t.TempDir()
 	img := filepath.Join(outDir, "out.iso")
-	// exitCode calls every error before a command started a usage
-	// error; this test calls the command's code directly.
-	was := started
-	started = true
-	defer func() { started = was }()
 	err = masterWriteImage(img, im)
 	if err == nil || !strings.Contains(err.Error(), "/shrunk.bin") || exitCode(err) != exitcodes.SourceChanged {
 		t.Errorf("masterWriteImage: %v (exit code %d), want a source-changed error naming /shrunk.bin", err, exitCode(err))
