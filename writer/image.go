@@ -56,6 +56,7 @@ type Image struct {
 	path string
 	f    *os.File
 	opts ImageOptions
+	ends SessionEnds
 }
 
 var _ Target = (*Image)(nil)
@@ -138,9 +139,23 @@ func (im *Image) Probe() (Medium, error) {
 		return m, fmt.Errorf("writer: read sessions of %s: %w", im.path, err)
 	}
 	m.Sessions = sessions
-	last := sessions[len(sessions)-1]
-	m.NextWritable = alignUp(last.Start+last.Size, GrowAlign)
 	m.State = Appendable
+	m.NextWritable, err = GrownNextWritable(im.f, n, sessions, &im.ends)
+	if err != nil {
+		if !im.opts.ReadOnly {
+			return m, fmt.Errorf("writer: next writable address of %s: %w", im.path, err)
+		}
+		// Read-only, the sessions are still worth listing; no session
+		// is ever written after them.
+		m.NextWritable, m.State = 0, Closed
+	} else if sessions[0].Start == 0 {
+		// A plain image: no chain tells where its sessions are, and
+		// one written at a later LBA by another tool (genisoimage -C,
+		// then dd) is listed by no one. Every reader finds the new
+		// session through the superblock wherever it starts, so it
+		// starts past every byte of the file.
+		m.NextWritable = max(m.NextWritable, alignUp64(n, GrowAlign))
+	}
 	if m.Capacity != 0 && m.NextWritable >= m.Capacity {
 		m.State = Closed
 	}

@@ -45,6 +45,7 @@ type Drive struct {
 
 	mu     sync.Mutex
 	closed bool
+	ends   writer.SessionEnds // where grown sessions end, by session
 }
 
 var _ writer.Target = (*Drive)(nil)
@@ -217,8 +218,9 @@ func (d *Drive) probeGrown(m writer.Medium) (writer.Medium, error) {
 		return m, nil
 	}
 	m.Sessions = sessions
-	end := sessions[len(sessions)-1].Start + sessions[len(sessions)-1].Size
-	m.NextWritable = alignUp(end, 32)
+	if m.NextWritable, err = writer.GrownNextWritable(d, m.Readable, sessions, &d.ends); err != nil {
+		return m, err
+	}
 	m.State = writer.Appendable
 	if m.NextWritable >= m.Capacity {
 		m.State = writer.Closed
