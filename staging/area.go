@@ -49,9 +49,12 @@ type Area struct {
 	commit       *commitState    // the running commit
 	last         *commitState    // the last commit started
 	status       Status
-	projKey      [2]uint64 // gen+1 and staged bytes the projection was made for
-	projSize     uint32
-	projErr      error
+	// conflictsShown: the last commit's status carried the rebase's
+	// conflicts; the next commit clears them.
+	conflictsShown bool
+	projKey        [2]uint64 // gen+1 and staged bytes the projection was made for
+	projSize       uint32
+	projErr        error
 }
 
 // entry is one file, directory or symbolic link of the merged view.
@@ -235,22 +238,26 @@ func (a *Area) load(st *replayed) error {
 			return err
 		}
 		if !baseMatches {
-			if a.pending() {
-				return fmt.Errorf("staging: area %q: %w", a.dir, ErrBaseChanged)
-			}
-			if err := a.reset(root, start); err != nil {
+			if err := a.moveBase(root, start); err != nil {
 				return err
 			}
 		}
 	case !baseMatches:
-		if a.pending() {
-			return fmt.Errorf("staging: area %q: %w", a.dir, ErrBaseChanged)
-		}
-		if err := a.reset(root, start); err != nil {
+		if err := a.moveBase(root, start); err != nil {
 			return err
 		}
 	}
 	return a.collect()
+}
+
+// moveBase follows the medium to its newest session root at start,
+// which is not the base: staged changes are rebased onto it (rebase.go);
+// with none, the view simply becomes the new session.
+func (a *Area) moveBase(root *master.Node, start uint32) error {
+	if !a.pending() {
+		return a.reset(root, start)
+	}
+	return a.rebaseOnto(root, start)
 }
 
 // readState takes the meta values and every entry of a replayed

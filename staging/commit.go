@@ -50,6 +50,11 @@ type Status struct {
 	MediumError string `json:"medium_error,omitempty"`
 	// LastSession is the start LBA of the last session this area wrote.
 	LastSession uint32 `json:"last_session,omitempty"`
+	// RebasedOnto is the start LBA of the session written elsewhere
+	// that the staged changes were last rebased onto (see rebase.go),
+	// and Conflicts the paths both sides changed, where staging won.
+	RebasedOnto uint32     `json:"rebased_onto,omitempty"`
+	Conflicts   []Conflict `json:"conflicts,omitempty"`
 }
 
 // commitFile names a staged file a commit writes.
@@ -175,6 +180,15 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 	if a.commit != nil {
 		return a.fail(fmt.Errorf("staging: commit: %w", ErrBusy))
 	}
+	if a.conflictsShown {
+		// The last commit reported them: they are history now.
+		a.status.Conflicts, a.status.RebasedOnto, a.conflictsShown = nil, 0, false
+	}
+	// Another writer may have added a session since the changes were
+	// staged: they move onto it first (rebase.go).
+	if err := a.rebaseIfMoved(); err != nil {
+		return a.fail(fmt.Errorf("staging: commit: %w", err))
+	}
 	if !a.pending() {
 		return a.fail(fmt.Errorf("staging: commit: %w", ErrNothingStaged))
 	}
@@ -269,6 +283,7 @@ func (a *Area) run(c *commitState, root *master.Node, inf *inflightRecord, opts 
 		a.mediumClosed = opts.Close
 		a.status.ETASeconds = 0
 		a.status.LastSession = start
+		a.conflictsShown = a.status.RebasedOnto != 0
 	}
 	a.collect()
 	a.mu.Unlock()

@@ -52,6 +52,13 @@ extents and is not written again.`,
 					return usageError{fmt.Errorf("--time: %v", err)}
 				}
 			}
+			if !dryRun {
+				l, err := lockTarget(target, holderOf("append"))
+				if err != nil {
+					return fmt.Errorf("append: %w", err)
+				}
+				defer l.Unlock()
+			}
 			tf.create = true
 			t, err := openTarget(target, tf)
 			if err != nil {

@@ -134,6 +134,7 @@ func init() {
 			if err != nil {
 				return err
 			}
+			printRebase(cmd.OutOrStdout(), s)
 			fmt.Fprintf(cmd.OutOrStdout(), "session %d written at LBA %d\n", s.Sessions, s.LastSession)
 			return nil
 		},
@@ -257,6 +258,24 @@ func printStatus(cmd *cobra.Command, s staging.Status) {
 	}
 	if s.LastError != "" {
 		fmt.Fprintf(w, "last error: %s\n", s.LastError)
+	}
+	printRebase(w, s)
+}
+
+// printRebase says onto which session written elsewhere the staged
+// changes were moved, and which paths both sides changed.
+func printRebase(w io.Writer, s staging.Status) {
+	if s.RebasedOnto == 0 {
+		return
+	}
+	fmt.Fprintf(w, "rebased:   the staged changes were moved onto the session at LBA %d, written elsewhere", s.RebasedOnto)
+	if len(s.Conflicts) == 0 {
+		fmt.Fprintln(w, "; no conflicts")
+		return
+	}
+	fmt.Fprintf(w, "; %s changed on both sides, the staged version kept:\n", plural(len(s.Conflicts), "path"))
+	for _, c := range s.Conflicts {
+		fmt.Fprintf(w, "conflict:  %s\n", c)
 	}
 }
 
