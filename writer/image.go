@@ -140,15 +140,15 @@ func (im *Image) Probe() (Medium, error) {
 	}
 	m.Sessions = sessions
 	m.State = Appendable
-	m.NextWritable, err = GrownNextWritable(im.f, n, sessions, &im.ends)
-	if err != nil {
-		if !im.opts.ReadOnly {
-			return m, fmt.Errorf("writer: next writable address of %s: %w", im.path, err)
-		}
-		// Read-only, the sessions are still worth listing; no session
-		// is ever written after them.
-		m.NextWritable, m.State = 0, Closed
-	} else if sessions[0].Start == 0 {
+	if im.opts.ReadOnly {
+		// Nothing is written through a read-only image: the address
+		// is shown as the chain gives it, without reading every tree.
+		last := sessions[len(sessions)-1]
+		m.NextWritable = alignUp64(int64(last.Start)+int64(last.Size), GrowAlign)
+	} else if m.NextWritable, err = GrownNextWritable(im.f, n, sessions, &im.ends); err != nil {
+		return m, fmt.Errorf("writer: next writable address of %s: %w", im.path, err)
+	}
+	if sessions[0].Start == 0 {
 		// A plain image: no chain tells where its sessions are, and
 		// one written at a later LBA by another tool (genisoimage -C,
 		// then dd) is listed by no one. Every reader finds the new
