@@ -271,3 +271,39 @@ func TestRebaseDirectoryDeletedOnDisc(t *testing.T) {
 		}
 	}
 }
+
+// TestRebaseDirectoryChangedOnBoth: one directory's permissions changed
+// here and on the disc is a conflict, staging's kept; files added to it
+// on both sides all stay.
+func TestRebaseDirectoryChangedOnBoth(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	populate(t, a)
+	docs := walk(t, a, "docs")
+	mode := iofs.FileMode(0o750)
+	if _, err := a.Setattr(docs.ID, SetAttr{Mode: &mode}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, docs.ID, "here.txt", "here")
+	root, _, _ := m.Newest()
+	root.Child("docs").Mode = iofs.ModeDir | 0o711
+	if _, err := m.Append(context.Background(), root, CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere(t, m, map[string]string{"docs/there.txt": "there"})
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []Conflict{{Path: "/docs", What: "changed here and on the disc"}}
+	if s := a.Status(); !slices.Equal(s.Conflicts, want) {
+		t.Errorf("conflicts %v, want %v", s.Conflicts, want)
+	}
+	if at := walk(t, a, "docs"); at.Mode.Perm() != 0o750 {
+		t.Errorf("docs has mode %v, want the staged 0750", at.Mode)
+	}
+	for p, want := range map[string]string{"docs/here.txt": "here", "docs/there.txt": "there", "docs/a.txt": "alpha"} {
+		if got, _ := content(t, a, p); got != want {
+			t.Errorf("%s: %q, want %q", p, got, want)
+		}
+	}
+}
