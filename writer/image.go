@@ -16,7 +16,11 @@ import (
 // Image files are grown the way xorriso grows overwritable media:
 //
 //   - session 1 starts at LBA 32; each later session at the end of the
-//     previous one rounded up to a multiple of 32 sectors;
+//     previous one rounded up to a multiple of 32 sectors, where the end
+//     is past every sector any session uses (GrownNextWritable), not
+//     merely what a Volume Space Size claims; sessions other programs
+//     wrote are found where xorriso finds them, growisofs' at multiples
+//     of 16 included (master.ListSessions);
 //   - every session carries its own volume descriptor set at start+16,
 //     whose Volume Space Size is the session's own size, so readers can
 //     follow the chain of sessions from LBA 32;
