@@ -67,6 +67,10 @@ func TestDiscChangesUnderMount(t *testing.T) {
 	if code != exitcodes.Busy || !strings.Contains(out, "mounted at "+mnt+" by pid ") {
 		t.Errorf("append to a mounted image: exit %d, want %d, naming the mount\n%s", code, exitcodes.Busy, out)
 	}
+	out, code = discstage(t, bin, "master", "-o", img, filepath.Dir(extra))
+	if code != exitcodes.Busy || !strings.Contains(out, "mounted at "+mnt) {
+		t.Errorf("master over a mounted image: exit %d, want %d, naming the mount\n%s", code, exitcodes.Busy, out)
+	}
 	if toc := testtree.XorrisoTOC(t, img); len(toc) != 1 {
 		t.Fatalf("the refused append wrote: %v", toc)
 	}
