@@ -170,6 +170,15 @@ func (a *Area) rebase(base, disc *master.Node) []Conflict {
 		}
 	}
 
+	// movedTo finds where a disc file was renamed to here: the staged
+	// path that holds its extents.
+	movedTo := map[master.Extent]string{}
+	for p, e := range sm {
+		if e.data == "" && len(e.ext) > 0 {
+			movedTo[e.ext[0]] = p
+		}
+	}
+
 	var conflicts []Conflict
 	skipped := map[string]bool{} // disc additions not taken, by path
 	for _, p := range sorted {
@@ -186,7 +195,11 @@ func (a *Area) rebase(base, disc *master.Node) []Conflict {
 		}
 		if !sameEntry(b, s) {
 			if !sameResult(d, s) {
-				conflicts = append(conflicts, Conflict{Path: p, What: conflictWhat(b, d, s)})
+				what := conflictWhat(b, d, s)
+				if s == nil && b != nil && d != nil && len(b.Extents) > 0 && movedTo[b.Extents[0]] != "" {
+					what = "renamed here to " + movedTo[b.Extents[0]] + ", changed on the disc"
+				}
+				conflicts = append(conflicts, Conflict{Path: p, What: what})
 			}
 			if s == nil {
 				skipped[p] = true

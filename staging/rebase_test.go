@@ -307,3 +307,29 @@ func TestRebaseDirectoryChangedOnBoth(t *testing.T) {
 		}
 	}
 }
+
+// TestRebaseRenameVersusChange: a disc file renamed here and changed on
+// the disc is a conflict; the rename stands, with the content it had.
+func TestRebaseRenameVersusChange(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	populate(t, a)
+	docs := walk(t, a, "docs")
+	if err := a.Rename(docs.ID, "a.txt", docs.ID, "renamed.txt", 0); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere(t, m, map[string]string{"docs/a.txt": "alpha, changed on the disc"})
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []Conflict{{Path: "/docs/a.txt", What: "renamed here to /docs/renamed.txt, changed on the disc"}}
+	if s := a.Status(); !slices.Equal(s.Conflicts, want) {
+		t.Errorf("conflicts %v, want %v", s.Conflicts, want)
+	}
+	if got, _ := content(t, a, "docs/renamed.txt"); got != "alpha" {
+		t.Errorf("docs/renamed.txt: %q", got)
+	}
+	if _, ok := content(t, a, "docs/a.txt"); ok {
+		t.Error("docs/a.txt is back")
+	}
+}
