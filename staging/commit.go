@@ -253,13 +253,19 @@ func (a *Area) run(c *commitState, root *master.Node, inf *inflightRecord, opts 
 			user(p)
 		}
 	}
-	_, err := a.medium.Append(context.Background(), root, opts)
+	wrote, err := a.medium.Append(context.Background(), root, opts)
 	var newRoot *master.Node
 	var start uint32
 	if err == nil {
 		newRoot, start, err = a.medium.Newest()
 		if err == nil && newRoot == nil {
 			err = fmt.Errorf("staging: medium reads blank after the commit")
+		}
+		if err == nil && start > wrote {
+			// Another program added a session right after this one:
+			// the new base is the session written here, so the next
+			// commit rebases onto theirs (rebase.go).
+			newRoot, start = a.ownSession(wrote, newRoot, start)
 		}
 	}
 	a.mu.Lock()

@@ -100,6 +100,24 @@ func (a *Area) rebaseOnto(root *master.Node, start uint32) error {
 	return nil
 }
 
+// ownSession returns the tree of the session a commit wrote at wrote,
+// or root and start (the newest session) when the medium does not list
+// it.
+func (a *Area) ownSession(wrote uint32, root *master.Node, start uint32) (*master.Node, uint32) {
+	refs, err := a.medium.Sessions()
+	if err != nil {
+		return root, start
+	}
+	for _, r := range refs {
+		if r.Start == wrote && r.Open != nil {
+			if own, err := r.Open(); err == nil && own != nil {
+				return own, wrote
+			}
+		}
+	}
+	return root, start
+}
+
 // readBase reads the tree of the base session. A base session that the
 // medium no longer lists merges as an empty tree: everything on either
 // side then counts as added there, and what both hold differently is a

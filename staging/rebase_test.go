@@ -333,3 +333,44 @@ func TestRebaseRenameVersusChange(t *testing.T) {
 		t.Error("docs/a.txt is back")
 	}
 }
+
+// racingMedium lets another program write a session right after each
+// Append, before the area reads the medium back.
+type racingMedium struct {
+	*fakeMedium
+	then func()
+}
+
+func (r *racingMedium) Append(ctx context.Context, root *master.Node, o CommitOptions) (uint32, error) {
+	start, err := r.fakeMedium.Append(ctx, root, o)
+	if f := r.then; f != nil {
+		r.then = nil
+		f()
+	}
+	return start, err
+}
+
+// TestSessionWrittenRightAfterCommit: a session another program adds
+// between a commit's write and its read-back is not taken for the
+// commit's own: the next commit rebases onto it and keeps its files.
+func TestSessionWrittenRightAfterCommit(t *testing.T) {
+	dir, fm := t.TempDir(), &fakeMedium{}
+	m := &racingMedium{fakeMedium: fm}
+	a := open(t, dir, m)
+	populate(t, a)
+	writeFile(t, a, RootID, "one.txt", "one")
+	m.then = func() { elsewhere(t, fm, map[string]string{"x.txt": "from elsewhere"}) }
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, RootID, "two.txt", "two")
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b := open(t, t.TempDir(), fm)
+	for p, want := range map[string]string{"one.txt": "one", "two.txt": "two", "x.txt": "from elsewhere"} {
+		if got, _ := content(t, b, p); got != want {
+			t.Errorf("newest session: %s = %q, want %q", p, got, want)
+		}
+	}
+}
