@@ -339,3 +339,28 @@ func sameFiles(t *testing.T, img string, lba uint32, dir string, names ...string
 		}
 	}
 }
+
+// TestPlainImageKeepsLowFiles: genisoimage puts the files of a small
+// tree below LBA 32; growing its image rewrites the superblock there but
+// keeps them (and the system area), as xorriso does.
+func TestPlainImageKeepsLowFiles(t *testing.T) {
+	oracle.Need(t, "genisoimage", "xorriso")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	img := filepath.Join(dir, "plain.iso")
+	testtree.File(t, src, "a.txt", []byte("alpha\n"))
+	oracle.Run(t, "genisoimage", "-quiet", "-R", "-J", "-o", img, src)
+	tgt, err := writer.OpenImage(img, writer.ImageOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := filepath.Join(dir, "add")
+	testtree.File(t, add, "b.txt", []byte("beta\n"))
+	if _, err := writer.Append(t.Context(), tgt, mergeInto(t, tgt, add), writer.AppendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tgt.Close()
+	testtree.File(t, add, "a.txt", []byte("alpha\n"))
+	testtree.XorrisoCompare(t, img, -1, add)
+	agreeWithCheckMedia(t, img, 0)
+}

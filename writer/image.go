@@ -239,7 +239,8 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 	headWritten = true
 
 	// 4. The superblock.
-	if err := im.writeSuperblock(sw.head, s.Start()+s.Sectors()); err != nil {
+	plain := len(m.Sessions) > 0 && m.Sessions[0].Start == 0
+	if err := im.writeSuperblock(sw.head, s.Start()+s.Sectors(), plain); err != nil {
 		return err
 	}
 	if opts.Progress != nil {
@@ -252,10 +253,37 @@ func (im *Image) writeErr(op string, err error) error {
 	return fmt.Errorf("writer: %s of %s: %w", op, im.path, err)
 }
 
-func (im *Image) writeSuperblock(head []byte, end uint32) error {
+// writeSuperblock writes the superblock of the session whose first 32
+// sectors are head and which ends at end. On a plain image (plain) the
+// first session lies at LBA 0 and its files may lie in LBAs 17-31, as
+// genisoimage places small files: only the descriptor copy is written
+// there, the system area and what follows the copy stay as they are, as
+// xorriso leaves them.
+func (im *Image) writeSuperblock(head []byte, end uint32, plain bool) error {
 	sb, err := GrownSuperblock(head, end)
 	if err != nil {
 		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
+	}
+	if plain {
+		// The relocated tag covers the system area as it stays.
+		if _, err := im.f.ReadAt(sb[:descriptorStart*master.SectorSize], 0); err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("writer: read system area of %s: %w", im.path, err)
+		}
+		for i := descriptorStart; i < SuperblockSectors; i++ {
+			if sb[i*master.SectorSize] == 255 {
+				relocatedTag(sb, head, i+1)
+				break
+			}
+		}
+		n := SuperblockSectors
+		for n > descriptorStart && allZero(sb[(n-1)*master.SectorSize:n*master.SectorSize]) {
+			n--
+		}
+		sb = sb[descriptorStart*master.SectorSize : n*master.SectorSize]
+		if _, err := im.f.WriteAt(sb, descriptorStart*master.SectorSize); err != nil {
+			return im.writeErr("write superblock", err)
+		}
+		return im.f.Sync()
 	}
 	if _, err := im.f.WriteAt(sb, 0); err != nil {
 		return im.writeErr("write superblock", err)
@@ -264,6 +292,15 @@ func (im *Image) writeSuperblock(head []byte, end uint32) error {
 		return im.writeErr("sync", err)
 	}
 	return nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // repairSuperblock rewrites LBAs 0-31 from the newest session of the
