@@ -351,15 +351,16 @@ func (a *Area) finish(inf *inflightRecord, root *master.Node, start uint32) erro
 	}
 	a.unfreeze()
 	// The base switch must be durable before the caller goes on.
+	sectors := a.listedSize(start)
 	err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, Put: puts(put),
-		Base: &baseRecord{Gen: inf.Gen, Start: start}, ClearInflight: true})
+		Base: &baseRecord{Gen: inf.Gen, Start: start, Sectors: sectors}, ClearInflight: true})
 	if err == nil {
 		err = a.j.sync()
 	}
 	if err != nil {
 		return fmt.Errorf("staging: record the new session at LBA %d: %w", start, err)
 	}
-	a.baseGen, a.base, a.blank = inf.Gen, start, false
+	a.baseGen, a.base, a.blank, a.baseSectors = inf.Gen, start, false, sectors
 	a.inflight = nil
 	// The switch rewrote much of the state: start the journal over.
 	if err := a.compact(); err != nil {

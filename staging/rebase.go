@@ -70,12 +70,10 @@ func (a *Area) rebaseIfMoved() error {
 // the base. It runs with a.mu held.
 func (a *Area) rebaseOnto(root *master.Node, start uint32) error {
 	switch {
-	case root == nil && a.blank:
+	case a.baseIsNewest(root, start):
 		return nil
 	case root == nil:
 		return fmt.Errorf("staging: area %q: the medium reads blank: %w", a.dir, ErrBaseChanged)
-	case !a.blank && a.base == start:
-		return nil
 	}
 	var base *master.Node
 	if !a.blank {
@@ -86,7 +84,7 @@ func (a *Area) rebaseOnto(root *master.Node, start uint32) error {
 	}
 	pending := a.pending()
 	conflicts := a.rebase(base, root)
-	a.base, a.blank = start, false
+	a.base, a.blank, a.baseSectors = start, false, a.listedSize(start)
 	a.gen++ // the staged state differs from the new base
 	if !pending {
 		a.baseGen = a.gen // nothing was staged: the view is the new base
@@ -118,6 +116,35 @@ func (a *Area) ownSession(wrote uint32, root *master.Node, start uint32) (*maste
 	return root, start
 }
 
+// baseIsNewest reports whether the medium's newest session (root at
+// start; nil on a blank medium) is the area's base: the same start and,
+// where the medium lists sizes, the same size.
+func (a *Area) baseIsNewest(root *master.Node, start uint32) bool {
+	if a.blank || root == nil {
+		return a.blank && root == nil
+	}
+	if a.base != start {
+		return false
+	}
+	cur := a.listedSize(start)
+	return a.baseSectors == 0 || cur == 0 || cur == a.baseSectors
+}
+
+// listedSize returns the size the medium lists for the session at
+// start, or 0.
+func (a *Area) listedSize(start uint32) uint32 {
+	refs, err := a.medium.Sessions()
+	if err != nil {
+		return 0
+	}
+	for i := len(refs) - 1; i >= 0; i-- {
+		if refs[i].Start == start {
+			return refs[i].Sectors
+		}
+	}
+	return 0
+}
+
 // readBase reads the tree of the base session. A base session that the
 // medium no longer lists merges as an empty tree: everything on either
 // side then counts as added there, and what both hold differently is a
@@ -129,6 +156,11 @@ func (a *Area) readBase() (*master.Node, error) {
 	}
 	for _, r := range refs {
 		if r.Start == a.base && r.Open != nil {
+			if a.baseSectors != 0 && r.Sectors != 0 && r.Sectors != a.baseSectors {
+				// The base was read through a superblock that now
+				// shows a later session (a plain image): it is gone.
+				return nil, nil
+			}
 			root, err := r.Open()
 			if err != nil {
 				return nil, fmt.Errorf("staging: read the base session at LBA %d: %w", a.base, err)
