@@ -101,6 +101,12 @@ type rTreeReader struct {
 	ceBuf    []byte // reused continuation-area buffer
 	sums     rSums  // checksum attributes (AAIP isofs.ca, isofs.cx) seen
 	links    []rLinkName
+	// end is the first LBA past every directory extent, continuation
+	// area and file extent read so far (see SessionEnd).
+	end uint64
+	// extentsOnly reads for SessionEnd: names are not decoded or checked,
+	// so that a hierarchy no reader shows cannot fail on its names.
+	extentsOnly bool
 }
 
 // rLinkName is a name whose PX counts more than one link: maybe one of
@@ -108,6 +114,13 @@ type rTreeReader struct {
 type rLinkName struct {
 	n   *Node
 	ino uint32
+}
+
+// use notes that sectors [lba, lba+n) hold something of the session.
+func (t *rTreeReader) use(lba uint32, n int64) {
+	if e := uint64(lba) + uint64(n); n > 0 && e > t.end {
+		t.end = e
+	}
 }
 
 // rDirChunk is how many sectors of a directory are read at a time.
@@ -124,6 +137,7 @@ func (t *rTreeReader) forEachRecord(rec rRecord, path string, fn func(rRecord) e
 	if int64(rec.lba)+nsec > t.sectors {
 		return fmt.Errorf("master: directory %q at LBA %d: extent of %d sectors reaches past the medium end (%d sectors): %w", path, rec.lba, nsec, t.sectors, ErrCorrupt)
 	}
+	t.use(rec.lba, nsec)
 	t.dirBytes += nsec * SectorSize
 	if t.dirBytes > t.sectors*SectorSize {
 		return fmt.Errorf("master: directory %q at LBA %d: directories larger than the medium: %w", path, rec.lba, ErrCorrupt)
@@ -315,6 +329,9 @@ func (t *rTreeReader) readDir(dir *Node, rec rRecord, path string, depth int, se
 			}
 		}
 		name, err := t.name(r, &a)
+		if t.extentsOnly {
+			name, err = "-", nil
+		}
 		if err != nil {
 			return fmt.Errorf("master: directory %q at LBA %d: %w", path, rec.lba, err)
 		}
@@ -361,7 +378,7 @@ func (t *rTreeReader) readDir(dir *Node, rec rRecord, path string, depth int, se
 		return fmt.Errorf("master: directory %q at LBA %d: multi-extent file %q has no final part: %w", path, rec.lba, multi.Name, ErrCorrupt)
 	}
 	slices.SortFunc(dir.Children, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
-	for i := 1; i < len(dir.Children); i++ {
+	for i := 1; i < len(dir.Children) && !t.extentsOnly; i++ {
 		if dir.Children[i].Name == dir.Children[i-1].Name {
 			return fmt.Errorf("master: directory %q at LBA %d: duplicate name %q: %w", path, rec.lba, dir.Children[i].Name, ErrCorrupt)
 		}
@@ -419,6 +436,7 @@ func (t *rTreeReader) addExtent(n *Node, r rRecord, path string) error {
 	if int64(r.lba)+nsec > t.sectors {
 		return fmt.Errorf("master: file %q at LBA %d: extent of %d bytes reaches past the medium end (%d sectors): %w", path, r.lba, r.length, t.sectors, ErrCorrupt)
 	}
+	t.use(r.lba, nsec)
 	if n.Extents == nil {
 		n.Extents = make([]Extent, 0, 1)
 	}

@@ -23,6 +23,10 @@ type SessionInfo struct {
 // starts each session at a multiple of 32 blocks.
 const rGrowAlign = 32
 
+// rProbeAlign is the alignment growisofs gives the sessions it adds to
+// grown media: 16 blocks.
+const rProbeAlign = 16
+
 // rReadPVD reads the sector at lba and returns it as a primary volume
 // descriptor, or ok=false.
 func rReadPVD(r io.ReaderAt, sectors int64, lba uint32) (rVolume, bool) {
@@ -41,8 +45,9 @@ func rRootLBA(v rVolume) uint32 { return getBoth32(v.root[2:10]) }
 // On a medium grown the way xorriso grows overwritable media (session 1
 // at LBA 32, the superblock at LBA 16 a copy of the newest session's
 // descriptors; a session at LBA s whose PVD records size n is followed by
-// one at roundup(s+n, 32)), it returns every session in order, as
-// `xorriso -indev IMG -toc` does. The chain is walked from LBA 32 even
+// one at roundup(s+n, 32), or at roundup(s+n, 16) where growisofs wrote
+// it), it returns every session in order, as `xorriso -indev IMG -toc`
+// does. The chain is walked from LBA 32 even
 // when the superblock at LBA 16 is torn or garbage, so that a caller can
 // repair it. On a plain image it returns the one session at LBA 0. With
 // neither, it returns an error wrapping ErrNotISO.
@@ -58,15 +63,25 @@ func ListSessions(r io.ReaderAt, sectors int64) ([]SessionInfo, error) {
 	super, haveSuper := rReadPVD(r, sectors, 16)
 	var chain []SessionInfo
 	var roots []uint32
-	for s := int64(rGrowAlign); s+16 < sectors && len(chain) < int(sectors/rGrowAlign)+1; {
+	for s := int64(rGrowAlign); s+16 < sectors && len(chain) < int(sectors/rProbeAlign)+1; {
 		v, ok := rReadPVD(r, sectors, uint32(s+16))
 		if !ok || v.size == 0 {
 			break
 		}
 		chain = append(chain, rInfoOf(len(chain)+1, uint32(s), v))
 		roots = append(roots, rRootLBA(v))
-		next := (s + int64(v.size) + rGrowAlign - 1) / rGrowAlign * rGrowAlign
-		if next <= s {
+		end := s + int64(v.size)
+		next := (end + rGrowAlign - 1) / rGrowAlign * rGrowAlign
+		// growisofs starts the next session at a multiple of 16; that
+		// place is probed first, as libisoburn's TOC emulation does. The
+		// first 16 sectors of a session at a multiple of 32 are its
+		// zeroed system area, so neither can be taken for the other.
+		if n16 := (end + rProbeAlign - 1) / rProbeAlign * rProbeAlign; n16 != next && n16+16 < sectors {
+			if _, ok := rReadPVD(r, sectors, uint32(n16+16)); ok {
+				next = n16
+			}
+		}
+		if next <= s || next > int64(^uint32(0)) {
 			break
 		}
 		s = next

@@ -155,6 +155,7 @@ func (t *rTreeReader) parseSUSP(su []byte, a *rAttrs, path string, dirLBA uint32
 		if ceOff >= SectorSize || startByte+int64(ceLen) > t.sectors*SectorSize {
 			return fmt.Errorf("master: directory %q at LBA %d: continuation area at LBA %d offset %d length %d past the medium end: %w", path, dirLBA, ceLBA, ceOff, ceLen, ErrCorrupt)
 		}
+		t.use(ceLBA, (int64(ceOff)+int64(ceLen)+SectorSize-1)/SectorSize)
 		if cap(t.ceBuf) < int(ceLen) {
 			t.ceBuf = make([]byte, ceLen)
 		}

@@ -248,11 +248,14 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 	}
 	if b, err := v.sector(); err != nil {
 		return rep, err
-	} else if _, perr := ParseTag(b); errors.Is(perr, ErrNoTag) {
+	} else if t, perr := ParseTag(b); errors.Is(perr, ErrNoTag) {
 		if serr != nil {
 			return rep, serr
 		}
 		return rep, v.unverifiable(s, level)
+	} else if perr == nil && t.Type == TagRelocated {
+		rep.Checksummed = true
+		return rep, v.relocated(t, b, level)
 	}
 	if serr != nil {
 		// A damaged tree: the tags say where.
@@ -301,6 +304,41 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 		return rep, err
 	}
 	return rep, v.finish(s, level, nil)
+}
+
+// relocated checks the copy of a session's volume descriptors that a
+// grown medium keeps at LBA 0-31, followed by a relocated superblock tag
+// t (sector b): the tag must cover the copy from the session start up to
+// itself, as xorriso -check_media checks it. The session the copy belongs
+// to (the tag's session_start) is then verified where it lies.
+func (v *vReader) relocated(t Tag, b []byte, level VerifyLevel) error {
+	pos, start := v.pos, v.rep.Start
+	sum := [16]byte(v.h.Sum(nil))
+	v.h.Write(b)
+	v.pos++
+	v.rep.Sectors++
+	if t.Pos != pos || t.RangeStart != start || t.RangeSize != pos-start {
+		v.problem(TagRelocated.String(), pos, pos, fmt.Sprintf("tag says pos=%d range_start=%d range_size=%d, found at LBA %d in the session at LBA %d", t.Pos, t.RangeStart, t.RangeSize, pos, start))
+		return v.finish(nil, level, nil)
+	}
+	v.rep.Tags = append(v.rep.Tags, t)
+	if t.MD5 != sum {
+		v.problem(TagRelocated.String()+" range", start, pos-1, fmt.Sprintf("MD5 %x, the tag records %x", sum, t.MD5))
+	}
+	if t.SessionStart > start && int64(t.SessionStart) < v.sectors {
+		sub, err := Verify(v.r, v.sectors, t.SessionStart, level)
+		if sub != nil {
+			v.rep.Tags = append(v.rep.Tags, sub.Tags...)
+			v.rep.Problems = append(v.rep.Problems, sub.Problems...)
+			v.rep.Sectors += sub.Sectors
+			v.rep.Files += sub.Files
+			v.rep.Unchecked += sub.Unchecked
+		}
+		if err != nil && !errors.Is(err, ErrMismatch) {
+			return err
+		}
+	}
+	return v.finish(nil, level, nil)
 }
 
 // unverifiable handles a session without tags: at VerifyFull its files

@@ -40,8 +40,10 @@ type Area struct {
 	gen     uint64 // bumped by every recorded change
 	baseGen uint64 // gen of the state the newest session holds
 	base    uint32 // start LBA of the newest session
-	blank   bool   // the medium held no session when the base was read
-	closed  bool
+	// baseSectors is its size as the medium lists it; 0 if unknown.
+	baseSectors uint32
+	blank       bool // the medium held no session when the base was read
+	closed      bool
 	// mediumClosed: the medium takes no more sessions, so the view is
 	// read-only.
 	mediumClosed bool
@@ -49,9 +51,12 @@ type Area struct {
 	commit       *commitState    // the running commit
 	last         *commitState    // the last commit started
 	status       Status
-	projKey      [2]uint64 // gen+1 and staged bytes the projection was made for
-	projSize     uint32
-	projErr      error
+	// conflictsShown: the last commit's status carried the rebase's
+	// conflicts; the next commit clears them.
+	conflictsShown bool
+	projKey        [2]uint64 // gen+1 and staged bytes the projection was made for
+	projSize       uint32
+	projErr        error
 
 	// wake is closed (and cleared) when a handle that may write is
 	// released, for a commit waiting for them.
@@ -245,7 +250,7 @@ func (a *Area) load(st *replayed) error {
 		return err
 	}
 	a.inflight = inflight
-	baseMatches := (a.blank && root == nil) || (!a.blank && root != nil && a.base == start)
+	baseMatches := a.baseIsNewest(root, start)
 	switch {
 	case inflight != nil && root != nil && start == inflight.Start && !baseMatches:
 		// The commit was written before the process stopped: finish it.
@@ -257,28 +262,33 @@ func (a *Area) load(st *replayed) error {
 			return err
 		}
 		if !baseMatches {
-			if a.pending() {
-				return fmt.Errorf("staging: area %q: %w", a.dir, ErrBaseChanged)
-			}
-			if err := a.reset(root, start); err != nil {
+			if err := a.moveBase(root, start); err != nil {
 				return err
 			}
 		}
 	case !baseMatches:
-		if a.pending() {
-			return fmt.Errorf("staging: area %q: %w", a.dir, ErrBaseChanged)
-		}
-		if err := a.reset(root, start); err != nil {
+		if err := a.moveBase(root, start); err != nil {
 			return err
 		}
 	}
 	return a.collect()
 }
 
+// moveBase follows the medium to its newest session root at start,
+// which is not the base: staged changes are rebased onto it (rebase.go);
+// with none, the view simply becomes the new session.
+func (a *Area) moveBase(root *master.Node, start uint32) error {
+	if !a.pending() {
+		return a.reset(root, start)
+	}
+	return a.rebaseOnto(root, start)
+}
+
 // readState takes the meta values and every entry of a replayed
 // journal and checks that they form one tree under the root.
 func (a *Area) readState(st *replayed) error {
 	a.gen, a.baseGen, a.base, a.blank, a.nextID = st.gen, st.baseGen, st.base, st.blank, st.nextID
+	a.baseSectors = st.baseSectors
 	recs := st.entries
 	a.entries = make(map[uint64]*entry, len(recs))
 	for id, r := range recs {
@@ -392,6 +402,10 @@ func (a *Area) reset(root *master.Node, start uint32) error {
 	a.root.name = ""
 	a.blank = blank
 	a.base = start
+	a.baseSectors = 0
+	if !blank {
+		a.baseSectors = a.listedSize(start)
+	}
 	a.gen, a.baseGen = 0, 0
 	a.inflight = nil
 	if err := a.compact(); err != nil {
@@ -430,7 +444,7 @@ func (a *Area) compact() error {
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	recs := []*change{{Reset: true, Gen: a.gen, NextID: a.nextID,
-		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank}, Inflight: a.inflight}}
+		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors}, Inflight: a.inflight}}
 	for len(ids) > 0 {
 		n := min(len(ids), snapshotChunk)
 		c := &change{Gen: a.gen, NextID: a.nextID, Put: make([]putRecord, n)}

@@ -82,6 +82,11 @@ type Status struct {
 	// each caller finds its own there, whatever other callers asked
 	// meanwhile.
 	Outcomes []Outcome `json:"outcomes,omitempty"`
+	// RebasedOnto is the start LBA of the session written elsewhere
+	// that the staged changes were last rebased onto (see rebase.go),
+	// and Conflicts the paths both sides changed, where staging won.
+	RebasedOnto uint32     `json:"rebased_onto,omitempty"`
+	Conflicts   []Conflict `json:"conflicts,omitempty"`
 }
 
 // Outcome is how one commit asked for with an ID went.
@@ -290,6 +295,15 @@ func (a *Area) startCommit(opts CommitOptions) error {
 		// Refused, and only this caller learns it: the running commit's
 		// outcome, and the area's last error, are not this refusal's.
 		return fmt.Errorf("staging: commit: %w", ErrBusy)
+	}
+	if a.conflictsShown {
+		// The last commit reported them: they are history now.
+		a.status.Conflicts, a.status.RebasedOnto, a.conflictsShown = nil, 0, false
+	}
+	// Another writer may have added a session since the changes were
+	// staged: they move onto it first (rebase.go).
+	if err := a.rebaseIfMoved(); err != nil {
+		return a.fail(fmt.Errorf("staging: commit: %w", err))
 	}
 	if opts.Close && !a.pending() {
 		if f, ok := a.medium.(Finalizer); ok {
@@ -552,13 +566,19 @@ func (a *Area) run(c *commitState, root *master.Node, inf *inflightRecord, opts 
 			user(p)
 		}
 	}
-	_, err := a.medium.Append(context.Background(), root, opts)
+	wrote, err := a.medium.Append(context.Background(), root, opts)
 	var newRoot *master.Node
 	var start uint32
 	if err == nil {
 		newRoot, start, err = a.medium.Newest()
 		if err == nil && newRoot == nil {
 			err = fmt.Errorf("staging: medium reads blank after the commit")
+		}
+		if err == nil && start > wrote {
+			// Another program added a session right after this one:
+			// the new base is the session written here, so the next
+			// commit rebases onto theirs (rebase.go).
+			newRoot, start = a.ownSession(wrote, newRoot, start)
 		}
 	}
 	number := 0
@@ -591,6 +611,7 @@ func (a *Area) run(c *commitState, root *master.Node, inf *inflightRecord, opts 
 		a.mediumClosed = opts.Close
 		a.status.ETASeconds = 0
 		a.status.LastSession = start
+		a.conflictsShown = a.status.RebasedOnto != 0
 	}
 	a.outcome(c.outcome)
 	a.collect()
@@ -663,15 +684,16 @@ func (a *Area) finish(inf *inflightRecord, root *master.Node, start uint32) erro
 	}
 	a.unfreeze()
 	// The base switch must be durable before the caller goes on.
+	sectors := a.listedSize(start)
 	err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, Put: puts(put),
-		Base: &baseRecord{Gen: inf.Gen, Start: start}, ClearInflight: true})
+		Base: &baseRecord{Gen: inf.Gen, Start: start, Sectors: sectors}, ClearInflight: true})
 	if err == nil {
 		err = a.j.sync()
 	}
 	if err != nil {
 		return fmt.Errorf("staging: record the new session at LBA %d: %w", start, err)
 	}
-	a.baseGen, a.base, a.blank = inf.Gen, start, false
+	a.baseGen, a.base, a.blank, a.baseSectors = inf.Gen, start, false, sectors
 	a.inflight = nil
 	// The switch rewrote much of the state: start the journal over.
 	if err := a.compact(); err != nil {

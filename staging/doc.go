@@ -133,6 +133,18 @@
 // journal is then compacted. Anything changed during the commit stays pending. On
 // failure nothing changes but the last error.
 //
+// Before it builds the snapshot, StartCommit re-reads the medium: when
+// its newest session is no longer the base (xorriso, growisofs or another
+// machine wrote one), the staged changes are first rebased onto it, a
+// three-way merge per path of base, staged state and new session in
+// which staging wins where both sides changed a path; such paths are
+// reported as Conflicts in the status (rebase.go). Open rebases the same
+// way instead of refusing an area whose base is no longer the newest
+// session; only a medium that reads blank under staged changes is
+// refused (ErrBaseChanged). Other discstage processes cannot write the
+// medium meanwhile: the command line holds a lock per target for a
+// mount's lifetime and for every writing command.
+//
 // If the process dies during a commit, Open finds the inflight record:
 // when the medium's newest session starts where the commit was to start,
 // the session landed and Open finishes the switch; otherwise it forgets

@@ -36,8 +36,9 @@ var (
 	ErrClosed = errors.New("staging: medium is closed")
 	// ErrNothingStaged: there is nothing to commit.
 	ErrNothingStaged = errors.New("staging: nothing staged")
-	// ErrBaseChanged: the medium got a session this area did not write
-	// while changes were staged on the older one.
+	// ErrBaseChanged: the medium reads blank, but the staged changes
+	// are based on a session of it (a session written elsewhere is
+	// rebased onto instead, see rebase.go).
 	ErrBaseChanged = errors.New("staging: the medium's newest session is not the one the staged changes are based on")
 	// ErrAreaClosed: the area was closed.
 	ErrAreaClosed = errors.New("staging: area is closed")

@@ -60,6 +60,10 @@ type baseRecord struct {
 	Gen   uint64 `json:"g"`
 	Start uint32 `json:"s"`
 	Blank bool   `json:"b,omitempty"`
+	// Sectors is the base session's size as the medium lists it, 0 if
+	// unknown: a plain image lists every session at LBA 0, so only the
+	// size tells a later session from the base.
+	Sectors uint32 `json:"n,omitempty"`
 }
 
 // putRecord is an entry stored under its ID.
@@ -71,7 +75,7 @@ type putRecord struct {
 // replayed is the state a journal's records rebuild.
 type replayed struct {
 	gen, baseGen, nextID uint64
-	base                 uint32
+	base, baseSectors    uint32
 	blank                bool
 	entries              map[uint64]record
 	inflight             *inflightRecord
@@ -153,7 +157,7 @@ func (st *replayed) apply(c *change) {
 	}
 	st.gen, st.nextID = c.Gen, c.NextID
 	if c.Base != nil {
-		st.baseGen, st.base, st.blank = c.Base.Gen, c.Base.Start, c.Base.Blank
+		st.baseGen, st.base, st.blank, st.baseSectors = c.Base.Gen, c.Base.Start, c.Base.Blank, c.Base.Sectors
 	}
 	for _, p := range c.Put {
 		st.entries[p.ID] = p.record

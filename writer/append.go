@@ -83,6 +83,13 @@ type Result struct {
 	// medium and was closed before the session (its Lost sectors are
 	// gone), or nil.
 	Closed *Interrupted
+	// ListedStart is where the medium's session list shows the session
+	// when that is not where it was written (Session.Start): a plain
+	// image's only listed session is the superblock copy at LBA 0, and
+	// a chain broken by another writer's damaged Volume Space Size
+	// reaches no later session. ListedElsewhere says they differ.
+	ListedStart     uint32
+	ListedElsewhere bool
 }
 
 // layout masters root for t's next writable address and checks that it
@@ -231,6 +238,9 @@ func Append(ctx context.Context, t Target, root *master.Node, opts AppendOptions
 	}
 	if len(after.Sessions) > 0 {
 		res.Session = after.Sessions[len(after.Sessions)-1]
+		if res.Session.Start != im.Start() {
+			res.ListedStart, res.Session.Start, res.ListedElsewhere = res.Session.Start, im.Start(), true
+		}
 	}
 	report(Progress{Phase: PhaseDone, Fifo: -1})
 	return res, nil

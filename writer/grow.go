@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/md5"
 	"errors"
+	"fmt"
+	"io"
 
 	"github.com/discstage/discstage/master"
 )
@@ -76,3 +78,65 @@ func putBoth32(b []byte, v uint32) {
 }
 
 func alignUp(v, a uint32) uint32 { return (v + a - 1) / a * a }
+
+// alignUp64 rounds v up to a multiple of a, saturating at the largest
+// 32-bit LBA.
+func alignUp64(v int64, a uint32) uint32 {
+	r := (uint64(v) + uint64(a) - 1) / uint64(a) * uint64(a)
+	return uint32(min(r, uint64(^uint32(0))))
+}
+
+// SessionEnds remembers where each session of a medium ends (see
+// GrownNextWritable), so that probing a medium again reads only the
+// sessions it has not seen. The zero value is ready to use.
+type SessionEnds struct {
+	ends map[sessionKey]uint64
+}
+
+// sessionKey names a session by what its descriptor records: a session
+// rewritten in place by another writer gets another key.
+type sessionKey struct {
+	start, size uint32
+	volumeID    string
+	time        int64
+}
+
+// GrownNextWritable returns where the next session of a grown medium of
+// readable sectors begins: past every sector that any of its sessions
+// uses (master.SessionEnd: descriptors, path tables, directories,
+// continuation areas, file extents, checksum arrays, and the Volume Space
+// Size), rounded up to a multiple of GrowAlign, never below
+// FirstGrownSession. A Volume Space Size alone cannot be trusted: one of
+// 0 or near 2^32 would wrap the address round to LBA 0, and one smaller
+// than the data would put the next session over file data. The sum is
+// taken in 64 bits. A session whose structures reach past the medium, or
+// an address beyond 32 bits, is an error wrapping master.ErrCorrupt:
+// nothing may be written after it. ends, if not nil, caches the sessions'
+// ends between calls.
+func GrownNextWritable(r io.ReaderAt, readable int64, sessions []master.SessionInfo, ends *SessionEnds) (uint32, error) {
+	next := uint64(FirstGrownSession)
+	for _, s := range sessions {
+		k := sessionKey{s.Start, s.Size, s.VolumeID, s.Time.UnixNano()}
+		end, ok := uint64(0), false
+		if ends != nil {
+			end, ok = ends.ends[k]
+		}
+		if !ok {
+			var err error
+			if end, err = master.SessionEnd(r, readable, s.Start); err != nil {
+				return 0, fmt.Errorf("writer: end of session %d at LBA %d: %w", s.Number, s.Start, err)
+			}
+			if ends != nil {
+				if ends.ends == nil {
+					ends.ends = map[sessionKey]uint64{}
+				}
+				ends.ends[k] = end
+			}
+		}
+		next = max(next, (end+GrowAlign-1)/GrowAlign*GrowAlign)
+	}
+	if next > uint64(^uint32(0)) {
+		return 0, fmt.Errorf("writer: next writable address %d lies beyond 32-bit LBAs: %w", next, master.ErrCorrupt)
+	}
+	return uint32(next), nil
+}

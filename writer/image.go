@@ -16,7 +16,11 @@ import (
 // Image files are grown the way xorriso grows overwritable media:
 //
 //   - session 1 starts at LBA 32; each later session at the end of the
-//     previous one rounded up to a multiple of 32 sectors;
+//     previous one rounded up to a multiple of 32 sectors, where the end
+//     is past every sector any session uses (GrownNextWritable), not
+//     merely what a Volume Space Size claims; sessions other programs
+//     wrote are found where xorriso finds them, growisofs' at multiples
+//     of 16 included (master.ListSessions);
 //   - every session carries its own volume descriptor set at start+16,
 //     whose Volume Space Size is the session's own size, so readers can
 //     follow the chain of sessions from LBA 32;
@@ -56,6 +60,7 @@ type Image struct {
 	path string
 	f    *os.File
 	opts ImageOptions
+	ends SessionEnds
 }
 
 var _ Target = (*Image)(nil)
@@ -138,9 +143,23 @@ func (im *Image) Probe() (Medium, error) {
 		return m, fmt.Errorf("writer: read sessions of %s: %w", im.path, err)
 	}
 	m.Sessions = sessions
-	last := sessions[len(sessions)-1]
-	m.NextWritable = alignUp(last.Start+last.Size, GrowAlign)
 	m.State = Appendable
+	if im.opts.ReadOnly {
+		// Nothing is written through a read-only image: the address
+		// is shown as the chain gives it, without reading every tree.
+		last := sessions[len(sessions)-1]
+		m.NextWritable = alignUp64(int64(last.Start)+int64(last.Size), GrowAlign)
+	} else if m.NextWritable, err = GrownNextWritable(im.f, n, sessions, &im.ends); err != nil {
+		return m, fmt.Errorf("writer: next writable address of %s: %w", im.path, err)
+	}
+	if sessions[0].Start == 0 {
+		// A plain image: no chain tells where its sessions are, and
+		// one written at a later LBA by another tool (genisoimage -C,
+		// then dd) is listed by no one. Every reader finds the new
+		// session through the superblock wherever it starts, so it
+		// starts past every byte of the file.
+		m.NextWritable = max(m.NextWritable, alignUp64(n, GrowAlign))
+	}
 	if m.Capacity != 0 && m.NextWritable >= m.Capacity {
 		m.State = Closed
 	}
@@ -220,7 +239,8 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 	headWritten = true
 
 	// 4. The superblock.
-	if err := im.writeSuperblock(sw.head, s.Start()+s.Sectors()); err != nil {
+	plain := len(m.Sessions) > 0 && m.Sessions[0].Start == 0
+	if err := im.writeSuperblock(sw.head, s.Start()+s.Sectors(), plain); err != nil {
 		return err
 	}
 	if opts.Progress != nil {
@@ -233,10 +253,37 @@ func (im *Image) writeErr(op string, err error) error {
 	return fmt.Errorf("writer: %s of %s: %w", op, im.path, err)
 }
 
-func (im *Image) writeSuperblock(head []byte, end uint32) error {
+// writeSuperblock writes the superblock of the session whose first 32
+// sectors are head and which ends at end. On a plain image (plain) the
+// first session lies at LBA 0 and its files may lie in LBAs 17-31, as
+// genisoimage places small files: only the descriptor copy is written
+// there, the system area and what follows the copy stay as they are, as
+// xorriso leaves them.
+func (im *Image) writeSuperblock(head []byte, end uint32, plain bool) error {
 	sb, err := GrownSuperblock(head, end)
 	if err != nil {
 		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
+	}
+	if plain {
+		// The relocated tag covers the system area as it stays.
+		if _, err := im.f.ReadAt(sb[:descriptorStart*master.SectorSize], 0); err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("writer: read system area of %s: %w", im.path, err)
+		}
+		for i := descriptorStart; i < SuperblockSectors; i++ {
+			if sb[i*master.SectorSize] == 255 {
+				relocatedTag(sb, head, i+1)
+				break
+			}
+		}
+		n := SuperblockSectors
+		for n > descriptorStart && allZero(sb[(n-1)*master.SectorSize:n*master.SectorSize]) {
+			n--
+		}
+		sb = sb[descriptorStart*master.SectorSize : n*master.SectorSize]
+		if _, err := im.f.WriteAt(sb, descriptorStart*master.SectorSize); err != nil {
+			return im.writeErr("write superblock", err)
+		}
+		return im.f.Sync()
 	}
 	if _, err := im.f.WriteAt(sb, 0); err != nil {
 		return im.writeErr("write superblock", err)
@@ -245,6 +292,15 @@ func (im *Image) writeSuperblock(head []byte, end uint32) error {
 		return im.writeErr("sync", err)
 	}
 	return nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // repairSuperblock rewrites LBAs 0-31 from the newest session of the

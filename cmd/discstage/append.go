@@ -52,6 +52,13 @@ extents and is not written again.`,
 					return usageError{fmt.Errorf("--time: %v", err)}
 				}
 			}
+			if !dryRun {
+				l, err := lockTarget(target, holderOf("append"))
+				if err != nil {
+					return fmt.Errorf("append: %w", err)
+				}
+				defer l.Unlock()
+			}
 			tf.create = true
 			t, err := openTarget(target, tf)
 			if err != nil {
@@ -181,6 +188,9 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 	fmt.Fprintf(out, "%s session %d at LBA %d: %d sectors (%s), of which %s new file data; %d added, %d replaced, %d kept, %d removed\n",
 		verb, res.Session.Number, res.Session.Start, res.Sectors, humanize.IBytes(uint64(res.Sectors)*master.SectorSize),
 		humanize.IBytes(uint64(res.DataSectors)*master.SectorSize), len(ch.Added), len(ch.Replaced), len(ch.Kept), len(ch.Removed))
+	if res.ListedElsewhere {
+		fmt.Fprintf(out, "readers find it through the superblock, listed as the session at LBA %d\n", res.ListedStart)
+	}
 	if res.Free >= 0 {
 		fmt.Fprintf(out, "free after the session: %s\n", humanize.IBytes(uint64(res.Free)*master.SectorSize))
 	}

@@ -289,6 +289,7 @@ func init() {
 				return err
 			}
 			warnPartial(cmd, mp, s)
+			printRebase(cmd.OutOrStdout(), s)
 			if closeDisc && o.Session == 0 && s.Closed {
 				fmt.Fprintln(cmd.OutOrStdout(), "nothing staged: the medium is closed without a new session")
 				return nil
@@ -438,6 +439,24 @@ func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 	}
 	if s.LastError != "" {
 		fmt.Fprintf(w, "last error: %s\n", s.LastError)
+	}
+	printRebase(w, s)
+}
+
+// printRebase says onto which session written elsewhere the staged
+// changes were moved, and which paths both sides changed.
+func printRebase(w io.Writer, s staging.Status) {
+	if s.RebasedOnto == 0 {
+		return
+	}
+	fmt.Fprintf(w, "rebased:   the staged changes were moved onto the session at LBA %d, written elsewhere", s.RebasedOnto)
+	if len(s.Conflicts) == 0 {
+		fmt.Fprintln(w, "; no conflicts")
+		return
+	}
+	fmt.Fprintf(w, "; %s changed on both sides, the staged version kept:\n", plural(len(s.Conflicts), "path"))
+	for _, c := range s.Conflicts {
+		fmt.Fprintf(w, "conflict:  %s\n", c)
 	}
 }
 

@@ -130,6 +130,11 @@ type blanker interface {
 
 // withDrive opens TARGET exclusively and runs f on it.
 func withDrive(spec, op string, f func(writer.Target) error) error {
+	l, err := lockTarget(spec, holderOf("drives "+op))
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	defer l.Unlock()
 	t, err := openTarget(spec, targetFlags{})
 	if err != nil {
 		return err

@@ -88,6 +88,15 @@ func runMaster(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	printWarnings(cmd.ErrOrStderr(), im.Warnings())
+	// Replacing an existing image (a target perhaps mounted or being
+	// appended to) waits for no one: it is refused while in use.
+	if _, err := os.Stat(masterFlags.out); err == nil {
+		l, err := lockTarget(masterFlags.out, holderOf("master"))
+		if err != nil {
+			return fmt.Errorf("master: %w", err)
+		}
+		defer l.Unlock()
+	}
 	return masterWriteImage(masterFlags.out, im)
 }
 

@@ -103,7 +103,7 @@ func mountBackground(cmd *cobra.Command, args []string) error {
 // mountError rebuilds the error a background mount reported, keeping
 // what the exit code depends on.
 func mountError(msg string) error {
-	for _, e := range []error{staging.ErrBaseChanged, errAreaInUse} {
+	for _, e := range []error{staging.ErrBaseChanged, errAreaInUse, errTargetBusy} {
 		if strings.Contains(msg, e.Error()) {
 			return fmt.Errorf("%s: %w", strings.TrimSuffix(strings.TrimSuffix(msg, e.Error()), ": "), e)
 		}
@@ -127,6 +127,15 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 			ready.Close()
 		}()
 	}
+	absMount, err := filepath.Abs(mountpoint)
+	if err != nil {
+		return err
+	}
+	lock, err := lockTarget(targetSpec, holderOf("mounted at "+absMount))
+	if err != nil {
+		return fmt.Errorf("mount: %w", err)
+	}
+	defer lock.Unlock()
 	f.target.create = true
 	t, err := openTarget(targetSpec, f.target)
 	if err != nil {
@@ -145,7 +154,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 			return fmt.Errorf("mount: %s: %w", dir, errAreaInUse)
 		}
 		if errors.Is(err, staging.ErrBaseChanged) {
-			return fmt.Errorf("mount: %s got a session from elsewhere after changes were staged in %s "+
+			return fmt.Errorf("mount: %s reads blank, but the changes staged in %s are based on a session of it "+
 				"(mount with --staging DIR to start a new staging area, or remove %s to drop the staged changes): %w",
 				targetSpec, dir, dir, staging.ErrBaseChanged)
 		}

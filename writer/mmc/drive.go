@@ -48,6 +48,7 @@ type Drive struct {
 	closed bool
 	whole  map[[2]uint32]bool // wholeSession's last answer
 	tails  map[[2]uint32]bool // tailMissing's answers
+	ends   writer.SessionEnds // where grown sessions end, by session
 }
 
 var _ writer.Target = (*Drive)(nil)
@@ -221,8 +222,9 @@ func (d *Drive) probeGrown(m writer.Medium) (writer.Medium, error) {
 		return m, nil
 	}
 	m.Sessions = sessions
-	end := sessions[len(sessions)-1].Start + sessions[len(sessions)-1].Size
-	m.NextWritable = alignUp(end, 32)
+	if m.NextWritable, err = writer.GrownNextWritable(d, m.Readable, sessions, &d.ends); err != nil {
+		return m, err
+	}
 	m.State = writer.Appendable
 	if m.NextWritable >= m.Capacity {
 		m.State = writer.Closed

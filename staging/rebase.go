@@ -1,0 +1,402 @@
+package staging
+
+import (
+	"fmt"
+	iofs "io/fs"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/discstage/discstage/master"
+)
+
+// # Rebase
+//
+// Staged changes are made on top of a base: the session that was the
+// medium's newest when they were staged. Another writer (xorriso,
+// growisofs, another machine, Windows) may add a session meanwhile; the
+// changes are then moved onto it, as a version control system rebases a
+// branch: a three-way merge, per path, of the base tree, the staged tree
+// and the medium's new newest tree.
+//
+//   - A path the other session did not change keeps what is staged.
+//   - A path only the other session changed (added, removed, new
+//     content or attributes) takes the other session's version.
+//   - A path both changed, in different ways (content on both sides,
+//     deleted on one side and changed on the other, added on both, a
+//     file added by the other session in a directory removed here),
+//     keeps what is staged: staging wins, and the path is reported as a
+//     Conflict in the status and in the output of the commit.
+//
+// A directory counts as changed when its type, permissions or owner
+// change, not when only its children or times do, so files added on both
+// sides to one directory merge without a conflict. A file counts as
+// changed when its content (staged data, or other extents or size), type,
+// permissions, owner or modification time (to the second, the precision
+// of Rock Ridge) changes; a symbolic link when its target does. A rename
+// done here is a deletion at the old path and an addition at the new one,
+// so an other session's change to the old path is a conflict.
+//
+// Files the rebase takes from the other session keep their extents on
+// the medium, like every disc file: nothing is copied. A commit rebases
+// under the area's lock before it builds its snapshot, and Open rebases
+// instead of refusing an area whose base is no longer the newest session.
+
+// Conflict is a path that both the staged changes and a session written
+// elsewhere changed. The staged version was kept.
+type Conflict struct {
+	Path string `json:"path"`
+	// What says what each side did, e.g. "changed here and on the disc".
+	What string `json:"what"`
+}
+
+func (c Conflict) String() string { return c.Path + ": " + c.What }
+
+// rebaseIfMoved re-reads the medium and, when its newest session is not
+// the area's base, rebases the staged changes onto it. It runs with a.mu
+// held. A medium that reads blank under a non-blank base is refused with
+// ErrBaseChanged: staged disc files would point at sectors that no
+// longer hold them.
+func (a *Area) rebaseIfMoved() error {
+	root, start, err := a.medium.Newest()
+	if err != nil {
+		return fmt.Errorf("staging: read newest session: %w", err)
+	}
+	return a.rebaseOnto(root, start)
+}
+
+// rebaseOnto rebases onto the newest session root at start, if it is not
+// the base. It runs with a.mu held.
+func (a *Area) rebaseOnto(root *master.Node, start uint32) error {
+	switch {
+	case a.baseIsNewest(root, start):
+		return nil
+	case root == nil:
+		return fmt.Errorf("staging: area %q: the medium reads blank: %w", a.dir, ErrBaseChanged)
+	}
+	var base *master.Node
+	if !a.blank {
+		var err error
+		if base, err = a.readBase(); err != nil {
+			return err
+		}
+	}
+	pending := a.pending()
+	conflicts := a.rebase(base, root)
+	a.base, a.blank, a.baseSectors = start, false, a.listedSize(start)
+	a.gen++ // the staged state differs from the new base
+	if !pending {
+		a.baseGen = a.gen // nothing was staged: the view is the new base
+	}
+	a.status.Conflicts = conflicts
+	a.status.RebasedOnto = start
+	a.projKey = [2]uint64{}
+	if err := a.compact(); err != nil {
+		return fmt.Errorf("staging: record the rebase onto the session at LBA %d: %w", start, err)
+	}
+	return nil
+}
+
+// ownSession returns the tree of the session a commit wrote at wrote,
+// or root and start (the newest session) when the medium does not list
+// it.
+func (a *Area) ownSession(wrote uint32, root *master.Node, start uint32) (*master.Node, uint32) {
+	refs, err := a.medium.Sessions()
+	if err != nil {
+		return root, start
+	}
+	for _, r := range refs {
+		if r.Start == wrote && r.Open != nil {
+			if own, err := r.Open(); err == nil && own != nil {
+				return own, wrote
+			}
+		}
+	}
+	return root, start
+}
+
+// baseIsNewest reports whether the medium's newest session (root at
+// start; nil on a blank medium) is the area's base: the same start and,
+// where the medium lists sizes, the same size.
+func (a *Area) baseIsNewest(root *master.Node, start uint32) bool {
+	if a.blank || root == nil {
+		return a.blank && root == nil
+	}
+	if a.base != start {
+		return false
+	}
+	cur := a.listedSize(start)
+	return a.baseSectors == 0 || cur == 0 || cur == a.baseSectors
+}
+
+// listedSize returns the size the medium lists for the session at
+// start, or 0.
+func (a *Area) listedSize(start uint32) uint32 {
+	refs, err := a.medium.Sessions()
+	if err != nil {
+		return 0
+	}
+	for i := len(refs) - 1; i >= 0; i-- {
+		if refs[i].Start == start {
+			return refs[i].Sectors
+		}
+	}
+	return 0
+}
+
+// readBase reads the tree of the base session. A base session that the
+// medium no longer lists merges as an empty tree: everything on either
+// side then counts as added there, and what both hold differently is a
+// conflict.
+func (a *Area) readBase() (*master.Node, error) {
+	refs, err := a.medium.Sessions()
+	if err != nil {
+		return nil, fmt.Errorf("staging: list sessions: %w", err)
+	}
+	for _, r := range refs {
+		if r.Start == a.base && r.Open != nil {
+			if a.baseSectors != 0 && r.Sectors != 0 && r.Sectors != a.baseSectors {
+				// The base was read through a superblock that now
+				// shows a later session (a plain image): it is gone.
+				return nil, nil
+			}
+			root, err := r.Open()
+			if err != nil {
+				return nil, fmt.Errorf("staging: read the base session at LBA %d: %w", a.base, err)
+			}
+			return root, nil
+		}
+	}
+	return nil, nil
+}
+
+// rebase merges, per path, the base tree, the staged state and the disc's
+// newest tree into the staged state, and returns the conflicts. It runs
+// with a.mu held and records nothing: the caller compacts.
+func (a *Area) rebase(base, disc *master.Node) []Conflict {
+	bm, dm := map[string]*master.Node{}, map[string]*master.Node{}
+	flattenNodes(base, "", bm)
+	flattenNodes(disc, "", dm)
+	sm := map[string]*entry{}
+	var walk func(e *entry, p string)
+	walk = func(e *entry, p string) {
+		for name, k := range e.kids {
+			kp := p + "/" + name
+			sm[kp] = k
+			if k.kids != nil {
+				walk(k, kp)
+			}
+		}
+	}
+	walk(a.root, "")
+
+	paths := map[string]bool{}
+	for p := range bm {
+		paths[p] = true
+	}
+	for p := range dm {
+		paths[p] = true
+	}
+	for p := range sm {
+		paths[p] = true
+	}
+	sorted := make([]string, 0, len(paths))
+	for p := range paths {
+		sorted = append(sorted, p)
+	}
+	// Parents before their children: a path sorts before every path
+	// it is a prefix of once '/' sorts first.
+	key := func(p string) string { return strings.ReplaceAll(p, "/", "\x00") }
+	sort.Slice(sorted, func(i, j int) bool { return key(sorted[i]) < key(sorted[j]) })
+
+	// changedBelow holds the directories with a staged change inside.
+	changedBelow := map[string]bool{}
+	for _, p := range sorted {
+		if !sameEntry(bm[p], sm[p]) {
+			for q := parentPath(p); q != ""; q = parentPath(q) {
+				changedBelow[q] = true
+			}
+		}
+	}
+
+	// movedTo finds where a disc file was renamed to here: the staged
+	// path that holds its extents.
+	movedTo := map[master.Extent]string{}
+	for p, e := range sm {
+		if e.data == "" && len(e.ext) > 0 {
+			movedTo[e.ext[0]] = p
+		}
+	}
+
+	var conflicts []Conflict
+	skipped := map[string]bool{} // disc additions not taken, by path
+	for _, p := range sorted {
+		b, d, s := bm[p], dm[p], sm[p]
+		if s != nil && s.parent == nil {
+			continue // went with a directory the other session removed
+		}
+		if sameNode(b, d) {
+			continue // the other session left it alone
+		}
+		if skipped[parentPath(p)] {
+			skipped[p] = true
+			continue
+		}
+		if !sameEntry(b, s) {
+			if !sameResult(d, s) {
+				what := conflictWhat(b, d, s)
+				if s == nil && b != nil && d != nil && len(b.Extents) > 0 && movedTo[b.Extents[0]] != "" {
+					what = "renamed here to " + movedTo[b.Extents[0]] + ", changed on the disc"
+				}
+				conflicts = append(conflicts, Conflict{Path: p, What: what})
+			}
+			if s == nil {
+				skipped[p] = true
+			}
+			continue
+		}
+		// Only the other session changed p: take its version.
+		switch {
+		case d == nil:
+			if s == nil {
+				continue
+			}
+			if changedBelow[p] {
+				conflicts = append(conflicts, Conflict{Path: p, What: "deleted on the disc, changed inside here"})
+				continue
+			}
+			a.detachTree(s)
+			delete(sm, p)
+		case s != nil && s.kids != nil && d.IsDir():
+			s.mode, s.uid, s.gid = d.Mode, d.UID, d.GID
+		case s != nil && s.kids == nil && !d.IsDir():
+			a.takeNode(s, d)
+		default:
+			parent := sm[parentPath(p)]
+			if parentPath(p) == "" {
+				parent = a.root
+			}
+			if parent == nil || parent.kids == nil {
+				conflicts = append(conflicts, Conflict{Path: p, What: "added on the disc in a directory removed here"})
+				skipped[p] = true
+				continue
+			}
+			if s != nil { // a directory became a file or the other way round
+				if changedBelow[p] {
+					conflicts = append(conflicts, Conflict{Path: p, What: "replaced on the disc, changed inside here"})
+					continue
+				}
+				a.detachTree(s)
+			}
+			e := &entry{id: a.nextID, name: d.Name}
+			a.nextID++
+			a.takeNode(e, d)
+			if d.IsDir() {
+				e.kids = map[string]*entry{}
+			}
+			e.parent = parent
+			parent.setKid(e.name, e)
+			a.entries[e.id] = e
+			sm[p] = e
+		}
+	}
+	slices.SortFunc(conflicts, func(x, y Conflict) int { return strings.Compare(x.Path, y.Path) })
+	return conflicts
+}
+
+// takeNode gives e the attributes and content of disc node n.
+func (a *Area) takeNode(e *entry, n *master.Node) {
+	e.mode, e.uid, e.gid = n.Mode, n.UID, n.GID
+	e.mtime, e.atime, e.ctime = n.ModTime, n.AccessTime, n.ChangeTime
+	if e.atime.IsZero() {
+		e.atime = e.mtime
+	}
+	if e.ctime.IsZero() {
+		e.ctime = e.mtime
+	}
+	e.size, e.ext, e.target = n.Size, n.Extents, n.Target
+}
+
+// detachTree removes e and everything below it from the view.
+func (a *Area) detachTree(e *entry) {
+	for _, k := range e.kids {
+		a.detachTree(k)
+	}
+	a.detach(e)
+}
+
+// flattenNodes indexes the nodes below n by path ("/a/b").
+func flattenNodes(n *master.Node, p string, m map[string]*master.Node) {
+	if n == nil {
+		return
+	}
+	for _, c := range n.Children {
+		cp := p + "/" + c.Name
+		m[cp] = c
+		if c.IsDir() {
+			flattenNodes(c, cp, m)
+		}
+	}
+}
+
+func parentPath(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i > 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+// sameNode reports whether two disc nodes are the same version of a path.
+func sameNode(x, y *master.Node) bool {
+	if x == nil || y == nil {
+		return x == y
+	}
+	return sameVersion(x.Mode, y.Mode, x.UID, y.UID, x.GID, y.GID, x.ModTime, y.ModTime) &&
+		x.Target == y.Target && x.Size == y.Size && slices.Equal(x.Extents, y.Extents)
+}
+
+// sameEntry reports whether the staged entry e is still the base node n.
+func sameEntry(n *master.Node, e *entry) bool {
+	if n == nil || e == nil {
+		return n == nil && e == nil
+	}
+	if e.data != "" {
+		return false
+	}
+	if (e.kids != nil) != n.IsDir() {
+		return false
+	}
+	return sameVersion(n.Mode, e.mode, n.UID, e.uid, n.GID, e.gid, n.ModTime, e.mtime) &&
+		n.Target == e.target && (e.kids != nil || (n.Size == e.size && slices.Equal(n.Extents, e.ext)))
+}
+
+// sameResult reports whether both sides made the same change: both
+// deleted the path, or both hold the same version of it.
+func sameResult(d *master.Node, e *entry) bool { return sameEntry(d, e) }
+
+// sameVersion compares what makes a version of a path: its type,
+// permissions and owner, and for files and links the modification time
+// to the second.
+func sameVersion(m1, m2 iofs.FileMode, u1, u2, g1, g2 uint32, t1, t2 time.Time) bool {
+	if m1.Type() != m2.Type() || m1.Perm() != m2.Perm() || u1 != u2 || g1 != g2 {
+		return false
+	}
+	if m1.IsDir() || m1&iofs.ModeSymlink != 0 {
+		return true
+	}
+	return t1.Unix() == t2.Unix()
+}
+
+// conflictWhat says what each side did to a conflicting path.
+func conflictWhat(b, d *master.Node, s *entry) string {
+	switch {
+	case b == nil:
+		return "added here and on the disc"
+	case s == nil:
+		return "deleted here, changed on the disc"
+	case d == nil:
+		return "changed here, deleted on the disc"
+	}
+	return "changed here and on the disc"
+}
