@@ -196,7 +196,13 @@ func fzWalk(t testing.TB, s *Session, budget int) {
 // every input.
 type fzMedium struct {
 	secs [][]byte
+	// budget, when set, is how many more bytes may be read; a read
+	// past it fails with errFzBudget.
+	budget int
 }
+
+// errFzBudget is the failure of a read past fzMedium's budget.
+var errFzBudget = errors.New("fzMedium: read budget spent")
 
 // fzUnpack indexes the sectors of packed, up to max.
 func fzUnpack(packed []byte, max int) *fzMedium {
@@ -216,6 +222,13 @@ func (m *fzMedium) Sectors() int64 { return int64(len(m.secs)) }
 func (m *fzMedium) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, errors.New("fzMedium: negative offset")
+	}
+	if m.budget != 0 {
+		if m.budget < len(p) {
+			m.budget = -1
+			return 0, errFzBudget
+		}
+		m.budget -= len(p)
 	}
 	n := 0
 	for n < len(p) {

@@ -3,10 +3,10 @@ package staging
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"flag"
 	"hash/crc32"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -141,9 +141,13 @@ func FuzzJournal(f *testing.F) {
 			if err != nil {
 				t.Fatalf("frame the state: %v", err)
 			}
+			// Compared as the journal stores them: an empty list and
+			// none are the same record.
 			again := replay(snap)
-			if again.Records != 1 || !reflect.DeepEqual(again.entries, st.entries) {
-				t.Fatalf("state does not survive a snapshot: %d records", again.Records)
+			want, _ := json.Marshal(st.entries)
+			got, _ := json.Marshal(again.entries)
+			if again.Records != 1 || !bytes.Equal(got, want) {
+				t.Fatalf("state does not survive a snapshot: %d records\n%s\n%s", again.Records, want, got)
 			}
 		}
 		if !fuzzing() && len(journal) < 1<<20 {
