@@ -52,12 +52,15 @@ for pkg in "${pkgs[@]}"; do
 		(cd "$pkg" && /usr/bin/time -f '%U %S' -o "$out.time" "$bin" -test.run '^$' -test.fuzz "^$target\$" -test.fuzztime "$fuzztime" \
 			-test.fuzzminimizetime "$minimize" -test.parallel 1 -test.fuzzcachedir "$cache/$importpath") >"$out" 2>&1
 		rc=$?
-		cpu=$(awk '{printf "%.1f", $1 + $2}' "$out.time" 2>/dev/null)
+		cpu=$(tail -n 1 "$out.time" 2>/dev/null | awk '{printf "%.1f", $1 + $2}')
 		cpu=${cpu:-0}
 		# The last progress line: "fuzz: elapsed: 61s, execs: 123 (..."
-		line=$(grep -E 'fuzz: elapsed: [0-9]+s, execs: [0-9]+' "$out" | tail -1)
+		line=$(grep -E 'fuzz: elapsed: [0-9hms]+, execs: [0-9]+' "$out" | tail -1)
 		execs=$(sed -E 's/.*execs: ([0-9]+).*/\1/' <<<"$line")
-		secs=$(sed -E 's/.*elapsed: ([0-9]+)s.*/\1/' <<<"$line")
+		# elapsed is printed as 59s, 3m20s or 1h2m3s.
+		secs=$(sed -E 's/.*elapsed: ([0-9hms]+),.*/\1/' <<<"$line" |
+			awk '{ t = 0; n = ""; for (i = 1; i <= length($0); i++) { c = substr($0, i, 1);
+				if (c ~ /[0-9]/) n = n c; else { t += n * (c == "h" ? 3600 : c == "m" ? 60 : 1); n = "" } } print t }')
 		execs=${execs:-0}
 		secs=${secs:-0}
 		rate=0

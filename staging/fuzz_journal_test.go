@@ -168,7 +168,7 @@ func fzCheckTree(t *testing.T, a *Area) {
 		if e == a.root {
 			continue
 		}
-		if e.name == "" || e.name == "." || e.name == ".." || strings.ContainsAny(e.name, "/") {
+		if e.name == "" || e.name == "." || e.name == ".." || strings.ContainsAny(e.name, "/\x00") {
 			t.Fatalf("entry %d has name %q", id, e.name)
 		}
 		if e.parent == nil || e.parent.kids[e.name] != e {
@@ -226,4 +226,26 @@ func fzOpenAndReopen(t *testing.T, journal []byte) {
 		t.Error("entry made after replay is gone after reopen")
 	}
 	b.Close()
+}
+
+// TestJournalRefusesDotNames: a journal whose entry is named "." or
+// "..", or holds a NUL, is damaged; Open must refuse it rather than
+// serve an entry no path can name (FuzzJournal found ".").
+func TestJournalRefusesDotNames(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a, err := Open(dir, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	for _, name := range []string{".", "..", "a\x00b"} {
+		rec, err := frame(&change{Gen: 1, NextID: 3, Put: []putRecord{{ID: 2, record: record{Parent: RootID, Name: name, Mode: 0o644}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := areaWith(t, append(journalBytes(t, dir), rec...))
+		if _, err := Open(d, m); err == nil || !strings.Contains(err.Error(), "bad or duplicate name") {
+			t.Errorf("open of a journal with an entry named %q: %v", name, err)
+		}
+	}
 }
