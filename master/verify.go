@@ -216,7 +216,10 @@ func (v *vReader) problem(what string, first, last uint32, detail string) {
 //   - another error when the session cannot be read or parsed.
 func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*VerifyReport, error) {
 	rep := &VerifyReport{Start: start}
-	v := &vReader{r: r, sectors: sectors, pos: start, h: md5.New(), buf: make([]byte, 1<<20), rep: rep,
+	// Reads go in chunks of up to 1 MiB; a medium smaller than that
+	// needs no more (a fresh 1 MiB buffer costs more than hashing a
+	// small session).
+	v := &vReader{r: r, sectors: sectors, pos: start, h: md5.New(), buf: make([]byte, min(1<<20, max(sectors, 1)*SectorSize)), rep: rep,
 		chunks: make(chan []byte), done: make(chan struct{})}
 	go v.hashWorker()
 	defer close(v.chunks)

@@ -317,7 +317,7 @@ func (a *Area) readState(st *replayed) error {
 		if p == nil || p.kids == nil {
 			return fmt.Errorf("staging: area %q: entry %d (%q) has no parent directory %d", a.dir, id, r.Name, r.Parent)
 		}
-		if r.Name == "" || strings.Contains(r.Name, "/") || p.kids[r.Name] != nil {
+		if r.Name == "" || r.Name == "." || r.Name == ".." || strings.ContainsAny(r.Name, "/\x00") || p.kids[r.Name] != nil {
 			return fmt.Errorf("staging: area %q: entry %d has a bad or duplicate name %q in directory %d", a.dir, id, r.Name, r.Parent)
 		}
 		e.parent = p

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	iofs "io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -320,105 +319,6 @@ func TestSecondOpenIsRefused(t *testing.T) {
 	if _, err := Open(dir, m); !errors.Is(err, ErrLocked) {
 		t.Errorf("second open: %v, want ErrLocked", err)
 	}
-}
-
-// FuzzJournal replays arbitrary bytes as an area's journal: Open must
-// not panic, and an area it opens must be usable and reopen.
-// walkF finds an entry's ID by path, for seeding.
-func walkF(f *testing.F, a *Area, names ...string) uint64 {
-	id := RootID
-	for _, n := range names {
-		at, err := a.Lookup(id, n)
-		if err != nil {
-			f.Fatal(err)
-		}
-		id = at.ID
-	}
-	return id
-}
-
-func FuzzJournal(f *testing.F) {
-	// Seeds: the journal of a new area, and one after a few changes
-	// and a commit.
-	dir, m := f.TempDir(), &fakeMedium{}
-	a, err := Open(dir, m)
-	if err != nil {
-		f.Fatal(err)
-	}
-	a.Close()
-	f.Add(journalBytes(f, dir))
-	a, err = Open(dir, m)
-	if err != nil {
-		f.Fatal(err)
-	}
-	check := func(err error) {
-		if err != nil {
-			f.Fatal(err)
-		}
-	}
-	d, err := a.Mkdir(RootID, "d", 0o755, 0, 0)
-	check(err)
-	_, h, err := a.Create(d.ID, "f", 0o644, 0, 0)
-	check(err)
-	_, err = h.WriteAt([]byte("x"), 0)
-	check(err)
-	check(h.Release())
-	_, err = a.Symlink(RootID, "l", "d/f", 0, 0)
-	check(err)
-	check(a.Commit(CommitOptions{VolumeID: "F"}))
-	check(a.Rename(RootID, "d", RootID, "e", 0))
-	check(a.Unlink(RootID, "l"))
-	_, err = a.Mkdir(RootID, "n", 0o700, 3, 4)
-	check(err)
-	ef := walkF(f, a, "e", "f")
-	_, err = a.Link(ef, RootID, "hard")
-	check(err)
-	_, err = a.Mknod(RootID, "dev", iofs.ModeDevice|0o600, 8<<8|1, 0, 0)
-	check(err)
-	a.Close()
-	f.Add(journalBytes(f, dir))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := areaWith(t, data)
-		m := &fakeMedium{}
-		a, err := Open(dir, m)
-		if err != nil {
-			if err.Error() == "" {
-				t.Fatal("empty error")
-			}
-			return
-		}
-		var visit func(id uint64, depth int)
-		visit = func(id uint64, depth int) {
-			if depth > 100 {
-				t.Fatal("tree deeper than 100")
-			}
-			ents, err := a.ReadDir(id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, e := range ents {
-				if e.Mode.IsDir() {
-					visit(e.ID, depth+1)
-				}
-			}
-		}
-		visit(RootID, 0)
-		a.Status()
-		if _, err := a.Mkdir(RootID, "fuzz-new", 0o755, 0, 0); err != nil && !errors.Is(err, ErrExist) {
-			t.Fatal(err)
-		}
-		if err := a.Close(); err != nil {
-			t.Fatal(err)
-		}
-		b, err := Open(dir, m)
-		if err != nil {
-			t.Fatalf("reopen: %v", err)
-		}
-		if !exists(b, RootID, "fuzz-new") {
-			t.Error("entry made after replay is gone after reopen")
-		}
-		b.Close()
-	})
 }
 
 func TestJournalRefusesForeignDataPath(t *testing.T) {
