@@ -138,6 +138,12 @@ func (im *Image) Probe() (Medium, error) {
 		m.State, m.NextWritable = Blank, FirstGrownSession
 		return m, nil
 	}
+	if blank, err := im.interruptedFirst(n); err != nil {
+		return m, err
+	} else if blank {
+		m.State, m.NextWritable = Blank, FirstGrownSession
+		return m, nil
+	}
 	sessions, err := master.ListSessions(im.f, n)
 	if err != nil {
 		return m, fmt.Errorf("writer: read sessions of %s: %w", im.path, err)
@@ -164,6 +170,32 @@ func (im *Image) Probe() (Medium, error) {
 		m.State = Closed
 	}
 	return m, nil
+}
+
+// interruptedFirst tells whether an image of n sectors holds nothing
+// but what a first session that never completed leaves: its head is
+// zeroed before its body is streamed and written last, so a kill in
+// between leaves zeros from LBA 0 through the session's descriptors,
+// with at most part of its body after them. No descriptor claims any of
+// those bytes: the image is blank, and the next session is written over
+// them. A file with anything in its first sectors (text, another format)
+// stays "not ISO 9660" and is never written.
+func (im *Image) interruptedFirst(n int64) (bool, error) {
+	head := int64(FirstGrownSession + SuperblockSectors/2 + 2) // through the first session's PVD and terminator
+	if n < head {
+		head = n
+	}
+	buf := make([]byte, head*master.SectorSize)
+	k, err := im.f.ReadAt(buf, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, fmt.Errorf("writer: read head of %s: %w", im.path, err)
+	}
+	for _, b := range buf[:k] {
+		if b != 0 {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // WriteSession writes s at the image's next writable address and makes
