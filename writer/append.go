@@ -271,7 +271,7 @@ func verifyTags(t Target, im *master.Image, level VerifyLevel, report func(Progr
 	if err != nil {
 		return fmt.Errorf("writer: verify session at LBA %d: %w: %w", im.Start(), ErrVerify, err)
 	}
-	if err := atNewest(m, im); err != nil {
+	if err := atNewest(t, m, im); err != nil {
 		return err
 	}
 	ml := master.VerifyQuick
@@ -292,8 +292,15 @@ func verifyTags(t Target, im *master.Image, level VerifyLevel, report func(Progr
 // atNewest checks that the medium names the session just written as its
 // newest, where every reader (a kernel through the table of contents,
 // xorriso, discstage's next mount) looks for it: a session written
-// anywhere else verifies bad, whatever its own sectors hold.
-func atNewest(m Medium, im *master.Image) error {
+// anywhere else verifies bad, whatever its own sectors hold. On grown
+// media the newest session readers list may be the superblock's copy of
+// the session's head at LBA 0 (a plain image, a chain another writer
+// broke): that is the session when its root directory record is the
+// session's own.
+func atNewest(r io.ReaderAt, m Medium, im *master.Image) error {
+	if n := len(m.Sessions); n > 0 && m.Grown && m.Sessions[n-1].Start == 0 && im.Start() != 0 && sameRoot(r, 0, im.Start()) {
+		return nil
+	}
 	if n := len(m.Sessions); n == 0 || m.Sessions[n-1].Start != im.Start() {
 		at := "no session"
 		if n > 0 {
@@ -302,6 +309,20 @@ func atNewest(m Medium, im *master.Image) error {
 		return fmt.Errorf("writer: verify session at LBA %d: readers find %s as the newest: %w", im.Start(), at, ErrVerify)
 	}
 	return nil
+}
+
+// sameRoot tells whether the primary volume descriptors of the sessions
+// at LBAs a and b name the same root directory.
+func sameRoot(r io.ReaderAt, a, b uint32) bool {
+	const pvd, root, rootLen = 16, 156, 34
+	var x, y [rootLen]byte
+	if _, err := r.ReadAt(x[:], (int64(a)+pvd)*master.SectorSize+root); err != nil {
+		return false
+	}
+	if _, err := r.ReadAt(y[:], (int64(b)+pvd)*master.SectorSize+root); err != nil {
+		return false
+	}
+	return x == y && x[0] == rootLen
 }
 
 // verify reads the session back: at VerifyFull every sector is hashed and
@@ -344,7 +365,7 @@ func verify(ctx context.Context, t Target, im *master.Image, want []byte, level 
 	if err != nil {
 		return fmt.Errorf("writer: verify session at LBA %d: %w: %w", im.Start(), ErrVerify, err)
 	}
-	if err := atNewest(m, im); err != nil {
+	if err := atNewest(t, m, im); err != nil {
 		return err
 	}
 	if _, err := master.ReadSession(t, m.Readable, im.Start()); err != nil {
