@@ -19,6 +19,16 @@
 // (ENODATA: nothing staged, ENOSPC: does not fit, EROFS: disc closed,
 // EBUSY: a commit runs) and leaves the reason in status.
 //
+// The control folder and its files belong to the mount's owner (the
+// user who mounted). ctl is writable by the owner alone (0200), and the
+// adapter itself refuses actions (EACCES) from anyone but the owner and
+// root, whatever the mount options: with allow_other every local user
+// reaches the mount, and a descriptor may be handed on. status is
+// readable by everyone until the owner changes its mode (chmod 400
+// keeps it private for the life of the mount). The folder's entries
+// cannot be removed, renamed or added to (EPERM); the sessions under
+// it are read-only (EROFS for every change).
+//
 // # Errors
 //
 // Operations a disc cannot hold fail at once: link(2), mknod(2) and

@@ -4,6 +4,7 @@ package fs
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/discstage/discstage/staging"
 	gofs "github.com/hanwen/go-fuse/v2/fs"
@@ -18,7 +19,7 @@ type Server struct {
 // Mount mounts area at mountpoint and serves it until unmounted. The
 // caller closes the area after Wait returns.
 func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error) {
-	m := &mount{area: area, opts: opts}
+	m := &mount{area: area, opts: opts, uid: uint32(os.Getuid()), gid: uint32(os.Getgid())}
 	m.root = &node{m: m, id: staging.RootID}
 	to := timeout
 	neg := timeout
