@@ -8,3 +8,6 @@ import "errors"
 
 // ErrUnsupported: the operating system has no such facility.
 var ErrUnsupported = errors.New("platform: not supported on this operating system")
+
+// ErrAllowOther: this user may not mount with allow_other.
+var ErrAllowOther = errors.New("platform: allow_other is not permitted to this user")

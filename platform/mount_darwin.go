@@ -29,3 +29,6 @@ func Unmount(dir string) error {
 	}
 	return nil
 }
+
+// AllowOther reports nil: macFUSE decides allow_other by itself.
+func AllowOther() error { return nil }

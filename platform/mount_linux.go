@@ -92,3 +92,28 @@ func Unmount(dir string) error {
 	}
 	return nil
 }
+
+// fuseConf is the configuration file of fusermount.
+const fuseConf = "/etc/fuse.conf"
+
+// AllowOther reports whether this process may mount with allow_other:
+// root always may; another user only when /etc/fuse.conf has the line
+// user_allow_other (fusermount refuses otherwise).
+func AllowOther() error {
+	if os.Geteuid() == 0 {
+		return nil
+	}
+	return allowOtherIn(fuseConf)
+}
+
+func allowOtherIn(conf string) error {
+	b, err := os.ReadFile(conf)
+	if err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.TrimSpace(line) == "user_allow_other" {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("platform: %s has no line user_allow_other, so only root may let other users see a mount: %w", conf, ErrAllowOther)
+}

@@ -7,3 +7,6 @@ func Mounted(dir string) (bool, error) { return false, ErrUnsupported }
 
 // Unmount reports ErrUnsupported.
 func Unmount(dir string) error { return ErrUnsupported }
+
+// AllowOther reports ErrUnsupported.
+func AllowOther() error { return ErrUnsupported }

@@ -49,6 +49,11 @@ serves; --foreground keeps it attached. Other users cannot see it unless
 --allow-other is given.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.allowOther {
+				if err := platform.AllowOther(); err != nil {
+					return fmt.Errorf("mount: --allow-other: %w", err)
+				}
+			}
 			if !f.foreground {
 				return mountBackground(cmd, args)
 			}
