@@ -10,3 +10,9 @@ func Unmount(dir string) error { return ErrUnsupported }
 
 // AllowOther reports ErrUnsupported.
 func AllowOther() error { return ErrUnsupported }
+
+// FuseMountAt reports ErrUnsupported.
+func FuseMountAt(dir string) (FuseMount, bool, error) { return FuseMount{}, false, ErrUnsupported }
+
+// UnmountDead reports ErrUnsupported.
+func UnmountDead(dir string) error { return ErrUnsupported }

@@ -216,7 +216,7 @@ func init() {
 
 	codeMappers = append(codeMappers, func(err error) int {
 		switch {
-		case errors.Is(err, syscall.EBUSY), errors.Is(err, errAreaInUse):
+		case errors.Is(err, syscall.EBUSY), errors.Is(err, errAreaInUse), errors.Is(err, errMountPointBusy):
 			return exitcodes.Busy
 		case errors.Is(err, syscall.ENOSPC):
 			return exitcodes.NoSpace
