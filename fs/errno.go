@@ -33,6 +33,7 @@ func errnoOf(err error) syscall.Errno {
 		{staging.ErrReadOnly, syscall.EROFS},
 		{staging.ErrBusy, syscall.EBUSY},
 		{staging.ErrNoSpace, syscall.ENOSPC},
+		{staging.ErrAreaFull, syscall.ENOSPC},
 		{writer.ErrNoSpace, syscall.ENOSPC},
 		{staging.ErrClosed, syscall.EROFS},
 		{writer.ErrClosed, syscall.EROFS},

@@ -29,6 +29,8 @@ var (
 	ErrBusy = errors.New("staging: a commit is already running")
 	// ErrNoSpace: the staged changes do not fit on the medium.
 	ErrNoSpace = errors.New("staging: staged changes do not fit on the medium")
+	// ErrAreaFull: the file system that holds the staging area is full.
+	ErrAreaFull = errors.New("staging: the staging area's file system is full")
 	// ErrClosed: the medium is closed and takes no more sessions.
 	ErrClosed = errors.New("staging: medium is closed")
 	// ErrNothingStaged: there is nothing to commit.

@@ -438,7 +438,7 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 	src.parent, src.name = nd, newName
 	nd.setKid(newName, src)
 	od.mtime, od.ctime, nd.mtime, nd.ctime, src.ctime = now, now, now, now, now
-	if err := a.record("rename "+oldName, []*entry{src, od, nd}, del); err != nil {
+	if err := a.recordKeep("rename "+oldName, []*entry{src, od, nd}, del); err != nil {
 		nd.dropKid(newName)
 		src.parent, src.name = od, oldName
 		od.setKid(oldName, src)
@@ -579,6 +579,9 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 		src = io.LimitReader(src, keep)
 	}
 	if _, err := io.Copy(f, src); err != nil {
+		if isNoSpace(err) {
+			err = a.full("copy", err)
+		}
 		return fail(err)
 	}
 	if err := f.Sync(); err != nil {
@@ -727,7 +730,11 @@ func (h *Handle) WriteAt(p []byte, off int64) (int, error) {
 	if err := h.a.copyUp(h.e, -1); err != nil {
 		return 0, err
 	}
-	return h.e.file.WriteAt(p, off)
+	n, err := h.e.file.WriteAt(p, off)
+	if err != nil && isNoSpace(err) {
+		err = h.a.full("write "+h.a.path(h.e), err)
+	}
+	return n, err
 }
 
 // Truncate sets the file's size.
