@@ -473,7 +473,8 @@ func (j *journal) release(n int64) bool {
 
 // topUp grows the reserve back to what it should hold, as far as the
 // file system has room; it runs with j.mu held. The reserve is written
-// with zeros, not made sparse, so the space is really taken.
+// with zeros, not made sparse, so the space is really taken (file
+// systems take it when the write is accepted; no sync is needed).
 func (j *journal) topUp() {
 	want := j.wantReserve()
 	if j.reserve == nil || j.reserveSize >= want {
@@ -490,7 +491,6 @@ func (j *journal) topUp() {
 		}
 		j.reserveSize += int64(w)
 	}
-	j.reserve.Sync()
 }
 
 // freeSpace reports the bytes free to the area's file system, or -1
