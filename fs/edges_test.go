@@ -3,8 +3,10 @@
 package fs
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -183,5 +185,127 @@ func TestControlBelongsToOwner(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(f.mnt, "staged.txt")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the owner's discard: %v", err)
+	}
+}
+
+// fillMount writes 256 KiB files into dir until a write fails, which it
+// must with ENOSPC, then empty files until their records no longer fit
+// either. It returns the files written in full.
+func fillMount(t *testing.T, dir string, n *int, files map[string][]byte) {
+	t.Helper()
+	chunk := make([]byte, 256<<10)
+	for {
+		*n++
+		name := fmt.Sprintf("fill%03d", *n)
+		data := append([]byte(name), chunk...)
+		err := os.WriteFile(filepath.Join(dir, name), data, 0o644)
+		if err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("a write on a full staging disk: %v, want ENOSPC", err)
+			}
+			break
+		}
+		files[name] = data
+		if *n > 1000 {
+			t.Fatal("the staging disk never filled up")
+		}
+	}
+	for i := 0; ; i++ {
+		*n++
+		err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("empty%04d", *n)), nil, 0o644)
+		if err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("a create on a full staging disk: %v, want ENOSPC", err)
+			}
+			return
+		}
+		if i > 100000 {
+			t.Fatal("the journal never filled up")
+		}
+	}
+}
+
+// TestFullStagingDisk: with the staging area's file system full, rm,
+// rm -rf, mv, commit and discard through the mount still work, and
+// nothing staged is lost.
+func TestFullStagingDisk(t *testing.T) {
+	needRoot(t)
+	oracle.NeedFuse(t)
+	oracle.Need(t, "xorriso", "rm", "mv")
+	small := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", small).CombinedOutput(); err != nil {
+		oracle.Unavailable(t, "mount tmpfs: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", small).Run() })
+	f := &fixture{img: filepath.Join(t.TempDir(), "img.iso"), dir: filepath.Join(small, "area"), mnt: t.TempDir()}
+	f.mount(t)
+	t.Cleanup(func() { f.unmount(t) })
+
+	for i := range 4 {
+		d := filepath.Join(f.mnt, "tree", fmt.Sprintf("d%d", i))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for k := range 20 {
+			os.WriteFile(filepath.Join(d, fmt.Sprintf("f%d", k)), []byte("small"), 0o644)
+		}
+	}
+	files := map[string][]byte{}
+	n := 0
+	check := func(what string) {
+		t.Helper()
+		for name, want := range files {
+			if got, err := os.ReadFile(filepath.Join(f.mnt, name)); err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s: %s: %d bytes, %v; want %d bytes", what, name, len(got), err, len(want))
+			}
+		}
+	}
+
+	fillMount(t, f.mnt, &n, files)
+	if s := status(t, f.mnt); s.Area != f.dir || s.AreaFree < 0 || s.AreaFree >= 256<<10 {
+		t.Errorf("status on a full staging disk: area %q, %d bytes free", s.Area, s.AreaFree)
+	}
+	if out, err := exec.Command("mv", filepath.Join(f.mnt, "fill001"), filepath.Join(f.mnt, "renamed")).CombinedOutput(); err != nil {
+		t.Fatalf("mv on a full staging disk: %v\n%s", err, out)
+	}
+	files["renamed"] = files["fill001"]
+	delete(files, "fill001")
+	fillMount(t, f.mnt, &n, files)
+	if out, err := exec.Command("rm", "-rf", filepath.Join(f.mnt, "tree")).CombinedOutput(); err != nil {
+		t.Fatalf("rm -rf on a full staging disk: %v\n%s", err, out)
+	}
+	fillMount(t, f.mnt, &n, files)
+	if out, err := exec.Command("rm", filepath.Join(f.mnt, "renamed")).CombinedOutput(); err != nil {
+		t.Fatalf("rm on a full staging disk: %v\n%s", err, out)
+	}
+	delete(files, "renamed")
+	check("before the commit")
+
+	fillMount(t, f.mnt, &n, files)
+	f.commitNow(t)
+	check("after the commit")
+	// xorriso finds every file staged in full in the session written.
+	out := oracle.Run(t, "xorriso", "-indev", f.img, "-find", "/", "-type", "f", "-name", "fill*")
+	for name := range files {
+		if !strings.Contains(out, "'/"+name+"'") {
+			t.Errorf("xorriso does not find %s in the session committed from a full staging disk", name)
+		}
+	}
+	x := filepath.Join(t.TempDir(), "x")
+	for name := range files {
+		oracle.Run(t, "xorriso", "-osirrox", "on", "-indev", f.img, "-extract", "/"+name, x)
+		if b, _ := os.ReadFile(x); !bytes.Equal(b, files[name]) {
+			t.Errorf("%s as xorriso reads it: %d bytes, want %d", name, len(b), len(files[name]))
+		}
+		break
+	}
+
+	fillMount(t, f.mnt, &n, map[string][]byte{})
+	if err := os.WriteFile(filepath.Join(f.mnt, ControlName, "ctl"), []byte("discard\n"), 0); err != nil {
+		t.Fatalf("discard on a full staging disk: %v (status %+v)", err, f.area.Status())
+	}
+	check("after the discard")
+	if s := status(t, f.mnt); s.Pending {
+		t.Errorf("pending after discard: %+v", s)
 	}
 }

@@ -50,6 +50,11 @@ type Status struct {
 	MediumError string `json:"medium_error,omitempty"`
 	// LastSession is the start LBA of the last session this area wrote.
 	LastSession uint32 `json:"last_session,omitempty"`
+	// Area is the staging area's directory; AreaFree the bytes free on
+	// its file system (-1: unknown). When it is full, writes fail with
+	// ENOSPC, while deletions, renames, discard and commit still work.
+	Area     string `json:"area"`
+	AreaFree int64  `json:"area_free_bytes"`
 }
 
 // commitFile names a staged file a commit writes.
@@ -441,6 +446,7 @@ func (a *Area) Status() Status {
 		s.MediumError = err.Error()
 	}
 	s.ProjectedSectors, _ = a.Projected()
+	s.Area, s.AreaFree = a.dir, freeSpace(a.dir)
 	return s
 }
 

@@ -248,6 +248,9 @@ func printStatus(cmd *cobra.Command, s staging.Status) {
 	if s.MediumError == "" {
 		fmt.Fprintf(w, "medium:    %s, %s free%s\n", plural(s.Sessions, "session"), free, closed)
 	}
+	if s.Area != "" && s.AreaFree >= 0 {
+		fmt.Fprintf(w, "staging:   %s, %s free\n", s.Area, humanize.IBytes(uint64(s.AreaFree)))
+	}
 	if s.State == staging.StateCommitting {
 		fmt.Fprintf(w, "commit:    %s %.0f%% (%s of %s), about %s left\n", s.Phase, s.Percent,
 			humanize.IBytes(uint64(s.Done)), humanize.IBytes(uint64(s.Total)), time.Duration(s.ETASeconds)*time.Second)
