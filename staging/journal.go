@@ -466,7 +466,10 @@ func (j *journal) release(n int64) bool {
 	if err := j.reserve.Truncate(size); err != nil {
 		return false
 	}
-	log.Printf("staging: the file system of area %q is full: %d bytes of its reserve given up for the journal", j.dir, j.reserveSize-size)
+	if j.reserveSize >= j.wantReserve() {
+		// Said once each time the reserve starts to be used.
+		log.Printf("staging: the file system of area %q is full: the journal uses its reserve (%d bytes)", j.dir, j.reserveSize)
+	}
 	j.reserveSize = size
 	return true
 }
