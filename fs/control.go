@@ -303,7 +303,21 @@ type sessionsDir struct {
 var (
 	_ gofs.NodeLookuper  = (*sessionsDir)(nil)
 	_ gofs.NodeReaddirer = (*sessionsDir)(nil)
+	_ gofs.NodeGetattrer = (*sessionsDir)(nil)
+	_ gofs.NodeSetattrer = (*sessionsDir)(nil)
 )
+
+func (d *sessionsDir) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	out.Mode = syscall.S_IFDIR | 0o555
+	out.Nlink = 2
+	out.Uid, out.Gid = d.m.uid, d.m.gid
+	return 0
+}
+
+// Setattr refuses every change: sessions are read-only.
+func (d *sessionsDir) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	return syscall.EROFS
+}
 
 func (d *sessionsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	refs, err := d.m.area.Medium().Sessions()

@@ -95,6 +95,8 @@ func TestControlFolderRefusesChanges(t *testing.T) {
 		{"rename out of session", os.Rename(filepath.Join(s1, "a.txt"), filepath.Join(f.mnt, "b.txt")), syscall.EROFS},
 		{"rename into session", os.Rename(filepath.Join(f.mnt, "a.txt"), filepath.Join(s1, "b.txt")), syscall.EROFS},
 		{"chmod in session", os.Chmod(filepath.Join(s1, "a.txt"), 0o600), syscall.EROFS},
+		{"chmod sessions", os.Chmod(filepath.Join(ctl, "sessions"), 0o777), syscall.EROFS},
+		{"chmod control folder", os.Chmod(ctl, 0o777), syscall.EPERM},
 		{"write in session", os.WriteFile(filepath.Join(s1, "a.txt"), []byte("x"), 0o644), syscall.EROFS},
 	} {
 		if !errors.Is(c.err, c.errno) {
@@ -126,7 +128,7 @@ func TestControlBelongsToOwner(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(f.mnt, "staged.txt"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"", "ctl", "status"} {
+	for _, name := range []string{"", "ctl", "status", "sessions"} {
 		var st syscall.Stat_t
 		if err := syscall.Stat(filepath.Join(ctl, name), &st); err != nil {
 			t.Fatal(err)
