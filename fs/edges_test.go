@@ -146,6 +146,17 @@ func TestControlBelongsToOwner(t *testing.T) {
 			t.Errorf("another user's %q was accepted: %s", action, out)
 		}
 	}
+	// The command line says why.
+	bin := buildBinary(t)
+	if err := os.Chmod(filepath.Dir(bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"commit", "eject"} {
+		out, err := asNobody(t, bin+" "+verb+" "+f.mnt)
+		if err == nil || !strings.Contains(out, "only the user who mounted") {
+			t.Errorf("discstage %s by another user: %v\n%s", verb, err, out)
+		}
+	}
 	if b, err := os.ReadFile(filepath.Join(f.mnt, "staged.txt")); err != nil || string(b) != "mine" {
 		t.Errorf("the staged file after the other user's actions: %q, %v", b, err)
 	}
@@ -177,6 +188,9 @@ func TestControlBelongsToOwner(t *testing.T) {
 	}
 	if out, err := asNobody(t, "cat "+filepath.Join(ctl, "status")); err == nil {
 		t.Errorf("the other user read status after chmod 400: %s", out)
+	}
+	if out, err := asNobody(t, bin+" status "+f.mnt); err == nil || !strings.Contains(out, "private to the user who mounted") {
+		t.Errorf("discstage status by another user after chmod 400: %v\n%s", err, out)
 	}
 	if s := status(t, f.mnt); !s.Pending {
 		t.Errorf("the owner reading status after chmod 400: %+v", s)

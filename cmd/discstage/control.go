@@ -29,6 +29,9 @@ func controlPath(mountpoint, name string) string {
 func readStatus(mountpoint string) (staging.Status, error) {
 	var s staging.Status
 	b, err := os.ReadFile(controlPath(mountpoint, "status"))
+	if errors.Is(err, os.ErrPermission) {
+		return s, fmt.Errorf("the status of %s is private to the user who mounted it: %w", mountpoint, err)
+	}
 	if err != nil {
 		return s, fmt.Errorf("%s is not a discstage mount: %w", mountpoint, err)
 	}
@@ -58,6 +61,9 @@ func (e *actionError) Unwrap() error { return e.Errno }
 // with the reason the mount put in its status.
 func control(mountpoint, action string) error {
 	f, err := os.OpenFile(controlPath(mountpoint, "ctl"), os.O_WRONLY, 0)
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("%s: only the user who mounted %s, and root, may act on it: %w", action, mountpoint, err)
+	}
 	if err != nil {
 		return fmt.Errorf("%s is not a discstage mount: %w", mountpoint, err)
 	}
