@@ -475,24 +475,22 @@ func (j *journal) release(n int64) bool {
 }
 
 // topUp grows the reserve back to what it should hold, as far as the
-// file system has room; it runs with j.mu held. The reserve is written
-// with zeros, not made sparse, so the space is really taken (file
-// systems take it when the write is accepted; no sync is needed).
+// file system has room; it runs with j.mu held. The reserve is
+// allocated (fallocate, or written with zeros), not made sparse, so the
+// space is really taken; no sync is needed for that.
 func (j *journal) topUp() {
 	want := j.wantReserve()
 	if j.reserve == nil || j.reserveSize >= want {
 		return
 	}
-	zeros := make([]byte, reserveStep)
 	for j.reserveSize < want {
-		n := min(int64(len(zeros)), want-j.reserveSize)
-		w, err := j.reserve.WriteAt(zeros[:n], j.reserveSize)
-		if err != nil {
+		n := min(reserveStep, want-j.reserveSize)
+		if err := preallocate(j.reserve, j.reserveSize, n); err != nil {
 			// A full file system: keep what fits, drop a partial step.
 			j.reserve.Truncate(j.reserveSize)
 			return
 		}
-		j.reserveSize += int64(w)
+		j.reserveSize += n
 	}
 }
 

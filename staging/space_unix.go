@@ -4,6 +4,7 @@ package staging
 
 import (
 	"errors"
+	"os"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -22,4 +23,13 @@ func freeSpace(dir string) int64 {
 		return -1
 	}
 	return int64(st.Bavail) * int64(st.Bsize)
+}
+
+// preallocate makes f take n bytes of disk from off on: with
+// fallocate(2) where the system has it, else by writing zeros.
+func preallocate(f *os.File, off, n int64) error {
+	if err := fallocate(f, off, n); err == nil || isNoSpace(err) {
+		return err
+	}
+	return writeZeros(f, off, n)
 }

@@ -4,6 +4,7 @@ package staging
 
 import (
 	"errors"
+	"os"
 	"syscall"
 
 	"golang.org/x/sys/windows"
@@ -27,3 +28,7 @@ func freeSpace(dir string) int64 {
 	}
 	return int64(free)
 }
+
+// preallocate makes f take n bytes of disk from off on, by writing
+// zeros.
+func preallocate(f *os.File, off, n int64) error { return writeZeros(f, off, n) }
