@@ -204,7 +204,7 @@ func TestMountPointEdges(t *testing.T) {
 	if _, err := os.Stat(mnt); !errors.Is(err, syscall.ENOTCONN) {
 		t.Fatalf("after kill -9 the mount point answers %v, want ENOTCONN", err)
 	}
-	if out, code := discstage(t, bin, "mount", img, mnt, "--staging", area); code != 0 {
+	if out, code := discstage(t, bin, "mount", img, mnt, "--staging", area); code != 0 || !strings.Contains(out, "cleaned up the dead mount") {
 		t.Fatalf("mount over the dead mount: exit %d\n%s", code, out)
 	}
 	if b, err := os.ReadFile(filepath.Join(mnt, "staged.txt")); err != nil || string(b) != "kept" {

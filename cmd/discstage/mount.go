@@ -32,7 +32,8 @@ type mountFlags struct {
 }
 
 // readyFD is the descriptor on which a mount started in the background
-// tells its parent that it is serving ("ok") or why it failed.
+// tells its parent that it is serving ("ok") or why it failed ("error
+// ..."), after any notes ("note ...") the parent passes on.
 const readyEnv = "DISCSTAGE_READY_FD"
 
 func init() {
@@ -97,8 +98,16 @@ func mountBackground(cmd *cobra.Command, args []string) error {
 		return fmt.Errorf("mount: start %s: %w", self, err)
 	}
 	w.Close()
-	line, _ := bufio.NewReader(r).ReadString('\n')
+	br := bufio.NewReader(r)
+	line, _ := br.ReadString('\n')
 	line = strings.TrimSpace(line)
+	// Notes come first: what the mount did on its way (a dead mount
+	// cleaned up).
+	for strings.HasPrefix(line, "note ") {
+		fmt.Fprintln(cmd.ErrOrStderr(), "discstage:", strings.TrimPrefix(line, "note "))
+		line, _ = br.ReadString('\n')
+		line = strings.TrimSpace(line)
+	}
 	if line == "ok" {
 		child.Process.Release()
 		return nil
@@ -129,7 +138,7 @@ var errMountPointBusy = errors.New("the mount point is in use")
 // checkMountPoint refuses a mount point that is already a mount or
 // (unless nonempty) holds files, and cleans up the dead mount a killed
 // discstage left there.
-func checkMountPoint(cmd *cobra.Command, abs string, nonempty bool) error {
+func checkMountPoint(abs string, nonempty bool, note func(string)) error {
 	m, ok, err := platform.FuseMountAt(abs)
 	switch {
 	case err != nil && !errors.Is(err, platform.ErrUnsupported):
@@ -138,7 +147,7 @@ func checkMountPoint(cmd *cobra.Command, abs string, nonempty bool) error {
 		if err := platform.UnmountDead(abs); err != nil {
 			return fmt.Errorf("mount: clean up the dead discstage mount at %s: %w", abs, err)
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: cleaned up the dead mount at %s (its process had ended)\n", abs)
+		note(fmt.Sprintf("cleaned up the dead mount at %s (its process had ended)", abs))
 	case ok && m.Type == fs.MountType:
 		return fmt.Errorf("mount: %s is already a discstage mount (discstage unmount %s first): %w", abs, abs, errMountPointBusy)
 	case ok:
@@ -196,7 +205,14 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	if err != nil {
 		return err
 	}
-	if err := checkMountPoint(cmd, abs, f.nonempty); err != nil {
+	note := func(msg string) {
+		if ready != nil {
+			fmt.Fprintf(ready, "note %s\n", msg)
+			return
+		}
+		fmt.Fprintln(cmd.ErrOrStderr(), "discstage:", msg)
+	}
+	if err := checkMountPoint(abs, f.nonempty, note); err != nil {
 		return err
 	}
 	// What this mount creates goes again when the mount fails.
