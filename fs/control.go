@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -23,14 +24,95 @@ import (
 // newControl builds the .discstage folder under root.
 func newControl(ctx context.Context, root *node) *gofs.Inode {
 	m := root.m
-	dir := root.NewPersistentInode(ctx, &roDir{}, gofs.StableAttr{Mode: syscall.S_IFDIR})
+	dir := root.NewPersistentInode(ctx, &controlDir{m: m, refuse: refuse{syscall.EPERM}}, gofs.StableAttr{Mode: syscall.S_IFDIR})
 	dir.AddChild("ctl", dir.NewPersistentInode(ctx, &ctlFile{m: m}, gofs.StableAttr{Mode: syscall.S_IFREG}), false)
-	dir.AddChild("status", dir.NewPersistentInode(ctx, &statusFile{m: m}, gofs.StableAttr{Mode: syscall.S_IFREG}), false)
-	dir.AddChild("sessions", dir.NewPersistentInode(ctx, &sessionsDir{m: m, roots: map[int]*master.Node{}}, gofs.StableAttr{Mode: syscall.S_IFDIR}), false)
+	status := &statusFile{m: m}
+	status.mode.Store(0o444)
+	dir.AddChild("status", dir.NewPersistentInode(ctx, status, gofs.StableAttr{Mode: syscall.S_IFREG}), false)
+	dir.AddChild("sessions", dir.NewPersistentInode(ctx, &sessionsDir{m: m, roots: map[int]*master.Node{}, refuse: refuse{syscall.EROFS}}, gofs.StableAttr{Mode: syscall.S_IFDIR}), false)
 	return dir
 }
 
-// ctlFile takes actions written to it.
+// owned reports whether the caller may act on the control files: the
+// mount's owner and root may, nobody else, whatever the mount options
+// (with allow_other every local user reaches the mount).
+func (m *mount) owned(ctx context.Context) bool {
+	uid, _ := caller(ctx)
+	return uid == 0 || uid == m.uid
+}
+
+// refuse answers every request that would change a folder with errno:
+// the control folder and its files cannot be removed, renamed or added
+// to (EPERM), the sessions are read-only (EROFS). Without it go-fuse
+// would let unlink(2) and rmdir(2) succeed and drop the entry.
+type refuse struct{ errno syscall.Errno }
+
+var (
+	_ gofs.NodeUnlinker  = refuse{}
+	_ gofs.NodeRmdirer   = refuse{}
+	_ gofs.NodeRenamer   = refuse{}
+	_ gofs.NodeMkdirer   = refuse{}
+	_ gofs.NodeCreater   = refuse{}
+	_ gofs.NodeSymlinker = refuse{}
+	_ gofs.NodeLinker    = refuse{}
+	_ gofs.NodeMknoder   = refuse{}
+)
+
+func (r refuse) Unlink(ctx context.Context, name string) syscall.Errno { return r.errno }
+func (r refuse) Rmdir(ctx context.Context, name string) syscall.Errno  { return r.errno }
+func (r refuse) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	return r.errno
+}
+func (r refuse) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, r.errno
+}
+func (r refuse) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+	return nil, nil, 0, r.errno
+}
+func (r refuse) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, r.errno
+}
+func (r refuse) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, r.errno
+}
+func (r refuse) Mknod(ctx context.Context, name string, mode uint32, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, r.errno
+}
+
+// controlDir is the .discstage folder: owned by the mount's owner,
+// fixed contents.
+type controlDir struct {
+	gofs.Inode
+	refuse // EPERM
+	m      *mount
+}
+
+var (
+	_ gofs.NodeGetattrer = (*controlDir)(nil)
+	_ gofs.NodeSetattrer = (*controlDir)(nil)
+	_ gofs.NodeUnlinker  = (*controlDir)(nil)
+)
+
+func (d *controlDir) fill(out *fuse.Attr) {
+	out.Mode = syscall.S_IFDIR | 0o555
+	out.Nlink = 2
+	out.Uid, out.Gid = d.m.uid, d.m.gid
+	out.Ino = d.StableAttr().Ino
+}
+
+func (d *controlDir) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	d.fill(&out.Attr)
+	return 0
+}
+
+func (d *controlDir) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	return syscall.EPERM
+}
+
+// ctlFile takes actions written to it. It belongs to the mount's owner
+// and only the owner may write it (mode 0200); the adapter refuses
+// anyone else itself, so a mount without default_permissions, or a
+// descriptor handed to another user, grants nothing.
 type ctlFile struct {
 	gofs.Inode
 	m *mount
@@ -46,18 +128,24 @@ var (
 func (c *ctlFile) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	out.Mode = syscall.S_IFREG | 0o200
 	out.Nlink = 1
-	uid, gid := caller(ctx)
-	out.Uid, out.Gid = uid, gid
+	out.Uid, out.Gid = c.m.uid, c.m.gid
 	return 0
 }
 
-// Setattr accepts the truncation a shell's ">" asks for.
+// Setattr accepts the truncation a shell's ">" asks for, from the
+// owner; the mode, owner and times stay as they are (EPERM).
 func (c *ctlFile) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	if !c.m.owned(ctx) {
+		return syscall.EACCES
+	}
+	if in.Valid&(fuse.FATTR_MODE|fuse.FATTR_UID|fuse.FATTR_GID) != 0 {
+		return syscall.EPERM
+	}
 	return c.Getattr(ctx, f, out)
 }
 
 func (c *ctlFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	if flags&syscall.O_ACCMODE == syscall.O_RDONLY {
+	if flags&syscall.O_ACCMODE == syscall.O_RDONLY || !c.m.owned(ctx) {
 		return nil, 0, syscall.EACCES
 	}
 	return nil, fuse.FOPEN_DIRECT_IO, 0
@@ -65,6 +153,9 @@ func (c *ctlFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 
 // Write runs one action per write; it fails with the action's errno.
 func (c *ctlFile) Write(ctx context.Context, f gofs.FileHandle, data []byte, off int64) (uint32, syscall.Errno) {
+	if !c.m.owned(ctx) {
+		return 0, syscall.EACCES
+	}
 	if err := c.m.action(strings.TrimSpace(string(data))); err != nil {
 		return 0, errnoOf(err)
 	}
@@ -155,30 +246,50 @@ func (m *mount) invalidate() {
 	}
 }
 
-// statusFile serves the area's status as JSON.
+// statusFile serves the area's status as JSON. It belongs to the
+// mount's owner, who decides who may read it (chmod; 0444 to begin
+// with); the mode lasts as long as the mount.
 type statusFile struct {
 	gofs.Inode
-	m *mount
+	m    *mount
+	mode atomic.Uint32 // permission bits
 }
 
 var (
 	_ gofs.NodeOpener    = (*statusFile)(nil)
 	_ gofs.NodeGetattrer = (*statusFile)(nil)
+	_ gofs.NodeSetattrer = (*statusFile)(nil)
 )
 
 func (s *statusFile) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	out.Mode = syscall.S_IFREG | 0o444
+	out.Mode = syscall.S_IFREG | s.mode.Load()
 	out.Nlink = 1
-	uid, gid := caller(ctx)
-	out.Uid, out.Gid = uid, gid
+	out.Uid, out.Gid = s.m.uid, s.m.gid
 	if b, ok := f.(*bytesFile); ok {
 		out.Size = uint64(len(b.data))
 	}
 	return 0
 }
 
+// Setattr lets the owner change the read permissions; nothing else
+// changes (EPERM).
+func (s *statusFile) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	if !s.m.owned(ctx) {
+		return syscall.EPERM
+	}
+	mode, ok := in.GetMode()
+	if !ok || in.Valid&(fuse.FATTR_UID|fuse.FATTR_GID|fuse.FATTR_SIZE) != 0 {
+		return syscall.EPERM
+	}
+	s.mode.Store(mode & 0o444)
+	return s.Getattr(ctx, f, out)
+}
+
 func (s *statusFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if flags&syscall.O_ACCMODE != syscall.O_RDONLY {
+		return nil, 0, syscall.EACCES
+	}
+	if !s.readable(ctx) {
 		return nil, 0, syscall.EACCES
 	}
 	b, err := json.MarshalIndent(s.m.area.Status(), "", "  ")
@@ -186,6 +297,22 @@ func (s *statusFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 		return nil, 0, errnoOf(err)
 	}
 	return &bytesFile{data: append(b, '\n')}, fuse.FOPEN_DIRECT_IO, 0
+}
+
+// readable checks the caller against the status file's mode, as the
+// kernel does with default_permissions.
+func (s *statusFile) readable(ctx context.Context) bool {
+	mode := s.mode.Load()
+	uid, gid := caller(ctx)
+	switch {
+	case uid == 0:
+		return true
+	case uid == s.m.uid:
+		return mode&0o400 != 0
+	case gid == s.m.gid:
+		return mode&0o040 != 0
+	}
+	return mode&0o004 != 0
 }
 
 // bytesFile is an open snapshot of generated content.
@@ -204,6 +331,7 @@ func (b *bytesFile) Read(ctx context.Context, dest []byte, off int64) (fuse.Read
 // sessionsDir lists every session of the medium as a read-only folder.
 type sessionsDir struct {
 	gofs.Inode
+	refuse
 	m     *mount
 	mu    sync.Mutex
 	roots map[int]*master.Node
@@ -212,7 +340,21 @@ type sessionsDir struct {
 var (
 	_ gofs.NodeLookuper  = (*sessionsDir)(nil)
 	_ gofs.NodeReaddirer = (*sessionsDir)(nil)
+	_ gofs.NodeGetattrer = (*sessionsDir)(nil)
+	_ gofs.NodeSetattrer = (*sessionsDir)(nil)
 )
+
+func (d *sessionsDir) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	out.Mode = syscall.S_IFDIR | 0o555
+	out.Nlink = 2
+	out.Uid, out.Gid = d.m.uid, d.m.gid
+	return 0
+}
+
+// Setattr refuses every change: sessions are read-only.
+func (d *sessionsDir) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	return syscall.EROFS
+}
 
 func (d *sessionsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	refs, err := d.m.area.Medium().Sessions()
@@ -247,7 +389,7 @@ func (d *sessionsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOu
 		}
 		d.roots[num] = root
 	}
-	dn := &discNode{m: d.m, n: root, s: newDiscSession(num, root)}
+	dn := &discNode{m: d.m, n: root, s: newDiscSession(num, root), refuse: refuse{syscall.EROFS}}
 	dn.fill(&out.Attr)
 	return d.NewInode(ctx, dn, gofs.StableAttr{Mode: syscall.S_IFDIR}), 0
 }
@@ -256,6 +398,7 @@ func (d *sessionsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOu
 // medium.
 type discNode struct {
 	gofs.Inode
+	refuse
 	m *mount
 	n *master.Node
 	s *discSession
@@ -300,7 +443,13 @@ var (
 	_ gofs.NodeGetattrer  = (*discNode)(nil)
 	_ gofs.NodeOpener     = (*discNode)(nil)
 	_ gofs.NodeReadlinker = (*discNode)(nil)
+	_ gofs.NodeSetattrer  = (*discNode)(nil)
 )
+
+// Setattr refuses every change: sessions are read-only.
+func (d *discNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	return syscall.EROFS
+}
 
 func (d *discNode) fill(out *fuse.Attr) {
 	n := d.n
@@ -342,7 +491,7 @@ func (d *discNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 	if c == nil {
 		return nil, syscall.ENOENT
 	}
-	cn := &discNode{m: d.m, n: c, s: d.s}
+	cn := &discNode{m: d.m, n: c, s: d.s, refuse: refuse{syscall.EROFS}}
 	cn.fill(&out.Attr)
 	return d.NewInode(ctx, cn, gofs.StableAttr{Mode: unixMode(c.Mode) & syscall.S_IFMT, Ino: d.s.ino(c)}), 0
 }

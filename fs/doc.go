@@ -38,6 +38,16 @@
 // they are and lists them, with the size written, under partial. Files
 // open only for reading never delay a commit.
 //
+// The control folder and its files belong to the mount's owner (the
+// user who mounted). ctl is writable by the owner alone (0200), and the
+// adapter itself refuses actions (EACCES) from anyone but the owner and
+// root, whatever the mount options: with allow_other every local user
+// reaches the mount, and a descriptor may be handed on. status is
+// readable by everyone until the owner changes its mode (chmod 400
+// keeps it private for the life of the mount). The folder's entries
+// cannot be removed, renamed or added to (EPERM); the sessions under
+// it are read-only (EROFS for every change).
+//
 // # Errors
 //
 // Operations a disc cannot hold fail at once: names over 255 bytes with

@@ -34,6 +34,7 @@ func errnoOf(err error) syscall.Errno {
 		{staging.ErrBusy, syscall.EBUSY},
 		{staging.ErrOpenForWriting, syscall.EBUSY},
 		{staging.ErrNoSpace, syscall.ENOSPC},
+		{staging.ErrAreaFull, syscall.ENOSPC},
 		{writer.ErrNoSpace, syscall.ENOSPC},
 		{staging.ErrClosed, syscall.EROFS},
 		{writer.ErrClosed, syscall.EROFS},

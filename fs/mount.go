@@ -3,7 +3,11 @@
 package fs
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"strings"
 
 	"github.com/discstage/discstage/staging"
 	gofs "github.com/hanwen/go-fuse/v2/fs"
@@ -18,7 +22,7 @@ type Server struct {
 // Mount mounts area at mountpoint and serves it until unmounted. The
 // caller closes the area after Wait returns.
 func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error) {
-	m := &mount{area: area, opts: opts}
+	m := &mount{area: area, opts: opts, uid: uint32(os.Getuid()), gid: uint32(os.Getgid())}
 	m.root = &node{m: m, id: staging.RootID}
 	to := timeout
 	neg := timeout
@@ -31,8 +35,8 @@ func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error)
 		NullPermissions: true,
 		MountOptions: fuse.MountOptions{
 			AllowOther:    opts.AllowOther,
-			FsName:        "discstage",
-			Name:          "discstage",
+			FsName:        mountName,
+			Name:          mountName,
 			MaxWrite:      1 << 20,
 			DirectMount:   opts.DirectMount,
 			Debug:         opts.Debug,
@@ -43,12 +47,48 @@ func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error)
 			EnableLocks: true,
 		},
 	}
-	srv, err := gofs.Mount(mountpoint, m.root, fo)
+	var (
+		srv *fuse.Server
+		err error
+	)
+	reason := captureStderr(func() { srv, err = gofs.Mount(mountpoint, m.root, fo) })
 	if err != nil {
-		return nil, fmt.Errorf("fs: mount %q: %w", mountpoint, err)
+		// go-fuse says only "fusermount exited with code 256"; the
+		// reason is what fusermount printed.
+		msg := strings.TrimSpace(err.Error())
+		if reason != "" {
+			msg = reason + " (" + msg + ")"
+		}
+		return nil, fmt.Errorf("%w at %q: %s", ErrMount, mountpoint, msg)
 	}
 	m.server = srv
 	return &Server{m: m}, nil
+}
+
+// ErrMount: the kernel or fusermount refused the mount.
+var ErrMount = errors.New("fs: mount refused")
+
+// captureStderr runs f with os.Stderr, which go-fuse hands to
+// fusermount, replaced by a pipe, and returns what was written to it.
+func captureStderr(f func()) string {
+	r, w, err := os.Pipe()
+	if err != nil {
+		f()
+		return ""
+	}
+	got := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(r, 64<<10))
+		io.Copy(io.Discard, r)
+		r.Close()
+		got <- string(b)
+	}()
+	saved := os.Stderr
+	os.Stderr = w
+	f()
+	os.Stderr = saved
+	w.Close()
+	return strings.Join(strings.Fields(<-got), " ")
 }
 
 // Wait blocks until the mount is unmounted.

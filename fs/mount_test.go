@@ -24,6 +24,7 @@ type fixture struct {
 	area          *staging.Area
 	srv           *Server
 	wrap          func(staging.Medium) staging.Medium // optional medium wrapper
+	allowOther    bool                                // mount with allow_other
 }
 
 // mountImage mounts a staging area over the image file img (created
@@ -51,7 +52,7 @@ func (f *fixture) mount(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, lookErr := exec.LookPath("fusermount3")
-	opts := Options{DirectMount: lookErr != nil, Commit: staging.CommitOptions{VolumeID: "TEST"}}
+	opts := Options{DirectMount: lookErr != nil, AllowOther: f.allowOther, Commit: staging.CommitOptions{VolumeID: "TEST"}}
 	if f.srv, err = Mount(f.mnt, f.area, opts); err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,9 @@ type mount struct {
 	ctl    *gofs.Inode // the .discstage folder
 	root   *node
 	locks  locks
+	// uid and gid own the mount: only they (and root) may act through
+	// the control folder.
+	uid, gid uint32
 
 	fuseWrites atomic.Int64 // writes served by requests, not passthrough
 }
@@ -201,9 +204,7 @@ func (n *node) OnAdd(ctx context.Context) {
 // Lookup finds a child; the root also answers for the control folder.
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	if n.reserved(name) {
-		out.Attr.Mode = syscall.S_IFDIR | 0o555
-		out.Attr.Nlink = 2
-		out.Attr.Ino = n.m.ctl.StableAttr().Ino
+		n.m.ctl.Operations().(*controlDir).fill(&out.Attr)
 		return n.m.ctl, 0
 	}
 	a, err := n.m.area.Lookup(n.id, name)
@@ -424,7 +425,13 @@ func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
 // Rename moves an entry; disc files and directories move without copying.
 func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
 	np, ok := newParent.(*node)
-	if !ok || n.reserved(name) || np.reserved(newName) {
+	switch {
+	case !ok:
+		if _, ctl := newParent.(*controlDir); ctl {
+			return syscall.EPERM
+		}
+		return syscall.EROFS // into a session
+	case n.reserved(name) || np.reserved(newName):
 		return syscall.EPERM
 	}
 	return errnoOf(n.m.area.Rename(n.id, name, np.id, newName, flags))

@@ -9,6 +9,13 @@ import (
 // ControlName is the name of the control folder at the mount's root.
 const ControlName = ".discstage"
 
+// MountType is the file system type the kernel lists for a mount
+// (fuse.NAME).
+const MountType = "fuse." + mountName
+
+// mountName is the name a mount is made with.
+const mountName = "discstage"
+
 // ErrUnsupported: this operating system has no FUSE adapter.
 var ErrUnsupported = errors.New("fs: mounting is not supported on this operating system")
 

@@ -8,3 +8,13 @@ import "errors"
 
 // ErrUnsupported: the operating system has no such facility.
 var ErrUnsupported = errors.New("platform: not supported on this operating system")
+
+// ErrAllowOther: this user may not mount with allow_other.
+var ErrAllowOther = errors.New("platform: allow_other is not permitted to this user")
+
+// FuseMount is a FUSE file system mounted somewhere.
+type FuseMount struct {
+	Type   string // "fuse.discstage" for discstage's own
+	Source string // "discstage" for discstage's own
+	Dead   bool   // its process is gone: "Transport endpoint is not connected"
+}

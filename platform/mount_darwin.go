@@ -29,3 +29,18 @@ func Unmount(dir string) error {
 	}
 	return nil
 }
+
+// AllowOther reports nil: macFUSE decides allow_other by itself.
+func AllowOther() error { return nil }
+
+// FuseMountAt reports ErrUnsupported: macOS has no mountinfo to tell a
+// FUSE mount and its name.
+func FuseMountAt(dir string) (FuseMount, bool, error) { return FuseMount{}, false, ErrUnsupported }
+
+// UnmountDead forces the unmount of dir.
+func UnmountDead(dir string) error {
+	if err := unix.Unmount(dir, unix.MNT_FORCE); err != nil {
+		return fmt.Errorf("platform: unmount dead mount %q: %w", dir, err)
+	}
+	return nil
+}

@@ -17,16 +17,25 @@ import (
 // Mounted reports whether dir is the mount point of a FUSE file system,
 // as /proc/self/mountinfo lists it.
 func Mounted(dir string) (bool, error) {
+	_, ok, err := FuseMountAt(dir)
+	return ok, err
+}
+
+// FuseMountAt describes the FUSE file system mounted at dir, as
+// /proc/self/mountinfo lists it (the newest, when several are stacked);
+// ok is false when there is none.
+func FuseMountAt(dir string) (m FuseMount, ok bool, err error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return false, fmt.Errorf("platform: mount point %q: %w", dir, err)
+		return m, false, fmt.Errorf("platform: mount point %q: %w", dir, err)
 	}
+	// A dead mount cannot be resolved; its path is then taken as given.
 	if r, err := filepath.EvalSymlinks(abs); err == nil {
 		abs = r
 	}
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
-		return false, fmt.Errorf("platform: list mounts: %w", err)
+		return m, false, fmt.Errorf("platform: list mounts: %w", err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -38,15 +47,45 @@ func Mounted(dir string) (bool, error) {
 			continue
 		}
 		for i, fl := range fields {
-			if fl == "-" && i+1 < len(fields) && strings.HasPrefix(fields[i+1], "fuse") {
-				return true, nil
+			if fl == "-" && i+2 < len(fields) && strings.HasPrefix(fields[i+1], "fuse") {
+				m, ok = FuseMount{Type: fields[i+1], Source: unescape(fields[i+2])}, true
 			}
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return false, fmt.Errorf("platform: read mounts: %w", err)
+		return m, false, fmt.Errorf("platform: read mounts: %w", err)
 	}
-	return false, nil
+	if ok {
+		var st unix.Stat_t
+		m.Dead = unix.Stat(abs, &st) == unix.ENOTCONN
+	}
+	return m, ok, nil
+}
+
+// UnmountDead detaches the dead FUSE mount at dir (its process was
+// killed, so every access fails with "Transport endpoint is not
+// connected"): a lazy unmount, with fusermount3 or fusermount when
+// installed, else with umount2(MNT_DETACH).
+func UnmountDead(dir string) error {
+	var msgs []string
+	for _, tool := range []string{"fusermount3", "fusermount"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			continue
+		}
+		out, err := exec.Command(tool, "-u", "-z", dir).CombinedOutput()
+		if err == nil {
+			return nil
+		}
+		msgs = append(msgs, strings.TrimSpace(string(out)))
+		break
+	}
+	if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil {
+		if len(msgs) > 0 {
+			return fmt.Errorf("platform: detach dead mount %q: %s; umount: %w", dir, strings.Join(msgs, "; "), err)
+		}
+		return fmt.Errorf("platform: detach dead mount %q: %w", dir, err)
+	}
+	return nil
 }
 
 // unescape decodes the octal escapes (\040 for a space) of mountinfo.
@@ -91,4 +130,29 @@ func Unmount(dir string) error {
 		return fmt.Errorf("platform: unmount %q: %w", dir, err)
 	}
 	return nil
+}
+
+// fuseConf is the configuration file of fusermount.
+const fuseConf = "/etc/fuse.conf"
+
+// AllowOther reports whether this process may mount with allow_other:
+// root always may; another user only when /etc/fuse.conf has the line
+// user_allow_other (fusermount refuses otherwise).
+func AllowOther() error {
+	if os.Geteuid() == 0 {
+		return nil
+	}
+	return allowOtherIn(fuseConf)
+}
+
+func allowOtherIn(conf string) error {
+	b, err := os.ReadFile(conf)
+	if err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.TrimSpace(line) == "user_allow_other" {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("platform: %s has no line user_allow_other, so only root may let other users see a mount: %w", conf, ErrAllowOther)
 }

@@ -2,7 +2,12 @@
 
 package platform
 
-import "testing"
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
 
 func TestMountedAndUnescape(t *testing.T) {
 	if got := unescape(`/a\040b\134c`); got != `/a b\c` {
@@ -10,5 +15,21 @@ func TestMountedAndUnescape(t *testing.T) {
 	}
 	if m, err := Mounted(t.TempDir()); err != nil || m {
 		t.Errorf("a plain folder: mounted=%v, %v", m, err)
+	}
+}
+
+func TestAllowOtherIn(t *testing.T) {
+	dir := t.TempDir()
+	conf := dir + "/fuse.conf"
+	if err := allowOtherIn(conf); err == nil {
+		t.Error("a missing fuse.conf permits allow_other")
+	}
+	os.WriteFile(conf, []byte("# user_allow_other\n#user_allow_other\nmount_max = 10\n"), 0o644)
+	if err := allowOtherIn(conf); !errors.Is(err, ErrAllowOther) || !strings.Contains(err.Error(), "user_allow_other") {
+		t.Errorf("commented out: %v", err)
+	}
+	os.WriteFile(conf, []byte("mount_max = 10\n  user_allow_other \n"), 0o644)
+	if err := allowOtherIn(conf); err != nil {
+		t.Errorf("with the line: %v", err)
 	}
 }

@@ -7,3 +7,12 @@ func Mounted(dir string) (bool, error) { return false, ErrUnsupported }
 
 // Unmount reports ErrUnsupported.
 func Unmount(dir string) error { return ErrUnsupported }
+
+// AllowOther reports ErrUnsupported.
+func AllowOther() error { return ErrUnsupported }
+
+// FuseMountAt reports ErrUnsupported.
+func FuseMountAt(dir string) (FuseMount, bool, error) { return FuseMount{}, false, ErrUnsupported }
+
+// UnmountDead reports ErrUnsupported.
+func UnmountDead(dir string) error { return ErrUnsupported }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master"
+	"github.com/dustin/go-humanize"
 )
 
 // RootID is the ID of the root directory.
@@ -473,12 +474,39 @@ func (a *Area) maybeCompact() {
 // to the journal as one record and counts one change. The record is
 // written, not synced, when it returns. It runs with a.mu held.
 func (a *Area) record(op string, put []*entry, del []uint64) error {
-	if err := a.j.append(&change{Gen: a.gen + 1, NextID: a.nextID, Put: puts(put), Del: del}); err != nil {
+	return a.recordChange(op, &change{Gen: a.gen + 1, NextID: a.nextID, Put: puts(put), Del: del})
+}
+
+// recordKeep records like record, for a change that must go through on
+// a full file system (a rename): it may use the journal's reserve, as
+// deletions do.
+func (a *Area) recordKeep(op string, put []*entry, del []uint64) error {
+	return a.recordChange(op, &change{Gen: a.gen + 1, NextID: a.nextID, Put: puts(put), Del: del, keep: true})
+}
+
+func (a *Area) recordChange(op string, c *change) error {
+	if err := a.j.append(c); err != nil {
+		if isNoSpace(err) {
+			return a.full("record "+op, err)
+		}
 		return fmt.Errorf("staging: record %s: %w", op, err)
 	}
 	a.gen++
 	a.maybeCompact()
 	return nil
+}
+
+// full describes an operation that found the area's file system full,
+// naming the area and its free space, and keeps it as the last error.
+// It runs with a.mu held.
+func (a *Area) full(op string, err error) error {
+	free := "unknown"
+	if n := freeSpace(a.dir); n >= 0 {
+		free = humanize.IBytes(uint64(n))
+	}
+	e := fmt.Errorf("staging: %s: the file system of staging area %s is full (%s free): %w (%w)", op, a.dir, free, ErrAreaFull, err)
+	a.status.LastError = e.Error()
+	return e
 }
 
 // collect removes data files no entry refers to (left by a crash, a

@@ -87,6 +87,11 @@ type Status struct {
 	// and Conflicts the paths both sides changed, where staging won.
 	RebasedOnto uint32     `json:"rebased_onto,omitempty"`
 	Conflicts   []Conflict `json:"conflicts,omitempty"`
+	// Area is the staging area's directory; AreaFree the bytes free on
+	// its file system (-1: unknown). When it is full, writes fail with
+	// ENOSPC, while deletions, renames, discard and commit still work.
+	Area     string `json:"area"`
+	AreaFree int64  `json:"area_free_bytes"`
 }
 
 // Outcome is how one commit asked for with an ID went.
@@ -791,6 +796,7 @@ func (a *Area) Status() Status {
 		s.MediumError = err.Error()
 	}
 	s.ProjectedSectors, _ = a.Projected()
+	s.Area, s.AreaFree = a.dir, freeSpace(a.dir)
 	return s
 }
 

@@ -72,6 +72,20 @@
 // either the old or the new journal whole; Open removes a leftover
 // state.journal.new.
 //
+// # A full file system
+//
+// The area keeps space for its journal in a reserve file of zeros,
+// state.reserve (twice the last snapshot and more, at least 1 MiB,
+// written out, not sparse). When the file system under the area is
+// full, a record that deletes or moves entries, a commit's records and
+// a snapshot (compaction, discard) give up as much of the reserve as
+// they need and are written again, so rm, rm -rf, rename, discard and
+// commit work on a full disk and free its space; the reserve is topped
+// up again as space comes back. Everything else (new files and
+// directories, writes, attribute changes) fails with ErrAreaFull
+// (ENOSPC through the mount), whose message names the area and its
+// free space; the same message is kept as the status's last error.
+//
 // A lock on state.lock keeps a second process from opening the area
 // (ErrLocked). An area made with the bbolt store (state.db) is refused
 // with ErrOldFormat rather than opened empty.

@@ -32,6 +32,8 @@ var (
 	ErrOpenForWriting = errors.New("staging: staged files are open for writing")
 	// ErrNoSpace: the staged changes do not fit on the medium.
 	ErrNoSpace = errors.New("staging: staged changes do not fit on the medium")
+	// ErrAreaFull: the file system that holds the staging area is full.
+	ErrAreaFull = errors.New("staging: the staging area's file system is full")
 	// ErrClosed: the medium is closed and takes no more sessions.
 	ErrClosed = errors.New("staging: medium is closed")
 	// ErrNothingStaged: there is nothing to commit.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"log"
 	"os"
 	"path/filepath"
 	"sync"
@@ -19,6 +20,7 @@ const (
 	journalNewName = "state.journal.new"
 	legacyName     = "state.db"
 	lockName       = "state.lock"
+	reserveName    = "state.reserve"
 )
 
 const (
@@ -33,6 +35,12 @@ const (
 	minCompact = 1 << 20
 	// flushInterval is how long a record may stay unsynced.
 	flushInterval = time.Second
+	// minReserve is the least space the area keeps in its reserve file
+	// for the journal (see journal.reserve).
+	minReserve = 1 << 20
+	// reserveStep is how much of the reserve one failed write gives up
+	// at least: a few file system blocks.
+	reserveStep = 64 << 10
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -53,6 +61,18 @@ type change struct {
 	// ends either way.
 	Inflight      *inflightRecord `json:"i,omitempty"`
 	ClearInflight bool            `json:"ci,omitempty"`
+
+	// keep lets the record use the reserve when the file system is
+	// full (not stored).
+	keep bool
+}
+
+// essential reports whether c may use the reserve: it deletes entries,
+// moves them (keep), or belongs to a commit or a reset. Without these
+// a user could not delete, rename, discard or commit their way out of
+// a full disk.
+func (c *change) essential() bool {
+	return c.keep || len(c.Del) > 0 || c.Inflight != nil || c.ClearInflight || c.Base != nil || c.Reset
 }
 
 // baseRecord says which session the state is based on.
@@ -192,6 +212,14 @@ type journal struct {
 	syncs   atomic.Uint64 // syncs of the journal
 	flushed atomic.Uint64 // syncs done by the background flusher
 
+	// reserve is a file of zeros that holds space for the journal:
+	// when the file system is full, an essential record or a snapshot
+	// gives up as much of it as it needs and is written again. It is
+	// topped up to reserveWant whenever space comes back.
+	reserve     *os.File
+	reserveSize int64
+	reserveWant int64
+
 	kick chan struct{}
 	stop chan struct{}
 	done chan struct{}
@@ -241,6 +269,15 @@ func openJournal(dir string) (*journal, *replayed, error) {
 	j.f = f
 	j.size = int64(len(data)) - st.DroppedBytes
 	j.snapSize = j.size
+	if r, err := os.OpenFile(filepath.Join(dir, reserveName), os.O_RDWR|os.O_CREATE, 0o600); err == nil {
+		j.reserve = r
+		if fi, err := r.Stat(); err == nil {
+			j.reserveSize = fi.Size()
+		}
+		j.mu.Lock()
+		j.topUp()
+		j.mu.Unlock()
+	}
 	j.kick = make(chan struct{}, 1)
 	j.stop = make(chan struct{})
 	j.done = make(chan struct{})
@@ -259,12 +296,19 @@ func (j *journal) append(c *change) error {
 	if j.f == nil {
 		return ErrAreaClosed
 	}
-	if _, err := j.f.Write(b); err != nil {
+	j.topUp()
+	for {
+		_, err := j.f.Write(b)
+		if err == nil {
+			break
+		}
 		// Cut a partly written record so later ones stay reachable.
 		if terr := j.f.Truncate(j.size); terr != nil {
 			return fmt.Errorf("%w (and cut back: %v)", err, terr)
 		}
-		return err
+		if !isNoSpace(err) || !c.essential() || !j.release(int64(len(b))) {
+			return err
+		}
 	}
 	j.size += int64(len(b))
 	j.appended++
@@ -361,8 +405,21 @@ func (j *journal) compact(recs []*change) error {
 		os.Remove(tmp)
 		return fmt.Errorf("staging: write snapshot %q: %w", tmp, err)
 	}
-	if _, err := f.Write(buf); err != nil {
-		return fail(err)
+	for {
+		_, err := f.Write(buf)
+		if err == nil {
+			break
+		}
+		// A full file system: the snapshot takes space from the reserve.
+		if terr := f.Truncate(0); terr != nil || !isNoSpace(err) {
+			return fail(err)
+		}
+		j.mu.Lock()
+		released := j.release(int64(len(buf)))
+		j.mu.Unlock()
+		if !released {
+			return fail(err)
+		}
 	}
 	if err := f.Sync(); err != nil {
 		return fail(err)
@@ -391,7 +448,59 @@ func (j *journal) swap(f *os.File, size int64) {
 	j.f = f
 	j.size, j.snapSize = size, size
 	j.synced = j.appended
+	j.topUp()
 }
+
+// wantReserve is the reserve the journal keeps: room for two snapshots
+// of the state and more, at least minReserve.
+func (j *journal) wantReserve() int64 {
+	return max(minReserve, 2*j.snapSize+reserveStep*4)
+}
+
+// release gives up at least n bytes of the reserve (rounded up to
+// reserveStep) so a write that found the file system full can be tried
+// again. It reports false when the reserve is empty. It runs with j.mu
+// held.
+func (j *journal) release(n int64) bool {
+	if j.reserve == nil || j.reserveSize == 0 {
+		return false
+	}
+	n = (n + reserveStep) / reserveStep * reserveStep
+	size := max(0, j.reserveSize-n)
+	if err := j.reserve.Truncate(size); err != nil {
+		return false
+	}
+	if j.reserveSize >= j.wantReserve() {
+		// Said once each time the reserve starts to be used.
+		log.Printf("staging: the file system of area %q is full: the journal uses its reserve (%d bytes)", j.dir, j.reserveSize)
+	}
+	j.reserveSize = size
+	return true
+}
+
+// topUp grows the reserve back to what it should hold, as far as the
+// file system has room; it runs with j.mu held. The reserve is
+// allocated (fallocate, or written with zeros), not made sparse, so the
+// space is really taken; no sync is needed for that.
+func (j *journal) topUp() {
+	want := j.wantReserve()
+	if j.reserve == nil || j.reserveSize >= want {
+		return
+	}
+	for j.reserveSize < want {
+		n := min(reserveStep, want-j.reserveSize)
+		if err := preallocate(j.reserve, j.reserveSize, n); err != nil {
+			// A full file system: keep what fits, drop a partial step.
+			j.reserve.Truncate(j.reserveSize)
+			return
+		}
+		j.reserveSize += n
+	}
+}
+
+// freeSpace reports the bytes free to the area's file system, or -1
+// when it cannot tell.
+func (j *journal) freeSpace() int64 { return freeSpace(j.dir) }
 
 // close stops the flusher, syncs and closes the journal and unlocks
 // the area.
@@ -400,6 +509,10 @@ func (j *journal) close() error {
 	<-j.done
 	err := j.sync()
 	j.mu.Lock()
+	if j.reserve != nil {
+		j.reserve.Close()
+		j.reserve = nil
+	}
 	if j.f != nil {
 		if cerr := j.f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("staging: close journal in %q: %w", j.dir, cerr)

@@ -472,7 +472,7 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 	src.moveName(od, oldName, nd, newName)
 	nd.setKid(newName, src)
 	od.mtime, od.ctime, nd.mtime, nd.ctime, src.ctime = now, now, now, now, now
-	if err := a.record("rename "+oldName, put, del); err != nil {
+	if err := a.recordKeep("rename "+oldName, put, del); err != nil {
 		nd.dropKid(newName)
 		src.parent, src.name, src.links = sp, sn, sl
 		od.setKid(oldName, src)
@@ -629,6 +629,9 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 		src = io.LimitReader(src, keep)
 	}
 	if _, err := io.Copy(f, src); err != nil {
+		if isNoSpace(err) {
+			err = a.full("copy", err)
+		}
 		return fail(err)
 	}
 	if err := f.Sync(); err != nil {
@@ -801,7 +804,11 @@ func (h *Handle) WriteAt(p []byte, off int64) (int, error) {
 		return 0, err
 	}
 	h.e.writes++
-	return h.e.file.WriteAt(p, off)
+	n, err := h.e.file.WriteAt(p, off)
+	if err != nil && isNoSpace(err) {
+		err = h.a.full("write "+h.a.path(h.e), err)
+	}
+	return n, err
 }
 
 // Truncate sets the file's size.

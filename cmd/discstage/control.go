@@ -32,6 +32,9 @@ func controlPath(mountpoint, name string) string {
 func readStatus(mountpoint string) (staging.Status, error) {
 	var s staging.Status
 	b, err := os.ReadFile(controlPath(mountpoint, "status"))
+	if errors.Is(err, os.ErrPermission) {
+		return s, fmt.Errorf("the status of %s is private to the user who mounted it: %w", mountpoint, err)
+	}
 	if err != nil {
 		return s, fmt.Errorf("%s is not a discstage mount: %w", mountpoint, err)
 	}
@@ -63,6 +66,9 @@ func (e *actionError) Unwrap() error { return e.Errno }
 // error.
 func control(mountpoint, action, id string) error {
 	f, err := os.OpenFile(controlPath(mountpoint, "ctl"), os.O_WRONLY, 0)
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("%s: only the user who mounted %s, and root, may act on it: %w", action, mountpoint, err)
+	}
 	if err != nil {
 		return fmt.Errorf("%s is not a discstage mount: %w", mountpoint, err)
 	}
@@ -384,7 +390,7 @@ func init() {
 
 	codeMappers = append(codeMappers, func(err error) int {
 		switch {
-		case errors.Is(err, syscall.EBUSY), errors.Is(err, errAreaInUse):
+		case errors.Is(err, syscall.EBUSY), errors.Is(err, errAreaInUse), errors.Is(err, errMountPointBusy):
 			return exitcodes.Busy
 		case errors.Is(err, syscall.ENOSPC):
 			return exitcodes.NoSpace
@@ -415,6 +421,9 @@ func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 	}
 	if s.MediumError == "" {
 		fmt.Fprintf(w, "medium:    %s, %s free%s\n", plural(s.Sessions, "session"), free, closed)
+	}
+	if s.Area != "" && s.AreaFree >= 0 {
+		fmt.Fprintf(w, "staging:   %s, %s free\n", s.Area, humanize.IBytes(uint64(s.AreaFree)))
 	}
 	if s.State == staging.StateWaiting {
 		fmt.Fprintf(w, "commit:    waiting for %s open for writing to be closed: %s\n", plural(len(s.OpenForWriting), "staged file"), describeOpen(mountpoint, s.OpenForWriting))

@@ -26,13 +26,15 @@ type mountFlags struct {
 	staging    string
 	foreground bool
 	allowOther bool
+	nonempty   bool
 	volumeID   string
 	debug      bool
 	waitOpen   time.Duration
 }
 
 // readyFD is the descriptor on which a mount started in the background
-// tells its parent that it is serving ("ok") or why it failed.
+// tells its parent that it is serving ("ok") or why it failed ("error
+// ..."), after any notes ("note ...") the parent passes on.
 const readyEnv = "DISCSTAGE_READY_FD"
 
 func init() {
@@ -47,9 +49,19 @@ unmounting, crashes and reboots.
 
 By default the mount runs in the background and the command returns once it
 serves; --foreground keeps it attached. Other users cannot see it unless
---allow-other is given.`,
+--allow-other is given.
+
+MOUNTPOINT must be an empty folder (--nonempty mounts over one that is not)
+and not already a mount; the dead mount a killed discstage leaves behind is
+cleaned up and mounted again. A mount that fails leaves no new image and no
+new staging area behind.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.allowOther {
+				if err := platform.AllowOther(); err != nil {
+					return fmt.Errorf("mount: --allow-other: %w", err)
+				}
+			}
 			if !f.foreground {
 				return mountBackground(cmd, args)
 			}
@@ -60,6 +72,7 @@ serves; --foreground keeps it attached. Other users cannot see it unless
 	cmd.Flags().StringVar(&f.staging, "staging", "", "staging area directory (default: $XDG_DATA_HOME/discstage/<target>-<hash>)")
 	cmd.Flags().BoolVar(&f.foreground, "foreground", false, "stay attached until unmounted")
 	cmd.Flags().BoolVar(&f.allowOther, "allow-other", false, "let other users see the mount")
+	cmd.Flags().BoolVar(&f.nonempty, "nonempty", false, "mount over a folder that holds files (they stay hidden until unmounted)")
 	cmd.Flags().StringVar(&f.volumeID, "volume-id", "DISCSTAGE", "volume identifier of the sessions committed")
 	cmd.Flags().BoolVar(&f.debug, "debug", false, "log every FUSE request (with --foreground)")
 	cmd.Flags().DurationVar(&f.waitOpen, "wait-timeout", staging.DefaultWaitOpen, "how long a commit waits for staged files open for writing to be closed (0: not at all)")
@@ -87,8 +100,16 @@ func mountBackground(cmd *cobra.Command, args []string) error {
 		return fmt.Errorf("mount: start %s: %w", self, err)
 	}
 	w.Close()
-	line, _ := bufio.NewReader(r).ReadString('\n')
+	br := bufio.NewReader(r)
+	line, _ := br.ReadString('\n')
 	line = strings.TrimSpace(line)
+	// Notes come first: what the mount did on its way (a dead mount
+	// cleaned up).
+	for strings.HasPrefix(line, "note ") {
+		fmt.Fprintln(cmd.ErrOrStderr(), "discstage:", strings.TrimPrefix(line, "note "))
+		line, _ = br.ReadString('\n')
+		line = strings.TrimSpace(line)
+	}
 	if line == "ok" {
 		child.Process.Release()
 		return nil
@@ -103,7 +124,7 @@ func mountBackground(cmd *cobra.Command, args []string) error {
 // mountError rebuilds the error a background mount reported, keeping
 // what the exit code depends on.
 func mountError(msg string) error {
-	for _, e := range []error{staging.ErrBaseChanged, errAreaInUse, errTargetBusy} {
+	for _, e := range []error{staging.ErrBaseChanged, errAreaInUse, errTargetBusy, errMountPointBusy} {
 		if strings.Contains(msg, e.Error()) {
 			return fmt.Errorf("%s: %w", strings.TrimSuffix(strings.TrimSuffix(msg, e.Error()), ": "), e)
 		}
@@ -112,6 +133,61 @@ func mountError(msg string) error {
 }
 
 var errAreaInUse = errors.New("the staging area is in use by another mount")
+
+// errMountPointBusy: the mount point is a mount already, or not empty.
+var errMountPointBusy = errors.New("the mount point is in use")
+
+// checkMountPoint refuses a mount point that is already a mount or
+// (unless nonempty) holds files, and cleans up the dead mount a killed
+// discstage left there.
+func checkMountPoint(abs string, nonempty bool, note func(string)) error {
+	m, ok, err := platform.FuseMountAt(abs)
+	switch {
+	case err != nil && !errors.Is(err, platform.ErrUnsupported):
+		return fmt.Errorf("mount: %w", err)
+	case ok && m.Dead && m.Type == fs.MountType:
+		if err := platform.UnmountDead(abs); err != nil {
+			return fmt.Errorf("mount: clean up the dead discstage mount at %s: %w", abs, err)
+		}
+		note(fmt.Sprintf("cleaned up the dead mount at %s (its process had ended)", abs))
+	case ok && m.Type == fs.MountType:
+		return fmt.Errorf("mount: %s is already a discstage mount (discstage unmount %s first): %w", abs, abs, errMountPointBusy)
+	case ok:
+		return fmt.Errorf("mount: %s is already the mount point of %s (%s): %w", abs, m.Source, m.Type, errMountPointBusy)
+	}
+	d, err := os.Open(abs)
+	if err != nil {
+		return fmt.Errorf("mount: mount point: %w", err)
+	}
+	names, err := d.Readdirnames(1)
+	d.Close()
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("mount: mount point %s: %w", abs, err)
+	}
+	if len(names) > 0 && !nonempty {
+		return fmt.Errorf("mount: %s is not empty: its files would be hidden under the mount (--nonempty mounts over them anyway): %w", abs, errMountPointBusy)
+	}
+	return nil
+}
+
+// imageFile returns the file a target spec names and a mount may
+// create: the image, or an emulated drive's medium; "" for a drive.
+func imageFile(spec string) string {
+	if rest, ok := strings.CutPrefix(spec, emulatedPrefix); ok {
+		_, p, _ := strings.Cut(rest, ":")
+		return p
+	}
+	if platform.IsDriveNode(spec) {
+		return ""
+	}
+	return spec
+}
+
+// exists reports whether something is at p.
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
 
 // mountForeground serves the mount until it is unmounted or a signal
 // arrives.
@@ -127,15 +203,37 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 			ready.Close()
 		}()
 	}
-	absMount, err := filepath.Abs(mountpoint)
+	abs, err := filepath.Abs(mountpoint)
 	if err != nil {
 		return err
 	}
-	lock, err := lockTarget(targetSpec, holderOf("mounted at "+absMount))
+	note := func(msg string) {
+		if ready != nil {
+			fmt.Fprintf(ready, "note %s\n", msg)
+			return
+		}
+		fmt.Fprintln(cmd.ErrOrStderr(), "discstage:", msg)
+	}
+	if err := checkMountPoint(abs, f.nonempty, note); err != nil {
+		return err
+	}
+	lock, err := lockTarget(targetSpec, holderOf("mounted at "+abs))
 	if err != nil {
 		return fmt.Errorf("mount: %w", err)
 	}
 	defer lock.Unlock()
+	// What this mount creates goes again when the mount fails.
+	var made []string
+	defer func() {
+		if err != nil {
+			for _, p := range made {
+				os.RemoveAll(p)
+			}
+		}
+	}()
+	if p := imageFile(targetSpec); p != "" && !exists(p) {
+		made = append(made, p)
+	}
 	f.target.create = true
 	t, err := openTarget(targetSpec, f.target)
 	if err != nil {
@@ -147,6 +245,9 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		if dir, err = staging.DefaultDir(targetSpec); err != nil {
 			return err
 		}
+	}
+	if !exists(dir) {
+		made = append(made, dir)
 	}
 	area, err := staging.Open(dir, staging.TargetMedium(t))
 	if err != nil {
@@ -161,10 +262,6 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		return err
 	}
 	defer area.Close()
-	abs, err := filepath.Abs(mountpoint)
-	if err != nil {
-		return err
-	}
 	opts := fs.Options{
 		AllowOther: f.allowOther,
 		Debug:      f.debug,

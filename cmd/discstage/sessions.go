@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -207,102 +205,4 @@ func listPath(w io.Writer, fsys fs.FS, p string, long bool) error {
 		fmt.Fprintf(w, "%s %12d %s %s\n", lsMode(fi.Mode()), fi.Size(), fi.ModTime().Local().Format("2006-01-02 15:04"), name)
 	}
 	return nil
-}
-
-func init() {
-	var (
-		tf targetFlags
-		sf sessionFlag
-	)
-	cmd := &cobra.Command{
-		Use:   "extract TARGET PATH DEST",
-		Short: "Copy a file or directory out of a session",
-		Args:  cobra.ExactArgs(3),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			t, sess, err := sf.open(args[0], tf)
-			if err != nil {
-				return err
-			}
-			defer t.Close()
-			return extract(sess.FS(), fsPath(args[1]), args[2])
-		},
-	}
-	tf.register(cmd)
-	sf.register(cmd)
-	rootCmd.AddCommand(cmd)
-}
-
-// extract copies p (a file, symlink or directory tree) of fsys to dest,
-// keeping modes and modification times.
-func extract(fsys fs.FS, p, dest string) error {
-	st, err := fs.Stat(fsys, p)
-	if err != nil {
-		return err
-	}
-	if !st.IsDir() {
-		if di, err := os.Stat(dest); err == nil && di.IsDir() {
-			dest = filepath.Join(dest, path.Base(p))
-		}
-		return extractOne(fsys, p, dest)
-	}
-	var dirs []string
-	err = fs.WalkDir(fsys, p, func(q string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel := strings.TrimPrefix(strings.TrimPrefix(q, p), "/")
-		if p == "." {
-			rel = q
-		}
-		to := filepath.Join(dest, filepath.FromSlash(rel))
-		if d.IsDir() {
-			dirs = append(dirs, q, to)
-			return os.MkdirAll(to, 0o755)
-		}
-		return extractOne(fsys, q, to)
-	})
-	if err != nil {
-		return err
-	}
-	// Directory modes and times last, deepest first, once their contents exist.
-	for i := len(dirs) - 2; i >= 0; i -= 2 {
-		if fi, err := fs.Stat(fsys, dirs[i]); err == nil {
-			os.Chmod(dirs[i+1], fi.Mode().Perm())
-			os.Chtimes(dirs[i+1], fi.ModTime(), fi.ModTime())
-		}
-	}
-	return nil
-}
-
-func extractOne(fsys fs.FS, p, to string) error {
-	fi, err := fs.Lstat(fsys, p)
-	if err != nil {
-		return err
-	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		target, err := fs.ReadLink(fsys, p)
-		if err != nil {
-			return err
-		}
-		os.Remove(to)
-		return os.Symlink(target, to)
-	}
-	src, err := fsys.Open(p)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fi.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
-		return fmt.Errorf("extract %s to %s: %w", p, to, err)
-	}
-	if err := dst.Close(); err != nil {
-		return err
-	}
-	os.Chmod(to, fi.Mode().Perm())
-	return os.Chtimes(to, fi.ModTime(), fi.ModTime())
 }

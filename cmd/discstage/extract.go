@@ -1,0 +1,276 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func init() {
+	var (
+		tf        targetFlags
+		sf        sessionFlag
+		samePerms bool
+	)
+	cmd := &cobra.Command{
+		Use:   "extract TARGET PATH DEST",
+		Short: "Copy a file or directory out of a session",
+		Long: `Extract copies PATH of a session to DEST, as cp -r would: into DEST when DEST
+is an existing directory (DEST/NAME), else to DEST itself. "-" as DEST writes
+one file to standard output.
+
+Nothing is created, written or changed outside DEST: a symbolic link found in
+DEST where the session has a file or directory is replaced, never followed.
+Links on the disc are made as links. Permissions follow tar: root keeps the
+disc's modes, other users get them less their umask; the sticky bit is kept;
+setuid and setgid only when root asks with --same-permissions. Modification
+times are kept; owners are not.`,
+		Args: cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, sess, err := sf.open(args[0], tf)
+			if err != nil {
+				return err
+			}
+			defer t.Close()
+			o := extractOptions{samePerms: samePerms, root: isRoot(), umask: umask()}
+			return extract(sess.FS(), fsPath(args[1]), args[2], o, cmd.OutOrStdout())
+		},
+	}
+	tf.register(cmd)
+	sf.register(cmd)
+	cmd.Flags().BoolVarP(&samePerms, "same-permissions", "p", false, "keep the disc's modes exactly: no umask; setuid and setgid too when run as root")
+	rootCmd.AddCommand(cmd)
+}
+
+// extractOptions say which mode bits an extracted entry gets.
+type extractOptions struct {
+	samePerms bool        // --same-permissions
+	root      bool        // run by the superuser
+	umask     fs.FileMode // the process's umask
+}
+
+// mode is the mode an entry of mode m gets, after GNU tar: root keeps
+// the permission bits, others lose their umask's (unless samePerms);
+// the sticky bit is kept; setuid and setgid only for root with
+// samePerms.
+func (o extractOptions) mode(m fs.FileMode) fs.FileMode {
+	out := m & (fs.ModePerm | fs.ModeSticky)
+	if !o.root && !o.samePerms {
+		out &^= o.umask & fs.ModePerm
+	}
+	if o.root && o.samePerms {
+		out |= m & (fs.ModeSetuid | fs.ModeSetgid)
+	}
+	return out
+}
+
+// errExtractDir: a directory cannot go to standard output.
+var errExtractDir = errors.New("only a file can be written to standard output")
+
+// extract copies p (a file, symlink or directory tree) of fsys to dest,
+// as cp -r does: into dest when dest is an existing directory, else to
+// dest itself; "-" writes one file to stdout. Everything is created
+// beneath one folder opened as an os.Root, and no symbolic link found
+// there is ever followed: one in the way is replaced, as tar does.
+func extract(fsys fs.FS, p, dest string, o extractOptions, stdout io.Writer) error {
+	st, err := fs.Lstat(fsys, p)
+	if err != nil {
+		return err
+	}
+	if dest == "-" {
+		if !st.Mode().IsRegular() {
+			return usageError{fmt.Errorf("extract %s: %w", p, errExtractDir)}
+		}
+		src, err := fsys.Open(p)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		if _, err := io.Copy(stdout, src); err != nil {
+			return fmt.Errorf("extract %s to standard output: %w", p, err)
+		}
+		return nil
+	}
+	// Where the entry goes: a folder to open as the root, and its name
+	// there. DEST itself is the user's: a link to a directory named as
+	// DEST is followed, as cp and tar -C do.
+	dir, name := filepath.Dir(dest), filepath.Base(dest)
+	di, err := os.Stat(dest)
+	switch {
+	case err == nil && di.IsDir():
+		dir, name = dest, path.Base(p)
+		if p == "." {
+			name = "." // the session's root: its contents go into DEST
+		}
+	case err == nil && st.IsDir():
+		return fmt.Errorf("extract %s: %s is not a directory: %w", p, dest, fs.ErrExist)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("extract %s: %w", p, err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("extract %s: %w", p, err)
+	}
+	defer root.Close()
+	x := &extractor{fsys: fsys, root: root, opts: o, dest: dir}
+	if !st.IsDir() {
+		return x.entry(p, name, st)
+	}
+	var dirs []string // session path, name: modes and times set last
+	err = fs.WalkDir(fsys, p, func(q string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel := q
+		if p != "." {
+			rel = strings.TrimPrefix(strings.TrimPrefix(q, p), "/")
+		}
+		to := filepath.Join(name, filepath.FromSlash(rel))
+		if d.IsDir() {
+			if to != "." { // an existing DEST keeps its own mode and times
+				dirs = append(dirs, q, to)
+			}
+			return x.dir(to)
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		return x.entry(q, to, fi)
+	})
+	if err != nil {
+		return err
+	}
+	// Directory modes and times last, deepest first, once their contents exist.
+	for i := len(dirs) - 2; i >= 0; i -= 2 {
+		fi, err := fs.Stat(fsys, dirs[i])
+		if err != nil {
+			return err
+		}
+		if err := x.finishDir(dirs[i+1], fi); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// extractor creates entries beneath root.
+type extractor struct {
+	fsys fs.FS
+	root *os.Root
+	opts extractOptions
+	dest string // root's path, for messages
+}
+
+func (x *extractor) path(name string) string { return filepath.Join(x.dest, name) }
+
+// dir makes name a directory of our own: an existing directory is used,
+// anything else there (a file, a link) is replaced. New directories are
+// private until finishDir gives them their mode.
+func (x *extractor) dir(name string) error {
+	fi, err := x.root.Lstat(name)
+	switch {
+	case err == nil && fi.IsDir():
+		return nil
+	case err == nil:
+		if err := x.root.Remove(name); err != nil {
+			return fmt.Errorf("extract: replace %s with a directory: %w", x.path(name), err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("extract: %w", err)
+	}
+	if err := x.root.Mkdir(name, 0o700); err != nil {
+		return fmt.Errorf("extract: %w", err)
+	}
+	return nil
+}
+
+// finishDir gives a directory its mode and modification time, unless
+// something else took its place meanwhile.
+func (x *extractor) finishDir(name string, fi fs.FileInfo) error {
+	cur, err := x.root.Lstat(name)
+	if err != nil {
+		return fmt.Errorf("extract: %w", err)
+	}
+	if !cur.IsDir() {
+		return fmt.Errorf("extract: %s is no longer a directory", x.path(name))
+	}
+	if err := x.root.Chmod(name, x.opts.mode(fi.Mode())); err != nil {
+		return fmt.Errorf("extract: %w", err)
+	}
+	if err := x.root.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
+		return fmt.Errorf("extract: %w", err)
+	}
+	return nil
+}
+
+// clear removes what is at name (a file or a link, never followed) so a
+// new entry can take its place; a directory stays and is an error.
+func (x *extractor) clear(name string) error {
+	fi, err := x.root.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("extract: %w", err)
+	case fi.IsDir():
+		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), fs.ErrExist)
+	}
+	if err := x.root.Remove(name); err != nil {
+		return fmt.Errorf("extract: replace %s: %w", x.path(name), err)
+	}
+	return nil
+}
+
+// entry extracts the file or symbolic link p as name.
+func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
+	if err := x.clear(name); err != nil {
+		return err
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		target, err := fs.ReadLink(x.fsys, p)
+		if err != nil {
+			return err
+		}
+		if err := x.root.Symlink(target, name); err != nil {
+			return fmt.Errorf("extract %s: %w", p, err)
+		}
+		return nil
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("extract %s: not a regular file (%s)", p, fi.Mode().Type())
+	}
+	src, err := x.fsys.Open(p)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	// O_EXCL: the name was just cleared, and a link put there meanwhile
+	// makes the open fail instead of being followed.
+	dst, err := x.root.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("extract %s: %w", p, err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return fmt.Errorf("extract %s to %s: %w", p, x.path(name), err)
+	}
+	if err := dst.Chmod(x.opts.mode(fi.Mode())); err != nil {
+		dst.Close()
+		return fmt.Errorf("extract %s: %w", p, err)
+	}
+	if err := dst.Close(); err != nil {
+		return fmt.Errorf("extract %s to %s: %w", p, x.path(name), err)
+	}
+	if err := x.root.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
+		return fmt.Errorf("extract %s: %w", p, err)
+	}
+	return nil
+}
