@@ -115,7 +115,7 @@ type sessionKey struct {
 // ends between calls.
 func GrownNextWritable(r io.ReaderAt, readable int64, sessions []master.SessionInfo, ends *SessionEnds) (uint32, error) {
 	next := uint64(FirstGrownSession)
-	for _, s := range sessions {
+	for i, s := range sessions {
 		k := sessionKey{s.Start, s.Size, s.VolumeID, s.Time.UnixNano()}
 		end, ok := uint64(0), false
 		if ends != nil {
@@ -124,7 +124,14 @@ func GrownNextWritable(r io.ReaderAt, readable int64, sessions []master.SessionI
 		if !ok {
 			var err error
 			if end, err = master.SessionEnd(r, readable, s.Start); err != nil {
-				return 0, fmt.Errorf("writer: end of session %d at LBA %d: %w", s.Number, s.Start, err)
+				if i == len(sessions)-1 || sessions[i+1].Start <= s.Start {
+					return 0, fmt.Errorf("writer: end of session %d at LBA %d: %w", s.Number, s.Start, err)
+				}
+				// An older session whose tree cannot be read ends where
+				// the next one starts: whoever wrote that one placed it
+				// past every byte of this one. The newest session, which
+				// the next is written after, must read.
+				end = uint64(sessions[i+1].Start)
 			}
 			if ends != nil {
 				if ends.ends == nil {
