@@ -4,6 +4,7 @@ import (
 	"errors"
 	iofs "io/fs"
 	"testing"
+	"time"
 )
 
 func TestHardLinks(t *testing.T) {
@@ -87,8 +88,13 @@ func TestHardLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFile(t, a, RootID, "z", "z")
+	before := walk(t, a, "x").Ctime
+	time.Sleep(time.Millisecond)
 	if err := a.Rename(RootID, "z", RootID, "y", 0); err != nil {
 		t.Fatal(err)
+	}
+	if !walk(t, a, "x").Ctime.After(before) {
+		t.Error("rename over y left x's change time")
 	}
 	if got := walk(t, a, "x"); got.ID != x.ID || got.Nlink != 1 || readFile(t, a, got.ID) != "x" || readFile(t, a, walk(t, a, "y").ID) != "z" {
 		t.Errorf("after rename over y: x %+v", got)

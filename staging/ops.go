@@ -456,10 +456,12 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 	var dp *entry
 	var dn string
 	var dl []linkName
+	var dct time.Time
 	dstStays := false // dst is hard-linked: only this name of it goes
 	if dst != nil {
-		dp, dn, dl = dst.names()
+		dp, dn, dl, dct = dst.parent, dst.name, append([]linkName(nil), dst.links...), dst.ctime
 		if dstStays = dst.dropName(nd, newName); dstStays {
+			dst.ctime = now // its link count changed
 			put = append(put, dst)
 		} else {
 			del = append(del, dst.id)
@@ -477,7 +479,7 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 		src.parent, src.name, src.links = sp, sn, sl
 		od.setKid(oldName, src)
 		if dst != nil {
-			dst.parent, dst.name, dst.links = dp, dn, dl
+			dst.parent, dst.name, dst.links, dst.ctime = dp, dn, dl, dct
 			nd.setKid(newName, dst)
 		}
 		od.mtime, nd.mtime = oldMt[0], oldMt[1]
