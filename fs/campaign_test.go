@@ -144,7 +144,8 @@ func startMountE(t *testing.T, bin, spec, area, mnt string) (*child, error) {
 	cmd := exec.Command(bin, "mount", spec, mnt, "--foreground", "--staging", area)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
+	ready, err := withReadyPipe(cmd)
+	if err != nil {
 		return nil, err
 	}
 	done := make(chan error, 1)
@@ -153,22 +154,11 @@ func startMountE(t *testing.T, bin, spec, area, mnt string) (*child, error) {
 		cmd.Process.Kill()
 		platform.Unmount(mnt)
 	})
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if m, _ := platform.Mounted(mnt); m {
-			return &child{cmd: cmd, mnt: mnt, done: done}, nil
-		}
-		select {
-		case err := <-done:
-			return nil, fmt.Errorf("mount ended: %v: %s", err, stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			return nil, fmt.Errorf("mount did not appear: %s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := waitReady(ready, 2*time.Minute); err != nil {
+		cmd.Process.Kill()
+		return nil, fmt.Errorf("%v: %s", err, stderr.String())
 	}
+	return &child{cmd: cmd, mnt: mnt, done: done}, nil
 }
 
 // randomFile writes a file of random size and bytes under both roots.

@@ -3,13 +3,16 @@
 package fs
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -67,32 +70,70 @@ func startMount(t *testing.T, bin, img, area, mnt string) *child {
 	cmd := exec.Command(bin, "mount", img, mnt, "--foreground", "--staging", area)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
+	ready, err := withReadyPipe(cmd)
+	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		if m, _ := platform.Mounted(mnt); m {
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("mount ended early: %v\n%s", err, stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mount did not appear\n%s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 	c := &child{cmd: cmd, mnt: mnt, done: done}
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		platform.Unmount(mnt)
 	})
+	if err := waitReady(ready, time.Minute); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
 	return c
+}
+
+// withReadyPipe starts cmd, a mount, with a pipe on which it says when
+// it is ready (as a mount started in the background tells its parent),
+// and returns the pipe's reading end. Ready means the mount serves
+// requests and has made its own last access to the mount point: a
+// SIGKILL earlier could catch the process waiting on its own mount,
+// which the kernel never lets end.
+func withReadyPipe(cmd *exec.Cmd) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.Env = append(os.Environ(), "DISCSTAGE_READY_FD=3")
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// waitReady reads a mount's ready pipe until it says "ok", fails or ends.
+func waitReady(ready *os.File, timeout time.Duration) error {
+	res := make(chan error, 1)
+	go func() {
+		defer ready.Close()
+		sc := bufio.NewScanner(ready)
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "ok":
+				res <- nil
+				return
+			case strings.HasPrefix(line, "error "):
+				res <- fmt.Errorf("mount failed: %s", strings.TrimPrefix(line, "error "))
+				return
+			}
+		}
+		res <- errors.New("the mount ended before it was ready")
+	}()
+	select {
+	case err := <-res:
+		return err
+	case <-time.After(timeout):
+		return fmt.Errorf("mount not ready after %v", timeout)
+	}
 }
 
 // kill kills the mount process with SIGKILL.
