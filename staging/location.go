@@ -10,16 +10,13 @@ import (
 )
 
 // DefaultDir returns the directory of the staging area of a target:
-// $XDG_DATA_HOME/discstage/<name>-<hash> (XDG_DATA_HOME defaults to
-// ~/.local/share), where name is the target's base name and hash is
-// derived from its absolute path, so one target has one area.
+// $XDG_DATA_HOME/discstage/<name> (XDG_DATA_HOME defaults to
+// ~/.local/share), where name is TargetName's, so one target has one
+// area.
 func DefaultDir(target string) (string, error) {
-	abs, err := filepath.Abs(target)
+	name, err := TargetName(target, 6)
 	if err != nil {
 		return "", fmt.Errorf("staging: area of %q: %w", target, err)
-	}
-	if r, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = r
 	}
 	base := os.Getenv("XDG_DATA_HOME")
 	if base == "" {
@@ -28,6 +25,21 @@ func DefaultDir(target string) (string, error) {
 			return "", fmt.Errorf("staging: area of %q: %w", target, err)
 		}
 		base = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(base, "discstage", name), nil
+}
+
+// TargetName names a target's own files (its staging area, its lock):
+// the base name of its absolute, resolved path, made safe for a file
+// name and cut to 64 bytes, then "-" and the first hashBytes bytes of the
+// path's SHA-256 in hex, so that one target always gets one name.
+func TargetName(target string, hashBytes int) (string, error) {
+	abs, err := filepath.Abs(target)
+	if err != nil {
+		return "", err
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = r
 	}
 	sum := sha256.Sum256([]byte(abs))
 	name := strings.Map(func(r rune) rune {
@@ -39,5 +51,5 @@ func DefaultDir(target string) (string, error) {
 	if len(name) > 64 {
 		name = name[:64]
 	}
-	return filepath.Join(base, "discstage", name+"-"+hex.EncodeToString(sum[:6])), nil
+	return name + "-" + hex.EncodeToString(sum[:hashBytes]), nil
 }

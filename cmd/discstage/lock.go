@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/platform"
+	"github.com/discstage/discstage/staging"
 )
 
 // errTargetBusy: another discstage process writes to the target or has
@@ -58,28 +57,15 @@ func targetLockPath(spec string) (string, error) {
 			id = path
 		}
 	}
-	abs, err := filepath.Abs(id)
+	name, err := staging.TargetName(id, 8)
 	if err != nil {
 		return "", fmt.Errorf("lock %s: %w", spec, err)
-	}
-	if r, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = r
 	}
 	dir := lockDir()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("lock %s: %w", spec, err)
 	}
-	sum := sha256.Sum256([]byte(abs))
-	base := strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == ':' || r < ' ' {
-			return '_'
-		}
-		return r
-	}, filepath.Base(abs))
-	if len(base) > 64 {
-		base = base[:64]
-	}
-	return filepath.Join(dir, base+"-"+hex.EncodeToString(sum[:8])+".lock"), nil
+	return filepath.Join(dir, name+".lock"), nil
 }
 
 // lockDir is where target locks live: $XDG_RUNTIME_DIR/discstage-locks,
