@@ -138,14 +138,16 @@ func (im *Image) Probe() (Medium, error) {
 		m.State, m.NextWritable = Blank, FirstGrownSession
 		return m, nil
 	}
-	if blank, err := im.interruptedFirst(n); err != nil {
-		return m, err
-	} else if blank {
-		m.State, m.NextWritable = Blank, FirstGrownSession
-		return m, nil
-	}
 	sessions, err := master.ListSessions(im.f, n)
 	if err != nil {
+		if errors.Is(err, master.ErrNotISO) {
+			if blank, berr := im.interruptedFirst(n); berr != nil {
+				return m, berr
+			} else if blank {
+				m.State, m.NextWritable = Blank, FirstGrownSession
+				return m, nil
+			}
+		}
 		return m, fmt.Errorf("writer: read sessions of %s: %w", im.path, err)
 	}
 	m.Sessions = sessions
