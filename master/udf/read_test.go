@@ -1,0 +1,207 @@
+package udf
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/master/tree"
+)
+
+// openImage opens the UDF volume of an image file (session at start).
+func openImage(t *testing.T, img string, start uint32) (*Volume, *tree.Node) {
+	t.Helper()
+	f, err := os.Open(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	st, _ := f.Stat()
+	v, err := Open(f, st.Size()/BlockSize, start)
+	if err != nil {
+		t.Fatalf("open %s: %v", img, err)
+	}
+	root, err := v.Tree()
+	if err != nil {
+		t.Fatalf("tree of %s: %v", img, err)
+	}
+	return v, root
+}
+
+// manifest lists a tree as "path mode size target" lines.
+func manifest(root *tree.Node) string {
+	var lines []string
+	var walk func(n *tree.Node, p string)
+	walk = func(n *tree.Node, p string) {
+		line := fmt.Sprintf("%s %v %d", p, n.Mode, n.Size)
+		if n.IsSymlink() {
+			line += " -> " + n.Target
+		}
+		if n.Link != 0 {
+			line += fmt.Sprintf(" link%d", n.Link)
+		}
+		lines = append(lines, line)
+		for _, c := range n.Children {
+			walk(c, p+"/"+c.Name)
+		}
+	}
+	walk(root, "")
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+func mkudffs(t *testing.T, blocks string, args ...string) string {
+	t.Helper()
+	oracle.Need(t, "mkudffs")
+	img := filepath.Join(t.TempDir(), "udf.img")
+	args = append([]string{"--blocksize=2048", "--label=FIXTURE", "--uid=1000", "--gid=100", "--mode=0750"}, args...)
+	oracle.Run(t, "mkudffs", append(args, img, blocks)...)
+	return img
+}
+
+// An empty file system made by mkudffs, of every partition kind: the
+// root directory with the owner and mode mkudffs was given.
+func TestReadMkudffs(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		args []string
+		kind int
+		rev  uint16
+	}{
+		{"plain", []string{"--media-type=hd"}, KindPhysical, 0x0201},
+		{"plain-1.02", []string{"--media-type=hd", "--udfrev=1.02"}, KindPhysical, 0x0102},
+		{"vat-cdr", []string{"--media-type=cdr"}, KindVirtual, 0x0201},
+		{"vat-1.50", []string{"--media-type=cdr", "--udfrev=1.50"}, KindVirtual, 0x0150},
+		{"sparable-cdrw", []string{"--media-type=cdrw"}, KindSparable, 0x0201},
+		{"sparable-dvdrw", []string{"--media-type=dvdrw"}, KindSparable, 0x0201},
+		// mkudffs (udftools 2.3) makes 2.50 and 2.60 only on write-once
+		// media, with a VAT and extended file entries, and no metadata
+		// partition: metadata partitions are checked on what Write makes.
+		{"vat-bdr-2.50", []string{"--media-type=bdr", "--udfrev=2.50"}, KindVirtual, 0x0250},
+		{"vat-dvdr-2.60", []string{"--media-type=dvdr", "--udfrev=2.60"}, KindVirtual, 0x0260},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			img := mkudffs(t, "3000", c.args...)
+			v, root := openImage(t, img, 0)
+			if v.Revision != c.rev {
+				t.Errorf("revision %#x, want %#x", v.Revision, c.rev)
+			}
+			found := false
+			for _, k := range v.Kinds {
+				found = found || k == c.kind
+			}
+			if !found {
+				t.Errorf("partition kinds %v lack %d", v.Kinds, c.kind)
+			}
+			if v.VolumeID != "FIXTURE" {
+				t.Errorf("volume id %q", v.VolumeID)
+			}
+			if root.UID != 1000 || root.GID != 100 || root.Mode != fs.ModeDir|0o750 {
+				t.Errorf("root %v uid %d gid %d", root.Mode, root.UID, root.GID)
+			}
+			if err := fstest.TestFS(v.FS(root)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// A bridge made by genisoimage -udf (UDF 1.02): names, sizes, bytes.
+func TestReadGenisoimage(t *testing.T) {
+	oracle.Need(t, "genisoimage")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	os.MkdirAll(filepath.Join(src, "sub", "deeper"), 0o755)
+	want := map[string]string{
+		"a.txt":                  "hello\n",
+		"sub/b.bin":              strings.Repeat("0123456789", 1000),
+		"sub/deeper/ünïcødé.txt": "x",
+		"empty":                  "",
+	}
+	for p, d := range want {
+		os.WriteFile(filepath.Join(src, p), []byte(d), 0o644)
+	}
+	img := filepath.Join(dir, "g.iso")
+	oracle.Run(t, "genisoimage", "-quiet", "-R", "-J", "-udf", "-o", img, src)
+	v, root := openImage(t, img, 0)
+	fsys := v.FS(root)
+	for p, d := range want {
+		got, err := fs.ReadFile(fsys, p)
+		if err != nil || string(got) != d {
+			t.Errorf("%s: %q, %v", p, got, err)
+		}
+	}
+	if err := fstest.TestFS(fsys, "a.txt", "sub/b.bin", "empty"); err != nil {
+		t.Error(err)
+	}
+	// The UDF tree references the same data as ISO 9660: extents hold
+	// the file's bytes at absolute sectors.
+	b := root.Child("sub").Child("b.bin")
+	if len(b.Extents) != 1 || b.Extents[0].Length != 10000 {
+		t.Errorf("b.bin extents %+v", b.Extents)
+	}
+}
+
+// pycdlibPython finds a python3 that imports pycdlib (Debian's
+// python3-pycdlib installs it for /usr/bin/python3).
+func pycdlibPython(t *testing.T) string {
+	t.Helper()
+	for _, py := range []string{"/usr/bin/python3", "python3"} {
+		if exec.Command(py, "-c", "import pycdlib").Run() == nil {
+			return py
+		}
+	}
+	oracle.Unavailable(t, "no python3 with pycdlib (Debian: python3-pycdlib)")
+	return ""
+}
+
+// A UDF 2.60 image made by pycdlib: files, a directory, a symbolic link
+// and a hard link.
+func TestReadPycdlib(t *testing.T) {
+	py := pycdlibPython(t)
+	img := filepath.Join(t.TempDir(), "p.iso")
+	script := `
+import io, sys, pycdlib
+iso = pycdlib.PyCdlib()
+iso.new(udf='2.60')
+d = b'pycdlib data\n' * 300
+iso.add_fp(io.BytesIO(d), len(d), '/A.TXT;1', udf_path='/a.txt')
+iso.add_directory('/DIR', udf_path='/dir')
+iso.add_fp(io.BytesIO(b'inner'), 5, '/DIR/B.TXT;1', udf_path='/dir/b.txt')
+iso.add_symlink(udf_symlink_path='/link', udf_target='dir/b.txt')
+iso.add_hard_link(iso_old_path='/A.TXT;1', udf_new_path='/dir/hard.txt')
+iso.write(sys.argv[1])
+`
+	oracle.Run(t, py, "-c", script, img)
+	v, root := openImage(t, img, 0)
+	// pycdlib 1.12 records the domain suffix bytes 02 01, which UDF
+	// reads as revision 1.02, whatever revision it was asked for.
+	if v.Revision != 0x0102 {
+		t.Errorf("revision %#x", v.Revision)
+	}
+	fsys := v.FS(root)
+	got, err := fs.ReadFile(fsys, "a.txt")
+	if err != nil || string(got) != strings.Repeat("pycdlib data\n", 300) {
+		t.Errorf("a.txt: %d bytes, %v", len(got), err)
+	}
+	if l := root.Child("link"); l == nil || l.Target != "dir/b.txt" {
+		t.Errorf("link: %+v\n%s", l, manifest(root))
+	}
+	if got, err := fs.ReadFile(fsys, "link"); err != nil || string(got) != "inner" {
+		t.Errorf("through link: %q %v", got, err)
+	}
+	a, h := root.Child("a.txt"), root.Child("dir").Child("hard.txt")
+	if a == nil || h == nil || a.Extents[0] != h.Extents[0] {
+		t.Errorf("hard link shares no extent:\n%s", manifest(root))
+	}
+	if err := fstest.TestFS(fsys, "a.txt", "dir/b.txt", "link"); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,542 @@
+package udf
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/discstage/discstage/master/tree"
+)
+
+// ad is one allocation descriptor of a file, resolved to its partition.
+type ad struct {
+	typ    uint8
+	length uint32
+	part   *partition
+	block  uint32
+}
+
+// allocs lists the allocation descriptors of entry e (block b, recorded
+// in partition p), following allocation extent descriptors. Embedded
+// data yields no descriptors.
+func (v *Volume) allocs(e Entry, b []byte, p *partition, depth int) ([]ad, error) {
+	area := e.ADs()
+	if area == nil {
+		return nil, corruptf("file entry's allocation descriptors do not fit its block")
+	}
+	kind := e.Flags() & 7
+	if kind == ICBEmbedded {
+		return nil, nil
+	}
+	var out []ad
+	for aeds := 0; ; aeds++ {
+		var next *ad
+		size := map[uint16]int{ICBShort: ShortADSize, ICBLong: LongADSize, ICBExtended: ExtADSize}[kind]
+		if size == 0 {
+			return nil, corruptf("allocation descriptor type %d", kind)
+		}
+		for len(area) >= size {
+			var a ad
+			switch kind {
+			case ICBShort:
+				s := getShortAD(area)
+				a = ad{s.Type, s.Length, p, s.Block}
+			case ICBLong:
+				l := getLongAD(area)
+				q, err := v.part(l.Location.Partition)
+				if err != nil {
+					return nil, err
+				}
+				a = ad{l.Type, l.Length, q, l.Location.Block}
+			case ICBExtended:
+				x := getExtAD(area)
+				q, err := v.part(x.Location.Partition)
+				if err != nil {
+					return nil, err
+				}
+				a = ad{x.Type, x.Length, q, x.Location.Block}
+			}
+			area = area[size:]
+			if a.length == 0 {
+				break // the end of the descriptors (4/12.1)
+			}
+			if a.typ == ExtNext {
+				next = &a
+				break
+			}
+			out = append(out, a)
+		}
+		if next == nil {
+			return out, nil
+		}
+		if aeds >= maxAEDs {
+			return nil, corruptf("more than %d allocation extent descriptors", maxAEDs)
+		}
+		blk, err := v.readIn(next.part, next.block)
+		if err != nil {
+			return nil, err
+		}
+		t, err := CheckTag(blk, next.block)
+		if err != nil || t.ID() != TagAED {
+			return nil, corruptf("allocation extent descriptor at %d", next.block)
+		}
+		l := uint64(le32(blk[20:]))
+		if 24+l > uint64(len(blk)) || uint64(next.length) < 24 {
+			return nil, corruptf("allocation extent descriptor at %d of %d bytes", next.block, l)
+		}
+		area, p = blk[24:24+l], next.part
+	}
+}
+
+// dataRuns maps a file's descriptors to runs on the medium: recorded
+// extents become absolute sector runs with their byte lengths, extents
+// not recorded become holes (block ^0). The runs cover exactly size
+// bytes; a file whose descriptors cover less is corrupt.
+type dataRun struct {
+	lba  uint32 // absolute sector, or hole
+	n    int64  // bytes
+	hole bool
+}
+
+func (v *Volume) dataRuns(ads []ad, size int64) ([]dataRun, error) {
+	var out []dataRun
+	left := size
+	for _, a := range ads {
+		if left <= 0 {
+			break
+		}
+		n := min(int64(a.length), left)
+		left -= n
+		if a.typ != ExtRecorded {
+			out = append(out, dataRun{n: n, hole: true})
+			continue
+		}
+		blocks := uint32((n + BlockSize - 1) / BlockSize)
+		rs, err := v.mapBlocks(a.part, a.block, blocks)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			c := min(n, int64(r.count)*BlockSize)
+			out = append(out, dataRun{lba: r.block, n: c})
+			n -= c
+		}
+	}
+	if left > 0 {
+		return nil, corruptf("file of %d bytes with %d bytes allocated", size, size-left)
+	}
+	return out, nil
+}
+
+// entryData reads a whole (small) file: embedded data or its extents,
+// at most max bytes.
+func (v *Volume) entryData(e Entry, b []byte, p *partition, depth int, max int64) ([]byte, error) {
+	size := e.InfoLength()
+	if size > uint64(max) {
+		return nil, fmt.Errorf("%w: %d bytes of metadata", ErrTooLarge, size)
+	}
+	if e.Flags()&7 == ICBEmbedded {
+		d := e.ADs()
+		if d == nil || uint64(len(d)) < size {
+			return nil, corruptf("embedded data of %d bytes in a %d-byte area", size, len(d))
+		}
+		return d[:size], nil
+	}
+	ads, err := v.allocs(e, b, p, depth)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := v.dataRuns(ads, int64(size))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, size)
+	for _, r := range runs {
+		if r.hole {
+			out = append(out, make([]byte, r.n)...)
+			continue
+		}
+		s, err := v.readSectors(r.lba, int((r.n+BlockSize-1)/BlockSize))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s[:r.n]...)
+	}
+	return out, nil
+}
+
+// readEntry reads the file entry an ICB points at, following indirect
+// entries (strategy 4096).
+func (v *Volume) readEntry(icb LongAD) (Entry, *partition, error) {
+	for i := 0; i < maxIndirect; i++ {
+		p, err := v.part(icb.Location.Partition)
+		if err != nil {
+			return nil, nil, err
+		}
+		b, err := v.readIn(p, icb.Location.Block)
+		if err != nil {
+			return nil, nil, err
+		}
+		t, err := CheckTag(b, icb.Location.Block)
+		if err != nil {
+			return nil, nil, fmt.Errorf("file entry at %d: %w", icb.Location.Block, err)
+		}
+		switch t.ID() {
+		case TagFE, TagEFE:
+			e := Entry(b)
+			if e.ADs() == nil {
+				return nil, nil, corruptf("file entry at %d: lengths beyond its block", icb.Location.Block)
+			}
+			return e, p, nil
+		case TagIE:
+			icb = getLongAD(b[36:])
+		default:
+			return nil, nil, corruptf("block %d holds descriptor %d, not a file entry", icb.Location.Block, t.ID())
+		}
+	}
+	return nil, nil, corruptf("indirect entries loop")
+}
+
+// Tree reads the file set as a tree: names, sizes, data extents as
+// absolute sectors, modes, owners, times, symbolic links and hard links.
+// Files whose data is embedded in their entries or has holes get a
+// Source that reads it from the medium; others get Extents.
+func (v *Volume) Tree() (*tree.Node, error) {
+	w := walker{v: v, files: map[LBAddr]*tree.Node{}, count: map[LBAddr]int{},
+		icbOf: map[*tree.Node]LBAddr{}, dirs: map[LBAddr]bool{}}
+	root, err := w.node(v.root, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	if !root.IsDir() {
+		return nil, corruptf("root is not a directory")
+	}
+	root.Name = ""
+	w.links(root)
+	return root, nil
+}
+
+type walker struct {
+	v     *Volume
+	files map[LBAddr]*tree.Node // non-directories by ICB, for hard links
+	count map[LBAddr]int
+	icbOf map[*tree.Node]LBAddr
+	dirs  map[LBAddr]bool
+}
+
+func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
+	if depth > maxDepth {
+		return nil, corruptf("directories nested deeper than %d", maxDepth)
+	}
+	if n, ok := w.files[icb.Location]; ok {
+		c := *n
+		c.Name = name
+		w.count[icb.Location]++
+		w.icbOf[&c] = icb.Location
+		return &c, nil
+	}
+	e, p, err := w.v.readEntry(icb)
+	if err != nil {
+		return nil, err
+	}
+	n := &tree.Node{Name: name, UID: e.UID(), GID: e.GID(), ModTime: e.ModTime(), AccessTime: e.AccessTime(), ChangeTime: e.AttrTime()}
+	if n.UID == 0xFFFFFFFF {
+		n.UID = 0
+	}
+	if n.GID == 0xFFFFFFFF {
+		n.GID = 0
+	}
+	perm := fs.FileMode(ModeFromPermissions(e.Permissions()))
+	if f := e.Flags(); f&ICBSetUID != 0 {
+		perm |= fs.ModeSetuid
+	}
+	if f := e.Flags(); f&ICBSetGID != 0 {
+		perm |= fs.ModeSetgid
+	}
+	if f := e.Flags(); f&ICBSticky != 0 {
+		perm |= fs.ModeSticky
+	}
+	n.Mode = perm
+	switch e.FileType() {
+	case FileTypeDir:
+		if w.dirs[icb.Location] {
+			return nil, corruptf("directory at %d reached twice", icb.Location.Block)
+		}
+		w.dirs[icb.Location] = true
+		n.Mode |= fs.ModeDir
+		if err := w.dir(n, e, p, depth); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case FileTypeSymlink:
+		n.Mode |= fs.ModeSymlink
+		data, err := w.v.entryData(e, nil, p, 0, 64<<10)
+		if err != nil {
+			return nil, err
+		}
+		n.Target, err = decodePath(data)
+		if err != nil {
+			return nil, err
+		}
+	case FileTypeRegular, FileTypeUnspecified, FileTypeRealTime:
+		if err := w.data(n, e, p); err != nil {
+			return nil, err
+		}
+	case FileTypeBlockDev, FileTypeCharDev:
+		n.Mode |= fs.ModeDevice
+		if e.FileType() == FileTypeCharDev {
+			n.Mode |= fs.ModeCharDevice
+		}
+		if maj, min, ok := deviceEA(e.EAs()); ok {
+			n.Rdev = devT(maj, min)
+		}
+	case FileTypeFIFO:
+		n.Mode |= fs.ModeNamedPipe
+	case FileTypeSocket:
+		n.Mode |= fs.ModeSocket
+	default:
+		return nil, unsupportedf("file type %d at block %d", e.FileType(), icb.Location.Block)
+	}
+	w.files[icb.Location] = n
+	w.count[icb.Location] = 1
+	w.icbOf[n] = icb.Location
+	return n, nil
+}
+
+func (w *walker) data(n *tree.Node, e Entry, p *partition) error {
+	size := e.InfoLength()
+	if size > 1<<50 {
+		return corruptf("file of %d bytes", size)
+	}
+	n.Size = int64(size)
+	if size == 0 {
+		return nil
+	}
+	if e.Flags()&7 == ICBEmbedded {
+		d, err := w.v.entryData(e, nil, p, 0, BlockSize)
+		if err != nil {
+			return err
+		}
+		n.Source = tree.ReaderAtSource{R: bytes.NewReader(bytes.Clone(d)), Size: int64(len(d))}
+		return nil
+	}
+	ads, err := w.v.allocs(e, nil, p, 0)
+	if err != nil {
+		return err
+	}
+	runs, err := w.v.dataRuns(ads, n.Size)
+	if err != nil {
+		return err
+	}
+	holes := false
+	for _, r := range runs {
+		if r.hole {
+			holes = true
+		} else if int64(r.lba)*BlockSize+r.n > w.v.sectors*BlockSize {
+			return corruptf("file data at sector %d beyond the medium", r.lba)
+		}
+	}
+	if holes {
+		n.Source = tree.ReaderAtSource{R: &runReader{r: w.v.r, runs: runs}, Size: n.Size}
+		return nil
+	}
+	for _, r := range runs {
+		// Runs are under 2^30 bytes unless merged: split to stay below 4 GiB.
+		for left, lba := r.n, r.lba; left > 0; {
+			c := min(left, 1<<30)
+			n.Extents = append(n.Extents, tree.Extent{LBA: lba, Length: uint32(c)})
+			left -= c
+			lba += uint32(c / BlockSize)
+		}
+	}
+	return nil
+}
+
+// runReader reads a file laid out as runs, holes as zeros.
+type runReader struct {
+	r    io.ReaderAt
+	runs []dataRun
+}
+
+func (rr *runReader) ReadAt(p []byte, off int64) (int, error) {
+	done := 0
+	pos := int64(0)
+	for _, r := range rr.runs {
+		if len(p) == 0 {
+			break
+		}
+		if off >= pos+r.n {
+			pos += r.n
+			continue
+		}
+		in := off - pos
+		c := min(int64(len(p)), r.n-in)
+		if r.hole {
+			clear(p[:c])
+		} else if m, err := rr.r.ReadAt(p[:c], int64(r.lba)*BlockSize+in); err != nil {
+			return done + m, err
+		}
+		p, off, done = p[c:], off+c, done+int(c)
+		pos += r.n
+	}
+	if len(p) > 0 {
+		return done, io.EOF
+	}
+	return done, nil
+}
+
+func (w *walker) dir(n *tree.Node, e Entry, p *partition, depth int) error {
+	size := e.InfoLength()
+	data, err := w.v.entryData(e, nil, p, 0, w.v.budget)
+	if err != nil {
+		return fmt.Errorf("directory of %d bytes: %w", size, err)
+	}
+	used := map[string]bool{}
+	for off := 0; off < len(data); {
+		rest := data[off:]
+		if len(rest) < FIDFixed {
+			break
+		}
+		t := Tag(rest)
+		if allZero(rest[:TagSize]) {
+			break // padding at the end of a block
+		}
+		if tagChecksum(rest) != t.Checksum() || t.ID() != TagFID {
+			return corruptf("directory entry at offset %d", off)
+		}
+		f := FID(rest)
+		sz := f.Size()
+		if sz > len(rest) {
+			return corruptf("directory entry at offset %d of %d bytes", off, sz)
+		}
+		if cl := int(t.CRCLength()); TagSize+cl <= len(rest) && CRC(rest[TagSize:TagSize+cl]) != t.CRC() {
+			return corruptf("directory entry at offset %d fails its CRC", off)
+		}
+		off += sz
+		c := f.Characteristics()
+		if c&(FIDParent|FIDDeleted) != 0 {
+			continue
+		}
+		name := cleanName(DecodeDChars(f.Ident()), used)
+		child, err := w.node(f.ICB(), name, depth+1)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		n.Children = append(n.Children, child)
+	}
+	return nil
+}
+
+// cleanName makes a recorded identifier a usable path element: '/' and
+// NUL become '_', empty and dot names and names already used in the
+// directory get a "~N" suffix.
+func cleanName(s string, used map[string]bool) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '/' || r == 0 {
+			return '_'
+		}
+		return r
+	}, s)
+	base := s
+	for i := 1; s == "" || s == "." || s == ".." || used[s]; i++ {
+		s = base + "~" + strconv.Itoa(i)
+	}
+	used[s] = true
+	return s
+}
+
+// links gives the names of one file a common Link, numbered in the
+// order of the file entries' addresses.
+func (w *walker) links(root *tree.Node) {
+	var keys []LBAddr
+	for k, c := range w.count {
+		if c > 1 {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].Partition != keys[j].Partition {
+			return keys[i].Partition < keys[j].Partition
+		}
+		return keys[i].Block < keys[j].Block
+	})
+	ids := map[LBAddr]uint64{}
+	for i, k := range keys {
+		ids[k] = uint64(i + 1)
+	}
+	for n, k := range w.icbOf {
+		n.Link = ids[k]
+	}
+}
+
+// decodePath turns symbolic link path components (4/14.16) into a path.
+func decodePath(b []byte) (string, error) {
+	var parts []string
+	abs := false
+	for len(b) > 0 {
+		if len(b) < 4 {
+			return "", corruptf("symbolic link path component of %d bytes", len(b))
+		}
+		typ, l := b[0], int(b[1])
+		if 4+l > len(b) {
+			return "", corruptf("symbolic link path component beyond its data")
+		}
+		id := b[4 : 4+l]
+		b = b[4+l:]
+		switch typ {
+		case PathRootAlt, PathRoot:
+			parts, abs = parts[:0], true
+		case PathParent:
+			parts = append(parts, "..")
+		case PathCurrent:
+			parts = append(parts, ".")
+		case PathNamed:
+			parts = append(parts, DecodeDChars(id))
+		default:
+			return "", corruptf("symbolic link path component of type %d", typ)
+		}
+	}
+	s := strings.Join(parts, "/")
+	if abs {
+		s = "/" + s
+	}
+	return s, nil
+}
+
+// deviceEA finds the device specification extended attribute (4/14.10.7)
+// among a file entry's extended attributes.
+func deviceEA(eas []byte) (major, minor uint32, ok bool) {
+	if len(eas) < 24 {
+		return 0, 0, false
+	}
+	b := eas[24:] // after the extended attribute header descriptor
+	for len(b) >= 12 {
+		typ, l := le32(b), le32(b[8:])
+		if l < 12 || uint64(l) > uint64(len(b)) {
+			return 0, 0, false
+		}
+		if typ == 12 && l >= 24 {
+			return le32(b[16:]), le32(b[20:]), true
+		}
+		b = b[l:]
+	}
+	return 0, 0, false
+}
+
+// devT encodes a device number as glibc's Linux dev_t.
+func devT(major, minor uint32) uint64 {
+	ma, mi := uint64(major), uint64(minor)
+	return (ma&0xfffff000)<<32 | (ma&0xfff)<<8 | (mi&0xffffff00)<<12 | mi&0xff
+}
+
+// devParts splits a Linux dev_t.
+func devParts(d uint64) (major, minor uint32) {
+	return uint32((d>>32)&0xfffff000 | (d>>8)&0xfff), uint32((d>>12)&0xffffff00 | d&0xff)
+}
