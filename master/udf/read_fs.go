@@ -14,7 +14,10 @@ import (
 
 // FS returns root, a tree the volume read, as an fs.FS whose files read
 // their bytes from the medium. It implements fs.ReadDirFS, fs.StatFS and
-// fs.ReadLinkFS; Open and Stat follow symbolic links inside the tree.
+// fs.ReadLinkFS. Open and Stat follow symbolic links inside the tree (an
+// absolute target is taken from the tree's root; ".." stops at the
+// root); a link that resolves to nothing opens as the link itself, with
+// no bytes, so that every entry ReadDir lists can be opened.
 func (v *Volume) FS(root *tree.Node) fs.FS { return &treeFS{root: root, r: v.r} }
 
 type treeFS struct {
@@ -61,15 +64,16 @@ func (f *treeFS) resolve(op, name string, followLast bool) (*tree.Node, error) {
 					base = curPath
 				}
 				p := path.Clean(path.Join("/", base, t))
-				if strings.HasPrefix(p, "/..") {
-					return nil, "", fs.ErrNotExist
-				}
 				rest := strings.Trim(p, "/")
 				var el []string
 				if rest != "" {
 					el = strings.Split(rest, "/")
 				}
 				n, np, err := walk(f.root, "", el)
+				if err != nil && last {
+					// A dangling link opens as itself.
+					return c, path.Join(curPath, e), nil
+				}
 				if err != nil {
 					return nil, "", err
 				}

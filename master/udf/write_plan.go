@@ -1,0 +1,448 @@
+package udf
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/discstage/discstage/master/tree"
+)
+
+// Revisions the writer records.
+const (
+	Rev102 uint16 = 0x0102
+	Rev201 uint16 = 0x0201
+	Rev250 uint16 = 0x0250
+)
+
+// ParseRevision reads "1.02", "2.01" or "2.50".
+func ParseRevision(s string) (uint16, error) {
+	switch s {
+	case "1.02":
+		return Rev102, nil
+	case "2.01":
+		return Rev201, nil
+	case "2.50":
+		return Rev250, nil
+	}
+	return 0, fmt.Errorf("udf: revision %q: %w (1.02, 2.01 or 2.50)", s, ErrUnsupported)
+}
+
+// RevisionString formats a revision as "2.01".
+func RevisionString(r uint16) string { return fmt.Sprintf("%x.%02x", r>>8, r&0xFF) }
+
+// ErrUnplaced: a regular file with new data has no extents on the
+// medium yet; the layout places data before UDF structures are written.
+var ErrUnplaced = errors.New("udf: file data not placed")
+
+// Options control the UDF structures of a session.
+type Options struct {
+	// Revision is Rev102, Rev201 (the default) or Rev250 (with a
+	// metadata partition).
+	Revision uint16
+	// VolumeID is the logical volume and volume identifier; default
+	// "CDROM".
+	VolumeID string
+	// Time is the recording time and the time of nodes whose times are
+	// zero; zero means time.Now().
+	Time time.Time
+	// ExtentsOf returns where a regular file's data is placed, for
+	// files that carry a Source (new data the layout places); nil, or
+	// a nil result, means the node's own Extents.
+	ExtentsOf func(*tree.Node) []tree.Extent
+}
+
+// Warning reports a name changed to fit UDF.
+type Warning struct {
+	Path   string // the node's path in the tree
+	Name   string // the name recorded
+	Reason string
+}
+
+func (w Warning) String() string {
+	return fmt.Sprintf("%s: UDF name %q: %s", w.Path, w.Name, w.Reason)
+}
+
+// Fixed parts of the structures block (see Plan).
+const (
+	vdsBlocks       = 16 // each volume descriptor sequence (UDF 2.2.3: at least 16)
+	integrityBlocks = 2  // LVID and its terminator
+	metaAllocUnit   = 32 // metadata partition allocation unit, in blocks
+	maxADBytes      = 1<<30 - BlockSize
+	maxIdent        = 255 // L_FI is one byte
+)
+
+// Plan is the UDF side of one session, laid out: every structure's size
+// is known before a byte is written. Sectors is the length of the
+// contiguous block of structures; Place fixes where it starts; WriteTo
+// writes it. The volume recognition sequence (VRS) and the anchors
+// (Anchor) are recorded by the caller where the session layout puts
+// them: the VRS after the ISO 9660 descriptor set terminator, an anchor
+// at start+256 and at the session's last sector.
+//
+// The block holds, in order: the main volume descriptor sequence (16
+// sectors: PVD, IUVD, PD, LVD, USD, TD), the reserve sequence (16),
+// the integrity sequence (LVID, TD), with 2.50 the metadata and
+// metadata mirror file entries, then the file set descriptor and its
+// terminator, directories (file entry, then identifiers unless they
+// are embedded in it), and the file entries of other files.
+type Plan struct {
+	opts     Options
+	version  uint16 // descriptor version
+	meta     bool   // metadata partition
+	ext      bool   // extended file entries
+	start    uint32 // first sector of the block, set by Place
+	sectors  uint32
+	metaLen  uint32 // blocks of the metadata partition content
+	fsdLBN   uint32
+	root     *wNode
+	dirs     []*wNode // breadth-first
+	others   []*wNode // non-directories with an entry of their own
+	nextID   uint64
+	warnings []Warning
+	files    uint32
+}
+
+type wNode struct {
+	n        *tree.Node
+	path     string
+	parent   *wNode
+	ident    []byte
+	children []*wNode
+	lbn      uint32 // block of the entry, in the metadata or physical partition
+	fids     int    // directories: bytes of identifiers
+	data     []byte // symbolic links: path components
+	blocks   uint32 // blocks of data after the entry (0 when embedded)
+	uniqueID uint64
+	names    int    // hard links: names of the file
+	leader   *wNode // hard links: the name whose entry is recorded
+	placed   *wNode // the node whose entry this name's FID points at
+	subdirs  int    // directories: subdirectories
+}
+
+// NewPlan lays out the UDF structures of a tree. It reads no file data;
+// it checks and maps every name and sizes every structure.
+func NewPlan(root *tree.Node, opts Options) (*Plan, error) {
+	if opts.Revision == 0 {
+		opts.Revision = Rev201
+	}
+	switch opts.Revision {
+	case Rev102, Rev201, Rev250:
+	default:
+		return nil, fmt.Errorf("udf: revision %s: %w", RevisionString(opts.Revision), ErrUnsupported)
+	}
+	if opts.VolumeID == "" {
+		opts.VolumeID = "CDROM"
+	}
+	if opts.Time.IsZero() {
+		opts.Time = time.Now()
+	}
+	if root == nil || !root.IsDir() {
+		return nil, fmt.Errorf("udf: plan: %w: the root is not a directory", ErrUnsupported)
+	}
+	p := &Plan{opts: opts, version: 3, nextID: 16}
+	if opts.Revision == Rev102 {
+		p.version = 2
+	}
+	p.meta = opts.Revision >= Rev250
+	p.ext = opts.Revision >= Rev250
+	p.root = &wNode{n: root, path: "/", uniqueID: 0}
+	p.root.placed = p.root
+	if err := p.build(); err != nil {
+		return nil, err
+	}
+	p.size()
+	return p, nil
+}
+
+// build walks the tree breadth-first: names, hard links, sizes.
+func (p *Plan) build() error {
+	links := map[uint64]*wNode{}
+	queue := []*wNode{p.root}
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		p.dirs = append(p.dirs, d)
+		kids := slices.Clone(d.n.Children)
+		slices.SortFunc(kids, func(a, b *tree.Node) int { return strings.Compare(a.Name, b.Name) })
+		for _, c := range kids {
+			if c.Name == "" || c.Name == "." || c.Name == ".." || strings.ContainsAny(c.Name, "/\x00") {
+				return fmt.Errorf("udf: %s: %w: name %q", path.Join(d.path, c.Name), ErrUnsupported, c.Name)
+			}
+			w := &wNode{n: c, path: path.Join(d.path, c.Name), parent: d}
+			d.children = append(d.children, w)
+			switch {
+			case c.IsDir():
+				d.subdirs++
+				w.placed = w
+				w.uniqueID = p.id()
+				queue = append(queue, w)
+			case c.Link != 0 && links[c.Link] != nil:
+				l := links[c.Link]
+				if l.n.Mode.Type() != c.Mode.Type() || l.n.Size != c.Size {
+					return fmt.Errorf("udf: %s: %w: hard link to %s of another type or size", w.path, ErrUnsupported, l.path)
+				}
+				l.names++
+				w.leader, w.placed = l, l
+			default:
+				if c.Link != 0 {
+					links[c.Link] = w
+				}
+				w.names, w.placed = 1, w
+				w.uniqueID = p.id()
+				p.others = append(p.others, w)
+				if c.IsSymlink() {
+					data, err := encodePath(c.Target)
+					if err != nil {
+						return fmt.Errorf("udf: %s: %w", w.path, err)
+					}
+					w.data = data
+				}
+			}
+			if !c.IsDir() {
+				p.files++
+			}
+		}
+		p.names(d)
+		d.fids = FIDSize(0, 0)
+		for _, c := range d.children {
+			d.fids += FIDSize(0, len(c.ident))
+		}
+	}
+	return nil
+}
+
+func (p *Plan) id() uint64 {
+	id := p.nextID
+	p.nextID++
+	if uint32(p.nextID) < 16 { // UDF 3.2.1.1: low 32 bits 0-15 are reserved
+		p.nextID += 16
+	}
+	return id
+}
+
+// names gives every child of d its identifier: the name in CS0 when it
+// fits in 255 bytes and is valid UTF-8, else a cut name made unique in
+// the directory, reported as a Warning.
+func (p *Plan) names(d *wNode) {
+	taken := map[string]bool{}
+	var changed []*wNode
+	reason := map[*wNode]string{}
+	for _, c := range d.children {
+		name := c.n.Name
+		why := ""
+		if !utf8.ValidString(name) {
+			name = strings.ToValidUTF8(name, "\uFFFD")
+			why = "not UTF-8"
+		}
+		if DCharsLen(name) > maxIdent {
+			name = cutName(name, maxIdent)
+			if why != "" {
+				why += "; "
+			}
+			why += "longer than 255 bytes"
+		}
+		if why == "" && !taken[name] {
+			taken[name] = true
+			c.ident = EncodeDChars(name)
+			continue
+		}
+		c.ident = []byte(name) // provisional
+		changed = append(changed, c)
+		reason[c] = why
+	}
+	for _, c := range changed {
+		name := string(c.ident)
+		why := reason[c]
+		if taken[name] {
+			name = uniqueName(name, taken)
+			if why == "" {
+				why = "same name as another entry once changed"
+			}
+		}
+		taken[name] = true
+		c.ident = EncodeDChars(name)
+		p.warnings = append(p.warnings, Warning{Path: c.path, Name: name, Reason: why})
+	}
+}
+
+// cutName cuts name so that its d-characters fit in max bytes, keeping
+// an extension of up to 16 characters.
+func cutName(name string, max int) string {
+	ext := ""
+	if i := strings.LastIndexByte(name, '.'); i > 0 && utf8.RuneCountInString(name[i:]) <= 16 {
+		name, ext = name[:i], name[i:]
+	}
+	r := []rune(name)
+	for len(r) > 0 && DCharsLen(string(r)+ext) > max {
+		r = r[:len(r)-1]
+	}
+	if len(r) == 0 { // the extension alone is too long
+		return cutName(string([]rune(ext)[1:]), max)
+	}
+	return string(r) + ext
+}
+
+// uniqueName inserts "_N" before the extension with the lowest free N,
+// cutting the name to keep it within 255 bytes.
+func uniqueName(name string, taken map[string]bool) string {
+	base, ext := name, ""
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		base, ext = name[:i], name[i:]
+	}
+	for n := 1; ; n++ {
+		suf := "_" + strconv.Itoa(n)
+		r := []rune(base)
+		for len(r) > 0 && DCharsLen(string(r)+suf+ext) > maxIdent {
+			r = r[:len(r)-1]
+		}
+		if cand := string(r) + suf + ext; !taken[cand] {
+			return cand
+		}
+	}
+}
+
+// encodePath records a symbolic link target as path components.
+func encodePath(target string) ([]byte, error) {
+	var b []byte
+	rest := target
+	if strings.HasPrefix(target, "/") {
+		b = append(b, PathRoot, 0, 0, 0)
+		rest = strings.TrimLeft(target, "/")
+	}
+	for _, c := range strings.Split(rest, "/") {
+		switch c {
+		case "":
+			continue
+		case ".":
+			b = append(b, PathCurrent, 0, 0, 0)
+		case "..":
+			b = append(b, PathParent, 0, 0, 0)
+		default:
+			d := EncodeDChars(strings.ToValidUTF8(c, "\uFFFD"))
+			if len(d) > 255 {
+				return nil, fmt.Errorf("%w: symbolic link component longer than 255 bytes", ErrUnsupported)
+			}
+			b = append(b, PathNamed, byte(len(d)), 0, 0)
+			b = append(b, d...)
+		}
+	}
+	return b, nil
+}
+
+// entryRoom is what a file entry's block holds after its fixed part.
+func (p *Plan) entryRoom() int {
+	if p.ext {
+		return BlockSize - EFEFixed
+	}
+	return BlockSize - FEFixed
+}
+
+// size gives every entry its block and sizes the whole block.
+func (p *Plan) size() {
+	lbn := uint32(2) // FSD and its terminator
+	for _, d := range p.dirs {
+		d.lbn = lbn
+		lbn++
+		if d.fids > p.entryRoom() {
+			d.blocks = uint32((d.fids + BlockSize - 1) / BlockSize)
+			lbn += d.blocks
+		}
+	}
+	for _, o := range p.others {
+		o.lbn = lbn
+		lbn++
+		if len(o.data) > p.entryRoom() {
+			o.blocks = uint32((len(o.data) + BlockSize - 1) / BlockSize)
+			lbn += o.blocks
+		}
+	}
+	fixed := uint32(2*vdsBlocks + integrityBlocks)
+	if p.meta {
+		lbn = (lbn + metaAllocUnit - 1) / metaAllocUnit * metaAllocUnit
+		p.metaLen = lbn
+		p.sectors = fixed + 2 + lbn
+	} else {
+		p.sectors = fixed + lbn
+	}
+}
+
+// Sectors is the length of the structures block in sectors.
+func (p *Plan) Sectors() uint32 { return p.sectors }
+
+// Warnings lists the names changed to fit UDF.
+func (p *Plan) Warnings() []Warning { return p.warnings }
+
+// Place fixes the first sector of the structures block.
+func (p *Plan) Place(lba uint32) { p.start = lba }
+
+// Start is the first sector of the structures block.
+func (p *Plan) Start() uint32 { return p.start }
+
+// MainVDS and ReserveVDS are the extents anchors point at.
+func (p *Plan) MainVDS() ExtentAD { return ExtentAD{vdsBlocks * BlockSize, p.start} }
+
+// ReserveVDS is the extent of the reserve volume descriptor sequence.
+func (p *Plan) ReserveVDS() ExtentAD {
+	return ExtentAD{vdsBlocks * BlockSize, p.start + vdsBlocks}
+}
+
+// Anchor returns the anchor volume descriptor pointer to record at
+// sector lba, pointing at this plan's sequences. On grown media (image
+// files, DVD+RW, BD-RE) the anchor at sector 256 of the first session
+// is rewritten with the newest session's Anchor(256), as the ISO 9660
+// superblock at 16 is.
+func (p *Plan) Anchor(lba uint32) []byte {
+	return AnchorSector(p.MainVDS(), p.ReserveVDS(), lba, p.version)
+}
+
+// AnchorSector makes an anchor sector for lba pointing at the given
+// sequences; version is the descriptor version (2 for UDF 1.02, else 3).
+func AnchorSector(main, reserve ExtentAD, lba uint32, version uint16) []byte {
+	b := make([]byte, BlockSize)
+	AVDP(b).SetVDS(main, reserve)
+	SetTag(b, TagAVDP, version, 1, lba, 512-TagSize)
+	return b
+}
+
+// VRS returns the volume recognition sequence: BEA01, NSR02 (UDF 1.02)
+// or NSR03, TEA01, one sector each, to follow the ISO 9660 volume
+// descriptor set terminator.
+func (p *Plan) VRS() []byte { return VRS(p.version) }
+
+// VRS returns the volume recognition sequence for a descriptor version.
+func VRS(version uint16) []byte {
+	b := make([]byte, 3*BlockSize)
+	nsr := "NSR03"
+	if version == 2 {
+		nsr = "NSR02"
+	}
+	for i, id := range []string{"BEA01", nsr, "TEA01"} {
+		s := b[i*BlockSize:]
+		s[0] = 0
+		copy(s[1:6], id)
+		s[6] = 1
+	}
+	return b
+}
+
+func modeOf(n *tree.Node) (perm uint32, flags uint16) {
+	m := n.Mode
+	perm = PermissionsFromMode(uint32(m.Perm()))
+	if m&fs.ModeSetuid != 0 {
+		flags |= ICBSetUID
+	}
+	if m&fs.ModeSetgid != 0 {
+		flags |= ICBSetGID
+	}
+	if m&fs.ModeSticky != 0 {
+		flags |= ICBSticky
+	}
+	return
+}
