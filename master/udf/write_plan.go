@@ -90,8 +90,15 @@ const (
 // sectors: PVD, IUVD, PD, LVD, USD, TD), the reserve sequence (16),
 // the integrity sequence (LVID, TD), with 2.50 the metadata and
 // metadata mirror file entries, then the file set descriptor and its
-// terminator, directories (file entry, then identifiers unless they
-// are embedded in it), and the file entries of other files.
+// terminator, directories (file entry, then identifiers), and the file
+// entries of other files (symbolic links followed by their path
+// components).
+//
+// Nothing is embedded in a file entry (UDF allows it, ICB flag 3):
+// hardware players and some readers handle only recorded extents
+// (pycdlib 1.12 misreads embedded directories in a partition that does
+// not start at sector 0). A directory costs two blocks, its entry and
+// its identifiers, and more when they exceed one block.
 type Plan struct {
 	opts     Options
 	version  uint16 // descriptor version
@@ -349,19 +356,13 @@ func (p *Plan) size() {
 	lbn := uint32(2) // FSD and its terminator
 	for _, d := range p.dirs {
 		d.lbn = lbn
-		lbn++
-		if d.fids > p.entryRoom() {
-			d.blocks = uint32((d.fids + BlockSize - 1) / BlockSize)
-			lbn += d.blocks
-		}
+		d.blocks = uint32((d.fids + BlockSize - 1) / BlockSize)
+		lbn += 1 + d.blocks
 	}
 	for _, o := range p.others {
 		o.lbn = lbn
-		lbn++
-		if len(o.data) > p.entryRoom() {
-			o.blocks = uint32((len(o.data) + BlockSize - 1) / BlockSize)
-			lbn += o.blocks
-		}
+		o.blocks = uint32((len(o.data) + BlockSize - 1) / BlockSize)
+		lbn += 1 + o.blocks
 	}
 	fixed := uint32(2*vdsBlocks + integrityBlocks)
 	if p.meta {
