@@ -1,5 +1,6 @@
 // Package oracle runs the independent tools that check what discstage
-// writes and reads: xorriso, isoinfo, genisoimage, 7z, bsdtar, udfinfo.
+// writes and reads: xorriso, isoinfo, genisoimage, 7z, bsdtar, udfinfo,
+// mkudffs, pycdlib.
 //
 // Tests never prove our writer with our own reader alone; they ask these
 // tools. Outside CI a missing tool skips the test that needs it; under
@@ -67,4 +68,19 @@ func Try(name string, args ...string) (stdout, stderr string, err error) {
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()
 	return o.String(), e.String(), err
+}
+
+// Pycdlib returns a python3 that imports pycdlib, the second full UDF
+// reader the tests use (Debian's python3-pycdlib installs it for
+// /usr/bin/python3, which may differ from the python3 first on PATH).
+// None skips the test, or fails it under CI.
+func Pycdlib(tb testing.TB) string {
+	tb.Helper()
+	for _, py := range []string{"/usr/bin/python3", "python3"} {
+		if exec.Command(py, "-c", "import pycdlib").Run() == nil {
+			return py
+		}
+	}
+	Unavailable(tb, "no python3 imports pycdlib (Debian: python3-pycdlib)")
+	return ""
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -149,23 +148,10 @@ func TestReadGenisoimage(t *testing.T) {
 	}
 }
 
-// pycdlibPython finds a python3 that imports pycdlib (Debian's
-// python3-pycdlib installs it for /usr/bin/python3).
-func pycdlibPython(t *testing.T) string {
-	t.Helper()
-	for _, py := range []string{"/usr/bin/python3", "python3"} {
-		if exec.Command(py, "-c", "import pycdlib").Run() == nil {
-			return py
-		}
-	}
-	oracle.Unavailable(t, "no python3 with pycdlib (Debian: python3-pycdlib)")
-	return ""
-}
-
 // A UDF 2.60 image made by pycdlib: files, a directory, a symbolic link
 // and a hard link.
 func TestReadPycdlib(t *testing.T) {
-	py := pycdlibPython(t)
+	py := oracle.Pycdlib(t)
 	img := filepath.Join(t.TempDir(), "p.iso")
 	script := `
 import io, sys, pycdlib

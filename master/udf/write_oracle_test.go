@@ -93,7 +93,7 @@ walk('/')
 // what the writer makes (1.02 and 2.01: pycdlib reads no extended file
 // entries, which 2.50 uses).
 func TestWritePycdlib(t *testing.T) {
-	py := pycdlibPython(t)
+	py := oracle.Pycdlib(t)
 	for _, rev := range []uint16{Rev102, Rev201} {
 		t.Run(RevisionString(rev), func(t *testing.T) {
 			root := sampleTree()
