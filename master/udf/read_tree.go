@@ -157,6 +157,9 @@ func (v *Volume) entryData(e Entry, b []byte, p *partition, depth int, max int64
 	out := make([]byte, 0, size)
 	for _, r := range runs {
 		if r.hole {
+			if v.budget -= r.n; v.budget < 0 {
+				return nil, fmt.Errorf("%w: more metadata than the medium holds", ErrTooLarge)
+			}
 			out = append(out, make([]byte, r.n)...)
 			continue
 		}
@@ -405,7 +408,7 @@ func (w *walker) dir(n *tree.Node, e Entry, p *partition, depth int) error {
 		if allZero(rest[:TagSize]) {
 			break // padding at the end of a block
 		}
-		if tagChecksum(rest) != t.Checksum() || t.ID() != TagFID {
+		if strictTags && tagChecksum(rest) != t.Checksum() || t.ID() != TagFID {
 			return corruptf("directory entry at offset %d", off)
 		}
 		f := FID(rest)
@@ -413,7 +416,7 @@ func (w *walker) dir(n *tree.Node, e Entry, p *partition, depth int) error {
 		if sz > len(rest) {
 			return corruptf("directory entry at offset %d of %d bytes", off, sz)
 		}
-		if cl := int(t.CRCLength()); TagSize+cl <= len(rest) && CRC(rest[TagSize:TagSize+cl]) != t.CRC() {
+		if cl := int(t.CRCLength()); strictTags && TagSize+cl <= len(rest) && CRC(rest[TagSize:TagSize+cl]) != t.CRC() {
 			return corruptf("directory entry at offset %d fails its CRC", off)
 		}
 		off += sz

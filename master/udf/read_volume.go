@@ -18,8 +18,8 @@ const (
 	maxVATEntries   = 1 << 22 // 8 GiB of virtual blocks
 	maxSparing      = 1 << 16 // sparing table entries
 	maxIndirect     = 16      // indirect entries followed
-	baseBudget      = 16 << 20
-	baseBlockBudget = 1 << 24
+	baseBudget      = 1 << 20
+	baseBlockBudget = 1 << 16
 	vatSearchBlocks = 64 // blocks searched back from the end for the VAT
 )
 

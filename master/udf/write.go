@@ -523,8 +523,22 @@ func (pw *partWriter) fileADs(ext []tree.Extent, size int64) ([]byte, uint64, er
 	var b []byte
 	var blocks uint64
 	left := size
+	// Contiguous extents (ISO 9660 level 3 cuts files at 4 GiB) are
+	// recorded as one run.
+	type run struct {
+		lba uint32
+		n   int64
+	}
+	var runs []run
 	for _, e := range ext {
-		lba, l := e.LBA, int64(e.Length)
+		if k := len(runs) - 1; k >= 0 && runs[k].n%BlockSize == 0 && uint64(runs[k].lba)+uint64(runs[k].n/BlockSize) == uint64(e.LBA) {
+			runs[k].n += int64(e.Length)
+			continue
+		}
+		runs = append(runs, run{e.LBA, int64(e.Length)})
+	}
+	for _, e := range runs {
+		lba, l := e.lba, e.n
 		for l > 0 && left > 0 {
 			c := min(l, maxADBytes, left)
 			if lba < pw.pstart {
