@@ -76,6 +76,8 @@ def walk(p):
             walk(full)
         elif c.is_symlink():
             print('l', full)
+        elif c.icb_tag.file_type != 5:
+            print('o', full, c.icb_tag.file_type)
         else:
             # Read the data through pycdlib's own parse of the entry's
             # allocation descriptors (its lookup by path fails on

@@ -159,7 +159,7 @@ func sampleTree() *tree.Node { return sample(true) }
 
 // sample is sampleTree, without its symbolic links when links is false:
 // 7-Zip refuses a UDF volume holding any file entry other than files
-// and directories.
+// and directories. With links, it also has device nodes and a pipe.
 func sample(links bool) *tree.Node {
 	long := strings.Repeat("n", 300)
 	dir := func(name string, kids ...*tree.Node) *tree.Node {
@@ -192,6 +192,12 @@ func sample(links bool) *tree.Node {
 		dir("many", many...),
 	)
 	root.ModTime = testTime
+	if links {
+		root.Children = append(root.Children,
+			&tree.Node{Name: "tty", Mode: fs.ModeDevice | fs.ModeCharDevice | 0o620, Rdev: devT(4, 300), ModTime: testTime},
+			&tree.Node{Name: "disk", Mode: fs.ModeDevice | 0o660, Rdev: devT(8, 1), ModTime: testTime},
+			&tree.Node{Name: "fifo", Mode: fs.ModeNamedPipe | 0o644, ModTime: testTime})
+	}
 	if !links {
 		var kids []*tree.Node
 		for _, c := range root.Children {
@@ -242,6 +248,18 @@ func TestWriteReadBack(t *testing.T) {
 			h1, h2 := got.Child("hard1"), got.Child("sub").Child("deep").Child("hard2")
 			if h1.Link == 0 || h1.Link != h2.Link {
 				t.Errorf("hard links %d %d", h1.Link, h2.Link)
+			}
+			if e, _, err := v.readEntry(LongAD{Location: LBAddr{lbnOf(t, v, "hard1"), p.partRef()}}); err != nil || e.LinkCount() != 2 {
+				t.Errorf("hard1's entry records %d links, want 2 (%v)", e.LinkCount(), err)
+			}
+			for name, want := range map[string]*tree.Node{
+				"tty":  {Mode: fs.ModeDevice | fs.ModeCharDevice | 0o620, Rdev: devT(4, 300)},
+				"disk": {Mode: fs.ModeDevice | 0o660, Rdev: devT(8, 1)},
+				"fifo": {Mode: fs.ModeNamedPipe | 0o644},
+			} {
+				if n := got.Child(name); n == nil || n.Mode != want.Mode || n.Rdev != want.Rdev {
+					t.Errorf("%s: %+v, want mode %v rdev %#x", name, n, want.Mode, want.Rdev)
+				}
 			}
 			if b, _ := fs.ReadFile(fsys, "日本語の名前.txt"); string(b) != "wide" {
 				t.Errorf("16-bit name: %q\n%s", b, manifest(got))
