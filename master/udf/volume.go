@@ -277,3 +277,30 @@ func (d FSD) NextExtent() LongAD { return getLongAD(d[448:]) }
 
 // StreamDir is the ICB of the system stream directory (UDF 2.00+).
 func (d FSD) StreamDir() LongAD { return getLongAD(d[464:]) }
+
+// IUVD is an Implementation Use Volume Descriptor (3/10.4) holding
+// UDF's logical volume information (UDF 2.2.7).
+type IUVD []byte
+
+// ImplementationID is the "*UDF LV Info" identifier with its suffix.
+func (d IUVD) ImplementationID() RegID { return RegID(d[20:52]) }
+
+// VolumeID is the logical volume identifier of the LV information.
+func (d IUVD) VolumeID() string { return DecodeDString(d[116:244]) }
+
+// USD is an Unallocated Space Descriptor (3/10.8).
+type USD []byte
+
+// Extents are the unallocated extents, as many as fit in d.
+func (d USD) Extents() []ExtentAD {
+	n := int(le32(d[20:]))
+	n = min(n, (len(d)-24)/8)
+	out := make([]ExtentAD, 0, max(n, 0))
+	for i := 0; i < n; i++ {
+		out = append(out, getExtentAD(d[24+8*i:]))
+	}
+	return out
+}
+
+// A Terminating Descriptor (3/10.9, 4/14.2) is a tag and zeros; CheckTag
+// and TagTD recognize it.
