@@ -210,7 +210,7 @@ func (v *Volume) readEntry(icb LongAD) (Entry, *partition, error) {
 // Source that reads it from the medium; others get Extents.
 func (v *Volume) Tree() (*tree.Node, error) {
 	w := walker{v: v, files: map[LBAddr]*tree.Node{}, count: map[LBAddr]int{},
-		icbOf: map[*tree.Node]LBAddr{}, dirs: map[LBAddr]bool{}}
+		icbOf: map[*tree.Node]LBAddr{}, dirs: map[LBAddr]bool{}, entries: map[*tree.Node]EntryRef{}}
 	root, err := w.node(v.root, "", 0)
 	if err != nil {
 		return nil, err
@@ -220,15 +220,17 @@ func (v *Volume) Tree() (*tree.Node, error) {
 	}
 	root.Name = ""
 	w.links(root)
+	v.entries = w.entries
 	return root, nil
 }
 
 type walker struct {
-	v     *Volume
-	files map[LBAddr]*tree.Node // non-directories by ICB, for hard links
-	count map[LBAddr]int
-	icbOf map[*tree.Node]LBAddr
-	dirs  map[LBAddr]bool
+	v       *Volume
+	entries map[*tree.Node]EntryRef
+	files   map[LBAddr]*tree.Node // non-directories by ICB, for hard links
+	count   map[LBAddr]int
+	icbOf   map[*tree.Node]LBAddr
+	dirs    map[LBAddr]bool
 }
 
 func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
@@ -240,6 +242,9 @@ func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
 		c.Name = name
 		w.count[icb.Location]++
 		w.icbOf[&c] = icb.Location
+		if ref, ok := w.entries[n]; ok {
+			w.entries[&c] = ref
+		}
 		return &c, nil
 	}
 	e, p, err := w.v.readEntry(icb)
@@ -307,6 +312,9 @@ func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
 	w.files[icb.Location] = n
 	w.count[icb.Location] = 1
 	w.icbOf[n] = icb.Location
+	if p.kind == KindPhysical {
+		w.entries[n] = EntryRef{LBA: p.start + icb.Location.Block, UniqueID: e.UniqueID()}
+	}
 	return n, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // Limits bound what the reader takes from a medium, so that hostile
@@ -43,12 +45,14 @@ type Volume struct {
 	// Kinds lists the partition maps' kinds (KindPhysical ...).
 	Kinds []int
 
-	parts  []*partition
-	fsRef  uint16
-	fsLBN  uint32
-	root   LongAD
-	budget int64 // bytes of metadata the reader may still read
-	blocks int64 // blocks the reader may still map
+	parts   []*partition
+	entries map[*tree.Node]EntryRef
+	nextID  uint64
+	fsRef   uint16
+	fsLBN   uint32
+	root    LongAD
+	budget  int64 // bytes of metadata the reader may still read
+	blocks  int64 // blocks the reader may still map
 }
 
 type partition struct {
@@ -312,6 +316,7 @@ func (v *Volume) loadLogicalVolume(set vdsSet) error {
 		if b, err := v.readSectors(ie.Location, 1); err == nil {
 			if t, err := CheckTag(b, ie.Location); err == nil && t.ID() == TagLVID {
 				v.MinRead = LVID(b).MinReadRevision()
+				v.nextID = LVID(b).NextUniqueID()
 			}
 		}
 	}
@@ -569,3 +574,37 @@ func (v *Volume) readFileSet() error {
 	}
 	return nil
 }
+
+// EntryRef is where a session recorded a file's entry: its absolute
+// sector and its unique ID. A later session's identifiers may point at it
+// instead of recording the entry again (Options.Entries).
+type EntryRef struct {
+	LBA      uint32
+	UniqueID uint64
+}
+
+// Entry returns where the file entry of n, a non-directory node of the
+// tree Tree returned, is recorded, when it is in a physical partition.
+func (v *Volume) Entry(n *tree.Node) (EntryRef, bool) {
+	r, ok := v.entries[n]
+	return r, ok
+}
+
+// PartitionStart returns the first sector of the volume's partition when
+// it has a single physical one (with or without a metadata partition
+// over it), the start a following session must keep to reuse entries.
+func (v *Volume) PartitionStart() (uint32, bool) {
+	var start uint32
+	n := 0
+	for _, p := range v.parts {
+		if p.kind == KindPhysical {
+			start = p.start
+			n++
+		}
+	}
+	return start, n == 1
+}
+
+// NextUniqueID is the next unique ID the integrity descriptor records
+// (0 when unknown); a following session numbers its new files from it.
+func (v *Volume) NextUniqueID() uint64 { return v.nextID }

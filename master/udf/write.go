@@ -70,6 +70,13 @@ func (p *Plan) WriteTo(w io.Writer) (int64, error) {
 		first -= 2 // the metadata files' entries
 	}
 	lo, hi := uint64(first), uint64(p.start)+uint64(p.sectors)
+	for _, d := range p.dirs {
+		for _, c := range d.children {
+			if c.reused != nil {
+				lo = min(lo, uint64(c.reused.LBA))
+			}
+		}
+	}
 	for _, o := range p.others {
 		if !o.n.IsRegular() {
 			continue
@@ -85,6 +92,12 @@ func (p *Plan) WriteTo(w io.Writer) (int64, error) {
 	}
 	if hi > 1<<32 {
 		return 0, fmt.Errorf("udf: write: %w: data beyond sector 2^32", ErrUnsupported)
+	}
+	if ps := p.opts.PartitionStart; ps != nil {
+		if uint64(*ps) > lo {
+			return 0, fmt.Errorf("udf: write: %w: sector %d referenced below the partition start %d", ErrUnsupported, lo, *ps)
+		}
+		lo = uint64(*ps)
 	}
 	pw := &partWriter{p: p, pstart: uint32(lo), plen: uint32(hi - lo)}
 	if !p.meta {
@@ -366,6 +379,9 @@ func (pw *partWriter) icb(n *wNode) LongAD {
 	p := pw.p
 	t := n.placed
 	a := LongAD{Length: BlockSize, Location: LBAddr{pw.base + t.lbn, p.partRef()}}
+	if t.reused != nil {
+		a.Location.Block = t.reused.LBA - pw.pstart
+	}
 	if p.opts.Revision >= 0x0200 {
 		a.UniqueID = uint32(t.uniqueID)
 	}

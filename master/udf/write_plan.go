@@ -56,6 +56,23 @@ type Options struct {
 	// files that carry a Source (new data the layout places); nil, or
 	// a nil result, means the node's own Extents.
 	ExtentsOf func(*tree.Node) []tree.Extent
+
+	// PartitionStart, when set, is where the partition starts instead
+	// of the lowest sector the volume references. A session that
+	// reuses entries of an earlier one must keep that session's start
+	// (Volume.PartitionStart): an entry's tag records its block number
+	// in the partition.
+	PartitionStart *uint32
+	// Entries returns where an earlier session recorded the entry of an
+	// unchanged file (Volume.Entry); the file's identifiers then point
+	// at it and no entry is written for it, which saves a block per
+	// file and session. Directories, hard links (nodes with a Link) and
+	// UDF 2.50 (whose entries live in each session's metadata
+	// partition) never reuse entries.
+	Entries func(*tree.Node) (EntryRef, bool)
+	// NextUniqueID is the first unique ID for new files
+	// (Volume.NextUniqueID of the session before); IDs below 16 mean 16.
+	NextUniqueID uint64
 }
 
 // Warning reports a name changed to fit UDF.
@@ -114,6 +131,7 @@ type Plan struct {
 	nextID   uint64
 	warnings []Warning
 	files    uint32
+	reusedN  int
 }
 
 type wNode struct {
@@ -125,12 +143,13 @@ type wNode struct {
 	lbn      uint32 // block of the entry, in the metadata or physical partition
 	fids     int    // directories: bytes of identifiers
 	data     []byte // symbolic links: path components
-	blocks   uint32 // blocks of data after the entry (0 when embedded)
+	blocks   uint32 // blocks of data after the entry (path components, identifiers)
 	uniqueID uint64
-	names    int    // hard links: names of the file
-	leader   *wNode // hard links: the name whose entry is recorded
-	placed   *wNode // the node whose entry this name's FID points at
-	subdirs  int    // directories: subdirectories
+	names    int       // hard links: names of the file
+	leader   *wNode    // hard links: the name whose entry is recorded
+	placed   *wNode    // the node whose entry this name's FID points at
+	subdirs  int       // directories: subdirectories
+	reused   *EntryRef // an earlier session's entry the FIDs point at
 }
 
 // NewPlan lays out the UDF structures of a tree. It reads no file data;
@@ -153,7 +172,7 @@ func NewPlan(root *tree.Node, opts Options) (*Plan, error) {
 	if root == nil || !root.IsDir() {
 		return nil, fmt.Errorf("udf: plan: %w: the root is not a directory", ErrUnsupported)
 	}
-	p := &Plan{opts: opts, version: 3, nextID: 16}
+	p := &Plan{opts: opts, version: 3, nextID: max(16, opts.NextUniqueID)}
 	if opts.Revision == Rev102 {
 		p.version = 2
 	}
@@ -197,6 +216,8 @@ func (p *Plan) build() error {
 				}
 				l.names++
 				w.leader, w.placed = l, l
+			case c.Link == 0 && p.opts.Entries != nil && !p.meta && p.reuse(w):
+				w.names, w.placed = 1, w
 			default:
 				if c.Link != 0 {
 					links[c.Link] = w
@@ -224,6 +245,23 @@ func (p *Plan) build() error {
 	}
 	return nil
 }
+
+// reuse points w at an earlier session's entry when Options.Entries
+// has one for it.
+func (p *Plan) reuse(w *wNode) bool {
+	ref, ok := p.opts.Entries(w.n)
+	if !ok {
+		return false
+	}
+	w.reused = &ref
+	w.uniqueID = ref.UniqueID
+	p.reusedN++
+	return true
+}
+
+// Reused is the number of files whose entries of an earlier session the
+// plan points at instead of writing them again.
+func (p *Plan) Reused() int { return p.reusedN }
 
 func (p *Plan) id() uint64 {
 	id := p.nextID
