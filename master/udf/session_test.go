@@ -114,10 +114,13 @@ func TestTwoSessions(t *testing.T) {
 		t.Errorf("one.txt at %+v, first session wrote it at %+v", got, want)
 	}
 
+	keepImageBytes(t, m.b, "two-sessions-seq.img")
+	t.Logf("second session at %d", start2)
+
 	// Grown media: the anchor at 256 points at the newest session.
 	m.put(256, p2.Anchor(256))
 	check("repointed LBA 256", 0, "S2", "one.txt", "two.txt")
-	keepImageBytes(t, m.b, "two-sessions.img")
+	keepImageBytes(t, m.b, "two-sessions-grown.img")
 }
 
 func keepImageBytes(t *testing.T, b []byte, name string) {

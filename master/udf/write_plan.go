@@ -225,6 +225,11 @@ func (p *Plan) build() error {
 				w.names, w.placed = 1, w
 				w.uniqueID = p.id()
 				p.others = append(p.others, w)
+				if c.IsRegular() {
+					if n, room := adCount(c), p.entryRoom()/p.adSize(); n > room {
+						return fmt.Errorf("udf: %s: %w: %d allocation descriptors, a file entry holds %d", w.path, ErrUnsupported, n, room)
+					}
+				}
 				if c.IsSymlink() {
 					data, err := encodePath(c.Target)
 					if err != nil {
@@ -379,6 +384,47 @@ func encodePath(target string) ([]byte, error) {
 		}
 	}
 	return b, nil
+}
+
+// adCount is the number of allocation descriptors a regular file takes:
+// its contiguous runs (its Extents merged, or one run for new data the
+// layout places in one piece) cut below 1 GiB.
+func adCount(n *tree.Node) int {
+	if n.Size == 0 {
+		return 0
+	}
+	if len(n.Extents) == 0 {
+		return int((n.Size + maxADBytes - 1) / maxADBytes)
+	}
+	count, left := 0, n.Size
+	var runLBA uint64
+	var runLen int64
+	flush := func() {
+		c := min(runLen, left)
+		if c > 0 {
+			count += int((c + maxADBytes - 1) / maxADBytes)
+			left -= c
+		}
+	}
+	for i, e := range n.Extents {
+		if i > 0 && runLen%BlockSize == 0 && runLBA+uint64(runLen/BlockSize) == uint64(e.LBA) {
+			runLen += int64(e.Length)
+			continue
+		}
+		if i > 0 {
+			flush()
+		}
+		runLBA, runLen = uint64(e.LBA), int64(e.Length)
+	}
+	flush()
+	return count
+}
+
+func (p *Plan) adSize() int {
+	if p.meta {
+		return LongADSize
+	}
+	return ShortADSize
 }
 
 // entryRoom is what a file entry's block holds after its fixed part.
