@@ -1,7 +1,9 @@
 package udf
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -191,3 +193,77 @@ iso.write(sys.argv[1])
 		t.Error(err)
 	}
 }
+
+// A sparable partition whose sparing table remaps the packet holding the
+// file set and root directory: the reader follows the remap. The test
+// moves the packet of an mkudffs CD-RW volume to a spare packet, records
+// it in both sparing tables and zeroes the original.
+func TestReadSparingRemap(t *testing.T) {
+	img := mkudffs(t, "3000", "--media-type=cdrw")
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := Open(bytesReader(b), int64(len(b)/BlockSize), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sp *partition
+	var m PartitionMap
+	for i, p := range v.parts {
+		if p.kind == KindSparable {
+			sp = p
+			m = v.mapsForTest[i]
+		}
+	}
+	if sp == nil {
+		t.Fatal("no sparable partition")
+	}
+	lbn := v.root.Location.Block
+	packet := lbn - lbn%sp.packet
+	unspared := bytes.Clone(b)
+	var spare uint32
+	for _, loc := range m.Sparing {
+		tb := b[int(loc)*BlockSize:]
+		n := int(le16(tb[48:]))
+		for i := 0; i < n; i++ {
+			e := tb[56+8*i:]
+			if le32(e) == 0xFFFFFFFF {
+				if spare == 0 {
+					spare = le32(e[4:])
+				}
+				if le32(e[4:]) == spare {
+					put32(e, packet)
+				}
+				break
+			}
+		}
+		SetTag(tb, 0, Tag(tb).Version(), Tag(tb).Serial(), loc, int(Tag(tb).CRCLength()))
+	}
+	if spare == 0 {
+		t.Fatal("no free sparing entry")
+	}
+	from := int(sp.start+packet) * BlockSize
+	copy(b[int(spare)*BlockSize:], b[from:from+int(sp.packet)*BlockSize])
+	clear(b[from : from+int(sp.packet)*BlockSize])
+	v2, err := Open(bytesReader(b), int64(len(b)/BlockSize), 0)
+	if err != nil {
+		t.Fatalf("remapped: %v", err)
+	}
+	root, err := v2.Tree()
+	if err != nil {
+		t.Fatalf("remapped: %v", err)
+	}
+	if root.UID != 1000 || root.Mode != fs.ModeDir|0o750 {
+		t.Errorf("root through the remap: %v uid %d", root.Mode, root.UID)
+	}
+	// Without the sparing entries the zeroed packet does not read.
+	clear(unspared[from : from+int(sp.packet)*BlockSize])
+	if v3, err := Open(bytesReader(unspared), int64(len(b)/BlockSize), 0); err == nil {
+		if _, err := v3.Tree(); err == nil {
+			t.Error("the zeroed packet reads without the remap")
+		}
+	}
+}
+
+func bytesReader(b []byte) io.ReaderAt { return bytes.NewReader(b) }
