@@ -213,7 +213,7 @@ func TestReadSparingRemap(t *testing.T) {
 	for i, p := range v.parts {
 		if p.kind == KindSparable {
 			sp = p
-			m = v.mapsForTest[i]
+			m = v.maps[i]
 		}
 	}
 	if sp == nil {

@@ -45,15 +45,15 @@ type Volume struct {
 	// Kinds lists the partition maps' kinds (KindPhysical ...).
 	Kinds []int
 
-	parts       []*partition
-	mapsForTest []PartitionMap
-	entries     map[*tree.Node]EntryRef
-	nextID      uint64
-	fsRef       uint16
-	fsLBN       uint32
-	root        LongAD
-	budget      int64 // bytes of metadata the reader may still read
-	blocks      int64 // blocks the reader may still map
+	parts   []*partition
+	maps    []PartitionMap
+	entries map[*tree.Node]EntryRef
+	nextID  uint64
+	fsRef   uint16
+	fsLBN   uint32
+	root    LongAD
+	budget  int64 // bytes of metadata the reader may still read
+	blocks  int64 // blocks the reader may still map
 }
 
 type partition struct {
@@ -236,7 +236,7 @@ func (v *Volume) loadLogicalVolume(set vdsSet) error {
 	if len(maps) == 0 || len(maps) > maxPartitions {
 		return corruptf("%d partition maps", len(maps))
 	}
-	v.mapsForTest = maps
+	v.maps = maps
 	v.parts = make([]*partition, len(maps))
 	v.Kinds = make([]int, len(maps))
 	physOf := func(num uint16) (*partition, error) {
