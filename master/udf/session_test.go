@@ -6,9 +6,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 
+	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -121,6 +123,23 @@ func TestTwoSessions(t *testing.T) {
 	m.put(256, p2.Anchor(256))
 	check("repointed LBA 256", 0, "S2", "one.txt", "two.txt")
 	keepImageBytes(t, m.b, "two-sessions-grown.img")
+
+	// Other readers see the newest session, with the entry it reuses.
+	oracle.Need(t, "udfinfo", "7z")
+	img := filepath.Join(t.TempDir(), "grown.img")
+	if err := os.WriteFile(img, m.b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if info := oracle.Run(t, "udfinfo", img); !strings.Contains(info, "numfiles=2") || !strings.Contains(info, "lvid=S2") {
+		t.Errorf("udfinfo:\n%s", info)
+	}
+	dir := t.TempDir()
+	oracle.Run(t, "7z", "x", "-o"+dir, img)
+	for name, want := range map[string]string{"one.txt": "first session\n", "two.txt": "second session\n"} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != want {
+			t.Errorf("7z extracts %s as %q: %v", name, b, err)
+		}
+	}
 }
 
 func keepImageBytes(t *testing.T, b []byte, name string) {
