@@ -66,7 +66,7 @@ func TestFileOver4GiB(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ads, err := v.allocs(fe, nil, v.parts[p.partRef()], 0)
+		ads, err := v.allocs(fe, v.parts[p.partRef()])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func lbnOf(t *testing.T, v *Volume, name string) uint32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := v.entryData(e, nil, p, 0, 1<<20)
+	data, err := v.entryData(e, p, 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ type ad struct {
 // allocs lists the allocation descriptors of entry e (block b, recorded
 // in partition p), following allocation extent descriptors. Embedded
 // data yields no descriptors.
-func (v *Volume) allocs(e Entry, b []byte, p *partition, depth int) ([]ad, error) {
+func (v *Volume) allocs(e Entry, p *partition) ([]ad, error) {
 	area := e.ADs()
 	if area == nil {
 		return nil, corruptf("file entry's allocation descriptors do not fit its block")
@@ -92,16 +92,18 @@ func (v *Volume) allocs(e Entry, b []byte, p *partition, depth int) ([]ad, error
 	}
 }
 
-// dataRuns maps a file's descriptors to runs on the medium: recorded
-// extents become absolute sector runs with their byte lengths, extents
-// not recorded become holes (block ^0). The runs cover exactly size
-// bytes; a file whose descriptors cover less is corrupt.
+// dataRun is a run of a file's bytes: n bytes at absolute sector lba,
+// or a hole of n zero bytes.
 type dataRun struct {
 	lba  uint32 // absolute sector, or hole
 	n    int64  // bytes
 	hole bool
 }
 
+// dataRuns maps a file's descriptors to runs on the medium: recorded
+// extents become absolute sector runs with their byte lengths, extents
+// not recorded become holes. The runs cover exactly size bytes; a file
+// whose descriptors cover less is corrupt.
 func (v *Volume) dataRuns(ads []ad, size int64) ([]dataRun, error) {
 	var out []dataRun
 	left := size
@@ -134,7 +136,7 @@ func (v *Volume) dataRuns(ads []ad, size int64) ([]dataRun, error) {
 
 // entryData reads a whole (small) file: embedded data or its extents,
 // at most max bytes.
-func (v *Volume) entryData(e Entry, b []byte, p *partition, depth int, max int64) ([]byte, error) {
+func (v *Volume) entryData(e Entry, p *partition, max int64) ([]byte, error) {
 	size := e.InfoLength()
 	if size > uint64(max) {
 		return nil, fmt.Errorf("%w: %d bytes of metadata", ErrTooLarge, size)
@@ -146,7 +148,7 @@ func (v *Volume) entryData(e Entry, b []byte, p *partition, depth int, max int64
 		}
 		return d[:size], nil
 	}
-	ads, err := v.allocs(e, b, p, depth)
+	ads, err := v.allocs(e, p)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +284,7 @@ func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
 		return n, nil
 	case FileTypeSymlink:
 		n.Mode |= fs.ModeSymlink
-		data, err := w.v.entryData(e, nil, p, 0, 64<<10)
+		data, err := w.v.entryData(e, p, 64<<10)
 		if err != nil {
 			return nil, err
 		}
@@ -328,14 +330,14 @@ func (w *walker) data(n *tree.Node, e Entry, p *partition) error {
 		return nil
 	}
 	if e.Flags()&7 == ICBEmbedded {
-		d, err := w.v.entryData(e, nil, p, 0, BlockSize)
+		d, err := w.v.entryData(e, p, BlockSize)
 		if err != nil {
 			return err
 		}
 		n.Source = tree.ReaderAtSource{R: bytes.NewReader(bytes.Clone(d)), Size: int64(len(d))}
 		return nil
 	}
-	ads, err := w.v.allocs(e, nil, p, 0)
+	ads, err := w.v.allocs(e, p)
 	if err != nil {
 		return err
 	}
@@ -402,7 +404,7 @@ func (rr *runReader) ReadAt(p []byte, off int64) (int, error) {
 
 func (w *walker) dir(n *tree.Node, e Entry, p *partition, depth int) error {
 	size := e.InfoLength()
-	data, err := w.v.entryData(e, nil, p, 0, w.v.budget)
+	data, err := w.v.entryData(e, p, w.v.budget)
 	if err != nil {
 		return fmt.Errorf("directory of %d bytes: %w", size, err)
 	}

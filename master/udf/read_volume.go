@@ -386,7 +386,7 @@ func (v *Volume) loadVAT(p *partition) error {
 		if ft := e.FileType(); ft != FileTypeVAT && ft != FileTypeUnspecified {
 			continue
 		}
-		data, err := v.entryData(e, b, p.phys, 0, int64(maxVATEntries)*4+1024)
+		data, err := v.entryData(e, p.phys, int64(maxVATEntries)*4+1024)
 		if err != nil {
 			return fmt.Errorf("virtual allocation table at %d: %w", abs, err)
 		}
@@ -430,7 +430,7 @@ func (v *Volume) loadMetadata(p *partition, lbn uint32) error {
 		return corruptf("metadata file entry is descriptor %d", t.ID())
 	}
 	e := Entry(b)
-	ads, err := v.allocs(e, b, p.phys, 0)
+	ads, err := v.allocs(e, p.phys)
 	if err != nil {
 		return err
 	}
