@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/discstage/discstage/master/tree"
@@ -87,5 +88,26 @@ func TestHostilePointerLoop(t *testing.T) {
 	_, err := Open(bytes.NewReader(m.b), int64(m.sectors()), 0)
 	if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrNotUDF) {
 		t.Fatalf("pointer loop: %v", err)
+	}
+}
+
+// Many entries of one name get distinct names in linear time.
+func TestCleanNameLinear(t *testing.T) {
+	used := map[string]int{}
+	seen := map[string]bool{}
+	for i := 0; i < 200000; i++ {
+		n := cleanName("a", used)
+		if seen[n] {
+			t.Fatalf("%q given twice", n)
+		}
+		seen[n] = true
+	}
+	if n := cleanName("a~1", used); seen[n] {
+		t.Fatalf("%q given twice", n)
+	}
+	for _, odd := range []string{"", ".", "..", "a/b", "x\x00"} {
+		if n := cleanName(odd, used); n == "" || n == "." || n == ".." || strings.ContainsAny(n, "/\x00") {
+			t.Errorf("%q became %q", odd, n)
+		}
 	}
 }

@@ -408,7 +408,7 @@ func (w *walker) dir(n *tree.Node, e Entry, p *partition, depth int) error {
 	if err != nil {
 		return fmt.Errorf("directory of %d bytes: %w", size, err)
 	}
-	used := map[string]bool{}
+	used := map[string]int{}
 	for off := 0; off < len(data); {
 		rest := data[off:]
 		if len(rest) < FIDFixed {
@@ -446,8 +446,9 @@ func (w *walker) dir(n *tree.Node, e Entry, p *partition, depth int) error {
 
 // cleanName makes a recorded identifier a usable path element: '/' and
 // NUL become '_', empty and dot names and names already used in the
-// directory get a "~N" suffix.
-func cleanName(s string, used map[string]bool) string {
+// directory get a "~N" suffix. A counter per name keeps this linear
+// when many entries share a name.
+func cleanName(s string, used map[string]int) string {
 	s = strings.Map(func(r rune) rune {
 		if r == '/' || r == 0 {
 			return '_'
@@ -455,10 +456,11 @@ func cleanName(s string, used map[string]bool) string {
 		return r
 	}, s)
 	base := s
-	for i := 1; s == "" || s == "." || s == ".." || used[s]; i++ {
-		s = base + "~" + strconv.Itoa(i)
+	for s == "" || s == "." || s == ".." || used[s] > 0 {
+		used[base]++
+		s = base + "~" + strconv.Itoa(used[base])
 	}
-	used[s] = true
+	used[s]++
 	return s
 }
 
