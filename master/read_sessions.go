@@ -38,7 +38,7 @@ func rReadPVD(r io.ReaderAt, sectors int64, lba uint32) (rVolume, bool) {
 }
 
 // rRootLBA returns the extent LBA of a volume's root directory record.
-func rRootLBA(v rVolume) uint32 { return getBoth32(v.root[2:10]) }
+func rRootLBA(v rVolume) uint32 { return v.root.Extent() }
 
 // ListSessions finds the sessions of an image or overwritable medium.
 //

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/discstage/discstage/master/iso9660"
 )
 
 const (
@@ -764,7 +766,7 @@ func wNeedSerials(root *wSrc) bool {
 
 // wRecLen is the length of a directory record with an identifier of n
 // bytes and su bytes of System Use.
-func wRecLen(n, su int) int { return wRecordFixed + n + (n+1)%2 + su }
+func wRecLen(n, su int) int { return iso9660.RecordLen(n, su) }
 
 func (su *wSU) length() int {
 	if su == nil {
