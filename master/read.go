@@ -10,6 +10,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/discstage/discstage/master/iso9660"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // ErrNotISO reports that no ISO 9660 volume descriptor set is where one
@@ -87,7 +88,7 @@ type Session struct {
 	// Joliet, else ISO 9660. Regular files have Extents (absolute LBAs,
 	// multi-extent files whole) and Size, no Source; symbolic links have
 	// Target; directories have Children, sorted by name.
-	Root *Node
+	Root *tree.Node
 	// Checksums is the session's checksum array (libisofs format) when
 	// the root records one; its files' MD5s are then in Node.MD5.
 	Checksums *ChecksumArea
@@ -111,7 +112,7 @@ type rVolume struct {
 // rParsePVD checks sector b (read from lba) as a primary volume
 // descriptor and returns its facts, or ok=false.
 func rParsePVD(b []byte, lba uint32) (v rVolume, ok bool) {
-	if len(b) < SectorSize {
+	if len(b) < tree.SectorSize {
 		return v, false
 	}
 	if d := iso9660.Descriptor(b); d.Type() != iso9660.TypePrimary || !d.IsISO() || d.Version() != 1 {
@@ -141,8 +142,8 @@ func rReadSectors(r io.ReaderAt, sectors int64, lba uint32, n int64, what string
 	if n < 0 || int64(lba)+n > sectors {
 		return nil, fmt.Errorf("master: %s at LBA %d: %d sectors from there reach past the medium end (%d sectors): %w", what, lba, n, sectors, ErrCorrupt)
 	}
-	b := make([]byte, n*SectorSize)
-	if _, err := r.ReadAt(b, int64(lba)*SectorSize); err != nil {
+	b := make([]byte, n*tree.SectorSize)
+	if _, err := r.ReadAt(b, int64(lba)*tree.SectorSize); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("master: %s at LBA %d: medium truncated: %v: %w", what, lba, err, ErrCorrupt)
 		}
@@ -198,8 +199,8 @@ func ReadSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error) {
 	if !havePVD {
 		return nil, fmt.Errorf("master: session at LBA %d: no primary volume descriptor: %w", start, ErrNotISO)
 	}
-	if bs := pvd.blockSize; bs != SectorSize {
-		return nil, fmt.Errorf("master: primary volume descriptor at LBA %d: logical block size %d, want %d: %w", pvd.lba, bs, SectorSize, ErrCorrupt)
+	if bs := pvd.blockSize; bs != tree.SectorSize {
+		return nil, fmt.Errorf("master: primary volume descriptor at LBA %d: logical block size %d, want %d: %w", pvd.lba, bs, tree.SectorSize, ErrCorrupt)
 	}
 	s := &Session{
 		Start:    start,

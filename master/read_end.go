@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/discstage/discstage/master/iso9660"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // SessionEnd returns the first LBA past every sector the session at start
@@ -123,7 +124,7 @@ func SessionEnd(r io.ReaderAt, sectors int64, start uint32) (uint64, error) {
 		}
 		end = max(end, t.end)
 		if s := t.sums; s.hasCA && s.count > 0 {
-			n := (int64(s.count)*md5Size + SectorSize - 1) / SectorSize
+			n := (int64(s.count)*md5Size + tree.SectorSize - 1) / tree.SectorSize
 			if err := use("checksum array", uint64(s.end), n); err != nil {
 				return 0, err
 			}
@@ -145,7 +146,7 @@ func SessionEnd(r io.ReaderAt, sectors int64, start uint32) (uint64, error) {
 // M table and its copy (big-endian), each of the recorded size.
 func rPathTables(b []byte, use func(what string, lba uint64, n int64) error) error {
 	size, locs := iso9660.Descriptor(b).PathTables()
-	n := (int64(size) + SectorSize - 1) / SectorSize
+	n := (int64(size) + tree.SectorSize - 1) / tree.SectorSize
 	for _, l := range locs {
 		if l == 0 {
 			continue

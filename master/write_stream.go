@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master/iso9660"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // wCopyBuffer is the size of the buffer file data is copied with.
@@ -33,9 +34,9 @@ func (s *wStream) write(p []byte) error {
 
 // zeros writes n zero bytes.
 func (s *wStream) zeros(n int64) error {
-	var z [SectorSize]byte
+	var z [tree.SectorSize]byte
 	for n > 0 {
-		k := min(n, SectorSize)
+		k := min(n, tree.SectorSize)
 		if _, err := s.bw.Write(z[:k]); err != nil {
 			return err
 		}
@@ -78,15 +79,15 @@ func (im *Image) WriteTo(w io.Writer) (int64, error) {
 	if ferr := s.bw.Flush(); err == nil {
 		err = ferr
 	}
-	if err == nil && cw.n != int64(im.sectors)*SectorSize {
-		err = fmt.Errorf("master: write session: wrote %d bytes, laid out %d", cw.n, int64(im.sectors)*SectorSize)
+	if err == nil && cw.n != int64(im.sectors)*tree.SectorSize {
+		err = fmt.Errorf("master: write session: wrote %d bytes, laid out %d", cw.n, int64(im.sectors)*tree.SectorSize)
 	}
 	return cw.n, err
 }
 
 func (s *wStream) run(dst io.Writer) error {
 	im := s.im
-	if err := s.zeros(16 * SectorSize); err != nil {
+	if err := s.zeros(16 * tree.SectorSize); err != nil {
 		return err
 	}
 	if err := s.write(im.descriptor(im.iso)); err != nil {
@@ -157,10 +158,10 @@ func (s *wStream) writeCE(d *wDir) error {
 	if d.ceBlocks == 0 {
 		return nil
 	}
-	blk := make([]byte, 0, SectorSize)
+	blk := make([]byte, 0, tree.SectorSize)
 	cur := uint32(0)
 	flush := func() error {
-		blk = blk[:SectorSize]
+		blk = blk[:tree.SectorSize]
 		err := s.write(blk)
 		clear(blk)
 		blk = blk[:0]
@@ -264,7 +265,7 @@ func (s *wStream) copyFile(dst io.Writer, f *wFile) error {
 	if k, _ := io.ReadFull(r, one[:]); k > 0 {
 		return fmt.Errorf("master: read source of %q: longer than %d bytes: %w", p, n.Size, ErrSourceChanged)
 	}
-	if pad := int64(f.sectors)*SectorSize - n.Size; pad > 0 {
+	if pad := int64(f.sectors)*tree.SectorSize - n.Size; pad > 0 {
 		return s.zeros(pad)
 	}
 	return nil
@@ -318,7 +319,7 @@ func (im *Image) descriptor(t *wTree) []byte {
 	v.SetSize(space)
 	iso9660.PutBoth16(v.VolumeSetSize(), 1)
 	iso9660.PutBoth16(v.VolumeSequenceNumber(), 1)
-	iso9660.PutBoth16(v.LogicalBlockSize(), SectorSize)
+	iso9660.PutBoth16(v.LogicalBlockSize(), tree.SectorSize)
 	v.SetPathTables(t.ptSize, t.ptL, t.ptM)
 	root := t.root
 	iso9660.AppendRecord(v.RootRecord()[:0], "\x00", root.lba, root.size, root.src.mod, iso9660.FlagDirectory, 0)
@@ -340,7 +341,7 @@ func (im *Image) descriptor(t *wTree) []byte {
 // pathTable builds the type L (little-endian) or type M (big-endian)
 // path table, padded to whole sectors.
 func (t *wTree) pathTable(big bool) []byte {
-	b := make([]byte, 0, int(t.ptSectors)*SectorSize)
+	b := make([]byte, 0, int(t.ptSectors)*tree.SectorSize)
 	for _, d := range t.dirs {
 		b = iso9660.AppendPathTableRecord(b, d.id, d.lba, uint16(d.parent.num), big)
 	}
@@ -365,8 +366,8 @@ func (im *Image) appendDir(b []byte, d *wDir) ([]byte, error) {
 	rec := func(id string, lba, length uint32, t time.Time, flags byte, su *wSU) {
 		n := wRecLen(len(id), su.length())
 		pos := len(b) - start
-		if pos%SectorSize+n > SectorSize {
-			b = append(b, make([]byte, SectorSize-pos%SectorSize)...)
+		if pos%tree.SectorSize+n > tree.SectorSize {
+			b = append(b, make([]byte, tree.SectorSize-pos%tree.SectorSize)...)
 		}
 		b = wAppendRecord(b, id, lba, length, t, flags, su, d.ceLBA())
 	}
