@@ -97,7 +97,10 @@ type Image struct {
 	sectors uint32 // total sectors of the session
 	data    uint32 // sectors of new file data
 
-	vdCount uint32 // volume descriptors, terminator included
+	// structures are the parts of the session in the order they lie
+	// on the medium, areas where each was placed (write_structure.go).
+	structures []wStructure
+	areas      []wArea
 
 	iso *wTree // the ISO 9660 (+ Rock Ridge) hierarchy
 	jol *wTree // the Joliet hierarchy, or nil

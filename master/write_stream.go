@@ -19,12 +19,18 @@ const wCopyBuffer = 1 << 20
 // wStream writes a laid-out session in order, counting bytes.
 type wStream struct {
 	im  *Image
+	dst io.Writer // the destination itself, for the kernel copy
 	w   io.Writer
 	bw  *bufio.Writer
 	buf []byte
 	// buf2 is the second buffer of the checksumming copy (copyHashed).
 	buf2 []byte
+	// dirBuf is reused for each directory's extent.
+	dirBuf []byte
 }
+
+// pos is the byte offset in the session of the next byte written.
+func (s *wStream) pos() int64 { return s.w.(*wCountWriter).n + int64(s.bw.Buffered()) }
 
 // write buffers metadata.
 func (s *wStream) write(p []byte) error {
@@ -74,8 +80,8 @@ func (im *Image) WriteTo(w io.Writer) (int64, error) {
 	if im.opts.MD5 {
 		cw.h = md5.New()
 	}
-	s := &wStream{im: im, w: cw, bw: bufio.NewWriterSize(cw, 256<<10)}
-	err := s.run(w)
+	s := &wStream{im: im, dst: w, w: cw, bw: bufio.NewWriterSize(cw, 256<<10)}
+	err := s.run()
 	if ferr := s.bw.Flush(); err == nil {
 		err = ferr
 	}
@@ -85,70 +91,24 @@ func (im *Image) WriteTo(w io.Writer) (int64, error) {
 	return cw.n, err
 }
 
-func (s *wStream) run(dst io.Writer) error {
+// run writes the session's structures in list order, each where Layout
+// placed it: blocks a structure skipped are written as zeros, and a
+// structure that wrote more than it reserved is a bug reported here.
+func (s *wStream) run() error {
 	im := s.im
-	if err := s.zeros(16 * tree.SectorSize); err != nil {
-		return err
-	}
-	if err := s.write(im.descriptor(im.iso)); err != nil {
-		return err
-	}
-	if im.jol != nil {
-		if err := s.write(im.descriptor(im.jol)); err != nil {
-			return err
-		}
-	}
-	var term iso9660.VolumeDescriptor
-	term.SetHeader(iso9660.TypeTerminator)
-	if err := s.write(term[:]); err != nil {
-		return err
-	}
-	if im.opts.MD5 {
-		if err := s.tag(TagSuperblock, im.sbTag, im.treeTag); err != nil {
-			return err
-		}
-	}
-	trees := []*wTree{im.iso}
-	if im.jol != nil {
-		trees = append(trees, im.jol)
-	}
-	for _, t := range trees {
-		for _, big := range []bool{false, true} {
-			if err := s.write(t.pathTable(big)); err != nil {
+	for i, st := range im.structures {
+		a := im.areas[i]
+		want := int64(a.first-im.start) * tree.SectorSize
+		if pos := s.pos(); pos > want {
+			return fmt.Errorf("master: write %s: at byte %d of the session, laid out at %d", st.name(), pos, want)
+		} else if pos < want {
+			if err := s.zeros(want - pos); err != nil {
 				return err
 			}
 		}
-	}
-	var dirBuf []byte
-	for _, t := range trees {
-		for _, d := range t.layoutOrder() {
-			var err error
-			if dirBuf, err = im.appendDir(dirBuf[:0], d); err != nil {
-				return err
-			}
-			if err := s.write(dirBuf); err != nil {
-				return err
-			}
-			if err := s.writeCE(d); err != nil {
-				return err
-			}
-		}
-	}
-	if im.opts.MD5 {
-		if err := s.tag(TagTree, im.treeTag, im.sessTag); err != nil {
+		if err := st.writeData(s); err != nil {
 			return err
 		}
-	}
-	for _, f := range im.files {
-		if err := s.copyFile(dst, f); err != nil {
-			return err
-		}
-	}
-	if im.opts.MD5 {
-		if err := s.writeSums(); err != nil {
-			return err
-		}
-		return s.tag(TagSession, im.sessTag, 0)
 	}
 	return nil
 }
@@ -210,7 +170,7 @@ type wPlainWriter struct{ w io.Writer }
 func (p wPlainWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
 
 // copyFile copies one file's new data and pads it to a whole sector.
-func (s *wStream) copyFile(dst io.Writer, f *wFile) error {
+func (s *wStream) copyFile(f *wFile) error {
 	n := f.src.n
 	p := f.src.pathName()
 	r, err := n.Source.Open()
@@ -222,7 +182,7 @@ func (s *wStream) copyFile(dst io.Writer, f *wFile) error {
 		return err
 	}
 	var copied int64
-	df, dok := dst.(*os.File)
+	df, dok := s.dst.(*os.File)
 	sf, sok := r.(*os.File)
 	if s.im.opts.MD5 {
 		// Checksums need the bytes in user space: no kernel copy.
