@@ -112,6 +112,21 @@ var goldenCases = []goldenCase{
 			return r
 		},
 	},
+	{
+		// El Torito: a BIOS image with a boot info table, a UEFI image.
+		// discstage master --time 2024-01-02T03:04:05Z --volume-id GOLDEN
+		// --boot-bios boot/bios.img --boot-info-table --boot-efi boot/efi.img
+		name: "boot",
+		opts: Options{VolumeID: "GOLDEN", Joliet: true, RockRidge: true, Time: goldenTime, Boot: []BootImage{
+			{Path: "boot/bios.img", Platform: BootBIOS, InfoTable: true},
+			{Path: "boot/efi.img", Platform: BootEFI},
+		}},
+		root: func() *tree.Node {
+			r := goldenTree(true)
+			r.Children = append(r.Children, goldenDir("boot", goldenFile("bios.img", 2048, 4), goldenFile("efi.img", 4096, 5)))
+			return r
+		},
+	},
 }
 
 func TestGolden(t *testing.T) {

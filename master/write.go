@@ -66,6 +66,10 @@ type Options struct {
 	// Medium gives read access to the earlier sessions, for the MD5 of
 	// carried-over files that have none recorded.
 	Medium io.ReaderAt
+	// Boot makes the session bootable (El Torito, no emulation): the
+	// first image is the initial/default entry of the boot catalog,
+	// each further one has a section of its own. See BootImage.
+	Boot []BootImage
 }
 
 // Warning reports a name that was changed to fit a hierarchy, for

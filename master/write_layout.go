@@ -65,6 +65,9 @@ type wFile struct {
 	md5     [16]byte      // the data's MD5 once known (Options.MD5)
 	hasMD5  bool
 	sumIdx  uint32 // index in the checksum array, 1-based; 0 for none
+	// source, when set, is opened instead of the node's Source: the
+	// data as written differs from the file's (a boot info table).
+	source tree.Source
 }
 
 // records returns how many directory records the file needs: one per
@@ -134,6 +137,7 @@ type wLayout struct {
 	ino      uint32
 	moved    *wDir
 	movedSrc *wSrc
+	boot     *wBootCatalog // El Torito (Options.Boot), or nil
 }
 
 // Layout lays the session out without writing or reading any file data:
@@ -167,6 +171,9 @@ func Layout(root *tree.Node, opts Options) (*Image, error) {
 	}
 	if opts.RockRidge {
 		l.rockRidge()
+	}
+	if l.boot, err = l.elTorito(src); err != nil {
+		return nil, err
 	}
 	l.im.structures = l.structures()
 	return l.im, l.im.place()

@@ -173,7 +173,11 @@ func (p wPlainWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
 func (s *wStream) copyFile(f *wFile) error {
 	n := f.src.n
 	p := f.src.pathName()
-	r, err := n.Source.Open()
+	src := n.Source
+	if f.source != nil {
+		src = f.source
+	}
+	r, err := src.Open()
 	if err != nil {
 		return fmt.Errorf("master: open source of %q: %w: %w", p, ErrSourceChanged, err)
 	}

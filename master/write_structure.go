@@ -331,6 +331,9 @@ func (l *wLayout) structures() []wStructure {
 		list = append(list, &wTagStructure{im: im, typ: TagSuperblock})
 	}
 	list = append(list, &wHierarchy{im: im, t: im.iso})
+	if l.boot != nil {
+		list = append(list, l.boot)
+	}
 	if im.jol != nil {
 		list = append(list, &wHierarchy{im: im, t: im.jol})
 	}
