@@ -96,6 +96,30 @@
 // catalog (El Torito) declares one descriptor, the boot record, and
 // reserves the catalog's block.
 //
+// # El Torito
+//
+// With Options.Boot a session is bootable from CD/DVD/BD (El Torito 1.0,
+// no emulation), like xorriso -as mkisofs -b IMG -no-emul-boot
+// -boot-info-table -eltorito-alt-boot -e EFIIMG -no-emul-boot. The boot
+// catalog is one more structure, placed after the ISO 9660 hierarchy: it
+// declares the boot record, so the descriptor set reads primary, boot
+// record, Joliet, terminator as xorriso writes it, and reserves the
+// catalog's sector. The catalog holds the validation entry for the first
+// image's platform, that image as the initial/default entry, and a
+// section (header and entry) for each further image (UEFI: platform
+// 0xEF). The images are files of the tree, written with the other file
+// data; the catalog itself is not in the tree (xorriso hides it too
+// unless -c names it). A boot info table (mkisofs -boot-info-table) is
+// patched into bytes 8-63 of a BIOS image as it is written; the image's
+// MD5 is that of the bytes on the medium. Load sizes default to the whole
+// image rounded up to 2048 bytes, as xorriso's.
+//
+// Only the first session of a medium gets boot images (as IMAPI2
+// allows). Later sessions keep it bootable with Options.KeepBootCatalog:
+// their descriptor set points at the first session's catalog again, so
+// the superblock of a grown medium, rebuilt from the newest session's
+// descriptors, keeps the boot record (xorriso keeps boot images so too).
+//
 // # ISO 9660 names
 //
 // Identifiers follow interchange level 3 lengths with level-1

@@ -2,16 +2,13 @@ package master_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,33 +16,11 @@ import (
 	diskfs "github.com/diskfs/go-diskfs/filesystem/iso9660"
 
 	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/internal/testtree"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
-
-// BootMessage is what BootSector prints to the serial port.
-const BootMessage = "DISCSTAGE EL TORITO BOOT OK"
-
-// BootSector is a no-emulation BIOS boot image of one sector: it jumps
-// over the boot info table (bytes 8-63), writes BootMessage to COM1
-// (I/O port 0x3F8) one immediate byte at a time, so that it runs
-// wherever it is loaded, and halts.
-func BootSector() []byte {
-	b := make([]byte, tree.SectorSize)
-	b[0], b[1] = 0xEB, 0x3E // jmp short 64
-	code := []byte{
-		0xFA,             // cli
-		0xBA, 0xF8, 0x03, // mov dx, 0x3F8
-	}
-	for _, c := range []byte(BootMessage + "\r\n") {
-		code = append(code, 0xB0, c, 0xEE) // mov al, c; out dx, al
-	}
-	code = append(code, 0xF4, 0xEB, 0xFD) // hlt; jmp back to hlt
-	copy(b[64:], code)
-	b[510], b[511] = 0x55, 0xAA
-	return b
-}
 
 // bootTree is a small tree with a BIOS boot image and, with efi, an EFI
 // system partition image.
@@ -55,7 +30,7 @@ func bootTree(t *testing.T, efi []byte) *tree.Node {
 		return &tree.Node{Name: name, Mode: 0o644, Size: int64(len(b)), ModTime: when,
 			Source: tree.ReaderAtSource{R: bytes.NewReader(b), Size: int64(len(b))}}
 	}
-	boot := &tree.Node{Name: "boot", Mode: fs.ModeDir | 0o755, ModTime: when, Children: []*tree.Node{file("bios.img", BootSector())}}
+	boot := &tree.Node{Name: "boot", Mode: fs.ModeDir | 0o755, ModTime: when, Children: []*tree.Node{file("bios.img", testtree.BootSector())}}
 	if efi != nil {
 		boot.Children = append(boot.Children, file("efi.img", efi))
 	}
@@ -146,7 +121,7 @@ func TestElToritoOracles(t *testing.T) {
 
 	// The boot info table, as the file reads back from the image.
 	b := []byte(oracle.Run(t, "isoinfo", "-R", "-i", img, "-x", "/boot/bios.img"))
-	want := BootSector()
+	want := testtree.BootSector()
 	iso9660.PutBootInfoTable(want, 16, bios)
 	if !bytes.Equal(b, want) {
 		t.Errorf("boot image as written: % x..., want % x...", b[:24], want[:24])
@@ -186,47 +161,9 @@ func TestElToritoLayoutErrors(t *testing.T) {
 // message on the serial port. It asserts nothing about speed: the
 // deadline only catches a machine that never boots.
 func TestElToritoBootsInQEMU(t *testing.T) {
-	oracle.Need(t, "qemu-system-x86_64")
-	dir := t.TempDir()
-	img := filepath.Join(dir, "boot.iso")
+	img := filepath.Join(t.TempDir(), "boot.iso")
 	writeSession(t, img, bootTree(t, nil), bootOpts(
 		master.BootImage{Path: "boot/bios.img", Platform: master.BootBIOS, InfoTable: true},
 	))
-	serial := filepath.Join(dir, "serial.txt")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "qemu-system-x86_64",
-		"-machine", "pc", "-accel", "tcg", "-m", "64",
-		"-display", "none", "-monitor", "none", "-no-reboot",
-		"-serial", "file:"+serial,
-		"-drive", "file="+img+",media=cdrom,readonly=on,format=raw",
-		"-boot", "d")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start qemu: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		cmd.Process.Kill()
-		<-exited
-	}()
-	deadline := time.Now().Add(120 * time.Second)
-	for {
-		b, _ := os.ReadFile(serial)
-		if strings.Contains(string(b), BootMessage) {
-			return
-		}
-		select {
-		case err := <-exited:
-			exited <- err
-			b, _ = os.ReadFile(serial)
-			t.Fatalf("qemu ended (%v) before the boot sector ran; serial: %q; stderr: %s", err, b, stderr.String())
-		case <-time.After(200 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q on the serial port after 120 s; serial: %q; stderr: %s", BootMessage, b, stderr.String())
-		}
-	}
+	oracle.BootCD(t, img, testtree.BootMessage)
 }

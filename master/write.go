@@ -70,6 +70,13 @@ type Options struct {
 	// first image is the initial/default entry of the boot catalog,
 	// each further one has a section of its own. See BootImage.
 	Boot []BootImage
+	// KeepBootCatalog, when not 0 and Boot is empty, is the LBA of an
+	// earlier session's El Torito boot catalog: the session's volume
+	// descriptor set points at it again with a boot record, so that a
+	// grown medium, whose superblock is rebuilt from the newest
+	// session's descriptors, stays bootable (xorriso keeps boot images
+	// so too). The catalog and the images it names stay where they are.
+	KeepBootCatalog uint32
 }
 
 // Warning reports a name that was changed to fit a hierarchy, for

@@ -64,7 +64,9 @@ const wBootMax = 1 + (tree.SectorSize-64)/64
 const wBootInfoMax = 16 << 20
 
 // wBootCatalog is the El Torito structure: the boot record volume
-// descriptor (after the primary one) and the boot catalog's sector. The
+// descriptor (after the primary one) and the boot catalog's sector, or
+// only the boot record when it keeps an earlier session's catalog
+// (Options.KeepBootCatalog). The
 // catalog is not a file of the tree (xorriso hides it too unless asked
 // with -c). The boot images are files of the tree, written with the
 // file data.
@@ -84,6 +86,9 @@ type wBoot struct {
 // catalog structure, or nil.
 func (l *wLayout) elTorito(root *wSrc) (*wBootCatalog, error) {
 	if len(l.opts.Boot) == 0 {
+		if l.opts.KeepBootCatalog != 0 {
+			return &wBootCatalog{im: l.im, catalog: l.opts.KeepBootCatalog}, nil
+		}
 		return nil, nil
 	}
 	if len(l.opts.Boot) > wBootMax {
@@ -131,6 +136,9 @@ func (*wBootCatalog) name() string     { return "El Torito boot catalog" }
 func (*wBootCatalog) descriptors() int { return 1 }
 
 func (c *wBootCatalog) reserve(p *wPlacer) error {
+	if len(c.images) == 0 { // an earlier session's catalog, kept
+		return nil
+	}
 	var err error
 	c.catalog, err = p.take(1)
 	return err
@@ -146,6 +154,9 @@ func (c *wBootCatalog) writeDescriptors(s *wStream) error {
 // image's platform, the initial/default entry, then a section header and
 // entry for each further image.
 func (c *wBootCatalog) writeData(s *wStream) error {
+	if len(c.images) == 0 {
+		return nil
+	}
 	var sec [tree.SectorSize]byte
 	iso9660.Entry(sec[0:]).SetValidation(byte(c.images[0].Platform))
 	for i, b := range c.images {
