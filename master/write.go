@@ -77,6 +77,11 @@ type Options struct {
 	// session's descriptors, stays bootable (xorriso keeps boot images
 	// so too). The catalog and the images it names stay where they are.
 	KeepBootCatalog uint32
+	// UDF adds a UDF file system of this revision (udf.Rev102,
+	// udf.Rev201, udf.Rev250) beside ISO 9660, Joliet and Rock Ridge:
+	// a bridge whose UDF tree references the same file data (see
+	// doc.go, "UDF bridge"). 0 writes none.
+	UDF uint16
 }
 
 // Warning reports a name that was changed to fit a hierarchy, for

@@ -138,6 +138,7 @@ type wLayout struct {
 	moved    *wDir
 	movedSrc *wSrc
 	boot     *wBootCatalog // El Torito (Options.Boot), or nil
+	udf      *wUDF         // the UDF bridge (Options.UDF), or nil
 }
 
 // Layout lays the session out without writing or reading any file data:
@@ -173,6 +174,9 @@ func Layout(root *tree.Node, opts Options) (*Image, error) {
 		l.rockRidge()
 	}
 	if l.boot, err = l.elTorito(src); err != nil {
+		return nil, err
+	}
+	if l.udf, err = l.newUDF(root); err != nil {
 		return nil, err
 	}
 	l.im.structures = l.structures()

@@ -327,8 +327,14 @@ func (c *wChecksums) writeData(s *wStream) error {
 func (l *wLayout) structures() []wStructure {
 	im := l.im
 	list := []wStructure{&wSystemArea{}, &wDescriptorSet{im: im}}
+	if l.udf != nil {
+		list = append(list, &wUDFRecognition{u: l.udf})
+	}
 	if l.opts.MD5 {
 		list = append(list, &wTagStructure{im: im, typ: TagSuperblock})
+	}
+	if l.udf != nil {
+		list = append(list, &wUDFVolume{u: l.udf})
 	}
 	list = append(list, &wHierarchy{im: im, t: im.iso})
 	if l.boot != nil {
@@ -343,6 +349,9 @@ func (l *wLayout) structures() []wStructure {
 	list = append(list, &wFileData{im: im})
 	if l.opts.MD5 {
 		list = append(list, &wChecksums{im: im})
+	}
+	if l.udf != nil {
+		list = append(list, &wUDFEndAnchor{u: l.udf})
 	}
 	return list
 }

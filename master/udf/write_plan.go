@@ -78,11 +78,14 @@ type Options struct {
 // Warning reports a name changed to fit UDF.
 type Warning struct {
 	Path   string // the node's path in the tree
-	Name   string // the name recorded
+	Name   string // the name recorded; empty when the node is left out
 	Reason string
 }
 
 func (w Warning) String() string {
+	if w.Name == "" {
+		return fmt.Sprintf("%s: UDF: %s", w.Path, w.Reason)
+	}
 	return fmt.Sprintf("%s: UDF name %q: %s", w.Path, w.Name, w.Reason)
 }
 
@@ -202,6 +205,16 @@ func (p *Plan) build() error {
 				return fmt.Errorf("udf: %s: %w: name %q", path.Join(d.path, c.Name), ErrUnsupported, c.Name)
 			}
 			w := &wNode{n: c, path: path.Join(d.path, c.Name), parent: d}
+			if c.IsSymlink() && (c.Link == 0 || links[c.Link] == nil) {
+				data, err := encodePath(c.Target)
+				if err != nil {
+					// UDF cannot hold it (a component over 255 bytes):
+					// left out and reported, as Joliet leaves links out.
+					p.warnings = append(p.warnings, Warning{Path: w.path, Reason: "left out: " + err.Error()})
+					continue
+				}
+				w.data = data
+			}
 			d.children = append(d.children, w)
 			switch {
 			case c.IsDir():
@@ -229,13 +242,6 @@ func (p *Plan) build() error {
 					if n, room := adCount(c), p.entryRoom()/p.adSize(); n > room {
 						return fmt.Errorf("udf: %s: %w: %d allocation descriptors, a file entry holds %d", w.path, ErrUnsupported, n, room)
 					}
-				}
-				if c.IsSymlink() {
-					data, err := encodePath(c.Target)
-					if err != nil {
-						return fmt.Errorf("udf: %s: %w", w.path, err)
-					}
-					w.data = data
 				}
 			}
 			if !c.IsDir() {
@@ -377,7 +383,7 @@ func encodePath(target string) ([]byte, error) {
 		default:
 			d := EncodeDChars(strings.ToValidUTF8(c, "\uFFFD"))
 			if len(d) > 255 {
-				return nil, fmt.Errorf("%w: symbolic link component longer than 255 bytes", ErrUnsupported)
+				return nil, errors.New("a symbolic link target component longer than 255 bytes")
 			}
 			b = append(b, PathNamed, byte(len(d)), 0, 0)
 			b = append(b, d...)
