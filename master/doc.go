@@ -120,6 +120,28 @@
 // the superblock of a grown medium, rebuilt from the newest session's
 // descriptors, keeps the boot record (xorriso keeps boot images so too).
 //
+// # UDF bridge
+//
+// With Options.UDF a session is also a UDF volume (package udf), as
+// mkisofs -udf and IMAPI2 write bridges: three more structures. The
+// volume recognition sequence (BEA01, NSR02 or NSR03, TEA01) follows the
+// descriptor set terminator directly, before the superblock checksum
+// tag, because readers (pycdlib, Windows) stop looking at the first
+// sector that is not a descriptor; Linux looks further. The UDF volume
+// skips to the session start + 256 for its anchor and takes the block
+// of UDF structures after it (the blocks between the descriptors and
+// 256 stay zero, about 470 KB); it comes before the ISO 9660 hierarchy,
+// which may be larger than 256 sectors. A second anchor is the session's
+// last sector. UDF file entries reference the extents the file data
+// structure places (and old extents for carried-over files), so the two
+// trees share every data byte; the session's MD5 tags cover the UDF
+// structures as they cover the rest. Names UDF must change and symbolic
+// links it cannot hold are reported as Warnings of hierarchy "UDF".
+//
+// Only single sessions are bridged so far: appending (a UDF tree across
+// sessions, the anchor at 256 repointed on grown media, entries of
+// unchanged files kept, see package udf) is not wired in yet.
+//
 // # ISO 9660 names
 //
 // Identifiers follow interchange level 3 lengths with level-1
