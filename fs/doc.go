@@ -1,8 +1,12 @@
 // Package fs mounts a staging area with FUSE (go-fuse), so the disc's
 // newest session plus the staged changes appear as one read-write
 // folder. It is a thin adapter: every decision is made by package
-// staging, and staging's errors become errno values in one function,
-// errnoOf.
+// staging and by fs/core, the FUSE-free layer every adapter shares (the
+// control verbs and the eject policy, the status, the sessions view
+// served from each session's io/fs view, the classification of
+// staging's errors); those errors become errno values in one table,
+// errnos, through errnoOf. The cgofuse adapter (fs/cgofuse) sits on the
+// same layer, and both pass the same suite (fs/conformance).
 //
 // # Layout of the mount
 //

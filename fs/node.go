@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/discstage/discstage/fs/core"
 	"github.com/discstage/discstage/staging"
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -27,6 +28,9 @@ type mount struct {
 	// uid and gid own the mount: only they (and root) may act through
 	// the control folder.
 	uid, gid uint32
+	owner    core.Owner
+	control  *core.Control
+	sessions *core.Sessions
 
 	fuseWrites atomic.Int64 // writes served by requests, not passthrough
 }
