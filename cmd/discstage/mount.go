@@ -30,6 +30,7 @@ type mountFlags struct {
 	volumeID   string
 	debug      bool
 	waitOpen   time.Duration
+	adapter    string
 }
 
 func init() {
@@ -70,6 +71,7 @@ new staging area behind.`,
 	cmd.Flags().BoolVar(&f.nonempty, "nonempty", false, "mount over a folder that holds files (they stay hidden until unmounted)")
 	cmd.Flags().StringVar(&f.volumeID, "volume-id", "DISCSTAGE", "volume identifier of the sessions committed")
 	cmd.Flags().BoolVar(&f.debug, "debug", false, "log every FUSE request (with --foreground)")
+	cmd.Flags().StringVar(&f.adapter, "adapter", defaultAdapter(), "the FUSE library the mount uses: go-fuse (Linux, macOS) or cgofuse (Windows with WinFsp, macOS, Linux with libfuse3)")
 	cmd.Flags().DurationVar(&f.waitOpen, "wait-timeout", staging.DefaultWaitOpen, "how long a commit waits for staged files open for writing to be closed (0: not at all)")
 	rootCmd.AddCommand(cmd)
 }
@@ -184,6 +186,9 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	if err != nil {
 		return err
 	}
+	if err := checkAdapter(f.adapter); err != nil {
+		return err
+	}
 	note := func(msg string) {
 		if notifier.Active() {
 			notifier.Note(msg)
@@ -250,7 +255,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	if ej, ok := t.(interface{ Eject() error }); ok {
 		opts.Eject = ej.Eject // a drive opens its tray on "eject"
 	}
-	srv, err := fs.Mount(abs, area, opts)
+	srv, err := mountWith(f.adapter, abs, area, opts)
 	if err != nil {
 		return err
 	}

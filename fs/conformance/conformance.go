@@ -56,6 +56,7 @@ var cases = []struct {
 	{"LongNameRefused", testLongNameRefused},
 	{"ControlFolderHidden", testControlFolderHidden},
 	{"ControlFolderRefusesChanges", testControlFolderRefusesChanges},
+	{"RemovedWhileOpen", testRemovedWhileOpen},
 	{"EndToEnd", testEndToEnd},
 }
 

@@ -264,3 +264,54 @@ func testEndToEnd(t *testing.T, a Adapter) {
 	f.mount(t)
 	diff(t, "after remount the mount differs", src2, f.mnt)
 }
+
+// testRemovedWhileOpen: a file removed while open leaves the view at
+// once (under no other name, such as the ".fuse_hidden" one libfuse
+// gives it), still reads through its descriptor with a link count of 0,
+// and no commit takes it.
+func testRemovedWhileOpen(t *testing.T, a Adapter) {
+	f := mountNew(t, a)
+	for name, data := range map[string]string{"keep.txt": "keep", "gone.txt": "gone"} {
+		if err := os.WriteFile(filepath.Join(f.mnt, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fd, err := os.Open(filepath.Join(f.mnt, "gone.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fd.Close()
+	if err := os.Remove(filepath.Join(f.mnt, "gone.txt")); err != nil {
+		t.Fatal(err)
+	}
+	names := func(dir string) string {
+		t.Helper()
+		des, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, d := range des {
+			out = append(out, d.Name())
+		}
+		return strings.Join(out, " ")
+	}
+	if got := names(f.mnt); got != "keep.txt" {
+		t.Errorf("the view lists %q after the removal, want keep.txt", got)
+	}
+	if fi, err := fd.Stat(); err != nil || fi.Sys().(*syscall.Stat_t).Nlink != 0 {
+		t.Errorf("fstat of the removed file: %v, %v", fi, err)
+	}
+	b := make([]byte, 8)
+	if n, _ := fd.ReadAt(b, 0); string(b[:n]) != "gone" {
+		t.Errorf("the removed file reads %q", b[:n])
+	}
+	f.commitNow(t)
+	if got := names(filepath.Join(f.mnt, core.ControlName, "sessions", "1")); got != "keep.txt" {
+		t.Errorf("the session holds %q, want keep.txt", got)
+	}
+	fd.Close()
+	if got := names(f.mnt); got != "keep.txt" {
+		t.Errorf("the view lists %q after the close, want keep.txt", got)
+	}
+}

@@ -20,7 +20,7 @@ import (
 // errors by staging's sentinels alone; none reaches past staging into
 // the targets (package writer).
 func TestAdaptersKnowNoTargets(t *testing.T) {
-	for _, pkg := range []string{"github.com/discstage/discstage/fs", "github.com/discstage/discstage/fs/core"} {
+	for _, pkg := range []string{"github.com/discstage/discstage/fs", "github.com/discstage/discstage/fs/core", "github.com/discstage/discstage/fs/cgofuse"} {
 		for _, goos := range []string{"linux", "darwin", "windows"} {
 			ctx := build.Default
 			ctx.GOOS = goos
@@ -244,5 +244,19 @@ func TestSessionsServedFromSessionFS(t *testing.T) {
 	}
 	if again, _ := s.Open("1"); again != v {
 		t.Error("a session is read again on every lookup")
+	}
+}
+
+func TestModes(t *testing.T) {
+	for _, m := range []iofs.FileMode{0o644, iofs.ModeDir | 0o755, iofs.ModeSymlink | 0o777, iofs.ModeNamedPipe | 0o604,
+		iofs.ModeDevice | iofs.ModeCharDevice | 0o600, iofs.ModeDevice | 0o660, iofs.ModeSocket | 0o700,
+		iofs.ModeSetuid | iofs.ModeSetgid | iofs.ModeSticky | 0o755, 0} {
+		u := UnixMode(m)
+		if back := GoType(u) | GoMode(u); back != m {
+			t.Errorf("%v -> %o -> %v", m, u, back)
+		}
+	}
+	if UnixMode(0o644) != 0o100644 || UnixMode(iofs.ModeDir|0o755) != 0o40755 {
+		t.Error("st_mode values")
 	}
 }
