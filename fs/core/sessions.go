@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/staging"
 )
 
@@ -73,7 +73,7 @@ func (s *Sessions) Open(name string) (*Session, error) {
 			return nil
 		}
 		if info, err := d.Info(); err == nil {
-			if n, ok := info.Sys().(*master.Node); ok && n.Link != 0 && !n.IsDir() {
+			if n, ok := info.Sys().(*tree.Node); ok && n.Link != 0 && !n.IsDir() {
 				v.links[n.Link]++
 			}
 		}
@@ -122,7 +122,7 @@ func (v *Session) Lstat(name string) (Attr, error) {
 // Attr describes an entry of the session from its FileInfo.
 func (v *Session) Attr(fi iofs.FileInfo) Attr {
 	a := Attr{Mode: fi.Mode(), Size: fi.Size(), Nlink: 1, Mtime: fi.ModTime()}
-	if n, ok := fi.Sys().(*master.Node); ok {
+	if n, ok := fi.Sys().(*tree.Node); ok {
 		a.UID, a.GID, a.Rdev = n.UID, n.GID, n.Rdev
 		a.Atime, a.Ctime = n.AccessTime, n.ChangeTime
 		if n.Link != 0 && !n.IsDir() {
