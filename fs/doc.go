@@ -59,8 +59,9 @@
 // Hard links (link(2), also of an O_TMPFILE file), named pipes, sockets
 // and device nodes (mknod(2), as root) are staged and go to the disc in
 // Rock Ridge; link(2) of a directory fails with EPERM. Modes are kept as
-// asked, a mode of 0 too (go-fuse's NullPermissions). errnoOf holds the
-// whole mapping.
+// asked, a mode of 0 too (go-fuse's NullPermissions). fs/core
+// classifies staging's errors (core.KindOf); the table errnos holds the
+// whole mapping of their kinds to errno.
 //
 // # Data path
 //
