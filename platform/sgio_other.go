@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package platform
 
@@ -11,9 +11,9 @@ import (
 
 // ErrTransport: the kernel could not carry a command to the drive. On
 // this system there is no SCSI pass-through to a drive.
-var ErrTransport = errors.New("platform: SCSI pass-through to optical drives is available on Linux only")
+var ErrTransport = errors.New("platform: SCSI pass-through to optical drives is available on Linux and Windows only")
 
-// OpenSG fails: SCSI pass-through is implemented for Linux only.
+// OpenSG fails: SCSI pass-through is implemented for Linux and Windows only.
 func OpenSG(path string, exclusive bool) (scsi.Transport, error) {
 	return nil, fmt.Errorf("platform: open drive %s: %w", path, ErrTransport)
 }
@@ -21,5 +21,5 @@ func OpenSG(path string, exclusive bool) (scsi.Transport, error) {
 // OpticalDrives lists no drives on this system.
 func OpticalDrives(dir string) ([]string, error) { return nil, nil }
 
-// IsDriveNode reports false: drive nodes are a Linux matter here.
+// IsDriveNode reports false: drive nodes are a Linux and Windows matter.
 func IsDriveNode(path string) bool { return false }

@@ -6,27 +6,43 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
 // DefaultDir returns the directory of the staging area of a target:
 // $XDG_DATA_HOME/discstage/<name> (XDG_DATA_HOME defaults to
-// ~/.local/share), where name is TargetName's, so one target has one
-// area.
+// ~/.local/share), or on Windows %LOCALAPPDATA%\discstage\<name>
+// (LOCALAPPDATA defaults to the profile's AppData\Local: staged files
+// are local data, never roamed), where name is TargetName's, so one
+// target has one area.
 func DefaultDir(target string) (string, error) {
 	name, err := TargetName(target, 6)
 	if err != nil {
 		return "", fmt.Errorf("staging: area of %q: %w", target, err)
 	}
-	base := os.Getenv("XDG_DATA_HOME")
-	if base == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("staging: area of %q: %w", target, err)
-		}
-		base = filepath.Join(home, ".local", "share")
+	base, err := dataHome(runtime.GOOS, os.Getenv, os.UserHomeDir)
+	if err != nil {
+		return "", fmt.Errorf("staging: area of %q: %w", target, err)
 	}
 	return filepath.Join(base, "discstage", name), nil
+}
+
+// dataHome is the folder that holds a user's staging areas on the
+// system goos, from its environment and home folder.
+func dataHome(goos string, getenv func(string) string, home func() (string, error)) (string, error) {
+	env, fallback := "XDG_DATA_HOME", []string{".local", "share"}
+	if goos == "windows" {
+		env, fallback = "LOCALAPPDATA", []string{"AppData", "Local"}
+	}
+	if base := getenv(env); base != "" {
+		return base, nil
+	}
+	h, err := home()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(append([]string{h}, fallback...)...), nil
 }
 
 // TargetName names a target's own files (its staging area, its lock):

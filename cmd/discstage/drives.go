@@ -39,9 +39,10 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "drives",
 		Short: "List optical drives with their media, sessions and free space",
-		Long: `List the optical drives (/dev/sr*): vendor, model, the media each
-supports, and the medium in it: its profile, state (blank, appendable,
-closed), sessions and free space. --device names drives instead of
+		Long: `List the optical drives (/dev/sr* on Linux; on Windows the letters of
+CD, DVD and BD drives, and \\.\CdRomN names one too): vendor, model, the
+media each supports, and the medium in it: its profile, state (blank,
+appendable, closed), sessions and free space. --device names drives instead of
 scanning, including emulated ones (emulated:PROFILE:PATH).
 
 "drives eject TARGET" ejects a drive's medium; "drives blank TARGET"
@@ -74,7 +75,7 @@ erases a CD-RW or DVD-RW.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().StringArrayVar(&devices, "device", nil, "a drive to list instead of scanning (repeatable): /dev/srN or emulated:PROFILE:PATH")
+	cmd.Flags().StringArrayVar(&devices, "device", nil, "a drive to list instead of scanning (repeatable): /dev/srN, D: or \\\\.\\CdRomN on Windows, or emulated:PROFILE:PATH")
 	cmd.Flags().StringVar(&devDir, "dev-dir", "/dev", "the directory scanned for sr* nodes")
 	cmd.Flags().MarkHidden("dev-dir") //nolint:errcheck // the flag exists
 	rootCmd.AddCommand(cmd)
@@ -114,6 +115,8 @@ erases a CD-RW or DVD-RW.`,
 	codeMappers = append(codeMappers, func(err error) int {
 		var se *mmc.SenseError
 		switch {
+		case errors.Is(err, platform.ErrVolumeInUse):
+			return exitcodes.Busy
 		case errors.Is(err, mmc.ErrNoMedium):
 			return exitcodes.NoTarget
 		case errors.As(err, &se), errors.Is(err, mmc.ErrNoSimulation), errors.Is(err, platform.ErrTransport):

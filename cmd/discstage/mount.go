@@ -65,7 +65,7 @@ new staging area behind.`,
 		},
 	}
 	f.target.registerBurn(cmd)
-	cmd.Flags().StringVar(&f.staging, "staging", "", "staging area directory (default: $XDG_DATA_HOME/discstage/<target>-<hash>)")
+	cmd.Flags().StringVar(&f.staging, "staging", "", "staging area directory (default: $XDG_DATA_HOME/discstage/<target>-<hash>, on Windows %LOCALAPPDATA%\\discstage\\<target>-<hash>)")
 	cmd.Flags().BoolVar(&f.foreground, "foreground", false, "stay attached until unmounted")
 	cmd.Flags().BoolVar(&f.allowOther, "allow-other", false, "let other users see the mount")
 	cmd.Flags().BoolVar(&f.nonempty, "nonempty", false, "mount over a folder that holds files (they stay hidden until unmounted)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -100,6 +101,9 @@ func openDrive(spec string, f targetFlags) (*mmc.Drive, error) {
 		return d, nil
 	}
 	t, err := platform.OpenSG(spec, !f.readOnly)
+	if errors.Is(err, platform.ErrVolumeInUse) {
+		return nil, err // the drive is there, and busy
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", writer.ErrNoTarget, err)
 	}
