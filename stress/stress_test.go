@@ -766,6 +766,9 @@ func TestStress(t *testing.T) {
 		if h.rng.Intn(remountEvery) == 0 {
 			h.remount()
 		}
+		if h.ops%2500 == 0 {
+			t.Logf("%d operations, %d commits, %d remounts, %v", h.ops, h.commits, h.remounts, time.Since(start).Round(time.Second))
+		}
 	}
 	h.commit()
 	h.remount()
