@@ -760,10 +760,12 @@ func TestStress(t *testing.T) {
 		if h.failed {
 			return
 		}
-		if h.rng.Intn(commitEvery) == 0 {
+		// At random points, and at fixed ones so that a short run has
+		// its share.
+		if h.rng.Intn(commitEvery) == 0 || h.ops%max(ops/5, 1) == 0 {
 			h.commit()
 		}
-		if h.rng.Intn(remountEvery) == 0 {
+		if h.rng.Intn(remountEvery) == 0 || h.ops%max(ops/3, 1) == 0 {
 			h.remount()
 		}
 		if h.ops%2500 == 0 {
