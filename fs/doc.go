@@ -54,8 +54,9 @@
 //
 // # Errors
 //
-// Operations a disc cannot hold fail at once: names over 255 bytes with
-// ENAMETOOLONG, extended attributes with ENOTSUP (Rock Ridge has none).
+// Operations a disc cannot hold fail at once: names over 255 bytes and
+// symbolic links to 1,024 bytes or more (which libisofs cannot load)
+// with ENAMETOOLONG, extended attributes with ENOTSUP (Rock Ridge has none).
 // Hard links (link(2), also of an O_TMPFILE file), named pipes, sockets
 // and device nodes (mknod(2), as root) are staged and go to the disc in
 // Rock Ridge; link(2) of a directory fails with EPERM. Modes are kept as

@@ -245,7 +245,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	if n.reserved(name) {
 		return nil, nil, 0, syscall.EEXIST
 	}
-	uid, gid := caller(ctx)
+	uid, gid := n.newOwner(ctx)
 	a, h, err := n.m.area.Create(n.id, name, goMode(mode), uid, gid)
 	if err != nil {
 		return nil, nil, 0, errnoOf(err)
@@ -256,7 +256,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 
 // Tmpfile creates an unnamed file (O_TMPFILE).
 func (n *node) Tmpfile(ctx context.Context, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
-	uid, gid := caller(ctx)
+	uid, gid := n.newOwner(ctx)
 	a, h, err := n.m.area.CreateUnnamed(n.id, goMode(mode), uid, gid)
 	if err != nil {
 		return nil, nil, 0, errnoOf(err)
@@ -287,8 +287,8 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 	if n.reserved(name) {
 		return nil, syscall.EEXIST
 	}
-	uid, gid := caller(ctx)
-	a, err := n.m.area.Mkdir(n.id, name, goMode(mode), uid, gid)
+	uid, gid := n.newOwner(ctx)
+	a, err := n.m.area.Mkdir(n.id, name, n.newDirMode(goMode(mode)), uid, gid)
 	if err != nil {
 		return nil, errnoOf(err)
 	}
@@ -303,7 +303,7 @@ func (n *node) Mknod(ctx context.Context, name string, mode uint32, dev uint32, 
 	if n.reserved(name) {
 		return nil, syscall.EEXIST
 	}
-	uid, gid := caller(ctx)
+	uid, gid := n.newOwner(ctx)
 	if mode&syscall.S_IFMT == syscall.S_IFREG || mode&syscall.S_IFMT == 0 {
 		a, h, err := n.m.area.Create(n.id, name, goMode(mode), uid, gid)
 		if err != nil {
@@ -337,7 +337,7 @@ func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 	if n.reserved(name) {
 		return nil, syscall.EEXIST
 	}
-	uid, gid := caller(ctx)
+	uid, gid := n.newOwner(ctx)
 	a, err := n.m.area.Symlink(n.id, name, target, uid, gid)
 	if err != nil {
 		return nil, errnoOf(err)

@@ -259,6 +259,9 @@ func (l *wLayout) check(n *tree.Node, parent *wSrc) (*wSrc, error) {
 		if !l.opts.RockRidge {
 			return nil, fmt.Errorf("master: lay out %q: symbolic link needs Rock Ridge: %w", s.pathName(), ErrUnsupported)
 		}
+		if len(n.Target) >= MaxSymlinkTarget {
+			return nil, fmt.Errorf("master: lay out %q: symbolic link target of %d bytes (libisofs reads up to %d): %w", s.pathName(), len(n.Target), MaxSymlinkTarget-1, ErrBadName)
+		}
 		s.file = &wFile{src: s}
 	case n.IsSpecial():
 		if !l.opts.RockRidge {
@@ -344,6 +347,12 @@ func (s *wSrc) attrs() *tree.Node {
 	}
 	return s.n
 }
+
+// MaxSymlinkTarget is the length, in bytes, from which a symbolic link's
+// target is refused: libisofs refuses to write such a link and, finding
+// one on a disc, refuses to load the disc's whole tree, so xorriso could
+// neither read nor append to it.
+const MaxSymlinkTarget = 1024
 
 // wCheckName rejects a name no hierarchy can hold.
 func wCheckName(name string) error {

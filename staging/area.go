@@ -23,6 +23,11 @@ const RootID uint64 = 1
 // MaxName is the longest name, in bytes, an entry can have.
 const MaxName = 255
 
+// MaxTarget is the length, in bytes, from which a symbolic link's target
+// is refused (ErrNameTooLong): libisofs refuses to load a disc that holds
+// such a link, so xorriso could neither read nor append to it.
+const MaxTarget = 1024
+
 // Area is a staging area: the merged view of a medium's newest session
 // and the changes staged on top of it. All methods are safe for
 // concurrent use.

@@ -15,7 +15,8 @@ var (
 	ErrNotDir = errors.New("staging: not a directory")
 	// ErrIsDir: a directory was found where a file was expected.
 	ErrIsDir = errors.New("staging: is a directory")
-	// ErrNameTooLong: a name over 255 bytes, which no disc can hold.
+	// ErrNameTooLong: a name over 255 bytes, which no disc can hold, or
+	// a symbolic link to MaxTarget bytes or more.
 	ErrNameTooLong = errors.New("staging: name longer than 255 bytes")
 	// ErrInvalid: an argument is wrong (".", "..", a slash in a name,
 	// moving a directory into itself).

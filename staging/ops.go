@@ -269,6 +269,9 @@ func (a *Area) Symlink(parent uint64, name, target string, uid, gid uint32) (Att
 	if err != nil {
 		return Attr{}, err
 	}
+	if len(target) >= MaxTarget {
+		return Attr{}, fmt.Errorf("staging: symbolic link %q to %d bytes: %w", name, len(target), ErrNameTooLong)
+	}
 	e, err := a.newChild(d, name, iofs.ModeSymlink|0o777, uid, gid)
 	if err != nil {
 		return Attr{}, err
