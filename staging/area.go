@@ -62,6 +62,27 @@ type Area struct {
 	// wake is closed (and cleared) when a handle that may write is
 	// released, for a commit waiting for them.
 	wake chan struct{}
+
+	// I/O outside the lock (unlocked.go). ioDone (on mu) is broadcast
+	// when a copy-up or a write running without the lock ends, or a
+	// commit's start is done.
+	ioDone *sync.Cond
+	// writing counts writes to data files running without the lock;
+	// quiesce the snapshots waiting for them to end (new writes wait).
+	writing int
+	quiesce int
+	// starting: a StartCommit runs and has let go of the lock to probe
+	// the medium or project the session; another commit, a discard or
+	// Close waits or is refused.
+	starting bool
+	// copies counts the data files copy-ups read or fill without the
+	// lock, so collect leaves them alone.
+	copies map[string]int
+	// info caches the medium's facts (unlocked.go).
+	info mediumCache
+	// prog is the running commit's progress, kept apart from mu so
+	// that the mastering goroutine never waits for the tree's lock.
+	prog progressState
 }
 
 // entry is one file, directory, symbolic link or special file of the
@@ -99,6 +120,9 @@ type entry struct {
 	// same bytes as the medium and stays, unstaged, until they close.
 	cache   string
 	removed bool // unlinked while open
+	// copying: a copy-up of this entry runs without the lock; writes,
+	// truncations and a second copy-up wait for it.
+	copying bool
 }
 
 // setKid puts e under name in directory d.
@@ -157,12 +181,14 @@ func Open(dir string, medium Medium) (*Area, error) {
 		log.Printf("staging: journal of area %q was damaged after record %d: cut off %d record(s), %d byte(s)",
 			dir, st.Records, st.Dropped, st.DroppedBytes)
 	}
-	a := &Area{dir: dir, medium: medium, j: j, entries: map[uint64]*entry{}, open: map[*entry]bool{}, recovery: st.Recovery}
+	a := &Area{dir: dir, medium: medium, j: j, entries: map[uint64]*entry{}, open: map[*entry]bool{}, recovery: st.Recovery,
+		copies: map[string]int{}}
+	a.ioDone = sync.NewCond(&a.mu)
 	if err := a.load(st); err != nil {
 		j.close()
 		return nil, err
 	}
-	if info, err := medium.Info(); err == nil && info.Closed {
+	if info, err := a.mediumInfo(); err == nil && info.Closed {
 		a.mediumClosed = true
 	}
 	a.status.State = StateIdle
@@ -186,6 +212,10 @@ func (a *Area) Medium() Medium { return a.medium }
 // Close closes the area. Staged changes stay on disk for the next Open.
 func (a *Area) Close() error {
 	a.mu.Lock()
+	for a.starting {
+		// A commit is starting: let it finish probing and projecting.
+		a.ioDone.Wait()
+	}
 	if a.closed {
 		a.mu.Unlock()
 		return nil
@@ -203,6 +233,11 @@ func (a *Area) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.closed = true
+	for a.writing > 0 {
+		// Writes already under way end before their files close.
+		a.ioDone.Wait()
+	}
+	a.ioDone.Broadcast() // waiters see closed
 	for _, e := range a.entries {
 		if e.file != nil {
 			e.file.Close()
@@ -525,6 +560,9 @@ func (a *Area) collect() error {
 		for _, f := range a.commit.files {
 			used[f.Data] = true
 		}
+	}
+	for name := range a.copies {
+		used[name] = true
 	}
 	des, err := os.ReadDir(filepath.Join(a.dir, "data"))
 	if err != nil {
