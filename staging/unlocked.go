@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // # I/O outside the lock
@@ -171,7 +171,7 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 // fill creates data file name and copies into it the first keep bytes
 // (all when keep < 0) of data file oldData, or, when oldData is empty,
 // of the disc file held in ext. It runs without a.mu.
-func (a *Area) fill(name, oldData string, ext []master.Extent, size, keep int64) (*os.File, error) {
+func (a *Area) fill(name, oldData string, ext []tree.Extent, size, keep int64) (*os.File, error) {
 	f, err := os.OpenFile(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, err
@@ -303,7 +303,7 @@ func (s *progressState) reset() {
 // probed is what StartCommit learns of the medium before it takes the
 // lock.
 type probed struct {
-	root    *master.Node
+	root    *tree.Node
 	start   uint32
 	newErr  error
 	info    MediumInfo
