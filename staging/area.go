@@ -83,6 +83,13 @@ type Area struct {
 	// prog is the running commit's progress, kept apart from mu so
 	// that the mastering goroutine never waits for the tree's lock.
 	prog progressState
+	// version is bumped by every change of the tree or of a staged
+	// file's bytes the area sees; sizes caches the staged files' sizes
+	// as of a version. wpins counts handles writing data files
+	// directly, whose writes the area does not see.
+	version uint64
+	sizes   sizeCache
+	wpins   int
 }
 
 // entry is one file, directory, symbolic link or special file of the
@@ -290,7 +297,7 @@ func (a *Area) load(st *replayed) error {
 	switch {
 	case inflight != nil && root != nil && start == inflight.Start && !baseMatches:
 		// The commit was written before the process stopped: finish it.
-		if err := a.finish(inflight, root, start); err != nil {
+		if err := a.finish(inflight, root, start, a.listedSize(start)); err != nil {
 			return err
 		}
 	case inflight != nil:
@@ -443,6 +450,7 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 		a.baseSectors = a.listedSize(start)
 	}
 	a.gen, a.baseGen = 0, 0
+	a.projKey = [2]uint64{}
 	a.inflight = nil
 	if err := a.compact(); err != nil {
 		return fmt.Errorf("staging: record newest session in area %q: %w", a.dir, err)
@@ -474,6 +482,7 @@ func puts(es []*entry) []putRecord {
 // compact replaces the journal with a snapshot of the current state.
 // It runs with a.mu held.
 func (a *Area) compact() error {
+	a.version++
 	ids := make([]uint64, 0, len(a.entries))
 	for id := range a.entries {
 		ids = append(ids, id)
@@ -527,6 +536,7 @@ func (a *Area) recordChange(op string, c *change) error {
 		return fmt.Errorf("staging: record %s: %w", op, err)
 	}
 	a.gen++
+	a.version++
 	a.maybeCompact()
 	return nil
 }
@@ -547,6 +557,47 @@ func (a *Area) full(op string, err error) error {
 // collect removes data files no entry refers to (left by a crash, a
 // commit or a discard).
 func (a *Area) collect() error {
+	names, err := a.dataNames()
+	if err != nil {
+		return err
+	}
+	a.removeData(a.unused(names))
+	return nil
+}
+
+// collectUnlocked is collect for a caller that does not hold a.mu: the
+// data folder is listed and the files removed without the lock. A file
+// no entry used when the lock was held is never used again (new data
+// files get new names), so removing it later is safe.
+func (a *Area) collectUnlocked() error {
+	names, err := a.dataNames()
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	unused := a.unused(names)
+	a.mu.Unlock()
+	a.removeData(unused)
+	return nil
+}
+
+// dataNames lists the data folder.
+func (a *Area) dataNames() ([]string, error) {
+	f, err := os.Open(filepath.Join(a.dir, "data"))
+	if err == nil {
+		var names []string
+		names, err = f.Readdirnames(-1)
+		f.Close()
+		if err == nil {
+			return names, nil
+		}
+	}
+	return nil, fmt.Errorf("staging: list data of area %q: %w", a.dir, err)
+}
+
+// unused returns the names of data files that nothing uses. It runs
+// with a.mu held.
+func (a *Area) unused(names []string) []string {
 	used := map[string]bool{}
 	for _, e := range a.entries {
 		if e.data != "" {
@@ -564,27 +615,24 @@ func (a *Area) collect() error {
 	for name := range a.copies {
 		used[name] = true
 	}
-	des, err := os.ReadDir(filepath.Join(a.dir, "data"))
-	if err != nil {
-		return fmt.Errorf("staging: list data of area %q: %w", a.dir, err)
+	for _, e := range a.orphans() {
+		used[e.data] = true
+		used[e.cache] = true
 	}
-	for _, d := range des {
-		if !used[d.Name()] && !a.openRemoved(d.Name()) {
-			os.Remove(filepath.Join(a.dir, "data", d.Name()))
+	var out []string
+	for _, n := range names {
+		if !used[n] {
+			out = append(out, n)
 		}
 	}
-	return nil
+	return out
 }
 
-// openRemoved reports whether an unlinked but still open entry uses the
-// data file.
-func (a *Area) openRemoved(name string) bool {
-	for _, e := range a.orphans() {
-		if e.data == name || e.cache == name {
-			return true
-		}
+// removeData removes the named data files.
+func (a *Area) removeData(names []string) {
+	for _, n := range names {
+		os.Remove(filepath.Join(a.dir, "data", n))
 	}
-	return false
 }
 
 func (a *Area) orphans() []*entry {

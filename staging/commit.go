@@ -199,12 +199,22 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 		case e.mode&specialTypes != 0:
 		case e.data != "":
 			p := a.dataPath(e.data)
-			fi, err := os.Stat(p)
+			var fi iofs.FileInfo
+			var err error
+			if e.file != nil {
+				fi, err = e.file.Stat()
+			} else {
+				fi, err = os.Stat(p)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("staging: staged data of %q: %w", path, err)
 			}
-			at := a.attr(e)
-			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), at.Atime, at.Ctime
+			// As attr has them, from the one stat.
+			ct := e.ctime
+			if fi.ModTime().After(ct) {
+				ct = fi.ModTime()
+			}
+			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), e.atime, ct
 			cf := commitFile{ID: e.id, Data: e.data, Path: path, open: e.writers > 0}
 			if freeze && e.pins > 0 {
 				// Used directly by open handles: commit a copy.
@@ -552,9 +562,14 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 		return err
 	}
 	c.files = files
-	a.mu.Unlock()
-	need, err := a.medium.Project(root, opts)
-	a.mu.Lock()
+	var need uint32
+	if info.Free >= 0 {
+		// Only a medium with a capacity needs the size before the
+		// commit; writing lays the session out anyway.
+		a.mu.Unlock()
+		need, err = a.medium.Project(root, opts)
+		a.mu.Lock()
+	}
 	undo := func(err error) error {
 		a.unfreeze()
 		c.files = nil
@@ -573,7 +588,14 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	// The snapshot must be durable before the medium is touched.
 	err = a.j.append(&change{Gen: a.gen, NextID: a.nextID, Inflight: &inf})
 	if err == nil {
+		// Synced without the lock (a.starting or a.commit keeps other
+		// commits out meanwhile).
+		a.mu.Unlock()
 		err = a.j.sync()
+		a.mu.Lock()
+	}
+	if err == nil && a.closed {
+		err = ErrAreaClosed
 	}
 	if err != nil {
 		return undo(fmt.Errorf("staging: commit: record snapshot: %w", err))
@@ -627,10 +649,14 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 			number = info.Sessions
 		}
 	}
+	var sectors uint32
+	if err == nil {
+		sectors = a.listedSize(start)
+	}
 	a.mu.Lock()
 	a.prog.reset()
 	if err == nil {
-		err = a.finish(inf, newRoot, start)
+		err = a.finish(inf, newRoot, start, sectors)
 	} else {
 		a.unfreeze()
 		if cerr := a.clearInflight(); cerr != nil {
@@ -655,8 +681,12 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 		a.conflictsShown = a.status.RebasedOnto != 0
 	}
 	a.outcome(c.outcome)
-	a.collect()
 	a.mu.Unlock()
+	// The data files the session now holds go without the lock, and
+	// after the outcome shows, but before Wait returns.
+	if err := a.collectUnlocked(); err != nil {
+		log.Print(err)
+	}
 	close(c.done)
 }
 
@@ -690,7 +720,7 @@ func (a *Area) clearInflight() error {
 
 // finish switches the base to the session just written: every file the
 // commit wrote and nobody changed since now reads from the medium.
-func (a *Area) finish(inf *inflightRecord, root *tree.Node, start uint32) error {
+func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint32) error {
 	var put []*entry
 	// Each committed path is found in an index of the session, not by
 	// scanning directories: a flat folder of 100,000 files would make
@@ -729,21 +759,27 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start uint32) error 
 		put = append(put, e)
 	}
 	a.unfreeze()
-	// The base switch must be durable before the caller goes on.
-	sectors := a.listedSize(start)
-	err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, Put: puts(put),
-		Base: &baseRecord{Gen: inf.Gen, Start: start, Sectors: sectors}, ClearInflight: true})
-	if err == nil {
-		err = a.j.sync()
-	}
-	if err != nil {
-		return fmt.Errorf("staging: record the new session at LBA %d: %w", start, err)
-	}
+	// The base switch must be durable before the caller goes on. It
+	// rewrote much of the state, so the journal starts over with a
+	// snapshot of it (synced, then renamed over the journal); only if
+	// that fails is the switch appended as one record.
+	oldBase := [4]uint64{a.baseGen, uint64(a.base), uint64(a.baseSectors), 0}
+	oldBlank, oldInflight := a.blank, a.inflight
 	a.baseGen, a.base, a.blank, a.baseSectors = inf.Gen, start, false, sectors
 	a.inflight = nil
-	// The switch rewrote much of the state: start the journal over.
-	if err := a.compact(); err != nil {
-		log.Printf("staging: compact journal of area %q: %v", a.dir, err)
+	a.version++
+	if cerr := a.compact(); cerr != nil {
+		err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, Put: puts(put),
+			Base: &baseRecord{Gen: inf.Gen, Start: start, Sectors: sectors}, ClearInflight: true})
+		if err == nil {
+			err = a.j.sync()
+		}
+		if err != nil {
+			a.baseGen, a.base, a.baseSectors = oldBase[0], uint32(oldBase[1]), uint32(oldBase[2])
+			a.blank, a.inflight = oldBlank, oldInflight
+			return fmt.Errorf("staging: record the new session at LBA %d: %w (compaction: %v)", start, err, cerr)
+		}
+		log.Printf("staging: compact journal of area %q: %v", a.dir, cerr)
 	}
 	return nil
 }
@@ -852,10 +888,8 @@ func (a *Area) Status() Status {
 	}
 	s.OpenForWriting = a.openWriters()
 	s.Pending = a.pending()
-	staged := a.stagedFiles()
 	a.mu.Unlock()
-	s.StagedFiles = len(staged)
-	s.StagedBytes = a.stagedBytes(staged)
+	s.StagedFiles, s.StagedBytes = a.staged()
 	if info, err := a.mediumInfo(); err == nil {
 		s.FreeSectors, s.Sessions, s.Closed, s.MediumNote = info.Free, info.Sessions, info.Closed, info.Note
 	} else {
@@ -912,15 +946,15 @@ func (a *Area) Projected() (uint32, error) {
 		a.mu.Unlock()
 		return 0, nil
 	}
-	if a.commit != nil && a.status.State == StateCommitting {
-		// A commit is writing: keep the last projection.
+	if a.starting || (a.commit != nil && a.status.State == StateCommitting) {
+		// A commit is starting or writing: keep the last projection.
 		defer a.mu.Unlock()
 		return a.projSize, a.projErr
 	}
 	gen := a.gen
-	staged := a.stagedFiles()
 	a.mu.Unlock()
-	k := [2]uint64{gen + 1, uint64(a.stagedBytes(staged))}
+	_, bytes := a.staged()
+	k := [2]uint64{gen + 1, uint64(bytes)}
 	a.mu.Lock()
 	if a.projKey == k {
 		// Unchanged: keep the last projection.

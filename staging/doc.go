@@ -146,8 +146,10 @@
 // verifies it. On success the area reads the newest session and switches
 // every file the commit wrote and nobody changed since to the medium's
 // Extents, drops their data files, and stores the snapshot's generation
-// as the base in one record, synced before the area goes on; the
-// journal is then compacted. Anything changed during the commit stays pending. On
+// as the base: the journal is rewritten as a snapshot of the new state
+// (synced, renamed over the journal, the directory synced, as
+// compaction does) before the area goes on; should that fail, the
+// switch is appended as one record and synced instead. Anything changed during the commit stays pending. On
 // failure nothing changes but the last error.
 //
 // Before it builds the snapshot, StartCommit re-reads the medium: when

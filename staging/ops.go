@@ -525,7 +525,7 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 		if err := a.stage(e, *s.Size); err != nil {
 			return err
 		}
-		e.writes++
+		a.wrote(e)
 		if err := a.withFile(e, func(f *os.File) error { return f.Truncate(*s.Size) }); err != nil {
 			return fmt.Errorf("staging: truncate %q: %w", a.path(e), err)
 		}
@@ -658,7 +658,8 @@ func (h *Handle) Pin() (*os.File, bool) {
 	e.pins++
 	if h.write {
 		e.wpins++
-		e.writes++
+		h.a.wpins++
+		h.a.wrote(e)
 	}
 	h.pinned = true
 	return e.file, true
@@ -776,6 +777,7 @@ func (h *Handle) Release() error {
 		e.pins--
 		if h.write {
 			e.wpins--
+			h.a.wpins--
 		}
 	}
 	if e.opens == 0 {
@@ -816,7 +818,7 @@ func (h *Handle) Allocate(off, length int64) error {
 	if h.e.file == nil {
 		return ErrAreaClosed
 	}
-	h.e.writes++
+	h.a.wrote(h.e)
 	fi, err := h.e.file.Stat()
 	if err != nil {
 		return err

@@ -206,7 +206,7 @@ func (a *Area) beginWrite(e *entry) (*os.File, error) {
 	if e.file == nil {
 		return nil, fmt.Errorf("staging: write %q: %w", a.path(e), ErrAreaClosed)
 	}
-	e.writes++
+	a.wrote(e)
 	a.writing++
 	return e.file, nil
 }
@@ -214,6 +214,7 @@ func (a *Area) beginWrite(e *entry) (*os.File, error) {
 // endWrite counts a write started by beginWrite out. It runs with a.mu
 // held.
 func (a *Area) endWrite() {
+	a.version++ // the write landed: sizes read during it are old
 	if a.writing--; a.writing == 0 {
 		a.ioDone.Broadcast()
 	}
@@ -318,4 +319,41 @@ func (a *Area) probe() probed {
 	a.forgetMedium()
 	p.info, p.infoErr = a.mediumInfo()
 	return p
+}
+
+// wrote counts a write, truncation or writer pin of e. It runs with a.mu
+// held.
+func (a *Area) wrote(e *entry) {
+	e.writes++
+	a.version++
+}
+
+// sizeCache holds the number and total size of staged files as of a
+// version of the area.
+type sizeCache struct {
+	ok      bool
+	version uint64
+	files   int
+	bytes   int64
+}
+
+// staged returns the number and total size of the staged files. The
+// sizes are read (one stat per file) without the lock, and only when
+// the area changed since they were last read, or while a handle writes
+// a data file directly (passthrough), which the area does not see.
+func (a *Area) staged() (files int, bytes int64) {
+	a.mu.Lock()
+	c := a.sizes
+	if c.ok && c.version == a.version && a.wpins == 0 {
+		a.mu.Unlock()
+		return c.files, c.bytes
+	}
+	version := a.version
+	list := a.stagedFiles()
+	a.mu.Unlock()
+	bytes = a.stagedBytes(list)
+	a.mu.Lock()
+	a.sizes = sizeCache{ok: true, version: version, files: len(list), bytes: bytes}
+	a.mu.Unlock()
+	return len(list), bytes
 }
