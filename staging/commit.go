@@ -563,9 +563,14 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	}
 	c.files = files
 	var need uint32
-	if info.Free >= 0 {
+	switch {
+	case info.Free < 0:
 		// Only a medium with a capacity needs the size before the
 		// commit; writing lays the session out anyway.
+	case a.projectedNow(gen):
+		// Status or statfs projected this very state already.
+		need = a.projSize
+	default:
 		a.mu.Unlock()
 		need, err = a.medium.Project(root, opts)
 		a.mu.Lock()
@@ -936,6 +941,16 @@ func (a *Area) stagedBytes(files []stagedFile) int64 {
 		}
 	}
 	return n
+}
+
+// projectedNow reports whether the cached projection is that of the
+// state at generation gen, as it is now: nothing written since (the
+// staged sizes are known without reading them again). It runs with a.mu
+// held.
+func (a *Area) projectedNow(gen uint64) bool {
+	c := a.sizes
+	return a.projErr == nil && a.wpins == 0 && c.ok && c.version == a.version && a.gen == gen &&
+		a.projKey == [2]uint64{gen + 1, uint64(c.bytes)}
 }
 
 // Projected returns the size in sectors the next session would have, 0

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // gatedMedium is a fake medium whose ReadAt, once armed, announces
@@ -215,5 +217,37 @@ func TestCopyUpDuringCommit(t *testing.T) {
 	got := sessionFile(t, m.fakeMedium, "/big")
 	if want := "new" + string(bytes.Repeat([]byte{'d'}, 64<<10-3)); got != want {
 		t.Fatalf("the next session holds %d bytes starting %q", len(got), got[:min(8, len(got))])
+	}
+}
+
+// countingMedium counts projections.
+type countingMedium struct {
+	*fakeMedium
+	projections int
+}
+
+func (m *countingMedium) Project(root *tree.Node, opts CommitOptions) (uint32, error) {
+	m.projections++
+	return m.fakeMedium.Project(root, opts)
+}
+
+// TestCommitReusesProjection: a commit of the state Status has just
+// projected lays it out once, not twice; on a medium without a capacity
+// the commit does not project at all (writing lays it out).
+func TestCommitReusesProjection(t *testing.T) {
+	for _, capacity := range []uint32{0, 100000} {
+		m := &countingMedium{fakeMedium: &fakeMedium{capacity: capacity}}
+		a := open(t, t.TempDir(), m)
+		writeFile(t, a, RootID, "a", "one")
+		a.Status()
+		if m.projections != 1 {
+			t.Fatalf("capacity %d: Status projected %d times", capacity, m.projections)
+		}
+		if err := a.Commit(CommitOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if m.projections != 1 {
+			t.Errorf("capacity %d: the commit projected again (%d projections)", capacity, m.projections)
+		}
 	}
 }
