@@ -67,6 +67,34 @@ type Area struct {
 	// wake is closed (and cleared) when a handle that may write is
 	// released, for a commit waiting for them.
 	wake chan struct{}
+
+	// I/O outside the lock (unlocked.go). ioDone (on mu) is broadcast
+	// when a copy-up or a write running without the lock ends, or a
+	// commit's start is done.
+	ioDone *sync.Cond
+	// writing counts writes to data files running without the lock;
+	// quiesce the snapshots waiting for them to end (new writes wait).
+	writing int
+	quiesce int
+	// starting: a StartCommit runs and has let go of the lock to probe
+	// the medium or project the session; another commit, a discard or
+	// Close waits or is refused.
+	starting bool
+	// copies counts the data files copy-ups read or fill without the
+	// lock, so collect leaves them alone.
+	copies map[string]int
+	// info caches the medium's facts (unlocked.go).
+	info mediumCache
+	// prog is the running commit's progress, kept apart from mu so
+	// that the mastering goroutine never waits for the tree's lock.
+	prog progressState
+	// version is bumped by every change of the tree or of a staged
+	// file's bytes the area sees; sizes caches the staged files' sizes
+	// as of a version. wpins counts handles writing data files
+	// directly, whose writes the area does not see.
+	version uint64
+	sizes   sizeCache
+	wpins   int
 }
 
 // entry is one file, directory, symbolic link or special file of the
@@ -104,6 +132,9 @@ type entry struct {
 	// same bytes as the medium and stays, unstaged, until they close.
 	cache   string
 	removed bool // unlinked while open
+	// copying: a copy-up of this entry runs without the lock; writes,
+	// truncations and a second copy-up wait for it.
+	copying bool
 }
 
 // setKid puts e under name in directory d.
@@ -162,12 +193,14 @@ func Open(dir string, medium Medium) (*Area, error) {
 		log.Printf("staging: journal of area %q was damaged after record %d: cut off %d record(s), %d byte(s)",
 			dir, st.Records, st.Dropped, st.DroppedBytes)
 	}
-	a := &Area{dir: dir, medium: medium, j: j, entries: map[uint64]*entry{}, open: map[*entry]bool{}, recovery: st.Recovery}
+	a := &Area{dir: dir, medium: medium, j: j, entries: map[uint64]*entry{}, open: map[*entry]bool{}, recovery: st.Recovery,
+		copies: map[string]int{}}
+	a.ioDone = sync.NewCond(&a.mu)
 	if err := a.load(st); err != nil {
 		j.close()
 		return nil, err
 	}
-	if info, err := medium.Info(); err == nil && info.Closed {
+	if info, err := a.mediumInfo(); err == nil && info.Closed {
 		a.mediumClosed = true
 	}
 	a.status.State = StateIdle
@@ -191,6 +224,10 @@ func (a *Area) Medium() Medium { return a.medium }
 // Close closes the area. Staged changes stay on disk for the next Open.
 func (a *Area) Close() error {
 	a.mu.Lock()
+	for a.starting {
+		// A commit is starting: let it finish probing and projecting.
+		a.ioDone.Wait()
+	}
 	if a.closed {
 		a.mu.Unlock()
 		return nil
@@ -208,6 +245,11 @@ func (a *Area) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.closed = true
+	for a.writing > 0 {
+		// Writes already under way end before their files close.
+		a.ioDone.Wait()
+	}
+	a.ioDone.Broadcast() // waiters see closed
 	for _, e := range a.entries {
 		if e.file != nil {
 			e.file.Close()
@@ -260,7 +302,7 @@ func (a *Area) load(st *replayed) error {
 	switch {
 	case inflight != nil && root != nil && start == inflight.Start && !baseMatches:
 		// The commit was written before the process stopped: finish it.
-		if err := a.finish(inflight, root, start); err != nil {
+		if err := a.finish(inflight, root, start, a.listedSize(start)); err != nil {
 			return err
 		}
 	case inflight != nil:
@@ -413,6 +455,7 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 		a.baseSectors = a.listedSize(start)
 	}
 	a.gen, a.baseGen = 0, 0
+	a.projKey = [2]uint64{}
 	a.inflight = nil
 	if err := a.compact(); err != nil {
 		return fmt.Errorf("staging: record newest session in area %q: %w", a.dir, err)
@@ -444,6 +487,7 @@ func puts(es []*entry) []putRecord {
 // compact replaces the journal with a snapshot of the current state.
 // It runs with a.mu held.
 func (a *Area) compact() error {
+	a.version++
 	ids := make([]uint64, 0, len(a.entries))
 	for id := range a.entries {
 		ids = append(ids, id)
@@ -497,6 +541,7 @@ func (a *Area) recordChange(op string, c *change) error {
 		return fmt.Errorf("staging: record %s: %w", op, err)
 	}
 	a.gen++
+	a.version++
 	a.maybeCompact()
 	return nil
 }
@@ -517,6 +562,47 @@ func (a *Area) full(op string, err error) error {
 // collect removes data files no entry refers to (left by a crash, a
 // commit or a discard).
 func (a *Area) collect() error {
+	names, err := a.dataNames()
+	if err != nil {
+		return err
+	}
+	a.removeData(a.unused(names))
+	return nil
+}
+
+// collectUnlocked is collect for a caller that does not hold a.mu: the
+// data folder is listed and the files removed without the lock. A file
+// no entry used when the lock was held is never used again (new data
+// files get new names), so removing it later is safe.
+func (a *Area) collectUnlocked() error {
+	names, err := a.dataNames()
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	unused := a.unused(names)
+	a.mu.Unlock()
+	a.removeData(unused)
+	return nil
+}
+
+// dataNames lists the data folder.
+func (a *Area) dataNames() ([]string, error) {
+	f, err := os.Open(filepath.Join(a.dir, "data"))
+	if err == nil {
+		var names []string
+		names, err = f.Readdirnames(-1)
+		f.Close()
+		if err == nil {
+			return names, nil
+		}
+	}
+	return nil, fmt.Errorf("staging: list data of area %q: %w", a.dir, err)
+}
+
+// unused returns the names of data files that nothing uses. It runs
+// with a.mu held.
+func (a *Area) unused(names []string) []string {
 	used := map[string]bool{}
 	for _, e := range a.entries {
 		if e.data != "" {
@@ -531,27 +617,27 @@ func (a *Area) collect() error {
 			used[f.Data] = true
 		}
 	}
-	des, err := os.ReadDir(filepath.Join(a.dir, "data"))
-	if err != nil {
-		return fmt.Errorf("staging: list data of area %q: %w", a.dir, err)
+	for name := range a.copies {
+		used[name] = true
 	}
-	for _, d := range des {
-		if !used[d.Name()] && !a.openRemoved(d.Name()) {
-			os.Remove(filepath.Join(a.dir, "data", d.Name()))
+	for _, e := range a.orphans() {
+		used[e.data] = true
+		used[e.cache] = true
+	}
+	var out []string
+	for _, n := range names {
+		if !used[n] {
+			out = append(out, n)
 		}
 	}
-	return nil
+	return out
 }
 
-// openRemoved reports whether an unlinked but still open entry uses the
-// data file.
-func (a *Area) openRemoved(name string) bool {
-	for _, e := range a.orphans() {
-		if e.data == name || e.cache == name {
-			return true
-		}
+// removeData removes the named data files.
+func (a *Area) removeData(names []string) {
+	for _, n := range names {
+		os.Remove(filepath.Join(a.dir, "data", n))
 	}
-	return false
 }
 
 func (a *Area) orphans() []*entry {

@@ -198,12 +198,22 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 		case e.mode&specialTypes != 0:
 		case e.data != "":
 			p := a.dataPath(e.data)
-			fi, err := os.Stat(p)
+			var fi iofs.FileInfo
+			var err error
+			if e.file != nil {
+				fi, err = e.file.Stat()
+			} else {
+				fi, err = os.Stat(p)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("staging: staged data of %q: %w", path, err)
 			}
-			at := a.attr(e)
-			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), at.Atime, at.Ctime
+			// As attr has them, from the one stat.
+			ct := e.ctime
+			if fi.ModTime().After(ct) {
+				ct = fi.ModTime()
+			}
+			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), e.atime, ct
 			cf := commitFile{ID: e.id, Data: e.data, Path: path, open: e.writers > 0}
 			if freeze && e.pins > 0 {
 				// Used directly by open handles: commit a copy.
@@ -284,21 +294,41 @@ func (a *Area) fail(err error) error {
 func (a *Area) StartCommit(opts CommitOptions) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	err := a.startCommit(opts)
+	err := a.claim()
+	if err == nil {
+		// Probe the medium and read its newest session without the
+		// lock: a drive may take seconds to answer.
+		a.starting = true
+		a.mu.Unlock()
+		pr := a.probe()
+		a.mu.Lock()
+		err = a.startCommit(opts, pr)
+		a.starting = false
+		a.ioDone.Broadcast()
+	}
 	if err != nil {
 		a.outcome(Outcome{ID: opts.ID, State: OutcomeRefused, Error: err.Error()})
 	}
 	return err
 }
 
-func (a *Area) startCommit(opts CommitOptions) error {
+// claim refuses a commit while the area is closed or another commit
+// runs or starts. It runs with a.mu held.
+func (a *Area) claim() error {
 	if a.closed {
 		return ErrAreaClosed
 	}
-	if a.commit != nil {
+	if a.commit != nil || a.starting {
 		// Refused, and only this caller learns it: the running commit's
 		// outcome, and the area's last error, are not this refusal's.
 		return fmt.Errorf("staging: commit: %w", ErrBusy)
+	}
+	return nil
+}
+
+func (a *Area) startCommit(opts CommitOptions, pr probed) error {
+	if a.closed {
+		return ErrAreaClosed
 	}
 	if a.conflictsShown {
 		// The last commit reported them: they are history now.
@@ -306,15 +336,18 @@ func (a *Area) startCommit(opts CommitOptions) error {
 	}
 	// Another writer may have added a session since the changes were
 	// staged: they move onto it first (rebase.go).
-	if err := a.rebaseIfMoved(); err != nil {
+	if pr.newErr != nil {
+		return a.fail(fmt.Errorf("staging: commit: staging: read newest session: %w", pr.newErr))
+	}
+	if err := a.rebaseOnto(pr.root, pr.start); err != nil {
 		return a.fail(fmt.Errorf("staging: commit: %w", err))
 	}
 	if opts.Close && !a.pending() {
 		if f, ok := a.medium.(Finalizer); ok {
-			return a.finalize(f, opts.ID)
+			return a.finalize(f, opts.ID, pr)
 		}
 	}
-	if err := a.check(); err != nil {
+	if err := a.check(pr); err != nil {
 		return a.fail(err)
 	}
 	a.status.GaveUpOn, a.status.Partial = nil, nil
@@ -339,7 +372,10 @@ func (a *Area) startCommit(opts CommitOptions) error {
 		go a.waitOpen(c, opts, wait)
 		return nil
 	}
-	if err := a.snapshot(c, opts); err != nil {
+	if err := a.snapshot(c, opts, pr.info); err != nil {
+		if a.commit == c {
+			a.commit = nil
+		}
 		return a.fail(err)
 	}
 	return nil
@@ -358,8 +394,8 @@ type Finalizer interface {
 // with Close and nothing staged, as a commit of its own (phase
 // "closing"). A medium that needs a session to close refuses at once
 // with ErrNothingStaged. It runs with a.mu held.
-func (a *Area) finalize(f Finalizer, id string) error {
-	info, err := a.medium.Info()
+func (a *Area) finalize(f Finalizer, id string, pr probed) error {
+	info, err := pr.info, pr.infoErr
 	if err != nil {
 		return a.fail(fmt.Errorf("staging: close the medium: probe medium: %w", err))
 	}
@@ -379,6 +415,7 @@ func (a *Area) finalize(f Finalizer, id string) error {
 	a.status.GaveUpOn, a.status.Partial = nil, nil
 	go func() {
 		err := f.Finalize(context.Background())
+		a.forgetMedium()
 		a.mu.Lock()
 		a.commit = nil
 		a.status.State = StateIdle
@@ -402,11 +439,11 @@ func (a *Area) finalize(f Finalizer, id string) error {
 
 // check tells whether a commit could start now: something is pending
 // and the medium takes another session. It runs with a.mu held.
-func (a *Area) check() error {
+func (a *Area) check(pr probed) error {
 	if !a.pending() {
 		return fmt.Errorf("staging: commit: %w", ErrNothingStaged)
 	}
-	info, err := a.medium.Info()
+	info, err := pr.info, pr.infoErr
 	if err != nil {
 		return fmt.Errorf("staging: commit: probe medium: %w", err)
 	}
@@ -462,9 +499,16 @@ func (a *Area) waitOpen(c *commitState, opts CommitOptions, wait time.Duration) 
 		case stopped:
 			err = fmt.Errorf("staging: commit: %w", ErrAreaClosed)
 		case len(open) == 0:
-			a.commit = nil
-			if err = a.check(); err == nil {
-				err = a.snapshot(c, opts)
+			// Probe without the lock, then look again: a writer may
+			// have opened a file meanwhile.
+			a.mu.Unlock()
+			pr := a.probe()
+			a.mu.Lock()
+			if len(a.openWriters()) > 0 && !stopped && !timedOut {
+				continue
+			}
+			if err = a.check(pr); err == nil {
+				err = a.snapshot(c, opts, pr.info)
 			}
 			if err == nil {
 				a.mu.Unlock()
@@ -503,39 +547,62 @@ func (a *Area) waitOpen(c *commitState, opts CommitOptions, wait time.Duration) 
 }
 
 // snapshot freezes the staged state, records it and starts writing it
-// in the background as commit c. It runs with a.mu held.
-func (a *Area) snapshot(c *commitState, opts CommitOptions) error {
-	info, err := a.medium.Info()
-	if err != nil {
-		return fmt.Errorf("staging: commit: probe medium: %w", err)
-	}
+// in the background as commit c, on the medium described by info. It
+// runs with a.mu held, but lets go of it while writes under way end and
+// while it projects the session's size; a.commit (c) or a.starting
+// keeps other commits, discards and Close out meanwhile.
+func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) error {
+	a.quiet()
+	gen := a.gen
 	root, files, err := a.tree(true)
+	a.loud()
 	if err != nil {
 		a.collect()
 		return err
 	}
 	c.files = files
-	need, err := a.medium.Project(root, opts)
-	if err != nil {
-		a.unfreeze()
-		a.collect()
-		return fmt.Errorf("staging: commit: project session size: %w", err)
+	var need uint32
+	switch {
+	case info.Free < 0:
+		// Only a medium with a capacity needs the size before the
+		// commit; writing lays the session out anyway.
+	case a.projectedNow(gen):
+		// Status or statfs projected this very state already.
+		need = a.projSize
+	default:
+		a.mu.Unlock()
+		need, err = a.medium.Project(root, opts)
+		a.mu.Lock()
 	}
-	if info.Free >= 0 && int64(need) > info.Free {
+	undo := func(err error) error {
 		a.unfreeze()
+		c.files = nil
 		a.collect()
-		return fmt.Errorf("staging: commit needs %d sectors, %d free: %w", need, info.Free, ErrNoSpace)
+		return err
 	}
-	inf := inflightRecord{Gen: a.gen, Start: info.NextWritable, Files: files}
+	switch {
+	case a.closed:
+		return undo(ErrAreaClosed)
+	case err != nil:
+		return undo(fmt.Errorf("staging: commit: project session size: %w", err))
+	case info.Free >= 0 && int64(need) > info.Free:
+		return undo(fmt.Errorf("staging: commit needs %d sectors, %d free: %w", need, info.Free, ErrNoSpace))
+	}
+	inf := inflightRecord{Gen: gen, Start: info.NextWritable, Files: files}
 	// The snapshot must be durable before the medium is touched.
 	err = a.j.append(&change{Gen: a.gen, NextID: a.nextID, Inflight: &inf})
 	if err == nil {
+		// Synced without the lock (a.starting or a.commit keeps other
+		// commits out meanwhile).
+		a.mu.Unlock()
 		err = a.j.sync()
+		a.mu.Lock()
+	}
+	if err == nil && a.closed {
+		err = ErrAreaClosed
 	}
 	if err != nil {
-		a.unfreeze()
-		a.collect()
-		return fmt.Errorf("staging: commit: record snapshot: %w", err)
+		return undo(fmt.Errorf("staging: commit: record snapshot: %w", err))
 	}
 	a.inflight = &inf
 	c.outcome = Outcome{ID: opts.ID, State: OutcomeRunning, Note: info.Note}
@@ -546,6 +613,7 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions) error {
 			a.status.Partial = append(a.status.Partial, OpenFile{Path: f.Path, Size: f.size})
 		}
 	}
+	a.prog.reset()
 	a.status.State = StateCommitting
 	a.status.Phase = "mastering"
 	a.status.Done, a.status.Total, a.status.Percent, a.status.ETASeconds = 0, 0, 0, 0
@@ -557,20 +625,14 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions) error {
 func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts CommitOptions) {
 	user := opts.Progress
 	opts.Progress = func(p Progress) {
-		a.mu.Lock()
-		a.status.Phase, a.status.Done, a.status.Total = p.Phase, p.Done, p.Total
-		if p.Total > 0 {
-			a.status.Percent = float64(p.Done) * 100 / float64(p.Total)
-			if el := time.Since(p.Started).Seconds(); p.Done > 0 && !p.Started.IsZero() {
-				a.status.ETASeconds = el * float64(p.Total-p.Done) / float64(p.Done)
-			}
-		}
-		a.mu.Unlock()
+		// Kept apart from the tree's lock: Status applies it.
+		a.prog.store(p)
 		if user != nil {
 			user(p)
 		}
 	}
 	wrote, err := a.medium.Append(context.Background(), root, opts)
+	a.forgetMedium()
 	var newRoot *tree.Node
 	var start uint32
 	if err == nil {
@@ -587,13 +649,18 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 	}
 	number := 0
 	if err == nil {
-		if info, ierr := a.medium.Info(); ierr == nil {
+		if info, ierr := a.mediumInfo(); ierr == nil {
 			number = info.Sessions
 		}
 	}
-	a.mu.Lock()
+	var sectors uint32
 	if err == nil {
-		err = a.finish(inf, newRoot, start)
+		sectors = a.listedSize(start)
+	}
+	a.mu.Lock()
+	a.prog.reset()
+	if err == nil {
+		err = a.finish(inf, newRoot, start, sectors)
 	} else {
 		a.unfreeze()
 		if cerr := a.clearInflight(); cerr != nil {
@@ -618,8 +685,12 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 		a.conflictsShown = a.status.RebasedOnto != 0
 	}
 	a.outcome(c.outcome)
-	a.collect()
 	a.mu.Unlock()
+	// The data files the session now holds go without the lock, and
+	// after the outcome shows, but before Wait returns.
+	if err := a.collectUnlocked(); err != nil {
+		log.Print(err)
+	}
 	close(c.done)
 }
 
@@ -653,8 +724,13 @@ func (a *Area) clearInflight() error {
 
 // finish switches the base to the session just written: every file the
 // commit wrote and nobody changed since now reads from the medium.
-func (a *Area) finish(inf *inflightRecord, root *tree.Node, start uint32) error {
+func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint32) error {
 	var put []*entry
+	// Each committed path is found in an index of the session, not by
+	// scanning directories: a flat folder of 100,000 files would make
+	// that quadratic.
+	byPath := make(map[string]*tree.Node, len(inf.Files))
+	flattenNodes(root, "", byPath)
 	for _, f := range inf.Files {
 		e := a.entries[f.ID]
 		if e == nil {
@@ -666,7 +742,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start uint32) error 
 		if e.data != f.Data && !readOnly {
 			continue
 		}
-		n := findNode(root, f.Path)
+		n := byPath[f.Path]
 		if n == nil || !n.IsRegular() {
 			continue
 		}
@@ -687,21 +763,27 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start uint32) error 
 		put = append(put, e)
 	}
 	a.unfreeze()
-	// The base switch must be durable before the caller goes on.
-	sectors := a.listedSize(start)
-	err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, Put: puts(put),
-		Base: &baseRecord{Gen: inf.Gen, Start: start, Sectors: sectors}, ClearInflight: true})
-	if err == nil {
-		err = a.j.sync()
-	}
-	if err != nil {
-		return fmt.Errorf("staging: record the new session at LBA %d: %w", start, err)
-	}
+	// The base switch must be durable before the caller goes on. It
+	// rewrote much of the state, so the journal starts over with a
+	// snapshot of it (synced, then renamed over the journal); only if
+	// that fails is the switch appended as one record.
+	oldBase := [4]uint64{a.baseGen, uint64(a.base), uint64(a.baseSectors), 0}
+	oldBlank, oldInflight := a.blank, a.inflight
 	a.baseGen, a.base, a.blank, a.baseSectors = inf.Gen, start, false, sectors
 	a.inflight = nil
-	// The switch rewrote much of the state: start the journal over.
-	if err := a.compact(); err != nil {
-		log.Printf("staging: compact journal of area %q: %v", a.dir, err)
+	a.version++
+	if cerr := a.compact(); cerr != nil {
+		err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, Put: puts(put),
+			Base: &baseRecord{Gen: inf.Gen, Start: start, Sectors: sectors}, ClearInflight: true})
+		if err == nil {
+			err = a.j.sync()
+		}
+		if err != nil {
+			a.baseGen, a.base, a.baseSectors = oldBase[0], uint32(oldBase[1]), uint32(oldBase[2])
+			a.blank, a.inflight = oldBlank, oldInflight
+			return fmt.Errorf("staging: record the new session at LBA %d: %w (compaction: %v)", start, err, cerr)
+		}
+		log.Printf("staging: compact journal of area %q: %v", a.dir, cerr)
 	}
 	return nil
 }
@@ -753,15 +835,32 @@ func (a *Area) Committing() bool {
 // Discard drops every staged change: the view is the medium's newest
 // session again.
 func (a *Area) Discard() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
-		return ErrAreaClosed
+	for {
+		// Read the newest session without the lock; a commit that
+		// ended meanwhile changed it: read again.
+		gen := a.info.gen.Load()
+		root, start, err := a.medium.Newest()
+		a.mu.Lock()
+		if a.closed {
+			a.mu.Unlock()
+			return ErrAreaClosed
+		}
+		if a.commit != nil || a.starting {
+			a.mu.Unlock()
+			return fmt.Errorf("staging: discard: %w", ErrBusy)
+		}
+		if a.info.gen.Load() != gen {
+			a.mu.Unlock()
+			continue
+		}
+		err = a.discard(root, start, err)
+		a.mu.Unlock()
+		a.forgetMedium()
+		return err
 	}
-	if a.commit != nil {
-		return fmt.Errorf("staging: discard: %w", ErrBusy)
-	}
-	root, start, err := a.medium.Newest()
+}
+
+func (a *Area) discard(root *tree.Node, start uint32, err error) error {
 	if err != nil {
 		return a.fail(fmt.Errorf("staging: discard: read newest session: %w", err))
 	}
@@ -776,20 +875,26 @@ func (a *Area) Discard() error {
 }
 
 // Status returns the area's state and accounting. It projects the next
-// session's size, which it caches until something changes.
+// session's size, which it caches until something changes. The medium's
+// facts come from a cache (unlocked.go); nothing slow runs under the
+// area's lock.
 func (a *Area) Status() Status {
 	a.mu.Lock()
 	s := a.status
-	s.OpenForWriting = a.openWriters()
-	s.Pending = a.pending()
-	for _, e := range a.entries {
-		if e.data != "" {
-			s.StagedFiles++
-			s.StagedBytes += a.attr(e).Size
+	if p, ok := a.prog.load(); ok && a.commit != nil && s.State == StateCommitting {
+		s.Phase, s.Done, s.Total = p.Phase, p.Done, p.Total
+		if p.Total > 0 {
+			s.Percent = float64(p.Done) * 100 / float64(p.Total)
+			if el := time.Since(p.Started).Seconds(); p.Done > 0 && !p.Started.IsZero() {
+				s.ETASeconds = el * float64(p.Total-p.Done) / float64(p.Done)
+			}
 		}
 	}
+	s.OpenForWriting = a.openWriters()
+	s.Pending = a.pending()
 	a.mu.Unlock()
-	if info, err := a.medium.Info(); err == nil {
+	s.StagedFiles, s.StagedBytes = a.staged()
+	if info, err := a.mediumInfo(); err == nil {
 		s.FreeSectors, s.Sessions, s.Closed, s.MediumNote = info.Free, info.Sessions, info.Closed, info.Note
 	} else {
 		s.MediumError = err.Error()
@@ -797,6 +902,54 @@ func (a *Area) Status() Status {
 	s.ProjectedSectors, _ = a.Projected()
 	s.Area, s.AreaFree = a.dir, freeSpace(a.dir)
 	return s
+}
+
+// stagedFile is a staged file's data file, for sizes read without the
+// lock.
+type stagedFile struct {
+	data string
+	file *os.File
+}
+
+// stagedFiles lists the staged files. It runs with a.mu held.
+func (a *Area) stagedFiles() []stagedFile {
+	var out []stagedFile
+	for _, e := range a.entries {
+		if e.data != "" {
+			out = append(out, stagedFile{e.data, e.file})
+		}
+	}
+	return out
+}
+
+// stagedBytes adds up the sizes of staged files. It runs without a.mu:
+// a data file removed meanwhile counts as empty.
+func (a *Area) stagedBytes(files []stagedFile) int64 {
+	var n int64
+	for _, f := range files {
+		var fi os.FileInfo
+		var err error
+		if f.file != nil {
+			fi, err = f.file.Stat()
+		}
+		if f.file == nil || err != nil {
+			fi, err = os.Stat(a.dataPath(f.data))
+		}
+		if err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// projectedNow reports whether the cached projection is that of the
+// state at generation gen, as it is now: nothing written since (the
+// staged sizes are known without reading them again). It runs with a.mu
+// held.
+func (a *Area) projectedNow(gen uint64) bool {
+	c := a.sizes
+	return a.projErr == nil && a.wpins == 0 && c.ok && c.version == a.version && a.gen == gen &&
+		a.projKey == [2]uint64{gen + 1, uint64(c.bytes)}
 }
 
 // Projected returns the size in sectors the next session would have, 0
@@ -807,15 +960,18 @@ func (a *Area) Projected() (uint32, error) {
 		a.mu.Unlock()
 		return 0, nil
 	}
-	var bytes uint64
-	for _, e := range a.entries {
-		if e.data != "" {
-			bytes += uint64(a.attr(e).Size)
-		}
+	if a.starting || (a.commit != nil && a.status.State == StateCommitting) {
+		// A commit is starting or writing: keep the last projection.
+		defer a.mu.Unlock()
+		return a.projSize, a.projErr
 	}
-	k := [2]uint64{a.gen + 1, bytes}
-	if a.projKey == k || (a.commit != nil && a.status.State == StateCommitting) {
-		// Unchanged, or a commit is writing: keep the last projection.
+	gen := a.gen
+	a.mu.Unlock()
+	_, bytes := a.staged()
+	k := [2]uint64{gen + 1, uint64(bytes)}
+	a.mu.Lock()
+	if a.projKey == k {
+		// Unchanged: keep the last projection.
 		defer a.mu.Unlock()
 		return a.projSize, a.projErr
 	}
@@ -838,7 +994,7 @@ const Unbounded = 1 << 31
 // Space returns the medium's size and what is left once the pending
 // session is written, in sectors, for statfs.
 func (a *Area) Space() (total, free uint64, err error) {
-	info, err := a.medium.Info()
+	info, err := a.mediumInfo()
 	if err != nil {
 		return 0, 0, err
 	}

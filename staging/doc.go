@@ -104,12 +104,15 @@
 //
 // # Commit protocol
 //
-// StartCommit, under the area's lock: refuses when a commit runs
+// StartCommit probes the medium and reads its newest session, then,
+// under the area's lock: refuses when a commit runs
 // (ErrBusy), when nothing is pending (ErrNothingStaged), when the medium
 // is closed (ErrClosed) or when the projected session does not fit
 // (ErrNoSpace); waits for files open for writing (below); then it builds the session tree from the current state
 // (disc files keep their Extents, staged files become tree.FileSource
-// of their data file) and freezes those data files. A later write to a
+// of their data file) and freezes those data files (writes under way
+// end first); the session's size is projected after the lock is let
+// go again. A later write to a
 // frozen file copies it to a new data file first, so the session's bytes
 // stay those of the snapshot and the write lands in the next session.
 // The snapshot (generation, expected start LBA, and the staged files it
@@ -143,8 +146,10 @@
 // verifies it. On success the area reads the newest session and switches
 // every file the commit wrote and nobody changed since to the medium's
 // Extents, drops their data files, and stores the snapshot's generation
-// as the base in one record, synced before the area goes on; the
-// journal is then compacted. Anything changed during the commit stays pending. On
+// as the base: the journal is rewritten as a snapshot of the new state
+// (synced, renamed over the journal, the directory synced, as
+// compaction does) before the area goes on; should that fail, the
+// switch is appended as one record and synced instead. Anything changed during the commit stays pending. On
 // failure nothing changes but the last error.
 //
 // Before it builds the snapshot, StartCommit re-reads the medium: when
@@ -166,10 +171,17 @@
 //
 // # Concurrency
 //
-// One mutex guards the tree. Reads and writes of staged bytes go to the
-// data file's descriptor without further bookkeeping; reads of disc files
-// go to the medium's ReaderAt. The commit runs without the lock except at
-// its start and end.
+// One mutex guards the tree, and nothing slower than a small system
+// call on local disk runs under it: copy-ups, writes of file data,
+// probing the medium and projecting a session run without it, so
+// lookups, getattr, readdir and statfs answer while a large disc file is
+// copied up or a commit starts (unlocked.go says how, and the lock
+// order). Reads and writes of staged bytes go to the data file's
+// descriptor without further bookkeeping; reads of disc files go to the
+// medium's ReaderAt. The commit runs without the lock except at its
+// start and end. The medium's facts (free space, sessions) are cached
+// for statfs and status and read again after a commit, a discard, or
+// two seconds.
 //
 // # Outcomes
 //

@@ -525,10 +525,10 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 		if e.mode&iofs.ModeSymlink != 0 {
 			return fmt.Errorf("staging: truncate %q: %w", a.path(e), ErrInvalid)
 		}
-		if err := a.copyUp(e, *s.Size); err != nil {
+		if err := a.stage(e, *s.Size); err != nil {
 			return err
 		}
-		e.writes++
+		a.wrote(e)
 		if err := a.withFile(e, func(f *os.File) error { return f.Truncate(*s.Size) }); err != nil {
 			return fmt.Errorf("staging: truncate %q: %w", a.path(e), err)
 		}
@@ -582,90 +582,6 @@ func (a *Area) withFile(e *entry, fn func(*os.File) error) error {
 	}
 	defer f.Close()
 	return fn(f)
-}
-
-// copyUp makes e a staged file that can be written: a disc file's first
-// keep bytes (all when keep < 0) are copied from the medium (or its cache
-// file staged again), a frozen staged file (one a running commit reads)
-// is copied to a new data file.
-func (a *Area) copyUp(e *entry, keep int64) error {
-	if e.data != "" && !e.frozen {
-		return nil
-	}
-	if err := a.writable("write " + a.path(e)); err != nil {
-		return err
-	}
-	if e.cache != "" {
-		// The file's bytes are still in the data file kept for its
-		// open handles: stage that one again.
-		e.data, e.cache = e.cache, ""
-		if e.parent == nil && e.id != RootID {
-			return nil
-		}
-		if err := a.record("copy up "+a.path(e), []*entry{e}, nil); err != nil {
-			e.data, e.cache = "", e.data
-			return err
-		}
-		return nil
-	}
-	name := newDataName()
-	f, err := os.OpenFile(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("staging: copy up %q: %w", a.path(e), err)
-	}
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(a.dataPath(name))
-		return fmt.Errorf("staging: copy up %q: %w", a.path(e), err)
-	}
-	var src io.Reader
-	at := a.attr(e)
-	if e.data != "" {
-		old, err := os.Open(a.dataPath(e.data))
-		if err != nil {
-			return fail(err)
-		}
-		defer old.Close()
-		src = old
-	} else {
-		src = io.NewSectionReader(&extentReader{m: a.medium, ext: e.ext, size: e.size}, 0, e.size)
-	}
-	if keep >= 0 {
-		src = io.LimitReader(src, keep)
-	}
-	if _, err := io.Copy(f, src); err != nil {
-		if isNoSpace(err) {
-			err = a.full("copy", err)
-		}
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := os.Chtimes(a.dataPath(name), at.Atime, at.Mtime); err != nil {
-		return fail(err)
-	}
-	oldData, oldFile, oldFrozen := e.data, e.file, e.frozen
-	e.data, e.frozen = name, false
-	if e.parent != nil || e.id == RootID {
-		if err := a.record("copy up "+a.path(e), []*entry{e}, nil); err != nil {
-			e.data, e.frozen = oldData, oldFrozen
-			return fail(err)
-		}
-	}
-	if oldFile != nil {
-		oldFile.Close()
-	}
-	if e.opens > 0 {
-		e.file = f
-	} else {
-		f.Close()
-		e.file = nil
-	}
-	if oldData != "" && !oldFrozen {
-		os.Remove(a.dataPath(oldData))
-	}
-	return nil
 }
 
 // extentReader reads a disc file from its extents on the medium.
@@ -735,7 +651,7 @@ func (h *Handle) Pin() (*os.File, bool) {
 		}
 		// Readers use the cache file directly, and the kernel wants
 		// every open of the file in one mode: stage it now.
-		if err := h.a.copyUp(e, -1); err != nil {
+		if err := h.a.stage(e, -1); err != nil {
 			return nil, false
 		}
 	}
@@ -745,7 +661,8 @@ func (h *Handle) Pin() (*os.File, bool) {
 	e.pins++
 	if h.write {
 		e.wpins++
-		e.writes++
+		h.a.wpins++
+		h.a.wrote(e)
 	}
 	h.pinned = true
 	return e.file, true
@@ -801,17 +718,22 @@ func (h *Handle) ReadAt(p []byte, off int64) (int, error) {
 	return r.ReadAt(p, off)
 }
 
-// WriteAt writes to the file, copying a disc file up first.
+// WriteAt writes to the file, copying a disc file up first. Neither the
+// copy nor the write holds the area's lock (unlocked.go).
 func (h *Handle) WriteAt(p []byte, off int64) (int, error) {
-	h.a.mu.Lock()
-	defer h.a.mu.Unlock()
-	if err := h.a.copyUp(h.e, -1); err != nil {
+	a := h.a
+	a.mu.Lock()
+	f, err := a.beginWrite(h.e)
+	a.mu.Unlock()
+	if err != nil {
 		return 0, err
 	}
-	h.e.writes++
-	n, err := h.e.file.WriteAt(p, off)
+	n, err := f.WriteAt(p, off)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.endWrite()
 	if err != nil && isNoSpace(err) {
-		err = h.a.full("write "+h.a.path(h.e), err)
+		err = a.full("write "+a.path(h.e), err)
 	}
 	return n, err
 }
@@ -858,6 +780,7 @@ func (h *Handle) Release() error {
 		e.pins--
 		if h.write {
 			e.wpins--
+			h.a.wpins--
 		}
 	}
 	if e.opens == 0 {
@@ -892,10 +815,13 @@ func (h *Handle) Release() error {
 func (h *Handle) Allocate(off, length int64) error {
 	h.a.mu.Lock()
 	defer h.a.mu.Unlock()
-	if err := h.a.copyUp(h.e, -1); err != nil {
+	if err := h.a.stage(h.e, -1); err != nil {
 		return err
 	}
-	h.e.writes++
+	if h.e.file == nil {
+		return ErrAreaClosed
+	}
+	h.a.wrote(h.e)
 	fi, err := h.e.file.Stat()
 	if err != nil {
 		return err

@@ -92,6 +92,7 @@ func (a *Area) rebaseOnto(root *tree.Node, start uint32) error {
 	a.status.Conflicts = conflicts
 	a.status.RebasedOnto = start
 	a.projKey = [2]uint64{}
+	a.forgetMedium()
 	if err := a.compact(); err != nil {
 		return fmt.Errorf("staging: record the rebase onto the session at LBA %d: %w", start, err)
 	}

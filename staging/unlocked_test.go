@@ -1,0 +1,253 @@
+package staging
+
+import (
+	"bytes"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/discstage/discstage/master/tree"
+)
+
+// gatedMedium is a fake medium whose ReadAt, once armed, announces
+// itself on entered and then holds until the test opens the gate: a
+// drive busy reading a large file.
+type gatedMedium struct {
+	*fakeMedium
+	mu      sync.Mutex
+	entered chan struct{} // closed by the first gated ReadAt
+	gate    chan struct{} // ReadAt waits for it to close
+	once    *sync.Once
+}
+
+// arm makes the next ReadAt hold until release is called; release is
+// also called when the test ends, so that a failed test does not leave
+// the area stuck.
+func (m *gatedMedium) arm(t *testing.T) (entered chan struct{}, release func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	gate := make(chan struct{})
+	m.entered, m.gate, m.once = make(chan struct{}), gate, &sync.Once{}
+	var once sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(release)
+	return m.entered, release
+}
+
+// disarm lets ReadAt read at once again.
+func (m *gatedMedium) disarm() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.entered, m.gate = nil, nil
+}
+
+func (m *gatedMedium) ReadAt(p []byte, off int64) (int, error) {
+	m.mu.Lock()
+	entered, gate, once := m.entered, m.gate, m.once
+	m.mu.Unlock()
+	if gate != nil {
+		once.Do(func() { close(entered) })
+		<-gate
+	}
+	return m.fakeMedium.ReadAt(p, off)
+}
+
+// deadlock is how long a step may take before the test calls it stuck:
+// far beyond any machine's slowness, so it only trips on a deadlock.
+const deadlock = 60 * time.Second
+
+// within runs fn in the background and fails the test if it has not
+// returned after deadlock.
+func within(t *testing.T, what string, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	select {
+	case <-done:
+	case <-time.After(deadlock):
+		t.Fatalf("%s did not return within %v while a copy-up read the medium: it waits for the area's lock", what, deadlock)
+	}
+}
+
+// discFile commits one file of size bytes so that it is on the medium,
+// and returns its ID.
+func discFile(t *testing.T, a *Area, name string, size int) uint64 {
+	t.Helper()
+	at := writeFile(t, a, RootID, name, string(bytes.Repeat([]byte{'d'}, size)))
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if walk(t, a, name).Staged {
+		t.Fatalf("%s is still staged after the commit", name)
+	}
+	return at.ID
+}
+
+// TestLookupsDuringCopyUp: while the first write to a disc file copies
+// it from a medium that is slow to read, lookups, getattr, readdir,
+// statfs (Space) and Status still answer: the copy runs outside the
+// area's lock.
+func TestLookupsDuringCopyUp(t *testing.T) {
+	m := &gatedMedium{fakeMedium: &fakeMedium{}}
+	a := open(t, t.TempDir(), m)
+	big := discFile(t, a, "big", 1<<20)
+	other := writeFile(t, a, RootID, "other", "staged")
+
+	entered, release := m.arm(t)
+	h, err := a.OpenFile(big, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := h.WriteAt([]byte("new"), 0)
+		wrote <- err
+	}()
+	select {
+	case <-entered:
+	case <-time.After(deadlock):
+		t.Fatal("the write never read the medium")
+	}
+
+	within(t, "Lookup", func() {
+		if _, err := a.Lookup(RootID, "other"); err != nil {
+			t.Error(err)
+		}
+	})
+	within(t, "Getattr", func() {
+		if _, err := a.Getattr(other.ID); err != nil {
+			t.Error(err)
+		}
+	})
+	within(t, "Getattr of the file being copied", func() {
+		if at, err := a.Getattr(big); err != nil || at.Size != 1<<20 {
+			t.Errorf("Getattr = %+v, %v; want the disc file's size", at, err)
+		}
+	})
+	within(t, "ReadDir", func() {
+		if des, err := a.ReadDir(RootID); err != nil || len(des) != 2 {
+			t.Errorf("ReadDir = %v, %v", des, err)
+		}
+	})
+	within(t, "Space", func() {
+		if _, _, err := a.Space(); err != nil {
+			t.Error(err)
+		}
+	})
+	within(t, "Status", func() { a.Status() })
+	within(t, "a write to another file", func() {
+		h2, err := a.OpenFile(other.ID, true)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer h2.Release()
+		if _, err := h2.WriteAt([]byte("more"), 6); err != nil {
+			t.Error(err)
+		}
+	})
+	select {
+	case err := <-wrote:
+		t.Fatalf("the write returned (%v) before the medium was read", err)
+	default:
+	}
+
+	release()
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Release(); err != nil {
+		t.Fatal(err)
+	}
+	want := "new" + string(bytes.Repeat([]byte{'d'}, 1<<20-3))
+	if got := readFile(t, a, big); got != want {
+		t.Fatalf("after the copy-up the file holds %d bytes starting %q; want %d starting %q", len(got), got[:8], len(want), want[:8])
+	}
+	if got := readFile(t, a, other.ID); got != "stagedmore" {
+		t.Fatalf("other = %q", got)
+	}
+}
+
+// TestCopyUpDuringCommit: a copy-up that runs while a commit starts and
+// ends keeps its data file (the commit's clean-up must not take it) and
+// lands in the next session.
+func TestCopyUpDuringCommit(t *testing.T) {
+	m := &gatedMedium{fakeMedium: &fakeMedium{}}
+	dir := t.TempDir()
+	a := open(t, dir, m)
+	big := discFile(t, a, "big", 64<<10)
+	writeFile(t, a, RootID, "other", "staged")
+
+	entered, release := m.arm(t)
+	h, err := a.OpenFile(big, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := h.WriteAt([]byte("new"), 0)
+		wrote <- err
+	}()
+	<-entered
+	// The commit writes "other" from its data file; the gated ReadAt
+	// only holds the copy-up (the fake's Append reads sources, not the
+	// medium).
+	within(t, "Commit", func() {
+		if err := a.Commit(CommitOptions{}); err != nil {
+			t.Error(err)
+		}
+	})
+	release()
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Release(); err != nil {
+		t.Fatal(err)
+	}
+	m.disarm()
+	if !walk(t, a, "big").Staged {
+		t.Fatal("big is not staged after its copy-up")
+	}
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got := sessionFile(t, m.fakeMedium, "/big")
+	if want := "new" + string(bytes.Repeat([]byte{'d'}, 64<<10-3)); got != want {
+		t.Fatalf("the next session holds %d bytes starting %q", len(got), got[:min(8, len(got))])
+	}
+}
+
+// countingMedium counts projections.
+type countingMedium struct {
+	*fakeMedium
+	projections int
+}
+
+func (m *countingMedium) Project(root *tree.Node, opts CommitOptions) (uint32, error) {
+	m.projections++
+	return m.fakeMedium.Project(root, opts)
+}
+
+// TestCommitReusesProjection: a commit of the state Status has just
+// projected lays it out once, not twice; on a medium without a capacity
+// the commit does not project at all (writing lays it out).
+func TestCommitReusesProjection(t *testing.T) {
+	for _, capacity := range []uint32{0, 100000} {
+		m := &countingMedium{fakeMedium: &fakeMedium{capacity: capacity}}
+		a := open(t, t.TempDir(), m)
+		writeFile(t, a, RootID, "a", "one")
+		a.Status()
+		if m.projections != 1 {
+			t.Fatalf("capacity %d: Status projected %d times", capacity, m.projections)
+		}
+		if err := a.Commit(CommitOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if m.projections != 1 {
+			t.Errorf("capacity %d: the commit projected again (%d projections)", capacity, m.projections)
+		}
+	}
+}
