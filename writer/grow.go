@@ -28,12 +28,17 @@ const (
 // volume descriptor set ending in a terminator within its first 32 sectors.
 var ErrNoDescriptors = errors.New("writer: no volume descriptor set terminator in the session's first 32 sectors")
 
-// GrownSuperblock builds LBAs 0-31 of grown media from a session's first
-// 32 sectors (head): the session's volume descriptors up to and including
-// the terminator, with Volume Space Size set to end, the absolute end of
-// the session, and zeros elsewhere.
-func GrownSuperblock(head []byte, end uint32) ([]byte, error) {
+// GrownSuperblock builds LBAs 0-31 of grown media from the medium's
+// system area (system: what LBA 0-15 hold now; shorter, or nil on a blank
+// medium, reads as zeros) and a session's first 32 sectors (head): the
+// system area as it is, then the session's volume descriptors up to and
+// including the terminator with Volume Space Size set to end, the
+// absolute end of the session, then zeros. libisofs builds the grown
+// superblock the same way, from the old first blocks: a boot record or
+// an isohybrid MBR there stays.
+func GrownSuperblock(system, head []byte, end uint32) ([]byte, error) {
 	sb := make([]byte, SuperblockSectors*master.SectorSize)
+	copy(sb[:descriptorStart*master.SectorSize], system)
 	for i := descriptorStart; i < SuperblockSectors; i++ {
 		off := i * master.SectorSize
 		if off+master.SectorSize > len(head) {
@@ -44,15 +49,23 @@ func GrownSuperblock(head []byte, end uint32) ([]byte, error) {
 			break
 		}
 		copy(sb[off:], d)
-		switch d[0] {
-		case 1, 2: // primary, supplementary: the absolute volume end
-			putBoth32(sb[off+80:], end)
-		case 255:
+		setVolumeEnd(sb[off:off+master.SectorSize], end)
+		if d[0] == 255 {
 			relocatedTag(sb, head, i+1)
 			return sb, nil
 		}
 	}
 	return nil, ErrNoDescriptors
+}
+
+// setVolumeEnd sets the Volume Space Size of a copied volume descriptor
+// to end, the absolute end of the medium's newest session, where the
+// descriptor records one (primary and supplementary).
+func setVolumeEnd(d []byte, end uint32) {
+	switch d[0] {
+	case 1, 2:
+		putBoth32(d[80:], end)
+	}
 }
 
 // relocatedTag follows the copied descriptors with a libisofs relocated

@@ -288,44 +288,45 @@ func (im *Image) writeErr(op string, err error) error {
 }
 
 // writeSuperblock writes the superblock of the session whose first 32
-// sectors are head and which ends at end. On a plain image (plain) the
-// first session lies at LBA 0 and its files may lie in LBAs 17-31, as
-// genisoimage places small files: only the descriptor copy is written
-// there, the system area and what follows the copy stay as they are, as
-// xorriso leaves them.
+// sectors are head and which ends at end, over the image's system area as
+// it is. On a plain image (plain) the first session lies at LBA 0 and its
+// files may lie in LBAs 17-31, as genisoimage places small files: only the
+// descriptor copy is written there, what follows the copy stays as it is,
+// as xorriso leaves it.
 func (im *Image) writeSuperblock(head []byte, end uint32, plain bool) error {
-	sb, err := GrownSuperblock(head, end)
+	system, err := im.systemArea()
+	if err != nil {
+		return err
+	}
+	sb, err := GrownSuperblock(system, head, end)
 	if err != nil {
 		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
 	}
+	from := 0
 	if plain {
-		// The relocated tag covers the system area as it stays.
-		if _, err := im.f.ReadAt(sb[:descriptorStart*master.SectorSize], 0); err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("writer: read system area of %s: %w", im.path, err)
-		}
-		for i := descriptorStart; i < SuperblockSectors; i++ {
-			if sb[i*master.SectorSize] == 255 {
-				relocatedTag(sb, head, i+1)
-				break
-			}
-		}
+		from = descriptorStart
 		n := SuperblockSectors
 		for n > descriptorStart && allZero(sb[(n-1)*master.SectorSize:n*master.SectorSize]) {
 			n--
 		}
-		sb = sb[descriptorStart*master.SectorSize : n*master.SectorSize]
-		if _, err := im.f.WriteAt(sb, descriptorStart*master.SectorSize); err != nil {
-			return im.writeErr("write superblock", err)
-		}
-		return im.f.Sync()
+		sb = sb[:n*master.SectorSize]
 	}
-	if _, err := im.f.WriteAt(sb, 0); err != nil {
+	if _, err := im.f.WriteAt(sb[from*master.SectorSize:], int64(from)*master.SectorSize); err != nil {
 		return im.writeErr("write superblock", err)
 	}
 	if err := im.f.Sync(); err != nil {
 		return im.writeErr("sync", err)
 	}
 	return nil
+}
+
+// systemArea reads LBA 0-15 as they are: zeros past the end of the file.
+func (im *Image) systemArea() ([]byte, error) {
+	b := make([]byte, descriptorStart*master.SectorSize)
+	if _, err := im.f.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("writer: read system area of %s: %w", im.path, err)
+	}
+	return b, nil
 }
 
 func allZero(b []byte) bool {
@@ -354,21 +355,19 @@ func (im *Image) repairSuperblock() error {
 	if _, err := im.f.ReadAt(head, int64(last.Start)*master.SectorSize); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("writer: read session head of %s at LBA %d: %w", im.path, last.Start, err)
 	}
-	want, err := GrownSuperblock(head, last.Start+last.Size)
-	if err != nil {
-		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
-	}
-	have := make([]byte, len(want))
+	have := make([]byte, SuperblockSectors*master.SectorSize)
 	if _, err := im.f.ReadAt(have, 0); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("writer: read superblock of %s: %w", im.path, err)
 	}
-	// Only the descriptor sectors matter; the system area of an image
-	// made by another tool may hold a boot record and stays as it is.
-	d := descriptorStart * master.SectorSize
-	if bytes.Equal(have[d:], want[d:]) {
+	// The system area stays as it is: it may hold a boot record or an
+	// isohybrid MBR.
+	want, err := GrownSuperblock(have[:descriptorStart*master.SectorSize], head, last.Start+last.Size)
+	if err != nil {
+		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
+	}
+	if bytes.Equal(have, want) {
 		return nil
 	}
-	copy(want[:d], have[:d])
 	if _, err := im.f.WriteAt(want, 0); err != nil {
 		return im.writeErr("repair superblock", err)
 	}

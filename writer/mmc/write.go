@@ -99,9 +99,17 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 	}
 	d.setSpeed(cl, m.Capacity)
 
-	var head []byte
+	var head, system []byte
 	if cl == classOverwrite {
 		head = make([]byte, 0, writer.SuperblockSectors*master.SectorSize)
+		if m.State != writer.Blank {
+			// What LBA 0-15 hold (a boot record, an isohybrid MBR)
+			// stays; on a blank medium they are zeros.
+			system = make([]byte, 16*master.SectorSize)
+			if err := d.dev.Read10(0, system); err != nil {
+				return fmt.Errorf("read the system area: %w", err)
+			}
+		}
 	}
 	if err := d.stream(ctx, s, sectors, head, opts.Progress); err != nil {
 		return err
@@ -114,7 +122,7 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 	case d.opts.Simulate:
 		// Nothing was recorded; nothing to close.
 	case cl == classOverwrite:
-		if err := d.writeSuperblock(head[:cap(head)], s.Start()+s.Sectors()); err != nil {
+		if err := d.writeSuperblock(system, head[:cap(head)], s.Start()+s.Sectors()); err != nil {
 			return err
 		}
 		if err := d.dev.SyncCache(); err != nil {
@@ -206,10 +214,12 @@ func (d *Drive) closeSession(cl class, finalize bool) error {
 	return d.dev.Close(fn, 0)
 }
 
-// writeSuperblock writes LBA 0-31 of a grown medium: the session's volume
-// descriptors with Volume Space Size set to the absolute end.
-func (d *Drive) writeSuperblock(head []byte, end uint32) error {
-	sb, err := writer.GrownSuperblock(head, end)
+// writeSuperblock writes LBA 0-31 of a grown medium: its system area as
+// it is (system, read before the session was written), then the
+// session's volume descriptors with Volume Space Size set to the absolute
+// end.
+func (d *Drive) writeSuperblock(system, head []byte, end uint32) error {
+	sb, err := writer.GrownSuperblock(system, head, end)
 	if err != nil {
 		return err
 	}
