@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // Image files are grown the way xorriso grows overwritable media:
@@ -120,7 +121,7 @@ func (im *Image) size() (int64, error) {
 
 func (im *Image) readable() (int64, error) {
 	n, err := im.size()
-	return (n + master.SectorSize - 1) / master.SectorSize, err
+	return (n + tree.SectorSize - 1) / tree.SectorSize, err
 }
 
 // Probe reports the image's sessions, state and next writable address.
@@ -187,7 +188,7 @@ func (im *Image) interruptedFirst(n int64) (bool, error) {
 	if n < head {
 		head = n
 	}
-	buf := make([]byte, head*master.SectorSize)
+	buf := make([]byte, head*tree.SectorSize)
 	k, err := im.f.ReadAt(buf, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, fmt.Errorf("writer: read head of %s: %w", im.path, err)
@@ -234,10 +235,10 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 			}
 		}
 	}()
-	start := int64(s.Start()) * master.SectorSize
-	headLen := int64(SuperblockSectors) * master.SectorSize
+	start := int64(s.Start()) * tree.SectorSize
+	headLen := int64(SuperblockSectors) * tree.SectorSize
 	if int64(s.Sectors()) < SuperblockSectors {
-		headLen = int64(s.Sectors()) * master.SectorSize
+		headLen = int64(s.Sectors()) * tree.SectorSize
 	}
 
 	// 1. Zero the head, so a stale descriptor cannot survive a crash.
@@ -250,7 +251,7 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 
 	// 2. Stream the session, holding back its head.
 	sw := &sessionWriter{ctx: ctx, f: im.f, base: start, head: make([]byte, 0, headLen), headLen: headLen,
-		total: int64(s.Sectors()) * master.SectorSize, progress: opts.Progress}
+		total: int64(s.Sectors()) * tree.SectorSize, progress: opts.Progress}
 	sw.report(PhaseWriting)
 	n, err := s.WriteTo(sw)
 	if err != nil {
@@ -306,12 +307,12 @@ func (im *Image) writeSuperblock(head []byte, end uint32, plain bool) error {
 	if plain {
 		from = descriptorStart
 		n := SuperblockSectors
-		for n > descriptorStart && allZero(sb[(n-1)*master.SectorSize:n*master.SectorSize]) {
+		for n > descriptorStart && allZero(sb[(n-1)*tree.SectorSize:n*tree.SectorSize]) {
 			n--
 		}
-		sb = sb[:n*master.SectorSize]
+		sb = sb[:n*tree.SectorSize]
 	}
-	if _, err := im.f.WriteAt(sb[from*master.SectorSize:], int64(from)*master.SectorSize); err != nil {
+	if _, err := im.f.WriteAt(sb[from*tree.SectorSize:], int64(from)*tree.SectorSize); err != nil {
 		return im.writeErr("write superblock", err)
 	}
 	if err := im.f.Sync(); err != nil {
@@ -322,7 +323,7 @@ func (im *Image) writeSuperblock(head []byte, end uint32, plain bool) error {
 
 // systemArea reads LBA 0-15 as they are: zeros past the end of the file.
 func (im *Image) systemArea() ([]byte, error) {
-	b := make([]byte, descriptorStart*master.SectorSize)
+	b := make([]byte, descriptorStart*tree.SectorSize)
 	if _, err := im.f.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("writer: read system area of %s: %w", im.path, err)
 	}
@@ -351,17 +352,17 @@ func (im *Image) repairSuperblock() error {
 	if last.Start < FirstGrownSession {
 		return nil // a plain image: its descriptors are its own
 	}
-	head := make([]byte, SuperblockSectors*master.SectorSize)
-	if _, err := im.f.ReadAt(head, int64(last.Start)*master.SectorSize); err != nil && !errors.Is(err, io.EOF) {
+	head := make([]byte, SuperblockSectors*tree.SectorSize)
+	if _, err := im.f.ReadAt(head, int64(last.Start)*tree.SectorSize); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("writer: read session head of %s at LBA %d: %w", im.path, last.Start, err)
 	}
-	have := make([]byte, SuperblockSectors*master.SectorSize)
+	have := make([]byte, SuperblockSectors*tree.SectorSize)
 	if _, err := im.f.ReadAt(have, 0); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("writer: read superblock of %s: %w", im.path, err)
 	}
 	// The system area stays as it is: it may hold a boot record or an
 	// isohybrid MBR.
-	want, err := GrownSuperblock(have[:descriptorStart*master.SectorSize], head, last.Start+last.Size)
+	want, err := GrownSuperblock(have[:descriptorStart*tree.SectorSize], head, last.Start+last.Size)
 	if err != nil {
 		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
 	}

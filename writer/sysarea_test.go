@@ -8,7 +8,7 @@ import (
 
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
 
@@ -17,7 +17,7 @@ import (
 // isohybrid and xorriso -isohybrid-mbr write it) and bytes beyond it (a
 // GPT, an APM), none of them zero.
 func systemArea() []byte {
-	b := testtree.Random(16 * master.SectorSize)
+	b := testtree.Random(16 * tree.SectorSize)
 	for i := range b {
 		b[i] |= 1
 	}
@@ -34,7 +34,7 @@ func readSystemArea(t *testing.T, img string) []byte {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	b := make([]byte, 16*master.SectorSize)
+	b := make([]byte, 16*tree.SectorSize)
 	if _, err := f.ReadAt(b, 0); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -82,7 +83,7 @@ extents and is not written again.`,
 // buildSession returns the new session's tree: the newest session's tree
 // with srcs merged in, or mirror's tree; and the newest session's tree
 // (nil on a blank medium).
-func buildSession(t writer.Target, srcs []string, mirror string) (root *master.Node, all master.Changes, base *master.Node, err error) {
+func buildSession(t writer.Target, srcs []string, mirror string) (root *tree.Node, all tree.Changes, base *tree.Node, err error) {
 	newest, err := writer.Newest(t)
 	if err != nil {
 		return nil, all, nil, err
@@ -95,12 +96,12 @@ func buildSession(t writer.Target, srcs []string, mirror string) (root *master.N
 		if err != nil {
 			return nil, all, base, err
 		}
-		root, ch := master.Mirror(base, want)
+		root, ch := tree.Mirror(base, want)
 		return root, ch, base, nil
 	}
 	newestRoot := base
 	if base == nil {
-		base = &master.Node{Mode: os.ModeDir | 0o755, ModTime: time.Now()}
+		base = &tree.Node{Mode: os.ModeDir | 0o755, ModTime: time.Now()}
 	}
 	root = base
 	for _, src := range srcs {
@@ -108,8 +109,8 @@ func buildSession(t writer.Target, srcs []string, mirror string) (root *master.N
 		if err != nil {
 			return nil, all, newestRoot, err
 		}
-		var ch master.Changes
-		root, ch = master.Merge(root, add)
+		var ch tree.Changes
+		root, ch = tree.Merge(root, add)
 		all.Added = append(all.Added, ch.Added...)
 		all.Replaced = append(all.Replaced, ch.Replaced...)
 		all.Kept = append(all.Kept, ch.Kept...)
@@ -122,7 +123,7 @@ func buildSession(t writer.Target, srcs []string, mirror string) (root *master.N
 // sourceTree returns the tree a SRC adds at the root: a directory's
 // contents, or a single file or symlink under its own name in a root that
 // keeps the attributes of root.
-func sourceTree(src string, root *master.Node) (*master.Node, error) {
+func sourceTree(src string, root *tree.Node) (*tree.Node, error) {
 	n, err := localtree.Entry(src)
 	if err != nil {
 		return nil, err
@@ -132,7 +133,7 @@ func sourceTree(src string, root *master.Node) (*master.Node, error) {
 		return n, nil
 	}
 	wrap := *root
-	wrap.Children = []*master.Node{n}
+	wrap.Children = []*tree.Node{n}
 	return &wrap, nil
 }
 
@@ -144,7 +145,7 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 	if err != nil {
 		return err
 	}
-	if base != nil && master.Unchanged(base, root) {
+	if base != nil && tree.Unchanged(base, root) {
 		// A session would repeat the newest one. A closed medium is
 		// refused below as for any append.
 		m, err := t.Probe()
@@ -186,13 +187,13 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 		verb = "would write"
 	}
 	fmt.Fprintf(out, "%s session %d at LBA %d: %d sectors (%s), of which %s new file data; %d added, %d replaced, %d kept, %d removed\n",
-		verb, res.Session.Number, res.Session.Start, res.Sectors, humanize.IBytes(uint64(res.Sectors)*master.SectorSize),
-		humanize.IBytes(uint64(res.DataSectors)*master.SectorSize), len(ch.Added), len(ch.Replaced), len(ch.Kept), len(ch.Removed))
+		verb, res.Session.Number, res.Session.Start, res.Sectors, humanize.IBytes(uint64(res.Sectors)*tree.SectorSize),
+		humanize.IBytes(uint64(res.DataSectors)*tree.SectorSize), len(ch.Added), len(ch.Replaced), len(ch.Kept), len(ch.Removed))
 	if res.ListedElsewhere {
 		fmt.Fprintf(out, "readers find it through the superblock, listed as the session at LBA %d\n", res.ListedStart)
 	}
 	if res.Free >= 0 {
-		fmt.Fprintf(out, "free after the session: %s\n", humanize.IBytes(uint64(res.Free)*master.SectorSize))
+		fmt.Fprintf(out, "free after the session: %s\n", humanize.IBytes(uint64(res.Free)*tree.SectorSize))
 	}
 	return nil
 }

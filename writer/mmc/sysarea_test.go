@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/discstage/discstage/internal/oracle"
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // TestGrownKeepsSystemArea writes a system area (an MBR and the bytes
@@ -22,7 +22,7 @@ func TestGrownKeepsSystemArea(t *testing.T) {
 		t.Run(profile, func(t *testing.T) {
 			d, _, path := emulated(t, profile)
 			mustAppend(t, d, "one", 1000, false)
-			sys := make([]byte, 16*master.SectorSize)
+			sys := make([]byte, 16*tree.SectorSize)
 			rand.Read(sys)
 			sys[510], sys[511] = 0x55, 0xAA
 			if err := d.Device().Write10(0, sys); err != nil {
