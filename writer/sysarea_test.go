@@ -6,10 +6,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
 	"github.com/discstage/discstage/master/tree"
-	"github.com/discstage/discstage/writer"
 )
 
 // systemArea is 32 KiB that stand for what LBA 0-15 of a hybrid image
@@ -56,7 +56,7 @@ func TestAppendKeepsSystemArea(t *testing.T) {
 		plain bool                                     // session 1 lies at LBA 0
 	}{
 		{"dd over a discstage image", func(t *testing.T, img, src, sys string) {
-			mirror(t, img, src, writer.AppendOptions{})
+			mirror(t, img, src, burn.AppendOptions{})
 			b, err := os.ReadFile(sys)
 			if err != nil {
 				t.Fatal(err)
@@ -94,7 +94,7 @@ func TestAppendKeepsSystemArea(t *testing.T) {
 			sessions := len(testtree.XorrisoTOC(t, img))
 			for i, name := range []string{"two.txt", "three.txt"} {
 				testtree.File(t, src, name, []byte(name+"\n"))
-				res, _ := mirror(t, img, src, writer.AppendOptions{})
+				res, _ := mirror(t, img, src, burn.AppendOptions{})
 				if got := readSystemArea(t, img); !bytes.Equal(got, want) {
 					t.Fatalf("append %d changed LBA 0-15: first difference at byte %d (%#02x, was %#02x)", i+1, firstDiff(got, want), got[firstDiff(got, want)], want[firstDiff(got, want)])
 				}

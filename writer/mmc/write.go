@@ -64,18 +64,11 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 		if m.Interrupted != nil {
 			return fmt.Errorf("%s, and the drive did not close it: %w", m.Interrupted, ErrInterrupted)
 		}
-		if m.State == writer.Closed {
-			return writer.ErrClosed
-		}
-	}
-	if s.Start() != m.NextWritable {
-		return fmt.Errorf("%w: session mastered for LBA %d, medium's next writable address is %d",
-			writer.ErrWrongStart, s.Start(), m.NextWritable)
 	}
 	unit, least := cl.unit()
 	sectors := alignUp(max(s.Sectors(), least), unit)
-	if free := m.Free(); free >= 0 && int64(sectors) > free {
-		return &writer.SpaceError{Need: int64(sectors), Free: free}
+	if err := m.Writable(s.Start(), sectors); err != nil {
+		return err
 	}
 
 	if err := d.dev.PreventRemoval(true); err != nil {
@@ -102,13 +95,8 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 	var head, system []byte
 	if cl == classOverwrite {
 		head = make([]byte, 0, writer.SuperblockSectors*tree.SectorSize)
-		if m.State != writer.Blank {
-			// What LBA 0-15 hold (a boot record, an isohybrid MBR)
-			// stays; on a blank medium they are zeros.
-			system = make([]byte, 16*tree.SectorSize)
-			if err := d.dev.Read10(0, system); err != nil {
-				return fmt.Errorf("read the system area: %w", err)
-			}
+		if system, err = d.grown.SystemArea(d, m); err != nil {
+			return err
 		}
 	}
 	if err := d.stream(ctx, s, sectors, head, opts.Progress); err != nil {
@@ -215,7 +203,8 @@ func (d *Drive) closeSession(cl class, finalize bool) error {
 }
 
 // writeSuperblock writes LBA 0-31 of a grown medium: its system area as
-// it is (system, read before the session was written), then the
+// it is (system, as writer.Grown.SystemArea read it before the session
+// was written), then the
 // session's volume descriptors with Volume Space Size set to the absolute
 // end.
 func (d *Drive) writeSuperblock(system, head []byte, end uint32) error {
