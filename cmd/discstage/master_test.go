@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/oracle"
@@ -38,16 +39,28 @@ func masterTestDir(t *testing.T) string {
 func TestMasterCommand(t *testing.T) {
 	oracle.Need(t, "xorriso", "isoinfo")
 	dir := masterTestDir(t)
-	// Read every file once first: under relatime the first read after a
-	// write moves the access time, which Rock Ridge records, so the two
-	// runs compared below would otherwise see different times whenever
-	// the first one reads across a second boundary.
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			os.ReadFile(p)
-		}
-		return nil
-	})
+	// Read every directory, file and symbolic link first, twice: under
+	// relatime a read (readdir and readlink included) moves the access
+	// time, which Rock Ridge records, while it is not past the
+	// modification and change times; the clock the kernel stamps with is
+	// coarse, so a read in the tick that created an entry leaves it
+	// there. The second read, a few ticks later, moves it past them for
+	// good, and the two runs compared below see the same times.
+	settle := func() {
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+			case d.Type().IsRegular():
+				os.ReadFile(p)
+			case d.Type()&fs.ModeSymlink != 0:
+				os.Readlink(p)
+			}
+			return nil
+		})
+	}
+	settle()
+	time.Sleep(50 * time.Millisecond)
+	settle()
 	outDir := t.TempDir()
 	img := filepath.Join(outDir, "out.iso")
 	out := mustRun(t, "master", "-o", img, "--volume-id", "MYVOL", "--time", "2024-01-02T03:04:05Z", dir)
@@ -80,16 +93,28 @@ func TestMasterCommand(t *testing.T) {
 
 func TestMasterErrors(t *testing.T) {
 	dir := masterTestDir(t)
-	// Read every file once first: under relatime the first read after a
-	// write moves the access time, which Rock Ridge records, so the two
-	// runs compared below would otherwise see different times whenever
-	// the first one reads across a second boundary.
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			os.ReadFile(p)
-		}
-		return nil
-	})
+	// Read every directory, file and symbolic link first, twice: under
+	// relatime a read (readdir and readlink included) moves the access
+	// time, which Rock Ridge records, while it is not past the
+	// modification and change times; the clock the kernel stamps with is
+	// coarse, so a read in the tick that created an entry leaves it
+	// there. The second read, a few ticks later, moves it past them for
+	// good, and the two runs compared below see the same times.
+	settle := func() {
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+			case d.Type().IsRegular():
+				os.ReadFile(p)
+			case d.Type()&fs.ModeSymlink != 0:
+				os.Readlink(p)
+			}
+			return nil
+		})
+	}
+	settle()
+	time.Sleep(50 * time.Millisecond)
+	settle()
 	outDir := t.TempDir()
 	img := filepath.Join(outDir, "out.iso")
 	if out, code := run(t, "master", "-o", img, "--no-rock-ridge", dir); code != exitcodes.BadName || !strings.Contains(out, "/link") {
