@@ -35,6 +35,9 @@ type AppendOptions struct {
 	// checksum array, see master.Options.MD5) that Append records by
 	// default and verifies the session against.
 	NoMD5 bool
+	// Boot makes the session bootable (master.Options.Boot); only the
+	// first session of a medium may be.
+	Boot []master.BootImage
 }
 
 // masterOptions are the mastering options of a session at start.
@@ -48,7 +51,18 @@ func masterOptions(t writer.Target, m writer.Medium, opts AppendOptions) master.
 		AbsoluteVolumeSpace: !m.Grown,
 		MD5:                 !opts.NoMD5,
 		Medium:              t,
+		Boot:                opts.Boot,
+		KeepBootCatalog:     keptBootCatalog(t, m),
 	}
+}
+
+// keptBootCatalog is the El Torito boot catalog of the newest session,
+// which the next session points at again (master.Options.KeepBootCatalog).
+func keptBootCatalog(t writer.Target, m writer.Medium) uint32 {
+	if len(m.Sessions) == 0 {
+		return 0
+	}
+	return master.BootCatalog(t, m.Readable, m.Sessions[len(m.Sessions)-1].Start)
 }
 
 // Result describes an appended session.
@@ -80,6 +94,9 @@ func layout(t writer.Target, root *tree.Node, opts AppendOptions) (writer.Medium
 	}
 	if m.State == writer.Closed {
 		return m, nil, fmt.Errorf("burn: append: %w", writer.ErrClosed)
+	}
+	if len(opts.Boot) > 0 && len(m.Sessions) > 0 {
+		return m, nil, fmt.Errorf("burn: append: boot images go in the first session only, the medium has %d: %w", len(m.Sessions), master.ErrUnsupported)
 	}
 	if !opts.NoMD5 {
 		knownMD5s(t, m, root)
