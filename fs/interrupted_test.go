@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/master/tree"
-	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/mmc"
 	"github.com/discstage/discstage/writer/mmc/emu"
 	"github.com/discstage/discstage/writer/mmc/scsi"
@@ -53,7 +53,7 @@ func interruptAndClose(t *testing.T, data, profile string) {
 	big := strings.Repeat("x", 2<<20)
 	root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
 		{Name: "partial.bin", Mode: 0o644, Size: int64(len(big)), Source: tree.ReaderAtSource{R: strings.NewReader(big), Size: int64(len(big))}}}}
-	if _, err := writer.Append(context.Background(), d, root, writer.AppendOptions{}); err == nil {
+	if _, err := burn.Append(context.Background(), d, root, burn.AppendOptions{}); err == nil {
 		t.Fatal("the interrupted burn succeeded")
 	}
 	d2, err := mmc.Open(e.Attach(), "emulated", mmc.Options{})

@@ -8,6 +8,13 @@
 // turns such a tree into a session; the reader (read*.go) turns a
 // session back into a tree.
 //
+// master is the orchestrator of the formats: which structures a session
+// holds, in what order (Layout), and how a session is checked (Verify,
+// at one VerifyLevel shared by every caller). It knows nothing of media:
+// the targets are package writer, and the burn policy that joins a tree,
+// a format and a target (master, write, verify, carry MD5s forward) is
+// package burn.
+//
 // # Specifications
 //
 //   - ECMA-119 (ISO 9660): volume descriptors, path tables, directory

@@ -15,14 +15,21 @@ import (
 	"github.com/discstage/discstage/master/tree"
 )
 
-// VerifyLevel says how much of a session Verify reads.
+// VerifyLevel says how much of a session is read back and checked: by
+// Verify, by a burn after it writes (package burn) and by `discstage
+// verify`. It is discstage's one verify level. The zero value is no level
+// of its own: a caller reads it as its default (a burn as VerifySession,
+// Verify as VerifyQuick).
 type VerifyLevel int
 
 const (
+	// VerifyNone reads nothing back: a burn that is not checked. Verify
+	// reads at least at VerifyQuick.
+	VerifyNone VerifyLevel = iota + 1
 	// VerifyQuick checks the superblock and tree tags (their own MD5,
 	// position and range, and the MD5 of the sectors they cover: the
 	// descriptors and the directory tree) and parses the tree.
-	VerifyQuick VerifyLevel = iota + 1
+	VerifyQuick
 	// VerifySession also reads every sector of the session up to its
 	// session tag and checks it and the checksum array's session entry:
 	// everything the session wrote, without reading files carried over

@@ -7,13 +7,15 @@ import (
 	iofs "io/fs"
 	"strings"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
 
 // TargetMedium adapts a writer target (an image file or a drive) to the
-// Medium the staging area needs. Commits are verified in full.
+// Medium the staging area needs. Commits burn through package burn and
+// are verified at master.VerifySession: every sector they wrote.
 func TargetMedium(t writer.Target) Medium { return targetMedium{t} }
 
 type targetMedium struct{ t writer.Target }
@@ -53,7 +55,7 @@ func mediumNote(md writer.Medium) string {
 }
 
 func (m targetMedium) Newest() (*tree.Node, uint32, error) {
-	s, err := writer.Newest(m.t)
+	s, err := burn.Newest(m.t)
 	if err != nil || s == nil {
 		return nil, 0, err
 	}
@@ -87,8 +89,8 @@ func (m targetMedium) Sessions() ([]SessionRef, error) {
 	return out, nil
 }
 
-func appendOptions(o CommitOptions) writer.AppendOptions {
-	ao := writer.AppendOptions{VolumeID: o.VolumeID, Time: o.Time, Close: o.Close, Verify: writer.VerifyFull}
+func appendOptions(o CommitOptions) burn.AppendOptions {
+	ao := burn.AppendOptions{VolumeID: o.VolumeID, Time: o.Time, Close: o.Close, Verify: master.VerifySession}
 	if o.Progress != nil {
 		ao.Progress = func(p writer.Progress) {
 			o.Progress(Progress{Phase: string(p.Phase), Done: p.Done, Total: p.Total, Started: p.Started})
@@ -113,12 +115,12 @@ func mediumError(err error) error {
 }
 
 func (m targetMedium) Project(root *tree.Node, o CommitOptions) (uint32, error) {
-	n, err := writer.Project(m.t, root, appendOptions(o))
+	n, err := burn.Project(m.t, root, appendOptions(o))
 	return n, mediumError(err)
 }
 
 func (m targetMedium) Append(ctx context.Context, root *tree.Node, o CommitOptions) (uint32, error) {
-	res, err := writer.Append(ctx, m.t, root, appendOptions(o))
+	res, err := burn.Append(ctx, m.t, root, appendOptions(o))
 	if err != nil {
 		return 0, mediumError(err)
 	}

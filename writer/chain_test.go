@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
@@ -58,7 +59,7 @@ func TestNextWritableIgnoresVolumeSpaceSize(t *testing.T) {
 			img := filepath.Join(dir, "img.iso")
 			testtree.File(t, src, "a.txt", []byte("first session\n"))
 			testtree.File(t, src, "sub/big.bin", testtree.Random(300_000))
-			mirror(t, img, src, writer.AppendOptions{})
+			mirror(t, img, src, burn.AppendOptions{})
 			vss := tc.vss
 			if tc.name == "one past the file" {
 				st, _ := os.Stat(img)
@@ -75,7 +76,7 @@ func TestNextWritableIgnoresVolumeSpaceSize(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, _, err := appendMirror(tgt, add, writer.AppendOptions{})
+			res, _, err := appendMirror(tgt, add, burn.AppendOptions{})
 			tgt.Close()
 			if tc.corrupt {
 				if !errors.Is(err, master.ErrCorrupt) {
@@ -135,7 +136,7 @@ func TestForeignChainsListedAsXorrisoDoes(t *testing.T) {
 			defer tgt.Close()
 			add := filepath.Join(dir, "d-"+name)
 			testtree.File(t, add, name, testtree.Random(size))
-			if _, err := writer.Append(t.Context(), tgt, mergeInto(t, tgt, add), writer.AppendOptions{}); err != nil {
+			if _, err := burn.Append(t.Context(), tgt, mergeInto(t, tgt, add), burn.AppendOptions{}); err != nil {
 				t.Fatalf("append %s: %v", name, err)
 			}
 		}
@@ -188,7 +189,7 @@ func TestForeignChainsListedAsXorrisoDoes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := writer.Append(t.Context(), tgt, mergeInto(t, tgt, add), writer.AppendOptions{})
+			res, err := burn.Append(t.Context(), tgt, mergeInto(t, tgt, add), burn.AppendOptions{})
 			tgt.Close()
 			if err != nil {
 				t.Fatalf("append: %v", err)
@@ -222,7 +223,7 @@ func TestForeignChainsListedAsXorrisoDoes(t *testing.T) {
 // mergeInto returns the newest tree of tgt with the files of dir added.
 func mergeInto(t *testing.T, tgt writer.Target, dir string) *tree.Node {
 	t.Helper()
-	newest, err := writer.Newest(tgt)
+	newest, err := burn.Newest(tgt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +358,7 @@ func TestPlainImageKeepsLowFiles(t *testing.T) {
 	}
 	add := filepath.Join(dir, "add")
 	testtree.File(t, add, "b.txt", []byte("beta\n"))
-	if _, err := writer.Append(t.Context(), tgt, mergeInto(t, tgt, add), writer.AppendOptions{}); err != nil {
+	if _, err := burn.Append(t.Context(), tgt, mergeInto(t, tgt, add), burn.AppendOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	tgt.Close()

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
 	"github.com/discstage/discstage/master"
@@ -42,7 +43,7 @@ func TestAppendChecksums(t *testing.T) {
 	testtree.File(t, src, "a.txt", []byte("first session\n"))
 	testtree.File(t, src, "sub/big.bin", testtree.Random(3<<20+77))
 	testtree.File(t, src, "sub/empty", nil)
-	mirror(t, img, src, writer.AppendOptions{Verify: writer.VerifyFull})
+	mirror(t, img, src, burn.AppendOptions{Verify: master.VerifySession})
 
 	x1 := testtree.File(t, filepath.Join(dir, "x1"), "x1.bin", testtree.Random(100000))
 	oracle.Run(t, "xorriso", "-md5", "on", "-dev", img, "-map", x1, "/x1.bin", "-commit")
@@ -59,7 +60,7 @@ func TestAppendChecksums(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tgt.Close()
-	res, _, err := appendMirror(tgt, src, writer.AppendOptions{Verify: writer.VerifyFull})
+	res, _, err := appendMirror(tgt, src, burn.AppendOptions{Verify: master.VerifySession})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestAppendChecksums(t *testing.T) {
 		xorrisoChecks(t, img, s.Start)
 	}
 	// Session 4 checks x2.bin against an MD5 computed from session 3's data.
-	s4, err := writer.ReadSession(tgt, 4)
+	s4, err := burn.ReadSession(tgt, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,13 +132,13 @@ func TestAppendVerifyFails(t *testing.T) {
 	src := filepath.Join(dir, "src")
 	testtree.File(t, src, "f.bin", testtree.Random(40000))
 	for _, c := range []struct {
-		level writer.VerifyLevel
+		level master.VerifyLevel
 		sec   int64 // sector of the new session to damage, from its start
 		want  string
 	}{
-		{writer.VerifyFull, -1, "session tag range"}, // the last data sector
-		{writer.VerifyQuick, 16, "superblock tag range"},
-		{writer.VerifyFull, 16, "superblock tag range"},
+		{master.VerifySession, -1, "session tag range"}, // the last data sector
+		{master.VerifyQuick, 16, "superblock tag range"},
+		{master.VerifySession, 16, "superblock tag range"},
 	} {
 		img := filepath.Join(dir, fmt.Sprintf("img%d.iso", c.sec+100))
 		tgt, err := writer.OpenImage(img, writer.ImageOptions{Create: true})
@@ -152,14 +153,14 @@ func TestAppendVerifyFails(t *testing.T) {
 		if sec < 0 {
 			// f.bin's last sector: the session's data ends 4 sectors
 			// before its end (checksum array, session tag).
-			res, _, err := appendMirror(tgt, src, writer.AppendOptions{Verify: writer.VerifyNone, DryRun: true})
+			res, _, err := appendMirror(tgt, src, burn.AppendOptions{Verify: master.VerifyNone, DryRun: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			sec = int64(res.Sectors) - 3
 		}
 		bad := badReads{tgt, (int64(m.NextWritable)+sec)*2048 + 7}
-		_, _, err = appendMirror(bad, src, writer.AppendOptions{Verify: c.level})
+		_, _, err = appendMirror(bad, src, burn.AppendOptions{Verify: c.level})
 		if !errors.Is(err, writer.ErrVerify) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("level %v, damaged sector %d: Append = %v, want ErrVerify naming %q", c.level, sec, err, c.want)
 		}
@@ -188,7 +189,7 @@ func TestAppendReusesMD5s(t *testing.T) {
 	src := filepath.Join(dir, "src")
 	img := filepath.Join(dir, "img.iso")
 	testtree.File(t, src, "big.bin", testtree.Random(8<<20))
-	mirror(t, img, src, writer.AppendOptions{})
+	mirror(t, img, src, burn.AppendOptions{})
 	testtree.File(t, src, "small.txt", []byte("small\n"))
 	tgt, err := writer.OpenImage(img, writer.ImageOptions{})
 	if err != nil {
@@ -196,13 +197,13 @@ func TestAppendReusesMD5s(t *testing.T) {
 	}
 	defer tgt.Close()
 	var read int64
-	if _, _, err := appendMirror(countReads{tgt, &read}, src, writer.AppendOptions{}); err != nil {
+	if _, _, err := appendMirror(countReads{tgt, &read}, src, burn.AppendOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if read > 2<<20 {
 		t.Errorf("appending a small file read %d bytes: the carried-over file was read again", read)
 	}
-	s, err := writer.Newest(tgt)
+	s, err := burn.Newest(tgt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,12 +29,17 @@ const (
 // volume descriptor set ending in a terminator within its first 32 sectors.
 var ErrNoDescriptors = errors.New("writer: no volume descriptor set terminator in the session's first 32 sectors")
 
-// GrownSuperblock builds LBAs 0-31 of grown media from a session's first
-// 32 sectors (head): the session's volume descriptors up to and including
-// the terminator, with Volume Space Size set to end, the absolute end of
-// the session, and zeros elsewhere.
-func GrownSuperblock(head []byte, end uint32) ([]byte, error) {
+// GrownSuperblock builds LBAs 0-31 of grown media from the medium's
+// system area (system: what LBA 0-15 hold now; shorter, or nil on a blank
+// medium, reads as zeros) and a session's first 32 sectors (head): the
+// system area as it is, then the session's volume descriptors up to and
+// including the terminator with Volume Space Size set to end, the
+// absolute end of the session, then zeros. libisofs builds the grown
+// superblock the same way, from the old first blocks: a boot record or
+// an isohybrid MBR there stays.
+func GrownSuperblock(system, head []byte, end uint32) ([]byte, error) {
 	sb := make([]byte, SuperblockSectors*tree.SectorSize)
+	copy(sb[:descriptorStart*tree.SectorSize], system)
 	for i := descriptorStart; i < SuperblockSectors; i++ {
 		off := i * tree.SectorSize
 		if off+tree.SectorSize > len(head) {

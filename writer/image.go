@@ -61,7 +61,8 @@ type Image struct {
 	path string
 	f    *os.File
 	opts ImageOptions
-	ends SessionEnds
+	// grown is the grown layout the image follows.
+	grown Grown
 }
 
 var _ Target = (*Image)(nil)
@@ -92,7 +93,7 @@ func OpenImage(path string, opts ImageOptions) (*Image, error) {
 		f.Close()
 		return nil, fmt.Errorf("writer: open image %s: not a regular file: %w", path, ErrNoTarget)
 	}
-	im := &Image{path: path, f: f, opts: opts}
+	im := &Image{path: path, f: f, opts: opts, grown: Grown{Listed: opts.ReadOnly}}
 	if !opts.ReadOnly {
 		if err := im.repairSuperblock(); err != nil {
 			f.Close()
@@ -124,7 +125,8 @@ func (im *Image) readable() (int64, error) {
 	return (n + tree.SectorSize - 1) / tree.SectorSize, err
 }
 
-// Probe reports the image's sessions, state and next writable address.
+// Probe reports the image's sessions, state and next writable address
+// (the grown layout: Grown).
 func (im *Image) Probe() (Medium, error) {
 	m := Medium{Profile: "image", Grown: true, Capacity: im.opts.Capacity}
 	if im.opts.Media != "" {
@@ -136,8 +138,7 @@ func (im *Image) Probe() (Medium, error) {
 	}
 	m.Readable = n
 	if n == 0 {
-		m.State, m.NextWritable = Blank, FirstGrownSession
-		return m, nil
+		return im.grown.Blank(m), nil
 	}
 	sessions, err := master.ListSessions(im.f, n)
 	if err != nil {
@@ -145,32 +146,13 @@ func (im *Image) Probe() (Medium, error) {
 			if blank, berr := im.interruptedFirst(n); berr != nil {
 				return m, berr
 			} else if blank {
-				m.State, m.NextWritable = Blank, FirstGrownSession
-				return m, nil
+				return im.grown.Blank(m), nil
 			}
 		}
 		return m, fmt.Errorf("writer: read sessions of %s: %w", im.path, err)
 	}
-	m.Sessions = sessions
-	m.State = Appendable
-	if im.opts.ReadOnly {
-		// Nothing is written through a read-only image: the address
-		// is shown as the chain gives it, without reading every tree.
-		last := sessions[len(sessions)-1]
-		m.NextWritable = alignUp64(int64(last.Start)+int64(last.Size), GrowAlign)
-	} else if m.NextWritable, err = GrownNextWritable(im.f, n, sessions, &im.ends); err != nil {
+	if m, err = im.grown.Appendable(im.f, m, sessions); err != nil {
 		return m, fmt.Errorf("writer: next writable address of %s: %w", im.path, err)
-	}
-	if sessions[0].Start == 0 {
-		// A plain image: no chain tells where its sessions are, and
-		// one written at a later LBA by another tool (genisoimage -C,
-		// then dd) is listed by no one. Every reader finds the new
-		// session through the superblock wherever it starts, so it
-		// starts past every byte of the file.
-		m.NextWritable = max(m.NextWritable, alignUp64(n, GrowAlign))
-	}
-	if m.Capacity != 0 && m.NextWritable >= m.Capacity {
-		m.State = Closed
 	}
 	return m, nil
 }
@@ -213,15 +195,12 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 	if err != nil {
 		return err
 	}
-	if m.State == Closed {
-		return fmt.Errorf("writer: write session to %s: %w", im.path, ErrClosed)
+	if err := m.Writable(s.Start(), s.Sectors()); err != nil {
+		return fmt.Errorf("writer: write session to %s: %w", im.path, err)
 	}
-	if s.Start() != m.NextWritable {
-		return fmt.Errorf("writer: write session to %s: mastered for LBA %d, next writable address is %d: %w",
-			im.path, s.Start(), m.NextWritable, ErrWrongStart)
-	}
-	if free := m.Free(); free >= 0 && int64(s.Sectors()) > free {
-		return fmt.Errorf("writer: write session to %s: %w", im.path, &SpaceError{Need: int64(s.Sectors()), Free: free})
+	system, err := im.grown.SystemArea(im.f, m)
+	if err != nil {
+		return fmt.Errorf("writer: write session to %s: %w", im.path, err)
 	}
 	oldSize, err := im.size()
 	if err != nil {
@@ -275,7 +254,7 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 
 	// 4. The superblock.
 	plain := len(m.Sessions) > 0 && m.Sessions[0].Start == 0
-	if err := im.writeSuperblock(sw.head, s.Start()+s.Sectors(), plain); err != nil {
+	if err := im.writeSuperblock(system, sw.head, s.Start()+s.Sectors(), plain); err != nil {
 		return err
 	}
 	if opts.Progress != nil {
@@ -289,38 +268,27 @@ func (im *Image) writeErr(op string, err error) error {
 }
 
 // writeSuperblock writes the superblock of the session whose first 32
-// sectors are head and which ends at end. On a plain image (plain) the
-// first session lies at LBA 0 and its files may lie in LBAs 17-31, as
-// genisoimage places small files: only the descriptor copy is written
-// there, the system area and what follows the copy stay as they are, as
-// xorriso leaves them.
-func (im *Image) writeSuperblock(head []byte, end uint32, plain bool) error {
-	sb, err := GrownSuperblock(head, end)
+// sectors are head and which ends at end, over the image's system area
+// (system, as Grown.SystemArea read it before the session was written).
+// On a plain image (plain) the first session lies at LBA 0 and its files
+// may lie in LBAs 17-31, as genisoimage places small files: only the
+// descriptor copy is written there, what follows the copy stays as it
+// is, as xorriso leaves it.
+func (im *Image) writeSuperblock(system, head []byte, end uint32, plain bool) error {
+	sb, err := GrownSuperblock(system, head, end)
 	if err != nil {
 		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
 	}
+	from := 0
 	if plain {
-		// The relocated tag covers the system area as it stays.
-		if _, err := im.f.ReadAt(sb[:descriptorStart*tree.SectorSize], 0); err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("writer: read system area of %s: %w", im.path, err)
-		}
-		for i := descriptorStart; i < SuperblockSectors; i++ {
-			if sb[i*tree.SectorSize] == 255 {
-				relocatedTag(sb, head, i+1)
-				break
-			}
-		}
+		from = descriptorStart
 		n := SuperblockSectors
 		for n > descriptorStart && allZero(sb[(n-1)*tree.SectorSize:n*tree.SectorSize]) {
 			n--
 		}
-		sb = sb[descriptorStart*tree.SectorSize : n*tree.SectorSize]
-		if _, err := im.f.WriteAt(sb, descriptorStart*tree.SectorSize); err != nil {
-			return im.writeErr("write superblock", err)
-		}
-		return im.f.Sync()
+		sb = sb[:n*tree.SectorSize]
 	}
-	if _, err := im.f.WriteAt(sb, 0); err != nil {
+	if _, err := im.f.WriteAt(sb[from*tree.SectorSize:], int64(from)*tree.SectorSize); err != nil {
 		return im.writeErr("write superblock", err)
 	}
 	if err := im.f.Sync(); err != nil {
@@ -355,21 +323,19 @@ func (im *Image) repairSuperblock() error {
 	if _, err := im.f.ReadAt(head, int64(last.Start)*tree.SectorSize); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("writer: read session head of %s at LBA %d: %w", im.path, last.Start, err)
 	}
-	want, err := GrownSuperblock(head, last.Start+last.Size)
-	if err != nil {
-		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
-	}
-	have := make([]byte, len(want))
+	have := make([]byte, SuperblockSectors*tree.SectorSize)
 	if _, err := im.f.ReadAt(have, 0); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("writer: read superblock of %s: %w", im.path, err)
 	}
-	// Only the descriptor sectors matter; the system area of an image
-	// made by another tool may hold a boot record and stays as it is.
-	d := descriptorStart * tree.SectorSize
-	if bytes.Equal(have[d:], want[d:]) {
+	// The system area stays as it is: it may hold a boot record or an
+	// isohybrid MBR.
+	want, err := GrownSuperblock(have[:descriptorStart*tree.SectorSize], head, last.Start+last.Size)
+	if err != nil {
+		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
+	}
+	if bytes.Equal(have, want) {
 		return nil
 	}
-	copy(want[:d], have[:d])
 	if _, err := im.f.WriteAt(want, 0); err != nil {
 		return im.writeErr("repair superblock", err)
 	}

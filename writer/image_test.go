@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
@@ -21,7 +22,7 @@ import (
 
 // mirror appends a session whose tree equals dir, as `discstage append
 // --mirror` does.
-func mirror(t *testing.T, img, dir string, opts writer.AppendOptions) (*writer.Result, tree.Changes) {
+func mirror(t *testing.T, img, dir string, opts burn.AppendOptions) (*burn.Result, tree.Changes) {
 	t.Helper()
 	tgt, err := writer.OpenImage(img, writer.ImageOptions{Create: true})
 	if err != nil {
@@ -35,8 +36,8 @@ func mirror(t *testing.T, img, dir string, opts writer.AppendOptions) (*writer.R
 	return res, ch
 }
 
-func appendMirror(tgt writer.Target, dir string, opts writer.AppendOptions) (*writer.Result, tree.Changes, error) {
-	newest, err := writer.Newest(tgt)
+func appendMirror(tgt writer.Target, dir string, opts burn.AppendOptions) (*burn.Result, tree.Changes, error) {
+	newest, err := burn.Newest(tgt)
 	if err != nil {
 		return nil, tree.Changes{}, err
 	}
@@ -49,7 +50,7 @@ func appendMirror(tgt writer.Target, dir string, opts writer.AppendOptions) (*wr
 		return nil, tree.Changes{}, err
 	}
 	root, ch := tree.Mirror(base, want)
-	res, err := writer.Append(context.Background(), tgt, root, opts)
+	res, err := burn.Append(context.Background(), tgt, root, opts)
 	return res, ch, err
 }
 
@@ -91,7 +92,7 @@ func TestAppendMixedChanges(t *testing.T) {
 	tmp := t.TempDir()
 	img := filepath.Join(tmp, "disc.iso")
 	src := filepath.Join(tmp, "src")
-	opts := writer.AppendOptions{Time: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
+	opts := burn.AppendOptions{Time: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
 
 	// Session 1: a mixed tree.
 	testtree.File(t, src, "readme.txt", []byte("first\n"))
@@ -224,7 +225,7 @@ func TestAppendToXorrisoImage(t *testing.T) {
 	testtree.File(t, a, "one.txt", []byte("one\n"))
 	oracle.Run(t, "xorriso", "-dev", img, "-map", a, "/", "-commit")
 	testtree.File(t, a, "two.txt", []byte("two\n"))
-	res, ch := mirror(t, img, a, writer.AppendOptions{})
+	res, ch := mirror(t, img, a, burn.AppendOptions{})
 	if len(ch.Added) != 1 || len(ch.Kept) != 1 {
 		t.Errorf("changes %+v, want one added and one kept", ch)
 	}
@@ -249,12 +250,12 @@ func TestAppendRefusedWhenItDoesNotFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tgt.Close()
-	if _, _, err := appendMirror(tgt, src, writer.AppendOptions{}); err != nil {
+	if _, _, err := appendMirror(tgt, src, burn.AppendOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	before := hashFile(t, img)
 	testtree.File(t, src, "b", testtree.Random(2<<20))
-	_, _, err = appendMirror(tgt, src, writer.AppendOptions{})
+	_, _, err = appendMirror(tgt, src, burn.AppendOptions{})
 	var se *writer.SpaceError
 	if !errors.Is(err, writer.ErrNoSpace) || !errors.As(err, &se) {
 		t.Fatalf("append over capacity: %v, want ErrNoSpace", err)
@@ -273,7 +274,7 @@ func TestSourceChangedLeavesImageUnchanged(t *testing.T) {
 	img := filepath.Join(tmp, "disc.iso")
 	src := filepath.Join(tmp, "src")
 	testtree.File(t, src, "a", []byte("a\n"))
-	mirror(t, img, src, writer.AppendOptions{})
+	mirror(t, img, src, burn.AppendOptions{})
 	before := hashFile(t, img)
 
 	tgt, err := writer.OpenImage(img, writer.ImageOptions{})
@@ -281,7 +282,7 @@ func TestSourceChangedLeavesImageUnchanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tgt.Close()
-	newest, err := writer.Newest(tgt)
+	newest, err := burn.Newest(tgt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +296,7 @@ func TestSourceChangedLeavesImageUnchanged(t *testing.T) {
 	if err := os.WriteFile(p, testtree.Random(60_000), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = writer.Append(context.Background(), tgt, root, writer.AppendOptions{})
+	_, err = burn.Append(context.Background(), tgt, root, burn.AppendOptions{})
 	if !errors.Is(err, master.ErrSourceChanged) {
 		t.Fatalf("append with a grown source: %v, want ErrSourceChanged", err)
 	}
@@ -314,9 +315,9 @@ func TestTornSuperblockIsRepaired(t *testing.T) {
 	img := filepath.Join(tmp, "disc.iso")
 	src := filepath.Join(tmp, "src")
 	testtree.File(t, src, "a", []byte("a\n"))
-	mirror(t, img, src, writer.AppendOptions{})
+	mirror(t, img, src, burn.AppendOptions{})
 	testtree.File(t, src, "b", []byte("b\n"))
-	mirror(t, img, src, writer.AppendOptions{})
+	mirror(t, img, src, burn.AppendOptions{})
 	good := hashFile(t, img)
 
 	// Tear the superblock: half of the primary descriptor is garbage.

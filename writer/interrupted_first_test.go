@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/internal/testtree"
 	"github.com/discstage/discstage/writer"
 )
@@ -36,7 +37,7 @@ func TestInterruptedFirstSessionIsBlank(t *testing.T) {
 	src := t.TempDir()
 	testtree.File(t, src, "a.txt", []byte("first session, again\n"))
 	testtree.File(t, src, "d/b.txt", []byte("bee\n"))
-	mirror(t, img, src, writer.AppendOptions{VolumeID: "AGAIN"})
+	mirror(t, img, src, burn.AppendOptions{VolumeID: "AGAIN"})
 	if toc := testtree.XorrisoTOC(t, img); len(toc) != 1 || toc[0].Start != writer.FirstGrownSession {
 		t.Fatalf("xorriso -toc after the append: %v", toc)
 	}

@@ -1,7 +1,3 @@
-// Package writer holds discstage's targets: the media a session is
-// written to. Image files and drives implement the same small
-// interfaces, so everything above this package (staging, the mount, the
-// CLI) works the same on a file and on a disc.
 package writer
 
 import (
@@ -100,14 +96,6 @@ func (i *Interrupted) String() string {
 	}
 	return fmt.Sprintf("an interrupted burn %s a track at LBA %d with %d sectors recorded; closing it before the next session loses %s (%d sectors)",
 		how, i.Start, i.Recorded, humanize.IBytes(uint64(i.Lost)*tree.SectorSize), i.Lost)
-}
-
-// DamageCloser is a target that can close what an interrupted burn left
-// open (Medium.Interrupted), as `xorriso -close_damaged` does, so that a
-// new session can follow it. It returns what it closed, or nil when
-// nothing was open.
-type DamageCloser interface {
-	CloseDamaged() (*Interrupted, error)
 }
 
 // Free returns the sectors left for sessions, or -1 when unbounded.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/master"
@@ -44,11 +45,11 @@ extents and is not written again.`,
 			if (mirror == "") == (len(srcs) == 0) {
 				return usageError{errors.New("give either SRC arguments or --mirror DIR")}
 			}
-			level, err := writer.ParseVerifyLevel(verifyS)
+			level, err := master.ParseVerifyLevel(verifyS)
 			if err != nil {
 				return usageError{err}
 			}
-			opts := writer.AppendOptions{VolumeID: volumeID, DryRun: dryRun, Verify: level, Close: closeIt, NoMD5: noMD5}
+			opts := burn.AppendOptions{VolumeID: volumeID, DryRun: dryRun, Verify: level, Close: closeIt, NoMD5: noMD5}
 			if opts.Boot, err = boot.images(); err != nil {
 				return err
 			}
@@ -89,7 +90,7 @@ extents and is not written again.`,
 // with srcs merged in, or mirror's tree; and the newest session's tree
 // (nil on a blank medium).
 func buildSession(t writer.Target, srcs []string, mirror string) (root *tree.Node, all tree.Changes, base *tree.Node, err error) {
-	newest, err := writer.Newest(t)
+	newest, err := burn.Newest(t)
 	if err != nil {
 		return nil, all, nil, err
 	}
@@ -142,7 +143,7 @@ func sourceTree(src string, root *tree.Node) (*tree.Node, error) {
 	return &wrap, nil
 }
 
-func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []string, mirror string, opts writer.AppendOptions) error {
+func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []string, mirror string, opts burn.AppendOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -171,7 +172,7 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 			return nil
 		}
 	}
-	res, err := writer.Append(ctx, t, root, opts)
+	res, err := burn.Append(ctx, t, root, opts)
 	if err != nil {
 		return err
 	}

@@ -86,7 +86,7 @@ erases a CD-RW or DVD-RW.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return withDrive(args[0], "eject", func(t writer.Target) error {
-				ej, ok := t.(mmc.Ejector)
+				ej, ok := t.(writer.Ejector)
 				if !ok {
 					return usageError{fmt.Errorf("eject: %s is not a drive", args[0])}
 				}
@@ -101,7 +101,7 @@ erases a CD-RW or DVD-RW.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return withDrive(args[0], "blank", func(t writer.Target) error {
-				b, ok := t.(blanker)
+				b, ok := t.(writer.Blanker)
 				if !ok {
 					return usageError{fmt.Errorf("blank: %s is not a drive", args[0])}
 				}
@@ -124,11 +124,6 @@ erases a CD-RW or DVD-RW.`,
 		}
 		return 0
 	})
-}
-
-// blanker is a target that can erase its medium: a drive.
-type blanker interface {
-	Blank(minimal bool) error
 }
 
 // withDrive opens TARGET exclusively and runs f on it.

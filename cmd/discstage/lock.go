@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
+	"github.com/discstage/discstage/writer/targets"
 )
 
 // errTargetBusy: another discstage process writes to the target or has
@@ -51,13 +51,7 @@ func lockTarget(spec, holder string) (*platform.Lock, error) {
 
 // targetLockPath returns the lock file of the target spec names.
 func targetLockPath(spec string) (string, error) {
-	id := spec
-	if rest, ok := strings.CutPrefix(spec, emulatedPrefix); ok {
-		if _, path, ok := strings.Cut(rest, ":"); ok {
-			id = path
-		}
-	}
-	name, err := staging.TargetName(id, 8)
+	name, err := staging.TargetName(targets.Identity(spec), 8)
 	if err != nil {
 		return "", fmt.Errorf("lock %s: %w", spec, err)
 	}

@@ -32,27 +32,13 @@ func masterTestDir(t *testing.T) string {
 	if err := os.Symlink("a.txt", filepath.Join(dir, "link")); err != nil {
 		t.Fatal(err)
 	}
+	freezeAccessTimes(t, dir)
 	return dir
 }
 
 func TestMasterCommand(t *testing.T) {
 	oracle.Need(t, "xorriso", "isoinfo")
 	dir := masterTestDir(t)
-	// Read every file once first: under relatime the first read after a
-	// write moves the access time, which Rock Ridge records, so the two
-	// runs compared below would otherwise see different times whenever
-	// the first one reads across a second boundary.
-	// The same goes for symbolic links, which xorriso -compare_r reads
-	// between the two runs.
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			os.ReadFile(p)
-		}
-		if err == nil && d.Type()&fs.ModeSymlink != 0 {
-			os.Readlink(p)
-		}
-		return nil
-	})
 	outDir := t.TempDir()
 	img := filepath.Join(outDir, "out.iso")
 	out := mustRun(t, "master", "-o", img, "--volume-id", "MYVOL", "--time", "2024-01-02T03:04:05Z", dir)
@@ -91,21 +77,6 @@ func TestMasterCommand(t *testing.T) {
 
 func TestMasterErrors(t *testing.T) {
 	dir := masterTestDir(t)
-	// Read every file once first: under relatime the first read after a
-	// write moves the access time, which Rock Ridge records, so the two
-	// runs compared below would otherwise see different times whenever
-	// the first one reads across a second boundary.
-	// The same goes for symbolic links, which xorriso -compare_r reads
-	// between the two runs.
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			os.ReadFile(p)
-		}
-		if err == nil && d.Type()&fs.ModeSymlink != 0 {
-			os.Readlink(p)
-		}
-		return nil
-	})
 	outDir := t.TempDir()
 	img := filepath.Join(outDir, "out.iso")
 	if out, code := run(t, "master", "-o", img, "--no-rock-ridge", dir); code != exitcodes.BadName || !strings.Contains(out, "/link") {

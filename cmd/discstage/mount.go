@@ -17,6 +17,8 @@ import (
 	"github.com/discstage/discstage/internal/ready"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
+	"github.com/discstage/discstage/writer"
+	"github.com/discstage/discstage/writer/targets"
 	"github.com/spf13/cobra"
 )
 
@@ -154,16 +156,7 @@ func checkMountPoint(abs string, nonempty bool, note func(string)) error {
 
 // imageFile returns the file a target spec names and a mount may
 // create: the image, or an emulated drive's medium; "" for a drive.
-func imageFile(spec string) string {
-	if rest, ok := strings.CutPrefix(spec, emulatedPrefix); ok {
-		_, p, _ := strings.Cut(rest, ":")
-		return p
-	}
-	if platform.IsDriveNode(spec) {
-		return ""
-	}
-	return spec
-}
+func imageFile(spec string) string { return targets.File(spec) }
 
 // exists reports whether something is at p.
 func exists(p string) bool {
@@ -252,7 +245,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	if f.waitOpen <= 0 {
 		opts.Commit.WaitOpen = -1 // do not wait
 	}
-	if ej, ok := t.(interface{ Eject() error }); ok {
+	if ej, ok := t.(writer.Ejector); ok {
 		opts.Eject = ej.Eject // a drive opens its tray on "eject"
 	}
 	srv, err := mountWith(f.adapter, abs, area, opts)

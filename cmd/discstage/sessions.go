@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
@@ -112,12 +113,12 @@ func (s sessionFlag) open(spec string, tf targetFlags) (writer.Target, *master.S
 	}
 	var sess *master.Session
 	if s.n == 0 {
-		sess, err = writer.Newest(t)
+		sess, err = burn.Newest(t)
 		if err == nil && sess == nil {
 			err = fmt.Errorf("%s: the medium is blank: %w", spec, master.ErrNotISO)
 		}
 	} else {
-		sess, err = writer.ReadSession(t, s.n)
+		sess, err = burn.ReadSession(t, s.n)
 	}
 	if err != nil {
 		t.Close()

@@ -3,12 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 
-	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/mmc"
-	"github.com/discstage/discstage/writer/mmc/emu"
+	"github.com/discstage/discstage/writer/targets"
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 )
@@ -58,59 +56,44 @@ func (f targetFlags) imageOptions() (writer.ImageOptions, error) {
 	return o, nil
 }
 
-// emulatedPrefix starts a TARGET naming an emulated drive:
-// emulated:PROFILE:PATH, e.g. emulated:cd-r:rehearsal.img.
-const emulatedPrefix = "emulated:"
-
-// openTarget opens the target a command names: an optical drive
-// (/dev/srN, /dev/sgN or a link to one), an emulated drive
-// (emulated:PROFILE:PATH, PROFILE one of cd-r, cd-rw, dvd-r, dvd-rw,
-// dvd+r, dvd+rw, bd-r, bd-re; the medium is created blank on first use)
-// or else an image file path.
+// openTarget opens the target a command names through the registry
+// (package targets): an optical drive (/dev/srN, /dev/sgN or a link to
+// one), an emulated drive (emulated:PROFILE:PATH, PROFILE one of cd-r,
+// cd-rw, dvd-r, dvd-rw, dvd+r, dvd+rw, bd-r, bd-re; the medium is
+// created blank on first use) or else an image file path.
 func openTarget(spec string, f targetFlags) (writer.Target, error) {
-	if strings.HasPrefix(spec, emulatedPrefix) || platform.IsDriveNode(spec) {
+	o := f.targetOptions()
+	if targets.KindOf(spec).Drive {
 		if f.media != "" || f.capacity != "" {
 			return nil, usageError{fmt.Errorf("--media and --capacity apply to image targets, not to the drive %s", spec)}
 		}
-		return openDrive(spec, f)
+	} else {
+		var err error
+		if o.Image, err = f.imageOptions(); err != nil {
+			return nil, err
+		}
 	}
-	o, err := f.imageOptions()
-	if err != nil {
-		return nil, err
-	}
-	return writer.OpenImage(spec, o)
+	t, err := targets.Open(spec, o)
+	return t, targetError(err)
 }
 
 // openDrive opens a real or emulated drive as a target.
 func openDrive(spec string, f targetFlags) (*mmc.Drive, error) {
-	opts := mmc.Options{Simulate: f.simulate, SpeedKBs: f.speed}
-	if rest, ok := strings.CutPrefix(spec, emulatedPrefix); ok {
-		profile, path, ok := strings.Cut(rest, ":")
-		if !ok || profile == "" || path == "" {
-			return nil, usageError{fmt.Errorf("emulated target %q: want emulated:PROFILE:PATH with PROFILE one of %s", spec, strings.Join(emu.Profiles(), ", "))}
-		}
-		e, err := emu.Open(path, profile)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", writer.ErrNoTarget, err)
-		}
-		d, err := mmc.Open(e, spec, opts)
-		if err != nil {
-			e.Close()
-			return nil, err
-		}
-		return d, nil
+	d, err := targets.OpenDrive(spec, f.targetOptions())
+	return d, targetError(err)
+}
+
+// targetOptions are the registry's options for the flags, less those of
+// image targets.
+func (f targetFlags) targetOptions() targets.Options {
+	return targets.Options{Drive: mmc.Options{Simulate: f.simulate, SpeedKBs: f.speed}, ReadOnly: f.readOnly}
+}
+
+// targetError makes a TARGET written wrong a usage error.
+func targetError(err error) error {
+	var se *targets.SyntaxError
+	if errors.As(err, &se) {
+		return usageError{err}
 	}
-	t, err := platform.OpenSG(spec, !f.readOnly)
-	if errors.Is(err, platform.ErrVolumeInUse) {
-		return nil, err // the drive is there, and busy
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", writer.ErrNoTarget, err)
-	}
-	d, err := mmc.Open(t, spec, opts)
-	if err != nil {
-		t.Close()
-		return nil, err
-	}
-	return d, nil
+	return err
 }

@@ -32,9 +32,10 @@ func init() {
 libisofs' format (as discstage and xorriso -md5 on / -for_backup write them).
 
 --level quick checks the superblock and tree checksum tags: the volume
-descriptors and the directory tree. --level full (the default) also reads every
-sector of the session and checks it against the session tag and the checksum
-array, then reads every file and compares it with its recorded MD5.
+descriptors and the directory tree. --level session also reads every sector of
+the session and checks it against the session tag and the checksum array (what
+append and commit check after they write). --level full (the default) then also
+reads every file, wherever it lies, and compares it with its recorded MD5.
 
 Each session gets one line: "good", "BAD" followed by one line per problem (the
 file by path, or the region by LBAs), or "unverifiable" when the session has no
@@ -43,14 +44,9 @@ content). Exit code 0: all checked sessions good; 9: some session is bad;
 13: none bad but some unverifiable.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var lv master.VerifyLevel
-			switch level {
-			case "quick":
-				lv = master.VerifyQuick
-			case "full", "":
-				lv = master.VerifyFull
-			default:
-				return usageError{fmt.Errorf("unknown --level %q (quick, full)", level)}
+			lv, err := master.ParseVerifyLevel(level)
+			if err != nil || lv == master.VerifyNone {
+				return usageError{fmt.Errorf("unknown --level %q (quick, session, full)", level)}
 			}
 			if all && sf.n != 0 {
 				return usageError{errors.New("--session and --all exclude each other")}
@@ -109,7 +105,7 @@ content). Exit code 0: all checked sessions good; 9: some session is bad;
 	tf.register(cmd)
 	cmd.Flags().Var(&sf, "session", "check session N (from 1; default: the newest)")
 	cmd.Flags().BoolVar(&all, "all", false, "check every session")
-	cmd.Flags().StringVar(&level, "level", "full", "quick (tags, descriptors and tree) or full (every sector and file)")
+	cmd.Flags().StringVar(&level, "level", "full", "quick (tags, descriptors and tree), session (every sector of the session) or full (also every file)")
 	rootCmd.AddCommand(cmd)
 	codeMappers = append(codeMappers, func(err error) int {
 		switch {

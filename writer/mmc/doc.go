@@ -39,24 +39,35 @@
 // next session starts once the interrupted one is closed: past its
 // recording, run-out, lead-out and lead-in on CD, at the next recording
 // unit on DVD and BD. CloseDamaged closes the track and the session, as
-// `xorriso -close_damaged` does (writer.Append does it before mastering,
+// `xorriso -close_damaged` does (burn.Append does it before mastering,
 // WriteSession before writing), so that the next session is a session of
 // its own: the last one the table of contents names, which is where
 // readers look for the newest descriptors. Writing into the open track
 // instead would leave the table of contents pointing at the failed
 // attempt's descriptors. A closed interrupted session whose tracks hold
 // less than its descriptors claim is listed as Incomplete, and
-// writer.Newest passes over it.
+// burn.Newest passes over it.
 //
 // # Overwritable media
 //
 // DVD+RW, BD-RE, formatted DVD-RW and DVD-RAM have no sessions of their
-// own. They are grown like image files: formatted on first use, session 1
-// at LBA 32, each next session at the end of the last rounded up to 32
-// sectors, and LBA 0-31 rewritten after each session with a copy of its
-// volume descriptors whose Volume Space Size is the absolute end. Probe
-// finds the sessions by following that chain (master.ListSessions), as
-// xorriso does.
+// own. They are grown like image files, by the same component
+// (writer.Grown): formatted on first use, session 1 at LBA 32, each next
+// session at the end of the last rounded up to 32 sectors, and LBA 0-31
+// rewritten after each session with the system area as it was (LBA 0-15)
+// and a copy of the session's volume descriptors whose Volume Space Size
+// is the absolute end. Probe finds the sessions by following that chain
+// (master.ListSessions), as xorriso does. The drive contributes only
+// what it alone knows: the capacity, whether the medium is formatted,
+// and how sectors reach it (WRITE(10), SYNCHRONIZE CACHE).
+//
+// # Capabilities
+//
+// Drive implements writer.Target and every capability of package writer
+// (writer.Finalizer, writer.DamageCloser, writer.Ejector,
+// writer.Blanker); Ejector here is the same interface under its old
+// name. Drives are opened by name through the registry in package
+// writer/targets (/dev/srN, emulated:PROFILE:PATH).
 //
 // # The write buffer
 //

@@ -14,11 +14,9 @@ import (
 	"github.com/discstage/discstage/writer/mmc/scsi"
 )
 
-// Ejector is a target whose medium can be ejected: drives. The CLI finds
-// it with a type assertion on a writer.Target.
-type Ejector interface {
-	Eject() error
-}
+// Ejector is writer.Ejector, the capability's one definition; the name
+// stays here for callers that know it from this package.
+type Ejector = writer.Ejector
 
 // Options tune a drive target.
 type Options struct {
@@ -47,12 +45,13 @@ type Drive struct {
 	closed bool
 	whole  map[[2]uint32]bool // wholeSession's last answer
 	tails  map[[2]uint32]bool // tailMissing's answers
-	ends   writer.SessionEnds // where grown sessions end, by session
+	grown  writer.Grown       // the grown layout of overwritable media
 }
 
 var _ writer.Target = (*Drive)(nil)
 var _ writer.DamageCloser = (*Drive)(nil)
-var _ Ejector = (*Drive)(nil)
+var _ writer.Ejector = (*Drive)(nil)
+var _ writer.Blanker = (*Drive)(nil)
 
 // Open makes a drive target over a transport; name (a device path, or
 // "emulated:PROFILE:PATH") appears in errors. The drive must answer
@@ -190,7 +189,10 @@ func (d *Drive) probe() (writer.Medium, error) {
 	return d.probeSequential(m, classOf(p), false)
 }
 
-// probeGrown reads an overwritable medium like an image file.
+// probeGrown reads an overwritable medium like an image file: the
+// layout is writer.Grown's; the drive tells the capacity, whether the
+// medium is formatted, and that one holding no chain from LBA 32
+// (nothing grown yet, or foreign data) starts afresh.
 func (d *Drive) probeGrown(m writer.Medium) (writer.Medium, error) {
 	m.Grown = true
 	cur, formats, err := d.dev.ReadFormatCapacities()
@@ -205,8 +207,7 @@ func (d *Drive) probeGrown(m writer.Medium) (writer.Medium, error) {
 				break
 			}
 		}
-		m.State, m.NextWritable = writer.Blank, 32
-		return m, nil
+		return d.grown.Blank(m), nil
 	}
 	last, _, err := d.dev.ReadCapacity()
 	if err != nil {
@@ -215,20 +216,10 @@ func (d *Drive) probeGrown(m writer.Medium) (writer.Medium, error) {
 	m.Capacity = last + 1
 	m.Readable = int64(m.Capacity)
 	sessions, err := master.ListSessions(d, m.Readable)
-	if err != nil || len(sessions) == 0 || sessions[0].Start != 32 {
-		// Nothing grown yet (or foreign data): the medium starts afresh.
-		m.State, m.NextWritable = writer.Blank, 32
-		return m, nil
+	if err != nil || len(sessions) == 0 || sessions[0].Start != writer.FirstGrownSession {
+		return d.grown.Blank(m), nil
 	}
-	m.Sessions = sessions
-	if m.NextWritable, err = writer.GrownNextWritable(d, m.Readable, sessions, &d.ends); err != nil {
-		return m, err
-	}
-	m.State = writer.Appendable
-	if m.NextWritable >= m.Capacity {
-		m.State = writer.Closed
-	}
-	return m, nil
+	return d.grown.Appendable(d, m, sessions)
 }
 
 // probeSequential reads the table of contents of a write-once medium

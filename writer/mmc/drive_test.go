@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
@@ -402,7 +403,7 @@ func TestEjectAndLock(t *testing.T) {
 	if err := dev.TestUnitReady(); !errors.Is(err, mmc.ErrNoMedium) {
 		t.Fatalf("TEST UNIT READY with no medium: %v", err)
 	}
-	var ej mmc.Ejector = d
+	var ej writer.Ejector = d
 	_ = ej
 	if err := d.Load(); err != nil {
 		t.Fatal(err)
@@ -657,7 +658,7 @@ func TestInterruptedBurn(t *testing.T) {
 				if !complete && before.Interrupted.Lost == 0 {
 					t.Errorf("the lost space is not reported: %v", before.Interrupted)
 				}
-				res, err := writer.Append(context.Background(), d, sessionTree("three", 20_000), writer.AppendOptions{VolumeID: "THREE", Time: fixed})
+				res, err := burn.Append(context.Background(), d, sessionTree("three", 20_000), burn.AppendOptions{VolumeID: "THREE", Time: fixed})
 				if err != nil {
 					t.Fatalf("append after the %s: %v", how, err)
 				}
@@ -678,7 +679,7 @@ func TestInterruptedBurn(t *testing.T) {
 				if mid := after.Sessions[1]; mid.Incomplete == complete {
 					t.Errorf("the interrupted session: %+v", mid)
 				}
-				s, err := writer.Newest(d)
+				s, err := burn.Newest(d)
 				if err != nil || s.Start != res.Session.Start || s.Root.Child("dir").Child("three") == nil {
 					t.Fatalf("newest session: %+v, %v", s, err)
 				}
@@ -745,15 +746,15 @@ func TestNewestSkipsIncomplete(t *testing.T) {
 			if len(after.Sessions) != 2 || !after.Sessions[1].Incomplete || after.Interrupted != nil {
 				t.Fatalf("after closing: %+v", after)
 			}
-			s, err := writer.Newest(d)
+			s, err := burn.Newest(d)
 			if err != nil || s.Start != 0 || s.Root.Child("dir").Child("one") == nil {
 				t.Fatalf("newest readable session: %+v, %v", s, err)
 			}
-			skipped, err := writer.Skipped(d)
+			skipped, err := burn.Skipped(d)
 			if err != nil || len(skipped) != 1 || skipped[0].Number != 2 {
 				t.Errorf("skipped: %+v, %v", skipped, err)
 			}
-			res, err := writer.Append(context.Background(), d, sessionTree("three", 1000), writer.AppendOptions{Time: fixed})
+			res, err := burn.Append(context.Background(), d, sessionTree("three", 1000), burn.AppendOptions{Time: fixed})
 			if err != nil || lastSessionStart(t, d) != res.Session.Start || res.Session.Number != 3 {
 				t.Fatalf("append after the incomplete session: %+v, %v", res, err)
 			}

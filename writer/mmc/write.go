@@ -64,18 +64,11 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 		if m.Interrupted != nil {
 			return fmt.Errorf("%s, and the drive did not close it: %w", m.Interrupted, ErrInterrupted)
 		}
-		if m.State == writer.Closed {
-			return writer.ErrClosed
-		}
-	}
-	if s.Start() != m.NextWritable {
-		return fmt.Errorf("%w: session mastered for LBA %d, medium's next writable address is %d",
-			writer.ErrWrongStart, s.Start(), m.NextWritable)
 	}
 	unit, least := cl.unit()
 	sectors := alignUp(max(s.Sectors(), least), unit)
-	if free := m.Free(); free >= 0 && int64(sectors) > free {
-		return &writer.SpaceError{Need: int64(sectors), Free: free}
+	if err := m.Writable(s.Start(), sectors); err != nil {
+		return err
 	}
 
 	if err := d.dev.PreventRemoval(true); err != nil {
@@ -99,9 +92,12 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 	}
 	d.setSpeed(cl, m.Capacity)
 
-	var head []byte
+	var head, system []byte
 	if cl == classOverwrite {
 		head = make([]byte, 0, writer.SuperblockSectors*tree.SectorSize)
+		if system, err = d.grown.SystemArea(d, m); err != nil {
+			return err
+		}
 	}
 	if err := d.stream(ctx, s, sectors, head, opts.Progress); err != nil {
 		return err
@@ -114,7 +110,7 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 	case d.opts.Simulate:
 		// Nothing was recorded; nothing to close.
 	case cl == classOverwrite:
-		if err := d.writeSuperblock(head[:cap(head)], s.Start()+s.Sectors()); err != nil {
+		if err := d.writeSuperblock(system, head[:cap(head)], s.Start()+s.Sectors()); err != nil {
 			return err
 		}
 		if err := d.dev.SyncCache(); err != nil {
@@ -206,10 +202,13 @@ func (d *Drive) closeSession(cl class, finalize bool) error {
 	return d.dev.Close(fn, 0)
 }
 
-// writeSuperblock writes LBA 0-31 of a grown medium: the session's volume
-// descriptors with Volume Space Size set to the absolute end.
-func (d *Drive) writeSuperblock(head []byte, end uint32) error {
-	sb, err := writer.GrownSuperblock(head, end)
+// writeSuperblock writes LBA 0-31 of a grown medium: its system area as
+// it is (system, as writer.Grown.SystemArea read it before the session
+// was written), then the
+// session's volume descriptors with Volume Space Size set to the absolute
+// end.
+func (d *Drive) writeSuperblock(system, head []byte, end uint32) error {
+	sb, err := writer.GrownSuperblock(system, head, end)
 	if err != nil {
 		return err
 	}

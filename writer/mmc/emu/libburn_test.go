@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
@@ -228,7 +229,7 @@ func TestLibburnInterop(t *testing.T) {
 			root.Children = append(root.Children, &tree.Node{Name: "two", Mode: fs.ModeDir | 0o755, ModTime: fixed,
 				Children: []*tree.Node{{Name: "b.txt", Mode: 0o644, ModTime: fixed, Size: int64(len(body)),
 					Source: tree.ReaderAtSource{R: bytes.NewReader(body), Size: int64(len(body))}}}})
-			res, err := writer.Append(context.Background(), d, root, writer.AppendOptions{VolumeID: "S2", Time: fixed})
+			res, err := burn.Append(context.Background(), d, root, burn.AppendOptions{VolumeID: "S2", Time: fixed})
 			if err != nil {
 				t.Fatalf("discstage append: %v", err)
 			}
@@ -314,7 +315,7 @@ func TestLibburnInterop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := writer.Append(context.Background(), d, last.Root, writer.AppendOptions{VolumeID: "S4", Time: fixed, Close: true}); err != nil {
+			if _, err := burn.Append(context.Background(), d, last.Root, burn.AppendOptions{VolumeID: "S4", Time: fixed, Close: true}); err != nil {
 				t.Fatalf("discstage final session: %v", err)
 			}
 			if toc := b.run("xorriso", "-outdev", b.dev, "-toc"); !strings.Contains(toc, "is closed") || !strings.Contains(toc, "4 sessions") {
@@ -411,7 +412,7 @@ func checkInterruptedTOC(t *testing.T, b *bench, d *mmc.Drive, m writer.Medium) 
 	src := writeFile(t, t.TempDir(), "d.txt", "written after an interrupted burn\n")
 	root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
 		{Name: "d.txt", Mode: 0o644, Size: 34, Source: tree.FileSource(filepath.Join(src, "d.txt"))}}}
-	res, err := writer.Append(context.Background(), d, root, writer.AppendOptions{VolumeID: "AFTER"})
+	res, err := burn.Append(context.Background(), d, root, burn.AppendOptions{VolumeID: "AFTER"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,13 +460,13 @@ func TestLibburnAfterKill(t *testing.T) {
 			defer d.Close()
 			one := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
 				{Name: "a.txt", Mode: 0o644, Size: 6, Source: tree.ReaderAtSource{R: strings.NewReader("hello\n"), Size: 6}}}}
-			if _, err := writer.Append(context.Background(), d, one, writer.AppendOptions{VolumeID: "ONE"}); err != nil {
+			if _, err := burn.Append(context.Background(), d, one, burn.AppendOptions{VolumeID: "ONE"}); err != nil {
 				t.Fatal(err)
 			}
 			big := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
 				{Name: "big.bin", Mode: 0o644, Size: 4 << 20, Source: tree.ReaderAtSource{R: strings.NewReader(strings.Repeat("b", 4<<20)), Size: 4 << 20}}}}
 			ctx, cancel := context.WithCancel(context.Background())
-			_, err = writer.Append(ctx, d, big, writer.AppendOptions{VolumeID: "TWO", Progress: func(p writer.Progress) {
+			_, err = burn.Append(ctx, d, big, burn.AppendOptions{VolumeID: "TWO", Progress: func(p writer.Progress) {
 				if p.Phase == writer.PhaseWriting && p.Done >= 1<<20 {
 					cancel() // the process is killed: nothing more reaches the drive
 				}

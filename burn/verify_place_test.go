@@ -1,4 +1,4 @@
-package writer_test
+package burn_test
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/burn"
+	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
@@ -44,17 +46,17 @@ func TestVerifyWhereReadersLook(t *testing.T) {
 			{Name: name, Mode: 0o644, ModTime: stamp, Size: 5, Source: tree.ReaderAtSource{R: bytes.NewReader([]byte("hello")), Size: 5}}}}
 	}
 	for _, c := range []struct {
-		level writer.VerifyLevel
+		level master.VerifyLevel
 		noMD5 bool
-	}{{writer.VerifyFull, false}, {writer.VerifyQuick, false}, {writer.VerifyFull, true}, {writer.VerifyQuick, true}} {
+	}{{master.VerifySession, false}, {master.VerifyQuick, false}, {master.VerifySession, true}, {master.VerifyQuick, true}} {
 		img, err := writer.OpenImage(filepath.Join(t.TempDir(), "disc.iso"), writer.ImageOptions{Create: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := writer.Append(context.Background(), img, file("one"), writer.AppendOptions{Time: stamp}); err != nil {
+		if _, err := burn.Append(context.Background(), img, file("one"), burn.AppendOptions{Time: stamp}); err != nil {
 			t.Fatal(err)
 		}
-		_, err = writer.Append(context.Background(), &elsewhere{Target: img}, file("two"), writer.AppendOptions{Time: stamp, Verify: c.level, NoMD5: c.noMD5})
+		_, err = burn.Append(context.Background(), &elsewhere{Target: img}, file("two"), burn.AppendOptions{Time: stamp, Verify: c.level, NoMD5: c.noMD5})
 		if !errors.Is(err, writer.ErrVerify) {
 			t.Errorf("level %v, no MD5 %v: a session readers do not find verified: %v", c.level, c.noMD5, err)
 		}

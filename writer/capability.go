@@ -5,6 +5,11 @@ import (
 	"errors"
 )
 
+// Capabilities: what some targets can do beyond reading and writing
+// sessions (Target), each a small interface named by what it does, found
+// with a type assertion on a Target. They are defined here once; drives
+// (package mmc) implement them all, image files none.
+
 // ErrNeedsSession: the medium can be closed (finalized) only together
 // with a new session: CD-R and DVD-R write their closing lead-out with
 // the last session. DVD+R and BD-R can be closed on their own.
@@ -27,4 +32,24 @@ func ClosesWithoutSession(profile string) bool {
 		return true
 	}
 	return false
+}
+
+// DamageCloser is a target that can close what an interrupted burn left
+// open (Medium.Interrupted), as `xorriso -close_damaged` does, so that a
+// new session can follow it. It returns what it closed, or nil when
+// nothing was open.
+type DamageCloser interface {
+	CloseDamaged() (*Interrupted, error)
+}
+
+// Ejector is a target whose medium can be ejected: a drive, which
+// unlocks its tray and opens it.
+type Ejector interface {
+	Eject() error
+}
+
+// Blanker is a target whose medium can be erased: a drive holding a
+// CD-RW or DVD-RW. minimal erases only the table of contents.
+type Blanker interface {
+	Blank(minimal bool) error
 }

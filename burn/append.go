@@ -1,0 +1,203 @@
+package burn
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"time"
+
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/writer"
+)
+
+// AppendOptions tunes Append.
+type AppendOptions struct {
+	VolumeID string
+	// Time, if set, fixes every time the session records for
+	// reproducible output.
+	Time  time.Time
+	Close bool
+	// Verify is how the written session is read back and checked. A
+	// burn checks what it wrote: at master.VerifySession and
+	// master.VerifyFull every sector of the session, at
+	// master.VerifyQuick its descriptors and tree, at master.VerifyNone
+	// nothing. Files carried over from earlier sessions are not read
+	// again (`discstage verify --level full` reads them). The zero value
+	// is master.VerifySession.
+	Verify   master.VerifyLevel
+	Progress func(writer.Progress)
+	// DryRun masters the session and checks that it fits, but writes nothing.
+	DryRun bool
+	// NoJoliet and NoRockRidge leave those hierarchies out.
+	NoJoliet, NoRockRidge bool
+	// NoMD5 leaves out the checksums (libisofs format: tags and a
+	// checksum array, see master.Options.MD5) that Append records by
+	// default and verifies the session against.
+	NoMD5 bool
+	// Boot makes the session bootable (master.Options.Boot); only the
+	// first session of a medium may be.
+	Boot []master.BootImage
+}
+
+// masterOptions are the mastering options of a session at start.
+func masterOptions(t writer.Target, m writer.Medium, opts AppendOptions) master.Options {
+	return master.Options{
+		StartLBA:            m.NextWritable,
+		VolumeID:            opts.VolumeID,
+		Joliet:              !opts.NoJoliet,
+		RockRidge:           !opts.NoRockRidge,
+		Time:                opts.Time,
+		AbsoluteVolumeSpace: !m.Grown,
+		MD5:                 !opts.NoMD5,
+		Medium:              t,
+		Boot:                opts.Boot,
+		KeepBootCatalog:     keptBootCatalog(t, m),
+	}
+}
+
+// keptBootCatalog is the El Torito boot catalog of the newest session,
+// which the next session points at again (master.Options.KeepBootCatalog).
+func keptBootCatalog(t writer.Target, m writer.Medium) uint32 {
+	if len(m.Sessions) == 0 {
+		return 0
+	}
+	return master.BootCatalog(t, m.Readable, m.Sessions[len(m.Sessions)-1].Start)
+}
+
+// Result describes an appended session.
+type Result struct {
+	Session     tree.SessionInfo
+	Sectors     uint32 // the session's size
+	DataSectors uint32 // of which new file data
+	Warnings    []master.Warning
+	Free        int64 // sectors left after the session; -1 when unbounded
+	// Closed is what an interrupted burn had left open on a write-once
+	// medium and was closed before the session (its Lost sectors are
+	// gone), or nil.
+	Closed *writer.Interrupted
+	// ListedStart is where the medium's session list shows the session
+	// when that is not where it was written (Session.Start): a plain
+	// image's only listed session is the superblock copy at LBA 0, and
+	// a chain broken by another writer's damaged Volume Space Size
+	// reaches no later session. ListedElsewhere says they differ.
+	ListedStart     uint32
+	ListedElsewhere bool
+}
+
+// layout masters root for t's next writable address and checks that it
+// can be written there.
+func layout(t writer.Target, root *tree.Node, opts AppendOptions) (writer.Medium, *master.Image, error) {
+	m, err := t.Probe()
+	if err != nil {
+		return m, nil, err
+	}
+	if m.State == writer.Closed {
+		return m, nil, fmt.Errorf("burn: append: %w", writer.ErrClosed)
+	}
+	if len(opts.Boot) > 0 && len(m.Sessions) > 0 {
+		return m, nil, fmt.Errorf("burn: append: boot images go in the first session only, the medium has %d: %w", len(m.Sessions), master.ErrUnsupported)
+	}
+	if !opts.NoMD5 {
+		knownMD5s(t, m, root)
+	}
+	im, err := master.Layout(root, masterOptions(t, m, opts))
+	if err != nil {
+		return m, nil, err
+	}
+	if free := m.Free(); free >= 0 && int64(im.Sectors()) > free {
+		return m, nil, &writer.SpaceError{Need: int64(im.Sectors()), Free: free}
+	}
+	return m, im, nil
+}
+
+// Project returns the size in sectors that a session with this tree would
+// have on t, without writing anything.
+func Project(t writer.Target, root *tree.Node, opts AppendOptions) (uint32, error) {
+	m, err := t.Probe()
+	if err != nil {
+		return 0, err
+	}
+	im, err := master.Layout(root, masterOptions(t, m, opts))
+	if err != nil {
+		return 0, err
+	}
+	return im.Sectors(), nil
+}
+
+// Append masters root as a new session at t's next writable address,
+// refuses it before any write if it does not fit or the medium is closed,
+// writes it, and verifies it at opts.Verify. On any failure the sessions
+// already on the medium are unchanged.
+func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOptions) (*Result, error) {
+	report := func(p writer.Progress) {
+		if opts.Progress != nil {
+			opts.Progress(p)
+		}
+	}
+	report(writer.Progress{Phase: writer.PhaseMastering, Started: time.Now(), Fifo: -1})
+	var closed *writer.Interrupted
+	if dc, ok := t.(writer.DamageCloser); ok && !opts.DryRun {
+		// Close what an interrupted burn left open first, so that the
+		// session is mastered for where the drive itself puts it.
+		m, err := t.Probe()
+		if err != nil {
+			return nil, err
+		}
+		if m.Interrupted != nil && m.State != writer.Closed {
+			if closed, err = dc.CloseDamaged(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	m, im, err := layout(t, root, opts)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{
+		Session:     tree.SessionInfo{Number: len(m.Sessions) + 1, Start: im.Start(), Size: im.Sectors(), VolumeID: opts.VolumeID, Time: opts.Time},
+		Sectors:     im.Sectors(),
+		DataSectors: im.DataSectors(),
+		Warnings:    im.Warnings(),
+		Free:        -1,
+		Closed:      closed,
+	}
+	if free := m.Free(); free >= 0 {
+		res.Free = free - int64(im.Sectors())
+	}
+	if opts.DryRun {
+		return res, nil
+	}
+	hs := &hashedSession{Session: im, h: sha256.New()}
+	var sess writer.Session = im
+	if opts.NoMD5 {
+		sess = hs // hashed for the comparison after the write
+	}
+	if err := t.WriteSession(ctx, sess, writer.WriteOptions{Close: opts.Close, Progress: opts.Progress}); err != nil {
+		return nil, err
+	}
+	level := opts.Verify
+	if level == 0 {
+		level = master.VerifySession
+	}
+	if !opts.NoMD5 {
+		err = verifyTags(t, im, level, report)
+	} else {
+		err = verify(ctx, t, im, hs.h.Sum(nil), level, report)
+	}
+	if err != nil {
+		return nil, err
+	}
+	after, err := t.Probe()
+	if err != nil {
+		return nil, err
+	}
+	if len(after.Sessions) > 0 {
+		res.Session = after.Sessions[len(after.Sessions)-1]
+		if res.Session.Start != im.Start() {
+			res.ListedStart, res.Session.Start, res.ListedElsewhere = res.Session.Start, im.Start(), true
+		}
+	}
+	report(writer.Progress{Phase: writer.PhaseDone, Fifo: -1})
+	return res, nil
+}

@@ -1,0 +1,144 @@
+package burn
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"hash"
+	"io"
+	"time"
+
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/writer"
+)
+
+// hashedSession hashes the stream as it is written.
+type hashedSession struct {
+	writer.Session
+	h hash.Hash
+}
+
+func (s *hashedSession) WriteTo(w io.Writer) (int64, error) {
+	return s.Session.WriteTo(io.MultiWriter(w, s.h))
+}
+
+// verifyTags reads a session with checksums back and checks it against
+// them: at master.VerifySession and above every sector of the session
+// (tags and checksum array), at master.VerifyQuick the descriptors and the directory tree (the
+// superblock and tree tags) and the parsed tree.
+func verifyTags(t writer.Target, im *master.Image, level master.VerifyLevel, report func(writer.Progress)) error {
+	if level == master.VerifyNone {
+		return nil
+	}
+	total := int64(im.Sectors()) * tree.SectorSize
+	started := time.Now()
+	report(writer.Progress{Phase: writer.PhaseVerifying, Total: total, Started: started, Fifo: -1})
+	m, err := t.Probe()
+	if err != nil {
+		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.Start(), writer.ErrVerify, err)
+	}
+	if err := atNewest(t, m, im); err != nil {
+		return err
+	}
+	ml := master.VerifyQuick
+	if level >= master.VerifySession {
+		ml = master.VerifySession
+	}
+	rep, err := master.Verify(t, m.Readable, im.Start(), ml)
+	if err == nil && !rep.Checksummed {
+		err = master.ErrUnverifiable
+	}
+	if err != nil {
+		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.Start(), writer.ErrVerify, err)
+	}
+	report(writer.Progress{Phase: writer.PhaseVerifying, Done: total, Total: total, Started: started, Fifo: -1})
+	return nil
+}
+
+// atNewest checks that the medium names the session just written as its
+// newest, where every reader (a kernel through the table of contents,
+// xorriso, discstage's next mount) looks for it: a session written
+// anywhere else verifies bad, whatever its own sectors hold. On grown
+// media the newest session readers list may be the superblock's copy of
+// the session's head at LBA 0 (a plain image, a chain another writer
+// broke): that is the session when its root directory record is the
+// session's own.
+func atNewest(r io.ReaderAt, m writer.Medium, im *master.Image) error {
+	if n := len(m.Sessions); n > 0 && m.Grown && m.Sessions[n-1].Start == 0 && im.Start() != 0 && sameRoot(r, 0, im.Start()) {
+		return nil
+	}
+	if n := len(m.Sessions); n == 0 || m.Sessions[n-1].Start != im.Start() {
+		at := "no session"
+		if n > 0 {
+			at = fmt.Sprintf("the session at LBA %d", m.Sessions[n-1].Start)
+		}
+		return fmt.Errorf("burn: verify session at LBA %d: readers find %s as the newest: %w", im.Start(), at, writer.ErrVerify)
+	}
+	return nil
+}
+
+// sameRoot tells whether the primary volume descriptors of the sessions
+// at LBAs a and b name the same root directory.
+func sameRoot(r io.ReaderAt, a, b uint32) bool {
+	const pvd, root, rootLen = 16, 156, 34
+	var x, y [rootLen]byte
+	if _, err := r.ReadAt(x[:], (int64(a)+pvd)*tree.SectorSize+root); err != nil {
+		return false
+	}
+	if _, err := r.ReadAt(y[:], (int64(b)+pvd)*tree.SectorSize+root); err != nil {
+		return false
+	}
+	return x == y && x[0] == rootLen
+}
+
+// verify reads the session back: at master.VerifySession and above every
+// sector is hashed and compared with the hash of the stream; at
+// master.VerifyQuick and above the
+// session's descriptors and tree are parsed back.
+func verify(ctx context.Context, t writer.Target, im *master.Image, want []byte, level master.VerifyLevel, report func(writer.Progress)) error {
+	if level == master.VerifyNone {
+		return nil
+	}
+	total := int64(im.Sectors()) * tree.SectorSize
+	started := time.Now()
+	if level >= master.VerifySession {
+		h := sha256.New()
+		r := io.NewSectionReader(t, int64(im.Start())*tree.SectorSize, total)
+		buf := make([]byte, 1<<20)
+		var done int64
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			n, err := r.Read(buf)
+			h.Write(buf[:n])
+			done += int64(n)
+			report(writer.Progress{Phase: writer.PhaseVerifying, Done: done, Total: total, Started: started, Fifo: -1})
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("burn: verify session at LBA %d: read at byte %d: %w", im.Start(), done, err)
+			}
+		}
+		if done != total {
+			return fmt.Errorf("burn: verify session at LBA %d: read back %d of %d bytes: %w", im.Start(), done, total, writer.ErrVerify)
+		}
+		if got := h.Sum(nil); !bytes.Equal(got, want) {
+			return fmt.Errorf("burn: verify session at LBA %d: the data read back differs from the data written: %w", im.Start(), writer.ErrVerify)
+		}
+	}
+	m, err := t.Probe()
+	if err != nil {
+		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.Start(), writer.ErrVerify, err)
+	}
+	if err := atNewest(t, m, im); err != nil {
+		return err
+	}
+	if _, err := master.ReadSession(t, m.Readable, im.Start()); err != nil {
+		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.Start(), writer.ErrVerify, err)
+	}
+	return nil
+}

@@ -1,0 +1,177 @@
+// Package targets opens discstage's targets by name: it is the one
+// registry of the kinds of target a TARGET argument can name, tried in
+// order, the first that matches opening it:
+//
+//   - emulated:PROFILE:PATH, an emulated drive (package emu) holding a
+//     medium of PROFILE (cd-r, cd-rw, dvd-r, dvd-rw, dvd+r, dvd+rw, bd-r,
+//     bd-re) whose data lives in the file PATH, created blank on first use;
+//   - a drive's device (/dev/srN, /dev/sgN or a link to one; what
+//     platform.IsDriveNode accepts), driven through SCSI MMC (package mmc);
+//   - anything else, an image file (writer.Image).
+//
+// Every command, test and tool that opens a target by name goes through
+// Open, so a new kind (a Windows drive letter, a remote drive) is one
+// more entry here. What a target is, once open, is writer's business:
+// the registry returns a writer.Target, whose capabilities (writer.Ejector,
+// writer.Blanker, writer.Finalizer, writer.DamageCloser) callers find by
+// type assertion.
+package targets
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/discstage/discstage/platform"
+	"github.com/discstage/discstage/writer"
+	"github.com/discstage/discstage/writer/mmc"
+	"github.com/discstage/discstage/writer/mmc/emu"
+)
+
+// Options tune the target Open opens, per kind.
+type Options struct {
+	// Image tunes image-file targets.
+	Image writer.ImageOptions
+	// Drive tunes drives, real and emulated.
+	Drive mmc.Options
+	// ReadOnly opens the target for reading only: an image file
+	// read-only, a drive's device shared (not exclusive).
+	ReadOnly bool
+}
+
+// Kind is one kind of target the registry opens.
+type Kind struct {
+	// Name names the kind: "emulated", "drive", "image".
+	Name string
+	// Syntax is how a TARGET of this kind is written, for usage text.
+	Syntax string
+	// Drive: targets of this kind are drives (they implement
+	// writer.Ejector and take mmc.Options); image options do not apply.
+	Drive bool
+	match func(spec string) bool
+	file  func(spec string) string
+	open  func(spec string, o Options) (writer.Target, error)
+}
+
+// EmulatedPrefix starts a TARGET naming an emulated drive:
+// emulated:PROFILE:PATH, e.g. emulated:cd-r:rehearsal.img.
+const EmulatedPrefix = "emulated:"
+
+// kinds is the registry, in the order a TARGET is matched.
+var kinds = []*Kind{
+	{
+		Name: "emulated", Syntax: "emulated:PROFILE:PATH", Drive: true,
+		match: func(spec string) bool { return strings.HasPrefix(spec, EmulatedPrefix) },
+		file: func(spec string) string {
+			_, path, _ := strings.Cut(strings.TrimPrefix(spec, EmulatedPrefix), ":")
+			return path
+		},
+		open: func(spec string, o Options) (writer.Target, error) { return openEmulated(spec, o) },
+	},
+	{
+		Name: "drive", Syntax: "/dev/srN", Drive: true,
+		match: platform.IsDriveNode,
+		file:  func(string) string { return "" },
+		open:  func(spec string, o Options) (writer.Target, error) { return openDevice(spec, o) },
+	},
+	{
+		Name: "image", Syntax: "PATH",
+		match: func(string) bool { return true },
+		file:  func(spec string) string { return spec },
+		open: func(spec string, o Options) (writer.Target, error) {
+			io := o.Image
+			io.ReadOnly = io.ReadOnly || o.ReadOnly
+			return writer.OpenImage(spec, io)
+		},
+	},
+}
+
+// KindOf returns the kind of target spec names.
+func KindOf(spec string) *Kind {
+	for _, k := range kinds {
+		if k.match(spec) {
+			return k
+		}
+	}
+	return kinds[len(kinds)-1]
+}
+
+// Kinds lists the registry's kinds, in the order a TARGET is matched.
+func Kinds() []*Kind { return append([]*Kind(nil), kinds...) }
+
+// Open opens the target spec names. A target that does not exist or
+// cannot be opened is an error wrapping writer.ErrNoTarget.
+func Open(spec string, o Options) (writer.Target, error) {
+	return KindOf(spec).open(spec, o)
+}
+
+// OpenDrive opens a real or emulated drive: spec names an emulated drive,
+// or else a drive's device.
+func OpenDrive(spec string, o Options) (*mmc.Drive, error) {
+	if KindOf(spec).Name == "emulated" {
+		return openEmulated(spec, o)
+	}
+	return openDevice(spec, o)
+}
+
+// Identity returns what the target spec names is, for what must be one
+// per target (a lock, a staging area): the image's path, an emulated
+// drive's medium file (so an image and an emulated drive over one file
+// are one target), a drive's device.
+func Identity(spec string) string {
+	if f := File(spec); f != "" {
+		return f
+	}
+	return spec
+}
+
+// File returns the file that holds the medium of the target spec names,
+// which opening it may create: the image, an emulated drive's medium
+// file; "" for a drive.
+func File(spec string) string { return KindOf(spec).file(spec) }
+
+// openEmulated opens emulated:PROFILE:PATH.
+func openEmulated(spec string, o Options) (*mmc.Drive, error) {
+	profile, path, ok := strings.Cut(strings.TrimPrefix(spec, EmulatedPrefix), ":")
+	if !ok || profile == "" || path == "" {
+		return nil, &SyntaxError{Kind: "emulated", Spec: spec, Want: "emulated:PROFILE:PATH with PROFILE one of " + strings.Join(emu.Profiles(), ", ")}
+	}
+	e, err := emu.Open(path, profile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", writer.ErrNoTarget, err)
+	}
+	d, err := mmc.Open(e, spec, o.Drive)
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// openDevice opens a drive's device through the platform's SCSI
+// pass-through.
+func openDevice(spec string, o Options) (*mmc.Drive, error) {
+	t, err := platform.OpenSG(spec, !o.ReadOnly)
+	if errors.Is(err, platform.ErrVolumeInUse) {
+		return nil, err // the drive is there, and busy
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", writer.ErrNoTarget, err)
+	}
+	d, err := mmc.Open(t, spec, o.Drive)
+	if err != nil {
+		t.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// SyntaxError: a TARGET of a kind the registry knows, written wrong (a
+// usage error).
+type SyntaxError struct {
+	Kind, Spec, Want string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("%s target %q: want %s", e.Kind, e.Spec, e.Want)
+}
