@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/internal/localtree"
+	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/writer"
 )
 
@@ -99,7 +101,7 @@ func benchAppend(b *testing.B, work, src string) time.Duration {
 	t0 := time.Now()
 	root, err := localtree.Build(src)
 	if err == nil {
-		_, err = writer.Append(context.Background(), img, root, writer.AppendOptions{Verify: writer.VerifyFull})
+		_, err = burn.Append(context.Background(), img, root, burn.AppendOptions{Verify: master.VerifyFull})
 	}
 	d := time.Since(t0)
 	b.StopTimer()
