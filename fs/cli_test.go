@@ -91,7 +91,7 @@ func TestCommandLine(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"pending": true`) {
 		t.Errorf("status --json: exit %d\n%s", code, out)
 	}
-	if out, code := discstage(t, bin, "unmount", mnt); code != 0 || !strings.Contains(out, "1 staged file (3 B) waits") {
+	if out, code := discstage(t, bin, "unmount", mnt); code != 0 || !strings.Contains(out, "1 change waits for the next commit: 1 changed; 1 file (3 B) staged") {
 		t.Errorf("unmount: exit %d\n%s", code, out)
 	}
 	// Remount; eject commits what is staged and unmounts.

@@ -42,20 +42,25 @@ type Status struct {
 	State State `json:"state"`
 	// Pending is true when anything (files, deletions, renames,
 	// attributes) waits for the next session.
-	Pending     bool  `json:"pending"`
-	StagedFiles int   `json:"staged_files"`
-	StagedBytes int64 `json:"staged_bytes"`
+	Pending bool `json:"pending"`
+	// Changes counts what the next session changes: added, changed,
+	// deleted, renamed, attributes only (Area.Pending lists them).
+	Changes     PendingCounts `json:"changes"`
+	StagedFiles int           `json:"staged_files"`
+	StagedBytes int64         `json:"staged_bytes"`
 	// ProjectedSectors is the size the next session would have.
 	ProjectedSectors uint32 `json:"projected_sectors"`
 	// FreeSectors is the medium's free space; -1 means unbounded.
-	FreeSectors int64   `json:"free_sectors"`
-	Sessions    int     `json:"sessions"`
-	Closed      bool    `json:"closed"`
-	Phase       string  `json:"phase,omitempty"`
-	Done        int64   `json:"bytes_done"`
-	Total       int64   `json:"bytes_total"`
-	Percent     float64 `json:"percent"`
-	ETASeconds  float64 `json:"eta_seconds"`
+	FreeSectors int64 `json:"free_sectors"`
+	Sessions    int   `json:"sessions"`
+	// NextWritable is where the next session starts.
+	NextWritable uint32  `json:"next_writable_lba"`
+	Closed       bool    `json:"closed"`
+	Phase        string  `json:"phase,omitempty"`
+	Done         int64   `json:"bytes_done"`
+	Total        int64   `json:"bytes_total"`
+	Percent      float64 `json:"percent"`
+	ETASeconds   float64 `json:"eta_seconds"`
 	// Commits counts finished commit attempts since the area was opened.
 	Commits int `json:"commits"`
 	// LastError is why the last action failed; empty after a success.
@@ -539,6 +544,7 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions) error {
 		return fmt.Errorf("staging: commit: record snapshot: %w", err)
 	}
 	a.inflight = &inf
+	a.pendingCache.info = &info // Status shows it while the commit writes
 	c.outcome = Outcome{ID: opts.ID, State: OutcomeRunning, Note: info.Note}
 	a.outcome(c.outcome)
 	a.commit, a.last = c, c
@@ -783,6 +789,8 @@ func (a *Area) Status() Status {
 	s := a.status
 	s.OpenForWriting = a.openWriters()
 	s.Pending = a.pending()
+	s.Changes = a.pendingLocked().Counts
+	writing, before := a.commit != nil && a.status.State == StateCommitting, a.pendingCache.info
 	for _, e := range a.entries {
 		if e.data != "" {
 			s.StagedFiles++
@@ -790,8 +798,14 @@ func (a *Area) Status() Status {
 		}
 	}
 	a.mu.Unlock()
-	if info, err := a.medium.Info(); err == nil {
+	if writing && before != nil {
+		// The medium is being written: what it held before the commit
+		// stands (a first session's head is not readable yet).
+		s.FreeSectors, s.Sessions, s.Closed, s.MediumNote = before.Free, before.Sessions, before.Closed, before.Note
+		s.NextWritable = before.NextWritable
+	} else if info, err := a.medium.Info(); err == nil {
 		s.FreeSectors, s.Sessions, s.Closed, s.MediumNote = info.Free, info.Sessions, info.Closed, info.Note
+		s.NextWritable = info.NextWritable
 	} else {
 		s.MediumError = err.Error()
 	}

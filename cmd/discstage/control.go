@@ -263,6 +263,7 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string) (staging.Outcome, sta
 func init() {
 	var (
 		closeDisc bool
+		dryRun    bool
 		cf, ef    commitFlags
 	)
 	commit := &cobra.Command{
@@ -271,8 +272,12 @@ func init() {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			mp := args[0]
-			if _, err := readStatus(mp); err != nil {
+			st, err := readStatus(mp)
+			if err != nil {
 				return err
+			}
+			if dryRun {
+				return commitDryRun(cmd, mp, st)
 			}
 			action := "commit"
 			if closeDisc {
@@ -308,6 +313,7 @@ func init() {
 		},
 	}
 	commit.Flags().BoolVar(&closeDisc, "close", false, "close (finalize) the disc after this session")
+	commit.Flags().BoolVar(&dryRun, "dry-run", false, "print what the session would change and its size, write nothing")
 	cf.register(commit)
 
 	eject := &cobra.Command{
@@ -343,29 +349,42 @@ func init() {
 	}
 	ef.register(eject)
 
-	var asJSON bool
+	var (
+		asJSON bool
+		all    bool
+		limit  int
+	)
 	status := &cobra.Command{
 		Use:   "status MOUNTPOINT",
 		Short: "Show what a mount has staged and how a commit is going",
-		Args:  cobra.ExactArgs(1),
+		Long: `status shows what the next session changes (added, changed, deleted, renamed,
+attributes only), the medium's free space and how a running commit goes. The
+first changes are listed; --limit sets how many, --all lists them all. The
+same list is in MOUNTPOINT/.discstage/pending for file managers.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if asJSON {
-				b, err := os.ReadFile(controlPath(args[0], "status"))
-				if err != nil {
-					return fmt.Errorf("%s is not a discstage mount: %w", args[0], err)
-				}
-				_, err = cmd.OutOrStdout().Write(b)
-				return err
-			}
 			s, err := readStatus(args[0])
 			if err != nil {
 				return err
 			}
+			p, err := readPending(args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), newStatusJSON(s, p))
+			}
+			if all {
+				limit = -1
+			}
 			printStatus(cmd, args[0], s)
+			printChanges(cmd.OutOrStdout(), p, limit)
 			return nil
 		},
 	}
-	status.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	status.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON (format "+fmt.Sprint(jsonFormat)+", see README)")
+	status.Flags().BoolVar(&all, "all", false, "list every pending change")
+	status.Flags().IntVar(&limit, "limit", defaultListLimit, "list at most this many pending changes")
 
 	unmount := &cobra.Command{
 		Use:   "unmount MOUNTPOINT",
@@ -381,7 +400,9 @@ func init() {
 				return err
 			}
 			if serr == nil && s.Pending {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s) %s for the next commit\n", plural(s.StagedFiles, "staged file"), humanize.IBytes(uint64(s.StagedBytes)), map[bool]string{true: "waits", false: "wait"}[s.StagedFiles == 1])
+				n := s.Changes.Total()
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %s for the next commit: %s; %s (%s) staged\n", plural(n, "change"),
+					map[bool]string{true: "waits", false: "wait"}[n == 1], s.Changes, plural(s.StagedFiles, "file"), size(s.StagedBytes))
 			}
 			return nil
 		},
@@ -406,8 +427,9 @@ func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "state:     %s\n", s.State)
 	if s.Pending {
+		fmt.Fprintf(w, "changes:   %s\n", s.Changes)
 		fmt.Fprintf(w, "staged:    %s, %s; next session about %s\n", plural(s.StagedFiles, "file"),
-			humanize.IBytes(uint64(s.StagedBytes)), humanize.IBytes(uint64(s.ProjectedSectors)*2048))
+			size(s.StagedBytes), sectors(s.ProjectedSectors))
 	} else {
 		fmt.Fprintln(w, "staged:    nothing")
 	}

@@ -311,7 +311,8 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		fmt.Fprintln(cmd.ErrOrStderr(), "discstage:", err)
 	}
 	if s := area.Status(); s.Pending {
-		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: unmounted; %d staged files (%d bytes) wait for the next commit\n", s.StagedFiles, s.StagedBytes)
+		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: unmounted; %s wait for the next commit (%s, %s staged)\n",
+			plural(s.Changes.Total(), "change"), s.Changes, size(s.StagedBytes))
 	}
 	return nil
 }
