@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/writer"
 )
@@ -53,6 +54,10 @@ type Status struct {
 	// FreeSectors is the medium's free space; -1 means unbounded.
 	FreeSectors int64 `json:"free_sectors"`
 	Sessions    int   `json:"sessions"`
+	// Profile names the medium: "image", "cd-r", "dvd+rw", ...; Tray
+	// is true for a medium in a drive (not an image standing in for it).
+	Profile string `json:"profile,omitempty"`
+	Tray    bool   `json:"tray,omitempty"`
 	// NextWritable is where the next session starts.
 	NextWritable uint32  `json:"next_writable_lba"`
 	Closed       bool    `json:"closed"`
@@ -61,6 +66,10 @@ type Status struct {
 	Total        int64   `json:"bytes_total"`
 	Percent      float64 `json:"percent"`
 	ETASeconds   float64 `json:"eta_seconds"`
+	// Progress is how the running commit goes, in the one progress
+	// model of every burn (internal/progress); the fields above repeat
+	// its phase, bytes, percentage and ETA.
+	Progress *progress.Event `json:"progress,omitempty"`
 	// Commits counts finished commit attempts since the area was opened.
 	Commits int `json:"commits"`
 	// LastError is why the last action failed; empty after a success.
@@ -112,6 +121,11 @@ type Outcome struct {
 	// Note is what the medium said before the commit, such as an
 	// interrupted burn the commit closed first and the space it cost.
 	Note string `json:"note,omitempty"`
+	// Sectors and Files are the session's size and how many files it
+	// holds; Verified how it was checked ("MD5 match"). Done only.
+	Sectors  uint32 `json:"sectors,omitempty"`
+	Files    int    `json:"files,omitempty"`
+	Verified string `json:"verified,omitempty"`
 }
 
 // The states of an Outcome.
@@ -341,6 +355,7 @@ func (a *Area) startCommit(opts CommitOptions) error {
 		a.status.State = StateWaiting
 		a.status.Phase = "waiting for files open for writing"
 		a.status.Done, a.status.Total, a.status.Percent, a.status.ETASeconds = 0, 0, 0, 0
+		a.status.Progress = nil
 		a.status.LastError = ""
 		go a.waitOpen(c, opts, wait)
 		return nil
@@ -381,6 +396,7 @@ func (a *Area) finalize(f Finalizer, id string) error {
 	a.status.State = StateCommitting
 	a.status.Phase = "closing"
 	a.status.Done, a.status.Total, a.status.Percent, a.status.ETASeconds = 0, 0, 0, 0
+	a.status.Progress = nil
 	a.status.LastError = ""
 	a.status.GaveUpOn, a.status.Partial = nil, nil
 	go func() {
@@ -556,28 +572,15 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions) error {
 	a.status.State = StateCommitting
 	a.status.Phase = "mastering"
 	a.status.Done, a.status.Total, a.status.Percent, a.status.ETASeconds = 0, 0, 0, 0
+	a.status.Progress = nil
 	a.status.LastError = ""
 	go a.run(c, root, &inf, opts)
 	return nil
 }
 
 func (a *Area) run(c *commitState, root *master.Node, inf *inflightRecord, opts CommitOptions) {
-	user := opts.Progress
-	opts.Progress = func(p Progress) {
-		a.mu.Lock()
-		a.status.Phase, a.status.Done, a.status.Total = p.Phase, p.Done, p.Total
-		if p.Total > 0 {
-			a.status.Percent = float64(p.Done) * 100 / float64(p.Total)
-			if el := time.Since(p.Started).Seconds(); p.Done > 0 && !p.Started.IsZero() {
-				a.status.ETASeconds = el * float64(p.Total-p.Done) / float64(p.Done)
-			}
-		}
-		a.mu.Unlock()
-		if user != nil {
-			user(p)
-		}
-	}
-	wrote, err := a.medium.Append(context.Background(), root, opts)
+	opts.Progress = a.track(opts.Progress)                               // progress.go
+	wrote, res, err := a.appendSession(context.Background(), root, opts) // progress.go
 	var newRoot *master.Node
 	var start uint32
 	if err == nil {
@@ -617,6 +620,8 @@ func (a *Area) run(c *commitState, root *master.Node, inf *inflightRecord, opts 
 	} else {
 		a.status.LastError = ""
 		c.outcome.State, c.outcome.Session, c.outcome.Start = OutcomeDone, number, start
+		c.outcome.Sectors, c.outcome.Files, c.outcome.Verified = res.Sectors, countFiles(root), res.Verified
+		a.trackDone()
 		a.status.Phase = "done"
 		a.status.Percent = 100
 		a.mediumClosed = opts.Close
@@ -802,10 +807,10 @@ func (a *Area) Status() Status {
 		// The medium is being written: what it held before the commit
 		// stands (a first session's head is not readable yet).
 		s.FreeSectors, s.Sessions, s.Closed, s.MediumNote = before.Free, before.Sessions, before.Closed, before.Note
-		s.NextWritable = before.NextWritable
+		s.NextWritable, s.Profile, s.Tray = before.NextWritable, before.Profile, before.Tray
 	} else if info, err := a.medium.Info(); err == nil {
 		s.FreeSectors, s.Sessions, s.Closed, s.MediumNote = info.Free, info.Sessions, info.Closed, info.Note
-		s.NextWritable = info.NextWritable
+		s.NextWritable, s.Profile, s.Tray = info.NextWritable, info.Profile, info.Tray
 	} else {
 		s.MediumError = err.Error()
 	}

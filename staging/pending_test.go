@@ -1,6 +1,7 @@
 package staging
 
 import (
+	"errors"
 	iofs "io/fs"
 	"strings"
 	"testing"
@@ -105,5 +106,51 @@ func TestQuoteName(t *testing.T) {
 		if got := QuoteName(in); got != want {
 			t.Errorf("QuoteName(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// unreadableWhileWriting is a medium that cannot be probed while a
+// session is written to it, as an image whose first session's head is
+// still zeros.
+type unreadableWhileWriting struct{ *fakeMedium }
+
+func (m unreadableWhileWriting) Info() (MediumInfo, error) {
+	select {
+	case <-m.entered:
+		select {
+		case <-m.block:
+		default:
+			return MediumInfo{}, errors.New("no primary volume descriptor at LBA 16 or 48")
+		}
+	default:
+	}
+	return m.fakeMedium.Info()
+}
+
+// TestStatusDuringAFirstCommit: while the first session is written the
+// status shows the medium as it was (blank, its free space), not a
+// reader's error; the progress shows the commit's phase.
+func TestStatusDuringAFirstCommit(t *testing.T) {
+	fm := &fakeMedium{capacity: 1000, block: make(chan struct{}), entered: make(chan struct{})}
+	a := open(t, t.TempDir(), unreadableWhileWriting{fm})
+	writeFile(t, a, RootID, "f", "data")
+	if err := a.StartCommit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	<-fm.entered
+	s := a.Status()
+	if s.MediumError != "" || s.FreeSectors <= 0 || s.State != StateCommitting {
+		t.Errorf("status while writing: state %s, medium error %q, free %d", s.State, s.MediumError, s.FreeSectors)
+	}
+	close(fm.block)
+	if err := a.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	s = a.Status()
+	if s.Progress == nil || s.Progress.Percent != 100 || s.Percent != 100 {
+		t.Errorf("progress after the commit: %+v", s.Progress)
+	}
+	if o := s.Outcomes; len(o) != 0 {
+		t.Errorf("outcomes without an id: %+v", o)
 	}
 }

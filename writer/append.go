@@ -90,6 +90,10 @@ type Result struct {
 	// reaches no later session. ListedElsewhere says they differ.
 	ListedStart     uint32
 	ListedElsewhere bool
+	// Verified says how the session was checked after writing, in
+	// words: "MD5 match", "read back identical", "descriptors and tree
+	// read back", "not verified".
+	Verified string
 }
 
 // layout masters root for t's next writable address and checks that it
@@ -183,7 +187,7 @@ func Append(ctx context.Context, t Target, root *master.Node, opts AppendOptions
 			opts.Progress(p)
 		}
 	}
-	report(Progress{Phase: PhaseMastering, Started: time.Now(), Fifo: -1})
+	report(Progress{Phase: PhasePreparing, Started: time.Now(), Fifo: -1})
 	var closed *Interrupted
 	if dc, ok := t.(DamageCloser); ok && !opts.DryRun {
 		// Close what an interrupted burn left open first, so that the
@@ -198,6 +202,7 @@ func Append(ctx context.Context, t Target, root *master.Node, opts AppendOptions
 			}
 		}
 	}
+	report(Progress{Phase: PhaseMastering, Started: time.Now(), Fifo: -1})
 	m, im, err := layout(t, root, opts)
 	if err != nil {
 		return nil, err
@@ -221,7 +226,7 @@ func Append(ctx context.Context, t Target, root *master.Node, opts AppendOptions
 	if opts.NoMD5 {
 		sess = hs // hashed for the comparison after the write
 	}
-	if err := t.WriteSession(ctx, sess, WriteOptions{Close: opts.Close, Progress: opts.Progress}); err != nil {
+	if err := t.WriteSession(ctx, sess, WriteOptions{Close: opts.Close, Progress: beforeDone(opts.Progress)}); err != nil {
 		return nil, err
 	}
 	if !opts.NoMD5 {
@@ -232,6 +237,7 @@ func Append(ctx context.Context, t Target, root *master.Node, opts AppendOptions
 	if err != nil {
 		return nil, err
 	}
+	res.Verified = verifiedWords(opts)
 	after, err := t.Probe()
 	if err != nil {
 		return nil, err
@@ -278,7 +284,7 @@ func verifyTags(t Target, im *master.Image, level VerifyLevel, report func(Progr
 	if level == VerifyFull {
 		ml = master.VerifySession
 	}
-	rep, err := master.Verify(t, m.Readable, im.Start(), ml)
+	rep, err := master.Verify(countReads(t, im, started, report), m.Readable, im.Start(), ml)
 	if err == nil && !rep.Checksummed {
 		err = master.ErrUnverifiable
 	}

@@ -10,9 +10,9 @@ import (
 
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/localtree"
+	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/writer"
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 )
 
@@ -26,6 +26,7 @@ func init() {
 		fixed    string
 		closeIt  bool
 		noMD5    bool
+		pf       progressFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "append TARGET [SRC...]",
@@ -65,10 +66,24 @@ extents and is not written again.`,
 				return err
 			}
 			defer t.Close()
-			return runAppend(cmd.Context(), cmd.OutOrStdout(), t, srcs, mirror, opts)
+			d, err := pf.display(cmd)
+			if err != nil {
+				return err
+			}
+			if !dryRun {
+				base := 0.0
+				if m, err := t.Probe(); err == nil {
+					base = progress.SpeedBase(m.Profile)
+				}
+				tr := progress.NewTracker(base, level == writer.VerifyFull, d.Show)
+				opts.Progress = writer.ReportTo(tr)
+			}
+			defer d.Finish()
+			return runAppend(cmd.Context(), cmd.OutOrStdout(), t, srcs, mirror, opts, d) // after display: stderr with --progress=json
 		},
 	}
 	tf.registerBurn(cmd)
+	pf.register(cmd)
 	cmd.Flags().StringVar(&mirror, "mirror", "", "make the new tree equal to this directory")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what would be written, write nothing")
 	cmd.Flags().StringVar(&volumeID, "volume-id", "DISCSTAGE", "volume identifier of the new session (up to 32 characters A-Z 0-9 _)")
@@ -136,7 +151,7 @@ func sourceTree(src string, root *master.Node) (*master.Node, error) {
 	return &wrap, nil
 }
 
-func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []string, mirror string, opts writer.AppendOptions) error {
+func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []string, mirror string, opts writer.AppendOptions, d *progress.Display) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -166,6 +181,7 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 		}
 	}
 	res, err := writer.Append(ctx, t, root, opts)
+	d.Finish()
 	if err != nil {
 		return err
 	}
@@ -185,14 +201,24 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 	if opts.DryRun {
 		verb = "would write"
 	}
-	fmt.Fprintf(out, "%s session %d at LBA %d: %d sectors (%s), of which %s new file data; %d added, %d replaced, %d kept, %d removed\n",
-		verb, res.Session.Number, res.Session.Start, res.Sectors, humanize.IBytes(uint64(res.Sectors)*master.SectorSize),
-		humanize.IBytes(uint64(res.DataSectors)*master.SectorSize), len(ch.Added), len(ch.Replaced), len(ch.Kept), len(ch.Removed))
+	verified := res.Verified
+	if opts.DryRun {
+		verified = ""
+	}
+	fmt.Fprintln(out, verb+" "+sessionWords("", res.Session.Number, res.Session.Start, res.Sectors, countFiles(root), verified))
+	fmt.Fprintf(out, "new file data %s; %d added, %d replaced, %d kept, %d removed\n",
+		sectors(res.DataSectors), len(ch.Added), len(ch.Replaced), len(ch.Kept), len(ch.Removed))
+	if opts.Close && !opts.DryRun {
+		fmt.Fprintln(out, "the disc is now closed: it takes no more sessions")
+	}
+	if !opts.DryRun {
+		d.Outcome(newOutcomeJSON(res.Session.Number, res.Session.Start, res.Sectors, countFiles(root), res.Verified, opts.Close))
+	}
 	if res.ListedElsewhere {
 		fmt.Fprintf(out, "readers find it through the superblock, listed as the session at LBA %d\n", res.ListedStart)
 	}
 	if res.Free >= 0 {
-		fmt.Fprintf(out, "free after the session: %s\n", humanize.IBytes(uint64(res.Free)*master.SectorSize))
+		fmt.Fprintf(out, "free after the session: %s\n", sectors(res.Free))
 	}
 	return nil
 }
@@ -219,4 +245,18 @@ func init() {
 		}
 		return 0
 	})
+}
+
+// countFiles counts the regular files of a tree.
+func countFiles(n *master.Node) int {
+	c := 0
+	for _, k := range n.Children {
+		switch {
+		case k.IsDir():
+			c += countFiles(k)
+		case k.IsRegular():
+			c++
+		}
+	}
+	return c
 }

@@ -15,12 +15,11 @@ import (
 
 	"github.com/discstage/discstage/fs"
 	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
 	"github.com/dustin/go-humanize"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 // controlPath names a file of a mount's control folder.
@@ -208,19 +207,8 @@ func outcomeOf(s staging.Status, id string) (staging.Outcome, bool) {
 // and returns its outcome (this command's commit's, whatever other
 // commands ask of the mount meanwhile) and the status it ended with.
 // While the commit waits for files open for writing, it says which.
-func waitCommit(cmd *cobra.Command, mountpoint, id string) (staging.Outcome, staging.Status, error) {
-	out := io.Discard
-	if term.IsTerminal(int(os.Stderr.Fd())) {
-		out = cmd.ErrOrStderr()
-	}
-	bar := progressbar.NewOptions(100,
-		progressbar.OptionSetWriter(out),
-		progressbar.OptionSetDescription("mastering"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionClearOnFinish(),
-	)
-	defer bar.Finish()
+func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) (staging.Outcome, staging.Status, error) {
+	defer d.Finish()
 	waiting := ""
 	for {
 		s, err := readStatus(mountpoint)
@@ -237,6 +225,9 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string) (staging.Outcome, sta
 			}
 			return o, s, fmt.Errorf("commit failed: %s", o.Error)
 		case o.State == staging.OutcomeDone:
+			if s.Progress != nil {
+				d.Show(*s.Progress)
+			}
 			return o, s, nil
 		}
 		if s.State == staging.StateWaiting {
@@ -246,16 +237,12 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string) (staging.Outcome, sta
 			}
 			if k := strings.Join(paths, "\x00"); k != waiting {
 				waiting = k
-				fmt.Fprintf(cmd.ErrOrStderr(), "discstage: waiting for %s open for writing to be closed: %s\n",
-					plural(len(s.OpenForWriting), "staged file"), describeOpen(mountpoint, s.OpenForWriting))
+				d.Say("waiting", fmt.Sprintf("discstage: waiting for %s open for writing to be closed: %s",
+					plural(len(s.OpenForWriting), "staged file"), describeOpen(mountpoint, s.OpenForWriting)))
 			}
+		} else if s.Phase != "" {
+			d.Show(statusEvent(s))
 		}
-		desc := s.Phase
-		if s.ETASeconds > 0 {
-			desc = fmt.Sprintf("%s (%s left)", s.Phase, (time.Duration(s.ETASeconds) * time.Second).String())
-		}
-		bar.Describe(desc)
-		bar.Set(int(s.Percent))
 		time.Sleep(200 * time.Millisecond)
 	}
 }
@@ -265,6 +252,7 @@ func init() {
 		closeDisc bool
 		dryRun    bool
 		cf, ef    commitFlags
+		pf, epf   progressFlag
 	)
 	commit := &cobra.Command{
 		Use:   "commit MOUNTPOINT",
@@ -283,6 +271,10 @@ func init() {
 			if closeDisc {
 				action = "commit close"
 			}
+			d, err := pf.display(cmd)
+			if err != nil {
+				return err
+			}
 			id := newCommitID()
 			if err := control(mp, action+cf.words(cmd), id); err != nil {
 				if errors.Is(err, syscall.ENODATA) {
@@ -292,7 +284,7 @@ func init() {
 				}
 				return refusedForOpenFiles(mp, err)
 			}
-			o, s, err := waitCommit(cmd, mp, id)
+			o, s, err := waitCommit(cmd, mp, id, d)
 			if o.Note != "" {
 				fmt.Fprintf(cmd.OutOrStdout(), "note: %s\n", o.Note)
 			}
@@ -305,7 +297,8 @@ func init() {
 				fmt.Fprintln(cmd.OutOrStdout(), "nothing staged: the medium is closed without a new session")
 				return nil
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "session %d written at LBA %d\n", o.Session, o.Start)
+			fmt.Fprintln(cmd.OutOrStdout(), sessionWords("written", o.Session, o.Start, o.Sectors, o.Files, o.Verified))
+			d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, closeDisc))
 			if closeDisc {
 				fmt.Fprintln(cmd.OutOrStdout(), "the disc is now closed: it takes no more sessions")
 			}
@@ -315,6 +308,7 @@ func init() {
 	commit.Flags().BoolVar(&closeDisc, "close", false, "close (finalize) the disc after this session")
 	commit.Flags().BoolVar(&dryRun, "dry-run", false, "print what the session would change and its size, write nothing")
 	cf.register(commit)
+	pf.register(commit)
 
 	eject := &cobra.Command{
 		Use:   "eject MOUNTPOINT",
@@ -322,32 +316,39 @@ func init() {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			mp := args[0]
-			if _, err := readStatus(mp); err != nil {
+			before, err := readStatus(mp)
+			if err != nil {
 				return err
+			}
+			d, err := epf.display(cmd)
+			if err != nil {
+				return err
+			}
+			if before.Pending {
+				// Commit first, following it as commit does, so the
+				// outcome is known before the mount goes away.
+				id := newCommitID()
+				if err := control(mp, "commit"+ef.words(cmd), id); err != nil && !errors.Is(err, syscall.ENODATA) {
+					return fmt.Errorf("eject: %w", refusedForOpenFiles(mp, err))
+				} else if err == nil {
+					o, s, err := waitCommit(cmd, mp, id, d)
+					if err != nil {
+						return fmt.Errorf("eject: nothing ejected: %w", err)
+					}
+					warnPartial(cmd, mp, s)
+					fmt.Fprintln(cmd.OutOrStdout(), sessionWords("written", o.Session, o.Start, o.Sectors, o.Files, o.Verified))
+					d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, false))
+				}
 			}
 			id := newCommitID()
 			if err := control(mp, "eject"+ef.words(cmd), id); err != nil {
 				return refusedForOpenFiles(mp, err)
 			}
-			// The mount goes away once the commit (if any) succeeded; a
-			// failed commit leaves it mounted with the reason in status.
-			for i := 0; i < 36000; i++ {
-				if m, err := platform.Mounted(mp); err != nil || !m {
-					return err
-				}
-				s, err := readStatus(mp)
-				if o, ok := outcomeOf(s, id); err == nil && ok && (o.State == staging.OutcomeFailed || o.State == staging.OutcomeRefused) {
-					if len(s.GaveUpOn) > 0 {
-						return fmt.Errorf("eject: %w", openRefusal(mp, s))
-					}
-					return fmt.Errorf("eject: commit failed: %s", o.Error)
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-			return fmt.Errorf("eject: %s is still mounted: %w", mp, syscall.EBUSY)
+			return waitEject(cmd, mp, id, before, d)
 		},
 	}
 	ef.register(eject)
+	epf.register(eject)
 
 	var (
 		asJSON bool

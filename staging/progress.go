@@ -1,0 +1,101 @@
+package staging
+
+import (
+	"context"
+
+	"github.com/discstage/discstage/internal/progress"
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/writer"
+)
+
+// track returns the Progress callback of a commit: it feeds the one
+// progress model (internal/progress) and keeps its Event in the status,
+// then calls user, if set.
+func (a *Area) track(user func(Progress)) func(Progress) {
+	var base float64
+	if info := a.pendingCache.info; info != nil {
+		base = progress.SpeedBase(info.Profile)
+	}
+	tr := progress.NewTracker(base, true, func(e progress.Event) {
+		a.mu.Lock()
+		a.status.Progress = &e
+		a.status.Phase, a.status.Done, a.status.Total = string(e.Phase), e.PhaseDone, e.PhaseTotal
+		a.status.Percent, a.status.ETASeconds = e.Percent, max(e.ETASeconds, 0)
+		a.mu.Unlock()
+	})
+	return func(p Progress) {
+		fifo, buf := p.Fifo, p.Buffer
+		if p.Phase != string(progress.Writing) {
+			fifo, buf = -1, -1
+		}
+		tr.Report(progress.Update{Phase: progress.Phase(p.Phase), Done: p.Done, Total: p.Total, Fifo: fifo, Buffer: buf})
+		if user != nil {
+			user(p)
+		}
+	}
+}
+
+// trackDone marks the commit's progress finished: 100 %. It runs with
+// a.mu held.
+func (a *Area) trackDone() {
+	e := progress.Event{Phase: progress.Done, Percent: 100, Fifo: -1, Buffer: -1}
+	if p := a.status.Progress; p != nil {
+		e.Done, e.Total, e.ElapsedSeconds = max(p.Total, p.Done), max(p.Total, p.Done), p.ElapsedSeconds
+	}
+	a.status.Progress = &e
+}
+
+// AppendResult is what a Medium that tells more than the start of the
+// session it wrote (a ResultAppender) tells.
+type AppendResult struct {
+	Start   uint32
+	Sectors uint32
+	// Verified says how the session was checked: "MD5 match", ...
+	Verified string
+}
+
+// ResultAppender is a Medium whose Append also tells the session's size
+// and how it was verified, for the commit's outcome.
+type ResultAppender interface {
+	AppendResult(ctx context.Context, root *master.Node, opts CommitOptions) (AppendResult, error)
+}
+
+// appendSession appends through AppendResult where the medium has it.
+func (a *Area) appendSession(ctx context.Context, root *master.Node, opts CommitOptions) (uint32, AppendResult, error) {
+	if ra, ok := a.medium.(ResultAppender); ok {
+		res, err := ra.AppendResult(ctx, root, opts)
+		return res.Start, res, err
+	}
+	start, err := a.medium.Append(ctx, root, opts)
+	return start, AppendResult{Start: start}, err
+}
+
+// AppendResult writes the tree as a new session, as Append does, and
+// tells its size and how it was verified.
+func (m targetMedium) AppendResult(ctx context.Context, root *master.Node, o CommitOptions) (AppendResult, error) {
+	res, err := writer.Append(ctx, m.t, root, appendOptions(o))
+	if err != nil {
+		return AppendResult{}, mediumError(err)
+	}
+	return AppendResult{Start: res.Session.Start, Sectors: res.Sectors, Verified: res.Verified}, nil
+}
+
+// countFiles counts the regular files of a tree.
+func countFiles(n *master.Node) int {
+	c := 0
+	for _, k := range n.Children {
+		switch {
+		case k.IsDir():
+			c += countFiles(k)
+		case k.IsRegular():
+			c++
+		}
+	}
+	return c
+}
+
+// hasTray tells whether a target is a drive that ejects its medium.
+func hasTray(t writer.Target) bool {
+	_, ok := t.(interface{ Eject() error })
+	return ok
+}
