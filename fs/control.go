@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/staging"
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -30,7 +30,7 @@ func newControl(ctx context.Context, root *node) *gofs.Inode {
 	status.mode.Store(0o444)
 	dir.AddChild("status", dir.NewPersistentInode(ctx, status, gofs.StableAttr{Mode: syscall.S_IFREG}), false)
 	addPending(ctx, dir, status)
-	dir.AddChild("sessions", dir.NewPersistentInode(ctx, &sessionsDir{m: m, roots: map[int]*master.Node{}, refuse: refuse{syscall.EROFS}}, gofs.StableAttr{Mode: syscall.S_IFDIR}), false)
+	dir.AddChild("sessions", dir.NewPersistentInode(ctx, &sessionsDir{m: m, roots: map[int]*tree.Node{}, refuse: refuse{syscall.EROFS}}, gofs.StableAttr{Mode: syscall.S_IFDIR}), false)
 	return dir
 }
 
@@ -335,7 +335,7 @@ type sessionsDir struct {
 	refuse
 	m     *mount
 	mu    sync.Mutex
-	roots map[int]*master.Node
+	roots map[int]*tree.Node
 }
 
 var (
@@ -401,7 +401,7 @@ type discNode struct {
 	gofs.Inode
 	refuse
 	m *mount
-	n *master.Node
+	n *tree.Node
 	s *discSession
 }
 
@@ -412,10 +412,10 @@ type discSession struct {
 	links map[uint64]uint32
 }
 
-func newDiscSession(num int, root *master.Node) *discSession {
+func newDiscSession(num int, root *tree.Node) *discSession {
 	s := &discSession{num: num, links: map[uint64]uint32{}}
-	var walk func(n *master.Node)
-	walk = func(n *master.Node) {
+	var walk func(n *tree.Node)
+	walk = func(n *tree.Node) {
 		for _, c := range n.Children {
 			if c.Link != 0 {
 				s.links[c.Link]++
@@ -431,7 +431,7 @@ func newDiscSession(num int, root *master.Node) *discSession {
 // each: apart from the mount's entry IDs (counted from 1) and from
 // go-fuse's automatic numbers (from 1<<63). Other entries get automatic
 // numbers.
-func (s *discSession) ino(n *master.Node) uint64 {
+func (s *discSession) ino(n *tree.Node) uint64 {
 	if n.Link == 0 || s == nil {
 		return 0
 	}
@@ -498,7 +498,7 @@ func (d *discNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 }
 
 func (d *discNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
-	kids := append([]*master.Node(nil), d.n.Children...)
+	kids := append([]*tree.Node(nil), d.n.Children...)
 	sort.Slice(kids, func(i, j int) bool { return kids[i].Name < kids[j].Name })
 	out := make([]fuse.DirEntry, len(kids))
 	for i, c := range kids {

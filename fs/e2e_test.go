@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/discstage/discstage/internal/oracle"
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/staging"
 )
 
@@ -205,7 +205,7 @@ type slowMedium struct {
 	entered, release chan struct{}
 }
 
-func (m *slowMedium) Append(ctx context.Context, root *master.Node, o staging.CommitOptions) (uint32, error) {
+func (m *slowMedium) Append(ctx context.Context, root *tree.Node, o staging.CommitOptions) (uint32, error) {
 	if m.entered != nil {
 		close(m.entered)
 		<-m.release

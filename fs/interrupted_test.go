@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/discstage/discstage/internal/oracle"
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/mmc"
 	"github.com/discstage/discstage/writer/mmc/emu"
@@ -51,8 +51,8 @@ func interruptAndClose(t *testing.T, data, profile string) {
 		t.Fatal(err)
 	}
 	big := strings.Repeat("x", 2<<20)
-	root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
-		{Name: "partial.bin", Mode: 0o644, Size: int64(len(big)), Source: master.ReaderAtSource{R: strings.NewReader(big), Size: int64(len(big))}}}}
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+		{Name: "partial.bin", Mode: 0o644, Size: int64(len(big)), Source: tree.ReaderAtSource{R: strings.NewReader(big), Size: int64(len(big))}}}}
 	if _, err := writer.Append(context.Background(), d, root, writer.AppendOptions{}); err == nil {
 		t.Fatal("the interrupted burn succeeded")
 	}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // Checksums in libisofs' format (libisofs doc/checksums.txt): a session
@@ -93,7 +95,7 @@ var (
 
 // Encode returns the tag as the one sector libisofs writes.
 func (t Tag) Encode() []byte {
-	b := make([]byte, SectorSize)
+	b := make([]byte, tree.SectorSize)
 	line := t.text()
 	self := md5.Sum(line)
 	line = append(line, " self="...)

@@ -9,6 +9,7 @@ import (
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/internal/testtree"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // BenchmarkMasterMD5 masters a tree into a file with and without
@@ -78,7 +79,7 @@ func BenchmarkVerifyFull(b *testing.B) {
 	st, _ := f.Stat()
 	b.SetBytes(st.Size())
 	for i := 0; i < b.N; i++ {
-		if _, err := master.Verify(f, st.Size()/master.SectorSize, 0, master.VerifyFull); err != nil {
+		if _, err := master.Verify(f, st.Size()/tree.SectorSize, 0, master.VerifyFull); err != nil {
 			b.Fatal(err)
 		}
 	}

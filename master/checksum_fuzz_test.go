@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // xorrisoMD5Image makes a grown two-session image with xorriso -md5 on.
@@ -45,20 +46,20 @@ func xorrisoMD5Image(t testing.TB) []byte {
 func TestTagsFromXorriso(t *testing.T) {
 	img := xorrisoMD5Image(t)
 	seen := map[TagType]int{}
-	for off := 0; off+SectorSize <= len(img); off += SectorSize {
-		sec := img[off : off+SectorSize]
+	for off := 0; off+tree.SectorSize <= len(img); off += tree.SectorSize {
+		sec := img[off : off+tree.SectorSize]
 		tag, err := ParseTag(sec)
 		if errors.Is(err, ErrNoTag) {
 			continue
 		}
 		if err != nil {
-			t.Fatalf("LBA %d: %v", off/SectorSize, err)
+			t.Fatalf("LBA %d: %v", off/tree.SectorSize, err)
 		}
-		if tag.Pos != uint32(off/SectorSize) {
-			t.Errorf("LBA %d: tag says pos=%d", off/SectorSize, tag.Pos)
+		if tag.Pos != uint32(off/tree.SectorSize) {
+			t.Errorf("LBA %d: tag says pos=%d", off/tree.SectorSize, tag.Pos)
 		}
 		if enc := tag.Encode(); !bytes.Equal(enc, sec) {
-			t.Errorf("LBA %d: re-encoded tag differs:\n%q\n%q", off/SectorSize, bytes.TrimRight(enc, "\x00"), bytes.TrimRight(sec, "\x00"))
+			t.Errorf("LBA %d: re-encoded tag differs:\n%q\n%q", off/tree.SectorSize, bytes.TrimRight(enc, "\x00"), bytes.TrimRight(sec, "\x00"))
 		}
 		seen[tag.Type]++
 	}
@@ -105,10 +106,10 @@ func TestTagsFromXorriso(t *testing.T) {
 
 // md5Seed masters a small session with checksums in memory.
 func md5Seed(t testing.TB) []byte {
-	root := &Node{Mode: fs.ModeDir | 0o755, Children: []*Node{
-		{Name: "a.txt", Mode: 0o644, Size: 5, Source: ReaderAtSource{R: bytes.NewReader([]byte("hello")), Size: 5}},
-		{Name: "d", Mode: fs.ModeDir | 0o755, Children: []*Node{
-			{Name: "b", Mode: 0o644, Size: 3000, Source: ReaderAtSource{R: bytes.NewReader(bytes.Repeat([]byte("b"), 3000)), Size: 3000}},
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+		{Name: "a.txt", Mode: 0o644, Size: 5, Source: tree.ReaderAtSource{R: bytes.NewReader([]byte("hello")), Size: 5}},
+		{Name: "d", Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+			{Name: "b", Mode: 0o644, Size: 3000, Source: tree.ReaderAtSource{R: bytes.NewReader(bytes.Repeat([]byte("b"), 3000)), Size: 3000}},
 		}},
 	}}
 	im, err := Layout(root, Options{RockRidge: true, Joliet: true, MD5: true, Time: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)})
@@ -136,7 +137,7 @@ func FuzzChecksumTags(f *testing.F) {
 	f.Add([]byte("\xff\x00\x00\x03\x04cx\x00\x04\x00\x00\x00\x01"))
 	f.Add(append([]byte{0xFF, 0}, appendAL(nil, "ca", caValue(32, 100, 7))[5:]...))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var sec [SectorSize]byte
+		var sec [tree.SectorSize]byte
 		copy(sec[:], data)
 		if tag, err := ParseTag(sec[:]); err == nil {
 			again, err := ParseTag(tag.Encode())
@@ -169,7 +170,7 @@ func FuzzChecksumTags(f *testing.F) {
 func TestVerifySeed(t *testing.T) {
 	img := md5Seed(t)
 	for _, level := range []VerifyLevel{VerifyQuick, VerifySession, VerifyFull} {
-		rep, err := Verify(bytes.NewReader(img), int64(len(img)/SectorSize), 0, level)
+		rep, err := Verify(bytes.NewReader(img), int64(len(img)/tree.SectorSize), 0, level)
 		if err != nil {
 			t.Fatalf("level %d: %v", level, err)
 		}

@@ -3,6 +3,8 @@ package master
 import (
 	"crypto/md5"
 	"io"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // rSums collects, while a tree is read, the root's "isofs.ca" attribute
@@ -10,12 +12,12 @@ import (
 type rSums struct {
 	hasCA             bool
 	start, end, count uint32
-	files             []*Node
+	files             []*tree.Node
 	index             []uint32
 }
 
 // note records the checksum attributes of node n from its AL entries.
-func (s *rSums) note(n *Node, a *rAttrs, root bool) {
+func (s *rSums) note(n *tree.Node, a *rAttrs, root bool) {
 	if len(a.al) == 0 {
 		return
 	}
@@ -47,11 +49,11 @@ func (s *rSums) load(r io.ReaderAt, sectors int64) *ChecksumArea {
 		return nil
 	}
 	ca := &ChecksumArea{Start: s.start, End: s.end, Count: s.count}
-	if s.count < 2 || s.count > rMaxSums || int64(s.end)*SectorSize+int64(s.count)*md5Size > sectors*SectorSize {
+	if s.count < 2 || s.count > rMaxSums || int64(s.end)*tree.SectorSize+int64(s.count)*md5Size > sectors*tree.SectorSize {
 		return ca
 	}
 	arr := make([]byte, int(s.count)*md5Size)
-	if _, err := r.ReadAt(arr, int64(s.end)*SectorSize); err != nil {
+	if _, err := r.ReadAt(arr, int64(s.end)*tree.SectorSize); err != nil {
 		return ca
 	}
 	last := len(arr) - md5Size

@@ -13,6 +13,7 @@ import (
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // md5Opts are fullOpts with checksums.
@@ -91,7 +92,7 @@ func TestMD5StreamErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		size int64
-		src  master.Source
+		src  tree.Source
 		dst  io.Writer
 		want string
 	}{
@@ -101,7 +102,7 @@ func TestMD5StreamErrors(t *testing.T) {
 		{"destination", 3 << 20, shortSource{make([]byte, 3<<20)}, &failingWriter{2 << 20}, "medium full"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+			root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
 				{Name: "f.bin", Mode: 0o644, Size: tc.size, Source: tc.src},
 			}}
 			im, err := master.Layout(root, md5Opts())

@@ -4,6 +4,8 @@ import (
 	"crypto/md5"
 	"fmt"
 	"io"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // tag writes the checksum tag of type typ at LBA pos: its MD5 covers the
@@ -13,7 +15,7 @@ func (s *wStream) tag(typ TagType, pos, next uint32) error {
 		return err
 	}
 	cw := s.w.(*wCountWriter)
-	if want := int64(pos-s.im.start) * SectorSize; cw.n != want {
+	if want := int64(pos-s.im.start) * tree.SectorSize; cw.n != want {
 		return fmt.Errorf("master: write %s: at byte %d of the session, laid out at %d", typ, cw.n, want)
 	}
 	t := Tag{Type: typ, Pos: pos, RangeStart: s.im.start, RangeSize: pos - s.im.start, Next: next}
@@ -98,7 +100,7 @@ func (s *wStream) writeSums() error {
 		return err
 	}
 	cw := s.w.(*wCountWriter)
-	arr := make([]byte, 0, int(im.arrayBlocks)*SectorSize)
+	arr := make([]byte, 0, int(im.arrayBlocks)*tree.SectorSize)
 	arr = cw.h.Sum(arr)
 	for _, f := range im.sums {
 		if !f.hasMD5 {
@@ -127,7 +129,7 @@ func (s *wStream) sumCarried(f *wFile) error {
 	default:
 		h := md5.New()
 		for _, e := range n.Extents {
-			sr := io.NewSectionReader(s.im.opts.Medium, int64(e.LBA)*SectorSize, int64(e.Length))
+			sr := io.NewSectionReader(s.im.opts.Medium, int64(e.LBA)*tree.SectorSize, int64(e.Length))
 			if _, err := io.Copy(h, sr); err != nil {
 				return fmt.Errorf("master: read earlier data of %q at LBA %d: %w", f.src.pathName(), e.LBA, err)
 			}

@@ -2,9 +2,9 @@
 // Rock Ridge, the format of every session discstage writes to an image
 // file or a disc.
 //
-// The shared tree model is in tree.go: a session's content is a tree of
-// Nodes, whose files carry either new data (a Source) or Extents already
-// on the medium from an earlier session. The writer (files write*.go)
+// The shared tree model is package master/tree: a session's content is a
+// tree of Nodes, whose files carry either new data (a Source) or Extents
+// already on the medium from an earlier session. The writer (files write*.go)
 // turns such a tree into a session; the reader (read*.go) turns a
 // session back into a tree.
 //

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // The fuzz targets of this package read media of at most fzMaxSectors
@@ -25,51 +27,51 @@ const fzMaxSectors = 128
 var fzTime = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // fzFile is a regular file node holding data.
-func fzFile(name string, data string) *Node {
-	return &Node{Name: name, Mode: 0o644, Size: int64(len(data)), Source: ReaderAtSource{R: strings.NewReader(data), Size: int64(len(data))}}
+func fzFile(name string, data string) *tree.Node {
+	return &tree.Node{Name: name, Mode: 0o644, Size: int64(len(data)), Source: tree.ReaderAtSource{R: strings.NewReader(data), Size: int64(len(data))}}
 }
 
 // fzTree is a small tree that makes the writer use most of what the
 // reader parses: long names (NM in continuation areas), a symbolic link
 // with many components, directories deeper than ISO 9660 allows
 // (relocated with CL/PL/RE), owners, odd modes, empty files.
-func fzTree(rr bool) *Node {
-	deep := &Node{Name: "leaf", Mode: fs.ModeDir | 0o700}
+func fzTree(rr bool) *tree.Node {
+	deep := &tree.Node{Name: "leaf", Mode: fs.ModeDir | 0o700}
 	levels := 5
 	if rr {
 		levels = 9
 	}
 	for i := levels; i >= 1; i-- {
-		deep = &Node{Name: "d" + string(rune('0'+i)), Mode: fs.ModeDir | 0o755, Children: []*Node{deep}}
+		deep = &tree.Node{Name: "d" + string(rune('0'+i)), Mode: fs.ModeDir | 0o755, Children: []*tree.Node{deep}}
 	}
-	root := &Node{Mode: fs.ModeDir | 0o755, Children: []*Node{
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
 		fzFile("a.txt", "hello\n"),
 		fzFile("empty", ""),
-		{Name: strings.Repeat("long-name-", 24), Mode: 0o4755, UID: 1234, GID: 5678, Size: 2, Source: ReaderAtSource{R: strings.NewReader("xx"), Size: 2}},
-		{Name: "sub", Mode: fs.ModeDir | 0o750, Children: []*Node{fzFile("b", "b")}},
+		{Name: strings.Repeat("long-name-", 24), Mode: 0o4755, UID: 1234, GID: 5678, Size: 2, Source: tree.ReaderAtSource{R: strings.NewReader("xx"), Size: 2}},
+		{Name: "sub", Mode: fs.ModeDir | 0o750, Children: []*tree.Node{fzFile("b", "b")}},
 		deep,
 	}}
 	if rr {
 		root.Children = append(root.Children,
-			&Node{Name: "link", Mode: fs.ModeSymlink | 0o777, Target: "../a/./b/" + strings.Repeat("c/", 40) + "d"},
-			&Node{Name: "abs", Mode: fs.ModeSymlink | 0o777, Target: "/sub/b"})
+			&tree.Node{Name: "link", Mode: fs.ModeSymlink | 0o777, Target: "../a/./b/" + strings.Repeat("c/", 40) + "d"},
+			&tree.Node{Name: "abs", Mode: fs.ModeSymlink | 0o777, Target: "/sub/b"})
 	}
 	return root
 }
 
-// fzImage masters tree with opts at start and returns the session's
+// fzImage masters root with opts at start and returns the session's
 // sectors preceded by start zero sectors.
-func fzImage(tb testing.TB, tree *Node, opts Options) []byte {
+func fzImage(tb testing.TB, root *tree.Node, opts Options) []byte {
 	tb.Helper()
 	if opts.Time.IsZero() {
 		opts.Time = fzTime
 	}
-	im, err := Layout(tree, opts)
+	im, err := Layout(root, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	var buf bytes.Buffer
-	buf.Write(make([]byte, int(opts.StartLBA)*SectorSize))
+	buf.Write(make([]byte, int(opts.StartLBA)*tree.SectorSize))
 	if _, err := im.WriteTo(&buf); err != nil {
 		tb.Fatal(err)
 	}
@@ -92,24 +94,24 @@ func fzSeeds(tb testing.TB) [][]byte {
 	}
 	// Two sessions grown as on an overwritable medium: session 1 at 32,
 	// session 2 after it, the superblock at 16 a copy of session 2's.
-	s1 := fzImage(tb, &Node{Mode: fs.ModeDir | 0o755, Children: []*Node{fzFile("one", "1")}},
+	s1 := fzImage(tb, &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{fzFile("one", "1")}},
 		Options{StartLBA: 32, RockRidge: true, MD5: true})
-	next := (len(s1)/SectorSize + 31) / 32 * 32
-	s1 = append(s1, make([]byte, next*SectorSize-len(s1))...)
-	s2 := fzImage(tb, &Node{Mode: fs.ModeDir | 0o755, Children: []*Node{fzFile("one", "1"), fzFile("two", "2")}},
+	next := (len(s1)/tree.SectorSize + 31) / 32 * 32
+	s1 = append(s1, make([]byte, next*tree.SectorSize-len(s1))...)
+	s2 := fzImage(tb, &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{fzFile("one", "1"), fzFile("two", "2")}},
 		Options{StartLBA: uint32(next), RockRidge: true, Joliet: true, MD5: true})
-	grown := append(s1, s2[next*SectorSize:]...)
-	copy(grown[16*SectorSize:32*SectorSize], grown[(next+16)*SectorSize:])
+	grown := append(s1, s2[next*tree.SectorSize:]...)
+	copy(grown[16*tree.SectorSize:32*tree.SectorSize], grown[(next+16)*tree.SectorSize:])
 	seeds = append(seeds, grown, rtChainImage(3))
 	fixtures, _ := filepath.Glob(filepath.Join("testdata", "read", "*.iso.gz"))
 	for _, m := range fixtures {
-		if img := rtGunzip(tb, m); len(img) <= fzMaxSectors*SectorSize {
+		if img := rtGunzip(tb, m); len(img) <= fzMaxSectors*tree.SectorSize {
 			seeds = append(seeds, fzStripData(img))
 		}
 	}
 	for _, s := range seeds {
-		if len(s) > fzMaxSectors*SectorSize {
-			tb.Fatalf("a seed of %d sectors does not fit the fuzz media of %d", len(s)/SectorSize, fzMaxSectors)
+		if len(s) > fzMaxSectors*tree.SectorSize {
+			tb.Fatalf("a seed of %d sectors does not fit the fuzz media of %d", len(s)/tree.SectorSize, fzMaxSectors)
 		}
 	}
 	return seeds
@@ -122,14 +124,14 @@ func fzStripData(img []byte) []byte {
 	img = bytes.Clone(img)
 	r := bytes.NewReader(bytes.Clone(img))
 	for _, start := range []uint32{0, 32} {
-		s, err := ReadSession(r, int64(len(img)/SectorSize), start)
+		s, err := ReadSession(r, int64(len(img)/tree.SectorSize), start)
 		if err != nil {
 			continue
 		}
-		var strip func(n *Node)
-		strip = func(n *Node) {
+		var strip func(n *tree.Node)
+		strip = func(n *tree.Node) {
 			for _, e := range n.Extents {
-				clear(img[int64(e.LBA)*SectorSize : int64(e.LBA)*SectorSize+int64(e.Length)])
+				clear(img[int64(e.LBA)*tree.SectorSize : int64(e.LBA)*tree.SectorSize+int64(e.Length)])
 			}
 			for _, c := range n.Children {
 				strip(c)
@@ -208,7 +210,7 @@ var errFzBudget = errors.New("fzMedium: read budget spent")
 func fzUnpack(packed []byte, max int) *fzMedium {
 	m := &fzMedium{secs: make([][]byte, 0, 32)}
 	for len(packed) >= 2 && len(m.secs) < max {
-		l := min(int(packed[0])<<8|int(packed[1]), SectorSize, len(packed)-2)
+		l := min(int(packed[0])<<8|int(packed[1]), tree.SectorSize, len(packed)-2)
 		m.secs = append(m.secs, packed[2:2+l])
 		packed = packed[2+l:]
 	}
@@ -232,11 +234,11 @@ func (m *fzMedium) ReadAt(p []byte, off int64) (int, error) {
 	}
 	n := 0
 	for n < len(p) {
-		sec, in := (off+int64(n))/SectorSize, int((off+int64(n))%SectorSize)
+		sec, in := (off+int64(n))/tree.SectorSize, int((off+int64(n))%tree.SectorSize)
 		if sec >= int64(len(m.secs)) {
 			return n, io.EOF
 		}
-		want := min(len(p)-n, SectorSize-in)
+		want := min(len(p)-n, tree.SectorSize-in)
 		got := 0
 		if s := m.secs[sec]; in < len(s) {
 			got = copy(p[n:n+want], s[in:])

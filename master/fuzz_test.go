@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // fzDirFirst is the first sector FuzzDirectory's input fills: the
@@ -32,12 +34,12 @@ func fzDirImage(data []byte) (*fzMedium, bool) {
 	packed := fzUnpack(data[4:], fzDirMax-fzDirFirst)
 	m := &fzMedium{secs: append(make([][]byte, fzDirFirst, fzDirFirst+len(packed.secs)), packed.secs...)}
 	vd := func(lba int, typ byte, root uint32, length uint32) []byte {
-		b := make([]byte, SectorSize)
+		b := make([]byte, tree.SectorSize)
 		m.secs[lba] = b
 		b[0], b[6] = typ, 1
 		copy(b[1:], "CD001")
 		putBoth32(b[80:], uint32(len(m.secs)))
-		putBoth16(b[128:], SectorSize)
+		putBoth16(b[128:], tree.SectorSize)
 		r := b[156:190]
 		r[0] = 34
 		putBoth32(r[2:], root)
@@ -45,10 +47,10 @@ func fzDirImage(data []byte) (*fzMedium, bool) {
 		r[25], r[32] = rFlagDir, 1
 		return b
 	}
-	vd(16, 1, root, rootLen*SectorSize)
+	vd(16, 1, root, rootLen*tree.SectorSize)
 	term := 17
 	if flags&1 != 0 {
-		copy(vd(17, 2, joliet, rootLen*SectorSize)[88:], "%/E")
+		copy(vd(17, 2, joliet, rootLen*tree.SectorSize)[88:], "%/E")
 		term = 18
 	}
 	m.secs[term] = []byte("\xffCD001\x01")
@@ -67,21 +69,21 @@ func FuzzDirectory(f *testing.F) {
 		{Joliet: true},
 	} {
 		img := fzImage(f, fzTree(o.RockRidge), o)
-		pvd := img[16*SectorSize:]
+		pvd := img[16*tree.SectorSize:]
 		root, rootLen := getBoth32(pvd[158:]), getBoth32(pvd[166:])
 		jroot := uint32(fzDirFirst)
 		flags := byte(0)
 		for lba := 17; o.Joliet; lba++ {
-			if b := img[lba*SectorSize:]; b[0] == 2 {
+			if b := img[lba*tree.SectorSize:]; b[0] == 2 {
 				jroot, flags = getBoth32(b[158:]), 1
 				break
 			}
 		}
-		if root < fzDirFirst || jroot < fzDirFirst || len(img) > fzDirMax*SectorSize {
-			f.Fatalf("seed does not fit: root at %d, Joliet root at %d, %d sectors", root, jroot, len(img)/SectorSize)
+		if root < fzDirFirst || jroot < fzDirFirst || len(img) > fzDirMax*tree.SectorSize {
+			f.Fatalf("seed does not fit: root at %d, Joliet root at %d, %d sectors", root, jroot, len(img)/tree.SectorSize)
 		}
-		hdr := []byte{flags, byte(root - fzDirFirst), byte((rootLen+SectorSize-1)/SectorSize - 1), byte(jroot - fzDirFirst)}
-		seed := append(hdr, rtPackSectors(img[fzDirFirst*SectorSize:])...)
+		hdr := []byte{flags, byte(root - fzDirFirst), byte((rootLen+tree.SectorSize-1)/tree.SectorSize - 1), byte(jroot - fzDirFirst)}
+		seed := append(hdr, rtPackSectors(img[fzDirFirst*tree.SectorSize:])...)
 		if im, _ := fzDirImage(seed); im != nil {
 			if s, err := ReadSession(im, im.Sectors(), 0); err != nil || s.RockRidge != o.RockRidge || len(s.Root.Children) < 5 {
 				f.Fatalf("seed %+v does not read back whole: %v", o, err)
@@ -90,7 +92,7 @@ func FuzzDirectory(f *testing.F) {
 		f.Add(seed)
 	}
 	chain := rtChainImage(5)
-	f.Add(append([]byte{0, 0, 0, 0}, rtPackSectors(chain[fzDirFirst*SectorSize:])...))
+	f.Add(append([]byte{0, 0, 0, 0}, rtPackSectors(chain[fzDirFirst*tree.SectorSize:])...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, ok := fzDirImage(data)
 		if !ok {
@@ -132,7 +134,7 @@ func FuzzSUSP(f *testing.F) {
 		field([]byte("SP\x07\x01\xbe\xef\x00"), []byte("ER\x0a\x01\x04\x00\x00\x01RRIP"), appendAL(nil, "ca", caValue(32, 100, 7))),
 		field([]byte("CL\x0c\x01"), make([]byte, 8), []byte("RE\x04\x01"), []byte("ST\x04\x01"), nm),
 	} {
-		medium := rtPackSectors(append(make([]byte, SectorSize), append(append(bytes.Clone(nm), al...), make([]byte, SectorSize-len(nm)-len(al))...)...))
+		medium := rtPackSectors(append(make([]byte, tree.SectorSize), append(append(bytes.Clone(nm), al...), make([]byte, tree.SectorSize-len(nm)-len(al))...)...))
 		f.Add(append([]byte{byte(len(su))}, append(su, medium...)...))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -151,7 +153,7 @@ func FuzzSUSP(f *testing.F) {
 			return
 		}
 		for _, dir := range []bool{false, true} {
-			node := &Node{}
+			node := &tree.Node{}
 			rec := rRecord{name: []byte("NAME.;1"), dir: dir}
 			if dir {
 				rec.flags = rFlagDir
@@ -186,11 +188,11 @@ func (m *fzSparse) ReadAt(p []byte, off int64) (int, error) {
 	n := 0
 	for n < len(p) {
 		pos := off + int64(n)
-		if pos >= m.sectors*SectorSize {
+		if pos >= m.sectors*tree.SectorSize {
 			return n, io.EOF
 		}
-		sec, in := pos/SectorSize, int(pos%SectorSize)
-		want := min(len(p)-n, SectorSize-in)
+		sec, in := pos/tree.SectorSize, int(pos%tree.SectorSize)
+		want := min(len(p)-n, tree.SectorSize-in)
 		if s, ok := m.set[sec]; ok {
 			copy(p[n:n+want], s[in:])
 		} else {
@@ -219,7 +221,7 @@ func fzChain(data []byte) (*fzSparse, []uint32) {
 	for rest := data[2:]; len(rest) >= 3 && len(starts) < 16; rest = rest[3:] {
 		size := uint32(rest[0])<<8 | uint32(rest[1])
 		spoil := rest[2]
-		b := make([]byte, SectorSize)
+		b := make([]byte, tree.SectorSize)
 		b[0], b[6] = 1, 1
 		copy(b[1:], "CD001")
 		if spoil&2 != 0 {
@@ -228,7 +230,7 @@ func fzChain(data []byte) (*fzSparse, []uint32) {
 		if spoil&1 == 0 {
 			putBoth32(b[80:], size)
 		}
-		putBoth16(b[128:], SectorSize)
+		putBoth16(b[128:], tree.SectorSize)
 		root := uint32(start) + 20
 		if spoil&4 != 0 {
 			root = rGrowAlign + 20
@@ -319,16 +321,16 @@ const fzVerifyBudget = 1 << 20
 // MD5 tags and arrays mastered here, alone and grown. Verify must not
 // panic, and every error must be classified.
 func FuzzVerify(f *testing.F) {
-	tiny := func() *Node {
-		return &Node{Mode: fs.ModeDir | 0o755, Children: []*Node{
+	tiny := func() *tree.Node {
+		return &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
 			fzFile("a", "hello"),
-			{Name: "d", Mode: fs.ModeDir | 0o755, Children: []*Node{fzFile("b", "bb"), fzFile("e", "")}},
+			{Name: "d", Mode: fs.ModeDir | 0o755, Children: []*tree.Node{fzFile("b", "bb"), fzFile("e", "")}},
 		}}
 	}
 	plain := fzImage(f, tiny(), Options{RockRidge: true, Joliet: true, MD5: true})
 	grown := fzImage(f, tiny(), Options{StartLBA: 32, RockRidge: true, MD5: true})
 	for start, img := range map[uint32][]byte{0: plain, 32: grown} {
-		if _, err := Verify(bytes.NewReader(img), int64(len(img)/SectorSize), start, VerifyFull); err != nil {
+		if _, err := Verify(bytes.NewReader(img), int64(len(img)/tree.SectorSize), start, VerifyFull); err != nil {
 			f.Fatalf("seed at LBA %d does not verify: %v", start, err)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // ErrNotISO reports that no ISO 9660 volume descriptor set is where one
@@ -85,7 +87,7 @@ type Session struct {
 	// Joliet, else ISO 9660. Regular files have Extents (absolute LBAs,
 	// multi-extent files whole) and Size, no Source; symbolic links have
 	// Target; directories have Children, sorted by name.
-	Root *Node
+	Root *tree.Node
 	// Checksums is the session's checksum array (libisofs format) when
 	// the root records one; its files' MD5s are then in Node.MD5.
 	Checksums *ChecksumArea
@@ -109,7 +111,7 @@ type rVolume struct {
 // rParsePVD checks sector b (read from lba) as a primary volume
 // descriptor and returns its facts, or ok=false.
 func rParsePVD(b []byte, lba uint32) (v rVolume, ok bool) {
-	if len(b) < SectorSize || b[0] != 1 || string(b[1:6]) != "CD001" || b[6] != 1 {
+	if len(b) < tree.SectorSize || b[0] != 1 || string(b[1:6]) != "CD001" || b[6] != 1 {
 		return v, false
 	}
 	return rVolumeFacts(b, lba), true
@@ -148,8 +150,8 @@ func rReadSectors(r io.ReaderAt, sectors int64, lba uint32, n int64, what string
 	if n < 0 || int64(lba)+n > sectors {
 		return nil, fmt.Errorf("master: %s at LBA %d: %d sectors from there reach past the medium end (%d sectors): %w", what, lba, n, sectors, ErrCorrupt)
 	}
-	b := make([]byte, n*SectorSize)
-	if _, err := r.ReadAt(b, int64(lba)*SectorSize); err != nil {
+	b := make([]byte, n*tree.SectorSize)
+	if _, err := r.ReadAt(b, int64(lba)*tree.SectorSize); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("master: %s at LBA %d: medium truncated: %v: %w", what, lba, err, ErrCorrupt)
 		}
@@ -204,8 +206,8 @@ func ReadSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error) {
 	if !havePVD {
 		return nil, fmt.Errorf("master: session at LBA %d: no primary volume descriptor: %w", start, ErrNotISO)
 	}
-	if bs := getBoth16(pvd.blockSize[:]); bs != SectorSize {
-		return nil, fmt.Errorf("master: primary volume descriptor at LBA %d: logical block size %d, want %d: %w", pvd.lba, bs, SectorSize, ErrCorrupt)
+	if bs := getBoth16(pvd.blockSize[:]); bs != tree.SectorSize {
+		return nil, fmt.Errorf("master: primary volume descriptor at LBA %d: logical block size %d, want %d: %w", pvd.lba, bs, tree.SectorSize, ErrCorrupt)
 	}
 	s := &Session{
 		Start:    start,

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // rtBenchImage returns a genisoimage -R -J image of 100,000 empty files
@@ -49,7 +50,7 @@ func rtBenchImage(b *testing.B) []byte {
 func BenchmarkReadSession100k(b *testing.B) {
 	img := rtBenchImage(b)
 	r := bytes.NewReader(img)
-	sectors := int64(len(img) / SectorSize)
+	sectors := int64(len(img) / tree.SectorSize)
 	b.ReportAllocs()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // Directory record flags (ECMA-119 9.1.6).
@@ -112,7 +114,7 @@ type rTreeReader struct {
 // rLinkName is a name whose PX counts more than one link: maybe one of
 // several names of a file in this tree.
 type rLinkName struct {
-	n   *Node
+	n   *tree.Node
 	ino uint32
 }
 
@@ -133,29 +135,29 @@ func (t *rTreeReader) forEachRecord(rec rRecord, path string, fn func(rRecord) e
 	if rec.length == 0 {
 		return fmt.Errorf("master: directory %q at LBA %d: empty extent: %w", path, rec.lba, ErrCorrupt)
 	}
-	nsec := (int64(rec.length) + SectorSize - 1) / SectorSize
+	nsec := (int64(rec.length) + tree.SectorSize - 1) / tree.SectorSize
 	if int64(rec.lba)+nsec > t.sectors {
 		return fmt.Errorf("master: directory %q at LBA %d: extent of %d sectors reaches past the medium end (%d sectors): %w", path, rec.lba, nsec, t.sectors, ErrCorrupt)
 	}
 	t.use(rec.lba, nsec)
-	t.dirBytes += nsec * SectorSize
-	if t.dirBytes > t.sectors*SectorSize {
+	t.dirBytes += nsec * tree.SectorSize
+	if t.dirBytes > t.sectors*tree.SectorSize {
 		return fmt.Errorf("master: directory %q at LBA %d: directories larger than the medium: %w", path, rec.lba, ErrCorrupt)
 	}
 	if t.buf == nil {
-		t.buf = make([]byte, rDirChunk*SectorSize)
+		t.buf = make([]byte, rDirChunk*tree.SectorSize)
 	}
 	remaining := int64(rec.length)
 	for done := int64(0); done < nsec; {
 		n := min(nsec-done, rDirChunk)
 		lba := rec.lba + uint32(done)
-		buf := t.buf[:n*SectorSize]
-		if _, err := t.r.ReadAt(buf, int64(lba)*SectorSize); err != nil {
+		buf := t.buf[:n*tree.SectorSize]
+		if _, err := t.r.ReadAt(buf, int64(lba)*tree.SectorSize); err != nil {
 			return fmt.Errorf("master: read directory %q at LBA %d: %v: %w", path, lba, err, ErrCorrupt)
 		}
 		for i := int64(0); i < n; i++ {
-			sec := buf[i*SectorSize : (i+1)*SectorSize]
-			end := int(min(remaining, SectorSize))
+			sec := buf[i*tree.SectorSize : (i+1)*tree.SectorSize]
+			end := int(min(remaining, tree.SectorSize))
 			remaining -= int64(end)
 			for off := 0; off < end; {
 				if sec[off] == 0 {
@@ -183,14 +185,14 @@ func (t *rTreeReader) detectRockRidge(root rRecord) (skip int, ok bool, err erro
 	if root.length == 0 || int64(root.lba) >= t.sectors {
 		return 0, false, fmt.Errorf("master: directory %q at LBA %d: extent past the medium end (%d sectors): %w", "/", root.lba, t.sectors, ErrCorrupt)
 	}
-	sec := make([]byte, SectorSize)
-	if _, err := t.r.ReadAt(sec, int64(root.lba)*SectorSize); err != nil {
+	sec := make([]byte, tree.SectorSize)
+	if _, err := t.r.ReadAt(sec, int64(root.lba)*tree.SectorSize); err != nil {
 		return 0, false, fmt.Errorf("master: read directory %q at LBA %d: %v: %w", "/", root.lba, err, ErrCorrupt)
 	}
 	if sec[0] == 0 {
 		return 0, false, fmt.Errorf("master: directory %q at LBA %d: no records: %w", "/", root.lba, ErrCorrupt)
 	}
-	dot, err := rParseRecord(sec, 0, int(min(root.length, SectorSize)))
+	dot, err := rParseRecord(sec, 0, int(min(root.length, tree.SectorSize)))
 	if err != nil {
 		return 0, false, fmt.Errorf("master: directory %q at LBA %d: %w", "/", root.lba, err)
 	}
@@ -207,8 +209,8 @@ func (t *rTreeReader) detectRockRidge(root rRecord) (skip int, ok bool, err erro
 }
 
 // readRoot reads the whole hierarchy below the root record.
-func (t *rTreeReader) readRoot(rec rRecord) (*Node, error) {
-	root := &Node{Mode: fs.ModeDir | 0o555, ModTime: rec.date}
+func (t *rTreeReader) readRoot(rec rRecord) (*tree.Node, error) {
+	root := &tree.Node{Mode: fs.ModeDir | 0o555, ModTime: rec.date}
 	t.visited[rec.lba] = true
 	if err := t.readDir(root, rec, "/", 0, true); err != nil {
 		return nil, err
@@ -233,7 +235,7 @@ func (t *rTreeReader) linkNames() {
 		rdev   uint64
 		target string
 	}
-	groups := map[key][]*Node{}
+	groups := map[key][]*tree.Node{}
 	var order []key
 	for _, c := range t.links {
 		n := c.n
@@ -270,19 +272,19 @@ const dirModeBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
 // readDir fills dir's children from the directory extent of rec. When
 // selfAttrs is set (the root, relocated directories), dir takes its
 // attributes from its own "." record.
-func (t *rTreeReader) readDir(dir *Node, rec rRecord, path string, depth int, selfAttrs bool) error {
+func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth int, selfAttrs bool) error {
 	if depth > rMaxDepth {
 		return fmt.Errorf("master: directory %q at LBA %d: nesting deeper than %d: %w", path, rec.lba, rMaxDepth, ErrCorrupt)
 	}
 	type pendingDir struct {
-		node *Node
+		node *tree.Node
 		rec  rRecord
 		path string
 		self bool
 	}
 	var (
 		subdirs []pendingDir
-		multi   *Node // a multi-extent file still collecting parts
+		multi   *tree.Node // a multi-extent file still collecting parts
 		multiN  []byte
 		first   = true
 	)
@@ -335,7 +337,7 @@ func (t *rTreeReader) readDir(dir *Node, rec rRecord, path string, depth int, se
 		if err != nil {
 			return fmt.Errorf("master: directory %q at LBA %d: %w", path, rec.lba, err)
 		}
-		n := &Node{Name: name}
+		n := &tree.Node{Name: name}
 		a.apply(n, r, false)
 		t.sums.note(n, &a, false)
 		if a.hasPX && a.nlink > 1 && !r.dir && !a.hasCL {
@@ -377,7 +379,7 @@ func (t *rTreeReader) readDir(dir *Node, rec rRecord, path string, depth int, se
 	if multi != nil {
 		return fmt.Errorf("master: directory %q at LBA %d: multi-extent file %q has no final part: %w", path, rec.lba, multi.Name, ErrCorrupt)
 	}
-	slices.SortFunc(dir.Children, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(dir.Children, func(a, b *tree.Node) int { return strings.Compare(a.Name, b.Name) })
 	for i := 1; i < len(dir.Children) && !t.extentsOnly; i++ {
 		if dir.Children[i].Name == dir.Children[i-1].Name {
 			return fmt.Errorf("master: directory %q at LBA %d: duplicate name %q: %w", path, rec.lba, dir.Children[i].Name, ErrCorrupt)
@@ -401,14 +403,14 @@ func (t *rTreeReader) relocated(lba uint32, path string) (rRecord, error) {
 		return rRecord{}, fmt.Errorf("master: directory %q at LBA %d: relocated directory past the medium end (%d sectors): %w", path, lba, t.sectors, ErrCorrupt)
 	}
 	t.visited[lba] = true
-	sec := make([]byte, SectorSize)
-	if _, err := t.r.ReadAt(sec, int64(lba)*SectorSize); err != nil {
+	sec := make([]byte, tree.SectorSize)
+	if _, err := t.r.ReadAt(sec, int64(lba)*tree.SectorSize); err != nil {
 		return rRecord{}, fmt.Errorf("master: read directory %q at LBA %d: %v: %w", path, lba, err, ErrCorrupt)
 	}
 	if sec[0] == 0 {
 		return rRecord{}, fmt.Errorf("master: directory %q at LBA %d: relocated directory has no records: %w", path, lba, ErrCorrupt)
 	}
-	dot, err := rParseRecord(sec, 0, SectorSize)
+	dot, err := rParseRecord(sec, 0, tree.SectorSize)
 	if err != nil {
 		return rRecord{}, fmt.Errorf("master: directory %q at LBA %d: %w", path, lba, err)
 	}
@@ -428,19 +430,19 @@ func (t *rTreeReader) skipSU(su []byte) []byte {
 
 // addExtent appends the data extent of r to file n, checking it against
 // the medium.
-func (t *rTreeReader) addExtent(n *Node, r rRecord, path string) error {
+func (t *rTreeReader) addExtent(n *tree.Node, r rRecord, path string) error {
 	if r.length == 0 {
 		return nil
 	}
-	nsec := (int64(r.length) + SectorSize - 1) / SectorSize
+	nsec := (int64(r.length) + tree.SectorSize - 1) / tree.SectorSize
 	if int64(r.lba)+nsec > t.sectors {
 		return fmt.Errorf("master: file %q at LBA %d: extent of %d bytes reaches past the medium end (%d sectors): %w", path, r.lba, r.length, t.sectors, ErrCorrupt)
 	}
 	t.use(r.lba, nsec)
 	if n.Extents == nil {
-		n.Extents = make([]Extent, 0, 1)
+		n.Extents = make([]tree.Extent, 0, 1)
 	}
-	n.Extents = append(n.Extents, Extent{LBA: r.lba, Length: r.length})
+	n.Extents = append(n.Extents, tree.Extent{LBA: r.lba, Length: r.length})
 	n.Size += int64(r.length)
 	return nil
 }

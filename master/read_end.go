@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // SessionEnd returns the first LBA past every sector the session at start
@@ -121,7 +123,7 @@ func SessionEnd(r io.ReaderAt, sectors int64, start uint32) (uint64, error) {
 		}
 		end = max(end, t.end)
 		if s := t.sums; s.hasCA && s.count > 0 {
-			n := (int64(s.count)*md5Size + SectorSize - 1) / SectorSize
+			n := (int64(s.count)*md5Size + tree.SectorSize - 1) / tree.SectorSize
 			if err := use("checksum array", uint64(s.end), n); err != nil {
 				return 0, err
 			}
@@ -143,7 +145,7 @@ func SessionEnd(r io.ReaderAt, sectors int64, start uint32) (uint64, error) {
 // M table and its copy (big-endian), each of the recorded size.
 func rPathTables(b []byte, use func(what string, lba uint64, n int64) error) error {
 	size := int64(binary.LittleEndian.Uint32(b[132:136]))
-	n := (size + SectorSize - 1) / SectorSize
+	n := (size + tree.SectorSize - 1) / tree.SectorSize
 	locs := []uint32{
 		binary.LittleEndian.Uint32(b[140:144]), binary.LittleEndian.Uint32(b[144:148]),
 		binary.BigEndian.Uint32(b[148:152]), binary.BigEndian.Uint32(b[152:156]),

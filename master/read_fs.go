@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // FS returns the session as an io/fs.FS that also implements
@@ -44,8 +46,8 @@ var errIsDir = errors.New("is a directory")
 var errNotDir = errors.New("not a directory")
 
 // rChild finds the child named name of dir, whose Children are sorted.
-func rChild(dir *Node, name string) *Node {
-	i, ok := slices.BinarySearchFunc(dir.Children, name, func(n *Node, name string) int { return strings.Compare(n.Name, name) })
+func rChild(dir *tree.Node, name string) *tree.Node {
+	i, ok := slices.BinarySearchFunc(dir.Children, name, func(n *tree.Node, name string) int { return strings.Compare(n.Name, name) })
 	if !ok {
 		return nil
 	}
@@ -54,7 +56,7 @@ func rChild(dir *Node, name string) *Node {
 
 // resolve finds the node at name, following symbolic links in inner
 // elements and, when followLast is set, in the last one.
-func (f *rFS) resolve(op, name string, followLast bool) (*Node, error) {
+func (f *rFS) resolve(op, name string, followLast bool) (*tree.Node, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
 	}
@@ -62,7 +64,7 @@ func (f *rFS) resolve(op, name string, followLast bool) (*Node, error) {
 	if root == nil {
 		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
 	}
-	stack := []*Node{root}
+	stack := []*tree.Node{root}
 	var rest []string
 	if name != "." {
 		rest = strings.Split(name, "/")
@@ -106,7 +108,7 @@ func (f *rFS) resolve(op, name string, followLast bool) (*Node, error) {
 
 // follow resolves name following symbolic links; a final link that does
 // not resolve stands for itself.
-func (f *rFS) follow(op, name string) (*Node, error) {
+func (f *rFS) follow(op, name string) (*tree.Node, error) {
 	n, err := f.resolve(op, name, false)
 	if err != nil || !n.IsSymlink() {
 		return n, err
@@ -178,7 +180,7 @@ func (f *rFS) ReadDir(name string) ([]fs.DirEntry, error) {
 
 // rInfo is both the fs.FileInfo and the fs.DirEntry of a Node.
 type rInfo struct {
-	n    *Node
+	n    *tree.Node
 	name string
 }
 
@@ -205,7 +207,7 @@ func (i rInfo) String() string             { return fs.FormatFileInfo(i) }
 
 // rFile is an open file other than a directory.
 type rFile struct {
-	node   *Node
+	node   *tree.Node
 	name   string
 	r      io.ReaderAt
 	off    int64
@@ -253,7 +255,7 @@ func (f *rFile) ReadAt(p []byte, off int64) (int, error) {
 		end := base + int64(e.Length)
 		if off < end {
 			want := min(int64(len(p)-n), end-off)
-			m, err := f.r.ReadAt(p[n:n+int(want)], int64(e.LBA)*SectorSize+(off-base))
+			m, err := f.r.ReadAt(p[n:n+int(want)], int64(e.LBA)*tree.SectorSize+(off-base))
 			n += m
 			off += int64(m)
 			if err != nil && !(errors.Is(err, io.EOF) && int64(m) == want) {
@@ -308,7 +310,7 @@ func (f *rFile) Seek(offset int64, whence int) (int64, error) {
 
 // rDir is an open directory.
 type rDir struct {
-	node   *Node
+	node   *tree.Node
 	name   string
 	pos    int
 	closed bool

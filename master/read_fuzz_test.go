@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // rtPackSectors encodes a medium compactly for fuzzing: every sector as
@@ -14,8 +16,8 @@ import (
 // tenfold and the fuzzer mutates what matters.
 func rtPackSectors(img []byte) []byte {
 	var out []byte
-	for i := 0; i+SectorSize <= len(img); i += SectorSize {
-		sec := bytes.TrimRight(img[i:i+SectorSize], "\x00")
+	for i := 0; i+tree.SectorSize <= len(img); i += tree.SectorSize {
+		sec := bytes.TrimRight(img[i:i+tree.SectorSize], "\x00")
 		out = append(out, byte(len(sec)>>8), byte(len(sec)))
 		out = append(out, sec...)
 	}
@@ -26,12 +28,12 @@ func rtPackSectors(img []byte) []byte {
 func rtUnpackSectors(data []byte, max int) []byte {
 	n := 0
 	for rest := data; len(rest) >= 2 && n < max; n++ {
-		rest = rest[2+min(int(rest[0])<<8|int(rest[1]), SectorSize, len(rest)-2):]
+		rest = rest[2+min(int(rest[0])<<8|int(rest[1]), tree.SectorSize, len(rest)-2):]
 	}
-	img := make([]byte, n*SectorSize)
+	img := make([]byte, n*tree.SectorSize)
 	for i := 0; i < n; i++ {
-		l := min(int(data[0])<<8|int(data[1]), SectorSize, len(data)-2)
-		copy(img[i*SectorSize:], data[2:2+l])
+		l := min(int(data[0])<<8|int(data[1]), tree.SectorSize, len(data)-2)
+		copy(img[i*tree.SectorSize:], data[2:2+l])
 		data = data[2+l:]
 	}
 	return img

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"testing"
 	"testing/fstest"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // rtRaw is a test's view of a fixture image for corrupting it in place.
@@ -18,7 +20,7 @@ type rtRaw struct {
 
 // rootLBA is the root directory's LBA from the PVD.
 func (m rtRaw) rootLBA() uint32 {
-	pvd := m.b[(int(m.start)+16)*SectorSize:]
+	pvd := m.b[(int(m.start)+16)*tree.SectorSize:]
 	return getBoth32(pvd[156+2:])
 }
 
@@ -26,8 +28,8 @@ func (m rtRaw) rootLBA() uint32 {
 // sector is enough for the fixtures) whose Rock Ridge NM name is name.
 func (m rtRaw) record(t *testing.T, dirLBA uint32, name string) int {
 	t.Helper()
-	base := int(dirLBA) * SectorSize
-	for off := 0; off < SectorSize && m.b[base+off] != 0; off += int(m.b[base+off]) {
+	base := int(dirLBA) * tree.SectorSize
+	for off := 0; off < tree.SectorSize && m.b[base+off] != 0; off += int(m.b[base+off]) {
 		rec := m.b[base+off : base+off+int(m.b[base+off])]
 		nm := append([]byte("NM"), byte(5+len(name)), 1, 0)
 		if bytes.Contains(rec, append(nm, name...)) {
@@ -50,7 +52,7 @@ func (m rtRaw) su(t *testing.T, off int, sig string) int {
 }
 
 func (m rtRaw) read() (*Session, error) {
-	return ReadSession(bytes.NewReader(m.b), int64(len(m.b)/SectorSize), m.start)
+	return ReadSession(bytes.NewReader(m.b), int64(len(m.b)/tree.SectorSize), m.start)
 }
 
 // rtCorrupt returns a fresh copy of a fixture.
@@ -84,7 +86,7 @@ func TestReadHostile(t *testing.T) {
 				}},
 				{"file extent past the medium", func(m rtRaw) {
 					off := m.record(t, m.rootLBA(), "hello.txt")
-					putBoth32(m.b[off+2:], uint32(len(m.b)/SectorSize)+10)
+					putBoth32(m.b[off+2:], uint32(len(m.b)/tree.SectorSize)+10)
 				}},
 				{"directory of 4 GiB", func(m rtRaw) {
 					off := m.record(t, m.rootLBA(), "sub")
@@ -93,11 +95,11 @@ func TestReadHostile(t *testing.T) {
 				{"continuation loop", func(m rtRaw) {
 					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "PX")
 					rtCE(m.b[pos:], 1, 0, 28)
-					rtCE(m.b[1*SectorSize:], 1, 0, 28)
+					rtCE(m.b[1*tree.SectorSize:], 1, 0, 28)
 				}},
 				{"continuation past the medium", func(m rtRaw) {
 					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "PX")
-					rtCE(m.b[pos:], uint32(len(m.b)/SectorSize)+1, 0, 28)
+					rtCE(m.b[pos:], uint32(len(m.b)/tree.SectorSize)+1, 0, 28)
 				}},
 				{"continuation of 1 GiB", func(m rtRaw) {
 					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "PX")
@@ -142,7 +144,7 @@ func TestReadHostile(t *testing.T) {
 					putBoth32(m.b[pos+4:], m.rootLBA())
 				}},
 				{"logical block size 512", func(m rtRaw) {
-					putBoth16(m.b[(int(m.start)+16)*SectorSize+128:], 512)
+					putBoth16(m.b[(int(m.start)+16)*tree.SectorSize+128:], 512)
 				}},
 			}
 			for _, c := range cases {
@@ -173,10 +175,10 @@ func rtCE(b []byte, lba, off, length uint32) {
 func TestReadTruncated(t *testing.T) {
 	for _, name := range []string{"genisoimage-rj", "xorriso-grown3"} {
 		img := rtFixture(t, name)
-		for cut := 0; cut <= len(img); cut += SectorSize / 2 {
+		for cut := 0; cut <= len(img); cut += tree.SectorSize / 2 {
 			part := img[:cut]
 			r := bytes.NewReader(part)
-			sectors := int64(len(part) / SectorSize)
+			sectors := int64(len(part) / tree.SectorSize)
 			if _, err := ListSessions(r, sectors); err != nil && !errors.Is(err, ErrNotISO) {
 				t.Errorf("%s cut at %d: ListSessions: %v", name, cut, err)
 			}
@@ -259,23 +261,23 @@ func rtWalkAll(t testing.TB, s *Session) {
 func rtChainImage(depth int) []byte {
 	const first = 20
 	sectors := first + depth + 1
-	b := make([]byte, sectors*SectorSize)
-	pvd := b[16*SectorSize:]
+	b := make([]byte, sectors*tree.SectorSize)
+	pvd := b[16*tree.SectorSize:]
 	pvd[0], pvd[6] = 1, 1
 	copy(pvd[1:], "CD001")
 	putBoth32(pvd[80:], uint32(sectors))
-	putBoth16(pvd[128:], SectorSize)
-	rtPutRecord(pvd[156:], first, SectorSize, rFlagDir, "\x00")
-	term := b[17*SectorSize:]
+	putBoth16(pvd[128:], tree.SectorSize)
+	rtPutRecord(pvd[156:], first, tree.SectorSize, rFlagDir, "\x00")
+	term := b[17*tree.SectorSize:]
 	term[0], term[6] = 255, 1
 	copy(term[1:], "CD001")
 	for i := 0; i <= depth; i++ {
 		lba := uint32(first + i)
-		d := b[int(lba)*SectorSize:]
-		off := rtPutRecord(d, lba, SectorSize, rFlagDir, "\x00")
-		off += rtPutRecord(d[off:], lba-1, SectorSize, rFlagDir, "\x01")
+		d := b[int(lba)*tree.SectorSize:]
+		off := rtPutRecord(d, lba, tree.SectorSize, rFlagDir, "\x00")
+		off += rtPutRecord(d[off:], lba-1, tree.SectorSize, rFlagDir, "\x01")
 		if i < depth {
-			rtPutRecord(d[off:], lba+1, SectorSize, rFlagDir, fmt.Sprintf("D%d", i))
+			rtPutRecord(d[off:], lba+1, tree.SectorSize, rFlagDir, fmt.Sprintf("D%d", i))
 		}
 	}
 	return b
@@ -300,7 +302,7 @@ func rtPutRecord(b []byte, lba, length uint32, flags byte, name string) int {
 
 func TestReadDepthLimit(t *testing.T) {
 	ok := rtChainImage(100)
-	s, err := ReadSession(bytes.NewReader(ok), int64(len(ok)/SectorSize), 0)
+	s, err := ReadSession(bytes.NewReader(ok), int64(len(ok)/tree.SectorSize), 0)
 	if err != nil {
 		t.Fatalf("100 levels: %v", err)
 	}
@@ -312,18 +314,18 @@ func TestReadDepthLimit(t *testing.T) {
 		t.Errorf("100 levels read as %d", depth)
 	}
 	deep := rtChainImage(rMaxDepth + 10)
-	_, err = ReadSession(bytes.NewReader(deep), int64(len(deep)/SectorSize), 0)
+	_, err = ReadSession(bytes.NewReader(deep), int64(len(deep)/tree.SectorSize), 0)
 	rtWantCorrupt(t, "too deep", err)
 }
 
 func TestReadRecordPastSectorEnd(t *testing.T) {
 	img := rtChainImage(1)
-	d := img[20*SectorSize : 21*SectorSize]
+	d := img[20*tree.SectorSize : 21*tree.SectorSize]
 	off := 68
-	for i := 0; off+100 <= SectorSize-34; i++ {
+	for i := 0; off+100 <= tree.SectorSize-34; i++ {
 		off += rtPutRecord(d[off:], 30, 0, 0, fmt.Sprintf("%066d", i))
 	}
-	good, err := ReadSession(bytes.NewReader(img), int64(len(img)/SectorSize), 0)
+	good, err := ReadSession(bytes.NewReader(img), int64(len(img)/tree.SectorSize), 0)
 	if err != nil {
 		t.Fatalf("before: %v", err)
 	}
@@ -332,12 +334,12 @@ func TestReadRecordPastSectorEnd(t *testing.T) {
 	}
 	rtPutRecord(d[off:], 30, 0, 0, "LAST")
 	d[off] = 255
-	_, err = ReadSession(bytes.NewReader(img), int64(len(img)/SectorSize), 0)
+	_, err = ReadSession(bytes.NewReader(img), int64(len(img)/tree.SectorSize), 0)
 	rtWantCorrupt(t, "record crossing the sector end", err)
 }
 
 func TestReadNotISO(t *testing.T) {
-	zero := make([]byte, 64*SectorSize)
+	zero := make([]byte, 64*tree.SectorSize)
 	if _, err := ReadSession(bytes.NewReader(zero), 64, 0); !errors.Is(err, ErrNotISO) {
 		t.Errorf("ReadSession on zeros: %v", err)
 	}

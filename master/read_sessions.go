@@ -3,21 +3,9 @@ package master
 import (
 	"fmt"
 	"io"
-	"time"
-)
 
-// SessionInfo describes one session of a medium.
-type SessionInfo struct {
-	Number   int       // 1 for the first session
-	Start    uint32    // LBA of the session start
-	Size     uint32    // sectors, as its PVD's Volume Space Size records
-	VolumeID string    // the PVD volume identifier
-	Time     time.Time // PVD creation (or modification) time
-	// Incomplete: the session's tracks hold less than its descriptors
-	// claim, or no descriptors at all (a burn interrupted, then closed).
-	// Media with a table of contents list it; it cannot be read.
-	Incomplete bool
-}
+	"github.com/discstage/discstage/master/tree"
+)
 
 // rGrowAlign is the alignment of session starts on grown media: xorriso
 // starts each session at a multiple of 32 blocks.
@@ -59,9 +47,9 @@ func rRootLBA(v rVolume) uint32 { return getBoth32(v.root[2:10]) }
 // superblock update was lost is not listed; ReadSession still reads it at
 // its LBA). Otherwise (an ISO image stored as a file at LBA 32 of a plain
 // image, say) the medium is a plain image.
-func ListSessions(r io.ReaderAt, sectors int64) ([]SessionInfo, error) {
+func ListSessions(r io.ReaderAt, sectors int64) ([]tree.SessionInfo, error) {
 	super, haveSuper := rReadPVD(r, sectors, 16)
-	var chain []SessionInfo
+	var chain []tree.SessionInfo
 	var roots []uint32
 	for s := int64(rGrowAlign); s+16 < sectors && len(chain) < int(sectors/rProbeAlign)+1; {
 		v, ok := rReadPVD(r, sectors, uint32(s+16))
@@ -99,16 +87,16 @@ func ListSessions(r io.ReaderAt, sectors int64) ([]SessionInfo, error) {
 		}
 	}
 	if haveSuper {
-		return []SessionInfo{rInfoOf(1, 0, super)}, nil
+		return []tree.SessionInfo{rInfoOf(1, 0, super)}, nil
 	}
 	return nil, fmt.Errorf("master: list sessions: no primary volume descriptor at LBA 16 or %d: %w", rGrowAlign+16, ErrNotISO)
 }
 
 // rInfoOf makes the SessionInfo of the session at start with PVD v.
-func rInfoOf(number int, start uint32, v rVolume) SessionInfo {
+func rInfoOf(number int, start uint32, v rVolume) tree.SessionInfo {
 	t := v.created
 	if t.IsZero() {
 		t = v.modified
 	}
-	return SessionInfo{Number: number, Start: start, Size: v.size, VolumeID: v.id, Time: t}
+	return tree.SessionInfo{Number: number, Start: start, Size: v.size, VolumeID: v.id, Time: t}
 }

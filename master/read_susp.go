@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"strings"
 	"time"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // rAttrs collects the Rock Ridge entries (RRIP 1.12) of one directory
@@ -151,11 +153,11 @@ func (t *rTreeReader) parseSUSP(su []byte, a *rAttrs, path string, dirLBA uint32
 		if ceLen > rMaxCEBytes || ceBytes > rMaxCEBytes {
 			return fmt.Errorf("master: directory %q at LBA %d: continuation areas exceed %d bytes: %w", path, dirLBA, rMaxCEBytes, ErrCorrupt)
 		}
-		startByte := int64(ceLBA)*SectorSize + int64(ceOff)
-		if ceOff >= SectorSize || startByte+int64(ceLen) > t.sectors*SectorSize {
+		startByte := int64(ceLBA)*tree.SectorSize + int64(ceOff)
+		if ceOff >= tree.SectorSize || startByte+int64(ceLen) > t.sectors*tree.SectorSize {
 			return fmt.Errorf("master: directory %q at LBA %d: continuation area at LBA %d offset %d length %d past the medium end: %w", path, dirLBA, ceLBA, ceOff, ceLen, ErrCorrupt)
 		}
-		t.use(ceLBA, (int64(ceOff)+int64(ceLen)+SectorSize-1)/SectorSize)
+		t.use(ceLBA, (int64(ceOff)+int64(ceLen)+tree.SectorSize-1)/tree.SectorSize)
 		if cap(t.ceBuf) < int(ceLen) {
 			t.ceBuf = make([]byte, ceLen)
 		}
@@ -244,7 +246,7 @@ func (a *rAttrs) addTF(e []byte) {
 
 // apply sets node n's attributes from the record and its Rock Ridge
 // entries. self is set when r is the directory's own "." record.
-func (a *rAttrs) apply(n *Node, r rRecord, self bool) {
+func (a *rAttrs) apply(n *tree.Node, r rRecord, self bool) {
 	n.ModTime = r.date
 	if !a.mtime.IsZero() {
 		n.ModTime = a.mtime

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // rtTree builds a varied source tree under dir: empty and odd-sized
@@ -147,7 +148,7 @@ func rtOpen(t testing.TB, img string) (*os.File, int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f, st.Size() / SectorSize
+	return f, st.Size() / tree.SectorSize
 }
 
 // rtLsMode formats a mode the way ls and xorriso do.
@@ -194,8 +195,8 @@ func rtLsMode(m fs.FileMode) string {
 func rtListing(t testing.TB, s *Session) []string {
 	t.Helper()
 	var out []string
-	var walk func(n *Node, p string)
-	walk = func(n *Node, p string) {
+	var walk func(n *tree.Node, p string)
+	walk = func(n *tree.Node, p string) {
 		size := int64(0)
 		if n.IsRegular() {
 			size = n.Size
@@ -335,8 +336,8 @@ func rtCheckExtents(t testing.TB, img string, s *Session) {
 		want[m[5]] = append(want[m[5]], uint32(lba))
 	}
 	got := map[string][]uint32{}
-	var walk func(n *Node, p string)
-	walk = func(n *Node, p string) {
+	var walk func(n *tree.Node, p string)
+	walk = func(n *tree.Node, p string) {
 		for _, e := range n.Extents {
 			got[p] = append(got[p], e.LBA)
 		}
@@ -379,8 +380,8 @@ func rtCheckIsoinfo(t testing.TB, img string, s *Session) {
 		want = append(want, strings.Join([]string{m[1], m[4], m[5], m[6]}, " "))
 	}
 	var got []string
-	var walk func(n *Node)
-	walk = func(n *Node) {
+	var walk func(n *tree.Node)
+	walk = func(n *tree.Node) {
 		if n.IsRegular() && n.Size > 0 {
 			got = append(got, fmt.Sprintf("%s %d %d %s", rtLsMode(n.Mode.Perm()), n.Size, n.Extents[0].LBA, n.Name))
 		}
@@ -417,8 +418,8 @@ func rtCheckBsdtar(t testing.TB, img string, s *Session, hide ...string) {
 		}
 		want = append(want, strings.Join(m[1:], " "))
 	}
-	var walk func(n *Node, p string)
-	walk = func(n *Node, p string) {
+	var walk func(n *tree.Node, p string)
+	walk = func(n *tree.Node, p string) {
 		for _, c := range n.Children {
 			cp := c.Name
 			if p != "" {
@@ -478,8 +479,8 @@ func rtCheckSevenZip(t testing.TB, img string, s *Session) {
 		}
 	}
 	flush()
-	var walk func(n *Node, p string)
-	walk = func(n *Node, p string) {
+	var walk func(n *tree.Node, p string)
+	walk = func(n *tree.Node, p string) {
 		for _, c := range n.Children {
 			cp := c.Name
 			if p != "" {
@@ -524,7 +525,7 @@ func rtCheckSource(t testing.TB, s *Session, src string) {
 			t.Errorf("%s: %v", p, err)
 			return nil
 		}
-		n := got.Sys().(*Node)
+		n := got.Sys().(*tree.Node)
 		uid, gid := rtOwner(want)
 		if got.Mode() != want.Mode() || n.UID != uid || n.GID != gid {
 			t.Errorf("%s: mode %v uid %d gid %d, source has %v %d %d", p, got.Mode(), n.UID, n.GID, want.Mode(), uid, gid)
@@ -575,8 +576,8 @@ func rtRead(t testing.TB, img string, lba uint32) *Session {
 // rtExpected lists every path of the tree except the root.
 func rtExpected(s *Session) []string {
 	var out []string
-	var walk func(n *Node, p string)
-	walk = func(n *Node, p string) {
+	var walk func(n *tree.Node, p string)
+	walk = func(n *tree.Node, p string) {
 		for _, c := range n.Children {
 			cp := c.Name
 			if p != "" {
@@ -666,7 +667,7 @@ func TestReadImagesFromTools(t *testing.T) {
 var rtTocLine = regexp.MustCompile(`ISO session\s*:\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)s\s*,\s*(.*)$`)
 
 // rtCheckToc compares ListSessions with `xorriso -toc`.
-func rtCheckToc(t testing.TB, img string, got []SessionInfo) {
+func rtCheckToc(t testing.TB, img string, got []tree.SessionInfo) {
 	t.Helper()
 	out := oracle.Run(t, "xorriso", "-indev", img, "-toc")
 	var want, have []string
@@ -757,7 +758,7 @@ func TestReadMultisession(t *testing.T) {
 		t.Fatal(err)
 	}
 	commit("-rm", "/one", "--")
-	stale := make([]byte, 32*SectorSize)
+	stale := make([]byte, 32*tree.SectorSize)
 	if fi, err := os.Open(img); err != nil {
 		t.Fatal(err)
 	} else {
@@ -802,10 +803,10 @@ func TestReadMultisession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 16 * SectorSize; i < 32*SectorSize; i++ {
+	for i := 16 * tree.SectorSize; i < 32*tree.SectorSize; i++ {
 		b[i] = 0xA5
 	}
-	torn, err := ListSessions(bytes.NewReader(b), int64(len(b)/SectorSize))
+	torn, err := ListSessions(bytes.NewReader(b), int64(len(b)/tree.SectorSize))
 	if err != nil || !slices.Equal(torn, list) {
 		t.Errorf("torn superblock: ListSessions = %+v, %v; want %+v", torn, err, list)
 	}
@@ -817,7 +818,7 @@ func TestReadMultisession(t *testing.T) {
 	if err := os.WriteFile(staleImg, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ListSessions(bytes.NewReader(b), int64(len(b)/SectorSize))
+	got, err := ListSessions(bytes.NewReader(b), int64(len(b)/tree.SectorSize))
 	if err != nil || !slices.Equal(got, list[:2]) {
 		t.Errorf("stale superblock: ListSessions = %+v, %v; want %+v", got, err, list[:2])
 	}
@@ -839,7 +840,7 @@ func TestReadWriteOnceLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nwa := (len(b)/SectorSize + 15) / 16 * 16
+	nwa := (len(b)/tree.SectorSize + 15) / 16 * 16
 	if err := os.WriteFile(filepath.Join(src, "second.txt"), []byte("session two"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -849,7 +850,7 @@ func TestReadWriteOnceLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b = append(b, make([]byte, nwa*SectorSize-len(b))...)
+	b = append(b, make([]byte, nwa*tree.SectorSize-len(b))...)
 	b = append(b, p...)
 	if err := os.WriteFile(whole, b, 0o644); err != nil {
 		t.Fatal(err)
@@ -1001,7 +1002,7 @@ func TestReadFixtures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			img := rtGunzip(t, m)
 			r := bytes.NewReader(img)
-			sectors := int64(len(img) / SectorSize)
+			sectors := int64(len(img) / tree.SectorSize)
 			list, err := ListSessions(r, sectors)
 			if err != nil {
 				t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // VerifyLevel says how much of a session Verify reads.
@@ -99,7 +101,7 @@ type vReader struct {
 
 // vFile is a regular file being checked.
 type vFile struct {
-	n           *Node
+	n           *tree.Node
 	path        string
 	h           hash.Hash // fed during the sequential pass; nil otherwise
 	first, last uint32    // the sectors of its data
@@ -125,13 +127,13 @@ func (v *vReader) to(lba uint32) error {
 		return fmt.Errorf("master: verify: LBA %d is past the medium end (%d sectors): %w", lba-1, v.sectors, ErrCorrupt)
 	}
 	for v.pos < lba {
-		n := min(int64(lba-v.pos), int64(len(v.buf)/SectorSize))
-		b := v.buf[:n*SectorSize]
-		if _, err := v.r.ReadAt(b, int64(v.pos)*SectorSize); err != nil {
+		n := min(int64(lba-v.pos), int64(len(v.buf)/tree.SectorSize))
+		b := v.buf[:n*tree.SectorSize]
+		if _, err := v.r.ReadAt(b, int64(v.pos)*tree.SectorSize); err != nil {
 			return fmt.Errorf("master: verify: read LBA %d-%d: %w", v.pos, v.pos+uint32(n)-1, err)
 		}
 		v.chunks <- b
-		v.feed(b, int64(v.pos)*SectorSize)
+		v.feed(b, int64(v.pos)*tree.SectorSize)
 		<-v.done
 		v.pos += uint32(n)
 		v.rep.Sectors += n
@@ -158,11 +160,11 @@ func (v *vReader) feed(b []byte, off int64) {
 
 // sector reads and hashes the sector at v.pos and returns it.
 func (v *vReader) sector() ([]byte, error) {
-	b := make([]byte, SectorSize)
+	b := make([]byte, tree.SectorSize)
 	if int64(v.pos) >= v.sectors {
 		return nil, fmt.Errorf("master: verify: LBA %d is past the medium end (%d sectors): %w", v.pos, v.sectors, ErrCorrupt)
 	}
-	if _, err := v.r.ReadAt(b, int64(v.pos)*SectorSize); err != nil {
+	if _, err := v.r.ReadAt(b, int64(v.pos)*tree.SectorSize); err != nil {
 		return nil, fmt.Errorf("master: verify: read LBA %d: %w", v.pos, err)
 	}
 	return b, nil
@@ -219,7 +221,7 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 	// Reads go in chunks of up to 1 MiB; a medium smaller than that
 	// needs no more (a fresh 1 MiB buffer costs more than hashing a
 	// small session).
-	v := &vReader{r: r, sectors: sectors, pos: start, h: md5.New(), buf: make([]byte, min(1<<20, max(sectors, 1)*SectorSize)), rep: rep,
+	v := &vReader{r: r, sectors: sectors, pos: start, h: md5.New(), buf: make([]byte, min(1<<20, max(sectors, 1)*tree.SectorSize)), rep: rep,
 		chunks: make(chan []byte), done: make(chan struct{})}
 	go v.hashWorker()
 	defer close(v.chunks)
@@ -400,7 +402,7 @@ func (v *vReader) finish(s *Session, level VerifyLevel, err error) error {
 }
 
 // collect lists the regular files below dir.
-func (v *vReader) collect(dir *Node, p string) {
+func (v *vReader) collect(dir *tree.Node, p string) {
 	for _, c := range dir.Children {
 		cp := path.Join(p, c.Name)
 		switch {
@@ -423,11 +425,11 @@ func (v *vReader) collect(dir *Node, p string) {
 // ascending order, to be hashed while those sectors are read in order:
 // the session's own new files. The others are read separately.
 func (v *vReader) plan(from, to uint32) {
-	lo, hi := int64(from)*SectorSize, int64(to)*SectorSize
+	lo, hi := int64(from)*tree.SectorSize, int64(to)*tree.SectorSize
 	for _, f := range v.files {
 		ok, prev := len(f.n.Extents) > 0, lo
 		for _, e := range f.n.Extents {
-			s := int64(e.LBA) * SectorSize
+			s := int64(e.LBA) * tree.SectorSize
 			if s < prev || s+int64(e.Length) > hi {
 				ok = false
 				break
@@ -439,7 +441,7 @@ func (v *vReader) plan(from, to uint32) {
 		}
 		f.h = md5.New()
 		for _, e := range f.n.Extents {
-			s := int64(e.LBA) * SectorSize
+			s := int64(e.LBA) * tree.SectorSize
 			if e.Length > 0 {
 				v.spans = append(v.spans, vSpan{start: s, end: s + int64(e.Length), f: f})
 			}
@@ -455,13 +457,13 @@ func (v *vReader) check(f *vFile) error {
 	if h == nil {
 		h = md5.New()
 		for _, e := range f.n.Extents {
-			if int64(e.LBA)*SectorSize+int64(e.Length) > v.sectors*SectorSize {
+			if int64(e.LBA)*tree.SectorSize+int64(e.Length) > v.sectors*tree.SectorSize {
 				return fmt.Errorf("master: verify %q: extent at LBA %d of %d bytes is past the medium end: %w", f.path, e.LBA, e.Length, ErrCorrupt)
 			}
 			for off := int64(0); off < int64(e.Length); {
 				k := min(int64(len(v.buf)), int64(e.Length)-off)
-				if _, err := v.r.ReadAt(v.buf[:k], int64(e.LBA)*SectorSize+off); err != nil {
-					return fmt.Errorf("master: verify %q: read LBA %d: %w", f.path, e.LBA+uint32(off/SectorSize), err)
+				if _, err := v.r.ReadAt(v.buf[:k], int64(e.LBA)*tree.SectorSize+off); err != nil {
+					return fmt.Errorf("master: verify %q: read LBA %d: %w", f.path, e.LBA+uint32(off/tree.SectorSize), err)
 				}
 				h.Write(v.buf[:k])
 				off += k

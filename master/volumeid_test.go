@@ -5,12 +5,13 @@ import (
 	"testing"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // TestVolumeIDChangesAreReported checks that a volume identifier a
 // hierarchy cannot hold as given is reported, as renamed names are.
 func TestVolumeIDChangesAreReported(t *testing.T) {
-	root := &master.Node{Mode: fs.ModeDir | 0o755}
+	root := &tree.Node{Mode: fs.ModeDir | 0o755}
 	for _, c := range []struct {
 		id   string
 		want map[string]string // hierarchy → name written

@@ -17,6 +17,7 @@ import (
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // deepDir creates a chain d1/.../dN with a file at every level, the
@@ -136,7 +137,7 @@ func diskfsReadDir(t testing.TB, img, dir string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fsys, err := iso9660.Read(b, st.Size(), 0, master.SectorSize)
+	fsys, err := iso9660.Read(b, st.Size(), 0, tree.SectorSize)
 	if err != nil {
 		t.Fatalf("go-diskfs iso9660.Read(%s): %v", img, err)
 	}
@@ -163,13 +164,13 @@ func ourManifest(t testing.TB, img string, start uint32) testtree.Manifest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := master.ReadSession(f, st.Size()/master.SectorSize, start)
+	s, err := master.ReadSession(f, st.Size()/tree.SectorSize, start)
 	if err != nil {
 		t.Fatalf("ReadSession: %v", err)
 	}
 	m := testtree.Manifest{}
-	var walk func(dir string, n *master.Node)
-	walk = func(dir string, n *master.Node) {
+	var walk func(dir string, n *tree.Node)
+	walk = func(dir string, n *tree.Node) {
 		for _, c := range n.Children {
 			p := dir + "/" + c.Name
 			switch {

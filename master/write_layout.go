@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 const (
@@ -30,7 +32,7 @@ const (
 // wSrc is a checked node of the caller's tree: children sorted by name,
 // times resolved, serial number and link count assigned.
 type wSrc struct {
-	n             *Node
+	n             *tree.Node
 	parent        *wSrc // nil for the root
 	kids          []*wSrc
 	mod, acc, chg time.Time
@@ -56,10 +58,10 @@ func (s *wSrc) pathName() string {
 // wFile is a regular file or symbolic link of the session.
 type wFile struct {
 	src     *wSrc
-	extents []Extent // fixed once data LBAs are known; nil for empty files
-	rel     uint32   // sector offset of new data within the data area
-	sectors uint32   // sectors of new data
-	md5     [16]byte // the data's MD5 once known (Options.MD5)
+	extents []tree.Extent // fixed once data LBAs are known; nil for empty files
+	rel     uint32        // sector offset of new data within the data area
+	sectors uint32        // sectors of new data
+	md5     [16]byte      // the data's MD5 once known (Options.MD5)
 	hasMD5  bool
 	sumIdx  uint32 // index in the checksum array, 1-based; 0 for none
 }
@@ -111,7 +113,7 @@ type wDir struct {
 
 // ceLBA is the first continuation sector of d, right after its extent,
 // where libisofs puts them too (some readers expect them near).
-func (d *wDir) ceLBA() uint32 { return d.lba + d.size/SectorSize }
+func (d *wDir) ceLBA() uint32 { return d.lba + d.size/tree.SectorSize }
 
 // wEnt is one entry of a directory: a subdirectory, a placeholder for a
 // relocated subdirectory, or a file (regular or symbolic link).
@@ -137,7 +139,7 @@ type wLayout struct {
 // it checks every name and node, chooses the ISO 9660 and Joliet names,
 // relocates deep directories, and fixes every LBA and size, so that
 // Sectors is exact before a byte is written.
-func Layout(root *Node, opts Options) (*Image, error) {
+func Layout(root *tree.Node, opts Options) (*Image, error) {
 	if root == nil || !root.IsDir() {
 		return nil, fmt.Errorf("master: lay out session: root is not a directory: %w", ErrUnsupported)
 	}
@@ -192,7 +194,7 @@ func (l *wLayout) checkVolumeID() {
 
 // times resolves a node's times: zero ones default to opts.Time, access
 // and change times to the modification time.
-func (l *wLayout) times(n *Node) (mod, acc, chg time.Time) {
+func (l *wLayout) times(n *tree.Node) (mod, acc, chg time.Time) {
 	mod = n.ModTime
 	if mod.IsZero() {
 		mod = l.opts.Time
@@ -208,7 +210,7 @@ func (l *wLayout) times(n *Node) (mod, acc, chg time.Time) {
 }
 
 // check validates n and its subtree and builds the wSrc tree.
-func (l *wLayout) check(n *Node, parent *wSrc) (*wSrc, error) {
+func (l *wLayout) check(n *tree.Node, parent *wSrc) (*wSrc, error) {
 	s := &wSrc{n: n, parent: parent, nlink: 1}
 	s.mod, s.acc, s.chg = l.times(n)
 	l.ino++
@@ -218,7 +220,7 @@ func (l *wLayout) check(n *Node, parent *wSrc) (*wSrc, error) {
 		s.nlink = 2
 		s.kids = make([]*wSrc, 0, len(n.Children))
 		seen := make(map[string]bool, len(n.Children))
-		kids := append([]*Node(nil), n.Children...)
+		kids := append([]*tree.Node(nil), n.Children...)
 		sort.Slice(kids, func(i, j int) bool { return kids[i].Name < kids[j].Name })
 		for _, c := range kids {
 			if c == nil {
@@ -323,7 +325,7 @@ func (l *wLayout) link(root *wSrc) error {
 
 // attrs is the node whose attributes a name records: the leading name
 // of a hard-linked file, else the node itself.
-func (s *wSrc) attrs() *Node {
+func (s *wSrc) attrs() *tree.Node {
 	if s.file != nil {
 		return s.file.src.n
 	}
@@ -512,7 +514,7 @@ func (l *wLayout) relocationDir(root *wSrc) *wSrc {
 		name = fmt.Sprintf("%s_%d", wMovedName, i)
 	}
 	return &wSrc{
-		n:      &Node{Name: name, Mode: fs.ModeDir | 0o755, ModTime: l.opts.Time},
+		n:      &tree.Node{Name: name, Mode: fs.ModeDir | 0o755, ModTime: l.opts.Time},
 		parent: root, mod: l.opts.Time, acc: l.opts.Time, chg: l.opts.Time,
 		nlink: 2, ino: l.ino + 1,
 	}
@@ -797,12 +799,12 @@ func (t *wTree) sizeDirs() {
 		pos := 0
 		d.eachRecord(func(idLen int, su *wSU) {
 			n := wRecLen(idLen, su.length())
-			if pos%SectorSize+n > SectorSize {
-				pos += SectorSize - pos%SectorSize
+			if pos%tree.SectorSize+n > tree.SectorSize {
+				pos += tree.SectorSize - pos%tree.SectorSize
 			}
 			pos += n
 		})
-		d.size = uint32(wSectorsOf(int64(pos))) * SectorSize
+		d.size = uint32(wSectorsOf(int64(pos))) * tree.SectorSize
 	}
 }
 
@@ -817,7 +819,7 @@ func (t *wTree) sizePathTable() {
 }
 
 // wSectorsOf rounds a byte count up to sectors.
-func wSectorsOf(n int64) int64 { return (n + SectorSize - 1) / SectorSize }
+func wSectorsOf(n int64) int64 { return (n + tree.SectorSize - 1) / tree.SectorSize }
 
 // place fixes the LBA of every structure and of every file's data:
 // volume descriptors at StartLBA+16, then path tables, directories,
@@ -845,7 +847,7 @@ func (l *wLayout) place() error {
 	for _, t := range trees {
 		for _, d := range t.layoutOrder() {
 			d.lba = uint32(lba)
-			lba += uint64(d.size/SectorSize) + uint64(d.ceBlocks)
+			lba += uint64(d.size/tree.SectorSize) + uint64(d.ceBlocks)
 		}
 	}
 	if l.opts.MD5 {
@@ -866,7 +868,7 @@ func (l *wLayout) place() error {
 			f.rel = uint32(lba - uint64(im.dataLBA))
 			for off := int64(0); off < size; off += wMaxExtent {
 				n := min(size-off, wMaxExtent)
-				f.extents = append(f.extents, Extent{LBA: uint32(lba + uint64(off/SectorSize)), Length: uint32(n)})
+				f.extents = append(f.extents, tree.Extent{LBA: uint32(lba + uint64(off/tree.SectorSize)), Length: uint32(n)})
 			}
 			lba += uint64(wSectorsOf(size))
 			if lba > 0xFFFFFFFF {

@@ -18,6 +18,7 @@ import (
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // linkTestDir makes a tree with one file under three names (a, b, d/c),
@@ -118,7 +119,7 @@ func readAt(t *testing.T, f *os.File, start uint32) *master.Session {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := master.ReadSession(f, fi.Size()/master.SectorSize, start)
+	s, err := master.ReadSession(f, fi.Size()/tree.SectorSize, start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func TestWriteHardLinks(t *testing.T) {
 	}
 	defer f.Close()
 	fi, _ := f.Stat()
-	s, err := master.ReadSession(f, fi.Size()/master.SectorSize, 0)
+	s, err := master.ReadSession(f, fi.Size()/tree.SectorSize, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +214,7 @@ func TestWriteHardLinks(t *testing.T) {
 	}
 	defer xf.Close()
 	xfi, _ := xf.Stat()
-	xs, err := master.ReadSession(xf, xfi.Size()/master.SectorSize, 0)
+	xs, err := master.ReadSession(xf, xfi.Size()/tree.SectorSize, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,17 +243,17 @@ func TestWriteHardLinks(t *testing.T) {
 }
 
 func TestLayoutHardLinkMismatch(t *testing.T) {
-	src := func(s string) master.Source {
-		return master.ReaderAtSource{R: bytes.NewReader([]byte(s)), Size: int64(len(s))}
+	src := func(s string) tree.Source {
+		return tree.ReaderAtSource{R: bytes.NewReader([]byte(s)), Size: int64(len(s))}
 	}
-	root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
 		{Name: "a", Mode: 0o644, Size: 3, Source: src("abc"), Link: 7},
 		{Name: "b", Mode: 0o644, Size: 2, Source: src("ab"), Link: 7},
 	}}
 	if _, err := master.Layout(root, fullOpts()); err == nil {
 		t.Error("Layout took names of one file with different sizes")
 	}
-	root.Children[1] = &master.Node{Name: "b", Mode: fs.ModeDir | 0o755, Link: 7}
+	root.Children[1] = &tree.Node{Name: "b", Mode: fs.ModeDir | 0o755, Link: 7}
 	if _, err := master.Layout(root, fullOpts()); err == nil {
 		t.Error("Layout took a directory as a hard link")
 	}
@@ -344,7 +345,7 @@ func TestWriteSpecialFiles(t *testing.T) {
 			}
 		}
 	}
-	s, err := master.ReadSession(f, fi.Size()/master.SectorSize, 0)
+	s, err := master.ReadSession(f, fi.Size()/tree.SectorSize, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"io/fs"
 	"strings"
 	"time"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // System Use entries of SUSP 1.12 and RRIP 1.12 as the writer records
@@ -173,7 +175,7 @@ func (a *wCEAlloc) pack(entries []wSUEntry, avail, force int) *wSU {
 	su.inLen = n + wCELen
 	var prev *wCEChunk
 	for len(rest) > 0 {
-		space := SectorSize - a.off
+		space := tree.SectorSize - a.off
 		j, m := 0, 0
 		for j < len(rest) {
 			need := len(rest[j].b)

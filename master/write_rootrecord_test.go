@@ -8,16 +8,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // rootDotEntries returns the signatures of the System Use entries in the
 // root directory's "." record of the session at start.
 func rootDotEntries(t testing.TB, img []byte, start uint32) []string {
 	t.Helper()
-	pvd := img[(int(start)+16)*master.SectorSize:]
+	pvd := img[(int(start)+16)*tree.SectorSize:]
 	root := binary.LittleEndian.Uint32(pvd[156+2:])
-	rec := img[int(root)*master.SectorSize:]
+	rec := img[int(root)*tree.SectorSize:]
 	su := rec[34:rec[0]]
 	var sigs []string
 	for len(su) >= 4 && su[2] >= 4 && int(su[2]) <= len(su) {
@@ -39,8 +39,8 @@ func rootDotEntries(t testing.TB, img []byte, start uint32) []string {
 // appending after discstage are checked by the writer's tests.)
 func TestWriteRootRecordWithoutContinuation(t *testing.T) {
 	for _, md5 := range []bool{false, true} {
-		root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
-			{Name: "a.txt", Mode: 0o644, Size: 1, Source: master.ReaderAtSource{R: strings.NewReader("a"), Size: 1}},
+		root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+			{Name: "a.txt", Mode: 0o644, Size: 1, Source: tree.ReaderAtSource{R: strings.NewReader("a"), Size: 1}},
 			{Name: "link", Mode: fs.ModeSymlink | 0o777, Target: "a.txt"},
 		}}
 		opts := fullOpts()

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // wCopyBuffer is the size of the buffer file data is copied with.
@@ -31,9 +33,9 @@ func (s *wStream) write(p []byte) error {
 
 // zeros writes n zero bytes.
 func (s *wStream) zeros(n int64) error {
-	var z [SectorSize]byte
+	var z [tree.SectorSize]byte
 	for n > 0 {
-		k := min(n, SectorSize)
+		k := min(n, tree.SectorSize)
 		if _, err := s.bw.Write(z[:k]); err != nil {
 			return err
 		}
@@ -76,15 +78,15 @@ func (im *Image) WriteTo(w io.Writer) (int64, error) {
 	if ferr := s.bw.Flush(); err == nil {
 		err = ferr
 	}
-	if err == nil && cw.n != int64(im.sectors)*SectorSize {
-		err = fmt.Errorf("master: write session: wrote %d bytes, laid out %d", cw.n, int64(im.sectors)*SectorSize)
+	if err == nil && cw.n != int64(im.sectors)*tree.SectorSize {
+		err = fmt.Errorf("master: write session: wrote %d bytes, laid out %d", cw.n, int64(im.sectors)*tree.SectorSize)
 	}
 	return cw.n, err
 }
 
 func (s *wStream) run(dst io.Writer) error {
 	im := s.im
-	if err := s.zeros(16 * SectorSize); err != nil {
+	if err := s.zeros(16 * tree.SectorSize); err != nil {
 		return err
 	}
 	if err := s.write(im.descriptor(im.iso)); err != nil {
@@ -95,7 +97,7 @@ func (s *wStream) run(dst io.Writer) error {
 			return err
 		}
 	}
-	var term [SectorSize]byte
+	var term [tree.SectorSize]byte
 	term[0] = 255
 	copy(term[1:6], "CD001")
 	term[6] = 1
@@ -157,10 +159,10 @@ func (s *wStream) writeCE(d *wDir) error {
 	if d.ceBlocks == 0 {
 		return nil
 	}
-	blk := make([]byte, 0, SectorSize)
+	blk := make([]byte, 0, tree.SectorSize)
 	cur := uint32(0)
 	flush := func() error {
-		blk = blk[:SectorSize]
+		blk = blk[:tree.SectorSize]
 		err := s.write(blk)
 		clear(blk)
 		blk = blk[:0]
@@ -264,7 +266,7 @@ func (s *wStream) copyFile(dst io.Writer, f *wFile) error {
 	if k, _ := io.ReadFull(r, one[:]); k > 0 {
 		return fmt.Errorf("master: read source of %q: longer than %d bytes: %w", p, n.Size, ErrSourceChanged)
 	}
-	if pad := int64(f.sectors)*SectorSize - n.Size; pad > 0 {
+	if pad := int64(f.sectors)*tree.SectorSize - n.Size; pad > 0 {
 		return s.zeros(pad)
 	}
 	return nil
@@ -273,7 +275,7 @@ func (s *wStream) copyFile(dst io.Writer, f *wFile) error {
 // descriptor builds the primary (ISO tree) or Joliet supplementary
 // volume descriptor.
 func (im *Image) descriptor(t *wTree) []byte {
-	b := make([]byte, SectorSize)
+	b := make([]byte, tree.SectorSize)
 	o := im.opts
 	b[0] = 1
 	if t.joliet {
@@ -319,7 +321,7 @@ func (im *Image) descriptor(t *wTree) []byte {
 	putBoth32(b[80:], space)
 	putBoth16(b[120:], 1)
 	putBoth16(b[124:], 1)
-	putBoth16(b[128:], SectorSize)
+	putBoth16(b[128:], tree.SectorSize)
 	putBoth32(b[132:], t.ptSize)
 	b[140], b[141], b[142], b[143] = byte(t.ptL), byte(t.ptL>>8), byte(t.ptL>>16), byte(t.ptL>>24)
 	b[148], b[149], b[150], b[151] = byte(t.ptM>>24), byte(t.ptM>>16), byte(t.ptM>>8), byte(t.ptM)
@@ -343,7 +345,7 @@ func (im *Image) descriptor(t *wTree) []byte {
 // pathTable builds the type L (little-endian) or type M (big-endian)
 // path table, padded to whole sectors.
 func (t *wTree) pathTable(big bool) []byte {
-	b := make([]byte, 0, int(t.ptSectors)*SectorSize)
+	b := make([]byte, 0, int(t.ptSectors)*tree.SectorSize)
 	for _, d := range t.dirs {
 		var h [8]byte
 		h[0] = byte(len(d.id))
@@ -396,8 +398,8 @@ func (im *Image) appendDir(b []byte, d *wDir) ([]byte, error) {
 	rec := func(id string, lba, length uint32, t time.Time, flags byte, su *wSU) {
 		n := wRecLen(len(id), su.length())
 		pos := len(b) - start
-		if pos%SectorSize+n > SectorSize {
-			b = append(b, make([]byte, SectorSize-pos%SectorSize)...)
+		if pos%tree.SectorSize+n > tree.SectorSize {
+			b = append(b, make([]byte, tree.SectorSize-pos%tree.SectorSize)...)
 		}
 		b = wAppendRecord(b, id, lba, length, t, flags, su, d.ceLBA())
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // oddTargets are symbolic link targets that a component list can only
@@ -46,14 +46,14 @@ var oddTargets = []string{
 // 7z reads Joliet, which holds no links.
 func TestWriteSymlinkTargets(t *testing.T) {
 	oracle.Need(t, "xorriso", "isoinfo", "bsdtar", "7z")
-	root := &master.Node{Mode: fs.ModeDir | 0o755}
+	root := &tree.Node{Mode: fs.ModeDir | 0o755}
 	want := map[string]string{}
 	for i, target := range oddTargets {
 		name := fmt.Sprintf("l%02d", i)
-		root.Children = append(root.Children, &master.Node{Name: name, Mode: fs.ModeSymlink | 0o777, Target: target})
+		root.Children = append(root.Children, &tree.Node{Name: name, Mode: fs.ModeSymlink | 0o777, Target: target})
 		want[name] = target
 	}
-	root.Children = append(root.Children, &master.Node{Name: "f.txt", Mode: 0o644, Size: 1, Source: master.ReaderAtSource{R: strings.NewReader("f"), Size: 1}})
+	root.Children = append(root.Children, &tree.Node{Name: "f.txt", Mode: 0o644, Size: 1, Source: tree.ReaderAtSource{R: strings.NewReader("f"), Size: 1}})
 	img := filepath.Join(t.TempDir(), "links.iso")
 	writeSession(t, img, root, fullOpts())
 

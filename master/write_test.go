@@ -20,6 +20,7 @@ import (
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // wFixedTime is the session time of the tests, for reproducible images.
@@ -33,31 +34,31 @@ type sparseWriter struct {
 	pend []byte
 }
 
-var zeroSector = make([]byte, master.SectorSize)
+var zeroSector = make([]byte, tree.SectorSize)
 
 func (s *sparseWriter) Write(p []byte) (int, error) {
 	n := len(p)
-	for len(s.pend) == 0 && len(p) >= master.SectorSize {
+	for len(s.pend) == 0 && len(p) >= tree.SectorSize {
 		// Whole sectors straight from p: write runs of non-zero ones.
 		run := 0
-		for run < len(p)/master.SectorSize && !bytes.Equal(p[run*master.SectorSize:(run+1)*master.SectorSize], zeroSector) {
+		for run < len(p)/tree.SectorSize && !bytes.Equal(p[run*tree.SectorSize:(run+1)*tree.SectorSize], zeroSector) {
 			run++
 		}
 		if run > 0 {
-			if _, err := s.f.WriteAt(p[:run*master.SectorSize], s.off); err != nil {
+			if _, err := s.f.WriteAt(p[:run*tree.SectorSize], s.off); err != nil {
 				return 0, err
 			}
 		} else {
 			run = 1
 		}
-		s.off += int64(run) * master.SectorSize
-		p = p[run*master.SectorSize:]
+		s.off += int64(run) * tree.SectorSize
+		p = p[run*tree.SectorSize:]
 	}
 	for len(p) > 0 {
-		k := min(len(p), master.SectorSize-len(s.pend))
+		k := min(len(p), tree.SectorSize-len(s.pend))
 		s.pend = append(s.pend, p[:k]...)
 		p = p[k:]
-		if len(s.pend) == master.SectorSize {
+		if len(s.pend) == tree.SectorSize {
 			if err := s.flush(); err != nil {
 				return 0, err
 			}
@@ -95,7 +96,7 @@ func (s *sparseWriter) finish() error {
 // writeSession lays root out and writes it into img at the session's
 // byte offset (StartLBA*2048), sparse. It checks the byte count against
 // Sectors.
-func writeSession(t testing.TB, img string, root *master.Node, opts master.Options) *master.Image {
+func writeSession(t testing.TB, img string, root *tree.Node, opts master.Options) *master.Image {
 	t.Helper()
 	im, err := master.Layout(root, opts)
 	if err != nil {
@@ -106,7 +107,7 @@ func writeSession(t testing.TB, img string, root *master.Node, opts master.Optio
 		t.Fatal(err)
 	}
 	defer f.Close()
-	sw := &sparseWriter{f: f, off: int64(opts.StartLBA) * master.SectorSize}
+	sw := &sparseWriter{f: f, off: int64(opts.StartLBA) * tree.SectorSize}
 	n, err := im.WriteTo(sw)
 	if err != nil {
 		t.Fatalf("WriteTo: %v", err)
@@ -114,7 +115,7 @@ func writeSession(t testing.TB, img string, root *master.Node, opts master.Optio
 	if err := sw.finish(); err != nil {
 		t.Fatal(err)
 	}
-	if n != int64(im.Sectors())*master.SectorSize {
+	if n != int64(im.Sectors())*tree.SectorSize {
 		t.Fatalf("WriteTo wrote %d bytes, Sectors() says %d sectors", n, im.Sectors())
 	}
 	return im
@@ -428,18 +429,18 @@ func TestWriteLongPaths(t *testing.T) {
 
 func testWriteLongPaths(t *testing.T, relocate bool) {
 	oracle.Need(t, "xorriso", "isoinfo")
-	root := &master.Node{Mode: fs.ModeDir | 0o755}
+	root := &tree.Node{Mode: fs.ModeDir | 0o755}
 	cur := root
 	var want string
 	for i := 0; i < 7; i++ {
 		name := fmt.Sprintf("%d%s", i, strings.Repeat("x", 40))
-		n := &master.Node{Name: name, Mode: fs.ModeDir | 0o755}
+		n := &tree.Node{Name: name, Mode: fs.ModeDir | 0o755}
 		cur.Children = append(cur.Children, n)
 		cur = n
 		want += "/" + name
 	}
-	cur.Children = []*master.Node{{Name: strings.Repeat("f", 40) + ".txt", Mode: 0o644, Size: 2,
-		Source: master.ReaderAtSource{R: strings.NewReader("ok"), Size: 2}}}
+	cur.Children = []*tree.Node{{Name: strings.Repeat("f", 40) + ".txt", Mode: 0o644, Size: 2,
+		Source: tree.ReaderAtSource{R: strings.NewReader("ok"), Size: 2}}}
 	want += "/" + strings.Repeat("f", 40) + ".txt"
 	img := filepath.Join(t.TempDir(), "long.iso")
 	opts := fullOpts()
@@ -465,17 +466,17 @@ func testWriteLongPaths(t *testing.T, relocate bool) {
 // link targets, so its continuation areas span many sectors and chain.
 func TestWriteManyContinuations(t *testing.T) {
 	oracle.Need(t, "xorriso", "bsdtar")
-	root := &master.Node{Mode: fs.ModeDir | 0o755}
+	root := &tree.Node{Mode: fs.ModeDir | 0o755}
 	want := map[string]string{}
 	for i := 0; i < 60; i++ {
 		name := fmt.Sprintf("%03d-%s", i, strings.Repeat("long name ", 25))
-		root.Children = append(root.Children, &master.Node{Name: name, Mode: 0o644})
+		root.Children = append(root.Children, &tree.Node{Name: name, Mode: 0o644})
 		want[name] = ""
 	}
 	for i := 0; i < 20; i++ {
 		name := fmt.Sprintf("link%02d", i)
 		target := fmt.Sprintf("/%02d/%s", i, strings.Repeat("component/../", 60))
-		root.Children = append(root.Children, &master.Node{Name: name, Mode: fs.ModeSymlink | 0o777, Target: target})
+		root.Children = append(root.Children, &tree.Node{Name: name, Mode: fs.ModeSymlink | 0o777, Target: target})
 		want[name] = target
 	}
 	img := filepath.Join(t.TempDir(), "ce.iso")
@@ -500,11 +501,11 @@ func TestWriteManyContinuations(t *testing.T) {
 }
 
 // deepChain returns a chain of 12 directories d1/.../d12 holding f.txt.
-func deepChain() *master.Node {
-	leaf := &master.Node{Name: "f.txt", Mode: 0o644, Size: 4, Source: master.ReaderAtSource{R: strings.NewReader("deep"), Size: 4}}
+func deepChain() *tree.Node {
+	leaf := &tree.Node{Name: "f.txt", Mode: 0o644, Size: 4, Source: tree.ReaderAtSource{R: strings.NewReader("deep"), Size: 4}}
 	n := leaf
 	for i := 12; i >= 1; i-- {
-		n = &master.Node{Name: "d" + strconv.Itoa(i), Mode: fs.ModeDir | 0o755, Children: []*master.Node{n}}
+		n = &tree.Node{Name: "d" + strconv.Itoa(i), Mode: fs.ModeDir | 0o755, Children: []*tree.Node{n}}
 	}
 	return n
 }
@@ -515,9 +516,9 @@ func TestWriteRelocationDir(t *testing.T) {
 	oracle.Need(t, "xorriso", "bsdtar", "isoinfo")
 	const deepFile = "d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/f.txt"
 	t.Run("user content", func(t *testing.T) {
-		root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{deepChain(),
-			{Name: "rr_moved", Mode: fs.ModeDir | 0o755, Children: []*master.Node{
-				{Name: "user.txt", Mode: 0o644, Size: 1, Source: master.ReaderAtSource{R: strings.NewReader("u"), Size: 1}}}}}}
+		root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{deepChain(),
+			{Name: "rr_moved", Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+				{Name: "user.txt", Mode: 0o644, Size: 1, Source: tree.ReaderAtSource{R: strings.NewReader("u"), Size: 1}}}}}}
 		img := filepath.Join(t.TempDir(), "img.iso")
 		writeSession(t, img, root, relocOpts())
 		// libarchive accepts RE only inside the first root directory
@@ -543,9 +544,9 @@ func TestWriteRelocationDir(t *testing.T) {
 	})
 	t.Run("same names", func(t *testing.T) {
 		// Two chains relocate directories of the same name into rr_moved.
-		root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
-			{Name: "a", Mode: fs.ModeDir | 0o755, Children: []*master.Node{deepChain()}},
-			{Name: "b", Mode: fs.ModeDir | 0o755, Children: []*master.Node{deepChain()}},
+		root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+			{Name: "a", Mode: fs.ModeDir | 0o755, Children: []*tree.Node{deepChain()}},
+			{Name: "b", Mode: fs.ModeDir | 0o755, Children: []*tree.Node{deepChain()}},
 		}}
 		img := filepath.Join(t.TempDir(), "img.iso")
 		writeSession(t, img, root, relocOpts())
@@ -562,7 +563,7 @@ func TestWriteRelocationDir(t *testing.T) {
 	})
 	t.Run("hidden", func(t *testing.T) {
 		// Readers that follow relocation see the tree exactly as given.
-		root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{deepChain()}}
+		root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{deepChain()}}
 		img := filepath.Join(t.TempDir(), "img.iso")
 		writeSession(t, img, root, relocOpts())
 		if x := oracle.Run(t, "xorriso", "-indev", img, "-find", "/", "-maxdepth", "1"); strings.Contains(x, "moved") {
@@ -580,7 +581,7 @@ func TestWriteRelocationDir(t *testing.T) {
 func TestWriteEmptyTree(t *testing.T) {
 	oracle.Need(t, "xorriso", "isoinfo", "bsdtar", "7z")
 	img := filepath.Join(t.TempDir(), "empty.iso")
-	root := &master.Node{Mode: fs.ModeDir | 0o755}
+	root := &tree.Node{Mode: fs.ModeDir | 0o755}
 	im := writeSession(t, img, root, fullOpts())
 	if im.DataSectors() != 0 {
 		t.Errorf("DataSectors = %d, want 0", im.DataSectors())
@@ -610,15 +611,15 @@ func TestWriteEmptyTree(t *testing.T) {
 func TestWriteManyFiles(t *testing.T) {
 	oracle.Need(t, "xorriso", "isoinfo")
 	const n = 10000
-	root := &master.Node{Mode: fs.ModeDir | 0o755}
+	root := &tree.Node{Mode: fs.ModeDir | 0o755}
 	content := bytes.NewReader([]byte("0123456789"))
 	for i := 0; i < n; i++ {
 		// All names share a 40-character prefix, so every ISO name
 		// collides after truncation and needs a numeric suffix.
 		name := fmt.Sprintf("%s-%05d.data", strings.Repeat("collision", 5), i)
 		size := int64(i % 11)
-		root.Children = append(root.Children, &master.Node{Name: name, Mode: 0o644, Size: size,
-			Source: master.ReaderAtSource{R: content, Size: size}})
+		root.Children = append(root.Children, &tree.Node{Name: name, Mode: 0o644, Size: size,
+			Source: tree.ReaderAtSource{R: content, Size: size}})
 	}
 	start := time.Now()
 	im, err := master.Layout(root, fullOpts())
@@ -732,8 +733,8 @@ func TestWriteMultiExtent(t *testing.T) {
 		t.Fatalf("extent LBAs %v", lbas)
 	}
 	start := (im.Sectors() + 31) / 32 * 32
-	root2 := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{{Name: "huge.bin", Mode: 0o644, Size: size,
-		Extents: []master.Extent{{LBA: lbas[0], Length: 0xFFFFF800}, {LBA: lbas[1], Length: size - 0xFFFFF800}}}}}
+	root2 := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{{Name: "huge.bin", Mode: 0o644, Size: size,
+		Extents: []tree.Extent{{LBA: lbas[0], Length: 0xFFFFF800}, {LBA: lbas[1], Length: size - 0xFFFFF800}}}}}
 	opts := fullOpts()
 	opts.StartLBA = start
 	im2 := writeSession(t, img, root2, opts)
@@ -825,14 +826,14 @@ func TestWriteSecondSession(t *testing.T) {
 	// Session 2 at LBA 20000: a.bin and b.bin reference session 1's
 	// data, c.txt is new.
 	c := []byte("new in session 2\n")
-	ref := func(name string, data []byte) *master.Node {
-		return &master.Node{Name: name, Mode: 0o644, ModTime: wFixedTime, Size: int64(len(data)),
-			Extents: []master.Extent{{LBA: lbas[name], Length: uint32(len(data))}}}
+	ref := func(name string, data []byte) *tree.Node {
+		return &tree.Node{Name: name, Mode: 0o644, ModTime: wFixedTime, Size: int64(len(data)),
+			Extents: []tree.Extent{{LBA: lbas[name], Length: uint32(len(data))}}}
 	}
-	root2 := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+	root2 := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
 		ref("a.bin", a),
-		{Name: "dir", Mode: fs.ModeDir | 0o755, Children: []*master.Node{ref("b.bin", b)}},
-		{Name: "c.txt", Mode: 0o644, Size: int64(len(c)), Source: master.ReaderAtSource{R: bytes.NewReader(c), Size: int64(len(c))}},
+		{Name: "dir", Mode: fs.ModeDir | 0o755, Children: []*tree.Node{ref("b.bin", b)}},
+		{Name: "c.txt", Mode: 0o644, Size: int64(len(c)), Source: tree.ReaderAtSource{R: bytes.NewReader(c), Size: int64(len(c))}},
 	}}
 	opts := fullOpts()
 	opts.StartLBA = 20000
@@ -921,16 +922,16 @@ func TestWriteSourceChanged(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		size int64
-		src  master.Source
+		src  tree.Source
 	}{
 		{"shrunk", 100, shortSource{make([]byte, 50)}},
 		{"grown", 10, shortSource{make([]byte, 50)}},
 		{"grown-empty", 0, shortSource{make([]byte, 1)}},
-		{"missing", 10, master.FileSource(filepath.Join(t.TempDir(), "gone"))},
+		{"missing", 10, tree.FileSource(filepath.Join(t.TempDir(), "gone"))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
-				{Name: "sub", Mode: fs.ModeDir | 0o755, Children: []*master.Node{
+			root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+				{Name: "sub", Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
 					{Name: "f.bin", Mode: 0o644, Size: tc.size, Source: tc.src},
 				}},
 			}}
@@ -955,8 +956,8 @@ func TestWriteFileSourceChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, size := range []int64{10000, 5000, 20000} {
-		root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
-			{Name: "data", Mode: 0o644, Size: size, Source: master.FileSource(src)},
+		root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+			{Name: "data", Mode: 0o644, Size: size, Source: tree.FileSource(src)},
 		}}
 		im, err := master.Layout(root, fullOpts())
 		if err != nil {
@@ -969,8 +970,8 @@ func TestWriteFileSourceChanged(t *testing.T) {
 		n, err := im.WriteTo(out)
 		out.Close()
 		switch {
-		case size == 10000 && (err != nil || n != int64(im.Sectors())*master.SectorSize):
-			t.Errorf("unchanged file: wrote %d bytes of %d: %v", n, int64(im.Sectors())*master.SectorSize, err)
+		case size == 10000 && (err != nil || n != int64(im.Sectors())*tree.SectorSize):
+			t.Errorf("unchanged file: wrote %d bytes of %d: %v", n, int64(im.Sectors())*tree.SectorSize, err)
 		case size != 10000 && (!errors.Is(err, master.ErrSourceChanged) || !strings.Contains(err.Error(), "/data")):
 			t.Errorf("size %d for a file of 10000 bytes: %v, want ErrSourceChanged naming /data", size, err)
 		}
@@ -978,15 +979,15 @@ func TestWriteFileSourceChanged(t *testing.T) {
 }
 
 func TestLayoutErrors(t *testing.T) {
-	dir := func(kids ...*master.Node) *master.Node {
-		return &master.Node{Mode: fs.ModeDir | 0o755, Children: kids}
+	dir := func(kids ...*tree.Node) *tree.Node {
+		return &tree.Node{Mode: fs.ModeDir | 0o755, Children: kids}
 	}
-	f := func(name string) *master.Node { return &master.Node{Name: name, Mode: 0o644} }
+	f := func(name string) *tree.Node { return &tree.Node{Name: name, Mode: 0o644} }
 	deep := dir()
 	cur := deep
 	for i := 0; i < 9; i++ {
-		n := &master.Node{Name: "d", Mode: fs.ModeDir | 0o755}
-		cur.Children = []*master.Node{n}
+		n := &tree.Node{Name: "d", Mode: fs.ModeDir | 0o755}
+		cur.Children = []*tree.Node{n}
 		cur = n
 	}
 	rrOff := fullOpts()
@@ -995,7 +996,7 @@ func TestLayoutErrors(t *testing.T) {
 	relocNoRR.RelocateDeep = true
 	for _, tc := range []struct {
 		name string
-		root *master.Node
+		root *tree.Node
 		opts master.Options
 		want error
 	}{
@@ -1006,13 +1007,13 @@ func TestLayoutErrors(t *testing.T) {
 		{"dotdot", dir(f("..")), fullOpts(), master.ErrBadName},
 		{"256 bytes", dir(f(strings.Repeat("x", 256))), fullOpts(), master.ErrBadName},
 		{"twice", dir(f("a"), f("a")), fullOpts(), master.ErrBadName},
-		{"symlink without Rock Ridge", dir(&master.Node{Name: "l", Mode: fs.ModeSymlink | 0o777, Target: "x"}), rrOff, master.ErrUnsupported},
-		{"device without Rock Ridge", dir(&master.Node{Name: "dev", Mode: fs.ModeDevice | 0o644}), rrOff, master.ErrUnsupported},
-		{"fifo without Rock Ridge", dir(&master.Node{Name: "p", Mode: fs.ModeNamedPipe | 0o644}), rrOff, master.ErrUnsupported},
-		{"irregular", dir(&master.Node{Name: "x", Mode: fs.ModeIrregular | 0o644}), fullOpts(), master.ErrUnsupported},
+		{"symlink without Rock Ridge", dir(&tree.Node{Name: "l", Mode: fs.ModeSymlink | 0o777, Target: "x"}), rrOff, master.ErrUnsupported},
+		{"device without Rock Ridge", dir(&tree.Node{Name: "dev", Mode: fs.ModeDevice | 0o644}), rrOff, master.ErrUnsupported},
+		{"fifo without Rock Ridge", dir(&tree.Node{Name: "p", Mode: fs.ModeNamedPipe | 0o644}), rrOff, master.ErrUnsupported},
+		{"irregular", dir(&tree.Node{Name: "x", Mode: fs.ModeIrregular | 0o644}), fullOpts(), master.ErrUnsupported},
 		{"relocation without Rock Ridge", deep, relocNoRR, master.ErrUnsupported},
-		{"no data", dir(&master.Node{Name: "x", Mode: 0o644, Size: 5}), fullOpts(), master.ErrUnsupported},
-		{"extents mismatch", dir(&master.Node{Name: "x", Mode: 0o644, Size: 5, Extents: []master.Extent{{LBA: 30, Length: 4}}}), fullOpts(), master.ErrUnsupported},
+		{"no data", dir(&tree.Node{Name: "x", Mode: 0o644, Size: 5}), fullOpts(), master.ErrUnsupported},
+		{"extents mismatch", dir(&tree.Node{Name: "x", Mode: 0o644, Size: 5, Extents: []tree.Extent{{LBA: 30, Length: 4}}}), fullOpts(), master.ErrUnsupported},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := master.Layout(tc.root, tc.opts)
@@ -1029,8 +1030,8 @@ func TestLayoutErrors(t *testing.T) {
 
 func TestWritePlainISO(t *testing.T) {
 	oracle.Need(t, "isoinfo", "xorriso")
-	root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
-		{Name: "readme.txt", Mode: 0o644, Size: 3, Source: master.ReaderAtSource{R: strings.NewReader("abc"), Size: 3}},
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+		{Name: "readme.txt", Mode: 0o644, Size: 3, Source: tree.ReaderAtSource{R: strings.NewReader("abc"), Size: 3}},
 		{Name: "Sub Dir", Mode: fs.ModeDir | 0o755},
 	}}
 	img := filepath.Join(t.TempDir(), "plain.iso")
@@ -1051,16 +1052,16 @@ func TestWritePlainISO(t *testing.T) {
 // from memory.
 func BenchmarkWriteTo(b *testing.B) {
 	data := bytes.NewReader(testtree.Random(1 << 20))
-	root := &master.Node{Mode: fs.ModeDir | 0o755}
+	root := &tree.Node{Mode: fs.ModeDir | 0o755}
 	for i := 0; i < 200; i++ {
-		root.Children = append(root.Children, &master.Node{Name: fmt.Sprintf("file%03d.bin", i), Mode: 0o644,
-			Size: 1 << 20, Source: master.ReaderAtSource{R: data, Size: 1 << 20}})
+		root.Children = append(root.Children, &tree.Node{Name: fmt.Sprintf("file%03d.bin", i), Mode: 0o644,
+			Size: 1 << 20, Source: tree.ReaderAtSource{R: data, Size: 1 << 20}})
 	}
 	im, err := master.Layout(root, fullOpts())
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(im.Sectors()) * master.SectorSize)
+	b.SetBytes(int64(im.Sectors()) * tree.SectorSize)
 	for b.Loop() {
 		if _, err := im.WriteTo(io.Discard); err != nil {
 			b.Fatal(err)
@@ -1071,10 +1072,10 @@ func BenchmarkWriteTo(b *testing.B) {
 // BenchmarkLayout measures laying out 10,000 files in one directory
 // whose ISO names all collide after truncation.
 func BenchmarkLayout(b *testing.B) {
-	root := &master.Node{Mode: fs.ModeDir | 0o755}
+	root := &tree.Node{Mode: fs.ModeDir | 0o755}
 	for i := 0; i < 10000; i++ {
-		root.Children = append(root.Children, &master.Node{Name: fmt.Sprintf("%s-%05d.data", strings.Repeat("collision", 5), i),
-			Mode: 0o644, Size: 1, Source: master.ReaderAtSource{R: strings.NewReader("x"), Size: 1}})
+		root.Children = append(root.Children, &tree.Node{Name: fmt.Sprintf("%s-%05d.data", strings.Repeat("collision", 5), i),
+			Mode: 0o644, Size: 1, Source: tree.ReaderAtSource{R: strings.NewReader("x"), Size: 1}})
 	}
 	for b.Loop() {
 		if _, err := master.Layout(root, fullOpts()); err != nil {

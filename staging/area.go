@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/dustin/go-humanize"
 )
 
@@ -79,7 +79,7 @@ type entry struct {
 	atime  time.Time
 	ctime  time.Time
 	size   int64 // disc files; staged files take size from the data file
-	ext    []master.Extent
+	ext    []tree.Extent
 	data   string // staged data file name in data/; "" for data on the medium
 	target string
 	rdev   uint64 // device nodes: the device number (Linux dev_t)
@@ -123,19 +123,19 @@ func (d *entry) dropKid(name string) {
 
 // record is the persistent form of an entry.
 type record struct {
-	Parent  uint64          `json:"p"`
-	Name    string          `json:"n"`
-	Mode    uint32          `json:"m"`
-	UID     uint32          `json:"u"`
-	GID     uint32          `json:"g"`
-	Mtime   int64           `json:"mt"`
-	Atime   int64           `json:"at"`
-	Ctime   int64           `json:"ct"`
-	Size    int64           `json:"s,omitempty"`
-	Extents []master.Extent `json:"e,omitempty"`
-	Data    string          `json:"d,omitempty"`
-	Target  string          `json:"t,omitempty"`
-	Rdev    uint64          `json:"rd,omitempty"`
+	Parent  uint64        `json:"p"`
+	Name    string        `json:"n"`
+	Mode    uint32        `json:"m"`
+	UID     uint32        `json:"u"`
+	GID     uint32        `json:"g"`
+	Mtime   int64         `json:"mt"`
+	Atime   int64         `json:"at"`
+	Ctime   int64         `json:"ct"`
+	Size    int64         `json:"s,omitempty"`
+	Extents []tree.Extent `json:"e,omitempty"`
+	Data    string        `json:"d,omitempty"`
+	Target  string        `json:"t,omitempty"`
+	Rdev    uint64        `json:"rd,omitempty"`
 	// Links are the further names of a hard-linked file.
 	Links []linkRecord `json:"l,omitempty"`
 }
@@ -279,7 +279,7 @@ func (a *Area) load(st *replayed) error {
 // moveBase follows the medium to its newest session root at start,
 // which is not the base: staged changes are rebased onto it (rebase.go);
 // with none, the view simply becomes the new session.
-func (a *Area) moveBase(root *master.Node, start uint32) error {
+func (a *Area) moveBase(root *tree.Node, start uint32) error {
 	if !a.pending() {
 		return a.reset(root, start)
 	}
@@ -363,13 +363,13 @@ func (a *Area) readState(st *replayed) error {
 }
 
 // reset replaces the whole state with the medium's newest session.
-func (a *Area) reset(root *master.Node, start uint32) error {
+func (a *Area) reset(root *tree.Node, start uint32) error {
 	now := time.Now()
 	a.entries = map[uint64]*entry{}
 	a.nextID = RootID
-	linked := map[uint64]*entry{} // hard-linked files by master.Node.Link
-	var add func(n *master.Node, parent *entry) *entry
-	add = func(n *master.Node, parent *entry) *entry {
+	linked := map[uint64]*entry{} // hard-linked files by tree.Node.Link
+	var add func(n *tree.Node, parent *entry) *entry
+	add = func(n *tree.Node, parent *entry) *entry {
 		if e := linked[n.Link]; e != nil && !n.IsDir() {
 			e.links = append(e.links, linkName{parent, n.Name})
 			return e
@@ -398,7 +398,7 @@ func (a *Area) reset(root *master.Node, start uint32) error {
 	}
 	blank := root == nil
 	if blank {
-		root = &master.Node{Mode: iofs.ModeDir | 0o755, ModTime: now, UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}
+		root = &tree.Node{Mode: iofs.ModeDir | 0o755, ModTime: now, UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}
 	}
 	a.root = add(root, nil)
 	a.root.name = ""

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 func open(t *testing.T, dir string, m Medium) *Area {
@@ -246,7 +246,7 @@ func TestRenameDiscDirectoryCopiesNothing(t *testing.T) {
 	}
 }
 
-func must(root *master.Node, _ uint32, err error) *master.Node {
+func must(root *tree.Node, _ uint32, err error) *tree.Node {
 	if err != nil {
 		panic(err)
 	}
@@ -353,7 +353,7 @@ func TestCommitRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.WriteAt(make([]byte, 200*master.SectorSize), 0)
+	h.WriteAt(make([]byte, 200*tree.SectorSize), 0)
 	h.Release()
 	if err := a.StartCommit(CommitOptions{}); !errors.Is(err, ErrNoSpace) {
 		t.Errorf("oversized commit: %v", err)

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/internal/progress"
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
 
@@ -188,17 +188,17 @@ type commitState struct {
 
 // tree builds the session tree of the current state. With freeze, the
 // staged files it names are frozen: later writes go to copies.
-func (a *Area) tree(freeze bool) (*master.Node, []commitFile, error) {
+func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 	var files []commitFile
-	linked := map[*entry]*master.Node{} // hard-linked files built once
-	var build func(e *entry, name, path string) (*master.Node, error)
-	build = func(e *entry, name, path string) (*master.Node, error) {
+	linked := map[*entry]*tree.Node{} // hard-linked files built once
+	var build func(e *entry, name, path string) (*tree.Node, error)
+	build = func(e *entry, name, path string) (*tree.Node, error) {
 		if n := linked[e]; n != nil {
 			c := *n
 			c.Name = name
 			return &c, nil
 		}
-		n := &master.Node{Name: name, Mode: e.mode, UID: e.uid, GID: e.gid,
+		n := &tree.Node{Name: name, Mode: e.mode, UID: e.uid, GID: e.gid,
 			ModTime: e.mtime, AccessTime: e.atime, ChangeTime: e.ctime, Rdev: e.rdev}
 		if len(e.links) > 0 {
 			n.Link = e.id
@@ -239,7 +239,7 @@ func (a *Area) tree(freeze bool) (*master.Node, []commitFile, error) {
 				e.frozen = true
 			}
 			if n.Size > 0 {
-				n.Source = master.FileSource(p)
+				n.Source = tree.FileSource(p)
 			}
 			cf.size = n.Size
 			files = append(files, cf)
@@ -578,10 +578,10 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions) error {
 	return nil
 }
 
-func (a *Area) run(c *commitState, root *master.Node, inf *inflightRecord, opts CommitOptions) {
+func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts CommitOptions) {
 	opts.Progress = a.track(opts.Progress)                               // progress.go
 	wrote, res, err := a.appendSession(context.Background(), root, opts) // progress.go
-	var newRoot *master.Node
+	var newRoot *tree.Node
 	var start uint32
 	if err == nil {
 		newRoot, start, err = a.medium.Newest()
@@ -665,7 +665,7 @@ func (a *Area) clearInflight() error {
 
 // finish switches the base to the session just written: every file the
 // commit wrote and nobody changed since now reads from the medium.
-func (a *Area) finish(inf *inflightRecord, root *master.Node, start uint32) error {
+func (a *Area) finish(inf *inflightRecord, root *tree.Node, start uint32) error {
 	var put []*entry
 	for _, f := range inf.Files {
 		e := a.entries[f.ID]
@@ -718,7 +718,7 @@ func (a *Area) finish(inf *inflightRecord, root *master.Node, start uint32) erro
 	return nil
 }
 
-func findNode(root *master.Node, path string) *master.Node {
+func findNode(root *tree.Node, path string) *tree.Node {
 	n := root
 	for _, p := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
 		if p == "" {

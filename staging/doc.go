@@ -108,7 +108,7 @@
 // (ErrBusy), when nothing is pending (ErrNothingStaged), when the medium
 // is closed (ErrClosed) or when the projected session does not fit
 // (ErrNoSpace); waits for files open for writing (below); then it builds the session tree from the current state
-// (disc files keep their Extents, staged files become master.FileSource
+// (disc files keep their Extents, staged files become tree.FileSource
 // of their data file) and freezes those data files. A later write to a
 // frozen file copies it to a new data file first, so the session's bytes
 // stay those of the snapshot and the write lands in the next session.

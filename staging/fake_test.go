@@ -6,7 +6,7 @@ import (
 	"io"
 	"sync"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // fakeMedium is an in-memory medium: Append copies the sources' bytes
@@ -25,7 +25,7 @@ type fakeMedium struct {
 
 type fakeSession struct {
 	start uint32
-	root  *master.Node
+	root  *tree.Node
 }
 
 func (m *fakeMedium) ReadAt(p []byte, off int64) (int, error) {
@@ -45,7 +45,7 @@ func (m *fakeMedium) nwa() uint32 {
 	if len(m.data) == 0 {
 		return 32
 	}
-	return uint32((len(m.data)/master.SectorSize + 31) / 32 * 32)
+	return uint32((len(m.data)/tree.SectorSize + 31) / 32 * 32)
 }
 
 func (m *fakeMedium) Info() (MediumInfo, error) {
@@ -58,7 +58,7 @@ func (m *fakeMedium) Info() (MediumInfo, error) {
 	return i, nil
 }
 
-func clone(n *master.Node) *master.Node {
+func clone(n *tree.Node) *tree.Node {
 	c := *n
 	c.Children = nil
 	for _, k := range n.Children {
@@ -67,7 +67,7 @@ func clone(n *master.Node) *master.Node {
 	return &c
 }
 
-func (m *fakeMedium) Newest() (*master.Node, uint32, error) {
+func (m *fakeMedium) Newest() (*tree.Node, uint32, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(m.sessions) == 0 {
@@ -83,18 +83,18 @@ func (m *fakeMedium) Sessions() ([]SessionRef, error) {
 	var out []SessionRef
 	for i, s := range m.sessions {
 		root := s.root
-		out = append(out, SessionRef{Number: i + 1, Start: s.start, Open: func() (*master.Node, error) { return clone(root), nil }})
+		out = append(out, SessionRef{Number: i + 1, Start: s.start, Open: func() (*tree.Node, error) { return clone(root), nil }})
 	}
 	return out, nil
 }
 
-func (m *fakeMedium) Project(root *master.Node, _ CommitOptions) (uint32, error) {
+func (m *fakeMedium) Project(root *tree.Node, _ CommitOptions) (uint32, error) {
 	var n uint32 = 20
-	var walk func(*master.Node)
-	walk = func(x *master.Node) {
+	var walk func(*tree.Node)
+	walk = func(x *tree.Node) {
 		n++
 		if x.Source != nil {
-			n += uint32((x.Size + master.SectorSize - 1) / master.SectorSize)
+			n += uint32((x.Size + tree.SectorSize - 1) / tree.SectorSize)
 		}
 		for _, c := range x.Children {
 			walk(c)
@@ -104,7 +104,7 @@ func (m *fakeMedium) Project(root *master.Node, _ CommitOptions) (uint32, error)
 	return n, nil
 }
 
-func (m *fakeMedium) Append(_ context.Context, root *master.Node, opts CommitOptions) (uint32, error) {
+func (m *fakeMedium) Append(_ context.Context, root *tree.Node, opts CommitOptions) (uint32, error) {
 	if m.entered != nil {
 		close(m.entered)
 	}
@@ -121,11 +121,11 @@ func (m *fakeMedium) Append(_ context.Context, root *master.Node, opts CommitOpt
 		return 0, ErrClosed
 	}
 	start := m.nwa()
-	m.data = append(m.data, make([]byte, int(start)*master.SectorSize-len(m.data))...)
-	m.data = append(m.data, make([]byte, 16*master.SectorSize)...) // descriptors
-	tree := clone(root)
-	var walk func(*master.Node) error
-	walk = func(x *master.Node) error {
+	m.data = append(m.data, make([]byte, int(start)*tree.SectorSize-len(m.data))...)
+	m.data = append(m.data, make([]byte, 16*tree.SectorSize)...) // descriptors
+	copied := clone(root)
+	var walk func(*tree.Node) error
+	walk = func(x *tree.Node) error {
 		if x.Source != nil {
 			r, err := x.Source.Open()
 			if err != nil {
@@ -139,12 +139,12 @@ func (m *fakeMedium) Append(_ context.Context, root *master.Node, opts CommitOpt
 			if int64(len(b)) != x.Size {
 				return errors.New("fake: source size changed")
 			}
-			lba := uint32(len(m.data) / master.SectorSize)
+			lba := uint32(len(m.data) / tree.SectorSize)
 			m.data = append(m.data, b...)
-			if pad := len(m.data) % master.SectorSize; pad != 0 {
-				m.data = append(m.data, make([]byte, master.SectorSize-pad)...)
+			if pad := len(m.data) % tree.SectorSize; pad != 0 {
+				m.data = append(m.data, make([]byte, tree.SectorSize-pad)...)
 			}
-			x.Source, x.Extents = nil, []master.Extent{{LBA: lba, Length: uint32(len(b))}}
+			x.Source, x.Extents = nil, []tree.Extent{{LBA: lba, Length: uint32(len(b))}}
 		}
 		for _, c := range x.Children {
 			if err := walk(c); err != nil {
@@ -153,13 +153,13 @@ func (m *fakeMedium) Append(_ context.Context, root *master.Node, opts CommitOpt
 		}
 		return nil
 	}
-	if err := walk(tree); err != nil {
+	if err := walk(copied); err != nil {
 		return 0, err
 	}
 	if opts.Progress != nil {
 		opts.Progress(Progress{Phase: "done", Done: 1, Total: 1})
 	}
-	m.sessions = append(m.sessions, fakeSession{start: start, root: tree})
+	m.sessions = append(m.sessions, fakeSession{start: start, root: copied})
 	m.closed = opts.Close
 	return start, nil
 }

@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // Medium is what the staging area needs from a target: read its sectors,
@@ -18,15 +18,15 @@ type Medium interface {
 	Info() (MediumInfo, error)
 	// Newest returns the newest session's tree and start LBA; a nil
 	// root means a blank medium.
-	Newest() (root *master.Node, start uint32, err error)
+	Newest() (root *tree.Node, start uint32, err error)
 	// Sessions lists every session, oldest first.
 	Sessions() ([]SessionRef, error)
 	// Project returns the size in sectors a session with this tree
 	// would take, without writing.
-	Project(root *master.Node, opts CommitOptions) (uint32, error)
+	Project(root *tree.Node, opts CommitOptions) (uint32, error)
 	// Append writes the tree as a new session, reads it back and
 	// verifies it. It returns the new session's start LBA.
-	Append(ctx context.Context, root *master.Node, opts CommitOptions) (start uint32, err error)
+	Append(ctx context.Context, root *tree.Node, opts CommitOptions) (start uint32, err error)
 }
 
 // MediumInfo is the space and state of a medium.
@@ -51,7 +51,7 @@ type SessionRef struct {
 	Start   uint32 // LBA
 	Sectors uint32
 	// Open reads the session's tree; its files carry absolute Extents.
-	Open func() (*master.Node, error)
+	Open func() (*tree.Node, error)
 }
 
 // CommitOptions tune a commit.

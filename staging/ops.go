@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // Attr describes an entry of the merged view.
@@ -668,7 +668,7 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 // extentReader reads a disc file from its extents on the medium.
 type extentReader struct {
 	m    io.ReaderAt
-	ext  []master.Extent
+	ext  []tree.Extent
 	size int64
 }
 
@@ -687,7 +687,7 @@ func (r *extentReader) ReadAt(p []byte, off int64) (int, error) {
 		if n < len(p) && off < pos+l {
 			in := off - pos
 			want := min(int64(len(p)-n), l-in)
-			m, err := r.m.ReadAt(p[n:n+int(want)], int64(x.LBA)*master.SectorSize+in)
+			m, err := r.m.ReadAt(p[n:n+int(want)], int64(x.LBA)*tree.SectorSize+in)
 			n += m
 			off += int64(m)
 			if err != nil && !(err == io.EOF && int64(m) == want) {
@@ -905,7 +905,7 @@ func (h *Handle) Allocate(off, length int64) error {
 
 // NewExtentReader reads a file of size bytes held in extents on m; it
 // returns io.EOF at the file's end.
-func NewExtentReader(m io.ReaderAt, ext []master.Extent, size int64) io.ReaderAt {
+func NewExtentReader(m io.ReaderAt, ext []tree.Extent, size int64) io.ReaderAt {
 	return &extentReader{m: m, ext: ext, size: size}
 }
 

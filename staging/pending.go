@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // # What waits
@@ -88,7 +88,7 @@ type Pending struct {
 // that status reads cost nothing while nothing changes.
 type pendingCache struct {
 	baseKey [2]uint32 // base start+1 (0: blank), base sectors
-	base    *master.Node
+	base    *tree.Node
 	baseErr error
 	gen     uint64
 	list    *Pending
@@ -134,8 +134,8 @@ func (a *Area) pendingLocked() Pending {
 
 // diffBase compares the staged view with the base tree. It runs with
 // a.mu held.
-func (a *Area) diffBase(base *master.Node) Pending {
-	bm := map[string]*master.Node{}
+func (a *Area) diffBase(base *tree.Node) Pending {
+	bm := map[string]*tree.Node{}
 	flattenNodes(base, "", bm)
 	sm := map[string]*entry{}
 	var walk func(e *entry, p string)
@@ -151,7 +151,7 @@ func (a *Area) diffBase(base *master.Node) Pending {
 	walk(a.root, "")
 
 	// Where each base file's extents were: to find renames.
-	baseAt := map[master.Extent]string{}
+	baseAt := map[tree.Extent]string{}
 	for p, n := range bm {
 		if !n.IsDir() && len(n.Extents) > 0 {
 			baseAt[n.Extents[0]] = p
@@ -289,7 +289,7 @@ func (a *Area) diffBase(base *master.Node) Pending {
 	return p
 }
 
-func sameExtents(x, y []master.Extent) bool {
+func sameExtents(x, y []tree.Extent) bool {
 	if len(x) != len(y) {
 		return false
 	}

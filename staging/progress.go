@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/discstage/discstage/internal/progress"
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
 
@@ -57,11 +57,11 @@ type AppendResult struct {
 // ResultAppender is a Medium whose Append also tells the session's size
 // and how it was verified, for the commit's outcome.
 type ResultAppender interface {
-	AppendResult(ctx context.Context, root *master.Node, opts CommitOptions) (AppendResult, error)
+	AppendResult(ctx context.Context, root *tree.Node, opts CommitOptions) (AppendResult, error)
 }
 
 // appendSession appends through AppendResult where the medium has it.
-func (a *Area) appendSession(ctx context.Context, root *master.Node, opts CommitOptions) (uint32, AppendResult, error) {
+func (a *Area) appendSession(ctx context.Context, root *tree.Node, opts CommitOptions) (uint32, AppendResult, error) {
 	if ra, ok := a.medium.(ResultAppender); ok {
 		res, err := ra.AppendResult(ctx, root, opts)
 		return res.Start, res, err
@@ -72,7 +72,7 @@ func (a *Area) appendSession(ctx context.Context, root *master.Node, opts Commit
 
 // AppendResult writes the tree as a new session, as Append does, and
 // tells its size and how it was verified.
-func (m targetMedium) AppendResult(ctx context.Context, root *master.Node, o CommitOptions) (AppendResult, error) {
+func (m targetMedium) AppendResult(ctx context.Context, root *tree.Node, o CommitOptions) (AppendResult, error) {
 	res, err := writer.Append(ctx, m.t, root, appendOptions(o))
 	if err != nil {
 		return AppendResult{}, mediumError(err)
@@ -81,7 +81,7 @@ func (m targetMedium) AppendResult(ctx context.Context, root *master.Node, o Com
 }
 
 // countFiles counts the regular files of a tree.
-func countFiles(n *master.Node) int {
+func countFiles(n *tree.Node) int {
 	c := 0
 	for _, k := range n.Children {
 		switch {

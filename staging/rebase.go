@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // # Rebase
@@ -68,14 +68,14 @@ func (a *Area) rebaseIfMoved() error {
 
 // rebaseOnto rebases onto the newest session root at start, if it is not
 // the base. It runs with a.mu held.
-func (a *Area) rebaseOnto(root *master.Node, start uint32) error {
+func (a *Area) rebaseOnto(root *tree.Node, start uint32) error {
 	switch {
 	case a.baseIsNewest(root, start):
 		return nil
 	case root == nil:
 		return fmt.Errorf("staging: area %q: the medium reads blank: %w", a.dir, ErrBaseChanged)
 	}
-	var base *master.Node
+	var base *tree.Node
 	if !a.blank {
 		var err error
 		if base, err = a.readBase(); err != nil {
@@ -101,7 +101,7 @@ func (a *Area) rebaseOnto(root *master.Node, start uint32) error {
 // ownSession returns the tree of the session a commit wrote at wrote,
 // or root and start (the newest session) when the medium does not list
 // it.
-func (a *Area) ownSession(wrote uint32, root *master.Node, start uint32) (*master.Node, uint32) {
+func (a *Area) ownSession(wrote uint32, root *tree.Node, start uint32) (*tree.Node, uint32) {
 	refs, err := a.medium.Sessions()
 	if err != nil {
 		return root, start
@@ -119,7 +119,7 @@ func (a *Area) ownSession(wrote uint32, root *master.Node, start uint32) (*maste
 // baseIsNewest reports whether the medium's newest session (root at
 // start; nil on a blank medium) is the area's base: the same start and,
 // where the medium lists sizes, the same size.
-func (a *Area) baseIsNewest(root *master.Node, start uint32) bool {
+func (a *Area) baseIsNewest(root *tree.Node, start uint32) bool {
 	if a.blank || root == nil {
 		return a.blank && root == nil
 	}
@@ -149,7 +149,7 @@ func (a *Area) listedSize(start uint32) uint32 {
 // medium no longer lists merges as an empty tree: everything on either
 // side then counts as added there, and what both hold differently is a
 // conflict.
-func (a *Area) readBase() (*master.Node, error) {
+func (a *Area) readBase() (*tree.Node, error) {
 	refs, err := a.medium.Sessions()
 	if err != nil {
 		return nil, fmt.Errorf("staging: list sessions: %w", err)
@@ -174,8 +174,8 @@ func (a *Area) readBase() (*master.Node, error) {
 // rebase merges, per path, the base tree, the staged state and the disc's
 // newest tree into the staged state, and returns the conflicts. It runs
 // with a.mu held and records nothing: the caller compacts.
-func (a *Area) rebase(base, disc *master.Node) []Conflict {
-	bm, dm := map[string]*master.Node{}, map[string]*master.Node{}
+func (a *Area) rebase(base, disc *tree.Node) []Conflict {
+	bm, dm := map[string]*tree.Node{}, map[string]*tree.Node{}
 	flattenNodes(base, "", bm)
 	flattenNodes(disc, "", dm)
 	sm := map[string]*entry{}
@@ -222,7 +222,7 @@ func (a *Area) rebase(base, disc *master.Node) []Conflict {
 
 	// movedTo finds where a disc file was renamed to here: the staged
 	// path that holds its extents.
-	movedTo := map[master.Extent]string{}
+	movedTo := map[tree.Extent]string{}
 	for p, e := range sm {
 		if e.data == "" && len(e.ext) > 0 {
 			movedTo[e.ext[0]] = p
@@ -306,7 +306,7 @@ func (a *Area) rebase(base, disc *master.Node) []Conflict {
 }
 
 // takeNode gives e the attributes and content of disc node n.
-func (a *Area) takeNode(e *entry, n *master.Node) {
+func (a *Area) takeNode(e *entry, n *tree.Node) {
 	e.mode, e.uid, e.gid = n.Mode, n.UID, n.GID
 	e.mtime, e.atime, e.ctime = n.ModTime, n.AccessTime, n.ChangeTime
 	if e.atime.IsZero() {
@@ -327,7 +327,7 @@ func (a *Area) detachTree(e *entry) {
 }
 
 // flattenNodes indexes the nodes below n by path ("/a/b").
-func flattenNodes(n *master.Node, p string, m map[string]*master.Node) {
+func flattenNodes(n *tree.Node, p string, m map[string]*tree.Node) {
 	if n == nil {
 		return
 	}
@@ -348,7 +348,7 @@ func parentPath(p string) string {
 }
 
 // sameNode reports whether two disc nodes are the same version of a path.
-func sameNode(x, y *master.Node) bool {
+func sameNode(x, y *tree.Node) bool {
 	if x == nil || y == nil {
 		return x == y
 	}
@@ -357,7 +357,7 @@ func sameNode(x, y *master.Node) bool {
 }
 
 // sameEntry reports whether the staged entry e is still the base node n.
-func sameEntry(n *master.Node, e *entry) bool {
+func sameEntry(n *tree.Node, e *entry) bool {
 	if n == nil || e == nil {
 		return n == nil && e == nil
 	}
@@ -373,7 +373,7 @@ func sameEntry(n *master.Node, e *entry) bool {
 
 // sameResult reports whether both sides made the same change: both
 // deleted the path, or both hold the same version of it.
-func sameResult(d *master.Node, e *entry) bool { return sameEntry(d, e) }
+func sameResult(d *tree.Node, e *entry) bool { return sameEntry(d, e) }
 
 // sameVersion compares what makes a version of a path: its type,
 // permissions and owner, and for files and links the modification time
@@ -389,7 +389,7 @@ func sameVersion(m1, m2 iofs.FileMode, u1, u2, g1, g2 uint32, t1, t2 time.Time) 
 }
 
 // conflictWhat says what each side did to a conflicting path.
-func conflictWhat(b, d *master.Node, s *entry) string {
+func conflictWhat(b, d *tree.Node, s *entry) string {
 	switch {
 	case b == nil:
 		return "added here and on the disc"

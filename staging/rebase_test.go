@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // elsewhere writes a session to m as another program would: the newest
@@ -30,13 +30,13 @@ func elsewhere(t *testing.T, m *fakeMedium, put map[string]string) {
 		for _, d := range parts[:len(parts)-1] {
 			c := dir.Child(d)
 			if c == nil {
-				c = &master.Node{Name: d, Mode: iofs.ModeDir | 0o755, ModTime: now}
+				c = &tree.Node{Name: d, Mode: iofs.ModeDir | 0o755, ModTime: now}
 				dir.Children = append(dir.Children, c)
 			}
 			dir = c
 		}
 		name := parts[len(parts)-1]
-		dir.Children = slices.DeleteFunc(dir.Children, func(n *master.Node) bool { return n.Name == name })
+		dir.Children = slices.DeleteFunc(dir.Children, func(n *tree.Node) bool { return n.Name == name })
 		if content == "" {
 			continue
 		}
@@ -44,8 +44,8 @@ func elsewhere(t *testing.T, m *fakeMedium, put map[string]string) {
 		if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		dir.Children = append(dir.Children, &master.Node{Name: name, Mode: 0o644, ModTime: now,
-			Size: int64(len(content)), Source: master.FileSource(f)})
+		dir.Children = append(dir.Children, &tree.Node{Name: name, Mode: 0o644, ModTime: now,
+			Size: int64(len(content)), Source: tree.FileSource(f)})
 	}
 	if _, err := m.Append(context.Background(), root, CommitOptions{}); err != nil {
 		t.Fatal(err)
@@ -251,7 +251,7 @@ func TestRebaseDirectoryDeletedOnDisc(t *testing.T) {
 	populate(t, a)
 	writeFile(t, a, walk(t, a, "docs").ID, "kept.txt", "kept")
 	root, _, _ := m.Newest()
-	root.Children = slices.DeleteFunc(root.Children, func(n *master.Node) bool { return n.Name == "docs" })
+	root.Children = slices.DeleteFunc(root.Children, func(n *tree.Node) bool { return n.Name == "docs" })
 	if _, err := m.Append(context.Background(), root, CommitOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +341,7 @@ type racingMedium struct {
 	then func()
 }
 
-func (r *racingMedium) Append(ctx context.Context, root *master.Node, o CommitOptions) (uint32, error) {
+func (r *racingMedium) Append(ctx context.Context, root *tree.Node, o CommitOptions) (uint32, error) {
 	start, err := r.fakeMedium.Append(ctx, root, o)
 	if f := r.then; f != nil {
 		r.then = nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
 
@@ -50,7 +51,7 @@ func mediumNote(md writer.Medium) string {
 	return strings.Join(notes, "; ")
 }
 
-func (m targetMedium) Newest() (*master.Node, uint32, error) {
+func (m targetMedium) Newest() (*tree.Node, uint32, error) {
 	s, err := writer.Newest(m.t)
 	if err != nil || s == nil {
 		return nil, 0, err
@@ -67,7 +68,7 @@ func (m targetMedium) Sessions() ([]SessionRef, error) {
 	for _, s := range md.Sessions {
 		start, readable := s.Start, md.Readable
 		out = append(out, SessionRef{Number: s.Number, Start: s.Start, Sectors: s.Size,
-			Open: func() (*master.Node, error) {
+			Open: func() (*tree.Node, error) {
 				rs, err := master.ReadSession(m.t, readable, start)
 				if err != nil {
 					return nil, err
@@ -105,12 +106,12 @@ func mediumError(err error) error {
 	return err
 }
 
-func (m targetMedium) Project(root *master.Node, o CommitOptions) (uint32, error) {
+func (m targetMedium) Project(root *tree.Node, o CommitOptions) (uint32, error) {
 	n, err := writer.Project(m.t, root, appendOptions(o))
 	return n, mediumError(err)
 }
 
-func (m targetMedium) Append(ctx context.Context, root *master.Node, o CommitOptions) (uint32, error) {
+func (m targetMedium) Append(ctx context.Context, root *tree.Node, o CommitOptions) (uint32, error) {
 	res, err := writer.Append(ctx, m.t, root, appendOptions(o))
 	if err != nil {
 		return 0, mediumError(err)

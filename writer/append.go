@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // VerifyLevel says how a written session is checked, after IMAPI's levels.
@@ -74,7 +75,7 @@ func masterOptions(t Target, m Medium, opts AppendOptions) master.Options {
 
 // Result describes an appended session.
 type Result struct {
-	Session     master.SessionInfo
+	Session     tree.SessionInfo
 	Sectors     uint32 // the session's size
 	DataSectors uint32 // of which new file data
 	Warnings    []master.Warning
@@ -98,7 +99,7 @@ type Result struct {
 
 // layout masters root for t's next writable address and checks that it
 // can be written there.
-func layout(t Target, root *master.Node, opts AppendOptions) (Medium, *master.Image, error) {
+func layout(t Target, root *tree.Node, opts AppendOptions) (Medium, *master.Image, error) {
 	m, err := t.Probe()
 	if err != nil {
 		return m, nil, err
@@ -126,7 +127,7 @@ func layout(t Target, root *master.Node, opts AppendOptions) (Medium, *master.Im
 // not read again to be checksummed. Files it cannot match are read once
 // by the mastering (master.Options.Medium). A newest session that cannot
 // be read leaves root as it is.
-func knownMD5s(t Target, m Medium, root *master.Node) {
+func knownMD5s(t Target, m Medium, root *tree.Node) {
 	if len(m.Sessions) == 0 {
 		return
 	}
@@ -134,9 +135,9 @@ func knownMD5s(t Target, m Medium, root *master.Node) {
 	if err != nil || s.Checksums == nil {
 		return
 	}
-	known := map[master.Extent]*master.Node{}
-	var index func(n *master.Node)
-	index = func(n *master.Node) {
+	known := map[tree.Extent]*tree.Node{}
+	var index func(n *tree.Node)
+	index = func(n *tree.Node) {
 		for _, c := range n.Children {
 			switch {
 			case c.IsDir():
@@ -147,8 +148,8 @@ func knownMD5s(t Target, m Medium, root *master.Node) {
 		}
 	}
 	index(s.Root)
-	var fill func(n *master.Node)
-	fill = func(n *master.Node) {
+	var fill func(n *tree.Node)
+	fill = func(n *tree.Node) {
 		for _, c := range n.Children {
 			switch {
 			case c.IsDir():
@@ -165,7 +166,7 @@ func knownMD5s(t Target, m Medium, root *master.Node) {
 
 // Project returns the size in sectors that a session with this tree would
 // have on t, without writing anything.
-func Project(t Target, root *master.Node, opts AppendOptions) (uint32, error) {
+func Project(t Target, root *tree.Node, opts AppendOptions) (uint32, error) {
 	m, err := t.Probe()
 	if err != nil {
 		return 0, err
@@ -181,7 +182,7 @@ func Project(t Target, root *master.Node, opts AppendOptions) (uint32, error) {
 // refuses it before any write if it does not fit or the medium is closed,
 // writes it, and verifies it at opts.Verify. On any failure the sessions
 // already on the medium are unchanged.
-func Append(ctx context.Context, t Target, root *master.Node, opts AppendOptions) (*Result, error) {
+func Append(ctx context.Context, t Target, root *tree.Node, opts AppendOptions) (*Result, error) {
 	report := func(p Progress) {
 		if opts.Progress != nil {
 			opts.Progress(p)
@@ -208,7 +209,7 @@ func Append(ctx context.Context, t Target, root *master.Node, opts AppendOptions
 		return nil, err
 	}
 	res := &Result{
-		Session:     master.SessionInfo{Number: len(m.Sessions) + 1, Start: im.Start(), Size: im.Sectors(), VolumeID: opts.VolumeID, Time: opts.Time},
+		Session:     tree.SessionInfo{Number: len(m.Sessions) + 1, Start: im.Start(), Size: im.Sectors(), VolumeID: opts.VolumeID, Time: opts.Time},
 		Sectors:     im.Sectors(),
 		DataSectors: im.DataSectors(),
 		Warnings:    im.Warnings(),
@@ -270,7 +271,7 @@ func verifyTags(t Target, im *master.Image, level VerifyLevel, report func(Progr
 	if level == VerifyNone {
 		return nil
 	}
-	total := int64(im.Sectors()) * master.SectorSize
+	total := int64(im.Sectors()) * tree.SectorSize
 	started := time.Now()
 	report(Progress{Phase: PhaseVerifying, Total: total, Started: started, Fifo: -1})
 	m, err := t.Probe()
@@ -322,10 +323,10 @@ func atNewest(r io.ReaderAt, m Medium, im *master.Image) error {
 func sameRoot(r io.ReaderAt, a, b uint32) bool {
 	const pvd, root, rootLen = 16, 156, 34
 	var x, y [rootLen]byte
-	if _, err := r.ReadAt(x[:], (int64(a)+pvd)*master.SectorSize+root); err != nil {
+	if _, err := r.ReadAt(x[:], (int64(a)+pvd)*tree.SectorSize+root); err != nil {
 		return false
 	}
-	if _, err := r.ReadAt(y[:], (int64(b)+pvd)*master.SectorSize+root); err != nil {
+	if _, err := r.ReadAt(y[:], (int64(b)+pvd)*tree.SectorSize+root); err != nil {
 		return false
 	}
 	return x == y && x[0] == rootLen
@@ -338,11 +339,11 @@ func verify(ctx context.Context, t Target, im *master.Image, want []byte, level 
 	if level == VerifyNone {
 		return nil
 	}
-	total := int64(im.Sectors()) * master.SectorSize
+	total := int64(im.Sectors()) * tree.SectorSize
 	started := time.Now()
 	if level == VerifyFull {
 		h := sha256.New()
-		r := io.NewSectionReader(t, int64(im.Start())*master.SectorSize, total)
+		r := io.NewSectionReader(t, int64(im.Start())*tree.SectorSize, total)
 		buf := make([]byte, 1<<20)
 		var done int64
 		for {
@@ -421,14 +422,14 @@ func newestOf(t Target, m Medium) (*master.Session, error) {
 // session lies past the session's end: a burn interrupted, then closed,
 // leaves a session whose descriptors and directories were recorded but
 // not all of its files.
-func within(m Medium, si master.SessionInfo, s *master.Session) error {
+func within(m Medium, si tree.SessionInfo, s *master.Session) error {
 	if m.Grown {
 		return nil
 	}
 	end := uint64(si.Start) + uint64(si.Size)
 	var bad error
-	var walk func(n *master.Node, path string)
-	walk = func(n *master.Node, path string) {
+	var walk func(n *tree.Node, path string)
+	walk = func(n *tree.Node, path string) {
 		for _, c := range n.Children {
 			if bad != nil {
 				return
@@ -439,7 +440,7 @@ func within(m Medium, si master.SessionInfo, s *master.Session) error {
 				continue
 			}
 			for _, e := range c.Extents {
-				if uint64(e.LBA)+(uint64(e.Length)+master.SectorSize-1)/master.SectorSize > end {
+				if uint64(e.LBA)+(uint64(e.Length)+tree.SectorSize-1)/tree.SectorSize > end {
 					bad = fmt.Errorf("writer: session %d at LBA %d is incomplete: %s lies past its end at LBA %d: %w", si.Number, si.Start, p, end, master.ErrNotISO)
 					return
 				}
@@ -453,12 +454,12 @@ func within(m Medium, si master.SessionInfo, s *master.Session) error {
 // Skipped lists the sessions newer than the newest readable one (see
 // Newest): those an interrupted burn left incomplete or that cannot be
 // read. Only a medium's newest sessions are tried.
-func Skipped(t Target) ([]master.SessionInfo, error) {
+func Skipped(t Target) ([]tree.SessionInfo, error) {
 	m, err := t.Probe()
 	if err != nil {
 		return nil, err
 	}
-	var out []master.SessionInfo
+	var out []tree.SessionInfo
 	for i := len(m.Sessions) - 1; i >= 0; i-- {
 		si := m.Sessions[i]
 		if !si.Incomplete {
@@ -467,7 +468,7 @@ func Skipped(t Target) ([]master.SessionInfo, error) {
 				break
 			}
 		}
-		out = append([]master.SessionInfo{si}, out...)
+		out = append([]tree.SessionInfo{si}, out...)
 	}
 	return out, nil
 }

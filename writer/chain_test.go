@@ -14,6 +14,7 @@ import (
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
 
@@ -27,7 +28,7 @@ func setVSS(t *testing.T, img string, lba uint32, v uint32) {
 	}
 	defer f.Close()
 	b := []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24), byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
-	if _, err := f.WriteAt(b, int64(lba)*master.SectorSize+80); err != nil {
+	if _, err := f.WriteAt(b, int64(lba)*tree.SectorSize+80); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -61,7 +62,7 @@ func TestNextWritableIgnoresVolumeSpaceSize(t *testing.T) {
 			vss := tc.vss
 			if tc.name == "one past the file" {
 				st, _ := os.Stat(img)
-				vss = uint32(st.Size()/master.SectorSize) - 32 + 1
+				vss = uint32(st.Size()/tree.SectorSize) - 32 + 1
 			}
 			setVSS(t, img, 16, vss)
 			setVSS(t, img, 32+16, vss)
@@ -148,7 +149,7 @@ func TestForeignChainsListedAsXorrisoDoes(t *testing.T) {
 				return
 			}
 			st, _ := os.Stat(img)
-			nwa := (st.Size()/master.SectorSize + 31) / 32 * 32
+			nwa := (st.Size()/tree.SectorSize + 31) / 32 * 32
 			part := filepath.Join(dir, "part-"+name)
 			oracle.Run(t, "genisoimage", "-quiet", "-R", "-J", "-M", img, "-C", fmt.Sprintf("0,%d", nwa), "-o", part, d)
 			oracle.Run(t, "dd", "if="+part, "of="+img, "bs=2048", fmt.Sprintf("seek=%d", nwa), "conv=notrunc", "status=none")
@@ -219,13 +220,13 @@ func TestForeignChainsListedAsXorrisoDoes(t *testing.T) {
 }
 
 // mergeInto returns the newest tree of tgt with the files of dir added.
-func mergeInto(t *testing.T, tgt writer.Target, dir string) *master.Node {
+func mergeInto(t *testing.T, tgt writer.Target, dir string) *tree.Node {
 	t.Helper()
 	newest, err := writer.Newest(tgt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var base *master.Node
+	var base *tree.Node
 	if newest != nil {
 		base = newest.Root
 	}
@@ -233,13 +234,13 @@ func mergeInto(t *testing.T, tgt writer.Target, dir string) *master.Node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, _ := master.Merge(base, add)
+	root, _ := tree.Merge(base, add)
 	return root
 }
 
 // sameSessions checks that discstage lists the sessions xorriso -toc
 // lists, and returns them.
-func sameSessions(t *testing.T, img string) []master.SessionInfo {
+func sameSessions(t *testing.T, img string) []tree.SessionInfo {
 	t.Helper()
 	toc := testtree.XorrisoTOC(t, img)
 	tgt, err := writer.OpenImage(img, writer.ImageOptions{ReadOnly: true})
@@ -266,7 +267,7 @@ func sameSessions(t *testing.T, img string) []master.SessionInfo {
 
 // readTrees lists each session's files with their MD5s, as xorriso reads
 // them.
-func readTrees(t *testing.T, img string, sessions []master.SessionInfo) []string {
+func readTrees(t *testing.T, img string, sessions []tree.SessionInfo) []string {
 	t.Helper()
 	var out []string
 	for _, s := range sessions {
@@ -291,7 +292,7 @@ func agreeWithCheckMedia(t *testing.T, img string, lba uint32) {
 	}
 	defer f.Close()
 	st, _ := f.Stat()
-	rep, err := master.Verify(f, (st.Size()+master.SectorSize-1)/master.SectorSize, lba, master.VerifySession)
+	rep, err := master.Verify(f, (st.Size()+tree.SectorSize-1)/tree.SectorSize, lba, master.VerifySession)
 	ours := err == nil && rep.Checksummed
 	if err != nil && !errors.Is(err, master.ErrUnverifiable) {
 		t.Errorf("verify session at LBA %d: %v", lba, err)
@@ -311,7 +312,7 @@ func sameFiles(t *testing.T, img string, lba uint32, dir string, names ...string
 	}
 	defer f.Close()
 	st, _ := f.Stat()
-	s, err := master.ReadSession(f, (st.Size()+master.SectorSize-1)/master.SectorSize, lba)
+	s, err := master.ReadSession(f, (st.Size()+tree.SectorSize-1)/tree.SectorSize, lba)
 	if err != nil {
 		t.Fatalf("read session at LBA %d: %v", lba, err)
 	}
@@ -329,7 +330,7 @@ func sameFiles(t *testing.T, img string, lba uint32, dir string, names ...string
 		var got []byte
 		for _, e := range n.Extents {
 			b := make([]byte, e.Length)
-			if _, err := f.ReadAt(b, int64(e.LBA)*master.SectorSize); err != nil {
+			if _, err := f.ReadAt(b, int64(e.LBA)*tree.SectorSize); err != nil {
 				t.Fatal(err)
 			}
 			got = append(got, b...)

@@ -181,7 +181,7 @@ func (c countReads) ReadAt(p []byte, off int64) (int, error) {
 
 // TestAppendReusesMD5s checks that a file carried over keeps the MD5 of
 // the session it came from without its data being read again, even when
-// the caller's tree (as master.Mirror and the staging area build it)
+// the caller's tree (as tree.Mirror and the staging area build it)
 // carries only its extents.
 func TestAppendReusesMD5s(t *testing.T) {
 	dir := t.TempDir()

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // Growing, the way xorriso grows overwritable media and image files: see
@@ -33,13 +34,13 @@ var ErrNoDescriptors = errors.New("writer: no volume descriptor set terminator i
 // the terminator, with Volume Space Size set to end, the absolute end of
 // the session, and zeros elsewhere.
 func GrownSuperblock(head []byte, end uint32) ([]byte, error) {
-	sb := make([]byte, SuperblockSectors*master.SectorSize)
+	sb := make([]byte, SuperblockSectors*tree.SectorSize)
 	for i := descriptorStart; i < SuperblockSectors; i++ {
-		off := i * master.SectorSize
-		if off+master.SectorSize > len(head) {
+		off := i * tree.SectorSize
+		if off+tree.SectorSize > len(head) {
 			break
 		}
-		d := head[off : off+master.SectorSize]
+		d := head[off : off+tree.SectorSize]
 		if !bytes.Equal(d[1:6], []byte("CD001")) {
 			break
 		}
@@ -60,11 +61,11 @@ func GrownSuperblock(head []byte, end uint32) ([]byte, error) {
 // has checksums (a superblock tag right after its terminator): it covers
 // LBA 0 to i-1 of the copy and names the session the copy belongs to.
 func relocatedTag(sb, head []byte, i int) {
-	off := i * master.SectorSize
-	if i >= SuperblockSectors || off+master.SectorSize > len(head) {
+	off := i * tree.SectorSize
+	if i >= SuperblockSectors || off+tree.SectorSize > len(head) {
 		return
 	}
-	t, err := master.ParseTag(head[off : off+master.SectorSize])
+	t, err := master.ParseTag(head[off : off+tree.SectorSize])
 	if err != nil || t.Type != master.TagSuperblock {
 		return
 	}
@@ -113,7 +114,7 @@ type sessionKey struct {
 // an address beyond 32 bits, is an error wrapping master.ErrCorrupt:
 // nothing may be written after it. ends, if not nil, caches the sessions'
 // ends between calls.
-func GrownNextWritable(r io.ReaderAt, readable int64, sessions []master.SessionInfo, ends *SessionEnds) (uint32, error) {
+func GrownNextWritable(r io.ReaderAt, readable int64, sessions []tree.SessionInfo, ends *SessionEnds) (uint32, error) {
 	next := uint64(FirstGrownSession)
 	for i, s := range sessions {
 		k := sessionKey{s.Start, s.Size, s.VolumeID, s.Time.UnixNano()}

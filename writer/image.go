@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // Image files are grown the way xorriso grows overwritable media:
@@ -120,7 +121,7 @@ func (im *Image) size() (int64, error) {
 
 func (im *Image) readable() (int64, error) {
 	n, err := im.size()
-	return (n + master.SectorSize - 1) / master.SectorSize, err
+	return (n + tree.SectorSize - 1) / tree.SectorSize, err
 }
 
 // Probe reports the image's sessions, state and next writable address.
@@ -187,7 +188,7 @@ func (im *Image) interruptedFirst(n int64) (bool, error) {
 	if n < head {
 		head = n
 	}
-	buf := make([]byte, head*master.SectorSize)
+	buf := make([]byte, head*tree.SectorSize)
 	k, err := im.f.ReadAt(buf, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, fmt.Errorf("writer: read head of %s: %w", im.path, err)
@@ -234,10 +235,10 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 			}
 		}
 	}()
-	start := int64(s.Start()) * master.SectorSize
-	headLen := int64(SuperblockSectors) * master.SectorSize
+	start := int64(s.Start()) * tree.SectorSize
+	headLen := int64(SuperblockSectors) * tree.SectorSize
 	if int64(s.Sectors()) < SuperblockSectors {
-		headLen = int64(s.Sectors()) * master.SectorSize
+		headLen = int64(s.Sectors()) * tree.SectorSize
 	}
 
 	// 1. Zero the head, so a stale descriptor cannot survive a crash.
@@ -250,7 +251,7 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 
 	// 2. Stream the session, holding back its head.
 	sw := &sessionWriter{ctx: ctx, f: im.f, base: start, head: make([]byte, 0, headLen), headLen: headLen,
-		total: int64(s.Sectors()) * master.SectorSize, progress: opts.Progress}
+		total: int64(s.Sectors()) * tree.SectorSize, progress: opts.Progress}
 	sw.report(PhaseWriting)
 	n, err := s.WriteTo(sw)
 	if err != nil {
@@ -300,21 +301,21 @@ func (im *Image) writeSuperblock(head []byte, end uint32, plain bool) error {
 	}
 	if plain {
 		// The relocated tag covers the system area as it stays.
-		if _, err := im.f.ReadAt(sb[:descriptorStart*master.SectorSize], 0); err != nil && !errors.Is(err, io.EOF) {
+		if _, err := im.f.ReadAt(sb[:descriptorStart*tree.SectorSize], 0); err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("writer: read system area of %s: %w", im.path, err)
 		}
 		for i := descriptorStart; i < SuperblockSectors; i++ {
-			if sb[i*master.SectorSize] == 255 {
+			if sb[i*tree.SectorSize] == 255 {
 				relocatedTag(sb, head, i+1)
 				break
 			}
 		}
 		n := SuperblockSectors
-		for n > descriptorStart && allZero(sb[(n-1)*master.SectorSize:n*master.SectorSize]) {
+		for n > descriptorStart && allZero(sb[(n-1)*tree.SectorSize:n*tree.SectorSize]) {
 			n--
 		}
-		sb = sb[descriptorStart*master.SectorSize : n*master.SectorSize]
-		if _, err := im.f.WriteAt(sb, descriptorStart*master.SectorSize); err != nil {
+		sb = sb[descriptorStart*tree.SectorSize : n*tree.SectorSize]
+		if _, err := im.f.WriteAt(sb, descriptorStart*tree.SectorSize); err != nil {
 			return im.writeErr("write superblock", err)
 		}
 		return im.f.Sync()
@@ -350,8 +351,8 @@ func (im *Image) repairSuperblock() error {
 	if last.Start < FirstGrownSession {
 		return nil // a plain image: its descriptors are its own
 	}
-	head := make([]byte, SuperblockSectors*master.SectorSize)
-	if _, err := im.f.ReadAt(head, int64(last.Start)*master.SectorSize); err != nil && !errors.Is(err, io.EOF) {
+	head := make([]byte, SuperblockSectors*tree.SectorSize)
+	if _, err := im.f.ReadAt(head, int64(last.Start)*tree.SectorSize); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("writer: read session head of %s at LBA %d: %w", im.path, last.Start, err)
 	}
 	want, err := GrownSuperblock(head, last.Start+last.Size)
@@ -364,7 +365,7 @@ func (im *Image) repairSuperblock() error {
 	}
 	// Only the descriptor sectors matter; the system area of an image
 	// made by another tool may hold a boot record and stays as it is.
-	d := descriptorStart * master.SectorSize
+	d := descriptorStart * tree.SectorSize
 	if bytes.Equal(have[d:], want[d:]) {
 		return nil
 	}

@@ -15,12 +15,13 @@ import (
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
 
 // mirror appends a session whose tree equals dir, as `discstage append
 // --mirror` does.
-func mirror(t *testing.T, img, dir string, opts writer.AppendOptions) (*writer.Result, master.Changes) {
+func mirror(t *testing.T, img, dir string, opts writer.AppendOptions) (*writer.Result, tree.Changes) {
 	t.Helper()
 	tgt, err := writer.OpenImage(img, writer.ImageOptions{Create: true})
 	if err != nil {
@@ -34,20 +35,20 @@ func mirror(t *testing.T, img, dir string, opts writer.AppendOptions) (*writer.R
 	return res, ch
 }
 
-func appendMirror(tgt writer.Target, dir string, opts writer.AppendOptions) (*writer.Result, master.Changes, error) {
+func appendMirror(tgt writer.Target, dir string, opts writer.AppendOptions) (*writer.Result, tree.Changes, error) {
 	newest, err := writer.Newest(tgt)
 	if err != nil {
-		return nil, master.Changes{}, err
+		return nil, tree.Changes{}, err
 	}
-	var base *master.Node
+	var base *tree.Node
 	if newest != nil {
 		base = newest.Root
 	}
 	want, err := localtree.Build(dir)
 	if err != nil {
-		return nil, master.Changes{}, err
+		return nil, tree.Changes{}, err
 	}
-	root, ch := master.Mirror(base, want)
+	root, ch := tree.Mirror(base, want)
 	res, err := writer.Append(context.Background(), tgt, root, opts)
 	return res, ch, err
 }
@@ -83,7 +84,7 @@ func checkSessions(t *testing.T, img string, starts []uint32, snaps []string) {
 	testtree.XorrisoCompare(t, img, -1, snaps[len(snaps)-1])
 }
 
-func sectorsOf(n int) uint32 { return uint32((n + master.SectorSize - 1) / master.SectorSize) }
+func sectorsOf(n int) uint32 { return uint32((n + tree.SectorSize - 1) / tree.SectorSize) }
 
 func TestAppendMixedChanges(t *testing.T) {
 	oracle.Need(t, "xorriso", "isoinfo")
@@ -133,7 +134,7 @@ func TestAppendMixedChanges(t *testing.T) {
 	snap()
 	st, _ := os.Stat(img)
 	res2, ch2 := mirror(t, img, src, opts)
-	want2 := uint32((st.Size()/master.SectorSize + 31) / 32 * 32)
+	want2 := uint32((st.Size()/tree.SectorSize + 31) / 32 * 32)
 	if res2.Session.Start != want2 {
 		t.Errorf("session 2 at LBA %d, want %d (end of session 1 rounded up to 32)", res2.Session.Start, want2)
 	}
@@ -289,7 +290,7 @@ func TestSourceChangedLeavesImageUnchanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, _ := master.Mirror(newest.Root, want)
+	root, _ := tree.Mirror(newest.Root, want)
 	// The file grows after the layout was made.
 	if err := os.WriteFile(p, testtree.Random(60_000), 0o644); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // ReportTo returns a Progress callback that passes each report on to r,
@@ -37,7 +38,7 @@ func verifiedWords(opts AppendOptions) string {
 // countReads wraps a target for a read-back so that what is read of the
 // session is reported as the verifying phase's progress.
 func countReads(t io.ReaderAt, im *master.Image, started time.Time, report func(Progress)) io.ReaderAt {
-	return &readCounter{r: t, start: int64(im.Start()) * master.SectorSize, total: int64(im.Sectors()) * master.SectorSize, started: started, report: report}
+	return &readCounter{r: t, start: int64(im.Start()) * tree.SectorSize, total: int64(im.Sectors()) * tree.SectorSize, started: started, report: report}
 }
 
 type readCounter struct {

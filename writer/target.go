@@ -11,7 +11,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/dustin/go-humanize"
 )
 
@@ -56,7 +56,7 @@ type Medium struct {
 	// with a real table of contents (write-once media), whose session
 	// descriptors hold the absolute volume end.
 	Grown    bool
-	Sessions []master.SessionInfo
+	Sessions []tree.SessionInfo
 	// Interrupted, when set, is what a burn that stopped before its end
 	// (a killed process, a write error, a pulled medium) left open on a
 	// write-once medium. The next session is written only after it is
@@ -99,7 +99,7 @@ func (i *Interrupted) String() string {
 		how = "damaged by a write error"
 	}
 	return fmt.Sprintf("an interrupted burn %s a track at LBA %d with %d sectors recorded; closing it before the next session loses %s (%d sectors)",
-		how, i.Start, i.Recorded, humanize.IBytes(uint64(i.Lost)*master.SectorSize), i.Lost)
+		how, i.Start, i.Recorded, humanize.IBytes(uint64(i.Lost)*tree.SectorSize), i.Lost)
 }
 
 // DamageCloser is a target that can close what an interrupted burn left
@@ -204,7 +204,7 @@ type SpaceError struct {
 
 func (e *SpaceError) Error() string {
 	return fmt.Sprintf("writer: the session does not fit: it needs %s (%d sectors) but the medium has %s (%d sectors) free",
-		humanize.IBytes(uint64(e.Need)*master.SectorSize), e.Need, humanize.IBytes(uint64(max(e.Free, 0))*master.SectorSize), e.Free)
+		humanize.IBytes(uint64(e.Need)*tree.SectorSize), e.Need, humanize.IBytes(uint64(max(e.Free, 0))*tree.SectorSize), e.Free)
 }
 
 // Is makes errors.Is(err, ErrNoSpace) true for a SpaceError.

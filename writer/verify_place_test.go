@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
 
@@ -39,9 +39,9 @@ func (e *elsewhere) Probe() (writer.Medium, error) {
 // level that reads back.
 func TestVerifyWhereReadersLook(t *testing.T) {
 	stamp := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	file := func(name string) *master.Node {
-		return &master.Node{Mode: fs.ModeDir | 0o755, ModTime: stamp, Children: []*master.Node{
-			{Name: name, Mode: 0o644, ModTime: stamp, Size: 5, Source: master.ReaderAtSource{R: bytes.NewReader([]byte("hello")), Size: 5}}}}
+	file := func(name string) *tree.Node {
+		return &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: stamp, Children: []*tree.Node{
+			{Name: name, Mode: 0o644, ModTime: stamp, Size: 5, Source: tree.ReaderAtSource{R: bytes.NewReader([]byte("hello")), Size: 5}}}}
 	}
 	for _, c := range []struct {
 		level writer.VerifyLevel

@@ -12,6 +12,7 @@ import (
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 	"github.com/spf13/cobra"
 )
@@ -97,7 +98,7 @@ extents and is not written again.`,
 // buildSession returns the new session's tree: the newest session's tree
 // with srcs merged in, or mirror's tree; and the newest session's tree
 // (nil on a blank medium).
-func buildSession(t writer.Target, srcs []string, mirror string) (root *master.Node, all master.Changes, base *master.Node, err error) {
+func buildSession(t writer.Target, srcs []string, mirror string) (root *tree.Node, all tree.Changes, base *tree.Node, err error) {
 	newest, err := writer.Newest(t)
 	if err != nil {
 		return nil, all, nil, err
@@ -110,12 +111,12 @@ func buildSession(t writer.Target, srcs []string, mirror string) (root *master.N
 		if err != nil {
 			return nil, all, base, err
 		}
-		root, ch := master.Mirror(base, want)
+		root, ch := tree.Mirror(base, want)
 		return root, ch, base, nil
 	}
 	newestRoot := base
 	if base == nil {
-		base = &master.Node{Mode: os.ModeDir | 0o755, ModTime: time.Now()}
+		base = &tree.Node{Mode: os.ModeDir | 0o755, ModTime: time.Now()}
 	}
 	root = base
 	for _, src := range srcs {
@@ -123,8 +124,8 @@ func buildSession(t writer.Target, srcs []string, mirror string) (root *master.N
 		if err != nil {
 			return nil, all, newestRoot, err
 		}
-		var ch master.Changes
-		root, ch = master.Merge(root, add)
+		var ch tree.Changes
+		root, ch = tree.Merge(root, add)
 		all.Added = append(all.Added, ch.Added...)
 		all.Replaced = append(all.Replaced, ch.Replaced...)
 		all.Kept = append(all.Kept, ch.Kept...)
@@ -137,7 +138,7 @@ func buildSession(t writer.Target, srcs []string, mirror string) (root *master.N
 // sourceTree returns the tree a SRC adds at the root: a directory's
 // contents, or a single file or symlink under its own name in a root that
 // keeps the attributes of root.
-func sourceTree(src string, root *master.Node) (*master.Node, error) {
+func sourceTree(src string, root *tree.Node) (*tree.Node, error) {
 	n, err := localtree.Entry(src)
 	if err != nil {
 		return nil, err
@@ -147,7 +148,7 @@ func sourceTree(src string, root *master.Node) (*master.Node, error) {
 		return n, nil
 	}
 	wrap := *root
-	wrap.Children = []*master.Node{n}
+	wrap.Children = []*tree.Node{n}
 	return &wrap, nil
 }
 
@@ -159,7 +160,7 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 	if err != nil {
 		return err
 	}
-	if base != nil && master.Unchanged(base, root) {
+	if base != nil && tree.Unchanged(base, root) {
 		// A session would repeat the newest one. A closed medium is
 		// refused below as for any append.
 		m, err := t.Probe()
@@ -248,7 +249,7 @@ func init() {
 }
 
 // countFiles counts the regular files of a tree.
-func countFiles(n *master.Node) int {
+func countFiles(n *tree.Node) int {
 	c := 0
 	for _, k := range n.Children {
 		switch {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/platform"
 )
 
@@ -55,7 +55,7 @@ func hostileSource(t *testing.T, dir string) {
 	testtree.Symlink(t, dir, "sym-aaaa", victim(0))
 }
 
-func (m *hostileImage) pvd() []byte { return m.b[(int(m.start)+16)*master.SectorSize:] }
+func (m *hostileImage) pvd() []byte { return m.b[(int(m.start)+16)*tree.SectorSize:] }
 
 // rootLBA and rootLen are the root directory's extent from the PVD.
 func (m *hostileImage) rootLBA() uint32 { return endian.LittleEndian.Uint32(m.pvd()[158:]) }
@@ -66,9 +66,9 @@ func (m *hostileImage) rootLen() uint32 { return endian.LittleEndian.Uint32(m.pv
 func (m *hostileImage) record(name string) int {
 	m.t.Helper()
 	want := append([]byte{'N', 'M', byte(5 + len(name)), 1, 0}, name...)
-	base := int(m.rootLBA()) * master.SectorSize
-	for sec := 0; sec < int(m.rootLen()); sec += master.SectorSize {
-		for off := base + sec; m.b[off] != 0 && off < base+sec+master.SectorSize; off += int(m.b[off]) {
+	base := int(m.rootLBA()) * tree.SectorSize
+	for sec := 0; sec < int(m.rootLen()); sec += tree.SectorSize {
+		for off := base + sec; m.b[off] != 0 && off < base+sec+tree.SectorSize; off += int(m.b[off]) {
 			if bytes.Contains(m.b[off:off+int(m.b[off])], want) {
 				return off
 			}
@@ -128,7 +128,7 @@ func (m *hostileImage) ce(rec int, lba, off, length uint32) {
 // chainImage crafts a plain single-session image whose root starts a
 // chain of depth nested directories, one sector each.
 func chainImage(depth int) []byte {
-	const first, ss = 20, master.SectorSize
+	const first, ss = 20, tree.SectorSize
 	sectors := first + depth + 1
 	b := make([]byte, sectors*ss)
 	put := func(d []byte, lba, length uint32, flags byte, name string) int {
@@ -206,7 +206,7 @@ func TestHostileImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sectors := uint32(len(pristine) / master.SectorSize)
+	sectors := uint32(len(pristine) / tree.SectorSize)
 
 	type hostile struct {
 		name  string
@@ -240,9 +240,9 @@ func TestHostileImages(t *testing.T) {
 		}},
 		{name: "CE loop", spoil: func(m *hostileImage) {
 			m.ce(m.record(victim(4)), 1, 0, 28)
-			copy(m.b[1*master.SectorSize:], "CE\x1c\x01")
-			putBoth32(m.b[1*master.SectorSize+4:], 1)
-			putBoth32(m.b[1*master.SectorSize+20:], 28)
+			copy(m.b[1*tree.SectorSize:], "CE\x1c\x01")
+			putBoth32(m.b[1*tree.SectorSize+4:], 1)
+			putBoth32(m.b[1*tree.SectorSize+20:], 28)
 		}},
 		{name: "CE past the end", spoil: func(m *hostileImage) { m.ce(m.record(victim(4)), sectors+1, 0, 28) }},
 		{name: "CE of 1 GiB", spoil: func(m *hostileImage) { m.ce(m.record(victim(4)), 1, 0, 1<<30) }},

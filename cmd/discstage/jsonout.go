@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
 
@@ -56,14 +56,14 @@ func newMediumJSON(m writer.Medium) *mediumJSON {
 		out.CapacitySectors = &c
 	}
 	if f := m.Free(); f >= 0 {
-		b := f * master.SectorSize
+		b := f * tree.SectorSize
 		out.FreeSectors, out.FreeBytes = &f, &b
 	}
 	if m.Interrupted != nil {
 		out.Interrupted = m.Interrupted.String()
 	}
 	for _, s := range m.Sessions {
-		sj := sessionJSON{Number: s.Number, StartLBA: s.Start, Sectors: s.Size, Bytes: int64(s.Size) * master.SectorSize,
+		sj := sessionJSON{Number: s.Number, StartLBA: s.Start, Sectors: s.Size, Bytes: int64(s.Size) * tree.SectorSize,
 			VolumeID: s.VolumeID, Incomplete: s.Incomplete}
 		if !s.Time.IsZero() {
 			t := s.Time

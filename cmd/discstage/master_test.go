@@ -12,6 +12,7 @@ import (
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // masterTestDir makes a small tree with a link and a name Joliet must
@@ -113,8 +114,8 @@ func (masterShrinkingSource) Open() (io.ReadCloser, error) {
 }
 
 func TestMasterRemovesPartialOutput(t *testing.T) {
-	root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
-		{Name: "ok.txt", Mode: 0o644, Size: 3, Source: master.ReaderAtSource{R: strings.NewReader("abc"), Size: 3}},
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+		{Name: "ok.txt", Mode: 0o644, Size: 3, Source: tree.ReaderAtSource{R: strings.NewReader("abc"), Size: 3}},
 		{Name: "shrunk.bin", Mode: 0o644, Size: 100000, Source: masterShrinkingSource{}},
 	}}
 	im, err := master.Layout(root, master.Options{Joliet: true, RockRidge: true})

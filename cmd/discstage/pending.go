@@ -8,7 +8,7 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/staging"
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -58,7 +58,7 @@ func size[N int | int64 | uint32 | uint64](n N) string { return humanize.IBytes(
 
 // sectors says a number of sectors as a size.
 func sectors[N int64 | uint32](n N) string {
-	return humanize.IBytes(uint64(n) * master.SectorSize)
+	return humanize.IBytes(uint64(n) * tree.SectorSize)
 }
 
 // statusJSON is `status --json`: the mount's status in the shared
@@ -75,9 +75,9 @@ type statusJSON struct {
 }
 
 func newStatusJSON(s staging.Status, p staging.Pending) statusJSON {
-	out := statusJSON{Format: jsonFormat, Status: s, ProjectedBytes: int64(s.ProjectedSectors) * master.SectorSize, PendingChanges: p.Changes}
+	out := statusJSON{Format: jsonFormat, Status: s, ProjectedBytes: int64(s.ProjectedSectors) * tree.SectorSize, PendingChanges: p.Changes}
 	if s.FreeSectors >= 0 && s.MediumError == "" {
-		f, b := s.FreeSectors, s.FreeSectors*master.SectorSize
+		f, b := s.FreeSectors, s.FreeSectors*tree.SectorSize
 		out.FreeSectors, out.FreeBytes = &f, &b
 	}
 	if s.AreaFree >= 0 {

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -60,12 +61,12 @@ func printSessions(w io.Writer, m writer.Medium, asJSON bool) error {
 		if s.Incomplete {
 			id = "(incomplete: an interrupted burn)"
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t %s\t %s\t\n", s.Number, s.Start, s.Size, humanize.IBytes(uint64(s.Size)*master.SectorSize), id, t)
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t %s\t %s\t\n", s.Number, s.Start, s.Size, humanize.IBytes(uint64(s.Size)*tree.SectorSize), id, t)
 	}
 	tw.Flush()
 	free := "unbounded"
 	if f := m.Free(); f >= 0 {
-		free = humanize.IBytes(uint64(f) * master.SectorSize)
+		free = humanize.IBytes(uint64(f) * tree.SectorSize)
 	}
 	fmt.Fprintf(w, "%s, %s, next writable LBA %d, free %s\n", m.Profile, m.State, m.NextWritable, free)
 	if m.Interrupted != nil {

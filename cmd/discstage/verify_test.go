@@ -11,6 +11,7 @@ import (
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // flipCopy copies img with the byte at off changed (xor mask) and
@@ -65,19 +66,19 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	defer f.Close()
 	st, _ := f.Stat()
-	s1, err := master.ReadSession(f, st.Size()/master.SectorSize, 32)
+	s1, err := master.ReadSession(f, st.Size()/tree.SectorSize, 32)
 	if err != nil {
 		t.Fatal(err)
 	}
 	data := s1.Root.Child("sub").Child("data.bin")
-	block := make([]byte, master.SectorSize)
-	if _, err := f.ReadAt(block, 32*master.SectorSize+16*master.SectorSize); err != nil {
+	block := make([]byte, tree.SectorSize)
+	if _, err := f.ReadAt(block, 32*tree.SectorSize+16*tree.SectorSize); err != nil {
 		t.Fatal(err)
 	}
 	rootLBA := int64(block[158]) | int64(block[159])<<8 | int64(block[160])<<16 | int64(block[161])<<24
 	// The session tag of session 1: the last sector before its end.
 	tagLBA := int64(32 + s1.Size - 1)
-	if _, err := f.ReadAt(block, tagLBA*master.SectorSize); err != nil {
+	if _, err := f.ReadAt(block, tagLBA*tree.SectorSize); err != nil {
 		t.Fatal(err)
 	}
 	if tag, err := master.ParseTag(block); err != nil || tag.Type != master.TagSession {
@@ -98,12 +99,12 @@ func TestVerifyCommand(t *testing.T) {
 		xorriso  []string
 		xorrisoW string // in xorriso's output
 	}{
-		{"file data", int64(data.Extents[0].LBA)*master.SectorSize + 1000, 0xFF, "/sub/data.bin: file data at LBA",
+		{"file data", int64(data.Extents[0].LBA)*tree.SectorSize + 1000, 0xFF, "/sub/data.bin: file data at LBA",
 			[]string{"-check_md5_r", "SORRY", "/", "--"}, "MD5 MISMATCH: '/sub/data.bin'"},
 		// The seconds of the "." record's date in the root directory.
-		{"directory", rootLBA*master.SectorSize + 23, 0x01, "tree tag range, LBA 32-",
+		{"directory", rootLBA*tree.SectorSize + 23, 0x01, "tree tag range, LBA 32-",
 			[]string{"-check_media", "--"}, "mismatch"},
-		{"tag", tagLBA*master.SectorSize + md5At, hexMask, "session tag, LBA ",
+		{"tag", tagLBA*tree.SectorSize + md5At, hexMask, "session tag, LBA ",
 			[]string{"-check_media", "--"}, "md5_mismatch"},
 	}
 	for _, c := range cases {

@@ -1,8 +1,8 @@
-// Package localtree builds a master.Node tree from a directory of the
+// Package localtree builds a tree.Node tree from a directory of the
 // local file system, for mastering it as a session.
 //
 // Build walks the directory without following symbolic links: a link is
-// recorded as a link. Regular files get a master.FileSource, so their
+// recorded as a link. Regular files get a tree.FileSource, so their
 // bytes are read only when the session streams. Owners and access and
 // change times come from the operating system where it has them (see
 // stat_unix.go); elsewhere they are zero and the writer uses its
@@ -10,7 +10,7 @@
 //
 // Files with several names in the walked tree (hard links, told by
 // device and inode number where the system has them) get one
-// master.Node.Link, so the session holds their data once. Link numbers
+// tree.Node.Link, so the session holds their data once. Link numbers
 // start at 1<<32 and are never reused in a process, so that trees of
 // several walks and trees read from a disc (numbered from 1) can be
 // merged without joining unrelated files. Device nodes, named pipes and
@@ -25,6 +25,7 @@ import (
 	"sync/atomic"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // nextLink numbers hard-linked files across all walks of the process.
@@ -39,7 +40,7 @@ type walker struct {
 
 // Build walks dir into a tree of Nodes. The root Node has an empty name
 // and the attributes of dir itself.
-func Build(dir string) (*master.Node, error) {
+func Build(dir string) (*tree.Node, error) {
 	fi, err := os.Lstat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("localtree: %w", err)
@@ -58,7 +59,7 @@ func Build(dir string) (*master.Node, error) {
 // Entry returns the Node of any file system object, named by its base
 // name: a regular file, a symbolic link (not followed), or a directory
 // with its whole tree.
-func Entry(p string) (*master.Node, error) {
+func Entry(p string) (*tree.Node, error) {
 	fi, err := os.Lstat(p)
 	if err != nil {
 		return nil, fmt.Errorf("localtree: %w", err)
@@ -67,8 +68,8 @@ func Entry(p string) (*master.Node, error) {
 }
 
 // node converts one file system object, recursing into directories.
-func (w *walker) node(p string, fi fs.FileInfo) (*master.Node, error) {
-	n := &master.Node{Name: fi.Name(), Mode: fi.Mode() & (fs.ModeType | fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky), ModTime: fi.ModTime()}
+func (w *walker) node(p string, fi fs.FileInfo) (*tree.Node, error) {
+	n := &tree.Node{Name: fi.Name(), Mode: fi.Mode() & (fs.ModeType | fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky), ModTime: fi.ModTime()}
 	n.UID, n.GID, n.AccessTime, n.ChangeTime = statExtra(fi)
 	id, nlink, rdev := statID(fi)
 	if !fi.IsDir() && nlink > 1 && id != (fileID{}) {
@@ -86,7 +87,7 @@ func (w *walker) node(p string, fi fs.FileInfo) (*master.Node, error) {
 		if err != nil {
 			return nil, fmt.Errorf("localtree: read directory %q: %w", p, err)
 		}
-		n.Children = make([]*master.Node, 0, len(ents))
+		n.Children = make([]*tree.Node, 0, len(ents))
 		for _, e := range ents {
 			cp := filepath.Join(p, e.Name())
 			cfi, err := os.Lstat(cp)
@@ -107,7 +108,7 @@ func (w *walker) node(p string, fi fs.FileInfo) (*master.Node, error) {
 		n.Target = filepath.ToSlash(t)
 	case fi.Mode().IsRegular():
 		n.Size = fi.Size()
-		n.Source = master.FileSource(p)
+		n.Source = tree.FileSource(p)
 	case n.IsSpecial():
 		n.Rdev = rdev
 	default:

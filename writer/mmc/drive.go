@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/mmc/scsi"
 )
@@ -255,7 +256,7 @@ func (d *Drive) probeSequential(m writer.Medium, cl class, readOnly bool) (write
 	var open *TrackInfo // the track an interrupted burn left open or damaged
 	lastSession := 0
 	if m.State != writer.Blank {
-		var cur *master.SessionInfo
+		var cur *tree.SessionInfo
 		for n := 1; n <= di.LastTrackLastSession; n++ {
 			t, err := d.dev.ReadTrackInfo(AddrTrack, uint32(n))
 			if err != nil {
@@ -269,7 +270,7 @@ func (d *Drive) probeSequential(m writer.Medium, cl class, readOnly bool) (write
 				continue
 			}
 			if cur == nil || cur.Number != t.Session {
-				m.Sessions = append(m.Sessions, master.SessionInfo{Number: t.Session, Start: t.Start})
+				m.Sessions = append(m.Sessions, tree.SessionInfo{Number: t.Session, Start: t.Start})
 				cur = &m.Sessions[len(m.Sessions)-1]
 			}
 			cur.Size = t.Start + t.Size - cur.Start
@@ -300,7 +301,7 @@ func (d *Drive) probeSequential(m writer.Medium, cl class, readOnly bool) (write
 	if in != nil && in.Recorded > 0 && lastSession != in.Session {
 		// The recording may hold a whole session: the burn stopped after
 		// its last sector. It is then a session like the others.
-		s := master.SessionInfo{Number: in.Session, Start: in.Start, Size: in.Recorded}
+		s := tree.SessionInfo{Number: in.Session, Start: in.Start, Size: in.Recorded}
 		d.describeSession(&s, uint32(m.Readable))
 		if !s.Incomplete && d.wholeSession(in.Start, in.Recorded) {
 			in.Complete = true
@@ -380,7 +381,7 @@ func (d *Drive) wholeSession(start, recorded uint32) bool {
 	case err == nil && rep.Checksummed:
 		v = true
 	case errors.Is(err, master.ErrUnverifiable):
-		b := make([]byte, master.SectorSize)
+		b := make([]byte, tree.SectorSize)
 		if d.dev.Read10(start+16, b) == nil {
 			vss := binary.LittleEndian.Uint32(b[80:84])
 			v = vss > 16 && uint64(start)+uint64(vss) <= uint64(end)
@@ -417,7 +418,7 @@ func (d *Drive) tailMissing(start, end uint32) bool {
 }
 
 func (d *Drive) checkTail(start, end uint32) bool {
-	b := make([]byte, master.SectorSize)
+	b := make([]byte, tree.SectorSize)
 	read := func(lba int64) bool {
 		return lba >= int64(start) && lba < int64(end) && d.dev.Read10(uint32(lba), b) == nil
 	}
@@ -505,12 +506,12 @@ func (d *Drive) closeDamaged(cl class) error {
 
 // describeSession fills the volume identifier and time of a session from
 // its primary volume descriptor, when it has one.
-func (d *Drive) describeSession(s *master.SessionInfo, readable uint32) {
+func (d *Drive) describeSession(s *tree.SessionInfo, readable uint32) {
 	if s.Start+16 >= readable || s.Start+16 >= s.Start+s.Size {
 		s.Incomplete = true
 		return
 	}
-	b := make([]byte, master.SectorSize)
+	b := make([]byte, tree.SectorSize)
 	if err := d.dev.Read10(s.Start+16, b); err != nil {
 		s.Incomplete = true
 		return
@@ -560,23 +561,23 @@ func alignUp(v, a uint32) uint32 {
 func (d *Drive) ReadAt(p []byte, off int64) (int, error) {
 	const chunk = 32
 	done := 0
-	buf := make([]byte, chunk*master.SectorSize)
+	buf := make([]byte, chunk*tree.SectorSize)
 	for done < len(p) {
 		pos := off + int64(done)
-		lba := uint32(pos / master.SectorSize)
-		skip := int(pos % master.SectorSize)
+		lba := uint32(pos / tree.SectorSize)
+		skip := int(pos % tree.SectorSize)
 		want := skip + len(p) - done
-		n := (want + master.SectorSize - 1) / master.SectorSize
+		n := (want + tree.SectorSize - 1) / tree.SectorSize
 		if n > chunk {
 			n = chunk
 		}
-		b := buf[:n*master.SectorSize]
+		b := buf[:n*tree.SectorSize]
 		if err := d.dev.Read10(lba, b); err != nil {
 			if errors.Is(err, ErrOutOfRange) {
 				if n > 1 {
 					// Read sector by sector up to the end of the recorded area.
-					if err := d.dev.Read10(lba, buf[:master.SectorSize]); err == nil {
-						done += copy(p[done:], buf[skip:master.SectorSize])
+					if err := d.dev.Read10(lba, buf[:tree.SectorSize]); err == nil {
+						done += copy(p[done:], buf[skip:tree.SectorSize])
 						continue
 					}
 				}

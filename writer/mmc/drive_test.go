@@ -14,6 +14,7 @@ import (
 
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/mmc"
 	"github.com/discstage/discstage/writer/mmc/emu"
@@ -22,12 +23,12 @@ import (
 
 var fixed = time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
 
-// tree is a small session tree: one directory, one file per call.
-func tree(name string, size int) *master.Node {
+// sessionTree is a small session tree: one directory, one file per call.
+func sessionTree(name string, size int) *tree.Node {
 	data := bytes.Repeat([]byte(name[:1]), size)
-	return &master.Node{Mode: fs.ModeDir | 0o755, ModTime: fixed, Children: []*master.Node{
-		{Name: "dir", Mode: fs.ModeDir | 0o755, ModTime: fixed, Children: []*master.Node{
-			{Name: name, Mode: 0o644, ModTime: fixed, Size: int64(size), Source: master.ReaderAtSource{R: bytes.NewReader(data), Size: int64(size)}},
+	return &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: fixed, Children: []*tree.Node{
+		{Name: "dir", Mode: fs.ModeDir | 0o755, ModTime: fixed, Children: []*tree.Node{
+			{Name: name, Mode: 0o644, ModTime: fixed, Size: int64(size), Source: tree.ReaderAtSource{R: bytes.NewReader(data), Size: int64(size)}},
 		}},
 	}}
 }
@@ -56,7 +57,7 @@ func appendSession(t *testing.T, d writer.Target, name string, size int, close b
 	if err != nil {
 		t.Fatal(err)
 	}
-	im, err := master.Layout(tree(name, size), master.Options{StartLBA: m.NextWritable, VolumeID: strings.ToUpper(name),
+	im, err := master.Layout(sessionTree(name, size), master.Options{StartLBA: m.NextWritable, VolumeID: strings.ToUpper(name),
 		Joliet: true, RockRidge: true, Time: fixed, AbsoluteVolumeSpace: !m.Grown})
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +217,7 @@ func TestNoSpace(t *testing.T) {
 	d, e, _ := emulated(t, "cd-r")
 	_ = e
 	m := probe(t, d)
-	im, err := master.Layout(tree("big", 1), master.Options{StartLBA: m.NextWritable, Time: fixed, AbsoluteVolumeSpace: true})
+	im, err := master.Layout(sessionTree("big", 1), master.Options{StartLBA: m.NextWritable, Time: fixed, AbsoluteVolumeSpace: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +242,7 @@ func (s *sizedSession) Sectors() uint32 { return s.sectors }
 
 func TestWrongStart(t *testing.T) {
 	d, _, _ := emulated(t, "dvd+r")
-	im, err := master.Layout(tree("x", 10), master.Options{StartLBA: 64, Time: fixed, AbsoluteVolumeSpace: true})
+	im, err := master.Layout(sessionTree("x", 10), master.Options{StartLBA: 64, Time: fixed, AbsoluteVolumeSpace: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +361,7 @@ func TestBlankCDRW(t *testing.T) {
 func TestDVDPlusRSessionLimit(t *testing.T) {
 	d, _, _ := emulated(t, "dvd+r")
 	dev := d.Device()
-	block := make([]byte, 16*master.SectorSize)
+	block := make([]byte, 16*tree.SectorSize)
 	for i := 0; i < 153; i++ {
 		ti, err := dev.ReadTrackInfo(mmc.AddrTrack, mmc.InvisibleTrack)
 		if err != nil {
@@ -444,7 +445,7 @@ func TestEmulatorAnswers(t *testing.T) {
 func TestProgressAndFifo(t *testing.T) {
 	d, _, _ := emulated(t, "dvd+r")
 	m := probe(t, d)
-	im, err := master.Layout(tree("p", 3<<20), master.Options{StartLBA: m.NextWritable, Time: fixed, AbsoluteVolumeSpace: true})
+	im, err := master.Layout(sessionTree("p", 3<<20), master.Options{StartLBA: m.NextWritable, Time: fixed, AbsoluteVolumeSpace: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +473,7 @@ func TestProgressAndFifo(t *testing.T) {
 func TestCancel(t *testing.T) {
 	d, _, _ := emulated(t, "bd-r")
 	m := probe(t, d)
-	im, err := master.Layout(tree("c", 8<<20), master.Options{StartLBA: m.NextWritable, Time: fixed, AbsoluteVolumeSpace: true})
+	im, err := master.Layout(sessionTree("c", 8<<20), master.Options{StartLBA: m.NextWritable, Time: fixed, AbsoluteVolumeSpace: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -540,8 +541,8 @@ func BenchmarkEmulatedBurn(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		root := &master.Node{Mode: fs.ModeDir | 0o755, ModTime: fixed, Children: []*master.Node{
-			{Name: "f", Mode: 0o644, ModTime: fixed, Size: size, Source: master.ReaderAtSource{R: bytes.NewReader(data), Size: size}}}}
+		root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: fixed, Children: []*tree.Node{
+			{Name: "f", Mode: 0o644, ModTime: fixed, Size: size, Source: tree.ReaderAtSource{R: bytes.NewReader(data), Size: size}}}}
 		im, err := master.Layout(root, master.Options{Time: fixed, AbsoluteVolumeSpace: true})
 		if err != nil {
 			b.Fatal(err)
@@ -557,7 +558,7 @@ func BenchmarkEmulatedBurn(b *testing.B) {
 // Sectors announce is an error, not a silently padded session.
 func TestSessionLengthChecked(t *testing.T) {
 	d, _, _ := emulated(t, "dvd+r")
-	im, err := master.Layout(tree("s", 1000), master.Options{Time: fixed, AbsoluteVolumeSpace: true})
+	im, err := master.Layout(sessionTree("s", 1000), master.Options{Time: fixed, AbsoluteVolumeSpace: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -609,7 +610,7 @@ func TestInterruptedBurn(t *testing.T) {
 				d, e, path := emulated(t, profile)
 				first := mustAppend(t, d, "one", 5000, false)
 				m := probe(t, d)
-				im, err := master.Layout(tree("two", 3_000_000), master.Options{StartLBA: m.NextWritable, VolumeID: "TWO",
+				im, err := master.Layout(sessionTree("two", 3_000_000), master.Options{StartLBA: m.NextWritable, VolumeID: "TWO",
 					Joliet: true, RockRidge: true, Time: fixed, AbsoluteVolumeSpace: true, MD5: true})
 				if err != nil {
 					t.Fatal(err)
@@ -656,7 +657,7 @@ func TestInterruptedBurn(t *testing.T) {
 				if !complete && before.Interrupted.Lost == 0 {
 					t.Errorf("the lost space is not reported: %v", before.Interrupted)
 				}
-				res, err := writer.Append(context.Background(), d, tree("three", 20_000), writer.AppendOptions{VolumeID: "THREE", Time: fixed})
+				res, err := writer.Append(context.Background(), d, sessionTree("three", 20_000), writer.AppendOptions{VolumeID: "THREE", Time: fixed})
 				if err != nil {
 					t.Fatalf("append after the %s: %v", how, err)
 				}
@@ -727,7 +728,7 @@ func TestNewestSkipsIncomplete(t *testing.T) {
 			d, e, path := emulated(t, profile)
 			mustAppend(t, d, "one", 5000, false)
 			m := probe(t, d)
-			im, err := master.Layout(tree("two", 3_000_000), master.Options{StartLBA: m.NextWritable, VolumeID: "TWO", Time: fixed, AbsoluteVolumeSpace: true})
+			im, err := master.Layout(sessionTree("two", 3_000_000), master.Options{StartLBA: m.NextWritable, VolumeID: "TWO", Time: fixed, AbsoluteVolumeSpace: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -752,7 +753,7 @@ func TestNewestSkipsIncomplete(t *testing.T) {
 			if err != nil || len(skipped) != 1 || skipped[0].Number != 2 {
 				t.Errorf("skipped: %+v, %v", skipped, err)
 			}
-			res, err := writer.Append(context.Background(), d, tree("three", 1000), writer.AppendOptions{Time: fixed})
+			res, err := writer.Append(context.Background(), d, sessionTree("three", 1000), writer.AppendOptions{Time: fixed})
 			if err != nil || lastSessionStart(t, d) != res.Session.Start || res.Session.Number != 3 {
 				t.Fatalf("append after the incomplete session: %+v, %v", res, err)
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/mmc/emu"
 	"github.com/discstage/discstage/writer/mmc/scsi"
@@ -152,8 +153,8 @@ func FuzzDriveAnswers(f *testing.F) {
 				if err != nil {
 					f.Fatal(err)
 				}
-				root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
-					{Name: "a", Mode: 0o644, Size: 1, Source: master.ReaderAtSource{R: bytes.NewReader([]byte("a")), Size: 1}},
+				root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+					{Name: "a", Mode: 0o644, Size: 1, Source: tree.ReaderAtSource{R: bytes.NewReader([]byte("a")), Size: 1}},
 				}}
 				im, err := master.Layout(root, master.Options{StartLBA: m.NextWritable, RockRidge: true, AbsoluteVolumeSpace: !m.Grown,
 					Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)})

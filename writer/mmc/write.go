@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
 
@@ -101,7 +101,7 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 
 	var head []byte
 	if cl == classOverwrite {
-		head = make([]byte, 0, writer.SuperblockSectors*master.SectorSize)
+		head = make([]byte, 0, writer.SuperblockSectors*tree.SectorSize)
 	}
 	if err := d.stream(ctx, s, sectors, head, opts.Progress); err != nil {
 		return err
@@ -214,7 +214,7 @@ func (d *Drive) writeSuperblock(head []byte, end uint32) error {
 		return err
 	}
 	for lba := 0; lba < writer.SuperblockSectors; lba += chunkSectors {
-		if err := d.dev.Write10(uint32(lba), sb[lba*master.SectorSize:(lba+chunkSectors)*master.SectorSize]); err != nil {
+		if err := d.dev.Write10(uint32(lba), sb[lba*tree.SectorSize:(lba+chunkSectors)*tree.SectorSize]); err != nil {
 			return err
 		}
 	}
@@ -230,11 +230,11 @@ func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, he
 	if fifoBytes <= 0 {
 		fifoBytes = 8 << 20
 	}
-	const chunkBytes = chunkSectors * master.SectorSize
+	const chunkBytes = chunkSectors * tree.SectorSize
 	slots := max(fifoBytes/chunkBytes, 2)
 	f := newFifo(slots, chunkBytes)
 	ctx, cancel := context.WithCancel(ctx)
-	want := int64(s.Sectors()) * master.SectorSize
+	want := int64(s.Sectors()) * tree.SectorSize
 	go f.fill(ctx, s, want)
 	// Whatever happens, the session's WriteTo has returned before this
 	// function does: the caller may use what it wrote (a hash, say).
@@ -245,7 +245,7 @@ func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, he
 		}
 	}()
 
-	total := int64(sectors) * master.SectorSize
+	total := int64(sectors) * tree.SectorSize
 	started := time.Now()
 	report(progress, writer.Progress{Phase: writer.PhaseWriting, Total: total, Started: started, Fifo: 0, Buffer: -1})
 	lba := s.Start()
@@ -278,7 +278,7 @@ func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, he
 		if err := d.dev.Write10(lba, buf); err != nil {
 			return err
 		}
-		lba += uint32(len(buf) / master.SectorSize)
+		lba += uint32(len(buf) / tree.SectorSize)
 		done += int64(len(buf))
 		if ok {
 			f.free <- buf[:cap(buf)]
@@ -380,7 +380,7 @@ func (c *chunker) flush() error {
 	if c.cur == nil || c.n == 0 {
 		return nil
 	}
-	pad := (master.SectorSize - c.n%master.SectorSize) % master.SectorSize
+	pad := (tree.SectorSize - c.n%tree.SectorSize) % tree.SectorSize
 	clear(c.cur[c.n : c.n+pad])
 	c.n += pad
 	return c.send()

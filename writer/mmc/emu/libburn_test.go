@@ -23,6 +23,7 @@ import (
 
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/mmc"
 	"github.com/discstage/discstage/writer/mmc/emu"
@@ -224,9 +225,9 @@ func TestLibburnInterop(t *testing.T) {
 			}
 			body := []byte("second session, written by discstage\n")
 			root := prev.Root
-			root.Children = append(root.Children, &master.Node{Name: "two", Mode: fs.ModeDir | 0o755, ModTime: fixed,
-				Children: []*master.Node{{Name: "b.txt", Mode: 0o644, ModTime: fixed, Size: int64(len(body)),
-					Source: master.ReaderAtSource{R: bytes.NewReader(body), Size: int64(len(body))}}}})
+			root.Children = append(root.Children, &tree.Node{Name: "two", Mode: fs.ModeDir | 0o755, ModTime: fixed,
+				Children: []*tree.Node{{Name: "b.txt", Mode: 0o644, ModTime: fixed, Size: int64(len(body)),
+					Source: tree.ReaderAtSource{R: bytes.NewReader(body), Size: int64(len(body))}}}})
 			res, err := writer.Append(context.Background(), d, root, writer.AppendOptions{VolumeID: "S2", Time: fixed})
 			if err != nil {
 				t.Fatalf("discstage append: %v", err)
@@ -408,8 +409,8 @@ func TestLibburnSeesFaults(t *testing.T) {
 func checkInterruptedTOC(t *testing.T, b *bench, d *mmc.Drive, m writer.Medium) {
 	t.Helper()
 	src := writeFile(t, t.TempDir(), "d.txt", "written after an interrupted burn\n")
-	root := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
-		{Name: "d.txt", Mode: 0o644, Size: 34, Source: master.FileSource(filepath.Join(src, "d.txt"))}}}
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+		{Name: "d.txt", Mode: 0o644, Size: 34, Source: tree.FileSource(filepath.Join(src, "d.txt"))}}}
 	res, err := writer.Append(context.Background(), d, root, writer.AppendOptions{VolumeID: "AFTER"})
 	if err != nil {
 		t.Fatal(err)
@@ -456,13 +457,13 @@ func TestLibburnAfterKill(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer d.Close()
-			one := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
-				{Name: "a.txt", Mode: 0o644, Size: 6, Source: master.ReaderAtSource{R: strings.NewReader("hello\n"), Size: 6}}}}
+			one := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+				{Name: "a.txt", Mode: 0o644, Size: 6, Source: tree.ReaderAtSource{R: strings.NewReader("hello\n"), Size: 6}}}}
 			if _, err := writer.Append(context.Background(), d, one, writer.AppendOptions{VolumeID: "ONE"}); err != nil {
 				t.Fatal(err)
 			}
-			big := &master.Node{Mode: fs.ModeDir | 0o755, Children: []*master.Node{
-				{Name: "big.bin", Mode: 0o644, Size: 4 << 20, Source: master.ReaderAtSource{R: strings.NewReader(strings.Repeat("b", 4<<20)), Size: 4 << 20}}}}
+			big := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+				{Name: "big.bin", Mode: 0o644, Size: 4 << 20, Source: tree.ReaderAtSource{R: strings.NewReader(strings.Repeat("b", 4<<20)), Size: 4 << 20}}}}
 			ctx, cancel := context.WithCancel(context.Background())
 			_, err = writer.Append(ctx, d, big, writer.AppendOptions{VolumeID: "TWO", Progress: func(p writer.Progress) {
 				if p.Phase == writer.PhaseWriting && p.Done >= 1<<20 {

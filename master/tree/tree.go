@@ -1,4 +1,4 @@
-package master
+package tree
 
 import (
 	"io"
@@ -114,4 +114,17 @@ func (n *Node) Child(name string) *Node {
 		}
 	}
 	return nil
+}
+
+// SessionInfo describes one session of a medium.
+type SessionInfo struct {
+	Number   int       // 1 for the first session
+	Start    uint32    // LBA of the session start
+	Size     uint32    // sectors, as its PVD's Volume Space Size records
+	VolumeID string    // the PVD volume identifier
+	Time     time.Time // PVD creation (or modification) time
+	// Incomplete: the session's tracks hold less than its descriptors
+	// claim, or no descriptors at all (a burn interrupted, then closed).
+	// Media with a table of contents list it; it cannot be read.
+	Incomplete bool
 }
