@@ -206,6 +206,11 @@ func (m *mount) action(cmd string) error {
 	switch verb {
 	case "commit":
 		return a.StartCommit(opts)
+	case "cancel": // cancel.go in staging
+		if len(words) > 1 {
+			return bad
+		}
+		return a.Cancel()
 	case "discard":
 		if len(words) > 1 {
 			return bad

@@ -184,6 +184,9 @@ type commitState struct {
 	stop    chan struct{} // closed by Close to end a wait for open files
 	stopped bool
 	outcome Outcome
+	// cancel ends the burn's context; canceled: Cancel asked (cancel.go).
+	cancel   context.CancelFunc
+	canceled bool
 }
 
 // tree builds the session tree of the current state. With freeze, the
@@ -481,6 +484,8 @@ func (a *Area) waitOpen(c *commitState, opts CommitOptions, wait time.Duration) 
 		open := a.openWriters()
 		var err error
 		switch {
+		case stopped && c.canceled:
+			err = fmt.Errorf("staging: commit: %w before it started; the staged changes are kept", ErrCanceled)
 		case stopped:
 			err = fmt.Errorf("staging: commit: %w", ErrAreaClosed)
 		case len(open) == 0:
@@ -579,8 +584,10 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions) error {
 }
 
 func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts CommitOptions) {
-	opts.Progress = a.track(opts.Progress)                               // progress.go
-	wrote, res, err := a.appendSession(context.Background(), root, opts) // progress.go
+	opts.Progress = a.track(opts.Progress)              // progress.go
+	ctx := a.burnContext(c)                             // cancel.go
+	wrote, res, err := a.appendSession(ctx, root, opts) // progress.go
+	err = canceled(ctx, err)
 	var newRoot *tree.Node
 	var start uint32
 	if err == nil {

@@ -2,6 +2,7 @@ package staging
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master/tree"
@@ -75,6 +76,15 @@ func (a *Area) appendSession(ctx context.Context, root *tree.Node, opts CommitOp
 func (m targetMedium) AppendResult(ctx context.Context, root *tree.Node, o CommitOptions) (AppendResult, error) {
 	res, err := writer.Append(ctx, m.t, root, appendOptions(o))
 	if err != nil {
+		if ctx.Err() != nil {
+			// Stopped: what a write-once disc's track holds is lost;
+			// close it, so the disc takes the next session.
+			if closed, cerr := writer.CloseStopped(m.t); cerr != nil {
+				err = fmt.Errorf("%w (and closing the track it began failed: %v)", err, cerr)
+			} else if closed != nil {
+				err = fmt.Errorf("%w (%s; it was closed)", err, closed)
+			}
+		}
 		return AppendResult{}, mediumError(err)
 	}
 	return AppendResult{Start: res.Session.Start, Sectors: res.Sectors, Verified: res.Verified}, nil

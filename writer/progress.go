@@ -74,3 +74,19 @@ func beforeDone(f func(Progress)) func(Progress) {
 		}
 	}
 }
+
+// CloseStopped closes what a burn stopped on purpose (a canceled
+// context) left open on a write-once disc, as the next append would,
+// and returns it; nil when nothing was left open (an image, which the
+// write cut back, or an overwritable disc).
+func CloseStopped(t Target) (*Interrupted, error) {
+	dc, ok := t.(DamageCloser)
+	if !ok {
+		return nil, nil
+	}
+	m, err := t.Probe()
+	if err != nil || m.Interrupted == nil || m.State == Closed {
+		return nil, err
+	}
+	return dc.CloseDamaged()
+}

@@ -72,12 +72,19 @@ extents and is not written again.`,
 				return err
 			}
 			if !dryRun {
-				base := 0.0
+				base, writeOnce := 0.0, false
 				if m, err := t.Probe(); err == nil {
-					base = progress.SpeedBase(m.Profile)
+					_, drive := t.(writer.DamageCloser)
+					base, writeOnce = progress.SpeedBase(m.Profile), drive && !m.Grown
 				}
 				tr := progress.NewTracker(base, level == writer.VerifyFull, d.Show)
 				opts.Progress = writer.ReportTo(tr)
+				interrupts.holdWhile(func() string {
+					if writeOnce && tr.Last().Phase == progress.Writing {
+						return writeOnceCost
+					}
+					return ""
+				})
 			}
 			defer d.Finish()
 			return runAppend(cmd.Context(), cmd.OutOrStdout(), t, srcs, mirror, opts, d) // after display: stderr with --progress=json
@@ -183,6 +190,9 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 	}
 	res, err := writer.Append(ctx, t, root, opts)
 	d.Finish()
+	if err != nil && ctx.Err() != nil {
+		return appendStopped(ctx, out, t, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -260,4 +270,19 @@ func countFiles(n *tree.Node) int {
 		}
 	}
 	return c
+}
+
+// appendStopped closes what an append the user stopped left open on a
+// write-once disc and says what is left.
+func appendStopped(ctx context.Context, out io.Writer, t writer.Target, err error) error {
+	closed, cerr := writer.CloseStopped(t)
+	switch {
+	case cerr != nil:
+		return fmt.Errorf("%w: %w (and closing the track it began failed: %v)", errInterrupted, err, cerr)
+	case closed != nil:
+		fmt.Fprintf(out, "stopped: %s; it was closed, so the disc takes the next session\n", closed)
+	default:
+		fmt.Fprintln(out, "stopped: nothing of the session was kept; the medium is as it was")
+	}
+	return stoppedError(ctx, err)
 }

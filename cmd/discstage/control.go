@@ -210,8 +210,26 @@ func outcomeOf(s staging.Status, id string) (staging.Outcome, bool) {
 func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) (staging.Outcome, staging.Status, error) {
 	defer d.Finish()
 	waiting := ""
+	ctx, asked := cmd.Context(), false
+	var last staging.Status
+	interrupts.holdWhile(func() string {
+		if last.State == staging.StateCommitting && last.Phase == string(progress.Writing) && last.Tray && !overwritable(last.Profile) {
+			return writeOnceCost
+		}
+		return ""
+	})
+	defer interrupts.holdWhile(nil)
 	for {
+		if ctx != nil && ctx.Err() != nil && !asked {
+			// Stopped: the mount stops the burn; the outcome says how
+			// it ended.
+			asked = true
+			if err := control(mountpoint, "cancel", ""); err != nil {
+				return staging.Outcome{}, last, fmt.Errorf("commit: stop: %w", err)
+			}
+		}
 		s, err := readStatus(mountpoint)
+		last = s
 		if err != nil {
 			return staging.Outcome{}, s, err
 		}
@@ -220,8 +238,11 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 		case !ok:
 			return o, s, fmt.Errorf("commit: the mount at %s no longer knows this commit (remounted?); see discstage status", mountpoint)
 		case o.State == staging.OutcomeFailed || o.State == staging.OutcomeRefused:
-			if len(s.GaveUpOn) > 0 {
+			if len(s.GaveUpOn) > 0 && !asked {
 				return o, s, openRefusal(mountpoint, s)
+			}
+			if asked {
+				return o, s, fmt.Errorf("%w: commit stopped, nothing written, the staged changes are kept: %s", errInterrupted, o.Error)
 			}
 			return o, s, fmt.Errorf("commit failed: %s", o.Error)
 		case o.State == staging.OutcomeDone:

@@ -37,7 +37,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "discstage:", err)
 		os.Exit(exitCode(err))
 	}
-	if err := rootCmd.Execute(); err != nil {
+	if err := rootCmd.ExecuteContext(interrupts.start()); err != nil {
 		fmt.Fprintln(os.Stderr, "discstage:", err)
 		os.Exit(exitCode(err))
 	}
@@ -71,6 +71,9 @@ func exitCode(err error) int {
 	var ue usageError
 	if errors.As(err, &ue) {
 		return exitcodes.Usage
+	}
+	if errors.Is(err, errInterrupted) {
+		return exitcodes.Interrupted
 	}
 	for _, m := range codeMappers {
 		if c := m(err); c != 0 {
