@@ -14,6 +14,7 @@ import (
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
+	"github.com/dustin/go-humanize"
 )
 
 // State is what the area is doing.
@@ -551,7 +552,8 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions) error {
 	if info.Free >= 0 && int64(need) > info.Free {
 		a.unfreeze()
 		a.collect()
-		return fmt.Errorf("staging: commit needs %d sectors, %d free: %w", need, info.Free, ErrNoSpace)
+		return fmt.Errorf("staging: commit needs %s (%d sectors), %s (%d sectors) free: %w",
+			humanize.IBytes(uint64(need)*tree.SectorSize), need, humanize.IBytes(uint64(info.Free)*tree.SectorSize), info.Free, ErrNoSpace)
 	}
 	inf := inflightRecord{Gen: a.gen, Start: info.NextWritable, Files: files}
 	// The snapshot must be durable before the medium is touched.
@@ -816,6 +818,7 @@ func (a *Area) Status() Status {
 		s.FreeSectors, s.Sessions, s.Closed, s.MediumNote = before.Free, before.Sessions, before.Closed, before.Note
 		s.NextWritable, s.Profile, s.Tray = before.NextWritable, before.Profile, before.Tray
 	} else if info, err := a.medium.Info(); err == nil {
+		s.LastError = a.clearStaleError(s.LastError) // pending.go
 		s.FreeSectors, s.Sessions, s.Closed, s.MediumNote = info.Free, info.Sessions, info.Closed, info.Note
 		s.NextWritable, s.Profile, s.Tray = info.NextWritable, info.Profile, info.Tray
 	} else {

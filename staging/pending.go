@@ -350,3 +350,26 @@ func QuoteName(p string) string {
 	}
 	return p
 }
+
+// clearStaleError forgets a last error that said the medium could not
+// be probed, now that it can (a disc inserted, a tray closed), and
+// returns the last error Status shows.
+func (a *Area) clearStaleError(last string) string {
+	if !strings.Contains(last, "probe medium: ") {
+		return last
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.status.LastError == last {
+		a.status.LastError = ""
+	}
+	return a.status.LastError
+}
+
+// HasPending reports whether anything waits for the next session,
+// without probing the medium.
+func (a *Area) HasPending() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.pending()
+}

@@ -154,3 +154,36 @@ func TestStatusDuringAFirstCommit(t *testing.T) {
 		t.Errorf("outcomes without an id: %+v", o)
 	}
 }
+
+// flakyMedium fails to be probed while down is set: no disc in the drive.
+type flakyMedium struct {
+	*fakeMedium
+	down *bool
+}
+
+func (m flakyMedium) Info() (MediumInfo, error) {
+	if *m.down {
+		return MediumInfo{}, errors.New("no medium")
+	}
+	return m.fakeMedium.Info()
+}
+
+// TestLastErrorClearedOnceTheMediumIsBack: a commit refused because the
+// medium could not be probed leaves a last error, which goes once the
+// medium probes again.
+func TestLastErrorClearedOnceTheMediumIsBack(t *testing.T) {
+	down := false
+	a := open(t, t.TempDir(), flakyMedium{&fakeMedium{}, &down})
+	writeFile(t, a, RootID, "f", "data")
+	down = true
+	if err := a.Commit(CommitOptions{}); err == nil {
+		t.Fatal("a commit without a medium succeeded")
+	}
+	if s := a.Status(); s.LastError == "" {
+		t.Fatal("no last error after the refused commit")
+	}
+	down = false
+	if s := a.Status(); s.LastError != "" {
+		t.Errorf("last error with the medium back: %q", s.LastError)
+	}
+}

@@ -8,10 +8,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/internal/progress"
-	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 	"github.com/spf13/cobra"
@@ -232,30 +230,6 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 		fmt.Fprintf(out, "free after the session: %s\n", sectors(res.Free))
 	}
 	return nil
-}
-
-func init() {
-	codeMappers = append(codeMappers, func(err error) int {
-		switch {
-		case errors.Is(err, writer.ErrNoTarget):
-			return exitcodes.NoTarget
-		case errors.Is(err, writer.ErrNoSpace):
-			return exitcodes.NoSpace
-		case errors.Is(err, writer.ErrClosed):
-			return exitcodes.Closed
-		case errors.Is(err, writer.ErrVerify):
-			return exitcodes.VerifyFailed
-		case errors.Is(err, master.ErrNotISO):
-			return exitcodes.NotISO
-		case errors.Is(err, master.ErrSourceChanged):
-			return exitcodes.SourceChanged
-		case errors.Is(err, master.ErrBadName), errors.Is(err, master.ErrUnsupported):
-			return exitcodes.BadName
-		case errors.Is(err, os.ErrNotExist):
-			return exitcodes.NotFound
-		}
-		return 0
-	})
 }
 
 // countFiles counts the regular files of a tree.

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/fs"
-	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
@@ -431,17 +430,6 @@ same list is in MOUNTPOINT/.discstage/pending for file managers.`,
 	}
 	rootCmd.AddCommand(commit, eject, status, unmount)
 
-	codeMappers = append(codeMappers, func(err error) int {
-		switch {
-		case errors.Is(err, syscall.EBUSY), errors.Is(err, errAreaInUse), errors.Is(err, errMountPointBusy):
-			return exitcodes.Busy
-		case errors.Is(err, syscall.ENOSPC):
-			return exitcodes.NoSpace
-		case errors.Is(err, syscall.EROFS):
-			return exitcodes.Closed
-		}
-		return 0
-	})
 }
 
 // printStatus shows a status for people.

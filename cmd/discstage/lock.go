@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
 )
@@ -79,12 +78,3 @@ func lockDir() string {
 
 // holderOf describes this process for a lock's holder line.
 func holderOf(what string) string { return fmt.Sprintf("%s by pid %d", what, os.Getpid()) }
-
-func init() {
-	codeMappers = append(codeMappers, func(err error) int {
-		if errors.Is(err, errTargetBusy) {
-			return exitcodes.Busy
-		}
-		return 0
-	})
-}

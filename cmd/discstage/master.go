@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/master"
 	"github.com/spf13/cobra"
@@ -48,18 +47,6 @@ func init() {
 	f.BoolVar(&masterFlags.rrMoved, "rr-moved", false, "move directories deeper than 8 levels into rr_moved, as genisoimage does (default: in place, as xorriso does)")
 	f.StringVar(&masterFlags.time, "time", "", "fixed time (RFC 3339) for volume dates, for reproducible images")
 	rootCmd.AddCommand(masterCmd)
-	codeMappers = append(codeMappers, masterExitCode)
-}
-
-// masterExitCode maps the mastering errors to exit codes.
-func masterExitCode(err error) int {
-	switch {
-	case errors.Is(err, master.ErrSourceChanged):
-		return exitcodes.SourceChanged
-	case errors.Is(err, master.ErrBadName), errors.Is(err, master.ErrUnsupported):
-		return exitcodes.BadName
-	}
-	return 0
 }
 
 func runMaster(cmd *cobra.Command, args []string) error {

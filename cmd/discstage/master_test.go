@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/oracle"
@@ -38,13 +39,15 @@ func masterTestDir(t *testing.T) string {
 func TestMasterCommand(t *testing.T) {
 	oracle.Need(t, "xorriso", "isoinfo")
 	dir := masterTestDir(t)
-	// Read every file once first: under relatime the first read after a
-	// write moves the access time, which Rock Ridge records, so the two
-	// runs compared below would otherwise see different times whenever
-	// the first one reads across a second boundary.
+	// Under relatime a read moves the access time (which Rock Ridge
+	// records) while it is not later than the change time, and the
+	// kernel's coarse clock can give a new file, and the first read of
+	// it, the same time: set every access time an hour ahead, past
+	// anything a read would set, so both runs compared below see it.
+	ahead, past := time.Now().Add(time.Hour), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			os.ReadFile(p)
+		if err == nil && d.Type()&fs.ModeSymlink == 0 {
+			os.Chtimes(p, ahead, past)
 		}
 		return nil
 	})
@@ -80,13 +83,15 @@ func TestMasterCommand(t *testing.T) {
 
 func TestMasterErrors(t *testing.T) {
 	dir := masterTestDir(t)
-	// Read every file once first: under relatime the first read after a
-	// write moves the access time, which Rock Ridge records, so the two
-	// runs compared below would otherwise see different times whenever
-	// the first one reads across a second boundary.
+	// Under relatime a read moves the access time (which Rock Ridge
+	// records) while it is not later than the change time, and the
+	// kernel's coarse clock can give a new file, and the first read of
+	// it, the same time: set every access time an hour ahead, past
+	// anything a read would set, so both runs compared below see it.
+	ahead, past := time.Now().Add(time.Hour), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			os.ReadFile(p)
+		if err == nil && d.Type()&fs.ModeSymlink == 0 {
+			os.Chtimes(p, ahead, past)
 		}
 		return nil
 	})

@@ -116,6 +116,13 @@ func mountBackground(cmd *cobra.Command, args []string) error {
 	}
 	werr := child.Wait()
 	if msg, ok := strings.CutPrefix(line, "error "); ok {
+		// The mount's own exit code comes first, so that a fault gives
+		// the same code here as from every other command.
+		var code int
+		if n, _ := fmt.Sscanf(msg, "code=%d ", &code); n == 1 {
+			_, msg, _ = strings.Cut(msg, " ")
+			return codedError{mountError(msg), code}
+		}
 		return mountError(msg)
 	}
 	return fmt.Errorf("mount: the mount process ended before serving: %v", werr)
@@ -198,7 +205,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		os.Unsetenv(readyEnv)
 		defer func() {
 			if err != nil {
-				fmt.Fprintf(ready, "error %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
+				fmt.Fprintf(ready, "error code=%d %s\n", exitCode(err), strings.ReplaceAll(err.Error(), "\n", " "))
 			}
 			ready.Close()
 		}()
@@ -232,7 +239,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		}
 	}()
 	if p := imageFile(targetSpec); p != "" && !exists(p) {
-		made = append(made, p)
+		made = append(made, p, mediaRecordPath(p))
 	}
 	f.target.create = true
 	t, err := openTarget(targetSpec, f.target)

@@ -73,11 +73,25 @@ func openTarget(spec string, f targetFlags) (writer.Target, error) {
 		}
 		return openDrive(spec, f)
 	}
+	record, err := applyRememberedMedia(spec, &f)
+	if err != nil {
+		return nil, err
+	}
 	o, err := f.imageOptions()
 	if err != nil {
 		return nil, err
 	}
-	return writer.OpenImage(spec, o)
+	im, err := writer.OpenImage(spec, o)
+	if err != nil {
+		return nil, err
+	}
+	if record {
+		if err := recordMedia(spec, f.media); err != nil {
+			im.Close()
+			return nil, err
+		}
+	}
+	return im, nil
 }
 
 // openDrive opens a real or emulated drive as a target.
