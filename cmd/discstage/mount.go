@@ -30,6 +30,7 @@ type mountFlags struct {
 	volumeID   string
 	debug      bool
 	waitOpen   time.Duration
+	noButton   bool
 }
 
 // readyFD is the descriptor on which a mount started in the background
@@ -75,6 +76,7 @@ new staging area behind.`,
 	cmd.Flags().BoolVar(&f.nonempty, "nonempty", false, "mount over a folder that holds files (they stay hidden until unmounted)")
 	cmd.Flags().StringVar(&f.volumeID, "volume-id", "DISCSTAGE", "volume identifier of the sessions committed")
 	cmd.Flags().BoolVar(&f.debug, "debug", false, "log every FUSE request (with --foreground)")
+	cmd.Flags().BoolVar(&f.noButton, "no-eject-button", false, "drives: leave the tray unlocked and the drive's eject button to the drive (default: while changes are staged the tray is locked, and the button commits them, then ejects and unmounts)")
 	cmd.Flags().DurationVar(&f.waitOpen, "wait-timeout", staging.DefaultWaitOpen, "how long a commit waits for staged files open for writing to be closed (0: not at all)")
 	rootCmd.AddCommand(cmd)
 }
@@ -279,6 +281,9 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	}
 	if ej, ok := t.(interface{ Eject() error }); ok {
 		opts.Eject = ej.Eject // a drive opens its tray on "eject"
+	}
+	if b, ok := t.(fs.EjectButton); ok && !f.noButton {
+		opts.Button = b // the drive's own eject button commits, then ejects
 	}
 	srv, err := fs.Mount(abs, area, opts)
 	if err != nil {
