@@ -27,18 +27,19 @@
 // Image.WriteTo, which streams. Layout reads no file data; it checks
 // every node and name, chooses every identifier, and fixes every LBA, so
 // Image.Sectors is exact before a byte is written. A session of N
-// sectors starting at LBA S is, in order:
+// sectors starting at LBA S is, in order, one structure after another
+// (see Structure writers):
 //
 //	S+0  .. S+15   system area, zeros
-//	S+16           primary volume descriptor (ISO 9660 + Rock Ridge tree)
-//	S+17           Joliet supplementary volume descriptor (if Joliet)
-//	next           volume descriptor set terminator
+//	S+16           volume descriptor set: the primary volume descriptor
+//	               (ISO 9660 + Rock Ridge tree), the Joliet
+//	               supplementary volume descriptor (if Joliet), the
+//	               terminator
 //	next           superblock checksum tag (with Options.MD5)
-//	next           ISO path table type L, then type M
-//	next           Joliet path table type L, then type M (if Joliet)
-//	next           ISO directories, each followed by its Rock Ridge
-//	               continuation sectors (as libisofs places them)
-//	next           Joliet directories
+//	next           ISO 9660 hierarchy: path table type L, then type M,
+//	               then the directories, each followed by its Rock
+//	               Ridge continuation sectors (as libisofs places them)
+//	next           Joliet hierarchy (if Joliet): path tables, directories
 //	next           tree checksum tag (with Options.MD5)
 //	next           file data, one file after another, each padded to
 //	               a whole sector
@@ -55,6 +56,69 @@
 // directories). The Volume Space Size is the session's own size, as
 // libisofs writes it on grown images, or S+N with
 // Options.AbsoluteVolumeSpace, as mkisofs -C does for write-once media.
+//
+// # Structure writers
+//
+// A session is an ordered list of structures (write_structure.go), each
+// one part of it on the medium, as libisofs builds an image from its
+// IsoImageWriters: system area, volume descriptor set, checksum tags,
+// one per hierarchy (ISO 9660, Joliet), file data, checksum array.
+// Layout and WriteTo know no structure by name; they walk the list, and
+// the list's order is the order on the medium. Each structure takes part
+// in three steps, always in list order:
+//
+//   - reserve(p): take its blocks from the placer p (p.take(n) returns
+//     the first of n consecutive blocks; p.skipTo(lba) leaves the blocks
+//     up to a fixed LBA unused, as zeros). Everything it will write gets
+//     its absolute LBA here, so that every structure placed later, and
+//     every descriptor, can point at it.
+//   - writeDescriptors(s): write the descriptors() volume descriptors it
+//     declared. The volume descriptor set is itself a structure: it
+//     reserves one block per declared descriptor plus the terminator at
+//     S+16 and writes the descriptors in list order (primary, boot
+//     record, supplementary), then the terminator.
+//   - writeData(s): write exactly the blocks it reserved. WriteTo checks
+//     that each structure begins where it was placed (writing zeros over
+//     blocks skipped before it) and that the session ends where Layout
+//     said.
+//
+// The byte offsets of the ISO 9660 structures themselves (volume
+// descriptors, directory and path table records, both-endian numbers,
+// dates) are defined once, in package master/iso9660.
+//
+// A new format is one more structure in the list. A UDF bridge, for
+// example, is a structure placed right after the volume descriptor set
+// whose data is the volume recognition sequence (BEA01, NSR02, TEA01),
+// and one whose reserve calls p.skipTo(S+256) for the anchor volume
+// descriptor pointer before taking the blocks of its descriptor
+// sequences and file entries, placed before the file data so that files
+// keep one copy of their data, referenced by both hierarchies. A boot
+// catalog (El Torito) declares one descriptor, the boot record, and
+// reserves the catalog's block.
+//
+// # El Torito
+//
+// With Options.Boot a session is bootable from CD/DVD/BD (El Torito 1.0,
+// no emulation), like xorriso -as mkisofs -b IMG -no-emul-boot
+// -boot-info-table -eltorito-alt-boot -e EFIIMG -no-emul-boot. The boot
+// catalog is one more structure, placed after the ISO 9660 hierarchy: it
+// declares the boot record, so the descriptor set reads primary, boot
+// record, Joliet, terminator as xorriso writes it, and reserves the
+// catalog's sector. The catalog holds the validation entry for the first
+// image's platform, that image as the initial/default entry, and a
+// section (header and entry) for each further image (UEFI: platform
+// 0xEF). The images are files of the tree, written with the other file
+// data; the catalog itself is not in the tree (xorriso hides it too
+// unless -c names it). A boot info table (mkisofs -boot-info-table) is
+// patched into bytes 8-63 of a BIOS image as it is written; the image's
+// MD5 is that of the bytes on the medium. Load sizes default to the whole
+// image rounded up to 2048 bytes, as xorriso's.
+//
+// Only the first session of a medium gets boot images (as IMAPI2
+// allows). Later sessions keep it bootable with Options.KeepBootCatalog:
+// their descriptor set points at the first session's catalog again, so
+// the superblock of a grown medium, rebuilt from the newest session's
+// descriptors, keeps the boot record (xorriso keeps boot images so too).
 //
 // # ISO 9660 names
 //

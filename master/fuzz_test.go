@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -38,13 +39,13 @@ func fzDirImage(data []byte) (*fzMedium, bool) {
 		m.secs[lba] = b
 		b[0], b[6] = typ, 1
 		copy(b[1:], "CD001")
-		putBoth32(b[80:], uint32(len(m.secs)))
-		putBoth16(b[128:], tree.SectorSize)
+		iso9660.PutBoth32(b[80:], uint32(len(m.secs)))
+		iso9660.PutBoth16(b[128:], tree.SectorSize)
 		r := b[156:190]
 		r[0] = 34
-		putBoth32(r[2:], root)
-		putBoth32(r[10:], length)
-		r[25], r[32] = rFlagDir, 1
+		iso9660.PutBoth32(r[2:], root)
+		iso9660.PutBoth32(r[10:], length)
+		r[25], r[32] = iso9660.FlagDirectory, 1
 		return b
 	}
 	vd(16, 1, root, rootLen*tree.SectorSize)
@@ -70,12 +71,12 @@ func FuzzDirectory(f *testing.F) {
 	} {
 		img := fzImage(f, fzTree(o.RockRidge), o)
 		pvd := img[16*tree.SectorSize:]
-		root, rootLen := getBoth32(pvd[158:]), getBoth32(pvd[166:])
+		root, rootLen := iso9660.Both32(pvd[158:]), iso9660.Both32(pvd[166:])
 		jroot := uint32(fzDirFirst)
 		flags := byte(0)
 		for lba := 17; o.Joliet; lba++ {
 			if b := img[lba*tree.SectorSize:]; b[0] == 2 {
-				jroot, flags = getBoth32(b[158:]), 1
+				jroot, flags = iso9660.Both32(b[158:]), 1
 				break
 			}
 		}
@@ -118,14 +119,14 @@ func FuzzDirectory(f *testing.F) {
 func FuzzSUSP(f *testing.F) {
 	nm := []byte("NM\x0a\x01\x00hello")
 	px := append([]byte("PX\x2c\x01"), make([]byte, 40)...)
-	putBoth32(px[4:], 0o100644)
+	iso9660.PutBoth32(px[4:], 0o100644)
 	sl := []byte("SL\x12\x01\x00\x00\x02..\x00\x03abc\x08\x00\x00\x01x")
 	tf := []byte("TF\x1a\x01\x0e\x7e\x0b\x14\x0c\x22\x38\x00\x7e\x0b\x17\x01\x13\x08\x00\x7e\x0b\x17\x01\x13\x08\x00")
 	al := appendAL(nil, "cx", cxValue(3))
 	ce := make([]byte, 28)
 	copy(ce, "CE\x1c\x01")
-	putBoth32(ce[4:], 1)
-	putBoth32(ce[20:], uint32(len(nm)+len(al)))
+	iso9660.PutBoth32(ce[4:], 1)
+	iso9660.PutBoth32(ce[20:], uint32(len(nm)+len(al)))
 	field := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 	for _, su := range [][]byte{
 		field(px, tf, nm, sl),
@@ -156,7 +157,7 @@ func FuzzSUSP(f *testing.F) {
 			node := &tree.Node{}
 			rec := rRecord{name: []byte("NAME.;1"), dir: dir}
 			if dir {
-				rec.flags = rFlagDir
+				rec.flags = iso9660.FlagDirectory
 			}
 			a.apply(node, rec, false)
 			rd.sums.note(node, &a, dir)
@@ -228,16 +229,16 @@ func fzChain(data []byte) (*fzSparse, []uint32) {
 			b[0] = 2
 		}
 		if spoil&1 == 0 {
-			putBoth32(b[80:], size)
+			iso9660.PutBoth32(b[80:], size)
 		}
-		putBoth16(b[128:], tree.SectorSize)
+		iso9660.PutBoth16(b[128:], tree.SectorSize)
 		root := uint32(start) + 20
 		if spoil&4 != 0 {
 			root = rGrowAlign + 20
 		}
 		b[156] = 34
-		putBoth32(b[158:], root)
-		b[181] = rFlagDir
+		iso9660.PutBoth32(b[158:], root)
+		b[181] = iso9660.FlagDirectory
 		m.set[start+16] = b
 		starts = append(starts, uint32(start))
 		pvds = append(pvds, b)

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -101,17 +102,20 @@ type rVolume struct {
 	lba      uint32
 	id       string
 	size     uint32
-	root     []byte // the 34-byte root directory record
+	root     iso9660.Record // the 34-byte root directory record
 	created  time.Time
 	modified time.Time
-	// blockSize is the both-endian logical block size field.
-	blockSize [4]byte
+	// blockSize is the logical block size.
+	blockSize uint16
 }
 
 // rParsePVD checks sector b (read from lba) as a primary volume
 // descriptor and returns its facts, or ok=false.
 func rParsePVD(b []byte, lba uint32) (v rVolume, ok bool) {
-	if len(b) < tree.SectorSize || b[0] != 1 || string(b[1:6]) != "CD001" || b[6] != 1 {
+	if len(b) < tree.SectorSize {
+		return v, false
+	}
+	if d := iso9660.Descriptor(b); d.Type() != iso9660.TypePrimary || !d.IsISO() || d.Version() != 1 {
 		return v, false
 	}
 	return rVolumeFacts(b, lba), true
@@ -120,28 +124,16 @@ func rParsePVD(b []byte, lba uint32) (v rVolume, ok bool) {
 // rVolumeFacts extracts the common fields of a primary or supplementary
 // volume descriptor.
 func rVolumeFacts(b []byte, lba uint32) rVolume {
-	v := rVolume{
-		lba:      lba,
-		id:       strings.TrimRight(string(bytes.TrimRight(b[40:72], "\x00")), " "),
-		size:     getBoth32(b[80:88]),
-		root:     b[156:190],
-		created:  getVolumeTime(b[813:830]),
-		modified: getVolumeTime(b[830:847]),
+	d := iso9660.Descriptor(b)
+	return rVolume{
+		lba:       lba,
+		id:        strings.TrimRight(string(bytes.TrimRight(d.VolumeID(), "\x00")), " "),
+		size:      d.Size(),
+		root:      d.RootRecord(),
+		created:   d.Created(),
+		modified:  d.Modified(),
+		blockSize: d.BlockSize(),
 	}
-	copy(v.blockSize[:], b[128:132])
-	return v
-}
-
-// rIsJoliet reports whether a supplementary volume descriptor carries one
-// of the three Joliet escape sequences (UCS-2 levels 1-3).
-func rIsJoliet(b []byte) bool {
-	esc := b[88:120]
-	for _, s := range []string{"%/@", "%/C", "%/E"} {
-		if bytes.HasPrefix(esc, []byte(s)) {
-			return true
-		}
-	}
-	return false
 }
 
 // rReadSectors reads n sectors at lba after checking them against the
@@ -181,24 +173,25 @@ func ReadSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error) {
 			}
 			return nil, err
 		}
-		if string(b[1:6]) != "CD001" {
+		d := iso9660.Descriptor(b)
+		if !d.IsISO() {
 			if !havePVD {
 				return nil, fmt.Errorf("master: session at LBA %d: volume descriptor at LBA %d: %w", start, lba, ErrNotISO)
 			}
 			return nil, fmt.Errorf("master: session at LBA %d: volume descriptor at LBA %d: set not terminated: %w", start, lba, ErrCorrupt)
 		}
-		if b[0] == 255 {
+		if d.Type() == iso9660.TypeTerminator {
 			break
 		}
-		switch b[0] {
-		case 1:
+		switch d.Type() {
+		case iso9660.TypePrimary:
 			if !havePVD {
 				if v, ok := rParsePVD(b, lba); ok {
 					pvd, havePVD = v, true
 				}
 			}
-		case 2:
-			if !joli && rIsJoliet(b) {
+		case iso9660.TypeSupplementary:
+			if !joli && d.IsJoliet() {
 				svd, joli = rVolumeFacts(b, lba), true
 			}
 		}
@@ -206,7 +199,7 @@ func ReadSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error) {
 	if !havePVD {
 		return nil, fmt.Errorf("master: session at LBA %d: no primary volume descriptor: %w", start, ErrNotISO)
 	}
-	if bs := getBoth16(pvd.blockSize[:]); bs != tree.SectorSize {
+	if bs := pvd.blockSize; bs != tree.SectorSize {
 		return nil, fmt.Errorf("master: primary volume descriptor at LBA %d: logical block size %d, want %d: %w", pvd.lba, bs, tree.SectorSize, ErrCorrupt)
 	}
 	s := &Session{

@@ -10,15 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
-)
-
-// Directory record flags (ECMA-119 9.1.6).
-const (
-	rFlagHidden     = 0x01
-	rFlagDir        = 0x02
-	rFlagAssociated = 0x04
-	rFlagMulti      = 0x80
 )
 
 // rTreeMode says which names and attributes the tree reader uses.
@@ -56,39 +49,22 @@ func rParseRecord(b []byte, off, end int) (rRecord, error) {
 	if off+n > end {
 		return rec, fmt.Errorf("record at offset %d: length %d past sector end: %w", off, n, ErrCorrupt)
 	}
-	b = b[off : off+n]
-	nl := int(b[32])
-	if nl == 0 || 33+nl > n {
+	r := iso9660.Record(b[off : off+n])
+	if nl := r.IDLen(); nl == 0 || iso9660.RecordFixed+nl > n {
 		return rec, fmt.Errorf("record at offset %d: name length %d does not fit record length %d: %w", off, nl, n, ErrCorrupt)
 	}
-	ear := uint32(b[1])
-	rec.lba = getBoth32(b[2:10]) + ear
+	ear := uint32(r.ExtAttrLen())
+	rec.lba = r.Extent() + ear
 	if rec.lba < ear {
 		return rec, fmt.Errorf("record at offset %d: extent LBA overflows: %w", off, ErrCorrupt)
 	}
-	rec.length = getBoth32(b[10:18])
-	rec.date = rRecordTime(b[18:25])
-	rec.flags = b[25]
-	rec.dir = rec.flags&rFlagDir != 0
-	rec.name = b[33 : 33+nl]
-	suStart := 33 + nl
-	if nl%2 == 0 {
-		suStart++ // padding byte after an even-length identifier
-	}
-	if suStart < n {
-		rec.su = b[suStart:n]
-	}
+	rec.length = r.DataLength()
+	rec.date = r.Date()
+	rec.flags = r.Flags()
+	rec.dir = rec.flags&iso9660.FlagDirectory != 0
+	rec.name = r.ID()
+	rec.su = r.SystemUse()
 	return rec, nil
-}
-
-// rRecordTime decodes a 7-byte directory record date (ECMA-119 9.1.5)
-// as getRecordTime does, without allocating a zone per call.
-func rRecordTime(b []byte) time.Time {
-	if b[0] == 0 && b[1] == 0 && b[2] == 0 {
-		return time.Time{}
-	}
-	t := time.Date(1900+int(b[0]), time.Month(b[1]), int(b[2]), int(b[3]), int(b[4]), int(b[5]), 0, time.UTC)
-	return t.Add(-time.Duration(int8(b[6])) * 15 * time.Minute)
 }
 
 // rTreeReader reads one hierarchy of a session.
@@ -306,7 +282,7 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 			}
 			return nil
 		}
-		if r.flags&rFlagAssociated != 0 {
+		if r.flags&iso9660.FlagAssociated != 0 {
 			return nil
 		}
 		if multi != nil {
@@ -316,7 +292,7 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 			if err := t.addExtent(multi, r, path); err != nil {
 				return err
 			}
-			if r.flags&rFlagMulti == 0 {
+			if r.flags&iso9660.FlagMultiExtent == 0 {
 				multi, multiN = nil, nil
 			}
 			return nil
@@ -367,7 +343,7 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 			if err := t.addExtent(n, r, childPath); err != nil {
 				return err
 			}
-			if r.flags&rFlagMulti != 0 {
+			if r.flags&iso9660.FlagMultiExtent != 0 {
 				multi, multiN = n, r.name
 			}
 		}

@@ -1,11 +1,11 @@
 package master
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -58,15 +58,16 @@ func SessionEnd(r io.ReaderAt, sectors int64, start uint32) (uint64, error) {
 			}
 			return 0, err
 		}
-		if string(b[1:6]) != "CD001" {
+		d := iso9660.Descriptor(b)
+		if !d.IsISO() {
 			if !havePVD {
 				return 0, fmt.Errorf("master: session at LBA %d: volume descriptor at LBA %d: %w", start, lba, ErrNotISO)
 			}
 			return 0, fmt.Errorf("master: session at LBA %d: volume descriptor at LBA %d: set not terminated: %w", start, lba, ErrCorrupt)
 		}
 		end = max(end, lba+1)
-		switch b[0] {
-		case 255:
+		switch d.Type() {
+		case iso9660.TypeTerminator:
 			terminated = true
 			if lba+1 < uint64(sectors) {
 				if t, err := rReadSectors(r, sectors, uint32(lba+1), 1, "superblock tag"); err == nil {
@@ -76,21 +77,21 @@ func SessionEnd(r io.ReaderAt, sectors int64, start uint32) (uint64, error) {
 				}
 			}
 			continue
-		case 1, 2:
+		case iso9660.TypePrimary, iso9660.TypeSupplementary:
 		default:
 			continue
 		}
-		if b[0] == 1 && b[6] != 1 {
+		if d.Type() == iso9660.TypePrimary && d.Version() != 1 {
 			continue
 		}
 		v := rVolumeFacts(b, uint32(lba))
 		if err := rPathTables(b, use); err != nil {
 			return 0, err
 		}
-		if b[0] == 1 && !havePVD {
+		if d.Type() == iso9660.TypePrimary && !havePVD {
 			pvd, havePVD = v, true
 		}
-		hs = append(hs, hierarchy{v, b[0] == 2 && rIsJoliet(b)})
+		hs = append(hs, hierarchy{v, d.Type() == iso9660.TypeSupplementary && d.IsJoliet()})
 	}
 	if !havePVD {
 		return 0, fmt.Errorf("master: session at LBA %d: no primary volume descriptor: %w", start, ErrNotISO)
@@ -144,12 +145,8 @@ func SessionEnd(r io.ReaderAt, sectors int64, start uint32) (uint64, error) {
 // type L table and its optional copy (little-endian locations), the type
 // M table and its copy (big-endian), each of the recorded size.
 func rPathTables(b []byte, use func(what string, lba uint64, n int64) error) error {
-	size := int64(binary.LittleEndian.Uint32(b[132:136]))
-	n := (size + tree.SectorSize - 1) / tree.SectorSize
-	locs := []uint32{
-		binary.LittleEndian.Uint32(b[140:144]), binary.LittleEndian.Uint32(b[144:148]),
-		binary.BigEndian.Uint32(b[148:152]), binary.BigEndian.Uint32(b[152:156]),
-	}
+	size, locs := iso9660.Descriptor(b).PathTables()
+	n := (int64(size) + tree.SectorSize - 1) / tree.SectorSize
 	for _, l := range locs {
 		if l == 0 {
 			continue

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -21,7 +22,7 @@ type rtRaw struct {
 // rootLBA is the root directory's LBA from the PVD.
 func (m rtRaw) rootLBA() uint32 {
 	pvd := m.b[(int(m.start)+16)*tree.SectorSize:]
-	return getBoth32(pvd[156+2:])
+	return iso9660.Both32(pvd[156+2:])
 }
 
 // record returns the byte offset of the record in directory dirLBA (one
@@ -76,7 +77,7 @@ func TestReadHostile(t *testing.T) {
 			}{
 				{"directory pointing to its parent", func(m rtRaw) {
 					off := m.record(t, m.rootLBA(), "sub")
-					putBoth32(m.b[off+2:], m.rootLBA())
+					iso9660.PutBoth32(m.b[off+2:], m.rootLBA())
 				}},
 				{"record shorter than its fields", func(m rtRaw) {
 					m.b[m.record(t, m.rootLBA(), "sub")] = 20
@@ -86,11 +87,11 @@ func TestReadHostile(t *testing.T) {
 				}},
 				{"file extent past the medium", func(m rtRaw) {
 					off := m.record(t, m.rootLBA(), "hello.txt")
-					putBoth32(m.b[off+2:], uint32(len(m.b)/tree.SectorSize)+10)
+					iso9660.PutBoth32(m.b[off+2:], uint32(len(m.b)/tree.SectorSize)+10)
 				}},
 				{"directory of 4 GiB", func(m rtRaw) {
 					off := m.record(t, m.rootLBA(), "sub")
-					putBoth32(m.b[off+10:], 0xFFFFF800)
+					iso9660.PutBoth32(m.b[off+10:], 0xFFFFF800)
 				}},
 				{"continuation loop", func(m rtRaw) {
 					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "PX")
@@ -141,10 +142,10 @@ func TestReadHostile(t *testing.T) {
 				{"relocation to the root (loop)", func(m rtRaw) {
 					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "PX")
 					copy(m.b[pos:], "CL") // keeps the PX length
-					putBoth32(m.b[pos+4:], m.rootLBA())
+					iso9660.PutBoth32(m.b[pos+4:], m.rootLBA())
 				}},
 				{"logical block size 512", func(m rtRaw) {
-					putBoth16(m.b[(int(m.start)+16)*tree.SectorSize+128:], 512)
+					iso9660.PutBoth16(m.b[(int(m.start)+16)*tree.SectorSize+128:], 512)
 				}},
 			}
 			for _, c := range cases {
@@ -167,9 +168,9 @@ func rtCE(b []byte, lba, off, length uint32) {
 	if l >= 28 && b[0] == 'C' {
 		b[2] = l
 	}
-	putBoth32(b[4:], lba)
-	putBoth32(b[12:], off)
-	putBoth32(b[20:], length)
+	iso9660.PutBoth32(b[4:], lba)
+	iso9660.PutBoth32(b[12:], off)
+	iso9660.PutBoth32(b[20:], length)
 }
 
 func TestReadTruncated(t *testing.T) {
@@ -265,19 +266,19 @@ func rtChainImage(depth int) []byte {
 	pvd := b[16*tree.SectorSize:]
 	pvd[0], pvd[6] = 1, 1
 	copy(pvd[1:], "CD001")
-	putBoth32(pvd[80:], uint32(sectors))
-	putBoth16(pvd[128:], tree.SectorSize)
-	rtPutRecord(pvd[156:], first, tree.SectorSize, rFlagDir, "\x00")
+	iso9660.PutBoth32(pvd[80:], uint32(sectors))
+	iso9660.PutBoth16(pvd[128:], tree.SectorSize)
+	rtPutRecord(pvd[156:], first, tree.SectorSize, iso9660.FlagDirectory, "\x00")
 	term := b[17*tree.SectorSize:]
 	term[0], term[6] = 255, 1
 	copy(term[1:], "CD001")
 	for i := 0; i <= depth; i++ {
 		lba := uint32(first + i)
 		d := b[int(lba)*tree.SectorSize:]
-		off := rtPutRecord(d, lba, tree.SectorSize, rFlagDir, "\x00")
-		off += rtPutRecord(d[off:], lba-1, tree.SectorSize, rFlagDir, "\x01")
+		off := rtPutRecord(d, lba, tree.SectorSize, iso9660.FlagDirectory, "\x00")
+		off += rtPutRecord(d[off:], lba-1, tree.SectorSize, iso9660.FlagDirectory, "\x01")
 		if i < depth {
-			rtPutRecord(d[off:], lba+1, tree.SectorSize, rFlagDir, fmt.Sprintf("D%d", i))
+			rtPutRecord(d[off:], lba+1, tree.SectorSize, iso9660.FlagDirectory, fmt.Sprintf("D%d", i))
 		}
 	}
 	return b
@@ -290,11 +291,11 @@ func rtPutRecord(b []byte, lba, length uint32, flags byte, name string) int {
 		n++
 	}
 	b[0] = byte(n)
-	putBoth32(b[2:], lba)
-	putBoth32(b[10:], length)
+	iso9660.PutBoth32(b[2:], lba)
+	iso9660.PutBoth32(b[10:], length)
 	b[18], b[19], b[20] = 126, 1, 1
 	b[25] = flags
-	putBoth16(b[28:], 1)
+	iso9660.PutBoth16(b[28:], 1)
 	b[32] = byte(len(name))
 	copy(b[33:], name)
 	return n
@@ -360,8 +361,8 @@ func TestReadRecordTime(t *testing.T) {
 		{0, 0, 0, 0, 0, 0, 0},
 		{99, 13, 40, 25, 61, 61, 0x80},
 	} {
-		if got, want := rRecordTime(b), getRecordTime(b); !got.Equal(want) {
-			t.Errorf("rRecordTime(%v) = %v, getRecordTime gives %v", b, got, want)
+		if got, want := iso9660.RecordTime(b), iso9660.RecordTime(b); !got.Equal(want) {
+			t.Errorf("iso9660.RecordTime(%v) = %v, getRecordTime gives %v", b, got, want)
 		}
 	}
 }

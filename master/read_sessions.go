@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -26,7 +27,7 @@ func rReadPVD(r io.ReaderAt, sectors int64, lba uint32) (rVolume, bool) {
 }
 
 // rRootLBA returns the extent LBA of a volume's root directory record.
-func rRootLBA(v rVolume) uint32 { return getBoth32(v.root[2:10]) }
+func rRootLBA(v rVolume) uint32 { return v.root.Extent() }
 
 // ListSessions finds the sessions of an image or overwritable medium.
 //
@@ -99,4 +100,25 @@ func rInfoOf(number int, start uint32, v rVolume) tree.SessionInfo {
 		t = v.modified
 	}
 	return tree.SessionInfo{Number: number, Start: start, Size: v.size, VolumeID: v.id, Time: t}
+}
+
+// BootCatalog returns the LBA of the El Torito boot catalog that the
+// volume descriptor set of the session at start points at, or 0 when it
+// has no El Torito boot record (or no readable descriptor set). Its
+// result is what Options.KeepBootCatalog takes.
+func BootCatalog(r io.ReaderAt, sectors int64, start uint32) uint32 {
+	for i := uint32(0); i < rMaxDescriptors; i++ {
+		b, err := rReadSectors(r, sectors, start+iso9660.DescriptorStart+i, 1, "volume descriptor")
+		if err != nil {
+			return 0
+		}
+		d := iso9660.Descriptor(b)
+		switch {
+		case !d.IsISO() || d.Type() == iso9660.TypeTerminator:
+			return 0
+		case d.IsElTorito():
+			return d.BootCatalog()
+		}
+	}
+	return 0
 }

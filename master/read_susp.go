@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -78,24 +79,24 @@ func (t *rTreeReader) parseSUSP(su []byte, a *rAttrs, path string, dirLBA uint32
 				if l < 28 {
 					return fmt.Errorf("master: directory %q at LBA %d: short CE entry: %w", path, dirLBA, ErrCorrupt)
 				}
-				ce, ceLBA, ceOff, ceLen = true, getBoth32(e[4:12]), getBoth32(e[12:20]), getBoth32(e[20:28])
+				ce, ceLBA, ceOff, ceLen = true, iso9660.Both32(e[4:12]), iso9660.Both32(e[12:20]), iso9660.Both32(e[20:28])
 			case "ST":
 				stop = true
 			case "PX":
 				if l >= 36 {
 					a.hasPX = true
-					a.mode = getBoth32(e[4:12])
-					a.nlink = getBoth32(e[12:20])
-					a.uid = getBoth32(e[20:28])
-					a.gid = getBoth32(e[28:36])
+					a.mode = iso9660.Both32(e[4:12])
+					a.nlink = iso9660.Both32(e[12:20])
+					a.uid = iso9660.Both32(e[20:28])
+					a.gid = iso9660.Both32(e[28:36])
 				}
 				if l >= 44 {
-					a.ino = getBoth32(e[36:44])
+					a.ino = iso9660.Both32(e[36:44])
 				}
 			case "PN":
 				if l >= 20 {
 					a.hasPN = true
-					a.rdev = uint64(getBoth32(e[4:12]))<<32 | uint64(getBoth32(e[12:20]))
+					a.rdev = uint64(iso9660.Both32(e[4:12]))<<32 | uint64(iso9660.Both32(e[12:20]))
 				}
 			case "NM":
 				if l >= 5 {
@@ -122,7 +123,7 @@ func (t *rTreeReader) parseSUSP(su []byte, a *rAttrs, path string, dirLBA uint32
 				a.re = true
 			case "CL":
 				if l >= 12 {
-					a.hasCL, a.cl = true, getBoth32(e[4:12])
+					a.hasCL, a.cl = true, iso9660.Both32(e[4:12])
 				}
 			case "ER":
 				if l >= 8 {
@@ -228,9 +229,9 @@ func (a *rAttrs) addTF(e []byte) {
 		}
 		var ts time.Time
 		if size == 17 {
-			ts = getVolumeTime(b[:17])
+			ts = iso9660.VolumeTime(b[:17])
 		} else {
-			ts = rRecordTime(b[:7])
+			ts = iso9660.RecordTime(b[:7])
 		}
 		b = b[size:]
 		switch bit {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -240,10 +241,11 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 		v.h.Write(b)
 		v.pos++
 		rep.Sectors++
-		if string(b[1:6]) != "CD001" {
+		d := iso9660.Descriptor(b)
+		if !d.IsISO() {
 			return rep, fmt.Errorf("master: verify session at LBA %d: volume descriptor at LBA %d: %w", start, v.pos-1, ErrNotISO)
 		}
-		if b[0] == 255 {
+		if d.Type() == iso9660.TypeTerminator {
 			break
 		}
 	}

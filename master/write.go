@@ -66,6 +66,17 @@ type Options struct {
 	// Medium gives read access to the earlier sessions, for the MD5 of
 	// carried-over files that have none recorded.
 	Medium io.ReaderAt
+	// Boot makes the session bootable (El Torito, no emulation): the
+	// first image is the initial/default entry of the boot catalog,
+	// each further one has a section of its own. See BootImage.
+	Boot []BootImage
+	// KeepBootCatalog, when not 0 and Boot is empty, is the LBA of an
+	// earlier session's El Torito boot catalog: the session's volume
+	// descriptor set points at it again with a boot record, so that a
+	// grown medium, whose superblock is rebuilt from the newest
+	// session's descriptors, stays bootable (xorriso keeps boot images
+	// so too). The catalog and the images it names stay where they are.
+	KeepBootCatalog uint32
 }
 
 // Warning reports a name that was changed to fit a hierarchy, for
@@ -97,7 +108,10 @@ type Image struct {
 	sectors uint32 // total sectors of the session
 	data    uint32 // sectors of new file data
 
-	vdCount uint32 // volume descriptors, terminator included
+	// structures are the parts of the session in the order they lie
+	// on the medium, areas where each was placed (write_structure.go).
+	structures []wStructure
+	areas      []wArea
 
 	iso *wTree // the ISO 9660 (+ Rock Ridge) hierarchy
 	jol *wTree // the Joliet hierarchy, or nil

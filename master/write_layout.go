@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -64,6 +65,9 @@ type wFile struct {
 	md5     [16]byte      // the data's MD5 once known (Options.MD5)
 	hasMD5  bool
 	sumIdx  uint32 // index in the checksum array, 1-based; 0 for none
+	// source, when set, is opened instead of the node's Source: the
+	// data as written differs from the file's (a boot info table).
+	source tree.Source
 }
 
 // records returns how many directory records the file needs: one per
@@ -133,6 +137,7 @@ type wLayout struct {
 	ino      uint32
 	moved    *wDir
 	movedSrc *wSrc
+	boot     *wBootCatalog // El Torito (Options.Boot), or nil
 }
 
 // Layout lays the session out without writing or reading any file data:
@@ -167,7 +172,11 @@ func Layout(root *tree.Node, opts Options) (*Image, error) {
 	if opts.RockRidge {
 		l.rockRidge()
 	}
-	return l.im, l.place()
+	if l.boot, err = l.elTorito(src); err != nil {
+		return nil, err
+	}
+	l.im.structures = l.structures()
+	return l.im, l.im.place()
 }
 
 // checkVolumeID reports a volume identifier that a hierarchy records
@@ -766,7 +775,7 @@ func wNeedSerials(root *wSrc) bool {
 
 // wRecLen is the length of a directory record with an identifier of n
 // bytes and su bytes of System Use.
-func wRecLen(n, su int) int { return wRecordFixed + n + (n+1)%2 + su }
+func wRecLen(n, su int) int { return iso9660.RecordLen(n, su) }
 
 func (su *wSU) length() int {
 	if su == nil {
@@ -820,77 +829,6 @@ func (t *wTree) sizePathTable() {
 
 // wSectorsOf rounds a byte count up to sectors.
 func wSectorsOf(n int64) int64 { return (n + tree.SectorSize - 1) / tree.SectorSize }
-
-// place fixes the LBA of every structure and of every file's data:
-// volume descriptors at StartLBA+16, then path tables, directories,
-// continuation areas and file data.
-func (l *wLayout) place() error {
-	im := l.im
-	trees := []*wTree{im.iso}
-	if im.jol != nil {
-		trees = append(trees, im.jol)
-	}
-	lba := uint64(im.start) + 16
-	im.vdCount = uint32(len(trees)) + 1
-	lba += uint64(im.vdCount)
-	if l.opts.MD5 {
-		im.sbTag = uint32(lba)
-		lba++
-	}
-	for _, t := range trees {
-		t.sizeDirs()
-		t.sizePathTable()
-		t.ptL = uint32(lba)
-		t.ptM = uint32(lba) + t.ptSectors
-		lba += 2 * uint64(t.ptSectors)
-	}
-	for _, t := range trees {
-		for _, d := range t.layoutOrder() {
-			d.lba = uint32(lba)
-			lba += uint64(d.size/tree.SectorSize) + uint64(d.ceBlocks)
-		}
-	}
-	if l.opts.MD5 {
-		im.treeTag = uint32(lba)
-		lba++
-	}
-	im.dataLBA = uint32(lba)
-	for _, d := range im.iso.dirs {
-		for _, e := range d.ents {
-			f := e.file
-			if f == nil || f.src != e.src || f.src.n.Source == nil || !f.src.n.IsRegular() {
-				// Names of a hard-linked file other than its leading
-				// one share its data.
-				continue
-			}
-			size := f.src.n.Size
-			f.sectors = uint32(wSectorsOf(size))
-			f.rel = uint32(lba - uint64(im.dataLBA))
-			for off := int64(0); off < size; off += wMaxExtent {
-				n := min(size-off, wMaxExtent)
-				f.extents = append(f.extents, tree.Extent{LBA: uint32(lba + uint64(off/tree.SectorSize)), Length: uint32(n)})
-			}
-			lba += uint64(wSectorsOf(size))
-			if lba > 0xFFFFFFFF {
-				return fmt.Errorf("master: lay out %q: session ends beyond LBA 2^32: %w", f.src.pathName(), ErrUnsupported)
-			}
-			im.files = append(im.files, f)
-		}
-	}
-	im.data = uint32(lba - uint64(im.dataLBA))
-	if l.opts.MD5 {
-		im.arrayLBA = uint32(lba)
-		im.arrayBlocks = uint32(wSectorsOf(int64(len(im.sums)+2) * md5Size))
-		lba += uint64(im.arrayBlocks)
-		im.sessTag = uint32(lba)
-		lba++
-		if lba > 0xFFFFFFFF {
-			return fmt.Errorf("master: lay out session: session ends beyond LBA 2^32: %w", ErrUnsupported)
-		}
-	}
-	im.sectors = uint32(lba - uint64(im.start))
-	return nil
-}
 
 // caEntry is the root's "isofs.ca" attribute. Its numbers are known only
 // once the session is placed, so they are written when it is serialized.

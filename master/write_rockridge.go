@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -13,13 +14,12 @@ import (
 // Use field and its continuation areas.
 
 const (
-	wCELen       = 28  // size of a CE entry
-	wSUEntryMax  = 255 // largest System Use entry (its length is one byte)
-	wRRPXLen     = 44  // PX with the file serial number (RRIP 1.12)
-	wRRPX110Len  = 36  // PX without it (RRIP 1.10)
-	wRRTFLen     = 5 + 3*7
-	wRecordMax   = 255 // largest directory record
-	wRecordFixed = 33  // directory record without identifier
+	wCELen      = 28  // size of a CE entry
+	wSUEntryMax = 255 // largest System Use entry (its length is one byte)
+	wRRPXLen    = 44  // PX with the file serial number (RRIP 1.12)
+	wRRPX110Len = 36  // PX without it (RRIP 1.10)
+	wRRTFLen    = 5 + 3*7
+	wRecordMax  = iso9660.RecordMax // largest directory record
 )
 
 // Rock Ridge extension references. A session whose files need serial
@@ -113,7 +113,7 @@ func wAppendSU(dst, data []byte, refs []wSURef) []byte {
 			r.patch(dst[start+r.off : start+r.off+r.n])
 			continue
 		}
-		putBoth32(dst[start+r.off+4:], r.d.lba)
+		iso9660.PutBoth32(dst[start+r.off+4:], r.d.lba)
 	}
 	return dst
 }
@@ -288,12 +288,12 @@ func wPX(mode fs.FileMode, nlink, uid, gid, ino uint32, serials bool) wSUEntry {
 		n = wRRPXLen
 	}
 	b := wEntry("PX", n-4)
-	putBoth32(b[4:], wPosixMode(mode))
-	putBoth32(b[12:], nlink)
-	putBoth32(b[20:], uid)
-	putBoth32(b[28:], gid)
+	iso9660.PutBoth32(b[4:], wPosixMode(mode))
+	iso9660.PutBoth32(b[12:], nlink)
+	iso9660.PutBoth32(b[20:], uid)
+	iso9660.PutBoth32(b[28:], gid)
 	if serials {
-		putBoth32(b[36:], ino)
+		iso9660.PutBoth32(b[36:], ino)
 	}
 	return wSUEntry{b: b}
 }
@@ -302,8 +302,8 @@ func wPX(mode fs.FileMode, nlink, uid, gid, ino uint32, serials bool) wSUEntry {
 // low 32 bits of the dev_t.
 func wPN(rdev uint64) wSUEntry {
 	b := wEntry("PN", 16)
-	putBoth32(b[4:], uint32(rdev>>32))
-	putBoth32(b[12:], uint32(rdev))
+	iso9660.PutBoth32(b[4:], uint32(rdev>>32))
+	iso9660.PutBoth32(b[12:], uint32(rdev))
 	return wSUEntry{b: b}
 }
 
@@ -326,9 +326,9 @@ func wSpecialKind(m fs.FileMode) string {
 func wTF(mod, acc, chg time.Time) wSUEntry {
 	b := wEntry("TF", 1+3*7)
 	b[4] = 0x02 | 0x04 | 0x08
-	putRecordTime(b[5:], mod)
-	putRecordTime(b[12:], acc)
-	putRecordTime(b[19:], chg)
+	iso9660.PutRecordTime(b[5:], mod)
+	iso9660.PutRecordTime(b[12:], acc)
+	iso9660.PutRecordTime(b[19:], chg)
 	return wSUEntry{b: b}
 }
 
@@ -488,8 +488,8 @@ func wPL(d *wDir) wSUEntry { return wSUEntry{b: wEntry("PL", 8), ref: d} }
 // wCE builds a continuation entry.
 func wCE(lba, off, length uint32) []byte {
 	b := wEntry("CE", 24)
-	putBoth32(b[4:], lba)
-	putBoth32(b[12:], off)
-	putBoth32(b[20:], length)
+	iso9660.PutBoth32(b[4:], lba)
+	iso9660.PutBoth32(b[12:], off)
+	iso9660.PutBoth32(b[20:], length)
 	return b
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -18,12 +19,18 @@ const wCopyBuffer = 1 << 20
 // wStream writes a laid-out session in order, counting bytes.
 type wStream struct {
 	im  *Image
+	dst io.Writer // the destination itself, for the kernel copy
 	w   io.Writer
 	bw  *bufio.Writer
 	buf []byte
 	// buf2 is the second buffer of the checksumming copy (copyHashed).
 	buf2 []byte
+	// dirBuf is reused for each directory's extent.
+	dirBuf []byte
 }
+
+// pos is the byte offset in the session of the next byte written.
+func (s *wStream) pos() int64 { return s.w.(*wCountWriter).n + int64(s.bw.Buffered()) }
 
 // write buffers metadata.
 func (s *wStream) write(p []byte) error {
@@ -73,8 +80,8 @@ func (im *Image) WriteTo(w io.Writer) (int64, error) {
 	if im.opts.MD5 {
 		cw.h = md5.New()
 	}
-	s := &wStream{im: im, w: cw, bw: bufio.NewWriterSize(cw, 256<<10)}
-	err := s.run(w)
+	s := &wStream{im: im, dst: w, w: cw, bw: bufio.NewWriterSize(cw, 256<<10)}
+	err := s.run()
 	if ferr := s.bw.Flush(); err == nil {
 		err = ferr
 	}
@@ -84,72 +91,24 @@ func (im *Image) WriteTo(w io.Writer) (int64, error) {
 	return cw.n, err
 }
 
-func (s *wStream) run(dst io.Writer) error {
+// run writes the session's structures in list order, each where Layout
+// placed it: blocks a structure skipped are written as zeros, and a
+// structure that wrote more than it reserved is a bug reported here.
+func (s *wStream) run() error {
 	im := s.im
-	if err := s.zeros(16 * tree.SectorSize); err != nil {
-		return err
-	}
-	if err := s.write(im.descriptor(im.iso)); err != nil {
-		return err
-	}
-	if im.jol != nil {
-		if err := s.write(im.descriptor(im.jol)); err != nil {
-			return err
-		}
-	}
-	var term [tree.SectorSize]byte
-	term[0] = 255
-	copy(term[1:6], "CD001")
-	term[6] = 1
-	if err := s.write(term[:]); err != nil {
-		return err
-	}
-	if im.opts.MD5 {
-		if err := s.tag(TagSuperblock, im.sbTag, im.treeTag); err != nil {
-			return err
-		}
-	}
-	trees := []*wTree{im.iso}
-	if im.jol != nil {
-		trees = append(trees, im.jol)
-	}
-	for _, t := range trees {
-		for _, big := range []bool{false, true} {
-			if err := s.write(t.pathTable(big)); err != nil {
+	for i, st := range im.structures {
+		a := im.areas[i]
+		want := int64(a.first-im.start) * tree.SectorSize
+		if pos := s.pos(); pos > want {
+			return fmt.Errorf("master: write %s: at byte %d of the session, laid out at %d", st.name(), pos, want)
+		} else if pos < want {
+			if err := s.zeros(want - pos); err != nil {
 				return err
 			}
 		}
-	}
-	var dirBuf []byte
-	for _, t := range trees {
-		for _, d := range t.layoutOrder() {
-			var err error
-			if dirBuf, err = im.appendDir(dirBuf[:0], d); err != nil {
-				return err
-			}
-			if err := s.write(dirBuf); err != nil {
-				return err
-			}
-			if err := s.writeCE(d); err != nil {
-				return err
-			}
-		}
-	}
-	if im.opts.MD5 {
-		if err := s.tag(TagTree, im.treeTag, im.sessTag); err != nil {
+		if err := st.writeData(s); err != nil {
 			return err
 		}
-	}
-	for _, f := range im.files {
-		if err := s.copyFile(dst, f); err != nil {
-			return err
-		}
-	}
-	if im.opts.MD5 {
-		if err := s.writeSums(); err != nil {
-			return err
-		}
-		return s.tag(TagSession, im.sessTag, 0)
 	}
 	return nil
 }
@@ -211,10 +170,14 @@ type wPlainWriter struct{ w io.Writer }
 func (p wPlainWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
 
 // copyFile copies one file's new data and pads it to a whole sector.
-func (s *wStream) copyFile(dst io.Writer, f *wFile) error {
+func (s *wStream) copyFile(f *wFile) error {
 	n := f.src.n
 	p := f.src.pathName()
-	r, err := n.Source.Open()
+	src := n.Source
+	if f.source != nil {
+		src = f.source
+	}
+	r, err := src.Open()
 	if err != nil {
 		return fmt.Errorf("master: open source of %q: %w: %w", p, ErrSourceChanged, err)
 	}
@@ -223,7 +186,7 @@ func (s *wStream) copyFile(dst io.Writer, f *wFile) error {
 		return err
 	}
 	var copied int64
-	df, dok := dst.(*os.File)
+	df, dok := s.dst.(*os.File)
 	sf, sok := r.(*os.File)
 	if s.im.opts.MD5 {
 		// Checksums need the bytes in user space: no kernel copy.
@@ -275,14 +238,13 @@ func (s *wStream) copyFile(dst io.Writer, f *wFile) error {
 // descriptor builds the primary (ISO tree) or Joliet supplementary
 // volume descriptor.
 func (im *Image) descriptor(t *wTree) []byte {
-	b := make([]byte, tree.SectorSize)
+	var v iso9660.VolumeDescriptor
 	o := im.opts
-	b[0] = 1
 	if t.joliet {
-		b[0] = 2
+		v.SetHeader(iso9660.TypeSupplementary)
+	} else {
+		v.SetHeader(iso9660.TypePrimary)
 	}
-	copy(b[1:6], "CD001")
-	b[6] = 1
 	text := func(field []byte, s string) {
 		if t.joliet {
 			u, _ := wJolietName(s)
@@ -303,43 +265,41 @@ func (im *Image) descriptor(t *wTree) []byte {
 		}
 		copy(field, s)
 	}
-	text(b[8:40], "")
+	text(v.SystemID(), "")
 	if t.joliet {
-		text(b[40:72], o.VolumeID)
-		copy(b[88:91], "%/E")
+		text(v.VolumeID(), o.VolumeID)
+		copy(v.EscapeSequences(), "%/E")
 	} else {
 		id := wISOChars(o.VolumeID)
 		if len(id) > 32 {
 			id = id[:32]
 		}
-		text(b[40:72], id)
+		text(v.VolumeID(), id)
 	}
 	space := im.sectors
 	if o.AbsoluteVolumeSpace {
 		space += im.start
 	}
-	putBoth32(b[80:], space)
-	putBoth16(b[120:], 1)
-	putBoth16(b[124:], 1)
-	putBoth16(b[128:], tree.SectorSize)
-	putBoth32(b[132:], t.ptSize)
-	b[140], b[141], b[142], b[143] = byte(t.ptL), byte(t.ptL>>8), byte(t.ptL>>16), byte(t.ptL>>24)
-	b[148], b[149], b[150], b[151] = byte(t.ptM>>24), byte(t.ptM>>16), byte(t.ptM>>8), byte(t.ptM)
+	v.SetSize(space)
+	iso9660.PutBoth16(v.VolumeSetSize(), 1)
+	iso9660.PutBoth16(v.VolumeSequenceNumber(), 1)
+	iso9660.PutBoth16(v.LogicalBlockSize(), tree.SectorSize)
+	v.SetPathTables(t.ptSize, t.ptL, t.ptM)
 	root := t.root
-	wAppendRecord(b[156:156], "\x00", root.lba, root.size, root.src.mod, 0x02, nil, 0)
-	text(b[190:318], "")
-	text(b[318:446], "")
-	text(b[446:574], "")
-	text(b[574:702], "DISCSTAGE")
-	text(b[702:739], "")
-	text(b[739:776], "")
-	text(b[776:813], "")
-	putVolumeTime(b[813:], o.Time)
-	putVolumeTime(b[830:], o.Time)
-	putVolumeTime(b[847:], time.Time{})
-	putVolumeTime(b[864:], time.Time{})
-	b[881] = 1
-	return b
+	iso9660.AppendRecord(v.RootRecord()[:0], "\x00", root.lba, root.size, root.src.mod, iso9660.FlagDirectory, 0)
+	text(v.VolumeSetID(), "")
+	text(v.PublisherID(), "")
+	text(v.PreparerID(), "")
+	text(v.ApplicationID(), "DISCSTAGE")
+	text(v.CopyrightFileID(), "")
+	text(v.AbstractFileID(), "")
+	text(v.BibliographicFileID(), "")
+	iso9660.PutVolumeTime(v.CreationTime(), o.Time)
+	iso9660.PutVolumeTime(v.ModificationTime(), o.Time)
+	iso9660.PutVolumeTime(v.ExpirationTime(), time.Time{})
+	iso9660.PutVolumeTime(v.EffectiveTime(), time.Time{})
+	*v.FileStructureVersion() = 1
+	return v[:]
 }
 
 // pathTable builds the type L (little-endian) or type M (big-endian)
@@ -347,42 +307,14 @@ func (im *Image) descriptor(t *wTree) []byte {
 func (t *wTree) pathTable(big bool) []byte {
 	b := make([]byte, 0, int(t.ptSectors)*tree.SectorSize)
 	for _, d := range t.dirs {
-		var h [8]byte
-		h[0] = byte(len(d.id))
-		parent := uint16(d.parent.num)
-		if big {
-			h[2], h[3], h[4], h[5] = byte(d.lba>>24), byte(d.lba>>16), byte(d.lba>>8), byte(d.lba)
-			h[6], h[7] = byte(parent>>8), byte(parent)
-		} else {
-			h[2], h[3], h[4], h[5] = byte(d.lba), byte(d.lba>>8), byte(d.lba>>16), byte(d.lba>>24)
-			h[6], h[7] = byte(parent), byte(parent>>8)
-		}
-		b = append(b, h[:]...)
-		b = append(b, d.id...)
-		if len(d.id)%2 == 1 {
-			b = append(b, 0)
-		}
+		b = iso9660.AppendPathTableRecord(b, d.id, d.lba, uint16(d.parent.num), big)
 	}
 	return b[:cap(b)]
 }
 
 // wAppendRecord appends one directory record (ECMA-119 9.1).
 func wAppendRecord(dst []byte, id string, lba, length uint32, t time.Time, flags byte, su *wSU, ceLBA uint32) []byte {
-	n := wRecLen(len(id), su.length())
-	start := len(dst)
-	dst = append(dst, make([]byte, wRecordFixed)...)
-	r := dst[start:]
-	r[0] = byte(n)
-	putBoth32(r[2:], lba)
-	putBoth32(r[10:], length)
-	putRecordTime(r[18:], t)
-	r[25] = flags
-	putBoth16(r[28:], 1)
-	r[32] = byte(len(id))
-	dst = append(dst, id...)
-	if len(id)%2 == 0 {
-		dst = append(dst, 0)
-	}
+	dst = iso9660.AppendRecord(dst, id, lba, length, t, flags, su.length())
 	if su != nil {
 		dst = wAppendSU(dst, su.in, su.inRefs)
 		if su.ce != nil {
@@ -404,14 +336,14 @@ func (im *Image) appendDir(b []byte, d *wDir) ([]byte, error) {
 		b = wAppendRecord(b, id, lba, length, t, flags, su, d.ceLBA())
 	}
 	p := d.parent
-	rec("\x00", d.lba, d.size, d.src.mod, 0x02, d.dot)
-	rec("\x01", p.lba, p.size, p.src.mod, 0x02, d.dotdot)
+	rec("\x00", d.lba, d.size, d.src.mod, iso9660.FlagDirectory, d.dot)
+	rec("\x01", p.lba, p.size, p.src.mod, iso9660.FlagDirectory, d.dotdot)
 	for _, e := range d.ents {
 		s := e.src
 		an := s.attrs() // the leading name's node for a hard link
 		switch {
 		case e.dir != nil:
-			rec(e.id, e.dir.lba, e.dir.size, s.mod, 0x02, e.su)
+			rec(e.id, e.dir.lba, e.dir.size, s.mod, iso9660.FlagDirectory, e.su)
 		case e.reloc != nil:
 			rec(e.id, e.reloc.lba, 0, s.mod, 0, e.su)
 		case an.IsRegular() && an.Source != nil && len(e.file.extents) > 0:
@@ -437,7 +369,7 @@ func (im *Image) appendDir(b []byte, d *wDir) ([]byte, error) {
 // wMultiFlag is the multi-extent flag for record i of n.
 func wMultiFlag(i, n int) byte {
 	if i < n-1 {
-		return 0x80
+		return iso9660.FlagMultiExtent
 	}
 	return 0
 }

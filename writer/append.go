@@ -57,6 +57,9 @@ type AppendOptions struct {
 	// checksum array, see master.Options.MD5) that Append records by
 	// default and verifies the session against.
 	NoMD5 bool
+	// Boot makes the session bootable (master.Options.Boot); only the
+	// first session of a medium may be.
+	Boot []master.BootImage
 }
 
 // masterOptions are the mastering options of a session at start.
@@ -70,7 +73,18 @@ func masterOptions(t Target, m Medium, opts AppendOptions) master.Options {
 		AbsoluteVolumeSpace: !m.Grown,
 		MD5:                 !opts.NoMD5,
 		Medium:              t,
+		Boot:                opts.Boot,
+		KeepBootCatalog:     keptBootCatalog(t, m),
 	}
+}
+
+// keptBootCatalog is the El Torito boot catalog of the newest session,
+// which the next session points at again (master.Options.KeepBootCatalog).
+func keptBootCatalog(t Target, m Medium) uint32 {
+	if len(m.Sessions) == 0 {
+		return 0
+	}
+	return master.BootCatalog(t, m.Readable, m.Sessions[len(m.Sessions)-1].Start)
 }
 
 // Result describes an appended session.
@@ -106,6 +120,9 @@ func layout(t Target, root *tree.Node, opts AppendOptions) (Medium, *master.Imag
 	}
 	if m.State == Closed {
 		return m, nil, fmt.Errorf("writer: append: %w", ErrClosed)
+	}
+	if len(opts.Boot) > 0 && len(m.Sessions) > 0 {
+		return m, nil, fmt.Errorf("writer: append: boot images go in the first session only, the medium has %d: %w", len(m.Sessions), master.ErrUnsupported)
 	}
 	if !opts.NoMD5 {
 		knownMD5s(t, m, root)

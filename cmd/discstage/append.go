@@ -26,6 +26,7 @@ func init() {
 		closeIt  bool
 		noMD5    bool
 		pf       progressFlag
+		boot     bootFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "append TARGET [SRC...]",
@@ -47,6 +48,9 @@ extents and is not written again.`,
 				return usageError{err}
 			}
 			opts := writer.AppendOptions{VolumeID: volumeID, DryRun: dryRun, Verify: level, Close: closeIt, NoMD5: noMD5}
+			if opts.Boot, err = boot.images(); err != nil {
+				return err
+			}
 			if fixed != "" {
 				if opts.Time, err = time.Parse(time.RFC3339, fixed); err != nil {
 					return usageError{fmt.Errorf("--time: %v", err)}
@@ -96,6 +100,7 @@ extents and is not written again.`,
 	cmd.Flags().StringVar(&verifyS, "verify", "full", "read back and check the session: none, quick or full")
 	cmd.Flags().StringVar(&fixed, "time", "", "fix every recorded time (RFC 3339) for reproducible output")
 	cmd.Flags().BoolVar(&closeIt, "close", false, "close the medium after this session")
+	boot.register(cmd.Flags())
 	cmd.Flags().BoolVar(&noMD5, "no-md5", false, "record no MD5 checksums (verification then compares the stream read back)")
 	rootCmd.AddCommand(cmd)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/platform"
 )
@@ -58,8 +59,8 @@ func hostileSource(t *testing.T, dir string) {
 func (m *hostileImage) pvd() []byte { return m.b[(int(m.start)+16)*tree.SectorSize:] }
 
 // rootLBA and rootLen are the root directory's extent from the PVD.
-func (m *hostileImage) rootLBA() uint32 { return endian.LittleEndian.Uint32(m.pvd()[158:]) }
-func (m *hostileImage) rootLen() uint32 { return endian.LittleEndian.Uint32(m.pvd()[166:]) }
+func (m *hostileImage) rootLBA() uint32 { return iso9660.Descriptor(m.pvd()).RootRecord().Extent() }
+func (m *hostileImage) rootLen() uint32 { return iso9660.Descriptor(m.pvd()).RootRecord().DataLength() }
 
 // record returns the byte offset of the root directory record whose
 // Rock Ridge name is name.
@@ -108,10 +109,7 @@ func (m *hostileImage) rename(i int, name string) {
 }
 
 // putBoth32 writes v as a both-endian 32-bit field.
-func putBoth32(b []byte, v uint32) {
-	endian.LittleEndian.PutUint32(b, v)
-	endian.BigEndian.PutUint32(b[4:], v)
-}
+var putBoth32 = iso9660.PutBoth32
 
 // ce writes a CE entry pointing at lba, off, length over the PX entry
 // of the record at off (PX is 44 bytes long, longer than CE's 28).

@@ -20,6 +20,7 @@ var masterFlags struct {
 	noRockRidge bool
 	rrMoved     bool
 	time        string
+	boot        bootFlags
 }
 
 var masterCmd = &cobra.Command{
@@ -46,6 +47,7 @@ func init() {
 	f.BoolVar(&masterFlags.noRockRidge, "no-rock-ridge", false, "leave out Rock Ridge (symbolic links then fail)")
 	f.BoolVar(&masterFlags.rrMoved, "rr-moved", false, "move directories deeper than 8 levels into rr_moved, as genisoimage does (default: in place, as xorriso does)")
 	f.StringVar(&masterFlags.time, "time", "", "fixed time (RFC 3339) for volume dates, for reproducible images")
+	masterFlags.boot.register(f)
 	rootCmd.AddCommand(masterCmd)
 }
 
@@ -58,6 +60,10 @@ func runMaster(cmd *cobra.Command, args []string) error {
 		Joliet:       !masterFlags.noJoliet,
 		RockRidge:    !masterFlags.noRockRidge,
 		RelocateDeep: masterFlags.rrMoved,
+	}
+	var err error
+	if opts.Boot, err = masterFlags.boot.images(); err != nil {
+		return err
 	}
 	if masterFlags.time != "" {
 		t, err := time.Parse(time.RFC3339, masterFlags.time)

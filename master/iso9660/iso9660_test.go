@@ -1,0 +1,123 @@
+package iso9660
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+)
+
+// TestDescriptorOffsets pins the byte offsets of the volume descriptor
+// fields to ECMA-119 8.4 (byte positions there count from 1).
+func TestDescriptorOffsets(t *testing.T) {
+	var v VolumeDescriptor
+	base := func(b []byte) int { return int(cap(v[:]) - cap(b)) }
+	for _, c := range []struct {
+		name     string
+		f        []byte
+		pos, len int
+	}{
+		{"standard id", v.StandardID(), 2, 5},
+		{"system id", v.SystemID(), 9, 32},
+		{"volume id", v.VolumeID(), 41, 32},
+		{"volume space size", v.VolumeSpaceSize(), 81, 8},
+		{"escape sequences", v.EscapeSequences(), 89, 32},
+		{"volume set size", v.VolumeSetSize(), 121, 4},
+		{"volume sequence number", v.VolumeSequenceNumber(), 125, 4},
+		{"logical block size", v.LogicalBlockSize(), 129, 4},
+		{"path table size", v.PathTableSize(), 133, 8},
+		{"type L path table", v.PathTableL(), 141, 4},
+		{"optional type L path table", v.OptionalPathTableL(), 145, 4},
+		{"type M path table", v.PathTableM(), 149, 4},
+		{"optional type M path table", v.OptionalPathTableM(), 153, 4},
+		{"root record", v.RootRecord(), 157, 34},
+		{"volume set id", v.VolumeSetID(), 191, 128},
+		{"publisher id", v.PublisherID(), 319, 128},
+		{"preparer id", v.PreparerID(), 447, 128},
+		{"application id", v.ApplicationID(), 575, 128},
+		{"copyright file id", v.CopyrightFileID(), 703, 37},
+		{"abstract file id", v.AbstractFileID(), 740, 37},
+		{"bibliographic file id", v.BibliographicFileID(), 777, 37},
+		{"creation time", v.CreationTime(), 814, 17},
+		{"modification time", v.ModificationTime(), 831, 17},
+		{"expiration time", v.ExpirationTime(), 848, 17},
+		{"effective time", v.EffectiveTime(), 865, 17},
+		{"application use", v.ApplicationUse(), 884, 512},
+	} {
+		if got := base(c.f) + 1; got != c.pos || len(c.f) != c.len {
+			t.Errorf("%s: byte position %d, length %d; ECMA-119 says %d, %d", c.name, got, len(c.f), c.pos, c.len)
+		}
+	}
+}
+
+func TestDescriptorRoundTrip(t *testing.T) {
+	var v VolumeDescriptor
+	v.SetHeader(TypePrimary)
+	v.SetSize(123456)
+	v.SetPathTables(10, 20, 30)
+	when := time.Date(2024, 5, 6, 7, 8, 9, 120_000_000, time.UTC)
+	PutVolumeTime(v.CreationTime(), when)
+	d := Descriptor(v[:])
+	if !d.IsISO() || d.Type() != TypePrimary || d.Version() != 1 {
+		t.Fatalf("header: type %d, id %q, version %d", d.Type(), d.StandardID(), d.Version())
+	}
+	if d.Size() != 123456 {
+		t.Errorf("size %d", d.Size())
+	}
+	if size, locs := d.PathTables(); size != 10 || locs != [4]uint32{20, 0, 30, 0} {
+		t.Errorf("path tables %d %v", size, locs)
+	}
+	if !d.Created().Equal(when) {
+		t.Errorf("created %v, want %v", d.Created(), when)
+	}
+	if !d.Modified().IsZero() {
+		t.Errorf("unset modification time reads as %v", d.Modified())
+	}
+	if !bytes.Equal(v[148:152], []byte{0, 0, 0, 30}) {
+		t.Errorf("type M location not big-endian: % x", v[148:152])
+	}
+}
+
+func TestRecord(t *testing.T) {
+	when := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	b := AppendRecord(nil, "AB.TXT;1", 77, 4096, when, FlagMultiExtent, 4)
+	b = append(b, "SUSP"...)
+	r := Record(b)
+	if err := r.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if r.Len() != len(b) || r.Extent() != 77 || r.DataLength() != 4096 || !r.Date().Equal(when) || r.Flags() != FlagMultiExtent {
+		t.Errorf("record reads back as len %d lba %d length %d date %v flags %#x", r.Len(), r.Extent(), r.DataLength(), r.Date(), r.Flags())
+	}
+	if string(r.ID()) != "AB.TXT;1" || string(r.SystemUse()) != "SUSP" {
+		t.Errorf("id %q, system use %q", r.ID(), r.SystemUse())
+	}
+	bad := append(Record(nil), b...)
+	bad[32] = 200
+	if err := bad.Check(); !errors.Is(err, ErrRecord) {
+		t.Errorf("identifier past the record: %v", err)
+	}
+}
+
+func TestPathTableRecord(t *testing.T) {
+	l := AppendPathTableRecord(nil, "DIR", 0x01020304, 2, false)
+	m := AppendPathTableRecord(nil, "DIR", 0x01020304, 2, true)
+	if len(l) != PathTableRecordLen(3) || len(m) != 12 {
+		t.Fatalf("lengths %d %d", len(l), len(m))
+	}
+	if !bytes.Equal(l[:8], []byte{3, 0, 4, 3, 2, 1, 2, 0}) || !bytes.Equal(m[:8], []byte{3, 0, 1, 2, 3, 4, 0, 2}) {
+		t.Errorf("L % x, M % x", l[:8], m[:8])
+	}
+}
+
+func TestRecordTimeZone(t *testing.T) {
+	// 12:00 at GMT+1 (4 quarters) is 11:00 UTC.
+	b := []byte{124, 1, 2, 12, 0, 0, 4}
+	if got, want := RecordTime(b), time.Date(2024, 1, 2, 11, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	v := []byte("2024010212000000\x04")
+	if got, want := VolumeTime(v), time.Date(2024, 1, 2, 11, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("volume time %v, want %v", got, want)
+	}
+}
