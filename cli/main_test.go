@@ -3,13 +3,22 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
 	"github.com/discstage/discstage/internal/clitest"
 )
 
+// binary is the built command, for tests that start it themselves.
+var binary string
+
 func TestMain(m *testing.M) {
+	var err error
+	if binary, err = clitest.BuildOnce(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	clitest.Cleanup()
 	os.Exit(code)

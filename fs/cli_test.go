@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/internal/clitest"
+
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/platform"
@@ -19,19 +21,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// discstage runs the built command and returns its output and exit code.
+// discstage runs the built command and returns its output and exit code
+// (internal/clitest: the one way the tests run a command).
 func discstage(t *testing.T, bin string, args ...string) (string, int) {
 	t.Helper()
-	out, err := exec.Command(bin, args...).CombinedOutput()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return string(out), 0
-	case errors.As(err, &ee):
-		return string(out), ee.ExitCode()
-	}
-	t.Fatalf("discstage %s: %v", strings.Join(args, " "), err)
-	return "", -1
+	r := clitest.Run(t, args)
+	return r.Output(), r.Code
 }
 
 func TestCommandLine(t *testing.T) {

@@ -27,6 +27,15 @@ var (
 // and returns its path. Call Cleanup from TestMain to remove it.
 func Build(t testing.TB) string {
 	t.Helper()
+	p, err := BuildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// BuildOnce is Build for TestMain, where there is no test to fail.
+func BuildOnce() (string, error) {
 	once.Do(func() {
 		if binDir, binErr = os.MkdirTemp("", "discstage-bin-"); binErr != nil {
 			return
@@ -37,10 +46,7 @@ func Build(t testing.TB) string {
 			binErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
+	return binPath, binErr
 }
 
 // Cleanup removes the built command; TestMain calls it after m.Run.
