@@ -92,9 +92,13 @@
 // and one whose reserve calls p.skipTo(S+256) for the anchor volume
 // descriptor pointer before taking the blocks of its descriptor
 // sequences and file entries, placed before the file data so that files
-// keep one copy of their data, referenced by both hierarchies. A boot
-// catalog (El Torito) declares one descriptor, the boot record, and
-// reserves the catalog's block.
+// keep one copy of their data, referenced by both hierarchies. The
+// volume recognition sequence must follow the terminator directly (a
+// UDF reader stops at the first sector that is no volume structure
+// descriptor), so it goes before the superblock checksum tag in the
+// list, and the readers of that tag (SessionEnd, Verify) then look for
+// it past the sequence. A boot catalog (El Torito) declares one
+// descriptor, the boot record, and reserves the catalog's block.
 //
 // # El Torito
 //

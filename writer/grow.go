@@ -1,13 +1,13 @@
 package writer
 
 import (
-	"bytes"
 	"crypto/md5"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -40,15 +40,15 @@ func GrownSuperblock(head []byte, end uint32) ([]byte, error) {
 		if off+tree.SectorSize > len(head) {
 			break
 		}
-		d := head[off : off+tree.SectorSize]
-		if !bytes.Equal(d[1:6], []byte("CD001")) {
+		d := iso9660.Descriptor(head[off:])
+		if !d.IsISO() {
 			break
 		}
-		copy(sb[off:], d)
-		switch d[0] {
-		case 1, 2: // primary, supplementary: the absolute volume end
-			putBoth32(sb[off+80:], end)
-		case 255:
+		copy(sb[off:], d[:])
+		switch d.Type() {
+		case iso9660.TypePrimary, iso9660.TypeSupplementary: // the absolute volume end
+			iso9660.Descriptor(sb[off:]).SetSize(end)
+		case iso9660.TypeTerminator:
 			relocatedTag(sb, head, i+1)
 			return sb, nil
 		}
@@ -71,11 +71,6 @@ func relocatedTag(sb, head []byte, i int) {
 	}
 	rt := master.Tag{Type: master.TagRelocated, Pos: uint32(i), RangeSize: uint32(i), SessionStart: t.RangeStart, MD5: md5.Sum(sb[:off])}
 	copy(sb[off:], rt.Encode())
-}
-
-func putBoth32(b []byte, v uint32) {
-	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-	b[4], b[5], b[6], b[7] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
 }
 
 func alignUp(v, a uint32) uint32 { return (v + a - 1) / a * a }

@@ -1,16 +1,14 @@
 package mmc
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/mmc/scsi"
@@ -383,7 +381,7 @@ func (d *Drive) wholeSession(start, recorded uint32) bool {
 	case errors.Is(err, master.ErrUnverifiable):
 		b := make([]byte, tree.SectorSize)
 		if d.dev.Read10(start+16, b) == nil {
-			vss := binary.LittleEndian.Uint32(b[80:84])
+			vss := iso9660.Descriptor(b).Size()
 			v = vss > 16 && uint64(start)+uint64(vss) <= uint64(end)
 		}
 	}
@@ -428,7 +426,7 @@ func (d *Drive) checkTail(start, end uint32) bool {
 		if lba >= int64(start)+16+64 || !read(lba) {
 			return false
 		}
-		if b[0] == 255 && bytes.Equal(b[1:6], []byte("CD001")) {
+		if v := iso9660.Descriptor(b); v.Type() == iso9660.TypeTerminator && v.IsISO() {
 			break
 		}
 	}
@@ -516,38 +514,18 @@ func (d *Drive) describeSession(s *tree.SessionInfo, readable uint32) {
 		s.Incomplete = true
 		return
 	}
-	if b[0] != 1 || !bytes.Equal(b[1:6], []byte("CD001")) {
+	v := iso9660.Descriptor(b)
+	if v.Type() != iso9660.TypePrimary || !v.IsISO() {
 		s.Incomplete = true
 		return
 	}
 	// On media with a table of contents a session's Volume Space Size is
 	// its absolute end: beyond its tracks, the burn stopped short of it.
-	if vss := binary.LittleEndian.Uint32(b[80:84]); vss > s.Start+s.Size || d.tailMissing(s.Start, s.Start+s.Size) {
+	if vss := v.Size(); vss > s.Start+s.Size || d.tailMissing(s.Start, s.Start+s.Size) {
 		s.Incomplete = true
 	}
-	s.VolumeID = strings.TrimRight(string(b[40:72]), " ")
-	s.Time = pvdTime(b[813:830])
-}
-
-// pvdTime decodes a 17-byte volume descriptor date.
-func pvdTime(b []byte) time.Time {
-	var v [7]int
-	widths := []int{4, 2, 2, 2, 2, 2, 2}
-	p := 0
-	for i, w := range widths {
-		for _, c := range b[p : p+w] {
-			if c < '0' || c > '9' {
-				return time.Time{}
-			}
-			v[i] = v[i]*10 + int(c-'0')
-		}
-		p += w
-	}
-	if v[0] == 0 {
-		return time.Time{}
-	}
-	zone := time.FixedZone("", int(int8(b[16]))*15*60)
-	return time.Date(v[0], time.Month(v[1]), v[2], v[3], v[4], v[5], v[6]*10_000_000, zone)
+	s.VolumeID = strings.TrimRight(string(v.VolumeID()), " ")
+	s.Time = v.Created()
 }
 
 func alignUp(v, a uint32) uint32 {
