@@ -8,6 +8,7 @@ require (
 	github.com/hanwen/go-fuse/v2 v2.12.1
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/spf13/cobra v1.10.2
+	github.com/winfsp/cgofuse v1.6.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.44.0
 )

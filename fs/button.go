@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log"
 	"time"
+
+	"github.com/discstage/discstage/fs/core"
 )
 
 // watchButton answers the drive's eject button until the mount ends:
@@ -15,7 +17,7 @@ import (
 func (m *mount) watchButton(b EjectButton, done <-chan struct{}) {
 	poll := m.opts.ButtonPoll
 	if poll <= 0 {
-		poll = DefaultButtonPoll
+		poll = core.DefaultButtonPoll
 	}
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
@@ -42,7 +44,7 @@ func (m *mount) watchButton(b EjectButton, done <-chan struct{}) {
 		if err != nil || !pressed {
 			continue
 		}
-		if err := m.action("eject"); err != nil {
+		if err := m.control.Do("eject"); err != nil {
 			m.area.NoteError(fmt.Errorf("fs: the drive's eject button: %w", err))
 			log.Printf("fs: the drive's eject button: %v", err)
 		}

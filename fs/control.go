@@ -4,19 +4,14 @@ package fs
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
-	"sort"
-	"strconv"
+	iofs "io/fs"
+	"path"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 
-	"github.com/discstage/discstage/master/tree"
-	"github.com/discstage/discstage/staging"
+	"github.com/discstage/discstage/fs/core"
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
@@ -30,7 +25,7 @@ func newControl(ctx context.Context, root *node) *gofs.Inode {
 	status.mode.Store(0o444)
 	dir.AddChild("status", dir.NewPersistentInode(ctx, status, gofs.StableAttr{Mode: syscall.S_IFREG}), false)
 	addPending(ctx, dir, status)
-	dir.AddChild("sessions", dir.NewPersistentInode(ctx, &sessionsDir{m: m, roots: map[int]*tree.Node{}, refuse: refuse{syscall.EROFS}}, gofs.StableAttr{Mode: syscall.S_IFDIR}), false)
+	dir.AddChild("sessions", dir.NewPersistentInode(ctx, &sessionsDir{m: m, refuse: refuse{syscall.EROFS}}, gofs.StableAttr{Mode: syscall.S_IFDIR}), false)
 	return dir
 }
 
@@ -39,7 +34,7 @@ func newControl(ctx context.Context, root *node) *gofs.Inode {
 // (with allow_other every local user reaches the mount).
 func (m *mount) owned(ctx context.Context) bool {
 	uid, _ := caller(ctx)
-	return uid == 0 || uid == m.uid
+	return m.owner.MayAct(uid)
 }
 
 // refuse answers every request that would change a folder with errno:
@@ -157,89 +152,10 @@ func (c *ctlFile) Write(ctx context.Context, f gofs.FileHandle, data []byte, off
 	if !c.m.owned(ctx) {
 		return 0, syscall.EACCES
 	}
-	if err := c.m.action(strings.TrimSpace(string(data))); err != nil {
+	if err := c.m.control.Do(strings.TrimSpace(string(data))); err != nil {
 		return 0, errnoOf(err)
 	}
 	return uint32(len(data)), 0
-}
-
-// action runs a control command: "commit", "eject" or "discard". After
-// "commit" may come "close" (finalize the medium); after "commit" or
-// "eject", "now" (take files open for writing as they are),
-// "wait=DURATION" (how long to wait for them to be closed; "wait=0"
-// refuses at once) and "id=ID": the commit's outcome is then kept in the
-// status under ID, for the caller who asked for it
-// (staging.Status.Outcomes).
-func (m *mount) action(cmd string) error {
-	a := m.area
-	opts := m.opts.Commit
-	words := strings.Fields(cmd)
-	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [id=ID], eject [now] [wait=DURATION] [id=ID] or discard): %w", cmd, staging.ErrInvalid)
-	if len(words) == 0 {
-		return bad
-	}
-	verb := words[0]
-	for _, w := range words[1:] {
-		switch {
-		case verb == "commit" && w == "close":
-			opts.Close = true
-		case (verb == "commit" || verb == "eject") && w == "now":
-			opts.Now = true
-		case (verb == "commit" || verb == "eject") && strings.HasPrefix(w, "wait="):
-			d, err := time.ParseDuration(strings.TrimPrefix(w, "wait="))
-			if err != nil || d < 0 {
-				return bad
-			}
-			if d == 0 {
-				d = -1 // do not wait
-			}
-			opts.WaitOpen = d
-		case (verb == "commit" || verb == "eject") && strings.HasPrefix(w, "id="):
-			opts.ID = strings.TrimPrefix(w, "id=")
-			if opts.ID == "" || len(opts.ID) > 64 || strings.ContainsAny(opts.ID, "\"\\") {
-				return fmt.Errorf("fs: control command %q: bad id: %w", cmd, staging.ErrInvalid)
-			}
-		default:
-			return bad
-		}
-	}
-	switch verb {
-	case "commit":
-		return a.StartCommit(opts)
-	case "cancel": // cancel.go in staging
-		if len(words) > 1 {
-			return bad
-		}
-		return a.Cancel()
-	case "discard":
-		if len(words) > 1 {
-			return bad
-		}
-		if err := a.Discard(); err != nil {
-			return err
-		}
-		m.invalidate()
-		return nil
-	case "eject":
-		if a.Status().Pending {
-			if err := a.StartCommit(opts); err != nil {
-				return err
-			}
-		}
-		go func() {
-			if err := a.Wait(); err != nil {
-				return
-			}
-			if m.opts.Eject != nil {
-				if err := m.opts.Eject(); err != nil {
-					a.NoteError(fmt.Errorf("fs: eject: %w", err))
-				}
-			}
-			m.server.Unmount()
-		}()
-		return nil
-	}
-	return bad
 }
 
 // invalidate drops the kernel's cached names under the root after the
@@ -298,27 +214,18 @@ func (s *statusFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 	if !s.readable(ctx) {
 		return nil, 0, syscall.EACCES
 	}
-	b, err := json.MarshalIndent(s.m.area.Status(), "", "  ")
+	b, err := core.StatusJSON(s.m.area)
 	if err != nil {
 		return nil, 0, errnoOf(err)
 	}
-	return &bytesFile{data: append(b, '\n')}, fuse.FOPEN_DIRECT_IO, 0
+	return &bytesFile{data: b}, fuse.FOPEN_DIRECT_IO, 0
 }
 
 // readable checks the caller against the status file's mode, as the
 // kernel does with default_permissions.
 func (s *statusFile) readable(ctx context.Context) bool {
-	mode := s.mode.Load()
 	uid, gid := caller(ctx)
-	switch {
-	case uid == 0:
-		return true
-	case uid == s.m.uid:
-		return mode&0o400 != 0
-	case gid == s.m.gid:
-		return mode&0o040 != 0
-	}
-	return mode&0o004 != 0
+	return s.m.owner.MayRead(iofs.FileMode(s.mode.Load()), uid, gid)
 }
 
 // bytesFile is an open snapshot of generated content.
@@ -334,13 +241,12 @@ func (b *bytesFile) Read(ctx context.Context, dest []byte, off int64) (fuse.Read
 	return fuse.ReadResultData(dest[:n]), 0
 }
 
-// sessionsDir lists every session of the medium as a read-only folder.
+// sessionsDir lists every session of the medium as a read-only folder,
+// served from the session's io/fs view (core.Sessions).
 type sessionsDir struct {
 	gofs.Inode
 	refuse
-	m     *mount
-	mu    sync.Mutex
-	roots map[int]*tree.Node
+	m *mount
 }
 
 var (
@@ -363,84 +269,38 @@ func (d *sessionsDir) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.S
 }
 
 func (d *sessionsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
-	refs, err := d.m.area.Medium().Sessions()
+	names, err := d.m.sessions.Names()
 	if err != nil {
 		return nil, errnoOf(err)
 	}
-	out := make([]fuse.DirEntry, 0, len(refs))
-	for _, r := range refs {
-		out = append(out, fuse.DirEntry{Name: strconv.Itoa(r.Number), Mode: syscall.S_IFDIR})
+	out := make([]fuse.DirEntry, 0, len(names))
+	for _, n := range names {
+		out = append(out, fuse.DirEntry{Name: n, Mode: syscall.S_IFDIR})
 	}
 	return gofs.NewListDirStream(out), 0
 }
 
 func (d *sessionsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	num, err := strconv.Atoi(name)
-	if err != nil || num < 1 || strconv.Itoa(num) != name {
-		return nil, syscall.ENOENT
+	s, err := d.m.sessions.Open(name)
+	if err != nil {
+		return nil, errnoOf(err)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	root := d.roots[num]
-	if root == nil {
-		refs, err := d.m.area.Medium().Sessions()
-		if err != nil {
-			return nil, errnoOf(err)
-		}
-		if num > len(refs) {
-			return nil, syscall.ENOENT
-		}
-		if root, err = refs[num-1].Open(); err != nil {
-			return nil, errnoOf(err)
-		}
-		d.roots[num] = root
+	a, err := s.Lstat(".")
+	if err != nil {
+		return nil, errnoOf(err)
 	}
-	dn := &discNode{m: d.m, n: root, s: newDiscSession(num, root), refuse: refuse{syscall.EROFS}}
-	dn.fill(&out.Attr)
+	dn := &discNode{s: s, name: ".", refuse: refuse{syscall.EROFS}}
+	fillDisc(a, &out.Attr)
 	return d.NewInode(ctx, dn, gofs.StableAttr{Mode: syscall.S_IFDIR}), 0
 }
 
 // discNode is an entry of an old session, served read-only from the
-// medium.
+// session's io/fs view; name is its path there.
 type discNode struct {
 	gofs.Inode
 	refuse
-	m *mount
-	n *tree.Node
-	s *discSession
-}
-
-// discSession is what the entries of one session share: the number of
-// names of each hard-linked file.
-type discSession struct {
-	num   int
-	links map[uint64]uint32
-}
-
-func newDiscSession(num int, root *tree.Node) *discSession {
-	s := &discSession{num: num, links: map[uint64]uint32{}}
-	var walk func(n *tree.Node)
-	walk = func(n *tree.Node) {
-		for _, c := range n.Children {
-			if c.Link != 0 {
-				s.links[c.Link]++
-			}
-			walk(c)
-		}
-	}
-	walk(root)
-	return s
-}
-
-// ino is the inode number of a hard-linked file's names, the same for
-// each: apart from the mount's entry IDs (counted from 1) and from
-// go-fuse's automatic numbers (from 1<<63). Other entries get automatic
-// numbers.
-func (s *discSession) ino(n *tree.Node) uint64 {
-	if n.Link == 0 || s == nil {
-		return 0
-	}
-	return 1<<62 | uint64(s.num)<<40 | n.Link&(1<<40-1)
+	s    *core.Session
+	name string
 }
 
 var (
@@ -457,82 +317,81 @@ func (d *discNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetA
 	return syscall.EROFS
 }
 
-func (d *discNode) fill(out *fuse.Attr) {
-	n := d.n
-	out.Mode = unixMode(n.Mode)
-	out.Uid, out.Gid = n.UID, n.GID
-	out.Nlink = 1
-	if n.Link != 0 && d.s != nil {
-		out.Nlink = d.s.links[n.Link]
-		out.Ino = d.s.ino(n)
-	}
-	out.Rdev = uint32(n.Rdev)
-	switch {
-	case n.IsDir():
-		out.Size = 2048
-		out.Nlink = 2
-	case n.IsSymlink():
-		out.Size = uint64(len(n.Target))
-	default:
-		out.Size = uint64(n.Size)
-	}
+func fillDisc(a core.Attr, out *fuse.Attr) {
+	out.Mode = unixMode(a.Mode)
+	out.Uid, out.Gid = a.UID, a.GID
+	out.Nlink = a.Nlink
+	out.Ino = a.Ino
+	out.Rdev = uint32(a.Rdev)
+	out.Size = uint64(a.Size)
 	out.Blocks = (out.Size + 511) / 512
-	at, ct := n.AccessTime, n.ChangeTime
-	if at.IsZero() {
-		at = n.ModTime
-	}
-	if ct.IsZero() {
-		ct = n.ModTime
-	}
-	out.SetTimes(&at, &n.ModTime, &ct)
+	out.SetTimes(&a.Atime, &a.Mtime, &a.Ctime)
 }
 
 func (d *discNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	d.fill(&out.Attr)
+	a, err := d.s.Lstat(d.name)
+	if err != nil {
+		return errnoOf(err)
+	}
+	fillDisc(a, &out.Attr)
 	return 0
 }
 
 func (d *discNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	c := d.n.Child(name)
-	if c == nil {
-		return nil, syscall.ENOENT
+	p := path.Join(d.name, name)
+	a, err := d.s.Lstat(p)
+	if err != nil {
+		return nil, errnoOf(err)
 	}
-	cn := &discNode{m: d.m, n: c, s: d.s, refuse: refuse{syscall.EROFS}}
-	cn.fill(&out.Attr)
-	return d.NewInode(ctx, cn, gofs.StableAttr{Mode: unixMode(c.Mode) & syscall.S_IFMT, Ino: d.s.ino(c)}), 0
+	cn := &discNode{s: d.s, name: p, refuse: refuse{syscall.EROFS}}
+	fillDisc(a, &out.Attr)
+	return d.NewInode(ctx, cn, gofs.StableAttr{Mode: unixMode(a.Mode) & syscall.S_IFMT, Ino: a.Ino}), 0
 }
 
 func (d *discNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
-	kids := append([]*tree.Node(nil), d.n.Children...)
-	sort.Slice(kids, func(i, j int) bool { return kids[i].Name < kids[j].Name })
-	out := make([]fuse.DirEntry, len(kids))
-	for i, c := range kids {
-		out[i] = fuse.DirEntry{Name: c.Name, Mode: unixMode(c.Mode), Ino: d.s.ino(c)}
+	des, err := d.s.ReadDir(d.name)
+	if err != nil {
+		return nil, errnoOf(err)
+	}
+	out := make([]fuse.DirEntry, len(des))
+	for i, de := range des {
+		out[i] = fuse.DirEntry{Name: de.Name(), Mode: unixMode(de.Type())}
+		if fi, err := de.Info(); err == nil {
+			out[i].Ino = d.s.Attr(fi).Ino
+		}
 	}
 	return gofs.NewListDirStream(out), 0
 }
 
 func (d *discNode) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
-	if !d.n.IsSymlink() {
+	t, err := d.s.ReadLink(d.name)
+	if err != nil {
 		return nil, syscall.EINVAL
 	}
-	return []byte(d.n.Target), 0
+	return []byte(t), 0
 }
 
 func (d *discNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if flags&syscall.O_ACCMODE != syscall.O_RDONLY {
 		return nil, 0, syscall.EROFS
 	}
-	if !d.n.IsRegular() {
-		return nil, 0, syscall.EISDIR
+	r, c, err := d.s.OpenFile(d.name)
+	if err != nil {
+		return nil, 0, errnoOf(err)
 	}
-	return &discFile{r: staging.NewExtentReader(d.m.area.Medium(), d.n.Extents, d.n.Size)}, fuse.FOPEN_KEEP_CACHE, 0
+	return &discFile{r: r, c: c}, fuse.FOPEN_KEEP_CACHE, 0
 }
 
 // discFile is an open file of an old session.
-type discFile struct{ r io.ReaderAt }
+type discFile struct {
+	r io.ReaderAt
+	c io.Closer
+}
 
-var _ gofs.FileReader = (*discFile)(nil)
+var (
+	_ gofs.FileReader   = (*discFile)(nil)
+	_ gofs.FileReleaser = (*discFile)(nil)
+)
 
 func (f *discFile) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
 	n, err := f.r.ReadAt(dest, off)
@@ -540,4 +399,9 @@ func (f *discFile) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadR
 		return nil, errnoOf(err)
 	}
 	return fuse.ReadResultData(dest[:n]), 0
+}
+
+func (f *discFile) Release(ctx context.Context) syscall.Errno {
+	f.c.Close()
+	return 0
 }

@@ -1,8 +1,12 @@
 // Package fs mounts a staging area with FUSE (go-fuse), so the disc's
 // newest session plus the staged changes appear as one read-write
 // folder. It is a thin adapter: every decision is made by package
-// staging, and staging's errors become errno values in one function,
-// errnoOf.
+// staging and by fs/core, the FUSE-free layer every adapter shares (the
+// control verbs and the eject policy, the status, the sessions view
+// served from each session's io/fs view, the classification of
+// staging's errors); those errors become errno values in one table,
+// errnos, through errnoOf. The cgofuse adapter (fs/cgofuse) sits on the
+// same layer, and both pass the same suite (fs/conformance).
 //
 // # Layout of the mount
 //
@@ -55,8 +59,9 @@
 // Hard links (link(2), also of an O_TMPFILE file), named pipes, sockets
 // and device nodes (mknod(2), as root) are staged and go to the disc in
 // Rock Ridge; link(2) of a directory fails with EPERM. Modes are kept as
-// asked, a mode of 0 too (go-fuse's NullPermissions). errnoOf holds the
-// whole mapping.
+// asked, a mode of 0 too (go-fuse's NullPermissions). fs/core
+// classifies staging's errors (core.KindOf); the table errnos holds the
+// whole mapping of their kinds to errno.
 //
 // # Data path
 //

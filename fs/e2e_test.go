@@ -3,7 +3,6 @@
 package fs
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"os"
@@ -100,102 +99,6 @@ func xorrisoCompare(t *testing.T, what string, args ...string) {
 	}
 	if err != nil || len(diffs) > 0 || !strings.Contains(all, "Differences detected") && !strings.Contains(all, "Both file objects match") {
 		t.Errorf("xorriso %s: %v; differences from %s:\n%s\n%s", strings.Join(args, " "), err, what, strings.Join(diffs, "\n"), all)
-	}
-}
-
-func TestEndToEnd(t *testing.T) {
-	oracle.Need(t, "xorriso", "cp", "diff")
-	work := t.TempDir()
-	img := filepath.Join(work, "disc.iso")
-	src1 := filepath.Join(work, "src1")
-	makeTree(t, src1)
-	f := mountImage(t, img)
-
-	run(t, "cp", "-a", src1+"/.", f.mnt)
-	f.commitNow(t)
-	if got := sessions(t, img); len(got) != 1 || got[0] != 32 {
-		t.Fatalf("sessions after commit 1: %v", got)
-	}
-	xorrisoCompare(t, src1, "-indev", img, "-compare_r", src1, "/")
-	if s := f.area.Status(); s.Pending || s.StagedFiles != 0 {
-		t.Errorf("status after commit: %+v", s)
-	}
-
-	// Second session: modify, delete, rename a disc directory; the same
-	// changes are made to a copy of the source for comparison.
-	src2 := filepath.Join(work, "src2")
-	run(t, "cp", "-a", src1, src2)
-	for _, root := range []string{f.mnt, src2} {
-		if err := os.WriteFile(filepath.Join(root, "a.txt"), []byte("changed"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Remove(filepath.Join(root, "photos/2024/p2.jpg")); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(filepath.Join(root, "docs"), filepath.Join(root, "photos/documents")); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(root, "photos/new.txt"), []byte("new"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	syncTimes(t, src2, f.mnt)
-	st := f.area.Status()
-	if st.StagedFiles != 2 {
-		t.Errorf("staged files = %d, want 2 (the renamed disc directory must not be copied)", st.StagedFiles)
-	}
-	f.commitNow(t)
-	lbas := sessions(t, img)
-	if len(lbas) != 2 {
-		t.Fatalf("sessions after commit 2: %v", lbas)
-	}
-	compareSession(t, img, lbas[0], src1)
-	compareSession(t, img, lbas[1], src2)
-	xorrisoCompare(t, src2, "-indev", img, "-compare_r", src2, "/")
-	// The control folder serves both sessions read-only; the view itself
-	// equals the newest one.
-	for i, src := range []string{src1, src2} {
-		d := filepath.Join(f.mnt, ControlName, "sessions", strconv.Itoa(i+1))
-		if o, err := exec.Command("diff", "-r", "--no-dereference", src, d).CombinedOutput(); err != nil {
-			t.Errorf("sessions/%d differs from the source: %v\n%s", i+1, err, o)
-		}
-	}
-	if o, err := exec.Command("diff", "-r", "--no-dereference", src2, f.mnt).CombinedOutput(); err != nil {
-		t.Errorf("the mount differs from the source: %v\n%s", err, o)
-	}
-	if err := os.WriteFile(filepath.Join(f.mnt, ControlName, "sessions/1/a.txt"), []byte("x"), 0); err == nil {
-		t.Error("an old session was writable")
-	}
-	// Nothing staged: a commit is refused with ENODATA and the reason.
-	err := os.WriteFile(filepath.Join(f.mnt, ControlName, "ctl"), []byte("commit\n"), 0)
-	if err == nil || !strings.Contains(err.Error(), "no data") {
-		t.Errorf("commit with nothing staged: %v", err)
-	}
-	b, _ := os.ReadFile(filepath.Join(f.mnt, ControlName, "status"))
-	if !bytes.Contains(b, []byte("nothing staged")) {
-		t.Errorf("status does not tell why:\n%s", b)
-	}
-	// Discard drops what is staged: the view is the newest session again.
-	if err := os.WriteFile(filepath.Join(f.mnt, "photos/documents/readme.md"), []byte("scratch"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(f.mnt, "scratch.txt"), []byte("scratch"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(f.mnt, ControlName, "ctl"), []byte("discard\n"), 0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(f.mnt, "scratch.txt")); !os.IsNotExist(err) {
-		t.Errorf("a discarded file is still there: %v", err)
-	}
-	if o, err := exec.Command("diff", "-r", "--no-dereference", src2, f.mnt).CombinedOutput(); err != nil {
-		t.Errorf("after discard the mount differs from the newest session: %v\n%s", err, o)
-	}
-	// A remount shows the same view.
-	f.unmount(t)
-	f.mount(t)
-	if o, err := exec.Command("diff", "-r", "--no-dereference", src2, f.mnt).CombinedOutput(); err != nil {
-		t.Errorf("after remount the mount differs: %v\n%s", err, o)
 	}
 }
 

@@ -59,65 +59,6 @@ func mountPublic(t *testing.T, img string) *fixture {
 	return f
 }
 
-// TestControlFolderRefusesChanges: the control folder's files cannot be
-// removed or renamed (EPERM) and the sessions are read-only (EROFS);
-// ctl keeps working afterwards.
-func TestControlFolderRefusesChanges(t *testing.T) {
-	f := mountImage(t, filepath.Join(t.TempDir(), "img.iso"))
-	ctl := filepath.Join(f.mnt, ControlName)
-	if err := os.WriteFile(filepath.Join(f.mnt, "a.txt"), []byte("a"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	os.Mkdir(filepath.Join(f.mnt, "d"), 0o755)
-	f.commitNow(t)
-
-	s1 := filepath.Join(ctl, "sessions", "1")
-	for _, c := range []struct {
-		what  string
-		err   error
-		errno syscall.Errno
-	}{
-		{"rm ctl", os.Remove(filepath.Join(ctl, "ctl")), syscall.EPERM},
-		{"rm status", os.Remove(filepath.Join(ctl, "status")), syscall.EPERM},
-		{"rmdir sessions", syscall.Rmdir(filepath.Join(ctl, "sessions")), syscall.EPERM},
-		{"rename ctl", os.Rename(filepath.Join(ctl, "ctl"), filepath.Join(ctl, "ctl2")), syscall.EPERM},
-		{"rename status out", os.Rename(filepath.Join(ctl, "status"), filepath.Join(f.mnt, "status")), syscall.EPERM},
-		{"create in control", os.WriteFile(filepath.Join(ctl, "new"), nil, 0o644), syscall.EPERM},
-		{"mkdir in control", os.Mkdir(filepath.Join(ctl, "new"), 0o755), syscall.EPERM},
-		{"chmod ctl", os.Chmod(filepath.Join(ctl, "ctl"), 0o666), syscall.EPERM},
-		{"rm in session", os.Remove(filepath.Join(s1, "a.txt")), syscall.EROFS},
-		{"rmdir in session", syscall.Rmdir(filepath.Join(s1, "d")), syscall.EROFS},
-		{"rmdir session", syscall.Rmdir(s1), syscall.EROFS},
-		{"mkdir in session", os.Mkdir(filepath.Join(s1, "new"), 0o755), syscall.EROFS},
-		{"create in session", os.WriteFile(filepath.Join(s1, "new"), nil, 0o644), syscall.EROFS},
-		{"symlink in session", os.Symlink("a.txt", filepath.Join(s1, "l")), syscall.EROFS},
-		{"rename in session", os.Rename(filepath.Join(s1, "a.txt"), filepath.Join(s1, "b.txt")), syscall.EROFS},
-		{"rename out of session", os.Rename(filepath.Join(s1, "a.txt"), filepath.Join(f.mnt, "b.txt")), syscall.EROFS},
-		{"rename into session", os.Rename(filepath.Join(f.mnt, "a.txt"), filepath.Join(s1, "b.txt")), syscall.EROFS},
-		{"chmod in session", os.Chmod(filepath.Join(s1, "a.txt"), 0o600), syscall.EROFS},
-		{"chmod sessions", os.Chmod(filepath.Join(ctl, "sessions"), 0o777), syscall.EROFS},
-		{"chmod control folder", os.Chmod(ctl, 0o777), syscall.EPERM},
-		{"write in session", os.WriteFile(filepath.Join(s1, "a.txt"), []byte("x"), 0o644), syscall.EROFS},
-	} {
-		if !errors.Is(c.err, c.errno) {
-			t.Errorf("%s: %v, want %v", c.what, c.err, c.errno)
-		}
-	}
-	for _, p := range []string{filepath.Join(ctl, "ctl"), filepath.Join(ctl, "status"), filepath.Join(s1, "a.txt"), filepath.Join(s1, "d")} {
-		if _, err := os.Lstat(p); err != nil {
-			t.Errorf("after the refused changes: %v", err)
-		}
-	}
-	// ctl still takes actions.
-	if err := os.WriteFile(filepath.Join(f.mnt, "b.txt"), []byte("b"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f.commitNow(t)
-	if s := status(t, f.mnt); s.Sessions != 2 || s.Pending {
-		t.Errorf("status after the second commit: %+v", s)
-	}
-}
-
 // TestControlBelongsToOwner: with allow_other every user sees the
 // mount, but only its owner (and root) may act through ctl; status is
 // readable as the owner decides.

@@ -4,52 +4,43 @@ package fs
 
 import (
 	"errors"
-	iofs "io/fs"
 	"log"
 	"syscall"
 
-	"github.com/discstage/discstage/staging"
-	"github.com/discstage/discstage/writer"
+	"github.com/discstage/discstage/fs/core"
 )
 
+// errnos is the errno of each kind of error (core.KindOf): the whole
+// mapping of the go-fuse adapter.
+var errnos = [core.NumKinds]syscall.Errno{
+	core.KindOther:        syscall.EIO,
+	core.KindNotExist:     syscall.ENOENT,
+	core.KindExist:        syscall.EEXIST,
+	core.KindNotEmpty:     syscall.ENOTEMPTY,
+	core.KindNotDir:       syscall.ENOTDIR,
+	core.KindIsDir:        syscall.EISDIR,
+	core.KindNameTooLong:  syscall.ENAMETOOLONG,
+	core.KindInvalid:      syscall.EINVAL,
+	core.KindNotPermitted: syscall.EPERM,
+	core.KindReadOnly:     syscall.EROFS,
+	core.KindBusy:         syscall.EBUSY,
+	core.KindNoSpace:      syscall.ENOSPC,
+	core.KindNotSupported: syscall.EOPNOTSUPP,
+	core.KindNoData:       syscall.ENODATA,
+	core.KindStale:        syscall.ESTALE,
+	core.KindShutdown:     syscall.ESHUTDOWN,
+	core.KindAccess:       syscall.EACCES,
+}
+
 // errnoOf maps an error of the staging area (or of the medium below it)
-// to the errno the caller sees. Unknown errors are logged and become EIO.
+// to the errno the caller sees. An errno in the chain is passed on;
+// other unknown errors are logged and become EIO.
 func errnoOf(err error) syscall.Errno {
 	if err == nil {
 		return 0
 	}
-	table := []struct {
-		err   error
-		errno syscall.Errno
-	}{
-		{staging.ErrNotExist, syscall.ENOENT},
-		{staging.ErrExist, syscall.EEXIST},
-		{staging.ErrNotEmpty, syscall.ENOTEMPTY},
-		{staging.ErrNotDir, syscall.ENOTDIR},
-		{staging.ErrIsDir, syscall.EISDIR},
-		{staging.ErrNameTooLong, syscall.ENAMETOOLONG},
-		{staging.ErrInvalid, syscall.EINVAL},
-		{staging.ErrNotSupported, syscall.EPERM},
-		{staging.ErrReadOnly, syscall.EROFS},
-		{staging.ErrBusy, syscall.EBUSY},
-		{staging.ErrOpenForWriting, syscall.EBUSY},
-		{staging.ErrNoSpace, syscall.ENOSPC},
-		{staging.ErrAreaFull, syscall.ENOSPC},
-		{writer.ErrNoSpace, syscall.ENOSPC},
-		{staging.ErrClosed, syscall.EROFS},
-		{writer.ErrClosed, syscall.EROFS},
-		{writer.ErrNeedsSession, syscall.EOPNOTSUPP},
-		{staging.ErrNothingStaged, syscall.ENODATA},
-		{staging.ErrBaseChanged, syscall.ESTALE},
-		{staging.ErrAreaClosed, syscall.ESHUTDOWN},
-		{iofs.ErrNotExist, syscall.ENOENT},
-		{iofs.ErrExist, syscall.EEXIST},
-		{iofs.ErrPermission, syscall.EACCES},
-	}
-	for _, m := range table {
-		if errors.Is(err, m.err) {
-			return m.errno
-		}
+	if k := core.KindOf(err); k != core.KindOther {
+		return errnos[k]
 	}
 	var en syscall.Errno
 	if errors.As(err, &en) {

@@ -3,12 +3,12 @@
 package fs
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/discstage/discstage/fs/core"
 	"github.com/discstage/discstage/staging"
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -23,6 +23,10 @@ type Server struct {
 // caller closes the area after Wait returns.
 func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error) {
 	m := &mount{area: area, opts: opts, uid: uint32(os.Getuid()), gid: uint32(os.Getgid())}
+	m.owner = core.Owner{UID: m.uid, GID: m.gid}
+	m.sessions = core.NewSessions(area)
+	m.control = &core.Control{Area: area, Opts: opts, Invalidate: m.invalidate,
+		Unmount: func() error { return m.server.Unmount() }}
 	m.root = &node{m: m, id: staging.RootID}
 	to := timeout
 	neg := timeout
@@ -69,9 +73,6 @@ func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error)
 	}
 	return &Server{m: m}, nil
 }
-
-// ErrMount: the kernel or fusermount refused the mount.
-var ErrMount = errors.New("fs: mount refused")
 
 // captureStderr runs f with os.Stderr, which go-fuse hands to
 // fusermount, replaced by a pipe, and returns what was written to it.

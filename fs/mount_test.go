@@ -3,19 +3,14 @@
 package fs
 
 import (
-	"errors"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/fs/conformance"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer"
-	"github.com/hanwen/go-fuse/v2/posixtest"
-	"golang.org/x/sys/unix"
 )
 
 type fixture struct {
@@ -80,76 +75,11 @@ func (f *fixture) unmount(t *testing.T) {
 	f.target.Close()
 }
 
-// skipped lists the posixtest checks a disc cannot pass by nature; each
-// is replaced by a check of the clear errno below.
-var skipped = map[string]string{
-	"XAttr":      "Rock Ridge holds no extended attributes: ENOTSUP",
-	"XAttrLarge": "Rock Ridge holds no extended attributes: ENOTSUP",
-}
-
-func TestPosix(t *testing.T) {
-	f := mountImage(t, filepath.Join(t.TempDir(), "img.iso"))
-	for name, fn := range posixtest.All {
-		if skipped[name] != "" {
-			continue
-		}
-		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join(f.mnt, name)
-			if err := os.Mkdir(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			fn(t, dir)
-		})
-	}
-	t.Run("XAttrRefused", func(t *testing.T) {
-		p := filepath.Join(f.mnt, "linksrc")
-		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := unix.Setxattr(p, "user.x", []byte("v"), 0); !errors.Is(err, unix.ENOTSUP) {
-			t.Errorf("setxattr: %v, want ENOTSUP", err)
-		}
-	})
-	t.Run("SpecialFiles", func(t *testing.T) {
-		// Named pipes and device nodes are staged with their exact
-		// modes; TestSpecialFiles follows them to the disc.
-		p := filepath.Join(f.mnt, "fifo")
-		if err := syscall.Mkfifo(p, 0o604); err != nil {
-			t.Fatalf("mkfifo: %v", err)
-		}
-		mask := syscall.Umask(0)
-		syscall.Umask(mask)
-		if fi, err := os.Lstat(p); err != nil || fi.Mode() != os.ModeNamedPipe|0o604&^os.FileMode(mask) {
-			t.Errorf("mkfifo: %v, %v", fi.Mode(), err)
-		}
-	})
-	t.Run("LongNameRefused", func(t *testing.T) {
-		long := make([]byte, 256)
-		for i := range long {
-			long[i] = 'n'
-		}
-		if err := os.WriteFile(filepath.Join(f.mnt, string(long)), nil, 0o644); !errors.Is(err, syscall.ENAMETOOLONG) {
-			t.Errorf("256-byte name: %v, want ENAMETOOLONG", err)
-		}
-		if err := os.WriteFile(filepath.Join(f.mnt, string(long[:255])), nil, 0o644); err != nil {
-			t.Errorf("255-byte name: %v", err)
-		}
-	})
-	t.Run("ControlFolderHidden", func(t *testing.T) {
-		des, err := os.ReadDir(f.mnt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range des {
-			if d.Name() == ControlName {
-				t.Error("readdir lists the control folder")
-			}
-		}
-		if _, err := os.Stat(filepath.Join(f.mnt, ControlName, "status")); err != nil {
-			t.Error(err)
-		}
-		if err := os.Mkdir(filepath.Join(f.mnt, ControlName), 0o755); !errors.Is(err, syscall.EEXIST) {
-			t.Errorf("mkdir of the control folder: %v", err)
-		}
+// TestConformance runs the suite every adapter passes.
+func TestConformance(t *testing.T) {
+	conformance.Run(t, conformance.Adapter{
+		Mount: func(mnt string, area *staging.Area, opts Options) (conformance.Server, error) {
+			return Mount(mnt, area, opts)
+		},
 	})
 }

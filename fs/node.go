@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/discstage/discstage/fs/core"
 	"github.com/discstage/discstage/staging"
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -27,6 +28,9 @@ type mount struct {
 	// uid and gid own the mount: only they (and root) may act through
 	// the control folder.
 	uid, gid uint32
+	owner    core.Owner
+	control  *core.Control
+	sessions *core.Sessions
 
 	fuseWrites atomic.Int64 // writes served by requests, not passthrough
 }
@@ -101,69 +105,13 @@ var (
 )
 
 // unixMode converts a Go file mode to st_mode bits.
-func unixMode(m iofs.FileMode) uint32 {
-	u := uint32(m.Perm())
-	switch {
-	case m.IsDir():
-		u |= syscall.S_IFDIR
-	case m&iofs.ModeSymlink != 0:
-		u |= syscall.S_IFLNK
-	case m&iofs.ModeCharDevice != 0:
-		u |= syscall.S_IFCHR
-	case m&iofs.ModeDevice != 0:
-		u |= syscall.S_IFBLK
-	case m&iofs.ModeNamedPipe != 0:
-		u |= syscall.S_IFIFO
-	case m&iofs.ModeSocket != 0:
-		u |= syscall.S_IFSOCK
-	default:
-		u |= syscall.S_IFREG
-	}
-	if m&iofs.ModeSetuid != 0 {
-		u |= syscall.S_ISUID
-	}
-	if m&iofs.ModeSetgid != 0 {
-		u |= syscall.S_ISGID
-	}
-	if m&iofs.ModeSticky != 0 {
-		u |= syscall.S_ISVTX
-	}
-	return u
-}
+func unixMode(m iofs.FileMode) uint32 { return core.UnixMode(m) }
 
 // goType converts the file type of st_mode to Go file mode type bits.
-func goType(u uint32) iofs.FileMode {
-	switch u & syscall.S_IFMT {
-	case syscall.S_IFDIR:
-		return iofs.ModeDir
-	case syscall.S_IFLNK:
-		return iofs.ModeSymlink
-	case syscall.S_IFCHR:
-		return iofs.ModeDevice | iofs.ModeCharDevice
-	case syscall.S_IFBLK:
-		return iofs.ModeDevice
-	case syscall.S_IFIFO:
-		return iofs.ModeNamedPipe
-	case syscall.S_IFSOCK:
-		return iofs.ModeSocket
-	}
-	return 0
-}
+func goType(u uint32) iofs.FileMode { return core.GoType(u) }
 
 // goMode converts st_mode permission bits to a Go file mode.
-func goMode(u uint32) iofs.FileMode {
-	m := iofs.FileMode(u & 0o777)
-	if u&syscall.S_ISUID != 0 {
-		m |= iofs.ModeSetuid
-	}
-	if u&syscall.S_ISGID != 0 {
-		m |= iofs.ModeSetgid
-	}
-	if u&syscall.S_ISVTX != 0 {
-		m |= iofs.ModeSticky
-	}
-	return m
-}
+func goMode(u uint32) iofs.FileMode { return core.GoMode(u) }
 
 func fillAttr(a staging.Attr, out *fuse.Attr) {
 	out.Ino = a.ID

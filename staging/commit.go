@@ -13,7 +13,6 @@ import (
 
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master/tree"
-	"github.com/discstage/discstage/writer"
 	"github.com/dustin/go-humanize"
 )
 
@@ -392,7 +391,7 @@ func (a *Area) finalize(f Finalizer, id string) error {
 		return a.fail(fmt.Errorf("staging: close the medium: %w", ErrClosed))
 	}
 	if info.Sessions == 0 || !f.CanFinalize(info) {
-		return a.fail(fmt.Errorf("staging: close the %s medium with nothing staged: %w", info.Profile, writer.ErrNeedsSession))
+		return a.fail(fmt.Errorf("staging: close the %s medium with nothing staged: %w", info.Profile, ErrNeedsSession))
 	}
 	c := &commitState{done: make(chan struct{}), outcome: Outcome{ID: id, State: OutcomeRunning}}
 	a.outcome(c.outcome)

@@ -36,6 +36,9 @@ var (
 	ErrAreaFull = errors.New("staging: the staging area's file system is full")
 	// ErrClosed: the medium is closed and takes no more sessions.
 	ErrClosed = errors.New("staging: medium is closed")
+	// ErrNeedsSession: the medium is closed (finalized) only together
+	// with a session, and nothing is staged.
+	ErrNeedsSession = errors.New("staging: this medium is closed only by writing a session")
 	// ErrNothingStaged: there is nothing to commit.
 	ErrNothingStaged = errors.New("staging: nothing staged")
 	// ErrBaseChanged: the medium reads blank, but the staged changes

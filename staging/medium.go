@@ -3,6 +3,7 @@ package staging
 import (
 	"context"
 	"io"
+	iofs "io/fs"
 	"time"
 
 	"github.com/discstage/discstage/master/tree"
@@ -52,6 +53,10 @@ type SessionRef struct {
 	Sectors uint32
 	// Open reads the session's tree; its files carry absolute Extents.
 	Open func() (*tree.Node, error)
+	// FS reads the session and serves it as a read-only file system
+	// (master.Session.FS): what a mount shows of an old session. Nil
+	// when the medium cannot serve one.
+	FS func() (iofs.FS, error)
 }
 
 // CommitOptions tune a commit.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	iofs "io/fs"
 	"strings"
 
 	"github.com/discstage/discstage/master"
@@ -74,6 +75,13 @@ func (m targetMedium) Sessions() ([]SessionRef, error) {
 					return nil, err
 				}
 				return rs.Root, nil
+			},
+			FS: func() (iofs.FS, error) {
+				rs, err := master.ReadSession(m.t, readable, start)
+				if err != nil {
+					return nil, err
+				}
+				return rs.FS(), nil
 			}})
 	}
 	return out, nil
@@ -102,6 +110,8 @@ func mediumError(err error) error {
 		return fmt.Errorf("%w: %w", ErrNoSpace, err)
 	case errors.Is(err, writer.ErrClosed):
 		return fmt.Errorf("%w: %w", ErrClosed, err)
+	case errors.Is(err, writer.ErrNeedsSession):
+		return fmt.Errorf("%w: %w", ErrNeedsSession, err)
 	}
 	return err
 }
@@ -127,11 +137,11 @@ func (m targetMedium) CanFinalize(info MediumInfo) bool {
 }
 
 // Finalize closes the medium without a session where the target can
-// (writer.Finalizer); elsewhere it fails with writer.ErrNeedsSession.
+// (writer.Finalizer); elsewhere it fails with ErrNeedsSession.
 func (m targetMedium) Finalize(ctx context.Context) error {
 	f, ok := m.t.(writer.Finalizer)
 	if !ok {
-		return fmt.Errorf("staging: close the medium: %w", writer.ErrNeedsSession)
+		return fmt.Errorf("staging: close the medium: %w", ErrNeedsSession)
 	}
 	return mediumError(f.Finalize(ctx))
 }

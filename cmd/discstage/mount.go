@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/fs"
+	"github.com/discstage/discstage/internal/ready"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
 	"github.com/spf13/cobra"
@@ -31,12 +31,8 @@ type mountFlags struct {
 	debug      bool
 	waitOpen   time.Duration
 	noButton   bool
+	adapter    string
 }
-
-// readyFD is the descriptor on which a mount started in the background
-// tells its parent that it is serving ("ok") or why it failed ("error
-// ..."), after any notes ("note ...") the parent passes on.
-const readyEnv = "DISCSTAGE_READY_FD"
 
 func init() {
 	var f mountFlags
@@ -76,58 +72,45 @@ new staging area behind.`,
 	cmd.Flags().BoolVar(&f.nonempty, "nonempty", false, "mount over a folder that holds files (they stay hidden until unmounted)")
 	cmd.Flags().StringVar(&f.volumeID, "volume-id", "DISCSTAGE", "volume identifier of the sessions committed")
 	cmd.Flags().BoolVar(&f.debug, "debug", false, "log every FUSE request (with --foreground)")
+	cmd.Flags().StringVar(&f.adapter, "adapter", defaultAdapter(), "the FUSE library the mount uses: go-fuse (Linux, macOS) or cgofuse (Windows with WinFsp, macOS, Linux with libfuse3)")
 	cmd.Flags().BoolVar(&f.noButton, "no-eject-button", false, "drives: leave the tray unlocked and the drive's eject button to the drive (default: while changes are staged the tray is locked, and the button commits them, then ejects and unmounts)")
 	cmd.Flags().DurationVar(&f.waitOpen, "wait-timeout", staging.DefaultWaitOpen, "how long a commit waits for staged files open for writing to be closed (0: not at all)")
 	rootCmd.AddCommand(cmd)
 }
 
 // mountBackground starts this program again with --foreground, detached,
-// and waits until it serves the mount or fails.
+// and waits until it serves the mount or fails (package ready).
 func mountBackground(cmd *cobra.Command, args []string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("mount: find own executable: %w", err)
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		return fmt.Errorf("mount: %w", err)
-	}
-	defer r.Close()
 	child := exec.Command(self, append(os.Args[1:], "--foreground")...)
-	child.Env = append(os.Environ(), readyEnv+"=3")
-	child.ExtraFiles = []*os.File{w}
 	platform.Detach(child)
-	if err := child.Start(); err != nil {
-		w.Close()
+	w, err := ready.Start(child)
+	if err != nil {
 		return fmt.Errorf("mount: start %s: %w", self, err)
 	}
-	w.Close()
-	br := bufio.NewReader(r)
-	line, _ := br.ReadString('\n')
-	line = strings.TrimSpace(line)
 	// Notes come first: what the mount did on its way (a dead mount
 	// cleaned up).
-	for strings.HasPrefix(line, "note ") {
-		fmt.Fprintln(cmd.ErrOrStderr(), "discstage:", strings.TrimPrefix(line, "note "))
-		line, _ = br.ReadString('\n')
-		line = strings.TrimSpace(line)
-	}
-	if line == "ok" {
+	err = w.Wait(func(note string) { fmt.Fprintln(cmd.ErrOrStderr(), "discstage:", note) })
+	if err == nil {
 		child.Process.Release()
 		return nil
 	}
 	werr := child.Wait()
-	if msg, ok := strings.CutPrefix(line, "error "); ok {
-		// The mount's own exit code comes first, so that a fault gives
-		// the same code here as from every other command.
-		var code int
-		if n, _ := fmt.Sscanf(msg, "code=%d ", &code); n == 1 {
-			_, msg, _ = strings.Cut(msg, " ")
-			return codedError{mountError(msg), code}
-		}
-		return mountError(msg)
+	if errors.Is(err, ready.ErrEnded) {
+		return fmt.Errorf("mount: the mount process ended before serving: %v", werr)
 	}
-	return fmt.Errorf("mount: the mount process ended before serving: %v", werr)
+	// The mount's own exit code comes first, so that a fault gives the
+	// same code here as from every other command.
+	msg := err.Error()
+	var code int
+	if n, _ := fmt.Sscanf(msg, "code=%d ", &code); n == 1 {
+		_, msg, _ = strings.Cut(msg, " ")
+		return codedError{mountError(msg), code}
+	}
+	return mountError(msg)
 }
 
 // mountError rebuilds the error a background mount reported, keeping
@@ -201,24 +184,24 @@ func exists(p string) bool {
 // mountForeground serves the mount until it is unmounted or a signal
 // arrives.
 func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountFlags) (err error) {
-	var ready io.WriteCloser
-	if os.Getenv(readyEnv) == "3" {
-		ready = os.NewFile(3, "ready")
-		os.Unsetenv(readyEnv)
-		defer func() {
-			if err != nil {
-				fmt.Fprintf(ready, "error code=%d %s\n", exitCode(err), strings.ReplaceAll(err.Error(), "\n", " "))
-			}
-			ready.Close()
-		}()
-	}
+	// A mount started in the background tells its parent when it
+	// serves, or why it failed (package ready).
+	notifier := ready.FromEnv()
+	defer func() {
+		if err != nil {
+			notifier.Fail(fmt.Errorf("code=%d %w", exitCode(err), err))
+		}
+	}()
 	abs, err := filepath.Abs(mountpoint)
 	if err != nil {
 		return err
 	}
+	if err := checkAdapter(f.adapter); err != nil {
+		return err
+	}
 	note := func(msg string) {
-		if ready != nil {
-			fmt.Fprintf(ready, "note %s\n", msg)
+		if notifier.Active() {
+			notifier.Note(msg)
 			return
 		}
 		fmt.Fprintln(cmd.ErrOrStderr(), "discstage:", msg)
@@ -285,7 +268,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	if b, ok := t.(fs.EjectButton); ok && !f.noButton {
 		opts.Button = b // the drive's own eject button commits, then ejects
 	}
-	srv, err := fs.Mount(abs, area, opts)
+	srv, err := mountWith(f.adapter, abs, area, opts)
 	if err != nil {
 		return err
 	}
@@ -301,10 +284,8 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 			}
 		}
 	}()
-	if ready != nil {
-		fmt.Fprintln(ready, "ok")
-		ready.Close()
-		ready = nil
+	if notifier.Active() {
+		notifier.Ready()
 		// Detached from the terminal: what the mount has to say goes
 		// to a log in the staging area.
 		if lf, err := os.OpenFile(filepath.Join(dir, "mount.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {

@@ -1,0 +1,76 @@
+//go:build linux
+
+package cli
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/discstage/discstage/fs/cgofuse"
+	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/platform"
+)
+
+// TestMountAdapterChoice: --adapter picks the FUSE library; one this
+// build has not, or an unknown name, is refused before anything is
+// made.
+func TestMountAdapterChoice(t *testing.T) {
+	dir := t.TempDir()
+	img, mnt := filepath.Join(dir, "d.iso"), filepath.Join(dir, "mnt")
+	os.Mkdir(mnt, 0o755)
+	out, code := run(t, "mount", "--adapter=nope", img, mnt, "--staging", filepath.Join(dir, "area"))
+	if code == 0 || !strings.Contains(out, `unknown --adapter "nope"`) {
+		t.Errorf("--adapter=nope: exit %d\n%s", code, out)
+	}
+	if !cgofuse.Available {
+		// The tests' binary is built without the fuse3 tag.
+		out, code = run(t, "mount", "--adapter=cgofuse", img, mnt, "--staging", filepath.Join(dir, "area"))
+		if code == 0 || !strings.Contains(out, "no cgofuse adapter") {
+			t.Errorf("--adapter=cgofuse without it: exit %d\n%s", code, out)
+		}
+	}
+	if _, err := os.Stat(img); err == nil {
+		t.Error("a refused mount created the image")
+	}
+}
+
+// TestMountWithCgofuse: a background mount through cgofuse (built with
+// the fuse3 tag) stages, commits through "discstage commit" and
+// unmounts; isoinfo finds the file in the image.
+func TestMountWithCgofuse(t *testing.T) {
+	if !cgofuse.Available {
+		t.Skip("built without the fuse3 tag: no cgofuse adapter (CI runs this with -tags fuse3)")
+	}
+	oracle.NeedFuse(t)
+	oracle.Need(t, "isoinfo")
+	bin := filepath.Join(t.TempDir(), "discstage")
+	if out, err := exec.Command("go", "build", "-tags", "fuse3", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build -tags fuse3: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	img, mnt := filepath.Join(dir, "d.iso"), filepath.Join(dir, "mnt")
+	os.Mkdir(mnt, 0o755)
+	runBin := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(bin, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("discstage %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	// The background mount returns once its child says it serves.
+	runBin("mount", "--adapter=cgofuse", img, mnt, "--staging", filepath.Join(dir, "area"))
+	t.Cleanup(func() { platform.Unmount(mnt) })
+	if err := os.WriteFile(filepath.Join(mnt, "hello.txt"), []byte("through cgofuse\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runBin("commit", mnt)
+	runBin("unmount", mnt)
+	list := oracle.Run(t, "isoinfo", "-R", "-f", "-i", img)
+	if !strings.Contains(list, "/hello.txt") {
+		t.Errorf("isoinfo does not list the committed file:\n%s", list)
+	}
+}

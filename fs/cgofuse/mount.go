@@ -1,0 +1,84 @@
+//go:build windows || (darwin && cgo) || (linux && cgo && fuse3)
+
+package cgofuse
+
+import (
+	"fmt"
+	iofs "io/fs"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/discstage/discstage/fs/core"
+	"github.com/discstage/discstage/staging"
+	"github.com/winfsp/cgofuse/fuse"
+)
+
+// Server is a running mount.
+type Server struct {
+	host *fuse.FileSystemHost
+	done chan struct{} // closed when the host's loop has ended
+}
+
+// Mount mounts area at mountpoint (a folder, or on Windows also a drive
+// letter such as "X:") and returns once the mount serves. The caller
+// closes the area after Wait returns.
+func Mount(mountpoint string, area *staging.Area, opts core.Options) (*Server, error) {
+	f := &filesys{area: area, opts: opts, ready: make(chan struct{}),
+		handles: map[uint64]*openFile{}, hidden: map[string]*staging.Handle{},
+		owner:    core.Owner{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())},
+		sessions: core.NewSessions(area)}
+	f.statusMode.Store(0o444)
+	host := fuse.NewFileSystemHost(f)
+	host.SetUseIno(true)
+	host.SetCapOpenTrunc(true)
+	s := &Server{host: host, done: make(chan struct{})}
+	f.control = &core.Control{Area: area, Opts: opts, Unmount: s.Unmount}
+	mounted := make(chan bool, 1)
+	go func() {
+		defer close(s.done)
+		mounted <- host.Mount(mountpoint, mountOptions(opts))
+	}()
+	select {
+	case <-f.ready:
+		return s, nil
+	case ok := <-mounted:
+		if ok {
+			return s, nil // served and ended already
+		}
+		return nil, fmt.Errorf("%w at %q: the FUSE library refused it", core.ErrMount, mountpoint)
+	}
+}
+
+// mountOptions are the FUSE options of a mount.
+func mountOptions(opts core.Options) []string {
+	var o []string
+	if runtime.GOOS == "windows" {
+		// WinFsp: the mounting user owns the files it shows.
+		o = append(o, "uid=-1", "gid=-1", "volname="+core.MountName)
+	} else {
+		o = append(o, "fsname="+core.MountName, "subtype="+core.MountName, "default_permissions")
+	}
+	if opts.AllowOther {
+		o = append(o, "allow_other")
+	}
+	args := []string{"-o", strings.Join(o, ",")}
+	if opts.Debug {
+		args = append(args, "-d")
+	}
+	return args
+}
+
+// Wait blocks until the mount is unmounted.
+func (s *Server) Wait() { <-s.done }
+
+// Unmount unmounts; staged changes stay in the area.
+func (s *Server) Unmount() error {
+	if !s.host.Unmount() {
+		return fmt.Errorf("fs: unmount: %w", staging.ErrBusy)
+	}
+	return nil
+}
+
+// statusPerm is the status file's permission bits as a file mode.
+func statusPerm(m uint32) iofs.FileMode { return iofs.FileMode(m) }
