@@ -83,6 +83,10 @@ type Result struct {
 	// reaches no later session. ListedElsewhere says they differ.
 	ListedStart     uint32
 	ListedElsewhere bool
+	// Verified says how the session was checked after writing, in
+	// words: "MD5 match", "read back identical", "descriptors and tree
+	// read back", "not verified".
+	Verified string
 }
 
 // layout masters root for t's next writable address and checks that it
@@ -135,7 +139,7 @@ func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOp
 			opts.Progress(p)
 		}
 	}
-	report(writer.Progress{Phase: writer.PhaseMastering, Started: time.Now(), Fifo: -1})
+	report(writer.Progress{Phase: writer.PhasePreparing, Started: time.Now(), Fifo: -1})
 	var closed *writer.Interrupted
 	if dc, ok := t.(writer.DamageCloser); ok && !opts.DryRun {
 		// Close what an interrupted burn left open first, so that the
@@ -150,6 +154,7 @@ func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOp
 			}
 		}
 	}
+	report(writer.Progress{Phase: writer.PhaseMastering, Started: time.Now(), Fifo: -1})
 	m, im, err := layout(t, root, opts)
 	if err != nil {
 		return nil, err
@@ -173,7 +178,7 @@ func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOp
 	if opts.NoMD5 {
 		sess = hs // hashed for the comparison after the write
 	}
-	if err := t.WriteSession(ctx, sess, writer.WriteOptions{Close: opts.Close, Progress: opts.Progress}); err != nil {
+	if err := t.WriteSession(ctx, sess, writer.WriteOptions{Close: opts.Close, Progress: beforeDone(opts.Progress)}); err != nil {
 		return nil, err
 	}
 	level := opts.Verify
@@ -188,6 +193,7 @@ func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOp
 	if err != nil {
 		return nil, err
 	}
+	res.Verified = verifiedWords(level, opts.NoMD5)
 	after, err := t.Probe()
 	if err != nil {
 		return nil, err

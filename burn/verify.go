@@ -46,7 +46,7 @@ func verifyTags(t writer.Target, im *master.Image, level master.VerifyLevel, rep
 	if level >= master.VerifySession {
 		ml = master.VerifySession
 	}
-	rep, err := master.Verify(t, m.Readable, im.Start(), ml)
+	rep, err := master.Verify(countReads(t, im, started, report), m.Readable, im.Start(), ml)
 	if err == nil && !rep.Checksummed {
 		err = master.ErrUnverifiable
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/internal/clitest"
+
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/platform"
@@ -19,19 +21,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// discstage runs the built command and returns its output and exit code.
+// discstage runs the built command and returns its output and exit code
+// (internal/clitest: the one way the tests run a command).
 func discstage(t *testing.T, bin string, args ...string) (string, int) {
 	t.Helper()
-	out, err := exec.Command(bin, args...).CombinedOutput()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return string(out), 0
-	case errors.As(err, &ee):
-		return string(out), ee.ExitCode()
-	}
-	t.Fatalf("discstage %s: %v", strings.Join(args, " "), err)
-	return "", -1
+	r := clitest.Run(t, args)
+	return r.Output(), r.Code
 }
 
 func TestCommandLine(t *testing.T) {
@@ -91,7 +86,7 @@ func TestCommandLine(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"pending": true`) {
 		t.Errorf("status --json: exit %d\n%s", code, out)
 	}
-	if out, code := discstage(t, bin, "unmount", mnt); code != 0 || !strings.Contains(out, "1 staged file (3 B) waits") {
+	if out, code := discstage(t, bin, "unmount", mnt); code != 0 || !strings.Contains(out, "1 change waits for the next commit: 1 changed; 1 file (3 B) staged") {
 		t.Errorf("unmount: exit %d\n%s", code, out)
 	}
 	// Remount; eject commits what is staged and unmounts.

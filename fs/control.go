@@ -24,6 +24,7 @@ func newControl(ctx context.Context, root *node) *gofs.Inode {
 	status := &statusFile{m: m}
 	status.mode.Store(0o444)
 	dir.AddChild("status", dir.NewPersistentInode(ctx, status, gofs.StableAttr{Mode: syscall.S_IFREG}), false)
+	addPending(ctx, dir, status)
 	dir.AddChild("sessions", dir.NewPersistentInode(ctx, &sessionsDir{m: m, refuse: refuse{syscall.EROFS}}, gofs.StableAttr{Mode: syscall.S_IFDIR}), false)
 	return dir
 }

@@ -13,9 +13,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/discstage/discstage/internal/clitest"
 
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/platform"
@@ -23,40 +24,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-var (
-	binOnce sync.Once
-	binDir  string
-	binPath string
-	binErr  error
-)
-
 // TestMain removes the command built for the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
+	clitest.Cleanup()
 	os.Exit(code)
 }
 
-// buildBinary builds the discstage command once for all tests.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		if binDir, binErr = os.MkdirTemp("", "discstage-bin"); binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "discstage")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/discstage/discstage/cmd/discstage").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
+// buildBinary returns the discstage command, built once for all tests
+// (internal/clitest: the one builder of the tests of the binary).
+func buildBinary(t *testing.T) string { return clitest.Build(t) }
 
 // child is a mount process started from the built binary.
 type child struct {

@@ -66,6 +66,11 @@ func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error)
 		return nil, fmt.Errorf("%w at %q: %s", ErrMount, mountpoint, msg)
 	}
 	m.server = srv
+	if opts.Button != nil {
+		done := make(chan struct{})
+		go func() { srv.Wait(); close(done) }()
+		go m.watchButton(opts.Button, done)
+	}
 	return &Server{m: m}, nil
 }
 

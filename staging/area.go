@@ -63,6 +63,7 @@ type Area struct {
 	projKey        [2]uint64 // gen+1 and staged bytes the projection was made for
 	projSize       uint32
 	projErr        error
+	pendingCache   pendingCache // pending.go
 
 	// wake is closed (and cleared) when a handle that may write is
 	// released, for a commit waiting for them.

@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/dustin/go-humanize"
 )
 
 // State is what the area is doing.
@@ -41,20 +43,33 @@ type Status struct {
 	State State `json:"state"`
 	// Pending is true when anything (files, deletions, renames,
 	// attributes) waits for the next session.
-	Pending     bool  `json:"pending"`
-	StagedFiles int   `json:"staged_files"`
-	StagedBytes int64 `json:"staged_bytes"`
+	Pending bool `json:"pending"`
+	// Changes counts what the next session changes: added, changed,
+	// deleted, renamed, attributes only (Area.Pending lists them).
+	Changes     PendingCounts `json:"changes"`
+	StagedFiles int           `json:"staged_files"`
+	StagedBytes int64         `json:"staged_bytes"`
 	// ProjectedSectors is the size the next session would have.
 	ProjectedSectors uint32 `json:"projected_sectors"`
 	// FreeSectors is the medium's free space; -1 means unbounded.
-	FreeSectors int64   `json:"free_sectors"`
-	Sessions    int     `json:"sessions"`
-	Closed      bool    `json:"closed"`
-	Phase       string  `json:"phase,omitempty"`
-	Done        int64   `json:"bytes_done"`
-	Total       int64   `json:"bytes_total"`
-	Percent     float64 `json:"percent"`
-	ETASeconds  float64 `json:"eta_seconds"`
+	FreeSectors int64 `json:"free_sectors"`
+	Sessions    int   `json:"sessions"`
+	// Profile names the medium: "image", "cd-r", "dvd+rw", ...; Tray
+	// is true for a medium in a drive (not an image standing in for it).
+	Profile string `json:"profile,omitempty"`
+	Tray    bool   `json:"tray,omitempty"`
+	// NextWritable is where the next session starts.
+	NextWritable uint32  `json:"next_writable_lba"`
+	Closed       bool    `json:"closed"`
+	Phase        string  `json:"phase,omitempty"`
+	Done         int64   `json:"bytes_done"`
+	Total        int64   `json:"bytes_total"`
+	Percent      float64 `json:"percent"`
+	ETASeconds   float64 `json:"eta_seconds"`
+	// Progress is how the running commit goes, in the one progress
+	// model of every burn (internal/progress); the fields above repeat
+	// its phase, bytes, percentage and ETA.
+	Progress *progress.Event `json:"progress,omitempty"`
 	// Commits counts finished commit attempts since the area was opened.
 	Commits int `json:"commits"`
 	// LastError is why the last action failed; empty after a success.
@@ -106,6 +121,11 @@ type Outcome struct {
 	// Note is what the medium said before the commit, such as an
 	// interrupted burn the commit closed first and the space it cost.
 	Note string `json:"note,omitempty"`
+	// Sectors and Files are the session's size and how many files it
+	// holds; Verified how it was checked ("MD5 match"). Done only.
+	Sectors  uint32 `json:"sectors,omitempty"`
+	Files    int    `json:"files,omitempty"`
+	Verified string `json:"verified,omitempty"`
 }
 
 // The states of an Outcome.
@@ -164,6 +184,9 @@ type commitState struct {
 	stop    chan struct{} // closed by Close to end a wait for open files
 	stopped bool
 	outcome Outcome
+	// cancel ends the burn's context; canceled: Cancel asked (cancel.go).
+	cancel   context.CancelFunc
+	canceled bool
 }
 
 // tree builds the session tree of the current state. With freeze, the
@@ -368,6 +391,7 @@ func (a *Area) startCommit(opts CommitOptions, pr probed) error {
 		a.status.State = StateWaiting
 		a.status.Phase = "waiting for files open for writing"
 		a.status.Done, a.status.Total, a.status.Percent, a.status.ETASeconds = 0, 0, 0, 0
+		a.status.Progress = nil
 		a.status.LastError = ""
 		go a.waitOpen(c, opts, wait)
 		return nil
@@ -411,6 +435,7 @@ func (a *Area) finalize(f Finalizer, id string, pr probed) error {
 	a.status.State = StateCommitting
 	a.status.Phase = "closing"
 	a.status.Done, a.status.Total, a.status.Percent, a.status.ETASeconds = 0, 0, 0, 0
+	a.status.Progress = nil
 	a.status.LastError = ""
 	a.status.GaveUpOn, a.status.Partial = nil, nil
 	go func() {
@@ -496,6 +521,8 @@ func (a *Area) waitOpen(c *commitState, opts CommitOptions, wait time.Duration) 
 		open := a.openWriters()
 		var err error
 		switch {
+		case stopped && c.canceled:
+			err = fmt.Errorf("staging: commit: %w before it started; the staged changes are kept", ErrCanceled)
 		case stopped:
 			err = fmt.Errorf("staging: commit: %w", ErrAreaClosed)
 		case len(open) == 0:
@@ -586,7 +613,8 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	case err != nil:
 		return undo(fmt.Errorf("staging: commit: project session size: %w", err))
 	case info.Free >= 0 && int64(need) > info.Free:
-		return undo(fmt.Errorf("staging: commit needs %d sectors, %d free: %w", need, info.Free, ErrNoSpace))
+		return undo(fmt.Errorf("staging: commit needs %s (%d sectors), %s (%d sectors) free: %w",
+			humanize.IBytes(uint64(need)*tree.SectorSize), need, humanize.IBytes(uint64(info.Free)*tree.SectorSize), info.Free, ErrNoSpace))
 	}
 	inf := inflightRecord{Gen: gen, Start: info.NextWritable, Files: files}
 	// The snapshot must be durable before the medium is touched.
@@ -605,6 +633,7 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 		return undo(fmt.Errorf("staging: commit: record snapshot: %w", err))
 	}
 	a.inflight = &inf
+	a.pendingCache.info = &info // Status shows it while the commit writes
 	c.outcome = Outcome{ID: opts.ID, State: OutcomeRunning, Note: info.Note}
 	a.outcome(c.outcome)
 	a.commit, a.last = c, c
@@ -617,21 +646,17 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	a.status.State = StateCommitting
 	a.status.Phase = "mastering"
 	a.status.Done, a.status.Total, a.status.Percent, a.status.ETASeconds = 0, 0, 0, 0
+	a.status.Progress = nil
 	a.status.LastError = ""
 	go a.run(c, root, &inf, opts)
 	return nil
 }
 
 func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts CommitOptions) {
-	user := opts.Progress
-	opts.Progress = func(p Progress) {
-		// Kept apart from the tree's lock: Status applies it.
-		a.prog.store(p)
-		if user != nil {
-			user(p)
-		}
-	}
-	wrote, err := a.medium.Append(context.Background(), root, opts)
+	opts.Progress = a.track(opts.Progress)              // progress.go
+	ctx := a.burnContext(c)                             // cancel.go
+	wrote, res, err := a.appendSession(ctx, root, opts) // progress.go
+	err = canceled(ctx, err)
 	a.forgetMedium()
 	var newRoot *tree.Node
 	var start uint32
@@ -658,6 +683,7 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 		sectors = a.listedSize(start)
 	}
 	a.mu.Lock()
+	last, _ := a.prog.load()
 	a.prog.reset()
 	if err == nil {
 		err = a.finish(inf, newRoot, start, sectors)
@@ -677,6 +703,8 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 	} else {
 		a.status.LastError = ""
 		c.outcome.State, c.outcome.Session, c.outcome.Start = OutcomeDone, number, start
+		c.outcome.Sectors, c.outcome.Files, c.outcome.Verified = res.Sectors, countFiles(root), res.Verified
+		a.trackDone(last)
 		a.status.Phase = "done"
 		a.status.Percent = 100
 		a.mediumClosed = opts.Close
@@ -881,21 +909,26 @@ func (a *Area) discard(root *tree.Node, start uint32, err error) error {
 func (a *Area) Status() Status {
 	a.mu.Lock()
 	s := a.status
-	if p, ok := a.prog.load(); ok && a.commit != nil && s.State == StateCommitting {
-		s.Phase, s.Done, s.Total = p.Phase, p.Done, p.Total
-		if p.Total > 0 {
-			s.Percent = float64(p.Done) * 100 / float64(p.Total)
-			if el := time.Since(p.Started).Seconds(); p.Done > 0 && !p.Started.IsZero() {
-				s.ETASeconds = el * float64(p.Total-p.Done) / float64(p.Done)
-			}
-		}
+	writing, before := a.commit != nil && s.State == StateCommitting, a.pendingCache.info
+	if e, ok := a.prog.load(); ok && writing {
+		s.Progress = &e
+		s.Phase, s.Done, s.Total = string(e.Phase), e.PhaseDone, e.PhaseTotal
+		s.Percent, s.ETASeconds = e.Percent, max(e.ETASeconds, 0)
 	}
 	s.OpenForWriting = a.openWriters()
 	s.Pending = a.pending()
+	s.Changes = a.pendingLocked().Counts
 	a.mu.Unlock()
 	s.StagedFiles, s.StagedBytes = a.staged()
-	if info, err := a.mediumInfo(); err == nil {
+	if writing && before != nil {
+		// The medium is being written: what it held before the commit
+		// stands (a first session's head is not readable yet).
+		s.FreeSectors, s.Sessions, s.Closed, s.MediumNote = before.Free, before.Sessions, before.Closed, before.Note
+		s.NextWritable, s.Profile, s.Tray = before.NextWritable, before.Profile, before.Tray
+	} else if info, err := a.mediumInfo(); err == nil {
+		s.LastError = a.clearStaleError(s.LastError) // pending.go
 		s.FreeSectors, s.Sessions, s.Closed, s.MediumNote = info.Free, info.Sessions, info.Closed, info.Note
+		s.NextWritable, s.Profile, s.Tray = info.NextWritable, info.Profile, info.Tray
 	} else {
 		s.MediumError = err.Error()
 	}

@@ -38,6 +38,8 @@ type MediumInfo struct {
 	NextWritable uint32 // LBA of the next session
 	Free         int64  // sectors left; -1 = unbounded
 	Sessions     int
+	// Tray: the medium is in a drive, which ejects it (not an image).
+	Tray bool
 	// Note says what an interrupted burn left on the medium: a track the
 	// next commit closes (and the space that costs), newest sessions that
 	// cannot be read and are passed over. Empty when all is well.
@@ -86,4 +88,7 @@ type Progress struct {
 	Done    int64  // bytes done in this phase
 	Total   int64  // bytes this phase takes
 	Started time.Time
+	// Fifo and Buffer are the percent fill of the write buffer and the
+	// drive's buffer; -1 when there is none (see writer.Progress).
+	Fifo, Buffer int
 }

@@ -28,7 +28,7 @@ func (m targetMedium) Info() (MediumInfo, error) {
 		return MediumInfo{}, err
 	}
 	return MediumInfo{Profile: md.Profile, Closed: md.State == writer.Closed, Capacity: md.Capacity,
-		NextWritable: md.NextWritable, Free: md.Free(), Sessions: len(md.Sessions), Note: mediumNote(md)}, nil
+		NextWritable: md.NextWritable, Free: md.Free(), Sessions: len(md.Sessions), Note: mediumNote(md), Tray: hasTray(m.t)}, nil
 }
 
 // mediumNote tells what an interrupted burn left on a medium.
@@ -93,7 +93,11 @@ func appendOptions(o CommitOptions) burn.AppendOptions {
 	ao := burn.AppendOptions{VolumeID: o.VolumeID, Time: o.Time, Close: o.Close, Verify: master.VerifySession}
 	if o.Progress != nil {
 		ao.Progress = func(p writer.Progress) {
-			o.Progress(Progress{Phase: string(p.Phase), Done: p.Done, Total: p.Total, Started: p.Started})
+			buf := -1
+			if p.Fifo >= 0 {
+				buf = p.Buffer
+			}
+			o.Progress(Progress{Phase: string(p.Phase), Done: p.Done, Total: p.Total, Started: p.Started, Fifo: p.Fifo, Buffer: buf})
 		}
 	}
 	return ao

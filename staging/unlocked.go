@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -274,24 +275,25 @@ func (a *Area) mediumInfo() (MediumInfo, error) {
 // with or without a.mu.
 func (a *Area) forgetMedium() { a.info.gen.Add(1) }
 
-// progressState is the running commit's progress.
+// progressState is the running commit's progress: the last event of
+// its tracker (progress.go).
 type progressState struct {
 	mu  sync.Mutex
 	set bool
-	p   Progress
+	e   progress.Event
 }
 
-func (s *progressState) store(p Progress) {
+func (s *progressState) store(e progress.Event) {
 	s.mu.Lock()
-	s.set, s.p = true, p
+	s.set, s.e = true, e
 	s.mu.Unlock()
 }
 
-// load returns the last progress stored since reset, if any.
-func (s *progressState) load() (Progress, bool) {
+// load returns the last event stored since reset, if any.
+func (s *progressState) load() (progress.Event, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.p, s.set
+	return s.e, s.set
 }
 
 // reset forgets the stored progress.

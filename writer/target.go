@@ -122,6 +122,7 @@ type Phase string
 
 // The phases of a burn, in order.
 const (
+	PhasePreparing Phase = "preparing"
 	PhaseMastering Phase = "mastering"
 	PhaseWriting   Phase = "writing"
 	PhaseClosing   Phase = "closing"
@@ -136,6 +137,10 @@ type Progress struct {
 	Total   int64 // bytes this phase will take
 	Started time.Time
 	Fifo    int // percent fill of the write buffer, drives only; -1 otherwise
+	// Buffer is the percent fill of the drive's own buffer (READ
+	// BUFFER CAPACITY) while writing to a drive; meaningless when Fifo
+	// is -1, -1 when the drive does not tell.
+	Buffer int
 }
 
 // WriteOptions tunes a session write.

@@ -9,12 +9,11 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/burn"
-	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/localtree"
+	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 )
 
@@ -28,6 +27,7 @@ func init() {
 		fixed    string
 		closeIt  bool
 		noMD5    bool
+		pf       progressFlag
 		boot     bootFlags
 	)
 	cmd := &cobra.Command{
@@ -71,10 +71,31 @@ extents and is not written again.`,
 				return err
 			}
 			defer t.Close()
-			return runAppend(cmd.Context(), cmd.OutOrStdout(), t, srcs, mirror, opts)
+			d, err := pf.display(cmd)
+			if err != nil {
+				return err
+			}
+			if !dryRun {
+				base, writeOnce := 0.0, false
+				if m, err := t.Probe(); err == nil {
+					_, drive := t.(writer.DamageCloser)
+					base, writeOnce = progress.SpeedBase(m.Profile), drive && !m.Grown
+				}
+				tr := progress.NewTracker(base, level != master.VerifyNone, d.Show)
+				opts.Progress = writer.ReportTo(tr)
+				interrupts.holdWhile(func() string {
+					if writeOnce && tr.Last().Phase == progress.Writing {
+						return writeOnceCost
+					}
+					return ""
+				})
+			}
+			defer d.Finish()
+			return runAppend(cmd.Context(), cmd.OutOrStdout(), t, srcs, mirror, opts, d) // after display: stderr with --progress=json
 		},
 	}
 	tf.registerBurn(cmd)
+	pf.register(cmd)
 	cmd.Flags().StringVar(&mirror, "mirror", "", "make the new tree equal to this directory")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what would be written, write nothing")
 	cmd.Flags().StringVar(&volumeID, "volume-id", "DISCSTAGE", "volume identifier of the new session (up to 32 characters A-Z 0-9 _)")
@@ -143,7 +164,7 @@ func sourceTree(src string, root *tree.Node) (*tree.Node, error) {
 	return &wrap, nil
 }
 
-func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []string, mirror string, opts burn.AppendOptions) error {
+func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []string, mirror string, opts burn.AppendOptions, d *progress.Display) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -173,6 +194,10 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 		}
 	}
 	res, err := burn.Append(ctx, t, root, opts)
+	d.Finish()
+	if err != nil && ctx.Err() != nil {
+		return appendStopped(ctx, out, t, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -192,38 +217,53 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 	if opts.DryRun {
 		verb = "would write"
 	}
-	fmt.Fprintf(out, "%s session %d at LBA %d: %d sectors (%s), of which %s new file data; %d added, %d replaced, %d kept, %d removed\n",
-		verb, res.Session.Number, res.Session.Start, res.Sectors, humanize.IBytes(uint64(res.Sectors)*tree.SectorSize),
-		humanize.IBytes(uint64(res.DataSectors)*tree.SectorSize), len(ch.Added), len(ch.Replaced), len(ch.Kept), len(ch.Removed))
+	verified := res.Verified
+	if opts.DryRun {
+		verified = ""
+	}
+	fmt.Fprintln(out, verb+" "+sessionWords("", res.Session.Number, res.Session.Start, res.Sectors, countFiles(root), verified))
+	fmt.Fprintf(out, "new file data %s; %d added, %d replaced, %d kept, %d removed\n",
+		sectors(res.DataSectors), len(ch.Added), len(ch.Replaced), len(ch.Kept), len(ch.Removed))
+	if opts.Close && !opts.DryRun {
+		fmt.Fprintln(out, "the disc is now closed: it takes no more sessions")
+	}
+	if !opts.DryRun {
+		d.Outcome(newOutcomeJSON(res.Session.Number, res.Session.Start, res.Sectors, countFiles(root), res.Verified, opts.Close))
+	}
 	if res.ListedElsewhere {
 		fmt.Fprintf(out, "readers find it through the superblock, listed as the session at LBA %d\n", res.ListedStart)
 	}
 	if res.Free >= 0 {
-		fmt.Fprintf(out, "free after the session: %s\n", humanize.IBytes(uint64(res.Free)*tree.SectorSize))
+		fmt.Fprintf(out, "free after the session: %s\n", sectors(res.Free))
 	}
 	return nil
 }
 
-func init() {
-	codeMappers = append(codeMappers, func(err error) int {
+// countFiles counts the regular files of a tree.
+func countFiles(n *tree.Node) int {
+	c := 0
+	for _, k := range n.Children {
 		switch {
-		case errors.Is(err, writer.ErrNoTarget):
-			return exitcodes.NoTarget
-		case errors.Is(err, writer.ErrNoSpace):
-			return exitcodes.NoSpace
-		case errors.Is(err, writer.ErrClosed):
-			return exitcodes.Closed
-		case errors.Is(err, writer.ErrVerify):
-			return exitcodes.VerifyFailed
-		case errors.Is(err, master.ErrNotISO):
-			return exitcodes.NotISO
-		case errors.Is(err, master.ErrSourceChanged):
-			return exitcodes.SourceChanged
-		case errors.Is(err, master.ErrBadName), errors.Is(err, master.ErrUnsupported):
-			return exitcodes.BadName
-		case errors.Is(err, os.ErrNotExist):
-			return exitcodes.NotFound
+		case k.IsDir():
+			c += countFiles(k)
+		case k.IsRegular():
+			c++
 		}
-		return 0
-	})
+	}
+	return c
+}
+
+// appendStopped closes what an append the user stopped left open on a
+// write-once disc and says what is left.
+func appendStopped(ctx context.Context, out io.Writer, t writer.Target, err error) error {
+	closed, cerr := writer.CloseStopped(t)
+	switch {
+	case cerr != nil:
+		return fmt.Errorf("%w: %w (and closing the track it began failed: %v)", errInterrupted, err, cerr)
+	case closed != nil:
+		fmt.Fprintf(out, "stopped: %s; it was closed, so the disc takes the next session\n", closed)
+	default:
+		fmt.Fprintln(out, "stopped: nothing of the session was kept; the medium is as it was")
+	}
+	return stoppedError(ctx, err)
 }

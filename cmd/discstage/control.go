@@ -14,13 +14,11 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/fs"
-	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
 	"github.com/dustin/go-humanize"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 // controlPath names a file of a mount's control folder.
@@ -208,22 +206,29 @@ func outcomeOf(s staging.Status, id string) (staging.Outcome, bool) {
 // and returns its outcome (this command's commit's, whatever other
 // commands ask of the mount meanwhile) and the status it ended with.
 // While the commit waits for files open for writing, it says which.
-func waitCommit(cmd *cobra.Command, mountpoint, id string) (staging.Outcome, staging.Status, error) {
-	out := io.Discard
-	if term.IsTerminal(int(os.Stderr.Fd())) {
-		out = cmd.ErrOrStderr()
-	}
-	bar := progressbar.NewOptions(100,
-		progressbar.OptionSetWriter(out),
-		progressbar.OptionSetDescription("mastering"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionClearOnFinish(),
-	)
-	defer bar.Finish()
+func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) (staging.Outcome, staging.Status, error) {
+	defer d.Finish()
 	waiting := ""
+	ctx, asked := cmd.Context(), false
+	var last staging.Status
+	interrupts.holdWhile(func() string {
+		if last.State == staging.StateCommitting && last.Phase == string(progress.Writing) && last.Tray && !overwritable(last.Profile) {
+			return writeOnceCost
+		}
+		return ""
+	})
+	defer interrupts.holdWhile(nil)
 	for {
+		if ctx != nil && ctx.Err() != nil && !asked {
+			// Stopped: the mount stops the burn; the outcome says how
+			// it ended.
+			asked = true
+			if err := control(mountpoint, "cancel", ""); err != nil {
+				return staging.Outcome{}, last, fmt.Errorf("commit: stop: %w", err)
+			}
+		}
 		s, err := readStatus(mountpoint)
+		last = s
 		if err != nil {
 			return staging.Outcome{}, s, err
 		}
@@ -232,11 +237,17 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string) (staging.Outcome, sta
 		case !ok:
 			return o, s, fmt.Errorf("commit: the mount at %s no longer knows this commit (remounted?); see discstage status", mountpoint)
 		case o.State == staging.OutcomeFailed || o.State == staging.OutcomeRefused:
-			if len(s.GaveUpOn) > 0 {
+			if len(s.GaveUpOn) > 0 && !asked {
 				return o, s, openRefusal(mountpoint, s)
+			}
+			if asked {
+				return o, s, fmt.Errorf("%w: commit stopped, nothing written, the staged changes are kept: %s", errInterrupted, o.Error)
 			}
 			return o, s, fmt.Errorf("commit failed: %s", o.Error)
 		case o.State == staging.OutcomeDone:
+			if s.Progress != nil {
+				d.Show(*s.Progress)
+			}
 			return o, s, nil
 		}
 		if s.State == staging.StateWaiting {
@@ -246,16 +257,12 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string) (staging.Outcome, sta
 			}
 			if k := strings.Join(paths, "\x00"); k != waiting {
 				waiting = k
-				fmt.Fprintf(cmd.ErrOrStderr(), "discstage: waiting for %s open for writing to be closed: %s\n",
-					plural(len(s.OpenForWriting), "staged file"), describeOpen(mountpoint, s.OpenForWriting))
+				d.Say("waiting", fmt.Sprintf("discstage: waiting for %s open for writing to be closed: %s",
+					plural(len(s.OpenForWriting), "staged file"), describeOpen(mountpoint, s.OpenForWriting)))
 			}
+		} else if s.Phase != "" {
+			d.Show(statusEvent(s))
 		}
-		desc := s.Phase
-		if s.ETASeconds > 0 {
-			desc = fmt.Sprintf("%s (%s left)", s.Phase, (time.Duration(s.ETASeconds) * time.Second).String())
-		}
-		bar.Describe(desc)
-		bar.Set(int(s.Percent))
 		time.Sleep(200 * time.Millisecond)
 	}
 }
@@ -263,7 +270,9 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string) (staging.Outcome, sta
 func init() {
 	var (
 		closeDisc bool
+		dryRun    bool
 		cf, ef    commitFlags
+		pf, epf   progressFlag
 	)
 	commit := &cobra.Command{
 		Use:   "commit MOUNTPOINT",
@@ -271,12 +280,20 @@ func init() {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			mp := args[0]
-			if _, err := readStatus(mp); err != nil {
+			st, err := readStatus(mp)
+			if err != nil {
 				return err
+			}
+			if dryRun {
+				return commitDryRun(cmd, mp, st)
 			}
 			action := "commit"
 			if closeDisc {
 				action = "commit close"
+			}
+			d, err := pf.display(cmd)
+			if err != nil {
+				return err
 			}
 			id := newCommitID()
 			if err := control(mp, action+cf.words(cmd), id); err != nil {
@@ -287,7 +304,7 @@ func init() {
 				}
 				return refusedForOpenFiles(mp, err)
 			}
-			o, s, err := waitCommit(cmd, mp, id)
+			o, s, err := waitCommit(cmd, mp, id, d)
 			if o.Note != "" {
 				fmt.Fprintf(cmd.OutOrStdout(), "note: %s\n", o.Note)
 			}
@@ -300,7 +317,8 @@ func init() {
 				fmt.Fprintln(cmd.OutOrStdout(), "nothing staged: the medium is closed without a new session")
 				return nil
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "session %d written at LBA %d\n", o.Session, o.Start)
+			fmt.Fprintln(cmd.OutOrStdout(), sessionWords("written", o.Session, o.Start, o.Sectors, o.Files, o.Verified))
+			d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, closeDisc))
 			if closeDisc {
 				fmt.Fprintln(cmd.OutOrStdout(), "the disc is now closed: it takes no more sessions")
 			}
@@ -308,7 +326,9 @@ func init() {
 		},
 	}
 	commit.Flags().BoolVar(&closeDisc, "close", false, "close (finalize) the disc after this session")
+	commit.Flags().BoolVar(&dryRun, "dry-run", false, "print what the session would change and its size, write nothing")
 	cf.register(commit)
+	pf.register(commit)
 
 	eject := &cobra.Command{
 		Use:   "eject MOUNTPOINT",
@@ -316,56 +336,76 @@ func init() {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			mp := args[0]
-			if _, err := readStatus(mp); err != nil {
+			before, err := readStatus(mp)
+			if err != nil {
 				return err
+			}
+			d, err := epf.display(cmd)
+			if err != nil {
+				return err
+			}
+			if before.Pending {
+				// Commit first, following it as commit does, so the
+				// outcome is known before the mount goes away.
+				id := newCommitID()
+				if err := control(mp, "commit"+ef.words(cmd), id); err != nil && !errors.Is(err, syscall.ENODATA) {
+					return fmt.Errorf("eject: %w", refusedForOpenFiles(mp, err))
+				} else if err == nil {
+					o, s, err := waitCommit(cmd, mp, id, d)
+					if err != nil {
+						return fmt.Errorf("eject: nothing ejected: %w", err)
+					}
+					warnPartial(cmd, mp, s)
+					fmt.Fprintln(cmd.OutOrStdout(), sessionWords("written", o.Session, o.Start, o.Sectors, o.Files, o.Verified))
+					d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, false))
+				}
 			}
 			id := newCommitID()
 			if err := control(mp, "eject"+ef.words(cmd), id); err != nil {
 				return refusedForOpenFiles(mp, err)
 			}
-			// The mount goes away once the commit (if any) succeeded; a
-			// failed commit leaves it mounted with the reason in status.
-			for i := 0; i < 36000; i++ {
-				if m, err := platform.Mounted(mp); err != nil || !m {
-					return err
-				}
-				s, err := readStatus(mp)
-				if o, ok := outcomeOf(s, id); err == nil && ok && (o.State == staging.OutcomeFailed || o.State == staging.OutcomeRefused) {
-					if len(s.GaveUpOn) > 0 {
-						return fmt.Errorf("eject: %w", openRefusal(mp, s))
-					}
-					return fmt.Errorf("eject: commit failed: %s", o.Error)
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-			return fmt.Errorf("eject: %s is still mounted: %w", mp, syscall.EBUSY)
+			return waitEject(cmd, mp, id, before, d)
 		},
 	}
 	ef.register(eject)
+	epf.register(eject)
 
-	var asJSON bool
+	var (
+		asJSON bool
+		all    bool
+		limit  int
+	)
 	status := &cobra.Command{
 		Use:   "status MOUNTPOINT",
 		Short: "Show what a mount has staged and how a commit is going",
-		Args:  cobra.ExactArgs(1),
+		Long: `status shows what the next session changes (added, changed, deleted, renamed,
+attributes only), the medium's free space and how a running commit goes. The
+first changes are listed; --limit sets how many, --all lists them all. The
+same list is in MOUNTPOINT/.discstage/pending for file managers.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if asJSON {
-				b, err := os.ReadFile(controlPath(args[0], "status"))
-				if err != nil {
-					return fmt.Errorf("%s is not a discstage mount: %w", args[0], err)
-				}
-				_, err = cmd.OutOrStdout().Write(b)
-				return err
-			}
 			s, err := readStatus(args[0])
 			if err != nil {
 				return err
 			}
+			p, err := readPending(args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), newStatusJSON(s, p))
+			}
+			if all {
+				limit = -1
+			}
 			printStatus(cmd, args[0], s)
+			printChanges(cmd.OutOrStdout(), p, limit)
 			return nil
 		},
 	}
-	status.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	status.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON (format "+fmt.Sprint(jsonFormat)+", see README)")
+	status.Flags().BoolVar(&all, "all", false, "list every pending change")
+	status.Flags().IntVar(&limit, "limit", defaultListLimit, "list at most this many pending changes")
 
 	unmount := &cobra.Command{
 		Use:   "unmount MOUNTPOINT",
@@ -381,24 +421,15 @@ func init() {
 				return err
 			}
 			if serr == nil && s.Pending {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s) %s for the next commit\n", plural(s.StagedFiles, "staged file"), humanize.IBytes(uint64(s.StagedBytes)), map[bool]string{true: "waits", false: "wait"}[s.StagedFiles == 1])
+				n := s.Changes.Total()
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %s for the next commit: %s; %s (%s) staged\n", plural(n, "change"),
+					map[bool]string{true: "waits", false: "wait"}[n == 1], s.Changes, plural(s.StagedFiles, "file"), size(s.StagedBytes))
 			}
 			return nil
 		},
 	}
 	rootCmd.AddCommand(commit, eject, status, unmount)
 
-	codeMappers = append(codeMappers, func(err error) int {
-		switch {
-		case errors.Is(err, syscall.EBUSY), errors.Is(err, errAreaInUse), errors.Is(err, errMountPointBusy):
-			return exitcodes.Busy
-		case errors.Is(err, syscall.ENOSPC):
-			return exitcodes.NoSpace
-		case errors.Is(err, syscall.EROFS):
-			return exitcodes.Closed
-		}
-		return 0
-	})
 }
 
 // printStatus shows a status for people.
@@ -406,8 +437,9 @@ func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "state:     %s\n", s.State)
 	if s.Pending {
+		fmt.Fprintf(w, "changes:   %s\n", s.Changes)
 		fmt.Fprintf(w, "staged:    %s, %s; next session about %s\n", plural(s.StagedFiles, "file"),
-			humanize.IBytes(uint64(s.StagedBytes)), humanize.IBytes(uint64(s.ProjectedSectors)*2048))
+			size(s.StagedBytes), sectors(s.ProjectedSectors))
 	} else {
 		fmt.Fprintln(w, "staged:    nothing")
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/mmc"
@@ -111,19 +110,6 @@ erases a CD-RW or DVD-RW.`,
 	}
 	blank.Flags().BoolVar(&full, "full", false, "erase every sector, not only the table of contents")
 	cmd.AddCommand(blank)
-
-	codeMappers = append(codeMappers, func(err error) int {
-		var se *mmc.SenseError
-		switch {
-		case errors.Is(err, platform.ErrVolumeInUse):
-			return exitcodes.Busy
-		case errors.Is(err, mmc.ErrNoMedium):
-			return exitcodes.NoTarget
-		case errors.As(err, &se), errors.Is(err, mmc.ErrNoSimulation), errors.Is(err, platform.ErrTransport):
-			return exitcodes.Medium
-		}
-		return 0
-	})
 }
 
 // withDrive opens TARGET exclusively and runs f on it.

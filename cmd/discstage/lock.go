@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer/targets"
@@ -73,12 +72,3 @@ func lockDir() string {
 
 // holderOf describes this process for a lock's holder line.
 func holderOf(what string) string { return fmt.Sprintf("%s by pid %d", what, os.Getpid()) }
-
-func init() {
-	codeMappers = append(codeMappers, func(err error) int {
-		if errors.Is(err, errTargetBusy) {
-			return exitcodes.Busy
-		}
-		return 0
-	})
-}

@@ -2,9 +2,6 @@ package main
 
 import (
 	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -50,31 +47,3 @@ func TestLsQuote(t *testing.T) {
 }
 
 // TestLsLongFormat lists a mastered image as ls -l would show it.
-func TestLsLongFormat(t *testing.T) {
-	src := t.TempDir()
-	if err := os.Mkdir(filepath.Join(src, "tmp"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(filepath.Join(src, "tmp"), 0o777|os.ModeSticky); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(src, "two\nlines"), []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink("tmp", filepath.Join(src, "link")); err != nil {
-		t.Fatal(err)
-	}
-	img := filepath.Join(t.TempDir(), "ls.iso")
-	mustRun(t, "master", "-o", img, src)
-	out := mustRun(t, "ls", img)
-	for _, want := range []string{
-		"\ndrwxrwxrwt ", "\nlrwxrwxrwx ", " link -> tmp\n", " 'two'$'\\n''lines'\n",
-	} {
-		if !strings.Contains("\n"+out, want) {
-			t.Errorf("ls output lacks %q:\n%s", want, out)
-		}
-	}
-	if got := mustRun(t, "ls", "-1", img); !strings.Contains(got, "'two'$'\\n''lines'\n") {
-		t.Errorf("ls -1 does not quote a name with a newline:\n%s", got)
-	}
-}

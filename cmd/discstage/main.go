@@ -30,6 +30,7 @@ func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
 func main() {
+	rootCmd.InitDefaultCompletionCmd()
 	markUsageErrors(rootCmd)
 	if _, _, err := rootCmd.Find(os.Args[1:]); err != nil {
 		// An unknown command.
@@ -37,7 +38,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "discstage:", err)
 		os.Exit(exitCode(err))
 	}
-	if err := rootCmd.Execute(); err != nil {
+	if err := rootCmd.ExecuteContext(interrupts.start()); err != nil {
 		fmt.Fprintln(os.Stderr, "discstage:", err)
 		os.Exit(exitCode(err))
 	}
@@ -61,20 +62,19 @@ func markUsageErrors(cmd *cobra.Command) {
 	}
 }
 
-// codeMappers let each subcommand's file register how the errors of the
-// packages it uses map to exit codes. The first mapper that returns a
-// non-zero code wins.
-var codeMappers []func(error) int
-
 // exitCode maps an error to the exit code a script sees.
 func exitCode(err error) int {
 	var ue usageError
 	if errors.As(err, &ue) {
 		return exitcodes.Usage
 	}
-	for _, m := range codeMappers {
-		if c := m(err); c != 0 {
-			return c
+	var ce codedError
+	if errors.As(err, &ce) {
+		return ce.code
+	}
+	for _, r := range exitTable {
+		if r.is(err) {
+			return r.code
 		}
 	}
 	return exitcodes.Other

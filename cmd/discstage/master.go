@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/udf"
@@ -53,18 +52,6 @@ func init() {
 	f.StringVar(&masterFlags.udf, "udf", "off", "add a UDF file system of this revision (1.02, 2.01, 2.50 with a metadata partition) referencing the same file data: an ISO 9660/UDF bridge; off for none")
 	masterFlags.boot.register(f)
 	rootCmd.AddCommand(masterCmd)
-	codeMappers = append(codeMappers, masterExitCode)
-}
-
-// masterExitCode maps the mastering errors to exit codes.
-func masterExitCode(err error) int {
-	switch {
-	case errors.Is(err, master.ErrSourceChanged):
-		return exitcodes.SourceChanged
-	case errors.Is(err, master.ErrBadName), errors.Is(err, master.ErrUnsupported):
-		return exitcodes.BadName
-	}
-	return 0
 }
 
 func runMaster(cmd *cobra.Command, args []string) error {

@@ -32,6 +32,7 @@ type mountFlags struct {
 	volumeID   string
 	debug      bool
 	waitOpen   time.Duration
+	noButton   bool
 	adapter    string
 }
 
@@ -74,6 +75,7 @@ new staging area behind.`,
 	cmd.Flags().StringVar(&f.volumeID, "volume-id", "DISCSTAGE", "volume identifier of the sessions committed")
 	cmd.Flags().BoolVar(&f.debug, "debug", false, "log every FUSE request (with --foreground)")
 	cmd.Flags().StringVar(&f.adapter, "adapter", defaultAdapter(), "the FUSE library the mount uses: go-fuse (Linux, macOS) or cgofuse (Windows with WinFsp, macOS, Linux with libfuse3)")
+	cmd.Flags().BoolVar(&f.noButton, "no-eject-button", false, "drives: leave the tray unlocked and the drive's eject button to the drive (default: while changes are staged the tray is locked, and the button commits them, then ejects and unmounts)")
 	cmd.Flags().DurationVar(&f.waitOpen, "wait-timeout", staging.DefaultWaitOpen, "how long a commit waits for staged files open for writing to be closed (0: not at all)")
 	rootCmd.AddCommand(cmd)
 }
@@ -102,7 +104,15 @@ func mountBackground(cmd *cobra.Command, args []string) error {
 	if errors.Is(err, ready.ErrEnded) {
 		return fmt.Errorf("mount: the mount process ended before serving: %v", werr)
 	}
-	return mountError(err.Error())
+	// The mount's own exit code comes first, so that a fault gives the
+	// same code here as from every other command.
+	msg := err.Error()
+	var code int
+	if n, _ := fmt.Sscanf(msg, "code=%d ", &code); n == 1 {
+		_, msg, _ = strings.Cut(msg, " ")
+		return codedError{mountError(msg), code}
+	}
+	return mountError(msg)
 }
 
 // mountError rebuilds the error a background mount reported, keeping
@@ -172,7 +182,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	notifier := ready.FromEnv()
 	defer func() {
 		if err != nil {
-			notifier.Fail(err)
+			notifier.Fail(fmt.Errorf("code=%d %w", exitCode(err), err))
 		}
 	}()
 	abs, err := filepath.Abs(mountpoint)
@@ -207,7 +217,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		}
 	}()
 	if p := imageFile(targetSpec); p != "" && !exists(p) {
-		made = append(made, p)
+		made = append(made, p, mediaRecordPath(p))
 	}
 	f.target.create = true
 	t, err := openTarget(targetSpec, f.target)
@@ -248,6 +258,9 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	if ej, ok := t.(writer.Ejector); ok {
 		opts.Eject = ej.Eject // a drive opens its tray on "eject"
 	}
+	if b, ok := t.(fs.EjectButton); ok && !f.noButton {
+		opts.Button = b // the drive's own eject button commits, then ejects
+	}
 	srv, err := mountWith(f.adapter, abs, area, opts)
 	if err != nil {
 		return err
@@ -284,7 +297,8 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		fmt.Fprintln(cmd.ErrOrStderr(), "discstage:", err)
 	}
 	if s := area.Status(); s.Pending {
-		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: unmounted; %d staged files (%d bytes) wait for the next commit\n", s.StagedFiles, s.StagedBytes)
+		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: unmounted; %s wait for the next commit (%s, %s staged)\n",
+			plural(s.Changes.Total(), "change"), s.Changes, size(s.StagedBytes))
 	}
 	return nil
 }

@@ -67,14 +67,27 @@ func openTarget(spec string, f targetFlags) (writer.Target, error) {
 		if f.media != "" || f.capacity != "" {
 			return nil, usageError{fmt.Errorf("--media and --capacity apply to image targets, not to the drive %s", spec)}
 		}
-	} else {
-		var err error
-		if o.Image, err = f.imageOptions(); err != nil {
+		t, err := targets.Open(spec, o)
+		return t, targetError(err)
+	}
+	record, err := applyRememberedMedia(spec, &f)
+	if err != nil {
+		return nil, err
+	}
+	if o.Image, err = f.imageOptions(); err != nil {
+		return nil, err
+	}
+	t, err := targets.Open(spec, o)
+	if err != nil {
+		return nil, targetError(err)
+	}
+	if record {
+		if err := recordMedia(spec, f.media); err != nil {
+			t.Close()
 			return nil, err
 		}
 	}
-	t, err := targets.Open(spec, o)
-	return t, targetError(err)
+	return t, nil
 }
 
 // openDrive opens a real or emulated drive as a target.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/master"
 	"github.com/spf13/cobra"
 )
@@ -107,15 +106,6 @@ content). Exit code 0: all checked sessions good; 9: some session is bad;
 	cmd.Flags().BoolVar(&all, "all", false, "check every session")
 	cmd.Flags().StringVar(&level, "level", "full", "quick (tags, descriptors and tree), session (every sector of the session) or full (also every file)")
 	rootCmd.AddCommand(cmd)
-	codeMappers = append(codeMappers, func(err error) int {
-		switch {
-		case errors.Is(err, master.ErrMismatch):
-			return exitcodes.VerifyFailed
-		case errors.Is(err, master.ErrUnverifiable):
-			return exitcodes.Unverifiable
-		}
-		return 0
-	})
 }
 
 // verifyOutcome classifies one session's result.

@@ -24,7 +24,7 @@ type Control struct {
 
 // Command is one parsed control action.
 type Command struct {
-	// Verb is "commit", "eject" or "discard".
+	// Verb is "commit", "eject", "discard" or "cancel".
 	Verb string
 	// Commit holds the commit's options: the mount's, with what the
 	// command adds (close, now, wait=, id=).
@@ -42,13 +42,13 @@ type Command struct {
 func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 	opts := base
 	words := strings.Fields(cmd)
-	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [id=ID], eject [now] [wait=DURATION] [id=ID] or discard): %w", cmd, staging.ErrInvalid)
+	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [id=ID], eject [now] [wait=DURATION] [id=ID] discard or cancel): %w", cmd, staging.ErrInvalid)
 	if len(words) == 0 {
 		return Command{}, bad
 	}
 	verb := words[0]
 	switch verb {
-	case "commit", "eject", "discard":
+	case "commit", "eject", "discard", "cancel":
 	default:
 		return Command{}, bad
 	}
@@ -56,6 +56,8 @@ func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 		switch {
 		case verb == "commit" && w == "close":
 			opts.Close = true
+		case verb == "cancel":
+			return Command{}, bad
 		case verb != "discard" && w == "now":
 			opts.Now = true
 		case verb != "discard" && strings.HasPrefix(w, "wait="):
@@ -95,6 +97,8 @@ func (c *Control) Do(cmd string) error {
 	switch command.Verb {
 	case "commit":
 		return a.StartCommit(command.Commit)
+	case "cancel": // stop the running commit (staging.Area.Cancel)
+		return a.Cancel()
 	case "discard":
 		if err := a.Discard(); err != nil {
 			return err

@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"time"
 
 	"github.com/discstage/discstage/staging"
 )
@@ -42,4 +43,10 @@ type Options struct {
 	// the mount goes away: it opens the drive's tray. Image targets
 	// leave it nil.
 	Eject func() error
+	// Button, if set, is the drive whose eject button the mount answers
+	// (fs/button.go): the tray stays locked while changes are staged,
+	// and a press commits them, then ejects and unmounts. ButtonPoll is
+	// how often it is asked (DefaultButtonPoll when 0).
+	Button     EjectButton
+	ButtonPoll time.Duration
 }

@@ -33,4 +33,8 @@ const (
 	// Unverifiable: `discstage verify` read a session through without
 	// error, but the session records no checksums to check it against.
 	Unverifiable = 13
+	// Interrupted: the user stopped the command (Ctrl-C, SIGTERM), as
+	// shells report a command ended by SIGINT (128 + 2). Staged changes
+	// are kept; an image is as it was before.
+	Interrupted = 130
 )

@@ -246,7 +246,7 @@ func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, he
 
 	total := int64(sectors) * tree.SectorSize
 	started := time.Now()
-	report(progress, writer.Progress{Phase: writer.PhaseWriting, Total: total, Started: started, Fifo: 0})
+	report(progress, writer.Progress{Phase: writer.PhaseWriting, Total: total, Started: started, Fifo: 0, Buffer: -1})
 	lba := s.Start()
 	var done int64
 	lastReport, lastDone := time.Now(), int64(0)
@@ -284,7 +284,7 @@ func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, he
 		}
 		if progress != nil && (time.Since(lastReport) > 200*time.Millisecond || done-lastDone >= total/100 || done == total) {
 			lastReport, lastDone = time.Now(), done
-			progress(writer.Progress{Phase: writer.PhaseWriting, Done: done, Total: total, Started: started, Fifo: f.percent()})
+			progress(writer.Progress{Phase: writer.PhaseWriting, Done: done, Total: total, Started: started, Fifo: f.percent(), Buffer: d.bufferFill()})
 		}
 	}
 	// The session must end where it said it would.

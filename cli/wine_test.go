@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package cli
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/internal/clitest"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/wine"
 )
@@ -38,7 +39,7 @@ func TestWindowsBinaryUnderWine(t *testing.T) {
 	}
 	dir := t.TempDir()
 	exe := filepath.Join(dir, "discstage.exe")
-	build := exec.Command("go", "build", "-o", exe, ".")
+	build := exec.Command("go", "build", "-o", exe, "github.com/discstage/discstage/cmd/discstage")
 	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build for windows/amd64: %v\n%s", err, out)
@@ -59,7 +60,7 @@ func TestWindowsBinaryUnderWine(t *testing.T) {
 	}
 	lin := func(t *testing.T, args ...string) string {
 		t.Helper()
-		cmd := exec.Command(binary, args...)
+		cmd := exec.Command(clitest.Build(t), args...)
 		cmd.Env = append(os.Environ(), env...)
 		out, err := cmd.Output()
 		if err != nil {

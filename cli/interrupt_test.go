@@ -1,0 +1,198 @@
+//go:build linux
+
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/discstage/discstage/internal/clitest"
+	"github.com/discstage/discstage/internal/exitcodes"
+)
+
+// syncBuffer is a buffer written by a process and read by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// eventually waits, generously, for ok.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatalf("%s: not after 2 minutes", what)
+}
+
+func exitCode(err error) int {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+// appendUntilWriting starts an append with --progress=json and returns
+// once it reports the writing phase under way, with the process stopped
+// (SIGSTOP), so that what the test sends next lands while it writes.
+func appendUntilWriting(t *testing.T, target, src string) (*exec.Cmd, *syncBuffer, *syncBuffer) {
+	t.Helper()
+	cmd := clitest.Command(t, "append", "--progress=json", target, src)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		out.Write(append(sc.Bytes(), '\n'))
+		var ev struct {
+			Phase string `json:"phase"`
+			Done  int64  `json:"phase_bytes_done"`
+			Total int64  `json:"phase_bytes_total"`
+		}
+		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Phase == "writing" && ev.Done > 0 && ev.Done < ev.Total/2 {
+			cmd.Process.Signal(syscall.SIGSTOP)
+			go func() {
+				for sc.Scan() {
+					out.Write(append(sc.Bytes(), '\n'))
+				}
+			}()
+			return cmd, &out, &stderr
+		}
+	}
+	t.Fatalf("the append ended before it was half written:\n%s\n%s", out.String(), stderr.String())
+	return nil, nil, nil
+}
+
+// TestCtrlCOnAnImageCutsItBack: Ctrl-C while an append writes to an
+// image stops it (exit 130) and leaves the image as it was.
+func TestCtrlCOnAnImageCutsItBack(t *testing.T) {
+	work := t.TempDir()
+	img := filepath.Join(work, "disc.iso")
+	write(t, filepath.Join(work, "small", "a.txt"), "a")
+	clitest.Must(t, "append", img, filepath.Join(work, "small"))
+	before, err := os.Stat(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(work, "big")
+	write(t, filepath.Join(big, "big.bin"), strings.Repeat("0123456789abcdef", 8<<20)) // 128 MiB
+	cmd, out, stderr := appendUntilWriting(t, img, big)
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Process.Signal(syscall.SIGCONT)
+	if code := exitCode(cmd.Wait()); code != exitcodes.Interrupted {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitcodes.Interrupted, out.String(), stderr.String())
+	}
+	after, err := os.Stat(img)
+	if err != nil || after.Size() != before.Size() {
+		t.Errorf("image size %d after the stop, %d before (%v)", after.Size(), before.Size(), err)
+	}
+	if !strings.Contains(stderr.String(), "nothing of the session was kept") {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+	if s := clitest.Must(t, "sessions", img); strings.Count(s, "\n") < 1 || strings.Contains(s, "session 2") {
+		t.Errorf("sessions after the stop:\n%s", s)
+	}
+	clitest.Must(t, "verify", img)
+}
+
+// TestCtrlCOnAWriteOnceDisc: on a CD-R the first Ctrl-C while writing
+// says what stopping costs and goes on; the second stops, the track
+// begun is closed, and the disc takes the next session.
+func TestCtrlCOnAWriteOnceDisc(t *testing.T) {
+	work := t.TempDir()
+	target := "emulated:cd-r:" + filepath.Join(work, "cd.img")
+	write(t, filepath.Join(work, "small", "a.txt"), "a")
+	clitest.Must(t, "append", target, filepath.Join(work, "small"))
+	big := filepath.Join(work, "big")
+	write(t, filepath.Join(big, "big.bin"), strings.Repeat("0123456789abcdef", 8<<20))
+	cmd, out, stderr := appendUntilWriting(t, target, big)
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Process.Signal(syscall.SIGCONT)
+	eventually(t, "the warning", func() bool { return strings.Contains(stderr.String(), "press Ctrl-C again") })
+	if !strings.Contains(stderr.String(), "loses the space of the session") {
+		t.Errorf("warning:\n%s", stderr.String())
+	}
+	cmd.Process.Signal(syscall.SIGSTOP)
+	if strings.Contains(out.String(), `"phase":"closing"`) {
+		t.Fatalf("the writing ended before the second Ctrl-C:\n%s", out.String())
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Process.Signal(syscall.SIGCONT)
+	if code := exitCode(cmd.Wait()); code != exitcodes.Interrupted {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitcodes.Interrupted, out.String(), stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "it was closed, so the disc takes the next session") {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+	write(t, filepath.Join(work, "next", "b.txt"), "b")
+	if o := clitest.Must(t, "append", target, filepath.Join(work, "next")); !strings.Contains(o, "wrote session") {
+		t.Errorf("append after the stop:\n%s", o)
+	}
+}
+
+// TestCtrlCOnCommitBeforeWriting: Ctrl-C on a commit that waits for a
+// file open for writing stops the mount's commit; the staged changes
+// are kept and nothing is written.
+func TestCtrlCOnCommitBeforeWriting(t *testing.T) {
+	_, mnt := mountImage(t)
+	write(t, filepath.Join(mnt, "a.txt"), "a")
+	f, err := os.OpenFile(filepath.Join(mnt, "open.txt"), os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := clitest.Command(t, "commit", "--wait-timeout", "1h", mnt)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	eventually(t, "the commit waiting", func() bool {
+		return strings.Contains(clitest.Must(t, "status", mnt), "state:     waiting")
+	})
+	cmd.Process.Signal(syscall.SIGINT)
+	if code := exitCode(cmd.Wait()); code != exitcodes.Interrupted {
+		t.Fatalf("exit %d, want %d\n%s", code, exitcodes.Interrupted, out.String())
+	}
+	if !strings.Contains(out.String(), "the staged changes are kept") {
+		t.Errorf("commit said:\n%s", out.String())
+	}
+	s := clitest.Must(t, "status", mnt)
+	if !strings.Contains(s, "state:     idle") || !strings.Contains(s, "2 added") || !strings.Contains(s, "0 sessions") {
+		t.Errorf("status after the stop:\n%s", s)
+	}
+}

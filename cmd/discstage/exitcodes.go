@@ -1,0 +1,65 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"syscall"
+
+	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/platform"
+	"github.com/discstage/discstage/staging"
+	"github.com/discstage/discstage/writer"
+	"github.com/discstage/discstage/writer/mmc"
+)
+
+// exitRule maps the errors is matches to an exit code.
+type exitRule struct {
+	is   func(error) bool
+	code int
+}
+
+// isErr matches errors that wrap one of targets.
+func isErr(targets ...error) func(error) bool {
+	return func(err error) bool {
+		for _, t := range targets {
+			if errors.Is(err, t) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// exitTable is the one table from errors to exit codes, for every
+// command; the first rule that matches wins. The same fault gives the
+// same code whichever command meets it (a background mount passes its
+// code to the command that started it, mountError).
+var exitTable = []exitRule{
+	{func(err error) bool { var c codedError; return errors.As(err, &c) }, -1}, // see exitCode
+	{isErr(errInterrupted), exitcodes.Interrupted},
+	{isErr(writer.ErrNoTarget, mmc.ErrNoMedium), exitcodes.NoTarget},
+	{isErr(writer.ErrNoSpace, staging.ErrNoSpace, syscall.ENOSPC), exitcodes.NoSpace},
+	{isErr(writer.ErrClosed, staging.ErrClosed, syscall.EROFS), exitcodes.Closed},
+	{isErr(writer.ErrVerify, master.ErrMismatch), exitcodes.VerifyFailed},
+	{isErr(master.ErrNotISO), exitcodes.NotISO},
+	{isErr(master.ErrSourceChanged), exitcodes.SourceChanged},
+	{isErr(master.ErrBadName, master.ErrUnsupported), exitcodes.BadName},
+	{isErr(master.ErrUnverifiable), exitcodes.Unverifiable},
+	{isErr(os.ErrNotExist), exitcodes.NotFound},
+	{isErr(syscall.EBUSY, errAreaInUse, errMountPointBusy, errTargetBusy, staging.ErrBusy, platform.ErrVolumeInUse), exitcodes.Busy},
+	{func(err error) bool {
+		var se *mmc.SenseError
+		return errors.As(err, &se) || errors.Is(err, mmc.ErrNoSimulation) || errors.Is(err, platform.ErrTransport)
+	}, exitcodes.Medium},
+}
+
+// codedError is an error that arrives with its exit code: one a mount
+// running in the background reported through its ready pipe.
+type codedError struct {
+	err  error
+	code int
+}
+
+func (e codedError) Error() string { return e.err.Error() }
+func (e codedError) Unwrap() error { return e.err }

@@ -1,0 +1,375 @@
+package staging
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/discstage/discstage/master/tree"
+)
+
+// # What waits
+//
+// The pending changes are what the next session changes against the
+// base session, per path: the "files waiting to be written" of a burn
+// folder. They are found by comparing the staged view with the base
+// session's tree (read from the medium once per base and cached), so
+// deletions, renames and attribute changes count as well as staged
+// files. A disc file whose extents appear at another path, while its old
+// path is gone, was renamed; a directory is renamed when files below it
+// moved with it, and its files are then not listed one by one.
+
+// ChangeKind is what the next session does to a path.
+type ChangeKind string
+
+// The kinds of pending change.
+const (
+	ChangeAdded      ChangeKind = "added"
+	ChangeChanged    ChangeKind = "changed"
+	ChangeDeleted    ChangeKind = "deleted"
+	ChangeRenamed    ChangeKind = "renamed"
+	ChangeAttributes ChangeKind = "attributes"
+)
+
+// Change is one path the next session changes.
+type Change struct {
+	Kind ChangeKind `json:"kind"`
+	Path string     `json:"path"`
+	// From is the old path of a rename.
+	From string `json:"from,omitempty"`
+	// Dir: the path is a directory.
+	Dir bool `json:"dir,omitempty"`
+	// Bytes is the size of an added or changed file.
+	Bytes int64 `json:"bytes,omitempty"`
+}
+
+// PendingCounts counts the pending changes by kind.
+type PendingCounts struct {
+	Added      int `json:"added"`
+	Changed    int `json:"changed"`
+	Deleted    int `json:"deleted"`
+	Renamed    int `json:"renamed"`
+	Attributes int `json:"attributes"`
+}
+
+// Total is the number of pending changes.
+func (c PendingCounts) Total() int {
+	return c.Added + c.Changed + c.Deleted + c.Renamed + c.Attributes
+}
+
+// String says the counts in words: "2 added, 1 deleted".
+func (c PendingCounts) String() string {
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		word string
+	}{{c.Added, "added"}, {c.Changed, "changed"}, {c.Deleted, "deleted"}, {c.Renamed, "renamed"}, {c.Attributes, "attributes only"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.word))
+		}
+	}
+	if len(parts) == 0 {
+		return "no changes"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Pending is what the next session changes.
+type Pending struct {
+	Counts PendingCounts `json:"counts"`
+	// Changes lists every change, sorted by path.
+	Changes []Change `json:"changes"`
+	// Error says why the base session could not be read; the list then
+	// counts every path as added.
+	Error string `json:"error,omitempty"`
+}
+
+// pendingCache keeps the base session's tree and the last list, so
+// that status reads cost nothing while nothing changes.
+type pendingCache struct {
+	baseKey [2]uint32 // base start+1 (0: blank), base sectors
+	base    *tree.Node
+	baseErr error
+	gen     uint64
+	list    *Pending
+	// info is the medium as the running commit found it.
+	info *MediumInfo
+}
+
+// Pending lists what the next session changes. While a commit writes,
+// the medium is not read: the list of the last state before it is kept.
+func (a *Area) Pending() Pending {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.pendingLocked()
+}
+
+// pendingLocked computes Pending with a.mu held.
+func (a *Area) pendingLocked() Pending {
+	pc := &a.pendingCache
+	if !a.pending() {
+		return Pending{Changes: []Change{}}
+	}
+	key := [2]uint32{0, a.baseSectors}
+	if !a.blank {
+		key[0] = a.base + 1
+	}
+	committing := a.commit != nil && a.status.State == StateCommitting
+	if pc.list != nil && (committing || (pc.gen == a.gen && pc.baseKey == key)) {
+		return *pc.list
+	}
+	if !committing && (pc.baseKey != key || (pc.base == nil && pc.baseErr == nil && !a.blank)) {
+		pc.baseKey, pc.base, pc.baseErr = key, nil, nil
+		if !a.blank {
+			pc.base, pc.baseErr = a.readBase()
+		}
+	}
+	p := a.diffBase(pc.base)
+	if pc.baseErr != nil {
+		p.Error = pc.baseErr.Error()
+	}
+	pc.gen, pc.list = a.gen, &p
+	return p
+}
+
+// diffBase compares the staged view with the base tree. It runs with
+// a.mu held.
+func (a *Area) diffBase(base *tree.Node) Pending {
+	bm := map[string]*tree.Node{}
+	flattenNodes(base, "", bm)
+	sm := map[string]*entry{}
+	var walk func(e *entry, p string)
+	walk = func(e *entry, p string) {
+		for name, k := range e.kids {
+			kp := p + "/" + name
+			sm[kp] = k
+			if k.kids != nil {
+				walk(k, kp)
+			}
+		}
+	}
+	walk(a.root, "")
+
+	// Where each base file's extents were: to find renames.
+	baseAt := map[tree.Extent]string{}
+	for p, n := range bm {
+		if !n.IsDir() && len(n.Extents) > 0 {
+			baseAt[n.Extents[0]] = p
+		}
+	}
+	var out []Change
+	renamedFrom := map[string]string{} // new path -> old path, files
+	for p, e := range sm {
+		b := bm[p]
+		if b != nil && sameEntry(b, e) {
+			continue
+		}
+		isDir := e.kids != nil
+		switch {
+		case b == nil && e.data == "" && len(e.ext) > 0 && !isDir:
+			if from, ok := baseAt[e.ext[0]]; ok && sm[from] == nil {
+				renamedFrom[p] = from
+				continue
+			}
+			out = append(out, Change{Kind: ChangeAdded, Path: p, Bytes: a.attr(e).Size})
+		case b == nil:
+			c := Change{Kind: ChangeAdded, Path: p, Dir: isDir}
+			if !isDir {
+				c.Bytes = a.attr(e).Size
+			}
+			out = append(out, c)
+		case b.IsDir() != isDir || e.data != "" || b.Target != e.target ||
+			(!isDir && (b.Size != e.size || !sameExtents(b.Extents, e.ext))) ||
+			b.Mode.Type() != e.mode.Type():
+			c := Change{Kind: ChangeChanged, Path: p, Dir: isDir}
+			if !isDir {
+				c.Bytes = a.attr(e).Size
+			}
+			out = append(out, c)
+		default:
+			out = append(out, Change{Kind: ChangeAttributes, Path: p, Dir: isDir})
+		}
+	}
+	// A directory that is new here, whose files came from one old
+	// directory at the same relative paths, was renamed from it.
+	dirFrom := map[string]string{} // new directory -> old directory
+	for to, from := range renamedFrom {
+		for dt, df := parentPath(to), parentPath(from); dt != "" && df != "" && dt != df; dt, df = parentPath(dt), parentPath(df) {
+			if bm[dt] != nil || sm[df] != nil || bm[df] == nil || !bm[df].IsDir() ||
+				strings.TrimPrefix(to, dt) != strings.TrimPrefix(from, df) {
+				break
+			}
+			dirFrom[dt] = df
+		}
+	}
+	oldDir := map[string]string{} // old directory -> new directory
+	for dt, df := range dirFrom {
+		oldDir[df] = dt
+	}
+	// outer finds the outermost renamed directory at or above p in m,
+	// and returns p's path on the other side of the rename.
+	outer := func(p string, m map[string]string) (string, bool) {
+		other, found := "", false
+		for q := p; q != ""; q = parentPath(q) {
+			if o, ok := m[q]; ok {
+				other, found = o+strings.TrimPrefix(p, q), true
+			}
+		}
+		return other, found
+	}
+	for dt, df := range dirFrom {
+		if _, ok := outer(parentPath(dt), dirFrom); !ok {
+			out = append(out, Change{Kind: ChangeRenamed, Path: dt, From: df, Dir: true})
+		}
+	}
+	// What moved with a renamed directory is not listed again; what
+	// changed after the move is.
+	kept := out[:0]
+	for _, c := range out {
+		if c.Kind == ChangeAdded {
+			if old, ok := outer(c.Path, dirFrom); ok && bm[old] != nil && bm[old].IsDir() == c.Dir && (c.Dir || sameEntry(bm[old], sm[c.Path])) {
+				continue
+			}
+		}
+		kept = append(kept, c)
+	}
+	out = kept
+	for to, from := range renamedFrom {
+		if old, ok := outer(to, dirFrom); ok && old == from {
+			continue
+		}
+		out = append(out, Change{Kind: ChangeRenamed, Path: to, From: from})
+	}
+	// Deletions: base paths gone that were not renamed away, and not
+	// below a deleted directory (the directory says it).
+	moved := map[string]bool{}
+	for _, from := range renamedFrom {
+		moved[from] = true
+	}
+	for p, n := range bm {
+		if sm[p] != nil || moved[p] {
+			continue
+		}
+		if nu, ok := outer(p, oldDir); ok {
+			if sm[nu] != nil {
+				continue // moved with its directory
+			}
+			if q := parentPath(nu); q != "" && sm[q] == nil {
+				continue // below a directory deleted after the move
+			}
+		} else if q := parentPath(p); q != "" && sm[q] == nil {
+			continue // below a deleted directory
+		}
+		out = append(out, Change{Kind: ChangeDeleted, Path: p, Dir: n.IsDir()})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Path != out[j].Path {
+			return out[i].Path < out[j].Path
+		}
+		return out[i].Kind < out[j].Kind
+	})
+	p := Pending{Changes: out}
+	for _, c := range out {
+		switch c.Kind {
+		case ChangeAdded:
+			p.Counts.Added++
+		case ChangeChanged:
+			p.Counts.Changed++
+		case ChangeDeleted:
+			p.Counts.Deleted++
+		case ChangeRenamed:
+			p.Counts.Renamed++
+		case ChangeAttributes:
+			p.Counts.Attributes++
+		}
+	}
+	if p.Changes == nil {
+		p.Changes = []Change{}
+	}
+	return p
+}
+
+func sameExtents(x, y []tree.Extent) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if x[i] != y[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Text is the list as the mount's .discstage/pending file shows it: one
+// change a line, "KIND PATH" ("renamed NEW <- OLD"), names with control
+// characters quoted as Go strings, then a summary line.
+func (p Pending) Text() string {
+	var b strings.Builder
+	for _, c := range p.Changes {
+		b.WriteString(c.Line())
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "# %s\n", p.Counts)
+	if p.Error != "" {
+		fmt.Fprintf(&b, "# the base session could not be read: %s\n", p.Error)
+	}
+	return b.String()
+}
+
+// Line says one change: "added      /a/b (12 bytes)".
+func (c Change) Line() string {
+	kind := string(c.Kind)
+	if c.Kind == ChangeAttributes {
+		kind = "attrs"
+	}
+	s := fmt.Sprintf("%-8s %s", kind, QuoteName(c.Path))
+	if c.Dir {
+		s += "/"
+	}
+	if c.From != "" {
+		s += " <- " + QuoteName(c.From)
+		if c.Dir {
+			s += "/"
+		}
+	}
+	return s
+}
+
+// QuoteName quotes a path that holds control characters (a newline in a
+// name would split a line) or spaces at its ends, as ls -b would
+// escape it; other paths stay as they are.
+func QuoteName(p string) string {
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Sprintf("%q", p)
+		}
+	}
+	if strings.TrimSpace(p) != p {
+		return fmt.Sprintf("%q", p)
+	}
+	return p
+}
+
+// clearStaleError forgets a last error that said the medium could not
+// be probed, now that it can (a disc inserted, a tray closed), and
+// returns the last error Status shows.
+func (a *Area) clearStaleError(last string) string {
+	if !strings.Contains(last, "probe medium: ") {
+		return last
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.status.LastError == last {
+		a.status.LastError = ""
+	}
+	return a.status.LastError
+}
+
+// HasPending reports whether anything waits for the next session,
+// without probing the medium.
+func (a *Area) HasPending() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.pending()
+}
