@@ -22,10 +22,8 @@ import (
 // (as copying it into the mount would, without FUSE) and commits it,
 // timed as `discstage commit` sees it (until Status, read every 200 ms,
 // shows the commit done); beside it, in turns, burn.Append writes the
-// same tree
-// to another image, as `discstage append` does. Both verify as a
-// mount's commit does (master.VerifySession).
-// It reports the median of each and their ratio (issue 13: 13.4 s
+// same tree to another image, as `discstage append` does. Both verify
+// as a mount's commit does (master.VerifySession). It reports the median of each and their ratio (issue 13: 13.4 s
 // against 5.8 s for a copy of /usr/share; target ≤ 1.1).
 //
 // DISCSTAGE_BENCH_SRC names the tree (default: 2,000 generated files);
