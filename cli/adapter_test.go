@@ -50,7 +50,7 @@ func TestMountWithCgofuse(t *testing.T) {
 	oracle.NeedFuse(t)
 	oracle.Need(t, "isoinfo")
 	bin := filepath.Join(t.TempDir(), "discstage")
-	if out, err := exec.Command("go", "build", "-tags", "fuse3", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags", "fuse3", "-o", bin, "github.com/discstage/discstage/cmd/discstage").CombinedOutput(); err != nil {
 		t.Fatalf("go build -tags fuse3: %v\n%s", err, out)
 	}
 	dir := t.TempDir()
