@@ -4,7 +4,6 @@ package fs
 
 import (
 	"context"
-	"crypto/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,36 +12,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/discstage/discstage/fs/conformance"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/staging"
 )
 
-// makeTree writes a small tree of files, links and directories.
-func makeTree(t *testing.T, dir string) {
-	t.Helper()
-	files := map[string]int{
-		"a.txt": 5, "empty": 0, "docs/readme.md": 3000, "docs/deep/er/file.bin": 70000,
-		"photos/2024/p1.jpg": 300000, "photos/2024/p2.jpg": 2048, "photos/2025/p3.jpg": 4097,
-	}
-	for name, size := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		b := make([]byte, size)
-		rand.Read(b)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Symlink("docs/readme.md", filepath.Join(dir, "link")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(filepath.Join(dir, "emptydir"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-}
+// makeTree writes the conformance suite's small tree of files, links
+// and directories.
+func makeTree(t *testing.T, dir string) { conformance.MakeTree(t, dir) }
 
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()

@@ -80,8 +80,9 @@ func testControlFolderRefusesChanges(t *testing.T, a Adapter) {
 	}
 }
 
-// makeTree writes a small tree of files, links and directories.
-func makeTree(t *testing.T, dir string) {
+// MakeTree writes a small tree of files, links and directories, the
+// tree the end-to-end tests stage.
+func MakeTree(t *testing.T, dir string) {
 	t.Helper()
 	files := map[string]int{
 		"a.txt": 5, "empty": 0, "docs/readme.md": 3000, "docs/deep/er/file.bin": 70000,
@@ -184,7 +185,7 @@ func testEndToEnd(t *testing.T, a Adapter) {
 	oracle.Need(t, "xorriso", "cp", "diff")
 	work := t.TempDir()
 	src1 := filepath.Join(work, "src1")
-	makeTree(t, src1)
+	MakeTree(t, src1)
 	f := mountNew(t, a)
 	img := f.img
 
