@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
@@ -82,15 +83,15 @@ func atNewest(r io.ReaderAt, m writer.Medium, im *master.Image) error {
 // sameRoot tells whether the primary volume descriptors of the sessions
 // at LBAs a and b name the same root directory.
 func sameRoot(r io.ReaderAt, a, b uint32) bool {
-	const pvd, root, rootLen = 16, 156, 34
-	var x, y [rootLen]byte
-	if _, err := r.ReadAt(x[:], (int64(a)+pvd)*tree.SectorSize+root); err != nil {
+	var x, y iso9660.VolumeDescriptor
+	if _, err := r.ReadAt(x[:], (int64(a)+16)*tree.SectorSize); err != nil {
 		return false
 	}
-	if _, err := r.ReadAt(y[:], (int64(b)+pvd)*tree.SectorSize+root); err != nil {
+	if _, err := r.ReadAt(y[:], (int64(b)+16)*tree.SectorSize); err != nil {
 		return false
 	}
-	return x == y && x[0] == rootLen
+	rx, ry := x.RootRecord(), y.RootRecord()
+	return bytes.Equal(rx, ry) && rx.Len() == len(rx)
 }
 
 // verify reads the session back: at master.VerifySession and above every
