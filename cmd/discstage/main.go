@@ -35,11 +35,11 @@ func main() {
 	if _, _, err := rootCmd.Find(os.Args[1:]); err != nil {
 		// An unknown command.
 		err = usageError{err}
-		fmt.Fprintln(os.Stderr, "discstage:", err)
+		fmt.Fprintln(os.Stderr, "discstage:", errorText(err))
 		os.Exit(exitCode(err))
 	}
 	if err := rootCmd.ExecuteContext(interrupts.start()); err != nil {
-		fmt.Fprintln(os.Stderr, "discstage:", err)
+		fmt.Fprintln(os.Stderr, "discstage:", errorText(err))
 		os.Exit(exitCode(err))
 	}
 }
