@@ -37,12 +37,11 @@ type Adapter struct {
 func Run(t *testing.T, a Adapter) {
 	oracle.NeedFuse(t)
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if why := a.Limits[c.name]; why != "" {
-				t.Skip("limitation of this adapter: " + why)
-			}
-			c.fn(t, a)
-		})
+		if why := a.Limits[c.name]; why != "" {
+			t.Logf("%s: not run, a documented limitation of this adapter: %s", c.name, why)
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) { c.fn(t, a) })
 	}
 	t.Run("Posix", func(t *testing.T) { runPosix(t, a) })
 }
