@@ -16,12 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/fs/conformance"
 	"github.com/discstage/discstage/internal/clitest"
 
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
-	"golang.org/x/sys/unix"
 )
 
 // TestMain removes the command built for the tests.
@@ -277,29 +277,9 @@ func TestKillDuringCopyAndCommit(t *testing.T) {
 	}
 }
 
-// syncTimes gives every path of ref and its twin under mnt the same
-// modification time, deepest first, so that a session written from mnt
-// can be compared with ref by xorriso, times included.
-func syncTimes(t *testing.T, ref, mnt string) {
-	t.Helper()
-	var paths []string
-	filepath.Walk(ref, func(p string, fi os.FileInfo, err error) error {
-		if err == nil {
-			paths = append(paths, p)
-		}
-		return nil
-	})
-	stamp := unix.NsecToTimespec(time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC).UnixNano())
-	ts := []unix.Timespec{stamp, stamp}
-	for i := len(paths) - 1; i >= 0; i-- {
-		rel, _ := filepath.Rel(ref, paths[i])
-		for _, p := range []string{paths[i], filepath.Join(mnt, rel)} {
-			if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-				t.Fatalf("set times of %s: %v", p, err)
-			}
-		}
-	}
-}
+// syncTimes gives ref and its twin under mnt the same times
+// (conformance.SyncTimes).
+func syncTimes(t *testing.T, ref, mnt string) { conformance.SyncTimes(t, ref, mnt) }
 
 // diffDirs checks that two local trees hold the same files,
 // with an independent tool: diff.

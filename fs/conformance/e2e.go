@@ -146,9 +146,9 @@ func xorrisoCompare(t *testing.T, what string, args ...string) {
 	}
 }
 
-// syncTimes gives every entry of ref and its counterpart in mnt the
+// SyncTimes gives every entry of ref and its counterpart in mnt the
 // same times, so that trees compare equal after a directory changed.
-func syncTimes(t *testing.T, ref, mnt string) {
+func SyncTimes(t *testing.T, ref, mnt string) {
 	t.Helper()
 	var paths []string
 	filepath.Walk(ref, func(p string, fi os.FileInfo, err error) error {
@@ -217,7 +217,7 @@ func testEndToEnd(t *testing.T, a Adapter) {
 			t.Fatal(err)
 		}
 	}
-	syncTimes(t, src2, f.mnt)
+	SyncTimes(t, src2, f.mnt)
 	if st := f.status(t); st.StagedFiles != 2 {
 		t.Errorf("staged files = %d, want 2 (the renamed disc directory must not be copied)", st.StagedFiles)
 	}
