@@ -3,9 +3,7 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,49 +56,45 @@ func exitCode(err error) int {
 	return 0
 }
 
-// appendUntilWriting starts an append with --progress=json and returns
-// once it reports the writing phase under way, with the process stopped
-// (SIGSTOP), so that what the test sends next lands while it writes.
-func appendUntilWriting(t *testing.T, target, src string) (*exec.Cmd, *syncBuffer, *syncBuffer) {
+// appendUntilWriting starts an append with --progress=json whose
+// writes to the target go through gate, and returns once the append has
+// written 32 MiB of its session and waits at the gate for more, so that
+// what the test sends next lands while it writes, however fast the
+// machine. The test opens the gate with gate.release.
+func appendUntilWriting(t *testing.T, gate *writeGate, target, src string) (*exec.Cmd, <-chan error, *syncBuffer, *syncBuffer) {
 	t.Helper()
 	cmd := clitest.Command(t, "append", "--progress=json", target, src)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out, stderr syncBuffer
-	cmd.Stderr = &stderr
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	gate.arm(32 << 20)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		out.Write(append(sc.Bytes(), '\n'))
-		var ev struct {
-			Phase string `json:"phase"`
-			Done  int64  `json:"phase_bytes_done"`
-			Total int64  `json:"phase_bytes_total"`
-		}
-		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Phase == "writing" && ev.Done > 0 && ev.Done < ev.Total/2 {
-			cmd.Process.Signal(syscall.SIGSTOP)
-			go func() {
-				for sc.Scan() {
-					out.Write(append(sc.Bytes(), '\n'))
-				}
-			}()
-			return cmd, &out, &stderr
-		}
+	done := make(chan struct{})
+	go func() {
+		gate.waitBlocked(t)
+		close(done)
+	}()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case <-done:
+	case err := <-exited:
+		t.Fatalf("the append ended (%v) before it had written 32 MiB:\n%s\n%s", err, out.String(), stderr.String())
 	}
-	t.Fatalf("the append ended before it was half written:\n%s\n%s", out.String(), stderr.String())
-	return nil, nil, nil
+	if !strings.Contains(out.String(), `"phase":"writing"`) {
+		t.Fatalf("the append waits at the gate outside its writing phase:\n%s\n%s", out.String(), stderr.String())
+	}
+	return cmd, exited, &out, &stderr
 }
 
 // TestCtrlCOnAnImageCutsItBack: Ctrl-C while an append writes to an
 // image stops it (exit 130) and leaves the image as it was.
 func TestCtrlCOnAnImageCutsItBack(t *testing.T) {
 	work := t.TempDir()
-	img := filepath.Join(work, "disc.iso")
+	gated, gate := gatedDir(t)
+	img := filepath.Join(gated, "disc.iso")
 	write(t, filepath.Join(work, "small", "a.txt"), "a")
 	clitest.Must(t, "append", img, filepath.Join(work, "small"))
 	before, err := os.Stat(img)
@@ -109,10 +103,10 @@ func TestCtrlCOnAnImageCutsItBack(t *testing.T) {
 	}
 	big := filepath.Join(work, "big")
 	write(t, filepath.Join(big, "big.bin"), strings.Repeat("0123456789abcdef", 8<<20)) // 128 MiB
-	cmd, out, stderr := appendUntilWriting(t, img, big)
+	cmd, exited, out, stderr := appendUntilWriting(t, gate, img, big)
 	cmd.Process.Signal(syscall.SIGINT)
-	cmd.Process.Signal(syscall.SIGCONT)
-	if code := exitCode(cmd.Wait()); code != exitcodes.Interrupted {
+	gate.release()
+	if code := exitCode(<-exited); code != exitcodes.Interrupted {
 		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitcodes.Interrupted, out.String(), stderr.String())
 	}
 	after, err := os.Stat(img)
@@ -133,25 +127,21 @@ func TestCtrlCOnAnImageCutsItBack(t *testing.T) {
 // begun is closed, and the disc takes the next session.
 func TestCtrlCOnAWriteOnceDisc(t *testing.T) {
 	work := t.TempDir()
-	target := "emulated:cd-r:" + filepath.Join(work, "cd.img")
+	gated, gate := gatedDir(t)
+	target := "emulated:cd-r:" + filepath.Join(gated, "cd.img")
 	write(t, filepath.Join(work, "small", "a.txt"), "a")
 	clitest.Must(t, "append", target, filepath.Join(work, "small"))
 	big := filepath.Join(work, "big")
 	write(t, filepath.Join(big, "big.bin"), strings.Repeat("0123456789abcdef", 8<<20))
-	cmd, out, stderr := appendUntilWriting(t, target, big)
+	cmd, exited, out, stderr := appendUntilWriting(t, gate, target, big)
 	cmd.Process.Signal(syscall.SIGINT)
-	cmd.Process.Signal(syscall.SIGCONT)
 	eventually(t, "the warning", func() bool { return strings.Contains(stderr.String(), "press Ctrl-C again") })
 	if !strings.Contains(stderr.String(), "loses the space of the session") {
 		t.Errorf("warning:\n%s", stderr.String())
 	}
-	cmd.Process.Signal(syscall.SIGSTOP)
-	if strings.Contains(out.String(), `"phase":"closing"`) {
-		t.Fatalf("the writing ended before the second Ctrl-C:\n%s", out.String())
-	}
 	cmd.Process.Signal(syscall.SIGINT)
-	cmd.Process.Signal(syscall.SIGCONT)
-	if code := exitCode(cmd.Wait()); code != exitcodes.Interrupted {
+	gate.release()
+	if code := exitCode(<-exited); code != exitcodes.Interrupted {
 		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitcodes.Interrupted, out.String(), stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "it was closed, so the disc takes the next session") {

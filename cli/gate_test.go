@@ -1,0 +1,176 @@
+//go:build linux
+
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/discstage/discstage/internal/oracle"
+)
+
+// writeGate holds writes to the files of a loopback mount: once armed,
+// the write that would pass a byte budget waits until the gate opens.
+// A test uses it to stop a burn in the middle of its writing, on a
+// machine of any speed.
+type writeGate struct {
+	mu      sync.Mutex
+	armed   bool
+	budget  int64         // bytes still let through while armed
+	blocked chan struct{} // closed when a write waits
+	open    chan struct{} // closed to let the waiting writes through
+}
+
+// gatedDir mounts a loopback of a new directory whose writes go
+// through the returned gate, and returns the mount point.
+func gatedDir(t *testing.T) (string, *writeGate) {
+	t.Helper()
+	oracle.NeedFuse(t)
+	work := t.TempDir()
+	under, mnt := filepath.Join(work, "under"), filepath.Join(work, "gated")
+	for _, d := range []string{under, mnt} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := &writeGate{}
+	var st syscall.Stat_t
+	if err := syscall.Stat(under, &st); err != nil {
+		t.Fatal(err)
+	}
+	root := &gatedNode{LoopbackNode: &fs.LoopbackNode{RootData: &fs.LoopbackRoot{Path: under, Dev: uint64(st.Dev)}}, gate: g}
+	root.RootData.RootNode = root
+	server, err := fs.Mount(mnt, root, &fs.Options{MountOptions: fuse.MountOptions{FsName: "gated", Name: "gated"}})
+	if err != nil {
+		t.Fatalf("mount the gated directory: %v", err)
+	}
+	t.Cleanup(func() {
+		g.release()
+		server.Unmount()
+	})
+	return mnt, g
+}
+
+// arm lets budget more bytes through and then holds writes until open.
+func (g *writeGate) arm(budget int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.armed, g.budget = true, budget
+	g.blocked, g.open = make(chan struct{}), make(chan struct{})
+}
+
+// waitBlocked returns once a write waits at the gate.
+func (g *writeGate) waitBlocked(t *testing.T) {
+	t.Helper()
+	g.mu.Lock()
+	blocked := g.blocked
+	g.mu.Unlock()
+	select {
+	case <-blocked:
+	case <-time.After(5 * time.Minute):
+		t.Fatal("no write reached the gate in 5 minutes")
+	}
+}
+
+// release opens the gate and disarms it.
+func (g *writeGate) release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.armed {
+		g.armed = false
+		close(g.open)
+	}
+}
+
+// pass lets a write of n bytes through, waiting while the gate holds.
+func (g *writeGate) pass(n int) {
+	g.mu.Lock()
+	if !g.armed {
+		g.mu.Unlock()
+		return
+	}
+	if g.budget >= int64(n) {
+		g.budget -= int64(n)
+		g.mu.Unlock()
+		return
+	}
+	select {
+	case <-g.blocked:
+	default:
+		close(g.blocked)
+	}
+	open := g.open
+	g.mu.Unlock()
+	<-open
+}
+
+// gatedNode is a loopback node whose open files write through the gate.
+type gatedNode struct {
+	*fs.LoopbackNode
+	gate *writeGate
+}
+
+var (
+	_ fs.NodeWrapChilder = (*gatedNode)(nil)
+	_ fs.NodeOpener      = (*gatedNode)(nil)
+	_ fs.NodeCreater     = (*gatedNode)(nil)
+)
+
+func (n *gatedNode) WrapChild(ctx context.Context, ops fs.InodeEmbedder) fs.InodeEmbedder {
+	return &gatedNode{LoopbackNode: ops.(*fs.LoopbackNode), gate: n.gate}
+}
+
+func (n *gatedNode) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
+	fh, fl, errno := n.LoopbackNode.Open(ctx, flags)
+	return n.wrap(fh), fl, errno
+}
+
+func (n *gatedNode) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
+	ch, fh, fl, errno := n.LoopbackNode.Create(ctx, name, flags, mode, out)
+	return ch, n.wrap(fh), fl, errno
+}
+
+// CopyFileRange is refused, so that every byte copied is a write that
+// passes the gate.
+func (n *gatedNode) CopyFileRange(ctx context.Context, fhIn fs.FileHandle, offIn uint64, out *fs.Inode, fhOut fs.FileHandle, offOut, length, flags uint64) (uint32, syscall.Errno) {
+	return 0, syscall.ENOSYS
+}
+
+func (n *gatedNode) wrap(fh fs.FileHandle) fs.FileHandle {
+	if lf, ok := fh.(*fs.LoopbackFile); ok {
+		return &gatedFile{LoopbackFile: lf, gate: n.gate}
+	}
+	return fh
+}
+
+// gatedFile is an open loopback file whose writes pass the gate.
+type gatedFile struct {
+	*fs.LoopbackFile
+	gate *writeGate
+}
+
+func (f *gatedFile) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
+	f.gate.pass(len(data))
+	return f.LoopbackFile.Write(ctx, data, off)
+}
+
+func (f *gatedFile) Writev(ctx context.Context, iov [][]byte, off int64) (uint32, syscall.Errno) {
+	n := 0
+	for _, b := range iov {
+		n += len(b)
+	}
+	f.gate.pass(n)
+	return f.LoopbackFile.Writev(ctx, iov, off)
+}
+
+// PassthroughFd declines the kernel's passthrough, which would take the
+// writes past the gate straight to the file underneath.
+func (f *gatedFile) PassthroughFd() (int, bool) { return 0, false }
