@@ -361,10 +361,17 @@ func init() {
 				}
 			}
 			id := newCommitID()
+			held := mountLocksAt(mp)
 			if err := control(mp, "eject"+ef.words(cmd), id); err != nil {
 				return refusedForOpenFiles(mp, err)
 			}
-			return waitEject(cmd, mp, id, before, d)
+			if err := waitEject(cmd, mp, id, before, d); err != nil {
+				return err
+			}
+			if err := waitReleased(held); err != nil {
+				return fmt.Errorf("eject %s: %w", mp, err)
+			}
+			return nil
 		},
 	}
 	ef.register(eject)
@@ -417,8 +424,12 @@ same list is in MOUNTPOINT/.discstage/pending for file managers.`,
 			if serr == nil && s.State == staging.StateCommitting {
 				return fmt.Errorf("unmount %s: a commit is running: %w", mp, syscall.EBUSY)
 			}
+			held := mountLocksAt(mp)
 			if err := platform.Unmount(mp); err != nil {
 				return err
+			}
+			if err := waitReleased(held); err != nil {
+				return fmt.Errorf("unmount %s: %w", mp, err)
 			}
 			if serr == nil && s.Pending {
 				n := s.Changes.Total()
