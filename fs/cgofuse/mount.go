@@ -59,6 +59,17 @@ func mountOptions(opts core.Options) []string {
 	} else {
 		o = append(o, "fsname="+core.MountName, "subtype="+core.MountName, "default_permissions")
 	}
+	if runtime.GOOS == "linux" {
+		// libfuse 3.12 to 3.14's fuse_main hands its default of no
+		// limit (UINT_MAX) to fuse_loop_cfg_set_idle_threads, which
+		// refuses it and prints "Ignoring invalid max threads value
+		// 4294967295 > max (100000)" at every mount. 10 is the default
+		// of libfuse before 3.12 and of max_threads, so no worker is
+		// ever reaped that would not be anyway. (libfuse 3.2 and later
+		// know the option; macFUSE's libfuse 2 does not, so it is
+		// given on Linux only.)
+		o = append(o, "max_idle_threads=10")
+	}
 	if opts.AllowOther {
 		o = append(o, "allow_other")
 	}
