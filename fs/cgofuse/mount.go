@@ -29,7 +29,11 @@ func Mount(mountpoint string, area *staging.Area, opts core.Options) (*Server, e
 		owner:    core.Owner{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())},
 		sessions: core.NewSessions(area)}
 	f.statusMode.Store(0o444)
-	host := fuse.NewFileSystemHost(f)
+	var fsi fuse.FileSystemInterface = f
+	if opts.WindowsNames || runtime.GOOS == "windows" {
+		fsi = &winNames{filesys: f}
+	}
+	host := fuse.NewFileSystemHost(fsi)
 	host.SetUseIno(true)
 	host.SetCapOpenTrunc(true)
 	s := &Server{host: host, done: make(chan struct{})}
