@@ -38,21 +38,39 @@ func Mount(mountpoint string, area *staging.Area, opts core.Options) (*Server, e
 	host.SetCapOpenTrunc(true)
 	s := &Server{host: host, done: make(chan struct{})}
 	f.control = &core.Control{Area: area, Opts: opts, Unmount: s.Unmount}
-	mounted := make(chan bool, 1)
+	mounted := make(chan error, 1)
 	go func() {
 		defer close(s.done)
-		mounted <- host.Mount(mountpoint, mountOptions(opts))
+		defer func() {
+			// cgofuse panics when it finds no FUSE library (WinFsp not
+			// installed); that is a refused mount, not a crash.
+			if r := recover(); r != nil {
+				mounted <- fmt.Errorf("%w at %q: %v (%s)", core.ErrMount, mountpoint, r, libraryHint)
+			}
+		}()
+		if !host.Mount(mountpoint, mountOptions(opts)) {
+			mounted <- fmt.Errorf("%w at %q: the FUSE library refused it", core.ErrMount, mountpoint)
+			return
+		}
+		mounted <- nil
 	}()
 	select {
 	case <-f.ready:
 		return s, nil
-	case ok := <-mounted:
-		if ok {
+	case err := <-mounted:
+		if err == nil {
 			return s, nil // served and ended already
 		}
-		return nil, fmt.Errorf("%w at %q: the FUSE library refused it", core.ErrMount, mountpoint)
+		return nil, err
 	}
 }
+
+// libraryHint names the FUSE library a mount needs here.
+var libraryHint = map[string]string{
+	"windows": "is WinFsp installed? https://winfsp.dev",
+	"darwin":  "is macFUSE or FUSE-T installed?",
+	"linux":   "is libfuse3 installed?",
+}[runtime.GOOS]
 
 // mountOptions are the FUSE options of a mount.
 func mountOptions(opts core.Options) []string {
