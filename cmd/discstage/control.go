@@ -469,8 +469,7 @@ func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 		fmt.Fprintf(w, "partial:   the last commit wrote %s open for writing as it was: %s\n", plural(len(s.Partial), "file"), describeOpenPaths(s.Partial))
 	}
 	if s.State == staging.StateCommitting {
-		fmt.Fprintf(w, "commit:    %s %.0f%% (%s of %s), about %s left\n", s.Phase, s.Percent,
-			humanize.IBytes(uint64(s.Done)), humanize.IBytes(uint64(s.Total)), time.Duration(s.ETASeconds)*time.Second)
+		fmt.Fprintf(w, "commit:    %s\n", commitLine(s))
 	}
 	if s.MediumError != "" {
 		fmt.Fprintf(w, "medium:    %s\n", s.MediumError)
@@ -516,4 +515,24 @@ func describeOpenPaths(files []staging.OpenFile) string {
 		parts[i] = fmt.Sprintf("%s (%s)", f.Path, humanize.IBytes(uint64(f.Size)))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// commitLine says how a running commit goes: "writing 10 MiB of 40 MiB
+// (25%); overall 12%, about 1m15s left". A phase not measured in bytes
+// (closing) is named alone, and the overall percentage and time left
+// come once the writing has told its size.
+func commitLine(s staging.Status) string {
+	e := statusEvent(s)
+	line := string(e.Phase)
+	if e.PhaseTotal > 0 {
+		line += fmt.Sprintf(" %s of %s (%.0f%%)", size(e.PhaseDone), size(e.PhaseTotal),
+			float64(e.PhaseDone)*100/float64(e.PhaseTotal))
+	}
+	if e.Total > 0 {
+		line += fmt.Sprintf("; overall %.0f%%", e.Percent)
+		if e.ETASeconds > 0 {
+			line += fmt.Sprintf(", about %s left", time.Duration(e.ETASeconds)*time.Second)
+		}
+	}
+	return line
 }
