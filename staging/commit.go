@@ -2,6 +2,7 @@ package staging
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	iofs "io/fs"
@@ -126,6 +127,12 @@ type Outcome struct {
 	Sectors  uint32 `json:"sectors,omitempty"`
 	Files    int    `json:"files,omitempty"`
 	Verified string `json:"verified,omitempty"`
+	// Stopped says that the commit failed because it was canceled
+	// (Area.Cancel); the staged changes are kept. Closed is then what
+	// the stopped burn had left open on a write-once disc and was
+	// closed, so that the disc takes the next commit ("" when nothing).
+	Stopped bool   `json:"stopped,omitempty"`
+	Closed  string `json:"closed_track,omitempty"`
 }
 
 // The states of an Outcome.
@@ -566,6 +573,7 @@ func (a *Area) waitOpen(c *commitState, opts CommitOptions, wait time.Duration) 
 		a.status.Commits++
 		c.err = a.fail(err)
 		c.outcome.State, c.outcome.Error = OutcomeFailed, c.err.Error()
+		c.outcome.Stopped = errors.Is(err, ErrCanceled)
 		a.outcome(c.outcome)
 		a.mu.Unlock()
 		close(c.done)
@@ -700,6 +708,7 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 		c.err = fmt.Errorf("staging: commit: %w", err)
 		a.status.LastError = c.err.Error()
 		c.outcome.State, c.outcome.Error = OutcomeFailed, c.err.Error()
+		c.outcome.Stopped, c.outcome.Closed = errors.Is(err, ErrCanceled), res.Closed
 	} else {
 		a.status.LastError = ""
 		c.outcome.State, c.outcome.Session, c.outcome.Start = OutcomeDone, number, start

@@ -226,6 +226,12 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 			if err := control(mountpoint, "cancel", ""); err != nil {
 				return staging.Outcome{}, last, fmt.Errorf("commit: stop: %w", err)
 			}
+			stopping := "discstage: stopping the commit; the mount ends its burn"
+			if d.JSON() {
+				fmt.Fprintln(cmd.ErrOrStderr(), stopping)
+			} else {
+				d.Say("stopping", stopping)
+			}
 		}
 		s, err := readStatus(mountpoint)
 		last = s
@@ -240,8 +246,13 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 			if len(s.GaveUpOn) > 0 && !asked {
 				return o, s, openRefusal(mountpoint, s)
 			}
-			if asked {
-				return o, s, fmt.Errorf("%w: commit stopped, nothing written, the staged changes are kept: %s", errInterrupted, o.Error)
+			if asked && o.Stopped {
+				d.Finish()
+				if o.Closed != "" {
+					fmt.Fprintf(cmd.OutOrStdout(), "stopped: %s; it was closed, so the disc takes the next commit\n", o.Closed)
+					return o, s, fmt.Errorf("%w: commit stopped; the staged changes are kept", errInterrupted)
+				}
+				return o, s, fmt.Errorf("%w: commit stopped, nothing written; the staged changes are kept", errInterrupted)
 			}
 			return o, s, fmt.Errorf("commit failed: %s", o.Error)
 		case o.State == staging.OutcomeDone:
