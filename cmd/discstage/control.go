@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/fs"
+	"github.com/discstage/discstage/internal/errtext"
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
@@ -50,6 +51,11 @@ type actionError struct {
 }
 
 func (e *actionError) Error() string {
+	if e.Reason != "" && namesItself(e.Reason) {
+		// The mount's reason names its package and operation
+		// ("staging: commit: nothing staged"): once is enough.
+		return e.Reason
+	}
 	if e.Reason != "" {
 		return fmt.Sprintf("%s: %s", e.Action, e.Reason)
 	}
@@ -253,6 +259,9 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 					return o, s, fmt.Errorf("%w: commit stopped; the staged changes are kept", errInterrupted)
 				}
 				return o, s, fmt.Errorf("%w: commit stopped, nothing written; the staged changes are kept", errInterrupted)
+			}
+			if namesItself(o.Error) {
+				return o, s, errors.New(o.Error)
 			}
 			return o, s, fmt.Errorf("commit failed: %s", o.Error)
 		case o.State == staging.OutcomeDone:
@@ -546,4 +555,12 @@ func commitLine(s staging.Status) string {
 		}
 	}
 	return line
+}
+
+// namesItself tells whether a mount's message begins with the package
+// and so the operation that failed ("staging: commit: …", "fs: eject:
+// …"), so that the command adds no name of its own before it.
+func namesItself(reason string) bool {
+	pkg, rest, ok := strings.Cut(reason, ": ")
+	return ok && rest != "" && errtext.IsPackage(pkg)
 }
