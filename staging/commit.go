@@ -134,6 +134,11 @@ type Outcome struct {
 	// closed, so that the disc takes the next commit ("" when nothing).
 	Stopped bool   `json:"stopped,omitempty"`
 	Closed  string `json:"closed_track,omitempty"`
+	// Eject is how the tray of an eject went once its commit was done
+	// (NoteEject): "done", "failed" with EjectError saying why, or ""
+	// when no eject was asked for or it is still to come.
+	Eject      string `json:"eject,omitempty"`
+	EjectError string `json:"eject_error,omitempty"`
 }
 
 // The states of an Outcome.
