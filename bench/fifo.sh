@@ -68,5 +68,5 @@ drop=1
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 DISCSTAGE_BENCH_FIFO=$tree DISCSTAGE_BENCH_FIFO_SIZES=${FIFO_SIZES:-4,8,32} \
 	DISCSTAGE_BENCH_FIFO_DROP=$drop DISCSTAGE_BENCH_FIFO_WORK=$media \
-	"$work/bench.test" -test.run '^TestFifoUnderLoad$' -test.count 1 -test.timeout 2h | grep -v '^PASS$'
+	"$work/bench.test" -test.run '^TestFifoUnderLoad$' -test.count 1 -test.timeout 2h | grep --line-buffered -v '^PASS$'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
