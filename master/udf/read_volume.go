@@ -54,6 +54,7 @@ type Volume struct {
 	root    LongAD
 	budget  int64 // bytes of metadata the reader may still read
 	blocks  int64 // blocks the reader may still map
+	lvidEnd int64 // first sector past the integrity descriptor read
 }
 
 type partition struct {
@@ -319,6 +320,7 @@ func (v *Volume) loadLogicalVolume(set vdsSet) error {
 			if t, err := CheckTag(b, ie.Location); err == nil && t.ID() == TagLVID {
 				v.MinRead = LVID(b).MinReadRevision()
 				v.nextID = LVID(b).NextUniqueID()
+				v.lvidEnd = int64(ie.Location) + 1
 			}
 		}
 	}
@@ -610,3 +612,20 @@ func (v *Volume) PartitionStart() (uint32, bool) {
 // NextUniqueID is the next unique ID the integrity descriptor records
 // (0 when unknown); a following session numbers its new files from it.
 func (v *Volume) NextUniqueID() uint64 { return v.nextID }
+
+// End returns the first sector past every sector the volume claims: its
+// anchor, its main volume descriptor sequence, its integrity descriptor
+// and its physical and sparable partitions (the whole partition, used or
+// not, as the partition descriptor records it), at most the medium's
+// size. A following session on the medium begins there or later.
+func (v *Volume) End() int64 {
+	end := int64(v.Anchor) + 1
+	end = max(end, int64(v.MainVDS.Location)+int64(v.MainVDS.Length/BlockSize))
+	end = max(end, v.lvidEnd)
+	for _, p := range v.parts {
+		if p.kind == KindPhysical || p.kind == KindSparable {
+			end = max(end, int64(p.start)+int64(p.length))
+		}
+	}
+	return min(end, v.sectors)
+}
