@@ -115,6 +115,7 @@ func udfSessionInfo(r io.ReaderAt, sectors int64, number int, start uint32) (tre
 // Formats says which file systems a session holds and which of them
 // ReadSession takes its tree from.
 type Formats struct {
+	ISO9660   bool   // an ISO 9660 volume descriptor set
 	RockRidge bool   // the ISO 9660 hierarchy carries Rock Ridge
 	Joliet    bool   // a Joliet hierarchy
 	UDF       uint16 // the UDF volume's revision, 0 without one
@@ -155,6 +156,7 @@ func SessionFormats(r io.ReaderAt, sectors int64, start uint32) (Formats, error)
 		}
 	}
 	if root != nil {
+		f.ISO9660 = true
 		rd := &rTreeReader{r: r, sectors: sectors, visited: make(map[uint32]bool)}
 		if rec, err := rParseRecord(root, 0, len(root)); err == nil && rec.dir {
 			if _, ok, err := rd.detectRockRidge(rec); err == nil && ok {
