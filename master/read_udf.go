@@ -29,11 +29,11 @@ const (
 // repointed at the newest session on grown media) is not this session's,
 // and is ErrNotUDF.
 func rOpenUDF(r io.ReaderAt, sectors int64, start uint32) (*udf.Volume, error) {
-	v, err := udf.Open(r, sectors, start)
+	v, err := udf.OpenSession(r, sectors, start)
 	if err != nil {
 		return nil, err
 	}
-	if start != 0 && v.Anchor != start+256 {
+	if start != 0 && v.Anchor != start+256 { // OpenSession reads no other
 		return nil, fmt.Errorf("master: session at LBA %d: the UDF anchor at %d belongs to another session: %w", start, v.Anchor, udf.ErrNotUDF)
 	}
 	return v, nil

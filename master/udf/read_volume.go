@@ -80,11 +80,27 @@ type run struct{ block, count uint32 }
 // for at start+256, then 256, then at the last sector and 256 before it
 // (ECMA-167 3/8.4.2).
 func Open(r io.ReaderAt, sectors int64, start uint32) (*Volume, error) {
+	return open(r, sectors, start, []int64{int64(start) + 256, 256, sectors - 1, sectors - 257})
+}
+
+// OpenSession is Open for the session at start alone: its own anchor at
+// start+256, and for a session at 0 (a medium of one session) also the
+// anchors at the medium's end. The anchor at 256 of a medium whose
+// session starts later belongs to another session (on grown media it
+// points at the newest one), and the medium's end may not be readable
+// on a drive, so neither is read.
+func OpenSession(r io.ReaderAt, sectors int64, start uint32) (*Volume, error) {
+	if start != 0 {
+		return open(r, sectors, start, []int64{int64(start) + 256})
+	}
+	return Open(r, sectors, 0)
+}
+
+func open(r io.ReaderAt, sectors int64, start uint32, cands []int64) (*Volume, error) {
 	if sectors <= 0 || sectors > 1<<32 {
 		return nil, fmt.Errorf("udf: open: medium of %d sectors: %w", sectors, ErrNotUDF)
 	}
 	v := &Volume{r: r, sectors: sectors, budget: baseBudget + 2*sectors*BlockSize, blocks: baseBlockBudget + 4*sectors}
-	cands := []int64{int64(start) + 256, 256, sectors - 1, sectors - 257}
 	var firstErr error
 	seen := map[int64]bool{}
 	for _, c := range cands {
