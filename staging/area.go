@@ -99,7 +99,9 @@ type Area struct {
 }
 
 // entry is one file, directory, symbolic link or special file of the
-// merged view.
+// merged view. A disc of a million files is a million entries, so the
+// fields are kept small and ordered to pack: times as stamps, counters
+// of handles as int32, the flags together.
 type entry struct {
 	id     uint64
 	parent *entry // nil for the root and for removed entries
@@ -108,30 +110,30 @@ type entry struct {
 	mode   iofs.FileMode
 	uid    uint32
 	gid    uint32
-	mtime  time.Time
-	atime  time.Time
-	ctime  time.Time
-	size   int64 // disc files; staged files take size from the data file
-	ext    []tree.Extent
-	data   string // staged data file name in data/; "" for data on the medium
-	target string
-	rdev   uint64 // device nodes: the device number (Linux dev_t)
-	kids   map[string]*entry
 	// subdirs counts the directories among kids (for Nlink); setKid
 	// and dropKid keep it.
-	subdirs int
+	subdirs int32
+	mtime   stamp
+	atime   stamp
+	ctime   stamp
+	size    int64 // disc files; staged files take size from the data file
+	ext     []tree.Extent
+	data    string // staged data file name in data/; "" for data on the medium
+	target  string
+	rdev    uint64 // device nodes: the device number (Linux dev_t)
+	kids    map[string]*entry
 
-	frozen  bool     // data file is being committed; copy before writing
-	pins    int      // handles using the data file directly (passthrough)
-	wpins   int      // of those, handles that may write: their writes bypass the area
+	pins    int32    // handles using the data file directly (passthrough)
+	wpins   int32    // of those, handles that may write: their writes bypass the area
+	opens   int32    // open handles
+	writers int32    // open handles that may write
 	file    *os.File // open data file while handles exist
-	opens   int
-	writers int    // open handles that may write
-	writes  uint64 // counts writes, truncations and writer pins, to tell a file unchanged since a snapshot
+	writes  uint64   // counts writes, truncations and writer pins, to tell a file unchanged since a snapshot
 	// cache names the data file of a file a commit switched to the
 	// medium while handles used it directly (passthrough): it holds the
 	// same bytes as the medium and stays, unstaged, until they close.
 	cache   string
+	frozen  bool // data file is being committed; copy before writing
 	removed bool // unlinked while open
 	// copying: a copy-up of this entry runs without the lock; writes,
 	// truncations and a second copy-up wait for it.
@@ -348,7 +350,7 @@ func (a *Area) readState(st *replayed) error {
 			return fmt.Errorf("staging: area %q: entry %d names data file %q, not one the area makes", a.dir, id, r.Data)
 		}
 		e := &entry{id: id, name: r.Name, mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
-			mtime: time.Unix(0, r.Mtime), atime: time.Unix(0, r.Atime), ctime: time.Unix(0, r.Ctime),
+			mtime: stamp(r.Mtime), atime: stamp(r.Atime), ctime: stamp(r.Ctime),
 			size: r.Size, ext: r.Extents, data: r.Data, target: r.Target, rdev: r.Rdev}
 		if e.mode.IsDir() {
 			e.kids = map[string]*entry{}
@@ -422,18 +424,12 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 			return e
 		}
 		e := &entry{id: a.nextID, parent: parent, name: n.Name, mode: n.Mode, uid: n.UID, gid: n.GID,
-			mtime: n.ModTime, atime: n.AccessTime, ctime: n.ChangeTime, size: n.Size,
-			ext: n.Extents, target: n.Target, rdev: n.Rdev}
+			size: n.Size, ext: n.Extents, target: n.Target, rdev: n.Rdev}
+		e.mtime, e.atime, e.ctime = nodeStamps(n)
 		if n.Link != 0 && !n.IsDir() {
 			linked[n.Link] = e
 		}
 		a.nextID++
-		if e.atime.IsZero() {
-			e.atime = e.mtime
-		}
-		if e.ctime.IsZero() {
-			e.ctime = e.mtime
-		}
 		a.entries[e.id] = e
 		if n.IsDir() {
 			e.kids = map[string]*entry{}
@@ -466,7 +462,7 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 
 func (e *entry) record() putRecord {
 	r := record{Name: e.name, Mode: uint32(e.mode), UID: e.uid, GID: e.gid,
-		Mtime: e.mtime.UnixNano(), Atime: e.atime.UnixNano(), Ctime: e.ctime.UnixNano(),
+		Mtime: int64(e.mtime), Atime: int64(e.atime), Ctime: int64(e.ctime),
 		Size: e.size, Extents: e.ext, Data: e.data, Target: e.target, Rdev: e.rdev}
 	if e.parent != nil {
 		r.Parent = e.parent.id

@@ -202,7 +202,7 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 			return &c, nil
 		}
 		n := &tree.Node{Name: name, Mode: e.mode, UID: e.uid, GID: e.gid,
-			ModTime: e.mtime, AccessTime: e.atime, ChangeTime: e.ctime, Rdev: e.rdev}
+			ModTime: e.mtime.time(), AccessTime: e.atime.time(), ChangeTime: e.ctime.time(), Rdev: e.rdev}
 		if len(e.links) > 0 {
 			n.Link = e.id
 			defer func() { linked[e] = n }()
@@ -232,11 +232,11 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 				return nil, fmt.Errorf("staging: staged data of %q: %w", path, err)
 			}
 			// As attr has them, from the one stat.
-			ct := e.ctime
+			ct := e.ctime.time()
 			if fi.ModTime().After(ct) {
 				ct = fi.ModTime()
 			}
-			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), e.atime, ct
+			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), e.atime.time(), ct
 			cf := commitFile{ID: e.id, Data: e.data, Path: path, open: e.writers > 0}
 			if freeze && e.pins > 0 {
 				// Used directly by open handles: commit a copy.
@@ -783,10 +783,9 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 			e.file = nil
 		}
 		e.ext, e.size, e.data = n.Extents, n.Size, ""
-		e.mtime = n.ModTime
-		e.atime = n.AccessTime
-		if e.atime.IsZero() {
-			e.atime = n.ModTime
+		e.mtime, e.atime = stampOf(n.ModTime), stampOf(n.AccessTime)
+		if n.AccessTime.IsZero() {
+			e.atime = e.mtime
 		}
 		put = append(put, e)
 	}

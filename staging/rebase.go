@@ -309,13 +309,7 @@ func (a *Area) rebase(base, disc *tree.Node) []Conflict {
 // takeNode gives e the attributes and content of disc node n.
 func (a *Area) takeNode(e *entry, n *tree.Node) {
 	e.mode, e.uid, e.gid = n.Mode, n.UID, n.GID
-	e.mtime, e.atime, e.ctime = n.ModTime, n.AccessTime, n.ChangeTime
-	if e.atime.IsZero() {
-		e.atime = e.mtime
-	}
-	if e.ctime.IsZero() {
-		e.ctime = e.mtime
-	}
+	e.mtime, e.atime, e.ctime = nodeStamps(n)
 	e.size, e.ext, e.target = n.Size, n.Extents, n.Target
 }
 
@@ -368,7 +362,7 @@ func sameEntry(n *tree.Node, e *entry) bool {
 	if (e.kids != nil) != n.IsDir() {
 		return false
 	}
-	return sameVersion(n.Mode, e.mode, n.UID, e.uid, n.GID, e.gid, n.ModTime, e.mtime) &&
+	return sameVersion(n.Mode, e.mode, n.UID, e.uid, n.GID, e.gid, n.ModTime, e.mtime.time()) &&
 		n.Target == e.target && (e.kids != nil || (n.Size == e.size && slices.Equal(n.Extents, e.ext)))
 }
 
