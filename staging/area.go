@@ -40,7 +40,7 @@ type Area struct {
 	inflight *inflightRecord // the running commit's stored snapshot
 
 	mu      sync.Mutex
-	entries map[uint64]*entry
+	entries entryTable
 	root    *entry
 	nextID  uint64
 	gen     uint64 // bumped by every recorded change
@@ -196,7 +196,7 @@ func Open(dir string, medium Medium) (*Area, error) {
 		log.Printf("staging: journal of area %q was damaged after record %d: cut off %d record(s), %d byte(s)",
 			dir, st.Records, st.Dropped, st.DroppedBytes)
 	}
-	a := &Area{dir: dir, medium: medium, j: j, entries: map[uint64]*entry{}, open: map[*entry]bool{}, recovery: st.Recovery,
+	a := &Area{dir: dir, medium: medium, j: j, open: map[*entry]bool{}, recovery: st.Recovery,
 		copies: map[string]int{}}
 	a.ioDone = sync.NewCond(&a.mu)
 	if err := a.load(st); err != nil {
@@ -253,7 +253,7 @@ func (a *Area) Close() error {
 		a.ioDone.Wait()
 	}
 	a.ioDone.Broadcast() // waiters see closed
-	for _, e := range a.entries {
+	for _, e := range a.entries.all() {
 		if e.file != nil {
 			e.file.Close()
 			e.file = nil
@@ -341,7 +341,12 @@ func (a *Area) readState(st *replayed) error {
 	a.gen, a.baseGen, a.base, a.blank, a.nextID = st.gen, st.baseGen, st.base, st.blank, st.nextID
 	a.baseSectors = st.baseSectors
 	recs := st.entries
-	a.entries = make(map[uint64]*entry, len(recs))
+	a.entries = newEntryTable(len(recs))
+	var maxID uint64
+	for id := range recs {
+		maxID = max(maxID, id)
+	}
+	a.entries.reserve(maxID, len(recs))
 	for id, r := range recs {
 		if id == 0 || id == ^uint64(0) {
 			return fmt.Errorf("staging: area %q: journal holds an entry with ID %d", a.dir, id)
@@ -358,13 +363,13 @@ func (a *Area) readState(st *replayed) error {
 		if id >= a.nextID {
 			a.nextID = id + 1
 		}
-		a.entries[id] = e
+		a.entries.put(e)
 	}
 	for id, r := range recs {
 		if id == RootID {
 			continue
 		}
-		e, p := a.entries[id], a.entries[r.Parent]
+		e, p := a.entries.get(id), a.entries.get(r.Parent)
 		if p == nil || p.kids == nil {
 			return fmt.Errorf("staging: area %q: entry %d (%q) has no parent directory %d", a.dir, id, r.Name, r.Parent)
 		}
@@ -375,9 +380,9 @@ func (a *Area) readState(st *replayed) error {
 		p.setKid(e.name, e)
 	}
 	for id, r := range recs {
-		e := a.entries[id]
+		e := a.entries.get(id)
 		for _, l := range r.Links {
-			p := a.entries[l.Parent]
+			p := a.entries.get(l.Parent)
 			if e.kids != nil || id == RootID || p == nil || p.kids == nil {
 				return fmt.Errorf("staging: area %q: entry %d has a further name %q in %d, which is not a directory, or is one itself", a.dir, id, l.Name, l.Parent)
 			}
@@ -388,7 +393,7 @@ func (a *Area) readState(st *replayed) error {
 			p.setKid(l.Name, e)
 		}
 	}
-	a.root = a.entries[RootID]
+	a.root = a.entries.get(RootID)
 	if a.root == nil || !a.root.mode.IsDir() {
 		return fmt.Errorf("staging: area %q has no root directory", a.dir)
 	}
@@ -405,8 +410,8 @@ func (a *Area) readState(st *replayed) error {
 		}
 	}
 	count(a.root)
-	if seen != len(a.entries) {
-		return fmt.Errorf("staging: area %q: %d of %d entries are not under the root directory", a.dir, len(a.entries)-seen, len(a.entries))
+	if seen != a.entries.len() {
+		return fmt.Errorf("staging: area %q: %d of %d entries are not under the root directory", a.dir, a.entries.len()-seen, a.entries.len())
 	}
 	return nil
 }
@@ -414,7 +419,7 @@ func (a *Area) readState(st *replayed) error {
 // reset replaces the whole state with the medium's newest session.
 func (a *Area) reset(root *tree.Node, start uint32) error {
 	now := time.Now()
-	a.entries = map[uint64]*entry{}
+	a.entries = newEntryTable(0)
 	a.nextID = RootID
 	linked := map[uint64]*entry{} // hard-linked files by tree.Node.Link
 	var add func(n *tree.Node, parent *entry) *entry
@@ -430,7 +435,7 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 			linked[n.Link] = e
 		}
 		a.nextID++
-		a.entries[e.id] = e
+		a.entries.put(e)
 		if n.IsDir() {
 			e.kids = map[string]*entry{}
 			for _, c := range n.Children {
@@ -485,21 +490,20 @@ func puts(es []*entry) []putRecord {
 // It runs with a.mu held.
 func (a *Area) compact() error {
 	a.version++
-	ids := make([]uint64, 0, len(a.entries))
-	for id := range a.entries {
-		ids = append(ids, id)
+	es := make([]*entry, 0, a.entries.len())
+	for _, e := range a.entries.all() { // in ID order
+		es = append(es, e)
 	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	recs := []*change{{Reset: true, Gen: a.gen, NextID: a.nextID,
 		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors}, Inflight: a.inflight}}
-	for len(ids) > 0 {
-		n := min(len(ids), snapshotChunk)
+	for len(es) > 0 {
+		n := min(len(es), snapshotChunk)
 		c := &change{Gen: a.gen, NextID: a.nextID, Put: make([]putRecord, n)}
-		for i, id := range ids[:n] {
-			c.Put[i] = a.entries[id].record()
+		for i, e := range es[:n] {
+			c.Put[i] = e.record()
 		}
 		recs = append(recs, c)
-		ids = ids[n:]
+		es = es[n:]
 	}
 	return a.j.compact(recs)
 }
@@ -601,7 +605,7 @@ func (a *Area) dataNames() ([]string, error) {
 // with a.mu held.
 func (a *Area) unused(names []string) []string {
 	used := map[string]bool{}
-	for _, e := range a.entries {
+	for _, e := range a.entries.all() {
 		if e.data != "" {
 			used[e.data] = true
 		}

@@ -293,7 +293,7 @@ func (a *Area) snapshotCopy(e *entry) (string, int64, error) {
 }
 
 func (a *Area) unfreeze() {
-	for _, e := range a.entries {
+	for _, e := range a.entries.all() {
 		e.frozen = false
 	}
 }
@@ -729,7 +729,7 @@ func (a *Area) pending() bool {
 	if a.gen != a.baseGen {
 		return true
 	}
-	for _, e := range a.entries {
+	for _, e := range a.entries.all() {
 		if e.data != "" {
 			return true
 		}
@@ -760,7 +760,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 	byPath := make(map[string]*tree.Node, len(inf.Files))
 	flattenNodes(root, "", byPath)
 	for _, f := range inf.Files {
-		e := a.entries[f.ID]
+		e := a.entries.get(f.ID)
 		if e == nil {
 			continue
 		}
@@ -946,7 +946,7 @@ type stagedFile struct {
 // stagedFiles lists the staged files. It runs with a.mu held.
 func (a *Area) stagedFiles() []stagedFile {
 	var out []stagedFile
-	for _, e := range a.entries {
+	for _, e := range a.entries.all() {
 		if e.data != "" {
 			out = append(out, stagedFile{e.data, e.file})
 		}

@@ -66,7 +66,7 @@ func (a *Area) get(id uint64) (*entry, error) {
 	if a.closed {
 		return nil, ErrAreaClosed
 	}
-	e := a.entries[id]
+	e := a.entries.get(id)
 	if e == nil {
 		return nil, fmt.Errorf("staging: entry %d: %w", id, ErrNotExist)
 	}
@@ -230,12 +230,12 @@ func (a *Area) attach(op string, d, e *entry) error {
 	a.nextID++
 	e.parent = d
 	d.setKid(e.name, e)
-	a.entries[e.id] = e
+	a.entries.put(e)
 	old := d.mtime
 	d.mtime, d.ctime = e.mtime, e.mtime
 	if err := a.record(op, []*entry{e, d}, nil); err != nil {
 		d.dropKid(e.name)
-		delete(a.entries, e.id)
+		a.entries.del(e.id)
 		d.mtime = old
 		return err
 	}
@@ -315,7 +315,7 @@ func (a *Area) Create(parent uint64, name string, perm iofs.FileMode, uid, gid u
 // detach removes e from the view; its data goes when nothing uses it.
 func (a *Area) detach(e *entry) {
 	e.parent.dropKid(e.name)
-	delete(a.entries, e.id)
+	a.entries.del(e.id)
 	e.parent = nil
 	if e.opens > 0 {
 		e.removed = true

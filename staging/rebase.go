@@ -298,7 +298,7 @@ func (a *Area) rebase(base, disc *tree.Node) []Conflict {
 			}
 			e.parent = parent
 			parent.setKid(e.name, e)
-			a.entries[e.id] = e
+			a.entries.put(e)
 			sm[p] = e
 		}
 	}
