@@ -59,6 +59,12 @@ perfile() { awk -v k="$1" -v n="$files" 'BEGIN { printf "%.0f B", k * 1024 / n }
 secs() { awk -v t="$1" 'BEGIN { printf "%.2f s", t / 1e9 }'; }
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
+# unmount PID: unmounts and waits until the mount's process has ended
+# (it closes the area and lets go of the target after the mount is gone).
+unmount() {
+	"$ds" unmount "$mnt" >/dev/null
+	while kill -0 "$1" 2>/dev/null; do sleep 0.2; done
+}
 
 img=$work/run.iso area=$work/area mnt=$work/mnt
 "$ds" unmount "$mnt" >/dev/null 2>&1 || true
@@ -73,7 +79,7 @@ t0=$(ms)
 t1=$(ms)
 pid=$(pgrep -f -- "--staging $area " | head -1)
 row "mount (first: area made)" "$(secs $((t1 - t0)))" "$(mib "$(hwm "$pid")") peak" "$(perfile "$(hwm "$pid")")" "< 2 s, < 400 B"
-"$ds" unmount "$mnt" >/dev/null
+unmount "$pid"
 t0=$(ms)
 "$ds" mount --staging "$area" "$img" "$mnt" >/dev/null
 t1=$(ms)
@@ -99,7 +105,7 @@ t0=$(ms)
 t1=$(ms)
 row "commit of one more file" "$(secs $((t1 - t0)))" "$(mib "$(hwm "$pid")") peak" "$(perfile "$(hwm "$pid")")" ""
 row "  resident after" "" "$(mib "$(rss "$pid")")" "$(perfile "$(rss "$pid")")" "< 400 B"
-"$ds" unmount "$mnt" >/dev/null
+unmount "$pid"
 journal=$(stat -c %s "$area/state.journal") reserve=$(stat -c %s "$area/state.reserve")
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
