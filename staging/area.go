@@ -452,6 +452,7 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 	a.root.name = ""
 	a.blank = blank
 	a.base = start
+	a.pendingCache.forgetBase()
 	a.baseSectors = 0
 	if !blank {
 		a.baseSectors = a.listedSize(start)

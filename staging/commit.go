@@ -798,6 +798,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 	oldBlank, oldInflight := a.blank, a.inflight
 	a.baseGen, a.base, a.blank, a.baseSectors = inf.Gen, start, false, sectors
 	a.inflight = nil
+	a.pendingCache.forgetBase()
 	a.version++
 	if cerr := a.compact(); cerr != nil {
 		err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, Put: puts(put),

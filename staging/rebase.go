@@ -85,6 +85,7 @@ func (a *Area) rebaseOnto(root *tree.Node, start uint32) error {
 	pending := a.pending()
 	conflicts := a.rebase(base, root)
 	a.base, a.blank, a.baseSectors = start, false, a.listedSize(start)
+	a.pendingCache.forgetBase()
 	a.gen++ // the staged state differs from the new base
 	if !pending {
 		a.baseGen = a.gen // nothing was staged: the view is the new base
