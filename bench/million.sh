@@ -52,8 +52,7 @@ if [ ! -f "$base.done" ]; then
 fi
 
 ms() { date +%s%N; }
-rows=()
-row() { rows+=("$(printf '%-34s | %9s | %10s | %9s | %s' "$@")"); }
+row() { printf '%-34s | %9s | %10s | %9s | %s\n' "$@"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
 perfile() { awk -v k="$1" -v n="$files" 'BEGIN { printf "%.0f B", k * 1024 / n }'; }
 secs() { awk -v t="$1" 'BEGIN { printf "%.2f s", t / 1e9 }'; }
@@ -72,7 +71,8 @@ rm -rf "$area" "$img"
 cp --sparse=always "$base" "$img"
 mkdir -p "$mnt"
 sync
-load0=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "a disc of $files files, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-34s | %9s | %10s | %9s | %s\n' "what" "time" "memory" "per file" "target"
 
 t0=$(ms)
 "$ds" mount --staging "$area" "$img" "$mnt" >/dev/null
@@ -107,21 +107,15 @@ row "commit of one more file" "$(secs $((t1 - t0)))" "$(mib "$(hwm "$pid")") pea
 row "  resident after" "" "$(mib "$(rss "$pid")")" "$(perfile "$(rss "$pid")")" "< 400 B"
 unmount "$pid"
 journal=$(stat -c %s "$area/state.journal") reserve=$(stat -c %s "$area/state.reserve")
-load1=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "area on disk: state.journal $((journal / 1048576)) MiB, state.reserve $((reserve / 1048576)) MiB"
+echo "load average after the mount's figures: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The area alone, in-process: live Go heap after a collection.
+echo "staging.TestManyFiles over the same disc (live Go heap of the open area; profiles in $work/prof):"
 mkdir -p "$work/prof"
 rm -f "$img"
 cp --sparse=always "$base" "$img"
-heap=$(DISCSTAGE_MILLION_IMAGE=$img DISCSTAGE_MILLION_PROF=$work/prof \
-	go test -count=1 -timeout 2h -run '^TestManyFiles$' -v ./staging/ 2>&1 | grep 'million_test.go' || true)
+DISCSTAGE_MILLION_IMAGE=$img DISCSTAGE_MILLION_PROF=$work/prof \
+	go test -count=1 -timeout 2h -run '^TestManyFiles$' -v ./staging/ 2>&1 |
+	sed -n 's/^ *million_test.go:[0-9]*: /  /p'
 rm -f "$img"
-
-echo "a disc of $files files, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores"
-echo "load average before: $load0, after the mount's figures: $load1"
-printf '%-34s | %9s | %10s | %9s | %s\n' "what" "time" "memory" "per file" "target"
-printf '%s\n' "${rows[@]}"
-echo "area on disk: state.journal $((journal / 1048576)) MiB, state.reserve $((reserve / 1048576)) MiB"
-echo "staging.TestManyFiles over the same disc (live Go heap of the open area; profiles in $work/prof):"
-echo "$heap" | sed 's/^ *million_test.go:[0-9]*: /  /'
-cd "$mod"
