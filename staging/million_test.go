@@ -91,6 +91,9 @@ func TestManyFiles(t *testing.T) {
 		}
 	}
 	prof := os.Getenv("DISCSTAGE_MILLION_PROF")
+	if prof != "" {
+		runtime.MemProfileRate = 4096 // a finer heap profile than the default 512 KiB
+	}
 	img, err := writer.OpenImage(path, writer.ImageOptions{})
 	if err != nil {
 		t.Fatal(err)
