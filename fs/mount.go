@@ -22,7 +22,7 @@ type Server struct {
 // Mount mounts area at mountpoint and serves it until unmounted. The
 // caller closes the area after Wait returns.
 func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error) {
-	m := &mount{area: area, opts: opts, uid: uint32(os.Getuid()), gid: uint32(os.Getgid())}
+	m := &mount{area: area, opts: opts, uid: uint32(os.Getuid()), gid: uint32(os.Getgid()), timeout: timeout}
 	m.owner = core.Owner{UID: m.uid, GID: m.gid}
 	m.sessions = core.NewSessions(area)
 	m.control = &core.Control{Area: area, Opts: opts, Invalidate: m.invalidate,

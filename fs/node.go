@@ -33,6 +33,11 @@ type mount struct {
 	sessions *core.Sessions
 
 	fuseWrites atomic.Int64 // writes served by requests, not passthrough
+	flushes    atomic.Int64 // FLUSH requests (none: files open with FOPEN_NOFLUSH)
+	getattrs   atomic.Int64 // GETATTR requests of the merged view
+
+	// timeout is how long the kernel caches entries and attributes.
+	timeout time.Duration
 }
 
 // node is an entry of the merged view; id is its staging entry ID.
@@ -184,6 +189,7 @@ func (n *node) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 // Getattr returns the attributes, through the open file when there is
 // one (an unlinked open file still answers).
 func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	n.m.getattrs.Add(1)
 	if h := asHandle(f); h != nil {
 		fillAttr(h.h.Attr(), &out.Attr)
 		return 0
@@ -246,7 +252,7 @@ func (n *node) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrI
 	// The mount is the only writer of its view: the attributes answered
 	// may be cached as those of Getattr are (go-fuse leaves a Setattr's
 	// answer uncached, so a stat after chmod or utimes asked again).
-	out.SetTimeout(timeout)
+	out.SetTimeout(n.m.timeout)
 	return 0
 }
 
@@ -471,7 +477,10 @@ func (n *node) Fsync(ctx context.Context, f gofs.FileHandle, flags uint32) sysca
 	return errnoOf(n.m.area.Sync())
 }
 
-func (f *handle) Flush(ctx context.Context) syscall.Errno { return 0 }
+func (f *handle) Flush(ctx context.Context) syscall.Errno {
+	f.n.m.flushes.Add(1)
+	return 0
+}
 
 func (f *handle) Release(ctx context.Context) syscall.Errno {
 	f.locks.drop(f.id, f)
