@@ -17,9 +17,18 @@
 # SRC defaults to /usr/share, ROUNDS to 5. WORK (default
 # /dev/shm/discstage-bench-fuse) must be on tmpfs. DISCSTAGE names a
 # discstage binary to measure instead of building this tree's (to
-# measure an older commit). OPS=1 runs each mount once more with FUSE
+# measure an older commit); BEFORE names another (an older build) to
+# measure beside it, interleaved, as a fourth side. OPS=1 runs each mount once more with FUSE
 # debug logging and prints its requests by opcode (slow; not timed).
 # The "server cpu" rows are the mount process's user+system CPU time.
+#
+# Both mounts are served in the foreground, from this script's session,
+# as the loopback example serves: a background mount (discstage mount
+# without --foreground) starts a session of its own, which the kernel's
+# autogroup scheduling makes a group of its own, and on a busy machine
+# every request then waits for that group's turn (about twice the time
+# here at a load average of 50; the same holds for any FUSE server
+# started so).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=${1:-/usr/share}
@@ -74,14 +83,16 @@ start() {
 	mount -t tmpfs -o "size=$size" tmpfs "$run"
 	pid=
 	case $1 in
-	discstage)
+	discstage | before)
+		local bin=$ds
+		[ "$1" = discstage ] || bin=$BEFORE
 		if [ -n "${2:-}" ]; then
-			"$ds" mount --foreground --debug --staging "$run/area" "$run/img.iso" "$mnt" 2>"$2" &
-			until mountpoint -q "$mnt"; do sleep 0.05; done
+			"$bin" mount --foreground --debug --staging "$run/area" "$run/img.iso" "$mnt" 2>"$2" &
 		else
-			"$ds" mount --staging "$run/area" "$run/img.iso" "$mnt" >/dev/null
+			"$bin" mount --foreground --staging "$run/area" "$run/img.iso" "$mnt" 2>/dev/null &
 		fi
-		pid=$(pgrep -n -f -- "--staging $run/area")
+		pid=$!
+		until mountpoint -q "$mnt"; do sleep 0.05; done
 		dest=$mnt
 		;;
 	loopback)
@@ -105,6 +116,7 @@ start() {
 stop() {
 	case $1 in
 	discstage) "$ds" unmount "$mnt" >/dev/null ;;
+	before) "$BEFORE" unmount "$mnt" >/dev/null ;;
 	loopback) umount "$mnt" ;;
 	esac
 	[ -z "$pid" ] || waitgone "$pid"
@@ -134,14 +146,16 @@ measure() {
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 sides=(discstage loopback native)
+[ -z "${BEFORE:-}" ] || sides+=(before)
+nsides=${#sides[@]}
 whats=(tree small)
 rm -f "$work"/*.times "$work"/*.cpu
 echo "load average before: $(load)"
 printf '%-6s %-6s %-10s %9s %9s  %s\n' round what side seconds cpu_s load
 for i in $(seq 1 "$rounds"); do
 	for what in "${whats[@]}"; do
-		for k in 0 1 2; do
-			side=${sides[$(((i + k) % 3))]}
+		for k in $(seq 0 $((nsides - 1))); do
+			side=${sides[$(((i + k) % nsides))]}
 			read -r s c < <(measure "$side" "$what")
 			echo "$s" >>"$work/$what.$side.times"
 			echo "$c" >>"$work/$what.$side.cpu"
@@ -170,16 +184,29 @@ fi
 
 echo
 label() { case $1 in tree) echo "cp -a $src ($entries entries)" ;; small) echo "10,000 files of 100 bytes" ;; esac; }
-printf '| %s | %s | %s | %s | %s |\n' what discstage loopback native "ratio vs loopback"
-printf '|---|---|---|---|---|\n'
+# row WHAT D L N [B]: one row of medians (seconds) and rate ratios.
+row() {
+	awk -v w="$1" -v d="$2" -v l="$3" -v n="$4" -v b="${5:-}" 'BEGIN {
+		r = sprintf("| %s | %.2f s (%.2f× native) | %.2f s | %s | %.2f× |", w, d, (n > 0 ? n / d : 0), l,
+			(n > 0 ? sprintf("%.2f s", n) : ""), l / d)
+		if (n == 0) sub(/ \(0\.00× native\)/, "", r)
+		if (b != "") r = r sprintf(" %.2f s (%.2f× loopback) |", b, l / b)
+		print r }'
+}
+if [ -n "${BEFORE:-}" ]; then
+	printf '| %s | %s | %s | %s | %s | %s |\n' what discstage loopback native "ratio vs loopback" "discstage before"
+	printf '|---|---|---|---|---|---|\n'
+else
+	printf '| %s | %s | %s | %s | %s |\n' what discstage loopback native "ratio vs loopback"
+	printf '|---|---|---|---|---|\n'
+fi
 for what in "${whats[@]}"; do
-	d=$(median <"$work/$what.discstage.times")
-	l=$(median <"$work/$what.loopback.times")
-	n=$(median <"$work/$what.native.times")
-	awk -v w="$(label "$what")" -v d="$d" -v l="$l" -v n="$n" 'BEGIN {
-		printf "| %s | %.2f s (%.2f× native) | %.2f s | %.2f s | %.2f× |\n", w, d, n / d, l, n, l / d }'
-	dc=$(median <"$work/$what.discstage.cpu")
-	lc=$(median <"$work/$what.loopback.cpu")
-	awk -v w="$(label "$what"), server cpu" -v d="$dc" -v l="$lc" 'BEGIN {
-		printf "| %s | %.2f s | %.2f s | | %.2f× |\n", w, d, l, (d > 0 ? l / d : 0) }'
+	b= bc=
+	if [ -n "${BEFORE:-}" ]; then
+		b=$(median <"$work/$what.before.times")
+		bc=$(median <"$work/$what.before.cpu")
+	fi
+	row "$(label "$what")" "$(median <"$work/$what.discstage.times")" "$(median <"$work/$what.loopback.times")" \
+		"$(median <"$work/$what.native.times")" "$b"
+	row "$(label "$what"), server cpu" "$(median <"$work/$what.discstage.cpu")" "$(median <"$work/$what.loopback.cpu")" 0 "$bc"
 done
