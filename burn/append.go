@@ -105,7 +105,13 @@ func layout(t writer.Target, root *tree.Node, opts AppendOptions) (writer.Medium
 	if !opts.NoMD5 {
 		knownMD5s(t, m, root)
 	}
-	im, err := master.Layout(root, masterOptions(t, m, opts))
+	mo := masterOptions(t, m, opts)
+	if opts.Progress != nil {
+		mo.Progress = func(done, total int64) {
+			opts.Progress(writer.Progress{Phase: writer.PhaseMastering, Done: done, Total: total, Fifo: -1})
+		}
+	}
+	im, err := master.Layout(root, mo)
 	if err != nil {
 		return m, nil, err
 	}

@@ -3,6 +3,8 @@
 package cli
 
 import (
+	"bufio"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,5 +77,50 @@ func TestMountWithCgofuse(t *testing.T) {
 	list := oracle.Run(t, "isoinfo", "-R", "-f", "-i", img)
 	if !strings.Contains(list, "/hello.txt") {
 		t.Errorf("isoinfo does not list the committed file:\n%s", list)
+	}
+
+	// In the foreground the mount says what it serves and nothing of
+	// the FUSE library's own: libfuse 3.12 to 3.14 printed "Ignoring
+	// invalid max threads value 4294967295 > max (100000)" at every
+	// mount through fuse_main until given max_idle_threads.
+	fg := exec.Command(bin, "mount", "--foreground", "--adapter=cgofuse", img, mnt, "--staging", filepath.Join(dir, "area"))
+	var stderr strings.Builder
+	pr, pw := io.Pipe()
+	fg.Stderr = pw
+	if err := fg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	serving, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			stderr.WriteString(sc.Text() + "\n")
+			if strings.Contains(sc.Text(), "discstage: serving") {
+				close(serving)
+			}
+		}
+	}()
+	waited := make(chan error, 1)
+	go func() {
+		err := fg.Wait()
+		pw.Close()
+		waited <- err
+	}()
+	select {
+	case <-serving:
+		runBin("unmount", mnt)
+	case <-done: // the mount ended without serving
+	}
+	err := <-waited
+	<-done
+	if err != nil {
+		t.Errorf("foreground mount: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "discstage: serving") {
+		t.Errorf("the foreground mount did not say it serves:\n%s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), "Ignoring invalid") || strings.Contains(stderr.String(), "max threads") {
+		t.Errorf("the FUSE library complains at mount:\n%s", stderr.String())
 	}
 }

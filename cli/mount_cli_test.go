@@ -109,7 +109,7 @@ func TestCommandLine(t *testing.T) {
 	if out, code := discstage(t, bin, "eject", mnt); code != 0 {
 		t.Fatalf("eject: exit %d\n%s", code, out)
 	}
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		if m, _ := platform.Mounted(mnt); !m {
 			break

@@ -83,3 +83,31 @@ func TestCommitAndEjectSayWhatTheyDid(t *testing.T) {
 		t.Error("still mounted after eject")
 	}
 }
+
+// TestMasteringProgressEnds: with --progress=json the mastering phase
+// counts the bytes of the files the layout goes through and its last
+// event says all of them (it said "0 B of 0 B" before).
+func TestMasteringProgressEnds(t *testing.T) {
+	work := t.TempDir()
+	src := filepath.Join(work, "src")
+	write(t, filepath.Join(src, "a.bin"), strings.Repeat("x", 3<<20))
+	write(t, filepath.Join(src, "b.txt"), "b")
+	r := clitest.Run(t, []string{"append", "--progress=json", filepath.Join(work, "disc.iso"), src})
+	if r.Code != 0 {
+		t.Fatalf("append: exit %d\n%s", r.Code, r.Output())
+	}
+	var end map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Fatalf("stdout line is not JSON: %q", l)
+		}
+		if ev["phase"] == "mastering" {
+			end = ev
+		}
+	}
+	want := float64(3<<20 + 1)
+	if end["phase_bytes_done"] != want || end["phase_bytes_total"] != want {
+		t.Errorf("the last mastering event: %v\n%s", end, r.Stdout)
+	}
+}

@@ -58,7 +58,7 @@ func startMount(t *testing.T, bin, img, area, mnt string) *child {
 		cmd.Process.Kill()
 		platform.Unmount(mnt)
 	})
-	if err := waitReady(ready, time.Minute); err != nil {
+	if err := waitReady(ready, 5*time.Minute); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
 	return c

@@ -22,6 +22,9 @@ type Server struct {
 // Mount mounts area at mountpoint and serves it until unmounted. The
 // caller closes the area after Wait returns.
 func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error) {
+	if opts.WindowsNames {
+		return nil, fmt.Errorf("%w: Windows names are the cgofuse adapter's", core.ErrUnsupported)
+	}
 	m := &mount{area: area, opts: opts, uid: uint32(os.Getuid()), gid: uint32(os.Getgid()), timeout: timeout}
 	m.owner = core.Owner{UID: m.uid, GID: m.gid}
 	m.sessions = core.NewSessions(area)

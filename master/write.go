@@ -25,6 +25,10 @@ var (
 
 // Options control how Layout lays out a session.
 type Options struct {
+	// Progress, if set, is called as Layout goes through the tree: done
+	// of total bytes of the files laid out, from 0 to total, which it
+	// reports last, once the session is placed (write_progress.go).
+	Progress func(done, total int64)
 	// StartLBA is the absolute LBA at which the session begins (0 for a
 	// plain image). Every LBA written into the session is absolute.
 	StartLBA uint32

@@ -139,6 +139,7 @@ type wLayout struct {
 	movedSrc *wSrc
 	boot     *wBootCatalog // El Torito (Options.Boot), or nil
 	udf      *wUDF         // the UDF bridge (Options.UDF), or nil
+	progress *wProgress    // Options.Progress, or nil
 }
 
 // Layout lays the session out without writing or reading any file data:
@@ -156,6 +157,7 @@ func Layout(root *tree.Node, opts Options) (*Image, error) {
 		opts.VolumeID = "CDROM"
 	}
 	l := &wLayout{opts: opts, im: &Image{opts: opts, start: opts.StartLBA}}
+	l.progress = newWProgress(root, opts.Progress)
 	l.checkVolumeID()
 	src, err := l.check(root, nil)
 	if err != nil {
@@ -180,7 +182,11 @@ func Layout(root *tree.Node, opts Options) (*Image, error) {
 		return nil, err
 	}
 	l.im.structures = l.structures()
-	return l.im, l.im.place()
+	if err := l.im.place(); err != nil {
+		return l.im, err
+	}
+	l.progress.end()
+	return l.im, nil
 }
 
 // checkVolumeID reports a volume identifier that a hierarchy records
@@ -287,6 +293,7 @@ func (l *wLayout) check(n *tree.Node, parent *wSrc) (*wSrc, error) {
 			return nil, fmt.Errorf("master: lay out %q: %d bytes but no source: %w", s.pathName(), n.Size, ErrUnsupported)
 		}
 		s.file = &wFile{src: s}
+		l.progress.add(n.Size)
 	default:
 		return nil, fmt.Errorf("master: lay out %q: file type %v: %w", s.pathName(), n.Mode.Type(), ErrUnsupported)
 	}

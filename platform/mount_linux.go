@@ -111,7 +111,7 @@ func unescape(s string) string {
 // fusermount when installed (they work for unprivileged users), else
 // with umount(2). A dead mount (its process killed) unmounts too.
 func Unmount(dir string) error {
-	var msgs []string
+	said := ""
 	for _, tool := range []string{"fusermount3", "fusermount"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			continue
@@ -120,16 +120,32 @@ func Unmount(dir string) error {
 		if err == nil {
 			return nil
 		}
-		msgs = append(msgs, strings.TrimSpace(string(out)))
+		said = toolReason(tool, string(out))
 		break
 	}
 	if err := unix.Unmount(dir, 0); err != nil {
-		if len(msgs) > 0 {
-			return fmt.Errorf("platform: unmount %q: %s; umount: %w", dir, strings.Join(msgs, "; "), err)
+		if said != "" && !strings.EqualFold(said, err.Error()) {
+			// Each way failed for its own reason: fusermount's is the
+			// one an unprivileged user needs.
+			return fmt.Errorf("platform: unmount %q: %s (fusermount), %w (umount(2))", dir, said, err)
 		}
 		return fmt.Errorf("platform: unmount %q: %w", dir, err)
 	}
 	return nil
+}
+
+// toolReason is the reason in what fusermount printed ("fusermount3:
+// failed to unmount /x: Device or resource busy"), without its name and
+// the operation the error names already.
+func toolReason(tool, out string) string {
+	out = strings.TrimSpace(out)
+	out = strings.TrimPrefix(out, tool+": ")
+	if strings.HasPrefix(out, "failed to unmount ") {
+		if i := strings.LastIndex(out, ": "); i >= 0 {
+			out = out[i+2:]
+		}
+	}
+	return out
 }
 
 // fuseConf is the configuration file of fusermount.

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/discstage/discstage/internal/errtext"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/dustin/go-humanize"
 )
@@ -556,7 +557,7 @@ func (a *Area) full(op string, err error) error {
 		free = humanize.IBytes(uint64(n))
 	}
 	e := fmt.Errorf("staging: %s: the file system of staging area %s is full (%s free): %w (%w)", op, a.dir, free, ErrAreaFull, err)
-	a.status.LastError = e.Error()
+	a.status.LastError = errtext.Text(e)
 	return e
 }
 

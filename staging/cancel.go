@@ -7,7 +7,7 @@ import (
 )
 
 // ErrCanceled: the commit was canceled (Cancel) before it ended.
-var ErrCanceled = errors.New("staging: commit canceled")
+var ErrCanceled = errors.New("staging: canceled")
 
 // Cancel stops the running commit. A commit still waiting for files
 // open for writing gives up; one that masters or writes stops, and the

@@ -2,6 +2,7 @@ package staging
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	iofs "io/fs"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/discstage/discstage/internal/errtext"
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/dustin/go-humanize"
@@ -126,6 +128,17 @@ type Outcome struct {
 	Sectors  uint32 `json:"sectors,omitempty"`
 	Files    int    `json:"files,omitempty"`
 	Verified string `json:"verified,omitempty"`
+	// Stopped says that the commit failed because it was canceled
+	// (Area.Cancel); the staged changes are kept. Closed is then what
+	// the stopped burn had left open on a write-once disc and was
+	// closed, so that the disc takes the next commit ("" when nothing).
+	Stopped bool   `json:"stopped,omitempty"`
+	Closed  string `json:"closed_track,omitempty"`
+	// Eject is how the tray of an eject went once its commit was done
+	// (NoteEject): "done", "failed" with EjectError saying why, or ""
+	// when no eject was asked for or it is still to come.
+	Eject      string `json:"eject,omitempty"`
+	EjectError string `json:"eject_error,omitempty"`
 }
 
 // The states of an Outcome.
@@ -299,7 +312,7 @@ func (a *Area) unfreeze() {
 }
 
 func (a *Area) fail(err error) error {
-	a.status.LastError = err.Error()
+	a.status.LastError = errtext.Text(err)
 	return err
 }
 
@@ -360,7 +373,7 @@ func (a *Area) startCommit(opts CommitOptions, pr probed) error {
 	// Another writer may have added a session since the changes were
 	// staged: they move onto it first (rebase.go).
 	if pr.newErr != nil {
-		return a.fail(fmt.Errorf("staging: commit: staging: read newest session: %w", pr.newErr))
+		return a.fail(fmt.Errorf("staging: commit: read newest session: %w", pr.newErr))
 	}
 	if err := a.rebaseOnto(pr.root, pr.start); err != nil {
 		return a.fail(fmt.Errorf("staging: commit: %w", err))
@@ -447,7 +460,7 @@ func (a *Area) finalize(f Finalizer, id string, pr probed) error {
 		a.status.Commits++
 		if err != nil {
 			c.err = a.fail(fmt.Errorf("staging: close the medium: %w", err))
-			c.outcome.State, c.outcome.Error = OutcomeFailed, c.err.Error()
+			c.outcome.State, c.outcome.Error = OutcomeFailed, errtext.Text(c.err)
 		} else {
 			a.mediumClosed = true
 			a.status.Phase = "done"
@@ -565,7 +578,8 @@ func (a *Area) waitOpen(c *commitState, opts CommitOptions, wait time.Duration) 
 		a.status.Phase = ""
 		a.status.Commits++
 		c.err = a.fail(err)
-		c.outcome.State, c.outcome.Error = OutcomeFailed, c.err.Error()
+		c.outcome.State, c.outcome.Error = OutcomeFailed, errtext.Text(c.err)
+		c.outcome.Stopped = errors.Is(err, ErrCanceled)
 		a.outcome(c.outcome)
 		a.mu.Unlock()
 		close(c.done)
@@ -613,7 +627,7 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	case err != nil:
 		return undo(fmt.Errorf("staging: commit: project session size: %w", err))
 	case info.Free >= 0 && int64(need) > info.Free:
-		return undo(fmt.Errorf("staging: commit needs %s (%d sectors), %s (%d sectors) free: %w",
+		return undo(fmt.Errorf("staging: commit: needs %s (%d sectors), %s (%d sectors) free: %w",
 			humanize.IBytes(uint64(need)*tree.SectorSize), need, humanize.IBytes(uint64(info.Free)*tree.SectorSize), info.Free, ErrNoSpace))
 	}
 	inf := inflightRecord{Gen: gen, Start: info.NextWritable, Files: files}
@@ -698,8 +712,9 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 	a.status.Commits++
 	if err != nil {
 		c.err = fmt.Errorf("staging: commit: %w", err)
-		a.status.LastError = c.err.Error()
-		c.outcome.State, c.outcome.Error = OutcomeFailed, c.err.Error()
+		a.status.LastError = errtext.Text(c.err)
+		c.outcome.State, c.outcome.Error = OutcomeFailed, errtext.Text(c.err)
+		c.outcome.Stopped, c.outcome.Closed = errors.Is(err, ErrCanceled), res.Closed
 	} else {
 		a.status.LastError = ""
 		c.outcome.State, c.outcome.Session, c.outcome.Start = OutcomeDone, number, start

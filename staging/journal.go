@@ -429,22 +429,37 @@ func (j *journal) compact(recs []*change) error {
 	if j.f == nil {
 		return fail(ErrAreaClosed)
 	}
+	// Both journals are closed before the rename, and the new one
+	// opened again after it: Windows renames no file that is open, nor
+	// over one (a sharing violation). Nothing is appended meanwhile, as
+	// j.mu is held.
+	f.Close()
+	j.f.Close()
+	reopen := func() (*os.File, error) { return os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600) }
 	if err := os.Rename(tmp, path); err != nil {
-		return fail(err)
+		os.Remove(tmp)
+		if j.f, _ = reopen(); j.f == nil {
+			return fmt.Errorf("staging: write snapshot %q: %w (and the journal cannot be opened again)", tmp, err)
+		}
+		return fmt.Errorf("staging: write snapshot %q: %w", tmp, err)
+	}
+	nf, err := reopen()
+	if err != nil {
+		j.f = nil
+		return fmt.Errorf("staging: open the new journal %q: %w", path, err)
 	}
 	if err := syncDir(j.dir); err != nil {
 		// The new journal is in place; only its name may not be durable.
-		j.swap(f, int64(len(buf)))
+		j.swap(nf, int64(len(buf)))
 		return fmt.Errorf("staging: sync area directory %q: %w", j.dir, err)
 	}
-	j.swap(f, int64(len(buf)))
+	j.swap(nf, int64(len(buf)))
 	j.syncs.Add(1)
 	return nil
 }
 
 // swap makes f, just synced, the journal. It runs with j.mu held.
 func (j *journal) swap(f *os.File, size int64) {
-	j.f.Close()
 	j.f = f
 	j.size, j.snapSize = size, size
 	j.synced = j.appended

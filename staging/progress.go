@@ -47,6 +47,10 @@ type AppendResult struct {
 	Sectors uint32
 	// Verified says how the session was checked: "MD5 match", ...
 	Verified string
+	// Closed, on a burn that was stopped, says what it had left open on
+	// a write-once disc and was closed, so that the disc takes the next
+	// session; "" when nothing was.
+	Closed string
 }
 
 // ResultAppender is a Medium whose Append also tells the session's size
@@ -70,16 +74,17 @@ func (a *Area) appendSession(ctx context.Context, root *tree.Node, opts CommitOp
 func (m targetMedium) AppendResult(ctx context.Context, root *tree.Node, o CommitOptions) (AppendResult, error) {
 	res, err := burn.Append(ctx, m.t, root, appendOptions(o))
 	if err != nil {
+		var stopped AppendResult
 		if ctx.Err() != nil {
 			// Stopped: what a write-once disc's track holds is lost;
 			// close it, so the disc takes the next session.
 			if closed, cerr := writer.CloseStopped(m.t); cerr != nil {
 				err = fmt.Errorf("%w (and closing the track it began failed: %v)", err, cerr)
 			} else if closed != nil {
-				err = fmt.Errorf("%w (%s; it was closed)", err, closed)
+				stopped.Closed = closed.String()
 			}
 		}
-		return AppendResult{}, mediumError(err)
+		return stopped, mediumError(err)
 	}
 	return AppendResult{Start: res.Session.Start, Sectors: res.Sectors, Verified: res.Verified}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/fs"
+	"github.com/discstage/discstage/internal/errtext"
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
@@ -50,6 +51,11 @@ type actionError struct {
 }
 
 func (e *actionError) Error() string {
+	if e.Reason != "" && namesItself(e.Reason) {
+		// The mount's reason names its package and operation
+		// ("staging: commit: nothing staged"): once is enough.
+		return e.Reason
+	}
 	if e.Reason != "" {
 		return fmt.Sprintf("%s: %s", e.Action, e.Reason)
 	}
@@ -226,6 +232,12 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 			if err := control(mountpoint, "cancel", ""); err != nil {
 				return staging.Outcome{}, last, fmt.Errorf("commit: stop: %w", err)
 			}
+			stopping := "discstage: stopping the commit; the mount ends its burn"
+			if d.JSON() {
+				fmt.Fprintln(cmd.ErrOrStderr(), stopping)
+			} else {
+				d.Say("stopping", stopping)
+			}
 		}
 		s, err := readStatus(mountpoint)
 		last = s
@@ -240,8 +252,16 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 			if len(s.GaveUpOn) > 0 && !asked {
 				return o, s, openRefusal(mountpoint, s)
 			}
-			if asked {
-				return o, s, fmt.Errorf("%w: commit stopped, nothing written, the staged changes are kept: %s", errInterrupted, o.Error)
+			if asked && o.Stopped {
+				d.Finish()
+				if o.Closed != "" {
+					fmt.Fprintf(cmd.OutOrStdout(), "stopped: %s; it was closed, so the disc takes the next commit\n", o.Closed)
+					return o, s, fmt.Errorf("%w: commit stopped; the staged changes are kept", errInterrupted)
+				}
+				return o, s, fmt.Errorf("%w: commit stopped, nothing written; the staged changes are kept", errInterrupted)
+			}
+			if namesItself(o.Error) {
+				return o, s, errors.New(o.Error)
 			}
 			return o, s, fmt.Errorf("commit failed: %s", o.Error)
 		case o.State == staging.OutcomeDone:
@@ -361,10 +381,17 @@ func init() {
 				}
 			}
 			id := newCommitID()
+			held := mountLocksAt(mp)
 			if err := control(mp, "eject"+ef.words(cmd), id); err != nil {
 				return refusedForOpenFiles(mp, err)
 			}
-			return waitEject(cmd, mp, id, before, d)
+			if err := waitEject(cmd, mp, id, before, d); err != nil {
+				return err
+			}
+			if err := waitReleased(held); err != nil {
+				return fmt.Errorf("eject %s: %w", mp, err)
+			}
+			return nil
 		},
 	}
 	ef.register(eject)
@@ -417,8 +444,12 @@ same list is in MOUNTPOINT/.discstage/pending for file managers.`,
 			if serr == nil && s.State == staging.StateCommitting {
 				return fmt.Errorf("unmount %s: a commit is running: %w", mp, syscall.EBUSY)
 			}
+			held := mountLocksAt(mp)
 			if err := platform.Unmount(mp); err != nil {
 				return err
+			}
+			if err := waitReleased(held); err != nil {
+				return fmt.Errorf("unmount %s: %w", mp, err)
 			}
 			if serr == nil && s.Pending {
 				n := s.Changes.Total()
@@ -469,8 +500,7 @@ func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 		fmt.Fprintf(w, "partial:   the last commit wrote %s open for writing as it was: %s\n", plural(len(s.Partial), "file"), describeOpenPaths(s.Partial))
 	}
 	if s.State == staging.StateCommitting {
-		fmt.Fprintf(w, "commit:    %s %.0f%% (%s of %s), about %s left\n", s.Phase, s.Percent,
-			humanize.IBytes(uint64(s.Done)), humanize.IBytes(uint64(s.Total)), time.Duration(s.ETASeconds)*time.Second)
+		fmt.Fprintf(w, "commit:    %s\n", commitLine(s))
 	}
 	if s.MediumError != "" {
 		fmt.Fprintf(w, "medium:    %s\n", s.MediumError)
@@ -516,4 +546,32 @@ func describeOpenPaths(files []staging.OpenFile) string {
 		parts[i] = fmt.Sprintf("%s (%s)", f.Path, humanize.IBytes(uint64(f.Size)))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// commitLine says how a running commit goes: "writing 10 MiB of 40 MiB
+// (25%); overall 12%, about 1m15s left". A phase not measured in bytes
+// (closing) is named alone, and the overall percentage and time left
+// come once the writing has told its size.
+func commitLine(s staging.Status) string {
+	e := statusEvent(s)
+	line := string(e.Phase)
+	if e.PhaseTotal > 0 {
+		line += fmt.Sprintf(" %s of %s (%.0f%%)", size(e.PhaseDone), size(e.PhaseTotal),
+			float64(e.PhaseDone)*100/float64(e.PhaseTotal))
+	}
+	if e.Total > 0 {
+		line += fmt.Sprintf("; overall %.0f%%", e.Percent)
+		if e.ETASeconds > 0 {
+			line += fmt.Sprintf(", about %s left", time.Duration(e.ETASeconds)*time.Second)
+		}
+	}
+	return line
+}
+
+// namesItself tells whether a mount's message begins with the package
+// and so the operation that failed ("staging: commit: …", "fs: eject:
+// …"), so that the command adds no name of its own before it.
+func namesItself(reason string) bool {
+	pkg, rest, ok := strings.Cut(reason, ": ")
+	return ok && rest != "" && errtext.IsPackage(pkg)
 }

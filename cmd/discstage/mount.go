@@ -51,7 +51,8 @@ serves; --foreground keeps it attached. Other users cannot see it unless
 --allow-other is given.
 
 MOUNTPOINT must be an empty folder (--nonempty mounts over one that is not)
-and not already a mount; the dead mount a killed discstage leaves behind is
+and not already a mount; on Windows it is a drive letter no drive uses ("X:")
+or a folder that does not exist yet, in one that does (WinFsp makes it); the dead mount a killed discstage leaves behind is
 cleaned up and mounted again. A mount that fails leaves no new image and no
 new staging area behind.`,
 		Args: cobra.ExactArgs(2),
@@ -185,10 +186,6 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 			notifier.Fail(fmt.Errorf("code=%d %w", exitCode(err), err))
 		}
 	}()
-	abs, err := filepath.Abs(mountpoint)
-	if err != nil {
-		return err
-	}
 	if err := checkAdapter(f.adapter); err != nil {
 		return err
 	}
@@ -199,7 +196,8 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		}
 		fmt.Fprintln(cmd.ErrOrStderr(), "discstage:", msg)
 	}
-	if err := checkMountPoint(abs, f.nonempty, note); err != nil {
+	abs, err := mountPoint(mountpoint, f.nonempty, note)
+	if err != nil {
 		return err
 	}
 	lock, err := lockTarget(targetSpec, holderOf("mounted at "+abs))
@@ -212,7 +210,9 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	defer func() {
 		if err != nil {
 			for _, p := range made {
-				os.RemoveAll(p)
+				if rerr := os.RemoveAll(p); rerr != nil {
+					note(fmt.Sprintf("could not remove %s, made for the mount: %v", p, rerr))
+				}
 			}
 		}
 	}()

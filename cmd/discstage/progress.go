@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
@@ -70,14 +71,16 @@ func sessionWords(verb string, number int, start, sectorCount uint32, files int,
 
 // waitEject follows an eject: the commit of what was staged, if
 // anything, then the tray and the unmount; it says what was done. The
-// mount goes away once the commit (if any) succeeded; a failed commit
-// leaves it mounted with the reason in status.
+// mount goes away once the commit (if any) succeeded and the tray
+// opened; a failed commit or a tray that stays shut leaves it mounted
+// with the reason in status, and the command exits with the code of a
+// drive's fault (exitcodes.Medium) for the tray.
 func waitEject(cmd *cobra.Command, mp, id string, before staging.Status, d *progress.Display) error {
 	defer d.Finish()
 	out := cmd.OutOrStdout()
 	said := false
 	say := func(o staging.Outcome) {
-		if !said && o.State == staging.OutcomeDone {
+		if !said && o.State == staging.OutcomeDone && o.Session > 0 {
 			said = true
 			d.Finish()
 			fmt.Fprintln(out, sessionWords("written", o.Session, o.Start, o.Sectors, o.Files, o.Verified))
@@ -109,12 +112,21 @@ func waitEject(cmd *cobra.Command, mp, id string, before staging.Status, d *prog
 				if len(s.GaveUpOn) > 0 {
 					return fmt.Errorf("eject: %w", openRefusal(mp, s))
 				}
-				return fmt.Errorf("eject: commit failed, nothing ejected: %s", o.Error)
+				return fmt.Errorf("eject: nothing ejected: %s", o.Error)
 			case staging.OutcomeDone:
 				if s.Progress != nil {
 					d.Show(*s.Progress)
 				}
 				say(o)
+				if o.Eject == staging.EjectFailed {
+					// The disc stays in the drive, and the mount with it.
+					d.Finish()
+					written := "nothing was staged"
+					if said || before.Pending {
+						written = "what was staged is written"
+					}
+					return codedError{fmt.Errorf("eject: %s, but %s; %s stays mounted", written, o.EjectError, mp), exitcodes.Medium}
+				}
 			default:
 				if s.Phase != "" && s.State == staging.StateCommitting {
 					d.Show(statusEvent(s))

@@ -25,6 +25,16 @@ const warningExamples = 3
 // listed one a line; many are summarized: how many in each hierarchy and
 // for each reason, with a few examples, and --verbose lists them all.
 func printWarnings(w io.Writer, ws []master.Warning) {
+	// A volume id recorded differently is said apart, in full.
+	names := ws[:0:0]
+	for _, x := range ws {
+		if x.Path == "(volume id)" {
+			fmt.Fprintf(w, "discstage: warning: the volume id is recorded as %q in the %s tree: %s\n", x.Name, x.Hierarchy, x.Reason)
+			continue
+		}
+		names = append(names, x)
+	}
+	ws = names
 	if len(ws) == 0 {
 		return
 	}
@@ -61,7 +71,11 @@ func printWarnings(w io.Writer, ws []master.Warning) {
 		for i, r := range keys {
 			parts[i] = fmt.Sprintf("%d %s", reasons[r], r)
 		}
-		fmt.Fprintf(w, "discstage: warning: the %s tree names %d entries differently: %s\n", h, n, strings.Join(parts, "; "))
+		entries := "entries"
+		if n == 1 {
+			entries = "entry"
+		}
+		fmt.Fprintf(w, "discstage: warning: the %s tree names %d %s differently: %s\n", h, n, entries, strings.Join(parts, "; "))
 	}
 	fmt.Fprintln(w, "   for example:")
 	for _, x := range ws[:warningExamples] {

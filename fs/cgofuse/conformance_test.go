@@ -30,3 +30,16 @@ var limits = map[string]string{
 	"Posix/RenameOpenDir":       "libfuse's high-level API answers fstat of an open directory renamed over with ESTALE (posixtest skips it there)",
 	"Posix/Tmpfile":             "libfuse's high-level API has no O_TMPFILE: EOPNOTSUPP (posixtest skips it there)",
 }
+
+// TestConformanceWindowsNames runs the suite through the name mapping
+// the adapter always uses on Windows: every name the suite makes shows
+// as it is, so the mapping must change nothing of what it checks.
+func TestConformanceWindowsNames(t *testing.T) {
+	conformance.Run(t, conformance.Adapter{
+		Mount: func(mnt string, area *staging.Area, opts core.Options) (conformance.Server, error) {
+			opts.WindowsNames = true
+			return Mount(mnt, area, opts)
+		},
+		Limits: limits,
+	})
+}

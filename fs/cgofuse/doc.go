@@ -15,6 +15,18 @@
 // as package fs, but for the limitations below (each a case of
 // Adapter.Limits in this package's test).
 //
+// # Names Windows cannot show
+//
+// On Windows every name goes through platform/winname's one mapping
+// (names.go): a disc name Windows cannot show (":", "?", a trailing dot
+// or space, "CON", "nul.txt") is listed under its mapped name (":" as
+// U+F03A, as Cygwin, WSL and WinFsp's own FUSE layer show it) and
+// opened, made and renamed through it, while the disc keeps the name as
+// it is. Elsewhere core.Options.WindowsNames turns the same mapping on,
+// which is how it is tested on Linux. Symbolic link targets are kept as
+// given. Names that differ only in case, and shown names longer than
+// 255 UTF-16 units, are reported in the mount's log.
+//
 // # Limitations against the go-fuse adapter
 //
 //   - No FUSE passthrough: every read and write of a staged file is a

@@ -125,6 +125,24 @@ func caller() (uid, gid uint32) {
 	return uid, gid
 }
 
+// parentAttr returns the attributes of the folder that holds p; the
+// zero Attr when it cannot be resolved (the operation then fails on
+// its own).
+func (f *filesys) parentAttr(p string) staging.Attr {
+	a, err := f.area.Resolve(path.Dir("/" + strings.Trim(p, "/")))
+	if err != nil {
+		return staging.Attr{}
+	}
+	return a
+}
+
+// newOwner is the owner of an entry the caller makes at p: fs/core's
+// set-group-ID rule, as the go-fuse adapter applies it.
+func (f *filesys) newOwner(p string) (uid, gid uint32) {
+	uid, gid = caller()
+	return core.NewOwner(f.parentAttr(p), uid, gid)
+}
+
 // owned reports whether the caller may act through the control folder.
 func (f *filesys) owned() bool {
 	if !ownerOnly {
@@ -338,8 +356,8 @@ func (f *filesys) Mkdir(p string, mode uint32) int {
 	if e := nameRefusal(p); e != 0 {
 		return e
 	}
-	uid, gid := caller()
-	_, err := f.area.MkdirPath(p, core.GoMode(mode), uid, gid)
+	uid, gid := f.newOwner(p)
+	_, err := f.area.MkdirPath(p, core.NewDirMode(f.parentAttr(p), core.GoMode(mode)), uid, gid)
 	return errnoOf(err)
 }
 
@@ -360,7 +378,7 @@ func (f *filesys) Mknod(p string, mode uint32, dev uint64) int {
 	if e := nameRefusal(p); e != 0 {
 		return e
 	}
-	uid, gid := caller()
+	uid, gid := f.newOwner(p)
 	if mode&fuse.S_IFMT == fuse.S_IFREG || mode&fuse.S_IFMT == 0 {
 		_, h, err := f.area.CreatePath(p, core.GoMode(mode), uid, gid)
 		if err != nil {
@@ -380,7 +398,7 @@ func (f *filesys) Symlink(target, newpath string) int {
 	if e := nameRefusal(newpath); e != 0 {
 		return e
 	}
-	uid, gid := caller()
+	uid, gid := f.newOwner(newpath)
 	_, err := f.area.SymlinkPath(newpath, target, uid, gid)
 	return errnoOf(err)
 }
@@ -593,7 +611,7 @@ func (f *filesys) CreateEx(p string, mode uint32, fi *fuse.FileInfo_t) int {
 	if e := nameRefusal(p); e != 0 {
 		return e
 	}
-	uid, gid := caller()
+	uid, gid := f.newOwner(p)
 	_, h, err := f.area.CreatePath(p, core.GoMode(mode), uid, gid)
 	if err != nil {
 		return errnoOf(err)

@@ -29,26 +29,48 @@ func Mount(mountpoint string, area *staging.Area, opts core.Options) (*Server, e
 		owner:    core.Owner{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())},
 		sessions: core.NewSessions(area)}
 	f.statusMode.Store(0o444)
-	host := fuse.NewFileSystemHost(f)
+	var fsi fuse.FileSystemInterface = f
+	if opts.WindowsNames || runtime.GOOS == "windows" {
+		fsi = &winNames{filesys: f}
+	}
+	host := fuse.NewFileSystemHost(fsi)
 	host.SetUseIno(true)
 	host.SetCapOpenTrunc(true)
 	s := &Server{host: host, done: make(chan struct{})}
 	f.control = &core.Control{Area: area, Opts: opts, Unmount: s.Unmount}
-	mounted := make(chan bool, 1)
+	mounted := make(chan error, 1)
 	go func() {
 		defer close(s.done)
-		mounted <- host.Mount(mountpoint, mountOptions(opts))
+		defer func() {
+			// cgofuse panics when it finds no FUSE library (WinFsp not
+			// installed); that is a refused mount, not a crash.
+			if r := recover(); r != nil {
+				mounted <- fmt.Errorf("%w at %q: %v (%s)", core.ErrMount, mountpoint, r, libraryHint)
+			}
+		}()
+		if !host.Mount(mountpoint, mountOptions(opts)) {
+			mounted <- fmt.Errorf("%w at %q: the FUSE library refused it", core.ErrMount, mountpoint)
+			return
+		}
+		mounted <- nil
 	}()
 	select {
 	case <-f.ready:
 		return s, nil
-	case ok := <-mounted:
-		if ok {
+	case err := <-mounted:
+		if err == nil {
 			return s, nil // served and ended already
 		}
-		return nil, fmt.Errorf("%w at %q: the FUSE library refused it", core.ErrMount, mountpoint)
+		return nil, err
 	}
 }
+
+// libraryHint names the FUSE library a mount needs here.
+var libraryHint = map[string]string{
+	"windows": "is WinFsp installed? https://winfsp.dev",
+	"darwin":  "is macFUSE or FUSE-T installed?",
+	"linux":   "is libfuse3 installed?",
+}[runtime.GOOS]
 
 // mountOptions are the FUSE options of a mount.
 func mountOptions(opts core.Options) []string {
@@ -58,6 +80,17 @@ func mountOptions(opts core.Options) []string {
 		o = append(o, "uid=-1", "gid=-1", "volname="+core.MountName)
 	} else {
 		o = append(o, "fsname="+core.MountName, "subtype="+core.MountName, "default_permissions")
+	}
+	if runtime.GOOS == "linux" {
+		// libfuse 3.12 to 3.14's fuse_main hands its default of no
+		// limit (UINT_MAX) to fuse_loop_cfg_set_idle_threads, which
+		// refuses it and prints "Ignoring invalid max threads value
+		// 4294967295 > max (100000)" at every mount. 10 is the default
+		// of libfuse before 3.12 and of max_threads, so no worker is
+		// ever reaped that would not be anyway. (libfuse 3.2 and later
+		// know the option; macFUSE's libfuse 2 does not, so it is
+		// given on Linux only.)
+		o = append(o, "max_idle_threads=10")
 	}
 	if opts.AllowOther {
 		o = append(o, "allow_other")

@@ -56,6 +56,7 @@ var cases = []struct {
 	{"ControlFolderHidden", testControlFolderHidden},
 	{"ControlFolderRefusesChanges", testControlFolderRefusesChanges},
 	{"RemovedWhileOpen", testRemovedWhileOpen},
+	{"SetgidDirectory", testSetgidDirectory},
 	{"EndToEnd", testEndToEnd},
 }
 

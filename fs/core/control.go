@@ -86,8 +86,10 @@ func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 //
 // "eject" is the eject policy: it commits what is pending (a refusal
 // ends it there, the disc stays), waits for the commit, opens the tray
-// (Options.Eject; its failure is noted in the status) and ends the
-// mount. A failed commit leaves the mount and the tray as they are.
+// (Options.Eject) and ends the mount. How the tray went is noted in the
+// outcome of the eject's id (staging.Area.NoteEject). A failed commit,
+// or a tray that does not open, leaves the mount in place, the disc
+// being still in the drive; the status says why.
 func (c *Control) Do(cmd string) error {
 	command, err := ParseCommand(cmd, c.Opts.Commit)
 	if err != nil {
@@ -119,8 +121,10 @@ func (c *Control) Do(cmd string) error {
 			return
 		}
 		if c.Opts.Eject != nil {
-			if err := c.Opts.Eject(); err != nil {
-				a.NoteError(fmt.Errorf("fs: eject: %w", err))
+			err := c.Opts.Eject()
+			a.NoteEject(command.Commit.ID, err)
+			if err != nil {
+				return
 			}
 		}
 		if c.Unmount != nil {

@@ -260,3 +260,22 @@ func TestModes(t *testing.T) {
 		t.Error("st_mode values")
 	}
 }
+
+// TestSetgidRule: an entry made in a set-group-ID directory takes its
+// group, and a directory made there the bit; elsewhere the caller's.
+func TestSetgidRule(t *testing.T) {
+	sg := staging.Attr{Mode: iofs.ModeDir | iofs.ModeSetgid | 0o775, GID: 4242}
+	plain := staging.Attr{Mode: iofs.ModeDir | 0o775, GID: 4242}
+	if uid, gid := NewOwner(sg, 1000, 100); uid != 1000 || gid != 4242 {
+		t.Errorf("in a set-group-ID directory: owner %d:%d, want 1000:4242", uid, gid)
+	}
+	if uid, gid := NewOwner(plain, 1000, 100); uid != 1000 || gid != 100 {
+		t.Errorf("in a plain directory: owner %d:%d, want 1000:100", uid, gid)
+	}
+	if m := NewDirMode(sg, 0o755); m != 0o755|iofs.ModeSetgid {
+		t.Errorf("directory in a set-group-ID directory: %v", m)
+	}
+	if m := NewDirMode(plain, 0o755); m != 0o755 {
+		t.Errorf("directory in a plain directory: %v", m)
+	}
+}

@@ -36,6 +36,13 @@ type Options struct {
 	// (passthrough needs Linux 6.9 and privileges; without them the
 	// mount falls back to requests by itself; go-fuse only).
 	NoPassthrough bool
+	// WindowsNames shows every name through platform/winname's
+	// mapping, so that names Windows cannot show (":", "?", a trailing
+	// dot, "CON") show and open under their mapped names while the disc
+	// keeps them as they are. The cgofuse adapter always does so on
+	// Windows; elsewhere this asks for it (the tests do; go-fuse
+	// refuses it).
+	WindowsNames bool
 	// Commit holds the options of commits started through ctl (volume
 	// ID, how long to wait for staged files open for writing).
 	Commit staging.CommitOptions

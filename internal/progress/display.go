@@ -56,6 +56,7 @@ type Display struct {
 	now    func() time.Time
 	last   Event
 	drawn  bool // a bar line is on the screen
+	held   bool // JSON: the last event was not printed
 	shown  time.Time
 	phases map[Phase]time.Time // when each phase began
 }
@@ -91,16 +92,26 @@ func (d *Display) Show(e Event) {
 		}
 	case JSON:
 		if !changed && now.Sub(d.shown) < 250*time.Millisecond {
+			d.held = true
 			break
 		}
-		b, _ := json.Marshal(struct {
-			Type string `json:"type"`
-			Event
-		}{"progress", e})
-		fmt.Fprintf(d.w, "%s\n", b)
-		d.shown = now
+		if changed && d.held {
+			// The phase before ends where its last event says.
+			d.printJSON(d.last)
+		}
+		d.printJSON(e)
+		d.shown, d.held = now, false
 	}
 	d.last = e
+}
+
+// printJSON prints an Event as a line of NDJSON.
+func (d *Display) printJSON(e Event) {
+	b, _ := json.Marshal(struct {
+		Type string `json:"type"`
+		Event
+	}{"progress", e})
+	fmt.Fprintf(d.w, "%s\n", b)
 }
 
 // Finish ends the display: the bar's line is ended, so what follows
@@ -142,7 +153,7 @@ func (d *Display) phaseLine(e Event, now time.Time) string {
 		return fmt.Sprintf("%-9s done in %s", e.Phase, took)
 	}
 	s := fmt.Sprintf("%-9s %s in %s", e.Phase, humanize.IBytes(uint64(e.PhaseTotal)), took)
-	if secs := took.Seconds(); secs > 0 {
+	if secs := took.Seconds(); secs > 0 && e.Phase.Streams() {
 		rate := float64(e.PhaseTotal) / secs
 		s += fmt.Sprintf(", %.1f MB/s", rate/1e6)
 		if e.Speed > 0 && e.BytesPerSecond > 0 {
@@ -155,8 +166,14 @@ func (d *Display) phaseLine(e Event, now time.Time) string {
 // barLine draws one line that fits the width:
 // "writing    45% [=====>    ] 120 MiB/268 MiB 9.8 MB/s 7.1× fifo 98% buf 99% ETA 0:15".
 func (d *Display) barLine(e Event) string {
-	head := fmt.Sprintf("%-9s %3.0f%% ", e.Phase, e.Percent)
-	if e.Total == 0 && e.Phase != Done {
+	pct := e.Percent
+	head := fmt.Sprintf("%-9s %3.0f%% ", e.Phase, pct)
+	switch {
+	case e.Total == 0 && e.PhaseTotal > 0 && e.Phase != Done:
+		// Before the writing (mastering): the phase's own percentage.
+		pct = float64(e.PhaseDone) * 100 / float64(e.PhaseTotal)
+		head = fmt.Sprintf("%-9s %3.0f%% ", e.Phase, pct)
+	case e.Total == 0 && e.Phase != Done:
 		head = fmt.Sprintf("%-9s  ... ", e.Phase)
 	}
 	var tail []string
@@ -189,7 +206,7 @@ func (d *Display) barLine(e Event) string {
 	if barw > 30 {
 		barw = 30
 	}
-	fill := int(e.Percent / 100 * float64(barw))
+	fill := int(pct / 100 * float64(barw))
 	fill = max(0, min(fill, barw))
 	bar := strings.Repeat("=", fill)
 	if fill < barw {

@@ -29,8 +29,10 @@ const (
 // Update is what a burn reports: how far it is in a phase.
 type Update struct {
 	Phase Phase
-	// Done and Total are the bytes done and to do in this phase; Total
-	// 0 for a phase that is not measured in bytes (mastering, closing).
+	// Done and Total are the bytes done and to do in this phase: in
+	// writing and verifying those streamed to or from the medium, in
+	// mastering those of the files the layout went through; Total 0 for
+	// a phase that is not measured in bytes (preparing, closing).
 	Done, Total int64
 	// Fifo and Buffer are the percent fill of the program's write
 	// buffer and of the drive's own buffer; -1 when there is none.
@@ -68,6 +70,12 @@ type Event struct {
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
 }
 
+// Streams tells whether a phase streams its bytes to or from the
+// medium (writing, verifying): only those make the burn's overall bytes,
+// its speed and its ETA. Mastering counts the bytes the layout goes
+// through, a phase's own measure, and adds nothing to them.
+func (p Phase) Streams() bool { return p == Writing || p == Verifying }
+
 // MBPerSecond is the speed in MB/s (10^6 bytes a second), as drives
 // and xorriso state it.
 func (e Event) MBPerSecond() float64 { return e.BytesPerSecond / 1e6 }
@@ -89,9 +97,9 @@ func SpeedBase(profile string) float64 {
 
 // Tracker turns Updates into Events. The overall total is what the
 // writing phase writes, plus as much again when the session is verified
-// by reading it back; phases not measured in bytes add nothing, so
-// closing keeps the percentage where writing left it and the end is
-// 100 %.
+// by reading it back; phases that do not stream (Phase.Streams) add
+// nothing, so mastering stays at 0 %, closing keeps the percentage
+// where writing left it and the end is 100 %.
 type Tracker struct {
 	mu     sync.Mutex
 	base   float64 // bytes a second at 1×
@@ -143,7 +151,9 @@ func (t *Tracker) update(u Update) Event {
 	}
 	if u.Phase != t.phase {
 		// The phase before is over, whatever it last said.
-		t.doneBefore += t.last.PhaseTotal
+		if t.phase.Streams() {
+			t.doneBefore += t.last.PhaseTotal
+		}
 		t.phase, t.phaseStart = u.Phase, now
 		t.rate, t.rateAt, t.rateDone = 0, now, 0
 	}
@@ -160,8 +170,10 @@ func (t *Tracker) update(u Update) Event {
 	if u.Phase == Verifying && !t.verify {
 		total += u.Total
 	}
-	e.Total = max(total, t.doneBefore+u.Total)
-	e.Done = t.doneBefore + done
+	e.Total, e.Done = max(total, t.doneBefore), t.doneBefore
+	if u.Phase.Streams() {
+		e.Total, e.Done = max(total, t.doneBefore+u.Total), t.doneBefore+done
+	}
 	// The smoothed speed of the phase: an average over at least a
 	// quarter second, weighed with the one before.
 	if dt := now.Sub(t.rateAt).Seconds(); dt >= 0.25 && done > t.rateDone {
@@ -173,7 +185,7 @@ func (t *Tracker) update(u Update) Event {
 		}
 		t.rateAt, t.rateDone = now, done
 	}
-	if u.Total > 0 && t.rate > 0 {
+	if u.Phase.Streams() && u.Total > 0 && t.rate > 0 {
 		e.BytesPerSecond = t.rate
 		if t.base > 0 {
 			e.Speed = t.rate / t.base

@@ -133,3 +133,75 @@ func TestDisplayModes(t *testing.T) {
 		}
 	}
 }
+
+// layout reports a mastering phase that goes through 50 MiB of files in
+// steps, the clock moving a little between them, before the burn.
+func layout(r Reporter, c *clockAt) {
+	const total = 50 << 20
+	r.Report(Update{Phase: Mastering, Fifo: -1, Buffer: -1})
+	for done := int64(0); done <= total; done += total / 5 {
+		r.Report(Update{Phase: Mastering, Done: done, Total: total, Fifo: -1, Buffer: -1})
+		c.t = c.t.Add(100 * time.Millisecond)
+	}
+}
+
+// TestMasteringMovesToItsEnd: the mastering phase counts what the
+// layout went through, ends at its total, and adds nothing to the
+// burn's overall bytes (which are the writing and the read-back), nor a
+// speed or an ETA in MB/s.
+func TestMasteringMovesToItsEnd(t *testing.T) {
+	c := &clockAt{t: time.Unix(1e9, 0)}
+	var events []Event
+	tr := NewTracker(SpeedBase("cd-r"), true, func(e Event) { events = append(events, e) })
+	tr.now = c.now
+	tr.Report(Update{Phase: Preparing, Fifo: -1, Buffer: -1})
+	layout(tr, c)
+	tr.Report(Update{Phase: Writing, Done: 0, Total: 100 << 20, Fifo: 90, Buffer: 95})
+	var m []Event
+	for _, e := range events {
+		if e.Phase == Mastering {
+			m = append(m, e)
+		}
+	}
+	if len(m) < 3 || m[1].PhaseDone >= m[len(m)-1].PhaseDone {
+		t.Fatalf("mastering did not move: %+v", m)
+	}
+	if end := m[len(m)-1]; end.PhaseDone != 50<<20 || end.PhaseTotal != 50<<20 {
+		t.Errorf("mastering ended at %d of %d", end.PhaseDone, end.PhaseTotal)
+	}
+	for _, e := range m {
+		if e.Done != 0 || e.Total != 0 || e.Percent != 0 || e.BytesPerSecond != 0 || e.Speed != 0 || e.ETASeconds != -1 {
+			t.Errorf("mastering event %+v: overall bytes, a speed or an ETA", e)
+		}
+	}
+	if w := events[len(events)-1]; w.Total != 200<<20 || w.Done != 0 {
+		t.Errorf("writing starts at %d of %d, want 0 of 200 MiB (written and read back)", w.Done, w.Total)
+	}
+}
+
+// TestDisplayShowsEachPhaseEnd: in JSON, the last event of a phase is
+// printed when the next phase begins, however quickly it came after the
+// one printed before, so a script sees every phase end.
+func TestDisplayShowsEachPhaseEnd(t *testing.T) {
+	c := &clockAt{t: time.Unix(1e9, 0)}
+	var out bytes.Buffer
+	d := NewDisplay(&out, JSON, 80)
+	d.now = c.now
+	tr := NewTracker(SpeedBase("cd-r"), true, d.Show)
+	tr.now = c.now
+	layout(tr, c)
+	tr.Report(Update{Phase: Writing, Done: 0, Total: 100 << 20, Fifo: 90, Buffer: 95})
+	var end map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Fatalf("not JSON: %q", l)
+		}
+		if ev["phase"] == "mastering" {
+			end = ev
+		}
+	}
+	if end["phase_bytes_done"] != float64(50<<20) || end["phase_bytes_total"] != float64(50<<20) {
+		t.Errorf("the last mastering event printed: %v\n%s", end, out.String())
+	}
+}

@@ -38,7 +38,7 @@ var dllDef []byte
 const CC = "x86_64-w64-mingw32-gcc"
 
 // bootTimeout bounds wineboot: it only trips when Wine is truly stuck.
-const bootTimeout = 10 * time.Minute
+const bootTimeout = 20 * time.Minute
 
 // Prefix is a Wine prefix ready to run Go programs for windows/amd64.
 type Prefix struct {

@@ -23,8 +23,8 @@
 // 2048-byte blocks even on blank media, and takes READ TOC's format field
 // both in byte 2 and in its old place in byte 9 (Linux's sr driver uses
 // that one). Faults (a write error at a chosen sector, the medium removed
-// after some sectors, a failed power calibration) are armed with
-// SetFaults.
+// after some sectors, a failed power calibration, a tray that does not
+// open) are armed with SetFaults.
 //
 // Serve exposes a drive on a unix socket to the LD_PRELOAD shim in
 // testdata/mmcshim.c, so that libburn (inside xorriso and cdrskin) drives

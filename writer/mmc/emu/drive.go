@@ -205,6 +205,7 @@ var (
 	errIncompatible  = sense(scsi.KeyIllegalRequest, 0x30, 0x05)
 	errSequence      = sense(scsi.KeyIllegalRequest, 0x2C, 0x00)
 	errPrevented     = sense(scsi.KeyIllegalRequest, 0x53, 0x02)
+	errEjectFailed   = sense(scsi.KeyHardwareError, 0x53, 0x01)
 	errNotFormatted  = sense(scsi.KeyMediumError, 0x31, 0x00)
 	errPowerCal      = sense(scsi.KeyMediumError, 0x73, 0x03)
 	errNoReservation = sense(scsi.KeyIllegalRequest, 0x72, 0x05)
@@ -379,6 +380,9 @@ func (d *Drive) startStop(c *scsi.Command) (int, *scsi.Sense) {
 	}
 	if d.prevent {
 		return 0, errPrevented
+	}
+	if d.m.Faults.EjectFails {
+		return 0, errEjectFailed
 	}
 	if !d.m.Removed {
 		d.m.Removed = true

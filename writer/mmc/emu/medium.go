@@ -82,6 +82,10 @@ type Faults struct {
 	// PowerCalibration makes the first write of a session fail with
 	// "power calibration area error" (3/73/03).
 	PowerCalibration bool `json:"power_calibration,omitempty"`
+	// EjectFails makes every START STOP UNIT that would open the tray
+	// fail with "medium load or eject failed" (4/53/01): a tray that
+	// stays shut.
+	EjectFails bool `json:"eject_fails,omitempty"`
 }
 
 // Medium is the persistent state of an emulated medium, kept as JSON

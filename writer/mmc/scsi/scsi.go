@@ -183,6 +183,8 @@ func describe(s Sense) string {
 		return "incompatible medium"
 	case s.ASC == 0x31:
 		return "medium format corrupted"
+	case s.ASC == 0x53 && s.ASCQ == 0x01:
+		return "medium load or eject failed"
 	case s.ASC == 0x53 && s.ASCQ == 0x02:
 		return "medium removal prevented"
 	case s.ASC == 0x64:

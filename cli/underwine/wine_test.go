@@ -1,6 +1,6 @@
 //go:build linux
 
-package cli
+package underwine
 
 import (
 	"bytes"
@@ -301,3 +301,12 @@ func nonEmpty(s string) []string {
 	}
 	return []string{s}
 }
+
+// drivesJSON is what `drives --json` prints, as far as this test reads it.
+type drivesJSON struct {
+	Format int               `json:"format"`
+	Drives []json.RawMessage `json:"drives"`
+}
+
+// jsonFormat is the version discstage's JSON documents carry.
+const jsonFormat = 1
