@@ -256,6 +256,17 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 			break
 		}
 	}
+	// A UDF bridge's volume recognition sequence lies between the
+	// terminator and the superblock tag.
+	for i := rVRSLen(r, sectors, v.pos); i > 0; i-- {
+		b, err := v.sector()
+		if err != nil {
+			return rep, err
+		}
+		v.h.Write(b)
+		v.pos++
+		rep.Sectors++
+	}
 	s, serr := ReadSession(r, sectors, start)
 	if serr != nil && !errors.Is(serr, ErrCorrupt) {
 		return rep, serr
