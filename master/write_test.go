@@ -608,28 +608,44 @@ func TestWriteEmptyTree(t *testing.T) {
 	}
 }
 
-func TestWriteManyFiles(t *testing.T) {
-	oracle.Need(t, "xorriso", "isoinfo")
-	const n = 10000
+// collidingNames is a root of n files whose names share a 40-character
+// prefix, so every ISO name collides after truncation and needs a
+// numeric suffix.
+func collidingNames(n int) *tree.Node {
 	root := &tree.Node{Mode: fs.ModeDir | 0o755}
 	content := bytes.NewReader([]byte("0123456789"))
 	for i := 0; i < n; i++ {
-		// All names share a 40-character prefix, so every ISO name
-		// collides after truncation and needs a numeric suffix.
 		name := fmt.Sprintf("%s-%05d.data", strings.Repeat("collision", 5), i)
 		size := int64(i % 11)
 		root.Children = append(root.Children, &tree.Node{Name: name, Mode: 0o644, Size: size,
 			Source: tree.ReaderAtSource{R: content, Size: size}})
 	}
-	start := time.Now()
+	return root
+}
+
+func TestWriteManyFiles(t *testing.T) {
+	oracle.Need(t, "xorriso", "isoinfo")
+	const n = 10000
+	root := collidingNames(n)
 	im, err := master.Layout(root, fullOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Quadratic name mangling takes minutes here; a busy machine
-	// takes at most a few seconds.
-	if d := time.Since(start); d > time.Minute {
-		t.Errorf("Layout of %d files took %v", n, d)
+	// Quadratic name mangling took minutes here. Its cost is counted in
+	// allocations, which no machine's speed or load changes: four times
+	// the names may cost about four times as many, not sixteen.
+	allocs := func(n int) float64 {
+		root := collidingNames(n)
+		return testing.AllocsPerRun(1, func() {
+			if _, err := master.Layout(root, fullOpts()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	quarter, whole := allocs(n/4), allocs(n)
+	t.Logf("Layout allocates %.0f times for %d names, %.0f for %d", quarter, n/4, whole, n)
+	if whole > 6*quarter {
+		t.Errorf("Layout of %d colliding names allocates %.0f times, of %d names %.0f: it grows faster than the names", n, whole, n/4, quarter)
 	}
 	img := filepath.Join(t.TempDir(), "many.iso")
 	writeSession(t, img, root, fullOpts())

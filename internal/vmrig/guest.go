@@ -30,8 +30,9 @@ stty -F /dev/ttyS1 raw -echo 2>/dev/null
 exec 3>/dev/ttyS1
 say() { printf '%s\n' "$*" >&3; }
 while read -r m; do insmod /lib/rig/$m.ko || say "BOOT insmod $m failed"; done < /lib/rig/modules
+# Up to 10 minutes for the drives: a busy host slows the guest down.
 want=$(cat /rig/drives); i=0
-while [ "$(ls /sys/class/block | grep -c '^sr')" -lt "$want" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done
+while [ "$(ls /sys/class/block | grep -c '^sr')" -lt "$want" ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i+1)); done
 say "BOOT drives $(ls /sys/class/block | grep '^sr' | tr '\n' ' ')"
 dmesg -n 7
 . /rig/lib.sh

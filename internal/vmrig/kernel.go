@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 )
 
 // KernelMeta is the Debian package that names the current kernel the rig
@@ -71,10 +73,13 @@ func FetchKernel(cache string) (*Kernel, error) {
 		return nil, fmt.Errorf("vmrig: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	dl := exec.Command("apt-get", "download", pkg)
-	dl.Dir = tmp
-	if b, err := dl.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("%w: apt-get download %s: %w\n%s", ErrNoKernel, pkg, err, b)
+	if err := download(tmp, pkg); err != nil {
+		// A mirror that no longer holds the version apt's lists name
+		// still leaves an earlier kernel of the cache to boot.
+		if k, kerr := cachedKernel(cache); kerr == nil {
+			return k, nil
+		}
+		return nil, err
 	}
 	debs, _ := filepath.Glob(filepath.Join(tmp, "*.deb"))
 	if len(debs) != 1 {
@@ -95,6 +100,41 @@ func FetchKernel(cache string) (*Kernel, error) {
 		}
 	}
 	return openKernel(dir, version)
+}
+
+// download fetches pkg into dir with apt-get download, trying again
+// after a pause when the network fails: the tests that boot the rig
+// must not fail because a mirror did not answer once.
+func download(dir, pkg string) error {
+	var err error
+	for attempt, pause := range []time.Duration{0, 5 * time.Second, 30 * time.Second} {
+		time.Sleep(pause)
+		dl := exec.Command("apt-get", "-o", "Acquire::Retries=3", "download", pkg)
+		dl.Dir = dir
+		b, derr := dl.CombinedOutput()
+		if derr == nil {
+			return nil
+		}
+		err = fmt.Errorf("%w: apt-get download %s (attempt %d): %w\n%s", ErrNoKernel, pkg, attempt+1, derr, b)
+	}
+	return err
+}
+
+// cachedKernel returns a kernel unpacked under cache, the last in name
+// order.
+func cachedKernel(cache string) (*Kernel, error) {
+	dirs, _ := filepath.Glob(filepath.Join(cache, "linux-image-*"))
+	slices.Sort(dirs)
+	for i := len(dirs) - 1; i >= 0; i-- {
+		pkg := filepath.Base(dirs[i])
+		if strings.Contains(pkg, ".tmp") {
+			continue
+		}
+		if k, err := openKernel(dirs[i], strings.TrimPrefix(pkg, "linux-image-")); err == nil {
+			return k, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: none unpacked in %s", ErrNoKernel, cache)
 }
 
 func openKernel(dir, version string) (*Kernel, error) {

@@ -2,6 +2,7 @@ package vmrig
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,5 +97,33 @@ func TestModulesLoadOrder(t *testing.T) {
 	}
 	if _, err := k.Modules("no_such_module"); err == nil {
 		t.Error("a missing module is no error")
+	}
+}
+
+// A kernel unpacked earlier stands in when apt cannot fetch the current
+// one; half-unpacked ones do not.
+func TestCachedKernel(t *testing.T) {
+	cache := t.TempDir()
+	if _, err := cachedKernel(cache); !errors.Is(err, ErrNoKernel) {
+		t.Fatalf("empty cache: %v", err)
+	}
+	for _, v := range []string{"6.1.0-40-cloud-amd64", "6.1.0-41-cloud-amd64"} {
+		dir := filepath.Join(cache, "linux-image-"+v)
+		if err := os.MkdirAll(filepath.Join(dir, "lib", "modules", v, "kernel"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "boot"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "boot", "vmlinuz-"+v), []byte("k"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(cache, "linux-image-6.1.0-42-cloud-amd64.tmp123", "boot"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	k, err := cachedKernel(cache)
+	if err != nil || k.Version != "6.1.0-41-cloud-amd64" {
+		t.Fatalf("cachedKernel = %+v, %v", k, err)
 	}
 }
