@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -237,9 +238,10 @@ func TestAppendUDFGrown(t *testing.T) {
 
 // A write-once medium (DVD-R, BD-R) takes three sessions: each starts
 // with its own anchor, descriptors and file set, and each newest UDF
-// tree is the whole disc.
+// tree is the whole disc. A BD-RE in a drive grows as an image file
+// does: sector 256 leads to the newest session.
 func TestAppendUDFSequential(t *testing.T) {
-	for _, profile := range []string{"dvd-r", "bd-r"} {
+	for _, profile := range []string{"dvd-r", "bd-r", "bd-re"} {
 		t.Run(profile, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "medium")
 			starts, ends := appendUDF(t, "emulated:"+profile+":"+file, burn.AppendOptions{})
@@ -253,10 +255,15 @@ func TestAppendUDFSequential(t *testing.T) {
 				if rep, err := master.Verify(r, n, s, master.VerifyFull); err != nil {
 					t.Errorf("session %d: verify: %v %v", i+1, err, rep.Problems)
 				}
-				view := sessionView(t, b, s, ends[i], false)
+				view := sessionView(t, b, s, ends[i], profile == "bd-re")
 				checkOthers(t, view, fmt.Sprintf("S%d", i+1), i == 0, i == 2)
 				if i == 2 {
 					keepImageFile(t, file, "udf-"+profile+".img")
+				}
+			}
+			if profile == "bd-re" {
+				if v := compareViews(t, "the medium through sector 256", r, n, 0, 0); v.VolumeID != "S3" {
+					t.Errorf("sector 256 leads to %q, want S3", v.VolumeID)
 				}
 			}
 		})
@@ -404,5 +411,31 @@ func keepImageFile(t *testing.T, img, name string) {
 		if err != nil {
 			t.Log(err)
 		}
+	}
+}
+
+// Verify checks what no MD5 tag covers on grown media: the UDF
+// descriptor copy at sector 24 must be the newest session's.
+func TestVerifyGrownUDFCopy(t *testing.T) {
+	img := filepath.Join(t.TempDir(), "grown.iso")
+	starts, _ := appendUDF(t, img, burn.AppendOptions{})
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The copy of session 2's descriptors instead of session 3's: a
+	// superblock write that stopped half-way would leave such a mix.
+	seq, err := udf.GrownCopy(bytes.NewReader(b), starts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(b[udf.GrownVDS*2048:], seq)
+	r, n := bytes.NewReader(b), int64(len(b)/2048)
+	rep, err := master.Verify(r, n, 0, master.VerifyQuick)
+	if !errors.Is(err, master.ErrMismatch) {
+		t.Fatalf("verify: %v, want a mismatch of the UDF copy", err)
+	}
+	if !strings.Contains(fmt.Sprint(rep.Problems), "UDF") {
+		t.Errorf("problems: %v", rep.Problems)
 	}
 }
