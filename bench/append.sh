@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Appending one 1 MiB file to an image whose newest session holds 100,000
 # files: discstage beside xorriso, on copies of the same image, in one run.
-# Prints the time and the bytes each image grew by.
+# Prints the time and the bytes each image grew by; discstage twice, with
+# its default UDF bridge and with --udf off (on an image mastered so).
 #
 #   bash bench/append.sh [WORKDIR]      (default: bench/out/append)
 set -euo pipefail
@@ -31,7 +32,12 @@ fi
 base=$work/base.iso
 if [ ! -f "$base" ]; then
 	echo "mastering session 1 ..."
-	"$ds" append --verify none "$base" "$tree" >/dev/null
+	"$ds" append --udf off --verify none "$base" "$tree" >/dev/null
+fi
+ubase=$work/base-udf.iso
+if [ ! -f "$ubase" ]; then
+	echo "mastering session 1 with UDF ..."
+	"$ds" append --verify none "$ubase" "$tree" >/dev/null
 fi
 head -c 1048576 /dev/urandom >"$work/one.bin"
 
@@ -39,13 +45,17 @@ size() { stat -c %s "$1"; }
 ms() { date +%s%N; }
 
 cp --sparse=always "$base" "$work/ds.iso"
+cp --sparse=always "$ubase" "$work/du.iso"
 cp --sparse=always "$base" "$work/xo.iso"
 cp --sparse=always "$base" "$work/xj.iso"
 cp --sparse=always "$base" "$work/xm.iso"
 sync
 
+tu0=$(ms)
+"$ds" append --verify full "$work/du.iso" "$work/one.bin" >/dev/null
+tu1=$(ms)
 t0=$(ms)
-"$ds" append --verify full "$work/ds.iso" "$work/one.bin" >/dev/null
+"$ds" append --udf off --verify full "$work/ds.iso" "$work/one.bin" >/dev/null
 t1=$(ms)
 xorriso -dev "$work/xo.iso" -map "$work/one.bin" /one.bin -commit >/dev/null 2>&1
 t2=$(ms)
@@ -58,12 +68,14 @@ t3=$(ms)
 xorriso -md5 on -joliet on -dev "$work/xm.iso" -map "$work/one.bin" /one.bin -commit >/dev/null 2>&1
 t4=$(ms)
 
+duT=$(( (tu1 - tu0) / 1000000 )) duB=$(( $(size "$work/du.iso") - $(size "$ubase") ))
 dsT=$(( (t1 - t0) / 1000000 )) xoT=$(( (t2 - t1) / 1000000 )) xjT=$(( (t3 - t2) / 1000000 ))
 dsB=$(( $(size "$work/ds.iso") - $(size "$base") )) xoB=$(( $(size "$work/xo.iso") - $(size "$base") ))
 xjB=$(( $(size "$work/xj.iso") - $(size "$base") ))
 xmT=$(( (t4 - t3) / 1000000 )) xmB=$(( $(size "$work/xm.iso") - $(size "$base") ))
 printf '%-34s %8s %14s\n' "append 1 MiB to 100,000 files" "ms" "bytes grown"
-printf '%-34s %8d %14d\n' "discstage append (verify full)" "$dsT" "$dsB"
+printf '%-34s %8d %14d\n' "discstage append, UDF 2.01" "$duT" "$duB"
+printf '%-34s %8d %14d\n' "discstage append, --udf off" "$dsT" "$dsB"
 printf '%-34s %8d %14d\n' "xorriso -dev -map -commit" "$xoT" "$xoB"
 printf '%-34s %8d %14d\n' "xorriso, -joliet on -md5 on" "$xjT" "$xjB"
 printf '%-34s %8d %14d\n' "xorriso, -md5 on (old sums kept)" "$xmT" "$xmB"

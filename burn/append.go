@@ -38,11 +38,16 @@ type AppendOptions struct {
 	// Boot makes the session bootable (master.Options.Boot); only the
 	// first session of a medium may be.
 	Boot []master.BootImage
+	// UDF is the revision of the UDF bridge every session carries
+	// (udf.Rev102, Rev201, Rev250); 0 means DefaultUDF. NoUDF writes
+	// none.
+	UDF   uint16
+	NoUDF bool
 }
 
 // masterOptions are the mastering options of a session at start.
 func masterOptions(t writer.Target, m writer.Medium, opts AppendOptions) master.Options {
-	return master.Options{
+	o := master.Options{
 		StartLBA:            m.NextWritable,
 		VolumeID:            opts.VolumeID,
 		Joliet:              !opts.NoJoliet,
@@ -54,6 +59,8 @@ func masterOptions(t writer.Target, m writer.Medium, opts AppendOptions) master.
 		Boot:                opts.Boot,
 		KeepBootCatalog:     keptBootCatalog(t, m),
 	}
+	udfOptions(&o, t, m, opts)
+	return o
 }
 
 // keptBootCatalog is the El Torito boot catalog of the newest session,

@@ -38,3 +38,36 @@ func TestMasterUDF(t *testing.T) {
 		t.Errorf("--udf 3.00: exit %d, want %d\n%s", code, exitcodes.Usage, out)
 	}
 }
+
+// Without --udf, master and append write a UDF 2.01 bridge; --udf off
+// writes none, and append's next session follows the flag.
+func TestUDFByDefault(t *testing.T) {
+	oracle.Need(t, "udfinfo")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	os.MkdirAll(src, 0o755)
+	os.WriteFile(filepath.Join(src, "a.txt"), []byte("default\n"), 0o644)
+	img := filepath.Join(dir, "m.iso")
+	mustRun(t, "master", "-o", img, src)
+	if info := oracle.Run(t, "udfinfo", img); !strings.Contains(info, "udfrev=2.01") {
+		t.Errorf("master without --udf:\n%s", info)
+	}
+	off := filepath.Join(dir, "off.iso")
+	mustRun(t, "master", "-o", off, "--udf", "off", src)
+	if _, _, err := oracle.Try("udfinfo", off); err == nil {
+		t.Errorf("master --udf off: udfinfo reads a UDF volume")
+	}
+	grown := filepath.Join(dir, "grown.iso")
+	mustRun(t, "append", grown, src)
+	if info := oracle.Run(t, "udfinfo", grown); !strings.Contains(info, "udfrev=2.01") {
+		t.Errorf("append without --udf:\n%s", info)
+	}
+	os.WriteFile(filepath.Join(src, "b.txt"), []byte("second\n"), 0o644)
+	mustRun(t, "append", "--udf", "1.02", grown, src)
+	if info := oracle.Run(t, "udfinfo", grown); !strings.Contains(info, "udfrev=1.02") || !strings.Contains(info, "numfiles=2") {
+		t.Errorf("append --udf 1.02, the newest session through sector 256:\n%s", info)
+	}
+	if out, code := run(t, "append", "--udf", "2.60", grown, src); code != exitcodes.Usage {
+		t.Errorf("append --udf 2.60: exit %d, want %d\n%s", code, exitcodes.Usage, out)
+	}
+}

@@ -149,9 +149,65 @@
 // structures as they cover the rest. Names UDF must change and symbolic
 // links it cannot hold are reported as Warnings of hierarchy "UDF".
 //
-// Only single sessions are bridged so far: appending (a UDF tree across
-// sessions, the anchor at 256 repointed on grown media, entries of
-// unchanged files kept, see package udf) is not wired in yet.
+// With checksums (Options.MD5) the end anchor comes twice: right after
+// the file data, where 7-Zip looks for it (it reports a headers error
+// otherwise), and in the session's last sector after the session tag,
+// where pycdlib and Linux look; the first is covered by the session's
+// MD5, the last, like the superblock copy, is not. Verify and SessionEnd
+// look for the superblock tag past the volume recognition sequence.
+//
+// # UDF across sessions
+//
+// Every session of a medium is a bridge (burn uses udf.Rev201 unless
+// asked otherwise), laid out as IMAPI documents its multisession layout
+// ("IMAPI Multisession Layout"). A session's UDF tree is the whole disc:
+// files carried over keep their old extents, so its file entries point
+// at data of earlier sessions, and its one physical partition reaches
+// back to the oldest data it references. Unchanged files keep their
+// file entries too (Options.UDFEntries: a regular file with one name
+// whose extents, size, mode, owner and modification time match the
+// newest session's UDF entry): the session's identifiers point at the
+// old entry, which saves a block per file and session, and the
+// partition keeps the start of the session before (UDFPartitionStart),
+// because an entry's tag records its block in the partition.
+// Directories, hard links and UDF 2.50 (whose entries live in each
+// session's metadata partition) are always written again.
+//
+// On sequential media (CD-R, DVD±R, BD-R) each session has its own
+// anchors (start + 256 and its last sector), descriptor sequences and
+// file set: a reader is given the session start by the TOC (Linux:
+// session=). On grown media (image files, DVD+RW, BD-RE: Options.
+// UDFGrown) readers start from sector 0 and use the anchor at sector
+// 256, inside the first session (at 32). IMAPI rewrites that anchor; here
+// it would break the first session's MD5 tags, which cover it. So the
+// first session records at 256 an anchor that never changes, pointing
+// at sectors 24-31 of the superblock area (udf.GrownVDS), and the writer
+// (writer.GrownUDF) puts there, with the ISO 9660 descriptor copy at 16,
+// a copy of the newest session's main volume descriptor sequence: one
+// rewrite of sectors 0-31 repoints ISO 9660 and UDF readers together.
+// The session's volume recognition sequence is copied to the
+// superblock as well (Linux's udf driver wants it from sector 16 on).
+// Each session's anchor in its last sector equals the one at 256, as
+// pycdlib and 7-Zip compare them; its own anchor at start + 256 still
+// points at its own sequences, for readers given the session start. The
+// first session skips to 256 and then to its start + 256: 31 empty
+// sectors more than on sequential media.
+//
+// Media grown before sessions carried UDF have no anchor at 256: the
+// sector holds the first session's data and is never written. Their
+// new sessions are bridges all the same; a reader finds the newest
+// through the anchor in the medium's last sector (Linux, udfinfo) or by
+// the session start. A plain image (genisoimage's, the first session at
+// LBA 0) gets no descriptor copy either: its sectors 17-31 may hold
+// files. A session written with --udf off after UDF sessions leaves the
+// copy out: UDF readers then find no volume at 256, and read the medium
+// as ISO 9660.
+//
+// pycdlib reads the file set descriptor at the partition's first block
+// instead of where the logical volume descriptor says: it reads first
+// sessions only. 7-Zip follows no allocation extent descriptors, reads
+// no volume with symbolic links and reports hard links (two identifiers
+// of one entry) as a headers error.
 //
 // # ISO 9660 names
 //

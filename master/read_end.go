@@ -94,10 +94,11 @@ func isoSessionEnd(r io.ReaderAt, sectors int64, start uint32) (uint64, error) {
 		switch d.Type() {
 		case iso9660.TypeTerminator:
 			terminated = true
-			if lba+1 < uint64(sectors) {
-				if t, err := rReadSectors(r, sectors, uint32(lba+1), 1, "superblock tag"); err == nil {
+			tl := lba + 1 + uint64(rVRSLen(r, sectors, uint32(lba+1)))
+			if tl < uint64(sectors) {
+				if t, err := rReadSectors(r, sectors, uint32(tl), 1, "superblock tag"); err == nil {
 					if tag, err := ParseTag(t); err == nil && tag.Type == TagSuperblock {
-						end = max(end, lba+2)
+						end = max(end, tl+1)
 					}
 				}
 			}

@@ -1,6 +1,7 @@
 package master
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/md5"
 	"errors"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/master/udf"
 )
 
 // VerifyLevel says how much of a session is read back and checked: by
@@ -266,6 +268,17 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 			break
 		}
 	}
+	// A UDF bridge's volume recognition sequence lies between the
+	// terminator and the superblock tag.
+	for i := rVRSLen(r, sectors, v.pos); i > 0; i-- {
+		b, err := v.sector()
+		if err != nil {
+			return rep, err
+		}
+		v.h.Write(b)
+		v.pos++
+		rep.Sectors++
+	}
 	s, serr := ReadSession(r, sectors, start)
 	if serr != nil && !errors.Is(serr, ErrCorrupt) {
 		return rep, serr
@@ -349,6 +362,7 @@ func (v *vReader) relocated(t Tag, b []byte, level VerifyLevel) error {
 	if t.MD5 != sum {
 		v.problem(TagRelocated.String()+" range", start, pos-1, fmt.Sprintf("MD5 %x, the tag records %x", sum, t.MD5))
 	}
+	v.grownUDF(t.SessionStart)
 	if t.SessionStart > start && int64(t.SessionStart) < v.sectors {
 		sub, err := Verify(v.r, v.sectors, t.SessionStart, level)
 		if sub != nil {
@@ -363,6 +377,41 @@ func (v *vReader) relocated(t Tag, b []byte, level VerifyLevel) error {
 		}
 	}
 	return v.finish(nil, level, nil)
+}
+
+// grownUDF checks the UDF side of a grown medium's superblock, which no
+// tag covers: when sector 256 holds the anchor of grown media, sectors
+// 24 on must hold the copy of the volume descriptor sequence of the
+// session the superblock names (see doc.go, "UDF across sessions").
+func (v *vReader) grownUDF(session uint32) {
+	if _, ok := udf.GrownReserve(v.r); !ok {
+		return
+	}
+	want, err := udf.GrownCopy(v.r, session)
+	if errors.Is(err, udf.ErrNoVolume) {
+		want = nil // a session without UDF: the copy is left out
+	} else if err != nil {
+		v.problem("UDF descriptor copy", udf.GrownVDS, udf.GrownVDS, err.Error())
+		return
+	}
+	have := make([]byte, udf.GrownVDSSectors*tree.SectorSize)
+	if _, err := v.r.ReadAt(have, udf.GrownVDS*tree.SectorSize); err != nil && !errors.Is(err, io.EOF) {
+		v.problem("UDF descriptor copy", udf.GrownVDS, udf.GrownVDS, err.Error())
+		return
+	}
+	if !bytes.Equal(have[:len(want)], want) || !allZeroBytes(have[len(want):]) {
+		v.problem("UDF descriptor copy", udf.GrownVDS, udf.GrownVDS+udf.GrownVDSSectors-1,
+			fmt.Sprintf("not the volume descriptors of the session at LBA %d", session))
+	}
+}
+
+func allZeroBytes(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // unverifiable handles a session without tags: at VerifyFull its files

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/master/udf"
 )
 
 // Errors of the writer. Callers test them with errors.Is; the returned
@@ -86,6 +89,25 @@ type Options struct {
 	// a bridge whose UDF tree references the same file data (see
 	// doc.go, "UDF bridge"). 0 writes none.
 	UDF uint16
+	// UDFGrown says the session goes to grown media (image files,
+	// DVD+RW, BD-RE) whose first session starts at LBA 32: a session
+	// that starts below sector 256 also records the anchor readers of
+	// such media use at sector 256, pointing at the copy of the newest
+	// session's volume descriptors that the writer keeps in the
+	// superblock area (udf.GrownVDS). See doc.go, "UDF bridge".
+	UDFGrown bool
+	// UDFGrownReserve, on grown media whose sector 256 holds the anchor
+	// a first session recorded (udf.GrownReserve), is the reserve
+	// sequence that anchor names: the session's last sector then holds
+	// an anchor equal to it, as readers that compare anchors want.
+	UDFGrownReserve udf.ExtentAD
+	// UDFEntries, UDFPartitionStart and UDFNextUniqueID carry the UDF
+	// volume of the session before over (udf.Options.Entries,
+	// PartitionStart, NextUniqueID): unchanged files keep their file
+	// entries.
+	UDFEntries        func(*tree.Node) (udf.EntryRef, bool)
+	UDFPartitionStart *uint32
+	UDFNextUniqueID   uint64
 }
 
 // Warning reports a name that was changed to fit a hierarchy, for

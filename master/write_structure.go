@@ -347,6 +347,9 @@ func (l *wLayout) structures() []wStructure {
 		list = append(list, &wTagStructure{im: im, typ: TagTree})
 	}
 	list = append(list, &wFileData{im: im})
+	if l.udf != nil && l.opts.MD5 {
+		list = append(list, &wUDFEndAnchor{u: l.udf, afterData: true})
+	}
 	if l.opts.MD5 {
 		list = append(list, &wChecksums{im: im})
 	}

@@ -36,6 +36,10 @@ func (l *wLayout) newUDF(root *tree.Node) (*wUDF, error) {
 		VolumeID:  l.opts.VolumeID,
 		Time:      l.opts.Time,
 		ExtentsOf: u.extentsOf,
+
+		Entries:        l.opts.UDFEntries,
+		PartitionStart: l.opts.UDFPartitionStart,
+		NextUniqueID:   l.opts.UDFNextUniqueID,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("master: lay out UDF: %w", err)
@@ -90,12 +94,25 @@ type wUDFVolume struct {
 	wNoDescriptors
 	u      *wUDF
 	anchor uint32
+	// grown is the sector of the grown media anchor (sector 256,
+	// Options.UDFGrown) when this session records it, else 0.
+	grown uint32
 }
 
 func (*wUDFVolume) name() string { return "UDF volume" }
 
 func (v *wUDFVolume) reserve(p *wPlacer) error {
-	if err := p.skipTo(v.u.im.start + 256); err != nil {
+	start := v.u.im.start
+	if v.u.im.opts.UDFGrown && start < udf.GrownAnchor {
+		if err := p.skipTo(udf.GrownAnchor); err != nil {
+			return err
+		}
+		var err error
+		if v.grown, err = p.take(1); err != nil {
+			return err
+		}
+	}
+	if err := p.skipTo(start + 256); err != nil {
 		return err
 	}
 	var err error
@@ -108,6 +125,14 @@ func (v *wUDFVolume) reserve(p *wPlacer) error {
 }
 
 func (v *wUDFVolume) writeData(s *wStream) error {
+	if v.grown != 0 {
+		if err := s.write(v.u.plan.GrownAnchorSector()); err != nil {
+			return err
+		}
+		if err := s.zeros(int64(v.anchor-v.grown-1) * tree.SectorSize); err != nil {
+			return err
+		}
+	}
 	if err := s.write(v.u.plan.Anchor(v.anchor)); err != nil {
 		return err
 	}
@@ -117,22 +142,45 @@ func (v *wUDFVolume) writeData(s *wStream) error {
 	return nil
 }
 
-// wUDFEndAnchor is the anchor in the session's last sector.
+// wUDFEndAnchor is the anchor in the session's last sector. With
+// checksums a second one (afterData) follows the file data, before the
+// checksum array: 7-Zip looks for an end anchor right after the last
+// sector the volume's files use and reports a headers error when it is
+// not there, while pycdlib and Linux look in the volume's last sector.
 type wUDFEndAnchor struct {
 	wNoDescriptors
-	u   *wUDF
-	lba uint32
+	u         *wUDF
+	lba       uint32
+	afterData bool
 }
 
 func (*wUDFEndAnchor) name() string { return "UDF end anchor" }
 
 func (a *wUDFEndAnchor) reserve(p *wPlacer) error {
+	// The last sector minus 256 is an anchor place too (ECMA-167
+	// 3/8.4.2.1): the session's own anchor must not lie there when the
+	// last sector's points elsewhere (grown media), or readers that
+	// compare anchors refuse the volume.
+	if a.u.im.opts.UDFGrown && !a.afterData && p.next == uint64(a.u.im.start)+256+256 {
+		if _, err := p.take(1); err != nil {
+			return err
+		}
+	}
 	var err error
 	a.lba, err = p.take(1)
 	return err
 }
 
-func (a *wUDFEndAnchor) writeData(s *wStream) error { return s.write(a.u.plan.Anchor(a.lba)) }
+func (a *wUDFEndAnchor) writeData(s *wStream) error {
+	o, p := a.u.im.opts, a.u.plan
+	switch {
+	case o.UDFGrown && o.StartLBA < udf.GrownAnchor:
+		return s.write(p.GrownAnchorAt(p.ReserveVDS(), a.lba))
+	case o.UDFGrown && o.UDFGrownReserve.Length != 0:
+		return s.write(p.GrownAnchorAt(o.UDFGrownReserve, a.lba))
+	}
+	return s.write(p.Anchor(a.lba))
+}
 
 // wStreamWriter lets the udf package write through the session stream
 // (so the session's MD5 covers the UDF structures).

@@ -80,6 +80,10 @@ type CommitOptions struct {
 	// Now takes staged files open for writing as they are, without
 	// waiting; Status lists them as Partial.
 	Now bool
+	// UDF is the revision of the session's UDF bridge (udf.Rev102,
+	// Rev201, Rev250); 0 means burn.DefaultUDF. NoUDF writes none.
+	UDF   uint16
+	NoUDF bool
 }
 
 // Progress is how far a commit has come.

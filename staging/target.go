@@ -90,7 +90,7 @@ func (m targetMedium) Sessions() ([]SessionRef, error) {
 }
 
 func appendOptions(o CommitOptions) burn.AppendOptions {
-	ao := burn.AppendOptions{VolumeID: o.VolumeID, Time: o.Time, Close: o.Close, Verify: master.VerifySession}
+	ao := burn.AppendOptions{VolumeID: o.VolumeID, Time: o.Time, Close: o.Close, Verify: master.VerifySession, UDF: o.UDF, NoUDF: o.NoUDF}
 	if o.Progress != nil {
 		ao.Progress = func(p writer.Progress) {
 			buf := -1

@@ -9,6 +9,7 @@ import (
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/master/udf"
 )
 
 // Growing, the way xorriso grows overwritable media and image files: see
@@ -54,7 +55,15 @@ func GrownSuperblock(system, head []byte, end uint32) ([]byte, error) {
 		case iso9660.TypePrimary, iso9660.TypeSupplementary: // the absolute volume end
 			iso9660.Descriptor(sb[off:]).SetSize(end)
 		case iso9660.TypeTerminator:
-			relocatedTag(sb, head, i+1)
+			// A UDF bridge's volume recognition sequence follows
+			// the terminator: readers of grown media look for it
+			// from LBA 16 on (Linux's udf driver refuses a volume
+			// without it).
+			j := i + 1
+			for ; j < SuperblockSectors && (j+1)*tree.SectorSize <= len(head) && udf.VRSIdent(head[j*tree.SectorSize:]) != ""; j++ {
+				copy(sb[j*tree.SectorSize:], head[j*tree.SectorSize:(j+1)*tree.SectorSize])
+			}
+			relocatedTag(sb, head, j)
 			return sb, nil
 		}
 	}
@@ -147,4 +156,38 @@ func GrownNextWritable(r io.ReaderAt, readable int64, sessions []tree.SessionInf
 		return 0, fmt.Errorf("writer: next writable address %d lies beyond 32-bit LBAs: %w", next, master.ErrCorrupt)
 	}
 	return uint32(next), nil
+}
+
+// GrownUDF completes a grown superblock sb (GrownSuperblock) for the
+// session at start, read back from r: when the session is a UDF bridge,
+// sb's sectors 24-31 (udf.GrownVDS) receive the copy of its main volume
+// descriptor sequence that the anchor at sector 256 points at, so that
+// UDF readers of the medium see the newest session as ISO 9660 readers
+// do through LBA 16. A session without UDF leaves them zero: a UDF
+// reader then finds no volume at 256 and the medium reads as ISO 9660
+// (and, for the newest session, through the anchor in its last sector).
+func GrownUDF(sb []byte, r io.ReaderAt, start uint32) error {
+	for i := udf.GrownVDS; i < SuperblockSectors; i++ {
+		if !allZeroSector(sb[i*tree.SectorSize : (i+1)*tree.SectorSize]) {
+			return nil // the ISO 9660 copy reaches here: no room
+		}
+	}
+	seq, err := udf.GrownCopy(r, start)
+	switch {
+	case errors.Is(err, udf.ErrNoVolume):
+		return nil
+	case err != nil:
+		return fmt.Errorf("writer: UDF descriptors of the session at LBA %d: %w", start, err)
+	}
+	copy(sb[udf.GrownVDS*tree.SectorSize:], seq)
+	return nil
+}
+
+func allZeroSector(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -254,7 +254,7 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 
 	// 4. The superblock.
 	plain := len(m.Sessions) > 0 && m.Sessions[0].Start == 0
-	if err := im.writeSuperblock(system, sw.head, s.Start()+s.Sectors(), plain); err != nil {
+	if err := im.writeSuperblock(system, sw.head, s.Start(), s.Start()+s.Sectors(), plain); err != nil {
 		return err
 	}
 	if opts.Progress != nil {
@@ -274,13 +274,19 @@ func (im *Image) writeErr(op string, err error) error {
 // may lie in LBAs 17-31, as genisoimage places small files: only the
 // descriptor copy is written there, what follows the copy stays as it
 // is, as xorriso leaves it.
-func (im *Image) writeSuperblock(system, head []byte, end uint32, plain bool) error {
+func (im *Image) writeSuperblock(system, head []byte, start, end uint32, plain bool) error {
 	sb, err := GrownSuperblock(system, head, end)
 	if err != nil {
 		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
 	}
 	from := 0
-	if plain {
+	if !plain {
+		// A plain image's LBAs 17-31 may hold its first session's
+		// files: it gets no UDF descriptor copy.
+		if err := GrownUDF(sb, im.f, start); err != nil {
+			return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
+		}
+	} else {
 		from = descriptorStart
 		n := SuperblockSectors
 		for n > descriptorStart && allZero(sb[(n-1)*tree.SectorSize:n*tree.SectorSize]) {
@@ -330,6 +336,9 @@ func (im *Image) repairSuperblock() error {
 	// The system area stays as it is: it may hold a boot record or an
 	// isohybrid MBR.
 	want, err := GrownSuperblock(have[:descriptorStart*tree.SectorSize], head, last.Start+last.Size)
+	if err == nil {
+		err = GrownUDF(want, im.f, last.Start)
+	}
 	if err != nil {
 		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
 	}

@@ -29,6 +29,7 @@ func init() {
 		noMD5    bool
 		pf       progressFlag
 		boot     bootFlags
+		udfF     udfFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "append TARGET [SRC...]",
@@ -51,6 +52,9 @@ extents and is not written again.`,
 			}
 			opts := burn.AppendOptions{VolumeID: volumeID, DryRun: dryRun, Verify: level, Close: closeIt, NoMD5: noMD5}
 			if opts.Boot, err = boot.images(); err != nil {
+				return err
+			}
+			if opts.UDF, opts.NoUDF, err = udfF.revision(); err != nil {
 				return err
 			}
 			if fixed != "" {
@@ -103,6 +107,7 @@ extents and is not written again.`,
 	cmd.Flags().StringVar(&fixed, "time", "", "fix every recorded time (RFC 3339) for reproducible output")
 	cmd.Flags().BoolVar(&closeIt, "close", false, "close the medium after this session")
 	boot.register(cmd.Flags())
+	udfF.register(cmd.Flags())
 	cmd.Flags().BoolVar(&noMD5, "no-md5", false, "record no MD5 checksums (verification then compares the stream read back)")
 	rootCmd.AddCommand(cmd)
 }

@@ -104,11 +104,14 @@ func control(mountpoint, action, id string) error {
 type commitFlags struct {
 	now  bool
 	wait time.Duration
+	udf  udfFlag
 }
 
 func (f *commitFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.now, "now", false, "write staged files open for writing as they are now, without waiting for them to be closed")
 	cmd.Flags().DurationVar(&f.wait, "wait-timeout", 0, "how long to wait for staged files open for writing to be closed (default: the mount's --wait-timeout; 0s: not at all)")
+	f.udf.register(cmd.Flags())
+	cmd.Flags().Lookup("udf").Usage += " (default: the mount's --udf)"
 }
 
 // words returns what the flags add to a ctl action.
@@ -119,6 +122,9 @@ func (f *commitFlags) words(cmd *cobra.Command) string {
 	}
 	if cmd.Flags().Changed("wait-timeout") {
 		w += " wait=" + f.wait.String()
+	}
+	if cmd.Flags().Changed("udf") {
+		w += " udf=" + f.udf.s
 	}
 	return w
 }

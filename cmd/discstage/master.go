@@ -9,7 +9,6 @@ import (
 
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/master"
-	"github.com/discstage/discstage/master/udf"
 	"github.com/spf13/cobra"
 )
 
@@ -21,7 +20,7 @@ var masterFlags struct {
 	noRockRidge bool
 	rrMoved     bool
 	time        string
-	udf         string
+	udf         udfFlag
 	boot        bootFlags
 }
 
@@ -49,7 +48,7 @@ func init() {
 	f.BoolVar(&masterFlags.noRockRidge, "no-rock-ridge", false, "leave out Rock Ridge (symbolic links then fail)")
 	f.BoolVar(&masterFlags.rrMoved, "rr-moved", false, "move directories deeper than 8 levels into rr_moved, as genisoimage does (default: in place, as xorriso does)")
 	f.StringVar(&masterFlags.time, "time", "", "fixed time (RFC 3339) for volume dates, for reproducible images")
-	f.StringVar(&masterFlags.udf, "udf", "off", "add a UDF file system of this revision (1.02, 2.01, 2.50 with a metadata partition) referencing the same file data: an ISO 9660/UDF bridge; off for none")
+	masterFlags.udf.register(f)
 	masterFlags.boot.register(f)
 	rootCmd.AddCommand(masterCmd)
 }
@@ -68,7 +67,7 @@ func runMaster(cmd *cobra.Command, args []string) error {
 	if opts.Boot, err = masterFlags.boot.images(); err != nil {
 		return err
 	}
-	if opts.UDF, err = udfRevision(masterFlags.udf); err != nil {
+	if opts.UDF, _, err = masterFlags.udf.revision(); err != nil {
 		return err
 	}
 	if masterFlags.time != "" {
@@ -97,18 +96,6 @@ func runMaster(cmd *cobra.Command, args []string) error {
 		defer l.Unlock()
 	}
 	return masterWriteImage(masterFlags.out, im)
-}
-
-// udfRevision reads a --udf value: off, 1.02, 2.01 or 2.50.
-func udfRevision(s string) (uint16, error) {
-	if s == "off" || s == "" {
-		return 0, nil
-	}
-	r, err := udf.ParseRevision(s)
-	if err != nil {
-		return 0, usageError{fmt.Errorf("--udf: %q is not off, 1.02, 2.01 or 2.50", s)}
-	}
-	return r, nil
 }
 
 // masterWriteImage writes im to a temporary file in out's directory and

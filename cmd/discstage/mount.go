@@ -35,6 +35,7 @@ type mountFlags struct {
 	waitOpen   time.Duration
 	noButton   bool
 	adapter    string
+	udf        udfFlag
 }
 
 func init() {
@@ -75,6 +76,7 @@ new staging area behind.`,
 	cmd.Flags().BoolVar(&f.allowOther, "allow-other", false, "let other users see the mount")
 	cmd.Flags().BoolVar(&f.nonempty, "nonempty", false, "mount over a folder that holds files (they stay hidden until unmounted)")
 	cmd.Flags().StringVar(&f.volumeID, "volume-id", "DISCSTAGE", "volume identifier of the sessions committed")
+	f.udf.register(cmd.Flags())
 	cmd.Flags().BoolVar(&f.debug, "debug", false, "log every FUSE request (with --foreground)")
 	cmd.Flags().StringVar(&f.adapter, "adapter", defaultAdapter(), "the FUSE library the mount uses: go-fuse (Linux, macOS) or cgofuse (Windows with WinFsp, macOS, Linux with libfuse3)")
 	cmd.Flags().BoolVar(&f.noButton, "no-eject-button", false, "drives: leave the tray unlocked and the drive's eject button to the drive (default: while changes are staged the tray is locked, and the button commits them, then ejects and unmounts)")
@@ -257,6 +259,9 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		AllowOther: f.allowOther,
 		Debug:      f.debug,
 		Commit:     staging.CommitOptions{VolumeID: f.volumeID, WaitOpen: f.waitOpen},
+	}
+	if opts.Commit.UDF, opts.Commit.NoUDF, err = f.udf.revision(); err != nil {
+		return err
 	}
 	if f.waitOpen <= 0 {
 		opts.Commit.WaitOpen = -1 // do not wait

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/discstage/discstage/master/udf"
 	"github.com/discstage/discstage/staging"
 )
 
@@ -35,14 +36,15 @@ type Command struct {
 // "discard". After "commit" may come "close" (finalize the medium);
 // after "commit" or "eject", "now" (take files open for writing as they
 // are), "wait=DURATION" (how long to wait for them to be closed;
-// "wait=0" refuses at once) and "id=ID": the commit's outcome is then
+// "wait=0" refuses at once), "udf=1.02|2.01|2.50|off" (the session's
+// UDF bridge, instead of the mount's --udf) and "id=ID": the commit's outcome is then
 // kept in the status under ID, for the caller who asked for it
 // (staging.Status.Outcomes). base holds the mount's commit options.
 // A bad command fails with staging.ErrInvalid.
 func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 	opts := base
 	words := strings.Fields(cmd)
-	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [id=ID], eject [now] [wait=DURATION] [id=ID] discard or cancel): %w", cmd, staging.ErrInvalid)
+	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [udf=REV|off] [id=ID], eject [now] [wait=DURATION] [udf=REV|off] [id=ID] discard or cancel): %w", cmd, staging.ErrInvalid)
 	if len(words) == 0 {
 		return Command{}, bad
 	}
@@ -69,6 +71,15 @@ func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 				d = -1 // do not wait
 			}
 			opts.WaitOpen = d
+		case verb != "discard" && strings.HasPrefix(w, "udf="):
+			// The session's UDF bridge: udf=1.02|2.01|2.50|off.
+			if v := strings.TrimPrefix(w, "udf="); v == "off" {
+				opts.UDF, opts.NoUDF = 0, true
+			} else if r, err := udf.ParseRevision(v); err == nil {
+				opts.UDF, opts.NoUDF = r, false
+			} else {
+				return Command{}, bad
+			}
 		case verb != "discard" && strings.HasPrefix(w, "id="):
 			opts.ID = strings.TrimPrefix(w, "id=")
 			if opts.ID == "" || len(opts.ID) > 64 || strings.ContainsAny(opts.ID, "\"\\") {

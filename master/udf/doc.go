@@ -77,10 +77,11 @@
 // recognition sequence (VRS) after the ISO 9660 terminator and anchors
 // (Anchor) at the session start + 256 and at the session's last sector.
 // On grown media (image files, DVD+RW, BD-RE) the anchor at sector 256,
-// inside the first session, is rewritten to point at the newest
-// session's sequences, as the ISO 9660 superblock copy at 16 is; on
-// sequential media each session keeps its own anchor at its start + 256
-// and readers pass the session start (Linux: session=).
+// inside the first session, points at a copy of the newest session's
+// sequences in the superblock area (GrownVDS), rewritten with the ISO
+// 9660 superblock copy at 16; on sequential media each session keeps
+// its own anchor at its start + 256 and readers pass the session start
+// (Linux: session=).
 //
 // One physical partition, read-only, spans from the lowest sector the
 // volume references (its file set descriptor, or the oldest data of an
@@ -93,7 +94,15 @@
 // identifiers' blocks; files, links and special files have one entry
 // each (hard links one per file, its link count the number of names).
 // Data is described in allocation descriptors under 1 GiB (UDF 2.3.10);
-// contiguous extents are merged first, so a file of 5 GiB takes six.
+// contiguous extents are merged first, so a file of 5 GiB takes six. A
+// file of more descriptors than its entry holds (234 short ones, 114
+// long ones with 2.50) continues them in allocation extent descriptors
+// (4/14.5), blocks right after its entry, each ending in a continuation
+// to the next.
+//
+// On grown media the anchor at sector 256 points at GrownVDS, a copy of
+// the newest session's main sequence in the superblock area that
+// GrownCopy makes (see package master, "UDF across sessions").
 //
 // Names are recorded in 8-bit CS0 when every character is below U+0100,
 // else in 16-bit (UTF-16). A name whose identifier would exceed 255

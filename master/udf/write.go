@@ -499,10 +499,16 @@ func (pw *partWriter) other(w io.Writer, o *wNode) error {
 		if err != nil {
 			return err
 		}
+		if got := len(ads) / p.adSize(); got != o.ads {
+			return fmt.Errorf("udf: %d allocation descriptors, laid out for %d", got, o.ads)
+		}
 		if p.meta {
 			f.Flags |= ICBLong
 		}
 		f.ADs, f.Blocks = ads, blocks
+		if o.aeds > 0 {
+			return pw.withAEDs(w, o, lbn, f)
+		}
 	case n.IsSymlink():
 		f.FileType = FileTypeSymlink
 		f.InfoLength = uint64(len(o.data))
@@ -529,6 +535,62 @@ func (pw *partWriter) other(w io.Writer, o *wNode) error {
 		if err := pw.emit(w); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// withAEDs writes the entry of a regular file whose allocation
+// descriptors f.ADs do not fit in it, and the o.aeds allocation extent
+// descriptor blocks after it (block lbn+1 on) that hold the rest: the
+// last descriptor of the entry and of each full block is a
+// continuation (ExtNext) to the next block.
+func (pw *partWriter) withAEDs(w io.Writer, o *wNode, lbn uint32, f entryFields) error {
+	p := pw.p
+	size := p.adSize()
+	cont := func(b []byte, block uint32) {
+		if p.meta {
+			putLongAD(b, LongAD{Length: BlockSize, Type: ExtNext, Location: LBAddr{block, p.partRef()}})
+		} else {
+			putShortAD(b, ShortAD{Length: BlockSize, Type: ExtNext, Block: block})
+		}
+	}
+	rest := f.ADs
+	k := p.entryRoom()/size - 1
+	head := make([]byte, (k+1)*size)
+	copy(head, rest[:k*size])
+	cont(head[k*size:], lbn+1)
+	rest = rest[k*size:]
+	f.ADs = head
+	putEntry(pw.blk[:], lbn, f)
+	if err := pw.emit(w); err != nil {
+		return err
+	}
+	per := (BlockSize - aedHeader) / size
+	for i := uint32(0); i < o.aeds; i++ {
+		b := pw.blk[:]
+		block := lbn + 1 + i
+		var body []byte
+		if len(rest) > per*size {
+			body = b[aedHeader : aedHeader+per*size]
+			copy(body, rest[:(per-1)*size])
+			cont(body[(per-1)*size:], block+1)
+			rest = rest[(per-1)*size:]
+		} else {
+			body = b[aedHeader : aedHeader+len(rest)]
+			copy(body, rest)
+			rest = nil
+		}
+		if i > 0 {
+			put32(b[16:], block-1)
+		}
+		put32(b[20:], uint32(len(body)))
+		SetTag(b, TagAED, p.version, 1, block, 8+len(body))
+		if err := pw.emit(w); err != nil {
+			return err
+		}
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("udf: %d allocation descriptors left over", len(rest)/size)
 	}
 	return nil
 }

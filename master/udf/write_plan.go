@@ -153,6 +153,8 @@ type wNode struct {
 	placed   *wNode    // the node whose entry this name's FID points at
 	subdirs  int       // directories: subdirectories
 	reused   *EntryRef // an earlier session's entry the FIDs point at
+	ads      int       // regular files: allocation descriptors of the data
+	aeds     uint32    // regular files: allocation extent descriptor blocks after the entry
 }
 
 // NewPlan lays out the UDF structures of a tree. It reads no file data;
@@ -239,9 +241,8 @@ func (p *Plan) build() error {
 				w.uniqueID = p.id()
 				p.others = append(p.others, w)
 				if c.IsRegular() {
-					if n, room := adCount(c), p.entryRoom()/p.adSize(); n > room {
-						return fmt.Errorf("udf: %s: %w: %d allocation descriptors, a file entry holds %d", w.path, ErrUnsupported, n, room)
-					}
+					w.ads = adCount(c)
+					w.aeds = p.aedBlocks(w.ads)
 				}
 			}
 			if !c.IsDir() {
@@ -433,6 +434,30 @@ func (p *Plan) adSize() int {
 	return ShortADSize
 }
 
+// aedHeader is the fixed part of an allocation extent descriptor
+// (ECMA-167 4/14.5): tag, previous extent's location, descriptors'
+// length.
+const aedHeader = 24
+
+// aedBlocks is how many allocation extent descriptor blocks a file of n
+// allocation descriptors needs after its entry: none when they fit in
+// the entry; else the entry's last descriptor, and the last of each
+// full block, continues in the next block (4/12).
+func (p *Plan) aedBlocks(n int) uint32 {
+	room := p.entryRoom() / p.adSize()
+	if n <= room {
+		return 0
+	}
+	left := n - (room - 1)
+	per := (BlockSize - aedHeader) / p.adSize()
+	k := uint32(1)
+	for left > per {
+		left -= per - 1
+		k++
+	}
+	return k
+}
+
 // entryRoom is what a file entry's block holds after its fixed part.
 func (p *Plan) entryRoom() int {
 	if p.ext {
@@ -451,7 +476,7 @@ func (p *Plan) size() {
 	}
 	for _, o := range p.others {
 		o.lbn = lbn
-		o.blocks = uint32((len(o.data) + BlockSize - 1) / BlockSize)
+		o.blocks = uint32((len(o.data)+BlockSize-1)/BlockSize) + o.aeds
 		lbn += 1 + o.blocks
 	}
 	fixed := uint32(2*vdsBlocks + integrityBlocks)

@@ -112,7 +112,7 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 	case d.opts.Simulate:
 		// Nothing was recorded; nothing to close.
 	case cl == classOverwrite:
-		if err := d.writeSuperblock(system, head[:cap(head)], s.Start()+s.Sectors()); err != nil {
+		if err := d.writeSuperblock(system, head[:cap(head)], s.Start(), s.Start()+s.Sectors()); err != nil {
 			return err
 		}
 		if err := d.dev.SyncCache(); err != nil {
@@ -209,9 +209,12 @@ func (d *Drive) closeSession(cl class, finalize bool) error {
 // was written), then the
 // session's volume descriptors with Volume Space Size set to the absolute
 // end.
-func (d *Drive) writeSuperblock(system, head []byte, end uint32) error {
+func (d *Drive) writeSuperblock(system, head []byte, start, end uint32) error {
 	sb, err := writer.GrownSuperblock(system, head, end)
 	if err != nil {
+		return err
+	}
+	if err := writer.GrownUDF(sb, d, start); err != nil {
 		return err
 	}
 	for lba := 0; lba < writer.SuperblockSectors; lba += chunkSectors {

@@ -1,0 +1,135 @@
+package burn
+
+import (
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/master/udf"
+	"github.com/discstage/discstage/writer"
+)
+
+// DefaultUDF is the UDF revision of every session unless asked
+// otherwise: 2.01, which Windows XP and later, macOS, Linux and most
+// players read.
+const DefaultUDF = udf.Rev201
+
+// udfRevision is the revision opts ask for, 0 for none.
+func (opts AppendOptions) udfRevision() uint16 {
+	switch {
+	case opts.NoUDF:
+		return 0
+	case opts.UDF == 0:
+		return DefaultUDF
+	}
+	return opts.UDF
+}
+
+// udfOptions sets the UDF side of a session at m's next writable
+// address: the revision, whether it is grown media (the anchor at 256,
+// see master.Options.UDFGrown), and, when the newest session has a UDF
+// volume of the same kind, its file entries for unchanged files
+// (master.Options.UDFEntries), so that a session does not record a
+// block per unchanged file again.
+func udfOptions(o *master.Options, t writer.Target, m writer.Medium, opts AppendOptions) {
+	o.UDF = opts.udfRevision()
+	if o.UDF == 0 {
+		return
+	}
+	o.UDFGrown = m.Grown && (len(m.Sessions) == 0 || m.Sessions[0].Start >= writer.FirstGrownSession)
+	if o.UDFGrown && len(m.Sessions) > 0 {
+		o.UDFGrownReserve, _ = udf.GrownReserve(t)
+	}
+	if len(m.Sessions) == 0 || o.UDF >= udf.Rev250 {
+		return
+	}
+	last := m.Sessions[len(m.Sessions)-1]
+	v, err := udf.Open(t, m.Readable, last.Start)
+	if err != nil || v.Anchor != last.Start+256 {
+		return // no UDF volume of its own: nothing to reuse
+	}
+	ps, ok := v.PartitionStart()
+	if !ok {
+		return
+	}
+	root, err := v.Tree()
+	if err != nil {
+		return
+	}
+	entries := reusableEntries(v, root)
+	if len(entries) == 0 {
+		return
+	}
+	o.UDFPartitionStart = &ps
+	o.UDFNextUniqueID = v.NextUniqueID()
+	o.UDFEntries = func(n *tree.Node) (udf.EntryRef, bool) {
+		if !n.IsRegular() || n.Source != nil || len(n.Extents) == 0 || n.Link != 0 {
+			return udf.EntryRef{}, false
+		}
+		c, ok := entries[n.Extents[0].LBA]
+		if !ok || c.n.Size != n.Size || c.n.Mode != n.Mode || c.n.UID != n.UID || c.n.GID != n.GID ||
+			c.n.ModTime.Unix() != n.ModTime.Unix() || !sameExtents(c.n.Extents, n.Extents) {
+			return udf.EntryRef{}, false
+		}
+		if c.ref.LBA < ps {
+			return udf.EntryRef{}, false
+		}
+		return c.ref, true
+	}
+}
+
+type udfEntry struct {
+	n   *tree.Node
+	ref udf.EntryRef
+}
+
+// reusableEntries maps the first data sector of each regular file of a
+// UDF tree with one name to its node and entry.
+func reusableEntries(v *udf.Volume, root *tree.Node) map[uint32]udfEntry {
+	out := map[uint32]udfEntry{}
+	var walk func(n *tree.Node)
+	walk = func(n *tree.Node) {
+		for _, c := range n.Children {
+			switch {
+			case c.IsDir():
+				walk(c)
+			case c.IsRegular() && c.Link == 0 && len(c.Extents) > 0:
+				if ref, ok := v.Entry(c); ok {
+					out[c.Extents[0].LBA] = udfEntry{c, ref}
+				}
+			}
+		}
+	}
+	walk(root)
+	return out
+}
+
+// sameExtents says whether two extent lists cover the same sectors (ISO
+// 9660 cuts files at 4 GiB, UDF below 1 GiB: contiguous runs are
+// compared).
+func sameExtents(a, b []tree.Extent) bool {
+	return slicesEqual(runs(a), runs(b))
+}
+
+func runs(e []tree.Extent) []tree.Extent {
+	var out []tree.Extent
+	for _, x := range e {
+		if k := len(out) - 1; k >= 0 && out[k].Length%tree.SectorSize == 0 &&
+			uint64(out[k].LBA)+uint64(out[k].Length/tree.SectorSize) == uint64(x.LBA) && uint64(out[k].Length)+uint64(x.Length) < 1<<32 {
+			out[k].Length += x.Length
+			continue
+		}
+		out = append(out, tree.Extent{LBA: x.LBA, Length: x.Length})
+	}
+	return out
+}
+
+func slicesEqual(a, b []tree.Extent) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].LBA != b[i].LBA || a[i].Length != b[i].Length {
+			return false
+		}
+	}
+	return true
+}
