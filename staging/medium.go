@@ -80,6 +80,9 @@ type CommitOptions struct {
 	// Now takes staged files open for writing as they are, without
 	// waiting; Status lists them as Partial.
 	Now bool
+	// AllWarnings keeps every mastering warning in the commit's outcome
+	// (Outcome.Warnings), not only the first master.SummaryExamples.
+	AllWarnings bool
 }
 
 // Progress is how far a commit has come.

@@ -37,12 +37,14 @@ type Command struct {
 // are), "wait=DURATION" (how long to wait for them to be closed;
 // "wait=0" refuses at once) and "id=ID": the commit's outcome is then
 // kept in the status under ID, for the caller who asked for it
-// (staging.Status.Outcomes). base holds the mount's commit options.
+// (staging.Status.Outcomes), and "verbose" keeps every mastering
+// warning in that outcome, not only the first few
+// (staging.CommitOptions.AllWarnings). base holds the mount's commit options.
 // A bad command fails with staging.ErrInvalid.
 func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 	opts := base
 	words := strings.Fields(cmd)
-	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [id=ID], eject [now] [wait=DURATION] [id=ID] discard or cancel): %w", cmd, staging.ErrInvalid)
+	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [id=ID] [verbose], eject [now] [wait=DURATION] [id=ID] [verbose], discard or cancel): %w", cmd, staging.ErrInvalid)
 	if len(words) == 0 {
 		return Command{}, bad
 	}
@@ -60,6 +62,8 @@ func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 			return Command{}, bad
 		case verb != "discard" && w == "now":
 			opts.Now = true
+		case verb != "discard" && w == "verbose":
+			opts.AllWarnings = true
 		case verb != "discard" && strings.HasPrefix(w, "wait="):
 			d, err := time.ParseDuration(strings.TrimPrefix(w, "wait="))
 			if err != nil || d < 0 {
