@@ -83,3 +83,4 @@ am=$(median <"$work/append.ms")
 mm=$(median <"$work/mount.ms")
 printf 'median: append %s ms, commit from the mount %s ms\n' "$am" "$mm"
 awk -v a="$am" -v m="$mm" 'BEGIN { printf "commit/append ratio: %.2f (target <= 1.10)\n", m / a }'
+echo "row: commit from the mount, $(basename "$src") | $mm ms | append $am ms | $(awk -v a="$am" -v m="$mm" 'BEGIN { printf "%.2fx", m / a }') | <= 1.1x append"

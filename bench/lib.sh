@@ -34,3 +34,8 @@ PY
 	echo "tree: $(find "$tree" -type f ! -name .done | wc -l) files, $(du -sh --apparent-size "$tree" | cut -f1)"
 	find "$tree" -type f -print0 | xargs -0 cat >/dev/null
 }
+
+# bench_row WHAT OURS ANCHOR RATIO TARGET: one row of bench/all.sh's table.
+bench_row() {
+	echo "row: $1 | $2 | $3 | $4 | $5"
+}

@@ -53,6 +53,13 @@ for tool in $tools; do
 	printf '%-12s %10.3f %10.2f\n' "$tool" "${median[$tool]}" "$(echo "${median[$tool]} / ${median[cat]}" | bc -l)"
 done
 
+for tool in discstage genisoimage xorriso; do
+	target="-"
+	[ $tool = discstage ] && target="<= 1.0x cat"
+	bench_row "mastering 1 GiB, no MD5: $tool" "$(printf '%.3f s' "${median[$tool]}")" "$(printf 'cat %.3f s' "${median[cat]}")" \
+		"$(printf '%.2fx' "$(echo "${median[$tool]} / ${median[cat]}" | bc -l)")" "$target"
+done
+
 if [ -x /usr/bin/time ]; then
 	rss=$(/usr/bin/time -f %M "$ds" master -o "$out" "$tree" 2>&1 >/dev/null | tail -1)
 	echo "discstage peak RSS: ${rss} KiB"

@@ -364,16 +364,36 @@
 //
 // ReadSession turns any session of any medium back into a tree: it reads
 // the volume descriptors at start+16, then the Rock Ridge tree if the
-// root announces SUSP and RRIP, else the Joliet tree, else plain ISO 9660
-// names (version and trailing dot removed, case kept), the order xorriso
-// uses. Relocation is undone, multi-extent files are joined, and every
+// root announces SUSP and RRIP, else the session's UDF tree (package udf)
+// if it has one that reads, else the Joliet tree, else plain ISO 9660
+// names (version and trailing dot removed, case kept); Session.Hierarchy
+// says which. Rock Ridge comes first because every session discstage
+// writes records all of a tree there (with its checksum attributes) and
+// writers such as genisoimage give UDF their shorter Joliet names; UDF
+// comes before Joliet because it holds 255-byte names, modes, owners and
+// links, which Joliet cannot.
+// A session with no ISO 9660 descriptors at all whose UDF anchor is at
+// start+256 (Windows' Live File System, mkudffs, on a medium of one
+// session also the anchors at its end) is read from UDF alone; only a
+// session's own anchor counts, so a session of a grown medium never takes
+// the volume the anchor at 256 leads to for its own. Such a session's
+// files keep their extents, so the next session references them as it
+// references an ISO 9660 session's; files whose data UDF embeds in their
+// file entries or records with holes get a Source that reads them.
+// SessionFormats tells the formats of a session from its descriptors
+// alone, cheaply enough for every session of a medium (discstage
+// sessions). Relocation is undone, multi-extent files are joined, and every
 // extent is checked against the whole medium, since a session's records
 // point into earlier sessions. Session.FS exposes the tree as an io/fs
 // file system (fs.ReadDirFS, fs.StatFS, fs.ReadLinkFS) that reads file
 // bytes from the medium. ListSessions follows xorriso's chain of grown
 // sessions (first at LBA 32, each next at the previous end rounded up to
 // 32 blocks) even when the superblock at LBA 16 is torn, or reports the
-// single session at LBA 0 of a plain image.
+// single session at LBA 0 of a plain image, or of a UDF-only one (its
+// size the end of the UDF volume's anchors, descriptors and partitions:
+// udf.Volume.End). Appending to a UDF-only image works as appending to a
+// plain ISO image: the new session goes past the readable end and the
+// superblock copy at 16 makes it the session readers find.
 //
 // The medium is untrusted input: no size field is trusted before it is
 // checked against the medium, directories are visited once (by extent

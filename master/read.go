@@ -11,6 +11,7 @@ import (
 
 	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/master/udf"
 )
 
 // ErrNotISO reports that no ISO 9660 volume descriptor set is where one
@@ -84,10 +85,19 @@ type Session struct {
 	Created   time.Time // PVD creation (or modification) time
 	Joliet    bool      // a Joliet SVD was found
 	RockRidge bool      // SUSP SP + RRIP found in the root
+	// UDF is the revision of the session's UDF volume (0x0102, 0x0201,
+	// 0x0250 ...), 0 when it has none.
+	UDF uint16
+	// Hierarchy names the tree Root was read from: HierarchyRockRidge,
+	// HierarchyUDF, HierarchyJoliet or HierarchyISO.
+	Hierarchy string
 	// Root is the tree: names and attributes from Rock Ridge, else
-	// Joliet, else ISO 9660. Regular files have Extents (absolute LBAs,
-	// multi-extent files whole) and Size, no Source; symbolic links have
-	// Target; directories have Children, sorted by name.
+	// UDF, else Joliet, else ISO 9660. Regular files have Extents
+	// (absolute LBAs, multi-extent files whole) and Size, no Source,
+	// except files of a UDF tree whose data is embedded in their file
+	// entries or has unrecorded extents: those have a Source reading it
+	// from the medium. Symbolic links have Target; directories have
+	// Children, sorted by name.
 	Root *tree.Node
 	// Checksums is the session's checksum array (libisofs format) when
 	// the root records one; its files' MD5s are then in Node.MD5.
@@ -155,8 +165,20 @@ func rReadSectors(r io.ReaderAt, sectors int64, lba uint32, n int64, what string
 // ReadSession parses the session whose volume descriptor set is at
 // start+16 on a medium of sectors sectors read through r (byte offset =
 // LBA*2048). See Session for what is read and how hostile media are
-// handled.
+// handled. A session without ISO 9660 descriptors that is a UDF volume
+// (its anchor at start+256) is read from UDF alone.
 func ReadSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error) {
+	s, err := readISOSession(r, sectors, start)
+	if errors.Is(err, ErrNotISO) {
+		return readUDFSession(r, sectors, start, err)
+	}
+	return s, err
+}
+
+// readISOSession reads a session with an ISO 9660 volume descriptor
+// set, taking its tree from Rock Ridge, else from its UDF volume if it
+// has one that reads, else from Joliet, else from ISO 9660.
+func readISOSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error) {
 	var (
 		pvd, svd      rVolume
 		havePVD, joli bool
@@ -229,10 +251,23 @@ func ReadSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error) {
 		rd.suspSkip = skip
 		s.RockRidge = true
 	}
+	var uv *udf.Volume
+	if v, err := rOpenUDF(r, sectors, start); err == nil {
+		uv, s.UDF = v, v.Revision
+	}
+	if !s.RockRidge && uv != nil {
+		// A UDF tree that does not read gives way to Joliet.
+		if root, err := rReadUDFTree(start, uv); err == nil {
+			s.Root, s.Hierarchy = root, HierarchyUDF
+			return s, nil
+		}
+	}
 	switch {
 	case s.RockRidge:
 		rd.mode = rModeRR
+		s.Hierarchy = HierarchyRockRidge
 	case joli:
+		s.Hierarchy = HierarchyJoliet
 		rd.mode = rModeJoliet
 		jr, err := rParseRecord(svd.root, 0, len(svd.root))
 		if err != nil {
@@ -244,6 +279,7 @@ func ReadSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error) {
 		rootRec = jr
 	default:
 		rd.mode = rModeISO
+		s.Hierarchy = HierarchyISO
 	}
 	root, err := rd.readRoot(rootRec)
 	if err != nil {

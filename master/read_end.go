@@ -7,6 +7,7 @@ import (
 
 	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/master/udf"
 )
 
 // SessionEnd returns the first LBA past every sector the session at start
@@ -19,11 +20,35 @@ import (
 // still lists counts too: the result is where a following session may
 // begin without overwriting anything a reader of this one reads.
 //
+// A session that is a UDF volume (alone, or beside ISO 9660) ends no
+// earlier than the volume's anchors, descriptors and partitions
+// (udf.Volume.End).
+//
 // The sum is taken in 64 bits, so a size near 2^32 cannot wrap around. A
 // structure that reaches past the medium of the given size is an error
 // wrapping ErrCorrupt; a medium without a session at start is an error
 // wrapping ErrNotISO.
 func SessionEnd(r io.ReaderAt, sectors int64, start uint32) (uint64, error) {
+	end, err := isoSessionEnd(r, sectors, start)
+	if errors.Is(err, ErrNotISO) {
+		if v, uerr := rOpenUDF(r, sectors, start); uerr == nil {
+			return uint64(v.End()), nil
+		} else if !errors.Is(uerr, udf.ErrNotUDF) {
+			return 0, rUDFError(start, uerr)
+		}
+		return 0, err
+	}
+	if err == nil {
+		if v, uerr := rOpenUDF(r, sectors, start); uerr == nil {
+			end = max(end, uint64(v.End()))
+		}
+	}
+	return end, err
+}
+
+// isoSessionEnd is SessionEnd of a session with an ISO 9660 volume
+// descriptor set.
+func isoSessionEnd(r io.ReaderAt, sectors int64, start uint32) (uint64, error) {
 	end := uint64(start) + 16
 	use := func(what string, lba uint64, n int64) error {
 		if n <= 0 {

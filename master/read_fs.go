@@ -237,7 +237,8 @@ func (f *rFile) size() int64 {
 	return 0
 }
 
-// ReadAt reads from the file's extents on the medium.
+// ReadAt reads from the file's extents on the medium (or, for a UDF
+// file whose data is not in extents, from its Source).
 func (f *rFile) ReadAt(p []byte, off int64) (int, error) {
 	if f.closed {
 		return 0, &fs.PathError{Op: "read", Path: f.name, Err: fs.ErrClosed}
@@ -246,6 +247,14 @@ func (f *rFile) ReadAt(p []byte, off int64) (int, error) {
 		return 0, &fs.PathError{Op: "read", Path: f.name, Err: fs.ErrInvalid}
 	}
 	size := f.size()
+	if src, ok := f.node.Source.(tree.ReaderAtSource); ok {
+		// UDF data embedded in a file entry or with holes.
+		n, err := io.NewSectionReader(src.R, 0, min(size, src.Size)).ReadAt(p, off)
+		if err != nil && err != io.EOF {
+			err = &fs.PathError{Op: "read", Path: f.name, Err: err}
+		}
+		return n, err
+	}
 	n := 0
 	base := int64(0)
 	for _, e := range f.node.Extents {

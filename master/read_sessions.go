@@ -47,7 +47,10 @@ func rRootLBA(v rVolume) uint32 { return v.root.Extent() }
 // as xorriso's does when the superblock is stale (a later session whose
 // superblock update was lost is not listed; ReadSession still reads it at
 // its LBA). Otherwise (an ISO image stored as a file at LBA 32 of a plain
-// image, say) the medium is a plain image.
+// image, say) the medium is a plain image. A medium with no ISO 9660
+// descriptors at all that holds a UDF volume (mkudffs, Windows' Live
+// File System) is one session at LBA 0, as large as the volume's
+// anchors, descriptors and partitions reach.
 func ListSessions(r io.ReaderAt, sectors int64) ([]tree.SessionInfo, error) {
 	super, haveSuper := rReadPVD(r, sectors, 16)
 	var chain []tree.SessionInfo
@@ -89,6 +92,9 @@ func ListSessions(r io.ReaderAt, sectors int64) ([]tree.SessionInfo, error) {
 	}
 	if haveSuper {
 		return []tree.SessionInfo{rInfoOf(1, 0, super)}, nil
+	}
+	if si, ok := udfSessionInfo(r, sectors, 1, 0); ok {
+		return []tree.SessionInfo{si}, nil
 	}
 	return nil, fmt.Errorf("master: list sessions: no primary volume descriptor at LBA 16 or %d: %w", rGrowAlign+16, ErrNotISO)
 }

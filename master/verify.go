@@ -249,6 +249,16 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 		v.pos++
 		rep.Sectors++
 		d := iso9660.Descriptor(b)
+		if !d.IsISO() && i == 0 {
+			// A UDF-only session records no checksums: its tree is read
+			// (every descriptor's checksum and CRC checked) and, at
+			// VerifyFull, every sector and file.
+			if s, err := readUDFSession(r, sectors, start, ErrNotISO); err == nil {
+				return rep, v.unverifiable(s, level)
+			} else if !errors.Is(err, ErrNotISO) {
+				return rep, err
+			}
+		}
 		if !d.IsISO() {
 			return rep, fmt.Errorf("master: verify session at LBA %d: volume descriptor at LBA %d: %w", start, v.pos-1, ErrNotISO)
 		}

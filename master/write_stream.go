@@ -2,9 +2,7 @@ package master
 
 import (
 	"bufio"
-	"crypto/md5"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"time"
@@ -23,8 +21,8 @@ type wStream struct {
 	w   io.Writer
 	bw  *bufio.Writer
 	buf []byte
-	// buf2 is the second buffer of the checksumming copy (copyHashed).
-	buf2 []byte
+	// pipe carries the stream when it records checksums (hashPipe).
+	pipe *hashPipe
 	// dirBuf is reused for each directory's extent.
 	dirBuf []byte
 }
@@ -51,19 +49,16 @@ func (s *wStream) zeros(n int64) error {
 	return nil
 }
 
-// wCountWriter counts what reaches the destination.
+// wCountWriter counts what reaches the destination (or the checksum
+// pipeline on its way there).
 type wCountWriter struct {
 	w io.Writer
 	n int64
-	h hash.Hash // the session's MD5 (Options.MD5), else nil
 }
 
 func (c *wCountWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
-	if c.h != nil {
-		c.h.Write(p[:n])
-	}
 	return n, err
 }
 
@@ -77,18 +72,29 @@ func (c *wCountWriter) Write(p []byte) (int, error) {
 // ErrSourceChanged and the path.
 func (im *Image) WriteTo(w io.Writer) (int64, error) {
 	cw := &wCountWriter{w: w}
+	s := &wStream{im: im, dst: w, w: cw}
 	if im.opts.MD5 {
-		cw.h = md5.New()
+		s.pipe = newHashPipe(w)
+		cw.w = s.pipe
 	}
-	s := &wStream{im: im, dst: w, w: cw, bw: bufio.NewWriterSize(cw, 256<<10)}
+	s.bw = bufio.NewWriterSize(cw, 256<<10)
 	err := s.run()
 	if ferr := s.bw.Flush(); err == nil {
 		err = ferr
 	}
-	if err == nil && cw.n != int64(im.sectors)*tree.SectorSize {
-		err = fmt.Errorf("master: write session: wrote %d bytes, laid out %d", cw.n, int64(im.sectors)*tree.SectorSize)
+	n := cw.n
+	if s.pipe != nil {
+		// What reached the destination, once the pipeline has run dry.
+		var perr error
+		n, perr = s.pipe.close()
+		if err == nil {
+			err = perr
+		}
 	}
-	return cw.n, err
+	if err == nil && n != int64(im.sectors)*tree.SectorSize {
+		err = fmt.Errorf("master: write session: wrote %d bytes, laid out %d", n, int64(im.sectors)*tree.SectorSize)
+	}
+	return n, err
 }
 
 // run writes the session's structures in list order, each where Layout
@@ -188,13 +194,11 @@ func (s *wStream) copyFile(f *wFile) error {
 	var copied int64
 	df, dok := s.dst.(*os.File)
 	sf, sok := r.(*os.File)
-	if s.im.opts.MD5 {
+	if s.pipe != nil {
 		// Checksums need the bytes in user space: no kernel copy.
-		if s.buf == nil {
-			s.buf = make([]byte, wCopyBuffer)
-		}
 		sr := &wSourceReader{r: r}
-		copied, err = s.copyHashed(io.LimitReader(sr, n.Size), f)
+		copied, err = s.pipe.copyFile(io.LimitReader(sr, n.Size), f)
+		s.w.(*wCountWriter).n += copied
 		if sr.err != nil {
 			return fmt.Errorf("master: read source of %q: %w: %w", p, ErrSourceChanged, sr.err)
 		}

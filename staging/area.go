@@ -41,7 +41,7 @@ type Area struct {
 	inflight *inflightRecord // the running commit's stored snapshot
 
 	mu      sync.Mutex
-	entries map[uint64]*entry
+	entries entryTable
 	root    *entry
 	nextID  uint64
 	gen     uint64 // bumped by every recorded change
@@ -100,7 +100,9 @@ type Area struct {
 }
 
 // entry is one file, directory, symbolic link or special file of the
-// merged view.
+// merged view. A disc of a million files is a million entries, so the
+// fields are kept small and ordered to pack: times as stamps, counters
+// of handles as int32, the flags together.
 type entry struct {
 	id     uint64
 	parent *entry // nil for the root and for removed entries
@@ -109,30 +111,30 @@ type entry struct {
 	mode   iofs.FileMode
 	uid    uint32
 	gid    uint32
-	mtime  time.Time
-	atime  time.Time
-	ctime  time.Time
-	size   int64 // disc files; staged files take size from the data file
-	ext    []tree.Extent
-	data   string // staged data file name in data/; "" for data on the medium
-	target string
-	rdev   uint64 // device nodes: the device number (Linux dev_t)
-	kids   map[string]*entry
 	// subdirs counts the directories among kids (for Nlink); setKid
 	// and dropKid keep it.
-	subdirs int
+	subdirs int32
+	mtime   stamp
+	atime   stamp
+	ctime   stamp
+	size    int64 // disc files; staged files take size from the data file
+	ext     []tree.Extent
+	data    string // staged data file name in data/; "" for data on the medium
+	target  string
+	rdev    uint64 // device nodes: the device number (Linux dev_t)
+	kids    map[string]*entry
 
-	frozen  bool     // data file is being committed; copy before writing
-	pins    int      // handles using the data file directly (passthrough)
-	wpins   int      // of those, handles that may write: their writes bypass the area
+	pins    int32    // handles using the data file directly (passthrough)
+	wpins   int32    // of those, handles that may write: their writes bypass the area
+	opens   int32    // open handles
+	writers int32    // open handles that may write
 	file    *os.File // open data file while handles exist
-	opens   int
-	writers int    // open handles that may write
-	writes  uint64 // counts writes, truncations and writer pins, to tell a file unchanged since a snapshot
+	writes  uint64   // counts writes, truncations and writer pins, to tell a file unchanged since a snapshot
 	// cache names the data file of a file a commit switched to the
 	// medium while handles used it directly (passthrough): it holds the
 	// same bytes as the medium and stays, unstaged, until they close.
 	cache   string
+	frozen  bool // data file is being committed; copy before writing
 	removed bool // unlinked while open
 	// copying: a copy-up of this entry runs without the lock; writes,
 	// truncations and a second copy-up wait for it.
@@ -195,7 +197,7 @@ func Open(dir string, medium Medium) (*Area, error) {
 		log.Printf("staging: journal of area %q was damaged after record %d: cut off %d record(s), %d byte(s)",
 			dir, st.Records, st.Dropped, st.DroppedBytes)
 	}
-	a := &Area{dir: dir, medium: medium, j: j, entries: map[uint64]*entry{}, open: map[*entry]bool{}, recovery: st.Recovery,
+	a := &Area{dir: dir, medium: medium, j: j, open: map[*entry]bool{}, recovery: st.Recovery,
 		copies: map[string]int{}}
 	a.ioDone = sync.NewCond(&a.mu)
 	if err := a.load(st); err != nil {
@@ -252,7 +254,7 @@ func (a *Area) Close() error {
 		a.ioDone.Wait()
 	}
 	a.ioDone.Broadcast() // waiters see closed
-	for _, e := range a.entries {
+	for _, e := range a.entries.all() {
 		if e.file != nil {
 			e.file.Close()
 			e.file = nil
@@ -340,7 +342,12 @@ func (a *Area) readState(st *replayed) error {
 	a.gen, a.baseGen, a.base, a.blank, a.nextID = st.gen, st.baseGen, st.base, st.blank, st.nextID
 	a.baseSectors = st.baseSectors
 	recs := st.entries
-	a.entries = make(map[uint64]*entry, len(recs))
+	a.entries = newEntryTable(len(recs))
+	var maxID uint64
+	for id := range recs {
+		maxID = max(maxID, id)
+	}
+	a.entries.reserve(maxID, len(recs))
 	for id, r := range recs {
 		if id == 0 || id == ^uint64(0) {
 			return fmt.Errorf("staging: area %q: journal holds an entry with ID %d", a.dir, id)
@@ -349,7 +356,7 @@ func (a *Area) readState(st *replayed) error {
 			return fmt.Errorf("staging: area %q: entry %d names data file %q, not one the area makes", a.dir, id, r.Data)
 		}
 		e := &entry{id: id, name: r.Name, mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
-			mtime: time.Unix(0, r.Mtime), atime: time.Unix(0, r.Atime), ctime: time.Unix(0, r.Ctime),
+			mtime: stamp(r.Mtime), atime: stamp(r.Atime), ctime: stamp(r.Ctime),
 			size: r.Size, ext: r.Extents, data: r.Data, target: r.Target, rdev: r.Rdev}
 		if e.mode.IsDir() {
 			e.kids = map[string]*entry{}
@@ -357,13 +364,13 @@ func (a *Area) readState(st *replayed) error {
 		if id >= a.nextID {
 			a.nextID = id + 1
 		}
-		a.entries[id] = e
+		a.entries.put(e)
 	}
 	for id, r := range recs {
 		if id == RootID {
 			continue
 		}
-		e, p := a.entries[id], a.entries[r.Parent]
+		e, p := a.entries.get(id), a.entries.get(r.Parent)
 		if p == nil || p.kids == nil {
 			return fmt.Errorf("staging: area %q: entry %d (%q) has no parent directory %d", a.dir, id, r.Name, r.Parent)
 		}
@@ -374,9 +381,9 @@ func (a *Area) readState(st *replayed) error {
 		p.setKid(e.name, e)
 	}
 	for id, r := range recs {
-		e := a.entries[id]
+		e := a.entries.get(id)
 		for _, l := range r.Links {
-			p := a.entries[l.Parent]
+			p := a.entries.get(l.Parent)
 			if e.kids != nil || id == RootID || p == nil || p.kids == nil {
 				return fmt.Errorf("staging: area %q: entry %d has a further name %q in %d, which is not a directory, or is one itself", a.dir, id, l.Name, l.Parent)
 			}
@@ -387,7 +394,7 @@ func (a *Area) readState(st *replayed) error {
 			p.setKid(l.Name, e)
 		}
 	}
-	a.root = a.entries[RootID]
+	a.root = a.entries.get(RootID)
 	if a.root == nil || !a.root.mode.IsDir() {
 		return fmt.Errorf("staging: area %q has no root directory", a.dir)
 	}
@@ -404,8 +411,8 @@ func (a *Area) readState(st *replayed) error {
 		}
 	}
 	count(a.root)
-	if seen != len(a.entries) {
-		return fmt.Errorf("staging: area %q: %d of %d entries are not under the root directory", a.dir, len(a.entries)-seen, len(a.entries))
+	if seen != a.entries.len() {
+		return fmt.Errorf("staging: area %q: %d of %d entries are not under the root directory", a.dir, a.entries.len()-seen, a.entries.len())
 	}
 	return nil
 }
@@ -413,7 +420,7 @@ func (a *Area) readState(st *replayed) error {
 // reset replaces the whole state with the medium's newest session.
 func (a *Area) reset(root *tree.Node, start uint32) error {
 	now := time.Now()
-	a.entries = map[uint64]*entry{}
+	a.entries = newEntryTable(0)
 	a.nextID = RootID
 	linked := map[uint64]*entry{} // hard-linked files by tree.Node.Link
 	var add func(n *tree.Node, parent *entry) *entry
@@ -423,19 +430,13 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 			return e
 		}
 		e := &entry{id: a.nextID, parent: parent, name: n.Name, mode: n.Mode, uid: n.UID, gid: n.GID,
-			mtime: n.ModTime, atime: n.AccessTime, ctime: n.ChangeTime, size: n.Size,
-			ext: n.Extents, target: n.Target, rdev: n.Rdev}
+			size: n.Size, ext: n.Extents, target: n.Target, rdev: n.Rdev}
+		e.mtime, e.atime, e.ctime = nodeStamps(n)
 		if n.Link != 0 && !n.IsDir() {
 			linked[n.Link] = e
 		}
 		a.nextID++
-		if e.atime.IsZero() {
-			e.atime = e.mtime
-		}
-		if e.ctime.IsZero() {
-			e.ctime = e.mtime
-		}
-		a.entries[e.id] = e
+		a.entries.put(e)
 		if n.IsDir() {
 			e.kids = map[string]*entry{}
 			for _, c := range n.Children {
@@ -452,6 +453,7 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 	a.root.name = ""
 	a.blank = blank
 	a.base = start
+	a.pendingCache.forgetBase()
 	a.baseSectors = 0
 	if !blank {
 		a.baseSectors = a.listedSize(start)
@@ -467,7 +469,7 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 
 func (e *entry) record() putRecord {
 	r := record{Name: e.name, Mode: uint32(e.mode), UID: e.uid, GID: e.gid,
-		Mtime: e.mtime.UnixNano(), Atime: e.atime.UnixNano(), Ctime: e.ctime.UnixNano(),
+		Mtime: int64(e.mtime), Atime: int64(e.atime), Ctime: int64(e.ctime),
 		Size: e.size, Extents: e.ext, Data: e.data, Target: e.target, Rdev: e.rdev}
 	if e.parent != nil {
 		r.Parent = e.parent.id
@@ -490,21 +492,20 @@ func puts(es []*entry) []putRecord {
 // It runs with a.mu held.
 func (a *Area) compact() error {
 	a.version++
-	ids := make([]uint64, 0, len(a.entries))
-	for id := range a.entries {
-		ids = append(ids, id)
+	es := make([]*entry, 0, a.entries.len())
+	for _, e := range a.entries.all() { // in ID order
+		es = append(es, e)
 	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	recs := []*change{{Reset: true, Gen: a.gen, NextID: a.nextID,
 		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors}, Inflight: a.inflight}}
-	for len(ids) > 0 {
-		n := min(len(ids), snapshotChunk)
+	for len(es) > 0 {
+		n := min(len(es), snapshotChunk)
 		c := &change{Gen: a.gen, NextID: a.nextID, Put: make([]putRecord, n)}
-		for i, id := range ids[:n] {
-			c.Put[i] = a.entries[id].record()
+		for i, e := range es[:n] {
+			c.Put[i] = e.record()
 		}
 		recs = append(recs, c)
-		ids = ids[n:]
+		es = es[n:]
 	}
 	return a.j.compact(recs)
 }
@@ -606,7 +607,7 @@ func (a *Area) dataNames() ([]string, error) {
 // with a.mu held.
 func (a *Area) unused(names []string) []string {
 	used := map[string]bool{}
-	for _, e := range a.entries {
+	for _, e := range a.entries.all() {
 		if e.data != "" {
 			used[e.data] = true
 		}

@@ -221,7 +221,7 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 			return &c, nil
 		}
 		n := &tree.Node{Name: name, Mode: e.mode, UID: e.uid, GID: e.gid,
-			ModTime: e.mtime, AccessTime: e.atime, ChangeTime: e.ctime, Rdev: e.rdev}
+			ModTime: e.mtime.time(), AccessTime: e.atime.time(), ChangeTime: e.ctime.time(), Rdev: e.rdev}
 		if len(e.links) > 0 {
 			n.Link = e.id
 			defer func() { linked[e] = n }()
@@ -251,11 +251,11 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 				return nil, fmt.Errorf("staging: staged data of %q: %w", path, err)
 			}
 			// As attr has them, from the one stat.
-			ct := e.ctime
+			ct := e.ctime.time()
 			if fi.ModTime().After(ct) {
 				ct = fi.ModTime()
 			}
-			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), e.atime, ct
+			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), e.atime.time(), ct
 			cf := commitFile{ID: e.id, Data: e.data, Path: path, open: e.writers > 0}
 			if freeze && e.pins > 0 {
 				// Used directly by open handles: commit a copy.
@@ -312,7 +312,7 @@ func (a *Area) snapshotCopy(e *entry) (string, int64, error) {
 }
 
 func (a *Area) unfreeze() {
-	for _, e := range a.entries {
+	for _, e := range a.entries.all() {
 		e.frozen = false
 	}
 }
@@ -758,7 +758,7 @@ func (a *Area) pending() bool {
 	if a.gen != a.baseGen {
 		return true
 	}
-	for _, e := range a.entries {
+	for _, e := range a.entries.all() {
 		if e.data != "" {
 			return true
 		}
@@ -789,7 +789,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 	byPath := make(map[string]*tree.Node, len(inf.Files))
 	flattenNodes(root, "", byPath)
 	for _, f := range inf.Files {
-		e := a.entries[f.ID]
+		e := a.entries.get(f.ID)
 		if e == nil {
 			continue
 		}
@@ -812,10 +812,9 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 			e.file = nil
 		}
 		e.ext, e.size, e.data = n.Extents, n.Size, ""
-		e.mtime = n.ModTime
-		e.atime = n.AccessTime
-		if e.atime.IsZero() {
-			e.atime = n.ModTime
+		e.mtime, e.atime = stampOf(n.ModTime), stampOf(n.AccessTime)
+		if n.AccessTime.IsZero() {
+			e.atime = e.mtime
 		}
 		put = append(put, e)
 	}
@@ -828,6 +827,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 	oldBlank, oldInflight := a.blank, a.inflight
 	a.baseGen, a.base, a.blank, a.baseSectors = inf.Gen, start, false, sectors
 	a.inflight = nil
+	a.pendingCache.forgetBase()
 	a.version++
 	if cerr := a.compact(); cerr != nil {
 		err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, Put: puts(put),
@@ -976,7 +976,7 @@ type stagedFile struct {
 // stagedFiles lists the staged files. It runs with a.mu held.
 func (a *Area) stagedFiles() []stagedFile {
 	var out []stagedFile
-	for _, e := range a.entries {
+	for _, e := range a.entries.all() {
 		if e.data != "" {
 			out = append(out, stagedFile{e.data, e.file})
 		}

@@ -29,6 +29,13 @@
 // Names a disc cannot hold are refused when they happen: names over 255
 // bytes (ErrNameTooLong).
 //
+// Every file of the newest session is an entry in memory and a record
+// of the journal's snapshot, read whole when the area opens (see
+// bench/million.sh for what that costs on a disc of a million files).
+// An entry is kept small for that: times as Unix nanoseconds, entries
+// in a slice indexed by ID (entries.go); TestManyFiles bounds the heap
+// an open area holds per file on the disc.
+//
 // # Durability
 //
 // The tree is stored in a journal of our own, state.journal. Each

@@ -174,7 +174,7 @@ func fzCheckTree(t *testing.T, a *Area) {
 	if a.root == nil || !a.root.mode.IsDir() {
 		t.Fatal("accepted state has no root directory")
 	}
-	for id, e := range a.entries {
+	for id, e := range a.entries.all() {
 		if e == a.root {
 			continue
 		}
@@ -186,7 +186,7 @@ func fzCheckTree(t *testing.T, a *Area) {
 		}
 		steps := 0
 		for p := e; p != a.root; p = p.parent {
-			if steps++; p == nil || steps > len(a.entries) {
+			if steps++; p == nil || steps > a.entries.len() {
 				t.Fatalf("entry %d (%q) does not reach the root", id, e.name)
 			}
 		}

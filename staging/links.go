@@ -114,7 +114,7 @@ func (a *Area) Link(id, parent uint64, name string) (Attr, error) {
 	if err != nil {
 		return Attr{}, err
 	}
-	e := a.entries[id]
+	e := a.entries.get(id)
 	if e == nil && !a.closed {
 		e = a.findOpen(id)
 	}
@@ -127,12 +127,12 @@ func (a *Area) Link(id, parent uint64, name string) (Attr, error) {
 	if d.kids[name] != nil {
 		return Attr{}, fmt.Errorf("staging: link %q in %q: %w", name, a.path(d), ErrExist)
 	}
-	now := time.Now()
+	now := stampOf(time.Now())
 	oldMt, oldCt := d.mtime, e.ctime
 	unnamed := e.parent == nil
 	if unnamed {
 		e.parent, e.name, e.removed = d, name, false
-		a.entries[e.id] = e
+		a.entries.put(e)
 	} else {
 		e.links = append(e.links, linkName{d, name})
 	}
@@ -142,7 +142,7 @@ func (a *Area) Link(id, parent uint64, name string) (Attr, error) {
 		d.dropKid(name)
 		if unnamed {
 			e.parent, e.name, e.removed = nil, "", true
-			delete(a.entries, e.id)
+			a.entries.del(e.id)
 		} else {
 			e.links = e.links[:len(e.links)-1]
 		}

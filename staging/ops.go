@@ -66,7 +66,7 @@ func (a *Area) get(id uint64) (*entry, error) {
 	if a.closed {
 		return nil, ErrAreaClosed
 	}
-	e := a.entries[id]
+	e := a.entries.get(id)
 	if e == nil {
 		return nil, fmt.Errorf("staging: entry %d: %w", id, ErrNotExist)
 	}
@@ -113,7 +113,7 @@ func (a *Area) path(e *entry) string {
 
 func (a *Area) attr(e *entry) Attr {
 	at := Attr{ID: e.id, Mode: e.mode, UID: e.uid, GID: e.gid, Size: e.size, Nlink: e.nlink(),
-		Mtime: e.mtime, Atime: e.atime, Ctime: e.ctime, Rdev: e.rdev}
+		Mtime: e.mtime.time(), Atime: e.atime.time(), Ctime: e.ctime.time(), Rdev: e.rdev}
 	switch {
 	case e.kids != nil:
 		at.Size = 2048
@@ -220,7 +220,7 @@ func (a *Area) newChild(d *entry, name string, mode iofs.FileMode, uid, gid uint
 	if d.kids[name] != nil {
 		return nil, fmt.Errorf("staging: create %q in %q: %w", name, a.path(d), ErrExist)
 	}
-	now := time.Now()
+	now := stampOf(time.Now())
 	e := &entry{id: a.nextID, name: name, mode: mode, uid: uid, gid: gid, mtime: now, atime: now, ctime: now}
 	return e, nil
 }
@@ -230,12 +230,12 @@ func (a *Area) attach(op string, d, e *entry) error {
 	a.nextID++
 	e.parent = d
 	d.setKid(e.name, e)
-	a.entries[e.id] = e
+	a.entries.put(e)
 	old := d.mtime
 	d.mtime, d.ctime = e.mtime, e.mtime
 	if err := a.record(op, []*entry{e, d}, nil); err != nil {
 		d.dropKid(e.name)
-		delete(a.entries, e.id)
+		a.entries.del(e.id)
 		d.mtime = old
 		return err
 	}
@@ -315,7 +315,7 @@ func (a *Area) Create(parent uint64, name string, perm iofs.FileMode, uid, gid u
 // detach removes e from the view; its data goes when nothing uses it.
 func (a *Area) detach(e *entry) {
 	e.parent.dropKid(e.name)
-	delete(a.entries, e.id)
+	a.entries.del(e.id)
 	e.parent = nil
 	if e.opens > 0 {
 		e.removed = true
@@ -371,7 +371,7 @@ func (a *Area) remove(parent uint64, name string, wantDir bool) error {
 	if wantDir && len(e.kids) > 0 {
 		return fmt.Errorf("staging: rmdir %q: %w", a.path(e), ErrNotEmpty)
 	}
-	now := time.Now()
+	now := stampOf(time.Now())
 	oldMt := d.mtime
 	d.mtime, d.ctime = now, now
 	if p, n, links := e.names(); e.dropName(d, name) {
@@ -453,13 +453,13 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 			return fmt.Errorf("staging: rename onto %q: %w", a.path(dst), ErrNotEmpty)
 		}
 	}
-	now := time.Now()
-	oldMt := [2]time.Time{od.mtime, nd.mtime}
+	now := stampOf(time.Now())
+	oldMt := [2]stamp{od.mtime, nd.mtime}
 	sp, sn, sl := src.names()
 	var dp *entry
 	var dn string
 	var dl []linkName
-	var dct time.Time
+	var dct stamp
 	dstStays := false // dst is hard-linked: only this name of it goes
 	if dst != nil {
 		dp, dn, dl, dct = dst.parent, dst.name, append([]linkName(nil), dst.links...), dst.ctime
@@ -548,10 +548,10 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 			}
 		}
 		if s.Mtime != nil {
-			e.mtime = *s.Mtime
+			e.mtime = stampOf(*s.Mtime)
 		}
 		if s.Atime != nil {
-			e.atime = *s.Atime
+			e.atime = stampOf(*s.Atime)
 		}
 	}
 	if s.Mode != nil {
@@ -563,7 +563,7 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 	if s.GID != nil {
 		e.gid = *s.GID
 	}
-	e.ctime = now
+	e.ctime = stampOf(now)
 	if e.parent == nil && e.id != RootID {
 		return nil
 	}
@@ -849,7 +849,7 @@ func (a *Area) CreateUnnamed(parent uint64, perm iofs.FileMode, uid, gid uint32)
 	if err := a.writable("create an unnamed file"); err != nil {
 		return Attr{}, nil, err
 	}
-	now := time.Now()
+	now := stampOf(time.Now())
 	e := &entry{id: a.nextID, mode: perm & modeBits, uid: uid, gid: gid, mtime: now, atime: now, ctime: now,
 		data: newDataName(), removed: true}
 	a.nextID++

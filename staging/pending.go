@@ -96,6 +96,14 @@ type pendingCache struct {
 	info *MediumInfo
 }
 
+// forgetBase drops the base session's tree. The base switches (a
+// commit, a rebase, a discard) call it, or the tree of the session
+// before would stay in memory, a Node per file of the disc, until the
+// next status; the next list reads the base again.
+func (pc *pendingCache) forgetBase() {
+	pc.baseKey, pc.base, pc.baseErr = [2]uint32{}, nil, nil
+}
+
 // Pending lists what the next session changes. While a commit writes,
 // the medium is not read: the list of the last state before it is kept.
 func (a *Area) Pending() Pending {
@@ -108,6 +116,9 @@ func (a *Area) Pending() Pending {
 func (a *Area) pendingLocked() Pending {
 	pc := &a.pendingCache
 	if !a.pending() {
+		// Nothing to list: the base tree is not kept (a Node per file
+		// of the disc).
+		pc.forgetBase()
 		return Pending{Changes: []Change{}}
 	}
 	key := [2]uint32{0, a.baseSectors}

@@ -85,6 +85,7 @@ func (a *Area) rebaseOnto(root *tree.Node, start uint32) error {
 	pending := a.pending()
 	conflicts := a.rebase(base, root)
 	a.base, a.blank, a.baseSectors = start, false, a.listedSize(start)
+	a.pendingCache.forgetBase()
 	a.gen++ // the staged state differs from the new base
 	if !pending {
 		a.baseGen = a.gen // nothing was staged: the view is the new base
@@ -298,7 +299,7 @@ func (a *Area) rebase(base, disc *tree.Node) []Conflict {
 			}
 			e.parent = parent
 			parent.setKid(e.name, e)
-			a.entries[e.id] = e
+			a.entries.put(e)
 			sm[p] = e
 		}
 	}
@@ -309,13 +310,7 @@ func (a *Area) rebase(base, disc *tree.Node) []Conflict {
 // takeNode gives e the attributes and content of disc node n.
 func (a *Area) takeNode(e *entry, n *tree.Node) {
 	e.mode, e.uid, e.gid = n.Mode, n.UID, n.GID
-	e.mtime, e.atime, e.ctime = n.ModTime, n.AccessTime, n.ChangeTime
-	if e.atime.IsZero() {
-		e.atime = e.mtime
-	}
-	if e.ctime.IsZero() {
-		e.ctime = e.mtime
-	}
+	e.mtime, e.atime, e.ctime = nodeStamps(n)
 	e.size, e.ext, e.target = n.Size, n.Extents, n.Target
 }
 
@@ -368,7 +363,7 @@ func sameEntry(n *tree.Node, e *entry) bool {
 	if (e.kids != nil) != n.IsDir() {
 		return false
 	}
-	return sameVersion(n.Mode, e.mode, n.UID, e.uid, n.GID, e.gid, n.ModTime, e.mtime) &&
+	return sameVersion(n.Mode, e.mode, n.UID, e.uid, n.GID, e.gid, n.ModTime, e.mtime.time()) &&
 		n.Target == e.target && (e.kids != nil || (n.Size == e.size && slices.Equal(n.Extents, e.ext)))
 }
 

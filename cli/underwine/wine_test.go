@@ -181,6 +181,7 @@ func TestWindowsBinaryUnderWine(t *testing.T) {
 			t.Errorf("verify of a damaged image: exit %d, want 9\n%s%s", code, out, errOut)
 		}
 	})
+	t.Run("mount", func(t *testing.T) { testMount(t, w, exe, dir) })
 	t.Run("drives", func(t *testing.T) {
 		var d drivesJSON
 		out := mustWin(t, "drives", "--json")

@@ -39,6 +39,7 @@ times are kept; owners are not.`,
 				return err
 			}
 			defer t.Close()
+			noteTree(cmd.ErrOrStderr(), sess)
 			o := extractOptions{samePerms: samePerms, root: isRoot(), umask: umask()}
 			return extract(sess.FS(), fsPath(args[1]), args[2], o, cmd.OutOrStdout())
 		},

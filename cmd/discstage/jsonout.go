@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
@@ -46,6 +47,30 @@ type sessionJSON struct {
 	// Incomplete: an interrupted burn left the session shorter than its
 	// descriptors claim; it cannot be read.
 	Incomplete bool `json:"incomplete,omitempty"`
+	// Formats: the file systems the session holds and the tree read
+	// from it (`sessions --json` only).
+	Formats *formatsJSON `json:"formats,omitempty"`
+}
+
+// formatsJSON says which file systems a session holds.
+type formatsJSON struct {
+	// Tree is the tree names and attributes are read from: "Rock
+	// Ridge", "UDF", "Joliet" or "ISO 9660", in that order of
+	// preference.
+	Tree      string `json:"tree"`
+	ISO9660   bool   `json:"iso9660"`
+	RockRidge bool   `json:"rock_ridge"`
+	Joliet    bool   `json:"joliet"`
+	// UDF is the UDF revision ("2.01"), empty without UDF.
+	UDF string `json:"udf,omitempty"`
+}
+
+func newFormatsJSON(f master.Formats) *formatsJSON {
+	out := &formatsJSON{Tree: f.Hierarchy, ISO9660: f.ISO9660, RockRidge: f.RockRidge, Joliet: f.Joliet}
+	if f.UDF != 0 {
+		out.UDF = master.UDFRevision(f.UDF)
+	}
+	return out
 }
 
 // newMediumJSON describes m in the shared vocabulary.

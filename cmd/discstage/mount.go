@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -247,6 +248,11 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		return err
 	}
 	defer area.Close()
+	// Opening read the newest session's whole tree into the area's
+	// view; that tree is garbage now. Its pages go back to the system
+	// while the mount starts, so that a mount of a disc of many files
+	// does not keep the peak of its opening resident.
+	go debug.FreeOSMemory()
 	opts := fs.Options{
 		AllowOther: f.allowOther,
 		Debug:      f.debug,

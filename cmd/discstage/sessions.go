@@ -37,7 +37,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return printSessions(cmd.OutOrStdout(), m, asJSON)
+			return printSessions(cmd.OutOrStdout(), m, sessionFormats(t, m), asJSON)
 		},
 	}
 	tf.register(cmd)
@@ -45,14 +45,35 @@ func init() {
 	rootCmd.AddCommand(cmd)
 }
 
-func printSessions(w io.Writer, m writer.Medium, asJSON bool) error {
+// sessionFormats tells the file systems of each readable session of m
+// (by session number); a session that holds neither ISO 9660 nor UDF
+// has none.
+func sessionFormats(r io.ReaderAt, m writer.Medium) map[int]master.Formats {
+	out := map[int]master.Formats{}
+	for _, s := range m.Sessions {
+		if s.Incomplete {
+			continue
+		}
+		if f, err := master.SessionFormats(r, m.Readable, s.Start); err == nil {
+			out[s.Number] = f
+		}
+	}
+	return out
+}
+
+func printSessions(w io.Writer, m writer.Medium, formats map[int]master.Formats, asJSON bool) error {
 	if asJSON {
 		out := newMediumJSON(m)
 		out.Format = jsonFormat
+		for i := range out.Sessions {
+			if f, ok := formats[out.Sessions[i].Number]; ok {
+				out.Sessions[i].Formats = newFormatsJSON(f)
+			}
+		}
 		return printJSON(w, out)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "session\tstart LBA\tsectors\tsize\t volume id\t time\t")
+	fmt.Fprintln(tw, "session\tstart LBA\tsectors\tsize\t volume id\t time\t tree\t")
 	for _, s := range m.Sessions {
 		t := ""
 		if !s.Time.IsZero() {
@@ -62,7 +83,11 @@ func printSessions(w io.Writer, m writer.Medium, asJSON bool) error {
 		if s.Incomplete {
 			id = "(incomplete: an interrupted burn)"
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t %s\t %s\t\n", s.Number, s.Start, s.Size, humanize.IBytes(uint64(s.Size)*tree.SectorSize), id, t)
+		f := ""
+		if fm, ok := formats[s.Number]; ok {
+			f = fm.String()
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t %s\t %s\t %s\t\n", s.Number, s.Start, s.Size, humanize.IBytes(uint64(s.Size)*tree.SectorSize), id, t, f)
 	}
 	tw.Flush()
 	free := "unbounded"
@@ -127,6 +152,15 @@ func (s sessionFlag) open(spec string, tf targetFlags) (writer.Target, *master.S
 	return t, sess, nil
 }
 
+// noteTree says, on w, which tree of a session ls and extract read when
+// it is not Rock Ridge (the tree of every session discstage writes):
+// names and attributes then come from UDF, Joliet or plain ISO 9660.
+func noteTree(w io.Writer, s *master.Session) {
+	if s.Hierarchy != "" && s.Hierarchy != master.HierarchyRockRidge {
+		fmt.Fprintf(w, "note: session at LBA %d read from its %s tree\n", s.Start, s.Hierarchy)
+	}
+}
+
 // fsPath turns a user's path in a session ("/a/b", "a/b", "/") into an
 // io/fs path.
 func fsPath(p string) string {
@@ -153,6 +187,7 @@ func init() {
 				return err
 			}
 			defer t.Close()
+			noteTree(cmd.ErrOrStderr(), sess)
 			p := "."
 			if len(args) == 2 {
 				p = fsPath(args[1])

@@ -49,13 +49,23 @@
 // identifiers point at one file entry share a Link. FS serves such a
 // tree as an io/fs.FS.
 //
+// Volume.End tells the first sector past everything the volume claims
+// (anchor, descriptor sequence, integrity descriptor, partitions), which
+// package master takes as the size of a UDF-only session and where a
+// following session may begin. Open accepts any of the four anchors;
+// package master keeps only a session's own (start+256) for a session
+// not at 0.
+//
 // Hostile input is bounded: the reader never reads more metadata than
 // 1 MiB plus twice the medium, never maps more blocks than 64 Ki plus
 // four times the medium, follows at most 8 descriptor pointers, 16
 // indirect entries and 256 directory levels, refuses a directory reached
 // twice, and checks every extent against its partition and the medium.
-// FuzzUDF reads sparse media made from the writer's volumes and from
-// mkudffs' and genisoimage's (testdata/seeds).
+// FuzzUDF reads sparse media made from the writer's volumes (2.50 with
+// its metadata partition), from the same with a file's allocation
+// descriptors moved to an allocation extent descriptor (withAED), and
+// from mkudffs' (VAT, sparable and plain partitions) and genisoimage's
+// (testdata/seeds).
 //
 // # Writing
 //

@@ -110,7 +110,9 @@ func readAll(r io.ReaderAt, sectors int64, start uint32) error {
 	})
 }
 
-// fuzzSeeds adds what the writer makes at every revision and the seeds
+// fuzzSeeds adds what the writer makes at every revision (2.50 with a
+// metadata partition), the same with allocation extent descriptors
+// (withAED), and the seeds
 // of testdata/seeds (made by other tools, see TestMakeSeeds); each must
 // read without error.
 func fuzzSeeds(f *testing.F) {
@@ -122,6 +124,11 @@ func fuzzSeeds(f *testing.F) {
 			f.Fatal(err)
 		}
 		seeds = append(seeds, encodeSparse(b, 0))
+	}
+	// Allocation extent descriptors: a file's descriptors continued
+	// in another block.
+	for _, rev := range []uint16{Rev102, Rev201} {
+		seeds = append(seeds, encodeSparse(withAED(f, rev), 0))
 	}
 	files, _ := filepath.Glob("testdata/seeds/*.img")
 	if len(files) == 0 {

@@ -54,6 +54,7 @@ type Volume struct {
 	root    LongAD
 	budget  int64 // bytes of metadata the reader may still read
 	blocks  int64 // blocks the reader may still map
+	lvidEnd int64 // first sector past the integrity descriptor read
 }
 
 type partition struct {
@@ -79,11 +80,27 @@ type run struct{ block, count uint32 }
 // for at start+256, then 256, then at the last sector and 256 before it
 // (ECMA-167 3/8.4.2).
 func Open(r io.ReaderAt, sectors int64, start uint32) (*Volume, error) {
+	return open(r, sectors, start, []int64{int64(start) + 256, 256, sectors - 1, sectors - 257})
+}
+
+// OpenSession is Open for the session at start alone: its own anchor at
+// start+256, and for a session at 0 (a medium of one session) also the
+// anchors at the medium's end. The anchor at 256 of a medium whose
+// session starts later belongs to another session (on grown media it
+// points at the newest one), and the medium's end may not be readable
+// on a drive, so neither is read.
+func OpenSession(r io.ReaderAt, sectors int64, start uint32) (*Volume, error) {
+	if start != 0 {
+		return open(r, sectors, start, []int64{int64(start) + 256})
+	}
+	return Open(r, sectors, 0)
+}
+
+func open(r io.ReaderAt, sectors int64, start uint32, cands []int64) (*Volume, error) {
 	if sectors <= 0 || sectors > 1<<32 {
 		return nil, fmt.Errorf("udf: open: medium of %d sectors: %w", sectors, ErrNotUDF)
 	}
 	v := &Volume{r: r, sectors: sectors, budget: baseBudget + 2*sectors*BlockSize, blocks: baseBlockBudget + 4*sectors}
-	cands := []int64{int64(start) + 256, 256, sectors - 1, sectors - 257}
 	var firstErr error
 	seen := map[int64]bool{}
 	for _, c := range cands {
@@ -319,6 +336,7 @@ func (v *Volume) loadLogicalVolume(set vdsSet) error {
 			if t, err := CheckTag(b, ie.Location); err == nil && t.ID() == TagLVID {
 				v.MinRead = LVID(b).MinReadRevision()
 				v.nextID = LVID(b).NextUniqueID()
+				v.lvidEnd = int64(ie.Location) + 1
 			}
 		}
 	}
@@ -610,3 +628,20 @@ func (v *Volume) PartitionStart() (uint32, bool) {
 // NextUniqueID is the next unique ID the integrity descriptor records
 // (0 when unknown); a following session numbers its new files from it.
 func (v *Volume) NextUniqueID() uint64 { return v.nextID }
+
+// End returns the first sector past every sector the volume claims: its
+// anchor, its main volume descriptor sequence, its integrity descriptor
+// and its physical and sparable partitions (the whole partition, used or
+// not, as the partition descriptor records it), at most the medium's
+// size. A following session on the medium begins there or later.
+func (v *Volume) End() int64 {
+	end := int64(v.Anchor) + 1
+	end = max(end, int64(v.MainVDS.Location)+int64(v.MainVDS.Length/BlockSize))
+	end = max(end, v.lvidEnd)
+	for _, p := range v.parts {
+		if p.kind == KindPhysical || p.kind == KindSparable {
+			end = max(end, int64(p.start)+int64(p.length))
+		}
+	}
+	return min(end, v.sectors)
+}

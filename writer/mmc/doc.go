@@ -73,6 +73,10 @@
 //
 // WriteSession streams the session through a FIFO of 64 KiB chunks that a
 // goroutine fills ahead of the drive, so that the drive is never starved
-// while files are read. Progress reports the phase, the bytes written,
-// the FIFO fill and the start time.
+// while files are read. The first WRITE waits until the FIFO is full (or
+// holds the whole session), as cdrskin and growisofs start. Progress
+// reports the phase, the bytes written, the FIFO fill, the drive
+// buffer's fill (READ BUFFER CAPACITY) and the start time; FifoStats
+// tells the FIFO's lowest fill during the last session and how often the
+// drive side found it empty.
 package mmc

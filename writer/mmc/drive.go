@@ -46,6 +46,8 @@ type Drive struct {
 	whole  map[[2]uint32]bool // wholeSession's last answer
 	tails  map[[2]uint32]bool // tailMissing's answers
 	grown  writer.Grown       // the grown layout of overwritable media
+	// fifoStats: the FIFO of the last session written.
+	fifoStats FifoStats
 }
 
 var _ writer.Target = (*Drive)(nil)

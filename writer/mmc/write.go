@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/discstage/discstage/master/tree"
@@ -247,6 +249,20 @@ func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, he
 	total := int64(sectors) * tree.SectorSize
 	started := time.Now()
 	report(progress, writer.Progress{Phase: writer.PhaseWriting, Total: total, Started: started, Fifo: 0, Buffer: -1})
+	// The drive starts once the FIFO is full (or holds the whole
+	// session), as cdrskin and growisofs start: what the FIFO holds is
+	// then a reserve against slow reads from the first WRITE on.
+	select {
+	case <-f.primed:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	stats := FifoStats{Size: int64(slots) * chunkBytes, MinFill: int64(slots) * chunkBytes}
+	defer func() {
+		d.mu.Lock()
+		d.fifoStats = stats
+		d.mu.Unlock()
+	}()
 	lba := s.Start()
 	var done int64
 	lastReport, lastDone := time.Now(), int64(0)
@@ -256,6 +272,15 @@ func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, he
 		}
 		var buf []byte
 		var ok bool
+		if !f.finished.Load() {
+			// The fill the drive finds while the session is still being
+			// read: what stands between a slow read and an underrun.
+			fill := int64(len(f.full)) * chunkBytes
+			stats.MinFill = min(stats.MinFill, fill)
+			if fill == 0 {
+				stats.Empty++
+			}
+		}
 		select {
 		case buf, ok = <-f.full:
 		case <-ctx.Done():
@@ -303,14 +328,43 @@ type fifo struct {
 	full chan []byte
 	free chan []byte
 	err  error // set before full is closed
+	// primed is closed once every chunk has been filled once, or the
+	// session is all read.
+	primed   chan struct{}
+	sent     int
+	once     sync.Once
+	finished atomic.Bool // the session is all read
 }
 
 func newFifo(slots, size int) *fifo {
-	f := &fifo{full: make(chan []byte, slots), free: make(chan []byte, slots)}
+	f := &fifo{full: make(chan []byte, slots), free: make(chan []byte, slots), primed: make(chan struct{})}
 	for range slots {
 		f.free <- make([]byte, size)
 	}
 	return f
+}
+
+func (f *fifo) prime() { f.once.Do(func() { close(f.primed) }) }
+
+// FifoStats describes the FIFO of the last WriteSession, from the first
+// WRITE (the FIFO full) until the session was all read.
+type FifoStats struct {
+	// Size is the FIFO's size in bytes.
+	Size int64
+	// MinFill is the lowest fill in bytes the drive's side found before
+	// taking a chunk.
+	MinFill int64
+	// Empty counts the times it found the FIFO empty and waited for the
+	// session's reader: each is a moment the drive was fed by nothing but
+	// its own buffer.
+	Empty int
+}
+
+// FifoStats returns the figures of the last session written.
+func (d *Drive) FifoStats() FifoStats {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.fifoStats
 }
 
 func (f *fifo) percent() int { return len(f.full) * 100 / cap(f.full) }
@@ -331,6 +385,8 @@ func (f *fifo) fill(ctx context.Context, s writer.Session, want int64) {
 		err = fmt.Errorf("%w: %d bytes, want %d", ErrSessionLength, n, want)
 	}
 	f.err = err
+	f.finished.Store(true)
+	f.prime()
 	close(f.full)
 }
 
@@ -369,6 +425,9 @@ func (c *chunker) send() error {
 	select {
 	case c.f.full <- c.cur[:c.n]:
 		c.cur = nil
+		if c.f.sent++; c.f.sent == cap(c.f.full) {
+			c.f.prime()
+		}
 		return nil
 	case <-c.ctx.Done():
 		return c.ctx.Err()

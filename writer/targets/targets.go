@@ -5,6 +5,9 @@
 //   - emulated:PROFILE:PATH, an emulated drive (package emu) holding a
 //     medium of PROFILE (cd-r, cd-rw, dvd-r, dvd-rw, dvd+r, dvd+rw, bd-r,
 //     bd-re) whose data lives in the file PATH, created blank on first use;
+//     PROFILE,speed=X[,buffer=SIZE] makes it record at X times the
+//     medium's 1× rate through a drive buffer of SIZE (emu.Speed), e.g.
+//     emulated:bd-r,speed=16:disc.img records at 72 MB/s;
 //   - a drive's device (/dev/srN, /dev/sgN or a link to one; what
 //     platform.IsDriveNode accepts), driven through SCSI MMC (package mmc);
 //   - anything else, an image file (writer.Image).
@@ -20,7 +23,10 @@ package targets
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/dustin/go-humanize"
 
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/writer"
@@ -130,15 +136,24 @@ func Identity(spec string) string {
 // file; "" for a drive.
 func File(spec string) string { return KindOf(spec).file(spec) }
 
-// openEmulated opens emulated:PROFILE:PATH.
+// openEmulated opens emulated:PROFILE[,speed=X][,buffer=SIZE]:PATH.
 func openEmulated(spec string, o Options) (*mmc.Drive, error) {
 	profile, path, ok := strings.Cut(strings.TrimPrefix(spec, EmulatedPrefix), ":")
+	profile, opts, _ := strings.Cut(profile, ",")
 	if !ok || profile == "" || path == "" {
 		return nil, &SyntaxError{Kind: "emulated", Spec: spec, Want: "emulated:PROFILE:PATH with PROFILE one of " + strings.Join(emu.Profiles(), ", ")}
+	}
+	speed, err := emulatedSpeed(opts)
+	if err != nil {
+		return nil, &SyntaxError{Kind: "emulated", Spec: spec, Want: "emulated:PROFILE,speed=X,buffer=SIZE:PATH (" + err.Error() + ")"}
 	}
 	e, err := emu.Open(path, profile)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", writer.ErrNoTarget, err)
+	}
+	if err := e.SetSpeed(speed); err != nil {
+		e.Close()
+		return nil, err
 	}
 	d, err := mmc.Open(e, spec, o.Drive)
 	if err != nil {
@@ -174,4 +189,36 @@ type SyntaxError struct {
 
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("%s target %q: want %s", e.Kind, e.Spec, e.Want)
+}
+
+// emulatedSpeed parses an emulated drive's options: speed=X (16 or 16x)
+// and buffer=SIZE (4MiB, 2MB or a number of bytes).
+func emulatedSpeed(opts string) (emu.Speed, error) {
+	var s emu.Speed
+	if opts == "" {
+		return s, nil
+	}
+	for _, kv := range strings.Split(opts, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "speed":
+			x, err := strconv.ParseFloat(strings.TrimSuffix(strings.ToLower(v), "x"), 64)
+			if err != nil || x <= 0 {
+				return s, fmt.Errorf("speed %q is not a positive number", v)
+			}
+			s.X = x
+		case "buffer":
+			b, err := humanize.ParseBytes(v)
+			if err != nil || b == 0 || b > 1<<30 {
+				return s, fmt.Errorf("buffer %q is not a size up to 1 GiB", v)
+			}
+			s.Buffer = int64(b)
+		default:
+			return s, fmt.Errorf("unknown option %q", k)
+		}
+	}
+	if s.Buffer > 0 && s.X == 0 {
+		return s, fmt.Errorf("buffer without speed")
+	}
+	return s, nil
 }

@@ -70,3 +70,25 @@ func is[T any](v any) bool {
 	_, ok := v.(T)
 	return ok
 }
+
+// emulated:PROFILE,speed=X,buffer=SIZE:PATH opens a throttled drive; the
+// medium file is still PATH, and options the emulator does not know are
+// usage errors.
+func TestEmulatedSpeed(t *testing.T) {
+	medium := filepath.Join(t.TempDir(), "bd.img")
+	spec := "emulated:bd-r,speed=16x,buffer=4MiB:" + medium
+	if targets.File(spec) != medium || targets.KindOf(spec).Name != "emulated" {
+		t.Errorf("%s: file %q, kind %s", spec, targets.File(spec), targets.KindOf(spec).Name)
+	}
+	d, err := targets.OpenDrive(spec, targets.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	for _, bad := range []string{"emulated:bd-r,speed=fast:", "emulated:bd-r,speed=0:", "emulated:bd-r,buffer=4MiB:", "emulated:bd-r,sped=16:", "emulated:bd-r,speed=16,buffer=huge:"} {
+		var se *targets.SyntaxError
+		if _, err := targets.Open(bad+medium, targets.Options{}); !errors.As(err, &se) {
+			t.Errorf("%s: %v, want a SyntaxError", bad, err)
+		}
+	}
+}

@@ -26,6 +26,12 @@
 // after some sectors, a failed power calibration, a tray that does not
 // open) are armed with SetFaults.
 //
+// An emulated drive records at once unless SetSpeed throttles it to a
+// medium's real rate (BD 1× = 4.5 MB/s, DVD 1× = 1.385 MB/s, CD 1× = 75
+// sectors a second) through a drive buffer of 2 or 4 MiB: WRITEs wait for
+// room, READ BUFFER CAPACITY answers the fill, and BufferStats counts
+// underruns. The clock is the wall clock or a test's (Speed.Clock).
+//
 // Serve exposes a drive on a unix socket to the LD_PRELOAD shim in
 // testdata/mmcshim.c, so that libburn (inside xorriso and cdrskin) drives
 // the emulator as if it were /dev/srN.

@@ -33,6 +33,7 @@ type Drive struct {
 	attention    bool // unit attention pending (medium changed)
 	event        byte // pending media event code for GET EVENT STATUS NOTIFICATION
 	closed       bool
+	speed        *throttle // SetSpeed: the buffer model, nil when unthrottled
 
 	// Vendor, Product and Revision answer INQUIRY.
 	Vendor, Product, Revision string
@@ -303,14 +304,20 @@ func (d *Drive) exec(c *scsi.Command) (int, *scsi.Sense) {
 	case 0xA8:
 		return d.read(c, uint64(be32(c.CDB[2:6])), uint64(be32(c.CDB[6:10])))
 	case 0x2A:
-		return d.writeAny(c, be32(c.CDB[2:6]), uint32(be16(c.CDB[7:9])))
+		return d.throttled(c, be32(c.CDB[2:6]), uint32(be16(c.CDB[7:9])))
 	case 0xAA:
-		return d.writeAny(c, be32(c.CDB[2:6]), be32(c.CDB[6:10]))
+		return d.throttled(c, be32(c.CDB[2:6]), be32(c.CDB[6:10]))
 	case 0x35:
+		if d.speed != nil {
+			d.speed.flush()
+		}
 		return d.syncCache()
 	case 0x5D:
 		return d.sendCueSheet(c)
 	case 0x5B:
+		if d.speed != nil {
+			d.speed.flush()
+		}
 		return d.closeTrackSession(c)
 	case 0x53:
 		return d.reserveTrack(c)
@@ -591,14 +598,6 @@ func (d *Drive) getPerformance(c *scsi.Command) (int, *scsi.Sense) {
 		out = append(out, desc...)
 	}
 	binary.BigEndian.PutUint32(out[0:4], uint32(len(out)-4))
-	return put(c, out), nil
-}
-
-func (d *Drive) readBufferCapacity(c *scsi.Command) (int, *scsi.Sense) {
-	out := make([]byte, 12)
-	binary.BigEndian.PutUint16(out[0:2], 10)
-	binary.BigEndian.PutUint32(out[4:8], 2<<20)
-	binary.BigEndian.PutUint32(out[8:12], 2<<20)
 	return put(c, out), nil
 }
 

@@ -1,10 +1,9 @@
 //go:build linux
 
-package cli
+package underwine
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +12,7 @@ import (
 	"github.com/discstage/discstage/internal/wine"
 )
 
-// TestWindowsMountUnderWine runs "discstage mount" of the Windows
+// testMount runs "discstage mount" of the Windows
 // binary under Wine, up to where WinFsp would take over: WinFsp is a
 // kernel driver, which Wine cannot load, so no mount serves here. What
 // runs is the mount point's checks (a drive letter in use, a folder
@@ -22,15 +21,7 @@ import (
 // error coming back through an inherited handle, package ready), and
 // the clean refusal when the FUSE library is missing: no panic, the
 // image and staging area it made removed again.
-func TestWindowsMountUnderWine(t *testing.T) {
-	dir := t.TempDir()
-	exe := filepath.Join(dir, "discstage.exe")
-	build := exec.Command("go", "build", "-o", exe, "github.com/discstage/discstage/cmd/discstage")
-	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build for windows/amd64: %v\n%s", err, out)
-	}
-	w := wine.New(t)
+func testMount(t *testing.T, w *wine.Prefix, exe, dir string) {
 	img, area := filepath.Join(dir, "d.iso"), filepath.Join(dir, "area")
 	win := func(t *testing.T, args ...string) (string, int) {
 		t.Helper()

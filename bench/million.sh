@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# A disc of 1,000,000 files (issue 18): 900 directories of 1,000 empty
+# files and one flat directory of 100,000, written once as session 1 of
+# an image with `discstage append` (tree and image cached in WORKDIR).
+# On a copy of it: `discstage mount` (time until ready), the same mount
+# again over the area it left, `ls -lR`, `discstage status`, `df` and
+# the commit of one more file through the mount, each with the mount
+# process's resident memory (VmRSS, and VmHWM, its peak) per file on the
+# disc. Then staging's TestManyFiles over another copy gives the live Go
+# heap of an open area per file and writes CPU and heap profiles to
+# WORKDIR/prof (go tool pprof -top WORKDIR/prof/open.heap).
+#
+#   bash bench/million.sh [WORKDIR]      (default: bench/out/million)
+#
+# Run as root (FUSE). The machine's load average is printed with the
+# figures: on a busy machine the times mean little.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mod=$PWD
+work=${1:-bench/out/million}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+. bench/lib.sh
+ds=$(bench_build "$work")
+files=1000000
+
+tree=$work/tree
+if [ ! -f "$work/tree.done" ]; then
+	echo "making 1,000,000 empty files in $tree ..."
+	python3 - "$tree" <<'PY'
+import os, sys
+root = sys.argv[1]
+os.makedirs(root, exist_ok=True)
+for d in range(900):
+    p = os.path.join(root, "d%03d" % d)
+    os.makedirs(p, exist_ok=True)
+    for f in range(1000):
+        open(os.path.join(p, "f%04d" % f), "w").close()
+p = os.path.join(root, "flat")
+os.makedirs(p, exist_ok=True)
+for f in range(100000):
+    open(os.path.join(p, "file%06d" % f), "w").close()
+PY
+	touch "$work/tree.done"
+fi
+base=$work/base.iso
+if [ ! -f "$base.done" ]; then
+	echo "writing session 1 of $base ..."
+	rm -f "$base"
+	"$ds" append --verify none "$base" "$tree" >/dev/null
+	touch "$base.done"
+fi
+
+ms() { date +%s%N; }
+row() { printf '%-34s | %9s | %10s | %9s | %s\n' "$@"; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
+perfile() { awk -v k="$1" -v n="$files" 'BEGIN { printf "%.0f B", k * 1024 / n }'; }
+secs() { awk -v t="$1" 'BEGIN { printf "%.2f s", t / 1e9 }'; }
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
+# unmount PID: unmounts and waits until the mount's process has ended
+# (it closes the area and lets go of the target after the mount is gone).
+unmount() {
+	"$ds" unmount "$mnt" >/dev/null
+	while kill -0 "$1" 2>/dev/null; do sleep 0.2; done
+}
+
+img=$work/run.iso area=$work/area mnt=$work/mnt
+"$ds" unmount "$mnt" >/dev/null 2>&1 || true
+rm -rf "$area" "$img"
+cp --sparse=always "$base" "$img"
+mkdir -p "$mnt"
+sync
+echo "a disc of $files files, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-34s | %9s | %10s | %9s | %s\n' "what" "time" "memory" "per file" "target"
+
+t0=$(ms)
+"$ds" mount --staging "$area" "$img" "$mnt" >/dev/null
+t1=$(ms)
+pid=$(pgrep -f -- "--staging $area " | head -1)
+row "mount (first: area made)" "$(secs $((t1 - t0)))" "$(mib "$(hwm "$pid")") peak" "$(perfile "$(hwm "$pid")")" "< 2 s, < 400 B"
+unmount "$pid"
+t0=$(ms)
+"$ds" mount --staging "$area" "$img" "$mnt" >/dev/null
+t1=$(ms)
+pid=$(pgrep -f -- "--staging $area " | head -1)
+row "mount (again: area replayed)" "$(secs $((t1 - t0)))" "$(mib "$(hwm "$pid")") peak" "$(perfile "$(hwm "$pid")")" "< 2 s, < 400 B"
+row "  resident once ready" "" "$(mib "$(rss "$pid")")" "$(perfile "$(rss "$pid")")" "< 400 B"
+
+t0=$(ms)
+n=$(ls -lR "$mnt" | wc -l)
+t1=$(ms)
+row "ls -lR ($n lines)" "$(secs $((t1 - t0)))" "$(mib "$(rss "$pid")")" "$(perfile "$(rss "$pid")")" "< 400 B"
+t0=$(ms)
+"$ds" status "$mnt" >/dev/null
+t1=$(ms)
+row "discstage status" "$(secs $((t1 - t0)))" "$(mib "$(rss "$pid")")" "$(perfile "$(rss "$pid")")" ""
+t0=$(ms)
+df "$mnt" >/dev/null
+t1=$(ms)
+row "df (statfs)" "$(secs $((t1 - t0)))" "$(mib "$(rss "$pid")")" "$(perfile "$(rss "$pid")")" ""
+echo "one more file" >"$mnt/one-more.txt"
+t0=$(ms)
+"$ds" commit --progress none "$mnt" >/dev/null
+t1=$(ms)
+row "commit of one more file" "$(secs $((t1 - t0)))" "$(mib "$(hwm "$pid")") peak" "$(perfile "$(hwm "$pid")")" ""
+row "  resident after" "" "$(mib "$(rss "$pid")")" "$(perfile "$(rss "$pid")")" "< 400 B"
+unmount "$pid"
+journal=$(stat -c %s "$area/state.journal") reserve=$(stat -c %s "$area/state.reserve")
+echo "area on disk: state.journal $((journal / 1048576)) MiB, state.reserve $((reserve / 1048576)) MiB"
+echo "load average after the mount's figures: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# The area alone, in-process: live Go heap after a collection.
+echo "staging.TestManyFiles over the same disc (live Go heap of the open area; profiles in $work/prof):"
+mkdir -p "$work/prof"
+rm -f "$img"
+cp --sparse=always "$base" "$img"
+DISCSTAGE_MILLION_IMAGE=$img DISCSTAGE_MILLION_PROF=$work/prof \
+	go test -count=1 -timeout 2h -run '^TestManyFiles$' -v ./staging/ 2>&1 |
+	sed -n 's/^ *million_test.go:[0-9]*: /  /p'
+rm -f "$img"

@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/platform"
+)
+
+// udfOnlyImage makes a populated UDF-only image, as Windows' Live File
+// System leaves a disc: genisoimage -udf's volume with its ISO 9660
+// descriptors replaced by the UDF volume recognition sequence that
+// followed them. The Linux udf driver reads it (checked by hand with
+// kernel-read --fs udf); no ISO 9660 reader finds a volume in it.
+func udfOnlyImage(t *testing.T, files map[string]string) string {
+	t.Helper()
+	oracle.Need(t, "genisoimage")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	for p, d := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(src, p)), 0o755)
+		if err := os.WriteFile(filepath.Join(src, p), []byte(d), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	img := filepath.Join(dir, "udf.img")
+	oracle.Run(t, "genisoimage", "-quiet", "-udf", "-o", img, src)
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sector = 2048
+	var vrs [][]byte
+	last := 16
+	for lba := 16; lba < 64; lba++ {
+		s := b[lba*sector : (lba+1)*sector]
+		switch string(s[1:6]) {
+		case "CD001":
+			last = lba
+			continue
+		case "BEA01", "NSR02", "NSR03", "TEA01":
+			vrs = append(vrs, bytes.Clone(s))
+			last = lba
+			continue
+		}
+		break
+	}
+	if len(vrs) != 3 {
+		t.Fatalf("genisoimage wrote %d volume recognition descriptors", len(vrs))
+	}
+	clear(b[16*sector : (last+1)*sector])
+	for i, s := range vrs {
+		copy(b[(16+i)*sector:], s)
+	}
+	if err := os.WriteFile(img, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+var udfFiles = map[string]string{
+	"a.txt":     "from a UDF-only disc\n",
+	"sub/b.bin": strings.Repeat("0123456789", 2000),
+}
+
+// A UDF-only disc is a target like any other: sessions (which says it
+// read UDF), ls, extract and verify read it; append keeps its files,
+// which keep their extents, and adds the ISO 9660 trees.
+func TestUDFOnlyDisc(t *testing.T) {
+	oracle.Need(t, "xorriso")
+	img := udfOnlyImage(t, udfFiles)
+	tmp := t.TempDir()
+
+	out := mustRun(t, "sessions", img)
+	if !strings.Contains(out, "UDF 1.02") {
+		t.Errorf("sessions does not say UDF:\n%s", out)
+	}
+	var med struct {
+		Sessions []struct {
+			StartLBA uint32 `json:"start_lba"`
+			Formats  struct {
+				Tree    string `json:"tree"`
+				ISO9660 bool   `json:"iso9660"`
+				UDF     string `json:"udf"`
+			} `json:"formats"`
+		} `json:"sessions"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "sessions", "--json", img)), &med); err != nil {
+		t.Fatal(err)
+	}
+	if len(med.Sessions) != 1 || med.Sessions[0].Formats.Tree != "UDF" || med.Sessions[0].Formats.ISO9660 || med.Sessions[0].Formats.UDF != "1.02" {
+		t.Errorf("sessions --json: %+v", med)
+	}
+	out = mustRun(t, "ls", img, "/sub")
+	if !strings.Contains(out, "b.bin") || !strings.Contains(out, "read from its UDF tree") {
+		t.Errorf("ls /sub:\n%s", out)
+	}
+	dest := filepath.Join(tmp, "out")
+	os.Mkdir(dest, 0o755)
+	mustRun(t, "extract", img, "/", dest)
+	for p, want := range udfFiles {
+		if b, err := os.ReadFile(filepath.Join(dest, p)); err != nil || string(b) != want {
+			t.Errorf("extracted %s: %d bytes, %v", p, len(b), err)
+		}
+	}
+	// No checksums on the disc: verify reads it all and says so.
+	if out, code := run(t, "verify", img); code != exitcodes.Unverifiable || !strings.Contains(out, "2 files without MD5") {
+		t.Errorf("verify: exit %d, want %d\n%s", code, exitcodes.Unverifiable, out)
+	}
+
+	add := filepath.Join(tmp, "new.txt")
+	os.WriteFile(add, []byte("added\n"), 0o644)
+	out = mustRun(t, "append", img, add)
+	if !strings.Contains(out, "added    /new.txt") {
+		t.Errorf("append:\n%s", out)
+	}
+	// The new session's ISO 9660 tree, read by xorriso, holds the UDF
+	// disc's files and the new one.
+	x := filepath.Join(tmp, "x")
+	oracle.Run(t, "xorriso", "-osirrox", "on", "-indev", img, "-extract", "/", x)
+	for p, want := range map[string]string{"a.txt": udfFiles["a.txt"], "sub/b.bin": udfFiles["sub/b.bin"], "new.txt": "added\n"} {
+		if b, err := os.ReadFile(filepath.Join(x, p)); err != nil || string(b) != want {
+			t.Errorf("xorriso extracts %s: %d bytes, %v", p, len(b), err)
+		}
+	}
+	// The old files were not written again: the image grew by the new
+	// session's structures and one file.
+	st, _ := os.Stat(img)
+	if grown := st.Size() - int64(len(udfFiles["sub/b.bin"])); grown > 2<<20 {
+		t.Errorf("image of %d bytes after appending one small file", st.Size())
+	}
+	if out := mustRun(t, "sessions", img); !strings.Contains(out, "Rock Ridge") {
+		t.Errorf("sessions after append:\n%s", out)
+	}
+}
+
+// The mount of a UDF-only disc shows its files, in the merged view and
+// in .discstage/sessions/1, and a commit adds a session that keeps them.
+func TestUDFOnlyMount(t *testing.T) {
+	oracle.NeedFuse(t)
+	oracle.Need(t, "xorriso")
+	img := udfOnlyImage(t, udfFiles)
+	bin := buildBinary(t)
+	work := t.TempDir()
+	area, mnt := filepath.Join(work, "area"), filepath.Join(work, "mnt")
+	os.Mkdir(mnt, 0o755)
+	t.Cleanup(func() { platform.Unmount(mnt) })
+	if out, code := discstage(t, bin, "mount", img, mnt, "--staging", area); code != 0 {
+		t.Fatalf("mount: exit %d\n%s", code, out)
+	}
+	for _, dir := range []string{mnt, filepath.Join(mnt, ".discstage", "sessions", "1")} {
+		for p, want := range udfFiles {
+			if b, err := os.ReadFile(filepath.Join(dir, p)); err != nil || string(b) != want {
+				t.Errorf("%s/%s: %d bytes, %v", dir, p, len(b), err)
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(mnt, "sub", "c.txt"), []byte("staged\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := discstage(t, bin, "commit", mnt); code != 0 {
+		t.Fatalf("commit: exit %d\n%s", code, out)
+	}
+	if b, err := os.ReadFile(filepath.Join(mnt, "a.txt")); err != nil || string(b) != udfFiles["a.txt"] {
+		t.Errorf("a.txt after the commit: %q, %v", b, err)
+	}
+	if out, code := discstage(t, bin, "unmount", mnt); code != 0 {
+		t.Fatalf("unmount: exit %d\n%s", code, out)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if m, _ := platform.Mounted(mnt); !m {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("still mounted after unmount")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	x := filepath.Join(work, "x")
+	oracle.Run(t, "xorriso", "-osirrox", "on", "-indev", img, "-extract", "/", x)
+	for p, want := range map[string]string{"a.txt": udfFiles["a.txt"], "sub/b.bin": udfFiles["sub/b.bin"], "sub/c.txt": "staged\n"} {
+		if b, err := os.ReadFile(filepath.Join(x, p)); err != nil || string(b) != want {
+			t.Errorf("xorriso extracts %s: %d bytes, %v", p, len(b), err)
+		}
+	}
+}
