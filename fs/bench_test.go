@@ -20,6 +20,12 @@ import (
 // staged data).
 func benchMount(b *testing.B) (srv *Server, mnt, native string) {
 	b.Helper()
+	return benchMountOpts(b, Options{})
+}
+
+// benchMountOpts is benchMount with the mount's options.
+func benchMountOpts(b *testing.B, opts Options) (srv *Server, mnt, native string) {
+	b.Helper()
 	oracle.NeedFuse(b)
 	work := b.TempDir()
 	img, err := writer.OpenImage(filepath.Join(work, "img.iso"), writer.ImageOptions{Create: true})
@@ -33,7 +39,7 @@ func benchMount(b *testing.B) (srv *Server, mnt, native string) {
 	}
 	mnt = filepath.Join(work, "mnt")
 	os.Mkdir(mnt, 0o755)
-	if srv, err = Mount(mnt, area, Options{}); err != nil {
+	if srv, err = Mount(mnt, area, opts); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {

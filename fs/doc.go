@@ -78,9 +78,19 @@
 //
 // # Caching
 //
-// Entries and attributes are cached by the kernel for one second. Inode
-// numbers are the staging area's entry IDs, stable across renames,
-// commits and remounts; "discard" invalidates the cached names. The
+// Entries and attributes are cached by the kernel for one second, names
+// that do not exist too (negative entries), and so are the attributes
+// a change (chmod, chown, utimes, truncate) answers with: the mount is
+// the only writer of its view. Inode numbers are the staging area's
+// entry IDs, stable across renames, commits and remounts; "discard"
+// invalidates the cached names.
+//
+// Files open with FOPEN_NOFLUSH: close(2) sends no request, since there
+// is nothing to flush (the bytes are in the data file as each write
+// returns, and locks go with the open file at RELEASE). Writes are not
+// cached by the kernel (no writeback cache): a write the kernel held
+// would be lost with the mount's process, which the durability contract
+// of package staging does not allow. The
 // status file is served with direct I/O, so every read sees a fresh
 // snapshot.
 //

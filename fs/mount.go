@@ -25,7 +25,7 @@ func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error)
 	if opts.WindowsNames {
 		return nil, fmt.Errorf("%w: Windows names are the cgofuse adapter's", core.ErrUnsupported)
 	}
-	m := &mount{area: area, opts: opts, uid: uint32(os.Getuid()), gid: uint32(os.Getgid())}
+	m := &mount{area: area, opts: opts, uid: uint32(os.Getuid()), gid: uint32(os.Getgid()), timeout: timeout}
 	m.owner = core.Owner{UID: m.uid, GID: m.gid}
 	m.sessions = core.NewSessions(area)
 	m.control = &core.Control{Area: area, Opts: opts, Invalidate: m.invalidate,

@@ -296,7 +296,7 @@ func (a *Area) snapshotCopy(e *entry) (string, int64, error) {
 		return "", 0, err
 	}
 	defer src.Close()
-	dst, err := os.OpenFile(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	dst, err := openData(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", 0, err
 	}

@@ -296,7 +296,7 @@ func (a *Area) Create(parent uint64, name string, perm iofs.FileMode, uid, gid u
 		return Attr{}, nil, err
 	}
 	e.data = newDataName()
-	f, err := os.OpenFile(a.dataPath(e.data), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := openData(a.dataPath(e.data), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return Attr{}, nil, fmt.Errorf("staging: create data of %q: %w", name, err)
 	}
@@ -514,8 +514,8 @@ func (a *Area) Setattr(id uint64, s SetAttr) (Attr, error) {
 }
 
 func (a *Area) setattr(e *entry, s SetAttr) error {
-	if err := a.writable("change " + a.path(e)); err != nil {
-		return err
+	if a.mediumClosed {
+		return a.writable("change " + a.path(e))
 	}
 	now := time.Now()
 	if s.Size != nil {
@@ -535,8 +535,12 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 	}
 	if s.Atime != nil || s.Mtime != nil {
 		if e.data != "" {
-			at := a.attr(e)
-			mt, atime := at.Mtime, at.Atime
+			var atime, mt time.Time
+			if s.Atime == nil || s.Mtime == nil {
+				// Only one changes: the other stays the data file's.
+				at := a.attr(e)
+				mt, atime = at.Mtime, at.Atime
+			}
 			if s.Mtime != nil {
 				mt = *s.Mtime
 			}
@@ -576,7 +580,7 @@ func (a *Area) withFile(e *entry, fn func(*os.File) error) error {
 	if e.file != nil {
 		return fn(e.file)
 	}
-	f, err := os.OpenFile(a.dataPath(e.data), os.O_RDWR, 0)
+	f, err := openData(a.dataPath(e.data), os.O_RDWR, 0)
 	if err != nil {
 		return err
 	}
@@ -686,7 +690,7 @@ func (a *Area) OpenFile(id uint64, write bool) (*Handle, error) {
 		return nil, fmt.Errorf("staging: open %q: %w", a.path(e), ErrInvalid)
 	}
 	if e.data != "" && e.file == nil {
-		f, err := os.OpenFile(a.dataPath(e.data), os.O_RDWR, 0)
+		f, err := openData(a.dataPath(e.data), os.O_RDWR, 0)
 		if err != nil {
 			return nil, fmt.Errorf("staging: open data of %q: %w", a.path(e), err)
 		}
@@ -773,7 +777,22 @@ func (h *Handle) ID() uint64 { return h.e.id }
 // its data.
 func (h *Handle) Release() error {
 	h.a.mu.Lock()
-	defer h.a.mu.Unlock()
+	f, err := h.release()
+	h.a.mu.Unlock()
+	// The data file is closed without the lock: RELEASE comes after
+	// close(2) returned, while the same process goes on with its next
+	// file, whose requests need the lock.
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// release is Release under the area's lock; it returns the data file
+// for the caller to close once the lock is let go.
+func (h *Handle) release() (*os.File, error) {
 	e := h.e
 	if h.pinned {
 		h.pinned = false
@@ -784,7 +803,7 @@ func (h *Handle) Release() error {
 		}
 	}
 	if e.opens == 0 {
-		return nil
+		return nil, nil
 	}
 	e.opens--
 	if h.write {
@@ -793,21 +812,28 @@ func (h *Handle) Release() error {
 		h.a.wakeWaiters()
 	}
 	if e.opens > 0 {
-		return nil
+		return nil, nil
 	}
 	delete(h.a.open, e)
-	var err error
-	if e.file != nil {
-		err = e.file.Close()
-		e.file = nil
+	f := e.file
+	e.file = nil
+	if e.removed || e.cache != "" {
+		// The data file goes now: close it first (Windows removes no
+		// open file).
+		var err error
+		if f != nil {
+			err = f.Close()
+			f = nil
+		}
+		if e.removed {
+			h.a.dropData(e)
+		} else {
+			os.Remove(h.a.dataPath(e.cache))
+			e.cache = ""
+		}
+		return nil, err
 	}
-	if e.removed {
-		h.a.dropData(e)
-	} else if e.cache != "" {
-		os.Remove(h.a.dataPath(e.cache))
-		e.cache = ""
-	}
-	return err
+	return f, nil
 }
 
 // Allocate makes the file at least off+length bytes long, as
@@ -853,7 +879,7 @@ func (a *Area) CreateUnnamed(parent uint64, perm iofs.FileMode, uid, gid uint32)
 	e := &entry{id: a.nextID, mode: perm & modeBits, uid: uid, gid: gid, mtime: now, atime: now, ctime: now,
 		data: newDataName(), removed: true}
 	a.nextID++
-	f, err := os.OpenFile(a.dataPath(e.data), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := openData(a.dataPath(e.data), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return Attr{}, nil, fmt.Errorf("staging: create unnamed file: %w", err)
 	}

@@ -173,7 +173,7 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 // (all when keep < 0) of data file oldData, or, when oldData is empty,
 // of the disc file held in ext. It runs without a.mu.
 func (a *Area) fill(name, oldData string, ext []tree.Extent, size, keep int64) (*os.File, error) {
-	f, err := os.OpenFile(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := openData(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, err
 	}
