@@ -116,10 +116,10 @@ type Options struct {
 // dropped silently: each change the writer makes to a name that a
 // reader will show is reported.
 type Warning struct {
-	Path      string // the path of the node in the tree, from the root
-	Hierarchy string // the hierarchy whose name changed: "Joliet"
-	Name      string // the name written in that hierarchy; empty when left out
-	Reason    string // why the name was changed
+	Path      string `json:"path"`           // the path of the node in the tree, from the root
+	Hierarchy string `json:"hierarchy"`      // the hierarchy whose name changed: "Joliet"
+	Name      string `json:"name,omitempty"` // the name written in that hierarchy; empty when left out
+	Reason    string `json:"reason"`         // why the name was changed
 }
 
 // String formats the warning for a person.

@@ -199,14 +199,14 @@ func (l *wLayout) checkVolumeID() {
 		iso = iso[:32]
 	}
 	if iso != id {
-		l.im.warnings = append(l.im.warnings, Warning{Path: "(volume id)", Hierarchy: "ISO 9660", Name: iso,
+		l.im.warnings = append(l.im.warnings, Warning{Path: VolumeIDPath, Hierarchy: "ISO 9660", Name: iso,
 			Reason: "a volume id holds up to 32 characters of A-Z, 0-9 and _"})
 	}
 	if !l.opts.Joliet {
 		return
 	}
 	if u, _ := wJolietName(id); len(u) > 16 {
-		l.im.warnings = append(l.im.warnings, Warning{Path: "(volume id)", Hierarchy: "Joliet", Name: wUCS2String(u[:16]),
+		l.im.warnings = append(l.im.warnings, Warning{Path: VolumeIDPath, Hierarchy: "Joliet", Name: wUCS2String(u[:16]),
 			Reason: "a Joliet volume id holds up to 16 characters"})
 	}
 }

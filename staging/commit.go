@@ -14,6 +14,7 @@ import (
 
 	"github.com/discstage/discstage/internal/errtext"
 	"github.com/discstage/discstage/internal/progress"
+	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/dustin/go-humanize"
 )
@@ -139,6 +140,11 @@ type Outcome struct {
 	// when no eject was asked for or it is still to come.
 	Eject      string `json:"eject,omitempty"`
 	EjectError string `json:"eject_error,omitempty"`
+	// Warnings sums up the names the session's hierarchies show
+	// differently from the tree (a Joliet name too long, say) and a
+	// volume id recorded otherwise: counts and the first few, all of
+	// them when the commit asked (CommitOptions.AllWarnings). Done only.
+	Warnings *master.WarningSummary `json:"warnings,omitempty"`
 }
 
 // The states of an Outcome.
@@ -719,6 +725,14 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 		a.status.LastError = ""
 		c.outcome.State, c.outcome.Session, c.outcome.Start = OutcomeDone, number, start
 		c.outcome.Sectors, c.outcome.Files, c.outcome.Verified = res.Sectors, countFiles(root), res.Verified
+		if len(res.Warnings) > 0 {
+			n := master.SummaryExamples
+			if opts.AllWarnings {
+				n = -1
+			}
+			ws := master.SummarizeWarnings(res.Warnings, n)
+			c.outcome.Warnings = &ws
+		}
 		a.trackDone(last)
 		a.status.Phase = "done"
 		a.status.Percent = 100

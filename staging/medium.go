@@ -84,6 +84,9 @@ type CommitOptions struct {
 	// Rev201, Rev250); 0 means burn.DefaultUDF. NoUDF writes none.
 	UDF   uint16
 	NoUDF bool
+	// AllWarnings keeps every mastering warning in the commit's outcome
+	// (Outcome.Warnings), not only the first master.SummaryExamples.
+	AllWarnings bool
 }
 
 // Progress is how far a commit has come.

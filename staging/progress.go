@@ -6,6 +6,7 @@ import (
 
 	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/internal/progress"
+	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
@@ -51,6 +52,9 @@ type AppendResult struct {
 	// a write-once disc and was closed, so that the disc takes the next
 	// session; "" when nothing was.
 	Closed string
+	// Warnings are the names the hierarchies show differently from the
+	// tree, and a volume id recorded otherwise (master.Image.Warnings).
+	Warnings []master.Warning
 }
 
 // ResultAppender is a Medium whose Append also tells the session's size
@@ -86,7 +90,7 @@ func (m targetMedium) AppendResult(ctx context.Context, root *tree.Node, o Commi
 		}
 		return stopped, mediumError(err)
 	}
-	return AppendResult{Start: res.Session.Start, Sectors: res.Sectors, Verified: res.Verified}, nil
+	return AppendResult{Start: res.Session.Start, Sectors: res.Sectors, Verified: res.Verified, Warnings: res.Warnings}, nil
 }
 
 // countFiles counts the regular files of a tree.

@@ -126,6 +126,9 @@ func (f *commitFlags) words(cmd *cobra.Command) string {
 	if cmd.Flags().Changed("udf") {
 		w += " udf=" + f.udf.s
 	}
+	if verbose {
+		w += " verbose" // every mastering warning in the outcome
+	}
 	return w
 }
 
@@ -191,6 +194,14 @@ func warnPartial(cmd *cobra.Command, mountpoint string, s staging.Status) {
 	for _, f := range s.Partial {
 		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: warning: %s was open for writing; it was written as it was then, %d bytes\n",
 			filepath.Join(mountpoint, filepath.FromSlash(f.Path)), f.Size)
+	}
+}
+
+// printOutcomeWarnings tells the mastering warnings of a mount's commit
+// as append tells its own.
+func printOutcomeWarnings(cmd *cobra.Command, o staging.Outcome) {
+	if o.Warnings != nil {
+		printSummary(cmd.ErrOrStderr(), *o.Warnings)
 	}
 }
 
@@ -338,6 +349,7 @@ func init() {
 				return err
 			}
 			warnPartial(cmd, mp, s)
+			printOutcomeWarnings(cmd, o)
 			printRebase(cmd.OutOrStdout(), s)
 			if closeDisc && o.Session == 0 && s.Closed {
 				fmt.Fprintln(cmd.OutOrStdout(), "nothing staged: the medium is closed without a new session")
@@ -382,6 +394,7 @@ func init() {
 						return fmt.Errorf("eject: nothing ejected: %w", err)
 					}
 					warnPartial(cmd, mp, s)
+					printOutcomeWarnings(cmd, o)
 					fmt.Fprintln(cmd.OutOrStdout(), sessionWords("written", o.Session, o.Start, o.Sectors, o.Files, o.Verified))
 					d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, false))
 				}

@@ -18,40 +18,52 @@ func init() {
 }
 
 // warningExamples is how many renamed names a summary shows.
-const warningExamples = 3
+const warningExamples = master.SummaryExamples
+
+// summarizeWarnings keeps what printSummary shows of ws: a few examples,
+// or all with --verbose.
+func summarizeWarnings(ws []master.Warning) master.WarningSummary {
+	n := warningExamples
+	if verbose {
+		n = -1
+	}
+	return master.SummarizeWarnings(ws, n)
+}
 
 // printWarnings tells the user which names a hierarchy shows differently
-// from the tree (a Joliet name too long for Windows, say). A few are
-// listed one a line; many are summarized: how many in each hierarchy and
-// for each reason, with a few examples, and --verbose lists them all.
+// from the tree (a Joliet name too long for Windows, say); see
+// printSummary.
 func printWarnings(w io.Writer, ws []master.Warning) {
-	// A volume id recorded differently is said apart, in full.
-	names := ws[:0:0]
-	for _, x := range ws {
-		if x.Path == "(volume id)" {
-			fmt.Fprintf(w, "discstage: warning: the volume id is recorded as %q in the %s tree: %s\n", x.Name, x.Hierarchy, x.Reason)
-			continue
-		}
-		names = append(names, x)
+	printSummary(w, summarizeWarnings(ws))
+}
+
+// printSummary tells what a session's warnings say. A changed volume id
+// is said apart, in full. A few renamed names are listed one a line;
+// many are summarized: how many in each hierarchy and for each reason,
+// with a few examples, and --verbose (a summary that holds them all)
+// lists them all.
+func printSummary(w io.Writer, s master.WarningSummary) {
+	for _, x := range s.VolumeID {
+		fmt.Fprintf(w, "discstage: warning: the volume id is recorded as %q in the %s tree: %s\n", x.Name, x.Hierarchy, x.Reason)
 	}
-	ws = names
-	if len(ws) == 0 {
+	total := s.Names()
+	if total == 0 {
 		return
 	}
-	if verbose || len(ws) <= warningExamples {
-		for _, x := range ws {
+	if len(s.Examples) >= total {
+		for _, x := range s.Examples {
 			fmt.Fprintln(w, "discstage: warning:", x)
 		}
 		return
 	}
 	byHierarchy := map[string]map[string]int{}
 	var hierarchies []string
-	for _, x := range ws {
-		if byHierarchy[x.Hierarchy] == nil {
-			byHierarchy[x.Hierarchy] = map[string]int{}
-			hierarchies = append(hierarchies, x.Hierarchy)
+	for _, c := range s.Counts {
+		if byHierarchy[c.Hierarchy] == nil {
+			byHierarchy[c.Hierarchy] = map[string]int{}
+			hierarchies = append(hierarchies, c.Hierarchy)
 		}
-		byHierarchy[x.Hierarchy][x.Reason]++
+		byHierarchy[c.Hierarchy][c.Reason] += c.Count
 	}
 	for _, h := range hierarchies {
 		reasons := byHierarchy[h]
@@ -78,7 +90,11 @@ func printWarnings(w io.Writer, ws []master.Warning) {
 		fmt.Fprintf(w, "discstage: warning: the %s tree names %d %s differently: %s\n", h, n, entries, strings.Join(parts, "; "))
 	}
 	fmt.Fprintln(w, "   for example:")
-	for _, x := range ws[:warningExamples] {
+	ex := s.Examples
+	if len(ex) > warningExamples {
+		ex = ex[:warningExamples]
+	}
+	for _, x := range ex {
 		fmt.Fprintln(w, "  ", x)
 	}
 	fmt.Fprintln(w, "   (--verbose lists them all; Rock Ridge keeps every name as it is)")

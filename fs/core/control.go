@@ -39,12 +39,14 @@ type Command struct {
 // "wait=0" refuses at once), "udf=1.02|2.01|2.50|off" (the session's
 // UDF bridge, instead of the mount's --udf) and "id=ID": the commit's outcome is then
 // kept in the status under ID, for the caller who asked for it
-// (staging.Status.Outcomes). base holds the mount's commit options.
+// (staging.Status.Outcomes), and "verbose" keeps every mastering
+// warning in that outcome, not only the first few
+// (staging.CommitOptions.AllWarnings). base holds the mount's commit options.
 // A bad command fails with staging.ErrInvalid.
 func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 	opts := base
 	words := strings.Fields(cmd)
-	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [udf=REV|off] [id=ID], eject [now] [wait=DURATION] [udf=REV|off] [id=ID] discard or cancel): %w", cmd, staging.ErrInvalid)
+	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [udf=REV|off] [id=ID] [verbose], eject [now] [wait=DURATION] [udf=REV|off] [id=ID] [verbose], discard or cancel): %w", cmd, staging.ErrInvalid)
 	if len(words) == 0 {
 		return Command{}, bad
 	}
@@ -62,6 +64,8 @@ func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 			return Command{}, bad
 		case verb != "discard" && w == "now":
 			opts.Now = true
+		case verb != "discard" && w == "verbose":
+			opts.AllWarnings = true
 		case verb != "discard" && strings.HasPrefix(w, "wait="):
 			d, err := time.ParseDuration(strings.TrimPrefix(w, "wait="))
 			if err != nil || d < 0 {

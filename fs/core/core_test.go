@@ -115,12 +115,14 @@ func TestParseCommand(t *testing.T) {
 		{cmd: "commit close now wait=2s id=x1", want: Command{"commit", staging.CommitOptions{VolumeID: "V", Close: true, Now: true, WaitOpen: 2 * time.Second, ID: "x1"}}},
 		{cmd: "commit wait=0", want: Command{"commit", staging.CommitOptions{VolumeID: "V", WaitOpen: -1}}},
 		{cmd: "eject now", want: Command{"eject", staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, Now: true}}},
+		{cmd: "commit verbose id=v", want: Command{"commit", staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, ID: "v", AllWarnings: true}}},
 		{cmd: "discard", want: Command{"discard", base}},
 		{cmd: "commit udf=2.50", want: Command{"commit", staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, UDF: 0x0250}}},
 		{cmd: "commit udf=off", want: Command{"commit", staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, NoUDF: true}}},
 		{cmd: "eject udf=1.02", want: Command{"eject", staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, UDF: 0x0102}}},
 		{cmd: "commit udf=3.00", bad: true},
 		{cmd: "discard udf=off", bad: true},
+		{cmd: "discard verbose", bad: true},
 		{cmd: "", bad: true},
 		{cmd: "burn", bad: true},
 		{cmd: "eject close", bad: true},
@@ -139,7 +141,8 @@ func TestParseCommand(t *testing.T) {
 		}
 		same := got.Verb == c.want.Verb && got.Commit.ID == c.want.Commit.ID && got.Commit.VolumeID == c.want.Commit.VolumeID &&
 			got.Commit.Close == c.want.Commit.Close && got.Commit.Now == c.want.Commit.Now && got.Commit.WaitOpen == c.want.Commit.WaitOpen &&
-			got.Commit.UDF == c.want.Commit.UDF && got.Commit.NoUDF == c.want.Commit.NoUDF
+			got.Commit.UDF == c.want.Commit.UDF && got.Commit.NoUDF == c.want.Commit.NoUDF &&
+			got.Commit.AllWarnings == c.want.Commit.AllWarnings
 		if err != nil || !same {
 			t.Errorf("%q: %+v, %v; want %+v", c.cmd, got, err, c.want)
 		}
