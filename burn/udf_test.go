@@ -355,8 +355,7 @@ func checkOthers(t *testing.T, img, volume string, first, links bool) {
 	if !first {
 		return
 	}
-	py := oracle.Pycdlib(t)
-	out := oracle.Run(t, py, "-c", pycdlibWalk, img)
+	out := oracle.PycdlibUDF(t, img)
 	seen := 0
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		f := strings.Fields(line)
@@ -372,35 +371,6 @@ func checkOthers(t *testing.T, img, volume string, first, links bool) {
 		t.Errorf("%s: pycdlib lists %d files, we %d:\n%s", volume, seen, len(want), out)
 	}
 }
-
-// pycdlibWalk lists a UDF tree as pycdlib reads it: "d path", "f path
-// size md5" and "l path" lines.
-const pycdlibWalk = `
-import sys, hashlib, pycdlib
-iso = pycdlib.PyCdlib()
-iso.open(sys.argv[1])
-f = open(sys.argv[1], 'rb')
-start = iso.udf_main_descs.partitions[0].part_start_location
-def walk(p):
-    for c in iso.list_children(udf_path=p):
-        if c is None or c.file_identifier() in (b'', b'.', b'..'):
-            continue
-        name = c.file_identifier().decode(c.file_ident.encoding)
-        full = p.rstrip('/') + '/' + name
-        if c.is_dir():
-            print('d', full)
-            walk(full)
-        elif c.is_symlink():
-            print('l', full)
-        else:
-            data = b''
-            for ad in c.alloc_descs:
-                f.seek((start + ad.log_block_num) * 2048)
-                data += f.read(ad.extent_length)
-            data = data[:c.get_data_length()]
-            print('f', full, len(data), hashlib.md5(data).hexdigest())
-walk('/')
-`
 
 func keepImageFile(t *testing.T, img, name string) {
 	if dir := os.Getenv("UDF_KEEP"); dir != "" {

@@ -84,3 +84,43 @@ func Pycdlib(tb testing.TB) string {
 	Unavailable(tb, "no python3 imports pycdlib (Debian: python3-pycdlib)")
 	return ""
 }
+
+// PycdlibUDF lists the UDF tree of the image at path as pycdlib reads
+// it, a line an entry: "d PATH", "f PATH SIZE MD5", "l PATH" (a
+// symbolic link) and "o PATH TYPE" (another file type).
+func PycdlibUDF(tb testing.TB, path string) string {
+	tb.Helper()
+	return Run(tb, Pycdlib(tb), "-c", pycdlibUDFWalk, path)
+}
+
+const pycdlibUDFWalk = `
+import sys, io, hashlib, pycdlib
+iso = pycdlib.PyCdlib()
+iso.open(sys.argv[1])
+f = open(sys.argv[1], 'rb')
+start = iso.udf_main_descs.partitions[0].part_start_location
+def walk(p):
+    for c in iso.list_children(udf_path=p):
+        if c is None or c.file_identifier() in (b'', b'.', b'..'):
+            continue
+        name = c.file_identifier().decode(c.file_ident.encoding)
+        full = p.rstrip('/') + '/' + name
+        if c.is_dir():
+            print('d', full)
+            walk(full)
+        elif c.is_symlink():
+            print('l', full)
+        elif c.icb_tag.file_type != 5:
+            print('o', full, c.icb_tag.file_type)
+        else:
+            # Read the data through pycdlib's own parse of the entry's
+            # allocation descriptors (its lookup by path fails on
+            # 8-bit names outside ASCII).
+            data = b''
+            for ad in c.alloc_descs:
+                f.seek((start + ad.log_block_num) * 2048)
+                data += f.read(ad.extent_length)
+            data = data[:c.get_data_length()]
+            print('f', full, len(data), hashlib.md5(data).hexdigest())
+walk('/')
+`
