@@ -8,6 +8,7 @@ import (
 	iofs "io/fs"
 	"log"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -938,6 +939,10 @@ func (a *Area) discard(root *tree.Node, start uint32, err error) error {
 func (a *Area) Status() Status {
 	a.mu.Lock()
 	s := a.status
+	// The lists are the area's, updated in place: the status gets
+	// copies, so that it stays what it was when taken.
+	s.Outcomes, s.Conflicts = slices.Clone(s.Outcomes), slices.Clone(s.Conflicts)
+	s.GaveUpOn, s.Partial = slices.Clone(s.GaveUpOn), slices.Clone(s.Partial)
 	writing, before := a.commit != nil && s.State == StateCommitting, a.pendingCache.info
 	if e, ok := a.prog.load(); ok && writing {
 		s.Progress = &e

@@ -251,3 +251,25 @@ func TestCommitReusesProjection(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusIsASnapshot: a Status once returned does not change when the
+// area goes on: its lists are its own. A status shared its outcomes with
+// the area, so a mount that encoded it after a commit ended showed the
+// commit running with its outcome done.
+func TestStatusIsASnapshot(t *testing.T) {
+	a := open(t, t.TempDir(), &fakeMedium{})
+	a.mu.Lock()
+	a.outcome(Outcome{ID: "x", State: OutcomeRunning})
+	a.status.GaveUpOn = []OpenFile{{Path: "/a"}}
+	a.status.Partial = []OpenFile{{Path: "/b"}}
+	a.status.Conflicts = []Conflict{{Path: "/c"}}
+	a.mu.Unlock()
+	s := a.Status()
+	a.mu.Lock()
+	a.outcome(Outcome{ID: "x", State: OutcomeDone})
+	a.status.GaveUpOn[0].Path, a.status.Partial[0].Path, a.status.Conflicts[0].Path = "/z", "/z", "/z"
+	a.mu.Unlock()
+	if s.Outcomes[0].State != OutcomeRunning || s.GaveUpOn[0].Path != "/a" || s.Partial[0].Path != "/b" || s.Conflicts[0].Path != "/c" {
+		t.Errorf("the status changed after it was returned: %+v %+v %+v %+v", s.Outcomes, s.GaveUpOn, s.Partial, s.Conflicts)
+	}
+}
