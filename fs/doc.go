@@ -76,6 +76,19 @@
 // Byte-range locks are kept per open file, as open file description
 // locks are.
 //
+// # Permissions
+//
+// The kernel checks permissions from the mode bits (the mount option
+// default_permissions), as on a local disk, whenever a user other than
+// root reaches the mount: with allow_other, or when the mount's owner
+// is not root. A mount of root's without allow_other reaches only root,
+// whose rights pass those checks (the x bit a program needs to run is
+// checked without the option), and goes without them: with them, every
+// create or remove in a directory makes the kernel ask for the
+// directory's attributes again before it looks up the next name there,
+// one GETATTR for every file cp -a writes. The control folder checks
+// its callers itself either way.
+//
 // # Caching
 //
 // Entries and attributes are cached by the kernel for one second, names

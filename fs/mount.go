@@ -48,10 +48,8 @@ func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error)
 			DirectMount:   opts.DirectMount,
 			Debug:         opts.Debug,
 			DisableXAttrs: true,
-			// The kernel checks permissions from the mode bits, as on
-			// a local disk (this matters with AllowOther).
-			Options:     []string{"default_permissions"},
-			EnableLocks: true,
+			Options:       permissionOptions(opts.AllowOther, m.uid),
+			EnableLocks:   true,
 		},
 	}
 	var (
@@ -75,6 +73,25 @@ func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error)
 		go m.watchButton(opts.Button, done)
 	}
 	return &Server{m: m}, nil
+}
+
+// permissionOptions are the mount options that decide who checks
+// permissions. The kernel checks them from the mode bits, as on a local
+// disk, whenever a user other than root can reach the mount: with
+// allow_other, or when the mount's owner is not root (the owner's own
+// files of mode 0444 are not writable). A mount of root's without
+// allow_other reaches only root, whom the checks let through anyway
+// (execution, which needs an x bit, the kernel checks without the
+// option), so it goes without them: with default_permissions every
+// create or remove in a directory makes the kernel ask the directory's
+// attributes again (GETATTR) before the next name in it, as a create
+// invalidates them. That is one round trip of the five cp -a makes
+// per file (issue 18).
+func permissionOptions(allowOther bool, uid uint32) []string {
+	if allowOther || uid != 0 {
+		return []string{"default_permissions"}
+	}
+	return nil
 }
 
 // captureStderr runs f with os.Stderr, which go-fuse hands to
