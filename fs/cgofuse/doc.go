@@ -23,8 +23,10 @@
 // U+F03A, as Cygwin, WSL and WinFsp's own FUSE layer show it) and
 // opened, made and renamed through it, while the disc keeps the name as
 // it is. Elsewhere core.Options.WindowsNames turns the same mapping on,
-// which is how it is tested on Linux. Symbolic link targets are kept as
-// given. Names that differ only in case, and shown names longer than
+// which is how it is tested on Linux. A symbolic link's target goes
+// through the same mapping name by name, both ways: a link to the
+// disc's "a:b" reads as a link to "a\uF03Ab", which the mount shows, and
+// a link made to "a\uF03Ab" holds "a:b" on the disc. Names that differ only in case, and shown names longer than
 // 255 UTF-16 units, are reported in the mount's log.
 //
 // # Limitations against the go-fuse adapter
