@@ -20,10 +20,12 @@ import (
 // writeGate holds writes to the files of a loopback mount: once armed,
 // the write that would pass a byte budget waits until the gate opens.
 // A test uses it to stop a burn in the middle of its writing, on a
-// machine of any speed.
+// machine of any speed. Armed with armReads, it holds every read
+// instead: a medium that does not answer.
 type writeGate struct {
 	mu      sync.Mutex
 	armed   bool
+	reads   bool          // armed for reads, not writes
 	budget  int64         // bytes still let through while armed
 	blocked chan struct{} // closed when a write waits
 	open    chan struct{} // closed to let the waiting writes through
@@ -63,7 +65,15 @@ func gatedDir(t *testing.T) (string, *writeGate) {
 func (g *writeGate) arm(budget int64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.armed, g.budget = true, budget
+	g.armed, g.reads, g.budget = true, false, budget
+	g.blocked, g.open = make(chan struct{}), make(chan struct{})
+}
+
+// armReads holds every read until open; writes pass.
+func (g *writeGate) armReads() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.armed, g.reads, g.budget = true, true, 0
 	g.blocked, g.open = make(chan struct{}), make(chan struct{})
 }
 
@@ -76,7 +86,7 @@ func (g *writeGate) waitBlocked(t *testing.T) {
 	select {
 	case <-blocked:
 	case <-time.After(5 * time.Minute):
-		t.Fatal("no write reached the gate in 5 minutes")
+		t.Fatal("nothing reached the gate in 5 minutes")
 	}
 }
 
@@ -90,10 +100,11 @@ func (g *writeGate) release() {
 	}
 }
 
-// pass lets a write of n bytes through, waiting while the gate holds.
-func (g *writeGate) pass(n int) {
+// pass lets a write (or, read set, a read) of n bytes through, waiting
+// while the gate holds.
+func (g *writeGate) pass(n int, read bool) {
 	g.mu.Lock()
-	if !g.armed {
+	if !g.armed || read != g.reads {
 		g.mu.Unlock()
 		return
 	}
@@ -158,7 +169,7 @@ type gatedFile struct {
 }
 
 func (f *gatedFile) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
-	f.gate.pass(len(data))
+	f.gate.pass(len(data), false)
 	return f.LoopbackFile.Write(ctx, data, off)
 }
 
@@ -167,8 +178,13 @@ func (f *gatedFile) Writev(ctx context.Context, iov [][]byte, off int64) (uint32
 	for _, b := range iov {
 		n += len(b)
 	}
-	f.gate.pass(n)
+	f.gate.pass(n, false)
 	return f.LoopbackFile.Writev(ctx, iov, off)
+}
+
+func (f *gatedFile) Read(ctx context.Context, buf []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	f.gate.pass(len(buf), true)
+	return f.LoopbackFile.Read(ctx, buf, off)
 }
 
 // PassthroughFd declines the kernel's passthrough, which would take the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/discstage/discstage/internal/clitest"
 	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/internal/syncbuf"
 	"github.com/discstage/discstage/platform"
 )
 
@@ -36,7 +37,7 @@ func TestCtrlCOnACommitToAWriteOnceDisc(t *testing.T) {
 	write(t, filepath.Join(mnt, "big.bin"), strings.Repeat("0123456789abcdef", 1<<20)) // 16 MiB
 
 	cmd := clitest.Command(t, "commit", "--progress=json", mnt)
-	var out, stderr syncBuffer
+	var out, stderr syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	gate.arm(4 << 20)
 	if err := cmd.Start(); err != nil {

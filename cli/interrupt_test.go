@@ -3,38 +3,19 @@
 package cli
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/discstage/discstage/internal/clitest"
 	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/internal/syncbuf"
 )
-
-// syncBuffer is a buffer written by a process and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // eventually waits, generously, for ok.
 func eventually(t *testing.T, what string, ok func() bool) {
@@ -62,10 +43,10 @@ func exitCode(err error) int {
 // written 32 MiB of its session and waits at the gate for more, so that
 // what the test sends next lands while it writes, however fast the
 // machine. The test opens the gate with gate.release.
-func appendUntilWriting(t *testing.T, gate *writeGate, target, src string) (*exec.Cmd, <-chan error, *syncBuffer, *syncBuffer) {
+func appendUntilWriting(t *testing.T, gate *writeGate, target, src string) (*exec.Cmd, <-chan error, *syncbuf.Buffer, *syncbuf.Buffer) {
 	t.Helper()
 	cmd := clitest.Command(t, "append", "--progress=json", target, src)
-	var out, stderr syncBuffer
+	var out, stderr syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	gate.arm(32 << 20)
 	if err := cmd.Start(); err != nil {
@@ -136,7 +117,7 @@ func TestCtrlCOnAWriteOnceDisc(t *testing.T) {
 	big := filepath.Join(work, "big")
 	write(t, filepath.Join(big, "big.bin"), strings.Repeat("0123456789abcdef", 8<<20))
 	cmd := clitest.Command(t, "append", "--progress=json", target, big)
-	var out, stderr syncBuffer
+	var out, stderr syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -180,7 +161,7 @@ func TestCtrlCOnCommitBeforeWriting(t *testing.T) {
 	}
 	defer f.Close()
 	cmd := clitest.Command(t, "commit", "--wait-timeout", "1h", mnt)
-	var out syncBuffer
+	var out syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/internal/clitest"
+	"github.com/discstage/discstage/internal/syncbuf"
 	"github.com/discstage/discstage/platform"
 )
 
@@ -51,7 +52,7 @@ func TestUnmountWaitsForTheMountToLetGo(t *testing.T) {
 			defer slow.Unlock()
 			cmd := clitest.Command(t, verb, mnt)
 			env(cmd)
-			var out syncBuffer
+			var out syncbuf.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)

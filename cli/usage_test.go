@@ -29,6 +29,10 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"unmount"},
 		{"drives", "extra"},
 		{"master"},
+		{"commit", "--udf", "9.9", filepath.Dir(img)},
+		{"eject", "--udf", "bad", filepath.Dir(img)},
+		{"append", "--udf", "3", img, filepath.Dir(img)},
+		{"mount", "--udf", "1.5", img, filepath.Dir(img)},
 	} {
 		out, code := run(t, args...)
 		if code != exitcodes.Usage {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -234,8 +235,12 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 	waiting := ""
 	ctx, asked := cmd.Context(), false
 	var last staging.Status
+	// writingOnce: the last status read shows the commit writing to a
+	// write-once disc, where a stop costs the session's space. The
+	// interrupt handler reads it from its own goroutine.
+	var writingOnce atomic.Bool
 	interrupts.holdWhile(func() string {
-		if last.State == staging.StateCommitting && last.Phase == string(progress.Writing) && last.Tray && !overwritable(last.Profile) {
+		if writingOnce.Load() {
 			return writeOnceCost
 		}
 		return ""
@@ -258,6 +263,7 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 		}
 		s, err := readStatus(mountpoint)
 		last = s
+		writingOnce.Store(s.State == staging.StateCommitting && s.Phase == string(progress.Writing) && s.Tray && !overwritable(s.Profile))
 		if err != nil {
 			return staging.Outcome{}, s, err
 		}

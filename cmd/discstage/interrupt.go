@@ -7,8 +7,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/discstage/discstage/internal/exitcodes"
 )
 
 // errInterrupted: the user stopped the command (Ctrl-C, SIGTERM).
@@ -87,4 +91,76 @@ func overwritable(profile string) bool {
 		return true
 	}
 	return false
+}
+
+// errStoppedBeforeServing: a mount was stopped (Ctrl-C, SIGTERM) while
+// it opened its medium and staging area.
+var errStoppedBeforeServing = fmt.Errorf("stopped before it served; nothing is mounted: %w", errInterrupted)
+
+// startGate ends a mount stopped before it serves. Opening a medium
+// and a staging area reads a disc that may be slow or not answer at
+// all, and no read can be called back; a mount stopped then ends at
+// once, by exiting, which the staging area survives as it survives a
+// crash. What the mount made for itself (a new image, a new staging
+// area) goes with it.
+type startGate struct {
+	mu       sync.Mutex
+	serving  bool
+	stopped  bool
+	madeList []string
+}
+
+// stopBeforeServing watches ctx until the mount serves; say tells the
+// user, and the mount's parent, that it stopped.
+func stopBeforeServing(ctx context.Context, say func(string)) *startGate {
+	g := &startGate{}
+	go func() {
+		<-ctx.Done()
+		g.mu.Lock()
+		if g.serving {
+			g.mu.Unlock()
+			return
+		}
+		g.stopped = true
+		// The opening goes on while this removes what the mount made,
+		// so it is removed twice, the second time with whatever the
+		// opening added meanwhile.
+		for range 2 {
+			for _, p := range g.madeList {
+				removeMade(p)
+			}
+		}
+		say(strings.TrimSuffix(errStoppedBeforeServing.Error(), ": "+errInterrupted.Error()) +
+			"; the medium and the staging area are as they were")
+		os.Exit(exitcodes.Interrupted)
+	}()
+	return g
+}
+
+// make records paths the mount created, to be removed if it fails.
+func (g *startGate) make(paths ...string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.madeList = append(g.madeList, paths...)
+}
+
+// made returns the paths the mount created.
+func (g *startGate) made() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.madeList)
+}
+
+// serve runs mount unless the mount was stopped, and tells whether it
+// ran. Once it ran, a stop is the served mount's to handle (it
+// unmounts).
+func (g *startGate) serve(mount func()) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped {
+		return false
+	}
+	mount()
+	g.serving = true
+	return true
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/fs"
+	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/ready"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
@@ -97,14 +98,34 @@ func mountBackground(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return fmt.Errorf("mount: start %s: %w", self, err)
 	}
+	// A Ctrl-C while the mount process opens the medium stops it: it
+	// reports that it stopped, as it reports any failure.
+	waited := make(chan struct{})
+	go func() {
+		select {
+		case <-cmd.Context().Done():
+			if err := child.Process.Signal(syscall.SIGTERM); err != nil {
+				child.Process.Kill() // Windows: no SIGTERM to send
+			}
+		case <-waited:
+		}
+	}()
 	// Notes come first: what the mount did on its way (a dead mount
 	// cleaned up).
 	err = w.Wait(func(note string) { fmt.Fprintln(cmd.ErrOrStderr(), "discstage:", note) })
+	close(waited)
+	if err == nil && cmd.Context().Err() != nil {
+		// It served as the Ctrl-C came, which it got: it unmounts.
+		return fmt.Errorf("mount: %w; it served and now unmounts", errInterrupted)
+	}
 	if err == nil {
 		child.Process.Release()
 		return nil
 	}
 	werr := child.Wait()
+	if errors.Is(err, ready.ErrEnded) && cmd.Context().Err() != nil {
+		return fmt.Errorf("mount: %w", errStoppedBeforeServing) // killed, where no SIGTERM is sent
+	}
 	if errors.Is(err, ready.ErrEnded) {
 		return fmt.Errorf("mount: the mount process ended before serving: %v", werr)
 	}
@@ -192,6 +213,10 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	if err := checkAdapter(f.adapter); err != nil {
 		return err
 	}
+	stop := stopBeforeServing(cmd.Context(), func(msg string) {
+		notifier.Fail(fmt.Errorf("code=%d mount: %s", exitcodes.Interrupted, msg))
+		fmt.Fprintln(cmd.ErrOrStderr(), "discstage: mount:", msg)
+	})
 	note := func(msg string) {
 		if notifier.Active() {
 			notifier.Note(msg)
@@ -211,13 +236,10 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	// What this mount creates goes again when the mount fails before
 	// serving: the image it made, and the staging area it made, unless
 	// something came to be staged there (keep).
-	var (
-		made []string
-		keep = map[string]bool{}
-	)
+	keep := map[string]bool{}
 	defer func() {
 		if err != nil {
-			for _, p := range made {
+			for _, p := range stop.made() {
 				if keep[p] {
 					note(fmt.Sprintf("kept %s, made for the mount: it holds staged changes", p))
 					continue
@@ -229,7 +251,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		}
 	}()
 	if p := imageFile(targetSpec); p != "" && !exists(p) {
-		made = append(made, p, mediaRecordPath(p))
+		stop.make(p, mediaRecordPath(p))
 	}
 	f.target.create = true
 	t, err := openTarget(targetSpec, f.target)
@@ -244,7 +266,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		}
 	}
 	if !exists(dir) {
-		made = append(made, dir)
+		stop.make(dir)
 	}
 	area, err := staging.Open(dir, staging.TargetMedium(t))
 	if err != nil {
@@ -288,12 +310,19 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	if b, ok := t.(fs.EjectButton); ok && !f.noButton {
 		opts.Button = b // the drive's own eject button commits, then ejects
 	}
-	srv, err := mountWith(f.adapter, abs, area, opts)
+	var srv mountServer
+	if !stop.serve(func() { srv, err = mountWith(f.adapter, abs, area, opts) }) {
+		return fmt.Errorf("mount: %w", errStoppedBeforeServing)
+	}
 	if err != nil {
 		return err
 	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	if cmd.Context().Err() != nil {
+		// Stopped while the mount began: it ends at once.
+		sigs <- syscall.SIGTERM
+	}
 	go func() {
 		for range sigs {
 			for i := 0; i < 50; i++ {

@@ -1,7 +1,6 @@
 package vmrig
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/internal/syncbuf"
 	"github.com/discstage/discstage/writer/mmc/emu/iscsi"
 )
 
@@ -44,27 +44,9 @@ type Tgt struct {
 	control int
 	portal  string
 	cmd     *exec.Cmd
-	log     *syncBuffer
+	log     *syncbuf.Buffer
 	mu      sync.Mutex
 	tids    int
-}
-
-// syncBuffer lets tgtd's output be read while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // StartTgt starts tgtd and waits until it answers tgtadm; it is stopped
@@ -104,7 +86,7 @@ func startTgt() (*Tgt, error) {
 	if _, err := os.Stat(fmt.Sprintf("/var/run/tgtd/socket.%d", control)); err == nil {
 		return nil, fmt.Errorf("control port %d in use", control)
 	}
-	t := &Tgt{control: control, portal: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), log: &syncBuffer{}}
+	t := &Tgt{control: control, portal: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), log: &syncbuf.Buffer{}}
 	t.cmd = exec.Command("tgtd", "-f", "-C", strconv.Itoa(control), "--iscsi", "portal="+t.portal)
 	t.cmd.Stdout, t.cmd.Stderr = t.log, t.log
 	if err := t.cmd.Start(); err != nil {
