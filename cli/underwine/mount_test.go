@@ -82,3 +82,43 @@ func testMount(t *testing.T, w *wine.Prefix, exe, dir string) {
 		}
 	}
 }
+
+// testUnmount runs "discstage unmount" of the Windows binary under
+// Wine. A mount on Windows ends itself when asked through its control
+// file (WinFsp's host lives in the mount's process, and nothing outside
+// it unmounts); with no WinFsp here, what runs is the command line and
+// the answer when nothing is mounted at the drive letter or folder:
+// "not a discstage mount", exit NotFound, and never "not supported".
+func testUnmount(t *testing.T, w *wine.Prefix, exe, dir string) {
+	there := filepath.Join(dir, "unmount-there")
+	if err := os.Mkdir(there, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		says string
+	}{
+		{"free letter", []string{"unmount", "Q:"}, exitcodes.NotFound, `Q: is not a discstage mount`},
+		{"free letter, lower case with separator", []string{"unmount", `q:\`}, exitcodes.NotFound, `q:\ is not a discstage mount`},
+		{"folder that is no mount", []string{"unmount", wine.Path(there)}, exitcodes.NotFound, "is not a discstage mount"},
+		{"folder that does not exist", []string{"unmount", wine.Path(filepath.Join(dir, "no-such"))}, exitcodes.NotFound, "is not a discstage mount"},
+		{"no mount point", []string{"unmount"}, exitcodes.Usage, "accepts 1 arg"},
+		{"two mount points", []string{"unmount", "Q:", "R:"}, exitcodes.Usage, "accepts 1 arg"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, code := w.Run(t, exe, dir, nil, tc.args...)
+			out += errOut
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\n%s", code, tc.code, out)
+			}
+			if !strings.Contains(out, tc.says) {
+				t.Errorf("the message does not say %q:\n%s", tc.says, out)
+			}
+			if strings.Contains(out, "not supported") || strings.Contains(out, "panic") {
+				t.Errorf("unmount is not there on Windows:\n%s", out)
+			}
+		})
+	}
+}

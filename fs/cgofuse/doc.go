@@ -29,6 +29,17 @@
 // a link made to "a\uF03Ab" holds "a:b" on the disc. Names that differ only in case, and shown names longer than
 // 255 UTF-16 units, are reported in the mount's log.
 //
+// # Ending the mount from its own process
+//
+// On Windows WinFsp's host lives in the mount's process, and no tool
+// outside it unmounts the file system. The control action "unmount"
+// (core.Control.End) ends the mount from inside: refused with EBUSY
+// while files are open in it or a commit runs, it unmounts once the
+// control file it was written to is closed, so that the write is
+// answered first; the process then closes its staging area, with what
+// is staged, and ends. discstage unmount uses it on every system; the
+// tests run it over libfuse3 on Linux.
+//
 // # Limitations against the go-fuse adapter
 //
 //   - No FUSE passthrough: every read and write of a staged file is a
