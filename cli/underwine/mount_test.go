@@ -3,13 +3,18 @@
 package underwine
 
 import (
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/discstage/discstage/internal/clitest"
 	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/wine"
+	"github.com/discstage/discstage/platform"
 )
 
 // testMount runs "discstage mount" of the Windows
@@ -81,6 +86,63 @@ func testMount(t *testing.T, w *wine.Prefix, exe, dir string) {
 			})
 		}
 	}
+}
+
+// testStagedAreaKept: a staging area that holds staged files survives
+// a mount refused for want of WinFsp untouched. The Linux binary
+// stages a file through a real mount; the Windows binary then mounts
+// the same image with that staging area, and is refused.
+func testStagedAreaKept(t *testing.T, w *wine.Prefix, exe, dir string) {
+	oracle.NeedFuse(t)
+	img, mnt, area := filepath.Join(dir, "kept.iso"), filepath.Join(dir, "kept-mnt"), filepath.Join(dir, "kept-area")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lin := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command(clitest.Build(t), args...).CombinedOutput(); err != nil {
+			t.Fatalf("discstage %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	lin("mount", img, mnt, "--staging", area)
+	t.Cleanup(func() { platform.Unmount(mnt) })
+	if err := os.WriteFile(filepath.Join(mnt, "staged.txt"), []byte("waits for a commit\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lin("unmount", mnt)
+	staged := func() map[string]string {
+		got := map[string]string{}
+		filepath.WalkDir(filepath.Join(area, "data"), func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				b, _ := os.ReadFile(p)
+				got[p] = string(b)
+			}
+			return nil
+		})
+		return got
+	}
+	before := staged()
+	if len(before) == 0 {
+		t.Fatalf("no staged data under %s", filepath.Join(area, "data"))
+	}
+	for _, mode := range []string{"background", "foreground"} {
+		args := []string{"mount", wine.Path(img), "Q:", "--staging", wine.Path(area)}
+		if mode == "foreground" {
+			args = append(args, "--foreground")
+		}
+		out, errOut, code := w.Run(t, exe, dir, nil, args...)
+		if code == 0 || !strings.Contains(out+errOut, "cannot find winfsp") {
+			t.Fatalf("%s: exit %d, want the refusal without WinFsp\n%s%s", mode, code, out, errOut)
+		}
+		if after := staged(); !maps.Equal(after, before) {
+			t.Errorf("%s: the refused mount changed the staged data:\nbefore %q\nafter  %q\n%s%s", mode, before, after, out, errOut)
+		}
+	}
+	lin("mount", img, mnt, "--staging", area)
+	if b, err := os.ReadFile(filepath.Join(mnt, "staged.txt")); err != nil || string(b) != "waits for a commit\n" {
+		t.Errorf("staged.txt after the refused mounts: %q, %v", b, err)
+	}
+	lin("unmount", mnt)
 }
 
 // testUnmount runs "discstage unmount" of the Windows binary under
