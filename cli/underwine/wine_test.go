@@ -186,6 +186,8 @@ func TestWindowsBinaryUnderWine(t *testing.T) {
 		}
 	})
 	t.Run("mount", func(t *testing.T) { testMount(t, w, exe, dir) })
+	t.Run("staged area kept", func(t *testing.T) { testStagedAreaKept(t, w, exe, dir) })
+	t.Run("unmount", func(t *testing.T) { testUnmount(t, w, exe, dir) })
 	t.Run("drives", func(t *testing.T) {
 		var d drivesJSON
 		out := mustWin(t, "drives", "--json")

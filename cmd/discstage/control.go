@@ -25,7 +25,7 @@ import (
 
 // controlPath names a file of a mount's control folder.
 func controlPath(mountpoint, name string) string {
-	return filepath.Join(mountpoint, fs.ControlName, name)
+	return filepath.Join(mountRoot(mountpoint), fs.ControlName, name)
 }
 
 // readStatus reads the status of the mount at mountpoint.
@@ -90,6 +90,7 @@ func control(mountpoint, action, id string) error {
 	if !errors.As(werr, &ae.Errno) {
 		return fmt.Errorf("%s: %w", action, werr)
 	}
+	ae.Errno = mountErrno(ae.Errno)
 	if s, err := readStatus(mountpoint); err == nil {
 		if o, ok := outcomeOf(s, id); ok && id != "" {
 			ae.Reason = o.Error
@@ -462,7 +463,13 @@ same list is in MOUNTPOINT/.discstage/pending for file managers.`,
 	unmount := &cobra.Command{
 		Use:   "unmount MOUNTPOINT",
 		Short: "Unmount a mount; staged files stay for the next mount",
-		Args:  cobra.ExactArgs(1),
+		Long: `Unmount ends the mount at MOUNTPOINT (a folder, or on Windows a drive letter
+such as "X:"). Nothing is committed: what is staged stays in the staging area
+for the next mount. It waits until the mount's process has let go of the
+target. A mount through cgofuse (Windows, macOS, --adapter=cgofuse) is asked to
+end itself through its control file and refuses while a commit runs or files
+are open in it; a go-fuse mount is unmounted by the system (fusermount -u).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			mp := args[0]
 			s, serr := readStatus(mp)
@@ -470,7 +477,7 @@ same list is in MOUNTPOINT/.discstage/pending for file managers.`,
 				return fmt.Errorf("unmount %s: a commit is running: %w", mp, syscall.EBUSY)
 			}
 			held := mountLocksAt(mp)
-			if err := platform.Unmount(mp); err != nil {
+			if err := endMount(mp); err != nil {
 				return err
 			}
 			if err := waitReleased(held); err != nil {

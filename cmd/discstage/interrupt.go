@@ -127,7 +127,7 @@ func stopBeforeServing(ctx context.Context, say func(string)) *startGate {
 		// opening added meanwhile.
 		for range 2 {
 			for _, p := range g.madeList {
-				os.RemoveAll(p)
+				removeMade(p)
 			}
 		}
 		say(strings.TrimSuffix(errStoppedBeforeServing.Error(), ": "+errInterrupted.Error()) +

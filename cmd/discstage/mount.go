@@ -233,11 +233,18 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		return fmt.Errorf("mount: %w", err)
 	}
 	defer lock.Unlock()
-	// What this mount creates goes again when the mount fails.
+	// What this mount creates goes again when the mount fails before
+	// serving: the image it made, and the staging area it made, unless
+	// something came to be staged there (keep).
+	keep := map[string]bool{}
 	defer func() {
 		if err != nil {
 			for _, p := range stop.made() {
-				if rerr := os.RemoveAll(p); rerr != nil {
+				if keep[p] {
+					note(fmt.Sprintf("kept %s, made for the mount: it holds staged changes", p))
+					continue
+				}
+				if rerr := removeMade(p); rerr != nil {
 					note(fmt.Sprintf("could not remove %s, made for the mount: %v", p, rerr))
 				}
 			}
@@ -274,6 +281,13 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		return err
 	}
 	defer area.Close()
+	// Runs before the area closes: a staging area made here that holds
+	// something staged is never removed.
+	defer func() {
+		if err != nil && area.Status().Pending {
+			keep[dir] = true
+		}
+	}()
 	// Opening read the newest session's whole tree into the area's
 	// view; that tree is garbage now. Its pages go back to the system
 	// while the mount starts, so that a mount of a disc of many files

@@ -5,8 +5,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
+	"syscall"
 
 	"github.com/discstage/discstage/platform"
+	"golang.org/x/sys/windows"
 )
 
 // mountPoint checks the mount point arg of a WinFsp mount: a drive
@@ -22,4 +25,34 @@ func mountPoint(arg string, nonempty bool, note func(string)) (string, error) {
 		return "", fmt.Errorf("mount: %w", err)
 	}
 	return mp, nil
+}
+
+// mountRoot is the folder a mount point names: "X:\" for a drive
+// letter ("X:" alone names the current folder of drive X), else mp.
+func mountRoot(mp string) string {
+	if d, ok := platform.DriveLetter(mp); ok {
+		return d + `\`
+	}
+	return mp
+}
+
+// mountPointName is how a mount's target lock names its mount point
+// (mountForeground: "mounted at X:"): "X:" for a drive letter, else
+// the absolute folder path.
+func mountPointName(mp string) (string, error) {
+	if d, ok := platform.DriveLetter(mp); ok {
+		return d, nil
+	}
+	return filepath.Abs(mp)
+}
+
+// mountErrno is the errno of a refusal written back by a mount: WinFsp
+// turns a FUSE EBUSY into STATUS_DEVICE_BUSY, which Windows reports
+// as ERROR_BUSY, and that is EBUSY again here, the code the exit-code
+// table knows.
+func mountErrno(e syscall.Errno) syscall.Errno {
+	if e == windows.ERROR_BUSY {
+		return syscall.EBUSY
+	}
+	return e
 }

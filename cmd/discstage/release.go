@@ -26,7 +26,7 @@ type mountLock struct {
 // lock files whose holder line says "mounted at MP by pid N" and that
 // are held now (a killed mount leaves the line in a lock nobody holds).
 func mountLocksAt(mp string) []mountLock {
-	abs, err := filepath.Abs(mp)
+	abs, err := mountPointName(mp)
 	if err != nil {
 		return nil
 	}

@@ -23,9 +23,22 @@
 // U+F03A, as Cygwin, WSL and WinFsp's own FUSE layer show it) and
 // opened, made and renamed through it, while the disc keeps the name as
 // it is. Elsewhere core.Options.WindowsNames turns the same mapping on,
-// which is how it is tested on Linux. Symbolic link targets are kept as
-// given. Names that differ only in case, and shown names longer than
+// which is how it is tested on Linux. A symbolic link's target goes
+// through the same mapping name by name, both ways: a link to the
+// disc's "a:b" reads as a link to "a\uF03Ab", which the mount shows, and
+// a link made to "a\uF03Ab" holds "a:b" on the disc. Names that differ only in case, and shown names longer than
 // 255 UTF-16 units, are reported in the mount's log.
+//
+// # Ending the mount from its own process
+//
+// On Windows WinFsp's host lives in the mount's process, and no tool
+// outside it unmounts the file system. The control action "unmount"
+// (core.Control.End) ends the mount from inside: refused with EBUSY
+// while files are open in it or a commit runs, it unmounts once the
+// control file it was written to is closed, so that the write is
+// answered first; the process then closes its staging area, with what
+// is staged, and ends. discstage unmount uses it on every system; the
+// tests run it over libfuse3 on Linux.
 //
 // # Limitations against the go-fuse adapter
 //

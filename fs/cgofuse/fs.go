@@ -44,6 +44,11 @@ type filesys struct {
 	statusMode atomic.Uint32
 	ready      chan struct{} // closed by Init
 
+	// ending is set by the control action "unmount"; end then ends
+	// the mount when a control file is closed (Release).
+	ending atomic.Bool
+	end    func()
+
 	mu      sync.Mutex
 	handles map[uint64]*openFile
 	next    uint64
@@ -756,12 +761,30 @@ func (f *filesys) Release(p string, fh uint64) int {
 	switch {
 	case o == nil:
 		return 0
+	case o.ctl && f.ending.Load():
+		// The action "unmount" was written and answered: the mount
+		// ends, from a goroutine of its own, not from the request.
+		go f.end()
 	case o.h != nil:
 		return errnoOf(o.h.Release())
 	case o.c != nil:
 		o.c.Close()
 	}
 	return 0
+}
+
+// openFiles counts the files open in the mount: files of the view and
+// of old sessions, not the control folder's.
+func (f *filesys) openFiles() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, o := range f.handles {
+		if o.h != nil || o.r != nil {
+			n++
+		}
+	}
+	return n
 }
 
 func (f *filesys) Opendir(p string) (int, uint64) {

@@ -17,6 +17,7 @@ import (
 // Server is a running mount.
 type Server struct {
 	host *fuse.FileSystemHost
+	fs   *filesys
 	done chan struct{} // closed when the host's loop has ended
 }
 
@@ -36,8 +37,9 @@ func Mount(mountpoint string, area *staging.Area, opts core.Options) (*Server, e
 	host := fuse.NewFileSystemHost(fsi)
 	host.SetUseIno(true)
 	host.SetCapOpenTrunc(true)
-	s := &Server{host: host, done: make(chan struct{})}
-	f.control = &core.Control{Area: area, Opts: opts, Unmount: s.Unmount}
+	s := &Server{host: host, fs: f, done: make(chan struct{})}
+	f.control = &core.Control{Area: area, Opts: opts, Unmount: s.Unmount, End: s.end}
+	f.end = func() { s.host.Unmount() }
 	mounted := make(chan error, 1)
 	go func() {
 		defer close(s.done)
@@ -115,3 +117,21 @@ func (s *Server) Unmount() error {
 
 // statusPerm is the status file's permission bits as a file mode.
 func statusPerm(m uint32) iofs.FileMode { return iofs.FileMode(m) }
+
+// end is the control action "unmount" (core.Control.End): refused with
+// staging.ErrBusy while files are open in the mount, as the system
+// refuses to unmount a busy file system; else the mount ends once the
+// control file the action was written to is closed, so that the write
+// is answered first (filesys.Release). The mount's process then closes
+// the staging area, with what is staged in it, and ends.
+func (s *Server) end() error {
+	if n := s.fs.openFiles(); n > 0 {
+		noun := "files are"
+		if n == 1 {
+			noun = "file is"
+		}
+		return fmt.Errorf("fs: unmount: %d %s open in the mount (close them first): %w", n, noun, staging.ErrBusy)
+	}
+	s.fs.ending.Store(true)
+	return nil
+}

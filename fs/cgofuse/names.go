@@ -17,7 +17,8 @@ import (
 // core.Options.WindowsNames asks, which is how the mapping is tested
 // through a mount on Linux). It maps every name on the way out
 // (readdir) with winname.ToWindows and every path on the way in with
-// inPath, so the names on the disc stay as they are.
+// inPath, so the names on the disc stay as they are; a link's target
+// is mapped name by name the same ways (outTarget, inTarget).
 //
 // WinFsp's FUSE layer itself turns the characters Windows refuses
 // (controls, " * : < > ? \ |) into U+F000 plus their code on the way
@@ -176,7 +177,11 @@ func (w *winNames) Readlink(p string) (int, string) {
 	if e != 0 {
 		return e, ""
 	}
-	return w.filesys.Readlink(d)
+	e, t := w.filesys.Readlink(d)
+	if e != 0 {
+		return e, ""
+	}
+	return 0, outTarget(t)
 }
 
 func (w *winNames) Mkdir(p string, mode uint32) int {
@@ -195,14 +200,15 @@ func (w *winNames) Mknod(p string, mode uint32, dev uint64) int {
 	return w.filesys.Mknod(d, mode, dev)
 }
 
-// Symlink maps the link's name; its target is kept as given (a target
-// is a path the system resolves, not a name of the disc's).
+// Symlink maps the link's name and each name of its target (inTarget),
+// as Readlink maps them back (outTarget): a link made to the shown
+// name a\uF03Ab holds the disc's a:b, and leads there on the disc.
 func (w *winNames) Symlink(target, newpath string) int {
 	d, e := create(newpath)
 	if e != 0 {
 		return e
 	}
-	return w.filesys.Symlink(target, d)
+	return w.filesys.Symlink(inTarget(target), d)
 }
 
 func (w *winNames) Link(oldpath, newpath string) int {
@@ -362,3 +368,34 @@ var (
 	_ fuse.FileSystemUtimens3  = (*winNames)(nil)
 	_ fuse.FileSystemRename3   = (*winNames)(nil)
 )
+
+// outTarget is the link target the system is given for the disc's
+// target t: each name in it mapped as outName maps the names of a
+// listing, so that a link leads to the name the mount shows.
+func outTarget(t string) string { return mapTarget(t, outName) }
+
+// inTarget is the disc's link target for the target t the system
+// passes in: each name mapped back as inPath maps a path's names. A
+// name the mapping gives for no disc name is kept as given: a target
+// may name anything, on the disc or off it.
+func inTarget(t string) string {
+	return mapTarget(t, func(n string) string {
+		d, err := winname.FromWindows(winfspEncode(n))
+		if err != nil {
+			return n
+		}
+		return d
+	})
+}
+
+// mapTarget maps each name of the link target t with f; ".", ".." and
+// the empty names of a leading or doubled "/" stay.
+func mapTarget(t string, f func(string) string) string {
+	parts := strings.Split(t, "/")
+	for i, n := range parts {
+		if n != "" && n != "." && n != ".." {
+			parts[i] = f(n)
+		}
+	}
+	return strings.Join(parts, "/")
+}

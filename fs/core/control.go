@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -21,19 +22,32 @@ type Control struct {
 	Invalidate func()
 	// Unmount, if set, ends the mount (after eject).
 	Unmount func() error
+	// End, if set, ends the mount at the action "unmount": the adapter
+	// whose own process holds the mount (cgofuse: on Windows nothing
+	// outside the process that runs WinFsp's host can unmount it)
+	// unmounts itself. It is called while the write of the action is
+	// served, so it must not wait for the unmount, and it may refuse
+	// with staging.ErrBusy (files open in the mount). When nil the
+	// action fails with ErrNoEnd: the system's unmount ends the mount
+	// (go-fuse: fusermount -u).
+	End func() error
 }
+
+// ErrNoEnd: the mount does not end itself on the action "unmount"; the
+// system's unmount (fusermount -u, umount) ends it.
+var ErrNoEnd = errors.New("fs: unmount: this mount is ended by the system's unmount (fusermount -u, umount), not through its control file")
 
 // Command is one parsed control action.
 type Command struct {
-	// Verb is "commit", "eject", "discard" or "cancel".
+	// Verb is "commit", "eject", "discard", "cancel" or "unmount".
 	Verb string
 	// Commit holds the commit's options: the mount's, with what the
 	// command adds (close, now, wait=, id=).
 	Commit staging.CommitOptions
 }
 
-// ParseCommand parses a control command: "commit", "eject" or
-// "discard". After "commit" may come "close" (finalize the medium);
+// ParseCommand parses a control command: "commit", "eject", "discard",
+// "cancel" or "unmount". After "commit" may come "close" (finalize the medium);
 // after "commit" or "eject", "now" (take files open for writing as they
 // are), "wait=DURATION" (how long to wait for them to be closed;
 // "wait=0" refuses at once), "udf=1.02|2.01|2.50|off" (the session's
@@ -46,13 +60,13 @@ type Command struct {
 func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 	opts := base
 	words := strings.Fields(cmd)
-	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [udf=REV|off] [id=ID] [verbose], eject [now] [wait=DURATION] [udf=REV|off] [id=ID] [verbose], discard or cancel): %w", cmd, staging.ErrInvalid)
+	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [udf=REV|off] [id=ID] [verbose], eject [now] [wait=DURATION] [udf=REV|off] [id=ID] [verbose], discard, cancel or unmount): %w", cmd, staging.ErrInvalid)
 	if len(words) == 0 {
 		return Command{}, bad
 	}
 	verb := words[0]
 	switch verb {
-	case "commit", "eject", "discard", "cancel":
+	case "commit", "eject", "discard", "cancel", "unmount":
 	default:
 		return Command{}, bad
 	}
@@ -60,7 +74,7 @@ func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 		switch {
 		case verb == "commit" && w == "close":
 			opts.Close = true
-		case verb == "cancel":
+		case verb == "cancel" || verb == "unmount":
 			return Command{}, bad
 		case verb != "discard" && w == "now":
 			opts.Now = true
@@ -99,6 +113,14 @@ func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 // Do runs one control command (see ParseCommand). An action that cannot
 // start fails with staging's error, whose reason the status keeps.
 //
+// "unmount" ends the mount (End), committing nothing: what is staged
+// stays in the area for the next mount. It is refused with
+// staging.ErrBusy while a commit runs or waits for files to be closed
+// (the commit would go on after the unmount, out of sight), and with
+// ErrNoEnd by a mount that leaves unmounting to the system. A refusal
+// other than ErrNoEnd is kept as the status's last error, for the
+// caller to read why.
+//
 // "eject" is the eject policy: it commits what is pending (a refusal
 // ends it there, the disc stays), waits for the commit, opens the tray
 // (Options.Eject) and ends the mount. How the tray went is noted in the
@@ -116,6 +138,12 @@ func (c *Control) Do(cmd string) error {
 		return a.StartCommit(command.Commit)
 	case "cancel": // stop the running commit (staging.Area.Cancel)
 		return a.Cancel()
+	case "unmount":
+		err := c.end()
+		if err != nil && !errors.Is(err, ErrNoEnd) {
+			a.NoteError(err)
+		}
+		return err
 	case "discard":
 		if err := a.Discard(); err != nil {
 			return err
@@ -147,6 +175,18 @@ func (c *Control) Do(cmd string) error {
 		}
 	}()
 	return nil
+}
+
+// end runs the action "unmount" (see Do).
+func (c *Control) end() error {
+	if c.End == nil {
+		return ErrNoEnd
+	}
+	switch c.Area.Status().State {
+	case staging.StateCommitting, staging.StateWaiting:
+		return fmt.Errorf("fs: unmount: a commit is running (unmount once it has ended, or cancel it): %w", staging.ErrBusy)
+	}
+	return c.End()
 }
 
 // StatusJSON is the content of the status file: the area's status as

@@ -56,6 +56,7 @@ var kinds = [...]struct {
 	{staging.ErrAreaFull, KindNoSpace},
 	{staging.ErrClosed, KindReadOnly},
 	{staging.ErrNeedsSession, KindNotSupported},
+	{ErrNoEnd, KindNotSupported},
 	{staging.ErrNothingStaged, KindNoData},
 	{staging.ErrBaseChanged, KindStale},
 	{staging.ErrAreaClosed, KindShutdown},
