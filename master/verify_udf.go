@@ -2,6 +2,7 @@ package master
 
 import (
 	"fmt"
+	"io"
 	"path"
 	"slices"
 	"strings"
@@ -19,8 +20,14 @@ import (
 // one must be in the other, of the same kind, regular files of the same
 // size with their data in the same sectors (where both record extents:
 // data embedded in a UDF file entry has none), symbolic links with the
-// same target. No file data is read; the UDF tree costs one read per
-// file entry, sectors a VerifySession pass has just read.
+// same target. No file data is read. The UDF tree is read through a
+// read-ahead window (vWindow): file entries lie side by side, one block
+// each, so 100,000 of them cost a few hundred reads, not 100,000. On a
+// session of 100,000 small files (BenchmarkVerifyUDF100k) the
+// comparison takes about 0.3 s of CPU, most of Verify's CPU time at
+// VerifyQuick, and reads the session's UDF metadata (a block per file
+// entry) once more: from the page cache for an image file, from the
+// medium on a drive.
 //
 // Names UDF cannot hold (over 255 bytes in CS0, not UTF-8) are cut to
 // another name, so entries left unpaired by name in a directory are
@@ -42,7 +49,7 @@ func (v *vReader) checkUDF(s *Session) {
 	if s == nil || !v.rep.Checksummed || s.UDF == 0 || !s.RockRidge || s.Hierarchy != HierarchyRockRidge {
 		return
 	}
-	uv, err := rOpenUDF(v.r, v.sectors, s.Start)
+	uv, err := rOpenUDF(&vWindow{r: v.r}, v.sectors, s.Start)
 	if err != nil {
 		v.problem(udfMismatch, s.Start+256, s.Start+256, fmt.Sprintf("the session records a UDF volume that does not open: %v", err))
 		return
@@ -182,6 +189,40 @@ func firstLBA(n *tree.Node) uint32 {
 		return 0
 	}
 	return n.Extents[0].LBA
+}
+
+// vWindow reads a medium through one window of vWindowSize bytes, read
+// whole at the offset of a read that falls outside it: reading the file
+// entries of a UDF tree, one block each and mostly consecutive, takes
+// one read per window instead of one per entry. Larger reads go
+// straight through. It is used by one goroutine.
+type vWindow struct {
+	r   io.ReaderAt
+	off int64
+	buf []byte
+}
+
+const vWindowSize = 256 << 10
+
+func (w *vWindow) ReadAt(p []byte, off int64) (int, error) {
+	if len(p) > vWindowSize/2 {
+		return w.r.ReadAt(p, off)
+	}
+	if off < w.off || off+int64(len(p)) > w.off+int64(len(w.buf)) {
+		if cap(w.buf) < vWindowSize {
+			w.buf = make([]byte, vWindowSize)
+		}
+		n, err := w.r.ReadAt(w.buf[:vWindowSize], off)
+		w.off, w.buf = off, w.buf[:n]
+		if n < len(p) {
+			// The medium ends (or fails) inside the read: as the
+			// medium answers it.
+			w.buf = w.buf[:0]
+			return w.r.ReadAt(p, off)
+		}
+		_ = err // the bytes read before an error or the end serve
+	}
+	return copy(p, w.buf[off-w.off:]), nil
 }
 
 // dataRuns joins extents that continue one another into runs: ISO 9660

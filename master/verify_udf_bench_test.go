@@ -59,7 +59,7 @@ func BenchmarkVerifyUDF100k(b *testing.B) {
 	}
 	b.Run("compare", func(b *testing.B) {
 		for b.Loop() {
-			v := &vReader{r: f, sectors: sectors, rep: &VerifyReport{}}
+			v := &vReader{r: f, sectors: sectors, rep: &VerifyReport{Checksummed: true}}
 			v.checkUDF(s)
 			if len(v.rep.Problems) > 0 {
 				b.Fatal(v.rep.Problems[0])
