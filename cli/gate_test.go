@@ -50,7 +50,12 @@ func gatedDir(t *testing.T) (string, *writeGate) {
 	}
 	root := &gatedNode{LoopbackNode: &fs.LoopbackNode{RootData: &fs.LoopbackRoot{Path: under, Dev: uint64(st.Dev)}}, gate: g}
 	root.RootData.RootNode = root
-	server, err := fs.Mount(mnt, root, &fs.Options{MountOptions: fuse.MountOptions{FsName: "gated", Name: "gated"}})
+	// Reads are synchronous: the kernel's asynchronous read-ahead would
+	// hold a page locked while its read waits at the gate, and a process
+	// waiting for that page could not be stopped by any signal, not even
+	// by one that kills it. A synchronous read waits in the reading
+	// process, where a signal interrupts it.
+	server, err := fs.Mount(mnt, root, &fs.Options{MountOptions: fuse.MountOptions{FsName: "gated", Name: "gated", SyncRead: true}})
 	if err != nil {
 		t.Fatalf("mount the gated directory: %v", err)
 	}
@@ -101,17 +106,20 @@ func (g *writeGate) release() {
 }
 
 // pass lets a write (or, read set, a read) of n bytes through, waiting
-// while the gate holds.
-func (g *writeGate) pass(n int, read bool) {
+// while the gate holds. A read also ends, false, when the kernel
+// interrupts it (its process is killed): a process blocked in a read
+// its FUSE server holds cannot exit until the server answers, as with a
+// drive that answers a command only when it times out.
+func (g *writeGate) pass(ctx context.Context, n int, read bool) bool {
 	g.mu.Lock()
 	if !g.armed || read != g.reads {
 		g.mu.Unlock()
-		return
+		return true
 	}
 	if g.budget >= int64(n) {
 		g.budget -= int64(n)
 		g.mu.Unlock()
-		return
+		return true
 	}
 	select {
 	case <-g.blocked:
@@ -120,7 +128,16 @@ func (g *writeGate) pass(n int, read bool) {
 	}
 	open := g.open
 	g.mu.Unlock()
-	<-open
+	if !read {
+		<-open
+		return true
+	}
+	select {
+	case <-open:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // gatedNode is a loopback node whose open files write through the gate.
@@ -169,7 +186,7 @@ type gatedFile struct {
 }
 
 func (f *gatedFile) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
-	f.gate.pass(len(data), false)
+	f.gate.pass(ctx, len(data), false)
 	return f.LoopbackFile.Write(ctx, data, off)
 }
 
@@ -178,12 +195,14 @@ func (f *gatedFile) Writev(ctx context.Context, iov [][]byte, off int64) (uint32
 	for _, b := range iov {
 		n += len(b)
 	}
-	f.gate.pass(n, false)
+	f.gate.pass(ctx, n, false)
 	return f.LoopbackFile.Writev(ctx, iov, off)
 }
 
 func (f *gatedFile) Read(ctx context.Context, buf []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	f.gate.pass(len(buf), true)
+	if !f.gate.pass(ctx, len(buf), true) {
+		return nil, syscall.EINTR
+	}
 	return f.LoopbackFile.Read(ctx, buf, off)
 }
 

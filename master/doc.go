@@ -379,6 +379,15 @@
 // that fails to open or yields more or fewer bytes than its Size stops
 // the stream with ErrSourceChanged and the path.
 //
+// The sources of the next 32 files are opened ahead of the copy, in
+// parallel, with a hint that their first MiB will be read
+// (write_prefetch.go): a tree of small files cold in the cache is read
+// with many requests in flight instead of one seek at a time. On the
+// 100,000 files of bench/fifo.sh's tree (983 MB on disk, page cache
+// dropped) `discstage master` took 30 s instead of 43 s (medians of 3,
+// interleaved, on a busy 2-core machine). Errors still reach the copy in
+// file order, and what was opened ahead is closed however the write ends.
+//
 // The output depends only on the tree and the options: children are
 // sorted, serial numbers are given in sorted tree order, and with a
 // fixed Options.Time (also the default for zero node times) two runs

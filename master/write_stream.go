@@ -25,6 +25,8 @@ type wStream struct {
 	pipe *hashPipe
 	// dirBuf is reused for each directory's extent.
 	dirBuf []byte
+	// prefetch opens the files to copy ahead of the copy.
+	prefetch *prefetcher
 }
 
 // pos is the byte offset in the session of the next byte written.
@@ -78,6 +80,8 @@ func (im *Image) WriteTo(w io.Writer) (int64, error) {
 		cw.w = s.pipe
 	}
 	s.bw = bufio.NewWriterSize(cw, 256<<10)
+	s.prefetch = newPrefetcher(im.files)
+	defer s.prefetch.close()
 	err := s.run()
 	if ferr := s.bw.Flush(); err == nil {
 		err = ferr
@@ -179,11 +183,7 @@ func (p wPlainWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
 func (s *wStream) copyFile(f *wFile) error {
 	n := f.src.n
 	p := f.src.pathName()
-	src := n.Source
-	if f.source != nil {
-		src = f.source
-	}
-	r, err := src.Open()
+	r, err := s.prefetch.next(f)
 	if err != nil {
 		return fmt.Errorf("master: open source of %q: %w: %w", p, ErrSourceChanged, err)
 	}

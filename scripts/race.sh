@@ -9,14 +9,15 @@
 # A race in a test binary fails its package; a race in a started
 # discstage process is written by the race detector to DIR/race.PID
 # (DIR: scripts/out/race), and the script then prints it and exits 1.
-# The Windows build run under Wine is left out: the race detector needs
-# cgo, which that build does without. Takes about 20 minutes on 2 cores.
+# The static builds some tests make (the Windows build run under Wine,
+# the drive rig's guest) are built without the race detector, which
+# needs cgo. Takes about 20 minutes on 2 cores.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=${DIR:-scripts/out/race}
 rm -rf "$dir" && mkdir -p "$dir"
 pkgs=("$@")
-[ ${#pkgs[@]} -gt 0 ] || mapfile -t pkgs < <(go list -tags fuse3 ./... | grep -v /cli/underwine)
+[ ${#pkgs[@]} -gt 0 ] || pkgs=(./...)
 GOFLAGS=-race GORACE="log_path=$PWD/$dir/race" go test -count=1 -timeout 90m -tags fuse3 "${pkgs[@]}"
 rc=$?
 if compgen -G "$dir/race.*" >/dev/null; then

@@ -1,0 +1,123 @@
+package master
+
+import (
+	"io"
+	"os"
+	"sync"
+
+	"github.com/discstage/discstage/platform"
+)
+
+// Reading ahead. A session's new files are copied one after the other,
+// in layout order. A tree of many small files cold in the cache then
+// reads at one seek per file: each open and read waits for the disk
+// while nothing else is asked of it, and a drive's FIFO runs dry though
+// the disk could do far more with several requests in flight. The
+// prefetcher opens the sources of the next files ahead of the copy,
+// several at once, and asks the system to read their first bytes in
+// (platform.WillNeed); the copy then finds them open and, mostly, in
+// the cache. Errors are kept for their file and reported when the copy
+// reaches it, as if it had opened the source itself.
+const (
+	// prefetchFiles is how many files are open ahead of the copy at
+	// most, and so how many opens and reads are in flight.
+	prefetchFiles = 32
+	// prefetchHint is how much of each file is asked for ahead: enough
+	// for the small files this is for; the system reads a large file
+	// ahead on its own once it is read in order.
+	prefetchHint = 1 << 20
+)
+
+// prefetched is a source opened ahead, or why it could not be.
+type prefetched struct {
+	r   io.ReadCloser
+	err error
+}
+
+// prefetcher opens the sources of files in order, up to prefetchFiles
+// ahead of the copy.
+type prefetcher struct {
+	files  []*wFile
+	slots  [prefetchFiles]chan prefetched // file i's in slots[i%prefetchFiles]
+	tokens chan struct{}                  // one per file that may be opened ahead
+	stop   chan struct{}
+	wg     sync.WaitGroup // the feeder
+	mu     sync.Mutex
+	begun  int // files whose opening began
+	taken  int // files the copy took
+}
+
+func newPrefetcher(files []*wFile) *prefetcher {
+	p := &prefetcher{files: files, tokens: make(chan struct{}, prefetchFiles), stop: make(chan struct{})}
+	for i := range p.slots {
+		p.slots[i] = make(chan prefetched, 1)
+	}
+	for range prefetchFiles {
+		p.tokens <- struct{}{}
+	}
+	p.wg.Add(1)
+	go p.feed()
+	return p
+}
+
+// feed opens file after file, each in a goroutine of its own, while a
+// slot is free.
+func (p *prefetcher) feed() {
+	defer p.wg.Done()
+	for i, f := range p.files {
+		select {
+		case <-p.tokens:
+		case <-p.stop:
+			return
+		}
+		p.mu.Lock()
+		p.begun = i + 1
+		p.mu.Unlock()
+		go func() { p.slots[i%prefetchFiles] <- prefetchOpen(f) }()
+	}
+}
+
+// prefetchOpen opens f's source and hints its first bytes.
+func prefetchOpen(f *wFile) prefetched {
+	src := f.src.n.Source
+	if f.source != nil {
+		src = f.source
+	}
+	r, err := src.Open()
+	if err != nil {
+		return prefetched{err: err}
+	}
+	if of, ok := r.(*os.File); ok && f.src.n.Size > 0 {
+		platform.WillNeed(of, 0, min(f.src.n.Size, prefetchHint))
+	}
+	return prefetched{r: r}
+}
+
+// next returns the opened source of the next file, which must be f.
+func (p *prefetcher) next(f *wFile) (io.ReadCloser, error) {
+	i := p.taken
+	if i >= len(p.files) || p.files[i] != f {
+		// Not in the list (a caller's bug): open it here.
+		o := prefetchOpen(f)
+		return o.r, o.err
+	}
+	o := <-p.slots[i%prefetchFiles]
+	p.taken++
+	p.tokens <- struct{}{}
+	return o.r, o.err
+}
+
+// close stops opening ahead and closes what was opened and not taken.
+func (p *prefetcher) close() {
+	close(p.stop)
+	p.wg.Wait()
+	p.mu.Lock()
+	begun := p.begun
+	p.mu.Unlock()
+	for i := p.taken; i < begun; i++ {
+		if o := <-p.slots[i%prefetchFiles]; o.r != nil {
+			o.r.Close()
+		}
+	}
+	p.taken = begun
+}
