@@ -21,6 +21,15 @@ import (
 // kernel-read --fs udf); no ISO 9660 reader finds a volume in it.
 func udfOnlyImage(t *testing.T, files map[string]string) string {
 	t.Helper()
+	img := udfBridgeImage(t, files)
+	stripISO(t, img)
+	return img
+}
+
+// udfBridgeImage makes an ISO 9660 + UDF image of files with
+// genisoimage -udf.
+func udfBridgeImage(t *testing.T, files map[string]string) string {
+	t.Helper()
 	oracle.Need(t, "genisoimage")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src")
@@ -32,6 +41,13 @@ func udfOnlyImage(t *testing.T, files map[string]string) string {
 	}
 	img := filepath.Join(dir, "udf.img")
 	oracle.Run(t, "genisoimage", "-quiet", "-udf", "-o", img, src)
+	return img
+}
+
+// stripISO replaces the ISO 9660 descriptors of genisoimage -udf's image
+// with the UDF volume recognition sequence that followed them.
+func stripISO(t *testing.T, img string) {
+	t.Helper()
 	b, err := os.ReadFile(img)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +78,6 @@ func udfOnlyImage(t *testing.T, files map[string]string) string {
 	if err := os.WriteFile(img, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return img
 }
 
 var udfFiles = map[string]string{

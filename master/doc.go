@@ -423,7 +423,10 @@
 // files are hashed from the same sequential pass and files carried over
 // from earlier sessions are read where they lie. Each mismatch is
 // reported by file path or by sector range; a session without tags is
-// ErrUnverifiable, never good.
+// ErrUnverifiable, never good. A bridge session's UDF tree is compared
+// with its Rock Ridge tree at every level, metadata only (same paths,
+// kinds, sizes, data sectors, link targets; verify_udf.go): the tags
+// prove the sectors are those written, not that the two trees agree.
 //
 // # Reading
 //
@@ -444,7 +447,9 @@
 // the volume the anchor at 256 leads to for its own. Such a session's
 // files keep their extents, so the next session references them as it
 // references an ISO 9660 session's; files whose data UDF embeds in their
-// file entries or records with holes get a Source that reads them.
+// file entries get a tree.Bytes Source holding it (the next session
+// writes it as new data; the staging area keeps it), files recorded
+// with holes a Source that reads them.
 // SessionFormats tells the formats of a session from its descriptors
 // alone, cheaply enough for every session of a medium (discstage
 // sessions). Relocation is undone, multi-extent files are joined, and every

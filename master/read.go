@@ -95,9 +95,9 @@ type Session struct {
 	// UDF, else Joliet, else ISO 9660. Regular files have Extents
 	// (absolute LBAs, multi-extent files whole) and Size, no Source,
 	// except files of a UDF tree whose data is embedded in their file
-	// entries or has unrecorded extents: those have a Source reading it
-	// from the medium. Symbolic links have Target; directories have
-	// Children, sorted by name.
+	// entries (a tree.Bytes Source holding it) or has unrecorded extents
+	// (a Source reading it from the medium). Symbolic links have
+	// Target; directories have Children, sorted by name.
 	Root *tree.Node
 	// Checksums is the session's checksum array (libisofs format) when
 	// the root records one; its files' MD5s are then in Node.MD5.

@@ -247,9 +247,17 @@ func (f *rFile) ReadAt(p []byte, off int64) (int, error) {
 		return 0, &fs.PathError{Op: "read", Path: f.name, Err: fs.ErrInvalid}
 	}
 	size := f.size()
-	if src, ok := f.node.Source.(tree.ReaderAtSource); ok {
-		// UDF data embedded in a file entry or with holes.
-		n, err := io.NewSectionReader(src.R, 0, min(size, src.Size)).ReadAt(p, off)
+	var src io.ReaderAt
+	switch s := f.node.Source.(type) {
+	case tree.Bytes:
+		// UDF data embedded in a file entry.
+		src, size = s, min(size, int64(len(s)))
+	case tree.ReaderAtSource:
+		// UDF data with holes.
+		src, size = s.R, min(size, s.Size)
+	}
+	if src != nil {
+		n, err := io.NewSectionReader(src, 0, size).ReadAt(p, off)
 		if err != nil && err != io.EOF {
 			err = &fs.PathError{Op: "read", Path: f.name, Err: err}
 		}

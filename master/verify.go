@@ -436,12 +436,14 @@ func (v *vReader) unverifiable(s *Session, level VerifyLevel) error {
 	return fmt.Errorf("master: verify session at LBA %d: %w", v.rep.Start, ErrUnverifiable)
 }
 
-// finish checks the files at VerifyFull and turns the problems into the
-// error Verify returns.
+// finish compares a bridge session's UDF tree with its Rock Ridge tree
+// (verify_udf.go), checks the files at VerifyFull and turns the problems
+// into the error Verify returns.
 func (v *vReader) finish(s *Session, level VerifyLevel, err error) error {
 	if err != nil {
 		return err
 	}
+	v.checkUDF(s)
 	if level >= VerifyFull && s != nil {
 		if v.files == nil {
 			v.collect(s.Root, "/")
@@ -456,8 +458,12 @@ func (v *vReader) finish(s *Session, level VerifyLevel, err error) error {
 		}
 	}
 	if n := len(v.rep.Problems); n > 0 {
+		// The message names the problems about files first: they say
+		// what a reader of the disc gets wrong.
+		shown := slices.Clone(v.rep.Problems)
+		slices.SortStableFunc(shown, func(a, b Problem) int { return rankProblem(a) - rankProblem(b) })
 		var msgs []string
-		for _, p := range v.rep.Problems[:min(n, 3)] {
+		for _, p := range shown[:min(n, 3)] {
 			msgs = append(msgs, p.String())
 		}
 		more := ""
@@ -467,6 +473,14 @@ func (v *vReader) finish(s *Session, level VerifyLevel, err error) error {
 		return fmt.Errorf("master: verify session at LBA %d: %s%s: %w", v.rep.Start, strings.Join(msgs, "; "), more, ErrMismatch)
 	}
 	return nil
+}
+
+// rankProblem orders problems for a message: those naming a file first.
+func rankProblem(p Problem) int {
+	if p.Path != "" {
+		return 0
+	}
+	return 1
 }
 
 // collect lists the regular files below dir.

@@ -119,10 +119,15 @@ type entry struct {
 	ctime   stamp
 	size    int64 // disc files; staged files take size from the data file
 	ext     []tree.Extent
-	data    string // staged data file name in data/; "" for data on the medium
-	target  string
-	rdev    uint64 // device nodes: the device number (Linux dev_t)
-	kids    map[string]*entry
+	// inline holds the bytes of a disc file whose data lies in no
+	// extent (UDF data embedded in its file entry, a tree.Bytes Source
+	// as read): reads are served from it and the next session writes
+	// it as new data (inline.go).
+	inline string
+	data   string // staged data file name in data/; "" for data on the medium
+	target string
+	rdev   uint64 // device nodes: the device number (Linux dev_t)
+	kids   map[string]*entry
 
 	pins    int32    // handles using the data file directly (passthrough)
 	wpins   int32    // of those, handles that may write: their writes bypass the area
@@ -172,6 +177,7 @@ type record struct {
 	Ctime   int64         `json:"ct"`
 	Size    int64         `json:"s,omitempty"`
 	Extents []tree.Extent `json:"e,omitempty"`
+	Inline  []byte        `json:"i,omitempty"`
 	Data    string        `json:"d,omitempty"`
 	Target  string        `json:"t,omitempty"`
 	Rdev    uint64        `json:"rd,omitempty"`
@@ -357,7 +363,7 @@ func (a *Area) readState(st *replayed) error {
 		}
 		e := &entry{id: id, name: r.Name, mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
 			mtime: stamp(r.Mtime), atime: stamp(r.Atime), ctime: stamp(r.Ctime),
-			size: r.Size, ext: r.Extents, data: r.Data, target: r.Target, rdev: r.Rdev}
+			size: r.Size, ext: r.Extents, inline: string(r.Inline), data: r.Data, target: r.Target, rdev: r.Rdev}
 		if e.mode.IsDir() {
 			e.kids = map[string]*entry{}
 		}
@@ -430,7 +436,7 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 			return e
 		}
 		e := &entry{id: a.nextID, parent: parent, name: n.Name, mode: n.Mode, uid: n.UID, gid: n.GID,
-			size: n.Size, ext: n.Extents, target: n.Target, rdev: n.Rdev}
+			size: n.Size, ext: n.Extents, inline: inlineOf(n), target: n.Target, rdev: n.Rdev}
 		e.mtime, e.atime, e.ctime = nodeStamps(n)
 		if n.Link != 0 && !n.IsDir() {
 			linked[n.Link] = e
@@ -471,6 +477,9 @@ func (e *entry) record() putRecord {
 	r := record{Name: e.name, Mode: uint32(e.mode), UID: e.uid, GID: e.gid,
 		Mtime: int64(e.mtime), Atime: int64(e.atime), Ctime: int64(e.ctime),
 		Size: e.size, Extents: e.ext, Data: e.data, Target: e.target, Rdev: e.rdev}
+	if e.inline != "" {
+		r.Inline = []byte(e.inline)
+	}
 	if e.parent != nil {
 		r.Parent = e.parent.id
 	}

@@ -176,7 +176,8 @@ func (a *Area) outcome(o Outcome) {
 	}
 }
 
-// commitFile names a staged file a commit writes.
+// commitFile names a staged file a commit writes, or (Data empty) a
+// disc file whose bytes the area holds itself (inline.go).
 type commitFile struct {
 	ID   uint64 `json:"id"`
 	Data string `json:"data"`
@@ -276,6 +277,12 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 			}
 			cf.size = n.Size
 			files = append(files, cf)
+		case e.inline != "":
+			// No extent to reference: the session writes the bytes
+			// again, and finish switches the file to its new extents
+			// (inline.go).
+			n.Size, n.Source = e.size, tree.Bytes(e.inline)
+			files = append(files, commitFile{ID: e.id, Path: path, size: e.size})
 		default:
 			n.Size, n.Extents = e.size, e.ext
 		}
@@ -797,7 +804,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 		// A file read directly by handles was committed from a copy:
 		// it goes to the medium too if nothing wrote it since.
 		readOnly := f.live != "" && e.data == f.live && e.writes == f.writes && e.wpins == 0
-		if e.data != f.Data && !readOnly {
+		if e.data != f.Data && !readOnly || f.Data == "" && e.inline == "" {
 			continue
 		}
 		n := byPath[f.Path]
@@ -812,7 +819,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 			e.file.Close()
 			e.file = nil
 		}
-		e.ext, e.size, e.data = n.Extents, n.Size, ""
+		e.ext, e.size, e.data, e.inline = n.Extents, n.Size, "", inlineOf(n)
 		e.mtime, e.atime = stampOf(n.ModTime), stampOf(n.AccessTime)
 		if n.AccessTime.IsZero() {
 			e.atime = e.mtime

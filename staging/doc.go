@@ -16,7 +16,8 @@
 // session read back gives such names one entry again. A regular file's bytes
 // are either on the medium (its Extents, absolute LBAs, as read from the
 // newest session) or staged: a real file under the area's data/
-// directory. A staged file's size and modification time are those of its
+// directory. A disc file whose UDF file entry embeds its data has no
+// extent: the entry keeps those few bytes itself (inline.go). A staged file's size and modification time are those of its
 // data file, so plain writes need no bookkeeping.
 //
 // Deletions, renames, new directories, symbolic links and attribute

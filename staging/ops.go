@@ -717,7 +717,7 @@ func (h *Handle) ReadAt(p []byte, off int64) (int, error) {
 		}
 		return f.ReadAt(p, off)
 	}
-	r := &extentReader{m: h.a.medium, ext: e.ext, size: e.size}
+	r := discReader(h.a.medium, e.ext, e.inline, e.size)
 	h.a.mu.Unlock()
 	return r.ReadAt(p, off)
 }

@@ -190,7 +190,7 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 			}
 			out = append(out, c)
 		case b.IsDir() != isDir || e.data != "" || b.Target != e.target ||
-			(!isDir && (b.Size != e.size || !sameExtents(b.Extents, e.ext))) ||
+			(!isDir && (b.Size != e.size || !sameExtents(b.Extents, e.ext) || inlineOf(b) != e.inline)) ||
 			b.Mode.Type() != e.mode.Type():
 			c := Change{Kind: ChangeChanged, Path: p, Dir: isDir}
 			if !isDir {

@@ -100,14 +100,14 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 	}
 	path := a.path(e)
 	name := newDataName()
-	oldData, ext, size := e.data, e.ext, e.size
+	oldData, ext, inline, size := e.data, e.ext, e.inline, e.size
 	e.copying = true
 	a.copies[name]++
 	if oldData != "" {
 		a.copies[oldData]++
 	}
 	a.mu.Unlock()
-	f, err := a.fill(name, oldData, ext, size, keep)
+	f, err := a.fill(name, oldData, discReader(a.medium, ext, inline, size), size, keep)
 	a.mu.Lock()
 	e.copying = false
 	for _, n := range []string{name, oldData} {
@@ -133,7 +133,7 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 		return fail(err)
 	case a.closed:
 		return fail(ErrAreaClosed)
-	case e.data != oldData || e.cache != "" || (oldData == "" && !slices.Equal(e.ext, ext)):
+	case e.data != oldData || e.cache != "" || (oldData == "" && (!slices.Equal(e.ext, ext) || e.inline != inline)):
 		// A commit switched the file to the medium, or a rebase gave it
 		// other bytes: copy what it holds now.
 		f.Close()
@@ -171,8 +171,8 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 
 // fill creates data file name and copies into it the first keep bytes
 // (all when keep < 0) of data file oldData, or, when oldData is empty,
-// of the disc file held in ext. It runs without a.mu.
-func (a *Area) fill(name, oldData string, ext []tree.Extent, size, keep int64) (*os.File, error) {
+// of the disc file disc reads. It runs without a.mu.
+func (a *Area) fill(name, oldData string, disc io.ReaderAt, size, keep int64) (*os.File, error) {
 	f, err := openData(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, err
@@ -186,7 +186,7 @@ func (a *Area) fill(name, oldData string, ext []tree.Extent, size, keep int64) (
 		defer old.Close()
 		src = old
 	} else {
-		src = io.NewSectionReader(&extentReader{m: a.medium, ext: ext, size: size}, 0, size)
+		src = io.NewSectionReader(disc, 0, size)
 	}
 	if keep >= 0 {
 		src = io.LimitReader(src, keep)

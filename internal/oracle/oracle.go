@@ -87,7 +87,8 @@ func Pycdlib(tb testing.TB) string {
 
 // PycdlibUDF lists the UDF tree of the image at path as pycdlib reads
 // it, a line an entry: "d PATH", "f PATH SIZE MD5", "l PATH" (a
-// symbolic link) and "o PATH TYPE" (another file type).
+// symbolic link) and "o PATH TYPE" (another file type). A file whose
+// data is embedded in its entry reads "f PATH SIZE MD5 embedded".
 func PycdlibUDF(tb testing.TB, path string) string {
 	tb.Helper()
 	return Run(tb, Pycdlib(tb), "-c", pycdlibUDFWalk, path)
@@ -117,10 +118,16 @@ def walk(p):
             # allocation descriptors (its lookup by path fails on
             # 8-bit names outside ASCII).
             data = b''
+            embedded = (c.icb_tag.flags & 7) == 3
             for ad in c.alloc_descs:
-                f.seek((start + ad.log_block_num) * 2048)
+                if embedded:
+                    # The data in the entry itself: pycdlib gives the
+                    # entry's absolute sector and the data's offset in it.
+                    f.seek(ad.log_block_num * 2048 + ad.offset)
+                else:
+                    f.seek((start + ad.log_block_num) * 2048)
                 data += f.read(ad.extent_length)
             data = data[:c.get_data_length()]
-            print('f', full, len(data), hashlib.md5(data).hexdigest())
+            print('f', full, len(data), hashlib.md5(data).hexdigest(), *(['embedded'] if embedded else []))
 walk('/')
 `

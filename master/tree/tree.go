@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"bytes"
 	"io"
 	"io/fs"
 	"os"
@@ -44,13 +45,29 @@ func (s ReaderAtSource) Open() (io.ReadCloser, error) {
 	return io.NopCloser(io.NewSectionReader(s.R, 0, s.Size)), nil
 }
 
+// Bytes is a Source that holds a file's data itself: the data a UDF file
+// entry embeds (at most a block, see package udf), which lies in no
+// extent a later session could reference. Unlike other Sources it
+// stays valid as long as the tree: the staging area keeps it with a
+// disc file, serves reads from it, and hands it to the next session,
+// which writes it as new file data.
+type Bytes []byte
+
+// Open returns a reader over the bytes.
+func (b Bytes) Open() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+
+// ReadAt reads the bytes at off.
+func (b Bytes) ReadAt(p []byte, off int64) (int, error) { return bytes.NewReader(b).ReadAt(p, off) }
+
 // Node is one entry of a session's tree: a directory, a regular file, a
 // symbolic link or a special file (device node, named pipe, socket).
 // The writer takes a tree of Nodes; the reader returns one.
 //
 // A regular file's data is either Source (new bytes to write) or Extents
 // (data already on the medium, referenced and not written again). A file
-// with Size 0 has neither.
+// with Size 0 has neither. A file read from a medium whose data is in
+// no extent (UDF data embedded in its file entry) has a Bytes Source:
+// the next session writes it anew.
 //
 // Hard links are Nodes with the same nonzero Link: they are names of
 // one file. The writer writes its data once and gives every name the

@@ -41,8 +41,9 @@
 // forms); metadata partitions (2.50), whose blocks are those of the
 // metadata file, or of its mirror when the file cannot be read. Tree
 // reads the file set: every name, its size, data extents as absolute
-// sectors (a file whose data is embedded in its entry or has unrecorded
-// extents gets a Source reading it instead), the owner, the mode from
+// sectors (a file whose data is embedded in its entry gets a tree.Bytes
+// Source holding it, one with unrecorded extents a Source reading it),
+// the owner, the mode from
 // the permissions and the set-ID and sticky flags, times with their
 // time zone, symbolic links from their path components, device numbers
 // from the device specification attribute, and hard links: names whose

@@ -107,8 +107,11 @@ func (f *treeFS) Open(name string) (fs.File, error) {
 	var ra io.ReaderAt = emptyReader{}
 	switch {
 	case n.Source != nil:
-		if s, ok := n.Source.(tree.ReaderAtSource); ok {
+		switch s := n.Source.(type) {
+		case tree.ReaderAtSource:
 			ra = s.R
+		case tree.Bytes:
+			ra = s
 		}
 	case len(n.Extents) > 0:
 		var runs []dataRun

@@ -208,8 +208,9 @@ func (v *Volume) readEntry(icb LongAD) (Entry, *partition, error) {
 
 // Tree reads the file set as a tree: names, sizes, data extents as
 // absolute sectors, modes, owners, times, symbolic links and hard links.
-// Files whose data is embedded in their entries or has holes get a
-// Source that reads it from the medium; others get Extents.
+// Files whose data is embedded in their entries get a tree.Bytes
+// Source holding it, files with holes a Source that reads them from the
+// medium; others get Extents.
 func (v *Volume) Tree() (*tree.Node, error) {
 	w := walker{v: v, files: map[LBAddr]*tree.Node{}, count: map[LBAddr]int{},
 		icbOf: map[*tree.Node]LBAddr{}, dirs: map[LBAddr]bool{}, entries: map[*tree.Node]EntryRef{}}
@@ -334,7 +335,7 @@ func (w *walker) data(n *tree.Node, e Entry, p *partition) error {
 		if err != nil {
 			return err
 		}
-		n.Source = tree.ReaderAtSource{R: bytes.NewReader(bytes.Clone(d)), Size: int64(len(d))}
+		n.Source = tree.Bytes(bytes.Clone(d))
 		return nil
 	}
 	ads, err := w.v.allocs(e, p)

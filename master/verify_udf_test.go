@@ -1,0 +1,196 @@
+package master_test
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/binary"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/master/udf"
+)
+
+// bridgeImage writes a small ISO 9660 + Rock Ridge + UDF 2.01 session
+// with MD5 tags and returns its bytes.
+func bridgeImage(t *testing.T) []byte {
+	t.Helper()
+	file := func(name, data string) *tree.Node {
+		return &tree.Node{Name: name, Mode: 0o644, ModTime: wFixedTime, Size: int64(len(data)), Source: tree.Bytes(data)}
+	}
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: wFixedTime, Children: []*tree.Node{
+		file("a.txt", "alpha\n"),
+		{Name: "sub", Mode: fs.ModeDir | 0o755, ModTime: wFixedTime, Children: []*tree.Node{
+			file("b.bin", strings.Repeat("b", 5000)),
+			file("c.txt", "gamma\n"),
+		}},
+	}}
+	opts := fullOpts()
+	opts.MD5, opts.UDF = true, udf.Rev201
+	img := filepath.Join(t.TempDir(), "bridge.iso")
+	writeSession(t, img, root, opts)
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// udfEntry returns the bytes of the UDF file entry of the file at p (no
+// leading slash) in image b, a slice into b.
+func udfEntry(t *testing.T, b []byte, p string) []byte {
+	t.Helper()
+	v, err := udf.Open(bytes.NewReader(b), int64(len(b)/tree.SectorSize), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := v.Tree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := root
+	for _, name := range strings.Split(p, "/") {
+		if n = n.Child(name); n == nil {
+			t.Fatalf("%s is not in the UDF tree", p)
+		}
+	}
+	ref, ok := v.Entry(n)
+	if !ok {
+		t.Fatalf("%s: no file entry", p)
+	}
+	return b[int(ref.LBA)*tree.SectorSize : int(ref.LBA+1)*tree.SectorSize]
+}
+
+// resealEntry fixes the tag of a file entry changed in place: its CRC
+// and checksum, so that only what the entry says is wrong.
+func resealEntry(e []byte) {
+	le := binary.LittleEndian
+	udf.SetTag(e, le.Uint16(e[0:]), le.Uint16(e[2:]), le.Uint16(e[6:]), le.Uint32(e[12:]), int(le.Uint16(e[10:])))
+}
+
+// retag records the MD5s of session 0 of image b anew, as the writer
+// would have recorded them had it written b as it is: the superblock
+// and tree tags, the checksum array's session entry (and its own last
+// entry) and the session tag. A change made to b then shows in no tag.
+func retag(t *testing.T, b []byte) {
+	t.Helper()
+	r, n := bytes.NewReader(b), int64(len(b)/tree.SectorSize)
+	rep, err := master.Verify(r, n, 0, master.VerifyQuick)
+	if len(rep.Tags) < 2 {
+		t.Fatalf("tags of the session: %v %v", rep.Tags, err)
+	}
+	s, err := master.ReadSession(r, n, 0)
+	if err != nil || s.Checksums == nil {
+		t.Fatalf("checksum array: %v %v", s, err)
+	}
+	sum := func(end uint32) [16]byte { return md5.Sum(b[:int(end)*tree.SectorSize]) }
+	put := func(tag master.Tag) {
+		tag.MD5 = sum(tag.Pos)
+		copy(b[int(tag.Pos)*tree.SectorSize:], tag.Encode())
+	}
+	put(rep.Tags[0]) // superblock
+	put(rep.Tags[1]) // tree
+	ca := s.Checksums
+	arr := b[int(ca.End)*tree.SectorSize : int(ca.End)*tree.SectorSize+int(ca.Count)*16]
+	s0 := sum(ca.End)
+	copy(arr, s0[:])
+	last := md5.Sum(arr[:len(arr)-16])
+	copy(arr[len(arr)-16:], last[:])
+	treeTag := rep.Tags[1]
+	st, err := master.ParseTag(b[int(treeTag.Next)*tree.SectorSize:][:tree.SectorSize])
+	if err != nil || st.Type != master.TagSession {
+		t.Fatalf("session tag at %d: %v %v", treeTag.Next, st, err)
+	}
+	put(st)
+}
+
+// Verify compares a bridge session's UDF tree with its Rock Ridge tree:
+// a UDF file entry that points at other sectors than the Rock Ridge
+// record of the same file, or records another length, fails verify
+// naming the file, at every level, even when its descriptor tag is
+// sound and the session's MD5 tags were recorded over the changed
+// entry (as a writer that placed it wrong would record them). The same
+// session untouched passes.
+func TestVerifyUDFAgainstRockRidge(t *testing.T) {
+	good := bridgeImage(t)
+	for _, level := range []master.VerifyLevel{master.VerifyQuick, master.VerifySession, master.VerifyFull} {
+		if rep, err := master.Verify(bytes.NewReader(good), int64(len(good)/tree.SectorSize), 0, level); err != nil {
+			t.Fatalf("%v: the sound session: %v %v", level, err, rep.Problems)
+		}
+	}
+	le := binary.LittleEndian
+	cases := map[string]struct {
+		path   string
+		change func(e []byte)
+		detail string
+	}{
+		"extent": {"sub/c.txt", func(e []byte) {
+			// The first allocation descriptor's block (short or long
+			// form: after its 4-byte length).
+			ad := 176 + int(le.Uint32(e[168:]))
+			le.PutUint32(e[ad+4:], le.Uint32(e[ad+4:])-1)
+		}, "in the UDF tree"},
+		"length": {"a.txt", func(e []byte) {
+			le.PutUint64(e[56:], le.Uint64(e[56:])-1)
+		}, "6 bytes in the Rock Ridge tree, 5 in the UDF tree"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			b := bytes.Clone(good)
+			e := udfEntry(t, b, c.path)
+			c.change(e)
+			resealEntry(e)
+			if _, err := udf.CheckTag(e, le.Uint32(e[12:])); err != nil {
+				t.Fatalf("the changed entry's tag: %v", err)
+			}
+			retag(t, b)
+			for _, level := range []master.VerifyLevel{master.VerifyQuick, master.VerifySession, master.VerifyFull} {
+				rep, err := master.Verify(bytes.NewReader(b), int64(len(b)/tree.SectorSize), 0, level)
+				if !errors.Is(err, master.ErrMismatch) {
+					t.Errorf("%v: verify says %v, want a mismatch", level, err)
+				}
+				found := false
+				for _, p := range rep.Problems {
+					if p.Path == "/"+c.path && p.What == "UDF tree" && strings.Contains(p.Detail, c.detail) {
+						found = true
+					} else {
+						t.Errorf("%v: another problem: %v", level, p)
+					}
+				}
+				if !found || !strings.Contains(err.Error(), "/"+c.path) {
+					t.Errorf("%v: no UDF tree problem naming /%s (%q): %v\n%v", level, c.path, c.detail, err, rep.Problems)
+				}
+			}
+		})
+	}
+}
+
+// Sessions without checksum tags are not compared: genisoimage -R -udf
+// records a symbolic link as a file in UDF and keeps rr_moved in the Rock
+// Ridge tree only, and its session stays unverifiable, not bad.
+func TestVerifyUDFForeignBridge(t *testing.T) {
+	oracle.Need(t, "genisoimage")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	deep := filepath.Join(src, "a", "b", "c", "d", "e", "f", "g", "h", "i")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(deep, "deep.txt"), []byte("deep\n"), 0o644)
+	os.Symlink("a/b", filepath.Join(src, "link"))
+	img := filepath.Join(dir, "g.iso")
+	oracle.Run(t, "genisoimage", "-quiet", "-R", "-J", "-udf", "-o", img, src)
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := master.Verify(bytes.NewReader(b), int64(len(b)/tree.SectorSize), 0, master.VerifyFull); !errors.Is(err, master.ErrUnverifiable) {
+		t.Errorf("verify: %v %v, want unverifiable", err, rep.Problems)
+	}
+}
