@@ -168,7 +168,7 @@ func (d *entry) dropKid(name string) {
 // record is the persistent form of an entry.
 type record struct {
 	Parent  uint64        `json:"p"`
-	Name    string        `json:"n"`
+	Name    byteString    `json:"n"`
 	Mode    uint32        `json:"m"`
 	UID     uint32        `json:"u"`
 	GID     uint32        `json:"g"`
@@ -179,7 +179,7 @@ type record struct {
 	Extents []tree.Extent `json:"e,omitempty"`
 	Inline  []byte        `json:"i,omitempty"`
 	Data    string        `json:"d,omitempty"`
-	Target  string        `json:"t,omitempty"`
+	Target  byteString    `json:"t,omitempty"`
 	Rdev    uint64        `json:"rd,omitempty"`
 	// Links are the further names of a hard-linked file.
 	Links []linkRecord `json:"l,omitempty"`
@@ -361,9 +361,9 @@ func (a *Area) readState(st *replayed) error {
 		if r.Data != "" && !validDataName(r.Data) {
 			return fmt.Errorf("staging: area %q: entry %d names data file %q, not one the area makes", a.dir, id, r.Data)
 		}
-		e := &entry{id: id, name: r.Name, mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
+		e := &entry{id: id, name: string(r.Name), mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
 			mtime: stamp(r.Mtime), atime: stamp(r.Atime), ctime: stamp(r.Ctime),
-			size: r.Size, ext: r.Extents, inline: string(r.Inline), data: r.Data, target: r.Target, rdev: r.Rdev}
+			size: r.Size, ext: r.Extents, inline: string(r.Inline), data: r.Data, target: string(r.Target), rdev: r.Rdev}
 		if e.mode.IsDir() {
 			e.kids = map[string]*entry{}
 		}
@@ -380,7 +380,7 @@ func (a *Area) readState(st *replayed) error {
 		if p == nil || p.kids == nil {
 			return fmt.Errorf("staging: area %q: entry %d (%q) has no parent directory %d", a.dir, id, r.Name, r.Parent)
 		}
-		if r.Name == "" || r.Name == "." || r.Name == ".." || strings.ContainsAny(r.Name, "/\x00") || p.kids[r.Name] != nil {
+		if name := string(r.Name); name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") || p.kids[name] != nil {
 			return fmt.Errorf("staging: area %q: entry %d has a bad or duplicate name %q in directory %d", a.dir, id, r.Name, r.Parent)
 		}
 		e.parent = p
@@ -388,16 +388,17 @@ func (a *Area) readState(st *replayed) error {
 	}
 	for id, r := range recs {
 		e := a.entries.get(id)
-		for _, l := range r.Links {
-			p := a.entries.get(l.Parent)
+		for _, lr := range r.Links {
+			l := linkName{a.entries.get(lr.Parent), string(lr.Name)}
+			p := l.parent
 			if e.kids != nil || id == RootID || p == nil || p.kids == nil {
-				return fmt.Errorf("staging: area %q: entry %d has a further name %q in %d, which is not a directory, or is one itself", a.dir, id, l.Name, l.Parent)
+				return fmt.Errorf("staging: area %q: entry %d has a further name %q in %d, which is not a directory, or is one itself", a.dir, id, l.name, lr.Parent)
 			}
-			if checkName(l.Name) != nil || p.kids[l.Name] != nil {
-				return fmt.Errorf("staging: area %q: entry %d has a bad or duplicate name %q in directory %d", a.dir, id, l.Name, l.Parent)
+			if checkName(l.name) != nil || p.kids[l.name] != nil {
+				return fmt.Errorf("staging: area %q: entry %d has a bad or duplicate name %q in directory %d", a.dir, id, l.name, lr.Parent)
 			}
-			e.links = append(e.links, linkName{p, l.Name})
-			p.setKid(l.Name, e)
+			e.links = append(e.links, l)
+			p.setKid(l.name, e)
 		}
 	}
 	a.root = a.entries.get(RootID)
@@ -474,9 +475,9 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 }
 
 func (e *entry) record() putRecord {
-	r := record{Name: e.name, Mode: uint32(e.mode), UID: e.uid, GID: e.gid,
+	r := record{Name: byteString(e.name), Mode: uint32(e.mode), UID: e.uid, GID: e.gid,
 		Mtime: int64(e.mtime), Atime: int64(e.atime), Ctime: int64(e.ctime),
-		Size: e.size, Extents: e.ext, Data: e.data, Target: e.target, Rdev: e.rdev}
+		Size: e.size, Extents: e.ext, Data: e.data, Target: byteString(e.target), Rdev: e.rdev}
 	if e.inline != "" {
 		r.Inline = []byte(e.inline)
 	}
@@ -484,7 +485,7 @@ func (e *entry) record() putRecord {
 		r.Parent = e.parent.id
 	}
 	for _, l := range e.links {
-		r.Links = append(r.Links, linkRecord{Parent: l.parent.id, Name: l.name})
+		r.Links = append(r.Links, linkRecord{Parent: l.parent.id, Name: byteString(l.name)})
 	}
 	return putRecord{ID: e.id, record: r}
 }

@@ -24,7 +24,7 @@ type linkName struct {
 // ID and the name in it.
 type linkRecord struct {
 	Parent uint64 `json:"p"`
-	Name   string `json:"n"`
+	Name   byteString `json:"n"`
 }
 
 // nlink is the number of names of e.

@@ -1,0 +1,99 @@
+package staging
+
+import (
+	"encoding/json"
+	"sort"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestNamesKeepTheirBytes: names and link targets are byte strings, as
+// on the disc and in Linux: one that is not UTF-8 comes back from a
+// reopened area byte for byte, as a file, a directory, a symbolic link's
+// target and a hard link's further name. The journal encoded them as
+// JSON strings, which replaced each invalid byte by U+FFFD: a name
+// written as "caf\xe9" came back as "caf\uFFFD".
+func TestNamesKeepTheirBytes(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a, err := Open(dir, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		dname  = "caf\xe9"
+		fname  = "f\xff\xfe.txt"
+		target = "../caf\xe9/f\xff\xfe.txt"
+		lname  = "l\xc3"
+		valid  = "ok \u00e9\u2028"
+	)
+	d, err := a.Mkdir(RootID, dname, 0o755, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, d.ID, fname, "bytes")
+	writeFile(t, a, RootID, valid, "valid")
+	if _, err := a.Symlink(RootID, "ln", target, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	f := walk(t, a, dname+"/"+fname)
+	if _, err := a.Link(f.ID, RootID, lname); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b := open(t, dir, m)
+	root, err := b.ReadDir(RootID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range root {
+		names = append(names, e.Name)
+	}
+	sort.Strings(names)
+	want := []string{dname, lname, "ln", valid}
+	sort.Strings(want)
+	if len(names) != len(want) {
+		t.Fatalf("root after reopen: %q, want %q", names, want)
+	}
+	for i := range want {
+		if names[i] != want[i] {
+			t.Fatalf("root after reopen: %q, want %q", names, want)
+		}
+	}
+	if got := readFile(t, b, walk(t, b, dname+"/"+fname).ID); got != "bytes" {
+		t.Errorf("%q after reopen: %q", dname+"/"+fname, got)
+	}
+	if got := readFile(t, b, walk(t, b, lname).ID); got != "bytes" {
+		t.Errorf("hard link %q after reopen: %q", lname, got)
+	}
+	if tg, err := b.Readlink(walk(t, b, "ln").ID); err != nil || tg != target {
+		t.Errorf("readlink after reopen: %q, %v; want %q", tg, err, target)
+	}
+}
+
+// TestByteStringJSON: a UTF-8 name is recorded as the JSON string every
+// journal has held, so journals read as they did; any other byte string
+// comes back byte for byte.
+func TestByteStringJSON(t *testing.T) {
+	for _, s := range []string{"", "a", "caf\u00e9", "\u2028<&>\"\\", "caf\xe9", "\xff", "a\xc3", "\x00\x80"} {
+		b, err := json.Marshal(byteString(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plain, _ := json.Marshal(s); utf8.ValidString(s) && string(b) != string(plain) {
+			t.Errorf("%q recorded as %s, want %s", s, b, plain)
+		}
+		var back byteString
+		if err := json.Unmarshal(b, &back); err != nil || string(back) != s {
+			t.Errorf("%q: recorded as %s, read back %q, %v", s, b, back, err)
+		}
+	}
+	for _, bad := range []string{`{"b":"%%"}`, `{"b":1}`, `12`, `[`} {
+		var s byteString
+		if err := json.Unmarshal([]byte(bad), &s); err == nil {
+			t.Errorf("%s read as %q, want an error", bad, s)
+		}
+	}
+}
