@@ -48,4 +48,3 @@ func (s *byteString) UnmarshalJSON(b []byte) error {
 	*s = byteString(v)
 	return nil
 }
-

@@ -179,8 +179,8 @@ func (a *Area) outcome(o Outcome) {
 // commitFile names a staged file a commit writes, or (Data empty) a
 // disc file whose bytes the area holds itself (inline.go).
 type commitFile struct {
-	ID   uint64 `json:"id"`
-	Data string `json:"data"`
+	ID   uint64     `json:"id"`
+	Data string     `json:"data"`
 	Path byteString `json:"path"`
 
 	// Known only to the process that took the snapshot:

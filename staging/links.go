@@ -23,7 +23,7 @@ type linkName struct {
 // linkRecord is the persistent form of a further name: the directory's
 // ID and the name in it.
 type linkRecord struct {
-	Parent uint64 `json:"p"`
+	Parent uint64     `json:"p"`
 	Name   byteString `json:"n"`
 }
 
