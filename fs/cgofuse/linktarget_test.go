@@ -4,7 +4,6 @@ package cgofuse
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/discstage/discstage/fs/core"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/staging"
-	"github.com/discstage/discstage/writer"
 )
 
 // TestLinkTargetMapping: unit cases of the target mapping; ".", ".."
@@ -51,17 +49,8 @@ func TestLinkTargetMapping(t *testing.T) {
 func TestWindowsNamesLinkTargets(t *testing.T) {
 	oracle.NeedFuse(t)
 	oracle.Need(t, "isoinfo")
-	img, dir, mnt := filepath.Join(t.TempDir(), "img.iso"), t.TempDir(), t.TempDir()
-	target, err := writer.OpenImage(img, writer.ImageOptions{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
-	area, err := staging.Open(dir, staging.TargetMedium(target))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer area.Close()
+	img, area := imageArea(t)
+	mnt := t.TempDir()
 	// Made before the mount, as a disc's links come: their targets
 	// hold the disc's names.
 	if _, err := area.MkdirPath("/sub.", 0o755, 0, 0); err != nil {
@@ -80,8 +69,7 @@ func TestWindowsNamesLinkTargets(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, lookErr := exec.LookPath("fusermount3")
-	srv, err := Mount(mnt, area, core.Options{WindowsNames: true, DirectMount: lookErr != nil, Commit: staging.CommitOptions{VolumeID: "LINKS"}})
+	srv, err := Mount(mnt, area, core.Options{WindowsNames: true, DirectMount: directMount(), Commit: staging.CommitOptions{VolumeID: "LINKS"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,7 +16,6 @@ import (
 	"github.com/discstage/discstage/fs/core"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/staging"
-	"github.com/discstage/discstage/writer"
 	"github.com/winfsp/cgofuse/fuse"
 )
 
@@ -66,19 +64,9 @@ func TestNamePaths(t *testing.T) {
 func TestWindowsNamesThroughMount(t *testing.T) {
 	oracle.NeedFuse(t)
 	oracle.Need(t, "isoinfo")
-	img, dir, mnt := filepath.Join(t.TempDir(), "img.iso"), t.TempDir(), t.TempDir()
-	target, err := writer.OpenImage(img, writer.ImageOptions{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
-	area, err := staging.Open(dir, staging.TargetMedium(target))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer area.Close()
-	_, lookErr := exec.LookPath("fusermount3")
-	srv, err := Mount(mnt, area, core.Options{WindowsNames: true, DirectMount: lookErr != nil, Commit: staging.CommitOptions{VolumeID: "NAMES"}})
+	img, area := imageArea(t)
+	mnt := t.TempDir()
+	srv, err := Mount(mnt, area, core.Options{WindowsNames: true, DirectMount: directMount(), Commit: staging.CommitOptions{VolumeID: "NAMES"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ package cgofuse
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -37,8 +36,7 @@ func TestUnmountThroughControl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, lookErr := exec.LookPath("fusermount3")
-	srv, err := Mount(mnt, area, core.Options{DirectMount: lookErr != nil})
+	srv, err := Mount(mnt, area, core.Options{DirectMount: directMount()})
 	if err != nil {
 		t.Fatal(err)
 	}
