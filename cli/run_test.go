@@ -2,8 +2,10 @@ package cli
 
 import (
 	"testing"
+	"time"
 
 	"github.com/discstage/discstage/internal/clitest"
+	"github.com/discstage/discstage/platform"
 )
 
 // run runs discstage and returns its output (stdout, then stderr) and
@@ -33,4 +35,21 @@ func buildBinary(t *testing.T) string { return clitest.Build(t) }
 func discstage(t *testing.T, bin string, args ...string) (string, int) {
 	t.Helper()
 	return run(t, args...)
+}
+
+// unmountAndWait unmounts mnt with the built binary bin and waits,
+// generously, until the system no longer lists it.
+func unmountAndWait(t *testing.T, bin, mnt string) {
+	t.Helper()
+	if out, code := discstage(t, bin, "unmount", mnt); code != 0 {
+		t.Fatalf("unmount: exit %d\n%s", code, out)
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if m, _ := platform.Mounted(mnt); !m {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("still mounted after unmount")
+		}
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/master/udf"
@@ -233,19 +232,7 @@ func TestUDFEmbeddedMount(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(mnt, ".discstage", "pending")); err != nil || strings.Contains(string(b), "a.txt") {
 		t.Errorf("pending after the commit: %v\n%s", err, b)
 	}
-	if out, code := discstage(t, bin, "unmount", mnt); code != 0 {
-		t.Fatalf("unmount: exit %d\n%s", code, out)
-	}
-	deadline := time.Now().Add(time.Minute)
-	for {
-		if m, _ := platform.Mounted(mnt); !m {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("still mounted after unmount")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	unmountAndWait(t, bin, mnt)
 	want := map[string]string{"sub/c.txt": "staged\n"}
 	for p, w := range udfEmbeddedFiles {
 		want[p] = w

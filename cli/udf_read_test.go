@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/oracle"
@@ -186,19 +185,7 @@ func TestUDFOnlyMount(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(mnt, "a.txt")); err != nil || string(b) != udfFiles["a.txt"] {
 		t.Errorf("a.txt after the commit: %q, %v", b, err)
 	}
-	if out, code := discstage(t, bin, "unmount", mnt); code != 0 {
-		t.Fatalf("unmount: exit %d\n%s", code, out)
-	}
-	deadline := time.Now().Add(time.Minute)
-	for {
-		if m, _ := platform.Mounted(mnt); !m {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("still mounted after unmount")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	unmountAndWait(t, bin, mnt)
 	x := filepath.Join(work, "x")
 	oracle.Run(t, "xorriso", "-osirrox", "on", "-indev", img, "-extract", "/", x)
 	for p, want := range map[string]string{"a.txt": udfFiles["a.txt"], "sub/b.bin": udfFiles["sub/b.bin"], "sub/c.txt": "staged\n"} {
