@@ -235,3 +235,11 @@ for what in "${whats[@]}"; do
 			"$(median <"$work/$what.loopback.times")" 0
 	fi
 done
+# The rows of bench/all.sh's table: the wall-clock medians against the
+# loopback's, whose rate the mount should beat by half again.
+for what in "${whats[@]}"; do
+	d=$(median <"$work/$what.discstage.times")
+	l=$(median <"$work/$what.loopback.times")
+	bench_row "FUSE: $(label "$what")" "$(printf '%.2f s' "$d")" "$(printf 'go-fuse loopback %.2f s' "$l")" \
+		"$(awk -v d="$d" -v l="$l" 'BEGIN { printf "%.2fx", l / d }')" ">= 1.5x loopback"
+done
