@@ -12,7 +12,6 @@ import (
 
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/master/udf"
-	"github.com/discstage/discstage/platform"
 )
 
 // embedUDFFile rewrites the file entry of the regular file at path (no
@@ -205,13 +204,7 @@ func TestUDFEmbeddedMount(t *testing.T) {
 	oracle.NeedFuse(t)
 	img := embeddedImage(t)
 	bin := buildBinary(t)
-	work := t.TempDir()
-	area, mnt := filepath.Join(work, "area"), filepath.Join(work, "mnt")
-	os.Mkdir(mnt, 0o755)
-	t.Cleanup(func() { platform.Unmount(mnt) })
-	if out, code := discstage(t, bin, "mount", img, mnt, "--staging", area); code != 0 {
-		t.Fatalf("mount: exit %d\n%s", code, out)
-	}
+	mnt := mountTarget(t, img)
 	for _, dir := range []string{mnt, filepath.Join(mnt, ".discstage", "sessions", "1")} {
 		for p, want := range udfEmbeddedFiles {
 			if b, err := os.ReadFile(filepath.Join(dir, p)); err != nil || string(b) != want {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/oracle"
-	"github.com/discstage/discstage/platform"
 )
 
 // udfOnlyImage makes a populated UDF-only image, as Windows' Live File
@@ -162,13 +161,8 @@ func TestUDFOnlyMount(t *testing.T) {
 	oracle.Need(t, "xorriso")
 	img := udfOnlyImage(t, udfFiles)
 	bin := buildBinary(t)
+	mnt := mountTarget(t, img)
 	work := t.TempDir()
-	area, mnt := filepath.Join(work, "area"), filepath.Join(work, "mnt")
-	os.Mkdir(mnt, 0o755)
-	t.Cleanup(func() { platform.Unmount(mnt) })
-	if out, code := discstage(t, bin, "mount", img, mnt, "--staging", area); code != 0 {
-		t.Fatalf("mount: exit %d\n%s", code, out)
-	}
 	for _, dir := range []string{mnt, filepath.Join(mnt, ".discstage", "sessions", "1")} {
 		for p, want := range udfFiles {
 			if b, err := os.ReadFile(filepath.Join(dir, p)); err != nil || string(b) != want {
