@@ -137,15 +137,15 @@ func stopBeforeServing(ctx context.Context, say func(string)) *startGate {
 	return g
 }
 
-// make records paths the mount created, to be removed if it fails.
-func (g *startGate) make(paths ...string) {
+// add records paths the mount created, to be removed if it fails.
+func (g *startGate) add(paths ...string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.madeList = append(g.madeList, paths...)
 }
 
-// made returns the paths the mount created.
-func (g *startGate) made() []string {
+// paths returns the paths the mount created.
+func (g *startGate) paths() []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return slices.Clone(g.madeList)

@@ -239,7 +239,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	keep := map[string]bool{}
 	defer func() {
 		if err != nil {
-			for _, p := range stop.made() {
+			for _, p := range stop.paths() {
 				if keep[p] {
 					note(fmt.Sprintf("kept %s, made for the mount: it holds staged changes", p))
 					continue
@@ -251,7 +251,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		}
 	}()
 	if p := imageFile(targetSpec); p != "" && !exists(p) {
-		stop.make(p, mediaRecordPath(p))
+		stop.add(p, mediaRecordPath(p))
 	}
 	f.target.create = true
 	t, err := openTarget(targetSpec, f.target)
@@ -266,7 +266,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		}
 	}
 	if !exists(dir) {
-		stop.make(dir)
+		stop.add(dir)
 	}
 	area, err := staging.Open(dir, staging.TargetMedium(t))
 	if err != nil {
