@@ -42,9 +42,8 @@ type prefetcher struct {
 	tokens chan struct{}                  // one per file that may be opened ahead
 	stop   chan struct{}
 	wg     sync.WaitGroup // the feeder
-	mu     sync.Mutex
-	begun  int // files whose opening began
-	taken  int // files the copy took
+	begun  int            // files whose opening began; the feeder's until it ends
+	taken  int            // files the copy took
 }
 
 func newPrefetcher(files []*wFile) *prefetcher {
@@ -70,9 +69,7 @@ func (p *prefetcher) feed() {
 		case <-p.stop:
 			return
 		}
-		p.mu.Lock()
 		p.begun = i + 1
-		p.mu.Unlock()
 		go func() { p.slots[i%prefetchFiles] <- prefetchOpen(f) }()
 	}
 }
@@ -110,14 +107,11 @@ func (p *prefetcher) next(f *wFile) (io.ReadCloser, error) {
 // close stops opening ahead and closes what was opened and not taken.
 func (p *prefetcher) close() {
 	close(p.stop)
-	p.wg.Wait()
-	p.mu.Lock()
-	begun := p.begun
-	p.mu.Unlock()
-	for i := p.taken; i < begun; i++ {
+	p.wg.Wait() // begun is final
+	for i := p.taken; i < p.begun; i++ {
 		if o := <-p.slots[i%prefetchFiles]; o.r != nil {
 			o.r.Close()
 		}
 	}
-	p.taken = begun
+	p.taken = p.begun
 }
