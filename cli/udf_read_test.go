@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/internal/udffix"
 )
 
 // udfOnlyImage makes a populated UDF-only image, as Windows' Live File
@@ -50,28 +50,8 @@ func stripISO(t *testing.T, img string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const sector = 2048
-	var vrs [][]byte
-	last := 16
-	for lba := 16; lba < 64; lba++ {
-		s := b[lba*sector : (lba+1)*sector]
-		switch string(s[1:6]) {
-		case "CD001":
-			last = lba
-			continue
-		case "BEA01", "NSR02", "NSR03", "TEA01":
-			vrs = append(vrs, bytes.Clone(s))
-			last = lba
-			continue
-		}
-		break
-	}
-	if len(vrs) != 3 {
-		t.Fatalf("genisoimage wrote %d volume recognition descriptors", len(vrs))
-	}
-	clear(b[16*sector : (last+1)*sector])
-	for i, s := range vrs {
-		copy(b[(16+i)*sector:], s)
+	if b, err = udffix.UDFOnly(b); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.WriteFile(img, b, 0o644); err != nil {
 		t.Fatal(err)

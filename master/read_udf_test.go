@@ -13,6 +13,7 @@ import (
 	"testing/fstest"
 
 	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/internal/udffix"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -23,29 +24,9 @@ import (
 // reader finds a volume and every UDF reader still finds its own.
 func udfOnly(t *testing.T, img []byte) []byte {
 	t.Helper()
-	b := bytes.Clone(img)
-	var vrs [][]byte
-	last := 16
-	for lba := 16; lba < 64 && (lba+1)*tree.SectorSize <= len(b); lba++ {
-		s := b[lba*tree.SectorSize : (lba+1)*tree.SectorSize]
-		id := string(s[1:6])
-		switch id {
-		case "CD001":
-			last = lba
-			continue
-		case "BEA01", "NSR02", "NSR03", "TEA01":
-			vrs = append(vrs, bytes.Clone(s))
-			last = lba
-			continue
-		}
-		break
-	}
-	if len(vrs) != 3 {
-		t.Fatalf("no volume recognition sequence after the ISO 9660 descriptors (%d found)", len(vrs))
-	}
-	clear(b[16*tree.SectorSize : (last+1)*tree.SectorSize])
-	for i, s := range vrs {
-		copy(b[(16+i)*tree.SectorSize:], s)
+	b, err := udffix.UDFOnly(img)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return b
 }

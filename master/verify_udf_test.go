@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/internal/udffix"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/master/udf"
@@ -46,32 +47,11 @@ func bridgeImage(t *testing.T) []byte {
 // leading slash) in image b, a slice into b.
 func udfEntry(t *testing.T, b []byte, p string) []byte {
 	t.Helper()
-	v, err := udf.Open(bytes.NewReader(b), int64(len(b)/tree.SectorSize), 0)
+	_, e, err := udffix.Entry(b, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := v.Tree()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := root
-	for _, name := range strings.Split(p, "/") {
-		if n = n.Child(name); n == nil {
-			t.Fatalf("%s is not in the UDF tree", p)
-		}
-	}
-	ref, ok := v.Entry(n)
-	if !ok {
-		t.Fatalf("%s: no file entry", p)
-	}
-	return b[int(ref.LBA)*tree.SectorSize : int(ref.LBA+1)*tree.SectorSize]
-}
-
-// resealEntry fixes the tag of a file entry changed in place: its CRC
-// and checksum, so that only what the entry says is wrong.
-func resealEntry(e []byte) {
-	le := binary.LittleEndian
-	udf.SetTag(e, le.Uint16(e[0:]), le.Uint16(e[2:]), le.Uint16(e[6:]), le.Uint32(e[12:]), int(le.Uint16(e[10:])))
+	return e
 }
 
 // retag records the MD5s of session 0 of image b anew, as the writer
@@ -145,7 +125,7 @@ func TestVerifyUDFAgainstRockRidge(t *testing.T) {
 			b := bytes.Clone(good)
 			e := udfEntry(t, b, c.path)
 			c.change(e)
-			resealEntry(e)
+			udffix.Reseal(e, -1)
 			if _, err := udf.CheckTag(e, le.Uint32(e[12:])); err != nil {
 				t.Fatalf("the changed entry's tag: %v", err)
 			}
