@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -78,26 +77,6 @@ func burnThrottled(t testing.TB, dir, medium string, r fifoRun) fifoResult {
 	return res
 }
 
-// stepClock is a drive's clock that moves only when the drive waits for
-// its buffer to drain: the drive never runs dry however slow the host
-// is, so what a test sees does not depend on the machine's speed.
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *stepClock) Sleep(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // TestFifoUnderLoad burns a tree of small files to a throttled emulated
 // BD-R at 16× and DVD+R at 24×. In `go test ./...` it is the short form:
 // 1,000 files and a drive clock that moves only while the drive waits,
@@ -122,7 +101,7 @@ func TestFifoUnderLoad(t *testing.T) {
 		testtree.File(t, dir, fmt.Sprintf("d%02d/f%04d", i%20, i), testtree.Random(i*37%16384))
 	}
 	for _, r := range []fifoRun{{profile: "bd-r", speed: 16, fifo: 1 << 20}, {profile: "dvd+r", speed: 24, fifo: 1 << 20}} {
-		r.clock = &stepClock{}
+		r.clock = &emu.StepClock{}
 		res := burnThrottled(t, dir, filepath.Join(t.TempDir(), r.profile+".img"), r)
 		t.Logf("%s at %g×: FIFO %+v, drive buffer %+v", r.profile, r.speed, res.fifo, res.drive)
 		if res.drive.Underruns != 0 || res.drive.MinFill <= 0 {

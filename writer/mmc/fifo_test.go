@@ -5,10 +5,8 @@ import (
 	"context"
 	"io/fs"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
@@ -17,26 +15,6 @@ import (
 	"github.com/discstage/discstage/writer/mmc/emu"
 	"github.com/discstage/discstage/writer/mmc/scsi"
 )
-
-// driveClock is a drive's clock that moves only when the drive waits:
-// the emulated drive then never runs dry however slow the host is, and
-// what a test sees does not depend on the machine's speed.
-type driveClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *driveClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *driveClock) Sleep(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // countingReader counts the bytes the session's reader took.
 type countingReader struct {
@@ -75,7 +53,7 @@ func TestFifoPrimedAndDriveBuffer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.SetSpeed(emu.Speed{X: 16, Clock: &driveClock{}}); err != nil {
+	if err := e.SetSpeed(emu.Speed{X: 16, Clock: &emu.StepClock{}}); err != nil {
 		t.Fatal(err)
 	}
 	const fifo = 8 << 20

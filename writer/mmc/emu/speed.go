@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/discstage/discstage/writer/mmc/scsi"
@@ -17,6 +18,29 @@ type Clock interface {
 }
 
 type wallClock struct{}
+
+// StepClock is a Clock that moves only when the drive sleeps: a drive
+// on it never runs dry however slow the host is, so what a test sees
+// does not depend on the machine's speed. Its zero value starts at the
+// zero time; it is safe for concurrent use.
+type StepClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *StepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Sleep moves the clock d forward, at once.
+func (c *StepClock) Sleep(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
 
 func (wallClock) Now() time.Time        { return time.Now() }
 func (wallClock) Sleep(d time.Duration) { time.Sleep(d) }

@@ -9,12 +9,6 @@ import (
 	"github.com/discstage/discstage/writer/mmc/scsi"
 )
 
-// fakeClock moves only when the drive sleeps or the test says so.
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) Now() time.Time        { return c.t }
-func (c *fakeClock) Sleep(d time.Duration) { c.t = c.t.Add(d) }
-
 // bufferFill asks READ BUFFER CAPACITY: the buffer's size and the bytes
 // in it.
 func bufferFill(t *testing.T, d *Drive) (size, used uint32) {
@@ -48,7 +42,7 @@ func TestThrottledBuffer(t *testing.T) {
 	if size, used := bufferFill(t, d); size != 2<<20 || used != 0 {
 		t.Errorf("unthrottled: buffer %d, %d used; want 2 MiB, empty", size, used)
 	}
-	clock := &fakeClock{t: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)}
+	clock := &StepClock{}
 	if err := d.SetSpeed(Speed{X: 16, Clock: clock}); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +53,7 @@ func TestThrottledBuffer(t *testing.T) {
 		write10(t, d, lba, chunk)
 		lba += chunk
 	}
-	start := clock.t
+	start := clock.Now()
 	if size, used := bufferFill(t, d); size != 4<<20 || used != 2<<20 {
 		t.Errorf("after 2 MiB: buffer %d, %d used; want 4 MiB, 2 MiB", size, used)
 	}
@@ -75,7 +69,7 @@ func TestThrottledBuffer(t *testing.T) {
 	// 28 MiB recorded beyond what the buffer holds, at 16 × 4,495,500 B/s.
 	recorded := float64(28 << 20)
 	want := time.Duration(recorded / (16 * RateBD) * 1e9)
-	if got := clock.t.Sub(start); got < want-time.Millisecond || got > want+time.Millisecond {
+	if got := clock.Now().Sub(start); got < want-time.Millisecond || got > want+time.Millisecond {
 		t.Errorf("28 MiB took %v of drive time, want %v", got, want)
 	}
 	if s := d.BufferStats(); s.Underruns != 0 || s.MinFill < 4<<20-64<<10 || s.Written != 32<<20 {
@@ -91,10 +85,10 @@ func TestThrottledBuffer(t *testing.T) {
 	}
 
 	// SYNCHRONIZE CACHE returns with the buffer recorded.
-	before := clock.t
+	before := clock.Now()
 	do(t, d, []byte{0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0}, scsi.None, nil)
-	if _, used := bufferFill(t, d); used != 0 || !clock.t.After(before) {
-		t.Errorf("after SYNCHRONIZE CACHE: %d bytes in the buffer, drive time %v", used, clock.t.Sub(before))
+	if _, used := bufferFill(t, d); used != 0 || !clock.Now().After(before) {
+		t.Errorf("after SYNCHRONIZE CACHE: %d bytes in the buffer, drive time %v", used, clock.Now().Sub(before))
 	}
 	// An idle drive with an empty buffer is no underrun.
 	clock.Sleep(time.Minute)
@@ -119,7 +113,7 @@ func TestSpeedRates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := d.SetSpeed(Speed{X: tc.x, Clock: &fakeClock{}}); err != nil {
+		if err := d.SetSpeed(Speed{X: tc.x, Clock: &StepClock{}}); err != nil {
 			t.Fatal(err)
 		}
 		if d.speed.rate != tc.rate || d.speed.size != tc.buffer {
