@@ -3,8 +3,6 @@
 package cli
 
 import (
-	"fmt"
-	"os"
 	"testing"
 
 	"github.com/discstage/discstage/internal/clitest"
@@ -13,13 +11,4 @@ import (
 // binary is the built command, for tests that start it themselves.
 var binary string
 
-func TestMain(m *testing.M) {
-	var err error
-	if binary, err = clitest.BuildOnce(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	clitest.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { clitest.Main(m, &binary) }

@@ -5,8 +5,6 @@
 package hostile
 
 import (
-	"fmt"
-	"os"
 	"testing"
 
 	"github.com/discstage/discstage/internal/clitest"
@@ -15,16 +13,7 @@ import (
 // binary is the built command.
 var binary string
 
-func TestMain(m *testing.M) {
-	var err error
-	if binary, err = clitest.BuildOnce(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	clitest.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { clitest.Main(m, &binary) }
 
 // mustRun runs the built command and fails t unless it exits 0; it
 // returns stdout and stderr together.

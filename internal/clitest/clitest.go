@@ -49,6 +49,19 @@ func BuildOnce() (string, error) {
 	return binPath, binErr
 }
 
+// Main is a TestMain for packages that run the command: it builds it
+// (its path in *binary), runs the tests, removes it and exits.
+func Main(m *testing.M, binary *string) {
+	var err error
+	if *binary, err = BuildOnce(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	Cleanup()
+	os.Exit(code)
+}
+
 // Cleanup removes the built command; TestMain calls it after m.Run.
 func Cleanup() {
 	if binDir != "" {
