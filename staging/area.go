@@ -168,7 +168,8 @@ func (d *entry) dropKid(name string) {
 // record is the persistent form of an entry.
 type record struct {
 	Parent  uint64        `json:"p"`
-	Name    byteString    `json:"n"`
+	Name    string        `json:"n"`
+	NameB   []byte        `json:"nb,omitempty"` // Name, when it is not UTF-8 (bytename.go)
 	Mode    uint32        `json:"m"`
 	UID     uint32        `json:"u"`
 	GID     uint32        `json:"g"`
@@ -179,7 +180,8 @@ type record struct {
 	Extents []tree.Extent `json:"e,omitempty"`
 	Inline  []byte        `json:"i,omitempty"`
 	Data    string        `json:"d,omitempty"`
-	Target  byteString    `json:"t,omitempty"`
+	Target  string        `json:"t,omitempty"`
+	TargetB []byte        `json:"tb,omitempty"` // Target, when it is not UTF-8
 	Rdev    uint64        `json:"rd,omitempty"`
 	// Links are the further names of a hard-linked file.
 	Links []linkRecord `json:"l,omitempty"`
@@ -361,9 +363,9 @@ func (a *Area) readState(st *replayed) error {
 		if r.Data != "" && !validDataName(r.Data) {
 			return fmt.Errorf("staging: area %q: entry %d names data file %q, not one the area makes", a.dir, id, r.Data)
 		}
-		e := &entry{id: id, name: string(r.Name), mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
+		e := &entry{id: id, name: joinName(r.Name, r.NameB), mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
 			mtime: stamp(r.Mtime), atime: stamp(r.Atime), ctime: stamp(r.Ctime),
-			size: r.Size, ext: r.Extents, inline: string(r.Inline), data: r.Data, target: string(r.Target), rdev: r.Rdev}
+			size: r.Size, ext: r.Extents, inline: string(r.Inline), data: r.Data, target: joinName(r.Target, r.TargetB), rdev: r.Rdev}
 		if e.mode.IsDir() {
 			e.kids = map[string]*entry{}
 		}
@@ -380,7 +382,7 @@ func (a *Area) readState(st *replayed) error {
 		if p == nil || p.kids == nil {
 			return fmt.Errorf("staging: area %q: entry %d (%q) has no parent directory %d", a.dir, id, r.Name, r.Parent)
 		}
-		if name := string(r.Name); name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") || p.kids[name] != nil {
+		if name := e.name; name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") || p.kids[name] != nil {
 			return fmt.Errorf("staging: area %q: entry %d has a bad or duplicate name %q in directory %d", a.dir, id, r.Name, r.Parent)
 		}
 		e.parent = p
@@ -389,7 +391,7 @@ func (a *Area) readState(st *replayed) error {
 	for id, r := range recs {
 		e := a.entries.get(id)
 		for _, lr := range r.Links {
-			l := linkName{a.entries.get(lr.Parent), string(lr.Name)}
+			l := linkName{a.entries.get(lr.Parent), joinName(lr.Name, lr.NameB)}
 			p := l.parent
 			if e.kids != nil || id == RootID || p == nil || p.kids == nil {
 				return fmt.Errorf("staging: area %q: entry %d has a further name %q in %d, which is not a directory, or is one itself", a.dir, id, l.name, lr.Parent)
@@ -475,9 +477,11 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 }
 
 func (e *entry) record() putRecord {
-	r := record{Name: byteString(e.name), Mode: uint32(e.mode), UID: e.uid, GID: e.gid,
+	r := record{Mode: uint32(e.mode), UID: e.uid, GID: e.gid,
 		Mtime: int64(e.mtime), Atime: int64(e.atime), Ctime: int64(e.ctime),
-		Size: e.size, Extents: e.ext, Data: e.data, Target: byteString(e.target), Rdev: e.rdev}
+		Size: e.size, Extents: e.ext, Data: e.data, Rdev: e.rdev}
+	r.Name, r.NameB = splitName(e.name)
+	r.Target, r.TargetB = splitName(e.target)
 	if e.inline != "" {
 		r.Inline = []byte(e.inline)
 	}
@@ -485,7 +489,9 @@ func (e *entry) record() putRecord {
 		r.Parent = e.parent.id
 	}
 	for _, l := range e.links {
-		r.Links = append(r.Links, linkRecord{Parent: l.parent.id, Name: byteString(l.name)})
+		lr := linkRecord{Parent: l.parent.id}
+		lr.Name, lr.NameB = splitName(l.name)
+		r.Links = append(r.Links, lr)
 	}
 	return putRecord{ID: e.id, record: r}
 }

@@ -179,9 +179,10 @@ func (a *Area) outcome(o Outcome) {
 // commitFile names a staged file a commit writes, or (Data empty) a
 // disc file whose bytes the area holds itself (inline.go).
 type commitFile struct {
-	ID   uint64     `json:"id"`
-	Data string     `json:"data"`
-	Path byteString `json:"path"`
+	ID    uint64 `json:"id"`
+	Data  string `json:"data"`
+	Path  string `json:"path"`
+	PathB []byte `json:"path_b,omitempty"` // Path, when it is not UTF-8
 
 	// Known only to the process that took the snapshot:
 	live   string // a copy was taken of this data file, used directly by readers only
@@ -258,7 +259,8 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 				ct = fi.ModTime()
 			}
 			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), e.atime.time(), ct
-			cf := commitFile{ID: e.id, Data: e.data, Path: byteString(path), open: e.writers > 0}
+			cf := commitFile{ID: e.id, Data: e.data, open: e.writers > 0}
+			cf.Path, cf.PathB = splitName(path)
 			if freeze && e.pins > 0 {
 				// Used directly by open handles: commit a copy.
 				snap, size, err := a.snapshotCopy(e)
@@ -282,7 +284,9 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 			// again, and finish switches the file to its new extents
 			// (inline.go).
 			n.Size, n.Source = e.size, tree.Bytes(e.inline)
-			files = append(files, commitFile{ID: e.id, Path: byteString(path), size: e.size})
+			cf := commitFile{ID: e.id, size: e.size}
+			cf.Path, cf.PathB = splitName(path)
+			files = append(files, cf)
 		default:
 			n.Size, n.Extents = e.size, e.ext
 		}
@@ -667,7 +671,7 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	a.commit, a.last = c, c
 	for _, f := range files {
 		if f.open {
-			a.status.Partial = append(a.status.Partial, OpenFile{Path: string(f.Path), Size: f.size})
+			a.status.Partial = append(a.status.Partial, OpenFile{Path: joinName(f.Path, f.PathB), Size: f.size})
 		}
 	}
 	a.prog.reset()
@@ -807,7 +811,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 		if e.data != f.Data && !readOnly || f.Data == "" && e.inline == "" {
 			continue
 		}
-		n := byPath[string(f.Path)]
+		n := byPath[joinName(f.Path, f.PathB)]
 		if n == nil || !n.IsRegular() {
 			continue
 		}

@@ -249,7 +249,7 @@ func TestJournalRefusesDotNames(t *testing.T) {
 	}
 	a.Close()
 	for _, name := range []string{".", "..", "a\x00b"} {
-		rec, err := frame(&change{Gen: 1, NextID: 3, Put: []putRecord{{ID: 2, record: record{Parent: RootID, Name: byteString(name), Mode: 0o644}}}})
+		rec, err := frame(&change{Gen: 1, NextID: 3, Put: []putRecord{{ID: 2, record: record{Parent: RootID, Name: name, Mode: 0o644}}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,8 +23,9 @@ type linkName struct {
 // linkRecord is the persistent form of a further name: the directory's
 // ID and the name in it.
 type linkRecord struct {
-	Parent uint64     `json:"p"`
-	Name   byteString `json:"n"`
+	Parent uint64 `json:"p"`
+	Name   string `json:"n"`
+	NameB  []byte `json:"nb,omitempty"` // Name, when it is not UTF-8
 }
 
 // nlink is the number of names of e.
