@@ -303,8 +303,8 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 	if n.reserved(name) {
 		return nil, syscall.EEXIST
 	}
-	uid, gid := n.newOwner(ctx)
-	a, err := n.m.area.Mkdir(n.id, name, n.newDirMode(goMode(mode)), uid, gid)
+	uid, gid, dm := n.newDir(ctx, goMode(mode))
+	a, err := n.m.area.Mkdir(n.id, name, dm, uid, gid)
 	if err != nil {
 		return nil, errnoOf(err)
 	}

@@ -21,10 +21,13 @@ func (n *node) newOwner(ctx context.Context) (uid, gid uint32) {
 	return uid, gid
 }
 
-// newDirMode is the mode of a directory made in directory n with mode.
-func (n *node) newDirMode(mode iofs.FileMode) iofs.FileMode {
+// newDir is the owner and mode of a directory the caller makes in
+// directory n with mode, from one look at n.
+func (n *node) newDir(ctx context.Context, mode iofs.FileMode) (uid, gid uint32, m iofs.FileMode) {
+	uid, gid = caller(ctx)
 	if a, err := n.m.area.Getattr(n.id); err == nil {
-		return core.NewDirMode(a, mode)
+		uid, gid = core.NewOwner(a, uid, gid)
+		mode = core.NewDirMode(a, mode)
 	}
-	return mode
+	return uid, gid, mode
 }

@@ -361,8 +361,10 @@ func (f *filesys) Mkdir(p string, mode uint32) int {
 	if e := nameRefusal(p); e != 0 {
 		return e
 	}
-	uid, gid := f.newOwner(p)
-	_, err := f.area.MkdirPath(p, core.NewDirMode(f.parentAttr(p), core.GoMode(mode)), uid, gid)
+	pa := f.parentAttr(p)
+	uid, gid := caller()
+	uid, gid = core.NewOwner(pa, uid, gid)
+	_, err := f.area.MkdirPath(p, core.NewDirMode(pa, core.GoMode(mode)), uid, gid)
 	return errnoOf(err)
 }
 
