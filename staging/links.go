@@ -108,7 +108,7 @@ func (a *Area) Link(id, parent uint64, name string) (Attr, error) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.writable("link " + name); err != nil {
+	if err := a.writable("link", name, nil); err != nil {
 		return Attr{}, err
 	}
 	d, err := a.getDir(parent)

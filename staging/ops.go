@@ -74,12 +74,20 @@ func (a *Area) get(id uint64) (*entry, error) {
 }
 
 // writable refuses changes once the medium is closed: nothing staged
-// could ever be written.
-func (a *Area) writable(op string) error {
-	if a.mediumClosed {
-		return fmt.Errorf("staging: %s: the medium is closed: %w", op, ErrReadOnly)
+// could ever be written. The refusal names op and then the entry e, or
+// else name; nothing is built while the medium takes changes, which is
+// on every write through the mount.
+func (a *Area) writable(op, name string, e *entry) error {
+	if !a.mediumClosed {
+		return nil
 	}
-	return nil
+	switch {
+	case e != nil:
+		op += " " + a.path(e)
+	case name != "":
+		op += " " + name
+	}
+	return fmt.Errorf("staging: %s: the medium is closed: %w", op, ErrReadOnly)
 }
 
 func (a *Area) getDir(id uint64) (*entry, error) {
@@ -211,7 +219,7 @@ func (a *Area) Readlink(id uint64) (string, error) {
 
 // newChild prepares an entry in d; the caller fills it and records it.
 func (a *Area) newChild(d *entry, name string, mode iofs.FileMode, uid, gid uint32) (*entry, error) {
-	if err := a.writable("create " + name); err != nil {
+	if err := a.writable("create", name, nil); err != nil {
 		return nil, err
 	}
 	if err := checkName(name); err != nil {
@@ -355,7 +363,7 @@ func (a *Area) remove(parent uint64, name string, wantDir bool) error {
 	if err != nil {
 		return err
 	}
-	if err := a.writable("remove " + name); err != nil {
+	if err := a.writable("remove", name, nil); err != nil {
 		return err
 	}
 	e := d.kids[name]
@@ -411,7 +419,7 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.writable("rename " + oldName); err != nil {
+	if err := a.writable("rename", oldName, nil); err != nil {
 		return err
 	}
 	od, err := a.getDir(oldParent)
@@ -514,8 +522,8 @@ func (a *Area) Setattr(id uint64, s SetAttr) (Attr, error) {
 }
 
 func (a *Area) setattr(e *entry, s SetAttr) error {
-	if a.mediumClosed {
-		return a.writable("change " + a.path(e))
+	if err := a.writable("change", "", e); err != nil {
+		return err
 	}
 	now := time.Now()
 	if s.Size != nil {
@@ -872,7 +880,7 @@ func (a *Area) CreateUnnamed(parent uint64, perm iofs.FileMode, uid, gid uint32)
 	if _, err := a.getDir(parent); err != nil {
 		return Attr{}, nil, err
 	}
-	if err := a.writable("create an unnamed file"); err != nil {
+	if err := a.writable("create an unnamed file", "", nil); err != nil {
 		return Attr{}, nil, err
 	}
 	now := stampOf(time.Now())

@@ -82,7 +82,7 @@ func (a *Area) stage(e *entry, keep int64) error {
 // is copied to a new data file. It runs with a.mu held; the copy itself
 // runs without it. It returns errRetry when e changed meanwhile.
 func (a *Area) copyUp(e *entry, keep int64) error {
-	if err := a.writable("write " + a.path(e)); err != nil {
+	if err := a.writable("write", "", e); err != nil {
 		return err
 	}
 	if e.cache != "" {
