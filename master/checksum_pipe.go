@@ -205,15 +205,11 @@ func (p *hashPipe) copyFile(r io.Reader, f *wFile) (int64, error) {
 		c.n += k
 		n += int64(k)
 		eof := err == io.EOF || err == io.ErrUnexpectedEOF
-		if k > 0 || eof {
-			if k > 0 {
-				c.refs.Add(1)
-			}
-			piece := filePiece{f: f, b: c.b[start : start+k], last: eof}
-			if k > 0 {
-				piece.buf = c
-			}
-			p.fileQ <- piece
+		if k > 0 {
+			c.refs.Add(1)
+			p.fileQ <- filePiece{f: f, buf: c, b: c.b[start : start+k], last: eof}
+		} else if eof {
+			p.fileQ <- filePiece{f: f, b: c.b[start:start], last: true}
 		}
 		if eof {
 			return n, nil

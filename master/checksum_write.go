@@ -14,9 +14,8 @@ func (s *wStream) tag(typ TagType, pos, next uint32) error {
 	if err := s.bw.Flush(); err != nil {
 		return err
 	}
-	cw := s.w.(*wCountWriter)
-	if want := int64(pos-s.im.start) * tree.SectorSize; cw.n != want {
-		return fmt.Errorf("master: write %s: at byte %d of the session, laid out at %d", typ, cw.n, want)
+	if want := int64(pos-s.im.start) * tree.SectorSize; s.cw.n != want {
+		return fmt.Errorf("master: write %s: at byte %d of the session, laid out at %d", typ, s.cw.n, want)
 	}
 	t := Tag{Type: typ, Pos: pos, RangeStart: s.im.start, RangeSize: pos - s.im.start, Next: next}
 	copy(t.MD5[:], s.pipe.sum(nil))

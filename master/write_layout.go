@@ -70,6 +70,15 @@ type wFile struct {
 	source tree.Source
 }
 
+// sourceOf is where f's new data comes from: its own source when the
+// layout gave it one (a boot image with its info table), else its node's.
+func (f *wFile) sourceOf() tree.Source {
+	if f.source != nil {
+		return f.source
+	}
+	return f.src.n.Source
+}
+
 // records returns how many directory records the file needs: one per
 // extent, at least one.
 func (f *wFile) records() int {

@@ -76,11 +76,7 @@ func (p *prefetcher) feed() {
 
 // prefetchOpen opens f's source and hints its first bytes.
 func prefetchOpen(f *wFile) prefetched {
-	src := f.src.n.Source
-	if f.source != nil {
-		src = f.source
-	}
-	r, err := src.Open()
+	r, err := f.sourceOf().Open()
 	if err != nil {
 		return prefetched{err: err}
 	}

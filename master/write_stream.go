@@ -17,8 +17,8 @@ const wCopyBuffer = 1 << 20
 // wStream writes a laid-out session in order, counting bytes.
 type wStream struct {
 	im  *Image
-	dst io.Writer // the destination itself, for the kernel copy
-	w   io.Writer
+	dst io.Writer     // the destination itself, for the kernel copy
+	cw  *wCountWriter // counts the stream; writes to dst, or to the checksum pipeline
 	bw  *bufio.Writer
 	buf []byte
 	// pipe carries the stream when it records checksums (hashPipe).
@@ -30,7 +30,7 @@ type wStream struct {
 }
 
 // pos is the byte offset in the session of the next byte written.
-func (s *wStream) pos() int64 { return s.w.(*wCountWriter).n + int64(s.bw.Buffered()) }
+func (s *wStream) pos() int64 { return s.cw.n + int64(s.bw.Buffered()) }
 
 // write buffers metadata.
 func (s *wStream) write(p []byte) error {
@@ -74,7 +74,7 @@ func (c *wCountWriter) Write(p []byte) (int, error) {
 // ErrSourceChanged and the path.
 func (im *Image) WriteTo(w io.Writer) (int64, error) {
 	cw := &wCountWriter{w: w}
-	s := &wStream{im: im, dst: w, w: cw}
+	s := &wStream{im: im, dst: w, cw: cw}
 	if im.opts.MD5 {
 		s.pipe = newHashPipe(w)
 		cw.w = s.pipe
@@ -198,7 +198,7 @@ func (s *wStream) copyFile(f *wFile) error {
 		// Checksums need the bytes in user space: no kernel copy.
 		sr := &wSourceReader{r: r}
 		copied, err = s.pipe.copyFile(io.LimitReader(sr, n.Size), f)
-		s.w.(*wCountWriter).n += copied
+		s.cw.n += copied
 		if sr.err != nil {
 			return fmt.Errorf("master: read source of %q: %w: %w", p, ErrSourceChanged, sr.err)
 		}
@@ -209,7 +209,7 @@ func (s *wStream) copyFile(f *wFile) error {
 		// Let the kernel copy where it can; the counting writer is
 		// bypassed, so count here.
 		copied, err = io.Copy(df, io.LimitReader(sf, n.Size))
-		s.w.(*wCountWriter).n += copied
+		s.cw.n += copied
 		if err != nil {
 			return fmt.Errorf("master: copy %q: %w", p, err)
 		}
@@ -218,7 +218,7 @@ func (s *wStream) copyFile(f *wFile) error {
 			s.buf = make([]byte, wCopyBuffer)
 		}
 		sr := &wSourceReader{r: r}
-		copied, err = io.CopyBuffer(wPlainWriter{s.w}, io.LimitReader(sr, n.Size), s.buf)
+		copied, err = io.CopyBuffer(wPlainWriter{s.cw}, io.LimitReader(sr, n.Size), s.buf)
 		if sr.err != nil {
 			return fmt.Errorf("master: read source of %q: %w: %w", p, ErrSourceChanged, sr.err)
 		}
