@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/discstage/discstage/internal/clitest"
+	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/platform"
 )
 
@@ -52,4 +55,27 @@ func unmountAndWait(t *testing.T, bin, mnt string) {
 			t.Fatal("still mounted after unmount")
 		}
 	}
+}
+
+// mountImage mounts a new image in the background and returns the
+// image and mount point; the mount goes at the test's end.
+func mountImage(t *testing.T, extra ...string) (img, mnt string) {
+	t.Helper()
+	img = filepath.Join(t.TempDir(), "disc.iso")
+	return img, mountTarget(t, img, extra...)
+}
+
+// mountTarget mounts target in the background, with a new staging
+// area, and returns the mount point; the mount goes at the test's end.
+func mountTarget(t *testing.T, target string, extra ...string) string {
+	t.Helper()
+	oracle.NeedFuse(t)
+	work := t.TempDir()
+	mnt := filepath.Join(work, "mnt")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	clitest.Must(t, append([]string{"mount", target, mnt, "--staging", filepath.Join(work, "area")}, extra...)...)
+	t.Cleanup(func() { platform.Unmount(mnt) })
+	return mnt
 }
