@@ -456,7 +456,7 @@
 // extent is checked against the whole medium, since a session's records
 // point into earlier sessions. Session.FS exposes the tree as an io/fs
 // file system (fs.ReadDirFS, fs.StatFS, fs.ReadLinkFS) that reads file
-// bytes from the medium. ListSessions follows xorriso's chain of grown
+// bytes from the medium: tree.FS, the view udf.Volume.FS gives too. ListSessions follows xorriso's chain of grown
 // sessions (first at LBA 32, each next at the previous end rounded up to
 // 32 blocks) even when the superblock at LBA 16 is torn, or reports the
 // single session at LBA 0 of a plain image, or of a UDF-only one (its

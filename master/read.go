@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -34,8 +35,6 @@ const (
 	rMaxCEBytes = 64 << 10
 	// rMaxCEHops bounds the number of continuation areas of one record.
 	rMaxCEHops = 64
-	// rMaxSymlinkHops bounds symbolic link resolution in the FS view.
-	rMaxSymlinkHops = 40
 )
 
 // Session is one session of a medium as read back: its volume descriptor
@@ -106,6 +105,13 @@ type Session struct {
 	r       io.ReaderAt
 	sectors int64
 }
+
+// FS returns the session's tree as an io/fs.FS (tree.FS): files read
+// their bytes from the medium, Stat reports the tree's modes and times,
+// FileInfo.Sys() returns the *tree.Node, and symbolic links inside the
+// session are followed. The tree must not be changed while the FS is in
+// use.
+func (s *Session) FS() fs.FS { return tree.FS(s.Root, s.r) }
 
 // rVolume holds what ReadSession needs from one volume descriptor.
 type rVolume struct {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/discstage/discstage/master/iso9660"
@@ -56,19 +55,7 @@ func rReadUDFTree(start uint32, v *udf.Volume) (*tree.Node, error) {
 	if err != nil {
 		return nil, rUDFError(start, err)
 	}
-	rSortTree(root)
 	return root, nil
-}
-
-// rSortTree sorts every directory's children by name.
-func rSortTree(n *tree.Node) {
-	if !n.IsDir() {
-		return
-	}
-	slices.SortFunc(n.Children, func(a, b *tree.Node) int { return strings.Compare(a.Name, b.Name) })
-	for _, c := range n.Children {
-		rSortTree(c)
-	}
 }
 
 // readUDFSession reads a session that has no ISO 9660 volume descriptor

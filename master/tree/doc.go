@@ -13,4 +13,9 @@
 // equal to a wanted tree (commit of a staged view). Both keep the Nodes
 // of files that did not change, so their extents are referenced again
 // and not rewritten, and they report what changed.
+//
+// FS serves a tree read from a medium as an io/fs.FS whose files read
+// their Extents from the medium: the one view of a session the ISO 9660
+// reader (master.Session.FS) and the UDF reader (udf.Volume.FS) give,
+// which the CLI's ls and extract and the mount's old sessions read.
 package tree

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -207,8 +208,9 @@ func (v *Volume) readEntry(icb LongAD) (Entry, *partition, error) {
 }
 
 // Tree reads the file set as a tree: names, sizes, data extents as
-// absolute sectors, modes, owners, times, symbolic links and hard links.
-// Files whose data is embedded in their entries get a tree.Bytes
+// absolute sectors, modes, owners, times, symbolic links and hard links,
+// every directory's children sorted by name (as FS needs them). Files
+// whose data is embedded in their entries get a tree.Bytes
 // Source holding it, files with holes a Source that reads them from the
 // medium; others get Extents.
 func (v *Volume) Tree() (*tree.Node, error) {
@@ -226,6 +228,10 @@ func (v *Volume) Tree() (*tree.Node, error) {
 	v.entries = w.entries
 	return root, nil
 }
+
+// FS returns root, a tree the volume read, as an io/fs.FS (tree.FS)
+// whose files read their bytes from the medium.
+func (v *Volume) FS(root *tree.Node) fs.FS { return tree.FS(root, v.r) }
 
 type walker struct {
 	v       *Volume
@@ -442,6 +448,7 @@ func (w *walker) dir(n *tree.Node, e Entry, p *partition, depth int) error {
 		}
 		n.Children = append(n.Children, child)
 	}
+	slices.SortFunc(n.Children, func(a, b *tree.Node) int { return strings.Compare(a.Name, b.Name) })
 	return nil
 }
 

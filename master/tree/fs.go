@@ -1,4 +1,4 @@
-package master
+package tree
 
 import (
 	"errors"
@@ -8,36 +8,51 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/discstage/discstage/master/tree"
 )
 
-// FS returns the session as an io/fs.FS that also implements
-// fs.ReadDirFS, fs.StatFS and fs.ReadLinkFS. Files read their bytes from
-// the medium and implement io.ReaderAt and io.Seeker. Stat reports Rock
-// Ridge modes and times; FileInfo.Sys() returns the *Node.
+// FS returns the tree under root as an io/fs.FS that also implements
+// fs.ReadDirFS, fs.StatFS and fs.ReadLinkFS: the view both readers of
+// package master (the ISO 9660 session reader and the UDF volume
+// reader) give of a tree they read. Every directory's Children must be
+// sorted by name, as both readers return them; ReadDir lists them in
+// that order and lookups search them.
 //
-// Open and Stat follow symbolic links whose targets lie inside the
-// session (an absolute target is taken relative to the session root, and
-// ".." stops at the root). A link that resolves to nothing in the session
-// (a dangling link, a loop, a target on the host) opens as the link
-// itself: its Stat shows fs.ModeSymlink and reading it gives no bytes, so
-// that every entry ReadDir lists can be opened. Lstat and ReadLink do not
-// follow the last element. The tree must not be changed while the FS is
-// in use.
-func (s *Session) FS() fs.FS { return &rFS{s: s} }
+// Files implement io.ReaderAt and io.Seeker. A regular file reads its
+// bytes from its Extents on medium (sector LBA at byte offset
+// LBA*SectorSize), or from its Source when that is a Bytes (data a UDF
+// file entry embeds) or a ReaderAtSource (data with holes): those are
+// all the readers hand out. Stat reports the Node's Mode and ModTime;
+// Size is the data length of a regular file, the target's length for a
+// symbolic link and 0 otherwise; FileInfo.Sys() returns the *Node.
+//
+// Open and Stat follow symbolic links whose targets lie inside the tree
+// (an absolute target is taken relative to root, and ".." stops at the
+// root). A link that resolves to nothing in the tree (a dangling link,
+// a loop, a target on the host) opens as the link itself: its Stat
+// shows fs.ModeSymlink and reading it gives no bytes, so that every
+// entry ReadDir lists can be opened. Lstat and ReadLink do not follow
+// the last element. A path through a file that is not a directory is an
+// error that is not fs.ErrNotExist. A nil root has no entries, not even
+// ".". The tree must not be changed while the FS is in use.
+func FS(root *Node, medium io.ReaderAt) fs.FS { return &treeFS{root: root, medium: medium} }
 
-// rFS is the fs.FS view of a Session.
-type rFS struct{ s *Session }
+// treeFS is the fs.FS view of a tree.
+type treeFS struct {
+	root   *Node
+	medium io.ReaderAt
+}
 
 var (
-	_ fs.ReadDirFS   = (*rFS)(nil)
-	_ fs.StatFS      = (*rFS)(nil)
-	_ fs.ReadLinkFS  = (*rFS)(nil)
-	_ io.ReaderAt    = (*rFile)(nil)
-	_ io.Seeker      = (*rFile)(nil)
-	_ fs.ReadDirFile = (*rDir)(nil)
+	_ fs.ReadDirFS   = (*treeFS)(nil)
+	_ fs.StatFS      = (*treeFS)(nil)
+	_ fs.ReadLinkFS  = (*treeFS)(nil)
+	_ io.ReaderAt    = (*fsFile)(nil)
+	_ io.Seeker      = (*fsFile)(nil)
+	_ fs.ReadDirFile = (*fsDir)(nil)
 )
+
+// maxSymlinkHops bounds symbolic link resolution.
+const maxSymlinkHops = 40
 
 // errIsDir is returned by Read on a directory.
 var errIsDir = errors.New("is a directory")
@@ -45,9 +60,10 @@ var errIsDir = errors.New("is a directory")
 // errNotDir is returned when a path element is not a directory.
 var errNotDir = errors.New("not a directory")
 
-// rChild finds the child named name of dir, whose Children are sorted.
-func rChild(dir *tree.Node, name string) *tree.Node {
-	i, ok := slices.BinarySearchFunc(dir.Children, name, func(n *tree.Node, name string) int { return strings.Compare(n.Name, name) })
+// sortedChild finds the child named name of dir, whose Children are
+// sorted by name.
+func sortedChild(dir *Node, name string) *Node {
+	i, ok := slices.BinarySearchFunc(dir.Children, name, func(n *Node, name string) int { return strings.Compare(n.Name, name) })
 	if !ok {
 		return nil
 	}
@@ -55,16 +71,17 @@ func rChild(dir *tree.Node, name string) *tree.Node {
 }
 
 // resolve finds the node at name, following symbolic links in inner
-// elements and, when followLast is set, in the last one.
-func (f *rFS) resolve(op, name string, followLast bool) (*tree.Node, error) {
+// elements and, when followLast is set, in the last one. The stack of
+// directories walked makes ".." in a link target go back to the
+// directory the walk came from.
+func (f *treeFS) resolve(op, name string, followLast bool) (*Node, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
 	}
-	root := f.s.Root
-	if root == nil {
+	if f.root == nil {
 		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
 	}
-	stack := []*tree.Node{root}
+	stack := []*Node{f.root}
 	var rest []string
 	if name != "." {
 		rest = strings.Split(name, "/")
@@ -86,13 +103,13 @@ func (f *rFS) resolve(op, name string, followLast bool) (*tree.Node, error) {
 		if !cur.IsDir() {
 			return nil, &fs.PathError{Op: op, Path: name, Err: errNotDir}
 		}
-		child := rChild(cur, c)
+		child := sortedChild(cur, c)
 		if child == nil {
 			return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
 		}
 		if child.IsSymlink() && (len(rest) > 0 || followLast) {
 			hops++
-			if hops > rMaxSymlinkHops {
+			if hops > maxSymlinkHops {
 				return nil, &fs.PathError{Op: op, Path: name, Err: errors.New("too many levels of symbolic links")}
 			}
 			if strings.HasPrefix(child.Target, "/") {
@@ -108,7 +125,7 @@ func (f *rFS) resolve(op, name string, followLast bool) (*tree.Node, error) {
 
 // follow resolves name following symbolic links; a final link that does
 // not resolve stands for itself.
-func (f *rFS) follow(op, name string) (*tree.Node, error) {
+func (f *treeFS) follow(op, name string) (*Node, error) {
 	n, err := f.resolve(op, name, false)
 	if err != nil || !n.IsSymlink() {
 		return n, err
@@ -120,38 +137,38 @@ func (f *rFS) follow(op, name string) (*tree.Node, error) {
 }
 
 // Open opens the named file or directory, following symbolic links.
-func (f *rFS) Open(name string) (fs.File, error) {
+func (f *treeFS) Open(name string) (fs.File, error) {
 	n, err := f.follow("open", name)
 	if err != nil {
 		return nil, err
 	}
 	base := path.Base(name)
 	if n.IsDir() {
-		return &rDir{node: n, name: base}, nil
+		return &fsDir{node: n, name: base}, nil
 	}
-	return &rFile{node: n, name: base, r: f.s.r}, nil
+	return &fsFile{node: n, name: base, medium: f.medium}, nil
 }
 
 // Stat describes the named file, following symbolic links.
-func (f *rFS) Stat(name string) (fs.FileInfo, error) {
+func (f *treeFS) Stat(name string) (fs.FileInfo, error) {
 	n, err := f.follow("stat", name)
 	if err != nil {
 		return nil, err
 	}
-	return rInfo{n, path.Base(name)}, nil
+	return fsInfo{n, path.Base(name)}, nil
 }
 
 // Lstat describes the named file without following a final symbolic link.
-func (f *rFS) Lstat(name string) (fs.FileInfo, error) {
+func (f *treeFS) Lstat(name string) (fs.FileInfo, error) {
 	n, err := f.resolve("lstat", name, false)
 	if err != nil {
 		return nil, err
 	}
-	return rInfo{n, path.Base(name)}, nil
+	return fsInfo{n, path.Base(name)}, nil
 }
 
 // ReadLink returns the target of the named symbolic link.
-func (f *rFS) ReadLink(name string) (string, error) {
+func (f *treeFS) ReadLink(name string) (string, error) {
 	n, err := f.resolve("readlink", name, false)
 	if err != nil {
 		return "", err
@@ -163,7 +180,7 @@ func (f *rFS) ReadLink(name string) (string, error) {
 }
 
 // ReadDir lists the named directory, sorted by name.
-func (f *rFS) ReadDir(name string) ([]fs.DirEntry, error) {
+func (f *treeFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	n, err := f.follow("readdir", name)
 	if err != nil {
 		return nil, err
@@ -171,24 +188,29 @@ func (f *rFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if !n.IsDir() {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: errNotDir}
 	}
-	out := make([]fs.DirEntry, len(n.Children))
-	for i, c := range n.Children {
-		out[i] = rInfo{c, c.Name}
-	}
-	return out, nil
+	return dirEntries(n.Children), nil
 }
 
-// rInfo is both the fs.FileInfo and the fs.DirEntry of a Node.
-type rInfo struct {
-	n    *tree.Node
+// dirEntries lists nodes as directory entries.
+func dirEntries(nodes []*Node) []fs.DirEntry {
+	out := make([]fs.DirEntry, len(nodes))
+	for i, c := range nodes {
+		out[i] = fsInfo{c, c.Name}
+	}
+	return out
+}
+
+// fsInfo is both the fs.FileInfo and the fs.DirEntry of a Node.
+type fsInfo struct {
+	n    *Node
 	name string
 }
 
-func (i rInfo) Name() string { return i.name }
+func (i fsInfo) Name() string { return i.name }
 
 // Size is the data length of a regular file and the target length of a
 // symbolic link.
-func (i rInfo) Size() int64 {
+func (i fsInfo) Size() int64 {
 	switch {
 	case i.n.IsRegular():
 		return i.n.Size
@@ -197,31 +219,31 @@ func (i rInfo) Size() int64 {
 	}
 	return 0
 }
-func (i rInfo) Mode() fs.FileMode          { return i.n.Mode }
-func (i rInfo) ModTime() time.Time         { return i.n.ModTime }
-func (i rInfo) IsDir() bool                { return i.n.IsDir() }
-func (i rInfo) Sys() any                   { return i.n }
-func (i rInfo) Type() fs.FileMode          { return i.n.Mode.Type() }
-func (i rInfo) Info() (fs.FileInfo, error) { return i, nil }
-func (i rInfo) String() string             { return fs.FormatFileInfo(i) }
+func (i fsInfo) Mode() fs.FileMode          { return i.n.Mode }
+func (i fsInfo) ModTime() time.Time         { return i.n.ModTime }
+func (i fsInfo) IsDir() bool                { return i.n.IsDir() }
+func (i fsInfo) Sys() any                   { return i.n }
+func (i fsInfo) Type() fs.FileMode          { return i.n.Mode.Type() }
+func (i fsInfo) Info() (fs.FileInfo, error) { return i, nil }
+func (i fsInfo) String() string             { return fs.FormatFileInfo(i) }
 
-// rFile is an open file other than a directory.
-type rFile struct {
-	node   *tree.Node
+// fsFile is an open file other than a directory.
+type fsFile struct {
+	node   *Node
 	name   string
-	r      io.ReaderAt
+	medium io.ReaderAt
 	off    int64
 	closed bool
 }
 
-func (f *rFile) Stat() (fs.FileInfo, error) {
+func (f *fsFile) Stat() (fs.FileInfo, error) {
 	if f.closed {
 		return nil, &fs.PathError{Op: "stat", Path: f.name, Err: fs.ErrClosed}
 	}
-	return rInfo{f.node, f.name}, nil
+	return fsInfo{f.node, f.name}, nil
 }
 
-func (f *rFile) Close() error {
+func (f *fsFile) Close() error {
 	if f.closed {
 		return &fs.PathError{Op: "close", Path: f.name, Err: fs.ErrClosed}
 	}
@@ -230,16 +252,16 @@ func (f *rFile) Close() error {
 }
 
 // size is the number of readable bytes: regular files only.
-func (f *rFile) size() int64 {
+func (f *fsFile) size() int64 {
 	if f.node.IsRegular() {
 		return f.node.Size
 	}
 	return 0
 }
 
-// ReadAt reads from the file's extents on the medium (or, for a UDF
-// file whose data is not in extents, from its Source).
-func (f *rFile) ReadAt(p []byte, off int64) (int, error) {
+// ReadAt reads from the file's extents on the medium, or from its
+// Source when that is one the readers hand out (Bytes, ReaderAtSource).
+func (f *fsFile) ReadAt(p []byte, off int64) (int, error) {
 	if f.closed {
 		return 0, &fs.PathError{Op: "read", Path: f.name, Err: fs.ErrClosed}
 	}
@@ -249,11 +271,9 @@ func (f *rFile) ReadAt(p []byte, off int64) (int, error) {
 	size := f.size()
 	var src io.ReaderAt
 	switch s := f.node.Source.(type) {
-	case tree.Bytes:
-		// UDF data embedded in a file entry.
+	case Bytes:
 		src, size = s, min(size, int64(len(s)))
-	case tree.ReaderAtSource:
-		// UDF data with holes.
+	case ReaderAtSource:
 		src, size = s.R, min(size, s.Size)
 	}
 	if src != nil {
@@ -272,7 +292,7 @@ func (f *rFile) ReadAt(p []byte, off int64) (int, error) {
 		end := base + int64(e.Length)
 		if off < end {
 			want := min(int64(len(p)-n), end-off)
-			m, err := f.r.ReadAt(p[n:n+int(want)], int64(e.LBA)*tree.SectorSize+(off-base))
+			m, err := f.medium.ReadAt(p[n:n+int(want)], int64(e.LBA)*SectorSize+(off-base))
 			n += m
 			off += int64(m)
 			if err != nil && !(errors.Is(err, io.EOF) && int64(m) == want) {
@@ -290,7 +310,7 @@ func (f *rFile) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-func (f *rFile) Read(p []byte) (int, error) {
+func (f *fsFile) Read(p []byte) (int, error) {
 	if f.closed {
 		return 0, &fs.PathError{Op: "read", Path: f.name, Err: fs.ErrClosed}
 	}
@@ -305,7 +325,7 @@ func (f *rFile) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (f *rFile) Seek(offset int64, whence int) (int64, error) {
+func (f *fsFile) Seek(offset int64, whence int) (int64, error) {
 	if f.closed {
 		return 0, &fs.PathError{Op: "seek", Path: f.name, Err: fs.ErrClosed}
 	}
@@ -325,26 +345,26 @@ func (f *rFile) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
-// rDir is an open directory.
-type rDir struct {
-	node   *tree.Node
+// fsDir is an open directory.
+type fsDir struct {
+	node   *Node
 	name   string
 	pos    int
 	closed bool
 }
 
-func (d *rDir) Stat() (fs.FileInfo, error) {
+func (d *fsDir) Stat() (fs.FileInfo, error) {
 	if d.closed {
 		return nil, &fs.PathError{Op: "stat", Path: d.name, Err: fs.ErrClosed}
 	}
-	return rInfo{d.node, d.name}, nil
+	return fsInfo{d.node, d.name}, nil
 }
 
-func (d *rDir) Read([]byte) (int, error) {
+func (d *fsDir) Read([]byte) (int, error) {
 	return 0, &fs.PathError{Op: "read", Path: d.name, Err: errIsDir}
 }
 
-func (d *rDir) Close() error {
+func (d *fsDir) Close() error {
 	if d.closed {
 		return &fs.PathError{Op: "close", Path: d.name, Err: fs.ErrClosed}
 	}
@@ -353,7 +373,7 @@ func (d *rDir) Close() error {
 }
 
 // ReadDir returns the next entries, sorted by name.
-func (d *rDir) ReadDir(count int) ([]fs.DirEntry, error) {
+func (d *fsDir) ReadDir(count int) ([]fs.DirEntry, error) {
 	if d.closed {
 		return nil, &fs.PathError{Op: "readdir", Path: d.name, Err: fs.ErrClosed}
 	}
@@ -364,10 +384,6 @@ func (d *rDir) ReadDir(count int) ([]fs.DirEntry, error) {
 		}
 		left = left[:min(count, len(left))]
 	}
-	out := make([]fs.DirEntry, len(left))
-	for i, c := range left {
-		out[i] = rInfo{c, c.Name}
-	}
 	d.pos += len(left)
-	return out, nil
+	return dirEntries(left), nil
 }
