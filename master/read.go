@@ -104,6 +104,9 @@ type Session struct {
 
 	r       io.ReaderAt
 	sectors int64
+	// nlinks is the link count each node's PX records, when read for
+	// Verify (readSession).
+	nlinks map[*tree.Node]uint32
 }
 
 // FS returns the session's tree as an io/fs.FS (tree.FS): files read
@@ -174,7 +177,14 @@ func rReadSectors(r io.ReaderAt, sectors int64, lba uint32, n int64, what string
 // handled. A session without ISO 9660 descriptors that is a UDF volume
 // (its anchor at start+256) is read from UDF alone.
 func ReadSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error) {
-	s, err := readISOSession(r, sectors, start)
+	return readSession(r, sectors, start, false)
+}
+
+// readSession is ReadSession; with nlinks, the Session of a bridge read
+// from Rock Ridge also keeps the link count each node's PX records
+// (Session.nlinks), which Verify compares with the UDF tree's.
+func readSession(r io.ReaderAt, sectors int64, start uint32, nlinks bool) (*Session, error) {
+	s, err := readISOSession(r, sectors, start, nlinks)
 	if errors.Is(err, ErrNotISO) {
 		return readUDFSession(r, sectors, start, err)
 	}
@@ -184,7 +194,7 @@ func ReadSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error) {
 // readISOSession reads a session with an ISO 9660 volume descriptor
 // set, taking its tree from Rock Ridge, else from its UDF volume if it
 // has one that reads, else from Joliet, else from ISO 9660.
-func readISOSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error) {
+func readISOSession(r io.ReaderAt, sectors int64, start uint32, nlinks bool) (*Session, error) {
 	var (
 		pvd, svd      rVolume
 		havePVD, joli bool
@@ -272,6 +282,9 @@ func readISOSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error
 	case s.RockRidge:
 		rd.mode = rModeRR
 		s.Hierarchy = HierarchyRockRidge
+		if nlinks && uv != nil {
+			rd.nlinks = map[*tree.Node]uint32{}
+		}
 	case joli:
 		s.Hierarchy = HierarchyJoliet
 		rd.mode = rModeJoliet
@@ -291,7 +304,7 @@ func readISOSession(r io.ReaderAt, sectors int64, start uint32) (*Session, error
 	if err != nil {
 		return nil, err
 	}
-	s.Root = root
+	s.Root, s.nlinks = root, rd.nlinks
 	s.Checksums = rd.sums.load(r, sectors)
 	return s, nil
 }

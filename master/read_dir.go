@@ -82,6 +82,8 @@ type rTreeReader struct {
 	// end is the first LBA past every directory extent, continuation
 	// area and file extent read so far (see SessionEnd).
 	end uint64
+	// nlinks, when not nil, gets the link count each node's PX records.
+	nlinks map[*tree.Node]uint32
 	// extentsOnly reads for SessionEnd: names are not decoded or checked,
 	// so that a hierarchy no reader shows cannot fail on its names.
 	extentsOnly bool
@@ -241,6 +243,13 @@ func (t *rTreeReader) linkNames() {
 	t.links = nil
 }
 
+// nlink notes the link count PX records for n, when asked to.
+func (t *rTreeReader) nlink(n *tree.Node, a *rAttrs) {
+	if t.nlinks != nil && a.hasPX {
+		t.nlinks[n] = a.nlink
+	}
+}
+
 // dirModeBits are the bits of a directory's mode its records carry:
 // permissions and the setuid, setgid and sticky bits.
 const dirModeBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
@@ -279,6 +288,7 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 				}
 				a.apply(dir, r, true)
 				t.sums.note(dir, &a, path == "/")
+				t.nlink(dir, &a)
 			}
 			return nil
 		}
@@ -316,6 +326,7 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 		n := &tree.Node{Name: name}
 		a.apply(n, r, false)
 		t.sums.note(n, &a, false)
+		t.nlink(n, &a)
 		if a.hasPX && a.nlink > 1 && !r.dir && !a.hasCL {
 			t.links = append(t.links, rLinkName{n, a.ino})
 		}

@@ -279,7 +279,7 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 		v.pos++
 		rep.Sectors++
 	}
-	s, serr := ReadSession(r, sectors, start)
+	s, serr := readSession(r, sectors, start, true)
 	if serr != nil && !errors.Is(serr, ErrCorrupt) {
 		return rep, serr
 	}

@@ -131,3 +131,40 @@ def walk(p):
             print('f', full, len(data), hashlib.md5(data).hexdigest(), *(['embedded'] if embedded else []))
 walk('/')
 `
+
+// PycdlibUDFAttrs lists the attributes the UDF file entries of the
+// image at path record, as pycdlib reads them, a line an entry (the
+// root "/" first), tab-separated: PATH, the ECMA-167 permissions and ICB
+// flags (decimal), uid, gid, file link count, and the modification time
+// as whole seconds since 1970 (UTC, the entry's zone applied) and
+// microseconds. pycdlib reads no extended file entries (UDF 2.50).
+func PycdlibUDFAttrs(tb testing.TB, path string) string {
+	tb.Helper()
+	return Run(tb, Pycdlib(tb), "-c", pycdlibUDFAttrs, path)
+}
+
+const pycdlibUDFAttrs = `
+import sys, datetime, pycdlib
+iso = pycdlib.PyCdlib()
+iso.open(sys.argv[1])
+utc = datetime.timezone.utc
+epoch = datetime.datetime(1970, 1, 1, tzinfo=utc)
+def line(full, e):
+    ts = e.mod_time
+    tz = ts.tz if ts.timetype == 1 and ts.tz != -2047 else 0
+    d = datetime.datetime(ts.year, ts.month, ts.day, ts.hour, ts.minute, ts.second,
+                          tzinfo=datetime.timezone(datetime.timedelta(minutes=tz)))
+    us = ts.centiseconds * 10000 + ts.hundreds_microseconds * 100 + ts.microseconds
+    print(full, e.perms, e.icb_tag.flags, e.uid, e.gid, e.file_link_count,
+          (d - epoch) // datetime.timedelta(seconds=1), us, sep='\t')
+def walk(p):
+    for c in iso.list_children(udf_path=p):
+        if c is None or c.file_identifier() in (b'', b'.', b'..'):
+            continue
+        full = p.rstrip('/') + '/' + c.file_identifier().decode(c.file_ident.encoding)
+        line(full, c)
+        if c.is_dir():
+            walk(full)
+line('/', iso.get_record(udf_path='/'))
+walk('/')
+`

@@ -92,6 +92,25 @@ func TestTimestamp(t *testing.T) {
 	}
 }
 
+// A time in a zone whose offset is not whole minutes (Paris's local
+// mean time, +0:09:21, which time zone data gives before 1911) keeps its
+// instant, recorded with the whole minutes of its offset; so do times
+// west of UTC by a part of a minute.
+func TestTimestampLocalMeanTime(t *testing.T) {
+	for _, secs := range []int{9*60 + 21, -(17*60 + 30), 45} {
+		want := time.Date(1905, 6, 15, 1, 2, 3, 456000, time.FixedZone("LMT", secs))
+		b := make([]byte, TimestampSize)
+		PutTimestamp(b, want)
+		got := DecodeTimestamp(b)
+		if !got.Equal(want) {
+			t.Errorf("offset %ds: got %v, want %v", secs, got, want)
+		}
+		if _, off := got.Zone(); off != secs/60*60 {
+			t.Errorf("offset %ds: recorded %ds", secs, off)
+		}
+	}
+}
+
 func TestFIDRoundTrip(t *testing.T) {
 	b := make([]byte, 256)
 	id := EncodeDChars("name.txt")

@@ -178,33 +178,44 @@ func (v *Volume) entryData(e Entry, p *partition, max int64) ([]byte, error) {
 // readEntry reads the file entry an ICB points at, following indirect
 // entries (strategy 4096).
 func (v *Volume) readEntry(icb LongAD) (Entry, *partition, error) {
+	e, p, _, err := v.readEntryAt(icb)
+	return e, p, err
+}
+
+// readEntryAt is readEntry that also returns the absolute sector the
+// entry was read from.
+func (v *Volume) readEntryAt(icb LongAD) (Entry, *partition, uint32, error) {
 	for i := 0; i < maxIndirect; i++ {
 		p, err := v.part(icb.Location.Partition)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
-		b, err := v.readIn(p, icb.Location.Block)
+		rs, err := v.mapBlocks(p, icb.Location.Block, 1)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
+		}
+		b, err := v.readSectors(rs[0].block, 1)
+		if err != nil {
+			return nil, nil, 0, err
 		}
 		t, err := CheckTag(b, icb.Location.Block)
 		if err != nil {
-			return nil, nil, fmt.Errorf("file entry at %d: %w", icb.Location.Block, err)
+			return nil, nil, 0, fmt.Errorf("file entry at %d: %w", icb.Location.Block, err)
 		}
 		switch t.ID() {
 		case TagFE, TagEFE:
 			e := Entry(b)
 			if e.ADs() == nil {
-				return nil, nil, corruptf("file entry at %d: lengths beyond its block", icb.Location.Block)
+				return nil, nil, 0, corruptf("file entry at %d: lengths beyond its block", icb.Location.Block)
 			}
-			return e, p, nil
+			return e, p, rs[0].block, nil
 		case TagIE:
 			icb = getLongAD(b[36:])
 		default:
-			return nil, nil, corruptf("block %d holds descriptor %d, not a file entry", icb.Location.Block, t.ID())
+			return nil, nil, 0, corruptf("block %d holds descriptor %d, not a file entry", icb.Location.Block, t.ID())
 		}
 	}
-	return nil, nil, corruptf("indirect entries loop")
+	return nil, nil, 0, corruptf("indirect entries loop")
 }
 
 // Tree reads the file set as a tree: names, sizes, data extents as
@@ -215,7 +226,7 @@ func (v *Volume) readEntry(icb LongAD) (Entry, *partition, error) {
 // medium; others get Extents.
 func (v *Volume) Tree() (*tree.Node, error) {
 	w := walker{v: v, files: map[LBAddr]*tree.Node{}, count: map[LBAddr]int{},
-		icbOf: map[*tree.Node]LBAddr{}, dirs: map[LBAddr]bool{}, entries: map[*tree.Node]EntryRef{}}
+		icbOf: map[*tree.Node]LBAddr{}, dirs: map[LBAddr]bool{}, entries: map[*tree.Node]entryFacts{}}
 	root, err := w.node(v.root, "", 0)
 	if err != nil {
 		return nil, err
@@ -235,7 +246,7 @@ func (v *Volume) FS(root *tree.Node) fs.FS { return tree.FS(root, v.r) }
 
 type walker struct {
 	v       *Volume
-	entries map[*tree.Node]EntryRef
+	entries map[*tree.Node]entryFacts
 	files   map[LBAddr]*tree.Node // non-directories by ICB, for hard links
 	count   map[LBAddr]int
 	icbOf   map[*tree.Node]LBAddr
@@ -251,16 +262,17 @@ func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
 		c.Name = name
 		w.count[icb.Location]++
 		w.icbOf[&c] = icb.Location
-		if ref, ok := w.entries[n]; ok {
-			w.entries[&c] = ref
+		if f, ok := w.entries[n]; ok {
+			w.entries[&c] = f
 		}
 		return &c, nil
 	}
-	e, p, err := w.v.readEntry(icb)
+	e, p, at, err := w.v.readEntryAt(icb)
 	if err != nil {
 		return nil, err
 	}
 	n := &tree.Node{Name: name, UID: e.UID(), GID: e.GID(), ModTime: e.ModTime(), AccessTime: e.AccessTime(), ChangeTime: e.AttrTime()}
+	facts := entryFacts{EntryFacts: EntryFacts{LBA: at, UID: e.UID(), GID: e.GID(), Links: e.LinkCount()}}
 	if n.UID == 0xFFFFFFFF {
 		n.UID = 0
 	}
@@ -285,6 +297,7 @@ func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
 		}
 		w.dirs[icb.Location] = true
 		n.Mode |= fs.ModeDir
+		w.entries[n] = facts
 		if err := w.dir(n, e, p, depth); err != nil {
 			return nil, err
 		}
@@ -322,8 +335,9 @@ func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
 	w.count[icb.Location] = 1
 	w.icbOf[n] = icb.Location
 	if p.kind == KindPhysical {
-		w.entries[n] = EntryRef{LBA: p.start + icb.Location.Block, UniqueID: e.UniqueID()}
+		facts.ref, facts.hasRef = EntryRef{LBA: p.start + icb.Location.Block, UniqueID: e.UniqueID()}, true
 	}
+	w.entries[n] = facts
 	return n, nil
 }
 

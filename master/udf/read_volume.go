@@ -47,7 +47,7 @@ type Volume struct {
 
 	parts   []*partition
 	maps    []PartitionMap
-	entries map[*tree.Node]EntryRef
+	entries map[*tree.Node]entryFacts
 	nextID  uint64
 	fsRef   uint16
 	fsLBN   uint32
@@ -606,8 +606,37 @@ type EntryRef struct {
 // Entry returns where the file entry of n, a non-directory node of the
 // tree Tree returned, is recorded, when it is in a physical partition.
 func (v *Volume) Entry(n *tree.Node) (EntryRef, bool) {
-	r, ok := v.entries[n]
-	return r, ok
+	f, ok := v.entries[n]
+	return f.ref, ok && f.hasRef
+}
+
+// EntryFacts is what a file's entry records that the nodes Tree
+// returns do not hold as recorded.
+type EntryFacts struct {
+	// LBA is the absolute sector the entry was read from.
+	LBA uint32
+	// UID and GID are the owner and group as recorded: 0xFFFFFFFF is
+	// "not recorded" (UDF 3.3.3.1), which Tree reads as 0.
+	UID, GID uint32
+	// Links is the file link count: the number of identifiers that
+	// name the file, for a directory its parent's and those of its
+	// subdirectories' parent entries (4/14.9.6; Linux adds one for ".").
+	Links uint16
+}
+
+// Facts returns what the entry of n, a node of the tree Tree returned
+// (a directory too), records of it.
+func (v *Volume) Facts(n *tree.Node) (EntryFacts, bool) {
+	f, ok := v.entries[n]
+	return f.EntryFacts, ok
+}
+
+// entryFacts is what Tree keeps of each node's entry: where it is, when
+// it is in a physical partition, and its EntryFacts.
+type entryFacts struct {
+	EntryFacts
+	ref    EntryRef
+	hasRef bool
 }
 
 // PartitionStart returns the first sector of the volume's partition when

@@ -32,16 +32,22 @@ func DecodeTimestamp(b []byte) time.Time {
 }
 
 // PutTimestamp records t in b as local time with its zone's offset in
-// minutes (type 1). Years outside 1..9999 are clamped.
+// minutes (type 1). A zone whose offset is not whole minutes (a local
+// mean time, as time zone data gives for old dates: Paris was 9:21
+// ahead of UTC until 1911) is recorded as the whole minutes of its
+// offset, the local time shifted to match, so that the instant stays.
+// Years outside 1..9999 are clamped.
 func PutTimestamp(b []byte, t time.Time) {
 	clear(b[:TimestampSize])
 	if t.IsZero() {
 		t = time.Unix(0, 0).UTC()
 	}
-	_, off := t.Zone()
-	off /= 60
+	_, secs := t.Zone()
+	off := secs / 60
 	if off < -1440 || off > 1440 {
 		t, off = t.UTC(), 0
+	} else if secs%60 != 0 {
+		t = t.In(time.FixedZone("", off*60))
 	}
 	if y := t.Year(); y < 1 {
 		t = time.Date(1, 1, 1, 0, 0, 0, 0, t.Location())
