@@ -82,7 +82,8 @@ type udfEntry struct {
 }
 
 // reusableEntries maps the first data sector of each regular file of a
-// UDF tree with one name to its node and entry.
+// UDF tree with one name to its node and entry, when the entry records
+// what a new one would.
 func reusableEntries(v *udf.Volume, root *tree.Node) map[uint32]udfEntry {
 	out := map[uint32]udfEntry{}
 	var walk func(n *tree.Node)
@@ -92,7 +93,14 @@ func reusableEntries(v *udf.Volume, root *tree.Node) map[uint32]udfEntry {
 			case c.IsDir():
 				walk(c)
 			case c.IsRegular() && c.Link == 0 && len(c.Extents) > 0:
-				if ref, ok := v.Entry(c); ok {
+				// An entry that records no owner or group (which the
+				// tree reads as 0) or another link count than its one
+				// name would disagree with the Rock Ridge tree the
+				// session records beside it (master.Verify compares
+				// them): it is written again.
+				ref, ok := v.Entry(c)
+				f, _ := v.Facts(c)
+				if ok && f.UID == c.UID && f.GID == c.GID && f.Links == 1 {
 					out[c.Extents[0].LBA] = udfEntry{c, ref}
 				}
 			}

@@ -53,7 +53,7 @@ func vbBridge(b *testing.B) (*os.File, int64) {
 //	go test -run '^$' -bench VerifyUDF100k -benchtime 3x ./master/
 func BenchmarkVerifyUDF100k(b *testing.B) {
 	f, sectors := vbBridge(b)
-	s, err := ReadSession(f, sectors, 0)
+	s, err := readSession(f, sectors, 0, true) // as Verify reads it
 	if err != nil {
 		b.Fatal(err)
 	}
