@@ -2,20 +2,16 @@ package burn_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/discstage/discstage/burn"
-	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/internal/udffix"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/master/udf"
-	"github.com/discstage/discstage/writer"
-	"github.com/discstage/discstage/writer/targets"
 )
 
 // An earlier session's UDF file entry that records no owner (as other
@@ -33,35 +29,10 @@ func TestAppendUDFReusesOnlyMatchingEntries(t *testing.T) {
 		}
 		os.Chtimes(filepath.Join(dir, name), udfTime, udfTime)
 	}
-	appendOne := func(root *tree.Node, id string) burn.Result {
-		t.Helper()
-		tg, err := targets.Open(img, targets.Options{Image: writer.ImageOptions{Create: true}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tg.Close()
-		m, err := tg.Probe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(m.Sessions) > 0 {
-			s, err := master.ReadSession(tg, m.Readable, m.Sessions[len(m.Sessions)-1].Start)
-			if err != nil {
-				t.Fatal(err)
-			}
-			root, _ = tree.Merge(s.Root, root)
-		}
-		res, err := burn.Append(context.Background(), tg, root, burn.AppendOptions{VolumeID: id, Time: udfTime, Verify: master.VerifySession})
-		if err != nil {
-			t.Fatalf("session %s: %v", id, err)
-		}
-		return *res
+	opts := func(id string) burn.AppendOptions {
+		return burn.AppendOptions{VolumeID: id, Time: udfTime, Verify: master.VerifySession}
 	}
-	add, err := localtree.Build(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s1 := appendOne(add, "S1")
+	s1 := appendMerged(t, img, dir, opts("S1"))
 
 	// a.txt's entry in session 1 records no owner.
 	b, err := os.ReadFile(img)
@@ -96,11 +67,7 @@ func TestAppendUDFReusesOnlyMatchingEntries(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(more, "c.txt"), []byte("new\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	add2, err := localtree.Build(more)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s2 := appendOne(add2, "S2")
+	s2 := appendMerged(t, img, more, opts("S2"))
 	if b, err = os.ReadFile(img); err != nil {
 		t.Fatal(err)
 	}

@@ -65,39 +65,47 @@ func udfSessionDir(t *testing.T, k int) string {
 func appendUDF(t *testing.T, spec string, opts burn.AppendOptions) (starts, ends []uint32) {
 	t.Helper()
 	for k := 1; k <= 3; k++ {
-		tg, err := targets.Open(spec, targets.Options{Image: writer.ImageOptions{Create: true}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		add, err := localtree.Build(udfSessionDir(t, k))
-		if err != nil {
-			t.Fatal(err)
-		}
-		root := add
-		m, err := tg.Probe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(m.Sessions) > 0 {
-			s, err := master.ReadSession(tg, m.Readable, m.Sessions[len(m.Sessions)-1].Start)
-			if err != nil {
-				t.Fatal(err)
-			}
-			root, _ = tree.Merge(s.Root, add)
-		}
 		o := opts
 		o.VolumeID = fmt.Sprintf("S%d", k)
 		o.Time = udfTime.Add(time.Duration(k) * time.Hour)
 		o.Verify = master.VerifyFull
-		res, err := burn.Append(context.Background(), tg, root, o)
-		if err != nil {
-			t.Fatalf("session %d: %v", k, err)
-		}
+		res := appendMerged(t, spec, udfSessionDir(t, k), o)
 		starts = append(starts, res.Session.Start)
 		ends = append(ends, res.Session.Start+res.Sectors)
-		tg.Close()
 	}
 	return starts, ends
+}
+
+// appendMerged appends the files of dir to target spec (an image file,
+// made when missing) as a session merged onto the newest session's
+// tree.
+func appendMerged(t *testing.T, spec, dir string, opts burn.AppendOptions) *burn.Result {
+	t.Helper()
+	tg, err := targets.Open(spec, targets.Options{Image: writer.ImageOptions{Create: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tg.Close()
+	root, err := localtree.Build(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := tg.Probe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Sessions) > 0 {
+		s, err := master.ReadSession(tg, m.Readable, m.Sessions[len(m.Sessions)-1].Start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		root, _ = tree.Merge(s.Root, root)
+	}
+	res, err := burn.Append(context.Background(), tg, root, opts)
+	if err != nil {
+		t.Fatalf("session %s: %v", opts.VolumeID, err)
+	}
+	return res
 }
 
 type udfFacts struct {

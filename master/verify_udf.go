@@ -258,20 +258,8 @@ func rrTimeAgrees(rr, u time.Time) bool {
 }
 
 // modeString formats permission, set-ID and sticky bits as POSIX octal
-// digits: "4755".
-func modeString(m fs.FileMode) string {
-	v := uint32(m.Perm())
-	if m&fs.ModeSetuid != 0 {
-		v |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		v |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		v |= 0o1000
-	}
-	return fmt.Sprintf("%04o", v)
-}
+// digits, as PX records them: "4755".
+func modeString(m fs.FileMode) string { return fmt.Sprintf("%04o", wPosixMode(m)&0o7777) }
 
 // udfOwner formats a UDF owner or group, naming the value UDF reserves
 // for one not recorded.

@@ -144,9 +144,9 @@ func (f *treeFS) Open(name string) (fs.File, error) {
 	}
 	base := path.Base(name)
 	if n.IsDir() {
-		return &fsDir{node: n, name: base}, nil
+		return &fsDir{fsOpen: fsOpen{node: n, name: base}}, nil
 	}
-	return &fsFile{node: n, name: base, medium: f.medium}, nil
+	return &fsFile{fsOpen: fsOpen{node: n, name: base}, medium: f.medium}, nil
 }
 
 // Stat describes the named file, following symbolic links.
@@ -227,28 +227,34 @@ func (i fsInfo) Type() fs.FileMode          { return i.n.Mode.Type() }
 func (i fsInfo) Info() (fs.FileInfo, error) { return i, nil }
 func (i fsInfo) String() string             { return fs.FormatFileInfo(i) }
 
-// fsFile is an open file other than a directory.
-type fsFile struct {
+// fsOpen is what an open file and an open directory share: the node,
+// the name it was opened by, and whether it is closed.
+type fsOpen struct {
 	node   *Node
 	name   string
-	medium io.ReaderAt
-	off    int64
 	closed bool
 }
 
-func (f *fsFile) Stat() (fs.FileInfo, error) {
-	if f.closed {
-		return nil, &fs.PathError{Op: "stat", Path: f.name, Err: fs.ErrClosed}
+func (o *fsOpen) Stat() (fs.FileInfo, error) {
+	if o.closed {
+		return nil, &fs.PathError{Op: "stat", Path: o.name, Err: fs.ErrClosed}
 	}
-	return fsInfo{f.node, f.name}, nil
+	return fsInfo{o.node, o.name}, nil
 }
 
-func (f *fsFile) Close() error {
-	if f.closed {
-		return &fs.PathError{Op: "close", Path: f.name, Err: fs.ErrClosed}
+func (o *fsOpen) Close() error {
+	if o.closed {
+		return &fs.PathError{Op: "close", Path: o.name, Err: fs.ErrClosed}
 	}
-	f.closed = true
+	o.closed = true
 	return nil
+}
+
+// fsFile is an open file other than a directory.
+type fsFile struct {
+	fsOpen
+	medium io.ReaderAt
+	off    int64
 }
 
 // size is the number of readable bytes: regular files only.
@@ -347,29 +353,12 @@ func (f *fsFile) Seek(offset int64, whence int) (int64, error) {
 
 // fsDir is an open directory.
 type fsDir struct {
-	node   *Node
-	name   string
-	pos    int
-	closed bool
-}
-
-func (d *fsDir) Stat() (fs.FileInfo, error) {
-	if d.closed {
-		return nil, &fs.PathError{Op: "stat", Path: d.name, Err: fs.ErrClosed}
-	}
-	return fsInfo{d.node, d.name}, nil
+	fsOpen
+	pos int
 }
 
 func (d *fsDir) Read([]byte) (int, error) {
 	return 0, &fs.PathError{Op: "read", Path: d.name, Err: errIsDir}
-}
-
-func (d *fsDir) Close() error {
-	if d.closed {
-		return &fs.PathError{Op: "close", Path: d.name, Err: fs.ErrClosed}
-	}
-	d.closed = true
-	return nil
 }
 
 // ReadDir returns the next entries, sorted by name.
