@@ -20,8 +20,8 @@ import (
 // Files implement io.ReaderAt and io.Seeker. A regular file reads its
 // bytes from its Extents on medium (sector LBA at byte offset
 // LBA*SectorSize), or from its Source when that is a Bytes (data a UDF
-// file entry embeds) or a ReaderAtSource (data with holes): those are
-// all the readers hand out. Stat reports the Node's Mode and ModTime;
+// file entry embeds), a Sparse (data with holes, read as zeros) or a
+// ReaderAtSource; the readers hand out the first two. Stat reports the Node's Mode and ModTime;
 // Size is the data length of a regular file, the target's length for a
 // symbolic link and 0 otherwise; FileInfo.Sys() returns the *Node.
 //
@@ -266,7 +266,7 @@ func (f *fsFile) size() int64 {
 }
 
 // ReadAt reads from the file's extents on the medium, or from its
-// Source when that is one the readers hand out (Bytes, ReaderAtSource).
+// Source when that is one FS reads (Bytes, Sparse, ReaderAtSource).
 func (f *fsFile) ReadAt(p []byte, off int64) (int, error) {
 	if f.closed {
 		return 0, &fs.PathError{Op: "read", Path: f.name, Err: fs.ErrClosed}
@@ -279,6 +279,8 @@ func (f *fsFile) ReadAt(p []byte, off int64) (int, error) {
 	switch s := f.node.Source.(type) {
 	case Bytes:
 		src, size = s, min(size, int64(len(s)))
+	case Sparse:
+		src, size = s.Reader(), min(size, s.Size)
 	case ReaderAtSource:
 		src, size = s.R, min(size, s.Size)
 	}
