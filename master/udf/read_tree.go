@@ -3,6 +3,7 @@ package udf
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"slices"
 	"sort"
@@ -224,7 +225,10 @@ func (v *Volume) readEntryAt(icb LongAD) (Entry, *partition, uint32, error) {
 // Source holding it, files with holes a Source that reads them from the
 // medium; others get Extents.
 func (v *Volume) Tree() (*tree.Node, error) {
-	w := walker{v: v, files: map[LBAddr]*tree.Node{}, count: map[LBAddr]int{},
+	medium := v.r
+	v.r = &window{r: medium}
+	defer func() { v.r = medium }()
+	w := walker{v: v, medium: medium, files: map[LBAddr]*tree.Node{}, count: map[LBAddr]int{},
 		icbOf: map[*tree.Node]LBAddr{}, dirs: map[LBAddr]bool{}, entries: map[*tree.Node]entryFacts{}}
 	root, err := w.node(v.root, "", 0)
 	if err != nil {
@@ -245,6 +249,7 @@ func (v *Volume) FS(root *tree.Node) fs.FS { return tree.FS(root, v.r) }
 
 type walker struct {
 	v       *Volume
+	medium  io.ReaderAt // the medium itself, for Sources that outlive the walk
 	entries map[*tree.Node]entryFacts
 	files   map[LBAddr]*tree.Node // non-directories by ICB, for hard links
 	count   map[LBAddr]int
@@ -390,7 +395,7 @@ func (w *walker) data(n *tree.Node, e Entry, p *partition) error {
 	if holes {
 		// Holes are no data a session could reference: the file is
 		// written anew (tree.Sparse).
-		n.Source, n.Extents = tree.Sparse{R: w.v.r, Extents: n.Extents, Size: n.Size}, nil
+		n.Source, n.Extents = tree.Sparse{R: w.medium, Extents: n.Extents, Size: n.Size}, nil
 	}
 	return nil
 }
