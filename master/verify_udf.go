@@ -2,7 +2,6 @@ package master
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -33,18 +32,19 @@ import (
 // link count (a UDF directory's one less: it leaves out "."). The Rock
 // Ridge link counts are the PX entries' (Session.nlinks, kept for
 // Verify), the UDF owners and link counts the entries' (Volume.Facts).
-// No file data is read. The UDF tree is read through a read-ahead
-// window (vWindow): file entries lie side by side, one block each, so
+// No file data is read. udf.Volume.Tree reads the file entries through
+// a read-ahead window: they lie side by side, one block each, so
 // 100,000 of them cost a few hundred reads, not 100,000. On a
 // session of 100,000 small files (BenchmarkVerifyUDF100k, the image in
 // the page cache) the comparison takes about 0.4 s: VerifyQuick went
 // from 0.45 to 0.84 s, VerifySession from 0.75 to 1.25 s. Comparing
-// the attributes as well costs about 40 ms of CPU of the 0.4 s (a CPU
-// profile of the benchmark: mostly the map lookup of each entry's
-// Facts) and 8 MB, less than the noise of wall-clock figures on a busy
-// machine. It reads the session's UDF metadata (a block per file entry,
-// 200 MB here) once more: from the page cache for an image file, from
-// the medium on a drive.
+// the attributes as well adds about 0.1 s to each (best of four runs on
+// a busy machine: VerifyQuick 0.85 to 0.96 s, VerifySession 1.21 to
+// 1.35 s) and 12 MB: the Rock Ridge link counts kept in a map as the
+// tree is read, and a map lookup of each UDF entry's Facts (about 40 ms
+// of CPU in a profile). It reads the session's UDF metadata (a block per
+// file entry, 200 MB here) once more: from the page cache for an image
+// file, from the medium on a drive.
 //
 // Names UDF cannot hold (over 255 bytes in CS0, not UTF-8) are cut to
 // another name, so entries left unpaired by name in a directory are
@@ -66,7 +66,7 @@ func (v *vReader) checkUDF(s *Session) {
 	if s == nil || !v.rep.Checksummed || s.UDF == 0 || !s.RockRidge || s.Hierarchy != HierarchyRockRidge {
 		return
 	}
-	uv, err := rOpenUDF(&vWindow{r: v.r}, v.sectors, s.Start)
+	uv, err := rOpenUDF(v.r, v.sectors, s.Start)
 	if err != nil {
 		v.problem(udfMismatch, s.Start+256, s.Start+256, fmt.Sprintf("the session records a UDF volume that does not open: %v", err))
 		return
@@ -314,40 +314,6 @@ func firstLBA(n *tree.Node) uint32 {
 		return 0
 	}
 	return n.Extents[0].LBA
-}
-
-// vWindow reads a medium through one window of vWindowSize bytes, read
-// whole at the offset of a read that falls outside it: reading the file
-// entries of a UDF tree, one block each and mostly consecutive, takes
-// one read per window instead of one per entry. Larger reads go
-// straight through. It is used by one goroutine.
-type vWindow struct {
-	r   io.ReaderAt
-	off int64
-	buf []byte
-}
-
-const vWindowSize = 256 << 10
-
-func (w *vWindow) ReadAt(p []byte, off int64) (int, error) {
-	if len(p) > vWindowSize/2 {
-		return w.r.ReadAt(p, off)
-	}
-	if off < w.off || off+int64(len(p)) > w.off+int64(len(w.buf)) {
-		if cap(w.buf) < vWindowSize {
-			w.buf = make([]byte, vWindowSize)
-		}
-		n, err := w.r.ReadAt(w.buf[:vWindowSize], off)
-		w.off, w.buf = off, w.buf[:n]
-		if n < len(p) {
-			// The medium ends (or fails) inside the read: as the
-			// medium answers it.
-			w.buf = w.buf[:0]
-			return w.r.ReadAt(p, off)
-		}
-		_ = err // the bytes read before an error or the end serve
-	}
-	return copy(p, w.buf[off-w.off:]), nil
 }
 
 // dataRuns joins extents that continue one another into runs: ISO 9660
