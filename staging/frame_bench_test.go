@@ -1,0 +1,32 @@
+package staging
+
+import (
+	"testing"
+
+	"github.com/discstage/discstage/master/tree"
+)
+
+// benchChange is a record as the mount writes them: four entries (a
+// rename's two directories, the moved file and a file on the disc),
+// names of everyday length, real times.
+func benchChange() *change {
+	const t = 1764530000123456789
+	return &change{Gen: 41237, NextID: 52741, Put: []putRecord{
+		{ID: 1, record: record{Mode: 0x800001ed, UID: 1000, GID: 1000, Mtime: t, Atime: t, Ctime: t}},
+		{ID: 3127, record: record{Parent: 1, Name: "libreoffice-common", Mode: 0x800001ed, UID: 1000, GID: 1000, Mtime: t + 1, Atime: t, Ctime: t + 1}},
+		{ID: 52740, record: record{Parent: 3127, Name: "changelog.Debian.gz", Mode: 0o644, UID: 1000, GID: 1000, Mtime: t - 86400e9, Atime: t, Ctime: t + 2, Size: 18234, Data: "52740-3"}},
+		{ID: 2211, record: record{Parent: 3127, Name: "copyright", Mode: 0o644, Mtime: t - 86400e9, Atime: t - 86400e9, Ctime: t - 86400e9, Size: 1 << 20, Extents: []tree.Extent{{LBA: 123456, Length: 1 << 20}}}},
+	}, Del: []uint64{52739}}
+}
+
+// BenchmarkFrame frames one record of four entries, as the journal
+// does for every change made through the mount.
+func BenchmarkFrame(b *testing.B) {
+	c := benchChange()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := frame(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
