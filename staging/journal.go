@@ -41,6 +41,9 @@ const (
 	// reserveStep is how much of the reserve one failed write gives up
 	// at least: a few file system blocks.
 	reserveStep = 64 << 10
+	// maxKeptBuf bounds the framing buffer the journal keeps between
+	// records.
+	maxKeptBuf = 64 << 10
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -114,19 +117,6 @@ type Recovery struct {
 	Dropped int
 	// DroppedBytes is how many bytes were cut off the journal.
 	DroppedBytes int64
-}
-
-// frame encodes one record: length, CRC-32C, payload.
-func frame(c *change) ([]byte, error) {
-	p, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	b := make([]byte, frameHeader+len(p))
-	binary.LittleEndian.PutUint32(b[0:4], uint32(len(p)))
-	binary.LittleEndian.PutUint32(b[4:8], crc32.Checksum(p, castagnoli))
-	copy(b[frameHeader:], p)
-	return b, nil
 }
 
 // replay applies the records of data in order and stops at the first
@@ -208,6 +198,7 @@ type journal struct {
 	appended uint64 // records written
 	synced   uint64 // records known to be on stable storage
 	lock     *os.File
+	buf      []byte // framing buffer of append
 
 	syncs   atomic.Uint64 // syncs of the journal
 	flushed atomic.Uint64 // syncs done by the background flusher
@@ -287,14 +278,21 @@ func openJournal(dir string) (*journal, *replayed, error) {
 
 // append writes one record with a single write. It does not sync.
 func (j *journal) append(c *change) error {
-	b, err := frame(c)
-	if err != nil {
-		return err
-	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.f == nil {
 		return ErrAreaClosed
+	}
+	// The record is framed in a buffer kept for the next one; one that
+	// grew large for a big record (a commit's) is not kept.
+	b, err := appendFrame(j.buf[:0], c)
+	if cap(b) <= maxKeptBuf {
+		j.buf = b
+	} else {
+		j.buf = nil
+	}
+	if err != nil {
+		return err
 	}
 	j.topUp()
 	for {
@@ -388,11 +386,10 @@ func (j *journal) needsCompaction() bool {
 func (j *journal) compact(recs []*change) error {
 	var buf []byte
 	for _, c := range recs {
-		b, err := frame(c)
-		if err != nil {
+		var err error
+		if buf, err = appendFrame(buf, c); err != nil {
 			return fmt.Errorf("staging: encode snapshot: %w", err)
 		}
-		buf = append(buf, b...)
 	}
 	tmp := filepath.Join(j.dir, journalNewName)
 	path := filepath.Join(j.dir, journalName)
