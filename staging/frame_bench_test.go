@@ -1,6 +1,9 @@
 package staging
 
 import (
+	"fmt"
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/discstage/discstage/master/tree"
@@ -49,6 +52,59 @@ func BenchmarkFrame(b *testing.B) {
 			if _, err := frameJSON(c); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// BenchmarkCompaction takes a snapshot of an area of 50,000 entries
+// (DISCSTAGE_BENCH_ENTRIES for another count), as cp -a of /usr/share
+// leaves one: "capture" is what a change that makes the journal due
+// for compaction now does itself (take the snapshot's records under the
+// area's lock), "whole" what it did before (encode, write, sync and
+// rename the snapshot, all under the lock).
+func BenchmarkCompaction(b *testing.B) {
+	n := 50000
+	if s := os.Getenv("DISCSTAGE_BENCH_ENTRIES"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	a, err := Open(b.TempDir(), &fakeMedium{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	d := uint64(RootID)
+	for i := range n {
+		if i%100 == 0 {
+			at, err := a.Mkdir(RootID, fmt.Sprintf("directory-%05d", i), 0o755, 1000, 1000)
+			if err != nil {
+				b.Fatal(err)
+			}
+			d = at.ID
+			continue
+		}
+		_, h, err := a.Create(d, fmt.Sprintf("some-file-name-%05d.txt", i), 0o644, 1000, 1000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.Release()
+	}
+	b.Run("capture", func(b *testing.B) {
+		for b.Loop() {
+			a.mu.Lock()
+			a.snapshotRecords()
+			a.mu.Unlock()
+		}
+	})
+	b.Run("whole", func(b *testing.B) {
+		for b.Loop() {
+			a.mu.Lock()
+			if err := a.compact(); err != nil {
+				b.Fatal(err)
+			}
+			a.mu.Unlock()
 		}
 	})
 }
