@@ -197,11 +197,23 @@
 // sector holds the first session's data and is never written. Their
 // new sessions are bridges all the same; a reader finds the newest
 // through the anchor in the medium's last sector (Linux, udfinfo) or by
-// the session start. A plain image (genisoimage's, the first session at
-// LBA 0) gets no descriptor copy either: its sectors 17-31 may hold
-// files. A session written with --udf off after UDF sessions leaves the
-// copy out: UDF readers then find no volume at 256, and read the medium
-// as ISO 9660.
+// the session start. A session written with --udf off after UDF
+// sessions leaves the copy out: UDF readers then find no volume at 256,
+// and read the medium as ISO 9660.
+//
+// A plain medium (an image file or an overwritable disc whose first
+// session another program wrote at LBA 0: genisoimage, growisofs -Z,
+// mkudffs, Windows) gets no descriptor copy: its sectors 17-31 may hold
+// files. Its anchor at 256 is that program's, pointing at its own
+// sequences, and no tag of ours covers it, so it is rewritten as IMAPI
+// rewrites it (udf.PlainAnchor, written with the superblock): at the
+// newest session's sequences, or, when the newest session has no UDF
+// volume, to zeros, so that UDF readers, which start there and which
+// 7-Zip and Windows prefer to ISO 9660, never show the first session's
+// tree without the files added since. The first session's own tree is
+// then reachable only by its end anchors, as its ISO 9660 tree is only
+// by what the superblock overwrote: the newest tree holds its files.
+// Verify checks the anchor against the session the superblock names.
 //
 // pycdlib reads the file set descriptor at the partition's first block
 // instead of where the logical volume descriptor says: it reads first

@@ -363,6 +363,7 @@ func (v *vReader) relocated(t Tag, b []byte, level VerifyLevel) error {
 		v.problem(TagRelocated.String()+" range", start, pos-1, fmt.Sprintf("MD5 %x, the tag records %x", sum, t.MD5))
 	}
 	v.grownUDF(t.SessionStart)
+	v.plainUDF(t.SessionStart)
 	if t.SessionStart > start && int64(t.SessionStart) < v.sectors {
 		sub, err := Verify(v.r, v.sectors, t.SessionStart, level)
 		if sub != nil {
@@ -402,6 +403,35 @@ func (v *vReader) grownUDF(session uint32) {
 	if !bytes.Equal(have[:len(want)], want) || !allZeroBytes(have[len(want):]) {
 		v.problem("UDF descriptor copy", udf.GrownVDS, udf.GrownVDS+udf.GrownVDSSectors-1,
 			fmt.Sprintf("not the volume descriptors of the session at LBA %d", session))
+	}
+}
+
+// plainUDF checks the UDF side of a plain medium's superblock (its
+// first session at LBA 0, written by another program; see
+// udf.PlainAnchor), which no tag covers either: when sector 256 holds an
+// anchor, it must point at the volume descriptors of the session the
+// superblock names, or UDF readers, which start there, see an older tree
+// than ISO 9660 readers.
+func (v *vReader) plainUDF(session uint32) {
+	if ss, err := ListSessions(v.r, v.sectors); err != nil || len(ss) == 0 || ss[0].Start != 0 {
+		return
+	}
+	want, ok, err := udf.PlainAnchor(v.r, session)
+	if err != nil {
+		v.problem("UDF anchor", udf.GrownAnchor, udf.GrownAnchor, err.Error())
+		return
+	}
+	if !ok {
+		return
+	}
+	have := make([]byte, tree.SectorSize)
+	if _, err := v.r.ReadAt(have, udf.GrownAnchor*tree.SectorSize); err != nil && !errors.Is(err, io.EOF) {
+		v.problem("UDF anchor", udf.GrownAnchor, udf.GrownAnchor, err.Error())
+		return
+	}
+	if !bytes.Equal(have, want) {
+		v.problem("UDF anchor", udf.GrownAnchor, udf.GrownAnchor,
+			fmt.Sprintf("does not point at the volume descriptors of the session at LBA %d: UDF readers see another tree than ISO 9660 readers", session))
 	}
 }
 

@@ -191,3 +191,31 @@ func allZeroSector(b []byte) bool {
 	}
 	return true
 }
+
+// PlainSuperblock is what a plain medium gets of the grown superblock sb
+// (GrownSuperblock) of the session at start: a medium whose first
+// session lies at LBA 0, written by another program, whose files may
+// lie in sectors 17-31, as genisoimage places small files, and whose
+// anchor at sector 256 is its own. descriptors is sb's descriptor copy,
+// recorded from LBA 16 (PlainDescriptorStart) up to its last sector that
+// is not zero, what follows the copy staying as it is, as xorriso leaves
+// it; anchor, when not nil, is the sector to record at 256 so that UDF
+// readers find the session too (udf.PlainAnchor).
+func PlainSuperblock(sb []byte, r io.ReaderAt, start uint32) (descriptors, anchor []byte, err error) {
+	n := SuperblockSectors
+	for n > descriptorStart && allZeroSector(sb[(n-1)*tree.SectorSize:n*tree.SectorSize]) {
+		n--
+	}
+	anchor, ok, err := udf.PlainAnchor(r, start)
+	if err != nil {
+		return nil, nil, fmt.Errorf("writer: UDF anchor for the session at LBA %d: %w", start, err)
+	}
+	if !ok {
+		anchor = nil
+	}
+	return sb[descriptorStart*tree.SectorSize : n*tree.SectorSize], anchor, nil
+}
+
+// PlainDescriptorStart is the LBA PlainSuperblock's descriptors are
+// recorded at.
+const PlainDescriptorStart = descriptorStart

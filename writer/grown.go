@@ -25,7 +25,11 @@ type Grown struct {
 	// session's tree: for a medium opened only for reading, where
 	// nothing is written at that address.
 	Listed bool
-	ends   SessionEnds
+	// Disc says the medium is a disc in a drive, all of whose capacity
+	// reads: a plain medium's next session follows the ends of its
+	// sessions, not the readable size, as it does on an image file.
+	Disc bool
+	ends SessionEnds
 }
 
 // Blank returns m as a blank grown medium: session 1 goes to
@@ -51,7 +55,7 @@ func (g *Grown) Appendable(r io.ReaderAt, m Medium, sessions []tree.SessionInfo)
 			return m, err
 		}
 	}
-	if sessions[0].Start == 0 {
+	if sessions[0].Start == 0 && !g.Disc {
 		// A plain image: no chain tells where its sessions are, and one
 		// written at a later LBA by another tool (genisoimage -C, then
 		// dd) is listed by no one. Every reader finds the new session

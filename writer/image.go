@@ -12,6 +12,7 @@ import (
 
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/master/udf"
 )
 
 // Image files are grown the way xorriso grows overwritable media:
@@ -270,46 +271,42 @@ func (im *Image) writeErr(op string, err error) error {
 // writeSuperblock writes the superblock of the session whose first 32
 // sectors are head and which ends at end, over the image's system area
 // (system, as Grown.SystemArea read it before the session was written).
-// On a plain image (plain) the first session lies at LBA 0 and its files
-// may lie in LBAs 17-31, as genisoimage places small files: only the
-// descriptor copy is written there, what follows the copy stays as it
-// is, as xorriso leaves it.
+// On a plain image (plain) the first session lies at LBA 0, written by
+// another program: only the descriptor copy and the UDF anchor at 256
+// are written (PlainSuperblock).
 func (im *Image) writeSuperblock(system, head []byte, start, end uint32, plain bool) error {
 	sb, err := GrownSuperblock(system, head, end)
 	if err != nil {
 		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
 	}
-	from := 0
 	if !plain {
-		// A plain image's LBAs 17-31 may hold its first session's
-		// files: it gets no UDF descriptor copy.
 		if err := GrownUDF(sb, im.f, start); err != nil {
 			return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
 		}
-	} else {
-		from = descriptorStart
-		n := SuperblockSectors
-		for n > descriptorStart && allZero(sb[(n-1)*tree.SectorSize:n*tree.SectorSize]) {
-			n--
-		}
-		sb = sb[:n*tree.SectorSize]
+		return im.writeSync("write superblock", sb, 0)
 	}
-	if _, err := im.f.WriteAt(sb[from*tree.SectorSize:], int64(from)*tree.SectorSize); err != nil {
-		return im.writeErr("write superblock", err)
+	desc, anchor, err := PlainSuperblock(sb, im.f, start)
+	if err != nil {
+		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
+	}
+	if err := im.writeSync("write superblock", desc, PlainDescriptorStart); err != nil {
+		return err
+	}
+	if anchor != nil {
+		return im.writeSync("write UDF anchor", anchor, udf.GrownAnchor)
+	}
+	return nil
+}
+
+// writeSync writes b at sector lba and syncs the file.
+func (im *Image) writeSync(op string, b []byte, lba int64) error {
+	if _, err := im.f.WriteAt(b, lba*tree.SectorSize); err != nil {
+		return im.writeErr(op, err)
 	}
 	if err := im.f.Sync(); err != nil {
 		return im.writeErr("sync", err)
 	}
 	return nil
-}
-
-func allZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // repairSuperblock rewrites LBAs 0-31 from the newest session of the

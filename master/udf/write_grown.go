@@ -112,3 +112,43 @@ func VRSIdent(b []byte) string {
 	}
 	return ""
 }
+
+// Plain media are grown media whose first session lies at LBA 0, written
+// by another program (mkisofs, mkudffs, Windows): its anchor at sector
+// 256 points at its own descriptor sequences, and no copy at GrownVDS
+// can take their place (its files may lie in sectors 17-31). As IMAPI
+// does on rewritable media, each later session repoints that anchor at
+// its own sequences (PlainAnchor), so that a UDF reader starting from
+// 256 finds the newest session's tree, which holds every file of the
+// earlier ones, as an ISO 9660 reader does through the superblock.
+
+// PlainAnchor returns the sector to record at sector 256 of a plain
+// medium whose newest session starts at start: an anchor pointing at
+// that session's sequences (those its own anchor at start+256 names), or
+// zeros when the session records no UDF volume, so that no UDF reader
+// takes the first session's tree, which lacks the later sessions' files,
+// for the medium's. ok is false when sector 256 is to stay as it is: it
+// holds no anchor (it is file data of the first session), or it lies in
+// the newest session itself (start <= 256).
+func PlainAnchor(r io.ReaderAt, start uint32) (sector []byte, ok bool, err error) {
+	if start <= GrownAnchor {
+		return nil, false, nil
+	}
+	have := make([]byte, BlockSize)
+	if _, err := r.ReadAt(have, GrownAnchor*BlockSize); err != nil && !errors.Is(err, io.EOF) {
+		return nil, false, fmt.Errorf("udf: read anchor at %d: %w", GrownAnchor, err)
+	}
+	if t, err := CheckTag(have, GrownAnchor); err != nil || t.ID() != TagAVDP {
+		return nil, false, nil
+	}
+	own := make([]byte, BlockSize)
+	if _, err := r.ReadAt(own, int64(start+GrownAnchor)*BlockSize); err != nil && !errors.Is(err, io.EOF) {
+		return nil, false, fmt.Errorf("udf: read anchor at %d: %w", start+GrownAnchor, err)
+	}
+	t, err := CheckTag(own, start+GrownAnchor)
+	if err != nil || t.ID() != TagAVDP {
+		return make([]byte, BlockSize), true, nil
+	}
+	a := AVDP(own)
+	return AnchorSector(a.MainVDS(), a.ReserveVDS(), GrownAnchor, t.Version()), true, nil
+}

@@ -59,7 +59,7 @@ var _ writer.Blanker = (*Drive)(nil)
 // "emulated:PROFILE:PATH") appears in errors. The drive must answer
 // INQUIRY as a CD/DVD device (type 05h).
 func Open(t scsi.Transport, name string, opts Options) (*Drive, error) {
-	d := &Drive{dev: NewDevice(t), name: name, opts: opts}
+	d := &Drive{dev: NewDevice(t), name: name, opts: opts, grown: writer.Grown{Disc: true}}
 	inq, err := d.dev.Inquiry()
 	if err != nil {
 		return nil, fmt.Errorf("mmc: open %s: %w", name, err)
@@ -192,9 +192,13 @@ func (d *Drive) probe() (writer.Medium, error) {
 }
 
 // probeGrown reads an overwritable medium like an image file: the
-// layout is writer.Grown's; the drive tells the capacity, whether the
-// medium is formatted, and that one holding no chain from LBA 32
-// (nothing grown yet, or foreign data) starts afresh.
+// layout is writer.Grown's; the drive tells the capacity and whether the
+// medium is formatted. A medium whose file system begins at LBA 0
+// (growisofs -Z, mkudffs, another burning program) is plain: the next
+// session follows every sector its sessions use and keeps their files,
+// as on a plain image file. One holding neither that nor a chain from
+// LBA 32 (nothing grown yet, or bytes no reader takes for a file
+// system) starts afresh.
 func (d *Drive) probeGrown(m writer.Medium) (writer.Medium, error) {
 	m.Grown = true
 	cur, formats, err := d.dev.ReadFormatCapacities()
@@ -218,7 +222,7 @@ func (d *Drive) probeGrown(m writer.Medium) (writer.Medium, error) {
 	m.Capacity = last + 1
 	m.Readable = int64(m.Capacity)
 	sessions, err := master.ListSessions(d, m.Readable)
-	if err != nil || len(sessions) == 0 || sessions[0].Start != writer.FirstGrownSession {
+	if err != nil || len(sessions) == 0 || sessions[0].Start != writer.FirstGrownSession && sessions[0].Start != 0 {
 		return d.grown.Blank(m), nil
 	}
 	return d.grown.Appendable(d, m, sessions)

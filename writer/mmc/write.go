@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/master/udf"
 	"github.com/discstage/discstage/writer"
 )
 
@@ -112,7 +113,8 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 	case d.opts.Simulate:
 		// Nothing was recorded; nothing to close.
 	case cl == classOverwrite:
-		if err := d.writeSuperblock(system, head[:cap(head)], s.Start(), s.Start()+s.Sectors()); err != nil {
+		plain := len(m.Sessions) > 0 && m.Sessions[0].Start == 0
+		if err := d.writeSuperblock(system, head[:cap(head)], s.Start(), s.Start()+s.Sectors(), plain); err != nil {
 			return err
 		}
 		if err := d.dev.SyncCache(); err != nil {
@@ -206,13 +208,29 @@ func (d *Drive) closeSession(cl class, finalize bool) error {
 
 // writeSuperblock writes LBA 0-31 of a grown medium: its system area as
 // it is (system, as writer.Grown.SystemArea read it before the session
-// was written), then the
-// session's volume descriptors with Volume Space Size set to the absolute
-// end.
-func (d *Drive) writeSuperblock(system, head []byte, start, end uint32) error {
+// was written), then the session's volume descriptors with Volume Space
+// Size set to the absolute end. On a plain medium (plain: its first
+// session at LBA 0, written by another program) only the descriptor copy
+// and the UDF anchor at 256 are written (writer.PlainSuperblock).
+func (d *Drive) writeSuperblock(system, head []byte, start, end uint32, plain bool) error {
 	sb, err := writer.GrownSuperblock(system, head, end)
 	if err != nil {
 		return err
+	}
+	if plain {
+		desc, anchor, err := writer.PlainSuperblock(sb, d, start)
+		if err != nil {
+			return err
+		}
+		if err := d.dev.Write10(writer.PlainDescriptorStart, desc); err != nil {
+			return err
+		}
+		if anchor != nil {
+			if err := d.dev.Write10(udf.GrownAnchor, anchor); err != nil {
+				return err
+			}
+		}
+		return d.dev.SyncCache()
 	}
 	if err := writer.GrownUDF(sb, d, start); err != nil {
 		return err
