@@ -123,7 +123,8 @@ func regularFiles(t *testing.T, dir string) []string {
 // Windows) is appended to as a plain image is: its files stay, in place,
 // and the new session's trees hold them. Before, the drive took such a
 // disc for blank and wrote a session at 32 over the first session's
-// small files, whose tree no reader then found.
+// small files, whose tree no reader then found. Erasing it is asked for:
+// drives blank (which failed on these media).
 func TestAppendToForeignOverwritableDisc(t *testing.T) {
 	for _, c := range []struct{ profile, capacity string }{
 		{"dvd+rw", "2295104"},
@@ -171,6 +172,16 @@ func TestAppendToForeignOverwritableDisc(t *testing.T) {
 			checkWholeImage(t, img, want)
 			if out, code := run(t, "verify", target); code != 0 {
 				t.Errorf("verify: exit %d\n%s", code, out)
+			}
+			// Starting afresh is asked for: blanking erases the file
+			// systems (BLANK is no command for these media).
+			mustRun(t, "drives", "blank", target)
+			if out := mustRun(t, "sessions", target); !strings.Contains(out, c.profile+", blank") {
+				t.Errorf("sessions after drives blank:\n%s", out)
+			}
+			mustRun(t, "append", target, src)
+			if out := mustRun(t, "ls", target, "/"); strings.Contains(out, "a.txt") || !strings.Contains(out, "new.txt") {
+				t.Errorf("ls after blanking and appending:\n%s", out)
 			}
 		})
 	}

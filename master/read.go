@@ -96,7 +96,7 @@ type Session struct {
 	// (absolute LBAs, multi-extent files whole) and Size, no Source,
 	// except files of a UDF tree whose data is embedded in their file
 	// entries (a tree.Bytes Source holding it) or has unrecorded extents
-	// (a Source reading it from the medium). Symbolic links have
+	// (a tree.Sparse Source reading it from the medium). Symbolic links have
 	// Target; directories have Children, sorted by name.
 	Root *tree.Node
 	// Checksums is the session's checksum array (libisofs format) when

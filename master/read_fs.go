@@ -252,9 +252,9 @@ func (f *rFile) ReadAt(p []byte, off int64) (int, error) {
 	case tree.Bytes:
 		// UDF data embedded in a file entry.
 		src, size = s, min(size, int64(len(s)))
-	case tree.ReaderAtSource:
+	case tree.Sparse:
 		// UDF data with holes.
-		src, size = s.R, min(size, s.Size)
+		src, size = s.Reader(), min(size, s.Size)
 	}
 	if src != nil {
 		n, err := io.NewSectionReader(src, 0, size).ReadAt(p, off)

@@ -439,7 +439,7 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 			return e
 		}
 		e := &entry{id: a.nextID, parent: parent, name: n.Name, mode: n.Mode, uid: n.UID, gid: n.GID,
-			size: n.Size, ext: n.Extents, inline: inlineOf(n), target: n.Target, rdev: n.Rdev}
+			size: n.Size, ext: discExtents(n), inline: inlineOf(n), target: n.Target, rdev: n.Rdev}
 		e.mtime, e.atime, e.ctime = nodeStamps(n)
 		if n.Link != 0 && !n.IsDir() {
 			linked[n.Link] = e

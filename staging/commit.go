@@ -401,6 +401,11 @@ func (a *Area) startCommit(opts CommitOptions, pr probed) error {
 			return a.finalize(f, opts.ID, pr)
 		}
 	}
+	if a.pending() {
+		if err := a.stageSparse(); err != nil {
+			return a.fail(fmt.Errorf("staging: commit: %w", err))
+		}
+	}
 	if err := a.check(pr); err != nil {
 		return a.fail(err)
 	}
@@ -778,6 +783,27 @@ func (a *Area) pending() bool {
 	return false
 }
 
+// stageSparse copies every disc file with holes up into a data file
+// before a commit (inline.go), as a write through the mount would. It
+// runs with a.mu held and lets go of it while it copies.
+func (a *Area) stageSparse() error {
+	var sparse []*entry
+	for _, e := range a.entries.all() {
+		if e.data == "" && e.kids == nil && tree.HasHole(e.ext) {
+			sparse = append(sparse, e)
+		}
+	}
+	for _, e := range sparse {
+		if e.removed || e.data != "" || !tree.HasHole(e.ext) {
+			continue // gone or changed while another one was copied
+		}
+		if err := a.stage(e, -1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // clearInflight durably forgets the running commit's snapshot.
 func (a *Area) clearInflight() error {
 	err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, ClearInflight: true})
@@ -823,7 +849,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 			e.file.Close()
 			e.file = nil
 		}
-		e.ext, e.size, e.data, e.inline = n.Extents, n.Size, "", inlineOf(n)
+		e.ext, e.size, e.data, e.inline = discExtents(n), n.Size, "", inlineOf(n)
 		e.mtime, e.atime = stampOf(n.ModTime), stampOf(n.AccessTime)
 		if n.AccessTime.IsZero() {
 			e.atime = e.mtime

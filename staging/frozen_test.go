@@ -132,7 +132,7 @@ func listSession(t *testing.T, r io.ReaderAt, root *tree.Node) []string {
 			what = "-> " + n.Target
 		case n.IsRegular():
 			h := md5.New()
-			if _, err := io.Copy(h, io.NewSectionReader(NewExtentReader(r, n.Extents, n.Size), 0, n.Size)); err != nil {
+			if _, err := io.Copy(h, io.NewSectionReader(tree.ExtentReader{R: r, Extents: n.Extents, Size: n.Size}, 0, n.Size)); err != nil {
 				t.Fatalf("read %s: %v", p, err)
 			}
 			what = fmt.Sprintf("%x", h.Sum(nil))

@@ -2,14 +2,11 @@ package staging
 
 import (
 	"fmt"
-	"io"
 	iofs "io/fs"
 	"os"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/discstage/discstage/master/tree"
 )
 
 // Attr describes an entry of the merged view.
@@ -596,43 +593,6 @@ func (a *Area) withFile(e *entry, fn func(*os.File) error) error {
 	return fn(f)
 }
 
-// extentReader reads a disc file from its extents on the medium.
-type extentReader struct {
-	m    io.ReaderAt
-	ext  []tree.Extent
-	size int64
-}
-
-// ReadAt reads file bytes at off.
-func (r *extentReader) ReadAt(p []byte, off int64) (int, error) {
-	if off >= r.size {
-		return 0, io.EOF
-	}
-	if rem := r.size - off; int64(len(p)) > rem {
-		p = p[:rem]
-	}
-	n := 0
-	var pos int64
-	for _, x := range r.ext {
-		l := int64(x.Length)
-		if n < len(p) && off < pos+l {
-			in := off - pos
-			want := min(int64(len(p)-n), l-in)
-			m, err := r.m.ReadAt(p[n:n+int(want)], int64(x.LBA)*tree.SectorSize+in)
-			n += m
-			off += int64(m)
-			if err != nil && !(err == io.EOF && int64(m) == want) {
-				return n, fmt.Errorf("staging: read medium at LBA %d: %w", x.LBA, err)
-			}
-		}
-		pos += l
-	}
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
 // Handle is an open file of the merged view.
 type Handle struct {
 	a      *Area
@@ -864,12 +824,6 @@ func (h *Handle) Allocate(off, length int64) error {
 		return h.e.file.Truncate(end)
 	}
 	return nil
-}
-
-// NewExtentReader reads a file of size bytes held in extents on m; it
-// returns io.EOF at the file's end.
-func NewExtentReader(m io.ReaderAt, ext []tree.Extent, size int64) io.ReaderAt {
-	return &extentReader{m: m, ext: ext, size: size}
 }
 
 // CreateUnnamed makes a staged file in no directory, as open(2) with

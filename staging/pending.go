@@ -177,7 +177,7 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 		}
 		isDir := e.kids != nil
 		switch {
-		case b == nil && e.data == "" && len(e.ext) > 0 && !isDir:
+		case b == nil && e.data == "" && len(e.ext) > 0 && e.ext[0].LBA != tree.HoleLBA && !isDir:
 			if from, ok := baseAt[e.ext[0]]; ok && sm[from] == nil {
 				renamedFrom[p] = from
 				continue
@@ -190,7 +190,7 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 			}
 			out = append(out, c)
 		case b.IsDir() != isDir || e.data != "" || b.Target != e.target ||
-			(!isDir && (b.Size != e.size || !sameExtents(b.Extents, e.ext) || inlineOf(b) != e.inline)) ||
+			(!isDir && (b.Size != e.size || !sameExtents(discExtents(b), e.ext) || inlineOf(b) != e.inline)) ||
 			b.Mode.Type() != e.mode.Type():
 			c := Change{Kind: ChangeChanged, Path: p, Dir: isDir}
 			if !isDir {

@@ -226,7 +226,7 @@ func (a *Area) rebase(base, disc *tree.Node) []Conflict {
 	// path that holds its extents.
 	movedTo := map[tree.Extent]string{}
 	for p, e := range sm {
-		if e.data == "" && len(e.ext) > 0 {
+		if e.data == "" && len(e.ext) > 0 && e.ext[0].LBA != tree.HoleLBA {
 			movedTo[e.ext[0]] = p
 		}
 	}
@@ -311,7 +311,7 @@ func (a *Area) rebase(base, disc *tree.Node) []Conflict {
 func (a *Area) takeNode(e *entry, n *tree.Node) {
 	e.mode, e.uid, e.gid = n.Mode, n.UID, n.GID
 	e.mtime, e.atime, e.ctime = nodeStamps(n)
-	e.size, e.ext, e.inline, e.target = n.Size, n.Extents, inlineOf(n), n.Target
+	e.size, e.ext, e.inline, e.target = n.Size, discExtents(n), inlineOf(n), n.Target
 }
 
 // detachTree removes e and everything below it from the view.
@@ -349,7 +349,7 @@ func sameNode(x, y *tree.Node) bool {
 		return x == y
 	}
 	return sameVersion(x.Mode, y.Mode, x.UID, y.UID, x.GID, y.GID, x.ModTime, y.ModTime) &&
-		x.Target == y.Target && x.Size == y.Size && slices.Equal(x.Extents, y.Extents) && inlineOf(x) == inlineOf(y)
+		x.Target == y.Target && x.Size == y.Size && slices.Equal(discExtents(x), discExtents(y)) && inlineOf(x) == inlineOf(y)
 }
 
 // sameEntry reports whether the staged entry e is still the base node n.
@@ -364,7 +364,7 @@ func sameEntry(n *tree.Node, e *entry) bool {
 		return false
 	}
 	return sameVersion(n.Mode, e.mode, n.UID, e.uid, n.GID, e.gid, n.ModTime, e.mtime.time()) &&
-		n.Target == e.target && (e.kids != nil || (n.Size == e.size && slices.Equal(n.Extents, e.ext) && inlineOf(n) == e.inline))
+		n.Target == e.target && (e.kids != nil || (n.Size == e.size && slices.Equal(discExtents(n), e.ext) && inlineOf(n) == e.inline))
 }
 
 // sameResult reports whether both sides made the same change: both

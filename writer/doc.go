@@ -40,4 +40,13 @@
 // its capacity, how bytes reach it (WriteAt and fsync, or WRITE(10) and
 // SYNCHRONIZE CACHE) and what a medium without a chain is (an image file
 // with foreign bytes is never written; a disc starts afresh).
+//
+// A medium whose first session another program wrote at LBA 0
+// (genisoimage, growisofs -Z, mkudffs, Windows) is plain: on an image
+// file and on a disc alike, the next session follows every sector its
+// sessions use, keeps their files and gets only the superblock's
+// descriptor copy and the UDF anchor at 256 (PlainSuperblock), since
+// the first session's files may lie in sectors 17-31. Only such a disc
+// whose file system no reader takes starts afresh; erasing a readable
+// one is asked for (mmc's Blank).
 package writer

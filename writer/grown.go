@@ -18,7 +18,8 @@ import (
 // then GrownSuperblock). The target decides only what its device tells
 // it: how many sectors can be read, the capacity, and what a medium
 // holding no chain is (an image file with foreign bytes is refused, a
-// disc starts afresh). The zero value is ready to use.
+// disc with no file system a reader takes starts afresh). The zero value
+// is ready to use.
 type Grown struct {
 	// Listed takes the next writable address from the chain as listed
 	// (the newest session's start plus size) instead of reading every

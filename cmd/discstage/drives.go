@@ -96,7 +96,7 @@ erases a CD-RW or DVD-RW.`,
 	var full bool
 	blank := &cobra.Command{
 		Use:   "blank TARGET",
-		Short: "Erase a rewritable CD-RW or DVD-RW in a drive",
+		Short: "Erase a rewritable disc in a drive: CD-RW, DVD-RW; DVD+RW and BD-RE by erasing their file systems",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return withDrive(args[0], "blank", func(t writer.Target) error {

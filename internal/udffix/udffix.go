@@ -83,3 +83,41 @@ func Reseal(d []byte, crcLen int) {
 	}
 	udf.SetTag(d, le.Uint16(d[0:]), le.Uint16(d[2:]), le.Uint16(d[6:]), le.Uint32(d[12:]), crcLen)
 }
+
+// Sparse makes the file at path in img (as Entry finds it) sparse, as
+// the kernel's udf driver records a file with a hole: its entry keeps
+// the first block of its data recorded and describes the rest as an
+// extent not allocated (ECMA-167 4/14.14.1.1, type 2), which reads as
+// zeros. The file must have more than one block of data in one extent
+// described by short allocation descriptors (genisoimage -udf's). It
+// returns what the file then reads as.
+func Sparse(img []byte, path string) ([]byte, error) {
+	const sector = tree.SectorSize
+	n, e, err := Entry(img, path)
+	if err != nil {
+		return nil, err
+	}
+	if len(n.Extents) != 1 || n.Size <= sector || n.Size >= 1<<30 {
+		return nil, fmt.Errorf("udffix: %s: extents %v, size %d: not a file of one extent over a block", path, n.Extents, n.Size)
+	}
+	le := binary.LittleEndian
+	// ECMA-167 4/14.9: ICB tag flags at 34, logical blocks recorded at
+	// 64, L_EA at 168, L_AD at 172, the descriptors after the extended
+	// attributes from 176.
+	if id := le.Uint16(e); id != udf.TagFE || le.Uint16(e[34:])&7 != 0 {
+		return nil, fmt.Errorf("udffix: %s: not a file entry with short allocation descriptors", path)
+	}
+	ad := 176 + int(le.Uint32(e[168:]))
+	pos := le.Uint32(e[ad+4:])
+	clear(e[ad:])
+	le.PutUint32(e[ad:], sector)
+	le.PutUint32(e[ad+4:], pos)
+	le.PutUint32(e[ad+8:], uint32(n.Size-sector)|2<<30)
+	le.PutUint32(e[172:], 16)
+	le.PutUint64(e[64:], 1)
+	Reseal(e, ad)
+	x := n.Extents[0]
+	out := make([]byte, n.Size)
+	copy(out, img[int64(x.LBA)*sector:int64(x.LBA+1)*sector])
+	return out, nil
+}

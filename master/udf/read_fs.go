@@ -112,13 +112,11 @@ func (f *treeFS) Open(name string) (fs.File, error) {
 			ra = s.R
 		case tree.Bytes:
 			ra = s
+		case tree.Sparse:
+			ra = s.Reader()
 		}
 	case len(n.Extents) > 0:
-		var runs []dataRun
-		for _, e := range n.Extents {
-			runs = append(runs, dataRun{lba: e.LBA, n: int64(e.Length)})
-		}
-		ra = &runReader{r: f.r, runs: runs}
+		ra = tree.ExtentReader{R: f.r, Extents: n.Extents, Size: n.Size}
 	}
 	return &file{info: info, SectionReader: io.NewSectionReader(ra, 0, n.Size)}, nil
 }

@@ -212,7 +212,10 @@ func (v *Volume) readEntry(icb LongAD) (Entry, *partition, error) {
 // Source holding it, files with holes a Source that reads them from the
 // medium; others get Extents.
 func (v *Volume) Tree() (*tree.Node, error) {
-	w := walker{v: v, files: map[LBAddr]*tree.Node{}, count: map[LBAddr]int{},
+	medium := v.r
+	v.r = &window{r: medium}
+	defer func() { v.r = medium }()
+	w := walker{v: v, medium: medium, files: map[LBAddr]*tree.Node{}, count: map[LBAddr]int{},
 		icbOf: map[*tree.Node]LBAddr{}, dirs: map[LBAddr]bool{}, entries: map[*tree.Node]EntryRef{}}
 	root, err := w.node(v.root, "", 0)
 	if err != nil {
@@ -229,6 +232,7 @@ func (v *Volume) Tree() (*tree.Node, error) {
 
 type walker struct {
 	v       *Volume
+	medium  io.ReaderAt // the medium itself, for Sources that outlive the walk
 	entries map[*tree.Node]EntryRef
 	files   map[LBAddr]*tree.Node // non-directories by ICB, for hard links
 	count   map[LBAddr]int
@@ -354,53 +358,26 @@ func (w *walker) data(n *tree.Node, e Entry, p *partition) error {
 			return corruptf("file data at sector %d beyond the medium", r.lba)
 		}
 	}
-	if holes {
-		n.Source = tree.ReaderAtSource{R: &runReader{r: w.v.r, runs: runs}, Size: n.Size}
-		return nil
-	}
 	for _, r := range runs {
 		// Runs are under 2^30 bytes unless merged: split to stay below 4 GiB.
 		for left, lba := r.n, r.lba; left > 0; {
 			c := min(left, 1<<30)
-			n.Extents = append(n.Extents, tree.Extent{LBA: lba, Length: uint32(c)})
+			x := tree.Extent{LBA: lba, Length: uint32(c)}
+			if r.hole {
+				x.LBA = tree.HoleLBA
+			} else {
+				lba += uint32(c / BlockSize)
+			}
+			n.Extents = append(n.Extents, x)
 			left -= c
-			lba += uint32(c / BlockSize)
 		}
+	}
+	if holes {
+		// Holes are no data a session could reference: the file is
+		// written anew (tree.Sparse).
+		n.Source, n.Extents = tree.Sparse{R: w.medium, Extents: n.Extents, Size: n.Size}, nil
 	}
 	return nil
-}
-
-// runReader reads a file laid out as runs, holes as zeros.
-type runReader struct {
-	r    io.ReaderAt
-	runs []dataRun
-}
-
-func (rr *runReader) ReadAt(p []byte, off int64) (int, error) {
-	done := 0
-	pos := int64(0)
-	for _, r := range rr.runs {
-		if len(p) == 0 {
-			break
-		}
-		if off >= pos+r.n {
-			pos += r.n
-			continue
-		}
-		in := off - pos
-		c := min(int64(len(p)), r.n-in)
-		if r.hole {
-			clear(p[:c])
-		} else if m, err := rr.r.ReadAt(p[:c], int64(r.lba)*BlockSize+in); err != nil {
-			return done + m, err
-		}
-		p, off, done = p[c:], off+c, done+int(c)
-		pos += r.n
-	}
-	if len(p) > 0 {
-		return done, io.EOF
-	}
-	return done, nil
 }
 
 func (w *walker) dir(n *tree.Node, e Entry, p *partition, depth int) error {

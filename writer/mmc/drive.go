@@ -107,11 +107,52 @@ func (d *Drive) Load() error {
 }
 
 // Blank erases a CD-RW or DVD-RW (minimal: only the table of contents).
+// An overwritable medium (DVD+RW, BD-RE, a formatted DVD-RW) takes no
+// BLANK: its file systems are erased instead, by zeros over the sectors
+// every reader starts from (LBA 0-511: the superblock, the UDF anchor at
+// 256, the head of a first session at 32) and, not minimal, over every
+// sector its sessions use, so that the medium then reads as blank.
 func (d *Drive) Blank(minimal bool) error {
+	p, err := d.profile()
+	if err != nil {
+		return fmt.Errorf("mmc: blank %s: %w", d.name, err)
+	}
+	if classOf(p) == classOverwrite {
+		if err := d.eraseGrown(minimal); err != nil {
+			return fmt.Errorf("mmc: blank %s: %w", d.name, err)
+		}
+		return nil
+	}
 	if err := d.dev.Blank(minimal); err != nil {
 		return fmt.Errorf("mmc: blank %s: %w", d.name, err)
 	}
 	return nil
+}
+
+// eraseSectors is what a minimal erase of an overwritable medium zeroes.
+const eraseSectors = 512
+
+func (d *Drive) eraseGrown(minimal bool) error {
+	m, err := d.probeGrown(writer.Medium{})
+	if err != nil {
+		return err
+	}
+	if m.State == writer.Blank && m.Capacity > 0 && m.Readable == 0 {
+		return nil // unformatted: nothing recorded
+	}
+	end := uint32(eraseSectors)
+	if !minimal && m.State != writer.Blank {
+		end = max(end, m.NextWritable)
+	}
+	end = min(end, m.Capacity)
+	zeros := make([]byte, chunkSectors*tree.SectorSize)
+	for lba := uint32(0); lba < end; lba += chunkSectors {
+		n := min(chunkSectors, end-lba)
+		if err := d.dev.Write10(lba, zeros[:n*tree.SectorSize]); err != nil {
+			return err
+		}
+	}
+	return d.dev.SyncCache()
 }
 
 // Info describes a drive for listings.

@@ -1,0 +1,71 @@
+package staging
+
+import (
+	iofs "io/fs"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/discstage/discstage/master/tree"
+)
+
+// sparseMedium is a medium whose session holds sparse.bin as the UDF
+// reader gives a file with an unrecorded extent: a tree.Sparse Source
+// whose second block is a hole.
+func sparseMedium() (*fakeMedium, string) {
+	const s = tree.SectorSize
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	m := &fakeMedium{data: make([]byte, 32*s)}
+	copy(m.data[20*s:], strings.Repeat("a", s))
+	copy(m.data[21*s:], strings.Repeat("c", s+100))
+	ext := []tree.Extent{{LBA: 20, Length: s}, {LBA: tree.HoleLBA, Length: s}, {LBA: 21, Length: s + 100}}
+	size := int64(3*s + 100)
+	root := &tree.Node{Mode: iofs.ModeDir | 0o755, ModTime: at, Children: []*tree.Node{
+		{Name: "sparse.bin", Mode: 0o644, ModTime: at, Size: size, Source: tree.Sparse{R: m, Extents: ext, Size: size}},
+	}}
+	m.sessions = []fakeSession{{start: 0, root: root}}
+	return m, strings.Repeat("a", s) + strings.Repeat("\x00", s) + strings.Repeat("c", s+100)
+}
+
+// A disc file with a hole reads with zeros there, also after a reopen;
+// a commit writes it anew from a copy taken before the session is
+// written (nothing reads the medium while it records), after which it
+// lies in ordinary extents; a commit of nothing else is still refused.
+func TestSparseDiscFile(t *testing.T) {
+	dir := t.TempDir()
+	m, want := sparseMedium()
+	a := open(t, dir, m)
+	if got := readFile(t, a, walk(t, a, "sparse.bin").ID); got != want {
+		t.Fatalf("sparse.bin reads %d bytes, want %d with a hole of zeros", len(got), len(want))
+	}
+	if s := a.Status(); s.Pending {
+		t.Errorf("an area over the disc is pending: %+v", s)
+	}
+	if err := a.StartCommit(CommitOptions{}); err == nil || !strings.Contains(err.Error(), "nothing") {
+		t.Errorf("a commit with nothing staged: %v", err)
+	}
+	a.Close()
+	a = open(t, dir, m)
+	if got := readFile(t, a, walk(t, a, "sparse.bin").ID); got != want {
+		t.Fatalf("sparse.bin after a reopen reads %d bytes", len(got))
+	}
+	writeFile(t, a, RootID, "new.txt", "new")
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	n := findNode(must(m.Newest()), "/sparse.bin")
+	if n == nil || n.Source != nil || len(n.Extents) != 1 || tree.HasHole(n.Extents) {
+		t.Fatalf("sparse.bin in the new session: %+v", n)
+	}
+	x := n.Extents[0]
+	if got := string(m.data[int(x.LBA)*tree.SectorSize:][:x.Length]); got != want {
+		t.Errorf("sparse.bin in the new session holds other bytes")
+	}
+	if got := readFile(t, a, walk(t, a, "sparse.bin").ID); got != want {
+		t.Errorf("sparse.bin after the commit reads other bytes")
+	}
+	if s := a.Status(); s.Pending || s.StagedFiles != 0 {
+		t.Errorf("after the commit: pending %v, %d staged", s.Pending, s.StagedFiles)
+	}
+	a.Close()
+}
