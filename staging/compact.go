@@ -53,20 +53,19 @@ const compactRounds = 3
 // a reset with the base and the inflight commit, then the entries in ID
 // order. It runs with a.mu held.
 func (a *Area) snapshotRecords() []*change {
-	es := make([]*entry, 0, a.entries.len())
+	n := a.entries.len()
+	recs := make([]*change, 1, 1+(n+snapshotChunk-1)/snapshotChunk)
+	recs[0] = &change{Reset: true, Gen: a.gen, NextID: a.nextID,
+		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors}, Inflight: a.inflight}
+	// One allocation for all the entries' records, cut into chunks.
+	all := make([]putRecord, 0, n)
 	for _, e := range a.entries.all() { // in ID order
-		es = append(es, e)
+		all = append(all, e.record())
 	}
-	recs := []*change{{Reset: true, Gen: a.gen, NextID: a.nextID,
-		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors}, Inflight: a.inflight}}
-	for len(es) > 0 {
-		n := min(len(es), snapshotChunk)
-		c := &change{Gen: a.gen, NextID: a.nextID, Put: make([]putRecord, n)}
-		for i, e := range es[:n] {
-			c.Put[i] = e.record()
-		}
-		recs = append(recs, c)
-		es = es[n:]
+	for len(all) > 0 {
+		k := min(len(all), snapshotChunk)
+		recs = append(recs, &change{Gen: a.gen, NextID: a.nextID, Put: all[:k:k]})
+		all = all[k:]
 	}
 	return recs
 }
