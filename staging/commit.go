@@ -287,6 +287,13 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 			cf := commitFile{ID: e.id, size: e.size}
 			cf.Path, cf.PathB = splitName(path)
 			files = append(files, cf)
+		case tree.HasHole(e.ext):
+			// A disc file with holes: a commit copied it up first
+			// (stageSparse); a projection counts it as new data.
+			if freeze {
+				return nil, fmt.Errorf("staging: %q: a disc file with holes was not copied up", path)
+			}
+			n.Size, n.Source = e.size, tree.Sparse{R: a.medium, Extents: e.ext, Size: e.size}
 		default:
 			n.Size, n.Extents = e.size, e.ext
 		}

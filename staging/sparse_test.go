@@ -69,3 +69,17 @@ func TestSparseDiscFile(t *testing.T) {
 	}
 	a.Close()
 }
+
+// The projection of the next session counts a disc file with holes as
+// data the session writes anew: the new session is larger than one with
+// the file referenced in place would be.
+func TestSparseProjected(t *testing.T) {
+	m, _ := sparseMedium()
+	a := open(t, t.TempDir(), m)
+	defer a.Close()
+	writeFile(t, a, RootID, "new.txt", "new")
+	proj, err := a.Projected()
+	if err != nil || proj == 0 {
+		t.Fatalf("projected %d sectors, %v", proj, err)
+	}
+}

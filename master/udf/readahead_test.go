@@ -21,29 +21,41 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 	return c.r.ReadAt(p, off)
 }
 
-// Tree reads the file entries, which lie side by side, through a read
-// window: a tree of 5,000 files takes a few dozen reads of the medium,
-// not one per entry (the status of a mount over a disc of 1,000,000
-// files read a million blocks one by one). Files with holes read the
-// medium itself afterwards.
-func TestTreeReadsAhead(t *testing.T) {
+// thousandsImage is a UDF image of dirs directories of 1,000 small
+// files each ("D/F" in dD/fFFFF), open for reading, and its size in
+// sectors.
+func thousandsImage(tb testing.TB, dirs int) (*os.File, int64) {
+	tb.Helper()
 	root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: testTime}
-	for d := 0; d < 5; d++ {
+	for d := 0; d < dirs; d++ {
 		dir := &tree.Node{Name: fmt.Sprintf("d%d", d), Mode: fs.ModeDir | 0o755, ModTime: testTime}
 		for f := 0; f < 1000; f++ {
 			dir.Children = append(dir.Children, tfile(fmt.Sprintf("f%04d", f), fmt.Sprintf("%d/%d", d, f), 0o644))
 		}
 		root.Children = append(root.Children, dir)
 	}
-	path, _ := udfImage(t, root, Options{Time: testTime}, false)
+	path, _ := udfImage(tb, root, Options{Time: testTime}, false)
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer f.Close()
-	st, _ := f.Stat()
+	tb.Cleanup(func() { f.Close() })
+	st, err := f.Stat()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f, st.Size() / BlockSize
+}
+
+// Tree reads the file entries, which lie side by side, through a read
+// window: a tree of 5,000 files takes a few dozen reads of the medium,
+// not one per entry (the status of a mount over a disc of 1,000,000
+// files read a million blocks one by one). Files with holes read the
+// medium itself afterwards.
+func TestTreeReadsAhead(t *testing.T) {
+	f, sectors := thousandsImage(t, 5)
 	c := &countingReader{r: f}
-	v, err := Open(c, st.Size()/BlockSize, 0)
+	v, err := Open(c, sectors, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,24 +79,10 @@ func TestTreeReadsAhead(t *testing.T) {
 // BenchmarkTree20k reads the tree of 20,000 files from an image file (in
 // the page cache): go test -run '^$' -bench Tree20k ./master/udf
 func BenchmarkTree20k(b *testing.B) {
-	root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: testTime}
-	for d := 0; d < 20; d++ {
-		dir := &tree.Node{Name: fmt.Sprintf("d%d", d), Mode: fs.ModeDir | 0o755, ModTime: testTime}
-		for f := 0; f < 1000; f++ {
-			dir.Children = append(dir.Children, tfile(fmt.Sprintf("f%04d", f), "x", 0o644))
-		}
-		root.Children = append(root.Children, dir)
-	}
-	path, _ := udfImage(b, root, Options{Time: testTime}, false)
-	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	st, _ := f.Stat()
+	f, sectors := thousandsImage(b, 20)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		v, err := Open(f, st.Size()/BlockSize, 0)
+		v, err := Open(f, sectors, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
