@@ -504,38 +504,11 @@ func puts(es []*entry) []putRecord {
 	return out
 }
 
-// compact replaces the journal with a snapshot of the current state.
-// It runs with a.mu held.
+// compact replaces the journal with a snapshot of the current state
+// before it returns. It runs with a.mu held.
 func (a *Area) compact() error {
 	a.version++
-	es := make([]*entry, 0, a.entries.len())
-	for _, e := range a.entries.all() { // in ID order
-		es = append(es, e)
-	}
-	recs := []*change{{Reset: true, Gen: a.gen, NextID: a.nextID,
-		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors}, Inflight: a.inflight}}
-	for len(es) > 0 {
-		n := min(len(es), snapshotChunk)
-		c := &change{Gen: a.gen, NextID: a.nextID, Put: make([]putRecord, n)}
-		for i, e := range es[:n] {
-			c.Put[i] = e.record()
-		}
-		recs = append(recs, c)
-		es = es[n:]
-	}
-	return a.j.compact(recs)
-}
-
-// maybeCompact compacts the journal once it has grown well past the
-// live state. The change that made it grow is already recorded, so a
-// failure is only logged: the old journal stays whole and in use.
-func (a *Area) maybeCompact() {
-	if !a.j.needsCompaction() {
-		return
-	}
-	if err := a.compact(); err != nil {
-		log.Printf("staging: compact journal of area %q: %v", a.dir, err)
-	}
+	return a.j.compact(a.snapshotRecords())
 }
 
 // record appends the given entries and the deletion of the given IDs

@@ -45,8 +45,9 @@
 // the payload, a JSON object naming the entries the operation stored
 // (rename touches two directories, the moved entry and the replaced
 // one, all in one record), the IDs it deleted and the change counter.
-// The record is written with one plain write(2) before the operation
-// returns, but not synced: a per-operation fsync (two, with the bbolt
+// The payload is encoded by hand, as encoding/json would (frame.go),
+// and read with encoding/json. The record is written with one plain
+// write(2) before the operation returns, but not synced: a per-operation fsync (two, with the bbolt
 // database used before) bounded creating small files by the disk's
 // sync latency, far below native speed.
 //
@@ -78,7 +79,12 @@
 // the whole state is written to state.journal.new, synced, renamed over
 // state.journal, and the directory synced. A crash at any point leaves
 // either the old or the new journal whole; Open removes a leftover
-// state.journal.new.
+// state.journal.new. The compaction for size runs in the background:
+// the change that makes the journal due for it only takes the
+// snapshot's entries, and changes made while it runs go to the old
+// journal and to the new one after the snapshot; a sync is never
+// reported done for a journal whose rename is not yet durable
+// (compact.go).
 //
 // # A full file system
 //

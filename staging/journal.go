@@ -41,6 +41,9 @@ const (
 	// reserveStep is how much of the reserve one failed write gives up
 	// at least: a few file system blocks.
 	reserveStep = 64 << 10
+	// maxKeptBuf bounds the framing buffer the journal keeps between
+	// records.
+	maxKeptBuf = 64 << 10
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -114,19 +117,6 @@ type Recovery struct {
 	Dropped int
 	// DroppedBytes is how many bytes were cut off the journal.
 	DroppedBytes int64
-}
-
-// frame encodes one record: length, CRC-32C, payload.
-func frame(c *change) ([]byte, error) {
-	p, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	b := make([]byte, frameHeader+len(p))
-	binary.LittleEndian.PutUint32(b[0:4], uint32(len(p)))
-	binary.LittleEndian.PutUint32(b[4:8], crc32.Checksum(p, castagnoli))
-	copy(b[frameHeader:], p)
-	return b, nil
 }
 
 // replay applies the records of data in order and stops at the first
@@ -208,6 +198,16 @@ type journal struct {
 	appended uint64 // records written
 	synced   uint64 // records known to be on stable storage
 	lock     *os.File
+	buf      []byte // framing buffer of append
+	// dirDirty: a compaction renamed the journal and the directory
+	// is not yet synced; every sync syncs it too until it is.
+	dirDirty bool
+	// bg is the compaction running in the background, if any
+	// (compact.go); retryAt is the size at which one that failed is
+	// tried again.
+	bg          *bgCompaction
+	retryAt     int64
+	compactHook func(stage string) // tests: called at each step of bg
 
 	syncs   atomic.Uint64 // syncs of the journal
 	flushed atomic.Uint64 // syncs done by the background flusher
@@ -287,14 +287,21 @@ func openJournal(dir string) (*journal, *replayed, error) {
 
 // append writes one record with a single write. It does not sync.
 func (j *journal) append(c *change) error {
-	b, err := frame(c)
-	if err != nil {
-		return err
-	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.f == nil {
 		return ErrAreaClosed
+	}
+	// The record is framed in a buffer kept for the next one; one that
+	// grew large for a big record (a commit's) is not kept.
+	b, err := appendFrame(j.buf[:0], c)
+	if cap(b) <= maxKeptBuf {
+		j.buf = b
+	} else {
+		j.buf = nil
+	}
+	if err != nil {
+		return err
 	}
 	j.topUp()
 	for {
@@ -312,6 +319,11 @@ func (j *journal) append(c *change) error {
 	}
 	j.size += int64(len(b))
 	j.appended++
+	if j.bg != nil {
+		// A compaction runs: the new journal gets this record too.
+		j.bg.tail = append(j.bg.tail, b...)
+		j.bg.tailRecs++
+	}
 	select {
 	case j.kick <- struct{}{}:
 	default:
@@ -321,31 +333,41 @@ func (j *journal) append(c *change) error {
 
 // sync makes every record appended so far durable.
 func (j *journal) sync() error {
-	j.mu.Lock()
-	f, target := j.f, j.appended
-	if f == nil || target == j.synced {
-		j.mu.Unlock()
-		return nil
-	}
-	j.mu.Unlock()
-	// The sync runs without the lock so appends go on meanwhile.
-	if err := f.Sync(); err != nil {
+	for {
 		j.mu.Lock()
-		replaced := j.f != f
-		j.mu.Unlock()
-		if replaced {
-			// A compaction synced and replaced the file meanwhile.
+		f, target, dir := j.f, j.appended, j.dirDirty
+		if f == nil || target == j.synced && !dir {
+			j.mu.Unlock()
 			return nil
 		}
-		return fmt.Errorf("staging: sync journal in %q: %w", j.dir, err)
+		j.mu.Unlock()
+		// The sync runs without the lock so appends go on meanwhile.
+		err := f.Sync()
+		if err == nil && dir {
+			// A compaction's rename, not yet durable (compact.go).
+			err = syncDir(j.dir)
+		}
+		j.mu.Lock()
+		if j.f != f {
+			// A compaction replaced the file meanwhile: the records
+			// are in the new one, maybe not yet synced there.
+			j.mu.Unlock()
+			continue
+		}
+		if err != nil {
+			j.mu.Unlock()
+			return fmt.Errorf("staging: sync journal in %q: %w", j.dir, err)
+		}
+		if target > j.synced {
+			j.synced = target
+		}
+		if dir {
+			j.dirDirty = false
+		}
+		j.mu.Unlock()
+		j.syncs.Add(1)
+		return nil
 	}
-	j.syncs.Add(1)
-	j.mu.Lock()
-	if j.f == f && target > j.synced {
-		j.synced = target
-	}
-	j.mu.Unlock()
-	return nil
 }
 
 // flusher syncs the journal at most interval after a record that is
@@ -375,24 +397,27 @@ func (j *journal) flusher() {
 }
 
 // needsCompaction reports whether the journal has grown past four
-// times the last snapshot (and past compactAt).
+// times the last snapshot (and past compactAt), and no compaction runs
+// (or failed too recently).
 func (j *journal) needsCompaction() bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.size > j.compactAt && j.size > 4*j.snapSize
+	return j.bg == nil && j.size > j.compactAt && j.size > 4*j.snapSize && j.size >= j.retryAt
 }
 
 // compact writes the records of a snapshot to state.journal.new, syncs
 // it, renames it over state.journal and syncs the directory. A crash at
-// any point leaves one of the two journals whole.
+// any point leaves one of the two journals whole. A compaction running
+// in the background is called off first. Nothing may be appended
+// meanwhile (the caller holds the area's lock).
 func (j *journal) compact(recs []*change) error {
+	j.stopCompaction()
 	var buf []byte
 	for _, c := range recs {
-		b, err := frame(c)
-		if err != nil {
+		var err error
+		if buf, err = appendFrame(buf, c); err != nil {
 			return fmt.Errorf("staging: encode snapshot: %w", err)
 		}
-		buf = append(buf, b...)
 	}
 	tmp := filepath.Join(j.dir, journalNewName)
 	path := filepath.Join(j.dir, journalName)
@@ -449,8 +474,10 @@ func (j *journal) compact(recs []*change) error {
 		return fmt.Errorf("staging: open the new journal %q: %w", path, err)
 	}
 	if err := syncDir(j.dir); err != nil {
-		// The new journal is in place; only its name may not be durable.
+		// The new journal is in place; only its name may not be
+		// durable: the next sync tries again.
 		j.swap(nf, int64(len(buf)))
+		j.dirDirty = true
 		return fmt.Errorf("staging: sync area directory %q: %w", j.dir, err)
 	}
 	j.swap(nf, int64(len(buf)))
@@ -463,6 +490,8 @@ func (j *journal) swap(f *os.File, size int64) {
 	j.f = f
 	j.size, j.snapSize = size, size
 	j.synced = j.appended
+	j.dirDirty = false
+	j.retryAt = 0
 	j.topUp()
 }
 
@@ -522,6 +551,7 @@ func (j *journal) freeSpace() int64 { return freeSpace(j.dir) }
 func (j *journal) close() error {
 	close(j.stop)
 	<-j.done
+	j.stopCompaction()
 	err := j.sync()
 	j.mu.Lock()
 	if j.reserve != nil {

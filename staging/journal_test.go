@@ -160,6 +160,10 @@ func TestCompaction(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A compaction may run in the background, with changes made
+	// meanwhile in its tail: once it is done, with nothing made during
+	// the next, the journal holds a snapshot.
+	settleCompaction(a)
 	if n := len(journalBytes(t, dir)); n > 4*4096+1024 {
 		t.Errorf("journal holds %d bytes after 500 renames", n)
 	}
@@ -336,4 +340,25 @@ func TestJournalRefusesForeignDataPath(t *testing.T) {
 	if _, err := Open(d, m); err == nil || !strings.Contains(err.Error(), "data file") {
 		t.Errorf("open of a journal naming a data file outside data/: %v", err)
 	}
+}
+
+// waitCompaction waits for the compaction in the background, if one
+// runs, to end.
+func waitCompaction(j *journal) {
+	j.mu.Lock()
+	bg := j.bg
+	j.mu.Unlock()
+	if bg != nil {
+		<-bg.done
+	}
+}
+
+// settleCompaction waits for the compaction in the background, then
+// starts and waits for one more if the journal still needs it.
+func settleCompaction(a *Area) {
+	waitCompaction(a.j)
+	a.mu.Lock()
+	a.maybeCompact()
+	a.mu.Unlock()
+	waitCompaction(a.j)
 }
