@@ -132,7 +132,6 @@ func (j *journal) runCompaction(bg *bgCompaction, recs []*change) {
 	defer close(bg.done)
 	j.compactStage("start")
 	tmp := filepath.Join(j.dir, journalNewName)
-	path := filepath.Join(j.dir, journalName)
 	var f *os.File
 	fail := func(err error) {
 		j.mu.Lock()
@@ -150,16 +149,13 @@ func (j *journal) runCompaction(bg *bgCompaction, recs []*change) {
 			log.Printf("staging: compact journal of area %q: %v", j.dir, err)
 		}
 	}
-	var snap []byte
-	for _, c := range recs {
-		var err error
-		if snap, err = appendFrame(snap, c); err != nil {
-			fail(fmt.Errorf("encode snapshot: %w", err))
-			return
-		}
+	snap, err := encodeSnapshot(recs)
+	if err != nil {
+		fail(err)
+		return
 	}
 	recs = nil
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
+	f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
 	if err != nil {
 		fail(fmt.Errorf("write snapshot %q: %w", tmp, err))
 		return
@@ -225,27 +221,13 @@ func (j *journal) runCompaction(bg *bgCompaction, recs []*change) {
 		}
 		break
 	}
-	// The switch, with j.mu held. Both journals are closed before the
-	// rename, and the new one opened again after it: Windows renames no
-	// file that is open, nor over one (a sharing violation).
+	// The switch, with j.mu held.
 	f.Close()
 	f = nil
-	j.f.Close()
-	reopen := func() (*os.File, error) { return os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600) }
-	if err := os.Rename(tmp, path); err != nil {
-		j.f, _ = reopen()
-		j.mu.Unlock()
-		if j.f == nil {
-			err = fmt.Errorf("%w (and the journal cannot be opened again)", err)
-		}
-		fail(fmt.Errorf("write snapshot %q: %w", tmp, err))
-		return
-	}
-	nf, err := reopen()
+	nf, err := j.switchIn(tmp)
 	if err != nil {
-		j.f = nil
 		j.mu.Unlock()
-		fail(fmt.Errorf("open the new journal %q: %w", path, err))
+		fail(err)
 		return
 	}
 	j.f = nf

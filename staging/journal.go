@@ -412,15 +412,11 @@ func (j *journal) needsCompaction() bool {
 // meanwhile (the caller holds the area's lock).
 func (j *journal) compact(recs []*change) error {
 	j.stopCompaction()
-	var buf []byte
-	for _, c := range recs {
-		var err error
-		if buf, err = appendFrame(buf, c); err != nil {
-			return fmt.Errorf("staging: encode snapshot: %w", err)
-		}
+	buf, err := encodeSnapshot(recs)
+	if err != nil {
+		return fmt.Errorf("staging: %w", err)
 	}
 	tmp := filepath.Join(j.dir, journalNewName)
-	path := filepath.Join(j.dir, journalName)
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("staging: write snapshot %q: %w", tmp, err)
@@ -430,21 +426,9 @@ func (j *journal) compact(recs []*change) error {
 		os.Remove(tmp)
 		return fmt.Errorf("staging: write snapshot %q: %w", tmp, err)
 	}
-	for {
-		_, err := f.Write(buf)
-		if err == nil {
-			break
-		}
-		// A full file system: the snapshot takes space from the reserve.
-		if terr := f.Truncate(0); terr != nil || !isNoSpace(err) {
-			return fail(err)
-		}
-		j.mu.Lock()
-		released := j.release(int64(len(buf)))
-		j.mu.Unlock()
-		if !released {
-			return fail(err)
-		}
+	// On a full file system the snapshot takes space from the reserve.
+	if err := j.writeNew(f, 0, buf, false); err != nil {
+		return fail(err)
 	}
 	if err := f.Sync(); err != nil {
 		return fail(err)
@@ -454,24 +438,10 @@ func (j *journal) compact(recs []*change) error {
 	if j.f == nil {
 		return fail(ErrAreaClosed)
 	}
-	// Both journals are closed before the rename, and the new one
-	// opened again after it: Windows renames no file that is open, nor
-	// over one (a sharing violation). Nothing is appended meanwhile, as
-	// j.mu is held.
 	f.Close()
-	j.f.Close()
-	reopen := func() (*os.File, error) { return os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600) }
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		if j.f, _ = reopen(); j.f == nil {
-			return fmt.Errorf("staging: write snapshot %q: %w (and the journal cannot be opened again)", tmp, err)
-		}
-		return fmt.Errorf("staging: write snapshot %q: %w", tmp, err)
-	}
-	nf, err := reopen()
+	nf, err := j.switchIn(tmp)
 	if err != nil {
-		j.f = nil
-		return fmt.Errorf("staging: open the new journal %q: %w", path, err)
+		return fmt.Errorf("staging: %w", err)
 	}
 	if err := syncDir(j.dir); err != nil {
 		// The new journal is in place; only its name may not be
@@ -483,6 +453,44 @@ func (j *journal) compact(recs []*change) error {
 	j.swap(nf, int64(len(buf)))
 	j.syncs.Add(1)
 	return nil
+}
+
+// encodeSnapshot frames the records of a snapshot into one buffer.
+func encodeSnapshot(recs []*change) ([]byte, error) {
+	var buf []byte
+	for _, c := range recs {
+		var err error
+		if buf, err = appendFrame(buf, c); err != nil {
+			return nil, fmt.Errorf("encode snapshot: %w", err)
+		}
+	}
+	return buf, nil
+}
+
+// switchIn renames the new journal tmp, written, synced and closed,
+// over the journal and returns it opened for appending. Both journals
+// are closed before the rename, and the new one opened again after it:
+// Windows renames no file that is open, nor over one (a sharing
+// violation). It runs with j.mu held, so nothing is appended meanwhile.
+// When the rename fails, tmp is removed and the old journal opened again
+// (j.f is nil when it cannot be); when the reopening fails, j.f is nil.
+func (j *journal) switchIn(tmp string) (*os.File, error) {
+	path := filepath.Join(j.dir, journalName)
+	reopen := func() (*os.File, error) { return os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600) }
+	j.f.Close()
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		if j.f, _ = reopen(); j.f == nil {
+			return nil, fmt.Errorf("write snapshot %q: %w (and the journal cannot be opened again)", tmp, err)
+		}
+		return nil, fmt.Errorf("write snapshot %q: %w", tmp, err)
+	}
+	nf, err := reopen()
+	if err != nil {
+		j.f = nil
+		return nil, fmt.Errorf("open the new journal %q: %w", path, err)
+	}
+	return nf, nil
 }
 
 // swap makes f, just synced, the journal. It runs with j.mu held.
