@@ -85,6 +85,11 @@ func (g *Grown) SystemArea(r io.ReaderAt, m Medium) ([]byte, error) {
 	return b, nil
 }
 
+// Plain says whether m is a plain grown medium: its first session lies
+// at LBA 0, written by another program (see the package essay); the
+// next superblock keeps to PlainSuperblock.
+func (m Medium) Plain() bool { return len(m.Sessions) > 0 && m.Sessions[0].Start == 0 }
+
 // Writable checks, before anything is written, that m takes a session of
 // sectors sectors (padding to the recording unit included) mastered for
 // start: ErrClosed on a closed medium, ErrWrongStart when start is not

@@ -254,8 +254,7 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 	headWritten = true
 
 	// 4. The superblock.
-	plain := len(m.Sessions) > 0 && m.Sessions[0].Start == 0
-	if err := im.writeSuperblock(system, sw.head, s.Start(), s.Start()+s.Sectors(), plain); err != nil {
+	if err := im.writeSuperblock(system, sw.head, s.Start(), s.Start()+s.Sectors(), m.Plain()); err != nil {
 		return err
 	}
 	if opts.Progress != nil {

@@ -54,15 +54,25 @@ func (p *Plan) GrownAnchorAt(reserve ExtentAD, lba uint32) []byte {
 // session recorded for grown media (its main sequence the copy at
 // GrownVDS); ok is false otherwise.
 func GrownReserve(r io.ReaderAt) (reserve ExtentAD, ok bool) {
+	a, _, err := readAnchor(r, GrownAnchor)
+	if err != nil || a == nil || a.MainVDS().Location != GrownVDS {
+		return ExtentAD{}, false
+	}
+	return a.ReserveVDS(), true
+}
+
+// readAnchor reads the sector lba and returns it as an anchor with its
+// descriptor version, or a nil AVDP when it holds none.
+func readAnchor(r io.ReaderAt, lba uint32) (AVDP, uint16, error) {
 	b := make([]byte, BlockSize)
-	if _, err := r.ReadAt(b, GrownAnchor*BlockSize); err != nil {
-		return ExtentAD{}, false
+	if _, err := r.ReadAt(b, int64(lba)*BlockSize); err != nil && !errors.Is(err, io.EOF) {
+		return nil, 0, fmt.Errorf("udf: read anchor at %d: %w", lba, err)
 	}
-	t, err := CheckTag(b, GrownAnchor)
-	if err != nil || t.ID() != TagAVDP || AVDP(b).MainVDS().Location != GrownVDS {
-		return ExtentAD{}, false
+	t, err := CheckTag(b, lba)
+	if err != nil || t.ID() != TagAVDP {
+		return nil, 0, nil
 	}
-	return AVDP(b).ReserveVDS(), true
+	return AVDP(b), t.Version(), nil
 }
 
 // GrownCopy reads the main volume descriptor sequence of the UDF volume
@@ -71,15 +81,14 @@ func GrownReserve(r io.ReaderAt) (reserve ExtentAD, ok bool) {
 // sectors, its tags relocated. A session without an anchor there gives
 // ErrNoVolume.
 func GrownCopy(r io.ReaderAt, start uint32) ([]byte, error) {
-	b := make([]byte, BlockSize)
-	if _, err := r.ReadAt(b, int64(start+256)*BlockSize); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("udf: read anchor at %d: %w", start+256, err)
+	a, _, err := readAnchor(r, start+256)
+	if err != nil {
+		return nil, err
 	}
-	t, err := CheckTag(b, start+256)
-	if err != nil || t.ID() != TagAVDP {
+	if a == nil {
 		return nil, ErrNoVolume
 	}
-	main := AVDP(b).MainVDS()
+	main := a.MainVDS()
 	n := min(main.Length/BlockSize, GrownVDSSectors)
 	seq := make([]byte, n*BlockSize)
 	if _, err := r.ReadAt(seq, int64(main.Location)*BlockSize); err != nil && !errors.Is(err, io.EOF) {
@@ -134,21 +143,15 @@ func PlainAnchor(r io.ReaderAt, start uint32) (sector []byte, ok bool, err error
 	if start <= GrownAnchor {
 		return nil, false, nil
 	}
-	have := make([]byte, BlockSize)
-	if _, err := r.ReadAt(have, GrownAnchor*BlockSize); err != nil && !errors.Is(err, io.EOF) {
-		return nil, false, fmt.Errorf("udf: read anchor at %d: %w", GrownAnchor, err)
+	if have, _, err := readAnchor(r, GrownAnchor); err != nil || have == nil {
+		return nil, false, err
 	}
-	if t, err := CheckTag(have, GrownAnchor); err != nil || t.ID() != TagAVDP {
-		return nil, false, nil
-	}
-	own := make([]byte, BlockSize)
-	if _, err := r.ReadAt(own, int64(start+GrownAnchor)*BlockSize); err != nil && !errors.Is(err, io.EOF) {
-		return nil, false, fmt.Errorf("udf: read anchor at %d: %w", start+GrownAnchor, err)
-	}
-	t, err := CheckTag(own, start+GrownAnchor)
-	if err != nil || t.ID() != TagAVDP {
+	own, version, err := readAnchor(r, start+GrownAnchor)
+	switch {
+	case err != nil:
+		return nil, false, err
+	case own == nil:
 		return make([]byte, BlockSize), true, nil
 	}
-	a := AVDP(own)
-	return AnchorSector(a.MainVDS(), a.ReserveVDS(), GrownAnchor, t.Version()), true, nil
+	return AnchorSector(own.MainVDS(), own.ReserveVDS(), GrownAnchor, version), true, nil
 }

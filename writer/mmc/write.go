@@ -113,8 +113,7 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 	case d.opts.Simulate:
 		// Nothing was recorded; nothing to close.
 	case cl == classOverwrite:
-		plain := len(m.Sessions) > 0 && m.Sessions[0].Start == 0
-		if err := d.writeSuperblock(system, head[:cap(head)], s.Start(), s.Start()+s.Sectors(), plain); err != nil {
+		if err := d.writeSuperblock(system, head[:cap(head)], s.Start(), s.Start()+s.Sectors(), m.Plain()); err != nil {
 			return err
 		}
 		if err := d.dev.SyncCache(); err != nil {
