@@ -22,17 +22,7 @@ import (
 // A field added to change or to one of the records it holds must be
 // added here too; TestFrameKnowsEveryField fails until it is.
 
-// frame encodes one record: length, CRC-32C, payload.
-func frame(c *change) ([]byte, error) {
-	// Room for a usual record, so it is framed in one allocation.
-	n := frameHeader + 64 + 256*len(c.Put) + 24*len(c.Del)
-	if c.Inflight != nil {
-		n += 128 * len(c.Inflight.Files)
-	}
-	return appendFrame(make([]byte, 0, n), c)
-}
-
-// appendFrame appends the frame of c to dst. A payload the replay
+// appendFrame appends the frame of c to dst: length, CRC-32C, payload. A payload the replay
 // would take for damage (over maxPayload) is refused.
 func appendFrame(dst []byte, c *change) ([]byte, error) {
 	start := len(dst)

@@ -49,6 +49,9 @@ func decodeGeneric(p []byte) (any, error) {
 	return v, err
 }
 
+// frame encodes one record in a buffer of its own.
+func frame(c *change) ([]byte, error) { return appendFrame(nil, c) }
+
 // checkFrame checks that frame(c) is a whole record that decodes to the
 // same change, and the same JSON values, as json.Marshal's encoding.
 func checkFrame(t *testing.T, c *change) {
