@@ -28,12 +28,10 @@ func sparseImage(t *testing.T) (string, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, err = udffix.UDFOnly(b); err != nil {
-		t.Fatal(err)
-	}
 	if err := os.WriteFile(img, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	stripISO(t, img)
 	return img, want
 }
 

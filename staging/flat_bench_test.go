@@ -14,13 +14,7 @@ import (
 // scanning its directory made this quadratic: about ten times the time
 // per file for five times the files.
 func BenchmarkCommitFlatFolder(b *testing.B) {
-	n := 20000
-	if s := os.Getenv("DISCSTAGE_BENCH_FLAT"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := envCount(b, "DISCSTAGE_BENCH_FLAT", 20000)
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -45,4 +39,18 @@ func BenchmarkCommitFlatFolder(b *testing.B) {
 		a.Close()
 	}
 	b.ReportMetric(float64(total.Nanoseconds())/float64(b.N)/float64(n), "ns/file")
+}
+
+// envCount is the count the environment variable name gives a
+// benchmark, def when it is not set.
+func envCount(b *testing.B, name string, def int) int {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		b.Fatalf("%s: %v", name, err)
+	}
+	return n
 }

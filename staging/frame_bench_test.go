@@ -2,8 +2,6 @@ package staging
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 
 	"github.com/discstage/discstage/master/tree"
@@ -63,13 +61,7 @@ func BenchmarkFrame(b *testing.B) {
 // area's lock), "whole" what it did before (encode, write, sync and
 // rename the snapshot, all under the lock).
 func BenchmarkCompaction(b *testing.B) {
-	n := 50000
-	if s := os.Getenv("DISCSTAGE_BENCH_ENTRIES"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := envCount(b, "DISCSTAGE_BENCH_ENTRIES", 50000)
 	a, err := Open(b.TempDir(), &fakeMedium{})
 	if err != nil {
 		b.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -18,13 +17,7 @@ import (
 // compactions, while they ran on the request path, made some
 // operations wait for a snapshot of the whole area.
 func BenchmarkStageTree(b *testing.B) {
-	n := 50000
-	if s := os.Getenv("DISCSTAGE_BENCH_ENTRIES"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := envCount(b, "DISCSTAGE_BENCH_ENTRIES", 50000)
 	var lat []time.Duration
 	var total time.Duration
 	for b.Loop() {
