@@ -45,7 +45,7 @@
 // (genisoimage, growisofs -Z, mkudffs, Windows) is plain: on an image
 // file and on a disc alike, the next session follows every sector its
 // sessions use, keeps their files and gets only the superblock's
-// descriptor copy and the UDF anchor at 256 (PlainSuperblock), since
+// descriptor copy and the UDF anchor at 256 (NextSuperblock), since
 // the first session's files may lie in sectors 17-31. Only such a disc
 // whose file system no reader takes starts afresh; erasing a readable
 // one is asked for (mmc's Blank).

@@ -192,30 +192,46 @@ func allZeroSector(b []byte) bool {
 	return true
 }
 
-// PlainSuperblock is what a plain medium gets of the grown superblock sb
-// (GrownSuperblock) of the session at start: a medium whose first
-// session lies at LBA 0, written by another program, whose files may
-// lie in sectors 17-31, as genisoimage places small files, and whose
-// anchor at sector 256 is its own. descriptors is sb's descriptor copy,
-// recorded from LBA 16 (PlainDescriptorStart) up to its last sector that
-// is not zero, what follows the copy staying as it is, as xorriso leaves
-// it; anchor, when not nil, is the sector to record at 256 so that UDF
-// readers find the session too (udf.PlainAnchor).
-func PlainSuperblock(sb []byte, r io.ReaderAt, start uint32) (descriptors, anchor []byte, err error) {
+// SuperblockWrite is a run of a superblock's sectors to record at LBA.
+type SuperblockWrite struct {
+	LBA  uint32
+	Data []byte
+}
+
+// NextSuperblock is what the session at start, ending at end, whose
+// first 32 sectors are head, records as the medium's superblock over
+// its system area (system, as Grown.SystemArea read it before the
+// session was written), r reading the medium with the session on it.
+// On grown media it is LBAs 0-31 (GrownSuperblock, completed by
+// GrownUDF). On a plain medium (plain: its first session at LBA 0,
+// written by another program, whose files may lie in sectors 17-31, as
+// genisoimage places small files, and whose anchor at sector 256 is its
+// own) it is the descriptor copy alone, from LBA 16 up to its last
+// sector that is not zero, what follows staying as it is, as xorriso
+// leaves it, and, when sector 256 is to follow the session
+// (udf.PlainAnchor), the anchor there.
+func NextSuperblock(system, head []byte, r io.ReaderAt, start, end uint32, plain bool) ([]SuperblockWrite, error) {
+	sb, err := GrownSuperblock(system, head, end)
+	if err != nil {
+		return nil, err
+	}
+	if !plain {
+		if err := GrownUDF(sb, r, start); err != nil {
+			return nil, err
+		}
+		return []SuperblockWrite{{0, sb}}, nil
+	}
 	n := SuperblockSectors
 	for n > descriptorStart && allZeroSector(sb[(n-1)*tree.SectorSize:n*tree.SectorSize]) {
 		n--
 	}
+	out := []SuperblockWrite{{descriptorStart, sb[descriptorStart*tree.SectorSize : n*tree.SectorSize]}}
 	anchor, ok, err := udf.PlainAnchor(r, start)
 	if err != nil {
-		return nil, nil, fmt.Errorf("writer: UDF anchor for the session at LBA %d: %w", start, err)
+		return nil, fmt.Errorf("writer: UDF anchor for the session at LBA %d: %w", start, err)
 	}
-	if !ok {
-		anchor = nil
+	if ok {
+		out = append(out, SuperblockWrite{udf.GrownAnchor, anchor})
 	}
-	return sb[descriptorStart*tree.SectorSize : n*tree.SectorSize], anchor, nil
+	return out, nil
 }
-
-// PlainDescriptorStart is the LBA PlainSuperblock's descriptors are
-// recorded at.
-const PlainDescriptorStart = descriptorStart

@@ -87,7 +87,7 @@ func (g *Grown) SystemArea(r io.ReaderAt, m Medium) ([]byte, error) {
 
 // Plain says whether m is a plain grown medium: its first session lies
 // at LBA 0, written by another program (see the package essay); the
-// next superblock keeps to PlainSuperblock.
+// next superblock keeps to NextSuperblock.
 func (m Medium) Plain() bool { return len(m.Sessions) > 0 && m.Sessions[0].Start == 0 }
 
 // Writable checks, before anything is written, that m takes a session of

@@ -12,7 +12,6 @@ import (
 
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
-	"github.com/discstage/discstage/master/udf"
 )
 
 // Image files are grown the way xorriso grows overwritable media:
@@ -268,42 +267,19 @@ func (im *Image) writeErr(op string, err error) error {
 }
 
 // writeSuperblock writes the superblock of the session whose first 32
-// sectors are head and which ends at end, over the image's system area
-// (system, as Grown.SystemArea read it before the session was written).
-// On a plain image (plain) the first session lies at LBA 0, written by
-// another program: only the descriptor copy and the UDF anchor at 256
-// are written (PlainSuperblock).
+// sectors are head and which ends at end (NextSuperblock).
 func (im *Image) writeSuperblock(system, head []byte, start, end uint32, plain bool) error {
-	sb, err := GrownSuperblock(system, head, end)
+	ws, err := NextSuperblock(system, head, im.f, start, end, plain)
 	if err != nil {
 		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
 	}
-	if !plain {
-		if err := GrownUDF(sb, im.f, start); err != nil {
-			return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
+	for _, w := range ws {
+		if _, err := im.f.WriteAt(w.Data, int64(w.LBA)*tree.SectorSize); err != nil {
+			return im.writeErr("write superblock", err)
 		}
-		return im.writeSync("write superblock", sb, 0)
-	}
-	desc, anchor, err := PlainSuperblock(sb, im.f, start)
-	if err != nil {
-		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
-	}
-	if err := im.writeSync("write superblock", desc, PlainDescriptorStart); err != nil {
-		return err
-	}
-	if anchor != nil {
-		return im.writeSync("write UDF anchor", anchor, udf.GrownAnchor)
-	}
-	return nil
-}
-
-// writeSync writes b at sector lba and syncs the file.
-func (im *Image) writeSync(op string, b []byte, lba int64) error {
-	if _, err := im.f.WriteAt(b, lba*tree.SectorSize); err != nil {
-		return im.writeErr(op, err)
-	}
-	if err := im.f.Sync(); err != nil {
-		return im.writeErr("sync", err)
+		if err := im.f.Sync(); err != nil {
+			return im.writeErr("sync", err)
+		}
 	}
 	return nil
 }
@@ -331,13 +307,11 @@ func (im *Image) repairSuperblock() error {
 	}
 	// The system area stays as it is: it may hold a boot record or an
 	// isohybrid MBR.
-	want, err := GrownSuperblock(have[:descriptorStart*tree.SectorSize], head, last.Start+last.Size)
-	if err == nil {
-		err = GrownUDF(want, im.f, last.Start)
-	}
+	ws, err := NextSuperblock(have[:descriptorStart*tree.SectorSize], head, im.f, last.Start, last.Start+last.Size, false)
 	if err != nil {
 		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
 	}
+	want := ws[0].Data
 	if bytes.Equal(have, want) {
 		return nil
 	}

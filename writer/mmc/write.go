@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master/tree"
-	"github.com/discstage/discstage/master/udf"
 	"github.com/discstage/discstage/writer"
 )
 
@@ -205,38 +204,19 @@ func (d *Drive) closeSession(cl class, finalize bool) error {
 	return d.dev.Close(fn, 0)
 }
 
-// writeSuperblock writes LBA 0-31 of a grown medium: its system area as
-// it is (system, as writer.Grown.SystemArea read it before the session
-// was written), then the session's volume descriptors with Volume Space
-// Size set to the absolute end. On a plain medium (plain: its first
-// session at LBA 0, written by another program) only the descriptor copy
-// and the UDF anchor at 256 are written (writer.PlainSuperblock).
+// writeSuperblock writes the superblock of a grown medium
+// (writer.NextSuperblock); the caller synchronizes the cache.
 func (d *Drive) writeSuperblock(system, head []byte, start, end uint32, plain bool) error {
-	sb, err := writer.GrownSuperblock(system, head, end)
+	ws, err := writer.NextSuperblock(system, head, d, start, end, plain)
 	if err != nil {
 		return err
 	}
-	if plain {
-		desc, anchor, err := writer.PlainSuperblock(sb, d, start)
-		if err != nil {
-			return err
-		}
-		if err := d.dev.Write10(writer.PlainDescriptorStart, desc); err != nil {
-			return err
-		}
-		if anchor != nil {
-			if err := d.dev.Write10(udf.GrownAnchor, anchor); err != nil {
+	for _, w := range ws {
+		for off := 0; off < len(w.Data); off += chunkSectors * tree.SectorSize {
+			b := w.Data[off:min(off+chunkSectors*tree.SectorSize, len(w.Data))]
+			if err := d.dev.Write10(w.LBA+uint32(off/tree.SectorSize), b); err != nil {
 				return err
 			}
-		}
-		return d.dev.SyncCache()
-	}
-	if err := writer.GrownUDF(sb, d, start); err != nil {
-		return err
-	}
-	for lba := 0; lba < writer.SuperblockSectors; lba += chunkSectors {
-		if err := d.dev.Write10(uint32(lba), sb[lba*tree.SectorSize:(lba+chunkSectors)*tree.SectorSize]); err != nil {
-			return err
 		}
 	}
 	return nil
