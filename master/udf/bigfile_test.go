@@ -61,7 +61,7 @@ func TestFileOver4GiB(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Every allocation descriptor is under 1 GiB.
-		fe, _, err := v.readEntry(LongAD{Location: LBAddr{Block: lbnOf(t, v, "big.bin"), Partition: p.partRef()}})
+		fe, _, _, err := v.readEntry(LongAD{Location: LBAddr{Block: lbnOf(t, v, "big.bin"), Partition: p.partRef()}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestFileOver4GiB(t *testing.T) {
 // lbnOf finds the entry block of a name in the root directory.
 func lbnOf(t *testing.T, v *Volume, name string) uint32 {
 	t.Helper()
-	e, p, err := v.readEntry(v.root)
+	e, p, _, err := v.readEntry(v.root)
 	if err != nil {
 		t.Fatal(err)
 	}

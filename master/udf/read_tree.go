@@ -176,15 +176,9 @@ func (v *Volume) entryData(e Entry, p *partition, max int64) ([]byte, error) {
 }
 
 // readEntry reads the file entry an ICB points at, following indirect
-// entries (strategy 4096).
-func (v *Volume) readEntry(icb LongAD) (Entry, *partition, error) {
-	e, p, _, err := v.readEntryAt(icb)
-	return e, p, err
-}
-
-// readEntryAt is readEntry that also returns the absolute sector the
-// entry was read from.
-func (v *Volume) readEntryAt(icb LongAD) (Entry, *partition, uint32, error) {
+// entries (strategy 4096), and returns it with its partition and the
+// absolute sector it was read from.
+func (v *Volume) readEntry(icb LongAD) (Entry, *partition, uint32, error) {
 	for i := 0; i < maxIndirect; i++ {
 		p, err := v.part(icb.Location.Partition)
 		if err != nil {
@@ -271,7 +265,7 @@ func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
 		}
 		return &c, nil
 	}
-	e, p, at, err := w.v.readEntryAt(icb)
+	e, p, at, err := w.v.readEntry(icb)
 	if err != nil {
 		return nil, err
 	}

@@ -249,7 +249,7 @@ func TestWriteReadBack(t *testing.T) {
 			if h1.Link == 0 || h1.Link != h2.Link {
 				t.Errorf("hard links %d %d", h1.Link, h2.Link)
 			}
-			if e, _, err := v.readEntry(LongAD{Location: LBAddr{lbnOf(t, v, "hard1"), p.partRef()}}); err != nil || e.LinkCount() != 2 {
+			if e, _, _, err := v.readEntry(LongAD{Location: LBAddr{lbnOf(t, v, "hard1"), p.partRef()}}); err != nil || e.LinkCount() != 2 {
 				t.Errorf("hard1's entry records %d links, want 2 (%v)", e.LinkCount(), err)
 			}
 			for name, want := range map[string]*tree.Node{
