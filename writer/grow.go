@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/iso9660"
@@ -100,6 +101,10 @@ func alignUp64(v int64, a uint32) uint32 {
 // GrownNextWritable), so that probing a medium again reads only the
 // sessions it has not seen. The zero value is ready to use.
 type SessionEnds struct {
+	// mu: a target is probed from several goroutines (a mount's
+	// status, its session listing, a commit), and a commit tells its
+	// grown layout of the session it wrote (Grown.Wrote) meanwhile.
+	mu   sync.Mutex
 	ends map[sessionKey]uint64
 }
 
@@ -112,6 +117,8 @@ func (e *SessionEnds) end(s tree.SessionInfo) (uint64, bool) {
 	if e == nil {
 		return 0, false
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	end, ok := e.ends[keyOf(s)]
 	return end, ok
 }
@@ -121,6 +128,8 @@ func (e *SessionEnds) remember(s tree.SessionInfo, end uint64) {
 	if e == nil {
 		return
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.ends == nil {
 		e.ends = map[sessionKey]uint64{}
 	}

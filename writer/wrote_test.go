@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/discstage/discstage/burn"
@@ -154,4 +155,49 @@ type countingReader struct {
 func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 	c.reads++
 	return c.r.ReadAt(p, off)
+}
+
+// TestProbeConcurrently probes one image from several goroutines while
+// sessions are appended to it, as a mount's status, its session listing
+// and a commit do; the race detector (scripts/race.sh) checks the
+// remembered session ends are shared safely.
+func TestProbeConcurrently(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	img := filepath.Join(dir, "img.iso")
+	testtree.File(t, src, "a.txt", []byte("first session\n"))
+	mirror(t, img, src, burn.AppendOptions{})
+	tgt, err := writer.OpenImage(img, writer.ImageOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := tgt.Probe(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 3 {
+		testtree.File(t, src, filepath.Join("more", string(rune('a'+i))), testtree.Random(20_000))
+		if _, _, err := appendMirror(tgt, src, burn.AppendOptions{}); err != nil {
+			t.Error(err)
+			break
+		}
+	}
+	close(stop)
+	wg.Wait()
 }
