@@ -3,11 +3,13 @@ package master_test
 import (
 	"bytes"
 	"crypto/md5"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/discstage/discstage/master"
@@ -49,12 +51,30 @@ func TestChecksumPipesAgree(t *testing.T) {
 			t.Fatalf("paired %v: %v", paired, err)
 		}
 		imgs[i] = out.Bytes()
-		if _, err := master.Verify(bytes.NewReader(imgs[i]), int64(len(imgs[i])/2048), 0, master.VerifyFull); err != nil {
-			t.Errorf("paired %v: verify: %v", paired, err)
-		}
 	}
 	if !bytes.Equal(imgs[0], imgs[1]) {
 		t.Fatalf("the pipes wrote different sessions (%d and %d bytes)", len(imgs[0]), len(imgs[1]))
+	}
+	// Verify, which hashes the same way, finds it right, and finds a
+	// byte changed in the largest file's data.
+	bad := bytes.Clone(imgs[1])
+	data := make([]byte, 64)
+	kids[14].Source.(tree.ReaderAtSource).R.ReadAt(data, 0)
+	at := bytes.Index(bad, data)
+	if at < 0 {
+		t.Fatal("the largest file's data is not in the session")
+	}
+	bad[at+(3<<19)+50] ^= 1
+	for _, paired := range []bool{false, true} {
+		restore := master.SetPairedHashes(paired)
+		if _, err := master.Verify(bytes.NewReader(imgs[1]), int64(len(imgs[1])/2048), 0, master.VerifyFull); err != nil {
+			t.Errorf("paired %v: verify: %v", paired, err)
+		}
+		rep, err := master.Verify(bytes.NewReader(bad), int64(len(bad)/2048), 0, master.VerifyFull)
+		restore()
+		if !errors.Is(err, master.ErrMismatch) || rep == nil || !slices.ContainsFunc(rep.Problems, func(p master.Problem) bool { return p.Path == "/f14" }) {
+			t.Errorf("paired %v: verify of a changed byte in f14: %v, %+v", paired, err, rep)
+		}
 	}
 	// Every file's own MD5 is in the checksum array.
 	for _, k := range kids {

@@ -63,6 +63,15 @@ type fileSeg struct {
 	last       bool
 }
 
+// newFileHash returns a file's digest, to be fed with the session's
+// when joint (newSessionHashes).
+func newFileHash(joint bool) hash.Hash {
+	if joint {
+		return md5pair.New()
+	}
+	return md5.New()
+}
+
 // pairedHashes is md5pair.Paired; tests set it to run the other pipe.
 var pairedHashes = md5pair.Paired
 
