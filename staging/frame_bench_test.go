@@ -100,3 +100,30 @@ func BenchmarkCompaction(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkEncodeSnapshot encodes the snapshot of an area of 200,000
+// disc files (DISCSTAGE_BENCH_ENTRIES for another count) and reports
+// the bytes an entry takes.
+func BenchmarkEncodeSnapshot(b *testing.B) {
+	n := envCount(b, "DISCSTAGE_BENCH_ENTRIES", 200000)
+	root, _ := manyTree(n/1000, 1000, 0)
+	m := &fakeMedium{}
+	m.sessions = []fakeSession{{start: 32, root: root}}
+	a, err := Open(b.TempDir(), m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	a.mu.Lock()
+	recs := a.snapshotRecords()
+	a.mu.Unlock()
+	var size int
+	for b.Loop() {
+		buf, err := encodeSnapshot(recs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(buf)
+	}
+	b.ReportMetric(float64(size)/float64(a.entries.len()), "bytes/entry")
+}
