@@ -36,7 +36,8 @@ import (
 //  1. the session's first 32 sectors (system area and descriptors) are
 //     zeroed and synced, so no stale descriptor can make a half-written
 //     session look complete;
-//  2. the rest of the session is written and synced;
+//  2. the rest of the session is written and synced (its writeback is
+//     started every 8 MiB as it streams, so the sync finds little left);
 //  3. the first 32 sectors are written and synced: from here on the chain
 //     from LBA 32 finds the session;
 //  4. the superblock is rewritten and synced.
