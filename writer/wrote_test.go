@@ -160,7 +160,8 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 // TestProbeConcurrently probes one image from several goroutines while
 // sessions are appended to it, as a mount's status, its session listing
 // and a commit do; the race detector (scripts/race.sh) checks the
-// remembered session ends are shared safely.
+// remembered session ends are shared safely. The probes' answers are
+// not checked: one may meet a session half written.
 func TestProbeConcurrently(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src")
@@ -184,10 +185,10 @@ func TestProbeConcurrently(t *testing.T) {
 					return
 				default:
 				}
-				if _, err := tgt.Probe(); err != nil {
-					t.Error(err)
-					return
-				}
+				// A probe that meets a session half written may
+				// fail; what is checked here is that it shares the
+				// remembered ends safely.
+				tgt.Probe()
 			}
 		}()
 	}
