@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"iter"
 	"log"
 	"os"
 	"path/filepath"
@@ -409,13 +410,11 @@ func (j *journal) needsCompaction() bool {
 // it, renames it over state.journal and syncs the directory. A crash at
 // any point leaves one of the two journals whole. A compaction running
 // in the background is called off first. Nothing may be appended
-// meanwhile (the caller holds the area's lock).
-func (j *journal) compact(recs []*change) error {
+// meanwhile (the caller holds the area's lock). The records are framed
+// and written as snap yields them, a piece at a time: a snapshot of a
+// disc of a million files is over 100 MiB, which is never held whole.
+func (j *journal) compact(snap iter.Seq[*change]) error {
 	j.stopCompaction()
-	buf, err := encodeSnapshot(recs)
-	if err != nil {
-		return fmt.Errorf("staging: %w", err)
-	}
 	tmp := filepath.Join(j.dir, journalNewName)
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
 	if err != nil {
@@ -427,7 +426,8 @@ func (j *journal) compact(recs []*change) error {
 		return fmt.Errorf("staging: write snapshot %q: %w", tmp, err)
 	}
 	// On a full file system the snapshot takes space from the reserve.
-	if err := j.writeNew(f, 0, buf, false); err != nil {
+	size, err := j.writeSnapshot(f, snap)
+	if err != nil {
 		return fail(err)
 	}
 	if err := f.Sync(); err != nil {
@@ -446,25 +446,43 @@ func (j *journal) compact(recs []*change) error {
 	if err := syncDir(j.dir); err != nil {
 		// The new journal is in place; only its name may not be
 		// durable: the next sync tries again.
-		j.swap(nf, int64(len(buf)))
+		j.swap(nf, size)
 		j.dirDirty = true
 		return fmt.Errorf("staging: sync area directory %q: %w", j.dir, err)
 	}
-	j.swap(nf, int64(len(buf)))
+	j.swap(nf, size)
 	j.syncs.Add(1)
 	return nil
 }
 
-// encodeSnapshot frames the records of a snapshot into one buffer.
-func encodeSnapshot(recs []*change) ([]byte, error) {
+// snapshotPiece is how many bytes of framed records a snapshot gathers
+// before it writes them.
+const snapshotPiece = 1 << 20
+
+// writeSnapshot frames the records snap yields and writes them to the
+// new journal f, empty before, in pieces of about snapshotPiece bytes
+// (writeNew: on a full file system a piece takes space from the
+// reserve). It returns the bytes written. j.mu is not held.
+func (j *journal) writeSnapshot(f *os.File, snap iter.Seq[*change]) (int64, error) {
+	var size int64
 	var buf []byte
-	for _, c := range recs {
-		var err error
+	var err error
+	for c := range snap {
 		if buf, err = appendFrame(buf, c); err != nil {
-			return nil, fmt.Errorf("encode snapshot: %w", err)
+			return size, fmt.Errorf("encode snapshot: %w", err)
+		}
+		if len(buf) >= snapshotPiece {
+			if err := j.writeNew(f, size, buf, false); err != nil {
+				return size, err
+			}
+			size += int64(len(buf))
+			buf = buf[:0]
 		}
 	}
-	return buf, nil
+	if err := j.writeNew(f, size, buf, false); err != nil {
+		return size, err
+	}
+	return size + int64(len(buf)), nil
 }
 
 // switchIn renames the new journal tmp, written, synced and closed,
