@@ -295,11 +295,11 @@ func newDataName() string {
 // that was cut short, and rebuilds from the medium when nothing is
 // staged.
 func (a *Area) load(st *replayed) error {
-	root, start, err := a.medium.Newest()
-	if err != nil {
-		return fmt.Errorf("staging: read newest session: %w", err)
-	}
 	if st.Records == 0 {
+		root, start, err := a.medium.Newest()
+		if err != nil {
+			return fmt.Errorf("staging: read newest session: %w", err)
+		}
 		if err := a.reset(root, start); err != nil {
 			return err
 		}
@@ -310,6 +310,19 @@ func (a *Area) load(st *replayed) error {
 		return err
 	}
 	a.inflight = inflight
+	if a.baseListedNewest() {
+		// Nothing needs the newest session's tree: it is the base.
+		if inflight != nil {
+			if err := a.clearInflight(); err != nil {
+				return err
+			}
+		}
+		return a.collect()
+	}
+	root, start, err := a.medium.Newest()
+	if err != nil {
+		return fmt.Errorf("staging: read newest session: %w", err)
+	}
 	baseMatches := a.baseIsNewest(root, start)
 	switch {
 	case inflight != nil && root != nil && start == inflight.Start && !baseMatches:
