@@ -46,7 +46,8 @@
 // (rename touches two directories, the moved entry and the replaced
 // one, all in one record), the IDs it deleted and the change counter.
 // The payload is encoded by hand, as encoding/json would (frame.go),
-// and read with encoding/json. The record is written with one plain
+// and read by hand when it has that exact form, with encoding/json
+// otherwise (unframe.go). The record is written with one plain
 // write(2) before the operation returns, but not synced: a per-operation fsync (two, with the bbolt
 // database used before) bounded creating small files by the disk's
 // sync latency, far below native speed.

@@ -2,7 +2,6 @@ package staging
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -122,7 +121,10 @@ type Recovery struct {
 
 // replay applies the records of data in order and stops at the first
 // one that is short, fails its checksum or does not decode.
-func replay(data []byte) *replayed {
+func replay(data []byte) *replayed { return replayWith(data, decodeChange) }
+
+// replayWith is replay with the given reader of record payloads.
+func replayWith(data []byte, decode func([]byte, *change) error) *replayed {
 	st := &replayed{entries: map[uint64]record{}}
 	off := 0
 	for {
@@ -138,7 +140,7 @@ func replay(data []byte) *replayed {
 			break
 		}
 		var c change
-		if err := json.Unmarshal(p, &c); err != nil {
+		if err := decode(p, &c); err != nil {
 			break
 		}
 		st.apply(&c)
