@@ -161,8 +161,11 @@ func (a *wUDFEndAnchor) reserve(p *wPlacer) error {
 	// 3/8.4.2.1): the session's own anchor must not lie there when the
 	// last sector's points elsewhere (grown media), or readers that
 	// compare anchors refuse the volume.
+	// That sector is skipped, not taken: the stream writes it as zeros
+	// before the anchor (taking it made it the anchor's place, and
+	// the session came out a sector short of its layout).
 	if a.u.im.opts.UDFGrown && !a.afterData && p.next == uint64(a.u.im.start)+256+256 {
-		if _, err := p.take(1); err != nil {
+		if err := p.skipTo(a.u.im.start + 256 + 256 + 1); err != nil {
 			return err
 		}
 	}

@@ -981,6 +981,7 @@ func (a *Area) discard(root *tree.Node, start uint32, err error) error {
 // facts come from a cache (unlocked.go); nothing slow runs under the
 // area's lock.
 func (a *Area) Status() Status {
+	a.loadPendingBase()
 	a.mu.Lock()
 	s := a.status
 	// The lists are the area's, updated in place: the status gets

@@ -21,6 +21,9 @@ type fakeMedium struct {
 	failNext error         // returned by the next Append
 	block    chan struct{} // if set, Append waits for it to close
 	entered  chan struct{} // if set, closed when Append starts
+	// If openGate is set, a session's Open closes opening and waits
+	// for openGate to close.
+	openGate, opening chan struct{}
 }
 
 type fakeSession struct {
@@ -81,9 +84,16 @@ func (m *fakeMedium) Sessions() ([]SessionRef, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []SessionRef
+	gate, opening := m.openGate, m.opening
 	for i, s := range m.sessions {
 		root := s.root
-		out = append(out, SessionRef{Number: i + 1, Start: s.start, Open: func() (*tree.Node, error) { return clone(root), nil }})
+		out = append(out, SessionRef{Number: i + 1, Start: s.start, Open: func() (*tree.Node, error) {
+			if gate != nil {
+				close(opening)
+				<-gate
+			}
+			return clone(root), nil
+		}})
 	}
 	return out, nil
 }

@@ -107,6 +107,7 @@ func (pc *pendingCache) forgetBase() {
 // Pending lists what the next session changes. While a commit writes,
 // the medium is not read: the list of the last state before it is kept.
 func (a *Area) Pending() Pending {
+	a.loadPendingBase()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.pendingLocked()
@@ -121,10 +122,7 @@ func (a *Area) pendingLocked() Pending {
 		pc.forgetBase()
 		return Pending{Changes: []Change{}}
 	}
-	key := [2]uint32{0, a.baseSectors}
-	if !a.blank {
-		key[0] = a.base + 1
-	}
+	key := a.pendingKey()
 	committing := a.commit != nil && a.status.State == StateCommitting
 	if pc.list != nil && (committing || (pc.gen == a.gen && pc.baseKey == key)) {
 		return *pc.list
@@ -141,6 +139,41 @@ func (a *Area) pendingLocked() Pending {
 	}
 	pc.gen, pc.list = a.gen, &p
 	return p
+}
+
+// pendingKey names the base the pending list is taken against. It runs
+// with a.mu held.
+func (a *Area) pendingKey() [2]uint32 {
+	key := [2]uint32{0, a.baseSectors}
+	if !a.blank {
+		key[0] = a.base + 1
+	}
+	return key
+}
+
+// loadPendingBase reads the base session's tree for the pending list,
+// when the list will need it, before the caller takes a.mu for the list
+// itself: on a disc of a million files the read takes seconds, and
+// every request of the mount would wait for it behind the lock. The
+// tree is kept only if the base is still the same once read;
+// pendingLocked reads it under the lock when the base moved meanwhile.
+func (a *Area) loadPendingBase() {
+	a.mu.Lock()
+	pc := &a.pendingCache
+	key := a.pendingKey()
+	committing := a.commit != nil && a.status.State == StateCommitting
+	need := !committing && !a.blank && (pc.baseKey != key || pc.base == nil && pc.baseErr == nil) && a.pending()
+	base, sectors := a.base, a.baseSectors
+	a.mu.Unlock()
+	if !need {
+		return
+	}
+	root, err := a.readBaseOf(base, sectors)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.pendingKey() == key && !a.blank && (pc.baseKey != key || pc.base == nil && pc.baseErr == nil) {
+		pc.baseKey, pc.base, pc.baseErr, pc.list = key, root, err, nil
+	}
 }
 
 // diffBase compares the staged view with the base tree. It runs with

@@ -5,6 +5,9 @@ import (
 	iofs "io/fs"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // TestPendingListsEveryKindOfChange: after deletions, renames and
@@ -185,5 +188,63 @@ func TestLastErrorClearedOnceTheMediumIsBack(t *testing.T) {
 	down = false
 	if s := a.Status(); s.LastError != "" {
 		t.Errorf("last error with the medium back: %q", s.LastError)
+	}
+}
+
+// TestStatusReadsBaseWithoutTheLock holds the read of the base
+// session's tree that the first status after a change makes (seconds
+// on a disc of a million files) and checks that the area serves other
+// requests meanwhile; the status then counts the changes.
+func TestStatusReadsBaseWithoutTheLock(t *testing.T) {
+	m := &fakeMedium{}
+	root := &tree.Node{Mode: iofs.ModeDir | 0o755, Children: []*tree.Node{
+		{Name: "old.txt", Mode: 0o644, Size: 3, Extents: []tree.Extent{{LBA: 40, Length: 3}}}}}
+	m.sessions = []fakeSession{{start: 32, root: root}}
+	a, err := Open(t.TempDir(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if _, h, err := a.Create(RootID, "new.txt", 0o644, 0, 0); err != nil {
+		t.Fatal(err)
+	} else {
+		h.Release()
+	}
+	m.mu.Lock()
+	m.openGate, m.opening = make(chan struct{}), make(chan struct{})
+	gate := m.openGate
+	opening := m.opening
+	m.mu.Unlock()
+	got := make(chan Status, 1)
+	go func() { got <- a.Status() }()
+	<-opening // the status reads the base session now
+	served := make(chan error, 1)
+	go func() {
+		if _, err := a.Lookup(RootID, "old.txt"); err != nil {
+			served <- err
+			return
+		}
+		_, h, err := a.Create(RootID, "another.txt", 0o644, 0, 0)
+		if err == nil {
+			h.Release()
+		}
+		served <- err
+	}()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		close(gate)
+		t.Fatal("a lookup and a create waited for the status's read of the base session")
+	}
+	close(gate)
+	st := <-got
+	if st.Changes.Added < 1 {
+		t.Fatalf("status counts %+v", st.Changes)
+	}
+	if c := a.Status().Changes; c.Added != 2 {
+		t.Fatalf("status counts %+v, want 2 added", c)
 	}
 }

@@ -172,21 +172,25 @@ func (a *Area) listedSize(start uint32) uint32 {
 // medium no longer lists merges as an empty tree: everything on either
 // side then counts as added there, and what both hold differently is a
 // conflict.
-func (a *Area) readBase() (*tree.Node, error) {
+func (a *Area) readBase() (*tree.Node, error) { return a.readBaseOf(a.base, a.baseSectors) }
+
+// readBaseOf reads the tree of the session at base, of baseSectors
+// sectors (0: unknown), as readBase does. It needs no lock.
+func (a *Area) readBaseOf(base, baseSectors uint32) (*tree.Node, error) {
 	refs, err := a.medium.Sessions()
 	if err != nil {
 		return nil, fmt.Errorf("staging: list sessions: %w", err)
 	}
 	for _, r := range refs {
-		if r.Start == a.base && r.Open != nil {
-			if a.baseSectors != 0 && r.Sectors != 0 && r.Sectors != a.baseSectors {
+		if r.Start == base && r.Open != nil {
+			if baseSectors != 0 && r.Sectors != 0 && r.Sectors != baseSectors {
 				// The base was read through a superblock that now
 				// shows a later session (a plain image): it is gone.
 				return nil, nil
 			}
 			root, err := r.Open()
 			if err != nil {
-				return nil, fmt.Errorf("staging: read the base session at LBA %d: %w", a.base, err)
+				return nil, fmt.Errorf("staging: read the base session at LBA %d: %w", base, err)
 			}
 			return root, nil
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/iso9660"
@@ -100,7 +101,39 @@ func alignUp64(v int64, a uint32) uint32 {
 // GrownNextWritable), so that probing a medium again reads only the
 // sessions it has not seen. The zero value is ready to use.
 type SessionEnds struct {
+	// mu: a target is probed from several goroutines (a mount's
+	// status, its session listing, a commit), and a commit tells its
+	// grown layout of the session it wrote (Grown.Wrote) meanwhile.
+	mu   sync.Mutex
 	ends map[sessionKey]uint64
+}
+
+func keyOf(s tree.SessionInfo) sessionKey {
+	return sessionKey{s.Start, s.Size, s.VolumeID, s.Time.UnixNano()}
+}
+
+// end returns the remembered end of s; e may be nil.
+func (e *SessionEnds) end(s tree.SessionInfo) (uint64, bool) {
+	if e == nil {
+		return 0, false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	end, ok := e.ends[keyOf(s)]
+	return end, ok
+}
+
+// remember keeps the end of s; e may be nil.
+func (e *SessionEnds) remember(s tree.SessionInfo, end uint64) {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ends == nil {
+		e.ends = map[sessionKey]uint64{}
+	}
+	e.ends[keyOf(s)] = end
 }
 
 // sessionKey names a session by what its descriptor records: a session
@@ -126,11 +159,7 @@ type sessionKey struct {
 func GrownNextWritable(r io.ReaderAt, readable int64, sessions []tree.SessionInfo, ends *SessionEnds) (uint32, error) {
 	next := uint64(FirstGrownSession)
 	for i, s := range sessions {
-		k := sessionKey{s.Start, s.Size, s.VolumeID, s.Time.UnixNano()}
-		end, ok := uint64(0), false
-		if ends != nil {
-			end, ok = ends.ends[k]
-		}
+		end, ok := ends.end(s)
 		if !ok {
 			var err error
 			if end, err = master.SessionEnd(r, readable, s.Start); err != nil {
@@ -143,12 +172,7 @@ func GrownNextWritable(r io.ReaderAt, readable int64, sessions []tree.SessionInf
 				// the next is written after, must read.
 				end = uint64(sessions[i+1].Start)
 			}
-			if ends != nil {
-				if ends.ends == nil {
-					ends.ends = map[sessionKey]uint64{}
-				}
-				ends.ends[k] = end
-			}
+			ends.remember(s, end)
 		}
 		next = max(next, (end+GrowAlign-1)/GrowAlign*GrowAlign)
 	}

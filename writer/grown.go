@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -68,6 +69,29 @@ func (g *Grown) Appendable(r io.ReaderAt, m Medium, sessions []tree.SessionInfo)
 		m.State = Closed
 	}
 	return m, nil
+}
+
+// Wrote tells g that the session at start, end sectors long counted
+// from LBA 0, was just written to the medium r of readable sectors,
+// and is now its newest: the next probe takes its end from here instead
+// of reading its whole tree again (on a disc of a million files, seconds
+// after every commit). The end is keyed, as every remembered end is, by
+// what the session's descriptor records, so a session another program
+// writes over it later is read afresh. A session whose end as its
+// structures give it (master.SessionEnd) differs from end is not
+// remembered: TestWroteMatchesSessionEnd holds the two equal for every
+// session the mastering writes.
+func (g *Grown) Wrote(r io.ReaderAt, readable int64, start, end uint32) {
+	sessions, err := master.ListSessions(r, readable)
+	if err != nil || len(sessions) == 0 {
+		return
+	}
+	// The session is listed at its start, or, on a plain medium, as the
+	// one at LBA 0 the superblock's copy of its descriptors makes it.
+	s := sessions[len(sessions)-1]
+	if (s.Start == start || s.Start == 0) && uint64(s.Start)+uint64(s.Size) == uint64(end) {
+		g.ends.remember(s, uint64(end))
+	}
 }
 
 // SystemArea returns what LBA 0-15 of the grown medium m hold now, read

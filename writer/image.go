@@ -256,6 +256,9 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 	if err := im.writeSuperblock(system, sw.head, s.Start(), s.Start()+s.Sectors(), m.Plain()); err != nil {
 		return err
 	}
+	if n, err := im.readable(); err == nil {
+		im.grown.Wrote(im.f, n, s.Start(), s.Start()+s.Sectors())
+	}
 	if opts.Progress != nil {
 		opts.Progress(Progress{Phase: PhaseWriting, Done: sw.total, Total: sw.total, Started: sw.started, Fifo: -1})
 	}

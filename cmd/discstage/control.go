@@ -240,6 +240,7 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 	// write-once disc, where a stop costs the session's space. The
 	// interrupt handler reads it from its own goroutine.
 	var writingOnce atomic.Bool
+	poll := firstPoll
 	interrupts.holdWhile(func() string {
 		if writingOnce.Load() {
 			return writeOnceCost
@@ -307,9 +308,19 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 		} else if s.Phase != "" {
 			d.Show(statusEvent(s))
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(poll)
+		poll = min(poll*3/2, lastPoll)
 	}
 }
+
+// A command following a commit reads the mount's status first every
+// firstPoll, then less often, up to every lastPoll: a small commit's end
+// shows within a few milliseconds, and a long one costs the mount a
+// status (a stat of every staged file) only a few times a second.
+const (
+	firstPoll = 10 * time.Millisecond
+	lastPoll  = 200 * time.Millisecond
+)
 
 func init() {
 	var (

@@ -118,6 +118,7 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 		if err := d.dev.SyncCache(); err != nil {
 			return err
 		}
+		d.grown.Wrote(d, m.Readable, s.Start(), s.Start()+s.Sectors())
 	default:
 		if err := d.closeSession(cl, opts.Close); err != nil {
 			return err
