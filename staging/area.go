@@ -6,8 +6,10 @@ import (
 	"fmt"
 	iofs "io/fs"
 	"log"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -362,48 +364,43 @@ func (a *Area) moveBase(root *tree.Node, start uint32) error {
 func (a *Area) readState(st *replayed) error {
 	a.gen, a.baseGen, a.base, a.blank, a.nextID = st.gen, st.baseGen, st.base, st.blank, st.nextID
 	a.baseSectors = st.baseSectors
-	recs := st.entries
-	a.entries = newEntryTable(len(recs))
-	var maxID uint64
-	for id := range recs {
-		maxID = max(maxID, id)
+	a.entries = st.entries
+	// IDs the slice did not reach as the records came (a journal
+	// replayed in any order) move into it when they are few.
+	var maxFar uint64
+	for id := range a.entries.sparse {
+		maxFar = max(maxFar, id)
 	}
-	a.entries.reserve(maxID, len(recs))
-	for id, r := range recs {
+	a.entries.reserve(maxFar, a.entries.len())
+	for id, e := range a.entries.all() {
 		if id == 0 || id == ^uint64(0) {
 			return fmt.Errorf("staging: area %q: journal holds an entry with ID %d", a.dir, id)
 		}
-		if r.Data != "" && !validDataName(r.Data) {
-			return fmt.Errorf("staging: area %q: entry %d names data file %q, not one the area makes", a.dir, id, r.Data)
-		}
-		e := &entry{id: id, name: joinName(r.Name, r.NameB), mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
-			mtime: stamp(r.Mtime), atime: stamp(r.Atime), ctime: stamp(r.Ctime),
-			size: r.Size, ext: r.Extents, inline: string(r.Inline), data: r.Data, target: joinName(r.Target, r.TargetB), rdev: r.Rdev}
-		if e.mode.IsDir() {
-			e.kids = map[string]*entry{}
+		if e.data != "" && !validDataName(e.data) {
+			return fmt.Errorf("staging: area %q: entry %d names data file %q, not one the area makes", a.dir, id, e.data)
 		}
 		if id >= a.nextID {
 			a.nextID = id + 1
 		}
-		a.entries.put(e)
 	}
-	for id, r := range recs {
+	for id, e := range a.entries.all() {
 		if id == RootID {
 			continue
 		}
-		e, p := a.entries.get(id), a.entries.get(r.Parent)
+		up := st.parentOf(id)
+		p := a.entries.get(up)
 		if p == nil || p.kids == nil {
-			return fmt.Errorf("staging: area %q: entry %d (%q) has no parent directory %d", a.dir, id, r.Name, r.Parent)
+			return fmt.Errorf("staging: area %q: entry %d (%q) has no parent directory %d", a.dir, id, e.name, up)
 		}
 		if name := e.name; name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") || p.kids[name] != nil {
-			return fmt.Errorf("staging: area %q: entry %d has a bad or duplicate name %q in directory %d", a.dir, id, r.Name, r.Parent)
+			return fmt.Errorf("staging: area %q: entry %d has a bad or duplicate name %q in directory %d", a.dir, id, e.name, up)
 		}
 		e.parent = p
 		p.setKid(e.name, e)
 	}
-	for id, r := range recs {
+	for _, id := range slices.Sorted(maps.Keys(st.links)) {
 		e := a.entries.get(id)
-		for _, lr := range r.Links {
+		for _, lr := range st.links[id] {
 			l := linkName{a.entries.get(lr.Parent), joinName(lr.Name, lr.NameB)}
 			p := l.parent
 			if e.kids != nil || id == RootID || p == nil || p.kids == nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	iofs "io/fs"
 	"iter"
 	"log"
 	"os"
@@ -100,8 +101,18 @@ type replayed struct {
 	gen, baseGen, nextID uint64
 	base, baseSectors    uint32
 	blank                bool
-	entries              map[uint64]record
-	inflight             *inflightRecord
+	// entries are the entries the records put, each made as its record
+	// is read, not yet joined into a tree (readState does that): a
+	// snapshot of a disc of a million files is read without a second
+	// copy of its records.
+	entries entryTable
+	// up holds the parent ID of each entry the slice of entries
+	// reaches, upFar of the others; links the further names of those
+	// that have some.
+	up       []uint64
+	upFar    map[uint64]uint64
+	links    map[uint64][]linkRecord
+	inflight *inflightRecord
 	// Recovery tells how far the replay got.
 	Recovery
 }
@@ -125,7 +136,7 @@ func replay(data []byte) *replayed { return replayWith(data, decodeChange) }
 
 // replayWith is replay with the given reader of record payloads.
 func replayWith(data []byte, decode func([]byte, *change) error) *replayed {
-	st := &replayed{entries: map[uint64]record{}}
+	st := &replayed{}
 	off := 0
 	for {
 		if len(data)-off < frameHeader {
@@ -165,18 +176,19 @@ func replayWith(data []byte, decode func([]byte, *change) error) *replayed {
 
 func (st *replayed) apply(c *change) {
 	if c.Reset {
-		st.entries = map[uint64]record{}
+		st.entries, st.up, st.upFar, st.links = entryTable{}, nil, nil, nil
 		st.inflight = nil
 	}
 	st.gen, st.nextID = c.Gen, c.NextID
 	if c.Base != nil {
 		st.baseGen, st.base, st.blank, st.baseSectors = c.Base.Gen, c.Base.Start, c.Base.Blank, c.Base.Sectors
 	}
-	for _, p := range c.Put {
-		st.entries[p.ID] = p.record
+	for i := range c.Put {
+		st.put(&c.Put[i])
 	}
 	for _, id := range c.Del {
-		delete(st.entries, id)
+		st.entries.del(id)
+		delete(st.links, id)
 	}
 	if c.ClearInflight {
 		st.inflight = nil
@@ -184,6 +196,52 @@ func (st *replayed) apply(c *change) {
 	if c.Inflight != nil {
 		st.inflight = c.Inflight
 	}
+}
+
+// put makes the entry p records, replacing any with its ID.
+func (st *replayed) put(p *putRecord) {
+	r := &p.record
+	e := &entry{id: p.ID, name: joinName(r.Name, r.NameB), mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
+		mtime: stamp(r.Mtime), atime: stamp(r.Atime), ctime: stamp(r.Ctime),
+		size: r.Size, ext: r.Extents, data: r.Data, target: joinName(r.Target, r.TargetB), rdev: r.Rdev}
+	if len(r.Inline) > 0 {
+		e.inline = string(r.Inline)
+	}
+	if e.mode.IsDir() {
+		e.kids = map[string]*entry{}
+	}
+	st.entries.put(e)
+	if n := len(st.entries.dense); p.ID < uint64(n) {
+		if len(st.up) < n {
+			st.up = append(st.up, make([]uint64, n-len(st.up))...)
+		}
+		st.up[p.ID] = r.Parent
+		delete(st.upFar, p.ID)
+	} else {
+		if st.upFar == nil {
+			st.upFar = map[uint64]uint64{}
+		}
+		st.upFar[p.ID] = r.Parent
+	}
+	if len(r.Links) > 0 {
+		if st.links == nil {
+			st.links = map[uint64][]linkRecord{}
+		}
+		st.links[p.ID] = r.Links
+	} else {
+		delete(st.links, p.ID)
+	}
+}
+
+// parentOf returns the parent ID the record of entry id names.
+func (st *replayed) parentOf(id uint64) uint64 {
+	if p, ok := st.upFar[id]; ok {
+		return p
+	}
+	if id < uint64(len(st.up)) {
+		return st.up[id]
+	}
+	return 0
 }
 
 // journal is the append-only file that holds the area's state. Appends
