@@ -8,6 +8,7 @@ import (
 	iofs "io/fs"
 	"log"
 	"os"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -766,14 +767,27 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 		a.conflictsShown = a.status.RebasedOnto != 0
 	}
 	a.outcome(c.outcome)
+	big := a.entries.len() >= bigArea
 	a.mu.Unlock()
 	// The data files the session now holds go without the lock, and
 	// after the outcome shows, but before Wait returns.
 	if err := a.collectUnlocked(); err != nil {
 		log.Print(err)
 	}
+	if big {
+		// The commit read and built several trees of the whole disc
+		// (a Node per file in each, gigabytes on a disc of a million
+		// files): garbage now, handed back to the system at once
+		// rather than left resident until the runtime gets round to
+		// it.
+		debug.FreeOSMemory()
+	}
 	close(c.done)
 }
+
+// bigArea is the number of entries from which an area gives the memory
+// a commit used back to the system when it ends (a full collection).
+const bigArea = 100_000
 
 // pending reports whether anything waits for the next session: a
 // change since the base was written, or a staged file (one that was
