@@ -32,6 +32,10 @@ const (
 	maxPayload = 1 << 30
 	// snapshotChunk is how many entries one snapshot record holds.
 	snapshotChunk = 1024
+	// minPutBytes is about what the smallest entry's record takes in
+	// a journal: the replay makes room for a snapshot's entries by it
+	// (more only grow the room).
+	minPutBytes = 64
 	// minCompact is the journal size below which it is never compacted.
 	minCompact = 1 << 20
 	// flushInterval is how long a record may stay unsynced.
@@ -113,6 +117,8 @@ type replayed struct {
 	upFar    map[uint64]uint64
 	links    map[uint64][]linkRecord
 	inflight *inflightRecord
+	// most is how many entries the journal can hold at most.
+	most int
 	// Recovery tells how far the replay got.
 	Recovery
 }
@@ -136,7 +142,8 @@ func replay(data []byte) *replayed { return replayWith(data, decodeChange) }
 
 // replayWith is replay with the given reader of record payloads.
 func replayWith(data []byte, decode func([]byte, *change) error) *replayed {
-	st := &replayed{}
+	st := &replayed{most: len(data) / minPutBytes}
+	var put []putRecord // the records' entries, one buffer for all
 	off := 0
 	for {
 		if len(data)-off < frameHeader {
@@ -150,11 +157,14 @@ func replayWith(data []byte, decode func([]byte, *change) error) *replayed {
 		if crc32.Checksum(p, castagnoli) != binary.LittleEndian.Uint32(data[off+4:]) {
 			break
 		}
-		var c change
+		c := change{Put: put[:0]}
 		if err := decode(p, &c); err != nil {
 			break
 		}
 		st.apply(&c)
+		if cap(c.Put) > cap(put) {
+			put = c.Put
+		}
 		st.Records++
 		off += frameHeader + int(n)
 	}
@@ -176,7 +186,10 @@ func replayWith(data []byte, decode func([]byte, *change) error) *replayed {
 
 func (st *replayed) apply(c *change) {
 	if c.Reset {
-		st.entries, st.up, st.upFar, st.links = entryTable{}, nil, nil, nil
+		// A snapshot follows: room for the entries it names, as far
+		// as the journal can hold them.
+		n := int(min(c.NextID, uint64(st.most)))
+		st.entries, st.up, st.upFar, st.links = newEntryTable(n), make([]uint64, 0, n+1), nil, nil
 		st.inflight = nil
 	}
 	st.gen, st.nextID = c.Gen, c.NextID

@@ -20,7 +20,8 @@ import (
 // FuzzUnframe holds the two readers to that: whenever decodeChange
 // accepts a payload, encoding/json reads the same values from it.
 
-// decodeChange decodes the payload p of a journal record into c.
+// decodeChange decodes the payload p of a journal record into c, which
+// is empty but for the room c.Put may have for the entries' records.
 func decodeChange(p []byte, c *change) error {
 	if fastChange(p, c) {
 		return nil

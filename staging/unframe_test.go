@@ -10,7 +10,10 @@ import (
 
 // jsonChange reads a record's payload with encoding/json alone, as the
 // replay did before decodeChange.
-func jsonChange(p []byte, c *change) error { return json.Unmarshal(p, c) }
+func jsonChange(p []byte, c *change) error {
+	*c = change{} // encoding/json would fill the records c.Put has room for
+	return json.Unmarshal(p, c)
+}
 
 // variedJournal returns the journal of an area after changes of every
 // kind: directories, files, symbolic links, hard links, device nodes,
