@@ -383,6 +383,20 @@ func (a *Area) readState(st *replayed) error {
 			a.nextID = id + 1
 		}
 	}
+	// Each directory's map is made for the entries it will hold, not
+	// grown (and rehashed) as they come: a flat directory of 100,000
+	// files would be rehashed over and over.
+	kids := make([]int32, len(a.entries.dense))
+	for id := range a.entries.all() {
+		if up := st.parentOf(id); id != RootID && up < uint64(len(kids)) {
+			kids[up]++
+		}
+	}
+	for id, n := range kids {
+		if e := a.entries.dense[id]; n > 0 && e != nil && e.kids != nil && len(e.kids) == 0 {
+			e.kids = make(map[string]*entry, n)
+		}
+	}
 	for id, e := range a.entries.all() {
 		if id == RootID {
 			continue
@@ -457,7 +471,7 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 		a.nextID++
 		a.entries.put(e)
 		if n.IsDir() {
-			e.kids = map[string]*entry{}
+			e.kids = make(map[string]*entry, len(n.Children))
 			for _, c := range n.Children {
 				e.setKid(c.Name, add(c, e))
 			}
