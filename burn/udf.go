@@ -1,6 +1,8 @@
 package burn
 
 import (
+	"path"
+
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/master/udf"
@@ -54,17 +56,26 @@ func udfOptions(o *master.Options, t writer.Target, m writer.Medium, opts Append
 	if err != nil {
 		return
 	}
-	entries := reusableEntries(v, root)
-	if len(entries) == 0 {
+	entries, empty := reusableEntries(v, root)
+	if len(entries) == 0 && len(empty) == 0 {
 		return
 	}
 	o.UDFPartitionStart = &ps
 	o.UDFNextUniqueID = v.NextUniqueID()
-	o.UDFEntries = func(n *tree.Node) (udf.EntryRef, bool) {
-		if !n.IsRegular() || n.Source != nil || len(n.Extents) == 0 || n.Link != 0 {
+	o.UDFEntries = func(n *tree.Node, path string) (udf.EntryRef, bool) {
+		if !n.IsRegular() || n.Source != nil || n.Link != 0 {
 			return udf.EntryRef{}, false
 		}
-		c, ok := entries[n.Extents[0].LBA]
+		var c udfEntry
+		ok := false
+		if len(n.Extents) > 0 {
+			c, ok = entries[n.Extents[0].LBA]
+		} else if n.Size == 0 {
+			// An empty file has no data to know it by: the one at
+			// the same path, alike in every attribute its entry
+			// records, is the same to every reader.
+			c, ok = empty[path]
+		}
 		if !ok || c.n.Size != n.Size || c.n.Mode != n.Mode || c.n.UID != n.UID || c.n.GID != n.GID ||
 			c.n.ModTime.Unix() != n.ModTime.Unix() || !sameExtents(c.n.Extents, n.Extents) {
 			return udf.EntryRef{}, false
@@ -83,16 +94,17 @@ type udfEntry struct {
 
 // reusableEntries maps the first data sector of each regular file of a
 // UDF tree with one name to its node and entry, when the entry records
-// what a new one would.
-func reusableEntries(v *udf.Volume, root *tree.Node) map[uint32]udfEntry {
-	out := map[uint32]udfEntry{}
-	var walk func(n *tree.Node)
-	walk = func(n *tree.Node) {
+// what a new one would; empty files, which have no data sector, it maps
+// by path ("/a/b", as the UDF plan names them).
+func reusableEntries(v *udf.Volume, root *tree.Node) (map[uint32]udfEntry, map[string]udfEntry) {
+	out, empty := map[uint32]udfEntry{}, map[string]udfEntry{}
+	var walk func(n *tree.Node, dir string)
+	walk = func(n *tree.Node, dir string) {
 		for _, c := range n.Children {
 			switch {
 			case c.IsDir():
-				walk(c)
-			case c.IsRegular() && c.Link == 0 && len(c.Extents) > 0:
+				walk(c, path.Join(dir, c.Name))
+			case c.IsRegular() && c.Link == 0 && (len(c.Extents) > 0 || c.Size == 0 && c.Source == nil):
 				// An entry that records no owner or group (which the
 				// tree reads as 0) or another link count than its one
 				// name would disagree with the Rock Ridge tree the
@@ -100,14 +112,18 @@ func reusableEntries(v *udf.Volume, root *tree.Node) map[uint32]udfEntry {
 				// them): it is written again.
 				ref, ok := v.Entry(c)
 				f, _ := v.Facts(c)
-				if ok && f.UID == c.UID && f.GID == c.GID && f.Links == 1 {
+				switch {
+				case !ok || f.UID != c.UID || f.GID != c.GID || f.Links != 1:
+				case len(c.Extents) > 0:
 					out[c.Extents[0].LBA] = udfEntry{c, ref}
+				default:
+					empty[path.Join(dir, c.Name)] = udfEntry{c, ref}
 				}
 			}
 		}
 	}
-	walk(root)
-	return out
+	walk(root, "/")
+	return out, empty
 }
 
 // sameExtents says whether two extent lists cover the same sectors (ISO

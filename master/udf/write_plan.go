@@ -64,12 +64,13 @@ type Options struct {
 	// in the partition.
 	PartitionStart *uint32
 	// Entries returns where an earlier session recorded the entry of an
-	// unchanged file (Volume.Entry); the file's identifiers then point
-	// at it and no entry is written for it, which saves a block per
-	// file and session. Directories, hard links (nodes with a Link) and
-	// UDF 2.50 (whose entries live in each session's metadata
-	// partition) never reuse entries.
-	Entries func(*tree.Node) (EntryRef, bool)
+	// unchanged file (Volume.Entry), given the file and its path in the
+	// tree ("/a/b"); the file's identifiers then point at it and no
+	// entry is written for it, which saves a block per file and
+	// session. Directories, hard links (nodes with a Link) and UDF 2.50
+	// (whose entries live in each session's metadata partition) never
+	// reuse entries.
+	Entries func(n *tree.Node, path string) (EntryRef, bool)
 	// NextUniqueID is the first unique ID for new files
 	// (Volume.NextUniqueID of the session before); IDs below 16 mean 16.
 	NextUniqueID uint64
@@ -261,7 +262,7 @@ func (p *Plan) build() error {
 // reuse points w at an earlier session's entry when Options.Entries
 // has one for it.
 func (p *Plan) reuse(w *wNode) bool {
-	ref, ok := p.opts.Entries(w.n)
+	ref, ok := p.opts.Entries(w.n, w.path)
 	if !ok {
 		return false
 	}
