@@ -35,7 +35,10 @@
 // bench/million.sh for what that costs on a disc of a million files).
 // An entry is kept small for that: times as Unix nanoseconds, entries
 // in a slice indexed by ID (entries.go); TestManyFiles bounds the heap
-// an open area holds per file on the disc.
+// an open area holds per file on the disc. An area opened again is
+// rebuilt from its journal alone, each entry made as its record is read
+// (unframe.go): the newest session's tree is read only when the medium
+// lists a session other than the base (baseListedNewest).
 //
 // # Durability
 //
