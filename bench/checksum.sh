@@ -26,6 +26,19 @@ tree=$(cd "$tree" && pwd)
 now() { date +%s.%N; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
+# 0. The hash alone, in memory: crypto/md5, md5pair's Digest and
+# WriteBoth (two digests over the same bytes, the session's and a
+# file's), beside md5sum of 256 MiB in /dev/shm; best of RUNS.
+echo "MD5 alone (best of $runs, MB/s of input; WriteBoth feeds two digests):"
+shm=$(mktemp /dev/shm/checksum.XXXXXX)
+head -c $((256 << 20)) /dev/urandom >"$shm"
+for r in $(seq "$runs"); do
+	go test ./internal/md5pair/ -run XXX -bench . -cpu 1 -benchtime 200x -count 1 | awk '/^Benchmark/ { print $1, $(NF-1) }'
+	t0=$(now); md5sum "$shm" >/dev/null; t1=$(now)
+	echo "md5sum $(echo "268435456 / ($t1 - $t0) / 1000000" | bc -l)"
+done | awk '{ if ($2 > best[$1]) best[$1] = $2 } END { for (k in best) printf "  %-22s %6.0f MB/s\n", k, best[k] }' | sort
+rm -f "$shm"
+
 # 1. Mastering into a file, without and with checksums (Go benchmark:
 # the same Layout and WriteTo the commands use), beside xorriso with and
 # without --md5.

@@ -6,6 +6,8 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+
+	"github.com/discstage/discstage/internal/md5pair"
 )
 
 // A session with checksums costs two MD5 passes over every byte of file
@@ -18,6 +20,13 @@ import (
 // the stages and no stage waits for a file to end, so with two cores the
 // wall time approaches one MD5 pass, the rate of md5sum over the same
 // bytes.
+//
+// Where md5pair hashes two digests over shared bytes for about the cost
+// of one (md5pair.Paired), the session stage also hashes the files
+// (joint): each buffer carries the file pieces it holds, and the stage
+// feeds them to the session's and the file's digests at once. The two
+// passes then cost about one on one core, and the other core reads and
+// writes. newSessionHashes is the one place that chooses.
 type hashPipe struct {
 	dst  io.Writer
 	pool chan *pipeBuf
@@ -26,6 +35,7 @@ type hashPipe struct {
 	sessQ, writeQ chan pipeMsg
 	fileQ         chan filePiece
 	session       hash.Hash // owned by the session stage between barriers
+	joint         bool      // the session stage hashes the files too
 	written       atomic.Int64
 	errMu         sync.Mutex
 	err           error // the destination's first error
@@ -42,6 +52,38 @@ type pipeBuf struct {
 	b    []byte
 	n    int // bytes filled
 	refs atomic.Int32
+	segs []fileSeg // the file pieces it holds, when the pipe is joint
+}
+
+// fileSeg is part of a file's data within a pipeBuf: b[start:end]; last
+// ends the file.
+type fileSeg struct {
+	f          *wFile
+	start, end int
+	last       bool
+}
+
+// newFileHash returns a file's digest, to be fed with the session's
+// when joint (newSessionHashes).
+func newFileHash(joint bool) hash.Hash {
+	if joint {
+		return md5pair.New()
+	}
+	return md5.New()
+}
+
+// pairedHashes is md5pair.Paired; tests set it to run the other pipe.
+var pairedHashes = md5pair.Paired
+
+// newSessionHashes returns the session's digest and whether the session
+// stage should hash each file's data with it (md5pair.WriteBoth, where
+// that costs about one pass) rather than a stage of its own on
+// crypto/md5.
+func newSessionHashes() (hash.Hash, bool) {
+	if pairedHashes {
+		return md5pair.New(), true
+	}
+	return md5.New(), false
 }
 
 // pipeMsg carries a filled buffer to a stage, or a barrier: done is
@@ -64,12 +106,17 @@ type filePiece struct {
 func newHashPipe(dst io.Writer) *hashPipe {
 	p := &hashPipe{dst: dst, pool: make(chan *pipeBuf, pipeBufs),
 		sessQ: make(chan pipeMsg, pipeBufs+1), writeQ: make(chan pipeMsg, pipeBufs+1),
-		fileQ: make(chan filePiece, 256), session: md5.New()}
+		fileQ: make(chan filePiece, 256)}
+	p.session, p.joint = newSessionHashes()
 	for range pipeBufs {
 		p.pool <- &pipeBuf{b: make([]byte, pipeBufSize)}
 	}
 	p.wg.Add(3)
-	go p.hashSession()
+	if p.joint {
+		go p.hashJoint()
+	} else {
+		go p.hashSession()
+	}
 	go p.write()
 	go p.hashFiles()
 	return p
@@ -78,6 +125,7 @@ func newHashPipe(dst io.Writer) *hashPipe {
 func (p *hashPipe) release(b *pipeBuf) {
 	if b.refs.Add(-1) == 0 {
 		b.n = 0
+		b.segs = b.segs[:0]
 		p.pool <- b
 	}
 }
@@ -94,10 +142,42 @@ func (p *hashPipe) hashSession() {
 	}
 }
 
+// hashJoint is the session stage of a joint pipe: it hashes each buffer
+// into the session's MD5 and its file pieces into their files' MD5s too.
+func (p *hashPipe) hashJoint() {
+	defer p.wg.Done()
+	sess := p.session.(*md5pair.Digest)
+	h := md5pair.New()
+	var cur *wFile
+	for m := range p.sessQ {
+		if m.done != nil {
+			close(m.done)
+			continue
+		}
+		b, pos := m.buf.b, 0
+		for _, sg := range m.buf.segs {
+			sess.Write(b[pos:sg.start])
+			if sg.f != cur {
+				cur = sg.f
+				h.Reset()
+			}
+			md5pair.WriteBoth(sess, h, b[sg.start:sg.end])
+			pos = sg.end
+			if sg.last {
+				copy(cur.md5[:], h.Sum(nil))
+				cur.hasMD5 = true
+				cur = nil
+			}
+		}
+		sess.Write(b[pos:m.buf.n])
+		p.release(m.buf)
+	}
+}
+
 func (p *hashPipe) write() {
 	defer p.wg.Done()
 	for m := range p.writeQ {
-		if p.error() == nil {
+		if m.buf.n > 0 && p.error() == nil {
 			n, err := p.dst.Write(m.buf.b[:m.buf.n])
 			p.written.Add(int64(n))
 			if err == nil && n < m.buf.n {
@@ -163,7 +243,7 @@ func (p *hashPipe) send() {
 	if p.cur == nil {
 		return
 	}
-	if p.cur.n == 0 {
+	if p.cur.n == 0 && len(p.cur.segs) == 0 {
 		// Nothing in it, and no file piece holds it: back to the pool.
 		p.cur.refs.Store(0)
 		p.pool <- p.cur
@@ -205,7 +285,11 @@ func (p *hashPipe) copyFile(r io.Reader, f *wFile) (int64, error) {
 		c.n += k
 		n += int64(k)
 		eof := err == io.EOF || err == io.ErrUnexpectedEOF
-		if k > 0 {
+		if p.joint {
+			if k > 0 || eof {
+				c.segs = append(c.segs, fileSeg{f: f, start: start, end: start + k, last: eof})
+			}
+		} else if k > 0 {
 			c.refs.Add(1)
 			p.fileQ <- filePiece{f: f, buf: c, b: c.b[start : start+k], last: eof}
 		} else if eof {

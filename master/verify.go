@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/discstage/discstage/internal/md5pair"
 	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/master/udf"
@@ -100,9 +101,14 @@ type vReader struct {
 	rep     *VerifyReport
 
 	// The session's MD5 is computed on another goroutine while the
-	// files' MD5s are computed from the same chunk (see to).
-	chunks chan []byte
+	// files' MD5s are computed from the same chunk (see to). When joint
+	// (pairedHashes), that goroutine hashes the files' pieces with the
+	// session's (md5pair.WriteBoth) and the next chunk is read meanwhile,
+	// into the other of two buffers.
+	chunks chan vChunk
 	done   chan struct{}
+	joint  bool
+	spare  []byte // the second buffer, once needed
 
 	files    []*vFile // regular files of the tree, at VerifyFull
 	spans    []vSpan  // extents hashed during the sequential pass, by start
@@ -123,12 +129,51 @@ type vSpan struct {
 	f          *vFile
 }
 
-// hashWorker hashes chunks into the session's MD5.
+// vChunk is a chunk read at byte offset off of the medium.
+type vChunk struct {
+	b   []byte
+	off int64
+}
+
+// hashWorker hashes chunks into the session's MD5, and into the files'
+// when joint.
 func (v *vReader) hashWorker() {
-	for b := range v.chunks {
-		v.h.Write(b)
+	for c := range v.chunks {
+		if v.joint {
+			v.feedJoint(c.b, c.off)
+		} else {
+			v.h.Write(c.b)
+		}
 		v.done <- struct{}{}
 	}
+}
+
+// feedJoint hashes chunk b, read at byte offset off, into the session's
+// MD5 and the bytes of the files' extents it overlaps into theirs, each
+// piece into both at once. A piece that another file's extent already
+// covered (shared data) is hashed into its file alone.
+func (v *vReader) feedJoint(b []byte, off int64) {
+	sess := v.h.(*md5pair.Digest)
+	end, pos := off+int64(len(b)), off
+	for i := v.nextSpan; i < len(v.spans) && v.spans[i].start < end; i++ {
+		sp := v.spans[i]
+		if sp.end <= off {
+			if i == v.nextSpan {
+				v.nextSpan++
+			}
+			continue
+		}
+		lo, hi := max(sp.start, off), min(sp.end, end)
+		fh := sp.f.h.(*md5pair.Digest)
+		if lo < pos {
+			fh.Write(b[lo-off : hi-off])
+			continue
+		}
+		sess.Write(b[pos-off : lo-off])
+		md5pair.WriteBoth(sess, fh, b[lo-off:hi-off])
+		pos = hi
+	}
+	sess.Write(b[pos-off:])
 }
 
 // to hashes the sectors up to (not including) lba.
@@ -136,15 +181,43 @@ func (v *vReader) to(lba uint32) error {
 	if int64(lba) > v.sectors {
 		return fmt.Errorf("master: verify: LBA %d is past the medium end (%d sectors): %w", lba-1, v.sectors, ErrCorrupt)
 	}
+	// At most one chunk is being hashed: it is waited for before the
+	// next is handed over and before returning, so that the caller finds
+	// the hashes up to lba and the worker idle.
+	pending := false
+	defer func() {
+		if pending {
+			<-v.done
+		}
+	}()
+	buf := v.buf
 	for v.pos < lba {
-		n := min(int64(lba-v.pos), int64(len(v.buf)/tree.SectorSize))
-		b := v.buf[:n*tree.SectorSize]
-		if _, err := v.r.ReadAt(b, int64(v.pos)*tree.SectorSize); err != nil {
+		n := min(int64(lba-v.pos), int64(len(buf)/tree.SectorSize))
+		b := buf[:n*tree.SectorSize]
+		off := int64(v.pos) * tree.SectorSize
+		if _, err := v.r.ReadAt(b, off); err != nil {
 			return fmt.Errorf("master: verify: read LBA %d-%d: %w", v.pos, v.pos+uint32(n)-1, err)
 		}
-		v.chunks <- b
-		v.feed(b, int64(v.pos)*tree.SectorSize)
-		<-v.done
+		if pending {
+			<-v.done
+		}
+		v.chunks <- vChunk{b: b, off: off}
+		pending = true
+		if v.joint {
+			// Read the next chunk into the other buffer meanwhile.
+			if v.spare == nil {
+				v.spare = make([]byte, len(v.buf))
+			}
+			if &buf[0] == &v.buf[0] {
+				buf = v.spare
+			} else {
+				buf = v.buf
+			}
+		} else {
+			v.feed(b, off)
+			<-v.done
+			pending = false
+		}
 		v.pos += uint32(n)
 		v.rep.Sectors += n
 	}
@@ -231,8 +304,9 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 	// Reads go in chunks of up to 1 MiB; a medium smaller than that
 	// needs no more (a fresh 1 MiB buffer costs more than hashing a
 	// small session).
-	v := &vReader{r: r, sectors: sectors, pos: start, h: md5.New(), buf: make([]byte, min(1<<20, max(sectors, 1)*tree.SectorSize)), rep: rep,
-		chunks: make(chan []byte), done: make(chan struct{})}
+	v := &vReader{r: r, sectors: sectors, pos: start, buf: make([]byte, min(1<<20, max(sectors, 1)*tree.SectorSize)), rep: rep,
+		chunks: make(chan vChunk), done: make(chan struct{})}
+	v.h, v.joint = newSessionHashes()
 	go v.hashWorker()
 	defer close(v.chunks)
 	if err := v.to(start + 16); err != nil {
@@ -551,7 +625,7 @@ func (v *vReader) plan(from, to uint32) {
 		if !ok {
 			continue
 		}
-		f.h = md5.New()
+		f.h = newFileHash(v.joint)
 		for _, e := range f.n.Extents {
 			s := int64(e.LBA) * tree.SectorSize
 			if e.Length > 0 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/platform"
 )
 
 // Image files are grown the way xorriso grows overwritable media:
@@ -35,7 +36,8 @@ import (
 //  1. the session's first 32 sectors (system area and descriptors) are
 //     zeroed and synced, so no stale descriptor can make a half-written
 //     session look complete;
-//  2. the rest of the session is written and synced;
+//  2. the rest of the session is written and synced (its writeback is
+//     started every 8 MiB as it streams, so the sync finds little left);
 //  3. the first 32 sectors are written and synced: from here on the chain
 //     from LBA 32 finds the session;
 //  4. the superblock is rewritten and synced.
@@ -337,7 +339,18 @@ type sessionWriter struct {
 	progress func(Progress)
 	started  time.Time
 	lastRep  int64
+	synced   int64 // bytes of the stream whose writeback was started
 }
+
+// writebackChunk is how many bytes of a session's stream are written to
+// the file before their writeback is started (platform.StartWriteback):
+// the final sync then waits for the last chunk rather than the whole
+// session, which the device wrote while the stream was being made (1 GiB
+// of page-cached files: the sync took 0.8 s of a 2.7 s append).
+const writebackChunk = 8 << 20
+
+// startWriteback is platform.StartWriteback; tests watch it.
+var startWriteback = platform.StartWriteback
 
 func (w *sessionWriter) Write(p []byte) (int, error) {
 	if err := w.ctx.Err(); err != nil {
@@ -356,6 +369,14 @@ func (w *sessionWriter) Write(p []byte) (int, error) {
 		n += k
 		if err != nil {
 			return n, err
+		}
+		// The head is held back; what follows it is in the file.
+		if w.synced < w.headLen {
+			w.synced = w.headLen
+		}
+		if w.off-w.synced >= writebackChunk {
+			startWriteback(w.f, w.base+w.synced, w.off-w.synced)
+			w.synced = w.off
 		}
 	}
 	if w.progress != nil && w.off-w.lastRep >= 4<<20 {

@@ -1,0 +1,10 @@
+package master
+
+// SetPairedHashes makes the sessions written from now on hash their
+// files in the session stage (true) or in a stage of their own on
+// crypto/md5 (false), and returns what undoes it. Not for parallel tests.
+func SetPairedHashes(v bool) (restore func()) {
+	old := pairedHashes
+	pairedHashes = v
+	return func() { pairedHashes = old }
+}
