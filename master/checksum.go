@@ -285,6 +285,53 @@ func rAAIPAttrs(al []byte) map[string][]byte {
 	return out
 }
 
+// rAAIPValue returns the value of the "isofs." attribute short among
+// the attribute pairs of al, as rAAIPAttrs(al)[short] does (the last
+// pair of that name), without a map or, for a component in one record,
+// a copy: the reader asks it of every file of a session.
+func rAAIPValue(al []byte, short string) ([]byte, bool) {
+	var (
+		cur         []byte
+		name, value []byte
+		haveName    bool
+		found       bool
+	)
+	emit := func(comp []byte) {
+		if !haveName {
+			name, haveName = comp, true
+			return
+		}
+		if len(name) > 1 && name[0] == aaipIsofs && string(name[1:]) == short {
+			value, found = comp, true
+		}
+		haveName = false
+	}
+	for len(al) > 0 {
+		if al[0] == 0xFF {
+			al = al[min(2, len(al)):]
+			continue
+		}
+		if len(al) < 2 {
+			break
+		}
+		flags, n := al[0], int(al[1])
+		if 2+n > len(al) || len(cur)+n > 1<<16 {
+			break
+		}
+		if flags&1 == 0 && len(cur) == 0 {
+			emit(al[2 : 2+n])
+		} else {
+			cur = append(cur, al[2:2+n]...)
+			if flags&1 == 0 {
+				emit(cur)
+				cur = nil
+			}
+		}
+		al = al[2+n:]
+	}
+	return value, found
+}
+
 // rParseCA decodes an "isofs.ca" value.
 func rParseCA(v []byte) (start, end, count uint32, ok bool) {
 	var nums [4]uint64

@@ -150,7 +150,14 @@ func FuzzChecksumTags(f *testing.F) {
 		} else if !errors.Is(err, ErrNoTag) && !errors.Is(err, ErrBadTag) {
 			t.Fatalf("ParseTag: unclassified error %v", err)
 		}
-		for _, v := range rAAIPAttrs(data) {
+		attrs := rAAIPAttrs(data)
+		for _, short := range []string{"ca", "cx", ""} {
+			want, wok := attrs[short]
+			if got, ok := rAAIPValue(data, short); ok != wok || !bytes.Equal(got, want) {
+				t.Fatalf("rAAIPValue(%q) = %x, %v; rAAIPAttrs has %x, %v", short, got, ok, want, wok)
+			}
+		}
+		for _, v := range attrs {
 			if start, end, count, ok := rParseCA(v); ok {
 				if start2, end2, count2, ok := rParseCA(caValue(start, end, count)); !ok || start2 != start || end2 != end || count2 != count {
 					t.Fatalf("isofs.ca %x does not round-trip", v)

@@ -21,14 +21,16 @@ func (s *rSums) note(n *tree.Node, a *rAttrs, root bool) {
 	if len(a.al) == 0 {
 		return
 	}
-	attrs := rAAIPAttrs(a.al)
 	if root {
-		if v, ok := attrs["ca"]; ok {
+		if v, ok := rAAIPValue(a.al, "ca"); ok {
 			s.start, s.end, s.count, s.hasCA = rParseCA(v)
 		}
 		return
 	}
-	if v, ok := attrs["cx"]; ok && n.Mode.IsRegular() {
+	if !n.Mode.IsRegular() {
+		return
+	}
+	if v, ok := rAAIPValue(a.al, "cx"); ok {
 		if i, ok := rParseCX(v); ok {
 			s.files = append(s.files, n)
 			s.index = append(s.index, i)

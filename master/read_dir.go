@@ -85,8 +85,14 @@ type rTreeReader struct {
 	// nlinks, when not nil, gets the link count each node's PX records.
 	nlinks map[*tree.Node]uint32
 	// extentsOnly reads for SessionEnd: names are not decoded or checked,
-	// so that a hierarchy no reader shows cannot fail on its names.
+	// so that a hierarchy no reader shows cannot fail on its names, and
+	// files are not kept in the tree (their extents count in end):
+	// each is read into scratch.
 	extentsOnly bool
+	scratch     tree.Node
+	// alBuf and nmBuf hold an entry's AL and NM bytes when
+	// extentsOnly.
+	alBuf, nmBuf []byte
 }
 
 // rLinkName is a name whose PX counts more than one link: maybe one of
@@ -273,6 +279,7 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 		multiN  []byte
 		first   = true
 	)
+	filePath := path + "/-" // of every file, when names are not read
 	err := t.forEachRecord(rec, path, func(r rRecord) error {
 		isFirst := first
 		first = false
@@ -308,25 +315,55 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 			return nil
 		}
 		var a rAttrs
+		if t.extentsOnly {
+			// Nothing keeps the entry's AL and NM bytes: one buffer
+			// each serves every entry.
+			a.al, a.nm = t.alBuf[:0], t.nmBuf[:0]
+		}
 		if t.mode == rModeRR {
-			if err := t.parseSUSP(t.skipSU(r.su), &a, path, rec.lba); err != nil {
+			err := t.parseSUSP(t.skipSU(r.su), &a, path, rec.lba)
+			if t.extentsOnly {
+				t.alBuf, t.nmBuf = a.al, a.nm
+			}
+			if err != nil {
 				return err
 			}
 			if a.re {
 				return nil // shown where its CL placeholder is
 			}
 		}
-		name, err := t.name(r, &a)
-		if t.extentsOnly {
-			name, err = "-", nil
+		name, err := "-", error(nil)
+		if !t.extentsOnly {
+			name, err = t.name(r, &a)
 		}
 		if err != nil {
 			return fmt.Errorf("master: directory %q at LBA %d: %w", path, rec.lba, err)
 		}
-		n := &tree.Node{Name: name}
+		keep := !t.extentsOnly || r.dir || a.hasCL
+		n := &t.scratch
+		if keep {
+			n = &tree.Node{}
+		}
+		*n = tree.Node{Name: name}
 		a.apply(n, r, false)
-		t.sums.note(n, &a, false)
+		if !t.extentsOnly {
+			// Files' checksum indexes: a session's end needs only
+			// the root's checksum array.
+			t.sums.note(n, &a, false)
+		}
 		t.nlink(n, &a)
+		if !keep {
+			// SessionEnd: the file's extents are all it needs.
+			if n.Mode.Type() == 0 {
+				if err := t.addExtent(n, r, filePath); err != nil {
+					return err
+				}
+				if r.flags&iso9660.FlagMultiExtent != 0 {
+					multi, multiN = n, r.name
+				}
+			}
+			return nil
+		}
 		if a.hasPX && a.nlink > 1 && !r.dir && !a.hasCL {
 			t.links = append(t.links, rLinkName{n, a.ino})
 		}

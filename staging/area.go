@@ -6,8 +6,10 @@ import (
 	"fmt"
 	iofs "io/fs"
 	"log"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -295,11 +297,11 @@ func newDataName() string {
 // that was cut short, and rebuilds from the medium when nothing is
 // staged.
 func (a *Area) load(st *replayed) error {
-	root, start, err := a.medium.Newest()
-	if err != nil {
-		return fmt.Errorf("staging: read newest session: %w", err)
-	}
 	if st.Records == 0 {
+		root, start, err := a.medium.Newest()
+		if err != nil {
+			return fmt.Errorf("staging: read newest session: %w", err)
+		}
 		if err := a.reset(root, start); err != nil {
 			return err
 		}
@@ -310,6 +312,19 @@ func (a *Area) load(st *replayed) error {
 		return err
 	}
 	a.inflight = inflight
+	if a.baseListedNewest() {
+		// Nothing needs the newest session's tree: it is the base.
+		if inflight != nil {
+			if err := a.clearInflight(); err != nil {
+				return err
+			}
+		}
+		return a.collect()
+	}
+	root, start, err := a.medium.Newest()
+	if err != nil {
+		return fmt.Errorf("staging: read newest session: %w", err)
+	}
 	baseMatches := a.baseIsNewest(root, start)
 	switch {
 	case inflight != nil && root != nil && start == inflight.Start && !baseMatches:
@@ -349,48 +364,57 @@ func (a *Area) moveBase(root *tree.Node, start uint32) error {
 func (a *Area) readState(st *replayed) error {
 	a.gen, a.baseGen, a.base, a.blank, a.nextID = st.gen, st.baseGen, st.base, st.blank, st.nextID
 	a.baseSectors = st.baseSectors
-	recs := st.entries
-	a.entries = newEntryTable(len(recs))
-	var maxID uint64
-	for id := range recs {
-		maxID = max(maxID, id)
+	a.entries = st.entries
+	// IDs the slice did not reach as the records came (a journal
+	// replayed in any order) move into it when they are few.
+	var maxFar uint64
+	for id := range a.entries.sparse {
+		maxFar = max(maxFar, id)
 	}
-	a.entries.reserve(maxID, len(recs))
-	for id, r := range recs {
+	a.entries.reserve(maxFar, a.entries.len())
+	for id, e := range a.entries.all() {
 		if id == 0 || id == ^uint64(0) {
 			return fmt.Errorf("staging: area %q: journal holds an entry with ID %d", a.dir, id)
 		}
-		if r.Data != "" && !validDataName(r.Data) {
-			return fmt.Errorf("staging: area %q: entry %d names data file %q, not one the area makes", a.dir, id, r.Data)
-		}
-		e := &entry{id: id, name: joinName(r.Name, r.NameB), mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
-			mtime: stamp(r.Mtime), atime: stamp(r.Atime), ctime: stamp(r.Ctime),
-			size: r.Size, ext: r.Extents, inline: string(r.Inline), data: r.Data, target: joinName(r.Target, r.TargetB), rdev: r.Rdev}
-		if e.mode.IsDir() {
-			e.kids = map[string]*entry{}
+		if e.data != "" && !validDataName(e.data) {
+			return fmt.Errorf("staging: area %q: entry %d names data file %q, not one the area makes", a.dir, id, e.data)
 		}
 		if id >= a.nextID {
 			a.nextID = id + 1
 		}
-		a.entries.put(e)
 	}
-	for id, r := range recs {
+	// Each directory's map is made for the entries it will hold, not
+	// grown (and rehashed) as they come: a flat directory of 100,000
+	// files would be rehashed over and over.
+	kids := make([]int32, len(a.entries.dense))
+	for id := range a.entries.all() {
+		if up := st.parentOf(id); id != RootID && up < uint64(len(kids)) {
+			kids[up]++
+		}
+	}
+	for id, n := range kids {
+		if e := a.entries.dense[id]; n > 0 && e != nil && e.kids != nil && len(e.kids) == 0 {
+			e.kids = make(map[string]*entry, n)
+		}
+	}
+	for id, e := range a.entries.all() {
 		if id == RootID {
 			continue
 		}
-		e, p := a.entries.get(id), a.entries.get(r.Parent)
+		up := st.parentOf(id)
+		p := a.entries.get(up)
 		if p == nil || p.kids == nil {
-			return fmt.Errorf("staging: area %q: entry %d (%q) has no parent directory %d", a.dir, id, r.Name, r.Parent)
+			return fmt.Errorf("staging: area %q: entry %d (%q) has no parent directory %d", a.dir, id, e.name, up)
 		}
 		if name := e.name; name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") || p.kids[name] != nil {
-			return fmt.Errorf("staging: area %q: entry %d has a bad or duplicate name %q in directory %d", a.dir, id, r.Name, r.Parent)
+			return fmt.Errorf("staging: area %q: entry %d has a bad or duplicate name %q in directory %d", a.dir, id, e.name, up)
 		}
 		e.parent = p
 		p.setKid(e.name, e)
 	}
-	for id, r := range recs {
+	for _, id := range slices.Sorted(maps.Keys(st.links)) {
 		e := a.entries.get(id)
-		for _, lr := range r.Links {
+		for _, lr := range st.links[id] {
 			l := linkName{a.entries.get(lr.Parent), joinName(lr.Name, lr.NameB)}
 			p := l.parent
 			if e.kids != nil || id == RootID || p == nil || p.kids == nil {
@@ -447,7 +471,7 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 		a.nextID++
 		a.entries.put(e)
 		if n.IsDir() {
-			e.kids = map[string]*entry{}
+			e.kids = make(map[string]*entry, len(n.Children))
 			for _, c := range n.Children {
 				e.setKid(c.Name, add(c, e))
 			}
@@ -508,7 +532,7 @@ func puts(es []*entry) []putRecord {
 // before it returns. It runs with a.mu held.
 func (a *Area) compact() error {
 	a.version++
-	return a.j.compact(a.snapshotRecords())
+	return a.j.compact(a.snapshotStream())
 }
 
 // record appends the given entries and the deletion of the given IDs

@@ -3,9 +3,11 @@ package staging
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Compaction in the background.
@@ -55,8 +57,7 @@ const compactRounds = 3
 func (a *Area) snapshotRecords() []*change {
 	n := a.entries.len()
 	recs := make([]*change, 1, 1+(n+snapshotChunk-1)/snapshotChunk)
-	recs[0] = &change{Reset: true, Gen: a.gen, NextID: a.nextID,
-		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors}, Inflight: a.inflight}
+	recs[0] = a.snapshotHead()
 	// One allocation for all the entries' records, cut into chunks.
 	all := make([]putRecord, 0, n)
 	for _, e := range a.entries.all() { // in ID order
@@ -68,6 +69,39 @@ func (a *Area) snapshotRecords() []*change {
 		all = all[k:]
 	}
 	return recs
+}
+
+// snapshotHead is a snapshot's first record: a reset with the base and
+// the inflight commit.
+func (a *Area) snapshotHead() *change {
+	return &change{Reset: true, Gen: a.gen, NextID: a.nextID,
+		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors}, Inflight: a.inflight}
+}
+
+// snapshotStream yields the records snapshotRecords returns, one at a time,
+// made as they are asked for: each chunk of entries' records is made
+// in the same buffer once the one before has been taken. It runs with
+// a.mu held, through the last record.
+func (a *Area) snapshotStream() iter.Seq[*change] {
+	return func(yield func(*change) bool) {
+		if !yield(a.snapshotHead()) {
+			return
+		}
+		chunk := make([]putRecord, 0, min(a.entries.len(), snapshotChunk))
+		for _, e := range a.entries.all() { // in ID order
+			chunk = append(chunk, e.record())
+			if len(chunk) == snapshotChunk {
+				if !yield(&change{Gen: a.gen, NextID: a.nextID, Put: chunk}) {
+					return
+				}
+				clear(chunk)
+				chunk = chunk[:0]
+			}
+		}
+		if len(chunk) > 0 {
+			yield(&change{Gen: a.gen, NextID: a.nextID, Put: chunk})
+		}
+	}
 }
 
 // maybeCompact starts a compaction in the background once the journal
@@ -149,22 +183,17 @@ func (j *journal) runCompaction(bg *bgCompaction, recs []*change) {
 			log.Printf("staging: compact journal of area %q: %v", j.dir, err)
 		}
 	}
-	snap, err := encodeSnapshot(recs)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
 	if err != nil {
-		fail(err)
+		fail(fmt.Errorf("write snapshot %q: %w", tmp, err))
+		return
+	}
+	size, err := j.writeSnapshot(f, slices.Values(recs))
+	if err != nil {
+		fail(fmt.Errorf("write snapshot %q: %w", tmp, err))
 		return
 	}
 	recs = nil
-	f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
-	if err != nil {
-		fail(fmt.Errorf("write snapshot %q: %w", tmp, err))
-		return
-	}
-	if err := j.writeNew(f, 0, snap, false); err != nil {
-		fail(fmt.Errorf("write snapshot %q: %w", tmp, err))
-		return
-	}
-	size := int64(len(snap))
 	var written, synced uint64 // tail records in f, and synced there
 	var tailBytes int
 	for round := 1; ; round++ {

@@ -35,7 +35,10 @@
 // bench/million.sh for what that costs on a disc of a million files).
 // An entry is kept small for that: times as Unix nanoseconds, entries
 // in a slice indexed by ID (entries.go); TestManyFiles bounds the heap
-// an open area holds per file on the disc.
+// an open area holds per file on the disc. An area opened again is
+// rebuilt from its journal alone, each entry made as its record is read
+// (unframe.go): the newest session's tree is read only when the medium
+// lists a session other than the base (baseListedNewest).
 //
 // # Durability
 //
@@ -46,7 +49,8 @@
 // (rename touches two directories, the moved entry and the replaced
 // one, all in one record), the IDs it deleted and the change counter.
 // The payload is encoded by hand, as encoding/json would (frame.go),
-// and read with encoding/json. The record is written with one plain
+// and read by hand when it has that exact form, with encoding/json
+// otherwise (unframe.go). The record is written with one plain
 // write(2) before the operation returns, but not synced: a per-operation fsync (two, with the bbolt
 // database used before) bounded creating small files by the disk's
 // sync latency, far below native speed.

@@ -10,7 +10,8 @@ import (
 )
 
 // The journal's record payloads are JSON objects (doc.go, Durability),
-// read with encoding/json. They are written for every change made
+// read by hand in the form written here and with encoding/json
+// otherwise (unframe.go). They are written for every change made
 // through the mount, so they are encoded here by hand instead of by
 // encoding/json's reflection: appendChange writes what json.Marshal
 // writes for the same change (the fields of the struct tags in their

@@ -2,6 +2,8 @@ package staging
 
 import (
 	"fmt"
+	"os"
+	"slices"
 	"testing"
 
 	"github.com/discstage/discstage/master/tree"
@@ -102,8 +104,9 @@ func BenchmarkCompaction(b *testing.B) {
 }
 
 // BenchmarkEncodeSnapshot encodes the snapshot of an area of 200,000
-// disc files (DISCSTAGE_BENCH_ENTRIES for another count) and reports
-// the bytes an entry takes.
+// disc files (DISCSTAGE_BENCH_ENTRIES for another count), writing it to
+// the null device a piece at a time as compaction does, and reports the
+// bytes an entry takes.
 func BenchmarkEncodeSnapshot(b *testing.B) {
 	n := envCount(b, "DISCSTAGE_BENCH_ENTRIES", 200000)
 	root, _ := manyTree(n/1000, 1000, 0)
@@ -117,13 +120,16 @@ func BenchmarkEncodeSnapshot(b *testing.B) {
 	a.mu.Lock()
 	recs := a.snapshotRecords()
 	a.mu.Unlock()
-	var size int
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer null.Close()
+	var size int64
 	for b.Loop() {
-		buf, err := encodeSnapshot(recs)
-		if err != nil {
+		if size, err = a.j.writeSnapshot(null, slices.Values(recs)); err != nil {
 			b.Fatal(err)
 		}
-		size = len(buf)
 	}
 	b.ReportMetric(float64(size)/float64(a.entries.len()), "bytes/entry")
 }

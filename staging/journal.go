@@ -2,10 +2,11 @@ package staging
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	iofs "io/fs"
+	"iter"
 	"log"
 	"os"
 	"path/filepath"
@@ -31,9 +32,10 @@ const (
 	maxPayload = 1 << 30
 	// snapshotChunk is how many entries one snapshot record holds.
 	snapshotChunk = 1024
-	// snapshotEntryBytes is about what an entry's record takes in a
-	// snapshot: a file of a disc, named, with its times and extent.
-	snapshotEntryBytes = 160
+	// minPutBytes is about what the smallest entry's record takes in
+	// a journal: the replay makes room for a snapshot's entries by it
+	// (more only grow the room).
+	minPutBytes = 64
 	// minCompact is the journal size below which it is never compacted.
 	minCompact = 1 << 20
 	// flushInterval is how long a record may stay unsynced.
@@ -103,8 +105,20 @@ type replayed struct {
 	gen, baseGen, nextID uint64
 	base, baseSectors    uint32
 	blank                bool
-	entries              map[uint64]record
-	inflight             *inflightRecord
+	// entries are the entries the records put, each made as its record
+	// is read, not yet joined into a tree (readState does that): a
+	// snapshot of a disc of a million files is read without a second
+	// copy of its records.
+	entries entryTable
+	// up holds the parent ID of each entry the slice of entries
+	// reaches, upFar of the others; links the further names of those
+	// that have some.
+	up       []uint64
+	upFar    map[uint64]uint64
+	links    map[uint64][]linkRecord
+	inflight *inflightRecord
+	// most is how many entries the journal can hold at most.
+	most int
 	// Recovery tells how far the replay got.
 	Recovery
 }
@@ -124,8 +138,12 @@ type Recovery struct {
 
 // replay applies the records of data in order and stops at the first
 // one that is short, fails its checksum or does not decode.
-func replay(data []byte) *replayed {
-	st := &replayed{entries: map[uint64]record{}}
+func replay(data []byte) *replayed { return replayWith(data, decodeChange) }
+
+// replayWith is replay with the given reader of record payloads.
+func replayWith(data []byte, decode func([]byte, *change) error) *replayed {
+	st := &replayed{most: len(data) / minPutBytes}
+	var put []putRecord // the records' entries, one buffer for all
 	off := 0
 	for {
 		if len(data)-off < frameHeader {
@@ -139,11 +157,14 @@ func replay(data []byte) *replayed {
 		if crc32.Checksum(p, castagnoli) != binary.LittleEndian.Uint32(data[off+4:]) {
 			break
 		}
-		var c change
-		if err := json.Unmarshal(p, &c); err != nil {
+		c := change{Put: put[:0]}
+		if err := decode(p, &c); err != nil {
 			break
 		}
 		st.apply(&c)
+		if cap(c.Put) > cap(put) {
+			put = c.Put
+		}
 		st.Records++
 		off += frameHeader + int(n)
 	}
@@ -165,18 +186,22 @@ func replay(data []byte) *replayed {
 
 func (st *replayed) apply(c *change) {
 	if c.Reset {
-		st.entries = map[uint64]record{}
+		// A snapshot follows: room for the entries it names, as far
+		// as the journal can hold them.
+		n := int(min(c.NextID, uint64(st.most)))
+		st.entries, st.up, st.upFar, st.links = newEntryTable(n), make([]uint64, 0, n+1), nil, nil
 		st.inflight = nil
 	}
 	st.gen, st.nextID = c.Gen, c.NextID
 	if c.Base != nil {
 		st.baseGen, st.base, st.blank, st.baseSectors = c.Base.Gen, c.Base.Start, c.Base.Blank, c.Base.Sectors
 	}
-	for _, p := range c.Put {
-		st.entries[p.ID] = p.record
+	for i := range c.Put {
+		st.put(&c.Put[i])
 	}
 	for _, id := range c.Del {
-		delete(st.entries, id)
+		st.entries.del(id)
+		delete(st.links, id)
 	}
 	if c.ClearInflight {
 		st.inflight = nil
@@ -184,6 +209,52 @@ func (st *replayed) apply(c *change) {
 	if c.Inflight != nil {
 		st.inflight = c.Inflight
 	}
+}
+
+// put makes the entry p records, replacing any with its ID.
+func (st *replayed) put(p *putRecord) {
+	r := &p.record
+	e := &entry{id: p.ID, name: joinName(r.Name, r.NameB), mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
+		mtime: stamp(r.Mtime), atime: stamp(r.Atime), ctime: stamp(r.Ctime),
+		size: r.Size, ext: r.Extents, data: r.Data, target: joinName(r.Target, r.TargetB), rdev: r.Rdev}
+	if len(r.Inline) > 0 {
+		e.inline = string(r.Inline)
+	}
+	if e.mode.IsDir() {
+		e.kids = map[string]*entry{}
+	}
+	st.entries.put(e)
+	if n := len(st.entries.dense); p.ID < uint64(n) {
+		if len(st.up) < n {
+			st.up = append(st.up, make([]uint64, n-len(st.up))...)
+		}
+		st.up[p.ID] = r.Parent
+		delete(st.upFar, p.ID)
+	} else {
+		if st.upFar == nil {
+			st.upFar = map[uint64]uint64{}
+		}
+		st.upFar[p.ID] = r.Parent
+	}
+	if len(r.Links) > 0 {
+		if st.links == nil {
+			st.links = map[uint64][]linkRecord{}
+		}
+		st.links[p.ID] = r.Links
+	} else {
+		delete(st.links, p.ID)
+	}
+}
+
+// parentOf returns the parent ID the record of entry id names.
+func (st *replayed) parentOf(id uint64) uint64 {
+	if p, ok := st.upFar[id]; ok {
+		return p
+	}
+	if id < uint64(len(st.up)) {
+		return st.up[id]
+	}
+	return 0
 }
 
 // journal is the append-only file that holds the area's state. Appends
@@ -412,13 +483,11 @@ func (j *journal) needsCompaction() bool {
 // it, renames it over state.journal and syncs the directory. A crash at
 // any point leaves one of the two journals whole. A compaction running
 // in the background is called off first. Nothing may be appended
-// meanwhile (the caller holds the area's lock).
-func (j *journal) compact(recs []*change) error {
+// meanwhile (the caller holds the area's lock). The records are framed
+// and written as snap yields them, a piece at a time: a snapshot of a
+// disc of a million files is over 100 MiB, which is never held whole.
+func (j *journal) compact(snap iter.Seq[*change]) error {
 	j.stopCompaction()
-	buf, err := encodeSnapshot(recs)
-	if err != nil {
-		return fmt.Errorf("staging: %w", err)
-	}
 	tmp := filepath.Join(j.dir, journalNewName)
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
 	if err != nil {
@@ -430,7 +499,8 @@ func (j *journal) compact(recs []*change) error {
 		return fmt.Errorf("staging: write snapshot %q: %w", tmp, err)
 	}
 	// On a full file system the snapshot takes space from the reserve.
-	if err := j.writeNew(f, 0, buf, false); err != nil {
+	size, err := j.writeSnapshot(f, snap)
+	if err != nil {
 		return fail(err)
 	}
 	if err := f.Sync(); err != nil {
@@ -449,31 +519,43 @@ func (j *journal) compact(recs []*change) error {
 	if err := syncDir(j.dir); err != nil {
 		// The new journal is in place; only its name may not be
 		// durable: the next sync tries again.
-		j.swap(nf, int64(len(buf)))
+		j.swap(nf, size)
 		j.dirDirty = true
 		return fmt.Errorf("staging: sync area directory %q: %w", j.dir, err)
 	}
-	j.swap(nf, int64(len(buf)))
+	j.swap(nf, size)
 	j.syncs.Add(1)
 	return nil
 }
 
-// encodeSnapshot frames the records of a snapshot into one buffer.
-func encodeSnapshot(recs []*change) ([]byte, error) {
-	// Sized for the usual record of an entry: on a disc of a million
-	// files, growing the buffer by doubling copied it over and over.
-	n := 0
-	for _, c := range recs {
-		n += len(c.Put)
-	}
-	buf := make([]byte, 0, 256+n*snapshotEntryBytes)
-	for _, c := range recs {
-		var err error
+// snapshotPiece is how many bytes of framed records a snapshot gathers
+// before it writes them.
+const snapshotPiece = 1 << 20
+
+// writeSnapshot frames the records snap yields and writes them to the
+// new journal f, empty before, in pieces of about snapshotPiece bytes
+// (writeNew: on a full file system a piece takes space from the
+// reserve). It returns the bytes written. j.mu is not held.
+func (j *journal) writeSnapshot(f *os.File, snap iter.Seq[*change]) (int64, error) {
+	var size int64
+	var buf []byte
+	var err error
+	for c := range snap {
 		if buf, err = appendFrame(buf, c); err != nil {
-			return nil, fmt.Errorf("encode snapshot: %w", err)
+			return size, fmt.Errorf("encode snapshot: %w", err)
+		}
+		if len(buf) >= snapshotPiece {
+			if err := j.writeNew(f, size, buf, false); err != nil {
+				return size, err
+			}
+			size += int64(len(buf))
+			buf = buf[:0]
 		}
 	}
-	return buf, nil
+	if err := j.writeNew(f, size, buf, false); err != nil {
+		return size, err
+	}
+	return size + int64(len(buf)), nil
 }
 
 // switchIn renames the new journal tmp, written, synced and closed,

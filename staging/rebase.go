@@ -132,6 +132,27 @@ func (a *Area) baseIsNewest(root *tree.Node, start uint32) bool {
 	return a.baseSectors == 0 || cur == 0 || cur == a.baseSectors
 }
 
+// baseListedNewest reports, without reading any session's tree, that
+// the newest session the medium lists is the area's base: the same
+// start and the same size, both known (a plain image lists every
+// session at LBA 0, so only the size tells a later one from the base).
+// The base's tree was read, and checked (burn.Newest), when it became
+// the base, so Open then has no need to read it again; a medium that
+// does not list sizes, lists a newer session (complete or not) or none
+// is read whole (Medium.Newest), as before. It runs with a.mu held or
+// before the area is shared.
+func (a *Area) baseListedNewest() bool {
+	if a.blank || a.baseSectors == 0 {
+		return false
+	}
+	refs, err := a.medium.Sessions()
+	if err != nil || len(refs) == 0 {
+		return false
+	}
+	r := refs[len(refs)-1]
+	return r.Start == a.base && r.Sectors == a.baseSectors
+}
+
 // listedSize returns the size the medium lists for the session at
 // start, or 0.
 func (a *Area) listedSize(start uint32) uint32 {
