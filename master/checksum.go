@@ -245,50 +245,14 @@ func cxValue(i uint32) []byte {
 	return []byte{byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)}
 }
 
-// rAAIPAttrs decodes the attribute pairs of a record's AL entries, as the
-// reader collects them: each entry's body (its flags byte, then component
-// records) after a 0xFF mark, which no component record starts with. It
-// returns the "isofs." attributes by short name; others are ignored.
-// Components split over several records or entries are joined.
-func rAAIPAttrs(al []byte) map[string][]byte {
-	var (
-		comps [][]byte
-		cur   []byte
-	)
-	for len(al) > 0 {
-		if al[0] == 0xFF {
-			// The next entry: skip the mark and the entry's flags.
-			al = al[min(2, len(al)):]
-			continue
-		}
-		if len(al) < 2 {
-			break
-		}
-		flags, n := al[0], int(al[1])
-		if 2+n > len(al) || len(cur)+n > 1<<16 {
-			break
-		}
-		cur = append(cur, al[2:2+n]...)
-		if flags&1 == 0 {
-			comps = append(comps, cur)
-			cur = nil
-		}
-		al = al[2+n:]
-	}
-	out := map[string][]byte{}
-	for i := 0; i+1 < len(comps); i += 2 {
-		name := comps[i]
-		if len(name) > 1 && name[0] == aaipIsofs {
-			out[string(name[1:])] = comps[i+1]
-		}
-	}
-	return out
-}
-
 // rAAIPValue returns the value of the "isofs." attribute short among
-// the attribute pairs of al, as rAAIPAttrs(al)[short] does (the last
-// pair of that name), without a map or, for a component in one record,
-// a copy: the reader asks it of every file of a session.
+// the attribute pairs of al: AL entry bodies (each entry's flags byte,
+// then component records) after a 0xFF mark, which no component record
+// starts with; components split over several records or entries are
+// joined. Of several pairs of that name the last counts. For a
+// component in one record it makes no copy: the reader asks it of
+// every file of a session. FuzzChecksumTags holds it to a reading of
+// every pair (rAAIPAttrs).
 func rAAIPValue(al []byte, short string) ([]byte, bool) {
 	var (
 		cur         []byte

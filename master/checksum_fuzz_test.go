@@ -186,3 +186,45 @@ func TestVerifySeed(t *testing.T) {
 		}
 	}
 }
+
+// rAAIPAttrs decodes the attribute pairs of a record's AL entries, as the
+// reader collects them: each entry's body (its flags byte, then component
+// records) after a 0xFF mark, which no component record starts with. It
+// returns the "isofs." attributes by short name; others are ignored.
+// The reader asks rAAIPValue instead; this whole reading is the
+// reference FuzzChecksumTags holds it to.
+// Components split over several records or entries are joined.
+func rAAIPAttrs(al []byte) map[string][]byte {
+	var (
+		comps [][]byte
+		cur   []byte
+	)
+	for len(al) > 0 {
+		if al[0] == 0xFF {
+			// The next entry: skip the mark and the entry's flags.
+			al = al[min(2, len(al)):]
+			continue
+		}
+		if len(al) < 2 {
+			break
+		}
+		flags, n := al[0], int(al[1])
+		if 2+n > len(al) || len(cur)+n > 1<<16 {
+			break
+		}
+		cur = append(cur, al[2:2+n]...)
+		if flags&1 == 0 {
+			comps = append(comps, cur)
+			cur = nil
+		}
+		al = al[2+n:]
+	}
+	out := map[string][]byte{}
+	for i := 0; i+1 < len(comps); i += 2 {
+		name := comps[i]
+		if len(name) > 1 && name[0] == aaipIsofs {
+			out[string(name[1:])] = comps[i+1]
+		}
+	}
+	return out
+}

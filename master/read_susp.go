@@ -37,7 +37,7 @@ type rAttrs struct {
 
 	rrip bool // an ER entry names RRIP, or an RR entry was seen
 
-	al []byte // AAIP AL entry bodies, each after a 0xFF mark (see rAAIPAttrs)
+	al []byte // AAIP AL entry bodies, each after a 0xFF mark (see rAAIPValue)
 }
 
 // POSIX file type bits as recorded in PX.
