@@ -44,6 +44,16 @@ func readStatus(mountpoint string) (staging.Status, error) {
 	return s, nil
 }
 
+// checkMount fails as readStatus does when mountpoint is no discstage
+// mount, without asking the mount for its status (opening the status
+// file makes it).
+func checkMount(mountpoint string) error {
+	if _, err := os.Stat(controlPath(mountpoint, "status")); err != nil {
+		return fmt.Errorf("%s is not a discstage mount: %w", mountpoint, err)
+	}
+	return nil
+}
+
 // actionError is a control action the mount refused; Errno tells why.
 type actionError struct {
 	Action string
@@ -335,12 +345,17 @@ func init() {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			mp := args[0]
-			st, err := readStatus(mp)
-			if err != nil {
-				return err
-			}
 			if dryRun {
+				st, err := readStatus(mp)
+				if err != nil {
+					return err
+				}
 				return commitDryRun(cmd, mp, st)
+			}
+			// The status is not read first: it lays out the next
+			// session to tell its size, which the commit does anyway.
+			if err := checkMount(mp); err != nil {
+				return err
 			}
 			action := "commit"
 			if closeDisc {
