@@ -77,10 +77,11 @@ func (g *Grown) Appendable(r io.ReaderAt, m Medium, sessions []tree.SessionInfo)
 // of reading its whole tree again (on a disc of a million files, seconds
 // after every commit). The end is keyed, as every remembered end is, by
 // what the session's descriptor records, so a session another program
-// writes over it later is read afresh. A session whose end as its
-// structures give it (master.SessionEnd) differs from end is not
-// remembered: TestWroteMatchesSessionEnd holds the two equal for every
-// session the mastering writes.
+// writes over it later is read afresh. A session whose descriptor
+// records another size than end is not remembered; for every session
+// the mastering writes, TestWroteMatchesSessionEnd holds that size to
+// the end its structures give (master.SessionEnd), which a fresh probe
+// reads.
 func (g *Grown) Wrote(r io.ReaderAt, readable int64, start, end uint32) {
 	sessions, err := master.ListSessions(r, readable)
 	if err != nil || len(sessions) == 0 {

@@ -231,7 +231,7 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 	}
 
 	// 2. Stream the session, holding back its head.
-	sw := &sessionWriter{ctx: ctx, f: im.f, base: start, head: make([]byte, 0, headLen), headLen: headLen,
+	sw := &sessionWriter{ctx: ctx, f: im.f, base: start, head: make([]byte, 0, headLen), headLen: headLen, synced: headLen,
 		total: int64(s.Sectors()) * tree.SectorSize, progress: opts.Progress}
 	sw.report(PhaseWriting)
 	n, err := s.WriteTo(sw)
@@ -339,7 +339,7 @@ type sessionWriter struct {
 	progress func(Progress)
 	started  time.Time
 	lastRep  int64
-	synced   int64 // bytes of the stream whose writeback was started
+	synced   int64 // bytes of the stream whose writeback was started, or that are held back (the head)
 }
 
 // writebackChunk is how many bytes of a session's stream are written to
@@ -369,10 +369,6 @@ func (w *sessionWriter) Write(p []byte) (int, error) {
 		n += k
 		if err != nil {
 			return n, err
-		}
-		// The head is held back; what follows it is in the file.
-		if w.synced < w.headLen {
-			w.synced = w.headLen
 		}
 		if w.off-w.synced >= writebackChunk {
 			startWriteback(w.f, w.base+w.synced, w.off-w.synced)
