@@ -140,40 +140,12 @@ type vChunk struct {
 func (v *vReader) hashWorker() {
 	for c := range v.chunks {
 		if v.joint {
-			v.feedJoint(c.b, c.off)
+			v.feed(c.b, c.off, v.h.(*md5pair.Digest))
 		} else {
 			v.h.Write(c.b)
 		}
 		v.done <- struct{}{}
 	}
-}
-
-// feedJoint hashes chunk b, read at byte offset off, into the session's
-// MD5 and the bytes of the files' extents it overlaps into theirs, each
-// piece into both at once. A piece that another file's extent already
-// covered (shared data) is hashed into its file alone.
-func (v *vReader) feedJoint(b []byte, off int64) {
-	sess := v.h.(*md5pair.Digest)
-	end, pos := off+int64(len(b)), off
-	for i := v.nextSpan; i < len(v.spans) && v.spans[i].start < end; i++ {
-		sp := v.spans[i]
-		if sp.end <= off {
-			if i == v.nextSpan {
-				v.nextSpan++
-			}
-			continue
-		}
-		lo, hi := max(sp.start, off), min(sp.end, end)
-		fh := sp.f.h.(*md5pair.Digest)
-		if lo < pos {
-			fh.Write(b[lo-off : hi-off])
-			continue
-		}
-		sess.Write(b[pos-off : lo-off])
-		md5pair.WriteBoth(sess, fh, b[lo-off:hi-off])
-		pos = hi
-	}
-	sess.Write(b[pos-off:])
 }
 
 // to hashes the sectors up to (not including) lba.
@@ -214,7 +186,7 @@ func (v *vReader) to(lba uint32) error {
 				buf = v.buf
 			}
 		} else {
-			v.feed(b, off)
+			v.feed(b, off, nil)
 			<-v.done
 			pending = false
 		}
@@ -225,9 +197,12 @@ func (v *vReader) to(lba uint32) error {
 }
 
 // feed hands the bytes of chunk b, read at byte offset off, to the files
-// whose extents it overlaps.
-func (v *vReader) feed(b []byte, off int64) {
-	end := off + int64(len(b))
+// whose extents it overlaps. With sess (a joint pipe) it hashes the
+// chunk into the session's MD5 too, each file piece into both at once;
+// a piece that another file's extent already covered (shared data) goes
+// to its file alone.
+func (v *vReader) feed(b []byte, off int64, sess *md5pair.Digest) {
+	end, pos := off+int64(len(b)), off
 	for i := v.nextSpan; i < len(v.spans) && v.spans[i].start < end; i++ {
 		sp := v.spans[i]
 		if sp.end <= off {
@@ -237,7 +212,17 @@ func (v *vReader) feed(b []byte, off int64) {
 			continue
 		}
 		lo, hi := max(sp.start, off), min(sp.end, end)
-		sp.f.h.Write(b[lo-off : hi-off])
+		piece := b[lo-off : hi-off]
+		if sess == nil || lo < pos {
+			sp.f.h.Write(piece)
+			continue
+		}
+		sess.Write(b[pos-off : lo-off])
+		md5pair.WriteBoth(sess, sp.f.h.(*md5pair.Digest), piece)
+		pos = hi
+	}
+	if sess != nil {
+		sess.Write(b[pos-off:])
 	}
 }
 
