@@ -532,7 +532,7 @@ func puts(es []*entry) []putRecord {
 // before it returns. It runs with a.mu held.
 func (a *Area) compact() error {
 	a.version++
-	return a.j.compact(a.snapshotStream())
+	return a.j.compact(a.snapshotStream(false))
 }
 
 // record appends the given entries and the deletion of the given IDs

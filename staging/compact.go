@@ -51,51 +51,38 @@ import (
 // it.
 const compactRounds = 3
 
-// snapshotRecords returns the records of a snapshot of the current state:
+// snapshotRecords returns the records of a snapshot of the current state
+// (snapshotStream), each the caller's to keep. It runs with a.mu held.
+func (a *Area) snapshotRecords() []*change { return slices.Collect(a.snapshotStream(true)) }
+
+// snapshotStream yields the records of a snapshot of the current state:
 // a reset with the base and the inflight commit, then the entries in ID
-// order. It runs with a.mu held.
-func (a *Area) snapshotRecords() []*change {
-	n := a.entries.len()
-	recs := make([]*change, 1, 1+(n+snapshotChunk-1)/snapshotChunk)
-	recs[0] = a.snapshotHead()
-	// One allocation for all the entries' records, cut into chunks.
-	all := make([]putRecord, 0, n)
-	for _, e := range a.entries.all() { // in ID order
-		all = append(all, e.record())
-	}
-	for len(all) > 0 {
-		k := min(len(all), snapshotChunk)
-		recs = append(recs, &change{Gen: a.gen, NextID: a.nextID, Put: all[:k:k]})
-		all = all[k:]
-	}
-	return recs
-}
-
-// snapshotHead is a snapshot's first record: a reset with the base and
-// the inflight commit.
-func (a *Area) snapshotHead() *change {
-	return &change{Reset: true, Gen: a.gen, NextID: a.nextID,
-		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors}, Inflight: a.inflight}
-}
-
-// snapshotStream yields the records snapshotRecords returns, one at a time,
-// made as they are asked for: each chunk of entries' records is made
-// in the same buffer once the one before has been taken. It runs with
-// a.mu held, through the last record.
-func (a *Area) snapshotStream() iter.Seq[*change] {
+// order, snapshotChunk to a record, each chunk made as it is asked for.
+// With keep every record stays the caller's; without, a chunk is made
+// in the buffer of the one before, once that one has been taken. It
+// runs with a.mu held, through the last record.
+func (a *Area) snapshotStream(keep bool) iter.Seq[*change] {
 	return func(yield func(*change) bool) {
-		if !yield(a.snapshotHead()) {
+		head := &change{Reset: true, Gen: a.gen, NextID: a.nextID,
+			Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors}, Inflight: a.inflight}
+		if !yield(head) {
 			return
 		}
-		chunk := make([]putRecord, 0, min(a.entries.len(), snapshotChunk))
+		left := a.entries.len()
+		chunk := make([]putRecord, 0, min(left, snapshotChunk))
 		for _, e := range a.entries.all() { // in ID order
 			chunk = append(chunk, e.record())
 			if len(chunk) == snapshotChunk {
 				if !yield(&change{Gen: a.gen, NextID: a.nextID, Put: chunk}) {
 					return
 				}
-				clear(chunk)
-				chunk = chunk[:0]
+				left -= snapshotChunk
+				if keep {
+					chunk = make([]putRecord, 0, min(left, snapshotChunk))
+				} else {
+					clear(chunk)
+					chunk = chunk[:0]
+				}
 			}
 		}
 		if len(chunk) > 0 {
