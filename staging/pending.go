@@ -104,6 +104,12 @@ func (pc *pendingCache) forgetBase() {
 	pc.baseKey, pc.base, pc.baseErr = [2]uint32{}, nil, nil
 }
 
+// stale reports whether the kept base tree is not that of the base key
+// names: another base, or none read yet (a blank base has none to read).
+func (pc *pendingCache) stale(key [2]uint32, blank bool) bool {
+	return pc.baseKey != key || pc.base == nil && pc.baseErr == nil && !blank
+}
+
 // Pending lists what the next session changes. While a commit writes,
 // the medium is not read: the list of the last state before it is kept.
 func (a *Area) Pending() Pending {
@@ -127,7 +133,7 @@ func (a *Area) pendingLocked() Pending {
 	if pc.list != nil && (committing || (pc.gen == a.gen && pc.baseKey == key)) {
 		return *pc.list
 	}
-	if !committing && (pc.baseKey != key || (pc.base == nil && pc.baseErr == nil && !a.blank)) {
+	if !committing && pc.stale(key, a.blank) {
 		pc.baseKey, pc.base, pc.baseErr = key, nil, nil
 		if !a.blank {
 			pc.base, pc.baseErr = a.readBase()
@@ -162,7 +168,7 @@ func (a *Area) loadPendingBase() {
 	pc := &a.pendingCache
 	key := a.pendingKey()
 	committing := a.commit != nil && a.status.State == StateCommitting
-	need := !committing && !a.blank && (pc.baseKey != key || pc.base == nil && pc.baseErr == nil) && a.pending()
+	need := !committing && !a.blank && pc.stale(key, false) && a.pending()
 	base, sectors := a.base, a.baseSectors
 	a.mu.Unlock()
 	if !need {
@@ -171,7 +177,7 @@ func (a *Area) loadPendingBase() {
 	root, err := a.readBaseOf(base, sectors)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.pendingKey() == key && !a.blank && (pc.baseKey != key || pc.base == nil && pc.baseErr == nil) {
+	if a.pendingKey() == key && !a.blank && pc.stale(key, false) {
 		pc.baseKey, pc.base, pc.baseErr, pc.list = key, root, err, nil
 	}
 }
