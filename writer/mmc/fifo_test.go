@@ -108,3 +108,56 @@ func TestFifoPrimedAndDriveBuffer(t *testing.T) {
 		t.Errorf("sessions after the burn: %+v", got.Sessions)
 	}
 }
+
+// Unless told otherwise a drive's FIFO holds DefaultFifoBytes (8 MiB
+// ran dry under bench/fifo.sh's load), and the drive waits for all of it
+// before the first WRITE; a session smaller than that gets a FIFO of its
+// own size, not 32 MiB of buffers it never fills.
+func TestFifoDefaultSize(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		size     int64
+		wantFifo int64
+	}{
+		{"larger than the FIFO", mmc.DefaultFifoBytes + 8<<20, mmc.DefaultFifoBytes},
+		{"smaller than the FIFO", 1 << 20, 2 << 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bd.img")
+			e, err := emu.Open(path, "bd-r")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var read atomic.Int64
+			var readAtFirstWrite int64
+			tr := &firstWrite{Transport: e, check: func() { readAtFirstWrite = read.Load() }}
+			d, err := mmc.Open(tr, "emulated:bd-r:"+path, mmc.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			data := bytes.Repeat([]byte("fifo"), int(tc.size/4))
+			root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: fixed, Children: []*tree.Node{
+				{Name: "big", Mode: 0o644, ModTime: fixed, Size: tc.size,
+					Source: tree.ReaderAtSource{R: countingReader{r: bytes.NewReader(data), n: &read}, Size: tc.size}},
+			}}
+			m := probe(t, d)
+			im, err := master.Layout(root, master.Options{StartLBA: m.NextWritable, Time: fixed, AbsoluteVolumeSpace: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := d.WriteSession(context.Background(), im, writer.WriteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			f := d.FifoStats()
+			// The metadata and padding before the file take at most a
+			// chunk of the FIFO's last 256 KiB.
+			if f.Size > tc.wantFifo || f.Size < min(tc.wantFifo, tc.size) {
+				t.Errorf("FIFO of %d bytes for a session of %d bytes, want %d", f.Size, tc.size, tc.wantFifo)
+			}
+			if readAtFirstWrite < min(f.Size, tc.size)-256<<10 {
+				t.Errorf("the first WRITE came after %d bytes were read, want a full FIFO of %d first", readAtFirstWrite, f.Size)
+			}
+		})
+	}
+}

@@ -230,13 +230,13 @@ func (d *Drive) writeSuperblock(system, head []byte, start, end uint32, plain bo
 func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, head []byte, progress func(writer.Progress)) error {
 	fifoBytes := d.opts.FifoBytes
 	if fifoBytes <= 0 {
-		fifoBytes = 8 << 20
+		fifoBytes = DefaultFifoBytes
 	}
 	const chunkBytes = chunkSectors * tree.SectorSize
-	slots := max(fifoBytes/chunkBytes, 2)
+	want := int64(s.Sectors()) * tree.SectorSize
+	slots := max(min(fifoBytes/chunkBytes, int((want+chunkBytes-1)/chunkBytes)), 2)
 	f := newFifo(slots, chunkBytes)
 	ctx, cancel := context.WithCancel(ctx)
-	want := int64(s.Sectors()) * tree.SectorSize
 	go f.fill(ctx, s, want)
 	// Whatever happens, the session's WriteTo has returned before this
 	// function does: the caller may use what it wrote (a hash, say).
