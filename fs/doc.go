@@ -16,7 +16,9 @@
 //
 //	.discstage/ctl        write "commit", "commit close", "commit now",
 //	                      "eject" or "discard"; after commit or eject,
-//	                      "wait=DURATION" and "id=ID" may follow
+//	                      "wait=DURATION" and "id=ID" may follow;
+//	                      "await id=ID for=DURATION" returns when that
+//	                      commit ends, or after DURATION (at most 10s)
 //	.discstage/status     JSON: state, staged files and bytes, projected and
 //	                      free sectors, commit phase, percent, ETA, last error,
 //	                      what an interrupted burn left on the medium, and

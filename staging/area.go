@@ -71,6 +71,9 @@ type Area struct {
 	// wake is closed (and cleared) when a handle that may write is
 	// released, for a commit waiting for them.
 	wake chan struct{}
+	// outcomeSet is closed (and cleared) when an outcome is recorded or
+	// changes, for callers of AwaitOutcome (await.go).
+	outcomeSet chan struct{}
 
 	// I/O outside the lock (unlocked.go). ioDone (on mu) is broadcast
 	// when a copy-up or a write running without the lock ends, or a

@@ -165,6 +165,7 @@ func (a *Area) outcome(o Outcome) {
 	if o.ID == "" {
 		return
 	}
+	a.outcomeChanged() // await.go
 	for i := range a.status.Outcomes {
 		if a.status.Outcomes[i].ID == o.ID {
 			a.status.Outcomes[i] = o

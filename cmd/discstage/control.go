@@ -250,7 +250,7 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 	// write-once disc, where a stop costs the session's space. The
 	// interrupt handler reads it from its own goroutine.
 	var writingOnce atomic.Bool
-	poll := firstPoll
+	poll, await := firstPoll, true
 	interrupts.holdWhile(func() string {
 		if writingOnce.Load() {
 			return writeOnceCost
@@ -318,15 +318,38 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 		} else if s.Phase != "" {
 			d.Show(statusEvent(s))
 		}
-		time.Sleep(poll)
+		if await {
+			// The mount answers as the commit ends, not up to a poll
+			// later; a mount that knows no "await" is slept on.
+			await = awaitOutcome(mountpoint, id, poll) == nil
+		}
+		if !await {
+			time.Sleep(poll)
+		}
 		poll = min(poll*3/2, lastPoll)
 	}
 }
 
+// awaitOutcome asks the mount to wait until commit id ends, at most d
+// (the control action "await"); it returns when the commit ended or d
+// passed.
+func awaitOutcome(mountpoint, id string, d time.Duration) error {
+	f, err := os.OpenFile(controlPath(mountpoint, "ctl"), os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f, "await id=%s for=%s\n", id, d)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // A command following a commit reads the mount's status first every
-// firstPoll, then less often, up to every lastPoll: a small commit's end
-// shows within a few milliseconds, and a long one costs the mount a
-// status (a stat of every staged file) only a few times a second.
+// firstPoll, then less often, up to every lastPoll, and between reads
+// has the mount wait for the commit's end (awaitOutcome): the end shows
+// as it comes, and a long commit costs the mount a status only a few
+// times a second.
 const (
 	firstPoll = 10 * time.Millisecond
 	lastPoll  = 200 * time.Millisecond

@@ -39,15 +39,29 @@ var ErrNoEnd = errors.New("fs: unmount: this mount is ended by the system's unmo
 
 // Command is one parsed control action.
 type Command struct {
-	// Verb is "commit", "eject", "discard", "cancel" or "unmount".
+	// Verb is "commit", "eject", "discard", "cancel", "unmount" or
+	// "await".
 	Verb string
 	// Commit holds the commit's options: the mount's, with what the
 	// command adds (close, now, wait=, id=).
 	Commit staging.CommitOptions
+	// For is how long "await" waits at most (for=DURATION).
+	For time.Duration
 }
 
+// The time "await" waits without for=, and the most it waits: a write
+// to ctl never blocks its caller for long, so an interrupted command
+// stops soon.
+const (
+	DefaultAwait = 200 * time.Millisecond
+	MaxAwait     = 10 * time.Second
+)
+
 // ParseCommand parses a control command: "commit", "eject", "discard",
-// "cancel" or "unmount". After "commit" may come "close" (finalize the medium);
+// "cancel", "unmount" or "await id=ID [for=DURATION]" (wait until the
+// commit asked for with id=ID ends, at most DURATION: DefaultAwait
+// without it, MaxAwait at most; a command following its commit writes
+// it between reads of the status instead of sleeping). After "commit" may come "close" (finalize the medium);
 // after "commit" or "eject", "now" (take files open for writing as they
 // are), "wait=DURATION" (how long to wait for them to be closed;
 // "wait=0" refuses at once), "udf=1.02|2.01|2.50|off" (the session's
@@ -60,13 +74,15 @@ type Command struct {
 func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 	opts := base
 	words := strings.Fields(cmd)
-	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [udf=REV|off] [id=ID] [verbose], eject [now] [wait=DURATION] [udf=REV|off] [id=ID] [verbose], discard, cancel or unmount): %w", cmd, staging.ErrInvalid)
+	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [udf=REV|off] [id=ID] [verbose], eject [now] [wait=DURATION] [udf=REV|off] [id=ID] [verbose], discard, cancel, unmount or await id=ID [for=DURATION]): %w", cmd, staging.ErrInvalid)
 	if len(words) == 0 {
 		return Command{}, bad
 	}
 	verb := words[0]
 	switch verb {
 	case "commit", "eject", "discard", "cancel", "unmount":
+	case "await":
+		return parseAwait(cmd, words[1:], opts, bad)
 	default:
 		return Command{}, bad
 	}
@@ -110,6 +126,31 @@ func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 	return Command{Verb: verb, Commit: opts}, nil
 }
 
+// parseAwait parses the words after "await": id=ID, required, and
+// for=DURATION.
+func parseAwait(cmd string, words []string, opts staging.CommitOptions, bad error) (Command, error) {
+	c := Command{Verb: "await", Commit: opts, For: DefaultAwait}
+	c.Commit.ID = ""
+	for _, w := range words {
+		switch {
+		case strings.HasPrefix(w, "id="):
+			c.Commit.ID = strings.TrimPrefix(w, "id=")
+		case strings.HasPrefix(w, "for="):
+			d, err := time.ParseDuration(strings.TrimPrefix(w, "for="))
+			if err != nil || d < 0 {
+				return Command{}, bad
+			}
+			c.For = min(d, MaxAwait)
+		default:
+			return Command{}, bad
+		}
+	}
+	if c.Commit.ID == "" {
+		return Command{}, fmt.Errorf("fs: control command %q: await needs id=ID: %w", cmd, staging.ErrInvalid)
+	}
+	return c, nil
+}
+
 // Do runs one control command (see ParseCommand). An action that cannot
 // start fails with staging's error, whose reason the status keeps.
 //
@@ -138,6 +179,9 @@ func (c *Control) Do(cmd string) error {
 		return a.StartCommit(command.Commit)
 	case "cancel": // stop the running commit (staging.Area.Cancel)
 		return a.Cancel()
+	case "await": // the ID's commit ends, or the time is up: no error either way
+		a.AwaitOutcome(command.Commit.ID, command.For)
+		return nil
 	case "unmount":
 		err := c.end()
 		if err != nil && !errors.Is(err, ErrNoEnd) {

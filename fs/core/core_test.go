@@ -111,18 +111,18 @@ func TestParseCommand(t *testing.T) {
 		want Command
 		bad  bool
 	}{
-		{cmd: "commit", want: Command{"commit", base}},
-		{cmd: "commit close now wait=2s id=x1", want: Command{"commit", staging.CommitOptions{VolumeID: "V", Close: true, Now: true, WaitOpen: 2 * time.Second, ID: "x1"}}},
-		{cmd: "commit wait=0", want: Command{"commit", staging.CommitOptions{VolumeID: "V", WaitOpen: -1}}},
-		{cmd: "eject now", want: Command{"eject", staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, Now: true}}},
-		{cmd: "commit verbose id=v", want: Command{"commit", staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, ID: "v", AllWarnings: true}}},
-		{cmd: "discard", want: Command{"discard", base}},
-		{cmd: "unmount", want: Command{"unmount", base}},
+		{cmd: "commit", want: Command{Verb: "commit", Commit: base}},
+		{cmd: "commit close now wait=2s id=x1", want: Command{Verb: "commit", Commit: staging.CommitOptions{VolumeID: "V", Close: true, Now: true, WaitOpen: 2 * time.Second, ID: "x1"}}},
+		{cmd: "commit wait=0", want: Command{Verb: "commit", Commit: staging.CommitOptions{VolumeID: "V", WaitOpen: -1}}},
+		{cmd: "eject now", want: Command{Verb: "eject", Commit: staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, Now: true}}},
+		{cmd: "commit verbose id=v", want: Command{Verb: "commit", Commit: staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, ID: "v", AllWarnings: true}}},
+		{cmd: "discard", want: Command{Verb: "discard", Commit: base}},
+		{cmd: "unmount", want: Command{Verb: "unmount", Commit: base}},
 		{cmd: "unmount now", bad: true},
 		{cmd: "unmount id=x", bad: true},
-		{cmd: "commit udf=2.50", want: Command{"commit", staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, UDF: 0x0250}}},
-		{cmd: "commit udf=off", want: Command{"commit", staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, NoUDF: true}}},
-		{cmd: "eject udf=1.02", want: Command{"eject", staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, UDF: 0x0102}}},
+		{cmd: "commit udf=2.50", want: Command{Verb: "commit", Commit: staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, UDF: 0x0250}}},
+		{cmd: "commit udf=off", want: Command{Verb: "commit", Commit: staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, NoUDF: true}}},
+		{cmd: "eject udf=1.02", want: Command{Verb: "eject", Commit: staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, UDF: 0x0102}}},
 		{cmd: "commit udf=3.00", bad: true},
 		{cmd: "discard udf=off", bad: true},
 		{cmd: "discard verbose", bad: true},
@@ -134,6 +134,13 @@ func TestParseCommand(t *testing.T) {
 		{cmd: "commit id=", bad: true},
 		{cmd: `commit id=a"b`, bad: true},
 		{cmd: "commit id=" + strings.Repeat("x", 65), bad: true},
+		{cmd: "await id=c1", want: Command{Verb: "await", Commit: staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, ID: "c1"}, For: DefaultAwait}},
+		{cmd: "await for=50ms id=c1", want: Command{Verb: "await", Commit: staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, ID: "c1"}, For: 50 * time.Millisecond}},
+		{cmd: "await id=c1 for=1h", want: Command{Verb: "await", Commit: staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, ID: "c1"}, For: MaxAwait}},
+		{cmd: "await", bad: true},
+		{cmd: "await for=1s", bad: true},
+		{cmd: "await id=c1 for=-1s", bad: true},
+		{cmd: "await id=c1 now", bad: true},
 	} {
 		got, err := ParseCommand(c.cmd, base)
 		if c.bad {
@@ -145,7 +152,7 @@ func TestParseCommand(t *testing.T) {
 		same := got.Verb == c.want.Verb && got.Commit.ID == c.want.Commit.ID && got.Commit.VolumeID == c.want.Commit.VolumeID &&
 			got.Commit.Close == c.want.Commit.Close && got.Commit.Now == c.want.Commit.Now && got.Commit.WaitOpen == c.want.Commit.WaitOpen &&
 			got.Commit.UDF == c.want.Commit.UDF && got.Commit.NoUDF == c.want.Commit.NoUDF &&
-			got.Commit.AllWarnings == c.want.Commit.AllWarnings
+			got.Commit.AllWarnings == c.want.Commit.AllWarnings && got.For == c.want.For
 		if err != nil || !same {
 			t.Errorf("%q: %+v, %v; want %+v", c.cmd, got, err, c.want)
 		}
