@@ -50,3 +50,41 @@ func outcomeIn(s Status, id string) (Outcome, bool) {
 	}
 	return Outcome{}, false
 }
+
+// A commit's snapshot leaves the staged files' number and size cached
+// for the area's version: the status reads that follow it stat no staged
+// file again (a stat of each under a busy commit cost as much as the
+// commit's own snapshot), and they say what a stat of each would.
+func TestCommitKeepsStagedSizes(t *testing.T) {
+	m := &fakeMedium{}
+	a := open(t, t.TempDir(), m)
+	writeFile(t, a, RootID, "a", "12345")
+	writeFile(t, a, RootID, "b", "123")
+	d, err := a.Mkdir(RootID, "d", 0o755, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, d.ID, "c", "1234567")
+	m.block, m.entered = make(chan struct{}), make(chan struct{})
+	if err := a.StartCommit(CommitOptions{ID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	<-m.entered
+	a.mu.Lock()
+	c, version := a.sizes, a.version
+	want := a.stagedFiles()
+	a.mu.Unlock()
+	if !c.ok || c.version != version {
+		t.Errorf("sizes cached %+v at version %d, want them for the commit's version", c, version)
+	}
+	if c.files != len(want) || c.bytes != a.stagedBytes(want) || c.bytes != 15 {
+		t.Errorf("sizes cached %+v, want %d files of %d bytes", c, len(want), a.stagedBytes(want))
+	}
+	if s := a.Status(); s.StagedFiles != 3 || s.StagedBytes != 15 {
+		t.Errorf("status during the commit: %d files, %d bytes; want 3, 15", s.StagedFiles, s.StagedBytes)
+	}
+	close(m.block)
+	if err := a.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}

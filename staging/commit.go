@@ -634,6 +634,7 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 		return err
 	}
 	c.files = files
+	a.keepStagedSizes(files)
 	var need uint32
 	switch {
 	case info.Free < 0:
@@ -1047,6 +1048,33 @@ func (a *Area) stagedFiles() []stagedFile {
 		}
 	}
 	return out
+}
+
+// keepStagedSizes fills the cache of the staged files' number and size
+// (staged) from the files a commit's snapshot just took, whose sizes it
+// read under the lock: the status reads that follow the commit do not
+// stat every staged file again. It does nothing when a staged file is
+// not in the snapshot (open and unlinked) or a handle writes a data file
+// directly. It runs with a.mu held.
+func (a *Area) keepStagedSizes(files []commitFile) {
+	if a.wpins != 0 {
+		return
+	}
+	n, bytes := 0, int64(0)
+	for _, f := range files {
+		if f.Data != "" {
+			n, bytes = n+1, bytes+f.size
+		}
+	}
+	staged := 0
+	for _, e := range a.entries.all() {
+		if e.data != "" {
+			staged++
+		}
+	}
+	if staged == n {
+		a.sizes = sizeCache{ok: true, version: a.version, files: n, bytes: bytes}
+	}
 }
 
 // stagedBytes adds up the sizes of staged files. It runs without a.mu:
