@@ -88,3 +88,46 @@ func TestCommitKeepsStagedSizes(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A status read while a commit writes makes no list of the pending
+// changes when none was made before the commit: it says they are not
+// counted and leaves the list unmade (the list compares every path and
+// stats every staged file under the area's lock). A list made before
+// the commit is what the status counts from meanwhile.
+func TestStatusDuringCommitMakesNoList(t *testing.T) {
+	for _, listed := range []bool{false, true} {
+		m := &fakeMedium{}
+		a := open(t, t.TempDir(), m)
+		writeFile(t, a, RootID, "a", "12345")
+		writeFile(t, a, RootID, "b", "123")
+		if listed {
+			if s := a.Status(); s.Changes.Added != 2 || s.ChangesUncounted {
+				t.Fatalf("status before the commit: %+v", s.Changes)
+			}
+		}
+		m.block, m.entered = make(chan struct{}), make(chan struct{})
+		if err := a.StartCommit(CommitOptions{ID: "c"}); err != nil {
+			t.Fatal(err)
+		}
+		<-m.entered
+		s := a.Status()
+		a.mu.Lock()
+		made := a.pendingCache.list != nil
+		a.mu.Unlock()
+		switch {
+		case s.State != StateCommitting:
+			t.Errorf("listed %v: state %s, want committing", listed, s.State)
+		case !listed && (!s.ChangesUncounted || s.Changes.Total() != 0 || made):
+			t.Errorf("unlisted: status during the commit says %+v, uncounted %v; list made: %v", s.Changes, s.ChangesUncounted, made)
+		case listed && (s.ChangesUncounted || s.Changes.Added != 2):
+			t.Errorf("listed: status during the commit says %+v, uncounted %v", s.Changes, s.ChangesUncounted)
+		}
+		close(m.block)
+		if err := a.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		if s := a.Status(); s.ChangesUncounted || s.Pending {
+			t.Errorf("listed %v: status after the commit: %+v", listed, s)
+		}
+	}
+}

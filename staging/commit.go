@@ -51,9 +51,14 @@ type Status struct {
 	Pending bool `json:"pending"`
 	// Changes counts what the next session changes: added, changed,
 	// deleted, renamed, attributes only (Area.Pending lists them).
-	Changes     PendingCounts `json:"changes"`
-	StagedFiles int           `json:"staged_files"`
-	StagedBytes int64         `json:"staged_bytes"`
+	Changes PendingCounts `json:"changes"`
+	// ChangesUncounted: a commit writes, and the changes were not
+	// listed before it started; they are not counted meanwhile (the
+	// count compares every path with the base session, under the
+	// area's lock) and Changes holds nothing.
+	ChangesUncounted bool  `json:"changes_uncounted,omitempty"`
+	StagedFiles      int   `json:"staged_files"`
+	StagedBytes      int64 `json:"staged_bytes"`
 	// ProjectedSectors is the size the next session would have.
 	ProjectedSectors uint32 `json:"projected_sectors"`
 	// FreeSectors is the medium's free space; -1 means unbounded.
@@ -1012,7 +1017,16 @@ func (a *Area) Status() Status {
 	}
 	s.OpenForWriting = a.openWriters()
 	s.Pending = a.pending()
-	s.Changes = a.pendingLocked().Counts
+	if writing && a.pendingCache.list == nil {
+		// The list kept from before the commit is what a status
+		// shows while it writes (pendingLocked); with none kept,
+		// making one now would stat every staged file and compare
+		// every path under the lock, beside the commit, for each
+		// command that follows it.
+		s.ChangesUncounted = true
+	} else {
+		s.Changes = a.pendingLocked().Counts
+	}
 	a.mu.Unlock()
 	s.StagedFiles, s.StagedBytes = a.staged()
 	if writing && before != nil {

@@ -548,8 +548,12 @@ are open in it; a go-fuse mount is unmounted by the system (fusermount -u).`,
 func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "state:     %s\n", s.State)
-	if s.Pending {
+	if s.Pending && s.ChangesUncounted {
+		fmt.Fprintln(w, "changes:   not counted while the commit writes")
+	} else if s.Pending {
 		fmt.Fprintf(w, "changes:   %s\n", s.Changes)
+	}
+	if s.Pending {
 		fmt.Fprintf(w, "staged:    %s, %s; next session about %s\n", plural(s.StagedFiles, "file"),
 			size(s.StagedBytes), sectors(s.ProjectedSectors))
 	} else {
