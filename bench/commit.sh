@@ -10,8 +10,12 @@
 # SRC defaults to /usr/share/doc (issue 13 measured a copy of /usr/share:
 # 45,529 files, 609 MiB); ROUNDS to 5. WORK (default
 # /dev/shm/discstage-bench-commit) must be on tmpfs to match the issue.
-# PROFILE=1 also writes CPU profiles of the last round's mount commit
-# and append to $WORK/mount.pprof and $WORK/append.pprof.
+# PROFILE=1 then runs one more round, not counted, recording CPU
+# profiles (perf record -g) of the mount process during its commit and
+# of the append, to
+# $WORK/mount.perf and $WORK/append.perf (perf report -i FILE).
+# The load average is printed with the figures: on a busy machine they
+# mean little.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=${1:-/usr/share/doc}
@@ -40,11 +44,18 @@ mkdir -p "$mnt"
 cleanup() { "$ds" unmount "$mnt" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
+profile=${PROFILE:-}
+last=0 # 1 in the round that records profiles
+
 run_append() { # prints milliseconds
 	rm -f "$work/append.iso"
 	local t0 t1
 	t0=$(ms)
-	"$ds" append --verify full "$work/append.iso" "$tree" >/dev/null
+	if [ "$last" = 1 ]; then
+		perf record -q -g -o "$work/append.perf" -- "$ds" append --verify full "$work/append.iso" "$tree" >/dev/null 2>&1
+	else
+		"$ds" append --verify full "$work/append.iso" "$tree" >/dev/null
+	fi
 	t1=$(ms)
 	echo $(((t1 - t0) / 1000000))
 }
@@ -54,10 +65,19 @@ run_mount() { # prints milliseconds of the commit alone
 	"$ds" mount --staging "$work/area" "$work/mount.iso" "$mnt" >/dev/null
 	cp -a "$tree/." "$mnt/"
 	sync -f "$mnt" 2>/dev/null || true
-	local t0 t1
+	local t0 t1 rec=
+	if [ "$last" = 1 ]; then
+		perf record -q -g -o "$work/mount.perf" -p "$(pgrep -f -- "mount --staging $work/area" | head -1)" 2>/dev/null &
+		rec=$!
+		sleep 0.5
+	fi
 	t0=$(ms)
 	"$ds" commit "$mnt" >/dev/null
 	t1=$(ms)
+	if [ -n "$rec" ]; then
+		kill -INT "$rec"
+		wait "$rec" || true
+	fi
 	"$ds" unmount "$mnt" >/dev/null
 	echo $(((t1 - t0) / 1000000))
 }
@@ -81,6 +101,12 @@ for i in $(seq 1 "$rounds"); do
 done
 am=$(median <"$work/append.ms")
 mm=$(median <"$work/mount.ms")
-printf 'median: append %s ms, commit from the mount %s ms\n' "$am" "$mm"
+printf 'median: append %s ms, commit from the mount %s ms (load average:%s)\n' "$am" "$mm" "$(uptime | sed 's/.*load average://')"
 awk -v a="$am" -v m="$mm" 'BEGIN { printf "commit/append ratio: %.2f (target <= 1.10)\n", m / a }'
 echo "row: commit from the mount, $(basename "$src") | $mm ms | append $am ms | $(awk -v a="$am" -v m="$mm" 'BEGIN { printf "%.2fx", m / a }') | <= 1.1x append"
+if [ -n "$profile" ]; then
+	last=1
+	run_append >/dev/null
+	run_mount >/dev/null
+	echo "profiles: $work/append.perf, $work/mount.perf (perf report -i FILE)"
+fi
