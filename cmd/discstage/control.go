@@ -320,8 +320,9 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 		}
 		if await {
 			// The mount answers as the commit ends, not up to a poll
-			// later; a mount that knows no "await" is slept on.
-			await = awaitOutcome(mountpoint, id, poll) == nil
+			// later, so it is asked at the slowest pace; a mount that
+			// knows no "await" is slept on, first briefly.
+			await = awaitOutcome(mountpoint, id, lastPoll) == nil
 		}
 		if !await {
 			time.Sleep(poll)
@@ -345,11 +346,11 @@ func awaitOutcome(mountpoint, id string, d time.Duration) error {
 	return err
 }
 
-// A command following a commit reads the mount's status first every
-// firstPoll, then less often, up to every lastPoll, and between reads
-// has the mount wait for the commit's end (awaitOutcome): the end shows
-// as it comes, and a long commit costs the mount a status only a few
-// times a second.
+// A command following a commit has the mount wait for the commit's end
+// between reads of its status (awaitOutcome), for lastPoll at most: the
+// end shows as it comes, and the mount serves a status only a few times
+// a second. A mount that knows no "await" is read first every
+// firstPoll, then less often, up to every lastPoll.
 const (
 	firstPoll = 10 * time.Millisecond
 	lastPoll  = 200 * time.Millisecond
