@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/internal/errtext"
+	"github.com/discstage/discstage/internal/slab"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/dustin/go-humanize"
 )
@@ -467,15 +468,15 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 	a.entries = newEntryTable(0)
 	a.nextID = RootID
 	linked := map[uint64]*entry{} // hard-linked files by tree.Node.Link
-	var slab entrySlab
-	slab.reserve(countNodes(root))
+	var entries slab.Slab[entry]
+	entries.Reserve(countNodes(root))
 	var add func(n *tree.Node, parent *entry) *entry
 	add = func(n *tree.Node, parent *entry) *entry {
 		if e := linked[n.Link]; e != nil && !n.IsDir() {
 			e.links = append(e.links, linkName{parent, n.Name})
 			return e
 		}
-		e := slab.take()
+		e := entries.Take()
 		*e = entry{id: a.nextID, parent: parent, name: n.Name, mode: n.Mode, uid: n.UID, gid: n.GID,
 			size: n.Size, ext: discExtents(n), inline: inlineOf(n), target: n.Target, rdev: n.Rdev}
 		e.mtime, e.atime, e.ctime = nodeStamps(n)

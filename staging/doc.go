@@ -40,7 +40,7 @@
 // made as its record is read (unframe.go): the newest session's tree is
 // read only when the medium lists a session other than the base
 // (baseListedNewest). The entries of such a load come from slabs whose
-// memory is backed in one request (entrySlab, platform.Populate): the
+// memory is backed in one request (internal/slab): the
 // first touch of each page cost more than making the entry.
 //
 // # Durability
