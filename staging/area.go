@@ -139,6 +139,15 @@ type entry struct {
 	rdev   uint64 // device nodes: the device number (Linux dev_t)
 	kids   map[string]*entry
 
+	// io is what handles and commits do with the entry's data file;
+	// nil for an entry none ever touched, so that the million entries
+	// of a disc nobody opens do not carry it (see st and mut).
+	io *entryIO
+}
+
+// entryIO is the state of an entry's data that handles and commits
+// keep. An entry without one has all of it zero.
+type entryIO struct {
 	pins    int32    // handles using the data file directly (passthrough)
 	wpins   int32    // of those, handles that may write: their writes bypass the area
 	opens   int32    // open handles
@@ -154,6 +163,29 @@ type entry struct {
 	// copying: a copy-up of this entry runs without the lock; writes,
 	// truncations and a second copy-up wait for it.
 	copying bool
+}
+
+// st returns e's data state to read.
+func (e *entry) st() entryIO {
+	if e.io == nil {
+		return entryIO{}
+	}
+	return *e.io
+}
+
+// mut returns e's data state to change, made when e has none.
+func (e *entry) mut() *entryIO {
+	if e.io == nil {
+		e.io = &entryIO{}
+	}
+	return e.io
+}
+
+// tidy lets go of e's data state when all of it is zero again.
+func (e *entry) tidy() {
+	if e.io != nil && *e.io == (entryIO{}) {
+		e.io = nil
+	}
 }
 
 // setKid puts e under name in directory d.
@@ -277,9 +309,9 @@ func (a *Area) Close() error {
 	}
 	a.ioDone.Broadcast() // waiters see closed
 	for _, e := range a.entries.all() {
-		if e.file != nil {
-			e.file.Close()
-			e.file = nil
+		if e.st().file != nil {
+			e.st().file.Close()
+			e.mut().file = nil
 		}
 	}
 	return a.j.close()
@@ -652,8 +684,8 @@ func (a *Area) unused(names []string) []string {
 		if e.data != "" {
 			used[e.data] = true
 		}
-		if e.cache != "" {
-			used[e.cache] = true
+		if e.st().cache != "" {
+			used[e.st().cache] = true
 		}
 	}
 	if a.commit != nil {
@@ -666,7 +698,7 @@ func (a *Area) unused(names []string) []string {
 	}
 	for _, e := range a.orphans() {
 		used[e.data] = true
-		used[e.cache] = true
+		used[e.st().cache] = true
 	}
 	var out []string
 	for _, n := range names {
@@ -687,7 +719,7 @@ func (a *Area) removeData(names []string) {
 func (a *Area) orphans() []*entry {
 	var out []*entry
 	for _, h := range a.handles() {
-		if h.removed {
+		if h.st().removed {
 			out = append(out, h)
 		}
 	}

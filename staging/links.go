@@ -132,7 +132,8 @@ func (a *Area) Link(id, parent uint64, name string) (Attr, error) {
 	oldMt, oldCt := d.mtime, e.ctime
 	unnamed := e.parent == nil
 	if unnamed {
-		e.parent, e.name, e.removed = d, name, false
+		e.parent, e.name, e.mut().removed = d, name, false
+		e.tidy()
 		a.entries.put(e)
 	} else {
 		e.links = append(e.links, linkName{d, name})
@@ -142,7 +143,7 @@ func (a *Area) Link(id, parent uint64, name string) (Attr, error) {
 	if err := a.record("link "+name, []*entry{e, d}, nil); err != nil {
 		d.dropKid(name)
 		if unnamed {
-			e.parent, e.name, e.removed = nil, "", true
+			e.parent, e.name, e.mut().removed = nil, "", true
 			a.entries.del(e.id)
 		} else {
 			e.links = e.links[:len(e.links)-1]
