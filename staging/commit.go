@@ -225,8 +225,8 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 			return &c, nil
 		}
 		n := &tree.Node{Name: name, Mode: e.mode, UID: e.uid, GID: e.gid,
-			ModTime: e.mtime.time(), AccessTime: e.atime.time(), ChangeTime: e.ctime.time(), Rdev: e.rdev}
-		if len(e.links) > 0 {
+			ModTime: e.mtime.time(), AccessTime: e.atime.time(), ChangeTime: e.ctime.time(), Rdev: e.x().rdev}
+		if len(e.x().links) > 0 {
 			n.Link = e.id
 			defer func() { linked[e] = n }()
 		}
@@ -240,7 +240,7 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 				n.Children = append(n.Children, c)
 			}
 		case e.mode&iofs.ModeSymlink != 0:
-			n.Target = e.target
+			n.Target = e.x().target
 		case e.mode&specialTypes != 0:
 		case e.data != "":
 			p := a.dataPath(e.data)
@@ -280,11 +280,11 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 			}
 			cf.size = n.Size
 			files = append(files, cf)
-		case e.inline != "":
+		case e.x().inline != "":
 			// No extent to reference: the session writes the bytes
 			// again, and finish switches the file to its new extents
 			// (inline.go).
-			n.Size, n.Source = e.size, tree.Bytes(e.inline)
+			n.Size, n.Source = e.size, tree.Bytes(e.x().inline)
 			cf := commitFile{ID: e.id, size: e.size}
 			cf.Path, cf.PathB = splitName(path)
 			files = append(files, cf)
@@ -858,7 +858,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 		// A file read directly by handles was committed from a copy:
 		// it goes to the medium too if nothing wrote it since.
 		readOnly := f.live != "" && e.data == f.live && e.st().writes == f.writes && e.st().wpins == 0
-		if e.data != f.Data && !readOnly || f.Data == "" && e.inline == "" {
+		if e.data != f.Data && !readOnly || f.Data == "" && e.x().inline == "" {
 			continue
 		}
 		n := byPath[joinName(f.Path, f.PathB)]
@@ -873,7 +873,8 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 			e.st().file.Close()
 			e.mut().file = nil
 		}
-		e.ext, e.size, e.data, e.inline = discExtents(n), n.Size, "", inlineOf(n)
+		e.ext, e.size, e.data = discExtents(n), n.Size, ""
+		e.setInline(inlineOf(n))
 		e.mtime, e.atime = stampOf(n.ModTime), stampOf(n.AccessTime)
 		if n.AccessTime.IsZero() {
 			e.atime = e.mtime

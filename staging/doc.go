@@ -33,7 +33,8 @@
 // Every file of the newest session is an entry in memory and a record
 // of the journal's snapshot, read whole when the area opens (see
 // bench/million.sh for what that costs on a disc of a million files).
-// An entry is kept small for that: times as Unix nanoseconds, entries
+// An entry is kept small for that (144 bytes: times as Unix nanoseconds,
+// what few entries have or use in structs made when needed), entries
 // in a slice indexed by ID (entries.go); TestManyFiles bounds the heap
 // an open area holds per file on the disc. An area opened again is
 // rebuilt from its journal alone, read a megabyte at a time, each entry

@@ -297,10 +297,7 @@ func (st *replayed) put(p *putRecord) {
 	e := st.slab.Take()
 	*e = entry{id: p.ID, name: joinName(r.Name, r.NameB), mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
 		mtime: stamp(r.Mtime), atime: stamp(r.Atime), ctime: stamp(r.Ctime),
-		size: r.Size, ext: r.Extents, data: r.Data, target: joinName(r.Target, r.TargetB), rdev: r.Rdev}
-	if len(r.Inline) > 0 {
-		e.inline = string(r.Inline)
-	}
+		size: r.Size, ext: r.Extents, data: r.Data, more: moreOf(string(r.Inline), joinName(r.Target, r.TargetB), r.Rdev)}
 	if e.mode.IsDir() {
 		e.kids = map[string]*entry{}
 	}

@@ -118,13 +118,13 @@ func (a *Area) path(e *entry) string {
 
 func (a *Area) attr(e *entry) Attr {
 	at := Attr{ID: e.id, Mode: e.mode, UID: e.uid, GID: e.gid, Size: e.size, Nlink: e.nlink(),
-		Mtime: e.mtime.time(), Atime: e.atime.time(), Ctime: e.ctime.time(), Rdev: e.rdev}
+		Mtime: e.mtime.time(), Atime: e.atime.time(), Ctime: e.ctime.time(), Rdev: e.x().rdev}
 	switch {
 	case e.kids != nil:
 		at.Size = 2048
 		at.Nlink = 2 + uint32(e.subdirs)
 	case e.mode&iofs.ModeSymlink != 0:
-		at.Size = int64(len(e.target))
+		at.Size = int64(len(e.x().target))
 	case e.mode&specialTypes != 0:
 		at.Size = 0
 	case e.data != "":
@@ -211,7 +211,7 @@ func (a *Area) Readlink(id uint64) (string, error) {
 	if e.mode&iofs.ModeSymlink == 0 {
 		return "", fmt.Errorf("staging: readlink %q: %w", a.path(e), ErrInvalid)
 	}
-	return e.target, nil
+	return e.x().target, nil
 }
 
 // newChild prepares an entry in d; the caller fills it and records it.
@@ -281,7 +281,7 @@ func (a *Area) Symlink(parent uint64, name, target string, uid, gid uint32) (Att
 	if err != nil {
 		return Attr{}, err
 	}
-	e.target = target
+	e.setTarget(target)
 	if err := a.attach("symlink "+name, d, e); err != nil {
 		return Attr{}, err
 	}
@@ -385,7 +385,8 @@ func (a *Area) remove(parent uint64, name string, wantDir bool) error {
 		oldCt := e.ctime
 		e.ctime = now
 		if err := a.record("unlink "+name, []*entry{e, d}, nil); err != nil {
-			e.parent, e.name, e.links, e.ctime, d.mtime = p, n, links, oldCt, oldMt
+			e.parent, e.name, e.ctime, d.mtime = p, n, oldCt, oldMt
+			e.setLinks(links)
 			d.setKid(name, e)
 			return err
 		}
@@ -467,7 +468,7 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 	var dct stamp
 	dstStays := false // dst is hard-linked: only this name of it goes
 	if dst != nil {
-		dp, dn, dl, dct = dst.parent, dst.name, append([]linkName(nil), dst.links...), dst.ctime
+		dp, dn, dl, dct = dst.parent, dst.name, append([]linkName(nil), dst.x().links...), dst.ctime
 		if dstStays = dst.dropName(nd, newName); dstStays {
 			dst.ctime = now // its link count changed
 			put = append(put, dst)
@@ -484,10 +485,12 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 	od.mtime, od.ctime, nd.mtime, nd.ctime, src.ctime = now, now, now, now, now
 	if err := a.recordKeep("rename "+oldName, put, del); err != nil {
 		nd.dropKid(newName)
-		src.parent, src.name, src.links = sp, sn, sl
+		src.parent, src.name = sp, sn
+		src.setLinks(sl)
 		od.setKid(oldName, src)
 		if dst != nil {
-			dst.parent, dst.name, dst.links, dst.ctime = dp, dn, dl, dct
+			dst.parent, dst.name, dst.ctime = dp, dn, dct
+			dst.setLinks(dl)
 			nd.setKid(newName, dst)
 		}
 		od.mtime, nd.mtime = oldMt[0], oldMt[1]
@@ -685,7 +688,7 @@ func (h *Handle) ReadAt(p []byte, off int64) (int, error) {
 		}
 		return f.ReadAt(p, off)
 	}
-	r := discReader(h.a.medium, e.ext, e.inline, e.size)
+	r := discReader(h.a.medium, e.ext, e.x().inline, e.size)
 	h.a.mu.Unlock()
 	return r.ReadAt(p, off)
 }

@@ -100,7 +100,7 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 	}
 	path := a.path(e)
 	name := newDataName()
-	oldData, ext, inline, size := e.data, e.ext, e.inline, e.size
+	oldData, ext, inline, size := e.data, e.ext, e.x().inline, e.size
 	e.mut().copying = true
 	a.copies[name]++
 	if oldData != "" {
@@ -134,7 +134,7 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 		return fail(err)
 	case a.closed:
 		return fail(ErrAreaClosed)
-	case e.data != oldData || e.st().cache != "" || (oldData == "" && (!slices.Equal(e.ext, ext) || e.inline != inline)):
+	case e.data != oldData || e.st().cache != "" || (oldData == "" && (!slices.Equal(e.ext, ext) || e.x().inline != inline)):
 		// A commit switched the file to the medium, or a rebase gave it
 		// other bytes: copy what it holds now.
 		f.Close()
