@@ -456,13 +456,16 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 	a.entries = newEntryTable(0)
 	a.nextID = RootID
 	linked := map[uint64]*entry{} // hard-linked files by tree.Node.Link
+	var slab entrySlab
+	slab.reserve(countNodes(root))
 	var add func(n *tree.Node, parent *entry) *entry
 	add = func(n *tree.Node, parent *entry) *entry {
 		if e := linked[n.Link]; e != nil && !n.IsDir() {
 			e.links = append(e.links, linkName{parent, n.Name})
 			return e
 		}
-		e := &entry{id: a.nextID, parent: parent, name: n.Name, mode: n.Mode, uid: n.UID, gid: n.GID,
+		e := slab.take()
+		*e = entry{id: a.nextID, parent: parent, name: n.Name, mode: n.Mode, uid: n.UID, gid: n.GID,
 			size: n.Size, ext: discExtents(n), inline: inlineOf(n), target: n.Target, rdev: n.Rdev}
 		e.mtime, e.atime, e.ctime = nodeStamps(n)
 		if n.Link != 0 && !n.IsDir() {
@@ -498,6 +501,19 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 		return fmt.Errorf("staging: record newest session in area %q: %w", a.dir, err)
 	}
 	return nil
+}
+
+// countNodes returns how many nodes the tree under n holds, n too; 0
+// for nil.
+func countNodes(n *tree.Node) int {
+	if n == nil {
+		return 0
+	}
+	c := 1
+	for _, k := range n.Children {
+		c += countNodes(k)
+	}
+	return c
 }
 
 func (e *entry) record() putRecord {

@@ -110,6 +110,7 @@ type replayed struct {
 	// snapshot of a disc of a million files is read without a second
 	// copy of its records.
 	entries entryTable
+	slab    entrySlab // where entries come from
 	// up holds the parent ID of each entry the slice of entries
 	// reaches, upFar of the others; links the further names of those
 	// that have some.
@@ -168,6 +169,7 @@ func replayWith(data []byte, decode func([]byte, *change) error) *replayed {
 		st.Records++
 		off += frameHeader + int(n)
 	}
+	st.slab.trim(&st.entries)
 	st.DroppedBytes = int64(len(data) - off)
 	// Count the frames after the damage as far as their lengths allow.
 	for rest := data[off:]; len(rest) > 0; {
@@ -189,6 +191,9 @@ func (st *replayed) apply(c *change) {
 		// A snapshot follows: room for the entries it names, as far
 		// as the journal can hold them.
 		n := int(min(c.NextID, uint64(st.most)))
+		for _, e := range st.entries.all() {
+			*e = entry{} // its slab may outlive it: keep nothing alive
+		}
 		st.entries, st.up, st.upFar, st.links = newEntryTable(n), make([]uint64, 0, n+1), nil, nil
 		st.inflight = nil
 	}
@@ -200,6 +205,7 @@ func (st *replayed) apply(c *change) {
 		st.put(&c.Put[i])
 	}
 	for _, id := range c.Del {
+		st.drop(id)
 		st.entries.del(id)
 		delete(st.links, id)
 	}
@@ -214,7 +220,9 @@ func (st *replayed) apply(c *change) {
 // put makes the entry p records, replacing any with its ID.
 func (st *replayed) put(p *putRecord) {
 	r := &p.record
-	e := &entry{id: p.ID, name: joinName(r.Name, r.NameB), mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
+	st.drop(p.ID)
+	e := st.slab.take()
+	*e = entry{id: p.ID, name: joinName(r.Name, r.NameB), mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
 		mtime: stamp(r.Mtime), atime: stamp(r.Atime), ctime: stamp(r.Ctime),
 		size: r.Size, ext: r.Extents, data: r.Data, target: joinName(r.Target, r.TargetB), rdev: r.Rdev}
 	if len(r.Inline) > 0 {
@@ -243,6 +251,14 @@ func (st *replayed) put(p *putRecord) {
 		st.links[p.ID] = r.Links
 	} else {
 		delete(st.links, p.ID)
+	}
+}
+
+// drop clears the entry a later record replaces or deletes: its slot in
+// the slab stays as long as the slab, but keeps nothing else alive.
+func (st *replayed) drop(id uint64) {
+	if e := st.entries.get(id); e != nil {
+		*e = entry{}
 	}
 }
 
