@@ -66,7 +66,14 @@ type Area struct {
 	projKey        [2]uint64 // gen+1 and staged bytes the projection was made for
 	projSize       uint32
 	projErr        error
-	pendingCache   pendingCache // pending.go
+	// quickProject is how many entries the area may hold for Space to
+	// lay the next session out itself; projecting: a projection for
+	// Space runs in the background, which Close waits for (background).
+	quickProject int
+	projecting   bool
+	background   sync.WaitGroup
+	closing      bool         // Close has begun
+	pendingCache pendingCache // pending.go
 
 	// wake is closed (and cleared) when a handle that may write is
 	// released, for a commit waiting for them.
@@ -208,7 +215,7 @@ func Open(dir string, medium Medium) (*Area, error) {
 			dir, st.Records, st.Dropped, st.DroppedBytes)
 	}
 	a := &Area{dir: dir, medium: medium, j: j, open: map[*entry]bool{}, recovery: st.Recovery,
-		copies: map[string]int{}}
+		copies: map[string]int{}, quickProject: quickProjection}
 	a.ioDone = sync.NewCond(&a.mu)
 	if err := a.load(st); err != nil {
 		j.close()
@@ -237,6 +244,10 @@ func (a *Area) Medium() Medium { return a.medium }
 
 // Close closes the area. Staged changes stay on disk for the next Open.
 func (a *Area) Close() error {
+	a.mu.Lock()
+	a.closing = true // no projection for Space starts from here on
+	a.mu.Unlock()
+	a.background.Wait()
 	a.mu.Lock()
 	for a.starting {
 		// A commit is starting: let it finish probing and projecting.

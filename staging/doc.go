@@ -36,9 +36,12 @@
 // An entry is kept small for that: times as Unix nanoseconds, entries
 // in a slice indexed by ID (entries.go); TestManyFiles bounds the heap
 // an open area holds per file on the disc. An area opened again is
-// rebuilt from its journal alone, each entry made as its record is read
-// (unframe.go): the newest session's tree is read only when the medium
-// lists a session other than the base (baseListedNewest).
+// rebuilt from its journal alone, read a megabyte at a time, each entry
+// made as its record is read (unframe.go): the newest session's tree is
+// read only when the medium lists a session other than the base
+// (baseListedNewest). The entries of such a load come from slabs whose
+// memory is backed in one request (entrySlab, platform.Populate): the
+// first touch of each page cost more than making the entry.
 //
 // # Durability
 //

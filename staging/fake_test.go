@@ -24,6 +24,8 @@ type fakeMedium struct {
 	// If openGate is set, a session's Open closes opening and waits
 	// for openGate to close.
 	openGate, opening chan struct{}
+	// If projectGate is set, Project waits for it to close.
+	projectGate chan struct{}
 }
 
 type fakeSession struct {
@@ -99,6 +101,12 @@ func (m *fakeMedium) Sessions() ([]SessionRef, error) {
 }
 
 func (m *fakeMedium) Project(root *tree.Node, _ CommitOptions) (uint32, error) {
+	m.mu.Lock()
+	gate := m.projectGate
+	m.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	var n uint32 = 20
 	var walk func(*tree.Node)
 	walk = func(x *tree.Node) {

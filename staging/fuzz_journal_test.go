@@ -10,6 +10,7 @@ import (
 	iofs "io/fs"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // fzSep separates the records of a FuzzJournal input.
@@ -136,6 +137,17 @@ func FuzzJournal(f *testing.F) {
 			t.Fatalf("replay of %d bytes: %d records, dropped %d records, %d bytes", len(journal), st.Records, st.Dropped, st.DroppedBytes)
 		}
 		state := st.records() // before readState joins the entries
+		// Read a few bytes at a time, it replays the same.
+		piece := 1 + len(journal)%13
+		small, err := replayPieces(iotest.OneByteReader(bytes.NewReader(journal)), int64(len(journal)), piece, decodeChange)
+		if err != nil {
+			t.Fatalf("replay in pieces of %d: %v", piece, err)
+		}
+		gotSmall, _ := json.Marshal(small.records())
+		wantSmall, _ := json.Marshal(state)
+		if small.Recovery != st.Recovery || !bytes.Equal(gotSmall, wantSmall) {
+			t.Fatalf("replay in pieces of %d: %+v\n%s\nwhole: %+v\n%s", piece, small.Recovery, gotSmall, st.Recovery, wantSmall)
+		}
 		a := &Area{dir: "fuzz"}
 		if err := a.readState(st); err != nil {
 			if !strings.HasPrefix(err.Error(), "staging: ") {

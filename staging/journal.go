@@ -1,10 +1,12 @@
 package staging
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	iofs "io/fs"
 	"iter"
 	"log"
@@ -139,23 +141,83 @@ type Recovery struct {
 
 // replay applies the records of data in order and stops at the first
 // one that is short, fails its checksum or does not decode.
-func replay(data []byte) *replayed { return replayWith(data, decodeChange) }
+func replay(data []byte) *replayed {
+	st, _ := replayFrom(bytes.NewReader(data), int64(len(data)), decodeChange)
+	return st
+}
 
 // replayWith is replay with the given reader of record payloads.
 func replayWith(data []byte, decode func([]byte, *change) error) *replayed {
-	st := &replayed{most: len(data) / minPutBytes}
+	st, _ := replayFrom(bytes.NewReader(data), int64(len(data)), decode)
+	return st
+}
+
+// replayPiece is how much of the journal replayFrom reads at a time; a
+// longer record is read whole.
+const replayPiece = 1 << 20
+
+// replayFrom is replay over the size bytes of r, read a piece at a time:
+// the journal of a disc of a million files (130 MB) is not held whole in
+// memory while its entries are made. An error reading r is returned as
+// it is: only records that were read and do not check are damage.
+func replayFrom(r io.Reader, size int64, decode func([]byte, *change) error) (*replayed, error) {
+	return replayPieces(r, size, replayPiece, decode)
+}
+
+// replayPieces is replayFrom reading piece bytes at a time.
+func replayPieces(r io.Reader, size int64, piece int, decode func([]byte, *change) error) (*replayed, error) {
+	st := &replayed{most: int(size / minPutBytes)}
 	var put []putRecord // the records' entries, one buffer for all
-	off := 0
+	buf := make([]byte, 0, min(size, int64(piece)))
+	pos := 0     // the next record's offset in buf
+	var at int64 // the journal offset of buf[0]
+	eof := false // r is read to its end, or to size
+	// have makes buf hold n bytes from pos on, or all that is left.
+	have := func(n int) error {
+		if len(buf)-pos >= n || eof {
+			return nil
+		}
+		at += int64(pos)
+		if cap(buf) < n {
+			nb := make([]byte, len(buf)-pos, n)
+			copy(nb, buf[pos:])
+			buf = nb
+		} else {
+			buf = buf[:copy(buf, buf[pos:])]
+		}
+		pos = 0
+		for len(buf) < n && !eof {
+			left := size - at - int64(len(buf))
+			k, err := r.Read(buf[len(buf):min(cap(buf), len(buf)+int(min(left, int64(cap(buf)))))])
+			buf = buf[:len(buf)+k]
+			switch {
+			case err == io.EOF || at+int64(len(buf)) >= size:
+				eof = true
+			case err != nil:
+				return err
+			}
+		}
+		return nil
+	}
 	for {
-		if len(data)-off < frameHeader {
+		if err := have(frameHeader); err != nil {
+			return nil, err
+		}
+		if len(buf)-pos < frameHeader {
 			break
 		}
-		n := binary.LittleEndian.Uint32(data[off:])
-		if n > maxPayload || int64(n) > int64(len(data)-off-frameHeader) {
+		n := binary.LittleEndian.Uint32(buf[pos:])
+		if n > maxPayload || int64(n) > size-at-int64(pos)-frameHeader {
 			break
 		}
-		p := data[off+frameHeader : off+frameHeader+int(n)]
-		if crc32.Checksum(p, castagnoli) != binary.LittleEndian.Uint32(data[off+4:]) {
+		if err := have(frameHeader + int(n)); err != nil {
+			return nil, err
+		}
+		if len(buf)-pos < frameHeader+int(n) {
+			break
+		}
+		p := buf[pos+frameHeader : pos+frameHeader+int(n)]
+		if crc32.Checksum(p, castagnoli) != binary.LittleEndian.Uint32(buf[pos+4:]) {
 			break
 		}
 		c := change{Put: put[:0]}
@@ -167,12 +229,21 @@ func replayWith(data []byte, decode func([]byte, *change) error) *replayed {
 			put = c.Put
 		}
 		st.Records++
-		off += frameHeader + int(n)
+		pos += frameHeader + int(n)
 	}
 	st.slab.trim(&st.entries)
-	st.DroppedBytes = int64(len(data) - off)
-	// Count the frames after the damage as far as their lengths allow.
-	for rest := data[off:]; len(rest) > 0; {
+	// What follows the last good record is cut off: count its frames
+	// as far as their lengths allow.
+	rest := buf[pos:]
+	if !eof {
+		more, err := io.ReadAll(io.LimitReader(r, size-at-int64(len(buf))))
+		if err != nil {
+			return nil, err
+		}
+		rest = append(rest[:len(rest):len(rest)], more...)
+	}
+	st.DroppedBytes = int64(len(rest))
+	for len(rest) > 0 {
 		st.Dropped++
 		if len(rest) < frameHeader {
 			break
@@ -183,7 +254,7 @@ func replayWith(data []byte, decode func([]byte, *change) error) *replayed {
 		}
 		rest = rest[frameHeader+n:]
 	}
-	return st
+	return st, nil
 }
 
 func (st *replayed) apply(c *change) {
@@ -336,17 +407,23 @@ func openJournal(dir string) (*journal, *replayed, error) {
 		return fail(fmt.Errorf("staging: remove unfinished snapshot in %q: %w", dir, err))
 	}
 	path := filepath.Join(dir, journalName)
-	data, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fail(fmt.Errorf("staging: read journal %q: %w", path, err))
-	}
-	st := replay(data)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return fail(fmt.Errorf("staging: open journal %q: %w", path, err))
 	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fail(fmt.Errorf("staging: read journal %q: %w", path, err))
+	}
+	size := fi.Size()
+	st, err := replayFrom(f, size, decodeChange)
+	if err != nil {
+		f.Close()
+		return fail(fmt.Errorf("staging: read journal %q: %w", path, err))
+	}
 	if st.DroppedBytes > 0 {
-		valid := int64(len(data)) - st.DroppedBytes
+		valid := size - st.DroppedBytes
 		if err := f.Truncate(valid); err != nil {
 			f.Close()
 			return fail(fmt.Errorf("staging: cut damaged journal %q at %d: %w", path, valid, err))
@@ -357,7 +434,7 @@ func openJournal(dir string) (*journal, *replayed, error) {
 		}
 	}
 	j.f = f
-	j.size = int64(len(data)) - st.DroppedBytes
+	j.size = size - st.DroppedBytes
 	j.snapSize = j.size
 	if r, err := os.OpenFile(filepath.Join(dir, reserveName), os.O_RDWR|os.O_CREATE, 0o600); err == nil {
 		j.reserve = r

@@ -1,14 +1,17 @@
 package staging
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -361,4 +364,25 @@ func settleCompaction(a *Area) {
 	a.maybeCompact()
 	a.mu.Unlock()
 	waitCompaction(a.j)
+}
+
+// A journal that cannot be read is not damage: the replay returns the
+// read's error, wherever it comes, instead of cutting the records it
+// could not read.
+func TestReplayReadError(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	populate(t, a)
+	a.Close()
+	j := journalBytes(t, dir)
+	boom := errors.New("disk on fire")
+	for _, at := range []int{0, 3, frameHeader, len(j) / 2, len(j) - 1} {
+		r := io.MultiReader(bytes.NewReader(j[:at]), iotest.ErrReader(boom))
+		if st, err := replayPieces(r, int64(len(j)), 7, decodeChange); !errors.Is(err, boom) {
+			t.Errorf("read failing after %d of %d bytes: %v, %+v; want the read's error", at, len(j), err, st)
+		}
+	}
+	if st, err := replayPieces(bytes.NewReader(j), int64(len(j)), 7, decodeChange); err != nil || st.DroppedBytes != 0 || st.Records != len(frames(j)) {
+		t.Errorf("whole journal in pieces of 7: %+v, %v", st, err)
+	}
 }
