@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/discstage/discstage/internal/slab"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -249,6 +250,7 @@ type walker struct {
 	count   map[LBAddr]int
 	icbOf   map[*tree.Node]LBAddr
 	dirs    map[LBAddr]bool
+	nodes   slab.Slab[tree.Node] // the tree's nodes, a few allocations for all
 }
 
 func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
@@ -269,7 +271,8 @@ func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &tree.Node{Name: name, UID: e.UID(), GID: e.GID(), ModTime: e.ModTime(), AccessTime: e.AccessTime(), ChangeTime: e.AttrTime()}
+	n := w.nodes.Take()
+	*n = tree.Node{Name: name, UID: e.UID(), GID: e.GID(), ModTime: e.ModTime(), AccessTime: e.AccessTime(), ChangeTime: e.AttrTime()}
 	facts := entryFacts{EntryFacts: EntryFacts{LBA: at, UID: e.UID(), GID: e.GID(), Links: e.LinkCount()}}
 	if n.UID == 0xFFFFFFFF {
 		n.UID = 0
