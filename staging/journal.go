@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/internal/slab"
+	"github.com/discstage/discstage/platform"
 )
 
 // Names of the area's state files.
@@ -268,6 +269,9 @@ func (st *replayed) apply(c *change) {
 			*e = entry{} // its slab may outlive it: keep nothing alive
 		}
 		st.entries, st.up, st.upFar, st.links = newEntryTable(n), make([]uint64, 0, n+1), nil, nil
+		// Both fill up as the snapshot's records come: back them now.
+		platform.Populate(st.entries.dense[:cap(st.entries.dense)])
+		platform.Populate(st.up[:cap(st.up)])
 		st.inflight = nil
 	}
 	st.gen, st.nextID = c.Gen, c.NextID
