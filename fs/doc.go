@@ -100,6 +100,21 @@
 // entry IDs, stable across renames, commits and remounts; "discard"
 // invalidates the cached names.
 //
+// # Requests per entry
+//
+// cp -a costs the kernel's minimum (TestCopyRequestsPerEntry): for a
+// file LOOKUP, CREATE, SETATTR for its times, SETATTR for its mode and
+// RELEASE, which cp does not wait for; for a directory LOOKUP, MKDIR
+// and three SETATTR (times, owner, mode); for a symbolic link LOOKUP,
+// SYMLINK, GETATTR and two SETATTR. The rest is the kernel's: it looks
+// a name up before every exclusive create (O_EXCL, mkdir), even one it
+// holds as a negative entry; every utimensat, fchmod and fchown is a
+// SETATTR of its own; and before a chown of anything but a directory
+// it asks the attributes afresh, to clear set-user-ID bits itself.
+// Taking that over (FUSE_HANDLE_KILLPRIV_V2) would spare the GETATTR,
+// but the mount would then clear the bits on chown, on truncate and on
+// writes, whose flags go-fuse's node API does not pass on; it does not.
+//
 // Files open with FOPEN_NOFLUSH: close(2) sends no request, since there
 // is nothing to flush (the bytes are in the data file as each write
 // returns, and locks go with the open file at RELEASE). Writes are not

@@ -20,6 +20,7 @@ type fixture struct {
 	srv           *Server
 	wrap          func(staging.Medium) staging.Medium // optional medium wrapper
 	allowOther    bool                                // mount with allow_other
+	debug         bool                                // log every request (go-fuse's debug log)
 }
 
 // mountImage mounts a staging area over the image file img (created
@@ -47,7 +48,7 @@ func (f *fixture) mount(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, lookErr := exec.LookPath("fusermount3")
-	opts := Options{DirectMount: lookErr != nil, AllowOther: f.allowOther, Commit: staging.CommitOptions{VolumeID: "TEST"}}
+	opts := Options{DirectMount: lookErr != nil, AllowOther: f.allowOther, Debug: f.debug, Commit: staging.CommitOptions{VolumeID: "TEST"}}
 	if f.srv, err = Mount(f.mnt, f.area, opts); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/discstage/discstage/internal/slab"
 	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
@@ -93,6 +94,9 @@ type rTreeReader struct {
 	// alBuf and nmBuf hold an entry's AL and NM bytes when
 	// extentsOnly.
 	alBuf, nmBuf []byte
+	// nodes are the tree's nodes: a session of a million files is read
+	// into a few allocations, not a million.
+	nodes slab.Slab[tree.Node]
 }
 
 // rLinkName is a name whose PX counts more than one link: maybe one of
@@ -342,7 +346,7 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 		keep := !t.extentsOnly || r.dir || a.hasCL
 		n := &t.scratch
 		if keep {
-			n = &tree.Node{}
+			n = t.nodes.Take()
 		}
 		*n = tree.Node{Name: name}
 		a.apply(n, r, false)

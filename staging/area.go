@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/internal/errtext"
+	"github.com/discstage/discstage/internal/slab"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/dustin/go-humanize"
 )
@@ -112,14 +113,16 @@ type Area struct {
 }
 
 // entry is one file, directory, symbolic link or special file of the
-// merged view. A disc of a million files is a million entries, so the
-// fields are kept small and ordered to pack: times as stamps, counters
-// of handles as int32, the flags together.
+// merged view. A disc of a million files is a million entries, so an
+// entry is kept to 144 bytes: times as stamps, and what only some
+// entries have (further names, a link's target, a device number,
+// embedded bytes: more) or have only while they are used (handles, the
+// open data file, a commit's freeze: io) in structs of their own, made
+// when needed.
 type entry struct {
 	id     uint64
 	parent *entry // nil for the root and for removed entries
 	name   string
-	links  []linkName // further names of a hard-linked file (links.go)
 	mode   iofs.FileMode
 	uid    uint32
 	gid    uint32
@@ -131,16 +134,94 @@ type entry struct {
 	ctime   stamp
 	size    int64 // disc files; staged files take size from the data file
 	ext     []tree.Extent
+	data    string // staged data file name in data/; "" for data on the medium
+	kids    map[string]*entry
+	// more holds what few entries have (see entryMore); nil for none.
+	more *entryMore
+
+	// io is what handles and commits do with the entry's data file;
+	// nil for an entry none ever touched, so that the million entries
+	// of a disc nobody opens do not carry it (see st and mut).
+	io *entryIO
+}
+
+// entryMore is what only some entries have: further names, a link's
+// target, a device number, bytes embedded in a UDF file entry. An entry
+// with none of it keeps no entryMore (moreOf).
+type entryMore struct {
+	links []linkName // further names of a hard-linked file (links.go)
 	// inline holds the bytes of a disc file whose data lies in no
 	// extent (UDF data embedded in its file entry, a tree.Bytes Source
 	// as read): reads are served from it and the next session writes
 	// it as new data (inline.go).
 	inline string
-	data   string // staged data file name in data/; "" for data on the medium
 	target string
 	rdev   uint64 // device nodes: the device number (Linux dev_t)
-	kids   map[string]*entry
+}
 
+// moreOf returns an entryMore holding these, or nil when all are zero.
+func moreOf(inline, target string, rdev uint64) *entryMore {
+	if inline == "" && target == "" && rdev == 0 {
+		return nil
+	}
+	return &entryMore{inline: inline, target: target, rdev: rdev}
+}
+
+// x returns what e has beyond the common fields, to read.
+func (e *entry) x() entryMore {
+	if e.more == nil {
+		return entryMore{}
+	}
+	return *e.more
+}
+
+// setLinks, setInline, setTarget and setRdev change what e has beyond
+// the common fields: an entryMore is made for a value that is not zero
+// and let go when all of it is zero again.
+func (e *entry) setLinks(l []linkName) {
+	if len(l) > 0 || e.more != nil {
+		e.moreMut().links = l
+		e.tidyMore()
+	}
+}
+
+func (e *entry) setInline(s string) {
+	if s != "" || e.more != nil {
+		e.moreMut().inline = s
+		e.tidyMore()
+	}
+}
+
+func (e *entry) setTarget(s string) {
+	if s != "" || e.more != nil {
+		e.moreMut().target = s
+		e.tidyMore()
+	}
+}
+
+func (e *entry) setRdev(r uint64) {
+	if r != 0 || e.more != nil {
+		e.moreMut().rdev = r
+		e.tidyMore()
+	}
+}
+
+func (e *entry) moreMut() *entryMore {
+	if e.more == nil {
+		e.more = &entryMore{}
+	}
+	return e.more
+}
+
+func (e *entry) tidyMore() {
+	if m := e.more; m != nil && len(m.links) == 0 && m.inline == "" && m.target == "" && m.rdev == 0 {
+		e.more = nil
+	}
+}
+
+// entryIO is the state of an entry's data that handles and commits
+// keep. An entry without one has all of it zero.
+type entryIO struct {
 	pins    int32    // handles using the data file directly (passthrough)
 	wpins   int32    // of those, handles that may write: their writes bypass the area
 	opens   int32    // open handles
@@ -156,6 +237,29 @@ type entry struct {
 	// copying: a copy-up of this entry runs without the lock; writes,
 	// truncations and a second copy-up wait for it.
 	copying bool
+}
+
+// st returns e's data state to read.
+func (e *entry) st() entryIO {
+	if e.io == nil {
+		return entryIO{}
+	}
+	return *e.io
+}
+
+// mut returns e's data state to change, made when e has none.
+func (e *entry) mut() *entryIO {
+	if e.io == nil {
+		e.io = &entryIO{}
+	}
+	return e.io
+}
+
+// tidy lets go of e's data state when all of it is zero again.
+func (e *entry) tidy() {
+	if e.io != nil && *e.io == (entryIO{}) {
+		e.io = nil
+	}
 }
 
 // setKid puts e under name in directory d.
@@ -279,9 +383,9 @@ func (a *Area) Close() error {
 	}
 	a.ioDone.Broadcast() // waiters see closed
 	for _, e := range a.entries.all() {
-		if e.file != nil {
-			e.file.Close()
-			e.file = nil
+		if e.st().file != nil {
+			e.st().file.Close()
+			e.mut().file = nil
 		}
 	}
 	return a.j.close()
@@ -437,7 +541,7 @@ func (a *Area) readState(st *replayed) error {
 			if checkName(l.name) != nil || p.kids[l.name] != nil {
 				return fmt.Errorf("staging: area %q: entry %d has a bad or duplicate name %q in directory %d", a.dir, id, l.name, lr.Parent)
 			}
-			e.links = append(e.links, l)
+			e.setLinks(append(e.x().links, l))
 			p.setKid(l.name, e)
 		}
 	}
@@ -470,17 +574,17 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 	a.entries = newEntryTable(0)
 	a.nextID = RootID
 	linked := map[uint64]*entry{} // hard-linked files by tree.Node.Link
-	var slab entrySlab
-	slab.reserve(countNodes(root))
+	var entries slab.Slab[entry]
+	entries.Reserve(countNodes(root))
 	var add func(n *tree.Node, parent *entry) *entry
 	add = func(n *tree.Node, parent *entry) *entry {
 		if e := linked[n.Link]; e != nil && !n.IsDir() {
-			e.links = append(e.links, linkName{parent, n.Name})
+			e.setLinks(append(e.x().links, linkName{parent, n.Name}))
 			return e
 		}
-		e := slab.take()
+		e := entries.Take()
 		*e = entry{id: a.nextID, parent: parent, name: n.Name, mode: n.Mode, uid: n.UID, gid: n.GID,
-			size: n.Size, ext: discExtents(n), inline: inlineOf(n), target: n.Target, rdev: n.Rdev}
+			size: n.Size, ext: discExtents(n), more: moreOf(inlineOf(n), n.Target, n.Rdev)}
 		e.mtime, e.atime, e.ctime = nodeStamps(n)
 		if n.Link != 0 && !n.IsDir() {
 			linked[n.Link] = e
@@ -533,16 +637,16 @@ func countNodes(n *tree.Node) int {
 func (e *entry) record() putRecord {
 	r := record{Mode: uint32(e.mode), UID: e.uid, GID: e.gid,
 		Mtime: int64(e.mtime), Atime: int64(e.atime), Ctime: int64(e.ctime),
-		Size: e.size, Extents: e.ext, Data: e.data, Rdev: e.rdev}
+		Size: e.size, Extents: e.ext, Data: e.data, Rdev: e.x().rdev}
 	r.Name, r.NameB = splitName(e.name)
-	r.Target, r.TargetB = splitName(e.target)
-	if e.inline != "" {
-		r.Inline = []byte(e.inline)
+	r.Target, r.TargetB = splitName(e.x().target)
+	if e.x().inline != "" {
+		r.Inline = []byte(e.x().inline)
 	}
 	if e.parent != nil {
 		r.Parent = e.parent.id
 	}
-	for _, l := range e.links {
+	for _, l := range e.x().links {
 		lr := linkRecord{Parent: l.parent.id}
 		lr.Name, lr.NameB = splitName(l.name)
 		r.Links = append(r.Links, lr)
@@ -654,8 +758,8 @@ func (a *Area) unused(names []string) []string {
 		if e.data != "" {
 			used[e.data] = true
 		}
-		if e.cache != "" {
-			used[e.cache] = true
+		if e.st().cache != "" {
+			used[e.st().cache] = true
 		}
 	}
 	if a.commit != nil {
@@ -668,7 +772,7 @@ func (a *Area) unused(names []string) []string {
 	}
 	for _, e := range a.orphans() {
 		used[e.data] = true
-		used[e.cache] = true
+		used[e.st().cache] = true
 	}
 	var out []string
 	for _, n := range names {
@@ -689,7 +793,7 @@ func (a *Area) removeData(names []string) {
 func (a *Area) orphans() []*entry {
 	var out []*entry
 	for _, h := range a.handles() {
-		if h.removed {
+		if h.st().removed {
 			out = append(out, h)
 		}
 	}

@@ -231,8 +231,8 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 			return &c, nil
 		}
 		n := &tree.Node{Name: name, Mode: e.mode, UID: e.uid, GID: e.gid,
-			ModTime: e.mtime.time(), AccessTime: e.atime.time(), ChangeTime: e.ctime.time(), Rdev: e.rdev}
-		if len(e.links) > 0 {
+			ModTime: e.mtime.time(), AccessTime: e.atime.time(), ChangeTime: e.ctime.time(), Rdev: e.x().rdev}
+		if len(e.x().links) > 0 {
 			n.Link = e.id
 			defer func() { linked[e] = n }()
 		}
@@ -246,14 +246,14 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 				n.Children = append(n.Children, c)
 			}
 		case e.mode&iofs.ModeSymlink != 0:
-			n.Target = e.target
+			n.Target = e.x().target
 		case e.mode&specialTypes != 0:
 		case e.data != "":
 			p := a.dataPath(e.data)
 			var fi iofs.FileInfo
 			var err error
-			if e.file != nil {
-				fi, err = e.file.Stat()
+			if e.st().file != nil {
+				fi, err = e.st().file.Stat()
 			} else {
 				fi, err = os.Stat(p)
 			}
@@ -266,31 +266,31 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 				ct = fi.ModTime()
 			}
 			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), e.atime.time(), ct
-			cf := commitFile{ID: e.id, Data: e.data, open: e.writers > 0}
+			cf := commitFile{ID: e.id, Data: e.data, open: e.st().writers > 0}
 			cf.Path, cf.PathB = splitName(path)
-			if freeze && e.pins > 0 {
+			if freeze && e.st().pins > 0 {
 				// Used directly by open handles: commit a copy.
 				snap, size, err := a.snapshotCopy(e)
 				if err != nil {
 					return nil, fmt.Errorf("staging: snapshot %q: %w", path, err)
 				}
-				if e.wpins == 0 {
-					cf.live, cf.writes = e.data, e.writes
+				if e.st().wpins == 0 {
+					cf.live, cf.writes = e.data, e.st().writes
 				}
 				cf.Data, p, n.Size = snap, a.dataPath(snap), size
 			} else if freeze {
-				e.frozen = true
+				e.mut().frozen = true
 			}
 			if n.Size > 0 {
 				n.Source = tree.FileSource(p)
 			}
 			cf.size = n.Size
 			files = append(files, cf)
-		case e.inline != "":
+		case e.x().inline != "":
 			// No extent to reference: the session writes the bytes
 			// again, and finish switches the file to its new extents
 			// (inline.go).
-			n.Size, n.Source = e.size, tree.Bytes(e.inline)
+			n.Size, n.Source = e.size, tree.Bytes(e.x().inline)
 			cf := commitFile{ID: e.id, size: e.size}
 			cf.Path, cf.PathB = splitName(path)
 			files = append(files, cf)
@@ -339,7 +339,10 @@ func (a *Area) snapshotCopy(e *entry) (string, int64, error) {
 
 func (a *Area) unfreeze() {
 	for _, e := range a.entries.all() {
-		e.frozen = false
+		if e.io != nil {
+			e.io.frozen = false
+			e.tidy()
+		}
 	}
 }
 
@@ -533,7 +536,7 @@ func (a *Area) check(pr probed) error {
 func (a *Area) openWriters() []OpenFile {
 	var out []OpenFile
 	for e := range a.open {
-		if e.writers > 0 && e.data != "" && !e.removed && e.parent != nil {
+		if e.st().writers > 0 && e.data != "" && !e.st().removed && e.parent != nil {
 			out = append(out, OpenFile{Path: a.path(e), Size: a.attr(e).Size})
 		}
 	}
@@ -822,7 +825,7 @@ func (a *Area) stageSparse() error {
 		}
 	}
 	for _, e := range sparse {
-		if e.removed || e.data != "" || !tree.HasHole(e.ext) {
+		if e.st().removed || e.data != "" || !tree.HasHole(e.ext) {
 			continue // gone or changed while another one was copied
 		}
 		if err := a.stage(e, -1); err != nil {
@@ -861,23 +864,24 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 		}
 		// A file read directly by handles was committed from a copy:
 		// it goes to the medium too if nothing wrote it since.
-		readOnly := f.live != "" && e.data == f.live && e.writes == f.writes && e.wpins == 0
-		if e.data != f.Data && !readOnly || f.Data == "" && e.inline == "" {
+		readOnly := f.live != "" && e.data == f.live && e.st().writes == f.writes && e.st().wpins == 0
+		if e.data != f.Data && !readOnly || f.Data == "" && e.x().inline == "" {
 			continue
 		}
 		n := byPath[joinName(f.Path, f.PathB)]
 		if n == nil || !n.IsRegular() {
 			continue
 		}
-		if readOnly && e.opens > 0 {
+		if readOnly && e.st().opens > 0 {
 			// Its handles go on using the data file, which holds
 			// the same bytes as the medium, until they close.
-			e.cache = e.data
-		} else if e.file != nil {
-			e.file.Close()
-			e.file = nil
+			e.mut().cache = e.data
+		} else if e.st().file != nil {
+			e.st().file.Close()
+			e.mut().file = nil
 		}
-		e.ext, e.size, e.data, e.inline = discExtents(n), n.Size, "", inlineOf(n)
+		e.ext, e.size, e.data = discExtents(n), n.Size, ""
+		e.setInline(inlineOf(n))
 		e.mtime, e.atime = stampOf(n.ModTime), stampOf(n.AccessTime)
 		if n.AccessTime.IsZero() {
 			e.atime = e.mtime
@@ -988,7 +992,7 @@ func (a *Area) discard(root *tree.Node, start uint32, err error) error {
 		return a.fail(fmt.Errorf("staging: discard: read newest session: %w", err))
 	}
 	for e := range a.open {
-		e.removed = true
+		e.mut().removed = true
 	}
 	if err := a.reset(root, start); err != nil {
 		return a.fail(err)
@@ -1058,7 +1062,7 @@ func (a *Area) stagedFiles() []stagedFile {
 	var out []stagedFile
 	for _, e := range a.entries.all() {
 		if e.data != "" {
-			out = append(out, stagedFile{e.data, e.file})
+			out = append(out, stagedFile{e.data, e.st().file})
 		}
 	}
 	return out

@@ -33,14 +33,15 @@
 // Every file of the newest session is an entry in memory and a record
 // of the journal's snapshot, read whole when the area opens (see
 // bench/million.sh for what that costs on a disc of a million files).
-// An entry is kept small for that: times as Unix nanoseconds, entries
+// An entry is kept small for that (144 bytes: times as Unix nanoseconds,
+// what few entries have or use in structs made when needed), entries
 // in a slice indexed by ID (entries.go); TestManyFiles bounds the heap
 // an open area holds per file on the disc. An area opened again is
 // rebuilt from its journal alone, read a megabyte at a time, each entry
 // made as its record is read (unframe.go): the newest session's tree is
 // read only when the medium lists a session other than the base
 // (baseListedNewest). The entries of such a load come from slabs whose
-// memory is backed in one request (entrySlab, platform.Populate): the
+// memory is backed in one request (internal/slab): the
 // first touch of each page cost more than making the entry.
 //
 // # Durability

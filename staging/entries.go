@@ -5,7 +5,7 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/discstage/discstage/platform"
+	"github.com/discstage/discstage/internal/slab"
 )
 
 // entryTable holds the area's entries by ID. IDs are handed out in
@@ -115,61 +115,29 @@ func (t *entryTable) all() iter.Seq2[uint64, *entry] {
 	}
 }
 
-// entrySlab hands out the entries of a bulk load (a session's tree when
-// the area is reset, a snapshot when it is replayed) from a few large
-// allocations instead of one each: a disc of a million files spent a
-// third of its replay in the allocator, and most of the rest in the
-// first touch of the pages its entries took one by one, which Populate
-// turns into one request per slab. A load of a known count takes one
-// slab of that size (reserve); otherwise the slabs grow from slabFirst to
-// slabMost entries, and trim gives the last one back for one of the size
-// used. A slab stays while any of its entries does. Entries made one at
-// a time later (new files) are allocated on their own.
-type entrySlab struct {
-	slab []entry // the last slab
-	used int     // of its entries, handed out
-	next int     // entries of the next slab; 0: grow
-}
-
-const (
-	slabFirst = 64
-	slabMost  = 32 << 10 // 8 MiB of entries: whole huge pages for Populate
-)
-
-// reserve makes the next slab n entries.
-func (s *entrySlab) reserve(n int) { s.next = n }
-
-// take returns a zero entry.
-func (s *entrySlab) take() *entry {
-	if s.used == len(s.slab) {
-		n := s.next
-		if n <= 0 {
-			n = min(max(2*len(s.slab), slabFirst), slabMost)
-		}
-		s.slab, s.used, s.next = make([]entry, n), 0, 0
-		platform.Populate(s.slab)
-	}
-	e := &s.slab[s.used]
-	s.used++
-	return e
-}
-
-// trim moves the entries of the last slab to one of the size used when
-// more than a quarter of it is unused, and puts them in t in place of
-// the old ones; it is for a load whose entries t alone points to yet.
-// Entries cleared since they were taken (ID 0) are left behind.
-func (s *entrySlab) trim(t *entryTable) {
-	if len(s.slab)-s.used <= len(s.slab)/4 {
+// trimSlab moves the entries taken from s's last slab to one of the
+// size used when more than a quarter of it is spare, and puts them in t
+// in place of the old ones; it is for a load whose entries t alone
+// points to yet (a replay, before readState joins them). Entries
+// cleared since they were taken (ID 0) are left behind.
+func trimSlab(s *slab.Slab[entry], t *entryTable) {
+	old, spare := s.Last()
+	if spare <= (len(old)+spare)/4 {
 		return
 	}
-	old := s.slab[:s.used]
-	s.slab, s.used = make([]entry, 0, len(old)), 0
+	live := 0
 	for i := range old {
 		if e := &old[i]; e.id != 0 && t.get(e.id) == e {
-			s.slab = append(s.slab, *e)
-			t.put(&s.slab[len(s.slab)-1])
+			live++
 		}
 	}
-	s.used = len(s.slab)
-	s.slab = s.slab[:s.used:s.used]
+	s.Drop()
+	s.Reserve(live)
+	for i := range old {
+		if e := &old[i]; e.id != 0 && t.get(e.id) == e {
+			n := s.Take()
+			*n = *e
+			t.put(n)
+		}
+	}
 }

@@ -186,11 +186,11 @@ func (st *replayed) records() map[uint64]record {
 	for id, e := range st.entries.all() {
 		r := record{Parent: st.parentOf(id), Mode: uint32(e.mode), UID: e.uid, GID: e.gid,
 			Mtime: int64(e.mtime), Atime: int64(e.atime), Ctime: int64(e.ctime),
-			Size: e.size, Extents: e.ext, Data: e.data, Rdev: e.rdev, Links: st.links[id]}
+			Size: e.size, Extents: e.ext, Data: e.data, Rdev: e.x().rdev, Links: st.links[id]}
 		r.Name, r.NameB = splitName(e.name)
-		r.Target, r.TargetB = splitName(e.target)
-		if e.inline != "" {
-			r.Inline = []byte(e.inline)
+		r.Target, r.TargetB = splitName(e.x().target)
+		if e.x().inline != "" {
+			r.Inline = []byte(e.x().inline)
 		}
 		out[id] = r
 	}

@@ -15,6 +15,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/discstage/discstage/internal/slab"
+	"github.com/discstage/discstage/platform"
 )
 
 // Names of the area's state files.
@@ -112,7 +115,7 @@ type replayed struct {
 	// snapshot of a disc of a million files is read without a second
 	// copy of its records.
 	entries entryTable
-	slab    entrySlab // where entries come from
+	slab    slab.Slab[entry] // where entries come from
 	// up holds the parent ID of each entry the slice of entries
 	// reaches, upFar of the others; links the further names of those
 	// that have some.
@@ -231,7 +234,7 @@ func replayPieces(r io.Reader, size int64, piece int, decode func([]byte, *chang
 		st.Records++
 		pos += frameHeader + int(n)
 	}
-	st.slab.trim(&st.entries)
+	trimSlab(&st.slab, &st.entries)
 	// What follows the last good record is cut off: count its frames
 	// as far as their lengths allow.
 	rest := buf[pos:]
@@ -266,6 +269,9 @@ func (st *replayed) apply(c *change) {
 			*e = entry{} // its slab may outlive it: keep nothing alive
 		}
 		st.entries, st.up, st.upFar, st.links = newEntryTable(n), make([]uint64, 0, n+1), nil, nil
+		// Both fill up as the snapshot's records come: back them now.
+		platform.Populate(st.entries.dense[:cap(st.entries.dense)])
+		platform.Populate(st.up[:cap(st.up)])
 		st.inflight = nil
 	}
 	st.gen, st.nextID = c.Gen, c.NextID
@@ -292,13 +298,10 @@ func (st *replayed) apply(c *change) {
 func (st *replayed) put(p *putRecord) {
 	r := &p.record
 	st.drop(p.ID)
-	e := st.slab.take()
+	e := st.slab.Take()
 	*e = entry{id: p.ID, name: joinName(r.Name, r.NameB), mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
 		mtime: stamp(r.Mtime), atime: stamp(r.Atime), ctime: stamp(r.Ctime),
-		size: r.Size, ext: r.Extents, data: r.Data, target: joinName(r.Target, r.TargetB), rdev: r.Rdev}
-	if len(r.Inline) > 0 {
-		e.inline = string(r.Inline)
-	}
+		size: r.Size, ext: r.Extents, data: r.Data, more: moreOf(string(r.Inline), joinName(r.Target, r.TargetB), r.Rdev)}
 	if e.mode.IsDir() {
 		e.kids = map[string]*entry{}
 	}

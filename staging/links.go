@@ -29,14 +29,14 @@ type linkRecord struct {
 }
 
 // nlink is the number of names of e.
-func (e *entry) nlink() uint32 { return 1 + uint32(len(e.links)) }
+func (e *entry) nlink() uint32 { return 1 + uint32(len(e.x().links)) }
 
 // hasName reports whether e is known as name in directory d.
 func (e *entry) hasName(d *entry, name string) bool {
 	if e.parent == d && e.name == name {
 		return true
 	}
-	for _, l := range e.links {
+	for _, l := range e.x().links {
 		if l.parent == d && l.name == name {
 			return true
 		}
@@ -51,9 +51,9 @@ func (e *entry) moveName(od *entry, oldName string, nd *entry, newName string) {
 		e.parent, e.name = nd, newName
 		return
 	}
-	for i, l := range e.links {
+	for i, l := range e.x().links {
 		if l.parent == od && l.name == oldName {
-			e.links[i] = linkName{nd, newName}
+			e.x().links[i] = linkName{nd, newName}
 			return
 		}
 	}
@@ -64,17 +64,17 @@ func (e *entry) moveName(od *entry, oldName string, nd *entry, newName string) {
 // name is the caller's to remove (detach). Directory kids are the
 // caller's.
 func (e *entry) dropName(d *entry, name string) bool {
-	if len(e.links) == 0 {
+	if len(e.x().links) == 0 {
 		return false
 	}
 	if e.parent == d && e.name == name {
-		e.parent, e.name = e.links[0].parent, e.links[0].name
-		e.links = append([]linkName(nil), e.links[1:]...)
+		e.parent, e.name = e.x().links[0].parent, e.x().links[0].name
+		e.setLinks(append([]linkName(nil), e.x().links[1:]...))
 		return true
 	}
-	for i, l := range e.links {
+	for i, l := range e.x().links {
 		if l.parent == d && l.name == name {
-			e.links = append(append([]linkName(nil), e.links[:i]...), e.links[i+1:]...)
+			e.setLinks(append(append([]linkName(nil), e.x().links[:i]...), e.x().links[i+1:]...))
 			return true
 		}
 	}
@@ -83,7 +83,7 @@ func (e *entry) dropName(d *entry, name string) bool {
 
 // names returns a copy of e's names, to restore them if recording fails.
 func (e *entry) names() (*entry, string, []linkName) {
-	return e.parent, e.name, append([]linkName(nil), e.links...)
+	return e.parent, e.name, append([]linkName(nil), e.x().links...)
 }
 
 // findOpen returns an entry by ID among those with open handles: a file
@@ -132,20 +132,21 @@ func (a *Area) Link(id, parent uint64, name string) (Attr, error) {
 	oldMt, oldCt := d.mtime, e.ctime
 	unnamed := e.parent == nil
 	if unnamed {
-		e.parent, e.name, e.removed = d, name, false
+		e.parent, e.name, e.mut().removed = d, name, false
+		e.tidy()
 		a.entries.put(e)
 	} else {
-		e.links = append(e.links, linkName{d, name})
+		e.setLinks(append(e.x().links, linkName{d, name}))
 	}
 	d.setKid(name, e)
 	d.mtime, d.ctime, e.ctime = now, now, now
 	if err := a.record("link "+name, []*entry{e, d}, nil); err != nil {
 		d.dropKid(name)
 		if unnamed {
-			e.parent, e.name, e.removed = nil, "", true
+			e.parent, e.name, e.mut().removed = nil, "", true
 			a.entries.del(e.id)
 		} else {
-			e.links = e.links[:len(e.links)-1]
+			e.setLinks(e.x().links[:len(e.x().links)-1])
 		}
 		d.mtime, e.ctime = oldMt, oldCt
 		return Attr{}, err
@@ -181,7 +182,7 @@ func (a *Area) Mknod(parent uint64, name string, mode iofs.FileMode, rdev uint64
 	if err != nil {
 		return Attr{}, err
 	}
-	e.rdev = rdev
+	e.setRdev(rdev)
 	if err := a.attach("mknod "+name, d, e); err != nil {
 		return Attr{}, err
 	}

@@ -118,21 +118,21 @@ func (a *Area) path(e *entry) string {
 
 func (a *Area) attr(e *entry) Attr {
 	at := Attr{ID: e.id, Mode: e.mode, UID: e.uid, GID: e.gid, Size: e.size, Nlink: e.nlink(),
-		Mtime: e.mtime.time(), Atime: e.atime.time(), Ctime: e.ctime.time(), Rdev: e.rdev}
+		Mtime: e.mtime.time(), Atime: e.atime.time(), Ctime: e.ctime.time(), Rdev: e.x().rdev}
 	switch {
 	case e.kids != nil:
 		at.Size = 2048
 		at.Nlink = 2 + uint32(e.subdirs)
 	case e.mode&iofs.ModeSymlink != 0:
-		at.Size = int64(len(e.target))
+		at.Size = int64(len(e.x().target))
 	case e.mode&specialTypes != 0:
 		at.Size = 0
 	case e.data != "":
 		at.Staged = true
 		var fi iofs.FileInfo
 		var err error
-		if e.file != nil {
-			fi, err = e.file.Stat()
+		if e.st().file != nil {
+			fi, err = e.st().file.Stat()
 		} else {
 			fi, err = os.Stat(a.dataPath(e.data))
 		}
@@ -146,7 +146,7 @@ func (a *Area) attr(e *entry) Attr {
 			at.Size = 0
 		}
 	}
-	if e.removed || (e.parent == nil && e.id != RootID) {
+	if e.st().removed || (e.parent == nil && e.id != RootID) {
 		at.Nlink = 0
 	}
 	return at
@@ -211,7 +211,7 @@ func (a *Area) Readlink(id uint64) (string, error) {
 	if e.mode&iofs.ModeSymlink == 0 {
 		return "", fmt.Errorf("staging: readlink %q: %w", a.path(e), ErrInvalid)
 	}
-	return e.target, nil
+	return e.x().target, nil
 }
 
 // newChild prepares an entry in d; the caller fills it and records it.
@@ -281,7 +281,7 @@ func (a *Area) Symlink(parent uint64, name, target string, uid, gid uint32) (Att
 	if err != nil {
 		return Attr{}, err
 	}
-	e.target = target
+	e.setTarget(target)
 	if err := a.attach("symlink "+name, d, e); err != nil {
 		return Attr{}, err
 	}
@@ -310,9 +310,9 @@ func (a *Area) Create(parent uint64, name string, perm iofs.FileMode, uid, gid u
 		os.Remove(a.dataPath(e.data))
 		return Attr{}, nil, err
 	}
-	e.file = f
-	e.opens++
-	e.writers++
+	e.mut().file = f
+	e.mut().opens++
+	e.mut().writers++
 	a.open[e] = true
 	return a.attr(e), &Handle{a: a, e: e, write: true}, nil
 }
@@ -322,9 +322,9 @@ func (a *Area) detach(e *entry) {
 	e.parent.dropKid(e.name)
 	a.entries.del(e.id)
 	e.parent = nil
-	if e.opens > 0 {
-		e.removed = true
-		if e.writers > 0 {
+	if e.st().opens > 0 {
+		e.mut().removed = true
+		if e.st().writers > 0 {
 			a.wakeWaiters()
 		}
 		return
@@ -335,12 +335,12 @@ func (a *Area) detach(e *entry) {
 // dropData removes e's data file unless a running commit reads it, and
 // the cache file it kept for open handles.
 func (a *Area) dropData(e *entry) {
-	if e.data != "" && !e.frozen {
+	if e.data != "" && !e.st().frozen {
 		os.Remove(a.dataPath(e.data))
 	}
-	if e.cache != "" {
-		os.Remove(a.dataPath(e.cache))
-		e.cache = ""
+	if e.st().cache != "" {
+		os.Remove(a.dataPath(e.st().cache))
+		e.mut().cache = ""
 	}
 }
 
@@ -385,7 +385,8 @@ func (a *Area) remove(parent uint64, name string, wantDir bool) error {
 		oldCt := e.ctime
 		e.ctime = now
 		if err := a.record("unlink "+name, []*entry{e, d}, nil); err != nil {
-			e.parent, e.name, e.links, e.ctime, d.mtime = p, n, links, oldCt, oldMt
+			e.parent, e.name, e.ctime, d.mtime = p, n, oldCt, oldMt
+			e.setLinks(links)
 			d.setKid(name, e)
 			return err
 		}
@@ -467,7 +468,7 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 	var dct stamp
 	dstStays := false // dst is hard-linked: only this name of it goes
 	if dst != nil {
-		dp, dn, dl, dct = dst.parent, dst.name, append([]linkName(nil), dst.links...), dst.ctime
+		dp, dn, dl, dct = dst.parent, dst.name, append([]linkName(nil), dst.x().links...), dst.ctime
 		if dstStays = dst.dropName(nd, newName); dstStays {
 			dst.ctime = now // its link count changed
 			put = append(put, dst)
@@ -484,10 +485,12 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 	od.mtime, od.ctime, nd.mtime, nd.ctime, src.ctime = now, now, now, now, now
 	if err := a.recordKeep("rename "+oldName, put, del); err != nil {
 		nd.dropKid(newName)
-		src.parent, src.name, src.links = sp, sn, sl
+		src.parent, src.name = sp, sn
+		src.setLinks(sl)
 		od.setKid(oldName, src)
 		if dst != nil {
-			dst.parent, dst.name, dst.links, dst.ctime = dp, dn, dl, dct
+			dst.parent, dst.name, dst.ctime = dp, dn, dct
+			dst.setLinks(dl)
 			nd.setKid(newName, dst)
 		}
 		od.mtime, nd.mtime = oldMt[0], oldMt[1]
@@ -582,8 +585,8 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 // withFile runs fn on e's open data file, opening it for the call if no
 // handle holds it.
 func (a *Area) withFile(e *entry, fn func(*os.File) error) error {
-	if e.file != nil {
-		return fn(e.file)
+	if e.st().file != nil {
+		return fn(e.st().file)
 	}
 	f, err := openData(a.dataPath(e.data), os.O_RDWR, 0)
 	if err != nil {
@@ -614,10 +617,10 @@ func (h *Handle) Pin() (*os.File, bool) {
 	defer h.a.mu.Unlock()
 	e := h.e
 	if h.pinned {
-		return e.file, true
+		return e.st().file, true
 	}
-	if e.cache != "" && h.write {
-		if e.pins == 0 {
+	if e.st().cache != "" && h.write {
+		if e.st().pins == 0 {
 			// Served by requests, the first write stages the cache.
 			return nil, false
 		}
@@ -627,17 +630,17 @@ func (h *Handle) Pin() (*os.File, bool) {
 			return nil, false
 		}
 	}
-	if (e.data == "" && e.cache == "") || e.frozen || e.file == nil {
+	if (e.data == "" && e.st().cache == "") || e.st().frozen || e.st().file == nil {
 		return nil, false
 	}
-	e.pins++
+	e.mut().pins++
 	if h.write {
-		e.wpins++
+		e.mut().wpins++
 		h.a.wpins++
 		h.a.wrote(e)
 	}
 	h.pinned = true
-	return e.file, true
+	return e.st().file, true
 }
 
 // OpenFile opens a regular file, for reading and writing when write is
@@ -657,16 +660,16 @@ func (a *Area) OpenFile(id uint64, write bool) (*Handle, error) {
 	if !e.mode.IsRegular() {
 		return nil, fmt.Errorf("staging: open %q: %w", a.path(e), ErrInvalid)
 	}
-	if e.data != "" && e.file == nil {
+	if e.data != "" && e.st().file == nil {
 		f, err := openData(a.dataPath(e.data), os.O_RDWR, 0)
 		if err != nil {
 			return nil, fmt.Errorf("staging: open data of %q: %w", a.path(e), err)
 		}
-		e.file = f
+		e.mut().file = f
 	}
-	e.opens++
+	e.mut().opens++
 	if write {
-		e.writers++
+		e.mut().writers++
 	}
 	a.open[e] = true
 	return &Handle{a: a, e: e, write: write}, nil
@@ -677,15 +680,15 @@ func (a *Area) OpenFile(id uint64, write bool) (*Handle, error) {
 func (h *Handle) ReadAt(p []byte, off int64) (int, error) {
 	h.a.mu.Lock()
 	e := h.e
-	if e.data != "" || (e.cache != "" && e.file != nil) {
-		f := e.file
+	if e.data != "" || (e.st().cache != "" && e.st().file != nil) {
+		f := e.st().file
 		h.a.mu.Unlock()
 		if f == nil {
 			return 0, ErrAreaClosed
 		}
 		return f.ReadAt(p, off)
 	}
-	r := discReader(h.a.medium, e.ext, e.inline, e.size)
+	r := discReader(h.a.medium, e.ext, e.x().inline, e.size)
 	h.a.mu.Unlock()
 	return r.ReadAt(p, off)
 }
@@ -721,7 +724,7 @@ func (h *Handle) Truncate(size int64) error {
 // tree (the journal) to stable storage.
 func (h *Handle) Sync() error {
 	h.a.mu.Lock()
-	f := h.e.file
+	f := h.e.st().file
 	h.a.mu.Unlock()
 	if f != nil {
 		if err := f.Sync(); err != nil {
@@ -764,28 +767,28 @@ func (h *Handle) release() (*os.File, error) {
 	e := h.e
 	if h.pinned {
 		h.pinned = false
-		e.pins--
+		e.mut().pins--
 		if h.write {
-			e.wpins--
+			e.mut().wpins--
 			h.a.wpins--
 		}
 	}
-	if e.opens == 0 {
+	if e.st().opens == 0 {
 		return nil, nil
 	}
-	e.opens--
+	e.mut().opens--
 	if h.write {
 		h.write = false
-		e.writers--
+		e.mut().writers--
 		h.a.wakeWaiters()
 	}
-	if e.opens > 0 {
+	if e.st().opens > 0 {
 		return nil, nil
 	}
 	delete(h.a.open, e)
-	f := e.file
-	e.file = nil
-	if e.removed || e.cache != "" {
+	f := e.st().file
+	e.mut().file = nil
+	if e.st().removed || e.st().cache != "" {
 		// The data file goes now: close it first (Windows removes no
 		// open file).
 		var err error
@@ -793,14 +796,16 @@ func (h *Handle) release() (*os.File, error) {
 			err = f.Close()
 			f = nil
 		}
-		if e.removed {
+		if e.st().removed {
 			h.a.dropData(e)
 		} else {
-			os.Remove(h.a.dataPath(e.cache))
-			e.cache = ""
+			os.Remove(h.a.dataPath(e.st().cache))
+			e.mut().cache = ""
 		}
+		e.tidy()
 		return nil, err
 	}
+	e.tidy()
 	return f, nil
 }
 
@@ -812,16 +817,16 @@ func (h *Handle) Allocate(off, length int64) error {
 	if err := h.a.stage(h.e, -1); err != nil {
 		return err
 	}
-	if h.e.file == nil {
+	if h.e.st().file == nil {
 		return ErrAreaClosed
 	}
 	h.a.wrote(h.e)
-	fi, err := h.e.file.Stat()
+	fi, err := h.e.st().file.Stat()
 	if err != nil {
 		return err
 	}
 	if end := off + length; end > fi.Size() {
-		return h.e.file.Truncate(end)
+		return h.e.st().file.Truncate(end)
 	}
 	return nil
 }
@@ -839,15 +844,15 @@ func (a *Area) CreateUnnamed(parent uint64, perm iofs.FileMode, uid, gid uint32)
 	}
 	now := stampOf(time.Now())
 	e := &entry{id: a.nextID, mode: perm & modeBits, uid: uid, gid: gid, mtime: now, atime: now, ctime: now,
-		data: newDataName(), removed: true}
+		data: newDataName(), io: &entryIO{removed: true}}
 	a.nextID++
 	f, err := openData(a.dataPath(e.data), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return Attr{}, nil, fmt.Errorf("staging: create unnamed file: %w", err)
 	}
-	e.file = f
-	e.opens++
-	e.writers++
+	e.mut().file = f
+	e.mut().opens++
+	e.mut().writers++
 	a.open[e] = true
 	return a.attr(e), &Handle{a: a, e: e, write: true}, nil
 }

@@ -228,8 +228,8 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 				c.Bytes = a.attr(e).Size
 			}
 			out = append(out, c)
-		case b.IsDir() != isDir || e.data != "" || b.Target != e.target ||
-			(!isDir && (b.Size != e.size || !sameExtents(discExtents(b), e.ext) || inlineOf(b) != e.inline)) ||
+		case b.IsDir() != isDir || e.data != "" || b.Target != e.x().target ||
+			(!isDir && (b.Size != e.size || !sameExtents(discExtents(b), e.ext) || inlineOf(b) != e.x().inline)) ||
 			b.Mode.Type() != e.mode.Type():
 			c := Change{Kind: ChangeChanged, Path: p, Dir: isDir}
 			if !isDir {

@@ -336,7 +336,9 @@ func (a *Area) rebase(base, disc *tree.Node) []Conflict {
 func (a *Area) takeNode(e *entry, n *tree.Node) {
 	e.mode, e.uid, e.gid = n.Mode, n.UID, n.GID
 	e.mtime, e.atime, e.ctime = nodeStamps(n)
-	e.size, e.ext, e.inline, e.target = n.Size, discExtents(n), inlineOf(n), n.Target
+	e.size, e.ext = n.Size, discExtents(n)
+	e.setInline(inlineOf(n))
+	e.setTarget(n.Target)
 }
 
 // detachTree removes e and everything below it from the view.
@@ -389,7 +391,7 @@ func sameEntry(n *tree.Node, e *entry) bool {
 		return false
 	}
 	return sameVersion(n.Mode, e.mode, n.UID, e.uid, n.GID, e.gid, n.ModTime, e.mtime.time()) &&
-		n.Target == e.target && (e.kids != nil || (n.Size == e.size && slices.Equal(discExtents(n), e.ext) && inlineOf(n) == e.inline))
+		n.Target == e.x().target && (e.kids != nil || (n.Size == e.size && slices.Equal(discExtents(n), e.ext) && inlineOf(n) == e.x().inline))
 }
 
 // sameResult reports whether both sides made the same change: both

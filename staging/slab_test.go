@@ -4,27 +4,21 @@ import (
 	"fmt"
 	"testing"
 	"unsafe"
+
+	"github.com/discstage/discstage/internal/slab"
 )
 
-// A slab hands out distinct zero entries; trim moves the ones the table
-// still holds to a slab of their own size, with their contents, and
-// leaves cleared and replaced ones behind.
-func TestEntrySlabTrim(t *testing.T) {
-	var s entrySlab
+// trimSlab moves the entries the table still holds from a mostly spare
+// last slab to one of their own size, with their contents, and leaves
+// cleared and replaced ones behind; a slab mostly used stays.
+func TestTrimSlab(t *testing.T) {
+	var s slab.Slab[entry]
 	tab := newEntryTable(0)
 	const n = 100
-	seen := map[*entry]bool{}
 	for i := 1; i <= n; i++ {
-		e := s.take()
-		if seen[e] || e.id != 0 || e.name != "" || e.kids != nil {
-			t.Fatalf("entry %d: handed out twice or not zero", i)
-		}
-		seen[e] = true
+		e := s.Take()
 		*e = entry{id: uint64(i), name: fmt.Sprint("f", i), size: int64(i)}
 		tab.put(e)
-	}
-	if len(s.slab) != 2*slabFirst {
-		t.Fatalf("second slab holds %d entries, want %d", len(s.slab), 2*slabFirst)
 	}
 	// Entry 70 was deleted, 80 replaced by a later record.
 	gone := tab.get(70)
@@ -32,17 +26,18 @@ func TestEntrySlabTrim(t *testing.T) {
 	tab.del(70)
 	old80 := tab.get(80)
 	*old80 = entry{}
-	e := s.take()
+	e := s.Take()
 	*e = entry{id: 80, name: "again"}
 	tab.put(e)
 
-	lastSlab := unsafe.SliceData(s.slab)
-	s.trim(&tab)
-	if unsafe.SliceData(s.slab) == lastSlab || len(s.slab) != cap(s.slab) {
-		t.Fatalf("trim kept the slab of %d entries (%d used)", len(s.slab), s.used)
+	before, _ := s.Last()
+	trimSlab(&s, &tab)
+	after, spare := s.Last()
+	if unsafe.SliceData(after) == unsafe.SliceData(before) || spare != 0 {
+		t.Fatalf("trim kept the slab (%d taken, %d spare)", len(after), spare)
 	}
-	if want := n - slabFirst - 1; len(s.slab) != want { // 65..100 and the new 80, without 70 and the old 80
-		t.Errorf("trimmed slab holds %d entries, want %d", len(s.slab), want)
+	if want := n - slab.First - 1; len(after) != want { // 65..100 and the new 80, without 70 and the old 80
+		t.Errorf("trimmed slab holds %d entries, want %d", len(after), want)
 	}
 	for i := 1; i <= n; i++ {
 		e := tab.get(uint64(i))
@@ -59,15 +54,15 @@ func TestEntrySlabTrim(t *testing.T) {
 			t.Errorf("entry %d is %+v after trim", i, e)
 		}
 	}
-	// A slab mostly used stays as it is.
-	var full entrySlab
-	full.reserve(10)
+
+	var full slab.Slab[entry]
+	full.Reserve(10)
 	for range 9 {
-		full.take()
+		full.Take()
 	}
-	before := unsafe.SliceData(full.slab)
-	full.trim(&tab)
-	if unsafe.SliceData(full.slab) != before || len(full.slab) != 10 {
+	before, _ = full.Last()
+	trimSlab(&full, &tab)
+	if after, spare := full.Last(); unsafe.SliceData(after) != unsafe.SliceData(before) || spare != 1 {
 		t.Errorf("a slab of 10 with 9 used was trimmed")
 	}
 }

@@ -63,10 +63,10 @@ func (a *Area) stage(e *entry, keep int64) error {
 		switch {
 		case a.closed:
 			return ErrAreaClosed
-		case a.quiesce > 0 || e.copying:
+		case a.quiesce > 0 || e.st().copying:
 			a.ioDone.Wait()
 			continue
-		case e.data != "" && !e.frozen:
+		case e.data != "" && !e.st().frozen:
 			return nil
 		}
 		err := a.copyUp(e, keep)
@@ -85,23 +85,23 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 	if err := a.writable("write", "", e); err != nil {
 		return err
 	}
-	if e.cache != "" {
+	if e.st().cache != "" {
 		// The file's bytes are still in the data file kept for its
 		// open handles: stage that one again.
-		e.data, e.cache = e.cache, ""
+		e.data, e.mut().cache = e.st().cache, ""
 		if e.parent == nil && e.id != RootID {
 			return nil
 		}
 		if err := a.record("copy up "+a.path(e), []*entry{e}, nil); err != nil {
-			e.data, e.cache = "", e.data
+			e.data, e.mut().cache = "", e.data
 			return err
 		}
 		return nil
 	}
 	path := a.path(e)
 	name := newDataName()
-	oldData, ext, inline, size := e.data, e.ext, e.inline, e.size
-	e.copying = true
+	oldData, ext, inline, size := e.data, e.ext, e.x().inline, e.size
+	e.mut().copying = true
 	a.copies[name]++
 	if oldData != "" {
 		a.copies[oldData]++
@@ -109,7 +109,8 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 	a.mu.Unlock()
 	f, err := a.fill(name, oldData, discReader(a.medium, ext, inline, size), size, keep)
 	a.mu.Lock()
-	e.copying = false
+	e.mut().copying = false
+	e.tidy()
 	for _, n := range []string{name, oldData} {
 		if n != "" {
 			if a.copies[n]--; a.copies[n] <= 0 {
@@ -133,7 +134,7 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 		return fail(err)
 	case a.closed:
 		return fail(ErrAreaClosed)
-	case e.data != oldData || e.cache != "" || (oldData == "" && (!slices.Equal(e.ext, ext) || e.inline != inline)):
+	case e.data != oldData || e.st().cache != "" || (oldData == "" && (!slices.Equal(e.ext, ext) || e.x().inline != inline)):
 		// A commit switched the file to the medium, or a rebase gave it
 		// other bytes: copy what it holds now.
 		f.Close()
@@ -146,22 +147,22 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 	if err := os.Chtimes(a.dataPath(name), at.Atime, at.Mtime); err != nil {
 		return fail(err)
 	}
-	oldFile, oldFrozen := e.file, e.frozen
-	e.data, e.frozen = name, false
+	oldFile, oldFrozen := e.st().file, e.st().frozen
+	e.data, e.mut().frozen = name, false
 	if e.parent != nil || e.id == RootID {
 		if err := a.record("copy up "+a.path(e), []*entry{e}, nil); err != nil {
-			e.data, e.frozen = oldData, oldFrozen
+			e.data, e.mut().frozen = oldData, oldFrozen
 			return fail(err)
 		}
 	}
 	if oldFile != nil {
 		oldFile.Close()
 	}
-	if e.opens > 0 {
-		e.file = f
+	if e.st().opens > 0 {
+		e.mut().file = f
 	} else {
 		f.Close()
-		e.file = nil
+		e.mut().file = nil
 	}
 	if oldData != "" && !oldFrozen {
 		os.Remove(a.dataPath(oldData))
@@ -204,12 +205,12 @@ func (a *Area) beginWrite(e *entry) (*os.File, error) {
 	if err := a.stage(e, -1); err != nil {
 		return nil, err
 	}
-	if e.file == nil {
+	if e.st().file == nil {
 		return nil, fmt.Errorf("staging: write %q: %w", a.path(e), ErrAreaClosed)
 	}
 	a.wrote(e)
 	a.writing++
-	return e.file, nil
+	return e.st().file, nil
 }
 
 // endWrite counts a write started by beginWrite out. It runs with a.mu
@@ -326,7 +327,7 @@ func (a *Area) probe() probed {
 // wrote counts a write, truncation or writer pin of e. It runs with a.mu
 // held.
 func (a *Area) wrote(e *entry) {
-	e.writes++
+	e.mut().writes++
 	a.version++
 }
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/discstage/discstage/internal/slab"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -179,6 +180,12 @@ func (v *Volume) entryData(e Entry, p *partition, max int64) ([]byte, error) {
 // entries (strategy 4096), and returns it with its partition and the
 // absolute sector it was read from.
 func (v *Volume) readEntry(icb LongAD) (Entry, *partition, uint32, error) {
+	return v.readEntryInto(nil, icb)
+}
+
+// readEntryInto is readEntry reading into buf, a block, when it is not
+// nil: the entry returned is buf's until the next read into it.
+func (v *Volume) readEntryInto(buf []byte, icb LongAD) (Entry, *partition, uint32, error) {
 	for i := 0; i < maxIndirect; i++ {
 		p, err := v.part(icb.Location.Partition)
 		if err != nil {
@@ -188,7 +195,7 @@ func (v *Volume) readEntry(icb LongAD) (Entry, *partition, uint32, error) {
 		if err != nil {
 			return nil, nil, 0, err
 		}
-		b, err := v.readSectors(rs[0].block, 1)
+		b, err := v.readSectorsInto(buf, rs[0].block, 1)
 		if err != nil {
 			return nil, nil, 0, err
 		}
@@ -249,6 +256,8 @@ type walker struct {
 	count   map[LBAddr]int
 	icbOf   map[*tree.Node]LBAddr
 	dirs    map[LBAddr]bool
+	nodes   slab.Slab[tree.Node] // the tree's nodes, a few allocations for all
+	block   [BlockSize]byte      // the file entry being read
 }
 
 func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
@@ -265,11 +274,16 @@ func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
 		}
 		return &c, nil
 	}
-	e, p, at, err := w.v.readEntry(icb)
+	// Every entry is read into the same block and done with before
+	// the next read, but a directory's, which its children's reads
+	// would overwrite: a million files are not a million blocks
+	// allocated, zeroed and copied.
+	e, p, at, err := w.v.readEntryInto(w.block[:], icb)
 	if err != nil {
 		return nil, err
 	}
-	n := &tree.Node{Name: name, UID: e.UID(), GID: e.GID(), ModTime: e.ModTime(), AccessTime: e.AccessTime(), ChangeTime: e.AttrTime()}
+	n := w.nodes.Take()
+	*n = tree.Node{Name: name, UID: e.UID(), GID: e.GID(), ModTime: e.ModTime(), AccessTime: e.AccessTime(), ChangeTime: e.AttrTime()}
 	facts := entryFacts{EntryFacts: EntryFacts{LBA: at, UID: e.UID(), GID: e.GID(), Links: e.LinkCount()}}
 	if n.UID == 0xFFFFFFFF {
 		n.UID = 0
@@ -296,7 +310,7 @@ func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
 		w.dirs[icb.Location] = true
 		n.Mode |= fs.ModeDir
 		w.entries[n] = facts
-		if err := w.dir(n, e, p, depth); err != nil {
+		if err := w.dir(n, Entry(bytes.Clone(e)), p, depth); err != nil {
 			return nil, err
 		}
 		return n, nil

@@ -124,13 +124,22 @@ func open(r io.ReaderAt, sectors int64, start uint32, cands []int64) (*Volume, e
 
 // readSectors reads n absolute sectors.
 func (v *Volume) readSectors(lba uint32, n int) ([]byte, error) {
+	return v.readSectorsInto(nil, lba, n)
+}
+
+// readSectorsInto is readSectors into buf when it holds n sectors.
+func (v *Volume) readSectorsInto(buf []byte, lba uint32, n int) ([]byte, error) {
 	if int64(lba)+int64(n) > v.sectors {
 		return nil, corruptf("sectors %d+%d beyond the medium's %d", lba, n, v.sectors)
 	}
 	if v.budget -= int64(n) * BlockSize; v.budget < 0 {
 		return nil, fmt.Errorf("%w: more metadata than the medium holds", ErrTooLarge)
 	}
-	b := make([]byte, n*BlockSize)
+	b := buf
+	if len(b) < n*BlockSize {
+		b = make([]byte, n*BlockSize)
+	}
+	b = b[:n*BlockSize]
 	if _, err := v.r.ReadAt(b, int64(lba)*BlockSize); err != nil {
 		return nil, fmt.Errorf("udf: read sector %d: %w", lba, err)
 	}
