@@ -24,6 +24,11 @@ func (s *rSums) note(n *tree.Node, a *rAttrs, root bool) {
 	if root {
 		if v, ok := rAAIPValue(a.al, "ca"); ok {
 			s.start, s.end, s.count, s.hasCA = rParseCA(v)
+			// The array holds a sum per file and the session's: room
+			// for the files' indexes up front, within reason for a
+			// count the medium claims.
+			n := int(min(s.count, rPresizeSums))
+			s.files, s.index = make([]*tree.Node, 0, n), make([]uint32, 0, n)
 		}
 		return
 	}
@@ -40,6 +45,10 @@ func (s *rSums) note(n *tree.Node, a *rAttrs, root bool) {
 
 // rMaxSums bounds the checksum array the reader loads (16 bytes each).
 const rMaxSums = 1 << 24
+
+// rPresizeSums bounds the room made for files' checksum indexes before
+// they are read.
+const rPresizeSums = 1 << 20
 
 // load reads the checksum array the root announced and sets the MD5 of
 // every file that has an index in it. An array that lies past the medium,

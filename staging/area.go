@@ -571,11 +571,12 @@ func (a *Area) readState(st *replayed) error {
 // reset replaces the whole state with the medium's newest session.
 func (a *Area) reset(root *tree.Node, start uint32) error {
 	now := time.Now()
-	a.entries = newEntryTable(0)
+	count := countNodes(root)
+	a.entries = newEntryTable(count)
 	a.nextID = RootID
 	linked := map[uint64]*entry{} // hard-linked files by tree.Node.Link
 	var entries slab.Slab[entry]
-	entries.Reserve(countNodes(root))
+	entries.Reserve(count)
 	var add func(n *tree.Node, parent *entry) *entry
 	add = func(n *tree.Node, parent *entry) *entry {
 		if e := linked[n.Link]; e != nil && !n.IsDir() {

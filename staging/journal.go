@@ -190,8 +190,8 @@ func replayPieces(r io.Reader, size int64, piece int, decode func([]byte, *chang
 		}
 		pos = 0
 		for len(buf) < n && !eof {
-			left := size - at - int64(len(buf))
-			k, err := r.Read(buf[len(buf):min(cap(buf), len(buf)+int(min(left, int64(cap(buf)))))])
+			left := size - at - int64(len(buf)) // never read past size
+			k, err := r.Read(buf[len(buf) : len(buf)+int(min(left, int64(cap(buf)-len(buf))))])
 			buf = buf[:len(buf)+k]
 			switch {
 			case err == io.EOF || at+int64(len(buf)) >= size:

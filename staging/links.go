@@ -53,7 +53,7 @@ func (e *entry) moveName(od *entry, oldName string, nd *entry, newName string) {
 	}
 	for i, l := range e.x().links {
 		if l.parent == od && l.name == oldName {
-			e.x().links[i] = linkName{nd, newName}
+			e.more.links[i] = linkName{nd, newName} // in place: e has links, so more
 			return
 		}
 	}
