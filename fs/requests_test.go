@@ -77,10 +77,11 @@ func TestCopyRequestsPerEntry(t *testing.T) {
 	t.Logf("cp -a of %d files, %d directories, %d links: %s", files, dirs, links, strings.Join(all, ", "))
 
 	entries := files + dirs + links
-	for _, c := range []struct {
-		op   string
-		most int
-	}{
+	// The requests cp waits for (RELEASE and, in passthrough mode,
+	// WRITE apart): four per file, five per directory and link, and
+	// the two xattr requests the mount answers once, and cp's stat of
+	// the top.
+	checkRequests(t, n, "cp", 4*files+5*dirs+5*links+3, []opMost{
 		{"LOOKUP", entries + 1},
 		{"CREATE", files},
 		{"MKDIR", dirs},
@@ -95,24 +96,7 @@ func TestCopyRequestsPerEntry(t *testing.T) {
 		{"LISTXATTR", 1},
 		{"REMOVEXATTR", 0},
 		{"RELEASE", files + 1}, // and go-fuse's own at mount time, maybe late
-	} {
-		if n[c.op] > c.most {
-			t.Errorf("%d %s requests, want at most %d", n[c.op], c.op, c.most)
-		}
-	}
-	// The requests cp waits for (RELEASE and, in passthrough mode,
-	// WRITE apart): four per file, five per directory and link, and
-	// the two xattr requests the mount answers once, and cp's stat of
-	// the top.
-	sync := 0
-	for op, c := range n {
-		if op != "RELEASE" && op != "WRITE" {
-			sync += c
-		}
-	}
-	if most := 4*files + 5*dirs + 5*links + 3; sync > most {
-		t.Errorf("%d requests cp waited for, want at most %d", sync, most)
-	}
+	})
 }
 
 // countRequests mounts f with go-fuse's debug log and returns the
@@ -165,10 +149,7 @@ func TestWriteFileRequests(t *testing.T) {
 	})
 	t.Logf("%d files written: %v", files, n)
 	served := int(f.srv.m.fuseWrites.Load()) // writes outside passthrough mode
-	for _, c := range []struct {
-		op   string
-		most int
-	}{
+	checkRequests(t, n, "the writer", 2*files+3, []opMost{
 		{"LOOKUP", files + 1},
 		{"CREATE", files},
 		{"MKDIR", 1},
@@ -178,7 +159,20 @@ func TestWriteFileRequests(t *testing.T) {
 		{"SETATTR", 0},
 		{"FLUSH", 0},
 		{"RELEASE", files + 1}, // and go-fuse's own at mount time, maybe late
-	} {
+	})
+}
+
+// opMost is how many requests of one kind a test allows at most.
+type opMost struct {
+	op   string
+	most int
+}
+
+// checkRequests holds the requests counted in n to limits, and those
+// the program (who) waited for, all but RELEASE and WRITE, to syncMost.
+func checkRequests(t *testing.T, n map[string]int, who string, syncMost int, limits []opMost) {
+	t.Helper()
+	for _, c := range limits {
 		if n[c.op] > c.most {
 			t.Errorf("%d %s requests, want at most %d", n[c.op], c.op, c.most)
 		}
@@ -189,7 +183,7 @@ func TestWriteFileRequests(t *testing.T) {
 			sync += c
 		}
 	}
-	if most := 2*files + 3; sync > most {
-		t.Errorf("%d requests the writer waited for, want at most %d", sync, most)
+	if sync > syncMost {
+		t.Errorf("%d requests %s waited for, want at most %d", sync, who, syncMost)
 	}
 }
