@@ -9,9 +9,5 @@ import (
 )
 
 func willNeed(f *os.File, off, n int64) {
-	c, err := f.SyscallConn()
-	if err != nil {
-		return
-	}
-	c.Control(func(fd uintptr) { unix.Fadvise(int(fd), off, n, unix.FADV_WILLNEED) }) //nolint:errcheck // a hint
+	onFD(f, func(fd int) { unix.Fadvise(fd, off, n, unix.FADV_WILLNEED) }) //nolint:errcheck // a hint
 }
