@@ -333,17 +333,9 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 
 // awaitOutcome asks the mount to wait until commit id ends, at most d
 // (the control action "await"); it returns when the commit ended or d
-// passed.
+// passed, with an error from a mount that knows no "await".
 func awaitOutcome(mountpoint, id string, d time.Duration) error {
-	f, err := os.OpenFile(controlPath(mountpoint, "ctl"), os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(f, "await id=%s for=%s\n", id, d)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return control(mountpoint, "await for="+d.String(), id)
 }
 
 // A command following a commit has the mount wait for the commit's end
