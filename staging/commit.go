@@ -1122,7 +1122,13 @@ func (a *Area) stagedBytes(files []stagedFile) int64 {
 func (a *Area) projectedNow(gen uint64) bool {
 	c := a.sizes
 	return a.projErr == nil && a.wpins == 0 && c.ok && c.version == a.version && a.gen == gen &&
-		a.projKey == [2]uint64{gen + 1, uint64(c.bytes)}
+		a.projKey == projectionKey(gen, c.bytes)
+}
+
+// projectionKey names the state a projection is made for: the
+// generation (plus one, so that no key is zero) and the staged bytes.
+func projectionKey(gen uint64, stagedBytes int64) [2]uint64 {
+	return [2]uint64{gen + 1, uint64(stagedBytes)}
 }
 
 // Projected returns the size in sectors the next session would have, 0
@@ -1141,7 +1147,7 @@ func (a *Area) Projected() (uint32, error) {
 	gen := a.gen
 	a.mu.Unlock()
 	_, bytes := a.staged()
-	k := [2]uint64{gen + 1, uint64(bytes)}
+	k := projectionKey(gen, bytes)
 	a.mu.Lock()
 	if a.projKey == k {
 		// Unchanged: keep the last projection.
@@ -1207,7 +1213,7 @@ func (a *Area) spaceProjection() uint32 {
 	gen, last, lastKey, lastErr := a.gen, a.projSize, a.projKey, a.projErr
 	a.mu.Unlock()
 	_, bytes := a.staged()
-	if lastKey == [2]uint64{gen + 1, uint64(bytes)} && lastErr == nil {
+	if lastKey == projectionKey(gen, bytes) && lastErr == nil {
 		return last
 	}
 	a.projectInBackground()
