@@ -27,14 +27,18 @@ const (
 // rRecord is a parsed directory record (ECMA-119 9.1). Slices point into
 // the sector buffer they were parsed from.
 type rRecord struct {
-	lba    uint32 // first data sector (extended attribute record skipped)
-	length uint32 // data length in bytes
-	date   time.Time
+	lba    uint32  // first data sector (extended attribute record skipped)
+	length uint32  // data length in bytes
+	stamp  [7]byte // recording date as recorded (modTime decodes it)
 	flags  byte
 	dir    bool
 	name   []byte // file identifier as recorded
 	su     []byte // system use area
 }
+
+// modTime decodes the record's recording date: only where no Rock Ridge
+// TF entry gives the file's own time.
+func (r *rRecord) modTime() time.Time { return iso9660.RecordTime(r.stamp[:]) }
 
 // isDot reports whether the record is the "." (0x00) or ".." (0x01) entry.
 func (r *rRecord) isDot() bool { return len(r.name) == 1 && r.name[0] <= 1 }
@@ -60,7 +64,7 @@ func rParseRecord(b []byte, off, end int) (rRecord, error) {
 		return rec, fmt.Errorf("record at offset %d: extent LBA overflows: %w", off, ErrCorrupt)
 	}
 	rec.length = r.DataLength()
-	rec.date = r.Date()
+	copy(rec.stamp[:], r.DateField())
 	rec.flags = r.Flags()
 	rec.dir = rec.flags&iso9660.FlagDirectory != 0
 	rec.name = r.ID()
@@ -91,12 +95,23 @@ type rTreeReader struct {
 	// each is read into scratch.
 	extentsOnly bool
 	scratch     tree.Node
+	scratchExt  [1]tree.Extent
 	// alBuf and nmBuf hold an entry's AL and NM bytes when
 	// extentsOnly.
 	alBuf, nmBuf []byte
 	// nodes are the tree's nodes: a session of a million files is read
 	// into a few allocations, not a million.
 	nodes slab.Slab[tree.Node]
+	// extents holds the first extent of each file.
+	extents slab.Slab[[1]tree.Extent]
+}
+
+// rJoin returns the path of name in directory dir.
+func rJoin(dir, name string) string {
+	if dir == "/" {
+		return "/" + name
+	}
+	return dir + "/" + name
 }
 
 // rLinkName is a name whose PX counts more than one link: maybe one of
@@ -198,7 +213,7 @@ func (t *rTreeReader) detectRockRidge(root rRecord) (skip int, ok bool, err erro
 
 // readRoot reads the whole hierarchy below the root record.
 func (t *rTreeReader) readRoot(rec rRecord) (*tree.Node, error) {
-	root := &tree.Node{Mode: fs.ModeDir | 0o555, ModTime: rec.date}
+	root := &tree.Node{Mode: fs.ModeDir | 0o555, ModTime: rec.modTime()}
 	t.visited[rec.lba] = true
 	if err := t.readDir(root, rec, "/", 0, true); err != nil {
 		return nil, err
@@ -283,7 +298,6 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 		multiN  []byte
 		first   = true
 	)
-	filePath := path + "/-" // of every file, when names are not read
 	err := t.forEachRecord(rec, path, func(r rRecord) error {
 		isFirst := first
 		first = false
@@ -349,6 +363,9 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 			n = t.nodes.Take()
 		}
 		*n = tree.Node{Name: name}
+		if !keep {
+			n.Extents = t.scratchExt[:0] // no slab for files not kept
+		}
 		a.apply(n, r, false)
 		if !t.extentsOnly {
 			// Files' checksum indexes: a session's end needs only
@@ -359,7 +376,7 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 		if !keep {
 			// SessionEnd: the file's extents are all it needs.
 			if n.Mode.Type() == 0 {
-				if err := t.addExtent(n, r, filePath); err != nil {
+				if err := t.addExtent(n, r, path); err != nil {
 					return err
 				}
 				if r.flags&iso9660.FlagMultiExtent != 0 {
@@ -372,13 +389,10 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 			t.links = append(t.links, rLinkName{n, a.ino})
 		}
 		dir.Children = append(dir.Children, n)
-		childPath := path + "/" + name
-		if path == "/" {
-			childPath = "/" + name
-		}
 		switch {
 		case a.hasCL:
 			n.Mode = fs.ModeDir | n.Mode&dirModeBits
+			childPath := rJoin(path, name)
 			dr, err := t.relocated(a.cl, childPath)
 			if err != nil {
 				return err
@@ -386,13 +400,14 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 			subdirs = append(subdirs, pendingDir{n, dr, childPath, true})
 		case r.dir:
 			n.Mode = fs.ModeDir | n.Mode&dirModeBits
+			childPath := rJoin(path, name)
 			if t.visited[r.lba] {
 				return fmt.Errorf("master: directory %q at LBA %d: extent already used by another directory (loop): %w", childPath, r.lba, ErrCorrupt)
 			}
 			t.visited[r.lba] = true
 			subdirs = append(subdirs, pendingDir{n, r, childPath, false})
 		case n.Mode.Type() == 0:
-			if err := t.addExtent(n, r, childPath); err != nil {
+			if err := t.addExtent(n, r, path); err != nil {
 				return err
 			}
 			if r.flags&iso9660.FlagMultiExtent != 0 {
@@ -445,7 +460,7 @@ func (t *rTreeReader) relocated(lba uint32, path string) (rRecord, error) {
 	if !dot.isDot() || dot.lba != lba || !dot.dir {
 		return rRecord{}, fmt.Errorf("master: directory %q at LBA %d: relocation target is not a directory: %w", path, lba, ErrCorrupt)
 	}
-	return rRecord{lba: lba, length: dot.length, date: dot.date, flags: dot.flags, dir: true}, nil
+	return rRecord{lba: lba, length: dot.length, stamp: dot.stamp, flags: dot.flags, dir: true}, nil
 }
 
 // skipSU drops the SP-announced prefix of a System Use field.
@@ -456,19 +471,20 @@ func (t *rTreeReader) skipSU(su []byte) []byte {
 	return su[t.suspSkip:]
 }
 
-// addExtent appends the data extent of r to file n, checking it against
-// the medium.
-func (t *rTreeReader) addExtent(n *tree.Node, r rRecord, path string) error {
+// addExtent appends the data extent of r to file n of directory dir,
+// checking it against the medium.
+func (t *rTreeReader) addExtent(n *tree.Node, r rRecord, dir string) error {
 	if r.length == 0 {
 		return nil
 	}
 	nsec := (int64(r.length) + tree.SectorSize - 1) / tree.SectorSize
 	if int64(r.lba)+nsec > t.sectors {
-		return fmt.Errorf("master: file %q at LBA %d: extent of %d bytes reaches past the medium end (%d sectors): %w", path, r.lba, r.length, t.sectors, ErrCorrupt)
+		return fmt.Errorf("master: file %q at LBA %d: extent of %d bytes reaches past the medium end (%d sectors): %w", rJoin(dir, n.Name), r.lba, r.length, t.sectors, ErrCorrupt)
 	}
 	t.use(r.lba, nsec)
 	if n.Extents == nil {
-		n.Extents = make([]tree.Extent, 0, 1)
+		// Most files have one extent: it comes from a slab.
+		n.Extents = t.extents.Take()[:0:1]
 	}
 	n.Extents = append(n.Extents, tree.Extent{LBA: r.lba, Length: r.length})
 	n.Size += int64(r.length)

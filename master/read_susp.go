@@ -248,9 +248,8 @@ func (a *rAttrs) addTF(e []byte) {
 // apply sets node n's attributes from the record and its Rock Ridge
 // entries. self is set when r is the directory's own "." record.
 func (a *rAttrs) apply(n *tree.Node, r rRecord, self bool) {
-	n.ModTime = r.date
-	if !a.mtime.IsZero() {
-		n.ModTime = a.mtime
+	if n.ModTime = a.mtime; a.mtime.IsZero() {
+		n.ModTime = r.modTime()
 	}
 	n.AccessTime, n.ChangeTime = a.atime, a.ctime
 	if !a.hasPX {

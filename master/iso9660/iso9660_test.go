@@ -3,6 +3,7 @@ package iso9660
 import (
 	"bytes"
 	"errors"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -119,5 +120,39 @@ func TestRecordTimeZone(t *testing.T) {
 	v := []byte("2024010212000000\x04")
 	if got, want := VolumeTime(v), time.Date(2024, 1, 2, 11, 0, 0, 0, time.UTC); !got.Equal(want) {
 		t.Errorf("volume time %v, want %v", got, want)
+	}
+}
+
+// TestRecordTimeMatchesDate holds the arithmetic decoding to time.Date's
+// over every year, month and day a record can hold (and days past a
+// month's end), a spread of times and zones, and random fields out of
+// range, instant and representation alike.
+func TestRecordTimeMatchesDate(t *testing.T) {
+	want := func(b []byte) time.Time {
+		if b[0] == 0 && b[1] == 0 && b[2] == 0 {
+			return time.Time{}
+		}
+		d := time.Date(1900+int(b[0]), time.Month(b[1]), int(b[2]), int(b[3]), int(b[4]), int(b[5]), 0, time.UTC)
+		return d.Add(-time.Duration(int8(b[6])) * 15 * time.Minute)
+	}
+	check := func(b []byte) {
+		if got, w := RecordTime(b), want(b); got != w {
+			t.Fatalf("% x: got %v, want %v", b, got, w)
+		}
+	}
+	for y := 0; y < 256; y++ {
+		for m := 1; m <= 12; m++ {
+			for d := 1; d <= 31; d++ {
+				check([]byte{byte(y), byte(m), byte(d), byte((y + d) % 24), byte((m * d) % 60), byte(y % 60), byte(int8(d*4 - 64))})
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		var b [7]byte
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		check(b[:])
 	}
 }

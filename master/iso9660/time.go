@@ -17,13 +17,38 @@ func PutRecordTime(b []byte, t time.Time) {
 }
 
 // RecordTime decodes a 7-byte directory record date, in UTC. An all-zero
-// field gives the zero time.
+// field gives the zero time. Fields out of their ranges (month 13, hour
+// 24) carry over as time.Date carries them; a session's million records
+// take the arithmetic path, which gives the same instant without
+// time.Date's normalization.
 func RecordTime(b []byte) time.Time {
+	_ = b[6]
 	if b[0] == 0 && b[1] == 0 && b[2] == 0 {
 		return time.Time{}
 	}
-	t := time.Date(1900+int(b[0]), time.Month(b[1]), int(b[2]), int(b[3]), int(b[4]), int(b[5]), 0, time.UTC)
-	return t.Add(-time.Duration(int8(b[6])) * 15 * time.Minute)
+	mon, day, h, m, s := b[1], b[2], b[3], b[4], b[5]
+	zone := int64(int8(b[6])) * 15 * 60
+	if mon < 1 || mon > 12 || day < 1 || day > 31 || h > 23 || m > 59 || s > 59 {
+		t := time.Date(1900+int(b[0]), time.Month(mon), int(day), int(h), int(m), int(s), 0, time.UTC)
+		return t.Add(-time.Duration(zone) * time.Second)
+	}
+	days := daysSinceEpoch(1900+int64(b[0]), int64(mon), int64(day))
+	return time.Unix(days*86400+int64(h)*3600+int64(m)*60+int64(s)-zone, 0).UTC()
+}
+
+// daysSinceEpoch returns the days from 1970-01-01 to the given date of
+// the proleptic Gregorian calendar, month 1-12; a day past the month's
+// end counts on into the next month.
+func daysSinceEpoch(y, m, d int64) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400 // y >= 1899: never negative
+	yoe := y - era*400
+	mp := (m + 9) % 12 // March is 0
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
 }
 
 // PutVolumeTime writes t as the 17-byte volume descriptor date
