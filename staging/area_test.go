@@ -21,6 +21,11 @@ func open(t *testing.T, dir string, m Medium) *Area {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
+	// Open's probe of the medium has ended: the test may change the
+	// fake medium from here on.
+	a.mu.Lock()
+	a.takeProbe()
+	a.mu.Unlock()
 	return a
 }
 
@@ -704,5 +709,61 @@ func TestEachCommitKeepsItsOwnOutcome(t *testing.T) {
 	}
 	if s := a.Status(); s.LastError != "" {
 		t.Errorf("last error after the commit: %q", s.LastError)
+	}
+}
+
+// TestOpenDoesNotWaitForTheProbe opens an area while the medium's probe
+// (on a grown image, a read of every session's tree) has not answered:
+// Open returns and the tree reads, the first change waits for the
+// answer and, the medium being closed, is refused.
+func TestOpenDoesNotWaitForTheProbe(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	writeFile(t, a, RootID, "f", "staged")
+	if err := a.Commit(CommitOptions{Close: true}); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+
+	gate := make(chan struct{})
+	m.mu.Lock()
+	m.infoGate = gate
+	m.mu.Unlock()
+	opened := make(chan *Area)
+	go func() {
+		b, err := Open(dir, m)
+		if err != nil {
+			t.Error(err)
+		}
+		opened <- b
+	}()
+	var b *Area
+	select {
+	case b = <-opened:
+	case <-time.After(time.Minute):
+		close(gate)
+		t.Fatal("Open waits for the medium's probe")
+	}
+	if b == nil {
+		close(gate)
+		return
+	}
+	defer b.Close()
+	if _, err := b.Lookup(RootID, "f"); err != nil {
+		t.Errorf("lookup while the probe runs: %v", err)
+	}
+	made := make(chan error, 1)
+	go func() {
+		_, err := b.Mkdir(RootID, "d", 0o755, 0, 0)
+		made <- err
+	}()
+	select {
+	case err := <-made:
+		t.Errorf("mkdir did not wait for the probe: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(gate)
+	if err := <-made; !errors.Is(err, ErrReadOnly) {
+		t.Errorf("mkdir on a closed medium, after the probe: %v", err)
 	}
 }

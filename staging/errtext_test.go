@@ -58,8 +58,8 @@ func TestErrorsNameTheirOperationOnce(t *testing.T) {
 			return a.StartCommit(CommitOptions{})
 		}},
 		{"closed", func(t *testing.T, a *Area, m *fakeMedium) error {
+			stage(t, a, "a", 1) // the area has probed the medium: open
 			m.closed = true
-			stage(t, a, "a", 1)
 			return a.StartCommit(CommitOptions{})
 		}},
 		{"write fails", func(t *testing.T, a *Area, m *fakeMedium) error {

@@ -26,6 +26,8 @@ type fakeMedium struct {
 	openGate, opening chan struct{}
 	// If projectGate is set, Project waits for it to close.
 	projectGate chan struct{}
+	// If infoGate is set, Info waits for it to close.
+	infoGate chan struct{}
 }
 
 type fakeSession struct {
@@ -54,6 +56,12 @@ func (m *fakeMedium) nwa() uint32 {
 }
 
 func (m *fakeMedium) Info() (MediumInfo, error) {
+	m.mu.Lock()
+	gate := m.infoGate
+	m.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	i := MediumInfo{Profile: "fake", Closed: m.closed, Capacity: m.capacity, NextWritable: m.nwa(), Free: -1, Sessions: len(m.sessions)}
