@@ -14,7 +14,7 @@ import (
 // tells which); when none can be read, the newest one's error is
 // returned.
 func Newest(t writer.Target) (*master.Session, error) {
-	m, err := t.Probe()
+	m, err := writer.List(t)
 	if err != nil {
 		return nil, err
 	}

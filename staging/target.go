@@ -63,7 +63,7 @@ func (m targetMedium) Newest() (*tree.Node, uint32, error) {
 }
 
 func (m targetMedium) Sessions() ([]SessionRef, error) {
-	md, err := m.t.Probe()
+	md, err := writer.List(m.t)
 	if err != nil {
 		return nil, err
 	}

@@ -130,6 +130,19 @@ func (im *Image) readable() (int64, error) {
 // Probe reports the image's sessions, state and next writable address
 // (the grown layout: Grown).
 func (im *Image) Probe() (Medium, error) {
+	m, err := im.List()
+	if err != nil || len(m.Sessions) == 0 {
+		return m, err // unreadable, or blank
+	}
+	if m, err = im.grown.Appendable(im.f, m, m.Sessions); err != nil {
+		return m, fmt.Errorf("writer: next writable address of %s: %w", im.path, err)
+	}
+	return m, nil
+}
+
+// List reports the image's sessions as its chain of descriptors lists
+// them (Lister).
+func (im *Image) List() (Medium, error) {
 	m := Medium{Profile: "image", Grown: true, Capacity: im.opts.Capacity}
 	if im.opts.Media != "" {
 		m.Profile = im.opts.Media
@@ -153,9 +166,7 @@ func (im *Image) Probe() (Medium, error) {
 		}
 		return m, fmt.Errorf("writer: read sessions of %s: %w", im.path, err)
 	}
-	if m, err = im.grown.Appendable(im.f, m, sessions); err != nil {
-		return m, fmt.Errorf("writer: next writable address of %s: %w", im.path, err)
-	}
+	m.Sessions = sessions
 	return m, nil
 }
 
@@ -295,16 +306,13 @@ func (im *Image) writeSuperblock(system, head []byte, start, end uint32, plain b
 // sessions' trees (on a disc of a million files, a third of a second)
 // are read only before a repair.
 func (im *Image) repairSuperblock() error {
-	n, err := im.readable()
-	if err != nil || n == 0 {
-		return nil // a blank image has nothing to repair
-	}
-	sessions, err := master.ListSessions(im.f, n)
-	if err != nil || len(sessions) == 0 {
-		// An unreadable image is reported by whoever uses it.
+	m, err := im.List()
+	if err != nil || len(m.Sessions) == 0 {
+		// A blank image has nothing to repair; an unreadable one is
+		// reported by whoever uses it.
 		return nil
 	}
-	last := sessions[len(sessions)-1]
+	last := m.Sessions[len(m.Sessions)-1]
 	if last.Start < FirstGrownSession {
 		return nil // a plain image: its descriptors are its own
 	}
