@@ -62,10 +62,15 @@ type Area struct {
 	// writable has taken the answer over.
 	probed       <-chan struct{}
 	probedClosed bool
-	open         map[*entry]bool // entries with open handles
-	commit       *commitState    // the running commit
-	last         *commitState    // the last commit started
-	status       Status
+	// recorded is closed when a new area's first snapshot, written in
+	// the background, is in the journal, or failed with recordErr; nil
+	// once settle has taken the outcome over (recordViewLater).
+	recorded  <-chan struct{}
+	recordErr error
+	open      map[*entry]bool // entries with open handles
+	commit    *commitState    // the running commit
+	last      *commitState    // the last commit started
+	status    Status
 	// conflictsShown: the last commit's status carried the rebase's
 	// conflicts; the next commit clears them.
 	conflictsShown bool
@@ -352,16 +357,6 @@ func Open(dir string, medium Medium) (*Area, error) {
 	return a, nil
 }
 
-// takeProbe waits for Open's probe of the medium, if it has not, and
-// takes its answer over. It runs with a.mu held.
-func (a *Area) takeProbe() {
-	if a.probed != nil {
-		<-a.probed
-		a.mediumClosed = a.mediumClosed || a.probedClosed
-		a.probed = nil
-	}
-}
-
 // Recovery tells what Open cut off a torn or damaged journal; it is
 // zero when the journal was whole.
 func (a *Area) Recovery() Recovery { return a.recovery }
@@ -447,9 +442,8 @@ func (a *Area) load(st *replayed) error {
 		if err != nil {
 			return fmt.Errorf("staging: read newest session: %w", err)
 		}
-		if err := a.reset(root, start); err != nil {
-			return err
-		}
+		a.resetView(root, start)
+		a.recordViewLater()
 		return a.collect()
 	}
 	inflight := st.inflight
@@ -595,8 +589,71 @@ func (a *Area) readState(st *replayed) error {
 	return nil
 }
 
-// reset replaces the whole state with the medium's newest session.
+// reset replaces the whole state with the medium's newest session and
+// records it.
 func (a *Area) reset(root *tree.Node, start uint32) error {
+	a.resetView(root, start)
+	if err := a.compact(); err != nil {
+		return fmt.Errorf("staging: record newest session in area %q: %w", a.dir, err)
+	}
+	return nil
+}
+
+// firstSnapshotHook, when set (tests), is called before the first
+// snapshot of a new area is written.
+var firstSnapshotHook func()
+
+// recordViewLater writes the view a new area starts from, the medium's
+// newest session, as the journal's first snapshot, in the background:
+// for a disc of a million files 126 MB written and synced, which nothing
+// needs before the first change. Until it is in, the journal holds no
+// record, and a process stopped meanwhile leaves an area that starts
+// from the medium again. Nothing changes the view meanwhile: the first
+// change waits for the snapshot (settle), and the snapshot only reads
+// the entries, as every request that does not change them does.
+func (a *Area) recordViewLater() {
+	a.version++
+	done := make(chan struct{})
+	a.recorded = done
+	snap := a.snapshotStream(false)
+	a.background.Add(1)
+	go func() {
+		defer a.background.Done()
+		if firstSnapshotHook != nil {
+			firstSnapshotHook()
+		}
+		a.recordErr = a.j.compact(snap)
+		close(done)
+	}()
+}
+
+// settle waits for what Open left running in the background, the first
+// snapshot of a new area and the probe of the medium, and takes their
+// outcomes over; a first snapshot that failed is tried again here. It
+// runs with a.mu held, before anything changes: neither needs the lock,
+// and what the caller looked up stays as it was.
+func (a *Area) settle() error {
+	if a.recorded != nil {
+		<-a.recorded
+		a.recorded = nil
+	}
+	if a.recordErr != nil {
+		if err := a.compact(); err != nil {
+			a.recordErr = err
+			return fmt.Errorf("staging: record newest session in area %q: %w", a.dir, err)
+		}
+		a.recordErr = nil
+	}
+	if a.probed != nil {
+		<-a.probed
+		a.mediumClosed = a.mediumClosed || a.probedClosed
+		a.probed = nil
+	}
+	return nil
+}
+
+// resetView replaces the whole view with the medium's newest session.
+func (a *Area) resetView(root *tree.Node, start uint32) {
 	now := time.Now()
 	count := countNodes(root)
 	a.entries = newEntryTable(count)
@@ -643,10 +700,6 @@ func (a *Area) reset(root *tree.Node, start uint32) error {
 	a.gen, a.baseGen = 0, 0
 	a.projKey = [2]uint64{}
 	a.inflight = nil
-	if err := a.compact(); err != nil {
-		return fmt.Errorf("staging: record newest session in area %q: %w", a.dir, err)
-	}
-	return nil
 }
 
 // countNodes returns how many nodes the tree under n holds, n too; 0

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,11 +22,14 @@ func open(t *testing.T, dir string, m Medium) *Area {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	// Open's probe of the medium has ended: the test may change the
-	// fake medium from here on.
+	// What Open left running has ended: the test may change the fake
+	// medium from here on.
 	a.mu.Lock()
-	a.takeProbe()
+	err = a.settle()
 	a.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
 	return a
 }
 
@@ -765,5 +769,93 @@ func TestOpenDoesNotWaitForTheProbe(t *testing.T) {
 	close(gate)
 	if err := <-made; !errors.Is(err, ErrReadOnly) {
 		t.Errorf("mkdir on a closed medium, after the probe: %v", err)
+	}
+}
+
+// TestOpenDoesNotWaitForTheFirstSnapshot opens a new area over a medium
+// with a session while the area's first snapshot (a disc of a million
+// files: 126 MB) is held back: Open returns and the view reads, the
+// journal holds nothing yet, so that an area left so opens from the
+// medium again; the first change waits for the snapshot and is then
+// recorded after it.
+func TestOpenDoesNotWaitForTheFirstSnapshot(t *testing.T) {
+	m := &fakeMedium{}
+	a := open(t, t.TempDir(), m)
+	writeFile(t, a, RootID, "f", "on the disc")
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+
+	gate, held := make(chan struct{}), make(chan struct{})
+	var snapshots atomic.Int32
+	firstSnapshotHook = func() {
+		if snapshots.Add(1) == 1 { // this area's; the copy's below goes on
+			close(held)
+			<-gate
+		}
+	}
+	defer func() { firstSnapshotHook = nil }()
+	dir := t.TempDir()
+	opened := make(chan *Area)
+	go func() {
+		b, err := Open(dir, m)
+		if err != nil {
+			t.Error(err)
+		}
+		opened <- b
+	}()
+	var b *Area
+	select {
+	case b = <-opened:
+	case <-time.After(time.Minute):
+		close(gate)
+		t.Fatal("Open waits for the first snapshot")
+	}
+	if b == nil {
+		close(gate)
+		return
+	}
+	<-held
+	if _, err := b.Lookup(RootID, "f"); err != nil {
+		t.Errorf("lookup while the first snapshot is written: %v", err)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "state.journal")); err != nil || st.Size() != 0 {
+		t.Errorf("journal before the first snapshot: %v, %v; want empty", st, err)
+	}
+	// An area left in this state (its process killed) opens from the
+	// medium again.
+	left := t.TempDir()
+	if err := os.CopyFS(filepath.Join(left, "area"), os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	c := open(t, filepath.Join(left, "area"), m)
+	if _, err := c.Lookup(RootID, "f"); err != nil {
+		t.Errorf("an area left before its first snapshot, opened again: %v", err)
+	}
+	c.Close()
+
+	made := make(chan error, 1)
+	go func() {
+		_, err := b.Mkdir(RootID, "d", 0o755, 0, 0)
+		made <- err
+	}()
+	select {
+	case err := <-made:
+		t.Errorf("mkdir did not wait for the first snapshot: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(gate)
+	if err := <-made; err != nil {
+		t.Fatalf("mkdir after the first snapshot: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := open(t, dir, m)
+	for _, name := range []string{"f", "d"} {
+		if _, err := r.Lookup(RootID, name); err != nil {
+			t.Errorf("reopened: %s: %v", name, err)
+		}
 	}
 }

@@ -389,6 +389,9 @@ func (a *Area) claim() error {
 	if a.closed {
 		return ErrAreaClosed
 	}
+	if err := a.settle(); err != nil {
+		return err
+	}
 	if a.commit != nil || a.starting {
 		// Refused, and only this caller learns it: the running commit's
 		// outcome, and the area's last error, are not this refusal's.
@@ -975,6 +978,10 @@ func (a *Area) Discard() error {
 		if a.commit != nil || a.starting {
 			a.mu.Unlock()
 			return fmt.Errorf("staging: discard: %w", ErrBusy)
+		}
+		if err := a.settle(); err != nil {
+			a.mu.Unlock()
+			return err
 		}
 		if a.info.gen.Load() != gen {
 			a.mu.Unlock()

@@ -75,9 +75,9 @@ func (a *Area) get(id uint64) (*entry, error) {
 // else name; nothing is built while the medium takes changes, which is
 // on every write through the mount.
 func (a *Area) writable(op, name string, e *entry) error {
-	// The first change waits for Open's probe, holding the lock: what
-	// the caller looked up stays as it was.
-	a.takeProbe()
+	if err := a.settle(); err != nil {
+		return err
+	}
 	if !a.mediumClosed {
 		return nil
 	}
