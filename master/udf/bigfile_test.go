@@ -65,7 +65,7 @@ func TestFileOver4GiB(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ads, err := v.allocs(fe, v.parts[p.partRef()])
+		ads, err := v.allocs(nil, fe, v.parts[p.partRef()])
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,9 +23,9 @@ type ad struct {
 }
 
 // allocs lists the allocation descriptors of entry e (block b, recorded
-// in partition p), following allocation extent descriptors. Embedded
-// data yields no descriptors.
-func (v *Volume) allocs(e Entry, p *partition) ([]ad, error) {
+// in partition p), following allocation extent descriptors, appended to
+// dst[:0]. Embedded data yields no descriptors.
+func (v *Volume) allocs(dst []ad, e Entry, p *partition) ([]ad, error) {
 	area := e.ADs()
 	if area == nil {
 		return nil, corruptf("file entry's allocation descriptors do not fit its block")
@@ -34,13 +34,20 @@ func (v *Volume) allocs(e Entry, p *partition) ([]ad, error) {
 	if kind == ICBEmbedded {
 		return nil, nil
 	}
-	var out []ad
+	out := dst[:0]
+	var size int
+	switch kind {
+	case ICBShort:
+		size = ShortADSize
+	case ICBLong:
+		size = LongADSize
+	case ICBExtended:
+		size = ExtADSize
+	default:
+		return nil, corruptf("allocation descriptor type %d", kind)
+	}
 	for aeds := 0; ; aeds++ {
 		var next *ad
-		size := map[uint16]int{ICBShort: ShortADSize, ICBLong: LongADSize, ICBExtended: ExtADSize}[kind]
-		if size == 0 {
-			return nil, corruptf("allocation descriptor type %d", kind)
-		}
 		for len(area) >= size {
 			var a ad
 			switch kind {
@@ -105,9 +112,9 @@ type dataRun struct {
 // dataRuns maps a file's descriptors to runs on the medium: recorded
 // extents become absolute sector runs with their byte lengths, extents
 // not recorded become holes. The runs cover exactly size bytes; a file
-// whose descriptors cover less is corrupt.
-func (v *Volume) dataRuns(ads []ad, size int64) ([]dataRun, error) {
-	var out []dataRun
+// whose descriptors cover less is corrupt. They are appended to dst[:0].
+func (v *Volume) dataRuns(dst []dataRun, ads []ad, size int64) ([]dataRun, error) {
+	out := dst[:0]
 	left := size
 	for _, a := range ads {
 		if left <= 0 {
@@ -120,7 +127,7 @@ func (v *Volume) dataRuns(ads []ad, size int64) ([]dataRun, error) {
 			continue
 		}
 		blocks := uint32((n + BlockSize - 1) / BlockSize)
-		rs, err := v.mapBlocks(a.part, a.block, blocks)
+		rs, err := v.mapBlocksTo(v.runs, a.part, a.block, blocks)
 		if err != nil {
 			return nil, err
 		}
@@ -129,6 +136,7 @@ func (v *Volume) dataRuns(ads []ad, size int64) ([]dataRun, error) {
 			out = append(out, dataRun{lba: r.block, n: c})
 			n -= c
 		}
+		v.runs = rs
 	}
 	if left > 0 {
 		return nil, corruptf("file of %d bytes with %d bytes allocated", size, size-left)
@@ -150,11 +158,11 @@ func (v *Volume) entryData(e Entry, p *partition, max int64) ([]byte, error) {
 		}
 		return d[:size], nil
 	}
-	ads, err := v.allocs(e, p)
+	ads, err := v.allocs(nil, e, p)
 	if err != nil {
 		return nil, err
 	}
-	runs, err := v.dataRuns(ads, int64(size))
+	runs, err := v.dataRuns(nil, ads, int64(size))
 	if err != nil {
 		return nil, err
 	}
@@ -191,10 +199,11 @@ func (v *Volume) readEntryInto(buf []byte, icb LongAD) (Entry, *partition, uint3
 		if err != nil {
 			return nil, nil, 0, err
 		}
-		rs, err := v.mapBlocks(p, icb.Location.Block, 1)
+		rs, err := v.mapBlocksTo(v.runs, p, icb.Location.Block, 1)
 		if err != nil {
 			return nil, nil, 0, err
 		}
+		v.runs = rs
 		b, err := v.readSectorsInto(buf, rs[0].block, 1)
 		if err != nil {
 			return nil, nil, 0, err
@@ -229,8 +238,8 @@ func (v *Volume) Tree() (*tree.Node, error) {
 	medium := v.r
 	v.r = &window{r: medium}
 	defer func() { v.r = medium }()
-	w := walker{v: v, medium: medium, files: map[LBAddr]*tree.Node{}, count: map[LBAddr]int{},
-		icbOf: map[*tree.Node]LBAddr{}, dirs: map[LBAddr]bool{}, entries: map[*tree.Node]entryFacts{}}
+	w := walker{v: v, medium: medium, files: map[LBAddr]fileSeen{}, dirs: map[LBAddr]bool{},
+		entries: map[*tree.Node]entryFacts{}}
 	root, err := w.node(v.root, "", 0)
 	if err != nil {
 		return nil, err
@@ -248,30 +257,40 @@ func (v *Volume) Tree() (*tree.Node, error) {
 // whose files read their bytes from the medium.
 func (v *Volume) FS(root *tree.Node) fs.FS { return tree.FS(root, v.r) }
 
+// The walker keeps two maps with an entry per file, not one for each
+// thing it needs to know: a session of a million files would have five
+// maps of a million entries to grow and rehash.
 type walker struct {
 	v       *Volume
-	medium  io.ReaderAt // the medium itself, for Sources that outlive the walk
-	entries map[*tree.Node]entryFacts
-	files   map[LBAddr]*tree.Node // non-directories by ICB, for hard links
-	count   map[LBAddr]int
-	icbOf   map[*tree.Node]LBAddr
+	medium  io.ReaderAt               // the medium itself, for Sources that outlive the walk
+	entries map[*tree.Node]entryFacts // every node's, with its ICB
+	files   map[LBAddr]fileSeen       // non-directories by ICB, for hard links
 	dirs    map[LBAddr]bool
-	nodes   slab.Slab[tree.Node] // the tree's nodes, a few allocations for all
-	block   [BlockSize]byte      // the file entry being read
+	// ads and runs are the descriptors and runs of the file being read,
+	// kept for the next.
+	ads   []ad
+	runs  []dataRun
+	nodes slab.Slab[tree.Node] // the tree's nodes, a few allocations for all
+	block [BlockSize]byte      // the file entry being read
+}
+
+// fileSeen is a file entry the walk has read: its first node, and how
+// many identifiers have named it so far.
+type fileSeen struct {
+	n     *tree.Node
+	names int
 }
 
 func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
 	if depth > maxDepth {
 		return nil, corruptf("directories nested deeper than %d", maxDepth)
 	}
-	if n, ok := w.files[icb.Location]; ok {
-		c := *n
+	if f, ok := w.files[icb.Location]; ok {
+		c := *f.n
 		c.Name = name
-		w.count[icb.Location]++
-		w.icbOf[&c] = icb.Location
-		if f, ok := w.entries[n]; ok {
-			w.entries[&c] = f
-		}
+		f.names++
+		w.files[icb.Location] = f
+		w.entries[&c] = w.entries[f.n]
 		return &c, nil
 	}
 	// Every entry is read into the same block and done with before
@@ -284,7 +303,7 @@ func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
 	}
 	n := w.nodes.Take()
 	*n = tree.Node{Name: name, UID: e.UID(), GID: e.GID(), ModTime: e.ModTime(), AccessTime: e.AccessTime(), ChangeTime: e.AttrTime()}
-	facts := entryFacts{EntryFacts: EntryFacts{LBA: at, UID: e.UID(), GID: e.GID(), Links: e.LinkCount()}}
+	facts := entryFacts{EntryFacts: EntryFacts{LBA: at, UID: e.UID(), GID: e.GID(), Links: e.LinkCount()}, icb: icb.Location}
 	if n.UID == 0xFFFFFFFF {
 		n.UID = 0
 	}
@@ -343,9 +362,7 @@ func (w *walker) node(icb LongAD, name string, depth int) (*tree.Node, error) {
 	default:
 		return nil, unsupportedf("file type %d at block %d", e.FileType(), icb.Location.Block)
 	}
-	w.files[icb.Location] = n
-	w.count[icb.Location] = 1
-	w.icbOf[n] = icb.Location
+	w.files[icb.Location] = fileSeen{n, 1}
 	if p.kind == KindPhysical {
 		facts.ref, facts.hasRef = EntryRef{LBA: p.start + icb.Location.Block, UniqueID: e.UniqueID()}, true
 	}
@@ -370,14 +387,16 @@ func (w *walker) data(n *tree.Node, e Entry, p *partition) error {
 		n.Source = tree.Bytes(bytes.Clone(d))
 		return nil
 	}
-	ads, err := w.v.allocs(e, p)
+	ads, err := w.v.allocs(w.ads, e, p)
 	if err != nil {
 		return err
 	}
-	runs, err := w.v.dataRuns(ads, n.Size)
+	w.ads = ads
+	runs, err := w.v.dataRuns(w.runs, ads, n.Size)
 	if err != nil {
 		return err
 	}
+	w.runs = runs
 	holes := false
 	for _, r := range runs {
 		if r.hole {
@@ -475,8 +494,8 @@ func cleanName(s string, used map[string]int) string {
 // order of the file entries' addresses.
 func (w *walker) links(root *tree.Node) {
 	var keys []LBAddr
-	for k, c := range w.count {
-		if c > 1 {
+	for k, f := range w.files {
+		if f.names > 1 {
 			keys = append(keys, k)
 		}
 	}
@@ -493,8 +512,10 @@ func (w *walker) links(root *tree.Node) {
 	for i, k := range keys {
 		ids[k] = uint64(i + 1)
 	}
-	for n, k := range w.icbOf {
-		n.Link = ids[k]
+	for n, f := range w.entries {
+		if !n.IsDir() {
+			n.Link = ids[f.icb]
+		}
 	}
 }
 

@@ -55,6 +55,7 @@ type Volume struct {
 	budget  int64 // bytes of metadata the reader may still read
 	blocks  int64 // blocks the reader may still map
 	lvidEnd int64 // first sector past the integrity descriptor read
+	runs    []run // mapBlocksTo's last runs, for the next mapping to reuse
 }
 
 type partition struct {
@@ -457,7 +458,7 @@ func (v *Volume) loadMetadata(p *partition, lbn uint32) error {
 		return corruptf("metadata file entry is descriptor %d", t.ID())
 	}
 	e := Entry(b)
-	ads, err := v.allocs(e, p.phys)
+	ads, err := v.allocs(nil, e, p.phys)
 	if err != nil {
 		return err
 	}
@@ -484,10 +485,18 @@ func (v *Volume) loadMetadata(p *partition, lbn uint32) error {
 // mapBlocks maps n blocks from lbn of partition p to runs of absolute
 // sectors.
 func (v *Volume) mapBlocks(p *partition, lbn, n uint32) ([]run, error) {
+	return v.mapBlocksTo(nil, p, lbn, n)
+}
+
+// mapBlocksTo is mapBlocks appending the runs to dst[:0]: a caller that
+// is done with them before it maps again passes the last ones back (the
+// Volume's runs), and a tree of a million entries maps them without an
+// allocation each.
+func (v *Volume) mapBlocksTo(dst []run, p *partition, lbn, n uint32) ([]run, error) {
 	if v.blocks -= int64(n); v.blocks < 0 {
 		return nil, fmt.Errorf("%w: allocation descriptors map more blocks than the medium holds", ErrTooLarge)
 	}
-	var out []run
+	out := dst[:0]
 	add := func(abs, c uint32) {
 		if k := len(out); k > 0 && out[k-1].block+out[k-1].count == abs {
 			out[k-1].count += c
@@ -641,11 +650,12 @@ func (v *Volume) Facts(n *tree.Node) (EntryFacts, bool) {
 }
 
 // entryFacts is what Tree keeps of each node's entry: where it is, when
-// it is in a physical partition, and its EntryFacts.
+// it is in a physical partition, its EntryFacts, and its ICB.
 type entryFacts struct {
 	EntryFacts
 	ref    EntryRef
 	hasRef bool
+	icb    LBAddr
 }
 
 // PartitionStart returns the first sector of the volume's partition when
