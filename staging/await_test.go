@@ -131,3 +131,45 @@ func TestStatusDuringCommitMakesNoList(t *testing.T) {
 		}
 	}
 }
+
+// TestCommitLetsTheBaseTreeGo: the base session's tree, which a status
+// read keeps to list the changes against, is let go when a commit starts
+// writing (on a disc of a million files a quarter of a gigabyte under the
+// commit's own trees); the status during the commit still shows the list.
+func TestCommitLetsTheBaseTreeGo(t *testing.T) {
+	m := &fakeMedium{}
+	a := open(t, t.TempDir(), m)
+	writeFile(t, a, RootID, "a", "12345")
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, RootID, "b", "123")
+	if s := a.Status(); s.Changes.Added != 1 {
+		t.Fatalf("status before the commit: %+v", s.Changes)
+	}
+	a.mu.Lock()
+	kept := a.pendingCache.base != nil
+	a.mu.Unlock()
+	if !kept {
+		t.Fatal("the status read kept no base tree")
+	}
+	m.block, m.entered = make(chan struct{}), make(chan struct{})
+	if err := a.StartCommit(CommitOptions{ID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	<-m.entered
+	s := a.Status()
+	a.mu.Lock()
+	kept = a.pendingCache.base != nil
+	a.mu.Unlock()
+	close(m.block)
+	if err := a.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if kept {
+		t.Error("the base tree is kept while the commit writes")
+	}
+	if s.ChangesUncounted || s.Changes.Added != 1 {
+		t.Errorf("status during the commit: %+v, uncounted %v", s.Changes, s.ChangesUncounted)
+	}
+}

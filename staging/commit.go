@@ -692,6 +692,12 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	}
 	a.inflight = &inf
 	a.pendingCache.info = &info // Status shows it while the commit writes
+	// While the commit writes, Status shows the list made before it; the
+	// base session's tree goes now, not after the commit: on a disc of a
+	// million files it is a quarter of a gigabyte the commit's own trees
+	// would be piled on. A commit that fails leaves the next list to
+	// read it again.
+	a.pendingCache.forgetBase()
 	c.outcome = Outcome{ID: opts.ID, State: OutcomeRunning, Note: info.Note}
 	a.outcome(c.outcome)
 	a.commit, a.last = c, c
