@@ -2,6 +2,7 @@ package udf
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,35 @@ import (
 func TestCRCExample(t *testing.T) {
 	if got := CRC([]byte{0x70, 0x6A, 0x77}); got != 0x3299 {
 		t.Fatalf("CRC = %#04x, want 0x3299", got)
+	}
+}
+
+// TestCRCSlicing holds the eight-bytes-a-step CRC to the byte-at-a-time
+// definition over every length up to a block and random contents.
+func TestCRCSlicing(t *testing.T) {
+	ref := func(b []byte) uint16 {
+		var c uint16
+		for _, x := range b {
+			c ^= uint16(x) << 8
+			for range 8 {
+				if c&0x8000 != 0 {
+					c = c<<1 ^ 0x1021
+				} else {
+					c <<= 1
+				}
+			}
+		}
+		return c
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	b := make([]byte, BlockSize)
+	for n := 0; n <= BlockSize; n++ {
+		for i := range b[:n] {
+			b[i] = byte(r.Uint32())
+		}
+		if got, want := CRC(b[:n]), ref(b[:n]); got != want {
+			t.Fatalf("%d bytes: CRC %#04x, want %#04x", n, got, want)
+		}
 	}
 }
 
@@ -166,5 +196,15 @@ func TestPartitionMaps(t *testing.T) {
 	put32(b[268:], 200)
 	if _, err := LVD(b).Maps(); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("too many maps: %v", err)
+	}
+}
+
+// BenchmarkCRC is the descriptor CRC over a block (a file entry's tag
+// covers up to one).
+func BenchmarkCRC(b *testing.B) {
+	d := make([]byte, BlockSize-TagSize)
+	b.SetBytes(int64(len(d)))
+	for b.Loop() {
+		CRC(d)
 	}
 }
