@@ -58,8 +58,8 @@ type Area struct {
 	// read-only.
 	mediumClosed bool
 	// probed is closed when Open's probe of the medium has ended, with
-	// probedClosed set when it found the medium closed; nil once
-	// writable has taken the answer over.
+	// probedClosed set when it found the medium closed; nil once settle
+	// has taken the answer over.
 	probed       <-chan struct{}
 	probedClosed bool
 	// recorded is closed when a new area's first snapshot, written in
@@ -342,7 +342,7 @@ func Open(dir string, medium Medium) (*Area, error) {
 	// background: on a grown image the answer reads every session's
 	// tree (a third of a second for a million files), which nothing
 	// before the first change needs. The first change waits for it
-	// (writable).
+	// (settle).
 	probed := make(chan struct{})
 	a.probed = probed
 	a.background.Add(1)

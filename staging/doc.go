@@ -94,6 +94,16 @@
 // reported done for a journal whose rename is not yet durable
 // (compact.go).
 //
+// A new area starts from the medium's newest session, and its first
+// snapshot is that session's tree: for a disc of a million files over a
+// hundred megabytes, written and synced in the background so that the
+// mount serves at once. Its journal holds no record until the snapshot
+// is in, and an area left so (a killed process) starts from the medium
+// again. Nothing changes the view meanwhile: the first change, commit or
+// discard waits for the snapshot (Area.settle), as it waits for Open's
+// probe of whether the medium is closed, which on a grown image reads
+// every session's tree.
+//
 // # A full file system
 //
 // The area keeps space for its journal in a reserve file of zeros,
