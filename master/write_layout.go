@@ -190,6 +190,10 @@ func Layout(root *tree.Node, opts Options) (*Image, error) {
 	if l.udf, err = l.newUDF(root); err != nil {
 		return nil, err
 	}
+	// The plan has chosen the UDF entries to reuse: the earlier
+	// session's tree UDFEntries consults need not stay in memory while
+	// the session is written and verified.
+	l.opts.UDFEntries, l.im.opts.UDFEntries = nil, nil
 	l.im.structures = l.structures()
 	if err := l.im.place(); err != nil {
 		return l.im, err

@@ -4,8 +4,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"weak"
 
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/internal/oracle"
@@ -122,4 +124,39 @@ func TestUDFBridge(t *testing.T) {
 			xorrisoMD5(t, img, 0, true)
 		})
 	}
+}
+
+// TestLayoutLetsTheReuseLookupGo: once laid out, a session no longer
+// holds what Options.UDFEntries consults (in a commit, the earlier
+// session's tree, a node per file of the disc), so that it is not in
+// memory while the session is written and verified.
+func TestLayoutLetsTheReuseLookupGo(t *testing.T) {
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+		{Name: "old.txt", Mode: 0o644, Size: 2048, Extents: []tree.Extent{{LBA: 40, Length: 2048}}},
+	}}
+	ps := uint32(0)
+	opts := master.Options{RockRidge: true, Joliet: true, UDF: udf.Rev201, StartLBA: 64, UDFPartitionStart: &ps}
+	calls := 0
+	gone := func() weak.Pointer[[1 << 20]byte] {
+		consulted := new([1 << 20]byte) // only the lookup holds it
+		opts.UDFEntries = func(n *tree.Node, path string) (udf.EntryRef, bool) {
+			consulted[0]++
+			calls++
+			return udf.EntryRef{}, false
+		}
+		return weak.Make(consulted)
+	}()
+	im, err := master.Layout(root, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 {
+		t.Fatal("the layout did not consult UDFEntries")
+	}
+	opts = master.Options{}
+	runtime.GC()
+	if gone.Value() != nil {
+		t.Error("the laid-out session still holds what UDFEntries consults")
+	}
+	runtime.KeepAlive(im)
 }

@@ -189,6 +189,10 @@ func NewPlan(root *tree.Node, opts Options) (*Plan, error) {
 	if err := p.build(); err != nil {
 		return nil, err
 	}
+	// The entries to reuse are chosen: what Entries consults (an
+	// earlier session's tree, a node per file) may go before the
+	// session is written.
+	p.opts.Entries = nil
 	p.size()
 	return p, nil
 }
