@@ -861,11 +861,6 @@ func (a *Area) clearInflight() error {
 // commit wrote and nobody changed since now reads from the medium.
 func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint32) error {
 	var put []*entry
-	// Each committed path is found in an index of the session, not by
-	// scanning directories: a flat folder of 100,000 files would make
-	// that quadratic.
-	byPath := make(map[string]*tree.Node, len(inf.Files))
-	flattenNodes(root, "", byPath)
 	for _, f := range inf.Files {
 		e := a.entries.get(f.ID)
 		if e == nil {
@@ -877,7 +872,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 		if e.data != f.Data && !readOnly || f.Data == "" && e.x().inline == "" {
 			continue
 		}
-		n := byPath[joinName(f.Path, f.PathB)]
+		n := nodeAt(root, joinName(f.Path, f.PathB))
 		if n == nil || !n.IsRegular() {
 			continue
 		}
