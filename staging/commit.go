@@ -919,19 +919,6 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 	return nil
 }
 
-func findNode(root *tree.Node, path string) *tree.Node {
-	n := root
-	for _, p := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
-		if p == "" {
-			continue
-		}
-		if n = n.Child(p); n == nil {
-			return nil
-		}
-	}
-	return n
-}
-
 // Wait waits for the running commit, if any, and returns its error; with
 // none running it returns the error of the last commit.
 func (a *Area) Wait() error {

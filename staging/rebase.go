@@ -371,7 +371,10 @@ func flattenNodes(n *tree.Node, p string, m map[string]*tree.Node) {
 // scan of the folder for each.
 func nodeAt(root *tree.Node, p string) *tree.Node {
 	n := root
-	for name := range strings.SplitSeq(strings.TrimPrefix(p, "/"), "/") {
+	for name := range strings.SplitSeq(p, "/") {
+		if name == "" {
+			continue
+		}
 		if n == nil || !n.IsDir() {
 			return nil
 		}
