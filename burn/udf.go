@@ -1,8 +1,6 @@
 package burn
 
 import (
-	"path"
-
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/master/udf"
@@ -56,8 +54,8 @@ func udfOptions(o *master.Options, t writer.Target, m writer.Medium, opts Append
 	if err != nil {
 		return
 	}
-	entries, empty := reusableEntries(v, root)
-	if len(entries) == 0 && len(empty) == 0 {
+	entries, empties := reusableEntries(v, root)
+	if len(entries) == 0 && !empties {
 		return
 	}
 	o.UDFPartitionStart = &ps
@@ -74,7 +72,9 @@ func udfOptions(o *master.Options, t writer.Target, m writer.Medium, opts Append
 			// An empty file has no data to know it by: the one at
 			// the same path, alike in every attribute its entry
 			// records, is the same to every reader.
-			c, ok = empty[path]
+			if o := root.Lookup(path); o != nil && o.IsRegular() && o.Link == 0 && o.Size == 0 && o.Source == nil && len(o.Extents) == 0 {
+				c, ok = reusable(v, o)
+			}
 		}
 		if !ok || c.n.Size != n.Size || c.n.Mode != n.Mode || c.n.UID != n.UID || c.n.GID != n.GID ||
 			c.n.ModTime.Unix() != n.ModTime.Unix() || !sameExtents(c.n.Extents, n.Extents) {
@@ -94,42 +94,55 @@ type udfEntry struct {
 
 // reusableEntries maps the first data sector of each regular file of a
 // UDF tree with one name to its node and entry, when the entry records
-// what a new one would; empty files, which have no data sector, it maps
-// by path ("/a/b", as the UDF plan names them).
-func reusableEntries(v *udf.Volume, root *tree.Node) (map[uint32]udfEntry, map[string]udfEntry) {
-	out, empty := map[uint32]udfEntry{}, map[string]udfEntry{}
-	var walk func(n *tree.Node, dir string)
-	walk = func(n *tree.Node, dir string) {
+// what a new one would (reusable). Empty files have no data sector: a
+// new one is looked up by its path in the tree instead (a disc of a
+// million empty files is not indexed twice); empties tells whether the
+// tree holds any that could be reused.
+func reusableEntries(v *udf.Volume, root *tree.Node) (out map[uint32]udfEntry, empties bool) {
+	out = map[uint32]udfEntry{}
+	var walk func(n *tree.Node)
+	walk = func(n *tree.Node) {
 		for _, c := range n.Children {
 			switch {
 			case c.IsDir():
-				walk(c, path.Join(dir, c.Name))
+				walk(c)
 			case c.IsRegular() && c.Link == 0 && (len(c.Extents) > 0 || c.Size == 0 && c.Source == nil):
-				// An entry that records no owner or group (which the
-				// tree reads as 0) or another link count than its one
-				// name would disagree with the Rock Ridge tree the
-				// session records beside it (master.Verify compares
-				// them): it is written again.
-				ref, ok := v.Entry(c)
-				f, _ := v.Facts(c)
+				e, ok := reusable(v, c)
 				switch {
-				case !ok || f.UID != c.UID || f.GID != c.GID || f.Links != 1:
+				case !ok:
 				case len(c.Extents) > 0:
-					out[c.Extents[0].LBA] = udfEntry{c, ref}
+					out[c.Extents[0].LBA] = e
 				default:
-					empty[path.Join(dir, c.Name)] = udfEntry{c, ref}
+					empties = true
 				}
 			}
 		}
 	}
-	walk(root, "/")
-	return out, empty
+	walk(root)
+	return out, empties
+}
+
+// reusable returns the entry of file c of the tree v read, when a new
+// session may point at it. An entry that records no owner or group
+// (which the tree reads as 0) or another link count than its one name
+// would disagree with the Rock Ridge tree the session records beside it
+// (master.Verify compares them): it is written again.
+func reusable(v *udf.Volume, c *tree.Node) (udfEntry, bool) {
+	ref, ok := v.Entry(c)
+	f, _ := v.Facts(c)
+	if !ok || f.UID != c.UID || f.GID != c.GID || f.Links != 1 {
+		return udfEntry{}, false
+	}
+	return udfEntry{c, ref}, true
 }
 
 // sameExtents says whether two extent lists cover the same sectors (ISO
 // 9660 cuts files at 4 GiB, UDF below 1 GiB: contiguous runs are
 // compared).
 func sameExtents(a, b []tree.Extent) bool {
+	if len(a) == 1 && len(b) == 1 {
+		return a[0] == b[0] // most files: nothing to merge
+	}
 	return slicesEqual(runs(a), runs(b))
 }
 

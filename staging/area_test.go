@@ -196,7 +196,7 @@ func TestWhiteoutsAndMergedReaddir(t *testing.T) {
 		t.Fatal(err)
 	}
 	root, _, _ := m.Newest()
-	if nodeAt(root, "/docs/a.txt") != nil || nodeAt(root, "/docs/new.txt") == nil {
+	if root.Lookup("/docs/a.txt") != nil || root.Lookup("/docs/new.txt") == nil {
 		t.Error("session 2 does not reflect the deletion and the new file")
 	}
 }
@@ -205,7 +205,7 @@ func TestRenameDiscDirectoryCopiesNothing(t *testing.T) {
 	dir, m := t.TempDir(), &fakeMedium{}
 	a := open(t, dir, m)
 	populate(t, a)
-	old := nodeAt(must(m.Newest()), "/docs/b.txt").Extents
+	old := must(m.Newest()).Lookup("/docs/b.txt").Extents
 	docs := walk(t, a, "docs")
 	other, err := a.Mkdir(RootID, "other", 0o755, 0, 0)
 	if err != nil {
@@ -244,13 +244,13 @@ func TestRenameDiscDirectoryCopiesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := must(m.Newest())
-	if n := nodeAt(root, "/other/moved/b.txt"); n == nil || n.Extents[0] != old[0] {
+	if n := root.Lookup("/other/moved/b.txt"); n == nil || n.Extents[0] != old[0] {
 		t.Errorf("renamed file in session 2: %+v, want extents %v", n, old)
 	}
-	if n := nodeAt(root, "/top.txt"); n == nil || n.Size != 5 {
+	if n := root.Lookup("/top.txt"); n == nil || n.Size != 5 {
 		t.Errorf("file renamed over top.txt: %+v", n)
 	}
-	if nodeAt(root, "/docs") != nil {
+	if root.Lookup("/docs") != nil {
 		t.Error("old directory name still in session 2")
 	}
 }
@@ -322,7 +322,7 @@ func TestCopyUpOnWriteAndTruncate(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := must(m.Newest())
-	if n := nodeAt(root, "/docs/sub/c.txt"); n.Size != 2 {
+	if n := root.Lookup("/docs/sub/c.txt"); n.Size != 2 {
 		t.Errorf("truncated file in session 2 has %d bytes", n.Size)
 	}
 }
@@ -460,10 +460,10 @@ func TestChangesDuringCommitLandInNextSession(t *testing.T) {
 	}
 	m.block, m.entered = nil, nil
 	root := must(m.Newest())
-	if n := nodeAt(root, "/f"); n == nil || n.Size != 5 || string(m.data[n.Extents[0].LBA*2048:][:5]) != "first" {
+	if n := root.Lookup("/f"); n == nil || n.Size != 5 || string(m.data[n.Extents[0].LBA*2048:][:5]) != "first" {
 		t.Errorf("session 1 file f: %+v", n)
 	}
-	if nodeAt(root, "/late") != nil || nodeAt(root, "/gone") == nil {
+	if root.Lookup("/late") != nil || root.Lookup("/gone") == nil {
 		t.Error("session 1 holds changes made during its commit")
 	}
 	s := a.Status()
@@ -479,10 +479,10 @@ func TestChangesDuringCommitLandInNextSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	root = must(m.Newest())
-	if n := nodeAt(root, "/f"); n == nil || n.Size != 6 {
+	if n := root.Lookup("/f"); n == nil || n.Size != 6 {
 		t.Errorf("session 2 file f: %+v", n)
 	}
-	if nodeAt(root, "/late") == nil || nodeAt(root, "/gone") != nil {
+	if root.Lookup("/late") == nil || root.Lookup("/gone") != nil {
 		t.Error("session 2 misses changes made during the first commit")
 	}
 	if n := dataFiles(t, b); n != 0 {
@@ -532,7 +532,7 @@ func TestPinnedFileIsCopiedAtCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.block, m.entered = nil, nil
-	n := nodeAt(must(m.Newest()), "/p")
+	n := must(m.Newest()).Lookup("/p")
 	if n == nil || string(m.data[n.Extents[0].LBA*2048:][:3]) != "one" {
 		t.Errorf("session 1 holds %+v, want the bytes of the snapshot", n)
 	}
@@ -546,7 +546,7 @@ func TestPinnedFileIsCopiedAtCommit(t *testing.T) {
 	if err := a.Commit(CommitOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	n = nodeAt(must(m.Newest()), "/p")
+	n = must(m.Newest()).Lookup("/p")
 	if string(m.data[n.Extents[0].LBA*2048:][:3]) != "TWO" {
 		t.Error("session 2 misses the write made during commit 1")
 	}
@@ -621,7 +621,7 @@ func TestCrashDuringCommit(t *testing.T) {
 				if err := b.Commit(CommitOptions{}); err != nil {
 					t.Fatal(err)
 				}
-				if n := nodeAt(must(m.Newest()), "/second"); n == nil || n.Size != 3 {
+				if n := must(m.Newest()).Lookup("/second"); n == nil || n.Size != 3 {
 					t.Errorf("retried commit: %+v", n)
 				}
 			}

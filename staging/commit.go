@@ -872,7 +872,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 		if e.data != f.Data && !readOnly || f.Data == "" && e.x().inline == "" {
 			continue
 		}
-		n := nodeAt(root, joinName(f.Path, f.PathB))
+		n := root.Lookup(joinName(f.Path, f.PathB))
 		if n == nil || !n.IsRegular() {
 			continue
 		}

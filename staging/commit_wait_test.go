@@ -9,7 +9,7 @@ import (
 // sessionFile returns the bytes of path in the medium's newest session.
 func sessionFile(t *testing.T, m *fakeMedium, path string) string {
 	t.Helper()
-	n := nodeAt(must(m.Newest()), path)
+	n := must(m.Newest()).Lookup(path)
 	if n == nil {
 		t.Fatalf("%s is not in the newest session", path)
 	}

@@ -62,7 +62,7 @@ func TestInlineDiscFile(t *testing.T) {
 	}
 	root := must(m.Newest())
 	for name, want := range map[string]string{"small.txt": "embedded", "other.txt": "abcd", "new.txt": "new"} {
-		n := nodeAt(root, "/"+name)
+		n := root.Lookup("/" + name)
 		if n == nil || n.Source != nil || len(n.Extents) != 1 {
 			t.Fatalf("%s in the new session: %+v", name, n)
 		}
@@ -93,7 +93,7 @@ func TestInlineDiscFile(t *testing.T) {
 	if err := a.Commit(CommitOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if x, y := nodeAt(root, "/small.txt"), nodeAt(must(m.Newest()), "/small.txt"); !slices.Equal(x.Extents, y.Extents) {
+	if x, y := root.Lookup("/small.txt"), must(m.Newest()).Lookup("/small.txt"); !slices.Equal(x.Extents, y.Extents) {
 		t.Errorf("small.txt written again: %v, then %v", x.Extents, y.Extents)
 	}
 }

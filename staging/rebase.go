@@ -363,31 +363,6 @@ func flattenNodes(n *tree.Node, p string, m map[string]*tree.Node) {
 	}
 }
 
-// nodeAt returns the node at path p ("/a/b") below root, or nil. Each
-// name is found by binary search among children sorted by name, as a
-// session read from a medium has them, and by a scan where they are not:
-// a commit of one file to a disc of a million finds it without an index
-// of every path, and one of 100,000 files to a flat folder without a
-// scan of the folder for each.
-func nodeAt(root *tree.Node, p string) *tree.Node {
-	n := root
-	for name := range strings.SplitSeq(p, "/") {
-		if name == "" {
-			continue
-		}
-		if n == nil || !n.IsDir() {
-			return nil
-		}
-		i, ok := slices.BinarySearchFunc(n.Children, name, func(c *tree.Node, name string) int { return strings.Compare(c.Name, name) })
-		if ok {
-			n = n.Children[i]
-		} else {
-			n = n.Child(name)
-		}
-	}
-	return n
-}
-
 func parentPath(p string) string {
 	if i := strings.LastIndexByte(p, '/'); i > 0 {
 		return p[:i]

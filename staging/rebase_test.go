@@ -374,26 +374,3 @@ func TestSessionWrittenRightAfterCommit(t *testing.T) {
 		}
 	}
 }
-
-// TestNodeAt finds paths among sorted children (a session read back)
-// and unsorted ones (a tree built in memory), and nothing below a file.
-func TestNodeAt(t *testing.T) {
-	file := func(name string) *tree.Node { return &tree.Node{Name: name, Mode: 0o644} }
-	dir := func(name string, kids ...*tree.Node) *tree.Node {
-		return &tree.Node{Name: name, Mode: iofs.ModeDir | 0o755, Children: kids}
-	}
-	sorted := dir("", dir("a", file("x"), file("y"), file("z")), file("b"), dir("c", dir("d", file("e"))))
-	unsorted := dir("", file("b"), dir("c", dir("d", file("e"))), dir("a", file("z"), file("x"), file("y")))
-	for _, root := range []*tree.Node{sorted, unsorted} {
-		for p, want := range map[string]string{"/a/y": "y", "/a/x": "x", "/b": "b", "/c/d/e": "e", "/c/d": "d"} {
-			if n := nodeAt(root, p); n == nil || n.Name != want {
-				t.Errorf("%s: got %v, want %s", p, n, want)
-			}
-		}
-		for _, p := range []string{"/a/w", "/b/x", "/c/d/e/f", "/q"} {
-			if n := nodeAt(root, p); n != nil {
-				t.Errorf("%s: got %s, want nothing", p, n.Name)
-			}
-		}
-	}
-}

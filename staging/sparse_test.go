@@ -53,7 +53,7 @@ func TestSparseDiscFile(t *testing.T) {
 	if err := a.Commit(CommitOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	n := nodeAt(must(m.Newest()), "/sparse.bin")
+	n := must(m.Newest()).Lookup("/sparse.bin")
 	if n == nil || n.Source != nil || len(n.Extents) != 1 || tree.HasHole(n.Extents) {
 		t.Fatalf("sparse.bin in the new session: %+v", n)
 	}

@@ -71,3 +71,26 @@ func TestFS(t *testing.T) {
 		t.Errorf("nil root: %v", err)
 	}
 }
+
+// TestLookup finds paths among sorted children (a session read back)
+// and unsorted ones (a tree built in memory), and nothing below a file.
+func TestLookup(t *testing.T) {
+	file := func(name string) *Node { return &Node{Name: name, Mode: 0o644} }
+	dir := func(name string, kids ...*Node) *Node {
+		return &Node{Name: name, Mode: fs.ModeDir | 0o755, Children: kids}
+	}
+	sorted := dir("", dir("a", file("x"), file("y"), file("z")), file("b"), dir("c", dir("d", file("e"))))
+	unsorted := dir("", file("b"), dir("c", dir("d", file("e"))), dir("a", file("z"), file("x"), file("y")))
+	for _, root := range []*Node{sorted, unsorted} {
+		for p, want := range map[string]string{"/a/y": "y", "/a/x": "x", "/b": "b", "/c/d/e": "e", "/c/d": "d"} {
+			if n := root.Lookup(p); n == nil || n.Name != want {
+				t.Errorf("%s: got %v, want %s", p, n, want)
+			}
+		}
+		for _, p := range []string{"/a/w", "/b/x", "/c/d/e/f", "/q"} {
+			if n := root.Lookup(p); n != nil {
+				t.Errorf("%s: got %s, want nothing", p, n.Name)
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -131,6 +132,28 @@ func (n *Node) Child(name string) *Node {
 		}
 	}
 	return nil
+}
+
+// Lookup returns the node at the slash-separated path p below n ("/a/b";
+// empty elements are skipped), or nil. Each name is found by binary
+// search among children sorted by name, as a tree read from a medium has
+// them, and by a scan where they are not: one file of a disc of a million
+// is found without an index of every path.
+func (n *Node) Lookup(p string) *Node {
+	for name := range strings.SplitSeq(p, "/") {
+		if name == "" {
+			continue
+		}
+		if n == nil || !n.IsDir() {
+			return nil
+		}
+		if c := sortedChild(n, name); c != nil {
+			n = c
+		} else {
+			n = n.Child(name)
+		}
+	}
+	return n
 }
 
 // SessionInfo describes one session of a medium.
