@@ -6,9 +6,12 @@
 # again over the area it left, `ls -lR`, `discstage status`, `df` and
 # the commit of one more file through the mount, each with the mount
 # process's resident memory (VmRSS, and VmHWM, its peak) per file on the
-# disc. Then staging's TestManyFiles over another copy gives the live Go
-# heap of an open area per file and writes CPU and heap profiles to
-# WORKDIR/prof (go tool pprof -top WORKDIR/prof/open.heap).
+# disc. The anchors, in the same run: xorriso loading the same image's
+# tree (-indev), and xorriso adding the same one file to a copy of it as
+# a new session with MD5 tags (-md5 on -map -commit), each with its time
+# and peak memory. Then staging's TestManyFiles over another copy gives
+# the live Go heap of an open area per file and writes CPU and heap
+# profiles to WORKDIR/prof (go tool pprof -top WORKDIR/prof/open.heap).
 #
 #   bash bench/million.sh [WORKDIR]      (default: bench/out/million)
 #
@@ -77,14 +80,16 @@ printf '%-34s | %9s | %10s | %9s | %s\n' "what" "time" "memory" "per file" "targ
 t0=$(ms)
 "$ds" mount --staging "$area" "$img" "$mnt" >/dev/null
 t1=$(ms)
+first=$((t1 - t0))
 pid=$(pgrep -f -- "--staging $area " | head -1)
-row "mount (first: area made)" "$(secs $((t1 - t0)))" "$(mib "$(hwm "$pid")") peak" "$(perfile "$(hwm "$pid")")" "< 2 s, < 400 B"
+row "mount (first: area made)" "$(secs $first)" "$(mib "$(hwm "$pid")") peak" "$(perfile "$(hwm "$pid")")" "< 2 s, < 400 B"
 unmount "$pid"
 t0=$(ms)
 "$ds" mount --staging "$area" "$img" "$mnt" >/dev/null
 t1=$(ms)
+again=$((t1 - t0))
 pid=$(pgrep -f -- "--staging $area " | head -1)
-row "mount (again: area replayed)" "$(secs $((t1 - t0)))" "$(mib "$(hwm "$pid")") peak" "$(perfile "$(hwm "$pid")")" "< 2 s, < 400 B"
+row "mount (again: area replayed)" "$(secs $again)" "$(mib "$(hwm "$pid")") peak" "$(perfile "$(hwm "$pid")")" "< 2 s, < 400 B"
 row "  resident once ready" "" "$(mib "$(rss "$pid")")" "$(perfile "$(rss "$pid")")" "< 400 B"
 
 t0=$(ms)
@@ -103,7 +108,8 @@ echo "one more file" >"$mnt/one-more.txt"
 t0=$(ms)
 "$ds" commit --progress none "$mnt" >/dev/null
 t1=$(ms)
-row "commit of one more file" "$(secs $((t1 - t0)))" "$(mib "$(hwm "$pid")") peak" "$(perfile "$(hwm "$pid")")" ""
+commit=$((t1 - t0))
+row "commit of one more file" "$(secs $commit)" "$(mib "$(hwm "$pid")") peak" "$(perfile "$(hwm "$pid")")" ""
 # The command returns once the outcome shows; the mount hands the
 # commit's memory back to the system just after.
 sleep 2
@@ -112,6 +118,27 @@ unmount "$pid"
 journal=$(stat -c %s "$area/state.journal") reserve=$(stat -c %s "$area/state.reserve")
 echo "area on disk: state.journal $((journal / 1048576)) MiB, state.reserve $((reserve / 1048576)) MiB"
 echo "load average after the mount's figures: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# The anchors: xorriso over the same image, timed with its peak memory.
+xo() { # xo NAME ARGS...: runs xorriso, sets xo_ms and xo_kib
+	local t0 t1
+	t0=$(ms)
+	/usr/bin/time -f %M -o "$work/$1.rss" xorriso "${@:2}" >"$work/$1.log" 2>&1
+	t1=$(ms)
+	xo_ms=$((t1 - t0)) xo_kib=$(tail -1 "$work/$1.rss")
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+xo load -indev "stdio:$base" -end
+load_ms=$xo_ms
+row "xorriso -indev (tree loaded)" "$(secs $xo_ms)" "$(mib "$xo_kib") peak" "$(perfile "$xo_kib")" "anchor"
+echo "one more file" >"$work/one-more.txt"
+cp --sparse=always "$base" "$work/xorriso.iso"
+xo add -dev "stdio:$work/xorriso.iso" -md5 on -map "$work/one-more.txt" /one-more.txt -commit -end
+row "xorriso -md5 on -map -commit" "$(secs $xo_ms)" "$(mib "$xo_kib") peak" "$(perfile "$xo_kib")" "anchor"
+rm -f "$work/xorriso.iso"
+bench_row "1M-file disc: mount, first" "$(secs $first)" "xorriso -indev $(secs $load_ms)" "$(ratio $first $load_ms)" "< 2 s"
+bench_row "1M-file disc: mount, again" "$(secs $again)" "xorriso -indev $(secs $load_ms)" "$(ratio $again $load_ms)" "< 2 s"
+bench_row "1M-file disc: commit one file" "$(secs $commit)" "xorriso -map -commit $(secs $xo_ms)" "$(ratio $commit $xo_ms)" "-"
 
 # The area alone, in-process: live Go heap after a collection.
 echo "staging.TestManyFiles over the same disc (live Go heap of the open area; profiles in $work/prof):"
