@@ -238,8 +238,9 @@ func (v *Volume) Tree() (*tree.Node, error) {
 	medium := v.r
 	v.r = &window{r: medium}
 	defer func() { v.r = medium }()
-	w := walker{v: v, medium: medium, files: map[LBAddr]fileSeen{}, dirs: map[LBAddr]bool{},
-		entries: map[*tree.Node]entryFacts{}}
+	hint := v.treeHint()
+	w := walker{v: v, medium: medium, files: make(map[LBAddr]fileSeen, hint), dirs: map[LBAddr]bool{},
+		entries: make(map[*tree.Node]entryFacts, hint)}
 	root, err := w.node(v.root, "", 0)
 	if err != nil {
 		return nil, err
@@ -251,6 +252,18 @@ func (v *Volume) Tree() (*tree.Node, error) {
 	w.links(root)
 	v.entries = w.entries
 	return root, nil
+}
+
+// maxTreeHint bounds the entries Tree's maps are made for before the
+// walk: a count recorded wrongly (or to mislead) costs at most that.
+const maxTreeHint = 1 << 20
+
+// treeHint is how many entries Tree's maps are made for: the files and
+// directories the integrity descriptor counts, no more than the medium
+// has blocks for their entries, nor maxTreeHint. Grown as they fill, the
+// maps of a million files were rebuilt again and again.
+func (v *Volume) treeHint() int {
+	return int(min(v.counted, uint64(max(v.sectors, 0)), maxTreeHint))
 }
 
 // FS returns root, a tree the volume read, as an io/fs.FS (tree.FS)

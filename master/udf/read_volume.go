@@ -56,6 +56,9 @@ type Volume struct {
 	blocks  int64 // blocks the reader may still map
 	lvidEnd int64 // first sector past the integrity descriptor read
 	runs    []run // mapBlocksTo's last runs, for the next mapping to reuse
+	// counted is the number of files and directories the integrity
+	// descriptor records: Tree sizes its maps by it (treeHint).
+	counted uint64
 }
 
 type partition struct {
@@ -346,6 +349,9 @@ func (v *Volume) loadLogicalVolume(set vdsSet) error {
 			if t, err := CheckTag(b, ie.Location); err == nil && t.ID() == TagLVID {
 				v.MinRead = LVID(b).MinReadRevision()
 				v.nextID = LVID(b).NextUniqueID()
+				if files, dirs, ok := LVID(b).Counts(); ok {
+					v.counted = uint64(files) + uint64(dirs)
+				}
 				v.lvidEnd = int64(ie.Location) + 1
 			}
 		}

@@ -246,6 +246,16 @@ func (d LVID) ImplUse() []byte {
 	return d[off : off+l]
 }
 
+// Counts returns the numbers of files and of directories the
+// implementation use area records (UDF 2.2.6.4); ok is false when it
+// does not fit.
+func (d LVID) Counts() (files, dirs uint32, ok bool) {
+	if u := d.ImplUse(); u != nil {
+		return le32(u[32:]), le32(u[36:]), true
+	}
+	return 0, 0, false
+}
+
 // MinReadRevision is the UDF revision a reader needs, 0 when unknown.
 func (d LVID) MinReadRevision() uint16 {
 	if u := d.ImplUse(); u != nil {
