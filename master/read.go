@@ -283,7 +283,7 @@ func readISOSession(r io.ReaderAt, sectors int64, start uint32, nlinks bool) (*S
 		rd.mode = rModeRR
 		s.Hierarchy = HierarchyRockRidge
 		if nlinks && uv != nil {
-			rd.nlinks = map[*tree.Node]uint32{}
+			rd.nlinks = make(map[*tree.Node]uint32, uv.SizeHint())
 		}
 	case joli:
 		s.Hierarchy = HierarchyJoliet

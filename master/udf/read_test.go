@@ -268,10 +268,10 @@ func TestReadSparingRemap(t *testing.T) {
 
 func bytesReader(b []byte) io.ReaderAt { return bytes.NewReader(b) }
 
-// TestTreeHint: Tree's maps are sized by the integrity descriptor's
+// TestSizeHint: Tree's maps are sized by the integrity descriptor's
 // counts, but never past a block per entry of the medium nor past
 // maxTreeHint, whatever the descriptor claims.
-func TestTreeHint(t *testing.T) {
+func TestSizeHint(t *testing.T) {
 	for _, c := range []struct {
 		counted uint64
 		sectors int64
@@ -284,7 +284,7 @@ func TestTreeHint(t *testing.T) {
 		{7, -1, 0},
 	} {
 		v := &Volume{counted: c.counted, sectors: c.sectors}
-		if got := v.treeHint(); got != c.want {
+		if got := v.SizeHint(); got != c.want {
 			t.Errorf("%d counted on %d sectors: hint %d, want %d", c.counted, c.sectors, got, c.want)
 		}
 	}

@@ -238,7 +238,7 @@ func (v *Volume) Tree() (*tree.Node, error) {
 	medium := v.r
 	v.r = &window{r: medium}
 	defer func() { v.r = medium }()
-	hint := v.treeHint()
+	hint := v.SizeHint()
 	w := walker{v: v, medium: medium, files: make(map[LBAddr]fileSeen, hint), dirs: map[LBAddr]bool{},
 		entries: make(map[*tree.Node]entryFacts, hint)}
 	root, err := w.node(v.root, "", 0)
@@ -258,11 +258,13 @@ func (v *Volume) Tree() (*tree.Node, error) {
 // walk: a count recorded wrongly (or to mislead) costs at most that.
 const maxTreeHint = 1 << 20
 
-// treeHint is how many entries Tree's maps are made for: the files and
-// directories the integrity descriptor counts, no more than the medium
-// has blocks for their entries, nor maxTreeHint. Grown as they fill, the
-// maps of a million files were rebuilt again and again.
-func (v *Volume) treeHint() int {
+// SizeHint is how many entries a map with one for each node of the
+// volume's tree is best made for (Tree's own, a reader's beside them):
+// the files and directories the integrity descriptor counts, no more
+// than the medium has blocks for their entries, nor maxTreeHint. Grown
+// as they fill, the maps of a million files were rebuilt again and
+// again.
+func (v *Volume) SizeHint() int {
 	return int(min(v.counted, uint64(max(v.sectors, 0)), maxTreeHint))
 }
 

@@ -57,7 +57,7 @@ type Volume struct {
 	lvidEnd int64 // first sector past the integrity descriptor read
 	runs    []run // mapBlocksTo's last runs, for the next mapping to reuse
 	// counted is the number of files and directories the integrity
-	// descriptor records: Tree sizes its maps by it (treeHint).
+	// descriptor records: Tree sizes its maps by it (SizeHint).
 	counted uint64
 }
 
