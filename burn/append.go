@@ -96,6 +96,12 @@ type Result struct {
 	Verified string
 }
 
+// written is where a session was written: all its read-back needs of
+// the layout it was written from.
+type written struct {
+	start, sectors uint32
+}
+
 // layout masters root for t's next writable address and checks that it
 // can be written there.
 func layout(t writer.Target, root *tree.Node, opts AppendOptions) (writer.Medium, *master.Image, error) {
@@ -198,10 +204,18 @@ func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOp
 	if level == 0 {
 		level = master.VerifySession
 	}
+	// The layout (a structure per file for each hierarchy, and the tree
+	// it was made from) goes before the session is read back, which
+	// reads its trees: on a disc of a million files the two would be
+	// gigabytes at once.
+	w := written{im.Start(), im.Sectors()}
+	im, sess = nil, nil
 	if !opts.NoMD5 {
-		err = verifyTags(t, im, level, report)
+		err = verifyTags(t, w, level, report)
 	} else {
-		err = verify(ctx, t, im, hs.h.Sum(nil), level, report)
+		sum := hs.h.Sum(nil)
+		hs = nil
+		err = verify(ctx, t, w, sum, level, report)
 	}
 	if err != nil {
 		return nil, err
@@ -213,8 +227,8 @@ func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOp
 	}
 	if len(after.Sessions) > 0 {
 		res.Session = after.Sessions[len(after.Sessions)-1]
-		if res.Session.Start != im.Start() {
-			res.ListedStart, res.Session.Start, res.ListedElsewhere = res.Session.Start, im.Start(), true
+		if res.Session.Start != w.start {
+			res.ListedStart, res.Session.Start, res.ListedElsewhere = res.Session.Start, w.start, true
 		}
 	}
 	report(writer.Progress{Phase: writer.PhaseDone, Fifo: -1})

@@ -29,16 +29,16 @@ func (s *hashedSession) WriteTo(w io.Writer) (int64, error) {
 // them: at master.VerifySession and above every sector of the session
 // (tags and checksum array), at master.VerifyQuick the descriptors and the directory tree (the
 // superblock and tree tags) and the parsed tree.
-func verifyTags(t writer.Target, im *master.Image, level master.VerifyLevel, report func(writer.Progress)) error {
+func verifyTags(t writer.Target, im written, level master.VerifyLevel, report func(writer.Progress)) error {
 	if level == master.VerifyNone {
 		return nil
 	}
-	total := int64(im.Sectors()) * tree.SectorSize
+	total := int64(im.sectors) * tree.SectorSize
 	started := time.Now()
 	report(writer.Progress{Phase: writer.PhaseVerifying, Total: total, Started: started, Fifo: -1})
 	m, err := t.Probe()
 	if err != nil {
-		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.Start(), writer.ErrVerify, err)
+		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.start, writer.ErrVerify, err)
 	}
 	if err := atNewest(t, m, im); err != nil {
 		return err
@@ -47,12 +47,12 @@ func verifyTags(t writer.Target, im *master.Image, level master.VerifyLevel, rep
 	if level >= master.VerifySession {
 		ml = master.VerifySession
 	}
-	rep, err := master.Verify(countReads(t, im, started, report), m.Readable, im.Start(), ml)
+	rep, err := master.Verify(countReads(t, im, started, report), m.Readable, im.start, ml)
 	if err == nil && !rep.Checksummed {
 		err = master.ErrUnverifiable
 	}
 	if err != nil {
-		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.Start(), writer.ErrVerify, err)
+		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.start, writer.ErrVerify, err)
 	}
 	report(writer.Progress{Phase: writer.PhaseVerifying, Done: total, Total: total, Started: started, Fifo: -1})
 	return nil
@@ -66,16 +66,16 @@ func verifyTags(t writer.Target, im *master.Image, level master.VerifyLevel, rep
 // the session's head at LBA 0 (a plain image, a chain another writer
 // broke): that is the session when its root directory record is the
 // session's own.
-func atNewest(r io.ReaderAt, m writer.Medium, im *master.Image) error {
-	if n := len(m.Sessions); n > 0 && m.Grown && m.Sessions[n-1].Start == 0 && im.Start() != 0 && sameRoot(r, 0, im.Start()) {
+func atNewest(r io.ReaderAt, m writer.Medium, im written) error {
+	if n := len(m.Sessions); n > 0 && m.Grown && m.Sessions[n-1].Start == 0 && im.start != 0 && sameRoot(r, 0, im.start) {
 		return nil
 	}
-	if n := len(m.Sessions); n == 0 || m.Sessions[n-1].Start != im.Start() {
+	if n := len(m.Sessions); n == 0 || m.Sessions[n-1].Start != im.start {
 		at := "no session"
 		if n > 0 {
 			at = fmt.Sprintf("the session at LBA %d", m.Sessions[n-1].Start)
 		}
-		return fmt.Errorf("burn: verify session at LBA %d: readers find %s as the newest: %w", im.Start(), at, writer.ErrVerify)
+		return fmt.Errorf("burn: verify session at LBA %d: readers find %s as the newest: %w", im.start, at, writer.ErrVerify)
 	}
 	return nil
 }
@@ -98,15 +98,15 @@ func sameRoot(r io.ReaderAt, a, b uint32) bool {
 // sector is hashed and compared with the hash of the stream; at
 // master.VerifyQuick and above the
 // session's descriptors and tree are parsed back.
-func verify(ctx context.Context, t writer.Target, im *master.Image, want []byte, level master.VerifyLevel, report func(writer.Progress)) error {
+func verify(ctx context.Context, t writer.Target, im written, want []byte, level master.VerifyLevel, report func(writer.Progress)) error {
 	if level == master.VerifyNone {
 		return nil
 	}
-	total := int64(im.Sectors()) * tree.SectorSize
+	total := int64(im.sectors) * tree.SectorSize
 	started := time.Now()
 	if level >= master.VerifySession {
 		h := sha256.New()
-		r := io.NewSectionReader(t, int64(im.Start())*tree.SectorSize, total)
+		r := io.NewSectionReader(t, int64(im.start)*tree.SectorSize, total)
 		buf := make([]byte, 1<<20)
 		var done int64
 		for {
@@ -121,25 +121,25 @@ func verify(ctx context.Context, t writer.Target, im *master.Image, want []byte,
 				break
 			}
 			if err != nil {
-				return fmt.Errorf("burn: verify session at LBA %d: read at byte %d: %w", im.Start(), done, err)
+				return fmt.Errorf("burn: verify session at LBA %d: read at byte %d: %w", im.start, done, err)
 			}
 		}
 		if done != total {
-			return fmt.Errorf("burn: verify session at LBA %d: read back %d of %d bytes: %w", im.Start(), done, total, writer.ErrVerify)
+			return fmt.Errorf("burn: verify session at LBA %d: read back %d of %d bytes: %w", im.start, done, total, writer.ErrVerify)
 		}
 		if got := h.Sum(nil); !bytes.Equal(got, want) {
-			return fmt.Errorf("burn: verify session at LBA %d: the data read back differs from the data written: %w", im.Start(), writer.ErrVerify)
+			return fmt.Errorf("burn: verify session at LBA %d: the data read back differs from the data written: %w", im.start, writer.ErrVerify)
 		}
 	}
 	m, err := t.Probe()
 	if err != nil {
-		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.Start(), writer.ErrVerify, err)
+		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.start, writer.ErrVerify, err)
 	}
 	if err := atNewest(t, m, im); err != nil {
 		return err
 	}
-	if _, err := master.ReadSession(t, m.Readable, im.Start()); err != nil {
-		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.Start(), writer.ErrVerify, err)
+	if _, err := master.ReadSession(t, m.Readable, im.start); err != nil {
+		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.start, writer.ErrVerify, err)
 	}
 	return nil
 }
