@@ -241,6 +241,7 @@ func (v *Volume) Tree() (*tree.Node, error) {
 	hint := v.SizeHint()
 	w := walker{v: v, medium: medium, files: make(map[LBAddr]fileSeen, hint), dirs: map[LBAddr]bool{},
 		entries: make(map[*tree.Node]entryFacts, hint)}
+	w.nodes.Reserve(hint) // one slab for the nodes counted, not doublings past them
 	root, err := w.node(v.root, "", 0)
 	if err != nil {
 		return nil, err
