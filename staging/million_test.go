@@ -101,7 +101,8 @@ func peakLiveHeap() func() uint64 {
 // to by the commit: give it a copy; bench/million.sh does), and
 // DISCSTAGE_MILLION_PROF a folder for CPU and heap profiles of the
 // open (open.cpu, open.heap), the second open (reopen.cpu, reopen.heap)
-// and the commit (commit.cpu); with DISCSTAGE_MILLION_OPEN set, it
+// the first status with a change staged (staged.cpu) and the commit
+// (commit.cpu); with DISCSTAGE_MILLION_OPEN set, it
 // stops after the second open.
 func TestManyFiles(t *testing.T) {
 	work := t.TempDir()
@@ -243,11 +244,13 @@ func TestManyFiles(t *testing.T) {
 	h.Release()
 	// status with a change staged lists it against the base session,
 	// whose tree it reads and keeps (pendingCache).
+	stopCPU = startCPUProfile(t, prof, "staged.cpu")
 	t0 = time.Now()
 	if st := a.Status(); st.Changes.Added != 1 {
 		t.Fatalf("status counts %d files added, want 1", st.Changes.Added)
 	}
 	dStaged := time.Since(t0)
+	stopCPU()
 	staged := liveHeap()
 	stopCPU = startCPUProfile(t, prof, "commit.cpu")
 	stopPeak := peakLiveHeap()
