@@ -716,6 +716,47 @@ func TestEachCommitKeepsItsOwnOutcome(t *testing.T) {
 	}
 }
 
+// openWhileHeld opens the area in dir over m while something Open does
+// not wait for (what) is held back until gate closes: Open must return
+// meanwhile. On failure the gate is closed and nil returned.
+func openWhileHeld(t *testing.T, dir string, m Medium, gate chan struct{}, what string) *Area {
+	t.Helper()
+	opened := make(chan *Area)
+	go func() {
+		b, err := Open(dir, m)
+		if err != nil {
+			t.Error(err)
+		}
+		opened <- b
+	}()
+	select {
+	case b := <-opened:
+		if b == nil {
+			close(gate)
+		}
+		return b
+	case <-time.After(time.Minute):
+		close(gate)
+		t.Fatalf("Open waits for %s", what)
+		return nil
+	}
+}
+
+// waitsFor runs op, which must not return before gate closes (what is
+// held back until then); it closes the gate and returns op's error.
+func waitsFor(t *testing.T, gate chan struct{}, what string, op func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- op() }()
+	select {
+	case err := <-done:
+		t.Errorf("the change did not wait for %s: %v", what, err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(gate)
+	return <-done
+}
+
 // TestOpenDoesNotWaitForTheProbe opens an area while the medium's probe
 // (on a grown image, a read of every session's tree) has not answered:
 // Open returns and the tree reads, the first change waits for the
@@ -733,41 +774,19 @@ func TestOpenDoesNotWaitForTheProbe(t *testing.T) {
 	m.mu.Lock()
 	m.infoGate = gate
 	m.mu.Unlock()
-	opened := make(chan *Area)
-	go func() {
-		b, err := Open(dir, m)
-		if err != nil {
-			t.Error(err)
-		}
-		opened <- b
-	}()
-	var b *Area
-	select {
-	case b = <-opened:
-	case <-time.After(time.Minute):
-		close(gate)
-		t.Fatal("Open waits for the medium's probe")
-	}
+	b := openWhileHeld(t, dir, m, gate, "the medium's probe")
 	if b == nil {
-		close(gate)
 		return
 	}
 	defer b.Close()
 	if _, err := b.Lookup(RootID, "f"); err != nil {
 		t.Errorf("lookup while the probe runs: %v", err)
 	}
-	made := make(chan error, 1)
-	go func() {
+	err := waitsFor(t, gate, "the probe", func() error {
 		_, err := b.Mkdir(RootID, "d", 0o755, 0, 0)
-		made <- err
-	}()
-	select {
-	case err := <-made:
-		t.Errorf("mkdir did not wait for the probe: %v", err)
-	case <-time.After(100 * time.Millisecond):
-	}
-	close(gate)
-	if err := <-made; !errors.Is(err, ErrReadOnly) {
+		return err
+	})
+	if !errors.Is(err, ErrReadOnly) {
 		t.Errorf("mkdir on a closed medium, after the probe: %v", err)
 	}
 }
@@ -797,23 +816,8 @@ func TestOpenDoesNotWaitForTheFirstSnapshot(t *testing.T) {
 	}
 	defer func() { firstSnapshotHook = nil }()
 	dir := t.TempDir()
-	opened := make(chan *Area)
-	go func() {
-		b, err := Open(dir, m)
-		if err != nil {
-			t.Error(err)
-		}
-		opened <- b
-	}()
-	var b *Area
-	select {
-	case b = <-opened:
-	case <-time.After(time.Minute):
-		close(gate)
-		t.Fatal("Open waits for the first snapshot")
-	}
+	b := openWhileHeld(t, dir, m, gate, "the first snapshot")
 	if b == nil {
-		close(gate)
 		return
 	}
 	<-held
@@ -835,18 +839,11 @@ func TestOpenDoesNotWaitForTheFirstSnapshot(t *testing.T) {
 	}
 	c.Close()
 
-	made := make(chan error, 1)
-	go func() {
+	err := waitsFor(t, gate, "the first snapshot", func() error {
 		_, err := b.Mkdir(RootID, "d", 0o755, 0, 0)
-		made <- err
-	}()
-	select {
-	case err := <-made:
-		t.Errorf("mkdir did not wait for the first snapshot: %v", err)
-	case <-time.After(100 * time.Millisecond):
-	}
-	close(gate)
-	if err := <-made; err != nil {
+		return err
+	})
+	if err != nil {
 		t.Fatalf("mkdir after the first snapshot: %v", err)
 	}
 	if err := b.Close(); err != nil {
