@@ -335,6 +335,7 @@ func Open(dir string, medium Medium) (*Area, error) {
 		copies: map[string]int{}, quickProject: quickProjection}
 	a.ioDone = sync.NewCond(&a.mu)
 	if err := a.load(st); err != nil {
+		a.background.Wait() // a first snapshot begun before the failure
 		j.close()
 		return nil, err
 	}
