@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -360,5 +361,41 @@ func TestNotAnImage(t *testing.T) {
 	}
 	if _, err := writer.OpenImage(filepath.Join(tmp, "missing.iso"), writer.ImageOptions{}); !errors.Is(err, writer.ErrNoTarget) {
 		t.Errorf("open of a missing image: %v, want ErrNoTarget", err)
+	}
+}
+
+// TestListAgreesWithProbe: an image's List gives the sessions, readable
+// size, profile and capacity its Probe gives, blank or not.
+func TestListAgreesWithProbe(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(dir, "img.iso")
+	for round := range 3 {
+		im, err := writer.OpenImage(img, writer.ImageOptions{Create: true, Capacity: 1 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, lerr := im.List()
+		p, perr := im.Probe()
+		im.Close()
+		if lerr != nil || perr != nil {
+			t.Fatalf("round %d: list %v, probe %v", round, lerr, perr)
+		}
+		if len(l.Sessions) != len(p.Sessions) || l.Readable != p.Readable || l.Profile != p.Profile ||
+			l.Capacity != p.Capacity || l.Grown != p.Grown {
+			t.Errorf("round %d: list %+v, probe %+v", round, l, p)
+		}
+		for i := range l.Sessions {
+			if l.Sessions[i] != p.Sessions[i] {
+				t.Errorf("round %d: session %d listed %+v, probed %+v", round, i, l.Sessions[i], p.Sessions[i])
+			}
+		}
+		if err := os.WriteFile(filepath.Join(src, fmt.Sprintf("f%d", round)), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mirror(t, img, src, burn.AppendOptions{})
 	}
 }
