@@ -861,6 +861,9 @@ func (a *Area) clearInflight() error {
 // commit wrote and nobody changed since now reads from the medium.
 func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint32) error {
 	var put []*entry
+	// Each committed path is found without an index of every path of
+	// the session, and without scanning a folder for each of its files.
+	find := tree.NewFinder(root)
 	for _, f := range inf.Files {
 		e := a.entries.get(f.ID)
 		if e == nil {
@@ -872,7 +875,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 		if e.data != f.Data && !readOnly || f.Data == "" && e.x().inline == "" {
 			continue
 		}
-		n := root.Lookup(joinName(f.Path, f.PathB))
+		n := find.Find(joinName(f.Path, f.PathB))
 		if n == nil || !n.IsRegular() {
 			continue
 		}

@@ -72,8 +72,9 @@ func TestFS(t *testing.T) {
 	}
 }
 
-// TestLookup finds paths among sorted children (a session read back)
-// and unsorted ones (a tree built in memory), and nothing below a file.
+// TestLookup: Lookup and a Finder find paths among sorted children (a
+// session read back) and unsorted ones (a tree built in memory), and
+// nothing below a file.
 func TestLookup(t *testing.T) {
 	file := func(name string) *Node { return &Node{Name: name, Mode: 0o644} }
 	dir := func(name string, kids ...*Node) *Node {
@@ -82,14 +83,17 @@ func TestLookup(t *testing.T) {
 	sorted := dir("", dir("a", file("x"), file("y"), file("z")), file("b"), dir("c", dir("d", file("e"))))
 	unsorted := dir("", file("b"), dir("c", dir("d", file("e"))), dir("a", file("z"), file("x"), file("y")))
 	for _, root := range []*Node{sorted, unsorted} {
-		for p, want := range map[string]string{"/a/y": "y", "/a/x": "x", "/b": "b", "/c/d/e": "e", "/c/d": "d"} {
-			if n := root.Lookup(p); n == nil || n.Name != want {
-				t.Errorf("%s: got %v, want %s", p, n, want)
+		find := NewFinder(root)
+		for _, lookup := range []func(string) *Node{root.Lookup, find.Find} {
+			for p, want := range map[string]string{"/a/y": "y", "/a/x": "x", "/b": "b", "/c/d/e": "e", "/c/d": "d"} {
+				if n := lookup(p); n == nil || n.Name != want {
+					t.Errorf("%s: got %v, want %s", p, n, want)
+				}
 			}
-		}
-		for _, p := range []string{"/a/w", "/b/x", "/c/d/e/f", "/q"} {
-			if n := root.Lookup(p); n != nil {
-				t.Errorf("%s: got %s, want nothing", p, n.Name)
+			for _, p := range []string{"/a/w", "/b/x", "/c/d/e/f", "/q"} {
+				if n := lookup(p); n != nil {
+					t.Errorf("%s: got %s, want nothing", p, n.Name)
+				}
 			}
 		}
 	}
