@@ -185,9 +185,11 @@ func (a *Area) loadPendingBase() {
 // diffBase compares the staged view with the base tree. It runs with
 // a.mu held.
 func (a *Area) diffBase(base *tree.Node) Pending {
-	bm := map[string]*tree.Node{}
+	// The indexes are made for what they will hold, not grown (and
+	// rehashed) a million times over on a disc of a million files.
+	bm := make(map[string]*tree.Node, countNodes(base))
 	flattenNodes(base, "", bm)
-	sm := map[string]*entry{}
+	sm := make(map[string]*entry, a.entries.len())
 	var walk func(e *entry, p string)
 	walk = func(e *entry, p string) {
 		for name, k := range e.kids {
@@ -201,7 +203,13 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 	walk(a.root, "")
 
 	// Where each base file's extents were: to find renames.
-	baseAt := map[tree.Extent]string{}
+	withData := 0
+	for _, n := range bm {
+		if !n.IsDir() && len(n.Extents) > 0 {
+			withData++
+		}
+	}
+	baseAt := make(map[tree.Extent]string, withData)
 	for p, n := range bm {
 		if !n.IsDir() && len(n.Extents) > 0 {
 			baseAt[n.Extents[0]] = p
