@@ -60,6 +60,7 @@ func udfOptions(o *master.Options, t writer.Target, m writer.Medium, opts Append
 	}
 	o.UDFPartitionStart = &ps
 	o.UDFNextUniqueID = v.NextUniqueID()
+	find := tree.NewFinder(root)
 	o.UDFEntries = func(n *tree.Node, path string) (udf.EntryRef, bool) {
 		if !n.IsRegular() || n.Source != nil || n.Link != 0 {
 			return udf.EntryRef{}, false
@@ -72,7 +73,7 @@ func udfOptions(o *master.Options, t writer.Target, m writer.Medium, opts Append
 			// An empty file has no data to know it by: the one at
 			// the same path, alike in every attribute its entry
 			// records, is the same to every reader.
-			if o := root.Lookup(path); o != nil && o.IsRegular() && o.Link == 0 && o.Size == 0 && o.Source == nil && len(o.Extents) == 0 {
+			if o := find.Find(path); o != nil && o.IsRegular() && o.Link == 0 && o.Size == 0 && o.Source == nil && len(o.Extents) == 0 {
 				c, ok = reusable(v, o)
 			}
 		}

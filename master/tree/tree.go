@@ -136,26 +136,10 @@ func (n *Node) Child(name string) *Node {
 }
 
 // Lookup returns the node at the slash-separated path p below n ("/a/b";
-// empty elements are skipped), or nil. Each name is found by binary
-// search among children sorted by name, as a tree read from a medium has
-// them, and by a scan where they are not: one file of a disc of a million
-// is found without an index of every path.
-func (n *Node) Lookup(p string) *Node {
-	for name := range strings.SplitSeq(p, "/") {
-		if name == "" {
-			continue
-		}
-		if n == nil || !n.IsDir() {
-			return nil
-		}
-		if c := sortedChild(n, name); c != nil {
-			n = c
-		} else {
-			n = n.Child(name)
-		}
-	}
-	return n
-}
+// empty elements are skipped), or nil: by binary search among children
+// sorted by name, as a tree read from a medium has them, and by a scan
+// where they are not. For many paths, a Finder indexes what it scans.
+func (n *Node) Lookup(p string) *Node { return NewFinder(n).Find(p) }
 
 // Finder looks nodes up by path below a root, as Lookup does, for many
 // paths: each directory it passes is checked once for sorted children,
