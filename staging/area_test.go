@@ -378,11 +378,7 @@ func TestCommitRefusals(t *testing.T) {
 	a.Setattr(at.ID, SetAttr{Size: &sz})
 	// Close the medium; a file written during that commit stays staged
 	// but can never be committed, and the view turns read-only.
-	m.block, m.entered = make(chan struct{}), make(chan struct{})
-	if err := a.StartCommit(CommitOptions{Close: true}); err != nil {
-		t.Fatal(err)
-	}
-	<-m.entered
+	startHeld(t, a, m, CommitOptions{Close: true})
 	writeFile(t, a, RootID, "more", "x")
 	close(m.block)
 	if err := a.Wait(); err != nil {
@@ -521,11 +517,7 @@ func TestPinnedFileIsCopiedAtCommit(t *testing.T) {
 		t.Fatal("a new staged file cannot be pinned")
 	}
 	f.WriteAt([]byte("one"), 0)
-	m.block, m.entered = make(chan struct{}), make(chan struct{})
-	if err := a.StartCommit(CommitOptions{Now: true}); err != nil {
-		t.Fatal(err)
-	}
-	<-m.entered
+	startHeld(t, a, m, CommitOptions{Now: true})
 	f.WriteAt([]byte("TWO"), 0) // straight to the data file, as passthrough writes go
 	close(m.block)
 	if err := a.Wait(); err != nil {
@@ -678,11 +670,7 @@ func TestEachCommitKeepsItsOwnOutcome(t *testing.T) {
 	dir, m := t.TempDir(), &fakeMedium{}
 	a := open(t, dir, m)
 	writeFile(t, a, RootID, "f", "first")
-	m.block, m.entered = make(chan struct{}), make(chan struct{})
-	if err := a.StartCommit(CommitOptions{ID: "one"}); err != nil {
-		t.Fatal(err)
-	}
-	<-m.entered
+	startHeld(t, a, m, CommitOptions{ID: "one"})
 	if err := a.StartCommit(CommitOptions{ID: "two"}); !errors.Is(err, ErrBusy) {
 		t.Errorf("second commit: %v", err)
 	}

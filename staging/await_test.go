@@ -15,11 +15,7 @@ func TestAwaitOutcome(t *testing.T) {
 		t.Error("await of an unknown commit waited")
 	}
 	writeFile(t, a, RootID, "f", "data")
-	m.block, m.entered = make(chan struct{}), make(chan struct{})
-	if err := a.StartCommit(CommitOptions{ID: "c1"}); err != nil {
-		t.Fatal(err)
-	}
-	<-m.entered
+	startHeld(t, a, m, CommitOptions{ID: "c1"})
 	// Held in Append: the time runs out first.
 	if a.AwaitOutcome("c1", time.Millisecond) {
 		t.Fatal("await returned ended while the commit was held")
@@ -65,11 +61,7 @@ func TestCommitKeepsStagedSizes(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFile(t, a, d.ID, "c", "1234567")
-	m.block, m.entered = make(chan struct{}), make(chan struct{})
-	if err := a.StartCommit(CommitOptions{ID: "c"}); err != nil {
-		t.Fatal(err)
-	}
-	<-m.entered
+	startHeld(t, a, m, CommitOptions{ID: "c"})
 	a.mu.Lock()
 	c, version := a.sizes, a.version
 	want := a.stagedFiles()
@@ -105,11 +97,7 @@ func TestStatusDuringCommitMakesNoList(t *testing.T) {
 				t.Fatalf("status before the commit: %+v", s.Changes)
 			}
 		}
-		m.block, m.entered = make(chan struct{}), make(chan struct{})
-		if err := a.StartCommit(CommitOptions{ID: "c"}); err != nil {
-			t.Fatal(err)
-		}
-		<-m.entered
+		startHeld(t, a, m, CommitOptions{ID: "c"})
 		s := a.Status()
 		a.mu.Lock()
 		made := a.pendingCache.list != nil
@@ -153,11 +141,7 @@ func TestCommitLetsTheBaseTreeGo(t *testing.T) {
 	if !kept {
 		t.Fatal("the status read kept no base tree")
 	}
-	m.block, m.entered = make(chan struct{}), make(chan struct{})
-	if err := a.StartCommit(CommitOptions{ID: "c"}); err != nil {
-		t.Fatal(err)
-	}
-	<-m.entered
+	startHeld(t, a, m, CommitOptions{ID: "c"})
 	s := a.Status()
 	a.mu.Lock()
 	kept = a.pendingCache.base != nil

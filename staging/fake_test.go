@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"testing"
 
 	"github.com/discstage/discstage/master/tree"
 )
@@ -188,4 +189,15 @@ func (m *fakeMedium) Append(_ context.Context, root *tree.Node, opts CommitOptio
 	m.sessions = append(m.sessions, fakeSession{start: start, root: copied})
 	m.closed = opts.Close
 	return start, nil
+}
+
+// startHeld starts a commit with opts that the fake medium m holds in
+// Append until m.block is closed, and returns once it is there.
+func startHeld(t *testing.T, a *Area, m *fakeMedium, opts CommitOptions) {
+	t.Helper()
+	m.block, m.entered = make(chan struct{}), make(chan struct{})
+	if err := a.StartCommit(opts); err != nil {
+		t.Fatal(err)
+	}
+	<-m.entered
 }
