@@ -57,15 +57,13 @@ type Area struct {
 	// mediumClosed: the medium takes no more sessions, so the view is
 	// read-only.
 	mediumClosed bool
-	// probed is closed when Open's probe of the medium has ended, with
-	// probedClosed set when it found the medium closed; nil once settle
-	// has taken the answer over.
-	probed       <-chan struct{}
-	probedClosed bool
-	// recorded is closed when a new area's first snapshot, written in
-	// the background, is in the journal, or failed with recordErr; nil
-	// once settle has taken the outcome over (recordViewLater).
-	recorded  <-chan struct{}
+	// probed gives whether Open's probe found the medium closed, and
+	// recorded how a new area's first snapshot, written in the
+	// background, ended (recordViewLater); each is nil once settle has
+	// taken its answer over. recordErr is a first snapshot that failed,
+	// for the next settle to try again.
+	probed    <-chan bool
+	recorded  <-chan error
 	recordErr error
 	open      map[*entry]bool // entries with open handles
 	commit    *commitState    // the running commit
@@ -344,15 +342,13 @@ func Open(dir string, medium Medium) (*Area, error) {
 	// tree (a third of a second for a million files), which nothing
 	// before the first change needs. The first change waits for it
 	// (settle).
-	probed := make(chan struct{})
+	probed := make(chan bool, 1)
 	a.probed = probed
 	a.background.Add(1)
 	go func() {
 		defer a.background.Done()
-		if info, err := a.mediumInfo(); err == nil && info.Closed {
-			a.probedClosed = true
-		}
-		close(probed)
+		info, err := a.mediumInfo()
+		probed <- err == nil && info.Closed
 	}()
 	a.status.State = StateIdle
 	return a, nil
@@ -614,7 +610,7 @@ var firstSnapshotHook func()
 // the entries, as every request that does not change them does.
 func (a *Area) recordViewLater() {
 	a.version++
-	done := make(chan struct{})
+	done := make(chan error, 1)
 	a.recorded = done
 	snap := a.snapshotStream(false)
 	a.background.Add(1)
@@ -623,8 +619,7 @@ func (a *Area) recordViewLater() {
 		if firstSnapshotHook != nil {
 			firstSnapshotHook()
 		}
-		a.recordErr = a.j.compact(snap)
-		close(done)
+		done <- a.j.compact(snap)
 	}()
 }
 
@@ -635,20 +630,16 @@ func (a *Area) recordViewLater() {
 // and what the caller looked up stays as it was.
 func (a *Area) settle() error {
 	if a.recorded != nil {
-		<-a.recorded
-		a.recorded = nil
+		a.recordErr, a.recorded = <-a.recorded, nil
 	}
 	if a.recordErr != nil {
-		if err := a.compact(); err != nil {
-			a.recordErr = err
-			return fmt.Errorf("staging: record newest session in area %q: %w", a.dir, err)
+		if a.recordErr = a.compact(); a.recordErr != nil {
+			return fmt.Errorf("staging: record newest session in area %q: %w", a.dir, a.recordErr)
 		}
-		a.recordErr = nil
 	}
 	if a.probed != nil {
-		<-a.probed
-		a.mediumClosed = a.mediumClosed || a.probedClosed
-		a.probed = nil
+		closed := <-a.probed
+		a.mediumClosed, a.probed = a.mediumClosed || closed, nil
 	}
 	return nil
 }
