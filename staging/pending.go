@@ -203,13 +203,7 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 	walk(a.root, "")
 
 	// Where each base file's extents were: to find renames.
-	withData := 0
-	for _, n := range bm {
-		if !n.IsDir() && len(n.Extents) > 0 {
-			withData++
-		}
-	}
-	baseAt := make(map[tree.Extent]string, withData)
+	baseAt := map[tree.Extent]string{}
 	for p, n := range bm {
 		if !n.IsDir() && len(n.Extents) > 0 {
 			baseAt[n.Extents[0]] = p
