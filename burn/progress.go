@@ -25,8 +25,8 @@ func verifiedWords(level master.VerifyLevel, noMD5 bool) string {
 
 // countReads wraps a target for a read-back so that what is read of the
 // session is reported as the verifying phase's progress.
-func countReads(t io.ReaderAt, im written, started time.Time, report func(writer.Progress)) io.ReaderAt {
-	return &readCounter{r: t, start: int64(im.start) * tree.SectorSize, total: int64(im.sectors) * tree.SectorSize, started: started, report: report}
+func countReads(t io.ReaderAt, w written, started time.Time, report func(writer.Progress)) io.ReaderAt {
+	return &readCounter{r: t, start: int64(w.start) * tree.SectorSize, total: int64(w.sectors) * tree.SectorSize, started: started, report: report}
 }
 
 // readCounter counts the bytes of a session read through it.

@@ -29,30 +29,30 @@ func (s *hashedSession) WriteTo(w io.Writer) (int64, error) {
 // them: at master.VerifySession and above every sector of the session
 // (tags and checksum array), at master.VerifyQuick the descriptors and the directory tree (the
 // superblock and tree tags) and the parsed tree.
-func verifyTags(t writer.Target, im written, level master.VerifyLevel, report func(writer.Progress)) error {
+func verifyTags(t writer.Target, w written, level master.VerifyLevel, report func(writer.Progress)) error {
 	if level == master.VerifyNone {
 		return nil
 	}
-	total := int64(im.sectors) * tree.SectorSize
+	total := int64(w.sectors) * tree.SectorSize
 	started := time.Now()
 	report(writer.Progress{Phase: writer.PhaseVerifying, Total: total, Started: started, Fifo: -1})
 	m, err := t.Probe()
 	if err != nil {
-		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.start, writer.ErrVerify, err)
+		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", w.start, writer.ErrVerify, err)
 	}
-	if err := atNewest(t, m, im); err != nil {
+	if err := atNewest(t, m, w); err != nil {
 		return err
 	}
 	ml := master.VerifyQuick
 	if level >= master.VerifySession {
 		ml = master.VerifySession
 	}
-	rep, err := master.Verify(countReads(t, im, started, report), m.Readable, im.start, ml)
+	rep, err := master.Verify(countReads(t, w, started, report), m.Readable, w.start, ml)
 	if err == nil && !rep.Checksummed {
 		err = master.ErrUnverifiable
 	}
 	if err != nil {
-		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.start, writer.ErrVerify, err)
+		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", w.start, writer.ErrVerify, err)
 	}
 	report(writer.Progress{Phase: writer.PhaseVerifying, Done: total, Total: total, Started: started, Fifo: -1})
 	return nil
@@ -66,16 +66,16 @@ func verifyTags(t writer.Target, im written, level master.VerifyLevel, report fu
 // the session's head at LBA 0 (a plain image, a chain another writer
 // broke): that is the session when its root directory record is the
 // session's own.
-func atNewest(r io.ReaderAt, m writer.Medium, im written) error {
-	if n := len(m.Sessions); n > 0 && m.Grown && m.Sessions[n-1].Start == 0 && im.start != 0 && sameRoot(r, 0, im.start) {
+func atNewest(r io.ReaderAt, m writer.Medium, w written) error {
+	if n := len(m.Sessions); n > 0 && m.Grown && m.Sessions[n-1].Start == 0 && w.start != 0 && sameRoot(r, 0, w.start) {
 		return nil
 	}
-	if n := len(m.Sessions); n == 0 || m.Sessions[n-1].Start != im.start {
+	if n := len(m.Sessions); n == 0 || m.Sessions[n-1].Start != w.start {
 		at := "no session"
 		if n > 0 {
 			at = fmt.Sprintf("the session at LBA %d", m.Sessions[n-1].Start)
 		}
-		return fmt.Errorf("burn: verify session at LBA %d: readers find %s as the newest: %w", im.start, at, writer.ErrVerify)
+		return fmt.Errorf("burn: verify session at LBA %d: readers find %s as the newest: %w", w.start, at, writer.ErrVerify)
 	}
 	return nil
 }
@@ -98,15 +98,15 @@ func sameRoot(r io.ReaderAt, a, b uint32) bool {
 // sector is hashed and compared with the hash of the stream; at
 // master.VerifyQuick and above the
 // session's descriptors and tree are parsed back.
-func verify(ctx context.Context, t writer.Target, im written, want []byte, level master.VerifyLevel, report func(writer.Progress)) error {
+func verify(ctx context.Context, t writer.Target, w written, want []byte, level master.VerifyLevel, report func(writer.Progress)) error {
 	if level == master.VerifyNone {
 		return nil
 	}
-	total := int64(im.sectors) * tree.SectorSize
+	total := int64(w.sectors) * tree.SectorSize
 	started := time.Now()
 	if level >= master.VerifySession {
 		h := sha256.New()
-		r := io.NewSectionReader(t, int64(im.start)*tree.SectorSize, total)
+		r := io.NewSectionReader(t, int64(w.start)*tree.SectorSize, total)
 		buf := make([]byte, 1<<20)
 		var done int64
 		for {
@@ -121,25 +121,25 @@ func verify(ctx context.Context, t writer.Target, im written, want []byte, level
 				break
 			}
 			if err != nil {
-				return fmt.Errorf("burn: verify session at LBA %d: read at byte %d: %w", im.start, done, err)
+				return fmt.Errorf("burn: verify session at LBA %d: read at byte %d: %w", w.start, done, err)
 			}
 		}
 		if done != total {
-			return fmt.Errorf("burn: verify session at LBA %d: read back %d of %d bytes: %w", im.start, done, total, writer.ErrVerify)
+			return fmt.Errorf("burn: verify session at LBA %d: read back %d of %d bytes: %w", w.start, done, total, writer.ErrVerify)
 		}
 		if got := h.Sum(nil); !bytes.Equal(got, want) {
-			return fmt.Errorf("burn: verify session at LBA %d: the data read back differs from the data written: %w", im.start, writer.ErrVerify)
+			return fmt.Errorf("burn: verify session at LBA %d: the data read back differs from the data written: %w", w.start, writer.ErrVerify)
 		}
 	}
 	m, err := t.Probe()
 	if err != nil {
-		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.start, writer.ErrVerify, err)
+		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", w.start, writer.ErrVerify, err)
 	}
-	if err := atNewest(t, m, im); err != nil {
+	if err := atNewest(t, m, w); err != nil {
 		return err
 	}
-	if _, err := master.ReadSession(t, m.Readable, im.start); err != nil {
-		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", im.start, writer.ErrVerify, err)
+	if _, err := master.ReadSession(t, m.Readable, w.start); err != nil {
+		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", w.start, writer.ErrVerify, err)
 	}
 	return nil
 }
