@@ -141,7 +141,7 @@ func (d *Drive) Blank(minimal bool) error {
 const eraseSectors = 512
 
 func (d *Drive) eraseGrown(minimal bool) error {
-	m, err := d.probeGrown(writer.Medium{})
+	m, err := d.probeGrown(writer.Medium{}, false)
 	if err != nil {
 		return err
 	}
@@ -218,14 +218,26 @@ func (d *Drive) profile() (uint16, error) {
 // Probe reports the medium: profile, state, capacity, sessions and the
 // next writable address.
 func (d *Drive) Probe() (writer.Medium, error) {
-	m, err := d.probe()
+	m, err := d.probe(false)
 	if err != nil {
 		return m, fmt.Errorf("mmc: probe %s: %w", d.name, err)
 	}
 	return m, nil
 }
 
-func (d *Drive) probe() (writer.Medium, error) {
+// List reports the medium as Probe does, but on an overwritable medium
+// without its next writable address, which reads every session's tree
+// (writer.Lister).
+func (d *Drive) List() (writer.Medium, error) {
+	m, err := d.probe(true)
+	if err != nil {
+		return m, fmt.Errorf("mmc: probe %s: %w", d.name, err)
+	}
+	return m, nil
+}
+
+// probe is Probe, or with listOnly List.
+func (d *Drive) probe(listOnly bool) (writer.Medium, error) {
 	p, err := d.profile()
 	if err != nil {
 		return writer.Medium{}, err
@@ -233,7 +245,7 @@ func (d *Drive) probe() (writer.Medium, error) {
 	m := writer.Medium{Profile: ProfileName(p)}
 	switch classOf(p) {
 	case classOverwrite:
-		return d.probeGrown(m)
+		return d.probeGrown(m, listOnly)
 	case classReadOnly:
 		return d.probeSequential(m, classReadOnly, true)
 	}
@@ -247,8 +259,9 @@ func (d *Drive) probe() (writer.Medium, error) {
 // session follows every sector its sessions use and keeps their files,
 // as on a plain image file. One holding neither that nor a chain from
 // LBA 32 (nothing grown yet, or bytes no reader takes for a file
-// system) starts afresh.
-func (d *Drive) probeGrown(m writer.Medium) (writer.Medium, error) {
+// system) starts afresh. With listOnly the sessions are listed and the
+// next writable address is left for Probe.
+func (d *Drive) probeGrown(m writer.Medium, listOnly bool) (writer.Medium, error) {
 	m.Grown = true
 	cur, formats, err := d.dev.ReadFormatCapacities()
 	if err != nil && !errors.Is(err, ErrUnsupported) {
@@ -273,6 +286,10 @@ func (d *Drive) probeGrown(m writer.Medium) (writer.Medium, error) {
 	sessions, err := master.ListSessions(d, m.Readable)
 	if err != nil || len(sessions) == 0 || sessions[0].Start != writer.FirstGrownSession && sessions[0].Start != 0 {
 		return d.grown.Blank(m), nil
+	}
+	if listOnly {
+		m.Sessions = sessions
+		return m, nil
 	}
 	return d.grown.Appendable(d, m, sessions)
 }
@@ -509,7 +526,7 @@ func (d *Drive) CloseDamaged() (*writer.Interrupted, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mmc: close damaged session on %s: %w", d.name, err)
 	}
-	m, err := d.probe()
+	m, err := d.probe(false)
 	if err != nil {
 		return nil, fmt.Errorf("mmc: close damaged session on %s: %w", d.name, err)
 	}

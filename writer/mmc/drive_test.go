@@ -761,3 +761,36 @@ func TestNewestSkipsIncomplete(t *testing.T) {
 		})
 	}
 }
+
+// TestListOverwritable: on an overwritable medium List gives the sessions
+// and readable size Probe gives, without the next writable address
+// (which reads every session's tree); on a write-once medium, whose
+// table of contents is cheap, it gives what Probe gives.
+func TestListOverwritable(t *testing.T) {
+	for _, profile := range []string{"dvd+rw", "cd-r"} {
+		t.Run(profile, func(t *testing.T) {
+			d, _, _ := emulated(t, profile)
+			mustAppend(t, d, "one", 100, false)
+			mustAppend(t, d, "two", 100, false)
+			p := probe(t, d)
+			l, err := d.List()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(l.Sessions) != 2 || len(p.Sessions) != 2 || l.Readable != p.Readable || l.Profile != p.Profile || l.Grown != p.Grown {
+				t.Fatalf("list %+v, probe %+v", l, p)
+			}
+			for i := range l.Sessions {
+				if l.Sessions[i] != p.Sessions[i] {
+					t.Errorf("session %d listed %+v, probed %+v", i, l.Sessions[i], p.Sessions[i])
+				}
+			}
+			if p.Grown && l.NextWritable != 0 {
+				t.Errorf("list of a grown medium gives a next writable address: %+v", l)
+			}
+			if !p.Grown && l.NextWritable != p.NextWritable {
+				t.Errorf("list %d, probe %d: next writable address of a write-once medium", l.NextWritable, p.NextWritable)
+			}
+		})
+	}
+}
