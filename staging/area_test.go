@@ -751,12 +751,7 @@ func waitsFor(t *testing.T, gate chan struct{}, what string, op func() error) er
 // answer and, the medium being closed, is refused.
 func TestOpenDoesNotWaitForTheProbe(t *testing.T) {
 	dir, m := t.TempDir(), &fakeMedium{}
-	a := open(t, dir, m)
-	writeFile(t, a, RootID, "f", "staged")
-	if err := a.Commit(CommitOptions{Close: true}); err != nil {
-		t.Fatal(err)
-	}
-	a.Close()
+	commitOne(t, dir, m, "f", CommitOptions{Close: true}).Close()
 
 	gate := make(chan struct{})
 	m.mu.Lock()
@@ -787,12 +782,7 @@ func TestOpenDoesNotWaitForTheProbe(t *testing.T) {
 // recorded after it.
 func TestOpenDoesNotWaitForTheFirstSnapshot(t *testing.T) {
 	m := &fakeMedium{}
-	a := open(t, t.TempDir(), m)
-	writeFile(t, a, RootID, "f", "on the disc")
-	if err := a.Commit(CommitOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	a.Close()
+	commitOne(t, t.TempDir(), m, "f", CommitOptions{}).Close()
 
 	gate, held := make(chan struct{}), make(chan struct{})
 	var snapshots atomic.Int32

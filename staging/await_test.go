@@ -126,11 +126,7 @@ func TestStatusDuringCommitMakesNoList(t *testing.T) {
 // commit's own trees); the status during the commit still shows the list.
 func TestCommitLetsTheBaseTreeGo(t *testing.T) {
 	m := &fakeMedium{}
-	a := open(t, t.TempDir(), m)
-	writeFile(t, a, RootID, "a", "12345")
-	if err := a.Commit(CommitOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	a := commitOne(t, t.TempDir(), m, "a", CommitOptions{})
 	writeFile(t, a, RootID, "b", "123")
 	if s := a.Status(); s.Changes.Added != 1 {
 		t.Fatalf("status before the commit: %+v", s.Changes)

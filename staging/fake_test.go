@@ -201,3 +201,15 @@ func startHeld(t *testing.T, a *Area, m *fakeMedium, opts CommitOptions) {
 	}
 	<-m.entered
 }
+
+// commitOne opens an area in dir over m and commits one file, name, with
+// opts, so that m holds a session; the area stays open.
+func commitOne(t *testing.T, dir string, m *fakeMedium, name string, opts CommitOptions) *Area {
+	t.Helper()
+	a := open(t, dir, m)
+	writeFile(t, a, RootID, name, "on the disc")
+	if err := a.Commit(opts); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
