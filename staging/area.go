@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -644,7 +645,21 @@ func (a *Area) settle() error {
 	return nil
 }
 
+// collectEvery is how many entries resetView makes between two
+// collections of the heap it forces.
+var collectEvery = 1 << 18
+
 // resetView replaces the whole view with the medium's newest session.
+// It takes root over: each directory's children are let go once their
+// entries are made, so that the session's tree and the entries made
+// from it are never both whole in memory (on a disc of a million files,
+// about 250 MB each). The collector alone would not see it: it paces
+// itself by the heap its last cycle found live, the whole tree, and
+// would let the heap grow by as much again before it looked; so a
+// collection is forced every collectEvery entries, and the heap stays
+// within about 50 MB of the larger of the two. The entries come from
+// slabs of slab.Most, not one of the tree's size: a slab for them all
+// would be taken before any of the tree is let go.
 func (a *Area) resetView(root *tree.Node, start uint32) {
 	now := time.Now()
 	count := countNodes(root)
@@ -652,12 +667,16 @@ func (a *Area) resetView(root *tree.Node, start uint32) {
 	a.nextID = RootID
 	linked := map[uint64]*entry{} // hard-linked files by tree.Node.Link
 	var entries slab.Slab[entry]
-	entries.Reserve(count)
 	var add func(n *tree.Node, parent *entry) *entry
 	add = func(n *tree.Node, parent *entry) *entry {
 		if e := linked[n.Link]; e != nil && !n.IsDir() {
 			e.setLinks(append(e.x().links, linkName{parent, n.Name}))
 			return e
+		}
+		if _, spare := entries.Last(); spare == 0 {
+			// Slabs of the usual size, the last no larger than the
+			// nodes left need.
+			entries.Reserve(min(count-int(a.nextID-RootID), slab.Most))
 		}
 		e := entries.Take()
 		*e = entry{id: a.nextID, parent: parent, name: n.Name, mode: n.Mode, uid: n.UID, gid: n.GID,
@@ -668,11 +687,16 @@ func (a *Area) resetView(root *tree.Node, start uint32) {
 		}
 		a.nextID++
 		a.entries.put(e)
+		if a.nextID%uint64(collectEvery) == 0 {
+			runtime.GC()
+		}
 		if n.IsDir() {
 			e.kids = make(map[string]*entry, len(n.Children))
-			for _, c := range n.Children {
+			for i, c := range n.Children {
 				e.setKid(c.Name, add(c, e))
+				n.Children[i] = nil
 			}
+			n.Children = nil
 		}
 		return e
 	}

@@ -18,7 +18,8 @@ type Medium interface {
 	// Info tells the medium's space and state.
 	Info() (MediumInfo, error)
 	// Newest returns the newest session's tree and start LBA; a nil
-	// root means a blank medium.
+	// root means a blank medium. The tree is the caller's, to change:
+	// each call reads it anew.
 	Newest() (root *tree.Node, start uint32, err error)
 	// Sessions lists every session, oldest first.
 	Sessions() ([]SessionRef, error)
