@@ -8,3 +8,11 @@ func SetPairedHashes(v bool) (restore func()) {
 	pairedHashes = v
 	return func() { pairedHashes = old }
 }
+
+// SetLayoutHook has fn called as Layout begins each step it names (see
+// layoutHook), and returns what undoes it. Not for parallel tests.
+func SetLayoutHook(fn func(step string)) (restore func()) {
+	old := layoutHook
+	layoutHook = fn
+	return func() { layoutHook = old }
+}

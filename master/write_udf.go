@@ -45,10 +45,18 @@ func (l *wLayout) newUDF(root *tree.Node) (*wUDF, error) {
 		return nil, fmt.Errorf("master: lay out UDF: %w", err)
 	}
 	u.plan = plan
-	for _, w := range plan.Warnings() {
-		l.im.warnings = append(l.im.warnings, Warning{Path: w.Path, Hierarchy: "UDF", Name: w.Name, Reason: w.Reason})
-	}
 	return u, nil
+}
+
+// warn adds the names the UDF side shows differently to the session's
+// warnings, after the other hierarchies'. A nil u has none.
+func (u *wUDF) warn() {
+	if u == nil {
+		return
+	}
+	for _, w := range u.plan.Warnings() {
+		u.im.warnings = append(u.im.warnings, Warning{Path: w.Path, Hierarchy: "UDF", Name: w.Name, Reason: w.Reason})
+	}
 }
 
 // extentsOf gives the UDF writer where the file data structure placed a

@@ -126,10 +126,12 @@ func TestUDFBridge(t *testing.T) {
 	}
 }
 
-// TestLayoutLetsTheReuseLookupGo: once laid out, a session no longer
-// holds what Options.UDFEntries consults (in a commit, the earlier
-// session's tree, a node per file of the disc), so that it is not in
-// memory while the session is written and verified.
+// TestLayoutLetsTheReuseLookupGo: once the UDF side is planned, and so
+// before the ISO 9660, Joliet and Rock Ridge structures are built, the
+// layout no longer holds what Options.UDFEntries consults (in a commit,
+// the earlier session's tree, a node per file of the disc), so that it
+// is not in memory beside them, nor while the session is written and
+// verified.
 func TestLayoutLetsTheReuseLookupGo(t *testing.T) {
 	root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
 		{Name: "old.txt", Mode: 0o644, Size: 2048, Extents: []tree.Extent{{LBA: 40, Length: 2048}}},
@@ -146,12 +148,20 @@ func TestLayoutLetsTheReuseLookupGo(t *testing.T) {
 		}
 		return weak.Make(consulted)
 	}()
+	heldBuilding := false
+	defer master.SetLayoutHook(func(step string) {
+		runtime.GC()
+		heldBuilding = gone.Value() != nil
+	})()
 	im, err := master.Layout(root, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if calls == 0 {
 		t.Fatal("the layout did not consult UDFEntries")
+	}
+	if heldBuilding {
+		t.Error("what UDFEntries consults is still held while the ISO 9660 hierarchy is built")
 	}
 	opts = master.Options{}
 	runtime.GC()
