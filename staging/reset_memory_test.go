@@ -1,6 +1,7 @@
 package staging
 
 import (
+	"context"
 	"fmt"
 	iofs "io/fs"
 	"runtime"
@@ -57,5 +58,44 @@ func TestOpenLetsTheSessionTreeGo(t *testing.T) {
 		if at := walk(t, a, p); !at.Mode.IsRegular() {
 			t.Errorf("%s: mode %v", p, at.Mode)
 		}
+	}
+}
+
+// heldAfterAppend is a medium that tells whether anything but its own
+// Append still holds the tree a commit hands it, once that Append is
+// done with it: a target's Append reads the session back after writing
+// it, and on a disc of a million files the tree is a quarter of a
+// gigabyte the read-back's own trees would be piled on.
+type heldAfterAppend struct {
+	Medium
+	held, checked bool
+}
+
+func (m *heldAfterAppend) Append(ctx context.Context, root *tree.Node, opts CommitOptions) (uint32, error) {
+	node := weak.Make(root.Children[0])
+	start, err := m.Medium.Append(ctx, root, opts)
+	root = nil
+	runtime.GC()
+	m.held, m.checked = node.Value() != nil, true
+	return start, err
+}
+
+// TestCommitLetsItsTreeGoBeforeTheReadBack: the commit does not hold
+// the tree it hands the medium while the medium reads the session back.
+func TestCommitLetsItsTreeGoBeforeTheReadBack(t *testing.T) {
+	m := &heldAfterAppend{Medium: &fakeMedium{}}
+	a := open(t, t.TempDir(), m)
+	writeFile(t, a, RootID, "f", "data")
+	if err := a.Commit(CommitOptions{ID: "one"}); err != nil {
+		t.Fatal(err)
+	}
+	if !m.checked {
+		t.Fatal("the commit did not go through the medium's Append")
+	}
+	if m.held {
+		t.Error("the commit holds its tree while the medium reads the session back")
+	}
+	if os := a.Status().Outcomes; len(os) != 1 || os[0].Files != 1 {
+		t.Errorf("outcomes: %+v, want one, of one file", os)
 	}
 }
