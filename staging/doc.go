@@ -94,8 +94,12 @@
 // reported done for a journal whose rename is not yet durable
 // (compact.go).
 //
-// A new area starts from the medium's newest session, and its first
-// snapshot is that session's tree: for a disc of a million files over a
+// A new area starts from the medium's newest session. Its entries are
+// made from the session's tree a directory at a time, each directory's
+// nodes let go once made and the heap collected every so many entries
+// (resetView): on a disc of a million files the tree and the entries,
+// about 250 MB each, are never both whole in memory. Its first snapshot
+// is that session's tree: for a disc of a million files over a
 // hundred megabytes, written and synced in the background so that the
 // mount serves at once. Its journal holds no record until the snapshot
 // is in, and an area left so (a killed process) starts from the medium
