@@ -657,7 +657,8 @@ var collectEvery = 1 << 18
 // itself by the heap its last cycle found live, the whole tree, and
 // would let the heap grow by as much again before it looked; so a
 // collection is forced every collectEvery entries, and the heap stays
-// within about 50 MB of the larger of the two. The entries come from
+// near the larger of the two (the first mount of such a disc peaks at
+// 360-370 MB resident where it reached 490). The entries come from
 // slabs of slab.Most, not one of the tree's size: a slab for them all
 // would be taken before any of the tree is let go.
 func (a *Area) resetView(root *tree.Node, start uint32) {
