@@ -2,6 +2,7 @@ package staging
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -184,70 +185,50 @@ func (a *Area) loadPendingBase() {
 
 // diffBase compares the staged view with the base tree. It runs with
 // a.mu held.
+//
+// The two trees are walked side by side, a directory of each at the
+// same path at a time: a path both hold is compared where it is met,
+// and only what differs is kept, so that on a disc of a million files
+// the list of one change costs no index of a million paths (there were
+// two, of every path of each side). What the rename detection and the
+// deletions then ask of a path, the trees answer by lookup.
 func (a *Area) diffBase(base *tree.Node) Pending {
-	// The indexes are made for what they will hold, not grown (and
-	// rehashed) a million times over on a disc of a million files.
-	bm := make(map[string]*tree.Node, countNodes(base))
-	flattenNodes(base, "", bm)
-	sm := make(map[string]*entry, a.entries.len())
-	var walk func(e *entry, p string)
-	walk = func(e *entry, p string) {
-		for name, k := range e.kids {
-			kp := p + "/" + name
-			sm[kp] = k
-			if k.kids != nil {
-				walk(k, kp)
+	d := baseDiff{a: a, find: tree.NewFinder(base), renamedFrom: map[string]string{}}
+	d.walk(base, a.root, "")
+	bm := func(p string) *tree.Node { // the base node at p, or nil
+		if p == "" {
+			return nil
+		}
+		return d.find.Find(p)
+	}
+	sm := func(p string) *entry { return a.entryAt(p) } // the staged entry at p, or nil
+
+	// A file at a path new to the base, with data on the disc, was
+	// renamed from a base path the view no longer holds whose file had
+	// that data.
+	slices.SortFunc(d.gone, func(x, y gonePath) int { return strings.Compare(x.path, y.path) })
+	goneAt := map[tree.Extent]string{} // first extent -> base path, files gone from their path
+	for _, g := range d.gone {
+		if !g.n.IsDir() && len(g.n.Extents) > 0 {
+			if _, ok := goneAt[g.n.Extents[0]]; !ok {
+				goneAt[g.n.Extents[0]] = g.path
 			}
 		}
 	}
-	walk(a.root, "")
-
-	// Where each base file's extents were: to find renames.
-	baseAt := map[tree.Extent]string{}
-	for p, n := range bm {
-		if !n.IsDir() && len(n.Extents) > 0 {
-			baseAt[n.Extents[0]] = p
-		}
-	}
-	var out []Change
-	renamedFrom := map[string]string{} // new path -> old path, files
-	for p, e := range sm {
-		b := bm[p]
-		if b != nil && sameEntry(b, e) {
+	out, renamedFrom := d.out, d.renamedFrom
+	for _, f := range d.maybeMoved {
+		if from, ok := goneAt[f.e.ext[0]]; ok {
+			renamedFrom[f.path] = from
 			continue
 		}
-		isDir := e.kids != nil
-		switch {
-		case b == nil && e.data == "" && len(e.ext) > 0 && e.ext[0].LBA != tree.HoleLBA && !isDir:
-			if from, ok := baseAt[e.ext[0]]; ok && sm[from] == nil {
-				renamedFrom[p] = from
-				continue
-			}
-			out = append(out, Change{Kind: ChangeAdded, Path: p, Bytes: a.attr(e).Size})
-		case b == nil:
-			c := Change{Kind: ChangeAdded, Path: p, Dir: isDir}
-			if !isDir {
-				c.Bytes = a.attr(e).Size
-			}
-			out = append(out, c)
-		case b.IsDir() != isDir || e.data != "" || b.Target != e.x().target ||
-			(!isDir && (b.Size != e.size || !sameExtents(discExtents(b), e.ext) || inlineOf(b) != e.x().inline)) ||
-			b.Mode.Type() != e.mode.Type():
-			c := Change{Kind: ChangeChanged, Path: p, Dir: isDir}
-			if !isDir {
-				c.Bytes = a.attr(e).Size
-			}
-			out = append(out, c)
-		default:
-			out = append(out, Change{Kind: ChangeAttributes, Path: p, Dir: isDir})
-		}
+		out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size})
 	}
 	// A directory that is new here, whose files came from one old
 	// directory at the same relative paths, was renamed from it.
 	dirFrom := map[string]string{} // new directory -> old directory
 	for to, from := range renamedFrom {
 		for dt, df := parentPath(to), parentPath(from); dt != "" && df != "" && dt != df; dt, df = parentPath(dt), parentPath(df) {
-			if bm[dt] != nil || sm[df] != nil || bm[df] == nil || !bm[df].IsDir() ||
+			if bm(dt) != nil || sm(df) != nil || bm(df) == nil || !bm(df).IsDir() ||
 				strings.TrimPrefix(to, dt) != strings.TrimPrefix(from, df) {
 				break
 			}
@@ -279,8 +260,10 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 	kept := out[:0]
 	for _, c := range out {
 		if c.Kind == ChangeAdded {
-			if old, ok := outer(c.Path, dirFrom); ok && bm[old] != nil && bm[old].IsDir() == c.Dir && (c.Dir || sameEntry(bm[old], sm[c.Path])) {
-				continue
+			if old, ok := outer(c.Path, dirFrom); ok {
+				if b := bm(old); b != nil && b.IsDir() == c.Dir && (c.Dir || sameEntry(b, sm(c.Path))) {
+					continue
+				}
 			}
 		}
 		kept = append(kept, c)
@@ -298,21 +281,21 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 	for _, from := range renamedFrom {
 		moved[from] = true
 	}
-	for p, n := range bm {
-		if sm[p] != nil || moved[p] {
+	for _, g := range d.gone {
+		if moved[g.path] {
 			continue
 		}
-		if nu, ok := outer(p, oldDir); ok {
-			if sm[nu] != nil {
+		if nu, ok := outer(g.path, oldDir); ok {
+			if sm(nu) != nil {
 				continue // moved with its directory
 			}
-			if q := parentPath(nu); q != "" && sm[q] == nil {
+			if q := parentPath(nu); q != "" && sm(q) == nil {
 				continue // below a directory deleted after the move
 			}
-		} else if q := parentPath(p); q != "" && sm[q] == nil {
+		} else if q := parentPath(g.path); q != "" && sm(q) == nil {
 			continue // below a deleted directory
 		}
-		out = append(out, Change{Kind: ChangeDeleted, Path: p, Dir: n.IsDir()})
+		out = append(out, Change{Kind: ChangeDeleted, Path: g.path, Dir: g.n.IsDir()})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Path != out[j].Path {
@@ -339,6 +322,137 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 		p.Changes = []Change{}
 	}
 	return p
+}
+
+// baseDiff is what diffBase's walk of the two trees finds.
+type baseDiff struct {
+	a    *Area
+	find *tree.Finder
+	out  []Change
+	// gone are the base paths the view holds nothing at.
+	gone []gonePath
+	// maybeMoved are the files at paths new to the base whose data is
+	// on the disc: renamed, when a file gone from the base had it.
+	maybeMoved  []stagedPath
+	renamedFrom map[string]string // new path -> old path, files
+}
+
+type gonePath struct {
+	path string
+	n    *tree.Node
+}
+
+type stagedPath struct {
+	path string
+	e    *entry
+}
+
+// walk compares what base directory b and view directory e hold, both
+// at path p; either may be nil (nothing at p on that side, or no
+// directory).
+func (d *baseDiff) walk(b *tree.Node, e *entry, p string) {
+	child := baseChildren(b)
+	if e != nil {
+		for name, k := range e.kids {
+			kp := p + "/" + name
+			bn := child(name)
+			d.compare(kp, bn, k)
+			if k.kids != nil {
+				if bn != nil && !bn.IsDir() {
+					bn = nil
+				}
+				d.walk(bn, k, kp)
+			}
+		}
+	}
+	if b == nil {
+		return
+	}
+	for _, c := range b.Children {
+		kp := p + "/" + c.Name
+		var k *entry
+		if e != nil {
+			k = e.kids[c.Name]
+		}
+		if k == nil {
+			d.gone = append(d.gone, gonePath{kp, c})
+		}
+		if c.IsDir() && (k == nil || k.kids == nil) {
+			d.walk(c, nil, kp) // all it held is gone from the view
+		}
+	}
+}
+
+// compare notes how view entry e at path p differs from base node b,
+// nil when the base has nothing at p.
+func (d *baseDiff) compare(p string, b *tree.Node, e *entry) {
+	if b != nil && sameEntry(b, e) {
+		return
+	}
+	a, isDir := d.a, e.kids != nil
+	switch {
+	case b == nil && e.data == "" && len(e.ext) > 0 && e.ext[0].LBA != tree.HoleLBA && !isDir:
+		d.maybeMoved = append(d.maybeMoved, stagedPath{p, e})
+	case b == nil:
+		c := Change{Kind: ChangeAdded, Path: p, Dir: isDir}
+		if !isDir {
+			c.Bytes = a.attr(e).Size
+		}
+		d.out = append(d.out, c)
+	case b.IsDir() != isDir || e.data != "" || b.Target != e.x().target ||
+		(!isDir && (b.Size != e.size || !sameExtents(discExtents(b), e.ext) || inlineOf(b) != e.x().inline)) ||
+		b.Mode.Type() != e.mode.Type():
+		c := Change{Kind: ChangeChanged, Path: p, Dir: isDir}
+		if !isDir {
+			c.Bytes = a.attr(e).Size
+		}
+		d.out = append(d.out, c)
+	default:
+		d.out = append(d.out, Change{Kind: ChangeAttributes, Path: p, Dir: isDir})
+	}
+}
+
+// baseChildren returns a lookup of directory b's children by name (a
+// binary search where they are sorted, as a tree read from a medium
+// has them); for a nil b, one that finds nothing.
+func baseChildren(b *tree.Node) func(name string) *tree.Node {
+	if b == nil {
+		return func(string) *tree.Node { return nil }
+	}
+	kids := b.Children
+	if slices.IsSortedFunc(kids, func(x, y *tree.Node) int { return strings.Compare(x.Name, y.Name) }) {
+		return func(name string) *tree.Node {
+			i, ok := slices.BinarySearchFunc(kids, name, func(c *tree.Node, n string) int { return strings.Compare(c.Name, n) })
+			if !ok {
+				return nil
+			}
+			return kids[i]
+		}
+	}
+	m := make(map[string]*tree.Node, len(kids))
+	for _, c := range kids {
+		m[c.Name] = c
+	}
+	return func(name string) *tree.Node { return m[name] }
+}
+
+// entryAt returns the view's entry at slash-separated path p, or nil;
+// "" is nothing (the root is no change). It runs with a.mu held.
+func (a *Area) entryAt(p string) *entry {
+	if p == "" {
+		return nil
+	}
+	e := a.root
+	for name := range strings.SplitSeq(p, "/") {
+		if name == "" {
+			continue
+		}
+		if e == nil || e.kids == nil {
+			return nil
+		}
+		e = e.kids[name]
+	}
+	return e
 }
 
 func sameExtents(x, y []tree.Extent) bool {
