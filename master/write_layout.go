@@ -253,6 +253,9 @@ func (l *wLayout) times(n *tree.Node) (mod, acc, chg time.Time) {
 	return mod, acc, chg
 }
 
+// wByName orders nodes by name, byte by byte.
+func wByName(a, b *tree.Node) int { return strings.Compare(a.Name, b.Name) }
+
 // check validates n and its subtree and builds the wSrc tree.
 func (l *wLayout) check(n *tree.Node, parent *wSrc) (*wSrc, error) {
 	s := &wSrc{n: n, parent: parent, nlink: 1}
@@ -263,20 +266,24 @@ func (l *wLayout) check(n *tree.Node, parent *wSrc) (*wSrc, error) {
 	case n.IsDir():
 		s.nlink = 2
 		s.kids = make([]*wSrc, 0, len(n.Children))
-		seen := make(map[string]bool, len(n.Children))
-		kids := append([]*tree.Node(nil), n.Children...)
-		sort.Slice(kids, func(i, j int) bool { return kids[i].Name < kids[j].Name })
-		for _, c := range kids {
-			if c == nil {
-				return nil, fmt.Errorf("master: lay out %q: nil child: %w", s.pathName(), ErrUnsupported)
-			}
+		if slices.Contains(n.Children, nil) {
+			return nil, fmt.Errorf("master: lay out %q: nil child: %w", s.pathName(), ErrUnsupported)
+		}
+		// Children in name order, as a tree read from a medium or made
+		// by the staging area has them already (a copy sorted where
+		// not); a name that appears twice is then next to itself.
+		kids := n.Children
+		if !slices.IsSortedFunc(kids, wByName) {
+			kids = slices.Clone(kids)
+			slices.SortFunc(kids, wByName)
+		}
+		for i, c := range kids {
 			if err := wCheckName(c.Name); err != nil {
 				return nil, fmt.Errorf("master: lay out %q: name %q: %w", s.pathName(), c.Name, err)
 			}
-			if seen[c.Name] {
+			if i > 0 && kids[i-1].Name == c.Name {
 				return nil, fmt.Errorf("master: lay out %q: name appears twice: %w", path.Join(s.pathName(), c.Name), ErrBadName)
 			}
-			seen[c.Name] = true
 			k, err := l.check(c, s)
 			if err != nil {
 				return nil, err

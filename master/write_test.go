@@ -1023,6 +1023,8 @@ func TestLayoutErrors(t *testing.T) {
 		{"dotdot", dir(f("..")), fullOpts(), master.ErrBadName},
 		{"256 bytes", dir(f(strings.Repeat("x", 256))), fullOpts(), master.ErrBadName},
 		{"twice", dir(f("a"), f("a")), fullOpts(), master.ErrBadName},
+		{"twice, apart among unsorted names", dir(f("b"), f("a"), f("c"), f("b")), fullOpts(), master.ErrBadName},
+		{"nil child among others", dir(f("a"), nil, f("b")), fullOpts(), master.ErrUnsupported},
 		{"symlink without Rock Ridge", dir(&tree.Node{Name: "l", Mode: fs.ModeSymlink | 0o777, Target: "x"}), rrOff, master.ErrUnsupported},
 		{"device without Rock Ridge", dir(&tree.Node{Name: "dev", Mode: fs.ModeDevice | 0o644}), rrOff, master.ErrUnsupported},
 		{"fifo without Rock Ridge", dir(&tree.Node{Name: "p", Mode: fs.ModeNamedPipe | 0o644}), rrOff, master.ErrUnsupported},
