@@ -290,7 +290,7 @@ func (im *Image) descriptor(t *wTree) []byte {
 	iso9660.PutBoth16(v.LogicalBlockSize(), tree.SectorSize)
 	v.SetPathTables(t.ptSize, t.ptL, t.ptM)
 	root := t.root
-	iso9660.AppendRecord(v.RootRecord()[:0], "\x00", root.lba, root.size, root.src.mod, iso9660.FlagDirectory, 0)
+	iso9660.AppendRecord(v.RootRecord()[:0], "\x00", root.lba, root.size, root.src.modTime(o.Time), iso9660.FlagDirectory, 0)
 	text(v.VolumeSetID(), "")
 	text(v.PublisherID(), "")
 	text(v.PreparerID(), "")
@@ -340,26 +340,26 @@ func (im *Image) appendDir(b []byte, d *wDir) ([]byte, error) {
 		b = wAppendRecord(b, id, lba, length, t, flags, su, d.ceLBA())
 	}
 	p := d.parent
-	rec("\x00", d.lba, d.size, d.src.mod, iso9660.FlagDirectory, d.dot)
-	rec("\x01", p.lba, p.size, p.src.mod, iso9660.FlagDirectory, d.dotdot)
+	rec("\x00", d.lba, d.size, d.src.modTime(im.opts.Time), iso9660.FlagDirectory, d.dot)
+	rec("\x01", p.lba, p.size, p.src.modTime(im.opts.Time), iso9660.FlagDirectory, d.dotdot)
 	for _, e := range d.ents {
 		s := e.src
 		an := s.attrs() // the leading name's node for a hard link
 		switch {
 		case e.dir != nil:
-			rec(e.id, e.dir.lba, e.dir.size, s.mod, iso9660.FlagDirectory, e.su)
+			rec(e.id, e.dir.lba, e.dir.size, s.modTime(im.opts.Time), iso9660.FlagDirectory, e.su)
 		case e.reloc != nil:
-			rec(e.id, e.reloc.lba, 0, s.mod, 0, e.su)
+			rec(e.id, e.reloc.lba, 0, s.modTime(im.opts.Time), 0, e.su)
 		case an.IsRegular() && an.Source != nil && len(e.file.extents) > 0:
 			for i, x := range e.file.extents {
-				rec(e.id, x.LBA, x.Length, s.mod, wMultiFlag(i, len(e.file.extents)), e.su)
+				rec(e.id, x.LBA, x.Length, s.modTime(im.opts.Time), wMultiFlag(i, len(e.file.extents)), e.su)
 			}
 		case an.IsRegular() && len(an.Extents) > 0:
 			for i, x := range an.Extents {
-				rec(e.id, x.LBA, x.Length, s.mod, wMultiFlag(i, len(an.Extents)), e.su)
+				rec(e.id, x.LBA, x.Length, s.modTime(im.opts.Time), wMultiFlag(i, len(an.Extents)), e.su)
 			}
 		default:
-			rec(e.id, 0, 0, s.mod, 0, e.su)
+			rec(e.id, 0, 0, s.modTime(im.opts.Time), 0, e.su)
 		}
 	}
 	total := start + int(d.size)
