@@ -1,6 +1,7 @@
 package master_test
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -169,4 +170,24 @@ func TestLayoutLetsTheReuseLookupGo(t *testing.T) {
 		t.Error("the laid-out session still holds what UDFEntries consults")
 	}
 	runtime.KeepAlive(im)
+}
+
+// BenchmarkLayoutUDF lays out a bridge session of 20,000 empty files in
+// 20 folders, the UDF side included (the plan's names, hard links and
+// sizes), as a commit of a large tree does.
+func BenchmarkLayoutUDF(b *testing.B) {
+	root := &tree.Node{Mode: fs.ModeDir | 0o755}
+	for d := range 20 {
+		dir := &tree.Node{Name: fmt.Sprintf("folder%02d", d), Mode: fs.ModeDir | 0o755}
+		for f := range 1000 {
+			dir.Children = append(dir.Children, &tree.Node{Name: fmt.Sprintf("file-%04d.txt", f), Mode: 0o644})
+		}
+		root.Children = append(root.Children, dir)
+	}
+	opts := master.Options{VolumeID: "TEST", Joliet: true, RockRidge: true, UDF: udf.Rev201, Time: wFixedTime}
+	for b.Loop() {
+		if _, err := master.Layout(root, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -83,7 +83,7 @@ func (p *Plan) WriteTo(w io.Writer) (int64, error) {
 		}
 		ext, err := p.extentsOf(o.n)
 		if err != nil {
-			return 0, fmt.Errorf("udf: write %s: %w", o.path, err)
+			return 0, fmt.Errorf("udf: write %s: %w", o.path(), err)
 		}
 		for _, e := range ext {
 			lo = min(lo, uint64(e.LBA))
@@ -183,7 +183,7 @@ func (pw *partWriter) write(w io.Writer) error {
 	}
 	for _, o := range p.others {
 		if err := pw.other(w, o); err != nil {
-			return fmt.Errorf("udf: write %s: %w", o.path, err)
+			return fmt.Errorf("udf: write %s: %w", o.path(), err)
 		}
 	}
 	if p.meta {

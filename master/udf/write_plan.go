@@ -140,7 +140,6 @@ type Plan struct {
 
 type wNode struct {
 	n        *tree.Node
-	path     string
 	parent   *wNode
 	ident    []byte
 	children []*wNode
@@ -156,6 +155,20 @@ type wNode struct {
 	reused   *EntryRef // an earlier session's entry the FIDs point at
 	ads      int       // regular files: allocation descriptors of the data
 	aeds     uint32    // regular files: allocation extent descriptor blocks after the entry
+}
+
+// path returns w's path from the root ("/a/b"), made when asked (for
+// errors, warnings and Options.Entries) rather than kept per name.
+func (w *wNode) path() string {
+	if w.parent == nil {
+		return "/"
+	}
+	var names []string
+	for x := w; x.parent != nil; x = x.parent {
+		names = append(names, x.n.Name)
+	}
+	slices.Reverse(names)
+	return "/" + strings.Join(names, "/")
 }
 
 // NewPlan lays out the UDF structures of a tree. It reads no file data;
@@ -184,7 +197,7 @@ func NewPlan(root *tree.Node, opts Options) (*Plan, error) {
 	}
 	p.meta = opts.Revision >= Rev250
 	p.ext = opts.Revision >= Rev250
-	p.root = &wNode{n: root, path: "/", uniqueID: 0}
+	p.root = &wNode{n: root, uniqueID: 0}
 	p.root.placed = p.root
 	if err := p.build(); err != nil {
 		return nil, err
@@ -197,6 +210,9 @@ func NewPlan(root *tree.Node, opts Options) (*Plan, error) {
 	return p, nil
 }
 
+// byName orders nodes by name, byte by byte.
+func byName(a, b *tree.Node) int { return strings.Compare(a.Name, b.Name) }
+
 // build walks the tree breadth-first: names, hard links, sizes.
 func (p *Plan) build() error {
 	links := map[uint64]*wNode{}
@@ -205,19 +221,24 @@ func (p *Plan) build() error {
 		d := queue[0]
 		queue = queue[1:]
 		p.dirs = append(p.dirs, d)
-		kids := slices.Clone(d.n.Children)
-		slices.SortFunc(kids, func(a, b *tree.Node) int { return strings.Compare(a.Name, b.Name) })
+		// In name order, as a tree read from a medium or made by the
+		// staging area has them already; a sorted copy where not.
+		kids := d.n.Children
+		if !slices.IsSortedFunc(kids, byName) {
+			kids = slices.Clone(kids)
+			slices.SortFunc(kids, byName)
+		}
 		for _, c := range kids {
 			if c.Name == "" || c.Name == "." || c.Name == ".." || strings.ContainsAny(c.Name, "/\x00") {
-				return fmt.Errorf("udf: %s: %w: name %q", path.Join(d.path, c.Name), ErrUnsupported, c.Name)
+				return fmt.Errorf("udf: %s: %w: name %q", path.Join(d.path(), c.Name), ErrUnsupported, c.Name)
 			}
-			w := &wNode{n: c, path: path.Join(d.path, c.Name), parent: d}
+			w := &wNode{n: c, parent: d}
 			if c.IsSymlink() && (c.Link == 0 || links[c.Link] == nil) {
 				data, err := encodePath(c.Target)
 				if err != nil {
 					// UDF cannot hold it (a component over 255 bytes):
 					// left out and reported, as Joliet leaves links out.
-					p.warnings = append(p.warnings, Warning{Path: w.path, Reason: "left out: " + err.Error()})
+					p.warnings = append(p.warnings, Warning{Path: w.path(), Reason: "left out: " + err.Error()})
 					continue
 				}
 				w.data = data
@@ -232,7 +253,7 @@ func (p *Plan) build() error {
 			case c.Link != 0 && links[c.Link] != nil:
 				l := links[c.Link]
 				if l.n.Mode.Type() != c.Mode.Type() || l.n.Size != c.Size {
-					return fmt.Errorf("udf: %s: %w: hard link to %s of another type or size", w.path, ErrUnsupported, l.path)
+					return fmt.Errorf("udf: %s: %w: hard link to %s of another type or size", w.path(), ErrUnsupported, l.path())
 				}
 				l.names++
 				w.leader, w.placed = l, l
@@ -266,7 +287,7 @@ func (p *Plan) build() error {
 // reuse points w at an earlier session's entry when Options.Entries
 // has one for it.
 func (p *Plan) reuse(w *wNode) bool {
-	ref, ok := p.opts.Entries(w.n, w.path)
+	ref, ok := p.opts.Entries(w.n, w.path())
 	if !ok {
 		return false
 	}
@@ -330,7 +351,7 @@ func (p *Plan) names(d *wNode) {
 		}
 		taken[name] = true
 		c.ident = EncodeDChars(name)
-		p.warnings = append(p.warnings, Warning{Path: c.path, Name: name, Reason: why})
+		p.warnings = append(p.warnings, Warning{Path: c.path(), Name: name, Reason: why})
 	}
 }
 
