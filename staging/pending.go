@@ -193,7 +193,7 @@ func (a *Area) loadPendingBase() {
 // two, of every path of each side). What the rename detection and the
 // deletions then ask of a path, the trees answer by lookup.
 func (a *Area) diffBase(base *tree.Node) Pending {
-	d := baseDiff{a: a, find: tree.NewFinder(base), renamedFrom: map[string]string{}}
+	d := baseDiff{a: a, find: tree.NewFinder(base)}
 	d.walk(base, a.root, "")
 	bm := func(p string) *tree.Node { // the base node at p, or nil
 		if p == "" {
@@ -215,7 +215,7 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 			}
 		}
 	}
-	out, renamedFrom := d.out, d.renamedFrom
+	out, renamedFrom := d.out, map[string]string{} // renamedFrom: new path -> old path, files
 	for _, f := range d.maybeMoved {
 		if from, ok := goneAt[f.e.ext[0]]; ok {
 			renamedFrom[f.path] = from
@@ -333,8 +333,7 @@ type baseDiff struct {
 	gone []gonePath
 	// maybeMoved are the files at paths new to the base whose data is
 	// on the disc: renamed, when a file gone from the base had it.
-	maybeMoved  []stagedPath
-	renamedFrom map[string]string // new path -> old path, files
+	maybeMoved []stagedPath
 }
 
 type gonePath struct {
