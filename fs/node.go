@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	iofs "io/fs"
+	"math"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -47,9 +48,51 @@ type node struct {
 	id uint64
 
 	mu     sync.Mutex
-	last   staging.Attr // last attributes seen, for fstat after removal
-	pt     int          // open handles in passthrough mode
-	cached int          // open handles served through FUSE requests
+	last   lastAttr // last attributes seen, for fstat after removal
+	pt     int32    // open handles in passthrough mode
+	cached int32    // open handles served through FUSE requests
+}
+
+// lastAttr is a staging.Attr kept small, times as Unix nanoseconds: a
+// node stays while the kernel holds its inode, so an ls -lR of a disc of
+// a million files makes a million of them (224 bytes each, 320 with the
+// attributes as staging.Attr has them). Staging keeps times as Unix
+// nanoseconds too, so none is lost.
+type lastAttr struct {
+	size                int64
+	rdev                uint64
+	mode                iofs.FileMode
+	uid, gid, nlink     uint32
+	mtime, atime, ctime int64
+	staged, set         bool
+}
+
+// zeroTime stands for the zero time.Time in a lastAttr.
+const zeroTime = math.MinInt64
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return zeroTime
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(ns int64) time.Time {
+	if ns == zeroTime {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
+
+func lastOf(a staging.Attr) lastAttr {
+	return lastAttr{size: a.Size, rdev: a.Rdev, mode: a.Mode, uid: a.UID, gid: a.GID, nlink: a.Nlink,
+		mtime: nanos(a.Mtime), atime: nanos(a.Atime), ctime: nanos(a.Ctime), staged: a.Staged, set: true}
+}
+
+// attr returns the attributes kept, of entry id.
+func (l lastAttr) attr(id uint64) staging.Attr {
+	return staging.Attr{ID: id, Mode: l.mode, UID: l.uid, GID: l.gid, Size: l.size, Nlink: l.nlink, Rdev: l.rdev,
+		Mtime: fromNanos(l.mtime), Atime: fromNanos(l.atime), Ctime: fromNanos(l.ctime), Staged: l.staged}
 }
 
 // openFlags are the flags of every open file: close(2) sends no FLUSH
@@ -90,7 +133,7 @@ func asHandle(f gofs.FileHandle) *handle {
 
 func (n *node) remember(a staging.Attr) staging.Attr {
 	n.mu.Lock()
-	n.last = a
+	n.last = lastOf(a)
 	n.mu.Unlock()
 	return a
 }
@@ -138,7 +181,7 @@ func fillAttr(a staging.Attr, out *fuse.Attr) {
 
 func (n *node) newChild(ctx context.Context, a staging.Attr, out *fuse.EntryOut) *gofs.Inode {
 	fillAttr(a, &out.Attr)
-	child := &node{m: n.m, id: a.ID, last: a}
+	child := &node{m: n.m, id: a.ID, last: lastOf(a)}
 	return n.NewInode(ctx, child, gofs.StableAttr{Mode: unixMode(a.Mode) & syscall.S_IFMT, Ino: a.ID})
 }
 
@@ -199,13 +242,13 @@ func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut
 		n.mu.Lock()
 		last := n.last
 		n.mu.Unlock()
-		if errnoOf(err) != syscall.ENOENT || last.ID == 0 {
+		if errnoOf(err) != syscall.ENOENT || !last.set {
 			return errnoOf(err)
 		}
 		// Removed while open (or renamed over): the kernel may still
 		// ask; answer with what it last saw, unlinked.
-		last.Nlink = 0
-		a = last
+		a = last.attr(n.id)
+		a.Nlink = 0
 	}
 	fillAttr(n.remember(a), &out.Attr)
 	return 0
@@ -278,7 +321,7 @@ func (n *node) Tmpfile(ctx context.Context, flags uint32, mode uint32, out *fuse
 		return nil, nil, 0, errnoOf(err)
 	}
 	fillAttr(a, &out.Attr)
-	child := &node{m: n.m, id: a.ID, last: a}
+	child := &node{m: n.m, id: a.ID, last: lastOf(a)}
 	ch := n.NewInode(ctx, child, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: a.ID})
 	return ch, ch.Operations().(*node).open(h), openFlags, 0
 }
