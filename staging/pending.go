@@ -2,6 +2,7 @@ package staging
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"sort"
 	"strings"
@@ -223,6 +224,23 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 		}
 		out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size})
 	}
+	gone := func(yield func(string, *tree.Node) bool) {
+		for _, g := range d.gone {
+			if !yield(g.path, g.n) {
+				return
+			}
+		}
+	}
+	return listChanges(out, renamedFrom, gone, bm, sm)
+}
+
+// listChanges makes the status list from the changes found path by
+// path (out: added, changed and attributes only), the files found
+// renamed (new path -> old path), the base paths the view holds nothing
+// at (gone), and lookups of a path in the base (bm) and the view (sm):
+// it finds the directories renamed whole, drops what moved with them,
+// and lists the deletions not said by a deleted directory.
+func listChanges(out []Change, renamedFrom map[string]string, gone iter.Seq2[string, *tree.Node], bm func(string) *tree.Node, sm func(string) *entry) Pending {
 	// A directory that is new here, whose files came from one old
 	// directory at the same relative paths, was renamed from it.
 	dirFrom := map[string]string{} // new directory -> old directory
@@ -281,21 +299,21 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 	for _, from := range renamedFrom {
 		moved[from] = true
 	}
-	for _, g := range d.gone {
-		if moved[g.path] {
+	for p, n := range gone {
+		if moved[p] {
 			continue
 		}
-		if nu, ok := outer(g.path, oldDir); ok {
+		if nu, ok := outer(p, oldDir); ok {
 			if sm(nu) != nil {
 				continue // moved with its directory
 			}
 			if q := parentPath(nu); q != "" && sm(q) == nil {
 				continue // below a directory deleted after the move
 			}
-		} else if q := parentPath(g.path); q != "" && sm(q) == nil {
+		} else if q := parentPath(p); q != "" && sm(q) == nil {
 			continue // below a deleted directory
 		}
-		out = append(out, Change{Kind: ChangeDeleted, Path: g.path, Dir: g.n.IsDir()})
+		out = append(out, Change{Kind: ChangeDeleted, Path: p, Dir: n.IsDir()})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Path != out[j].Path {
