@@ -205,18 +205,7 @@ func (a *Area) rebase(base, disc *tree.Node) []Conflict {
 	bm, dm := map[string]*tree.Node{}, map[string]*tree.Node{}
 	flattenNodes(base, "", bm)
 	flattenNodes(disc, "", dm)
-	sm := map[string]*entry{}
-	var walk func(e *entry, p string)
-	walk = func(e *entry, p string) {
-		for name, k := range e.kids {
-			kp := p + "/" + name
-			sm[kp] = k
-			if k.kids != nil {
-				walk(k, kp)
-			}
-		}
-	}
-	walk(a.root, "")
+	sm := a.flattenEntries()
 
 	paths := map[string]bool{}
 	for p := range bm {
@@ -347,6 +336,24 @@ func (a *Area) detachTree(e *entry) {
 		a.detachTree(k)
 	}
 	a.detach(e)
+}
+
+// flattenEntries indexes the view's entries by path ("/a/b"), the root
+// left out. It runs with a.mu held.
+func (a *Area) flattenEntries() map[string]*entry {
+	sm := make(map[string]*entry, a.entries.len())
+	var walk func(e *entry, p string)
+	walk = func(e *entry, p string) {
+		for name, k := range e.kids {
+			kp := p + "/" + name
+			sm[kp] = k
+			if k.kids != nil {
+				walk(k, kp)
+			}
+		}
+	}
+	walk(a.root, "")
+	return sm
 }
 
 // flattenNodes indexes the nodes below n by path ("/a/b").
