@@ -1,7 +1,6 @@
 package master_test
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/internal/oracle"
+	"github.com/discstage/discstage/internal/testtree"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/master/udf"
@@ -176,14 +176,7 @@ func TestLayoutLetsTheReuseLookupGo(t *testing.T) {
 // 20 folders, the UDF side included (the plan's names, hard links and
 // sizes), as a commit of a large tree does.
 func BenchmarkLayoutUDF(b *testing.B) {
-	root := &tree.Node{Mode: fs.ModeDir | 0o755}
-	for d := range 20 {
-		dir := &tree.Node{Name: fmt.Sprintf("folder%02d", d), Mode: fs.ModeDir | 0o755}
-		for f := range 1000 {
-			dir.Children = append(dir.Children, &tree.Node{Name: fmt.Sprintf("file-%04d.txt", f), Mode: 0o644})
-		}
-		root.Children = append(root.Children, dir)
-	}
+	root := testtree.Folders(20, 1000, wFixedTime)
 	opts := master.Options{VolumeID: "TEST", Joliet: true, RockRidge: true, UDF: udf.Rev201, Time: wFixedTime}
 	for b.Loop() {
 		if _, err := master.Layout(root, opts); err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/burn"
+	"github.com/discstage/discstage/internal/testtree"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
@@ -34,27 +35,15 @@ const manyBytesPerFile = 300
 // on disk.
 func manyTree(dirs, per, flat int) (*tree.Node, int) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	root := &tree.Node{Mode: iofs.ModeDir | 0o755, ModTime: at}
-	n := 0
-	add := func(d *tree.Node, name string) {
-		d.Children = append(d.Children, &tree.Node{Name: name, Mode: 0o644, ModTime: at})
-		n++
-	}
-	for i := 0; i < dirs; i++ {
-		d := &tree.Node{Name: fmt.Sprintf("d%03d", i), Mode: iofs.ModeDir | 0o755, ModTime: at}
-		for j := 0; j < per; j++ {
-			add(d, fmt.Sprintf("f%04d", j))
-		}
-		root.Children = append(root.Children, d)
-	}
+	root := testtree.Folders(dirs, per, at)
 	if flat > 0 {
 		d := &tree.Node{Name: "flat", Mode: iofs.ModeDir | 0o755, ModTime: at}
 		for j := 0; j < flat; j++ {
-			add(d, fmt.Sprintf("file%06d", j))
+			d.Children = append(d.Children, &tree.Node{Name: fmt.Sprintf("file%06d", j), Mode: 0o644, ModTime: at})
 		}
 		root.Children = append(root.Children, d)
 	}
-	return root, n
+	return root, dirs*per + flat
 }
 
 // liveHeap returns the bytes of the heap in use after a full collection.

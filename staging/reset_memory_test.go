@@ -2,12 +2,12 @@ package staging
 
 import (
 	"context"
-	"fmt"
-	iofs "io/fs"
 	"runtime"
 	"testing"
+	"time"
 	"weak"
 
+	"github.com/discstage/discstage/internal/testtree"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -31,14 +31,7 @@ func TestOpenLetsTheSessionTreeGo(t *testing.T) {
 	defer func(n int) { collectEvery = n }(collectEvery)
 	collectEvery = 64
 
-	root := &tree.Node{Mode: iofs.ModeDir | 0o755}
-	for d := range 4 {
-		dir := &tree.Node{Name: fmt.Sprintf("d%d", d), Mode: iofs.ModeDir | 0o755}
-		for f := range 100 {
-			dir.Children = append(dir.Children, &tree.Node{Name: fmt.Sprintf("f%03d", f), Mode: 0o644})
-		}
-		root.Children = append(root.Children, dir)
-	}
+	root := testtree.Folders(4, 100, time.Time{})
 	nodes := countNodes(root)
 	first := weak.Make(root.Children[0].Children[0])
 
@@ -54,7 +47,7 @@ func TestOpenLetsTheSessionTreeGo(t *testing.T) {
 	if forced, want := after.NumForcedGC-before.NumForcedGC, uint32(nodes/collectEvery); forced < want {
 		t.Errorf("%d collections while %d entries were made, one every %d; want at least %d", forced, nodes, collectEvery, want)
 	}
-	for _, p := range []string{"/d0/f000", "/d3/f099"} {
+	for _, p := range []string{"/d000/f0000", "/d003/f0099"} {
 		if at := walk(t, a, p); !at.Mode.IsRegular() {
 			t.Errorf("%s: mode %v", p, at.Mode)
 		}
