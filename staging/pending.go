@@ -146,8 +146,19 @@ func (a *Area) pendingLocked() Pending {
 		p.Error = pc.baseErr.Error()
 	}
 	pc.gen, pc.list = a.gen, &p
+	if a.entries.len() >= keepBaseBelow {
+		// The base tree is as large as the area (a Node per file of
+		// the disc, about 250 MB for a million): it is read again for
+		// the list after the next change, a second or so on such a
+		// disc, rather than kept while changes wait.
+		pc.base = nil
+	}
 	return p
 }
+
+// keepBaseBelow is the number of entries from which an area does not
+// keep the base tree its status list was made against.
+var keepBaseBelow = bigArea
 
 // pendingKey names the base the pending list is taken against. It runs
 // with a.mu held.
@@ -170,7 +181,8 @@ func (a *Area) loadPendingBase() {
 	pc := &a.pendingCache
 	key := a.pendingKey()
 	committing := a.commit != nil && a.status.State == StateCommitting
-	need := !committing && !a.blank && pc.stale(key, false) && a.pending()
+	listed := pc.list != nil && pc.gen == a.gen && pc.baseKey == key
+	need := !committing && !listed && !a.blank && pc.stale(key, false) && a.pending()
 	base, sectors := a.base, a.baseSectors
 	a.mu.Unlock()
 	if !need {

@@ -3,6 +3,7 @@ package staging
 import (
 	"context"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 	"weak"
@@ -90,5 +91,58 @@ func TestCommitLetsItsTreeGoBeforeTheReadBack(t *testing.T) {
 	}
 	if os := a.Status().Outcomes; len(os) != 1 || os[0].Files != 1 {
 		t.Errorf("outcomes: %+v, want one, of one file", os)
+	}
+}
+
+// sessionReads counts the session trees read through a medium's
+// session list (what the status list reads its base with).
+type sessionReads struct {
+	Medium
+	reads atomic.Int32
+}
+
+func (m *sessionReads) Sessions() ([]SessionRef, error) {
+	refs, err := m.Medium.Sessions()
+	for i := range refs {
+		if open := refs[i].Open; open != nil {
+			refs[i].Open = func() (*tree.Node, error) { m.reads.Add(1); return open() }
+		}
+	}
+	return refs, err
+}
+
+// TestStatusLetsABigBaseGo: an area of many entries does not keep the
+// base tree its status list was made against (a Node per file of the
+// disc, as large as the area itself) while changes wait; it reads it
+// again for the list after the next change, and not for a status that
+// finds nothing changed since its list.
+func TestStatusLetsABigBaseGo(t *testing.T) {
+	defer func(n int) { keepBaseBelow = n }(keepBaseBelow)
+	keepBaseBelow = 1
+	fm := &fakeMedium{}
+	commitOne(t, t.TempDir(), fm, "a", CommitOptions{}).Close()
+	m := &sessionReads{Medium: fm}
+	a := open(t, t.TempDir(), m)
+	writeFile(t, a, RootID, "b", "123")
+	for i := range 3 {
+		if s := a.Status(); s.Changes.Added != 1 {
+			t.Fatalf("status %d: %+v", i, s.Changes)
+		}
+	}
+	a.mu.Lock()
+	kept := a.pendingCache.base != nil
+	a.mu.Unlock()
+	if kept {
+		t.Error("the status list keeps the base tree of a big area")
+	}
+	if n := m.reads.Load(); n != 1 {
+		t.Errorf("three statuses with no change between read the base %d times, want 1", n)
+	}
+	writeFile(t, a, RootID, "c", "4")
+	if s := a.Status(); s.Changes.Added != 2 {
+		t.Errorf("status after another change: %+v", s.Changes)
+	}
+	if n := m.reads.Load(); n != 2 {
+		t.Errorf("the base was read %d times, want 2 (once more after the change)", n)
 	}
 }
