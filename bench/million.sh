@@ -3,8 +3,8 @@
 # files and one flat directory of 100,000, written once as session 1 of
 # an image with `discstage append` (tree and image cached in WORKDIR).
 # On a copy of it: `discstage mount` (time until ready), the same mount
-# again over the area it left, `ls -lR`, `discstage status`, `df` and
-# the commit of one more file through the mount, each with the mount
+# again over the area it left, `ls -lR`, `discstage status`, `df`, the
+# status with one more file staged and its commit through the mount, each with the mount
 # process's resident memory (VmRSS, and VmHWM, its peak) per file on the
 # disc. The anchors, in the same run: xorriso loading the same image's
 # tree (-indev), and xorriso adding the same one file to a copy of it as
@@ -105,6 +105,13 @@ df "$mnt" >/dev/null
 t1=$(ms)
 row "df (statfs)" "$(secs $((t1 - t0)))" "$(mib "$(rss "$pid")")" "$(perfile "$(rss "$pid")")" ""
 echo "one more file" >"$mnt/one-more.txt"
+t0=$(ms)
+"$ds" status "$mnt" >/dev/null
+t1=$(ms)
+row "status, one file staged" "$(secs $((t1 - t0)))" "$(mib "$(rss "$pid")")" "$(perfile "$(rss "$pid")")" ""
+# The projection's memory is handed back in the background.
+sleep 2
+row "  resident 2 s after" "" "$(mib "$(rss "$pid")")" "$(perfile "$(rss "$pid")")" "< 400 B"
 t0=$(ms)
 "$ds" commit --progress none "$mnt" >/dev/null
 t1=$(ms)

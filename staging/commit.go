@@ -810,8 +810,9 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 }
 
 // bigArea is the number of entries from which an area gives the memory
-// a commit used back to the system when it ends (a full collection).
-const bigArea = 100_000
+// a commit or a projection used back to the system when it ends (a
+// full collection).
+var bigArea = 100_000
 
 // pending reports whether anything waits for the next session: a
 // change since the base was written, or a staged file (one that was
@@ -1158,6 +1159,7 @@ func (a *Area) Projected() (uint32, error) {
 		return a.projSize, a.projErr
 	}
 	root, _, err := a.tree(false)
+	big := a.entries.len() >= bigArea
 	a.mu.Unlock()
 	var n uint32
 	if err == nil {
@@ -1166,6 +1168,13 @@ func (a *Area) Projected() (uint32, error) {
 	a.mu.Lock()
 	a.projKey, a.projSize, a.projErr = k, n, err
 	a.mu.Unlock()
+	if big {
+		// The projection laid the whole next session out (about 2 GB
+		// on a disc of a million files): garbage now, handed back to
+		// the system in the background rather than left resident
+		// until the next commit.
+		go debug.FreeOSMemory()
+	}
 	return n, err
 }
 

@@ -146,3 +146,32 @@ func TestStatusLetsABigBaseGo(t *testing.T) {
 		t.Errorf("the base was read %d times, want 2 (once more after the change)", n)
 	}
 }
+
+// TestProjectionHandsMemoryBack: once the projection of a big area's
+// next session is made (the whole session laid out: about 2 GB on a
+// disc of a million files), the memory is handed back to the system
+// (a forced collection in the background) rather than left resident.
+func TestProjectionHandsMemoryBack(t *testing.T) {
+	defer func(n int) { bigArea = n }(bigArea)
+	bigArea = 1
+	m := &fakeMedium{}
+	a := commitOne(t, t.TempDir(), m, "a", CommitOptions{})
+	writeFile(t, a, RootID, "b", "123")
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := a.Projected(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var now runtime.MemStats
+		runtime.ReadMemStats(&now)
+		if now.NumForcedGC > before.NumForcedGC {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no collection was forced after the projection of a big area")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
