@@ -422,7 +422,7 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 	if multi != nil {
 		return fmt.Errorf("master: directory %q at LBA %d: multi-extent file %q has no final part: %w", path, rec.lba, multi.Name, ErrCorrupt)
 	}
-	slices.SortFunc(dir.Children, func(a, b *tree.Node) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(dir.Children, tree.ByName)
 	for i := 1; i < len(dir.Children) && !t.extentsOnly; i++ {
 		if dir.Children[i].Name == dir.Children[i-1].Name {
 			return fmt.Errorf("master: directory %q at LBA %d: duplicate name %q: %w", path, rec.lba, dir.Children[i].Name, ErrCorrupt)

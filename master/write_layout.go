@@ -264,9 +264,6 @@ func (l *wLayout) checkVolumeID() {
 	}
 }
 
-// wByName orders nodes by name, byte by byte.
-func wByName(a, b *tree.Node) int { return strings.Compare(a.Name, b.Name) }
-
 // check validates n and its subtree and builds the wSrc tree.
 func (l *wLayout) check(n *tree.Node, parent *wSrc) (*wSrc, error) {
 	s := &wSrc{n: n, parent: parent, nlink: 1}
@@ -279,14 +276,8 @@ func (l *wLayout) check(n *tree.Node, parent *wSrc) (*wSrc, error) {
 		if slices.Contains(n.Children, nil) {
 			return nil, fmt.Errorf("master: lay out %q: nil child: %w", s.pathName(), ErrUnsupported)
 		}
-		// Children in name order, as a tree read from a medium or made
-		// by the staging area has them already (a copy sorted where
-		// not); a name that appears twice is then next to itself.
-		kids := n.Children
-		if !slices.IsSortedFunc(kids, wByName) {
-			kids = slices.Clone(kids)
-			slices.SortFunc(kids, wByName)
-		}
+		// In name order, a name that appears twice is next to itself.
+		kids := tree.InNameOrder(n.Children)
 		for i, c := range kids {
 			if err := wCheckName(c.Name); err != nil {
 				return nil, fmt.Errorf("master: lay out %q: name %q: %w", s.pathName(), c.Name, err)

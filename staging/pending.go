@@ -380,11 +380,13 @@ type stagedPath struct {
 // at path p; either may be nil (nothing at p on that side, or no
 // directory).
 func (d *baseDiff) walk(b *tree.Node, e *entry, p string) {
-	child := baseChildren(b)
 	if e != nil {
 		for name, k := range e.kids {
 			kp := p + "/" + name
-			bn := child(name)
+			var bn *tree.Node
+			if b != nil {
+				bn = d.find.Child(b, name)
+			}
 			d.compare(kp, bn, k)
 			if k.kids != nil {
 				if bn != nil && !bn.IsDir() {
@@ -439,30 +441,6 @@ func (d *baseDiff) compare(p string, b *tree.Node, e *entry) {
 	default:
 		d.out = append(d.out, Change{Kind: ChangeAttributes, Path: p, Dir: isDir})
 	}
-}
-
-// baseChildren returns a lookup of directory b's children by name (a
-// binary search where they are sorted, as a tree read from a medium
-// has them); for a nil b, one that finds nothing.
-func baseChildren(b *tree.Node) func(name string) *tree.Node {
-	if b == nil {
-		return func(string) *tree.Node { return nil }
-	}
-	kids := b.Children
-	if slices.IsSortedFunc(kids, func(x, y *tree.Node) int { return strings.Compare(x.Name, y.Name) }) {
-		return func(name string) *tree.Node {
-			i, ok := slices.BinarySearchFunc(kids, name, func(c *tree.Node, n string) int { return strings.Compare(c.Name, n) })
-			if !ok {
-				return nil
-			}
-			return kids[i]
-		}
-	}
-	m := make(map[string]*tree.Node, len(kids))
-	for _, c := range kids {
-		m[c.Name] = c
-	}
-	return func(name string) *tree.Node { return m[name] }
 }
 
 // entryAt returns the view's entry at slash-separated path p, or nil;

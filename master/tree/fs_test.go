@@ -98,3 +98,21 @@ func TestLookup(t *testing.T) {
 		}
 	}
 }
+
+// TestInNameOrder: children already in name order come back as they
+// are, others as a sorted copy that leaves the tree's order alone.
+func TestInNameOrder(t *testing.T) {
+	a, b, c := &Node{Name: "a"}, &Node{Name: "b"}, &Node{Name: "c"}
+	sorted := []*Node{a, b, c}
+	if got := InNameOrder(sorted); &got[0] != &sorted[0] {
+		t.Error("children in name order were copied")
+	}
+	mixed := []*Node{c, a, b}
+	got := InNameOrder(mixed)
+	if got[0] != a || got[1] != b || got[2] != c {
+		t.Errorf("sorted: %v %v %v", got[0].Name, got[1].Name, got[2].Name)
+	}
+	if mixed[0] != c || mixed[1] != a {
+		t.Error("the children's own order changed")
+	}
+}

@@ -167,25 +167,48 @@ func (f *Finder) Find(p string) *Node {
 		if n == nil || !n.IsDir() {
 			return nil
 		}
-		idx, seen := f.index[n]
-		if !seen {
-			if !slices.IsSortedFunc(n.Children, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) }) {
-				idx = make(map[string]*Node, len(n.Children))
-				for _, c := range n.Children {
-					if _, dup := idx[c.Name]; !dup {
-						idx[c.Name] = c // the first of a name, as Child finds it
-					}
-				}
-			}
-			f.index[n] = idx
-		}
-		if idx != nil {
-			n = idx[name]
-		} else {
-			n = sortedChild(n, name)
-		}
+		n = f.Child(n, name)
 	}
 	return n
+}
+
+// Child returns the child of directory dir named name, or nil: by binary
+// search when dir's children are in name order, else through an index
+// of their names made the first time dir is asked (the first child of
+// a name, as Node.Child finds it).
+func (f *Finder) Child(dir *Node, name string) *Node {
+	idx, seen := f.index[dir]
+	if !seen {
+		if !slices.IsSortedFunc(dir.Children, ByName) {
+			idx = make(map[string]*Node, len(dir.Children))
+			for _, c := range dir.Children {
+				if _, dup := idx[c.Name]; !dup {
+					idx[c.Name] = c
+				}
+			}
+		}
+		f.index[dir] = idx
+	}
+	if idx != nil {
+		return idx[name]
+	}
+	return sortedChild(dir, name)
+}
+
+// ByName orders nodes by name, byte by byte: the order a tree read from
+// a medium has its children in.
+func ByName(a, b *Node) int { return strings.Compare(a.Name, b.Name) }
+
+// InNameOrder returns children in name order: children itself when they
+// are (a tree read from a medium, or made by the staging area), else a
+// sorted copy.
+func InNameOrder(children []*Node) []*Node {
+	if slices.IsSortedFunc(children, ByName) {
+		return children
+	}
+	sorted := slices.Clone(children)
+	slices.SortFunc(sorted, ByName)
+	return sorted
 }
 
 // SessionInfo describes one session of a medium.

@@ -482,7 +482,7 @@ func (w *walker) dir(n *tree.Node, e Entry, p *partition, depth int) error {
 		}
 		n.Children = append(n.Children, child)
 	}
-	slices.SortFunc(n.Children, func(a, b *tree.Node) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(n.Children, tree.ByName)
 	return nil
 }
 

@@ -210,9 +210,6 @@ func NewPlan(root *tree.Node, opts Options) (*Plan, error) {
 	return p, nil
 }
 
-// byName orders nodes by name, byte by byte.
-func byName(a, b *tree.Node) int { return strings.Compare(a.Name, b.Name) }
-
 // build walks the tree breadth-first: names, hard links, sizes.
 func (p *Plan) build() error {
 	links := map[uint64]*wNode{}
@@ -221,14 +218,7 @@ func (p *Plan) build() error {
 		d := queue[0]
 		queue = queue[1:]
 		p.dirs = append(p.dirs, d)
-		// In name order, as a tree read from a medium or made by the
-		// staging area has them already; a sorted copy where not.
-		kids := d.n.Children
-		if !slices.IsSortedFunc(kids, byName) {
-			kids = slices.Clone(kids)
-			slices.SortFunc(kids, byName)
-		}
-		for _, c := range kids {
+		for _, c := range tree.InNameOrder(d.n.Children) {
 			if c.Name == "" || c.Name == "." || c.Name == ".." || strings.ContainsAny(c.Name, "/\x00") {
 				return fmt.Errorf("udf: %s: %w: name %q", path.Join(d.path(), c.Name), ErrUnsupported, c.Name)
 			}
