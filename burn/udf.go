@@ -96,9 +96,9 @@ type udfEntry struct {
 // reusableEntries maps the first data sector of each regular file of a
 // UDF tree with one name to its node and entry, when the entry records
 // what a new one would (reusable). Empty files have no data sector: a
-// new one is looked up by its path in the tree instead (a disc of a
-// million empty files is not indexed twice); empties tells whether the
-// tree holds any that could be reused.
+// new one is looked up by its path in the tree, and checked, when the
+// plan asks (a disc of a million empty files is neither indexed nor
+// checked twice); empties tells whether the tree holds any.
 func reusableEntries(v *udf.Volume, root *tree.Node) (out map[uint32]udfEntry, empties bool) {
 	out = map[uint32]udfEntry{}
 	var walk func(n *tree.Node)
@@ -107,15 +107,13 @@ func reusableEntries(v *udf.Volume, root *tree.Node) (out map[uint32]udfEntry, e
 			switch {
 			case c.IsDir():
 				walk(c)
-			case c.IsRegular() && c.Link == 0 && (len(c.Extents) > 0 || c.Size == 0 && c.Source == nil):
-				e, ok := reusable(v, c)
-				switch {
-				case !ok:
-				case len(c.Extents) > 0:
+			case !c.IsRegular() || c.Link != 0:
+			case len(c.Extents) > 0:
+				if e, ok := reusable(v, c); ok {
 					out[c.Extents[0].LBA] = e
-				default:
-					empties = true
 				}
+			case c.Size == 0 && c.Source == nil:
+				empties = true
 			}
 		}
 	}
