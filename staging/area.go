@@ -78,7 +78,9 @@ type Area struct {
 	projErr        error
 	// quickProject is how many entries the area may hold for Space to
 	// lay the next session out itself; projecting: a projection for
-	// Space runs in the background, which Close waits for (background).
+	// Space runs in the background. Close waits for what runs in the
+	// background (background): that projection, and Open's probe of
+	// the medium and first snapshot.
 	quickProject int
 	projecting   bool
 	background   sync.WaitGroup

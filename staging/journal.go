@@ -579,7 +579,8 @@ func (j *journal) needsCompaction() bool {
 // it, renames it over state.journal and syncs the directory. A crash at
 // any point leaves one of the two journals whole. A compaction running
 // in the background is called off first. Nothing may be appended
-// meanwhile (the caller holds the area's lock). The records are framed
+// meanwhile: the caller holds the area's lock, or (a new area's first
+// snapshot, recordViewLater) every change waits for it (Area.settle). The records are framed
 // and written as snap yields them, a piece at a time: a snapshot of a
 // disc of a million files is over 100 MiB, which is never held whole.
 func (j *journal) compact(snap iter.Seq[*change]) error {

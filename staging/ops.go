@@ -71,7 +71,10 @@ func (a *Area) get(id uint64) (*entry, error) {
 }
 
 // writable refuses changes once the medium is closed: nothing staged
-// could ever be written. The refusal names op and then the entry e, or
+// could ever be written. Every change passes here first, so it is also
+// where a change waits for what Open left running (settle): the first
+// snapshot reads the entries without the lock, and nothing may change
+// them until it is in. The refusal names op and then the entry e, or
 // else name; nothing is built while the medium takes changes, which is
 // on every write through the mount.
 func (a *Area) writable(op, name string, e *entry) error {

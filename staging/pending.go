@@ -3,7 +3,6 @@ package staging
 import (
 	"fmt"
 	"iter"
-	"slices"
 	"sort"
 	"strings"
 
@@ -15,7 +14,8 @@ import (
 // The pending changes are what the next session changes against the
 // base session, per path: the "files waiting to be written" of a burn
 // folder. They are found by comparing the staged view with the base
-// session's tree (read from the medium once per base and cached), so
+// session's tree (read from the medium once per base and kept, but on
+// an area of many entries, keepBaseBelow, read again after a change), so
 // deletions, renames and attribute changes count as well as staged
 // files. A disc file whose extents appear at another path, while its old
 // path is gone, was renamed; a directory is renamed when files below it
@@ -106,6 +106,12 @@ func (pc *pendingCache) forgetBase() {
 	pc.baseKey, pc.base, pc.baseErr = [2]uint32{}, nil, nil
 }
 
+// current reports whether the kept list is that of generation gen
+// against the base key names.
+func (pc *pendingCache) current(gen uint64, key [2]uint32) bool {
+	return pc.gen == gen && pc.baseKey == key
+}
+
 // stale reports whether the kept base tree is not that of the base key
 // names: another base, or none read yet (a blank base has none to read).
 func (pc *pendingCache) stale(key [2]uint32, blank bool) bool {
@@ -132,7 +138,7 @@ func (a *Area) pendingLocked() Pending {
 	}
 	key := a.pendingKey()
 	committing := a.commit != nil && a.status.State == StateCommitting
-	if pc.list != nil && (committing || (pc.gen == a.gen && pc.baseKey == key)) {
+	if pc.list != nil && (committing || pc.current(a.gen, key)) {
 		return *pc.list
 	}
 	if !committing && pc.stale(key, a.blank) {
@@ -181,8 +187,7 @@ func (a *Area) loadPendingBase() {
 	pc := &a.pendingCache
 	key := a.pendingKey()
 	committing := a.commit != nil && a.status.State == StateCommitting
-	listed := pc.list != nil && pc.gen == a.gen && pc.baseKey == key
-	need := !committing && !listed && !a.blank && pc.stale(key, false) && a.pending()
+	need := !committing && !(pc.list != nil && pc.current(a.gen, key)) && !a.blank && pc.stale(key, false) && a.pending()
 	base, sectors := a.base, a.baseSectors
 	a.mu.Unlock()
 	if !need {
@@ -214,16 +219,19 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 		}
 		return d.find.Find(p)
 	}
-	sm := func(p string) *entry { return a.entryAt(p) } // the staged entry at p, or nil
+	sm := a.entryAt // the staged entry at p, or nil
 
 	// A file at a path new to the base, with data on the disc, was
 	// renamed from a base path the view no longer holds whose file had
-	// that data.
-	slices.SortFunc(d.gone, func(x, y gonePath) int { return strings.Compare(x.path, y.path) })
+	// that data (the first such path in name order). Only asked when
+	// such a file was found: most lists have none.
 	goneAt := map[tree.Extent]string{} // first extent -> base path, files gone from their path
 	for _, g := range d.gone {
+		if len(d.maybeMoved) == 0 {
+			break
+		}
 		if !g.n.IsDir() && len(g.n.Extents) > 0 {
-			if _, ok := goneAt[g.n.Extents[0]]; !ok {
+			if old, ok := goneAt[g.n.Extents[0]]; !ok || g.path < old {
 				goneAt[g.n.Extents[0]] = g.path
 			}
 		}
@@ -258,7 +266,7 @@ func listChanges(out []Change, renamedFrom map[string]string, gone iter.Seq2[str
 	dirFrom := map[string]string{} // new directory -> old directory
 	for to, from := range renamedFrom {
 		for dt, df := parentPath(to), parentPath(from); dt != "" && df != "" && dt != df; dt, df = parentPath(dt), parentPath(df) {
-			if bm(dt) != nil || sm(df) != nil || bm(df) == nil || !bm(df).IsDir() ||
+			if od := bm(df); bm(dt) != nil || sm(df) != nil || od == nil || !od.IsDir() ||
 				strings.TrimPrefix(to, dt) != strings.TrimPrefix(from, df) {
 				break
 			}

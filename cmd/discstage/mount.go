@@ -289,9 +289,10 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		}
 	}()
 	// Opening read the newest session's whole tree into the area's
-	// view; that tree is garbage now. Its pages go back to the system
-	// while the mount starts, so that a mount of a disc of many files
-	// does not keep the peak of its opening resident.
+	// view (letting it go as it went, staging.Area's resetView); the
+	// pages the heap grew to go back to the system while the mount
+	// starts, so that a mount of a disc of many files does not keep the
+	// peak of its opening resident.
 	go debug.FreeOSMemory()
 	opts := fs.Options{
 		AllowOther: f.allowOther,
