@@ -6,7 +6,6 @@ import (
 	"context"
 	"io"
 	iofs "io/fs"
-	"math"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -53,46 +52,28 @@ type node struct {
 	cached int32    // open handles served through FUSE requests
 }
 
-// lastAttr is a staging.Attr kept small, times as Unix nanoseconds: a
+// lastAttr is a staging.Attr kept small, times as staging.Stamps: a
 // node stays while the kernel holds its inode, so an ls -lR of a disc of
 // a million files makes a million of them (224 bytes each, 320 with the
-// attributes as staging.Attr has them). Staging keeps times as Unix
-// nanoseconds too, so none is lost.
+// attributes as staging.Attr has them).
 type lastAttr struct {
 	size                int64
 	rdev                uint64
 	mode                iofs.FileMode
 	uid, gid, nlink     uint32
-	mtime, atime, ctime int64
+	mtime, atime, ctime staging.Stamp
 	staged, set         bool
-}
-
-// zeroTime stands for the zero time.Time in a lastAttr.
-const zeroTime = math.MinInt64
-
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return zeroTime
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(ns int64) time.Time {
-	if ns == zeroTime {
-		return time.Time{}
-	}
-	return time.Unix(0, ns)
 }
 
 func lastOf(a staging.Attr) lastAttr {
 	return lastAttr{size: a.Size, rdev: a.Rdev, mode: a.Mode, uid: a.UID, gid: a.GID, nlink: a.Nlink,
-		mtime: nanos(a.Mtime), atime: nanos(a.Atime), ctime: nanos(a.Ctime), staged: a.Staged, set: true}
+		mtime: staging.StampOf(a.Mtime), atime: staging.StampOf(a.Atime), ctime: staging.StampOf(a.Ctime), staged: a.Staged, set: true}
 }
 
 // attr returns the attributes kept, of entry id.
 func (l lastAttr) attr(id uint64) staging.Attr {
 	return staging.Attr{ID: id, Mode: l.mode, UID: l.uid, GID: l.gid, Size: l.size, Nlink: l.nlink, Rdev: l.rdev,
-		Mtime: fromNanos(l.mtime), Atime: fromNanos(l.atime), Ctime: fromNanos(l.ctime), Staged: l.staged}
+		Mtime: l.mtime.Time(), Atime: l.atime.Time(), Ctime: l.ctime.Time(), Staged: l.staged}
 }
 
 // openFlags are the flags of every open file: close(2) sends no FLUSH

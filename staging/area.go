@@ -140,9 +140,9 @@ type entry struct {
 	// subdirs counts the directories among kids (for Nlink); setKid
 	// and dropKid keep it.
 	subdirs int32
-	mtime   stamp
-	atime   stamp
-	ctime   stamp
+	mtime   Stamp
+	atime   Stamp
+	ctime   Stamp
 	size    int64 // disc files; staged files take size from the data file
 	ext     []tree.Extent
 	data    string // staged data file name in data/; "" for data on the medium

@@ -231,7 +231,7 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 			return &c, nil
 		}
 		n := &tree.Node{Name: name, Mode: e.mode, UID: e.uid, GID: e.gid,
-			ModTime: e.mtime.time(), AccessTime: e.atime.time(), ChangeTime: e.ctime.time(), Rdev: e.x().rdev}
+			ModTime: e.mtime.Time(), AccessTime: e.atime.Time(), ChangeTime: e.ctime.Time(), Rdev: e.x().rdev}
 		if len(e.x().links) > 0 {
 			n.Link = e.id
 			defer func() { linked[e] = n }()
@@ -261,11 +261,11 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 				return nil, fmt.Errorf("staging: staged data of %q: %w", path, err)
 			}
 			// As attr has them, from the one stat.
-			ct := e.ctime.time()
+			ct := e.ctime.Time()
 			if fi.ModTime().After(ct) {
 				ct = fi.ModTime()
 			}
-			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), e.atime.time(), ct
+			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), e.atime.Time(), ct
 			cf := commitFile{ID: e.id, Data: e.data, open: e.st().writers > 0}
 			cf.Path, cf.PathB = splitName(path)
 			if freeze && e.st().pins > 0 {
@@ -895,7 +895,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 		}
 		e.ext, e.size, e.data = discExtents(n), n.Size, ""
 		e.setInline(inlineOf(n))
-		e.mtime, e.atime = stampOf(n.ModTime), stampOf(n.AccessTime)
+		e.mtime, e.atime = StampOf(n.ModTime), StampOf(n.AccessTime)
 		if n.AccessTime.IsZero() {
 			e.atime = e.mtime
 		}

@@ -300,7 +300,7 @@ func (st *replayed) put(p *putRecord) {
 	st.drop(p.ID)
 	e := st.slab.Take()
 	*e = entry{id: p.ID, name: joinName(r.Name, r.NameB), mode: iofs.FileMode(r.Mode), uid: r.UID, gid: r.GID,
-		mtime: stamp(r.Mtime), atime: stamp(r.Atime), ctime: stamp(r.Ctime),
+		mtime: Stamp(r.Mtime), atime: Stamp(r.Atime), ctime: Stamp(r.Ctime),
 		size: r.Size, ext: r.Extents, data: r.Data, more: moreOf(string(r.Inline), joinName(r.Target, r.TargetB), r.Rdev)}
 	if e.mode.IsDir() {
 		e.kids = map[string]*entry{}

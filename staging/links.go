@@ -128,7 +128,7 @@ func (a *Area) Link(id, parent uint64, name string) (Attr, error) {
 	if d.kids[name] != nil {
 		return Attr{}, fmt.Errorf("staging: link %q in %q: %w", name, a.path(d), ErrExist)
 	}
-	now := stampOf(time.Now())
+	now := StampOf(time.Now())
 	oldMt, oldCt := d.mtime, e.ctime
 	unnamed := e.parent == nil
 	if unnamed {

@@ -124,7 +124,7 @@ func (a *Area) path(e *entry) string {
 
 func (a *Area) attr(e *entry) Attr {
 	at := Attr{ID: e.id, Mode: e.mode, UID: e.uid, GID: e.gid, Size: e.size, Nlink: e.nlink(),
-		Mtime: e.mtime.time(), Atime: e.atime.time(), Ctime: e.ctime.time(), Rdev: e.x().rdev}
+		Mtime: e.mtime.Time(), Atime: e.atime.Time(), Ctime: e.ctime.Time(), Rdev: e.x().rdev}
 	switch {
 	case e.kids != nil:
 		at.Size = 2048
@@ -231,7 +231,7 @@ func (a *Area) newChild(d *entry, name string, mode iofs.FileMode, uid, gid uint
 	if d.kids[name] != nil {
 		return nil, fmt.Errorf("staging: create %q in %q: %w", name, a.path(d), ErrExist)
 	}
-	now := stampOf(time.Now())
+	now := StampOf(time.Now())
 	e := &entry{id: a.nextID, name: name, mode: mode, uid: uid, gid: gid, mtime: now, atime: now, ctime: now}
 	return e, nil
 }
@@ -382,7 +382,7 @@ func (a *Area) remove(parent uint64, name string, wantDir bool) error {
 	if wantDir && len(e.kids) > 0 {
 		return fmt.Errorf("staging: rmdir %q: %w", a.path(e), ErrNotEmpty)
 	}
-	now := stampOf(time.Now())
+	now := StampOf(time.Now())
 	oldMt := d.mtime
 	d.mtime, d.ctime = now, now
 	if p, n, links := e.names(); e.dropName(d, name) {
@@ -465,13 +465,13 @@ func (a *Area) Rename(oldParent uint64, oldName string, newParent uint64, newNam
 			return fmt.Errorf("staging: rename onto %q: %w", a.path(dst), ErrNotEmpty)
 		}
 	}
-	now := stampOf(time.Now())
-	oldMt := [2]stamp{od.mtime, nd.mtime}
+	now := StampOf(time.Now())
+	oldMt := [2]Stamp{od.mtime, nd.mtime}
 	sp, sn, sl := src.names()
 	var dp *entry
 	var dn string
 	var dl []linkName
-	var dct stamp
+	var dct Stamp
 	dstStays := false // dst is hard-linked: only this name of it goes
 	if dst != nil {
 		dp, dn, dl, dct = dst.parent, dst.name, append([]linkName(nil), dst.x().links...), dst.ctime
@@ -566,10 +566,10 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 			}
 		}
 		if s.Mtime != nil {
-			e.mtime = stampOf(*s.Mtime)
+			e.mtime = StampOf(*s.Mtime)
 		}
 		if s.Atime != nil {
-			e.atime = stampOf(*s.Atime)
+			e.atime = StampOf(*s.Atime)
 		}
 	}
 	if s.Mode != nil {
@@ -581,7 +581,7 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 	if s.GID != nil {
 		e.gid = *s.GID
 	}
-	e.ctime = stampOf(now)
+	e.ctime = StampOf(now)
 	if e.parent == nil && e.id != RootID {
 		return nil
 	}
@@ -848,7 +848,7 @@ func (a *Area) CreateUnnamed(parent uint64, perm iofs.FileMode, uid, gid uint32)
 	if err := a.writable("create an unnamed file", "", nil); err != nil {
 		return Attr{}, nil, err
 	}
-	now := stampOf(time.Now())
+	now := StampOf(time.Now())
 	e := &entry{id: a.nextID, mode: perm & modeBits, uid: uid, gid: gid, mtime: now, atime: now, ctime: now,
 		data: newDataName(), io: &entryIO{removed: true}}
 	a.nextID++

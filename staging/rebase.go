@@ -397,7 +397,7 @@ func sameEntry(n *tree.Node, e *entry) bool {
 	if (e.kids != nil) != n.IsDir() {
 		return false
 	}
-	return sameVersion(n.Mode, e.mode, n.UID, e.uid, n.GID, e.gid, n.ModTime, e.mtime.time()) &&
+	return sameVersion(n.Mode, e.mode, n.UID, e.uid, n.GID, e.gid, n.ModTime, e.mtime.Time()) &&
 		n.Target == e.x().target && (e.kids != nil || (n.Size == e.size && slices.Equal(discExtents(n), e.ext) && inlineOf(n) == e.x().inline))
 }
 

@@ -7,24 +7,26 @@ import (
 	"github.com/discstage/discstage/master/tree"
 )
 
-// stamp is a time as an entry keeps it: Unix nanoseconds, as the journal
+// Stamp is a time as an entry keeps it: Unix nanoseconds, as the journal
 // records times, in 8 bytes where a time.Time takes 24. An entry has
-// three, and a disc of a million files as many entries.
-type stamp int64
+// three, and a disc of a million files as many entries; an adapter that
+// keeps times per node keeps them so too. Staging's times are all
+// within the range of Unix nanoseconds, so none is lost.
+type Stamp int64
 
 // zeroStamp stands for the zero time.Time, which has no Unix nanoseconds.
-const zeroStamp = stamp(math.MinInt64)
+const zeroStamp = Stamp(math.MinInt64)
 
-// stampOf returns t as a stamp.
-func stampOf(t time.Time) stamp {
+// StampOf returns t as a Stamp.
+func StampOf(t time.Time) Stamp {
 	if t.IsZero() {
 		return zeroStamp
 	}
-	return stamp(t.UnixNano())
+	return Stamp(t.UnixNano())
 }
 
-// time returns the stamp as a time.Time (in the local zone).
-func (s stamp) time() time.Time {
+// Time returns the Stamp as a time.Time (in the local zone).
+func (s Stamp) Time() time.Time {
 	if s == zeroStamp {
 		return time.Time{}
 	}
@@ -33,14 +35,14 @@ func (s stamp) time() time.Time {
 
 // nodeStamps returns the modification, access and change times of a
 // disc node; a zero access or change time is the modification time.
-func nodeStamps(n *tree.Node) (m, a, c stamp) {
-	m = stampOf(n.ModTime)
+func nodeStamps(n *tree.Node) (m, a, c Stamp) {
+	m = StampOf(n.ModTime)
 	a, c = m, m
 	if !n.AccessTime.IsZero() {
-		a = stampOf(n.AccessTime)
+		a = StampOf(n.AccessTime)
 	}
 	if !n.ChangeTime.IsZero() {
-		c = stampOf(n.ChangeTime)
+		c = StampOf(n.ChangeTime)
 	}
 	return m, a, c
 }
