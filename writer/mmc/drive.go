@@ -141,7 +141,7 @@ func (d *Drive) Blank(minimal bool) error {
 const eraseSectors = 512
 
 func (d *Drive) eraseGrown(minimal bool) error {
-	m, err := d.probeGrown(writer.Medium{}, false)
+	m, err := d.appendable(d.listGrown(writer.Medium{}))
 	if err != nil {
 		return err
 	}
@@ -218,7 +218,7 @@ func (d *Drive) profile() (uint16, error) {
 // Probe reports the medium: profile, state, capacity, sessions and the
 // next writable address.
 func (d *Drive) Probe() (writer.Medium, error) {
-	m, err := d.probe(false)
+	m, err := d.probe()
 	if err != nil {
 		return m, fmt.Errorf("mmc: probe %s: %w", d.name, err)
 	}
@@ -229,15 +229,30 @@ func (d *Drive) Probe() (writer.Medium, error) {
 // without its next writable address, which reads every session's tree
 // (writer.Lister).
 func (d *Drive) List() (writer.Medium, error) {
-	m, err := d.probe(true)
+	m, err := d.list()
 	if err != nil {
-		return m, fmt.Errorf("mmc: probe %s: %w", d.name, err)
+		return m, fmt.Errorf("mmc: list the sessions of %s: %w", d.name, err)
 	}
 	return m, nil
 }
 
-// probe is Probe, or with listOnly List.
-func (d *Drive) probe(listOnly bool) (writer.Medium, error) {
+// probe is Probe: what list tells, and an overwritable medium's next
+// writable address.
+func (d *Drive) probe() (writer.Medium, error) {
+	return d.appendable(d.list())
+}
+
+// appendable adds to m, when it is an overwritable medium holding
+// sessions, its next writable address, past every sector they use.
+func (d *Drive) appendable(m writer.Medium, err error) (writer.Medium, error) {
+	if err != nil || !m.Grown || len(m.Sessions) == 0 {
+		return m, err
+	}
+	return d.grown.Appendable(d, m, m.Sessions)
+}
+
+// list is List.
+func (d *Drive) list() (writer.Medium, error) {
 	p, err := d.profile()
 	if err != nil {
 		return writer.Medium{}, err
@@ -245,23 +260,23 @@ func (d *Drive) probe(listOnly bool) (writer.Medium, error) {
 	m := writer.Medium{Profile: ProfileName(p)}
 	switch classOf(p) {
 	case classOverwrite:
-		return d.probeGrown(m, listOnly)
+		return d.listGrown(m)
 	case classReadOnly:
 		return d.probeSequential(m, classReadOnly, true)
 	}
 	return d.probeSequential(m, classOf(p), false)
 }
 
-// probeGrown reads an overwritable medium like an image file: the
+// listGrown reads an overwritable medium like an image file: the
 // layout is writer.Grown's; the drive tells the capacity and whether the
 // medium is formatted. A medium whose file system begins at LBA 0
 // (growisofs -Z, mkudffs, another burning program) is plain: the next
 // session follows every sector its sessions use and keeps their files,
 // as on a plain image file. One holding neither that nor a chain from
 // LBA 32 (nothing grown yet, or bytes no reader takes for a file
-// system) starts afresh. With listOnly the sessions are listed and the
-// next writable address is left for Probe.
-func (d *Drive) probeGrown(m writer.Medium, listOnly bool) (writer.Medium, error) {
+// system) starts afresh. The sessions are listed; their next writable
+// address is appendable's to find.
+func (d *Drive) listGrown(m writer.Medium) (writer.Medium, error) {
 	m.Grown = true
 	cur, formats, err := d.dev.ReadFormatCapacities()
 	if err != nil && !errors.Is(err, ErrUnsupported) {
@@ -287,11 +302,8 @@ func (d *Drive) probeGrown(m writer.Medium, listOnly bool) (writer.Medium, error
 	if err != nil || len(sessions) == 0 || sessions[0].Start != writer.FirstGrownSession && sessions[0].Start != 0 {
 		return d.grown.Blank(m), nil
 	}
-	if listOnly {
-		m.Sessions = sessions
-		return m, nil
-	}
-	return d.grown.Appendable(d, m, sessions)
+	m.Sessions = sessions
+	return m, nil
 }
 
 // probeSequential reads the table of contents of a write-once medium
@@ -526,7 +538,7 @@ func (d *Drive) CloseDamaged() (*writer.Interrupted, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mmc: close damaged session on %s: %w", d.name, err)
 	}
-	m, err := d.probe(false)
+	m, err := d.probe()
 	if err != nil {
 		return nil, fmt.Errorf("mmc: close damaged session on %s: %w", d.name, err)
 	}

@@ -33,7 +33,7 @@ func (d *Drive) finalize() error {
 	if d.opts.Simulate {
 		return fmt.Errorf("%s: %w", ProfileName(p), ErrNoSimulation)
 	}
-	m, err := d.probe(false)
+	m, err := d.probe()
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 	if d.opts.Simulate && !cl.simulation() {
 		return fmt.Errorf("%s: %w", ProfileName(p), ErrNoSimulation)
 	}
-	m, err := d.probe(false)
+	m, err := d.probe()
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 		if err := d.closeDamaged(cl); err != nil {
 			return fmt.Errorf("close the interrupted session %d: %w", m.Interrupted.Session, err)
 		}
-		if m, err = d.probe(false); err != nil {
+		if m, err = d.probe(); err != nil {
 			return err
 		}
 		if m.Interrupted != nil {
