@@ -40,20 +40,23 @@ type wSrc struct {
 	file       *wFile
 }
 
-// times returns the times s records: its node's, and for a further name
-// of a hard-linked file its file's first name's; a zero modification
-// time is def (Options.Time), zero access and change times are the
-// modification time. They are not kept per name: on a disc of a million
+// modTime returns the modification time s records: that of its node
+// (for a further name of a hard-linked file, its file's first name's,
+// attrs), or def (Options.Time) where that is zero.
+func (s *wSrc) modTime(def time.Time) time.Time {
+	if mod := s.attrs().ModTime; !mod.IsZero() {
+		return mod
+	}
+	return def
+}
+
+// times returns the times s records: its modification time (modTime),
+// and its node's access and change times, the modification time where
+// they are zero. They are not kept per name: on a disc of a million
 // files that was 72 MB of the layout.
 func (s *wSrc) times(def time.Time) (mod, acc, chg time.Time) {
-	n := s.n
-	if s.file != nil {
-		n = s.file.src.n // the first name of a hard-linked file
-	}
-	mod, acc, chg = n.ModTime, n.AccessTime, n.ChangeTime
-	if mod.IsZero() {
-		mod = def
-	}
+	n := s.attrs()
+	mod, acc, chg = s.modTime(def), n.AccessTime, n.ChangeTime
 	if acc.IsZero() {
 		acc = mod
 	}
@@ -61,12 +64,6 @@ func (s *wSrc) times(def time.Time) (mod, acc, chg time.Time) {
 		chg = mod
 	}
 	return mod, acc, chg
-}
-
-// modTime returns the modification time s records.
-func (s *wSrc) modTime(def time.Time) time.Time {
-	mod, _, _ := s.times(def)
-	return mod
 }
 
 // pathName returns the node's path from the root, for errors and
@@ -197,6 +194,11 @@ func Layout(root *tree.Node, opts Options) (*Image, error) {
 	if opts.VolumeID == "" {
 		opts.VolumeID = "CDROM"
 	}
+	// Only the UDF plan consults UDFEntries (in a commit, the earlier
+	// session's tree, a node per file): no copy of the options keeps
+	// it, so that it can go once the plan has chosen.
+	entries := opts.UDFEntries
+	opts.UDFEntries = nil
 	l := &wLayout{opts: opts, im: &Image{opts: opts, start: opts.StartLBA}}
 	l.progress = newWProgress(root, opts.Progress)
 	l.checkVolumeID()
@@ -208,15 +210,13 @@ func Layout(root *tree.Node, opts Options) (*Image, error) {
 		return nil, err
 	}
 	// The UDF side is planned before the other hierarchies are built:
-	// once the plan has chosen the UDF entries to reuse, the earlier
-	// session's tree UDFEntries consults can go, and on a disc of a
-	// million files it is about 370 MB the ISO 9660, Joliet and Rock
-	// Ridge structures need not be piled on.
-	udfSide, err := l.newUDF(root)
-	if err != nil {
+	// once the plan has chosen the UDF entries to reuse, what entries
+	// consults can go, and on a disc of a million files it is about 370
+	// MB the ISO 9660, Joliet and Rock Ridge structures need not be
+	// piled on.
+	if l.udf, err = l.newUDF(root, entries); err != nil {
 		return nil, err
 	}
-	opts.UDFEntries, l.opts.UDFEntries, l.im.opts.UDFEntries = nil, nil, nil
 	if layoutHook != nil {
 		layoutHook("iso")
 	}
@@ -232,7 +232,6 @@ func Layout(root *tree.Node, opts Options) (*Image, error) {
 	if l.boot, err = l.elTorito(src); err != nil {
 		return nil, err
 	}
-	l.udf = udfSide
 	l.udf.warn()
 	l.im.structures = l.structures()
 	if err := l.im.place(); err != nil {

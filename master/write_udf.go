@@ -25,8 +25,9 @@ type wUDF struct {
 	byLink  map[uint64][]tree.Extent
 }
 
-// newUDF plans the UDF side of a session of root.
-func (l *wLayout) newUDF(root *tree.Node) (*wUDF, error) {
+// newUDF plans the UDF side of a session of root, reusing the entries
+// Options.UDFEntries (given as entries) finds.
+func (l *wLayout) newUDF(root *tree.Node, entries func(*tree.Node, string) (udf.EntryRef, bool)) (*wUDF, error) {
 	if l.opts.UDF == 0 {
 		return nil, nil
 	}
@@ -37,7 +38,7 @@ func (l *wLayout) newUDF(root *tree.Node) (*wUDF, error) {
 		Time:      l.opts.Time,
 		ExtentsOf: u.extentsOf,
 
-		Entries:        l.opts.UDFEntries,
+		Entries:        entries,
 		PartitionStart: l.opts.UDFPartitionStart,
 		NextUniqueID:   l.opts.UDFNextUniqueID,
 	})
