@@ -192,9 +192,10 @@ func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOp
 	if opts.DryRun {
 		return res, nil
 	}
-	hs := &hashedSession{Session: im, h: sha256.New()}
 	var sess writer.Session = im
+	var hs *hashedSession
 	if opts.NoMD5 {
+		hs = &hashedSession{Session: im, h: sha256.New()}
 		sess = hs // hashed for the comparison after the write
 	}
 	if err := t.WriteSession(ctx, sess, writer.WriteOptions{Close: opts.Close, Progress: beforeDone(opts.Progress)}); err != nil {
@@ -204,24 +205,21 @@ func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOp
 	if level == 0 {
 		level = master.VerifySession
 	}
-	// The layout (a structure per file for each hierarchy, and the tree
-	// it was made from) goes before the session is read back, which
-	// reads its trees: on a disc of a million files the two would be
-	// gigabytes at once.
+	// The read-back takes only where the session was written, not the
+	// layout (a structure per file for each hierarchy, and the tree it
+	// was made from), which can go before the session's trees are read:
+	// on a disc of a million files the two would be gigabytes at once.
 	w := written{im.Start(), im.Sectors()}
-	im, sess = nil, nil
 	if !opts.NoMD5 {
 		err = verifyTags(t, w, level, report)
 	} else {
-		sum := hs.h.Sum(nil)
-		hs = nil
-		err = verify(ctx, t, w, sum, level, report)
+		err = verify(ctx, t, w, hs.h.Sum(nil), level, report)
 	}
 	if err != nil {
 		return nil, err
 	}
 	res.Verified = verifiedWords(level, opts.NoMD5)
-	after, err := t.Probe()
+	after, err := writer.List(t)
 	if err != nil {
 		return nil, err
 	}

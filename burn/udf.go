@@ -73,8 +73,8 @@ func udfOptions(o *master.Options, t writer.Target, m writer.Medium, opts Append
 			// An empty file has no data to know it by: the one at
 			// the same path, alike in every attribute its entry
 			// records, is the same to every reader.
-			if o := find.Find(path); o != nil && o.IsRegular() && o.Link == 0 && o.Size == 0 && o.Source == nil && len(o.Extents) == 0 {
-				c, ok = reusable(v, o)
+			if old := find.Find(path); old != nil && emptyFile(old) {
+				c, ok = reusable(v, old)
 			}
 		}
 		if !ok || c.n.Size != n.Size || c.n.Mode != n.Mode || c.n.UID != n.UID || c.n.GID != n.GID ||
@@ -107,18 +107,23 @@ func reusableEntries(v *udf.Volume, root *tree.Node) (out map[uint32]udfEntry, e
 			switch {
 			case c.IsDir():
 				walk(c)
-			case !c.IsRegular() || c.Link != 0:
-			case len(c.Extents) > 0:
+			case emptyFile(c):
+				empties = true
+			case c.IsRegular() && c.Link == 0 && len(c.Extents) > 0:
 				if e, ok := reusable(v, c); ok {
 					out[c.Extents[0].LBA] = e
 				}
-			case c.Size == 0 && c.Source == nil:
-				empties = true
 			}
 		}
 	}
 	walk(root)
 	return out, empties
+}
+
+// emptyFile tells whether n is a file of one name without data, whose
+// entry a new session could reuse only by its path.
+func emptyFile(n *tree.Node) bool {
+	return n.IsRegular() && n.Link == 0 && n.Size == 0 && n.Source == nil && len(n.Extents) == 0
 }
 
 // reusable returns the entry of file c of the tree v read, when a new

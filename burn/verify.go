@@ -36,7 +36,7 @@ func verifyTags(t writer.Target, w written, level master.VerifyLevel, report fun
 	total := int64(w.sectors) * tree.SectorSize
 	started := time.Now()
 	report(writer.Progress{Phase: writer.PhaseVerifying, Total: total, Started: started, Fifo: -1})
-	m, err := t.Probe()
+	m, err := writer.List(t)
 	if err != nil {
 		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", w.start, writer.ErrVerify, err)
 	}
@@ -131,7 +131,7 @@ func verify(ctx context.Context, t writer.Target, w written, want []byte, level 
 			return fmt.Errorf("burn: verify session at LBA %d: the data read back differs from the data written: %w", w.start, writer.ErrVerify)
 		}
 	}
-	m, err := t.Probe()
+	m, err := writer.List(t)
 	if err != nil {
 		return fmt.Errorf("burn: verify session at LBA %d: %w: %w", w.start, writer.ErrVerify, err)
 	}

@@ -136,9 +136,9 @@ func (n *Node) Child(name string) *Node {
 }
 
 // Lookup returns the node at the slash-separated path p below n ("/a/b";
-// empty elements are skipped), or nil: by binary search among children
-// sorted by name, as a tree read from a medium has them, and by a scan
-// where they are not. For many paths, a Finder indexes what it scans.
+// empty elements are skipped), or nil, as a Finder used once finds it.
+// For many paths, keep one Finder: it indexes each directory whose
+// children are not in name order once.
 func (n *Node) Lookup(p string) *Node { return NewFinder(n).Find(p) }
 
 // Finder looks nodes up by path below a root, as Lookup does, for many
