@@ -67,6 +67,7 @@ type Area struct {
 	recorded  <-chan error
 	recordErr error
 	open      map[*entry]bool // entries with open handles
+	pool      *dataPool       // data files made ahead (datapool.go)
 	commit    *commitState    // the running commit
 	last      *commitState    // the last commit started
 	status    Status
@@ -333,7 +334,7 @@ func Open(dir string, medium Medium) (*Area, error) {
 			dir, st.Records, st.Dropped, st.DroppedBytes)
 	}
 	a := &Area{dir: dir, medium: medium, j: j, open: map[*entry]bool{}, recovery: st.Recovery,
-		copies: map[string]int{}, quickProject: quickProjection}
+		copies: map[string]int{}, quickProject: quickProjection, pool: newDataPool(filepath.Join(dir, "data"))}
 	a.ioDone = sync.NewCond(&a.mu)
 	if err := a.load(st); err != nil {
 		a.background.Wait() // a first snapshot begun before the failure
@@ -404,6 +405,7 @@ func (a *Area) Close() error {
 		a.ioDone.Wait()
 	}
 	a.ioDone.Broadcast() // waiters see closed
+	a.pool.close()
 	for _, e := range a.entries.all() {
 		if e.st().file != nil {
 			e.st().file.Close()
@@ -414,6 +416,17 @@ func (a *Area) Close() error {
 }
 
 func (a *Area) dataPath(name string) string { return filepath.Join(a.dir, "data", name) }
+
+// newData makes the empty data file of a new staged file, open for
+// reading and writing, its times t; the pool has it made ahead.
+func (a *Area) newData(t time.Time) (string, *os.File, error) {
+	if name, f, ok := a.pool.take(t); ok {
+		return name, f, nil
+	}
+	name := newDataName()
+	f, err := openData(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	return name, f, err
+}
 
 // validDataName reports whether name is one newDataName makes, so a
 // damaged journal cannot point outside data/.
@@ -773,18 +786,28 @@ func (a *Area) compact() error {
 // to the journal as one record and counts one change. The record is
 // written, not synced, when it returns. It runs with a.mu held.
 func (a *Area) record(op string, put []*entry, del []uint64) error {
-	return a.recordChange(op, &change{Gen: a.gen + 1, NextID: a.nextID, Put: puts(put), Del: del})
+	return a.recordChange(op, nil, &change{Gen: a.gen + 1, NextID: a.nextID, Put: puts(put), Del: del})
+}
+
+// recordAt records like record, for a change op names by the path of
+// at. The path is made only for an error: the mount records a change
+// for every attribute a copy sets.
+func (a *Area) recordAt(op string, at *entry, put []*entry, del []uint64) error {
+	return a.recordChange(op, at, &change{Gen: a.gen + 1, NextID: a.nextID, Put: puts(put), Del: del})
 }
 
 // recordKeep records like record, for a change that must go through on
 // a full file system (a rename): it may use the journal's reserve, as
 // deletions do.
 func (a *Area) recordKeep(op string, put []*entry, del []uint64) error {
-	return a.recordChange(op, &change{Gen: a.gen + 1, NextID: a.nextID, Put: puts(put), Del: del, keep: true})
+	return a.recordChange(op, nil, &change{Gen: a.gen + 1, NextID: a.nextID, Put: puts(put), Del: del, keep: true})
 }
 
-func (a *Area) recordChange(op string, c *change) error {
+func (a *Area) recordChange(op string, at *entry, c *change) error {
 	if err := a.j.append(c); err != nil {
+		if at != nil {
+			op += " " + a.path(at)
+		}
 		if isNoSpace(err) {
 			return a.full("record "+op, err)
 		}
@@ -870,6 +893,7 @@ func (a *Area) unused(names []string) []string {
 	for name := range a.copies {
 		used[name] = true
 	}
+	a.pool.markHeld(used)
 	for _, e := range a.orphans() {
 		used[e.data] = true
 		used[e.st().cache] = true

@@ -92,7 +92,15 @@ func dataFiles(t *testing.T, a *Area) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(des)
+	held := map[string]bool{}
+	a.pool.markHeld(held)
+	n := 0
+	for _, de := range des {
+		if !held[de.Name()] {
+			n++
+		}
+	}
+	return n
 }
 
 // populate stages a small tree and commits it as session 1.

@@ -128,7 +128,10 @@
 //
 // Data files are created before the record that names them and removed
 // after the record that dropped them, so a crash leaves at worst an
-// unreferenced data file, which the next Open removes. Bytes written to
+// unreferenced data file, which the next Open removes. A new file's
+// empty data file comes from a pool of a few made ahead in the
+// background (datapool.go): a file the pool holds is no record's, and
+// the area's collection counts it as used until Create takes it. Bytes written to
 // a staged file are in its data file as soon as the write returns; they
 // survive a killed process (the kernel holds them) and, once fsynced,
 // a power loss. Reopening the same directory over the same medium

@@ -306,11 +306,11 @@ func (a *Area) Create(parent uint64, name string, perm iofs.FileMode, uid, gid u
 	if err != nil {
 		return Attr{}, nil, err
 	}
-	e.data = newDataName()
-	f, err := openData(a.dataPath(e.data), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	data, f, err := a.newData(e.mtime.Time())
 	if err != nil {
 		return Attr{}, nil, fmt.Errorf("staging: create data of %q: %w", name, err)
 	}
+	e.data = data
 	if err := a.attach("create "+name, d, e); err != nil {
 		f.Close()
 		os.Remove(a.dataPath(e.data))
@@ -398,7 +398,7 @@ func (a *Area) remove(parent uint64, name string, wantDir bool) error {
 		}
 		return nil
 	}
-	if err := a.record("remove "+a.path(e), []*entry{d}, []uint64{e.id}); err != nil {
+	if err := a.recordAt("remove", e, []*entry{d}, []uint64{e.id}); err != nil {
 		d.mtime = oldMt
 		return err
 	}
@@ -561,7 +561,13 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 			if s.Atime != nil {
 				atime = *s.Atime
 			}
-			if err := os.Chtimes(a.dataPath(e.data), atime, mt); err != nil {
+			var err error
+			if f := e.st().file; f != nil {
+				err = setDataTimes(f, atime, mt)
+			} else {
+				err = os.Chtimes(a.dataPath(e.data), atime, mt)
+			}
+			if err != nil {
 				return fmt.Errorf("staging: set times of %q: %w", a.path(e), err)
 			}
 		}
@@ -585,7 +591,7 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 	if e.parent == nil && e.id != RootID {
 		return nil
 	}
-	return a.record("setattr "+a.path(e), []*entry{e}, nil)
+	return a.recordAt("setattr", e, []*entry{e}, nil)
 }
 
 // withFile runs fn on e's open data file, opening it for the call if no
@@ -849,13 +855,13 @@ func (a *Area) CreateUnnamed(parent uint64, perm iofs.FileMode, uid, gid uint32)
 		return Attr{}, nil, err
 	}
 	now := StampOf(time.Now())
-	e := &entry{id: a.nextID, mode: perm & modeBits, uid: uid, gid: gid, mtime: now, atime: now, ctime: now,
-		data: newDataName(), io: &entryIO{removed: true}}
-	a.nextID++
-	f, err := openData(a.dataPath(e.data), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	data, f, err := a.newData(now.Time())
 	if err != nil {
 		return Attr{}, nil, fmt.Errorf("staging: create unnamed file: %w", err)
 	}
+	e := &entry{id: a.nextID, mode: perm & modeBits, uid: uid, gid: gid, mtime: now, atime: now, ctime: now,
+		data: data, io: &entryIO{removed: true}}
+	a.nextID++
 	e.mut().file = f
 	e.mut().opens++
 	e.mut().writers++

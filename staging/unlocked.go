@@ -92,7 +92,7 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 		if e.parent == nil && e.id != RootID {
 			return nil
 		}
-		if err := a.record("copy up "+a.path(e), []*entry{e}, nil); err != nil {
+		if err := a.recordAt("copy up", e, []*entry{e}, nil); err != nil {
 			e.data, e.mut().cache = "", e.data
 			return err
 		}
@@ -150,7 +150,7 @@ func (a *Area) copyUp(e *entry, keep int64) error {
 	oldFile, oldFrozen := e.st().file, e.st().frozen
 	e.data, e.mut().frozen = name, false
 	if e.parent != nil || e.id == RootID {
-		if err := a.record("copy up "+a.path(e), []*entry{e}, nil); err != nil {
+		if err := a.recordAt("copy up", e, []*entry{e}, nil); err != nil {
 			e.data, e.mut().frozen = oldData, oldFrozen
 			return fail(err)
 		}
