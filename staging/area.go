@@ -418,13 +418,21 @@ func (a *Area) Close() error {
 func (a *Area) dataPath(name string) string { return filepath.Join(a.dir, "data", name) }
 
 // newData makes the empty data file of a new staged file, open for
-// reading and writing, its times t; the pool has it made ahead.
+// reading and writing, its times no later than t; the pool has it made
+// ahead.
 func (a *Area) newData(t time.Time) (string, *os.File, error) {
-	if name, f, ok := a.pool.take(t); ok {
+	if name, f, ok := a.pool.take(); ok {
 		return name, f, nil
 	}
 	name := newDataName()
 	f, err := openData(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		err = setDataTimes(f, t, t)
+		if err != nil {
+			f.Close()
+			os.Remove(a.dataPath(name))
+		}
+	}
 	return name, f, err
 }
 

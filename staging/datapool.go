@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 )
 
 // poolSize is how many empty data files the pool keeps made ahead.
@@ -45,9 +44,11 @@ func newDataPool(dir string) *dataPool {
 	return &dataPool{dir: dir, names: map[string]bool{}, kick: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
-// take hands out an empty data file, open for reading and writing, with
-// its times set to t, and asks for another to be made.
-func (p *dataPool) take(t time.Time) (string, *os.File, bool) {
+// take hands out an empty data file, open for reading and writing, and
+// asks for another to be made. The file's times are those of its making,
+// earlier than the entry's that takes it: the area's attributes take the
+// later of the two (Area.attr), so it need not be touched.
+func (p *dataPool) take() (string, *os.File, bool) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -70,12 +71,6 @@ func (p *dataPool) take(t time.Time) (string, *os.File, bool) {
 	p.ready = p.ready[:n-1]
 	delete(p.names, pf.name)
 	p.mu.Unlock()
-	// Made a while ago: the file's times are its creation's.
-	if err := setDataTimes(pf.f, t, t); err != nil {
-		pf.f.Close()
-		os.Remove(filepath.Join(p.dir, pf.name))
-		return "", nil, false
-	}
 	return pf.name, pf.f, true
 }
 

@@ -3,6 +3,7 @@ package staging
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -78,8 +79,49 @@ func TestCreateTakesFromThePool(t *testing.T) {
 			t.Errorf("%s: mtime %v, before the create at %v", name, tm, before)
 		}
 	}
-	if !got.Mtime.Equal(at.Mtime) {
-		t.Errorf("mtime %v after the create, %v from getattr", at.Mtime, got.Mtime)
+	if !reflect.DeepEqual(at, got) {
+		t.Errorf("create answered %+v, getattr %+v", at, got)
+	}
+
+	// Written directly, as through passthrough, the file's time is the
+	// data file's (the file system's clock, which may lag time.Now by a
+	// tick).
+	f, ok := h.Pin()
+	if !ok {
+		t.Fatal("a new file cannot be pinned")
+	}
+	time.Sleep(50 * time.Millisecond)
+	if _, err := f.WriteAt([]byte("bytes"), 0); err != nil {
+		t.Fatal(err)
+	}
+	got, err = b.Getattr(at.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Mtime.After(at.Mtime) || got.Size != 5 {
+		t.Errorf("after a direct write 50 ms after the create at %v: mtime %v, size %d", at.Mtime, got.Mtime, got.Size)
+	}
+}
+
+// Create answers the attributes Getattr gives, from the pool or not.
+func TestCreateAnswersWhatGetattrGives(t *testing.T) {
+	a := open(t, t.TempDir(), &fakeMedium{})
+	for i, name := range []string{"made-now", "from-the-pool"} {
+		if i == 1 {
+			poolFull(t, a)
+		}
+		at, h, err := a.Create(RootID, name, 0o640, 7, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := a.Getattr(at.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(at, got) {
+			t.Errorf("%s: create answered %+v, getattr %+v", name, at, got)
+		}
+		h.Release()
 	}
 }
 

@@ -144,7 +144,13 @@ func (a *Area) attr(e *entry) Attr {
 		}
 		if err == nil {
 			at.Size = fi.Size()
-			at.Mtime = fi.ModTime()
+			// The data file's time is the file's once it is written
+			// (through passthrough, the area sees no write) or its
+			// times are set; a data file made ahead of the file
+			// (datapool.go) is older than the entry.
+			if mt := fi.ModTime(); mt.After(at.Mtime) {
+				at.Mtime = mt
+			}
 			if at.Mtime.After(at.Ctime) {
 				at.Ctime = at.Mtime
 			}
@@ -320,7 +326,14 @@ func (a *Area) Create(parent uint64, name string, perm iofs.FileMode, uid, gid u
 	e.mut().opens++
 	e.mut().writers++
 	a.open[e] = true
-	return a.attr(e), &Handle{a: a, e: e, write: true}, nil
+	return a.newFileAttr(e), &Handle{a: a, e: e, write: true}, nil
+}
+
+// newFileAttr is attr of a file Create has just made, without a look at
+// its data file: empty, and no later than the entry's times.
+func (a *Area) newFileAttr(e *entry) Attr {
+	return Attr{ID: e.id, Mode: e.mode, UID: e.uid, GID: e.gid, Nlink: e.nlink(), Staged: true,
+		Mtime: e.mtime.Time(), Atime: e.atime.Time(), Ctime: e.ctime.Time()}
 }
 
 // detach removes e from the view; its data goes when nothing uses it.
