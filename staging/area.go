@@ -246,6 +246,9 @@ type entryIO struct {
 	cache   string
 	frozen  bool // data file is being committed; copy before writing
 	removed bool // unlinked while open
+	// retimed: its times were set while a commit ran; the commit's end
+	// keeps them rather than the session's.
+	retimed bool
 	// copying: a copy-up of this entry runs without the lock; writes,
 	// truncations and a second copy-up wait for it.
 	copying bool
@@ -418,10 +421,9 @@ func (a *Area) Close() error {
 func (a *Area) dataPath(name string) string { return filepath.Join(a.dir, "data", name) }
 
 // newData makes the empty data file of a new staged file, open for
-// reading and writing, its times no later than t; the pool has it made
-// ahead.
+// reading and writing, its times t; the pool has it made ahead.
 func (a *Area) newData(t time.Time) (string, *os.File, error) {
-	if name, f, ok := a.pool.take(); ok {
+	if name, f, ok := a.pool.take(t); ok {
 		return name, f, nil
 	}
 	name := newDataName()

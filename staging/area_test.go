@@ -842,3 +842,59 @@ func TestOpenDoesNotWaitForTheFirstSnapshot(t *testing.T) {
 		}
 	}
 }
+
+// Times set on staged files while a commit writes them are not lost when
+// it ends: the files go to the medium, their new times wait for the next
+// session. One file is frozen, the other used directly by a handle
+// (committed from a copy).
+func TestTimesSetDuringCommitLandInNextSession(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	frozen := writeFile(t, a, RootID, "frozen", "frozen")
+	pinned := writeFile(t, a, RootID, "pinned", "pinned")
+	h, err := a.OpenFile(pinned.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := h.Pin(); !ok {
+		t.Fatal("cannot pin")
+	}
+	m.block, m.entered = make(chan struct{}), make(chan struct{})
+	if err := a.StartCommit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	<-m.entered
+	past := time.Date(1999, 12, 31, 23, 59, 58, 0, time.UTC)
+	for _, id := range []uint64{frozen.ID, pinned.ID} {
+		if _, err := a.Setattr(id, SetAttr{Mtime: &past, Atime: &past}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(m.block)
+	if err := a.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	m.block, m.entered = nil, nil
+	h.Release()
+	root := must(m.Newest())
+	for _, name := range []string{"frozen", "pinned"} {
+		if n := root.Lookup("/" + name); n == nil || n.ModTime.Equal(past) {
+			t.Fatalf("session 1 has %s with the times set after it started: %+v", name, n)
+		}
+		if at := walk(t, a, name); !at.Mtime.Equal(past) || !at.Atime.Equal(past) {
+			t.Errorf("%s after the commit: mtime %v, atime %v; want %v", name, at.Mtime, at.Atime, past)
+		}
+	}
+	if s := a.Status(); !s.Pending {
+		t.Errorf("the new times do not wait for a commit: %+v", s)
+	}
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	root = must(m.Newest())
+	for _, name := range []string{"frozen", "pinned"} {
+		if n := root.Lookup("/" + name); n == nil || !n.ModTime.Equal(past) {
+			t.Errorf("session 2 has %s: %+v", name, n)
+		}
+	}
+}

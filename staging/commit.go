@@ -340,7 +340,7 @@ func (a *Area) snapshotCopy(e *entry) (string, int64, error) {
 func (a *Area) unfreeze() {
 	for _, e := range a.entries.all() {
 		if e.io != nil {
-			e.io.frozen = false
+			e.io.frozen, e.io.retimed = false, false
 			e.tidy()
 		}
 	}
@@ -895,9 +895,11 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 		}
 		e.ext, e.size, e.data = discExtents(n), n.Size, ""
 		e.setInline(inlineOf(n))
-		e.mtime, e.atime = StampOf(n.ModTime), StampOf(n.AccessTime)
-		if n.AccessTime.IsZero() {
-			e.atime = e.mtime
+		if !e.st().retimed {
+			e.mtime, e.atime = StampOf(n.ModTime), StampOf(n.AccessTime)
+			if n.AccessTime.IsZero() {
+				e.atime = e.mtime
+			}
 		}
 		put = append(put, e)
 	}

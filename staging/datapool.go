@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
 // poolSize is how many empty data files the pool keeps made ahead.
@@ -44,11 +45,9 @@ func newDataPool(dir string) *dataPool {
 	return &dataPool{dir: dir, names: map[string]bool{}, kick: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
-// take hands out an empty data file, open for reading and writing, and
-// asks for another to be made. The file's times are those of its making,
-// earlier than the entry's that takes it: the area's attributes take the
-// later of the two (Area.attr), so it need not be touched.
-func (p *dataPool) take() (string, *os.File, bool) {
+// take hands out an empty data file, open for reading and writing, its
+// times set to t, and asks for another to be made.
+func (p *dataPool) take(t time.Time) (string, *os.File, bool) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -71,6 +70,13 @@ func (p *dataPool) take() (string, *os.File, bool) {
 	p.ready = p.ready[:n-1]
 	delete(p.names, pf.name)
 	p.mu.Unlock()
+	// A staged file's times are its data file's (Area.attr, the
+	// commit's tree): this one's are still those of its making.
+	if err := setDataTimes(pf.f, t, t); err != nil {
+		pf.f.Close()
+		os.Remove(filepath.Join(p.dir, pf.name))
+		return "", nil, false
+	}
 	return pf.name, pf.f, true
 }
 

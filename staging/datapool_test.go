@@ -1,6 +1,7 @@
 package staging
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -74,7 +75,7 @@ func TestCreateTakesFromThePool(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, tm := range map[string]time.Time{"create": at.Mtime, "getattr": got.Mtime, "getattr atime": got.Atime} {
+	for name, tm := range map[string]time.Time{"create": at.Mtime, "getattr": got.Mtime} {
 		if tm.Before(before) {
 			t.Errorf("%s: mtime %v, before the create at %v", name, tm, before)
 		}
@@ -84,22 +85,85 @@ func TestCreateTakesFromThePool(t *testing.T) {
 	}
 
 	// Written directly, as through passthrough, the file's time is the
-	// data file's (the file system's clock, which may lag time.Now by a
-	// tick).
+	// data file's.
 	f, ok := h.Pin()
 	if !ok {
 		t.Fatal("a new file cannot be pinned")
 	}
-	time.Sleep(50 * time.Millisecond)
 	if _, err := f.WriteAt([]byte("bytes"), 0); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
 		t.Fatal(err)
 	}
 	got, err = b.Getattr(at.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.Mtime.After(at.Mtime) || got.Size != 5 {
-		t.Errorf("after a direct write 50 ms after the create at %v: mtime %v, size %d", at.Mtime, got.Mtime, got.Size)
+	if !got.Mtime.Equal(fi.ModTime()) || got.Size != 5 {
+		t.Errorf("after a direct write: mtime %v, size %d; the data file's %v", got.Mtime, got.Size, fi.ModTime())
+	}
+}
+
+// A file taken from the pool and never written goes to the medium with
+// the time of its create, not of its data file's making.
+func TestUntouchedPoolFileCommitsItsCreateTime(t *testing.T) {
+	a := open(t, t.TempDir(), &fakeMedium{})
+	writeFile(t, a, RootID, "first", "1")
+	poolFull(t, a)
+	time.Sleep(50 * time.Millisecond)
+	at, h, err := a.Create(RootID, "empty", 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Commit(CommitOptions{VolumeID: "T"}); err != nil {
+		t.Fatal(err)
+	}
+	got := walk(t, a, "empty")
+	if got.Staged || !got.Mtime.Equal(at.Mtime) {
+		t.Errorf("committed: staged %v, mtime %v; created at %v", got.Staged, got.Mtime, at.Mtime)
+	}
+}
+
+// Times set on a file open for writing go to its data file through the
+// descriptor: the view and the commit have them, and an access time set
+// alone leaves the modification time.
+func TestSetTimesOfAnOpenFile(t *testing.T) {
+	a := open(t, t.TempDir(), &fakeMedium{})
+	at, h, err := a.Create(RootID, "f", 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.WriteAt([]byte("content"), 0); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Date(2001, 2, 3, 4, 5, 6, 700_000_000, time.UTC)
+	if _, err := a.Setattr(at.ID, SetAttr{Mtime: &past, Atime: &past}); err != nil {
+		t.Fatal(err)
+	}
+	later := past.Add(time.Hour)
+	if _, err := a.Setattr(at.ID, SetAttr{Atime: &later}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.Getattr(at.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Mtime.Equal(past) || !got.Atime.Equal(later) {
+		t.Errorf("open file: mtime %v, atime %v; want %v, %v", got.Mtime, got.Atime, past, later)
+	}
+	if err := h.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Commit(CommitOptions{VolumeID: "T"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := walk(t, a, "f"); got.Staged || !got.Mtime.Equal(past) {
+		t.Errorf("committed: staged %v, mtime %v; want %v", got.Staged, got.Mtime, past)
 	}
 }
 
@@ -174,5 +238,41 @@ func TestPoolFilesAndCollection(t *testing.T) {
 	}
 	if n := len(rawDataFiles(t, dir)); n != 1 {
 		t.Errorf("%d data files after Close, want the one staged file's", n)
+	}
+}
+
+// A collection that lists the data folder while the pool refills and
+// files are created removes none of theirs.
+func TestCollectionWhileThePoolRefills(t *testing.T) {
+	a := open(t, t.TempDir(), &fakeMedium{})
+	stop := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			if err := a.collectUnlocked(); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	ids := map[uint64]string{}
+	for i := range 300 {
+		name := fmt.Sprintf("f%03d", i)
+		ids[writeFile(t, a, RootID, name, name).ID] = name
+	}
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range ids {
+		if got := readFile(t, a, id); got != want {
+			t.Fatalf("file %s reads %q after the collections", want, got)
+		}
 	}
 }

@@ -144,13 +144,7 @@ func (a *Area) attr(e *entry) Attr {
 		}
 		if err == nil {
 			at.Size = fi.Size()
-			// The data file's time is the file's once it is written
-			// (through passthrough, the area sees no write) or its
-			// times are set; a data file made ahead of the file
-			// (datapool.go) is older than the entry.
-			if mt := fi.ModTime(); mt.After(at.Mtime) {
-				at.Mtime = mt
-			}
+			at.Mtime = fi.ModTime()
 			if at.Mtime.After(at.Ctime) {
 				at.Ctime = at.Mtime
 			}
@@ -330,7 +324,7 @@ func (a *Area) Create(parent uint64, name string, perm iofs.FileMode, uid, gid u
 }
 
 // newFileAttr is attr of a file Create has just made, without a look at
-// its data file: empty, and no later than the entry's times.
+// its data file: empty, its times the entry's (newData).
 func (a *Area) newFileAttr(e *entry) Attr {
 	return Attr{ID: e.id, Mode: e.mode, UID: e.uid, GID: e.gid, Nlink: e.nlink(), Staged: true,
 		Mtime: e.mtime.Time(), Atime: e.atime.Time(), Ctime: e.ctime.Time()}
@@ -583,12 +577,20 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 			if err != nil {
 				return fmt.Errorf("staging: set times of %q: %w", a.path(e), err)
 			}
-		}
-		if s.Mtime != nil {
-			e.mtime = StampOf(*s.Mtime)
-		}
-		if s.Atime != nil {
-			e.atime = StampOf(*s.Atime)
+			// The entry has the data file's times too: a commit
+			// running holds the times it found, and its end keeps
+			// these instead (finish).
+			e.mtime, e.atime = StampOf(mt), StampOf(atime)
+			if a.commit != nil {
+				e.mut().retimed = true
+			}
+		} else {
+			if s.Mtime != nil {
+				e.mtime = StampOf(*s.Mtime)
+			}
+			if s.Atime != nil {
+				e.atime = StampOf(*s.Atime)
+			}
 		}
 	}
 	if s.Mode != nil {
