@@ -381,6 +381,9 @@ func (a *Area) Close() error {
 	a.closing = true // no projection for Space starts from here on
 	a.mu.Unlock()
 	a.background.Wait()
+	// Without the lock: the pool may be making a file. A create from
+	// here on makes its own.
+	a.pool.close()
 	a.mu.Lock()
 	for a.starting {
 		// A commit is starting: let it finish probing and projecting.
@@ -408,7 +411,6 @@ func (a *Area) Close() error {
 		a.ioDone.Wait()
 	}
 	a.ioDone.Broadcast() // waiters see closed
-	a.pool.close()
 	for _, e := range a.entries.all() {
 		if e.st().file != nil {
 			e.st().file.Close()
