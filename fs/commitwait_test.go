@@ -122,6 +122,7 @@ func TestCommitRefusedWhileWriterStaysOpen(t *testing.T) {
 	bin := buildBinary(t)
 	f := mountImage(t, filepath.Join(t.TempDir(), "disc.iso"))
 	os.WriteFile(filepath.Join(f.mnt, "closed.txt"), []byte("closed"), 0o644)
+	writersGone(t, f.mnt)
 	w := holdOpen(t, f.mnt, "big.bin", []byte("never finished"))
 
 	pid := fmt.Sprintf("pid %d", os.Getpid())
