@@ -423,21 +423,23 @@ func (a *Area) Close() error {
 func (a *Area) dataPath(name string) string { return filepath.Join(a.dir, "data", name) }
 
 // newData makes the empty data file of a new staged file, open for
-// reading and writing, its times t; the pool has it made ahead.
+// reading and writing, its times t (a staged file's times are its data
+// file's: attr, the commit's tree); the pool has it made ahead.
 func (a *Area) newData(t time.Time) (string, *os.File, error) {
-	if name, f, ok := a.pool.take(t); ok {
-		return name, f, nil
-	}
-	name := newDataName()
-	f, err := openData(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	if err == nil {
-		err = setDataTimes(f, t, t)
-		if err != nil {
-			f.Close()
-			os.Remove(a.dataPath(name))
+	name, f, ok := a.pool.take()
+	if !ok {
+		name = newDataName()
+		var err error
+		if f, err = openData(a.dataPath(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+			return "", nil, err
 		}
 	}
-	return name, f, err
+	if err := setDataTimes(f, t, t); err != nil {
+		f.Close()
+		os.Remove(a.dataPath(name))
+		return "", nil, err
+	}
+	return name, f, nil
 }
 
 // validDataName reports whether name is one newDataName makes, so a
@@ -798,12 +800,12 @@ func (a *Area) compact() error {
 // to the journal as one record and counts one change. The record is
 // written, not synced, when it returns. It runs with a.mu held.
 func (a *Area) record(op string, put []*entry, del []uint64) error {
-	return a.recordChange(op, nil, &change{Gen: a.gen + 1, NextID: a.nextID, Put: puts(put), Del: del})
+	return a.recordAt(op, nil, put, del)
 }
 
 // recordAt records like record, for a change op names by the path of
-// at. The path is made only for an error: the mount records a change
-// for every attribute a copy sets.
+// at, if not nil. The path is made only for an error: the mount records
+// a change for every attribute a copy sets.
 func (a *Area) recordAt(op string, at *entry, put []*entry, del []uint64) error {
 	return a.recordChange(op, at, &change{Gen: a.gen + 1, NextID: a.nextID, Put: puts(put), Del: del})
 }

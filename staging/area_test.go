@@ -87,16 +87,24 @@ func readFile(t *testing.T, a *Area, id uint64) string {
 	return string(b[:n])
 }
 
-func dataFiles(t *testing.T, a *Area) int {
-	des, err := os.ReadDir(filepath.Join(a.Dir(), "data"))
+// dataNames lists a's data folder, the pool's files included.
+func dataNames(t *testing.T, a *Area) []string {
+	t.Helper()
+	names, err := a.dataNames()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return names
+}
+
+// dataFiles counts a's data files, the pool's left out.
+func dataFiles(t *testing.T, a *Area) int {
+	t.Helper()
 	held := map[string]bool{}
 	a.pool.markHeld(held)
 	n := 0
-	for _, de := range des {
-		if !held[de.Name()] {
+	for _, name := range dataNames(t, a) {
+		if !held[name] {
 			n++
 		}
 	}
@@ -843,15 +851,17 @@ func TestOpenDoesNotWaitForTheFirstSnapshot(t *testing.T) {
 	}
 }
 
-// Times set on staged files while a commit writes them are not lost when
-// it ends: the files go to the medium, their new times wait for the next
-// session. One file is frozen, the other used directly by a handle
-// (committed from a copy).
+// Times set on files while a commit writes them are not lost when it
+// ends: the files go to the medium, their new times wait for the next
+// session. One staged file is frozen, one used directly by a handle
+// (committed from a copy), one a disc file whose bytes the area keeps
+// (written again).
 func TestTimesSetDuringCommitLandInNextSession(t *testing.T) {
-	dir, m := t.TempDir(), &fakeMedium{}
-	a := open(t, dir, m)
+	m := inlineMedium()
+	a := open(t, t.TempDir(), m)
 	frozen := writeFile(t, a, RootID, "frozen", "frozen")
 	pinned := writeFile(t, a, RootID, "pinned", "pinned")
+	inline := walk(t, a, "small.txt")
 	h, err := a.OpenFile(pinned.ID, false)
 	if err != nil {
 		t.Fatal(err)
@@ -859,13 +869,9 @@ func TestTimesSetDuringCommitLandInNextSession(t *testing.T) {
 	if _, ok := h.Pin(); !ok {
 		t.Fatal("cannot pin")
 	}
-	m.block, m.entered = make(chan struct{}), make(chan struct{})
-	if err := a.StartCommit(CommitOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	<-m.entered
+	startHeld(t, a, m, CommitOptions{})
 	past := time.Date(1999, 12, 31, 23, 59, 58, 0, time.UTC)
-	for _, id := range []uint64{frozen.ID, pinned.ID} {
+	for _, id := range []uint64{frozen.ID, pinned.ID, inline.ID} {
 		if _, err := a.Setattr(id, SetAttr{Mtime: &past, Atime: &past}); err != nil {
 			t.Fatal(err)
 		}
@@ -876,10 +882,11 @@ func TestTimesSetDuringCommitLandInNextSession(t *testing.T) {
 	}
 	m.block, m.entered = nil, nil
 	h.Release()
+	names := []string{"frozen", "pinned", "small.txt"}
 	root := must(m.Newest())
-	for _, name := range []string{"frozen", "pinned"} {
+	for _, name := range names {
 		if n := root.Lookup("/" + name); n == nil || n.ModTime.Equal(past) {
-			t.Fatalf("session 1 has %s with the times set after it started: %+v", name, n)
+			t.Fatalf("the session has %s with the times set after it started: %+v", name, n)
 		}
 		if at := walk(t, a, name); !at.Mtime.Equal(past) || !at.Atime.Equal(past) {
 			t.Errorf("%s after the commit: mtime %v, atime %v; want %v", name, at.Mtime, at.Atime, past)
@@ -892,9 +899,9 @@ func TestTimesSetDuringCommitLandInNextSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	root = must(m.Newest())
-	for _, name := range []string{"frozen", "pinned"} {
+	for _, name := range names {
 		if n := root.Lookup("/" + name); n == nil || !n.ModTime.Equal(past) {
-			t.Errorf("session 2 has %s: %+v", name, n)
+			t.Errorf("the next session has %s: %+v", name, n)
 		}
 	}
 }

@@ -791,7 +791,7 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 		a.conflictsShown = a.status.RebasedOnto != 0
 	}
 	a.outcome(c.outcome)
-	big := a.entries.len() >= bigArea
+	big := a.big()
 	a.mu.Unlock()
 	// The data files the session now holds go without the lock, and
 	// after the outcome shows, but before Wait returns.
@@ -813,6 +813,12 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 // a commit or a projection used back to the system when it ends (a
 // full collection).
 var bigArea = 100_000
+
+// big reports whether the area holds bigArea entries or more: it hands
+// back the memory a commit or projection used, and does not keep the
+// base tree its status list was made against (pendingLocked). It runs
+// with a.mu held.
+func (a *Area) big() bool { return a.entries.len() >= bigArea }
 
 // pending reports whether anything waits for the next session: a
 // change since the base was written, or a staged file (one that was
@@ -1161,7 +1167,7 @@ func (a *Area) Projected() (uint32, error) {
 		return a.projSize, a.projErr
 	}
 	root, _, err := a.tree(false)
-	big := a.entries.len() >= bigArea
+	big := a.big()
 	a.mu.Unlock()
 	var n uint32
 	if err == nil {

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 )
 
 // poolSize is how many empty data files the pool keeps made ahead.
@@ -13,8 +12,8 @@ const poolSize = 8
 // dataPool makes empty data files ahead of the files created in the
 // view, in the background, so that a create does not wait for the file
 // system to make one. A copy into the mount creates files one after
-// another, each waiting for the last; the file system's create was a
-// third of the server's time on each. A file the pool made is named as
+// another, each waiting for the last; the file system's create was
+// about two fifths of the server's time on each. A file the pool made is named as
 // any other data file and is no entry's until Create takes it; the
 // area's collection counts the pool's files as used, and a file left by
 // a killed process is one no record names, which the next Open removes.
@@ -27,13 +26,12 @@ const poolSize = 8
 type dataPool struct {
 	dir string // the data folder
 
-	mu      sync.Mutex
-	ready   []pooledFile
-	names   map[string]bool // every file the pool holds or is making
-	started bool
-	closed  bool
-	kick    chan struct{}
-	done    chan struct{}
+	mu     sync.Mutex
+	ready  []pooledFile
+	making string // the file the pool is making, named before it exists
+	closed bool
+	kick   chan struct{}
+	done   chan struct{} // made when the pool starts; closed when fill ends
 }
 
 type pooledFile struct {
@@ -42,19 +40,19 @@ type pooledFile struct {
 }
 
 func newDataPool(dir string) *dataPool {
-	return &dataPool{dir: dir, names: map[string]bool{}, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	return &dataPool{dir: dir, kick: make(chan struct{}, 1)}
 }
 
-// take hands out an empty data file, open for reading and writing, its
-// times set to t, and asks for another to be made.
-func (p *dataPool) take(t time.Time) (string, *os.File, bool) {
+// take hands out an empty data file, open for reading and writing, and
+// asks for another to be made. Its times are those of its making.
+func (p *dataPool) take() (string, *os.File, bool) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.closed {
-		p.mu.Unlock()
 		return "", nil, false
 	}
-	if !p.started {
-		p.started = true
+	if p.done == nil {
+		p.done = make(chan struct{})
 		go p.fill()
 	}
 	select {
@@ -63,20 +61,10 @@ func (p *dataPool) take(t time.Time) (string, *os.File, bool) {
 	}
 	n := len(p.ready)
 	if n == 0 {
-		p.mu.Unlock()
 		return "", nil, false
 	}
 	pf := p.ready[n-1]
 	p.ready = p.ready[:n-1]
-	delete(p.names, pf.name)
-	p.mu.Unlock()
-	// A staged file's times are its data file's (Area.attr, the
-	// commit's tree): this one's are still those of its making.
-	if err := setDataTimes(pf.f, t, t); err != nil {
-		pf.f.Close()
-		os.Remove(filepath.Join(p.dir, pf.name))
-		return "", nil, false
-	}
 	return pf.name, pf.f, true
 }
 
@@ -86,8 +74,11 @@ func (p *dataPool) take(t time.Time) (string, *os.File, bool) {
 func (p *dataPool) markHeld(used map[string]bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for name := range p.names {
-		used[name] = true
+	for _, pf := range p.ready {
+		used[pf.name] = true
+	}
+	if p.making != "" {
+		used[p.making] = true
 	}
 }
 
@@ -98,17 +89,17 @@ func (p *dataPool) fill() {
 	for range p.kick {
 		for {
 			p.mu.Lock()
-			if p.closed || len(p.names) >= poolSize {
+			if p.closed || len(p.ready) >= poolSize {
 				p.mu.Unlock()
 				break
 			}
 			name := newDataName()
-			p.names[name] = true
+			p.making = name
 			p.mu.Unlock()
 			f, err := openData(filepath.Join(p.dir, name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 			p.mu.Lock()
+			p.making = ""
 			if err != nil {
-				delete(p.names, name)
 				p.mu.Unlock()
 				break
 			}
@@ -127,17 +118,16 @@ func (p *dataPool) close() {
 	}
 	p.closed = true
 	close(p.kick)
-	started := p.started
+	done := p.done
 	p.mu.Unlock()
-	if started {
-		<-p.done
+	if done != nil {
+		<-done
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, pf := range p.ready {
 		pf.f.Close()
 		os.Remove(filepath.Join(p.dir, pf.name))
-		delete(p.names, pf.name)
 	}
 	p.ready = nil
 }

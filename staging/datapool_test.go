@@ -13,35 +13,14 @@ import (
 // names.
 func poolFull(t *testing.T, a *Area) map[string]bool {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
+	eventually(t, "the pool to fill", func() bool {
 		a.pool.mu.Lock()
-		n := len(a.pool.ready)
-		a.pool.mu.Unlock()
-		if n == poolSize {
-			held := map[string]bool{}
-			a.pool.markHeld(held)
-			return held
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the pool holds %d files after a minute", n)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-// rawDataFiles lists the data folder, pool files included.
-func rawDataFiles(t *testing.T, dir string) []string {
-	t.Helper()
-	des, err := os.ReadDir(filepath.Join(dir, "data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, de := range des {
-		out = append(out, de.Name())
-	}
-	return out
+		defer a.pool.mu.Unlock()
+		return len(a.pool.ready) == poolSize
+	})
+	held := map[string]bool{}
+	a.pool.markHeld(held)
+	return held
 }
 
 // An area that never creates a file makes no pool; the first create
@@ -53,7 +32,7 @@ func TestCreateTakesFromThePool(t *testing.T) {
 	if _, err := b.Mkdir(RootID, "d", 0o755, 0, 0); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(rawDataFiles(t, dir)); n != 0 {
+	if n := len(dataNames(t, b)); n != 0 {
 		t.Fatalf("%d data files in an area that created no file", n)
 	}
 	writeFile(t, b, RootID, "first", "1")
@@ -236,7 +215,7 @@ func TestPoolFilesAndCollection(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(rawDataFiles(t, dir)); n != 1 {
+	if n := len(dataNames(t, a)); n != 1 {
 		t.Errorf("%d data files after Close, want the one staged file's", n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/discstage/discstage/master/tree"
 )
@@ -212,4 +213,15 @@ func commitOne(t *testing.T, dir string, m *fakeMedium, name string, opts Commit
 		t.Fatal(err)
 	}
 	return a
+}
+
+// eventually polls cond until it holds; the deadline only trips when
+// something is truly broken, never on a slow machine.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(2 * time.Minute); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+	}
 }

@@ -122,9 +122,15 @@ func (a *Area) path(e *entry) string {
 	return "/" + strings.Join(parts, "/")
 }
 
-func (a *Area) attr(e *entry) Attr {
-	at := Attr{ID: e.id, Mode: e.mode, UID: e.uid, GID: e.gid, Size: e.size, Nlink: e.nlink(),
+// entryAttr is what the entry itself says of its attributes, before
+// attr's corrections by kind and from a staged file's data file.
+func entryAttr(e *entry) Attr {
+	return Attr{ID: e.id, Mode: e.mode, UID: e.uid, GID: e.gid, Size: e.size, Nlink: e.nlink(),
 		Mtime: e.mtime.Time(), Atime: e.atime.Time(), Ctime: e.ctime.Time(), Rdev: e.x().rdev}
+}
+
+func (a *Area) attr(e *entry) Attr {
+	at := entryAttr(e)
 	switch {
 	case e.kids != nil:
 		at.Size = 2048
@@ -326,8 +332,9 @@ func (a *Area) Create(parent uint64, name string, perm iofs.FileMode, uid, gid u
 // newFileAttr is attr of a file Create has just made, without a look at
 // its data file: empty, its times the entry's (newData).
 func (a *Area) newFileAttr(e *entry) Attr {
-	return Attr{ID: e.id, Mode: e.mode, UID: e.uid, GID: e.gid, Nlink: e.nlink(), Staged: true,
-		Mtime: e.mtime.Time(), Atime: e.atime.Time(), Ctime: e.ctime.Time()}
+	at := entryAttr(e)
+	at.Staged = true
+	return at
 }
 
 // detach removes e from the view; its data goes when nothing uses it.
@@ -555,19 +562,19 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 		}
 	}
 	if s.Atime != nil || s.Mtime != nil {
+		mt, atime := e.mtime.Time(), e.atime.Time()
+		if e.data != "" && (s.Atime == nil || s.Mtime == nil) {
+			// Only one changes: the other stays the data file's.
+			at := a.attr(e)
+			mt, atime = at.Mtime, at.Atime
+		}
+		if s.Mtime != nil {
+			mt = *s.Mtime
+		}
+		if s.Atime != nil {
+			atime = *s.Atime
+		}
 		if e.data != "" {
-			var atime, mt time.Time
-			if s.Atime == nil || s.Mtime == nil {
-				// Only one changes: the other stays the data file's.
-				at := a.attr(e)
-				mt, atime = at.Mtime, at.Atime
-			}
-			if s.Mtime != nil {
-				mt = *s.Mtime
-			}
-			if s.Atime != nil {
-				atime = *s.Atime
-			}
 			var err error
 			if f := e.st().file; f != nil {
 				err = setDataTimes(f, atime, mt)
@@ -577,20 +584,12 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 			if err != nil {
 				return fmt.Errorf("staging: set times of %q: %w", a.path(e), err)
 			}
-			// The entry has the data file's times too: a commit
-			// running holds the times it found, and its end keeps
-			// these instead (finish).
-			e.mtime, e.atime = StampOf(mt), StampOf(atime)
-			if a.commit != nil {
-				e.mut().retimed = true
-			}
-		} else {
-			if s.Mtime != nil {
-				e.mtime = StampOf(*s.Mtime)
-			}
-			if s.Atime != nil {
-				e.atime = StampOf(*s.Atime)
-			}
+		}
+		e.mtime, e.atime = StampOf(mt), StampOf(atime)
+		if a.commit != nil {
+			// The running commit holds the times it found; its end
+			// keeps these instead (finish).
+			e.mut().retimed = true
 		}
 	}
 	if s.Mode != nil {

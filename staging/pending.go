@@ -2,7 +2,6 @@ package staging
 
 import (
 	"fmt"
-	"iter"
 	"sort"
 	"strings"
 
@@ -15,7 +14,7 @@ import (
 // base session, per path: the "files waiting to be written" of a burn
 // folder. They are found by comparing the staged view with the base
 // session's tree (read from the medium once per base and kept, but on
-// an area of many entries, keepBaseBelow, read again after a change), so
+// an area of many entries, Area.big, read again after a change), so
 // deletions, renames and attribute changes count as well as staged
 // files. A disc file whose extents appear at another path, while its old
 // path is gone, was renamed; a directory is renamed when files below it
@@ -106,10 +105,11 @@ func (pc *pendingCache) forgetBase() {
 	pc.baseKey, pc.base, pc.baseErr = [2]uint32{}, nil, nil
 }
 
-// current reports whether the kept list is that of generation gen
-// against the base key names.
-func (pc *pendingCache) current(gen uint64, key [2]uint32) bool {
-	return pc.gen == gen && pc.baseKey == key
+// answers reports whether the kept list answers now: it is that of
+// generation gen against the base key names, or, while a commit writes
+// (committing), the one made before it started.
+func (pc *pendingCache) answers(committing bool, gen uint64, key [2]uint32) bool {
+	return pc.list != nil && (committing || pc.gen == gen && pc.baseKey == key)
 }
 
 // stale reports whether the kept base tree is not that of the base key
@@ -138,7 +138,7 @@ func (a *Area) pendingLocked() Pending {
 	}
 	key := a.pendingKey()
 	committing := a.commit != nil && a.status.State == StateCommitting
-	if pc.list != nil && (committing || pc.current(a.gen, key)) {
+	if pc.answers(committing, a.gen, key) {
 		return *pc.list
 	}
 	if !committing && pc.stale(key, a.blank) {
@@ -152,7 +152,7 @@ func (a *Area) pendingLocked() Pending {
 		p.Error = pc.baseErr.Error()
 	}
 	pc.gen, pc.list = a.gen, &p
-	if a.entries.len() >= keepBaseBelow {
+	if a.big() {
 		// The base tree is as large as the area (a Node per file of
 		// the disc, about 250 MB for a million): it is read again for
 		// the list after the next change, a second or so on such a
@@ -161,10 +161,6 @@ func (a *Area) pendingLocked() Pending {
 	}
 	return p
 }
-
-// keepBaseBelow is the number of entries from which an area does not
-// keep the base tree its status list was made against.
-var keepBaseBelow = bigArea
 
 // pendingKey names the base the pending list is taken against. It runs
 // with a.mu held.
@@ -187,7 +183,7 @@ func (a *Area) loadPendingBase() {
 	pc := &a.pendingCache
 	key := a.pendingKey()
 	committing := a.commit != nil && a.status.State == StateCommitting
-	need := !committing && !(pc.list != nil && pc.current(a.gen, key)) && !a.blank && pc.stale(key, false) && a.pending()
+	need := !pc.answers(committing, a.gen, key) && !committing && !a.blank && pc.stale(key, false) && a.pending()
 	base, sectors := a.base, a.baseSectors
 	a.mu.Unlock()
 	if !need {
@@ -226,13 +222,12 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 	// that data (the first such path in name order). Only asked when
 	// such a file was found: most lists have none.
 	goneAt := map[tree.Extent]string{} // first extent -> base path, files gone from their path
-	for _, g := range d.gone {
-		if len(d.maybeMoved) == 0 {
-			break
-		}
-		if !g.n.IsDir() && len(g.n.Extents) > 0 {
-			if old, ok := goneAt[g.n.Extents[0]]; !ok || g.path < old {
-				goneAt[g.n.Extents[0]] = g.path
+	if len(d.maybeMoved) > 0 {
+		for _, g := range d.gone {
+			if !g.n.IsDir() && len(g.n.Extents) > 0 {
+				if old, ok := goneAt[g.n.Extents[0]]; !ok || g.path < old {
+					goneAt[g.n.Extents[0]] = g.path
+				}
 			}
 		}
 	}
@@ -244,14 +239,7 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 		}
 		out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size})
 	}
-	gone := func(yield func(string, *tree.Node) bool) {
-		for _, g := range d.gone {
-			if !yield(g.path, g.n) {
-				return
-			}
-		}
-	}
-	return listChanges(out, renamedFrom, gone, bm, sm)
+	return listChanges(out, renamedFrom, d.gone, bm, sm)
 }
 
 // listChanges makes the status list from the changes found path by
@@ -260,7 +248,7 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 // at (gone), and lookups of a path in the base (bm) and the view (sm):
 // it finds the directories renamed whole, drops what moved with them,
 // and lists the deletions not said by a deleted directory.
-func listChanges(out []Change, renamedFrom map[string]string, gone iter.Seq2[string, *tree.Node], bm func(string) *tree.Node, sm func(string) *entry) Pending {
+func listChanges(out []Change, renamedFrom map[string]string, gone []gonePath, bm func(string) *tree.Node, sm func(string) *entry) Pending {
 	// A directory that is new here, whose files came from one old
 	// directory at the same relative paths, was renamed from it.
 	dirFrom := map[string]string{} // new directory -> old directory
@@ -319,7 +307,8 @@ func listChanges(out []Change, renamedFrom map[string]string, gone iter.Seq2[str
 	for _, from := range renamedFrom {
 		moved[from] = true
 	}
-	for p, n := range gone {
+	for _, g := range gone {
+		p, n := g.path, g.n
 		if moved[p] {
 			continue
 		}

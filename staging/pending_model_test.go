@@ -33,11 +33,10 @@ func (a *Area) diffBaseByPaths(base *tree.Node) Pending {
 		}
 		out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size})
 	}
-	gone := func(yield func(string, *tree.Node) bool) {
-		for p, n := range bm {
-			if sm[p] == nil && !yield(p, n) {
-				return
-			}
+	var gone []gonePath
+	for p, n := range bm {
+		if sm[p] == nil {
+			gone = append(gone, gonePath{p, n})
 		}
 	}
 	return listChanges(out, renamedFrom, gone,

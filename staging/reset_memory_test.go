@@ -117,8 +117,8 @@ func (m *sessionReads) Sessions() ([]SessionRef, error) {
 // again for the list after the next change, and not for a status that
 // finds nothing changed since its list.
 func TestStatusLetsABigBaseGo(t *testing.T) {
-	defer func(n int) { keepBaseBelow = n }(keepBaseBelow)
-	keepBaseBelow = 1
+	defer func(n int) { bigArea = n }(bigArea)
+	bigArea = 1
 	fm := &fakeMedium{}
 	commitOne(t, t.TempDir(), fm, "a", CommitOptions{}).Close()
 	m := &sessionReads{Medium: fm}
@@ -162,16 +162,9 @@ func TestProjectionHandsMemoryBack(t *testing.T) {
 	if _, err := a.Projected(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	eventually(t, "a collection forced after the projection of a big area", func() bool {
 		var now runtime.MemStats
 		runtime.ReadMemStats(&now)
-		if now.NumForcedGC > before.NumForcedGC {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no collection was forced after the projection of a big area")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return now.NumForcedGC > before.NumForcedGC
+	})
 }
