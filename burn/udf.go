@@ -61,7 +61,7 @@ func udfOptions(o *master.Options, t writer.Target, m writer.Medium, opts Append
 	o.UDFPartitionStart = &ps
 	o.UDFNextUniqueID = v.NextUniqueID()
 	find := tree.NewFinder(root)
-	o.UDFEntries = func(n *tree.Node, path string) (udf.EntryRef, bool) {
+	o.UDFEntries = func(n *tree.Node, path udf.Path) (udf.EntryRef, bool) {
 		if !n.IsRegular() || n.Source != nil || n.Link != 0 {
 			return udf.EntryRef{}, false
 		}
@@ -73,7 +73,7 @@ func udfOptions(o *master.Options, t writer.Target, m writer.Medium, opts Append
 			// An empty file has no data to know it by: the one at
 			// the same path, alike in every attribute its entry
 			// records, is the same to every reader.
-			if old := find.Find(path); old != nil && emptyFile(old) {
+			if old := find.Find(path.String()); old != nil && emptyFile(old) {
 				c, ok = reusable(v, old)
 			}
 		}

@@ -9,10 +9,10 @@ func SetPairedHashes(v bool) (restore func()) {
 	return func() { pairedHashes = old }
 }
 
-// SetLayoutHook has fn called as Layout begins each step it names (see
-// layoutHook), and returns what undoes it. Not for parallel tests.
-func SetLayoutHook(fn func(step string)) (restore func()) {
-	old := layoutHook
-	layoutHook = fn
-	return func() { layoutHook = old }
+// SetISOHook has fn called as Layout begins the ISO 9660 hierarchy (see
+// isoHook), and returns what undoes it. Not for parallel tests.
+func SetISOHook(fn func()) (restore func()) {
+	old := isoHook
+	isoHook = fn
+	return func() { isoHook = old }
 }

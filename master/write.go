@@ -105,7 +105,7 @@ type Options struct {
 	// volume of the session before over (udf.Options.Entries,
 	// PartitionStart, NextUniqueID): unchanged files keep their file
 	// entries.
-	UDFEntries        func(n *tree.Node, path string) (udf.EntryRef, bool)
+	UDFEntries        func(n *tree.Node, path udf.Path) (udf.EntryRef, bool)
 	UDFPartitionStart *uint32
 	UDFNextUniqueID   uint64
 }

@@ -44,10 +44,15 @@ type wSrc struct {
 // (for a further name of a hard-linked file, its file's first name's,
 // attrs), or def (Options.Time) where that is zero.
 func (s *wSrc) modTime(def time.Time) time.Time {
-	if mod := s.attrs().ModTime; !mod.IsZero() {
-		return mod
+	return orTime(s.attrs().ModTime, def)
+}
+
+// orTime returns t, or def where t is zero.
+func orTime(t, def time.Time) time.Time {
+	if t.IsZero() {
+		return def
 	}
-	return def
+	return t
 }
 
 // times returns the times s records: its modification time (modTime),
@@ -56,14 +61,8 @@ func (s *wSrc) modTime(def time.Time) time.Time {
 // files that was 72 MB of the layout.
 func (s *wSrc) times(def time.Time) (mod, acc, chg time.Time) {
 	n := s.attrs()
-	mod, acc, chg = s.modTime(def), n.AccessTime, n.ChangeTime
-	if acc.IsZero() {
-		acc = mod
-	}
-	if chg.IsZero() {
-		chg = mod
-	}
-	return mod, acc, chg
+	mod = orTime(n.ModTime, def)
+	return mod, orTime(n.AccessTime, mod), orTime(n.ChangeTime, mod)
 }
 
 // pathName returns the node's path from the root, for errors and
@@ -176,9 +175,9 @@ type wLayout struct {
 	progress *wProgress    // Options.Progress, or nil
 }
 
-// layoutHook, when set (tests), is called with "iso" as Layout begins
-// the ISO 9660 hierarchy.
-var layoutHook func(step string)
+// isoHook, when set (tests), is called as Layout begins the ISO 9660
+// hierarchy.
+var isoHook func()
 
 // Layout lays the session out without writing or reading any file data:
 // it checks every name and node, chooses the ISO 9660 and Joliet names,
@@ -217,8 +216,8 @@ func Layout(root *tree.Node, opts Options) (*Image, error) {
 	if l.udf, err = l.newUDF(root, entries); err != nil {
 		return nil, err
 	}
-	if layoutHook != nil {
-		layoutHook("iso")
+	if isoHook != nil {
+		isoHook()
 	}
 	if err := l.buildISO(src); err != nil {
 		return nil, err

@@ -345,21 +345,22 @@ func (im *Image) appendDir(b []byte, d *wDir) ([]byte, error) {
 	for _, e := range d.ents {
 		s := e.src
 		an := s.attrs() // the leading name's node for a hard link
+		mt := s.modTime(im.opts.Time)
 		switch {
 		case e.dir != nil:
-			rec(e.id, e.dir.lba, e.dir.size, s.modTime(im.opts.Time), iso9660.FlagDirectory, e.su)
+			rec(e.id, e.dir.lba, e.dir.size, mt, iso9660.FlagDirectory, e.su)
 		case e.reloc != nil:
-			rec(e.id, e.reloc.lba, 0, s.modTime(im.opts.Time), 0, e.su)
+			rec(e.id, e.reloc.lba, 0, mt, 0, e.su)
 		case an.IsRegular() && an.Source != nil && len(e.file.extents) > 0:
 			for i, x := range e.file.extents {
-				rec(e.id, x.LBA, x.Length, s.modTime(im.opts.Time), wMultiFlag(i, len(e.file.extents)), e.su)
+				rec(e.id, x.LBA, x.Length, mt, wMultiFlag(i, len(e.file.extents)), e.su)
 			}
 		case an.IsRegular() && len(an.Extents) > 0:
 			for i, x := range an.Extents {
-				rec(e.id, x.LBA, x.Length, s.modTime(im.opts.Time), wMultiFlag(i, len(an.Extents)), e.su)
+				rec(e.id, x.LBA, x.Length, mt, wMultiFlag(i, len(an.Extents)), e.su)
 			}
 		default:
-			rec(e.id, 0, 0, s.modTime(im.opts.Time), 0, e.su)
+			rec(e.id, 0, 0, mt, 0, e.su)
 		}
 	}
 	total := start + int(d.size)

@@ -27,7 +27,7 @@ type wUDF struct {
 
 // newUDF plans the UDF side of a session of root, reusing the entries
 // Options.UDFEntries (given as entries) finds.
-func (l *wLayout) newUDF(root *tree.Node, entries func(*tree.Node, string) (udf.EntryRef, bool)) (*wUDF, error) {
+func (l *wLayout) newUDF(root *tree.Node, entries func(*tree.Node, udf.Path) (udf.EntryRef, bool)) (*wUDF, error) {
 	if l.opts.UDF == 0 {
 		return nil, nil
 	}

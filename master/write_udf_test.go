@@ -142,7 +142,7 @@ func TestLayoutLetsTheReuseLookupGo(t *testing.T) {
 	calls := 0
 	gone := func() weak.Pointer[[1 << 20]byte] {
 		consulted := new([1 << 20]byte) // only the lookup holds it
-		opts.UDFEntries = func(n *tree.Node, path string) (udf.EntryRef, bool) {
+		opts.UDFEntries = func(n *tree.Node, _ udf.Path) (udf.EntryRef, bool) {
 			consulted[0]++
 			calls++
 			return udf.EntryRef{}, false
@@ -150,7 +150,7 @@ func TestLayoutLetsTheReuseLookupGo(t *testing.T) {
 		return weak.Make(consulted)
 	}()
 	heldBuilding := false
-	defer master.SetLayoutHook(func(step string) {
+	defer master.SetISOHook(func() {
 		runtime.GC()
 		heldBuilding = gone.Value() != nil
 	})()
@@ -178,9 +178,17 @@ func TestLayoutLetsTheReuseLookupGo(t *testing.T) {
 func BenchmarkLayoutUDF(b *testing.B) {
 	root := testtree.Folders(20, 1000, wFixedTime)
 	opts := master.Options{VolumeID: "TEST", Joliet: true, RockRidge: true, UDF: udf.Rev201, Time: wFixedTime}
-	for b.Loop() {
-		if _, err := master.Layout(root, opts); err != nil {
-			b.Fatal(err)
+	run := func(b *testing.B) {
+		for b.Loop() {
+			if _, err := master.Layout(root, opts); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
+	b.Run("new", run)
+	// As a commit lays out, asking for every file's earlier entry.
+	ps := uint32(0)
+	opts.UDFPartitionStart = &ps
+	opts.UDFEntries = func(*tree.Node, udf.Path) (udf.EntryRef, bool) { return udf.EntryRef{}, false }
+	b.Run("reuse", run)
 }

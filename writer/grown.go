@@ -41,13 +41,18 @@ func (g *Grown) Blank(m Medium) Medium {
 	return m
 }
 
-// Appendable returns m, whose Profile, Capacity (0: unbounded) and
-// Readable the target has set, as a grown medium holding sessions (as
-// master.ListSessions lists them from r, at least one): appendable, its
-// next writable address past every sector any session uses
-// (GrownNextWritable), closed when that is at or past the capacity.
-func (g *Grown) Appendable(r io.ReaderAt, m Medium, sessions []tree.SessionInfo) (Medium, error) {
-	m.Grown, m.Sessions, m.State = true, sessions, Appendable
+// Appendable returns m, whose Profile, Capacity (0: unbounded),
+// Readable and Sessions (as master.ListSessions lists them from r) the
+// target has set, as a grown medium holding those sessions: appendable,
+// its next writable address past every sector any session uses
+// (GrownNextWritable), closed when that is at or past the capacity. A
+// medium listing no session is returned as it is.
+func (g *Grown) Appendable(r io.ReaderAt, m Medium) (Medium, error) {
+	sessions := m.Sessions
+	if len(sessions) == 0 {
+		return m, nil
+	}
+	m.Grown, m.State = true, Appendable
 	if g.Listed {
 		last := sessions[len(sessions)-1]
 		m.NextWritable = alignUp64(int64(last.Start)+int64(last.Size), GrowAlign)

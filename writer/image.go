@@ -131,10 +131,10 @@ func (im *Image) readable() (int64, error) {
 // (the grown layout: Grown).
 func (im *Image) Probe() (Medium, error) {
 	m, err := im.List()
-	if err != nil || len(m.Sessions) == 0 {
-		return m, err // unreadable, or blank
+	if err != nil {
+		return m, err
 	}
-	if m, err = im.grown.Appendable(im.f, m, m.Sessions); err != nil {
+	if m, err = im.grown.Appendable(im.f, m); err != nil {
 		return m, fmt.Errorf("writer: next writable address of %s: %w", im.path, err)
 	}
 	return m, nil

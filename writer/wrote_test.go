@@ -131,7 +131,7 @@ func TestWroteIsRemembered(t *testing.T) {
 			g.Wrote(f, readable, res.Session.Start, res.Session.Start+res.Sectors)
 		}
 		r := &countingReader{r: f}
-		m, err := g.Appendable(r, writer.Medium{Readable: readable}, sessions)
+		m, err := g.Appendable(r, writer.Medium{Readable: readable, Sessions: sessions})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -70,7 +70,7 @@ func TestSessionCost(t *testing.T) {
 	}
 	start := uint32(0)
 	reuse, err := NewPlan(root, Options{Time: testTime, PartitionStart: &start, NextUniqueID: uint64(next),
-		Entries: func(n *tree.Node, _ string) (EntryRef, bool) { r, ok := entries[n]; return r, ok }})
+		Entries: func(n *tree.Node, _ Path) (EntryRef, bool) { r, ok := entries[n]; return r, ok }})
 	if err != nil {
 		t.Fatal(err)
 	}

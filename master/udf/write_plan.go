@@ -65,12 +65,13 @@ type Options struct {
 	PartitionStart *uint32
 	// Entries returns where an earlier session recorded the entry of an
 	// unchanged file (Volume.Entry), given the file and its path in the
-	// tree ("/a/b"); the file's identifiers then point at it and no
-	// entry is written for it, which saves a block per file and
-	// session. Directories, hard links (nodes with a Link) and UDF 2.50
-	// (whose entries live in each session's metadata partition) never
-	// reuse entries.
-	Entries func(n *tree.Node, path string) (EntryRef, bool)
+	// tree (made by Path.String, for the few files that need it); the
+	// file's identifiers then point at it and no entry
+	// is written for it, which saves a block per file and session.
+	// Directories, hard links (nodes with a Link) and UDF 2.50 (whose
+	// entries live in each session's metadata partition) never reuse
+	// entries.
+	Entries func(n *tree.Node, path Path) (EntryRef, bool)
 	// NextUniqueID is the first unique ID for new files
 	// (Volume.NextUniqueID of the session before); IDs below 16 mean 16.
 	NextUniqueID uint64
@@ -156,6 +157,13 @@ type wNode struct {
 	ads      int       // regular files: allocation descriptors of the data
 	aeds     uint32    // regular files: allocation extent descriptor blocks after the entry
 }
+
+// Path is the path of a name in the tree a plan lays out, made when
+// asked (String) rather than kept per name.
+type Path struct{ w *wNode }
+
+// String returns the path from the root ("/a/b").
+func (p Path) String() string { return p.w.path() }
 
 // path returns w's path from the root ("/a/b"), made when asked (for
 // errors, warnings and Options.Entries) rather than kept per name.
@@ -277,11 +285,12 @@ func (p *Plan) build() error {
 // reuse points w at an earlier session's entry when Options.Entries
 // has one for it.
 func (p *Plan) reuse(w *wNode) bool {
-	ref, ok := p.opts.Entries(w.n, w.path())
+	ref, ok := p.opts.Entries(w.n, Path{w})
 	if !ok {
 		return false
 	}
-	w.reused = &ref
+	w.reused = new(EntryRef)
+	*w.reused = ref
 	w.uniqueID = ref.UniqueID
 	p.reusedN++
 	return true

@@ -141,7 +141,10 @@ func (d *Drive) Blank(minimal bool) error {
 const eraseSectors = 512
 
 func (d *Drive) eraseGrown(minimal bool) error {
-	m, err := d.appendable(d.listGrown(writer.Medium{}))
+	m, err := d.listGrown(writer.Medium{})
+	if err == nil {
+		m, err = d.grown.Appendable(d, m)
+	}
 	if err != nil {
 		return err
 	}
@@ -237,18 +240,13 @@ func (d *Drive) List() (writer.Medium, error) {
 }
 
 // probe is Probe: what list tells, and an overwritable medium's next
-// writable address.
+// writable address, past every sector its sessions use.
 func (d *Drive) probe() (writer.Medium, error) {
-	return d.appendable(d.list())
-}
-
-// appendable adds to m, when it is an overwritable medium holding
-// sessions, its next writable address, past every sector they use.
-func (d *Drive) appendable(m writer.Medium, err error) (writer.Medium, error) {
-	if err != nil || !m.Grown || len(m.Sessions) == 0 {
+	m, err := d.list()
+	if err != nil || !m.Grown {
 		return m, err
 	}
-	return d.grown.Appendable(d, m, m.Sessions)
+	return d.grown.Appendable(d, m)
 }
 
 // list is List.
