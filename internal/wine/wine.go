@@ -175,22 +175,37 @@ func (p *Prefix) Command(exe, dir string, env []string, args ...string) *exec.Cm
 	return cmd
 }
 
+// silentRuns is how many times Run runs a program that fails without a
+// word.
+const silentRuns = 3
+
 // Run runs exe under Wine and returns its standard output, its standard
 // error and its exit code; a failure to run it at all fails tb.
+//
+// The program run (discstage) says why whenever it fails. A run that
+// ends with an exit code and no output at all failed in Wine, whose own
+// messages WINEDEBUG=-all turns off (seen once, on a busy machine, in a
+// command that passes every other time): it is run again, up to
+// silentRuns times in all.
 func (p *Prefix) Run(tb testing.TB, exe, dir string, env []string, args ...string) (stdout, stderr string, code int) {
 	tb.Helper()
-	cmd := p.Command(exe, dir, env, args...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	case err != nil:
-		tb.Fatalf("wine %s %v: %v", exe, args, err)
+	for run := 1; ; run++ {
+		cmd := p.Command(exe, dir, env, args...)
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err := cmd.Run()
+		var ee *exec.ExitError
+		switch {
+		case errors.As(err, &ee):
+			code = ee.ExitCode()
+		case err != nil:
+			tb.Fatalf("wine %s %v: %v", exe, args, err)
+		}
+		if code == 0 || o.Len() > 0 || e.Len() > 0 || run == silentRuns {
+			return o.String(), e.String(), code
+		}
+		tb.Logf("wine %s %v: exit %d without a word, run again", exe, args, code)
 	}
-	return o.String(), e.String(), code
 }
 
 // Path is the Windows name Wine gives the Linux path p: Z: is the root
