@@ -316,6 +316,9 @@ type record struct {
 	Rdev    uint64        `json:"rd,omitempty"`
 	// Links are the further names of a hard-linked file.
 	Links []linkRecord `json:"l,omitempty"`
+	// Retimed: the times were set while a commit ran, which keeps them
+	// when it ends, also when a restart finishes it (entryIO.retimed).
+	Retimed bool `json:"rt,omitempty"`
 }
 
 // Open opens (or creates) the staging area in dir over medium. A new
@@ -484,6 +487,7 @@ func (a *Area) load(st *replayed) error {
 			if err := a.clearInflight(); err != nil {
 				return err
 			}
+			a.unfreeze()
 		}
 		return a.collect()
 	}
@@ -502,6 +506,8 @@ func (a *Area) load(st *replayed) error {
 		if err := a.clearInflight(); err != nil {
 			return err
 		}
+		// Times set while it ran are staged like any others.
+		a.unfreeze()
 		if !baseMatches {
 			if err := a.moveBase(root, start); err != nil {
 				return err
@@ -764,7 +770,7 @@ func countNodes(n *tree.Node) int {
 func (e *entry) record() putRecord {
 	r := record{Mode: uint32(e.mode), UID: e.uid, GID: e.gid,
 		Mtime: int64(e.mtime), Atime: int64(e.atime), Ctime: int64(e.ctime),
-		Size: e.size, Extents: e.ext, Data: e.data, Rdev: e.x().rdev}
+		Size: e.size, Extents: e.ext, Data: e.data, Rdev: e.x().rdev, Retimed: e.st().retimed}
 	r.Name, r.NameB = splitName(e.name)
 	r.Target, r.TargetB = splitName(e.x().target)
 	if e.x().inline != "" {

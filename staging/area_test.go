@@ -905,3 +905,89 @@ func TestTimesSetDuringCommitLandInNextSession(t *testing.T) {
 		}
 	}
 }
+
+// TestTimesSetDuringCommitSurviveACrash: times set while a commit runs
+// are kept through a crash after the session landed: reopening finishes
+// the commit from the journal and keeps them, as the running process
+// would have, also when the journal was compacted during the commit; a
+// second commit cut short then gives its files the session's times.
+func TestTimesSetDuringCommitSurviveACrash(t *testing.T) {
+	for _, compact := range []bool{false, true} {
+		t.Run(fmt.Sprintf("compact=%v", compact), func(t *testing.T) {
+			m := inlineMedium()
+			dir, crashed := t.TempDir(), t.TempDir()
+			a := open(t, dir, m)
+			writeFile(t, a, RootID, "frozen", "frozen")
+			writeFile(t, a, RootID, "kept", "kept")
+			walk(t, a, "small.txt")
+			startHeld(t, a, m, CommitOptions{})
+			past := time.Date(1999, 12, 31, 23, 59, 58, 0, time.UTC)
+			for _, name := range []string{"frozen", "small.txt"} {
+				if _, err := a.Setattr(walk(t, a, name).ID, SetAttr{Mtime: &past, Atime: &past}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if compact {
+				a.mu.Lock()
+				err := a.compact()
+				a.mu.Unlock()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			copyDir(t, dir, crashed) // the process dies here
+			close(m.block)
+			if err := a.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			a.Close()
+			m.block, m.entered = nil, nil
+
+			b := open(t, crashed, m)
+			for _, name := range []string{"frozen", "small.txt"} {
+				if at := walk(t, b, name); !at.Mtime.Equal(past) || !at.Atime.Equal(past) {
+					t.Errorf("%s after the crash: mtime %v, atime %v; want %v", name, at.Mtime, at.Atime, past)
+				}
+			}
+			if at, n := walk(t, b, "kept"), must(m.Newest()).Lookup("/kept"); at.Staged || !at.Mtime.Equal(n.ModTime) {
+				t.Errorf("kept after the crash: %+v; the session has %v", at, n.ModTime)
+			}
+			if s := b.Status(); !s.Pending {
+				t.Errorf("the new times do not wait for a commit: %+v", s)
+			}
+
+			// The next commit writes them; cut short after it lands,
+			// its files take the session's times, the flag gone.
+			dir2 := t.TempDir()
+			startHeld(t, b, m, CommitOptions{})
+			copyDir(t, crashed, dir2)
+			close(m.block)
+			if err := b.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			b.Close()
+			m.block, m.entered = nil, nil
+			c := open(t, dir2, m)
+			root := must(m.Newest())
+			for _, name := range []string{"frozen", "small.txt"} {
+				n := root.Lookup("/" + name)
+				if n == nil || !n.ModTime.Equal(past) {
+					t.Fatalf("the next session has %s: %+v", name, n)
+				}
+				if at := walk(t, c, name); at.Staged || !at.Mtime.Equal(n.ModTime) {
+					t.Errorf("%s after the second crash: %+v; the session has %v", name, at, n.ModTime)
+				}
+				id := walk(t, c, name).ID
+				c.mu.Lock()
+				retimed := c.entries.get(id).st().retimed
+				c.mu.Unlock()
+				if retimed {
+					t.Errorf("%s is still marked as retimed", name)
+				}
+			}
+			if s := c.Status(); s.Pending {
+				t.Errorf("after the second commit: %+v", s)
+			}
+		})
+	}
+}

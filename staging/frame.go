@@ -201,6 +201,9 @@ func appendPut(b []byte, p *putRecord) []byte {
 		}
 		b = append(b, ']')
 	}
+	if r.Retimed {
+		b = append(b, `,"rt":true`...)
+	}
 	return append(b, '}')
 }
 

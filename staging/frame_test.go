@@ -164,7 +164,7 @@ func frameCases() []*change {
 			{ID: 2, record: record{Mtime: -t0, Atime: t0, Ctime: 1, Size: -1,
 				Extents: []tree.Extent{{}, {LBA: math.MaxUint32, Length: math.MaxUint32}}}},
 			{ID: 3, record: record{Name: "e", NameB: []byte{}, TargetB: []byte{}, Inline: []byte{}, Extents: []tree.Extent{}, Links: []linkRecord{}}},
-			{ID: 4, record: record{Inline: []byte{0, 1, 2, 0xff, 0xfe}, Links: []linkRecord{{}, {Parent: 1, Name: "x", NameB: []byte("\xff")}}}},
+			{ID: 4, record: record{Inline: []byte{0, 1, 2, 0xff, 0xfe}, Links: []linkRecord{{}, {Parent: 1, Name: "x", NameB: []byte("\xff")}}, Retimed: true}},
 		}},
 	} {
 		cases = append(cases, c)

@@ -123,6 +123,9 @@ type replayed struct {
 	upFar    map[uint64]uint64
 	links    map[uint64][]linkRecord
 	inflight *inflightRecord
+	// retimed are the entries put with times set while the commit of
+	// inflight ran; the flags go when that commit is over.
+	retimed []*entry
 	// most is how many entries the journal can hold at most.
 	most int
 	// Recovery tells how far the replay got.
@@ -272,7 +275,7 @@ func (st *replayed) apply(c *change) {
 		// Both fill up as the snapshot's records come: back them now.
 		platform.Populate(st.entries.dense[:cap(st.entries.dense)])
 		platform.Populate(st.up[:cap(st.up)])
-		st.inflight = nil
+		st.inflight, st.retimed = nil, nil
 	}
 	st.gen, st.nextID = c.Gen, c.NextID
 	if c.Base != nil {
@@ -285,6 +288,16 @@ func (st *replayed) apply(c *change) {
 		st.drop(id)
 		st.entries.del(id)
 		delete(st.links, id)
+	}
+	if c.ClearInflight || c.Inflight != nil {
+		// Times set during an earlier commit are no commit's to keep.
+		for _, e := range st.retimed {
+			if e.io != nil {
+				e.io.retimed = false
+				e.tidy()
+			}
+		}
+		st.retimed = st.retimed[:0]
 	}
 	if c.ClearInflight {
 		st.inflight = nil
@@ -325,6 +338,10 @@ func (st *replayed) put(p *putRecord) {
 		st.links[p.ID] = r.Links
 	} else {
 		delete(st.links, p.ID)
+	}
+	if r.Retimed && st.inflight != nil {
+		e.mut().retimed = true
+		st.retimed = append(st.retimed, e)
 	}
 }
 

@@ -425,5 +425,6 @@ func (d *unframer) put(p *putRecord) bool {
 			}
 		}
 	}
+	r.Retimed = d.lit(`,"rt":true`)
 	return d.lit("}")
 }
