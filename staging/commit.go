@@ -108,8 +108,10 @@ type Status struct {
 	Outcomes []Outcome `json:"outcomes,omitempty"`
 	// RebasedOnto is the start LBA of the session written elsewhere
 	// that the staged changes were last rebased onto (see rebase.go),
-	// and Conflicts the paths both sides changed, where staging won.
-	RebasedOnto uint32     `json:"rebased_onto,omitempty"`
+	// nil when they were not (a plain image's sessions all start at
+	// LBA 0), and Conflicts the paths both sides changed, where staging
+	// won.
+	RebasedOnto *uint32    `json:"rebased_onto,omitempty"`
 	Conflicts   []Conflict `json:"conflicts,omitempty"`
 	// Area is the staging area's directory; AreaFree the bytes free on
 	// its file system (-1: unknown). When it is full, writes fail with
@@ -406,7 +408,7 @@ func (a *Area) startCommit(opts CommitOptions, pr probed) error {
 	}
 	if a.conflictsShown {
 		// The last commit reported them: they are history now.
-		a.status.Conflicts, a.status.RebasedOnto, a.conflictsShown = nil, 0, false
+		a.status.Conflicts, a.status.RebasedOnto, a.conflictsShown = nil, nil, false
 	}
 	// Another writer may have added a session since the changes were
 	// staged: they move onto it first (rebase.go).
@@ -788,7 +790,7 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 		a.mediumClosed = opts.Close
 		a.status.ETASeconds = 0
 		a.status.LastSession = start
-		a.conflictsShown = a.status.RebasedOnto != 0
+		a.conflictsShown = a.status.RebasedOnto != nil
 	}
 	a.outcome(c.outcome)
 	big := a.big()

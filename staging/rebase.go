@@ -83,7 +83,7 @@ func (a *Area) rebaseOnto(root *tree.Node, start uint32) error {
 		}
 	}
 	pending := a.pending()
-	conflicts := a.rebase(base, root)
+	conflicts := a.rebase(base, root, !a.blank && base == nil)
 	a.base, a.blank, a.baseSectors = start, false, a.listedSize(start)
 	a.pendingCache.forgetBase()
 	a.gen++ // the staged state differs from the new base
@@ -91,7 +91,7 @@ func (a *Area) rebaseOnto(root *tree.Node, start uint32) error {
 		a.baseGen = a.gen // nothing was staged: the view is the new base
 	}
 	a.status.Conflicts = conflicts
-	a.status.RebasedOnto = start
+	a.status.RebasedOnto = &start
 	a.projKey = [2]uint64{}
 	a.forgetMedium()
 	if err := a.compact(); err != nil {
@@ -169,9 +169,11 @@ func (a *Area) listedSize(start uint32) uint32 {
 }
 
 // readBase reads the tree of the base session. A base session that the
-// medium no longer lists merges as an empty tree: everything on either
-// side then counts as added there, and what both hold differently is a
-// conflict.
+// medium no longer lists (a plain image another program grew: its
+// superblock now leads to the newer session) merges as an empty tree:
+// everything on either side then counts as added there, what both hold
+// differently is a conflict, and what only the disc holds is kept and
+// listed as one (rebase).
 func (a *Area) readBase() (*tree.Node, error) { return a.readBaseOf(a.base, a.baseSectors) }
 
 // readBaseOf reads the tree of the session at base, of baseSectors
@@ -199,9 +201,14 @@ func (a *Area) readBaseOf(base, baseSectors uint32) (*tree.Node, error) {
 }
 
 // rebase merges, per path, the base tree, the staged state and the disc's
-// newest tree into the staged state, and returns the conflicts. It runs
-// with a.mu held and records nothing: the caller compacts.
-func (a *Area) rebase(base, disc *tree.Node) []Conflict {
+// newest tree into the staged state, and returns the conflicts. With
+// baseGone the base session was not empty but can no longer be read: a
+// path the disc holds and the staged state does not was deleted or
+// renamed here or added on the disc, which is then unknown; it is taken
+// from the disc, so that nothing is lost, and listed as a conflict, so
+// that a deletion undone is not undone silently. It runs with a.mu held
+// and records nothing: the caller compacts.
+func (a *Area) rebase(base, disc *tree.Node, baseGone bool) []Conflict {
 	bm, dm := map[string]*tree.Node{}, map[string]*tree.Node{}
 	flattenNodes(base, "", bm)
 	flattenNodes(disc, "", dm)
@@ -304,6 +311,9 @@ func (a *Area) rebase(base, disc *tree.Node) []Conflict {
 					continue
 				}
 				a.detachTree(s)
+			}
+			if baseGone && s == nil {
+				conflicts = append(conflicts, Conflict{Path: p, What: whatBaseGone})
 			}
 			e := &entry{id: a.nextID, name: d.Name}
 			a.nextID++
@@ -419,6 +429,10 @@ func sameVersion(m1, m2 iofs.FileMode, u1, u2, g1, g2 uint32, t1, t2 time.Time) 
 }
 
 // conflictWhat says what each side did to a conflicting path.
+// whatBaseGone says why a path of the disc came back in a merge
+// without the base session (rebase).
+const whatBaseGone = "on the disc, not here: deleted here or added on the disc (unknown: the session the changes were made on is no longer readable), the disc's version kept"
+
 func conflictWhat(b, d *tree.Node, s *entry) string {
 	switch {
 	case b == nil:

@@ -162,7 +162,7 @@ func TestCommitRebasesOntoSessionWrittenElsewhere(t *testing.T) {
 	if !slices.Equal(s.Conflicts, wantConflicts) {
 		t.Errorf("conflicts %v, want %v", s.Conflicts, wantConflicts)
 	}
-	if s.RebasedOnto != m.sessions[1].start || s.Pending {
+	if s.RebasedOnto == nil || *s.RebasedOnto != m.sessions[1].start || s.Pending {
 		t.Errorf("status after the commit: %+v", s)
 	}
 	checkMerged(t, a)
@@ -371,6 +371,85 @@ func TestSessionWrittenRightAfterCommit(t *testing.T) {
 	for p, want := range map[string]string{"one.txt": "one", "two.txt": "two", "x.txt": "from elsewhere"} {
 		if got, _ := content(t, b, p); got != want {
 			t.Errorf("newest session: %s = %q, want %q", p, got, want)
+		}
+	}
+}
+
+// plainMedium is a fake plain image: every session is read through the
+// superblock at LBA 0, which another program's growth rewrites, so it
+// lists one session, at 0, of the size the newest gives it.
+type plainMedium struct{ *fakeMedium }
+
+func (p plainMedium) Newest() (*tree.Node, uint32, error) {
+	root, _, err := p.fakeMedium.Newest()
+	return root, 0, err
+}
+
+func (p plainMedium) Sessions() ([]SessionRef, error) {
+	refs, err := p.fakeMedium.Sessions()
+	if err != nil || len(refs) == 0 {
+		return nil, err
+	}
+	r := refs[len(refs)-1]
+	r.Number, r.Start, r.Sectors = 1, 0, 100*uint32(len(refs))
+	return []SessionRef{r}, nil
+}
+
+func (p plainMedium) Append(ctx context.Context, root *tree.Node, opts CommitOptions) (uint32, error) {
+	if _, err := p.fakeMedium.Append(ctx, root, opts); err != nil {
+		return 0, err
+	}
+	return 0, nil
+}
+
+// TestRebaseOntoGrownPlainImage: another program grew a plain image
+// under staged changes, rewriting the superblock the base session was
+// read through, so the base is gone. Nothing staged or on the disc is
+// dropped, and every path the disc holds and the staged tree does not
+// (deleted or renamed here, or added on the disc: without the base,
+// which is unknown) is kept from the disc and listed as a conflict, not
+// taken silently; the status says the changes were rebased although
+// the session still starts at LBA 0.
+func TestRebaseOntoGrownPlainImage(t *testing.T) {
+	m := &fakeMedium{}
+	a := open(t, t.TempDir(), plainMedium{m})
+	for _, f := range []string{"f1", "f2", "shared", "kept"} {
+		writeFile(t, a, RootID, f, "base "+f)
+	}
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Unlink(RootID, "f2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Rename(RootID, "f1", RootID, "f1renamed", 0); err != nil {
+		t.Fatal(err)
+	}
+	h, err := a.OpenFile(walk(t, a, "shared").ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Truncate(0)
+	h.WriteAt([]byte("staged"), 0)
+	h.Release()
+	elsewhere(t, m, map[string]string{"/f1": "x-f1", "/f2": "x-f2", "/shared": "x-shared", "/xnew": "x-new"})
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s := a.Status()
+	if s.RebasedOnto == nil || *s.RebasedOnto != 0 {
+		t.Errorf("rebased onto %v, want the session at LBA 0", s.RebasedOnto)
+	}
+	var got []string
+	for _, c := range s.Conflicts {
+		got = append(got, c.Path)
+	}
+	if want := []string{"/f1", "/f2", "/shared", "/xnew"}; !slices.Equal(got, want) {
+		t.Errorf("conflicts %v, want %v", s.Conflicts, want)
+	}
+	for p, want := range map[string]string{"f1renamed": "base f1", "f1": "x-f1", "f2": "x-f2", "shared": "staged", "xnew": "x-new", "kept": "base kept"} {
+		if got, ok := content(t, a, p); !ok || got != want {
+			t.Errorf("%s = %q (%v), want %q", p, got, ok, want)
 		}
 	}
 }

@@ -595,15 +595,15 @@ func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 // printRebase says onto which session written elsewhere the staged
 // changes were moved, and which paths both sides changed.
 func printRebase(w io.Writer, s staging.Status) {
-	if s.RebasedOnto == 0 {
+	if s.RebasedOnto == nil {
 		return
 	}
-	fmt.Fprintf(w, "rebased:   the staged changes were moved onto the session at LBA %d, written elsewhere", s.RebasedOnto)
+	fmt.Fprintf(w, "rebased:   the staged changes were moved onto the session at LBA %d, written elsewhere", *s.RebasedOnto)
 	if len(s.Conflicts) == 0 {
 		fmt.Fprintln(w, "; no conflicts")
 		return
 	}
-	fmt.Fprintf(w, "; %s changed on both sides, the staged version kept:\n", plural(len(s.Conflicts), "path"))
+	fmt.Fprintf(w, "; %s in conflict, the staged version kept unless said:\n", plural(len(s.Conflicts), "path"))
 	for _, c := range s.Conflicts {
 		fmt.Fprintf(w, "conflict:  %s\n", c)
 	}
