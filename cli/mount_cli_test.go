@@ -179,3 +179,58 @@ func TestEmulatedDrive(t *testing.T) {
 		t.Errorf("unmount: exit %d\n%s", code, out)
 	}
 }
+
+// TestCommitOntoFullFileSystem: an image whose file system fills up
+// during a commit from a mount exits with the code append gives the same
+// fault (no space), the image keeps its size, and the file stays staged.
+func TestCommitOntoFullFileSystem(t *testing.T) {
+	oracle.NeedFuse(t)
+	oracle.Need(t, "go")
+	bin := buildBinary(t)
+	work := t.TempDir()
+	small := filepath.Join(work, "small")
+	os.Mkdir(small, 0o755)
+	if err := unix.Mount("tmpfs", small, "tmpfs", 0, "size=3m"); err != nil {
+		t.Fatalf("mount a small tmpfs: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(small, unix.MNT_DETACH) })
+	img, area, mnt := filepath.Join(small, "disc.iso"), filepath.Join(work, "area"), filepath.Join(work, "mnt")
+	os.Mkdir(mnt, 0o755)
+	t.Cleanup(func() { platform.Unmount(mnt) })
+	if out, code := discstage(t, bin, "mount", img, mnt, "--staging", area); code != 0 {
+		t.Fatalf("mount: exit %d\n%s", code, out)
+	}
+	if err := os.WriteFile(filepath.Join(mnt, "small.txt"), []byte("fits"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := discstage(t, bin, "commit", mnt); code != 0 {
+		t.Fatalf("first commit: exit %d\n%s", code, out)
+	}
+	before, err := os.Stat(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 4<<20)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	if err := os.WriteFile(filepath.Join(mnt, "big.bin"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code := discstage(t, bin, "commit", mnt)
+	if code != exitcodes.NoSpace || !strings.Contains(out, "no space left") {
+		t.Errorf("commit onto a full file system: exit %d, want %d\n%s", code, exitcodes.NoSpace, out)
+	}
+	if after, err := os.Stat(img); err != nil || after.Size() != before.Size() {
+		t.Errorf("the image after the failed commit: %v, %v; it was %d bytes", after.Size(), err, before.Size())
+	}
+	if got, err := os.ReadFile(filepath.Join(mnt, "big.bin")); err != nil || string(got) != string(big) {
+		t.Errorf("the staged file after the failed commit: %d bytes, %v", len(got), err)
+	}
+	if !mountStatus(t, mnt).Pending {
+		t.Error("nothing staged after the failed commit")
+	}
+	if out, code := discstage(t, bin, "unmount", mnt); code != 0 {
+		t.Errorf("unmount: exit %d\n%s", code, out)
+	}
+}

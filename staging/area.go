@@ -83,6 +83,9 @@ type Area struct {
 	// background (background): that projection, and Open's probe of
 	// the medium and first snapshot.
 	quickProject int
+	// classify numbers a failed commit's error for its Outcome
+	// (SetClassifier); nil numbers none.
+	classify     func(error) int
 	projecting   bool
 	background   sync.WaitGroup
 	closing      bool         // Close has begun

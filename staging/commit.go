@@ -127,6 +127,11 @@ type Outcome struct {
 	// refused (it never started: busy, nothing staged, no space).
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`
+	// Code numbers a failed or refused commit's error as the area's
+	// classifier does (SetClassifier: the command line's exit code), so
+	// that the process that asked for the commit can tell, say, a full
+	// medium from a damaged one; 0 when none is set.
+	Code int `json:"code,omitempty"`
 	// Session and Start name the session written (done only).
 	Session int    `json:"session,omitempty"`
 	Start   uint32 `json:"start_lba,omitempty"`
@@ -168,6 +173,22 @@ const (
 const maxOutcomes = 16
 
 // outcome records or updates the outcome of commit id; the lock is held.
+// SetClassifier sets how a failed or refused commit's error is numbered
+// in its Outcome (Outcome.Code).
+func (a *Area) SetClassifier(f func(error) int) {
+	a.mu.Lock()
+	a.classify = f
+	a.mu.Unlock()
+}
+
+// code numbers err for an Outcome. It runs with a.mu held.
+func (a *Area) code(err error) int {
+	if a.classify == nil || err == nil {
+		return 0
+	}
+	return a.classify(err)
+}
+
 func (a *Area) outcome(o Outcome) {
 	if o.ID == "" {
 		return
@@ -380,7 +401,7 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 		a.ioDone.Broadcast()
 	}
 	if err != nil {
-		a.outcome(Outcome{ID: opts.ID, State: OutcomeRefused, Error: err.Error()})
+		a.outcome(Outcome{ID: opts.ID, State: OutcomeRefused, Error: err.Error(), Code: a.code(err)})
 	}
 	return err
 }
@@ -505,7 +526,7 @@ func (a *Area) finalize(f Finalizer, id string, pr probed) error {
 		a.status.Commits++
 		if err != nil {
 			c.err = a.fail(fmt.Errorf("staging: close the medium: %w", err))
-			c.outcome.State, c.outcome.Error = OutcomeFailed, errtext.Text(c.err)
+			c.outcome.State, c.outcome.Error, c.outcome.Code = OutcomeFailed, errtext.Text(c.err), a.code(c.err)
 		} else {
 			a.mediumClosed = true
 			a.status.Phase = "done"
@@ -623,7 +644,7 @@ func (a *Area) waitOpen(c *commitState, opts CommitOptions, wait time.Duration) 
 		a.status.Phase = ""
 		a.status.Commits++
 		c.err = a.fail(err)
-		c.outcome.State, c.outcome.Error = OutcomeFailed, errtext.Text(c.err)
+		c.outcome.State, c.outcome.Error, c.outcome.Code = OutcomeFailed, errtext.Text(c.err), a.code(c.err)
 		c.outcome.Stopped = errors.Is(err, ErrCanceled)
 		a.outcome(c.outcome)
 		a.mu.Unlock()
@@ -770,7 +791,7 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 	if err != nil {
 		c.err = fmt.Errorf("staging: commit: %w", err)
 		a.status.LastError = errtext.Text(c.err)
-		c.outcome.State, c.outcome.Error = OutcomeFailed, errtext.Text(c.err)
+		c.outcome.State, c.outcome.Error, c.outcome.Code = OutcomeFailed, errtext.Text(c.err), a.code(c.err)
 		c.outcome.Stopped, c.outcome.Closed = errors.Is(err, ErrCanceled), res.Closed
 	} else {
 		a.status.LastError = ""

@@ -295,10 +295,11 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 				}
 				return o, s, fmt.Errorf("%w: commit stopped, nothing written; the staged changes are kept", errInterrupted)
 			}
+			err := fmt.Errorf("commit failed: %s", o.Error)
 			if namesItself(o.Error) {
-				return o, s, errors.New(o.Error)
+				err = errors.New(o.Error)
 			}
-			return o, s, fmt.Errorf("commit failed: %s", o.Error)
+			return o, s, withCode(err, o)
 		case o.State == staging.OutcomeDone:
 			if s.Progress != nil {
 				d.Show(*s.Progress)
@@ -590,6 +591,16 @@ func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 		fmt.Fprintf(w, "last error: %s\n", s.LastError)
 	}
 	printRebase(w, s)
+}
+
+// withCode gives err, a failed or refused commit's error, the exit code
+// the mount gave its outcome (Outcome.Code), so that a full medium exits
+// as it does from append.
+func withCode(err error, o staging.Outcome) error {
+	if o.Code > 0 {
+		return codedError{err: err, code: o.Code}
+	}
+	return err
 }
 
 // printRebase says onto which session written elsewhere the staged

@@ -281,6 +281,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		return err
 	}
 	defer area.Close()
+	area.SetClassifier(exitCode)
 	// Runs before the area closes: a staging area made here that holds
 	// something staged is never removed.
 	defer func() {

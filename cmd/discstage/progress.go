@@ -112,7 +112,7 @@ func waitEject(cmd *cobra.Command, mp, id string, before staging.Status, d *prog
 				if len(s.GaveUpOn) > 0 {
 					return fmt.Errorf("eject: %w", openRefusal(mp, s))
 				}
-				return fmt.Errorf("eject: nothing ejected: %s", o.Error)
+				return withCode(fmt.Errorf("eject: nothing ejected: %s", o.Error), o)
 			case staging.OutcomeDone:
 				if s.Progress != nil {
 					d.Show(*s.Progress)
