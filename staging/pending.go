@@ -2,6 +2,7 @@ package staging
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -42,6 +43,10 @@ type Change struct {
 	Dir bool `json:"dir,omitempty"`
 	// Bytes is the size of an added or changed file.
 	Bytes int64 `json:"bytes,omitempty"`
+
+	// e is the entry of an added or changed file, while diffBase makes
+	// the list: the list keeps its size up to date (sizedChange).
+	e *entry
 }
 
 // PendingCounts counts the pending changes by kind.
@@ -93,8 +98,21 @@ type pendingCache struct {
 	baseErr error
 	gen     uint64
 	list    *Pending
+	// sized are the list's added and changed files, whose sizes follow
+	// their data files while the tree stays as listed (refreshSizes);
+	// version is the area's version the sizes were read at.
+	sized   []sizedChange
+	version uint64
 	// info is the medium as the running commit found it.
 	info *MediumInfo
+}
+
+// sizedChange is a change of the kept list that gives a file's size:
+// the file's entry and its count of writes when the size was read.
+type sizedChange struct {
+	i      int
+	e      *entry
+	writes uint64
 }
 
 // forgetBase drops the base session's tree. The base switches (a
@@ -124,7 +142,48 @@ func (a *Area) Pending() Pending {
 	a.loadPendingBase()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.pendingLocked()
+	p := a.pendingLocked()
+	a.refreshSizes(&p)
+	return p
+}
+
+// refreshSizes brings the sizes of the kept list p up to date: a staged
+// file written since the list was made (its count of writes moved), or
+// one a handle writes directly (passthrough, which the area does not
+// see), is read again. Nothing is read while the area saw no write
+// since and no handle writes directly. It runs with a.mu held.
+func (a *Area) refreshSizes(p *Pending) {
+	pc := &a.pendingCache
+	if pc.list == nil || pc.gen != a.gen || a.commit != nil && a.status.State == StateCommitting ||
+		pc.version == a.version && a.wpins == 0 {
+		return
+	}
+	changes := pc.list.Changes
+	copied := false
+	for k := range pc.sized {
+		s := &pc.sized[k]
+		st := s.e.st()
+		if st.writes == s.writes && st.wpins == 0 {
+			continue
+		}
+		s.writes = st.writes
+		size := a.attr(s.e).Size
+		if size == changes[s.i].Bytes {
+			continue
+		}
+		if !copied {
+			// Lists handed out before share the old slice.
+			changes, copied = slices.Clone(changes), true
+		}
+		changes[s.i].Bytes = size
+	}
+	pc.version = a.version
+	if copied {
+		list := *pc.list
+		list.Changes = changes
+		pc.list = &list
+	}
+	*p = *pc.list
 }
 
 // pendingLocked computes Pending with a.mu held.
@@ -151,7 +210,14 @@ func (a *Area) pendingLocked() Pending {
 	if pc.baseErr != nil {
 		p.Error = pc.baseErr.Error()
 	}
-	pc.gen, pc.list = a.gen, &p
+	pc.sized = pc.sized[:0]
+	for i := range p.Changes {
+		if e := p.Changes[i].e; e != nil {
+			pc.sized = append(pc.sized, sizedChange{i: i, e: e, writes: e.st().writes})
+			p.Changes[i].e = nil
+		}
+	}
+	pc.gen, pc.list, pc.version = a.gen, &p, a.version
 	if a.big() {
 		// The base tree is as large as the area (a Node per file of
 		// the disc, about 250 MB for a million): it is read again for
@@ -237,7 +303,7 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 			renamedFrom[f.path] = from
 			continue
 		}
-		out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size})
+		out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size, e: f.e})
 	}
 	return listChanges(out, renamedFrom, d.gone, bm, sm)
 }
@@ -424,7 +490,7 @@ func (d *baseDiff) compare(p string, b *tree.Node, e *entry) {
 	case b == nil:
 		c := Change{Kind: ChangeAdded, Path: p, Dir: isDir}
 		if !isDir {
-			c.Bytes = a.attr(e).Size
+			c.Bytes, c.e = a.attr(e).Size, e
 		}
 		d.out = append(d.out, c)
 	case b.IsDir() != isDir || e.data != "" || b.Target != e.x().target ||
@@ -432,7 +498,7 @@ func (d *baseDiff) compare(p string, b *tree.Node, e *entry) {
 		b.Mode.Type() != e.mode.Type():
 		c := Change{Kind: ChangeChanged, Path: p, Dir: isDir}
 		if !isDir {
-			c.Bytes = a.attr(e).Size
+			c.Bytes, c.e = a.attr(e).Size, e
 		}
 		d.out = append(d.out, c)
 	default:

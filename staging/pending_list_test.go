@@ -1,0 +1,116 @@
+package staging
+
+import (
+	"testing"
+)
+
+// pendingBytes checks that the pending list is one change, of path,
+// with a size of want bytes.
+func pendingBytes(t *testing.T, a *Area, what, path string, want int64) {
+	t.Helper()
+	p := a.Pending()
+	if len(p.Changes) != 1 || p.Changes[0].Path != path || p.Changes[0].Bytes != want {
+		t.Errorf("%s: pending list\n%swant %s of %d bytes", what, p.Text(), path, want)
+	}
+}
+
+// fakeProjection is the size the fake medium projects for a session of
+// nodes nodes, one of them a file of size bytes.
+func fakeProjection(nodes int, size int64) uint32 {
+	return 20 + uint32(nodes) + uint32((size+2047)/2048)
+}
+
+// TestPendingSizesFollowWrites: the size a staged file has in the
+// pending list, in the staged bytes and in the projected session
+// follows what is written to it after the list was made, through the
+// area and straight to its data file (a pinned handle, passthrough),
+// also once that handle is released.
+func TestPendingSizesFollowWrites(t *testing.T) {
+	a := open(t, t.TempDir(), &fakeMedium{})
+	writeFile(t, a, RootID, "f.txt", "part1\n")
+	pendingBytes(t, a, "after the first write", "/f.txt", 6)
+	if s := a.Status(); s.StagedBytes != 6 || s.ProjectedSectors != fakeProjection(2, 6) {
+		t.Errorf("first status: staged %d bytes, projected %d sectors", s.StagedBytes, s.ProjectedSectors)
+	}
+	id := walk(t, a, "f.txt").ID
+
+	h, err := a.OpenFile(id, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.WriteAt([]byte("part2part2part2\n"), 6); err != nil {
+		t.Fatal(err)
+	}
+	pendingBytes(t, a, "after a write through the area", "/f.txt", 22)
+	if err := h.Release(); err != nil {
+		t.Fatal(err)
+	}
+	pendingBytes(t, a, "after its handle is released", "/f.txt", 22)
+
+	h, err = a.OpenFile(id, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := h.Pin()
+	if !ok {
+		t.Fatal("a staged file could not be pinned")
+	}
+	if _, err := f.WriteAt(make([]byte, 5000), 22); err != nil {
+		t.Fatal(err)
+	}
+	pendingBytes(t, a, "while a pinned handle writes", "/f.txt", 5022)
+	if s := a.Status(); s.StagedBytes != 5022 {
+		t.Errorf("status while a pinned handle writes: staged %d bytes, want 5022", s.StagedBytes)
+	}
+	if _, err := f.WriteAt(make([]byte, 5000), 5022); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Release(); err != nil {
+		t.Fatal(err)
+	}
+	pendingBytes(t, a, "after the pinned handle is released", "/f.txt", 10022)
+	if s := a.Status(); s.StagedBytes != 10022 || s.ProjectedSectors != fakeProjection(2, 10022) {
+		t.Errorf("status after the pinned handle is released: staged %d bytes, projected %d sectors, want 10022 and %d",
+			s.StagedBytes, s.ProjectedSectors, fakeProjection(2, 10022))
+	}
+}
+
+// TestPendingSizesAfterCommitNow: a file a commit took as it was while
+// a pinned handle wrote it stays staged; what is written after the
+// commit shows in the list and the projection.
+func TestPendingSizesAfterCommitNow(t *testing.T) {
+	a := open(t, t.TempDir(), &fakeMedium{})
+	_, h, err := a.Create(RootID, "f.txt", 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := h.Pin()
+	if !ok {
+		t.Fatal("a new file could not be pinned")
+	}
+	if _, err := f.WriteAt([]byte("part1\n"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if s := a.Status(); s.StagedBytes != 6 {
+		t.Errorf("before the commit: staged %d bytes", s.StagedBytes)
+	}
+	pendingBytes(t, a, "before the commit", "/f.txt", 6)
+	if err := a.Commit(CommitOptions{Now: true}); err != nil {
+		t.Fatal(err)
+	}
+	pendingBytes(t, a, "after the commit", "/f.txt", 6)
+	if s := a.Status(); s.StagedBytes != 6 {
+		t.Errorf("after the commit: staged %d bytes", s.StagedBytes)
+	}
+	if _, err := f.WriteAt(make([]byte, 5000), 6); err != nil {
+		t.Fatal(err)
+	}
+	pendingBytes(t, a, "written after the commit", "/f.txt", 5006)
+	if err := h.Release(); err != nil {
+		t.Fatal(err)
+	}
+	pendingBytes(t, a, "released after the commit", "/f.txt", 5006)
+	if s := a.Status(); s.StagedBytes != 5006 || s.ProjectedSectors != fakeProjection(2, 5006) {
+		t.Errorf("status: staged %d bytes, projected %d sectors, want 5006 and %d", s.StagedBytes, s.ProjectedSectors, fakeProjection(2, 5006))
+	}
+}
