@@ -316,34 +316,66 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 // and lists the deletions not said by a deleted directory.
 func listChanges(out []Change, renamedFrom map[string]string, gone []gonePath, bm func(string) *tree.Node, sm func(string) *entry) Pending {
 	// A directory that is new here, whose files came from one old
-	// directory at the same relative paths, was renamed from it.
-	dirFrom := map[string]string{} // new directory -> old directory
+	// directory at the same relative paths, may have been renamed from
+	// it. Each old directory is taken by one new directory and each new
+	// one takes one old one: where several could, the one whose entry
+	// is oldest wins (a directory made since the base has a newer ID
+	// than every entry the base holds, and a renamed one keeps its
+	// entry), then the one more files say so, then path order.
+	type dirPair struct{ to, from string }
+	votes := map[dirPair]int{}
 	for to, from := range renamedFrom {
 		for dt, df := parentPath(to), parentPath(from); dt != "" && df != "" && dt != df; dt, df = parentPath(dt), parentPath(df) {
 			if od := bm(df); bm(dt) != nil || sm(df) != nil || od == nil || !od.IsDir() ||
 				strings.TrimPrefix(to, dt) != strings.TrimPrefix(from, df) {
 				break
 			}
-			dirFrom[dt] = df
+			votes[dirPair{dt, df}]++
 		}
 	}
-	oldDir := map[string]string{} // old directory -> new directory
-	for dt, df := range dirFrom {
-		oldDir[df] = dt
-	}
-	// outer finds the outermost renamed directory at or above p in m,
-	// and returns p's path on the other side of the rename.
-	outer := func(p string, m map[string]string) (string, bool) {
-		other, found := "", false
-		for q := p; q != ""; q = parentPath(q) {
-			if o, ok := m[q]; ok {
-				other, found = o+strings.TrimPrefix(p, q), true
+	pairs := make([]dirPair, 0, len(votes))
+	ids := make(map[string]uint64, len(votes))
+	for dp := range votes {
+		pairs = append(pairs, dp)
+		if _, ok := ids[dp.to]; !ok {
+			if e := sm(dp.to); e != nil {
+				ids[dp.to] = e.id
 			}
 		}
-		return other, found
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		x, y := pairs[i], pairs[j]
+		switch {
+		case ids[x.to] != ids[y.to]:
+			return ids[x.to] < ids[y.to]
+		case votes[x] != votes[y]:
+			return votes[x] > votes[y]
+		case x.to != y.to:
+			return x.to < y.to
+		}
+		return x.from < y.from
+	})
+	dirFrom := map[string]string{} // new directory -> old directory
+	oldDir := map[string]string{}  // old directory -> new directory
+	for _, dp := range pairs {
+		_, taken := dirFrom[dp.to]
+		_, claimed := oldDir[dp.from]
+		if !taken && !claimed {
+			dirFrom[dp.to], oldDir[dp.from] = dp.from, dp.to
+		}
+	}
+	// across finds the innermost renamed directory at or above p in m,
+	// and returns p's path on the other side of the rename.
+	across := func(p string, m map[string]string) (string, bool) {
+		for q := p; q != ""; q = parentPath(q) {
+			if o, ok := m[q]; ok {
+				return o + strings.TrimPrefix(p, q), true
+			}
+		}
+		return "", false
 	}
 	for dt, df := range dirFrom {
-		if _, ok := outer(parentPath(dt), dirFrom); !ok {
+		if via, ok := across(parentPath(dt), dirFrom); !ok || via+dt[len(parentPath(dt)):] != df {
 			out = append(out, Change{Kind: ChangeRenamed, Path: dt, From: df, Dir: true})
 		}
 	}
@@ -352,7 +384,7 @@ func listChanges(out []Change, renamedFrom map[string]string, gone []gonePath, b
 	kept := out[:0]
 	for _, c := range out {
 		if c.Kind == ChangeAdded {
-			if old, ok := outer(c.Path, dirFrom); ok {
+			if old, ok := across(c.Path, dirFrom); ok {
 				if b := bm(old); b != nil && b.IsDir() == c.Dir && (c.Dir || sameEntry(b, sm(c.Path))) {
 					continue
 				}
@@ -362,7 +394,7 @@ func listChanges(out []Change, renamedFrom map[string]string, gone []gonePath, b
 	}
 	out = kept
 	for to, from := range renamedFrom {
-		if old, ok := outer(to, dirFrom); ok && old == from {
+		if old, ok := across(to, dirFrom); ok && old == from {
 			continue
 		}
 		out = append(out, Change{Kind: ChangeRenamed, Path: to, From: from})
@@ -378,7 +410,7 @@ func listChanges(out []Change, renamedFrom map[string]string, gone []gonePath, b
 		if moved[p] {
 			continue
 		}
-		if nu, ok := outer(p, oldDir); ok {
+		if nu, ok := across(p, oldDir); ok {
 			if sm(nu) != nil {
 				continue // moved with its directory
 			}

@@ -1,6 +1,7 @@
 package staging
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -112,5 +113,60 @@ func TestPendingSizesAfterCommitNow(t *testing.T) {
 	pendingBytes(t, a, "released after the commit", "/f.txt", 5006)
 	if s := a.Status(); s.StagedBytes != 5006 || s.ProjectedSectors != fakeProjection(2, 5006) {
 		t.Errorf("status: staged %d bytes, projected %d sectors, want 5006 and %d", s.StagedBytes, s.ProjectedSectors, fakeProjection(2, 5006))
+	}
+}
+
+// TestPendingFolderMovedOutOfARenamedFolder: a folder moved out of a
+// disc folder into a new one, and the disc folder renamed, is listed as
+// that: the new folder added, the moved one and the renamed one
+// renamed, nothing deleted; the same every time.
+func TestPendingFolderMovedOutOfARenamedFolder(t *testing.T) {
+	for _, kids := range []string{"xy", "xyz"} {
+		t.Run(kids, func(t *testing.T) {
+			m := &fakeMedium{}
+			a := open(t, t.TempDir(), m)
+			repo, err := a.Mkdir(RootID, "repo", 0o755, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range kids {
+				d, err := a.Mkdir(repo.ID, string(k), 0o755, 0, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				writeFile(t, a, d.ID, "f", string(k))
+			}
+			if err := a.Commit(CommitOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			newdir, err := a.Mkdir(RootID, "newdir", 0o755, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Rename(repo.ID, "x", newdir.ID, "x", 0); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Rename(RootID, "repo", RootID, "repo2", 0); err != nil {
+				t.Fatal(err)
+			}
+			want := strings.Join([]string{
+				"added    /newdir/",
+				"renamed  /newdir/x/ <- /repo/x/",
+				"renamed  /repo2/ <- /repo/",
+				"# 1 added, 2 renamed",
+				"",
+			}, "\n")
+			if got := a.Pending().Text(); got != want {
+				t.Fatalf("pending list:\n%swant:\n%s", got, want)
+			}
+			for range 50 {
+				a.mu.Lock()
+				got := a.diffBase(must(m.Newest())).Text()
+				a.mu.Unlock()
+				if got != want {
+					t.Fatalf("pending list made again:\n%swant:\n%s", got, want)
+				}
+			}
+		})
 	}
 }
