@@ -2,6 +2,7 @@ package staging
 
 import (
 	"fmt"
+	iofs "io/fs"
 	"slices"
 	"sort"
 	"strings"
@@ -385,7 +386,7 @@ func listChanges(out []Change, renamedFrom map[string]string, gone []gonePath, b
 	for _, c := range out {
 		if c.Kind == ChangeAdded {
 			if old, ok := across(c.Path, dirFrom); ok {
-				if b := bm(old); b != nil && b.IsDir() == c.Dir && (c.Dir || sameEntry(b, sm(c.Path))) {
+				if b := bm(old); b != nil && b.IsDir() == c.Dir && (c.Dir || sameListed(b, sm(c.Path))) {
 					continue
 				}
 			}
@@ -512,7 +513,7 @@ func (d *baseDiff) walk(b *tree.Node, e *entry, p string) {
 // compare notes how view entry e at path p differs from base node b,
 // nil when the base has nothing at p.
 func (d *baseDiff) compare(p string, b *tree.Node, e *entry) {
-	if b != nil && sameEntry(b, e) {
+	if b != nil && sameListed(b, e) {
 		return
 	}
 	a, isDir := d.a, e.kids != nil
@@ -536,6 +537,18 @@ func (d *baseDiff) compare(p string, b *tree.Node, e *entry) {
 	default:
 		d.out = append(d.out, Change{Kind: ChangeAttributes, Path: p, Dir: isDir})
 	}
+}
+
+// sameListed reports whether the next session leaves base node n as
+// view entry e has it: sameEntry, which leaves a symbolic link's times
+// out (a rebase counts a link changed only when its target is), and a
+// symbolic link's modification time to the second, which the session
+// writes as it writes a file's.
+func sameListed(n *tree.Node, e *entry) bool {
+	if !sameEntry(n, e) {
+		return false
+	}
+	return e.mode&iofs.ModeSymlink == 0 || n.ModTime.Unix() == e.mtime.Time().Unix()
 }
 
 // entryAt returns the view's entry at slash-separated path p, or nil;

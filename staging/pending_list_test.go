@@ -3,6 +3,7 @@ package staging
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // pendingBytes checks that the pending list is one change, of path,
@@ -168,5 +169,26 @@ func TestPendingFolderMovedOutOfARenamedFolder(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPendingSymlinkTimes: a disc symbolic link whose times alone
+// changed is listed (the commit writes them), as one whose owner
+// changed is.
+func TestPendingSymlinkTimes(t *testing.T) {
+	a := open(t, t.TempDir(), &fakeMedium{})
+	sl, err := a.Symlink(RootID, "sl", "target", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	when := time.Date(2012, 2, 2, 0, 0, 0, 0, time.UTC)
+	if _, err := a.Setattr(sl.ID, SetAttr{Mtime: &when, Atime: &when}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := a.Pending().Text(), "attrs    /sl\n# 1 attributes only\n"; got != want {
+		t.Errorf("pending list:\n%swant:\n%s", got, want)
 	}
 }
