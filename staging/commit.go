@@ -1041,7 +1041,7 @@ func (a *Area) Status() Status {
 		// command that follows it.
 		s.ChangesUncounted = true
 	} else {
-		s.Changes = a.pendingLocked().Counts
+		s.Changes = a.pendingLocked(false).Counts
 	}
 	a.mu.Unlock()
 	s.StagedFiles, s.StagedBytes = a.staged()

@@ -143,20 +143,18 @@ func (a *Area) Pending() Pending {
 	a.loadPendingBase()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	p := a.pendingLocked()
-	a.refreshSizes(&p)
-	return p
+	return a.pendingLocked(true)
 }
 
-// refreshSizes brings the sizes of the kept list p up to date: a staged
-// file written since the list was made (its count of writes moved), or
-// one a handle writes directly (passthrough, which the area does not
-// see), is read again. Nothing is read while the area saw no write
-// since and no handle writes directly. It runs with a.mu held.
-func (a *Area) refreshSizes(p *Pending) {
+// refreshSizes brings the sizes of the kept list, that of the state as
+// it is, up to date: a staged file written since the list was made (its
+// count of writes moved), or one a handle writes directly (passthrough,
+// which the area does not see), is read again. Nothing is read while
+// the area saw no write since and no handle writes directly. It runs
+// with a.mu held.
+func (a *Area) refreshSizes() {
 	pc := &a.pendingCache
-	if pc.list == nil || pc.gen != a.gen || a.commit != nil && a.status.State == StateCommitting ||
-		pc.version == a.version && a.wpins == 0 {
+	if pc.version == a.version && a.wpins == 0 {
 		return
 	}
 	changes := pc.list.Changes
@@ -184,11 +182,12 @@ func (a *Area) refreshSizes(p *Pending) {
 		list.Changes = changes
 		pc.list = &list
 	}
-	*p = *pc.list
 }
 
-// pendingLocked computes Pending with a.mu held.
-func (a *Area) pendingLocked() Pending {
+// pendingLocked computes Pending with a.mu held; with sizes, the sizes
+// of a kept list are brought up to date (refreshSizes) unless a commit
+// writes.
+func (a *Area) pendingLocked(sizes bool) Pending {
 	pc := &a.pendingCache
 	if !a.pending() {
 		// Nothing to list: the base tree is not kept (a Node per file
@@ -199,6 +198,9 @@ func (a *Area) pendingLocked() Pending {
 	key := a.pendingKey()
 	committing := a.commit != nil && a.status.State == StateCommitting
 	if pc.answers(committing, a.gen, key) {
+		if sizes && !committing {
+			a.refreshSizes()
+		}
 		return *pc.list
 	}
 	if !committing && pc.stale(key, a.blank) {

@@ -192,3 +192,18 @@ func TestPendingSymlinkTimes(t *testing.T) {
 		t.Errorf("pending list:\n%swant:\n%s", got, want)
 	}
 }
+
+// TestPendingAfterCommitOfTheListedState: once the state a list was
+// made of is committed, the list is empty, also when the sizes of the
+// kept list would be read again.
+func TestPendingAfterCommitOfTheListedState(t *testing.T) {
+	a := open(t, t.TempDir(), &fakeMedium{})
+	writeFile(t, a, RootID, "f.txt", "part1\n")
+	pendingBytes(t, a, "before the commit", "/f.txt", 6)
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if p := a.Pending(); len(p.Changes) != 0 || p.Counts.Total() != 0 {
+		t.Errorf("after the commit:\n%s", p.Text())
+	}
+}
