@@ -89,6 +89,9 @@ type Pending struct {
 	// Error says why the base session could not be read; the list then
 	// counts every path as added.
 	Error string `json:"error,omitempty"`
+	// Uncounted: a commit writes, and the changes were not listed
+	// before it started; they are not listed meanwhile.
+	Uncounted bool `json:"uncounted,omitempty"`
 }
 
 // pendingCache keeps the base session's tree and the last list, so
@@ -138,7 +141,8 @@ func (pc *pendingCache) stale(key [2]uint32, blank bool) bool {
 }
 
 // Pending lists what the next session changes. While a commit writes,
-// the medium is not read: the list of the last state before it is kept.
+// the medium is not read: the list made of the state it writes is
+// kept; with none made before it started, the list is Uncounted.
 func (a *Area) Pending() Pending {
 	a.loadPendingBase()
 	a.mu.Lock()
@@ -203,7 +207,12 @@ func (a *Area) pendingLocked(sizes bool) Pending {
 		}
 		return *pc.list
 	}
-	if !committing && pc.stale(key, a.blank) {
+	if committing {
+		// The base tree went when the commit started (snapshot):
+		// without it every path would be listed as added.
+		return Pending{Changes: []Change{}, Uncounted: true}
+	}
+	if pc.stale(key, a.blank) {
 		pc.baseKey, pc.base, pc.baseErr = key, nil, nil
 		if !a.blank {
 			pc.base, pc.baseErr = a.readBase()
@@ -593,7 +602,11 @@ func (p Pending) Text() string {
 		b.WriteString(c.Line())
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "# %s\n", p.Counts)
+	if p.Uncounted {
+		b.WriteString("# not counted while the commit writes\n")
+	} else {
+		fmt.Fprintf(&b, "# %s\n", p.Counts)
+	}
 	if p.Error != "" {
 		fmt.Fprintf(&b, "# the base session could not be read: %s\n", p.Error)
 	}

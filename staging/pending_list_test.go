@@ -207,3 +207,37 @@ func TestPendingAfterCommitOfTheListedState(t *testing.T) {
 		t.Errorf("after the commit:\n%s", p.Text())
 	}
 }
+
+// TestStatusDuringCommitAfterAnother: while a commit writes, the status
+// shows neither the changes nor the projected size of the commit before
+// it: the changes are what this commit writes, or not counted, and the
+// projection is at least the data it writes.
+func TestStatusDuringCommitAfterAnother(t *testing.T) {
+	m := &fakeMedium{}
+	a := open(t, t.TempDir(), m)
+	writeFile(t, a, RootID, "small1", "s1")
+	if s := a.Status(); s.Changes.Added != 1 {
+		t.Fatalf("before the first commit: %+v", s.Changes)
+	}
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("b", 100_000)
+	writeFile(t, a, RootID, "big", big)
+	startHeld(t, a, m, CommitOptions{})
+	s := a.Status()
+	p := a.Pending()
+	close(m.block)
+	if err := a.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.ChangesUncounted && s.Changes != (PendingCounts{Added: 1}) {
+		t.Errorf("status counts while the commit writes: %+v", s.Changes)
+	}
+	if strings.Contains(p.Text(), "small1") || !p.Uncounted && !strings.Contains(p.Text(), "added    /big\n") {
+		t.Errorf("pending list while the commit writes names the last commit's file:\n%s", p.Text())
+	}
+	if min := uint32(len(big) / 2048); s.ProjectedSectors < min {
+		t.Errorf("projected %d sectors while a commit of %d bytes writes", s.ProjectedSectors, len(big))
+	}
+}
