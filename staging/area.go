@@ -242,7 +242,7 @@ type entryIO struct {
 	opens   int32    // open handles
 	writers int32    // open handles that may write
 	file    *os.File // open data file while handles exist
-	writes  uint64   // counts writes, truncations and writer pins, to tell a file unchanged since a snapshot
+	writes  uint64   // counts writes (begun and landed), truncations and writer pins (taken and released), to tell a file unchanged since a snapshot or a size read
 	// cache names the data file of a file a commit switched to the
 	// medium while handles used it directly (passthrough): it holds the
 	// same bytes as the medium and stays, unstaged, until they close.

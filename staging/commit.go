@@ -715,12 +715,28 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	}
 	a.inflight = &inf
 	a.pendingCache.info = &info // Status shows it while the commit writes
-	// While the commit writes, Status shows the list made before it; the
-	// base session's tree goes now, not after the commit: on a disc of a
-	// million files it is a quarter of a gigabyte the commit's own trees
-	// would be piled on. A commit that fails leaves the next list to
-	// read it again.
+	// While the commit writes, Status shows the list of the state it
+	// writes, if one was made; a list of an earlier state (before the
+	// last commit, say) goes, and the changes are not counted
+	// meanwhile. The base session's tree goes now, not after the
+	// commit: on a disc of a million files it is a quarter of a
+	// gigabyte the commit's own trees would be piled on. A commit that
+	// fails leaves the next list to read it again.
+	a.listForCommit()
 	a.pendingCache.forgetBase()
+	// Status shows this session's size while it is written: the
+	// projection when one was made, else the data it writes.
+	a.projErr = nil
+	if info.Free >= 0 || a.projectedNow(gen) {
+		a.projSize = need
+		if c := a.sizes; c.ok && c.version == a.version && a.wpins == 0 {
+			a.projKey = projectionKey(gen, c.bytes)
+		} else {
+			a.projKey = [2]uint64{}
+		}
+	} else {
+		a.projKey, a.projSize = [2]uint64{}, dataSectors(files)
+	}
 	c.outcome = Outcome{ID: opts.ID, State: OutcomeRunning, Note: info.Note}
 	a.outcome(c.outcome)
 	a.commit, a.last = c, c
@@ -737,6 +753,29 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	a.status.LastError = ""
 	go a.run(c, root, &inf, opts)
 	return nil
+}
+
+// listForCommit keeps the status list for a commit whose snapshot was
+// just taken when it is that of the state snapshotted (its sizes read
+// again where files were written), and drops it otherwise: none is made
+// now, which would compare every path and stat every staged file under
+// the lock. It runs with a.mu held.
+func (a *Area) listForCommit() {
+	pc := &a.pendingCache
+	if pc.answers(false, a.gen, a.pendingKey()) {
+		a.refreshSizes()
+	} else {
+		pc.list, pc.sized = nil, nil
+	}
+}
+
+// dataSectors is the size of the data of a commit's files, in sectors.
+func dataSectors(files []commitFile) uint32 {
+	var n uint64
+	for _, f := range files {
+		n += uint64((f.size + tree.SectorSize - 1) / tree.SectorSize)
+	}
+	return uint32(min(n, Unbounded))
 }
 
 func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts CommitOptions) {
@@ -1064,7 +1103,7 @@ func (a *Area) Status() Status {
 		// command that follows it.
 		s.ChangesUncounted = true
 	} else {
-		s.Changes = a.pendingLocked().Counts
+		s.Changes = a.pendingLocked(false).Counts
 	}
 	a.mu.Unlock()
 	s.StagedFiles, s.StagedBytes = a.staged()

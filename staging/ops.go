@@ -732,7 +732,7 @@ func (h *Handle) WriteAt(p []byte, off int64) (int, error) {
 	n, err := f.WriteAt(p, off)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.endWrite()
+	a.endWrite(h.e)
 	if err != nil && isNoSpace(err) {
 		err = a.full("write "+a.path(h.e), err)
 	}
@@ -795,6 +795,9 @@ func (h *Handle) release() (*os.File, error) {
 		h.pinned = false
 		e.mut().pins--
 		if h.write {
+			// What it wrote to the data file directly makes sizes
+			// read before old.
+			h.a.wrote(e)
 			e.mut().wpins--
 			h.a.wpins--
 		}

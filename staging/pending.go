@@ -2,6 +2,8 @@ package staging
 
 import (
 	"fmt"
+	iofs "io/fs"
+	"slices"
 	"sort"
 	"strings"
 
@@ -42,6 +44,10 @@ type Change struct {
 	Dir bool `json:"dir,omitempty"`
 	// Bytes is the size of an added or changed file.
 	Bytes int64 `json:"bytes,omitempty"`
+
+	// e is the entry of an added or changed file, while diffBase makes
+	// the list: the list keeps its size up to date (sizedChange).
+	e *entry
 }
 
 // PendingCounts counts the pending changes by kind.
@@ -83,6 +89,9 @@ type Pending struct {
 	// Error says why the base session could not be read; the list then
 	// counts every path as added.
 	Error string `json:"error,omitempty"`
+	// Uncounted: a commit writes, and the changes were not listed
+	// before it started; they are not listed meanwhile.
+	Uncounted bool `json:"uncounted,omitempty"`
 }
 
 // pendingCache keeps the base session's tree and the last list, so
@@ -93,8 +102,21 @@ type pendingCache struct {
 	baseErr error
 	gen     uint64
 	list    *Pending
+	// sized are the list's added and changed files, whose sizes follow
+	// their data files while the tree stays as listed (refreshSizes);
+	// version is the area's version the sizes were read at.
+	sized   []sizedChange
+	version uint64
 	// info is the medium as the running commit found it.
 	info *MediumInfo
+}
+
+// sizedChange is a change of the kept list that gives a file's size:
+// the file's entry and its count of writes when the size was read.
+type sizedChange struct {
+	i      int
+	e      *entry
+	writes uint64
 }
 
 // forgetBase drops the base session's tree. The base switches (a
@@ -119,16 +141,57 @@ func (pc *pendingCache) stale(key [2]uint32, blank bool) bool {
 }
 
 // Pending lists what the next session changes. While a commit writes,
-// the medium is not read: the list of the last state before it is kept.
+// the medium is not read: the list made of the state it writes is
+// kept; with none made before it started, the list is Uncounted.
 func (a *Area) Pending() Pending {
 	a.loadPendingBase()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.pendingLocked()
+	return a.pendingLocked(true)
 }
 
-// pendingLocked computes Pending with a.mu held.
-func (a *Area) pendingLocked() Pending {
+// refreshSizes brings the sizes of the kept list, that of the state as
+// it is, up to date: a staged file written since the list was made (its
+// count of writes moved), or one a handle writes directly (passthrough,
+// which the area does not see), is read again. Nothing is read while
+// the area saw no write since and no handle writes directly. It runs
+// with a.mu held.
+func (a *Area) refreshSizes() {
+	pc := &a.pendingCache
+	if pc.version == a.version && a.wpins == 0 {
+		return
+	}
+	changes := pc.list.Changes
+	copied := false
+	for k := range pc.sized {
+		s := &pc.sized[k]
+		st := s.e.st()
+		if st.writes == s.writes && st.wpins == 0 {
+			continue
+		}
+		s.writes = st.writes
+		size := a.attr(s.e).Size
+		if size == changes[s.i].Bytes {
+			continue
+		}
+		if !copied {
+			// Lists handed out before share the old slice.
+			changes, copied = slices.Clone(changes), true
+		}
+		changes[s.i].Bytes = size
+	}
+	pc.version = a.version
+	if copied {
+		list := *pc.list
+		list.Changes = changes
+		pc.list = &list
+	}
+}
+
+// pendingLocked computes Pending with a.mu held; with sizes, the sizes
+// of a kept list are brought up to date (refreshSizes) unless a commit
+// writes.
+func (a *Area) pendingLocked(sizes bool) Pending {
 	pc := &a.pendingCache
 	if !a.pending() {
 		// Nothing to list: the base tree is not kept (a Node per file
@@ -139,9 +202,17 @@ func (a *Area) pendingLocked() Pending {
 	key := a.pendingKey()
 	committing := a.commit != nil && a.status.State == StateCommitting
 	if pc.answers(committing, a.gen, key) {
+		if sizes && !committing {
+			a.refreshSizes()
+		}
 		return *pc.list
 	}
-	if !committing && pc.stale(key, a.blank) {
+	if committing {
+		// The base tree went when the commit started (snapshot):
+		// without it every path would be listed as added.
+		return Pending{Changes: []Change{}, Uncounted: true}
+	}
+	if pc.stale(key, a.blank) {
 		pc.baseKey, pc.base, pc.baseErr = key, nil, nil
 		if !a.blank {
 			pc.base, pc.baseErr = a.readBase()
@@ -151,7 +222,14 @@ func (a *Area) pendingLocked() Pending {
 	if pc.baseErr != nil {
 		p.Error = pc.baseErr.Error()
 	}
-	pc.gen, pc.list = a.gen, &p
+	pc.sized = pc.sized[:0]
+	for i := range p.Changes {
+		if e := p.Changes[i].e; e != nil {
+			pc.sized = append(pc.sized, sizedChange{i: i, e: e, writes: e.st().writes})
+			p.Changes[i].e = nil
+		}
+	}
+	pc.gen, pc.list, pc.version = a.gen, &p, a.version
 	if a.big() {
 		// The base tree is as large as the area (a Node per file of
 		// the disc, about 250 MB for a million): it is read again for
@@ -237,7 +315,7 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 			renamedFrom[f.path] = from
 			continue
 		}
-		out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size})
+		out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size, e: f.e})
 	}
 	return listChanges(out, renamedFrom, d.gone, bm, sm)
 }
@@ -250,34 +328,66 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 // and lists the deletions not said by a deleted directory.
 func listChanges(out []Change, renamedFrom map[string]string, gone []gonePath, bm func(string) *tree.Node, sm func(string) *entry) Pending {
 	// A directory that is new here, whose files came from one old
-	// directory at the same relative paths, was renamed from it.
-	dirFrom := map[string]string{} // new directory -> old directory
+	// directory at the same relative paths, may have been renamed from
+	// it. Each old directory is taken by one new directory and each new
+	// one takes one old one: where several could, the one whose entry
+	// is oldest wins (a directory made since the base has a newer ID
+	// than every entry the base holds, and a renamed one keeps its
+	// entry), then the one more files say so, then path order.
+	type dirPair struct{ to, from string }
+	votes := map[dirPair]int{}
 	for to, from := range renamedFrom {
 		for dt, df := parentPath(to), parentPath(from); dt != "" && df != "" && dt != df; dt, df = parentPath(dt), parentPath(df) {
 			if od := bm(df); bm(dt) != nil || sm(df) != nil || od == nil || !od.IsDir() ||
 				strings.TrimPrefix(to, dt) != strings.TrimPrefix(from, df) {
 				break
 			}
-			dirFrom[dt] = df
+			votes[dirPair{dt, df}]++
 		}
 	}
-	oldDir := map[string]string{} // old directory -> new directory
-	for dt, df := range dirFrom {
-		oldDir[df] = dt
-	}
-	// outer finds the outermost renamed directory at or above p in m,
-	// and returns p's path on the other side of the rename.
-	outer := func(p string, m map[string]string) (string, bool) {
-		other, found := "", false
-		for q := p; q != ""; q = parentPath(q) {
-			if o, ok := m[q]; ok {
-				other, found = o+strings.TrimPrefix(p, q), true
+	pairs := make([]dirPair, 0, len(votes))
+	ids := make(map[string]uint64, len(votes))
+	for dp := range votes {
+		pairs = append(pairs, dp)
+		if _, ok := ids[dp.to]; !ok {
+			if e := sm(dp.to); e != nil {
+				ids[dp.to] = e.id
 			}
 		}
-		return other, found
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		x, y := pairs[i], pairs[j]
+		switch {
+		case ids[x.to] != ids[y.to]:
+			return ids[x.to] < ids[y.to]
+		case votes[x] != votes[y]:
+			return votes[x] > votes[y]
+		case x.to != y.to:
+			return x.to < y.to
+		}
+		return x.from < y.from
+	})
+	dirFrom := map[string]string{} // new directory -> old directory
+	oldDir := map[string]string{}  // old directory -> new directory
+	for _, dp := range pairs {
+		_, taken := dirFrom[dp.to]
+		_, claimed := oldDir[dp.from]
+		if !taken && !claimed {
+			dirFrom[dp.to], oldDir[dp.from] = dp.from, dp.to
+		}
+	}
+	// across finds the innermost renamed directory at or above p in m,
+	// and returns p's path on the other side of the rename.
+	across := func(p string, m map[string]string) (string, bool) {
+		for q := p; q != ""; q = parentPath(q) {
+			if o, ok := m[q]; ok {
+				return o + strings.TrimPrefix(p, q), true
+			}
+		}
+		return "", false
 	}
 	for dt, df := range dirFrom {
-		if _, ok := outer(parentPath(dt), dirFrom); !ok {
+		if via, ok := across(parentPath(dt), dirFrom); !ok || via+dt[len(parentPath(dt)):] != df {
 			out = append(out, Change{Kind: ChangeRenamed, Path: dt, From: df, Dir: true})
 		}
 	}
@@ -286,8 +396,8 @@ func listChanges(out []Change, renamedFrom map[string]string, gone []gonePath, b
 	kept := out[:0]
 	for _, c := range out {
 		if c.Kind == ChangeAdded {
-			if old, ok := outer(c.Path, dirFrom); ok {
-				if b := bm(old); b != nil && b.IsDir() == c.Dir && (c.Dir || sameEntry(b, sm(c.Path))) {
+			if old, ok := across(c.Path, dirFrom); ok {
+				if b := bm(old); b != nil && b.IsDir() == c.Dir && (c.Dir || sameListed(b, sm(c.Path))) {
 					continue
 				}
 			}
@@ -296,7 +406,7 @@ func listChanges(out []Change, renamedFrom map[string]string, gone []gonePath, b
 	}
 	out = kept
 	for to, from := range renamedFrom {
-		if old, ok := outer(to, dirFrom); ok && old == from {
+		if old, ok := across(to, dirFrom); ok && old == from {
 			continue
 		}
 		out = append(out, Change{Kind: ChangeRenamed, Path: to, From: from})
@@ -312,7 +422,7 @@ func listChanges(out []Change, renamedFrom map[string]string, gone []gonePath, b
 		if moved[p] {
 			continue
 		}
-		if nu, ok := outer(p, oldDir); ok {
+		if nu, ok := across(p, oldDir); ok {
 			if sm(nu) != nil {
 				continue // moved with its directory
 			}
@@ -414,7 +524,7 @@ func (d *baseDiff) walk(b *tree.Node, e *entry, p string) {
 // compare notes how view entry e at path p differs from base node b,
 // nil when the base has nothing at p.
 func (d *baseDiff) compare(p string, b *tree.Node, e *entry) {
-	if b != nil && sameEntry(b, e) {
+	if b != nil && sameListed(b, e) {
 		return
 	}
 	a, isDir := d.a, e.kids != nil
@@ -424,7 +534,7 @@ func (d *baseDiff) compare(p string, b *tree.Node, e *entry) {
 	case b == nil:
 		c := Change{Kind: ChangeAdded, Path: p, Dir: isDir}
 		if !isDir {
-			c.Bytes = a.attr(e).Size
+			c.Bytes, c.e = a.attr(e).Size, e
 		}
 		d.out = append(d.out, c)
 	case b.IsDir() != isDir || e.data != "" || b.Target != e.x().target ||
@@ -432,12 +542,24 @@ func (d *baseDiff) compare(p string, b *tree.Node, e *entry) {
 		b.Mode.Type() != e.mode.Type():
 		c := Change{Kind: ChangeChanged, Path: p, Dir: isDir}
 		if !isDir {
-			c.Bytes = a.attr(e).Size
+			c.Bytes, c.e = a.attr(e).Size, e
 		}
 		d.out = append(d.out, c)
 	default:
 		d.out = append(d.out, Change{Kind: ChangeAttributes, Path: p, Dir: isDir})
 	}
+}
+
+// sameListed reports whether the next session leaves base node n as
+// view entry e has it: sameEntry, which leaves a symbolic link's times
+// out (a rebase counts a link changed only when its target is), and a
+// symbolic link's modification time to the second, which the session
+// writes as it writes a file's.
+func sameListed(n *tree.Node, e *entry) bool {
+	if !sameEntry(n, e) {
+		return false
+	}
+	return e.mode&iofs.ModeSymlink == 0 || n.ModTime.Unix() == e.mtime.Time().Unix()
 }
 
 // entryAt returns the view's entry at slash-separated path p, or nil;
@@ -480,7 +602,11 @@ func (p Pending) Text() string {
 		b.WriteString(c.Line())
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "# %s\n", p.Counts)
+	if p.Uncounted {
+		b.WriteString("# not counted while the commit writes\n")
+	} else {
+		fmt.Fprintf(&b, "# %s\n", p.Counts)
+	}
 	if p.Error != "" {
 		fmt.Fprintf(&b, "# the base session could not be read: %s\n", p.Error)
 	}

@@ -34,6 +34,26 @@ func TestDiffBaseMatchesPathMaps(t *testing.T) {
 				if !reflect.DeepEqual(got, want) {
 					t.Fatalf("after change %d (%s):\ngot:\n%s\nwant:\n%s", op, what, got.Text(), want.Text())
 				}
+				// No old folder is renamed to two new ones.
+				from := map[string]string{}
+				for _, c := range got.Changes {
+					if c.Kind == ChangeRenamed && c.Dir {
+						if other, ok := from[c.From]; ok {
+							t.Fatalf("after change %d (%s): %s renamed to %s and %s:\n%s", op, what, c.From, other, c.Path, got.Text())
+						}
+						from[c.From] = c.Path
+					}
+				}
+				// The list does not depend on the order maps are
+				// walked in.
+				for range 3 {
+					a.mu.Lock()
+					again := a.diffBase(must(m.Newest()))
+					a.mu.Unlock()
+					if again.Text() != got.Text() {
+						t.Fatalf("after change %d (%s), made again:\n%s\nfirst:\n%s", op, what, again.Text(), got.Text())
+					}
+				}
 			}
 		})
 	}

@@ -31,7 +31,7 @@ func (a *Area) diffBaseByPaths(base *tree.Node) Pending {
 			renamedFrom[f.path] = from
 			continue
 		}
-		out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size})
+		out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size, e: f.e})
 	}
 	var gone []gonePath
 	for p, n := range bm {

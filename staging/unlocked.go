@@ -213,10 +213,13 @@ func (a *Area) beginWrite(e *entry) (*os.File, error) {
 	return e.st().file, nil
 }
 
-// endWrite counts a write started by beginWrite out. It runs with a.mu
-// held.
-func (a *Area) endWrite() {
-	a.version++ // the write landed: sizes read during it are old
+// endWrite counts a write of e started by beginWrite out. It runs with
+// a.mu held.
+func (a *Area) endWrite(e *entry) {
+	// The write landed: sizes read during it, the status list's too,
+	// are old.
+	e.mut().writes++
+	a.version++
 	if a.writing--; a.writing == 0 {
 		a.ioDone.Broadcast()
 	}
