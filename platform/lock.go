@@ -18,6 +18,7 @@ var ErrLocked = errors.New("platform: locked by another process")
 type Lock struct {
 	f    *os.File
 	path string
+	data bool // a lock on a file of data (HoldFile): its content is not the lock's
 }
 
 // TryLock takes the lock on the file at path (created when missing)
@@ -65,20 +66,53 @@ func (l *Lock) Unlock() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
-	l.f.Truncate(0)
+	if !l.data {
+		l.f.Truncate(0)
+	}
 	unlockFile(l.f)
 	err := l.f.Close()
 	l.f = nil
 	return err
 }
 
+// HoldFile takes an exclusive lock on the open file f itself, without
+// waiting and without writing to it, and holds it until Unlock, which
+// closes f: the lock of a file that holds data of its own (an image),
+// which every process that writes the file takes, whatever name it
+// opened it by. It keeps no one from reading or writing the file; only
+// another HoldFile of the same file fails, with a *LockedError naming
+// the process that holds it where the system tells (Linux). On Windows,
+// where a locked range cannot be written through another handle, it
+// closes f and locks nothing.
+func HoldFile(f *os.File) (*Lock, error) {
+	held, err := holdFile(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("platform: lock %s: %w", f.Name(), err)
+	}
+	if !held {
+		e := &LockedError{Path: f.Name(), PID: fileLockHolder(f)}
+		f.Close()
+		return nil, e
+	}
+	if !holdsFiles {
+		f.Close()
+		return &Lock{path: f.Name(), data: true}, nil
+	}
+	return &Lock{f: f, path: f.Name(), data: true}, nil
+}
+
 // LockedError says that another process holds a lock, and who.
 type LockedError struct {
 	Path   string
 	Holder string // as the holder recorded it; empty if unknown
+	PID    int    // the process that holds it, where the system tells; else 0
 }
 
 func (e *LockedError) Error() string {
+	if e.Holder == "" && e.PID != 0 {
+		return fmt.Sprintf("platform: %s is locked by pid %d", e.Path, e.PID)
+	}
 	if e.Holder == "" {
 		return fmt.Sprintf("platform: %s is locked by another process", e.Path)
 	}

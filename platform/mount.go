@@ -12,9 +12,9 @@ var ErrUnsupported = errors.New("platform: not supported on this operating syste
 // ErrAllowOther: this user may not mount with allow_other.
 var ErrAllowOther = errors.New("platform: allow_other is not permitted to this user")
 
-// FuseMount is a FUSE file system mounted somewhere.
-type FuseMount struct {
+// Mount is a file system mounted somewhere.
+type Mount struct {
 	Type   string // "fuse.discstage" for discstage's own
 	Source string // "discstage" for discstage's own
-	Dead   bool   // its process is gone: "Transport endpoint is not connected"
+	Dead   bool   // a FUSE file system whose process is gone: "Transport endpoint is not connected"
 }

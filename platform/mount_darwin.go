@@ -35,7 +35,7 @@ func AllowOther() error { return nil }
 
 // FuseMountAt reports ErrUnsupported: macOS has no mountinfo to tell a
 // FUSE mount and its name.
-func FuseMountAt(dir string) (FuseMount, bool, error) { return FuseMount{}, false, ErrUnsupported }
+func FuseMountAt(dir string) (Mount, bool, error) { return Mount{}, false, ErrUnsupported }
 
 // UnmountDead forces the unmount of dir.
 func UnmountDead(dir string) error {
@@ -44,3 +44,7 @@ func UnmountDead(dir string) error {
 	}
 	return nil
 }
+
+// MountAt reports ErrUnsupported: macOS has no mountinfo to tell a file
+// system and its name.
+func MountAt(dir string) (Mount, bool, error) { return Mount{}, false, ErrUnsupported }

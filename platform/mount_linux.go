@@ -24,7 +24,18 @@ func Mounted(dir string) (bool, error) {
 // FuseMountAt describes the FUSE file system mounted at dir, as
 // /proc/self/mountinfo lists it (the newest, when several are stacked);
 // ok is false when there is none.
-func FuseMountAt(dir string) (m FuseMount, ok bool, err error) {
+func FuseMountAt(dir string) (m Mount, ok bool, err error) {
+	m, ok, err = MountAt(dir)
+	if !ok || !strings.HasPrefix(m.Type, "fuse") {
+		return Mount{}, false, err
+	}
+	return m, true, nil
+}
+
+// MountAt describes the file system mounted at dir, of any type, as
+// /proc/self/mountinfo lists it (the newest, when several are stacked);
+// ok is false when dir is no mount point.
+func MountAt(dir string) (m Mount, ok bool, err error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return m, false, fmt.Errorf("platform: mount point %q: %w", dir, err)
@@ -47,15 +58,16 @@ func FuseMountAt(dir string) (m FuseMount, ok bool, err error) {
 			continue
 		}
 		for i, fl := range fields {
-			if fl == "-" && i+2 < len(fields) && strings.HasPrefix(fields[i+1], "fuse") {
-				m, ok = FuseMount{Type: fields[i+1], Source: unescape(fields[i+2])}, true
+			if fl == "-" && i+2 < len(fields) {
+				m, ok = Mount{Type: fields[i+1], Source: unescape(fields[i+2])}, true
+				break
 			}
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return m, false, fmt.Errorf("platform: read mounts: %w", err)
 	}
-	if ok {
+	if ok && strings.HasPrefix(m.Type, "fuse") {
 		var st unix.Stat_t
 		m.Dead = unix.Stat(abs, &st) == unix.ENOTCONN
 	}

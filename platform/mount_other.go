@@ -12,7 +12,10 @@ func Unmount(dir string) error { return ErrUnsupported }
 func AllowOther() error { return ErrUnsupported }
 
 // FuseMountAt reports ErrUnsupported.
-func FuseMountAt(dir string) (FuseMount, bool, error) { return FuseMount{}, false, ErrUnsupported }
+func FuseMountAt(dir string) (Mount, bool, error) { return Mount{}, false, ErrUnsupported }
 
 // UnmountDead reports ErrUnsupported.
 func UnmountDead(dir string) error { return ErrUnsupported }
+
+// MountAt reports ErrUnsupported.
+func MountAt(dir string) (Mount, bool, error) { return Mount{}, false, ErrUnsupported }

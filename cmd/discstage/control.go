@@ -511,7 +511,10 @@ such as "X:"). Nothing is committed: what is staged stays in the staging area
 for the next mount. It waits until the mount's process has let go of the
 target. A mount through cgofuse (Windows, macOS, --adapter=cgofuse) is asked to
 end itself through its control file and refuses while a commit runs or files
-are open in it; a go-fuse mount is unmounted by the system (fusermount -u).`,
+are open in it; a go-fuse mount is unmounted by the system (fusermount -u).
+A folder that is no discstage mount (another file system mounted there, or
+none) is refused and left alone; a dead discstage mount, its process killed,
+is cleaned up.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			mp := args[0]

@@ -46,7 +46,7 @@ var exitTable = []exitRule{
 	{isErr(master.ErrSourceChanged), exitcodes.SourceChanged},
 	{isErr(master.ErrBadName, master.ErrUnsupported), exitcodes.BadName},
 	{isErr(master.ErrUnverifiable), exitcodes.Unverifiable},
-	{isErr(os.ErrNotExist), exitcodes.NotFound},
+	{isErr(os.ErrNotExist, errNotMount), exitcodes.NotFound},
 	{isErr(syscall.EBUSY, errAreaInUse, errMountPointBusy, errTargetBusy, staging.ErrBusy, platform.ErrVolumeInUse), exitcodes.Busy},
 	{func(err error) bool {
 		var se *mmc.SenseError

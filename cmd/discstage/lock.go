@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
@@ -27,11 +28,44 @@ var errTargetBusy = errors.New("the target is in use by another discstage proces
 // identity: the absolute path of the image file (symbolic links
 // resolved), of an emulated drive's medium file (so the image and the
 // emulated drive over one file share a lock) or of the drive's device.
+// Its holder line says who holds it. A path does not name a file alone
+// (hard links, bind mounts), and the runtime directory is the
+// environment's ($XDG_RUNTIME_DIR, the user's): so the image file, or
+// the emulated drive's medium file, is locked too, by a flock on the
+// file itself (platform.HoldFile), which every name and every
+// environment reaches. A drive's device is not: tools such as xorriso
+// take an exclusive lock on the device to read it, which that lock
+// would refuse. Only the process that serves a mount (the --foreground
+// one) takes its locks, not the command that starts it; the files
+// stay open in no other process (Go opens them close-on-exec).
+
+// targetLock is the lock of a target held by this process.
+type targetLock struct {
+	path *platform.Lock // the lock file named after the target's path
+	file *platform.Lock // the image file's own, or nil (a drive)
+	// made: the image file did not exist; lockTarget made it, empty
+	// (a blank medium, as opening the target makes it), and holds it.
+	made bool
+}
+
+// Unlock releases the target: the file's own lock first, so that once
+// the lock named after its path is free the target is free.
+func (l *targetLock) Unlock() error {
+	if l == nil {
+		return nil
+	}
+	ferr := l.file.Unlock()
+	if perr := l.path.Unlock(); perr != nil {
+		return perr
+	}
+	return ferr
+}
 
 // lockTarget takes the lock of the target spec names for the command,
 // recording holder ("mounted at M by pid N", "append by pid N"). When
 // another process holds it, the error wraps errTargetBusy and says who.
-func lockTarget(spec, holder string) (*platform.Lock, error) {
+// A missing image file is made, empty, and locked (made).
+func lockTarget(spec, holder string) (*targetLock, error) {
 	p, err := targetLockPath(spec)
 	if err != nil {
 		return nil, err
@@ -45,7 +79,93 @@ func lockTarget(spec, holder string) (*platform.Lock, error) {
 		}
 		return nil, fmt.Errorf("%s: %s: %w", spec, who, errTargetBusy)
 	}
-	return l, err
+	if err != nil {
+		return nil, err
+	}
+	tl := &targetLock{path: l}
+	if err := tl.holdFile(spec); err != nil {
+		l.Unlock()
+		return nil, err
+	}
+	return tl, nil
+}
+
+// holdFile takes the lock of the image file, or emulated drive's medium
+// file, that spec names. A file that cannot be opened, or is no regular
+// file, is left to opening the target to refuse; a missing image file
+// is made (an emulated drive's medium file, which opening the drive
+// makes with its state, is locked only once it exists).
+func (tl *targetLock) holdFile(spec string) error {
+	name := imageFile(spec)
+	if name == "" {
+		return nil
+	}
+	f, made := openToHold(name, targets.KindOf(spec).Name == "image")
+	if f == nil {
+		return nil
+	}
+	l, err := platform.HoldFile(f)
+	var le *platform.LockedError
+	if errors.As(err, &le) {
+		return fmt.Errorf("%s: %s: %w", spec, fileHolder(le.PID), errTargetBusy)
+	}
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", spec, err)
+	}
+	tl.file, tl.made = l, made
+	return nil
+}
+
+// openToHold opens the regular file name to lock it, making it when it
+// is missing and create is set (made: this call made it); nil when it
+// is missing, no regular file or cannot be opened.
+func openToHold(name string, create bool) (f *os.File, made bool) {
+	st, err := os.Stat(name)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && create:
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			return f, true
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, false
+		}
+		// Made meanwhile, by another process.
+	case err != nil || !st.Mode().IsRegular():
+		return nil, false
+	}
+	f, err = os.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		// Read-only: flock needs no write access.
+		if f, err = os.Open(name); err != nil {
+			return nil, false
+		}
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, false
+	}
+	return f, false
+}
+
+// fileHolder says who holds the lock of the image file: the
+// holder line of its lock file when the process that holds it (pid,
+// where the system tells) holds one here, reaching the file by another
+// name ("mounted at /mnt/disc by pid 4242"); else as much as is known.
+func fileHolder(pid int) string {
+	const how = "reaching it by another name, or as another user or with another runtime directory"
+	if pid == 0 {
+		return fmt.Sprintf("its file is locked by another process (%s)", how)
+	}
+	paths, _ := filepath.Glob(filepath.Join(lockDir(), "*.lock"))
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		line := strings.TrimSpace(string(b))
+		if err == nil && strings.HasSuffix(line, fmt.Sprintf(" by pid %d", pid)) {
+			return line
+		}
+	}
+	return fmt.Sprintf("its file is locked by pid %d (%s)", pid, how)
 }
 
 // targetLockPath returns the lock file of the target spec names.

@@ -250,7 +250,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 			}
 		}
 	}()
-	if p := imageFile(targetSpec); p != "" && !exists(p) {
+	if p := imageFile(targetSpec); p != "" && (lock.made || !exists(p)) {
 		stop.add(p, mediaRecordPath(p))
 	}
 	f.target.create = true

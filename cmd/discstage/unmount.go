@@ -5,8 +5,29 @@ import (
 	"fmt"
 	"syscall"
 
+	"github.com/discstage/discstage/fs"
 	"github.com/discstage/discstage/platform"
 )
+
+// errNotMount: a folder is not a discstage mount (commit, status and
+// unmount give it the exit code of a path not found).
+var errNotMount = errors.New("not a discstage mount")
+
+// notMountError says that dir is not a discstage mount and, when it is
+// the mount point of another file system, which.
+type notMountError struct {
+	dir string
+	fs  *platform.Mount
+}
+
+func (e *notMountError) Error() string {
+	if e.fs == nil {
+		return fmt.Sprintf("%s is not a discstage mount", e.dir)
+	}
+	return fmt.Sprintf("%s is not a discstage mount: it is the mount point of %s (%s), which discstage leaves alone", e.dir, e.fs.Source, e.fs.Type)
+}
+
+func (e *notMountError) Is(target error) bool { return target == errNotMount }
 
 // endMount unmounts the mount at mp. It asks the mount first to end
 // itself, through the control action "unmount": on Windows that is the
@@ -15,10 +36,16 @@ import (
 // nothing; what is staged stays in the staging area. A mount that
 // refuses (a commit runs, files are open in it) stays, and its reason
 // is the error. A mount that leaves unmounting to the system (go-fuse
-// answers EOPNOTSUPP), and a folder that is no live discstage mount (a
-// dead one, another file system), go to the system's unmount
-// (fusermount -u on Linux); where there is none (Windows), the control
-// file's error stands: nothing is mounted there.
+// answers EOPNOTSUPP), and a dead discstage mount (its process killed,
+// so its control file answers nothing), go to the system's unmount
+// (fusermount -u on Linux). Which file system is mounted at mp is told
+// by the system's mount table (its type is fs.MountType for discstage's
+// own, whichever adapter made it): a folder that is no mount point, or
+// the mount point of another file system, is refused and left alone.
+// Where there is no mount table to ask (macOS, Windows) the system's
+// unmount is tried as the control file's error allows; where there is
+// no system unmount either (Windows), the control file's error stands:
+// nothing is mounted there.
 func endMount(mp string) error {
 	err := control(mp, "unmount", "")
 	if err == nil {
@@ -27,6 +54,16 @@ func endMount(mp string) error {
 	var ae *actionError
 	if errors.As(err, &ae) && ae.Errno != syscall.EOPNOTSUPP {
 		return fmt.Errorf("unmount %s: %w", mp, err)
+	}
+	m, ok, merr := platform.MountAt(mp)
+	switch {
+	case errors.Is(merr, platform.ErrUnsupported):
+	case merr != nil:
+		return fmt.Errorf("unmount %s: %w", mp, merr)
+	case !ok:
+		return fmt.Errorf("unmount: %w", &notMountError{dir: mp})
+	case m.Type != fs.MountType:
+		return fmt.Errorf("unmount: %w", &notMountError{dir: mp, fs: &m})
 	}
 	perr := platform.Unmount(mp)
 	if errors.Is(perr, platform.ErrUnsupported) {
