@@ -84,7 +84,15 @@ func TestUnmountOnlyDiscstageMounts(t *testing.T) {
 		_, err := os.Stat(mnt)
 		return errors.Is(err, syscall.ENOTCONN)
 	})
-	if r := clitest.Run(t, []string{"unmount", mnt}, env); r.Code != 0 {
+	// Asked of the dead mount, status and commit say it has ended and
+	// that nothing staged is lost; unmount says so too.
+	for _, verb := range []string{"status", "commit"} {
+		if r := clitest.Run(t, []string{verb, mnt}, env); r.Code != exitcodes.NotFound ||
+			!strings.Contains(r.Output(), "has ended") || !strings.Contains(r.Output(), "staged changes are kept") {
+			t.Errorf("%s of a dead mount: exit %d, want %d and that it has ended\n%s", verb, r.Code, exitcodes.NotFound, r.Output())
+		}
+	}
+	if r := clitest.Run(t, []string{"unmount", mnt}, env); r.Code != 0 || !strings.Contains(r.Output(), "process had ended") {
 		t.Fatalf("unmount of a dead discstage mount: exit %d\n%s", r.Code, r.Output())
 	}
 	if m, ok, _ := platform.FuseMountAt(mnt); ok {

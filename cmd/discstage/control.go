@@ -36,7 +36,7 @@ func readStatus(mountpoint string) (staging.Status, error) {
 		return s, fmt.Errorf("the status of %s is private to the user who mounted it: %w", mountpoint, err)
 	}
 	if err != nil {
-		return s, fmt.Errorf("%s is not a discstage mount: %w", mountpoint, err)
+		return s, unreachable(mountpoint, err)
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
 		return s, fmt.Errorf("read status of %s: %w", mountpoint, err)
@@ -49,9 +49,16 @@ func readStatus(mountpoint string) (staging.Status, error) {
 // file makes it).
 func checkMount(mountpoint string) error {
 	if _, err := os.Stat(controlPath(mountpoint, "status")); err != nil {
-		return fmt.Errorf("%s is not a discstage mount: %w", mountpoint, err)
+		return unreachable(mountpoint, err)
 	}
 	return nil
+}
+
+// unreachable is the error of a mount's control file that did not open
+// (err): no discstage mount is there, or the one there has ended, its
+// process gone (the kernel answers ENOTCONN until it is unmounted).
+func unreachable(mountpoint string, err error) error {
+	return &notMountError{dir: mountpoint, err: err}
 }
 
 // actionError is a control action the mount refused; Errno tells why.
@@ -85,7 +92,7 @@ func control(mountpoint, action, id string) error {
 		return fmt.Errorf("%s: only the user who mounted %s, and root, may act on it: %w", action, mountpoint, err)
 	}
 	if err != nil {
-		return fmt.Errorf("%s is not a discstage mount: %w", mountpoint, err)
+		return unreachable(mountpoint, err)
 	}
 	line := action
 	if id != "" {
@@ -528,6 +535,9 @@ is cleaned up.`,
 			}
 			if err := waitReleased(held); err != nil {
 				return fmt.Errorf("unmount %s: %w", mp, err)
+			}
+			if errors.Is(serr, syscall.ENOTCONN) {
+				fmt.Fprintf(cmd.OutOrStdout(), "unmounted a mount whose process had ended; what it staged stays in its staging area for the next mount\n")
 			}
 			if serr == nil && s.Pending {
 				n := s.Changes.Total()

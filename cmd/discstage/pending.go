@@ -27,7 +27,7 @@ func readPending(mountpoint string) (staging.Pending, error) {
 		return p, fmt.Errorf("the pending list of %s is private to the user who mounted it: %w", mountpoint, err)
 	}
 	if err != nil {
-		return p, fmt.Errorf("%s is not a discstage mount: %w", mountpoint, err)
+		return p, unreachable(mountpoint, err)
 	}
 	if err := json.Unmarshal(b, &p); err != nil {
 		return p, fmt.Errorf("read the pending list of %s: %w", mountpoint, err)

@@ -18,9 +18,16 @@ var errNotMount = errors.New("not a discstage mount")
 type notMountError struct {
 	dir string
 	fs  *platform.Mount
+	err error // why its control file did not open, if it was tried
 }
 
 func (e *notMountError) Error() string {
+	if errors.Is(e.err, syscall.ENOTCONN) {
+		return fmt.Sprintf("the discstage mount at %s has ended, its process gone (%v): mount it again to go on; the staged changes are kept", e.dir, e.err)
+	}
+	if e.err != nil {
+		return fmt.Sprintf("%s is not a discstage mount: %v", e.dir, e.err)
+	}
 	if e.fs == nil {
 		return fmt.Sprintf("%s is not a discstage mount", e.dir)
 	}
@@ -28,6 +35,7 @@ func (e *notMountError) Error() string {
 }
 
 func (e *notMountError) Is(target error) bool { return target == errNotMount }
+func (e *notMountError) Unwrap() error        { return e.err }
 
 // endMount unmounts the mount at mp. It asks the mount first to end
 // itself, through the control action "unmount": on Windows that is the
