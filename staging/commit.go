@@ -670,17 +670,22 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	c.files = files
 	a.keepStagedSizes(files)
 	var need uint32
+	projected := false
 	switch {
 	case info.Free < 0:
 		// Only a medium with a capacity needs the size before the
 		// commit; writing lays the session out anyway.
+	case info.Capacity == 0 && info.Free >= sizeBound(files, a.entries.len()):
+		// An image whose file system has room for the session at its
+		// largest: the session is not laid out twice.
 	case a.projectedNow(gen):
 		// Status or statfs projected this very state already.
-		need = a.projSize
+		need, projected = a.projSize, true
 	default:
 		a.mu.Unlock()
 		need, err = a.medium.Project(root, opts)
 		a.mu.Lock()
+		projected = true
 	}
 	undo := func(err error) error {
 		a.unfreeze()
@@ -727,7 +732,7 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	// Status shows this session's size while it is written: the
 	// projection when one was made, else the data it writes.
 	a.projErr = nil
-	if info.Free >= 0 || a.projectedNow(gen) {
+	if projected {
 		a.projSize = need
 		if c := a.sizes; c.ok && c.version == a.version && a.wpins == 0 {
 			a.projKey = projectionKey(gen, c.bytes)
@@ -770,6 +775,15 @@ func (a *Area) listForCommit() {
 }
 
 // dataSectors is the size of the data of a commit's files, in sectors.
+// sizeBound is more sectors than a session of entries entries, files
+// of them staged, can take: their data, and for every entry, each
+// session writing the whole tree again, its UDF file entry (a sector)
+// and its directory records in ISO 9660, Rock Ridge, Joliet and UDF
+// (less than two more), with room for the volume's own structures.
+func sizeBound(files []commitFile, entries int) int64 {
+	return int64(dataSectors(files)) + 3*int64(entries) + 1024
+}
+
 func dataSectors(files []commitFile) uint32 {
 	var n uint64
 	for _, f := range files {
@@ -1270,14 +1284,21 @@ func (a *Area) Space() (total, free uint64, err error) {
 	}
 	proj := a.spaceProjection()
 	total = uint64(info.Capacity)
-	used := uint64(info.NextWritable) + uint64(proj)
 	if info.Capacity == 0 {
 		total = Unbounded
 	}
-	if info.Closed || used >= total {
+	// Free counts the capacity left past the next writable address
+	// and, for an image, the room its file system has.
+	switch {
+	case info.Closed:
+		return total, 0, nil
+	case info.Free < 0:
+		used := uint64(info.NextWritable) + uint64(proj)
+		return total, total - min(used, total), nil
+	case int64(proj) >= info.Free:
 		return total, 0, nil
 	}
-	return total, total - used, nil
+	return total, uint64(info.Free) - uint64(proj), nil
 }
 
 // spaceProjection returns the size of the next session for Space: the

@@ -1,6 +1,10 @@
 package staging
 
-import "os"
+import (
+	"os"
+
+	"github.com/discstage/discstage/platform"
+)
 
 // writeZeros writes n zero bytes to f at off.
 func writeZeros(f *os.File, off, n int64) error {
@@ -15,3 +19,7 @@ func writeZeros(f *os.File, off, n int64) error {
 	}
 	return nil
 }
+
+// freeSpace reports the bytes free to this user on dir's file system,
+// or -1 when it cannot tell.
+func freeSpace(dir string) int64 { return platform.FreeSpace(dir) }

@@ -147,6 +147,9 @@ func (im *Image) List() (Medium, error) {
 	if im.opts.Media != "" {
 		m.Profile = im.opts.Media
 	}
+	if b := platform.FreeSpace(im.path); b >= 0 {
+		m.Room, m.RoomKnown = b/tree.SectorSize, true
+	}
 	n, err := im.readable()
 	if err != nil {
 		return m, err

@@ -53,6 +53,12 @@ type Medium struct {
 	// descriptors hold the absolute volume end.
 	Grown    bool
 	Sessions []tree.SessionInfo
+	// Room is how many more sectors the file system under an image
+	// file lets it grow by (the space free there), when RoomKnown: a
+	// session needs room there as on a disc, whatever its capacity
+	// says. Free counts it, as xorriso counts it for an image.
+	Room      int64
+	RoomKnown bool
 	// Interrupted, when set, is what a burn that stopped before its end
 	// (a killed process, a write error, a pulled medium) left open on a
 	// write-once medium. The next session is written only after it is
@@ -98,15 +104,21 @@ func (i *Interrupted) String() string {
 		how, i.Start, i.Recorded, humanize.IBytes(uint64(i.Lost)*tree.SectorSize), i.Lost)
 }
 
-// Free returns the sectors left for sessions, or -1 when unbounded.
+// Free returns the sectors left for sessions, or -1 when unbounded: what
+// the capacity leaves, and no more than the room the file system under
+// an image leaves (Room).
 func (m Medium) Free() int64 {
-	if m.Capacity == 0 {
-		return -1
-	}
-	if m.State == Closed || m.NextWritable >= m.Capacity {
+	free := int64(-1)
+	switch {
+	case m.State == Closed || m.Capacity != 0 && m.NextWritable >= m.Capacity:
 		return 0
+	case m.Capacity != 0:
+		free = int64(m.Capacity) - int64(m.NextWritable)
 	}
-	return int64(m.Capacity) - int64(m.NextWritable)
+	if m.RoomKnown && (free < 0 || m.Room < free) {
+		free = max(m.Room, 0)
+	}
+	return free
 }
 
 // Session is a mastered session ready to stream: *master.Image
