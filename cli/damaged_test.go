@@ -132,3 +132,79 @@ func TestNewestSessionDamaged(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyDamagedSuperblockOrTruncated: verify --all checks LBA 0-31,
+// the copy of the newest session's descriptors every reader starts from,
+// and says when a session or tag lies past the medium's end: damage
+// there exits 9 naming it, where it reported every session good.
+func TestVerifyDamagedSuperblockOrTruncated(t *testing.T) {
+	img, _ := twoSessions(t)
+	pristine, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pvd := 16 * tree.SectorSize
+	cases := []struct {
+		name, want string
+		spoil      func(b []byte) []byte
+	}{
+		{"truncated before session 1's descriptors", "past the medium end", func(b []byte) []byte { return b[:100000] }},
+		{"standard identifier at LBA 16", "LBA 16", func(b []byte) []byte { copy(b[pvd+1:], "XXXXX"); return b }},
+		{"root length at LBA 16", "LBA 16", func(b []byte) []byte { iso9660.PutBoth32(b[pvd+156+10:], 6*tree.SectorSize); return b }},
+		{"volume size at LBA 16", "LBA 16", func(b []byte) []byte { iso9660.PutBoth32(b[pvd+80:], 99); return b }},
+		{"block size at LBA 16", "LBA 16", func(b []byte) []byte { iso9660.PutBoth16(b[pvd+128:], 512); return b }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			bad := filepath.Join(t.TempDir(), "bad.iso")
+			if err := os.WriteFile(bad, c.spoil(bytes.Clone(pristine)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{{"verify", bad, "--all", "--level", "full"}, {"verify", bad}} {
+				r := clitest.Run(t, args)
+				if r.Code != exitcodes.VerifyFailed || !strings.Contains(r.Output(), c.want) {
+					t.Errorf("discstage %s: exit %d, want %d naming %q\n%s", strings.Join(args, " "), r.Code, exitcodes.VerifyFailed, c.want, r.Output())
+				}
+			}
+		})
+	}
+	if out := mustRun(t, "verify", img, "--all"); !strings.Contains(out, "LBA 0-31") {
+		t.Errorf("verify --all of a good image says nothing of LBA 0-31:\n%s", out)
+	}
+}
+
+// TestBrokenChain: a damaged head of session 2 breaks the chain of
+// session heads from LBA 32. The sessions are listed as xorriso lists
+// them (session 1 at LBA 32, the newest as the superblock's copy at LBA
+// 0) with a warning naming the break, never session 2's tree under
+// number 1; verify fails naming the break and the damaged head.
+func TestBrokenChain(t *testing.T) {
+	img, starts := twoSessions(t)
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(b[(int(starts[1])+16)*tree.SectorSize+1:], "XXXXX")
+	bad := filepath.Join(t.TempDir(), "broken.iso")
+	if err := os.WriteFile(bad, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	broken := fmt.Sprintf("broken at session 2 (LBA %d)", starts[1])
+	r := clitest.Run(t, []string{"sessions", bad, "--json"})
+	if r.Code != 0 || !strings.Contains(r.Stderr, broken) || !strings.Contains(r.Stdout, `"start_lba": 32`) || !strings.Contains(r.Stdout, `"number": 2`) {
+		t.Errorf("sessions: exit %d, want both sessions and a warning naming the break\n%s", r.Code, r.Output())
+	}
+	r = clitest.Run(t, []string{"ls", bad, "--session", "1", "/"})
+	if r.Code != 0 || !strings.Contains(r.Stdout, "one") || strings.Contains(r.Stdout, "two") || !strings.Contains(r.Stderr, broken) {
+		t.Errorf("ls --session 1: exit %d, want session 1's tree and a warning\n%s", r.Code, r.Output())
+	}
+	if r = clitest.Run(t, []string{"ls", bad, "/"}); r.Code != 0 || !strings.Contains(r.Stdout, "two") {
+		t.Errorf("ls: exit %d, want the newest tree\n%s", r.Code, r.Output())
+	}
+	for _, args := range [][]string{{"verify", bad, "--all", "--level", "full"}, {"verify", bad}} {
+		r := clitest.Run(t, args)
+		if r.Code != exitcodes.VerifyFailed || !strings.Contains(r.Output(), broken) || strings.Contains(r.Output(), "no checksums") {
+			t.Errorf("discstage %s: exit %d, want %d naming the break\n%s", strings.Join(args, " "), r.Code, exitcodes.VerifyFailed, r.Output())
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -437,5 +438,30 @@ func TestReadDirectoryPadding(t *testing.T) {
 		if len(s.Root.Children) != n {
 			t.Errorf("%+v: read %d entries, want %d", opts, len(s.Root.Children), n)
 		}
+	}
+}
+
+// TestListSessionsBrokenChain: a damaged head of a session in the middle
+// of a grown image breaks the chain from LBA 32. The sessions before it
+// are listed at their LBAs and the newest as the superblock's copy at LBA
+// 0, as xorriso -toc lists them, and CheckChain names the break.
+func TestListSessionsBrokenChain(t *testing.T) {
+	b := rtFixture(t, "xorriso-grown3")
+	sectors := int64(len(b) / tree.SectorSize)
+	intact, err := ListSessions(bytes.NewReader(b), sectors)
+	if err != nil || len(intact) != 3 {
+		t.Fatalf("intact: %+v, %v", intact, err)
+	}
+	if err := CheckChain(bytes.NewReader(b), sectors); err != nil {
+		t.Fatalf("intact chain: %v", err)
+	}
+	copy(b[(int(intact[1].Start)+16)*tree.SectorSize+1:], "XXXXX")
+	got, err := ListSessions(bytes.NewReader(b), sectors)
+	if err != nil || len(got) != 2 || got[0] != intact[0] || got[1].Number != 2 || got[1].Start != 0 {
+		t.Fatalf("broken at session 2: %+v, %v", got, err)
+	}
+	err = CheckChain(bytes.NewReader(b), sectors)
+	if !errors.Is(err, ErrChainBroken) || !strings.Contains(err.Error(), fmt.Sprintf("session 2 (LBA %d)", intact[1].Start)) {
+		t.Errorf("CheckChain: %v", err)
 	}
 }
