@@ -8,11 +8,14 @@ import (
 	"github.com/discstage/discstage/writer"
 )
 
-// Newest reads the newest readable session of t, or returns nil on a
-// blank medium. Newer sessions an interrupted burn left incomplete, or
-// whose descriptors and tree cannot be read, are passed over (Skipped
-// tells which); when none can be read, the newest one's error is
-// returned.
+// Newest reads the newest session of t, or returns nil on a blank
+// medium. Only newer sessions an interrupted burn left incomplete (the
+// table of contents says so, or files of the session lie past its end)
+// are passed over for the one before them (Skipped tells which). A
+// session that is listed whole but cannot be read (damaged descriptors
+// or directories, a truncated image) is not passed over: its error is
+// returned, naming the session, so that nothing shows or builds on an
+// older tree as if it were the newest.
 func Newest(t writer.Target) (*master.Session, error) {
 	m, err := writer.List(t)
 	if err != nil {
@@ -32,15 +35,16 @@ func newestOf(t writer.Target, m writer.Medium) (*master.Session, error) {
 			continue
 		}
 		s, err := master.ReadSession(t, m.Readable, si.Start)
-		if err == nil {
-			err = within(m, si, s)
+		if err != nil {
+			return nil, fmt.Errorf("burn: read session %d at LBA %d: %w", si.Number, si.Start, err)
 		}
-		if err == nil {
-			return s, nil
+		if err := within(m, si, s); err != nil {
+			if first == nil {
+				first = err
+			}
+			continue
 		}
-		if first == nil {
-			first = err
-		}
+		return s, nil
 	}
 	return nil, first
 }
@@ -78,9 +82,9 @@ func within(m writer.Medium, si tree.SessionInfo, s *master.Session) error {
 	return bad
 }
 
-// Skipped lists the sessions newer than the newest readable one (see
-// Newest): those an interrupted burn left incomplete or that cannot be
-// read. Only a medium's newest sessions are tried.
+// Skipped lists the sessions newer than the one Newest reads: those an
+// interrupted burn left incomplete. Only a medium's newest sessions are
+// tried.
 func Skipped(t writer.Target) ([]tree.SessionInfo, error) {
 	m, err := t.Probe()
 	if err != nil {
@@ -91,7 +95,7 @@ func Skipped(t writer.Target) ([]tree.SessionInfo, error) {
 		si := m.Sessions[i]
 		if !si.Incomplete {
 			s, err := master.ReadSession(t, m.Readable, si.Start)
-			if err == nil && within(m, si, s) == nil {
+			if err != nil || within(m, si, s) == nil {
 				break
 			}
 		}
@@ -100,14 +104,21 @@ func Skipped(t writer.Target) ([]tree.SessionInfo, error) {
 	return out, nil
 }
 
-// ReadSession reads session number n (from 1) of t.
+// ReadSession reads session number n (from 1) of t. The medium's
+// sessions are only listed: a newer session that cannot be read does not
+// keep an older one from being read.
 func ReadSession(t writer.Target, n int) (*master.Session, error) {
-	m, err := t.Probe()
+	m, err := writer.List(t)
 	if err != nil {
 		return nil, err
 	}
 	if n < 1 || n > len(m.Sessions) {
 		return nil, fmt.Errorf("burn: no session %d (the medium has %d)", n, len(m.Sessions))
 	}
-	return master.ReadSession(t, m.Readable, m.Sessions[n-1].Start)
+	si := m.Sessions[n-1]
+	s, err := master.ReadSession(t, m.Readable, si.Start)
+	if err != nil {
+		return nil, fmt.Errorf("burn: read session %d at LBA %d: %w", si.Number, si.Start, err)
+	}
+	return s, nil
 }

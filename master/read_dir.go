@@ -164,6 +164,13 @@ func (t *rTreeReader) forEachRecord(rec rRecord, path string, fn func(rRecord) e
 			remaining -= int64(end)
 			for off := 0; off < end; {
 				if sec[off] == 0 {
+					// Records do not cross a sector: a zero length byte
+					// pads the rest of it (ECMA-119 6.8.1.1), with zeros.
+					// Anything else there is a record whose length byte
+					// was lost, and every record after it with it.
+					if j := slices.IndexFunc(sec[off:end], func(c byte) bool { return c != 0 }); j >= 0 {
+						return fmt.Errorf("master: directory %q at LBA %d: record at offset %d: length 0, but byte %d of the sector padding is not zero (records lost): %w", path, lba+uint32(i), off, off+j, ErrCorrupt)
+					}
 					break
 				}
 				r, err := rParseRecord(sec, off, end)
@@ -301,6 +308,10 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 	err := t.forEachRecord(rec, path, func(r rRecord) error {
 		isFirst := first
 		first = false
+		if isFirst && (!r.isDot() || r.name[0] != 0 || !r.dir) {
+			// ECMA-119 6.8.2.2: a directory's first record is ".".
+			return fmt.Errorf("master: directory %q at LBA %d: first record is not %q: %w", path, rec.lba, ".", ErrCorrupt)
+		}
 		if r.isDot() {
 			if isFirst && selfAttrs && t.mode == rModeRR {
 				var a rAttrs
@@ -418,6 +429,9 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 	})
 	if err != nil {
 		return err
+	}
+	if first {
+		return fmt.Errorf("master: directory %q at LBA %d: no records: %w", path, rec.lba, ErrCorrupt)
 	}
 	if multi != nil {
 		return fmt.Errorf("master: directory %q at LBA %d: multi-extent file %q has no final part: %w", path, rec.lba, multi.Name, ErrCorrupt)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -143,6 +144,17 @@ func TestReadHostile(t *testing.T) {
 					pos := m.su(t, m.record(t, m.rootLBA(), "hello.txt"), "PX")
 					copy(m.b[pos:], "CL") // keeps the PX length
 					iso9660.PutBoth32(m.b[pos+4:], m.rootLBA())
+				}},
+				{"record length 0 mid-sector", func(m rtRaw) {
+					m.b[m.record(t, m.rootLBA(), "hello.txt")] = 0
+				}},
+				{"zeroed dot record", func(m rtRaw) {
+					sub := iso9660.Record(m.b[m.record(t, m.rootLBA(), "sub"):])
+					clear(m.b[int(sub.Extent())*tree.SectorSize:][:34])
+				}},
+				{"first record not dot", func(m rtRaw) {
+					sub := iso9660.Record(m.b[m.record(t, m.rootLBA(), "sub"):])
+					m.b[int(sub.Extent())*tree.SectorSize+33] = 1
 				}},
 				{"logical block size 512", func(m rtRaw) {
 					iso9660.PutBoth16(m.b[(int(m.start)+16)*tree.SectorSize+128:], 512)
@@ -380,5 +392,76 @@ func TestReadNameNotUTF8(t *testing.T) {
 	}
 	if err := fstest.TestFS(s.FS(), "h\u00e9llo.txt"); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestReadDirectoryPadding: a directory whose records fill more than one
+// sector ends each sector but the last with zero padding (records never
+// cross a sector); every record after the padding is read.
+func TestReadDirectoryPadding(t *testing.T) {
+	root := &tree.Node{Mode: fs.ModeDir | 0o755}
+	const n = 120
+	for i := range n {
+		root.Children = append(root.Children, &tree.Node{
+			Name: fmt.Sprintf("a-file-whose-name-takes-room-%03d.txt", i), Mode: 0o644,
+			Size: 2, Source: tree.Bytes("x\n"),
+		})
+	}
+	for _, opts := range []Options{{RockRidge: true, Joliet: true}, {}} {
+		im, err := Layout(root, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if _, err := im.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		m := rtRaw{b: buf.Bytes()}
+		rec := iso9660.Record(m.b[16*tree.SectorSize+156:])
+		if rec.DataLength() <= tree.SectorSize {
+			t.Fatalf("root of %d bytes: the test needs one of several sectors", rec.DataLength())
+		}
+		padded := 0
+		for k := 0; k+1 < int(rec.DataLength()/tree.SectorSize); k++ {
+			sec := m.b[(int(rec.Extent())+k)*tree.SectorSize:][:tree.SectorSize]
+			if sec[tree.SectorSize-1] == 0 {
+				padded++
+			}
+		}
+		if padded == 0 {
+			t.Fatalf("%+v: no sector of the root ends in padding: nothing to test", opts)
+		}
+		s, err := m.read()
+		if err != nil {
+			t.Fatalf("%+v: %v", opts, err)
+		}
+		if len(s.Root.Children) != n {
+			t.Errorf("%+v: read %d entries, want %d", opts, len(s.Root.Children), n)
+		}
+	}
+}
+
+// TestListSessionsBrokenChain: a damaged head of a session in the middle
+// of a grown image breaks the chain from LBA 32. The sessions before it
+// are listed at their LBAs and the newest as the superblock's copy at LBA
+// 0, as xorriso -toc lists them, and CheckChain names the break.
+func TestListSessionsBrokenChain(t *testing.T) {
+	b := rtFixture(t, "xorriso-grown3")
+	sectors := int64(len(b) / tree.SectorSize)
+	intact, err := ListSessions(bytes.NewReader(b), sectors)
+	if err != nil || len(intact) != 3 {
+		t.Fatalf("intact: %+v, %v", intact, err)
+	}
+	if err := CheckChain(bytes.NewReader(b), sectors); err != nil {
+		t.Fatalf("intact chain: %v", err)
+	}
+	copy(b[(int(intact[1].Start)+16)*tree.SectorSize+1:], "XXXXX")
+	got, err := ListSessions(bytes.NewReader(b), sectors)
+	if err != nil || len(got) != 2 || got[0] != intact[0] || got[1].Number != 2 || got[1].Start != 0 {
+		t.Fatalf("broken at session 2: %+v, %v", got, err)
+	}
+	err = CheckChain(bytes.NewReader(b), sectors)
+	if !errors.Is(err, ErrChainBroken) || !strings.Contains(err.Error(), fmt.Sprintf("session 2 (LBA %d)", intact[1].Start)) {
+		t.Errorf("CheckChain: %v", err)
 	}
 }

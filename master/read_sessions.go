@@ -1,6 +1,7 @@
 package master
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -46,16 +47,47 @@ func rRootLBA(v rVolume) uint32 { return v.root.Extent() }
 // the root of a session in the chain; the list then ends at that session,
 // as xorriso's does when the superblock is stale (a later session whose
 // superblock update was lost is not listed; ReadSession still reads it at
-// its LBA). Otherwise (an ISO image stored as a file at LBA 32 of a plain
-// image, say) the medium is a plain image. A medium with no ISO 9660
+// its LBA). When the superblock's root lies past where the chain ends
+// and within the volume the superblock records, a session head in
+// between is damaged: the chain's sessions are listed, then the
+// superblock's copy at LBA 0 as the newest, as xorriso -toc lists them
+// (CheckChain says where the chain breaks). Otherwise (an ISO image
+// stored as a file at LBA 32 of a plain image, say) the medium is a
+// plain image. A medium with no ISO 9660
 // descriptors at all that holds a UDF volume (mkudffs, Windows' Live
 // File System) is one session at LBA 0, as large as the volume's
 // anchors, descriptors and partitions reach.
 func ListSessions(r io.ReaderAt, sectors int64) ([]tree.SessionInfo, error) {
+	sessions, _, err := listSessions(r, sectors)
+	return sessions, err
+}
+
+// ErrChainBroken reports that the chain of session heads from LBA 32 of
+// a grown medium ends before the session the superblock at LBA 16 names:
+// a session's head (its volume descriptors) is damaged or missing.
+var ErrChainBroken = errors.New("master: chain of session heads broken")
+
+// CheckChain returns an error wrapping ErrChainBroken, naming the session
+// number and LBA where the chain breaks, when the chain of session heads
+// of a grown medium ends before the newest session, as libisoburn warns
+// "Chain of ISO session headers broken". ListSessions then lists the
+// sessions of the chain, then the superblock's copy at LBA 0 as the
+// newest (as xorriso -toc does): the sessions from the break on but the
+// newest are not listed. It returns nil for an intact chain, a plain
+// image and a medium that is not ISO 9660.
+func CheckChain(r io.ReaderAt, sectors int64) error {
+	_, brk, _ := listSessions(r, sectors)
+	return brk
+}
+
+// listSessions is ListSessions; brk is not nil when the chain is broken
+// (CheckChain).
+func listSessions(r io.ReaderAt, sectors int64) (sessions []tree.SessionInfo, brk error, err error) {
 	super, haveSuper := rReadPVD(r, sectors, 16)
 	var chain []tree.SessionInfo
 	var roots []uint32
-	for s := int64(rGrowAlign); s+16 < sectors && len(chain) < int(sectors/rProbeAlign)+1; {
+	s := int64(rGrowAlign)
+	for s+16 < sectors && len(chain) < int(sectors/rProbeAlign)+1 {
 		v, ok := rReadPVD(r, sectors, uint32(s+16))
 		if !ok || v.size == 0 {
 			break
@@ -79,24 +111,35 @@ func ListSessions(r io.ReaderAt, sectors int64) ([]tree.SessionInfo, error) {
 		s = next
 	}
 	if len(chain) > 0 && !haveSuper {
-		return chain, nil
+		return chain, nil, nil
 	}
 	if len(chain) > 0 {
 		// The superblock copies the newest session's descriptors; a
 		// stale one (its update lost) ends the list at its session.
 		for i, v := range roots {
 			if v == rRootLBA(super) {
-				return chain[:i+1], nil
+				return chain[:i+1], nil, nil
 			}
+		}
+		// A superblock whose tree lies past where the chain ends, and
+		// within the volume it records, names a session the chain does
+		// not reach: the head the chain stops at is damaged. A plain
+		// image keeps its tree before LBA 32, ahead of any file that
+		// looks like a session there.
+		if root := int64(rRootLBA(super)); root >= s && root < int64(super.size) {
+			last := rInfoOf(len(chain)+1, 0, super)
+			brk := fmt.Errorf("master: list sessions: the chain of session heads from LBA %d is broken at session %d (LBA %d): no readable volume descriptor there, while the superblock at LBA 16 names a tree at LBA %d; session %d is listed as the superblock's copy at LBA 0: %w",
+				rGrowAlign, len(chain)+1, s, root, len(chain)+1, ErrChainBroken)
+			return append(chain, last), brk, nil
 		}
 	}
 	if haveSuper {
-		return []tree.SessionInfo{rInfoOf(1, 0, super)}, nil
+		return []tree.SessionInfo{rInfoOf(1, 0, super)}, nil, nil
 	}
 	if si, ok := udfSessionInfo(r, sectors, 1, 0); ok {
-		return []tree.SessionInfo{si}, nil
+		return []tree.SessionInfo{si}, nil, nil
 	}
-	return nil, fmt.Errorf("master: list sessions: no primary volume descriptor at LBA 16 or %d: %w", rGrowAlign+16, ErrNotISO)
+	return nil, nil, fmt.Errorf("master: list sessions: no primary volume descriptor at LBA 16 or %d: %w", rGrowAlign+16, ErrNotISO)
 }
 
 // rInfoOf makes the SessionInfo of the session at start with PVD v.

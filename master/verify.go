@@ -286,13 +286,7 @@ func (v *vReader) problem(what string, first, last uint32, detail string) {
 //   - another error when the session cannot be read or parsed.
 func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*VerifyReport, error) {
 	rep := &VerifyReport{Start: start}
-	// Reads go in chunks of up to 1 MiB; a medium smaller than that
-	// needs no more (a fresh 1 MiB buffer costs more than hashing a
-	// small session).
-	v := &vReader{r: r, sectors: sectors, pos: start, buf: make([]byte, min(1<<20, max(sectors, 1)*tree.SectorSize)), rep: rep,
-		chunks: make(chan vChunk), done: make(chan struct{})}
-	v.h, v.joint = newSessionHashes()
-	go v.hashWorker()
+	v := newVReader(r, sectors, start, rep)
 	defer close(v.chunks)
 	if err := v.to(start + 16); err != nil {
 		return rep, err
@@ -310,7 +304,7 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 		v.pos++
 		rep.Sectors++
 		d := iso9660.Descriptor(b)
-		if !d.IsISO() && i == 0 {
+		if !d.IsISO() && i == 0 && udf.VRSIdent(b) != "" {
 			// A UDF-only session records no checksums: its tree is read
 			// (every descriptor's checksum and CRC checked) and, at
 			// VerifyFull, every sector and file.
@@ -319,6 +313,9 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 			} else if !errors.Is(err, ErrNotISO) {
 				return rep, err
 			}
+		}
+		if !d.IsISO() && i > 0 {
+			return rep, fmt.Errorf("master: verify session at LBA %d: volume descriptor at LBA %d: set not terminated: %w", start, v.pos-1, ErrCorrupt)
 		}
 		if !d.IsISO() {
 			return rep, fmt.Errorf("master: verify session at LBA %d: volume descriptor at LBA %d: %w", start, v.pos-1, ErrNotISO)
@@ -363,7 +360,7 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 		return rep, v.finish(s, level, err)
 	}
 	if sb.Next <= v.pos || int64(sb.Next) >= sectors {
-		v.problem("superblock tag", sb.Pos, sb.Pos, fmt.Sprintf("next tag at LBA %d is outside the session", sb.Next))
+		v.problem("superblock tag", sb.Pos, sb.Pos, nextOutside(sb.Next, sectors))
 		return rep, v.finish(s, level, nil)
 	}
 	if err := v.to(sb.Next); err != nil {
@@ -374,7 +371,7 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 		return rep, v.finish(s, level, err)
 	}
 	if tree.Next <= v.pos || int64(tree.Next) >= sectors {
-		v.problem("tree tag", tree.Pos, tree.Pos, fmt.Sprintf("next tag at LBA %d is outside the session", tree.Next))
+		v.problem("tree tag", tree.Pos, tree.Pos, nextOutside(tree.Next, sectors))
 		return rep, v.finish(s, level, nil)
 	}
 	if level >= VerifyFull && s != nil {
@@ -402,6 +399,131 @@ func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*Ver
 	return rep, v.finish(s, level, nil)
 }
 
+// nextOutside says why a tag's next tag at LBA next cannot be checked on
+// a medium of sectors sectors.
+func nextOutside(next uint32, sectors int64) string {
+	if int64(next) >= sectors {
+		return fmt.Sprintf("next tag at LBA %d lies past the medium end (%d sectors): the medium is truncated", next, sectors)
+	}
+	return fmt.Sprintf("next tag at LBA %d is outside the session", next)
+}
+
+// newVReader returns a vReader at start whose hashing goroutine runs
+// until v.chunks is closed.
+func newVReader(r io.ReaderAt, sectors int64, start uint32, rep *VerifyReport) *vReader {
+	// Reads go in chunks of up to 1 MiB; a medium smaller than that
+	// needs no more (a fresh 1 MiB buffer costs more than hashing a
+	// small session).
+	v := &vReader{r: r, sectors: sectors, pos: start, buf: make([]byte, min(1<<20, max(sectors, 1)*tree.SectorSize)), rep: rep,
+		chunks: make(chan vChunk), done: make(chan struct{})}
+	v.h, v.joint = newSessionHashes()
+	go v.hashWorker()
+	return v
+}
+
+// VerifySuperblock checks LBA 0-31 of a grown medium (an image file, an
+// overwritable disc) whose sessions lie from LBA 32 on: every reader
+// starts from the primary volume descriptor at LBA 16, which must be the
+// copy of the descriptors of the newest session, at LBA newest. It
+// checks that LBA 16 holds a primary volume descriptor with the newest
+// session's root directory and logical block size and, as its Volume
+// Space Size, the newest session's end; that the relocated superblock
+// tag, where the newest session records tags, sits where the session's
+// own superblock tag sits, names that session and matches the sectors
+// it covers; and, when the newest session is a UDF bridge, the copy of
+// its UDF descriptors at LBA 24 (grownUDF). The
+// report's problems are what differs, the error wraps ErrMismatch when
+// there is any; the newest session itself is verified by Verify.
+func VerifySuperblock(r io.ReaderAt, sectors int64, newest uint32) (*VerifyReport, error) {
+	rep := &VerifyReport{Start: 0}
+	v := newVReader(r, sectors, 0, rep)
+	defer close(v.chunks)
+	want, ok := rReadPVD(r, sectors, newest+iso9660.DescriptorStart)
+	if !ok {
+		return rep, fmt.Errorf("master: verify superblock: no primary volume descriptor in the newest session at LBA %d: %w", newest, ErrCorrupt)
+	}
+	const at = iso9660.DescriptorStart
+	have, ok := rReadPVD(r, sectors, at)
+	switch {
+	case !ok:
+		v.problem("primary volume descriptor", at, at, "not an ISO 9660 primary volume descriptor: readers, which start here, find no volume")
+	default:
+		if have.root.Extent() != want.root.Extent() || have.root.DataLength() != want.root.DataLength() {
+			v.problem("primary volume descriptor", at, at, fmt.Sprintf("root directory at LBA %d of %d bytes, the newest session's (at LBA %d) is at LBA %d of %d bytes",
+				have.root.Extent(), have.root.DataLength(), newest, want.root.Extent(), want.root.DataLength()))
+		}
+		if have.blockSize != tree.SectorSize {
+			v.problem("primary volume descriptor", at, at, fmt.Sprintf("logical block size %d, want %d", have.blockSize, tree.SectorSize))
+		}
+		if end := uint64(newest) + uint64(want.size); uint64(have.size) != end {
+			v.problem("primary volume descriptor", at, at, fmt.Sprintf("Volume Space Size %d, the newest session (at LBA %d) ends at %d", have.size, newest, end))
+		}
+	}
+	if pos, ok := sessionTagPos(r, sectors, newest); ok && int64(newest)+int64(pos) < sectors {
+		b, err := rReadSectors(r, sectors, newest+pos, 1, "superblock tag")
+		if err != nil {
+			return rep, err
+		}
+		if st, err := ParseTag(b); err == nil && st.Type == TagSuperblock {
+			// The newest session records tags: the copy has one too, at
+			// the same place from its start.
+			if err := v.to(pos); err != nil {
+				return rep, err
+			}
+			b, err := v.sector()
+			if err != nil {
+				return rep, err
+			}
+			t, perr := ParseTag(b)
+			switch {
+			case perr != nil:
+				v.problem(TagRelocated.String(), pos, pos, perr.Error())
+			case t.Type != TagRelocated:
+				v.problem(TagRelocated.String(), pos, pos, fmt.Sprintf("found a %s instead", t.Type))
+			default:
+				if t.SessionStart != newest {
+					v.problem(TagRelocated.String(), pos, pos, fmt.Sprintf("names the session at LBA %d, the newest session is at LBA %d", t.SessionStart, newest))
+				}
+				if sum := [16]byte(v.h.Sum(nil)); t.Pos != pos || t.RangeStart != 0 || t.RangeSize != pos {
+					v.problem(TagRelocated.String(), pos, pos, fmt.Sprintf("tag says pos=%d range_start=%d range_size=%d, found at LBA %d", t.Pos, t.RangeStart, t.RangeSize, pos))
+				} else if rep.Tags = append(rep.Tags, t); t.MD5 != sum {
+					v.problem(TagRelocated.String()+" range", 0, pos-1, fmt.Sprintf("MD5 %x, the tag records %x", sum, t.MD5))
+				}
+			}
+			rep.Checksummed = true
+		}
+	}
+	if _, err := rOpenUDF(r, sectors, newest); err == nil {
+		// A newest session without UDF may come from another writer
+		// (xorriso), which leaves the copy of the UDF descriptors as
+		// it found it: only the copy of a UDF session is checked.
+		v.grownUDF(newest)
+	}
+	return rep, v.finish(nil, VerifyQuick, nil)
+}
+
+// sessionTagPos returns where the superblock tag of the session at start
+// lies, counted from start: past its volume descriptor set and the
+// volume recognition sequence of a UDF bridge.
+func sessionTagPos(r io.ReaderAt, sectors int64, start uint32) (uint32, bool) {
+	for i := uint32(0); i < rMaxDescriptors; i++ {
+		lba := start + iso9660.DescriptorStart + i
+		b, err := rReadSectors(r, sectors, lba, 1, "volume descriptor")
+		if err != nil {
+			return 0, false
+		}
+		d := iso9660.Descriptor(b)
+		if !d.IsISO() {
+			return 0, false
+		}
+		if d.Type() == iso9660.TypeTerminator {
+			lba++
+			return lba + rVRSLen(r, sectors, lba) - start, true
+		}
+	}
+	return 0, false
+}
+
 // relocated checks the copy of a session's volume descriptors that a
 // grown medium keeps at LBA 0-31, followed by a relocated superblock tag
 // t (sector b): the tag must cover the copy from the session start up to
@@ -423,7 +545,10 @@ func (v *vReader) relocated(t Tag, b []byte, level VerifyLevel) error {
 	}
 	v.grownUDF(t.SessionStart)
 	v.plainUDF(t.SessionStart)
-	if t.SessionStart > start && int64(t.SessionStart) < v.sectors {
+	if t.SessionStart > start && int64(t.SessionStart)+iso9660.DescriptorStart >= v.sectors {
+		v.problem(TagRelocated.String(), pos, pos, fmt.Sprintf("names the session at LBA %d, past the medium end (%d sectors): the medium is truncated", t.SessionStart, v.sectors))
+	}
+	if t.SessionStart > start && int64(t.SessionStart)+iso9660.DescriptorStart < v.sectors {
 		sub, err := Verify(v.r, v.sectors, t.SessionStart, level)
 		if sub != nil {
 			v.rep.Tags = append(v.rep.Tags, sub.Tags...)

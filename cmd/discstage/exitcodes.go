@@ -50,7 +50,7 @@ var exitTable = []exitRule{
 	{isErr(syscall.EBUSY, errAreaInUse, errMountPointBusy, errTargetBusy, staging.ErrBusy, platform.ErrVolumeInUse), exitcodes.Busy},
 	{func(err error) bool {
 		var se *mmc.SenseError
-		return errors.As(err, &se) || errors.Is(err, mmc.ErrNoSimulation) || errors.Is(err, platform.ErrTransport)
+		return errors.As(err, &se) || errors.Is(err, mmc.ErrNoSimulation) || errors.Is(err, platform.ErrTransport) || errors.Is(err, master.ErrCorrupt)
 	}, exitcodes.Medium},
 }
 

@@ -34,7 +34,7 @@ setuid and setgid only when root asks with --same-permissions. Modification
 times are kept; owners are not.`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, sess, err := sf.open(args[0], tf)
+			t, sess, err := sf.open(cmd.ErrOrStderr(), args[0], tf)
 			if err != nil {
 				return err
 			}

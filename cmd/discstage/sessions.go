@@ -37,6 +37,7 @@ func init() {
 			if err != nil {
 				return err
 			}
+			warnChain(cmd.ErrOrStderr(), t, m)
 			return printSessions(cmd.OutOrStdout(), m, sessionFormats(t, m), asJSON)
 		},
 	}
@@ -129,12 +130,28 @@ func (s *sessionFlag) Set(v string) error {
 
 func (s *sessionFlag) Type() string { return "N" }
 
-// open opens the selected session of the target.
-func (s sessionFlag) open(spec string, tf targetFlags) (writer.Target, *master.Session, error) {
+// warnChain says on w, when the chain of session heads of the grown
+// medium m read through r is broken, where (master.CheckChain): the
+// sessions from the break on but the newest are not listed.
+func warnChain(w io.Writer, r io.ReaderAt, m writer.Medium) {
+	if !m.Grown {
+		return
+	}
+	if err := master.CheckChain(r, m.Readable); err != nil {
+		fmt.Fprintf(w, "warning: %v\n", err)
+	}
+}
+
+// open opens the selected session of the target; a broken chain of
+// session heads is warned about on warn.
+func (s sessionFlag) open(warn io.Writer, spec string, tf targetFlags) (writer.Target, *master.Session, error) {
 	tf.readOnly = true
 	t, err := openTarget(spec, tf)
 	if err != nil {
 		return nil, nil, err
+	}
+	if m, err := writer.List(t); err == nil {
+		warnChain(warn, t, m)
 	}
 	var sess *master.Session
 	if s.n == 0 {
@@ -182,7 +199,7 @@ func init() {
 		Short: "List a directory of a session",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, sess, err := sf.open(args[0], tf)
+			t, sess, err := sf.open(cmd.ErrOrStderr(), args[0], tf)
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/writer"
 	"github.com/spf13/cobra"
 )
 
@@ -39,8 +40,11 @@ reads every file, wherever it lies, and compares it with its recorded MD5.
 Each session gets one line: "good", "BAD" followed by one line per problem (the
 file by path, or the region by LBAs), or "unverifiable" when the session has no
 checksums (it was read through without error, which proves nothing about its
-content). Exit code 0: all checked sessions good; 9: some session is bad;
-13: none bad but some unverifiable.`,
+content). On an image file or an overwritable disc, the chain of session heads
+from LBA 32 is checked, and with the newest session the copy of its
+descriptors at LBA 0-31, where every reader starts: "superblock ... good" or
+"BAD" with its problems. Exit code 0: all checked good; 9: some session, the
+chain or the superblock is bad; 13: none bad but some unverifiable.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			lv, err := master.ParseVerifyLevel(level)
@@ -56,7 +60,10 @@ content). Exit code 0: all checked sessions good; 9: some session is bad;
 				return err
 			}
 			defer t.Close()
-			m, err := t.Probe()
+			// Listed, not probed: a probe reads every session's tree for
+			// the next writable address, and a damaged one would stop
+			// the verification that is to report it.
+			m, err := writer.List(t)
 			if err != nil {
 				return err
 			}
@@ -92,7 +99,24 @@ content). Exit code 0: all checked sessions good; 9: some session is bad;
 					unverifiable++
 				}
 			}
+			superBad := false
+			if m.Grown {
+				if err := master.CheckChain(t, m.Readable); err != nil {
+					fmt.Fprintf(cmd.OutOrStdout(), "chain of session heads: BAD: %v\n", err)
+					superBad = true
+				}
+			}
+			if newest := m.Sessions[len(m.Sessions)-1]; m.Grown && newest.Start >= writer.FirstGrownSession && pick[len(pick)-1] == newest {
+				// Readers start from LBA 16: the copy of the newest
+				// session's descriptors there is what they see.
+				rep, err := master.VerifySuperblock(t, m.Readable, newest.Start)
+				superBad = printSuperblock(cmd.OutOrStdout(), newest.Number, rep, err) || superBad
+			}
 			switch {
+			case bad > 0 && superBad:
+				return fmt.Errorf("%d of %d sessions and the medium's superblock or chain of session heads failed: %w", bad, len(pick), errVerifyFailed)
+			case superBad:
+				return fmt.Errorf("the medium's superblock or chain of session heads failed: %w", errVerifyFailed)
 			case bad > 0:
 				return fmt.Errorf("%d of %d sessions failed: %w", bad, len(pick), errVerifyFailed)
 			case unverifiable > 0:
@@ -116,6 +140,25 @@ const (
 	verifyBad
 	verifyUnverifiable
 )
+
+// printSuperblock prints the result of the check of LBA 0-31 against
+// session number newest and reports whether it is bad.
+func printSuperblock(w io.Writer, newest int, rep *master.VerifyReport, err error) bool {
+	head := fmt.Sprintf("superblock at LBA 0-31 (copy of session %d's descriptors)", newest)
+	switch {
+	case err == nil:
+		fmt.Fprintf(w, "%s: good, %d tags\n", head, len(rep.Tags))
+		return false
+	case errors.Is(err, master.ErrMismatch):
+		fmt.Fprintf(w, "%s: BAD\n", head)
+	default:
+		fmt.Fprintf(w, "%s: BAD: %v\n", head, err)
+	}
+	for _, p := range rep.Problems {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+	return true
+}
 
 // printVerify prints one session's result and classifies it. An error
 // that is neither a mismatch nor "no checksums" (an unreadable or

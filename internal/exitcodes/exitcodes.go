@@ -28,7 +28,9 @@ const (
 	NotFound = 10
 	// Busy: the mount is busy with another action.
 	Busy = 11
-	// Medium: the drive reported a medium or hardware error.
+	// Medium: the drive reported a medium or hardware error, or the
+	// medium's structures are damaged (a session that is listed but
+	// cannot be read whole, a truncated image).
 	Medium = 12
 	// Unverifiable: `discstage verify` read a session through without
 	// error, but the session records no checksums to check it against.
