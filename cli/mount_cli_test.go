@@ -180,9 +180,11 @@ func TestEmulatedDrive(t *testing.T) {
 	}
 }
 
-// TestCommitOntoFullFileSystem: an image whose file system fills up
-// during a commit from a mount exits with the code append gives the same
-// fault (no space), the image keeps its size, and the file stays staged.
+// TestCommitOntoFullFileSystem: an image's free space is the room its
+// file system has: status says it, a dry run says what is staged does
+// not fit, and the commit is refused with the code append gives the same
+// fault (no space) before it writes; the image keeps its size, and the
+// file stays staged.
 func TestCommitOntoFullFileSystem(t *testing.T) {
 	oracle.NeedFuse(t)
 	oracle.Need(t, "go")
@@ -217,8 +219,14 @@ func TestCommitOntoFullFileSystem(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(mnt, "big.bin"), big, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if out, code := discstage(t, bin, "status", mnt); code != 0 || strings.Contains(out, "unbounded") || !strings.Contains(out, "free") {
+		t.Errorf("status: exit %d\n%s", code, out)
+	}
+	if out, code := discstage(t, bin, "commit", "--dry-run", mnt); !strings.Contains(out, "does not fit") {
+		t.Errorf("dry run: exit %d\n%s", code, out)
+	}
 	out, code := discstage(t, bin, "commit", mnt)
-	if code != exitcodes.NoSpace || !strings.Contains(out, "no space left") {
+	if code != exitcodes.NoSpace || !strings.Contains(out, "do not fit") {
 		t.Errorf("commit onto a full file system: exit %d, want %d\n%s", code, exitcodes.NoSpace, out)
 	}
 	if after, err := os.Stat(img); err != nil || after.Size() != before.Size() {

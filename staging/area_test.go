@@ -991,3 +991,43 @@ func TestTimesSetDuringCommitSurviveACrash(t *testing.T) {
 		})
 	}
 }
+
+// TestOutcomeCarriesTheClassifiersCode: a commit that fails while it
+// writes, and one refused at once, have in their outcomes the number
+// the area's classifier gives their errors, for the process that asked
+// for them; without a classifier, none.
+func TestOutcomeCarriesTheClassifiersCode(t *testing.T) {
+	m := &fakeMedium{}
+	a := open(t, t.TempDir(), m)
+	full := errors.New("no space left on device")
+	a.SetClassifier(func(err error) int {
+		switch {
+		case errors.Is(err, full):
+			return 5
+		case errors.Is(err, ErrNothingStaged):
+			return 7
+		}
+		return 1
+	})
+	writeFile(t, a, RootID, "f", "data")
+	m.failNext = fmt.Errorf("writer: write session: %w", full)
+	if err := a.Commit(CommitOptions{ID: "full"}); !errors.Is(err, full) {
+		t.Fatalf("commit: %v", err)
+	}
+	if err := a.Commit(CommitOptions{ID: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Commit(CommitOptions{ID: "empty"}); !errors.Is(err, ErrNothingStaged) {
+		t.Fatalf("commit of nothing: %v", err)
+	}
+	want := map[string]int{"full": 5, "ok": 0, "empty": 7}
+	for _, o := range a.Status().Outcomes {
+		if c, ok := want[o.ID]; ok && o.Code != c {
+			t.Errorf("outcome %s (%s): code %d, want %d", o.ID, o.State, o.Code, c)
+		}
+		delete(want, o.ID)
+	}
+	if len(want) > 0 {
+		t.Errorf("no outcomes for %v", want)
+	}
+}
