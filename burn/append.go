@@ -129,7 +129,7 @@ func layout(t writer.Target, root *tree.Node, opts AppendOptions) (writer.Medium
 		return m, nil, err
 	}
 	if free := m.Free(); free >= 0 && int64(im.Sectors()) > free {
-		return m, nil, &writer.SpaceError{Need: int64(im.Sectors()), Free: free}
+		return m, nil, &writer.SpaceError{Need: int64(im.Sectors()), Free: free, Where: m.FreeWhere()}
 	}
 	return m, im, nil
 }

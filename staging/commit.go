@@ -699,8 +699,12 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	case err != nil:
 		return undo(fmt.Errorf("staging: commit: project session size: %w", err))
 	case info.Free >= 0 && int64(need) > info.Free:
-		return undo(fmt.Errorf("staging: commit: needs %s (%d sectors), %s (%d sectors) free: %w",
-			humanize.IBytes(uint64(need)*tree.SectorSize), need, humanize.IBytes(uint64(info.Free)*tree.SectorSize), info.Free, ErrNoSpace))
+		where := info.FreeWhere
+		if where == "" {
+			where = "the medium"
+		}
+		return undo(fmt.Errorf("staging: commit: needs %s (%d sectors), %s (%d sectors) free on %s: %w",
+			humanize.IBytes(uint64(need)*tree.SectorSize), need, humanize.IBytes(uint64(info.Free)*tree.SectorSize), info.Free, where, ErrNoSpace))
 	}
 	inf := inflightRecord{Gen: gen, Start: info.NextWritable, Files: files}
 	// The snapshot must be durable before the medium is touched.

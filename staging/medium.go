@@ -38,7 +38,10 @@ type MediumInfo struct {
 	Capacity     uint32 // sectors; 0 = unbounded
 	NextWritable uint32 // LBA of the next session
 	Free         int64  // sectors left; -1 = unbounded
-	Sessions     int
+	// FreeWhere says what has Free sectors free: "the medium", or the
+	// file system holding an image file; "" is the medium.
+	FreeWhere string
+	Sessions  int
 	// Tray: the medium is in a drive, which ejects it (not an image).
 	Tray bool
 	// Note says what an interrupted burn left on the medium: a track the

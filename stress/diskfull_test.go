@@ -77,9 +77,13 @@ func TestImageDiskFull(t *testing.T) {
 		rand.Read(b)
 		return b
 	}
+	// The disk is full when a write says so, or before: a session
+	// that the image's file system has no room for is refused before
+	// it is written, naming that file system.
 	diskFull := func(msg string) bool {
 		m := strings.ToLower(msg)
-		return strings.Contains(m, "no space left on device") && strings.Contains(msg, img)
+		return strings.Contains(msg, img) && (strings.Contains(m, "no space left on device") ||
+			strings.Contains(m, "free on the file system holding") || strings.Contains(m, "the file system holding "+strings.ToLower(img)+" has"))
 	}
 
 	// Session 1 fits.

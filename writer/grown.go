@@ -133,7 +133,7 @@ func (m Medium) Writable(start, sectors uint32) error {
 		return fmt.Errorf("mastered for LBA %d, the next writable address is %d: %w", start, m.NextWritable, ErrWrongStart)
 	}
 	if free := m.Free(); free >= 0 && int64(sectors) > free {
-		return &SpaceError{Need: int64(sectors), Free: free}
+		return &SpaceError{Need: int64(sectors), Free: free, Where: m.FreeWhere()}
 	}
 	return nil
 }

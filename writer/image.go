@@ -148,7 +148,7 @@ func (im *Image) List() (Medium, error) {
 		m.Profile = im.opts.Media
 	}
 	if b := platform.FreeSpace(im.path); b >= 0 {
-		m.Room, m.RoomKnown = b/tree.SectorSize, true
+		m.Room, m.RoomKnown, m.RoomOf = b/tree.SectorSize, true, im.path
 	}
 	n, err := im.readable()
 	if err != nil {

@@ -59,6 +59,8 @@ type Medium struct {
 	// says. Free counts it, as xorriso counts it for an image.
 	Room      int64
 	RoomKnown bool
+	// RoomOf is the image file whose file system Room is of.
+	RoomOf string
 	// Interrupted, when set, is what a burn that stopped before its end
 	// (a killed process, a write error, a pulled medium) left open on a
 	// write-once medium. The next session is written only after it is
@@ -119,6 +121,15 @@ func (m Medium) Free() int64 {
 		free = max(m.Room, 0)
 	}
 	return free
+}
+
+// FreeWhere says what bounds Free: "the medium", or the file system
+// that holds an image file when its room is less than the capacity.
+func (m Medium) FreeWhere() string {
+	if m.RoomKnown && m.State != Closed && (m.Capacity == 0 || m.Room < int64(m.Capacity)-int64(m.NextWritable)) {
+		return "the file system holding " + m.RoomOf
+	}
+	return "the medium"
 }
 
 // Session is a mastered session ready to stream: *master.Image
@@ -219,11 +230,18 @@ var (
 // SpaceError says how much a session needs and how much is free.
 type SpaceError struct {
 	Need, Free int64 // sectors
+	// Where is what has Free sectors free (Medium.FreeWhere); "" is
+	// the medium.
+	Where string
 }
 
 func (e *SpaceError) Error() string {
-	return fmt.Sprintf("writer: the session does not fit: it needs %s (%d sectors) but the medium has %s (%d sectors) free",
-		humanize.IBytes(uint64(e.Need)*tree.SectorSize), e.Need, humanize.IBytes(uint64(max(e.Free, 0))*tree.SectorSize), e.Free)
+	where := e.Where
+	if where == "" {
+		where = "the medium"
+	}
+	return fmt.Sprintf("writer: the session does not fit: it needs %s (%d sectors) but %s has %s (%d sectors) free",
+		humanize.IBytes(uint64(e.Need)*tree.SectorSize), e.Need, where, humanize.IBytes(uint64(max(e.Free, 0))*tree.SectorSize), e.Free)
 }
 
 // Is makes errors.Is(err, ErrNoSpace) true for a SpaceError.
