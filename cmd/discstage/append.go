@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
+	"github.com/discstage/discstage/writer/targets"
 	"github.com/spf13/cobra"
 )
 
@@ -41,7 +43,7 @@ With --mirror DIR the new tree equals DIR instead (additions, changes, deletions
 A file whose path, size and modification time match the newest session keeps its
 extents and is not written again.`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			target, srcs := args[0], args[1:]
 			if (mirror == "") == (len(srcs) == 0) {
 				return usageError{errors.New("give either SRC arguments or --mirror DIR")}
@@ -69,6 +71,16 @@ extents and is not written again.`,
 				}
 				defer l.Unlock()
 			}
+			// A new image that gets no session (a failure, Ctrl-C, a
+			// dry run) is removed: the run leaves what it found.
+			made := newImageFiles(target)
+			defer func() {
+				if err != nil || dryRun {
+					for _, f := range made {
+						os.Remove(f)
+					}
+				}
+			}()
 			tf.create = true
 			t, err := openTarget(target, tf)
 			if err != nil {
@@ -110,6 +122,28 @@ extents and is not written again.`,
 	udfF.register(cmd.Flags())
 	cmd.Flags().BoolVar(&noMD5, "no-md5", false, "record no MD5 checksums (verification then compares the stream read back)")
 	rootCmd.AddCommand(cmd)
+}
+
+// newImageFiles returns the files opening the image target spec for
+// writing creates: the image (where a symbolic link leads) and its
+// medium record, those of them that do not exist; none for a drive or an
+// emulated drive.
+func newImageFiles(spec string) []string {
+	if targets.KindOf(spec).Drive {
+		return nil
+	}
+	p, err := outputPath(spec)
+	if err != nil {
+		return nil
+	}
+	if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	files := []string{p}
+	if _, err := os.Lstat(mediaRecordPath(spec)); errors.Is(err, fs.ErrNotExist) {
+		files = append(files, mediaRecordPath(spec))
+	}
+	return files
 }
 
 // buildSession returns the new session's tree: the newest session's tree
