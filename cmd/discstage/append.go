@@ -14,6 +14,7 @@ import (
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/targets"
 	"github.com/spf13/cobra"
@@ -179,6 +180,7 @@ func buildSession(t writer.Target, srcs []string, mirror string) (root *tree.Nod
 		root, ch = tree.Merge(root, add)
 		all.Added = append(all.Added, ch.Added...)
 		all.Replaced = append(all.Replaced, ch.Replaced...)
+		all.Attrs = append(all.Attrs, ch.Attrs...)
 		all.Kept = append(all.Kept, ch.Kept...)
 		all.Removed = append(all.Removed, ch.Removed...)
 	}
@@ -247,9 +249,9 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 	for _, l := range []struct {
 		what  string
 		paths []string
-	}{{"added", ch.Added}, {"replaced", ch.Replaced}, {"kept", ch.Kept}, {"removed", ch.Removed}} {
+	}{{"added", ch.Added}, {"replaced", ch.Replaced}, {"attrs", ch.Attrs}, {"kept", ch.Kept}, {"removed", ch.Removed}} {
 		for _, p := range l.paths {
-			fmt.Fprintf(out, "%-8s %s\n", l.what, p)
+			fmt.Fprintf(out, "%-8s %s\n", l.what, staging.QuoteName(p))
 		}
 	}
 	verb := "wrote"
@@ -261,8 +263,8 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 		verified = ""
 	}
 	fmt.Fprintln(out, verb+" "+sessionWords("", res.Session.Number, res.Session.Start, res.Sectors, countFiles(root), verified))
-	fmt.Fprintf(out, "new file data %s; %d added, %d replaced, %d kept, %d removed\n",
-		sectors(res.DataSectors), len(ch.Added), len(ch.Replaced), len(ch.Kept), len(ch.Removed))
+	fmt.Fprintf(out, "new file data %s; %d added, %d replaced, %d attributes only, %d kept, %d removed\n",
+		sectors(res.DataSectors), len(ch.Added), len(ch.Replaced), len(ch.Attrs), len(ch.Kept), len(ch.Removed))
 	if opts.Close && !opts.DryRun {
 		fmt.Fprintln(out, "the disc is now closed: it takes no more sessions")
 	}
