@@ -389,7 +389,8 @@
 // (copy_file_range). Nothing is staged in memory or in temporary files;
 // memory grows with the number of files, not with their size. A Source
 // that fails to open or yields more or fewer bytes than its Size stops
-// the stream with ErrSourceChanged and the path.
+// the stream with ErrSourceChanged and the path (one that may not be
+// read, or fails with an I/O error, with that error and the path).
 //
 // The sources of the next 32 files are opened ahead of the copy, in
 // parallel, with a hint that their first MiB will be read

@@ -14,7 +14,9 @@ import (
 // errors wrap them with the operation and the path concerned.
 var (
 	// ErrSourceChanged reports that a file's Source failed to open or
-	// yielded more or fewer bytes than the node's Size.
+	// yielded more or fewer bytes than the node's Size. A Source the
+	// process may not read, or that fails with an I/O error, is reported
+	// with that error instead (fs.ErrPermission, syscall.EIO).
 	ErrSourceChanged = errors.New("master: source changed")
 	// ErrBadName reports a name that no hierarchy can hold: empty, with
 	// '/' or NUL, "." or "..", longer than 255 bytes, or twice in one

@@ -2,9 +2,12 @@ package master
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/discstage/discstage/master/iso9660"
@@ -71,7 +74,8 @@ func (c *wCountWriter) Write(p []byte) (int, error) {
 // *os.File, the data is copied by the kernel where it can
 // (copy_file_range). A Source that fails to open or yields more or fewer
 // bytes than its node's Size stops the stream with an error wrapping
-// ErrSourceChanged and the path.
+// ErrSourceChanged and the path; one the process may not read, or that
+// fails with an I/O error, with that error and the path.
 func (im *Image) WriteTo(w io.Writer) (int64, error) {
 	cw := &wCountWriter{w: w}
 	s := &wStream{im: im, dst: w, cw: cw}
@@ -173,6 +177,16 @@ func (r *wSourceReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// sourceError is err, from opening or reading a Source, wrapped in
+// ErrSourceChanged unless it is a permission or I/O error: a file the
+// process may not read, or a medium that fails, has not changed.
+func sourceError(err error) error {
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EIO) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrSourceChanged, err)
+}
+
 // wPlainWriter hides an *os.File's ReadFrom, so that io.CopyBuffer uses
 // the large buffer when the kernel cannot copy.
 type wPlainWriter struct{ w io.Writer }
@@ -185,7 +199,7 @@ func (s *wStream) copyFile(f *wFile) error {
 	p := f.src.pathName()
 	r, err := s.prefetch.next(f)
 	if err != nil {
-		return fmt.Errorf("master: open source of %q: %w: %w", p, ErrSourceChanged, err)
+		return fmt.Errorf("master: open source of %q: %w", p, sourceError(err))
 	}
 	defer r.Close()
 	if err := s.bw.Flush(); err != nil {
@@ -200,7 +214,7 @@ func (s *wStream) copyFile(f *wFile) error {
 		copied, err = s.pipe.copyFile(io.LimitReader(sr, n.Size), f)
 		s.cw.n += copied
 		if sr.err != nil {
-			return fmt.Errorf("master: read source of %q: %w: %w", p, ErrSourceChanged, sr.err)
+			return fmt.Errorf("master: read source of %q: %w", p, sourceError(sr.err))
 		}
 		if err != nil {
 			return fmt.Errorf("master: write data of %q: %w", p, err)
@@ -220,7 +234,7 @@ func (s *wStream) copyFile(f *wFile) error {
 		sr := &wSourceReader{r: r}
 		copied, err = io.CopyBuffer(wPlainWriter{s.cw}, io.LimitReader(sr, n.Size), s.buf)
 		if sr.err != nil {
-			return fmt.Errorf("master: read source of %q: %w: %w", p, ErrSourceChanged, sr.err)
+			return fmt.Errorf("master: read source of %q: %w", p, sourceError(sr.err))
 		}
 		if err != nil {
 			return fmt.Errorf("master: write data of %q: %w", p, err)

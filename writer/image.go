@@ -70,7 +70,8 @@ type Image struct {
 var _ Target = (*Image)(nil)
 
 // OpenImage opens the image file at path. With opts.Create a missing file
-// is created empty (a blank medium). An image opened for writing whose
+// is created empty (a blank medium). Anything but a regular file (a
+// device, a named pipe, a socket) is refused unopened, with ErrNoTarget. An image opened for writing whose
 // superblock is torn or stale is repaired from the session chain.
 func OpenImage(path string, opts ImageOptions) (*Image, error) {
 	flag := os.O_RDWR
@@ -78,6 +79,11 @@ func OpenImage(path string, opts ImageOptions) (*Image, error) {
 		flag = os.O_RDONLY
 	} else if opts.Create {
 		flag |= os.O_CREATE
+	}
+	// A device, named pipe or socket is refused before it is opened:
+	// opening one may block (a pipe) or act on hardware.
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+		return nil, fmt.Errorf("writer: open image %s: not a regular file (%s): %w", path, specialKind(st.Mode()), ErrNoTarget)
 	}
 	f, err := os.OpenFile(path, flag, 0o644)
 	if err != nil {
@@ -412,4 +418,20 @@ func (w *sessionWriter) report(ph Phase) {
 		w.started = time.Now()
 	}
 	w.progress(Progress{Phase: ph, Done: w.off, Total: w.total, Started: w.started, Fifo: -1})
+}
+
+// specialKind names the kind of a file that is not a regular file, for
+// messages.
+func specialKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return m.Type().String()
 }

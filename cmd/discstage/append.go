@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -13,7 +14,9 @@ import (
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer"
+	"github.com/discstage/discstage/writer/targets"
 	"github.com/spf13/cobra"
 )
 
@@ -41,7 +44,7 @@ With --mirror DIR the new tree equals DIR instead (additions, changes, deletions
 A file whose path, size and modification time match the newest session keeps its
 extents and is not written again.`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			target, srcs := args[0], args[1:]
 			if (mirror == "") == (len(srcs) == 0) {
 				return usageError{errors.New("give either SRC arguments or --mirror DIR")}
@@ -69,6 +72,16 @@ extents and is not written again.`,
 				}
 				defer l.Unlock()
 			}
+			// A new image that gets no session (a failure, Ctrl-C, a
+			// dry run) is removed: the run leaves what it found.
+			made := newImageFiles(target)
+			defer func() {
+				if err != nil || dryRun {
+					for _, f := range made {
+						os.Remove(f)
+					}
+				}
+			}()
 			tf.create = true
 			t, err := openTarget(target, tf)
 			if err != nil {
@@ -112,6 +125,28 @@ extents and is not written again.`,
 	rootCmd.AddCommand(cmd)
 }
 
+// newImageFiles returns the files opening the image target spec for
+// writing creates: the image (where a symbolic link leads) and its
+// medium record, those of them that do not exist; none for a drive or an
+// emulated drive.
+func newImageFiles(spec string) []string {
+	if targets.KindOf(spec).Drive {
+		return nil
+	}
+	p, err := outputPath(spec)
+	if err != nil {
+		return nil
+	}
+	if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	files := []string{p}
+	if _, err := os.Lstat(mediaRecordPath(spec)); errors.Is(err, fs.ErrNotExist) {
+		files = append(files, mediaRecordPath(spec))
+	}
+	return files
+}
+
 // buildSession returns the new session's tree: the newest session's tree
 // with srcs merged in, or mirror's tree; and the newest session's tree
 // (nil on a blank medium).
@@ -145,6 +180,7 @@ func buildSession(t writer.Target, srcs []string, mirror string) (root *tree.Nod
 		root, ch = tree.Merge(root, add)
 		all.Added = append(all.Added, ch.Added...)
 		all.Replaced = append(all.Replaced, ch.Replaced...)
+		all.Attrs = append(all.Attrs, ch.Attrs...)
 		all.Kept = append(all.Kept, ch.Kept...)
 		all.Removed = append(all.Removed, ch.Removed...)
 	}
@@ -213,9 +249,9 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 	for _, l := range []struct {
 		what  string
 		paths []string
-	}{{"added", ch.Added}, {"replaced", ch.Replaced}, {"kept", ch.Kept}, {"removed", ch.Removed}} {
+	}{{"added", ch.Added}, {"replaced", ch.Replaced}, {"attrs", ch.Attrs}, {"kept", ch.Kept}, {"removed", ch.Removed}} {
 		for _, p := range l.paths {
-			fmt.Fprintf(out, "%-8s %s\n", l.what, p)
+			fmt.Fprintf(out, "%-8s %s\n", l.what, staging.QuoteName(p))
 		}
 	}
 	verb := "wrote"
@@ -227,8 +263,8 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 		verified = ""
 	}
 	fmt.Fprintln(out, verb+" "+sessionWords("", res.Session.Number, res.Session.Start, res.Sectors, countFiles(root), verified))
-	fmt.Fprintf(out, "new file data %s; %d added, %d replaced, %d kept, %d removed\n",
-		sectors(res.DataSectors), len(ch.Added), len(ch.Replaced), len(ch.Kept), len(ch.Removed))
+	fmt.Fprintf(out, "new file data %s; %d added, %d replaced, %d attributes only, %d kept, %d removed\n",
+		sectors(res.DataSectors), len(ch.Added), len(ch.Replaced), len(ch.Attrs), len(ch.Kept), len(ch.Removed))
 	if opts.Close && !opts.DryRun {
 		fmt.Fprintln(out, "the disc is now closed: it takes no more sessions")
 	}

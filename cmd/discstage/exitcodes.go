@@ -48,6 +48,7 @@ var exitTable = []exitRule{
 	{isErr(master.ErrUnverifiable), exitcodes.Unverifiable},
 	{isErr(os.ErrNotExist, errNotMount), exitcodes.NotFound},
 	{isErr(syscall.EBUSY, errAreaInUse, errMountPointBusy, errTargetBusy, staging.ErrBusy, platform.ErrVolumeInUse), exitcodes.Busy},
+	{isErr(errNotExtracted), exitcodes.Other}, // extract skipped entries, each told in a warning
 	{func(err error) bool {
 		var se *mmc.SenseError
 		return errors.As(err, &se) || errors.Is(err, mmc.ErrNoSimulation) || errors.Is(err, platform.ErrTransport) || errors.Is(err, master.ErrCorrupt)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/discstage/discstage/master/tree"
 	"github.com/spf13/cobra"
 )
 
@@ -31,7 +32,12 @@ DEST where the session has a file or directory is replaced, never followed.
 Links on the disc are made as links. Permissions follow tar: root keeps the
 disc's modes, other users get them less their umask; the sticky bit is kept;
 setuid and setgid only when root asks with --same-permissions. Modification
-times are kept; owners are not.`,
+times are kept; owners are not.
+
+Named pipes and device nodes are made as tar makes them (mkfifo, mknod).
+One that cannot be made (a device node when not root; either on Windows)
+and a socket are skipped with a warning naming it; the rest is extracted,
+every directory gets its mode and time, and extract then exits 1.`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, sess, err := sf.open(cmd.ErrOrStderr(), args[0], tf)
@@ -40,7 +46,7 @@ times are kept; owners are not.`,
 			}
 			defer t.Close()
 			noteTree(cmd.ErrOrStderr(), sess)
-			o := extractOptions{samePerms: samePerms, root: isRoot(), umask: umask()}
+			o := extractOptions{samePerms: samePerms, root: isRoot(), umask: umask(), warn: cmd.ErrOrStderr()}
 			return extract(sess.FS(), fsPath(args[1]), args[2], o, cmd.OutOrStdout())
 		},
 	}
@@ -55,6 +61,7 @@ type extractOptions struct {
 	samePerms bool        // --same-permissions
 	root      bool        // run by the superuser
 	umask     fs.FileMode // the process's umask
+	warn      io.Writer   // where entries skipped are told; nil: nowhere
 }
 
 // mode is the mode an entry of mode m gets, after GNU tar: root keeps
@@ -74,6 +81,11 @@ func (o extractOptions) mode(m fs.FileMode) fs.FileMode {
 
 // errExtractDir: a directory cannot go to standard output.
 var errExtractDir = errors.New("only a file can be written to standard output")
+
+// errNotExtracted: entries were skipped (a socket, a device node the
+// user may not make), each told in a warning; the rest was extracted.
+// It exits 1 (exitcodes.Other), as tar exits non-zero after such files.
+var errNotExtracted = errors.New("not every entry was extracted")
 
 // extract copies p (a file, symlink or directory tree) of fsys to dest,
 // as cp -r does: into dest when dest is an existing directory, else to
@@ -122,7 +134,10 @@ func extract(fsys fs.FS, p, dest string, o extractOptions, stdout io.Writer) err
 	defer root.Close()
 	x := &extractor{fsys: fsys, root: root, opts: o, dest: dir}
 	if !st.IsDir() {
-		return x.entry(p, name, st)
+		if err := x.entry(p, name, st); err != nil {
+			return err
+		}
+		return x.skippedError()
 	}
 	var dirs []string // session path, name: modes and times set last
 	err = fs.WalkDir(fsys, p, func(q string, d fs.DirEntry, err error) error {
@@ -135,10 +150,14 @@ func extract(fsys fs.FS, p, dest string, o extractOptions, stdout io.Writer) err
 		}
 		to := filepath.Join(name, filepath.FromSlash(rel))
 		if d.IsDir() {
-			if to != "." { // an existing DEST keeps its own mode and times
-				dirs = append(dirs, q, to)
+			if to == "." { // an existing DEST keeps its own mode and times
+				return nil
 			}
-			return x.dir(to)
+			if err := x.dir(to); err != nil {
+				return err
+			}
+			dirs = append(dirs, q, to)
+			return nil
 		}
 		fi, err := d.Info()
 		if err != nil {
@@ -146,20 +165,20 @@ func extract(fsys fs.FS, p, dest string, o extractOptions, stdout io.Writer) err
 		}
 		return x.entry(q, to, fi)
 	})
-	if err != nil {
-		return err
-	}
-	// Directory modes and times last, deepest first, once their contents exist.
+	// Directory modes and times last, deepest first, once their
+	// contents exist; also those made before an error stopped the walk.
+	errs := []error{err}
 	for i := len(dirs) - 2; i >= 0; i -= 2 {
 		fi, err := fs.Stat(fsys, dirs[i])
-		if err != nil {
-			return err
+		if err == nil {
+			err = x.finishDir(dirs[i+1], fi)
 		}
-		if err := x.finishDir(dirs[i+1], fi); err != nil {
-			return err
-		}
+		errs = append(errs, err)
 	}
-	return nil
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return x.skippedError()
 }
 
 // extractor creates entries beneath root.
@@ -168,6 +187,36 @@ type extractor struct {
 	root *os.Root
 	opts extractOptions
 	dest string // root's path, for messages
+	// skipped counts the entries skipped with a warning.
+	skipped int
+}
+
+// skip tells that the entry p was not extracted, and why.
+func (x *extractor) skip(p, why string) {
+	x.skipped++
+	if x.opts.warn != nil {
+		fmt.Fprintf(x.opts.warn, "discstage: warning: extract %s: skipped: %s\n", discPath(p), why)
+	}
+}
+
+// skippedError is errNotExtracted with how many entries were skipped, or
+// nil when none was.
+func (x *extractor) skippedError() error {
+	if x.skipped == 0 {
+		return nil
+	}
+	if x.skipped == 1 {
+		return fmt.Errorf("extract: 1 entry skipped: %w", errNotExtracted)
+	}
+	return fmt.Errorf("extract: %d entries skipped: %w", x.skipped, errNotExtracted)
+}
+
+// discPath is the fs.FS path p as the session shows it: from its root.
+func discPath(p string) string {
+	if p == "." {
+		return "/"
+	}
+	return "/" + p
 }
 
 func (x *extractor) path(name string) string { return filepath.Join(x.dest, name) }
@@ -245,8 +294,14 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		}
 		return nil
 	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("extract %s: not a regular file (%s)", p, fi.Mode().Type())
+	switch t := fi.Mode().Type(); {
+	case t&(fs.ModeNamedPipe|fs.ModeDevice) != 0:
+		return x.special(p, name, fi)
+	case t&fs.ModeSocket != 0:
+		x.skip(p, "a socket cannot be made by extracting it")
+		return nil
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("extract %s: a %s cannot be extracted", discPath(p), fileKind(fi.Mode()))
 	}
 	src, err := x.fsys.Open(p)
 	if err != nil {
@@ -272,6 +327,37 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	}
 	if err := x.root.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
 		return fmt.Errorf("extract %s: %w", p, err)
+	}
+	return nil
+}
+
+// special makes the named pipe or device node p as name, with its mode
+// and modification time. One the system does not let this process make
+// (a device node when not root; any on Windows) is skipped with a
+// warning.
+func (x *extractor) special(p, name string, fi fs.FileInfo) error {
+	var rdev uint64
+	if n, ok := fi.Sys().(*tree.Node); ok {
+		rdev = n.Rdev
+	}
+	mode := x.opts.mode(fi.Mode())
+	err := makeSpecial(x.root, name, fi.Mode().Type(), mode, rdev)
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		x.skip(p, fmt.Sprintf("a %s: %v", fileKind(fi.Mode()), err))
+		return nil
+	case errors.Is(err, errors.ErrUnsupported):
+		x.skip(p, fmt.Sprintf("a %s cannot be made on this system", fileKind(fi.Mode())))
+		return nil
+	case err != nil:
+		return fmt.Errorf("extract %s: %w", discPath(p), err)
+	}
+	// mknod applied the umask; the mode is the one worked out above.
+	if err := x.root.Chmod(name, mode); err != nil {
+		return fmt.Errorf("extract %s: %w", discPath(p), err)
+	}
+	if err := x.root.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
+		return fmt.Errorf("extract %s: %w", discPath(p), err)
 	}
 	return nil
 }

@@ -30,7 +30,10 @@ var masterCmd = &cobra.Command{
 	Long: `Master DIR as a single-session image starting at LBA 0, with Joliet and
 Rock Ridge (like genisoimage -R -J). Names changed to fit Joliet are
 reported on standard error. The image is written to a temporary file
-next to OUT and renamed when complete, so a failed run leaves no OUT.`,
+next to OUT and renamed when complete, so a failed run leaves no OUT.
+When OUT is a symbolic link the image goes to the file it leads to
+(created when missing); a directory, a device, a named pipe or a socket
+as OUT is refused.`,
 	Args: func(cmd *cobra.Command, args []string) error {
 		if err := cobra.ExactArgs(1)(cmd, args); err != nil {
 			return usageError{err}
@@ -77,6 +80,10 @@ func runMaster(cmd *cobra.Command, args []string) error {
 		}
 		opts.Time = t
 	}
+	out, err := outputPath(masterFlags.out)
+	if err != nil {
+		return fmt.Errorf("master: %w", err)
+	}
 	root, err := localtree.Build(args[0])
 	if err != nil {
 		return err
@@ -88,18 +95,20 @@ func runMaster(cmd *cobra.Command, args []string) error {
 	printWarnings(cmd.ErrOrStderr(), im.Warnings())
 	// Replacing an existing image (a target perhaps mounted or being
 	// appended to) waits for no one: it is refused while in use.
-	if _, err := os.Stat(masterFlags.out); err == nil {
-		l, err := lockTarget(masterFlags.out, holderOf("master"))
+	if _, err := os.Stat(out); err == nil {
+		l, err := lockTarget(out, holderOf("master"))
 		if err != nil {
 			return fmt.Errorf("master: %w", err)
 		}
 		defer l.Unlock()
 	}
-	return masterWriteImage(masterFlags.out, im)
+	return masterWriteImage(out, im)
 }
 
 // masterWriteImage writes im to a temporary file in out's directory and
-// renames it to out; on any failure the temporary file is removed.
+// renames it to out; on any failure the temporary file is removed. out
+// is what outputPath returned: a regular file or a name free for one,
+// never a link, a directory or a device.
 func masterWriteImage(out string, im *master.Image) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".tmp-*")
 	if err != nil {

@@ -11,13 +11,19 @@ import (
 type Changes struct {
 	Added    []string // new paths
 	Replaced []string // paths whose content or kind changed
-	Kept     []string // files given again unchanged: their old extents are reused
-	Removed  []string // paths no longer in the tree (Mirror only)
+	// Attrs are paths whose content (a file's data, a link's target, a
+	// device's number) stays but whose recorded mode, owner or time
+	// changed; a file among them reuses its old extents. A directory is
+	// listed for its mode or owner, not its time (which its entries
+	// move).
+	Attrs   []string
+	Kept    []string // files given again unchanged: their old extents are reused
+	Removed []string // paths no longer in the tree (Mirror only)
 }
 
 // Sort orders every list by path.
 func (c *Changes) Sort() {
-	for _, l := range [][]string{c.Added, c.Replaced, c.Kept, c.Removed} {
+	for _, l := range [][]string{c.Added, c.Replaced, c.Attrs, c.Kept, c.Removed} {
 		sort.Strings(l)
 	}
 }
@@ -29,6 +35,37 @@ func sameFile(old, nu *Node) bool {
 	return old.IsRegular() && nu.IsRegular() && old.Size == nu.Size &&
 		(old.Size == 0 || len(old.Extents) > 0) &&
 		old.ModTime.Truncate(time.Second).Equal(nu.ModTime.Truncate(time.Second))
+}
+
+// sameSpecial reports whether old and nu are the same kind of named
+// pipe, socket or device node, with the same device number.
+func sameSpecial(old, nu *Node) bool {
+	return old.IsSpecial() && nu.IsSpecial() && old.Mode.Type() == nu.Mode.Type() && old.Rdev == nu.Rdev
+}
+
+// sameAttrs reports whether old and nu record the same mode, owner and
+// modification time (to the second), as Unchanged compares them.
+func sameAttrs(old, nu *Node) bool {
+	return old.Mode == nu.Mode && old.UID == nu.UID && old.GID == nu.GID &&
+		old.ModTime.Truncate(time.Second).Equal(nu.ModTime.Truncate(time.Second))
+}
+
+// noteSame lists p, whose content stays, as kept (a file whose extents
+// are reused) or, when its attributes changed, in Attrs.
+func noteSame(old, nu *Node, p string, ch *Changes) {
+	switch {
+	case !sameAttrs(old, nu):
+		ch.Attrs = append(ch.Attrs, p)
+	case nu.IsRegular():
+		ch.Kept = append(ch.Kept, p)
+	}
+}
+
+// noteDir lists the directory p in Attrs when its mode or owner changed.
+func noteDir(old, nu *Node, p string, ch *Changes) {
+	if old.Mode != nu.Mode || old.UID != nu.UID || old.GID != nu.GID {
+		ch.Attrs = append(ch.Attrs, p)
+	}
 }
 
 // reuse returns nu carrying old's extents instead of new data.
@@ -84,11 +121,13 @@ func mergeDir(base, add *Node, dir string, ch *Changes) *Node {
 func mergeNode(old, nu *Node, p string, ch *Changes) *Node {
 	switch {
 	case old.IsDir() && nu.IsDir():
+		noteDir(old, nu, p, ch)
 		return mergeDir(old, nu, p, ch)
 	case sameFile(old, nu):
-		ch.Kept = append(ch.Kept, p)
+		noteSame(old, nu, p, ch)
 		return reuse(old, nu)
-	case old.IsSymlink() && nu.IsSymlink() && old.Target == nu.Target:
+	case old.IsSymlink() && nu.IsSymlink() && old.Target == nu.Target, sameSpecial(old, nu):
+		noteSame(old, nu, p, ch)
 		return nu
 	case old.IsDir():
 		removeAll(old, p, ch)
@@ -130,6 +169,9 @@ func removeAll(n *Node, p string, ch *Changes) {
 // path keeps base's extents. base may be nil (a blank medium).
 func Mirror(base, want *Node) (*Node, Changes) {
 	var ch Changes
+	if base != nil {
+		noteDir(base, want, "/", &ch)
+	}
 	out := mirrorDir(base, want, "/", &ch)
 	ch.Sort()
 	return out, ch
@@ -153,6 +195,7 @@ func mirrorDir(base, want *Node, dir string, ch *Changes) *Node {
 		case o == nil:
 			out.Children = append(out.Children, addAll(c, p, ch))
 		case o.IsDir() && c.IsDir():
+			noteDir(o, c, p, ch)
 			out.Children = append(out.Children, mirrorDir(o, c, p, ch))
 		default:
 			out.Children = append(out.Children, mergeNode(o, c, p, ch))
@@ -199,6 +242,8 @@ func Unchanged(base, nu *Node) bool {
 		}
 	case nu.IsSymlink():
 		return base.Target == nu.Target
+	case nu.IsSpecial():
+		return sameSpecial(base, nu)
 	case nu.IsRegular():
 		if nu.Source != nil || base.Size != nu.Size || len(base.Extents) != len(nu.Extents) {
 			return false

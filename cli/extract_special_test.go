@@ -1,0 +1,126 @@
+//go:build linux
+
+package cli
+
+import (
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/internal/oracle"
+)
+
+// TestExtractSpecialFiles: extract makes the named pipes and device
+// nodes an image holds (Rock Ridge), as tar does; a socket, and a device
+// node a user may not make, is skipped with a warning naming it, the
+// rest is extracted, every directory gets its mode, and the exit code
+// is 1.
+func TestExtractSpecialFiles(t *testing.T) {
+	if os.Geteuid() != 0 {
+		oracle.Unavailable(t, "making device nodes and acting as a second user needs root")
+	}
+	pub, err := os.MkdirTemp("", "discstage-special-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(pub)
+	os.Chmod(pub, 0o755)
+	os.Chmod(filepath.Dir(binary), 0o755)
+	src := filepath.Join(pub, "src")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Names sort so that the special files come before later
+	// directories and files.
+	must(os.MkdirAll(filepath.Join(src, "a"), 0o755))
+	must(os.WriteFile(filepath.Join(src, "a", "file"), []byte("a\n"), 0o644))
+	must(syscall.Mkfifo(filepath.Join(src, "b-fifo"), 0o640))
+	must(syscall.Mknod(filepath.Join(src, "c-null"), syscall.S_IFCHR|0o666, 1<<8|3))
+	must(os.Chmod(filepath.Join(src, "c-null"), 0o666))
+	must(syscall.Mknod(filepath.Join(src, "d-blk"), syscall.S_IFBLK|0o600, 7<<8|200))
+	l, err := net.Listen("unix", filepath.Join(src, "e-sock"))
+	must(err)
+	defer l.Close()
+	must(os.MkdirAll(filepath.Join(src, "f-sub", "deeper"), 0o755))
+	must(os.WriteFile(filepath.Join(src, "f-sub", "deeper", "s"), []byte("s\n"), 0o644))
+	must(os.Chmod(filepath.Join(src, "f-sub"), 0o751))
+	img := filepath.Join(pub, "d.iso")
+	mustRun(t, "master", "-o", img, src)
+	os.Chmod(img, 0o644)
+
+	extractAs := func(uid uint32, dest string) (string, int) {
+		t.Helper()
+		os.Mkdir(dest, 0o755)
+		os.Chown(dest, int(uid), int(uid))
+		cmd := exec.Command("sh", "-c", `umask 022; exec "$@"`, "sh", binary, "extract", img, "/", dest)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
+		cmd.Dir = "/"
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), code
+	}
+	check := func(what, dest string, want map[string]fs.FileMode, rdev map[string]uint64) {
+		t.Helper()
+		for name, m := range want {
+			fi, err := os.Lstat(filepath.Join(dest, name))
+			if err != nil {
+				t.Errorf("%s: %v", what, err)
+				continue
+			}
+			if fi.Mode() != m {
+				t.Errorf("%s: %s is %v, want %v", what, name, fi.Mode(), m)
+			}
+			if r, ok := rdev[name]; ok && uint64(fi.Sys().(*syscall.Stat_t).Rdev) != r {
+				t.Errorf("%s: %s has device number %#x, want %#x", what, name, fi.Sys().(*syscall.Stat_t).Rdev, r)
+			}
+		}
+	}
+	common := map[string]fs.FileMode{
+		"a":              fs.ModeDir | 0o755,
+		"a/file":         0o644,
+		"b-fifo":         fs.ModeNamedPipe | 0o640,
+		"f-sub":          fs.ModeDir | 0o751,
+		"f-sub/deeper":   fs.ModeDir | 0o755,
+		"f-sub/deeper/s": 0o644,
+	}
+
+	asRoot := filepath.Join(pub, "root")
+	out, code := extractAs(0, asRoot)
+	if code != exitcodes.Other || !strings.Contains(out, "/e-sock") || strings.Contains(out, "c-null") || strings.Contains(out, "d-blk") {
+		t.Errorf("extract as root: exit %d, want %d with a warning naming /e-sock only:\n%s", code, exitcodes.Other, out)
+	}
+	check("root", asRoot, common, nil)
+	check("root", asRoot, map[string]fs.FileMode{
+		"c-null": fs.ModeDevice | fs.ModeCharDevice | 0o666,
+		"d-blk":  fs.ModeDevice | 0o600,
+	}, map[string]uint64{"c-null": 1<<8 | 3, "d-blk": 7<<8 | 200})
+	if _, err := os.Lstat(filepath.Join(asRoot, "e-sock")); err == nil {
+		t.Errorf("extract as root made the socket")
+	}
+
+	asUser := filepath.Join(pub, "user")
+	out, code = extractAs(65534, asUser)
+	if code != exitcodes.Other || !strings.Contains(out, "/c-null") || !strings.Contains(out, "/d-blk") || !strings.Contains(out, "/e-sock") {
+		t.Errorf("extract as a user: exit %d, want %d with warnings naming /c-null, /d-blk and /e-sock:\n%s", code, exitcodes.Other, out)
+	}
+	check("user", asUser, common, nil)
+	for _, name := range []string{"c-null", "d-blk", "e-sock"} {
+		if _, err := os.Lstat(filepath.Join(asUser, name)); err == nil {
+			t.Errorf("extract as a user made %s", name)
+		}
+	}
+}
