@@ -244,3 +244,51 @@ func TestExtractModes(t *testing.T) {
 		"sgid":   0o755 | fs.ModeDir,
 	})
 }
+
+// TestExtractChecksFileMD5s: a file whose bytes on the disc no longer
+// match the MD5 the session recorded for it is extracted as read, with
+// a warning naming it, and the command exits as verify does for a bad
+// session; the other files come out whole. To standard output too.
+func TestExtractChecksFileMD5s(t *testing.T) {
+	work := t.TempDir()
+	src := filepath.Join(work, "src")
+	os.MkdirAll(src, 0o755)
+	marker := []byte("THE-DAMAGED-FILE-STARTS-HERE")
+	bad := append(append([]byte{}, marker...), []byte(strings.Repeat("payload ", 2000))...)
+	os.WriteFile(filepath.Join(src, "bad.bin"), bad, 0o644)
+	os.WriteFile(filepath.Join(src, "good.txt"), []byte("good\n"), 0o644)
+	img := filepath.Join(work, "d.iso")
+	if out, code := run(t, "append", img, src); code != 0 {
+		t.Fatalf("append: exit %d\n%s", code, out)
+	}
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(b), string(marker))
+	if i < 0 {
+		t.Fatal("the file's bytes are not in the image")
+	}
+	b[i+len(marker)+100] ^= 0xff // one byte of the file's data goes bad
+	if err := os.WriteFile(img, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dest := filepath.Join(work, "out")
+	os.Mkdir(dest, 0o755)
+	out, code := run(t, "extract", img, "/", dest)
+	if code != exitcodes.VerifyFailed || !strings.Contains(out, "/bad.bin") || !strings.Contains(out, "MD5") {
+		t.Errorf("extract of a session with a damaged file: exit %d, want %d naming it\n%s", code, exitcodes.VerifyFailed, out)
+	}
+	if got, err := os.ReadFile(filepath.Join(dest, "good.txt")); err != nil || string(got) != "good\n" {
+		t.Errorf("good.txt: %q, %v", got, err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dest, "bad.bin")); err != nil || len(got) != len(bad) {
+		t.Errorf("bad.bin is not extracted as read: %d bytes, %v", len(got), err)
+	}
+	if out, code := run(t, "extract", img, "/bad.bin", "-"); code != exitcodes.VerifyFailed || !strings.Contains(out, "MD5") {
+		t.Errorf("extract of the damaged file to standard output: exit %d\n%.300s", code, out)
+	}
+	if out, code := run(t, "extract", img, "/good.txt", "-"); code != 0 {
+		t.Errorf("extract of a whole file to standard output: exit %d\n%s", code, out)
+	}
+}

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"crypto/md5"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/spf13/cobra"
 )
@@ -37,7 +40,13 @@ times are kept; owners are not.
 Named pipes and device nodes are made as tar makes them (mkfifo, mknod).
 One that cannot be made (a device node when not root; either on Windows)
 and a socket are skipped with a warning naming it; the rest is extracted,
-every directory gets its mode and time, and extract then exits 1.`,
+every directory gets its mode and time, and extract then exits 1.
+
+Each file's bytes are checked, as they are copied, against the MD5 its
+session recorded for it (sessions discstage and xorriso -md5 write record
+them): a file that does not match, its bytes damaged on the medium, is
+extracted as read and named in a warning, and extract then exits 9, as
+verify does for a bad session.`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, sess, err := sf.open(cmd.ErrOrStderr(), args[0], tf)
@@ -106,10 +115,11 @@ func extract(fsys fs.FS, p, dest string, o extractOptions, stdout io.Writer) err
 			return err
 		}
 		defer src.Close()
-		if _, err := io.Copy(stdout, src); err != nil {
+		sum := newSumCheck(st)
+		if _, err := io.Copy(sum.writer(stdout), src); err != nil {
 			return fmt.Errorf("extract %s to standard output: %w", p, err)
 		}
-		return nil
+		return sum.check(p)
 	}
 	// Where the entry goes: a folder to open as the root, and its name
 	// there. DEST itself is the user's: a link to a directory named as
@@ -137,7 +147,7 @@ func extract(fsys fs.FS, p, dest string, o extractOptions, stdout io.Writer) err
 		if err := x.entry(p, name, st); err != nil {
 			return err
 		}
-		return x.skippedError()
+		return x.outcome()
 	}
 	var dirs []string // session path, name: modes and times set last
 	err = fs.WalkDir(fsys, p, func(q string, d fs.DirEntry, err error) error {
@@ -178,7 +188,7 @@ func extract(fsys fs.FS, p, dest string, o extractOptions, stdout io.Writer) err
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	return x.skippedError()
+	return x.outcome()
 }
 
 // extractor creates entries beneath root.
@@ -187,8 +197,25 @@ type extractor struct {
 	root *os.Root
 	opts extractOptions
 	dest string // root's path, for messages
-	// skipped counts the entries skipped with a warning.
+	// skipped counts the entries skipped with a warning; damaged
+	// names the files whose bytes did not match their MD5s.
 	skipped int
+	damaged []string
+}
+
+// outcome is the error of an extraction that went through: files that
+// did not match their MD5s (exit as verify's), entries skipped.
+func (x *extractor) outcome() error {
+	var err error
+	if n := len(x.damaged); n > 0 {
+		names := strings.Join(x.damaged[:min(n, 10)], ", ")
+		if n > 10 {
+			names += fmt.Sprintf(" and %d more", n-10)
+		}
+		err = fmt.Errorf("extract: %s extracted as read, not matching the MD5 the session recorded (the medium is damaged there): %s: %w",
+			plural(n, "file"), names, master.ErrMismatch)
+	}
+	return errors.Join(err, x.skippedError())
 }
 
 // skip tells that the entry p was not extracted, and why.
@@ -314,9 +341,18 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	if err != nil {
 		return fmt.Errorf("extract %s: %w", p, err)
 	}
-	if _, err := io.Copy(dst, src); err != nil {
+	sum := newSumCheck(fi)
+	if _, err := io.Copy(sum.writer(dst), src); err != nil {
 		dst.Close()
 		return fmt.Errorf("extract %s to %s: %w", p, x.path(name), err)
+	}
+	if err := sum.check(p); err != nil {
+		// The bytes are kept as read, for what they are worth; the
+		// file is named now and in the command's error.
+		x.damaged = append(x.damaged, discPath(p))
+		if x.opts.warn != nil {
+			fmt.Fprintf(x.opts.warn, "discstage: warning: %v\n", err)
+		}
 	}
 	if err := dst.Chmod(x.opts.mode(fi.Mode())); err != nil {
 		dst.Close()
@@ -360,4 +396,36 @@ func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 		return fmt.Errorf("extract %s: %w", discPath(p), err)
 	}
 	return nil
+}
+
+// sumCheck hashes a file's bytes as they are extracted, to compare them
+// with the MD5 its session recorded, when it recorded one.
+type sumCheck struct {
+	want [16]byte
+	h    hash.Hash // nil: no MD5 recorded
+}
+
+// newSumCheck checks the file fi describes, an entry of a session.
+func newSumCheck(fi fs.FileInfo) sumCheck {
+	if n, ok := fi.Sys().(*tree.Node); ok && n.HasMD5 {
+		return sumCheck{want: n.MD5, h: md5.New()}
+	}
+	return sumCheck{}
+}
+
+// writer returns w, hashing what goes through it.
+func (s sumCheck) writer(w io.Writer) io.Writer {
+	if s.h == nil {
+		return w
+	}
+	return io.MultiWriter(w, s.h)
+}
+
+// check compares what went through with the MD5 recorded; the error
+// names the file p and wraps master.ErrMismatch.
+func (s sumCheck) check(p string) error {
+	if s.h == nil || [16]byte(s.h.Sum(nil)) == s.want {
+		return nil
+	}
+	return fmt.Errorf("extract %s: its bytes do not match the MD5 the session recorded: %w", discPath(p), master.ErrMismatch)
 }
