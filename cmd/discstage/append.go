@@ -65,6 +65,11 @@ extents and is not written again.`,
 					return usageError{fmt.Errorf("--time: %v", err)}
 				}
 			}
+			// A new image that gets no session (a failure, Ctrl-C, a
+			// dry run) is removed, while the lock is held: the run
+			// leaves what it found. Taking the lock makes a missing
+			// image, so what is missing is told first.
+			made := newImageFiles(target)
 			if !dryRun {
 				l, err := lockTarget(target, holderOf("append"))
 				if err != nil {
@@ -72,9 +77,6 @@ extents and is not written again.`,
 				}
 				defer l.Unlock()
 			}
-			// A new image that gets no session (a failure, Ctrl-C, a
-			// dry run) is removed: the run leaves what it found.
-			made := newImageFiles(target)
 			defer func() {
 				if err != nil || dryRun {
 					for _, f := range made {
