@@ -110,7 +110,8 @@ extents and is not written again.`,
 				})
 			}
 			defer d.Finish()
-			return runAppend(cmd.Context(), cmd.OutOrStdout(), t, srcs, mirror, opts, d) // after display: stderr with --progress=json
+			walk := targetLeftOut(target, cmd.ErrOrStderr())
+			return runAppend(cmd.Context(), cmd.OutOrStdout(), t, srcs, mirror, walk, opts, d) // after display: stderr with --progress=json
 		},
 	}
 	tf.registerBurn(cmd)
@@ -149,10 +150,30 @@ func newImageFiles(spec string) []string {
 	return files
 }
 
+// targetLeftOut is how sources are walked for the target spec names:
+// its image file (or emulated drive's medium file) and the record of its
+// medium, when they lie inside a source, are left out, each told on warn,
+// as a session cannot hold the image it is written to (it would read a
+// file that grows as it is read).
+func targetLeftOut(spec string, warn io.Writer) localtree.Options {
+	var files []string
+	if f := targets.File(spec); f != "" {
+		files = append(files, f, mediaRecordPath(spec))
+	}
+	return leaveOut(files, warn)
+}
+
+// leaveOut walks sources without files, telling each left out on warn.
+func leaveOut(files []string, warn io.Writer) localtree.Options {
+	return localtree.Options{Exclude: files, Excluded: func(p string) {
+		fmt.Fprintf(warn, "discstage: note: %s left out: it is the image being written\n", p)
+	}}
+}
+
 // buildSession returns the new session's tree: the newest session's tree
 // with srcs merged in, or mirror's tree; and the newest session's tree
 // (nil on a blank medium).
-func buildSession(t writer.Target, srcs []string, mirror string) (root *tree.Node, all tree.Changes, base *tree.Node, err error) {
+func buildSession(t writer.Target, srcs []string, mirror string, walk localtree.Options) (root *tree.Node, all tree.Changes, base *tree.Node, err error) {
 	newest, err := burn.Newest(t)
 	if err != nil {
 		return nil, all, nil, err
@@ -161,7 +182,7 @@ func buildSession(t writer.Target, srcs []string, mirror string) (root *tree.Nod
 		base = newest.Root
 	}
 	if mirror != "" {
-		want, err := localtree.Build(mirror)
+		want, err := localtree.BuildWith(mirror, walk)
 		if err != nil {
 			return nil, all, base, err
 		}
@@ -174,7 +195,7 @@ func buildSession(t writer.Target, srcs []string, mirror string) (root *tree.Nod
 	}
 	root = base
 	for _, src := range srcs {
-		add, err := sourceTree(src, root)
+		add, err := sourceTree(src, root, walk)
 		if err != nil {
 			return nil, all, newestRoot, err
 		}
@@ -193,8 +214,11 @@ func buildSession(t writer.Target, srcs []string, mirror string) (root *tree.Nod
 // sourceTree returns the tree a SRC adds at the root: a directory's
 // contents, or a single file or symlink under its own name in a root that
 // keeps the attributes of root.
-func sourceTree(src string, root *tree.Node) (*tree.Node, error) {
-	n, err := localtree.Entry(src)
+func sourceTree(src string, root *tree.Node, walk localtree.Options) (*tree.Node, error) {
+	n, err := localtree.EntryWith(src, walk)
+	if errors.Is(err, localtree.ErrExcluded) {
+		return nil, usageError{fmt.Errorf("append: %s is the target itself", src)}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -207,11 +231,11 @@ func sourceTree(src string, root *tree.Node) (*tree.Node, error) {
 	return &wrap, nil
 }
 
-func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []string, mirror string, opts burn.AppendOptions, d *progress.Display) error {
+func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []string, mirror string, walk localtree.Options, opts burn.AppendOptions, d *progress.Display) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	root, ch, base, err := buildSession(t, srcs, mirror)
+	root, ch, base, err := buildSession(t, srcs, mirror, walk)
 	if err != nil {
 		return err
 	}

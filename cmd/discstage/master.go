@@ -84,7 +84,7 @@ func runMaster(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return fmt.Errorf("master: %w", err)
 	}
-	root, err := localtree.Build(args[0])
+	root, err := localtree.BuildWith(args[0], leaveOut([]string{out}, cmd.ErrOrStderr()))
 	if err != nil {
 		return err
 	}

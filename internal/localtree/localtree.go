@@ -18,6 +18,7 @@
 package localtree
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -36,11 +37,52 @@ func init() { nextLink.Store(1 << 32) }
 // walker walks one tree, remembering the files with several links.
 type walker struct {
 	links map[fileID]uint64
+	opts  Options
+	skip  []fs.FileInfo // the files of opts.Exclude that exist
+}
+
+// Options tune a walk.
+type Options struct {
+	// Exclude names regular files left out of the tree wherever the
+	// walk meets them, told by identity (a hard link to one is left out
+	// too): the image a command writes, when it lies in its own source.
+	Exclude []string
+	// Excluded, if set, is told each path left out.
+	Excluded func(path string)
+}
+
+// ErrExcluded: the file named as the whole walk is one it leaves out.
+var ErrExcluded = errors.New("localtree: the file is left out of the walk")
+
+func newWalker(o Options) *walker {
+	w := &walker{opts: o}
+	for _, p := range o.Exclude {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			w.skip = append(w.skip, fi)
+		}
+	}
+	return w
+}
+
+// excluded reports whether fi is a file the walk leaves out.
+func (w *walker) excluded(fi fs.FileInfo) bool {
+	if !fi.Mode().IsRegular() {
+		return false
+	}
+	for _, s := range w.skip {
+		if os.SameFile(fi, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Build walks dir into a tree of Nodes. The root Node has an empty name
 // and the attributes of dir itself.
-func Build(dir string) (*tree.Node, error) {
+func Build(dir string) (*tree.Node, error) { return BuildWith(dir, Options{}) }
+
+// BuildWith is Build with options.
+func BuildWith(dir string, o Options) (*tree.Node, error) {
 	fi, err := os.Lstat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("localtree: %w", err)
@@ -48,7 +90,7 @@ func Build(dir string) (*tree.Node, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("localtree: %q is not a directory: %w", dir, master.ErrUnsupported)
 	}
-	root, err := (&walker{}).node(dir, fi)
+	root, err := newWalker(o).node(dir, fi)
 	if err != nil {
 		return nil, err
 	}
@@ -59,12 +101,20 @@ func Build(dir string) (*tree.Node, error) {
 // Entry returns the Node of any file system object, named by its base
 // name: a regular file, a symbolic link (not followed), or a directory
 // with its whole tree.
-func Entry(p string) (*tree.Node, error) {
+func Entry(p string) (*tree.Node, error) { return EntryWith(p, Options{}) }
+
+// EntryWith is Entry with options; a p that the options leave out is
+// refused with ErrExcluded.
+func EntryWith(p string, o Options) (*tree.Node, error) {
 	fi, err := os.Lstat(p)
 	if err != nil {
 		return nil, fmt.Errorf("localtree: %w", err)
 	}
-	return (&walker{}).node(p, fi)
+	w := newWalker(o)
+	if w.excluded(fi) {
+		return nil, fmt.Errorf("localtree: %q: %w", p, ErrExcluded)
+	}
+	return w.node(p, fi)
 }
 
 // node converts one file system object, recursing into directories.
@@ -93,6 +143,12 @@ func (w *walker) node(p string, fi fs.FileInfo) (*tree.Node, error) {
 			cfi, err := os.Lstat(cp)
 			if err != nil {
 				return nil, fmt.Errorf("localtree: %w", err)
+			}
+			if w.excluded(cfi) {
+				if w.opts.Excluded != nil {
+					w.opts.Excluded(cp)
+				}
+				continue
 			}
 			c, err := w.node(cp, cfi)
 			if err != nil {
