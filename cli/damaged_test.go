@@ -122,6 +122,9 @@ func TestNewestSessionDamaged(t *testing.T) {
 				if r.Code != exitcodes.Medium || !strings.Contains(r.Stderr, "corrupt") || !strings.Contains(r.Stderr, "session 2") {
 					t.Errorf("discstage %s: exit %d, want %d and an error naming the damage in session 2\n%s", strings.Join(args, " "), r.Code, exitcodes.Medium, r.Output())
 				}
+				if strings.Contains(r.Stderr, `"/-"`) || strings.Contains(r.Stderr, `/-/`) {
+					t.Errorf("discstage %s names an entry it did not read the name of:\n%s", strings.Join(args, " "), r.Output())
+				}
 			}
 			if after, _ := os.ReadFile(bad); !bytes.Equal(before, after) {
 				t.Errorf("append changed an image whose newest session it could not read")

@@ -361,9 +361,16 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 				return nil // shown where its CL placeholder is
 			}
 		}
+		// Reading extents only, files go unnamed ("-"), and directories
+		// (few, and named in the paths of errors) are named where their
+		// names read.
 		name, err := "-", error(nil)
 		if !t.extentsOnly {
 			name, err = t.name(r, &a)
+		} else if r.dir || a.hasCL {
+			if nm, nerr := t.name(r, &a); nerr == nil {
+				name = nm
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("master: directory %q at LBA %d: %w", path, rec.lba, err)
@@ -388,6 +395,11 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 			// SessionEnd: the file's extents are all it needs.
 			if n.Mode.Type() == 0 {
 				if err := t.addExtent(n, r, path); err != nil {
+					// Named for the error only.
+					if nm, nerr := t.name(r, &a); nerr == nil {
+						n.Name = nm
+						err = t.addExtent(n, r, path)
+					}
 					return err
 				}
 				if r.flags&iso9660.FlagMultiExtent != 0 {

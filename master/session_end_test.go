@@ -1,10 +1,13 @@
 package master_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/discstage/discstage/master"
@@ -91,5 +94,50 @@ func TestSessionEndKeepsNoFiles(t *testing.T) {
 	}
 	if perFile := allocs / (dirs * per); perFile > 1.5 {
 		t.Errorf("SessionEnd makes %.1f allocations a file, want at most 1.5", perFile)
+	}
+}
+
+// TestSessionEndNamesWhatIsDamaged: reading a session's end names no
+// file, but an error names the file and folder it met the damage in,
+// not "-".
+func TestSessionEndNamesWhatIsDamaged(t *testing.T) {
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+		{Name: "folder", Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+			{Name: "last.bin", Mode: 0o644, Size: 100_000, Source: tree.Bytes(make([]byte, 100_000))},
+		}},
+	}}
+	img := filepath.Join(t.TempDir(), "d.iso")
+	writeSession(t, img, root, fullOpts())
+	f, err := os.Open(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := master.ReadSession(f, st.Size()/tree.SectorSize, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Root.Lookup("/folder/last.bin") == nil {
+		t.Fatal("no /folder/last.bin")
+	}
+	// Its ISO 9660 record's extent is made to lie past the medium end.
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(b, []byte("LAST.BIN;1"))
+	if at < 33 {
+		t.Fatal("no ISO 9660 record of last.bin")
+	}
+	rec := b[at-33:]
+	binary.LittleEndian.PutUint32(rec[2:], 1<<20)
+	binary.BigEndian.PutUint32(rec[6:], 1<<20)
+	_, err = master.SessionEnd(bytes.NewReader(b), int64(len(b))/tree.SectorSize, 0)
+	if err == nil || !strings.Contains(err.Error(), `"/folder/last.bin"`) {
+		t.Errorf("session end of a medium cut inside /folder/last.bin: %v", err)
 	}
 }
