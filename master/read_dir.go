@@ -2,6 +2,7 @@ package master
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"io/fs"
@@ -70,6 +71,29 @@ func rParseRecord(b []byte, off, end int) (rRecord, error) {
 	rec.name = r.ID()
 	rec.su = r.SystemUse()
 	return rec, nil
+}
+
+// rRecordIn returns the offset of the first directory record that reads
+// whole in b[from:end] (its recorded length, its name within it, its
+// extent and size the same in both byte orders, ECMA-119 7.3.3), or -1.
+// Stray bytes rarely pass all of that; a record after one whose length
+// byte was zeroed does.
+func rRecordIn(b []byte, from, end int) int {
+	for k := from; k+iso9660.RecordFixed < end; k++ {
+		n := int(b[k])
+		if n < iso9660.RecordFixed+1 || k+n > end {
+			continue
+		}
+		r := b[k : k+n]
+		if binary.LittleEndian.Uint32(r[2:]) != binary.BigEndian.Uint32(r[6:]) ||
+			binary.LittleEndian.Uint32(r[10:]) != binary.BigEndian.Uint32(r[14:]) {
+			continue
+		}
+		if _, err := rParseRecord(b, k, end); err == nil {
+			return k
+		}
+	}
+	return -1
 }
 
 // rTreeReader reads one hierarchy of a session.
@@ -165,11 +189,13 @@ func (t *rTreeReader) forEachRecord(rec rRecord, path string, fn func(rRecord) e
 			for off := 0; off < end; {
 				if sec[off] == 0 {
 					// Records do not cross a sector: a zero length byte
-					// pads the rest of it (ECMA-119 6.8.1.1), with zeros.
-					// Anything else there is a record whose length byte
-					// was lost, and every record after it with it.
-					if j := slices.IndexFunc(sec[off:end], func(c byte) bool { return c != 0 }); j >= 0 {
-						return fmt.Errorf("master: directory %q at LBA %d: record at offset %d: length 0, but byte %d of the sector padding is not zero (records lost): %w", path, lba+uint32(i), off, off+j, ErrCorrupt)
+					// pads the rest of it (ECMA-119 6.8.1.1). Bytes
+					// there that are not zero are skipped, as the Linux
+					// kernel and libisofs skip them, unless a record
+					// stands among them: then the record whose length
+					// byte was lost went, and those after it with it.
+					if k := rRecordIn(sec, off+1, end); k >= 0 {
+						return fmt.Errorf("master: directory %q at LBA %d: record at offset %d: length 0, but a record follows at offset %d (records lost): %w", path, lba+uint32(i), off, k, ErrCorrupt)
 					}
 					break
 				}

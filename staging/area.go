@@ -110,6 +110,11 @@ type Area struct {
 	// the medium or project the session; another commit, a discard or
 	// Close waits or is refused.
 	starting bool
+	// snapped: a commit took its snapshot (its tree, its files frozen)
+	// and has not ended; times set meanwhile are the next session's
+	// (entryIO.retimed), retimed listing the entries they were set on.
+	snapped bool
+	retimed []*entry
 	// copies counts the data files copy-ups read or fill without the
 	// lock, so collect leaves them alone.
 	copies map[string]int

@@ -1031,3 +1031,61 @@ func TestOutcomeCarriesTheClassifiersCode(t *testing.T) {
 		t.Errorf("no outcomes for %v", want)
 	}
 }
+
+// TestTimesSetWhileACommitStartsAreKept: times set after a commit took
+// its snapshot but before it started writing (while it lays the session
+// out to check it fits) are kept when it ends, as those set later are,
+// also when the process dies after the session landed.
+func TestTimesSetWhileACommitStartsAreKept(t *testing.T) {
+	for _, crash := range []bool{false, true} {
+		t.Run(fmt.Sprintf("crash=%v", crash), func(t *testing.T) {
+			m := &fakeMedium{capacity: 100000}
+			dir, crashed := t.TempDir(), t.TempDir()
+			a := open(t, dir, m)
+			f := writeFile(t, a, RootID, "f", "data")
+			gate := make(chan struct{})
+			m.mu.Lock()
+			m.projectGate = gate
+			m.mu.Unlock()
+			m.block, m.entered = make(chan struct{}), make(chan struct{})
+			started := make(chan error, 1)
+			go func() { started <- a.StartCommit(CommitOptions{}) }()
+			eventually(t, "the commit's snapshot", func() bool {
+				a.mu.Lock()
+				defer a.mu.Unlock()
+				return a.entries.get(f.ID).st().frozen
+			})
+			past := time.Date(1999, 12, 31, 23, 59, 58, 0, time.UTC)
+			if _, err := a.Setattr(f.ID, SetAttr{Mtime: &past, Atime: &past}); err != nil {
+				t.Fatal(err)
+			}
+			close(gate)
+			if err := <-started; err != nil {
+				t.Fatal(err)
+			}
+			<-m.entered
+			if crash {
+				copyDir(t, dir, crashed) // the process dies here
+			}
+			close(m.block)
+			if err := a.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			if n := must(m.Newest()).Lookup("/f"); n == nil || n.ModTime.Equal(past) {
+				t.Fatalf("the session has f with the times set after its snapshot: %+v", n)
+			}
+			b := a
+			if crash {
+				a.Close()
+				m.block, m.entered = nil, nil
+				b = open(t, crashed, m)
+			}
+			if at := walk(t, b, "f"); !at.Mtime.Equal(past) || !at.Atime.Equal(past) {
+				t.Errorf("f after the commit: mtime %v, atime %v; want %v", at.Mtime, at.Atime, past)
+			}
+			if s := b.Status(); !s.Pending {
+				t.Errorf("the new times do not wait for a commit: %+v", s)
+			}
+		})
+	}
+}

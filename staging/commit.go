@@ -367,6 +367,7 @@ func (a *Area) unfreeze() {
 			e.tidy()
 		}
 	}
+	a.snapped, a.retimed = false, nil
 }
 
 func (a *Area) fail(err error) error {
@@ -668,6 +669,7 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 		return err
 	}
 	c.files = files
+	a.snapped = true
 	a.keepStagedSizes(files)
 	var need uint32
 	projected := false
@@ -707,8 +709,10 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 			humanize.IBytes(uint64(need)*tree.SectorSize), need, humanize.IBytes(uint64(info.Free)*tree.SectorSize), info.Free, where, ErrNoSpace))
 	}
 	inf := inflightRecord{Gen: gen, Start: info.NextWritable, Files: files}
-	// The snapshot must be durable before the medium is touched.
-	err = a.j.append(&change{Gen: a.gen, NextID: a.nextID, Inflight: &inf})
+	// The snapshot must be durable before the medium is touched. Times
+	// set since it was taken were recorded before it: they go with it
+	// again, marked, for a restart that finishes the commit to keep.
+	err = a.j.append(&change{Gen: a.gen, NextID: a.nextID, Inflight: &inf, Put: puts(a.retimed)})
 	if err == nil {
 		// Synced without the lock (a.starting or a.commit keeps other
 		// commits out meanwhile).
@@ -731,7 +735,7 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	// commit: on a disc of a million files it is a quarter of a
 	// gigabyte the commit's own trees would be piled on. A commit that
 	// fails leaves the next list to read it again.
-	a.listForCommit()
+	a.listForCommit(gen)
 	a.pendingCache.forgetBase()
 	// Status shows this session's size while it is written: the
 	// projection when one was made, else the data it writes.
@@ -769,25 +773,28 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 // again where files were written), and drops it otherwise: none is made
 // now, which would compare every path and stat every staged file under
 // the lock. It runs with a.mu held.
-func (a *Area) listForCommit() {
+func (a *Area) listForCommit(gen uint64) {
 	pc := &a.pendingCache
-	if pc.answers(false, a.gen, a.pendingKey()) {
+	if pc.answers(false, gen, a.pendingKey()) {
 		a.refreshSizes()
 	} else {
 		pc.list, pc.sized = nil, nil
 	}
 }
 
-// dataSectors is the size of the data of a commit's files, in sectors.
 // sizeBound is more sectors than a session of entries entries, files
 // of them staged, can take: their data, and for every entry, each
 // session writing the whole tree again, its UDF file entry (a sector)
-// and its directory records in ISO 9660, Rock Ridge, Joliet and UDF
-// (less than two more), with room for the volume's own structures.
+// and its records in ISO 9660, Rock Ridge (with continuation areas for
+// long names and link targets), Joliet, UDF and the path tables: a
+// folder takes four sectors and a third, a link with a target of a
+// thousand bytes four; six is the bound, with room for the volume's
+// own structures.
 func sizeBound(files []commitFile, entries int) int64 {
-	return int64(dataSectors(files)) + 3*int64(entries) + 1024
+	return int64(dataSectors(files)) + 6*int64(entries) + 1024
 }
 
+// dataSectors is the size of the data of a commit's files, in sectors.
 func dataSectors(files []commitFile) uint32 {
 	var n uint64
 	for _, f := range files {

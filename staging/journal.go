@@ -281,6 +281,13 @@ func (st *replayed) apply(c *change) {
 	if c.Base != nil {
 		st.baseGen, st.base, st.blank, st.baseSectors = c.Base.Gen, c.Base.Start, c.Base.Blank, c.Base.Sectors
 	}
+	// A commit's start comes before the entries its record puts again
+	// (those whose times were set after its snapshot); its end after
+	// those put with it.
+	if c.Inflight != nil {
+		st.clearRetimed()
+		st.inflight = c.Inflight
+	}
 	for i := range c.Put {
 		st.put(&c.Put[i])
 	}
@@ -289,22 +296,22 @@ func (st *replayed) apply(c *change) {
 		st.entries.del(id)
 		delete(st.links, id)
 	}
-	if c.ClearInflight || c.Inflight != nil {
-		// Times set during an earlier commit are no commit's to keep.
-		for _, e := range st.retimed {
-			if e.io != nil {
-				e.io.retimed = false
-				e.tidy()
-			}
-		}
-		st.retimed = st.retimed[:0]
-	}
-	if c.ClearInflight {
+	if c.ClearInflight && c.Inflight == nil {
+		st.clearRetimed()
 		st.inflight = nil
 	}
-	if c.Inflight != nil {
-		st.inflight = c.Inflight
+}
+
+// clearRetimed unmarks the entries whose times were set while the last
+// commit ran: they are no later commit's to keep.
+func (st *replayed) clearRetimed() {
+	for _, e := range st.retimed {
+		if e.io != nil {
+			e.io.retimed = false
+			e.tidy()
+		}
 	}
+	st.retimed = st.retimed[:0]
 }
 
 // put makes the entry p records, replacing any with its ID.

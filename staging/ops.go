@@ -586,10 +586,11 @@ func (a *Area) setattr(e *entry, s SetAttr) error {
 			}
 		}
 		e.mtime, e.atime = StampOf(mt), StampOf(atime)
-		if a.commit != nil {
-			// The running commit holds the times it found; its end
+		if a.snapped && !e.st().retimed {
+			// The commit holds the times its snapshot found; its end
 			// keeps these instead (finish).
 			e.mut().retimed = true
+			a.retimed = append(a.retimed, e)
 		}
 	}
 	if s.Mode != nil {

@@ -253,7 +253,8 @@ func (a *Area) rebase(base, disc *tree.Node, baseGone bool) []Conflict {
 	}
 
 	var conflicts []Conflict
-	skipped := map[string]bool{} // disc additions not taken, by path
+	skipped := map[string]bool{}  // disc additions not taken, by path
+	cameBack := map[string]bool{} // without the base: disc paths taken that the staged tree lacked
 	for _, p := range sorted {
 		b, d, s := bm[p], dm[p], sm[p]
 		if s != nil && s.parent == nil {
@@ -313,7 +314,11 @@ func (a *Area) rebase(base, disc *tree.Node, baseGone bool) []Conflict {
 				a.detachTree(s)
 			}
 			if baseGone && s == nil {
-				conflicts = append(conflicts, Conflict{Path: p, What: whatBaseGone})
+				// Listed once, at the top of what came back.
+				if !cameBack[parentPath(p)] {
+					conflicts = append(conflicts, Conflict{Path: p, What: whatBaseGone})
+				}
+				cameBack[p] = true
 			}
 			e := &entry{id: a.nextID, name: d.Name}
 			a.nextID++

@@ -432,7 +432,8 @@ func TestRebaseOntoGrownPlainImage(t *testing.T) {
 	h.Truncate(0)
 	h.WriteAt([]byte("staged"), 0)
 	h.Release()
-	elsewhere(t, m, map[string]string{"/f1": "x-f1", "/f2": "x-f2", "/shared": "x-shared", "/xnew": "x-new"})
+	elsewhere(t, m, map[string]string{"/f1": "x-f1", "/f2": "x-f2", "/shared": "x-shared", "/xnew": "x-new",
+		"/xdir/a": "x-a", "/xdir/sub/b": "x-b"})
 	if err := a.Commit(CommitOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -444,10 +445,11 @@ func TestRebaseOntoGrownPlainImage(t *testing.T) {
 	for _, c := range s.Conflicts {
 		got = append(got, c.Path)
 	}
-	if want := []string{"/f1", "/f2", "/shared", "/xnew"}; !slices.Equal(got, want) {
+	// A folder that came back is listed once, not with all it holds.
+	if want := []string{"/f1", "/f2", "/shared", "/xdir", "/xnew"}; !slices.Equal(got, want) {
 		t.Errorf("conflicts %v, want %v", s.Conflicts, want)
 	}
-	for p, want := range map[string]string{"f1renamed": "base f1", "f1": "x-f1", "f2": "x-f2", "shared": "staged", "xnew": "x-new", "kept": "base kept"} {
+	for p, want := range map[string]string{"f1renamed": "base f1", "f1": "x-f1", "f2": "x-f2", "shared": "staged", "xnew": "x-new", "kept": "base kept", "xdir/sub/b": "x-b"} {
 		if got, ok := content(t, a, p); !ok || got != want {
 			t.Errorf("%s = %q (%v), want %q", p, got, ok, want)
 		}

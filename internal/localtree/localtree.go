@@ -70,7 +70,8 @@ func (w *walker) excluded(fi fs.FileInfo) bool {
 		return false
 	}
 	for _, s := range w.skip {
-		if os.SameFile(fi, s) {
+		// The size first: on Windows SameFile opens the file.
+		if fi.Size() == s.Size() && os.SameFile(fi, s) {
 			return true
 		}
 	}
