@@ -79,6 +79,9 @@ type Result struct {
 	DataSectors uint32 // of which new file data
 	Warnings    []master.Warning
 	Free        int64 // sectors left after the session; -1 when unbounded
+	// Full: the session left the medium no room for another, so it
+	// takes no more sessions, though it was not asked to close.
+	Full bool
 	// Closed is what an interrupted burn had left open on a write-once
 	// medium and was closed before the session (its Lost sectors are
 	// gone), or nil.
@@ -110,7 +113,7 @@ func layout(t writer.Target, root *tree.Node, opts AppendOptions) (writer.Medium
 		return m, nil, err
 	}
 	if m.State == writer.Closed {
-		return m, nil, fmt.Errorf("burn: append: %w", writer.ErrClosed)
+		return m, nil, fmt.Errorf("burn: append: the medium takes no more sessions (it was closed, or its last session left no room for another): %w", writer.ErrClosed)
 	}
 	if len(opts.Boot) > 0 && len(m.Sessions) > 0 {
 		return m, nil, fmt.Errorf("burn: append: boot images go in the first session only, the medium has %d: %w", len(m.Sessions), master.ErrUnsupported)
@@ -186,9 +189,10 @@ func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOp
 		Free:        -1,
 		Closed:      closed,
 	}
-	if free := m.Free(); free >= 0 {
-		res.Free = free - int64(im.Sectors())
-	}
+	// What the next session could take: told by the medium once this
+	// one is written; before (a dry run), worked out with what a
+	// session costs past its own sectors (a CD's lead-out and lead-in).
+	res.Free = m.FreeAfter(int64(im.Sectors()))
 	if opts.DryRun {
 		return res, nil
 	}
@@ -219,10 +223,12 @@ func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOp
 		return nil, err
 	}
 	res.Verified = verifiedWords(level, opts.NoMD5)
-	after, err := writer.List(t)
+	after, err := t.Probe()
 	if err != nil {
 		return nil, err
 	}
+	res.Free = after.Free()
+	res.Full = after.State == writer.Closed && !opts.Close
 	if len(after.Sessions) > 0 {
 		res.Session = after.Sessions[len(after.Sessions)-1]
 		if res.Session.Start != w.start {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/discstage/discstage/master/tree"
@@ -121,6 +122,49 @@ func (m Medium) Free() int64 {
 		free = max(m.Room, 0)
 	}
 	return free
+}
+
+// SessionCost is how many sectors past a session's own the medium gives
+// up before the next session can start, on a medium of profile holding
+// sessions sessions before it: on CD its lead-out, the next session's
+// lead-in and pregap, and the run-out of the track (11402 after the
+// first session, 6902 after later ones); nothing on DVD, BD or an
+// image, whose sessions follow each other directly (up to an
+// alignment).
+func SessionCost(profile string, sessions int) int64 {
+	if !strings.HasPrefix(profile, "cd") {
+		return 0
+	}
+	if sessions == 0 {
+		return 2 + 11400
+	}
+	return 2 + 6900
+}
+
+// FreeAfter is what Free leaves for sessions after one of sectors
+// sectors is written (0 when it takes the rest), or -1 when unbounded:
+// the session as the medium records it (a CD track at least 300
+// sectors long; on DVD and BD, and grown media, the next session starts
+// at the next whole recording unit) and what a session costs past its
+// own sectors (SessionCost).
+func (m Medium) FreeAfter(sectors int64) int64 {
+	free := m.Free()
+	if free < 0 {
+		return -1
+	}
+	unit, least := int64(1), int64(1)
+	switch {
+	case strings.HasPrefix(m.Profile, "cd"):
+		least = 300
+	case m.Grown:
+		unit = GrowAlign
+	case strings.HasPrefix(m.Profile, "dvd"):
+		unit = 16
+	case strings.HasPrefix(m.Profile, "bd"):
+		unit = 32
+	}
+	used := (max(sectors, least) + unit - 1) / unit * unit
+	return max(free-used-SessionCost(m.Profile, len(m.Sessions)), 0)
 }
 
 // FreeWhere says what bounds Free: "the medium", or the file system

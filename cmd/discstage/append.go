@@ -291,8 +291,11 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 	fmt.Fprintln(out, verb+" "+sessionWords("", res.Session.Number, res.Session.Start, res.Sectors, countFiles(root), verified))
 	fmt.Fprintf(out, "new file data %s; %d added, %d replaced, %d attributes only, %d kept, %d removed\n",
 		sectors(res.DataSectors), len(ch.Added), len(ch.Replaced), len(ch.Attrs), len(ch.Kept), len(ch.Removed))
-	if opts.Close && !opts.DryRun {
+	switch {
+	case opts.Close && !opts.DryRun:
 		fmt.Fprintln(out, "the disc is now closed: it takes no more sessions")
+	case res.Full:
+		fmt.Fprintln(out, "the disc is now full: it has no room for another session, and takes no more")
 	}
 	if !opts.DryRun {
 		d.Outcome(newOutcomeJSON(res.Session.Number, res.Session.Start, res.Sectors, countFiles(root), res.Verified, opts.Close))

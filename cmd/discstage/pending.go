@@ -10,6 +10,7 @@ import (
 
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/staging"
+	"github.com/discstage/discstage/writer"
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 )
@@ -110,6 +111,11 @@ func commitDryRun(cmd *cobra.Command, mountpoint string, s staging.Status) error
 		s.Sessions+1, s.NextWritable, sectors(s.ProjectedSectors), s.ProjectedSectors, size(s.StagedBytes), s.Changes)
 	if s.FreeSectors >= 0 {
 		left := s.FreeSectors - int64(s.ProjectedSectors)
+		if left >= 0 {
+			// A CD's next session starts past this one's lead-out and
+			// its own lead-in.
+			left = max(left-writer.SessionCost(s.Profile, s.Sessions), 0)
+		}
 		if left < 0 {
 			fmt.Fprintf(out, "it does not fit: %s free\n", sectors(s.FreeSectors))
 			return fmt.Errorf("commit: the session needs %s, %s free: %w", sectors(s.ProjectedSectors), sectors(s.FreeSectors), syscall.ENOSPC)
