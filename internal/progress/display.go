@@ -124,9 +124,28 @@ func (d *Display) Finish() {
 		d.drawn = false
 	}
 	if d.mode == Lines && d.last.Phase != "" && d.last.Phase != Done {
-		fmt.Fprintln(d.w, d.phaseLine(d.last, d.now()))
+		e := d.last
+		if e.Phase.Streams() && e.PhaseDone < e.PhaseTotal {
+			// A burn ended in the middle of its writing or reading
+			// back (a failure, an interrupt): what was done, not the
+			// whole.
+			fmt.Fprintln(d.w, d.stoppedLine(e, d.now()))
+		} else {
+			fmt.Fprintln(d.w, d.phaseLine(e, d.now()))
+		}
 		d.last.Phase = Done
 	}
+}
+
+// stoppedLine sums up a streaming phase that ended before its end.
+func (d *Display) stoppedLine(e Event, now time.Time) string {
+	took := now.Sub(d.phases[e.Phase]).Round(100 * time.Millisecond)
+	s := fmt.Sprintf("%-9s stopped after %s of %s, in %s", e.Phase,
+		humanize.IBytes(uint64(e.PhaseDone)), humanize.IBytes(uint64(e.PhaseTotal)), took)
+	if secs := took.Seconds(); secs > 0 && e.PhaseDone > 0 {
+		s += fmt.Sprintf(", %.1f MB/s", float64(e.PhaseDone)/secs/1e6)
+	}
+	return s
 }
 
 // Say prints a line of text, off the bar's line: in JSON mode as a

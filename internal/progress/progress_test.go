@@ -205,3 +205,24 @@ func TestDisplayShowsEachPhaseEnd(t *testing.T) {
 		t.Errorf("the last mastering event printed: %v\n%s", end, out.String())
 	}
 }
+
+// TestDisplayTellsAStoppedWrite: a burn that stops in its writing (a
+// failure, an interrupt) ends its lines with how much was written, not
+// the session's size as if it had all been.
+func TestDisplayTellsAStoppedWrite(t *testing.T) {
+	c := &clockAt{t: time.Unix(1e9, 0)}
+	var out bytes.Buffer
+	d := NewDisplay(&out, Lines, 80)
+	d.now = c.now
+	tr := NewTracker(SpeedBase("cd-r"), true, d.Show)
+	tr.now = c.now
+	tr.Report(Update{Phase: Writing, Done: 0, Total: 10 << 20, Fifo: 90, Buffer: 95})
+	c.t = c.t.Add(5 * time.Second)
+	tr.Report(Update{Phase: Writing, Done: 4 << 20, Total: 10 << 20, Fifo: 90, Buffer: 95})
+	d.Finish()
+	last := strings.TrimSpace(out.String())
+	last = last[strings.LastIndex(last, "\n")+1:]
+	if !strings.Contains(last, "stopped") || !strings.Contains(last, "4.0 MiB of 10 MiB") {
+		t.Errorf("the line of a write that stopped at 4 MiB of 10: %q", last)
+	}
+}
