@@ -250,7 +250,7 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 		switch {
 		case m.State == writer.Closed:
 		case !opts.Close:
-			fmt.Fprintln(out, "nothing changed: the newest session already holds this tree; nothing written")
+			fmt.Fprintln(out, "nothing changed: the newest session already holds this tree (files told by path, size and modification time); nothing written")
 			return nil
 		case canClose && !opts.DryRun && writer.ClosesWithoutSession(m.Profile):
 			if err := f.Finalize(ctx); err != nil {
