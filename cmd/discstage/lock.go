@@ -43,8 +43,12 @@ var errTargetBusy = errors.New("the target is in use by another discstage proces
 type targetLock struct {
 	path *platform.Lock // the lock file named after the target's path
 	file *platform.Lock // the image file's own, or nil (a drive)
+	// name: the file that holds the medium, as targetFile resolves it
+	// ("" for a drive).
+	name string
 	// made: the image file did not exist; lockTarget made it, empty
-	// (a blank medium, as opening the target makes it), and holds it.
+	// (a blank medium, as opening the target makes it), as name, and
+	// holds it.
 	made bool
 }
 
@@ -66,6 +70,10 @@ func (l *targetLock) Unlock() error {
 // another process holds it, the error wraps errTargetBusy and says who.
 // A missing image file is made, empty, and locked (made).
 func lockTarget(spec, holder string) (*targetLock, error) {
+	name, err := targetFile(spec)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", spec, err)
+	}
 	p, err := targetLockPath(spec)
 	if err != nil {
 		return nil, err
@@ -82,7 +90,7 @@ func lockTarget(spec, holder string) (*targetLock, error) {
 	if err != nil {
 		return nil, err
 	}
-	tl := &targetLock{path: l}
+	tl := &targetLock{path: l, name: name}
 	if err := tl.holdFile(spec); err != nil {
 		l.Unlock()
 		return nil, err
@@ -91,16 +99,16 @@ func lockTarget(spec, holder string) (*targetLock, error) {
 }
 
 // holdFile takes the lock of the image file, or emulated drive's medium
-// file, that spec names. A file that cannot be opened, or is no regular
-// file, is left to opening the target to refuse; a missing image file
-// is made (an emulated drive's medium file, which opening the drive
-// makes with its state, is locked only once it exists).
+// file, that spec names (tl.name, where its links lead). A file that
+// cannot be opened, or is no regular file, is left to opening the
+// target to refuse; a missing image file is made (an emulated drive's
+// medium file, which opening the drive makes with its state, is locked
+// only once it exists).
 func (tl *targetLock) holdFile(spec string) error {
-	name := imageFile(spec)
-	if name == "" {
+	if tl.name == "" {
 		return nil
 	}
-	f, made := openToHold(name, targets.KindOf(spec).Name == "image")
+	f, made := openToHold(tl.name, targets.KindOf(spec).Name == "image")
 	if f == nil {
 		return nil
 	}
@@ -168,9 +176,54 @@ func fileHolder(pid int) string {
 	return fmt.Sprintf("its file is locked by pid %d (%s)", pid, how)
 }
 
+// targetFile returns the file that holds the medium of the target spec
+// names (targets.File) as the system reaches it: absolute, through
+// every symbolic link to it (outputPath; a dangling link names the file
+// it makes) and its folder's links resolved, so that every name of one
+// file, made yet or not, gives one path. "" for a drive. A name that
+// leads to no regular file is returned absolute, for opening the
+// target to refuse.
+func targetFile(spec string) (string, error) {
+	f := targets.File(spec)
+	if f == "" {
+		return "", nil
+	}
+	p, err := outputPath(f)
+	if err != nil {
+		p = f
+	}
+	if p, err = filepath.Abs(p); err != nil {
+		return "", fmt.Errorf("resolve %s: %w", f, err)
+	}
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r, nil
+	}
+	if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+		return filepath.Join(d, filepath.Base(p)), nil
+	}
+	return p, nil
+}
+
+// targetKey is what names a target's own files (its lock, its default
+// staging area), for staging.TargetName: the file that holds its
+// medium (targetFile), so that an image and an emulated drive over one
+// file, every name of the file and every spelling of the target are
+// one; a drive's device as given.
+func targetKey(spec string) (string, error) {
+	f, err := targetFile(spec)
+	if err != nil || f != "" {
+		return f, err
+	}
+	return targets.Identity(spec), nil
+}
+
 // targetLockPath returns the lock file of the target spec names.
 func targetLockPath(spec string) (string, error) {
-	name, err := staging.TargetName(targets.Identity(spec), 8)
+	key, err := targetKey(spec)
+	if err != nil {
+		return "", fmt.Errorf("lock %s: %w", spec, err)
+	}
+	name, err := staging.TargetName(key, 8)
 	if err != nil {
 		return "", fmt.Errorf("lock %s: %w", spec, err)
 	}

@@ -250,8 +250,14 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 			}
 		}
 	}()
-	if p := imageFile(targetSpec); p != "" && (lock.made || !exists(p)) {
-		stop.add(p, mediaRecordPath(p))
+	if p := imageFile(targetSpec); p != "" {
+		switch {
+		case lock.made:
+			// Where a link leads: the link itself stays.
+			stop.add(lock.name, mediaRecordPath(p))
+		case !exists(p):
+			stop.add(p, mediaRecordPath(p))
+		}
 	}
 	f.target.create = true
 	t, err := openTarget(targetSpec, f.target)
@@ -261,7 +267,11 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	defer t.Close()
 	dir := f.staging
 	if dir == "" {
-		if dir, err = staging.DefaultDir(targetSpec); err != nil {
+		key, err := targetKey(targetSpec)
+		if err != nil {
+			return fmt.Errorf("mount: %w", err)
+		}
+		if dir, err = staging.DefaultDir(key); err != nil {
 			return err
 		}
 	}
