@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,11 +66,18 @@ func (l *targetLock) Unlock() error {
 	return ferr
 }
 
+// holdFile locks an image file itself (platform.HoldFile).
+var holdFile = platform.HoldFile
+
 // lockTarget takes the lock of the target spec names for the command,
 // recording holder ("mounted at M by pid N", "append by pid N"). When
 // another process holds it, the error wraps errTargetBusy and says who.
-// A missing image file is made, empty, and locked (made).
-func lockTarget(spec, holder string) (*targetLock, error) {
+// With create (a command that makes its target: mount, append), a
+// missing image file is made, empty, and locked (made); else it is
+// left missing. An image file the system cannot lock (NFS without
+// lockd) leaves the target to the lock named after its path, told to
+// note (nil: not told).
+func lockTarget(spec, holder string, create bool, note func(string)) (*targetLock, error) {
 	name, err := targetFile(spec)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", spec, err)
@@ -91,7 +99,7 @@ func lockTarget(spec, holder string) (*targetLock, error) {
 		return nil, err
 	}
 	tl := &targetLock{path: l, name: name}
-	if err := tl.holdFile(spec); err != nil {
+	if err := tl.holdFile(spec, create, note); err != nil {
 		l.Unlock()
 		return nil, err
 	}
@@ -101,24 +109,39 @@ func lockTarget(spec, holder string) (*targetLock, error) {
 // holdFile takes the lock of the image file, or emulated drive's medium
 // file, that spec names (tl.name, where its links lead). A file that
 // cannot be opened, or is no regular file, is left to opening the
-// target to refuse; a missing image file is made (an emulated drive's
-// medium file, which opening the drive makes with its state, is locked
-// only once it exists).
-func (tl *targetLock) holdFile(spec string) error {
+// target to refuse; with create, a missing image file is made (an
+// emulated drive's medium file, which opening the drive makes with its
+// state, is locked only once it exists). A file the system cannot lock
+// (ENOLCK, EOPNOTSUPP, EINVAL) is left unlocked, told to note: the lock
+// named after its path still holds it against every discstage process
+// of this runtime directory, as on Windows.
+//
+// The file made here stays when another process holds its lock: that
+// process reached it after it was made, by another runtime directory,
+// and has it open as its own target; removing its name would lose what
+// it writes.
+func (tl *targetLock) holdFile(spec string, create bool, note func(string)) error {
 	if tl.name == "" {
 		return nil
 	}
-	f, made := openToHold(tl.name, targets.KindOf(spec).Name == "image")
+	f, made := openToHold(tl.name, create && targets.KindOf(spec).Name == "image")
 	if f == nil {
 		return nil
 	}
-	l, err := platform.HoldFile(f)
+	l, err := holdFile(f)
 	var le *platform.LockedError
 	if errors.As(err, &le) {
 		return fmt.Errorf("%s: %s: %w", spec, fileHolder(le.PID), errTargetBusy)
 	}
 	if err != nil {
-		return fmt.Errorf("lock %s: %w", spec, err)
+		if note != nil {
+			cause := err
+			if u := errors.Unwrap(err); u != nil {
+				cause = u
+			}
+			note(fmt.Sprintf("note: %s cannot be locked itself (%v); only the lock file named after it keeps other discstage writers out", tl.name, cause))
+		}
+		l = nil
 	}
 	tl.file, tl.made = l, made
 	return nil
@@ -245,3 +268,9 @@ func lockDir() string {
 
 // holderOf describes this process for a lock's holder line.
 func holderOf(what string) string { return fmt.Sprintf("%s by pid %d", what, os.Getpid()) }
+
+// noteTo returns a note for lockTarget that goes to w as a line of its
+// own.
+func noteTo(w io.Writer) func(string) {
+	return func(msg string) { fmt.Fprintln(w, "discstage:", msg) }
+}

@@ -228,7 +228,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	if err != nil {
 		return err
 	}
-	lock, err := lockTarget(targetSpec, holderOf("mounted at "+abs))
+	lock, err := lockTarget(targetSpec, holderOf("mounted at "+abs), true, note)
 	if err != nil {
 		return fmt.Errorf("mount: %w", err)
 	}
