@@ -274,6 +274,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		if dir, err = staging.DefaultDir(key); err != nil {
 			return err
 		}
+		dir = formerArea(targetSpec, dir, note)
 	}
 	if !exists(dir) {
 		stop.add(dir)
@@ -369,4 +370,31 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 			plural(s.Changes.Total(), "change"), s.Changes, size(s.StagedBytes))
 	}
 	return nil
+}
+
+// formerArea returns the default staging area dir of the target spec
+// names, once the area that spec named before areas were named after
+// the target's medium file (staging.DefaultDir of the whole spelling,
+// from this working directory) has moved there: when dir does not
+// exist and that one does, it is renamed to dir (the target's lock is
+// held, so no other discstage mount uses it), told to note. Where the
+// rename fails, the former area is used where it is.
+func formerArea(spec, dir string, note func(string)) string {
+	if exists(dir) {
+		return dir
+	}
+	old, err := staging.DefaultDir(spec)
+	if err != nil || old == dir {
+		return dir
+	}
+	fi, err := os.Lstat(old)
+	if err != nil || !fi.IsDir() {
+		return dir
+	}
+	if err := os.Rename(old, dir); err != nil {
+		note(fmt.Sprintf("using the staging area %s where it is (moving it to %s: %v)", old, dir, err))
+		return old
+	}
+	note(fmt.Sprintf("moved the staging area of %s from %s to %s", spec, old, dir))
+	return dir
 }
