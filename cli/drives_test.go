@@ -161,3 +161,25 @@ func TestDrivesEjectAndBlank(t *testing.T) {
 		t.Fatalf("eject of an image: exit %d\n%s", code, out)
 	}
 }
+
+// TestDrivesBlankMakesNoImage: drives blank on a name that is no drive
+// and no file is no target (exit NoTarget, naming it), and makes no
+// file of that name; on an image it is a usage error.
+func TestDrivesBlankMakesNoImage(t *testing.T) {
+	dir := t.TempDir()
+	typo := filepath.Join(dir, "typo.iso")
+	out, code := run(t, "drives", "blank", typo)
+	if code != exitcodes.NoTarget || !strings.Contains(out, typo) {
+		t.Errorf("drives blank %s: exit %d, want %d (no target) naming it\n%s", typo, code, exitcodes.NoTarget, out)
+	}
+	img := filepath.Join(dir, "disc.iso")
+	if err := os.WriteFile(img, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run(t, "drives", "blank", img); code != exitcodes.Usage {
+		t.Errorf("drives blank %s: exit %d, want %d (usage)\n%s", img, code, exitcodes.Usage, out)
+	}
+	if _, err := os.Lstat(typo); err == nil {
+		t.Errorf("drives blank %s made it", typo)
+	}
+}

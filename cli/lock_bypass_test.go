@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/discstage/discstage/internal/clitest"
 	"github.com/discstage/discstage/internal/exitcodes"
@@ -87,6 +88,93 @@ func TestOneWriterWhateverTheName(t *testing.T) {
 	for _, name := range []string{"a.txt", "b.txt", "file.txt"} {
 		if !strings.Contains(out, name) {
 			t.Errorf("ls after the append lacks %s:\n%s", name, out)
+		}
+	}
+}
+
+// TestDanglingLinkTarget: a target reached through a symbolic link to an
+// image not yet made is the image the link leads to, from the first
+// run: a mount through the link makes and locks that file (its lock
+// file named after it, its file flocked), so a writer naming the file
+// itself, in this runtime directory or another, is refused; and the
+// mount's default staging area is the file's, which a later mount
+// naming the file finds again.
+func TestDanglingLinkTarget(t *testing.T) {
+	oracle.NeedFuse(t)
+	work := t.TempDir()
+	real, link := filepath.Join(work, "real.iso"), filepath.Join(work, "link.iso")
+	if err := os.Symlink("real.iso", link); err != nil {
+		t.Fatal(err)
+	}
+	mnt := filepath.Join(work, "m")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(work, "src")
+	write(t, filepath.Join(src, "file.txt"), "from master")
+	data := filepath.Join(work, "data")
+	runIn := func(env string, args ...string) clitest.Result {
+		t.Helper()
+		return clitest.Run(t, args, clitest.Env("XDG_RUNTIME_DIR="+filepath.Join(work, env), "XDG_DATA_HOME="+data))
+	}
+	mustIn := func(env string, args ...string) {
+		t.Helper()
+		if r := runIn(env, args...); r.Code != 0 {
+			t.Fatalf("discstage %s: exit %d\n%s", strings.Join(args, " "), r.Code, r.Output())
+		}
+	}
+	// A mount through the link that fails removes the image it made,
+	// not the link.
+	notDir := filepath.Join(work, "notdir")
+	write(t, notDir, "a file")
+	if r := runIn("run", "mount", link, mnt, "--staging", notDir); r.Code == 0 {
+		t.Fatalf("mount with a file as its staging area: exit 0\n%s", r.Output())
+	}
+	if _, err := os.Lstat(real); err == nil {
+		t.Errorf("the failed mount through %s left %s", link, real)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the failed mount removed %s: %v %v", link, fi, err)
+	}
+
+	mustIn("run", "mount", link, mnt)
+	t.Cleanup(func() { platform.Unmount(mnt) })
+	write(t, filepath.Join(mnt, "staged.txt"), "staged")
+	for _, env := range []string{"run", "other"} {
+		r := runIn(env, "master", "-o", real, src)
+		if r.Code != exitcodes.Busy || !strings.Contains(r.Output(), real) {
+			t.Errorf("master -o %s (runtime directory %q) while mounted through %s: exit %d, want %d (Busy)\n%s",
+				real, env, link, r.Code, exitcodes.Busy, r.Output())
+		}
+		r = runIn(env, "append", real, src)
+		if r.Code != exitcodes.Busy {
+			t.Errorf("append %s (runtime directory %q) while mounted through %s: exit %d, want %d (Busy)\n%s",
+				real, env, link, r.Code, exitcodes.Busy, r.Output())
+		}
+	}
+	mustIn("run", "unmount", mnt)
+	waitUnmounted(t, mnt)
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("%s is no longer a link: %v %v", link, fi, err)
+	}
+	mustIn("run", "mount", real, mnt)
+	if b, err := os.ReadFile(filepath.Join(mnt, "staged.txt")); err != nil || string(b) != "staged" {
+		t.Errorf("a mount of %s does not find what was staged through %s: %q %v", real, link, b, err)
+	}
+	mustIn("run", "unmount", mnt)
+	waitUnmounted(t, mnt)
+}
+
+// waitUnmounted waits, generously, until the system no longer lists
+// mnt as mounted.
+func waitUnmounted(t *testing.T, mnt string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if m, _ := platform.Mounted(mnt); !m {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still mounted after unmount", mnt)
 		}
 	}
 }

@@ -116,4 +116,30 @@ func TestImageOutputKinds(t *testing.T) {
 		}
 	}
 	checkOutputKinds(t, "append", dir, kinds)
+
+	// A relative link is read from the folder it really sits in: "..",
+	// reached through a linked folder, leads out of the folder linked
+	// to, not back to where the name was typed.
+	for _, cmd := range [][]string{{"master", "-o"}, {"append", "--verify", "none"}} {
+		dir = t.TempDir()
+		store := filepath.Join(dir, "store")
+		if err := os.MkdirAll(filepath.Join(store, "images"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join("store", "images"), filepath.Join(dir, "cur")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join("..", "target.iso"), filepath.Join(store, "images", "out.iso")); err != nil {
+			t.Fatal(err)
+		}
+		decoy := filepath.Join(dir, "target.iso")
+		if err := os.WriteFile(decoy, []byte("unrelated"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mustRun(t, append(cmd, filepath.Join(dir, "cur", "out.iso"), src)...)
+		isImage(cmd[0]+" through a link in a linked folder", filepath.Join(store, "target.iso"))
+		if b, err := os.ReadFile(decoy); err != nil || string(b) != "unrelated" {
+			t.Errorf("%s through a link in a linked folder changed %s (now %d bytes: %v)", cmd[0], decoy, len(b), err)
+		}
+	}
 }

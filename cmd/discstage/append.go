@@ -71,7 +71,7 @@ extents and is not written again.`,
 			// image, so what is missing is told first.
 			made := newImageFiles(target)
 			if !dryRun {
-				l, err := lockTarget(target, holderOf("append"))
+				l, err := lockTarget(target, holderOf("append"), true, noteTo(cmd.ErrOrStderr()))
 				if err != nil {
 					return fmt.Errorf("append: %w", err)
 				}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/discstage/discstage/platform"
@@ -114,7 +115,7 @@ erases a CD-RW or DVD-RW.`,
 
 // withDrive opens TARGET exclusively and runs f on it.
 func withDrive(spec, op string, f func(writer.Target) error) error {
-	l, err := lockTarget(spec, holderOf("drives "+op))
+	l, err := lockTarget(spec, holderOf("drives "+op), false, noteTo(os.Stderr))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,8 +44,12 @@ var errTargetBusy = errors.New("the target is in use by another discstage proces
 type targetLock struct {
 	path *platform.Lock // the lock file named after the target's path
 	file *platform.Lock // the image file's own, or nil (a drive)
+	// name: the file that holds the medium, as targetFile resolves it
+	// ("" for a drive).
+	name string
 	// made: the image file did not exist; lockTarget made it, empty
-	// (a blank medium, as opening the target makes it), and holds it.
+	// (a blank medium, as opening the target makes it), as name, and
+	// holds it.
 	made bool
 }
 
@@ -61,11 +66,22 @@ func (l *targetLock) Unlock() error {
 	return ferr
 }
 
+// holdFile locks an image file itself (platform.HoldFile).
+var holdFile = platform.HoldFile
+
 // lockTarget takes the lock of the target spec names for the command,
 // recording holder ("mounted at M by pid N", "append by pid N"). When
 // another process holds it, the error wraps errTargetBusy and says who.
-// A missing image file is made, empty, and locked (made).
-func lockTarget(spec, holder string) (*targetLock, error) {
+// With create (a command that makes its target: mount, append), a
+// missing image file is made, empty, and locked (made); else it is
+// left missing. An image file the system cannot lock (NFS without
+// lockd) leaves the target to the lock named after its path, told to
+// note (nil: not told).
+func lockTarget(spec, holder string, create bool, note func(string)) (*targetLock, error) {
+	name, err := targetFile(spec)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", spec, err)
+	}
 	p, err := targetLockPath(spec)
 	if err != nil {
 		return nil, err
@@ -82,8 +98,8 @@ func lockTarget(spec, holder string) (*targetLock, error) {
 	if err != nil {
 		return nil, err
 	}
-	tl := &targetLock{path: l}
-	if err := tl.holdFile(spec); err != nil {
+	tl := &targetLock{path: l, name: name}
+	if err := tl.holdFile(spec, create, note); err != nil {
 		l.Unlock()
 		return nil, err
 	}
@@ -91,26 +107,41 @@ func lockTarget(spec, holder string) (*targetLock, error) {
 }
 
 // holdFile takes the lock of the image file, or emulated drive's medium
-// file, that spec names. A file that cannot be opened, or is no regular
-// file, is left to opening the target to refuse; a missing image file
-// is made (an emulated drive's medium file, which opening the drive
-// makes with its state, is locked only once it exists).
-func (tl *targetLock) holdFile(spec string) error {
-	name := imageFile(spec)
-	if name == "" {
+// file, that spec names (tl.name, where its links lead). A file that
+// cannot be opened, or is no regular file, is left to opening the
+// target to refuse; with create, a missing image file is made (an
+// emulated drive's medium file, which opening the drive makes with its
+// state, is locked only once it exists). A file the system cannot lock
+// (ENOLCK, EOPNOTSUPP, EINVAL) is left unlocked, told to note: the lock
+// named after its path still holds it against every discstage process
+// of this runtime directory, as on Windows.
+//
+// The file made here stays when another process holds its lock: that
+// process reached it after it was made, by another runtime directory,
+// and has it open as its own target; removing its name would lose what
+// it writes.
+func (tl *targetLock) holdFile(spec string, create bool, note func(string)) error {
+	if tl.name == "" {
 		return nil
 	}
-	f, made := openToHold(name, targets.KindOf(spec).Name == "image")
+	f, made := openToHold(tl.name, create && targets.KindOf(spec).Name == "image")
 	if f == nil {
 		return nil
 	}
-	l, err := platform.HoldFile(f)
+	l, err := holdFile(f)
 	var le *platform.LockedError
 	if errors.As(err, &le) {
 		return fmt.Errorf("%s: %s: %w", spec, fileHolder(le.PID), errTargetBusy)
 	}
 	if err != nil {
-		return fmt.Errorf("lock %s: %w", spec, err)
+		if note != nil {
+			cause := err
+			if u := errors.Unwrap(err); u != nil {
+				cause = u
+			}
+			note(fmt.Sprintf("note: %s cannot be locked itself (%v); only the lock file named after it keeps other discstage writers out", tl.name, cause))
+		}
+		l = nil
 	}
 	tl.file, tl.made = l, made
 	return nil
@@ -168,9 +199,54 @@ func fileHolder(pid int) string {
 	return fmt.Sprintf("its file is locked by pid %d (%s)", pid, how)
 }
 
+// targetFile returns the file that holds the medium of the target spec
+// names (targets.File) as the system reaches it: absolute, through
+// every symbolic link to it (outputPath; a dangling link names the file
+// it makes) and its folder's links resolved, so that every name of one
+// file, made yet or not, gives one path. "" for a drive. A name that
+// leads to no regular file is returned absolute, for opening the
+// target to refuse.
+func targetFile(spec string) (string, error) {
+	f := targets.File(spec)
+	if f == "" {
+		return "", nil
+	}
+	p, err := outputPath(f)
+	if err != nil {
+		p = f
+	}
+	if p, err = filepath.Abs(p); err != nil {
+		return "", fmt.Errorf("resolve %s: %w", f, err)
+	}
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r, nil
+	}
+	if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+		return filepath.Join(d, filepath.Base(p)), nil
+	}
+	return p, nil
+}
+
+// targetKey is what names a target's own files (its lock, its default
+// staging area), for staging.TargetName: the file that holds its
+// medium (targetFile), so that an image and an emulated drive over one
+// file, every name of the file and every spelling of the target are
+// one; a drive's device as given.
+func targetKey(spec string) (string, error) {
+	f, err := targetFile(spec)
+	if err != nil || f != "" {
+		return f, err
+	}
+	return targets.Identity(spec), nil
+}
+
 // targetLockPath returns the lock file of the target spec names.
 func targetLockPath(spec string) (string, error) {
-	name, err := staging.TargetName(targets.Identity(spec), 8)
+	key, err := targetKey(spec)
+	if err != nil {
+		return "", fmt.Errorf("lock %s: %w", spec, err)
+	}
+	name, err := staging.TargetName(key, 8)
 	if err != nil {
 		return "", fmt.Errorf("lock %s: %w", spec, err)
 	}
@@ -192,3 +268,9 @@ func lockDir() string {
 
 // holderOf describes this process for a lock's holder line.
 func holderOf(what string) string { return fmt.Sprintf("%s by pid %d", what, os.Getpid()) }
+
+// noteTo returns a note for lockTarget that goes to w as a line of its
+// own.
+func noteTo(w io.Writer) func(string) {
+	return func(msg string) { fmt.Fprintln(w, "discstage:", msg) }
+}

@@ -96,7 +96,7 @@ func runMaster(cmd *cobra.Command, args []string) error {
 	// Replacing an existing image (a target perhaps mounted or being
 	// appended to) waits for no one: it is refused while in use.
 	if _, err := os.Stat(out); err == nil {
-		l, err := lockTarget(out, holderOf("master"))
+		l, err := lockTarget(out, holderOf("master"), false, noteTo(cmd.ErrOrStderr()))
 		if err != nil {
 			return fmt.Errorf("master: %w", err)
 		}

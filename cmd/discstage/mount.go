@@ -228,7 +228,7 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	if err != nil {
 		return err
 	}
-	lock, err := lockTarget(targetSpec, holderOf("mounted at "+abs))
+	lock, err := lockTarget(targetSpec, holderOf("mounted at "+abs), true, note)
 	if err != nil {
 		return fmt.Errorf("mount: %w", err)
 	}
@@ -250,8 +250,14 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 			}
 		}
 	}()
-	if p := imageFile(targetSpec); p != "" && (lock.made || !exists(p)) {
-		stop.add(p, mediaRecordPath(p))
+	if p := imageFile(targetSpec); p != "" {
+		switch {
+		case lock.made:
+			// Where a link leads: the link itself stays.
+			stop.add(lock.name, mediaRecordPath(p))
+		case !exists(p):
+			stop.add(p, mediaRecordPath(p))
+		}
 	}
 	f.target.create = true
 	t, err := openTarget(targetSpec, f.target)
@@ -261,9 +267,14 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	defer t.Close()
 	dir := f.staging
 	if dir == "" {
-		if dir, err = staging.DefaultDir(targetSpec); err != nil {
+		key, err := targetKey(targetSpec)
+		if err != nil {
+			return fmt.Errorf("mount: %w", err)
+		}
+		if dir, err = staging.DefaultDir(key); err != nil {
 			return err
 		}
+		dir = formerArea(targetSpec, dir, note)
 	}
 	if !exists(dir) {
 		stop.add(dir)
@@ -359,4 +370,31 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 			plural(s.Changes.Total(), "change"), s.Changes, size(s.StagedBytes))
 	}
 	return nil
+}
+
+// formerArea returns the default staging area dir of the target spec
+// names, once the area that spec named before areas were named after
+// the target's medium file (staging.DefaultDir of the whole spelling,
+// from this working directory) has moved there: when dir does not
+// exist and that one does, it is renamed to dir (the target's lock is
+// held, so no other discstage mount uses it), told to note. Where the
+// rename fails, the former area is used where it is.
+func formerArea(spec, dir string, note func(string)) string {
+	if exists(dir) {
+		return dir
+	}
+	old, err := staging.DefaultDir(spec)
+	if err != nil || old == dir {
+		return dir
+	}
+	fi, err := os.Lstat(old)
+	if err != nil || !fi.IsDir() {
+		return dir
+	}
+	if err := os.Rename(old, dir); err != nil {
+		note(fmt.Sprintf("using the staging area %s where it is (moving it to %s: %v)", old, dir, err))
+		return old
+	}
+	note(fmt.Sprintf("moved the staging area of %s from %s to %s", spec, old, dir))
+	return dir
 }

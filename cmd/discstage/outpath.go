@@ -19,8 +19,9 @@ const maxOutputLinks = 40
 
 // outputPath returns the file an image named out is written to: out
 // itself, or, when out is a symbolic link, the file it leads to through
-// every link (as cp and genisoimage write through a link); a dangling
-// link names the file to create. A directory is refused with
+// every link (as cp and genisoimage write through a link), each
+// relative link read from the folder it really sits in; a dangling link
+// names the file to create. A directory is refused with
 // syscall.EISDIR, anything else that is not a regular file (a device, a
 // named pipe, a socket) with errNotRegular: an image replaces only a
 // regular file, and is never written into a device. A missing out is
@@ -40,7 +41,19 @@ func outputPath(out string) (string, error) {
 				return "", fmt.Errorf("output %s: %w", out, err)
 			}
 			if !filepath.IsAbs(t) {
-				t = filepath.Join(filepath.Dir(p), t)
+				// The link's folder as it really is: ".." in t leads
+				// out of the folder the link sits in, which a linked
+				// folder on the way to p makes another than p's
+				// parent as written.
+				dir, _ := filepath.Split(p)
+				if dir == "" {
+					dir = "."
+				}
+				d, err := filepath.EvalSymlinks(dir)
+				if err != nil {
+					return "", fmt.Errorf("output %s: resolve link %s: %w", out, p, err)
+				}
+				t = filepath.Join(d, t)
 			}
 			p = t
 		case fi.IsDir():
