@@ -40,10 +40,7 @@ func MountAt(dir string) (m Mount, ok bool, err error) {
 	if err != nil {
 		return m, false, fmt.Errorf("platform: mount point %q: %w", dir, err)
 	}
-	// A dead mount cannot be resolved; its path is then taken as given.
-	if r, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = r
-	}
+	abs = resolve(abs)
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		return m, false, fmt.Errorf("platform: list mounts: %w", err)
@@ -72,6 +69,24 @@ func MountAt(dir string) (m Mount, ok bool, err error) {
 		m.Dead = unix.Stat(abs, &st) == unix.ENOTCONN
 	}
 	return m, ok, nil
+}
+
+// resolve is abs with its symbolic links resolved, as the mount table
+// names mount points. A dead mount cannot be resolved (ENOTCONN): its
+// parent is resolved and its last name added back, as fusermount does;
+// what does not resolve at all is taken as given.
+func resolve(abs string) string {
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		return r
+	}
+	dir, name := filepath.Split(abs)
+	if name == "" {
+		return abs
+	}
+	if r, err := filepath.EvalSymlinks(dir); err == nil {
+		return filepath.Join(r, name)
+	}
+	return abs
 }
 
 // UnmountDead detaches the dead FUSE mount at dir (its process was
