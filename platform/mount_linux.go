@@ -71,24 +71,6 @@ func MountAt(dir string) (m Mount, ok bool, err error) {
 	return m, ok, nil
 }
 
-// resolve is abs with its symbolic links resolved, as the mount table
-// names mount points. A dead mount cannot be resolved (ENOTCONN): its
-// parent is resolved and its last name added back, as fusermount does;
-// what does not resolve at all is taken as given.
-func resolve(abs string) string {
-	if r, err := filepath.EvalSymlinks(abs); err == nil {
-		return r
-	}
-	dir, name := filepath.Split(abs)
-	if name == "" {
-		return abs
-	}
-	if r, err := filepath.EvalSymlinks(dir); err == nil {
-		return filepath.Join(r, name)
-	}
-	return abs
-}
-
 // UnmountDead detaches the dead FUSE mount at dir (its process was
 // killed, so every access fails with "Transport endpoint is not
 // connected"): a lazy unmount, with fusermount3 or fusermount when

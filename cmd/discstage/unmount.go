@@ -37,6 +37,12 @@ func (e *notMountError) Error() string {
 func (e *notMountError) Is(target error) bool { return target == errNotMount }
 func (e *notMountError) Unwrap() error        { return e.err }
 
+// mountAt and systemUnmount are the system's mount table and unmount.
+var (
+	mountAt       = platform.MountAt
+	systemUnmount = platform.Unmount
+)
+
 // endMount unmounts the mount at mp. It asks the mount first to end
 // itself, through the control action "unmount": on Windows that is the
 // only way, the mount's own process holding WinFsp's host, and the
@@ -50,10 +56,11 @@ func (e *notMountError) Unwrap() error        { return e.err }
 // by the system's mount table (its type is fs.MountType for discstage's
 // own, whichever adapter made it): a folder that is no mount point, or
 // the mount point of another file system, is refused and left alone.
-// Where there is no mount table to ask (macOS, Windows) the system's
-// unmount is tried as the control file's error allows; where there is
-// no system unmount either (Windows), the control file's error stands:
-// nothing is mounted there.
+// Where there is no mount table to ask (Windows) the system's unmount
+// is tried only when the control file's error tells of a mount that
+// leaves unmounting to the system (EOPNOTSUPP) or one whose process is
+// gone (ENOTCONN, ENXIO); any other error stands, as it does where there
+// is no system unmount either (Windows): nothing is mounted there.
 func endMount(mp string) error {
 	err := control(mp, "unmount", "")
 	if err == nil {
@@ -63,9 +70,12 @@ func endMount(mp string) error {
 	if errors.As(err, &ae) && ae.Errno != syscall.EOPNOTSUPP {
 		return fmt.Errorf("unmount %s: %w", mp, err)
 	}
-	m, ok, merr := platform.MountAt(mp)
+	m, ok, merr := mountAt(mp)
 	switch {
 	case errors.Is(merr, platform.ErrUnsupported):
+		if !errors.Is(err, syscall.EOPNOTSUPP) && !errors.Is(err, syscall.ENOTCONN) && !errors.Is(err, syscall.ENXIO) {
+			return fmt.Errorf("unmount: %w", err)
+		}
 	case merr != nil:
 		return fmt.Errorf("unmount %s: %w", mp, merr)
 	case !ok:
@@ -73,7 +83,7 @@ func endMount(mp string) error {
 	case m.Type != fs.MountType:
 		return fmt.Errorf("unmount: %w", &notMountError{dir: mp, fs: &m})
 	}
-	perr := platform.Unmount(mp)
+	perr := systemUnmount(mp)
 	if errors.Is(perr, platform.ErrUnsupported) {
 		return fmt.Errorf("unmount %s: %w", mp, err)
 	}
