@@ -170,3 +170,44 @@ func TestUnmountDeadMountThroughSymlink(t *testing.T) {
 		t.Fatalf("the dead mount is still there: %+v", m)
 	}
 }
+
+// TestDeadForeignFuseMount: a dead FUSE mount of another file system
+// (its connection gone, so it answers ENOTCONN as a killed discstage
+// does) is not called an ended discstage mount whose staged changes are
+// kept: status, commit and unmount say it is another file system, and
+// unmount leaves it alone.
+func TestDeadForeignFuseMount(t *testing.T) {
+	oracle.NeedFuse(t)
+	if os.Geteuid() != 0 {
+		oracle.Unavailable(t, "mounting FUSE by hand needs root")
+	}
+	dir := filepath.Join(t.TempDir(), "mnt")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dev, err := os.OpenFile("/dev/fuse", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := "fd=" + strconv.Itoa(int(dev.Fd())) + ",rootmode=40000,user_id=0,group_id=0"
+	if err := unix.Mount("othersrc", dir, "fuse.otherfs", 0, opts); err != nil {
+		dev.Close()
+		t.Fatalf("mount: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
+	dev.Close() // the connection ends: every access answers ENOTCONN
+	eventually(t, "the mount to answer ENOTCONN", func() bool {
+		_, err := os.Stat(dir)
+		return errors.Is(err, syscall.ENOTCONN)
+	})
+	for _, verb := range []string{"status", "commit", "unmount"} {
+		out, code := run(t, verb, dir)
+		if code != exitcodes.NotFound || strings.Contains(out, "the discstage mount at") || strings.Contains(out, "staged changes are kept") ||
+			!strings.Contains(out, "is not a discstage mount") || !strings.Contains(out, "fuse.otherfs") {
+			t.Errorf("%s of a dead foreign mount: exit %d\n%s", verb, code, out)
+		}
+	}
+	if _, ok, _ := platform.FuseMountAt(dir); !ok {
+		t.Error("unmount took down a dead foreign mount")
+	}
+}

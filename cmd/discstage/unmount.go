@@ -16,19 +16,24 @@ var errNotMount = errors.New("not a discstage mount")
 // notMountError says that dir is not a discstage mount and, when it is
 // the mount point of another file system, which.
 type notMountError struct {
-	dir string
-	fs  *platform.Mount
-	err error // why its control file did not open, if it was tried
+	dir   string
+	fs    *platform.Mount
+	err   error // why its control file did not open, if it was tried
+	ended bool  // the mount table lists discstage's file system at dir, its process gone
 }
 
 func (e *notMountError) Error() string {
-	if errors.Is(e.err, syscall.ENOTCONN) {
+	gone := errors.Is(e.err, syscall.ENOTCONN) || errors.Is(e.err, syscall.ENXIO)
+	switch {
+	case gone && e.ended:
 		return fmt.Sprintf("the discstage mount at %s has ended, its process gone (%v): mount it again to go on; the staged changes are kept", e.dir, e.err)
-	}
-	if e.err != nil {
+	case gone && e.fs != nil:
+		return fmt.Sprintf("%s is not a discstage mount: it is the mount point of %s (%s), whose process has ended (%v); discstage leaves it alone", e.dir, e.fs.Source, e.fs.Type, e.err)
+	case gone:
+		return fmt.Sprintf("%s does not answer: the file system mounted there has ended, its process gone (%v); if it was a discstage mount, mount it again to go on, its staged changes are kept", e.dir, e.err)
+	case e.err != nil:
 		return fmt.Sprintf("%s is not a discstage mount: %v", e.dir, e.err)
-	}
-	if e.fs == nil {
+	case e.fs == nil:
 		return fmt.Sprintf("%s is not a discstage mount", e.dir)
 	}
 	return fmt.Sprintf("%s is not a discstage mount: it is the mount point of %s (%s), which discstage leaves alone", e.dir, e.fs.Source, e.fs.Type)
