@@ -128,3 +128,86 @@ func mountPID(t *testing.T, dir, mnt string) int {
 	t.Fatalf("no lock in %s names the mount at %s", dir, mnt)
 	return 0
 }
+
+// TestUnmountDeadMountThroughSymlink: a dead discstage mount reached
+// through a symbolic link to its parent folder is still told from the
+// mount table (which names the resolved path) and cleaned up, though
+// the mount point itself no longer resolves.
+func TestUnmountDeadMountThroughSymlink(t *testing.T) {
+	oracle.NeedFuse(t)
+	work := t.TempDir()
+	realDir := filepath.Join(work, "real")
+	if err := os.MkdirAll(filepath.Join(realDir, "mnt"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(work, "link")
+	if err := os.Symlink(realDir, link); err != nil {
+		t.Fatal(err)
+	}
+	runDir := filepath.Join(work, "run")
+	env := clitest.Env("XDG_RUNTIME_DIR=" + runDir)
+	img, mnt, area := filepath.Join(work, "disc.iso"), filepath.Join(link, "mnt"), filepath.Join(work, "area")
+	if r := clitest.Run(t, []string{"mount", img, mnt, "--staging", area}, env); r.Code != 0 {
+		t.Fatalf("mount: exit %d\n%s", r.Code, r.Output())
+	}
+	t.Cleanup(func() { unix.Unmount(filepath.Join(realDir, "mnt"), unix.MNT_DETACH) })
+	write(t, filepath.Join(mnt, "staged.txt"), "staged")
+	pid := mountPID(t, filepath.Join(runDir, "discstage-locks"), mnt)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the mount's process to die", func() bool {
+		_, err := os.Stat(mnt)
+		return errors.Is(err, syscall.ENOTCONN)
+	})
+	if m, ok, err := platform.MountAt(mnt); err != nil || !ok || !m.Dead {
+		t.Errorf("MountAt through the link: %+v, %v, %v; want the dead mount", m, ok, err)
+	}
+	if r := clitest.Run(t, []string{"unmount", mnt}, env); r.Code != 0 || !strings.Contains(r.Output(), "process had ended") {
+		t.Fatalf("unmount of a dead discstage mount through a link: exit %d\n%s", r.Code, r.Output())
+	}
+	if m, ok, _ := platform.FuseMountAt(filepath.Join(realDir, "mnt")); ok {
+		t.Fatalf("the dead mount is still there: %+v", m)
+	}
+}
+
+// TestDeadForeignFuseMount: a dead FUSE mount of another file system
+// (its connection gone, so it answers ENOTCONN as a killed discstage
+// does) is not called an ended discstage mount whose staged changes are
+// kept: status, commit and unmount say it is another file system, and
+// unmount leaves it alone.
+func TestDeadForeignFuseMount(t *testing.T) {
+	oracle.NeedFuse(t)
+	if os.Geteuid() != 0 {
+		oracle.Unavailable(t, "mounting FUSE by hand needs root")
+	}
+	dir := filepath.Join(t.TempDir(), "mnt")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dev, err := os.OpenFile("/dev/fuse", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := "fd=" + strconv.Itoa(int(dev.Fd())) + ",rootmode=40000,user_id=0,group_id=0"
+	if err := unix.Mount("othersrc", dir, "fuse.otherfs", 0, opts); err != nil {
+		dev.Close()
+		t.Fatalf("mount: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
+	dev.Close() // the connection ends: every access answers ENOTCONN
+	eventually(t, "the mount to answer ENOTCONN", func() bool {
+		_, err := os.Stat(dir)
+		return errors.Is(err, syscall.ENOTCONN)
+	})
+	for _, verb := range []string{"status", "commit", "unmount"} {
+		out, code := run(t, verb, dir)
+		if code != exitcodes.NotFound || strings.Contains(out, "the discstage mount at") || strings.Contains(out, "staged changes are kept") ||
+			!strings.Contains(out, "is not a discstage mount") || !strings.Contains(out, "fuse.otherfs") {
+			t.Errorf("%s of a dead foreign mount: exit %d\n%s", verb, code, out)
+		}
+	}
+	if _, ok, _ := platform.FuseMountAt(dir); !ok {
+		t.Error("unmount took down a dead foreign mount")
+	}
+}

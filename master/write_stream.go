@@ -7,11 +7,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/platform"
 )
 
 // wCopyBuffer is the size of the buffer file data is copied with.
@@ -178,10 +178,11 @@ func (r *wSourceReader) Read(p []byte) (int, error) {
 }
 
 // sourceError is err, from opening or reading a Source, wrapped in
-// ErrSourceChanged unless it is a permission or I/O error: a file the
-// process may not read, or a medium that fails, has not changed.
+// ErrSourceChanged unless it is a permission or I/O error (EIO, and on
+// Windows ERROR_CRC, ERROR_IO_DEVICE and their kin): a file the process
+// may not read, or a medium that fails, has not changed.
 func sourceError(err error) error {
-	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EIO) {
+	if errors.Is(err, fs.ErrPermission) || platform.IsIOError(err) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", ErrSourceChanged, err)

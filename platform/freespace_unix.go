@@ -4,10 +4,14 @@ package platform
 
 import "golang.org/x/sys/unix"
 
+// freeSpace is f_bavail blocks of the file system's block size. A file
+// system that counts no blocks at all (tmpfs with size=0, ramfs, some
+// FUSE file systems: no limit, or none it tells) has no free space to
+// tell either: -1.
 func freeSpace(path string) int64 {
 	var st unix.Statfs_t
-	if err := unix.Statfs(path, &st); err != nil {
+	if err := unix.Statfs(path, &st); err != nil || st.Blocks == 0 {
 		return -1
 	}
-	return int64(st.Bavail) * int64(st.Bsize)
+	return int64(st.Bavail) * blockSize(&st)
 }

@@ -40,10 +40,7 @@ func MountAt(dir string) (m Mount, ok bool, err error) {
 	if err != nil {
 		return m, false, fmt.Errorf("platform: mount point %q: %w", dir, err)
 	}
-	// A dead mount cannot be resolved; its path is then taken as given.
-	if r, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = r
-	}
+	abs = resolve(abs)
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		return m, false, fmt.Errorf("platform: list mounts: %w", err)

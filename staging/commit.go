@@ -1299,17 +1299,19 @@ func (a *Area) Space() (total, free uint64, err error) {
 		total = Unbounded
 	}
 	// Free counts the capacity left past the next writable address
-	// and, for an image, the room its file system has.
+	// and, for an image, the room its file system has; never more than
+	// total leaves, though a file system may have room past Unbounded.
+	used := uint64(info.NextWritable) + uint64(proj)
+	left := total - min(used, total)
 	switch {
 	case info.Closed:
 		return total, 0, nil
 	case info.Free < 0:
-		used := uint64(info.NextWritable) + uint64(proj)
-		return total, total - min(used, total), nil
+		return total, left, nil
 	case int64(proj) >= info.Free:
 		return total, 0, nil
 	}
-	return total, uint64(info.Free) - uint64(proj), nil
+	return total, min(uint64(info.Free)-uint64(proj), left), nil
 }
 
 // spaceProjection returns the size of the next session for Space: the

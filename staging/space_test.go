@@ -75,3 +75,28 @@ func TestSpaceDoesNotWaitForTheLayout(t *testing.T) {
 		t.Error("a layout runs after Close returned")
 	}
 }
+
+// roomyMedium is an image without a capacity on a file system with more
+// room than Unbounded sectors (over 4 TiB free).
+type roomyMedium struct {
+	*fakeMedium
+	free int64
+}
+
+func (m roomyMedium) Info() (MediumInfo, error) {
+	i, err := m.fakeMedium.Info()
+	i.Free = m.free
+	return i, err
+}
+
+// TestSpaceFreeNotOverTotal: an image's free space is its file system's
+// room, which may pass Unbounded, the total it is given; statfs then
+// tells no more free than total.
+func TestSpaceFreeNotOverTotal(t *testing.T) {
+	m := roomyMedium{&fakeMedium{}, 3 * Unbounded}
+	a := open(t, t.TempDir(), m)
+	total, free, err := a.Space()
+	if err != nil || total != Unbounded || free > total || free < total-64 {
+		t.Errorf("Space = %d, %d, %v; want total %d and free at most that", total, free, err, uint64(Unbounded))
+	}
+}

@@ -100,3 +100,33 @@ func TestAppendOntoAFileSystemFilledMeanwhile(t *testing.T) {
 		t.Errorf("xorriso -toc after the second append: %v", toc)
 	}
 }
+
+// TestAppendOntoAFileSystemOfUntoldSize: a file system that tells no
+// size (tmpfs with size=0, which has no limit, reports 0 blocks and 0
+// free) is not taken as full: the image's free space is unknown and a
+// session is written.
+func TestAppendOntoAFileSystemOfUntoldSize(t *testing.T) {
+	if os.Geteuid() != 0 {
+		oracle.Unavailable(t, "mounting a tmpfs needs root")
+	}
+	unlimited := t.TempDir()
+	if err := unix.Mount("tmpfs", unlimited, "tmpfs", 0, "size=0"); err != nil {
+		t.Fatalf("mount an unlimited tmpfs: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(unlimited, unix.MNT_DETACH) })
+	var st unix.Statfs_t
+	if err := unix.Statfs(unlimited, &st); err != nil || st.Blocks != 0 {
+		t.Skipf("this tmpfs tells its size (%d blocks, %v)", st.Blocks, err)
+	}
+	img := filepath.Join(unlimited, "disc.iso")
+	src := filepath.Join(t.TempDir(), "src")
+	testtree.File(t, src, "a", []byte("first session\n"))
+	tgt, err := writer.OpenImage(img, writer.ImageOptions{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	if _, _, err := appendMirror(tgt, src, burn.AppendOptions{}); err != nil {
+		t.Fatalf("append onto an image on a tmpfs without a size: %v", err)
+	}
+}

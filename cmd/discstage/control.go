@@ -55,10 +55,25 @@ func checkMount(mountpoint string) error {
 }
 
 // unreachable is the error of a mount's control file that did not open
-// (err): no discstage mount is there, or the one there has ended, its
-// process gone (the kernel answers ENOTCONN until it is unmounted).
+// (err): this user may not reach it; no discstage mount is there; or the
+// file system there has ended, its process gone (the kernel answers
+// ENOTCONN until it is unmounted), which the mount table tells to be a
+// discstage mount or another.
 func unreachable(mountpoint string, err error) error {
-	return &notMountError{dir: mountpoint, err: err}
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("%s is not open to this user, so whether it is a discstage mount cannot be told (a mount is open to the user who mounted it, and root, unless mounted with --allow-other): %w", mountpoint, err)
+	}
+	e := &notMountError{dir: mountpoint, err: err}
+	if errors.Is(err, syscall.ENOTCONN) || errors.Is(err, syscall.ENXIO) {
+		if m, ok, merr := mountAt(mountpoint); merr == nil && ok {
+			if m.Type == fs.MountType {
+				e.ended = true
+			} else {
+				e.fs = &m
+			}
+		}
+	}
+	return e
 }
 
 // actionError is a control action the mount refused; Errno tells why.

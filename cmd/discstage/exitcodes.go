@@ -39,7 +39,9 @@ var exitTable = []exitRule{
 	{func(err error) bool { var c codedError; return errors.As(err, &c) }, -1}, // see exitCode
 	{isErr(errInterrupted), exitcodes.Interrupted},
 	{isErr(writer.ErrNoTarget, mmc.ErrNoMedium), exitcodes.NoTarget},
-	{isErr(writer.ErrNoSpace, staging.ErrNoSpace, syscall.ENOSPC), exitcodes.NoSpace},
+	{func(err error) bool {
+		return isErr(writer.ErrNoSpace, staging.ErrNoSpace)(err) || platform.IsNoSpace(err)
+	}, exitcodes.NoSpace},
 	{isErr(writer.ErrClosed, staging.ErrClosed, syscall.EROFS), exitcodes.Closed},
 	{isErr(writer.ErrVerify, master.ErrMismatch), exitcodes.VerifyFailed},
 	{isErr(master.ErrNotISO), exitcodes.NotISO},
