@@ -306,8 +306,16 @@ func (x *extractor) clear(name string) error {
 	return nil
 }
 
-// entry extracts the file or symbolic link p as name.
+// entry extracts the file or symbolic link p as name. What is at name
+// stays when the entry is skipped.
 func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
+	switch t := fi.Mode().Type(); {
+	case t&(fs.ModeNamedPipe|fs.ModeDevice) != 0:
+		return x.special(p, name, fi)
+	case t&fs.ModeSocket != 0:
+		x.skip(p, "a socket cannot be made by extracting it")
+		return nil
+	}
 	if err := x.clear(name); err != nil {
 		return err
 	}
@@ -321,12 +329,7 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		}
 		return nil
 	}
-	switch t := fi.Mode().Type(); {
-	case t&(fs.ModeNamedPipe|fs.ModeDevice) != 0:
-		return x.special(p, name, fi)
-	case t&fs.ModeSocket != 0:
-		x.skip(p, "a socket cannot be made by extracting it")
-		return nil
+	switch {
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("extract %s: a %s cannot be extracted", discPath(p), fileKind(fi.Mode()))
 	}
@@ -370,14 +373,22 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 // special makes the named pipe or device node p as name, with its mode
 // and modification time. One the system does not let this process make
 // (a device node when not root; any on Windows) is skipped with a
-// warning.
+// warning, and what is at name stays: the node is made under a name of
+// its own beside it and takes name's place only once made.
 func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 	var rdev uint64
 	if n, ok := fi.Sys().(*tree.Node); ok {
 		rdev = n.Rdev
 	}
+	if cur, err := x.root.Lstat(name); err == nil && cur.IsDir() {
+		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), fs.ErrExist)
+	}
 	mode := x.opts.mode(fi.Mode())
-	err := makeSpecial(x.root, name, fi.Mode().Type(), mode, rdev)
+	tmp := filepath.Join(filepath.Dir(name), fmt.Sprintf(".%s.discstage-%d", filepath.Base(name), os.Getpid()))
+	if err := x.clear(tmp); err != nil {
+		return err
+	}
+	err := makeSpecial(x.root, tmp, fi.Mode().Type(), mode, rdev)
 	switch {
 	case errors.Is(err, fs.ErrPermission):
 		x.skip(p, fmt.Sprintf("a %s: %v", fileKind(fi.Mode()), err))
@@ -389,11 +400,16 @@ func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 		return fmt.Errorf("extract %s: %w", discPath(p), err)
 	}
 	// mknod applied the umask; the mode is the one worked out above.
-	if err := x.root.Chmod(name, mode); err != nil {
-		return fmt.Errorf("extract %s: %w", discPath(p), err)
+	err = x.root.Chmod(tmp, mode)
+	if err == nil {
+		err = x.root.Chtimes(tmp, fi.ModTime(), fi.ModTime())
 	}
-	if err := x.root.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
-		return fmt.Errorf("extract %s: %w", discPath(p), err)
+	if err == nil {
+		err = x.root.Rename(tmp, name)
+	}
+	if err != nil {
+		x.root.Remove(tmp)
+		return fmt.Errorf("extract %s to %s: %w", discPath(p), x.path(name), err)
 	}
 	return nil
 }
