@@ -22,6 +22,7 @@ func init() {
 		tf        targetFlags
 		sf        sessionFlag
 		samePerms bool
+		devices   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "extract TARGET PATH DEST",
@@ -37,10 +38,14 @@ disc's modes, other users get them less their umask; the sticky bit is kept;
 setuid and setgid only when root asks with --same-permissions. Modification
 times are kept; owners are not.
 
-Named pipes and device nodes are made as tar makes them (mkfifo, mknod).
-One that cannot be made (a device node when not root; either on Windows)
-and a socket are skipped with a warning naming it; the rest is extracted,
-every directory gets its mode and time, and extract then exits 1.
+Named pipes are made as tar makes them (mkfifo). Device nodes are made
+(mknod, with the device number the disc records) only with --devices: one
+on a disc from elsewhere could give whoever reads it raw access to a
+device. A device node without --devices, one that cannot be made (a device
+node when not root; either on Windows) and a socket are skipped with a
+warning naming it; the rest is extracted, every directory gets its mode and
+time, and extract then exits 1. What is in DEST where an entry is skipped
+stays.
 
 Each file's bytes are checked, as they are copied, against the MD5 its
 session recorded for it (sessions discstage and xorriso -md5 write record
@@ -55,19 +60,21 @@ verify does for a bad session.`,
 			}
 			defer t.Close()
 			noteTree(cmd.ErrOrStderr(), sess)
-			o := extractOptions{samePerms: samePerms, root: isRoot(), umask: umask(), warn: cmd.ErrOrStderr()}
+			o := extractOptions{samePerms: samePerms, devices: devices, root: isRoot(), umask: umask(), warn: cmd.ErrOrStderr()}
 			return extract(sess.FS(), fsPath(args[1]), args[2], o, cmd.OutOrStdout())
 		},
 	}
 	tf.register(cmd)
 	sf.register(cmd)
 	cmd.Flags().BoolVarP(&samePerms, "same-permissions", "p", false, "keep the disc's modes exactly: no umask; setuid and setgid too when run as root")
+	cmd.Flags().BoolVar(&devices, "devices", false, "make the device nodes the session holds (else they are skipped with a warning)")
 	rootCmd.AddCommand(cmd)
 }
 
 // extractOptions say which mode bits an extracted entry gets.
 type extractOptions struct {
 	samePerms bool        // --same-permissions
+	devices   bool        // --devices: make device nodes
 	root      bool        // run by the superuser
 	umask     fs.FileMode // the process's umask
 	warn      io.Writer   // where entries skipped are told; nil: nowhere
@@ -92,7 +99,7 @@ func (o extractOptions) mode(m fs.FileMode) fs.FileMode {
 var errExtractDir = errors.New("only a file can be written to standard output")
 
 // errNotExtracted: entries were skipped (a socket, a device node the
-// user may not make), each told in a warning; the rest was extracted.
+// user may not make or did not ask for with --devices), each told in a warning; the rest was extracted.
 // It exits 1 (exitcodes.Other), as tar exits non-zero after such files.
 var errNotExtracted = errors.New("not every entry was extracted")
 
@@ -379,6 +386,10 @@ func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 	var rdev uint64
 	if n, ok := fi.Sys().(*tree.Node); ok {
 		rdev = n.Rdev
+	}
+	if fi.Mode()&fs.ModeDevice != 0 && !x.opts.devices {
+		x.skip(p, fmt.Sprintf("a %s is made only with --devices", fileKind(fi.Mode())))
+		return nil
 	}
 	if cur, err := x.root.Lstat(name); err == nil && cur.IsDir() {
 		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), fs.ErrExist)
