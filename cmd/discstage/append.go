@@ -17,6 +17,7 @@ import (
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer"
+	"github.com/discstage/discstage/writer/mmc/emu"
 	"github.com/discstage/discstage/writer/targets"
 	"github.com/spf13/cobra"
 )
@@ -229,16 +230,26 @@ func (n *newImage) remove() {
 }
 
 // targetLeftOut is how sources are walked for the target spec names:
-// its image file (or emulated drive's medium file) and the record of its
-// medium, when they lie inside a source, are left out, each told on warn,
-// as a session cannot hold the image it is written to (it would read a
-// file that grows as it is read).
+// the files of the target, when they lie inside a source, are left out,
+// each told on warn, as a session cannot hold the image it is written to
+// (it would read a file that grows as it is read): an image and the
+// record of its medium, or an emulated drive's medium file and its
+// state file.
 func targetLeftOut(spec string, warn io.Writer) localtree.Options {
-	var files []string
-	if f := targets.File(spec); f != "" {
-		files = append(files, f, mediaRecordPath(spec))
+	return leaveOut(targetFiles(spec), warn)
+}
+
+// targetFiles are the files of the target spec names; none for a drive.
+func targetFiles(spec string) []string {
+	f := targets.File(spec)
+	switch {
+	case f == "":
+		return nil
+	case targets.KindOf(spec).Name == "image":
+		return []string{f, mediaRecordPath(f)}
+	default:
+		return []string{f, emu.StatePath(f)}
 	}
-	return leaveOut(files, warn)
 }
 
 // leaveOut walks sources without files, telling each left out on warn.
