@@ -14,7 +14,12 @@ import (
 func TestAppendNewImageFailures(t *testing.T) {
 	work := t.TempDir()
 	src := filepath.Join(work, "src")
-	write(t, filepath.Join(src, "a.txt"), "a")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "a.txt"), []byte("a"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	img := filepath.Join(work, "dry.iso")
 	clitest.Must(t, "append", "--dry-run", "--media", "dvd+rw", img, src)
