@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/spf13/cobra"
@@ -51,7 +52,10 @@ Each file's bytes are checked, as they are copied, against the MD5 its
 session recorded for it (sessions discstage and xorriso -md5 write record
 them): a file that does not match, its bytes damaged on the medium, is
 extracted as read and named in a warning, and extract then exits 9, as
-verify does for a bad session.`,
+verify does for a bad session. A file of a session an interrupted burn left
+incomplete that lies past what the burn recorded is not extracted (what is
+in DEST in its place stays); it is named in a warning, and extract then
+exits 12.`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, sess, err := sf.open(cmd.ErrOrStderr(), args[0], tf)
@@ -208,6 +212,8 @@ type extractor struct {
 	// names the files whose bytes did not match their MD5s.
 	skipped int
 	damaged []string
+	// unrecorded names the files an interrupted burn did not record.
+	unrecorded []string
 }
 
 // outcome is the error of an extraction that went through: files that
@@ -221,6 +227,13 @@ func (x *extractor) outcome() error {
 		}
 		err = fmt.Errorf("extract: %s extracted as read, not matching the MD5 the session recorded (the medium is damaged there): %s: %w",
 			plural(n, "file"), names, master.ErrMismatch)
+	}
+	if n := len(x.unrecorded); n > 0 {
+		names := strings.Join(x.unrecorded[:min(n, 10)], ", ")
+		if n > 10 {
+			names += fmt.Sprintf(" and %d more", n-10)
+		}
+		err = errors.Join(err, fmt.Errorf("extract: not extracted, past what the interrupted burn of their session recorded: %s: %w: %w", names, burn.ErrUnrecorded, master.ErrCorrupt))
 	}
 	return errors.Join(err, x.skippedError())
 }
@@ -322,6 +335,17 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	case t&fs.ModeSocket != 0:
 		x.skip(p, "a socket cannot be made by extracting it")
 		return nil
+	}
+	if n, ok := fi.Sys().(*tree.Node); ok {
+		if err := burn.Unrecorded(n); err != nil {
+			// What is at name stays; the file is named now and in
+			// the command's error.
+			x.unrecorded = append(x.unrecorded, discPath(p))
+			if x.opts.warn != nil {
+				fmt.Fprintf(x.opts.warn, "discstage: warning: extract %s: skipped: %v\n", discPath(p), err)
+			}
+			return nil
+		}
 	}
 	if err := x.clear(name); err != nil {
 		return err
