@@ -1,6 +1,7 @@
 package burn
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/discstage/discstage/master"
@@ -115,10 +116,73 @@ func ReadSession(t writer.Target, n int) (*master.Session, error) {
 	if n < 1 || n > len(m.Sessions) {
 		return nil, fmt.Errorf("burn: no session %d (the medium has %d)", n, len(m.Sessions))
 	}
-	si := m.Sessions[n-1]
+	return ReadListed(t, m, m.Sessions[n-1])
+}
+
+// ReadListed reads the session si of the medium m of t, as the medium
+// listed them. Of a session an interrupted burn left incomplete, the
+// files past what it recorded fail to read (ErrUnrecorded).
+func ReadListed(t writer.Target, m writer.Medium, si tree.SessionInfo) (*master.Session, error) {
 	s, err := master.ReadSession(t, m.Readable, si.Start)
 	if err != nil {
 		return nil, fmt.Errorf("burn: read session %d at LBA %d: %w", si.Number, si.Start, err)
 	}
+	if si.Incomplete {
+		markUnrecorded(si, s)
+	}
 	return s, nil
+}
+
+// ErrUnrecorded: a file of a session an interrupted burn left incomplete
+// lies past what the burn recorded; what the medium holds there is not
+// its data (nothing, or a later session's). It comes with
+// master.ErrCorrupt.
+var ErrUnrecorded = errors.New("not recorded: the burn of its session was interrupted before it")
+
+// unrecordedReader is the data of a file past what an interrupted burn
+// recorded: every read fails with err.
+type unrecordedReader struct{ err error }
+
+func (r unrecordedReader) ReadAt([]byte, int64) (int, error) { return 0, r.err }
+
+// markUnrecorded makes each file of s, a session the medium lists as
+// incomplete, whose extents reach past the session's recorded end fail
+// to read, with an error naming it and the interrupted burn; its size
+// and attributes stay, so it is still listed.
+func markUnrecorded(si tree.SessionInfo, s *master.Session) {
+	end := uint64(si.Start) + uint64(si.Size)
+	var walk func(n *tree.Node, path string)
+	walk = func(n *tree.Node, path string) {
+		for _, c := range n.Children {
+			p := path + "/" + c.Name
+			if c.IsDir() {
+				walk(c, p)
+				continue
+			}
+			if !c.IsRegular() || c.Source != nil {
+				continue
+			}
+			for _, e := range c.Extents {
+				if uint64(e.LBA)+(uint64(e.Length)+tree.SectorSize-1)/tree.SectorSize > end {
+					err := fmt.Errorf("burn: %s of session %d at LBA %d lies past LBA %d, where the interrupted burn of the session stopped recording: %w: %w",
+						p, si.Number, si.Start, end, ErrUnrecorded, master.ErrCorrupt)
+					c.Source = tree.ReaderAtSource{R: unrecordedReader{err}, Size: c.Size}
+					break
+				}
+			}
+		}
+	}
+	walk(s.Root, "")
+}
+
+// Unrecorded returns the error reading the file n of a session gives
+// when an interrupted burn did not record it (see ErrUnrecorded), else
+// nil.
+func Unrecorded(n *tree.Node) error {
+	if s, ok := n.Source.(tree.ReaderAtSource); ok {
+		if r, ok := s.R.(unrecordedReader); ok {
+			return r.err
+		}
+	}
+	return nil
 }

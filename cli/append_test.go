@@ -220,3 +220,23 @@ func TestSourceHoldsTheImage(t *testing.T) {
 		t.Errorf("ls of the mastered image: exit %d\n%s", code, out)
 	}
 }
+
+// TestSourceHoldsTheEmulatedMedium: an emulated drive's medium file and
+// its state file in the source folder are left out of the session, with
+// a note, as an image is.
+func TestSourceHoldsTheEmulatedMedium(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	os.MkdirAll(src, 0o755)
+	os.WriteFile(filepath.Join(src, "a"), []byte("a\n"), 0o644)
+	target := "emulated:dvd+rw:" + filepath.Join(src, "disc.img")
+	for i := 0; i < 2; i++ {
+		out, code := run(t, "append", target, src)
+		if code != 0 || !strings.Contains(out, "disc.img left out") || !strings.Contains(out, "disc.img.mmc.json left out") {
+			t.Fatalf("append %d into its own source: exit %d\n%s", i+1, code, out)
+		}
+		os.WriteFile(filepath.Join(src, "b"), []byte("b\n"), 0o644)
+	}
+	if out, code := run(t, "ls", target); code != 0 || strings.Contains(out, "disc.img") || !strings.Contains(out, " b\n") {
+		t.Errorf("ls of the medium: exit %d\n%s", code, out)
+	}
+}

@@ -16,11 +16,11 @@ import (
 	"github.com/discstage/discstage/internal/oracle"
 )
 
-// TestExtractSpecialFiles: extract makes the named pipes and device
-// nodes an image holds (Rock Ridge), as tar does; a socket, and a device
-// node a user may not make, is skipped with a warning naming it, the
-// rest is extracted, every directory gets its mode, and the exit code
-// is 1.
+// TestExtractSpecialFiles: extract makes the named pipes an image holds
+// (Rock Ridge), and with --devices its device nodes, as tar does; a
+// socket, a device node a user may not make, and without --devices any
+// device node, is skipped with a warning naming it, the rest is
+// extracted, every directory gets its mode, and the exit code is 1.
 func TestExtractSpecialFiles(t *testing.T) {
 	if os.Geteuid() != 0 {
 		oracle.Unavailable(t, "making device nodes and acting as a second user needs root")
@@ -57,11 +57,12 @@ func TestExtractSpecialFiles(t *testing.T) {
 	mustRun(t, "master", "-o", img, src)
 	os.Chmod(img, 0o644)
 
-	extractAs := func(uid uint32, dest string) (string, int) {
+	extractAs := func(uid uint32, dest string, flags ...string) (string, int) {
 		t.Helper()
 		os.Mkdir(dest, 0o755)
 		os.Chown(dest, int(uid), int(uid))
-		cmd := exec.Command("sh", "-c", `umask 022; exec "$@"`, "sh", binary, "extract", img, "/", dest)
+		cmd := exec.Command("sh", "-c", `umask 022; exec "$@"`, "sh", binary, "extract")
+		cmd.Args = append(append(cmd.Args, flags...), img, "/", dest)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
 		cmd.Dir = "/"
 		out, err := cmd.CombinedOutput()
@@ -99,7 +100,7 @@ func TestExtractSpecialFiles(t *testing.T) {
 	}
 
 	asRoot := filepath.Join(pub, "root")
-	out, code := extractAs(0, asRoot)
+	out, code := extractAs(0, asRoot, "--devices")
 	if code != exitcodes.Other || !strings.Contains(out, "/e-sock") || strings.Contains(out, "c-null") || strings.Contains(out, "d-blk") {
 		t.Errorf("extract as root: exit %d, want %d with a warning naming /e-sock only:\n%s", code, exitcodes.Other, out)
 	}
@@ -112,15 +113,33 @@ func TestExtractSpecialFiles(t *testing.T) {
 		t.Errorf("extract as root made the socket")
 	}
 
+	// Files of the user's where entries are skipped stay.
 	asUser := filepath.Join(pub, "user")
-	out, code = extractAs(65534, asUser)
+	must(os.Mkdir(asUser, 0o755))
+	for _, name := range []string{"c-null", "d-blk", "e-sock"} {
+		must(os.WriteFile(filepath.Join(asUser, name), []byte("mine\n"), 0o644))
+	}
+	out, code = extractAs(65534, asUser, "--devices")
 	if code != exitcodes.Other || !strings.Contains(out, "/c-null") || !strings.Contains(out, "/d-blk") || !strings.Contains(out, "/e-sock") {
 		t.Errorf("extract as a user: exit %d, want %d with warnings naming /c-null, /d-blk and /e-sock:\n%s", code, exitcodes.Other, out)
 	}
 	check("user", asUser, common, nil)
 	for _, name := range []string{"c-null", "d-blk", "e-sock"} {
-		if _, err := os.Lstat(filepath.Join(asUser, name)); err == nil {
-			t.Errorf("extract as a user made %s", name)
+		if b, err := os.ReadFile(filepath.Join(asUser, name)); err != nil || string(b) != "mine\n" {
+			t.Errorf("extract as a user skipped %s but did not leave the file there: %q, %v", name, b, err)
+		}
+	}
+
+	// Without --devices, root makes no device node either.
+	noDev := filepath.Join(pub, "nodev")
+	out, code = extractAs(0, noDev)
+	if code != exitcodes.Other || !strings.Contains(out, "/c-null") || !strings.Contains(out, "/d-blk") || !strings.Contains(out, "--devices") {
+		t.Errorf("extract as root without --devices: exit %d, want %d with warnings naming /c-null and /d-blk and --devices:\n%s", code, exitcodes.Other, out)
+	}
+	check("root without --devices", noDev, common, nil)
+	for _, name := range []string{"c-null", "d-blk"} {
+		if _, err := os.Lstat(filepath.Join(noDev, name)); err == nil {
+			t.Errorf("extract as root without --devices made %s", name)
 		}
 	}
 }

@@ -69,17 +69,16 @@ func (m targetMedium) Sessions() ([]SessionRef, error) {
 	}
 	out := make([]SessionRef, 0, len(md.Sessions))
 	for _, s := range md.Sessions {
-		start, readable := s.Start, md.Readable
 		out = append(out, SessionRef{Number: s.Number, Start: s.Start, Sectors: s.Size,
 			Open: func() (*tree.Node, error) {
-				rs, err := master.ReadSession(m.t, readable, start)
+				rs, err := burn.ReadListed(m.t, md, s)
 				if err != nil {
 					return nil, err
 				}
 				return rs.Root, nil
 			},
 			FS: func() (iofs.FS, error) {
-				rs, err := master.ReadSession(m.t, readable, start)
+				rs, err := burn.ReadListed(m.t, md, s)
 				if err != nil {
 					return nil, err
 				}

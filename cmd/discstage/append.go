@@ -14,8 +14,10 @@ import (
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer"
+	"github.com/discstage/discstage/writer/mmc/emu"
 	"github.com/discstage/discstage/writer/targets"
 	"github.com/spf13/cobra"
 )
@@ -66,24 +68,31 @@ extents and is not written again.`,
 				}
 			}
 			// A new image that gets no session (a failure, Ctrl-C, a
-			// dry run) is removed, while the lock is held: the run
-			// leaves what it found. Taking the lock makes a missing
-			// image, so what is missing is told first.
-			made := newImageFiles(target)
-			if !dryRun {
-				l, err := lockTarget(target, holderOf("append"), true, noteTo(cmd.ErrOrStderr()))
+			// dry run) goes again: only the files this run made, only
+			// while they are still empty and the same files, so that
+			// what another writer put there meanwhile stays.
+			if dryRun {
+				made, err := makeImage(target, false)
 				if err != nil {
 					return fmt.Errorf("append: %w", err)
 				}
-				defer l.Unlock()
-			}
-			defer func() {
-				if err != nil || dryRun {
-					for _, f := range made {
-						os.Remove(f)
-					}
+				defer made.remove()
+			} else {
+				l, lerr := lockTarget(target, holderOf("append"), true, noteTo(cmd.ErrOrStderr()))
+				if lerr != nil {
+					return fmt.Errorf("append: %w", lerr)
 				}
-			}()
+				defer l.Unlock()
+				made, merr := madeByLock(target, l)
+				if merr != nil {
+					return fmt.Errorf("append: %w", merr)
+				}
+				defer func() {
+					if err != nil {
+						made.remove()
+					}
+				}()
+			}
 			tf.create = true
 			t, err := openTarget(target, tf)
 			if err != nil {
@@ -128,39 +137,119 @@ extents and is not written again.`,
 	rootCmd.AddCommand(cmd)
 }
 
-// newImageFiles returns the files opening the image target spec for
-// writing creates: the image (where a symbolic link leads) and its
-// medium record, those of them that do not exist; none for a drive or an
-// emulated drive.
-func newImageFiles(spec string) []string {
-	if targets.KindOf(spec).Drive {
-		return nil
+// newImage is an image file an append made and the record of its
+// medium, when that did not exist either.
+type newImage struct {
+	path, record string
+	fi           fs.FileInfo // the file made; nil when none was
+	held         bool        // the target's lock is held
+}
+
+// madeByLock is the image the target's lock l made (or, where a
+// symbolic link leads nowhere yet, makes it), with its medium record
+// when that is missing too.
+func madeByLock(spec string, l *targetLock) (*newImage, error) {
+	p := imageFile(spec)
+	if !l.made || p == "" || targets.KindOf(spec).Name != "image" {
+		return makeImage(spec, true)
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return &newImage{}, nil
+	}
+	return &newImage{path: p, record: missing(mediaRecordPath(spec)), fi: fi, held: true}, nil
+}
+
+// makeImage makes the image an append opens, empty, when it is
+// missing: a blank medium; held says the target's lock is held.
+// Nothing is made for a drive or an emulated drive, or when the image
+// exists.
+func makeImage(spec string, held bool) (*newImage, error) {
+	if targets.KindOf(spec).Name != "image" {
+		return &newImage{}, nil
 	}
 	p, err := outputPath(spec)
 	if err != nil {
-		return nil
+		return &newImage{}, nil
 	}
-	if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
-		return nil
+	record := missing(mediaRecordPath(spec))
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return &newImage{}, nil
 	}
-	files := []string{p}
-	if _, err := os.Lstat(mediaRecordPath(spec)); errors.Is(err, fs.ErrNotExist) {
-		files = append(files, mediaRecordPath(spec))
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", p, err)
 	}
-	return files
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		os.Remove(p)
+		return nil, fmt.Errorf("create %s: %w", p, err)
+	}
+	return &newImage{path: p, record: record, fi: fi, held: held}, nil
+}
+
+// missing returns p when nothing is there, else "".
+func missing(p string) string {
+	if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+		return p
+	}
+	return ""
+}
+
+// remove removes the image made, and the medium record with it, when
+// the image is still the file made and still empty: no session went
+// into it, from this run or from another writer. Without the target's
+// lock it first takes the image's own, and leaves the image to a
+// writer that holds it.
+func (n *newImage) remove() {
+	if n == nil || n.fi == nil {
+		return
+	}
+	if !n.held {
+		f, err := os.Open(n.path)
+		if err != nil {
+			return
+		}
+		l, err := platform.HoldFile(f)
+		if err != nil {
+			return
+		}
+		defer l.Unlock()
+	}
+	fi, err := os.Stat(n.path)
+	if err != nil || !os.SameFile(fi, n.fi) || fi.Size() != 0 {
+		return
+	}
+	if err := os.Remove(n.path); err != nil {
+		return
+	}
+	if n.record != "" {
+		os.Remove(n.record)
+	}
 }
 
 // targetLeftOut is how sources are walked for the target spec names:
-// its image file (or emulated drive's medium file) and the record of its
-// medium, when they lie inside a source, are left out, each told on warn,
-// as a session cannot hold the image it is written to (it would read a
-// file that grows as it is read).
+// the files of the target, when they lie inside a source, are left out,
+// each told on warn, as a session cannot hold the image it is written to
+// (it would read a file that grows as it is read): an image and the
+// record of its medium, or an emulated drive's medium file and its
+// state file.
 func targetLeftOut(spec string, warn io.Writer) localtree.Options {
-	var files []string
-	if f := targets.File(spec); f != "" {
-		files = append(files, f, mediaRecordPath(spec))
+	return leaveOut(targetFiles(spec), warn)
+}
+
+// targetFiles are the files of the target spec names; none for a drive.
+func targetFiles(spec string) []string {
+	f := targets.File(spec)
+	switch {
+	case f == "":
+		return nil
+	case targets.KindOf(spec).Name == "image":
+		return []string{f, mediaRecordPath(f)}
+	default:
+		return []string{f, emu.StatePath(f)}
 	}
-	return leaveOut(files, warn)
 }
 
 // leaveOut walks sources without files, telling each left out on warn.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/spf13/cobra"
@@ -22,6 +23,7 @@ func init() {
 		tf        targetFlags
 		sf        sessionFlag
 		samePerms bool
+		devices   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "extract TARGET PATH DEST",
@@ -37,16 +39,23 @@ disc's modes, other users get them less their umask; the sticky bit is kept;
 setuid and setgid only when root asks with --same-permissions. Modification
 times are kept; owners are not.
 
-Named pipes and device nodes are made as tar makes them (mkfifo, mknod).
-One that cannot be made (a device node when not root; either on Windows)
-and a socket are skipped with a warning naming it; the rest is extracted,
-every directory gets its mode and time, and extract then exits 1.
+Named pipes are made as tar makes them (mkfifo). Device nodes are made
+(mknod, with the device number the disc records) only with --devices: one
+on a disc from elsewhere could give whoever reads it raw access to a
+device. A device node without --devices, one that cannot be made (a device
+node when not root; either on Windows) and a socket are skipped with a
+warning naming it; the rest is extracted, every directory gets its mode and
+time, and extract then exits 1. What is in DEST where an entry is skipped
+stays.
 
 Each file's bytes are checked, as they are copied, against the MD5 its
 session recorded for it (sessions discstage and xorriso -md5 write record
 them): a file that does not match, its bytes damaged on the medium, is
 extracted as read and named in a warning, and extract then exits 9, as
-verify does for a bad session.`,
+verify does for a bad session. A file of a session an interrupted burn left
+incomplete that lies past what the burn recorded is not extracted (what is
+in DEST in its place stays); it is named in a warning, and extract then
+exits 12.`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, sess, err := sf.open(cmd.ErrOrStderr(), args[0], tf)
@@ -55,19 +64,21 @@ verify does for a bad session.`,
 			}
 			defer t.Close()
 			noteTree(cmd.ErrOrStderr(), sess)
-			o := extractOptions{samePerms: samePerms, root: isRoot(), umask: umask(), warn: cmd.ErrOrStderr()}
+			o := extractOptions{samePerms: samePerms, devices: devices, root: isRoot(), umask: umask(), warn: cmd.ErrOrStderr()}
 			return extract(sess.FS(), fsPath(args[1]), args[2], o, cmd.OutOrStdout())
 		},
 	}
 	tf.register(cmd)
 	sf.register(cmd)
 	cmd.Flags().BoolVarP(&samePerms, "same-permissions", "p", false, "keep the disc's modes exactly: no umask; setuid and setgid too when run as root")
+	cmd.Flags().BoolVar(&devices, "devices", false, "make the device nodes the session holds (else they are skipped with a warning)")
 	rootCmd.AddCommand(cmd)
 }
 
 // extractOptions say which mode bits an extracted entry gets.
 type extractOptions struct {
 	samePerms bool        // --same-permissions
+	devices   bool        // --devices: make device nodes
 	root      bool        // run by the superuser
 	umask     fs.FileMode // the process's umask
 	warn      io.Writer   // where entries skipped are told; nil: nowhere
@@ -92,7 +103,7 @@ func (o extractOptions) mode(m fs.FileMode) fs.FileMode {
 var errExtractDir = errors.New("only a file can be written to standard output")
 
 // errNotExtracted: entries were skipped (a socket, a device node the
-// user may not make), each told in a warning; the rest was extracted.
+// user may not make or did not ask for with --devices), each told in a warning; the rest was extracted.
 // It exits 1 (exitcodes.Other), as tar exits non-zero after such files.
 var errNotExtracted = errors.New("not every entry was extracted")
 
@@ -201,6 +212,8 @@ type extractor struct {
 	// names the files whose bytes did not match their MD5s.
 	skipped int
 	damaged []string
+	// unrecorded names the files an interrupted burn did not record.
+	unrecorded []string
 }
 
 // outcome is the error of an extraction that went through: files that
@@ -214,6 +227,13 @@ func (x *extractor) outcome() error {
 		}
 		err = fmt.Errorf("extract: %s extracted as read, not matching the MD5 the session recorded (the medium is damaged there): %s: %w",
 			plural(n, "file"), names, master.ErrMismatch)
+	}
+	if n := len(x.unrecorded); n > 0 {
+		names := strings.Join(x.unrecorded[:min(n, 10)], ", ")
+		if n > 10 {
+			names += fmt.Sprintf(" and %d more", n-10)
+		}
+		err = errors.Join(err, fmt.Errorf("extract: not extracted, past what the interrupted burn of their session recorded: %s: %w: %w", names, burn.ErrUnrecorded, master.ErrCorrupt))
 	}
 	return errors.Join(err, x.skippedError())
 }
@@ -306,8 +326,27 @@ func (x *extractor) clear(name string) error {
 	return nil
 }
 
-// entry extracts the file or symbolic link p as name.
+// entry extracts the file or symbolic link p as name. What is at name
+// stays when the entry is skipped.
 func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
+	switch t := fi.Mode().Type(); {
+	case t&(fs.ModeNamedPipe|fs.ModeDevice) != 0:
+		return x.special(p, name, fi)
+	case t&fs.ModeSocket != 0:
+		x.skip(p, "a socket cannot be made by extracting it")
+		return nil
+	}
+	if n, ok := fi.Sys().(*tree.Node); ok {
+		if err := burn.Unrecorded(n); err != nil {
+			// What is at name stays; the file is named now and in
+			// the command's error.
+			x.unrecorded = append(x.unrecorded, discPath(p))
+			if x.opts.warn != nil {
+				fmt.Fprintf(x.opts.warn, "discstage: warning: extract %s: skipped: %v\n", discPath(p), err)
+			}
+			return nil
+		}
+	}
 	if err := x.clear(name); err != nil {
 		return err
 	}
@@ -321,12 +360,7 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		}
 		return nil
 	}
-	switch t := fi.Mode().Type(); {
-	case t&(fs.ModeNamedPipe|fs.ModeDevice) != 0:
-		return x.special(p, name, fi)
-	case t&fs.ModeSocket != 0:
-		x.skip(p, "a socket cannot be made by extracting it")
-		return nil
+	switch {
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("extract %s: a %s cannot be extracted", discPath(p), fileKind(fi.Mode()))
 	}
@@ -370,14 +404,26 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 // special makes the named pipe or device node p as name, with its mode
 // and modification time. One the system does not let this process make
 // (a device node when not root; any on Windows) is skipped with a
-// warning.
+// warning, and what is at name stays: the node is made under a name of
+// its own beside it and takes name's place only once made.
 func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 	var rdev uint64
 	if n, ok := fi.Sys().(*tree.Node); ok {
 		rdev = n.Rdev
 	}
+	if fi.Mode()&fs.ModeDevice != 0 && !x.opts.devices {
+		x.skip(p, fmt.Sprintf("a %s is made only with --devices", fileKind(fi.Mode())))
+		return nil
+	}
+	if cur, err := x.root.Lstat(name); err == nil && cur.IsDir() {
+		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), fs.ErrExist)
+	}
 	mode := x.opts.mode(fi.Mode())
-	err := makeSpecial(x.root, name, fi.Mode().Type(), mode, rdev)
+	tmp := filepath.Join(filepath.Dir(name), fmt.Sprintf(".%s.discstage-%d", filepath.Base(name), os.Getpid()))
+	if err := x.clear(tmp); err != nil {
+		return err
+	}
+	err := makeSpecial(x.root, tmp, fi.Mode().Type(), mode, rdev)
 	switch {
 	case errors.Is(err, fs.ErrPermission):
 		x.skip(p, fmt.Sprintf("a %s: %v", fileKind(fi.Mode()), err))
@@ -389,11 +435,16 @@ func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 		return fmt.Errorf("extract %s: %w", discPath(p), err)
 	}
 	// mknod applied the umask; the mode is the one worked out above.
-	if err := x.root.Chmod(name, mode); err != nil {
-		return fmt.Errorf("extract %s: %w", discPath(p), err)
+	err = x.root.Chmod(tmp, mode)
+	if err == nil {
+		err = x.root.Chtimes(tmp, fi.ModTime(), fi.ModTime())
 	}
-	if err := x.root.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
-		return fmt.Errorf("extract %s: %w", discPath(p), err)
+	if err == nil {
+		err = x.root.Rename(tmp, name)
+	}
+	if err != nil {
+		x.root.Remove(tmp)
+		return fmt.Errorf("extract %s to %s: %w", discPath(p), x.path(name), err)
 	}
 	return nil
 }
