@@ -23,3 +23,7 @@ func writeZeros(f *os.File, off, n int64) error {
 // freeSpace reports the bytes free to this user on dir's file system,
 // or -1 when it cannot tell.
 func freeSpace(dir string) int64 { return platform.FreeSpace(dir) }
+
+// isNoSpace reports whether err says the file system is full (or this
+// user's quota is).
+func isNoSpace(err error) bool { return platform.IsNoSpace(err) }

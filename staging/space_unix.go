@@ -2,16 +2,7 @@
 
 package staging
 
-import (
-	"errors"
-	"os"
-	"syscall"
-)
-
-// isNoSpace reports whether err says the file system is full.
-func isNoSpace(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
-}
+import "os"
 
 // preallocate makes f take n bytes of disk from off on: with
 // fallocate(2) where the system has it, else by writing zeros.

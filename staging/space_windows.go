@@ -2,18 +2,7 @@
 
 package staging
 
-import (
-	"errors"
-	"os"
-	"syscall"
-
-	"golang.org/x/sys/windows"
-)
-
-// isNoSpace reports whether err says the disk is full.
-func isNoSpace(err error) bool {
-	return errors.Is(err, windows.ERROR_DISK_FULL) || errors.Is(err, windows.ERROR_HANDLE_DISK_FULL) || errors.Is(err, syscall.ENOSPC)
-}
+import "os"
 
 // preallocate makes f take n bytes of disk from off on, by writing
 // zeros.
