@@ -6,14 +6,12 @@ import (
 	"io/fs"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/discstage/discstage/internal/exitcodes"
-	"github.com/discstage/discstage/internal/oracle"
 )
 
 // TestExtractSpecialFiles: extract makes the named pipes an image holds
@@ -22,16 +20,7 @@ import (
 // device node, is skipped with a warning naming it, the rest is
 // extracted, every directory gets its mode, and the exit code is 1.
 func TestExtractSpecialFiles(t *testing.T) {
-	if os.Geteuid() != 0 {
-		oracle.Unavailable(t, "making device nodes and acting as a second user needs root")
-	}
-	pub, err := os.MkdirTemp("", "discstage-special-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(pub)
-	os.Chmod(pub, 0o755)
-	os.Chmod(filepath.Dir(binary), 0o755)
+	pub := publicDir(t, "discstage-special-")
 	src := filepath.Join(pub, "src")
 	must := func(err error) {
 		t.Helper()
@@ -61,18 +50,7 @@ func TestExtractSpecialFiles(t *testing.T) {
 		t.Helper()
 		os.Mkdir(dest, 0o755)
 		os.Chown(dest, int(uid), int(uid))
-		cmd := exec.Command("sh", "-c", `umask 022; exec "$@"`, "sh", binary, "extract")
-		cmd.Args = append(append(cmd.Args, flags...), img, "/", dest)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
-		cmd.Dir = "/"
-		out, err := cmd.CombinedOutput()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return string(out), code
+		return runAs(t, uid, append(append([]string{"extract"}, flags...), img, "/", dest)...)
 	}
 	check := func(what, dest string, want map[string]fs.FileMode, rdev map[string]uint64) {
 		t.Helper()

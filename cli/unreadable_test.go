@@ -4,14 +4,11 @@ package cli
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/discstage/discstage/internal/exitcodes"
-	"github.com/discstage/discstage/internal/oracle"
 )
 
 // TestUnreadableSource: a source file the user may not read is a
@@ -19,15 +16,7 @@ import (
 // master and append; and the failed append onto a new image leaves no
 // file, as the failed master leaves none.
 func TestUnreadableSource(t *testing.T) {
-	if os.Geteuid() != 0 {
-		oracle.Unavailable(t, "acting as a second user needs root")
-	}
-	pub, err := os.MkdirTemp("", "discstage-unreadable-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(pub)
-	os.Chmod(filepath.Dir(binary), 0o755)
+	pub := publicDir(t, "discstage-unreadable-")
 	src := filepath.Join(pub, "src")
 	for _, err := range []error{
 		os.MkdirAll(filepath.Join(src, "sub"), 0o755),
@@ -41,20 +30,7 @@ func TestUnreadableSource(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	asNobody := func(args ...string) (string, int) {
-		t.Helper()
-		cmd := exec.Command(binary, args...)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-		cmd.Dir = "/"
-		cmd.Env = append(os.Environ(), "XDG_RUNTIME_DIR=") // locks in the temporary directory
-		out, err := cmd.CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return string(out), ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return string(out), 0
-	}
+	asNobody := func(args ...string) (string, int) { return runAs(t, 65534, args...) }
 	for _, args := range [][]string{
 		{"master", "-o", filepath.Join(pub, "out", "m.iso"), src},
 		{"append", filepath.Join(pub, "out", "a.iso"), src},

@@ -660,7 +660,7 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 				continue
 			}
 			if k.n.IsSpecial() {
-				l.im.warnings = append(l.im.warnings, Warning{Path: k.pathName(), Hierarchy: "Joliet", Reason: fmt.Sprintf("left out: Joliet cannot hold a %s", wSpecialKind(k.n.Mode))})
+				l.im.warnings = append(l.im.warnings, Warning{Path: k.pathName(), Hierarchy: "Joliet", Reason: fmt.Sprintf("left out: Joliet cannot hold a %s", tree.KindName(k.n.Mode))})
 				continue
 			}
 			u, reason := wJolietName(k.n.Name)

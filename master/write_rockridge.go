@@ -307,21 +307,6 @@ func wPN(rdev uint64) wSUEntry {
 	return wSUEntry{b: b}
 }
 
-// wSpecialKind names the kind of a special file for messages.
-func wSpecialKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeCharDevice != 0:
-		return "character device"
-	case m&fs.ModeDevice != 0:
-		return "block device"
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	}
-	return m.Type().String()
-}
-
 // wTF records modification, access and attribute-change times.
 func wTF(mod, acc, chg time.Time) wSUEntry {
 	b := wEntry("TF", 1+3*7)

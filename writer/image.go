@@ -83,7 +83,7 @@ func OpenImage(path string, opts ImageOptions) (*Image, error) {
 	// A device, named pipe or socket is refused before it is opened:
 	// opening one may block (a pipe) or act on hardware.
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
-		return nil, fmt.Errorf("writer: open image %s: not a regular file (%s): %w", path, specialKind(st.Mode()), ErrNoTarget)
+		return nil, fmt.Errorf("writer: open image %s: not a regular file (a %s): %w", path, tree.KindName(st.Mode()), ErrNoTarget)
 	}
 	f, err := os.OpenFile(path, flag, 0o644)
 	if err != nil {
@@ -418,20 +418,4 @@ func (w *sessionWriter) report(ph Phase) {
 		w.started = time.Now()
 	}
 	w.progress(Progress{Phase: ph, Done: w.off, Total: w.total, Started: w.started, Fifo: -1})
-}
-
-// specialKind names the kind of a file that is not a regular file, for
-// messages.
-func specialKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	}
-	return m.Type().String()
 }

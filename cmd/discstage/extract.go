@@ -362,7 +362,7 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	}
 	switch {
 	case !fi.Mode().IsRegular():
-		return fmt.Errorf("extract %s: a %s cannot be extracted", discPath(p), fileKind(fi.Mode()))
+		return fmt.Errorf("extract %s: a %s cannot be extracted", discPath(p), tree.KindName(fi.Mode()))
 	}
 	src, err := x.fsys.Open(p)
 	if err != nil {
@@ -412,7 +412,7 @@ func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 		rdev = n.Rdev
 	}
 	if fi.Mode()&fs.ModeDevice != 0 && !x.opts.devices {
-		x.skip(p, fmt.Sprintf("a %s is made only with --devices", fileKind(fi.Mode())))
+		x.skip(p, fmt.Sprintf("a %s is made only with --devices", tree.KindName(fi.Mode())))
 		return nil
 	}
 	if cur, err := x.root.Lstat(name); err == nil && cur.IsDir() {
@@ -426,10 +426,10 @@ func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 	err := makeSpecial(x.root, tmp, fi.Mode().Type(), mode, rdev)
 	switch {
 	case errors.Is(err, fs.ErrPermission):
-		x.skip(p, fmt.Sprintf("a %s: %v", fileKind(fi.Mode()), err))
+		x.skip(p, fmt.Sprintf("a %s: %v", tree.KindName(fi.Mode()), err))
 		return nil
 	case errors.Is(err, errors.ErrUnsupported):
-		x.skip(p, fmt.Sprintf("a %s cannot be made on this system", fileKind(fi.Mode())))
+		x.skip(p, fmt.Sprintf("a %s cannot be made on this system", tree.KindName(fi.Mode())))
 		return nil
 	case err != nil:
 		return fmt.Errorf("extract %s: %w", discPath(p), err)

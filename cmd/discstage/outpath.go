@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // errNotRegular: an output names something other than a regular file (a
@@ -59,7 +61,7 @@ func outputPath(out string) (string, error) {
 		case fi.IsDir():
 			return "", fmt.Errorf("output %s: %w", describeOutput(out, p), syscall.EISDIR)
 		case !fi.Mode().IsRegular():
-			return "", fmt.Errorf("output %s is a %s: %w; an image is written only to a regular file", describeOutput(out, p), fileKind(fi.Mode()), errNotRegular)
+			return "", fmt.Errorf("output %s is a %s: %w; an image is written only to a regular file", describeOutput(out, p), tree.KindName(fi.Mode()), errNotRegular)
 		default:
 			return p, nil
 		}
@@ -74,25 +76,4 @@ func describeOutput(out, p string) string {
 		return out
 	}
 	return fmt.Sprintf("%s (-> %s)", out, p)
-}
-
-// fileKind names the kind of file mode m is, for messages.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m.IsRegular():
-		return "regular file"
-	case m.IsDir():
-		return "directory"
-	case m&fs.ModeSymlink != 0:
-		return "symbolic link"
-	case m&fs.ModeCharDevice != 0:
-		return "character device"
-	case m&fs.ModeDevice != 0:
-		return "block device"
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	}
-	return "special file (" + m.Type().String() + ")"
 }
