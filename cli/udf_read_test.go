@@ -168,3 +168,45 @@ func TestUDFOnlyMount(t *testing.T) {
 		}
 	}
 }
+
+// TestUDFOfAnEarlierSession: xorriso grows an image discstage wrote
+// (UDF bridge) with a session without UDF: the anchor at sector 256
+// still leads to discstage's UDF tree, which UDF readers then show.
+// sessions says so, in text and JSON, and a discstage append writes UDF
+// again.
+func TestUDFOfAnEarlierSession(t *testing.T) {
+	oracle.Need(t, "xorriso")
+	dir := t.TempDir()
+	img := filepath.Join(dir, "d.iso")
+	src := filepath.Join(dir, "src")
+	os.MkdirAll(src, 0o755)
+	os.WriteFile(filepath.Join(src, "mine.txt"), []byte("mine\n"), 0o644)
+	mustRun(t, "append", "--time", "2020-01-02T03:04:05Z", img, src)
+	if out := mustRun(t, "sessions", img); strings.Contains(out, "earlier session") {
+		t.Fatalf("discstage's own session called stale:\n%s", out)
+	}
+	theirs := filepath.Join(dir, "theirs.txt")
+	os.WriteFile(theirs, []byte("theirs\n"), 0o644)
+	oracle.Run(t, "xorriso", "-dev", img, "-map", theirs, "/theirs.txt", "-commit")
+	out := mustRun(t, "sessions", img)
+	if !strings.Contains(out, "UDF 2.01 of an earlier session") || !strings.Contains(out, "without UDF") {
+		t.Errorf("sessions after xorriso's session:\n%s", out)
+	}
+	if js := mustRun(t, "sessions", "--json", img); !strings.Contains(js, `"udf_of_earlier_session": true`) {
+		t.Errorf("sessions --json after xorriso's session:\n%s", js)
+	}
+	os.WriteFile(filepath.Join(src, "again.txt"), []byte("again\n"), 0o644)
+	mustRun(t, "append", img, src)
+	if out := mustRun(t, "sessions", img); strings.Contains(out, "earlier session") {
+		t.Errorf("after discstage wrote UDF again:\n%s", out)
+	}
+
+	// A plain image: its one listed session is xorriso's, read through
+	// the superblock at LBA 0, and the UDF volume is discstage's.
+	plain := filepath.Join(dir, "plain.iso")
+	mustRun(t, "master", "--time", "2020-01-02T03:04:05Z", "-o", plain, src)
+	oracle.Run(t, "xorriso", "-dev", plain, "-map", theirs, "/theirs.txt", "-commit")
+	if out := mustRun(t, "sessions", plain); !strings.Contains(out, "UDF 2.01 of an earlier session") {
+		t.Errorf("sessions of a plain image xorriso grew:\n%s", out)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
@@ -106,6 +107,12 @@ type Formats struct {
 	RockRidge bool   // the ISO 9660 hierarchy carries Rock Ridge
 	Joliet    bool   // a Joliet hierarchy
 	UDF       uint16 // the UDF volume's revision, 0 without one
+	// UDFEarlier: the UDF volume the session leads to was recorded
+	// before its ISO 9660 volume, by more than a moment: another program
+	// wrote the session without UDF, and the anchor at sector 256 still
+	// leads to an earlier session's UDF tree, which is what UDF readers
+	// (Windows, macOS, players) show.
+	UDFEarlier bool
 	// Hierarchy is the tree ReadSession reads: HierarchyRockRidge,
 	// HierarchyUDF, HierarchyJoliet or HierarchyISO. (A UDF tree that
 	// turns out damaged gives way to Joliet; Formats reads no tree.)
@@ -120,6 +127,7 @@ type Formats struct {
 func SessionFormats(r io.ReaderAt, sectors int64, start uint32) (Formats, error) {
 	var f Formats
 	var root []byte
+	var created time.Time
 	for i := uint32(0); i < rMaxDescriptors; i++ {
 		lba := start + 16 + i
 		if lba < start {
@@ -136,7 +144,10 @@ func SessionFormats(r io.ReaderAt, sectors int64, start uint32) (Formats, error)
 		switch {
 		case d.Type() == iso9660.TypePrimary && root == nil:
 			if v, ok := rParsePVD(b, lba); ok {
-				root = v.root
+				root, created = v.root, v.created
+				if created.IsZero() {
+					created = v.modified
+				}
 			}
 		case d.Type() == iso9660.TypeSupplementary && d.IsJoliet():
 			f.Joliet = true
@@ -153,6 +164,7 @@ func SessionFormats(r io.ReaderAt, sectors int64, start uint32) (Formats, error)
 	}
 	if v, err := rOpenUDF(r, sectors, start); err == nil {
 		f.UDF = v.Revision
+		f.UDFEarlier = root != nil && !created.IsZero() && !v.Recorded.IsZero() && v.Recorded.Add(udfLag).Before(created)
 	}
 	switch {
 	case f.RockRidge:
@@ -168,6 +180,11 @@ func SessionFormats(r io.ReaderAt, sectors int64, start uint32) (Formats, error)
 	}
 	return f, nil
 }
+
+// udfLag is how much earlier than its ISO 9660 volume a session's UDF
+// volume may be recorded and still be its own: the writer dates both
+// from one time, and ISO 9660 keeps hundredths of a second.
+const udfLag = 2 * time.Second
 
 // String describes the formats as `sessions` shows them: the tree read
 // first, then the others the session holds, such as
@@ -188,6 +205,9 @@ func (f Formats) String() string {
 				s += " (" + strings.Join(also, ", ") + ")"
 			}
 			return s
+		}
+		if f.UDFEarlier {
+			u += " of an earlier session"
 		}
 		also = append(also, "UDF "+u)
 	}

@@ -61,14 +61,17 @@ type formatsJSON struct {
 	ISO9660   bool   `json:"iso9660"`
 	RockRidge bool   `json:"rock_ridge"`
 	Joliet    bool   `json:"joliet"`
-	// UDF is the UDF revision ("2.01"), empty without UDF.
-	UDF string `json:"udf,omitempty"`
+	// UDF is the UDF revision ("2.01"), empty without UDF;
+	// UDFEarlier says the UDF tree is an earlier session's (another
+	// program wrote this one without UDF).
+	UDF        string `json:"udf,omitempty"`
+	UDFEarlier bool   `json:"udf_of_earlier_session,omitempty"`
 }
 
 func newFormatsJSON(f master.Formats) *formatsJSON {
 	out := &formatsJSON{Tree: f.Hierarchy, ISO9660: f.ISO9660, RockRidge: f.RockRidge, Joliet: f.Joliet}
 	if f.UDF != 0 {
-		out.UDF = master.UDFRevision(f.UDF)
+		out.UDF, out.UDFEarlier = master.UDFRevision(f.UDF), f.UDFEarlier
 	}
 	return out
 }

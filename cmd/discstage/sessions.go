@@ -49,6 +49,11 @@ func init() {
 // sessionFormats tells the file systems of each readable session of m
 // (by session number); a session that holds neither ISO 9660 nor UDF
 // has none.
+// On a grown medium (an image, a rewritable disc) UDF readers take the
+// UDF volume the anchor at sector 256 leads to, whichever session it
+// is: when the newest session has none of its own (another program wrote
+// it) but that anchor leads to one, the newest session's formats name
+// that earlier session's UDF (Formats.UDFEarlier).
 func sessionFormats(r io.ReaderAt, m writer.Medium) map[int]master.Formats {
 	out := map[int]master.Formats{}
 	for _, s := range m.Sessions {
@@ -57,6 +62,15 @@ func sessionFormats(r io.ReaderAt, m writer.Medium) map[int]master.Formats {
 		}
 		if f, err := master.SessionFormats(r, m.Readable, s.Start); err == nil {
 			out[s.Number] = f
+		}
+	}
+	if n := len(m.Sessions); m.Grown && n > 0 && m.Sessions[n-1].Start != 0 {
+		num := m.Sessions[n-1].Number
+		if f, ok := out[num]; ok && f.UDF == 0 {
+			if at0, err := master.SessionFormats(r, m.Readable, 0); err == nil && at0.UDF != 0 {
+				f.UDF, f.UDFEarlier = at0.UDF, true
+				out[num] = f
+			}
 		}
 	}
 	return out
@@ -98,6 +112,9 @@ func printSessions(w io.Writer, m writer.Medium, formats map[int]master.Formats,
 	fmt.Fprintf(w, "%s, %s, next writable LBA %d, free %s\n", m.Profile, m.State, m.NextWritable, free)
 	if m.Interrupted != nil {
 		fmt.Fprintf(w, "note: %s\n", m.Interrupted)
+	}
+	if n := len(m.Sessions); n > 0 && formats[m.Sessions[n-1].Number].UDFEarlier {
+		fmt.Fprintf(w, "note: session %d was written without UDF (by another program): UDF readers (Windows, macOS, players) show an earlier session's files until the next discstage commit or append writes UDF again\n", m.Sessions[n-1].Number)
 	}
 	return nil
 }
