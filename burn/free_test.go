@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/discstage/discstage/burn"
+	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/targets"
@@ -89,4 +90,39 @@ func TestCDFilledBySessions(t *testing.T) {
 		return
 	}
 	t.Fatal("60 sessions did not fill the CD-R")
+}
+
+// TestFreeAfterOnAnImageStandingInForACD: an image made to stand in for
+// a CD-R (its capacity) writes no lead-out or lead-in: what its dry run
+// says is left is what the real run leaves.
+func TestFreeAfterOnAnImageStandingInForACD(t *testing.T) {
+	img := filepath.Join(t.TempDir(), "d.iso")
+	open := func() writer.Target {
+		tg, err := targets.Open(img, targets.Options{Image: writer.ImageOptions{Create: true, Capacity: 359846, Media: "cd-r"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tg
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f"), make([]byte, 100_000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, err := localtree.Build(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := open()
+	dry, err := burn.Append(context.Background(), tg, root, burn.AppendOptions{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := burn.Append(context.Background(), tg, root, burn.AppendOptions{})
+	tg.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dry.Free != res.Free {
+		t.Errorf("free after the session: dry run %d, real run %d", dry.Free, res.Free)
+	}
 }

@@ -38,4 +38,24 @@ func TestAppendNewImageFailures(t *testing.T) {
 			t.Errorf("a failed append that wrote nothing left %s", p)
 		}
 	}
+
+	// Through a symbolic link that leads to no file yet: the image the
+	// lock made where the link leads goes, the user's link stays.
+	link, real := filepath.Join(work, "link.iso"), filepath.Join(work, "real.iso")
+	if err := os.Symlink("real.iso", link); err != nil {
+		t.Fatal(err)
+	}
+	if r := clitest.Run(t, []string{"append", link, filepath.Join(work, "missing")}); r.Code == 0 {
+		t.Fatalf("append of a missing source through a link succeeded:\n%s", r.Output())
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link after a failed append through it: %v, %v", fi, err)
+	}
+	if _, err := os.Lstat(real); err == nil {
+		t.Errorf("a failed append through a link left %s", real)
+	}
+	clitest.Must(t, "append", link, src)
+	if fi, err := os.Lstat(real); err != nil || fi.Size() == 0 {
+		t.Errorf("an append through the link then wrote no image where it leads: %v, %v", fi, err)
+	}
 }

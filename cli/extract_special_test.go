@@ -121,3 +121,28 @@ func TestExtractSpecialFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestExtractLongNamedPipe: a named pipe whose name is as long as a
+// name may be is made (under a short temporary name first), and what
+// follows it is extracted too.
+func TestExtractLongNamedPipe(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	os.MkdirAll(src, 0o755)
+	long := strings.Repeat("p", 250)
+	if err := syscall.Mkfifo(filepath.Join(src, long), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(src, "z"), []byte("z\n"), 0o644)
+	img := filepath.Join(t.TempDir(), "d.iso")
+	mustRun(t, "master", "-o", img, src)
+	dest := filepath.Join(t.TempDir(), "out")
+	if out, code := run(t, "extract", img, "/", dest); code != 0 {
+		t.Fatalf("extract: exit %d\n%s", code, out)
+	}
+	if fi, err := os.Lstat(filepath.Join(dest, long)); err != nil || fi.Mode()&fs.ModeNamedPipe == 0 {
+		t.Errorf("the long-named pipe: %v, %v", fi, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dest, "z")); err != nil || string(b) != "z\n" {
+		t.Errorf("z after it: %q, %v", b, err)
+	}
+}

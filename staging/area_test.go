@@ -1089,3 +1089,65 @@ func TestTimesSetWhileACommitStartsAreKept(t *testing.T) {
 		})
 	}
 }
+
+// TestRetimedThenRemovedDuringCommitStart: a file whose times were set
+// after a commit's snapshot and which was then removed, before the
+// commit recorded its start, leaves a journal that opens, whether the
+// commit then fails or the process dies during it.
+func TestRetimedThenRemovedDuringCommitStart(t *testing.T) {
+	for _, crash := range []bool{false, true} {
+		t.Run(fmt.Sprintf("crash=%v", crash), func(t *testing.T) {
+			m := &fakeMedium{capacity: 100000}
+			dir, crashed := t.TempDir(), t.TempDir()
+			a := open(t, dir, m)
+			f := writeFile(t, a, RootID, "f", "data")
+			writeFile(t, a, RootID, "g", "kept")
+			gate := make(chan struct{})
+			m.mu.Lock()
+			m.projectGate = gate
+			m.mu.Unlock()
+			m.block, m.entered = make(chan struct{}), make(chan struct{})
+			if !crash {
+				m.failNext = errors.New("drive on fire")
+			}
+			started := make(chan error, 1)
+			go func() { started <- a.StartCommit(CommitOptions{}) }()
+			eventually(t, "the commit's snapshot", func() bool {
+				a.mu.Lock()
+				defer a.mu.Unlock()
+				return a.entries.get(f.ID).st().frozen
+			})
+			past := time.Date(1999, 12, 31, 23, 59, 58, 0, time.UTC)
+			if _, err := a.Setattr(f.ID, SetAttr{Mtime: &past, Atime: &past}); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Unlink(RootID, "f"); err != nil {
+				t.Fatal(err)
+			}
+			close(gate)
+			if err := <-started; err != nil {
+				t.Fatal(err)
+			}
+			<-m.entered
+			if crash {
+				copyDir(t, dir, crashed) // the process dies here
+			}
+			close(m.block)
+			a.Wait()
+			a.Close()
+			m.block, m.entered, m.failNext = nil, nil, nil
+			reopen := dir
+			if crash {
+				reopen = crashed
+			}
+			b, err := Open(reopen, m)
+			if err != nil {
+				t.Fatalf("the area after the commit: %v", err)
+			}
+			defer b.Close()
+			if got := readFile(t, b, walk(t, b, "g").ID); got != "kept" {
+				t.Errorf("g = %q", got)
+			}
+		})
+	}
+}

@@ -360,6 +360,19 @@ func (a *Area) snapshotCopy(e *entry) (string, int64, error) {
 	return name, n, nil
 }
 
+// liveRetimed returns the entries whose times were set since the
+// snapshot that are still in the tree: one removed since has no record
+// to repeat (its removal was recorded). It runs with a.mu held.
+func (a *Area) liveRetimed() []*entry {
+	var out []*entry
+	for _, e := range a.retimed {
+		if a.entries.get(e.id) == e && (e.parent != nil || e.id == RootID) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func (a *Area) unfreeze() {
 	for _, e := range a.entries.all() {
 		if e.io != nil {
@@ -712,7 +725,7 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	// The snapshot must be durable before the medium is touched. Times
 	// set since it was taken were recorded before it: they go with it
 	// again, marked, for a restart that finishes the commit to keep.
-	err = a.j.append(&change{Gen: a.gen, NextID: a.nextID, Inflight: &inf, Put: puts(a.retimed)})
+	err = a.j.append(&change{Gen: a.gen, NextID: a.nextID, Inflight: &inf, Put: puts(a.liveRetimed())})
 	if err == nil {
 		// Synced without the lock (a.starting or a.commit keeps other
 		// commits out meanwhile).

@@ -69,3 +69,18 @@ func TargetName(target string, hashBytes int) (string, error) {
 	}
 	return name + "-" + hex.EncodeToString(sum[:hashBytes]), nil
 }
+
+// MoveArea renames the staging area at from to to, holding its lock
+// while it does: an area another process has open stays where it is
+// (ErrLocked), as does one the rename fails for.
+func MoveArea(from, to string) error {
+	lock, err := lockArea(filepath.Join(from, lockName))
+	if err != nil {
+		return fmt.Errorf("staging: move area %q: %w", from, err)
+	}
+	defer unlockArea(lock)
+	if err := os.Rename(from, to); err != nil {
+		return fmt.Errorf("staging: move area %q: %w", from, err)
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package staging
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -32,5 +33,29 @@ func TestDataHome(t *testing.T) {
 		if (err != nil) != tc.fail || got != tc.want {
 			t.Errorf("%s %v: %q, %v; want %q (error: %v)", tc.goos, tc.vars, got, err, tc.want, tc.fail)
 		}
+	}
+}
+
+// TestMoveArea: an area moves to its new name only while no process has
+// it open.
+func TestMoveArea(t *testing.T) {
+	base := t.TempDir()
+	from, to := filepath.Join(base, "old"), filepath.Join(base, "new")
+	m := &fakeMedium{}
+	a := open(t, from, m)
+	writeFile(t, a, RootID, "f", "staged")
+	if err := MoveArea(from, to); !errors.Is(err, ErrLocked) {
+		t.Fatalf("moving an open area: %v, want ErrLocked", err)
+	}
+	if _, err := os.Stat(from); err != nil {
+		t.Fatalf("the open area moved: %v", err)
+	}
+	a.Close()
+	if err := MoveArea(from, to); err != nil {
+		t.Fatal(err)
+	}
+	b := open(t, to, m)
+	if got := readFile(t, b, walk(t, b, "f").ID); got != "staged" {
+		t.Errorf("f after the move: %q", got)
 	}
 }

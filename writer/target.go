@@ -152,19 +152,21 @@ func (m Medium) FreeAfter(sectors int64) int64 {
 	if free < 0 {
 		return -1
 	}
-	unit, least := int64(1), int64(1)
+	unit, least, cost := int64(1), int64(1), SessionCost(m.Profile, len(m.Sessions))
 	switch {
+	case m.Grown:
+		// An image standing in for a CD too: its next session follows
+		// this one at the next grown unit.
+		unit, cost = GrowAlign, 0
 	case strings.HasPrefix(m.Profile, "cd"):
 		least = 300
-	case m.Grown:
-		unit = GrowAlign
 	case strings.HasPrefix(m.Profile, "dvd"):
 		unit = 16
 	case strings.HasPrefix(m.Profile, "bd"):
 		unit = 32
 	}
 	used := (max(sectors, least) + unit - 1) / unit * unit
-	return max(free-used-SessionCost(m.Profile, len(m.Sessions)), 0)
+	return max(free-used-cost, 0)
 }
 
 // FreeWhere says what bounds Free: "the medium", or the file system

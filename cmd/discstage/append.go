@@ -149,11 +149,12 @@ type newImage struct {
 // symbolic link leads nowhere yet, makes it), with its medium record
 // when that is missing too.
 func madeByLock(spec string, l *targetLock) (*newImage, error) {
-	p := imageFile(spec)
-	if !l.made || p == "" || targets.KindOf(spec).Name != "image" {
+	if !l.made || l.name == "" || targets.KindOf(spec).Name != "image" {
 		return makeImage(spec, true)
 	}
-	fi, err := os.Stat(p)
+	// The file the lock made, where links led: never a link itself.
+	p := l.name
+	fi, err := os.Lstat(p)
 	if err != nil {
 		return &newImage{}, nil
 	}
@@ -217,7 +218,7 @@ func (n *newImage) remove() {
 		}
 		defer l.Unlock()
 	}
-	fi, err := os.Stat(n.path)
+	fi, err := os.Lstat(n.path)
 	if err != nil || !os.SameFile(fi, n.fi) || fi.Size() != 0 {
 		return
 	}
@@ -350,6 +351,9 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 		}
 	}
 	res, err := burn.Append(ctx, t, root, opts)
+	if err != nil {
+		d.Stopped()
+	}
 	d.Finish()
 	if err != nil && ctx.Err() != nil {
 		return appendStopped(ctx, out, t, err)

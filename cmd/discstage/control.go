@@ -263,8 +263,13 @@ func outcomeOf(s staging.Status, id string) (staging.Outcome, bool) {
 // and returns its outcome (this command's commit's, whatever other
 // commands ask of the mount meanwhile) and the status it ended with.
 // While the commit waits for files open for writing, it says which.
-func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) (staging.Outcome, staging.Status, error) {
-	defer d.Finish()
+func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) (o staging.Outcome, s staging.Status, err error) {
+	defer func() {
+		if err != nil {
+			d.Stopped()
+		}
+		d.Finish()
+	}()
 	waiting := ""
 	ctx, asked := cmd.Context(), false
 	var last staging.Status

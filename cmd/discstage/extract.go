@@ -214,6 +214,8 @@ type extractor struct {
 	damaged []string
 	// unrecorded names the files an interrupted burn did not record.
 	unrecorded []string
+	// temps counts the temporary names made for special files.
+	temps int
 }
 
 // outcome is the error of an extraction that went through: files that
@@ -419,11 +421,18 @@ func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), fs.ErrExist)
 	}
 	mode := x.opts.mode(fi.Mode())
-	tmp := filepath.Join(filepath.Dir(name), fmt.Sprintf(".%s.discstage-%d", filepath.Base(name), os.Getpid()))
-	if err := x.clear(tmp); err != nil {
-		return err
+	// A short name of its own (a long entry name made longer would pass
+	// the system's limit), never one that exists: nothing of the user's
+	// is cleared for it.
+	var tmp string
+	var err error
+	for range 100 {
+		x.temps++
+		tmp = filepath.Join(filepath.Dir(name), fmt.Sprintf(".discstage-%d-%d", os.Getpid(), x.temps))
+		if err = makeSpecial(x.root, tmp, fi.Mode().Type(), mode, rdev); !errors.Is(err, fs.ErrExist) {
+			break
+		}
 	}
-	err := makeSpecial(x.root, tmp, fi.Mode().Type(), mode, rdev)
 	switch {
 	case errors.Is(err, fs.ErrPermission):
 		x.skip(p, fmt.Sprintf("a %s: %v", tree.KindName(fi.Mode()), err))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
@@ -132,6 +133,13 @@ func (tl *targetLock) holdFile(spec string, create bool, note func(string)) erro
 	var le *platform.LockedError
 	if errors.As(err, &le) {
 		return fmt.Errorf("%s: %s: %w", spec, fileHolder(le.PID), errTargetBusy)
+	}
+	if err != nil && !cannotLock(err) {
+		f.Close()
+		if made {
+			os.Remove(tl.name) // made empty here a moment ago
+		}
+		return fmt.Errorf("lock %s: %w", tl.name, err)
 	}
 	if err != nil {
 		if note != nil {
@@ -273,4 +281,12 @@ func holderOf(what string) string { return fmt.Sprintf("%s by pid %d", what, os.
 // own.
 func noteTo(w io.Writer) func(string) {
 	return func(msg string) { fmt.Fprintln(w, "discstage:", msg) }
+}
+
+// cannotLock reports whether err says the file system takes no locks
+// (NFS without its lock service, some FUSE file systems): the target is
+// then left to the lock file named after it.
+func cannotLock(err error) bool {
+	return errors.Is(err, syscall.ENOLCK) || errors.Is(err, syscall.EOPNOTSUPP) ||
+		errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSYS)
 }

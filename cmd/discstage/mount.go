@@ -376,9 +376,11 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 // names, once the area that spec named before areas were named after
 // the target's medium file (staging.DefaultDir of the whole spelling,
 // from this working directory) has moved there: when dir does not
-// exist and that one does, it is renamed to dir (the target's lock is
-// held, so no other discstage mount uses it), told to note. Where the
-// rename fails, the former area is used where it is.
+// exist and that one does, it is renamed to dir under its own lock (a
+// mount of an older discstage, which locked the target under the
+// former name, may still have it open), told to note. Where the rename
+// fails, or the area is in use, the former area is used where it is
+// (opening it then says so).
 func formerArea(spec, dir string, note func(string)) string {
 	if exists(dir) {
 		return dir
@@ -391,7 +393,7 @@ func formerArea(spec, dir string, note func(string)) string {
 	if err != nil || !fi.IsDir() {
 		return dir
 	}
-	if err := os.Rename(old, dir); err != nil {
+	if err := staging.MoveArea(old, dir); err != nil {
 		note(fmt.Sprintf("using the staging area %s where it is (moving it to %s: %v)", old, dir, err))
 		return old
 	}

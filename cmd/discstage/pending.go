@@ -111,9 +111,10 @@ func commitDryRun(cmd *cobra.Command, mountpoint string, s staging.Status) error
 		s.Sessions+1, s.NextWritable, sectors(s.ProjectedSectors), s.ProjectedSectors, size(s.StagedBytes), s.Changes)
 	if s.FreeSectors >= 0 {
 		left := s.FreeSectors - int64(s.ProjectedSectors)
-		if left >= 0 {
+		if left >= 0 && s.Tray {
 			// A CD's next session starts past this one's lead-out and
-			// its own lead-in.
+			// its own lead-in (an image standing in for one writes
+			// them not).
 			left = max(left-writer.SessionCost(s.Profile, s.Sessions), 0)
 		}
 		if left < 0 {

@@ -59,6 +59,8 @@ type Display struct {
 	held   bool // JSON: the last event was not printed
 	shown  time.Time
 	phases map[Phase]time.Time // when each phase began
+	// stopped: the burn ended before its end (Stopped).
+	stopped bool
 }
 
 // NewDisplay returns a Display writing to w in mode; width is the
@@ -125,7 +127,7 @@ func (d *Display) Finish() {
 	}
 	if d.mode == Lines && d.last.Phase != "" && d.last.Phase != Done {
 		e := d.last
-		if e.Phase.Streams() && e.PhaseDone < e.PhaseTotal {
+		if d.stopped && e.Phase.Streams() && e.PhaseDone < e.PhaseTotal {
 			// A burn ended in the middle of its writing or reading
 			// back (a failure, an interrupt): what was done, not the
 			// whole.
@@ -135,6 +137,17 @@ func (d *Display) Finish() {
 		}
 		d.last.Phase = Done
 	}
+}
+
+// Stopped tells the display that the burn it shows ended before its end
+// (it failed, it was interrupted): Finish then says how far its writing
+// or reading back got. Without it, a last event short of the phase's
+// end is only the last one seen (a mount's status is read at
+// intervals), and Finish sums the phase up whole.
+func (d *Display) Stopped() {
+	d.mu.Lock()
+	d.stopped = true
+	d.mu.Unlock()
 }
 
 // stoppedLine sums up a streaming phase that ended before its end.

@@ -219,6 +219,7 @@ func TestDisplayTellsAStoppedWrite(t *testing.T) {
 	tr.Report(Update{Phase: Writing, Done: 0, Total: 10 << 20, Fifo: 90, Buffer: 95})
 	c.t = c.t.Add(5 * time.Second)
 	tr.Report(Update{Phase: Writing, Done: 4 << 20, Total: 10 << 20, Fifo: 90, Buffer: 95})
+	d.Stopped()
 	d.Finish()
 	last := strings.TrimSpace(out.String())
 	last = last[strings.LastIndex(last, "\n")+1:]
