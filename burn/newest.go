@@ -159,10 +159,22 @@ func markUnrecorded(si tree.SessionInfo, s *master.Session) {
 				walk(c, p)
 				continue
 			}
-			if !c.IsRegular() || c.Source != nil {
+			if !c.IsRegular() {
 				continue
 			}
-			for _, e := range c.Extents {
+			extents := c.Extents
+			switch src := c.Source.(type) {
+			case nil:
+			case tree.Sparse:
+				// A file with holes (UDF): its recorded extents.
+				extents = src.Extents
+			default:
+				continue // bytes the tree holds itself
+			}
+			for _, e := range extents {
+				if e.LBA == tree.HoleLBA {
+					continue
+				}
 				if uint64(e.LBA)+(uint64(e.Length)+tree.SectorSize-1)/tree.SectorSize > end {
 					err := fmt.Errorf("burn: %s of session %d at LBA %d lies past LBA %d, where the interrupted burn of the session stopped recording: %w: %w",
 						p, si.Number, si.Start, end, ErrUnrecorded, master.ErrCorrupt)
