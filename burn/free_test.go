@@ -98,7 +98,7 @@ func TestCDFilledBySessions(t *testing.T) {
 func TestFreeAfterOnAnImageStandingInForACD(t *testing.T) {
 	img := filepath.Join(t.TempDir(), "d.iso")
 	open := func() writer.Target {
-		tg, err := targets.Open(img, targets.Options{Image: writer.ImageOptions{Create: true, Capacity: 359846, Media: "cd-r"}})
+		tg, err := targets.Open(img, targets.Options{Image: writer.ImageOptions{Create: true, Capacity: 20000, Media: "cd-r"}})
 		if err != nil {
 			t.Fatal(err)
 		}
