@@ -195,6 +195,13 @@ func TestUDFOfAnEarlierSession(t *testing.T) {
 	if js := mustRun(t, "sessions", "--json", img); !strings.Contains(js, `"udf_of_earlier_session": true`) {
 		t.Errorf("sessions --json after xorriso's session:\n%s", js)
 	}
+	// A session discstage writes without UDF ends the recognition of
+	// the earlier one: no reader sees that UDF tree any more.
+	os.WriteFile(filepath.Join(src, "off.txt"), []byte("off\n"), 0o644)
+	mustRun(t, "append", "--udf", "off", img, src)
+	if out := mustRun(t, "sessions", img); strings.Contains(out, "earlier session") {
+		t.Errorf("after a discstage session without UDF:\n%s", out)
+	}
 	os.WriteFile(filepath.Join(src, "again.txt"), []byte("again\n"), 0o644)
 	mustRun(t, "append", img, src)
 	if out := mustRun(t, "sessions", img); strings.Contains(out, "earlier session") {

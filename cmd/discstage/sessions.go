@@ -67,7 +67,7 @@ func sessionFormats(r io.ReaderAt, m writer.Medium) map[int]master.Formats {
 	if n := len(m.Sessions); m.Grown && n > 0 && m.Sessions[n-1].Start != 0 {
 		num := m.Sessions[n-1].Number
 		if f, ok := out[num]; ok && f.UDF == 0 {
-			if at0, err := master.SessionFormats(r, m.Readable, 0); err == nil && at0.UDF != 0 {
+			if at0, err := master.SessionFormats(r, m.Readable, 0); err == nil && at0.UDF != 0 && master.UDFRecognized(r, m.Readable, 0) {
 				f.UDF, f.UDFEarlier = at0.UDF, true
 				out[num] = f
 			}
@@ -114,7 +114,7 @@ func printSessions(w io.Writer, m writer.Medium, formats map[int]master.Formats,
 		fmt.Fprintf(w, "note: %s\n", m.Interrupted)
 	}
 	if n := len(m.Sessions); n > 0 && formats[m.Sessions[n-1].Number].UDFEarlier {
-		fmt.Fprintf(w, "note: session %d was written without UDF (by another program): UDF readers (Windows, macOS, players) show an earlier session's files until the next discstage commit or append writes UDF again\n", m.Sessions[n-1].Number)
+		fmt.Fprintf(w, "note: session %d was written without UDF (by another program), and UDF readers (Windows, macOS, players) show an earlier session's files until a discstage commit or append writes UDF again\n", m.Sessions[n-1].Number)
 	}
 	return nil
 }
