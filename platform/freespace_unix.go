@@ -2,7 +2,11 @@
 
 package platform
 
-import "golang.org/x/sys/unix"
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
 
 // freeSpace is f_bavail blocks of the file system's block size. A file
 // system that counts no blocks at all (tmpfs with size=0, ramfs, some
@@ -11,6 +15,20 @@ import "golang.org/x/sys/unix"
 func freeSpace(path string) int64 {
 	var st unix.Statfs_t
 	if err := unix.Statfs(path, &st); err != nil || st.Blocks == 0 {
+		return -1
+	}
+	return int64(st.Bavail) * blockSize(&st)
+}
+
+func freeSpaceOf(f *os.File) int64 {
+	var st unix.Statfs_t
+	err := os.ErrClosed
+	if c, cerr := f.SyscallConn(); cerr == nil {
+		if cerr := c.Control(func(fd uintptr) { err = unix.Fstatfs(int(fd), &st) }); cerr != nil {
+			err = cerr
+		}
+	}
+	if err != nil || st.Blocks == 0 {
 		return -1
 	}
 	return int64(st.Bavail) * blockSize(&st)

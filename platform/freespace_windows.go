@@ -22,3 +22,5 @@ func freeSpace(path string) int64 {
 	}
 	return int64(free)
 }
+
+func freeSpaceOf(f *os.File) int64 { return freeSpace(f.Name()) }

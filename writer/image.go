@@ -153,7 +153,7 @@ func (im *Image) List() (Medium, error) {
 	if im.opts.Media != "" {
 		m.Profile = im.opts.Media
 	}
-	if b := platform.FreeSpace(im.path); b >= 0 {
+	if b := platform.FreeSpaceOf(im.f); b >= 0 {
 		m.Room, m.RoomKnown, m.RoomOf = b/tree.SectorSize, true, im.path
 	}
 	n, err := im.readable()

@@ -399,3 +399,26 @@ func TestListAgreesWithProbe(t *testing.T) {
 		mirror(t, img, src, burn.AppendOptions{})
 	}
 }
+
+// TestImageRoomAfterChdir: an image opened by a relative name still
+// tells its file system's room once the process has changed its
+// working folder (a mount serving in the background runs from "/").
+func TestImageRoomAfterChdir(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	tgt, err := writer.OpenImage("rel.iso", writer.ImageOptions{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	if err := os.Chdir("/"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := tgt.Probe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.RoomKnown || m.Free() < 0 {
+		t.Errorf("the image's room after a change of folder: known %v, free %d", m.RoomKnown, m.Free())
+	}
+}

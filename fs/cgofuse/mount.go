@@ -119,7 +119,7 @@ func (s *Server) Unmount() error {
 func statusPerm(m uint32) iofs.FileMode { return iofs.FileMode(m) }
 
 // end is the control action "unmount" (core.Control.End): refused with
-// staging.ErrBusy while files are open in the mount, as the system
+// core.ErrInUse while files are open in the mount, as the system
 // refuses to unmount a busy file system; else the mount ends once the
 // control file the action was written to is closed, so that the write
 // is answered first (filesys.Release). The mount's process then closes
@@ -130,7 +130,7 @@ func (s *Server) end() error {
 		if n == 1 {
 			noun = "file is"
 		}
-		return fmt.Errorf("fs: unmount: %d %s open in the mount (close them first): %w", n, noun, staging.ErrBusy)
+		return fmt.Errorf("fs: unmount: %d %s open in the mount (close them first): %w", n, noun, core.ErrInUse)
 	}
 	s.fs.ending.Store(true)
 	return nil

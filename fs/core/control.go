@@ -37,6 +37,9 @@ type Control struct {
 // system's unmount (fusermount -u, umount) ends it.
 var ErrNoEnd = errors.New("fs: unmount: this mount is ended by the system's unmount (fusermount -u, umount), not through its control file")
 
+// ErrInUse: the mount cannot end while files are open in it (EBUSY).
+var ErrInUse = errors.New("the mount is in use")
+
 // Command is one parsed control action.
 type Command struct {
 	// Verb is "commit", "eject", "discard", "cancel", "unmount" or

@@ -51,6 +51,7 @@ var kinds = [...]struct {
 	{staging.ErrNotSupported, KindNotPermitted},
 	{staging.ErrReadOnly, KindReadOnly},
 	{staging.ErrBusy, KindBusy},
+	{ErrInUse, KindBusy},
 	{staging.ErrOpenForWriting, KindBusy},
 	{staging.ErrNoSpace, KindNoSpace},
 	{staging.ErrAreaFull, KindNoSpace},
