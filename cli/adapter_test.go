@@ -69,6 +69,17 @@ func TestMountWithCgofuse(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(mnt, "hello.txt"), []byte("through cgofuse\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The control folder holds what a go-fuse mount's does: status and
+	// the dry run read the pending list.
+	if out := runBin("status", mnt); !strings.Contains(out, "/hello.txt") {
+		t.Errorf("status of the cgofuse mount:\n%s", out)
+	}
+	if out := runBin("commit", "--dry-run", mnt); !strings.Contains(out, "would write session 1") {
+		t.Errorf("commit --dry-run on the cgofuse mount:\n%s", out)
+	}
+	if b, err := os.ReadFile(filepath.Join(mnt, ".discstage", "pending")); err != nil || !strings.Contains(string(b), "/hello.txt") {
+		t.Errorf("pending of the cgofuse mount: %q, %v", b, err)
+	}
 	runBin("commit", mnt)
 	runBin("unmount", mnt)
 	list := oracle.Run(t, "isoinfo", "-R", "-f", "-i", img)

@@ -4,9 +4,9 @@ package fs
 
 import (
 	"context"
-	"encoding/json"
 	"syscall"
 
+	"github.com/discstage/discstage/fs/core"
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
@@ -57,13 +57,9 @@ func (p *pendingFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 	if !p.status.readable(ctx) {
 		return nil, 0, syscall.EACCES
 	}
-	list := p.status.m.area.Pending()
-	if !p.json {
-		return &bytesFile{data: []byte(list.Text())}, fuse.FOPEN_DIRECT_IO, 0
-	}
-	b, err := json.Marshal(list)
+	b, err := core.PendingBytes(p.status.m.area, p.json)
 	if err != nil {
 		return nil, 0, errnoOf(err)
 	}
-	return &bytesFile{data: append(b, '\n')}, fuse.FOPEN_DIRECT_IO, 0
+	return &bytesFile{data: b}, fuse.FOPEN_DIRECT_IO, 0
 }

@@ -29,6 +29,8 @@ const (
 	inoCtl
 	inoStatus
 	inoSessions
+	inoPending
+	inoPendingJSON
 )
 
 // filesys is the cgofuse file system of one mount.
@@ -71,13 +73,15 @@ type openFile struct {
 type place int
 
 const (
-	inView     place = iota // the merged view
-	atControl               // /.discstage
-	atCtl                   // /.discstage/ctl
-	atStatus                // /.discstage/status
-	atSessions              // /.discstage/sessions
-	inSession               // /.discstage/sessions/N[/...]
-	inControl               // anything else under /.discstage
+	inView        place = iota // the merged view
+	atControl                  // /.discstage
+	atCtl                      // /.discstage/ctl
+	atStatus                   // /.discstage/status
+	atSessions                 // /.discstage/sessions
+	inSession                  // /.discstage/sessions/N[/...]
+	atPending                  // /.discstage/pending
+	atPendingJSON              // /.discstage/pending.json
+	inControl                  // anything else under /.discstage
 )
 
 // where tells where p leads; for inSession also the session's name and
@@ -97,6 +101,10 @@ func where(p string) (pl place, sess, rest string) {
 		return atStatus, "", ""
 	case "sessions":
 		return atSessions, "", ""
+	case "pending":
+		return atPending, "", ""
+	case "pending.json":
+		return atPendingJSON, "", ""
 	}
 	if t, ok := strings.CutPrefix(tail, "sessions/"); ok {
 		sess, rest, _ = strings.Cut(t, "/")
@@ -234,6 +242,10 @@ func (f *filesys) Getattr(p string, st *fuse.Stat_t, fh uint64) int {
 		f.fillFixed(st, inoCtl, fuse.S_IFREG|0o200)
 	case atStatus:
 		f.fillFixed(st, inoStatus, fuse.S_IFREG|f.statusMode.Load())
+	case atPending:
+		f.fillFixed(st, inoPending, fuse.S_IFREG|f.statusMode.Load())
+	case atPendingJSON:
+		f.fillFixed(st, inoPendingJSON, fuse.S_IFREG|f.statusMode.Load())
 	case atSessions:
 		f.fillFixed(st, inoSessions, fuse.S_IFDIR|0o555)
 	case inSession:
@@ -280,7 +292,7 @@ func (f *filesys) Readdir(p string, fill func(name string, stat *fuse.Stat_t, of
 	pl, sess, rest := where(p)
 	switch pl {
 	case atControl:
-		for _, n := range []string{"ctl", "status", "sessions"} {
+		for _, n := range []string{"ctl", "status", "pending", "pending.json", "sessions"} {
 			fill(n, nil, 0)
 		}
 	case atSessions:
@@ -653,6 +665,22 @@ func (f *filesys) OpenEx(p string, fi *fuse.FileInfo_t) int {
 			return -fuse.EACCES
 		}
 		b, err := core.StatusJSON(f.area)
+		if err != nil {
+			return errnoOf(err)
+		}
+		fi.DirectIo = true
+		fi.Fh = f.put(&openFile{status: b})
+		return 0
+	case atPending, atPendingJSON:
+		// Readable by whoever may read the status.
+		if write {
+			return -fuse.EACCES
+		}
+		uid, gid := caller()
+		if ownerOnly && !f.owner.MayRead(statusPerm(f.statusMode.Load()), uid, gid) {
+			return -fuse.EACCES
+		}
+		b, err := core.PendingBytes(f.area, pl == atPendingJSON)
 		if err != nil {
 			return errnoOf(err)
 		}

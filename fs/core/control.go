@@ -245,3 +245,19 @@ func StatusJSON(a *staging.Area) ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
+
+// PendingBytes is the list of what the next session changes
+// (staging.Area.Pending) as the control folder serves it: "pending",
+// one change a line, or with asJSON "pending.json", for the discstage
+// command.
+func PendingBytes(a *staging.Area, asJSON bool) ([]byte, error) {
+	list := a.Pending()
+	if !asJSON {
+		return []byte(list.Text()), nil
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return nil, fmt.Errorf("fs: pending: %w", err)
+	}
+	return append(b, '\n'), nil
+}
