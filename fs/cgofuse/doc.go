@@ -9,12 +9,11 @@
 // The adapter is path-based, as cgofuse is: every request names a
 // path, which it resolves through staging's path API (Area.Resolve and
 // the ...Path methods); the control folder, the status, the pending
-// list, the sessions
-// view, the control verbs and the classification of errors are
-// fs/core's, shared with the go-fuse adapter, and errnoOf holds this
-// adapter's one errno table. It passes the same suite (fs/conformance)
-// as package fs, but for the limitations below (each a case of
-// Adapter.Limits in this package's test).
+// list, the sessions view, the control verbs and the classification of
+// errors are fs/core's, shared with the go-fuse adapter, and errnoOf
+// holds this adapter's one errno table. It passes the same suite
+// (fs/conformance) as package fs, but for the limitations below (each a
+// case of Adapter.Limits in this package's test).
 //
 // # Names Windows cannot show
 //
