@@ -62,6 +62,12 @@ func FuzzReadSession(f *testing.F) {
 			}
 		}
 		for _, start := range starts {
+			// What sessions asks of every session: it must end, and
+			// name its errors, on any bytes.
+			UDFRecognized(r, sectors, start)
+			if _, err := SessionFormats(r, sectors, start); err != nil && !strings.HasPrefix(err.Error(), "master: ") {
+				t.Fatalf("SessionFormats(%d): error without package prefix: %v", start, err)
+			}
 			s, err := ReadSession(r, sectors, start)
 			if err != nil {
 				if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrNotISO) {
