@@ -395,29 +395,39 @@ func TestReadNameNotUTF8(t *testing.T) {
 	}
 }
 
-// TestReadDirectoryPadding: a directory whose records fill more than one
-// sector ends each sector but the last with zero padding (records never
-// cross a sector); every record after the padding is read.
-func TestReadDirectoryPadding(t *testing.T) {
+// paddedEntries is how many files paddedRoot's root holds.
+const paddedEntries = 120
+
+// paddedRoot masters, with opts, a root of paddedEntries files with
+// long names, whose directory takes several sectors (each ending in
+// padding), and returns the image and the root's record.
+func paddedRoot(t *testing.T, opts Options) (rtRaw, iso9660.Record) {
+	t.Helper()
 	root := &tree.Node{Mode: fs.ModeDir | 0o755}
-	const n = 120
-	for i := range n {
+	for i := range paddedEntries {
 		root.Children = append(root.Children, &tree.Node{
 			Name: fmt.Sprintf("a-file-whose-name-takes-room-%03d.txt", i), Mode: 0o644,
 			Size: 2, Source: tree.Bytes("x\n"),
 		})
 	}
+	im, err := Layout(root, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := im.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	m := rtRaw{b: buf.Bytes()}
+	return m, iso9660.Record(m.b[16*tree.SectorSize+156:])
+}
+
+// TestReadDirectoryPadding: a directory whose records fill more than one
+// sector ends each sector but the last with zero padding (records never
+// cross a sector); every record after the padding is read.
+func TestReadDirectoryPadding(t *testing.T) {
 	for _, opts := range []Options{{RockRidge: true, Joliet: true}, {}} {
-		im, err := Layout(root, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		if _, err := im.WriteTo(&buf); err != nil {
-			t.Fatal(err)
-		}
-		m := rtRaw{b: buf.Bytes()}
-		rec := iso9660.Record(m.b[16*tree.SectorSize+156:])
+		m, rec := paddedRoot(t, opts)
 		if rec.DataLength() <= tree.SectorSize {
 			t.Fatalf("root of %d bytes: the test needs one of several sectors", rec.DataLength())
 		}
@@ -435,8 +445,8 @@ func TestReadDirectoryPadding(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%+v: %v", opts, err)
 		}
-		if len(s.Root.Children) != n {
-			t.Errorf("%+v: read %d entries, want %d", opts, len(s.Root.Children), n)
+		if len(s.Root.Children) != paddedEntries {
+			t.Errorf("%+v: read %d entries, want %d", opts, len(s.Root.Children), paddedEntries)
 		}
 	}
 }
@@ -471,24 +481,7 @@ func TestListSessionsBrokenChain(t *testing.T) {
 // skip them: every entry is read. A record standing there means one was
 // lost before it (TestReadHostile): that is refused.
 func TestReadDirectoryJunkPadding(t *testing.T) {
-	root := &tree.Node{Mode: fs.ModeDir | 0o755}
-	const n = 120
-	for i := range n {
-		root.Children = append(root.Children, &tree.Node{
-			Name: fmt.Sprintf("a-file-whose-name-takes-room-%03d.txt", i), Mode: 0o644,
-			Size: 2, Source: tree.Bytes("x\n"),
-		})
-	}
-	im, err := Layout(root, Options{RockRidge: true, Joliet: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if _, err := im.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	m := rtRaw{b: buf.Bytes()}
-	rec := iso9660.Record(m.b[16*tree.SectorSize+156:])
+	m, rec := paddedRoot(t, Options{RockRidge: true, Joliet: true})
 	junked := 0
 	for k := 0; k+1 < int(rec.DataLength()/tree.SectorSize); k++ {
 		sec := m.b[(int(rec.Extent())+k)*tree.SectorSize:][:tree.SectorSize]
@@ -508,7 +501,7 @@ func TestReadDirectoryJunkPadding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Root.Children) != n {
-		t.Errorf("read %d entries, want %d", len(s.Root.Children), n)
+	if len(s.Root.Children) != paddedEntries {
+		t.Errorf("read %d entries, want %d", len(s.Root.Children), paddedEntries)
 	}
 }

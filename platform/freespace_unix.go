@@ -14,10 +14,15 @@ import (
 // tell either: -1.
 func freeSpace(path string) int64 {
 	var st unix.Statfs_t
-	if err := unix.Statfs(path, &st); err != nil || st.Blocks == 0 {
+	return bytesFree(&st, unix.Statfs(path, &st))
+}
+
+// bytesFree is the free space st tells, got with err.
+func bytesFree(st *unix.Statfs_t, err error) int64 {
+	if err != nil || st.Blocks == 0 {
 		return -1
 	}
-	return int64(st.Bavail) * blockSize(&st)
+	return int64(st.Bavail) * blockSize(st)
 }
 
 func freeSpaceOf(f *os.File) int64 {
@@ -28,8 +33,5 @@ func freeSpaceOf(f *os.File) int64 {
 			err = cerr
 		}
 	}
-	if err != nil || st.Blocks == 0 {
-		return -1
-	}
-	return int64(st.Bavail) * blockSize(&st)
+	return bytesFree(&st, err)
 }

@@ -778,7 +778,7 @@ func countNodes(n *tree.Node) int {
 func (e *entry) record() putRecord {
 	r := record{Mode: uint32(e.mode), UID: e.uid, GID: e.gid,
 		Mtime: int64(e.mtime), Atime: int64(e.atime), Ctime: int64(e.ctime),
-		Size: e.size, Extents: e.ext, Data: e.data, Rdev: e.x().rdev, Retimed: e.st().retimed}
+		Size: e.size, Extents: e.ext, Data: e.data, Rdev: e.x().rdev, Retimed: e.io != nil && e.io.retimed}
 	r.Name, r.NameB = splitName(e.name)
 	r.Target, r.TargetB = splitName(e.x().target)
 	if e.x().inline != "" {

@@ -1032,6 +1032,26 @@ func TestOutcomeCarriesTheClassifiersCode(t *testing.T) {
 	}
 }
 
+// startProjecting starts a commit on a, over m with a capacity, and
+// returns once it took its snapshot (the staged file id frozen) and
+// checks the session fits: the commit waits for gate to close, then
+// its Append for m.block; started gives StartCommit's error.
+func startProjecting(t *testing.T, a *Area, m *fakeMedium, id uint64) (gate chan struct{}, started chan error) {
+	t.Helper()
+	gate, started = make(chan struct{}), make(chan error, 1)
+	m.mu.Lock()
+	m.projectGate = gate
+	m.mu.Unlock()
+	m.block, m.entered = make(chan struct{}), make(chan struct{})
+	go func() { started <- a.StartCommit(CommitOptions{}) }()
+	eventually(t, "the commit's snapshot", func() bool {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.entries.get(id).st().frozen
+	})
+	return gate, started
+}
+
 // TestTimesSetWhileACommitStartsAreKept: times set after a commit took
 // its snapshot but before it started writing (while it lays the session
 // out to check it fits) are kept when it ends, as those set later are,
@@ -1043,18 +1063,7 @@ func TestTimesSetWhileACommitStartsAreKept(t *testing.T) {
 			dir, crashed := t.TempDir(), t.TempDir()
 			a := open(t, dir, m)
 			f := writeFile(t, a, RootID, "f", "data")
-			gate := make(chan struct{})
-			m.mu.Lock()
-			m.projectGate = gate
-			m.mu.Unlock()
-			m.block, m.entered = make(chan struct{}), make(chan struct{})
-			started := make(chan error, 1)
-			go func() { started <- a.StartCommit(CommitOptions{}) }()
-			eventually(t, "the commit's snapshot", func() bool {
-				a.mu.Lock()
-				defer a.mu.Unlock()
-				return a.entries.get(f.ID).st().frozen
-			})
+			gate, started := startProjecting(t, a, m, f.ID)
 			past := time.Date(1999, 12, 31, 23, 59, 58, 0, time.UTC)
 			if _, err := a.Setattr(f.ID, SetAttr{Mtime: &past, Atime: &past}); err != nil {
 				t.Fatal(err)
@@ -1102,21 +1111,10 @@ func TestRetimedThenRemovedDuringCommitStart(t *testing.T) {
 			a := open(t, dir, m)
 			f := writeFile(t, a, RootID, "f", "data")
 			writeFile(t, a, RootID, "g", "kept")
-			gate := make(chan struct{})
-			m.mu.Lock()
-			m.projectGate = gate
-			m.mu.Unlock()
-			m.block, m.entered = make(chan struct{}), make(chan struct{})
 			if !crash {
 				m.failNext = errors.New("drive on fire")
 			}
-			started := make(chan error, 1)
-			go func() { started <- a.StartCommit(CommitOptions{}) }()
-			eventually(t, "the commit's snapshot", func() bool {
-				a.mu.Lock()
-				defer a.mu.Unlock()
-				return a.entries.get(f.ID).st().frozen
-			})
+			gate, started := startProjecting(t, a, m, f.ID)
 			past := time.Date(1999, 12, 31, 23, 59, 58, 0, time.UTC)
 			if _, err := a.Setattr(f.ID, SetAttr{Mtime: &past, Atime: &past}); err != nil {
 				t.Fatal(err)

@@ -18,6 +18,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// mountTmpfs mounts a tmpfs with options opts on a folder of the
+// test's, unmounted when it ends, and returns the folder.
+func mountTmpfs(t *testing.T, opts string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		oracle.Unavailable(t, "mounting a tmpfs needs root")
+	}
+	dir := t.TempDir()
+	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, opts); err != nil {
+		t.Fatalf("mount a tmpfs (%s): %v", opts, err)
+	}
+	t.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
+	return dir
+}
+
 // fillingSource is a file whose bytes, once asked for, come after the
 // image's file system was filled by another writer (fill): the session
 // fitted when the append looked, and its write then meets a full disk.
@@ -37,15 +52,8 @@ func (s fillingSource) Open() (io.ReadCloser, error) {
 // keeps its size and bytes, and the next append, with room again, reads
 // back.
 func TestAppendOntoAFileSystemFilledMeanwhile(t *testing.T) {
-	if os.Geteuid() != 0 {
-		oracle.Unavailable(t, "mounting a tmpfs needs root")
-	}
 	oracle.Need(t, "xorriso")
-	small := t.TempDir()
-	if err := unix.Mount("tmpfs", small, "tmpfs", 0, "size=4m"); err != nil {
-		t.Fatalf("mount a small tmpfs: %v", err)
-	}
-	t.Cleanup(func() { unix.Unmount(small, unix.MNT_DETACH) })
+	small := mountTmpfs(t, "size=4m")
 	img := filepath.Join(small, "disc.iso")
 	src := filepath.Join(t.TempDir(), "src")
 	testtree.File(t, src, "a", []byte("first session\n"))
@@ -106,17 +114,10 @@ func TestAppendOntoAFileSystemFilledMeanwhile(t *testing.T) {
 // free) is not taken as full: the image's free space is unknown and a
 // session is written.
 func TestAppendOntoAFileSystemOfUntoldSize(t *testing.T) {
-	if os.Geteuid() != 0 {
-		oracle.Unavailable(t, "mounting a tmpfs needs root")
-	}
-	unlimited := t.TempDir()
-	if err := unix.Mount("tmpfs", unlimited, "tmpfs", 0, "size=0"); err != nil {
-		t.Fatalf("mount an unlimited tmpfs: %v", err)
-	}
-	t.Cleanup(func() { unix.Unmount(unlimited, unix.MNT_DETACH) })
+	unlimited := mountTmpfs(t, "size=0")
 	var st unix.Statfs_t
 	if err := unix.Statfs(unlimited, &st); err != nil || st.Blocks != 0 {
-		t.Skipf("this tmpfs tells its size (%d blocks, %v)", st.Blocks, err)
+		oracle.Unavailable(t, "a tmpfs of size=0 that tells no size (this one tells %d blocks, %v)", st.Blocks, err)
 	}
 	img := filepath.Join(unlimited, "disc.iso")
 	src := filepath.Join(t.TempDir(), "src")

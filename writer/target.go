@@ -135,10 +135,18 @@ func SessionCost(profile string, sessions int) int64 {
 	if !strings.HasPrefix(profile, "cd") {
 		return 0
 	}
-	if sessions == 0 {
-		return 2 + 11400
+	return 2 + int64(CDGap(sessions == 0)) // the run-out, then the gap
+}
+
+// CDGap is how many sectors lie between the end of a CD session's track
+// (its run-out included) and the next session's first sector: the
+// session's lead-out (6750 after the first session, 2250 after later
+// ones), the next lead-in (4500) and its pregap (150).
+func CDGap(first bool) uint32 {
+	if first {
+		return 6750 + 4500 + 150
 	}
-	return 2 + 6900
+	return 2250 + 4500 + 150
 }
 
 // FreeAfter is what Free leaves for sessions after one of sectors

@@ -416,10 +416,8 @@ func (d *Drive) probeSequential(m writer.Medium, cl class, readOnly bool) (write
 		}
 	}
 	switch unit, _ := cl.unit(); {
-	case cl == classCD && in.Session == 1:
-		m.NextWritable = trackEnd + 11400 // lead-out 6750 + lead-in 4500 + pregap 150
 	case cl == classCD:
-		m.NextWritable = trackEnd + 6900 // lead-out 2250 + lead-in 4500 + pregap 150
+		m.NextWritable = trackEnd + writer.CDGap(in.Session == 1)
 	default:
 		m.NextWritable = alignUp(trackEnd, unit)
 	}
