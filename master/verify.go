@@ -9,8 +9,11 @@ import (
 	"hash"
 	"io"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/discstage/discstage/internal/md5pair"
 	"github.com/discstage/discstage/master/iso9660"
@@ -97,23 +100,35 @@ type vReader struct {
 	sectors int64
 	pos     uint32 // next sector to hash
 	h       hash.Hash
-	buf     []byte
+	buf     []byte // for reading files outside the sequential pass
 	rep     *VerifyReport
 
-	// The session's MD5 is computed on another goroutine while the
-	// files' MD5s are computed from the same chunk (see to). When joint
-	// (pairedHashes), that goroutine hashes the files' pieces with the
-	// session's (md5pair.WriteBoth) and the next chunk is read meanwhile,
-	// into the other of two buffers.
-	chunks chan vChunk
-	done   chan struct{}
-	joint  bool
-	spare  []byte // the second buffer, once needed
+	// The sequential pass is a pipeline (see to): this goroutine reads
+	// chunks into pooled buffers and hands each to the session stage,
+	// which hashes the session's MD5, and, unless joint, to the file
+	// stage, which hashes the files' MD5s from the same bytes. When
+	// joint (verifyJoint), the session stage hashes the files' pieces
+	// with the session's (md5pair.WriteBoth) and there is no file stage.
+	joint        bool
+	sessQ, fileQ chan *vChunk
+	stages       sync.WaitGroup
+	pool         chan []byte // free chunk buffers
+	made         int         // chunk buffers made so far, at most vChunks
+	chunkSize    int
 
 	files    []*vFile // regular files of the tree, at VerifyFull
 	spans    []vSpan  // extents hashed during the sequential pass, by start
 	nextSpan int      // first span not yet fully fed
 }
+
+// The sequential pass reads in chunks of vChunkSize bytes, small enough
+// that a chunk read stays in the core's cache for the hashing that
+// follows, with vChunks of them in flight so that reading and the two
+// hash stages overlap.
+const (
+	vChunkSize = 256 << 10
+	vChunks    = 6
+)
 
 // vFile is a regular file being checked.
 type vFile struct {
@@ -129,23 +144,86 @@ type vSpan struct {
 	f          *vFile
 }
 
-// vChunk is a chunk read at byte offset off of the medium.
+// vChunk is a chunk read at byte offset off of the medium; refs counts
+// the stages still using it.
 type vChunk struct {
-	b   []byte
-	off int64
+	b    []byte
+	off  int64
+	refs atomic.Int32
 }
 
-// hashWorker hashes chunks into the session's MD5, and into the files'
-// when joint.
-func (v *vReader) hashWorker() {
-	for c := range v.chunks {
+// verifyJoint says whether Verify hashes the session's and the files'
+// MD5s in one stage (md5pair.WriteBoth, about one pass for both) rather
+// than in two stages on two cores. Reading back costs little beside
+// hashing, unlike mastering's writes, so with two cores or more two
+// stages finish first: each runs one pass at the hash's own speed.
+func verifyJoint() bool {
+	return pairedHashes && runtime.GOMAXPROCS(0) < 2
+}
+
+// sessionStage hashes chunks into the session's MD5, and into the
+// files' when joint.
+func (v *vReader) sessionStage() {
+	defer v.stages.Done()
+	for c := range v.sessQ {
 		if v.joint {
 			v.feed(c.b, c.off, v.h.(*md5pair.Digest))
 		} else {
 			v.h.Write(c.b)
 		}
-		v.done <- struct{}{}
+		v.release(c)
 	}
+}
+
+// fileStage hashes chunks into the files' MD5s.
+func (v *vReader) fileStage() {
+	defer v.stages.Done()
+	for c := range v.fileQ {
+		v.feed(c.b, c.off, nil)
+		v.release(c)
+	}
+}
+
+func (v *vReader) release(c *vChunk) {
+	if c.refs.Add(-1) == 0 {
+		v.pool <- c.b[:cap(c.b)]
+	}
+}
+
+// take returns a free chunk buffer, making one while fewer than vChunks
+// exist.
+func (v *vReader) take() []byte {
+	select {
+	case b := <-v.pool:
+		return b
+	default:
+	}
+	if v.made < vChunks {
+		v.made++
+		return make([]byte, v.chunkSize)
+	}
+	return <-v.pool
+}
+
+// settle waits until the stages have handled every chunk handed to
+// them: every buffer made is back in the pool.
+func (v *vReader) settle() {
+	bs := make([][]byte, 0, v.made)
+	for range v.made {
+		bs = append(bs, <-v.pool)
+	}
+	for _, b := range bs {
+		v.pool <- b
+	}
+}
+
+// close stops the stages.
+func (v *vReader) close() {
+	close(v.sessQ)
+	if v.fileQ != nil {
+		close(v.fileQ)
+	}
+	v.stages.Wait()
 }
 
 // to hashes the sectors up to (not including) lba.
@@ -153,42 +231,24 @@ func (v *vReader) to(lba uint32) error {
 	if int64(lba) > v.sectors {
 		return fmt.Errorf("master: verify: LBA %d is past the medium end (%d sectors): %w", lba-1, v.sectors, ErrCorrupt)
 	}
-	// At most one chunk is being hashed: it is waited for before the
-	// next is handed over and before returning, so that the caller finds
-	// the hashes up to lba and the worker idle.
-	pending := false
-	defer func() {
-		if pending {
-			<-v.done
-		}
-	}()
-	buf := v.buf
+	// The caller finds the hashes up to lba and the stages idle.
+	defer v.settle()
 	for v.pos < lba {
+		buf := v.take()
 		n := min(int64(lba-v.pos), int64(len(buf)/tree.SectorSize))
-		b := buf[:n*tree.SectorSize]
 		off := int64(v.pos) * tree.SectorSize
-		if _, err := v.r.ReadAt(b, off); err != nil {
+		c := &vChunk{b: buf[:n*tree.SectorSize], off: off}
+		if _, err := v.r.ReadAt(c.b, off); err != nil {
+			v.pool <- buf
 			return fmt.Errorf("master: verify: read LBA %d-%d: %w", v.pos, v.pos+uint32(n)-1, err)
 		}
-		if pending {
-			<-v.done
-		}
-		v.chunks <- vChunk{b: b, off: off}
-		pending = true
 		if v.joint {
-			// Read the next chunk into the other buffer meanwhile.
-			if v.spare == nil {
-				v.spare = make([]byte, len(v.buf))
-			}
-			if &buf[0] == &v.buf[0] {
-				buf = v.spare
-			} else {
-				buf = v.buf
-			}
+			c.refs.Store(1)
+			v.sessQ <- c
 		} else {
-			v.feed(b, off, nil)
-			<-v.done
-			pending = false
+			c.refs.Store(2)
+			v.sessQ <- c
+			v.fileQ <- c
 		}
 		v.pos += uint32(n)
 		v.rep.Sectors += n
@@ -287,7 +347,7 @@ func (v *vReader) problem(what string, first, last uint32, detail string) {
 func Verify(r io.ReaderAt, sectors int64, start uint32, level VerifyLevel) (*VerifyReport, error) {
 	rep := &VerifyReport{Start: start}
 	v := newVReader(r, sectors, start, rep)
-	defer close(v.chunks)
+	defer v.close()
 	if err := v.to(start + 16); err != nil {
 		return rep, err
 	}
@@ -408,16 +468,25 @@ func nextOutside(next uint32, sectors int64) string {
 	return fmt.Sprintf("next tag at LBA %d is outside the session", next)
 }
 
-// newVReader returns a vReader at start whose hashing goroutine runs
-// until v.chunks is closed.
+// newVReader returns a vReader at start whose stages run until close.
 func newVReader(r io.ReaderAt, sectors int64, start uint32, rep *VerifyReport) *vReader {
-	// Reads go in chunks of up to 1 MiB; a medium smaller than that
-	// needs no more (a fresh 1 MiB buffer costs more than hashing a
-	// small session).
-	v := &vReader{r: r, sectors: sectors, pos: start, buf: make([]byte, min(1<<20, max(sectors, 1)*tree.SectorSize)), rep: rep,
-		chunks: make(chan vChunk), done: make(chan struct{})}
-	v.h, v.joint = newSessionHashes()
-	go v.hashWorker()
+	// A medium smaller than a chunk needs no bigger buffers (a fresh
+	// buffer costs more than hashing a small session).
+	size := int(min(vChunkSize, max(sectors, 1)*tree.SectorSize))
+	v := &vReader{r: r, sectors: sectors, pos: start, rep: rep, chunkSize: size,
+		buf:  make([]byte, min(1<<20, max(sectors, 1)*tree.SectorSize)),
+		pool: make(chan []byte, vChunks), sessQ: make(chan *vChunk, vChunks)}
+	v.joint = verifyJoint()
+	if v.joint {
+		v.h = md5pair.New()
+	} else {
+		v.h = md5.New()
+		v.fileQ = make(chan *vChunk, vChunks)
+		v.stages.Add(1)
+		go v.fileStage()
+	}
+	v.stages.Add(1)
+	go v.sessionStage()
 	return v
 }
 
@@ -437,7 +506,7 @@ func newVReader(r io.ReaderAt, sectors int64, start uint32, rep *VerifyReport) *
 func VerifySuperblock(r io.ReaderAt, sectors int64, newest uint32) (*VerifyReport, error) {
 	rep := &VerifyReport{Start: 0}
 	v := newVReader(r, sectors, 0, rep)
-	defer close(v.chunks)
+	defer v.close()
 	want, ok := rReadPVD(r, sectors, newest+iso9660.DescriptorStart)
 	if !ok {
 		return rep, fmt.Errorf("master: verify superblock: no primary volume descriptor in the newest session at LBA %d: %w", newest, ErrCorrupt)
