@@ -264,6 +264,18 @@
 // nodes, named pipes and sockets are left out of Joliet too, each
 // reported as a Warning without a name.
 //
+// # Names Windows cannot use
+//
+// Windows reads a session's UDF tree, or its Joliet tree, with the rules
+// of its own file systems: names compare without case, a name whose
+// part before the first dot is CON, PRN, AUX, NUL, COM0-9 or LPT0-9
+// names a device, trailing dots and spaces are dropped, and " < > | are
+// not allowed. Both trees record such names as they are, since every
+// other reader takes them (and UDF readers on Linux and macOS tell case
+// apart); each is reported as a Warning of HierarchyWindows without a
+// name, so that the user learns before burning which entries Windows
+// will show under another entry's name or cannot open.
+//
 // # Rock Ridge
 //
 // With Options.RockRidge every ISO record carries PX (mode, links,

@@ -225,6 +225,9 @@ func Layout(root *tree.Node, opts Options) (*Image, error) {
 	if opts.Joliet {
 		l.im.jol = l.buildJoliet(src)
 	}
+	if opts.Joliet || l.udf != nil {
+		l.windowsNames(src)
+	}
 	if opts.RockRidge {
 		l.rockRidge()
 	}

@@ -31,8 +31,8 @@ func summarizeWarnings(ws []master.Warning) master.WarningSummary {
 }
 
 // printWarnings tells the user which names a hierarchy shows differently
-// from the tree (a Joliet name too long for Windows, say); see
-// printSummary.
+// from the tree (a Joliet name too long for Windows, say), and which
+// names Windows cannot use as they are; see printSummary.
 func printWarnings(w io.Writer, ws []master.Warning) {
 	printSummary(w, summarizeWarnings(ws))
 }
@@ -86,6 +86,10 @@ func printSummary(w io.Writer, s master.WarningSummary) {
 		entries := "entries"
 		if n == 1 {
 			entries = "entry"
+		}
+		if h == master.HierarchyWindows {
+			fmt.Fprintf(w, "discstage: warning: Windows cannot use %d %s as named: %s\n", n, entries, strings.Join(parts, "; "))
+			continue
 		}
 		fmt.Fprintf(w, "discstage: warning: the %s tree names %d %s differently: %s\n", h, n, entries, strings.Join(parts, "; "))
 	}
