@@ -23,3 +23,5 @@ func OpticalDrives(dir string) ([]string, error) { return nil, nil }
 
 // IsDriveNode reports false: drive nodes are a Linux and Windows matter.
 func IsDriveNode(path string) bool { return false }
+
+func drivePath(path string) string { return path }

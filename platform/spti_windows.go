@@ -111,3 +111,10 @@ func splitMultiString(b []uint16) []string {
 	}
 	return out
 }
+
+func drivePath(path string) string {
+	if p, _, ok := windowsDrivePath(path); ok {
+		return p
+	}
+	return path
+}

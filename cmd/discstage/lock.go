@@ -29,7 +29,9 @@ var errTargetBusy = errors.New("the target is in use by another discstage proces
 // The lock is a file in the runtime directory named after the target's
 // identity: the absolute path of the image file (symbolic links
 // resolved), of an emulated drive's medium file (so the image and the
-// emulated drive over one file share a lock) or of the drive's device.
+// emulated drive over one file share a lock) or of the drive's device
+// (by its one name, platform.DriveNode: /dev/cdrom and the drive's
+// /dev/sgM lock its /dev/srN).
 // Its holder line says who holds it. A path does not name a file alone
 // (hard links, bind mounts), and the runtime directory is the
 // environment's ($XDG_RUNTIME_DIR, the user's): so the image file, or

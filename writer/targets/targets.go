@@ -123,10 +123,14 @@ func OpenDrive(spec string, o Options) (*mmc.Drive, error) {
 // Identity returns what the target spec names is, for what must be one
 // per target (a lock, a staging area): the image's path, an emulated
 // drive's medium file (so an image and an emulated drive over one file
-// are one target), a drive's device.
+// are one target), a drive's device by its one name
+// (platform.DriveNode: /dev/cdrom and /dev/sgM are the drive's /dev/srN).
 func Identity(spec string) string {
 	if f := File(spec); f != "" {
 		return f
+	}
+	if KindOf(spec).Name == "drive" {
+		return platform.DriveNode(spec)
 	}
 	return spec
 }
@@ -166,7 +170,7 @@ func openEmulated(spec string, o Options) (*mmc.Drive, error) {
 // openDevice opens a drive's device through the platform's SCSI
 // pass-through.
 func openDevice(spec string, o Options) (*mmc.Drive, error) {
-	t, err := platform.OpenSG(spec, !o.ReadOnly)
+	t, err := platform.OpenSG(platform.DriveNode(spec), !o.ReadOnly)
 	if errors.Is(err, platform.ErrVolumeInUse) {
 		return nil, err // the drive is there, and busy
 	}
