@@ -633,16 +633,18 @@ func (c Change) Line() string {
 }
 
 // QuoteName quotes a path that holds control characters (a newline in a
-// name would split a line) or spaces at its ends, as ls -b would
-// escape it; other paths stay as they are.
+// name would split a line) or a name with spaces at its ends, as ls -b
+// would escape it; other paths stay as they are.
 func QuoteName(p string) string {
 	for _, r := range p {
 		if r < 0x20 || r == 0x7f {
 			return fmt.Sprintf("%q", p)
 		}
 	}
-	if strings.TrimSpace(p) != p {
-		return fmt.Sprintf("%q", p)
+	for _, name := range strings.Split(p, "/") {
+		if strings.TrimSpace(name) != name {
+			return fmt.Sprintf("%q", p)
+		}
 	}
 	return p
 }
