@@ -71,7 +71,14 @@ func within(m writer.Medium, si tree.SessionInfo, s *master.Session) error {
 				walk(c, p)
 				continue
 			}
-			for _, e := range c.Extents {
+			extents := c.Extents
+			if src, ok := c.Source.(tree.Sparse); ok {
+				extents = tree.StoredExtents(src.Extents)
+			}
+			for _, e := range extents {
+				if e.LBA == tree.HoleLBA {
+					continue
+				}
 				if uint64(e.LBA)+(uint64(e.Length)+tree.SectorSize-1)/tree.SectorSize > end {
 					bad = fmt.Errorf("burn: session %d at LBA %d is incomplete: %s lies past its end at LBA %d: %w", si.Number, si.Start, p, end, master.ErrNotISO)
 					return
@@ -166,8 +173,9 @@ func markUnrecorded(si tree.SessionInfo, s *master.Session) {
 			switch src := c.Source.(type) {
 			case nil:
 			case tree.Sparse:
-				// A file with holes (UDF): its recorded extents.
-				extents = src.Extents
+				// A file with holes (UDF) or compressed (zisofs): its
+				// recorded extents.
+				extents = tree.StoredExtents(src.Extents)
 			default:
 				continue // bytes the tree holds itself
 			}

@@ -264,6 +264,18 @@
 // nodes, named pipes and sockets are left out of Joliet too, each
 // reported as a Warning without a name.
 //
+// # zisofs
+//
+// A file whose Rock Ridge entries include ZF (zisofs, as mkzftree and
+// libisofs write it) holds its bytes compressed: a header, a table of
+// block pointers and a zlib stream per block. The reader gives such a
+// file its uncompressed size and a tree.Sparse Source that uncompresses
+// it (tree.ZisofsLBA); readers without zisofs, Joliet and UDF see the
+// compressed bytes, so the next session writes the file anew,
+// uncompressed, for every reader. Its MD5 in the checksum array is that
+// of the compressed bytes, which Verify checks; reading checks each
+// block's own checksum.
+//
 // # Names Windows cannot use
 //
 // Windows reads a session's UDF tree, or its Joliet tree, with the rules

@@ -108,6 +108,7 @@ type rTreeReader struct {
 	ceBuf    []byte // reused continuation-area buffer
 	sums     rSums  // checksum attributes (AAIP isofs.ca, isofs.cx) seen
 	links    []rLinkName
+	zisofs   []rZisofs
 	// end is the first LBA past every directory extent, continuation
 	// area and file extent read so far (see SessionEnd).
 	end uint64
@@ -252,7 +253,35 @@ func (t *rTreeReader) readRoot(rec rRecord) (*tree.Node, error) {
 		return nil, err
 	}
 	t.linkNames()
+	t.uncompressed()
 	return root, nil
+}
+
+// rZisofs is a file whose ZF entry says its data is compressed.
+type rZisofs struct {
+	n            *tree.Node
+	alg          [2]byte
+	header, log2 uint8
+	size         uint32
+}
+
+// uncompressed turns each file of the tree that a ZF entry marks
+// zisofs-compressed into a tree.Sparse Source of its uncompressed
+// bytes (see tree.ZisofsLBA): its Size is the ZF entry's, and no
+// session references its compressed extents. A file of another
+// algorithm (zisofs2) gets a marker of no parameters: reading it fails
+// (tree.ErrZisofs), as its bytes cannot be read.
+func (t *rTreeReader) uncompressed() {
+	for _, z := range t.zisofs {
+		mark := tree.ZisofsExtent(z.header, z.log2)
+		if z.alg != [2]byte{'p', 'z'} {
+			mark = tree.ZisofsExtent(0, 0)
+		}
+		ext := append([]tree.Extent{mark}, z.n.Extents...)
+		z.n.Source = tree.Sparse{R: t.r, Extents: ext, Size: int64(z.size)}
+		z.n.Size, z.n.Extents = int64(z.size), nil
+	}
+	t.zisofs = nil
 }
 
 // linkNames finds the names of hard-linked files and gives each file's
@@ -436,6 +465,9 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 		}
 		if a.hasPX && a.nlink > 1 && !r.dir && !a.hasCL {
 			t.links = append(t.links, rLinkName{n, a.ino})
+		}
+		if a.hasZF && !r.dir && !a.hasCL && n.Mode.Type() == 0 {
+			t.zisofs = append(t.zisofs, rZisofs{n: n, alg: a.zf, header: a.zfHeader, log2: a.zfLog2, size: a.zfSize})
 		}
 		dir.Children = append(dir.Children, n)
 		switch {

@@ -38,6 +38,14 @@ type rAttrs struct {
 	rrip bool // an ER entry names RRIP, or an RR entry was seen
 
 	al []byte // AAIP AL entry bodies, each after a 0xFF mark (see rAAIPValue)
+
+	// zf is the ZF entry's algorithm ("pz": zisofs), header size in
+	// 4-byte units, log2 of the block size and uncompressed size.
+	zf       [2]byte
+	zfHeader uint8
+	zfLog2   uint8
+	zfSize   uint32
+	hasZF    bool
 }
 
 // POSIX file type bits as recorded in PX.
@@ -137,6 +145,13 @@ func (t *rTreeReader) parseSUSP(su []byte, a *rAttrs, path string, dirLBA uint32
 				}
 			case "RR":
 				a.rrip = true
+			case "ZF":
+				if l >= 16 {
+					a.hasZF = true
+					a.zf = [2]byte{e[4], e[5]}
+					a.zfHeader, a.zfLog2 = e[6], e[7]
+					a.zfSize = iso9660.Both32(e[8:16])
+				}
 			case "AL":
 				if l >= 5 && len(a.al)+l <= rMaxCEBytes {
 					a.al = append(append(a.al, 0xFF), e[4:]...)

@@ -134,8 +134,9 @@ const (
 type vFile struct {
 	n           *tree.Node
 	path        string
-	h           hash.Hash // fed during the sequential pass; nil otherwise
-	first, last uint32    // the sectors of its data
+	ext         []tree.Extent // its data as recorded (compressed, for zisofs)
+	h           hash.Hash     // fed during the sequential pass; nil otherwise
+	first, last uint32        // the sectors of its data
 }
 
 // vSpan is one extent fed to its file's hash as the session is read.
@@ -774,8 +775,12 @@ func (v *vReader) collect(dir *tree.Node, p string) {
 		case c.IsDir():
 			v.collect(c, cp)
 		case c.IsRegular():
-			f := &vFile{n: c, path: cp}
-			for i, e := range c.Extents {
+			f := &vFile{n: c, path: cp, ext: c.Extents}
+			if c.Zisofs() {
+				// Its MD5 is that of the bytes recorded, compressed.
+				f.ext = tree.StoredExtents(c.Source.(tree.Sparse).Extents)
+			}
+			for i, e := range f.ext {
 				if i == 0 {
 					f.first = e.LBA
 				}
@@ -792,8 +797,8 @@ func (v *vReader) collect(dir *tree.Node, p string) {
 func (v *vReader) plan(from, to uint32) {
 	lo, hi := int64(from)*tree.SectorSize, int64(to)*tree.SectorSize
 	for _, f := range v.files {
-		ok, prev := len(f.n.Extents) > 0, lo
-		for _, e := range f.n.Extents {
+		ok, prev := len(f.ext) > 0, lo
+		for _, e := range f.ext {
 			s := int64(e.LBA) * tree.SectorSize
 			if s < prev || s+int64(e.Length) > hi {
 				ok = false
@@ -805,7 +810,7 @@ func (v *vReader) plan(from, to uint32) {
 			continue
 		}
 		f.h = newFileHash(v.joint)
-		for _, e := range f.n.Extents {
+		for _, e := range f.ext {
 			s := int64(e.LBA) * tree.SectorSize
 			if e.Length > 0 {
 				v.spans = append(v.spans, vSpan{start: s, end: s + int64(e.Length), f: f})
@@ -821,7 +826,7 @@ func (v *vReader) check(f *vFile) error {
 	h := f.h
 	if h == nil {
 		h = md5.New()
-		for _, e := range f.n.Extents {
+		for _, e := range f.ext {
 			if int64(e.LBA)*tree.SectorSize+int64(e.Length) > v.sectors*tree.SectorSize {
 				return fmt.Errorf("master: verify %q: extent at LBA %d of %d bytes is past the medium end: %w", f.path, e.LBA, e.Length, ErrCorrupt)
 			}

@@ -317,7 +317,7 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 			cf := commitFile{ID: e.id, size: e.size}
 			cf.Path, cf.PathB = splitName(path)
 			files = append(files, cf)
-		case tree.HasHole(e.ext):
+		case tree.WrittenAnew(e.ext):
 			// A disc file with holes: a commit copied it up first
 			// (stageSparse); a projection counts it as new data.
 			if freeze {
@@ -941,12 +941,12 @@ func (a *Area) pending() bool {
 func (a *Area) stageSparse() error {
 	var sparse []*entry
 	for _, e := range a.entries.all() {
-		if e.data == "" && e.kids == nil && tree.HasHole(e.ext) {
+		if e.data == "" && e.kids == nil && tree.WrittenAnew(e.ext) {
 			sparse = append(sparse, e)
 		}
 	}
 	for _, e := range sparse {
-		if e.st().removed || e.data != "" || !tree.HasHole(e.ext) {
+		if e.st().removed || e.data != "" || !tree.WrittenAnew(e.ext) {
 			continue // gone or changed while another one was copied
 		}
 		if err := a.stage(e, -1); err != nil {

@@ -302,16 +302,17 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 	goneAt := map[tree.Extent]string{} // first extent -> base path, files gone from their path
 	if len(d.maybeMoved) > 0 {
 		for _, g := range d.gone {
-			if !g.n.IsDir() && len(g.n.Extents) > 0 {
-				if old, ok := goneAt[g.n.Extents[0]]; !ok || g.path < old {
-					goneAt[g.n.Extents[0]] = g.path
+			if k, ok := tree.FirstData(discExtents(g.n)); ok && !g.n.IsDir() {
+				if old, ok := goneAt[k]; !ok || g.path < old {
+					goneAt[k] = g.path
 				}
 			}
 		}
 	}
 	out, renamedFrom := d.out, map[string]string{} // renamedFrom: new path -> old path, files
 	for _, f := range d.maybeMoved {
-		if from, ok := goneAt[f.e.ext[0]]; ok {
+		k, _ := tree.FirstData(f.e.ext)
+		if from, ok := goneAt[k]; ok {
 			renamedFrom[f.path] = from
 			continue
 		}
@@ -529,7 +530,7 @@ func (d *baseDiff) compare(p string, b *tree.Node, e *entry) {
 	}
 	a, isDir := d.a, e.kids != nil
 	switch {
-	case b == nil && e.data == "" && len(e.ext) > 0 && e.ext[0].LBA != tree.HoleLBA && !isDir:
+	case b == nil && e.data == "" && hasData(e.ext) && !isDir:
 		d.maybeMoved = append(d.maybeMoved, stagedPath{p, e})
 	case b == nil:
 		c := Change{Kind: ChangeAdded, Path: p, Dir: isDir}
@@ -670,4 +671,11 @@ func (a *Area) HasPending() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.pending()
+}
+
+// hasData says whether a file of extents ext has data on the medium
+// that tells it from other files (tree.FirstData).
+func hasData(ext []tree.Extent) bool {
+	_, ok := tree.FirstData(ext)
+	return ok
 }

@@ -247,8 +247,8 @@ func (a *Area) rebase(base, disc *tree.Node, baseGone bool) []Conflict {
 	// path that holds its extents.
 	movedTo := map[tree.Extent]string{}
 	for p, e := range sm {
-		if e.data == "" && len(e.ext) > 0 && e.ext[0].LBA != tree.HoleLBA {
-			movedTo[e.ext[0]] = p
+		if k, ok := tree.FirstData(e.ext); ok && e.data == "" {
+			movedTo[k] = p
 		}
 	}
 
@@ -270,8 +270,10 @@ func (a *Area) rebase(base, disc *tree.Node, baseGone bool) []Conflict {
 		if !sameEntry(b, s) {
 			if !sameResult(d, s) {
 				what := conflictWhat(b, d, s)
-				if s == nil && b != nil && d != nil && len(b.Extents) > 0 && movedTo[b.Extents[0]] != "" {
-					what = "renamed here to " + movedTo[b.Extents[0]] + ", changed on the disc"
+				if s == nil && b != nil && d != nil {
+					if k, ok := tree.FirstData(discExtents(b)); ok && movedTo[k] != "" {
+						what = "renamed here to " + movedTo[k] + ", changed on the disc"
+					}
 				}
 				conflicts = append(conflicts, Conflict{Path: p, What: what})
 			}

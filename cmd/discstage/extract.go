@@ -459,7 +459,8 @@ func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 }
 
 // sumCheck hashes a file's bytes as they are extracted, to compare them
-// with the MD5 its session recorded, when it recorded one.
+// with the MD5 its session recorded, when it recorded one of them (not
+// of a zisofs file's compressed bytes: reading those checks them).
 type sumCheck struct {
 	want [16]byte
 	h    hash.Hash // nil: no MD5 recorded
@@ -467,7 +468,7 @@ type sumCheck struct {
 
 // newSumCheck checks the file fi describes, an entry of a session.
 func newSumCheck(fi fs.FileInfo) sumCheck {
-	if n, ok := fi.Sys().(*tree.Node); ok && n.HasMD5 {
+	if n, ok := fi.Sys().(*tree.Node); ok && n.HasMD5 && !n.Zisofs() {
 		return sumCheck{want: n.MD5, h: md5.New()}
 	}
 	return sumCheck{}

@@ -12,9 +12,10 @@ import (
 const HoleLBA = ^uint32(0)
 
 // Sparse is the Source of a file read from a medium whose data has
-// holes. Extents lists the file's data in file order, holes at HoleLBA;
-// R reads the medium. The next session writes the file as new data, its
-// holes as zeros.
+// holes, or is zisofs-compressed. Extents lists the file's data in file
+// order, holes at HoleLBA, or the zisofs marker and the compressed data
+// (ZisofsLBA); R reads the medium. The next session writes the file as
+// new data, its holes as zeros, uncompressed.
 type Sparse struct {
 	R       io.ReaderAt
 	Extents []Extent
@@ -40,7 +41,8 @@ func HasHole(ext []Extent) bool {
 }
 
 // ExtentReader reads a file whose data lies in Extents on the medium R,
-// in file order, holes (HoleLBA) as zeros; Size is the file's length.
+// in file order, holes (HoleLBA) as zeros, zisofs data (ZisofsLBA)
+// uncompressed; Size is the file's length.
 type ExtentReader struct {
 	R       io.ReaderAt
 	Extents []Extent
@@ -51,6 +53,9 @@ type ExtentReader struct {
 func (r ExtentReader) ReadAt(p []byte, off int64) (int, error) {
 	if off >= r.Size {
 		return 0, io.EOF
+	}
+	if IsZisofs(r.Extents) {
+		return r.zisofsReadAt(p, off)
 	}
 	short := false
 	if rem := r.Size - off; int64(len(p)) > rem {

@@ -1,0 +1,97 @@
+//go:build linux
+
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/discstage/discstage/internal/oracle"
+)
+
+// A file xorriso recorded zisofs-compressed (Rock Ridge ZF) reads as
+// its bytes, not the compressed ones: ls gives its size, extract and
+// the mount its bytes, verify finds the session's MD5s (recorded of
+// the compressed bytes) right. A session appended after it, from the
+// command line or a commit of the mount, holds the file uncompressed,
+// so that xorriso, isoinfo and bsdtar read its bytes there too, and the
+// older session still reads compressed through xorriso.
+func TestZisofsFilesRead(t *testing.T) {
+	oracle.Need(t, "xorriso", "isoinfo", "bsdtar")
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "src")
+	os.MkdirAll(filepath.Join(src, "d"), 0o755)
+	var text bytes.Buffer
+	for i := 0; text.Len() < 300000; i++ {
+		text.WriteString("line " + strings.Repeat("x", i%50) + " of a compressible file\n")
+	}
+	want := text.Bytes()
+	os.WriteFile(filepath.Join(src, "d", "text.txt"), want, 0o644)
+	os.WriteFile(filepath.Join(src, "small"), []byte("too small to compress\n"), 0o644)
+	img := filepath.Join(tmp, "z.iso")
+	oracle.Run(t, "xorriso", "-md5", "on", "-outdev", img, "-map", src, "/", "-set_filter_r", "--zisofs", "/", "--", "-commit")
+	if out := oracle.Run(t, "xorriso", "-indev", img, "-show_stream", "/d/text.txt", "--"); !strings.Contains(out, "zisofs") {
+		t.Fatalf("xorriso did not compress the file:\n%s", out)
+	}
+
+	if out := mustRun(t, "ls", img, "/d"); !strings.Contains(out, " 300") || !strings.Contains(out, "text.txt") {
+		t.Errorf("ls: want the uncompressed size:\n%s", out)
+	}
+	dst := filepath.Join(tmp, "out")
+	mustRun(t, "extract", img, "/", dst)
+	if got, _ := os.ReadFile(filepath.Join(dst, "d", "text.txt")); !bytes.Equal(got, want) {
+		t.Errorf("extract: %d bytes, not the file's %d", len(got), len(want))
+	}
+	mustRun(t, "verify", "--level", "full", img)
+
+	// Appended from the command line: the new session holds the bytes.
+	add := filepath.Join(tmp, "add")
+	os.MkdirAll(add, 0o755)
+	os.WriteFile(filepath.Join(add, "new"), []byte("new\n"), 0o644)
+	mustRun(t, "append", img, add)
+	mustRun(t, "verify", "--all", "--level", "full", img)
+	checkUncompressed := func(what string) {
+		t.Helper()
+		x := filepath.Join(tmp, what+"-xorriso")
+		oracle.Run(t, "xorriso", "-osirrox", "on", "-indev", img, "-extract", "/d/text.txt", x)
+		if got, _ := os.ReadFile(x); !bytes.Equal(got, want) {
+			t.Errorf("%s: xorriso reads %d bytes of the newest session's file, not its %d", what, len(got), len(want))
+		}
+		if got := oracle.Run(t, "isoinfo", "-R", "-i", img, "-x", "/d/text.txt"); got != string(want) {
+			t.Errorf("%s: isoinfo reads %d bytes, not %d", what, len(got), len(want))
+		}
+		b := filepath.Join(tmp, what+"-bsdtar")
+		os.MkdirAll(b, 0o755)
+		oracle.Run(t, "bsdtar", "-xf", img, "-C", b, "d/text.txt")
+		if got, _ := os.ReadFile(filepath.Join(b, "d", "text.txt")); !bytes.Equal(got, want) {
+			t.Errorf("%s: bsdtar reads %d bytes, not %d", what, len(got), len(want))
+		}
+	}
+	checkUncompressed("append")
+	if out := oracle.Run(t, "xorriso", "-indev", img, "-load", "sbsector", "32", "-show_stream", "/d/text.txt", "--"); !strings.Contains(out, "zisofs") {
+		t.Errorf("the first session no longer compressed:\n%s", out)
+	}
+
+	// Through the mount, the same from a fresh copy of the image.
+	img2 := filepath.Join(tmp, "z2.iso")
+	oracle.Run(t, "xorriso", "-md5", "on", "-outdev", img2, "-map", src, "/", "-set_filter_r", "--zisofs", "/", "--", "-commit")
+	img = img2
+	mnt := mountTarget(t, img)
+	if got, err := os.ReadFile(filepath.Join(mnt, "d", "text.txt")); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("mount: %d bytes (%v), not %d", len(got), err, len(want))
+	}
+	if fi, err := os.Stat(filepath.Join(mnt, "d", "text.txt")); err != nil || fi.Size() != int64(len(want)) {
+		t.Errorf("mount: stat %v, %v", fi, err)
+	}
+	os.WriteFile(filepath.Join(mnt, "new"), []byte("new\n"), 0o644)
+	mustRun(t, "commit", mnt)
+	if got, err := os.ReadFile(filepath.Join(mnt, "d", "text.txt")); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("mount after commit: %d bytes (%v), not %d", len(got), err, len(want))
+	}
+	mustRun(t, "unmount", mnt)
+	mustRun(t, "verify", "--all", "--level", "full", img)
+	checkUncompressed("commit")
+}

@@ -1,0 +1,126 @@
+package tree
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"testing"
+)
+
+// zisofsData compresses data as mkzftree does: header, block pointers,
+// one zlib stream per block of 2^log2 bytes, an all-zero block as no
+// bytes.
+func zisofsData(data []byte, log2 uint) []byte {
+	block := 1 << log2
+	nb := (len(data) + block - 1) / block
+	out := make([]byte, 16+4*(nb+1))
+	copy(out, zisofsMagic)
+	binary.LittleEndian.PutUint32(out[8:], uint32(len(data)))
+	out[12], out[13] = 4, byte(log2)
+	for i := 0; i < nb; i++ {
+		binary.LittleEndian.PutUint32(out[16+4*i:], uint32(len(out)))
+		b := data[i*block : min(len(data), (i+1)*block)]
+		if bytes.Count(b, []byte{0}) == len(b) {
+			continue
+		}
+		var z bytes.Buffer
+		w := zlib.NewWriter(&z)
+		w.Write(b)
+		w.Close()
+		out = append(out, z.Bytes()...)
+	}
+	binary.LittleEndian.PutUint32(out[16+4*nb:], uint32(len(out)))
+	return out
+}
+
+// zisofsFile lays zisofs data out at LBA 3 of a medium, in two extents
+// when it is long enough, and returns the reader of its bytes.
+func zisofsFile(z []byte, size int64, log2 uint8) ExtentReader {
+	med := make([]byte, 3*SectorSize+len(z)+2*SectorSize)
+	ext := []Extent{ZisofsExtent(4, log2)}
+	if len(z) > SectorSize {
+		// The first extent a whole sector, the rest after a gap.
+		copy(med[3*SectorSize:], z[:SectorSize])
+		copy(med[5*SectorSize:], z[SectorSize:])
+		ext = append(ext, Extent{LBA: 3, Length: SectorSize}, Extent{LBA: 5, Length: uint32(len(z) - SectorSize)})
+	} else {
+		copy(med[3*SectorSize:], z)
+		ext = append(ext, Extent{LBA: 3, Length: uint32(len(z))})
+	}
+	return ExtentReader{R: bytes.NewReader(med), Extents: ext, Size: size}
+}
+
+// A zisofs file reads back uncompressed at any offset and length, zero
+// blocks included, and its compressed data reads through
+// StoredExtents; damage reads as ErrZisofs, never as other bytes.
+func TestZisofsReads(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	data := make([]byte, 5<<15+1234)
+	for i := range data {
+		data[i] = byte(rng.IntN(4)) // compressible
+	}
+	clear(data[1<<15 : 2<<15]) // a block of zeros
+	z := zisofsData(data, 15)
+	r := zisofsFile(z, int64(len(data)), 15)
+	got, err := io.ReadAll(io.NewSectionReader(r, 0, r.Size))
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read whole: %v, equal %v", err, bytes.Equal(got, data))
+	}
+	for range 200 {
+		off := rng.Int64N(int64(len(data)) + 10)
+		p := make([]byte, rng.IntN(70000))
+		n, err := r.ReadAt(p, off)
+		want := data[min(off, int64(len(data))):min(off+int64(len(p)), int64(len(data)))]
+		if n != len(want) || !bytes.Equal(p[:n], want) || (n < len(p)) != (err == io.EOF) || (err != nil && err != io.EOF) {
+			t.Fatalf("ReadAt(%d bytes, %d): %d, %v", len(p), off, n, err)
+		}
+	}
+	if k, ok := FirstData(r.Extents); !ok || k != r.Extents[1] || !IsZisofs(r.Extents) || len(StoredExtents(r.Extents)) != 2 {
+		t.Errorf("FirstData %v %v, StoredExtents %v", k, ok, StoredExtents(r.Extents))
+	}
+	for what, damage := range map[string]func(b []byte){
+		"magic":         func(b []byte) { b[0] ^= 1 },
+		"size":          func(b []byte) { b[8]++ },
+		"block pointer": func(b []byte) { binary.LittleEndian.PutUint32(b[16+8:], 1<<30) },
+		"block data":    func(b []byte) { b[len(b)-100] ^= 0x55 },
+	} {
+		bad := bytes.Clone(z)
+		damage(bad)
+		br := zisofsFile(bad, int64(len(data)), 15)
+		got, err := io.ReadAll(io.NewSectionReader(br, 0, br.Size))
+		if !errors.Is(err, ErrZisofs) {
+			t.Errorf("%s damaged: %v (read %d bytes)", what, err, len(got))
+		}
+	}
+	other := zisofsFile(z, int64(len(data)), 15)
+	other.Extents[0] = ZisofsExtent(0, 0)
+	if _, err := other.ReadAt(make([]byte, 10), 0); !errors.Is(err, ErrZisofs) {
+		t.Errorf("another compression: %v", err)
+	}
+}
+
+// FuzzZisofs reads fuzzed zisofs data as a file of any size: it fails
+// with ErrZisofs or reads, never panics or reads past its data.
+func FuzzZisofs(f *testing.F) {
+	f.Add(zisofsData(bytes.Repeat([]byte("discstage "), 10000), 15), int64(100000), uint8(15))
+	f.Add(zisofsData(make([]byte, 40000), 16), int64(40000), uint8(16))
+	f.Fuzz(func(t *testing.T, z []byte, size int64, log2 uint8) {
+		if size < 0 || size > 1<<22 {
+			return
+		}
+		r := zisofsFile(z, size, log2)
+		p := make([]byte, 1<<16)
+		for off := int64(0); off < size; off += int64(len(p)) {
+			n, err := r.ReadAt(p, off)
+			if n > len(p) || (err != nil && err != io.EOF && !errors.Is(err, ErrZisofs)) {
+				t.Fatalf("ReadAt at %d: %d, %v", off, n, err)
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+}
