@@ -146,6 +146,9 @@ func (c *udfCompare) dir(rr, u *tree.Node, p string) {
 			restU = append(restU, n)
 		}
 	}
+	// A link the UDF tree cannot hold was left out of it (a Warning
+	// said so when it was written).
+	restRR = slices.DeleteFunc(restRR, func(n *tree.Node) bool { return n.IsSymlink() && !udf.HoldsLink(n.Target) })
 	// The others of each kind in name order, when both have as many.
 	for _, kind := range []string{"directory", "file", "symbolic link", "special file"} {
 		a := slices.DeleteFunc(slices.Clone(restRR), func(n *tree.Node) bool { return kindOf(n) != kind })

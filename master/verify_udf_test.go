@@ -174,3 +174,40 @@ func TestVerifyUDFForeignBridge(t *testing.T) {
 		t.Errorf("verify: %v %v, want unverifiable", err, rep.Problems)
 	}
 }
+
+// A symbolic link UDF cannot hold (a target component over 255 bytes)
+// is left out of the UDF tree, with a warning, and the session verifies:
+// the UDF tree lacks nothing it could hold. Another link still counts.
+func TestVerifyUDFLeftOutLink(t *testing.T) {
+	long := strings.Repeat("x", 255)
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: wFixedTime, Children: []*tree.Node{
+		{Name: "L", Mode: fs.ModeSymlink | 0o777, ModTime: wFixedTime, Target: long},
+		{Name: "M", Mode: fs.ModeSymlink | 0o777, ModTime: wFixedTime, Target: "y/" + long + "/z"},
+		{Name: "ok", Mode: fs.ModeSymlink | 0o777, ModTime: wFixedTime, Target: "short"},
+	}}
+	opts := md5Opts()
+	opts.UDF = 0x201
+	im, err := master.Layout(root, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := 0
+	for _, w := range im.Warnings() {
+		if w.Hierarchy == "UDF" && strings.HasPrefix(w.Reason, "left out") {
+			left++
+		}
+	}
+	if left != 2 {
+		t.Errorf("%d links said left out of UDF, want 2: %v", left, im.Warnings())
+	}
+	var out bytes.Buffer
+	if _, err := im.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	b := out.Bytes()
+	for _, level := range []master.VerifyLevel{master.VerifyQuick, master.VerifyFull} {
+		if rep, err := master.Verify(bytes.NewReader(b), int64(len(b)/tree.SectorSize), 0, level); err != nil {
+			t.Errorf("%v: %v %v", level, err, rep.Problems)
+		}
+	}
+}

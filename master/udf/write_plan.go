@@ -391,6 +391,14 @@ func uniqueName(name string, taken map[string]bool) string {
 }
 
 // encodePath records a symbolic link target as path components.
+// HoldsLink says whether a UDF tree can hold a symbolic link to target:
+// one whose target has a component over 255 bytes is left out of it,
+// as a Warning says.
+func HoldsLink(target string) bool {
+	_, err := encodePath(target)
+	return err == nil
+}
+
 func encodePath(target string) ([]byte, error) {
 	var b []byte
 	rest := target
