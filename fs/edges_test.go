@@ -266,3 +266,39 @@ func TestFullStagingDisk(t *testing.T) {
 		t.Errorf("pending after discard: %+v", s)
 	}
 }
+
+// A name that is not UTF-8 is refused with EILSEQ, made, linked or
+// renamed to: a disc reads it back as another name (its stray bytes as
+// Latin-1), so the file would come back renamed and staged again after
+// every commit. Nothing is staged.
+func TestNotUTF8NameRefused(t *testing.T) {
+	f := mountImage(t, filepath.Join(t.TempDir(), "disc.iso"))
+	bad := "\xff\xfebad"
+	if err := os.WriteFile(filepath.Join(f.mnt, bad), []byte("x"), 0o644); !errors.Is(err, syscall.EILSEQ) {
+		t.Errorf("create: %v, want EILSEQ", err)
+	}
+	if err := os.Mkdir(filepath.Join(f.mnt, bad), 0o755); !errors.Is(err, syscall.EILSEQ) {
+		t.Errorf("mkdir: %v, want EILSEQ", err)
+	}
+	if err := os.Symlink("t", filepath.Join(f.mnt, bad)); !errors.Is(err, syscall.EILSEQ) {
+		t.Errorf("symlink: %v, want EILSEQ", err)
+	}
+	good := filepath.Join(f.mnt, "good")
+	if err := os.WriteFile(good, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(good, filepath.Join(f.mnt, bad)); !errors.Is(err, syscall.EILSEQ) {
+		t.Errorf("link: %v, want EILSEQ", err)
+	}
+	if err := os.Rename(good, filepath.Join(f.mnt, bad)); !errors.Is(err, syscall.EILSEQ) {
+		t.Errorf("rename: %v, want EILSEQ", err)
+	}
+	ents, _ := os.ReadDir(f.mnt)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if len(names) != 1 || names[0] != "good" {
+		t.Errorf("the mount holds %q, want good alone", names)
+	}
+}

@@ -30,6 +30,7 @@ var errnos = [core.NumKinds]syscall.Errno{
 	core.KindStale:        syscall.ESTALE,
 	core.KindShutdown:     syscall.ESHUTDOWN,
 	core.KindAccess:       syscall.EACCES,
+	core.KindIllegalSeq:   syscall.EILSEQ,
 }
 
 // errnoOf maps an error of the staging area (or of the medium below it)

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/discstage/discstage/internal/slab"
 	"github.com/discstage/discstage/master/iso9660"
@@ -596,26 +595,7 @@ func (t *rTreeReader) name(r rRecord, a *rAttrs) (string, error) {
 	if err := rCheckName(name); err != nil {
 		return "", err
 	}
-	return rValidUTF8(name), nil
-}
-
-// rValidUTF8 returns name as valid UTF-8, as io/fs paths must be: each
-// byte that is not part of a UTF-8 sequence is taken as a Latin-1
-// character, the usual encoding of names on older discs.
-func rValidUTF8(name string) string {
-	if utf8.ValidString(name) {
-		return name
-	}
-	var b strings.Builder
-	for i := 0; i < len(name); {
-		r, size := utf8.DecodeRuneInString(name[i:])
-		if r == utf8.RuneError && size == 1 {
-			r = rune(name[i])
-		}
-		b.WriteRune(r)
-		i += size
-	}
-	return b.String()
+	return tree.ValidName(name), nil
 }
 
 // rStripVersion removes a ";N" file version from a file identifier.

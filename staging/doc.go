@@ -28,7 +28,8 @@
 // open.
 //
 // Names a disc cannot hold are refused when they happen: names over 255
-// bytes (ErrNameTooLong).
+// bytes (ErrNameTooLong), and new names that are not UTF-8 (ErrNotUTF8),
+// which a disc reads back as other names.
 //
 // Every file of the newest session is an entry in memory and a record
 // of the journal's snapshot, read whole when the area opens (see

@@ -18,6 +18,9 @@ var (
 	// ErrNameTooLong: a name over 255 bytes, which no disc can hold, or
 	// a symbolic link to MaxTarget bytes or more.
 	ErrNameTooLong = errors.New("staging: name longer than 255 bytes")
+	// ErrNotUTF8: a new name that is not UTF-8, which a disc would read
+	// back as another name.
+	ErrNotUTF8 = errors.New("staging: name is not UTF-8")
 	// ErrInvalid: an argument is wrong (".", "..", a slash in a name,
 	// moving a directory into itself).
 	ErrInvalid = errors.New("staging: invalid argument")

@@ -103,7 +103,7 @@ func (a *Area) findOpen(id uint64) *entry {
 // a name (unlinked while open, or made by CreateUnnamed) gets this one
 // as its only name. Directories cannot be linked.
 func (a *Area) Link(id, parent uint64, name string) (Attr, error) {
-	if err := checkName(name); err != nil {
+	if err := checkNewName(name); err != nil {
 		return Attr{}, err
 	}
 	a.mu.Lock()

@@ -2,18 +2,21 @@ package staging
 
 import (
 	"encoding/json"
+	"errors"
 	"sort"
 	"testing"
 	"unicode/utf8"
 )
 
 // TestNamesKeepTheirBytes: names and link targets are byte strings, as
-// on the disc and in Linux: one that is not UTF-8 comes back from a
+// on the disc and in Linux: one that is not UTF-8 (new names must be
+// UTF-8 now, but areas made before hold such names) comes back from a
 // reopened area byte for byte, as a file, a directory, a symbolic link's
 // target and a hard link's further name. The journal encoded them as
 // JSON strings, which replaced each invalid byte by U+FFFD: a name
 // written as "caf\xe9" came back as "caf\uFFFD".
 func TestNamesKeepTheirBytes(t *testing.T) {
+	withOldNames(t)
 	dir, m := t.TempDir(), &fakeMedium{}
 	a, err := Open(dir, m)
 	if err != nil {
@@ -91,5 +94,49 @@ func TestNameFieldsJSON(t *testing.T) {
 		if err := json.Unmarshal(b, &back); err != nil || joinName(back.Name, back.NameB) != s {
 			t.Errorf("%q: recorded as %s, read back %q, %v", s, b, joinName(back.Name, back.NameB), err)
 		}
+	}
+}
+
+// withOldNames lets the test give names that are not UTF-8, as areas
+// made before checkNewName hold them.
+func withOldNames(t testing.TB) {
+	old := oldNames
+	oldNames = true
+	t.Cleanup(func() { oldNames = old })
+}
+
+// A new name that is not UTF-8 is refused (ErrNotUTF8) made, linked or
+// renamed to; a name an area holds from before still opens, renames
+// away and goes.
+func TestNewNamesAreUTF8(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	bad := "caf\xe9"
+	if _, err := a.Mkdir(RootID, bad, 0o755, 0, 0); !errors.Is(err, ErrNotUTF8) {
+		t.Errorf("mkdir: %v", err)
+	}
+	if _, err := a.Symlink(RootID, bad, "t", 0, 0); !errors.Is(err, ErrNotUTF8) {
+		t.Errorf("symlink: %v", err)
+	}
+	writeFile(t, a, RootID, "f", "x")
+	f := walk(t, a, "f")
+	if _, err := a.Link(f.ID, RootID, bad); !errors.Is(err, ErrNotUTF8) {
+		t.Errorf("link: %v", err)
+	}
+	if err := a.Rename(RootID, "f", RootID, bad, 0); !errors.Is(err, ErrNotUTF8) {
+		t.Errorf("rename: %v", err)
+	}
+	withOldNames(t)
+	writeFile(t, a, RootID, bad, "old")
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	oldNames = false
+	b := open(t, dir, m)
+	if err := b.Rename(RootID, bad, RootID, "cafe", 0); err != nil {
+		t.Errorf("rename an old name away: %v", err)
+	}
+	if err := b.Unlink(RootID, "f"); err != nil {
+		t.Error(err)
 	}
 }

@@ -21,6 +21,7 @@ func jsonChange(p []byte, c *change) error {
 // commit (whose inflight record encoding/json reads).
 func variedJournal(t testing.TB) []byte {
 	t.Helper()
+	withOldNames(t)
 	dir := t.TempDir()
 	a, err := Open(dir, &fakeMedium{})
 	if err != nil {

@@ -32,6 +32,7 @@ var errnos = [core.NumKinds]int{
 	core.KindStale:        eSTALE,
 	core.KindShutdown:     eSHUTDOWN,
 	core.KindAccess:       fuse.EACCES,
+	core.KindIllegalSeq:   fuse.EILSEQ,
 }
 
 // errnoOf maps an error of the staging area to the negative errno

@@ -32,6 +32,7 @@ const (
 	KindStale                    // ESTALE: the base is gone
 	KindShutdown                 // ESHUTDOWN: the area was closed
 	KindAccess                   // EACCES
+	KindIllegalSeq               // EILSEQ: a name that is not UTF-8
 	numKinds
 )
 
@@ -48,6 +49,7 @@ var kinds = [...]struct {
 	{staging.ErrIsDir, KindIsDir},
 	{staging.ErrNameTooLong, KindNameTooLong},
 	{staging.ErrInvalid, KindInvalid},
+	{staging.ErrNotUTF8, KindIllegalSeq},
 	{staging.ErrNotSupported, KindNotPermitted},
 	{staging.ErrReadOnly, KindReadOnly},
 	{staging.ErrBusy, KindBusy},

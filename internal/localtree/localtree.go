@@ -49,6 +49,11 @@ type Options struct {
 	Exclude []string
 	// Excluded, if set, is told each path left out.
 	Excluded func(path string)
+	// Renamed, if set, is told each path whose name is not UTF-8, and
+	// the name the tree gives it (tree.ValidName): a session reads such
+	// a name back so, and a file given under another name than it reads
+	// back would be given again by every later append.
+	Renamed func(path, name string)
 }
 
 // ErrExcluded: the file named as the whole walk is one it leaves out.
@@ -120,7 +125,11 @@ func EntryWith(p string, o Options) (*tree.Node, error) {
 
 // node converts one file system object, recursing into directories.
 func (w *walker) node(p string, fi fs.FileInfo) (*tree.Node, error) {
-	n := &tree.Node{Name: fi.Name(), Mode: fi.Mode() & (fs.ModeType | fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky), ModTime: fi.ModTime()}
+	name := tree.ValidName(fi.Name())
+	if name != fi.Name() && w.opts.Renamed != nil {
+		w.opts.Renamed(p, name)
+	}
+	n := &tree.Node{Name: name, Mode: fi.Mode() & (fs.ModeType | fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky), ModTime: fi.ModTime()}
 	n.UID, n.GID, n.AccessTime, n.ChangeTime = statExtra(fi)
 	id, nlink, rdev := statID(fi)
 	if !fi.IsDir() && nlink > 1 && id != (fileID{}) {
