@@ -151,10 +151,23 @@ func Project(t writer.Target, root *tree.Node, opts AppendOptions) (uint32, erro
 	return im.Sectors(), nil
 }
 
+// WrittenError is the error of an Append whose session was written but
+// failed its verification (Err wraps writer.ErrVerify, or says why the
+// session could not be read back): the medium holds the session at
+// Start, of Sectors, as its newest, and it is not to be trusted.
+type WrittenError struct {
+	Start, Sectors uint32
+	Err            error
+}
+
+func (e *WrittenError) Error() string { return e.Err.Error() }
+func (e *WrittenError) Unwrap() error { return e.Err }
+
 // Append masters root as a new session at t's next writable address,
 // refuses it before any write if it does not fit or the medium is closed,
 // writes it, and verifies it at opts.Verify. On any failure the sessions
-// already on the medium are unchanged.
+// already on the medium are unchanged; one that fails after the session
+// was written, in its verification, is a *WrittenError.
 func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOptions) (*Result, error) {
 	report := func(p writer.Progress) {
 		if opts.Progress != nil {
@@ -220,7 +233,7 @@ func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOp
 		err = verify(ctx, t, w, hs.h.Sum(nil), level, report)
 	}
 	if err != nil {
-		return nil, err
+		return nil, &WrittenError{Start: w.start, Sectors: w.sectors, Err: err}
 	}
 	res.Verified = verifiedWords(level, opts.NoMD5)
 	after, err := t.Probe()

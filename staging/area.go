@@ -53,8 +53,11 @@ type Area struct {
 	base    uint32 // start LBA of the newest session
 	// baseSectors is its size as the medium lists it; 0 if unknown.
 	baseSectors uint32
-	blank       bool // the medium held no session when the base was read
-	closed      bool
+	// failed is the session a commit wrote on the base and that failed
+	// verification, while it is the medium's newest (rebase.go).
+	failed *failedRecord
+	blank  bool // the medium held no session when the base was read
+	closed bool
 	// mediumClosed: the medium takes no more sessions, so the view is
 	// read-only.
 	mediumClosed bool
@@ -543,7 +546,7 @@ func (a *Area) moveBase(root *tree.Node, start uint32) error {
 // journal and checks that they form one tree under the root.
 func (a *Area) readState(st *replayed) error {
 	a.gen, a.baseGen, a.base, a.blank, a.nextID = st.gen, st.baseGen, st.base, st.blank, st.nextID
-	a.baseSectors = st.baseSectors
+	a.baseSectors, a.failed = st.baseSectors, st.failed
 	a.entries = st.entries
 	// IDs the slice did not reach as the records came (a journal
 	// replayed in any order) move into it when they are few.

@@ -858,6 +858,9 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 		err = a.finish(inf, newRoot, start, sectors)
 	} else {
 		a.unfreeze()
+		if res.Written {
+			a.noteFailed(res)
+		}
 		if cerr := a.clearInflight(); cerr != nil {
 			err = fmt.Errorf("%w (and: %v)", err, cerr)
 		}
@@ -1015,9 +1018,9 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 	// snapshot of it (synced, then renamed over the journal); only if
 	// that fails is the switch appended as one record.
 	oldBase := [4]uint64{a.baseGen, uint64(a.base), uint64(a.baseSectors), 0}
-	oldBlank, oldInflight := a.blank, a.inflight
+	oldBlank, oldInflight, oldFailed := a.blank, a.inflight, a.failed
 	a.baseGen, a.base, a.blank, a.baseSectors = inf.Gen, start, false, sectors
-	a.inflight = nil
+	a.inflight, a.failed = nil, nil
 	a.pendingCache.forgetBase()
 	a.version++
 	if cerr := a.compact(); cerr != nil {
@@ -1028,7 +1031,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 		}
 		if err != nil {
 			a.baseGen, a.base, a.baseSectors = oldBase[0], uint32(oldBase[1]), uint32(oldBase[2])
-			a.blank, a.inflight = oldBlank, oldInflight
+			a.blank, a.inflight, a.failed = oldBlank, oldInflight, oldFailed
 			return fmt.Errorf("staging: record the new session at LBA %d: %w (compaction: %v)", start, err, cerr)
 		}
 		log.Printf("staging: compact journal of area %q: %v", a.dir, cerr)

@@ -60,6 +60,15 @@ func appendChange(b []byte, c *change) []byte {
 			b = append(b, `,"n":`...)
 			b = strconv.AppendUint(b, uint64(c.Base.Sectors), 10)
 		}
+		if f := c.Base.Failed; f != nil {
+			b = append(b, `,"f":{"s":`...)
+			b = strconv.AppendUint(b, uint64(f.Start), 10)
+			if f.Sectors != 0 {
+				b = append(b, `,"n":`...)
+				b = strconv.AppendUint(b, uint64(f.Sectors), 10)
+			}
+			b = append(b, '}')
+		}
 		b = append(b, '}')
 	}
 	if len(c.Put) > 0 {

@@ -97,6 +97,16 @@ type baseRecord struct {
 	// unknown: a plain image lists every session at LBA 0, so only the
 	// size tells a later session from the base.
 	Sectors uint32 `json:"n,omitempty"`
+	// Failed is the session a commit wrote after the base and that then
+	// failed its verification (rebase.go), if any.
+	Failed *failedRecord `json:"f,omitempty"`
+}
+
+// failedRecord is where a session that failed verification lies: its
+// start and size as the medium lists it (0 if unknown).
+type failedRecord struct {
+	Start   uint32 `json:"s"`
+	Sectors uint32 `json:"n,omitempty"`
 }
 
 // putRecord is an entry stored under its ID.
@@ -109,6 +119,7 @@ type putRecord struct {
 type replayed struct {
 	gen, baseGen, nextID uint64
 	base, baseSectors    uint32
+	failed               *failedRecord
 	blank                bool
 	// entries are the entries the records put, each made as its record
 	// is read, not yet joined into a tree (readState does that): a
@@ -280,6 +291,7 @@ func (st *replayed) apply(c *change) {
 	st.gen, st.nextID = c.Gen, c.NextID
 	if c.Base != nil {
 		st.baseGen, st.base, st.blank, st.baseSectors = c.Base.Gen, c.Base.Start, c.Base.Blank, c.Base.Sectors
+		st.failed = c.Base.Failed
 	}
 	// A commit's start comes before the entries its record puts again
 	// (those whose times were set after its snapshot); its end after

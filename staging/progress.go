@@ -2,6 +2,7 @@ package staging
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/discstage/discstage/burn"
@@ -55,6 +56,9 @@ type AppendResult struct {
 	// Warnings are the names the hierarchies show differently from the
 	// tree, and a volume id recorded otherwise (master.Image.Warnings).
 	Warnings []master.Warning
+	// Written, with an error, says that the session was written, at
+	// Start and of Sectors, and then failed its verification.
+	Written bool
 }
 
 // ResultAppender is a Medium whose Append also tells the session's size
@@ -64,13 +68,20 @@ type ResultAppender interface {
 }
 
 // appendSession appends through AppendResult where the medium has it.
+// A session written that failed verification (burn.WrittenError) gives
+// a result that says where it is (Written).
 func (a *Area) appendSession(ctx context.Context, root *tree.Node, opts CommitOptions) (uint32, AppendResult, error) {
+	var res AppendResult
+	var err error
 	if ra, ok := a.medium.(ResultAppender); ok {
-		res, err := ra.AppendResult(ctx, root, opts)
-		return res.Start, res, err
+		res, err = ra.AppendResult(ctx, root, opts)
+	} else {
+		res.Start, err = a.medium.Append(ctx, root, opts)
 	}
-	start, err := a.medium.Append(ctx, root, opts)
-	return start, AppendResult{Start: start}, err
+	if we := (*burn.WrittenError)(nil); errors.As(err, &we) {
+		res.Start, res.Sectors, res.Written = we.Start, we.Sectors, true
+	}
+	return res.Start, res, err
 }
 
 // AppendResult writes the tree as a new session, as Append does, and

@@ -3,6 +3,7 @@ package staging
 import (
 	"fmt"
 	iofs "io/fs"
+	"log"
 	"slices"
 	"sort"
 	"strings"
@@ -72,6 +73,10 @@ func (a *Area) rebaseOnto(root *tree.Node, start uint32) error {
 	switch {
 	case a.baseIsNewest(root, start):
 		return nil
+	case a.isFailed(root, start):
+		// The staged changes still stand on the base: the next commit
+		// writes them over the failed session.
+		return nil
 	case root == nil:
 		return fmt.Errorf("staging: area %q: the medium reads blank: %w", a.dir, ErrBaseChanged)
 	}
@@ -84,7 +89,7 @@ func (a *Area) rebaseOnto(root *tree.Node, start uint32) error {
 	}
 	pending := a.pending()
 	conflicts := a.rebase(base, root, !a.blank && base == nil)
-	a.base, a.blank, a.baseSectors = start, false, a.listedSize(start)
+	a.base, a.blank, a.baseSectors, a.failed = start, false, a.listedSize(start), nil
 	a.pendingCache.forgetBase()
 	a.gen++ // the staged state differs from the new base
 	if !pending {
@@ -450,4 +455,34 @@ func conflictWhat(b, d *tree.Node, s *entry) string {
 		return "changed here, deleted on the disc"
 	}
 	return "changed here and on the disc"
+}
+
+// isFailed reports whether the medium's newest session (root at start)
+// is the one a commit of this area wrote on its base and that failed
+// verification (noteFailed): its tree is the commit's snapshot, or a
+// damaged copy of it, and not another writer's work to take in. Were it
+// rebased onto, a file staged then and removed since would come back
+// from it. It runs with a.mu held.
+func (a *Area) isFailed(root *tree.Node, start uint32) bool {
+	f := a.failed
+	if f == nil || root == nil || start != f.Start {
+		return false
+	}
+	listed := a.listedSize(start)
+	return f.Sectors == 0 || listed == 0 || listed == f.Sectors
+}
+
+// noteFailed durably records that the commit just ended wrote its
+// session (res) and that the session failed verification: the area
+// keeps its base, and the next rebase does not take the session for
+// another writer's (isFailed). It runs with a.mu held; a record that
+// cannot be written is logged: the session is then rebased onto, as
+// before.
+func (a *Area) noteFailed(res AppendResult) {
+	a.failed = &failedRecord{Start: res.Start, Sectors: res.Sectors}
+	err := a.j.append(&change{Gen: a.gen, NextID: a.nextID,
+		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors, Failed: a.failed}})
+	if err != nil {
+		log.Printf("staging: area %q: record the failed session at LBA %d: %v", a.dir, res.Start, err)
+	}
 }

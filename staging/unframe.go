@@ -68,6 +68,20 @@ func fastChange(p []byte, c *change) bool {
 				return false
 			}
 		}
+		if d.lit(`,"f":{"s":`) {
+			b.Failed = &failedRecord{}
+			if b.Failed.Start, ok = d.uint32(); !ok {
+				return false
+			}
+			if d.lit(`,"n":`) {
+				if b.Failed.Sectors, ok = d.uint32(); !ok {
+					return false
+				}
+			}
+			if !d.lit("}") {
+				return false
+			}
+		}
 		if !d.lit("}") {
 			return false
 		}
