@@ -508,7 +508,7 @@ func (a *Area) load(st *replayed) error {
 	}
 	baseMatches := a.baseIsNewest(root, start)
 	switch {
-	case inflight != nil && root != nil && start == inflight.Start && !baseMatches:
+	case inflight != nil && root != nil && start == inflight.Start && !baseMatches && !a.isFailed(root, start):
 		// The commit was written before the process stopped: finish it.
 		if err := a.finish(inflight, root, start, a.listedSize(start)); err != nil {
 			return err
@@ -519,12 +519,12 @@ func (a *Area) load(st *replayed) error {
 		}
 		// Times set while it ran are staged like any others.
 		a.unfreeze()
-		if !baseMatches {
+		if !baseMatches && !a.isFailed(root, start) {
 			if err := a.moveBase(root, start); err != nil {
 				return err
 			}
 		}
-	case !baseMatches:
+	case !baseMatches && !a.isFailed(root, start):
 		if err := a.moveBase(root, start); err != nil {
 			return err
 		}
@@ -762,7 +762,7 @@ func (a *Area) resetView(root *tree.Node, start uint32) {
 	}
 	a.gen, a.baseGen = 0, 0
 	a.projKey = [2]uint64{}
-	a.inflight = nil
+	a.inflight, a.failed = nil, nil
 }
 
 // countNodes returns how many nodes the tree under n holds, n too; 0

@@ -858,10 +858,11 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 		err = a.finish(inf, newRoot, start, sectors)
 	} else {
 		a.unfreeze()
+		end := a.clearInflight
 		if res.Written {
-			a.noteFailed(res)
+			end = func() error { return a.noteFailed(res) }
 		}
-		if cerr := a.clearInflight(); cerr != nil {
+		if cerr := end(); cerr != nil {
 			err = fmt.Errorf("%w (and: %v)", err, cerr)
 		}
 	}

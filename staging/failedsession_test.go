@@ -35,10 +35,13 @@ func (m *failVerify) AppendResult(ctx context.Context, root *tree.Node, o Commit
 // removed after it stays removed in the next session (a rebase took it
 // back from the failed one), a staged file kept is there, and nothing is
 // reported as a conflict; so also when the area is reopened between the
-// two commits.
+// two commits, and when another writer's session, which took the failed
+// one's tree over, came after it (the rebase onto it then merges from
+// the failed session's tree).
 func TestFailedSessionIsNoRebase(t *testing.T) {
-	for _, reopen := range []bool{false, true} {
-		t.Run(fmt.Sprintf("reopen=%v", reopen), func(t *testing.T) {
+	for _, c := range []struct{ reopen, other bool }{{false, false}, {true, false}, {false, true}} {
+		reopen, other := c.reopen, c.other
+		t.Run(fmt.Sprintf("reopen=%v,other=%v", reopen, other), func(t *testing.T) {
 			work := t.TempDir()
 			img, err := writer.OpenImage(filepath.Join(work, "disc.iso"), writer.ImageOptions{Create: true})
 			if err != nil {
@@ -64,13 +67,23 @@ func TestFailedSessionIsNoRebase(t *testing.T) {
 				}
 				a = open(t, dir, m)
 			}
+			if other {
+				// Another writer's session on top of the failed one,
+				// which it took over.
+				b := open(t, filepath.Join(work, "other"), m)
+				writeFile(t, b, RootID, "other", "theirs")
+				if err := b.Commit(CommitOptions{VolumeID: "T"}); err != nil {
+					t.Fatal(err)
+				}
+				b.Close()
+			}
 			if err := a.Unlink(RootID, "gone"); err != nil {
 				t.Fatal(err)
 			}
 			if err := a.Commit(CommitOptions{VolumeID: "T"}); err != nil {
 				t.Fatal(err)
 			}
-			if s := a.Status(); len(s.Conflicts) != 0 || s.RebasedOnto != nil {
+			if s := a.Status(); len(s.Conflicts) != 0 || (s.RebasedOnto != nil) != other {
 				t.Errorf("conflicts %v, rebased onto %v", s.Conflicts, s.RebasedOnto)
 			}
 			root, _, err := m.Newest()
@@ -81,8 +94,8 @@ func TestFailedSessionIsNoRebase(t *testing.T) {
 			for _, c := range root.Children {
 				names = append(names, c.Name)
 			}
-			if root.Child("gone") != nil || root.Child("keep") == nil || root.Child("base") == nil {
-				t.Errorf("the next session holds %q, want base and keep", names)
+			if root.Child("gone") != nil || root.Child("keep") == nil || root.Child("base") == nil || (root.Child("other") != nil) != other {
+				t.Errorf("the next session holds %q, want base and keep (and other, when another wrote it)", names)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package staging
 import (
 	"fmt"
 	iofs "io/fs"
-	"log"
 	"slices"
 	"sort"
 	"strings"
@@ -85,6 +84,16 @@ func (a *Area) rebaseOnto(root *tree.Node, start uint32) error {
 		var err error
 		if base, err = a.readBase(); err != nil {
 			return err
+		}
+	}
+	if f := a.failed; f != nil {
+		// Another writer's session on top of the one a commit of this
+		// area wrote and that failed: that session holds the commit's
+		// snapshot, which the newest one took over, so it is what both
+		// sides changed from (a file staged then and removed since
+		// stays removed). Unreadable, it is not.
+		if ft, err := a.readBaseOf(f.Start, f.Sectors); err == nil && ft != nil {
+			base = ft
 		}
 	}
 	pending := a.pending()
@@ -473,16 +482,31 @@ func (a *Area) isFailed(root *tree.Node, start uint32) bool {
 }
 
 // noteFailed durably records that the commit just ended wrote its
-// session (res) and that the session failed verification: the area
-// keeps its base, and the next rebase does not take the session for
-// another writer's (isFailed). It runs with a.mu held; a record that
-// cannot be written is logged: the session is then rebased onto, as
-// before.
-func (a *Area) noteFailed(res AppendResult) {
-	a.failed = &failedRecord{Start: res.Start, Sectors: res.Sectors}
-	err := a.j.append(&change{Gen: a.gen, NextID: a.nextID,
-		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors, Failed: a.failed}})
-	if err != nil {
-		log.Printf("staging: area %q: record the failed session at LBA %d: %v", a.dir, res.Start, err)
+// session (res) and that the session failed verification, and ends the
+// commit's inflight record: the area keeps its base, and the next
+// rebase does not take the session for another writer's (isFailed). It
+// runs with a.mu held.
+func (a *Area) noteFailed(res AppendResult) error {
+	f := &failedRecord{Start: res.Start, Sectors: res.Sectors}
+	// As the medium lists it, which is what the next commit finds: the
+	// newest session listed, unless that is still the base (the failed
+	// session cannot be read as a session at all).
+	if refs, err := a.medium.Sessions(); err == nil && len(refs) > 0 {
+		last := refs[len(refs)-1]
+		if a.blank || last.Start != a.base || (a.baseSectors != 0 && last.Sectors != a.baseSectors) {
+			f = &failedRecord{Start: last.Start, Sectors: last.Sectors}
+		}
 	}
+	// With the running commit's end, in one synced record: a commit
+	// that is not finished on reopening is not taken for done either.
+	err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, ClearInflight: true,
+		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors, Failed: f}})
+	if err == nil {
+		err = a.j.sync()
+	}
+	if err != nil {
+		return fmt.Errorf("staging: record the failed session at LBA %d: %w", res.Start, err)
+	}
+	a.failed, a.inflight = f, nil
+	return nil
 }

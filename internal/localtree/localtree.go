@@ -23,7 +23,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
@@ -50,9 +53,10 @@ type Options struct {
 	// Excluded, if set, is told each path left out.
 	Excluded func(path string)
 	// Renamed, if set, is told each path whose name is not UTF-8, and
-	// the name the tree gives it (tree.ValidName): a session reads such
-	// a name back so, and a file given under another name than it reads
-	// back would be given again by every later append.
+	// the name the tree gives it (tree.ValidName, made unique in its
+	// directory): a session reads such a name back so, and a file given
+	// under another name than it reads back would be given again by
+	// every later append.
 	Renamed func(path, name string)
 }
 
@@ -120,16 +124,17 @@ func EntryWith(p string, o Options) (*tree.Node, error) {
 	if w.excluded(fi) {
 		return nil, fmt.Errorf("localtree: %q: %w", p, ErrExcluded)
 	}
-	return w.node(p, fi)
+	n, err := w.node(p, fi)
+	if err != nil {
+		return nil, err
+	}
+	w.validNames(filepath.Dir(p), []*tree.Node{n})
+	return n, nil
 }
 
 // node converts one file system object, recursing into directories.
 func (w *walker) node(p string, fi fs.FileInfo) (*tree.Node, error) {
-	name := tree.ValidName(fi.Name())
-	if name != fi.Name() && w.opts.Renamed != nil {
-		w.opts.Renamed(p, name)
-	}
-	n := &tree.Node{Name: name, Mode: fi.Mode() & (fs.ModeType | fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky), ModTime: fi.ModTime()}
+	n := &tree.Node{Name: fi.Name(), Mode: fi.Mode() & (fs.ModeType | fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky), ModTime: fi.ModTime()}
 	n.UID, n.GID, n.AccessTime, n.ChangeTime = statExtra(fi)
 	id, nlink, rdev := statID(fi)
 	if !fi.IsDir() && nlink > 1 && id != (fileID{}) {
@@ -166,6 +171,7 @@ func (w *walker) node(p string, fi fs.FileInfo) (*tree.Node, error) {
 			}
 			n.Children = append(n.Children, c)
 		}
+		w.validNames(p, n.Children)
 	case fi.Mode()&fs.ModeSymlink != 0:
 		t, err := os.Readlink(p)
 		if err != nil {
@@ -181,4 +187,36 @@ func (w *walker) node(p string, fi fs.FileInfo) (*tree.Node, error) {
 		return nil, fmt.Errorf("localtree: %q is a %v, which a disc cannot hold: %w", p, fi.Mode().Type(), master.ErrUnsupported)
 	}
 	return n, nil
+}
+
+// validNames gives each child of directory dir whose name is not UTF-8
+// the name a session reads it back as (tree.ValidName), told to
+// Options.Renamed: when another child has that name already, it gets
+// the lowest free "_N" before its extension.
+func (w *walker) validNames(dir string, kids []*tree.Node) {
+	var odd []*tree.Node
+	taken := make(map[string]bool, len(kids))
+	for _, c := range kids {
+		if utf8.ValidString(c.Name) {
+			taken[c.Name] = true
+		} else {
+			odd = append(odd, c)
+		}
+	}
+	for _, c := range odd {
+		raw := c.Name
+		name := tree.ValidName(raw)
+		base, ext := name, ""
+		if i := strings.LastIndexByte(name, '.'); i > 0 {
+			base, ext = name[:i], name[i:]
+		}
+		for k := 2; taken[name]; k++ {
+			name = base + "_" + strconv.Itoa(k) + ext
+		}
+		taken[name] = true
+		c.Name = name
+		if w.opts.Renamed != nil {
+			w.opts.Renamed(filepath.Join(dir, raw), name)
+		}
+	}
 }

@@ -50,3 +50,32 @@ func TestBuildSpecialFilesAndLinks(t *testing.T) {
 		t.Errorf("Build of a missing directory: %v", err)
 	}
 }
+
+// A name that is not UTF-8 becomes the name a session reads it back as
+// (its stray bytes as Latin-1), told to Renamed; one that another entry
+// of its directory has already gets "_N" before its extension.
+func TestNotUTF8Names(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"caf\xe9", "caf\xc3\xa9", "x\xff.txt", "ok"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	told := map[string]string{}
+	root, err := localtree.BuildWith(dir, localtree.Options{Renamed: func(p, name string) { told[filepath.Base(p)] = name }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, c := range root.Children {
+		got[c.Name] = true
+	}
+	for _, want := range []string{"café", "café_2", "xÿ.txt", "ok"} {
+		if !got[want] {
+			t.Errorf("no %q in %v", want, got)
+		}
+	}
+	if len(told) != 2 || told["caf\xe9"] != "café_2" || told["x\xff.txt"] != "xÿ.txt" {
+		t.Errorf("told %q", told)
+	}
+}
