@@ -10,9 +10,11 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/oracle"
+	"golang.org/x/sys/unix"
 )
 
 // xorrisoImage writes an image with xorriso (not with discstage): one
@@ -290,5 +292,34 @@ func TestExtractChecksFileMD5s(t *testing.T) {
 	}
 	if out, code := run(t, "extract", img, "/good.txt", "-"); code != 0 {
 		t.Errorf("extract of a whole file to standard output: exit %d\n%s", code, out)
+	}
+}
+
+// A symbolic link is extracted with the modification time the disc
+// records for it, not the time it was made (nor its target's changed).
+func TestExtractLinkTimes(t *testing.T) {
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "src")
+	os.MkdirAll(src, 0o755)
+	os.WriteFile(filepath.Join(src, "target"), []byte("t\n"), 0o644)
+	link := filepath.Join(src, "link")
+	if err := os.Symlink("target", link); err != nil {
+		t.Fatal(err)
+	}
+	when := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	ts := []unix.Timespec{unix.NsecToTimespec(when.UnixNano()), unix.NsecToTimespec(when.UnixNano())}
+	if err := unix.UtimesNanoAt(unix.AT_FDCWD, link, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(tmp, "d.iso")
+	mustRun(t, "append", img, src)
+	dst := filepath.Join(tmp, "out")
+	mustRun(t, "extract", img, "/", dst)
+	fi, err := os.Lstat(filepath.Join(dst, "link"))
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 || !fi.ModTime().Equal(when) {
+		t.Errorf("extracted link: %v, %v, want a link of %v", fi, err, when)
+	}
+	if fi, err := os.Stat(filepath.Join(dst, "target")); err != nil || fi.ModTime().Equal(when) {
+		t.Errorf("the target took the link's time: %v, %v", fi, err)
 	}
 }

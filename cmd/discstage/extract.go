@@ -360,6 +360,9 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		if err := x.root.Symlink(target, name); err != nil {
 			return fmt.Errorf("extract %s: %w", p, err)
 		}
+		if err := linkTimes(x.root, name, fi.ModTime()); err != nil {
+			return fmt.Errorf("extract %s: %w", discPath(p), err)
+		}
 		return nil
 	}
 	switch {

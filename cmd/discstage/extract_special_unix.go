@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -41,6 +42,26 @@ func makeSpecial(root *os.Root, name string, typ, perm fs.FileMode, rdev uint64)
 	defer d.Close()
 	if err := mknodIn(d, filepath.Join(root.Name(), dir), base, mode|uint32(perm&fs.ModePerm), int(rdev)); err != nil {
 		return &fs.PathError{Op: "mknod", Path: filepath.Join(root.Name(), name), Err: err}
+	}
+	return nil
+}
+
+// linkTimes sets the times of the symbolic link name beneath root, not
+// of what it points to (utimensat with AT_SYMLINK_NOFOLLOW, relative to
+// its parent directory opened through root).
+func linkTimes(root *os.Root, name string, mtime time.Time) error {
+	dir, base := filepath.Split(name)
+	if dir == "" {
+		dir = "."
+	}
+	d, err := root.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	ts := unix.NsecToTimespec(mtime.UnixNano())
+	if err := unix.UtimesNanoAt(int(d.Fd()), base, []unix.Timespec{ts, ts}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return &fs.PathError{Op: "lutimes", Path: filepath.Join(root.Name(), name), Err: err}
 	}
 	return nil
 }
