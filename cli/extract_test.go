@@ -323,3 +323,41 @@ func TestExtractLinkTimes(t *testing.T) {
 		t.Errorf("the target took the link's time: %v, %v", fi, err)
 	}
 }
+
+// A file with several names on the disc (hard links) is extracted once,
+// its other names linked to it, as tar extracts them; a file with one
+// name is a file of its own.
+func TestExtractHardLinks(t *testing.T) {
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "src")
+	os.MkdirAll(filepath.Join(src, "d"), 0o755)
+	os.WriteFile(filepath.Join(src, "a"), []byte("shared\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "solo"), []byte("shared\n"), 0o644)
+	for _, n := range []string{"b", "d/c"} {
+		if err := os.Link(filepath.Join(src, "a"), filepath.Join(src, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	img := filepath.Join(tmp, "d.iso")
+	mustRun(t, "append", img, src)
+	dst := filepath.Join(tmp, "out")
+	mustRun(t, "extract", img, "/", dst)
+	ino := func(n string) (uint64, uint64) {
+		t.Helper()
+		var st syscall.Stat_t
+		if err := syscall.Stat(filepath.Join(dst, n), &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Ino, uint64(st.Nlink)
+	}
+	a, na := ino("a")
+	b, _ := ino("b")
+	c, _ := ino("d/c")
+	s, ns := ino("solo")
+	if a != b || a != c || na != 3 || s == a || ns != 1 {
+		t.Errorf("inodes a %d (%d links), b %d, d/c %d, solo %d (%d links): want a, b, d/c one file of 3 links", a, na, b, c, s, ns)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dst, "d", "c")); string(got) != "shared\n" {
+		t.Errorf("d/c holds %q", got)
+	}
+}

@@ -34,7 +34,10 @@ one file to standard output.
 
 Nothing is created, written or changed outside DEST: a symbolic link found in
 DEST where the session has a file or directory is replaced, never followed.
-Links on the disc are made as links. Permissions follow tar: root keeps the
+Symbolic links on the disc are made as links, with their times; a file with
+several names (hard links) is extracted once and its other names are linked
+to it, as tar does (copied where links cannot be made). Permissions follow
+tar: root keeps the
 disc's modes, other users get them less their umask; the sticky bit is kept;
 setuid and setgid only when root asks with --same-permissions. Modification
 times are kept; owners are not.
@@ -216,6 +219,10 @@ type extractor struct {
 	unrecorded []string
 	// temps counts the temporary names made for special files.
 	temps int
+	// linked is the name each file with several names on the disc
+	// (tree.Node.Link) was extracted under first: its other names are
+	// made links to it.
+	linked map[uint64]string
 }
 
 // outcome is the error of an extraction that went through: files that
@@ -369,6 +376,17 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("extract %s: a %s cannot be extracted", discPath(p), tree.KindName(fi.Mode()))
 	}
+	var link uint64
+	if n, ok := fi.Sys().(*tree.Node); ok {
+		link = n.Link
+	}
+	if first, ok := x.linked[link]; ok && link != 0 {
+		// Another name of a file already extracted: a link to it, as
+		// on the disc. Where links cannot be made, a copy.
+		if err := x.root.Link(first, name); err == nil {
+			return nil
+		}
+	}
 	src, err := x.fsys.Open(p)
 	if err != nil {
 		return err
@@ -402,6 +420,12 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	}
 	if err := x.root.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
 		return fmt.Errorf("extract %s: %w", p, err)
+	}
+	if link != 0 {
+		if x.linked == nil {
+			x.linked = map[uint64]string{}
+		}
+		x.linked[link] = name
 	}
 	return nil
 }
