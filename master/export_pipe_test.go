@@ -16,3 +16,12 @@ func SetISOHook(fn func()) (restore func()) {
 	isoHook = fn
 	return func() { isoHook = old }
 }
+
+// SetCopiedHook makes fn run with each file's path (in the tree) once
+// its data is copied into a session, before the copy is checked, and
+// returns what undoes it. Not for parallel tests.
+func SetCopiedHook(fn func(path string)) (restore func()) {
+	old := copiedHook
+	copiedHook = fn
+	return func() { copiedHook = old }
+}

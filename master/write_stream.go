@@ -194,6 +194,10 @@ type wPlainWriter struct{ w io.Writer }
 
 func (p wPlainWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
 
+// copiedHook, when set (tests), is called with a file's path once its
+// data is copied, before the copy is checked.
+var copiedHook func(path string)
+
 // copyFile copies one file's new data and pads it to a whole sector.
 func (s *wStream) copyFile(f *wFile) error {
 	n := f.src.n
@@ -209,6 +213,12 @@ func (s *wStream) copyFile(f *wFile) error {
 	var copied int64
 	df, dok := s.dst.(*os.File)
 	sf, sok := r.(*os.File)
+	var before platform.Stamp
+	if sok {
+		if before, err = platform.StampOf(sf); err != nil {
+			return fmt.Errorf("master: read source of %q: %w", p, sourceError(err))
+		}
+	}
 	if s.pipe != nil {
 		// Checksums need the bytes in user space: no kernel copy.
 		sr := &wSourceReader{r: r}
@@ -247,6 +257,17 @@ func (s *wStream) copyFile(f *wFile) error {
 	var one [1]byte
 	if k, _ := io.ReadFull(r, one[:]); k > 0 {
 		return fmt.Errorf("master: read source of %q: longer than %d bytes: %w", p, n.Size, ErrSourceChanged)
+	}
+	if copiedHook != nil {
+		copiedHook(p)
+	}
+	if sok {
+		// Written to while read, even in place and with its size and
+		// modification time as before: the bytes copied may be part
+		// old, part new, a file that never was.
+		if after, err := platform.StampOf(sf); err != nil || !after.Same(before) {
+			return fmt.Errorf("master: read source of %q: written to while it was read: %w", p, ErrSourceChanged)
+		}
 	}
 	if pad := int64(f.sectors)*tree.SectorSize - n.Size; pad > 0 {
 		return s.zeros(pad)

@@ -1,0 +1,10 @@
+//go:build linux
+
+package platform
+
+import (
+	"syscall"
+	"time"
+)
+
+func statCtime(st *syscall.Stat_t) time.Time { return time.Unix(st.Ctim.Unix()) }
