@@ -5,6 +5,7 @@ package master_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -81,5 +82,33 @@ func TestSourceChangedWhileRead(t *testing.T) {
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("the session waits for ever on a named pipe in a file's place")
+	}
+}
+
+// osFileSource is a Source, as the staging area's data files are, that
+// opens an *os.File but is no tree.FileSource.
+type osFileSource string
+
+func (p osFileSource) Open() (io.ReadCloser, error) { return os.Open(string(p)) }
+
+// Only files of the caller's file system (tree.FileSource) are checked
+// for writes while read: times set on a staging area's frozen data file
+// during a commit (kept for the next session) fail nothing.
+func TestOtherSourcesNotStamped(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("x"), 50000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: wFixedTime, Children: []*tree.Node{
+		{Name: "f", Mode: 0o644, ModTime: wFixedTime, Size: 50000, Source: osFileSource(path)},
+	}}
+	defer master.SetCopiedHook(func(string) { os.Chtimes(path, time.Now(), time.Now()) })()
+	im, err := master.Layout(root, md5Opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.WriteTo(io.Discard); err != nil {
+		t.Errorf("times set while read: %v", err)
 	}
 }

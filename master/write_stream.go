@@ -213,8 +213,14 @@ func (s *wStream) copyFile(f *wFile) error {
 	var copied int64
 	df, dok := s.dst.(*os.File)
 	sf, sok := r.(*os.File)
+	// A file of the caller's file system (tree.FileSource) is checked
+	// for writes while it is read. The staging area's data files are
+	// not: a commit reads them frozen, and times set on one meanwhile
+	// are kept for the next session, not a change to its bytes.
+	_, local := f.sourceOf().(tree.FileSource)
+	check := sok && local
 	var before platform.Stamp
-	if sok {
+	if check {
 		if before, err = platform.StampOf(sf); err != nil {
 			return fmt.Errorf("master: read source of %q: %w", p, sourceError(err))
 		}
@@ -261,7 +267,7 @@ func (s *wStream) copyFile(f *wFile) error {
 	if copiedHook != nil {
 		copiedHook(p)
 	}
-	if sok {
+	if check {
 		// Written to while read, even in place and with its size and
 		// modification time as before: the bytes copied may be part
 		// old, part new, a file that never was.

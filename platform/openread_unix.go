@@ -3,6 +3,7 @@
 package platform
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,8 +11,24 @@ import (
 	"time"
 )
 
+// openRegular opens without blocking, to learn what it opened without
+// waiting for a named pipe's writer; a regular file's descriptor is then
+// made blocking again, so that a read of a network or FUSE file waits
+// instead of failing with EAGAIN. A file another process holds a lease
+// on refuses such an open (EWOULDBLOCK): one that is a regular file is
+// then opened as usual, which waits for the lease to be broken.
 func openRegular(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EAGAIN) {
+		fi, serr := os.Stat(path)
+		if serr != nil {
+			return nil, serr
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, notRegular(path, fi)
+		}
+		return os.Open(path)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -22,9 +39,24 @@ func openRegular(path string) (*os.File, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w: a %v", ErrNotRegular, fi.Mode().Type())}
+		return nil, notRegular(path, fi)
+	}
+	rc, err := f.SyscallConn()
+	if err == nil {
+		cerr := rc.Control(func(fd uintptr) { err = syscall.SetNonblock(int(fd), false) })
+		if cerr != nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	return f, nil
+}
+
+func notRegular(path string, fi os.FileInfo) error {
+	return &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w: a %v", ErrNotRegular, fi.Mode().Type())}
 }
 
 func changeTime(fi os.FileInfo) time.Time {

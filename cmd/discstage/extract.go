@@ -367,8 +367,12 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		if err := x.root.Symlink(target, name); err != nil {
 			return fmt.Errorf("extract %s: %w", p, err)
 		}
-		if err := linkTimes(x.root, name, fi.ModTime()); err != nil {
-			return fmt.Errorf("extract %s: %w", discPath(p), err)
+		if mt := fi.ModTime(); !mt.IsZero() {
+			if err := linkTimes(x.root, name, mt); err != nil && x.opts.warn != nil {
+				// The link is made; only its time is not (some file
+				// systems keep none for links), as tar says too.
+				fmt.Fprintf(x.opts.warn, "discstage: warning: extract %s: %v\n", discPath(p), err)
+			}
 		}
 		return nil
 	}

@@ -77,8 +77,16 @@ func TestUnmountThroughControl(t *testing.T) {
 	default:
 	}
 	open.Close()
-	if err := os.WriteFile(ctl, []byte("unmount\n"), 0); err != nil {
-		t.Fatalf("unmount: %v", err)
+	// The kernel tells the mount a file is closed (RELEASE) after close
+	// returns, not before: until it has, the mount still counts it open.
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		err := os.WriteFile(ctl, []byte("unmount\n"), 0)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EBUSY) || time.Now().After(deadline) {
+			t.Fatalf("unmount: %v", err)
+		}
 	}
 	select {
 	case <-ended:
