@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"bytes"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -359,5 +360,34 @@ func TestExtractHardLinks(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(filepath.Join(dst, "d", "c")); string(got) != "shared\n" {
 		t.Errorf("d/c holds %q", got)
+	}
+}
+
+// The other names of a damaged file, linked to it, are named among the
+// damaged ones too.
+func TestExtractDamagedHardLinks(t *testing.T) {
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "src")
+	os.MkdirAll(src, 0o755)
+	data := bytes.Repeat([]byte("linked file data "), 1000)
+	os.WriteFile(filepath.Join(src, "a"), data, 0o644)
+	if err := os.Link(filepath.Join(src, "a"), filepath.Join(src, "b")); err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(tmp, "d.iso")
+	mustRun(t, "append", img, src)
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(b, data)
+	if at < 0 {
+		t.Fatal("the file's data is not in the image")
+	}
+	b[at+100] ^= 1
+	os.WriteFile(img, b, 0o644)
+	out, code := run(t, "extract", img, "/", filepath.Join(tmp, "out"))
+	if code != exitcodes.VerifyFailed || !strings.Contains(out, "/a") || !strings.Contains(out, "/b") {
+		t.Errorf("exit %d, want %d naming /a and /b:\n%s", code, exitcodes.VerifyFailed, out)
 	}
 }

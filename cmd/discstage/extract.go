@@ -219,10 +219,19 @@ type extractor struct {
 	unrecorded []string
 	// temps counts the temporary names made for special files.
 	temps int
-	// linked is the name each file with several names on the disc
-	// (tree.Node.Link) was extracted under first: its other names are
-	// made links to it.
-	linked map[uint64]string
+	// linked is the file each file with several names on the disc
+	// (tree.Node.Link) was extracted as first: its other names are made
+	// links to it.
+	linked map[uint64]extracted
+}
+
+// extracted is a file extract made: its name beneath root, what it is
+// (to tell it is still there), and whether its bytes did not match
+// their MD5.
+type extracted struct {
+	name    string
+	fi      os.FileInfo
+	damaged bool
 }
 
 // outcome is the error of an extraction that went through: files that
@@ -386,9 +395,16 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	}
 	if first, ok := x.linked[link]; ok && link != 0 {
 		// Another name of a file already extracted: a link to it, as
-		// on the disc. Where links cannot be made, a copy.
-		if err := x.root.Link(first, name); err == nil {
-			return nil
+		// on the disc, if it is still the file made (on a DEST that
+		// does not tell case apart, a later name may have replaced
+		// it). Where links cannot be made, a copy.
+		if now, err := x.root.Lstat(first.name); err == nil && os.SameFile(now, first.fi) {
+			if err := x.root.Link(first.name, name); err == nil {
+				if first.damaged {
+					x.damaged = append(x.damaged, discPath(p))
+				}
+				return nil
+			}
 		}
 	}
 	src, err := x.fsys.Open(p)
@@ -407,7 +423,9 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		dst.Close()
 		return fmt.Errorf("extract %s to %s: %w", p, x.path(name), err)
 	}
+	damaged := false
 	if err := sum.check(p); err != nil {
+		damaged = true
 		// The bytes are kept as read, for what they are worth; the
 		// file is named now and in the command's error.
 		x.damaged = append(x.damaged, discPath(p))
@@ -426,10 +444,12 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		return fmt.Errorf("extract %s: %w", p, err)
 	}
 	if link != 0 {
-		if x.linked == nil {
-			x.linked = map[uint64]string{}
+		if made, err := x.root.Lstat(name); err == nil {
+			if x.linked == nil {
+				x.linked = map[uint64]extracted{}
+			}
+			x.linked[link] = extracted{name: name, fi: made, damaged: damaged}
 		}
-		x.linked[link] = name
 	}
 	return nil
 }
