@@ -2,6 +2,8 @@ package platform
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"time"
 )
@@ -37,4 +39,21 @@ func StampOf(f *os.File) (Stamp, error) {
 // Same reports whether s and o are the stamps of unchanged content.
 func (s Stamp) Same(o Stamp) bool {
 	return s.Size == o.Size && s.Mod.Equal(o.Mod) && s.Change.Equal(o.Change)
+}
+
+// mustBeRegular closes f, opened at path, and says why when it is not a
+// regular file.
+func mustBeRegular(f *os.File, path string) error {
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = notRegular(path, fi)
+	}
+	if err != nil {
+		f.Close()
+	}
+	return err
+}
+
+func notRegular(path string, fi os.FileInfo) error {
+	return &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w: a %v", ErrNotRegular, fi.Mode().Type())}
 }

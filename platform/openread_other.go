@@ -3,8 +3,6 @@
 package platform
 
 import (
-	"fmt"
-	"io/fs"
 	"os"
 	"time"
 )
@@ -14,14 +12,8 @@ func openRegular(path string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
+	if err := mustBeRegular(f, path); err != nil {
 		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w: a %v", ErrNotRegular, fi.Mode().Type())}
 	}
 	return f, nil
 }

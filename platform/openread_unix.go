@@ -4,7 +4,6 @@ package platform
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"syscall"
@@ -32,14 +31,8 @@ func openRegular(path string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
+	if err := mustBeRegular(f, path); err != nil {
 		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, notRegular(path, fi)
 	}
 	rc, err := f.SyscallConn()
 	if err == nil {
@@ -53,10 +46,6 @@ func openRegular(path string) (*os.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	return f, nil
-}
-
-func notRegular(path string, fi os.FileInfo) error {
-	return &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w: a %v", ErrNotRegular, fi.Mode().Type())}
 }
 
 func changeTime(fi os.FileInfo) time.Time {

@@ -31,6 +31,18 @@ func makeSpecial(root *os.Root, name string, typ, perm fs.FileMode, rdev uint64)
 	default:
 		return &fs.PathError{Op: "mknod", Path: filepath.Join(root.Name(), name), Err: errors.ErrUnsupported}
 	}
+	return inParent(root, name, func(d *os.File, dir, base string) error {
+		if err := mknodIn(d, filepath.Join(root.Name(), dir), base, mode|uint32(perm&fs.ModePerm), int(rdev)); err != nil {
+			return &fs.PathError{Op: "mknod", Path: filepath.Join(root.Name(), name), Err: err}
+		}
+		return nil
+	})
+}
+
+// inParent runs do with the parent directory of name beneath root,
+// opened through root (so no link outside root is followed), its path
+// beneath root and name's last element.
+func inParent(root *os.Root, name string, do func(d *os.File, dir, base string) error) error {
 	dir, base := filepath.Split(name)
 	if dir == "" {
 		dir = "."
@@ -40,28 +52,18 @@ func makeSpecial(root *os.Root, name string, typ, perm fs.FileMode, rdev uint64)
 		return err
 	}
 	defer d.Close()
-	if err := mknodIn(d, filepath.Join(root.Name(), dir), base, mode|uint32(perm&fs.ModePerm), int(rdev)); err != nil {
-		return &fs.PathError{Op: "mknod", Path: filepath.Join(root.Name(), name), Err: err}
-	}
-	return nil
+	return do(d, dir, base)
 }
 
 // linkTimes sets the times of the symbolic link name beneath root, not
 // of what it points to (utimensat with AT_SYMLINK_NOFOLLOW, relative to
 // its parent directory opened through root).
 func linkTimes(root *os.Root, name string, mtime time.Time) error {
-	dir, base := filepath.Split(name)
-	if dir == "" {
-		dir = "."
-	}
-	d, err := root.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
 	ts := unix.NsecToTimespec(mtime.UnixNano())
-	if err := unix.UtimesNanoAt(int(d.Fd()), base, []unix.Timespec{ts, ts}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return &fs.PathError{Op: "lutimes", Path: filepath.Join(root.Name(), name), Err: err}
-	}
-	return nil
+	return inParent(root, name, func(d *os.File, _, base string) error {
+		if err := unix.UtimesNanoAt(int(d.Fd()), base, []unix.Timespec{ts, ts}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return &fs.PathError{Op: "lutimes", Path: filepath.Join(root.Name(), name), Err: err}
+		}
+		return nil
+	})
 }
