@@ -10,30 +10,13 @@ import (
 	"testing"
 
 	"github.com/discstage/discstage/burn"
+	"github.com/discstage/discstage/internal/interrupt"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer/mmc"
 	"github.com/discstage/discstage/writer/mmc/emu"
-	"github.com/discstage/discstage/writer/mmc/scsi"
 )
-
-// stoppingTransport is a drive whose host stops answering writes after
-// a number of them.
-type stoppingTransport struct {
-	scsi.Transport
-	writes int
-}
-
-func (d *stoppingTransport) Do(c *scsi.Command) error {
-	if c.CDB[0] == 0x2A {
-		if d.writes == 0 {
-			return errors.New("the process died")
-		}
-		d.writes--
-	}
-	return d.Transport.Do(c)
-}
 
 func fileNode(name, data string) *tree.Node {
 	return &tree.Node{Name: name, Mode: 0o644, Size: int64(len(data)), Source: tree.ReaderAtSource{R: strings.NewReader(data), Size: int64(len(data))}}
@@ -62,7 +45,7 @@ func TestIncompleteSessionFilesPastItsEnd(t *testing.T) {
 	small := "small file, recorded"
 	big := strings.Repeat("session two ", 1<<20/12*4)
 	root = &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{fileNode("a-small.txt", small), fileNode("b-big.bin", big)}}
-	dying, err := mmc.Open(&stoppingTransport{Transport: e.Attach(), writes: 40}, "dying", mmc.Options{})
+	dying, err := mmc.Open(&interrupt.Transport{Transport: e.Attach(), Writes: 40}, "dying", mmc.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

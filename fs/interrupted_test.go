@@ -3,59 +3,28 @@
 package fs
 
 import (
-	"context"
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/discstage/discstage/burn"
+	"github.com/discstage/discstage/internal/interrupt"
 	"github.com/discstage/discstage/internal/oracle"
-	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer/mmc"
 	"github.com/discstage/discstage/writer/mmc/emu"
-	"github.com/discstage/discstage/writer/mmc/scsi"
 )
-
-// dyingTransport is a drive whose host process dies after a number of
-// writes: later commands never reach it.
-type dyingTransport struct {
-	scsi.Transport
-	writes int
-}
-
-func (d *dyingTransport) Do(c *scsi.Command) error {
-	if c.CDB[0] == 0x2A {
-		if d.writes == 0 {
-			return errors.New("the process died")
-		}
-		d.writes--
-	}
-	return d.Transport.Do(c)
-}
 
 // interruptAndClose burns a session on the emulated medium that stops
 // after a few writes, then closes it as a later burn would: the medium's
 // newest session is then incomplete.
 func interruptAndClose(t *testing.T, data, profile string) {
 	t.Helper()
+	interrupt.Burn(t, data, profile, 3, map[string]string{"partial.bin": strings.Repeat("x", 2<<20)})
 	e, err := emu.Open(data, profile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	d, err := mmc.Open(&dyingTransport{Transport: e.Attach(), writes: 3}, "dying", mmc.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	big := strings.Repeat("x", 2<<20)
-	root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
-		{Name: "partial.bin", Mode: 0o644, Size: int64(len(big)), Source: tree.ReaderAtSource{R: strings.NewReader(big), Size: int64(len(big))}}}}
-	if _, err := burn.Append(context.Background(), d, root, burn.AppendOptions{}); err == nil {
-		t.Fatal("the interrupted burn succeeded")
-	}
 	d2, err := mmc.Open(e.Attach(), "emulated", mmc.Options{})
 	if err != nil {
 		t.Fatal(err)
