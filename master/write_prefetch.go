@@ -5,7 +5,6 @@ import (
 	"os"
 	"sync"
 
-	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/platform"
 )
 
@@ -80,18 +79,9 @@ func (p *prefetcher) feed() {
 	}
 }
 
-// prefetchOpen opens f's source and hints its first bytes. A file of
-// the local file system is opened as one (platform.OpenRegular): a
-// named pipe or device put in its place since it was listed is refused
-// at once, where opening it could wait for ever.
+// prefetchOpen opens f's source and hints its first bytes.
 func prefetchOpen(f *wFile) prefetched {
-	var r io.ReadCloser
-	var err error
-	if p, ok := f.sourceOf().(tree.FileSource); ok {
-		r, err = platform.OpenRegular(string(p))
-	} else {
-		r, err = f.sourceOf().Open()
-	}
+	r, err := f.sourceOf().Open()
 	if err != nil {
 		return prefetched{err: err}
 	}

@@ -85,12 +85,6 @@ func TestSourceChangedWhileRead(t *testing.T) {
 	}
 }
 
-// osFileSource is a Source, as the staging area's data files are, that
-// opens an *os.File but is no tree.FileSource.
-type osFileSource string
-
-func (p osFileSource) Open() (io.ReadCloser, error) { return os.Open(string(p)) }
-
 // Only files of the caller's file system (tree.FileSource) are checked
 // for writes while read: times set on a staging area's frozen data file
 // during a commit (kept for the next session) fail nothing.
@@ -101,7 +95,7 @@ func TestOtherSourcesNotStamped(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: wFixedTime, Children: []*tree.Node{
-		{Name: "f", Mode: 0o644, ModTime: wFixedTime, Size: 50000, Source: osFileSource(path)},
+		{Name: "f", Mode: 0o644, ModTime: wFixedTime, Size: 50000, Source: tree.DataFile(path)},
 	}}
 	defer master.SetCopiedHook(func(string) { os.Chtimes(path, time.Now(), time.Now()) })()
 	im, err := master.Layout(root, md5Opts())

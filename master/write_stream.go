@@ -213,10 +213,8 @@ func (s *wStream) copyFile(f *wFile) error {
 	var copied int64
 	df, dok := s.dst.(*os.File)
 	sf, sok := r.(*os.File)
-	// A file of the caller's file system (tree.FileSource) is checked
-	// for writes while it is read. The staging area's data files are
-	// not: a commit reads them frozen, and times set on one meanwhile
-	// are kept for the next session, not a change to its bytes.
+	// A file of the caller's file system is checked for writes while it
+	// is read; a staging area's data file (tree.DataFile) is not.
 	_, local := f.sourceOf().(tree.FileSource)
 	check := sok && local
 	var before platform.Stamp

@@ -305,7 +305,7 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 				e.mut().frozen = true
 			}
 			if n.Size > 0 {
-				n.Source = tree.FileSource(p)
+				n.Source = tree.DataFile(p)
 			}
 			cf.size = n.Size
 			files = append(files, cf)

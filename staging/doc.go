@@ -149,7 +149,7 @@
 // (ErrBusy), when nothing is pending (ErrNothingStaged), when the medium
 // is closed (ErrClosed) or when the projected session does not fit
 // (ErrNoSpace); waits for files open for writing (below); then it builds the session tree from the current state
-// (disc files keep their Extents, staged files become tree.FileSource
+// (disc files keep their Extents, staged files become tree.DataFile
 // of their data file) and freezes those data files (writes under way
 // end first); the session's size is projected after the lock is let
 // go again. A later write to a

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/discstage/discstage/platform"
 )
 
 // SectorSize is the size of a logical block on every medium discstage
@@ -30,11 +32,25 @@ type Source interface {
 	Open() (io.ReadCloser, error)
 }
 
-// FileSource is a Source backed by a path on the local file system.
+// FileSource is a Source backed by a path on the local file system: a
+// file of the caller's, which other programs may change while a session
+// reads it. Open opens it as a regular file without waiting
+// (platform.OpenRegular: a named pipe put in its place is refused, not
+// waited on), and a session checks that it was not written to while it
+// was read.
 type FileSource string
 
 // Open opens the file.
-func (p FileSource) Open() (io.ReadCloser, error) { return os.Open(string(p)) }
+func (p FileSource) Open() (io.ReadCloser, error) { return platform.OpenRegular(string(p)) }
+
+// DataFile is a Source backed by a file that only the caller writes, and
+// not while a session reads it: a staging area's data file, frozen for
+// its commit (times set on it meanwhile are kept for the next session,
+// not a change to its bytes). Open opens it as it is.
+type DataFile string
+
+// Open opens the file.
+func (p DataFile) Open() (io.ReadCloser, error) { return os.Open(string(p)) }
 
 // ReaderAtSource is a Source over an io.ReaderAt of a known size.
 type ReaderAtSource struct {
