@@ -202,11 +202,11 @@ func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOp
 		Free:        -1,
 		Closed:      closed,
 	}
-	// What the next session could take: told by the medium once this
-	// one is written; before (a dry run), worked out with what a
-	// session costs past its own sectors (a CD's lead-out and lead-in).
-	res.Free = m.FreeAfter(int64(im.Sectors()))
 	if opts.DryRun {
+		// What the next session could take, worked out with what a
+		// session costs past its own sectors (a CD's lead-out and
+		// lead-in); a session written is told it by the medium.
+		res.Free = m.FreeAfter(int64(im.Sectors()))
 		return res, nil
 	}
 	var sess writer.Session = im

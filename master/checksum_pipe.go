@@ -26,7 +26,8 @@ import (
 // (joint): each buffer carries the file pieces it holds, and the stage
 // feeds them to the session's and the file's digests at once. The two
 // passes then cost about one on one core, and the other core reads and
-// writes. newSessionHashes is the one place that chooses.
+// writes. newSessionHashes chooses for mastering; Verify, whose reads
+// cost little beside hashing, chooses for itself (verifyJoint).
 type hashPipe struct {
 	dst  io.Writer
 	pool chan *pipeBuf

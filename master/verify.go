@@ -475,7 +475,6 @@ func newVReader(r io.ReaderAt, sectors int64, start uint32, rep *VerifyReport) *
 	// buffer costs more than hashing a small session).
 	size := int(min(vChunkSize, max(sectors, 1)*tree.SectorSize))
 	v := &vReader{r: r, sectors: sectors, pos: start, rep: rep, chunkSize: size,
-		buf:  make([]byte, min(1<<20, max(sectors, 1)*tree.SectorSize)),
 		pool: make(chan []byte, vChunks), sessQ: make(chan *vChunk, vChunks)}
 	v.joint = verifyJoint()
 	if v.joint {
@@ -825,6 +824,9 @@ func (v *vReader) plan(from, to uint32) {
 func (v *vReader) check(f *vFile) error {
 	h := f.h
 	if h == nil {
+		if v.buf == nil {
+			v.buf = make([]byte, 1<<20)
+		}
 		h = md5.New()
 		for _, e := range f.ext {
 			if int64(e.LBA)*tree.SectorSize+int64(e.Length) > v.sectors*tree.SectorSize {

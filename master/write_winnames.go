@@ -2,7 +2,6 @@ package master
 
 import (
 	"strings"
-	"unicode"
 )
 
 // HierarchyWindows is the Hierarchy of a Warning about a name that the
@@ -64,5 +63,5 @@ func windowsNameProblem(name string) string {
 // windowsFold is name as Windows compares it: each character in upper
 // case.
 func windowsFold(name string) string {
-	return strings.Map(unicode.ToUpper, name)
+	return strings.ToUpper(name)
 }

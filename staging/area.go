@@ -506,9 +506,9 @@ func (a *Area) load(st *replayed) error {
 	if err != nil {
 		return fmt.Errorf("staging: read newest session: %w", err)
 	}
-	baseMatches := a.baseIsNewest(root, start)
+	baseMatches := a.baseStands(root, start)
 	switch {
-	case inflight != nil && root != nil && start == inflight.Start && !baseMatches && !a.isFailed(root, start):
+	case inflight != nil && root != nil && start == inflight.Start && !baseMatches:
 		// The commit was written before the process stopped: finish it.
 		if err := a.finish(inflight, root, start, a.listedSize(start)); err != nil {
 			return err
@@ -519,12 +519,12 @@ func (a *Area) load(st *replayed) error {
 		}
 		// Times set while it ran are staged like any others.
 		a.unfreeze()
-		if !baseMatches && !a.isFailed(root, start) {
+		if !baseMatches {
 			if err := a.moveBase(root, start); err != nil {
 				return err
 			}
 		}
-	case !baseMatches && !a.isFailed(root, start):
+	case !baseMatches:
 		if err := a.moveBase(root, start); err != nil {
 			return err
 		}

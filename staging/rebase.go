@@ -70,34 +70,31 @@ func (a *Area) rebaseIfMoved() error {
 // the base. It runs with a.mu held.
 func (a *Area) rebaseOnto(root *tree.Node, start uint32) error {
 	switch {
-	case a.baseIsNewest(root, start):
-		return nil
-	case a.isFailed(root, start):
-		// The staged changes still stand on the base: the next commit
-		// writes them over the failed session.
+	case a.baseStands(root, start):
 		return nil
 	case root == nil:
 		return fmt.Errorf("staging: area %q: the medium reads blank: %w", a.dir, ErrBaseChanged)
 	}
 	var base *tree.Node
-	if !a.blank {
-		var err error
-		if base, err = a.readBase(); err != nil {
-			return err
-		}
-	}
+	fromFailed := false
 	if f := a.failed; f != nil {
 		// Another writer's session on top of the one a commit of this
 		// area wrote and that failed: that session holds the commit's
 		// snapshot, which the newest one took over, so it is what both
 		// sides changed from (a file staged then and removed since
-		// stays removed). Unreadable, it is not.
+		// stays removed). Unreadable, it is not, and the base is.
 		if ft, err := a.readBaseOf(f.Start, f.Sectors); err == nil && ft != nil {
-			base = ft
+			base, fromFailed = ft, true
+		}
+	}
+	if !fromFailed && !a.blank {
+		var err error
+		if base, err = a.readBase(); err != nil {
+			return err
 		}
 	}
 	pending := a.pending()
-	conflicts := a.rebase(base, root, !a.blank && base == nil)
+	conflicts := a.rebase(base, root, !fromFailed && !a.blank && base == nil)
 	a.base, a.blank, a.baseSectors, a.failed = start, false, a.listedSize(start), nil
 	a.pendingCache.forgetBase()
 	a.gen++ // the staged state differs from the new base
@@ -153,8 +150,9 @@ func (a *Area) baseIsNewest(root *tree.Node, start uint32) bool {
 // The base's tree was read, and checked (burn.Newest), when it became
 // the base, so Open then has no need to read it again; a medium that
 // does not list sizes, lists a newer session (complete or not) or none
-// is read whole (Medium.Newest), as before. It runs with a.mu held or
-// before the area is shared.
+// is read whole (Medium.Newest), as before. The session a commit wrote
+// on the base and that failed verification counts as the base here
+// (baseStands). It runs with a.mu held or before the area is shared.
 func (a *Area) baseListedNewest() bool {
 	if a.blank || a.baseSectors == 0 {
 		return false
@@ -164,7 +162,18 @@ func (a *Area) baseListedNewest() bool {
 		return false
 	}
 	r := refs[len(refs)-1]
-	return r.Start == a.base && r.Sectors == a.baseSectors
+	f := a.failed
+	return r.Start == a.base && r.Sectors == a.baseSectors ||
+		f != nil && r.Start == f.Start && (f.Sectors == 0 || r.Sectors == f.Sectors)
+}
+
+// baseStands reports whether the staged changes still stand on what the
+// medium's newest session (root at start) is: the base itself, or the
+// session a commit of this area wrote on the base and that failed
+// verification (isFailed), which the next commit writes over instead of
+// rebasing onto. It runs with a.mu held.
+func (a *Area) baseStands(root *tree.Node, start uint32) bool {
+	return a.baseIsNewest(root, start) || a.isFailed(root, start)
 }
 
 // listedSize returns the size the medium lists for the session at
