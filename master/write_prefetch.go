@@ -5,6 +5,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/platform"
 )
 
@@ -32,10 +33,15 @@ const (
 	prefetchBatch = prefetchFiles / 4
 )
 
-// prefetched is a source opened ahead, or why it could not be.
+// prefetched is a source opened ahead, or why it could not be. A file
+// of the caller's (tree.FileSource) is stamped as it is opened, so that
+// the copy can tell it was written to since (checked) with one more
+// fstat of its own, not two.
 type prefetched struct {
-	r   io.ReadCloser
-	err error
+	r       io.ReadCloser
+	err     error
+	stamp   platform.Stamp
+	checked bool
 }
 
 // prefetcher opens the sources of files in order, up to prefetchFiles
@@ -79,25 +85,35 @@ func (p *prefetcher) feed() {
 	}
 }
 
-// prefetchOpen opens f's source and hints its first bytes.
+// prefetchOpen opens f's source, stamps a file of the caller's, and
+// hints its first bytes.
 func prefetchOpen(f *wFile) prefetched {
 	r, err := f.sourceOf().Open()
 	if err != nil {
 		return prefetched{err: err}
 	}
-	if of, ok := r.(*os.File); ok && f.src.n.Size > 0 {
-		platform.WillNeed(of, 0, min(f.src.n.Size, prefetchHint))
+	o := prefetched{r: r}
+	if of, ok := r.(*os.File); ok {
+		if _, local := f.sourceOf().(tree.FileSource); local {
+			if o.stamp, err = platform.StampOf(of); err != nil {
+				of.Close()
+				return prefetched{err: err}
+			}
+			o.checked = true
+		}
+		if f.src.n.Size > 0 {
+			platform.WillNeed(of, 0, min(f.src.n.Size, prefetchHint))
+		}
 	}
-	return prefetched{r: r}
+	return o
 }
 
 // next returns the opened source of the next file, which must be f.
-func (p *prefetcher) next(f *wFile) (io.ReadCloser, error) {
+func (p *prefetcher) next(f *wFile) prefetched {
 	i := p.taken
 	if i >= len(p.files) || p.files[i] != f {
 		// Not in the list (a caller's bug): open it here.
-		o := prefetchOpen(f)
-		return o.r, o.err
+		return prefetchOpen(f)
 	}
 	o := <-p.slots[i%prefetchFiles]
 	p.taken++
@@ -106,7 +122,7 @@ func (p *prefetcher) next(f *wFile) (io.ReadCloser, error) {
 			p.tokens <- struct{}{}
 		}
 	}
-	return o.r, o.err
+	return o
 }
 
 // close stops opening ahead and closes what was opened and not taken.

@@ -57,7 +57,8 @@ func TestPrefetcherOrderErrorsAndClose(t *testing.T) {
 			}
 			p := newPrefetcher(files)
 			for i := range stopAt {
-				r, err := p.next(files[i])
+				o := p.next(files[i])
+				r, err := o.r, o.err
 				if i%7 == 3 {
 					if !errors.Is(err, bad) || !strings.Contains(err.Error(), fmt.Sprintf("file %d:", i)) {
 						t.Fatalf("file %d: error %v, want its own", i, err)

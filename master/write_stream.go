@@ -202,10 +202,11 @@ var copiedHook func(path string)
 func (s *wStream) copyFile(f *wFile) error {
 	n := f.src.n
 	p := f.src.pathName()
-	r, err := s.prefetch.next(f)
-	if err != nil {
-		return fmt.Errorf("master: open source of %q: %w", p, sourceError(err))
+	o := s.prefetch.next(f)
+	if o.err != nil {
+		return fmt.Errorf("master: open source of %q: %w", p, sourceError(o.err))
 	}
+	r := o.r
 	defer r.Close()
 	if err := s.bw.Flush(); err != nil {
 		return err
@@ -213,16 +214,7 @@ func (s *wStream) copyFile(f *wFile) error {
 	var copied int64
 	df, dok := s.dst.(*os.File)
 	sf, sok := r.(*os.File)
-	// A file of the caller's file system is checked for writes while it
-	// is read; a staging area's data file (tree.DataFile) is not.
-	_, local := f.sourceOf().(tree.FileSource)
-	check := sok && local
-	var before platform.Stamp
-	if check {
-		if before, err = platform.StampOf(sf); err != nil {
-			return fmt.Errorf("master: read source of %q: %w", p, sourceError(err))
-		}
-	}
+	var err error
 	if s.pipe != nil {
 		// Checksums need the bytes in user space: no kernel copy.
 		sr := &wSourceReader{r: r}
@@ -265,11 +257,12 @@ func (s *wStream) copyFile(f *wFile) error {
 	if copiedHook != nil {
 		copiedHook(p)
 	}
-	if check {
-		// Written to while read, even in place and with its size and
-		// modification time as before: the bytes copied may be part
-		// old, part new, a file that never was.
-		if after, err := platform.StampOf(sf); err != nil || !after.Same(before) {
+	if o.checked {
+		// A file of the caller's (not a staging area's data file,
+		// tree.DataFile) written to since it was opened, even in place
+		// and with its size and modification time as before: the bytes
+		// copied may be part old, part new, a file that never was.
+		if after, err := platform.StampOf(sf); err != nil || !after.Same(o.stamp) {
 			return fmt.Errorf("master: read source of %q: written to while it was read: %w", p, ErrSourceChanged)
 		}
 	}
