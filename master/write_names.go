@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // Name rules of the writer: ISO 9660 identifiers (d-characters, level 3
@@ -14,7 +16,7 @@ const (
 	wISOFileMax   = 30 // name plus extension of a file identifier, without '.' and ";1"
 	wISODirMax    = 31 // directory identifier
 	wJolietMax    = 64 // Joliet name, in UCS-2 units, without ";1"
-	wRRNameMax    = 255
+	wRRNameMax    = tree.MaxName
 	wJolietExtMax = 16 // longest extension kept when a Joliet name is cut
 )
 

@@ -26,7 +26,7 @@ import (
 const RootID uint64 = 1
 
 // MaxName is the longest name, in bytes, an entry can have.
-const MaxName = 255
+const MaxName = tree.MaxName
 
 // MaxTarget is the length, in bytes, from which a symbolic link's target
 // is refused (ErrNameTooLong): libisofs refuses to load a disc that holds

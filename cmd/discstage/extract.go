@@ -234,24 +234,26 @@ type extracted struct {
 	damaged bool
 }
 
+// nameList joins the first ten names, saying how many more there are.
+func nameList(names []string) string {
+	s := strings.Join(names[:min(len(names), 10)], ", ")
+	if len(names) > 10 {
+		s += fmt.Sprintf(" and %d more", len(names)-10)
+	}
+	return s
+}
+
 // outcome is the error of an extraction that went through: files that
 // did not match their MD5s (exit as verify's), entries skipped.
 func (x *extractor) outcome() error {
 	var err error
 	if n := len(x.damaged); n > 0 {
-		names := strings.Join(x.damaged[:min(n, 10)], ", ")
-		if n > 10 {
-			names += fmt.Sprintf(" and %d more", n-10)
-		}
 		err = fmt.Errorf("extract: %s extracted as read, not matching the MD5 the session recorded (the medium is damaged there): %s: %w",
-			plural(n, "file"), names, master.ErrMismatch)
+			plural(n, "file"), nameList(x.damaged), master.ErrMismatch)
 	}
-	if n := len(x.unrecorded); n > 0 {
-		names := strings.Join(x.unrecorded[:min(n, 10)], ", ")
-		if n > 10 {
-			names += fmt.Sprintf(" and %d more", n-10)
-		}
-		err = errors.Join(err, fmt.Errorf("extract: not extracted, past what the interrupted burn of their session recorded: %s: %w: %w", names, burn.ErrUnrecorded, master.ErrCorrupt))
+	if len(x.unrecorded) > 0 {
+		err = errors.Join(err, fmt.Errorf("extract: not extracted, past what the interrupted burn of their session recorded: %s: %w: %w",
+			nameList(x.unrecorded), burn.ErrUnrecorded, master.ErrCorrupt))
 	}
 	return errors.Join(err, x.skippedError())
 }

@@ -23,8 +23,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"unicode/utf8"
 
@@ -205,14 +203,7 @@ func (w *walker) validNames(dir string, kids []*tree.Node) {
 	}
 	for _, c := range odd {
 		raw := c.Name
-		name := tree.ValidName(raw)
-		base, ext := name, ""
-		if i := strings.LastIndexByte(name, '.'); i > 0 {
-			base, ext = name[:i], name[i:]
-		}
-		for k := 2; taken[name]; k++ {
-			name = base + "_" + strconv.Itoa(k) + ext
-		}
+		name := tree.UniqueName(tree.ValidName(raw), 2, taken, func(n string) bool { return len(n) <= tree.MaxName })
 		taken[name] = true
 		c.Name = name
 		if w.opts.Renamed != nil {

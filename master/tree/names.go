@@ -1,9 +1,14 @@
 package tree
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
+
+// MaxName is the longest name, in bytes, a session records (Rock Ridge
+// NM, as Linux's NAME_MAX).
+const MaxName = 255
 
 // ValidName returns name as valid UTF-8, as a session's reader gives
 // names back (and io/fs paths must be): each byte that is not part of a
@@ -24,4 +29,30 @@ func ValidName(name string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// UniqueName returns name, cut until fits says it fits (nil: any length
+// does), or, when taken holds that, the same with "_N" before its
+// extension (the part from its last dot), for the lowest N from first
+// that is free.
+func UniqueName(name string, first int, taken map[string]bool, fits func(string) bool) string {
+	base, ext := name, ""
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		base, ext = name[:i], name[i:]
+	}
+	cut := func(suffix string) string {
+		r := []rune(base)
+		for len(r) > 0 && fits != nil && !fits(string(r)+suffix+ext) {
+			r = r[:len(r)-1]
+		}
+		return string(r) + suffix + ext
+	}
+	if c := cut(""); !taken[c] {
+		return c
+	}
+	for n := first; ; n++ {
+		if c := cut("_" + strconv.Itoa(n)); !taken[c] {
+			return c
+		}
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -343,7 +342,7 @@ func (p *Plan) names(d *wNode) {
 		name := string(c.ident)
 		why := reason[c]
 		if taken[name] {
-			name = uniqueName(name, taken)
+			name = tree.UniqueName(name, 1, taken, func(c string) bool { return DCharsLen(c) <= maxIdent })
 			if why == "" {
 				why = "same name as another entry once changed"
 			}
@@ -371,26 +370,6 @@ func cutName(name string, max int) string {
 	return string(r) + ext
 }
 
-// uniqueName inserts "_N" before the extension with the lowest free N,
-// cutting the name to keep it within 255 bytes.
-func uniqueName(name string, taken map[string]bool) string {
-	base, ext := name, ""
-	if i := strings.LastIndexByte(name, '.'); i > 0 {
-		base, ext = name[:i], name[i:]
-	}
-	for n := 1; ; n++ {
-		suf := "_" + strconv.Itoa(n)
-		r := []rune(base)
-		for len(r) > 0 && DCharsLen(string(r)+suf+ext) > maxIdent {
-			r = r[:len(r)-1]
-		}
-		if cand := string(r) + suf + ext; !taken[cand] {
-			return cand
-		}
-	}
-}
-
-// encodePath records a symbolic link target as path components.
 // HoldsLink says whether a UDF tree can hold a symbolic link to target:
 // one whose target has a component over 255 bytes is left out of it,
 // as a Warning says.
@@ -399,6 +378,7 @@ func HoldsLink(target string) bool {
 	return err == nil
 }
 
+// encodePath records a symbolic link target as path components.
 func encodePath(target string) ([]byte, error) {
 	var b []byte
 	rest := target
