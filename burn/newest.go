@@ -71,23 +71,38 @@ func within(m writer.Medium, si tree.SessionInfo, s *master.Session) error {
 				walk(c, p)
 				continue
 			}
-			extents := c.Extents
-			if src, ok := c.Source.(tree.Sparse); ok {
-				extents = tree.StoredExtents(src.Extents)
-			}
-			for _, e := range extents {
-				if e.LBA == tree.HoleLBA {
-					continue
-				}
-				if uint64(e.LBA)+(uint64(e.Length)+tree.SectorSize-1)/tree.SectorSize > end {
-					bad = fmt.Errorf("burn: session %d at LBA %d is incomplete: %s lies past its end at LBA %d: %w", si.Number, si.Start, p, end, master.ErrNotISO)
-					return
-				}
+			if pastEnd(c, end) {
+				bad = fmt.Errorf("burn: session %d at LBA %d is incomplete: %s lies past its end at LBA %d: %w", si.Number, si.Start, p, end, master.ErrNotISO)
+				return
 			}
 		}
 	}
 	walk(s.Root, "")
 	return bad
+}
+
+// pastEnd reports whether the regular file n records data on the medium
+// past sector end: in its Extents, or in those of its tree.Sparse
+// Source (a file with holes, skipped, or compressed). Bytes the tree
+// holds itself lie nowhere.
+func pastEnd(n *tree.Node, end uint64) bool {
+	if !n.IsRegular() {
+		return false
+	}
+	extents := n.Extents
+	switch src := n.Source.(type) {
+	case nil:
+	case tree.Sparse:
+		extents = tree.StoredExtents(src.Extents)
+	default:
+		return false
+	}
+	for _, e := range extents {
+		if e.LBA != tree.HoleLBA && uint64(e.LBA)+(uint64(e.Length)+tree.SectorSize-1)/tree.SectorSize > end {
+			return true
+		}
+	}
+	return false
 }
 
 // Skipped lists the sessions newer than the one Newest reads: those an
@@ -166,29 +181,10 @@ func markUnrecorded(si tree.SessionInfo, s *master.Session) {
 				walk(c, p)
 				continue
 			}
-			if !c.IsRegular() {
-				continue
-			}
-			extents := c.Extents
-			switch src := c.Source.(type) {
-			case nil:
-			case tree.Sparse:
-				// A file with holes (UDF) or compressed (zisofs): its
-				// recorded extents.
-				extents = tree.StoredExtents(src.Extents)
-			default:
-				continue // bytes the tree holds itself
-			}
-			for _, e := range extents {
-				if e.LBA == tree.HoleLBA {
-					continue
-				}
-				if uint64(e.LBA)+(uint64(e.Length)+tree.SectorSize-1)/tree.SectorSize > end {
-					err := fmt.Errorf("burn: %s of session %d at LBA %d lies past LBA %d, where the interrupted burn of the session stopped recording: %w: %w",
-						p, si.Number, si.Start, end, ErrUnrecorded, master.ErrCorrupt)
-					c.Source = tree.ReaderAtSource{R: unrecordedReader{err}, Size: c.Size}
-					break
-				}
+			if pastEnd(c, end) {
+				err := fmt.Errorf("burn: %s of session %d at LBA %d lies past LBA %d, where the interrupted burn of the session stopped recording: %w: %w",
+					p, si.Number, si.Start, end, ErrUnrecorded, master.ErrCorrupt)
+				c.Source = tree.ReaderAtSource{R: unrecordedReader{err}, Size: c.Size}
 			}
 		}
 	}
