@@ -5,7 +5,6 @@ import (
 	"os"
 	"sync"
 
-	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/platform"
 )
 
@@ -33,10 +32,11 @@ const (
 	prefetchBatch = prefetchFiles / 4
 )
 
-// prefetched is a source opened ahead, or why it could not be. A file
-// of the caller's (tree.FileSource) is stamped as it is opened, so that
-// the copy can tell it was written to since (checked) with one more
-// fstat of its own, not two.
+// prefetched is a source opened ahead, or why it could not be. A source
+// that may be written to while it is read (a stampedSource, the caller's
+// files) comes with its stamp as opened, from the stat that opening
+// made, so that the copy tells it was written to since (checked) with
+// one fstat of its own.
 type prefetched struct {
 	r       io.ReadCloser
 	err     error
@@ -85,25 +85,30 @@ func (p *prefetcher) feed() {
 	}
 }
 
-// prefetchOpen opens f's source, stamps a file of the caller's, and
+// stampedSource is a Source that others may write to while a session
+// reads it (tree.FileSource): it opens with the file's stamp.
+type stampedSource interface {
+	OpenStamped() (*os.File, platform.Stamp, error)
+}
+
+// prefetchOpen opens f's source, with its stamp where it has one, and
 // hints its first bytes.
 func prefetchOpen(f *wFile) prefetched {
-	r, err := f.sourceOf().Open()
-	if err != nil {
-		return prefetched{err: err}
+	var o prefetched
+	if s, ok := f.sourceOf().(stampedSource); ok {
+		var of *os.File
+		of, o.stamp, o.err = s.OpenStamped()
+		if of != nil {
+			o.r, o.checked = of, true
+		}
+	} else {
+		o.r, o.err = f.sourceOf().Open()
 	}
-	o := prefetched{r: r}
-	if of, ok := r.(*os.File); ok {
-		if _, local := f.sourceOf().(tree.FileSource); local {
-			if o.stamp, err = platform.StampOf(of); err != nil {
-				of.Close()
-				return prefetched{err: err}
-			}
-			o.checked = true
-		}
-		if f.src.n.Size > 0 {
-			platform.WillNeed(of, 0, min(f.src.n.Size, prefetchHint))
-		}
+	if o.err != nil {
+		return prefetched{err: o.err}
+	}
+	if of, ok := o.r.(*os.File); ok && f.src.n.Size > 0 {
+		platform.WillNeed(of, 0, min(f.src.n.Size, prefetchHint))
 	}
 	return o
 }

@@ -7,15 +7,16 @@ import (
 	"time"
 )
 
-func openRegular(path string) (*os.File, error) {
+func openRegular(path string) (*os.File, os.FileInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := mustBeRegular(f, path); err != nil {
-		return nil, err
+	fi, err := mustBeRegular(f, path)
+	if err != nil {
+		return nil, nil, err
 	}
-	return f, nil
+	return f, fi, nil
 }
 
 // changeTime: the system keeps no change time the stamp can use.

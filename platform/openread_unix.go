@@ -16,23 +16,25 @@ import (
 // instead of failing with EAGAIN. A file another process holds a lease
 // on refuses such an open (EWOULDBLOCK): one that is a regular file is
 // then opened as usual, which waits for the lease to be broken.
-func openRegular(path string) (*os.File, error) {
+func openRegular(path string) (*os.File, os.FileInfo, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EAGAIN) {
 		fi, serr := os.Stat(path)
 		if serr != nil {
-			return nil, serr
+			return nil, nil, serr
 		}
 		if !fi.Mode().IsRegular() {
-			return nil, notRegular(path, fi)
+			return nil, nil, notRegular(path, fi)
 		}
-		return os.Open(path)
+		f, err := os.Open(path)
+		return f, fi, err
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := mustBeRegular(f, path); err != nil {
-		return nil, err
+	fi, err := mustBeRegular(f, path)
+	if err != nil {
+		return nil, nil, err
 	}
 	rc, err := f.SyscallConn()
 	if err == nil {
@@ -43,9 +45,9 @@ func openRegular(path string) (*os.File, error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+		return nil, nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	return f, nil
+	return f, fi, nil
 }
 
 func changeTime(fi os.FileInfo) time.Time {

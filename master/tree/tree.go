@@ -43,6 +43,12 @@ type FileSource string
 // Open opens the file.
 func (p FileSource) Open() (io.ReadCloser, error) { return platform.OpenRegular(string(p)) }
 
+// OpenStamped opens the file as Open does and returns its stamp as
+// opened, by which a session tells it was written to since.
+func (p FileSource) OpenStamped() (*os.File, platform.Stamp, error) {
+	return platform.OpenStamped(string(p))
+}
+
 // DataFile is a Source backed by a file that only the caller writes, and
 // not while a session reads it: a staging area's data file, frozen for
 // its commit (times set on it meanwhile are kept for the next session,
