@@ -19,6 +19,7 @@ import (
 	"github.com/discstage/discstage/internal/errtext"
 	"github.com/discstage/discstage/internal/slab"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/platform"
 	"github.com/dustin/go-humanize"
 )
 
@@ -339,6 +340,11 @@ type record struct {
 // in the old bbolt format is refused with ErrOldFormat, one another
 // process holds with ErrLocked.
 func Open(dir string, medium Medium) (*Area, error) {
+	// Another user who could write the folder could point the journal
+	// at the user's files, or swap staged data under a commit.
+	if _, err := platform.PrivateDir(dir); err != nil {
+		return nil, fmt.Errorf("staging: area %q: %w", dir, err)
+	}
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
 		return nil, fmt.Errorf("staging: create area %q: %w", dir, err)
 	}

@@ -73,7 +73,7 @@ exits 12.`,
 	}
 	tf.register(cmd)
 	sf.register(cmd)
-	cmd.Flags().BoolVarP(&samePerms, "same-permissions", "p", false, "keep the disc's modes exactly: no umask; setuid and setgid too when run as root")
+	cmd.Flags().BoolVarP(&samePerms, "same-permissions", "p", false, "keep the disc's modes exactly: no umask; setuid and setgid too when run as root, where the disc records root as the owner (group)")
 	cmd.Flags().BoolVar(&devices, "devices", false, "make the device nodes the session holds (else they are skipped with a warning)")
 	rootCmd.AddCommand(cmd)
 }
@@ -87,17 +87,27 @@ type extractOptions struct {
 	warn      io.Writer   // where entries skipped are told; nil: nowhere
 }
 
-// mode is the mode an entry of mode m gets, after GNU tar: root keeps
-// the permission bits, others lose their umask's (unless samePerms);
-// the sticky bit is kept; setuid and setgid only for root with
-// samePerms.
-func (o extractOptions) mode(m fs.FileMode) fs.FileMode {
+// mode is the mode an entry gets, after GNU tar: root keeps the
+// permission bits, others lose their umask's (unless samePerms); the
+// sticky bit is kept; setuid and setgid only for root with samePerms,
+// and only where the disc records root as the entry's owner (group):
+// owners are not restored, so what is extracted is root's, and a
+// user's setuid file must not become a setuid file of root's.
+func (o extractOptions) mode(fi fs.FileInfo) fs.FileMode {
+	m := fi.Mode()
 	out := m & (fs.ModePerm | fs.ModeSticky)
 	if !o.root && !o.samePerms {
 		out &^= o.umask & fs.ModePerm
 	}
 	if o.root && o.samePerms {
-		out |= m & (fs.ModeSetuid | fs.ModeSetgid)
+		if n, ok := fi.Sys().(*tree.Node); ok {
+			if n.UID == 0 {
+				out |= m & fs.ModeSetuid
+			}
+			if n.GID == 0 {
+				out |= m & fs.ModeSetgid
+			}
+		}
 	}
 	return out
 }
@@ -319,7 +329,7 @@ func (x *extractor) finishDir(name string, fi fs.FileInfo) error {
 	if !cur.IsDir() {
 		return fmt.Errorf("extract: %s is no longer a directory", x.path(name))
 	}
-	if err := x.root.Chmod(name, x.opts.mode(fi.Mode())); err != nil {
+	if err := x.root.Chmod(name, x.opts.mode(fi)); err != nil {
 		return fmt.Errorf("extract: %w", err)
 	}
 	if err := x.root.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
@@ -435,7 +445,7 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 			fmt.Fprintf(x.opts.warn, "discstage: warning: %v\n", err)
 		}
 	}
-	if err := dst.Chmod(x.opts.mode(fi.Mode())); err != nil {
+	if err := dst.Chmod(x.opts.mode(fi)); err != nil {
 		dst.Close()
 		return fmt.Errorf("extract %s: %w", p, err)
 	}
@@ -473,7 +483,7 @@ func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 	if cur, err := x.root.Lstat(name); err == nil && cur.IsDir() {
 		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), fs.ErrExist)
 	}
-	mode := x.opts.mode(fi.Mode())
+	mode := x.opts.mode(fi)
 	// A short name of its own (a long entry name made longer would pass
 	// the system's limit), never one that exists: nothing of the user's
 	// is cleared for it.

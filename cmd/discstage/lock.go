@@ -221,6 +221,9 @@ func targetFile(spec string) (string, error) {
 	if f == "" {
 		return "", nil
 	}
+	if err := platform.CheckLinks(f); err != nil {
+		return "", err
+	}
 	p, err := outputPath(f)
 	if err != nil {
 		p = f
@@ -260,9 +263,11 @@ func targetLockPath(spec string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("lock %s: %w", spec, err)
 	}
-	dir := lockDir()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("lock %s: %w", spec, err)
+	// Another user who made the folder first, in a shared temporary
+	// folder, could point its lock files at the user's files.
+	dir, err := platform.PrivateDir(lockDir())
+	if err != nil {
+		return "", fmt.Errorf("lock %s: lock folder: %w (remove it, or set XDG_RUNTIME_DIR to a folder of your own)", spec, err)
 	}
 	return filepath.Join(dir, name+".lock"), nil
 }

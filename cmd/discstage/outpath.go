@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/platform"
 )
 
 // errNotRegular: an output names something other than a regular file (a
@@ -29,6 +30,9 @@ const maxOutputLinks = 40
 // regular file, and is never written into a device. A missing out is
 // returned as it is.
 func outputPath(out string) (string, error) {
+	if err := platform.CheckLinks(out); err != nil {
+		return "", fmt.Errorf("output %s: %w", out, err)
+	}
 	p := out
 	for range maxOutputLinks {
 		fi, err := os.Lstat(p)

@@ -1,0 +1,128 @@
+//go:build !windows
+
+package platform
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/discstage/discstage/internal/oracle"
+)
+
+// TestPrivateDirMakesWhatIsMissing: the missing folders are made
+// private, and links on the way resolve, ".." after a link as the kernel
+// reads it.
+func TestPrivateDirMakesWhatIsMissing(t *testing.T) {
+	tmp := t.TempDir()
+	got, err := PrivateDir(filepath.Join(tmp, "a", "b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != filepath.Join(tmp, "a", "b") {
+		t.Errorf("PrivateDir = %s", got)
+	}
+	for _, p := range []string{filepath.Join(tmp, "a"), got} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("%s: %v, mode %v; want a folder of mode 0700", p, err, fi.Mode())
+		}
+	}
+	if err := os.Symlink("a/b/..", filepath.Join(tmp, "up")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = PrivateDir(filepath.Join(tmp, "up", "d")); err != nil || got != filepath.Join(tmp, "a", "d") {
+		t.Errorf("PrivateDir through a link holding .. = %s, %v; want %s", got, err, filepath.Join(tmp, "a", "d"))
+	}
+}
+
+// TestPrivateDirRefusesWhatOthersCanWrite: a folder others can write, or
+// one on the way to it that is not sticky, is refused; a sticky one on
+// the way (/tmp) is not.
+func TestPrivateDirRefusesWhatOthersCanWrite(t *testing.T) {
+	tmp := t.TempDir()
+	open := filepath.Join(tmp, "open")
+	if err := os.Mkdir(open, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(open, 0o777)
+	if _, err := PrivateDir(open); !errors.Is(err, ErrNotPrivate) {
+		t.Errorf("folder of mode 0777: %v, want ErrNotPrivate", err)
+	}
+	if _, err := PrivateDir(filepath.Join(open, "area")); !errors.Is(err, ErrNotPrivate) {
+		t.Errorf("under a folder of mode 0777: %v, want ErrNotPrivate", err)
+	}
+	if _, err := os.Stat(filepath.Join(open, "area")); err == nil {
+		// Made before the refusal would be harmless, but the walk
+		// checks each folder before it makes the next.
+		t.Errorf("area made under a folder others can write")
+	}
+	os.Chmod(open, 0o777|os.ModeSticky)
+	if _, err := PrivateDir(filepath.Join(open, "area")); err != nil {
+		t.Errorf("under a sticky folder of mode 1777: %v", err)
+	}
+}
+
+// TestOtherUsersFoldersAndLinks: a folder of another user's is refused
+// as a private folder, at its end or on the way; a link another user put
+// in a sticky folder others can write is not followed, one of the
+// user's own or of the folder's owner is.
+func TestOtherUsersFoldersAndLinks(t *testing.T) {
+	if os.Geteuid() != 0 {
+		oracle.Unavailable(t, "making files of another user needs root")
+	}
+	const other = 65534
+	tmp := t.TempDir()
+	theirs := filepath.Join(tmp, "theirs")
+	if err := os.Mkdir(theirs, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	os.Chown(theirs, other, other)
+	if _, err := PrivateDir(theirs); !errors.Is(err, ErrNotPrivate) {
+		t.Errorf("another user's folder: %v, want ErrNotPrivate", err)
+	}
+	if _, err := PrivateDir(filepath.Join(theirs, "area")); !errors.Is(err, ErrNotPrivate) {
+		t.Errorf("under another user's folder: %v, want ErrNotPrivate", err)
+	}
+
+	shared := filepath.Join(tmp, "shared")
+	if err := os.Mkdir(shared, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(shared, 0o777|os.ModeSticky)
+	victim := filepath.Join(tmp, "victim")
+	if err := os.Mkdir(victim, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	planted := filepath.Join(shared, "disc.iso")
+	if err := os.Symlink(filepath.Join(victim, "file"), planted); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(planted, other, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckLinks(planted); !errors.Is(err, ErrUnsafeLink) {
+		t.Errorf("CheckLinks of another user's link in a sticky folder: %v, want ErrUnsafeLink", err)
+	}
+	if err := CheckLinks(filepath.Join(planted, "below")); !errors.Is(err, ErrUnsafeLink) {
+		t.Errorf("CheckLinks through another user's link: %v, want ErrUnsafeLink", err)
+	}
+	if _, err := PrivateDir(planted); !errors.Is(err, ErrUnsafeLink) {
+		t.Errorf("PrivateDir of another user's link in a sticky folder: %v, want ErrUnsafeLink", err)
+	}
+	if _, err := os.Stat(filepath.Join(victim, "file")); err == nil {
+		t.Errorf("PrivateDir made the folder another user's link leads to")
+	}
+	os.Lchown(planted, 0, 0)
+	if err := CheckLinks(planted); err != nil {
+		t.Errorf("CheckLinks of the user's own link: %v", err)
+	}
+	os.Chown(shared, other, other)
+	os.Lchown(planted, other, other)
+	if err := CheckLinks(planted); err != nil {
+		t.Errorf("CheckLinks of the folder owner's link: %v", err)
+	}
+	if err := CheckLinks(filepath.Join(tmp, "missing", "x")); err != nil {
+		t.Errorf("CheckLinks of a missing path: %v", err)
+	}
+}
