@@ -54,6 +54,9 @@ type Area struct {
 	base    uint32 // start LBA of the newest session
 	// baseSectors is its size as the medium lists it; 0 if unknown.
 	baseSectors uint32
+	// baseHead tells the base session's head (headOf) from another
+	// disc's; "" if unknown.
+	baseHead string
 	// failed is the session a commit wrote on the base and that failed
 	// verification, while it is the medium's newest (rebase.go).
 	failed *failedRecord
@@ -489,7 +492,7 @@ func (a *Area) load(st *replayed) error {
 		if err != nil {
 			return fmt.Errorf("staging: read newest session: %w", err)
 		}
-		a.resetView(root, start)
+		a.resetView(root, start, a.headOf(start))
 		a.recordViewLater()
 		return a.collect()
 	}
@@ -498,8 +501,10 @@ func (a *Area) load(st *replayed) error {
 		return err
 	}
 	a.inflight = inflight
-	if a.baseListedNewest() {
+	// Not shared yet: the heads are read with the lock free.
+	if h := a.readHeads(); a.baseListedNewest(h) {
 		// Nothing needs the newest session's tree: it is the base.
+		a.learnHead(h)
 		if inflight != nil {
 			if err := a.clearInflight(); err != nil {
 				return err
@@ -512,11 +517,15 @@ func (a *Area) load(st *replayed) error {
 	if err != nil {
 		return fmt.Errorf("staging: read newest session: %w", err)
 	}
-	baseMatches := a.baseStands(root, start)
+	h := a.readHeads(start)
+	baseMatches := a.baseStands(root, start, h)
+	if a.baseIsNewest(root, start, h) {
+		a.learnHead(h)
+	}
 	switch {
 	case inflight != nil && root != nil && start == inflight.Start && !baseMatches:
 		// The commit was written before the process stopped: finish it.
-		if err := a.finish(inflight, root, start, a.listedSize(start)); err != nil {
+		if err := a.finish(inflight, root, start, a.listedSize(start), h[start]); err != nil {
 			return err
 		}
 	case inflight != nil:
@@ -526,33 +535,42 @@ func (a *Area) load(st *replayed) error {
 		// Times set while it ran are staged like any others.
 		a.unfreeze()
 		if !baseMatches {
-			if err := a.moveBase(root, start); err != nil {
+			if err := a.moveBase(root, start, h); err != nil {
 				return err
 			}
 		}
 	case !baseMatches:
-		if err := a.moveBase(root, start); err != nil {
+		if err := a.moveBase(root, start, h); err != nil {
 			return err
 		}
 	}
 	return a.collect()
 }
 
+// learnHead records the head of the base, the medium's newest session,
+// for an area whose journal is older than heads (rebase.go's headOf);
+// the next snapshot of the state keeps it.
+func (a *Area) learnHead(h headsRead) {
+	if a.baseHead == "" && !a.blank {
+		a.baseHead = h[a.base]
+	}
+}
+
 // moveBase follows the medium to its newest session root at start,
 // which is not the base: staged changes are rebased onto it (rebase.go);
 // with none, the view simply becomes the new session.
-func (a *Area) moveBase(root *tree.Node, start uint32) error {
+func (a *Area) moveBase(root *tree.Node, start uint32, h headsRead) error {
 	if !a.pending() {
-		return a.reset(root, start)
+		return a.reset(root, start, h[start])
 	}
-	return a.rebaseOnto(root, start)
+	return a.rebaseOnto(root, start, h)
 }
 
 // readState takes the meta values and every entry of a replayed
 // journal and checks that they form one tree under the root.
 func (a *Area) readState(st *replayed) error {
 	a.gen, a.baseGen, a.base, a.blank, a.nextID = st.gen, st.baseGen, st.base, st.blank, st.nextID
-	a.baseSectors, a.failed = st.baseSectors, st.failed
+	a.baseSectors, a.baseHead, a.failed = st.baseSectors, st.baseHead, st.failed
 	a.entries = st.entries
 	// IDs the slice did not reach as the records came (a journal
 	// replayed in any order) move into it when they are few.
@@ -641,8 +659,8 @@ func (a *Area) readState(st *replayed) error {
 
 // reset replaces the whole state with the medium's newest session and
 // records it.
-func (a *Area) reset(root *tree.Node, start uint32) error {
-	a.resetView(root, start)
+func (a *Area) reset(root *tree.Node, start uint32, head string) error {
+	a.resetView(root, start, head)
 	if err := a.compact(); err != nil {
 		return fmt.Errorf("staging: record newest session in area %q: %w", a.dir, err)
 	}
@@ -713,7 +731,7 @@ var collectEvery = 1 << 18
 // 360-370 MB resident where it reached 490). The entries come from
 // slabs of slab.Most, not one of the tree's size: a slab for them all
 // would be taken before any of the tree is let go.
-func (a *Area) resetView(root *tree.Node, start uint32) {
+func (a *Area) resetView(root *tree.Node, start uint32, head string) {
 	now := time.Now()
 	count := countNodes(root)
 	a.entries = newEntryTable(count)
@@ -762,9 +780,9 @@ func (a *Area) resetView(root *tree.Node, start uint32) {
 	a.blank = blank
 	a.base = start
 	a.pendingCache.forgetBase()
-	a.baseSectors = 0
+	a.baseSectors, a.baseHead = 0, ""
 	if !blank {
-		a.baseSectors = a.listedSize(start)
+		a.baseSectors, a.baseHead = a.listedSize(start), head
 	}
 	a.gen, a.baseGen = 0, 0
 	a.projKey = [2]uint64{}

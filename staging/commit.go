@@ -383,8 +383,12 @@ func (a *Area) unfreeze() {
 	a.snapped, a.retimed = false, nil
 }
 
+// fail records err as the last error and returns it; a commit refused
+// for want of anything staged records none.
 func (a *Area) fail(err error) error {
-	a.status.LastError = errtext.Text(err)
+	if !errors.Is(err, ErrNothingStaged) { // nothing went wrong
+		a.status.LastError = errtext.Text(err)
+	}
 	return err
 }
 
@@ -450,7 +454,7 @@ func (a *Area) startCommit(opts CommitOptions, pr probed) error {
 	if pr.newErr != nil {
 		return a.fail(fmt.Errorf("staging: commit: read newest session: %w", pr.newErr))
 	}
-	if err := a.rebaseOnto(pr.root, pr.start); err != nil {
+	if err := a.rebaseOnto(pr.root, pr.start, pr.heads); err != nil {
 		return a.fail(fmt.Errorf("staging: commit: %w", err))
 	}
 	if opts.Close && !a.pending() {
@@ -848,14 +852,15 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 		}
 	}
 	var sectors uint32
+	var head string
 	if err == nil {
-		sectors = a.listedSize(start)
+		sectors, head = a.listedSize(start), a.headOf(start)
 	}
 	a.mu.Lock()
 	last, _ := a.prog.load()
 	a.prog.reset()
 	if err == nil {
-		err = a.finish(inf, newRoot, start, sectors)
+		err = a.finish(inf, newRoot, start, sectors, head)
 	} else {
 		a.unfreeze()
 		end := a.clearInflight
@@ -975,7 +980,7 @@ func (a *Area) clearInflight() error {
 
 // finish switches the base to the session just written: every file the
 // commit wrote and nobody changed since now reads from the medium.
-func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint32) error {
+func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint32, head string) error {
 	var put []*entry
 	// Each committed path is found without an index of every path of
 	// the session, and without scanning a folder for each of its files.
@@ -1019,19 +1024,19 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 	// snapshot of it (synced, then renamed over the journal); only if
 	// that fails is the switch appended as one record.
 	oldBase := [4]uint64{a.baseGen, uint64(a.base), uint64(a.baseSectors), 0}
-	oldBlank, oldInflight, oldFailed := a.blank, a.inflight, a.failed
-	a.baseGen, a.base, a.blank, a.baseSectors = inf.Gen, start, false, sectors
+	oldBlank, oldInflight, oldFailed, oldHead := a.blank, a.inflight, a.failed, a.baseHead
+	a.baseGen, a.base, a.blank, a.baseSectors, a.baseHead = inf.Gen, start, false, sectors, head
 	a.inflight, a.failed = nil, nil
 	a.pendingCache.forgetBase()
 	a.version++
 	if cerr := a.compact(); cerr != nil {
 		err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, Put: puts(put),
-			Base: &baseRecord{Gen: inf.Gen, Start: start, Sectors: sectors}, ClearInflight: true})
+			Base: &baseRecord{Gen: inf.Gen, Start: start, Sectors: sectors, Head: a.baseHead}, ClearInflight: true})
 		if err == nil {
 			err = a.j.sync()
 		}
 		if err != nil {
-			a.baseGen, a.base, a.baseSectors = oldBase[0], uint32(oldBase[1]), uint32(oldBase[2])
+			a.baseGen, a.base, a.baseSectors, a.baseHead = oldBase[0], uint32(oldBase[1]), uint32(oldBase[2]), oldHead
 			a.blank, a.inflight, a.failed = oldBlank, oldInflight, oldFailed
 			return fmt.Errorf("staging: record the new session at LBA %d: %w (compaction: %v)", start, err, cerr)
 		}
@@ -1079,6 +1084,10 @@ func (a *Area) Discard() error {
 		// ended meanwhile changed it: read again.
 		gen := a.info.gen.Load()
 		root, start, err := a.medium.Newest()
+		head := ""
+		if err == nil && root != nil {
+			head = a.headOf(start)
+		}
 		a.mu.Lock()
 		if a.closed {
 			a.mu.Unlock()
@@ -1096,21 +1105,21 @@ func (a *Area) Discard() error {
 			a.mu.Unlock()
 			continue
 		}
-		err = a.discard(root, start, err)
+		err = a.discard(root, start, head, err)
 		a.mu.Unlock()
 		a.forgetMedium()
 		return err
 	}
 }
 
-func (a *Area) discard(root *tree.Node, start uint32, err error) error {
+func (a *Area) discard(root *tree.Node, start uint32, head string, err error) error {
 	if err != nil {
 		return a.fail(fmt.Errorf("staging: discard: read newest session: %w", err))
 	}
 	for e := range a.open {
 		e.mut().removed = true
 	}
-	if err := a.reset(root, start); err != nil {
+	if err := a.reset(root, start, head); err != nil {
 		return a.fail(err)
 	}
 	a.status.LastError = ""

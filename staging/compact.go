@@ -64,7 +64,7 @@ func (a *Area) snapshotRecords() []*change { return slices.Collect(a.snapshotStr
 func (a *Area) snapshotStream(keep bool) iter.Seq[*change] {
 	return func(yield func(*change) bool) {
 		head := &change{Reset: true, Gen: a.gen, NextID: a.nextID,
-			Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors, Failed: a.failed}, Inflight: a.inflight}
+			Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors, Head: a.baseHead, Failed: a.failed}, Inflight: a.inflight}
 		if !yield(head) {
 			return
 		}

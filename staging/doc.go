@@ -200,7 +200,11 @@
 // reported as Conflicts in the status (rebase.go). Open rebases the same
 // way instead of refusing an area whose base is no longer the newest
 // session; only a medium that reads blank under staged changes is
-// refused (ErrBaseChanged). Other discstage processes cannot write the
+// refused (ErrBaseChanged), and another disc (ErrOtherDisc): one on
+// which the base session is not where it was, or lies there with
+// another head (its volume descriptors, recorded with the base, which
+// tell apart two discs whose sessions lie alike, as small sessions do).
+// Other discstage processes cannot write the
 // medium meanwhile: the command line holds a lock per target for a
 // mount's lifetime and for every writing command.
 //

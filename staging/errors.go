@@ -49,6 +49,10 @@ var (
 	// are based on a session of it (a session written elsewhere is
 	// rebased onto instead, see rebase.go).
 	ErrBaseChanged = errors.New("staging: the medium's newest session is not the one the staged changes are based on")
+	// ErrOtherDisc: the medium is another disc than the one the staged
+	// changes were made on (another disc in the drive, another image
+	// file under the name): the session they are based on is not on it.
+	ErrOtherDisc = errors.New("staging: not the disc the changes were staged on")
 	// ErrAreaClosed: the area was closed.
 	ErrAreaClosed = errors.New("staging: area is closed")
 	// ErrOldFormat: the area holds its state in the bbolt database

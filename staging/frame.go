@@ -60,6 +60,10 @@ func appendChange(b []byte, c *change) []byte {
 			b = append(b, `,"n":`...)
 			b = strconv.AppendUint(b, uint64(c.Base.Sectors), 10)
 		}
+		if c.Base.Head != "" {
+			b = append(b, `,"h":`...)
+			b = appendString(b, c.Base.Head)
+		}
 		if f := c.Base.Failed; f != nil {
 			b = append(b, `,"f":{"s":`...)
 			b = strconv.AppendUint(b, uint64(f.Start), 10)

@@ -150,6 +150,7 @@ func frameCases() []*change {
 	for _, c := range []*change{
 		{Reset: true, Base: &baseRecord{}},
 		{Reset: true, Gen: 1, NextID: 2, Base: &baseRecord{Gen: 3, Start: 4, Blank: true, Sectors: 5}},
+		{Gen: 1, NextID: 2, Base: &baseRecord{Gen: 3, Start: 4, Sectors: 5, Head: "0123456789abcdef0123456789abcdef", Failed: &failedRecord{Start: 9}}},
 		{Gen: math.MaxUint64, NextID: math.MaxUint64, Base: &baseRecord{Gen: math.MaxUint64, Start: math.MaxUint32, Sectors: math.MaxUint32}},
 		{Put: []putRecord{}, Del: []uint64{}},
 		{Del: []uint64{0, 1, math.MaxUint64, 1 << 53, 1<<53 + 1}},

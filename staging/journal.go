@@ -97,6 +97,9 @@ type baseRecord struct {
 	// unknown: a plain image lists every session at LBA 0, so only the
 	// size tells a later session from the base.
 	Sectors uint32 `json:"n,omitempty"`
+	// Head tells the base session from a session of another disc that
+	// lies where it did (headOf); "" if unknown.
+	Head string `json:"h,omitempty"`
 	// Failed is the session a commit wrote after the base and that then
 	// failed its verification (rebase.go), if any.
 	Failed *failedRecord `json:"f,omitempty"`
@@ -119,6 +122,7 @@ type putRecord struct {
 type replayed struct {
 	gen, baseGen, nextID uint64
 	base, baseSectors    uint32
+	baseHead             string
 	failed               *failedRecord
 	blank                bool
 	// entries are the entries the records put, each made as its record
@@ -290,7 +294,7 @@ func (st *replayed) apply(c *change) {
 	}
 	st.gen, st.nextID = c.Gen, c.NextID
 	if c.Base != nil {
-		st.baseGen, st.base, st.blank, st.baseSectors = c.Base.Gen, c.Base.Start, c.Base.Blank, c.Base.Sectors
+		st.baseGen, st.base, st.blank, st.baseSectors, st.baseHead = c.Base.Gen, c.Base.Start, c.Base.Blank, c.Base.Sectors, c.Base.Head
 		st.failed = c.Base.Failed
 	}
 	// A commit's start comes before the entries its record puts again

@@ -44,6 +44,10 @@ type MediumInfo struct {
 	Sessions  int
 	// Tray: the medium is in a drive, which ejects it (not an image).
 	Tray bool
+	// Grown: sessions are chained on overwritable media or an image
+	// file, their newest superblock at LBA 0-31 (writer.Medium.Grown);
+	// false for write-once media, whose sessions never go away.
+	Grown bool
 	// Note says what an interrupted burn left on the medium: a track the
 	// next commit closes (and the space that costs), newest sessions that
 	// cannot be read and are passed over. Empty when all is well.

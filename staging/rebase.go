@@ -1,6 +1,8 @@
 package staging
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	iofs "io/fs"
 	"slices"
@@ -53,27 +55,17 @@ type Conflict struct {
 
 func (c Conflict) String() string { return c.Path + ": " + c.What }
 
-// rebaseIfMoved re-reads the medium and, when its newest session is not
-// the area's base, rebases the staged changes onto it. It runs with a.mu
-// held. A medium that reads blank under a non-blank base is refused with
-// ErrBaseChanged: staged disc files would point at sectors that no
-// longer hold them.
-func (a *Area) rebaseIfMoved() error {
-	root, start, err := a.medium.Newest()
-	if err != nil {
-		return fmt.Errorf("staging: read newest session: %w", err)
-	}
-	return a.rebaseOnto(root, start)
-}
-
 // rebaseOnto rebases onto the newest session root at start, if it is not
-// the base. It runs with a.mu held.
-func (a *Area) rebaseOnto(root *tree.Node, start uint32) error {
+// the base; h holds the heads of the newest session and of the base,
+// read without the lock (readHeads). It runs with a.mu held.
+func (a *Area) rebaseOnto(root *tree.Node, start uint32, h headsRead) error {
 	switch {
-	case a.baseStands(root, start):
+	case a.baseStands(root, start, h):
 		return nil
 	case root == nil:
 		return fmt.Errorf("staging: area %q: the medium reads blank: %w", a.dir, ErrBaseChanged)
+	case a.otherDisc(start, h):
+		return fmt.Errorf("staging: area %q: the session the changes are based on, at LBA %d, is not on this medium: %w", a.dir, a.base, ErrOtherDisc)
 	}
 	var base *tree.Node
 	fromFailed := false
@@ -95,7 +87,7 @@ func (a *Area) rebaseOnto(root *tree.Node, start uint32) error {
 	}
 	pending := a.pending()
 	conflicts := a.rebase(base, root, !fromFailed && !a.blank && base == nil)
-	a.base, a.blank, a.baseSectors, a.failed = start, false, a.listedSize(start), nil
+	a.base, a.blank, a.baseSectors, a.baseHead, a.failed = start, false, a.listedSize(start), h[start], nil
 	a.pendingCache.forgetBase()
 	a.gen++ // the staged state differs from the new base
 	if !pending {
@@ -132,7 +124,7 @@ func (a *Area) ownSession(wrote uint32, root *tree.Node, start uint32) (*tree.No
 // baseIsNewest reports whether the medium's newest session (root at
 // start; nil on a blank medium) is the area's base: the same start and,
 // where the medium lists sizes, the same size.
-func (a *Area) baseIsNewest(root *tree.Node, start uint32) bool {
+func (a *Area) baseIsNewest(root *tree.Node, start uint32, h headsRead) bool {
 	if a.blank || root == nil {
 		return a.blank && root == nil
 	}
@@ -140,7 +132,7 @@ func (a *Area) baseIsNewest(root *tree.Node, start uint32) bool {
 		return false
 	}
 	cur := a.listedSize(start)
-	return a.baseSectors == 0 || cur == 0 || cur == a.baseSectors
+	return (a.baseSectors == 0 || cur == 0 || cur == a.baseSectors) && a.headIs(start, h)
 }
 
 // baseListedNewest reports, without reading any session's tree, that
@@ -153,7 +145,7 @@ func (a *Area) baseIsNewest(root *tree.Node, start uint32) bool {
 // is read whole (Medium.Newest), as before. The session a commit wrote
 // on the base and that failed verification counts as the base here
 // (baseStands). It runs with a.mu held or before the area is shared.
-func (a *Area) baseListedNewest() bool {
+func (a *Area) baseListedNewest(h headsRead) bool {
 	if a.blank || a.baseSectors == 0 {
 		return false
 	}
@@ -163,7 +155,7 @@ func (a *Area) baseListedNewest() bool {
 	}
 	r := refs[len(refs)-1]
 	f := a.failed
-	return r.Start == a.base && r.Sectors == a.baseSectors ||
+	return r.Start == a.base && r.Sectors == a.baseSectors && a.headIs(a.base, h) ||
 		f != nil && r.Start == f.Start && (f.Sectors == 0 || r.Sectors == f.Sectors)
 }
 
@@ -172,8 +164,8 @@ func (a *Area) baseListedNewest() bool {
 // session a commit of this area wrote on the base and that failed
 // verification (isFailed), which the next commit writes over instead of
 // rebasing onto. It runs with a.mu held.
-func (a *Area) baseStands(root *tree.Node, start uint32) bool {
-	return a.baseIsNewest(root, start) || a.isFailed(root, start)
+func (a *Area) baseStands(root *tree.Node, start uint32, h headsRead) bool {
+	return a.baseIsNewest(root, start, h) || a.isFailed(root, start)
 }
 
 // listedSize returns the size the medium lists for the session at
@@ -509,7 +501,7 @@ func (a *Area) noteFailed(res AppendResult) error {
 	// With the running commit's end, in one synced record: a commit
 	// that is not finished on reopening is not taken for done either.
 	err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, ClearInflight: true,
-		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors, Failed: f}})
+		Base: &baseRecord{Gen: a.baseGen, Start: a.base, Blank: a.blank, Sectors: a.baseSectors, Head: a.baseHead, Failed: f}})
 	if err == nil {
 		err = a.j.sync()
 	}
@@ -518,4 +510,85 @@ func (a *Area) noteFailed(res AppendResult) error {
 	}
 	a.failed, a.inflight = f, nil
 	return nil
+}
+
+// headSectors is how much of a session's head headOf reads: its volume
+// descriptors from its sector 16 on (ISO 9660, Joliet, the UDF volume
+// recognition sequence), which hold its creation time to the hundredth
+// of a second and where its root lies.
+const headSectors = 16
+
+// headOf tells the session at start by its head: a digest of its
+// volume descriptors, which two discs whose sessions lie alike (the same
+// starts and sizes) do not share. "" when they cannot be read. It reads
+// the medium: it runs without a.mu (or before the area is shared).
+func (a *Area) headOf(start uint32) string {
+	b := make([]byte, headSectors*2048)
+	if _, err := a.medium.ReadAt(b, (int64(start)+16)*2048); err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// headsRead are heads of sessions (headOf) by their start, read without
+// a.mu for what is decided under it: a drive may take seconds to answer.
+type headsRead map[uint32]string
+
+// readHeads reads the heads of the sessions at starts and of the base.
+// It runs without a.mu.
+func (a *Area) readHeads(starts ...uint32) headsRead {
+	a.mu.Lock()
+	base, blank := a.base, a.blank
+	a.mu.Unlock()
+	if !blank {
+		starts = append(starts, base)
+	}
+	h := headsRead{}
+	for _, s := range starts {
+		if _, ok := h[s]; !ok {
+			h[s] = a.headOf(s)
+		}
+	}
+	return h
+}
+
+// headIs reports whether the session at start has the base's head, as
+// far as is known: the base's head may not be (an area from before
+// heads were recorded), nor the session's (not read, or unreadable).
+func (a *Area) headIs(start uint32, h headsRead) bool {
+	got := h[start]
+	return a.baseHead == "" || got == "" || got == a.baseHead
+}
+
+// otherDisc reports whether the medium is another disc than the one the
+// staged changes were made on, whose newest session starts at newest:
+// the base session is listed where it was but its head differs, or a
+// medium on which sessions never go away (write-once: not grown) no
+// longer lists it. On grown media the head read at LBA 16 for a base at
+// LBA 0 is the newest session's copy, and a plain image lists only its
+// newest session; there a base not found is taken as gone, as another
+// program's growing makes it (readBase). It runs with a.mu held.
+func (a *Area) otherDisc(newest uint32, h headsRead) bool {
+	if a.blank || a.baseHead == "" {
+		return false
+	}
+	refs, err := a.medium.Sessions()
+	if err != nil {
+		return false
+	}
+	info, err := a.mediumInfo()
+	if err != nil {
+		return false
+	}
+	for _, r := range refs {
+		if r.Start != a.base || a.baseSectors != 0 && r.Sectors != 0 && r.Sectors != a.baseSectors {
+			continue
+		}
+		if info.Grown && a.base == 0 {
+			return false
+		}
+		return !a.headIs(a.base, h)
+	}
+	return !info.Grown
 }

@@ -380,6 +380,13 @@ func TestSessionWrittenRightAfterCommit(t *testing.T) {
 // lists one session, at 0, of the size the newest gives it.
 type plainMedium struct{ *fakeMedium }
 
+// Info says the medium grows, as an image file does.
+func (p plainMedium) Info() (MediumInfo, error) {
+	i, err := p.fakeMedium.Info()
+	i.Grown = true
+	return i, err
+}
+
 func (p plainMedium) Newest() (*tree.Node, uint32, error) {
 	root, _, err := p.fakeMedium.Newest()
 	return root, 0, err

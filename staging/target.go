@@ -28,7 +28,7 @@ func (m targetMedium) Info() (MediumInfo, error) {
 		return MediumInfo{}, err
 	}
 	return MediumInfo{Profile: md.Profile, Closed: md.State == writer.Closed, Capacity: md.Capacity,
-		NextWritable: md.NextWritable, Free: md.Free(), FreeWhere: md.FreeWhere(), Sessions: len(md.Sessions), Note: mediumNote(md), Tray: hasTray(m.t)}, nil
+		NextWritable: md.NextWritable, Free: md.Free(), FreeWhere: md.FreeWhere(), Sessions: len(md.Sessions), Note: mediumNote(md), Tray: hasTray(m.t), Grown: md.Grown}, nil
 }
 
 // mediumNote tells what an interrupted burn left on a medium.

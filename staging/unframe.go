@@ -68,6 +68,11 @@ func fastChange(p []byte, c *change) bool {
 				return false
 			}
 		}
+		if d.lit(`,"h":`) {
+			if b.Head, ok = d.string(); !ok {
+				return false
+			}
+		}
 		if d.lit(`,"f":{"s":`) {
 			b.Failed = &failedRecord{}
 			if b.Failed.Start, ok = d.uint32(); !ok {

@@ -315,6 +315,7 @@ type probed struct {
 	newErr  error
 	info    MediumInfo
 	infoErr error
+	heads   headsRead // of the newest session and the base
 }
 
 // probe reads the medium's newest session and its facts. It runs
@@ -322,6 +323,9 @@ type probed struct {
 func (a *Area) probe() probed {
 	var p probed
 	p.root, p.start, p.newErr = a.medium.Newest()
+	if p.newErr == nil && p.root != nil {
+		p.heads = a.readHeads(p.start)
+	}
 	a.forgetMedium()
 	p.info, p.infoErr = a.mediumInfo()
 	return p

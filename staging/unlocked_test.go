@@ -20,7 +20,8 @@ type gatedMedium struct {
 	once    *sync.Once
 }
 
-// arm makes the next ReadAt hold until release is called; release is
+// arm makes the next ReadAt hold until release is called (others, from
+// other goroutines, read meanwhile, as a medium lets them); release is
 // also called when the test ends, so that a failed test does not leave
 // the area stuck.
 func (m *gatedMedium) arm(t *testing.T) (entered chan struct{}, release func()) {
@@ -45,8 +46,11 @@ func (m *gatedMedium) ReadAt(p []byte, off int64) (int, error) {
 	m.mu.Lock()
 	entered, gate, once := m.entered, m.gate, m.once
 	m.mu.Unlock()
+	first := false
 	if gate != nil {
-		once.Do(func() { close(entered) })
+		once.Do(func() { first = true; close(entered) })
+	}
+	if first {
 		<-gate
 	}
 	return m.fakeMedium.ReadAt(p, off)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/discstage/discstage/master"
@@ -61,6 +62,7 @@ type ImageOptions struct {
 // Image is an image-file target. It implements Target.
 type Image struct {
 	path string
+	abs  string // path made absolute when opened, for still
 	f    *os.File
 	opts ImageOptions
 	// grown is the grown layout the image follows.
@@ -101,7 +103,12 @@ func OpenImage(path string, opts ImageOptions) (*Image, error) {
 		f.Close()
 		return nil, fmt.Errorf("writer: open image %s: not a regular file: %w", path, ErrNoTarget)
 	}
-	im := &Image{path: path, f: f, opts: opts, grown: Grown{Listed: opts.ReadOnly}}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("writer: open image %s: %w", path, err)
+	}
+	im := &Image{path: path, abs: abs, f: f, opts: opts, grown: Grown{Listed: opts.ReadOnly}}
 	if !opts.ReadOnly {
 		if err := im.repairSuperblock(); err != nil {
 			f.Close()
@@ -136,6 +143,9 @@ func (im *Image) readable() (int64, error) {
 // Probe reports the image's sessions, state and next writable address
 // (the grown layout: Grown).
 func (im *Image) Probe() (Medium, error) {
+	if err := im.still(); err != nil {
+		return Medium{}, err
+	}
 	m, err := im.List()
 	if err != nil {
 		return m, err
@@ -278,11 +288,31 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 	if err := im.writeSuperblock(system, sw.head, s.Start(), s.Start()+s.Sectors(), m.Plain()); err != nil {
 		return err
 	}
+	// Replaced while it was written: the session is in a file that no
+	// name reaches.
+	if err := im.still(); err != nil {
+		return err
+	}
 	if n, err := im.readable(); err == nil {
 		im.grown.Wrote(im.f, n, s.Start(), s.Start()+s.Sectors())
 	}
 	if opts.Progress != nil {
 		opts.Progress(Progress{Phase: PhaseWriting, Done: sw.total, Total: sw.total, Started: sw.started, Fifo: -1})
+	}
+	return nil
+}
+
+// still reports, wrapping ErrReplaced, that the file at the image's path
+// is no longer the file opened: another program renamed a file over it,
+// or removed it. What is written then would go to a file no name
+// reaches, and be lost when it is closed.
+func (im *Image) still() error {
+	own, err := im.f.Stat()
+	if err != nil {
+		return fmt.Errorf("writer: stat image %s: %w", im.path, err)
+	}
+	if cur, err := os.Stat(im.abs); err != nil || !os.SameFile(cur, own) {
+		return fmt.Errorf("%w: %s (open it again to use the file now there)", ErrReplaced, im.path)
 	}
 	return nil
 }

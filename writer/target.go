@@ -279,6 +279,10 @@ var (
 	ErrNoTarget = errors.New("writer: no such target")
 	// ErrVerify: what was read back differs from what was written.
 	ErrVerify = errors.New("writer: verification failed")
+	// ErrReplaced: the image file was replaced (another file renamed
+	// over it) or removed since it was opened: a session written into
+	// the file opened would be lost with it.
+	ErrReplaced = errors.New("writer: the image file was replaced or removed since it was opened")
 )
 
 // SpaceError says how much a session needs and how much is free.

@@ -38,7 +38,7 @@ func isErr(targets ...error) func(error) bool {
 var exitTable = []exitRule{
 	{func(err error) bool { var c codedError; return errors.As(err, &c) }, -1}, // see exitCode
 	{isErr(errInterrupted), exitcodes.Interrupted},
-	{isErr(writer.ErrNoTarget, mmc.ErrNoMedium), exitcodes.NoTarget},
+	{isErr(writer.ErrNoTarget, mmc.ErrNoMedium, writer.ErrReplaced), exitcodes.NoTarget},
 	{func(err error) bool {
 		return isErr(writer.ErrNoSpace, staging.ErrNoSpace)(err) || platform.IsNoSpace(err)
 	}, exitcodes.NoSpace},

@@ -143,7 +143,7 @@ func mountBackground(cmd *cobra.Command, args []string) error {
 // mountError rebuilds the error a background mount reported, keeping
 // what the exit code depends on.
 func mountError(msg string) error {
-	for _, e := range []error{staging.ErrBaseChanged, errAreaInUse, errTargetBusy, errMountPointBusy} {
+	for _, e := range []error{staging.ErrOtherDisc, staging.ErrBaseChanged, errAreaInUse, errTargetBusy, errMountPointBusy} {
 		if strings.Contains(msg, e.Error()) {
 			return fmt.Errorf("%s: %w", strings.TrimSuffix(strings.TrimSuffix(msg, e.Error()), ": "), e)
 		}
@@ -283,6 +283,11 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	if err != nil {
 		if errors.Is(err, staging.ErrLocked) {
 			return fmt.Errorf("mount: %s: %w", dir, errAreaInUse)
+		}
+		if errors.Is(err, staging.ErrOtherDisc) {
+			return fmt.Errorf("mount: %s holds another disc than the one the changes staged in %s were made on "+
+				"(insert that disc, mount with --staging DIR to start a new staging area for this one, or remove %s to drop the staged changes): %w",
+				targetSpec, dir, dir, staging.ErrOtherDisc)
 		}
 		if errors.Is(err, staging.ErrBaseChanged) {
 			return fmt.Errorf("mount: %s reads blank, but the changes staged in %s are based on a session of it "+

@@ -62,6 +62,7 @@ var kinds = [...]struct {
 	{ErrNoEnd, KindNotSupported},
 	{staging.ErrNothingStaged, KindNoData},
 	{staging.ErrBaseChanged, KindStale},
+	{staging.ErrOtherDisc, KindStale},
 	{staging.ErrAreaClosed, KindShutdown},
 	{iofs.ErrNotExist, KindNotExist},
 	{iofs.ErrExist, KindExist},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/discstage/discstage/writer/mmc/scsi"
@@ -19,6 +20,7 @@ const sectorSize = 2048
 type Drive struct {
 	mu   sync.Mutex
 	path string
+	abs  string // path made absolute when opened, for checkFile
 	f    *os.File
 	p    profile
 	m    *Medium
@@ -34,6 +36,12 @@ type Drive struct {
 	event        byte // pending media event code for GET EVENT STATUS NOTIFICATION
 	closed       bool
 	speed        *throttle // SetSpeed: the buffer model, nil when unthrottled
+	// gone: the medium's data file was replaced (another file renamed
+	// over it) or removed while the drive had it open. The drive then
+	// answers as one without a medium and saves no state, which would
+	// be the other file's: a session written to the file it opened
+	// would be lost with it.
+	gone bool
 
 	// Vendor, Product and Revision answer INQUIRY.
 	Vendor, Product, Revision string
@@ -71,11 +79,15 @@ func Open(path, profileName string) (*Drive, error) {
 	}
 	p, _ := lookupProfile(m.Profile)
 	m.Removed = false // opening the drive puts the medium in
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("emu: open %q: %w", path, err)
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("emu: open %q: %w", path, err)
 	}
-	return &Drive{path: path, f: f, p: p, m: m, writeType: 1, multisession: 3,
+	return &Drive{path: path, abs: abs, f: f, p: p, m: m, writeType: 1, multisession: 3,
 		Vendor: "DSTAGE", Product: "EMULATED " + upper(p.name), Revision: "1.0"}, nil
 }
 
@@ -111,7 +123,7 @@ func (d *Drive) SetFaults(f Faults) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.m.Faults = f
-	return d.m.save(d.path)
+	return d.persist()
 }
 
 // Load closes the tray with the medium in it again.
@@ -119,7 +131,7 @@ func (d *Drive) Load() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.load()
-	return d.m.save(d.path)
+	return d.persist()
 }
 
 func (d *Drive) load() {
@@ -138,7 +150,7 @@ func (d *Drive) Close() error {
 		return nil
 	}
 	d.closed = true
-	err := d.m.save(d.path)
+	err := d.persist()
 	if cerr := d.f.Close(); err == nil {
 		err = cerr
 	}
@@ -172,7 +184,14 @@ func (d *Drive) Do(c *scsi.Command) error {
 		return errors.New("emu: empty CDB")
 	}
 	c.Status, c.Sense, c.Resid = scsi.StatusGood, nil, 0
-	n, s := d.exec(c)
+	d.checkFile()
+	var n int
+	var s *scsi.Sense
+	if d.gone && c.CDB[0] != 0x12 { // all but INQUIRY
+		s = errNoMedium
+	} else {
+		n, s = d.exec(c)
+	}
 	if s != nil {
 		c.Status = scsi.StatusCheckCondition
 		c.Sense = s.Bytes()
@@ -223,8 +242,32 @@ func put(c *scsi.Command, reply []byte) int {
 func be16(b []byte) uint16 { return binary.BigEndian.Uint16(b) }
 func be32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
 
+// persist saves the medium's state beside its data file, unless that
+// file is gone.
+func (d *Drive) persist() error {
+	if d.gone {
+		return nil
+	}
+	return d.m.save(d.path)
+}
+
+// checkFile notes whether the data file at the drive's path is still
+// the one it opened (gone).
+func (d *Drive) checkFile() {
+	if d.gone {
+		return
+	}
+	own, err := d.f.Stat()
+	if err != nil {
+		return
+	}
+	if cur, err := os.Stat(d.abs); err != nil || !os.SameFile(cur, own) {
+		d.gone = true
+	}
+}
+
 func (d *Drive) save() *scsi.Sense {
-	if err := d.m.save(d.path); err != nil {
+	if err := d.persist(); err != nil {
 		return errStateSave
 	}
 	return nil
