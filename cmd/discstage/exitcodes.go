@@ -38,6 +38,7 @@ func isErr(targets ...error) func(error) bool {
 var exitTable = []exitRule{
 	{func(err error) bool { var c codedError; return errors.As(err, &c) }, -1}, // see exitCode
 	{isErr(errInterrupted), exitcodes.Interrupted},
+	{isErr(errWouldReplace), exitcodes.Usage}, // as a --media the image does not stand in for
 	{isErr(writer.ErrNoTarget, mmc.ErrNoMedium), exitcodes.NoTarget},
 	{func(err error) bool {
 		return isErr(writer.ErrNoSpace, staging.ErrNoSpace)(err) || platform.IsNoSpace(err)
