@@ -50,7 +50,7 @@ var exitTable = []exitRule{
 	{isErr(master.ErrBadName, master.ErrUnsupported), exitcodes.BadName},
 	{isErr(master.ErrUnverifiable), exitcodes.Unverifiable},
 	{isErr(os.ErrNotExist, errNotMount), exitcodes.NotFound},
-	{isErr(syscall.EBUSY, errAreaInUse, errMountPointBusy, errTargetBusy, staging.ErrBusy, platform.ErrVolumeInUse), exitcodes.Busy},
+	{isErr(syscall.EBUSY, errAreaInUse, errMountPointBusy, errTargetBusy, errStagedChanges, staging.ErrBusy, platform.ErrVolumeInUse), exitcodes.Busy},
 	{isErr(errNotExtracted), exitcodes.Other}, // extract skipped entries, each told in a warning
 	{func(err error) bool {
 		var se *mmc.SenseError
