@@ -124,7 +124,10 @@
 // free space; the same message is kept as the status's last error.
 //
 // A lock on state.lock keeps a second process from opening the area
-// (ErrLocked). An area made with the bbolt store (state.db) is refused
+// (ErrLocked). Inspect tells, under that lock, whether an area holds
+// staged changes and how many, from its journal, changing nothing (a
+// torn tail stays, no commit is finished, nothing is rebased): for
+// commands that would lose them by erasing the medium. An area made with the bbolt store (state.db) is refused
 // with ErrOldFormat rather than opened empty.
 //
 // Data files are created before the record that names them and removed

@@ -72,7 +72,7 @@ extents and is not written again.`,
 			// while they are still empty and the same files, so that
 			// what another writer put there meanwhile stays.
 			if dryRun {
-				made, err := makeImage(target, false)
+				made, err := makeMedium(target)
 				if err != nil {
 					return fmt.Errorf("append: %w", err)
 				}
@@ -93,7 +93,7 @@ extents and is not written again.`,
 					}
 				}()
 			}
-			tf.create = true
+			tf.create, tf.dryRun = true, dryRun
 			t, err := openTarget(target, tf)
 			if err != nil {
 				return err
@@ -169,11 +169,35 @@ func makeImage(spec string, held bool) (*newImage, error) {
 	if targets.KindOf(spec).Name != "image" {
 		return &newImage{}, nil
 	}
-	p, err := outputPath(spec)
+	return makeFile(spec, mediaRecordPath(spec), held)
+}
+
+// makeMedium makes the file of the medium a dry run opens, when it is
+// missing, for the run to remove (newImage.remove) with the record
+// beside it opening makes: an image and the record of its medium, or
+// an emulated drive's medium file and its state file. The run holds no
+// lock: it leaves a file another writer put a session into.
+func makeMedium(spec string) (*newImage, error) {
+	if targets.KindOf(spec).Name != "emulated" {
+		return makeImage(spec, false)
+	}
+	f := targets.File(spec)
+	if f == "" {
+		return &newImage{}, nil
+	}
+	return makeFile(f, emu.StatePath(f), false)
+}
+
+// makeFile makes the file of a medium, name (through its links),
+// empty when it is missing: a blank medium, whose record (the image's
+// medium record, an emulated drive's state) goes with it when it is
+// missing too.
+func makeFile(name, record string, held bool) (*newImage, error) {
+	p, err := outputPath(name)
 	if err != nil {
 		return &newImage{}, nil
 	}
-	record := missing(mediaRecordPath(spec))
+	record = missing(record)
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
 		return &newImage{}, nil

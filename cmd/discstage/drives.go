@@ -94,22 +94,48 @@ erases a CD-RW or DVD-RW.`,
 			})
 		},
 	})
-	var full bool
+	var full, discard bool
 	blank := &cobra.Command{
 		Use:   "blank TARGET",
 		Short: "Erase a rewritable disc in a drive: CD-RW, DVD-RW; DVD+RW and BD-RE by erasing their file systems",
-		Args:  cobra.ExactArgs(1),
+		Long: `Erase a rewritable disc in a drive: a CD-RW or DVD-RW, and a DVD+RW or
+BD-RE by zeroing what readers start from (--full: every sector its
+sessions use).
+
+While the target's staging area (mount's default) holds changes staged
+for the next session, blank refuses (exit 11): they are based on the
+disc's sessions and could not be committed to the blank disc. Commit
+them first, or give --discard-staged to blank and remove that staging
+area, dropping them.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			return withDrive(args[0], "blank", func(t writer.Target) error {
+			spec := args[0]
+			return withDrive(spec, "blank", func(t writer.Target) error {
 				b, ok := t.(writer.Blanker)
 				if !ok {
-					return usageError{fmt.Errorf("blank: %s is not a drive", args[0])}
+					return usageError{fmt.Errorf("blank: %s is not a drive", spec)}
 				}
-				return b.Blank(!full)
+				if !discard {
+					a, err := stagedFor(spec, t)
+					if err != nil {
+						return fmt.Errorf("blank: %w", err)
+					}
+					if a != nil {
+						return fmt.Errorf("blank: %w", a.refuse(spec, "give --discard-staged to blank it and drop them"))
+					}
+				}
+				if err := b.Blank(!full); err != nil {
+					return err
+				}
+				if discard {
+					return removeAreas(spec)
+				}
+				return nil
 			})
 		},
 	}
 	blank.Flags().BoolVar(&full, "full", false, "erase every sector, not only the table of contents")
+	blank.Flags().BoolVar(&discard, "discard-staged", false, "blank even when changes are staged for the disc, and remove its staging area")
 	cmd.AddCommand(blank)
 }
 

@@ -38,6 +38,7 @@ func isErr(targets ...error) func(error) bool {
 var exitTable = []exitRule{
 	{func(err error) bool { var c codedError; return errors.As(err, &c) }, -1}, // see exitCode
 	{isErr(errInterrupted), exitcodes.Interrupted},
+	{isErr(errWouldReplace), exitcodes.Usage}, // as a --media the image does not stand in for
 	{isErr(writer.ErrNoTarget, mmc.ErrNoMedium, writer.ErrReplaced), exitcodes.NoTarget},
 	{func(err error) bool {
 		return isErr(writer.ErrNoSpace, staging.ErrNoSpace)(err) || platform.IsNoSpace(err)
@@ -49,7 +50,7 @@ var exitTable = []exitRule{
 	{isErr(master.ErrBadName, master.ErrUnsupported), exitcodes.BadName},
 	{isErr(master.ErrUnverifiable), exitcodes.Unverifiable},
 	{isErr(os.ErrNotExist, errNotMount), exitcodes.NotFound},
-	{isErr(syscall.EBUSY, errAreaInUse, errMountPointBusy, errTargetBusy, staging.ErrBusy, platform.ErrVolumeInUse), exitcodes.Busy},
+	{isErr(syscall.EBUSY, errAreaInUse, errMountPointBusy, errTargetBusy, errStagedChanges, staging.ErrBusy, platform.ErrVolumeInUse), exitcodes.Busy},
 	{isErr(errNotExtracted), exitcodes.Other}, // extract skipped entries, each told in a warning
 	{func(err error) bool {
 		var se *mmc.SenseError

@@ -9,6 +9,7 @@ import (
 
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/spf13/cobra"
 )
 
@@ -20,6 +21,7 @@ var masterFlags struct {
 	noRockRidge bool
 	rrMoved     bool
 	time        string
+	force       bool
 	udf         udfFlag
 	boot        bootFlags
 }
@@ -33,7 +35,10 @@ reported on standard error. The image is written to a temporary file
 next to OUT and renamed when complete, so a failed run leaves no OUT.
 When OUT is a symbolic link the image goes to the file it leads to
 (created when missing); a directory, a device, a named pipe or a socket
-as OUT is refused.`,
+as OUT is refused. An OUT that holds a multisession image (two sessions
+or more, as append and a mount's commits write) is refused, as master
+would replace every session with one: --force replaces it anyway. An
+image of one session is replaced without asking, as mkisofs does.`,
 	Args: func(cmd *cobra.Command, args []string) error {
 		if err := cobra.ExactArgs(1)(cmd, args); err != nil {
 			return usageError{err}
@@ -51,6 +56,7 @@ func init() {
 	f.BoolVar(&masterFlags.noRockRidge, "no-rock-ridge", false, "leave out Rock Ridge (symbolic links then fail)")
 	f.BoolVar(&masterFlags.rrMoved, "rr-moved", false, "move directories deeper than 8 levels into rr_moved, as genisoimage does (default: in place, as xorriso does)")
 	f.StringVar(&masterFlags.time, "time", "", "fixed time (RFC 3339) for volume dates, for reproducible images")
+	f.BoolVar(&masterFlags.force, "force", false, "replace OUT even when it holds a multisession image")
 	masterFlags.udf.register(f)
 	masterFlags.boot.register(f)
 	rootCmd.AddCommand(masterCmd)
@@ -101,8 +107,40 @@ func runMaster(cmd *cobra.Command, args []string) error {
 			return fmt.Errorf("master: %w", err)
 		}
 		defer l.Unlock()
+		if !masterFlags.force {
+			if err := keepSessions(out); err != nil {
+				return fmt.Errorf("master: %w", err)
+			}
+		}
 	}
 	return masterWriteImage(out, im)
+}
+
+// errWouldReplace: master's OUT holds a multisession image, whose
+// sessions a single-session image in its place would lose; --force
+// replaces it.
+var errWouldReplace = errors.New("master writes a single-session image in its place")
+
+// keepSessions refuses to replace out when it holds two sessions or
+// more, as master's reader lists them (master.ListSessions, as
+// `sessions` lists an image's). A file that holds no ISO 9660 image, or
+// one session, may be replaced.
+func keepSessions(out string) error {
+	f, err := os.Open(out)
+	if err != nil {
+		return fmt.Errorf("read the sessions of %s: %w", out, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("read the sessions of %s: %w", out, err)
+	}
+	sessions, err := master.ListSessions(f, (st.Size()+tree.SectorSize-1)/tree.SectorSize)
+	if err != nil || len(sessions) < 2 {
+		return nil
+	}
+	return fmt.Errorf("%s holds a multisession image of %d sessions, which would all be lost: %w "+
+		"(give --force to replace it anyway, or add a session to it with discstage append %s DIR)", out, len(sessions), errWouldReplace, out)
 }
 
 // masterWriteImage writes im to a temporary file in out's directory and

@@ -32,7 +32,7 @@ func rememberedMedia(image string) (string, error) {
 // applyRememberedMedia fills in f.media from what image remembers, or
 // refuses an --media that conflicts with it. It reports whether the
 // medium is to be recorded once the image is open (given now, not
-// remembered yet).
+// remembered yet, by a command that writes: a dry run writes nothing).
 func applyRememberedMedia(image string, f *targetFlags) (record bool, err error) {
 	rec, err := rememberedMedia(image)
 	if err != nil {
@@ -40,7 +40,7 @@ func applyRememberedMedia(image string, f *targetFlags) (record bool, err error)
 	}
 	switch {
 	case rec == "":
-		return f.media != "" && !f.readOnly, nil
+		return f.media != "" && !f.readOnly && !f.dryRun, nil
 	case f.media == "":
 		f.media = rec
 	case !strings.EqualFold(f.media, rec):

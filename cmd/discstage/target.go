@@ -17,6 +17,7 @@ type targetFlags struct {
 	media    string // a medium name such as dvd+rw, bd-re
 	create   bool   // create a missing image file as a blank medium
 	readOnly bool   // open for reading only
+	dryRun   bool   // a dry run: --media is not remembered either
 	simulate bool   // drives: write in test-write mode, recording nothing
 	speed    int    // drives: write speed in kB/s, 0 for the drive's choice
 }

@@ -4,7 +4,8 @@
 //
 //   - emulated:PROFILE:PATH, an emulated drive (package emu) holding a
 //     medium of PROFILE (cd-r, cd-rw, dvd-r, dvd-rw, dvd+r, dvd+rw, bd-r,
-//     bd-re) whose data lives in the file PATH, created blank on first use;
+//     bd-re) whose data lives in the file PATH, created blank on first use
+//     by a command that writes (read-only, a missing medium is no target);
 //     PROFILE,speed=X[,buffer=SIZE] makes it record at X times the
 //     medium's 1× rate through a drive buffer of SIZE (emu.Speed), e.g.
 //     emulated:bd-r,speed=16:disc.img records at 72 MB/s;
@@ -23,6 +24,7 @@ package targets
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -141,6 +143,9 @@ func Identity(spec string) string {
 func File(spec string) string { return KindOf(spec).file(spec) }
 
 // openEmulated opens emulated:PROFILE[,speed=X][,buffer=SIZE]:PATH.
+// Read-only, a medium whose file or state file is missing is no target
+// (ErrNoTarget) and nothing is made; else a missing medium is made
+// blank.
 func openEmulated(spec string, o Options) (*mmc.Drive, error) {
 	profile, path, ok := strings.Cut(strings.TrimPrefix(spec, EmulatedPrefix), ":")
 	profile, opts, _ := strings.Cut(profile, ",")
@@ -150,6 +155,17 @@ func openEmulated(spec string, o Options) (*mmc.Drive, error) {
 	speed, err := emulatedSpeed(opts)
 	if err != nil {
 		return nil, &SyntaxError{Kind: "emulated", Spec: spec, Want: "emulated:PROFILE,speed=X,buffer=SIZE:PATH (" + err.Error() + ")"}
+	}
+	if o.ReadOnly {
+		// Reading makes no medium: a missing one is no target, as a
+		// missing image file is.
+		for _, p := range []string{path, emu.StatePath(path)} {
+			if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("writer: open emulated medium %s: %s missing: %w", path, p, writer.ErrNoTarget)
+			} else if err != nil {
+				return nil, fmt.Errorf("writer: open emulated medium %s: %w: %w", path, writer.ErrNoTarget, err)
+			}
+		}
 	}
 	e, err := emu.Open(path, profile)
 	if err != nil {
