@@ -318,7 +318,37 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 		}
 		out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size, e: f.e})
 	}
+	out = append(out, d.timesSet(out, renamedFrom)...)
 	return listChanges(out, renamedFrom, d.gone, bm, sm)
+}
+
+// timesSet lists the retimed directories none of whose names changed
+// (out, the files renamed and the paths gone): their times were set,
+// which the session writes. A directory a name in it changed is listed
+// by that change alone: the change moved its time.
+func (d *baseDiff) timesSet(out []Change, renamedFrom map[string]string) []Change {
+	if len(d.retimed) == 0 {
+		return nil
+	}
+	changedIn := map[string]bool{} // the directories a changed path lies in
+	note := func(p string) { changedIn[parentPath(p)] = true }
+	for _, c := range out {
+		note(c.Path)
+	}
+	for to, from := range renamedFrom {
+		note(to)
+		note(from)
+	}
+	for _, g := range d.gone {
+		note(g.path)
+	}
+	var set []Change
+	for _, p := range d.retimed {
+		if !changedIn[p] {
+			set = append(set, Change{Kind: ChangeAttributes, Path: p, Dir: true})
+		}
+	}
+	return set
 }
 
 // listChanges makes the status list from the changes found path by
@@ -472,6 +502,10 @@ type baseDiff struct {
 	// maybeMoved are the files at paths new to the base whose data is
 	// on the disc: renamed, when a file gone from the base had it.
 	maybeMoved []stagedPath
+	// retimed are the directories whose modification time alone
+	// differs from the base's: listed when nothing in them changed
+	// (the time was set, not moved by a change in them).
+	retimed []string
 }
 
 type gonePath struct {
@@ -526,6 +560,9 @@ func (d *baseDiff) walk(b *tree.Node, e *entry, p string) {
 // nil when the base has nothing at p.
 func (d *baseDiff) compare(p string, b *tree.Node, e *entry) {
 	if b != nil && sameListed(b, e) {
+		if e.kids != nil && b.IsDir() && b.ModTime.Unix() != e.mtime.Time().Unix() {
+			d.retimed = append(d.retimed, p)
+		}
 		return
 	}
 	a, isDir := d.a, e.kids != nil

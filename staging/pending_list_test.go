@@ -241,3 +241,60 @@ func TestStatusDuringCommitAfterAnother(t *testing.T) {
 		t.Errorf("projected %d sectors while a commit of %d bytes writes", s.ProjectedSectors, len(big))
 	}
 }
+
+// TestPendingDirectoryTimes: a disc directory whose times alone were
+// set (touch -d) is listed, as the commit writes them; one whose
+// modification time moved because something in it changed is not
+// listed on top of that change.
+func TestPendingDirectoryTimes(t *testing.T) {
+	a := open(t, t.TempDir(), &fakeMedium{})
+	for _, d := range []string{"touched", "filled"} {
+		dir, err := a.Mkdir(RootID, d, 0o755, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, a, dir.ID, "f", "on the disc")
+	}
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	when := time.Date(2005, 5, 5, 0, 0, 0, 0, time.UTC)
+	if _, err := a.Setattr(walk(t, a, "touched").ID, SetAttr{Mtime: &when, Atime: &when}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, walk(t, a, "filled").ID, "new", "staged")
+	if _, err := a.Setattr(walk(t, a, "filled").ID, SetAttr{Mtime: &when, Atime: &when}); err != nil {
+		t.Fatal(err)
+	}
+	want := "added    /filled/new\nattrs    /touched/\n# 1 added, 1 attributes only\n"
+	if got := a.Pending().Text(); got != want {
+		t.Errorf("pending list:\n%swant:\n%s", got, want)
+	}
+}
+
+// TestPendingDirectoryTimesAboveAChange: a change deeper down does not
+// move a directory's time, so one set on it is listed beside it.
+func TestPendingDirectoryTimesAboveAChange(t *testing.T) {
+	a := open(t, t.TempDir(), &fakeMedium{})
+	top, err := a.Mkdir(RootID, "top", 0o755, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := a.Mkdir(top.ID, "sub", 0o755, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, sub.ID, "f", "on the disc")
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, walk(t, a, "top/sub").ID, "new", "staged")
+	when := time.Date(2005, 5, 5, 0, 0, 0, 0, time.UTC)
+	if _, err := a.Setattr(walk(t, a, "top").ID, SetAttr{Mtime: &when, Atime: &when}); err != nil {
+		t.Fatal(err)
+	}
+	want := "attrs    /top/\nadded    /top/sub/new\n# 1 added, 1 attributes only\n"
+	if got := a.Pending().Text(); got != want {
+		t.Errorf("pending list:\n%swant:\n%s", got, want)
+	}
+}

@@ -596,6 +596,9 @@ func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 	}
 	if s.MediumError == "" {
 		fmt.Fprintf(w, "medium:    %s, %s free%s\n", plural(s.Sessions, "session"), free, closed)
+		if left, known := roomAfter(s); s.Pending && !s.ChangesUncounted && known && left < 0 && !s.Closed {
+			fmt.Fprintf(w, "space:     the next session does not fit: %s\n", needs(s))
+		}
 	}
 	if s.Area != "" && s.AreaFree >= 0 {
 		fmt.Fprintf(w, "staging:   %s, %s free\n", s.Area, humanize.IBytes(uint64(s.AreaFree)))

@@ -109,19 +109,35 @@ func commitDryRun(cmd *cobra.Command, mountpoint string, s staging.Status) error
 	printChanges(out, p, -1)
 	fmt.Fprintf(out, "would write session %d at LBA %d: %s (%d sectors), of which %s staged file data; %s\n",
 		s.Sessions+1, s.NextWritable, sectors(s.ProjectedSectors), s.ProjectedSectors, size(s.StagedBytes), s.Changes)
-	if s.FreeSectors >= 0 {
-		left := s.FreeSectors - int64(s.ProjectedSectors)
-		if left >= 0 && s.Tray {
-			// A CD's next session starts past this one's lead-out and
-			// its own lead-in (an image standing in for one writes
-			// them not).
-			left = max(left-writer.SessionCost(s.Profile, s.Sessions), 0)
-		}
+	if left, known := roomAfter(s); known {
 		if left < 0 {
-			fmt.Fprintf(out, "it does not fit: %s free\n", sectors(s.FreeSectors))
-			return fmt.Errorf("commit: the session needs %s, %s free: %w", sectors(s.ProjectedSectors), sectors(s.FreeSectors), syscall.ENOSPC)
+			fmt.Fprintf(out, "it does not fit: %s\n", needs(s))
+			return fmt.Errorf("commit: the session does not fit: %s: %w", needs(s), syscall.ENOSPC)
 		}
 		fmt.Fprintf(out, "free after the session: %s\n", sectors(left))
 	}
 	return nil
+}
+
+// roomAfter is the room the medium keeps after the next session, as
+// the status projects it: negative when the session does not fit;
+// known is false on an unbounded medium.
+func roomAfter(s staging.Status) (left int64, known bool) {
+	if s.FreeSectors < 0 {
+		return 0, false
+	}
+	left = s.FreeSectors - int64(s.ProjectedSectors)
+	if left >= 0 && s.Tray {
+		// A CD's next session starts past this one's lead-out and its
+		// own lead-in (an image standing in for one writes them not).
+		left = max(left-writer.SessionCost(s.Profile, s.Sessions), 0)
+	}
+	return left, true
+}
+
+// needs says what the next session needs and what is free, in sectors
+// too: the two may round to one size.
+func needs(s staging.Status) string {
+	return fmt.Sprintf("the session needs %s (%d sectors), %s (%d sectors) free",
+		sectors(s.ProjectedSectors), s.ProjectedSectors, sectors(s.FreeSectors), s.FreeSectors)
 }
