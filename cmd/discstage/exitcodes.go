@@ -37,7 +37,7 @@ func isErr(targets ...error) func(error) bool {
 // code to the command that started it, mountError).
 var exitTable = []exitRule{
 	{func(err error) bool { var c codedError; return errors.As(err, &c) }, -1}, // see exitCode
-	{isErr(errInterrupted), exitcodes.Interrupted},
+	{isErr(errInterrupted, staging.ErrCanceled), exitcodes.Interrupted},        // a mount's commit stopped on request
 	{isErr(writer.ErrNoTarget, mmc.ErrNoMedium), exitcodes.NoTarget},
 	{func(err error) bool {
 		return isErr(writer.ErrNoSpace, staging.ErrNoSpace)(err) || platform.IsNoSpace(err)
