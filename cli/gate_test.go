@@ -82,6 +82,25 @@ func (g *writeGate) armReads() {
 	g.blocked, g.open = make(chan struct{}), make(chan struct{})
 }
 
+// allowReads lets the reads waiting at the gate through, and n bytes of
+// reads more, then holds every read again; writes pass.
+func (g *writeGate) allowReads(n int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.armed {
+		close(g.open)
+	}
+	g.armed, g.reads, g.budget = true, true, n
+	g.blocked, g.open = make(chan struct{}), make(chan struct{})
+}
+
+// held is closed once an access waits at the gate as armed now.
+func (g *writeGate) held() <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.blocked
+}
+
 // waitBlocked returns once a write waits at the gate.
 func (g *writeGate) waitBlocked(t *testing.T) {
 	t.Helper()

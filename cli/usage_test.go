@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/discstage/discstage/internal/clitest"
 	"github.com/discstage/discstage/internal/exitcodes"
 )
 
@@ -77,5 +78,35 @@ func TestReadOnlyCommandsTakeNoBurnFlags(t *testing.T) {
 		if out := mustRun(t, cmd, "--help"); !strings.Contains(out, "--simulate") || !strings.Contains(out, "--speed") {
 			t.Errorf("discstage %s --help lacks the burn flags:\n%s", cmd, out)
 		}
+	}
+}
+
+// TestHelpAndCompletionCommands: the commands cobra adds as it runs
+// (help, and __complete, which the completion scripts call) are
+// commands, not unknown ones: help prints a command's help, and
+// __complete lists the commands and flags that fit what was typed.
+func TestHelpAndCompletionCommands(t *testing.T) {
+	r := clitest.Run(t, []string{"help", "commit"})
+	if r.Code != 0 || !strings.Contains(r.Stdout, "discstage commit") || !strings.Contains(r.Stdout, "--dry-run") {
+		t.Errorf("help commit: exit %d\n%s", r.Code, r.Output())
+	}
+	if r := clitest.Run(t, []string{"help"}); r.Code != 0 || !strings.Contains(r.Stdout, "extract") {
+		t.Errorf("help: exit %d\n%s", r.Code, r.Output())
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"__complete", "ex"}, "extract"},
+		{[]string{"__complete", "commit", "--pro"}, "--progress"},
+		{[]string{"__completeNoDesc", "ver"}, "verify"},
+	} {
+		r := clitest.Run(t, c.args)
+		if r.Code != 0 || !strings.Contains(r.Stdout, c.want+"\t") && !strings.Contains(r.Stdout, c.want+"\n") {
+			t.Errorf("discstage %q: exit %d, want %s listed\n%s", c.args, r.Code, c.want, r.Output())
+		}
+	}
+	if out, code := run(t, "no-such-command"); code != exitcodes.Usage || !strings.Contains(out, "unknown command") {
+		t.Errorf("an unknown command: exit %d\n%s", code, out)
 	}
 }

@@ -415,6 +415,9 @@
 // that fails to open or yields more or fewer bytes than its Size stops
 // the stream with ErrSourceChanged and the path (one that may not be
 // read, or fails with an I/O error, with that error and the path).
+// WriteToContext also stops, with the context's error, once its context
+// is done: at the next read or write, the kernel's copy checking between
+// chunks of 64 MiB.
 //
 // The sources of the next 32 files are opened ahead of the copy, in
 // parallel, with a hint that their first MiB will be read

@@ -2,6 +2,7 @@ package master
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,8 +21,9 @@ const wCopyBuffer = 1 << 20
 // wStream writes a laid-out session in order, counting bytes.
 type wStream struct {
 	im  *Image
-	dst io.Writer     // the destination itself, for the kernel copy
-	cw  *wCountWriter // counts the stream; writes to dst, or to the checksum pipeline
+	ctx context.Context // the stream stops when it is done
+	dst io.Writer       // the destination itself, for the kernel copy
+	cw  *wCountWriter   // counts the stream; writes to dst, or to the checksum pipeline
 	bw  *bufio.Writer
 	buf []byte
 	// pipe carries the stream when it records checksums (hashPipe).
@@ -55,13 +57,17 @@ func (s *wStream) zeros(n int64) error {
 }
 
 // wCountWriter counts what reaches the destination (or the checksum
-// pipeline on its way there).
+// pipeline on its way there), and fails once ctx is done.
 type wCountWriter struct {
-	w io.Writer
-	n int64
+	ctx context.Context
+	w   io.Writer
+	n   int64
 }
 
 func (c *wCountWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
@@ -77,8 +83,16 @@ func (c *wCountWriter) Write(p []byte) (int, error) {
 // ErrSourceChanged and the path; one the process may not read, or that
 // fails with an I/O error, with that error and the path.
 func (im *Image) WriteTo(w io.Writer) (int64, error) {
-	cw := &wCountWriter{w: w}
-	s := &wStream{im: im, dst: w, cw: cw}
+	return im.WriteToContext(context.Background(), w)
+}
+
+// WriteToContext is WriteTo, stopping with an error wrapping ctx's
+// error once ctx is done: at the next write to w, or read of a file's
+// data (the kernel copies a file in chunks of kernelCopyChunk). What
+// reached w stays there.
+func (im *Image) WriteToContext(ctx context.Context, w io.Writer) (int64, error) {
+	cw := &wCountWriter{ctx: ctx, w: w}
+	s := &wStream{im: im, ctx: ctx, dst: w, cw: cw}
 	if im.opts.MD5 {
 		s.pipe = newHashPipe(w)
 		cw.w = s.pipe
@@ -163,13 +177,18 @@ func (s *wStream) writeCE(d *wDir) error {
 	return nil
 }
 
-// wSourceReader remembers whether an error came from the source.
+// wSourceReader remembers whether an error came from the source, and
+// fails, the source not to blame, once ctx is done.
 type wSourceReader struct {
+	ctx context.Context
 	r   io.Reader
 	err error
 }
 
 func (r *wSourceReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
 	n, err := r.r.Read(p)
 	if err != nil && err != io.EOF {
 		r.err = err
@@ -194,6 +213,10 @@ type wPlainWriter struct{ w io.Writer }
 
 func (p wPlainWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
 
+// kernelCopyChunk is how much of a file the kernel copies between two
+// looks at whether the stream is to stop: a fraction of a second.
+const kernelCopyChunk = 64 << 20
+
 // copiedHook, when set (tests), is called with a file's path once its
 // data is copied, before the copy is checked.
 var copiedHook func(path string)
@@ -217,7 +240,7 @@ func (s *wStream) copyFile(f *wFile) error {
 	var err error
 	if s.pipe != nil {
 		// Checksums need the bytes in user space: no kernel copy.
-		sr := &wSourceReader{r: r}
+		sr := &wSourceReader{ctx: s.ctx, r: r}
 		copied, err = s.pipe.copyFile(io.LimitReader(sr, n.Size), f)
 		s.cw.n += copied
 		if sr.err != nil {
@@ -227,18 +250,29 @@ func (s *wStream) copyFile(f *wFile) error {
 			return fmt.Errorf("master: write data of %q: %w", p, err)
 		}
 	} else if dok && sok {
-		// Let the kernel copy where it can; the counting writer is
-		// bypassed, so count here.
-		copied, err = io.Copy(df, io.LimitReader(sf, n.Size))
-		s.cw.n += copied
-		if err != nil {
-			return fmt.Errorf("master: copy %q: %w", p, err)
+		// Let the kernel copy where it can, a chunk at a time so that
+		// a stop is seen; the counting writer is bypassed, so count
+		// here.
+		for copied < n.Size {
+			if err = s.ctx.Err(); err != nil {
+				return fmt.Errorf("master: copy %q: %w", p, err)
+			}
+			var k int64
+			k, err = io.Copy(df, io.LimitReader(sf, min(n.Size-copied, kernelCopyChunk)))
+			copied += k
+			s.cw.n += k
+			if err != nil {
+				return fmt.Errorf("master: copy %q: %w", p, err)
+			}
+			if k == 0 {
+				break // the source is shorter: told below
+			}
 		}
 	} else {
 		if s.buf == nil {
 			s.buf = make([]byte, wCopyBuffer)
 		}
-		sr := &wSourceReader{r: r}
+		sr := &wSourceReader{ctx: s.ctx, r: r}
 		copied, err = io.CopyBuffer(wPlainWriter{s.cw}, io.LimitReader(sr, n.Size), s.buf)
 		if sr.err != nil {
 			return fmt.Errorf("master: read source of %q: %w", p, sourceError(sr.err))

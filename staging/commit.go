@@ -383,12 +383,9 @@ func (a *Area) unfreeze() {
 	a.snapped, a.retimed = false, nil
 }
 
-// fail records err as the last error and returns it; a commit refused
-// for want of anything staged records none.
+// fail records err as the last error and returns it.
 func (a *Area) fail(err error) error {
-	if !errors.Is(err, ErrNothingStaged) { // nothing went wrong
-		a.status.LastError = errtext.Text(err)
-	}
+	a.status.LastError = errtext.Text(err)
 	return err
 }
 

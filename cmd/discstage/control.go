@@ -315,6 +315,9 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 				return o, s, openRefusal(mountpoint, s)
 			}
 			if asked && o.Stopped {
+				// The phase it stopped in ends as stopped part way,
+				// before what follows is said.
+				d.Stopped()
 				d.Finish()
 				if o.Closed != "" {
 					fmt.Fprintf(cmd.OutOrStdout(), "stopped: %s; it was closed, so the disc takes the next commit\n", o.Closed)

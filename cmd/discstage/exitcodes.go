@@ -37,8 +37,8 @@ func isErr(targets ...error) func(error) bool {
 // code to the command that started it, mountError).
 var exitTable = []exitRule{
 	{func(err error) bool { var c codedError; return errors.As(err, &c) }, -1}, // see exitCode
-	{isErr(errInterrupted), exitcodes.Interrupted},
-	{isErr(errWouldReplace), exitcodes.Usage}, // as a --media the image does not stand in for
+	{isErr(errInterrupted, staging.ErrCanceled), exitcodes.Interrupted},        // a mount's commit stopped on request
+	{isErr(errWouldReplace), exitcodes.Usage},                                  // as a --media the image does not stand in for
 	{isErr(writer.ErrNoTarget, mmc.ErrNoMedium, writer.ErrReplaced), exitcodes.NoTarget},
 	{func(err error) bool {
 		return isErr(writer.ErrNoSpace, staging.ErrNoSpace)(err) || platform.IsNoSpace(err)

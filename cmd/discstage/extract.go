@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/md5"
 	"errors"
 	"fmt"
@@ -58,7 +59,10 @@ extracted as read and named in a warning, and extract then exits 9, as
 verify does for a bad session. A file of a session an interrupted burn left
 incomplete that lies past what the burn recorded is not extracted (what is
 in DEST in its place stays); it is named in a warning, and extract then
-exits 12.`,
+exits 12.
+
+Ctrl-C stops extract (exit 130): the file being copied is removed and
+named, and what was extracted before it stays.`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, sess, err := sf.open(cmd.ErrOrStderr(), args[0], tf)
@@ -68,7 +72,7 @@ exits 12.`,
 			defer t.Close()
 			noteTree(cmd.ErrOrStderr(), sess)
 			o := extractOptions{samePerms: samePerms, devices: devices, root: isRoot(), umask: umask(), warn: cmd.ErrOrStderr()}
-			return extract(sess.FS(), fsPath(args[1]), args[2], o, cmd.OutOrStdout())
+			return extract(cmd.Context(), sess.FS(), fsPath(args[1]), args[2], o, cmd.OutOrStdout())
 		},
 	}
 	tf.register(cmd)
@@ -124,8 +128,11 @@ var errNotExtracted = errors.New("not every entry was extracted")
 // as cp -r does: into dest when dest is an existing directory, else to
 // dest itself; "-" writes one file to stdout. Everything is created
 // beneath one folder opened as an os.Root, and no symbolic link found
-// there is ever followed: one in the way is replaced, as tar does.
-func extract(fsys fs.FS, p, dest string, o extractOptions, stdout io.Writer) error {
+// there is ever followed: one in the way is replaced, as tar does. When
+// ctx is done (Ctrl-C) it stops at the next entry or write: a file
+// being copied is removed, what was extracted before it stays, and the
+// error wraps errInterrupted.
+func extract(ctx context.Context, fsys fs.FS, p, dest string, o extractOptions, stdout io.Writer) error {
 	st, err := fs.Lstat(fsys, p)
 	if err != nil {
 		return err
@@ -140,7 +147,10 @@ func extract(fsys fs.FS, p, dest string, o extractOptions, stdout io.Writer) err
 		}
 		defer src.Close()
 		sum := newSumCheck(st)
-		if _, err := io.Copy(sum.writer(stdout), src); err != nil {
+		if _, err := io.Copy(sum.writer(stopWriter{ctx, stdout}), src); err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("%w: extract: stopped while writing %s to standard output", errInterrupted, discPath(p))
+			}
 			return fmt.Errorf("extract %s to standard output: %w", p, err)
 		}
 		return sum.check(p)
@@ -166,7 +176,7 @@ func extract(fsys fs.FS, p, dest string, o extractOptions, stdout io.Writer) err
 		return fmt.Errorf("extract %s: %w", p, err)
 	}
 	defer root.Close()
-	x := &extractor{fsys: fsys, root: root, opts: o, dest: dir}
+	x := &extractor{ctx: ctx, fsys: fsys, root: root, opts: o, dest: dir}
 	if !st.IsDir() {
 		if err := x.entry(p, name, st); err != nil {
 			return err
@@ -177,6 +187,9 @@ func extract(fsys fs.FS, p, dest string, o extractOptions, stdout io.Writer) err
 	err = fs.WalkDir(fsys, p, func(q string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: extract: stopped before %s; what was extracted before it stays", errInterrupted, discPath(q))
 		}
 		rel := q
 		if p != "." {
@@ -217,6 +230,7 @@ func extract(fsys fs.FS, p, dest string, o extractOptions, stdout io.Writer) err
 
 // extractor creates entries beneath root.
 type extractor struct {
+	ctx  context.Context // stops the copy of a file when done
 	fsys fs.FS
 	root *os.Root
 	opts extractOptions
@@ -431,8 +445,17 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		return fmt.Errorf("extract %s: %w", p, err)
 	}
 	sum := newSumCheck(fi)
-	if _, err := io.Copy(sum.writer(dst), src); err != nil {
+	if _, err := io.Copy(sum.writer(stopWriter{x.ctx, dst}), src); err != nil {
 		dst.Close()
+		if x.ctx.Err() != nil {
+			// No part of a file under its name.
+			if rerr := x.root.Remove(name); rerr != nil {
+				return fmt.Errorf("%w: extract: stopped while extracting %s to %s, and removing the part written failed: %w",
+					errInterrupted, discPath(p), x.path(name), rerr)
+			}
+			return fmt.Errorf("%w: extract: stopped while extracting %s to %s; the part written is removed, what was extracted before it stays",
+				errInterrupted, discPath(p), x.path(name))
+		}
 		return fmt.Errorf("extract %s to %s: %w", p, x.path(name), err)
 	}
 	damaged := false

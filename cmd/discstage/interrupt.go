@@ -164,3 +164,30 @@ func (g *startGate) serve(mount func()) bool {
 	g.serving = true
 	return true
 }
+
+// stopWriter is w, failing every write once ctx is done: a copy
+// through it ends at its next write when the command is stopped.
+type stopWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (s stopWriter) Write(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return s.w.Write(p)
+}
+
+// stopReaderAt is r, failing every read once ctx is done.
+type stopReaderAt struct {
+	ctx context.Context
+	r   io.ReaderAt
+}
+
+func (s stopReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return s.r.ReadAt(p, off)
+}

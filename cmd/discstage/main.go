@@ -31,8 +31,9 @@ func (e usageError) Unwrap() error { return e.err }
 
 func main() {
 	rootCmd.InitDefaultCompletionCmd()
+	rootCmd.InitDefaultHelpCmd()
 	markUsageErrors(rootCmd)
-	if _, _, err := rootCmd.Find(os.Args[1:]); err != nil {
+	if _, _, err := rootCmd.Find(os.Args[1:]); err != nil && !completionRequest(os.Args[1:]) {
 		// An unknown command.
 		err = usageError{err}
 		fmt.Fprintln(os.Stderr, "discstage:", errorText(err))
@@ -42,6 +43,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "discstage:", errorText(err))
 		os.Exit(exitCode(err))
 	}
+}
+
+// completionRequest tells whether args ask for shell completion: the
+// hidden command the completion scripts call, which cobra adds only as
+// it executes, so Find does not know it.
+func completionRequest(args []string) bool {
+	return len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd)
 }
 
 // markUsageErrors makes every error cobra finds in the command line

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -32,7 +33,8 @@ var masterCmd = &cobra.Command{
 	Long: `Master DIR as a single-session image starting at LBA 0, with Joliet and
 Rock Ridge (like genisoimage -R -J). Names changed to fit Joliet are
 reported on standard error. The image is written to a temporary file
-next to OUT and renamed when complete, so a failed run leaves no OUT.
+next to OUT and renamed when complete, so a failed or stopped (Ctrl-C)
+run leaves no OUT, and an OUT that was there as it was.
 When OUT is a symbolic link the image goes to the file it leads to
 (created when missing); a directory, a device, a named pipe or a socket
 as OUT is refused. An OUT that holds a multisession image (two sessions
@@ -113,7 +115,7 @@ func runMaster(cmd *cobra.Command, args []string) error {
 			}
 		}
 	}
-	return masterWriteImage(out, im)
+	return masterWriteImage(cmd.Context(), out, im)
 }
 
 // errWouldReplace: master's OUT holds a multisession image, whose
@@ -144,10 +146,11 @@ func keepSessions(out string) error {
 }
 
 // masterWriteImage writes im to a temporary file in out's directory and
-// renames it to out; on any failure the temporary file is removed. out
-// is what outputPath returned: a regular file or a name free for one,
-// never a link, a directory or a device.
-func masterWriteImage(out string, im *master.Image) (err error) {
+// renames it to out; on any failure, and when ctx is done (Ctrl-C), the
+// temporary file is removed and out is as it was. out is what
+// outputPath returned: a regular file or a name free for one, never a
+// link, a directory or a device.
+func masterWriteImage(ctx context.Context, out string, im *master.Image) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("master: create image: %w", err)
@@ -158,7 +161,10 @@ func masterWriteImage(out string, im *master.Image) (err error) {
 			os.Remove(f.Name())
 		}
 	}()
-	if _, err = im.WriteTo(f); err != nil {
+	if _, err = im.WriteToContext(ctx, f); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: master: stopped before the image was complete; %s is as it was", errInterrupted, out)
+		}
 		return err
 	}
 	if err = f.Chmod(0o644); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"io/fs"
 	"os"
@@ -24,7 +25,7 @@ func TestMasterRemovesPartialOutput(t *testing.T) {
 	}
 	outDir := t.TempDir()
 	img := filepath.Join(outDir, "out.iso")
-	err = masterWriteImage(img, im)
+	err = masterWriteImage(context.Background(), img, im)
 	if err == nil || !strings.Contains(err.Error(), "/shrunk.bin") || exitCode(err) != exitcodes.SourceChanged {
 		t.Errorf("masterWriteImage: %v (exit code %d), want a source-changed error naming /shrunk.bin", err, exitCode(err))
 	}

@@ -83,6 +83,15 @@ chain or the superblock is bad; 13: none bad but some unverifiable.`,
 				}
 				pick = m.Sessions[sf.n-1 : sf.n]
 			}
+			// Ctrl-C stops the check at its next read; the sessions
+			// checked before are printed.
+			ctx := cmd.Context()
+			r := stopReaderAt{ctx, t}
+			checked := 0
+			stopped := func(what string) error {
+				return fmt.Errorf("%w: verify %s: stopped while checking %s, with %d of %d sessions checked",
+					errInterrupted, args[0], what, checked, len(pick))
+			}
 			bad, unverifiable := 0, 0
 			for _, s := range pick {
 				if s.Incomplete && len(pick) > 1 {
@@ -91,7 +100,11 @@ chain or the superblock is bad; 13: none bad but some unverifiable.`,
 					fmt.Fprintf(cmd.OutOrStdout(), "session %d at LBA %d: incomplete: an interrupted burn left it, it holds no whole session\n", s.Number, s.Start)
 					continue
 				}
-				rep, err := master.Verify(t, m.Readable, s.Start, lv)
+				rep, err := master.Verify(r, m.Readable, s.Start, lv)
+				if ctx.Err() != nil {
+					return stopped(fmt.Sprintf("session %d at LBA %d", s.Number, s.Start))
+				}
+				checked++
 				switch printVerify(cmd.OutOrStdout(), s.Number, rep, err) {
 				case verifyBad:
 					bad++
@@ -101,7 +114,11 @@ chain or the superblock is bad; 13: none bad but some unverifiable.`,
 			}
 			superBad := false
 			if m.Grown {
-				if err := master.CheckChain(t, m.Readable); err != nil {
+				err := master.CheckChain(r, m.Readable)
+				if ctx.Err() != nil {
+					return stopped("the chain of session heads")
+				}
+				if err != nil {
 					fmt.Fprintf(cmd.OutOrStdout(), "chain of session heads: BAD: %v\n", err)
 					superBad = true
 				}
@@ -109,7 +126,10 @@ chain or the superblock is bad; 13: none bad but some unverifiable.`,
 			if newest := m.Sessions[len(m.Sessions)-1]; m.Grown && newest.Start >= writer.FirstGrownSession && pick[len(pick)-1] == newest {
 				// Readers start from LBA 16: the copy of the newest
 				// session's descriptors there is what they see.
-				rep, err := master.VerifySuperblock(t, m.Readable, newest.Start)
+				rep, err := master.VerifySuperblock(r, m.Readable, newest.Start)
+				if ctx.Err() != nil {
+					return stopped("the superblock")
+				}
 				superBad = printSuperblock(cmd.OutOrStdout(), newest.Number, rep, err) || superBad
 			}
 			switch {
