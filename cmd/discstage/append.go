@@ -71,6 +71,7 @@ extents and is not written again.`,
 			// dry run) goes again: only the files this run made, only
 			// while they are still empty and the same files, so that
 			// what another writer put there meanwhile stays.
+			var lock *targetLock
 			if dryRun {
 				made, err := makeMedium(target)
 				if err != nil {
@@ -83,6 +84,7 @@ extents and is not written again.`,
 					return fmt.Errorf("append: %w", lerr)
 				}
 				defer l.Unlock()
+				lock = l
 				made, merr := madeByLock(target, l)
 				if merr != nil {
 					return fmt.Errorf("append: %w", merr)
@@ -99,6 +101,9 @@ extents and is not written again.`,
 				return err
 			}
 			defer t.Close()
+			if err := lock.holdMade(target, noteTo(cmd.ErrOrStderr())); err != nil {
+				return fmt.Errorf("append: %w", err)
+			}
 			d, err := pf.display(cmd)
 			if err != nil {
 				return err

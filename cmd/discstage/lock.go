@@ -114,7 +114,7 @@ func lockTarget(spec, holder string, create bool, note func(string)) (*targetLoc
 // cannot be opened, or is no regular file, is left to opening the
 // target to refuse; with create, a missing image file is made (an
 // emulated drive's medium file, which opening the drive makes with its
-// state, is locked only once it exists). A file the system cannot lock
+// state, is locked only once it exists: holdMade). A file the system cannot lock
 // (ENOLCK, EOPNOTSUPP, EINVAL) is left unlocked, told to note: the lock
 // named after its path still holds it against every discstage process
 // of this runtime directory, as on Windows.
@@ -155,6 +155,16 @@ func (tl *targetLock) holdFile(spec string, create bool, note func(string)) erro
 	}
 	tl.file, tl.made = l, made
 	return nil
+}
+
+// holdMade takes the lock of the emulated drive's medium file that
+// opening the target made, which holdFile found missing and left to
+// it; it does nothing when the file is locked already or there is none.
+func (tl *targetLock) holdMade(spec string, note func(string)) error {
+	if tl == nil || tl.file != nil || tl.name == "" {
+		return nil
+	}
+	return tl.holdFile(spec, false, note)
 }
 
 // openToHold opens the regular file name to lock it, making it when it

@@ -265,6 +265,9 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		return err
 	}
 	defer t.Close()
+	if err := lock.holdMade(targetSpec, note); err != nil {
+		return fmt.Errorf("mount: %w", err)
+	}
 	dir := f.staging
 	if dir == "" {
 		key, err := targetKey(targetSpec)
