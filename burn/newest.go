@@ -136,10 +136,13 @@ func ReadSession(t writer.Target, n int) (*master.Session, error) {
 		return nil, err
 	}
 	if n < 1 || n > len(m.Sessions) {
-		return nil, fmt.Errorf("burn: no session %d (the medium has %d)", n, len(m.Sessions))
+		return nil, fmt.Errorf("%w: %d (the medium has sessions 1 to %d)", ErrNoSession, n, len(m.Sessions))
 	}
 	return ReadListed(t, m, m.Sessions[n-1])
 }
+
+// ErrNoSession: the medium has no session of the number asked for.
+var ErrNoSession = errors.New("burn: no such session")
 
 // ReadListed reads the session si of the medium m of t, as the medium
 // listed them. Of a session an interrupted burn left incomplete, the

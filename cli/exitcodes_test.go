@@ -30,6 +30,12 @@ func TestExitCodesCommandByCommand(t *testing.T) {
 		t.Fatalf("%s exists here", noDrive)
 	}
 	area := filepath.Join(work, "area")
+	dir := filepath.Join(work, "dir")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	disc := filepath.Join(work, "disc.iso")
+	clitest.Must(t, "append", "--progress", "none", disc, text)
 	cases := []struct {
 		args []string
 		code int
@@ -50,6 +56,12 @@ func TestExitCodesCommandByCommand(t *testing.T) {
 		{[]string{"append", text, text}, exitcodes.NotISO},
 		{[]string{"mount", text, mnt, "--staging", area}, exitcodes.NotISO},
 		{[]string{"mount", text, mnt, "--staging", area, "--foreground"}, exitcodes.NotISO},
+		{[]string{"sessions", dir}, exitcodes.NoTarget},
+		{[]string{"append", dir, text}, exitcodes.NoTarget},
+		{[]string{"mount", dir, mnt, "--staging", area}, exitcodes.NoTarget},
+		{[]string{"verify", "--session", "5", disc}, exitcodes.Usage},
+		{[]string{"ls", "--session", "5", disc}, exitcodes.Usage},
+		{[]string{"extract", "--session", "5", disc, "/", filepath.Join(work, "out")}, exitcodes.Usage},
 	}
 	for _, c := range cases {
 		r := clitest.Run(t, c.args)

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/discstage/discstage/master"
@@ -91,6 +92,9 @@ func OpenImage(path string, opts ImageOptions) (*Image, error) {
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("writer: open image %s: %w", path, ErrNoTarget)
+		}
+		if errors.Is(err, syscall.EISDIR) {
+			return nil, fmt.Errorf("writer: open image %s: a directory: %w", path, ErrNoTarget)
 		}
 		return nil, fmt.Errorf("writer: open image %s: %w", path, err)
 	}
