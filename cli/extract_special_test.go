@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/discstage/discstage/internal/clitest"
 	"github.com/discstage/discstage/internal/exitcodes"
 )
 
@@ -144,5 +145,35 @@ func TestExtractLongNamedPipe(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(dest, "z")); err != nil || string(b) != "z\n" {
 		t.Errorf("z after it: %q, %v", b, err)
+	}
+}
+
+// TestExtractGoesOnPastADirectoryInTheWay: where DEST holds a directory
+// at the name of a file of the disc, that file is skipped with a warning
+// naming it, the directory is kept, and the rest is extracted (exit 1),
+// as cp -r goes on.
+func TestExtractGoesOnPastADirectoryInTheWay(t *testing.T) {
+	work := t.TempDir()
+	src := filepath.Join(work, "src")
+	write(t, filepath.Join(src, "dir", "a.txt"), "a")
+	write(t, filepath.Join(src, "dir", "b.txt"), "b")
+	write(t, filepath.Join(src, "dir", "sub", "c.txt"), "c")
+	img := filepath.Join(work, "d.iso")
+	clitest.Must(t, "append", "--progress", "none", img, src)
+	dest := filepath.Join(work, "out")
+	if err := os.MkdirAll(filepath.Join(dest, "dir", "a.txt", "mine"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := clitest.Run(t, []string{"extract", img, "/dir", dest})
+	if r.Code != exitcodes.Other || !strings.Contains(r.Stderr, "/dir/a.txt") {
+		t.Errorf("extract with a directory in the way: exit %d, want %d naming /dir/a.txt\n%s", r.Code, exitcodes.Other, r.Output())
+	}
+	if _, err := os.Stat(filepath.Join(dest, "dir", "a.txt", "mine")); err != nil {
+		t.Errorf("the directory in the way: %v", err)
+	}
+	for p, want := range map[string]string{"b.txt": "b", "sub/c.txt": "c"} {
+		if b, err := os.ReadFile(filepath.Join(dest, "dir", p)); err != nil || string(b) != want {
+			t.Errorf("%s: %q, %v; want %q", p, b, err, want)
+		}
 	}
 }

@@ -178,7 +178,7 @@ func extract(ctx context.Context, fsys fs.FS, p, dest string, o extractOptions, 
 	defer root.Close()
 	x := &extractor{ctx: ctx, fsys: fsys, root: root, opts: o, dest: dir}
 	if !st.IsDir() {
-		if err := x.entry(p, name, st); err != nil {
+		if err := x.entryOrSkip(p, name, st); err != nil {
 			return err
 		}
 		return x.outcome()
@@ -210,7 +210,7 @@ func extract(ctx context.Context, fsys fs.FS, p, dest string, o extractOptions, 
 		if err != nil {
 			return err
 		}
-		return x.entry(q, to, fi)
+		return x.entryOrSkip(q, to, fi)
 	})
 	// Directory modes and times last, deepest first, once their
 	// contents exist; also those made before an error stopped the walk.
@@ -280,6 +280,22 @@ func (x *extractor) outcome() error {
 			nameList(x.unrecorded), burn.ErrUnrecorded, master.ErrCorrupt))
 	}
 	return errors.Join(err, x.skippedError())
+}
+
+// errDirInTheWay: a directory of DEST is where a file of the disc goes;
+// it is kept, as cp -r keeps it.
+var errDirInTheWay = fmt.Errorf("a directory is in the way: %w", fs.ErrExist)
+
+// entryOrSkip extracts p as name (entry); where a directory of DEST is in
+// the way, the entry is skipped with a warning and the rest goes on,
+// as cp -r goes on.
+func (x *extractor) entryOrSkip(p, name string, fi fs.FileInfo) error {
+	err := x.entry(p, name, fi)
+	if errors.Is(err, errDirInTheWay) {
+		x.skip(p, fmt.Sprintf("%s is a directory, which is kept", x.path(name)))
+		return nil
+	}
+	return err
 }
 
 // skip tells that the entry p was not extracted, and why.
@@ -362,7 +378,7 @@ func (x *extractor) clear(name string) error {
 	case err != nil:
 		return fmt.Errorf("extract: %w", err)
 	case fi.IsDir():
-		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), fs.ErrExist)
+		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), errDirInTheWay)
 	}
 	if err := x.root.Remove(name); err != nil {
 		return fmt.Errorf("extract: replace %s: %w", x.path(name), err)
@@ -504,7 +520,7 @@ func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 		return nil
 	}
 	if cur, err := x.root.Lstat(name); err == nil && cur.IsDir() {
-		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), fs.ErrExist)
+		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), errDirInTheWay)
 	}
 	mode := x.opts.mode(fi)
 	// A short name of its own (a long entry name made longer would pass
