@@ -30,8 +30,8 @@ func names(t *testing.T, dir string) []string {
 func TestDryRunWritesNothing(t *testing.T) {
 	work := t.TempDir()
 	src, small := filepath.Join(work, "src"), filepath.Join(work, "small")
-	putFile(t, filepath.Join(src, "a.txt"), "a")
-	putFile(t, filepath.Join(small, "s.txt"), "s")
+	write(t, filepath.Join(src, "a.txt"), "a")
+	write(t, filepath.Join(small, "s.txt"), "s")
 	img := filepath.Join(work, "dr.iso")
 	mustRun(t, "append", "--progress", "none", img, src)
 	before := names(t, work)

@@ -184,31 +184,21 @@ func waitUnmounted(t *testing.T, mnt string) {
 // does for one that existed: a writer reaching the file by another name
 // (a hard link) is refused as busy, and the mount's session stays.
 func TestNewEmulatedMediumLockedByItsMount(t *testing.T) {
-	oracle.NeedFuse(t)
 	work := t.TempDir()
-	mnt := filepath.Join(work, "mnt")
-	os.Mkdir(mnt, 0o755)
-	t.Cleanup(func() { platform.Unmount(mnt) })
-	env := clitest.Env("XDG_RUNTIME_DIR=" + filepath.Join(work, "run"))
 	medium := filepath.Join(work, "m.img")
-	if r := clitest.Run(t, []string{"mount", "--staging", filepath.Join(work, "area"), "emulated:dvd+r:" + medium, mnt}, env); r.Code != 0 {
-		t.Fatalf("mount: exit %d\n%s", r.Code, r.Output())
-	}
+	mnt := mountTarget(t, "emulated:dvd+r:"+medium)
 	write(t, filepath.Join(mnt, "one.txt"), "one\n")
-	if r := clitest.Run(t, []string{"commit", "--progress", "none", mnt}, env); r.Code != 0 {
-		t.Fatalf("commit: exit %d\n%s", r.Code, r.Output())
-	}
+	mustRun(t, "commit", "--progress", "none", mnt)
 	link := filepath.Join(work, "h.img")
 	if err := os.Link(medium, link); err != nil {
 		t.Fatal(err)
 	}
 	write(t, filepath.Join(work, "two.txt"), "two\n")
-	r := clitest.Run(t, []string{"append", "--progress", "none", "emulated:dvd+r:" + link, filepath.Join(work, "two.txt")}, env)
-	if r.Code != exitcodes.Busy {
-		t.Errorf("append through a hard link to the mounted medium: exit %d, want %d (busy)\n%s", r.Code, exitcodes.Busy, r.Output())
+	out, code := run(t, "append", "--progress", "none", "emulated:dvd+r:"+link, filepath.Join(work, "two.txt"))
+	if code != exitcodes.Busy {
+		t.Errorf("append through a hard link to the mounted medium: exit %d, want %d (busy)\n%s", code, exitcodes.Busy, out)
 	}
 	if b, err := os.ReadFile(filepath.Join(mnt, "one.txt")); err != nil || string(b) != "one\n" {
 		t.Errorf("the mount's file reads %q, %v", b, err)
 	}
-	clitest.Run(t, []string{"unmount", mnt}, env)
 }

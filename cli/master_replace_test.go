@@ -19,11 +19,11 @@ import (
 func TestMasterKeepsMultisession(t *testing.T) {
 	work := t.TempDir()
 	src, small := filepath.Join(work, "src"), filepath.Join(work, "small")
-	putFile(t, filepath.Join(src, "a.txt"), "a")
-	putFile(t, filepath.Join(small, "s.txt"), "s")
+	write(t, filepath.Join(src, "a.txt"), "a")
+	write(t, filepath.Join(small, "s.txt"), "s")
 	multi := filepath.Join(work, "multi.iso")
 	mustRun(t, "append", "--progress", "none", multi, src)
-	putFile(t, filepath.Join(src, "b.txt"), "b")
+	write(t, filepath.Join(src, "b.txt"), "b")
 	mustRun(t, "append", "--progress", "none", multi, src)
 	before, err := os.ReadFile(multi)
 	if err != nil {
@@ -59,16 +59,5 @@ func TestMasterKeepsMultisession(t *testing.T) {
 	mustRun(t, "master", "-o", multi, src)
 	if out := mustRun(t, "ls", multi); !strings.Contains(out, "a.txt") || strings.Contains(out, "s.txt") {
 		t.Errorf("master over a single-session image, the image holds:\n%s", out)
-	}
-}
-
-// putFile writes content to path, making its folders.
-func putFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/discstage/discstage/internal/clitest"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/platform"
 )
@@ -26,19 +25,7 @@ func TestAnotherDiscOfTheSameLayout(t *testing.T) {
 	mnt, area := filepath.Join(work, "mnt"), filepath.Join(work, "area")
 	os.Mkdir(mnt, 0o755)
 	t.Cleanup(func() { platform.Unmount(mnt) })
-	env := clitest.Env("XDG_RUNTIME_DIR=" + filepath.Join(work, "run"))
-	run := func(args ...string) clitest.Result {
-		t.Helper()
-		return clitest.Run(t, args, env)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		r := run(args...)
-		if r.Code != 0 {
-			t.Fatalf("discstage %s: exit %d\n%s", strings.Join(args, " "), r.Code, r.Output())
-		}
-		return r.Stdout
-	}
+	must := func(args ...string) string { t.Helper(); return mustRun(t, args...) }
 	for _, n := range []string{"a.txt", "b.txt", "c.txt"} {
 		write(t, filepath.Join(work, "src", n), n+"\n")
 	}
@@ -75,13 +62,13 @@ func TestAnotherDiscOfTheSameLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := run("mount", "--staging", area, spec(drive), mnt)
-	if r.Code == 0 {
-		run("unmount", mnt)
-		t.Fatalf("mount of another disc under changes staged for mine: exit 0, want a refusal\n%s", r.Output())
+	out, code := run(t, "mount", "--staging", area, spec(drive), mnt)
+	if code == 0 {
+		run(t, "unmount", mnt)
+		t.Fatalf("mount of another disc under changes staged for mine: exit 0, want a refusal\n%s", out)
 	}
-	if !strings.Contains(r.Stderr, "another disc") {
-		t.Errorf("refusal does not say the disc is another:\n%s", r.Output())
+	if !strings.Contains(out, "another disc") {
+		t.Errorf("refusal does not say the disc is another:\n%s", out)
 	}
 	if after, _ := os.ReadFile(drive); string(after) != string(before) {
 		t.Errorf("the other disc was written to")
@@ -97,7 +84,7 @@ func TestAnotherDiscOfTheSameLayout(t *testing.T) {
 	}
 	must("commit", "--progress", "none", mnt)
 	must("unmount", mnt)
-	out := must("ls", spec(drive), "/")
+	out = must("ls", spec(drive), "/")
 	for _, n := range []string{"a.txt", "b.txt", "staged.txt"} {
 		if !strings.Contains(out, n) {
 			t.Errorf("my disc's new session lacks %s:\n%s", n, out)

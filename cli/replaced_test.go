@@ -7,10 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/discstage/discstage/internal/clitest"
-	"github.com/discstage/discstage/internal/oracle"
-	"github.com/discstage/discstage/platform"
 )
 
 // TestTargetReplacedUnderMount: another program renames a file over the
@@ -21,28 +17,15 @@ import (
 // replaced, the file now at the path gets nothing, and the changes stay
 // staged.
 func TestTargetReplacedUnderMount(t *testing.T) {
-	oracle.NeedFuse(t)
 	for _, c := range []struct{ name, prefix string }{{"image", ""}, {"emulated", "emulated:dvd+r:"}} {
 		t.Run(c.name, func(t *testing.T) {
 			work := t.TempDir()
-			mnt := filepath.Join(work, "mnt")
-			os.Mkdir(mnt, 0o755)
-			t.Cleanup(func() { platform.Unmount(mnt) })
-			env := clitest.Env("XDG_RUNTIME_DIR=" + filepath.Join(work, "run"))
-			must := func(args ...string) string {
-				t.Helper()
-				r := clitest.Run(t, args, env)
-				if r.Code != 0 {
-					t.Fatalf("discstage %s: exit %d\n%s", strings.Join(args, " "), r.Code, r.Output())
-				}
-				return r.Stdout
-			}
 			write(t, filepath.Join(work, "a.txt"), "a\n")
 			write(t, filepath.Join(work, "b.txt"), "b\n")
 			mine, other := filepath.Join(work, "disc.img"), filepath.Join(work, "other.img")
-			must("append", "--progress", "none", c.prefix+mine, filepath.Join(work, "a.txt"))
-			must("append", "--progress", "none", c.prefix+other, filepath.Join(work, "b.txt"))
-			must("mount", "--staging", filepath.Join(work, "area"), c.prefix+mine, mnt)
+			mustRun(t, "append", "--progress", "none", c.prefix+mine, filepath.Join(work, "a.txt"))
+			mustRun(t, "append", "--progress", "none", c.prefix+other, filepath.Join(work, "b.txt"))
+			mnt := mountTarget(t, c.prefix+mine)
 			write(t, filepath.Join(mnt, "staged.txt"), "staged\n")
 
 			for _, suffix := range []string{"", ".mmc.json"} {
@@ -56,17 +39,15 @@ func TestTargetReplacedUnderMount(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := clitest.Run(t, []string{"commit", "--progress", "none", mnt}, env)
-			if r.Code == 0 {
-				t.Errorf("commit after the target was replaced: exit 0, want a failure\n%s", r.Output())
+			if out, code := run(t, "commit", "--progress", "none", mnt); code == 0 {
+				t.Errorf("commit after the target was replaced: exit 0, want a failure\n%s", out)
 			}
 			if after, _ := os.ReadFile(mine); string(after) != string(before) {
 				t.Errorf("the file now at the target's path was written to")
 			}
-			if out := must("status", "--all", mnt); !strings.Contains(out, "staged.txt") {
+			if out := mustRun(t, "status", "--all", mnt); !strings.Contains(out, "staged.txt") {
 				t.Errorf("staged.txt is no longer staged after the failed commit:\n%s", out)
 			}
-			must("unmount", mnt)
 		})
 	}
 }
