@@ -91,3 +91,99 @@ func TestAnotherDiscOfTheSameLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestAnotherImageUnderTheName: changes staged for one image file are
+// not moved onto another image put under its name, whatever its layout:
+// a plain image of one session (master's) of the same size or another
+// size, and an image another writer's sessions would not explain (one
+// session where the base was the second). The mount is refused and the
+// image left as it is. An image another program grew stays one to
+// rebase onto (TestDiscChangesUnderMount).
+func TestAnotherImageUnderTheName(t *testing.T) {
+	work := t.TempDir()
+	src := func(name string, files map[string]string) string {
+		dir := filepath.Join(work, name)
+		for n, c := range files {
+			write(t, filepath.Join(dir, n), c)
+		}
+		return dir
+	}
+	plainA := filepath.Join(work, "a.iso")
+	mustRun(t, "master", "-o", plainA, src("a", map[string]string{"f.txt": "AAAA content one\n", "g.txt": "AAAA other\n"}))
+	plainC := filepath.Join(work, "c.iso")
+	mustRun(t, "master", "-o", plainC, src("c", map[string]string{"x.txt": "CCCC content one\n", "yy.txt": "CCCC othe\n"}))
+	plainBig := filepath.Join(work, "big.iso")
+	mustRun(t, "master", "-o", plainBig, src("big", map[string]string{"big.bin": strings.Repeat("B", 300000)}))
+	grownP := filepath.Join(work, "p.iso")
+	mustRun(t, "append", "--progress", "none", grownP, src("p1", map[string]string{"one.txt": "P one\n"}))
+	mustRun(t, "append", "--progress", "none", grownP, src("p2", map[string]string{"two.txt": "P two\n"}))
+	grownR := filepath.Join(work, "r.iso")
+	mustRun(t, "append", "--progress", "none", grownR, src("r", map[string]string{"big.bin": strings.Repeat("R", 300000)}))
+
+	for _, c := range []struct{ name, mine, other string }{
+		{"plain of the same size", plainA, plainC},
+		{"plain of another size", plainA, plainBig},
+		{"grown of another layout", grownP, grownR},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			img, area, mnt := filepath.Join(dir, "t.iso"), filepath.Join(dir, "area"), filepath.Join(dir, "mnt")
+			os.Mkdir(mnt, 0o755)
+			t.Cleanup(func() { platform.Unmount(mnt) })
+			copyFile := func(from string) []byte {
+				b, err := os.ReadFile(from)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(img, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+			copyFile(c.mine)
+			mustRun(t, "mount", "--staging", area, img, mnt)
+			write(t, filepath.Join(mnt, "new.txt"), "staged\n")
+			mustRun(t, "unmount", mnt)
+			before := copyFile(c.other)
+			out, code := run(t, "mount", "--staging", area, img, mnt)
+			if code == 0 {
+				status, _ := run(t, "status", "--all", mnt)
+				run(t, "unmount", mnt)
+				t.Fatalf("mount of another image under changes staged for mine: exit 0, want a refusal\n%s\n%s", out, status)
+			}
+			if !strings.Contains(out, "another disc") {
+				t.Errorf("refusal does not say the disc is another:\n%s", out)
+			}
+			if after, _ := os.ReadFile(img); string(after) != string(before) {
+				t.Errorf("the other image was written to")
+			}
+		})
+	}
+}
+
+// TestPlainImageGrownElsewhereIsRebased: a plain image (master's) that
+// growisofs grew under staged changes is the same disc: its superblock
+// now leads to growisofs' session, but the first session's tree still
+// lies where it did, so the changes are moved onto the new session.
+func TestPlainImageGrownElsewhereIsRebased(t *testing.T) {
+	oracle.Need(t, "growisofs")
+	work := t.TempDir()
+	write(t, filepath.Join(work, "a", "f.txt"), "aaa\n")
+	img, area, mnt := filepath.Join(work, "p.iso"), filepath.Join(work, "area"), filepath.Join(work, "mnt")
+	os.Mkdir(mnt, 0o755)
+	t.Cleanup(func() { platform.Unmount(mnt) })
+	mustRun(t, "master", "-o", img, filepath.Join(work, "a"))
+	mustRun(t, "mount", "--staging", area, img, mnt)
+	write(t, filepath.Join(mnt, "new.txt"), "staged\n")
+	mustRun(t, "unmount", mnt)
+	write(t, filepath.Join(work, "x.txt"), "from growisofs\n")
+	oracle.Run(t, "growisofs", "-M", img, "-R", "-J", filepath.Join(work, "x.txt"))
+	mustRun(t, "mount", "--staging", area, img, mnt)
+	if out := mustRun(t, "status", "--all", mnt); !strings.Contains(out, "rebased") || !strings.Contains(out, "new.txt") {
+		t.Errorf("status after growisofs grew the image:\n%s", out)
+	}
+	if b, err := os.ReadFile(filepath.Join(mnt, "x.txt")); err != nil || string(b) != "from growisofs\n" {
+		t.Errorf("growisofs' file in the mount: %q, %v", b, err)
+	}
+	mustRun(t, "unmount", mnt)
+}

@@ -523,9 +523,9 @@ func (a *Area) load(st *replayed) error {
 		a.learnHead(h)
 	}
 	switch {
-	case inflight != nil && root != nil && start == inflight.Start && !baseMatches:
+	case inflight != nil && root != nil && start == inflight.Start && !baseMatches && a.committedHere(inflight, root):
 		// The commit was written before the process stopped: finish it.
-		if err := a.finish(inflight, root, start, a.listedSize(start), h[start]); err != nil {
+		if err := a.finish(inflight, root, start, a.listedSize(start), h.at[start]); err != nil {
 			return err
 		}
 	case inflight != nil:
@@ -547,12 +547,32 @@ func (a *Area) load(st *replayed) error {
 	return a.collect()
 }
 
+// committedHere reports whether root, the newest session, found where
+// the commit inf was to start when the area opens after the process
+// stopped during it, is that commit's session: every file it wrote is
+// in it, a regular file of the size its data file still has (unless
+// written since). Another program may have written its own session
+// there after the burn stopped short; it holds other files.
+func (a *Area) committedHere(inf *inflightRecord, root *tree.Node) bool {
+	find := tree.NewFinder(root)
+	for _, f := range inf.Files {
+		n := find.Find(joinName(f.Path, f.PathB))
+		if n == nil || !n.IsRegular() {
+			return false
+		}
+		if e := a.entries.get(f.ID); e != nil && f.Data != "" && e.data == f.Data && a.attr(e).Size != n.Size {
+			return false
+		}
+	}
+	return true
+}
+
 // learnHead records the head of the base, the medium's newest session,
 // for an area whose journal is older than heads (rebase.go's headOf);
 // the next snapshot of the state keeps it.
 func (a *Area) learnHead(h headsRead) {
 	if a.baseHead == "" && !a.blank {
-		a.baseHead = h[a.base]
+		a.baseHead = h.at[a.base]
 	}
 }
 
@@ -561,7 +581,7 @@ func (a *Area) learnHead(h headsRead) {
 // with none, the view simply becomes the new session.
 func (a *Area) moveBase(root *tree.Node, start uint32, h headsRead) error {
 	if !a.pending() {
-		return a.reset(root, start, h[start])
+		return a.reset(root, start, h.at[start])
 	}
 	return a.rebaseOnto(root, start, h)
 }

@@ -1149,3 +1149,47 @@ func TestRetimedThenRemovedDuringCommitStart(t *testing.T) {
 		})
 	}
 }
+
+// TestCrashThenAnotherWriterAtTheSameStart: the process dies during a
+// commit whose session does not land, and another program then writes
+// its own session where the commit was to start. Reopening takes that
+// session for another writer's (it holds none of the commit's files):
+// the staged changes are moved onto it, keeping its files, not taken
+// for committed.
+func TestCrashThenAnotherWriterAtTheSameStart(t *testing.T) {
+	dir, crashed, m := t.TempDir(), t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	writeFile(t, a, RootID, "base", "on the disc")
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, RootID, "staged", "staged here")
+	m.failNext = errors.New("power cut")
+	startHeld(t, a, m, CommitOptions{})
+	copyDir(t, dir, crashed) // the process dies here
+	close(m.block)
+	a.Wait()
+	a.Close()
+	m.block, m.entered = nil, nil
+
+	elsewhere(t, m, map[string]string{"/other": "from another program"})
+	b := open(t, crashed, m)
+	if got, ok := content(t, b, "staged"); !ok || got != "staged here" {
+		t.Errorf("staged = %q, %v; want it still staged", got, ok)
+	}
+	if got, ok := content(t, b, "other"); !ok || got != "from another program" {
+		t.Errorf("other = %q, %v; want the other program's file", got, ok)
+	}
+	if s := b.Status(); !s.Pending || s.StagedFiles != 1 {
+		t.Errorf("status after reopening: %+v", s)
+	}
+	if err := b.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	newest := must(m.Newest())
+	for _, p := range []string{"/base", "/staged", "/other"} {
+		if newest.Lookup(p) == nil {
+			t.Errorf("the next session lacks %s", p)
+		}
+	}
+}

@@ -204,17 +204,21 @@
 // way instead of refusing an area whose base is no longer the newest
 // session; only a medium that reads blank under staged changes is
 // refused (ErrBaseChanged), and another disc (ErrOtherDisc): one on
-// which the base session is not where it was, or lies there with
-// another head (its volume descriptors, recorded with the base, which
-// tell apart two discs whose sessions lie alike, as small sessions do).
+// which the base session lies where it was with another head (its
+// volume descriptors, recorded with the base, which tell apart two discs
+// whose sessions lie alike, as small sessions do), or is not listed any
+// more and its root directory no longer lies where it did (growing a
+// plain image elsewhere hides its session but leaves its tree; another
+// image under the name does not), or, on write-once media, is gone.
 // Other discstage processes cannot write the
 // medium meanwhile: the command line holds a lock per target for a
 // mount's lifetime and for every writing command.
 //
 // If the process dies during a commit, Open finds the inflight record:
-// when the medium's newest session starts where the commit was to start,
-// the session landed and Open finishes the switch; otherwise it forgets
-// the record and everything stays staged.
+// when the medium's newest session starts where the commit was to start
+// and holds the files it wrote, the session landed and Open finishes the
+// switch; otherwise it forgets the record and everything stays staged
+// (rebased onto the session another program wrote there meanwhile).
 //
 // # Concurrency
 //

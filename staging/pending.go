@@ -333,7 +333,9 @@ func (d *baseDiff) timesSet(out []Change, renamedFrom map[string]string) []Chang
 	changedIn := map[string]bool{} // the directories a changed path lies in
 	note := func(p string) { changedIn[parentPath(p)] = true }
 	for _, c := range out {
-		note(c.Path)
+		if c.Kind == ChangeAdded { // a change of content or attributes leaves the folder's time
+			note(c.Path)
+		}
 	}
 	for to, from := range renamedFrom {
 		note(to)

@@ -298,3 +298,28 @@ func TestPendingDirectoryTimesAboveAChange(t *testing.T) {
 		t.Errorf("pending list:\n%swant:\n%s", got, want)
 	}
 }
+
+// TestPendingDirectoryTimesBesideAChangedFile: writing a file in a
+// directory leaves the directory's time, so one set on it is listed
+// beside the file's change.
+func TestPendingDirectoryTimesBesideAChangedFile(t *testing.T) {
+	a := open(t, t.TempDir(), &fakeMedium{})
+	d, err := a.Mkdir(RootID, "d", 0o755, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, d.ID, "f", "on the disc")
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	when := time.Date(2005, 5, 5, 0, 0, 0, 0, time.UTC)
+	for _, p := range []string{"d/f", "d"} {
+		if _, err := a.Setattr(walk(t, a, p).ID, SetAttr{Mtime: &when, Atime: &when}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "attrs    /d/\nattrs    /d/f\n# 2 attributes only\n"
+	if got := a.Pending().Text(); got != want {
+		t.Errorf("pending list:\n%swant:\n%s", got, want)
+	}
+}

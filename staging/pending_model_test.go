@@ -39,6 +39,8 @@ func (a *Area) diffBaseByPaths(base *tree.Node) Pending {
 			gone = append(gone, gonePath{p, n})
 		}
 	}
+	d.gone = gone
+	out = append(out, d.timesSet(out, renamedFrom)...)
 	return listChanges(out, renamedFrom, gone,
 		func(p string) *tree.Node { return bm[p] }, func(p string) *entry { return sm[p] })
 }

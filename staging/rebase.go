@@ -2,11 +2,13 @@ package staging
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	iofs "io/fs"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,7 +89,7 @@ func (a *Area) rebaseOnto(root *tree.Node, start uint32, h headsRead) error {
 	}
 	pending := a.pending()
 	conflicts := a.rebase(base, root, !fromFailed && !a.blank && base == nil)
-	a.base, a.blank, a.baseSectors, a.baseHead, a.failed = start, false, a.listedSize(start), h[start], nil
+	a.base, a.blank, a.baseSectors, a.baseHead, a.failed = start, false, a.listedSize(start), h.at[start], nil
 	a.pendingCache.forgetBase()
 	a.gen++ // the staged state differs from the new base
 	if !pending {
@@ -520,75 +522,126 @@ const headSectors = 16
 
 // headOf tells the session at start by its head: a digest of its
 // volume descriptors, which two discs whose sessions lie alike (the same
-// starts and sizes) do not share. "" when they cannot be read. It reads
-// the medium: it runs without a.mu (or before the area is shared).
+// starts and sizes) do not share, and, when they hold an ISO 9660
+// primary volume descriptor, the LBA of the root directory with a digest
+// of its first sector ("HEAD/LBA/ROOT"). Growing a medium never writes
+// over a session's root directory, even where it writes over the head
+// (a plain image's superblock at LBA 16): the root tells a session gone
+// from the list that way from another disc (otherDisc). "" when the head
+// cannot be read. It reads the medium: it runs without a.mu (or before
+// the area is shared).
 func (a *Area) headOf(start uint32) string {
 	b := make([]byte, headSectors*2048)
 	if _, err := a.medium.ReadAt(b, (int64(start)+16)*2048); err != nil {
 		return ""
 	}
 	sum := sha256.Sum256(b)
+	head := hex.EncodeToString(sum[:16])
+	if b[0] != 1 || string(b[1:6]) != "CD001" {
+		return head
+	}
+	// The root directory record of the primary volume descriptor, at
+	// byte 156; its extent's LBA at 2, both byte orders (7.3.3).
+	root := binary.LittleEndian.Uint32(b[156+2:])
+	return fmt.Sprintf("%s/%d/%s", head, root, a.sectorDigest(root))
+}
+
+// sectorDigest is a digest of the sector at lba, or "unreadable".
+func (a *Area) sectorDigest(lba uint32) string {
+	b := make([]byte, 2048)
+	if _, err := a.medium.ReadAt(b, int64(lba)*2048); err != nil {
+		return "unreadable"
+	}
+	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
 }
 
-// headsRead are heads of sessions (headOf) by their start, read without
-// a.mu for what is decided under it: a drive may take seconds to answer.
-type headsRead map[uint32]string
+// headsRead is what otherDisc and headIs decide from, read from the
+// medium without a.mu (a drive may take seconds to answer): the heads
+// of sessions by their start, and, for the base, the session list, the
+// medium's kind and the sector its root directory was at.
+type headsRead struct {
+	at    map[uint32]string
+	refs  []SessionRef
+	grown bool
+	ok    bool   // refs and grown were read
+	root  string // sectorDigest at the base's root LBA, "" if it records none
+}
 
-// readHeads reads the heads of the sessions at starts and of the base.
-// It runs without a.mu.
+// readHeads reads the heads of the sessions at starts and of the base,
+// and what otherDisc needs. It runs without a.mu.
 func (a *Area) readHeads(starts ...uint32) headsRead {
 	a.mu.Lock()
-	base, blank := a.base, a.blank
+	base, blank, baseHead := a.base, a.blank, a.baseHead
 	a.mu.Unlock()
+	h := headsRead{at: map[uint32]string{}}
 	if !blank {
 		starts = append(starts, base)
 	}
-	h := headsRead{}
 	for _, s := range starts {
-		if _, ok := h[s]; !ok {
-			h[s] = a.headOf(s)
+		if _, ok := h.at[s]; !ok {
+			h.at[s] = a.headOf(s)
 		}
 	}
+	if blank || baseHead == "" {
+		return h
+	}
+	refs, err := a.medium.Sessions()
+	info, ierr := a.mediumInfo()
+	h.refs, h.grown, h.ok = refs, info.Grown, err == nil && ierr == nil
+	if _, lba, _, ok := splitHead(baseHead); ok {
+		h.root = a.sectorDigest(lba)
+	}
 	return h
+}
+
+// splitHead takes a head (headOf) apart: its root directory's LBA and
+// digest, ok when it records them.
+func splitHead(head string) (descriptors string, lba uint32, root string, ok bool) {
+	parts := strings.Split(head, "/")
+	if len(parts) != 3 {
+		return head, 0, "", false
+	}
+	n, err := strconv.ParseUint(parts[1], 10, 32)
+	if err != nil {
+		return head, 0, "", false
+	}
+	return parts[0], uint32(n), parts[2], true
 }
 
 // headIs reports whether the session at start has the base's head, as
 // far as is known: the base's head may not be (an area from before
 // heads were recorded), nor the session's (not read, or unreadable).
 func (a *Area) headIs(start uint32, h headsRead) bool {
-	got := h[start]
+	got := h.at[start]
 	return a.baseHead == "" || got == "" || got == a.baseHead
 }
 
-// otherDisc reports whether the medium is another disc than the one the
-// staged changes were made on, whose newest session starts at newest:
-// the base session is listed where it was but its head differs, or a
-// medium on which sessions never go away (write-once: not grown) no
-// longer lists it. On grown media the head read at LBA 16 for a base at
-// LBA 0 is the newest session's copy, and a plain image lists only its
-// newest session; there a base not found is taken as gone, as another
-// program's growing makes it (readBase). It runs with a.mu held.
+// otherDisc reports whether the medium, whose newest session starts at
+// newest, is another disc than the one the staged changes were made
+// on. Where the base session is still listed where it was and its head
+// is its own (not the copy of a newer session's that grown media keep
+// at LBA 16), another head says so. Where it is not (another program
+// grew a plain image, whose one listed session now is the new one), its
+// root directory still lies where it did on the same disc: another
+// sector there says so. A base whose head records no root (no ISO 9660
+// tree) is gone only from grown media; write-once media keep every
+// session. It runs with a.mu held, on what readHeads read without it.
 func (a *Area) otherDisc(newest uint32, h headsRead) bool {
-	if a.blank || a.baseHead == "" {
+	if a.blank || a.baseHead == "" || !h.ok {
 		return false
 	}
-	refs, err := a.medium.Sessions()
-	if err != nil {
-		return false
-	}
-	info, err := a.mediumInfo()
-	if err != nil {
-		return false
-	}
-	for _, r := range refs {
+	for i, r := range h.refs {
 		if r.Start != a.base || a.baseSectors != 0 && r.Sectors != 0 && r.Sectors != a.baseSectors {
 			continue
 		}
-		if info.Grown && a.base == 0 {
-			return false
+		if !h.grown || a.base != 0 || i == len(h.refs)-1 {
+			return !a.headIs(a.base, h)
 		}
-		return !a.headIs(a.base, h)
+		break
 	}
-	return !info.Grown
+	if _, _, root, ok := splitHead(a.baseHead); ok {
+		return h.root != root
+	}
+	return !h.grown
 }

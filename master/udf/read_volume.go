@@ -94,10 +94,41 @@ func Open(r io.ReaderAt, sectors int64, start uint32) (*Volume, error) {
 // points at the newest one), and the medium's end may not be readable
 // on a drive, so neither is read.
 func OpenSession(r io.ReaderAt, sectors int64, start uint32) (*Volume, error) {
+	if !recognized(r, sectors, start) {
+		return nil, fmt.Errorf("udf: open session at %d: no NSR02 or NSR03 in its volume recognition sequence: %w", start, ErrNotUDF)
+	}
 	if start != 0 {
 		return open(r, sectors, start, []int64{int64(start) + 256})
 	}
 	return Open(r, sectors, 0)
+}
+
+// maxRecognition bounds the descriptors recognized scans: the ISO 9660
+// set and the recognition sequence after it take a few sectors.
+const maxRecognition = 64
+
+// recognized reports whether the session at start names a UDF volume in
+// its volume recognition sequence (ECMA-167 2/8.3), as the Linux kernel
+// asks before it looks for an anchor: from the session's sector 16, a
+// run of ISO 9660 and recognition descriptors holding NSR02 or NSR03. A
+// UDF anchor at the session's sector 256 is another session's, left
+// there, when the session's own head names none: another program wrote
+// a session without UDF where an interrupted one had begun.
+func recognized(r io.ReaderAt, sectors int64, start uint32) bool {
+	b := make([]byte, BlockSize)
+	for i := int64(16); i < 16+maxRecognition && int64(start)+i < sectors; i++ {
+		if _, err := r.ReadAt(b, (int64(start)+i)*BlockSize); err != nil {
+			return false
+		}
+		switch string(b[1:6]) {
+		case "NSR02", "NSR03":
+			return true
+		case "CD001", "BEA01", "TEA01", "BOOT2", "CDW02":
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func open(r io.ReaderAt, sectors int64, start uint32, cands []int64) (*Volume, error) {
