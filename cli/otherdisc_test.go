@@ -187,3 +187,19 @@ func TestPlainImageGrownElsewhereIsRebased(t *testing.T) {
 	}
 	mustRun(t, "unmount", mnt)
 }
+
+// TestCommitOnAPlainImageSaysWhereItWrote: a commit onto a plain image
+// (master's) says where it wrote the session, and that the image lists
+// it at LBA 0, as append says it.
+func TestCommitOnAPlainImageSaysWhereItWrote(t *testing.T) {
+	work := t.TempDir()
+	write(t, filepath.Join(work, "a", "f.txt"), "aaa\n")
+	img := filepath.Join(work, "p.iso")
+	mustRun(t, "master", "-o", img, filepath.Join(work, "a"))
+	mnt := mountTarget(t, img)
+	write(t, filepath.Join(mnt, "new.txt"), "staged\n")
+	out := mustRun(t, "commit", "--progress", "none", mnt)
+	if strings.Contains(out, "written at LBA 0:") || !strings.Contains(out, "listed as the session at LBA 0") {
+		t.Errorf("commit onto a plain image says:\n%s", out)
+	}
+}

@@ -135,6 +135,10 @@ type Outcome struct {
 	// Session and Start name the session written (done only).
 	Session int    `json:"session,omitempty"`
 	Start   uint32 `json:"start_lba,omitempty"`
+	// Listed is where the medium lists the session when that is not
+	// where it was written: a plain image lists its newest session at
+	// LBA 0, as readers find it through the superblock.
+	Listed *uint32 `json:"listed_lba,omitempty"`
 	// Note is what the medium said before the commit, such as an
 	// interrupted burn the commit closed first and the space it cost.
 	Note string `json:"note,omitempty"`
@@ -879,6 +883,9 @@ func (a *Area) run(c *commitState, root *tree.Node, inf *inflightRecord, opts Co
 	} else {
 		a.status.LastError = ""
 		c.outcome.State, c.outcome.Session, c.outcome.Start = OutcomeDone, number, start
+		if start < wrote {
+			c.outcome.Start, c.outcome.Listed = wrote, &start
+		}
 		c.outcome.Sectors, c.outcome.Files, c.outcome.Verified = res.Sectors, files, res.Verified
 		if len(res.Warnings) > 0 {
 			n := master.SummaryExamples

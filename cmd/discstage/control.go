@@ -435,7 +435,7 @@ func init() {
 				fmt.Fprintln(cmd.OutOrStdout(), "nothing staged: the medium is closed without a new session")
 				return nil
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), sessionWords("written", o.Session, o.Start, o.Sectors, o.Files, o.Verified))
+			printWritten(cmd.OutOrStdout(), o)
 			d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, closeDisc))
 			if closeDisc {
 				fmt.Fprintln(cmd.OutOrStdout(), "the disc is now closed: it takes no more sessions")
@@ -475,7 +475,7 @@ func init() {
 					}
 					warnPartial(cmd, mp, s)
 					printOutcomeWarnings(cmd, o)
-					fmt.Fprintln(cmd.OutOrStdout(), sessionWords("written", o.Session, o.Start, o.Sectors, o.Files, o.Verified))
+					printWritten(cmd.OutOrStdout(), o)
 					d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, false))
 				}
 			}

@@ -55,6 +55,15 @@ func statusEvent(s staging.Status) progress.Event {
 
 // sessionWords says what a burn wrote: "session 2 written at LBA 1234:
 // 1.2 MiB (600 sectors), 3 files; verified: MD5 match".
+// printWritten says which session a commit wrote (o, done), and where the
+// medium lists it when that is elsewhere, as append says it.
+func printWritten(w io.Writer, o staging.Outcome) {
+	fmt.Fprintln(w, sessionWords("written", o.Session, o.Start, o.Sectors, o.Files, o.Verified))
+	if o.Listed != nil {
+		fmt.Fprintf(w, "readers find it through the superblock, listed as the session at LBA %d\n", *o.Listed)
+	}
+}
+
 func sessionWords(verb string, number int, start, sectorCount uint32, files int, verified string) string {
 	s := fmt.Sprintf("session %d at LBA %d", number, start)
 	if verb != "" {
@@ -83,7 +92,7 @@ func waitEject(cmd *cobra.Command, mp, id string, before staging.Status, d *prog
 		if !said && o.State == staging.OutcomeDone && o.Session > 0 {
 			said = true
 			d.Finish()
-			fmt.Fprintln(out, sessionWords("written", o.Session, o.Start, o.Sectors, o.Files, o.Verified))
+			printWritten(out, o)
 			d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, false))
 		}
 	}
