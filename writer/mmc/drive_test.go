@@ -794,3 +794,50 @@ func TestListOverwritable(t *testing.T) {
 		})
 	}
 }
+
+// TestInterruptedBurnOfOverwritable: a burn to a DVD+RW or BD-RE that
+// stops short (the process killed, the burn stopped) leaves the medium
+// as it was: blank, or with its sessions as before. The session's head,
+// which the chain of session heads finds it by, is written last, so no
+// session is listed that claims data the medium does not hold.
+func TestInterruptedBurnOfOverwritable(t *testing.T) {
+	for _, profile := range []string{"dvd+rw", "bd-re"} {
+		for _, first := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/first=%v", profile, first), func(t *testing.T) {
+				d, e, path := emulated(t, profile)
+				want := 0
+				if !first {
+					mustAppend(t, d, "one", 5000, false)
+					want = 1
+				}
+				m := probe(t, d)
+				im, err := master.Layout(sessionTree("two", 3_000_000), master.Options{StartLBA: m.NextWritable, VolumeID: "TWO",
+					Joliet: true, RockRidge: true, Time: fixed, MD5: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				err = d.WriteSession(ctx, im, writer.WriteOptions{Progress: func(p writer.Progress) {
+					if p.Phase == writer.PhaseWriting && p.Done >= 1<<20 {
+						cancel() // the process dies here: nothing more reaches the drive
+					}
+				}})
+				if err == nil {
+					t.Fatal("the interrupted burn succeeded")
+				}
+				d, _ = reopen(t, e, path, profile)
+				after := probe(t, d)
+				if len(after.Sessions) != want {
+					t.Fatalf("after the interrupted burn: %d sessions listed, want %d: %+v", len(after.Sessions), want, after.Sessions)
+				}
+				if _, err := burn.Append(context.Background(), d, sessionTree("three", 20_000), burn.AppendOptions{VolumeID: "THREE", Time: fixed}); err != nil {
+					t.Fatalf("append after the interrupted burn: %v", err)
+				}
+				if n := len(probe(t, d).Sessions); n != want+1 {
+					t.Errorf("after the next append: %d sessions, want %d", n, want+1)
+				}
+			})
+		}
+	}
+}

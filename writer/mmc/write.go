@@ -112,6 +112,14 @@ func (d *Drive) writeSession(ctx context.Context, s writer.Session, opts writer.
 	case d.opts.Simulate:
 		// Nothing was recorded; nothing to close.
 	case cl == classOverwrite:
+		// The session's head, held back by stream: from here on the
+		// chain of session heads finds the session.
+		if err := d.dev.Write10(s.Start(), head[:cap(head)]); err != nil {
+			return err
+		}
+		if err := d.dev.SyncCache(); err != nil {
+			return err
+		}
 		if err := d.writeSuperblock(system, head[:cap(head)], s.Start(), s.Start()+s.Sectors(), m.Plain()); err != nil {
 			return err
 		}
@@ -226,7 +234,8 @@ func (d *Drive) writeSuperblock(system, head []byte, start, end uint32, plain bo
 // stream writes the session through the FIFO: a goroutine fills buffers
 // from the session ahead of the drive, the caller's goroutine sends them
 // with WRITE(10). sectors is the padded length to record; head, when not
-// nil, receives the session's first 32 sectors.
+// nil, receives the session's first 32 sectors, which are written as
+// zeros: the caller writes them once the rest is on the medium.
 func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, head []byte, progress func(writer.Progress)) error {
 	fifoBytes := d.opts.FifoBytes
 	if fifoBytes <= 0 {
@@ -298,7 +307,12 @@ func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, he
 			buf = buf[:rem]
 		}
 		if head != nil && len(head) < cap(head) {
-			head = append(head, buf[:min(len(buf), cap(head)-len(head))]...)
+			// Held back: zeros go first and the head last (writeSession),
+			// so that a burn stopped short leaves no head for the chain
+			// of session heads to find a session by.
+			n := min(len(buf), cap(head)-len(head))
+			head = append(head, buf[:n]...)
+			clear(buf[:n])
 		}
 		if err := d.dev.Write10(lba, buf); err != nil {
 			return err
