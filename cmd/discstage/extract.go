@@ -282,6 +282,14 @@ func (x *extractor) outcome() error {
 	return errors.Join(err, x.skippedError())
 }
 
+// tempName is a name of its own beside name for an entry to be made
+// under before it takes name's place: short (a long entry name made
+// longer would pass the system's limit), and never one made before.
+func (x *extractor) tempName(name string) string {
+	x.temps++
+	return filepath.Join(filepath.Dir(name), fmt.Sprintf(".discstage-%d-%d", os.Getpid(), x.temps))
+}
+
 // errDirInTheWay: a directory of DEST is where a file of the disc goes;
 // it is kept, as cp -r keeps it.
 var errDirInTheWay = fmt.Errorf("a directory is in the way: %w", fs.ErrExist)
@@ -407,10 +415,10 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 			return nil
 		}
 	}
-	if err := x.clear(name); err != nil {
-		return err
-	}
 	if fi.Mode()&fs.ModeSymlink != 0 {
+		if err := x.clear(name); err != nil {
+			return err
+		}
 		target, err := fs.ReadLink(x.fsys, p)
 		if err != nil {
 			return err
@@ -441,6 +449,9 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		// does not tell case apart, a later name may have replaced
 		// it). Where links cannot be made, a copy.
 		if now, err := x.root.Lstat(first.name); err == nil && os.SameFile(now, first.fi) {
+			if err := x.clear(name); err != nil {
+				return err
+			}
 			if err := x.root.Link(first.name, name); err == nil {
 				if first.damaged {
 					x.damaged = append(x.damaged, discPath(p))
@@ -449,26 +460,39 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 			}
 		}
 	}
+	if cur, err := x.root.Lstat(name); err == nil && cur.IsDir() {
+		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), errDirInTheWay)
+	}
 	src, err := x.fsys.Open(p)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	// O_EXCL: the name was just cleared, and a link put there meanwhile
-	// makes the open fail instead of being followed.
-	dst, err := x.root.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	// The copy goes to a name of its own beside name and takes name's
+	// place only once whole: a stop or a kill leaves no part of a file
+	// under its name, and a file of DEST there stays until then. O_EXCL:
+	// a link put at that name is never followed.
+	var tmp string
+	var dst *os.File
+	for range 100 {
+		tmp = x.tempName(name)
+		if dst, err = x.root.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("extract %s: %w", p, err)
 	}
+	placed := false
+	defer func() {
+		if !placed {
+			x.root.Remove(tmp)
+		}
+	}()
 	sum := newSumCheck(fi)
 	if _, err := io.Copy(sum.writer(stopWriter{x.ctx, dst}), src); err != nil {
 		dst.Close()
 		if x.ctx.Err() != nil {
-			// No part of a file under its name.
-			if rerr := x.root.Remove(name); rerr != nil {
-				return fmt.Errorf("%w: extract: stopped while extracting %s to %s, and removing the part written failed: %w",
-					errInterrupted, discPath(p), x.path(name), rerr)
-			}
 			return fmt.Errorf("%w: extract: stopped while extracting %s to %s; the part written is removed, what was extracted before it stays",
 				errInterrupted, discPath(p), x.path(name))
 		}
@@ -491,9 +515,13 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	if err := dst.Close(); err != nil {
 		return fmt.Errorf("extract %s to %s: %w", p, x.path(name), err)
 	}
-	if err := x.root.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
+	if err := x.root.Chtimes(tmp, fi.ModTime(), fi.ModTime()); err != nil {
 		return fmt.Errorf("extract %s: %w", p, err)
 	}
+	if err := x.root.Rename(tmp, name); err != nil {
+		return fmt.Errorf("extract %s to %s: %w", p, x.path(name), err)
+	}
+	placed = true
 	if link != 0 {
 		if made, err := x.root.Lstat(name); err == nil {
 			if x.linked == nil {
@@ -529,8 +557,7 @@ func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 	var tmp string
 	var err error
 	for range 100 {
-		x.temps++
-		tmp = filepath.Join(filepath.Dir(name), fmt.Sprintf(".discstage-%d-%d", os.Getpid(), x.temps))
+		tmp = x.tempName(name)
 		if err = makeSpecial(x.root, tmp, fi.Mode().Type(), mode, rdev); !errors.Is(err, fs.ErrExist) {
 			break
 		}
