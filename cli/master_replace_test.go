@@ -61,3 +61,26 @@ func TestMasterKeepsMultisession(t *testing.T) {
 		t.Errorf("master over a single-session image, the image holds:\n%s", out)
 	}
 }
+
+// TestMasterKeepsAnEmulatedMedium: the medium file of an emulated drive
+// holds sessions as a disc does, which no image chain lists: master -o
+// refuses to replace it without --force.
+func TestMasterKeepsAnEmulatedMedium(t *testing.T) {
+	work := t.TempDir()
+	write(t, filepath.Join(work, "a", "a.txt"), "a")
+	write(t, filepath.Join(work, "b", "b.txt"), "b")
+	medium := filepath.Join(work, "e.dvd")
+	mustRun(t, "append", "--progress", "none", "emulated:dvd+r:"+medium, filepath.Join(work, "a"))
+	mustRun(t, "append", "--progress", "none", "emulated:dvd+r:"+medium, filepath.Join(work, "b"))
+	before, err := os.ReadFile(medium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, code := run(t, "master", "-o", medium, filepath.Join(work, "a"))
+	if code != exitcodes.Usage || !strings.Contains(out, "emulated drive") {
+		t.Errorf("master -o over an emulated medium: exit %d\n%s", code, out)
+	}
+	if after, _ := os.ReadFile(medium); string(after) != string(before) {
+		t.Errorf("the emulated medium was replaced")
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/discstage/discstage/internal/localtree"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/writer/mmc/emu"
 	"github.com/spf13/cobra"
 )
 
@@ -125,9 +126,16 @@ var errWouldReplace = errors.New("master writes a single-session image in its pl
 
 // keepSessions refuses to replace out when it holds two sessions or
 // more, as master's reader lists them (master.ListSessions, as
-// `sessions` lists an image's). A file that holds no ISO 9660 image, or
-// one session, may be replaced.
+// `sessions` lists an image's), or is the medium of an emulated drive.
+// A file that holds no ISO 9660 image, or one session, may be replaced.
 func keepSessions(out string) error {
+	if _, err := os.Stat(emu.StatePath(out)); err == nil {
+		// An emulated drive's medium: its sessions lie as on a disc,
+		// with no chain an image's reader follows.
+		return fmt.Errorf("%s is the medium of an emulated drive (its state is in %s), whose sessions would all be lost: %w "+
+			"(give --force to replace it anyway, or add a session to it with discstage append emulated:PROFILE:%s DIR)",
+			out, emu.StatePath(out), errWouldReplace, out)
+	}
 	f, err := os.Open(out)
 	if err != nil {
 		return fmt.Errorf("read the sessions of %s: %w", out, err)
