@@ -75,7 +75,43 @@ func mountTarget(t *testing.T, target string, extra ...string) string {
 	if err := os.Mkdir(mnt, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	clitest.Must(t, append([]string{"mount", target, mnt, "--staging", filepath.Join(work, "area")}, extra...)...)
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	area := filepath.Join(work, "area")
+	clitest.Must(t, append([]string{"mount", target, mnt, "--staging", area}, extra...)...)
+	t.Cleanup(func() {
+		platform.Unmount(mnt)
+		waitAreaClosed(t, area)
+	})
 	return mnt
+}
+
+// write makes the file path (and its folders) hold content.
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitAreaClosed waits, generously, until no process has the staging
+// area at dir open (its lock is free): a mount's process closes its area
+// after the unmount returns, and the test's folder goes only then.
+func waitAreaClosed(t *testing.T, dir string) {
+	t.Helper()
+	lock := filepath.Join(dir, "state.lock")
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(lock); err != nil {
+			return
+		}
+		if l, err := platform.TryLock(lock, "test"); err == nil {
+			l.Unlock()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the staging area %s is still open a minute after the unmount", dir)
+			return
+		}
+	}
 }

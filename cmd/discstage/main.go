@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/discstage/discstage/writer"
 	"github.com/spf13/cobra"
 )
 
@@ -33,6 +35,7 @@ func main() {
 	rootCmd.InitDefaultCompletionCmd()
 	rootCmd.InitDefaultHelpCmd()
 	markUsageErrors(rootCmd)
+	completeFlagValues(rootCmd)
 	if _, _, err := rootCmd.Find(os.Args[1:]); err != nil && !completionRequest(os.Args[1:]) {
 		// An unknown command.
 		err = usageError{err}
@@ -50,6 +53,28 @@ func main() {
 // it executes, so Find does not know it.
 func completionRequest(args []string) bool {
 	return len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd)
+}
+
+// flagValues are the values shell completion offers for the flags that
+// take one of a few.
+var flagValues = map[string][]string{
+	"progress": {"auto", "bar", "lines", "json", "none"},
+	"level":    {"quick", "session", "full"},
+	"udf":      {"1.02", "2.01", "2.50", "off"},
+	"media":    strings.Split(writer.MediaNames(), ", "),
+}
+
+// completeFlagValues offers flagValues for those flags of cmd and of
+// every command beneath it.
+func completeFlagValues(cmd *cobra.Command) {
+	for name, values := range flagValues {
+		if cmd.Flags().Lookup(name) != nil {
+			cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		completeFlagValues(sub)
+	}
 }
 
 // markUsageErrors makes every error cobra finds in the command line

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -171,7 +172,11 @@ func masterWriteImage(ctx context.Context, out string, im *master.Image) (err er
 	}()
 	if _, err = im.WriteToContext(ctx, f); err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("%w: master: stopped before the image was complete; %s is as it was", errInterrupted, out)
+			state := "is as it was"
+			if _, serr := os.Lstat(out); errors.Is(serr, fs.ErrNotExist) {
+				state = "was not made"
+			}
+			return fmt.Errorf("%w: master: stopped before the image was complete; %s %s", errInterrupted, out, state)
 		}
 		return err
 	}
