@@ -126,3 +126,81 @@ func TestOtherUsersFoldersAndLinks(t *testing.T) {
 		t.Errorf("CheckLinks of a missing path: %v", err)
 	}
 }
+
+// TestDotDotLeavesTheLinkBeforeIt: ".." after a symbolic link leaves
+// the folder the link leads to, as the kernel reads it, not the folder
+// the link sits in: in a path given, relative or absolute, and in a
+// link's target.
+func TestDotDotLeavesTheLinkBeforeIt(t *testing.T) {
+	tmp := t.TempDir()
+	for _, d := range []string{"a", "c/d"} {
+		if err := os.MkdirAll(filepath.Join(tmp, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(tmp, "c", "d"), filepath.Join(tmp, "a", "b")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("a/b/..", filepath.Join(tmp, "up")); err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(tmp, "c", "x")
+	if got, err := PrivateDir(filepath.Join(tmp, "a", "b") + "/../x"); err != nil || got != want {
+		t.Errorf("PrivateDir of a/b/../x, b a link: %s, %v; want %s", got, err, want)
+	}
+	if got, err := PrivateDir(filepath.Join(tmp, "up", "x")); err != nil || got != want {
+		t.Errorf("PrivateDir through a link to a/b/..: %s, %v; want %s", got, err, want)
+	}
+	t.Chdir(tmp)
+	if got, err := PrivateDir("a/b/../y"); err != nil || got != filepath.Join(tmp, "c", "y") {
+		t.Errorf("PrivateDir of the relative a/b/../y: %s, %v; want %s", got, err, filepath.Join(tmp, "c", "y"))
+	}
+	for _, p := range []string{"a/x", "a/y", "x", "y"} {
+		if _, err := os.Lstat(filepath.Join(tmp, p)); err == nil {
+			t.Errorf("%s made, where the name as written leads", p)
+		}
+	}
+}
+
+// TestOtherUsersLinkBeforeDotDot: another user's link in a sticky
+// folder is refused when ".." follows it too: the kernel follows the
+// link before it leaves the folder the link leads to.
+func TestOtherUsersLinkBeforeDotDot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		oracle.Unavailable(t, "making files of another user needs root")
+	}
+	const other = 65534
+	tmp := t.TempDir()
+	shared := filepath.Join(tmp, "shared")
+	if err := os.Mkdir(shared, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(shared, 0o777|os.ModeSticky)
+	victim := filepath.Join(tmp, "victim")
+	if err := os.MkdirAll(filepath.Join(victim, "sub"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	evil := filepath.Join(shared, "evil")
+	if err := os.Symlink(filepath.Join(victim, "sub"), evil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(evil, other, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckLinks(evil + "/../disc.iso"); !errors.Is(err, ErrUnsafeLink) {
+		t.Errorf("CheckLinks of evil/../disc.iso: %v, want ErrUnsafeLink", err)
+	}
+	if _, err := PrivateDir(evil + "/../area"); !errors.Is(err, ErrUnsafeLink) {
+		t.Errorf("PrivateDir of evil/../area: %v, want ErrUnsafeLink", err)
+	}
+	if _, err := os.Stat(filepath.Join(victim, "area")); err == nil {
+		t.Errorf("PrivateDir made the folder another user's link leads to")
+	}
+	mine := filepath.Join(tmp, "mine")
+	if err := os.Symlink("shared/evil/../area", mine); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := PrivateDir(mine); !errors.Is(err, ErrUnsafeLink) {
+		t.Errorf("PrivateDir through a link to shared/evil/../area: %v, want ErrUnsafeLink", err)
+	}
+}
