@@ -12,10 +12,6 @@ import (
 	"syscall"
 )
 
-// maxLinks bounds the symbolic links a walk follows, as the kernel's
-// own limit does (ELOOP).
-const maxLinks = 40
-
 // PrivateDir makes sure the folder at path is a private folder of the
 // user's (see owndir.go): the user's own, and neither it nor a folder on
 // the way to it (root's or the user's) writable by others, except a
@@ -30,16 +26,20 @@ func PrivateDir(path string) (string, error) {
 	return p, nil
 }
 
-// CheckLinks refuses, wrapping ErrUnsafeLink, a path that leads through
-// a symbolic link the kernel's protected_symlinks rule would not follow
-// (see owndir.go). Whatever else keeps the path from resolving (a
-// missing file, a permission) is left to the caller's open to report.
-func CheckLinks(path string) error {
-	_, err := walk(path, false)
-	if errors.Is(err, ErrUnsafeLink) || errors.Is(err, syscall.ELOOP) {
-		return err
+// ResolveLinks returns path absolute with every symbolic link on the
+// way and at its end resolved, each checked as it is followed against
+// the kernel's protected_symlinks rule (see owndir.go; a refusal wraps
+// ErrUnsafeLink and names the link), ".." after a link leaving the
+// folder the link leads to, as the kernel reads it. A missing last
+// name, or the missing target of a dangling link at the end, is
+// returned as the name to create. A missing folder on the way wraps
+// fs.ErrNotExist, more than 40 links syscall.ELOOP.
+func ResolveLinks(path string) (string, error) {
+	p, err := walk(path, false)
+	if err != nil {
+		return "", fmt.Errorf("platform: resolve %s: %w", path, err)
 	}
-	return nil
+	return p, nil
 }
 
 // walk resolves path one name at a time from the root, as the kernel
