@@ -9,7 +9,8 @@ import "errors"
 //
 //   - PrivateDir takes a folder of discstage's own only when it is the
 //     user's and every folder on the way to it is the user's or root's
-//     and writable by no one else (as ssh asks of ~/.ssh), and makes the
+//     and writable by no one else (as ssh asks of ~/.ssh; the user's own
+//     group, a user private group, is no one else), and makes the
 //     folders that are missing, private. Anyone else who could write
 //     there could plant a link where the journal or a lock goes, or
 //     swap staged data under a commit.

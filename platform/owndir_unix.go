@@ -15,8 +15,9 @@ import (
 // PrivateDir makes sure the folder at path is a private folder of the
 // user's (see owndir.go): the user's own, and neither it nor a folder on
 // the way to it (root's or the user's) writable by others, except a
-// sticky one such as /tmp. What is missing of it is made with mode
-// 0700. It returns the folder's absolute path, links resolved. A refusal
+// sticky one such as /tmp. A folder others can write is one everyone
+// may write, or its group when that is not the user's primary group
+// (see othersWrite). What is missing of it is made with mode 0700. It returns the folder's absolute path, links resolved. A refusal
 // wraps ErrNotPrivate or ErrUnsafeLink and names the folder at fault.
 func PrivateDir(path string) (string, error) {
 	p, err := walk(path, true)
@@ -82,6 +83,12 @@ func walk(path string, private bool) (string, error) {
 			}
 			continue
 		}
+		if private {
+			// Checked before a name in it is looked up, or made.
+			if err := onTheWay(cur, curInfo, uid); err != nil {
+				return "", err
+			}
+		}
 		next := filepath.Join(cur, name)
 		fi, err := os.Lstat(next)
 		if errors.Is(err, fs.ErrNotExist) && private {
@@ -114,11 +121,6 @@ func walk(path string, private bool) (string, error) {
 		}
 		if !fi.IsDir() && len(rest) > 0 {
 			return "", fmt.Errorf("%s: %w", next, syscall.ENOTDIR)
-		}
-		if private {
-			if err := onTheWay(next, fi, uid); err != nil {
-				return "", err
-			}
 		}
 		cur, curInfo = next, fi
 	}
@@ -164,12 +166,12 @@ func mayFollow(p string, link fs.FileInfo, dir string, dirInfo fs.FileInfo, uid 
 // the user's, and writable by no one else unless sticky. Its errors name
 // the folder at fault.
 func onTheWay(p string, fi fs.FileInfo, uid uint32) error {
-	owner, perm := ownerOf(fi), fi.Mode().Perm()
+	owner := ownerOf(fi)
 	switch {
 	case owner != uid && owner != 0:
 		return fmt.Errorf("%w: %s, on the way to it, belongs to uid %d, who could replace what it holds", ErrNotPrivate, p, owner)
-	case perm&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0:
-		return fmt.Errorf("%w: others can write %s, on the way to it (mode %04o, not sticky)", ErrNotPrivate, p, perm)
+	case othersWrite(fi) && fi.Mode()&fs.ModeSticky == 0:
+		return fmt.Errorf("%w: others can write %s, on the way to it (mode %04o, group %d, not sticky)", ErrNotPrivate, p, fi.Mode().Perm(), groupOf(fi))
 	}
 	return nil
 }
@@ -177,22 +179,39 @@ func onTheWay(p string, fi fs.FileInfo, uid uint32) error {
 // itself checks the private folder itself: a folder, the user's, and
 // writable by no one else. Its errors name the folder.
 func itself(p string, fi fs.FileInfo, uid uint32) error {
-	owner, perm := ownerOf(fi), fi.Mode().Perm()
+	owner := ownerOf(fi)
 	switch {
 	case !fi.IsDir():
 		return fmt.Errorf("%s: %w", p, syscall.ENOTDIR)
 	case owner != uid:
 		return fmt.Errorf("%w: %s belongs to uid %d, not to this user (uid %d)", ErrNotPrivate, p, owner, uid)
-	case perm&0o022 != 0:
-		return fmt.Errorf("%w: others can write %s (mode %04o)", ErrNotPrivate, p, perm)
+	case othersWrite(fi):
+		return fmt.Errorf("%w: others can write %s (mode %04o, group %d)", ErrNotPrivate, p, fi.Mode().Perm(), groupOf(fi))
 	}
 	return nil
+}
+
+// othersWrite reports whether users other than the owner may write the
+// folder: everyone, or its group when that is not the user's own
+// primary group (with user private groups, as on Fedora and RHEL under
+// umask 002, the user's folders are 0775 of a group of the user alone).
+func othersWrite(fi fs.FileInfo) bool {
+	perm := fi.Mode().Perm()
+	return perm&0o002 != 0 || perm&0o020 != 0 && groupOf(fi) != uint32(os.Getegid())
 }
 
 // ownerOf is the user that owns a file.
 func ownerOf(fi fs.FileInfo) uint32 {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		return st.Uid
+	}
+	return 0
+}
+
+// groupOf is the group a file belongs to.
+func groupOf(fi fs.FileInfo) uint32 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Gid
 	}
 	return 0
 }

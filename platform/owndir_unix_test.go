@@ -303,3 +303,51 @@ func TestResolveLinksRefusesOtherUsersLinks(t *testing.T) {
 		t.Errorf("ResolveLinks through the folder owner's link = %s, %v; want %s", got, err, want)
 	}
 }
+
+// TestPrivateDirGroupOfTheUser: a folder its group may write is the
+// user's alone when the group is the user's own (the user private
+// groups of Fedora and RHEL, umask 002: ~/.local/share of mode 0775),
+// on the way and as the folder itself; one of another group is
+// refused, and one everyone may write, not sticky, still is.
+func TestPrivateDirGroupOfTheUser(t *testing.T) {
+	tmp := t.TempDir()
+	g := filepath.Join(tmp, "g")
+	if err := os.Mkdir(g, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(g, -1, os.Getegid()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(g, 0o775); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := PrivateDir(g); err != nil {
+		t.Errorf("a folder of mode 0775 of the user's group: %v", err)
+	}
+	if _, err := PrivateDir(filepath.Join(g, "area")); err != nil {
+		t.Errorf("under a folder of mode 0775 of the user's group: %v", err)
+	}
+	if err := os.Chmod(g, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := PrivateDir(filepath.Join(g, "area")); !errors.Is(err, ErrNotPrivate) {
+		t.Errorf("under a folder of mode 0777, not sticky: %v, want ErrNotPrivate", err)
+	}
+
+	if os.Geteuid() != 0 {
+		oracle.Unavailable(t, "giving a folder another group needs root")
+	}
+	const other = 65534
+	if err := os.Chmod(g, 0o775); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(g, -1, other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := PrivateDir(g); !errors.Is(err, ErrNotPrivate) {
+		t.Errorf("a folder of mode 0775 of another group: %v, want ErrNotPrivate", err)
+	}
+	if _, err := PrivateDir(filepath.Join(g, "area")); !errors.Is(err, ErrNotPrivate) {
+		t.Errorf("under a folder of mode 0775 of another group: %v, want ErrNotPrivate", err)
+	}
+}
