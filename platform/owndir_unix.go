@@ -17,12 +17,14 @@ import (
 // the way to it (root's or the user's) writable by others, except a
 // sticky one such as /tmp. A folder others can write is one everyone
 // may write, or its group when that is not the user's primary group
-// (see othersWrite). What is missing of it is made with mode 0700. It returns the folder's absolute path, links resolved. A refusal
-// wraps ErrNotPrivate or ErrUnsafeLink and names the folder at fault.
+// (see othersWrite). What is missing of it is made with mode 0700. It
+// returns the folder's absolute path, links resolved. A refusal wraps
+// ErrNotPrivate or ErrUnsafeLink and names the folder, or link, at
+// fault.
 func PrivateDir(path string) (string, error) {
 	p, err := walk(path, true)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("platform: folder %s: %w", path, err)
 	}
 	return p, nil
 }
@@ -57,7 +59,7 @@ func walk(path string, private bool) (string, error) {
 	if !filepath.IsAbs(path) {
 		wd, err := syscall.Getwd()
 		if err != nil {
-			return "", fmt.Errorf("%s: working directory: %w", path, err)
+			return "", fmt.Errorf("working directory: %w", err)
 		}
 		rest = append(names(wd), rest...)
 	}
@@ -107,7 +109,7 @@ func walk(path string, private bool) (string, error) {
 				return "", err
 			}
 			if links++; links > maxLinks {
-				return "", fmt.Errorf("%s: %w", path, syscall.ELOOP)
+				return "", syscall.ELOOP
 			}
 			t, err := os.Readlink(next)
 			if err != nil {

@@ -51,6 +51,8 @@ func TestPrivateDirRefusesWhatOthersCanWrite(t *testing.T) {
 	os.Chmod(open, 0o777)
 	if _, err := PrivateDir(open); !errors.Is(err, ErrNotPrivate) {
 		t.Errorf("folder of mode 0777: %v, want ErrNotPrivate", err)
+	} else if !strings.HasPrefix(err.Error(), "platform: folder "+open+": ") {
+		t.Errorf("folder of mode 0777: %q, want a platform error naming it", err)
 	}
 	if _, err := PrivateDir(filepath.Join(open, "area")); !errors.Is(err, ErrNotPrivate) {
 		t.Errorf("under a folder of mode 0777: %v, want ErrNotPrivate", err)
