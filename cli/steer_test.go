@@ -18,8 +18,9 @@ import (
 // choose: not through a lock folder they made before the user's first
 // run (its lock file a link to the user's file), not through a staging
 // folder they made (its journal a link), not through a link of theirs
-// named as the target or the output. Each is refused, naming what is at
-// fault, and the file the link leads to is untouched or not made.
+// named as the target or the output, followed by ".." or not. Each is
+// refused, naming what is at fault, and the file the link leads to is
+// untouched or not made.
 func TestOtherUsersCannotSteerWrites(t *testing.T) {
 	if os.Geteuid() != 0 {
 		oracle.Unavailable(t, "making files of another user needs root")
@@ -124,6 +125,27 @@ func TestOtherUsersCannotSteerWrites(t *testing.T) {
 		refused(c.what+" through another user's link in a sticky folder", r, c.link)
 		if _, err := os.Lstat(to); err == nil {
 			t.Errorf("%s made %s, where another user's link leads", c.what, to)
+		}
+	}
+
+	// The other user's link followed by "..": the kernel follows the
+	// link before it leaves the folder the link leads to.
+	if err := os.Mkdir(filepath.Join(victim, "sub"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	evil := filepath.Join(shared, "evil")
+	if err := os.Symlink(filepath.Join(victim, "sub"), evil); err != nil {
+		t.Fatal(err)
+	}
+	asOther(evil)
+	for _, args := range [][]string{
+		{"append", evil + "/../up.iso", filepath.Join(src, "f.txt")},
+		{"master", "-o", evil + "/../up.iso", src},
+	} {
+		r := clitest.Run(t, args, env)
+		refused(args[0]+" through another user's link and ..", r, evil)
+		if _, err := os.Lstat(filepath.Join(victim, "up.iso")); err == nil {
+			t.Errorf("%s made %s, where another user's link and .. lead", args[0], filepath.Join(victim, "up.iso"))
 		}
 	}
 }

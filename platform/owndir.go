@@ -9,20 +9,26 @@ import "errors"
 //
 //   - PrivateDir takes a folder of discstage's own only when it is the
 //     user's and every folder on the way to it is the user's or root's
-//     and writable by no one else (as ssh asks of ~/.ssh), and makes the
+//     and writable by no one else (as ssh asks of ~/.ssh; the user's own
+//     group, a user private group, is no one else), and makes the
 //     folders that are missing, private. Anyone else who could write
 //     there could plant a link where the journal or a lock goes, or
 //     swap staged data under a commit.
-//   - CheckLinks refuses a path that leads through a symbolic link the
-//     kernel's protected_symlinks rule would not follow: a link in a
+//   - ResolveLinks, which resolves the links of a path where discstage
+//     follows them itself (to name a target by the file it reaches, to
+//     write an image through a link), applies the kernel's
+//     protected_symlinks rule to each as it follows it: a link in a
 //     sticky folder others can write (/tmp), owned neither by the user
-//     nor by the folder's owner. discstage resolves some links itself
-//     (to name a target by the file it reaches), where the kernel's rule
-//     does not apply.
+//     nor by the folder's owner, is refused. It resolves each link
+//     once, so what it checked is what it followed.
 //
 // On Windows, whose per-user folders are the user's by their ACLs and
 // whose links only administrators make, PrivateDir makes the folder and
-// CheckLinks accepts every path.
+// ResolveLinks follows every link.
+
+// maxLinks bounds the symbolic links followed in resolving one path, as
+// the kernel's own limit does (ELOOP).
+const maxLinks = 40
 
 // ErrNotPrivate: a folder of discstage's own, or one on the way to it,
 // is another user's or others can write it.

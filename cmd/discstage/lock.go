@@ -221,31 +221,25 @@ func fileHolder(pid int) string {
 
 // targetFile returns the file that holds the medium of the target spec
 // names (targets.File) as the system reaches it: absolute, through
-// every symbolic link to it (outputPath; a dangling link names the file
-// it makes) and its folder's links resolved, so that every name of one
-// file, made yet or not, gives one path. "" for a drive. A name that
-// leads to no regular file is returned absolute, for opening the
-// target to refuse.
+// every symbolic link to it (a dangling link names the file it makes)
+// and its folder's links resolved, each once (platform.ResolveLinks,
+// which refuses another user's link in a sticky folder), so that every
+// name of one file, made yet or not, gives one path. "" for a drive. A
+// name that does not resolve (a missing folder, a loop of links) is
+// returned absolute, for opening the target to refuse.
 func targetFile(spec string) (string, error) {
 	f := targets.File(spec)
 	if f == "" {
 		return "", nil
 	}
-	if err := platform.CheckLinks(f); err != nil {
+	p, err := platform.ResolveLinks(f)
+	if errors.Is(err, platform.ErrUnsafeLink) {
 		return "", err
 	}
-	p, err := outputPath(f)
 	if err != nil {
-		p = f
-	}
-	if p, err = filepath.Abs(p); err != nil {
-		return "", fmt.Errorf("resolve %s: %w", f, err)
-	}
-	if r, err := filepath.EvalSymlinks(p); err == nil {
-		return r, nil
-	}
-	if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
-		return filepath.Join(d, filepath.Base(p)), nil
+		if p, err = filepath.Abs(f); err != nil {
+			return "", fmt.Errorf("resolve %s: %w", f, err)
+		}
 	}
 	return p, nil
 }

@@ -16,67 +16,44 @@ import (
 // device, a named pipe, a socket), which an image is never written into.
 var errNotRegular = errors.New("not a regular file")
 
-// maxOutputLinks bounds the symbolic links followed from an output name,
-// as the kernel's own limit does (ELOOP).
-const maxOutputLinks = 40
-
-// outputPath returns the file an image named out is written to: out
-// itself, or, when out is a symbolic link, the file it leads to through
-// every link (as cp and genisoimage write through a link), each
-// relative link read from the folder it really sits in; a dangling link
-// names the file to create. A directory is refused with
-// syscall.EISDIR, anything else that is not a regular file (a device, a
-// named pipe, a socket) with errNotRegular: an image replaces only a
-// regular file, and is never written into a device. A missing out is
-// returned as it is.
+// outputPath returns the file an image named out is written to,
+// absolute: out itself, or, when out is a symbolic link, the file it
+// leads to through every link (as cp and genisoimage write through a
+// link); the links on the way to it are resolved too, each once, by
+// platform.ResolveLinks, which refuses another user's link in a sticky
+// folder (platform.ErrUnsafeLink). A dangling link names the file to
+// create. A directory is refused with syscall.EISDIR, anything else that
+// is not a regular file (a device, a named pipe, a socket, a link put
+// at the name since its links were resolved) with errNotRegular: an
+// image replaces only a regular file, and is never written into a
+// device. A missing out is returned as the name to create; one in a
+// missing folder as it is, for the write to report.
 func outputPath(out string) (string, error) {
-	if err := platform.CheckLinks(out); err != nil {
+	p, err := platform.ResolveLinks(out)
+	if errors.Is(err, fs.ErrNotExist) {
+		return out, nil
+	}
+	if err != nil {
 		return "", fmt.Errorf("output %s: %w", out, err)
 	}
-	p := out
-	for range maxOutputLinks {
-		fi, err := os.Lstat(p)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return p, nil
-		case err != nil:
-			return "", fmt.Errorf("output %s: %w", out, err)
-		case fi.Mode()&fs.ModeSymlink != 0:
-			t, err := os.Readlink(p)
-			if err != nil {
-				return "", fmt.Errorf("output %s: %w", out, err)
-			}
-			if !filepath.IsAbs(t) {
-				// The link's folder as it really is: ".." in t leads
-				// out of the folder the link sits in, which a linked
-				// folder on the way to p makes another than p's
-				// parent as written.
-				dir, _ := filepath.Split(p)
-				if dir == "" {
-					dir = "."
-				}
-				d, err := filepath.EvalSymlinks(dir)
-				if err != nil {
-					return "", fmt.Errorf("output %s: resolve link %s: %w", out, p, err)
-				}
-				t = filepath.Join(d, t)
-			}
-			p = t
-		case fi.IsDir():
-			return "", fmt.Errorf("output %s: %w", describeOutput(out, p), syscall.EISDIR)
-		case !fi.Mode().IsRegular():
-			return "", fmt.Errorf("output %s is a %s: %w; an image is written only to a regular file", describeOutput(out, p), tree.KindName(fi.Mode()), errNotRegular)
-		default:
-			return p, nil
-		}
+	fi, err := os.Lstat(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return p, nil
+	case err != nil:
+		return "", fmt.Errorf("output %s: %w", out, err)
+	case fi.IsDir():
+		return "", fmt.Errorf("output %s: %w", describeOutput(out, p), syscall.EISDIR)
+	case !fi.Mode().IsRegular():
+		return "", fmt.Errorf("output %s is a %s: %w; an image is written only to a regular file", describeOutput(out, p), tree.KindName(fi.Mode()), errNotRegular)
 	}
-	return "", fmt.Errorf("output %s: %w", out, syscall.ELOOP)
+	return p, nil
 }
 
-// describeOutput names an output for a message: out, and the file a
-// link led to when that is another.
+// describeOutput names an output for a message: out, and the file its
+// links led to when that is another.
 func describeOutput(out, p string) string {
-	if p == out {
+	if abs, err := filepath.Abs(out); p == out || err == nil && p == abs {
 		return out
 	}
 	return fmt.Sprintf("%s (-> %s)", out, p)
