@@ -161,7 +161,7 @@ func mayFollow(p string, link fs.FileInfo, dir string, dirInfo fs.FileInfo, uid 
 		return nil
 	}
 	return fmt.Errorf("%w: %s belongs to uid %d and lies in %s, a sticky folder others can write "+
-		"(the kernel's protected_symlinks does not follow it either)", ErrUnsafeLink, p, owner, dir)
+		"(the kernel's protected_symlinks rule would not follow it either)", ErrUnsafeLink, p, owner, dir)
 }
 
 // onTheWay checks a folder on the way to a private folder: root's or
