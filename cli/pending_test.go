@@ -12,16 +12,6 @@ import (
 	"github.com/discstage/discstage/internal/clitest"
 )
 
-func write(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestStatusListsWhatWaits: after rm and mv of files already on the
 // disc, status, its JSON, the pending file, commit --dry-run and
 // unmount all count and name them (they said "0 files" before).
