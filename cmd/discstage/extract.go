@@ -466,7 +466,14 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		return fmt.Errorf("extract %s: %w", p, err)
 	}
 	sum := newSumCheck(fi)
-	if _, err := io.Copy(sum.writer(stopWriter{x.ctx, dst}), src); err != nil {
+	// A quit at once while the copy is held leaves no part of it either.
+	quitting := interrupts.onQuit(func() {
+		dst.Close()
+		x.root.Remove(name)
+	})
+	_, err = io.Copy(sum.writer(stopWriter{x.ctx, dst}), src)
+	quitting()
+	if err != nil {
 		dst.Close()
 		if x.ctx.Err() != nil {
 			// No part of a file under its name.
