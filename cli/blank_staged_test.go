@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/discstage/discstage/internal/clitest"
@@ -43,7 +44,9 @@ func areaState(t *testing.T, dir string) string {
 // default staging area holds staged changes (exit 11), naming the area
 // and how many changes, and leaves the disc and the area as they were;
 // --discard-staged blanks and removes the area, after which the disc
-// mounts blank. An area with nothing staged does not stop a blank.
+// mounts blank, but an area another process has open stays, and the
+// blank is refused (exit 11). An area with nothing staged does not stop
+// a blank.
 func TestBlankKeepsStagedWork(t *testing.T) {
 	oracle.NeedFuse(t)
 	work := t.TempDir()
@@ -102,6 +105,25 @@ func TestBlankKeepsStagedWork(t *testing.T) {
 	write(t, filepath.Join(mnt, "q.txt"), "dropped\n")
 	must("unmount", mnt)
 	waitUnmounted(t, mnt)
+
+	// --discard-staged leaves an area another process has open (as a
+	// mount of another target through --staging does): exit 11, naming
+	// it.
+	lock, err := os.OpenFile(filepath.Join(area, "state.lock"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	before = areaState(t, area)
+	if r := ds("drives", "blank", "--discard-staged", target); r.Code != exitcodes.Busy || !strings.Contains(r.Output(), area) {
+		t.Errorf("drives blank --discard-staged with the area in use: exit %d, want %d naming %s\n%s", r.Code, exitcodes.Busy, area, r.Output())
+	}
+	if after := areaState(t, area); after != before {
+		t.Errorf("drives blank --discard-staged changed an area in use:\nbefore\n%safter\n%s", before, after)
+	}
+	lock.Close()
 
 	// --discard-staged: blanked, the area gone, the disc mounts blank.
 	must("drives", "blank", "--discard-staged", target)

@@ -36,37 +36,51 @@ func TestExitCodesCommandByCommand(t *testing.T) {
 	}
 	disc := filepath.Join(work, "disc.iso")
 	clitest.Must(t, "append", "--progress", "none", disc, text)
+	// A staging folder others can write (platform.ErrNotPrivate).
+	open := filepath.Join(work, "open")
+	if err := os.Mkdir(open, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		args []string
 		code int
+		says string // what the message names, if anything
 	}{
-		{[]string{"frobnicate"}, exitcodes.Usage},
-		{[]string{"sessions"}, exitcodes.Usage},
-		{[]string{"sessions", "--bogus", text}, exitcodes.Usage},
-		{[]string{"mount", text}, exitcodes.Usage},
-		{[]string{"sessions", noDrive}, exitcodes.NoTarget},
-		{[]string{"ls", noDrive}, exitcodes.NoTarget},
-		{[]string{"mount", noDrive, mnt, "--staging", area}, exitcodes.NoTarget},
-		{[]string{"append", noDrive, text}, exitcodes.NoTarget},
-		{[]string{"sessions", missing}, exitcodes.NoTarget},
-		{[]string{"mount", missing, mnt, "--staging", area}, exitcodes.NoTarget},
-		{[]string{"sessions", text}, exitcodes.NotISO},
-		{[]string{"ls", text}, exitcodes.NotISO},
-		{[]string{"verify", text}, exitcodes.NotISO},
-		{[]string{"append", text, text}, exitcodes.NotISO},
-		{[]string{"mount", text, mnt, "--staging", area}, exitcodes.NotISO},
-		{[]string{"mount", text, mnt, "--staging", area, "--foreground"}, exitcodes.NotISO},
-		{[]string{"sessions", dir}, exitcodes.NoTarget},
-		{[]string{"append", dir, text}, exitcodes.NoTarget},
-		{[]string{"mount", dir, mnt, "--staging", area}, exitcodes.NoTarget},
-		{[]string{"verify", "--session", "5", disc}, exitcodes.Usage},
-		{[]string{"ls", "--session", "5", disc}, exitcodes.Usage},
-		{[]string{"extract", "--session", "5", disc, "/", filepath.Join(work, "out")}, exitcodes.Usage},
+		{[]string{"frobnicate"}, exitcodes.Usage, ""},
+		{[]string{"sessions"}, exitcodes.Usage, ""},
+		{[]string{"sessions", "--bogus", text}, exitcodes.Usage, ""},
+		{[]string{"mount", text}, exitcodes.Usage, ""},
+		{[]string{"sessions", noDrive}, exitcodes.NoTarget, ""},
+		{[]string{"ls", noDrive}, exitcodes.NoTarget, ""},
+		{[]string{"mount", noDrive, mnt, "--staging", area}, exitcodes.NoTarget, ""},
+		{[]string{"append", noDrive, text}, exitcodes.NoTarget, ""},
+		{[]string{"sessions", missing}, exitcodes.NoTarget, ""},
+		{[]string{"mount", missing, mnt, "--staging", area}, exitcodes.NoTarget, ""},
+		{[]string{"sessions", text}, exitcodes.NotISO, ""},
+		{[]string{"ls", text}, exitcodes.NotISO, ""},
+		{[]string{"verify", text}, exitcodes.NotISO, ""},
+		{[]string{"append", text, text}, exitcodes.NotISO, ""},
+		{[]string{"mount", text, mnt, "--staging", area}, exitcodes.NotISO, ""},
+		{[]string{"mount", text, mnt, "--staging", area, "--foreground"}, exitcodes.NotISO, ""},
+		{[]string{"sessions", dir}, exitcodes.NoTarget, ""},
+		{[]string{"append", dir, text}, exitcodes.NoTarget, ""},
+		{[]string{"mount", dir, mnt, "--staging", area}, exitcodes.NoTarget, ""},
+		{[]string{"verify", "--session", "5", disc}, exitcodes.Usage, ""},
+		{[]string{"ls", "--session", "5", disc}, exitcodes.Usage, ""},
+		{[]string{"extract", "--session", "5", disc, "/", filepath.Join(work, "out")}, exitcodes.Usage, ""},
+		{[]string{"mount", disc, mnt, "--staging", open}, exitcodes.Other, open},
+		{[]string{"mount", disc, mnt, "--staging", open, "--foreground"}, exitcodes.Other, open},
 	}
 	for _, c := range cases {
 		r := clitest.Run(t, c.args)
-		if r.Code != c.code {
-			t.Errorf("discstage %s: exit %d, want %d\n%s", strings.Join(c.args, " "), r.Code, c.code, r.Output())
+		if r.Code == 0 && c.args[0] == "mount" {
+			clitest.Run(t, []string{"unmount", mnt})
+		}
+		if r.Code != c.code || !strings.Contains(r.Stderr, c.says) {
+			t.Errorf("discstage %s: exit %d, want %d naming %q\n%s", strings.Join(c.args, " "), r.Code, c.code, c.says, r.Output())
 		}
 	}
 }

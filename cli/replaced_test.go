@@ -7,13 +7,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/discstage/discstage/internal/exitcodes"
 )
 
 // TestTargetReplacedUnderMount: another program renames a file over the
 // image (or the emulated drive's medium) a mount serves, as rsync and
 // sync clients replace files. The mount's commit must not write its
 // session into the file it opened, which no name reaches any more, and
-// then clear the staged changes: it fails, saying the file was
+// then clear the staged changes: it fails (exit 3), saying the file was
 // replaced, the file now at the path gets nothing, and the changes stay
 // staged.
 func TestTargetReplacedUnderMount(t *testing.T) {
@@ -39,8 +41,8 @@ func TestTargetReplacedUnderMount(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if out, code := run(t, "commit", "--progress", "none", mnt); code == 0 {
-				t.Errorf("commit after the target was replaced: exit 0, want a failure\n%s", out)
+			if out, code := run(t, "commit", "--progress", "none", mnt); code != exitcodes.NoTarget {
+				t.Errorf("commit after the target was replaced: exit %d, want %d\n%s", code, exitcodes.NoTarget, out)
 			}
 			if after, _ := os.ReadFile(mine); string(after) != string(before) {
 				t.Errorf("the file now at the target's path was written to")

@@ -30,6 +30,17 @@ func mustRun(t *testing.T, args ...string) string {
 	return out
 }
 
+// write makes the file path, and the folders it lies in, with content.
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // buildBinary returns the built command (clitest.Build).
 func buildBinary(t *testing.T) string { return clitest.Build(t) }
 
@@ -82,17 +93,6 @@ func mountTarget(t *testing.T, target string, extra ...string) string {
 		waitAreaClosed(t, area)
 	})
 	return mnt
-}
-
-// write makes the file path (and its folders) hold content.
-func write(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // waitAreaClosed waits, generously, until no process has the staging

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/discstage/discstage/internal/clitest"
+	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/staging"
 )
@@ -19,8 +20,8 @@ import (
 // run (its lock file a link to the user's file), not through a staging
 // folder they made (its journal a link), not through a link of theirs
 // named as the target or the output, followed by ".." or not. Each is
-// refused, naming what is at fault, and the file the link leads to is
-// untouched or not made.
+// refused, naming what is at fault (exit 1), and the file the link leads
+// to is untouched or not made.
 func TestOtherUsersCannotSteerWrites(t *testing.T) {
 	if os.Geteuid() != 0 {
 		oracle.Unavailable(t, "making files of another user needs root")
@@ -50,8 +51,8 @@ func TestOtherUsersCannotSteerWrites(t *testing.T) {
 	}
 	refused := func(what string, r clitest.Result, says string) {
 		t.Helper()
-		if r.Code == 0 || !strings.Contains(r.Stderr, says) {
-			t.Errorf("%s: exit %d, want a refusal saying %q\n%s", what, r.Code, says, r.Output())
+		if r.Code != exitcodes.Other || !strings.Contains(r.Stderr, says) {
+			t.Errorf("%s: exit %d, want a refusal (%d) saying %q\n%s", what, r.Code, exitcodes.Other, says, r.Output())
 		}
 	}
 

@@ -3,6 +3,7 @@ package staging
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -81,6 +82,23 @@ func MoveArea(from, to string) error {
 	defer unlockArea(lock)
 	if err := os.Rename(from, to); err != nil {
 		return fmt.Errorf("staging: move area %q: %w", from, err)
+	}
+	return nil
+}
+
+// Remove removes the staging area in dir, and every change it holds
+// staged, holding its lock while it does: an area another process has
+// open stays (ErrLocked). A missing dir is removed already.
+func Remove(dir string) error {
+	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	lock, err := lockArea(filepath.Join(dir, lockName))
+	if err != nil {
+		return fmt.Errorf("staging: remove area %q: %w", dir, err)
+	}
+	if err := removeArea(dir, lock); err != nil {
+		return fmt.Errorf("staging: remove area %q: %w", dir, err)
 	}
 	return nil
 }

@@ -59,3 +59,27 @@ func TestMoveArea(t *testing.T) {
 		t.Errorf("f after the move: %q", got)
 	}
 }
+
+// TestRemove: an area is removed only while no process has it open;
+// a missing one is removed already.
+func TestRemove(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "area")
+	a := open(t, dir, &fakeMedium{})
+	writeFile(t, a, RootID, "f", "staged")
+	if err := Remove(dir); !errors.Is(err, ErrLocked) {
+		t.Fatalf("removing an open area: %v, want ErrLocked", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, journalName)); err != nil {
+		t.Fatalf("the open area lost its journal: %v", err)
+	}
+	a.Close()
+	if err := Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("%s after Remove: %v, want it gone", dir, err)
+	}
+	if err := Remove(dir); err != nil {
+		t.Fatalf("removing a missing area: %v", err)
+	}
+}

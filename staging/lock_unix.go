@@ -43,6 +43,14 @@ func unlockArea(f *os.File) {
 	f.Close()
 }
 
+// removeArea removes the area in dir, whose lock is held on lock, the
+// lock file included, and then lets the lock go: a process that waited
+// for it finds no area to open.
+func removeArea(dir string, lock *os.File) error {
+	defer unlockArea(lock)
+	return os.RemoveAll(dir)
+}
+
 // syncDir makes the names in dir durable.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/windows"
@@ -41,6 +42,29 @@ func lockArea(path string) (*os.File, error) {
 func unlockArea(f *os.File) {
 	windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, new(windows.Overlapped))
 	f.Close()
+}
+
+// removeArea removes the area in dir, whose lock is held on lock: all
+// but the lock file under the lock; Windows removes no open file, so the
+// lock file and the folder go once the lock is let go.
+func removeArea(dir string, lock *os.File) error {
+	ents, err := os.ReadDir(dir)
+	for _, e := range ents {
+		if err != nil {
+			break
+		}
+		if e.Name() != lockName {
+			err = os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+	unlockArea(lock)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(dir, lockName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return os.Remove(dir)
 }
 
 // syncDir does nothing on Windows, which cannot open a directory for

@@ -16,6 +16,7 @@ import (
 
 	"github.com/discstage/discstage/fs"
 	"github.com/discstage/discstage/internal/errtext"
+	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
@@ -100,7 +101,9 @@ func (e *actionError) Unwrap() error { return e.Errno }
 // control writes an action to the mount's ctl file, naming it id when id
 // is not empty (commit and eject). A refusal comes back with the reason
 // the mount put in its status: the action's own outcome, or the last
-// error.
+// error; with the outcome's exit code when it has one of its own (a
+// target replaced under the mount exits 3, as from append), else the
+// code of the errno the mount answered with.
 func control(mountpoint, action, id string) error {
 	f, err := os.OpenFile(controlPath(mountpoint, "ctl"), os.O_WRONLY, 0)
 	if errors.Is(err, os.ErrPermission) {
@@ -126,6 +129,9 @@ func control(mountpoint, action, id string) error {
 	if s, err := readStatus(mountpoint); err == nil {
 		if o, ok := outcomeOf(s, id); ok && id != "" {
 			ae.Reason = o.Error
+			if o.Code > exitcodes.Other {
+				return withCode(ae, o)
+			}
 		} else {
 			ae.Reason = s.LastError
 		}

@@ -106,7 +106,8 @@ While the target's staging area (mount's default) holds changes staged
 for the next session, blank refuses (exit 11): they are based on the
 disc's sessions and could not be committed to the blank disc. Commit
 them first, or give --discard-staged to blank and remove that staging
-area, dropping them.`,
+area, dropping them; an area another process has open is refused (exit
+11) and nothing is blanked.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			spec := args[0]
@@ -115,20 +116,24 @@ area, dropping them.`,
 				if !ok {
 					return usageError{fmt.Errorf("blank: %s is not a drive", spec)}
 				}
-				if !discard {
-					a, err := stagedFor(spec, t)
-					if err != nil {
-						return fmt.Errorf("blank: %w", err)
-					}
-					if a != nil {
-						return fmt.Errorf("blank: %w", a.refuse(spec, "give --discard-staged to blank it and drop them"))
-					}
+				// An area in use is refused with --discard-staged too,
+				// before the disc is blanked: it could not be removed.
+				// Any other area that cannot be read (an old format) is
+				// removed all the same.
+				a, err := stagedFor(spec, t)
+				if err != nil && (!discard || errors.Is(err, errAreaInUse)) {
+					return fmt.Errorf("blank: %w", err)
+				}
+				if a != nil && !discard {
+					return fmt.Errorf("blank: %w", a.refuse(spec, "give --discard-staged to blank it and drop them"))
 				}
 				if err := b.Blank(!full); err != nil {
 					return err
 				}
 				if discard {
-					return removeAreas(spec)
+					if err := removeAreas(spec); err != nil {
+						return fmt.Errorf("blank: %w", err)
+					}
 				}
 				return nil
 			})

@@ -39,7 +39,7 @@ func isErr(targets ...error) func(error) bool {
 var exitTable = []exitRule{
 	{func(err error) bool { var c codedError; return errors.As(err, &c) }, -1}, // see exitCode
 	{isErr(errInterrupted, staging.ErrCanceled), exitcodes.Interrupted},        // a mount's commit stopped on request
-	{isErr(errWouldReplace, burn.ErrNoSession), exitcodes.Usage},               // as a --media the image does not stand in for
+	{isErr(errWouldReplace, burn.ErrNoSession), exitcodes.Usage},               // master over a multisession OUT without --force; --session N the medium lacks
 	{isErr(writer.ErrNoTarget, mmc.ErrNoMedium, writer.ErrReplaced), exitcodes.NoTarget},
 	{func(err error) bool {
 		return isErr(writer.ErrNoSpace, staging.ErrNoSpace)(err) || platform.IsNoSpace(err)

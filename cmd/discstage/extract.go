@@ -93,10 +93,12 @@ type extractOptions struct {
 
 // mode is the mode an entry gets, after GNU tar: root keeps the
 // permission bits, others lose their umask's (unless samePerms); the
-// sticky bit is kept; setuid and setgid only for root with samePerms,
-// and only where the disc records root as the entry's owner (group):
-// owners are not restored, so what is extracted is root's, and a
-// user's setuid file must not become a setuid file of root's.
+// sticky bit is kept; setuid and setgid only for root with samePerms.
+// A file keeps them only where the disc records root as its owner
+// (group): owners are not restored, so what is extracted is root's, and
+// a user's setuid file must not become a setuid file of root's. A
+// directory keeps setgid whatever its group: there it grants nothing,
+// only making new files take the directory's group.
 func (o extractOptions) mode(fi fs.FileInfo) fs.FileMode {
 	m := fi.Mode()
 	out := m & (fs.ModePerm | fs.ModeSticky)
@@ -104,6 +106,9 @@ func (o extractOptions) mode(fi fs.FileInfo) fs.FileMode {
 		out &^= o.umask & fs.ModePerm
 	}
 	if o.root && o.samePerms {
+		if m.IsDir() {
+			out |= m & fs.ModeSetgid
+		}
 		if n, ok := fi.Sys().(*tree.Node); ok {
 			if n.UID == 0 {
 				out |= m & fs.ModeSetuid
@@ -490,7 +495,14 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		}
 	}()
 	sum := newSumCheck(fi)
-	if _, err := io.Copy(sum.writer(stopWriter{x.ctx, dst}), src); err != nil {
+	// A quit at once while the copy is held leaves no part of it either.
+	quitting := interrupts.onQuit(func() {
+		dst.Close()
+		x.root.Remove(name)
+	})
+	_, err = io.Copy(sum.writer(stopWriter{x.ctx, dst}), src)
+	quitting()
+	if err != nil {
 		dst.Close()
 		if x.ctx.Err() != nil {
 			return fmt.Errorf("%w: extract: stopped while extracting %s to %s; the part written is removed, what was extracted before it stays",

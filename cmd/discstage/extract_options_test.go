@@ -66,4 +66,22 @@ func TestExtractMode(t *testing.T) {
 			t.Errorf("root -p, owner %d group %d: mode = %v, want %v", c.uid, c.gid, got, c.want)
 		}
 	}
+	// A directory's setgid bit grants nothing (new files take the
+	// directory's group): root with -p keeps it whatever the recorded
+	// group, as GNU tar does; without -p it goes.
+	for _, c := range []struct {
+		o        extractOptions
+		uid, gid uint32
+		want     fs.FileMode
+	}{
+		{root, 1002, 1002, sgid | 0o775},
+		{root, 0, 1002, sgid | 0o775},
+		{root, 0, 0, sgid | 0o775},
+		{extractOptions{root: true, umask: 0o022}, 1002, 1002, 0o775},
+		{extractOptions{umask: 0o022, samePerms: true}, 1002, 1002, 0o775},
+	} {
+		if got := c.o.mode(owned(fs.ModeDir|sgid|0o775, c.uid, c.gid)); got != c.want {
+			t.Errorf("%+v, directory of owner %d group %d: mode = %v, want %v", c.o, c.uid, c.gid, got, c.want)
+		}
+	}
 }

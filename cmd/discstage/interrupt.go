@@ -11,8 +11,10 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/discstage/discstage/internal/exitcodes"
+	"github.com/spf13/cobra"
 )
 
 // errInterrupted: the user stopped the command (Ctrl-C, SIGTERM).
@@ -22,15 +24,33 @@ var errInterrupted = errors.New("interrupted")
 // command's context, which reaches the burn. While a burn writes to a
 // write-once disc, where stopping loses the session's space, the first
 // Ctrl-C only says so; a second one stops.
+//
+// A stop reaches a command only between its reads and writes: one that
+// does not return (a drive retrying a bad sector, a stalled pipe) holds
+// the command. So, for the commands quitsAtOnce lets, a signal after
+// the one that stopped the command ends the process at once, exit 130,
+// undoing first what atQuit says (a file half copied).
 type interrupter struct {
 	mu     sync.Mutex
 	out    io.Writer
 	cancel context.CancelCauseFunc
 	hold   func() string // what a stop now would cost, "" when nothing
 	warned bool
+	// quit: a signal after the stop ends the process at once.
+	quit bool
+	// stopped: the command's context is cancelled.
+	stopped bool
+	// atQuit undoes what the command has half done, before it quits at
+	// once; nil when nothing is.
+	atQuit func()
+	exit   func(code int) // os.Exit
 }
 
-var interrupts = &interrupter{out: os.Stderr}
+var interrupts = &interrupter{out: os.Stderr, exit: os.Exit}
+
+// quitUndoTime bounds the undoing before a quit: a file system that
+// holds the command may hold the removal of its file too.
+const quitUndoTime = 2 * time.Second
 
 // start returns the context the commands run with.
 func (i *interrupter) start() context.Context {
@@ -47,10 +67,17 @@ func (i *interrupter) start() context.Context {
 }
 
 // interrupt stops the command, or, the first time while a stop would
-// cost something, says what and waits for a second interrupt.
+// cost something, says what and waits for a second interrupt. Once the
+// command is stopped, it quits at once where the command allows.
 func (i *interrupter) interrupt() {
 	i.mu.Lock()
 	defer i.mu.Unlock()
+	if i.stopped {
+		if i.quit {
+			i.quitNow()
+		}
+		return
+	}
 	if i.hold != nil && !i.warned {
 		if cost := i.hold(); cost != "" {
 			i.warned = true
@@ -58,9 +85,84 @@ func (i *interrupter) interrupt() {
 			return
 		}
 	}
+	i.stopped = true
+	if i.quit {
+		fmt.Fprintln(i.out, "\ndiscstage: stopping; press Ctrl-C again to quit at once")
+	}
 	if i.cancel != nil {
 		i.cancel(errInterrupted)
 	}
+}
+
+// quitNow undoes what atQuit says, for quitUndoTime at most, and ends
+// the process, exit 130. It runs with i.mu held.
+func (i *interrupter) quitNow() {
+	if undo := i.atQuit; undo != nil {
+		done := make(chan struct{})
+		go func() { undo(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(quitUndoTime):
+		}
+	}
+	fmt.Fprintln(i.out, "discstage: quit")
+	i.exit(exitcodes.Interrupted)
+}
+
+// setQuit says whether a signal after the stop ends the command at
+// once (quitsAtOnce).
+func (i *interrupter) setQuit(quit bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.quit = quit
+}
+
+// onQuit makes undo what a quit at once runs first, until the returned
+// func is called.
+func (i *interrupter) onQuit(undo func()) (done func()) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.atQuit = undo
+	return func() {
+		i.mu.Lock()
+		defer i.mu.Unlock()
+		i.atQuit = nil
+	}
+}
+
+// quitsAtOnce tells whether a signal after the one that stopped cmd
+// ends the process at once: for every command but those a forced exit
+// could leave in a worse state than their own stop does.
+func quitsAtOnce(cmd *cobra.Command) bool {
+	switch strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ") {
+	case "append":
+		// It burns itself: an image would not be cut back, a write-once
+		// disc's track would stay open.
+		return false
+	case "mount":
+		// Its serving process burns the mount's commits (the eject
+		// button's too), as append does; before it serves, the first
+		// Ctrl-C ends it (startGate).
+		return false
+	case "drives blank":
+		// A blank cut short leaves the disc neither blank nor as it was.
+		return false
+	case "commit", "eject":
+		// The mount burns and stops the burn itself, once asked; this
+		// process only follows it.
+		return true
+	case "master":
+		// OUT is replaced only by the last rename; its temporary file
+		// is removed on the way out (onQuit).
+		return true
+	case "extract":
+		// Writes only files of the user's: the one half copied is
+		// removed on the way out (onQuit).
+		return true
+	}
+	// The rest read, or act on no medium: sessions, ls, verify, status,
+	// unmount, drives, drives eject, man, completion, help.
+	return true
 }
 
 // holdWhile makes a first interrupt only warn while cost returns what a

@@ -54,6 +54,9 @@ type targetLock struct {
 	// (a blank medium, as opening the target makes it), as name, and
 	// holds it.
 	made bool
+	// missing: holdFile found no file to lock (an emulated drive's
+	// medium file, which opening the target makes), left to holdMade.
+	missing bool
 }
 
 // Unlock releases the target: the file's own lock first, so that once
@@ -128,6 +131,7 @@ func (tl *targetLock) holdFile(spec string, create bool, note func(string)) erro
 		return nil
 	}
 	f, made := openToHold(tl.name, create && targets.KindOf(spec).Name == "image")
+	tl.missing = f == nil
 	if f == nil {
 		return nil
 	}
@@ -159,9 +163,10 @@ func (tl *targetLock) holdFile(spec string, create bool, note func(string)) erro
 
 // holdMade takes the lock of the emulated drive's medium file that
 // opening the target made, which holdFile found missing and left to
-// it; it does nothing when the file is locked already or there is none.
+// it; it does nothing when holdFile found the file (locked, or told
+// unlockable) or there is none.
 func (tl *targetLock) holdMade(spec string, note func(string)) error {
-	if tl == nil || tl.file != nil || tl.name == "" {
+	if tl == nil || !tl.missing || tl.name == "" {
 		return nil
 	}
 	return tl.holdFile(spec, false, note)

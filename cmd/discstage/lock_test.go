@@ -63,3 +63,56 @@ func TestLockTargetCreate(t *testing.T) {
 		t.Fatalf("lockTarget with create: %v %v, made %v name %s", fi, err, l.made, l.name)
 	}
 }
+
+// TestHoldMadeLeavesAnUnlockableFile: an image file the system cannot
+// lock is told once; holdMade, which a mount or append calls once
+// opening the target is done, neither tries it again (a second note)
+// nor forgets that lockTarget made it. An emulated drive's medium file
+// that was missing is still locked by holdMade once it exists.
+func TestHoldMadeLeavesAnUnlockableFile(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	holdFileOrig := holdFile
+	defer func() { holdFile = holdFileOrig }()
+	holdFile = func(f *os.File) (*platform.Lock, error) {
+		f.Close()
+		return nil, fmt.Errorf("platform: lock %s: %w", f.Name(), syscall.ENOLCK)
+	}
+	img := filepath.Join(t.TempDir(), "disc.iso")
+	var notes []string
+	note := func(s string) { notes = append(notes, s) }
+	l, err := lockTarget(img, holderOf("test"), true, note)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Unlock()
+	if err := l.holdMade(img, note); err != nil {
+		t.Fatalf("holdMade: %v", err)
+	}
+	if len(notes) != 1 {
+		t.Errorf("notes %q, want one", notes)
+	}
+	if !l.made {
+		t.Errorf("made false after holdMade, want true: lockTarget made %s", img)
+	}
+
+	holdFile = holdFileOrig
+	medium := filepath.Join(t.TempDir(), "disc.medium")
+	spec := "emulated:cdr:" + medium
+	m, err := lockTarget(spec, holderOf("test"), true, note)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Unlock()
+	if m.file != nil {
+		t.Fatalf("lockTarget locked %s, which does not exist yet", medium)
+	}
+	if err := os.WriteFile(medium, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.holdMade(spec, note); err != nil {
+		t.Fatalf("holdMade: %v", err)
+	}
+	if m.file == nil {
+		t.Errorf("holdMade left %s, made by opening the target, unlocked", medium)
+	}
+}

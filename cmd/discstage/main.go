@@ -23,6 +23,9 @@ var rootCmd = &cobra.Command{
 	Short:         "Stage files for an optical disc and burn them as new sessions",
 	SilenceUsage:  true,
 	SilenceErrors: true,
+	PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+		interrupts.setQuit(quitsAtOnce(cmd))
+	},
 }
 
 // usageError marks an error in the command line itself.

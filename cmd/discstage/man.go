@@ -124,6 +124,6 @@ func writeManPage(w io.Writer, cmd *cobra.Command, date time.Time) {
 	if cmd.HasParent() {
 		fmt.Fprintf(w, ".SH SEE ALSO\n.BR %s (1)\n", roff(strings.ReplaceAll(cmd.Parent().CommandPath(), " ", "-")))
 	} else {
-		fmt.Fprintln(w, ".SH EXIT STATUS\n0 ok, 1 other, 2 usage, 3 no such target, 4 not ISO 9660, 5 does not fit, 6 a source changed while read, 7 a name or file a disc cannot hold, 8 medium closed, 9 verification failed, 10 path not found, 11 busy, 12 drive or medium error (a damaged or truncated medium too), 13 session has no checksums, 130 stopped by Ctrl\\-C.")
+		fmt.Fprintln(w, ".SH EXIT STATUS\n0 ok, 1 other (among them a mount or commit over another disc than the one the changes were staged on, a staging area or lock folder others can write, a link another user planted in a sticky folder), 2 usage, 3 no such target (or its file replaced or removed since it was opened), 4 not ISO 9660, 5 does not fit, 6 a source changed while read, 7 a name or file a disc cannot hold, 8 medium closed, 9 verification failed, 10 path not found, 11 busy, 12 drive or medium error (a damaged or truncated medium too), 13 session has no checksums, 130 stopped by Ctrl\\-C.")
 	}
 }

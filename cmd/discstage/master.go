@@ -170,6 +170,12 @@ func masterWriteImage(ctx context.Context, out string, im *master.Image) (err er
 			os.Remove(f.Name())
 		}
 	}()
+	// A quit at once while a write or read is held leaves no temporary
+	// file either; after the rename it finds none to remove.
+	defer interrupts.onQuit(func() {
+		f.Close()
+		os.Remove(f.Name())
+	})()
 	if _, err = im.WriteToContext(ctx, f); err != nil {
 		if ctx.Err() != nil {
 			state := "is as it was"

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer"
@@ -81,14 +80,20 @@ func (a *stagedArea) refuse(spec, how string) error {
 }
 
 // removeAreas removes the default staging areas of the target spec
-// names, dropping what they hold staged.
+// names, dropping what they hold staged, each under its lock
+// (staging.Remove): an area another process has open (a mount of
+// another target through --staging) stays, errAreaInUse.
 func removeAreas(spec string) error {
 	dirs, err := defaultAreas(spec)
 	if err != nil {
 		return err
 	}
 	for _, dir := range dirs {
-		if err := os.RemoveAll(dir); err != nil {
+		err := staging.Remove(dir)
+		if errors.Is(err, staging.ErrLocked) {
+			return fmt.Errorf("drop the staging area %s: %w", dir, errAreaInUse)
+		}
+		if err != nil {
 			return fmt.Errorf("drop the staging area %s: %w", dir, err)
 		}
 	}

@@ -5,11 +5,15 @@ package exitcodes
 const (
 	// OK: the command did what it was asked.
 	OK = 0
-	// Other: an error with no code of its own.
+	// Other: an error with no code of its own; among them a mount or
+	// commit over another disc than the one the changes were staged on,
+	// a staging area or lock folder others can write, and a link
+	// another user planted in a sticky folder.
 	Other = 1
 	// Usage: the command line was wrong.
 	Usage = 2
-	// NoTarget: the target (image file or drive) does not exist or cannot be opened.
+	// NoTarget: the target (image file or drive) does not exist or cannot
+	// be opened, or its file was replaced or removed since it was opened.
 	NoTarget = 3
 	// NotISO: the target holds no readable ISO 9660 session.
 	NotISO = 4
