@@ -23,7 +23,7 @@ var errInterrupted = errors.New("interrupted")
 // interrupter turns Ctrl-C and SIGTERM into the cancellation of the
 // command's context, which reaches the burn. While a burn writes to a
 // write-once disc, where stopping loses the session's space, the first
-// Ctrl-C only says so; a second one stops.
+// Ctrl-C only says so; a second one, or a SIGTERM, stops.
 //
 // A stop reaches a command only between its reads and writes: one that
 // does not return (a drive retrying a bad sector, a stalled pipe) holds
@@ -59,17 +59,19 @@ func (i *interrupter) start() context.Context {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		for range sigs {
-			i.interrupt()
+		for s := range sigs {
+			i.interrupt(s == syscall.SIGTERM)
 		}
 	}()
 	return ctx
 }
 
 // interrupt stops the command, or, the first time while a stop would
-// cost something, says what and waits for a second interrupt. Once the
-// command is stopped, it quits at once where the command allows.
-func (i *interrupter) interrupt() {
+// cost something, says what and waits for a second interrupt; term (a
+// SIGTERM: kill, timeout, a service manager, which ask once) stops it
+// at once. Once the command is stopped, it quits at once where the
+// command allows.
+func (i *interrupter) interrupt(term bool) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if i.stopped {
@@ -78,7 +80,7 @@ func (i *interrupter) interrupt() {
 		}
 		return
 	}
-	if i.hold != nil && !i.warned {
+	if i.hold != nil && !i.warned && !term {
 		if cost := i.hold(); cost != "" {
 			i.warned = true
 			fmt.Fprintf(i.out, "\ndiscstage: %s; press Ctrl-C again to stop anyway\n", cost)

@@ -20,15 +20,15 @@ func TestInterruptQuitsOnlyWhereAllowed(t *testing.T) {
 		i := &interrupter{out: &out, exit: func(code int) { exits = append(exits, code) }, quit: quit}
 		i.cancel = func(error) {}
 		i.onQuit(func() { undone = true })
-		i.interrupt()
+		i.interrupt(false)
 		if len(exits) != 0 {
 			t.Fatalf("quit %v: the first signal exited", quit)
 		}
 		if said := strings.Contains(out.String(), "press Ctrl-C again to quit at once"); said != quit {
 			t.Errorf("quit %v: the first signal said %q", quit, out.String())
 		}
-		i.interrupt()
-		i.interrupt()
+		i.interrupt(false)
+		i.interrupt(false)
 		switch {
 		case !quit && (len(exits) != 0 || undone):
 			t.Errorf("a command that keeps on exited %v (undone %v)", exits, undone)
@@ -55,6 +55,23 @@ func TestInterruptQuitsOnlyWhereAllowed(t *testing.T) {
 		}
 		if got := quitsAtOnce(cmd); got != c.quit {
 			t.Errorf("quitsAtOnce(%s) = %v, want %v", cmd.CommandPath(), got, c.quit)
+		}
+	}
+}
+
+// TestTermStopsAWriteOnceBurnAtOnce: while a stop would cost a
+// write-once disc its session's space, a first Ctrl-C only warns, but a
+// SIGTERM (kill, timeout, a service manager, which ask once) stops.
+func TestTermStopsAWriteOnceBurnAtOnce(t *testing.T) {
+	for _, term := range []bool{false, true} {
+		var out bytes.Buffer
+		stopped := false
+		i := &interrupter{out: &out, exit: func(int) {}}
+		i.cancel = func(error) { stopped = true }
+		i.holdWhile(func() string { return writeOnceCost })
+		i.interrupt(term)
+		if stopped != term {
+			t.Errorf("term %v: stopped %v after one signal (said %q)", term, stopped, out.String())
 		}
 	}
 }
