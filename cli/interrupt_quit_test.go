@@ -83,8 +83,8 @@ func TestCtrlCTwiceQuitsExtractToAStalledPipe(t *testing.T) {
 
 // TestCtrlCTwiceQuitsExtractHeldInARead: extract whose read of the disc
 // does not return (a drive retrying a bad sector) ends at the second
-// Ctrl-C, exit 130, and leaves no part of the file it was copying under
-// its name.
+// Ctrl-C, exit 130, and leaves no part of the file it was copying, and
+// the file of DEST under its name as it was.
 func TestCtrlCTwiceQuitsExtractHeldInARead(t *testing.T) {
 	gated, gate := gatedDir(t)
 	img := filepath.Join(gated, "ap.iso")
@@ -93,17 +93,22 @@ func TestCtrlCTwiceQuitsExtractHeldInARead(t *testing.T) {
 	clitest.Must(t, "append", "--progress=none", img, big)
 	ex := t.TempDir()
 	huge := filepath.Join(ex, "huge.bin")
+	write(t, huge, "the user's own") // stays until the copy is whole
+	parts := func() []string {
+		m, _ := filepath.Glob(filepath.Join(ex, ".discstage-*"))
+		return m
+	}
 	h := startHeld(t, gate, "extract", img, "/", ex)
-	if ended, err := h.readInSteps(t, gate, func() bool {
-		_, err := os.Lstat(huge)
-		return err == nil
-	}); ended {
+	if ended, err := h.readInSteps(t, gate, func() bool { return len(parts()) > 0 }); ended {
 		t.Fatalf("extract ended (%v) before it copied huge.bin:\n%s", err, h.out.String())
 	}
 	// Its read waits at the gate, which lets nothing more through.
 	quitTwice(t, h.cmd, &h.out, h.exited)
-	if fi, err := os.Lstat(huge); err == nil {
-		t.Errorf("a part of the file being copied is left under its name: %d bytes", fi.Size())
+	if b, err := os.ReadFile(huge); err != nil || string(b) != "the user's own" {
+		t.Errorf("the file of DEST under the name of the file being copied: %d bytes, %v", len(b), err)
+	}
+	if p := parts(); len(p) > 0 {
+		t.Errorf("the part written is left: %v", p)
 	}
 }
 

@@ -292,6 +292,18 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 	})
 	defer interrupts.holdWhile(nil)
 	for {
+		if ctx != nil && ctx.Err() != nil && !asked && written(last) {
+			// Stopped once the session is written: there is nothing to
+			// stop but its check, which decides whether the staged
+			// changes are cleared.
+			asked = true
+			said := "discstage: the session is written; the mount verifies it to the end before it clears the staged changes"
+			if d.JSON() {
+				fmt.Fprintln(cmd.ErrOrStderr(), said)
+			} else {
+				d.Say("stopping", said)
+			}
+		}
 		if ctx != nil && ctx.Err() != nil && !asked {
 			// Stopped: the mount stops the burn; the outcome says how
 			// it ended.
@@ -708,4 +720,10 @@ func commitLine(s staging.Status) string {
 func namesItself(reason string) bool {
 	pkg, rest, ok := strings.Cut(reason, ": ")
 	return ok && rest != "" && errtext.IsPackage(pkg)
+}
+
+// written tells whether the status s shows a commit past writing its
+// session (closing it, verifying it), which a stop no longer undoes.
+func written(s staging.Status) bool {
+	return s.State == staging.StateCommitting && (s.Phase == string(progress.Verifying) || s.Phase == string(progress.Closing))
 }

@@ -495,10 +495,11 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		}
 	}()
 	sum := newSumCheck(fi)
-	// A quit at once while the copy is held leaves no part of it either.
+	// A quit at once while the copy is held leaves no part of it either,
+	// and what was at name as it was.
 	quitting := interrupts.onQuit(func() {
 		dst.Close()
-		x.root.Remove(name)
+		x.root.Remove(tmp)
 	})
 	_, err = io.Copy(sum.writer(stopWriter{x.ctx, dst}), src)
 	quitting()
