@@ -150,3 +150,37 @@ func TestOtherUsersCannotSteerWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestRootWithAnotherUsersRuntimeDir: a root shell from su or sudo -E
+// keeps the user's XDG_RUNTIME_DIR, which root does not take for its
+// locks (the user could replace them): it locks in a folder of its own
+// in the temporary folder, and goes on.
+func TestRootWithAnotherUsersRuntimeDir(t *testing.T) {
+	if os.Geteuid() != 0 {
+		oracle.Unavailable(t, "making files of another user needs root")
+	}
+	work := t.TempDir()
+	theirs := filepath.Join(work, "run-user")
+	if err := os.Mkdir(theirs, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(theirs, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(work, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(work, "f.txt"), "f")
+	r := clitest.Run(t, []string{"append", "--progress", "none", filepath.Join(work, "d.iso"), filepath.Join(work, "f.txt")},
+		clitest.Env("XDG_RUNTIME_DIR="+theirs, "TMPDIR="+tmp))
+	if r.Code != 0 {
+		t.Fatalf("append as root with another user's runtime folder: exit %d\n%s", r.Code, r.Output())
+	}
+	if _, err := os.Stat(filepath.Join(theirs, "discstage-locks")); err == nil {
+		t.Errorf("root made its lock folder in another user's runtime folder")
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "discstage-locks-0")); err != nil {
+		t.Errorf("root's own lock folder: %v", err)
+	}
+}

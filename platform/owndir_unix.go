@@ -217,3 +217,10 @@ func groupOf(fi fs.FileInfo) uint32 {
 	}
 	return 0
 }
+
+// Owned reports whether the file at path is the user's own (its owner
+// is the effective user).
+func Owned(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && ownerOf(fi) == uint32(os.Geteuid())
+}

@@ -276,15 +276,17 @@ func targetLockPath(spec string) (string, error) {
 	// folder, could point its lock files at the user's files.
 	dir, err := platform.PrivateDir(lockDir())
 	if err != nil {
-		return "", fmt.Errorf("lock %s: lock folder: %w (remove it, or set XDG_RUNTIME_DIR to a folder of your own)", spec, err)
+		return "", fmt.Errorf("lock %s: lock folder: %w (set XDG_RUNTIME_DIR to a folder of your own)", spec, err)
 	}
 	return filepath.Join(dir, name+".lock"), nil
 }
 
 // lockDir is where target locks live: $XDG_RUNTIME_DIR/discstage-locks,
-// else a directory of the user's in the temporary directory.
+// else a directory of the user's in the temporary directory. A runtime
+// directory of another user's (root's shell from su or sudo -E keeps
+// the user's) is not taken: its owner could replace the lock files.
 func lockDir() string {
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" && platform.Owned(d) {
 		return filepath.Join(d, "discstage-locks")
 	}
 	return filepath.Join(os.TempDir(), fmt.Sprintf("discstage-locks-%d", os.Getuid()))

@@ -287,6 +287,11 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		if errors.Is(err, staging.ErrLocked) {
 			return fmt.Errorf("mount: %s: %w", dir, errAreaInUse)
 		}
+		if f.staging == "" && (errors.Is(err, platform.ErrNotPrivate) || errors.Is(err, platform.ErrUnsafeLink)) {
+			// Root's shell from su or sudo -E keeps the user's HOME and
+			// XDG_DATA_HOME: the default area lies in the user's folders.
+			return fmt.Errorf("mount: %w; give --staging DIR, a folder of your own (to keep what is staged in %s, move it there first)", err, dir)
+		}
 		if errors.Is(err, staging.ErrOtherDisc) {
 			return fmt.Errorf("mount: %s holds another disc than the one the changes staged in %s were made on "+
 				"(insert that disc, mount with --staging DIR to start a new staging area for this one, or remove %s to drop the staged changes): %w",
