@@ -421,24 +421,7 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		}
 	}
 	if fi.Mode()&fs.ModeSymlink != 0 {
-		if err := x.clear(name); err != nil {
-			return err
-		}
-		target, err := fs.ReadLink(x.fsys, p)
-		if err != nil {
-			return err
-		}
-		if err := x.root.Symlink(target, name); err != nil {
-			return fmt.Errorf("extract %s: %w", p, err)
-		}
-		if mt := fi.ModTime(); !mt.IsZero() {
-			if err := linkTimes(x.root, name, mt); err != nil && x.opts.warn != nil {
-				// The link is made; only its time is not (some file
-				// systems keep none for links), as tar says too.
-				fmt.Fprintf(x.opts.warn, "discstage: warning: extract %s: %v\n", discPath(p), err)
-			}
-		}
-		return nil
+		return x.symlink(p, name, fi)
 	}
 	switch {
 	case !fi.Mode().IsRegular():
@@ -546,6 +529,43 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	return nil
 }
 
+// symlink makes the symbolic link p as name, with its modification
+// time. It is made under a name of its own beside name and takes name's
+// place only once made: on a file system that makes no links (FAT), it
+// is skipped with a warning and what is at name stays.
+func (x *extractor) symlink(p, name string, fi fs.FileInfo) error {
+	if cur, err := x.root.Lstat(name); err == nil && cur.IsDir() {
+		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), errDirInTheWay)
+	}
+	target, err := fs.ReadLink(x.fsys, p)
+	if err != nil {
+		return err
+	}
+	var tmp string
+	for range 100 {
+		tmp = x.tempName(name)
+		if err = x.root.Symlink(target, tmp); !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
+	if err != nil {
+		x.skip(p, fmt.Sprintf("a symbolic link cannot be made here: %v", err))
+		return nil
+	}
+	if mt := fi.ModTime(); !mt.IsZero() {
+		if err := linkTimes(x.root, tmp, mt); err != nil && x.opts.warn != nil {
+			// The link is made; only its time is not (some file
+			// systems keep none for links), as tar says too.
+			fmt.Fprintf(x.opts.warn, "discstage: warning: extract %s: %v\n", discPath(p), err)
+		}
+	}
+	if err := x.root.Rename(tmp, name); err != nil {
+		x.root.Remove(tmp)
+		return fmt.Errorf("extract %s to %s: %w", p, x.path(name), err)
+	}
+	return nil
+}
+
 // special makes the named pipe or device node p as name, with its mode
 // and modification time. One the system does not let this process make
 // (a device node when not root; any on Windows) is skipped with a
@@ -583,7 +603,12 @@ func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 		x.skip(p, fmt.Sprintf("a %s cannot be made on this system", tree.KindName(fi.Mode())))
 		return nil
 	case err != nil:
-		return fmt.Errorf("extract %s: %w", discPath(p), err)
+		// Any other refusal (a file system that made the entry and then
+		// failed, FAT through FUSE): what is at name stays, and the rest
+		// is extracted.
+		x.root.Remove(tmp)
+		x.skip(p, fmt.Sprintf("a %s cannot be made here: %v", tree.KindName(fi.Mode()), err))
+		return nil
 	}
 	// mknod applied the umask; the mode is the one worked out above.
 	err = x.root.Chmod(tmp, mode)
