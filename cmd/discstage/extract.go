@@ -182,6 +182,7 @@ func extract(ctx context.Context, fsys fs.FS, p, dest string, o extractOptions, 
 	}
 	defer root.Close()
 	x := &extractor{ctx: ctx, fsys: fsys, root: root, opts: o, dest: dir}
+	defer x.closeFolder()
 	if !st.IsDir() {
 		if err := x.entryOrSkip(p, name, st); err != nil {
 			return err
@@ -238,8 +239,12 @@ type extractor struct {
 	ctx  context.Context // stops the copy of a file when done
 	fsys fs.FS
 	root *os.Root
-	opts extractOptions
-	dest string // root's path, for messages
+	// folder is the folder named folderName beneath root, kept open
+	// for the files of one folder, which a walk gives in a row (in).
+	folder     *os.Root
+	folderName string
+	opts       extractOptions
+	dest       string // root's path, for messages
 	// skipped counts the entries skipped with a warning; damaged
 	// names the files whose bytes did not match their MD5s.
 	skipped int
@@ -285,6 +290,37 @@ func (x *extractor) outcome() error {
 			nameList(x.unrecorded), burn.ErrUnrecorded, master.ErrCorrupt))
 	}
 	return errors.Join(err, x.skippedError())
+}
+
+// in returns the folder name lies in, open beneath root, and name's last
+// element: what is done to a file then walks one name, where a name
+// beneath root has os.Root walk and check every name of its path. The
+// folder stays open for the next file of the same folder.
+func (x *extractor) in(name string) (*os.Root, string, error) {
+	dir, base := filepath.Split(name)
+	dir = filepath.Clean(dir)
+	if dir == "." {
+		return x.root, base, nil
+	}
+	if x.folder != nil && x.folderName == dir {
+		return x.folder, base, nil
+	}
+	x.closeFolder()
+	f, err := x.root.OpenRoot(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	x.folder, x.folderName = f, dir
+	return f, base, nil
+}
+
+// closeFolder closes the folder in keeps open: the walk left it, or one
+// of its names is to be made anew (dir).
+func (x *extractor) closeFolder() {
+	if x.folder != nil {
+		x.folder.Close()
+		x.folder, x.folderName = nil, ""
+	}
 }
 
 // tempName is a name of its own beside name for an entry to be made
@@ -345,6 +381,7 @@ func (x *extractor) path(name string) string { return filepath.Join(x.dest, name
 // anything else there (a file, a link) is replaced. New directories are
 // private until finishDir gives them their mode.
 func (x *extractor) dir(name string) error {
+	x.closeFolder() // a folder made anew is another
 	fi, err := x.root.Lstat(name)
 	switch {
 	case err == nil && fi.IsDir():
@@ -448,7 +485,11 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 			}
 		}
 	}
-	if cur, err := x.root.Lstat(name); err == nil && cur.IsDir() {
+	folder, base, err := x.in(name)
+	if err != nil {
+		return fmt.Errorf("extract %s: %w", p, err)
+	}
+	if cur, err := folder.Lstat(base); err == nil && cur.IsDir() {
 		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), errDirInTheWay)
 	}
 	src, err := x.fsys.Open(p)
@@ -463,8 +504,8 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	var tmp string
 	var dst *os.File
 	for range 100 {
-		tmp = x.tempName(name)
-		if dst, err = x.root.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); !errors.Is(err, fs.ErrExist) {
+		tmp = filepath.Base(x.tempName(name))
+		if dst, err = folder.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); !errors.Is(err, fs.ErrExist) {
 			break
 		}
 	}
@@ -474,7 +515,7 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	placed := false
 	defer func() {
 		if !placed {
-			x.root.Remove(tmp)
+			folder.Remove(tmp)
 		}
 	}()
 	sum := newSumCheck(fi)
@@ -482,7 +523,7 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	// and what was at name as it was.
 	quitting := interrupts.onQuit(func() {
 		dst.Close()
-		x.root.Remove(tmp)
+		folder.Remove(tmp)
 	})
 	_, err = io.Copy(sum.writer(stopWriter{x.ctx, dst}), src)
 	quitting()
@@ -511,10 +552,10 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	if err := dst.Close(); err != nil {
 		return fmt.Errorf("extract %s to %s: %w", p, x.path(name), err)
 	}
-	if err := x.root.Chtimes(tmp, fi.ModTime(), fi.ModTime()); err != nil {
+	if err := folder.Chtimes(tmp, fi.ModTime(), fi.ModTime()); err != nil {
 		return fmt.Errorf("extract %s: %w", p, err)
 	}
-	if err := x.root.Rename(tmp, name); err != nil {
+	if err := folder.Rename(tmp, base); err != nil {
 		return fmt.Errorf("extract %s to %s: %w", p, x.path(name), err)
 	}
 	placed = true
