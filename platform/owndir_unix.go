@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -194,12 +196,28 @@ func itself(p string, fi fs.FileInfo, uid uint32) error {
 }
 
 // othersWrite reports whether users other than the owner may write the
-// folder: everyone, or its group when that is not the user's own
-// primary group (with user private groups, as on Fedora and RHEL under
-// umask 002, the user's folders are 0775 of a group of the user alone).
+// folder: everyone, or its group unless that is the user's private group
+// (with user private groups, as on Fedora and RHEL under umask 002, the
+// user's folders are 0775 of a group of the user alone). A primary group
+// that others share (users) is not one.
 func othersWrite(fi fs.FileInfo) bool {
 	perm := fi.Mode().Perm()
-	return perm&0o002 != 0 || perm&0o020 != 0 && groupOf(fi) != uint32(os.Getegid())
+	return perm&0o002 != 0 || perm&0o020 != 0 && !privateGroup(groupOf(fi))
+}
+
+// privateGroup reports whether gid is the user's private group: the
+// user's primary group, named as the user is, as user private groups
+// are made.
+func privateGroup(gid uint32) bool {
+	if gid != uint32(os.Getegid()) {
+		return false
+	}
+	u, err := user.Current()
+	if err != nil {
+		return false
+	}
+	g, err := user.LookupGroupId(strconv.FormatUint(uint64(gid), 10))
+	return err == nil && g.Name == u.Username
 }
 
 // ownerOf is the user that owns a file.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/discstage/discstage/internal/errtext"
 	"github.com/discstage/discstage/internal/slab"
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/platform"
 	"github.com/dustin/go-humanize"
@@ -519,6 +520,9 @@ func (a *Area) load(st *replayed) error {
 	}
 	h := a.readHeads(start)
 	baseMatches := a.baseStands(root, start, h)
+	if !baseMatches {
+		a.readDisc(&h)
+	}
 	if a.baseIsNewest(root, start, h) {
 		a.learnHead(h)
 	}
@@ -549,11 +553,21 @@ func (a *Area) load(st *replayed) error {
 
 // committedHere reports whether root, the newest session, found where
 // the commit inf was to start when the area opens after the process
-// stopped during it, is that commit's session: every file it wrote is
-// in it, a regular file of the size its data file still has (unless
-// written since). Another program may have written its own session
-// there after the burn stopped short; it holds other files.
+// stopped during it, is that commit's session: its volume descriptor
+// holds the commit's time, and every file it wrote is in it, a regular
+// file of the size its data file still has (unless written since).
+// Another program may have written its own session there after the burn
+// stopped short.
 func (a *Area) committedHere(inf *inflightRecord, root *tree.Node) bool {
+	if inf.Time != 0 {
+		// The session's volume descriptor holds the time the commit
+		// gave it, to the hundredth of a second.
+		var v iso9660.VolumeDescriptor
+		if _, err := a.medium.ReadAt(v[:], (int64(inf.Start)+16)*tree.SectorSize); err == nil &&
+			v.IsISO() && v.Type() == iso9660.TypePrimary && !v.Created().Equal(time.Unix(0, inf.Time)) {
+			return false
+		}
+	}
 	find := tree.NewFinder(root)
 	for _, f := range inf.Files {
 		n := find.Find(joinName(f.Path, f.PathB))

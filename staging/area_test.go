@@ -1193,3 +1193,78 @@ func TestCrashThenAnotherWriterAtTheSameStart(t *testing.T) {
 		}
 	}
 }
+
+// TestCrashOfADeletionThenAnotherWriter: a commit that only deletes (it
+// writes no file) is cut short, and another program writes its own
+// session where it was to start: reopening rebases onto that session,
+// keeping its file, and the deletion stays staged.
+func TestCrashOfADeletionThenAnotherWriter(t *testing.T) {
+	dir, crashed, m := t.TempDir(), t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	writeFile(t, a, RootID, "base", "on the disc")
+	writeFile(t, a, RootID, "keep", "on the disc")
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.UnlinkPath("/base"); err != nil {
+		t.Fatal(err)
+	}
+	m.failNext = errors.New("power cut")
+	startHeld(t, a, m, CommitOptions{})
+	copyDir(t, dir, crashed)
+	close(m.block)
+	a.Wait()
+	a.Close()
+	m.block, m.entered = nil, nil
+
+	elsewhere(t, m, map[string]string{"/other": "from another program"})
+	b := open(t, crashed, m)
+	if _, ok := content(t, b, "other"); !ok {
+		t.Errorf("the other program's /other is not in the view")
+	}
+	if _, ok := content(t, b, "base"); ok {
+		t.Errorf("/base came back")
+	}
+	if err := b.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	newest := must(m.Newest())
+	if newest.Lookup("/other") == nil {
+		t.Errorf("the next session lacks /other: another program's file is lost")
+	}
+}
+
+// TestCrashOfASameSizeRewriteThenAnotherWriter: a commit that rewrites
+// a disc file with bytes of the same size is cut short, and another
+// program writes its own session where it was to start (holding the old
+// file, of that size): reopening keeps the rewrite staged.
+func TestCrashOfASameSizeRewriteThenAnotherWriter(t *testing.T) {
+	dir, crashed, m := t.TempDir(), t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	writeFile(t, a, RootID, "f", "aaaa")
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := a.OpenFile(walk(t, a, "f").ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.WriteAt([]byte("bbbb"), 0)
+	h.Release()
+	m.failNext = errors.New("power cut")
+	startHeld(t, a, m, CommitOptions{})
+	copyDir(t, dir, crashed)
+	close(m.block)
+	a.Wait()
+	a.Close()
+	m.block, m.entered = nil, nil
+
+	elsewhere(t, m, map[string]string{"/other": "from another program"})
+	b := open(t, crashed, m)
+	if got, _ := content(t, b, "f"); got != "bbbb" {
+		t.Errorf("f = %q after reopening, want the staged %q", got, "bbbb")
+	}
+	if _, ok := content(t, b, "other"); !ok {
+		t.Errorf("the other program's /other is not in the view")
+	}
+}

@@ -228,8 +228,13 @@ type commitFile struct {
 // inflightRecord is stored while a commit runs, so a restart can tell
 // whether the session landed.
 type inflightRecord struct {
-	Gen   uint64       `json:"gen"`
-	Start uint32       `json:"start"`
+	Gen   uint64 `json:"gen"`
+	Start uint32 `json:"start"`
+	// Time is the session's time (CommitOptions.Time, Unix
+	// nanoseconds, to the hundredth of a second its volume descriptor
+	// holds), by which a restart tells the commit's session from
+	// another program's written where it was to start; 0 if unknown.
+	Time  int64        `json:"t,omitempty"`
 	Files []commitFile `json:"files"`
 }
 
@@ -726,7 +731,10 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 		return undo(fmt.Errorf("staging: commit: needs %s (%d sectors), %s (%d sectors) free on %s: %w",
 			humanize.IBytes(uint64(need)*tree.SectorSize), need, humanize.IBytes(uint64(info.Free)*tree.SectorSize), info.Free, where, ErrNoSpace))
 	}
-	inf := inflightRecord{Gen: gen, Start: info.NextWritable, Files: files}
+	if opts.Time.IsZero() {
+		opts.Time = time.Now().Truncate(10 * time.Millisecond)
+	}
+	inf := inflightRecord{Gen: gen, Start: info.NextWritable, Time: opts.Time.UnixNano(), Files: files}
 	// The snapshot must be durable before the medium is touched. Times
 	// set since it was taken were recorded before it: they go with it
 	// again, marked, for a restart that finishes the commit to keep.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -150,7 +151,17 @@ func (m *fakeMedium) Append(_ context.Context, root *tree.Node, opts CommitOptio
 	}
 	start := m.nwa()
 	m.data = append(m.data, make([]byte, int(start)*tree.SectorSize-len(m.data))...)
-	m.data = append(m.data, make([]byte, 16*tree.SectorSize)...) // descriptors
+	m.data = append(m.data, make([]byte, 32*tree.SectorSize)...) // system area and descriptors
+	// A primary volume descriptor with the session's time, as a
+	// mastered session's (what a restart tells its commit's by).
+	var pvd iso9660.VolumeDescriptor
+	pvd.SetHeader(iso9660.TypePrimary)
+	when := opts.Time
+	if when.IsZero() {
+		when = time.Now()
+	}
+	iso9660.PutVolumeTime(pvd.CreationTime(), when)
+	copy(m.data[(int(start)+16)*tree.SectorSize:], pvd[:])
 	copied := clone(root)
 	var walk func(*tree.Node) error
 	walk = func(x *tree.Node) error {

@@ -100,6 +100,10 @@ func appendChange(b []byte, c *change) []byte {
 		b = strconv.AppendUint(b, inf.Gen, 10)
 		b = append(b, `,"start":`...)
 		b = strconv.AppendUint(b, uint64(inf.Start), 10)
+		if inf.Time != 0 {
+			b = append(b, `,"t":`...)
+			b = strconv.AppendInt(b, inf.Time, 10)
+		}
 		b = append(b, `,"files":`...)
 		if inf.Files == nil {
 			b = append(b, "null"...)

@@ -333,7 +333,9 @@ func (d *baseDiff) timesSet(out []Change, renamedFrom map[string]string) []Chang
 	changedIn := map[string]bool{} // the directories a changed path lies in
 	note := func(p string) { changedIn[parentPath(p)] = true }
 	for _, c := range out {
-		if c.Kind == ChangeAdded { // a change of content or attributes leaves the folder's time
+		// A change of attributes leaves the folder's time; one of
+		// content may not (a save by rename over the file moves it).
+		if c.Kind != ChangeAttributes {
 			note(c.Path)
 		}
 	}

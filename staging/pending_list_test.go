@@ -323,3 +323,26 @@ func TestPendingDirectoryTimesBesideAChangedFile(t *testing.T) {
 		t.Errorf("pending list:\n%swant:\n%s", got, want)
 	}
 }
+
+// TestPendingSaveByRenameListsNoDirectoryTimes: an editor's save, a new
+// file renamed over d/f, moves the directory's time: only the change of
+// d/f is listed.
+func TestPendingSaveByRenameListsNoDirectoryTimes(t *testing.T) {
+	a := open(t, t.TempDir(), &fakeMedium{})
+	d, err := a.Mkdir(RootID, "d", 0o755, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, d.ID, "f", "on the disc")
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // a second later, as Rock Ridge tells times
+	writeFile(t, a, d.ID, ".f.swp", "new content")
+	if err := a.RenamePath("/d/.f.swp", "/d/f", 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Pending().Text(); strings.Contains(got, "attrs    /d/") {
+		t.Errorf("the directory is listed as retimed:\n%s", got)
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	iofs "io/fs"
 	"slices"
 	"sort"
@@ -546,11 +548,15 @@ func (a *Area) headOf(start uint32) string {
 	return fmt.Sprintf("%s/%d/%s", head, root, a.sectorDigest(root))
 }
 
-// sectorDigest is a digest of the sector at lba, or "unreadable".
+// sectorDigest is a digest of the sector at lba: "past the end" where
+// the medium ends before it (growing never shortens a medium: another
+// one), "" when it cannot be read (unknown: a drive's read error).
 func (a *Area) sectorDigest(lba uint32) string {
 	b := make([]byte, 2048)
-	if _, err := a.medium.ReadAt(b, int64(lba)*2048); err != nil {
-		return "unreadable"
+	if _, err := a.medium.ReadAt(b, int64(lba)*2048); errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "past the end"
+	} else if err != nil {
+		return ""
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
@@ -568,11 +574,11 @@ type headsRead struct {
 	root  string // sectorDigest at the base's root LBA, "" if it records none
 }
 
-// readHeads reads the heads of the sessions at starts and of the base,
-// and what otherDisc needs. It runs without a.mu.
+// readHeads reads the heads of the sessions at starts and of the base.
+// It runs without a.mu.
 func (a *Area) readHeads(starts ...uint32) headsRead {
 	a.mu.Lock()
-	base, blank, baseHead := a.base, a.blank, a.baseHead
+	base, blank := a.base, a.blank
 	a.mu.Unlock()
 	h := headsRead{at: map[uint32]string{}}
 	if !blank {
@@ -583,8 +589,19 @@ func (a *Area) readHeads(starts ...uint32) headsRead {
 			h.at[s] = a.headOf(s)
 		}
 	}
+	return h
+}
+
+// readDisc adds to h what otherDisc needs besides heads: the medium's
+// sessions and kind (Info, which may wait for a drive: Open does not ask
+// it unless the base is not the newest session) and the sector where
+// the base's root directory was. It runs without a.mu.
+func (a *Area) readDisc(h *headsRead) {
+	a.mu.Lock()
+	blank, baseHead := a.blank, a.baseHead
+	a.mu.Unlock()
 	if blank || baseHead == "" {
-		return h
+		return
 	}
 	refs, err := a.medium.Sessions()
 	info, ierr := a.mediumInfo()
@@ -592,7 +609,6 @@ func (a *Area) readHeads(starts ...uint32) headsRead {
 	if _, lba, _, ok := splitHead(baseHead); ok {
 		h.root = a.sectorDigest(lba)
 	}
-	return h
 }
 
 // splitHead takes a head (headOf) apart: its root directory's LBA and
@@ -614,7 +630,16 @@ func splitHead(head string) (descriptors string, lba uint32, root string, ok boo
 // heads were recorded), nor the session's (not read, or unreadable).
 func (a *Area) headIs(start uint32, h headsRead) bool {
 	got := h.at[start]
-	return a.baseHead == "" || got == "" || got == a.baseHead
+	if a.baseHead == "" || got == "" {
+		return true
+	}
+	// A head recorded without its root (by an earlier version) is
+	// told by its descriptors alone.
+	want, _, _, full := splitHead(a.baseHead)
+	if have, _, _, _ := splitHead(got); !full {
+		return have == want
+	}
+	return got == a.baseHead
 }
 
 // otherDisc reports whether the medium, whose newest session starts at
@@ -641,7 +666,7 @@ func (a *Area) otherDisc(newest uint32, h headsRead) bool {
 		break
 	}
 	if _, _, root, ok := splitHead(a.baseHead); ok {
-		return h.root != root
+		return h.root != "" && h.root != root
 	}
 	return !h.grown
 }

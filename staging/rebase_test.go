@@ -47,7 +47,8 @@ func elsewhere(t *testing.T, m *fakeMedium, put map[string]string) {
 		dir.Children = append(dir.Children, &tree.Node{Name: name, Mode: 0o644, ModTime: now,
 			Size: int64(len(content)), Source: tree.FileSource(f)})
 	}
-	if _, err := m.Append(context.Background(), root, CommitOptions{}); err != nil {
+	// Another program's session has a time of its own.
+	if _, err := m.Append(context.Background(), root, CommitOptions{Time: now}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -460,5 +461,42 @@ func TestRebaseOntoGrownPlainImage(t *testing.T) {
 		if got, ok := content(t, a, p); !ok || got != want {
 			t.Errorf("%s = %q (%v), want %q", p, got, ok, want)
 		}
+	}
+}
+
+// TestHeadWithoutRootStands: an area whose base head was recorded
+// without its root directory (by an earlier version) opens over the same
+// disc as its base, and is not taken for another disc's.
+func TestHeadWithoutRootStands(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	writeFile(t, a, RootID, "f", "on the disc")
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, RootID, "staged", "staged here")
+	a.mu.Lock()
+	desc, _, _, full := splitHead(a.baseHead)
+	if !full {
+		a.mu.Unlock()
+		t.Fatalf("the base's head records no root: %q", a.baseHead)
+	}
+	a.baseHead = desc
+	err := a.compact()
+	a.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	b, err := Open(dir, m)
+	if err != nil {
+		t.Fatalf("reopening with a head recorded without its root: %v", err)
+	}
+	defer b.Close()
+	if got, ok := content(t, b, "staged"); !ok || got != "staged here" {
+		t.Errorf("staged = %q, %v", got, ok)
+	}
+	if s := b.Status(); s.RebasedOnto != nil {
+		t.Errorf("reopening rebased onto %d", *s.RebasedOnto)
 	}
 }

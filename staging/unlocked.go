@@ -325,6 +325,7 @@ func (a *Area) probe() probed {
 	p.root, p.start, p.newErr = a.medium.Newest()
 	if p.newErr == nil && p.root != nil {
 		p.heads = a.readHeads(p.start)
+		a.readDisc(&p.heads)
 	}
 	a.forgetMedium()
 	p.info, p.infoErr = a.mediumInfo()

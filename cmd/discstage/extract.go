@@ -474,10 +474,20 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		// does not tell case apart, a later name may have replaced
 		// it). Where links cannot be made, a copy.
 		if now, err := x.root.Lstat(first.name); err == nil && os.SameFile(now, first.fi) {
-			if err := x.clear(name); err != nil {
-				return err
+			if cur, err := x.root.Lstat(name); err == nil && cur.IsDir() {
+				return fmt.Errorf("extract: %s is a directory: %w", x.path(name), errDirInTheWay)
 			}
-			if err := x.root.Link(first.name, name); err == nil {
+			// Linked under a name of its own, then renamed into place:
+			// where links cannot be made (FAT), what is at name stays
+			// while the copy below is made.
+			tmp := x.tempName(name)
+			if err := x.root.Link(first.name, tmp); err == nil {
+				err := x.root.Rename(tmp, name)
+				// Where name was that file already, the rename leaves tmp.
+				x.root.Remove(tmp)
+				if err != nil {
+					return fmt.Errorf("extract %s to %s: %w", p, x.path(name), err)
+				}
 				if first.damaged {
 					x.damaged = append(x.damaged, discPath(p))
 				}

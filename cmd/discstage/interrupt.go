@@ -133,8 +133,8 @@ func (i *interrupter) onQuit(undo func()) (done func()) {
 }
 
 // quitsAtOnce tells whether a signal after the one that stopped cmd
-// ends the process at once: for every command but those a forced exit
-// could leave in a worse state than their own stop does.
+// ends the process at once: for the commands named here as ones a
+// forced exit leaves no worse than their own stop does.
 func quitsAtOnce(cmd *cobra.Command) bool {
 	switch strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ") {
 	case "append":
@@ -161,10 +161,13 @@ func quitsAtOnce(cmd *cobra.Command) bool {
 		// Writes only files of the user's: the one half copied is
 		// removed on the way out (onQuit).
 		return true
+	case "sessions", "ls", "verify", "status", "unmount", "drives", "drives eject", "man", "completion", "help":
+		// They read, or act on no medium.
+		return true
 	}
-	// The rest read, or act on no medium: sessions, ls, verify, status,
-	// unmount, drives, drives eject, man, completion, help.
-	return true
+	// A command not named here keeps on: one that writes is not ended
+	// halfway until someone says it may be.
+	return false
 }
 
 // holdWhile makes a first interrupt only warn while cost returns what a

@@ -27,10 +27,17 @@ var errNotRegular = errors.New("not a regular file")
 // at the name since its links were resolved) with errNotRegular: an
 // image replaces only a regular file, and is never written into a
 // device. A missing out is returned as the name to create; one in a
-// missing folder as it is, for the write to report.
+// missing folder as it is, for the write to report; a link into a
+// missing folder is refused, wrapping fs.ErrNotExist.
 func outputPath(out string) (string, error) {
 	p, err := platform.ResolveLinks(out)
 	if errors.Is(err, fs.ErrNotExist) {
+		if fi, lerr := os.Lstat(out); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			// A link into a missing folder (a medium not mounted):
+			// the image goes where it leads or nowhere, never over
+			// the link.
+			return "", fmt.Errorf("output %s: %w", out, err)
+		}
 		return out, nil
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,5 +102,26 @@ func TestOutputAndTargetFollowNoLinkPlantedMeanwhile(t *testing.T) {
 		if p, err := targetFile(name); err == nil && p != name {
 			t.Fatalf("targetFile(%s) = %s after %d tries: a link planted meanwhile was followed", name, p, n)
 		}
+	}
+}
+
+// TestOutputLinkIntoAMissingFolder: an output named by a link into a
+// folder that is missing (a medium not mounted) is refused, and the link
+// stays; a missing output in an existing folder is the name to create.
+func TestOutputLinkIntoAMissingFolder(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "backup.iso")
+	if err := os.Symlink(filepath.Join(dir, "usb", "backup.iso"), link); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := outputPath(link); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("outputPath of a link into a missing folder = %q, %v; want fs.ErrNotExist", p, err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("the link: %v, %v", fi, err)
+	}
+	missing := filepath.Join(dir, "new.iso")
+	if p, err := outputPath(missing); err != nil || p != missing {
+		t.Errorf("outputPath of a missing name = %q, %v", p, err)
 	}
 }

@@ -53,8 +53,6 @@ func statusEvent(s staging.Status) progress.Event {
 		ETASeconds: -1, Fifo: -1, Buffer: -1}
 }
 
-// sessionWords says what a burn wrote: "session 2 written at LBA 1234:
-// 1.2 MiB (600 sectors), 3 files; verified: MD5 match".
 // printWritten says which session a commit wrote (o, done), and where the
 // medium lists it when that is elsewhere, as append says it.
 func printWritten(w io.Writer, o staging.Outcome) {
@@ -64,6 +62,8 @@ func printWritten(w io.Writer, o staging.Outcome) {
 	}
 }
 
+// sessionWords says what a burn wrote: "session 2 written at LBA 1234:
+// 1.2 MiB (600 sectors), 3 files; verified: MD5 match".
 func sessionWords(verb string, number int, start, sectorCount uint32, files int, verified string) string {
 	s := fmt.Sprintf("session %d at LBA %d", number, start)
 	if verb != "" {
