@@ -362,7 +362,13 @@ func (n *node) Mknod(ctx context.Context, name string, mode uint32, dev uint32, 
 // Link gives a file another name; the names go to the disc as one file.
 func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	t, ok := target.(*node)
-	if !ok || n.reserved(name) {
+	switch {
+	case !ok:
+		if _, disc := target.(*discNode); disc {
+			return nil, syscall.EROFS // out of a session, as a rename out of one
+		}
+		return nil, syscall.EPERM
+	case n.reserved(name):
 		return nil, syscall.EPERM
 	}
 	a, err := n.m.area.Link(t.id, n.id, name)

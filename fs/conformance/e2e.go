@@ -56,6 +56,7 @@ func testControlFolderRefusesChanges(t *testing.T, a Adapter) {
 		{"rename in session", os.Rename(filepath.Join(s1, "a.txt"), filepath.Join(s1, "b.txt")), syscall.EROFS},
 		{"rename out of session", os.Rename(filepath.Join(s1, "a.txt"), filepath.Join(f.mnt, "b.txt")), syscall.EROFS},
 		{"rename into session", os.Rename(filepath.Join(f.mnt, "a.txt"), filepath.Join(s1, "b.txt")), syscall.EROFS},
+		{"link out of session", os.Link(filepath.Join(s1, "a.txt"), filepath.Join(f.mnt, "linked.txt")), syscall.EROFS},
 		{"chmod in session", os.Chmod(filepath.Join(s1, "a.txt"), 0o600), syscall.EROFS},
 		{"chmod sessions", os.Chmod(filepath.Join(ctl, "sessions"), 0o777), syscall.EROFS},
 		{"chmod control folder", os.Chmod(ctl, 0o777), syscall.EPERM},
