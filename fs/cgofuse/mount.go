@@ -126,11 +126,11 @@ func statusPerm(m uint32) iofs.FileMode { return iofs.FileMode(m) }
 // the staging area, with what is staged in it, and ends.
 func (s *Server) end() error {
 	if n := s.fs.openFiles(); n > 0 {
-		noun := "files are"
+		noun, them := "files are", "them"
 		if n == 1 {
-			noun = "file is"
+			noun, them = "file is", "it"
 		}
-		return fmt.Errorf("fs: unmount: %d %s open in the mount (close them first): %w", n, noun, core.ErrInUse)
+		return fmt.Errorf("fs: unmount: %d %s open in the mount (close %s first): %w", n, noun, them, core.ErrInUse)
 	}
 	s.fs.ending.Store(true)
 	return nil
