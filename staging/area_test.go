@@ -1150,20 +1150,21 @@ func TestRetimedThenRemovedDuringCommitStart(t *testing.T) {
 	}
 }
 
-// TestCrashThenAnotherWriterAtTheSameStart: the process dies during a
-// commit whose session does not land, and another program then writes
-// its own session where the commit was to start. Reopening takes that
-// session for another writer's (it holds none of the commit's files):
-// the staged changes are moved onto it, keeping its files, not taken
-// for committed.
-func TestCrashThenAnotherWriterAtTheSameStart(t *testing.T) {
+// crashThenAnotherWriter commits one file, base, lets stage make the
+// changes of a second commit, and cuts that commit short before its
+// session lands, as a process killed during it; another program then
+// writes its own session, holding other, where the commit was to
+// start. It returns the area reopened from what the killed process left,
+// and the medium.
+func crashThenAnotherWriter(t *testing.T, stage func(a *Area)) (*Area, *fakeMedium) {
+	t.Helper()
 	dir, crashed, m := t.TempDir(), t.TempDir(), &fakeMedium{}
 	a := open(t, dir, m)
-	writeFile(t, a, RootID, "base", "on the disc")
+	writeFile(t, a, RootID, "base", "base")
 	if err := a.Commit(CommitOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, a, RootID, "staged", "staged here")
+	stage(a)
 	m.failNext = errors.New("power cut")
 	startHeld(t, a, m, CommitOptions{})
 	copyDir(t, dir, crashed) // the process dies here
@@ -1171,100 +1172,58 @@ func TestCrashThenAnotherWriterAtTheSameStart(t *testing.T) {
 	a.Wait()
 	a.Close()
 	m.block, m.entered = nil, nil
-
 	elsewhere(t, m, map[string]string{"/other": "from another program"})
-	b := open(t, crashed, m)
-	if got, ok := content(t, b, "staged"); !ok || got != "staged here" {
-		t.Errorf("staged = %q, %v; want it still staged", got, ok)
-	}
-	if got, ok := content(t, b, "other"); !ok || got != "from another program" {
-		t.Errorf("other = %q, %v; want the other program's file", got, ok)
-	}
-	if s := b.Status(); !s.Pending || s.StagedFiles != 1 {
-		t.Errorf("status after reopening: %+v", s)
-	}
-	if err := b.Commit(CommitOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	newest := must(m.Newest())
-	for _, p := range []string{"/base", "/staged", "/other"} {
-		if newest.Lookup(p) == nil {
-			t.Errorf("the next session lacks %s", p)
-		}
-	}
+	return open(t, crashed, m), m
 }
 
-// TestCrashOfADeletionThenAnotherWriter: a commit that only deletes (it
-// writes no file) is cut short, and another program writes its own
-// session where it was to start: reopening rebases onto that session,
-// keeping its file, and the deletion stays staged.
-func TestCrashOfADeletionThenAnotherWriter(t *testing.T) {
-	dir, crashed, m := t.TempDir(), t.TempDir(), &fakeMedium{}
-	a := open(t, dir, m)
-	writeFile(t, a, RootID, "base", "on the disc")
-	writeFile(t, a, RootID, "keep", "on the disc")
-	if err := a.Commit(CommitOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.UnlinkPath("/base"); err != nil {
-		t.Fatal(err)
-	}
-	m.failNext = errors.New("power cut")
-	startHeld(t, a, m, CommitOptions{})
-	copyDir(t, dir, crashed)
-	close(m.block)
-	a.Wait()
-	a.Close()
-	m.block, m.entered = nil, nil
-
-	elsewhere(t, m, map[string]string{"/other": "from another program"})
-	b := open(t, crashed, m)
-	if _, ok := content(t, b, "other"); !ok {
-		t.Errorf("the other program's /other is not in the view")
-	}
-	if _, ok := content(t, b, "base"); ok {
-		t.Errorf("/base came back")
-	}
-	if err := b.Commit(CommitOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	newest := must(m.Newest())
-	if newest.Lookup("/other") == nil {
-		t.Errorf("the next session lacks /other: another program's file is lost")
-	}
-}
-
-// TestCrashOfASameSizeRewriteThenAnotherWriter: a commit that rewrites
-// a disc file with bytes of the same size is cut short, and another
-// program writes its own session where it was to start (holding the old
-// file, of that size): reopening keeps the rewrite staged.
-func TestCrashOfASameSizeRewriteThenAnotherWriter(t *testing.T) {
-	dir, crashed, m := t.TempDir(), t.TempDir(), &fakeMedium{}
-	a := open(t, dir, m)
-	writeFile(t, a, RootID, "f", "aaaa")
-	if err := a.Commit(CommitOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	h, err := a.OpenFile(walk(t, a, "f").ID, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.WriteAt([]byte("bbbb"), 0)
-	h.Release()
-	m.failNext = errors.New("power cut")
-	startHeld(t, a, m, CommitOptions{})
-	copyDir(t, dir, crashed)
-	close(m.block)
-	a.Wait()
-	a.Close()
-	m.block, m.entered = nil, nil
-
-	elsewhere(t, m, map[string]string{"/other": "from another program"})
-	b := open(t, crashed, m)
-	if got, _ := content(t, b, "f"); got != "bbbb" {
-		t.Errorf("f = %q after reopening, want the staged %q", got, "bbbb")
-	}
-	if _, ok := content(t, b, "other"); !ok {
-		t.Errorf("the other program's /other is not in the view")
+// TestCrashThenAnotherWriterAtTheSameStart: the process dies during a
+// commit whose session does not land, and another program then writes
+// its own session where the commit was to start. Reopening takes that
+// session for another writer's, whatever the commit was to change (a
+// file added, a file deleted, a file of the disc rewritten with bytes of
+// the same size, which that session holds as they were): the staged
+// changes are moved onto it, keeping its file, and the next commit
+// writes both.
+func TestCrashThenAnotherWriterAtTheSameStart(t *testing.T) {
+	for _, c := range []struct {
+		what  string
+		stage func(t *testing.T, a *Area)
+		want  map[string]string // "" : absent
+	}{
+		{"an added file", func(t *testing.T, a *Area) { writeFile(t, a, RootID, "staged", "staged here") },
+			map[string]string{"staged": "staged here", "base": "base"}},
+		{"a deletion", func(t *testing.T, a *Area) {
+			if err := a.UnlinkPath("/base"); err != nil {
+				t.Fatal(err)
+			}
+		}, map[string]string{"base": ""}},
+		{"a rewrite of the same size", func(t *testing.T, a *Area) {
+			h, err := a.OpenFile(walk(t, a, "base").ID, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.WriteAt([]byte("BASE"), 0)
+			h.Release()
+		}, map[string]string{"base": "BASE"}},
+	} {
+		t.Run(c.what, func(t *testing.T) {
+			b, m := crashThenAnotherWriter(t, func(a *Area) { c.stage(t, a) })
+			c.want["other"] = "from another program"
+			for p, want := range c.want {
+				got, ok := content(t, b, p)
+				if want == "" && ok || want != "" && got != want {
+					t.Errorf("%s = %q, %v after reopening; want %q", p, got, ok, want)
+				}
+			}
+			if err := b.Commit(CommitOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			newest := must(m.Newest())
+			for p, want := range c.want {
+				if n := newest.Lookup("/" + p); (n == nil) != (want == "") {
+					t.Errorf("the next session: /%s is %v, want it there: %v", p, n, want != "")
+				}
+			}
+		})
 	}
 }
