@@ -122,6 +122,12 @@ extents and is not written again.`,
 					}
 					return ""
 				})
+				interrupts.pastWhile(func() string {
+					if ph := tr.Last().Phase; ph == progress.Closing || ph == progress.Verifying {
+						return sessionWritten
+					}
+					return ""
+				})
 			}
 			defer d.Finish()
 			walk := targetLeftOut(target, cmd.ErrOrStderr())

@@ -297,7 +297,7 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 			// stop but its check, which decides whether the staged
 			// changes are cleared.
 			asked = true
-			said := "discstage: the session is written; the mount verifies it to the end before it clears the staged changes"
+			said := "discstage: " + sessionWritten + " before the mount clears the staged changes"
 			if d.JSON() {
 				fmt.Fprintln(cmd.ErrOrStderr(), said)
 			} else {

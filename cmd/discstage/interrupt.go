@@ -35,6 +35,9 @@ type interrupter struct {
 	out    io.Writer
 	cancel context.CancelCauseFunc
 	hold   func() string // what a stop now would cost, "" when nothing
+	// past says what a stop now no longer stops ("" when it stops all):
+	// a session written, whose verification goes on.
+	past   func() string
 	warned bool
 	// quit: a signal after the stop ends the process at once.
 	quit bool
@@ -88,6 +91,11 @@ func (i *interrupter) interrupt(term bool) {
 		}
 	}
 	i.stopped = true
+	if i.past != nil {
+		if said := i.past(); said != "" {
+			fmt.Fprintf(i.out, "\ndiscstage: %s\n", said)
+		}
+	}
 	if i.quit {
 		fmt.Fprintln(i.out, "\ndiscstage: stopping; press Ctrl-C again to quit at once")
 	}
@@ -177,6 +185,18 @@ func (i *interrupter) holdWhile(cost func() string) {
 	defer i.mu.Unlock()
 	i.hold = cost
 }
+
+// pastWhile makes a stop say what it no longer stops while past returns
+// it.
+func (i *interrupter) pastWhile(past func() string) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.past = past
+}
+
+// sessionWritten is what a stop no longer stops once the session is
+// written: its verification, which decides what the command reports.
+const sessionWritten = "the session is written; it is verified to the end"
 
 // writeOnceCost is what stopping a write-once burn costs.
 const writeOnceCost = "stopping now loses the space of the session being written on this write-once disc " +

@@ -75,3 +75,16 @@ func TestTermStopsAWriteOnceBurnAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestStopSaysWhatItNoLongerStops: a stop once the session is written
+// says that its verification goes on.
+func TestStopSaysWhatItNoLongerStops(t *testing.T) {
+	var out bytes.Buffer
+	i := &interrupter{out: &out, exit: func(int) {}}
+	i.cancel = func(error) {}
+	i.pastWhile(func() string { return sessionWritten })
+	i.interrupt(false)
+	if !strings.Contains(out.String(), sessionWritten) {
+		t.Errorf("a stop while verifying said %q", out.String())
+	}
+}
