@@ -14,6 +14,7 @@ import (
 
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/master/udf"
 	"github.com/discstage/discstage/platform"
 )
 
@@ -374,7 +375,7 @@ func (im *Image) repairSuperblock() error {
 		return fmt.Errorf("writer: superblock of %s: %w", im.path, err)
 	}
 	want := ws[0].Data
-	if bytes.Equal(have, want) {
+	if bytes.Equal(have, want) || otherWritersSuperblock(have, want) {
 		return nil
 	}
 	if _, err := im.Probe(); err != nil {
@@ -386,6 +387,31 @@ func (im *Image) repairSuperblock() error {
 		return im.writeErr("repair superblock", err)
 	}
 	return im.f.Sync()
+}
+
+// otherWritersSuperblock reports whether the superblock have is current
+// though not as discstage writes it (want): another program (xorriso)
+// wrote the newest session, without UDF, and its descriptors in full,
+// and left the sectors past them as they were (the UDF recognition
+// sequence and the copy of an earlier session's UDF descriptors, which
+// UDF readers go on reading). Rewriting it would take UDF from them.
+func otherWritersSuperblock(have, want []byte) bool {
+	sector := func(b []byte, i int) []byte { return b[i*tree.SectorSize : (i+1)*tree.SectorSize] }
+	for i := udf.GrownVDS; i < SuperblockSectors; i++ {
+		if !allZeroSector(sector(want, i)) {
+			return false // the newest session is a UDF bridge: its copy is due
+		}
+	}
+	for i := descriptorStart; i < udf.GrownVDS; i++ {
+		w := sector(want, i)
+		if !bytes.Equal(sector(have, i), w) {
+			return false
+		}
+		if string(w[1:6]) == "CD001" && w[0] == 255 {
+			return true // the set, to its terminator, as the newest session's head
+		}
+	}
+	return false
 }
 
 // sessionWriter writes a session stream at its place in the file, keeping

@@ -422,3 +422,31 @@ func TestImageRoomAfterChdir(t *testing.T) {
 		t.Errorf("the image's room after a change of folder: known %v, free %d", m.RoomKnown, m.Free())
 	}
 }
+
+// TestOpenLeavesAnotherWritersSuperblock: xorriso grew a discstage image
+// with a session without UDF; its superblock holds xorriso's descriptors
+// and, past them, what discstage's superblock left (the UDF recognition
+// sequence and the copy of session 1's UDF descriptors, which UDF
+// readers go on reading). Opening the image for writing (a mount, an
+// append before it writes) is no repair of that superblock: it leaves the
+// image as it is.
+func TestOpenLeavesAnotherWritersSuperblock(t *testing.T) {
+	oracle.Need(t, "xorriso")
+	tmp := t.TempDir()
+	img := filepath.Join(tmp, "disc.iso")
+	src := filepath.Join(tmp, "src")
+	testtree.File(t, src, "a", []byte("a\n"))
+	mirror(t, img, src, burn.AppendOptions{})
+	x := filepath.Join(tmp, "x.txt")
+	testtree.File(t, tmp, "x.txt", []byte("from xorriso\n"))
+	oracle.Run(t, "xorriso", "-dev", img, "-map", x, "/x.txt", "--", "-commit")
+	before := hashFile(t, img)
+	tgt, err := writer.OpenImage(img, writer.ImageOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt.Close()
+	if hashFile(t, img) != before {
+		t.Error("opening the image for writing rewrote it")
+	}
+}
