@@ -425,7 +425,7 @@ func (a *Area) StartCommit(opts CommitOptions) error {
 		a.ioDone.Broadcast()
 	}
 	if err != nil {
-		a.outcome(Outcome{ID: opts.ID, State: OutcomeRefused, Error: err.Error(), Code: a.code(err)})
+		a.outcome(Outcome{ID: opts.ID, State: OutcomeRefused, Error: errtext.Text(err), Code: a.code(err)})
 	}
 	return err
 }
