@@ -94,17 +94,9 @@ func runMaster(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return fmt.Errorf("master: %w", err)
 	}
-	root, err := localtree.BuildWith(args[0], leaveOut([]string{out}, cmd.ErrOrStderr()))
-	if err != nil {
-		return err
-	}
-	im, err := master.Layout(root, opts)
-	if err != nil {
-		return err
-	}
-	printWarnings(cmd.ErrOrStderr(), im.Warnings())
 	// Replacing an existing image (a target perhaps mounted or being
-	// appended to) waits for no one: it is refused while in use.
+	// appended to) waits for no one: it is refused while in use, and
+	// before the tree is read and its names are warned of.
 	if _, err := os.Stat(out); err == nil {
 		l, err := lockTarget(out, holderOf("master"), false, noteTo(cmd.ErrOrStderr()))
 		if err != nil {
@@ -117,6 +109,15 @@ func runMaster(cmd *cobra.Command, args []string) error {
 			}
 		}
 	}
+	root, err := localtree.BuildWith(args[0], leaveOut([]string{out}, cmd.ErrOrStderr()))
+	if err != nil {
+		return err
+	}
+	im, err := master.Layout(root, opts)
+	if err != nil {
+		return err
+	}
+	printWarnings(cmd.ErrOrStderr(), im.Warnings())
 	return masterWriteImage(cmd.Context(), out, im)
 }
 
