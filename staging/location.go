@@ -90,15 +90,52 @@ func MoveArea(from, to string) error {
 // staged, holding its lock while it does: an area another process has
 // open stays (ErrLocked). A missing dir is removed already.
 func Remove(dir string) error {
+	c, err := Claim(dir)
+	if err != nil {
+		return err
+	}
+	return c.Remove()
+}
+
+// Claimed is a staging area whose lock this process holds, so that no
+// other process opens it until it is removed or let go: what a command
+// that will remove it takes first, before it does what the removal
+// follows (blanking the disc the area stages for).
+type Claimed struct {
+	dir  string
+	lock *os.File // nil: there is no area
+}
+
+// Claim takes the lock of the staging area in dir: ErrLocked while
+// another process has it open. A missing dir is claimed as nothing.
+func Claim(dir string) (*Claimed, error) {
 	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
-		return nil
+		return &Claimed{dir: dir}, nil
 	}
 	lock, err := lockArea(filepath.Join(dir, lockName))
 	if err != nil {
-		return fmt.Errorf("staging: remove area %q: %w", dir, err)
+		return nil, fmt.Errorf("staging: remove area %q: %w", dir, err)
 	}
-	if err := removeArea(dir, lock); err != nil {
-		return fmt.Errorf("staging: remove area %q: %w", dir, err)
+	return &Claimed{dir: dir, lock: lock}, nil
+}
+
+// Remove removes the claimed area, and every change it holds staged.
+func (c *Claimed) Remove() error {
+	if c.lock == nil {
+		return nil
+	}
+	lock := c.lock
+	c.lock = nil
+	if err := removeArea(c.dir, lock); err != nil {
+		return fmt.Errorf("staging: remove area %q: %w", c.dir, err)
 	}
 	return nil
+}
+
+// Release lets the claimed area go, as it is.
+func (c *Claimed) Release() {
+	if c.lock != nil {
+		unlockArea(c.lock)
+		c.lock = nil
+	}
 }

@@ -83,3 +83,35 @@ func TestRemove(t *testing.T) {
 		t.Fatalf("removing a missing area: %v", err)
 	}
 }
+
+// TestClaimKeepsOthersOut: a claimed area is opened by no one until it
+// is let go or removed, so that a command that removes it after another
+// step (blanking the disc) removes what it claimed.
+func TestClaimKeepsOthersOut(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "area")
+	a := open(t, dir, &fakeMedium{})
+	writeFile(t, a, RootID, "f", "staged")
+	a.Close()
+	c, err := Claim(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := Open(dir, &fakeMedium{}); !errors.Is(err, ErrLocked) {
+		if b != nil {
+			b.Close()
+		}
+		t.Fatalf("opening a claimed area: %v, want ErrLocked", err)
+	}
+	c.Release()
+	b := open(t, dir, &fakeMedium{})
+	b.Close()
+	if c, err = Claim(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("%s after removing what was claimed: %v", dir, err)
+	}
+}

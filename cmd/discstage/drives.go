@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/discstage/discstage/platform"
+	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/mmc"
 	"github.com/dustin/go-humanize"
@@ -127,11 +128,22 @@ area, dropping them; an area another process has open is refused (exit
 				if a != nil && !discard {
 					return fmt.Errorf("blank: %w", a.refuse(spec, "give --discard-staged to blank it and drop them"))
 				}
+				// The areas to drop are claimed before the disc is
+				// blanked: none is opened between the two.
+				var areas []*staging.Claimed
+				if discard {
+					if areas, err = claimAreas(spec); err != nil {
+						return fmt.Errorf("blank: %w", err)
+					}
+				}
 				if err := b.Blank(!full); err != nil {
+					for _, c := range areas {
+						c.Release()
+					}
 					return err
 				}
-				if discard {
-					if err := removeAreas(spec); err != nil {
+				for _, c := range areas {
+					if err := c.Remove(); err != nil {
 						return fmt.Errorf("blank: %w", err)
 					}
 				}

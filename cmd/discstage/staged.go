@@ -79,23 +79,28 @@ func (a *stagedArea) refuse(spec, how string) error {
 		spec, errStagedChanges, what, a.dir, spec, how)
 }
 
-// removeAreas removes the default staging areas of the target spec
-// names, dropping what they hold staged, each under its lock
-// (staging.Remove): an area another process has open (a mount of
-// another target through --staging) stays, errAreaInUse.
-func removeAreas(spec string) error {
+// claimAreas takes the locks of the default staging areas of the target
+// spec names (staging.Claim), for a command that removes them once it
+// has done what they are dropped for: from here on no process opens
+// them. An area another process has open (a mount of another target
+// through --staging) is errAreaInUse, and none is claimed.
+func claimAreas(spec string) (areas []*staging.Claimed, err error) {
 	dirs, err := defaultAreas(spec)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, dir := range dirs {
-		err := staging.Remove(dir)
-		if errors.Is(err, staging.ErrLocked) {
-			return fmt.Errorf("drop the staging area %s: %w", dir, errAreaInUse)
-		}
+		c, err := staging.Claim(dir)
 		if err != nil {
-			return fmt.Errorf("drop the staging area %s: %w", dir, err)
+			for _, a := range areas {
+				a.Release()
+			}
+			if errors.Is(err, staging.ErrLocked) {
+				return nil, fmt.Errorf("drop the staging area %s: %w", dir, errAreaInUse)
+			}
+			return nil, fmt.Errorf("drop the staging area %s: %w", dir, err)
 		}
+		areas = append(areas, c)
 	}
-	return nil
+	return areas, nil
 }
