@@ -236,9 +236,9 @@ func groupOf(fi fs.FileInfo) uint32 {
 	return 0
 }
 
-// Owned reports whether the file at path is the user's own (its owner
-// is the effective user).
-func Owned(path string) bool {
+// OthersOwn reports whether the file at path exists and is another
+// user's (its owner is not the effective user).
+func OthersOwn(path string) bool {
 	fi, err := os.Stat(path)
-	return err == nil && ownerOf(fi) == uint32(os.Geteuid())
+	return err == nil && ownerOf(fi) != uint32(os.Geteuid())
 }

@@ -71,5 +71,6 @@ func ResolveLinks(path string) (string, error) {
 	return filepath.Join(d, filepath.Base(p)), nil
 }
 
-// Owned reports true: per-user folders are the user's by their ACLs.
-func Owned(path string) bool { return true }
+// OthersOwn reports false: per-user folders are the user's by their
+// ACLs.
+func OthersOwn(path string) bool { return false }

@@ -312,11 +312,11 @@ func (im *Image) WriteSession(ctx context.Context, s Session, opts WriteOptions)
 // or removed it. What is written then would go to a file no name
 // reaches, and be lost when it is closed.
 func (im *Image) still() error {
-	own, err := im.f.Stat()
+	named, err := platform.StillNamed(im.f, im.abs)
 	if err != nil {
 		return fmt.Errorf("writer: stat image %s: %w", im.path, err)
 	}
-	if cur, err := os.Stat(im.abs); err != nil || !os.SameFile(cur, own) {
+	if !named {
 		return fmt.Errorf("%w: %s (open it again to use the file now there)", ErrReplaced, im.path)
 	}
 	return nil

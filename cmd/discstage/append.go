@@ -123,7 +123,7 @@ extents and is not written again.`,
 					return ""
 				})
 				interrupts.pastWhile(func() string {
-					if ph := tr.Last().Phase; ph == progress.Closing || ph == progress.Verifying {
+					if tr.Last().Phase.Written() {
 						return sessionWritten
 					}
 					return ""

@@ -725,5 +725,5 @@ func namesItself(reason string) bool {
 // written tells whether the status s shows a commit past writing its
 // session (closing it, verifying it), which a stop no longer undoes.
 func written(s staging.Status) bool {
-	return s.State == staging.StateCommitting && (s.Phase == string(progress.Verifying) || s.Phase == string(progress.Closing))
+	return s.State == staging.StateCommitting && progress.Phase(s.Phase).Written()
 }

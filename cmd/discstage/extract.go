@@ -331,6 +331,30 @@ func (x *extractor) tempName(name string) string {
 	return filepath.Join(filepath.Dir(name), fmt.Sprintf(".discstage-%d-%d", os.Getpid(), x.temps))
 }
 
+// makeTemp makes an entry under a name of its own beside name
+// (tempName) with make, taking the next name while one exists, and
+// returns the name made (the last tried, with make's error).
+func (x *extractor) makeTemp(name string, make func(tmp string) error) (string, error) {
+	var tmp string
+	var err error
+	for range 100 {
+		tmp = x.tempName(name)
+		if err = make(tmp); !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
+	return tmp, err
+}
+
+// dirInTheWay is errDirInTheWay, naming name, when a directory is at
+// base beneath root (name's folder, or root itself with name).
+func (x *extractor) dirInTheWay(root *os.Root, base, name string) error {
+	if cur, err := root.Lstat(base); err == nil && cur.IsDir() {
+		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), errDirInTheWay)
+	}
+	return nil
+}
+
 // errDirInTheWay: a directory of DEST is where a file of the disc goes;
 // it is kept, as cp -r keeps it.
 var errDirInTheWay = fmt.Errorf("a directory is in the way: %w", fs.ErrExist)
@@ -474,8 +498,8 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 		// does not tell case apart, a later name may have replaced
 		// it). Where links cannot be made, a copy.
 		if now, err := x.root.Lstat(first.name); err == nil && os.SameFile(now, first.fi) {
-			if cur, err := x.root.Lstat(name); err == nil && cur.IsDir() {
-				return fmt.Errorf("extract: %s is a directory: %w", x.path(name), errDirInTheWay)
+			if err := x.dirInTheWay(x.root, name, name); err != nil {
+				return err
 			}
 			// Linked under a name of its own, then renamed into place:
 			// where links cannot be made (FAT), what is at name stays
@@ -499,8 +523,8 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	if err != nil {
 		return fmt.Errorf("extract %s: %w", p, err)
 	}
-	if cur, err := folder.Lstat(base); err == nil && cur.IsDir() {
-		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), errDirInTheWay)
+	if err := x.dirInTheWay(folder, base, name); err != nil {
+		return err
 	}
 	src, err := x.fsys.Open(p)
 	if err != nil {
@@ -511,14 +535,12 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 	// place only once whole: a stop or a kill leaves no part of a file
 	// under its name, and a file of DEST there stays until then. O_EXCL:
 	// a link put at that name is never followed.
-	var tmp string
 	var dst *os.File
-	for range 100 {
-		tmp = filepath.Base(x.tempName(name))
-		if dst, err = folder.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); !errors.Is(err, fs.ErrExist) {
-			break
-		}
-	}
+	tmp, err := x.makeTemp(name, func(tmp string) (err error) {
+		dst, err = folder.OpenFile(filepath.Base(tmp), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		return err
+	})
+	tmp = filepath.Base(tmp)
 	if err != nil {
 		return fmt.Errorf("extract %s: %w", p, err)
 	}
@@ -585,20 +607,14 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 // place only once made: on a file system that makes no links (FAT), it
 // is skipped with a warning and what is at name stays.
 func (x *extractor) symlink(p, name string, fi fs.FileInfo) error {
-	if cur, err := x.root.Lstat(name); err == nil && cur.IsDir() {
-		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), errDirInTheWay)
+	if err := x.dirInTheWay(x.root, name, name); err != nil {
+		return err
 	}
 	target, err := fs.ReadLink(x.fsys, p)
 	if err != nil {
 		return err
 	}
-	var tmp string
-	for range 100 {
-		tmp = x.tempName(name)
-		if err = x.root.Symlink(target, tmp); !errors.Is(err, fs.ErrExist) {
-			break
-		}
-	}
+	tmp, err := x.makeTemp(name, func(tmp string) error { return x.root.Symlink(target, tmp) })
 	if err != nil {
 		x.skip(p, fmt.Sprintf("a symbolic link cannot be made here: %v", err))
 		return nil
@@ -631,21 +647,14 @@ func (x *extractor) special(p, name string, fi fs.FileInfo) error {
 		x.skip(p, fmt.Sprintf("a %s is made only with --devices", tree.KindName(fi.Mode())))
 		return nil
 	}
-	if cur, err := x.root.Lstat(name); err == nil && cur.IsDir() {
-		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), errDirInTheWay)
+	if err := x.dirInTheWay(x.root, name, name); err != nil {
+		return err
 	}
 	mode := x.opts.mode(fi)
-	// A short name of its own (a long entry name made longer would pass
-	// the system's limit), never one that exists: nothing of the user's
-	// is cleared for it.
-	var tmp string
-	var err error
-	for range 100 {
-		tmp = x.tempName(name)
-		if err = makeSpecial(x.root, tmp, fi.Mode().Type(), mode, rdev); !errors.Is(err, fs.ErrExist) {
-			break
-		}
-	}
+	// Under a name of its own: nothing of the user's is cleared for it.
+	tmp, err := x.makeTemp(name, func(tmp string) error {
+		return makeSpecial(x.root, tmp, fi.Mode().Type(), mode, rdev)
+	})
 	switch {
 	case errors.Is(err, fs.ErrPermission):
 		x.skip(p, fmt.Sprintf("a %s: %v", tree.KindName(fi.Mode()), err))

@@ -286,10 +286,8 @@ func targetLockPath(spec string) (string, error) {
 // directory of another user's (root's shell from su or sudo -E keeps
 // the user's) is not taken: its owner could replace the lock files.
 func lockDir() string {
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		if _, err := os.Stat(d); err != nil || platform.Owned(d) {
-			return filepath.Join(d, "discstage-locks") // made, private, when missing
-		}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" && !platform.OthersOwn(d) {
+		return filepath.Join(d, "discstage-locks") // made, private, when missing
 	}
 	return filepath.Join(os.TempDir(), fmt.Sprintf("discstage-locks-%d", os.Getuid()))
 }

@@ -76,6 +76,10 @@ type Event struct {
 // through, a phase's own measure, and adds nothing to them.
 func (p Phase) Streams() bool { return p == Writing || p == Verifying }
 
+// Written tells whether in phase p the session is written already
+// (closing it, verifying it): a stop no longer undoes it.
+func (p Phase) Written() bool { return p == Closing || p == Verifying }
+
 // MBPerSecond is the speed in MB/s (10^6 bytes a second), as drives
 // and xorriso state it.
 func (e Event) MBPerSecond() float64 { return e.BytesPerSecond / 1e6 }

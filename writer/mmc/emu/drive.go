@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/writer/mmc/scsi"
 )
 
@@ -257,11 +258,7 @@ func (d *Drive) checkFile() {
 	if d.gone {
 		return
 	}
-	own, err := d.f.Stat()
-	if err != nil {
-		return
-	}
-	if cur, err := os.Stat(d.abs); err != nil || !os.SameFile(cur, own) {
+	if named, err := platform.StillNamed(d.f, d.abs); err == nil && !named {
 		d.gone = true
 	}
 }
