@@ -521,7 +521,8 @@ func (a *Area) load(st *replayed) error {
 	h := a.readHeads(start)
 	baseMatches := a.baseStands(root, start, h)
 	if !baseMatches {
-		a.readDisc(&h)
+		info, err := a.mediumInfo()
+		a.readDisc(&h, info, err)
 	}
 	if a.baseIsNewest(root, start, h) {
 		a.learnHead(h)

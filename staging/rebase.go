@@ -593,10 +593,11 @@ func (a *Area) readHeads(starts ...uint32) headsRead {
 }
 
 // readDisc adds to h what otherDisc needs besides heads: the medium's
-// sessions and kind (Info, which may wait for a drive: Open does not ask
-// it unless the base is not the newest session) and the sector where
-// the base's root directory was. It runs without a.mu.
-func (a *Area) readDisc(h *headsRead) {
+// sessions, its kind from info (as the caller read it: Info may wait for
+// a drive, which Open does not ask unless the base is not the newest
+// session) and the sector where the base's root directory was. It runs
+// without a.mu.
+func (a *Area) readDisc(h *headsRead, info MediumInfo, infoErr error) {
 	a.mu.Lock()
 	blank, baseHead := a.blank, a.baseHead
 	a.mu.Unlock()
@@ -604,8 +605,7 @@ func (a *Area) readDisc(h *headsRead) {
 		return
 	}
 	refs, err := a.medium.Sessions()
-	info, ierr := a.mediumInfo()
-	h.refs, h.grown, h.ok = refs, info.Grown, err == nil && ierr == nil
+	h.refs, h.grown, h.ok = refs, info.Grown, err == nil && infoErr == nil
 	if _, lba, _, ok := splitHead(baseHead); ok {
 		h.root = a.sectorDigest(lba)
 	}

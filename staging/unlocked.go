@@ -323,12 +323,12 @@ type probed struct {
 func (a *Area) probe() probed {
 	var p probed
 	p.root, p.start, p.newErr = a.medium.Newest()
-	if p.newErr == nil && p.root != nil {
-		p.heads = a.readHeads(p.start)
-		a.readDisc(&p.heads)
-	}
 	a.forgetMedium()
 	p.info, p.infoErr = a.mediumInfo()
+	if p.newErr == nil && p.root != nil {
+		p.heads = a.readHeads(p.start)
+		a.readDisc(&p.heads, p.info, p.infoErr)
+	}
 	return p
 }
 
