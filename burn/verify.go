@@ -58,6 +58,14 @@ func verifyTags(t writer.Target, w written, level master.VerifyLevel, report fun
 	return nil
 }
 
+// VerifyWritten reads back the session with checksums at LBA start,
+// sectors long, and checks it against them as Append does after writing
+// it (master.VerifySession): for a session whose writer stopped before
+// its own verification ended.
+func VerifyWritten(t writer.Target, start, sectors uint32) error {
+	return verifyTags(t, written{start, sectors}, master.VerifySession, func(writer.Progress) {})
+}
+
 // atNewest checks that the medium names the session just written as its
 // newest, where every reader (a kernel through the table of contents,
 // xorriso, discstage's next mount) looks for it: a session written

@@ -44,6 +44,7 @@ type Area struct {
 	j      *journal
 
 	recovery Recovery        // what Open cut off the journal
+	resumed  string          // what Open did with a stopped commit (Resumed)
 	inflight *inflightRecord // the running commit's stored snapshot
 
 	mu      sync.Mutex
@@ -389,6 +390,12 @@ func Open(dir string, medium Medium) (*Area, error) {
 // zero when the journal was whole.
 func (a *Area) Recovery() Recovery { return a.recovery }
 
+// Resumed tells, in a sentence for the user, what Open did with a commit
+// the area's last process stopped in: done (its session was written and
+// verifies), failed (written, it does not verify) or not written; ""
+// when there was none.
+func (a *Area) Resumed() string { return a.resumed }
+
 // Sync makes every change of the tree recorded so far durable. The
 // mount calls it when a staged file or directory is fsynced.
 func (a *Area) Sync() error { return a.j.sync() }
@@ -529,14 +536,25 @@ func (a *Area) load(st *replayed) error {
 	}
 	switch {
 	case inflight != nil && root != nil && start == inflight.Start && !baseMatches && a.committedHere(inflight, root):
-		// The commit was written before the process stopped: finish it.
-		if err := a.finish(inflight, root, start, a.listedSize(start), h.at[start]); err != nil {
+		// The commit was written before the process stopped, perhaps
+		// before it was verified: it is done once it verifies.
+		sectors := a.listedSize(start)
+		if err := a.checkWritten(start, sectors); err != nil {
+			if err := a.writtenBad(start, sectors, err); err != nil {
+				return err
+			}
+			break
+		}
+		a.resumed = fmt.Sprintf("the commit the last mount stopped in had written its session at LBA %d; it verifies, and the commit is done", start)
+		log.Printf("staging: area %q: %s", a.dir, a.resumed)
+		if err := a.finish(inflight, root, start, sectors, h.at[start]); err != nil {
 			return err
 		}
 	case inflight != nil:
 		if err := a.clearInflight(); err != nil {
 			return err
 		}
+		a.resumed = "the commit the last mount stopped in had not written its session; its changes stay staged"
 		// Times set while it ran are staged like any others.
 		a.unfreeze()
 		if !baseMatches {
@@ -550,6 +568,35 @@ func (a *Area) load(st *replayed) error {
 		}
 	}
 	return a.collect()
+}
+
+// checkWritten checks the session at start, which a commit of this
+// area wrote before its process stopped, against its checksums
+// (WrittenChecker).
+func (a *Area) checkWritten(start, sectors uint32) error {
+	c, ok := a.medium.(WrittenChecker)
+	if !ok {
+		return fmt.Errorf("the medium cannot check the session at LBA %d against its checksums", start)
+	}
+	log.Printf("staging: area %q: verifying the session a stopped commit wrote at LBA %d (%s)",
+		a.dir, start, humanize.IBytes(uint64(sectors)*tree.SectorSize))
+	return c.CheckWritten(start, sectors)
+}
+
+// writtenBad ends a commit whose process stopped after it wrote its
+// session at start, which then failed verification (err): as a commit
+// whose verification fails ends, the changes stay staged on the base,
+// the session is recorded as failed (noteFailed), and the status tells.
+func (a *Area) writtenBad(start, sectors uint32, err error) error {
+	a.unfreeze()
+	if nerr := a.noteFailed(AppendResult{Start: start, Sectors: sectors, Written: true}); nerr != nil {
+		return nerr
+	}
+	err = fmt.Errorf("staging: commit: the session a stopped commit wrote at LBA %d did not verify, and its changes stay staged: %w", start, err)
+	a.status.LastError = errtext.Text(err)
+	a.resumed = a.status.LastError
+	log.Print(err)
+	return nil
 }
 
 // committedHere reports whether root, the newest session, found where

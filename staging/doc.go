@@ -215,10 +215,16 @@
 // mount's lifetime and for every writing command.
 //
 // If the process dies during a commit, Open finds the inflight record:
-// when the medium's newest session starts where the commit was to start
-// and holds the files it wrote, the session landed and Open finishes the
-// switch; otherwise it forgets the record and everything stays staged
-// (rebased onto the session another program wrote there meanwhile).
+// when the medium's newest session starts where the commit was to start,
+// holds the commit's time and the files it wrote, the session landed,
+// perhaps before it was verified; Open verifies it as the commit would
+// have (WrittenChecker: every sector against the session's checksums)
+// and finishes the switch only if it passes. A session that does not
+// verify is recorded as a failed one, as a commit whose verification
+// fails leaves it, and the changes stay staged for the next commit.
+// Otherwise Open forgets the record and everything stays staged (rebased
+// onto the session another program wrote there meanwhile). Resumed says
+// which of these happened.
 //
 // # Concurrency
 //

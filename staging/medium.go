@@ -31,6 +31,15 @@ type Medium interface {
 	Append(ctx context.Context, root *tree.Node, opts CommitOptions) (start uint32, err error)
 }
 
+// WrittenChecker is a Medium that checks a session written earlier
+// against the checksums recorded in it. A commit whose process stopped
+// after its session was written is taken as done, when the area opens
+// again, only if the check passes; on a medium that cannot check, such a
+// commit's changes stay staged and the next commit writes them again.
+type WrittenChecker interface {
+	CheckWritten(start, sectors uint32) error
+}
+
 // MediumInfo is the space and state of a medium.
 type MediumInfo struct {
 	Profile      string

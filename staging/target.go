@@ -54,6 +54,12 @@ func mediumNote(md writer.Medium) string {
 	return strings.Join(notes, "; ")
 }
 
+// CheckWritten reads the session at LBA start back and checks it
+// against the checksums it holds, as a commit does after writing it.
+func (m targetMedium) CheckWritten(start, sectors uint32) error {
+	return burn.VerifyWritten(m.t, start, sectors)
+}
+
 func (m targetMedium) Newest() (*tree.Node, uint32, error) {
 	s, err := burn.Newest(m.t)
 	if err != nil || s == nil {

@@ -306,6 +306,9 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	}
 	defer area.Close()
 	area.SetClassifier(exitCode)
+	if s := area.Resumed(); s != "" {
+		note(s)
+	}
 	// Runs before the area closes: a staging area made here that holds
 	// something staged is never removed.
 	defer func() {

@@ -1,0 +1,111 @@
+package staging
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/writer"
+)
+
+// stopAfterWrite is an image whose next append, once its session is
+// written, runs stopped: the test copies the area there, as a process
+// killed before it finished the commit leaves it.
+type stopAfterWrite struct {
+	Medium
+	stopped func()
+}
+
+func (m *stopAfterWrite) AppendResult(ctx context.Context, root *tree.Node, o CommitOptions) (AppendResult, error) {
+	res, err := m.Medium.(ResultAppender).AppendResult(ctx, root, o)
+	if f := m.stopped; f != nil && err == nil {
+		m.stopped = nil
+		f()
+	}
+	return res, err
+}
+
+// TestStoppedCommitIsVerifiedOnReopen: the process stops after a
+// commit wrote its session and before it verified it. Reopening checks
+// the session against its checksums before it takes the commit as done:
+// a session whose bytes went bad on the way leaves the changes staged,
+// the error told, and the next commit writes them again; a good one is
+// the new base and nothing stays staged.
+func TestStoppedCommitIsVerifiedOnReopen(t *testing.T) {
+	for _, bad := range []bool{true, false} {
+		t.Run(fmt.Sprintf("bad=%v", bad), func(t *testing.T) {
+			work := t.TempDir()
+			path := filepath.Join(work, "disc.iso")
+			img, err := writer.OpenImage(path, writer.ImageOptions{Create: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer img.Close()
+			dir, crashed := filepath.Join(work, "area"), filepath.Join(work, "crashed")
+			m := &stopAfterWrite{Medium: TargetMedium(img)}
+			a := open(t, dir, m)
+			writeFile(t, a, RootID, "base", "on the disc")
+			if err := a.Commit(CommitOptions{VolumeID: "T"}); err != nil {
+				t.Fatal(err)
+			}
+			data := bytes.Repeat([]byte("staged bytes "), 20000)
+			writeFile(t, a, RootID, "big", string(data))
+			m.stopped = func() { copyDir(t, dir, crashed) } // the process dies here
+			if err := a.Commit(CommitOptions{VolumeID: "T"}); err != nil {
+				t.Fatal(err)
+			}
+			a.Close()
+			if bad {
+				// A sector of the file's data reads other bytes than
+				// were written.
+				root, _, err := m.Newest()
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := root.Child("big")
+				if n == nil || len(n.Extents) == 0 {
+					t.Fatalf("the session holds no big: %+v", root.Children)
+				}
+				f, err := os.OpenFile(path, os.O_WRONLY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.WriteAt([]byte("BITROT"), int64(n.Extents[0].LBA)*tree.SectorSize+100); err != nil {
+					t.Fatal(err)
+				}
+				f.Close()
+			}
+
+			b := open(t, crashed, TargetMedium(img))
+			s := b.Status()
+			if !bad {
+				if s.Pending || s.StagedFiles != 0 || s.LastError != "" || !strings.Contains(b.Resumed(), "verifies") {
+					t.Errorf("after a good session: pending %v, %d staged, last error %q, told %q",
+						s.Pending, s.StagedFiles, s.LastError, b.Resumed())
+				}
+				return
+			}
+			if !s.Pending || s.StagedFiles != 1 || !strings.Contains(s.LastError, "did not verify") || b.Resumed() != s.LastError {
+				t.Fatalf("after a bad session: pending %v, %d staged, last error %q, told %q; want the change staged and the failure told",
+					s.Pending, s.StagedFiles, s.LastError, b.Resumed())
+			}
+			if got := readFile(t, b, walk(t, b, "big").ID); got != string(data) {
+				t.Error("the view reads big's bytes from the bad session, not from the staged file")
+			}
+			if err := b.Commit(CommitOptions{VolumeID: "T"}); err != nil {
+				t.Fatal(err)
+			}
+			if s := b.Status(); s.Pending || s.StagedFiles != 0 {
+				t.Errorf("after the next commit: pending %v, %d staged", s.Pending, s.StagedFiles)
+			}
+			if got := readFile(t, b, walk(t, b, "big").ID); got != string(data) {
+				t.Error("the next session does not hold big's bytes")
+			}
+		})
+	}
+}
