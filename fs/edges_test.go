@@ -270,7 +270,8 @@ func TestFullStagingDisk(t *testing.T) {
 // A name that is not UTF-8 is refused with EILSEQ, made, linked or
 // renamed to: a disc reads it back as another name (its stray bytes as
 // Latin-1), so the file would come back renamed and staged again after
-// every commit. Nothing is staged.
+// every commit. So is a symbolic link to a target that is not UTF-8.
+// Nothing is staged.
 func TestNotUTF8NameRefused(t *testing.T) {
 	f := mountImage(t, filepath.Join(t.TempDir(), "disc.iso"))
 	bad := "\xff\xfebad"
@@ -282,6 +283,10 @@ func TestNotUTF8NameRefused(t *testing.T) {
 	}
 	if err := os.Symlink("t", filepath.Join(f.mnt, bad)); !errors.Is(err, syscall.EILSEQ) {
 		t.Errorf("symlink: %v, want EILSEQ", err)
+	}
+	// A link's target too: the UDF tree could not hold its bytes.
+	if err := os.Symlink(bad, filepath.Join(f.mnt, "link")); !errors.Is(err, syscall.EILSEQ) {
+		t.Errorf("symlink to %q: %v, want EILSEQ", bad, err)
 	}
 	good := filepath.Join(f.mnt, "good")
 	if err := os.WriteFile(good, []byte("x"), 0o644); err != nil {

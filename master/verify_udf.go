@@ -179,7 +179,7 @@ func (c *udfCompare) node(rr, u *tree.Node, p string) {
 	case rr.IsDir():
 		c.dir(rr, u, p)
 	case rr.IsSymlink():
-		if linkComponents(rr.Target) != linkComponents(u.Target) {
+		if linkComponents(udf.LinkTarget(rr.Target)) != linkComponents(u.Target) {
 			c.problem(p, u, fmt.Sprintf("links to %q in the Rock Ridge tree, to %q in the UDF tree", rr.Target, u.Target))
 		}
 	case rr.IsRegular():

@@ -211,3 +211,40 @@ func TestVerifyUDFLeftOutLink(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyUDFLinkNotUTF8: a link whose target is not UTF-8 keeps its
+// bytes in the Rock Ridge tree, and the UDF tree holds it as it holds
+// such names, each stray byte as U+FFFD, with a warning; the session
+// verifies (it did not: every commit of such a link wrote a session and
+// then failed).
+func TestVerifyUDFLinkNotUTF8(t *testing.T) {
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: wFixedTime, Children: []*tree.Node{
+		{Name: "L", Mode: fs.ModeSymlink | 0o777, ModTime: wFixedTime, Target: "caf\xe9/x"},
+		{Name: "ok", Mode: fs.ModeSymlink | 0o777, ModTime: wFixedTime, Target: "café"},
+	}}
+	opts := md5Opts()
+	opts.UDF = 0x201
+	im, err := master.Layout(root, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	said := 0
+	for _, w := range im.Warnings() {
+		if w.Hierarchy == "UDF" && strings.Contains(w.Reason, "not UTF-8") && strings.HasSuffix(w.Path, "/L") {
+			said++
+		}
+	}
+	if said != 1 {
+		t.Errorf("the link to a target that is not UTF-8 is not told: %v", im.Warnings())
+	}
+	var out bytes.Buffer
+	if _, err := im.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	b := out.Bytes()
+	for _, level := range []master.VerifyLevel{master.VerifyQuick, master.VerifyFull} {
+		if rep, err := master.Verify(bytes.NewReader(b), int64(len(b)/tree.SectorSize), 0, level); err != nil {
+			t.Errorf("%v: %v %v", level, err, rep.Problems)
+		}
+	}
+}

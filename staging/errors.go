@@ -19,7 +19,7 @@ var (
 	// a symbolic link to MaxTarget bytes or more.
 	ErrNameTooLong = errors.New("staging: name longer than 255 bytes")
 	// ErrNotUTF8: a new name that is not UTF-8, which a disc would read
-	// back as another name.
+	// back as another name, or a new symbolic link to such a target.
 	ErrNotUTF8 = errors.New("staging: name is not UTF-8")
 	// ErrInvalid: an argument is wrong (".", "..", a slash in a name,
 	// moving a directory into itself).

@@ -106,7 +106,7 @@ func withOldNames(t testing.TB) {
 }
 
 // A new name that is not UTF-8 is refused (ErrNotUTF8) made, linked or
-// renamed to; a name an area holds from before still opens, renames
+// renamed to, and so is a new link to a target that is not UTF-8; a name an area holds from before still opens, renames
 // away and goes.
 func TestNewNamesAreUTF8(t *testing.T) {
 	dir, m := t.TempDir(), &fakeMedium{}
@@ -117,6 +117,9 @@ func TestNewNamesAreUTF8(t *testing.T) {
 	}
 	if _, err := a.Symlink(RootID, bad, "t", 0, 0); !errors.Is(err, ErrNotUTF8) {
 		t.Errorf("symlink: %v", err)
+	}
+	if _, err := a.Symlink(RootID, "link", "dir/"+bad, 0, 0); !errors.Is(err, ErrNotUTF8) {
+		t.Errorf("symlink to %q: %v", "dir/"+bad, err)
 	}
 	writeFile(t, a, RootID, "f", "x")
 	f := walk(t, a, "f")

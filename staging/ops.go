@@ -309,6 +309,11 @@ func (a *Area) Symlink(parent uint64, name, target string, uid, gid uint32) (Att
 	if len(target) >= MaxTarget {
 		return Attr{}, fmt.Errorf("staging: symbolic link %q to %d bytes: %w", name, len(target), ErrNameTooLong)
 	}
+	if !utf8.ValidString(target) && !oldNames {
+		// The UDF tree would hold another target (udf.LinkTarget), and
+		// the Rock Ridge tree's would lead to no file a new name made.
+		return Attr{}, fmt.Errorf("staging: symbolic link %q to %q: the target: %w", name, target, ErrNotUTF8)
+	}
 	e, err := a.newChild(d, name, iofs.ModeSymlink|0o777, uid, gid)
 	if err != nil {
 		return Attr{}, err

@@ -289,12 +289,14 @@ func targetFiles(spec string) []string {
 }
 
 // leaveOut walks sources without files, telling each left out, and each
-// name the tree changes (not UTF-8), on warn.
+// name or link target the tree changes (not UTF-8), on warn.
 func leaveOut(files []string, warn io.Writer) localtree.Options {
 	return localtree.Options{Exclude: files, Excluded: func(p string) {
 		fmt.Fprintf(warn, "discstage: note: %s left out: it is the image being written\n", p)
 	}, Renamed: func(p, name string) {
 		fmt.Fprintf(warn, "discstage: warning: %q: the name is not UTF-8: the disc names it %q, each stray byte read as Latin-1\n", p, name)
+	}, Retargeted: func(p, target string) {
+		fmt.Fprintf(warn, "discstage: warning: %q: the link's target is not UTF-8: the disc links it to %q, each stray byte read as Latin-1\n", p, target)
 	}}
 }
 

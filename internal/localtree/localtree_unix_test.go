@@ -79,3 +79,31 @@ func TestNotUTF8Names(t *testing.T) {
 		t.Errorf("told %q", told)
 	}
 }
+
+// A symbolic link to a target that is not UTF-8 gets the target a
+// session reads its names back as (each stray byte as Latin-1), told to
+// Retargeted, so that it still leads to the file the tree renamed.
+func TestNotUTF8LinkTargets(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "caf\xe9"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, target := range map[string]string{"bad": "caf\xe9", "ok": "café"} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	told := map[string]string{}
+	root, err := localtree.BuildWith(dir, localtree.Options{Retargeted: func(p, target string) { told[filepath.Base(p)] = target }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range root.Children {
+		if c.IsSymlink() && c.Target != "café" {
+			t.Errorf("%s -> %q, want café", c.Name, c.Target)
+		}
+	}
+	if len(told) != 1 || told["bad"] != "café" {
+		t.Errorf("told %q", told)
+	}
+}

@@ -239,6 +239,10 @@ func (p *Plan) build() error {
 					continue
 				}
 				w.data = data
+				if !utf8.ValidString(c.Target) {
+					p.warnings = append(p.warnings, Warning{Path: w.path(),
+						Reason: fmt.Sprintf("link target %q is not UTF-8: the UDF tree holds %q", c.Target, LinkTarget(c.Target))})
+				}
 			}
 			d.children = append(d.children, w)
 			switch {
@@ -378,6 +382,12 @@ func HoldsLink(target string) bool {
 	return err == nil
 }
 
+// LinkTarget is a symbolic link's target (or a component of it) as the
+// UDF tree holds it: as names that are not UTF-8, each stray byte as
+// U+FFFD, so that a link still leads to a file whose name had such
+// bytes. The Rock Ridge tree keeps the bytes.
+func LinkTarget(target string) string { return strings.ToValidUTF8(target, "\uFFFD") }
+
 // encodePath records a symbolic link target as path components.
 func encodePath(target string) ([]byte, error) {
 	var b []byte
@@ -395,7 +405,7 @@ func encodePath(target string) ([]byte, error) {
 		case "..":
 			b = append(b, PathParent, 0, 0, 0)
 		default:
-			d := EncodeDChars(strings.ToValidUTF8(c, "\uFFFD"))
+			d := EncodeDChars(LinkTarget(c))
 			if len(d) > 255 {
 				return nil, errors.New("a symbolic link target component longer than 255 bytes")
 			}
