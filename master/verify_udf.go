@@ -239,12 +239,13 @@ func (c *udfCompare) attrs(rr, u *tree.Node, p string) {
 
 // rrTimeAgrees reports whether u, a time of the UDF tree, is rr, the
 // same time of the Rock Ridge tree, as far as both can hold it. TF as
-// discstage writes it holds seconds in UTC, years 1900 to 2155: the
-// writer clamps the year alone and keeps the rest (iso9660.PutRecordTime).
-// A UDF timestamp holds microseconds and the zone, years 1 to 9999: the
-// writer clamps the whole time beyond them (udf.PutTimestamp). So the
-// times agree when u recorded as TF records it gives what TF records,
-// or when u is a clamped time and rr is clamped at the same end.
+// discstage writes it holds seconds in UTC, 1900 to 2155, and records a
+// time beyond them as the nearest (iso9660.PutRecordTime); a UDF
+// timestamp holds microseconds and the zone, years 1 to 9999, and clamps
+// beyond them (udf.PutTimestamp). So the times agree when u recorded as
+// TF records it gives what TF records. Sessions written before TF
+// clamped the whole time hold the year alone clamped, the rest kept:
+// they agree so too.
 func rrTimeAgrees(rr, u time.Time) bool {
 	if rr.IsZero() || u.IsZero() {
 		return rr.IsZero() == u.IsZero()
@@ -255,15 +256,16 @@ func rrTimeAgrees(rr, u time.Time) bool {
 	var a, b [7]byte
 	iso9660.PutRecordTime(a[:], rr)
 	iso9660.PutRecordTime(b[:], u)
-	switch {
-	case a == b:
+	if a == b {
 		return true
-	case u.Year() <= 1:
-		return a[0] == 0
-	case u.Year() >= 9999:
-		return a[0] == 255
 	}
-	return false
+	u = u.UTC()
+	y := u.Year()
+	if y >= 1900 && y <= 2155 {
+		return false
+	}
+	iso9660.PutRecordTime(b[:], time.Date(min(max(y, 1900), 2155), u.Month(), u.Day(), u.Hour(), u.Minute(), u.Second(), 0, time.UTC))
+	return a == b || y <= 1 && a[0] == 0 || y >= 9999 && a[0] == 255
 }
 
 // modeString formats permission, set-ID and sticky bits as POSIX octal

@@ -5,11 +5,13 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/udffix"
@@ -236,6 +238,41 @@ func TestVerifyUDFLinkNotUTF8(t *testing.T) {
 	}
 	if said != 1 {
 		t.Errorf("the link to a target that is not UTF-8 is not told: %v", im.Warnings())
+	}
+	var out bytes.Buffer
+	if _, err := im.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	b := out.Bytes()
+	for _, level := range []master.VerifyLevel{master.VerifyQuick, master.VerifyFull} {
+		if rep, err := master.Verify(bytes.NewReader(b), int64(len(b)/tree.SectorSize), 0, level); err != nil {
+			t.Errorf("%v: %v %v", level, err, rep.Problems)
+		}
+	}
+}
+
+// TestVerifyUDFTimesOutOfRange: files dated before year 1, before 1900,
+// after 2155 and after 9999 make a session that verifies: each tree
+// records the nearest time it holds. A time before year 1 was recorded
+// in UDF as 0001-01-01 00:00:00 UTC, which reads back as no time at all,
+// and every session holding one failed verification after it was
+// written.
+func TestVerifyUDFTimesOutOfRange(t *testing.T) {
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: wFixedTime}
+	for i, mt := range []time.Time{
+		time.Date(0, 6, 1, 0, 0, 0, 0, time.UTC),
+		time.Unix(-99999999999, 0),
+		time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC),
+		time.Date(2156, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		root.Children = append(root.Children, &tree.Node{Name: fmt.Sprintf("f%d", i), Mode: 0o644, ModTime: mt, AccessTime: mt})
+	}
+	opts := md5Opts()
+	opts.UDF = 0x201
+	im, err := master.Layout(root, opts)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var out bytes.Buffer
 	if _, err := im.WriteTo(&out); err != nil {

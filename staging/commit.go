@@ -61,6 +61,12 @@ type Status struct {
 	StagedBytes      int64 `json:"staged_bytes"`
 	// ProjectedSectors is the size the next session would have.
 	ProjectedSectors uint32 `json:"projected_sectors"`
+	// ProjectError says why the next session cannot be laid out (more
+	// directories than ISO 9660 numbers, ...); ProjectedSectors is 0.
+	ProjectError string `json:"project_error,omitempty"`
+	// ProjectCode numbers ProjectError as Outcome.Code numbers a
+	// commit's error.
+	ProjectCode int `json:"project_code,omitempty"`
 	// FreeSectors is the medium's free space; -1 means unbounded.
 	FreeSectors int64 `json:"free_sectors"`
 	Sessions    int   `json:"sessions"`
@@ -1182,7 +1188,13 @@ func (a *Area) Status() Status {
 	} else {
 		s.MediumError = err.Error()
 	}
-	s.ProjectedSectors, _ = a.Projected()
+	var perr error
+	if s.ProjectedSectors, perr = a.Projected(); perr != nil {
+		s.ProjectError = errtext.Text(perr)
+		a.mu.Lock()
+		s.ProjectCode = a.code(perr)
+		a.mu.Unlock()
+	}
 	s.Area, s.AreaFree = a.dir, freeSpace(a.dir)
 	return s
 }

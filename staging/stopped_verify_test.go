@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/writer"
 )
@@ -107,5 +108,22 @@ func TestStoppedCommitIsVerifiedOnReopen(t *testing.T) {
 				t.Error("the next session does not hold big's bytes")
 			}
 		})
+	}
+}
+
+// projectFails is a medium that cannot lay the next session out.
+type projectFails struct{ Medium }
+
+func (m projectFails) Project(*tree.Node, CommitOptions) (uint32, error) {
+	return 0, fmt.Errorf("master: lay out: more than 65535 directories: %w", master.ErrUnsupported)
+}
+
+// TestStatusTellsWhyNoSessionCanBeLaidOut: when the next session cannot
+// be laid out, the status says why instead of a size of 0.
+func TestStatusTellsWhyNoSessionCanBeLaidOut(t *testing.T) {
+	a := open(t, t.TempDir(), projectFails{&fakeMedium{}})
+	writeFile(t, a, RootID, "f", "x")
+	if s := a.Status(); !strings.Contains(s.ProjectError, "65535 directories") {
+		t.Errorf("status: projected %d sectors, error %q", s.ProjectedSectors, s.ProjectError)
 	}
 }

@@ -601,7 +601,10 @@ func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 	} else if s.Pending {
 		fmt.Fprintf(w, "changes:   %s\n", s.Changes)
 	}
-	if s.Pending {
+	if s.Pending && s.ProjectError != "" {
+		fmt.Fprintf(w, "staged:    %s, %s; the next session cannot be written: %s\n", plural(s.StagedFiles, "file"),
+			size(s.StagedBytes), s.ProjectError)
+	} else if s.Pending {
 		fmt.Fprintf(w, "staged:    %s, %s; next session about %s\n", plural(s.StagedFiles, "file"),
 			size(s.StagedBytes), sectors(s.ProjectedSectors))
 	} else {

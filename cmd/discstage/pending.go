@@ -107,6 +107,9 @@ func commitDryRun(cmd *cobra.Command, mountpoint string, s staging.Status) error
 		return err
 	}
 	printChanges(out, p, -1)
+	if s.ProjectError != "" {
+		return codedError{fmt.Errorf("commit: the next session cannot be written: %s", s.ProjectError), s.ProjectCode}
+	}
 	fmt.Fprintf(out, "would write session %d at LBA %d: %s (%d sectors), of which %s staged file data; %s\n",
 		s.Sessions+1, s.NextWritable, sectors(s.ProjectedSectors), s.ProjectedSectors, size(s.StagedBytes), s.Changes)
 	if left, known := roomAfter(s); known {

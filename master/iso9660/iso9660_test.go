@@ -156,3 +156,30 @@ func TestRecordTimeMatchesDate(t *testing.T) {
 		check(b[:])
 	}
 }
+
+// TestPutRecordTimeClamps: a time outside what the 7-byte date holds
+// (1900-01-01 00:00:00 to 2155-12-31 23:59:59 UTC) is recorded as the
+// nearest end, so that times keep their order; the year alone clamped
+// made 1899-12-31 later than 1900-01-01 and 2156-01-01 earlier than
+// 2155-12-31.
+func TestPutRecordTimeClamps(t *testing.T) {
+	first := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	last := time.Date(2155, 12, 31, 23, 59, 59, 0, time.UTC)
+	for _, c := range []struct{ in, want time.Time }{
+		{time.Date(1899, 12, 31, 12, 0, 0, 0, time.UTC), first},
+		{time.Date(0, 6, 1, 0, 0, 0, 0, time.UTC), first},
+		{time.Unix(-99999999999, 0), first},
+		{first, first},
+		{time.Date(1900, 1, 1, 0, 30, 0, 0, time.FixedZone("", 3600)), first},
+		{last, last},
+		{time.Date(2156, 1, 1, 0, 0, 0, 0, time.UTC), last},
+		{time.Unix(99999999999999, 0), last},
+		{time.Date(2155, 12, 31, 23, 30, 0, 0, time.FixedZone("", -3600)), last},
+	} {
+		var b [7]byte
+		PutRecordTime(b[:], c.in)
+		if got := RecordTime(b[:]); !got.Equal(c.want) {
+			t.Errorf("%v recorded as %v, want %v", c.in, got, c.want)
+		}
+	}
+}

@@ -2,12 +2,24 @@ package iso9660
 
 import "time"
 
+// The first and last instants a 7-byte directory record date holds, in
+// UTC: its year is counted from 1900 in one byte.
+var (
+	firstRecordTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	lastRecordTime  = time.Date(2155, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
 // PutRecordTime writes t as the 7-byte directory record date (ECMA-119
-// 9.1.5), in UTC. Years outside 1900-2155 are clamped.
+// 9.1.5), in UTC. A time before 1900 or after 2155 is recorded as the
+// first or last instant the date holds, so that times keep their order.
 func PutRecordTime(b []byte, t time.Time) {
 	t = t.UTC()
-	y := min(max(t.Year()-1900, 0), 255)
-	b[0] = byte(y)
+	if t.Before(firstRecordTime) {
+		t = firstRecordTime
+	} else if t.After(lastRecordTime) {
+		t = lastRecordTime
+	}
+	b[0] = byte(t.Year() - 1900)
 	b[1] = byte(t.Month())
 	b[2] = byte(t.Day())
 	b[3] = byte(t.Hour())

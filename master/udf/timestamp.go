@@ -36,7 +36,9 @@ func DecodeTimestamp(b []byte) time.Time {
 // mean time, as time zone data gives for old dates: Paris was 9:21
 // ahead of UTC until 1911) is recorded as the whole minutes of its
 // offset, the local time shifted to match, so that the instant stays.
-// Years outside 1..9999 are clamped.
+// Years outside 1..9999 are clamped: a time before year 1 to its first
+// second, 0001-01-01 00:00:01 (00:00:00 UTC is Go's zero time, which
+// readers in Go, DecodeTimestamp among them, take for no time at all).
 func PutTimestamp(b []byte, t time.Time) {
 	clear(b[:TimestampSize])
 	if t.IsZero() {
@@ -50,7 +52,7 @@ func PutTimestamp(b []byte, t time.Time) {
 		t = t.In(time.FixedZone("", off*60))
 	}
 	if y := t.Year(); y < 1 {
-		t = time.Date(1, 1, 1, 0, 0, 0, 0, t.Location())
+		t = time.Date(1, 1, 1, 0, 0, 1, 0, t.Location())
 	} else if y > 9999 {
 		t = time.Date(9999, 12, 31, 23, 59, 59, 999999000, t.Location())
 	}

@@ -331,7 +331,7 @@ func (p *Plan) names(d *wNode) {
 			if why != "" {
 				why += "; "
 			}
-			why += "longer than 255 bytes"
+			why += "longer than a UDF name holds (254 characters, 127 when one is past U+00FF)"
 		}
 		if why == "" && !taken[name] {
 			taken[name] = true
