@@ -302,6 +302,10 @@ func (l *wLayout) check(n *tree.Node, parent *wSrc) (*wSrc, error) {
 		if len(n.Target) >= MaxSymlinkTarget {
 			return nil, fmt.Errorf("master: lay out %q: symbolic link target of %d bytes (libisofs reads up to %d): %w", s.pathName(), len(n.Target), MaxSymlinkTarget-1, ErrBadName)
 		}
+		if strings.IndexByte(n.Target, 0) >= 0 {
+			// No system makes one; readers take a NUL for damage.
+			return nil, fmt.Errorf("master: lay out %q: symbolic link target %q holds a NUL: %w", s.pathName(), n.Target, ErrBadName)
+		}
 		s.file = &wFile{src: s}
 	case n.IsSpecial():
 		if !l.opts.RockRidge {

@@ -323,7 +323,10 @@ func (p *Plan) names(d *wNode) {
 		name := c.n.Name
 		why := ""
 		if !utf8.ValidString(name) {
-			name = strings.ToValidUTF8(name, "\uFFFD")
+			// As every reader of the Rock Ridge tree gives it back
+			// (discstage's among them), so that both trees hold one
+			// name: each stray byte a Latin-1 character.
+			name = tree.ValidName(name)
 			why = "not UTF-8"
 		}
 		if DCharsLen(name) > maxIdent {
@@ -383,10 +386,10 @@ func HoldsLink(target string) bool {
 }
 
 // LinkTarget is a symbolic link's target (or a component of it) as the
-// UDF tree holds it: as names that are not UTF-8, each stray byte as
-// U+FFFD, so that a link still leads to a file whose name had such
-// bytes. The Rock Ridge tree keeps the bytes.
-func LinkTarget(target string) string { return strings.ToValidUTF8(target, "\uFFFD") }
+// UDF tree holds it: as names that are not UTF-8, each stray byte as a
+// Latin-1 character (tree.ValidName), so that a link still leads to a
+// file whose name had such bytes. The Rock Ridge tree keeps the bytes.
+func LinkTarget(target string) string { return tree.ValidName(target) }
 
 // encodePath records a symbolic link target as path components.
 func encodePath(target string) ([]byte, error) {
