@@ -46,8 +46,10 @@ import (
 // file entry, 200 MB here) once more: from the page cache for an image
 // file, from the medium on a drive.
 //
-// Names UDF cannot hold (over 255 bytes in CS0, not UTF-8) are cut to
-// another name, so entries left unpaired by name in a directory are
+// Names UDF cannot hold (over 255 bytes in CS0) are cut to another name
+// (and names that are not UTF-8 took U+FFFD in sessions written before
+// the UDF tree gave each stray byte as Latin-1, as readers of the Rock
+// Ridge tree do), so entries left unpaired by name in a directory are
 // paired again: files by the sector their data starts at, the remaining
 // ones of each kind in name order when both trees have as many.
 

@@ -216,7 +216,7 @@ func TestVerifyUDFLeftOutLink(t *testing.T) {
 
 // TestVerifyUDFLinkNotUTF8: a link whose target is not UTF-8 keeps its
 // bytes in the Rock Ridge tree, and the UDF tree holds it as it holds
-// such names, each stray byte as U+FFFD, with a warning; the session
+// such names, each stray byte as a Latin-1 character, with a warning; the session
 // verifies (it did not: every commit of such a link wrote a session and
 // then failed).
 func TestVerifyUDFLinkNotUTF8(t *testing.T) {
@@ -283,5 +283,29 @@ func TestVerifyUDFTimesOutOfRange(t *testing.T) {
 		if rep, err := master.Verify(bytes.NewReader(b), int64(len(b)/tree.SectorSize), 0, level); err != nil {
 			t.Errorf("%v: %v %v", level, err, rep.Problems)
 		}
+	}
+}
+
+// TestNamesReadBackAsOne: "caf\xe9" beside "café" is refused before
+// anything is written (ErrBadName): a reader gives the first back as the
+// second (each stray byte as Latin-1), and the session, with one name
+// twice, was written and then failed its verification.
+func TestNamesReadBackAsOne(t *testing.T) {
+	for _, dir := range []bool{false, true} {
+		kid := func(name string) *tree.Node {
+			if dir {
+				return &tree.Node{Name: name, Mode: fs.ModeDir | 0o755, ModTime: wFixedTime}
+			}
+			return &tree.Node{Name: name, Mode: 0o644, ModTime: wFixedTime}
+		}
+		root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: wFixedTime, Children: []*tree.Node{kid("café"), kid("caf\xe9"), kid("x\xff")}}
+		if _, err := master.Layout(root, md5Opts()); !errors.Is(err, master.ErrBadName) {
+			t.Errorf("directories %v: %v, want ErrBadName", dir, err)
+		}
+	}
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: wFixedTime, Children: []*tree.Node{
+		{Name: "caf\xe9", Mode: 0o644, ModTime: wFixedTime}, {Name: "cafe", Mode: 0o644, ModTime: wFixedTime}}}
+	if _, err := master.Layout(root, md5Opts()); err != nil {
+		t.Errorf("names read back apart: %v", err)
 	}
 }

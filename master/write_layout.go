@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
@@ -265,6 +266,23 @@ func (l *wLayout) checkVolumeID() {
 	}
 }
 
+// readBackUnique refuses a directory (at p) two of whose names a reader
+// gives back as one: a name that is not UTF-8 is read back with each
+// stray byte as a Latin-1 character (tree.ValidName), and "caf\xe9"
+// beside "café" would make a session that no reader takes (and that
+// fails its own verification after it is written).
+func readBackUnique(p string, kids []*tree.Node) error {
+	seen := make(map[string]string, len(kids))
+	for _, c := range kids {
+		r := tree.ValidName(c.Name)
+		if other, ok := seen[r]; ok {
+			return fmt.Errorf("master: lay out %q: names %q and %q are both read back as %q: %w", p, other, c.Name, r, ErrBadName)
+		}
+		seen[r] = c.Name
+	}
+	return nil
+}
+
 // check validates n and its subtree and builds the wSrc tree.
 func (l *wLayout) check(n *tree.Node, parent *wSrc) (*wSrc, error) {
 	s := &wSrc{n: n, parent: parent, nlink: 1}
@@ -279,6 +297,7 @@ func (l *wLayout) check(n *tree.Node, parent *wSrc) (*wSrc, error) {
 		}
 		// In name order, a name that appears twice is next to itself.
 		kids := tree.InNameOrder(n.Children)
+		notUTF8 := false
 		for i, c := range kids {
 			if err := wCheckName(c.Name); err != nil {
 				return nil, fmt.Errorf("master: lay out %q: name %q: %w", s.pathName(), c.Name, err)
@@ -293,7 +312,15 @@ func (l *wLayout) check(n *tree.Node, parent *wSrc) (*wSrc, error) {
 			if c.IsDir() {
 				s.nlink++
 			}
+			if !utf8.ValidString(c.Name) {
+				notUTF8 = true
+			}
 			s.kids = append(s.kids, k)
+		}
+		if notUTF8 {
+			if err := readBackUnique(s.pathName(), kids); err != nil {
+				return nil, err
+			}
 		}
 	case n.IsSymlink():
 		if !l.opts.RockRidge {

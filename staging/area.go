@@ -3,6 +3,7 @@ package staging
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	iofs "io/fs"
 	"log"
@@ -18,9 +19,11 @@ import (
 
 	"github.com/discstage/discstage/internal/errtext"
 	"github.com/discstage/discstage/internal/slab"
+	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/platform"
+	"github.com/discstage/discstage/writer"
 	"github.com/dustin/go-humanize"
 )
 
@@ -518,6 +521,7 @@ func (a *Area) load(st *replayed) error {
 				return err
 			}
 			a.unfreeze()
+			a.resumed = notWritten
 		}
 		return a.collect()
 	}
@@ -540,6 +544,11 @@ func (a *Area) load(st *replayed) error {
 		// before it was verified: it is done once it verifies.
 		sectors := a.listedSize(start)
 		if err := a.checkWritten(start, sectors); err != nil {
+			if !errors.Is(err, writer.ErrVerify) && !errors.Is(err, master.ErrMismatch) {
+				// Not a session found bad: the medium could not be
+				// read. The commit stays as it is for the next open.
+				return fmt.Errorf("staging: area %q: verify the session a stopped commit wrote at LBA %d: %w", a.dir, start, err)
+			}
 			if err := a.writtenBad(start, sectors, err); err != nil {
 				return err
 			}
@@ -554,7 +563,7 @@ func (a *Area) load(st *replayed) error {
 		if err := a.clearInflight(); err != nil {
 			return err
 		}
-		a.resumed = "the commit the last mount stopped in had not written its session; its changes stay staged"
+		a.resumed = notWritten
 		// Times set while it ran are staged like any others.
 		a.unfreeze()
 		if !baseMatches {
@@ -570,13 +579,17 @@ func (a *Area) load(st *replayed) error {
 	return a.collect()
 }
 
+// notWritten is what Resumed says of a commit whose process stopped
+// before the medium listed a session of its own as the newest.
+const notWritten = "the commit the last mount stopped in left no session of its own as the newest; its changes stay staged"
+
 // checkWritten checks the session at start, which a commit of this
 // area wrote before its process stopped, against its checksums
 // (WrittenChecker).
 func (a *Area) checkWritten(start, sectors uint32) error {
 	c, ok := a.medium.(WrittenChecker)
 	if !ok {
-		return fmt.Errorf("the medium cannot check the session at LBA %d against its checksums", start)
+		return fmt.Errorf("the medium cannot check the session at LBA %d against its checksums: %w", start, writer.ErrVerify)
 	}
 	log.Printf("staging: area %q: verifying the session a stopped commit wrote at LBA %d (%s)",
 		a.dir, start, humanize.IBytes(uint64(sectors)*tree.SectorSize))

@@ -619,8 +619,8 @@ func TestCrashDuringCommit(t *testing.T) {
 				if at := walk(t, b, "second"); at.Staged {
 					t.Error("the committed file is still staged")
 				}
-			} else if !s.Pending || s.StagedFiles != 1 {
-				t.Errorf("after a failed commit: %+v", s)
+			} else if !s.Pending || s.StagedFiles != 1 || b.Resumed() != notWritten {
+				t.Errorf("after a failed commit: %+v, told %q", s, b.Resumed())
 			}
 			if got := readFile(t, b, walk(t, b, "second").ID); got != "two" {
 				t.Errorf("second = %q", got)

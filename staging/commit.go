@@ -1312,6 +1312,11 @@ func (a *Area) Projected() (uint32, error) {
 	}
 	a.mu.Lock()
 	a.projKey, a.projSize, a.projErr = k, n, err
+	if err != nil && !errors.Is(err, master.ErrBadName) && !errors.Is(err, master.ErrUnsupported) {
+		// The medium's fault (a drive not ready), not the tree's: the
+		// next call asks again.
+		a.projKey = [2]uint64{}
+	}
 	a.mu.Unlock()
 	if big {
 		// The projection laid the whole next session out (about 2 GB

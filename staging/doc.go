@@ -28,8 +28,8 @@
 // open.
 //
 // Names a disc cannot hold are refused when they happen: names over 255
-// bytes (ErrNameTooLong), and new names that are not UTF-8 (ErrNotUTF8),
-// which a disc reads back as other names.
+// bytes (ErrNameTooLong), and new names, or new symbolic links' targets,
+// that are not UTF-8 (ErrNotUTF8), which a disc reads back as others.
 //
 // Every file of the newest session is an entry in memory and a record
 // of the journal's snapshot, read whole when the area opens (see

@@ -3,6 +3,7 @@ package staging
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,6 +30,13 @@ func (m *stopAfterWrite) AppendResult(ctx context.Context, root *tree.Node, o Co
 		f()
 	}
 	return res, err
+}
+
+// unreadable is a medium that cannot read a session back.
+type unreadable struct{ Medium }
+
+func (m unreadable) CheckWritten(start, sectors uint32) error {
+	return fmt.Errorf("read at LBA %d: input/output error", start)
 }
 
 // TestStoppedCommitIsVerifiedOnReopen: the process stops after a
@@ -82,6 +90,11 @@ func TestStoppedCommitIsVerifiedOnReopen(t *testing.T) {
 				f.Close()
 			}
 
+			// A medium that cannot be read now fails the opening and
+			// keeps the commit for the next one.
+			if _, err := Open(crashed, unreadable{TargetMedium(img)}); err == nil || !strings.Contains(err.Error(), "input/output error") {
+				t.Fatalf("opening over a medium that cannot be read: %v", err)
+			}
 			b := open(t, crashed, TargetMedium(img))
 			s := b.Status()
 			if !bad {
@@ -125,5 +138,36 @@ func TestStatusTellsWhyNoSessionCanBeLaidOut(t *testing.T) {
 	writeFile(t, a, RootID, "f", "x")
 	if s := a.Status(); !strings.Contains(s.ProjectError, "65535 directories") {
 		t.Errorf("status: projected %d sectors, error %q", s.ProjectedSectors, s.ProjectError)
+	}
+}
+
+// projectNotReady is a medium whose layouts fail as a drive not ready
+// makes them fail, and that counts them.
+type projectNotReady struct {
+	Medium
+	calls int
+}
+
+func (m *projectNotReady) Project(*tree.Node, CommitOptions) (uint32, error) {
+	m.calls++
+	return 0, errors.New("drive not ready")
+}
+
+// TestProjectionAsksAgainAfterAMediumError: a layout that failed for the
+// medium's sake is not kept: each status lays the session out again
+// (and so learns when the drive is ready), while one that failed for the
+// tree's sake is kept until the tree changes.
+func TestProjectionAsksAgainAfterAMediumError(t *testing.T) {
+	m := &projectNotReady{Medium: &fakeMedium{}}
+	a := open(t, t.TempDir(), m)
+	writeFile(t, a, RootID, "f", "x")
+	before := m.calls
+	for range 3 {
+		if s := a.Status(); s.ProjectError == "" {
+			t.Fatalf("status: projected %d sectors, no error", s.ProjectedSectors)
+		}
+	}
+	if n := m.calls - before; n != 3 {
+		t.Errorf("three statuses laid the session out %d times, want 3", n)
 	}
 }

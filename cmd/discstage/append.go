@@ -14,6 +14,7 @@ import (
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/master/udf"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer"
@@ -295,8 +296,9 @@ func leaveOut(files []string, warn io.Writer) localtree.Options {
 		fmt.Fprintf(warn, "discstage: note: %s left out: it is the image being written\n", p)
 	}, Renamed: func(p, name string) {
 		fmt.Fprintf(warn, "discstage: warning: %q: the name is not UTF-8: the disc names it %q, each stray byte read as Latin-1\n", p, name)
-	}, Retargeted: func(p, target string) {
-		fmt.Fprintf(warn, "discstage: warning: %q: the link's target is not UTF-8: the disc links it to %q, each stray byte read as Latin-1\n", p, target)
+	}, TargetNotUTF8: func(p, target string) {
+		fmt.Fprintf(warn, "discstage: warning: %q: the link's target %q is not UTF-8: Rock Ridge keeps its bytes; the UDF tree links it to %q, each stray byte read as Latin-1\n",
+			p, target, udf.LinkTarget(target))
 	}}
 }
 

@@ -108,7 +108,11 @@ func commitDryRun(cmd *cobra.Command, mountpoint string, s staging.Status) error
 	}
 	printChanges(out, p, -1)
 	if s.ProjectError != "" {
-		return codedError{fmt.Errorf("commit: the next session cannot be written: %s", s.ProjectError), s.ProjectCode}
+		err := fmt.Errorf("commit: the next session cannot be written: %s", s.ProjectError)
+		if s.ProjectCode > 0 {
+			return codedError{err: err, code: s.ProjectCode}
+		}
+		return err
 	}
 	fmt.Fprintf(out, "would write session %d at LBA %d: %s (%d sectors), of which %s staged file data; %s\n",
 		s.Sessions+1, s.NextWritable, sectors(s.ProjectedSectors), s.ProjectedSectors, size(s.StagedBytes), s.Changes)

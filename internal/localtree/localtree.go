@@ -56,11 +56,12 @@ type Options struct {
 	// under another name than it reads back would be given again by
 	// every later append.
 	Renamed func(path, name string)
-	// Retargeted, if set, is told each symbolic link whose target is not
-	// UTF-8, and the target the tree gives it: as its names, each stray
-	// byte as a Latin-1 character (tree.ValidName), so that a link to a
-	// file whose name had such bytes still leads to it.
-	Retargeted func(path, target string)
+	// TargetNotUTF8, if set, is told each symbolic link whose target is
+	// not UTF-8. The tree keeps the target's bytes, as Rock Ridge records
+	// them (a name the walk changed is not followed into targets: which
+	// file a target names is the system's to resolve); the UDF tree
+	// gives each stray byte as a Latin-1 character.
+	TargetNotUTF8 func(path, target string)
 }
 
 // ErrExcluded: the file named as the whole walk is one it leaves out.
@@ -181,11 +182,8 @@ func (w *walker) node(p string, fi fs.FileInfo) (*tree.Node, error) {
 			return nil, fmt.Errorf("localtree: %w", err)
 		}
 		n.Target = filepath.ToSlash(t)
-		if !utf8.ValidString(n.Target) {
-			n.Target = tree.ValidName(n.Target)
-			if w.opts.Retargeted != nil {
-				w.opts.Retargeted(p, n.Target)
-			}
+		if !utf8.ValidString(n.Target) && w.opts.TargetNotUTF8 != nil {
+			w.opts.TargetNotUTF8(p, n.Target)
 		}
 	case fi.Mode().IsRegular():
 		n.Size = fi.Size()
