@@ -202,16 +202,7 @@ func TestVerifyUDFLeftOutLink(t *testing.T) {
 	if left != 2 {
 		t.Errorf("%d links said left out of UDF, want 2: %v", left, im.Warnings())
 	}
-	var out bytes.Buffer
-	if _, err := im.WriteTo(&out); err != nil {
-		t.Fatal(err)
-	}
-	b := out.Bytes()
-	for _, level := range []master.VerifyLevel{master.VerifyQuick, master.VerifyFull} {
-		if rep, err := master.Verify(bytes.NewReader(b), int64(len(b)/tree.SectorSize), 0, level); err != nil {
-			t.Errorf("%v: %v %v", level, err, rep.Problems)
-		}
-	}
+	writeVerifies(t, im)
 }
 
 // TestVerifyUDFLinkNotUTF8: a link whose target is not UTF-8 keeps its
@@ -239,16 +230,7 @@ func TestVerifyUDFLinkNotUTF8(t *testing.T) {
 	if said != 1 {
 		t.Errorf("the link to a target that is not UTF-8 is not told: %v", im.Warnings())
 	}
-	var out bytes.Buffer
-	if _, err := im.WriteTo(&out); err != nil {
-		t.Fatal(err)
-	}
-	b := out.Bytes()
-	for _, level := range []master.VerifyLevel{master.VerifyQuick, master.VerifyFull} {
-		if rep, err := master.Verify(bytes.NewReader(b), int64(len(b)/tree.SectorSize), 0, level); err != nil {
-			t.Errorf("%v: %v %v", level, err, rep.Problems)
-		}
-	}
+	writeVerifies(t, im)
 }
 
 // TestVerifyUDFTimesOutOfRange: files dated before year 1, before 1900,
@@ -274,16 +256,7 @@ func TestVerifyUDFTimesOutOfRange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	if _, err := im.WriteTo(&out); err != nil {
-		t.Fatal(err)
-	}
-	b := out.Bytes()
-	for _, level := range []master.VerifyLevel{master.VerifyQuick, master.VerifyFull} {
-		if rep, err := master.Verify(bytes.NewReader(b), int64(len(b)/tree.SectorSize), 0, level); err != nil {
-			t.Errorf("%v: %v %v", level, err, rep.Problems)
-		}
-	}
+	writeVerifies(t, im)
 }
 
 // TestNamesReadBackAsOne: "caf\xe9" beside "café" is refused before
@@ -307,5 +280,20 @@ func TestNamesReadBackAsOne(t *testing.T) {
 		{Name: "caf\xe9", Mode: 0o644, ModTime: wFixedTime}, {Name: "cafe", Mode: 0o644, ModTime: wFixedTime}}}
 	if _, err := master.Layout(root, md5Opts()); err != nil {
 		t.Errorf("names read back apart: %v", err)
+	}
+}
+
+// writeVerifies writes im and verifies it at VerifyQuick and VerifyFull.
+func writeVerifies(t *testing.T, im *master.Image) {
+	t.Helper()
+	var out bytes.Buffer
+	if _, err := im.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	b := out.Bytes()
+	for _, level := range []master.VerifyLevel{master.VerifyQuick, master.VerifyFull} {
+		if rep, err := master.Verify(bytes.NewReader(b), int64(len(b)/tree.SectorSize), 0, level); err != nil {
+			t.Errorf("%v: %v %v", level, err, rep.Problems)
+		}
 	}
 }
