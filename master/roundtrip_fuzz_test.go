@@ -84,7 +84,8 @@ func fzWriteTree(data []byte) *tree.Node {
 // FuzzWriteVerifies holds mastering to its own verification: a tree
 // that Layout takes makes a session that verifies at VerifyFull, every
 // tree of it (ISO 9660, Rock Ridge, Joliet, UDF) against the others and
-// every checksum. A session that fails its own verification after it is
+// every checksum, with each UDF revision or none, with and without
+// Joliet and relocation, as a first session and as a later one. A session that fails its own verification after it is
 // written costs a write-once disc that session on every retry: a name,
 // link target or time that cannot be recorded must be refused by Layout
 // or recorded so that verification agrees, never found out after the
@@ -95,20 +96,31 @@ func FuzzWriteVerifies(f *testing.F) {
 	f.Add(bytes.Repeat([]byte{2, 0, 4, 'd', 'i', 'r', '1', 0, 0xed, 1, 0, 0, 0xff}, 8))
 	f.Add(bytes.Repeat([]byte{0x80, 0x7f, 0x01, 0xff, 0xfe, 0x00, 0xf7}, 40))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		root := fzWriteTree(data)
-		opts := Options{VolumeID: "FUZZ", RockRidge: true, Joliet: true, MD5: true, UDF: 0x201,
+		if len(data) == 0 {
+			return
+		}
+		// The first byte picks the options: the UDF revision (or none),
+		// Joliet, deep directories relocated, and a session that starts
+		// at LBA 32, as a second session does.
+		o := data[0]
+		opts := Options{VolumeID: "FUZZ", RockRidge: true, Joliet: o&4 == 0, MD5: true,
+			UDF: []uint16{0x201, 0x102, 0x250, 0}[o&3], RelocateDeep: o&8 != 0,
 			Time: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}
+		if o&16 != 0 {
+			opts.StartLBA = 32
+		}
+		root := fzWriteTree(data[1:])
 		im, err := Layout(root, opts)
 		if err != nil {
 			return // refused before anything is written
 		}
-		var out bytes.Buffer
-		if _, err := im.WriteTo(&out); err != nil {
+		out := bytes.NewBuffer(make([]byte, int(opts.StartLBA)*tree.SectorSize))
+		if _, err := im.WriteTo(out); err != nil {
 			t.Fatalf("writing a session Layout took: %v", err)
 		}
 		b := out.Bytes()
-		if rep, err := Verify(bytes.NewReader(b), int64(len(b)/tree.SectorSize), 0, VerifyFull); err != nil {
-			t.Fatalf("the session does not verify: %v\n%v", err, rep.Problems)
+		if rep, err := Verify(bytes.NewReader(b), int64(len(b)/tree.SectorSize), opts.StartLBA, VerifyFull); err != nil {
+			t.Fatalf("the session does not verify (options %+v): %v\n%v", opts, err, rep.Problems)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -247,6 +248,8 @@ func TestVerifyUDFTimesOutOfRange(t *testing.T) {
 		time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC),
 		time.Date(2156, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Unix(math.MinInt64, 0), // its year wraps to a large one
+		time.Unix(math.MaxInt64, 0),
 	} {
 		root.Children = append(root.Children, &tree.Node{Name: fmt.Sprintf("f%d", i), Mode: 0o644, ModTime: mt, AccessTime: mt})
 	}

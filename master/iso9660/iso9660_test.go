@@ -3,6 +3,7 @@ package iso9660
 import (
 	"bytes"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -174,6 +175,8 @@ func TestPutRecordTimeClamps(t *testing.T) {
 		{last, last},
 		{time.Date(2156, 1, 1, 0, 0, 0, 0, time.UTC), last},
 		{time.Unix(99999999999999, 0), last},
+		{time.Unix(math.MinInt64, 0), first}, // its year wraps to a large one
+		{time.Unix(math.MaxInt64, 0), last},
 		{time.Date(2155, 12, 31, 23, 30, 0, 0, time.FixedZone("", -3600)), last},
 	} {
 		var b [7]byte

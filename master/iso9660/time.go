@@ -13,10 +13,13 @@ var (
 // 9.1.5), in UTC. A time before 1900 or after 2155 is recorded as the
 // first or last instant the date holds, so that times keep their order.
 func PutRecordTime(b []byte, t time.Time) {
+	// Decided by the instant in seconds: past what time.Time's calendar
+	// holds (a file dated @-9223372036854775808), its comparisons and
+	// years wrap, and Unix does not.
 	t = t.UTC()
-	if t.Before(firstRecordTime) {
+	if u := t.Unix(); u < firstRecordTime.Unix() {
 		t = firstRecordTime
-	} else if t.After(lastRecordTime) {
+	} else if u > lastRecordTime.Unix() {
 		t = lastRecordTime
 	}
 	b[0] = byte(t.Year() - 1900)

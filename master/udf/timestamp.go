@@ -31,6 +31,13 @@ func DecodeTimestamp(b []byte) time.Time {
 	return time.Date(year, time.Month(mon), day, hour, min, sec, ns, loc)
 }
 
+// The first and last instants, in seconds since 1970, a timestamp holds
+// (years 1 to 9999, in UTC).
+var (
+	firstUnix = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	lastUnix  = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Unix()
+)
+
 // PutTimestamp records t in b as local time with its zone's offset in
 // minutes (type 1). A zone whose offset is not whole minutes (a local
 // mean time, as time zone data gives for old dates: Paris was 9:21
@@ -50,6 +57,13 @@ func PutTimestamp(b []byte, t time.Time) {
 		t, off = t.UTC(), 0
 	} else if secs%60 != 0 {
 		t = t.In(time.FixedZone("", off*60))
+	}
+	// Instants past what time.Time's calendar holds (a file dated
+	// @-9223372036854775808) give wrapped years: the instant decides.
+	if u := t.Unix(); u < firstUnix {
+		t = time.Date(1, 1, 1, 0, 0, 1, 0, t.Location())
+	} else if u > lastUnix {
+		t = time.Date(9999, 12, 31, 23, 59, 59, 999999000, t.Location())
 	}
 	if y := t.Year(); y < 1 {
 		t = time.Date(1, 1, 1, 0, 0, 1, 0, t.Location())
