@@ -538,27 +538,33 @@ func (a *Area) load(st *replayed) error {
 	if a.baseIsNewest(root, start, h) {
 		a.learnHead(h)
 	}
-	switch {
-	case inflight != nil && root != nil && start == inflight.Start && !baseMatches && a.committedHere(inflight, root):
+	here := inflight != nil && root != nil && start == inflight.Start && !baseMatches && a.committedHere(inflight, root)
+	var sectors uint32
+	var checked error
+	if here {
 		// The commit was written before the process stopped, perhaps
 		// before it was verified: it is done once it verifies.
-		sectors := a.listedSize(start)
-		if err := a.checkWritten(start, sectors); err != nil {
-			if !errors.Is(err, writer.ErrVerify) && !errors.Is(err, master.ErrMismatch) {
-				// Not a session found bad: the medium could not be
-				// read. The commit stays as it is for the next open.
-				return fmt.Errorf("staging: area %q: verify the session a stopped commit wrote at LBA %d: %w", a.dir, start, err)
-			}
-			if err := a.writtenBad(start, sectors, err); err != nil {
-				return err
-			}
-			break
-		}
+		sectors = a.listedSize(start)
+		checked = a.checkWritten(start, sectors)
+		// Every session a commit writes holds checksums: one without
+		// is another program's, written where the commit was to start.
+		here = !errors.Is(checked, master.ErrUnverifiable)
+	}
+	switch {
+	case here && checked == nil:
 		a.resumed = fmt.Sprintf("the commit the last mount stopped in had written its session at LBA %d; it verifies, and the commit is done", start)
 		log.Printf("staging: area %q: %s", a.dir, a.resumed)
 		if err := a.finish(inflight, root, start, sectors, h.at[start]); err != nil {
 			return err
 		}
+	case here && (errors.Is(checked, writer.ErrVerify) || errors.Is(checked, master.ErrMismatch)):
+		if err := a.writtenBad(start, sectors, checked); err != nil {
+			return err
+		}
+	case here:
+		// Not a session found bad: the medium could not be read. The
+		// commit stays as it is for the next open.
+		return fmt.Errorf("staging: area %q: verify the session a stopped commit wrote at LBA %d: %w", a.dir, start, checked)
 	case inflight != nil:
 		if err := a.clearInflight(); err != nil {
 			return err

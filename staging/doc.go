@@ -221,8 +221,10 @@
 // have (WrittenChecker: every sector against the session's checksums)
 // and finishes the switch only if it passes. A session that does not
 // verify is recorded as a failed one, as a commit whose verification
-// fails leaves it, and the changes stay staged for the next commit.
-// Otherwise Open forgets the record and everything stays staged (rebased
+// fails leaves it, and the changes stay staged for the next commit; one
+// that holds no checksums, which every commit writes, is another
+// program's, and a medium that cannot be read fails the opening, the
+// record kept for the next. Otherwise Open forgets the record and everything stays staged (rebased
 // onto the session another program wrote there meanwhile). Resumed says
 // which of these happened.
 //

@@ -171,3 +171,42 @@ func TestProjectionAsksAgainAfterAMediumError(t *testing.T) {
 		t.Errorf("three statuses laid the session out %d times, want 3", n)
 	}
 }
+
+// noChecksums is a medium whose sessions hold no checksums, as another
+// program writes them (xorriso without -md5).
+type noChecksums struct{ *fakeMedium }
+
+func (m noChecksums) CheckWritten(start, sectors uint32) error {
+	return fmt.Errorf("verify session at LBA %d: %w: %w", start, writer.ErrVerify, master.ErrUnverifiable)
+}
+
+// TestStoppedCommitAndASessionWithoutChecksums: the session found where
+// a stopped commit was to start holds its files but no checksums, which
+// every session a commit writes holds: it is another program's. The
+// changes are moved onto it and stay staged, and nothing is said to have
+// failed (it was recorded as a failed session of the area's own, whose
+// files the next commit would have written over).
+func TestStoppedCommitAndASessionWithoutChecksums(t *testing.T) {
+	dir, crashed, fm := t.TempDir(), t.TempDir(), &fakeMedium{}
+	a := open(t, dir, fm)
+	writeFile(t, a, RootID, "base", "base")
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, RootID, "second", "two")
+	startHeld(t, a, fm, CommitOptions{})
+	copyDir(t, dir, crashed) // the process dies here
+	close(fm.block)
+	a.Wait()
+	a.Close()
+	fm.block, fm.entered = nil, nil
+
+	b := open(t, crashed, noChecksums{fm})
+	s := b.Status()
+	if s.LastError != "" || b.Resumed() != notWritten || !s.Pending {
+		t.Errorf("last error %q, told %q, pending %v", s.LastError, b.Resumed(), s.Pending)
+	}
+	if got := readFile(t, b, walk(t, b, "second").ID); got != "two" {
+		t.Errorf("second = %q", got)
+	}
+}
