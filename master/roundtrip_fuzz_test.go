@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/master/udf"
 )
 
 // fzBytes hands out the fuzzer's bytes as the fields of a tree; past
@@ -40,7 +41,7 @@ func (r *fzBytes) time() time.Time {
 // directory made before it.
 func fzWriteTree(data []byte) *tree.Node {
 	r := &fzBytes{data}
-	root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: fzTime}
 	dirs := []*tree.Node{root}
 	for i := 0; i < 24 && r.more(); i++ {
 		kind := r.u8() % 6
@@ -104,8 +105,7 @@ func FuzzWriteVerifies(f *testing.F) {
 		// at LBA 32, as a second session does.
 		o := data[0]
 		opts := Options{VolumeID: "FUZZ", RockRidge: true, Joliet: o&4 == 0, MD5: true,
-			UDF: []uint16{0x201, 0x102, 0x250, 0}[o&3], RelocateDeep: o&8 != 0,
-			Time: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}
+			UDF: []uint16{udf.Rev201, udf.Rev102, udf.Rev250, 0}[o&3], RelocateDeep: o&8 != 0, Time: fzTime}
 		if o&16 != 0 {
 			opts.StartLBA = 32
 		}

@@ -1159,7 +1159,7 @@ func TestRetimedThenRemovedDuringCommitStart(t *testing.T) {
 // and the medium.
 func crashThenAnotherWriter(t *testing.T, stage func(a *Area)) (*Area, *fakeMedium) {
 	t.Helper()
-	dir, crashed, m := t.TempDir(), t.TempDir(), &fakeMedium{}
+	dir, m := t.TempDir(), &fakeMedium{}
 	a := open(t, dir, m)
 	writeFile(t, a, RootID, "base", "base")
 	if err := a.Commit(CommitOptions{}); err != nil {
@@ -1167,14 +1167,25 @@ func crashThenAnotherWriter(t *testing.T, stage func(a *Area)) (*Area, *fakeMedi
 	}
 	stage(a)
 	m.failNext = errors.New("power cut")
+	crashed := crashHeld(t, a, m, dir)
+	elsewhere(t, m, map[string]string{"/other": "from another program"})
+	return open(t, crashed, m), m
+}
+
+// crashHeld starts a commit of a, the area in dir over m, holds it as
+// the medium's Append begins, and copies the area then, as a process
+// killed there leaves it; the commit then runs to its end and the area
+// closes. It returns the copy's folder.
+func crashHeld(t *testing.T, a *Area, m *fakeMedium, dir string) string {
+	t.Helper()
+	crashed := t.TempDir()
 	startHeld(t, a, m, CommitOptions{})
 	copyDir(t, dir, crashed) // the process dies here
 	close(m.block)
 	a.Wait()
 	a.Close()
 	m.block, m.entered = nil, nil
-	elsewhere(t, m, map[string]string{"/other": "from another program"})
-	return open(t, crashed, m), m
+	return crashed
 }
 
 // TestCrashThenAnotherWriterAtTheSameStart: the process dies during a

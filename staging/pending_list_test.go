@@ -303,15 +303,7 @@ func TestPendingDirectoryTimesAboveAChange(t *testing.T) {
 // directory leaves the directory's time, so one set on it is listed
 // beside the file's change.
 func TestPendingDirectoryTimesBesideAChangedFile(t *testing.T) {
-	a := open(t, t.TempDir(), &fakeMedium{})
-	d, err := a.Mkdir(RootID, "d", 0o755, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, a, d.ID, "f", "on the disc")
-	if err := a.Commit(CommitOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	a, _ := committedDirAndFile(t)
 	when := time.Date(2005, 5, 5, 0, 0, 0, 0, time.UTC)
 	for _, p := range []string{"d/f", "d"} {
 		if _, err := a.Setattr(walk(t, a, p).ID, SetAttr{Mtime: &when, Atime: &when}); err != nil {
@@ -328,6 +320,21 @@ func TestPendingDirectoryTimesBesideAChangedFile(t *testing.T) {
 // file renamed over d/f, moves the directory's time: only the change of
 // d/f is listed.
 func TestPendingSaveByRenameListsNoDirectoryTimes(t *testing.T) {
+	a, d := committedDirAndFile(t)
+	time.Sleep(1100 * time.Millisecond) // a second later, as Rock Ridge tells times
+	writeFile(t, a, d.ID, ".f.swp", "new content")
+	if err := a.RenamePath("/d/.f.swp", "/d/f", 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Pending().Text(); strings.Contains(got, "attrs    /d/") {
+		t.Errorf("the directory is listed as retimed:\n%s", got)
+	}
+}
+
+// committedDirAndFile opens an area whose medium holds one session with
+// the folder d and its file d/f, and returns the area and d.
+func committedDirAndFile(t *testing.T) (*Area, Attr) {
+	t.Helper()
 	a := open(t, t.TempDir(), &fakeMedium{})
 	d, err := a.Mkdir(RootID, "d", 0o755, 0, 0)
 	if err != nil {
@@ -337,12 +344,5 @@ func TestPendingSaveByRenameListsNoDirectoryTimes(t *testing.T) {
 	if err := a.Commit(CommitOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1100 * time.Millisecond) // a second later, as Rock Ridge tells times
-	writeFile(t, a, d.ID, ".f.swp", "new content")
-	if err := a.RenamePath("/d/.f.swp", "/d/f", 0); err != nil {
-		t.Fatal(err)
-	}
-	if got := a.Pending().Text(); strings.Contains(got, "attrs    /d/") {
-		t.Errorf("the directory is listed as retimed:\n%s", got)
-	}
+	return a, d
 }

@@ -187,19 +187,10 @@ func (m noChecksums) CheckWritten(start, sectors uint32) error {
 // failed (it was recorded as a failed session of the area's own, whose
 // files the next commit would have written over).
 func TestStoppedCommitAndASessionWithoutChecksums(t *testing.T) {
-	dir, crashed, fm := t.TempDir(), t.TempDir(), &fakeMedium{}
-	a := open(t, dir, fm)
-	writeFile(t, a, RootID, "base", "base")
-	if err := a.Commit(CommitOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	dir, fm := t.TempDir(), &fakeMedium{}
+	a := commitOne(t, dir, fm, "base", CommitOptions{})
 	writeFile(t, a, RootID, "second", "two")
-	startHeld(t, a, fm, CommitOptions{})
-	copyDir(t, dir, crashed) // the process dies here
-	close(fm.block)
-	a.Wait()
-	a.Close()
-	fm.block, fm.entered = nil, nil
+	crashed := crashHeld(t, a, fm, dir)
 
 	b := open(t, crashed, noChecksums{fm})
 	s := b.Status()

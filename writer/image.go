@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/master/udf"
 	"github.com/discstage/discstage/platform"
@@ -407,7 +408,7 @@ func otherWritersSuperblock(have, want []byte) bool {
 		if !bytes.Equal(sector(have, i), w) {
 			return false
 		}
-		if string(w[1:6]) == "CD001" && w[0] == 255 {
+		if d := iso9660.Descriptor(w); d.IsISO() && d.Type() == iso9660.TypeTerminator {
 			return true // the set, to its terminator, as the newest session's head
 		}
 	}

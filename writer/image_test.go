@@ -209,6 +209,17 @@ func contains(l []string, s string) bool {
 	return false
 }
 
+// oneFileImage makes an image in a new folder tmp holding one session of
+// src, a folder with the file a.
+func oneFileImage(t *testing.T) (tmp, img, src string) {
+	t.Helper()
+	tmp = t.TempDir()
+	img, src = filepath.Join(tmp, "disc.iso"), filepath.Join(tmp, "src")
+	testtree.File(t, src, "a", []byte("a\n"))
+	mirror(t, img, src, burn.AppendOptions{})
+	return tmp, img, src
+}
+
 func hashFile(t *testing.T, p string) [32]byte {
 	t.Helper()
 	b, err := os.ReadFile(p)
@@ -271,11 +282,7 @@ func TestAppendRefusedWhenItDoesNotFit(t *testing.T) {
 
 func TestSourceChangedLeavesImageUnchanged(t *testing.T) {
 	oracle.Need(t, "xorriso")
-	tmp := t.TempDir()
-	img := filepath.Join(tmp, "disc.iso")
-	src := filepath.Join(tmp, "src")
-	testtree.File(t, src, "a", []byte("a\n"))
-	mirror(t, img, src, burn.AppendOptions{})
+	_, img, src := oneFileImage(t)
 	before := hashFile(t, img)
 
 	tgt, err := writer.OpenImage(img, writer.ImageOptions{})
@@ -312,11 +319,7 @@ func TestSourceChangedLeavesImageUnchanged(t *testing.T) {
 
 func TestTornSuperblockIsRepaired(t *testing.T) {
 	oracle.Need(t, "xorriso")
-	tmp := t.TempDir()
-	img := filepath.Join(tmp, "disc.iso")
-	src := filepath.Join(tmp, "src")
-	testtree.File(t, src, "a", []byte("a\n"))
-	mirror(t, img, src, burn.AppendOptions{})
+	_, img, src := oneFileImage(t)
 	testtree.File(t, src, "b", []byte("b\n"))
 	mirror(t, img, src, burn.AppendOptions{})
 	good := hashFile(t, img)
@@ -432,13 +435,8 @@ func TestImageRoomAfterChdir(t *testing.T) {
 // image as it is.
 func TestOpenLeavesAnotherWritersSuperblock(t *testing.T) {
 	oracle.Need(t, "xorriso")
-	tmp := t.TempDir()
-	img := filepath.Join(tmp, "disc.iso")
-	src := filepath.Join(tmp, "src")
-	testtree.File(t, src, "a", []byte("a\n"))
-	mirror(t, img, src, burn.AppendOptions{})
-	x := filepath.Join(tmp, "x.txt")
-	testtree.File(t, tmp, "x.txt", []byte("from xorriso\n"))
+	tmp, img, _ := oneFileImage(t)
+	x := testtree.File(t, tmp, "x.txt", []byte("from xorriso\n"))
 	oracle.Run(t, "xorriso", "-dev", img, "-map", x, "/x.txt", "--", "-commit")
 	before := hashFile(t, img)
 	tgt, err := writer.OpenImage(img, writer.ImageOptions{})

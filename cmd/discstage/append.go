@@ -14,7 +14,6 @@ import (
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
-	"github.com/discstage/discstage/master/udf"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer"
@@ -290,15 +289,12 @@ func targetFiles(spec string) []string {
 }
 
 // leaveOut walks sources without files, telling each left out, and each
-// name or link target the tree changes (not UTF-8), on warn.
+// name the tree changes (not UTF-8), on warn.
 func leaveOut(files []string, warn io.Writer) localtree.Options {
 	return localtree.Options{Exclude: files, Excluded: func(p string) {
 		fmt.Fprintf(warn, "discstage: note: %s left out: it is the image being written\n", p)
 	}, Renamed: func(p, name string) {
 		fmt.Fprintf(warn, "discstage: warning: %q: the name is not UTF-8: the disc names it %q, each stray byte read as Latin-1\n", p, name)
-	}, TargetNotUTF8: func(p, target string) {
-		fmt.Fprintf(warn, "discstage: warning: %q: the link's target %q is not UTF-8: Rock Ridge keeps its bytes; the UDF tree links it to %q, each stray byte read as Latin-1\n",
-			p, target, udf.LinkTarget(target))
 	}}
 }
 

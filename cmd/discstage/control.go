@@ -292,30 +292,23 @@ func waitCommit(cmd *cobra.Command, mountpoint, id string, d *progress.Display) 
 	})
 	defer interrupts.holdWhile(nil)
 	for {
-		if ctx != nil && ctx.Err() != nil && !asked && written(last) {
-			// Stopped once the session is written: there is nothing to
-			// stop but its check, which decides whether the staged
-			// changes are cleared.
+		if ctx != nil && ctx.Err() != nil && !asked {
 			asked = true
-			said := "discstage: " + sessionWritten + " before the mount clears the staged changes"
+			said := "discstage: stopping the commit; the mount ends its burn"
+			if written(last) {
+				// Stopped once the session is written: there is
+				// nothing to stop but its check, which decides whether
+				// the staged changes are cleared.
+				said = "discstage: " + sessionWritten + " before the mount clears the staged changes"
+			} else if err := control(mountpoint, "cancel", ""); err != nil {
+				// Stopped: the mount stops the burn; the outcome says
+				// how it ended.
+				return staging.Outcome{}, last, fmt.Errorf("commit: stop: %w", err)
+			}
 			if d.JSON() {
 				fmt.Fprintln(cmd.ErrOrStderr(), said)
 			} else {
 				d.Say("stopping", said)
-			}
-		}
-		if ctx != nil && ctx.Err() != nil && !asked {
-			// Stopped: the mount stops the burn; the outcome says how
-			// it ended.
-			asked = true
-			if err := control(mountpoint, "cancel", ""); err != nil {
-				return staging.Outcome{}, last, fmt.Errorf("commit: stop: %w", err)
-			}
-			stopping := "discstage: stopping the commit; the mount ends its burn"
-			if d.JSON() {
-				fmt.Fprintln(cmd.ErrOrStderr(), stopping)
-			} else {
-				d.Say("stopping", stopping)
 			}
 		}
 		s, err := readStatus(mountpoint)

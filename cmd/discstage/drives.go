@@ -117,20 +117,22 @@ area, dropping them; an area another process has open is refused (exit
 				if !ok {
 					return usageError{fmt.Errorf("blank: %s is not a drive", spec)}
 				}
-				// An area in use is refused with --discard-staged too,
-				// before the disc is blanked: it could not be removed.
-				// Any other area that cannot be read (an old format) is
-				// removed all the same.
-				a, err := stagedFor(spec, t)
-				if err != nil && (!discard || errors.Is(err, errAreaInUse)) {
-					return fmt.Errorf("blank: %w", err)
-				}
-				if a != nil && !discard {
-					return fmt.Errorf("blank: %w", a.refuse(spec, "give --discard-staged to blank it and drop them"))
+				if !discard {
+					a, err := stagedFor(spec, t)
+					if err != nil {
+						return fmt.Errorf("blank: %w", err)
+					}
+					if a != nil {
+						return fmt.Errorf("blank: %w", a.refuse(spec, "give --discard-staged to blank it and drop them"))
+					}
 				}
 				// The areas to drop are claimed before the disc is
-				// blanked: none is opened between the two.
+				// blanked: none is opened between the two, and one in
+				// use is refused (claimAreas), as it could not be
+				// removed. Any other area, even one that cannot be read
+				// (an old format), is removed.
 				var areas []*staging.Claimed
+				var err error
 				if discard {
 					if areas, err = claimAreas(spec); err != nil {
 						return fmt.Errorf("blank: %w", err)

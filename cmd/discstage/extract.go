@@ -442,24 +442,6 @@ func (x *extractor) finishDir(name string, fi fs.FileInfo) error {
 	return nil
 }
 
-// clear removes what is at name (a file or a link, never followed) so a
-// new entry can take its place; a directory stays and is an error.
-func (x *extractor) clear(name string) error {
-	fi, err := x.root.Lstat(name)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil
-	case err != nil:
-		return fmt.Errorf("extract: %w", err)
-	case fi.IsDir():
-		return fmt.Errorf("extract: %s is a directory: %w", x.path(name), errDirInTheWay)
-	}
-	if err := x.root.Remove(name); err != nil {
-		return fmt.Errorf("extract: replace %s: %w", x.path(name), err)
-	}
-	return nil
-}
-
 // entry extracts the file or symbolic link p as name. What is at name
 // stays when the entry is skipped.
 func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
@@ -504,8 +486,8 @@ func (x *extractor) entry(p, name string, fi fs.FileInfo) error {
 			// Linked under a name of its own, then renamed into place:
 			// where links cannot be made (FAT), what is at name stays
 			// while the copy below is made.
-			tmp := x.tempName(name)
-			if err := x.root.Link(first.name, tmp); err == nil {
+			tmp, err := x.makeTemp(name, func(tmp string) error { return x.root.Link(first.name, tmp) })
+			if err == nil {
 				err := x.root.Rename(tmp, name)
 				// Where name was that file already, the rename leaves tmp.
 				x.root.Remove(tmp)

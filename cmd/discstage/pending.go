@@ -108,11 +108,7 @@ func commitDryRun(cmd *cobra.Command, mountpoint string, s staging.Status) error
 	}
 	printChanges(out, p, -1)
 	if s.ProjectError != "" {
-		err := fmt.Errorf("commit: the next session cannot be written: %s", s.ProjectError)
-		if s.ProjectCode > 0 {
-			return codedError{err: err, code: s.ProjectCode}
-		}
-		return err
+		return withCode(fmt.Errorf("commit: the next session cannot be written: %s", s.ProjectError), staging.Outcome{Code: s.ProjectCode})
 	}
 	fmt.Fprintf(out, "would write session %d at LBA %d: %s (%d sectors), of which %s staged file data; %s\n",
 		s.Sessions+1, s.NextWritable, sectors(s.ProjectedSectors), s.ProjectedSectors, size(s.StagedBytes), s.Changes)

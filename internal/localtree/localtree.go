@@ -56,12 +56,6 @@ type Options struct {
 	// under another name than it reads back would be given again by
 	// every later append.
 	Renamed func(path, name string)
-	// TargetNotUTF8, if set, is told each symbolic link whose target is
-	// not UTF-8. The tree keeps the target's bytes, as Rock Ridge records
-	// them (a name the walk changed is not followed into targets: which
-	// file a target names is the system's to resolve); the UDF tree
-	// gives each stray byte as a Latin-1 character.
-	TargetNotUTF8 func(path, target string)
 }
 
 // ErrExcluded: the file named as the whole walk is one it leaves out.
@@ -181,10 +175,10 @@ func (w *walker) node(p string, fi fs.FileInfo) (*tree.Node, error) {
 		if err != nil {
 			return nil, fmt.Errorf("localtree: %w", err)
 		}
+		// A target that is not UTF-8 keeps its bytes, as Rock Ridge
+		// records them (a name the walk changed is not followed into
+		// targets); mastering warns of what the UDF tree holds.
 		n.Target = filepath.ToSlash(t)
-		if !utf8.ValidString(n.Target) && w.opts.TargetNotUTF8 != nil {
-			w.opts.TargetNotUTF8(p, n.Target)
-		}
 	case fi.Mode().IsRegular():
 		n.Size = fi.Size()
 		n.Source = tree.FileSource(p)

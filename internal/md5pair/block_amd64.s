@@ -624,7 +624,6 @@ loop_blockAMD64:
 	JB loop_blockAMD64
 
 done_blockAMD64:
-	MOVQ s+0(FP), R14
 	MOVL AX, 0(R14)
 	MOVL BX, 4(R14)
 	MOVL CX, 8(R14)
@@ -1857,7 +1856,6 @@ loop_block2AMD64:
 
 done_block2AMD64:
 	MOVQ s+0(FP), R14
-	MOVQ t+8(FP), R15
 	MOVL AX, 0(R14)
 	MOVL BX, 4(R14)
 	MOVL CX, 8(R14)
@@ -2966,7 +2964,6 @@ loop_block2BMI:
 
 done_block2BMI:
 	MOVQ s+0(FP), R14
-	MOVQ t+8(FP), R15
 	MOVL AX, 0(R14)
 	MOVL BX, 4(R14)
 	MOVL CX, 8(R14)

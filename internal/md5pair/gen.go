@@ -197,10 +197,8 @@ func asm() []byte {
 			}
 		}
 		p("\tADDQ $64, SI\n\tCMPQ SI, DI\n\tJB loop_%s\n\ndone_%s:\n", v.name, v.name)
-		if n == 1 {
-			p("\tMOVQ s+0(FP), R14\n")
-		} else {
-			p("\tMOVQ s+0(FP), R14\n\tMOVQ t+8(FP), R15\n")
+		if shared {
+			p("\tMOVQ s+0(FP), R14\n") // R14 held the shared words
 		}
 		for c := range n {
 			for j := range 4 {

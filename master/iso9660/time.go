@@ -3,10 +3,13 @@ package iso9660
 import "time"
 
 // The first and last instants a 7-byte directory record date holds, in
-// UTC: its year is counted from 1900 in one byte.
+// UTC (its year is counted from 1900 in one byte), and the same in
+// seconds since 1970, for the comparison every record makes.
 var (
 	firstRecordTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 	lastRecordTime  = time.Date(2155, 12, 31, 23, 59, 59, 0, time.UTC)
+	firstRecordUnix = firstRecordTime.Unix()
+	lastRecordUnix  = lastRecordTime.Unix()
 )
 
 // PutRecordTime writes t as the 7-byte directory record date (ECMA-119
@@ -17,17 +20,15 @@ func PutRecordTime(b []byte, t time.Time) {
 	// holds (a file dated @-9223372036854775808), its comparisons and
 	// years wrap, and Unix does not.
 	t = t.UTC()
-	if u := t.Unix(); u < firstRecordTime.Unix() {
+	if u := t.Unix(); u < firstRecordUnix {
 		t = firstRecordTime
-	} else if u > lastRecordTime.Unix() {
+	} else if u > lastRecordUnix {
 		t = lastRecordTime
 	}
-	b[0] = byte(t.Year() - 1900)
-	b[1] = byte(t.Month())
-	b[2] = byte(t.Day())
-	b[3] = byte(t.Hour())
-	b[4] = byte(t.Minute())
-	b[5] = byte(t.Second())
+	y, mon, d := t.Date()
+	h, m, s := t.Clock()
+	b[0], b[1], b[2] = byte(y-1900), byte(mon), byte(d)
+	b[3], b[4], b[5] = byte(h), byte(m), byte(s)
 	b[6] = 0 // offset from GMT in 15-minute units
 }
 
