@@ -9,8 +9,11 @@
 #
 #   sudo bash bench/fifo.sh [TREE]   (default: makes bench/out/fifo/tree)
 #
-# FIFO_SIZES (MiB, default 4,8,32), NOLOAD=1 to run without the busy
-# loops, NODROP=1 to keep the cache (dropping it needs root).
+# FIFO_SIZES (MiB, default 4,8,32), PRIORITY (raised, own, or both as
+# "raised,own": the burn at a raised priority as a drive records, at the
+# process's own, or each in turn; default raised), NOLOAD=1 to run
+# without the busy loops, NODROP=1 to keep the cache (dropping it needs
+# root).
 # Target: no underrun and the FIFO never empty at the default size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,6 +70,7 @@ drop=1
 [ "$(id -u)" = 0 ] || { echo "not root: the cache is not dropped"; drop=; }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 DISCSTAGE_BENCH_FIFO=$tree DISCSTAGE_BENCH_FIFO_SIZES=${FIFO_SIZES:-4,8,32} \
+	DISCSTAGE_BENCH_FIFO_PRIORITY=${PRIORITY:-raised} \
 	DISCSTAGE_BENCH_FIFO_DROP=$drop DISCSTAGE_BENCH_FIFO_WORK=$media \
 	"$work/bench.test" -test.run '^TestFifoUnderLoad$' -test.count 1 -test.timeout 2h | grep --line-buffered -v '^PASS$'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -23,7 +23,8 @@ import (
 type fifoRun struct {
 	profile string
 	speed   float64
-	fifo    int // bytes; 0 for the drive's default
+	fifo    int  // bytes; 0 for the drive's default
+	keep    bool // record at the process's own priority
 	clock   emu.Clock
 }
 
@@ -48,7 +49,7 @@ func burnThrottled(t testing.TB, dir, medium string, r fifoRun) fifoResult {
 	if err := e.SetSpeed(emu.Speed{X: r.speed, Clock: r.clock}); err != nil {
 		t.Fatal(err)
 	}
-	d, err := mmc.Open(e, fmt.Sprintf("emulated:%s,speed=%g:%s", r.profile, r.speed, medium), mmc.Options{FifoBytes: r.fifo})
+	d, err := mmc.Open(e, fmt.Sprintf("emulated:%s,speed=%g:%s", r.profile, r.speed, medium), mmc.Options{FifoBytes: r.fifo, KeepPriority: r.keep})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +92,9 @@ func burnThrottled(t testing.TB, dir, medium string, r fifoRun) fifoResult {
 // drive side found it empty, the drive buffer's lowest fill and its
 // underruns. The cache is dropped before each burn when
 // DISCSTAGE_BENCH_FIFO_DROP is set (as root).
+// DISCSTAGE_BENCH_FIFO_PRIORITY says at which priority the burns run:
+// "raised" (the default, as a drive records), "own" (Options.KeepPriority)
+// or both, comma-separated, each size burned once at each.
 func TestFifoUnderLoad(t *testing.T) {
 	if dir := os.Getenv("DISCSTAGE_BENCH_FIFO"); dir != "" {
 		fifoCampaign(t, dir)
@@ -132,13 +136,28 @@ func fifoCampaign(t *testing.T, dir string) {
 			fmt.Println(r)
 		}
 	}()
-	fmt.Printf("%-6s %5s %6s %14s %10s %14s %9s %8s %9s\n", "medium", "speed", "FIFO", "FIFO min fill", "FIFO empty", "drive min fill", "underruns", "seconds", "MB/s")
+	var keeps []bool
+	prios := os.Getenv("DISCSTAGE_BENCH_FIFO_PRIORITY")
+	if prios == "" {
+		prios = "raised"
+	}
+	for _, p := range strings.Split(prios, ",") {
+		switch strings.TrimSpace(p) {
+		case "raised":
+			keeps = append(keeps, false)
+		case "own":
+			keeps = append(keeps, true)
+		default:
+			t.Fatalf("DISCSTAGE_BENCH_FIFO_PRIORITY: %q is neither raised nor own", p)
+		}
+	}
+	fmt.Printf("%-6s %5s %6s %-8s %14s %10s %14s %9s %8s %9s\n", "medium", "speed", "FIFO", "priority", "FIFO min fill", "FIFO empty", "drive min fill", "underruns", "seconds", "MB/s")
 	for _, s := range strings.Split(sizes, ",") {
 		mib, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
 			t.Fatalf("DISCSTAGE_BENCH_FIFO_SIZES: %v", err)
 		}
-		for _, r := range []fifoRun{{profile: "bd-r", speed: 16}, {profile: "dvd+r", speed: 24}} {
+		for _, r := range fifoRuns(keeps) {
 			r.fifo = mib << 20
 			if os.Getenv("DISCSTAGE_BENCH_FIFO_DROP") != "" {
 				dropCaches(t)
@@ -147,15 +166,32 @@ func fifoCampaign(t *testing.T, dir string) {
 			res := burnThrottled(t, dir, medium, r)
 			os.Remove(medium)
 			os.Remove(emu.StatePath(medium))
-			fmt.Printf("%-6s %4g× %4dMiB %13.1f%% %10d %13.1f%% %9d %8.1f %9.1f\n", r.profile, r.speed, mib,
+			prio := "raised"
+			if r.keep {
+				prio = "own"
+			}
+			fmt.Printf("%-6s %4g× %4dMiB %-8s %13.1f%% %10d %13.1f%% %9d %8.1f %9.1f\n", r.profile, r.speed, mib, prio,
 				percent(res.fifo.MinFill, res.fifo.Size), res.fifo.Empty,
 				percent(res.drive.MinFill, res.drive.Size), res.drive.Underruns,
 				res.writing.Seconds(), float64(res.bytes)/res.writing.Seconds()/1e6)
-			rows = append(rows, fmt.Sprintf("row: FIFO under load, %s %g×, %d MiB FIFO | min fill %.0f%%, empty %d× | drive buffer min %.0f%%, %d underruns | - | never empty, no underrun",
-				r.profile, r.speed, mib, percent(res.fifo.MinFill, res.fifo.Size), res.fifo.Empty,
+			rows = append(rows, fmt.Sprintf("row: FIFO under load, %s %g×, %d MiB FIFO, %s priority | min fill %.0f%%, empty %d× | drive buffer min %.0f%%, %d underruns | - | never empty, no underrun",
+				r.profile, r.speed, mib, prio, percent(res.fifo.MinFill, res.fifo.Size), res.fifo.Empty,
 				percent(res.drive.MinFill, res.drive.Size), res.drive.Underruns))
 		}
 	}
+}
+
+// fifoRuns is the burns of one FIFO size: each medium at each priority,
+// the priorities alternating.
+func fifoRuns(keeps []bool) []fifoRun {
+	var runs []fifoRun
+	for _, r := range []fifoRun{{profile: "bd-r", speed: 16}, {profile: "dvd+r", speed: 24}} {
+		for _, k := range keeps {
+			r.keep = k
+			runs = append(runs, r)
+		}
+	}
+	return runs
 }
 
 func percent(n, of int64) float64 {

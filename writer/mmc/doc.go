@@ -79,4 +79,12 @@
 // buffer's fill (READ BUFFER CAPACITY) and the start time; FifoStats
 // tells the FIFO's lowest fill during the last session and how often the
 // drive side found it empty.
+//
+// The FIFO covers a slow read, not a process that gets too little of the
+// machine: under two busy loops on two cores, bench/fifo.sh found a 4 MiB
+// FIFO empty hundreds of times a BD-R burn at the default priority and
+// at most once at nice -10. While it streams a session the process runs
+// at a raised priority (platform.RaisePriority, as cdrecord raises
+// itself), and says once, in the log, when it may not
+// (Options.KeepPriority leaves it alone).
 package mmc

@@ -28,14 +28,21 @@ type Options struct {
 	// FifoBytes is the size of the write buffer filled ahead of the
 	// drive; 0 means DefaultFifoBytes.
 	FifoBytes int
+	// KeepPriority records at the process's priority as it is. By
+	// default the process runs at a raised priority while it streams a
+	// session to the drive (platform.RaisePriority), so that a machine
+	// busy on every core does not starve the drive of data.
+	KeepPriority bool
 }
 
 // DefaultFifoBytes is the FIFO's size unless Options say otherwise, as
 // growisofs's 32 MB. bench/fifo.sh burns 100,000 small files cold in
-// the cache to a BD-R at 16× while two busy loops hold both cores: a FIFO
-// of 8 MiB ran empty 52 times and let the drive's buffer run dry 9
-// times, one of 32 MiB never fell below two thirds. A session smaller
-// than the FIFO gets a FIFO of its own size.
+// the cache to a BD-R at 16× while two busy loops hold both cores: at a
+// raised priority a FIFO of 8 MiB never ran empty and one of 32 MiB
+// never fell below 85 %; at the process's own priority every size ran
+// empty hundreds of times (the reading gets too little of the machine,
+// which no FIFO makes up for). A session smaller than the FIFO gets a
+// FIFO of its own size.
 const DefaultFifoBytes = 32 << 20
 
 // Drive is an optical drive as a writer.Target. Write-once media

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/writer"
 )
 
@@ -233,10 +235,20 @@ func (d *Drive) writeSuperblock(system, head []byte, start, end uint32, plain bo
 
 // stream writes the session through the FIFO: a goroutine fills buffers
 // from the session ahead of the drive, the caller's goroutine sends them
-// with WRITE(10). sectors is the padded length to record; head, when not
+// with WRITE(10), the process at a raised priority meanwhile (see the
+// package's doc). sectors is the padded length to record; head, when not
 // nil, receives the session's first 32 sectors, which are written as
 // zeros: the caller writes them once the rest is on the medium.
 func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, head []byte, progress func(writer.Progress)) error {
+	if !d.opts.KeepPriority {
+		restore, err := platform.RaisePriority()
+		if err != nil {
+			normalPriority.Do(func() {
+				log.Printf("mmc: %s: writing at the process's own priority: %v", d.name, err)
+			})
+		}
+		defer restore()
+	}
 	fifoBytes := d.opts.FifoBytes
 	if fifoBytes <= 0 {
 		fifoBytes = DefaultFifoBytes
@@ -337,6 +349,9 @@ func (d *Drive) stream(ctx context.Context, s writer.Session, sectors uint32, he
 	}
 	return f.err
 }
+
+// normalPriority says once a process that records at its own priority.
+var normalPriority sync.Once
 
 // fifo is the write buffer: fixed chunks cycle between free and full.
 type fifo struct {

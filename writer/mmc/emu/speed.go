@@ -173,11 +173,15 @@ func (t *throttle) write(n int64) {
 		room = 0 // a write larger than the buffer waits until it is empty
 	}
 	if t.level > room {
+		// The host is ahead of the drive: the buffer is full, though a
+		// sleeper woken late finds the drive has recorded a little more
+		// than the wait was for.
 		wait := time.Duration((t.level - room) / t.rate * float64(time.Second))
 		t.stats.Held += wait
 		t.clock.Sleep(wait)
 		t.drain()
 		t.level = min(t.level, room)
+		t.primed = true
 	}
 	t.level += float64(n)
 	if t.level >= t.size {

@@ -122,3 +122,41 @@ func TestSpeedRates(t *testing.T) {
 		d.Close()
 	}
 }
+
+// lateClock is a wall clock's behaviour on a clock of the test's: time
+// passes between two looks, and a sleeper wakes later than asked.
+type lateClock struct{ StepClock }
+
+func (c *lateClock) Now() time.Time {
+	c.StepClock.Sleep(10 * time.Microsecond)
+	return c.StepClock.Now()
+}
+
+func (c *lateClock) Sleep(d time.Duration) { c.StepClock.Sleep(d + time.Millisecond) }
+
+// A host that keeps the buffer full is seen so on the wall clock too: a
+// WRITE that waited for its room found the buffer full, though the
+// drive recorded a little more than the wait asked by the time it woke.
+func TestThrottledBufferLateWakeups(t *testing.T) {
+	d, err := Open(filepath.Join(t.TempDir(), "dvd.img"), "dvd+r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.SetSpeed(Speed{X: 24, Clock: &lateClock{}}); err != nil {
+		t.Fatal(err)
+	}
+	const chunk = 32
+	for i := range 256 { // 16 MiB through a 2 MiB buffer
+		write10(t, d, uint32(i*chunk), chunk)
+	}
+	s := d.BufferStats()
+	if s.Underruns != 0 || s.MinFill < 0 {
+		t.Errorf("stats %+v: want no underrun and the buffer's lowest fill measured", s)
+	}
+	// Each late wake-up records 1 ms more (33 kB at 24×) than the WRITE
+	// needed: the buffer holds 2 MiB less that at each WRITE.
+	if low := int64(2<<20 - 64<<10 - 40_000); s.MinFill < low {
+		t.Errorf("lowest fill %d, want at least %d", s.MinFill, low)
+	}
+}

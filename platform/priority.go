@@ -1,0 +1,56 @@
+package platform
+
+import (
+	"errors"
+	"sync"
+)
+
+// Keeping pace with a device. A drive records at its own speed from a
+// buffer of a few megabytes, a quarter of a second at BD-R 16×; the
+// process feeding it must read, hash and send the session at that pace
+// however busy the machine is. Under a load that holds every core (a
+// build, a video encoder) the scheduler gives each thread its share:
+// measured with bench/fifo.sh, two busy loops on two cores starved a
+// 4 MiB FIFO hundreds of times a burn at the default priority and not
+// once at a raised one. cdrecord raises itself to real-time scheduling
+// for the same reason; a Go process with its collector and a hash that
+// keeps a core busy should not, and a raised priority among normal ones
+// is enough.
+
+// ErrPriority: the process may not raise its priority (on Linux, nor
+// root nor CAP_SYS_NICE nor an RLIMIT_NICE that allows it).
+var ErrPriority = errors.New("platform: the process may not raise its priority")
+
+var raised struct {
+	sync.Mutex
+	n       int    // raises not yet restored
+	restore func() // undoes the raise once n is back to 0
+}
+
+// RaisePriority raises the scheduling priority of the whole process,
+// every thread of it (Linux: nice -10, other Unix systems likewise;
+// Windows: the above-normal class), for work that must keep pace with a
+// device, and returns the function that restores it. Raises nest: the
+// first raises, the last restore restores. A process already running at
+// a higher priority keeps it. When the raise is refused the error wraps
+// ErrPriority and restore does nothing.
+func RaisePriority() (restore func(), err error) {
+	raised.Lock()
+	defer raised.Unlock()
+	if raised.n == 0 {
+		undo, err := raisePriority()
+		if err != nil {
+			return func() {}, err
+		}
+		raised.restore = undo
+	}
+	raised.n++
+	return sync.OnceFunc(func() {
+		raised.Lock()
+		defer raised.Unlock()
+		if raised.n--; raised.n == 0 {
+			raised.restore()
+			raised.restore = nil
+		}
+	}), nil
+}
