@@ -120,8 +120,8 @@ type rTreeReader struct {
 	extentsOnly bool
 	scratch     tree.Node
 	scratchExt  [1]tree.Extent
-	// alBuf and nmBuf hold an entry's AL and NM bytes when
-	// extentsOnly.
+	// alBuf and nmBuf hold the AL and NM bytes of the entry being
+	// read.
 	alBuf, nmBuf []byte
 	// nodes are the tree's nodes: a session of a million files is read
 	// into a few allocations, not a million.
@@ -397,17 +397,14 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 			}
 			return nil
 		}
+		// Nothing keeps an entry's AL and NM bytes past its record
+		// (the name is a copy, a checksum index a number): one buffer
+		// each serves every entry.
 		var a rAttrs
-		if t.extentsOnly {
-			// Nothing keeps the entry's AL and NM bytes: one buffer
-			// each serves every entry.
-			a.al, a.nm = t.alBuf[:0], t.nmBuf[:0]
-		}
+		a.al, a.nm = t.alBuf[:0], t.nmBuf[:0]
 		if t.mode == rModeRR {
 			err := t.parseSUSP(t.skipSU(r.su), &a, path, rec.lba)
-			if t.extentsOnly {
-				t.alBuf, t.nmBuf = a.al, a.nm
-			}
+			t.alBuf, t.nmBuf = a.al, a.nm
 			if err != nil {
 				return err
 			}
