@@ -595,15 +595,24 @@ func (t *rTreeReader) name(r rRecord, a *rAttrs) (string, error) {
 	return tree.ValidName(name), nil
 }
 
-// rStripVersion removes a ";N" file version from a file identifier.
+// rStripVersion removes a ";N" file version from a file identifier,
+// N being digits.
 func rStripVersion(s string, dir bool) string {
 	if dir {
 		return s
 	}
-	if i := strings.LastIndexByte(s, ';'); i >= 0 {
-		return s[:i]
+	// ECMA-119 7.5.1: a version is 1 to 32767. A ";" followed by
+	// anything else is a name's own (a tool writing names untranslated).
+	i := strings.LastIndexByte(s, ';')
+	if i <= 0 || i == len(s)-1 || len(s)-i-1 > 5 {
+		return s
 	}
-	return s
+	for _, c := range s[i+1:] {
+		if c < '0' || c > '9' {
+			return s
+		}
+	}
+	return s[:i]
 }
 
 // rCheckName rejects names that cannot be one path element.

@@ -1,0 +1,62 @@
+package master
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/discstage/discstage/internal/oracle"
+)
+
+// A file identifier's version is a ";" and digits at its end (ECMA-119
+// 7.5.1, 1 to 32767); a ";" followed by anything else is part of a
+// name a tool wrote untranslated, and stays.
+func TestStripVersion(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"FILE.TXT;1", "FILE.TXT"},
+		{"FILE.TXT;32767", "FILE.TXT"},
+		{"NOEXT.;1", "NOEXT."},
+		{"FILE.TXT", "FILE.TXT"},
+		{"lower case;x.txt", "lower case;x.txt"},
+		{"notes;draft", "notes;draft"},
+		{"a;1;2", "a;1"},
+		{"a;", "a;"},
+		{"a;12x", "a;12x"},
+		{";1", ";1"},
+	} {
+		if got := rStripVersion(tc.in, false); got != tc.want {
+			t.Errorf("rStripVersion(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := rStripVersion("DIR;1", true); got != "DIR;1" {
+		t.Errorf("a directory's name lost %q", got)
+	}
+}
+
+// A disc whose plain ISO 9660 names hold ";" (xorriso's
+// untranslated_names without versions) reads with the names xorriso,
+// isoinfo and the kernel give: two such names that share what comes
+// before the ";" are two files, not a duplicate name.
+func TestReadUntranslatedNamesWithSemicolons(t *testing.T) {
+	oracle.Need(t, "xorriso")
+	t.Setenv("TZ", "UTC")
+	src := filepath.Join(t.TempDir(), "src")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"lower case;x.txt", "notes;draft", "notes;final", "plain.txt"}
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(src, n), []byte(n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	img := filepath.Join(t.TempDir(), "semi.iso")
+	oracle.Run(t, "xorriso", "-outdev", img, "-rockridge", "off", "-compliance", "untranslated_names:omit_version", "-map", src, "/")
+	s := rtRead(t, img, 32)
+	for _, n := range names {
+		if s.Root.Child(n) == nil {
+			t.Errorf("no %q in the root", n)
+		}
+	}
+	rtCheckAll(t, img, s)
+}
