@@ -34,4 +34,9 @@ func TestLsLongFormat(t *testing.T) {
 	if got := mustRun(t, "ls", "-1", img); !strings.Contains(got, "'two'$'\\n''lines'\n") {
 		t.Errorf("ls -1 does not quote a name with a newline:\n%s", got)
 	}
+	// A link named on the command line is shown as itself, as ls -l
+	// shows it, not as what it points to.
+	if got := mustRun(t, "ls", img, "/link"); !strings.HasPrefix(got, "lrwxrwxrwx ") || !strings.HasSuffix(got, " link -> tmp\n") {
+		t.Errorf("ls IMG /link:\n%s", got)
+	}
 }

@@ -126,10 +126,11 @@ type Warning struct {
 
 // String formats the warning for a person.
 func (w Warning) String() string {
+	p := tree.QuotePath(w.Path)
 	if w.Name == "" {
-		return fmt.Sprintf("%s: %s: %s", w.Path, w.Hierarchy, w.Reason)
+		return fmt.Sprintf("%s: %s: %s", p, w.Hierarchy, w.Reason)
 	}
-	return fmt.Sprintf("%s: %s name %q: %s", w.Path, w.Hierarchy, w.Name, w.Reason)
+	return fmt.Sprintf("%s: %s name %q: %s", p, w.Hierarchy, w.Name, w.Reason)
 }
 
 // Image is a session laid out by Layout: every LBA and size is fixed,

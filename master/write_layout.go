@@ -690,10 +690,7 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 		var reqs []*req
 		used := make(map[string]bool, len(d.src.kids))
 		for _, k := range d.src.kids {
-			if k.n.IsSymlink() {
-				continue
-			}
-			if k.n.IsSpecial() {
+			if k.n.IsSymlink() || k.n.IsSpecial() {
 				l.im.warnings = append(l.im.warnings, Warning{Path: k.pathName(), Hierarchy: "Joliet", Reason: fmt.Sprintf("left out: Joliet cannot hold a %s", tree.KindName(k.n.Mode))})
 				continue
 			}
@@ -702,40 +699,52 @@ func (l *wLayout) buildJoliet(src *wSrc) *wTree {
 		}
 		// Files and directories share one name space: Joliet file
 		// identifiers carry no version (";1"), as libisofs writes them.
+		// A name changed here is also made unlike the others but for
+		// case: Windows, which reads Joliet, compares names without it
+		// (two names given so are the caller's, and warned of as such).
 		keyOf := func(u []uint16) string { return string(wUCS2Bytes(u)) }
+		foldOf := func(u []uint16) string { return tree.FoldCase(wUCS2String(u)) }
+		folded := make(map[string]bool, len(reqs))
 		for _, r := range reqs {
 			if r.reason == "" {
 				k := keyOf(r.u)
 				if !used[k] {
 					used[k], r.key = true, k
+					folded[foldOf(r.u)] = true
 				}
 			}
 		}
+		clash := func(u []uint16) bool { return used[keyOf(u)] || folded[foldOf(u)] }
 		next := map[string]int{}
 		for _, r := range reqs {
 			if r.key != "" {
 				continue
 			}
 			k := keyOf(r.u)
-			if used[k] {
+			if clash(r.u) {
+				how := "same as another name"
+				if !used[k] {
+					how = "same as another name but for case, which Windows ignores"
+				}
 				base := k
 				n := next[base]
 				for {
 					n++
 					u := wJolietSuffixed(r.u, n)
-					if k = keyOf(u); !used[k] {
-						r.u = u
+					if !clash(u) {
+						r.u, k = u, keyOf(u)
 						break
 					}
 				}
 				next[base] = n
 				if r.reason == "" {
-					r.reason = "same as another name"
+					r.reason = how
 				} else {
-					r.reason += ", same as another name"
+					r.reason += ", " + how
 				}
 			}
 			used[k], r.key = true, k
+			folded[foldOf(r.u)] = true
 			l.im.warnings = append(l.im.warnings, Warning{Path: r.s.pathName(), Hierarchy: "Joliet", Name: wUCS2String(r.u), Reason: r.reason})
 		}
 		for _, r := range reqs {

@@ -231,7 +231,12 @@ func wJolietCut(u []uint16, suffix int) []uint16 {
 		out := append([]uint16{}, u[:limit-(len(u)-ext)]...)
 		return append(out, u[ext:]...)
 	}
-	return append([]uint16{}, u[:limit]...)
+	// Cut where a space or a dot would end the name: Windows drops them.
+	out := u[:limit]
+	for len(out) > 1 && (out[len(out)-1] == ' ' || out[len(out)-1] == '.') {
+		out = out[:len(out)-1]
+	}
+	return append([]uint16{}, out...)
 }
 
 // wJolietSuffixed fits "_n" into a Joliet name before its extension.

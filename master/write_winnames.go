@@ -2,6 +2,8 @@ package master
 
 import (
 	"strings"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // HierarchyWindows is the Hierarchy of a Warning about a name that the
@@ -30,7 +32,7 @@ func (l *wLayout) windowsNames(s *wSrc) {
 		if r := windowsNameProblem(k.n.Name); r != "" {
 			l.im.warnings = append(l.im.warnings, Warning{Path: k.pathName(), Hierarchy: HierarchyWindows, Reason: r})
 		}
-		key := windowsFold(k.n.Name)
+		key := tree.FoldCase(k.n.Name)
 		if first[key] {
 			l.im.warnings = append(l.im.warnings, Warning{Path: k.pathName(), Hierarchy: HierarchyWindows,
 				Reason: "differs from another name in its folder only in case: either name opens the same entry"})
@@ -58,10 +60,4 @@ func windowsNameProblem(name string) string {
 		return "names a device (CON, PRN, AUX, NUL, COM0-9, LPT0-9): the entry cannot be opened"
 	}
 	return ""
-}
-
-// windowsFold is name as Windows compares it: each character in upper
-// case.
-func windowsFold(name string) string {
-	return strings.ToUpper(name)
 }

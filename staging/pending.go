@@ -661,34 +661,17 @@ func (c Change) Line() string {
 	if c.Kind == ChangeAttributes {
 		kind = "attrs"
 	}
-	s := fmt.Sprintf("%-8s %s", kind, QuoteName(c.Path))
+	s := fmt.Sprintf("%-8s %s", kind, tree.QuotePath(c.Path))
 	if c.Dir {
 		s += "/"
 	}
 	if c.From != "" {
-		s += " <- " + QuoteName(c.From)
+		s += " <- " + tree.QuotePath(c.From)
 		if c.Dir {
 			s += "/"
 		}
 	}
 	return s
-}
-
-// QuoteName quotes a path that holds control characters (a newline in a
-// name would split a line) or a name with spaces at its ends, as ls -b
-// would escape it; other paths stay as they are.
-func QuoteName(p string) string {
-	for _, r := range p {
-		if r < 0x20 || r == 0x7f {
-			return fmt.Sprintf("%q", p)
-		}
-	}
-	for _, name := range strings.Split(p, "/") {
-		if strings.TrimSpace(name) != name {
-			return fmt.Sprintf("%q", p)
-		}
-	}
-	return p
 }
 
 // clearStaleError forgets a last error that said the medium could not

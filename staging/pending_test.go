@@ -104,17 +104,6 @@ func TestPendingListsEveryKindOfChange(t *testing.T) {
 	}
 }
 
-// A path is quoted when a name in it, not only its last, starts or ends
-// with a space: "/x /y" is not "/x/y".
-func TestQuoteName(t *testing.T) {
-	for in, want := range map[string]string{"/a b": "/a b", "/a\nb": `"/a\nb"`, "/x ": `"/x "`,
-		"/x /y": `"/x /y"`, "/d/ y/z": `"/d/ y/z"`, "/a b/c d": "/a b/c d"} {
-		if got := QuoteName(in); got != want {
-			t.Errorf("QuoteName(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 // unreadableWhileWriting is a medium that cannot be probed while a
 // session is written to it, as an image whose first session's head is
 // still zeros.

@@ -15,7 +15,6 @@ import (
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/platform"
-	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/mmc/emu"
 	"github.com/discstage/discstage/writer/targets"
@@ -408,7 +407,7 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 		paths []string
 	}{{"added", ch.Added}, {"replaced", ch.Replaced}, {"attrs", ch.Attrs}, {"kept", ch.Kept}, {"removed", ch.Removed}} {
 		for _, p := range l.paths {
-			fmt.Fprintf(out, "%-8s %s\n", l.what, staging.QuoteName(p))
+			fmt.Fprintf(out, "%-8s %s\n", l.what, tree.QuotePath(p))
 		}
 	}
 	verb := "wrote"

@@ -236,7 +236,8 @@ func init() {
 }
 
 func listPath(w io.Writer, fsys fs.FS, p string, long bool) error {
-	st, err := fs.Stat(fsys, p)
+	// A link named is shown as itself, as ls -l shows it.
+	st, err := fs.Lstat(fsys, p)
 	if err != nil {
 		return err
 	}

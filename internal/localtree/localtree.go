@@ -206,7 +206,7 @@ func (w *walker) validNames(dir string, kids []*tree.Node) {
 	}
 	for _, c := range odd {
 		raw := c.Name
-		name := tree.UniqueName(tree.ValidName(raw), 2, taken, func(n string) bool { return len(n) <= tree.MaxName })
+		name := tree.UniqueName(tree.ValidName(raw), 2, func(n string) bool { return taken[n] }, func(n string) bool { return len(n) <= tree.MaxName })
 		taken[name] = true
 		c.Name = name
 		if w.opts.Renamed != nil {

@@ -32,10 +32,10 @@ func ValidName(name string) string {
 }
 
 // UniqueName returns name, cut until fits says it fits (nil: any length
-// does), or, when taken holds that, the same with "_N" before its
+// does), or, when taken says that one is taken, the same with "_N" before its
 // extension (the part from its last dot), for the lowest N from first
 // that is free.
-func UniqueName(name string, first int, taken map[string]bool, fits func(string) bool) string {
+func UniqueName(name string, first int, taken func(string) bool, fits func(string) bool) string {
 	base, ext := name, ""
 	if i := strings.LastIndexByte(name, '.'); i > 0 {
 		base, ext = name[:i], name[i:]
@@ -47,12 +47,35 @@ func UniqueName(name string, first int, taken map[string]bool, fits func(string)
 		}
 		return string(r) + suffix + ext
 	}
-	if c := cut(""); !taken[c] {
+	if c := cut(""); !taken(c) {
 		return c
 	}
 	for n := first; ; n++ {
-		if c := cut("_" + strconv.Itoa(n)); !taken[c] {
+		if c := cut("_" + strconv.Itoa(n)); !taken(c) {
 			return c
 		}
 	}
+}
+
+// FoldCase is name as Windows and macOS compare names in a folder of
+// their own file systems, or of a disc's Joliet and UDF trees as they
+// read them: each character in upper case.
+func FoldCase(name string) string { return strings.ToUpper(name) }
+
+// QuotePath quotes a path that holds control characters (a newline in a
+// name would split a line, an escape sequence would reach the terminal)
+// or a name with spaces at its ends, as ls -b would escape it; other
+// paths stay as they are.
+func QuotePath(p string) string {
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f {
+			return strconv.Quote(p)
+		}
+	}
+	for _, name := range strings.Split(p, "/") {
+		if strings.TrimSpace(name) != name {
+			return strconv.Quote(p)
+		}
+	}
+	return p
 }

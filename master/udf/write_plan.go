@@ -316,7 +316,13 @@ func (p *Plan) id() uint64 {
 // fits in 255 bytes and is valid UTF-8, else a cut name made unique in
 // the directory, reported as a Warning.
 func (p *Plan) names(d *wNode) {
-	taken := map[string]bool{}
+	// A name changed here is also made unlike the others but for case:
+	// Windows and macOS, which read UDF, compare names without it (two
+	// names given so are the caller's, and warned of as such).
+	taken, folded := map[string]bool{}, map[string]bool{}
+	take := func(name string) {
+		taken[name], folded[tree.FoldCase(name)] = true, true
+	}
 	var changed []*wNode
 	reason := map[*wNode]string{}
 	for _, c := range d.children {
@@ -337,7 +343,7 @@ func (p *Plan) names(d *wNode) {
 			why += "longer than a UDF name holds (254 characters, 127 when one is past U+00FF)"
 		}
 		if why == "" && !taken[name] {
-			taken[name] = true
+			take(name)
 			c.ident = EncodeDChars(name)
 			continue
 		}
@@ -345,16 +351,23 @@ func (p *Plan) names(d *wNode) {
 		changed = append(changed, c)
 		reason[c] = why
 	}
+	clash := func(name string) bool { return taken[name] || folded[tree.FoldCase(name)] }
 	for _, c := range changed {
 		name := string(c.ident)
 		why := reason[c]
-		if taken[name] {
-			name = tree.UniqueName(name, 1, taken, func(c string) bool { return DCharsLen(c) <= maxIdent })
-			if why == "" {
+		if clash(name) {
+			switch {
+			case !taken[name]:
+				if why != "" {
+					why += "; "
+				}
+				why += "same name as another entry but for case, which Windows and macOS ignore"
+			case why == "":
 				why = "same name as another entry once changed"
 			}
+			name = tree.UniqueName(name, 1, clash, func(c string) bool { return DCharsLen(c) <= maxIdent })
 		}
-		taken[name] = true
+		take(name)
 		c.ident = EncodeDChars(name)
 		p.warnings = append(p.warnings, Warning{Path: c.path(), Name: name, Reason: why})
 	}
@@ -373,6 +386,13 @@ func cutName(name string, max int) string {
 	}
 	if len(r) == 0 { // the extension alone is too long
 		return cutName(string([]rune(ext)[1:]), max)
+	}
+	if ext == "" {
+		// Cut where a space or a dot would end the name: Windows
+		// drops them.
+		for len(r) > 1 && (r[len(r)-1] == ' ' || r[len(r)-1] == '.') {
+			r = r[:len(r)-1]
+		}
 	}
 	return string(r) + ext
 }
