@@ -138,17 +138,18 @@ func layout(t writer.Target, root *tree.Node, opts AppendOptions) (writer.Medium
 }
 
 // Project returns the size in sectors that a session with this tree would
-// have on t, without writing anything.
-func Project(t writer.Target, root *tree.Node, opts AppendOptions) (uint32, error) {
+// have on t, and the warnings it would be written with (Result.Warnings),
+// without writing anything.
+func Project(t writer.Target, root *tree.Node, opts AppendOptions) (uint32, []master.Warning, error) {
 	m, err := t.Probe()
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	im, err := master.Layout(root, masterOptions(t, m, opts))
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return im.Sectors(), nil
+	return im.Sectors(), im.Warnings(), nil
 }
 
 // WrittenError is the error of an Append whose session was written but

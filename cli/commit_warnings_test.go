@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -79,5 +80,74 @@ func TestCommitSummarizesRenames(t *testing.T) {
 	// The whole tree is mastered again: every long name is renamed.
 	if n := strings.Count(r.Stderr, "discstage: warning:"); n != 14+4+2 {
 		t.Errorf("commit --verbose prints %d warnings, want 20 (18 names, the volume id in two trees):\n%s", n, r.Stderr)
+	}
+}
+
+// TestDryRunAndStatusTellNameWarnings: before anything is written,
+// status counts the warnings the next session would be written with and
+// says where to read them, status --json holds them, and commit
+// --dry-run prints the very lines the commit prints after writing (the
+// mount's volume id among them); with --verbose, every one.
+func TestDryRunAndStatusTellNameWarnings(t *testing.T) {
+	const volid = "a volume id far too long for joliet"
+	_, mnt := mountImage(t, "--volume-id", volid)
+	long := strings.Repeat("n", 70)
+	for i, n := range []string{"Report.txt", "report.txt", "CON", "a:b", long + "1", long + "2", long + "3", long + "4"} {
+		write(t, filepath.Join(mnt, n), fmt.Sprint(i))
+	}
+
+	out := clitest.Must(t, "status", mnt)
+	if !strings.Contains(out, "warnings:  9: the volume id in 2 trees, 5 names in the Joliet tree, 2 names Windows cannot use") || !strings.Contains(out, "commit --dry-run") {
+		t.Errorf("status does not count the warnings or say where to read them:\n%s", out)
+	}
+	var js struct {
+		Warnings *struct {
+			VolumeID []json.RawMessage `json:"volume_id"`
+			Counts   []struct {
+				Count int `json:"count"`
+			} `json:"counts"`
+		} `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(clitest.Must(t, "status", "--json", mnt)), &js); err != nil {
+		t.Fatal(err)
+	}
+	if js.Warnings == nil {
+		t.Error("status --json holds no warnings")
+	} else {
+		n := 0
+		for _, c := range js.Warnings.Counts {
+			n += c.Count
+		}
+		if n != 7 || len(js.Warnings.VolumeID) != 2 {
+			t.Errorf("status --json counts %d names and %d volume ids, want 7 and 2", n, len(js.Warnings.VolumeID))
+		}
+	}
+
+	r := clitest.Run(t, []string{"commit", "--dry-run", "--verbose", mnt})
+	if r.Code != 0 {
+		t.Fatalf("commit --dry-run --verbose: exit %d\n%s", r.Code, r.Output())
+	}
+	if n := strings.Count(r.Stderr, "discstage: warning:"); n != 9 {
+		t.Errorf("commit --dry-run --verbose prints %d warnings, want 9 (7 names, the volume id in two trees):\n%s", n, r.Stderr)
+	}
+	r = clitest.Run(t, []string{"commit", "--dry-run", mnt})
+	if r.Code != 0 {
+		t.Fatalf("commit --dry-run: exit %d\n%s", r.Code, r.Output())
+	}
+	dry := warningLines(r.Stderr)
+	for _, want := range []string{"Windows cannot use 2 entries as named", "the Joliet tree names 5 entries differently", "the volume id is recorded as"} {
+		if !strings.Contains(dry, want) {
+			t.Errorf("commit --dry-run's warnings lack %q:\n%s", want, r.Stderr)
+		}
+	}
+	r = clitest.Run(t, []string{"commit", mnt})
+	if r.Code != 0 {
+		t.Fatalf("commit: exit %d\n%s", r.Code, r.Output())
+	}
+	if got := warningLines(r.Stderr); got != dry {
+		t.Errorf("commit's warnings:\n%s\nthe dry run's:\n%s", got, dry)
+	}
+	if out := clitest.Must(t, "status", mnt); strings.Contains(out, "warnings:") {
+		t.Errorf("status with nothing staged tells warnings:\n%s", out)
 	}
 }

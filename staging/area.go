@@ -89,6 +89,10 @@ type Area struct {
 	projKey        [2]uint64 // gen+1 and staged bytes the projection was made for
 	projSize       uint32
 	projErr        error
+	// projWarn are the warnings the projected session would be written
+	// with; projOpts the options it is laid out with (SetCommitOptions).
+	projWarn []master.Warning
+	projOpts CommitOptions
 	// quickProject is how many entries the area may hold for Space to
 	// lay the next session out itself; projecting: a projection for
 	// Space runs in the background. Close waits for what runs in the
@@ -886,7 +890,7 @@ func (a *Area) resetView(root *tree.Node, start uint32, head string) {
 		a.baseSectors, a.baseHead = a.listedSize(start), head
 	}
 	a.gen, a.baseGen = 0, 0
-	a.projKey = [2]uint64{}
+	a.projKey, a.projWarn = [2]uint64{}, nil
 	a.inflight, a.failed = nil, nil
 }
 

@@ -67,6 +67,11 @@ type Status struct {
 	// ProjectCode numbers ProjectError as Outcome.Code numbers a
 	// commit's error.
 	ProjectCode int `json:"project_code,omitempty"`
+	// Warnings sums up the warnings the next session would be written
+	// with, as Outcome.Warnings does those of a session written: counts
+	// and the first master.SummaryExamples (Area.Pending has them all).
+	// Nil when there are none or nothing is pending.
+	Warnings *master.WarningSummary `json:"warnings,omitempty"`
 	// FreeSectors is the medium's free space; -1 means unbounded.
 	FreeSectors int64 `json:"free_sectors"`
 	Sessions    int   `json:"sessions"`
@@ -189,6 +194,24 @@ func (a *Area) SetClassifier(f func(error) int) {
 	a.mu.Lock()
 	a.classify = f
 	a.mu.Unlock()
+}
+
+// SetCommitOptions sets the options a commit takes unless told
+// otherwise (a mount's volume id and UDF revision): the status lays the
+// next session out with them, so that its size and warnings are those
+// of the session such a commit writes.
+func (a *Area) SetCommitOptions(o CommitOptions) {
+	a.mu.Lock()
+	a.projOpts = CommitOptions{VolumeID: o.VolumeID, UDF: o.UDF, NoUDF: o.NoUDF}
+	a.projKey = [2]uint64{}
+	a.mu.Unlock()
+}
+
+// sameLayout tells whether a commit with options o lays its session out
+// as the status's projection does. It runs with a.mu held.
+func (a *Area) sameLayout(o CommitOptions) bool {
+	p := a.projOpts
+	return o.VolumeID == p.VolumeID && o.UDF == p.UDF && o.NoUDF == p.NoUDF
 }
 
 // code numbers err for an Outcome. It runs with a.mu held.
@@ -701,6 +724,7 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	a.snapped = true
 	a.keepStagedSizes(files)
 	var need uint32
+	var warnings []master.Warning
 	projected := false
 	switch {
 	case info.Free < 0:
@@ -709,12 +733,12 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	case info.Capacity == 0 && info.Free >= sizeBound(files, a.entries.len()):
 		// An image whose file system has room for the session at its
 		// largest: the session is not laid out twice.
-	case a.projectedNow(gen):
+	case a.projectedNow(gen) && a.sameLayout(opts):
 		// Status or statfs projected this very state already.
-		need, projected = a.projSize, true
+		need, warnings, projected = a.projSize, a.projWarn, true
 	default:
 		a.mu.Unlock()
-		need, err = a.medium.Project(root, opts)
+		need, warnings, err = a.medium.Project(root, opts)
 		a.mu.Lock()
 		projected = true
 	}
@@ -771,10 +795,10 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	a.pendingCache.forgetBase()
 	// Status shows this session's size while it is written: the
 	// projection when one was made, else the data it writes.
-	a.projErr = nil
+	a.projErr, a.projWarn = nil, nil
 	if projected {
-		a.projSize = need
-		if c := a.sizes; c.ok && c.version == a.version && a.wpins == 0 {
+		a.projSize, a.projWarn = need, warnings
+		if c := a.sizes; c.ok && c.version == a.version && a.wpins == 0 && a.sameLayout(opts) {
 			a.projKey = projectionKey(gen, c.bytes)
 		} else {
 			a.projKey = [2]uint64{}
@@ -1189,12 +1213,14 @@ func (a *Area) Status() Status {
 		s.MediumError = err.Error()
 	}
 	var perr error
-	if s.ProjectedSectors, perr = a.Projected(); perr != nil {
+	var ws []master.Warning
+	if s.ProjectedSectors, ws, perr = a.projected(); perr != nil {
 		s.ProjectError = errtext.Text(perr)
 		a.mu.Lock()
 		s.ProjectCode = a.code(perr)
 		a.mu.Unlock()
 	}
+	s.Warnings = summarize(ws, master.SummaryExamples)
 	s.Area, s.AreaFree = a.dir, freeSpace(a.dir)
 	return s
 }
@@ -1283,15 +1309,33 @@ func projectionKey(gen uint64, stagedBytes int64) [2]uint64 {
 // Projected returns the size in sectors the next session would have, 0
 // when nothing is pending.
 func (a *Area) Projected() (uint32, error) {
+	n, _, err := a.projected()
+	return n, err
+}
+
+// summarize sums ws up with up to examples examples (all when < 0); nil
+// when there is nothing to warn about.
+func summarize(ws []master.Warning, examples int) *master.WarningSummary {
+	if len(ws) == 0 {
+		return nil
+	}
+	s := master.SummarizeWarnings(ws, examples)
+	return &s
+}
+
+// projected returns the size in sectors the next session would have and
+// the warnings it would be written with; 0 and none when nothing is
+// pending. The projection is kept until the staged state changes.
+func (a *Area) projected() (uint32, []master.Warning, error) {
 	a.mu.Lock()
 	if !a.pending() {
 		a.mu.Unlock()
-		return 0, nil
+		return 0, nil, nil
 	}
 	if a.starting || (a.commit != nil && a.status.State == StateCommitting) {
 		// A commit is starting or writing: keep the last projection.
 		defer a.mu.Unlock()
-		return a.projSize, a.projErr
+		return a.projSize, a.projWarn, a.projErr
 	}
 	gen := a.gen
 	a.mu.Unlock()
@@ -1301,17 +1345,19 @@ func (a *Area) Projected() (uint32, error) {
 	if a.projKey == k {
 		// Unchanged: keep the last projection.
 		defer a.mu.Unlock()
-		return a.projSize, a.projErr
+		return a.projSize, a.projWarn, a.projErr
 	}
 	root, _, err := a.tree(false)
 	big := a.big()
+	opts := a.projOpts
 	a.mu.Unlock()
 	var n uint32
+	var ws []master.Warning
 	if err == nil {
-		n, err = a.medium.Project(root, CommitOptions{})
+		n, ws, err = a.medium.Project(root, opts)
 	}
 	a.mu.Lock()
-	a.projKey, a.projSize, a.projErr = k, n, err
+	a.projKey, a.projSize, a.projWarn, a.projErr = k, n, ws, err
 	if err != nil && !errors.Is(err, master.ErrBadName) && !errors.Is(err, master.ErrUnsupported) {
 		// The medium's fault (a drive not ready), not the tree's: the
 		// next call asks again.
@@ -1325,7 +1371,7 @@ func (a *Area) Projected() (uint32, error) {
 		// until the next commit.
 		go debug.FreeOSMemory()
 	}
-	return n, err
+	return n, ws, err
 }
 
 // Unbounded is the size, in sectors, statfs reports for a medium with no

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
@@ -116,7 +117,7 @@ func (m *fakeMedium) Sessions() ([]SessionRef, error) {
 	return out, nil
 }
 
-func (m *fakeMedium) Project(root *tree.Node, _ CommitOptions) (uint32, error) {
+func (m *fakeMedium) Project(root *tree.Node, _ CommitOptions) (uint32, []master.Warning, error) {
 	m.mu.Lock()
 	gate := m.projectGate
 	m.mu.Unlock()
@@ -135,7 +136,7 @@ func (m *fakeMedium) Project(root *tree.Node, _ CommitOptions) (uint32, error) {
 		}
 	}
 	walk(root)
-	return n, nil
+	return n, nil, nil
 }
 
 func (m *fakeMedium) Append(_ context.Context, root *tree.Node, opts CommitOptions) (uint32, error) {

@@ -6,6 +6,7 @@ import (
 	iofs "io/fs"
 	"time"
 
+	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -24,8 +25,10 @@ type Medium interface {
 	// Sessions lists every session, oldest first.
 	Sessions() ([]SessionRef, error)
 	// Project returns the size in sectors a session with this tree
-	// would take, without writing.
-	Project(root *tree.Node, opts CommitOptions) (uint32, error)
+	// would take, and the warnings it would be written with (names a
+	// hierarchy records otherwise, names Windows cannot use), without
+	// writing.
+	Project(root *tree.Node, opts CommitOptions) (uint32, []master.Warning, error)
 	// Append writes the tree as a new session, reads it back and
 	// verifies it. It returns the new session's start LBA.
 	Append(ctx context.Context, root *tree.Node, opts CommitOptions) (start uint32, err error)

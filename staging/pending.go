@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -92,6 +93,9 @@ type Pending struct {
 	// Uncounted: a commit writes, and the changes were not listed
 	// before it started; they are not listed meanwhile.
 	Uncounted bool `json:"uncounted,omitempty"`
+	// Warnings sums up every warning the next session would be written
+	// with (Status.Warnings keeps the first few); nil when none.
+	Warnings *master.WarningSummary `json:"warnings,omitempty"`
 }
 
 // pendingCache keeps the base session's tree and the last list, so
@@ -140,14 +144,19 @@ func (pc *pendingCache) stale(key [2]uint32, blank bool) bool {
 	return pc.baseKey != key || pc.base == nil && pc.baseErr == nil && !blank
 }
 
-// Pending lists what the next session changes. While a commit writes,
-// the medium is not read: the list made of the state it writes is
-// kept; with none made before it started, the list is Uncounted.
+// Pending lists what the next session changes, and every warning it
+// would be written with (laid out as Status lays it out, and kept with
+// the same projection). While a commit writes, the medium is not read:
+// the list made of the state it writes is kept; with none made before
+// it started, the list is Uncounted.
 func (a *Area) Pending() Pending {
+	_, ws, _ := a.projected()
 	a.loadPendingBase()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.pendingLocked(true)
+	p := a.pendingLocked(true)
+	p.Warnings = summarize(ws, -1)
+	return p
 }
 
 // refreshSizes brings the sizes of the kept list, that of the state as

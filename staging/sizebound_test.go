@@ -64,7 +64,7 @@ func TestSizeBoundHolds(t *testing.T) {
 	for what, build := range cases {
 		for _, rev := range []uint16{0, 0x102, 0x201, 0x250} {
 			root, entries := build()
-			need, err := burn.Project(img, root, burn.AppendOptions{UDF: rev, NoUDF: rev == 0})
+			need, _, err := burn.Project(img, root, burn.AppendOptions{UDF: rev, NoUDF: rev == 0})
 			if err != nil {
 				t.Fatalf("%s, UDF %x: %v", what, rev, err)
 			}

@@ -127,8 +127,8 @@ func TestStoppedCommitIsVerifiedOnReopen(t *testing.T) {
 // projectFails is a medium that cannot lay the next session out.
 type projectFails struct{ Medium }
 
-func (m projectFails) Project(*tree.Node, CommitOptions) (uint32, error) {
-	return 0, fmt.Errorf("master: lay out: more than 65535 directories: %w", master.ErrUnsupported)
+func (m projectFails) Project(*tree.Node, CommitOptions) (uint32, []master.Warning, error) {
+	return 0, nil, fmt.Errorf("master: lay out: more than 65535 directories: %w", master.ErrUnsupported)
 }
 
 // TestStatusTellsWhyNoSessionCanBeLaidOut: when the next session cannot
@@ -148,9 +148,9 @@ type projectNotReady struct {
 	calls int
 }
 
-func (m *projectNotReady) Project(*tree.Node, CommitOptions) (uint32, error) {
+func (m *projectNotReady) Project(*tree.Node, CommitOptions) (uint32, []master.Warning, error) {
 	m.calls++
-	return 0, errors.New("drive not ready")
+	return 0, nil, errors.New("drive not ready")
 }
 
 // TestProjectionAsksAgainAfterAMediumError: a layout that failed for the

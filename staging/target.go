@@ -123,9 +123,9 @@ func mediumError(err error) error {
 	return err
 }
 
-func (m targetMedium) Project(root *tree.Node, o CommitOptions) (uint32, error) {
-	n, err := burn.Project(m.t, root, appendOptions(o))
-	return n, mediumError(err)
+func (m targetMedium) Project(root *tree.Node, o CommitOptions) (uint32, []master.Warning, error) {
+	n, ws, err := burn.Project(m.t, root, appendOptions(o))
+	return n, ws, mediumError(err)
 }
 
 func (m targetMedium) Append(ctx context.Context, root *tree.Node, o CommitOptions) (uint32, error) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
 )
 
@@ -230,7 +231,7 @@ type countingMedium struct {
 	projections int
 }
 
-func (m *countingMedium) Project(root *tree.Node, opts CommitOptions) (uint32, error) {
+func (m *countingMedium) Project(root *tree.Node, opts CommitOptions) (uint32, []master.Warning, error) {
 	m.projections++
 	return m.fakeMedium.Project(root, opts)
 }
@@ -253,6 +254,59 @@ func TestCommitReusesProjection(t *testing.T) {
 		if m.projections != 1 {
 			t.Errorf("capacity %d: the commit projected again (%d projections)", capacity, m.projections)
 		}
+	}
+}
+
+// warningMedium is a medium whose projections warn of one name and
+// that keeps the options of each.
+type warningMedium struct {
+	*countingMedium
+	opts []CommitOptions
+}
+
+func (m *warningMedium) Project(root *tree.Node, opts CommitOptions) (uint32, []master.Warning, error) {
+	m.opts = append(m.opts, opts)
+	n, _, err := m.countingMedium.Project(root, opts)
+	return n, []master.Warning{{Path: "/CON", Hierarchy: master.HierarchyWindows, Reason: "names a device"}}, err
+}
+
+// TestProjectionKeepsWarnings: the status's projection is laid out with
+// the options commits take (SetCommitOptions) and keeps the warnings the
+// session would be written with: Status sums them up and Pending holds
+// them without laying the session out again; a commit with the same
+// options reuses the projection, one with another UDF lays its own out.
+func TestProjectionKeepsWarnings(t *testing.T) {
+	m := &warningMedium{countingMedium: &countingMedium{fakeMedium: &fakeMedium{capacity: 100000}}}
+	a := open(t, t.TempDir(), m)
+	a.SetCommitOptions(CommitOptions{VolumeID: "V", UDF: 0x0201, Now: true})
+	writeFile(t, a, RootID, "CON", "one")
+	s := a.Status()
+	if s.Warnings == nil || s.Warnings.Names() != 1 {
+		t.Fatalf("status warnings: %+v", s.Warnings)
+	}
+	if p := a.Pending(); p.Warnings == nil || len(p.Warnings.Examples) != 1 || p.Warnings.Examples[0].Path != "/CON" {
+		t.Errorf("pending warnings: %+v", p.Warnings)
+	}
+	if m.projections != 1 || m.opts[0].VolumeID != "V" || m.opts[0].UDF != 0x0201 {
+		t.Fatalf("%d projections, with %+v", m.projections, m.opts)
+	}
+	if err := a.Commit(CommitOptions{VolumeID: "V", UDF: 0x0201}); err != nil {
+		t.Fatal(err)
+	}
+	if m.projections != 1 {
+		t.Errorf("a commit with the mount's options projected again (%d projections)", m.projections)
+	}
+	if s := a.Status(); s.Warnings != nil {
+		t.Errorf("with nothing staged, the status warns: %+v", s.Warnings)
+	}
+
+	writeFile(t, a, RootID, "b", "two")
+	a.Status()
+	if err := a.Commit(CommitOptions{VolumeID: "V", NoUDF: true}); err != nil {
+		t.Fatal(err)
+	}
+	if m.projections != 3 || !m.opts[2].NoUDF {
+		t.Errorf("a commit without UDF: %d projections, with %+v; want it laid out with its own options", m.projections, m.opts)
 	}
 }
 

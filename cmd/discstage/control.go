@@ -603,6 +603,9 @@ func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 	} else {
 		fmt.Fprintln(w, "staged:    nothing")
 	}
+	if s.Pending && s.Warnings != nil && s.State != staging.StateCommitting {
+		fmt.Fprintf(w, "warnings:  %s (commit --dry-run lists them)\n", countWarnings(*s.Warnings))
+	}
 	free := "unbounded"
 	if s.FreeSectors >= 0 {
 		free = humanize.IBytes(uint64(s.FreeSectors) * 2048)

@@ -333,6 +333,8 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	if f.waitOpen <= 0 {
 		opts.Commit.WaitOpen = -1 // do not wait
 	}
+	// The status lays the next session out as a commit writes it.
+	area.SetCommitOptions(opts.Commit)
 	if ej, ok := t.(writer.Ejector); ok {
 		opts.Eject = ej.Eject // a drive opens its tray on "eject"
 	}

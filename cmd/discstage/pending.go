@@ -92,7 +92,8 @@ func newStatusJSON(s staging.Status, p staging.Pending) statusJSON {
 }
 
 // commitDryRun says what a commit of the mount at mountpoint would
-// write, and its size, without writing.
+// write, its size, and the warnings it would be written with (the lines
+// the commit prints after writing), without writing.
 func commitDryRun(cmd *cobra.Command, mountpoint string, s staging.Status) error {
 	out := cmd.OutOrStdout()
 	if s.Closed {
@@ -109,6 +110,10 @@ func commitDryRun(cmd *cobra.Command, mountpoint string, s staging.Status) error
 	printChanges(out, p, -1)
 	if s.ProjectError != "" {
 		return withCode(fmt.Errorf("commit: the next session cannot be written: %s", s.ProjectError), staging.Outcome{Code: s.ProjectCode})
+	}
+	if p.Warnings != nil {
+		// The lines the commit prints once the session is written.
+		printSummary(cmd.ErrOrStderr(), trimExamples(*p.Warnings))
 	}
 	fmt.Fprintf(out, "would write session %d at LBA %d: %s (%d sectors), of which %s staged file data; %s\n",
 		s.Sessions+1, s.NextWritable, sectors(s.ProjectedSectors), s.ProjectedSectors, size(s.StagedBytes), s.Changes)

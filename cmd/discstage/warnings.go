@@ -37,6 +37,42 @@ func printWarnings(w io.Writer, ws []master.Warning) {
 	printSummary(w, summarizeWarnings(ws))
 }
 
+// trimExamples keeps the examples of s that a summary shows without
+// --verbose, as the mount keeps them for a commit's outcome: a summary
+// holding every warning prints as the commit's own.
+func trimExamples(s master.WarningSummary) master.WarningSummary {
+	if !verbose && len(s.Examples) > warningExamples {
+		s.Examples = s.Examples[:warningExamples]
+	}
+	return s
+}
+
+// countWarnings says in one line how many warnings s holds and of what:
+// "9: the volume id in 2 trees, 5 names in the Joliet tree, 2 names
+// Windows cannot use", for status.
+func countWarnings(s master.WarningSummary) string {
+	var parts []string
+	if n := len(s.VolumeID); n > 0 {
+		parts = append(parts, fmt.Sprintf("the volume id in %s", plural(n, "tree")))
+	}
+	byHierarchy := map[string]int{}
+	var hierarchies []string
+	for _, c := range s.Counts {
+		if _, ok := byHierarchy[c.Hierarchy]; !ok {
+			hierarchies = append(hierarchies, c.Hierarchy)
+		}
+		byHierarchy[c.Hierarchy] += c.Count
+	}
+	for _, h := range hierarchies {
+		if h == master.HierarchyWindows {
+			parts = append(parts, plural(byHierarchy[h], "name")+" Windows cannot use")
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s in the %s tree", plural(byHierarchy[h], "name"), h))
+	}
+	return fmt.Sprintf("%d: %s", len(s.VolumeID)+s.Names(), strings.Join(parts, ", "))
+}
+
 // printSummary tells what a session's warnings say. A changed volume id
 // is said apart, in full. A few renamed names are listed one a line;
 // many are summarized: how many in each hierarchy and for each reason,
