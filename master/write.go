@@ -16,8 +16,16 @@ var (
 	// ErrSourceChanged reports that a file's Source failed to open or
 	// yielded more or fewer bytes than the node's Size. A Source the
 	// process may not read, or that fails with an I/O error, is reported
-	// with that error instead (fs.ErrPermission, syscall.EIO).
+	// with that error instead (fs.ErrPermission, syscall.EIO), and an
+	// earlier session's file the medium fails to give with
+	// ErrMediumData.
 	ErrSourceChanged = errors.New("master: source changed")
+	// ErrMediumData reports that the data of an earlier session's file
+	// that the session writes anew (a tree.Sparse Source: a file with
+	// holes, or compressed) could not be read from the medium: it
+	// failed, or holds the data damaged (tree.ErrZisofs). It wraps the
+	// medium's error.
+	ErrMediumData = errors.New("master: cannot read an earlier session's file from the medium")
 	// ErrBadName reports a name that no hierarchy can hold: empty, with
 	// '/' or NUL, "." or "..", longer than 255 bytes, or twice in one
 	// directory.
