@@ -130,6 +130,11 @@
 // their descriptor set points at the first session's catalog again, so
 // the superblock of a grown medium, rebuilt from the newest session's
 // descriptors, keeps the boot record (xorriso keeps boot images so too).
+// The catalog and its images stay as they are whatever the tree holds: a
+// boot image that no file of the tree holds any more, its file replaced
+// or removed, is reported as a Warning of HierarchyElTorito naming that
+// file (Options.KeepBootNames), since the disc still boots the image the
+// file held before.
 //
 // # UDF bridge
 //

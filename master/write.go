@@ -94,6 +94,14 @@ type Options struct {
 	// session's descriptors, stays bootable (xorriso keeps boot images
 	// so too). The catalog and the images it names stay where they are.
 	KeepBootCatalog uint32
+	// KeepBootNames, with KeepBootCatalog and Medium, names the file of
+	// the earlier session that held the boot image at lba, which the
+	// kept catalog loads, or returns "" when no file held it (an image
+	// hidden from the tree). Layout asks it only for an image that no
+	// file of the tree holds any more, and reports that file, replaced
+	// or removed, as a Warning (HierarchyElTorito): the disc still
+	// boots the image it held before.
+	KeepBootNames func(lba uint32) string
 	// UDF adds a UDF file system of this revision (udf.Rev102,
 	// udf.Rev201, udf.Rev250) beside ISO 9660, Joliet and Rock Ridge:
 	// a bridge whose UDF tree references the same file data (see
