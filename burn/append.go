@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"path"
 	"time"
 
 	"github.com/discstage/discstage/master"
@@ -59,8 +60,43 @@ func masterOptions(t writer.Target, m writer.Medium, opts AppendOptions) master.
 		Boot:                opts.Boot,
 		KeepBootCatalog:     keptBootCatalog(t, m),
 	}
+	if o.KeepBootCatalog != 0 {
+		o.KeepBootNames = bootNames(t, m)
+	}
 	udfOptions(&o, t, m, opts)
 	return o
+}
+
+// bootNames returns what master.Options.KeepBootNames takes: the path of
+// the file of the newest session whose data starts at an LBA, or "". The
+// session's tree is read at the first call, which comes only when a
+// boot image of the kept catalog is no file's data any more.
+func bootNames(t writer.Target, m writer.Medium) func(lba uint32) string {
+	var paths map[uint32]string
+	return func(lba uint32) string {
+		if paths == nil {
+			paths = map[uint32]string{}
+			s, err := master.ReadSession(t, m.Readable, m.Sessions[len(m.Sessions)-1].Start)
+			if err != nil {
+				return "" // a session that cannot be read fails elsewhere
+			}
+			var walk func(n *tree.Node, p string)
+			walk = func(n *tree.Node, p string) {
+				if n.IsRegular() && n.Source == nil {
+					if x, ok := tree.FirstData(n.Extents); ok {
+						if _, seen := paths[x.LBA]; !seen {
+							paths[x.LBA] = p
+						}
+					}
+				}
+				for _, k := range n.Children {
+					walk(k, path.Join(p, k.Name))
+				}
+			}
+			walk(s.Root, "/")
+		}
+		return paths[lba]
+	}
 }
 
 // keptBootCatalog is the El Torito boot catalog of the newest session,

@@ -93,3 +93,59 @@ func TestAppendBoot(t *testing.T) {
 	elToritoReport(t, img, false)
 	oracle.BootCD(t, img, testtree.BootMessage)
 }
+
+// A session over a bootable disc whose boot file was replaced or
+// removed keeps the boot catalog, which still boots the image that file
+// held before: append and a mount's commit warn so, naming the file,
+// before writing (as xorriso notes it discards the old boot image); a
+// session that keeps the boot files warns of nothing.
+func TestReplacedBootImageWarns(t *testing.T) {
+	oracle.Need(t, "xorriso")
+	src := bootSource(t)
+	const warn = "/boot/bios.img: El Torito: boot image replaced or removed: the disc still boots the image this file held before"
+	img := filepath.Join(t.TempDir(), "boot.iso")
+	mustRun(t, append(append([]string{"append", img}, bootArgs...), src+"/")...)
+	img2 := filepath.Join(t.TempDir(), "boot2.iso")
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(img2, b, 0o644)
+
+	more := filepath.Join(t.TempDir(), "more")
+	testtree.File(t, more, "more.txt", []byte("more\n"))
+	if out := mustRun(t, "append", img, more); strings.Contains(out, "El Torito") {
+		t.Errorf("boot files kept, yet a warning:\n%s", out)
+	}
+	testtree.File(t, more, "boot/bios.img", []byte("another boot image\n"))
+	if out := mustRun(t, "append", img, more); !strings.Contains(out, warn) || strings.Contains(out, "efi.img") {
+		t.Errorf("append replacing /boot/bios.img: want the warning %q:\n%s", warn, out)
+	}
+	oldImage(t, img)
+
+	mnt := mountTarget(t, img2)
+	if err := os.WriteFile(filepath.Join(mnt, "boot", "bios.img"), []byte("another boot image\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun(t, "commit", mnt); !strings.Contains(out, warn) {
+		t.Errorf("commit replacing /boot/bios.img: want the warning %q:\n%s", warn, out)
+	}
+	mustRun(t, "unmount", mnt)
+	oldImage(t, img2)
+}
+
+// oldImage checks that img boots the first session's BIOS image, which
+// no file holds any more, and its UEFI image, still /boot/efi.img.
+func oldImage(t *testing.T, img string) {
+	t.Helper()
+	rep := oracle.Run(t, "xorriso", "-indev", img, "-report_el_torito", "plain")
+	for _, want := range []string{`El Torito boot img :\s+1\s+BIOS\s+y\s+none`, `El Torito img path :\s+2\s+/boot/efi.img`} {
+		if !regexp.MustCompile(want).MatchString(rep) {
+			t.Errorf("xorriso -report_el_torito plain lacks %q:\n%s", want, rep)
+		}
+	}
+	if regexp.MustCompile(`El Torito img path :\s+1`).MatchString(rep) {
+		t.Errorf("the BIOS image is still a file's data:\n%s", rep)
+	}
+	oracle.BootCD(t, img, testtree.BootMessage)
+}

@@ -130,6 +130,11 @@
 // their descriptor set points at the first session's catalog again, so
 // the superblock of a grown medium, rebuilt from the newest session's
 // descriptors, keeps the boot record (xorriso keeps boot images so too).
+// The catalog and its images stay as they are whatever the tree holds: a
+// boot image that no file of the tree holds any more, its file replaced
+// or removed, is reported as a Warning of HierarchyElTorito naming that
+// file (Options.KeepBootNames), since the disc still boots the image the
+// file held before.
 //
 // # UDF bridge
 //
@@ -267,14 +272,19 @@
 // # zisofs
 //
 // A file whose Rock Ridge entries include ZF (zisofs, as mkzftree and
-// libisofs write it) holds its bytes compressed: a header, a table of
-// block pointers and a zlib stream per block. The reader gives such a
+// libisofs write it, or zisofs2 with zlib, ZF or Z2 of algorithm "PZ",
+// as xorriso writes it with -zisofs version_2=on) holds its bytes
+// compressed: a header, a table of block pointers (of 32 bits, of 64
+// for zisofs2) and a zlib stream per block. The reader gives such a
 // file its uncompressed size and a tree.Sparse Source that uncompresses
 // it (tree.ZisofsLBA); readers without zisofs, Joliet and UDF see the
 // compressed bytes, so the next session writes the file anew,
 // uncompressed, for every reader. Its MD5 in the checksum array is that
 // of the compressed bytes, which Verify checks; reading checks each
-// block's own checksum.
+// block's own checksum. zisofs2's other algorithms (XZ, LZ4, Zstandard,
+// bzip2) are not read: Layout refuses a tree holding such a file with
+// ErrUnsupported and tree.ErrCompression, naming it, so that it is
+// removed or replaced before a session is written.
 //
 // # Names Windows cannot use
 //
@@ -414,7 +424,8 @@
 // memory grows with the number of files, not with their size. A Source
 // that fails to open or yields more or fewer bytes than its Size stops
 // the stream with ErrSourceChanged and the path (one that may not be
-// read, or fails with an I/O error, with that error and the path).
+// read, or fails with an I/O error, with that error and the path; an
+// earlier session's file the medium fails to give, with ErrMediumData).
 // WriteToContext also stops, with the context's error, once its context
 // is done: at the next read or write, the kernel's copy checking between
 // chunks of 64 MiB.

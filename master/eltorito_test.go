@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,4 +168,108 @@ func TestElToritoBootsInQEMU(t *testing.T) {
 		master.BootImage{Path: "boot/bios.img", Platform: master.BootBIOS, InfoTable: true},
 	))
 	oracle.BootCD(t, img, testtree.BootMessage)
+}
+
+// A later session keeps the first session's boot catalog
+// (Options.KeepBootCatalog) whatever its tree holds, so that the disc
+// stays bootable; a boot image that no file of the tree holds any more
+// (its file replaced or removed) is reported as a Warning naming the
+// file (KeepBootNames), since the disc still boots the image the file
+// held before. A boot file kept, or renamed, is no warning, and neither
+// is any without KeepBootNames.
+func TestKeptBootImageReplacedWarns(t *testing.T) {
+	img := filepath.Join(t.TempDir(), "boot.iso")
+	first := writeSession(t, img, bootTree(t, bytes.Repeat([]byte("efi "), 2000)), bootOpts(
+		master.BootImage{Path: "boot/bios.img", Platform: master.BootBIOS},
+		master.BootImage{Path: "boot/efi.img", Platform: master.BootEFI},
+	))
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	med := bytes.NewReader(b)
+	sectors := int64(len(b)) / tree.SectorSize
+	catalog := master.BootCatalog(med, sectors, 0)
+	if catalog == 0 {
+		t.Fatal("no boot catalog in the first session")
+	}
+	read := func() (*tree.Node, map[string]*tree.Node) {
+		s, err := master.ReadSession(med, sectors, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byName := map[string]*tree.Node{}
+		for _, n := range s.Root.Children {
+			byName[n.Name] = n
+			for _, k := range n.Children {
+				byName[n.Name+"/"+k.Name] = k
+			}
+		}
+		return s.Root, byName
+	}
+	_, old := read()
+	names := map[uint32]string{}
+	var want []uint32
+	for _, p := range []string{"boot/bios.img", "boot/efi.img"} {
+		names[old[p].Extents[0].LBA] = "/" + p
+		want = append(want, old[p].Extents[0].LBA)
+	}
+	if got := master.BootImages(med, catalog); !slices.Equal(got, want) {
+		t.Fatalf("BootImages: %v, want %v (the boot files' first extents)", got, want)
+	}
+
+	replaced := []byte("another boot image")
+	for _, tc := range []struct {
+		name   string
+		change func(root *tree.Node, byName map[string]*tree.Node)
+		names  bool
+		want   []string // paths warned of
+	}{
+		{"unchanged", func(*tree.Node, map[string]*tree.Node) {}, true, nil},
+		{"renamed", func(_ *tree.Node, m map[string]*tree.Node) { m["boot/bios.img"].Name = "bios2.img" }, true, nil},
+		{"replaced", func(_ *tree.Node, m map[string]*tree.Node) {
+			n := m["boot/bios.img"]
+			n.Extents, n.Size, n.Source = nil, int64(len(replaced)), tree.Bytes(replaced)
+		}, true, []string{"/boot/bios.img"}},
+		{"removed", func(_ *tree.Node, m map[string]*tree.Node) {
+			m["boot"].Children = slices.DeleteFunc(m["boot"].Children, func(n *tree.Node) bool { return n.Name == "efi.img" })
+		}, true, []string{"/boot/efi.img"}},
+		{"both, not named", func(root *tree.Node, m map[string]*tree.Node) {
+			root.Children = slices.DeleteFunc(root.Children, func(n *tree.Node) bool { return n.Name == "boot" })
+		}, false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root, byName := read()
+			tc.change(root, byName)
+			o := fullOpts()
+			o.StartLBA = first.Sectors() + 16
+			o.Medium, o.KeepBootCatalog = med, catalog
+			if tc.names {
+				o.KeepBootNames = func(lba uint32) string { return names[lba] }
+			}
+			im, err := master.Layout(root, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range im.Warnings() {
+				if w.Hierarchy == master.HierarchyElTorito {
+					got = append(got, w.Path)
+					if !strings.Contains(w.Reason, "still boots the image this file held before") {
+						t.Errorf("warning %v does not say what the disc boots", w)
+					}
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("boot image warnings %v, want %v", got, tc.want)
+			}
+			var sess bytes.Buffer
+			if _, err := im.WriteTo(&sess); err != nil {
+				t.Fatal(err)
+			}
+			if c := master.BootCatalog(bytes.NewReader(sess.Bytes()), int64(sess.Len())/tree.SectorSize, 0); c != catalog {
+				t.Errorf("the session's boot record points at %d, want the kept catalog at %d", c, catalog)
+			}
+		})
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -261,24 +262,24 @@ type rZisofs struct {
 	n            *tree.Node
 	alg          [2]byte
 	header, log2 uint8
-	size         uint32
+	size         uint64
 }
 
 // uncompressed turns each file of the tree that a ZF entry marks
 // zisofs-compressed into a tree.Sparse Source of its uncompressed
 // bytes (see tree.ZisofsLBA): its Size is the ZF entry's, and no
-// session references its compressed extents. A file of another
-// algorithm (zisofs2) gets a marker of no parameters: reading it fails
-// (tree.ErrZisofs), as its bytes cannot be read.
+// session references its compressed extents. zisofs ("pz") and
+// zisofs2 with zlib ("PZ") read; a file of another algorithm fails to
+// read (tree.ErrCompression), and Layout refuses it. A size past what
+// an int64 holds is taken as the largest, which reading then finds
+// damaged (the header's size differs).
 func (t *rTreeReader) uncompressed() {
 	for _, z := range t.zisofs {
-		mark := tree.ZisofsExtent(z.header, z.log2)
-		if z.alg != [2]byte{'p', 'z'} {
-			mark = tree.ZisofsExtent(0, 0)
-		}
+		mark := tree.ZisofsExtent(z.alg, z.header, z.log2)
 		ext := append([]tree.Extent{mark}, z.n.Extents...)
-		z.n.Source = tree.Sparse{R: t.r, Extents: ext, Size: int64(z.size)}
-		z.n.Size, z.n.Extents = int64(z.size), nil
+		size := int64(min(z.size, math.MaxInt64))
+		z.n.Source = tree.Sparse{R: t.r, Extents: ext, Size: size}
+		z.n.Size, z.n.Extents = size, nil
 	}
 	t.zisofs = nil
 }

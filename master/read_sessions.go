@@ -171,3 +171,47 @@ func BootCatalog(r io.ReaderAt, sectors int64, start uint32) uint32 {
 	}
 	return 0
 }
+
+// rMaxBootEntries bounds the boot entries BootImages takes from a
+// catalog: as many as one sector holds.
+const rMaxBootEntries = tree.SectorSize / iso9660.CatalogEntrySize
+
+// BootImages returns the LBAs of the images that the bootable entries
+// of the El Torito boot catalog at LBA catalog load (the initial/default
+// entry and those of each section), in catalog order, or nil when r
+// holds no valid catalog there. Only the catalog's first sector is read.
+func BootImages(r io.ReaderAt, catalog uint32) []uint32 {
+	b := make([]byte, tree.SectorSize)
+	if _, err := r.ReadAt(b, int64(catalog)*tree.SectorSize); err != nil && err != io.EOF {
+		return nil
+	}
+	if !iso9660.Entry(b).ValidationOK() {
+		return nil
+	}
+	var lbas []uint32
+	add := func(e *iso9660.CatalogEntry) {
+		if e.Kind() == iso9660.CatalogBootable && e.LoadRBA() != 0 {
+			lbas = append(lbas, e.LoadRBA())
+		}
+	}
+	add(iso9660.Entry(b[iso9660.CatalogEntrySize:]))
+	for i := 2; i < rMaxBootEntries; {
+		h := iso9660.Entry(b[i*iso9660.CatalogEntrySize:])
+		if h.Kind() != iso9660.CatalogHeader && h.Kind() != iso9660.CatalogFinalHeader {
+			break
+		}
+		i++
+		for k := 0; k < int(h.SectionEntries()) && i < rMaxBootEntries; i++ {
+			e := iso9660.Entry(b[i*iso9660.CatalogEntrySize:])
+			if e.Kind() == 0x44 {
+				continue // an extension of the entry before
+			}
+			add(e)
+			k++
+		}
+		if h.Kind() == iso9660.CatalogFinalHeader {
+			break
+		}
+	}
+	return lbas
+}

@@ -2,6 +2,7 @@ package master
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -39,12 +40,13 @@ type rAttrs struct {
 
 	al []byte // AAIP AL entry bodies, each after a 0xFF mark (see rAAIPValue)
 
-	// zf is the ZF entry's algorithm ("pz": zisofs), header size in
-	// 4-byte units, log2 of the block size and uncompressed size.
+	// zf is the ZF (or Z2) entry's algorithm ("pz": zisofs, "PZ":
+	// zisofs2 with zlib), header size in 4-byte units, log2 of the block
+	// size and uncompressed size.
 	zf       [2]byte
 	zfHeader uint8
 	zfLog2   uint8
-	zfSize   uint32
+	zfSize   uint64
 	hasZF    bool
 }
 
@@ -145,12 +147,19 @@ func (t *rTreeReader) parseSUSP(su []byte, a *rAttrs, path string, dirLBA uint32
 				}
 			case "RR":
 				a.rrip = true
-			case "ZF":
+			case "ZF", "Z2":
+				// Z2 is zisofs2's ZF under another signature, which
+				// Linux kernels that know only zisofs pass over.
 				if l >= 16 {
 					a.hasZF = true
 					a.zf = [2]byte{e[4], e[5]}
 					a.zfHeader, a.zfLog2 = e[6], e[7]
-					a.zfSize = iso9660.Both32(e[8:16])
+					if e[3] >= 2 {
+						// zisofs2: a 64-bit size, little-endian.
+						a.zfSize = binary.LittleEndian.Uint64(e[8:16])
+					} else {
+						a.zfSize = uint64(iso9660.Both32(e[8:16]))
+					}
 				}
 			case "AL":
 				if l >= 5 && len(a.al)+l <= rMaxCEBytes {

@@ -16,8 +16,16 @@ var (
 	// ErrSourceChanged reports that a file's Source failed to open or
 	// yielded more or fewer bytes than the node's Size. A Source the
 	// process may not read, or that fails with an I/O error, is reported
-	// with that error instead (fs.ErrPermission, syscall.EIO).
+	// with that error instead (fs.ErrPermission, syscall.EIO), and an
+	// earlier session's file the medium fails to give with
+	// ErrMediumData.
 	ErrSourceChanged = errors.New("master: source changed")
+	// ErrMediumData reports that the data of an earlier session's file
+	// that the session writes anew (a tree.Sparse Source: a file with
+	// holes, or compressed) could not be read from the medium: it
+	// failed, or holds the data damaged (tree.ErrZisofs). It wraps the
+	// medium's error.
+	ErrMediumData = errors.New("master: cannot read an earlier session's file from the medium")
 	// ErrBadName reports a name that no hierarchy can hold: empty, with
 	// '/' or NUL, "." or "..", longer than 255 bytes, or twice in one
 	// directory.
@@ -86,6 +94,14 @@ type Options struct {
 	// session's descriptors, stays bootable (xorriso keeps boot images
 	// so too). The catalog and the images it names stay where they are.
 	KeepBootCatalog uint32
+	// KeepBootNames, with KeepBootCatalog and Medium, names the file of
+	// the earlier session that held the boot image at lba, which the
+	// kept catalog loads, or returns "" when no file held it (an image
+	// hidden from the tree). Layout asks it only for an image that no
+	// file of the tree holds any more, and reports that file, replaced
+	// or removed, as a Warning (HierarchyElTorito): the disc still
+	// boots the image it held before.
+	KeepBootNames func(lba uint32) string
 	// UDF adds a UDF file system of this revision (udf.Rev102,
 	// udf.Rev201, udf.Rev250) beside ISO 9660, Joliet and Rock Ridge:
 	// a bridge whose UDF tree references the same file data (see

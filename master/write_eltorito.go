@@ -87,6 +87,7 @@ type wBoot struct {
 func (l *wLayout) elTorito(root *wSrc) (*wBootCatalog, error) {
 	if len(l.opts.Boot) == 0 {
 		if l.opts.KeepBootCatalog != 0 {
+			l.keptBootImages(root)
 			return &wBootCatalog{im: l.im, catalog: l.opts.KeepBootCatalog}, nil
 		}
 		return nil, nil
@@ -130,6 +131,56 @@ func (l *wLayout) elTorito(root *wSrc) (*wBootCatalog, error) {
 		c.images = append(c.images, wBoot{BootImage: b, src: s})
 	}
 	return c, nil
+}
+
+// HierarchyElTorito is the Hierarchy of a Warning about a boot image.
+const HierarchyElTorito = "El Torito"
+
+// keptBootImages warns of each boot image of the kept catalog
+// (Options.KeepBootCatalog) that a file of the earlier session held and
+// no file of the tree holds any more: the file was replaced or removed,
+// and the disc still boots the image it held before. The catalog is
+// kept all the same, so that the disc stays bootable (and its image
+// stays where it is on the medium). Options.KeepBootNames names the
+// file; without it, or a Medium to read the catalog from, there is
+// nothing to tell.
+func (l *wLayout) keptBootImages(root *wSrc) {
+	if l.opts.Medium == nil || l.opts.KeepBootNames == nil {
+		return
+	}
+	lbas := BootImages(l.opts.Medium, l.opts.KeepBootCatalog)
+	if len(lbas) == 0 {
+		return
+	}
+	held := map[uint32]bool{}
+	for _, lba := range lbas {
+		held[lba] = false
+	}
+	var walk func(s *wSrc)
+	walk = func(s *wSrc) {
+		n := s.attrs()
+		if n.IsRegular() && n.Source == nil {
+			if x, ok := tree.FirstData(n.Extents); ok {
+				if _, boot := held[x.LBA]; boot {
+					held[x.LBA] = true
+				}
+			}
+		}
+		for _, k := range s.kids {
+			walk(k)
+		}
+	}
+	walk(root)
+	for _, lba := range lbas {
+		if held[lba] {
+			continue
+		}
+		held[lba] = true // one warning for an image two entries load
+		if p := l.opts.KeepBootNames(lba); p != "" {
+			l.im.warnings = append(l.im.warnings, Warning{Path: p, Hierarchy: HierarchyElTorito,
+				Reason: "boot image replaced or removed: the disc still boots the image this file held before (the boot catalog is kept)"})
+		}
+	}
 }
 
 func (*wBootCatalog) name() string     { return "El Torito boot catalog" }

@@ -357,6 +357,14 @@ func (l *wLayout) check(n *tree.Node, parent *wSrc) (*wSrc, error) {
 		} else if n.Source == nil && n.Size > 0 {
 			return nil, fmt.Errorf("master: lay out %q: %d bytes but no source: %w", s.pathName(), n.Size, ErrUnsupported)
 		}
+		if sp, ok := n.Source.(tree.Sparse); ok {
+			// An earlier session's file compressed in a way that
+			// cannot be read cannot be written anew: said before
+			// anything is written.
+			if err := tree.CompressionError(sp.Extents); err != nil {
+				return nil, fmt.Errorf("master: lay out %q: %w: remove or replace %s to add a session: %w", s.pathName(), err, s.pathName(), ErrUnsupported)
+			}
+		}
 		s.file = &wFile{src: s}
 		l.progress.add(n.Size)
 	default:

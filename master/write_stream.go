@@ -81,7 +81,9 @@ func (c *wCountWriter) Write(p []byte) (int, error) {
 // (copy_file_range). A Source that fails to open or yields more or fewer
 // bytes than its node's Size stops the stream with an error wrapping
 // ErrSourceChanged and the path; one the process may not read, or that
-// fails with an I/O error, with that error and the path.
+// fails with an I/O error, with that error and the path; the data of an
+// earlier session's file that the medium fails to give (tree.Sparse),
+// with ErrMediumData, the medium's error and the path.
 func (im *Image) WriteTo(w io.Writer) (int64, error) {
 	return im.WriteToContext(context.Background(), w)
 }
@@ -196,15 +198,31 @@ func (r *wSourceReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// sourceError is err, from opening or reading a Source, wrapped in
-// ErrSourceChanged unless it is a permission or I/O error (EIO, and on
-// Windows ERROR_CRC, ERROR_IO_DEVICE and their kin): a file the process
-// may not read, or a medium that fails, has not changed.
-func sourceError(err error) error {
+// sourceError is err, from opening or reading the Source of node n,
+// wrapped in ErrSourceChanged unless it is a permission or I/O error
+// (EIO, and on Windows ERROR_CRC, ERROR_IO_DEVICE and their kin): a
+// file the process may not read, or a medium that fails, has not
+// changed. The data of an earlier session's file (a tree.Sparse Source:
+// holes, or compressed) reads from the medium, which does not change
+// either: its errors wrap ErrMediumData.
+func sourceError(n *tree.Node, err error) error {
+	if _, ok := n.Source.(tree.Sparse); ok {
+		return fmt.Errorf("%w: %w", ErrMediumData, err)
+	}
 	if errors.Is(err, fs.ErrPermission) || platform.IsIOError(err) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", ErrSourceChanged, err)
+}
+
+// shortSource is the error of a Source of node n that gave fewer or
+// more bytes than n.Size (what): ErrSourceChanged, or ErrMediumData
+// for an earlier session's file.
+func shortSource(n *tree.Node, what string) error {
+	if _, ok := n.Source.(tree.Sparse); ok {
+		return fmt.Errorf("%s: %w", what, ErrMediumData)
+	}
+	return fmt.Errorf("%s: %w", what, ErrSourceChanged)
 }
 
 // wPlainWriter hides an *os.File's ReadFrom, so that io.CopyBuffer uses
@@ -227,7 +245,7 @@ func (s *wStream) copyFile(f *wFile) error {
 	p := f.src.pathName()
 	o := s.prefetch.next(f)
 	if o.err != nil {
-		return fmt.Errorf("master: open source of %q: %w", p, sourceError(o.err))
+		return fmt.Errorf("master: open source of %q: %w", p, sourceError(n, o.err))
 	}
 	r := o.r
 	defer r.Close()
@@ -244,7 +262,7 @@ func (s *wStream) copyFile(f *wFile) error {
 		copied, err = s.pipe.copyFile(io.LimitReader(sr, n.Size), f)
 		s.cw.n += copied
 		if sr.err != nil {
-			return fmt.Errorf("master: read source of %q: %w", p, sourceError(sr.err))
+			return fmt.Errorf("master: read source of %q: %w", p, sourceError(n, sr.err))
 		}
 		if err != nil {
 			return fmt.Errorf("master: write data of %q: %w", p, err)
@@ -275,18 +293,18 @@ func (s *wStream) copyFile(f *wFile) error {
 		sr := &wSourceReader{ctx: s.ctx, r: r}
 		copied, err = io.CopyBuffer(wPlainWriter{s.cw}, io.LimitReader(sr, n.Size), s.buf)
 		if sr.err != nil {
-			return fmt.Errorf("master: read source of %q: %w", p, sourceError(sr.err))
+			return fmt.Errorf("master: read source of %q: %w", p, sourceError(n, sr.err))
 		}
 		if err != nil {
 			return fmt.Errorf("master: write data of %q: %w", p, err)
 		}
 	}
 	if copied != n.Size {
-		return fmt.Errorf("master: read source of %q: got %d bytes, expected %d: %w", p, copied, n.Size, ErrSourceChanged)
+		return fmt.Errorf("master: read source of %q: %w", p, shortSource(n, fmt.Sprintf("got %d bytes, expected %d", copied, n.Size)))
 	}
 	var one [1]byte
 	if k, _ := io.ReadFull(r, one[:]); k > 0 {
-		return fmt.Errorf("master: read source of %q: longer than %d bytes: %w", p, n.Size, ErrSourceChanged)
+		return fmt.Errorf("master: read source of %q: %w", p, shortSource(n, fmt.Sprintf("longer than %d bytes", n.Size)))
 	}
 	if copiedHook != nil {
 		copiedHook(p)

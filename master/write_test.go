@@ -994,6 +994,48 @@ func TestWriteFileSourceChanged(t *testing.T) {
 	}
 }
 
+// failingMedium fails every read with errMediumFailed.
+type failingMedium struct{}
+
+var errMediumFailed = errors.New("medium read failed")
+
+func (failingMedium) ReadAt(p []byte, off int64) (int, error) { return 0, errMediumFailed }
+
+// An earlier session's file that the session writes anew (a
+// tree.Sparse Source: holes, or zisofs) and the medium fails to give
+// (it fails, is cut short, or holds damaged compressed data) stops the
+// stream with ErrMediumData, the medium's error and the path: the
+// medium does not change, so it is never ErrSourceChanged.
+func TestWriteMediumDataFails(t *testing.T) {
+	short := bytes.NewReader(make([]byte, 20*tree.SectorSize))
+	zeros := bytes.NewReader(make([]byte, 40*tree.SectorSize))
+	for _, tc := range []struct {
+		name string
+		src  tree.Sparse
+		want error
+	}{
+		{"failing", tree.Sparse{R: failingMedium{}, Extents: []tree.Extent{{LBA: 30, Length: 5000}}, Size: 5000}, errMediumFailed},
+		{"failing with a hole", tree.Sparse{R: failingMedium{}, Extents: []tree.Extent{{LBA: tree.HoleLBA, Length: 2048}, {LBA: 30, Length: 2952}}, Size: 5000}, errMediumFailed},
+		{"cut short", tree.Sparse{R: short, Extents: []tree.Extent{{LBA: 19, Length: 5000}}, Size: 5000}, io.EOF},
+		{"damaged zisofs", tree.Sparse{R: zeros, Extents: []tree.Extent{tree.ZisofsExtent([2]byte{'P', 'Z'}, 6, 15), {LBA: 30, Length: 4000}}, Size: 5000}, tree.ErrZisofs},
+		{"zisofs on a failing medium", tree.Sparse{R: failingMedium{}, Extents: []tree.Extent{tree.ZisofsExtent([2]byte{'p', 'z'}, 4, 15), {LBA: 30, Length: 4000}}, Size: 5000}, errMediumFailed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{
+				{Name: "old.bin", Mode: 0o644, Size: tc.src.Size, Source: tc.src},
+			}}
+			im, err := master.Layout(root, fullOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = im.WriteTo(io.Discard)
+			if !errors.Is(err, master.ErrMediumData) || !errors.Is(err, tc.want) || errors.Is(err, master.ErrSourceChanged) || !strings.Contains(err.Error(), "/old.bin") {
+				t.Errorf("WriteTo: %v, want ErrMediumData and %v naming /old.bin", err, tc.want)
+			}
+		})
+	}
+}
+
 func TestLayoutErrors(t *testing.T) {
 	dir := func(kids ...*tree.Node) *tree.Node {
 		return &tree.Node{Mode: fs.ModeDir | 0o755, Children: kids}
@@ -1032,6 +1074,8 @@ func TestLayoutErrors(t *testing.T) {
 		{"relocation without Rock Ridge", deep, relocNoRR, master.ErrUnsupported},
 		{"no data", dir(&tree.Node{Name: "x", Mode: 0o644, Size: 5}), fullOpts(), master.ErrUnsupported},
 		{"extents mismatch", dir(&tree.Node{Name: "x", Mode: 0o644, Size: 5, Extents: []tree.Extent{{LBA: 30, Length: 4}}}), fullOpts(), master.ErrUnsupported},
+		{"compressed in a way not read", dir(&tree.Node{Name: "x", Mode: 0o644, Size: 5, Source: tree.Sparse{
+			R: bytes.NewReader(nil), Extents: []tree.Extent{tree.ZisofsExtent([2]byte{'X', 'Z'}, 6, 15), {LBA: 30, Length: 40}}, Size: 5}}), fullOpts(), tree.ErrCompression},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := master.Layout(tc.root, tc.opts)

@@ -986,9 +986,11 @@ func (a *Area) pending() bool {
 	return false
 }
 
-// stageSparse copies every disc file with holes up into a data file
-// before a commit (inline.go), as a write through the mount would. It
-// runs with a.mu held and lets go of it while it copies.
+// stageSparse copies every disc file with holes, or compressed, up into
+// a data file before a commit (inline.go), as a write through the mount
+// would. It runs with a.mu held and lets go of it while it copies. A
+// file compressed in a way that cannot be read fails it, named, with
+// tree.ErrCompression.
 func (a *Area) stageSparse() error {
 	var sparse []*entry
 	for _, e := range a.entries.all() {
@@ -1001,6 +1003,11 @@ func (a *Area) stageSparse() error {
 			continue // gone or changed while another one was copied
 		}
 		if err := a.stage(e, -1); err != nil {
+			if errors.Is(err, tree.ErrCompression) {
+				// A file no session can write anew (zisofs2 of an
+				// algorithm not read here): the user's to remove.
+				return fmt.Errorf("%w: remove or replace %s to add a session", err, a.path(e))
+			}
 			return err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
 	"github.com/discstage/discstage/writer"
@@ -48,14 +49,15 @@ var exitTable = []exitRule{
 	{isErr(writer.ErrVerify, master.ErrMismatch), exitcodes.VerifyFailed},
 	{isErr(master.ErrNotISO), exitcodes.NotISO},
 	{isErr(master.ErrSourceChanged), exitcodes.SourceChanged},
-	{isErr(master.ErrBadName, master.ErrUnsupported), exitcodes.BadName},
+	{isErr(master.ErrBadName, master.ErrUnsupported, tree.ErrCompression), exitcodes.BadName}, // compression: a disc file no session can write anew
 	{isErr(master.ErrUnverifiable), exitcodes.Unverifiable},
 	{isErr(os.ErrNotExist, errNotMount), exitcodes.NotFound},
 	{isErr(syscall.EBUSY, errAreaInUse, errMountPointBusy, errTargetBusy, errStagedChanges, staging.ErrBusy, platform.ErrVolumeInUse), exitcodes.Busy},
 	{isErr(errNotExtracted), exitcodes.Other}, // extract skipped entries, each told in a warning
 	{func(err error) bool {
 		var se *mmc.SenseError
-		return errors.As(err, &se) || errors.Is(err, mmc.ErrNoSimulation) || errors.Is(err, platform.ErrTransport) || errors.Is(err, master.ErrCorrupt)
+		return errors.As(err, &se) || errors.Is(err, mmc.ErrNoSimulation) || errors.Is(err, platform.ErrTransport) ||
+			isErr(master.ErrCorrupt, master.ErrMediumData, tree.ErrZisofs)(err)
 	}, exitcodes.Medium},
 }
 

@@ -22,7 +22,10 @@ const (
 	// SourceChanged: a source file vanished or changed while it was read;
 	// nothing was written.
 	SourceChanged = 6
-	// BadName: a name or file cannot be held by ISO 9660, Joliet or Rock Ridge.
+	// BadName: a name or file cannot be held by ISO 9660, Joliet or Rock
+	// Ridge, or a file of the disc is compressed in a way that cannot be
+	// read (zisofs2 with XZ, LZ4, Zstandard or bzip2), so that no
+	// session can write it anew.
 	BadName = 7
 	// Closed: the medium is closed (finalized) and takes no more sessions.
 	Closed = 8
@@ -34,7 +37,9 @@ const (
 	Busy = 11
 	// Medium: the drive reported a medium or hardware error, or the
 	// medium's structures are damaged (a session that is listed but
-	// cannot be read whole, a truncated image).
+	// cannot be read whole, a truncated image), or a file of an earlier
+	// session that a session writes anew (with holes, or compressed)
+	// cannot be read from it.
 	Medium = 12
 	// Unverifiable: `discstage verify` read a session through without
 	// error, but the session records no checksums to check it against.

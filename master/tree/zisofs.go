@@ -10,22 +10,43 @@ import (
 )
 
 // ZisofsLBA is the LBA of the first extent of a file whose data on the
-// medium is compressed with zisofs (Rock Ridge ZF, as mkzftree and
-// libisofs write it). That extent holds no data: its Length records the
-// compression's parameters (ZisofsExtent), and the extents after it hold
-// the compressed data. Such a file is a Sparse Source whose Size is the
-// uncompressed length: it reads uncompressed, and the next session
-// writes it anew, uncompressed, so that every reader (Joliet, UDF, and
-// Rock Ridge readers without zisofs) reads its bytes. No session may
-// reference the marker extent.
+// medium is compressed with zisofs or zisofs2 (Rock Ridge ZF, as
+// mkzftree and libisofs write it). That extent holds no data: its
+// Length records the compression's parameters (ZisofsExtent), and the
+// extents after it hold the compressed data. Such a file is a Sparse
+// Source whose Size is the uncompressed length: it reads uncompressed,
+// and the next session writes it anew, uncompressed, so that every
+// reader (Joliet, UDF, and Rock Ridge readers without zisofs) reads its
+// bytes. No session may reference the marker extent.
 const ZisofsLBA = ^uint32(0) - 1
 
-// ZisofsExtent returns the marker extent of a zisofs file whose header
-// is headerSize4 times 4 bytes long and whose blocks hold 2^blockLog2
-// bytes, as its ZF entry records them; ZisofsExtent(0, 0) marks a file
-// compressed by other means, which reads as an error.
-func ZisofsExtent(headerSize4, blockLog2 uint8) Extent {
-	return Extent{LBA: ZisofsLBA, Length: uint32(headerSize4)<<8 | uint32(blockLog2)}
+// ZisofsExtent returns the marker extent of a file compressed with
+// algorithm alg, whose header is headerSize4 times 4 bytes long and
+// whose blocks hold 2^blockLog2 bytes, as its ZF entry records them:
+// "pz" is zisofs, "PZ" zisofs2 with zlib; a file of another algorithm
+// reads as an error wrapping ErrCompression.
+func ZisofsExtent(alg [2]byte, headerSize4, blockLog2 uint8) Extent {
+	l := uint32(headerSize4)<<8 | uint32(blockLog2)
+	switch alg {
+	case zisofsAlg:
+		// Algorithm 0: the marker as sessions staged before zisofs2
+		// recorded it.
+	case [2]byte{}:
+		l = 0 // no algorithm: unreadable, as any marker of Length 0
+	default:
+		l |= uint32(alg[0])<<24 | uint32(alg[1])<<16
+	}
+	return Extent{LBA: ZisofsLBA, Length: l}
+}
+
+// zisofsParams returns the algorithm, header length in bytes and log2
+// of the block size that marker mark records.
+func zisofsParams(mark Extent) (alg [2]byte, hdr int64, log2 uint) {
+	alg = [2]byte{byte(mark.Length >> 24), byte(mark.Length >> 16)}
+	if alg == [2]byte{} && mark.Length != 0 {
+		alg = zisofsAlg
+	}
+	return alg, int64(mark.Length>>8&0xFF) * 4, uint(mark.Length & 0xFF)
 }
 
 // IsZisofs says whether ext are a zisofs file's (start with the marker).
@@ -45,35 +66,85 @@ func StoredExtents(ext []Extent) []Extent {
 	return ext
 }
 
-// ErrZisofs reports zisofs data that cannot be uncompressed.
-var ErrZisofs = errors.New("tree: damaged zisofs data")
+var (
+	// ErrZisofs reports zisofs data that cannot be uncompressed: the
+	// medium holds it damaged.
+	ErrZisofs = errors.New("tree: damaged zisofs data")
+	// ErrCompression reports a file whose data is compressed in a way
+	// that cannot be read here: a ZF entry of an algorithm other than
+	// zisofs ("pz") and zisofs2 with zlib ("PZ").
+	ErrCompression = errors.New("tree: compressed in a way discstage cannot read")
+)
 
-// zisofsMagic starts a zisofs file's header.
-var zisofsMagic = []byte{0x37, 0xE4, 0x53, 0x96, 0xC9, 0xDB, 0xD6, 0x07}
+// The ZF algorithms that read: zisofs, and zisofs2 with zlib.
+var (
+	zisofsAlg  = [2]byte{'p', 'z'}
+	zisofs2Alg = [2]byte{'P', 'Z'}
+)
+
+// CompressionError returns nil when a file with extents ext reads, and
+// otherwise an error wrapping ErrCompression that names its algorithm.
+func CompressionError(ext []Extent) error {
+	if !IsZisofs(ext) {
+		return nil
+	}
+	alg, _, _ := zisofsParams(ext[0])
+	switch {
+	case alg == zisofsAlg || alg == zisofs2Alg:
+		return nil
+	case alg == [2]byte{}:
+		return fmt.Errorf("%w: a ZF entry of no algorithm", ErrCompression)
+	case alg[0] > ' ' && alg[0] < 0x7F && alg[1] > ' ' && alg[1] < 0x7F:
+		// zisofs2's other algorithms: "XZ", "L4" (LZ4), "ZD"
+		// (Zstandard), "B2" (bzip2), and any added later.
+		return fmt.Errorf("%w: zisofs2 (ZF \"%s\") is not supported", ErrCompression, alg[:])
+	}
+	return fmt.Errorf("%w: a ZF entry of algorithm %q is not supported", ErrCompression, alg[:])
+}
+
+// Magic numbers that start a zisofs and a zisofs2 file's header.
+var (
+	zisofsMagic  = []byte{0x37, 0xE4, 0x53, 0x96, 0xC9, 0xDB, 0xD6, 0x07}
+	zisofs2Magic = []byte{0xEF, 0x22, 0x55, 0xA1, 0xBC, 0x1B, 0x95, 0xA0}
+)
 
 // zisofsReadAt reads the uncompressed bytes at off of a zisofs file of
 // r.Size bytes whose compressed data lies in r.Extents after the marker:
-// a header (magic, size, header size, block size), a table of block
-// pointers (offsets into the compressed data, one more than blocks),
-// and each block as a zlib stream; an empty block is zeros.
+// a header, a table of block pointers (offsets into the compressed
+// data, one more than blocks), and each block as a zlib stream; an
+// empty block is zeros. zisofs's header (16 bytes) holds its magic
+// number, the size (32 bits), the header size and the block size, and
+// its pointers are of 32 bits; zisofs2's (24 bytes; libisofs'
+// doc/zisofs2_format.txt) its magic number, a version (0), the header
+// size, the algorithm (1: zlib), the block size and the size (64 bits),
+// and its pointers are of 64 bits.
 func (r ExtentReader) zisofsReadAt(p []byte, off int64) (int, error) {
-	mark := r.Extents[0]
-	hdr, log2 := int64(mark.Length>>8)*4, uint(mark.Length&0xFF)
-	if mark.Length == 0 {
-		return 0, fmt.Errorf("%w: compressed by other means than zisofs (a ZF entry not of \"pz\"), which cannot be read here", ErrZisofs)
+	if err := CompressionError(r.Extents); err != nil {
+		return 0, err
 	}
-	if log2 < 15 || log2 > 17 || hdr < 16 {
+	alg, hdr, log2 := zisofsParams(r.Extents[0])
+	v2 := alg == zisofs2Alg
+	ptrSize, minHdr := int64(4), int64(16)
+	if v2 {
+		ptrSize, minHdr = 8, 24
+	}
+	if log2 < 15 || log2 > 17 || hdr < minHdr {
 		return 0, fmt.Errorf("%w: block size 2^%d, header of %d bytes", ErrZisofs, log2, hdr)
 	}
 	stored := ExtentReader{R: r.R, Extents: r.Extents[1:]}
 	for _, x := range stored.Extents {
 		stored.Size += int64(x.Length)
 	}
-	var h [16]byte
-	if _, err := stored.ReadAt(h[:], 0); err != nil {
-		return 0, fmt.Errorf("%w: header: %v", ErrZisofs, err)
+	h := make([]byte, minHdr)
+	if _, err := stored.ReadAt(h, 0); err != nil {
+		return 0, fmt.Errorf("%w: header: %w", ErrZisofs, err)
 	}
-	if !bytes.Equal(h[:8], zisofsMagic) || int64(binary.LittleEndian.Uint32(h[8:12])) != r.Size {
+	if v2 {
+		if !bytes.Equal(h[:8], zisofs2Magic) || h[8] != 0 || int64(h[9])*4 != hdr || h[10] != 1 || uint(h[11]) != log2 ||
+			binary.LittleEndian.Uint64(h[12:20]) != uint64(r.Size) {
+			return 0, fmt.Errorf("%w: zisofs2 header does not match the ZF entry", ErrZisofs)
+		}
+	} else if !bytes.Equal(h[:8], zisofsMagic) || int64(binary.LittleEndian.Uint32(h[8:12])) != r.Size {
 		return 0, fmt.Errorf("%w: header does not match the ZF entry", ErrZisofs)
 	}
 	block := int64(1) << log2
@@ -81,11 +152,20 @@ func (r ExtentReader) zisofsReadAt(p []byte, off int64) (int, error) {
 	var in, out []byte
 	for n < len(p) && off < r.Size {
 		i := off / block
-		var ptr [8]byte
-		if _, err := stored.ReadAt(ptr[:], hdr+4*i); err != nil {
-			return n, fmt.Errorf("%w: block pointers: %v", ErrZisofs, err)
+		var ptr [16]byte
+		if _, err := stored.ReadAt(ptr[:2*ptrSize], hdr+ptrSize*i); err != nil {
+			return n, fmt.Errorf("%w: block pointers: %w", ErrZisofs, err)
 		}
-		from, to := int64(binary.LittleEndian.Uint32(ptr[0:4])), int64(binary.LittleEndian.Uint32(ptr[4:8]))
+		var from, to int64
+		if v2 {
+			u, v := binary.LittleEndian.Uint64(ptr[0:8]), binary.LittleEndian.Uint64(ptr[8:16])
+			if u > uint64(stored.Size) || v > uint64(stored.Size) {
+				return n, fmt.Errorf("%w: block %d at %d-%d of %d bytes", ErrZisofs, i, u, v, stored.Size)
+			}
+			from, to = int64(u), int64(v)
+		} else {
+			from, to = int64(binary.LittleEndian.Uint32(ptr[0:4])), int64(binary.LittleEndian.Uint32(ptr[4:8]))
+		}
 		want := min(block, r.Size-i*block) // this block's uncompressed length
 		in = in[:0]
 		at := off - i*block
@@ -101,7 +181,7 @@ func (r ExtentReader) zisofsReadAt(p []byte, off int64) (int, error) {
 			}
 			in = in[:to-from]
 			if _, err := stored.ReadAt(in, from); err != nil {
-				return n, fmt.Errorf("%w: block %d: %v", ErrZisofs, i, err)
+				return n, fmt.Errorf("%w: block %d: %w", ErrZisofs, i, err)
 			}
 			// The whole block, to its end, where zlib checks it
 			// (Adler-32): damaged data fails instead of reading as

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -36,11 +37,49 @@ func zisofsData(data []byte, log2 uint) []byte {
 	return out
 }
 
+// zisofs2Data compresses data as libisofs does with zisofs2 and zlib:
+// a header of 24 bytes, 64-bit block pointers, one zlib stream per
+// block of 2^log2 bytes, an all-zero block as no bytes.
+func zisofs2Data(data []byte, log2 uint) []byte {
+	block := 1 << log2
+	nb := (len(data) + block - 1) / block
+	out := make([]byte, 24+8*(nb+1))
+	copy(out, zisofs2Magic)
+	out[8], out[9], out[10], out[11] = 0, 6, 1, byte(log2)
+	binary.LittleEndian.PutUint64(out[12:], uint64(len(data)))
+	for i := 0; i < nb; i++ {
+		binary.LittleEndian.PutUint64(out[24+8*i:], uint64(len(out)))
+		b := data[i*block : min(len(data), (i+1)*block)]
+		if bytes.Count(b, []byte{0}) == len(b) {
+			continue
+		}
+		var z bytes.Buffer
+		w := zlib.NewWriter(&z)
+		w.Write(b)
+		w.Close()
+		out = append(out, z.Bytes()...)
+	}
+	binary.LittleEndian.PutUint64(out[24+8*nb:], uint64(len(out)))
+	return out
+}
+
 // zisofsFile lays zisofs data out at LBA 3 of a medium, in two extents
 // when it is long enough, and returns the reader of its bytes.
 func zisofsFile(z []byte, size int64, log2 uint8) ExtentReader {
+	return zisofsFileOf(ZisofsExtent([2]byte{'p', 'z'}, 4, log2), z, size)
+}
+
+// zisofs2File is zisofsFile for zisofs2 data.
+func zisofs2File(z []byte, size int64, log2 uint8) ExtentReader {
+	return zisofsFileOf(ZisofsExtent([2]byte{'P', 'Z'}, 6, log2), z, size)
+}
+
+// zisofsFileOf lays compressed data z out at LBA 3 of a medium behind
+// marker mark, in two extents when it is long enough, and returns the
+// reader of its bytes.
+func zisofsFileOf(mark Extent, z []byte, size int64) ExtentReader {
 	med := make([]byte, 3*SectorSize+len(z)+2*SectorSize)
-	ext := []Extent{ZisofsExtent(4, log2)}
+	ext := []Extent{mark}
 	if len(z) > SectorSize {
 		// The first extent a whole sector, the rest after a gap.
 		copy(med[3*SectorSize:], z[:SectorSize])
@@ -96,9 +135,71 @@ func TestZisofsReads(t *testing.T) {
 		}
 	}
 	other := zisofsFile(z, int64(len(data)), 15)
-	other.Extents[0] = ZisofsExtent(0, 0)
-	if _, err := other.ReadAt(make([]byte, 10), 0); !errors.Is(err, ErrZisofs) {
+	other.Extents[0] = Extent{LBA: ZisofsLBA} // a marker of no algorithm
+	if _, err := other.ReadAt(make([]byte, 10), 0); !errors.Is(err, ErrCompression) {
 		t.Errorf("another compression: %v", err)
+	}
+}
+
+// A zisofs2 file (libisofs' "PZ": zlib, 64-bit sizes and block
+// pointers) reads back uncompressed at any offset and length, zero
+// blocks included; damage reads as ErrZisofs, never as other bytes. A
+// zisofs2 file of another algorithm, and one whose marker says zisofs
+// while its data is zisofs2, read as errors (ErrCompression naming the
+// algorithm, ErrZisofs).
+func TestZisofs2Reads(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, log2 := range []uint{15, 17} {
+		data := make([]byte, 3<<log2+999)
+		for i := range data {
+			data[i] = byte(rng.IntN(4))
+		}
+		clear(data[1<<log2 : 2<<log2])
+		z := zisofs2Data(data, log2)
+		r := zisofs2File(z, int64(len(data)), uint8(log2))
+		if err := CompressionError(r.Extents); err != nil {
+			t.Errorf("CompressionError: %v", err)
+		}
+		got, err := io.ReadAll(io.NewSectionReader(r, 0, r.Size))
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("2^%d: read whole: %v, equal %v", log2, err, bytes.Equal(got, data))
+		}
+		for range 100 {
+			off := rng.Int64N(int64(len(data)) + 10)
+			p := make([]byte, rng.IntN(300000))
+			n, err := r.ReadAt(p, off)
+			want := data[min(off, int64(len(data))):min(off+int64(len(p)), int64(len(data)))]
+			if n != len(want) || !bytes.Equal(p[:n], want) || (n < len(p)) != (err == io.EOF) || (err != nil && err != io.EOF) {
+				t.Fatalf("2^%d: ReadAt(%d bytes, %d): %d, %v", log2, len(p), off, n, err)
+			}
+		}
+		for what, damage := range map[string]func(b []byte){
+			"magic":         func(b []byte) { b[0] ^= 1 },
+			"version":       func(b []byte) { b[8] = 1 },
+			"algorithm":     func(b []byte) { b[10] = 2 },
+			"block size":    func(b []byte) { b[11] ^= 3 },
+			"size":          func(b []byte) { b[12]++ },
+			"block pointer": func(b []byte) { binary.LittleEndian.PutUint64(b[24+8:], 1<<62) },
+			"last pointer":  func(b []byte) { binary.LittleEndian.PutUint64(b[24+8*4:], 1<<63) },
+			"block data":    func(b []byte) { b[len(b)-100] ^= 0x55 },
+		} {
+			bad := bytes.Clone(z)
+			damage(bad)
+			br := zisofs2File(bad, int64(len(data)), uint8(log2))
+			got, err := io.ReadAll(io.NewSectionReader(br, 0, br.Size))
+			if !errors.Is(err, ErrZisofs) {
+				t.Errorf("2^%d: %s damaged: %v (read %d bytes)", log2, what, err, len(got))
+			}
+		}
+		if _, err := zisofsFile(z, int64(len(data)), uint8(log2)).ReadAt(make([]byte, 10), 0); !errors.Is(err, ErrZisofs) {
+			t.Errorf("2^%d: zisofs2 data read as zisofs: %v", log2, err)
+		}
+	}
+	xz := zisofsFileOf(ZisofsExtent([2]byte{'X', 'Z'}, 6, 15), zisofs2Data([]byte("x"), 15), 1)
+	err := CompressionError(xz.Extents)
+	if _, rerr := xz.ReadAt(make([]byte, 1), 0); !errors.Is(err, ErrCompression) || !errors.Is(rerr, ErrCompression) ||
+		!strings.Contains(err.Error(), `zisofs2 (ZF "XZ") is not supported`) {
+		t.Errorf("zisofs2 with XZ: %v; reading: %v", err, rerr)
 	}
 }
 
@@ -112,6 +213,30 @@ func FuzzZisofs(f *testing.F) {
 			return
 		}
 		r := zisofsFile(z, size, log2)
+		p := make([]byte, 1<<16)
+		for off := int64(0); off < size; off += int64(len(p)) {
+			n, err := r.ReadAt(p, off)
+			if n > len(p) || (err != nil && err != io.EOF && !errors.Is(err, ErrZisofs)) {
+				t.Fatalf("ReadAt at %d: %d, %v", off, n, err)
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+}
+
+// FuzzZisofs2 reads fuzzed zisofs2 data as a file of any size: it fails
+// with ErrZisofs or reads, never panics or reads past its data.
+func FuzzZisofs2(f *testing.F) {
+	f.Add(zisofs2Data(bytes.Repeat([]byte("discstage "), 10000), 15), int64(100000), uint8(15))
+	f.Add(zisofs2Data(make([]byte, 40000), 16), int64(40000), uint8(16))
+	f.Add(zisofs2Data(bytes.Repeat([]byte{1, 2, 3}, 50000), 17), int64(150000), uint8(17))
+	f.Fuzz(func(t *testing.T, z []byte, size int64, log2 uint8) {
+		if size < 0 || size > 1<<22 {
+			return
+		}
+		r := zisofs2File(z, size, log2)
 		p := make([]byte, 1<<16)
 		for off := int64(0); off < size; off += int64(len(p)) {
 			n, err := r.ReadAt(p, off)
