@@ -20,11 +20,15 @@ import (
 // so that xorriso, isoinfo and bsdtar read its bytes there too, and the
 // older session still reads compressed through xorriso. The same with
 // zisofs2 (xorriso -zisofs version_2=on: ZF "PZ", 64-bit block
-// pointers).
+// pointers, blocks up to 1 MiB).
 func TestZisofsFilesRead(t *testing.T) {
 	oracle.Need(t, "xorriso", "isoinfo", "bsdtar")
 	t.Run("zisofs", func(t *testing.T) { testZisofsFilesRead(t, "zisofs-decode:pz", "version_2=off") })
 	t.Run("zisofs2", func(t *testing.T) { testZisofsFilesRead(t, "zisofs-decode:PZ", "version_2=on") })
+	// zisofs2 blocks are of 32 KiB to 1 MiB (zisofs's to 128 KiB).
+	t.Run("zisofs2-1MiB-blocks", func(t *testing.T) {
+		testZisofsFilesRead(t, "zisofs-decode:PZ", "version_2=on:block_size_v2=1m")
+	})
 }
 
 // testZisofsFilesRead is TestZisofsFilesRead for images xorriso writes

@@ -124,11 +124,12 @@ func (r ExtentReader) zisofsReadAt(p []byte, off int64) (int, error) {
 	}
 	alg, hdr, log2 := zisofsParams(r.Extents[0])
 	v2 := alg == zisofs2Alg
-	ptrSize, minHdr := int64(4), int64(16)
+	// zisofs's blocks are of 32 KiB to 128 KiB, zisofs2's to 1 MiB.
+	ptrSize, minHdr, maxLog2 := int64(4), int64(16), uint(17)
 	if v2 {
-		ptrSize, minHdr = 8, 24
+		ptrSize, minHdr, maxLog2 = 8, 24, 20
 	}
-	if log2 < 15 || log2 > 17 || hdr < minHdr {
+	if log2 < 15 || log2 > maxLog2 || hdr < minHdr {
 		return 0, fmt.Errorf("%w: block size 2^%d, header of %d bytes", ErrZisofs, log2, hdr)
 	}
 	stored := ExtentReader{R: r.R, Extents: r.Extents[1:]}
