@@ -142,20 +142,21 @@ type written struct {
 }
 
 // layout masters root for t's next writable address and checks that it
-// can be written there.
-func layout(t writer.Target, root *tree.Node, opts AppendOptions) (writer.Medium, *master.Image, error) {
+// can be written there. Its warnings are the image's and droppedAttrs'.
+func layout(t writer.Target, root *tree.Node, opts AppendOptions) (writer.Medium, *master.Image, []master.Warning, error) {
 	m, err := t.Probe()
 	if err != nil {
-		return m, nil, err
+		return m, nil, nil, err
 	}
 	if m.State == writer.Closed {
-		return m, nil, fmt.Errorf("burn: append: the medium takes no more sessions (it was closed, or its last session left no room for another): %w", writer.ErrClosed)
+		return m, nil, nil, fmt.Errorf("burn: append: the medium takes no more sessions (it was closed, or its last session left no room for another): %w", writer.ErrClosed)
 	}
 	if len(opts.Boot) > 0 && len(m.Sessions) > 0 {
-		return m, nil, fmt.Errorf("burn: append: boot images go in the first session only, the medium has %d: %w", len(m.Sessions), master.ErrUnsupported)
+		return m, nil, nil, fmt.Errorf("burn: append: boot images go in the first session only, the medium has %d: %w", len(m.Sessions), master.ErrUnsupported)
 	}
+	newest := newestSession(t, m)
 	if !opts.NoMD5 {
-		knownMD5s(t, m, root)
+		knownMD5s(newest, root)
 	}
 	mo := masterOptions(t, m, opts)
 	if opts.Progress != nil {
@@ -165,12 +166,12 @@ func layout(t writer.Target, root *tree.Node, opts AppendOptions) (writer.Medium
 	}
 	im, err := master.Layout(root, mo)
 	if err != nil {
-		return m, nil, err
+		return m, nil, nil, err
 	}
 	if free := m.Free(); free >= 0 && int64(im.Sectors()) > free {
-		return m, nil, &writer.SpaceError{Need: int64(im.Sectors()), Free: free, Where: m.FreeWhere()}
+		return m, nil, nil, &writer.SpaceError{Need: int64(im.Sectors()), Free: free, Where: m.FreeWhere()}
 	}
-	return m, im, nil
+	return m, im, append(im.Warnings(), droppedAttrs(newest, root)...), nil
 }
 
 // Project returns the size in sectors that a session with this tree would
@@ -185,7 +186,7 @@ func Project(t writer.Target, root *tree.Node, opts AppendOptions) (uint32, []ma
 	if err != nil {
 		return 0, nil, err
 	}
-	return im.Sectors(), im.Warnings(), nil
+	return im.Sectors(), append(im.Warnings(), droppedAttrs(newestSession(t, m), root)...), nil
 }
 
 // WrittenError is the error of an Append whose session was written but
@@ -227,7 +228,7 @@ func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOp
 		}
 	}
 	report(writer.Progress{Phase: writer.PhaseMastering, Started: time.Now(), Fifo: -1})
-	m, im, err := layout(t, root, opts)
+	m, im, warnings, err := layout(t, root, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +236,7 @@ func Append(ctx context.Context, t writer.Target, root *tree.Node, opts AppendOp
 		Session:     tree.SessionInfo{Number: len(m.Sessions) + 1, Start: im.Start(), Size: im.Sectors(), VolumeID: opts.VolumeID, Time: opts.Time},
 		Sectors:     im.Sectors(),
 		DataSectors: im.DataSectors(),
-		Warnings:    im.Warnings(),
+		Warnings:    warnings,
 		Free:        -1,
 		Closed:      closed,
 	}

@@ -245,29 +245,24 @@ func cxValue(i uint32) []byte {
 	return []byte{byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)}
 }
 
-// rAAIPValue returns the value of the "isofs." attribute short among
-// the attribute pairs of al: AL entry bodies (each entry's flags byte,
-// then component records) after a 0xFF mark, which no component record
-// starts with; components split over several records or entries are
-// joined. Of several pairs of that name the last counts. For a
-// component in one record it makes no copy: the reader asks it of
-// every file of a session. FuzzChecksumTags holds it to a reading of
-// every pair (rAAIPAttrs).
-func rAAIPValue(al []byte, short string) ([]byte, bool) {
+// rAAIPPairs calls f with each attribute pair of al: AL entry bodies
+// (each entry's flags byte, then component records) after a 0xFF mark,
+// which no component record starts with; components split over several
+// records or entries are joined. For a component in one record it makes
+// no copy: the reader walks the pairs of every file of a session.
+// FuzzChecksumTags holds it to a reading of every pair (rAAIPAttrs).
+func rAAIPPairs(al []byte, f func(name, value []byte)) {
 	var (
-		cur         []byte
-		name, value []byte
-		haveName    bool
-		found       bool
+		cur      []byte
+		name     []byte
+		haveName bool
 	)
 	emit := func(comp []byte) {
 		if !haveName {
 			name, haveName = comp, true
 			return
 		}
-		if len(name) > 1 && name[0] == aaipIsofs && string(name[1:]) == short {
-			value, found = comp, true
-		}
+		f(name, comp)
 		haveName = false
 	}
 	for len(al) > 0 {
@@ -293,7 +288,32 @@ func rAAIPValue(al []byte, short string) ([]byte, bool) {
 		}
 		al = al[2+n:]
 	}
+}
+
+// rAAIPValue returns the value of the "isofs." attribute short among
+// the attribute pairs of al (rAAIPPairs); of several pairs of that name
+// the last counts.
+func rAAIPValue(al []byte, short string) (value []byte, found bool) {
+	rAAIPPairs(al, func(name, v []byte) {
+		if len(name) > 1 && name[0] == aaipIsofs && string(name[1:]) == short {
+			value, found = v, true
+		}
+	})
 	return value, found
+}
+
+// rAAIPOthers says whether al holds an attribute outside the "isofs."
+// namespace: an ACL or an extended attribute a program recorded (xorriso
+// -acl on, -xattr on), not one of libisofs' own records (checksums,
+// inode numbers).
+func rAAIPOthers(al []byte) bool {
+	others := false
+	rAAIPPairs(al, func(name, _ []byte) {
+		if len(name) == 0 || name[0] != aaipIsofs {
+			others = true
+		}
+	})
+	return others
 }
 
 // rParseCA decodes an "isofs.ca" value.

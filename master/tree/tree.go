@@ -129,6 +129,11 @@ type Node struct {
 	MD5    [16]byte
 	HasMD5 bool
 
+	// OtherAttrs says that the session the node was read from records
+	// an ACL or extended attributes for it (AAIP, as xorriso writes
+	// them with -acl on or -xattr on), which no later session carries.
+	OtherAttrs bool
+
 	Children []*Node // directories: entries in any order
 }
 
