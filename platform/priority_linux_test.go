@@ -2,9 +2,7 @@ package platform
 
 import (
 	"errors"
-	"os"
 	"runtime"
-	"strconv"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -13,15 +11,14 @@ import (
 // threadNices returns the nice value of every thread of the process.
 func threadNices(t *testing.T) map[int]int {
 	t.Helper()
-	ents, err := os.ReadDir("/proc/self/task")
+	tids, err := threads()
 	if err != nil {
 		t.Fatal(err)
 	}
 	nices := map[int]int{}
-	for _, e := range ents {
-		tid, _ := strconv.Atoi(e.Name())
-		if p, err := unix.Getpriority(unix.PRIO_PROCESS, tid); err == nil {
-			nices[tid] = 20 - p
+	for _, tid := range tids {
+		if n, err := threadNice(tid); err == nil {
+			nices[tid] = n
 		}
 	}
 	return nices
@@ -34,8 +31,8 @@ func lockedThreads(n int) []int {
 	for range n {
 		go func() {
 			runtime.LockOSThread() // the thread ends with the goroutine
-			p, _ := unix.Getpriority(unix.PRIO_PROCESS, 0)
-			got <- 20 - p
+			n, _ := threadNice(0)
+			got <- n
 			<-release
 		}()
 	}
@@ -47,28 +44,88 @@ func lockedThreads(n int) []int {
 	return nices
 }
 
-func TestRaisePriority(t *testing.T) {
-	if os.Getuid() != 0 {
-		// Refused, unless an RLIMIT_NICE allows it.
-		restore, err := RaisePriority()
-		if err != nil && !errors.Is(err, ErrPriority) {
-			t.Errorf("not root: %v, want ErrPriority", err)
+// heldThread runs a goroutine on a thread of its own at nice n until
+// the returned function is called; it returns the thread's id.
+func heldThread(t *testing.T, n int) (tid int, release func()) {
+	t.Helper()
+	ids, done := make(chan int), make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // the thread ends with the goroutine
+		if err := unix.Setpriority(unix.PRIO_PROCESS, 0, n); err != nil {
+			ids <- -1
+			return
 		}
-		restore()
-		return
+		ids <- unix.Gettid()
+		<-done
+	}()
+	if tid = <-ids; tid < 0 {
+		t.Fatalf("set a thread to nice %d", n)
 	}
-	p, err := unix.Getpriority(unix.PRIO_PROCESS, 0)
+	return tid, func() { close(done) }
+}
+
+// Every thread of the process runs at nice -10 while a raise holds,
+// threads started meanwhile too, a thread already higher keeps its
+// value; restoring gives each thread its own value back, once the last
+// of nested raises is restored. Where the process may not raise its
+// priority (no CAP_SYS_NICE, as root in a container may lack, and no
+// RLIMIT_NICE for it) the raise fails with ErrPriority and changes
+// nothing.
+func TestRaisePriority(t *testing.T) {
+	base, err := threadNice(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := 20 - p
-	for tid, n := range threadNices(t) {
-		if n != base {
-			t.Fatalf("thread %d runs at nice %d, the test's at %d", tid, n, base)
+	before := threadNices(t)
+	restore1, err := RaisePriority()
+	if errors.Is(err, ErrPriority) {
+		restore1()
+		for tid, n := range threadNices(t) {
+			if b, ok := before[tid]; ok && n != b {
+				t.Errorf("a refused raise moved thread %d from nice %d to %d", tid, b, n)
+			}
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	restore1()
+
+	// A thread reniced below the others and one already above the
+	// raise (threads the runtime starts from them take their values).
+	_, releaseLow := heldThread(t, 5)
+	_, releaseHigh := heldThread(t, -15)
+	defer releaseLow()
+	defer releaseHigh()
+	before = threadNices(t)
+	want := func(what string, raised bool) {
+		t.Helper()
+		for tid, n := range threadNices(t) {
+			w, ok := before[tid]
+			switch {
+			case ok && raised:
+				w = min(w, raisedNice)
+			case !ok && raised:
+				// Started meanwhile: raised, or higher from its creator.
+				if n > raisedNice {
+					t.Errorf("%s: thread %d started meanwhile at nice %d", what, tid, n)
+				}
+				continue
+			case !ok:
+				// Started since: at its creator's value, which is not
+				// the raise's unless it was before.
+				if n == raisedNice && base > raisedNice {
+					t.Errorf("%s: thread %d started since is still at nice %d", what, tid, n)
+				}
+				continue
+			}
+			if n != w {
+				t.Errorf("%s: thread %d at nice %d, want %d", what, tid, n, w)
+			}
 		}
 	}
-	raised := min(base, raisedNice)
-	restore1, err := RaisePriority()
+	restore1, err = RaisePriority()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,27 +135,15 @@ func TestRaisePriority(t *testing.T) {
 	}
 	// Threads the runtime starts from now on take the raised value.
 	for i, n := range lockedThreads(8) {
-		if n != raised {
-			t.Errorf("raised: locked goroutine %d's thread at nice %d, want %d", i, n, raised)
+		if n > min(base, raisedNice) {
+			t.Errorf("raised: locked goroutine %d's thread at nice %d, want %d", i, n, min(base, raisedNice))
 		}
 	}
-	for tid, n := range threadNices(t) {
-		if n != raised {
-			t.Errorf("raised: thread %d at nice %d, want %d", tid, n, raised)
-		}
-	}
+	want("raised", true)
 	restore2()
 	restore2() // a second call does nothing
-	for tid, n := range threadNices(t) {
-		if n != raised {
-			t.Errorf("one raise of two restored: thread %d at nice %d, want %d", tid, n, raised)
-		}
-	}
+	want("one raise of two restored", true)
 	restore1()
 	lockedThreads(8)
-	for tid, n := range threadNices(t) {
-		if n != base {
-			t.Errorf("restored: thread %d at nice %d, want %d", tid, n, base)
-		}
-	}
+	want("restored", false)
 }
