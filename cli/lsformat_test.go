@@ -39,4 +39,13 @@ func TestLsLongFormat(t *testing.T) {
 	if got := mustRun(t, "ls", img, "/link"); !strings.HasPrefix(got, "lrwxrwxrwx ") || !strings.HasSuffix(got, " link -> tmp\n") {
 		t.Errorf("ls IMG /link:\n%s", got)
 	}
+	// ls -1 lists the folder a link names.
+	if err := os.WriteFile(filepath.Join(src, "tmp", "inside"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img2 := filepath.Join(t.TempDir(), "ls2.iso")
+	mustRun(t, "master", "-o", img2, src)
+	if got := mustRun(t, "ls", "-1", img2, "/link"); got != "inside\n" {
+		t.Errorf("ls -1 IMG /link: %q, want the folder's listing", got)
+	}
 }

@@ -259,15 +259,18 @@
 //     characters outside the Basic Multilingual Plane and bytes that are
 //     not UTF-8 become '_';
 //   - a name longer than 64 characters is cut to 64, keeping its
-//     extension (the part from the last '.', up to 16 characters);
-//   - if the result equals another entry's Joliet name, "_N" with the
+//     extension (the part from the last '.', up to 16 characters), and
+//     without the spaces and dots a cut leaves at its end (Windows drops
+//     them; a name left all dots ends in '_');
+//   - if the result equals another entry's Joliet name, or differs from
+//     one only in case (Windows compares without it), "_N" with the
 //     lowest free N is inserted before the extension. Unchanged names
 //     are claimed first, so only changed names ever move.
 //
 // Symbolic links exist only in Rock Ridge: the Joliet hierarchy leaves
-// them out, as genisoimage does. So does the relocation directory. Device
-// nodes, named pipes and sockets are left out of Joliet too, each
-// reported as a Warning without a name.
+// them out, as genisoimage does, each reported as a Warning without a
+// name. So does the relocation directory (unreported). Device nodes,
+// named pipes and sockets are left out of Joliet too, each reported.
 //
 // # zisofs
 //
@@ -292,11 +295,13 @@
 // of its own file systems: names compare without case, a name whose
 // part before the first dot is CON, PRN, AUX, NUL, COM0-9 or LPT0-9
 // names a device, trailing dots and spaces are dropped, and " < > | are
-// not allowed. Both trees record such names as they are, since every
-// other reader takes them (and UDF readers on Linux and macOS tell case
-// apart); each is reported as a Warning of HierarchyWindows without a
-// name, so that the user learns before burning which entries Windows
-// will show under another entry's name or cannot open.
+// not allowed. Both trees record such names as the caller gave them,
+// since every other reader takes them (and the UDF readers of Linux
+// tell case apart); each is reported as a Warning of HierarchyWindows
+// without a name, so that the user learns before burning which entries
+// Windows will show under another entry's name or cannot open. A name
+// either tree changes is its own choice, made unlike the others but for
+// case too.
 //
 // # Rock Ridge
 //

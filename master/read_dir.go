@@ -598,24 +598,16 @@ func (t *rTreeReader) name(r rRecord, a *rAttrs) (string, error) {
 	return tree.ValidName(name), nil
 }
 
-// rStripVersion removes a ";N" file version from a file identifier,
-// N being digits.
+// rStripVersion removes the ";1" file version from a file identifier,
+// as Linux's iso9660 driver does: the version every writer records. A
+// name with another version keeps it, so that two versions of a file
+// ("backup;1", "backup;2") are two names, and so does a ";" a tool wrote
+// as part of a name ("lower case;x.txt", "notes;2024").
 func rStripVersion(s string, dir bool) string {
-	if dir {
+	if dir || len(s) < 3 {
 		return s
 	}
-	// ECMA-119 7.5.1: a version is 1 to 32767. A ";" followed by
-	// anything else is a name's own (a tool writing names untranslated).
-	i := strings.LastIndexByte(s, ';')
-	if i <= 0 || i == len(s)-1 || len(s)-i-1 > 5 {
-		return s
-	}
-	for _, c := range s[i+1:] {
-		if c < '0' || c > '9' {
-			return s
-		}
-	}
-	return s[:i]
+	return strings.TrimSuffix(s, ";1")
 }
 
 // rCheckName rejects names that cannot be one path element.

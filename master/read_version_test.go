@@ -8,20 +8,19 @@ import (
 	"github.com/discstage/discstage/internal/oracle"
 )
 
-// A file identifier's version is a ";" and digits at its end (ECMA-119
-// 7.5.1, 1 to 32767); a ";" followed by anything else is part of a
-// name a tool wrote untranslated, and stays.
+// A file identifier loses the version every writer records, ";1", and
+// keeps any other: a ";" followed by anything else is part of a name a
+// tool wrote untranslated, and two versions of one name stay two names.
 func TestStripVersion(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"FILE.TXT;1", "FILE.TXT"},
-		{"FILE.TXT;32767", "FILE.TXT"},
 		{"NOEXT.;1", "NOEXT."},
 		{"FILE.TXT", "FILE.TXT"},
+		{"FILE.TXT;2", "FILE.TXT;2"},
 		{"lower case;x.txt", "lower case;x.txt"},
 		{"notes;draft", "notes;draft"},
-		{"a;1;2", "a;1"},
+		{"notes;2024", "notes;2024"},
 		{"a;", "a;"},
-		{"a;12x", "a;12x"},
 		{";1", ";1"},
 	} {
 		if got := rStripVersion(tc.in, false); got != tc.want {
@@ -34,9 +33,9 @@ func TestStripVersion(t *testing.T) {
 }
 
 // A disc whose plain ISO 9660 names hold ";" (xorriso's
-// untranslated_names without versions) reads with the names xorriso,
-// isoinfo and the kernel give: two such names that share what comes
-// before the ";" are two files, not a duplicate name.
+// untranslated_names without versions) reads with the names xorriso
+// gives: two such names that share what comes before the ";" are two
+// files, not a duplicate name, "backup;1" and "backup;2" too.
 func TestReadUntranslatedNamesWithSemicolons(t *testing.T) {
 	oracle.Need(t, "xorriso")
 	t.Setenv("TZ", "UTC")
@@ -44,7 +43,7 @@ func TestReadUntranslatedNamesWithSemicolons(t *testing.T) {
 	if err := os.Mkdir(src, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	names := []string{"lower case;x.txt", "notes;draft", "notes;final", "plain.txt"}
+	names := []string{"lower case;x.txt", "notes;draft", "notes;final", "plain.txt", "backup;1", "backup;2"}
 	for _, n := range names {
 		if err := os.WriteFile(filepath.Join(src, n), []byte(n), 0o644); err != nil {
 			t.Fatal(err)
@@ -54,6 +53,9 @@ func TestReadUntranslatedNamesWithSemicolons(t *testing.T) {
 	oracle.Run(t, "xorriso", "-outdev", img, "-rockridge", "off", "-compliance", "untranslated_names:omit_version", "-map", src, "/")
 	s := rtRead(t, img, 32)
 	for _, n := range names {
+		if n == "backup;1" {
+			n = "backup" // the version every writer records
+		}
 		if s.Root.Child(n) == nil {
 			t.Errorf("no %q in the root", n)
 		}

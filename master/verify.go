@@ -72,7 +72,7 @@ type Problem struct {
 func (p Problem) String() string {
 	where := fmt.Sprintf("LBA %d-%d", p.First, p.Last)
 	if p.Path != "" {
-		return fmt.Sprintf("%s: %s at %s: %s", p.Path, p.What, where, p.Detail)
+		return fmt.Sprintf("%s: %s at %s: %s", tree.QuotePath(p.Path), p.What, where, p.Detail)
 	}
 	return fmt.Sprintf("%s, %s: %s", p.What, where, p.Detail)
 }

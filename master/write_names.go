@@ -232,11 +232,21 @@ func wJolietCut(u []uint16, suffix int) []uint16 {
 		return append(out, u[ext:]...)
 	}
 	// Cut where a space or a dot would end the name: Windows drops them.
-	out := u[:limit]
+	// A name left all dots ("." or "..", which no reader opens as a
+	// file) ends in "_" instead.
+	out := append([]uint16{}, u[:limit]...)
 	for len(out) > 1 && (out[len(out)-1] == ' ' || out[len(out)-1] == '.') {
 		out = out[:len(out)-1]
 	}
-	return append([]uint16{}, out...)
+	if allDots := len(out) > 0 && out[len(out)-1] == '.'; allDots {
+		for _, c := range out {
+			allDots = allDots && c == '.'
+		}
+		if allDots {
+			out[len(out)-1] = '_'
+		}
+	}
+	return out
 }
 
 // wJolietSuffixed fits "_n" into a Joliet name before its extension.

@@ -391,12 +391,13 @@ func (x *extractor) skippedError() error {
 	return fmt.Errorf("extract: %d entries skipped: %w", x.skipped, errNotExtracted)
 }
 
-// discPath is the fs.FS path p as the session shows it: from its root.
+// discPath is the fs.FS path p as the session shows it, from its root,
+// and as a message shows it (tree.QuotePath): it comes from the disc.
 func discPath(p string) string {
 	if p == "." {
 		return "/"
 	}
-	return "/" + p
+	return tree.QuotePath("/" + p)
 }
 
 func (x *extractor) path(name string) string { return filepath.Join(x.dest, name) }

@@ -236,10 +236,16 @@ func init() {
 }
 
 func listPath(w io.Writer, fsys fs.FS, p string, long bool) error {
-	// A link named is shown as itself, as ls -l shows it.
+	// A link named is shown as itself, as ls -l shows it; ls -1 lists
+	// the folder a link names, as ls does.
 	st, err := fs.Lstat(fsys, p)
 	if err != nil {
 		return err
+	}
+	if st.Mode()&fs.ModeSymlink != 0 && !long {
+		if to, err := fs.Stat(fsys, p); err == nil && to.IsDir() {
+			st = to
+		}
 	}
 	var infos []fs.FileInfo
 	if st.IsDir() {

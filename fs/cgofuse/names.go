@@ -8,6 +8,7 @@ import (
 	"sync"
 	"unicode/utf16"
 
+	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/platform/winname"
 	"github.com/winfsp/cgofuse/fuse"
 )
@@ -124,7 +125,7 @@ func (w *winNames) report(dir string, shown []string) {
 		if len(utf16.Encode([]rune(n))) > 255 {
 			msgs = append(msgs, "name longer than Windows shows: "+n)
 		}
-		k := strings.ToLower(n)
+		k := tree.FoldCase(n)
 		if o, ok := seen[k]; ok {
 			msgs = append(msgs, "names Windows does not tell apart: "+o+" and "+n)
 		}

@@ -3,6 +3,7 @@ package tree
 import (
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -57,18 +58,24 @@ func UniqueName(name string, first int, taken func(string) bool, fits func(strin
 	}
 }
 
-// FoldCase is name as Windows and macOS compare names in a folder of
-// their own file systems, or of a disc's Joliet and UDF trees as they
-// read them: each character in upper case.
+// FoldCase is name as Windows compares names in a folder, of its own
+// file systems or of a disc's Joliet and UDF trees as it reads them:
+// each character in upper case.
 func FoldCase(name string) string { return strings.ToUpper(name) }
 
-// QuotePath quotes a path that holds control characters (a newline in a
-// name would split a line, an escape sequence would reach the terminal)
-// or a name with spaces at its ends, as ls -b would escape it; other
-// paths stay as they are.
+// QuotePath quotes a path that a terminal would not show as it is: one
+// that is not UTF-8 or holds a control character (a newline in a name
+// would split a line, an escape sequence would reach the terminal, C1
+// controls included) or a bidirectional formatting character (which
+// would show the path's characters in another order), or a name with
+// spaces at its ends, as ls -b would escape it. Other paths stay as they
+// are.
 func QuotePath(p string) string {
+	if !utf8.ValidString(p) {
+		return strconv.Quote(p)
+	}
 	for _, r := range p {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
 			return strconv.Quote(p)
 		}
 	}

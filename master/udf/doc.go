@@ -107,8 +107,10 @@
 //
 // Names are recorded in 8-bit CS0 when every character is below U+0100,
 // else in 16-bit (UTF-16). A name whose identifier would exceed 255
-// bytes is cut, keeping its extension, and a name that then equals
-// another gets "_N" before the extension; a byte that is not part of
+// bytes is cut, keeping its extension (without the spaces and dots a cut
+// leaves at its end, which Windows drops), and a name that then equals
+// another, or differs from one only in case (Windows compares without
+// it), gets "_N" before the extension; a byte that is not part of
 // UTF-8 becomes the Latin-1 character it codes, as readers of the Rock
 // Ridge tree give such names back (tree.ValidName), in link targets too.
 // Each change is a Warning.

@@ -85,9 +85,9 @@ type Warning struct {
 
 func (w Warning) String() string {
 	if w.Name == "" {
-		return fmt.Sprintf("%s: UDF: %s", w.Path, w.Reason)
+		return fmt.Sprintf("%s: UDF: %s", tree.QuotePath(w.Path), w.Reason)
 	}
-	return fmt.Sprintf("%s: UDF name %q: %s", w.Path, w.Name, w.Reason)
+	return fmt.Sprintf("%s: UDF name %q: %s", tree.QuotePath(w.Path), w.Name, w.Reason)
 }
 
 // Fixed parts of the structures block (see Plan).
@@ -317,8 +317,8 @@ func (p *Plan) id() uint64 {
 // the directory, reported as a Warning.
 func (p *Plan) names(d *wNode) {
 	// A name changed here is also made unlike the others but for case:
-	// Windows and macOS, which read UDF, compare names without it (two
-	// names given so are the caller's, and warned of as such).
+	// Windows, which reads UDF, compares names without it (two names
+	// given so are the caller's, and warned of as such).
 	taken, folded := map[string]bool{}, map[string]bool{}
 	take := func(name string) {
 		taken[name], folded[tree.FoldCase(name)] = true, true
@@ -361,7 +361,7 @@ func (p *Plan) names(d *wNode) {
 				if why != "" {
 					why += "; "
 				}
-				why += "same name as another entry but for case, which Windows and macOS ignore"
+				why += "same name as another entry but for case, which Windows ignores"
 			case why == "":
 				why = "same name as another entry once changed"
 			}
@@ -389,9 +389,13 @@ func cutName(name string, max int) string {
 	}
 	if ext == "" {
 		// Cut where a space or a dot would end the name: Windows
-		// drops them.
+		// drops them. A name left all dots ("." or "..", which no
+		// reader opens as a file) ends in "_" instead.
 		for len(r) > 1 && (r[len(r)-1] == ' ' || r[len(r)-1] == '.') {
 			r = r[:len(r)-1]
+		}
+		if strings.Trim(string(r), ".") == "" {
+			r[len(r)-1] = '_'
 		}
 	}
 	return string(r) + ext
