@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 )
 
 // ZisofsLBA is the LBA of the first extent of a file whose data on the
@@ -102,6 +103,82 @@ func CompressionError(ext []Extent) error {
 	return fmt.Errorf("%w: a ZF entry of algorithm %q is not supported", ErrCompression, alg[:])
 }
 
+// ZisofsError returns nil when a file with extents ext is not
+// compressed or its compression reads, and otherwise what keeps it from
+// reading, before any of its data is read: an error wrapping
+// ErrCompression (see CompressionError), or ErrZisofs for a ZF entry of
+// a block size or header no zisofs file has, or of a size its data
+// cannot hold (ZisofsSource).
+func ZisofsError(ext []Extent) error {
+	if err := CompressionError(ext); err != nil || !IsZisofs(ext) {
+		return err
+	}
+	alg, hdr, log2 := zisofsParams(ext[0])
+	_, minHdr, maxLog2 := zisofsFormat(alg)
+	switch {
+	case log2 == 0:
+		return fmt.Errorf("%w: the ZF entry's size needs more block pointers than the file's data holds", ErrZisofs)
+	case log2 < 15 || log2 > maxLog2 || hdr < minHdr:
+		return fmt.Errorf("%w: block size 2^%d, header of %d bytes", ErrZisofs, log2, hdr)
+	}
+	return nil
+}
+
+// zisofsFormat returns the size of a block pointer, the least header
+// size and the largest log2 of the block size of zisofs files of
+// algorithm alg: zisofs's blocks are of 32 KiB to 128 KiB, zisofs2's to
+// 1 MiB.
+func zisofsFormat(alg [2]byte) (ptrSize, minHdr int64, maxLog2 uint) {
+	if alg == zisofsAlg {
+		return 4, 16, 17
+	}
+	return 8, 24, 20
+}
+
+// zisofsFits says whether the header and block pointers of a zisofs file
+// of size bytes, whose marker is mark, fit in its stored bytes of
+// compressed data: ceil(size / block size) + 1 pointers after the
+// header. A size that does not is damaged.
+func zisofsFits(mark Extent, size uint64, stored int64) bool {
+	if size == 0 {
+		return true // nothing is read
+	}
+	alg, hdr, log2 := zisofsParams(mark)
+	ptrSize, _, _ := zisofsFormat(alg)
+	if log2 == 0 || log2 >= 64 || stored < hdr {
+		return false
+	}
+	blocks := size >> log2
+	if size&(1<<log2-1) != 0 {
+		blocks++
+	}
+	return blocks < uint64(stored-hdr)/uint64(ptrSize) // blocks + 1 pointers
+}
+
+// ZisofsSource returns the Source of a file a ZF (or Z2) entry marks
+// compressed with algorithm alg (see ZisofsExtent), with a header of
+// headerSize4 times 4 bytes, blocks of 2^blockLog2 bytes and size bytes
+// uncompressed, its compressed data in ext on r. The entry's size is
+// damaged unless the header and block pointers of so many bytes fit in
+// ext: a zisofs2 entry may claim up to 2^64 bytes, and a block of zeros
+// costs 8 bytes of pointer. A file of a damaged size reads as an error
+// wrapping ErrZisofs (ZisofsError), and its Size is its compressed
+// data's length.
+func ZisofsSource(r io.ReaderAt, alg [2]byte, headerSize4, blockLog2 uint8, size uint64, ext []Extent) Sparse {
+	var stored int64
+	for _, x := range ext {
+		stored += int64(x.Length)
+	}
+	mark := ZisofsExtent(alg, headerSize4, blockLog2)
+	if CompressionError([]Extent{mark}) == nil && !zisofsFits(mark, size, stored) {
+		// Block size 0 marks the size damaged; a marker that keeps
+		// an algorithm and header stays one of Length > 0.
+		mark = ZisofsExtent(alg, max(headerSize4, 1), 0)
+		size = uint64(stored)
+	}
+	return Sparse{R: r, Extents: append([]Extent{mark}, ext...), Size: int64(min(size, math.MaxInt64))}
+}
+
 // Magic numbers that start a zisofs and a zisofs2 file's header.
 var (
 	zisofsMagic  = []byte{0x37, 0xE4, 0x53, 0x96, 0xC9, 0xDB, 0xD6, 0x07}
@@ -119,22 +196,18 @@ var (
 // size, the algorithm (1: zlib), the block size and the size (64 bits),
 // and its pointers are of 64 bits.
 func (r ExtentReader) zisofsReadAt(p []byte, off int64) (int, error) {
-	if err := CompressionError(r.Extents); err != nil {
+	if err := ZisofsError(r.Extents); err != nil {
 		return 0, err
 	}
 	alg, hdr, log2 := zisofsParams(r.Extents[0])
 	v2 := alg == zisofs2Alg
-	// zisofs's blocks are of 32 KiB to 128 KiB, zisofs2's to 1 MiB.
-	ptrSize, minHdr, maxLog2 := int64(4), int64(16), uint(17)
-	if v2 {
-		ptrSize, minHdr, maxLog2 = 8, 24, 20
-	}
-	if log2 < 15 || log2 > maxLog2 || hdr < minHdr {
-		return 0, fmt.Errorf("%w: block size 2^%d, header of %d bytes", ErrZisofs, log2, hdr)
-	}
+	ptrSize, minHdr, _ := zisofsFormat(alg)
 	stored := ExtentReader{R: r.R, Extents: r.Extents[1:]}
 	for _, x := range stored.Extents {
 		stored.Size += int64(x.Length)
+	}
+	if !zisofsFits(r.Extents[0], uint64(r.Size), stored.Size) {
+		return 0, fmt.Errorf("%w: %d bytes need more block pointers than %d bytes of data hold", ErrZisofs, r.Size, stored.Size)
 	}
 	h := make([]byte, minHdr)
 	if _, err := stored.ReadAt(h, 0); err != nil {

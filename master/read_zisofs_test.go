@@ -1,0 +1,104 @@
+package master
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"io/fs"
+	"math"
+	"testing"
+
+	"github.com/discstage/discstage/master/iso9660"
+	"github.com/discstage/discstage/master/tree"
+)
+
+// A ZF entry's size is of 32 bits, both-endian, for zisofs ("pz", of
+// any entry version) and of 64 bits, little-endian, for zisofs2 (ZF or
+// Z2 of version 2 and another algorithm).
+func TestZisofsEntrySize(t *testing.T) {
+	both := make([]byte, 8)
+	iso9660.PutBoth32(both, 100000)
+	le := binary.LittleEndian.AppendUint64(nil, 1<<40)
+	for _, tc := range []struct {
+		sig     string
+		version byte
+		alg     string
+		size    []byte
+		want    uint64
+	}{
+		{"ZF", 1, "pz", both, 100000},
+		{"ZF", 2, "pz", both, 100000},
+		{"ZF", 2, "PZ", le, 1 << 40},
+		{"Z2", 2, "PZ", le, 1 << 40},
+	} {
+		su := append([]byte{tc.sig[0], tc.sig[1], 16, tc.version, tc.alg[0], tc.alg[1], 6, 15}, tc.size...)
+		rd := &rTreeReader{r: bytes.NewReader(nil), mode: rModeRR, visited: map[uint32]bool{}}
+		var a rAttrs
+		if err := rd.parseSUSP(su, &a, "/f", 20); err != nil {
+			t.Fatal(err)
+		}
+		if !a.hasZF || a.zfSize != tc.want {
+			t.Errorf("%s version %d %q: size %d (entry seen: %v), want %d", tc.sig, tc.version, tc.alg, a.zfSize, a.hasZF, tc.want)
+		}
+	}
+}
+
+// A zisofs or zisofs2 file whose ZF entry gives a size that needs more
+// block pointers than its compressed data holds is damaged: its Size is
+// no larger than its data, it reads as ErrZisofs, and Layout refuses it
+// with ErrMediumData. A size whose pointers fit stays.
+func TestZisofsSizeBeyondData(t *testing.T) {
+	const stored = 100
+	for _, tc := range []struct {
+		alg     string
+		header  uint8
+		size    uint64
+		damaged bool
+	}{
+		{"PZ", 6, math.MaxUint64, true},
+		{"PZ", 6, 1 << 52, true},
+		{"PZ", 6, 10 << 15, true}, // 24 + 11*8 = 112 bytes
+		{"pz", 4, 30 << 15, true}, // 16 + 31*4 = 140 bytes
+		{"pz", 4, 1 << 31, true},
+		{"PZ", 6, 4 << 15, false},  // 24 + 5*8 = 64 bytes
+		{"pz", 4, 16 << 15, false}, // 16 + 17*4 = 84 bytes
+		{"PZ", 6, 0, false},
+	} {
+		n := &tree.Node{Name: "f", Mode: 0o644, Extents: []tree.Extent{{LBA: 3, Length: stored}}}
+		rd := &rTreeReader{r: bytes.NewReader(make([]byte, 8*tree.SectorSize)), zisofs: []rZisofs{{n: n, alg: [2]byte{tc.alg[0], tc.alg[1]}, header: tc.header, log2: 15, size: tc.size}}}
+		rd.uncompressed()
+		sp, ok := n.Source.(tree.Sparse)
+		if !ok {
+			t.Fatalf("%q of %d bytes: source %T", tc.alg, tc.size, n.Source)
+		}
+		_, lerr := Layout(&tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{n}}, Options{RockRidge: true})
+		if !tc.damaged {
+			if uint64(n.Size) != tc.size || sp.Size != n.Size {
+				t.Errorf("%q of %d bytes: size %d", tc.alg, tc.size, n.Size)
+			}
+			if lerr != nil {
+				t.Errorf("%q of %d bytes: Layout: %v", tc.alg, tc.size, lerr)
+			}
+			continue
+		}
+		if n.Size > stored || sp.Size != n.Size {
+			t.Errorf("%q of %d bytes: size %d, want at most %d", tc.alg, tc.size, n.Size, stored)
+		}
+		if _, err := io.ReadAll(io.NewSectionReader(sp.Reader(), 0, max(n.Size, 1))); !errors.Is(err, tree.ErrZisofs) {
+			t.Errorf("%q of %d bytes: read: %v, want ErrZisofs", tc.alg, tc.size, err)
+		}
+		if r, err := sp.Open(); err == nil {
+			_, err = io.ReadAll(r)
+			r.Close()
+			if !errors.Is(err, tree.ErrZisofs) {
+				t.Errorf("%q of %d bytes: Open and read: %v, want ErrZisofs", tc.alg, tc.size, err)
+			}
+		} else if !errors.Is(err, tree.ErrZisofs) {
+			t.Errorf("%q of %d bytes: Open: %v, want ErrZisofs", tc.alg, tc.size, err)
+		}
+		if !errors.Is(lerr, ErrMediumData) || !errors.Is(lerr, tree.ErrZisofs) {
+			t.Errorf("%q of %d bytes: Layout: %v, want ErrMediumData and ErrZisofs", tc.alg, tc.size, lerr)
+		}
+	}
+}
