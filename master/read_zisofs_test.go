@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
 
+	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
 )
@@ -100,5 +105,77 @@ func TestZisofsSizeBeyondData(t *testing.T) {
 		if !errors.Is(lerr, ErrMediumData) || !errors.Is(lerr, tree.ErrZisofs) {
 			t.Errorf("%q of %d bytes: Layout: %v, want ErrMediumData and ErrZisofs", tc.alg, tc.size, lerr)
 		}
+	}
+}
+
+// mCountingReaderAt counts the bytes read from a medium.
+type mCountingReaderAt struct {
+	r io.ReaderAt
+	n atomic.Int64
+}
+
+func (c *mCountingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// A zisofs2 file of 1 MiB blocks, as xorriso writes it, reads back
+// 32 KiB at a time through the session's FS (as extract reads it)
+// uncompressing each block once: the medium gives little more than
+// its compressed bytes.
+func TestZisofs2MiBBlocksReadOnce(t *testing.T) {
+	oracle.Need(t, "xorriso")
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "src")
+	os.MkdirAll(src, 0o755)
+	var text bytes.Buffer
+	for i := 0; text.Len() < 5<<20; i++ {
+		fmt.Fprintf(&text, "line %d of a file of several blocks\n", i*i)
+	}
+	want := text.Bytes()
+	os.WriteFile(filepath.Join(src, "big.txt"), want, 0o644)
+	img := filepath.Join(tmp, "z.iso")
+	oracle.Run(t, "xorriso", "-outdev", img, "-map", src, "/", "-zisofs", "version_2=on:block_size_v2=1m", "-set_filter_r", "--zisofs", "/", "--", "-commit")
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	med := &mCountingReaderAt{r: bytes.NewReader(b)}
+	s, err := ReadSession(med, int64(len(b))/tree.SectorSize, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := tree.NewFinder(s.Root).Find("/big.txt")
+	if n == nil || !n.Zisofs() {
+		t.Fatalf("big.txt is not read compressed: %+v", n)
+	}
+	var stored int64
+	for _, x := range tree.StoredExtents(n.Source.(tree.Sparse).Extents) {
+		stored += int64(x.Length)
+	}
+	f, err := s.FS().Open("big.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	med.n.Store(0)
+	var got []byte
+	p := make([]byte, 32<<10)
+	for {
+		k, err := f.Read(p)
+		got = append(got, p[:k]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("big.txt reads %d other bytes", len(got))
+	}
+	if limit := stored + int64(len(want)/len(p)+2)*(24+16); med.n.Load() > limit {
+		t.Errorf("%d bytes read from the medium for %d bytes of compressed data, want at most %d", med.n.Load(), stored, limit)
 	}
 }
