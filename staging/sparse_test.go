@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	iofs "io/fs"
@@ -159,5 +160,38 @@ func TestZisofsHandleReadsEachBlockOnce(t *testing.T) {
 	m.mu.Unlock()
 	if limit := int64(stored + (len(want)/len(p)+2)*(24+16)); read > limit {
 		t.Errorf("%d bytes read from the medium for %d bytes of compressed data, want at most %d", read, stored, limit)
+	}
+}
+
+// A commit that would copy compressed disc files up into the area
+// (stageSparse) past the free space of the area's file system is
+// refused before it copies anything, naming the files, with
+// ErrAreaFull: a zisofs2 block of zeros costs 8 bytes of the disc and
+// up to 1 MiB of the area. The staged work stays, and the commit goes
+// through once there is room.
+func TestStageSparseRefusedPastFreeSpace(t *testing.T) {
+	m, want, _ := zisofs2Medium(t, 8)
+	dir := t.TempDir()
+	a := open(t, dir, m)
+	defer a.Close()
+	writeFile(t, a, RootID, "new.txt", "new")
+	freeSpaceHook = func(string) int64 { return int64(len(want)) - 1 }
+	defer func() { freeSpaceHook = nil }()
+	err := a.Commit(CommitOptions{})
+	if !errors.Is(err, ErrAreaFull) || !strings.Contains(err.Error(), "z.bin") {
+		t.Fatalf("commit past the free space: %v, want ErrAreaFull naming z.bin", err)
+	}
+	if names := dataNames(t, a); len(names) != 1 {
+		t.Errorf("data files after the refusal: %v, want new.txt's only", names)
+	}
+	if s := a.Status(); !s.Pending || s.StagedFiles != 1 {
+		t.Errorf("after the refusal: pending %v, %d staged", s.Pending, s.StagedFiles)
+	}
+	freeSpaceHook = nil
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, a, walk(t, a, "z.bin").ID); got != want {
+		t.Errorf("z.bin after the commit reads other bytes")
 	}
 }
