@@ -228,18 +228,24 @@ func FuzzZisofs(f *testing.F) {
 	})
 }
 
-// FuzzZisofs2 reads fuzzed zisofs2 data as a file of any size: it fails
-// with ErrZisofs or reads, never panics or reads past its data.
+// FuzzZisofs2 reads fuzzed zisofs2 data as a file of up to 4 MiB and
+// any block size, 32 KiB at a time through one reader (which keeps the
+// block it uncompressed last): every read gives at most what was asked
+// and fails, if at all, with ErrZisofs; nothing panics, and the medium
+// is never read outside the file's compressed data.
 func FuzzZisofs2(f *testing.F) {
 	f.Add(zisofs2Data(bytes.Repeat([]byte("discstage "), 10000), 15), int64(100000), uint8(15))
 	f.Add(zisofs2Data(make([]byte, 40000), 16), int64(40000), uint8(16))
 	f.Add(zisofs2Data(bytes.Repeat([]byte{1, 2, 3}, 50000), 17), int64(150000), uint8(17))
+	f.Add(zisofs2Data(bytes.Repeat([]byte("1 MiB blocks "), 200000), 20), int64(2600000), uint8(20))
 	f.Fuzz(func(t *testing.T, z []byte, size int64, log2 uint8) {
 		if size < 0 || size > 1<<22 {
 			return
 		}
-		r := zisofs2File(z, size, log2)
-		p := make([]byte, 1<<16)
+		er := zisofs2File(z, size, log2)
+		med := &fzGuard{t: t, r: er.R, ext: er.Extents[1:]}
+		r := NewExtentReader(med, er.Extents, size)
+		p := make([]byte, 32<<10)
 		for off := int64(0); off < size; off += int64(len(p)) {
 			n, err := r.ReadAt(p, off)
 			if n > len(p) || (err != nil && err != io.EOF && !errors.Is(err, ErrZisofs)) {
@@ -250,6 +256,25 @@ func FuzzZisofs2(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fzGuard is a medium that fails the test on a read outside the
+// extents ext.
+type fzGuard struct {
+	t   *testing.T
+	r   io.ReaderAt
+	ext []Extent
+}
+
+func (g *fzGuard) ReadAt(p []byte, off int64) (int, error) {
+	for _, x := range g.ext {
+		start := int64(x.LBA) * SectorSize
+		if off >= start && off+int64(len(p)) <= start+int64(x.Length) {
+			return g.r.ReadAt(p, off)
+		}
+	}
+	g.t.Fatalf("read of %d bytes at %d, outside the file's data %v", len(p), off, g.ext)
+	return 0, io.EOF
 }
 
 // countingReaderAt counts the bytes read from a medium.
