@@ -287,7 +287,11 @@
 // block's own checksum. zisofs2's other algorithms (XZ, LZ4, Zstandard,
 // bzip2) are not read: Layout refuses a tree holding such a file with
 // ErrUnsupported and tree.ErrCompression, naming it, so that it is
-// removed or replaced before a session is written.
+// removed or replaced before a session is written. A ZF entry whose
+// size needs more block pointers than the file's data holds (zisofs2's
+// size is of 64 bits) is damaged: the file fails to read
+// (tree.ErrZisofs), its size is its data's, and Layout refuses it with
+// ErrMediumData.
 //
 // # Names Windows cannot use
 //

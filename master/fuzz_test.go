@@ -5,11 +5,13 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/discstage/discstage/master/iso9660"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/master/udf"
 )
 
 // fzDirFirst is the first sector FuzzDirectory's input fills: the
@@ -367,6 +369,37 @@ func FuzzVerify(f *testing.F) {
 		if err != nil && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrNotISO) &&
 			!errors.Is(err, ErrMismatch) && !errors.Is(err, ErrUnverifiable) && !errors.Is(err, errFzBudget) {
 			t.Fatalf("Verify: unclassified error: %v", err)
+		}
+	})
+}
+
+// FuzzLayoutSize lays out a tree of one file of any size: a zisofs2
+// file's, whose size a ZF entry gives in 64 bits, or a local file's.
+// Layout must end at once, with a layout or, for a size past what a
+// session holds, ErrUnsupported: no size may overflow the count of its
+// sectors or extents.
+func FuzzLayoutSize(f *testing.F) {
+	f.Add(int64(math.MaxInt64), true)
+	f.Add(int64(1<<52), true)
+	f.Add(int64(wMaxFileSize), false)
+	f.Add(int64(wMaxFileSize+1), false)
+	f.Add(int64(math.MaxInt64-wMaxExtent+2), false)
+	f.Add(int64(100000), true)
+	f.Fuzz(func(t *testing.T, size int64, zisofs bool) {
+		if size < 0 {
+			return
+		}
+		var src tree.Source = tree.ReaderAtSource{R: bytes.NewReader(nil), Size: size}
+		if zisofs {
+			src = tree.Sparse{R: bytes.NewReader(nil), Extents: []tree.Extent{tree.ZisofsExtent([2]byte{'P', 'Z'}, 6, 15), {LBA: 30, Length: 40}}, Size: size}
+		}
+		root := &tree.Node{Mode: fs.ModeDir | 0o755, Children: []*tree.Node{{Name: "f", Mode: 0o644, Size: size, Source: src}}}
+		_, err := Layout(root, Options{RockRidge: true, Joliet: true, MD5: true, UDF: udf.Rev201, Time: fzTime})
+		switch {
+		case err != nil && !errors.Is(err, ErrUnsupported):
+			t.Fatalf("Layout of %d bytes: %v", size, err)
+		case err == nil && size > wMaxFileSize:
+			t.Fatalf("Layout of %d bytes: laid out", size)
 		}
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -270,16 +269,16 @@ type rZisofs struct {
 // bytes (see tree.ZisofsLBA): its Size is the ZF entry's, and no
 // session references its compressed extents. zisofs ("pz") and
 // zisofs2 with zlib ("PZ") read; a file of another algorithm fails to
-// read (tree.ErrCompression), and Layout refuses it. A size past what
-// an int64 holds is taken as the largest, which reading then finds
-// damaged (the header's size differs).
+// read (tree.ErrCompression), and Layout refuses it. A size of more
+// blocks than the file's data holds pointers for (a zisofs2 entry
+// records up to 2^64 bytes) is damaged: the file fails to read
+// (tree.ErrZisofs), Layout refuses it, and its Size is its compressed
+// data's (tree.ZisofsSource).
 func (t *rTreeReader) uncompressed() {
 	for _, z := range t.zisofs {
-		mark := tree.ZisofsExtent(z.alg, z.header, z.log2)
-		ext := append([]tree.Extent{mark}, z.n.Extents...)
-		size := int64(min(z.size, math.MaxInt64))
-		z.n.Source = tree.Sparse{R: t.r, Extents: ext, Size: size}
-		z.n.Size, z.n.Extents = size, nil
+		src := tree.ZisofsSource(t.r, z.alg, z.header, z.log2, z.size, z.n.Extents)
+		z.n.Source = src
+		z.n.Size, z.n.Extents = src.Size, nil
 	}
 	t.zisofs = nil
 }

@@ -154,8 +154,10 @@ func (t *rTreeReader) parseSUSP(su []byte, a *rAttrs, path string, dirLBA uint32
 					a.hasZF = true
 					a.zf = [2]byte{e[4], e[5]}
 					a.zfHeader, a.zfLog2 = e[6], e[7]
-					if e[3] >= 2 {
-						// zisofs2: a 64-bit size, little-endian.
+					if a.zf != [2]byte{'p', 'z'} && (e[3] >= 2 || e[1] == '2') {
+						// zisofs2 (entry version 2, or Z2): a 64-bit
+						// size, little-endian; zisofs's is both-endian
+						// 32-bit whatever the version says.
 						a.zfSize = binary.LittleEndian.Uint64(e[8:16])
 					} else {
 						a.zfSize = uint64(iso9660.Both32(e[8:16]))

@@ -1,6 +1,7 @@
 package master
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -18,6 +19,10 @@ const (
 	// wMaxExtent is the largest extent the writer records for new data:
 	// the largest multiple of 2048 below 4 GiB.
 	wMaxExtent = 0xFFFFF800
+	// wMaxFileSize is the largest file a session can hold: 2^32 - 1
+	// sectors. A larger size is refused before it is laid out, so that
+	// no count of sectors, extents or records of a file overflows.
+	wMaxFileSize = 0xFFFFFFFF * tree.SectorSize
 	// wMaxLevel is the deepest directory level of ISO 9660 (root = 1).
 	wMaxLevel = 8
 	// wMaxPath is the longest ISO 9660 path.
@@ -112,8 +117,12 @@ func (f *wFile) records() int {
 	case !n.IsRegular():
 		return 1
 	case n.Source != nil:
-		c := int((n.Size + wMaxExtent - 1) / wMaxExtent)
-		return max(c, 1)
+		// Layout refuses sizes past wMaxFileSize: at most 2049.
+		c := n.Size / wMaxExtent
+		if n.Size%wMaxExtent != 0 {
+			c++
+		}
+		return int(max(c, 1))
 	default:
 		return max(len(n.Extents), 1)
 	}
@@ -343,6 +352,9 @@ func (l *wLayout) check(n *tree.Node, parent *wSrc) (*wSrc, error) {
 		if n.Size < 0 {
 			return nil, fmt.Errorf("master: lay out %q: negative size %d: %w", s.pathName(), n.Size, ErrUnsupported)
 		}
+		if n.Size > wMaxFileSize {
+			return nil, fmt.Errorf("master: lay out %q: %d bytes: session ends beyond LBA 2^32: %w", s.pathName(), n.Size, ErrUnsupported)
+		}
 		if n.Source != nil && len(n.Extents) > 0 {
 			return nil, fmt.Errorf("master: lay out %q: file has both a source and extents: %w", s.pathName(), ErrUnsupported)
 		}
@@ -361,8 +373,14 @@ func (l *wLayout) check(n *tree.Node, parent *wSrc) (*wSrc, error) {
 			// An earlier session's file compressed in a way that
 			// cannot be read cannot be written anew: said before
 			// anything is written.
-			if err := tree.CompressionError(sp.Extents); err != nil {
-				return nil, fmt.Errorf("master: lay out %q: %w: remove or replace %s to add a session: %w", s.pathName(), err, s.pathName(), ErrUnsupported)
+			if err := tree.ZisofsError(sp.Extents); err != nil {
+				// Damaged (a ZF entry of no zisofs block size, or of
+				// a size its data cannot hold): the medium's.
+				kind := ErrUnsupported
+				if errors.Is(err, tree.ErrZisofs) {
+					kind = ErrMediumData
+				}
+				return nil, fmt.Errorf("master: lay out %q: %w: remove or replace %s to add a session: %w", s.pathName(), err, s.pathName(), kind)
 			}
 		}
 		s.file = &wFile{src: s}
@@ -927,8 +945,14 @@ func (t *wTree) sizePathTable() {
 	t.ptSectors = uint32(wSectorsOf(int64(n)))
 }
 
-// wSectorsOf rounds a byte count up to sectors.
-func wSectorsOf(n int64) int64 { return (n + tree.SectorSize - 1) / tree.SectorSize }
+// wSectorsOf rounds a byte count up to sectors, for any n >= 0.
+func wSectorsOf(n int64) int64 {
+	s := n / tree.SectorSize
+	if n%tree.SectorSize != 0 {
+		s++
+	}
+	return s
+}
 
 // caEntry is the root's "isofs.ca" attribute. Its numbers are known only
 // once the session is placed, so they are written when it is serialized.

@@ -239,14 +239,20 @@ func (w *wFileData) reserve(p *wPlacer) error {
 				continue
 			}
 			size := f.src.n.Size
-			f.sectors = uint32(wSectorsOf(size))
+			sectors := wSectorsOf(size)
+			if size < 0 || sectors > 0xFFFFFFFF || uint64(sectors) > 0xFFFFFFFF-p.next {
+				// Said before an extent is counted: a size near 2^63
+				// would overflow the loop below.
+				return fmt.Errorf("master: lay out %q: session ends beyond LBA 2^32: %w", f.src.pathName(), ErrUnsupported)
+			}
+			f.sectors = uint32(sectors)
 			lba := p.next
 			f.rel = uint32(lba - uint64(im.dataLBA))
 			for off := int64(0); off < size; off += wMaxExtent {
 				n := min(size-off, wMaxExtent)
 				f.extents = append(f.extents, tree.Extent{LBA: uint32(lba + uint64(off/tree.SectorSize)), Length: uint32(n)})
 			}
-			if _, err := p.take(uint64(wSectorsOf(size))); err != nil {
+			if _, err := p.take(uint64(sectors)); err != nil {
 				return fmt.Errorf("master: lay out %q: session ends beyond LBA 2^32: %w", f.src.pathName(), ErrUnsupported)
 			}
 			im.files = append(im.files, f)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -1076,6 +1077,12 @@ func TestLayoutErrors(t *testing.T) {
 		{"extents mismatch", dir(&tree.Node{Name: "x", Mode: 0o644, Size: 5, Extents: []tree.Extent{{LBA: 30, Length: 4}}}), fullOpts(), master.ErrUnsupported},
 		{"compressed in a way not read", dir(&tree.Node{Name: "x", Mode: 0o644, Size: 5, Source: tree.Sparse{
 			R: bytes.NewReader(nil), Extents: []tree.Extent{tree.ZisofsExtent([2]byte{'X', 'Z'}, 6, 15), {LBA: 30, Length: 40}}, Size: 5}}), fullOpts(), tree.ErrCompression},
+		// Sizes past the 2^32 sectors a session holds are refused
+		// before any extent is laid out (a damaged ZF entry gives any
+		// 64-bit size).
+		{"zisofs2 of the largest size", dir(zisofs2Node(math.MaxInt64)), fullOpts(), master.ErrUnsupported},
+		{"zisofs2 of 2^52 bytes", dir(zisofs2Node(1 << 52)), fullOpts(), master.ErrUnsupported},
+		{"file one byte past 2^32 sectors", dir(&tree.Node{Name: "x", Mode: 0o644, Size: 0xFFFFFFFF*tree.SectorSize + 1, Source: tree.ReaderAtSource{R: bytes.NewReader(nil), Size: 0xFFFFFFFF*tree.SectorSize + 1}}), fullOpts(), master.ErrUnsupported},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := master.Layout(tc.root, tc.opts)
@@ -1088,6 +1095,13 @@ func TestLayoutErrors(t *testing.T) {
 	if _, err := master.Layout(dir(f(strings.Repeat("x", 255))), fullOpts()); err != nil {
 		t.Errorf("255-byte name: %v", err)
 	}
+}
+
+// zisofs2Node is a zisofs2 file of size bytes as a damaged ZF entry may
+// give it, whose compressed data is a few bytes at LBA 30.
+func zisofs2Node(size int64) *tree.Node {
+	return &tree.Node{Name: "z", Mode: 0o644, Size: size, Source: tree.Sparse{
+		R: bytes.NewReader(nil), Extents: []tree.Extent{tree.ZisofsExtent([2]byte{'P', 'Z'}, 6, 15), {LBA: 30, Length: 40}}, Size: size}}
 }
 
 func TestWritePlainISO(t *testing.T) {

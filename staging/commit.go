@@ -7,6 +7,7 @@ import (
 	"io"
 	iofs "io/fs"
 	"log"
+	"math"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -990,13 +991,29 @@ func (a *Area) pending() bool {
 // a data file before a commit (inline.go), as a write through the mount
 // would. It runs with a.mu held and lets go of it while it copies. A
 // file compressed in a way that cannot be read fails it, named, with
-// tree.ErrCompression.
+// tree.ErrCompression. Copies that would take more than the area's file
+// system has free are refused before any is made, naming the files,
+// with ErrAreaFull: a zisofs2 file may hold many times its bytes on
+// the disc.
 func (a *Area) stageSparse() error {
 	var sparse []*entry
+	var need int64
 	for _, e := range a.entries.all() {
 		if e.data == "" && e.kids == nil && tree.WrittenAnew(e.ext) {
 			sparse = append(sparse, e)
+			need += min(max(e.size, 0), math.MaxInt64-need) // no wrap
 		}
+	}
+	if free := freeSpace(a.dir); free >= 0 && need > free {
+		var names []string
+		for _, e := range sparse[:min(len(sparse), 3)] {
+			names = append(names, a.path(e))
+		}
+		if len(sparse) > 3 {
+			names = append(names, fmt.Sprintf("%d more", len(sparse)-3))
+		}
+		return fmt.Errorf("copy up %s (disc files written anew, %s uncompressed): the file system of staging area %s has %s free: %w",
+			strings.Join(names, ", "), humanize.IBytes(uint64(need)), a.dir, humanize.IBytes(uint64(free)), ErrAreaFull)
 	}
 	for _, e := range sparse {
 		if e.st().removed || e.data != "" || !tree.WrittenAnew(e.ext) {

@@ -32,6 +32,8 @@ type fakeMedium struct {
 	projectGate chan struct{}
 	// If infoGate is set, Info waits for it to close.
 	infoGate chan struct{}
+	// read counts the bytes ReadAt gave.
+	read int64
 }
 
 type fakeSession struct {
@@ -46,6 +48,7 @@ func (m *fakeMedium) ReadAt(p []byte, off int64) (int, error) {
 		return 0, io.EOF
 	}
 	n := copy(p, m.data[off:])
+	m.read += int64(n)
 	if n < len(p) {
 		return n, io.EOF
 	}

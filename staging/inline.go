@@ -50,10 +50,12 @@ func discExtents(n *tree.Node) []tree.Extent {
 }
 
 // discReader reads a disc file's bytes: from the entry's inline data,
-// or from its extents on the medium, holes as zeros.
+// or from its extents on the medium, holes as zeros, zisofs data
+// uncompressed, keeping the block it uncompressed last
+// (tree.NewExtentReader): one is kept for a file's reads.
 func discReader(m io.ReaderAt, ext []tree.Extent, inline string, size int64) io.ReaderAt {
 	if inline != "" {
 		return io.NewSectionReader(tree.Bytes(inline), 0, size)
 	}
-	return tree.ExtentReader{R: m, Extents: ext, Size: size}
+	return tree.NewExtentReader(m, ext, size)
 }

@@ -2,12 +2,15 @@ package staging
 
 import (
 	"fmt"
+	"io"
 	iofs "io/fs"
 	"os"
 	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/discstage/discstage/master/tree"
 )
 
 // Attr describes an entry of the merged view.
@@ -654,6 +657,14 @@ type Handle struct {
 	e      *entry
 	write  bool // may write
 	pinned bool
+
+	// disc reads the file's bytes from the medium for a compressed
+	// disc file, kept from read to read so that a zisofs block is
+	// uncompressed once (discReader); discExt and discSize are the
+	// extents and size it reads, which a commit may change.
+	disc     io.ReaderAt
+	discExt  []tree.Extent
+	discSize int64
 }
 
 // Pin hands out the open data file of a staged file, for a caller that
@@ -740,7 +751,15 @@ func (h *Handle) ReadAt(p []byte, off int64) (int, error) {
 		}
 		return f.ReadAt(p, off)
 	}
-	r := discReader(h.a.medium, e.ext, e.x().inline, e.size)
+	var r io.ReaderAt
+	if !tree.IsZisofs(e.ext) || e.x().inline != "" {
+		r = discReader(h.a.medium, e.ext, e.x().inline, e.size)
+	} else {
+		if h.disc == nil || h.discSize != e.size || len(h.discExt) != len(e.ext) || &h.discExt[0] != &e.ext[0] {
+			h.disc, h.discExt, h.discSize = discReader(h.a.medium, e.ext, "", e.size), e.ext, e.size
+		}
+		r = h.disc
+	}
 	h.a.mu.Unlock()
 	return r.ReadAt(p, off)
 }

@@ -1,6 +1,12 @@
 package staging
 
 import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
 	iofs "io/fs"
 	"strings"
 	"testing"
@@ -81,5 +87,111 @@ func TestSparseProjected(t *testing.T) {
 	proj, err := a.Projected()
 	if err != nil || proj == 0 {
 		t.Fatalf("projected %d sectors, %v", proj, err)
+	}
+}
+
+// zisofs2Medium is a medium whose session holds z.bin, a zisofs2 file
+// of blocks blocks of 32 KiB, as the reader gives it; it returns the
+// file's bytes and the length of its compressed data.
+func zisofs2Medium(t *testing.T, blocks int) (*fakeMedium, string, int) {
+	const s = tree.SectorSize
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var data strings.Builder
+	for i := 0; data.Len() < blocks<<15; i++ {
+		fmt.Fprintf(&data, "line %d of z.bin\n", i)
+	}
+	want := data.String()[:blocks<<15]
+	z := make([]byte, 24+8*(blocks+1))
+	copy(z, "\xEF\x22\x55\xA1\xBC\x1B\x95\xA0\x00\x06\x01\x0F")
+	binary.LittleEndian.PutUint64(z[12:], uint64(len(want)))
+	for i := 0; i < blocks; i++ {
+		binary.LittleEndian.PutUint64(z[24+8*i:], uint64(len(z)))
+		var b bytes.Buffer
+		w := zlib.NewWriter(&b)
+		w.Write([]byte(want[i<<15 : (i+1)<<15]))
+		w.Close()
+		z = append(z, b.Bytes()...)
+	}
+	binary.LittleEndian.PutUint64(z[24+8*blocks:], uint64(len(z)))
+	m := &fakeMedium{data: make([]byte, 20*s+len(z)+s)}
+	copy(m.data[20*s:], z)
+	ext := []tree.Extent{tree.ZisofsExtent([2]byte{'P', 'Z'}, 6, 15), {LBA: 20, Length: uint32(len(z))}}
+	size := int64(len(want))
+	root := &tree.Node{Mode: iofs.ModeDir | 0o755, ModTime: at, Children: []*tree.Node{
+		{Name: "z.bin", Mode: 0o644, ModTime: at, Size: size, Source: tree.Sparse{R: m, Extents: ext, Size: size}},
+	}}
+	m.sessions = []fakeSession{{start: 0, root: root}}
+	return m, want, len(z)
+}
+
+// A compressed disc file read through a handle 4 KiB at a time, as a
+// mount reads it, uncompresses each block once: the medium gives its
+// compressed bytes once, and the header and two block pointers a read.
+func TestZisofsHandleReadsEachBlockOnce(t *testing.T) {
+	m, want, stored := zisofs2Medium(t, 8)
+	a := open(t, t.TempDir(), m)
+	defer a.Close()
+	h, err := a.OpenFile(walk(t, a, "z.bin").ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Release()
+	m.mu.Lock()
+	m.read = 0
+	m.mu.Unlock()
+	var got []byte
+	p := make([]byte, 4<<10)
+	for off := int64(0); ; {
+		n, err := h.ReadAt(p, off)
+		got = append(got, p[:n]...)
+		off += int64(n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if string(got) != want {
+		t.Fatalf("z.bin reads %d other bytes", len(got))
+	}
+	m.mu.Lock()
+	read := m.read
+	m.mu.Unlock()
+	if limit := int64(stored + (len(want)/len(p)+2)*(24+16)); read > limit {
+		t.Errorf("%d bytes read from the medium for %d bytes of compressed data, want at most %d", read, stored, limit)
+	}
+}
+
+// A commit that would copy compressed disc files up into the area
+// (stageSparse) past the free space of the area's file system is
+// refused before it copies anything, naming the files, with
+// ErrAreaFull: a zisofs2 block of zeros costs 8 bytes of the disc and
+// up to 1 MiB of the area. The staged work stays, and the commit goes
+// through once there is room.
+func TestStageSparseRefusedPastFreeSpace(t *testing.T) {
+	m, want, _ := zisofs2Medium(t, 8)
+	dir := t.TempDir()
+	a := open(t, dir, m)
+	defer a.Close()
+	writeFile(t, a, RootID, "new.txt", "new")
+	freeSpaceHook = func(string) int64 { return int64(len(want)) - 1 }
+	defer func() { freeSpaceHook = nil }()
+	err := a.Commit(CommitOptions{})
+	if !errors.Is(err, ErrAreaFull) || !strings.Contains(err.Error(), "z.bin") {
+		t.Fatalf("commit past the free space: %v, want ErrAreaFull naming z.bin", err)
+	}
+	if names := dataNames(t, a); len(names) != 1 {
+		t.Errorf("data files after the refusal: %v, want new.txt's only", names)
+	}
+	if s := a.Status(); !s.Pending || s.StagedFiles != 1 {
+		t.Errorf("after the refusal: pending %v, %d staged", s.Pending, s.StagedFiles)
+	}
+	freeSpaceHook = nil
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, a, walk(t, a, "z.bin").ID); got != want {
+		t.Errorf("z.bin after the commit reads other bytes")
 	}
 }

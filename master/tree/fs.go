@@ -146,7 +146,13 @@ func (f *treeFS) Open(name string) (fs.File, error) {
 	if n.IsDir() {
 		return &fsDir{fsOpen: fsOpen{node: n, name: base}}, nil
 	}
-	return &fsFile{fsOpen: fsOpen{node: n, name: base}, medium: f.medium}, nil
+	file := &fsFile{fsOpen: fsOpen{node: n, name: base}, medium: f.medium}
+	if s, ok := n.Source.(Sparse); ok {
+		// One reader for the file's reads: it keeps the zisofs block
+		// it uncompressed last.
+		file.sparse = s.Reader()
+	}
+	return file, nil
 }
 
 // Stat describes the named file, following symbolic links.
@@ -254,6 +260,7 @@ func (o *fsOpen) Close() error {
 type fsFile struct {
 	fsOpen
 	medium io.ReaderAt
+	sparse ExtentReader // the reader of a Sparse Source
 	off    int64
 }
 
@@ -280,7 +287,7 @@ func (f *fsFile) ReadAt(p []byte, off int64) (int, error) {
 	case Bytes:
 		src, size = s, min(size, int64(len(s)))
 	case Sparse:
-		src, size = s.Reader(), min(size, s.Size)
+		src, size = f.sparse, min(size, s.Size)
 	case ReaderAtSource:
 		src, size = s.R, min(size, s.Size)
 	}

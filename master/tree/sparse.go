@@ -27,8 +27,10 @@ func (s Sparse) Open() (io.ReadCloser, error) {
 	return io.NopCloser(io.NewSectionReader(s.Reader(), 0, s.Size)), nil
 }
 
-// Reader reads the file's bytes at any offset.
-func (s Sparse) Reader() ExtentReader { return ExtentReader{R: s.R, Extents: s.Extents, Size: s.Size} }
+// Reader reads the file's bytes at any offset. One Reader uncompresses
+// a zisofs block once for any number of reads within it
+// (NewExtentReader): keep it for the reads of one open file.
+func (s Sparse) Reader() ExtentReader { return NewExtentReader(s.R, s.Extents, s.Size) }
 
 // HasHole says whether ext holds a hole (an extent at HoleLBA).
 func HasHole(ext []Extent) bool {
@@ -42,11 +44,28 @@ func HasHole(ext []Extent) bool {
 
 // ExtentReader reads a file whose data lies in Extents on the medium R,
 // in file order, holes (HoleLBA) as zeros, zisofs data (ZisofsLBA)
-// uncompressed; Size is the file's length.
+// uncompressed; Size is the file's length. One made by
+// NewExtentReader, and its copies, keep the zisofs block they last
+// uncompressed; one made as a literal uncompresses a block for every
+// read.
 type ExtentReader struct {
 	R       io.ReaderAt
 	Extents []Extent
 	Size    int64
+
+	z *zisofsCache // nil: nothing is kept
+}
+
+// NewExtentReader returns the ExtentReader of the file whose data lies
+// in ext on r and is size bytes long. For a zisofs file it keeps the
+// last block it uncompressed (up to 1 MiB), so that sequential reads of
+// any size uncompress each block once. It may be used concurrently.
+func NewExtentReader(r io.ReaderAt, ext []Extent, size int64) ExtentReader {
+	er := ExtentReader{R: r, Extents: ext, Size: size}
+	if IsZisofs(ext) {
+		er.z = &zisofsCache{block: -1}
+	}
+	return er
 }
 
 // ReadAt reads the file's bytes at off.

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"sync"
 )
 
 // ZisofsLBA is the LBA of the first extent of a file whose data on the
@@ -102,11 +104,99 @@ func CompressionError(ext []Extent) error {
 	return fmt.Errorf("%w: a ZF entry of algorithm %q is not supported", ErrCompression, alg[:])
 }
 
+// ZisofsError returns nil when a file with extents ext is not
+// compressed or its compression reads, and otherwise what keeps it from
+// reading, before any of its data is read: an error wrapping
+// ErrCompression (see CompressionError), or ErrZisofs for a ZF entry of
+// a block size or header no zisofs file has, or of a size its data
+// cannot hold (ZisofsSource).
+func ZisofsError(ext []Extent) error {
+	if err := CompressionError(ext); err != nil || !IsZisofs(ext) {
+		return err
+	}
+	alg, hdr, log2 := zisofsParams(ext[0])
+	_, minHdr, maxLog2 := zisofsFormat(alg)
+	switch {
+	case log2 == 0:
+		return fmt.Errorf("%w: the ZF entry's size needs more block pointers than the file's data holds", ErrZisofs)
+	case log2 < 15 || log2 > maxLog2 || hdr < minHdr:
+		return fmt.Errorf("%w: block size 2^%d, header of %d bytes", ErrZisofs, log2, hdr)
+	}
+	return nil
+}
+
+// zisofsFormat returns the size of a block pointer, the least header
+// size and the largest log2 of the block size of zisofs files of
+// algorithm alg: zisofs's blocks are of 32 KiB to 128 KiB, zisofs2's to
+// 1 MiB.
+func zisofsFormat(alg [2]byte) (ptrSize, minHdr int64, maxLog2 uint) {
+	if alg == zisofsAlg {
+		return 4, 16, 17
+	}
+	return 8, 24, 20
+}
+
+// zisofsFits says whether the header and block pointers of a zisofs file
+// of size bytes, whose marker is mark, fit in its stored bytes of
+// compressed data: ceil(size / block size) + 1 pointers after the
+// header. A size that does not is damaged.
+func zisofsFits(mark Extent, size uint64, stored int64) bool {
+	if size == 0 {
+		return true // nothing is read
+	}
+	alg, hdr, log2 := zisofsParams(mark)
+	ptrSize, _, _ := zisofsFormat(alg)
+	if log2 == 0 || log2 >= 64 || stored < hdr {
+		return false
+	}
+	blocks := size >> log2
+	if size&(1<<log2-1) != 0 {
+		blocks++
+	}
+	return blocks < uint64(stored-hdr)/uint64(ptrSize) // blocks + 1 pointers
+}
+
+// ZisofsSource returns the Source of a file a ZF (or Z2) entry marks
+// compressed with algorithm alg (see ZisofsExtent), with a header of
+// headerSize4 times 4 bytes, blocks of 2^blockLog2 bytes and size bytes
+// uncompressed, its compressed data in ext on r. The entry's size is
+// damaged unless the header and block pointers of so many bytes fit in
+// ext: a zisofs2 entry may claim up to 2^64 bytes, and a block of zeros
+// costs 8 bytes of pointer. A file of a damaged size reads as an error
+// wrapping ErrZisofs (ZisofsError), and its Size is its compressed
+// data's length.
+func ZisofsSource(r io.ReaderAt, alg [2]byte, headerSize4, blockLog2 uint8, size uint64, ext []Extent) Sparse {
+	var stored int64
+	for _, x := range ext {
+		stored += int64(x.Length)
+	}
+	mark := ZisofsExtent(alg, headerSize4, blockLog2)
+	if CompressionError([]Extent{mark}) == nil && !zisofsFits(mark, size, stored) {
+		// Block size 0 marks the size damaged; a marker that keeps
+		// an algorithm and header stays one of Length > 0.
+		mark = ZisofsExtent(alg, max(headerSize4, 1), 0)
+		size = uint64(stored)
+	}
+	return Sparse{R: r, Extents: append([]Extent{mark}, ext...), Size: int64(min(size, math.MaxInt64))}
+}
+
 // Magic numbers that start a zisofs and a zisofs2 file's header.
 var (
 	zisofsMagic  = []byte{0x37, 0xE4, 0x53, 0x96, 0xC9, 0xDB, 0xD6, 0x07}
 	zisofs2Magic = []byte{0xEF, 0x22, 0x55, 0xA1, 0xBC, 0x1B, 0x95, 0xA0}
 )
+
+// zisofsCache is what the copies of one ExtentReader of a zisofs file
+// share between reads: that its header was checked, and the block it
+// uncompressed last. A read of 32 KiB then costs a copy, not the
+// uncompressing of a block of up to 1 MiB.
+type zisofsCache struct {
+	mu       sync.Mutex
+	checked  bool
+	block    int64 // the index of the block out holds, or -1
+	in, out  []byte
+	inflated int // blocks uncompressed, for tests
+}
 
 // zisofsReadAt reads the uncompressed bytes at off of a zisofs file of
 // r.Size bytes whose compressed data lies in r.Extents after the marker:
@@ -119,92 +209,60 @@ var (
 // size, the algorithm (1: zlib), the block size and the size (64 bits),
 // and its pointers are of 64 bits.
 func (r ExtentReader) zisofsReadAt(p []byte, off int64) (int, error) {
-	if err := CompressionError(r.Extents); err != nil {
+	if err := ZisofsError(r.Extents); err != nil {
 		return 0, err
 	}
 	alg, hdr, log2 := zisofsParams(r.Extents[0])
 	v2 := alg == zisofs2Alg
-	// zisofs's blocks are of 32 KiB to 128 KiB, zisofs2's to 1 MiB.
-	ptrSize, minHdr, maxLog2 := int64(4), int64(16), uint(17)
-	if v2 {
-		ptrSize, minHdr, maxLog2 = 8, 24, 20
-	}
-	if log2 < 15 || log2 > maxLog2 || hdr < minHdr {
-		return 0, fmt.Errorf("%w: block size 2^%d, header of %d bytes", ErrZisofs, log2, hdr)
-	}
+	ptrSize, minHdr, _ := zisofsFormat(alg)
 	stored := ExtentReader{R: r.R, Extents: r.Extents[1:]}
 	for _, x := range stored.Extents {
 		stored.Size += int64(x.Length)
 	}
-	h := make([]byte, minHdr)
-	if _, err := stored.ReadAt(h, 0); err != nil {
-		return 0, fmt.Errorf("%w: header: %w", ErrZisofs, err)
+	c := r.z
+	if c == nil {
+		c = &zisofsCache{block: -1}
 	}
-	if v2 {
-		if !bytes.Equal(h[:8], zisofs2Magic) || h[8] != 0 || int64(h[9])*4 != hdr || h[10] != 1 || uint(h[11]) != log2 ||
-			binary.LittleEndian.Uint64(h[12:20]) != uint64(r.Size) {
-			return 0, fmt.Errorf("%w: zisofs2 header does not match the ZF entry", ErrZisofs)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.checked {
+		if !zisofsFits(r.Extents[0], uint64(r.Size), stored.Size) {
+			return 0, fmt.Errorf("%w: %d bytes need more block pointers than %d bytes of data hold", ErrZisofs, r.Size, stored.Size)
 		}
-	} else if !bytes.Equal(h[:8], zisofsMagic) || int64(binary.LittleEndian.Uint32(h[8:12])) != r.Size {
-		return 0, fmt.Errorf("%w: header does not match the ZF entry", ErrZisofs)
+		h := make([]byte, minHdr)
+		if _, err := stored.ReadAt(h, 0); err != nil {
+			return 0, fmt.Errorf("%w: header: %w", ErrZisofs, err)
+		}
+		if v2 {
+			if !bytes.Equal(h[:8], zisofs2Magic) || h[8] != 0 || int64(h[9])*4 != hdr || h[10] != 1 || uint(h[11]) != log2 ||
+				binary.LittleEndian.Uint64(h[12:20]) != uint64(r.Size) {
+				return 0, fmt.Errorf("%w: zisofs2 header does not match the ZF entry", ErrZisofs)
+			}
+		} else if !bytes.Equal(h[:8], zisofsMagic) || int64(binary.LittleEndian.Uint32(h[8:12])) != r.Size {
+			return 0, fmt.Errorf("%w: header does not match the ZF entry", ErrZisofs)
+		}
+		c.checked = true
 	}
 	block := int64(1) << log2
 	n := 0
-	var in, out []byte
 	for n < len(p) && off < r.Size {
 		i := off / block
-		var ptr [16]byte
-		if _, err := stored.ReadAt(ptr[:2*ptrSize], hdr+ptrSize*i); err != nil {
-			return n, fmt.Errorf("%w: block pointers: %w", ErrZisofs, err)
-		}
-		var from, to int64
-		if v2 {
-			u, v := binary.LittleEndian.Uint64(ptr[0:8]), binary.LittleEndian.Uint64(ptr[8:16])
-			if u > uint64(stored.Size) || v > uint64(stored.Size) {
-				return n, fmt.Errorf("%w: block %d at %d-%d of %d bytes", ErrZisofs, i, u, v, stored.Size)
-			}
-			from, to = int64(u), int64(v)
-		} else {
-			from, to = int64(binary.LittleEndian.Uint32(ptr[0:4])), int64(binary.LittleEndian.Uint32(ptr[4:8]))
-		}
 		want := min(block, r.Size-i*block) // this block's uncompressed length
-		in = in[:0]
 		at := off - i*block
 		k := int(min(int64(len(p)-n), want-at))
-		switch {
-		case from == to:
-			clear(p[n : n+k])
-		case from > to || to > stored.Size || to-from > 2*block+1024:
-			return n, fmt.Errorf("%w: block %d at %d-%d of %d bytes", ErrZisofs, i, from, to, stored.Size)
-		default:
-			if cap(in) < int(to-from) {
-				in = make([]byte, to-from)
-			}
-			in = in[:to-from]
-			if _, err := stored.ReadAt(in, from); err != nil {
-				return n, fmt.Errorf("%w: block %d: %w", ErrZisofs, i, err)
-			}
-			// The whole block, to its end, where zlib checks it
-			// (Adler-32): damaged data fails instead of reading as
-			// other bytes.
-			if cap(out) < int(want) {
-				out = make([]byte, want)
-			}
-			out = out[:want]
-			zr, err := zlib.NewReader(bytes.NewReader(in))
-			if err == nil {
-				_, err = io.ReadFull(zr, out)
-			}
-			if err == nil {
-				if m, rerr := zr.Read(make([]byte, 1)); m != 0 || rerr != io.EOF {
-					err = fmt.Errorf("more than %d bytes, or %v", want, rerr)
-				}
-			}
+		if c.block != i {
+			zero, err := c.inflate(stored, r.Extents[0], i, hdr, ptrSize, want)
 			if err != nil {
-				return n, fmt.Errorf("%w: block %d: %v", ErrZisofs, i, err)
+				return n, err
 			}
-			copy(p[n:n+k], out[at:])
+			if zero {
+				clear(p[n : n+k])
+				n += k
+				off += int64(k)
+				continue
+			}
 		}
+		copy(p[n:n+k], c.out[at:])
 		n += k
 		off += int64(k)
 	}
@@ -212,6 +270,64 @@ func (r ExtentReader) zisofsReadAt(p []byte, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// inflate uncompresses block i, of want bytes, of the zisofs file whose
+// compressed data stored holds behind marker mark, into c.out, unless
+// it is a block of zeros (zero is true; c.out is left as it was).
+func (c *zisofsCache) inflate(stored ExtentReader, mark Extent, i, hdr, ptrSize, want int64) (zero bool, err error) {
+	alg, _, log2 := zisofsParams(mark)
+	block := int64(1) << log2
+	var ptr [16]byte
+	if _, err := stored.ReadAt(ptr[:2*ptrSize], hdr+ptrSize*i); err != nil {
+		return false, fmt.Errorf("%w: block pointers: %w", ErrZisofs, err)
+	}
+	var from, to int64
+	if alg == zisofs2Alg {
+		u, v := binary.LittleEndian.Uint64(ptr[0:8]), binary.LittleEndian.Uint64(ptr[8:16])
+		if u > uint64(stored.Size) || v > uint64(stored.Size) {
+			return false, fmt.Errorf("%w: block %d at %d-%d of %d bytes", ErrZisofs, i, u, v, stored.Size)
+		}
+		from, to = int64(u), int64(v)
+	} else {
+		from, to = int64(binary.LittleEndian.Uint32(ptr[0:4])), int64(binary.LittleEndian.Uint32(ptr[4:8]))
+	}
+	switch {
+	case from == to:
+		return true, nil
+	case from > to || to > stored.Size || to-from > 2*block+1024:
+		return false, fmt.Errorf("%w: block %d at %d-%d of %d bytes", ErrZisofs, i, from, to, stored.Size)
+	}
+	if cap(c.in) < int(to-from) {
+		c.in = make([]byte, to-from)
+	}
+	c.in = c.in[:to-from]
+	if _, err := stored.ReadAt(c.in, from); err != nil {
+		return false, fmt.Errorf("%w: block %d: %w", ErrZisofs, i, err)
+	}
+	// The whole block, to its end, where zlib checks it (Adler-32):
+	// damaged data fails instead of reading as other bytes.
+	c.block = -1
+	if cap(c.out) < int(want) {
+		c.out = make([]byte, want)
+	}
+	c.out = c.out[:want]
+	c.inflated++
+	zr, err := zlib.NewReader(bytes.NewReader(c.in))
+	if err == nil {
+		_, err = io.ReadFull(zr, c.out)
+	}
+	if err == nil {
+		var one [1]byte
+		if m, rerr := zr.Read(one[:]); m != 0 || rerr != io.EOF {
+			err = fmt.Errorf("more than %d bytes, or %v", want, rerr)
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("%w: block %d: %v", ErrZisofs, i, err)
+	}
+	c.block = i
+	return false, nil
 }
 
 // Zisofs says whether n is a file read from a medium that holds it

@@ -6,8 +6,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -226,18 +228,24 @@ func FuzzZisofs(f *testing.F) {
 	})
 }
 
-// FuzzZisofs2 reads fuzzed zisofs2 data as a file of any size: it fails
-// with ErrZisofs or reads, never panics or reads past its data.
+// FuzzZisofs2 reads fuzzed zisofs2 data as a file of up to 4 MiB and
+// any block size, 32 KiB at a time through one reader (which keeps the
+// block it uncompressed last): every read gives at most what was asked
+// and fails, if at all, with ErrZisofs; nothing panics, and the medium
+// is never read outside the file's compressed data.
 func FuzzZisofs2(f *testing.F) {
 	f.Add(zisofs2Data(bytes.Repeat([]byte("discstage "), 10000), 15), int64(100000), uint8(15))
 	f.Add(zisofs2Data(make([]byte, 40000), 16), int64(40000), uint8(16))
 	f.Add(zisofs2Data(bytes.Repeat([]byte{1, 2, 3}, 50000), 17), int64(150000), uint8(17))
+	f.Add(zisofs2Data(bytes.Repeat([]byte("1 MiB blocks "), 200000), 20), int64(2600000), uint8(20))
 	f.Fuzz(func(t *testing.T, z []byte, size int64, log2 uint8) {
 		if size < 0 || size > 1<<22 {
 			return
 		}
-		r := zisofs2File(z, size, log2)
-		p := make([]byte, 1<<16)
+		er := zisofs2File(z, size, log2)
+		med := &fzGuard{t: t, r: er.R, ext: er.Extents[1:]}
+		r := NewExtentReader(med, er.Extents, size)
+		p := make([]byte, 32<<10)
 		for off := int64(0); off < size; off += int64(len(p)) {
 			n, err := r.ReadAt(p, off)
 			if n > len(p) || (err != nil && err != io.EOF && !errors.Is(err, ErrZisofs)) {
@@ -248,4 +256,105 @@ func FuzzZisofs2(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fzGuard is a medium that fails the test on a read outside the
+// extents ext.
+type fzGuard struct {
+	t   *testing.T
+	r   io.ReaderAt
+	ext []Extent
+}
+
+func (g *fzGuard) ReadAt(p []byte, off int64) (int, error) {
+	for _, x := range g.ext {
+		start := int64(x.LBA) * SectorSize
+		if off >= start && off+int64(len(p)) <= start+int64(x.Length) {
+			return g.r.ReadAt(p, off)
+		}
+	}
+	g.t.Fatalf("read of %d bytes at %d, outside the file's data %v", len(p), off, g.ext)
+	return 0, io.EOF
+}
+
+// countingReaderAt counts the bytes read from a medium.
+type countingReaderAt struct {
+	r io.ReaderAt
+	n atomic.Int64
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// A zisofs2 file of 1 MiB blocks read 32 KiB at a time, as io.Copy, a
+// mount or extract read it, uncompresses each block once: through
+// Sparse.Open, Sparse.Reader and FS, the medium gives each compressed
+// block once, not once a read.
+func TestZisofs2ReadsEachBlockOnce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	data := make([]byte, 5<<20+1000)
+	for i := range data {
+		data[i] = byte(rng.IntN(4))
+	}
+	clear(data[2<<20 : 3<<20]) // a block of zeros
+	z := zisofs2Data(data, 20)
+	er := zisofs2File(z, int64(len(data)), 20)
+	readAll := func(read func(p []byte) (int, error)) []byte {
+		var out []byte
+		p := make([]byte, 32<<10)
+		for {
+			n, err := read(p)
+			out = append(out, p[:n]...)
+			if err == io.EOF {
+				return out
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, via := range []string{"Open", "Reader", "FS"} {
+		med := &countingReaderAt{r: er.R}
+		s := Sparse{R: med, Extents: er.Extents, Size: er.Size}
+		var got []byte
+		switch via {
+		case "Open":
+			rc, err := s.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = readAll(rc.Read)
+			rc.Close()
+		case "Reader":
+			r := s.Reader()
+			var off int64
+			got = readAll(func(p []byte) (int, error) {
+				n, err := r.ReadAt(p, off)
+				off += int64(n)
+				return n, err
+			})
+			if r.z == nil || r.z.inflated != 5 {
+				t.Errorf("Reader: uncompressed a block %v times, want 5", r.z)
+			}
+		case "FS":
+			root := &Node{Mode: fs.ModeDir | 0o755, Children: []*Node{{Name: "z", Mode: 0o644, Size: s.Size, Source: s}}}
+			f, err := FS(root, med).Open("z")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = readAll(f.Read)
+			f.Close()
+		}
+		if !bytes.Equal(got, data) {
+			t.Errorf("%s: the bytes read differ", via)
+		}
+		// Each block's compressed bytes once, and the header and two
+		// pointers a read.
+		if limit := int64(len(z)) + int64(len(data)/(32<<10)+2)*(24+16); med.n.Load() > limit {
+			t.Errorf("%s: %d bytes read from the medium for %d bytes of compressed data, want at most %d", via, med.n.Load(), len(z), limit)
+		}
+	}
 }
