@@ -1330,27 +1330,47 @@ func summarize(ws []master.Warning, examples int) *master.WarningSummary {
 	return &s
 }
 
-// projected returns the size in sectors the next session would have and
-// the warnings it would be written with; 0 and none when nothing is
-// pending. The projection is kept until the staged state changes.
-func (a *Area) projected() (uint32, []master.Warning, error) {
+// keptProjection returns the kept projection when it answers for the
+// state as it is, without laying the session out: kept is true when
+// nothing is pending (0 and no warnings), when a commit is starting or
+// writing (the last projection), or when the projection was made of
+// this very state. Otherwise k names the state a projection is to be
+// made for.
+func (a *Area) keptProjection() (n uint32, ws []master.Warning, k [2]uint64, kept bool, err error) {
 	a.mu.Lock()
 	if !a.pending() {
 		a.mu.Unlock()
-		return 0, nil, nil
+		return 0, nil, k, true, nil
 	}
 	if a.starting || (a.commit != nil && a.status.State == StateCommitting) {
 		// A commit is starting or writing: keep the last projection.
 		defer a.mu.Unlock()
-		return a.projSize, a.projWarn, a.projErr
+		return a.projSize, a.projWarn, k, true, a.projErr
 	}
 	gen := a.gen
 	a.mu.Unlock()
 	_, bytes := a.staged()
-	k := projectionKey(gen, bytes)
+	k = projectionKey(gen, bytes)
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.projKey == k {
 		// Unchanged: keep the last projection.
+		return a.projSize, a.projWarn, k, true, a.projErr
+	}
+	return 0, nil, k, false, nil
+}
+
+// projected returns the size in sectors the next session would have and
+// the warnings it would be written with; 0 and none when nothing is
+// pending. The projection is kept until the staged state changes.
+func (a *Area) projected() (uint32, []master.Warning, error) {
+	n, ws, k, kept, err := a.keptProjection()
+	if kept {
+		return n, ws, err
+	}
+	a.mu.Lock()
+	if a.projKey == k {
+		// Projected meanwhile.
 		defer a.mu.Unlock()
 		return a.projSize, a.projWarn, a.projErr
 	}
@@ -1358,8 +1378,6 @@ func (a *Area) projected() (uint32, []master.Warning, error) {
 	big := a.big()
 	opts := a.projOpts
 	a.mu.Unlock()
-	var n uint32
-	var ws []master.Warning
 	if err == nil {
 		n, ws, err = a.medium.Project(root, opts)
 	}

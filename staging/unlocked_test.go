@@ -272,8 +272,8 @@ func (m *warningMedium) Project(root *tree.Node, opts CommitOptions) (uint32, []
 
 // TestProjectionKeepsWarnings: the status's projection is laid out with
 // the options commits take (SetCommitOptions) and keeps the warnings the
-// session would be written with: Status sums them up and Pending holds
-// them without laying the session out again; a commit with the same
+// session would be written with: Status sums them up and
+// PendingWithWarnings holds them without laying the session out again; a commit with the same
 // options reuses the projection, one with another UDF lays its own out.
 func TestProjectionKeepsWarnings(t *testing.T) {
 	m := &warningMedium{countingMedium: &countingMedium{fakeMedium: &fakeMedium{capacity: 100000}}}
@@ -284,7 +284,7 @@ func TestProjectionKeepsWarnings(t *testing.T) {
 	if s.Warnings == nil || s.Warnings.Names() != 1 {
 		t.Fatalf("status warnings: %+v", s.Warnings)
 	}
-	if p := a.Pending(); p.Warnings == nil || len(p.Warnings.Examples) != 1 || p.Warnings.Examples[0].Path != "/CON" {
+	if p := a.PendingWithWarnings(); p.Warnings == nil || len(p.Warnings.Examples) != 1 || p.Warnings.Examples[0].Path != "/CON" {
 		t.Errorf("pending warnings: %+v", p.Warnings)
 	}
 	if m.projections != 1 || m.opts[0].VolumeID != "V" || m.opts[0].UDF != 0x0201 {
@@ -329,5 +329,35 @@ func TestStatusIsASnapshot(t *testing.T) {
 	a.mu.Unlock()
 	if s.Outcomes[0].State != OutcomeRunning || s.GaveUpOn[0].Path != "/a" || s.Partial[0].Path != "/b" || s.Conflicts[0].Path != "/c" {
 		t.Errorf("the status changed after it was returned: %+v %+v %+v %+v", s.Outcomes, s.GaveUpOn, s.Partial, s.Conflicts)
+	}
+}
+
+// TestPendingListDoesNotLayOut: the pending list (the mount's
+// .discstage/pending, read by file managers) never lays the next session
+// out, which on a disc of a million files takes seconds and gigabytes;
+// its warnings (pending.json) are those of the projection Status made
+// of the state as it is, and none are told, as unknown, when the state
+// changed since.
+func TestPendingListDoesNotLayOut(t *testing.T) {
+	m := &warningMedium{countingMedium: &countingMedium{fakeMedium: &fakeMedium{capacity: 100000}}}
+	a := open(t, t.TempDir(), m)
+	writeFile(t, a, RootID, "CON", "one")
+	if p := a.Pending(); p.Counts.Added != 1 || p.Warnings != nil || m.projections != 0 {
+		t.Fatalf("the list: %+v, %d projections", p, m.projections)
+	}
+	if p := a.PendingWithWarnings(); p.Warnings != nil || !p.WarningsUnknown || m.projections != 0 {
+		t.Fatalf("the list with warnings before a status: %+v, %d projections", p, m.projections)
+	}
+	a.Status()
+	p := a.PendingWithWarnings()
+	if p.Warnings == nil || p.WarningsUnknown || p.Warnings.Names() != 1 || m.projections != 1 {
+		t.Fatalf("the list with warnings after a status: %+v, %d projections", p, m.projections)
+	}
+	writeFile(t, a, RootID, "b", "two")
+	if p := a.PendingWithWarnings(); p.Warnings != nil || !p.WarningsUnknown || p.Counts.Added != 2 || m.projections != 1 {
+		t.Errorf("the list with warnings after a change: %+v, %d projections", p, m.projections)
+	}
+	if p := a.Pending(); p.Warnings != nil || m.projections != 1 {
+		t.Errorf("the list after a change: %+v, %d projections", p, m.projections)
 	}
 }
