@@ -24,8 +24,20 @@ type WarningSummary struct {
 	VolumeID []Warning      `json:"volume_id,omitempty"`
 	Counts   []WarningCount `json:"counts,omitempty"`
 	// Examples are the first warnings about names; all of them when
-	// Counts add up to len(Examples).
+	// Counts add up to len(Examples). Unlisted is how many more there
+	// are.
 	Examples []Warning `json:"examples,omitempty"`
+	Unlisted int       `json:"unlisted,omitempty"`
+}
+
+// Trim returns s with no more than examples examples (all when
+// examples < 0); s is left as it is.
+func (s WarningSummary) Trim(examples int) WarningSummary {
+	if examples >= 0 && len(s.Examples) > examples {
+		s.Unlisted += len(s.Examples) - examples
+		s.Examples = s.Examples[:examples:examples]
+	}
+	return s
 }
 
 // Names is how many names the summary counts.
@@ -60,6 +72,8 @@ func SummarizeWarnings(ws []Warning, examples int) WarningSummary {
 		s.Counts[i].Count++
 		if examples < 0 || len(s.Examples) < examples {
 			s.Examples = append(s.Examples, w)
+		} else {
+			s.Unlisted++
 		}
 	}
 	return s

@@ -22,3 +22,27 @@ func TestSummarizeWarnings(t *testing.T) {
 		t.Error("no warnings: summary not empty")
 	}
 }
+
+// TestWarningSummaryTrim: a summary says how many warnings about names
+// its examples leave out, and a trimmed one keeps its counts and says
+// how many its fewer examples leave out.
+func TestWarningSummaryTrim(t *testing.T) {
+	var ws []Warning
+	for i := 0; i < 10; i++ {
+		ws = append(ws, Warning{Path: "/long", Hierarchy: "Joliet", Reason: "longer than 64 characters"})
+	}
+	s := SummarizeWarnings(ws, 6)
+	if len(s.Examples) != 6 || s.Unlisted != 4 {
+		t.Fatalf("summary of 10 with 6 examples: %d examples, %d unlisted", len(s.Examples), s.Unlisted)
+	}
+	tr := s.Trim(SummaryExamples)
+	if len(tr.Examples) != SummaryExamples || tr.Unlisted != 10-SummaryExamples || tr.Names() != 10 {
+		t.Errorf("trimmed: %d examples, %d unlisted, %d names", len(tr.Examples), tr.Unlisted, tr.Names())
+	}
+	if len(s.Examples) != 6 || s.Unlisted != 4 {
+		t.Errorf("trimming changed the summary: %d examples, %d unlisted", len(s.Examples), s.Unlisted)
+	}
+	if all := SummarizeWarnings(ws, -1); all.Unlisted != 0 || all.Trim(-1).Unlisted != 0 || len(all.Trim(20).Examples) != 10 {
+		t.Errorf("summary of all: %+v", all)
+	}
+}

@@ -724,7 +724,7 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	a.snapped = true
 	a.keepStagedSizes(files)
 	var need uint32
-	var warnings []master.Warning
+	var warnings *master.WarningSummary
 	projected := false
 	switch {
 	case info.Free < 0:
@@ -738,7 +738,9 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 		need, warnings, projected = a.projSize, a.projWarn, true
 	default:
 		a.mu.Unlock()
-		need, warnings, err = a.medium.Project(root, opts)
+		var ws []master.Warning
+		need, ws, err = a.medium.Project(root, opts)
+		warnings = keepWarnings(ws)
 		a.mu.Lock()
 		projected = true
 	}
@@ -1077,6 +1079,9 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 	a.baseGen, a.base, a.blank, a.baseSectors, a.baseHead = inf.Gen, start, false, sectors, head
 	a.inflight, a.failed = nil, nil
 	a.pendingCache.forgetBase()
+	// The projection was of the session just written, laid out on the
+	// base before it: its warnings go too.
+	a.projKey, a.projWarn = [2]uint64{}, nil
 	a.version++
 	if cerr := a.compact(); cerr != nil {
 		err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, Put: puts(put),
@@ -1220,14 +1225,19 @@ func (a *Area) Status() Status {
 		s.MediumError = err.Error()
 	}
 	var perr error
-	var ws []master.Warning
+	var ws *master.WarningSummary
 	if s.ProjectedSectors, ws, perr = a.projected(); perr != nil {
 		s.ProjectError = errtext.Text(perr)
 		a.mu.Lock()
 		s.ProjectCode = a.code(perr)
 		a.mu.Unlock()
 	}
-	s.Warnings = summarize(ws, master.SummaryExamples)
+	if ws != nil {
+		// The kept summary, not its warnings summed up again for each
+		// status (a commit polls it).
+		w := ws.Trim(master.SummaryExamples)
+		s.Warnings = &w
+	}
 	s.Area, s.AreaFree = a.dir, freeSpace(a.dir)
 	return s
 }
@@ -1320,13 +1330,19 @@ func (a *Area) Projected() (uint32, error) {
 	return n, err
 }
 
-// summarize sums ws up with up to examples examples (all when < 0); nil
-// when there is nothing to warn about.
-func summarize(ws []master.Warning, examples int) *master.WarningSummary {
+// keptWarnings is how many warnings about names the area keeps in full
+// of its projection (Area.PendingWithWarnings lists them); the rest are
+// counted.
+const keptWarnings = 1000
+
+// keepWarnings sums ws up as the area keeps them with its projection:
+// counts, and the first keptWarnings in full; nil when there is nothing
+// to warn about.
+func keepWarnings(ws []master.Warning) *master.WarningSummary {
 	if len(ws) == 0 {
 		return nil
 	}
-	s := master.SummarizeWarnings(ws, examples)
+	s := master.SummarizeWarnings(ws, keptWarnings)
 	return &s
 }
 
@@ -1336,7 +1352,7 @@ func summarize(ws []master.Warning, examples int) *master.WarningSummary {
 // writing (the last projection), or when the projection was made of
 // this very state. Otherwise k names the state a projection is to be
 // made for.
-func (a *Area) keptProjection() (n uint32, ws []master.Warning, k [2]uint64, kept bool, err error) {
+func (a *Area) keptProjection() (n uint32, ws *master.WarningSummary, k [2]uint64, kept bool, err error) {
 	a.mu.Lock()
 	if !a.pending() {
 		a.mu.Unlock()
@@ -1361,9 +1377,10 @@ func (a *Area) keptProjection() (n uint32, ws []master.Warning, k [2]uint64, kep
 }
 
 // projected returns the size in sectors the next session would have and
-// the warnings it would be written with; 0 and none when nothing is
-// pending. The projection is kept until the staged state changes.
-func (a *Area) projected() (uint32, []master.Warning, error) {
+// the warnings it would be written with, summed up (keepWarnings); 0 and
+// none when nothing is pending. The projection is kept until the staged
+// state changes.
+func (a *Area) projected() (uint32, *master.WarningSummary, error) {
 	n, ws, k, kept, err := a.keptProjection()
 	if kept {
 		return n, ws, err
@@ -1379,7 +1396,9 @@ func (a *Area) projected() (uint32, []master.Warning, error) {
 	opts := a.projOpts
 	a.mu.Unlock()
 	if err == nil {
-		n, ws, err = a.medium.Project(root, opts)
+		var all []master.Warning
+		n, all, err = a.medium.Project(root, opts)
+		ws = keepWarnings(all)
 	}
 	a.mu.Lock()
 	a.projKey, a.projSize, a.projWarn, a.projErr = k, n, ws, err

@@ -94,7 +94,8 @@ type Pending struct {
 	// before it started; they are not listed meanwhile.
 	Uncounted bool `json:"uncounted,omitempty"`
 	// Warnings sums up every warning the next session would be written
-	// with (Status.Warnings keeps the first few); nil when none, and
+	// with, the first thousand in full (Status.Warnings keeps the first
+	// few; Unlisted counts the others); nil when none, and
 	// in the list of Area.Pending. WarningsUnknown: the next session
 	// was not laid out since the staged state last changed, so its
 	// warnings are not known (Status lays it out).
@@ -167,7 +168,11 @@ func (a *Area) Pending() Pending {
 func (a *Area) PendingWithWarnings() Pending {
 	_, ws, _, kept, _ := a.keptProjection()
 	p := a.Pending()
-	p.Warnings, p.WarningsUnknown = summarize(ws, -1), !kept
+	if ws != nil {
+		w := *ws // the area's own stays as it is
+		p.Warnings = &w
+	}
+	p.WarningsUnknown = !kept
 	return p
 }
 

@@ -2,6 +2,7 @@ package staging
 
 import (
 	"bytes"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -359,5 +360,55 @@ func TestPendingListDoesNotLayOut(t *testing.T) {
 	}
 	if p := a.Pending(); p.Warnings != nil || m.projections != 1 {
 		t.Errorf("the list after a change: %+v, %d projections", p, m.projections)
+	}
+}
+
+// manyWarningsMedium is a medium whose projections warn of n names.
+type manyWarningsMedium struct {
+	*countingMedium
+	n int
+}
+
+func (m *manyWarningsMedium) Project(root *tree.Node, opts CommitOptions) (uint32, []master.Warning, error) {
+	n, _, err := m.countingMedium.Project(root, opts)
+	ws := make([]master.Warning, m.n)
+	for i := range ws {
+		ws[i] = master.Warning{Path: fmt.Sprintf("/%d", i), Hierarchy: master.HierarchyJoliet, Reason: "longer than 64 characters"}
+	}
+	return n, ws, err
+}
+
+// TestProjectionKeepsBoundedWarnings: the area keeps the warnings of its
+// projection summed up once, with the first keptWarnings in full (a
+// disc of a million long names warns of each), until the commit that
+// writes the session finishes; the status gives the first few of them
+// and the list (pending.json) the kept ones and how many more there are.
+func TestProjectionKeepsBoundedWarnings(t *testing.T) {
+	const n = keptWarnings + 500
+	m := &manyWarningsMedium{countingMedium: &countingMedium{fakeMedium: &fakeMedium{capacity: 100000}}, n: n}
+	a := open(t, t.TempDir(), m)
+	writeFile(t, a, RootID, "a", "one")
+	s := a.Status()
+	if s.Warnings == nil || s.Warnings.Names() != n || len(s.Warnings.Examples) != master.SummaryExamples || s.Warnings.Unlisted != n-master.SummaryExamples {
+		t.Fatalf("status warnings: %v", s.Warnings)
+	}
+	p := a.PendingWithWarnings()
+	if p.Warnings == nil || p.Warnings.Names() != n || len(p.Warnings.Examples) != keptWarnings || p.Warnings.Unlisted != 500 {
+		t.Fatalf("pending warnings: %d examples, %d unlisted", len(p.Warnings.Examples), p.Warnings.Unlisted)
+	}
+	a.mu.Lock()
+	kept := a.projWarn
+	a.mu.Unlock()
+	if kept == nil || len(kept.Examples) != keptWarnings {
+		t.Fatalf("the area keeps %v", kept)
+	}
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	a.mu.Lock()
+	kept = a.projWarn
+	a.mu.Unlock()
+	if kept != nil {
+		t.Errorf("the committed session's warnings are kept: %d examples", len(kept.Examples))
 	}
 }

@@ -41,10 +41,10 @@ func printWarnings(w io.Writer, ws []master.Warning) {
 // --verbose, as the mount keeps them for a commit's outcome: a summary
 // holding every warning prints as the commit's own.
 func trimExamples(s master.WarningSummary) master.WarningSummary {
-	if !verbose && len(s.Examples) > warningExamples {
-		s.Examples = s.Examples[:warningExamples]
+	if verbose {
+		return s
 	}
-	return s
+	return s.Trim(warningExamples)
 }
 
 // countWarnings says in one line how many warnings s holds and of what:
@@ -77,7 +77,8 @@ func countWarnings(s master.WarningSummary) string {
 // is said apart, in full. A few renamed names are listed one a line;
 // many are summarized: how many in each hierarchy and for each reason,
 // with a few examples, and --verbose (a summary that holds them all)
-// lists them all.
+// lists them all, or as many as the summary holds (a mount keeps the
+// first thousand of its projection's).
 func printSummary(w io.Writer, s master.WarningSummary) {
 	for _, x := range s.VolumeID {
 		fmt.Fprintf(w, "discstage: warning: the volume id is recorded as %q in the %s tree: %s\n", x.Name, x.Hierarchy, x.Reason)
@@ -129,13 +130,20 @@ func printSummary(w io.Writer, s master.WarningSummary) {
 		}
 		fmt.Fprintf(w, "discstage: warning: the %s tree names %d %s differently: %s\n", h, n, entries, strings.Join(parts, "; "))
 	}
-	fmt.Fprintln(w, "   for example:")
 	ex := s.Examples
-	if len(ex) > warningExamples {
+	if !verbose && len(ex) > warningExamples {
 		ex = ex[:warningExamples]
+	}
+	if len(ex) > 0 {
+		fmt.Fprintln(w, "   for example:")
 	}
 	for _, x := range ex {
 		fmt.Fprintln(w, "  ", x)
+	}
+	if verbose {
+		// A mount keeps the first of a great many (pending.json).
+		fmt.Fprintf(w, "   (%d more not kept; Rock Ridge keeps every name as it is)\n", total-len(ex))
+		return
 	}
 	fmt.Fprintln(w, "   (--verbose lists them all; Rock Ridge keeps every name as it is)")
 }
