@@ -46,3 +46,39 @@ func TestWarningSummaryTrim(t *testing.T) {
 		t.Errorf("summary of all: %+v", all)
 	}
 }
+
+// TestSummaryKeepsOthersApart: a warning about neither a name nor the
+// volume id (a boot image, attributes not carried) is kept apart and in
+// full, up to OtherWarnings, and counted apart: Names counts names only,
+// and the first examples are names, not it.
+func TestSummaryKeepsOthersApart(t *testing.T) {
+	var ws []Warning
+	for i := 0; i < 5; i++ {
+		ws = append(ws, Warning{Path: "/long", Hierarchy: HierarchyJoliet, Reason: "longer than 64 characters"},
+			Warning{Path: "/CON", Hierarchy: HierarchyWindows, Reason: "names a device"})
+	}
+	ws = append(ws, Warning{Path: "/boot.img", Hierarchy: HierarchyElTorito, Reason: "boot image replaced or removed"},
+		Warning{Path: "/udf", Hierarchy: HierarchyUDF, Reason: "left out"})
+	for i := 0; i < OtherWarnings+5; i++ {
+		ws = append(ws, Warning{Path: "/a", Hierarchy: "attributes", Reason: "not carried"})
+	}
+	s := SummarizeWarnings(ws, SummaryExamples)
+	if s.Names() != 11 || len(s.Examples) != SummaryExamples || s.Unlisted != 8 {
+		t.Errorf("names: %d, %d examples, %d unlisted", s.Names(), len(s.Examples), s.Unlisted)
+	}
+	if len(s.Others) != OtherWarnings || s.Others[0].Hierarchy != HierarchyElTorito || s.OthersUnlisted != 6 {
+		t.Errorf("others: %d, the first %+v, %d unlisted", len(s.Others), s.Others[0], s.OthersUnlisted)
+	}
+	if len(s.OtherCounts) != 2 || s.OtherCounts[0].Count != 1 || s.OtherCounts[1].Count != OtherWarnings+5 {
+		t.Errorf("other counts: %+v", s.OtherCounts)
+	}
+	if tr := s.Trim(0); len(tr.Others) != OtherWarnings || len(tr.Examples) != 0 {
+		t.Errorf("trimmed: %d others, %d examples", len(tr.Others), len(tr.Examples))
+	}
+	if all := SummarizeWarnings(ws, -1); len(all.Others) != OtherWarnings+6 || all.OthersUnlisted != 0 {
+		t.Errorf("summary of all: %d others, %d unlisted", len(all.Others), all.OthersUnlisted)
+	}
+	if o := SummarizeWarnings(ws[10:11], 0); o.Empty() || o.Names() != 0 {
+		t.Errorf("a boot image alone: %+v", o)
+	}
+}

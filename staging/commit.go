@@ -170,9 +170,11 @@ type Outcome struct {
 	Eject      string `json:"eject,omitempty"`
 	EjectError string `json:"eject_error,omitempty"`
 	// Warnings sums up the names the session's hierarchies show
-	// differently from the tree (a Joliet name too long, say) and a
-	// volume id recorded otherwise: counts and the first few, all of
-	// them when the commit asked (CommitOptions.AllWarnings). Done only.
+	// differently from the tree (a Joliet name too long, say), a volume
+	// id recorded otherwise and, apart, what else the session warns of
+	// (a boot image kept though its file changed, attributes not
+	// carried): counts and the first few, all of them when the commit
+	// asked (CommitOptions.AllWarnings). Done only.
 	Warnings *master.WarningSummary `json:"warnings,omitempty"`
 }
 

@@ -6,7 +6,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/discstage/discstage/burn"
 	"github.com/discstage/discstage/master"
+	"github.com/discstage/discstage/master/tree"
 )
 
 // verbose is the root flag --verbose: print every detail instead of a
@@ -48,8 +50,9 @@ func trimExamples(s master.WarningSummary) master.WarningSummary {
 }
 
 // countWarnings says in one line how many warnings s holds and of what:
-// "9: the volume id in 2 trees, 5 names in the Joliet tree, 2 names
-// Windows cannot use", for status.
+// "10: the volume id in 2 trees, 5 names in the Joliet tree, 2 names
+// Windows cannot use, 1 boot image kept though its file changed (El
+// Torito)", for status.
 func countWarnings(s master.WarningSummary) string {
 	var parts []string
 	if n := len(s.VolumeID); n > 0 {
@@ -70,11 +73,47 @@ func countWarnings(s master.WarningSummary) string {
 		}
 		parts = append(parts, fmt.Sprintf("%s in the %s tree", plural(byHierarchy[h], "name"), h))
 	}
-	return fmt.Sprintf("%d: %s", len(s.VolumeID)+s.Names(), strings.Join(parts, ", "))
+	others := 0
+	for _, c := range s.OtherCounts {
+		others += c.Count
+		parts = append(parts, countOther(c.Hierarchy, c.Count))
+	}
+	return fmt.Sprintf("%d: %s", len(s.VolumeID)+s.Names()+others, strings.Join(parts, ", "))
+}
+
+// countOther says n warnings of hierarchy h, one not about names, in a
+// few words.
+func countOther(h string, n int) string {
+	switch h {
+	case master.HierarchyElTorito:
+		if n == 1 {
+			return "1 boot image kept though its file changed (El Torito)"
+		}
+		return fmt.Sprintf("%d boot images kept though their files changed (El Torito)", n)
+	case burn.HierarchyAttributes:
+		if n == 1 {
+			return "1 entry whose ACL or extended attributes are not carried"
+		}
+		return fmt.Sprintf("%d entries whose ACL or extended attributes are not carried", n)
+	}
+	return fmt.Sprintf("%s of %s", plural(n, "warning"), h)
+}
+
+// otherLine says a warning about neither a name nor the volume id in
+// full: what it is about and why.
+func otherLine(x master.Warning) string {
+	switch x.Hierarchy {
+	case master.HierarchyElTorito, burn.HierarchyAttributes:
+		// Its reason says what it is about.
+		return fmt.Sprintf("%s: %s", tree.QuotePath(x.Path), x.Reason)
+	}
+	return x.String()
 }
 
 // printSummary tells what a session's warnings say. A changed volume id
-// is said apart, in full. A few renamed names are listed one a line;
+// is said apart, in full, and so is each warning not about a name (a
+// boot image kept though its file changed, attributes not carried), the
+// first of many followed by how many more. A few renamed names are listed one a line;
 // many are summarized: how many in each hierarchy and for each reason,
 // with a few examples, and --verbose (a summary that holds them all)
 // lists them all, or as many as the summary holds (a mount keeps the
@@ -82,6 +121,16 @@ func countWarnings(s master.WarningSummary) string {
 func printSummary(w io.Writer, s master.WarningSummary) {
 	for _, x := range s.VolumeID {
 		fmt.Fprintf(w, "discstage: warning: the volume id is recorded as %q in the %s tree: %s\n", x.Name, x.Hierarchy, x.Reason)
+	}
+	for _, x := range s.Others {
+		fmt.Fprintln(w, "discstage: warning:", otherLine(x))
+	}
+	if n := s.OthersUnlisted; n > 0 {
+		more := "--verbose lists them all"
+		if verbose {
+			more = "not kept" // a mount keeps the first of a great many
+		}
+		fmt.Fprintf(w, "discstage: warning: and %d more such (%s)\n", n, more)
 	}
 	total := s.Names()
 	if total == 0 {
