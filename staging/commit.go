@@ -205,15 +205,28 @@ func (a *Area) SetClassifier(f func(error) int) {
 func (a *Area) SetCommitOptions(o CommitOptions) {
 	a.mu.Lock()
 	a.projOpts = CommitOptions{VolumeID: o.VolumeID, UDF: o.UDF, NoUDF: o.NoUDF}
-	a.projKey = [2]uint64{}
 	a.mu.Unlock()
 }
 
+// layout is what of a commit's options changes how its session is laid
+// out: a projection made with one answers for every commit that has
+// the same.
+type layout struct {
+	volumeID string
+	udf      uint16
+	noUDF    bool
+}
+
+// layoutOf returns the layout a commit with options o lays its session
+// out with.
+func layoutOf(o CommitOptions) layout {
+	return layout{volumeID: o.VolumeID, udf: o.UDF, noUDF: o.NoUDF}
+}
+
 // sameLayout tells whether a commit with options o lays its session out
-// as the status's projection does. It runs with a.mu held.
+// as the kept projection was laid out. It runs with a.mu held.
 func (a *Area) sameLayout(o CommitOptions) bool {
-	p := a.projOpts
-	return o.VolumeID == p.VolumeID && o.UDF == p.UDF && o.NoUDF == p.NoUDF
+	return layoutOf(o) == a.projMade
 }
 
 // code numbers err for an Outcome. It runs with a.mu held.
@@ -801,8 +814,8 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	// projection when one was made, else the data it writes.
 	a.projErr, a.projWarn = nil, nil
 	if projected {
-		a.projSize, a.projWarn = need, warnings
-		if c := a.sizes; c.ok && c.version == a.version && a.wpins == 0 && a.sameLayout(opts) {
+		a.projSize, a.projWarn, a.projMade = need, warnings, layoutOf(opts)
+		if c := a.sizes; c.ok && c.version == a.version && a.wpins == 0 {
 			a.projKey = projectionKey(gen, c.bytes)
 		} else {
 			a.projKey = [2]uint64{}
@@ -1371,8 +1384,9 @@ func (a *Area) keptProjection() (n uint32, ws *master.WarningSummary, k [2]uint6
 	k = projectionKey(gen, bytes)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.projKey == k {
-		// Unchanged: keep the last projection.
+	if a.projKey == k && a.projMade == layoutOf(a.projOpts) {
+		// Unchanged, and laid out as the status lays it out: keep
+		// the last projection.
 		return a.projSize, a.projWarn, k, true, a.projErr
 	}
 	return 0, nil, k, false, nil
@@ -1388,7 +1402,7 @@ func (a *Area) projected() (uint32, *master.WarningSummary, error) {
 		return n, ws, err
 	}
 	a.mu.Lock()
-	if a.projKey == k {
+	if a.projKey == k && a.projMade == layoutOf(a.projOpts) {
 		// Projected meanwhile.
 		defer a.mu.Unlock()
 		return a.projSize, a.projWarn, a.projErr
@@ -1403,7 +1417,7 @@ func (a *Area) projected() (uint32, *master.WarningSummary, error) {
 		ws = keepWarnings(all)
 	}
 	a.mu.Lock()
-	a.projKey, a.projSize, a.projWarn, a.projErr = k, n, ws, err
+	a.projKey, a.projSize, a.projWarn, a.projErr, a.projMade = k, n, ws, err, layoutOf(opts)
 	if err != nil && !errors.Is(err, master.ErrBadName) && !errors.Is(err, master.ErrUnsupported) {
 		// The medium's fault (a drive not ready), not the tree's: the
 		// next call asks again.
@@ -1473,10 +1487,10 @@ func (a *Area) spaceProjection() uint32 {
 		n, _ := a.Projected()
 		return n
 	}
-	gen, last, lastKey, lastErr := a.gen, a.projSize, a.projKey, a.projErr
+	gen, last, lastKey, lastErr, same := a.gen, a.projSize, a.projKey, a.projErr, a.projMade == layoutOf(a.projOpts)
 	a.mu.Unlock()
 	_, bytes := a.staged()
-	if lastKey == projectionKey(gen, bytes) && lastErr == nil {
+	if lastKey == projectionKey(gen, bytes) && lastErr == nil && same {
 		return last
 	}
 	a.projectInBackground()

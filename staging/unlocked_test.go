@@ -412,3 +412,43 @@ func TestProjectionKeepsBoundedWarnings(t *testing.T) {
 		t.Errorf("the committed session's warnings are kept: %d examples", len(kept.Examples))
 	}
 }
+
+// hookMedium is a warningMedium that calls during each projection the
+// hook set then.
+type hookMedium struct {
+	*warningMedium
+	during func()
+}
+
+func (m *hookMedium) Project(root *tree.Node, opts CommitOptions) (uint32, []master.Warning, error) {
+	if f := m.during; f != nil {
+		m.during = nil
+		f()
+	}
+	return m.warningMedium.Project(root, opts)
+}
+
+// TestProjectionKeepsItsOptions: a projection is reused for the options
+// it was laid out with, not for those the mount has since: options set
+// while the status lays the session out make the next status, and a
+// commit with them, lay it out again.
+func TestProjectionKeepsItsOptions(t *testing.T) {
+	m := &hookMedium{warningMedium: &warningMedium{countingMedium: &countingMedium{fakeMedium: &fakeMedium{capacity: 100000}}}}
+	a := open(t, t.TempDir(), m)
+	a.SetCommitOptions(CommitOptions{VolumeID: "A"})
+	writeFile(t, a, RootID, "a", "one")
+	m.during = func() { a.SetCommitOptions(CommitOptions{VolumeID: "B"}) }
+	a.Status()
+	if m.projections != 1 || m.opts[0].VolumeID != "A" {
+		t.Fatalf("%d projections, with %+v", m.projections, m.opts)
+	}
+	if p := a.PendingWithWarnings(); !p.WarningsUnknown {
+		t.Errorf("the warnings of a projection with volume id A are told for B: %+v", p.Warnings)
+	}
+	if err := a.Commit(CommitOptions{VolumeID: "B"}); err != nil {
+		t.Fatal(err)
+	}
+	if m.projections != 2 || m.opts[1].VolumeID != "B" {
+		t.Errorf("a commit with volume id B: %d projections, with %+v; want one of its own", m.projections, m.opts)
+	}
+}
