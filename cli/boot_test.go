@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -102,7 +103,7 @@ func TestAppendBoot(t *testing.T) {
 func TestReplacedBootImageWarns(t *testing.T) {
 	oracle.Need(t, "xorriso")
 	src := bootSource(t)
-	const warn = "/boot/bios.img: El Torito: boot image replaced or removed: the disc still boots the image this file held before"
+	const warn = "discstage: warning: /boot/bios.img: boot image replaced or removed: the disc still boots the image this file held before"
 	img := filepath.Join(t.TempDir(), "boot.iso")
 	mustRun(t, append(append([]string{"append", img}, bootArgs...), src+"/")...)
 	img2 := filepath.Join(t.TempDir(), "boot2.iso")
@@ -118,7 +119,7 @@ func TestReplacedBootImageWarns(t *testing.T) {
 		t.Errorf("boot files kept, yet a warning:\n%s", out)
 	}
 	testtree.File(t, more, "boot/bios.img", []byte("another boot image\n"))
-	if out := mustRun(t, "append", img, more); !strings.Contains(out, warn) || strings.Contains(out, "efi.img") {
+	if out := mustRun(t, "append", img, more); !strings.Contains(out, warn) || strings.Contains(out, "efi.img") || strings.Contains(out, "El Torito tree") {
 		t.Errorf("append replacing /boot/bios.img: want the warning %q:\n%s", warn, out)
 	}
 	oldImage(t, img)
@@ -127,8 +128,19 @@ func TestReplacedBootImageWarns(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(mnt, "boot", "bios.img"), []byte("another boot image\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out := mustRun(t, "commit", mnt); !strings.Contains(out, warn) {
-		t.Errorf("commit replacing /boot/bios.img: want the warning %q:\n%s", warn, out)
+	// More renamed names than a summary gives as examples: the boot
+	// image is told apart from them all the same.
+	for i := 0; i < 5; i++ {
+		write(t, filepath.Join(mnt, fmt.Sprintf("%s%d", strings.Repeat("n", 70), i)), "x")
+	}
+	if out := mustRun(t, "status", mnt); !strings.Contains(out, "warnings:  6: 5 names in the Joliet tree, 1 boot image kept though its file changed (El Torito)") {
+		t.Errorf("status replacing /boot/bios.img:\n%s", out)
+	}
+	for _, args := range [][]string{{"commit", "--dry-run", mnt}, {"commit", mnt}} {
+		if out := mustRun(t, args...); !strings.Contains(out, warn) || strings.Contains(out, "El Torito tree") ||
+			!strings.Contains(out, "the Joliet tree names 5 entries differently") {
+			t.Errorf("%v replacing /boot/bios.img: want the warning %q apart from the names:\n%s", args, warn, out)
+		}
 	}
 	mustRun(t, "unmount", mnt)
 	oldImage(t, img2)

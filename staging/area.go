@@ -89,10 +89,15 @@ type Area struct {
 	projKey        [2]uint64 // gen+1 and staged bytes the projection was made for
 	projSize       uint32
 	projErr        error
-	// projWarn are the warnings the projected session would be written
-	// with; projOpts the options it is laid out with (SetCommitOptions).
-	projWarn []master.Warning
+	// projWarn sums up the warnings the projected session would be
+	// written with, once, keeping the first keptWarnings in full (a
+	// disc of a million long names warns of each); nil when none.
+	// projOpts are the options the status lays it out with
+	// (SetCommitOptions), projMade those the kept projection was laid
+	// out with: it answers for those alone.
+	projWarn *master.WarningSummary
 	projOpts CommitOptions
+	projMade layout
 	// quickProject is how many entries the area may hold for Space to
 	// lay the next session out itself; projecting: a projection for
 	// Space runs in the background. Close waits for what runs in the

@@ -171,9 +171,11 @@ type Outcome struct {
 	Eject      string `json:"eject,omitempty"`
 	EjectError string `json:"eject_error,omitempty"`
 	// Warnings sums up the names the session's hierarchies show
-	// differently from the tree (a Joliet name too long, say) and a
-	// volume id recorded otherwise: counts and the first few, all of
-	// them when the commit asked (CommitOptions.AllWarnings). Done only.
+	// differently from the tree (a Joliet name too long, say), a volume
+	// id recorded otherwise and, apart, what else the session warns of
+	// (a boot image kept though its file changed, attributes not
+	// carried): counts and the first few, all of them when the commit
+	// asked (CommitOptions.AllWarnings). Done only.
 	Warnings *master.WarningSummary `json:"warnings,omitempty"`
 }
 
@@ -204,15 +206,28 @@ func (a *Area) SetClassifier(f func(error) int) {
 func (a *Area) SetCommitOptions(o CommitOptions) {
 	a.mu.Lock()
 	a.projOpts = CommitOptions{VolumeID: o.VolumeID, UDF: o.UDF, NoUDF: o.NoUDF}
-	a.projKey = [2]uint64{}
 	a.mu.Unlock()
 }
 
+// layout is what of a commit's options changes how its session is laid
+// out: a projection made with one answers for every commit that has
+// the same.
+type layout struct {
+	volumeID string
+	udf      uint16
+	noUDF    bool
+}
+
+// layoutOf returns the layout a commit with options o lays its session
+// out with.
+func layoutOf(o CommitOptions) layout {
+	return layout{volumeID: o.VolumeID, udf: o.UDF, noUDF: o.NoUDF}
+}
+
 // sameLayout tells whether a commit with options o lays its session out
-// as the status's projection does. It runs with a.mu held.
+// as the kept projection was laid out. It runs with a.mu held.
 func (a *Area) sameLayout(o CommitOptions) bool {
-	p := a.projOpts
-	return o.VolumeID == p.VolumeID && o.UDF == p.UDF && o.NoUDF == p.NoUDF
+	return layoutOf(o) == a.projMade
 }
 
 // code numbers err for an Outcome. It runs with a.mu held.
@@ -725,7 +740,7 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	a.snapped = true
 	a.keepStagedSizes(files)
 	var need uint32
-	var warnings []master.Warning
+	var warnings *master.WarningSummary
 	projected := false
 	switch {
 	case info.Free < 0:
@@ -739,7 +754,9 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 		need, warnings, projected = a.projSize, a.projWarn, true
 	default:
 		a.mu.Unlock()
-		need, warnings, err = a.medium.Project(root, opts)
+		var ws []master.Warning
+		need, ws, err = a.medium.Project(root, opts)
+		warnings = keepWarnings(ws)
 		a.mu.Lock()
 		projected = true
 	}
@@ -798,8 +815,8 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	// projection when one was made, else the data it writes.
 	a.projErr, a.projWarn = nil, nil
 	if projected {
-		a.projSize, a.projWarn = need, warnings
-		if c := a.sizes; c.ok && c.version == a.version && a.wpins == 0 && a.sameLayout(opts) {
+		a.projSize, a.projWarn, a.projMade = need, warnings, layoutOf(opts)
+		if c := a.sizes; c.ok && c.version == a.version && a.wpins == 0 {
 			a.projKey = projectionKey(gen, c.bytes)
 		} else {
 			a.projKey = [2]uint64{}
@@ -1094,6 +1111,9 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 	a.baseGen, a.base, a.blank, a.baseSectors, a.baseHead = inf.Gen, start, false, sectors, head
 	a.inflight, a.failed = nil, nil
 	a.pendingCache.forgetBase()
+	// The projection was of the session just written, laid out on the
+	// base before it: its warnings go too.
+	a.projKey, a.projWarn = [2]uint64{}, nil
 	a.version++
 	if cerr := a.compact(); cerr != nil {
 		err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, Put: puts(put),
@@ -1237,14 +1257,19 @@ func (a *Area) Status() Status {
 		s.MediumError = err.Error()
 	}
 	var perr error
-	var ws []master.Warning
+	var ws *master.WarningSummary
 	if s.ProjectedSectors, ws, perr = a.projected(); perr != nil {
 		s.ProjectError = errtext.Text(perr)
 		a.mu.Lock()
 		s.ProjectCode = a.code(perr)
 		a.mu.Unlock()
 	}
-	s.Warnings = summarize(ws, master.SummaryExamples)
+	if ws != nil {
+		// The kept summary, not its warnings summed up again for each
+		// status (a commit polls it).
+		w := ws.Trim(master.SummaryExamples)
+		s.Warnings = &w
+	}
 	s.Area, s.AreaFree = a.dir, freeSpace(a.dir)
 	return s
 }
@@ -1337,37 +1362,65 @@ func (a *Area) Projected() (uint32, error) {
 	return n, err
 }
 
-// summarize sums ws up with up to examples examples (all when < 0); nil
-// when there is nothing to warn about.
-func summarize(ws []master.Warning, examples int) *master.WarningSummary {
+// keptWarnings is how many warnings about names the area keeps in full
+// of its projection (Area.PendingWithWarnings lists them); the rest are
+// counted.
+const keptWarnings = 1000
+
+// keepWarnings sums ws up as the area keeps them with its projection:
+// counts, and the first keptWarnings in full; nil when there is nothing
+// to warn about.
+func keepWarnings(ws []master.Warning) *master.WarningSummary {
 	if len(ws) == 0 {
 		return nil
 	}
-	s := master.SummarizeWarnings(ws, examples)
+	s := master.SummarizeWarnings(ws, keptWarnings)
 	return &s
 }
 
-// projected returns the size in sectors the next session would have and
-// the warnings it would be written with; 0 and none when nothing is
-// pending. The projection is kept until the staged state changes.
-func (a *Area) projected() (uint32, []master.Warning, error) {
+// keptProjection returns the kept projection when it answers for the
+// state as it is, without laying the session out: kept is true when
+// nothing is pending (0 and no warnings), when a commit is starting or
+// writing (the last projection), or when the projection was made of
+// this very state. Otherwise k names the state a projection is to be
+// made for.
+func (a *Area) keptProjection() (n uint32, ws *master.WarningSummary, k [2]uint64, kept bool, err error) {
 	a.mu.Lock()
 	if !a.pending() {
 		a.mu.Unlock()
-		return 0, nil, nil
+		return 0, nil, k, true, nil
 	}
 	if a.starting || (a.commit != nil && a.status.State == StateCommitting) {
 		// A commit is starting or writing: keep the last projection.
 		defer a.mu.Unlock()
-		return a.projSize, a.projWarn, a.projErr
+		return a.projSize, a.projWarn, k, true, a.projErr
 	}
 	gen := a.gen
 	a.mu.Unlock()
 	_, bytes := a.staged()
-	k := projectionKey(gen, bytes)
+	k = projectionKey(gen, bytes)
 	a.mu.Lock()
-	if a.projKey == k {
-		// Unchanged: keep the last projection.
+	defer a.mu.Unlock()
+	if a.projKey == k && a.projMade == layoutOf(a.projOpts) {
+		// Unchanged, and laid out as the status lays it out: keep
+		// the last projection.
+		return a.projSize, a.projWarn, k, true, a.projErr
+	}
+	return 0, nil, k, false, nil
+}
+
+// projected returns the size in sectors the next session would have and
+// the warnings it would be written with, summed up (keepWarnings); 0 and
+// none when nothing is pending. The projection is kept until the staged
+// state changes.
+func (a *Area) projected() (uint32, *master.WarningSummary, error) {
+	n, ws, k, kept, err := a.keptProjection()
+	if kept {
+		return n, ws, err
+	}
+	a.mu.Lock()
+	if a.projKey == k && a.projMade == layoutOf(a.projOpts) {
+		// Projected meanwhile.
 		defer a.mu.Unlock()
 		return a.projSize, a.projWarn, a.projErr
 	}
@@ -1375,13 +1428,13 @@ func (a *Area) projected() (uint32, []master.Warning, error) {
 	big := a.big()
 	opts := a.projOpts
 	a.mu.Unlock()
-	var n uint32
-	var ws []master.Warning
 	if err == nil {
-		n, ws, err = a.medium.Project(root, opts)
+		var all []master.Warning
+		n, all, err = a.medium.Project(root, opts)
+		ws = keepWarnings(all)
 	}
 	a.mu.Lock()
-	a.projKey, a.projSize, a.projWarn, a.projErr = k, n, ws, err
+	a.projKey, a.projSize, a.projWarn, a.projErr, a.projMade = k, n, ws, err, layoutOf(opts)
 	if err != nil && !errors.Is(err, master.ErrBadName) && !errors.Is(err, master.ErrUnsupported) {
 		// The medium's fault (a drive not ready), not the tree's: the
 		// next call asks again.
@@ -1451,10 +1504,10 @@ func (a *Area) spaceProjection() uint32 {
 		n, _ := a.Projected()
 		return n
 	}
-	gen, last, lastKey, lastErr := a.gen, a.projSize, a.projKey, a.projErr
+	gen, last, lastKey, lastErr, same := a.gen, a.projSize, a.projKey, a.projErr, a.projMade == layoutOf(a.projOpts)
 	a.mu.Unlock()
 	_, bytes := a.staged()
-	if lastKey == projectionKey(gen, bytes) && lastErr == nil {
+	if lastKey == projectionKey(gen, bytes) && lastErr == nil && same {
 		return last
 	}
 	a.projectInBackground()

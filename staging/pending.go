@@ -94,8 +94,13 @@ type Pending struct {
 	// before it started; they are not listed meanwhile.
 	Uncounted bool `json:"uncounted,omitempty"`
 	// Warnings sums up every warning the next session would be written
-	// with (Status.Warnings keeps the first few); nil when none.
-	Warnings *master.WarningSummary `json:"warnings,omitempty"`
+	// with, the first thousand in full (Status.Warnings keeps the first
+	// few; Unlisted counts the others); nil when none, and
+	// in the list of Area.Pending. WarningsUnknown: the next session
+	// was not laid out since the staged state last changed, so its
+	// warnings are not known (Status lays it out).
+	Warnings        *master.WarningSummary `json:"warnings,omitempty"`
+	WarningsUnknown bool                   `json:"warnings_unknown,omitempty"`
 }
 
 // pendingCache keeps the base session's tree and the last list, so
@@ -144,18 +149,30 @@ func (pc *pendingCache) stale(key [2]uint32, blank bool) bool {
 	return pc.baseKey != key || pc.base == nil && pc.baseErr == nil && !blank
 }
 
-// Pending lists what the next session changes, and every warning it
-// would be written with (laid out as Status lays it out, and kept with
-// the same projection). While a commit writes, the medium is not read:
-// the list made of the state it writes is kept; with none made before
-// it started, the list is Uncounted.
+// Pending lists what the next session changes. It never lays the
+// session out (its warnings are PendingWithWarnings'). While a commit
+// writes, the medium is not read: the list made of the state it writes
+// is kept; with none made before it started, the list is Uncounted.
 func (a *Area) Pending() Pending {
-	_, ws, _ := a.projected()
 	a.loadPendingBase()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	p := a.pendingLocked(true)
-	p.Warnings = summarize(ws, -1)
+	return a.pendingLocked(true)
+}
+
+// PendingWithWarnings is Pending with every warning the next session
+// would be written with, those of the projection Status keeps. It does
+// not lay the session out either: when the projection kept is not that
+// of the state as it is (changed since the last Status), the warnings
+// are WarningsUnknown.
+func (a *Area) PendingWithWarnings() Pending {
+	_, ws, _, kept, _ := a.keptProjection()
+	p := a.Pending()
+	if ws != nil {
+		w := *ws // the area's own stays as it is
+		p.Warnings = &w
+	}
+	p.WarningsUnknown = !kept
 	return p
 }
 

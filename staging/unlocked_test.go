@@ -2,6 +2,7 @@ package staging
 
 import (
 	"bytes"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -272,8 +273,8 @@ func (m *warningMedium) Project(root *tree.Node, opts CommitOptions) (uint32, []
 
 // TestProjectionKeepsWarnings: the status's projection is laid out with
 // the options commits take (SetCommitOptions) and keeps the warnings the
-// session would be written with: Status sums them up and Pending holds
-// them without laying the session out again; a commit with the same
+// session would be written with: Status sums them up and
+// PendingWithWarnings holds them without laying the session out again; a commit with the same
 // options reuses the projection, one with another UDF lays its own out.
 func TestProjectionKeepsWarnings(t *testing.T) {
 	m := &warningMedium{countingMedium: &countingMedium{fakeMedium: &fakeMedium{capacity: 100000}}}
@@ -284,7 +285,7 @@ func TestProjectionKeepsWarnings(t *testing.T) {
 	if s.Warnings == nil || s.Warnings.Names() != 1 {
 		t.Fatalf("status warnings: %+v", s.Warnings)
 	}
-	if p := a.Pending(); p.Warnings == nil || len(p.Warnings.Examples) != 1 || p.Warnings.Examples[0].Path != "/CON" {
+	if p := a.PendingWithWarnings(); p.Warnings == nil || len(p.Warnings.Examples) != 1 || p.Warnings.Examples[0].Path != "/CON" {
 		t.Errorf("pending warnings: %+v", p.Warnings)
 	}
 	if m.projections != 1 || m.opts[0].VolumeID != "V" || m.opts[0].UDF != 0x0201 {
@@ -329,5 +330,125 @@ func TestStatusIsASnapshot(t *testing.T) {
 	a.mu.Unlock()
 	if s.Outcomes[0].State != OutcomeRunning || s.GaveUpOn[0].Path != "/a" || s.Partial[0].Path != "/b" || s.Conflicts[0].Path != "/c" {
 		t.Errorf("the status changed after it was returned: %+v %+v %+v %+v", s.Outcomes, s.GaveUpOn, s.Partial, s.Conflicts)
+	}
+}
+
+// TestPendingListDoesNotLayOut: the pending list (the mount's
+// .discstage/pending, read by file managers) never lays the next session
+// out, which on a disc of a million files takes seconds and gigabytes;
+// its warnings (pending.json) are those of the projection Status made
+// of the state as it is, and none are told, as unknown, when the state
+// changed since.
+func TestPendingListDoesNotLayOut(t *testing.T) {
+	m := &warningMedium{countingMedium: &countingMedium{fakeMedium: &fakeMedium{capacity: 100000}}}
+	a := open(t, t.TempDir(), m)
+	writeFile(t, a, RootID, "CON", "one")
+	if p := a.Pending(); p.Counts.Added != 1 || p.Warnings != nil || m.projections != 0 {
+		t.Fatalf("the list: %+v, %d projections", p, m.projections)
+	}
+	if p := a.PendingWithWarnings(); p.Warnings != nil || !p.WarningsUnknown || m.projections != 0 {
+		t.Fatalf("the list with warnings before a status: %+v, %d projections", p, m.projections)
+	}
+	a.Status()
+	p := a.PendingWithWarnings()
+	if p.Warnings == nil || p.WarningsUnknown || p.Warnings.Names() != 1 || m.projections != 1 {
+		t.Fatalf("the list with warnings after a status: %+v, %d projections", p, m.projections)
+	}
+	writeFile(t, a, RootID, "b", "two")
+	if p := a.PendingWithWarnings(); p.Warnings != nil || !p.WarningsUnknown || p.Counts.Added != 2 || m.projections != 1 {
+		t.Errorf("the list with warnings after a change: %+v, %d projections", p, m.projections)
+	}
+	if p := a.Pending(); p.Warnings != nil || m.projections != 1 {
+		t.Errorf("the list after a change: %+v, %d projections", p, m.projections)
+	}
+}
+
+// manyWarningsMedium is a medium whose projections warn of n names.
+type manyWarningsMedium struct {
+	*countingMedium
+	n int
+}
+
+func (m *manyWarningsMedium) Project(root *tree.Node, opts CommitOptions) (uint32, []master.Warning, error) {
+	n, _, err := m.countingMedium.Project(root, opts)
+	ws := make([]master.Warning, m.n)
+	for i := range ws {
+		ws[i] = master.Warning{Path: fmt.Sprintf("/%d", i), Hierarchy: master.HierarchyJoliet, Reason: "longer than 64 characters"}
+	}
+	return n, ws, err
+}
+
+// TestProjectionKeepsBoundedWarnings: the area keeps the warnings of its
+// projection summed up once, with the first keptWarnings in full (a
+// disc of a million long names warns of each), until the commit that
+// writes the session finishes; the status gives the first few of them
+// and the list (pending.json) the kept ones and how many more there are.
+func TestProjectionKeepsBoundedWarnings(t *testing.T) {
+	const n = keptWarnings + 500
+	m := &manyWarningsMedium{countingMedium: &countingMedium{fakeMedium: &fakeMedium{capacity: 100000}}, n: n}
+	a := open(t, t.TempDir(), m)
+	writeFile(t, a, RootID, "a", "one")
+	s := a.Status()
+	if s.Warnings == nil || s.Warnings.Names() != n || len(s.Warnings.Examples) != master.SummaryExamples || s.Warnings.Unlisted != n-master.SummaryExamples {
+		t.Fatalf("status warnings: %v", s.Warnings)
+	}
+	p := a.PendingWithWarnings()
+	if p.Warnings == nil || p.Warnings.Names() != n || len(p.Warnings.Examples) != keptWarnings || p.Warnings.Unlisted != 500 {
+		t.Fatalf("pending warnings: %d examples, %d unlisted", len(p.Warnings.Examples), p.Warnings.Unlisted)
+	}
+	a.mu.Lock()
+	kept := a.projWarn
+	a.mu.Unlock()
+	if kept == nil || len(kept.Examples) != keptWarnings {
+		t.Fatalf("the area keeps %v", kept)
+	}
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	a.mu.Lock()
+	kept = a.projWarn
+	a.mu.Unlock()
+	if kept != nil {
+		t.Errorf("the committed session's warnings are kept: %d examples", len(kept.Examples))
+	}
+}
+
+// hookMedium is a warningMedium that calls during each projection the
+// hook set then.
+type hookMedium struct {
+	*warningMedium
+	during func()
+}
+
+func (m *hookMedium) Project(root *tree.Node, opts CommitOptions) (uint32, []master.Warning, error) {
+	if f := m.during; f != nil {
+		m.during = nil
+		f()
+	}
+	return m.warningMedium.Project(root, opts)
+}
+
+// TestProjectionKeepsItsOptions: a projection is reused for the options
+// it was laid out with, not for those the mount has since: options set
+// while the status lays the session out make the next status, and a
+// commit with them, lay it out again.
+func TestProjectionKeepsItsOptions(t *testing.T) {
+	m := &hookMedium{warningMedium: &warningMedium{countingMedium: &countingMedium{fakeMedium: &fakeMedium{capacity: 100000}}}}
+	a := open(t, t.TempDir(), m)
+	a.SetCommitOptions(CommitOptions{VolumeID: "A"})
+	writeFile(t, a, RootID, "a", "one")
+	m.during = func() { a.SetCommitOptions(CommitOptions{VolumeID: "B"}) }
+	a.Status()
+	if m.projections != 1 || m.opts[0].VolumeID != "A" {
+		t.Fatalf("%d projections, with %+v", m.projections, m.opts)
+	}
+	if p := a.PendingWithWarnings(); !p.WarningsUnknown {
+		t.Errorf("the warnings of a projection with volume id A are told for B: %+v", p.Warnings)
+	}
+	if err := a.Commit(CommitOptions{VolumeID: "B"}); err != nil {
+		t.Fatal(err)
+	}
+	if m.projections != 2 || m.opts[1].VolumeID != "B" {
+		t.Errorf("a commit with volume id B: %d projections, with %+v; want one of its own", m.projections, m.opts)
 	}
 }

@@ -104,6 +104,14 @@ func commitDryRun(cmd *cobra.Command, mountpoint string, s staging.Status) error
 		return nil
 	}
 	p, err := readPending(mountpoint)
+	if err == nil && p.WarningsUnknown {
+		// The staged files changed since the status laid the session
+		// out: the status lays it out again, and the list takes its
+		// warnings.
+		if s, err = readStatus(mountpoint); err == nil {
+			p, err = readPending(mountpoint)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -114,6 +122,8 @@ func commitDryRun(cmd *cobra.Command, mountpoint string, s staging.Status) error
 	if p.Warnings != nil {
 		// The lines the commit prints once the session is written.
 		printSummary(cmd.ErrOrStderr(), trimExamples(*p.Warnings))
+	} else if p.WarningsUnknown {
+		fmt.Fprintln(cmd.ErrOrStderr(), "discstage: the staged files keep changing: the warnings of the session are not known")
 	}
 	fmt.Fprintf(out, "would write session %d at LBA %d: %s (%d sectors), of which %s staged file data; %s\n",
 		s.Sessions+1, s.NextWritable, sectors(s.ProjectedSectors), s.ProjectedSectors, size(s.StagedBytes), s.Changes)

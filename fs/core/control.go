@@ -249,13 +249,14 @@ func StatusJSON(a *staging.Area) ([]byte, error) {
 // PendingBytes is the list of what the next session changes
 // (staging.Area.Pending) as the control folder serves it: "pending",
 // one change a line, or with asJSON "pending.json", for the discstage
-// command.
+// command, with the warnings of the status's projection when it is
+// current (staging.Area.PendingWithWarnings). Neither lays the next
+// session out: file managers read the folder's files as they please.
 func PendingBytes(a *staging.Area, asJSON bool) ([]byte, error) {
-	list := a.Pending()
 	if !asJSON {
-		return []byte(list.Text()), nil
+		return []byte(a.Pending().Text()), nil
 	}
-	b, err := json.Marshal(list)
+	b, err := json.Marshal(a.PendingWithWarnings())
 	if err != nil {
 		return nil, fmt.Errorf("fs: pending: %w", err)
 	}
