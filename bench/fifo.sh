@@ -11,9 +11,11 @@
 #
 # FIFO_SIZES (MiB, default 4,8,32), PRIORITY (raised, own, or both as
 # "raised,own": the burn at a raised priority as a drive records, at the
-# process's own, or each in turn; default raised), NOLOAD=1 to run
-# without the busy loops, NODROP=1 to keep the cache (dropping it needs
-# root).
+# process's own, or each in turn; default raised), LOAD_APART=1 to start
+# each busy loop in a session of its own (as a load started from another
+# terminal: the kernel's autogroups then share the machine by group),
+# NOLOAD=1 to run without the busy loops, NODROP=1 to keep the cache
+# (dropping it needs root).
 # Target: no underrun and the FIFO never empty at the default size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,11 +61,13 @@ stop() {
 }
 trap stop EXIT
 if [ -z "${NOLOAD:-}" ]; then
+	apart=
+	[ -n "${LOAD_APART:-}" ] && apart=setsid
 	for i in 1 2; do
-		bash -c 'while :; do :; done' &
+		$apart bash -c 'while :; do :; done' &
 		pids+=($!)
 	done
-	echo "load: ${#pids[@]} busy loops (pids ${pids[*]})"
+	echo "load: ${#pids[@]} busy loops (pids ${pids[*]})${apart:+, each in a session of its own}"
 fi
 drop=1
 [ -n "${NODROP:-}" ] && drop=

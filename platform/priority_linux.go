@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -33,14 +34,71 @@ func threads() ([]int, error) {
 	return tids, nil
 }
 
-// raisePriority sets every thread of the process that runs above
+// raisePriority raises every thread of the process (raiseThreads) and,
+// where the kernel groups processes by session, the process's group
+// (raiseAutogroup).
+func raisePriority() (restore func(), err error) {
+	undoThreads, err := raiseThreads()
+	if err != nil {
+		return nil, err
+	}
+	undoGroup := raiseAutogroup()
+	return func() {
+		undoGroup()
+		undoThreads()
+	}, nil
+}
+
+// autogroupFile holds the nice value of the process's autogroup.
+const autogroupFile = "/proc/self/autogroup"
+
+// raiseAutogroup sets the nice value of the process's autogroup to
+// raisedNice, where the kernel groups processes by session: nice ranks
+// threads within their group, and groups share the machine by their own
+// value, so that a load started from another terminal (another
+// session's group) would otherwise get as much of it as the whole of
+// this process. It returns the function that gives the group its value
+// back, unless something set another since. Where there is no such
+// group, or the process may not raise it, it does nothing.
+func raiseAutogroup() (restore func()) {
+	none := func() {}
+	old, ok := autogroupNice()
+	if !ok || old <= raisedNice {
+		return none
+	}
+	if os.WriteFile(autogroupFile, []byte(strconv.Itoa(raisedNice)), 0) != nil {
+		return none
+	}
+	return func() {
+		if n, ok := autogroupNice(); ok && n == raisedNice {
+			os.WriteFile(autogroupFile, []byte(strconv.Itoa(old)), 0)
+		}
+	}
+}
+
+// autogroupNice reads the nice value of the process's autogroup
+// ("/autogroup-17 nice 0").
+func autogroupNice() (int, bool) {
+	b, err := os.ReadFile(autogroupFile)
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 3 || f[1] != "nice" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(f[2])
+	return n, err == nil
+}
+
+// raiseThreads sets every thread of the process that runs above
 // raisedNice to it: on Linux a nice value is a thread's, and a thread
 // takes its creator's, so passes over the process's threads go on until
 // one finds none it had not seen. Restoring puts each thread the raise
 // set back to its own old value, and a thread started meanwhile to the
 // old value of the process's first thread, unless something else set
 // it to another value since.
-func raisePriority() (restore func(), err error) {
+func raiseThreads() (restore func(), err error) {
 	mainOld, err := threadNice(os.Getpid())
 	if err != nil {
 		return nil, fmt.Errorf("getpriority: %w", err)

@@ -2,7 +2,10 @@ package platform
 
 import (
 	"errors"
+	"os"
+	"os/exec"
 	"runtime"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -146,4 +149,44 @@ func TestRaisePriority(t *testing.T) {
 	restore1()
 	lockedThreads(8)
 	want("restored", false)
+}
+
+// Where the kernel groups processes by session (autogroup), the raise
+// raises the process's group too, and restoring gives it its value
+// back: against a load started from another terminal, in a group of its
+// own, the threads' nice values alone count for nothing. The check runs
+// in a process of its own, in a session of its own, so that no other
+// test process raising its priority meanwhile (they share the test
+// run's session) moves the group under it.
+func TestRaiseAutogroup(t *testing.T) {
+	if os.Getenv("DISCSTAGE_AUTOGROUP_CHILD") == "" {
+		if _, ok := autogroupNice(); !ok {
+			return // no autogroups on this kernel: nothing to raise
+		}
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestRaiseAutogroup$", "-test.v")
+		cmd.Env = append(os.Environ(), "DISCSTAGE_AUTOGROUP_CHILD=1")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v:\n%s", err, out)
+		}
+		return
+	}
+	before, _ := autogroupNice()
+	restore, err := RaisePriority()
+	if errors.Is(err, ErrPriority) {
+		if n, _ := autogroupNice(); n != before {
+			t.Errorf("a refused raise moved the group from nice %d to %d", before, n)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := autogroupNice(); n != min(before, raisedNice) {
+		t.Errorf("raised: the group at nice %d, want %d", n, min(before, raisedNice))
+	}
+	restore()
+	if n, _ := autogroupNice(); n != before {
+		t.Errorf("restored: the group at nice %d, want %d", n, before)
+	}
 }
