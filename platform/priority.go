@@ -16,9 +16,13 @@ import (
 // real-time scheduling for the same reason; a Go process with its
 // collector and a hash that keeps a core busy should not, and a raised
 // priority among normal ones is enough. On Linux nice ranks threads
-// within their scheduling group: against a load the scheduler groups
-// apart (another session's autogroup, another cgroup) the groups share
-// the machine as groups, whatever the nice values.
+// within their scheduling group, and groups (the kernel's autogroup, one
+// per session) share the machine by their own nice value: the raise
+// raises the process's group too, so that a load started from another
+// terminal does not take the machine from it (bench/fifo.sh LOAD_APART:
+// 1,278 times empty at 32 MiB, and never). A load in another cgroup
+// shares the machine by its cgroup's weight, which no nice value
+// changes.
 
 // ErrPriority: the process may not raise its priority (on Linux: it has
 // no CAP_SYS_NICE, which root in a container may lack too, and no
@@ -32,8 +36,8 @@ var raised struct {
 }
 
 // RaisePriority raises the scheduling priority of the whole process,
-// every thread of it (Linux: nice -10, other Unix systems likewise;
-// Windows: the above-normal class), for work that must keep pace with a
+// every thread of it (Linux: nice -10, and its autogroup; other Unix
+// systems likewise; Windows: the above-normal class), for work that must keep pace with a
 // device, and returns the function that restores it. Raises nest: the
 // first raises, the last restore restores. A thread (Linux) or process
 // already running at a higher priority keeps it, and each gets its own
