@@ -16,41 +16,40 @@ import (
 // zisofsData compresses data as mkzftree does: header, block pointers,
 // one zlib stream per block of 2^log2 bytes, an all-zero block as no
 // bytes.
-func zisofsData(data []byte, log2 uint) []byte {
-	block := 1 << log2
-	nb := (len(data) + block - 1) / block
-	out := make([]byte, 16+4*(nb+1))
-	copy(out, zisofsMagic)
-	binary.LittleEndian.PutUint32(out[8:], uint32(len(data)))
-	out[12], out[13] = 4, byte(log2)
-	for i := 0; i < nb; i++ {
-		binary.LittleEndian.PutUint32(out[16+4*i:], uint32(len(out)))
-		b := data[i*block : min(len(data), (i+1)*block)]
-		if bytes.Count(b, []byte{0}) == len(b) {
-			continue
-		}
-		var z bytes.Buffer
-		w := zlib.NewWriter(&z)
-		w.Write(b)
-		w.Close()
-		out = append(out, z.Bytes()...)
-	}
-	binary.LittleEndian.PutUint32(out[16+4*nb:], uint32(len(out)))
-	return out
-}
+func zisofsData(data []byte, log2 uint) []byte { return zisofsCompress(data, log2, false) }
 
 // zisofs2Data compresses data as libisofs does with zisofs2 and zlib:
 // a header of 24 bytes, 64-bit block pointers, one zlib stream per
 // block of 2^log2 bytes, an all-zero block as no bytes.
-func zisofs2Data(data []byte, log2 uint) []byte {
+func zisofs2Data(data []byte, log2 uint) []byte { return zisofsCompress(data, log2, true) }
+
+// zisofsCompress is zisofsData, or zisofs2Data when v2 is set.
+func zisofsCompress(data []byte, log2 uint, v2 bool) []byte {
 	block := 1 << log2
 	nb := (len(data) + block - 1) / block
-	out := make([]byte, 24+8*(nb+1))
-	copy(out, zisofs2Magic)
-	out[8], out[9], out[10], out[11] = 0, 6, 1, byte(log2)
-	binary.LittleEndian.PutUint64(out[12:], uint64(len(data)))
+	hdr, ptr := 16, 4
+	if v2 {
+		hdr, ptr = 24, 8
+	}
+	out := make([]byte, hdr+ptr*(nb+1))
+	put := func(i int, v int) {
+		if v2 {
+			binary.LittleEndian.PutUint64(out[hdr+8*i:], uint64(v))
+		} else {
+			binary.LittleEndian.PutUint32(out[hdr+4*i:], uint32(v))
+		}
+	}
+	if v2 {
+		copy(out, zisofs2Magic)
+		out[8], out[9], out[10], out[11] = 0, 6, 1, byte(log2)
+		binary.LittleEndian.PutUint64(out[12:], uint64(len(data)))
+	} else {
+		copy(out, zisofsMagic)
+		binary.LittleEndian.PutUint32(out[8:], uint32(len(data)))
+		out[12], out[13] = 4, byte(log2)
+	}
 	for i := 0; i < nb; i++ {
-		binary.LittleEndian.PutUint64(out[24+8*i:], uint64(len(out)))
+		put(i, len(out))
 		b := data[i*block : min(len(data), (i+1)*block)]
 		if bytes.Count(b, []byte{0}) == len(b) {
 			continue
@@ -61,7 +60,7 @@ func zisofs2Data(data []byte, log2 uint) []byte {
 		w.Close()
 		out = append(out, z.Bytes()...)
 	}
-	binary.LittleEndian.PutUint64(out[24+8*nb:], uint64(len(out)))
+	put(nb, len(out))
 	return out
 }
 
