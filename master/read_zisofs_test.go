@@ -179,3 +179,26 @@ func TestZisofs2MiBBlocksReadOnce(t *testing.T) {
 		t.Errorf("%d bytes read from the medium for %d bytes of compressed data, want at most %d", med.n.Load(), stored, limit)
 	}
 }
+
+// A ZF entry that gives a size but no stored data is damaged as one whose
+// size its data cannot hold: reading it fails with ErrZisofs, where an
+// empty file would have been extracted and copied without a word.
+func TestZisofsSizeWithoutData(t *testing.T) {
+	for _, alg := range []string{"pz", "PZ"} {
+		n := &tree.Node{Name: "f", Mode: 0o644}
+		rd := &rTreeReader{r: bytes.NewReader(make([]byte, 8*tree.SectorSize)), zisofs: []rZisofs{{n: n, alg: [2]byte{alg[0], alg[1]}, header: 4, log2: 15, size: 5000}}}
+		rd.uncompressed()
+		sp, ok := n.Source.(tree.Sparse)
+		if !ok {
+			t.Fatalf("%q: source %T", alg, n.Source)
+		}
+		r, err := sp.Open()
+		if err == nil {
+			_, err = io.ReadAll(r)
+			r.Close()
+		}
+		if !errors.Is(err, tree.ErrZisofs) {
+			t.Errorf("%q, no data: read: %v (size %d), want ErrZisofs", alg, err, n.Size)
+		}
+	}
+}

@@ -173,9 +173,11 @@ func ZisofsSource(r io.ReaderAt, alg [2]byte, headerSize4, blockLog2 uint8, size
 	mark := ZisofsExtent(alg, headerSize4, blockLog2)
 	if CompressionError([]Extent{mark}) == nil && !zisofsFits(mark, size, stored) {
 		// Block size 0 marks the size damaged; a marker that keeps
-		// an algorithm and header stays one of Length > 0.
+		// an algorithm and header stays one of Length > 0. The size
+		// is the data's, and one byte at least, so that reading the
+		// file fails rather than giving it as empty.
 		mark = ZisofsExtent(alg, max(headerSize4, 1), 0)
-		size = uint64(stored)
+		size = uint64(max(stored, 1))
 	}
 	return Sparse{R: r, Extents: append([]Extent{mark}, ext...), Size: int64(min(size, math.MaxInt64))}
 }
