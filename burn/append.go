@@ -154,10 +154,13 @@ func layout(t writer.Target, root *tree.Node, opts AppendOptions) (writer.Medium
 	if len(opts.Boot) > 0 && len(m.Sessions) > 0 {
 		return m, nil, nil, fmt.Errorf("burn: append: boot images go in the first session only, the medium has %d: %w", len(m.Sessions), master.ErrUnsupported)
 	}
+	// The newest session's tree is let go before the layout, which
+	// needs as much again.
 	newest := newestSession(t, m)
 	if !opts.NoMD5 {
 		knownMD5s(newest, root)
 	}
+	dropped := droppedAttrs(newest, root)
 	mo := masterOptions(t, m, opts)
 	if opts.Progress != nil {
 		mo.Progress = func(done, total int64) {
@@ -171,7 +174,7 @@ func layout(t writer.Target, root *tree.Node, opts AppendOptions) (writer.Medium
 	if free := m.Free(); free >= 0 && int64(im.Sectors()) > free {
 		return m, nil, nil, &writer.SpaceError{Need: int64(im.Sectors()), Free: free, Where: m.FreeWhere()}
 	}
-	return m, im, append(im.Warnings(), droppedAttrs(newest, root)...), nil
+	return m, im, append(im.Warnings(), dropped...), nil
 }
 
 // Project returns the size in sectors that a session with this tree would
@@ -182,11 +185,14 @@ func Project(t writer.Target, root *tree.Node, opts AppendOptions) (uint32, []ma
 	if err != nil {
 		return 0, nil, err
 	}
+	// The newest session's tree is let go before the layout, which
+	// needs as much again.
+	dropped := droppedAttrs(newestSession(t, m), root)
 	im, err := master.Layout(root, masterOptions(t, m, opts))
 	if err != nil {
 		return 0, nil, err
 	}
-	return im.Sectors(), append(im.Warnings(), droppedAttrs(newestSession(t, m), root)...), nil
+	return im.Sectors(), append(im.Warnings(), dropped...), nil
 }
 
 // WrittenError is the error of an Append whose session was written but
