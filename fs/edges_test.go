@@ -239,7 +239,21 @@ func TestFullStagingDisk(t *testing.T) {
 	check("before the commit")
 
 	fillMount(t, f.mnt, &n, files)
-	f.commitNow(t)
+	// The reads just made hold the files' data open (passthrough) until
+	// the kernel's RELEASE, which it sends after close returns: a commit
+	// copies a file so held, which a full disk refuses (ENOSPC, the
+	// changes staged). Once the handles are gone the commit goes
+	// through.
+	eventually(t, "a commit once the reads' handles are released", func() bool {
+		err := os.WriteFile(filepath.Join(f.mnt, ControlName, "ctl"), []byte("commit\n"), 0)
+		if err != nil && !errors.Is(err, syscall.ENOSPC) {
+			t.Fatalf("write commit to ctl: %v", err)
+		}
+		return err == nil
+	})
+	if err := f.area.Wait(); err != nil {
+		t.Fatal(err)
+	}
 	check("after the commit")
 	// xorriso finds every file staged in full in the session written.
 	out := oracle.Run(t, "xorriso", "-indev", f.img, "-find", "/", "-type", "f", "-name", "fill*")
