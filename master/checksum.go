@@ -292,28 +292,21 @@ func rAAIPPairs(al []byte, f func(name, value []byte)) {
 
 // rAAIPValue returns the value of the "isofs." attribute short among
 // the attribute pairs of al (rAAIPPairs); of several pairs of that name
-// the last counts.
-func rAAIPValue(al []byte, short string) (value []byte, found bool) {
+// the last counts. others says whether al also holds an attribute
+// outside the "isofs." namespace: an ACL or an extended attribute a
+// program recorded (xorriso -acl on, -xattr on), not one of libisofs'
+// own records (checksums, inode numbers). One walk answers both: the
+// reader asks it of every file of a session.
+func rAAIPValue(al []byte, short string) (value []byte, found, others bool) {
 	rAAIPPairs(al, func(name, v []byte) {
-		if len(name) > 1 && name[0] == aaipIsofs && string(name[1:]) == short {
+		switch {
+		case len(name) == 0 || name[0] != aaipIsofs:
+			others = true
+		case string(name[1:]) == short:
 			value, found = v, true
 		}
 	})
-	return value, found
-}
-
-// rAAIPOthers says whether al holds an attribute outside the "isofs."
-// namespace: an ACL or an extended attribute a program recorded (xorriso
-// -acl on, -xattr on), not one of libisofs' own records (checksums,
-// inode numbers).
-func rAAIPOthers(al []byte) bool {
-	others := false
-	rAAIPPairs(al, func(name, _ []byte) {
-		if len(name) == 0 || name[0] != aaipIsofs {
-			others = true
-		}
-	})
-	return others
+	return value, found, others
 }
 
 // rParseCA decodes an "isofs.ca" value.

@@ -16,26 +16,29 @@ type rSums struct {
 	index             []uint32
 }
 
-// note records the checksum attributes of node n from its AL entries.
+// note records, from node n's AL entries, its checksum attribute (the
+// root's "isofs.ca", a regular file's "isofs.cx") and whether they hold
+// attributes of other programs (tree.Node.OtherAttrs).
 func (s *rSums) note(n *tree.Node, a *rAttrs, root bool) {
 	if len(a.al) == 0 {
 		return
 	}
+	short := "cx"
 	if root {
-		if v, ok := rAAIPValue(a.al, "ca"); ok {
-			s.start, s.end, s.count, s.hasCA = rParseCA(v)
-			// The array holds a sum per file and the session's: room
-			// for the files' indexes up front, within reason for a
-			// count the medium claims.
-			n := int(min(s.count, rPresizeSums))
-			s.files, s.index = make([]*tree.Node, 0, n), make([]uint32, 0, n)
-		}
-		return
+		short = "ca"
 	}
-	if !n.Mode.IsRegular() {
-		return
-	}
-	if v, ok := rAAIPValue(a.al, "cx"); ok {
+	v, ok, others := rAAIPValue(a.al, short)
+	n.OtherAttrs = others
+	switch {
+	case !ok:
+	case root:
+		s.start, s.end, s.count, s.hasCA = rParseCA(v)
+		// The array holds a sum per file and the session's: room for
+		// the files' indexes up front, within reason for a count the
+		// medium claims.
+		n := int(min(s.count, rPresizeSums))
+		s.files, s.index = make([]*tree.Node, 0, n), make([]uint32, 0, n)
+	case n.Mode.IsRegular():
 		if i, ok := rParseCX(v); ok {
 			s.files = append(s.files, n)
 			s.index = append(s.index, i)

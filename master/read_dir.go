@@ -378,7 +378,6 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 				}
 				a.apply(dir, r, true)
 				t.sums.note(dir, &a, path == "/")
-				dir.OtherAttrs = len(a.al) > 0 && rAAIPOthers(a.al)
 				t.nlink(dir, &a)
 			}
 			return nil
@@ -441,7 +440,6 @@ func (t *rTreeReader) readDir(dir *tree.Node, rec rRecord, path string, depth in
 			// Files' checksum indexes: a session's end needs only
 			// the root's checksum array.
 			t.sums.note(n, &a, false)
-			n.OtherAttrs = len(a.al) > 0 && rAAIPOthers(a.al)
 		}
 		t.nlink(n, &a)
 		if !keep {

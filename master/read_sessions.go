@@ -203,7 +203,7 @@ func BootImages(r io.ReaderAt, catalog uint32) []uint32 {
 		i++
 		for k := 0; k < int(h.SectionEntries()) && i < rMaxBootEntries; i++ {
 			e := iso9660.Entry(b[i*iso9660.CatalogEntrySize:])
-			if e.Kind() == 0x44 {
+			if e.Kind() == iso9660.CatalogExtension {
 				continue // an extension of the entry before
 			}
 			add(e)

@@ -117,12 +117,9 @@ func (f *wFile) records() int {
 	case !n.IsRegular():
 		return 1
 	case n.Source != nil:
-		// Layout refuses sizes past wMaxFileSize: at most 2049.
-		c := n.Size / wMaxExtent
-		if n.Size%wMaxExtent != 0 {
-			c++
-		}
-		return int(max(c, 1))
+		// check refused sizes past wMaxFileSize: at most 2049.
+		c := int((n.Size + wMaxExtent - 1) / wMaxExtent)
+		return max(c, 1)
 	default:
 		return max(len(n.Extents), 1)
 	}
@@ -945,14 +942,8 @@ func (t *wTree) sizePathTable() {
 	t.ptSectors = uint32(wSectorsOf(int64(n)))
 }
 
-// wSectorsOf rounds a byte count up to sectors, for any n >= 0.
-func wSectorsOf(n int64) int64 {
-	s := n / tree.SectorSize
-	if n%tree.SectorSize != 0 {
-		s++
-	}
-	return s
-}
+// wSectorsOf rounds a byte count up to sectors.
+func wSectorsOf(n int64) int64 { return (n + tree.SectorSize - 1) / tree.SectorSize }
 
 // caEntry is the root's "isofs.ca" attribute. Its numbers are known only
 // once the session is placed, so they are written when it is serialized.

@@ -199,30 +199,27 @@ func (r *wSourceReader) Read(p []byte) (int, error) {
 }
 
 // sourceError is err, from opening or reading the Source of node n,
-// wrapped in ErrSourceChanged unless it is a permission or I/O error
-// (EIO, and on Windows ERROR_CRC, ERROR_IO_DEVICE and their kin): a
-// file the process may not read, or a medium that fails, has not
-// changed. The data of an earlier session's file (a tree.Sparse Source:
-// holes, or compressed) reads from the medium, which does not change
-// either: its errors wrap ErrMediumData.
+// wrapped in sourceFault(n) unless it is a permission or I/O error of a
+// caller's file (EIO, and on Windows ERROR_CRC, ERROR_IO_DEVICE and
+// their kin): a file the process may not read, or a medium that fails,
+// has not changed.
 func sourceError(n *tree.Node, err error) error {
-	if _, ok := n.Source.(tree.Sparse); ok {
-		return fmt.Errorf("%w: %w", ErrMediumData, err)
-	}
-	if errors.Is(err, fs.ErrPermission) || platform.IsIOError(err) {
+	fault := sourceFault(n)
+	if fault == ErrSourceChanged && (errors.Is(err, fs.ErrPermission) || platform.IsIOError(err)) {
 		return err
 	}
-	return fmt.Errorf("%w: %w", ErrSourceChanged, err)
+	return fmt.Errorf("%w: %w", fault, err)
 }
 
-// shortSource is the error of a Source of node n that gave fewer or
-// more bytes than n.Size (what): ErrSourceChanged, or ErrMediumData
-// for an earlier session's file.
-func shortSource(n *tree.Node, what string) error {
+// sourceFault is what a Source of node n that fails or gives another
+// number of bytes than n.Size tells: ErrSourceChanged, or, for an
+// earlier session's file (a tree.Sparse Source: holes, or compressed),
+// which reads from a medium that does not change, ErrMediumData.
+func sourceFault(n *tree.Node) error {
 	if _, ok := n.Source.(tree.Sparse); ok {
-		return fmt.Errorf("%s: %w", what, ErrMediumData)
+		return ErrMediumData
 	}
-	return fmt.Errorf("%s: %w", what, ErrSourceChanged)
+	return ErrSourceChanged
 }
 
 // wPlainWriter hides an *os.File's ReadFrom, so that io.CopyBuffer uses
@@ -300,11 +297,11 @@ func (s *wStream) copyFile(f *wFile) error {
 		}
 	}
 	if copied != n.Size {
-		return fmt.Errorf("master: read source of %q: %w", p, shortSource(n, fmt.Sprintf("got %d bytes, expected %d", copied, n.Size)))
+		return fmt.Errorf("master: read source of %q: got %d bytes, expected %d: %w", p, copied, n.Size, sourceFault(n))
 	}
 	var one [1]byte
 	if k, _ := io.ReadFull(r, one[:]); k > 0 {
-		return fmt.Errorf("master: read source of %q: %w", p, shortSource(n, fmt.Sprintf("longer than %d bytes", n.Size)))
+		return fmt.Errorf("master: read source of %q: longer than %d bytes: %w", p, n.Size, sourceFault(n))
 	}
 	if copiedHook != nil {
 		copiedHook(p)

@@ -238,13 +238,9 @@ func (w *wFileData) reserve(p *wPlacer) error {
 				// one share its data.
 				continue
 			}
+			// check refused sizes past wMaxFileSize: the counts fit.
 			size := f.src.n.Size
 			sectors := wSectorsOf(size)
-			if size < 0 || sectors > 0xFFFFFFFF || uint64(sectors) > 0xFFFFFFFF-p.next {
-				// Said before an extent is counted: a size near 2^63
-				// would overflow the loop below.
-				return fmt.Errorf("master: lay out %q: session ends beyond LBA 2^32: %w", f.src.pathName(), ErrUnsupported)
-			}
 			f.sectors = uint32(sectors)
 			lba := p.next
 			f.rel = uint32(lba - uint64(im.dataLBA))

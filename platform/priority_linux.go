@@ -10,9 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// raisedNice is the nice value a raise sets.
-const raisedNice = -10
-
 // threadNice is the nice value of thread tid (0: the calling thread).
 func threadNice(tid int) (int, error) {
 	p, err := unix.Getpriority(unix.PRIO_PROCESS, tid)
@@ -103,8 +100,8 @@ func raiseThreads() (restore func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("getpriority: %w", err)
 	}
-	old := map[int]int{}     // the threads the raise set, and their values before
-	raised := map[int]bool{} // the threads the raise looked at
+	old := map[int]int{}   // the threads the raise set, and their values before
+	seen := map[int]bool{} // the threads the raise looked at
 	undo := func() {
 		done := map[int]bool{}
 		for pass := 0; pass < maxPasses; pass++ {
@@ -123,7 +120,7 @@ func raiseThreads() (restore func(), err error) {
 				}
 				if to, ok := old[tid]; ok {
 					unix.Setpriority(unix.PRIO_PROCESS, tid, to)
-				} else if !raised[tid] {
+				} else if !seen[tid] {
 					unix.Setpriority(unix.PRIO_PROCESS, tid, mainOld) // started meanwhile
 				}
 			}
@@ -140,10 +137,10 @@ func raiseThreads() (restore func(), err error) {
 		}
 		fresh := false
 		for _, tid := range tids {
-			if raised[tid] {
+			if seen[tid] {
 				continue
 			}
-			raised[tid], fresh = true, true
+			seen[tid], fresh = true, true
 			n, err := threadNice(tid)
 			if err != nil || n <= raisedNice {
 				continue // gone, or already at a higher priority
@@ -153,10 +150,7 @@ func raiseThreads() (restore func(), err error) {
 					continue
 				}
 				undo()
-				if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
-					return nil, fmt.Errorf("%w: set nice %d: %v", ErrPriority, raisedNice, err)
-				}
-				return nil, fmt.Errorf("set nice %d of thread %d: %w", raisedNice, tid, err)
+				return nil, niceError(fmt.Sprintf("thread %d", tid), err)
 			}
 			old[tid] = n
 		}

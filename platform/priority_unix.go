@@ -8,8 +8,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-const raisedNice = -10
-
 // raisePriority sets the process to raisedNice: on BSD systems and
 // macOS a nice value is the whole process's.
 func raisePriority() (restore func(), err error) {
@@ -21,10 +19,7 @@ func raisePriority() (restore func(), err error) {
 		return func() {}, nil
 	}
 	if err := unix.Setpriority(unix.PRIO_PROCESS, 0, raisedNice); err != nil {
-		if err == unix.EACCES || err == unix.EPERM {
-			return nil, fmt.Errorf("%w: set nice %d: %v", ErrPriority, raisedNice, err)
-		}
-		return nil, fmt.Errorf("set nice %d: %w", raisedNice, err)
+		return nil, niceError("the process", err)
 	}
 	return func() { unix.Setpriority(unix.PRIO_PROCESS, 0, old) }, nil
 }

@@ -86,18 +86,16 @@ type Area struct {
 	// conflictsShown: the last commit's status carried the rebase's
 	// conflicts; the next commit clears them.
 	conflictsShown bool
-	projKey        [2]uint64 // gen+1 and staged bytes the projection was made for
+	projKey        projection // what the kept projection was made for
 	projSize       uint32
 	projErr        error
 	// projWarn sums up the warnings the projected session would be
 	// written with, once, keeping the first keptWarnings in full (a
 	// disc of a million long names warns of each); nil when none.
-	// projOpts are the options the status lays it out with
-	// (SetCommitOptions), projMade those the kept projection was laid
-	// out with: it answers for those alone.
+	// projOpts is the layout the status lays it out with
+	// (SetCommitOptions).
 	projWarn *master.WarningSummary
-	projOpts CommitOptions
-	projMade layout
+	projOpts layout
 	// quickProject is how many entries the area may hold for Space to
 	// lay the next session out itself; projecting: a projection for
 	// Space runs in the background. Close waits for what runs in the
@@ -895,7 +893,7 @@ func (a *Area) resetView(root *tree.Node, start uint32, head string) {
 		a.baseSectors, a.baseHead = a.listedSize(start), head
 	}
 	a.gen, a.baseGen = 0, 0
-	a.projKey, a.projWarn = [2]uint64{}, nil
+	a.projKey, a.projWarn = projection{}, nil
 	a.inflight, a.failed = nil, nil
 }
 

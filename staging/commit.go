@@ -205,7 +205,7 @@ func (a *Area) SetClassifier(f func(error) int) {
 // of the session such a commit writes.
 func (a *Area) SetCommitOptions(o CommitOptions) {
 	a.mu.Lock()
-	a.projOpts = CommitOptions{VolumeID: o.VolumeID, UDF: o.UDF, NoUDF: o.NoUDF}
+	a.projOpts = layoutOf(o)
 	a.mu.Unlock()
 }
 
@@ -224,10 +224,9 @@ func layoutOf(o CommitOptions) layout {
 	return layout{volumeID: o.VolumeID, udf: o.UDF, noUDF: o.NoUDF}
 }
 
-// sameLayout tells whether a commit with options o lays its session out
-// as the kept projection was laid out. It runs with a.mu held.
-func (a *Area) sameLayout(o CommitOptions) bool {
-	return layoutOf(o) == a.projMade
+// options are the options of a commit that lays its session out with l.
+func (l layout) options() CommitOptions {
+	return CommitOptions{VolumeID: l.volumeID, UDF: l.udf, NoUDF: l.noUDF}
 }
 
 // code numbers err for an Outcome. It runs with a.mu held.
@@ -749,7 +748,7 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	case info.Capacity == 0 && info.Free >= sizeBound(files, a.entries.len()):
 		// An image whose file system has room for the session at its
 		// largest: the session is not laid out twice.
-	case a.projectedNow(gen) && a.sameLayout(opts):
+	case a.projectedNow(gen, layoutOf(opts)):
 		// Status or statfs projected this very state already.
 		need, warnings, projected = a.projSize, a.projWarn, true
 	default:
@@ -815,14 +814,14 @@ func (a *Area) snapshot(c *commitState, opts CommitOptions, info MediumInfo) err
 	// projection when one was made, else the data it writes.
 	a.projErr, a.projWarn = nil, nil
 	if projected {
-		a.projSize, a.projWarn, a.projMade = need, warnings, layoutOf(opts)
+		a.projSize, a.projWarn = need, warnings
 		if c := a.sizes; c.ok && c.version == a.version && a.wpins == 0 {
-			a.projKey = projectionKey(gen, c.bytes)
+			a.projKey = projectionKey(gen, c.bytes, layoutOf(opts))
 		} else {
-			a.projKey = [2]uint64{}
+			a.projKey = projection{}
 		}
 	} else {
-		a.projKey, a.projSize = [2]uint64{}, dataSectors(files)
+		a.projKey, a.projSize = projection{}, dataSectors(files)
 	}
 	c.outcome = Outcome{ID: opts.ID, State: OutcomeRunning, Note: info.Note}
 	a.outcome(c.outcome)
@@ -1113,7 +1112,7 @@ func (a *Area) finish(inf *inflightRecord, root *tree.Node, start, sectors uint3
 	a.pendingCache.forgetBase()
 	// The projection was of the session just written, laid out on the
 	// base before it: its warnings go too.
-	a.projKey, a.projWarn = [2]uint64{}, nil
+	a.projKey, a.projWarn = projection{}, nil
 	a.version++
 	if cerr := a.compact(); cerr != nil {
 		err := a.j.append(&change{Gen: a.gen, NextID: a.nextID, Put: puts(put),
@@ -1340,19 +1339,27 @@ func (a *Area) stagedBytes(files []stagedFile) int64 {
 }
 
 // projectedNow reports whether the cached projection is that of the
-// state at generation gen, as it is now: nothing written since (the
-// staged sizes are known without reading them again). It runs with a.mu
-// held.
-func (a *Area) projectedNow(gen uint64) bool {
+// state at generation gen, as it is now (nothing written since: the
+// staged sizes are known without reading them again), laid out with l.
+// It runs with a.mu held.
+func (a *Area) projectedNow(gen uint64, l layout) bool {
 	c := a.sizes
 	return a.projErr == nil && a.wpins == 0 && c.ok && c.version == a.version && a.gen == gen &&
-		a.projKey == projectionKey(gen, c.bytes)
+		a.projKey == projectionKey(gen, c.bytes, l)
 }
 
-// projectionKey names the state a projection is made for: the
-// generation (plus one, so that no key is zero) and the staged bytes.
-func projectionKey(gen uint64, stagedBytes int64) [2]uint64 {
-	return [2]uint64{gen + 1, uint64(stagedBytes)}
+// projection names what a projection is made for: the state (the
+// generation plus one, so that no key is the zero value, and the staged
+// bytes) and the layout it was laid out with.
+type projection struct {
+	gen, bytes uint64
+	layout     layout
+}
+
+// projectionKey returns the projection of the state at generation gen
+// with stagedBytes staged, laid out with l.
+func projectionKey(gen uint64, stagedBytes int64, l layout) projection {
+	return projection{gen: gen + 1, bytes: uint64(stagedBytes), layout: l}
 }
 
 // Projected returns the size in sectors the next session would have, 0
@@ -1384,7 +1391,7 @@ func keepWarnings(ws []master.Warning) *master.WarningSummary {
 // writing (the last projection), or when the projection was made of
 // this very state. Otherwise k names the state a projection is to be
 // made for.
-func (a *Area) keptProjection() (n uint32, ws *master.WarningSummary, k [2]uint64, kept bool, err error) {
+func (a *Area) keptProjection() (n uint32, ws *master.WarningSummary, k projection, kept bool, err error) {
 	a.mu.Lock()
 	if !a.pending() {
 		a.mu.Unlock()
@@ -1395,13 +1402,13 @@ func (a *Area) keptProjection() (n uint32, ws *master.WarningSummary, k [2]uint6
 		defer a.mu.Unlock()
 		return a.projSize, a.projWarn, k, true, a.projErr
 	}
-	gen := a.gen
+	gen, l := a.gen, a.projOpts
 	a.mu.Unlock()
 	_, bytes := a.staged()
-	k = projectionKey(gen, bytes)
+	k = projectionKey(gen, bytes, l)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.projKey == k && a.projMade == layoutOf(a.projOpts) {
+	if a.projKey == k {
 		// Unchanged, and laid out as the status lays it out: keep
 		// the last projection.
 		return a.projSize, a.projWarn, k, true, a.projErr
@@ -1419,26 +1426,25 @@ func (a *Area) projected() (uint32, *master.WarningSummary, error) {
 		return n, ws, err
 	}
 	a.mu.Lock()
-	if a.projKey == k && a.projMade == layoutOf(a.projOpts) {
+	if a.projKey == k {
 		// Projected meanwhile.
 		defer a.mu.Unlock()
 		return a.projSize, a.projWarn, a.projErr
 	}
 	root, _, err := a.tree(false)
 	big := a.big()
-	opts := a.projOpts
 	a.mu.Unlock()
 	if err == nil {
 		var all []master.Warning
-		n, all, err = a.medium.Project(root, opts)
+		n, all, err = a.medium.Project(root, k.layout.options())
 		ws = keepWarnings(all)
 	}
 	a.mu.Lock()
-	a.projKey, a.projSize, a.projWarn, a.projErr, a.projMade = k, n, ws, err, layoutOf(opts)
+	a.projKey, a.projSize, a.projWarn, a.projErr = k, n, ws, err
 	if err != nil && !errors.Is(err, master.ErrBadName) && !errors.Is(err, master.ErrUnsupported) {
 		// The medium's fault (a drive not ready), not the tree's: the
 		// next call asks again.
-		a.projKey = [2]uint64{}
+		a.projKey = projection{}
 	}
 	a.mu.Unlock()
 	if big {
@@ -1504,18 +1510,18 @@ func (a *Area) spaceProjection() uint32 {
 		n, _ := a.Projected()
 		return n
 	}
-	gen, last, lastKey, lastErr, same := a.gen, a.projSize, a.projKey, a.projErr, a.projMade == layoutOf(a.projOpts)
+	gen, l, last, lastKey, lastErr := a.gen, a.projOpts, a.projSize, a.projKey, a.projErr
 	a.mu.Unlock()
 	_, bytes := a.staged()
-	if lastKey == projectionKey(gen, bytes) && lastErr == nil && same {
+	if lastKey == projectionKey(gen, bytes, l) && lastErr == nil {
 		return last
 	}
 	a.projectInBackground()
 	sectors := func(b int64) uint32 { return uint32((b + tree.SectorSize - 1) / tree.SectorSize) }
-	if lastKey == ([2]uint64{}) || lastErr != nil {
+	if lastKey == (projection{}) || lastErr != nil {
 		return sectors(bytes)
 	}
-	return last + sectors(max(0, bytes-int64(lastKey[1])))
+	return last + sectors(max(0, bytes-int64(lastKey.bytes)))
 }
 
 // projectInBackground starts a projection unless one runs or the area

@@ -2,7 +2,6 @@ package staging
 
 import (
 	"fmt"
-	"io"
 	iofs "io/fs"
 	"os"
 	"sort"
@@ -658,13 +657,10 @@ type Handle struct {
 	write  bool // may write
 	pinned bool
 
-	// disc reads the file's bytes from the medium for a compressed
-	// disc file, kept from read to read so that a zisofs block is
-	// uncompressed once (discReader); discExt and discSize are the
-	// extents and size it reads, which a commit may change.
-	disc     io.ReaderAt
-	discExt  []tree.Extent
-	discSize int64
+	// disc reads a disc file's bytes from the medium, kept from read
+	// to read so that a zisofs block is uncompressed once
+	// (tree.NewExtentReader).
+	disc tree.ExtentReader
 }
 
 // Pin hands out the open data file of a staged file, for a caller that
@@ -751,15 +747,16 @@ func (h *Handle) ReadAt(p []byte, off int64) (int, error) {
 		}
 		return f.ReadAt(p, off)
 	}
-	var r io.ReaderAt
-	if !tree.IsZisofs(e.ext) || e.x().inline != "" {
-		r = discReader(h.a.medium, e.ext, e.x().inline, e.size)
-	} else {
-		if h.disc == nil || h.discSize != e.size || len(h.discExt) != len(e.ext) || &h.discExt[0] != &e.ext[0] {
-			h.disc, h.discExt, h.discSize = discReader(h.a.medium, e.ext, "", e.size), e.ext, e.size
-		}
-		r = h.disc
+	if inline := e.x().inline; inline != "" {
+		h.a.mu.Unlock()
+		return discReader(nil, nil, inline, e.size).ReadAt(p, off)
 	}
+	// One reader for the handle's reads, made again when a commit gave
+	// the file other extents.
+	if d := h.disc; d.R == nil || d.Size != e.size || len(d.Extents) != len(e.ext) || len(e.ext) > 0 && &d.Extents[0] != &e.ext[0] {
+		h.disc = tree.NewExtentReader(h.a.medium, e.ext, e.size)
+	}
+	r := h.disc
 	h.a.mu.Unlock()
 	return r.ReadAt(p, off)
 }

@@ -168,11 +168,7 @@ func (a *Area) Pending() Pending {
 func (a *Area) PendingWithWarnings() Pending {
 	_, ws, _, kept, _ := a.keptProjection()
 	p := a.Pending()
-	if ws != nil {
-		w := *ws // the area's own stays as it is
-		p.Warnings = &w
-	}
-	p.WarningsUnknown = !kept
+	p.Warnings, p.WarningsUnknown = ws, !kept // the summary is never changed once kept
 	return p
 }
 

@@ -99,7 +99,7 @@ func (a *Area) rebaseOnto(root *tree.Node, start uint32, h headsRead) error {
 	}
 	a.status.Conflicts = conflicts
 	a.status.RebasedOnto = &start
-	a.projKey = [2]uint64{}
+	a.projKey = projection{}
 	a.forgetMedium()
 	if err := a.compact(); err != nil {
 		return fmt.Errorf("staging: record the rebase onto the session at LBA %d: %w", start, err)

@@ -21,16 +21,8 @@ func writeZeros(f *os.File, off, n int64) error {
 }
 
 // freeSpace reports the bytes free to this user on dir's file system,
-// or -1 when it cannot tell.
-func freeSpace(dir string) int64 {
-	if freeSpaceHook != nil {
-		return freeSpaceHook(dir)
-	}
-	return platform.FreeSpace(dir)
-}
-
-// freeSpaceHook, when set (tests), is what freeSpace reports.
-var freeSpaceHook func(dir string) int64
+// or -1 when it cannot tell (a test may set another).
+var freeSpace = platform.FreeSpace
 
 // isNoSpace reports whether err says the file system is full (or this
 // user's quota is).

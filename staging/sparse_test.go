@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/platform"
 )
 
 // sparseMedium is a medium whose session holds sparse.bin as the UDF
@@ -175,8 +176,8 @@ func TestStageSparseRefusedPastFreeSpace(t *testing.T) {
 	a := open(t, dir, m)
 	defer a.Close()
 	writeFile(t, a, RootID, "new.txt", "new")
-	freeSpaceHook = func(string) int64 { return int64(len(want)) - 1 }
-	defer func() { freeSpaceHook = nil }()
+	defer func(f func(string) int64) { freeSpace = f }(freeSpace)
+	freeSpace = func(string) int64 { return int64(len(want)) - 1 }
 	err := a.Commit(CommitOptions{})
 	if !errors.Is(err, ErrAreaFull) || !strings.Contains(err.Error(), "z.bin") {
 		t.Fatalf("commit past the free space: %v, want ErrAreaFull naming z.bin", err)
@@ -187,7 +188,7 @@ func TestStageSparseRefusedPastFreeSpace(t *testing.T) {
 	if s := a.Status(); !s.Pending || s.StagedFiles != 1 {
 		t.Errorf("after the refusal: pending %v, %d staged", s.Pending, s.StagedFiles)
 	}
-	freeSpaceHook = nil
+	freeSpace = platform.FreeSpace
 	if err := a.Commit(CommitOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,7 @@ const (
 	CatalogNotBootable byte = 0x00
 	CatalogHeader      byte = 0x90 // a section header with more to follow
 	CatalogFinalHeader byte = 0x91 // the last section header
+	CatalogExtension   byte = 0x44 // more of the section entry before it
 )
 
 // MediaNoEmulation is the boot media type of a no-emulation image.

@@ -189,13 +189,19 @@ var (
 )
 
 // zisofsCache is what the copies of one ExtentReader of a zisofs file
-// share between reads: that its header was checked, and the block it
-// uncompressed last. A read of 32 KiB then costs a copy, not the
-// uncompressing of a block of up to 1 MiB.
+// share between reads: the file's format, worked out and its header
+// checked at the first read, and the block it uncompressed last. A read
+// of 32 KiB then costs a copy, not the uncompressing of a block of up
+// to 1 MiB.
 type zisofsCache struct {
 	mu       sync.Mutex
 	checked  bool
-	block    int64 // the index of the block out holds, or -1
+	stored   ExtentReader // the compressed data: header, pointers, blocks
+	v2       bool         // zisofs2: 64-bit pointers
+	hdr      int64        // header length in bytes
+	ptrSize  int64        // block pointer length in bytes
+	log2     uint         // log2 of the block size
+	block    int64        // the index of the block out holds, or -1
 	in, out  []byte
 	inflated int // blocks uncompressed, for tests
 }
@@ -211,16 +217,6 @@ type zisofsCache struct {
 // size, the algorithm (1: zlib), the block size and the size (64 bits),
 // and its pointers are of 64 bits.
 func (r ExtentReader) zisofsReadAt(p []byte, off int64) (int, error) {
-	if err := ZisofsError(r.Extents); err != nil {
-		return 0, err
-	}
-	alg, hdr, log2 := zisofsParams(r.Extents[0])
-	v2 := alg == zisofs2Alg
-	ptrSize, minHdr, _ := zisofsFormat(alg)
-	stored := ExtentReader{R: r.R, Extents: r.Extents[1:]}
-	for _, x := range stored.Extents {
-		stored.Size += int64(x.Length)
-	}
 	c := r.z
 	if c == nil {
 		c = &zisofsCache{block: -1}
@@ -228,24 +224,11 @@ func (r ExtentReader) zisofsReadAt(p []byte, off int64) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.checked {
-		if !zisofsFits(r.Extents[0], uint64(r.Size), stored.Size) {
-			return 0, fmt.Errorf("%w: %d bytes need more block pointers than %d bytes of data hold", ErrZisofs, r.Size, stored.Size)
+		if err := c.check(r); err != nil {
+			return 0, err
 		}
-		h := make([]byte, minHdr)
-		if _, err := stored.ReadAt(h, 0); err != nil {
-			return 0, fmt.Errorf("%w: header: %w", ErrZisofs, err)
-		}
-		if v2 {
-			if !bytes.Equal(h[:8], zisofs2Magic) || h[8] != 0 || int64(h[9])*4 != hdr || h[10] != 1 || uint(h[11]) != log2 ||
-				binary.LittleEndian.Uint64(h[12:20]) != uint64(r.Size) {
-				return 0, fmt.Errorf("%w: zisofs2 header does not match the ZF entry", ErrZisofs)
-			}
-		} else if !bytes.Equal(h[:8], zisofsMagic) || int64(binary.LittleEndian.Uint32(h[8:12])) != r.Size {
-			return 0, fmt.Errorf("%w: header does not match the ZF entry", ErrZisofs)
-		}
-		c.checked = true
 	}
-	block := int64(1) << log2
+	block := int64(1) << c.log2
 	n := 0
 	for n < len(p) && off < r.Size {
 		i := off / block
@@ -253,7 +236,7 @@ func (r ExtentReader) zisofsReadAt(p []byte, off int64) (int, error) {
 		at := off - i*block
 		k := int(min(int64(len(p)-n), want-at))
 		if c.block != i {
-			zero, err := c.inflate(stored, r.Extents[0], i, hdr, ptrSize, want)
+			zero, err := c.inflate(i, want)
 			if err != nil {
 				return n, err
 			}
@@ -274,18 +257,48 @@ func (r ExtentReader) zisofsReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// inflate uncompresses block i, of want bytes, of the zisofs file whose
-// compressed data stored holds behind marker mark, into c.out, unless
-// it is a block of zeros (zero is true; c.out is left as it was).
-func (c *zisofsCache) inflate(stored ExtentReader, mark Extent, i, hdr, ptrSize, want int64) (zero bool, err error) {
-	alg, _, log2 := zisofsParams(mark)
-	block := int64(1) << log2
+// check works out the format of the zisofs file r reads, once, and
+// checks its header against its ZF entry (the marker).
+func (c *zisofsCache) check(r ExtentReader) error {
+	if err := ZisofsError(r.Extents); err != nil {
+		return err
+	}
+	alg, hdr, log2 := zisofsParams(r.Extents[0])
+	ptrSize, minHdr, _ := zisofsFormat(alg)
+	stored := ExtentReader{R: r.R, Extents: r.Extents[1:]}
+	for _, x := range stored.Extents {
+		stored.Size += int64(x.Length)
+	}
+	if !zisofsFits(r.Extents[0], uint64(r.Size), stored.Size) {
+		return fmt.Errorf("%w: %d bytes need more block pointers than %d bytes of data hold", ErrZisofs, r.Size, stored.Size)
+	}
+	h := make([]byte, minHdr)
+	if _, err := stored.ReadAt(h, 0); err != nil {
+		return fmt.Errorf("%w: header: %w", ErrZisofs, err)
+	}
+	v2 := alg == zisofs2Alg
+	if v2 {
+		if !bytes.Equal(h[:8], zisofs2Magic) || h[8] != 0 || int64(h[9])*4 != hdr || h[10] != 1 || uint(h[11]) != log2 ||
+			binary.LittleEndian.Uint64(h[12:20]) != uint64(r.Size) {
+			return fmt.Errorf("%w: zisofs2 header does not match the ZF entry", ErrZisofs)
+		}
+	} else if !bytes.Equal(h[:8], zisofsMagic) || int64(binary.LittleEndian.Uint32(h[8:12])) != r.Size {
+		return fmt.Errorf("%w: header does not match the ZF entry", ErrZisofs)
+	}
+	c.stored, c.v2, c.hdr, c.ptrSize, c.log2, c.checked = stored, v2, hdr, ptrSize, log2, true
+	return nil
+}
+
+// inflate uncompresses block i, of want bytes, into c.out, unless it is
+// a block of zeros (zero is true; c.out is left as it was).
+func (c *zisofsCache) inflate(i, want int64) (zero bool, err error) {
+	stored, block := c.stored, int64(1)<<c.log2
 	var ptr [16]byte
-	if _, err := stored.ReadAt(ptr[:2*ptrSize], hdr+ptrSize*i); err != nil {
+	if _, err := stored.ReadAt(ptr[:2*c.ptrSize], c.hdr+c.ptrSize*i); err != nil {
 		return false, fmt.Errorf("%w: block pointers: %w", ErrZisofs, err)
 	}
 	var from, to int64
-	if alg == zisofs2Alg {
+	if c.v2 {
 		u, v := binary.LittleEndian.Uint64(ptr[0:8]), binary.LittleEndian.Uint64(ptr[8:16])
 		if u > uint64(stored.Size) || v > uint64(stored.Size) {
 			return false, fmt.Errorf("%w: block %d at %d-%d of %d bytes", ErrZisofs, i, u, v, stored.Size)

@@ -213,18 +213,24 @@ func FuzzZisofs(f *testing.F) {
 		if size < 0 || size > 1<<22 {
 			return
 		}
-		r := zisofsFile(z, size, log2)
-		p := make([]byte, 1<<16)
-		for off := int64(0); off < size; off += int64(len(p)) {
-			n, err := r.ReadAt(p, off)
-			if n > len(p) || (err != nil && err != io.EOF && !errors.Is(err, ErrZisofs)) {
-				t.Fatalf("ReadAt at %d: %d, %v", off, n, err)
-			}
-			if err != nil {
-				return
-			}
-		}
+		fzReadAll(t, zisofsFile(z, size, log2), size, 1<<16)
 	})
+}
+
+// fzReadAll reads a fuzzed zisofs file of size bytes in pieces of chunk
+// bytes until it ends or fails: a read gives at most what was asked, and
+// fails, if at all, with ErrZisofs.
+func fzReadAll(t *testing.T, r io.ReaderAt, size int64, chunk int) {
+	p := make([]byte, chunk)
+	for off := int64(0); off < size; off += int64(len(p)) {
+		n, err := r.ReadAt(p, off)
+		if n > len(p) || (err != nil && err != io.EOF && !errors.Is(err, ErrZisofs)) {
+			t.Fatalf("ReadAt at %d: %d, %v", off, n, err)
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // FuzzZisofs2 reads fuzzed zisofs2 data as a file of up to 4 MiB and
@@ -243,17 +249,7 @@ func FuzzZisofs2(f *testing.F) {
 		}
 		er := zisofs2File(z, size, log2)
 		med := &fzGuard{t: t, r: er.R, ext: er.Extents[1:]}
-		r := NewExtentReader(med, er.Extents, size)
-		p := make([]byte, 32<<10)
-		for off := int64(0); off < size; off += int64(len(p)) {
-			n, err := r.ReadAt(p, off)
-			if n > len(p) || (err != nil && err != io.EOF && !errors.Is(err, ErrZisofs)) {
-				t.Fatalf("ReadAt at %d: %d, %v", off, n, err)
-			}
-			if err != nil {
-				return
-			}
-		}
+		fzReadAll(t, NewExtentReader(med, er.Extents, size), size, 32<<10)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,20 @@ func sessionTree(name string, size int) *tree.Node {
 			{Name: name, Mode: 0o644, ModTime: fixed, Size: int64(size), Source: tree.ReaderAtSource{R: bytes.NewReader(data), Size: int64(size)}},
 		}},
 	}}
+}
+
+// readerSession lays out, for drive d's next writable address, a
+// session of one file, name, of size bytes read from r, with checksums.
+func readerSession(t *testing.T, d writer.Target, name string, r io.ReaderAt, size int64) *master.Image {
+	t.Helper()
+	root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: fixed, Children: []*tree.Node{
+		{Name: name, Mode: 0o644, ModTime: fixed, Size: size, Source: tree.ReaderAtSource{R: r, Size: size}},
+	}}
+	im, err := master.Layout(root, master.Options{StartLBA: probe(t, d).NextWritable, Time: fixed, AbsoluteVolumeSpace: true, MD5: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return im
 }
 
 // emulated opens a fresh emulated medium as a drive target.

@@ -67,15 +67,7 @@ func TestFifoPrimedAndDriveBuffer(t *testing.T) {
 	}
 	defer d.Close()
 	data := bytes.Repeat([]byte("fifo"), size/4)
-	root := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: fixed, Children: []*tree.Node{
-		{Name: "big", Mode: 0o644, ModTime: fixed, Size: size,
-			Source: tree.ReaderAtSource{R: countingReader{r: bytes.NewReader(data), n: &read}, Size: size}},
-	}}
-	m := probe(t, d)
-	im, err := master.Layout(root, master.Options{StartLBA: m.NextWritable, Time: fixed, AbsoluteVolumeSpace: true, MD5: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	im := readerSession(t, d, "big", countingReader{r: bytes.NewReader(data), n: &read}, size)
 	maxBuffer := -1
 	err = d.WriteSession(context.Background(), im, writer.WriteOptions{Progress: func(p writer.Progress) {
 		if p.Phase == writer.PhaseWriting && p.Done > 0 {

@@ -3,15 +3,12 @@ package mmc_test
 import (
 	"bytes"
 	"context"
-	"io/fs"
 	"path/filepath"
 	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/discstage/discstage/master"
-	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/writer"
 	"github.com/discstage/discstage/writer/mmc"
@@ -89,15 +86,7 @@ func TestRecordingRaisesPriority(t *testing.T) {
 		}
 		const size = 4 << 20
 		data := bytes.Repeat([]byte("nice"), size/4)
-		top := &tree.Node{Mode: fs.ModeDir | 0o755, ModTime: fixed, Children: []*tree.Node{
-			{Name: "f", Mode: 0o644, ModTime: fixed, Size: size,
-				Source: tree.ReaderAtSource{R: niceAtRead{r: bytes.NewReader(data), n: &reads}, Size: size}},
-		}}
-		m := probe(t, d)
-		im, err := master.Layout(top, master.Options{StartLBA: m.NextWritable, Time: fixed, AbsoluteVolumeSpace: true, MD5: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		im := readerSession(t, d, "f", niceAtRead{r: bytes.NewReader(data), n: &reads}, size)
 		if err := d.WriteSession(context.Background(), im, writer.WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
