@@ -302,7 +302,7 @@ func rAAIPValue(al []byte, short string) (value []byte, found, others bool) {
 		switch {
 		case len(name) == 0 || name[0] != aaipIsofs:
 			others = true
-		case string(name[1:]) == short:
+		case len(name) > 1 && string(name[1:]) == short:
 			value, found = v, true
 		}
 	})
