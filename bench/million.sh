@@ -96,6 +96,8 @@ t0=$(ms)
 n=$(ls -lR "$mnt" | wc -l)
 t1=$(ms)
 row "ls -lR ($n lines)" "$(secs $((t1 - t0)))" "$(mib "$(rss "$pid")")" "$(perfile "$(rss "$pid")")" "< 400 B"
+sleep 2
+row "  resident 2 s after" "" "$(mib "$(rss "$pid")")" "$(perfile "$(rss "$pid")")" "< 400 B"
 t0=$(ms)
 "$ds" status "$mnt" >/dev/null
 t1=$(ms)

@@ -31,6 +31,7 @@ func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error)
 	m.control = &core.Control{Area: area, Opts: opts, Invalidate: m.invalidate,
 		Unmount: func() error { return m.server.Unmount() }}
 	m.root = &node{m: m, id: staging.RootID}
+	m.keep = newKeeper(keepInodes)
 	to := timeout
 	neg := timeout
 	fo := &gofs.Options{
@@ -67,9 +68,10 @@ func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error)
 		return nil, fmt.Errorf("%w at %q: %s", ErrMount, mountpoint, msg)
 	}
 	m.server = srv
+	done := make(chan struct{})
+	go func() { srv.Wait(); close(done) }()
+	go m.keep.run(m.root.EmbeddedInode(), done)
 	if opts.Button != nil {
-		done := make(chan struct{})
-		go func() { srv.Wait(); close(done) }()
 		go m.watchButton(opts.Button, done)
 	}
 	return &Server{m: m}, nil

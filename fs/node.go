@@ -24,6 +24,7 @@ type mount struct {
 	server *fuse.Server
 	ctl    *gofs.Inode // the .discstage folder
 	root   *node
+	keep   *keeper
 	locks  locks
 	// uid and gid own the mount: only they (and root) may act through
 	// the control folder.
@@ -50,12 +51,15 @@ type node struct {
 	last   lastAttr // last attributes seen, for fstat after removal
 	pt     int32    // open handles in passthrough mode
 	cached int32    // open handles served through FUSE requests
+
+	older, newer *node // on the mount's keeper, guarded by its mu
 }
 
 // lastAttr is a staging.Attr kept small, times as staging.Stamps: a
 // node stays while the kernel holds its inode, so an ls -lR of a disc of
-// a million files makes a million of them (224 bytes each, 320 with the
-// attributes as staging.Attr has them).
+// a million files makes a million of them where the kernel cannot be
+// asked to let go (forget.go), 240 bytes each, 336 with the attributes
+// as staging.Attr has them.
 type lastAttr struct {
 	size                int64
 	rdev                uint64
@@ -120,23 +124,24 @@ func (n *node) remember(a staging.Attr) staging.Attr {
 }
 
 var (
-	_ gofs.NodeOnAdder    = (*node)(nil)
-	_ gofs.NodeLookuper   = (*node)(nil)
-	_ gofs.NodeReaddirer  = (*node)(nil)
-	_ gofs.NodeGetattrer  = (*node)(nil)
-	_ gofs.NodeSetattrer  = (*node)(nil)
-	_ gofs.NodeCreater    = (*node)(nil)
-	_ gofs.NodeOpener     = (*node)(nil)
-	_ gofs.NodeMkdirer    = (*node)(nil)
-	_ gofs.NodeMknoder    = (*node)(nil)
-	_ gofs.NodeLinker     = (*node)(nil)
-	_ gofs.NodeSymlinker  = (*node)(nil)
-	_ gofs.NodeReadlinker = (*node)(nil)
-	_ gofs.NodeUnlinker   = (*node)(nil)
-	_ gofs.NodeRmdirer    = (*node)(nil)
-	_ gofs.NodeRenamer    = (*node)(nil)
-	_ gofs.NodeStatfser   = (*node)(nil)
-	_ gofs.NodeTmpfiler   = (*node)(nil)
+	_ gofs.NodeOnAdder     = (*node)(nil)
+	_ gofs.NodeOnForgetter = (*node)(nil)
+	_ gofs.NodeLookuper    = (*node)(nil)
+	_ gofs.NodeReaddirer   = (*node)(nil)
+	_ gofs.NodeGetattrer   = (*node)(nil)
+	_ gofs.NodeSetattrer   = (*node)(nil)
+	_ gofs.NodeCreater     = (*node)(nil)
+	_ gofs.NodeOpener      = (*node)(nil)
+	_ gofs.NodeMkdirer     = (*node)(nil)
+	_ gofs.NodeMknoder     = (*node)(nil)
+	_ gofs.NodeLinker      = (*node)(nil)
+	_ gofs.NodeSymlinker   = (*node)(nil)
+	_ gofs.NodeReadlinker  = (*node)(nil)
+	_ gofs.NodeUnlinker    = (*node)(nil)
+	_ gofs.NodeRmdirer     = (*node)(nil)
+	_ gofs.NodeRenamer     = (*node)(nil)
+	_ gofs.NodeStatfser    = (*node)(nil)
+	_ gofs.NodeTmpfiler    = (*node)(nil)
 )
 
 // unixMode converts a Go file mode to st_mode bits.
@@ -163,8 +168,13 @@ func fillAttr(a staging.Attr, out *fuse.Attr) {
 func (n *node) newChild(ctx context.Context, a staging.Attr, out *fuse.EntryOut) *gofs.Inode {
 	fillAttr(a, &out.Attr)
 	child := &node{m: n.m, id: a.ID, last: lastOf(a)}
+	n.m.keep.add(child)
 	return n.NewInode(ctx, child, gofs.StableAttr{Mode: unixMode(a.Mode) & syscall.S_IFMT, Ino: a.ID})
 }
+
+// OnForget takes the node off the keeper when the kernel has forgotten
+// it.
+func (n *node) OnForget() { n.m.keep.drop(n) }
 
 func caller(ctx context.Context) (uid, gid uint32) {
 	if c, ok := fuse.FromContext(ctx); ok {
@@ -193,6 +203,18 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 	a, err := n.m.area.Lookup(n.id, name)
 	if err != nil {
 		return nil, errnoOf(err)
+	}
+	// The kernel looks a name up again when its entry's timeout has
+	// passed: the node it has is the answer, not a new one go-fuse
+	// would throw away.
+	if ch := n.GetChild(name); ch != nil {
+		if c, ok := ch.Operations().(*node); ok && c.id == a.ID && ch.StableAttr().Mode == unixMode(a.Mode)&syscall.S_IFMT {
+			fillAttr(a, &out.Attr)
+			c.mu.Lock()
+			c.last = lastOf(a)
+			c.mu.Unlock()
+			return ch, 0
+		}
 	}
 	return n.newChild(ctx, a, out), 0
 }
@@ -301,9 +323,7 @@ func (n *node) Tmpfile(ctx context.Context, flags uint32, mode uint32, out *fuse
 	if err != nil {
 		return nil, nil, 0, errnoOf(err)
 	}
-	fillAttr(a, &out.Attr)
-	child := &node{m: n.m, id: a.ID, last: lastOf(a)}
-	ch := n.NewInode(ctx, child, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: a.ID})
+	ch := n.newChild(ctx, a, out)
 	return ch, ch.Operations().(*node).open(h), openFlags, 0
 }
 

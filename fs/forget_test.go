@@ -1,0 +1,127 @@
+//go:build linux
+
+package fs
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// TestMountLetsGoOfUnusedInodes: a walk of every file of the mount (as
+// ls -lR or a backup program makes) leaves the mount holding about
+// keepInodes nodes, not one for every file, where the kernel takes prune
+// notifications; a file held open and a folder held open through the
+// walk still answer, and every file walked again afterwards answers
+// with the same inode number and data, on the disc and staged alike.
+func TestMountLetsGoOfUnusedInodes(t *testing.T) {
+	saved := keepInodes
+	keepInodes = 100
+	t.Cleanup(func() { keepInodes = saved })
+	f := mountImage(t, filepath.Join(t.TempDir(), "disc.iso"))
+	const dirs, files = 4, 300
+	write := func(from int) {
+		for d := 0; d < dirs; d++ {
+			dir := filepath.Join(f.mnt, fmt.Sprintf("d%d", d))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for i := from; i < from+files/2; i++ {
+				if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%03d", i)), fmt.Appendf(nil, "file %d/%d\n", d, i), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	write(0)
+	f.commitNow(t) // half of them on the disc, half staged
+	write(files / 2)
+
+	held, err := os.Open(filepath.Join(f.mnt, "d1", "f007"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	heldDir, err := os.Open(filepath.Join(f.mnt, "d2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer heldDir.Close()
+
+	walk := func() map[string]uint64 {
+		inos := map[string]uint64{}
+		err := filepath.Walk(f.mnt, func(p string, fi os.FileInfo, err error) error {
+			if err != nil {
+				return err
+			}
+			if fi.Name() == ControlName {
+				return filepath.SkipDir
+			}
+			inos[p] = fi.Sys().(*syscall.Stat_t).Ino
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inos
+	}
+	first := walk()
+	if len(first) != 1+dirs+dirs*files {
+		t.Fatalf("the walk saw %d entries, want %d", len(first), 1+dirs+dirs*files)
+	}
+
+	k := f.srv.m.keep
+	prune := f.srv.m.server.KernelSettings().SupportsNotify(fuse.NOTIFY_PRUNE)
+	if prune {
+		deadline := time.Now().Add(time.Minute)
+		for {
+			k.mu.Lock()
+			n, asked := k.n, k.asked
+			k.mu.Unlock()
+			if n <= keepInodes {
+				t.Logf("%d nodes kept after the walk; the kernel was asked to forget %d", n, asked)
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d nodes kept a minute after the walk (the kernel was asked to forget %d), want at most %d", n, asked, keepInodes)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	} else {
+		t.Logf("the kernel (FUSE 7.%d) takes no prune notifications: every node stays", f.srv.m.server.KernelSettings().Minor)
+	}
+
+	got := make([]byte, 64)
+	n, err := held.ReadAt(got, 0)
+	if string(got[:n]) != "file 1/7\n" {
+		t.Errorf("the file held open through the walk reads %q, %v", got[:n], err)
+	}
+	if fi, err := held.Stat(); err != nil || fi.Size() != int64(len("file 1/7\n")) {
+		t.Errorf("fstat of the file held open: %v, %v", fi, err)
+	}
+	if names, err := heldDir.Readdirnames(-1); err != nil || len(names) != files {
+		t.Errorf("the folder held open lists %d names, %v; want %d", len(names), err, files)
+	}
+
+	again := walk()
+	for p, ino := range first {
+		if again[p] != ino {
+			t.Errorf("%s: inode %d after the walk, %d before", p, again[p], ino)
+		}
+	}
+	for d := 0; d < dirs; d++ {
+		for _, i := range []int{0, files/2 - 1, files / 2, files - 1} {
+			p := filepath.Join(f.mnt, fmt.Sprintf("d%d", d), fmt.Sprintf("f%03d", i))
+			b, err := os.ReadFile(p)
+			if err != nil || !bytes.Equal(b, fmt.Appendf(nil, "file %d/%d\n", d, i)) {
+				t.Errorf("%s reads %q, %v", p, b, err)
+			}
+		}
+	}
+}
