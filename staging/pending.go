@@ -331,24 +331,60 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 			}
 		}
 	}
-	out, renamedFrom := d.out, map[string]string{} // renamedFrom: new path -> old path, files
+	out, moves := d.out, moves{}
 	for _, f := range d.maybeMoved {
 		k, _ := tree.FirstData(f.e.ext)
-		if from, ok := goneAt[k]; ok {
-			renamedFrom[f.path] = from
-			continue
+		from, ok := goneAt[k]
+		moves.note(a, f, from, ok)
+		if !ok {
+			out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size, e: f.e})
 		}
-		out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size, e: f.e})
 	}
-	out = append(out, d.timesSet(out, renamedFrom)...)
-	return listChanges(out, renamedFrom, d.gone, bm, sm)
+	out = append(out, d.timesSet(out, moves)...)
+	return listChanges(out, moves, d.gone, bm, sm)
+}
+
+// moves are the files at paths new to the base that came from a base
+// path the view no longer holds: renamed (new path -> old path), or
+// renamed and then written (new path -> its change, From the old path).
+type moves struct {
+	renamed map[string]string
+	written map[string]Change
+}
+
+// note records that staged file f, whose data was on the disc, came from
+// base path from (when found).
+func (m *moves) note(a *Area, f stagedPath, from string, found bool) {
+	switch {
+	case !found:
+	case f.e.data == "":
+		if m.renamed == nil {
+			m.renamed = map[string]string{}
+		}
+		m.renamed[f.path] = from
+	default:
+		if m.written == nil {
+			m.written = map[string]Change{}
+		}
+		m.written[f.path] = Change{Kind: ChangeChanged, Path: f.path, From: from, Bytes: a.attr(f.e).Size, e: f.e}
+	}
+}
+
+// each calls fn with every move's new and old path.
+func (m moves) each(fn func(to, from string)) {
+	for to, from := range m.renamed {
+		fn(to, from)
+	}
+	for to, c := range m.written {
+		fn(to, c.From)
+	}
 }
 
 // timesSet lists the retimed directories none of whose names changed
 // (out, the files renamed and the paths gone): their times were set,
 // which the session writes. A directory a name in it changed is listed
 // by that change alone: the change moved its time.
-func (d *baseDiff) timesSet(out []Change, renamedFrom map[string]string) []Change {
+func (d *baseDiff) timesSet(out []Change, mv moves) []Change {
 	if len(d.retimed) == 0 {
 		return nil
 	}
@@ -361,10 +397,10 @@ func (d *baseDiff) timesSet(out []Change, renamedFrom map[string]string) []Chang
 			note(c.Path)
 		}
 	}
-	for to, from := range renamedFrom {
+	mv.each(func(to, from string) {
 		note(to)
 		note(from)
-	}
+	})
 	for _, g := range d.gone {
 		note(g.path)
 	}
@@ -379,21 +415,21 @@ func (d *baseDiff) timesSet(out []Change, renamedFrom map[string]string) []Chang
 
 // listChanges makes the status list from the changes found path by
 // path (out: added, changed and attributes only), the files found
-// renamed (new path -> old path), the base paths the view holds nothing
+// moved (mv), the base paths the view holds nothing
 // at (gone), and lookups of a path in the base (bm) and the view (sm):
 // it finds the directories renamed whole, drops what moved with them,
 // and lists the deletions not said by a deleted directory.
-func listChanges(out []Change, renamedFrom map[string]string, gone []gonePath, bm func(string) *tree.Node, sm func(string) *entry) Pending {
+func listChanges(out []Change, mv moves, gone []gonePath, bm func(string) *tree.Node, sm func(string) *entry) Pending {
 	// A directory that is new here, whose files came from one old
-	// directory at the same relative paths, may have been renamed from
-	// it. Each old directory is taken by one new directory and each new
+	// directory at the same relative paths (written since or not), may
+	// have been renamed from it. Each old directory is taken by one new directory and each new
 	// one takes one old one: where several could, the one whose entry
 	// is oldest wins (a directory made since the base has a newer ID
 	// than every entry the base holds, and a renamed one keeps its
 	// entry), then the one more files say so, then path order.
 	type dirPair struct{ to, from string }
 	votes := map[dirPair]int{}
-	for to, from := range renamedFrom {
+	mv.each(func(to, from string) {
 		for dt, df := parentPath(to), parentPath(from); dt != "" && df != "" && dt != df; dt, df = parentPath(dt), parentPath(df) {
 			if od := bm(df); bm(dt) != nil || sm(df) != nil || od == nil || !od.IsDir() ||
 				strings.TrimPrefix(to, dt) != strings.TrimPrefix(from, df) {
@@ -401,7 +437,7 @@ func listChanges(out []Change, renamedFrom map[string]string, gone []gonePath, b
 			}
 			votes[dirPair{dt, df}]++
 		}
-	}
+	})
 	pairs := make([]dirPair, 0, len(votes))
 	ids := make(map[string]uint64, len(votes))
 	for dp := range votes {
@@ -462,16 +498,25 @@ func listChanges(out []Change, renamedFrom map[string]string, gone []gonePath, b
 		kept = append(kept, c)
 	}
 	out = kept
-	for to, from := range renamedFrom {
+	for to, from := range mv.renamed {
 		if old, ok := across(to, dirFrom); ok && old == from {
 			continue
 		}
 		out = append(out, Change{Kind: ChangeRenamed, Path: to, From: from})
 	}
+	// A file written after it moved with its directory is changed; one
+	// moved by itself is new where it is (its old path is deleted).
+	for to, c := range mv.written {
+		if old, ok := across(to, dirFrom); !ok || old != c.From {
+			c.Kind = ChangeAdded
+		}
+		c.From = ""
+		out = append(out, c)
+	}
 	// Deletions: base paths gone that were not renamed away, and not
 	// below a deleted directory (the directory says it).
 	moved := map[string]bool{}
-	for _, from := range renamedFrom {
+	for _, from := range mv.renamed {
 		moved[from] = true
 	}
 	for _, g := range gone {
@@ -526,7 +571,8 @@ type baseDiff struct {
 	// gone are the base paths the view holds nothing at.
 	gone []gonePath
 	// maybeMoved are the files at paths new to the base whose data is
-	// on the disc: renamed, when a file gone from the base had it.
+	// on the disc or was copied from it: moved, when a file gone from
+	// the base had it.
 	maybeMoved []stagedPath
 	// retimed are the directories whose modification time alone
 	// differs from the base's: listed when nothing in them changed
@@ -593,7 +639,9 @@ func (d *baseDiff) compare(p string, b *tree.Node, e *entry) {
 	}
 	a, isDir := d.a, e.kids != nil
 	switch {
-	case b == nil && e.data == "" && hasData(e.ext) && !isDir:
+	case b == nil && hasData(e.ext) && !isDir:
+		// Data on the disc, or a disc file's once written (its entry
+		// keeps the extents it was copied from): moved, perhaps.
 		d.maybeMoved = append(d.maybeMoved, stagedPath{p, e})
 	case b == nil:
 		c := Change{Kind: ChangeAdded, Path: p, Dir: isDir}

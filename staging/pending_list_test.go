@@ -346,3 +346,53 @@ func committedDirAndFile(t *testing.T) (*Area, Attr) {
 	}
 	return a, d
 }
+
+// TestPendingRenamedFolderWithChangedFiles: a folder renamed and then
+// changed in is listed as renamed, a disc file written in it as changed
+// (not added), also when every file in it was written or deleted after
+// the move, so that none moved unchanged.
+func TestPendingRenamedFolderWithChangedFiles(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		delete bool
+		want   []string
+	}{
+		{"one file changed", false, []string{"renamed  /rn2/ <- /rn/", "changed  /rn2/a", "# 1 changed, 1 renamed"}},
+		{"one changed, one deleted", true, []string{"deleted  /rn/b", "renamed  /rn2/ <- /rn/", "changed  /rn2/a", "# 1 changed, 1 deleted, 1 renamed"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := open(t, t.TempDir(), &fakeMedium{})
+			d, err := a.Mkdir(RootID, "rn", 0o755, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, a, d.ID, "a", "a\n")
+			writeFile(t, a, d.ID, "b", "b\n")
+			if err := a.Commit(CommitOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.RenamePath("/rn", "/rn2", 0); err != nil {
+				t.Fatal(err)
+			}
+			h, err := a.OpenFile(walk(t, a, "rn2/a").ID, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.WriteAt([]byte("changed\n"), 0); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.Release(); err != nil {
+				t.Fatal(err)
+			}
+			if c.delete {
+				if err := a.UnlinkPath("/rn2/b"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := strings.Join(append(c.want, ""), "\n")
+			if got := a.Pending().Text(); got != want {
+				t.Errorf("pending list:\n%swant:\n%s", got, want)
+			}
+		})
+	}
+}

@@ -25,13 +25,14 @@ func (a *Area) diffBaseByPaths(base *tree.Node) Pending {
 	for p, e := range sm {
 		d.compare(p, bm[p], e)
 	}
-	out, renamedFrom := d.out, map[string]string{}
+	out, mv := d.out, moves{}
 	for _, f := range d.maybeMoved {
-		if from, ok := baseAt[f.e.ext[0]]; ok && sm[from] == nil {
-			renamedFrom[f.path] = from
-			continue
+		from, ok := baseAt[f.e.ext[0]]
+		ok = ok && sm[from] == nil
+		mv.note(a, f, from, ok)
+		if !ok {
+			out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size, e: f.e})
 		}
-		out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size, e: f.e})
 	}
 	var gone []gonePath
 	for p, n := range bm {
@@ -40,7 +41,7 @@ func (a *Area) diffBaseByPaths(base *tree.Node) Pending {
 		}
 	}
 	d.gone = gone
-	out = append(out, d.timesSet(out, renamedFrom)...)
-	return listChanges(out, renamedFrom, gone,
+	out = append(out, d.timesSet(out, mv)...)
+	return listChanges(out, mv, gone,
 		func(p string) *tree.Node { return bm[p] }, func(p string) *entry { return sm[p] })
 }
