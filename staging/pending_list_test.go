@@ -350,7 +350,8 @@ func committedDirAndFile(t *testing.T) (*Area, Attr) {
 // TestPendingRenamedFolderWithChangedFiles: a folder renamed and then
 // changed in is listed as renamed, a disc file written in it as changed
 // (not added), also when every file in it was written or deleted after
-// the move, so that none moved unchanged.
+// the move, so that none moved unchanged, and so again once the area is
+// opened again.
 func TestPendingRenamedFolderWithChangedFiles(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -361,7 +362,8 @@ func TestPendingRenamedFolderWithChangedFiles(t *testing.T) {
 		{"one changed, one deleted", true, []string{"deleted  /rn/b", "renamed  /rn2/ <- /rn/", "changed  /rn2/a", "# 1 changed, 1 deleted, 1 renamed"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := open(t, t.TempDir(), &fakeMedium{})
+			m := &fakeMedium{}
+			a := open(t, t.TempDir(), m)
 			d, err := a.Mkdir(RootID, "rn", 0o755, 0, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -392,6 +394,10 @@ func TestPendingRenamedFolderWithChangedFiles(t *testing.T) {
 			want := strings.Join(append(c.want, ""), "\n")
 			if got := a.Pending().Text(); got != want {
 				t.Errorf("pending list:\n%swant:\n%s", got, want)
+			}
+			a, _ = reopen(t, a, m)
+			if got := a.Pending().Text(); got != want {
+				t.Errorf("pending list of the area opened again:\n%swant:\n%s", got, want)
 			}
 		})
 	}
