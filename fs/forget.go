@@ -128,10 +128,12 @@ const pruneBatch = 1024
 
 // run asks the kernel to forget the oldest nodes whenever there are too
 // many, until done is closed or the kernel turns out not to take prune
-// notifications. A round after which the kernel forgets nothing (the
-// nodes are in use) waits a second before the next, so that a mount
-// whose files are all open does not spin; a second without a round
-// after one hands the memory let go back to the system.
+// notifications. Rounds go on while the kernel forgets what it is asked
+// to and there are still too many; a round after which it forgets
+// nothing in a second (the nodes are in use) is the last until a new
+// node comes, so that a mount whose files are all open does not spin. A
+// second without a round after one hands the memory let go back to the
+// system.
 func (k *keeper) run(root *gofs.Inode, done <-chan struct{}) {
 	var quiet <-chan time.Time
 	for {
@@ -146,33 +148,50 @@ func (k *keeper) run(root *gofs.Inode, done <-chan struct{}) {
 			continue
 		case <-k.wake:
 		}
-		ex := k.excess()
-		gone := k.forgotten()
-		for asked := 0; asked < ex; {
-			batch := k.oldest(min(pruneBatch, ex-asked))
-			if len(batch) == 0 {
-				break
-			}
-			if errno := root.NotifyPrune(batch); errno != 0 {
-				if errno == syscall.ENOSYS {
-					return
-				}
-				break
-			}
-			asked += len(batch)
-		}
-		// The kernel's forgets arrive after the notification; when none
-		// has a little later, the nodes are in use: wait longer.
-		for _, p := range []time.Duration{10 * time.Millisecond, time.Second} {
-			select {
-			case <-done:
+		for ex := k.excess(); ex > 0; ex = k.excess() {
+			gone := k.forgotten()
+			ok, more := k.ask(root, ex)
+			if !more {
 				return
-			case <-time.After(p):
 			}
-			if ex <= 0 || k.forgotten() > gone {
+			if !ok || !k.await(gone, done) {
 				break
 			}
 		}
 		quiet = time.After(time.Second)
 	}
+}
+
+// ask asks the kernel to forget the ex oldest nodes. It reports whether
+// the kernel took the notifications, and false for more when it takes
+// none at all.
+func (k *keeper) ask(root *gofs.Inode, ex int) (ok, more bool) {
+	for asked := 0; asked < ex; {
+		batch := k.oldest(min(pruneBatch, ex-asked))
+		if len(batch) == 0 {
+			break
+		}
+		if errno := root.NotifyPrune(batch); errno != 0 {
+			return false, errno != syscall.ENOSYS
+		}
+		asked += len(batch)
+	}
+	return true, true
+}
+
+// await waits for the kernel's forgets, which arrive after the
+// notification, and reports whether any came (more than gone in all)
+// within about a second; false too when done is closed.
+func (k *keeper) await(gone int, done <-chan struct{}) bool {
+	for _, p := range []time.Duration{10 * time.Millisecond, 100 * time.Millisecond, time.Second} {
+		select {
+		case <-done:
+			return false
+		case <-time.After(p):
+		}
+		if k.forgotten() > gone {
+			return true
+		}
+	}
+	return false
 }

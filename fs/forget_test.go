@@ -125,3 +125,53 @@ func TestMountLetsGoOfUnusedInodes(t *testing.T) {
 		}
 	}
 }
+
+// TestMountKeepsNodesInUseWithoutSpinning: where more files are held
+// open than the mount keeps nodes for, the kernel can forget none of
+// them; once the rounds that found so have ended, the mount asks no more
+// until a new node comes.
+func TestMountKeepsNodesInUseWithoutSpinning(t *testing.T) {
+	saved := keepInodes
+	keepInodes = 40
+	t.Cleanup(func() { keepInodes = saved })
+	f := mountImage(t, filepath.Join(t.TempDir(), "disc.iso"))
+	for i := range 100 {
+		h, err := os.Create(filepath.Join(f.mnt, fmt.Sprintf("f%03d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+	}
+	k := f.srv.m.keep
+	asked := func() int {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		return k.asked
+	}
+	// A round that sees nothing forgotten waits about a second before
+	// it gives up; then nothing more is asked.
+	var before int
+	deadline := time.Now().Add(30 * time.Second)
+	for settled := 0; settled < 3; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the mount still asks the kernel to forget nodes in use after 30 s (%d asked)", asked())
+		}
+		before = asked()
+		time.Sleep(time.Second)
+		if asked() == before {
+			settled++
+		} else {
+			settled = 0
+		}
+	}
+	time.Sleep(2 * time.Second)
+	if now := asked(); now != before {
+		t.Errorf("the kernel was asked to forget %d more nodes while nothing changed", now-before)
+	}
+	k.mu.Lock()
+	n := k.n
+	k.mu.Unlock()
+	if n < 100 {
+		t.Errorf("%d nodes kept, want the 100 in use", n)
+	}
+}
