@@ -5,6 +5,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -149,5 +150,57 @@ func TestDryRunAndStatusTellNameWarnings(t *testing.T) {
 	}
 	if out := clitest.Must(t, "status", mnt); strings.Contains(out, "warnings:") {
 		t.Errorf("status with nothing staged tells warnings:\n%s", out)
+	}
+}
+
+// TestJSONOutcomeCarriesWarnings: with --progress=json the outcome
+// event of append and of a commit through a mount holds the warnings
+// the words tell on stderr, in status --json's vocabulary, so that a
+// program reading the events learns them too.
+func TestJSONOutcomeCarriesWarnings(t *testing.T) {
+	long := strings.Repeat("n", 70)
+	src := t.TempDir()
+	write(t, filepath.Join(src, long), "x")
+	outcome := func(what string, r clitest.Result) map[string]any {
+		t.Helper()
+		if r.Code != 0 {
+			t.Fatalf("%s: exit %d\n%s", what, r.Code, r.Output())
+		}
+		for _, l := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
+			var ev struct {
+				Type    string         `json:"type"`
+				Outcome map[string]any `json:"outcome"`
+			}
+			if err := json.Unmarshal([]byte(l), &ev); err != nil {
+				t.Fatalf("%s: stdout line is not JSON: %q", what, l)
+			}
+			if ev.Type == "outcome" {
+				return ev.Outcome
+			}
+		}
+		t.Fatalf("%s: no outcome event:\n%s", what, r.Stdout)
+		return nil
+	}
+	check := func(what string, o map[string]any) {
+		t.Helper()
+		w, _ := o["warnings"].(map[string]any)
+		counts, _ := w["counts"].([]any)
+		b, _ := json.Marshal(w)
+		if len(counts) == 0 || !strings.Contains(string(b), `"hierarchy":"Joliet"`) || !strings.Contains(string(b), long) {
+			t.Errorf("%s: the outcome's warnings are %s", what, b)
+		}
+	}
+	check("append", outcome("append", clitest.Run(t, []string{"append", "--progress=json", filepath.Join(t.TempDir(), "a.iso"), src})))
+
+	_, mnt := mountImage(t)
+	write(t, filepath.Join(mnt, long), "x")
+	check("commit", outcome("commit", clitest.Run(t, []string{"commit", "--progress=json", mnt})))
+
+	if err := os.Remove(filepath.Join(mnt, long)); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(mnt, "plain.txt"), "y")
+	if o := outcome("commit of a plain name", clitest.Run(t, []string{"commit", "--progress=json", mnt})); o["warnings"] != nil {
+		t.Errorf("a session without warnings has an outcome with warnings %v", o["warnings"])
 	}
 }

@@ -428,7 +428,8 @@ func runAppend(ctx context.Context, out io.Writer, t writer.Target, srcs []strin
 		fmt.Fprintln(out, "the disc is now full: it has no room for another session, and takes no more")
 	}
 	if !opts.DryRun {
-		d.Outcome(newOutcomeJSON(res.Session.Number, res.Session.Start, res.Sectors, countFiles(root), res.Verified, opts.Close))
+		d.Outcome(newOutcomeJSON(res.Session.Number, res.Session.Start, res.Sectors, countFiles(root), res.Verified, opts.Close).
+			withWarnings(warningsJSON(res.Warnings)))
 	}
 	if res.ListedElsewhere {
 		fmt.Fprintf(out, "readers find it through the superblock, listed as the session at LBA %d\n", res.ListedStart)

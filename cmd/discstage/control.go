@@ -447,7 +447,7 @@ func init() {
 				return nil
 			}
 			printWritten(cmd.OutOrStdout(), o)
-			d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, closeDisc))
+			d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, closeDisc).withWarnings(o.Warnings))
 			if closeDisc {
 				fmt.Fprintln(cmd.OutOrStdout(), "the disc is now closed: it takes no more sessions")
 			}
@@ -487,7 +487,7 @@ func init() {
 					warnPartial(cmd, mp, s)
 					printOutcomeWarnings(cmd, o)
 					printWritten(cmd.OutOrStdout(), o)
-					d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, false))
+					d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, false).withWarnings(o.Warnings))
 				}
 			}
 			id := newCommitID()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/progress"
+	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
 	"github.com/spf13/cobra"
@@ -93,7 +94,7 @@ func waitEject(cmd *cobra.Command, mp, id string, before staging.Status, d *prog
 			said = true
 			d.Finish()
 			printWritten(out, o)
-			d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, false))
+			d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, false).withWarnings(o.Warnings))
 		}
 	}
 	for i := 0; i < 36000; i++ {
@@ -158,6 +159,15 @@ type outcomeJSON struct {
 	Verified string `json:"verified"`
 	Closed   bool   `json:"closed"`
 	Ejected  bool   `json:"ejected,omitempty"`
+	// Warnings are those the words tell on stderr, as status --json
+	// has the next session's; absent when there are none.
+	Warnings *master.WarningSummary `json:"warnings,omitempty"`
+}
+
+// withWarnings returns o holding w.
+func (o outcomeJSON) withWarnings(w *master.WarningSummary) outcomeJSON {
+	o.Warnings = w
+	return o
 }
 
 func newOutcomeJSON(session int, start, sectorCount uint32, files int, verified string, closed bool) outcomeJSON {

@@ -39,6 +39,16 @@ func printWarnings(w io.Writer, ws []master.Warning) {
 	printSummary(w, summarizeWarnings(ws))
 }
 
+// warningsJSON is the summary printWarnings prints of ws, for an
+// outcome's JSON; nil when there are none.
+func warningsJSON(ws []master.Warning) *master.WarningSummary {
+	if len(ws) == 0 {
+		return nil
+	}
+	s := summarizeWarnings(ws)
+	return &s
+}
+
 // trimExamples keeps the examples of s that a summary shows without
 // --verbose, as the mount keeps them for a commit's outcome: a summary
 // holding every warning prints as the commit's own.
