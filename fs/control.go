@@ -289,9 +289,16 @@ func (d *sessionsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOu
 	if err != nil {
 		return nil, errnoOf(err)
 	}
-	dn := &discNode{s: s, name: ".", refuse: refuse{syscall.EROFS}}
+	if ch := d.GetChild(name); ch != nil {
+		if dn, ok := ch.Operations().(*discNode); ok && dn.s == s {
+			fillDisc(a, &out.Attr)
+			return ch, 0
+		}
+	}
+	dn := &discNode{s: s, name: ".", refuse: refuse{syscall.EROFS}, keep: d.m.keep}
+	d.m.keep.add(&dn.kept, &dn.Inode)
 	fillDisc(a, &out.Attr)
-	return d.NewInode(ctx, dn, gofs.StableAttr{Mode: syscall.S_IFDIR}), 0
+	return d.NewInode(ctx, dn, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: a.Ino}), 0
 }
 
 // discNode is an entry of an old session, served read-only from the
@@ -301,15 +308,22 @@ type discNode struct {
 	refuse
 	s    *core.Session
 	name string
+	keep *keeper
+	kept kept // on keep's list, guarded by its mu
 }
 
+// OnForget takes the node off the keeper when the kernel has forgotten
+// it.
+func (d *discNode) OnForget() { d.keep.drop(&d.kept) }
+
 var (
-	_ gofs.NodeLookuper   = (*discNode)(nil)
-	_ gofs.NodeReaddirer  = (*discNode)(nil)
-	_ gofs.NodeGetattrer  = (*discNode)(nil)
-	_ gofs.NodeOpener     = (*discNode)(nil)
-	_ gofs.NodeReadlinker = (*discNode)(nil)
-	_ gofs.NodeSetattrer  = (*discNode)(nil)
+	_ gofs.NodeLookuper    = (*discNode)(nil)
+	_ gofs.NodeOnForgetter = (*discNode)(nil)
+	_ gofs.NodeReaddirer   = (*discNode)(nil)
+	_ gofs.NodeGetattrer   = (*discNode)(nil)
+	_ gofs.NodeOpener      = (*discNode)(nil)
+	_ gofs.NodeReadlinker  = (*discNode)(nil)
+	_ gofs.NodeSetattrer   = (*discNode)(nil)
 )
 
 // Setattr refuses every change: sessions are read-only.
@@ -343,7 +357,16 @@ func (d *discNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 	if err != nil {
 		return nil, errnoOf(err)
 	}
-	cn := &discNode{s: d.s, name: p, refuse: refuse{syscall.EROFS}}
+	// A session does not change: a name looked up again (its entry's
+	// timeout passed) is the node the kernel has.
+	if ch := d.GetChild(name); ch != nil {
+		if _, ok := ch.Operations().(*discNode); ok {
+			fillDisc(a, &out.Attr)
+			return ch, 0
+		}
+	}
+	cn := &discNode{s: d.s, name: p, refuse: refuse{syscall.EROFS}, keep: d.keep}
+	d.keep.add(&cn.kept, &cn.Inode)
 	fillDisc(a, &out.Attr)
 	return d.NewInode(ctx, cn, gofs.StableAttr{Mode: unixMode(a.Mode) & syscall.S_IFMT, Ino: a.Ino}), 0
 }

@@ -15,8 +15,9 @@ import (
 // pressure makes it let go, and go-fuse keeps a node of ours for each of
 // them until the kernel forgets it: after an ls -lR or a backup
 // program's walk of a disc of a million files, the mount would hold a
-// million nodes, about 700 bytes each with go-fuse's own. A mount keeps
-// about keepInodes of them: past that, it asks the kernel to let go of
+// million nodes, about 700 bytes each with go-fuse's own (and as many
+// for a walk of .discstage/sessions/N). A mount keeps about keepInodes
+// of them, of both kinds: past that, it asks the kernel to let go of
 // the oldest (a prune notification, FUSE 7.45, Linux 6.18). The kernel
 // lets go only of entries nothing uses: an open file, a working
 // directory, a folder with entries of its own in the kernel's cache stay.
@@ -29,11 +30,18 @@ import (
 // tests can make it small.
 var keepInodes = 1 << 15
 
+// kept is what a node of the mount (of the merged view, or of an old
+// session) holds to be on its keeper's list.
+type kept struct {
+	older, newer *kept       // nil when off the list
+	in           *gofs.Inode // the node's own
+}
+
 // keeper is the list of a mount's nodes, oldest first, and the loop
 // that asks the kernel to forget the oldest when there are too many.
 type keeper struct {
 	mu    sync.Mutex
-	ring  node // sentinel: ring.newer is the oldest, ring.older the newest
+	ring  kept // sentinel: ring.newer is the oldest, ring.older the newest
 	n     int  // nodes on the list
 	limit int
 	wake  chan struct{}
@@ -47,13 +55,12 @@ func newKeeper(limit int) *keeper {
 	return k
 }
 
-// add puts a new node at the newest end.
-func (k *keeper) add(n *node) {
+// add puts a new node, whose Inode is in and whose list links are l, at
+// the newest end.
+func (k *keeper) add(l *kept, in *gofs.Inode) {
 	k.mu.Lock()
-	n.older, n.newer = k.ring.older, &k.ring
-	k.ring.older.newer = n
-	k.ring.older = n
-	k.n++
+	l.in = in
+	k.push(l)
 	over := k.n > k.limit
 	k.mu.Unlock()
 	if over {
@@ -64,23 +71,28 @@ func (k *keeper) add(n *node) {
 	}
 }
 
-// drop takes n off the list; it is a no-op for a node not on it.
-func (k *keeper) drop(n *node) {
+// drop takes a node off the list when the kernel has forgotten it; it
+// is a no-op for a node not on it.
+func (k *keeper) drop(l *kept) {
 	k.mu.Lock()
-	if n.older != nil {
-		k.unlink(n)
+	if l.older != nil {
+		k.unlink(l)
 		k.gone++
 	}
 	k.mu.Unlock()
 }
 
-func (k *keeper) unlink(n *node) {
-	if n.older == nil {
-		return
-	}
-	n.older.newer = n.newer
-	n.newer.older = n.older
-	n.older, n.newer = nil, nil
+func (k *keeper) push(l *kept) {
+	l.older, l.newer = k.ring.older, &k.ring
+	k.ring.older.newer = l
+	k.ring.older = l
+	k.n++
+}
+
+func (k *keeper) unlink(l *kept) {
+	l.older.newer = l.newer
+	l.newer.older = l.older
+	l.older, l.newer = nil, nil
 	k.n--
 }
 
@@ -94,16 +106,13 @@ func (k *keeper) oldest(max int) []*gofs.Inode {
 	defer k.mu.Unlock()
 	var out []*gofs.Inode
 	for seen := k.n; seen > 0 && len(out) < max; seen-- {
-		n := k.ring.newer
-		k.unlink(n)
-		if n.Forgotten() {
+		l := k.ring.newer
+		k.unlink(l)
+		if l.in.Forgotten() {
 			continue
 		}
-		n.older, n.newer = k.ring.older, &k.ring
-		k.ring.older.newer = n
-		k.ring.older = n
-		k.n++
-		out = append(out, n.EmbeddedInode())
+		k.push(l)
+		out = append(out, l.in)
 	}
 	k.asked += len(out)
 	return out

@@ -54,9 +54,9 @@ func TestMountLetsGoOfUnusedInodes(t *testing.T) {
 	}
 	defer heldDir.Close()
 
-	walk := func() map[string]uint64 {
+	walk := func(root string) map[string]uint64 {
 		inos := map[string]uint64{}
-		err := filepath.Walk(f.mnt, func(p string, fi os.FileInfo, err error) error {
+		err := filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
 			if err != nil {
 				return err
 			}
@@ -71,9 +71,14 @@ func TestMountLetsGoOfUnusedInodes(t *testing.T) {
 		}
 		return inos
 	}
-	first := walk()
+	first := walk(f.mnt)
 	if len(first) != 1+dirs+dirs*files {
 		t.Fatalf("the walk saw %d entries, want %d", len(first), 1+dirs+dirs*files)
+	}
+	session := filepath.Join(f.mnt, ControlName, "sessions", "1")
+	firstOld := walk(session)
+	if len(firstOld) != 1+dirs+dirs*files/2 {
+		t.Fatalf("the walk of session 1 saw %d entries, want %d", len(firstOld), 1+dirs+dirs*files/2)
 	}
 
 	k := f.srv.m.keep
@@ -109,11 +114,16 @@ func TestMountLetsGoOfUnusedInodes(t *testing.T) {
 		t.Errorf("the folder held open lists %d names, %v; want %d", len(names), err, files)
 	}
 
-	again := walk()
-	for p, ino := range first {
-		if again[p] != ino {
-			t.Errorf("%s: inode %d after the walk, %d before", p, again[p], ino)
+	for root, before := range map[string]map[string]uint64{f.mnt: first, session: firstOld} {
+		again := walk(root)
+		for p, ino := range before {
+			if again[p] != ino {
+				t.Errorf("%s: inode %d after the walk, %d before", p, again[p], ino)
+			}
 		}
+	}
+	if b, err := os.ReadFile(filepath.Join(session, "d3", "f149")); err != nil || string(b) != "file 3/149\n" {
+		t.Errorf("session 1's d3/f149 reads %q, %v", b, err)
 	}
 	for d := 0; d < dirs; d++ {
 		for _, i := range []int{0, files/2 - 1, files / 2, files - 1} {

@@ -52,13 +52,13 @@ type node struct {
 	pt     int32    // open handles in passthrough mode
 	cached int32    // open handles served through FUSE requests
 
-	older, newer *node // on the mount's keeper, guarded by its mu
+	kept kept // on the mount's keeper, guarded by its mu
 }
 
 // lastAttr is a staging.Attr kept small, times as staging.Stamps: a
 // node stays while the kernel holds its inode, so an ls -lR of a disc of
 // a million files makes a million of them where the kernel cannot be
-// asked to let go (forget.go), 240 bytes each, 336 with the attributes
+// asked to let go (forget.go), 248 bytes each, 344 with the attributes
 // as staging.Attr has them.
 type lastAttr struct {
 	size                int64
@@ -168,13 +168,13 @@ func fillAttr(a staging.Attr, out *fuse.Attr) {
 func (n *node) newChild(ctx context.Context, a staging.Attr, out *fuse.EntryOut) *gofs.Inode {
 	fillAttr(a, &out.Attr)
 	child := &node{m: n.m, id: a.ID, last: lastOf(a)}
-	n.m.keep.add(child)
+	n.m.keep.add(&child.kept, &child.Inode)
 	return n.NewInode(ctx, child, gofs.StableAttr{Mode: unixMode(a.Mode) & syscall.S_IFMT, Ino: a.ID})
 }
 
 // OnForget takes the node off the keeper when the kernel has forgotten
 // it.
-func (n *node) OnForget() { n.m.keep.drop(n) }
+func (n *node) OnForget() { n.m.keep.drop(&n.kept) }
 
 func caller(ctx context.Context) (uid, gid uint32) {
 	if c, ok := fuse.FromContext(ctx); ok {

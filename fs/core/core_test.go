@@ -240,8 +240,16 @@ func TestSessionsServedFromSessionFS(t *testing.T) {
 	if f.Nlink != 2 || f.Ino == 0 || f.Ino != g.Ino || f.UID != 7 || f.GID != 8 || f.Size != 11 {
 		t.Errorf("hard-linked file: %+v and %+v", f, g)
 	}
-	if d, _ := v.Lstat("d"); !d.Mode.IsDir() || d.Nlink != 2 || d.Ino != 0 {
+	if d, _ := v.Lstat("d"); !d.Mode.IsDir() || d.Nlink != 2 || d.Ino == 0 || d.Ino == f.Ino {
 		t.Errorf("directory: %+v", d)
+	}
+	seen := map[uint64]string{}
+	for _, p := range []string{".", "d", "d/f.txt", "l"} {
+		a, _ := v.Lstat(p)
+		if again, _ := v.Lstat(p); a.Ino == 0 || again.Ino != a.Ino || seen[a.Ino] != "" {
+			t.Errorf("%s: inode number %d (again %d; %q has it too)", p, a.Ino, again.Ino, seen[a.Ino])
+		}
+		seen[a.Ino] = p
 	}
 	if l, _ := v.Lstat("l"); l.Mode&iofs.ModeSymlink == 0 {
 		t.Errorf("link: %+v", l)

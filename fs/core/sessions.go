@@ -66,15 +66,19 @@ func (s *Sessions) Open(name string) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fs: session %d: %w", num, err)
 	}
-	v := &Session{Num: num, FS: fsys, links: map[uint64]uint32{}}
-	// Count the names of each hard-linked file once, for Nlink.
+	v := &Session{Num: num, FS: fsys, links: map[uint64]uint32{}, index: map[*tree.Node]uint32{}}
+	// Number every entry in the order of the walk, and count the names
+	// of each hard-linked file, for Nlink.
 	iofs.WalkDir(fsys, ".", func(p string, d iofs.DirEntry, err error) error {
-		if err != nil || p == "." {
+		if err != nil {
 			return nil
 		}
 		if info, err := d.Info(); err == nil {
-			if n, ok := info.Sys().(*tree.Node); ok && n.Link != 0 && !n.IsDir() {
-				v.links[n.Link]++
+			if n, ok := info.Sys().(*tree.Node); ok {
+				v.index[n] = uint32(len(v.index))
+				if n.Link != 0 && !n.IsDir() {
+					v.links[n.Link]++
+				}
 			}
 		}
 		return nil
@@ -88,7 +92,8 @@ func (s *Sessions) Open(name string) (*Session, error) {
 type Session struct {
 	Num   int
 	FS    iofs.FS
-	links map[uint64]uint32 // names of each hard-linked file
+	links map[uint64]uint32     // names of each hard-linked file
+	index map[*tree.Node]uint32 // every entry's place in a walk of the session
 }
 
 // Attr is what a mount shows of an entry of an old session.
@@ -98,10 +103,13 @@ type Attr struct {
 	GID   uint32
 	Size  int64
 	Nlink uint32
-	// Ino is the inode number of a hard-linked file's names, the same
-	// for each, apart from the mount's entry IDs (counted from 1) and
-	// from go-fuse's automatic numbers (from 1<<63); 0 for other
-	// entries, which take automatic numbers.
+	// Ino is the entry's inode number, the same for as long as the
+	// mount lasts (a mount's kernel may forget an entry and look it up
+	// again), the same for each name of a hard-linked file, and apart
+	// from the mount's entry IDs (counted from 1) and from go-fuse's
+	// automatic numbers (from 1<<63): 1<<62, the session's number from
+	// bit 40, and the hard link's ID, or with 1<<61 the entry's place in
+	// a walk of the session.
 	Ino   uint64
 	Rdev  uint64
 	Mtime time.Time
@@ -128,6 +136,8 @@ func (v *Session) Attr(fi iofs.FileInfo) Attr {
 		if n.Link != 0 && !n.IsDir() {
 			a.Nlink = v.links[n.Link]
 			a.Ino = 1<<62 | uint64(v.Num)<<40 | n.Link&(1<<40-1)
+		} else if i, ok := v.index[n]; ok {
+			a.Ino = 1<<62 | 1<<61 | uint64(v.Num)<<40 | uint64(i)
 		}
 	}
 	if a.Atime.IsZero() {
