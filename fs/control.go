@@ -290,7 +290,7 @@ func (d *sessionsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOu
 		return nil, errnoOf(err)
 	}
 	if ch := d.GetChild(name); ch != nil {
-		if dn, ok := ch.Operations().(*discNode); ok && dn.s == s {
+		if dn, ok := ch.Operations().(*discNode); ok && dn.s == s && dn.keep.reuse(&dn.kept) {
 			fillDisc(a, &out.Attr)
 			return ch, 0
 		}
@@ -360,7 +360,7 @@ func (d *discNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 	// A session does not change: a name looked up again (its entry's
 	// timeout passed) is the node the kernel has.
 	if ch := d.GetChild(name); ch != nil {
-		if _, ok := ch.Operations().(*discNode); ok {
+		if cn, ok := ch.Operations().(*discNode); ok && cn.keep.reuse(&cn.kept) {
 			fillDisc(a, &out.Attr)
 			return ch, 0
 		}

@@ -103,7 +103,7 @@
 // The kernel keeps an inode for every name it looked up until memory
 // runs short, and go-fuse a node of the mount's for each: a walk of a
 // disc of a million files (ls -lR, a backup) would leave a million
-// behind, a kilobyte each. The mount keeps about 32,768 (forget.go):
+// behind, a kilobyte each. The mount keeps about 131,072 (forget.go):
 // past that it asks the kernel to forget the oldest (a prune
 // notification, Linux 6.18), which lets go of those nothing uses, and
 // a second after the walk hands the memory back. A name forgotten is

@@ -185,3 +185,66 @@ func TestMountKeepsNodesInUseWithoutSpinning(t *testing.T) {
 		t.Errorf("%d nodes kept, want the 100 in use", n)
 	}
 }
+
+// TestMountKeepsEveryNodeOnItsList: while programs look names up again
+// and again (each lookup racing the kernel's forgets of what the mount
+// asked it to let go of), every node go-fuse holds stays on the
+// keeper's list, so that the bound holds for all of them.
+func TestMountKeepsEveryNodeOnItsList(t *testing.T) {
+	saved := keepInodes
+	keepInodes = 50
+	t.Cleanup(func() { keepInodes = saved })
+	f := mountImage(t, filepath.Join(t.TempDir(), "disc.iso"))
+	const files = 400
+	for i := range files {
+		if err := os.WriteFile(filepath.Join(f.mnt, fmt.Sprintf("f%03d", i)), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan struct{})
+	stop := time.Now().Add(8 * time.Second)
+	for g := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for time.Now().Before(stop) {
+				for i := range files {
+					os.Lstat(filepath.Join(f.mnt, fmt.Sprintf("f%03d", (i*7+g*13)%files)))
+				}
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	// A second after the last round the keeper settles the entries
+	// it was told of while a lookup could have registered them again.
+	k := f.srv.m.keep
+	notCounted := func(report bool) (off, total int) {
+		for _, c := range f.srv.m.root.Children() {
+			n, ok := c.Operations().(*node)
+			if !ok {
+				continue
+			}
+			total++
+			k.mu.Lock()
+			if n.kept.older == nil || n.kept.dead {
+				off++
+				if report {
+					t.Errorf("%s: on the list %v, told forgotten %v, reused %v, suspect %v; go-fuse holds it %v",
+						c.Path(nil), n.kept.older != nil, n.kept.dead, n.kept.reused, n.kept.suspect, !c.Forgotten())
+				}
+			}
+			k.mu.Unlock()
+		}
+		return off, total
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if off, _ := notCounted(false); off == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			off, total := notCounted(true)
+			t.Fatalf("%d of the %d nodes go-fuse holds are not counted on the keeper's list 30 s after the lookups", off, total)
+		}
+	}
+}

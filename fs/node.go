@@ -58,7 +58,7 @@ type node struct {
 // lastAttr is a staging.Attr kept small, times as staging.Stamps: a
 // node stays while the kernel holds its inode, so an ls -lR of a disc of
 // a million files makes a million of them where the kernel cannot be
-// asked to let go (forget.go), 248 bytes each, 344 with the attributes
+// asked to let go (forget.go), 256 bytes each, 352 with the attributes
 // as staging.Attr has them.
 type lastAttr struct {
 	size                int64
@@ -208,7 +208,7 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 	// passed: the node it has is the answer, not a new one go-fuse
 	// would throw away.
 	if ch := n.GetChild(name); ch != nil {
-		if c, ok := ch.Operations().(*node); ok && c.id == a.ID && ch.StableAttr().Mode == unixMode(a.Mode)&syscall.S_IFMT {
+		if c, ok := ch.Operations().(*node); ok && c.id == a.ID && ch.StableAttr().Mode == unixMode(a.Mode)&syscall.S_IFMT && n.m.keep.reuse(&c.kept) {
 			fillAttr(a, &out.Attr)
 			c.mu.Lock()
 			c.last = lastOf(a)
