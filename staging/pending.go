@@ -319,29 +319,43 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 
 	// A file at a path new to the base, with data on the disc, was
 	// renamed from a base path the view no longer holds whose file had
-	// that data (the first such path in name order). Only asked when
-	// such a file was found: most lists have none.
-	goneAt := map[tree.Extent]string{} // first extent -> base path, files gone from their path
+	// that data (movedFrom picks among a hard-linked file's names).
+	// Only asked when such a file was found: most lists have none.
+	goneAt := map[tree.Extent][]string{} // first extent -> base paths, files gone from their path
 	if len(d.maybeMoved) > 0 {
 		for _, g := range d.gone {
 			if k, ok := tree.FirstData(discExtents(g.n)); ok && !g.n.IsDir() {
-				if old, ok := goneAt[k]; !ok || g.path < old {
-					goneAt[k] = g.path
-				}
+				goneAt[k] = append(goneAt[k], g.path)
 			}
 		}
 	}
-	out, moves := d.out, moves{}
+	out, mv := d.out, moves{}
 	for _, f := range d.maybeMoved {
 		k, _ := tree.FirstData(f.e.ext)
-		from, ok := goneAt[k]
-		moves.note(a, f, from, ok)
+		from, ok := movedFrom(goneAt[k], f.path)
+		mv.note(a, f, from, ok)
 		if !ok {
 			out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size, e: f.e})
 		}
 	}
-	out = append(out, d.timesSet(out, moves)...)
-	return listChanges(out, moves, d.gone, bm, sm)
+	out = append(out, d.timesSet(out, mv)...)
+	return listChanges(out, mv, d.gone, bm, sm)
+}
+
+// movedFrom picks, of the base paths gone from the view that held a
+// file's data (more than one for a hard-linked file), the one the file
+// at path to came from: one of its name (a folder renamed moves its
+// files under their names), else the first in name order.
+func movedFrom(gone []string, to string) (string, bool) {
+	base := func(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
+	best, bestSame := "", false
+	for _, g := range gone {
+		same := base(g) == base(to)
+		if best == "" || (same && !bestSame) || (same == bestSame && g < best) {
+			best, bestSame = g, same
+		}
+	}
+	return best, best != ""
 }
 
 // moves are the files at paths new to the base that came from a base
@@ -498,16 +512,27 @@ func listChanges(out []Change, mv moves, gone []gonePath, bm func(string) *tree.
 		kept = append(kept, c)
 	}
 	out = kept
-	for to, from := range mv.renamed {
-		if old, ok := across(to, dirFrom); ok && old == from {
-			continue
+	// withDir tells whether the file at to, which came from base path
+	// from, moved with a renamed directory: from is its path across
+	// the rename, or another name of the same hard-linked file (whose
+	// data the base may hold apart).
+	withDir := func(to, from string) bool {
+		old, ok := across(to, dirFrom)
+		if !ok || old == from {
+			return ok
 		}
-		out = append(out, Change{Kind: ChangeRenamed, Path: to, From: from})
+		x, y := bm(old), bm(from)
+		return x != nil && y != nil && x.Link != 0 && x.Link == y.Link
+	}
+	for to, from := range mv.renamed {
+		if !withDir(to, from) {
+			out = append(out, Change{Kind: ChangeRenamed, Path: to, From: from})
+		}
 	}
 	// A file written after it moved with its directory is changed; one
 	// moved by itself is new where it is (its old path is deleted).
 	for to, c := range mv.written {
-		if old, ok := across(to, dirFrom); !ok || old != c.From {
+		if !withDir(to, c.From) {
 			c.Kind = ChangeAdded
 		}
 		c.From = ""

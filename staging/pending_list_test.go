@@ -402,3 +402,48 @@ func TestPendingRenamedFolderWithChangedFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestPendingRenamedFolderWithHardLinks: in a folder renamed, each name
+// of a hard-linked disc file moved from its own old name: nothing else
+// is listed for the file unwritten, and both names as changed once it is
+// written.
+func TestPendingRenamedFolderWithHardLinks(t *testing.T) {
+	for _, c := range []struct {
+		write bool
+		want  string
+	}{
+		{false, "renamed  /rn2/ <- /rn/\n# 1 renamed\n"},
+		{true, "renamed  /rn2/ <- /rn/\nchanged  /rn2/a\nchanged  /rn2/b\n# 2 changed, 1 renamed\n"},
+	} {
+		a := open(t, t.TempDir(), &fakeMedium{})
+		d, err := a.Mkdir(RootID, "rn", 0o755, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, a, d.ID, "a", "a\n")
+		if _, err := a.LinkPath("/rn/a", "/rn/b"); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Commit(CommitOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.RenamePath("/rn", "/rn2", 0); err != nil {
+			t.Fatal(err)
+		}
+		if c.write {
+			h, err := a.OpenFile(walk(t, a, "rn2/a").ID, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.WriteAt([]byte("changed\n"), 0); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.Release(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := a.Pending().Text(); got != c.want {
+			t.Errorf("written %v: pending list:\n%swant:\n%s", c.write, got, c.want)
+		}
+	}
+}

@@ -14,11 +14,12 @@ func (a *Area) diffBaseByPaths(base *tree.Node) Pending {
 	flattenNodes(base, "", bm)
 	sm := a.flattenEntries()
 
-	// Where each base file's extents were: to find renames.
-	baseAt := map[tree.Extent]string{}
+	// Where each base file's extents were (every name of a hard-linked
+	// one): to find renames.
+	baseAt := map[tree.Extent][]string{}
 	for p, n := range bm {
 		if !n.IsDir() && len(n.Extents) > 0 {
-			baseAt[n.Extents[0]] = p
+			baseAt[n.Extents[0]] = append(baseAt[n.Extents[0]], p)
 		}
 	}
 	d := baseDiff{a: a}
@@ -27,8 +28,13 @@ func (a *Area) diffBaseByPaths(base *tree.Node) Pending {
 	}
 	out, mv := d.out, moves{}
 	for _, f := range d.maybeMoved {
-		from, ok := baseAt[f.e.ext[0]]
-		ok = ok && sm[from] == nil
+		var gone []string
+		for _, p := range baseAt[f.e.ext[0]] {
+			if sm[p] == nil {
+				gone = append(gone, p)
+			}
+		}
+		from, ok := movedFrom(gone, f.path)
 		mv.note(a, f, from, ok)
 		if !ok {
 			out = append(out, Change{Kind: ChangeAdded, Path: f.path, Bytes: a.attr(f.e).Size, e: f.e})
