@@ -290,15 +290,16 @@ func (d *sessionsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOu
 		return nil, errnoOf(err)
 	}
 	if ch := d.GetChild(name); ch != nil {
-		if dn, ok := ch.Operations().(*discNode); ok && dn.s == s && dn.keep.reuse(&dn.kept) {
+		if dn, ok := ch.Operations().(*discNode); ok && dn.s == s && dn.keep.alive(&dn.kept) {
 			fillDisc(a, &out.Attr)
 			return ch, 0
 		}
 	}
 	dn := &discNode{s: s, name: ".", refuse: refuse{syscall.EROFS}, keep: d.m.keep}
-	d.m.keep.add(&dn.kept, &dn.Inode)
 	fillDisc(a, &out.Attr)
-	return d.NewInode(ctx, dn, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: a.Ino}), 0
+	in := d.NewInode(ctx, dn, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: a.Ino})
+	d.m.keep.add(&dn.kept, in)
+	return in, 0
 }
 
 // discNode is an entry of an old session, served read-only from the
@@ -360,15 +361,16 @@ func (d *discNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 	// A session does not change: a name looked up again (its entry's
 	// timeout passed) is the node the kernel has.
 	if ch := d.GetChild(name); ch != nil {
-		if cn, ok := ch.Operations().(*discNode); ok && cn.keep.reuse(&cn.kept) {
+		if cn, ok := ch.Operations().(*discNode); ok && cn.keep.alive(&cn.kept) {
 			fillDisc(a, &out.Attr)
 			return ch, 0
 		}
 	}
 	cn := &discNode{s: d.s, name: p, refuse: refuse{syscall.EROFS}, keep: d.keep}
-	d.keep.add(&cn.kept, &cn.Inode)
 	fillDisc(a, &out.Attr)
-	return d.NewInode(ctx, cn, gofs.StableAttr{Mode: unixMode(a.Mode) & syscall.S_IFMT, Ino: a.Ino}), 0
+	in := d.NewInode(ctx, cn, gofs.StableAttr{Mode: unixMode(a.Mode) & syscall.S_IFMT, Ino: a.Ino})
+	d.keep.add(&cn.kept, in)
+	return in, 0
 }
 
 func (d *discNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {

@@ -5,6 +5,7 @@ package fs
 import (
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -25,7 +26,7 @@ import (
 // entry, which a program probing every folder for a name leaves).
 // A name let go of is looked up again when next used, as after its
 // entry's timeout. Under kernels without prune notifications every node
-// stays, as it did before.
+// stays, as it did before, and the mount keeps no list.
 
 // keepInodes is about how many nodes a mount keeps while the kernel
 // holds them unused (see above): about 130 MB of them, so that a disc of
@@ -40,42 +41,56 @@ var keepInodes = 1 << 17
 //
 // go-fuse tells a node that it is forgotten (OnForget), not that it is
 // registered, and a lookup racing a forget may register again a node it
-// was told of (one Lookup returned as the node the kernel had): so a
-// node once returned so (reused) stays on the list, uncounted, when told
-// it is forgotten (dead), and the list asks go-fuse (Inode.Forgotten)
-// when it comes to it. A node go-fuse holds not when met (a new one not
-// yet registered, or one that lost the race to be, or a dead one) is
-// suspect, and goes when met so again, a round later.
+// was told of: one a Lookup returned as the node the kernel had, or
+// one go-fuse found by its inode number for another name of a
+// hard-linked file. So a node told it is forgotten stays on the list,
+// uncounted (dead), and the list asks go-fuse (Inode.Forgotten) what
+// it is: a node go-fuse does not hold when met, dead or new (not yet
+// registered, or one that lost the race to be), goes once it has been
+// so for settleSeconds; one it holds again counts again.
 type kept struct {
 	older, newer *kept       // nil when off the list
 	in           *gofs.Inode // the node's own
-	reused       bool        // returned by a Lookup as the node the kernel had
 	dead         bool        // told it is forgotten; not counted in n
-	suspect      bool        // met while go-fuse held it not
+	since        uint32      // keeper clock when go-fuse was first seen not to hold it; 0 while it does
 }
+
+// settleSeconds is how long a node go-fuse does not hold stays on the
+// list: a lookup registers the node it returns at once.
+const settleSeconds = 2
 
 // keeper is the list of a mount's nodes, oldest first, and the loop
 // that asks the kernel to forget the oldest when there are too many.
 type keeper struct {
-	mu    sync.Mutex
-	ring  kept // sentinel: ring.newer is the oldest, ring.older the newest
-	len   int  // entries on the list
-	n     int  // of them, nodes not told they are forgotten
-	limit int
-	wake  chan struct{}
-	asked int // nodes the kernel was asked to forget (tests read it)
-	gone  int // nodes the kernel forgot
+	mu      sync.Mutex
+	ring    kept // sentinel: ring.newer is the oldest, ring.older the newest
+	len     int  // entries on the list
+	n       int  // of them, nodes not told they are forgotten
+	unruly  bool // the list holds dead entries or ones go-fuse did not hold when met
+	limit   int
+	start   time.Time
+	off     atomic.Bool // the kernel takes no prune notifications: nothing is kept
+	wake    chan struct{}
+	asked   int // nodes the kernel was asked to forget (tests read it)
+	gone    int // nodes told they are forgotten
+	removed int // entries taken off the list
 }
 
 func newKeeper(limit int) *keeper {
-	k := &keeper{limit: limit, wake: make(chan struct{}, 1)}
+	k := &keeper{limit: limit, start: time.Now(), wake: make(chan struct{}, 1)}
 	k.ring.older, k.ring.newer = &k.ring, &k.ring
 	return k
 }
 
+// clock returns the seconds since the keeper began, from 1.
+func (k *keeper) clock() uint32 { return uint32(time.Since(k.start)/time.Second) + 1 }
+
 // add puts a new node, whose Inode is in and whose list entry is l, at
-// the newest end.
+// the newest end; it is called once NewInode has made in.
 func (k *keeper) add(l *kept, in *gofs.Inode) {
+	if k.off.Load() {
+		return
+	}
 	k.mu.Lock()
 	l.in = in
 	k.push(l)
@@ -90,35 +105,26 @@ func (k *keeper) add(l *kept, in *gofs.Inode) {
 	}
 }
 
-// reuse tells whether a Lookup may return the node whose entry is l as
-// the node the kernel had, and marks it so: not once it was told it is
-// forgotten (go-fuse would register it again).
-func (k *keeper) reuse(l *kept) bool {
+// alive tells whether the node whose entry is l is on the list and not
+// told it is forgotten: a Lookup returns such a node as the one the
+// kernel has, and makes a new one for any other.
+func (k *keeper) alive(l *kept) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if l.older == nil || l.dead {
-		return false
-	}
-	l.reused = true
-	return true
+	return l.older != nil && !l.dead
 }
 
-// drop is told that a node is forgotten: it goes off the list, or, once
-// reused, stays on it uncounted until the list sees whether a lookup
-// registered it again.
+// drop is told that a node is forgotten: it stays on the list,
+// uncounted, until the list sees what go-fuse holds (see kept).
 func (k *keeper) drop(l *kept) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if l.older == nil || l.dead {
 		return
 	}
-	k.gone++
+	l.dead, k.unruly = true, true
 	k.n--
-	if l.reused {
-		l.dead = true
-		return
-	}
-	k.unlink(l)
+	k.gone++
 }
 
 func (k *keeper) push(l *kept) {
@@ -137,20 +143,21 @@ func (k *keeper) unlink(l *kept) {
 
 // oldest returns up to max of the oldest nodes go-fuse holds, moved to
 // the newest end: a node the kernel keeps (it is in use) comes round
-// again after all the others. Entries of nodes go-fuse holds no longer
-// go off the list (see kept).
+// again after all the others. Entries of nodes go-fuse does not hold are
+// settled on the way (see kept).
 func (k *keeper) oldest(max int) []*gofs.Inode {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	var out []*gofs.Inode
+	now := k.clock()
 	for seen := k.len; seen > 0 && len(out) < max; seen-- {
 		l := k.ring.newer
 		k.unlink(l)
-		if !k.held(l) {
+		if !k.held(l, now) {
 			continue
 		}
 		k.push(l)
-		if !l.suspect {
+		if l.since == 0 {
 			out = append(out, l.in)
 		}
 	}
@@ -158,52 +165,62 @@ func (k *keeper) oldest(max int) []*gofs.Inode {
 	return out
 }
 
-// held settles what l's node is, as go-fuse has it, and tells whether
-// it stays on the list (it is off it when held is called): a node go-fuse
-// holds not is suspect when first met so, and goes when met so again
-// (a lookup registers a node it returned at once, not a round later).
-func (k *keeper) held(l *kept) bool {
+// held settles what l's node is, as go-fuse has it at clock now, and
+// tells whether its entry stays on the list (it is off it when held is
+// called).
+func (k *keeper) held(l *kept, now uint32) bool {
 	if !l.in.Forgotten() {
 		if l.dead {
 			l.dead = false // registered again
 			k.n++
 		}
-		l.suspect = false
+		l.since = 0
 		return true
 	}
-	if !l.suspect {
-		l.suspect = true
+	k.unruly = true
+	if l.since == 0 {
+		l.since = now
+	}
+	if now-l.since < settleSeconds {
 		return true
 	}
 	if !l.dead {
 		k.n--
 	}
+	k.removed++
 	return false
 }
 
-// sweep settles the entries of the nodes told they are forgotten and of
-// the suspect ones as a round would (see kept): a list below the bound
-// makes no rounds. Those that stay go to the newest end.
-func (k *keeper) sweep() {
+// sweep settles every entry of a node told it is forgotten or not held
+// when met, when there are any, and tells whether any are left.
+func (k *keeper) sweep() bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if !k.unruly {
+		return false
+	}
+	k.unruly = false
+	now := k.clock()
 	l := k.ring.newer
 	for seen := k.len; seen > 0; seen-- {
 		next := l.newer
-		if l.dead || l.suspect {
+		if l.dead || l.since != 0 {
 			k.unlink(l)
-			if k.held(l) {
+			if k.held(l, now) {
 				k.push(l)
 			}
 		}
 		l = next
 	}
+	return k.unruly
 }
 
-func (k *keeper) forgotten() int {
+// counts returns how many nodes the list counts and how many entries it
+// took off.
+func (k *keeper) counts() (n, removed int) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.gone
+	return k.n, k.removed
 }
 
 func (k *keeper) excess() int {
@@ -218,75 +235,82 @@ func (k *keeper) excess() int {
 const pruneBatch = 1024
 
 // run asks the kernel to forget the oldest nodes whenever there are too
-// many, until done is closed or the kernel turns out not to take prune
-// notifications. Rounds go on while the kernel forgets what it is asked
-// to and there are still too many; a round after which it forgets
-// nothing in a second (the nodes are in use) is the last until a new
-// node comes, so that a mount whose files are all open does not spin. A
-// second without a round after one tidies the list and hands the memory
-// of the nodes forgotten back to the system, when they are many.
-func (k *keeper) run(root *gofs.Inode, done <-chan struct{}) {
-	var quiet <-chan time.Time
-	freed := 0 // nodes forgotten when memory was last handed back
+// many, until done is closed. A round goes on while the kernel forgets
+// what it is asked to; one after which the list counts no fewer nodes
+// (they are in use) ends, and the next comes with a new node, or after
+// retrySeconds while there are still too many. Each second the list
+// settles its entries of nodes go-fuse does not hold, and when many
+// were taken off since it last did, a second after the last round, the
+// memory they took goes back to the system. Where the kernel takes no
+// prune notifications, the mount keeps no list (the sweeps settle what
+// a lookup put on it before the loop began).
+func (k *keeper) run(root *gofs.Inode, prune bool, done <-chan struct{}) {
+	if !prune {
+		k.off.Store(true)
+	}
+	const retrySeconds = 5
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var last time.Time // when the last round ended
+	freed := 0         // entries taken off when memory was last handed back
 	for {
 		select {
 		case <-done:
 			return
-		case <-quiet:
-			quiet = nil
+		case <-k.wake:
+			k.rounds(root, done)
+			last = time.Now()
+		case <-tick.C:
 			k.sweep()
+			if k.excess() > 0 && time.Since(last) >= retrySeconds*time.Second {
+				k.rounds(root, done)
+				last = time.Now()
+			}
 			// A walk has ended: what its nodes took goes back to the
 			// system now rather than at the runtime's pace, when it
 			// is worth a collection of the whole heap.
-			if gone := k.forgotten(); gone-freed >= max(k.limit/8, 1024) {
-				freed = gone
+			if _, removed := k.counts(); removed-freed >= max(k.limit/8, 1024) && time.Since(last) >= time.Second {
+				freed = removed
 				debug.FreeOSMemory()
 			}
-			continue
-		case <-k.wake:
 		}
-		for ex := k.excess(); ex > 0; ex = k.excess() {
-			gone := k.forgotten()
-			ok, more := k.ask(root, ex)
-			if !more {
-				return
-			}
-			if !ok || !k.await(gone, done) {
-				break
-			}
-		}
-		quiet = time.After(time.Second)
 	}
 }
 
-// ask asks the kernel to forget the ex oldest nodes. It reports whether
-// the kernel took the notifications, and false for more when it takes
-// none at all.
-func (k *keeper) ask(root *gofs.Inode, ex int) (ok, more bool) {
-	for asked := 0; asked < ex; {
-		batch := k.oldest(min(pruneBatch, ex-asked))
+// rounds asks the kernel to forget the oldest nodes while there are too
+// many and it forgets what it is asked to, until done is closed; a
+// kernel that turns out to take no prune notifications turns the list
+// off (what is on it is settled by the sweeps).
+func (k *keeper) rounds(root *gofs.Inode, done <-chan struct{}) {
+	for ex := k.excess(); ex > 0 && !k.off.Load(); ex = k.excess() {
+		before, _ := k.counts()
+		batch := k.oldest(min(pruneBatch, ex))
 		if len(batch) == 0 {
-			break
+			return
 		}
 		if errno := root.NotifyPrune(batch); errno != 0 {
-			return false, errno != syscall.ENOSYS
+			if errno == syscall.ENOSYS {
+				k.off.Store(true)
+			}
+			return
 		}
-		asked += len(batch)
+		if !k.await(before, done) {
+			return
+		}
 	}
-	return true, true
 }
 
 // await waits for the kernel's forgets, which arrive after the
-// notification, and reports whether any came (more than gone in all)
-// within about a second; false too when done is closed.
-func (k *keeper) await(gone int, done <-chan struct{}) bool {
+// notification, and reports whether the list counts fewer nodes than
+// before within about a second; false too when done is closed.
+func (k *keeper) await(before int, done <-chan struct{}) bool {
 	for _, p := range []time.Duration{10 * time.Millisecond, 100 * time.Millisecond, time.Second} {
 		select {
 		case <-done:
 			return false
 		case <-time.After(p):
 		}
-		if k.forgotten() > gone {
+		if n, _ := k.counts(); n < before {
 			return true
 		}
 	}

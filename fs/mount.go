@@ -70,7 +70,7 @@ func Mount(mountpoint string, area *staging.Area, opts Options) (*Server, error)
 	m.server = srv
 	done := make(chan struct{})
 	go func() { srv.Wait(); close(done) }()
-	go m.keep.run(m.root.EmbeddedInode(), done)
+	go m.keep.run(m.root.EmbeddedInode(), srv.KernelSettings().SupportsNotify(fuse.NOTIFY_PRUNE), done)
 	if opts.Button != nil {
 		go m.watchButton(opts.Button, done)
 	}

@@ -168,8 +168,9 @@ func fillAttr(a staging.Attr, out *fuse.Attr) {
 func (n *node) newChild(ctx context.Context, a staging.Attr, out *fuse.EntryOut) *gofs.Inode {
 	fillAttr(a, &out.Attr)
 	child := &node{m: n.m, id: a.ID, last: lastOf(a)}
-	n.m.keep.add(&child.kept, &child.Inode)
-	return n.NewInode(ctx, child, gofs.StableAttr{Mode: unixMode(a.Mode) & syscall.S_IFMT, Ino: a.ID})
+	in := n.NewInode(ctx, child, gofs.StableAttr{Mode: unixMode(a.Mode) & syscall.S_IFMT, Ino: a.ID})
+	n.m.keep.add(&child.kept, in)
+	return in
 }
 
 // OnForget takes the node off the keeper when the kernel has forgotten
@@ -208,7 +209,7 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 	// passed: the node it has is the answer, not a new one go-fuse
 	// would throw away.
 	if ch := n.GetChild(name); ch != nil {
-		if c, ok := ch.Operations().(*node); ok && c.id == a.ID && ch.StableAttr().Mode == unixMode(a.Mode)&syscall.S_IFMT && n.m.keep.reuse(&c.kept) {
+		if c, ok := ch.Operations().(*node); ok && c.id == a.ID && ch.StableAttr().Mode == unixMode(a.Mode)&syscall.S_IFMT && n.m.keep.alive(&c.kept) {
 			fillAttr(a, &out.Attr)
 			c.mu.Lock()
 			c.last = lastOf(a)
