@@ -290,7 +290,8 @@ func (d *sessionsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOu
 		return nil, errnoOf(err)
 	}
 	if ch := d.GetChild(name); ch != nil {
-		if dn, ok := ch.Operations().(*discNode); ok && dn.s == s && dn.keep.alive(&dn.kept) {
+		if dn, ok := ch.Operations().(*discNode); ok && dn.s == s {
+			dn.keep.claim(&dn.kept, ch)
 			fillDisc(a, &out.Attr)
 			return ch, 0
 		}
@@ -361,7 +362,8 @@ func (d *discNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 	// A session does not change: a name looked up again (its entry's
 	// timeout passed) is the node the kernel has.
 	if ch := d.GetChild(name); ch != nil {
-		if cn, ok := ch.Operations().(*discNode); ok && cn.keep.alive(&cn.kept) {
+		if cn, ok := ch.Operations().(*discNode); ok {
+			cn.keep.claim(&cn.kept, ch)
 			fillDisc(a, &out.Attr)
 			return ch, 0
 		}

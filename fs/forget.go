@@ -40,24 +40,24 @@ var keepInodes = 1 << 17
 // session) holds to be on its keeper's list, guarded by the keeper's mu.
 //
 // go-fuse tells a node that it is forgotten (OnForget), not that it is
-// registered, and a lookup racing a forget may register again a node it
-// was told of: one a Lookup returned as the node the kernel had, or
-// one go-fuse found by its inode number for another name of a
-// hard-linked file. So a node told it is forgotten stays on the list,
-// uncounted (dead), and the list asks go-fuse (Inode.Forgotten) what
-// it is: a node go-fuse does not hold when met, dead or new (not yet
-// registered, or one that lost the race to be), goes once it has been
-// so for settleSeconds; one it holds again counts again.
+// registered: a node a Lookup makes may be thrown away for another
+// go-fuse holds under the same inode number (another name of a
+// hard-linked file), and a lookup racing a forget may register again a
+// node it was told of. So the list asks go-fuse (Inode.Forgotten) what
+// a node is: a new node and one told it is forgotten are unsettled, and
+// go once go-fuse has not held them for settle; one it holds again is
+// settled (and counted again). A Lookup that returns a node the kernel
+// had puts it back on the list if it is off it.
 type kept struct {
 	older, newer *kept       // nil when off the list
 	in           *gofs.Inode // the node's own
 	dead         bool        // told it is forgotten; not counted in n
-	since        uint32      // keeper clock when go-fuse was first seen not to hold it; 0 while it does
+	since        uint32      // keeper clock (ms) since it is unsettled; 0 once settled
 }
 
-// settleSeconds is how long a node go-fuse does not hold stays on the
-// list: a lookup registers the node it returns at once.
-const settleSeconds = 2
+// settle is how long go-fuse must not hold an unsettled node for it to
+// go: a lookup registers the node it returns at once.
+const settle = time.Second
 
 // keeper is the list of a mount's nodes, oldest first, and the loop
 // that asks the kernel to forget the oldest when there are too many.
@@ -82,8 +82,9 @@ func newKeeper(limit int) *keeper {
 	return k
 }
 
-// clock returns the seconds since the keeper began, from 1.
-func (k *keeper) clock() uint32 { return uint32(time.Since(k.start)/time.Second) + 1 }
+// clock returns the milliseconds since the keeper began, never 0 (it
+// wraps after 49 days: only differences of it count).
+func (k *keeper) clock() uint32 { return uint32(time.Since(k.start)/time.Millisecond) | 1 }
 
 // add puts a new node, whose Inode is in and whose list entry is l, at
 // the newest end; it is called once NewInode has made in.
@@ -92,7 +93,7 @@ func (k *keeper) add(l *kept, in *gofs.Inode) {
 		return
 	}
 	k.mu.Lock()
-	l.in = in
+	l.in, l.since, k.unruly = in, k.clock(), true
 	k.push(l)
 	k.n++
 	over := k.n > k.limit
@@ -105,13 +106,20 @@ func (k *keeper) add(l *kept, in *gofs.Inode) {
 	}
 }
 
-// alive tells whether the node whose entry is l is on the list and not
-// told it is forgotten: a Lookup returns such a node as the one the
-// kernel has, and makes a new one for any other.
-func (k *keeper) alive(l *kept) bool {
+// claim is told that a Lookup returns the node in, whose entry is l, as
+// the one the kernel has: go-fuse registers it again if it forgot it,
+// so it goes back on the list if it is off it.
+func (k *keeper) claim(l *kept, in *gofs.Inode) {
+	if k.off.Load() {
+		return
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return l.older != nil && !l.dead
+	if l.older == nil {
+		l.in, l.dead, l.since, k.unruly = in, false, k.clock(), true
+		k.push(l)
+		k.n++
+	}
 }
 
 // drop is told that a node is forgotten: it stays on the list,
@@ -122,7 +130,7 @@ func (k *keeper) drop(l *kept) {
 	if l.older == nil || l.dead {
 		return
 	}
-	l.dead, k.unruly = true, true
+	l.dead, l.since, k.unruly = true, k.clock(), true
 	k.n--
 	k.gone++
 }
@@ -181,7 +189,7 @@ func (k *keeper) held(l *kept, now uint32) bool {
 	if l.since == 0 {
 		l.since = now
 	}
-	if now-l.since < settleSeconds {
+	if time.Duration(now-l.since)*time.Millisecond < settle {
 		return true
 	}
 	if !l.dead {
@@ -191,8 +199,8 @@ func (k *keeper) held(l *kept, now uint32) bool {
 	return false
 }
 
-// sweep settles every entry of a node told it is forgotten or not held
-// when met, when there are any, and tells whether any are left.
+// sweep settles every unsettled entry, when there are any, and tells
+// whether any are left.
 func (k *keeper) sweep() bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()

@@ -285,13 +285,68 @@ func TestMountKeepsEveryNodeOnItsList(t *testing.T) {
 		}
 		return off, total
 	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); ; {
 		if off, _ := notCounted(false); off == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
 			off, total := notCounted(true)
 			t.Fatalf("%d of the %d nodes go-fuse holds are not counted on the keeper's list 30 s after the lookups", off, total)
+		}
+		// A node a lookup stalled past the settling time lost its
+		// entry; it is back once the kernel looks it up again.
+		time.Sleep(1200 * time.Millisecond)
+		for _, p := range names {
+			os.Lstat(p)
+		}
+	}
+}
+
+// TestMountCountsWhatGoFuseHolds: a link(2) and the lookup of another
+// name of a hard-linked file make no node go-fuse throws away that the
+// keeper would count for good: within seconds it counts the nodes
+// go-fuse holds, no more.
+func TestMountCountsWhatGoFuseHolds(t *testing.T) {
+	f := mountImage(t, filepath.Join(t.TempDir(), "disc.iso"))
+	for i := range 50 {
+		p := filepath.Join(f.mnt, fmt.Sprintf("f%02d", i))
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Link(p, filepath.Join(f.mnt, fmt.Sprintf("h%02d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.commitNow(t) // the names are looked up again from the disc's session
+	time.Sleep(1200 * time.Millisecond)
+	for i := range 50 {
+		for _, name := range []string{fmt.Sprintf("f%02d", i), fmt.Sprintf("h%02d", i)} {
+			if _, err := os.Lstat(filepath.Join(f.mnt, name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	k := f.srv.m.keep
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		held := map[*gofs.Inode]bool{}
+		var walk func(d *gofs.Inode)
+		walk = func(d *gofs.Inode) {
+			for _, c := range d.Children() {
+				if _, ok := c.Operations().(*node); ok && !held[c] {
+					held[c] = true
+					walk(c)
+				}
+			}
+		}
+		walk(f.srv.m.root.EmbeddedInode())
+		k.mu.Lock()
+		entries, n := k.len, k.n
+		k.mu.Unlock()
+		if n == len(held) && entries == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the keeper counts %d nodes (%d entries) where go-fuse holds %d", n, entries, len(held))
 		}
 	}
 }

@@ -209,7 +209,8 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 	// passed: the node it has is the answer, not a new one go-fuse
 	// would throw away.
 	if ch := n.GetChild(name); ch != nil {
-		if c, ok := ch.Operations().(*node); ok && c.id == a.ID && ch.StableAttr().Mode == unixMode(a.Mode)&syscall.S_IFMT && n.m.keep.alive(&c.kept) {
+		if c, ok := ch.Operations().(*node); ok && c.id == a.ID && ch.StableAttr().Mode == unixMode(a.Mode)&syscall.S_IFMT {
+			n.m.keep.claim(&c.kept, ch)
 			fillAttr(a, &out.Attr)
 			c.mu.Lock()
 			c.last = lastOf(a)
@@ -396,7 +397,14 @@ func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string,
 	if err != nil {
 		return nil, errnoOf(err)
 	}
-	return n.newChild(ctx, a, out), 0
+	// The new name is the target's node (go-fuse would keep it over a
+	// new one of the same inode number).
+	fillAttr(a, &out.Attr)
+	t.mu.Lock()
+	t.last = lastOf(a)
+	t.mu.Unlock()
+	n.m.keep.claim(&t.kept, t.EmbeddedInode())
+	return t.EmbeddedInode(), 0
 }
 
 // Symlink creates a symbolic link.
