@@ -56,8 +56,9 @@ type kept struct {
 }
 
 // settle is how long go-fuse must not hold an unsettled node for it to
-// go: a lookup registers the node it returns at once.
-const settle = time.Second
+// go: a lookup registers the node it returns at once (a node that
+// loses its entry all the same is put back when next looked up).
+const settle = 200 * time.Millisecond
 
 // keeper is the list of a mount's nodes, oldest first, and the loop
 // that asks the kernel to forget the oldest when there are too many.
@@ -247,9 +248,9 @@ const pruneBatch = 1024
 // what it is asked to; one after which the list counts no fewer nodes
 // (they are in use) ends, and the next comes with a new node, or after
 // retrySeconds while there are still too many. Each second the list
-// settles its entries of nodes go-fuse does not hold, and when many
-// were taken off since it last did, a second after the last round, the
-// memory they took goes back to the system. Where the kernel takes no
+// settles its unsettled entries; a second after the last round it does
+// so again and, when many went since it last did, hands the memory they
+// took back to the system. Where the kernel takes no
 // prune notifications, the mount keeps no list (the sweeps settle what
 // a lookup put on it before the loop began).
 func (k *keeper) run(root *gofs.Inode, prune bool, done <-chan struct{}) {
@@ -259,25 +260,31 @@ func (k *keeper) run(root *gofs.Inode, prune bool, done <-chan struct{}) {
 	const retrySeconds = 5
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	var last time.Time // when the last round ended
-	freed := 0         // entries taken off when memory was last handed back
+	var (
+		last  time.Time        // when the last round ended
+		quiet <-chan time.Time // a second after it
+		freed int              // entries taken off when memory was last handed back
+	)
 	for {
 		select {
 		case <-done:
 			return
 		case <-k.wake:
 			k.rounds(root, done)
-			last = time.Now()
+			last, quiet = time.Now(), time.After(time.Second)
 		case <-tick.C:
 			k.sweep()
 			if k.excess() > 0 && time.Since(last) >= retrySeconds*time.Second {
 				k.rounds(root, done)
-				last = time.Now()
+				last, quiet = time.Now(), time.After(time.Second)
 			}
+		case <-quiet:
 			// A walk has ended: what its nodes took goes back to the
 			// system now rather than at the runtime's pace, when it
 			// is worth a collection of the whole heap.
-			if _, removed := k.counts(); removed-freed >= max(k.limit/8, 1024) && time.Since(last) >= time.Second {
+			quiet = nil
+			k.sweep()
+			if _, removed := k.counts(); removed-freed >= max(k.limit/8, 1024) {
 				freed = removed
 				debug.FreeOSMemory()
 			}
