@@ -75,6 +75,7 @@ type keeper struct {
 	asked   int // nodes the kernel was asked to forget (tests read it)
 	gone    int // nodes told they are forgotten
 	removed int // entries taken off the list
+	frees   int // times memory was handed back (tests read it)
 }
 
 func newKeeper(limit int) *keeper {
@@ -224,6 +225,13 @@ func (k *keeper) sweep() bool {
 	return k.unruly
 }
 
+// forgotten returns how many nodes were told they are forgotten.
+func (k *keeper) forgotten() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.gone
+}
+
 // counts returns how many nodes the list counts and how many entries it
 // took off.
 func (k *keeper) counts() (n, removed int) {
@@ -245,8 +253,8 @@ const pruneBatch = 1024
 
 // run asks the kernel to forget the oldest nodes whenever there are too
 // many, until done is closed. A round goes on while the kernel forgets
-// what it is asked to; one after which the list counts no fewer nodes
-// (they are in use) ends, and the next comes with a new node, or after
+// what it is asked to; one after which it forgets nothing in a second
+// (the nodes are in use) ends, and the next comes with a new node, or after
 // retrySeconds while there are still too many. Each second the list
 // settles its unsettled entries; a second after the last round it does
 // so again and, when many went since it last did, hands the memory they
@@ -287,6 +295,9 @@ func (k *keeper) run(root *gofs.Inode, prune bool, done <-chan struct{}) {
 			if _, removed := k.counts(); removed-freed >= max(k.limit/8, 1024) {
 				freed = removed
 				debug.FreeOSMemory()
+				k.mu.Lock()
+				k.frees++
+				k.mu.Unlock()
 			}
 		}
 	}
@@ -297,8 +308,9 @@ func (k *keeper) run(root *gofs.Inode, prune bool, done <-chan struct{}) {
 // kernel that turns out to take no prune notifications turns the list
 // off (what is on it is settled by the sweeps).
 func (k *keeper) rounds(root *gofs.Inode, done <-chan struct{}) {
+	swept := time.Now()
 	for ex := k.excess(); ex > 0 && !k.off.Load(); ex = k.excess() {
-		before, _ := k.counts()
+		gone := k.forgotten()
 		batch := k.oldest(min(pruneBatch, ex))
 		if len(batch) == 0 {
 			return
@@ -309,23 +321,29 @@ func (k *keeper) rounds(root *gofs.Inode, done <-chan struct{}) {
 			}
 			return
 		}
-		if !k.await(before, done) {
+		if !k.await(gone, done) {
 			return
+		}
+		// A walk keeps the rounds going: the entries of what it
+		// made the kernel forget are settled on the way.
+		if time.Since(swept) >= time.Second {
+			k.sweep()
+			swept = time.Now()
 		}
 	}
 }
 
 // await waits for the kernel's forgets, which arrive after the
-// notification, and reports whether the list counts fewer nodes than
-// before within about a second; false too when done is closed.
-func (k *keeper) await(before int, done <-chan struct{}) bool {
+// notification, and reports whether any came (more than gone in all)
+// within about a second; false too when done is closed.
+func (k *keeper) await(gone int, done <-chan struct{}) bool {
 	for _, p := range []time.Duration{10 * time.Millisecond, 100 * time.Millisecond, time.Second} {
 		select {
 		case <-done:
 			return false
 		case <-time.After(p):
 		}
-		if n, _ := k.counts(); n < before {
+		if k.forgotten() > gone {
 			return true
 		}
 	}

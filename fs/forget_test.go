@@ -350,3 +350,35 @@ func TestMountCountsWhatGoFuseHolds(t *testing.T) {
 		}
 	}
 }
+
+// TestMountHandsMemoryBackAfterAWalk: a second or so after a walk that
+// made the kernel forget many nodes, the mount hands their memory back.
+func TestMountHandsMemoryBackAfterAWalk(t *testing.T) {
+	saved := keepInodes
+	keepInodes = 100
+	t.Cleanup(func() { keepInodes = saved })
+	f := mountImage(t, filepath.Join(t.TempDir(), "disc.iso"))
+	for d := range 6 {
+		dir := filepath.Join(f.mnt, fmt.Sprintf("d%d", d))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 500 {
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%03d", i)), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	k := f.srv.m.keep
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		k.mu.Lock()
+		frees, removed, n := k.frees, k.removed, k.n
+		k.mu.Unlock()
+		if frees > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no memory handed back 30 s after 3,000 files were made (%d entries taken off, %d counted)", removed, n)
+		}
+	}
+}
