@@ -22,9 +22,7 @@ import (
 // walk still answer, and every file walked again afterwards answers
 // with the same inode number and data, on the disc and staged alike.
 func TestMountLetsGoOfUnusedInodes(t *testing.T) {
-	saved := keepInodes
-	keepInodes = 100
-	t.Cleanup(func() { keepInodes = saved })
+	keepAtMost(t, 100)
 	f := mountImage(t, filepath.Join(t.TempDir(), "disc.iso"))
 	const dirs, files = 4, 300
 	write := func(from int) {
@@ -142,9 +140,7 @@ func TestMountLetsGoOfUnusedInodes(t *testing.T) {
 // them; the mount then asks again only every few seconds (a round that
 // sees nothing forgotten ends), not in a loop.
 func TestMountKeepsNodesInUseWithoutSpinning(t *testing.T) {
-	saved := keepInodes
-	keepInodes = 40
-	t.Cleanup(func() { keepInodes = saved })
+	keepAtMost(t, 40)
 	f := mountImage(t, filepath.Join(t.TempDir(), "disc.iso"))
 	for i := range 100 {
 		h, err := os.Create(filepath.Join(f.mnt, fmt.Sprintf("f%03d", i)))
@@ -219,9 +215,7 @@ func TestMountSettlesForgottenNodes(t *testing.T) {
 // by its inode number for another name), every node go-fuse holds stays
 // counted on the keeper's list, so that the bound holds for all of them.
 func TestMountKeepsEveryNodeOnItsList(t *testing.T) {
-	saved := keepInodes
-	keepInodes = 50
-	t.Cleanup(func() { keepInodes = saved })
+	keepAtMost(t, 50)
 	f := mountImage(t, filepath.Join(t.TempDir(), "disc.iso"))
 	const files, linked = 400, 100
 	if err := os.Mkdir(filepath.Join(f.mnt, "links"), 0o755); err != nil {
@@ -354,9 +348,7 @@ func TestMountCountsWhatGoFuseHolds(t *testing.T) {
 // TestMountHandsMemoryBackAfterAWalk: a second or so after a walk that
 // made the kernel forget many nodes, the mount hands their memory back.
 func TestMountHandsMemoryBackAfterAWalk(t *testing.T) {
-	saved := keepInodes
-	keepInodes = 100
-	t.Cleanup(func() { keepInodes = saved })
+	keepAtMost(t, 100)
 	f := mountImage(t, filepath.Join(t.TempDir(), "disc.iso"))
 	for d := range 6 {
 		dir := filepath.Join(f.mnt, fmt.Sprintf("d%d", d))
@@ -381,4 +373,11 @@ func TestMountHandsMemoryBackAfterAWalk(t *testing.T) {
 			t.Fatalf("no memory handed back 30 s after 3,000 files were made (%d entries taken off, %d counted)", removed, n)
 		}
 	}
+}
+
+// keepAtMost makes the mounts the test makes keep about n nodes.
+func keepAtMost(t *testing.T, n int) {
+	saved := keepInodes
+	keepInodes = n
+	t.Cleanup(func() { keepInodes = saved })
 }

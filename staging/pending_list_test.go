@@ -376,16 +376,7 @@ func TestPendingRenamedFolderWithChangedFiles(t *testing.T) {
 			if err := a.RenamePath("/rn", "/rn2", 0); err != nil {
 				t.Fatal(err)
 			}
-			h, err := a.OpenFile(walk(t, a, "rn2/a").ID, true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := h.WriteAt([]byte("changed\n"), 0); err != nil {
-				t.Fatal(err)
-			}
-			if err := h.Release(); err != nil {
-				t.Fatal(err)
-			}
+			overwrite(t, a, "rn2/a", "changed\n")
 			if c.delete {
 				if err := a.UnlinkPath("/rn2/b"); err != nil {
 					t.Fatal(err)
@@ -431,19 +422,26 @@ func TestPendingRenamedFolderWithHardLinks(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c.write {
-			h, err := a.OpenFile(walk(t, a, "rn2/a").ID, true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := h.WriteAt([]byte("changed\n"), 0); err != nil {
-				t.Fatal(err)
-			}
-			if err := h.Release(); err != nil {
-				t.Fatal(err)
-			}
+			overwrite(t, a, "rn2/a", "changed\n")
 		}
 		if got := a.Pending().Text(); got != c.want {
 			t.Errorf("written %v: pending list:\n%swant:\n%s", c.write, got, c.want)
 		}
+	}
+}
+
+// overwrite writes content at the start of the file at path p, as an
+// editor writing in place does.
+func overwrite(t *testing.T, a *Area, p, content string) {
+	t.Helper()
+	h, err := a.OpenFile(walk(t, a, p).ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.WriteAt([]byte(content), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Release(); err != nil {
+		t.Fatal(err)
 	}
 }
