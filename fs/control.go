@@ -289,18 +289,25 @@ func (d *sessionsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOu
 	if err != nil {
 		return nil, errnoOf(err)
 	}
-	if ch := d.GetChild(name); ch != nil {
+	return discChild(ctx, &d.Inode, name, s, ".", a, d.m.keep, out), 0
+}
+
+// discChild answers the lookup of name under parent, the entry at p of
+// session s: with the node the kernel has (a session does not change,
+// and a name is looked up again when its entry's timeout passed), or a
+// new one.
+func discChild(ctx context.Context, parent *gofs.Inode, name string, s *core.Session, p string, a core.Attr, keep *keeper, out *fuse.EntryOut) *gofs.Inode {
+	fillDisc(a, &out.Attr)
+	if ch := parent.GetChild(name); ch != nil {
 		if dn, ok := ch.Operations().(*discNode); ok && dn.s == s {
-			dn.keep.claim(&dn.kept, ch)
-			fillDisc(a, &out.Attr)
-			return ch, 0
+			keep.add(&dn.kept, ch)
+			return ch
 		}
 	}
-	dn := &discNode{s: s, name: ".", refuse: refuse{syscall.EROFS}, keep: d.m.keep}
-	fillDisc(a, &out.Attr)
-	in := d.NewInode(ctx, dn, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: a.Ino})
-	d.m.keep.add(&dn.kept, in)
-	return in, 0
+	dn := &discNode{s: s, name: p, refuse: refuse{syscall.EROFS}, keep: keep}
+	in := parent.NewInode(ctx, dn, gofs.StableAttr{Mode: unixMode(a.Mode) & syscall.S_IFMT, Ino: a.Ino})
+	keep.add(&dn.kept, in)
+	return in
 }
 
 // discNode is an entry of an old session, served read-only from the
@@ -359,20 +366,7 @@ func (d *discNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) 
 	if err != nil {
 		return nil, errnoOf(err)
 	}
-	// A session does not change: a name looked up again (its entry's
-	// timeout passed) is the node the kernel has.
-	if ch := d.GetChild(name); ch != nil {
-		if cn, ok := ch.Operations().(*discNode); ok {
-			cn.keep.claim(&cn.kept, ch)
-			fillDisc(a, &out.Attr)
-			return ch, 0
-		}
-	}
-	cn := &discNode{s: d.s, name: p, refuse: refuse{syscall.EROFS}, keep: d.keep}
-	fillDisc(a, &out.Attr)
-	in := d.NewInode(ctx, cn, gofs.StableAttr{Mode: unixMode(a.Mode) & syscall.S_IFMT, Ino: a.Ino})
-	d.keep.add(&cn.kept, in)
-	return in, 0
+	return discChild(ctx, &d.Inode, name, d.s, p, a, d.keep, out), 0
 }
 
 func (d *discNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {

@@ -47,7 +47,7 @@ var keepInodes = 1 << 17
 // a node is: a new node and one told it is forgotten are unsettled, and
 // go once go-fuse has not held them for settle; one it holds again is
 // settled (and counted again). A Lookup that returns a node the kernel
-// had puts it back on the list if it is off it.
+// had puts it back on the list if it is off it (add).
 type kept struct {
 	older, newer *kept       // nil when off the list
 	in           *gofs.Inode // the node's own
@@ -88,16 +88,20 @@ func newKeeper(limit int) *keeper {
 // wraps after 49 days: only differences of it count).
 func (k *keeper) clock() uint32 { return uint32(time.Since(k.start)/time.Millisecond) | 1 }
 
-// add puts a new node, whose Inode is in and whose list entry is l, at
-// the newest end; it is called once NewInode has made in.
+// add puts the node whose Inode is in and whose list entry is l at the
+// newest end, unsettled, unless it is on the list: a new node once
+// NewInode has made it, or one a Lookup returns as the node the kernel
+// has (go-fuse registers it again if it forgot it).
 func (k *keeper) add(l *kept, in *gofs.Inode) {
 	if k.off.Load() {
 		return
 	}
 	k.mu.Lock()
-	l.in, l.since, k.unruly = in, k.clock(), true
-	k.push(l)
-	k.n++
+	if l.older == nil {
+		l.in, l.dead, l.since, k.unruly = in, false, k.clock(), true
+		k.push(l)
+		k.n++
+	}
 	over := k.n > k.limit
 	k.mu.Unlock()
 	if over {
@@ -105,22 +109,6 @@ func (k *keeper) add(l *kept, in *gofs.Inode) {
 		case k.wake <- struct{}{}:
 		default:
 		}
-	}
-}
-
-// claim is told that a Lookup returns the node in, whose entry is l, as
-// the one the kernel has: go-fuse registers it again if it forgot it,
-// so it goes back on the list if it is off it.
-func (k *keeper) claim(l *kept, in *gofs.Inode) {
-	if k.off.Load() {
-		return
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if l.older == nil {
-		l.in, l.dead, l.since, k.unruly = in, false, k.clock(), true
-		k.push(l)
-		k.n++
 	}
 }
 
@@ -201,13 +189,12 @@ func (k *keeper) held(l *kept, now uint32) bool {
 	return false
 }
 
-// sweep settles every unsettled entry, when there are any, and tells
-// whether any are left.
-func (k *keeper) sweep() bool {
+// sweep settles every unsettled entry, when there are any.
+func (k *keeper) sweep() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if !k.unruly {
-		return false
+		return
 	}
 	k.unruly = false
 	now := k.clock()
@@ -222,7 +209,6 @@ func (k *keeper) sweep() bool {
 		}
 		l = next
 	}
-	return k.unruly
 }
 
 // forgotten returns how many nodes were told they are forgotten.

@@ -173,6 +173,14 @@ func (n *node) newChild(ctx context.Context, a staging.Attr, out *fuse.EntryOut)
 	return in
 }
 
+// again answers a lookup (or a link) with the node the kernel has,
+// with its attributes a now.
+func (n *node) again(a staging.Attr, out *fuse.EntryOut) *gofs.Inode {
+	fillAttr(n.remember(a), &out.Attr)
+	n.m.keep.add(&n.kept, n.EmbeddedInode())
+	return n.EmbeddedInode()
+}
+
 // OnForget takes the node off the keeper when the kernel has forgotten
 // it.
 func (n *node) OnForget() { n.m.keep.drop(&n.kept) }
@@ -210,12 +218,7 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 	// would throw away.
 	if ch := n.GetChild(name); ch != nil {
 		if c, ok := ch.Operations().(*node); ok && c.id == a.ID && ch.StableAttr().Mode == unixMode(a.Mode)&syscall.S_IFMT {
-			n.m.keep.claim(&c.kept, ch)
-			fillAttr(a, &out.Attr)
-			c.mu.Lock()
-			c.last = lastOf(a)
-			c.mu.Unlock()
-			return ch, 0
+			return c.again(a, out), 0
 		}
 	}
 	return n.newChild(ctx, a, out), 0
@@ -399,12 +402,7 @@ func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string,
 	}
 	// The new name is the target's node (go-fuse would keep it over a
 	// new one of the same inode number).
-	fillAttr(a, &out.Attr)
-	t.mu.Lock()
-	t.last = lastOf(a)
-	t.mu.Unlock()
-	n.m.keep.claim(&t.kept, t.EmbeddedInode())
-	return t.EmbeddedInode(), 0
+	return t.again(a, out), 0
 }
 
 // Symlink creates a symbolic link.

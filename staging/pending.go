@@ -3,6 +3,7 @@ package staging
 import (
 	"fmt"
 	iofs "io/fs"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -347,10 +348,9 @@ func (a *Area) diffBase(base *tree.Node) Pending {
 // at path to came from: one of its name (a folder renamed moves its
 // files under their names), else the first in name order.
 func movedFrom(gone []string, to string) (string, bool) {
-	base := func(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
 	best, bestSame := "", false
 	for _, g := range gone {
-		same := base(g) == base(to)
+		same := path.Base(g) == path.Base(to)
 		if best == "" || (same && !bestSame) || (same == bestSame && g < best) {
 			best, bestSame = g, same
 		}
