@@ -13,7 +13,6 @@ import (
 
 	"github.com/discstage/discstage/fs/cgofuse"
 	"github.com/discstage/discstage/internal/oracle"
-	"github.com/discstage/discstage/platform"
 )
 
 // TestMountAdapterChoice: --adapter picks the FUSE library; one this
@@ -65,7 +64,7 @@ func TestMountWithCgofuse(t *testing.T) {
 	}
 	// The background mount returns once its child says it serves.
 	runBin("mount", "--adapter=cgofuse", img, mnt, "--staging", filepath.Join(dir, "area"))
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	unmountAtEnd(t, mnt, filepath.Join(dir, "area"))
 	if err := os.WriteFile(filepath.Join(mnt, "hello.txt"), []byte("through cgofuse\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

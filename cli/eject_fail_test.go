@@ -35,8 +35,9 @@ func TestEjectSaysTheTrayDidNotOpen(t *testing.T) {
 	if err := os.Mkdir(mnt, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	clitest.Must(t, "mount", "emulated:cd-r:"+medium, mnt, "--staging", filepath.Join(work, "area"))
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	area := filepath.Join(work, "area")
+	clitest.Must(t, "mount", "emulated:cd-r:"+medium, mnt, "--staging", area)
+	unmountAtEnd(t, mnt, area)
 	write(t, filepath.Join(mnt, "a.txt"), "a")
 	r := clitest.Run(t, []string{"eject", "--progress=none", mnt})
 	if r.Code != exitcodes.Medium {

@@ -14,7 +14,6 @@ import (
 	"github.com/discstage/discstage/internal/clitest"
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/syncbuf"
-	"github.com/discstage/discstage/platform"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,7 +32,7 @@ func TestCtrlCOnACommitToAWriteOnceDisc(t *testing.T) {
 		t.Fatal(err)
 	}
 	clitest.Must(t, "mount", target, mnt, "--staging", filepath.Join(work, "area"))
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	unmountAtEnd(t, mnt, filepath.Join(work, "area"))
 	write(t, filepath.Join(mnt, "a.txt"), "a")
 	clitest.Must(t, "commit", "--progress=none", mnt)
 	write(t, filepath.Join(mnt, "big.bin"), strings.Repeat("0123456789abcdef", 1<<20)) // 16 MiB

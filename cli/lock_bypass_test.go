@@ -45,7 +45,7 @@ func TestOneWriterWhateverTheName(t *testing.T) {
 		}
 	}
 	mustIn("run", "mount", img, mnt, "--staging", area)
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	unmountAtEnd(t, mnt, area)
 	t.Cleanup(func() { platform.Unmount(mnt2) })
 	write(t, filepath.Join(mnt, "a.txt"), "a")
 	mustIn("run", "commit", mnt)

@@ -46,7 +46,7 @@ func TestCommandLine(t *testing.T) {
 	work := t.TempDir()
 	img, area, mnt := filepath.Join(work, "disc.iso"), filepath.Join(work, "area"), filepath.Join(work, "mnt")
 	os.Mkdir(mnt, 0o755)
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	unmountAtEnd(t, mnt, area)
 
 	// In the background by default: the command returns once it serves.
 	if out, code := discstage(t, bin, "mount", img, mnt, "--staging", area, "--media", "cd-r"); code != 0 {
@@ -141,7 +141,7 @@ func TestEmulatedDrive(t *testing.T) {
 	area, mnt, src := filepath.Join(work, "area"), filepath.Join(work, "mnt"), filepath.Join(work, "src")
 	os.Mkdir(mnt, 0o755)
 	conformance.MakeTree(t, src)
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	unmountAtEnd(t, mnt, area)
 
 	if out, code := discstage(t, bin, "mount", target, mnt, "--staging", area); code != 0 {
 		t.Fatalf("mount: exit %d\n%s", code, out)
@@ -198,7 +198,7 @@ func TestCommitOntoFullFileSystem(t *testing.T) {
 	t.Cleanup(func() { unix.Unmount(small, unix.MNT_DETACH) })
 	img, area, mnt := filepath.Join(small, "disc.iso"), filepath.Join(work, "area"), filepath.Join(work, "mnt")
 	os.Mkdir(mnt, 0o755)
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	unmountAtEnd(t, mnt, area)
 	if out, code := discstage(t, bin, "mount", img, mnt, "--staging", area); code != 0 {
 		t.Fatalf("mount: exit %d\n%s", code, out)
 	}

@@ -97,7 +97,7 @@ func TestFailedMountRemovesItsNewArea(t *testing.T) {
 		oracle.NeedFuse(t)
 		img, area := filepath.Join(dir, "kept.iso"), filepath.Join(dir, "kept-area")
 		mustRun(t, "mount", img, mnt, "--staging", area)
-		t.Cleanup(func() { platform.Unmount(mnt) })
+		unmountAtEnd(t, mnt, area)
 		if err := os.WriteFile(filepath.Join(mnt, "staged.txt"), []byte("waits for a commit\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}

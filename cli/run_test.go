@@ -88,11 +88,18 @@ func mountTarget(t *testing.T, target string, extra ...string) string {
 	}
 	area := filepath.Join(work, "area")
 	clitest.Must(t, append([]string{"mount", target, mnt, "--staging", area}, extra...)...)
+	unmountAtEnd(t, mnt, area)
+	return mnt
+}
+
+// unmountAtEnd unmounts mnt at the test's end and waits until the
+// mount's process has closed its staging area at area, so that the
+// test's folders go only then.
+func unmountAtEnd(t *testing.T, mnt, area string) {
 	t.Cleanup(func() {
 		platform.Unmount(mnt)
 		waitAreaClosed(t, area)
 	})
-	return mnt
 }
 
 // waitAreaClosed waits, generously, until no process has the staging
