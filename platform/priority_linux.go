@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,11 +32,11 @@ func threads() ([]int, error) {
 	return tids, nil
 }
 
-// raisePriority raises every thread of the process (raiseThreads) and,
+// raisePriority raises every thread of the process (threadRaiser) and,
 // where the kernel groups processes by session, the process's group
 // (raiseAutogroup).
 func raisePriority() (restore func(), err error) {
-	undoThreads, err := raiseThreads()
+	undoThreads, err := processThreads.raise()
 	if err != nil {
 		return nil, err
 	}
@@ -88,79 +89,170 @@ func autogroupNice() (int, bool) {
 	return n, err == nil
 }
 
-// raiseThreads sets every thread of the process that runs above
-// raisedNice to it: on Linux a nice value is a thread's, and a thread
-// takes its creator's, so passes over the process's threads go on until
-// one finds none it had not seen. Restoring puts each thread the raise
-// set back to its own old value, and a thread started meanwhile to the
-// old value of the process's first thread, unless something else set
-// it to another value since.
-func raiseThreads() (restore func(), err error) {
-	mainOld, err := threadNice(os.Getpid())
-	if err != nil {
+// threadTable is what a raise needs of the process's threads: their
+// ids, and their nice values to read and set.
+type threadTable interface {
+	threads() ([]int, error)
+	nice(tid int) (int, error)
+	setNice(tid, n int) error
+}
+
+// procThreads is the process's threads, as /proc and the scheduler
+// know them.
+type procThreads struct{}
+
+func (procThreads) threads() ([]int, error)   { return threads() }
+func (procThreads) nice(tid int) (int, error) { return threadNice(tid) }
+func (procThreads) setNice(tid, n int) error  { return unix.Setpriority(unix.PRIO_PROCESS, tid, n) }
+
+// A threadRaiser raises the threads of a process. On Linux a nice value
+// is a thread's, and a thread takes its creator's at its start, so
+// passes over the process's threads go on until one finds none it had
+// not seen. A thread being started as its creator is raised may take
+// the creator's value from before and show up only after the last pass:
+// while the raise holds, a pass every watchEvery raises what such a
+// race let through. Restoring puts each thread the raise set back to
+// its own old value, and a thread started meanwhile to the old value of
+// the process's first thread, unless something else set it to another
+// value since; the same race the other way leaves a thread at the
+// raise's value, so passes go on for undoFor after restoring, unless
+// the process is raised again. Raises and restores are called under
+// raised's lock.
+type threadRaiser struct {
+	table   threadTable
+	first   int                                // the process's first thread
+	undoing struct{ stop, done chan struct{} } // the passes of the last restore
+}
+
+// processThreads raises the threads of this process.
+var processThreads = &threadRaiser{table: procThreads{}, first: os.Getpid()}
+
+// raise sets every thread that runs above raisedNice to it and keeps
+// doing so, for threads started later, until restored.
+func (tr *threadRaiser) raise() (restore func(), err error) {
+	if tr.undoing.stop != nil {
+		close(tr.undoing.stop)
+		<-tr.undoing.done
+		tr.undoing.stop, tr.undoing.done = nil, nil
+	}
+	r := &threadRaise{table: tr.table, old: map[int]int{}, before: map[int]bool{}, seen: map[int]bool{}}
+	if r.mainOld, err = tr.table.nice(tr.first); err != nil {
 		return nil, fmt.Errorf("getpriority: %w", err)
 	}
-	old := map[int]int{}   // the threads the raise set, and their values before
-	seen := map[int]bool{} // the threads the raise looked at
-	undo := func() {
-		done := map[int]bool{}
-		for pass := 0; pass < maxPasses; pass++ {
-			tids, err := threads()
-			if err != nil {
-				return
-			}
-			fresh := false
-			for _, tid := range tids {
-				if done[tid] {
-					continue
-				}
-				done[tid], fresh = true, true
-				if n, err := threadNice(tid); err != nil || n != raisedNice {
-					continue // gone, or set to another value since
-				}
-				if to, ok := old[tid]; ok {
-					unix.Setpriority(unix.PRIO_PROCESS, tid, to)
-				} else if !seen[tid] {
-					unix.Setpriority(unix.PRIO_PROCESS, tid, mainOld) // started meanwhile
-				}
-			}
-			if !fresh {
-				return
-			}
-		}
-	}
 	for pass := 0; pass < maxPasses; pass++ {
-		tids, err := threads()
+		fresh, err := r.pass(pass == 0)
 		if err != nil {
-			undo()
-			return nil, fmt.Errorf("set nice %d: %w", raisedNice, err)
-		}
-		fresh := false
-		for _, tid := range tids {
-			if seen[tid] {
-				continue
-			}
-			seen[tid], fresh = true, true
-			n, err := threadNice(tid)
-			if err != nil || n <= raisedNice {
-				continue // gone, or already at a higher priority
-			}
-			if err := unix.Setpriority(unix.PRIO_PROCESS, tid, raisedNice); err != nil {
-				if errors.Is(err, unix.ESRCH) {
-					continue
-				}
-				undo()
-				return nil, niceError(fmt.Sprintf("thread %d", tid), err)
-			}
-			old[tid] = n
+			r.undo()
+			return nil, err
 		}
 		if !fresh {
 			break
 		}
 	}
-	return undo, nil
+	stop, done := repeat(watchEvery, 0, func() { r.pass(false) })
+	return func() {
+		close(stop)
+		<-done
+		r.undo()
+		tr.undoing.stop, tr.undoing.done = repeat(watchEvery, int(undoFor/watchEvery), r.undo)
+	}, nil
+}
+
+// repeat calls f every d, n times (0: until stopped), in a goroutine of
+// its own; closing stop stops it, and done is closed once it has.
+func repeat(d time.Duration, n int, f func()) (stop, done chan struct{}) {
+	stop, done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(d)
+		defer tick.Stop()
+		for i := 0; n == 0 || i < n; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				f()
+			}
+		}
+	}()
+	return stop, done
+}
+
+// threadRaise is a raise of the process's threads in progress.
+type threadRaise struct {
+	table   threadTable
+	mainOld int          // the process's first thread's value before
+	old     map[int]int  // the threads the raise set, and their values before
+	before  map[int]bool // the threads there when the raise began
+	seen    map[int]bool // the threads the raise looked at
+}
+
+// pass raises the threads it has not seen yet (first: the threads there
+// before the raise) and reports whether there were any.
+func (r *threadRaise) pass(first bool) (fresh bool, err error) {
+	tids, err := r.table.threads()
+	if err != nil {
+		return false, fmt.Errorf("set nice %d: %w", raisedNice, err)
+	}
+	for _, tid := range tids {
+		if r.seen[tid] {
+			continue
+		}
+		r.seen[tid], r.before[tid], fresh = true, first, true
+		n, err := r.table.nice(tid)
+		if err != nil || n <= raisedNice {
+			continue // gone, or already at a higher priority
+		}
+		if err := r.table.setNice(tid, raisedNice); err != nil {
+			if errors.Is(err, unix.ESRCH) {
+				continue
+			}
+			return fresh, niceError(fmt.Sprintf("thread %d", tid), err)
+		}
+		r.old[tid] = n
+	}
+	return fresh, nil
+}
+
+// undo gives the threads at raisedNice their values back: a thread the
+// raise set its own, one started since the raise began the first
+// thread's; a thread at another value was set otherwise since, and one
+// at raisedNice before the raise stays.
+func (r *threadRaise) undo() {
+	done := map[int]bool{}
+	for pass := 0; pass < maxPasses; pass++ {
+		tids, err := r.table.threads()
+		if err != nil {
+			return
+		}
+		fresh := false
+		for _, tid := range tids {
+			if done[tid] {
+				continue
+			}
+			done[tid], fresh = true, true
+			if n, err := r.table.nice(tid); err != nil || n != raisedNice {
+				continue // gone, or set to another value since
+			}
+			if to, ok := r.old[tid]; ok {
+				r.table.setNice(tid, to)
+			} else if !r.before[tid] && r.mainOld > raisedNice {
+				r.table.setNice(tid, r.mainOld) // started meanwhile
+			}
+		}
+		if !fresh {
+			return
+		}
+	}
 }
 
 // maxPasses bounds the passes over the process's threads: a thread the
 // runtime starts after the last one runs at its creator's value.
 const maxPasses = 8
+
+// watchEvery is the time between passes while a raise holds and after
+// a restore, undoFor the time those of a restore go on.
+const (
+	watchEvery = 50 * time.Millisecond
+	undoFor    = 2 * time.Second
+)
