@@ -14,7 +14,6 @@ import (
 	"github.com/discstage/discstage/internal/clitest"
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/oracle"
-	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
 )
 
@@ -55,7 +54,7 @@ func TestBlankKeepsStagedWork(t *testing.T) {
 	if err := os.Mkdir(mnt, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	unmountAtEnd(t, mnt, filepath.Join(data, "discstage", "*"))
 	env := clitest.Env("XDG_DATA_HOME=" + data)
 	ds := func(args ...string) clitest.Result {
 		t.Helper()

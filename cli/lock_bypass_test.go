@@ -46,7 +46,7 @@ func TestOneWriterWhateverTheName(t *testing.T) {
 	}
 	mustIn("run", "mount", img, mnt, "--staging", area)
 	unmountAtEnd(t, mnt, area)
-	t.Cleanup(func() { platform.Unmount(mnt2) })
+	unmountAtEnd(t, mnt2, area2)
 	write(t, filepath.Join(mnt, "a.txt"), "a")
 	mustIn("run", "commit", mnt)
 	if err := os.Link(img, same); err != nil {
@@ -138,7 +138,7 @@ func TestDanglingLinkTarget(t *testing.T) {
 	}
 
 	mustIn("run", "mount", link, mnt)
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	unmountAtEnd(t, mnt, filepath.Join(data, "discstage", "*"))
 	write(t, filepath.Join(mnt, "staged.txt"), "staged")
 	for _, env := range []string{"run", "other"} {
 		r := runIn(env, "master", "-o", real, src)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/oracle"
-	"github.com/discstage/discstage/platform"
 )
 
 // TestAnotherDiscOfTheSameLayout: changes staged for one disc are not
@@ -25,7 +24,7 @@ func TestAnotherDiscOfTheSameLayout(t *testing.T) {
 	work := t.TempDir()
 	mnt, area := filepath.Join(work, "mnt"), filepath.Join(work, "area")
 	os.Mkdir(mnt, 0o755)
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	unmountAtEnd(t, mnt, area)
 	must := func(args ...string) string { t.Helper(); return mustRun(t, args...) }
 	for _, n := range []string{"a.txt", "b.txt", "c.txt"} {
 		write(t, filepath.Join(work, "src", n), n+"\n")
@@ -132,7 +131,7 @@ func TestAnotherImageUnderTheName(t *testing.T) {
 			dir := t.TempDir()
 			img, area, mnt := filepath.Join(dir, "t.iso"), filepath.Join(dir, "area"), filepath.Join(dir, "mnt")
 			os.Mkdir(mnt, 0o755)
-			t.Cleanup(func() { platform.Unmount(mnt) })
+			unmountAtEnd(t, mnt, area)
 			copyFile := func(from string) []byte {
 				b, err := os.ReadFile(from)
 				if err != nil {
@@ -174,7 +173,7 @@ func TestPlainImageGrownElsewhereIsRebased(t *testing.T) {
 	write(t, filepath.Join(work, "a", "f.txt"), "aaa\n")
 	img, area, mnt := filepath.Join(work, "p.iso"), filepath.Join(work, "area"), filepath.Join(work, "mnt")
 	os.Mkdir(mnt, 0o755)
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	unmountAtEnd(t, mnt, area)
 	mustRun(t, "master", "-o", img, filepath.Join(work, "a"))
 	mustRun(t, "mount", "--staging", area, img, mnt)
 	write(t, filepath.Join(mnt, "new.txt"), "staged\n")

@@ -12,7 +12,6 @@ import (
 	"github.com/discstage/discstage/internal/exitcodes"
 	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/testtree"
-	"github.com/discstage/discstage/platform"
 )
 
 // TestDiscChangesUnderMount: while an image is mounted with changes
@@ -29,7 +28,7 @@ func TestDiscChangesUnderMount(t *testing.T) {
 	work := t.TempDir()
 	img, area, mnt := filepath.Join(work, "disc.iso"), filepath.Join(work, "area"), filepath.Join(work, "mnt")
 	os.Mkdir(mnt, 0o755)
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	unmountAtEnd(t, mnt, area)
 	must := func(args ...string) string {
 		t.Helper()
 		out, code := discstage(t, bin, args...)

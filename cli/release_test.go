@@ -42,7 +42,7 @@ func TestUnmountWaitsForTheMountToLetGo(t *testing.T) {
 			}
 			must("append", img, src)
 			must("mount", img, mnt, "--staging", area)
-			t.Cleanup(func() { platform.Unmount(mnt) })
+			unmountAtEnd(t, mnt, area)
 			write(t, filepath.Join(mnt, "b.txt"), "b")
 
 			slow, err := platform.TryLock(filepath.Join(work, "run", "discstage-locks", "slow.lock"), fmt.Sprintf("mounted at %s by pid 1", mnt))

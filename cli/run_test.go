@@ -93,8 +93,8 @@ func mountTarget(t *testing.T, target string, extra ...string) string {
 }
 
 // unmountAtEnd unmounts mnt at the test's end and waits until the
-// mount's process has closed its staging area at area, so that the
-// test's folders go only then.
+// mount's process has closed its staging area at area (a pattern, for a
+// default area among others), so that the test's folders go only then.
 func unmountAtEnd(t *testing.T, mnt, area string) {
 	t.Cleanup(func() {
 		platform.Unmount(mnt)
@@ -102,12 +102,23 @@ func unmountAtEnd(t *testing.T, mnt, area string) {
 	})
 }
 
-// waitAreaClosed waits, generously, until no process has the staging
-// area at dir open (its lock is free): a mount's process closes its area
-// after the unmount returns, and the test's folder goes only then.
+// waitAreaClosed waits, generously, until no process has a staging area
+// at dir (a pattern) open (its lock is free): a mount's process closes
+// its area after the unmount returns, and the test's folder goes only
+// then.
 func waitAreaClosed(t *testing.T, dir string) {
 	t.Helper()
-	lock := filepath.Join(dir, "state.lock")
+	locks, _ := filepath.Glob(filepath.Join(dir, "state.lock"))
+	for _, lock := range locks {
+		waitUnlocked(t, lock)
+	}
+}
+
+// waitUnlocked waits, generously, until a staging area's lock is free or
+// gone.
+func waitUnlocked(t *testing.T, lock string) {
+	t.Helper()
+	dir := filepath.Dir(lock)
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
 		if _, err := os.Stat(lock); err != nil {
 			return

@@ -10,7 +10,6 @@ import (
 
 	"github.com/discstage/discstage/internal/clitest"
 	"github.com/discstage/discstage/internal/oracle"
-	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/staging"
 )
 
@@ -29,7 +28,7 @@ func TestEmulatedStagingKey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	unmountAtEnd(t, mnt, filepath.Join(data, "discstage", "*"))
 	runAt := func(dir string, args ...string) {
 		t.Helper()
 		r := clitest.Run(t, args, clitest.Env("XDG_DATA_HOME="+data), clitest.Dir(dir))

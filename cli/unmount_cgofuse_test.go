@@ -53,7 +53,7 @@ func TestUnmountEndsTheCgofuseMount(t *testing.T) {
 		return out
 	}
 	mustBin("mount", "--adapter=cgofuse", img, mnt, "--staging", area)
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	unmountAtEnd(t, mnt, area)
 	f, err := os.Create(filepath.Join(mnt, "staged.txt"))
 	if err != nil {
 		t.Fatal(err)

@@ -74,7 +74,7 @@ func TestUnmountOnlyDiscstageMounts(t *testing.T) {
 	if r := clitest.Run(t, []string{"mount", img, mnt, "--staging", area}, env); r.Code != 0 {
 		t.Fatalf("mount: exit %d\n%s", r.Code, r.Output())
 	}
-	t.Cleanup(func() { platform.Unmount(mnt) })
+	unmountAtEnd(t, mnt, area)
 	write(t, filepath.Join(mnt, "staged.txt"), "staged")
 	pid := mountPID(t, filepath.Join(runDir, "discstage-locks"), mnt)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
