@@ -112,20 +112,19 @@ func (procThreads) setNice(tid, n int) error  { return unix.Setpriority(unix.PRI
 // the creator's value from before and show up only after the last pass:
 // while the raise holds, a pass every watchEvery raises what such a
 // race let through. Restoring puts each thread the raise set back to
-// its own old value, and a thread started meanwhile to the old value of
-// the process's first thread, unless something else set it to another
-// value since; the same race the other way leaves a thread at the
+// its own old value, and a thread started meanwhile to the value most
+// threads had before (a thread, the first one too, may have been set
+// apart), unless something else set it to another value since; the same race the other way leaves a thread at the
 // raise's value, so passes go on for undoFor after restoring, unless
 // the process is raised again. Raises and restores are called under
 // raised's lock.
 type threadRaiser struct {
 	table   threadTable
-	first   int                                // the process's first thread
 	undoing struct{ stop, done chan struct{} } // the passes of the last restore
 }
 
 // processThreads raises the threads of this process.
-var processThreads = &threadRaiser{table: procThreads{}, first: os.Getpid()}
+var processThreads = &threadRaiser{table: procThreads{}}
 
 // raise sets every thread that runs above raisedNice to it and keeps
 // doing so, for threads started later, until restored.
@@ -135,10 +134,7 @@ func (tr *threadRaiser) raise() (restore func(), err error) {
 		<-tr.undoing.done
 		tr.undoing.stop, tr.undoing.done = nil, nil
 	}
-	r := &threadRaise{table: tr.table, old: map[int]int{}, before: map[int]bool{}, seen: map[int]bool{}}
-	if r.mainOld, err = tr.table.nice(tr.first); err != nil {
-		return nil, fmt.Errorf("getpriority: %w", err)
-	}
+	r := &threadRaise{table: tr.table, old: map[int]int{}, before: map[int]bool{}, seen: map[int]bool{}, was: map[int]int{}}
 	for pass := 0; pass < maxPasses; pass++ {
 		fresh, err := r.pass(pass == 0)
 		if err != nil {
@@ -180,11 +176,11 @@ func repeat(d time.Duration, n int, f func()) (stop, done chan struct{}) {
 
 // threadRaise is a raise of the process's threads in progress.
 type threadRaise struct {
-	table   threadTable
-	mainOld int          // the process's first thread's value before
-	old     map[int]int  // the threads the raise set, and their values before
-	before  map[int]bool // the threads there when the raise began
-	seen    map[int]bool // the threads the raise looked at
+	table  threadTable
+	was    map[int]int  // how many threads had each value before
+	old    map[int]int  // the threads the raise set, and their values before
+	before map[int]bool // the threads there when the raise began
+	seen   map[int]bool // the threads the raise looked at
 }
 
 // pass raises the threads it has not seen yet (first: the threads there
@@ -200,8 +196,14 @@ func (r *threadRaise) pass(first bool) (fresh bool, err error) {
 		}
 		r.seen[tid], r.before[tid], fresh = true, first, true
 		n, err := r.table.nice(tid)
-		if err != nil || n <= raisedNice {
-			continue // gone, or already at a higher priority
+		if err != nil {
+			continue // gone
+		}
+		if first {
+			r.was[n]++
+		}
+		if n <= raisedNice {
+			continue // already at a higher priority
 		}
 		if err := r.table.setNice(tid, raisedNice); err != nil {
 			if errors.Is(err, unix.ESRCH) {
@@ -215,9 +217,9 @@ func (r *threadRaise) pass(first bool) (fresh bool, err error) {
 }
 
 // undo gives the threads at raisedNice their values back: a thread the
-// raise set its own, one started since the raise began the first
-// thread's; a thread at another value was set otherwise since, and one
-// at raisedNice before the raise stays.
+// raise set its own, one started since the raise began the usual one; a
+// thread at another value was set otherwise since, and one at
+// raisedNice before the raise stays.
 func (r *threadRaise) undo() {
 	done := map[int]bool{}
 	for pass := 0; pass < maxPasses; pass++ {
@@ -236,14 +238,27 @@ func (r *threadRaise) undo() {
 			}
 			if to, ok := r.old[tid]; ok {
 				r.table.setNice(tid, to)
-			} else if !r.before[tid] && r.mainOld > raisedNice {
-				r.table.setNice(tid, r.mainOld) // started meanwhile
+			} else if usual := r.usual(); !r.before[tid] && usual > raisedNice {
+				r.table.setNice(tid, usual) // started meanwhile
 			}
 		}
 		if !fresh {
 			return
 		}
 	}
+}
+
+// usual is the value most threads had before the raise (of two as
+// common, the lower priority's): what a thread started meanwhile would
+// most likely have had. Knowing none, it is raisedNice.
+func (r *threadRaise) usual() int {
+	usual, most := raisedNice, 0
+	for n, c := range r.was {
+		if c > most || c == most && n > usual {
+			usual, most = n, c
+		}
+	}
+	return usual
 }
 
 // maxPasses bounds the passes over the process's threads: a thread the
