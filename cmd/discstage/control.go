@@ -490,9 +490,12 @@ func init() {
 					d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, false).withWarnings(o.Warnings))
 				}
 			}
+			// What was staged while the session was written stays
+			// staged for the next mount: no session more for it.
+			staged, serr := readStatus(mp)
 			id := newCommitID()
 			held := mountLocksAt(mp)
-			if err := control(mp, "eject"+ef.words(cmd), id); err != nil {
+			if err := control(mp, "eject nocommit"+ef.words(cmd), id); err != nil {
 				return refusedForOpenFiles(mp, err)
 			}
 			if err := waitEject(cmd, mp, id, before, d); err != nil {
@@ -500,6 +503,9 @@ func init() {
 			}
 			if err := waitReleased(held); err != nil {
 				return fmt.Errorf("eject %s: %w", mp, err)
+			}
+			if serr == nil {
+				printStaysStaged(cmd.OutOrStdout(), staged)
 			}
 			return nil
 		},
@@ -573,16 +579,25 @@ is cleaned up.`,
 			if errors.Is(serr, syscall.ENOTCONN) {
 				fmt.Fprintf(cmd.OutOrStdout(), "unmounted a mount whose process had ended; what it staged stays in its staging area for the next mount\n")
 			}
-			if serr == nil && s.Pending {
-				n := s.Changes.Total()
-				fmt.Fprintf(cmd.OutOrStdout(), "%s %s for the next commit: %s; %s (%s) staged\n", plural(n, "change"),
-					map[bool]string{true: "waits", false: "wait"}[n == 1], s.Changes, plural(s.StagedFiles, "file"), size(s.StagedBytes))
+			if serr == nil {
+				printStaysStaged(cmd.OutOrStdout(), s)
 			}
 			return nil
 		},
 	}
 	rootCmd.AddCommand(commit, eject, status, unmount)
 
+}
+
+// printStaysStaged says what a mount that ended left staged for the
+// next commit, if anything.
+func printStaysStaged(w io.Writer, s staging.Status) {
+	if !s.Pending {
+		return
+	}
+	n := s.Changes.Total()
+	fmt.Fprintf(w, "%s %s for the next commit: %s; %s (%s) staged\n", plural(n, "change"),
+		map[bool]string{true: "waits", false: "wait"}[n == 1], s.Changes, plural(s.StagedFiles, "file"), size(s.StagedBytes))
 }
 
 // printStatus shows a status for people.

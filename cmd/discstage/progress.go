@@ -88,15 +88,6 @@ func sessionWords(verb string, number int, start, sectorCount uint32, files int,
 func waitEject(cmd *cobra.Command, mp, id string, before staging.Status, d *progress.Display) error {
 	defer d.Finish()
 	out := cmd.OutOrStdout()
-	said := false
-	say := func(o staging.Outcome) {
-		if !said && o.State == staging.OutcomeDone && o.Session > 0 {
-			said = true
-			d.Finish()
-			printWritten(out, o)
-			d.Outcome(newOutcomeJSON(o.Session, o.Start, o.Sectors, o.Files, o.Verified, false).withWarnings(o.Warnings))
-		}
-	}
 	for i := 0; i < 36000; i++ {
 		if m, err := platform.Mounted(mp); err != nil || !m {
 			if err != nil {
@@ -105,8 +96,6 @@ func waitEject(cmd *cobra.Command, mp, id string, before staging.Status, d *prog
 			d.Finish()
 			if !before.Pending {
 				fmt.Fprintln(out, "nothing staged: nothing written")
-			} else if said {
-				fmt.Fprintln(out, "what was staged since was written too")
 			}
 			if before.Tray {
 				fmt.Fprintf(out, "ejected the disc; unmounted %s\n", mp)
@@ -127,12 +116,11 @@ func waitEject(cmd *cobra.Command, mp, id string, before staging.Status, d *prog
 				if s.Progress != nil {
 					d.Show(*s.Progress)
 				}
-				say(o)
 				if o.Eject == staging.EjectFailed {
 					// The disc stays in the drive, and the mount with it.
 					d.Finish()
 					written := "nothing was staged"
-					if said || before.Pending {
+					if before.Pending {
 						written = "what was staged is written"
 					}
 					return codedError{fmt.Errorf("eject: %s, but %s; %s stays mounted", written, o.EjectError, mp), exitcodes.Medium}

@@ -50,6 +50,9 @@ type Command struct {
 	Commit staging.CommitOptions
 	// For is how long "await" waits at most (for=DURATION).
 	For time.Duration
+	// NoCommit: "eject nocommit" ejects without a commit of its own,
+	// what is staged staying staged.
+	NoCommit bool
 }
 
 // The time "await" waits without for=, and the most it waits: a write
@@ -65,6 +68,8 @@ const (
 // commit asked for with id=ID ends, at most DURATION: DefaultAwait
 // without it, MaxAwait at most; a command following its commit writes
 // it between reads of the status instead of sleeping). After "commit" may come "close" (finalize the medium);
+// after "eject", "nocommit" (eject committing nothing: the discstage
+// command commits first and follows that commit itself);
 // after "commit" or "eject", "now" (take files open for writing as they
 // are), "wait=DURATION" (how long to wait for them to be closed;
 // "wait=0" refuses at once), "udf=1.02|2.01|2.50|off" (the session's
@@ -77,11 +82,11 @@ const (
 func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 	opts := base
 	words := strings.Fields(cmd)
-	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [udf=REV|off] [id=ID] [verbose], eject [now] [wait=DURATION] [udf=REV|off] [id=ID] [verbose], discard, cancel, unmount or await id=ID [for=DURATION]): %w", cmd, staging.ErrInvalid)
+	bad := fmt.Errorf("fs: unknown control command %q (want commit [close] [now] [wait=DURATION] [udf=REV|off] [id=ID] [verbose], eject [nocommit] [now] [wait=DURATION] [udf=REV|off] [id=ID] [verbose], discard, cancel, unmount or await id=ID [for=DURATION]): %w", cmd, staging.ErrInvalid)
 	if len(words) == 0 {
 		return Command{}, bad
 	}
-	verb := words[0]
+	verb, noCommit := words[0], false
 	switch verb {
 	case "commit", "eject", "discard", "cancel", "unmount":
 	case "await":
@@ -93,6 +98,8 @@ func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 		switch {
 		case verb == "commit" && w == "close":
 			opts.Close = true
+		case verb == "eject" && w == "nocommit":
+			noCommit = true
 		case verb == "cancel" || verb == "unmount":
 			return Command{}, bad
 		case verb != "discard" && w == "now":
@@ -126,7 +133,7 @@ func ParseCommand(cmd string, base staging.CommitOptions) (Command, error) {
 			return Command{}, bad
 		}
 	}
-	return Command{Verb: verb, Commit: opts}, nil
+	return Command{Verb: verb, Commit: opts, NoCommit: noCommit}, nil
 }
 
 // parseAwait parses the words after "await": id=ID, required, and
@@ -167,10 +174,15 @@ func parseAwait(cmd string, words []string, opts staging.CommitOptions, bad erro
 //
 // "eject" is the eject policy: it commits what is pending (a refusal
 // ends it there, the disc stays), waits for the commit, opens the tray
-// (Options.Eject) and ends the mount. How the tray went is noted in the
-// outcome of the eject's id (staging.Area.NoteEject). A failed commit,
-// or a tray that does not open, leaves the mount in place, the disc
-// being still in the drive; the status says why.
+// (Options.Eject) and ends the mount; what is staged while the session
+// is written stays staged for the next mount (a session more for it
+// would take room for good on a write-once disc, unasked). "eject
+// nocommit" commits nothing, and is refused with staging.ErrBusy while
+// a commit runs.
+// How the tray went is noted in the outcome of the eject's id
+// (staging.Area.NoteEject). A failed commit, or a tray that does not
+// open, leaves the mount in place, the disc being still in the drive;
+// the status says why.
 func (c *Control) Do(cmd string) error {
 	command, err := ParseCommand(cmd, c.Opts.Commit)
 	if err != nil {
@@ -201,13 +213,18 @@ func (c *Control) Do(cmd string) error {
 		return nil
 	}
 	// eject
-	if a.Status().Pending {
+	if command.NoCommit && a.Committing() {
+		return fmt.Errorf("fs: eject: a commit is running (eject once it has ended): %w", staging.ErrBusy)
+	}
+	committed := false
+	if !command.NoCommit && a.Status().Pending {
 		if err := a.StartCommit(command.Commit); err != nil {
 			return err
 		}
+		committed = true
 	}
 	go func() {
-		if err := a.Wait(); err != nil {
+		if err := a.Wait(); committed && err != nil {
 			return
 		}
 		if c.Opts.Eject != nil {

@@ -129,6 +129,8 @@ func TestParseCommand(t *testing.T) {
 		{cmd: "", bad: true},
 		{cmd: "burn", bad: true},
 		{cmd: "eject close", bad: true},
+		{cmd: "eject nocommit now", want: Command{Verb: "eject", NoCommit: true, Commit: staging.CommitOptions{VolumeID: "V", WaitOpen: time.Minute, Now: true}}},
+		{cmd: "commit nocommit", bad: true},
 		{cmd: "discard now", bad: true},
 		{cmd: "commit wait=-1s", bad: true},
 		{cmd: "commit id=", bad: true},
