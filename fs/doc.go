@@ -78,6 +78,14 @@
 // Byte-range locks are kept per open file, as open file description
 // locks are.
 //
+// The kernel keeps a passthrough file open for the program that has it
+// even after the mount's process died, and the program's writes go on
+// reaching the data file, and succeed. A data file open for writing
+// carries a mark that lives as long as the open file
+// (platform.MarkWriting): the next process to open the area finds the
+// files still written that way, and a commit waits for them as for
+// files open for writing in the mount (staging.OpenFile.MountEnded).
+//
 // # Permissions
 //
 // The kernel checks permissions from the mode bits (the mount option

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"bufio"
+	"iter"
 	"os"
 	"strconv"
 	"strings"
@@ -17,16 +18,37 @@ func fileLockHolder(f *os.File) int {
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		return 0
 	}
+	pid := 0
+	flocks(func(l flock) bool {
+		if l.major == unix.Major(uint64(st.Dev)) && l.minor == unix.Minor(uint64(st.Dev)) && l.ino == st.Ino && l.pid > 0 {
+			pid = l.pid
+			return false
+		}
+		return true
+	})
+	return pid
+}
+
+// flock is a flock as /proc/locks lists it.
+type flock struct {
+	shared       bool // READ: a shared lock
+	pid          int  // the process that took it
+	major, minor uint32
+	ino          uint64
+}
+
+// flocks calls each with the flocks /proc/locks lists, while it returns
+// true. A process waiting for a lock is listed with "->" after the
+// number, and left out.
+func flocks(each func(flock) bool) {
 	locks, err := os.Open("/proc/locks")
 	if err != nil {
-		return 0
+		return
 	}
 	defer locks.Close()
 	sc := bufio.NewScanner(locks)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
-		// A process waiting for a lock is listed with "->" after the
-		// number.
 		if len(fields) < 6 || fields[1] != "FLOCK" {
 			continue
 		}
@@ -37,13 +59,39 @@ func fileLockHolder(f *os.File) int {
 		major, err1 := strconv.ParseUint(id[0], 16, 32)
 		minor, err2 := strconv.ParseUint(id[1], 16, 32)
 		ino, err3 := strconv.ParseUint(id[2], 10, 64)
-		if err1 != nil || err2 != nil || err3 != nil ||
-			uint32(major) != unix.Major(uint64(st.Dev)) || uint32(minor) != unix.Minor(uint64(st.Dev)) || ino != st.Ino {
+		if err1 != nil || err2 != nil || err3 != nil {
 			continue
 		}
-		if pid, err := strconv.Atoi(fields[4]); err == nil && pid > 0 {
-			return pid
+		pid, _ := strconv.Atoi(fields[4])
+		if !each(flock{shared: fields[3] == "READ", pid: pid, major: uint32(major), minor: uint32(minor), ino: ino}) {
+			return
 		}
 	}
-	return 0
+}
+
+// stillWriting is StillWriting on Linux: it reads /proc/locks, and
+// looks at paths only when a shared flock is listed.
+func stillWriting(paths iter.Seq[string]) []string {
+	type fileID struct {
+		major, minor uint32
+		ino          uint64
+	}
+	shared, self := map[fileID]bool{}, os.Getpid()
+	flocks(func(l flock) bool {
+		if l.shared && l.pid != self {
+			shared[fileID{l.major, l.minor, l.ino}] = true
+		}
+		return true
+	})
+	if len(shared) == 0 {
+		return nil
+	}
+	var out []string
+	for p := range paths {
+		var st unix.Stat_t
+		if unix.Stat(p, &st) == nil && shared[fileID{unix.Major(uint64(st.Dev)), unix.Minor(uint64(st.Dev)), st.Ino}] {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -52,6 +52,10 @@ type Area struct {
 
 	mu      sync.Mutex
 	entries entryTable
+	// ended are the staged files a program still writes through a mount
+	// of the area that ended (platform.StillWriting), found at Open: a
+	// commit waits for them as for files open for writing.
+	ended   map[*entry]bool
 	root    *entry
 	nextID  uint64
 	gen     uint64 // bumped by every recorded change
@@ -384,6 +388,7 @@ func Open(dir string, medium Medium) (*Area, error) {
 	// tree (a third of a second for a million files), which nothing
 	// before the first change needs. The first change waits for it
 	// (settle).
+	a.ended = a.stillWritten()
 	probed := make(chan bool, 1)
 	a.probed = probed
 	a.background.Add(1)
@@ -1095,4 +1100,33 @@ func (a *Area) handles() []*entry {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	return out
+}
+
+// stillWritten finds the staged files that a program still writes
+// through a mount of the area that ended (platform.StillWriting): the
+// kernel keeps their data files open for it, and its writes reach them.
+func (a *Area) stillWritten() map[*entry]bool {
+	byPath := map[string]*entry{}
+	paths := func(yield func(string) bool) {
+		for _, e := range a.entries.all() {
+			if e.data == "" || e.st().removed {
+				continue
+			}
+			p := a.dataPath(e.data)
+			byPath[p] = e
+			if !yield(p) {
+				return
+			}
+		}
+	}
+	held := platform.StillWriting(paths)
+	if len(held) == 0 {
+		return nil
+	}
+	ended := map[*entry]bool{}
+	for _, p := range held {
+		ended[byPath[p]] = true
+		log.Printf("staging: %s is still written through a mount of area %q that ended", p, a.dir)
+	}
+	return ended
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	iofs "io/fs"
 	"log"
+	"maps"
 	"math"
 	"os"
 	"runtime/debug"
@@ -19,6 +20,7 @@ import (
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/platform"
 	"github.com/dustin/go-humanize"
 )
 
@@ -42,6 +44,10 @@ const DefaultWaitOpen = 60 * time.Second
 type OpenFile struct {
 	Path string `json:"path"`
 	Size int64  `json:"size"`
+	// MountEnded: a program writes the file through a mount of the
+	// area that ended (its process killed), which the kernel lets it
+	// do until it closes the file.
+	MountEnded bool `json:"mount_ended,omitempty"`
 }
 
 // Status is the area's state and accounting, as the control file shows it.
@@ -634,9 +640,46 @@ func (a *Area) openWriters() []OpenFile {
 			out = append(out, OpenFile{Path: a.path(e), Size: a.attr(e).Size})
 		}
 	}
+	if len(a.ended) > 0 {
+		a.endedWriters(func(e *entry) {
+			if !a.open[e] && e.parent != nil {
+				out = append(out, OpenFile{Path: a.path(e), Size: a.attr(e).Size, MountEnded: true})
+			}
+		})
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
+
+// endedWriters calls each with the staged files still written through
+// a mount that ended, and forgets those no longer written: their sizes
+// and times are read anew. It runs with a.mu held.
+func (a *Area) endedWriters(each func(e *entry)) {
+	paths := map[string]*entry{}
+	for e := range a.ended {
+		if e.data == "" || e.st().removed {
+			delete(a.ended, e)
+			continue
+		}
+		paths[a.dataPath(e.data)] = e
+	}
+	still := map[*entry]bool{}
+	for _, p := range platform.StillWriting(maps.Keys(paths)) {
+		still[paths[p]] = true
+	}
+	for e := range a.ended {
+		a.wrote(e)
+		if still[e] {
+			each(e)
+		} else {
+			delete(a.ended, e)
+		}
+	}
+}
+
+// endedPoll is how often a commit waiting for files written through a
+// mount that ended looks whether they are closed.
+const endedPoll = 200 * time.Millisecond
 
 // openError is the refusal of a commit that found files open for
 // writing.
@@ -644,6 +687,9 @@ func openError(open []OpenFile, waited time.Duration) error {
 	names := make([]string, len(open))
 	for i, f := range open {
 		names[i] = fmt.Sprintf("%s (%d bytes so far)", f.Path, f.Size)
+		if f.MountEnded {
+			names[i] = fmt.Sprintf("%s (%d bytes so far, written through a mount of this area that ended: close the program writing it)", f.Path, f.Size)
+		}
 	}
 	what := "1 staged file is"
 	if len(open) != 1 {
@@ -696,9 +742,16 @@ func (a *Area) waitOpen(c *commitState, opts CommitOptions, wait time.Duration) 
 				a.wake = make(chan struct{})
 			}
 			w := a.wake
+			// Nothing tells when a program closes a file of a mount
+			// that ended: look again now and then.
+			var poll <-chan time.Time
+			if len(a.ended) > 0 {
+				poll = time.After(endedPoll)
+			}
 			a.mu.Unlock()
 			select {
 			case <-w:
+			case <-poll:
 			case <-timer.C:
 				timedOut = true
 			case <-c.stop:

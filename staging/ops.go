@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/platform"
 )
 
 // Attr describes an entry of the merged view.
@@ -694,6 +695,9 @@ func (h *Handle) Pin() (*os.File, bool) {
 	}
 	e.mut().pins++
 	if h.write {
+		if e.st().wpins == 0 {
+			platform.MarkWriting(e.st().file)
+		}
 		e.mut().wpins++
 		h.a.wpins++
 		h.a.wrote(e)
@@ -842,6 +846,9 @@ func (h *Handle) release() (*os.File, error) {
 			h.a.wrote(e)
 			e.mut().wpins--
 			h.a.wpins--
+			if e.st().wpins == 0 && e.st().file != nil {
+				platform.UnmarkWriting(e.st().file)
+			}
 		}
 	}
 	if e.st().opens == 0 {
