@@ -356,6 +356,11 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	}
 	go func() {
 		for range sigs {
+			if area.Committing() {
+				// The session is written to the end: a burn stopped
+				// midway leaves a write-once disc with an open track.
+				fmt.Fprintln(cmd.ErrOrStderr(), "discstage: a commit is running: the mount ends now, the process once the session is written and verified")
+			}
 			for i := 0; i < 50; i++ {
 				if srv.Unmount() == nil {
 					break
@@ -380,8 +385,11 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	srv.Wait()
 	signal.Stop(sigs)
 	close(sigs)
+	committing := area.Committing()
 	if err := area.Wait(); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "discstage:", err)
+	} else if committing {
+		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: the commit running at the unmount is done: the medium holds %s\n", plural(area.Status().Sessions, "session"))
 	}
 	if s := area.Status(); s.Pending {
 		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: unmounted; %s wait for the next commit (%s, %s staged)\n",
