@@ -63,9 +63,13 @@ type Status struct {
 	// listed before it started; they are not counted meanwhile (the
 	// count compares every path with the base session, under the
 	// area's lock) and Changes holds nothing.
-	ChangesUncounted bool  `json:"changes_uncounted,omitempty"`
-	StagedFiles      int   `json:"staged_files"`
-	StagedBytes      int64 `json:"staged_bytes"`
+	ChangesUncounted bool `json:"changes_uncounted,omitempty"`
+	// ChangesError says why the changes are not counted: the session
+	// they were staged on cannot be read (another disc in the drive,
+	// none, a read error); Changes holds nothing.
+	ChangesError string `json:"changes_error,omitempty"`
+	StagedFiles  int    `json:"staged_files"`
+	StagedBytes  int64  `json:"staged_bytes"`
 	// ProjectedSectors is the size the next session would have.
 	ProjectedSectors uint32 `json:"projected_sectors"`
 	// ProjectError says why the next session cannot be laid out (more
@@ -1292,7 +1296,8 @@ func (a *Area) Status() Status {
 		// command that follows it.
 		s.ChangesUncounted = true
 	} else {
-		s.Changes = a.pendingLocked(false).Counts
+		p := a.pendingLocked(false)
+		s.Changes, s.ChangesError = p.Counts, p.Error
 	}
 	a.mu.Unlock()
 	s.StagedFiles, s.StagedBytes = a.staged()

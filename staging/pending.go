@@ -1,6 +1,7 @@
 package staging
 
 import (
+	"errors"
 	"fmt"
 	iofs "io/fs"
 	"path"
@@ -89,7 +90,8 @@ type Pending struct {
 	// Changes lists every change, sorted by path.
 	Changes []Change `json:"changes"`
 	// Error says why the base session could not be read; the list then
-	// counts every path as added.
+	// holds no change: what is on the disc and what is staged cannot be
+	// told apart.
 	Error string `json:"error,omitempty"`
 	// Uncounted: a commit writes, and the changes were not listed
 	// before it started; they are not listed meanwhile.
@@ -103,6 +105,11 @@ type Pending struct {
 	Warnings        *master.WarningSummary `json:"warnings,omitempty"`
 	WarningsUnknown bool                   `json:"warnings_unknown,omitempty"`
 }
+
+// errBaseGone: the session the changes were staged on is not on the
+// medium (another disc in the drive, or an image whose superblock shows
+// another session), so the pending list cannot be taken.
+var errBaseGone = errors.New("the session the changes were staged on is no longer the medium's newest or is gone (another disc in the drive, or another program wrote to it)")
 
 // pendingCache keeps the base session's tree and the last list, so
 // that status reads cost nothing while nothing changes.
@@ -141,13 +148,14 @@ func (pc *pendingCache) forgetBase() {
 // generation gen against the base key names, or, while a commit writes
 // (committing), the one made before it started.
 func (pc *pendingCache) answers(committing bool, gen uint64, key [2]uint32) bool {
-	return pc.list != nil && (committing || pc.gen == gen && pc.baseKey == key)
+	return pc.list != nil && (committing || pc.gen == gen && pc.baseKey == key && pc.list.Error == "")
 }
 
 // stale reports whether the kept base tree is not that of the base key
-// names: another base, or none read yet (a blank base has none to read).
+// names: another base, or none read yet (a blank base has none to
+// read), or one that could not be read, which is read again.
 func (pc *pendingCache) stale(key [2]uint32, blank bool) bool {
-	return pc.baseKey != key || pc.base == nil && pc.baseErr == nil && !blank
+	return pc.baseKey != key || pc.base == nil && !blank
 }
 
 // Pending lists what the next session changes. It never lays the
@@ -239,12 +247,18 @@ func (a *Area) pendingLocked(sizes bool) Pending {
 		pc.baseKey, pc.base, pc.baseErr = key, nil, nil
 		if !a.blank {
 			pc.base, pc.baseErr = a.readBase()
+			if pc.base == nil && pc.baseErr == nil {
+				pc.baseErr = errBaseGone
+			}
 		}
 	}
-	p := a.diffBase(pc.base)
 	if pc.baseErr != nil {
-		p.Error = pc.baseErr.Error()
+		// Every path would be listed as added, the disc's own files too.
+		p := Pending{Changes: []Change{}, Error: pc.baseErr.Error()}
+		pc.gen, pc.list, pc.version, pc.sized = a.gen, &p, a.version, pc.sized[:0]
+		return p
 	}
+	p := a.diffBase(pc.base)
 	pc.sized = pc.sized[:0]
 	for i := range p.Changes {
 		if e := p.Changes[i].e; e != nil {
@@ -739,13 +753,13 @@ func (p Pending) Text() string {
 		b.WriteString(c.Line())
 		b.WriteByte('\n')
 	}
-	if p.Uncounted {
+	switch {
+	case p.Uncounted:
 		b.WriteString("# not counted while the commit writes\n")
-	} else {
+	case p.Error != "":
+		fmt.Fprintf(&b, "# not counted: %s\n", p.Error)
+	default:
 		fmt.Fprintf(&b, "# %s\n", p.Counts)
-	}
-	if p.Error != "" {
-		fmt.Fprintf(&b, "# the base session could not be read: %s\n", p.Error)
 	}
 	return b.String()
 }

@@ -240,3 +240,37 @@ func TestStatusReadsBaseWithoutTheLock(t *testing.T) {
 		t.Fatalf("status counts %+v, want 2 added", c)
 	}
 }
+
+// A base session the medium no longer holds (another disc in the drive)
+// or cannot read leaves the changes uncounted, said with the reason: the
+// disc's own files are not listed as added. Once the disc is back, they
+// are counted again.
+func TestPendingOfAnUnreadableBase(t *testing.T) {
+	dir, m := t.TempDir(), &fakeMedium{}
+	a := open(t, dir, m)
+	writeFile(t, a, RootID, "on-disc", "d")
+	if err := a.Commit(CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, a, RootID, "staged", "s")
+	m.mu.Lock()
+	sessions := m.sessions
+	m.sessions = nil // another disc
+	m.mu.Unlock()
+	p := a.Pending()
+	if p.Error == "" || len(p.Changes) != 0 || p.Counts.Total() != 0 {
+		t.Errorf("another disc in the drive: pending %+v, want no changes and why", p)
+	}
+	if s := a.Status(); s.ChangesError == "" || s.Changes.Total() != 0 || s.StagedFiles != 1 {
+		t.Errorf("another disc in the drive: status changes %+v, error %q, %d staged files; want uncounted, why, and 1 staged", s.Changes, s.ChangesError, s.StagedFiles)
+	}
+	if txt := p.Text(); strings.Contains(txt, "added") {
+		t.Errorf("another disc in the drive: the pending file lists\n%s", txt)
+	}
+	m.mu.Lock()
+	m.sessions = sessions
+	m.mu.Unlock()
+	if p := a.Pending(); p.Error != "" || p.Counts.Added != 1 || p.Counts.Total() != 1 {
+		t.Errorf("the disc back: pending %+v, want 1 added", p)
+	}
+}

@@ -595,6 +595,11 @@ func printStaysStaged(w io.Writer, s staging.Status) {
 	if !s.Pending {
 		return
 	}
+	if s.ChangesError != "" {
+		fmt.Fprintf(w, "changes wait for the next commit (not counted: %s); %s (%s) staged\n", s.ChangesError,
+			plural(s.StagedFiles, "file"), size(s.StagedBytes))
+		return
+	}
 	n := s.Changes.Total()
 	fmt.Fprintf(w, "%s %s for the next commit: %s; %s (%s) staged\n", plural(n, "change"),
 		map[bool]string{true: "waits", false: "wait"}[n == 1], s.Changes, plural(s.StagedFiles, "file"), size(s.StagedBytes))
@@ -606,6 +611,8 @@ func printStatus(cmd *cobra.Command, mountpoint string, s staging.Status) {
 	fmt.Fprintf(w, "state:     %s\n", s.State)
 	if s.Pending && s.ChangesUncounted {
 		fmt.Fprintln(w, "changes:   not counted while the commit writes")
+	} else if s.Pending && s.ChangesError != "" {
+		fmt.Fprintf(w, "changes:   not counted: %s\n", s.ChangesError)
 	} else if s.Pending {
 		fmt.Fprintf(w, "changes:   %s\n", s.Changes)
 	}

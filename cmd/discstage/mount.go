@@ -392,8 +392,8 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: the commit running at the unmount is done: the medium holds %s\n", plural(area.Status().Sessions, "session"))
 	}
 	if s := area.Status(); s.Pending {
-		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: unmounted; %s wait for the next commit (%s, %s staged)\n",
-			plural(s.Changes.Total(), "change"), s.Changes, size(s.StagedBytes))
+		fmt.Fprint(cmd.ErrOrStderr(), "discstage: unmounted; ")
+		printStaysStaged(cmd.ErrOrStderr(), s)
 	}
 	return nil
 }
