@@ -1,10 +1,12 @@
 package emu
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -98,6 +100,11 @@ type Medium struct {
 	Sessions  []Session `json:"sessions,omitempty"`
 	Removed   bool      `json:"removed,omitempty"` // tray open, no medium
 	Faults    Faults    `json:"faults,omitempty"`
+
+	// saved is the state as its file holds it: a drive that changed
+	// nothing writes nothing (a read by another user leaves the owner's
+	// file alone).
+	saved []byte
 }
 
 // StatePath is the path of the JSON state file beside a data file.
@@ -131,21 +138,48 @@ func loadMedium(path string) (*Medium, error) {
 	if _, err := lookupProfile(m.Profile); err != nil {
 		return nil, fmt.Errorf("emu: read state %q: %w", StatePath(path), err)
 	}
+	m.saved, _ = m.state()
 	return &m, nil
 }
 
-func (m *Medium) save(path string) error {
+// state is the medium's state as its file holds it.
+func (m *Medium) state() ([]byte, error) {
 	b, err := json.MarshalIndent(m, "", "  ")
+	return append(b, '\n'), err
+}
+
+// save writes the state file beside the data file at path, when the
+// state changed since it was read or last written: to a new file of its
+// own (a name another user made beforehand, a link to a file of the
+// user's, is never written through) renamed over the old one.
+func (m *Medium) save(path string) error {
+	b, err := m.state()
 	if err != nil {
 		return err
 	}
-	tmp := StatePath(path) + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("emu: write state %q: %w", tmp, err)
+	if bytes.Equal(b, m.saved) {
+		return nil
 	}
-	if err := os.Rename(tmp, StatePath(path)); err != nil {
-		return fmt.Errorf("emu: write state %q: %w", StatePath(path), err)
+	name := StatePath(path)
+	f, err := os.CreateTemp(filepath.Dir(name), filepath.Base(name)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("emu: write state %q: %w", name, err)
 	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), name)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("emu: write state %q: %w", name, err)
+	}
+	m.saved = b
 	return nil
 }
 
