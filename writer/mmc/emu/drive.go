@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 
 	"github.com/discstage/discstage/platform"
 	"github.com/discstage/discstage/writer/mmc/scsi"
@@ -43,6 +44,10 @@ type Drive struct {
 	// be the other file's: a session written to the file it opened
 	// would be lost with it.
 	gone bool
+	// readOnly: the user may read the medium's data file and not write
+	// it (another user's medium): the drive reads, writes nothing and
+	// saves no state, and answers a write as a write-protected medium.
+	readOnly bool
 
 	// Vendor, Product and Revision answer INQUIRY.
 	Vendor, Product, Revision string
@@ -55,7 +60,9 @@ type Drive struct {
 // blank medium of the named profile ("cd-r", "dvd+r", "bd-re", ...) when
 // there is none yet. An empty profile accepts whatever is on file. The
 // data file's byte offset is LBA × 2048, so any session can be read
-// straight from it.
+// straight from it. A data file the user may read and not write
+// (another user's, on a read-only file system) is opened read-only: its
+// sessions read, and writes are refused as on a write-protected medium.
 func Open(path, profileName string) (*Drive, error) {
 	m, err := loadMedium(path)
 	switch {
@@ -84,11 +91,16 @@ func Open(path, profileName string) (*Drive, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emu: open %q: %w", path, err)
 	}
+	readOnly := false
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		f, err = os.Open(path)
+		readOnly = true
+	}
 	if err != nil {
 		return nil, fmt.Errorf("emu: open %q: %w", path, err)
 	}
-	return &Drive{path: path, abs: abs, f: f, p: p, m: m, writeType: 1, multisession: 3,
+	return &Drive{path: path, abs: abs, f: f, p: p, m: m, writeType: 1, multisession: 3, readOnly: readOnly,
 		Vendor: "DSTAGE", Product: "EMULATED " + upper(p.name), Revision: "1.0"}, nil
 }
 
@@ -232,6 +244,7 @@ var (
 	errNoReservation = sense(scsi.KeyIllegalRequest, 0x72, 0x05)
 	errIllegalMode   = sense(scsi.KeyIllegalRequest, 0x64, 0x00)
 	errStateSave     = sense(scsi.KeyHardwareError, 0x44, 0x00)
+	errWriteProtect  = sense(scsi.KeyDataProtect, 0x27, 0x00)
 )
 
 // put copies the reply into the command's buffer, clipped to its
@@ -246,7 +259,7 @@ func be32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
 // persist saves the medium's state beside its data file, unless that
 // file is gone.
 func (d *Drive) persist() error {
-	if d.gone {
+	if d.gone || d.readOnly {
 		return nil
 	}
 	return d.m.save(d.path)
@@ -323,6 +336,12 @@ func (d *Drive) exec(c *scsi.Command) (int, *scsi.Sense) {
 	if d.attention {
 		d.attention = false
 		return 0, sense(scsi.KeyUnitAttention, 0x28, 0x00)
+	}
+	if d.readOnly {
+		switch op {
+		case 0x2A, 0xAA, 0x5D, 0x5B, 0x53, 0xA1, 0x04: // writes, closes, reservations, blanking, formatting
+			return 0, errWriteProtect
+		}
 	}
 	switch op {
 	case 0x00: // TEST UNIT READY
