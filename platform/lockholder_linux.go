@@ -2,6 +2,7 @@ package platform
 
 import (
 	"bufio"
+	"errors"
 	"iter"
 	"os"
 	"strconv"
@@ -70,28 +71,28 @@ func flocks(each func(flock) bool) {
 }
 
 // stillWriting is StillWriting on Linux: it reads /proc/locks, and
-// looks at paths only when a shared flock is listed.
+// only when another process holds a shared flock does it try each path
+// for an exclusive one (a device number in /proc/locks is not always
+// the one stat gives, as on btrfs).
 func stillWriting(paths iter.Seq[string]) []string {
-	type fileID struct {
-		major, minor uint32
-		ino          uint64
-	}
-	shared, self := map[fileID]bool{}, os.Getpid()
+	others, self := false, os.Getpid()
 	flocks(func(l flock) bool {
-		if l.shared && l.pid != self {
-			shared[fileID{l.major, l.minor, l.ino}] = true
-		}
-		return true
+		others = l.shared && l.pid != self
+		return !others
 	})
-	if len(shared) == 0 {
+	if !others {
 		return nil
 	}
 	var out []string
 	for p := range paths {
-		var st unix.Stat_t
-		if unix.Stat(p, &st) == nil && shared[fileID{unix.Major(uint64(st.Dev)), unix.Minor(uint64(st.Dev)), st.Ino}] {
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); errors.Is(err, unix.EWOULDBLOCK) {
 			out = append(out, p)
 		}
+		f.Close() // the lock, if taken, goes with it
 	}
 	return out
 }

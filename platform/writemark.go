@@ -24,7 +24,9 @@ func MarkWriting(f *os.File) { markWriting(f) }
 // UnmarkWriting removes the mark MarkWriting put on f.
 func UnmarkWriting(f *os.File) { unmarkWriting(f) }
 
-// StillWriting returns which of paths are files marked by an open file
-// that this process has not marked: on Linux, an open file of a mount
-// that ended, which a program still writes through. Nothing elsewhere.
+// StillWriting returns which of paths are files marked (MarkWriting)
+// by an open file, when another process holds such a mark: on Linux, an
+// open file of a mount that ended, which a program still writes
+// through. The caller leaves out what it marked itself. Nothing
+// elsewhere.
 func StillWriting(paths iter.Seq[string]) []string { return stillWriting(paths) }

@@ -352,15 +352,19 @@ func (a *Area) tree(freeze bool) (*tree.Node, []commitFile, error) {
 				ct = fi.ModTime()
 			}
 			n.Size, n.ModTime, n.AccessTime, n.ChangeTime = fi.Size(), fi.ModTime(), e.atime.Time(), ct
-			cf := commitFile{ID: e.id, Data: e.data, open: e.st().writers > 0}
+			// A file still written through a mount that ended is
+			// taken as one open for writing here: a copy is committed,
+			// and the file stays staged.
+			ended := a.ended[e]
+			cf := commitFile{ID: e.id, Data: e.data, open: e.st().writers > 0 || ended}
 			cf.Path, cf.PathB = splitName(path)
-			if freeze && e.st().pins > 0 {
+			if freeze && (e.st().pins > 0 || ended) {
 				// Used directly by open handles: commit a copy.
 				snap, size, err := a.snapshotCopy(e)
 				if err != nil {
 					return nil, fmt.Errorf("staging: snapshot %q: %w", path, err)
 				}
-				if e.st().wpins == 0 {
+				if e.st().wpins == 0 && !ended {
 					cf.live, cf.writes = e.data, e.st().writes
 				}
 				cf.Data, p, n.Size = snap, a.dataPath(snap), size
@@ -646,7 +650,7 @@ func (a *Area) openWriters() []OpenFile {
 	}
 	if len(a.ended) > 0 {
 		a.endedWriters(func(e *entry) {
-			if !a.open[e] && e.parent != nil {
+			if e.st().writers == 0 && e.parent != nil {
 				out = append(out, OpenFile{Path: a.path(e), Size: a.attr(e).Size, MountEnded: true})
 			}
 		})
@@ -692,7 +696,7 @@ func openError(open []OpenFile, waited time.Duration) error {
 	for i, f := range open {
 		names[i] = fmt.Sprintf("%s (%d bytes so far)", f.Path, f.Size)
 		if f.MountEnded {
-			names[i] = fmt.Sprintf("%s (%d bytes so far, written through a mount of this area that ended: close the program writing it)", f.Path, f.Size)
+			names[i] = fmt.Sprintf("%s (%d bytes so far, open through a mount of this area that ended, its process killed: close the program that has it open)", f.Path, f.Size)
 		}
 	}
 	what := "1 staged file is"
