@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
@@ -117,6 +118,7 @@ type pendingCache struct {
 	baseKey [2]uint32 // base start+1 (0: blank), base sectors
 	base    *tree.Node
 	baseErr error
+	errAt   time.Time // when baseErr came
 	gen     uint64
 	list    *Pending
 	// sized are the list's added and changed files, whose sizes follow
@@ -148,14 +150,32 @@ func (pc *pendingCache) forgetBase() {
 // generation gen against the base key names, or, while a commit writes
 // (committing), the one made before it started.
 func (pc *pendingCache) answers(committing bool, gen uint64, key [2]uint32) bool {
-	return pc.list != nil && (committing || pc.gen == gen && pc.baseKey == key && pc.list.Error == "")
+	return pc.list != nil && (committing || pc.gen == gen && pc.baseKey == key && !(pc.list.Error != "" && pc.retry()))
 }
 
 // stale reports whether the kept base tree is not that of the base key
-// names: another base, or none read yet (a blank base has none to
-// read), or one that could not be read, which is read again.
+// names: another base, or none read yet (a blank base has none to read).
 func (pc *pendingCache) stale(key [2]uint32, blank bool) bool {
-	return pc.baseKey != key || pc.base == nil && !blank
+	return pc.baseKey != key || pc.base == nil && pc.baseErr == nil && !blank
+}
+
+// pendingRetry is how long a base that could not be read is taken as
+// such before it is read again (without the area's lock, by
+// loadPendingBase): the disc may be back.
+const pendingRetry = time.Second
+
+// retry reports whether the base could not be read, a while ago.
+func (pc *pendingCache) retry() bool {
+	return pc.baseErr != nil && time.Since(pc.errAt) >= pendingRetry
+}
+
+// keep keeps the base tree read for key, or why it could not be read:
+// none found on the medium is errBaseGone.
+func (pc *pendingCache) keep(key [2]uint32, root *tree.Node, err error) {
+	if root == nil && err == nil {
+		err = errBaseGone
+	}
+	pc.baseKey, pc.base, pc.baseErr, pc.errAt = key, root, err, time.Now()
 }
 
 // Pending lists what the next session changes. It never lays the
@@ -246,10 +266,8 @@ func (a *Area) pendingLocked(sizes bool) Pending {
 	if pc.stale(key, a.blank) {
 		pc.baseKey, pc.base, pc.baseErr = key, nil, nil
 		if !a.blank {
-			pc.base, pc.baseErr = a.readBase()
-			if pc.base == nil && pc.baseErr == nil {
-				pc.baseErr = errBaseGone
-			}
+			root, err := a.readBase()
+			pc.keep(key, root, err)
 		}
 	}
 	if pc.baseErr != nil {
@@ -298,7 +316,7 @@ func (a *Area) loadPendingBase() {
 	pc := &a.pendingCache
 	key := a.pendingKey()
 	committing := a.commit != nil && a.status.State == StateCommitting
-	need := !pc.answers(committing, a.gen, key) && !committing && !a.blank && pc.stale(key, false) && a.pending()
+	need := !pc.answers(committing, a.gen, key) && !committing && !a.blank && (pc.stale(key, false) || pc.retry()) && a.pending()
 	base, sectors := a.base, a.baseSectors
 	a.mu.Unlock()
 	if !need {
@@ -307,8 +325,9 @@ func (a *Area) loadPendingBase() {
 	root, err := a.readBaseOf(base, sectors)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.pendingKey() == key && !a.blank && pc.stale(key, false) {
-		pc.baseKey, pc.base, pc.baseErr, pc.list = key, root, err, nil
+	if a.pendingKey() == key && !a.blank && (pc.stale(key, false) || pc.retry()) {
+		pc.keep(key, root, err)
+		pc.list = nil
 	}
 }
 

@@ -244,7 +244,8 @@ func TestStatusReadsBaseWithoutTheLock(t *testing.T) {
 // A base session the medium no longer holds (another disc in the drive)
 // or cannot read leaves the changes uncounted, said with the reason: the
 // disc's own files are not listed as added. Once the disc is back, they
-// are counted again.
+// are counted again, the base read anew a while after it failed (never
+// under the area's lock after the first time).
 func TestPendingOfAnUnreadableBase(t *testing.T) {
 	dir, m := t.TempDir(), &fakeMedium{}
 	a := open(t, dir, m)
@@ -270,6 +271,7 @@ func TestPendingOfAnUnreadableBase(t *testing.T) {
 	m.mu.Lock()
 	m.sessions = sessions
 	m.mu.Unlock()
+	time.Sleep(pendingRetry + 100*time.Millisecond) // the base is read again after a while
 	if p := a.Pending(); p.Error != "" || p.Counts.Added != 1 || p.Counts.Total() != 1 {
 		t.Errorf("the disc back: pending %+v, want 1 added", p)
 	}
