@@ -16,14 +16,14 @@ import (
 )
 
 // TestForegroundMountSaysItFinishesItsCommit: SIGTERM to a foreground
-// mount while a commit writes ends the mount at once, and the process
-// says that it ends once the session is written, then that the commit
-// is done; before, it went on burning for the rest of the session
-// without a word.
+// mount while a commit writes ends the mount, and the process says
+// that it ends once the session is written, then that the commit is
+// done; before, it went on burning for the rest of the session without
+// a word.
 func TestForegroundMountSaysItFinishesItsCommit(t *testing.T) {
 	oracle.NeedFuse(t)
 	work := t.TempDir()
-	// A DVD+R at 1× takes seconds for the 4 MiB staged.
+	// A DVD+R at 1× takes seconds for the 8 MiB staged.
 	target := "emulated:dvd+r,speed=1:" + filepath.Join(work, "dvd.img")
 	area, mnt := filepath.Join(work, "area"), filepath.Join(work, "mnt")
 	if err := os.Mkdir(mnt, 0o755); err != nil {
@@ -43,7 +43,7 @@ func TestForegroundMountSaysItFinishesItsCommit(t *testing.T) {
 		_, err := os.Stat(filepath.Join(mnt, ".discstage", "status"))
 		return err == nil
 	})
-	write(t, filepath.Join(mnt, "big.bin"), strings.Repeat("b", 4<<20))
+	write(t, filepath.Join(mnt, "big.bin"), strings.Repeat("b", 8<<20))
 	write(t, filepath.Join(mnt, ".discstage", "ctl"), "commit")
 	eventually(t, "the commit to write", func() bool {
 		b, _ := os.ReadFile(filepath.Join(mnt, ".discstage", "status"))
@@ -60,7 +60,7 @@ func TestForegroundMountSaysItFinishesItsCommit(t *testing.T) {
 	case <-time.After(5 * time.Minute):
 		t.Fatalf("the mount's process did not end:\n%s", out.String())
 	}
-	if s := out.String(); !strings.Contains(s, "a commit is running: the mount ends now, the process once the session is written and verified") ||
+	if s := out.String(); !strings.Contains(s, "a commit is running: the process ends once the session is written and verified") ||
 		!strings.Contains(s, "the commit running at the unmount is done: the medium holds 1 session") {
 		t.Errorf("the mount said:\n%s", s)
 	}

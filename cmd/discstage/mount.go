@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -354,21 +355,6 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 		// Stopped while the mount began: it ends at once.
 		sigs <- syscall.SIGTERM
 	}
-	go func() {
-		for range sigs {
-			if area.Committing() {
-				// The session is written to the end: a burn stopped
-				// midway leaves a write-once disc with an open track.
-				fmt.Fprintln(cmd.ErrOrStderr(), "discstage: a commit is running: the mount ends now, the process once the session is written and verified")
-			}
-			for i := 0; i < 50; i++ {
-				if srv.Unmount() == nil {
-					break
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-		}
-	}()
 	if notifier.Active() {
 		notifier.Ready()
 		// Detached from the terminal: what the mount has to say goes
@@ -382,10 +368,27 @@ func mountForeground(cmd *cobra.Command, targetSpec, mountpoint string, f mountF
 	} else {
 		fmt.Fprintf(cmd.ErrOrStderr(), "discstage: serving %s at %s (staging in %s)\n", targetSpec, abs, dir)
 	}
+	var told atomic.Bool // the process said it finishes a commit
+	stderr := cmd.ErrOrStderr()
+	go func() {
+		for range sigs {
+			if area.Committing() && !told.Swap(true) {
+				// The session is written to the end: a burn stopped
+				// midway leaves a write-once disc with an open track.
+				fmt.Fprintln(stderr, "discstage: a commit is running: the process ends once the session is written and verified")
+			}
+			for i := 0; i < 50; i++ {
+				if srv.Unmount() == nil {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+	}()
 	srv.Wait()
 	signal.Stop(sigs)
 	close(sigs)
-	committing := area.Committing()
+	committing := area.Committing() || told.Load()
 	if err := area.Wait(); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "discstage:", err)
 	} else if committing {
