@@ -145,6 +145,10 @@ func (tr *threadRaiser) raise() (restore func(), err error) {
 			break
 		}
 	}
+	// A thread started in a race with the passes has mostly shown up
+	// a moment later: the work that follows starts raised.
+	time.Sleep(settle)
+	r.pass(false)
 	stop, done := repeat(watchEvery, 0, func() { r.pass(false) })
 	return func() {
 		close(stop)
@@ -271,3 +275,7 @@ const (
 	watchEvery = 50 * time.Millisecond
 	undoFor    = 2 * time.Second
 )
+
+// settle is how long a raise waits for threads started in a race with
+// its passes before it returns, and passes once more.
+const settle = 10 * time.Millisecond
