@@ -110,7 +110,7 @@ type Pending struct {
 // errBaseGone: the session the changes were staged on is not on the
 // medium (another disc in the drive, or an image whose superblock shows
 // another session), so the pending list cannot be taken.
-var errBaseGone = errors.New("the session the changes were staged on is no longer the medium's newest or is gone (another disc in the drive, or another program wrote to it)")
+var errBaseGone = errors.New("the session the changes were staged on is not on the medium (another disc in the drive, or the image was written anew)")
 
 // pendingCache keeps the base session's tree and the last list, so
 // that status reads cost nothing while nothing changes.

@@ -495,7 +495,13 @@ func init() {
 			staged, serr := readStatus(mp)
 			id := newCommitID()
 			held := mountLocksAt(mp)
-			if err := control(mp, "eject nocommit"+ef.words(cmd), id); err != nil {
+			err = control(mp, "eject nocommit"+ef.words(cmd), id)
+			if errors.Is(err, syscall.EINVAL) {
+				// A mount of an older discstage, which knows no
+				// "nocommit", commits what was staged since.
+				err = control(mp, "eject"+ef.words(cmd), id)
+			}
+			if err != nil {
 				return refusedForOpenFiles(mp, err)
 			}
 			if err := waitEject(cmd, mp, id, before, d); err != nil {
