@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/discstage/discstage/master/tree"
+	"github.com/discstage/discstage/platform"
 )
 
 // An image made to stand in for a medium (--media) remembers it in a
@@ -17,17 +21,36 @@ import (
 func mediaRecordPath(image string) string { return image + ".media" }
 
 // rememberedMedia returns the medium image stands in for, "" when none
-// is remembered.
+// is remembered. A record that is no regular file (a link) or is
+// another user's while the image is not is refused, naming it: what
+// other users can write does not steer what the user's image stands in
+// for.
 func rememberedMedia(image string) (string, error) {
-	b, err := os.ReadFile(mediaRecordPath(image))
+	p := mediaRecordPath(image)
+	fi, err := os.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("read the medium %s stands in for: %w", image, err)
 	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("the medium record %s of %s is a %s, not a file discstage wrote: refused (remove it): %w",
+			p, image, tree.KindName(fi.Mode()), errForeignRecord)
+	}
+	if platform.OthersOwn(p) && !platform.OthersOwn(image) {
+		return "", fmt.Errorf("the medium record %s of %s is another user's: refused (remove it): %w", p, image, errForeignRecord)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", fmt.Errorf("read the medium %s stands in for: %w", image, err)
+	}
 	return strings.TrimSpace(string(b)), nil
 }
+
+// errForeignRecord: a medium record beside an image is not one the
+// user's discstage wrote.
+var errForeignRecord = errors.New("not the user's medium record")
 
 // applyRememberedMedia fills in f.media from what image remembers, or
 // refuses an --media that conflicts with it. It reports whether the
@@ -49,9 +72,27 @@ func applyRememberedMedia(image string, f *targetFlags) (record bool, err error)
 	return false, nil
 }
 
-// recordMedia remembers the medium image stands in for.
+// recordMedia remembers the medium image stands in for, in a new file
+// renamed into place: a link put at the record's name is replaced, never
+// written through.
 func recordMedia(image, media string) error {
-	if err := os.WriteFile(mediaRecordPath(image), []byte(strings.ToLower(media)+"\n"), 0o644); err != nil {
+	p := mediaRecordPath(image)
+	f, err := os.CreateTemp(filepath.Dir(p), filepath.Base(p)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("remember the medium %s stands in for: %w", image, err)
+	}
+	_, err = f.WriteString(strings.ToLower(media) + "\n")
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), p)
+	}
+	if err != nil {
+		os.Remove(f.Name())
 		return fmt.Errorf("remember the medium %s stands in for: %w", image, err)
 	}
 	return nil
