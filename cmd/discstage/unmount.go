@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"syscall"
 
 	"github.com/discstage/discstage/fs"
@@ -74,6 +75,11 @@ func endMount(mp string) error {
 	var ae *actionError
 	if errors.As(err, &ae) && ae.Errno != syscall.EOPNOTSUPP {
 		return fmt.Errorf("unmount %s: %w", mp, err)
+	}
+	if errors.Is(err, os.ErrPermission) {
+		// Another user's mount: the system would refuse too, in its
+		// own words.
+		return err
 	}
 	m, ok, merr := mountAt(mp)
 	switch {
