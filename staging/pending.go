@@ -36,6 +36,10 @@ const (
 	ChangeDeleted    ChangeKind = "deleted"
 	ChangeRenamed    ChangeKind = "renamed"
 	ChangeAttributes ChangeKind = "attributes"
+	// ChangeStaged is a file whose data is staged, added or changed:
+	// which, only the base session tells, and it cannot be read
+	// (Pending.Error).
+	ChangeStaged ChangeKind = "staged"
 )
 
 // Change is one path the next session changes.
@@ -91,8 +95,8 @@ type Pending struct {
 	// Changes lists every change, sorted by path.
 	Changes []Change `json:"changes"`
 	// Error says why the base session could not be read; the list then
-	// holds no change: what is on the disc and what is staged cannot be
-	// told apart.
+	// holds the files whose data is staged (ChangeStaged), and counts
+	// nothing: without the base, what else changed cannot be told.
 	Error string `json:"error,omitempty"`
 	// Uncounted: a commit writes, and the changes were not listed
 	// before it started; they are not listed meanwhile.
@@ -272,7 +276,7 @@ func (a *Area) pendingLocked(sizes bool) Pending {
 	}
 	if pc.baseErr != nil {
 		// Every path would be listed as added, the disc's own files too.
-		p := Pending{Changes: []Change{}, Error: pc.baseErr.Error()}
+		p := Pending{Changes: a.stagedChanges(), Error: pc.baseErr.Error()}
 		pc.gen, pc.list, pc.version, pc.sized = a.gen, &p, a.version, pc.sized[:0]
 		return p
 	}
@@ -293,6 +297,19 @@ func (a *Area) pendingLocked(sizes bool) Pending {
 		pc.base = nil
 	}
 	return p
+}
+
+// stagedChanges lists the files whose data is staged, by path, for a
+// pending list without its base. It runs with a.mu held.
+func (a *Area) stagedChanges() []Change {
+	out := []Change{}
+	for _, e := range a.entries.all() {
+		if e.data != "" && !e.st().removed && e.parent != nil {
+			out = append(out, Change{Kind: ChangeStaged, Path: a.path(e), Bytes: a.attr(e).Size})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
 }
 
 // pendingKey names the base the pending list is taken against. It runs
