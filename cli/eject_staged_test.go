@@ -19,14 +19,7 @@ import (
 // second session is written for it (each costs room for good on a
 // write-once disc: before, eject wrote it without a word).
 func TestEjectWritesOneSessionAndSaysWhatStaysStaged(t *testing.T) {
-	oracle.NeedFuse(t)
-	work := t.TempDir()
-	// A DVD+R at 1× takes seconds for the 4 MiB staged.
-	target := "emulated:dvd+r,speed=1:" + filepath.Join(work, "dvd.img")
-	area, mnt := filepath.Join(work, "area"), filepath.Join(work, "mnt")
-	if err := os.Mkdir(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	target, area, mnt := slowDVD(t)
 	clitest.Must(t, "mount", target, mnt, "--staging", area)
 	unmountAtEnd(t, mnt, area)
 	write(t, filepath.Join(mnt, "big.bin"), strings.Repeat("b", 4<<20))
@@ -65,4 +58,19 @@ func TestEjectWritesOneSessionAndSaysWhatStaysStaged(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(mnt, "late.txt")); err != nil || string(b) != "late" {
 		t.Errorf("late.txt mounted again: %q, %v", b, err)
 	}
+}
+
+// slowDVD names an emulated DVD+R at 1× (a few MiB take seconds to
+// write), its staging area and an empty mount point, in a folder of the
+// test's.
+func slowDVD(t *testing.T) (target, area, mnt string) {
+	t.Helper()
+	oracle.NeedFuse(t)
+	work := t.TempDir()
+	target = "emulated:dvd+r,speed=1:" + filepath.Join(work, "dvd.img")
+	area, mnt = filepath.Join(work, "area"), filepath.Join(work, "mnt")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return target, area, mnt
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/discstage/discstage/internal/clitest"
-	"github.com/discstage/discstage/internal/oracle"
 	"github.com/discstage/discstage/internal/syncbuf"
 )
 
@@ -21,14 +20,7 @@ import (
 // done; before, it went on burning for the rest of the session without
 // a word.
 func TestForegroundMountSaysItFinishesItsCommit(t *testing.T) {
-	oracle.NeedFuse(t)
-	work := t.TempDir()
-	// A DVD+R at 1× takes seconds for the 8 MiB staged.
-	target := "emulated:dvd+r,speed=1:" + filepath.Join(work, "dvd.img")
-	area, mnt := filepath.Join(work, "area"), filepath.Join(work, "mnt")
-	if err := os.Mkdir(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	target, area, mnt := slowDVD(t) // 8 MiB take seconds
 	cmd := clitest.Command(t, "mount", target, mnt, "--staging", area, "--foreground")
 	var out syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/discstage/discstage/internal/replacefile"
 	"github.com/discstage/discstage/master/tree"
 	"github.com/discstage/discstage/platform"
 )
@@ -76,23 +76,7 @@ func applyRememberedMedia(image string, f *targetFlags) (record bool, err error)
 // renamed into place: a link put at the record's name is replaced, never
 // written through.
 func recordMedia(image, media string) error {
-	p := mediaRecordPath(image)
-	f, err := os.CreateTemp(filepath.Dir(p), filepath.Base(p)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("remember the medium %s stands in for: %w", image, err)
-	}
-	_, err = f.WriteString(strings.ToLower(media) + "\n")
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), p)
-	}
-	if err != nil {
-		os.Remove(f.Name())
+	if err := replacefile.Write(mediaRecordPath(image), []byte(strings.ToLower(media)+"\n"), 0o644); err != nil {
 		return fmt.Errorf("remember the medium %s stands in for: %w", image, err)
 	}
 	return nil

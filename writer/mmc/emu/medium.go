@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/discstage/discstage/internal/replacefile"
 )
 
 // kind groups profiles that follow the same recording rules.
@@ -160,24 +161,8 @@ func (m *Medium) save(path string) error {
 	if bytes.Equal(b, m.saved) {
 		return nil
 	}
-	name := StatePath(path)
-	f, err := os.CreateTemp(filepath.Dir(name), filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("emu: write state %q: %w", name, err)
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), name)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("emu: write state %q: %w", name, err)
+	if err := replacefile.Write(StatePath(path), b, 0o644); err != nil {
+		return fmt.Errorf("emu: state of %q: %w", path, err)
 	}
 	m.saved = b
 	return nil
