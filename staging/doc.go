@@ -185,6 +185,16 @@
 // the size written, in Status.Partial. Handles open only for reading
 // never delay a commit. Closing the area ends a wait.
 //
+// A program may also write a staged file through a mount of the area
+// whose process was killed: the kernel keeps the file's data file open
+// for it in passthrough mode, and its writes succeed. The mark a write
+// handle puts on its data file (platform.MarkWriting) outlives the
+// process with that open file; Open finds the files still marked
+// (platform.StillWriting), and a commit waits for them as for the
+// view's own, looking every endedPoll (nothing tells when they close),
+// lists them with OpenFile.MountEnded, and with CommitOptions.Now
+// commits a copy of each and keeps it staged.
+//
 // The session is then written in the background by Medium.Append, which
 // verifies it. On success the area reads the newest session and switches
 // every file the commit wrote and nobody changed since to the medium's
