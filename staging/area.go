@@ -383,12 +383,12 @@ func Open(dir string, medium Medium) (*Area, error) {
 		j.close()
 		return nil, err
 	}
+	a.ended = a.stillWritten()
 	// Whether the medium still takes sessions is asked in the
 	// background: on a grown image the answer reads every session's
 	// tree (a third of a second for a million files), which nothing
 	// before the first change needs. The first change waits for it
 	// (settle).
-	a.ended = a.stillWritten()
 	probed := make(chan bool, 1)
 	a.probed = probed
 	a.background.Add(1)
