@@ -383,7 +383,9 @@ func Open(dir string, medium Medium) (*Area, error) {
 		j.close()
 		return nil, err
 	}
+	a.mu.Lock()
 	a.ended = a.stillWritten()
+	a.mu.Unlock()
 	// Whether the medium still takes sessions is asked in the
 	// background: on a grown image the answer reads every session's
 	// tree (a third of a second for a million files), which nothing
@@ -1105,6 +1107,7 @@ func (a *Area) handles() []*entry {
 // stillWritten finds the staged files that a program still writes
 // through a mount of the area that ended (platform.StillWriting): the
 // kernel keeps their data files open for it, and its writes reach them.
+// It runs with a.mu held.
 func (a *Area) stillWritten() map[*entry]bool {
 	byPath := map[string]*entry{}
 	paths := func(yield func(string) bool) {
