@@ -97,12 +97,13 @@ func (k *keeper) add(l *kept, in *gofs.Inode) {
 		return
 	}
 	k.mu.Lock()
+	over := false // only a node counted anew starts a round
 	if l.older == nil {
 		l.in, l.dead, l.since, k.unruly = in, false, k.clock(), true
 		k.push(l)
 		k.n++
+		over = k.n > k.limit
 	}
-	over := k.n > k.limit
 	k.mu.Unlock()
 	if over {
 		select {

@@ -2,7 +2,6 @@ package platform
 
 import (
 	"bufio"
-	"errors"
 	"iter"
 	"os"
 	"strconv"
@@ -89,7 +88,7 @@ func stillWriting(paths iter.Seq[string]) []string {
 		if err != nil {
 			continue
 		}
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); errors.Is(err, unix.EWOULDBLOCK) {
+		if held, err := tryLockFile(f); err == nil && !held {
 			out = append(out, p)
 		}
 		f.Close() // the lock, if taken, goes with it

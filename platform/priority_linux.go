@@ -114,10 +114,10 @@ func (procThreads) setNice(tid, n int) error  { return unix.Setpriority(unix.PRI
 // race let through. Restoring puts each thread the raise set back to
 // its own old value, and a thread started meanwhile to the value most
 // threads had before (a thread, the first one too, may have been set
-// apart), unless something else set it to another value since; the same race the other way leaves a thread at the
-// raise's value, so passes go on for undoFor after restoring, unless
-// the process is raised again. Raises and restores are called under
-// raised's lock.
+// apart), unless something else set it to another value since; the
+// same race the other way leaves a thread at the raise's value, so
+// passes go on for undoFor after restoring, unless the process is
+// raised again. Raises and restores are called under raised's lock.
 type threadRaiser struct {
 	table   threadTable
 	undoing struct{ stop, done chan struct{} } // the passes of the last restore
@@ -134,16 +134,15 @@ func (tr *threadRaiser) raise() (restore func(), err error) {
 		<-tr.undoing.done
 		tr.undoing.stop, tr.undoing.done = nil, nil
 	}
-	r := &threadRaise{table: tr.table, old: map[int]int{}, before: map[int]bool{}, seen: map[int]bool{}, was: map[int]int{}}
-	for pass := 0; pass < maxPasses; pass++ {
-		fresh, err := r.pass(pass == 0)
-		if err != nil {
-			r.undo()
-			return nil, err
-		}
-		if !fresh {
-			break
-		}
+	r := &threadRaise{table: tr.table, old: map[int]int{}, before: map[int]bool{}, usual: raisedNice}
+	first := true
+	if err := untilNoneNew(func() (bool, error) {
+		fresh, err := r.pass(first)
+		first = false
+		return fresh, err
+	}); err != nil {
+		r.undo()
+		return nil, err
 	}
 	// A thread started in a race with the passes has mostly shown up
 	// a moment later: the work that follows starts raised.
@@ -181,10 +180,9 @@ func repeat(d time.Duration, n int, f func()) (stop, done chan struct{}) {
 // threadRaise is a raise of the process's threads in progress.
 type threadRaise struct {
 	table  threadTable
-	was    map[int]int  // how many threads had each value before
+	usual  int          // the value most threads had before (usual)
 	old    map[int]int  // the threads the raise set, and their values before
-	before map[int]bool // the threads there when the raise began
-	seen   map[int]bool // the threads the raise looked at
+	before map[int]bool // the threads the raise looked at: true for those there when it began
 }
 
 // pass raises the threads it has not seen yet (first: the threads there
@@ -194,17 +192,21 @@ func (r *threadRaise) pass(first bool) (fresh bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("set nice %d: %w", raisedNice, err)
 	}
+	var was map[int]int // how many threads have each value, at the first pass
+	if first {
+		was = map[int]int{}
+	}
 	for _, tid := range tids {
-		if r.seen[tid] {
+		if _, seen := r.before[tid]; seen {
 			continue
 		}
-		r.seen[tid], r.before[tid], fresh = true, first, true
+		r.before[tid], fresh = first, true
 		n, err := r.table.nice(tid)
 		if err != nil {
 			continue // gone
 		}
 		if first {
-			r.was[n]++
+			was[n]++
 		}
 		if n <= raisedNice {
 			continue // already at a higher priority
@@ -217,6 +219,9 @@ func (r *threadRaise) pass(first bool) (fresh bool, err error) {
 		}
 		r.old[tid] = n
 	}
+	if first {
+		r.usual = usual(was)
+	}
 	return fresh, nil
 }
 
@@ -226,12 +231,11 @@ func (r *threadRaise) pass(first bool) (fresh bool, err error) {
 // raisedNice before the raise stays.
 func (r *threadRaise) undo() {
 	done := map[int]bool{}
-	for pass := 0; pass < maxPasses; pass++ {
+	untilNoneNew(func() (fresh bool, err error) {
 		tids, err := r.table.threads()
 		if err != nil {
-			return
+			return false, err
 		}
-		fresh := false
 		for _, tid := range tids {
 			if done[tid] {
 				continue
@@ -242,22 +246,31 @@ func (r *threadRaise) undo() {
 			}
 			if to, ok := r.old[tid]; ok {
 				r.table.setNice(tid, to)
-			} else if usual := r.usual(); !r.before[tid] && usual > raisedNice {
-				r.table.setNice(tid, usual) // started meanwhile
+			} else if !r.before[tid] && r.usual > raisedNice {
+				r.table.setNice(tid, r.usual) // started meanwhile
 			}
 		}
-		if !fresh {
-			return
-		}
-	}
+		return fresh, nil
+	})
 }
 
-// usual is the value most threads had before the raise (of two as
-// common, the lower priority's): what a thread started meanwhile would
-// most likely have had. Knowing none, it is raisedNice.
-func (r *threadRaise) usual() int {
+// untilNoneNew runs pass, a pass over the process's threads, until one
+// finds no thread it had not seen, maxPasses times at most, or fails.
+func untilNoneNew(pass func() (fresh bool, err error)) error {
+	for range maxPasses {
+		if fresh, err := pass(); err != nil || !fresh {
+			return err
+		}
+	}
+	return nil
+}
+
+// usual is the value most threads have, of how many have each value
+// (of two as common, the lower priority's): what a thread started
+// meanwhile would most likely have had. Knowing none, it is raisedNice.
+func usual(was map[int]int) int {
 	usual, most := raisedNice, 0
-	for n, c := range r.was {
+	for n, c := range was {
 		if c > most || c == most && n > usual {
 			usual, most = n, c
 		}

@@ -8,4 +8,4 @@ import (
 )
 
 func markWriting(f *os.File)   { syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB) }
-func unmarkWriting(f *os.File) { syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }
+func unmarkWriting(f *os.File) { unlockFile(f) }

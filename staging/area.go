@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	iofs "io/fs"
+	"iter"
 	"log"
 	"maps"
 	"os"
@@ -149,7 +150,8 @@ type Area struct {
 	// version is bumped by every change of the tree or of a staged
 	// file's bytes the area sees; sizes caches the staged files' sizes
 	// as of a version. wpins counts handles writing data files
-	// directly, whose writes the area does not see.
+	// directly, whose writes the area does not see, and the files still
+	// written through a mount that ended (ended).
 	version uint64
 	sizes   sizeCache
 	wpins   int
@@ -384,7 +386,17 @@ func Open(dir string, medium Medium) (*Area, error) {
 		return nil, err
 	}
 	a.mu.Lock()
-	a.ended = a.stillWritten()
+	a.ended = a.marked(func(yield func(*entry) bool) {
+		for _, e := range a.entries.all() {
+			if !yield(e) {
+				return
+			}
+		}
+	})
+	for e := range a.ended {
+		log.Printf("staging: %s is still written through a mount of area %q that ended", a.dataPath(e.data), a.dir)
+	}
+	a.wpins += len(a.ended)
 	a.mu.Unlock()
 	// Whether the medium still takes sessions is asked in the
 	// background: on a grown image the answer reads every session's
@@ -1104,14 +1116,14 @@ func (a *Area) handles() []*entry {
 	return out
 }
 
-// stillWritten finds the staged files that a program still writes
-// through a mount of the area that ended (platform.StillWriting): the
-// kernel keeps their data files open for it, and its writes reach them.
-// It runs with a.mu held.
-func (a *Area) stillWritten() map[*entry]bool {
+// marked returns which of entries have a staged data file that another
+// process's open file still marks as written (platform.StillWriting): a
+// program writing through a mount of the area that ended, whose data
+// file the kernel keeps open for it. It runs with a.mu held.
+func (a *Area) marked(entries iter.Seq[*entry]) map[*entry]bool {
 	byPath := map[string]*entry{}
 	paths := func(yield func(string) bool) {
-		for _, e := range a.entries.all() {
+		for e := range entries {
 			if e.data == "" || e.st().removed {
 				continue
 			}
@@ -1122,14 +1134,9 @@ func (a *Area) stillWritten() map[*entry]bool {
 			}
 		}
 	}
-	held := platform.StillWriting(paths)
-	if len(held) == 0 {
-		return nil
+	out := map[*entry]bool{}
+	for _, p := range platform.StillWriting(paths) {
+		out[byPath[p]] = true
 	}
-	ended := map[*entry]bool{}
-	for _, p := range held {
-		ended[byPath[p]] = true
-		log.Printf("staging: %s is still written through a mount of area %q that ended", p, a.dir)
-	}
-	return ended
+	return out
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/discstage/discstage/internal/progress"
 	"github.com/discstage/discstage/master"
 	"github.com/discstage/discstage/master/tree"
-	"github.com/discstage/discstage/platform"
 	"github.com/dustin/go-humanize"
 )
 
@@ -660,28 +659,19 @@ func (a *Area) openWriters() []OpenFile {
 }
 
 // endedWriters calls each with the staged files still written through
-// a mount that ended, and forgets those no longer written: their sizes
-// and times are read anew. It runs with a.mu held.
+// a mount that ended, and forgets those no longer written (or gone), as
+// a handle writing directly is forgotten at its release. It runs with
+// a.mu held.
 func (a *Area) endedWriters(each func(e *entry)) {
-	paths := map[string]*entry{}
+	still := a.marked(maps.Keys(a.ended))
 	for e := range a.ended {
-		if e.data == "" || e.st().removed {
-			delete(a.ended, e)
-			continue
-		}
-		paths[a.dataPath(e.data)] = e
-	}
-	still := map[*entry]bool{}
-	for _, p := range platform.StillWriting(maps.Keys(paths)) {
-		still[paths[p]] = true
-	}
-	for e := range a.ended {
-		a.wrote(e)
 		if still[e] {
 			each(e)
-		} else {
-			delete(a.ended, e)
+			continue
 		}
+		delete(a.ended, e)
+		a.wpins--
+		a.wrote(e)
 	}
 }
 

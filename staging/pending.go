@@ -151,10 +151,11 @@ func (pc *pendingCache) forgetBase() {
 }
 
 // answers reports whether the kept list answers now: it is that of
-// generation gen against the base key names, or, while a commit writes
+// generation gen against the base key names (and not one without a
+// base that is due to be read again), or, while a commit writes
 // (committing), the one made before it started.
 func (pc *pendingCache) answers(committing bool, gen uint64, key [2]uint32) bool {
-	return pc.list != nil && (committing || pc.gen == gen && pc.baseKey == key && !(pc.list.Error != "" && pc.retry()))
+	return pc.list != nil && (committing || pc.gen == gen && pc.baseKey == key && !pc.retry())
 }
 
 // stale reports whether the kept base tree is not that of the base key

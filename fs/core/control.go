@@ -224,6 +224,9 @@ func (c *Control) Do(cmd string) error {
 		committed = true
 	}
 	go func() {
+		// A commit begun since the check (the drive's button) is
+		// waited for too; only this eject's own failing keeps the disc
+		// in (Wait gives the last commit's error, maybe an old one's).
 		if err := a.Wait(); committed && err != nil {
 			return
 		}
